@@ -1,0 +1,115 @@
+// Config + choices -> Plan. Pure: what will run, where, and what passes.
+import type { Config, PairSuiteConfig } from '../config/schema.js';
+import { PAIR_SUITES, type PairSuite } from '../config/model.js';
+import { expectedPath } from '../results/oracle.js';
+import type { Choices, Plan, PlannedNode, PlannedPair, PlannedSuite, Thresholds } from './types.js';
+import { estimate } from './estimate.js';
+
+export const DEFAULT_THRESHOLDS: Thresholds = { direct: 99, nat_traversed: 85, relay: 100 };
+const DEFAULT_PAIR_SUITE: PairSuiteConfig = { trials: 10, timeout: 3000, criteria: {}, min_attempts: 10 };
+
+/** Which configured suites a focus selects; full-suite runs everything the config names. */
+function suitesForFocus(config: Config, focus: Choices['focus']): string[] {
+  const configured = [
+    ...PAIR_SUITES.filter((s) => config.tests[s]),
+    ...(config.tests.throughput ? ['throughput'] : []),
+    ...(config.tests.gossip ? ['gossip'] : []),
+    ...Object.keys(config.tests.scenarios).map((s) => `scenario:${s}`),
+  ];
+  switch (focus) {
+    case 'full-suite':
+      return configured.length ? configured : ['connectivity'];
+    case 'connectivity':
+    case 'nat-traversal':
+    case 'throughput':
+    case 'gossip':
+      return [focus];
+  }
+}
+
+export function orderedPairs(nodes: readonly PlannedNode[], suite: PairSuite): PlannedPair[] {
+  const pairs: PlannedPair[] = [];
+  for (const from of nodes) {
+    for (const to of nodes) {
+      if (from.name === to.name) continue;
+      const expected = expectedPath(from.nat, to.nat);
+      // nat-traversal only looks at pairs that must cross a NAT; relay forces every pair through it.
+      if (suite === 'nat-traversal' && expected === 'direct') continue;
+      pairs.push({ from: from.name, to: to.name, expectedPath: suite === 'relay' ? 'relay' : expected });
+    }
+  }
+  return pairs;
+}
+
+function plannedNodes(config: Config): PlannedNode[] {
+  return config.fleet.nodes.map((n) => ({
+    name: n.name,
+    role: n.role,
+    nat: n.nat,
+    arch: n.arch,
+    ...(n.region !== undefined && { region: n.region }),
+    ...(n.impair !== undefined && { impair: n.impair }),
+    ...(n.host !== undefined && { host: n.host, port: n.port ?? 22, user: n.user ?? 'root' }),
+    ...(n.host_key !== undefined && { hostKey: n.host_key }),
+  }));
+}
+
+function thresholdsFor(config: Config, mode: Choices['criteria'], suites: string[]): Thresholds {
+  const configured: Thresholds = {};
+  for (const s of PAIR_SUITES) if (suites.includes(s)) Object.assign(configured, config.tests[s]?.criteria ?? {});
+  switch (mode) {
+    case 'all-pass':
+      return { direct: 100, nat_traversed: 100, relay: 100, ...Object.fromEntries(Object.keys(configured).map((k) => [k, 100])) };
+    case 'threshold':
+      return { ...DEFAULT_THRESHOLDS, ...configured };
+    case 'improvement':
+      return {}; // judged only against the baseline (regression_tolerance)
+    case 'custom':
+      return configured;
+  }
+}
+
+export function buildPlan(config: Config, choices: Choices): Plan {
+  const nodes = plannedNodes(config);
+  const suiteNames = suitesForFocus(config, choices.focus);
+  const suites: PlannedSuite[] = suiteNames.map((name) => {
+    if ((PAIR_SUITES as readonly string[]).includes(name)) {
+      const cfg = config.tests[name as PairSuite] ?? DEFAULT_PAIR_SUITE;
+      return { name, trials: cfg.trials, pairs: orderedPairs(nodes, name as PairSuite) };
+    }
+    return { name, trials: 1, pairs: [] };
+  });
+  const pairConfigs = PAIR_SUITES.map((s) => config.tests[s]).filter((c): c is PairSuiteConfig => c !== undefined);
+  const throughput = config.tests.throughput;
+  const gossip = config.tests.gossip;
+  const plan: Plan = {
+    choices,
+    provider: config.fleet.provider,
+    nodes,
+    suites,
+    thresholds: thresholdsFor(config, choices.criteria, suiteNames),
+    minAttempts: Math.min(...pairConfigs.map((c) => c.min_attempts), DEFAULT_PAIR_SUITE.min_attempts),
+    regressionTolerance: config.soak?.regression_tolerance ?? config.regression_tolerance,
+    ...(throughput && suiteNames.includes('throughput') && { throughput: { seconds: throughput.seconds, ...(throughput.criteria.min_mbps !== undefined && { minMbps: throughput.criteria.min_mbps }) } }),
+    ...(gossip && suiteNames.includes('gossip') && { gossip: { minDelivery: gossip.criteria.delivery } }),
+    binary: describeBinary(config),
+    estimate: { nodeMinutes: 0 },
+  };
+  plan.estimate = estimate(plan, config);
+  return plan;
+}
+
+const ARCH_TARGET = { x86_64: 'x86_64-linux-musl', aarch64: 'aarch64-linux-musl' } as const;
+
+function describeBinary(config: Config): Plan['binary'] {
+  const b = config.build;
+  const targets = b.targets ?? [...new Set(config.fleet.nodes.map((n) => ARCH_TARGET[n.arch]))];
+  switch (b.kind) {
+    case 'agent':
+      return { kind: 'agent', description: 'vps-agent, the reference probe agent (C, built with zig)', targets };
+    case 'prebuilt':
+      return { kind: 'prebuilt', description: `prebuilt ${b.prebuilt?.url ?? b.prebuilt?.path} (sha256 ${b.prebuilt?.sha256.slice(0, 12)}…)`, targets };
+    default:
+      return { kind: b.kind, description: `${b.kind} build${b.package ? ` of ${b.package}` : ''} with zig`, targets };
+  }
+}

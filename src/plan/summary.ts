@@ -1,0 +1,41 @@
+// The plan as text, printed before anything runs (and before anything costs money).
+import type { Plan } from './types.js';
+
+const PROVIDER_WORDS = { local: 'local lab (network namespaces on this machine)', digitalocean: 'DigitalOcean droplets', inventory: 'existing hosts (inventory)' } as const;
+
+export function renderPlanSummary(plan: Plan): string {
+  const { choices } = plan;
+  const lines: string[] = [];
+  lines.push(`Test plan: ${choices.project}`);
+  lines.push(`  focus     ${choices.focus}`);
+  lines.push(`  criteria  ${choices.criteria}: ${describeThresholds(plan)}`);
+  lines.push(`  proof     ${choices.proof}`);
+  lines.push(`  binary    ${plan.binary.description}; targets ${plan.binary.targets.join(', ')}`);
+  lines.push(`  fleet     ${PROVIDER_WORDS[plan.provider]}, ${plan.nodes.length} nodes`);
+  const byRole = new Map<string, string[]>();
+  for (const n of plan.nodes) {
+    const label = `${n.name} (${n.nat === 'none' ? 'public' : n.nat}${n.region ? `, ${n.region}` : ''}${n.impair ? ', impaired' : ''})`;
+    byRole.set(n.role, [...(byRole.get(n.role) ?? []), label]);
+  }
+  for (const [role, labels] of byRole) lines.push(`    ${role.padEnd(10)}${labels.join(', ')}`);
+  lines.push('  suites');
+  for (const s of plan.suites) {
+    if (s.pairs.length) {
+      const counts = { direct: 0, hole_punch: 0, relay: 0 };
+      for (const p of s.pairs) counts[p.expectedPath]++;
+      lines.push(`    ${s.name.padEnd(14)}${s.pairs.length} ordered pairs x ${s.trials} trials = ${s.pairs.length * s.trials} attempts (expected: ${counts.direct} direct, ${counts.hole_punch} hole punch, ${counts.relay} relay)`);
+    } else lines.push(`    ${s.name}`);
+  }
+  const cost = plan.provider === 'local' ? 'no cost (local lab)' : plan.estimate.costUsd !== undefined ? `about $${plan.estimate.costUsd.toFixed(2)}` : 'cost unknown for this size';
+  lines.push(`  estimate  ~${plan.estimate.nodeMinutes} node-minutes, ${cost}`);
+  return lines.join('\n');
+}
+
+function describeThresholds(plan: Plan): string {
+  const entries = Object.entries(plan.thresholds);
+  const parts = entries.map(([k, v]) => `${k} >= ${v}%`);
+  if (plan.choices.criteria === 'improvement') parts.push(`no category more than ${plan.regressionTolerance} points below the baseline`);
+  if (plan.throughput?.minMbps !== undefined) parts.push(`throughput >= ${plan.throughput.minMbps} Mbit/s`);
+  if (plan.gossip?.minDelivery !== undefined) parts.push(`gossip delivery >= ${plan.gossip.minDelivery}%`);
+  return parts.length ? parts.join(', ') : 'none set (every category reported, none judged)';
+}

@@ -1,0 +1,49 @@
+// Result events, protocol v1 (DESIGN.md section 8): one JSON object per line.
+import type { PathKind } from '../config/model.js';
+
+export interface AttemptEvent {
+  v: 1;
+  type: 'attempt';
+  suite: string;
+  from: string;
+  to: string;
+  path: PathKind;
+  ok: boolean;
+  rtt_ms?: number;
+  error?: string;
+  /** Optional identities of the two ends (e.g. peer ids); equal identities are false success. */
+  from_id?: string;
+  to_id?: string;
+  trial?: number;
+}
+
+export interface ThroughputEvent {
+  v: 1;
+  type: 'throughput';
+  from: string;
+  to: string;
+  bytes: number;
+  seconds: number;
+  mbps: number;
+  loss?: number;
+}
+
+export interface GossipEvent {
+  v: 1;
+  type: 'gossip';
+  msg: string;
+  origin: string;
+  node: string;
+  hops: number;
+  latency_ms: number;
+}
+
+export interface MetricEvent {
+  v: 1;
+  type: 'metric';
+  node: string;
+  name: string;
+  value: number;
+}
+
+export type ResultEvent = AttemptEvent | ThroughputEvent | GossipEvent | MetricEvent;

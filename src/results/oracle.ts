@@ -1,0 +1,47 @@
+// The NAT oracle (DESIGN.md section 5): which path a pair of nodes should use, given their NAT
+// types. Pure; used by the planner (expected path per planned pair) and by evaluation.
+import type { NatType, PathKind } from '../config/model.js';
+
+export const CATEGORIES = ['direct', 'nat_traversed', 'relay'] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+/** Pairs that cannot punch through (address-and-port-dependent mapping meets port filtering). */
+function needsRelay(from: NatType, to: NatType): boolean {
+  if (from === 'symmetric' && (to === 'symmetric' || to === 'port-restricted')) return true;
+  return from === 'port-restricted' && to === 'symmetric';
+}
+
+/** Expected path from `fromNat` to `toNat`: public target -> direct; else hole punch unless relay is needed. */
+export function expectedPath(fromNat: NatType, toNat: NatType): PathKind {
+  if (toNat === 'none') return 'direct';
+  return needsRelay(fromNat, toNat) ? 'relay' : 'hole_punch';
+}
+
+/** The results category a path belongs to. */
+export function categoryOf(path: PathKind): Category {
+  switch (path) {
+    case 'direct':
+      return 'direct';
+    case 'hole_punch':
+      return 'nat_traversed';
+    case 'relay':
+      return 'relay';
+  }
+}
+
+/** Per NAT-type pair category name, e.g. "full-cone->symmetric" (the same key criteria use). */
+export function pairCategory(fromNat: NatType, toNat: NatType): string {
+  return `${fromNat}->${toNat}`;
+}
+
+const PATH_RANK: Record<PathKind, number> = { direct: 0, hole_punch: 1, relay: 2 };
+
+/** True when `observed` is at least as good as `expected` (direct > hole_punch > relay). */
+export function pathAtLeast(observed: PathKind, expected: PathKind): boolean {
+  return PATH_RANK[observed] <= PATH_RANK[expected];
+}
+
+/** Orders paths best first; for deterministic tie-breaks. */
+export function pathRank(path: PathKind): number {
+  return PATH_RANK[path];
+}

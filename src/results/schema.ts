@@ -1,0 +1,274 @@
+// results.json: the public, machine-readable outcome of a run, and the next run's baseline.
+// The TypeScript type is what evaluate() produces; the zod schema validates a baseline file
+// read from disk (lenient about extra keys so newer files still load as baselines).
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { NAT_TYPES, PATHS, ROLES, type NatType, type PathKind, type Role } from '../config/model.js';
+
+export const RESULTS_SCHEMA = 'vps-test/results@1';
+export const VERDICTS = ['pass', 'fail', 'degraded', 'error'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+export const OBSERVED_PATHS = [...PATHS, 'failed', 'none'] as const;
+export type ObservedPath = (typeof OBSERVED_PATHS)[number];
+
+/** Rates, intervals, thresholds and deltas are percentages (0-100) / percentage points. */
+export interface CategoryResult {
+  attempts: number;
+  successes: number;
+  rate: number | null;
+  ci_low: number | null;
+  ci_high: number | null;
+  threshold: number | null;
+  baseline_delta: number | null;
+  judged: boolean;
+  /** true / false when judged, null when not */
+  passed: boolean | null;
+  note?: string;
+}
+
+export interface PairResult {
+  suite: string;
+  from: string;
+  to: string;
+  from_nat: NatType | null;
+  to_nat: NatType | null;
+  /** null when no plan says what to expect (then each attempt counts under its own path) */
+  expected_path: PathKind | null;
+  observed_path: ObservedPath;
+  attempts: number;
+  successes: number;
+  /** ok attempts by the path that worked */
+  ok_paths: Record<PathKind, number>;
+  rtt_p50_ms: number | null;
+  rtt_p95_ms: number | null;
+  top_error?: string;
+  /** set when the pair is the same node or identity at both ends */
+  false_success?: string;
+}
+
+export interface ThroughputResult {
+  from: string;
+  to: string;
+  samples: number;
+  mbps: number;
+  min_mbps: number;
+  max_mbps: number;
+  bytes: number;
+  seconds: number;
+  loss: number | null;
+  required_mbps: number | null;
+  passed: boolean | null;
+}
+
+export interface GossipMessageResult {
+  msg: string;
+  origin: string;
+  delivered: number;
+  expected: number;
+  delivery: number;
+  latency_p50_ms: number | null;
+  latency_p95_ms: number | null;
+  max_hops: number;
+  duplicates: number;
+}
+
+export interface GossipResult {
+  messages: number;
+  delivery: number;
+  min_delivery: number;
+  required_delivery: number | null;
+  latency_p50_ms: number | null;
+  latency_p95_ms: number | null;
+  max_hops: number;
+  per_message: GossipMessageResult[];
+}
+
+export interface NodeResult {
+  name: string;
+  role: Role | null;
+  nat: NatType | null;
+  status: 'ok' | 'unreachable';
+}
+
+export interface SoakCheckpoint {
+  checkpoint: string;
+  at: string;
+  verdict: Verdict;
+  rates: Record<string, number | null>;
+}
+
+export interface MetricResult {
+  node: string;
+  name: string;
+  count: number;
+  last: number;
+  min: number;
+  max: number;
+}
+
+export interface CriteriaResult {
+  thresholds: Record<string, number>;
+  min_attempts: number;
+  regression_tolerance: number;
+  min_mbps: number | null;
+  min_delivery: number | null;
+}
+
+export interface ResultsJson {
+  schema: typeof RESULTS_SCHEMA;
+  verdict: Verdict;
+  reasons: string[];
+  generated_at: string;
+  run_id?: string;
+  project?: string;
+  criteria: CriteriaResult;
+  baseline?: { generated_at: string; run_id?: string; verdict: Verdict };
+  categories: Record<string, CategoryResult>;
+  pairs: PairResult[];
+  latency: { p50_ms: number | null; p95_ms: number | null; samples: number };
+  throughput: ThroughputResult[];
+  gossip: GossipResult | null;
+  malformed: { count: number; samples: { source: string; line: number; reason: string }[] };
+  false_success?: { suite: string; from: string; to: string; count: number; reason: string }[];
+  nodes?: NodeResult[];
+  metrics?: MetricResult[];
+  soak?: SoakCheckpoint[];
+}
+
+const num = z.number();
+const pct = z.number().min(0).max(100);
+const nullableNum = num.nullable();
+const verdict = z.enum(VERDICTS);
+const pathCounts = z.object({ direct: num, hole_punch: num, relay: num });
+
+const categorySchema = z.object({
+  attempts: num,
+  successes: num,
+  rate: pct.nullable(),
+  ci_low: pct.nullable(),
+  ci_high: pct.nullable(),
+  threshold: pct.nullable(),
+  baseline_delta: nullableNum,
+  judged: z.boolean(),
+  passed: z.boolean().nullable().default(null),
+  note: z.string().optional(),
+});
+
+const pairSchema = z.object({
+  suite: z.string().default('connectivity'),
+  from: z.string(),
+  to: z.string(),
+  from_nat: z.enum(NAT_TYPES).nullable(),
+  to_nat: z.enum(NAT_TYPES).nullable(),
+  expected_path: z.enum(PATHS).nullable(),
+  observed_path: z.enum(OBSERVED_PATHS),
+  attempts: num,
+  successes: num,
+  ok_paths: pathCounts.default({ direct: 0, hole_punch: 0, relay: 0 }),
+  rtt_p50_ms: nullableNum,
+  rtt_p95_ms: nullableNum,
+  top_error: z.string().optional(),
+  false_success: z.string().optional(),
+});
+
+const throughputSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  samples: num,
+  mbps: num,
+  min_mbps: num,
+  max_mbps: num,
+  bytes: num,
+  seconds: num,
+  loss: nullableNum,
+  required_mbps: nullableNum,
+  passed: z.boolean().nullable(),
+});
+
+const gossipMessageSchema = z.object({
+  msg: z.string(),
+  origin: z.string(),
+  delivered: num,
+  expected: num,
+  delivery: pct,
+  latency_p50_ms: nullableNum,
+  latency_p95_ms: nullableNum,
+  max_hops: num,
+  duplicates: num,
+});
+
+export const resultsJsonSchema = z.object({
+  schema: z.literal(RESULTS_SCHEMA),
+  verdict,
+  reasons: z.array(z.string()),
+  generated_at: z.string(),
+  run_id: z.string().optional(),
+  project: z.string().optional(),
+  criteria: z
+    .object({ thresholds: z.record(z.string(), pct), min_attempts: num, regression_tolerance: num, min_mbps: nullableNum, min_delivery: nullableNum })
+    .default({ thresholds: {}, min_attempts: 0, regression_tolerance: 0, min_mbps: null, min_delivery: null }),
+  baseline: z.object({ generated_at: z.string(), run_id: z.string().optional(), verdict }).optional(),
+  categories: z.record(z.string(), categorySchema),
+  pairs: z.array(pairSchema),
+  latency: z.object({ p50_ms: nullableNum, p95_ms: nullableNum, samples: num.default(0) }),
+  throughput: z.array(throughputSchema).default([]),
+  gossip: z
+    .object({
+      messages: num,
+      delivery: pct,
+      min_delivery: pct,
+      required_delivery: pct.nullable(),
+      latency_p50_ms: nullableNum,
+      latency_p95_ms: nullableNum,
+      max_hops: num,
+      per_message: z.array(gossipMessageSchema),
+    })
+    .nullable()
+    .default(null),
+  malformed: z.object({ count: num, samples: z.array(z.object({ source: z.string(), line: num, reason: z.string() })) }),
+  false_success: z.array(z.object({ suite: z.string(), from: z.string(), to: z.string(), count: num, reason: z.string() })).optional(),
+  nodes: z.array(z.object({ name: z.string(), role: z.enum(ROLES).nullable(), nat: z.enum(NAT_TYPES).nullable(), status: z.enum(['ok', 'unreachable']) })).optional(),
+  metrics: z.array(z.object({ node: z.string(), name: z.string(), count: num, last: num, min: num, max: num })).optional(),
+  soak: z.array(z.object({ checkpoint: z.string(), at: z.string(), verdict, rates: z.record(z.string(), pct.nullable()) })).optional(),
+});
+
+export class ResultsSchemaError extends Error {
+  override name = 'ResultsSchemaError';
+}
+
+function describePath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '') || '(top level)';
+}
+
+/** Validates results.json text; `source` names the file in errors. */
+export function parseResultsJson(text: string, source: string): ResultsJson {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new ResultsSchemaError(`${source}: not valid JSON (${(err as Error).message.split('\n')[0]})`);
+  }
+  if (typeof data === 'object' && data !== null && 'schema' in data && (data as { schema: unknown }).schema !== RESULTS_SCHEMA) {
+    throw new ResultsSchemaError(`${source}: schema is ${JSON.stringify((data as { schema: unknown }).schema)}, expected "${RESULTS_SCHEMA}" (is this a vps-test results.json?)`);
+  }
+  const parsed = resultsJsonSchema.safeParse(data);
+  if (!parsed.success) {
+    const issues = parsed.error.issues;
+    const lines = issues.slice(0, 5).map((i) => `  ${describePath(i.path)}: ${i.message}`);
+    if (issues.length > 5) lines.push(`  ... and ${issues.length - 5} more`);
+    throw new ResultsSchemaError(`${source}: not a valid vps-test results file:\n${lines.join('\n')}`);
+  }
+  return parsed.data as ResultsJson;
+}
+
+/** Reads and validates a baseline results.json. */
+export async function loadResultsJson(path: string): Promise<ResultsJson> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ResultsSchemaError(code === 'ENOENT' ? `baseline file not found: ${path}` : `cannot read baseline ${path}: ${(err as Error).message}`);
+  }
+  return parseResultsJson(text, path);
+}

@@ -1,0 +1,77 @@
+// Throughput, gossip and metric summaries from the aggregate. Pure.
+import type { Aggregator } from './aggregate.js';
+import type { GossipMessageResult, GossipResult, MetricResult, ThroughputResult } from './schema.js';
+import { naturalCompare } from './names.js';
+import { round } from './stats.js';
+
+const q = (v: number | undefined, digits = 3): number | null => (v === undefined ? null : round(v, digits));
+
+export function summarizeThroughput(agg: Aggregator, minMbps: number | null, nodeOrder: (name: string) => number): ThroughputResult[] {
+  return [...agg.throughput.values()]
+    .sort((a, b) => nodeOrder(a.from) - nodeOrder(b.from) || nodeOrder(a.to) - nodeOrder(b.to))
+    .map((t) => {
+      const mbps = t.sumMbps / t.samples;
+      return {
+        from: t.from,
+        to: t.to,
+        samples: t.samples,
+        mbps: round(mbps, 2),
+        min_mbps: round(t.minMbps, 2),
+        max_mbps: round(t.maxMbps, 2),
+        bytes: t.bytes,
+        seconds: round(t.seconds, 3),
+        loss: t.lossSamples ? round(t.lossSum / t.lossSamples, 3) : null,
+        required_mbps: minMbps,
+        passed: minMbps === null ? null : mbps >= minMbps,
+      };
+    });
+}
+
+/**
+ * Delivery per message = distinct receivers among `receivers` (all nodes but the origin and the
+ * unreachable) over how many there are. Overall delivery pools every message.
+ */
+export function summarizeGossip(agg: Aggregator, receivers: readonly string[], minDelivery: number | null): GossipResult | null {
+  if (agg.gossip.size === 0) return null;
+  const expectedSet = new Set(receivers);
+  let delivered = 0;
+  let expected = 0;
+  let maxHops = 0;
+  const perMessage: GossipMessageResult[] = [...agg.gossip.values()]
+    .sort((a, b) => naturalCompare(a.msg, b.msg))
+    .map((g) => {
+      const want = expectedSet.size - (expectedSet.has(g.origin) ? 1 : 0);
+      let got = 0;
+      for (const node of g.delivered) if (expectedSet.has(node) && node !== g.origin) got++;
+      delivered += got;
+      expected += want;
+      maxHops = Math.max(maxHops, g.maxHops);
+      return {
+        msg: g.msg,
+        origin: g.origin,
+        delivered: got,
+        expected: want,
+        delivery: want ? round((got / want) * 100, 2) : 100,
+        latency_p50_ms: q(g.latency.quantile(0.5)),
+        latency_p95_ms: q(g.latency.quantile(0.95)),
+        max_hops: g.maxHops,
+        duplicates: g.duplicates,
+      };
+    });
+  return {
+    messages: perMessage.length,
+    delivery: expected ? round((delivered / expected) * 100, 2) : 100,
+    min_delivery: Math.min(...perMessage.map((m) => m.delivery)),
+    required_delivery: minDelivery,
+    latency_p50_ms: q(agg.gossipLatency.quantile(0.5)),
+    latency_p95_ms: q(agg.gossipLatency.quantile(0.95)),
+    max_hops: maxHops,
+    per_message: perMessage,
+  };
+}
+
+export function summarizeMetrics(agg: Aggregator, nodeOrder: (name: string) => number): MetricResult[] {
+  return [...agg.metrics.values()]
+    .sort((a, b) => nodeOrder(a.node) - nodeOrder(b.node) || naturalCompare(a.name, b.name))
+    .map((m) => ({ node: m.node, name: m.name, count: m.count, last: m.last, min: m.min, max: m.max }));
+}

@@ -1,0 +1,137 @@
+// Pair-level evaluation: resolves each pair's expected path (plan, else NAT oracle, else unknown),
+// decides which attempts count as successes, and tallies categories. Pure.
+import { PATHS, type NatType, type PathKind, type Role } from '../config/model.js';
+import type { Aggregator, PairStats } from './aggregate.js';
+import { categoryOf, expectedPath, pairCategory, pathAtLeast, pathRank } from './oracle.js';
+import type { ObservedPath, PairResult } from './schema.js';
+import { round } from './stats.js';
+
+export interface NodeInfo {
+  name: string;
+  role: Role | null;
+  nat: NatType | null;
+}
+
+export interface CategoryTally {
+  attempts: number;
+  successes: number;
+  /** "from->to" of pairs with at least one unsuccessful attempt in this category */
+  failingPairs: Set<string>;
+}
+
+export interface FalseSuccess {
+  suite: string;
+  from: string;
+  to: string;
+  count: number;
+  reason: string;
+}
+
+export interface PairTally {
+  pairs: PairResult[];
+  categories: Map<string, CategoryTally>;
+  falseSuccess: FalseSuccess[];
+}
+
+export function plannedKey(suite: string, from: string, to: string): string {
+  return `${suite}\u0000${from}\u0000${to}`;
+}
+
+/** Expected path: what the plan says for this suite's pair, else the oracle on known NAT types. */
+export function resolveExpected(pair: { suite: string; from: string; to: string }, nodes: ReadonlyMap<string, NodeInfo>, planned: ReadonlyMap<string, PathKind>): PathKind | null {
+  const fromPlan = planned.get(plannedKey(pair.suite, pair.from, pair.to));
+  if (fromPlan) return fromPlan;
+  const fromNat = nodes.get(pair.from)?.nat;
+  const toNat = nodes.get(pair.to)?.nat;
+  return fromNat && toNat ? expectedPath(fromNat, toNat) : null;
+}
+
+/** Most frequent path that worked (ties: the better path); 'failed' if none worked; 'none' if untried. */
+export function observedPath(stats: PairStats): ObservedPath {
+  if (stats.attempts === 0) return 'none';
+  let best: PathKind | null = null;
+  for (const p of PATHS) {
+    const n = stats.okByPath[p];
+    if (n === 0) continue;
+    if (best === null || n > stats.okByPath[best] || (n === stats.okByPath[best] && pathRank(p) < pathRank(best))) best = p;
+  }
+  return best ?? 'failed';
+}
+
+function topError(errors: Map<string, number>): string | undefined {
+  let best: string | undefined;
+  let bestCount = 0;
+  for (const [reason, count] of errors) {
+    if (count > bestCount) {
+      best = reason;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+function bump(categories: Map<string, CategoryTally>, name: string, attempts: number, successes: number, label: string): void {
+  if (attempts === 0) return;
+  let c = categories.get(name);
+  if (!c) {
+    c = { attempts: 0, successes: 0, failingPairs: new Set() };
+    categories.set(name, c);
+  }
+  c.attempts += attempts;
+  c.successes += successes;
+  if (successes < attempts) c.failingPairs.add(label);
+}
+
+export function tallyPairs(
+  agg: Aggregator,
+  nodes: ReadonlyMap<string, NodeInfo>,
+  planned: ReadonlyMap<string, PathKind>,
+  comparePairs: (a: PairStats, b: PairStats) => number,
+): PairTally {
+  const categories = new Map<string, CategoryTally>();
+  const falseSuccess: FalseSuccess[] = [];
+  const pairs: PairResult[] = [];
+  for (const stats of [...agg.pairs.values()].sort(comparePairs)) {
+    const expected = resolveExpected(stats, nodes, planned);
+    const fromNat = nodes.get(stats.from)?.nat ?? null;
+    const toNat = nodes.get(stats.to)?.nat ?? null;
+    const label = `${stats.from}->${stats.to}`;
+    let successes = 0;
+    if (expected) {
+      // Success only when the path that worked is at least as good as the expected one:
+      // a punch-expected pair that only got through the relay failed at punching.
+      for (const p of PATHS) if (pathAtLeast(p, expected)) successes += stats.okByPath[p];
+      bump(categories, categoryOf(expected), stats.attempts, successes, label);
+    } else {
+      // No expectation known: each attempt counts under the path it names.
+      for (const p of PATHS) {
+        successes += stats.okByPath[p];
+        bump(categories, categoryOf(p), stats.attemptsByPath[p], stats.okByPath[p], label);
+      }
+    }
+    if (fromNat && toNat) bump(categories, pairCategory(fromNat, toNat), stats.attempts, successes, label);
+    if (stats.falseSuccess > 0) {
+      falseSuccess.push({ suite: stats.suite, from: stats.from, to: stats.to, count: stats.falseSuccess, reason: stats.falseSuccessReason ?? 'same node at both ends' });
+    }
+    const p50 = stats.rtt.quantile(0.5);
+    const p95 = stats.rtt.quantile(0.95);
+    const top = topError(stats.errors);
+    pairs.push({
+      suite: stats.suite,
+      from: stats.from,
+      to: stats.to,
+      from_nat: fromNat,
+      to_nat: toNat,
+      expected_path: expected,
+      observed_path: observedPath(stats),
+      attempts: stats.attempts,
+      successes,
+      ok_paths: { ...stats.okByPath },
+      rtt_p50_ms: p50 === undefined ? null : round(p50, 3),
+      rtt_p95_ms: p95 === undefined ? null : round(p95, 3),
+      ...(top !== undefined && { top_error: top }),
+      ...(stats.falseSuccess > 0 && { false_success: stats.falseSuccessReason ?? 'same node at both ends' }),
+    });
+  }
+  return { pairs, categories, falseSuccess };
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig, loadConfig } from '../../../src/config/load.js';
+import { ConfigError } from '../../../src/config/errors.js';
+import { parseDuration, parsePercent, parseRate, formatDuration } from '../../../src/config/units.js';
+import { checkPlaceholders, expandPlaceholders } from '../../../src/config/placeholders.js';
+
+const MINIMAL = `fleet:
+  nodes:
+    - { name: boot, role: bootstrap }
+    - { name: a, nat: symmetric }
+`;
+
+describe('units', () => {
+  it('parses durations, percentages and rates', () => {
+    expect(parseDuration('30s')).toBe(30_000);
+    expect(parseDuration('1h30m')).toBe(5_400_000);
+    expect(parseDuration('120ms')).toBe(120);
+    expect(parseDuration('30')).toBeUndefined();
+    expect(parsePercent('1%')).toBe(1);
+    expect(parsePercent(85)).toBe(85);
+    expect(parsePercent(101)).toBeUndefined();
+    expect(parseRate('10mbit')).toBe(10_000);
+    expect(parseRate('10mb')).toBeUndefined();
+    expect(formatDuration(7_200_000)).toBe('2h');
+  });
+});
+
+describe('parseConfig', () => {
+  it('fills defaults so a minimal file works', () => {
+    const c = parseConfig(MINIMAL, 'x.yml');
+    expect(c.build.kind).toBe('agent');
+    expect(c.fleet.provider).toBe('local');
+    expect(c.fleet.nodes[1]).toMatchObject({ name: 'a', role: 'peer', nat: 'symmetric', arch: 'x86_64' });
+    expect(c.report).toEqual({ pr_comment: true, journal: false, artifacts: true });
+    expect(c.tests.scenarios).toEqual({});
+  });
+
+  it('converts units to numbers, defaults included', () => {
+    const c = parseConfig(`${MINIMAL}tests:\n  connectivity: { trials: 3 }\nsoak: { checkpoints: [1h, 6h] }\n`, 'x.yml');
+    expect(c.tests.connectivity).toEqual({ trials: 3, timeout: 3000, criteria: {}, min_attempts: 10 });
+    expect(c.soak?.checkpoints).toEqual([3_600_000, 21_600_000]);
+  });
+
+  it('reports several problems at once, in source order', () => {
+    const text = `fleet:\n  provider: cloud\n  nodes:\n    - { name: boot, role: bootstrap, nat: fullcone }\n    - { name: a, speed: 3 }\n`;
+    try {
+      parseConfig(text, 'c.yml');
+      expect.unreachable();
+    } catch (err) {
+      const problems = (err as ConfigError).problems;
+      expect(problems.map((p) => `${p.line}:${p.col}`)).toEqual(['2:13', '4:43', '5:18']);
+      expect((err as Error).message.split('\n')[0]).toMatch(/^c\.yml:2:13: fleet\.provider: "cloud" is not allowed/);
+    }
+  });
+
+  it('names a missing file clearly', async () => {
+    await expect(loadConfig('/nonexistent/.vps-test.yml')).rejects.toThrow(/file not found/);
+  });
+});
+
+describe('placeholders', () => {
+  const nodes = [
+    { name: 'boot', ip: '203.0.113.2', private_ip: '203.0.113.2' },
+    { name: 'a', ip: '203.0.113.3', private_ip: '10.1.0.2' },
+  ];
+  it('accepts known forms and leaves shell syntax alone', () => {
+    expect(checkPlaceholders('{bin} --b {node:boot.ip}:9 ${HOME} {a,b} {var:x}', ['boot'], ['x'])).toEqual([]);
+  });
+  it('expands per node', () => {
+    const out = expandPlaceholders('{bin} --me {node} {ip}/{private_ip} --boot {node:boot.ip} --peers {peers}', { self: nodes[1]!, nodes, bin: '/w/bin/agent' });
+    expect(out).toBe('/w/bin/agent --me a 203.0.113.3/10.1.0.2 --boot 203.0.113.2 --peers 203.0.113.2');
+  });
+  it('rejects unknown nodes and variables', () => {
+    expect(checkPlaceholders('{node:zz.ip}', ['boot'])[0]).toMatch(/names node 'zz'/);
+    expect(checkPlaceholders('{var:id}', ['boot'])[0]).toMatch(/no earlier capture step/);
+  });
+});
