@@ -1,0 +1,420 @@
+/*
+ * `vps-agent probe`: one connectivity round, run on every node at the same time.
+ *
+ * For each ordered pair (X -> Y) of the round, X is the initiator and Y the responder. Both open
+ * a FRESH UDP socket for that pair and register with the server under session "<round>:X:Y".
+ * The server answers each with the other's observed endpoint and nonce. The initiator then
+ * tries, in order:
+ *   direct      only when the responder looks public: PINGs to its endpoint; the responder
+ *               only answers during this phase, so success really means "reachable directly";
+ *   hole_punch  both ends PING each other every 50 ms; each end switches to the source address
+ *               it actually hears the peer from (peer-reflexive), which is what makes a
+ *               symmetric NAT on one side work;
+ *   relay       PINGs wrapped in RLY through the server (unless --no-relay or the server refuses).
+ * Every packet carries the session id, the sender's name and the sender's per-session nonce;
+ * a packet that does not match the expected peer exactly is ignored (stale rounds, strays, and
+ * replies from ourselves or a third node never count as success).
+ *
+ * All pairs of the round run concurrently in one single-threaded poll() loop; the process ends
+ * when every attempt has finished, at most timeout + 500 ms after it started.
+ */
+#include "agent.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define REGISTER_INTERVAL_MS 100.0
+#define PING_INTERVAL_MS 50.0
+#define DONE_INTERVAL_MS 30.0
+#define DONE_COPIES 3
+#define RESPONDER_GRACE_MS 500.0 /* responders outlive initiators: start times differ across nodes */
+#define PING_RING 64
+
+enum role { INITIATOR, RESPONDER };
+enum path { PATH_DIRECT, PATH_PUNCH, PATH_RELAY, PATH_NONE };
+static const char *const PATH_NAMES[] = {"direct", "hole_punch", "relay"};
+
+typedef struct {
+    int seq;
+    int path;
+    double sent_at;
+} ping_record;
+
+typedef struct {
+    /* identity */
+    int role;
+    const char *peer; /* the other end's name */
+    char session[KEY_MAX_LEN];
+    char nonce[NONCE_HEX_LEN + 1];
+    int fd;
+    /* rendezvous */
+    int server_answered;
+    int paired;
+    struct sockaddr_in peer_addr; /* observed by the server, then peer-reflexive */
+    int peer_public, self_public, relay_offered, relay_refused;
+    char peer_nonce[NONCE_HEX_LEN + 1];
+    /* schedule, monotonic ms */
+    double deadline, next_register, next_ping, direct_end, punch_end;
+    /* initiator state */
+    int seq;
+    ping_record pings[PING_RING];
+    unsigned tried; /* bit per path */
+    int success_path;
+    int done_left;
+    double next_done;
+    int finished; /* 1: result known (event printed); the DONE copies may still be going out */
+} attempt;
+
+typedef struct {
+    const char *name;
+    const char *suite;
+    long round;
+    long timeout_ms;
+    struct sockaddr_in server;
+    struct in_addr local_ip; /* our address towards the server, for the "public" check */
+    int no_relay, skip_direct, skip_punch;
+    char instance_id[NONCE_HEX_LEN + 1]; /* per process: lets the evaluator spot self-replies */
+    double started;
+} probe_ctx;
+
+/* --- sending --- */
+
+/* Sends a peer message either straight to the peer or wrapped in RLY through the server. */
+static void send_to_peer(const probe_ctx *c, attempt *a, const char *msg, int via_relay) {
+    if (via_relay) {
+        char wrapped[MAX_DATAGRAM];
+        snprintf(wrapped, sizeof wrapped, "VT1 RLY %s %s", a->session, msg);
+        send_text(a->fd, &c->server, wrapped);
+    } else {
+        send_text(a->fd, &a->peer_addr, msg);
+    }
+}
+
+static void send_register(const probe_ctx *c, attempt *a) {
+    struct sockaddr_in local;
+    socklen_t len = sizeof local;
+    char endpoint[32], msg[MAX_DATAGRAM];
+    getsockname(a->fd, (struct sockaddr *)&local, &len);
+    local.sin_addr = c->local_ip; /* bound to 0.0.0.0: report the address the route uses */
+    endpoint_format(&local, endpoint, sizeof endpoint);
+    snprintf(msg, sizeof msg, "VT1 REG %s %s %s %s %s", a->session, a->role == INITIATOR ? "i" : "r",
+             c->name, a->nonce, endpoint);
+    send_text(a->fd, &c->server, msg);
+}
+
+static void send_ping(const probe_ctx *c, attempt *a, int path, double now) {
+    char msg[MAX_DATAGRAM];
+    int seq = ++a->seq;
+    snprintf(msg, sizeof msg, "VT1 PING %s %s %s %d", a->session, c->name, a->nonce, seq);
+    if (a->role == INITIATOR) {
+        ping_record *r = &a->pings[seq % PING_RING];
+        r->seq = seq;
+        r->path = path;
+        r->sent_at = now;
+        a->tried |= 1u << path;
+    }
+    send_to_peer(c, a, msg, path == PATH_RELAY);
+}
+
+/* --- outcome --- */
+
+static void report_success(const probe_ctx *c, attempt *a, int path, double rtt, const char *peer_id, double now) {
+    event_attempt(c->suite, c->name, a->peer, PATH_NAMES[path], 1, rtt, NULL, c->round,
+                  c->instance_id, peer_id);
+    a->finished = 1;
+    a->success_path = path;
+    a->done_left = DONE_COPIES; /* tell the responder it can stop */
+    a->next_done = now;
+}
+
+static void report_failure(const probe_ctx *c, attempt *a) {
+    char error[160];
+    int path = PATH_DIRECT;
+    if (!a->server_answered) {
+        snprintf(error, sizeof error, "timeout (no answer from server)");
+    } else if (!a->paired) {
+        snprintf(error, sizeof error, "timeout (peer never registered)");
+    } else {
+        char tried[64] = "";
+        for (int p = PATH_DIRECT; p <= PATH_RELAY; p++) {
+            if (!(a->tried & (1u << p))) continue;
+            if (*tried) strcat(tried, ", ");
+            strcat(tried, PATH_NAMES[p]);
+            path = p;
+        }
+        int refused = !c->no_relay && (a->relay_refused || !a->relay_offered);
+        if (refused) path = PATH_RELAY;
+        snprintf(error, sizeof error, "%s%s%s%s", *tried ? "timeout (no answer via " : "", tried,
+                 *tried ? ")" : "", refused ? (*tried ? "; relay refused by server" : "relay refused by server") : "");
+        if (!*error) snprintf(error, sizeof error, "no path to try");
+    }
+    event_attempt(c->suite, c->name, a->peer, PATH_NAMES[path], 0, 0, error, c->round, NULL, NULL);
+    a->finished = 1;
+    a->done_left = 0;
+}
+
+/* --- phases --- */
+
+/* Computes when direct and hole punching end, from the moment both ends are known. Both ends
+ * compute the same schedule (the responder needs it to stay quiet during the direct phase). */
+static void plan_phases(const probe_ctx *c, attempt *a, double now) {
+    double t = (double)c->timeout_ms;
+    int responder_public = a->role == INITIATOR ? a->peer_public : a->self_public;
+    int try_direct = responder_public && !c->skip_direct;
+    int relay = !c->no_relay && a->relay_offered;
+    double initiator_deadline = c->started + t;
+    a->direct_end = now + (try_direct ? 0.15 * t : 0.0);
+    if (c->skip_punch) {
+        a->punch_end = a->direct_end;
+    } else if (!relay) {
+        a->punch_end = initiator_deadline; /* nothing after punching: give it all the time left */
+    } else {
+        a->punch_end = a->direct_end + 0.35 * t;
+        double relay_start_latest = initiator_deadline - 0.25 * t; /* the relay always gets its turn */
+        if (a->punch_end > relay_start_latest) a->punch_end = relay_start_latest > now ? relay_start_latest : now;
+    }
+    if (a->direct_end > a->punch_end) a->direct_end = a->punch_end;
+}
+
+static int current_path(const probe_ctx *c, const attempt *a, double now) {
+    if (now < a->direct_end) return PATH_DIRECT;
+    if (now < a->punch_end) return PATH_PUNCH;
+    if (!c->no_relay && a->relay_offered && !a->relay_refused) return PATH_RELAY;
+    return PATH_NONE;
+}
+
+static double min_time(double a, double b) { return a < b ? a : b; }
+
+/* Advances one attempt; returns the next time it needs attention. */
+static double tick(const probe_ctx *c, attempt *a, double now) {
+    if (a->finished) {
+        if (a->done_left > 0 && now >= a->next_done) {
+            char msg[MAX_DATAGRAM];
+            snprintf(msg, sizeof msg, "VT1 DONE %s %s %s %s", a->session, c->name, a->nonce,
+                     PATH_NAMES[a->success_path]);
+            send_to_peer(c, a, msg, a->success_path == PATH_RELAY);
+            a->done_left--;
+            a->next_done = now + DONE_INTERVAL_MS;
+        }
+        return a->done_left > 0 ? a->next_done : now + 1000.0;
+    }
+    if (now >= a->deadline) {
+        if (a->role == INITIATOR) report_failure(c, a);
+        else a->finished = 1;
+        return now + 1000.0;
+    }
+    if (!a->paired) {
+        if (now >= a->next_register) {
+            send_register(c, a);
+            a->next_register = now + REGISTER_INTERVAL_MS;
+        }
+        return min_time(a->next_register, a->deadline);
+    }
+    double wake = a->deadline;
+    if (a->role == INITIATOR) {
+        int path = current_path(c, a, now);
+        if (path == PATH_NONE) {
+            report_failure(c, a);
+            return now + 1000.0;
+        }
+        if (now >= a->next_ping) {
+            send_ping(c, a, path, now);
+            a->next_ping = now + PING_INTERVAL_MS;
+        }
+        wake = min_time(wake, a->next_ping);
+    } else if (!c->skip_punch && now >= a->direct_end && now < a->punch_end) {
+        /* Responder punches too, so its own NAT opens towards the initiator. */
+        if (now >= a->next_ping) {
+            send_ping(c, a, PATH_PUNCH, now);
+            a->next_ping = now + PING_INTERVAL_MS;
+        }
+        wake = min_time(wake, a->next_ping);
+    } else if (now < a->direct_end) {
+        wake = min_time(wake, a->direct_end);
+    }
+    if (now < a->direct_end) wake = min_time(wake, a->direct_end);
+    else if (now < a->punch_end) wake = min_time(wake, a->punch_end);
+    return wake;
+}
+
+/* --- receiving --- */
+
+/* PEER <session> <peer-ip:port> <peer-public> <peer-name> <peer-nonce> <self-public> <relay> */
+static void on_peer_info(const probe_ctx *c, attempt *a, char **tok, int ntok, double now) {
+    if (ntok != 9 || strcmp(tok[2], a->session) != 0 || strcmp(tok[5], a->peer) != 0) return;
+    if (a->paired || strlen(tok[6]) != NONCE_HEX_LEN) return; /* duplicates of the first answer */
+    if (endpoint_parse(tok[3], &a->peer_addr) != 0) return;
+    a->peer_public = strcmp(tok[4], "1") == 0;
+    snprintf(a->peer_nonce, sizeof a->peer_nonce, "%s", tok[6]);
+    a->self_public = strcmp(tok[7], "1") == 0;
+    a->relay_offered = strcmp(tok[8], "1") == 0;
+    a->paired = 1;
+    a->next_ping = now;
+    plan_phases(c, a, now);
+}
+
+/* A message from the peer, arriving directly from `src` or through the relay. Only messages
+ * carrying our session, the expected peer name and the peer's nonce from the server count. */
+static void on_peer_message(const probe_ctx *c, attempt *a, char **tok, int ntok,
+                            const struct sockaddr_in *src, int via_relay, double now) {
+    if (!a->paired || ntok < 6 || strcmp(tok[2], a->session) != 0 || strcmp(tok[3], a->peer) != 0 ||
+        strcmp(tok[4], a->peer_nonce) != 0)
+        return;
+    char msg[MAX_DATAGRAM];
+    if (strcmp(tok[1], "PING") == 0 && ntok == 6) {
+        if (!via_relay) a->peer_addr = *src; /* peer-reflexive: answer where it really comes from */
+        snprintf(msg, sizeof msg, "VT1 PONG %s %s %s %s %s", a->session, c->name, a->nonce, tok[5],
+                 c->instance_id);
+        send_to_peer(c, a, msg, via_relay);
+    } else if (strcmp(tok[1], "PONG") == 0 && ntok == 7 && a->role == INITIATOR && !a->finished) {
+        int seq = atoi(tok[5]);
+        const ping_record *r = &a->pings[seq % PING_RING];
+        if (seq <= 0 || r->seq != seq || (r->path == PATH_RELAY) != via_relay) return;
+        if (strcmp(tok[6], c->instance_id) == 0) return; /* our own process answered: not the peer */
+        if (!via_relay) a->peer_addr = *src;
+        report_success(c, a, r->path, now - r->sent_at, tok[6], now);
+    } else if (strcmp(tok[1], "DONE") == 0 && a->role == RESPONDER) {
+        a->finished = 1;
+    }
+}
+
+static void on_datagram(const probe_ctx *c, attempt *a, char *buf, const struct sockaddr_in *src, double now) {
+    char *tok[9];
+    int from_server = endpoint_equal(src, &c->server);
+    if (from_server && strncmp(buf, "VT1 RLY ", 8) == 0) {
+        int n = split_tokens(buf, tok, 4);
+        if (n != 4 || strcmp(tok[2], a->session) != 0) return;
+        char *inner[9];
+        int ni = split_tokens(tok[3], inner, 9);
+        if (ni >= 2 && strcmp(inner[0], "VT1") == 0) on_peer_message(c, a, inner, ni, src, 1, now);
+        return;
+    }
+    int n = split_tokens(buf, tok, 9);
+    if (n < 3 || strcmp(tok[0], "VT1") != 0) return;
+    if (from_server) {
+        if (strcmp(tok[2], a->session) != 0) return;
+        a->server_answered = 1;
+        if (strcmp(tok[1], "PEER") == 0) on_peer_info(c, a, tok, n, now);
+        else if (strcmp(tok[1], "NORELAY") == 0) a->relay_refused = 1;
+        else if (strcmp(tok[1], "ERR") == 0 && n >= 4)
+            fprintf(stderr, "vps-agent probe: server refused %s: %s\n", a->session, tok[3]);
+        return;
+    }
+    on_peer_message(c, a, tok, n, src, 0, now);
+}
+
+/* --- command --- */
+
+static const char PROBE_USAGE[] =
+    "probe --name NAME --server IP:PORT --peers A,B,... --round K [--suite NAME]\n"
+    "      [--timeout-ms MS] [--no-relay]\n"
+    "\n"
+    "One connectivity round against every peer, run on all nodes at the same time. For each\n"
+    "ordered pair this node initiates, prints one attempt event: path direct|hole_punch|relay,\n"
+    "ok, rtt_ms (or error), trial = K. Ends within timeout + 500 ms.\n";
+
+int cmd_probe(int argc, char **argv) {
+    const char *name = NULL, *server = NULL, *peers_s = NULL, *round_s = NULL;
+    const char *suite = "connectivity", *timeout_s = "3000";
+    int no_relay = 0, skip_direct = 0, skip_punch = 0, force_relay = 0;
+    cli_option options[] = {
+        {"name", "NAME", "this node's name (required)", &name, NULL, 0},
+        {"server", "IP:PORT", "rendezvous server (required)", &server, NULL, 0},
+        {"peers", "A,B,...", "peer names; this node's own name is skipped (required)", &peers_s, NULL, 0},
+        {"round", "K", "round number: session ids and the trial field (required)", &round_s, NULL, 0},
+        {"suite", "NAME", "suite name in events (default: connectivity)", &suite, NULL, 0},
+        {"timeout-ms", "MS", "time budget of one attempt (default: 3000)", &timeout_s, NULL, 0},
+        {"no-relay", NULL, "never fall back to the relay", NULL, &no_relay, 0},
+        {"skip-direct", NULL, "debug: skip the direct phase", NULL, &skip_direct, 1},
+        {"skip-punch", NULL, "debug: skip hole punching", NULL, &skip_punch, 1},
+        {"force-relay", NULL, "debug: relay only (= --skip-direct --skip-punch)", NULL, &force_relay, 1},
+        {NULL, NULL, NULL, NULL, NULL, 0},
+    };
+    cli_parse("probe", PROBE_USAGE, argc, argv, options);
+    probe_ctx c;
+    memset(&c, 0, sizeof c);
+    c.name = cli_required("probe", "name", name);
+    if (!valid_name(c.name)) cli_fail("probe", "--name must match [A-Za-z0-9._-]{1,32}, got '%s'", c.name);
+    if (endpoint_parse(cli_required("probe", "server", server), &c.server) != 0)
+        cli_fail("probe", "--server must be IPv4:PORT, got '%s'", server);
+    c.round = cli_number("probe", "round", cli_required("probe", "round", round_s), 0, 999999999L);
+    c.timeout_ms = cli_number("probe", "timeout-ms", timeout_s, 200, 600000);
+    if (!valid_name(suite)) cli_fail("probe", "--suite must match [A-Za-z0-9._-]{1,32}");
+    c.suite = suite;
+    c.no_relay = no_relay;
+    c.skip_direct = skip_direct || force_relay;
+    c.skip_punch = skip_punch || force_relay;
+    const char *peers[MAX_PEERS];
+    char *list = strdup(cli_required("probe", "peers", peers_s));
+    int npeers = parse_name_list(list, c.name, peers, MAX_PEERS);
+    if (npeers < 0) cli_fail("probe", "--peers must be up to %d comma-separated names [A-Za-z0-9._-]", MAX_PEERS);
+    if (local_ip_towards(&c.server, &c.local_ip) != 0) {
+        fprintf(stderr, "vps-agent probe: no route to server %s: %s\n", server, strerror(errno));
+        return 1;
+    }
+    random_hex(c.instance_id, NONCE_HEX_LEN / 2);
+    install_stop_handlers();
+    c.started = mono_ms();
+
+    int count = 2 * npeers;
+    attempt *attempts = calloc((size_t)(count ? count : 1), sizeof *attempts);
+    struct pollfd *fds = calloc((size_t)(count ? count : 1), sizeof *fds);
+    int *index = calloc((size_t)(count ? count : 1), sizeof *index);
+    if (!attempts || !fds || !index) return 1;
+    for (int i = 0; i < count; i++) {
+        attempt *a = &attempts[i];
+        a->role = i % 2 == 0 ? INITIATOR : RESPONDER;
+        a->peer = peers[i / 2];
+        if (a->role == INITIATOR) snprintf(a->session, sizeof a->session, "%ld:%s:%s", c.round, c.name, a->peer);
+        else snprintf(a->session, sizeof a->session, "%ld:%s:%s", c.round, a->peer, c.name);
+        random_hex(a->nonce, NONCE_HEX_LEN / 2);
+        a->deadline = c.started + (double)c.timeout_ms + (a->role == RESPONDER ? RESPONDER_GRACE_MS : 0.0);
+        a->next_register = c.started;
+        a->fd = udp_socket_nonblocking();
+        if (a->fd < 0) {
+            fprintf(stderr, "vps-agent probe: cannot open UDP socket: %s\n", strerror(errno));
+            return 1;
+        }
+    }
+
+    while (!g_stop) {
+        double now = mono_ms(), wake = now + 1000.0;
+        nfds_t n = 0;
+        for (int i = 0; i < count; i++) {
+            attempt *a = &attempts[i];
+            double due = tick(&c, a, now);
+            if (a->finished && a->done_left == 0) continue;
+            wake = min_time(wake, due);
+            fds[n].fd = a->fd;
+            fds[n].events = POLLIN;
+            index[n++] = i;
+        }
+        if (n == 0) break;
+        int timeout = wake > now ? (int)(wake - now) + 1 : 0;
+        if (poll(fds, n, timeout) < 0 && errno != EINTR) break;
+        now = mono_ms();
+        for (nfds_t k = 0; k < n; k++) {
+            if (!(fds[k].revents & POLLIN)) continue;
+            for (;;) {
+                char buf[MAX_DATAGRAM + 1];
+                struct sockaddr_in src;
+                socklen_t srclen = sizeof src;
+                ssize_t len = recvfrom(fds[k].fd, buf, MAX_DATAGRAM, 0, (struct sockaddr *)&src, &srclen);
+                if (len < 0) break;
+                buf[len] = '\0';
+                on_datagram(&c, &attempts[index[k]], buf, &src, now);
+            }
+        }
+    }
+    for (int i = 0; i < count; i++) close(attempts[i].fd);
+    free(attempts);
+    free(fds);
+    free(index);
+    free(list);
+    return 0;
+}

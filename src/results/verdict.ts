@@ -1,0 +1,109 @@
+// The verdict and its reasons, in words a reviewer can act on. Pure.
+import type { CategoryTally, FalseSuccess } from './tally.js';
+import type { CategoryResult, CriteriaResult, GossipResult, NodeResult, ResultsJson, ThroughputResult, Verdict } from './schema.js';
+import type { MalformedLine } from './reader.js';
+
+export interface VerdictInput {
+  stageError?: string | undefined;
+  events: number;
+  malformed: { count: number; samples: MalformedLine[] };
+  falseSuccess: FalseSuccess[];
+  categories: Record<string, CategoryResult>;
+  categoryTallies: ReadonlyMap<string, CategoryTally>;
+  criteria: CriteriaResult;
+  baseline?: ResultsJson | undefined;
+  throughput: ThroughputResult[];
+  gossip: GossipResult | null;
+  nodes: NodeResult[];
+  untested: { suite: string; from: string; to: string }[];
+}
+
+/** Percent with one decimal, or more when one decimal would hide that it is below `limit`. */
+export function formatPercent(value: number, limit?: number): string {
+  for (const digits of [1, 2, 3]) {
+    const text = value.toFixed(digits);
+    if (limit === undefined || value >= limit || Number(text) < limit) return `${text}%`;
+  }
+  return `${value}%`;
+}
+
+/** "a, b, c (+4 more)" */
+export function listSome(items: readonly string[], max = 5): string {
+  const shown = items.slice(0, max).join(', ');
+  return items.length > max ? `${shown} (+${items.length - max} more)` : shown;
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export function judgeVerdict(input: VerdictInput): { verdict: Verdict; reasons: string[] } {
+  const errors: string[] = [];
+  const fails: string[] = [];
+  const degrades: string[] = [];
+  const { criteria } = input;
+
+  if (input.stageError) errors.push(`stage error: ${input.stageError}`);
+  if (input.events === 0) {
+    errors.push(input.malformed.count ? `no valid result events (${plural(input.malformed.count, 'malformed line')})` : 'no result events at all');
+  }
+  for (const f of input.falseSuccess) {
+    errors.push(`false success in ${f.suite} ${f.from}->${f.to}: ${f.reason} (${plural(f.count, 'attempt')}, never counted as success)`);
+  }
+
+  for (const [name, c] of Object.entries(input.categories)) {
+    const failing = [...(input.categoryTallies.get(name)?.failingPairs ?? [])];
+    const pairsNote = failing.length ? ` (pairs: ${listSome(failing)})` : '';
+    if (c.judged && c.rate !== null) {
+      const exact = (c.successes / c.attempts) * 100;
+      if (c.threshold !== null && exact < c.threshold - 1e-9) {
+        fails.push(`${name} ${formatPercent(exact, c.threshold)} < ${c.threshold}% threshold${pairsNote}`);
+      }
+      if (c.baseline_delta !== null && c.baseline_delta < -criteria.regression_tolerance - 1e-9) {
+        const before = input.baseline?.categories[name]?.rate;
+        fails.push(
+          `${name} regressed ${Math.abs(c.baseline_delta).toFixed(1)} points vs baseline (${before === null || before === undefined ? '?' : formatPercent(before)} -> ${formatPercent(exact)}, tolerance ${criteria.regression_tolerance})${pairsNote}`,
+        );
+      }
+    } else if (c.threshold !== null) {
+      degrades.push(`${name} not judged (threshold ${c.threshold}%): ${c.note ?? 'no attempts'}`);
+    }
+  }
+
+  const slow = input.throughput.filter((t) => t.passed === false);
+  if (slow.length) {
+    fails.push(`throughput below ${criteria.min_mbps} Mbit/s: ${listSome(slow.map((t) => `${t.from}->${t.to} ${t.mbps.toFixed(1)}`))}`);
+  }
+  const g = input.gossip;
+  if (g && criteria.min_delivery !== null) {
+    const min = criteria.min_delivery;
+    const short = g.per_message.filter((m) => m.expected > 0 && (m.delivered / m.expected) * 100 < min - 1e-9);
+    if (short.length) fails.push(`gossip delivery below ${min}%: ${listSome(short.map((m) => `${m.msg} ${formatPercent((m.delivered / m.expected) * 100, min)} (${m.delivered}/${m.expected})`))}`);
+  }
+
+  const down = input.nodes.filter((n) => n.status === 'unreachable').map((n) => n.name);
+  if (down.length) {
+    const line = `${down.length} of ${plural(input.nodes.length, 'node')} unreachable: ${listSome(down)}`;
+    if (down.length * 2 > input.nodes.length) fails.push(`${line} (more than half)`);
+    else degrades.push(line);
+  }
+  if (input.malformed.count) {
+    const first = input.malformed.samples[0];
+    degrades.push(`${plural(input.malformed.count, 'malformed line')} ignored${first ? ` (first: ${first.source}:${first.line} ${first.reason})` : ''}`);
+  }
+  if (input.untested.length) {
+    degrades.push(`${plural(input.untested.length, 'planned pair')} had no attempts: ${listSome(input.untested.map((p) => `${p.suite} ${p.from}->${p.to}`))}`);
+  }
+  const judged = Object.entries(input.categories).filter(([, c]) => c.judged);
+  const anyAttempts = Object.values(input.categories).some((c) => c.attempts > 0);
+  if (judged.length === 0 && anyAttempts && !errors.length && !fails.length) {
+    degrades.push('no category could be judged: give thresholds (e.g. --threshold direct=99) or a baseline');
+  }
+
+  if (errors.length) return { verdict: 'error', reasons: [...errors, ...fails, ...degrades] };
+  if (fails.length) return { verdict: 'fail', reasons: [...fails, ...degrades] };
+  if (degrades.length) return { verdict: 'degraded', reasons: degrades };
+  const met: string[] = [];
+  if (judged.length) met.push(`${judged.length} judged ${judged.length === 1 ? 'category' : 'categories'} (${judged.map(([n]) => n).slice(0, 3).join(', ')}${judged.length > 3 ? ', ...' : ''})`);
+  if (input.throughput.some((t) => t.passed)) met.push(`throughput >= ${criteria.min_mbps} Mbit/s`);
+  if (g && criteria.min_delivery !== null) met.push(`gossip delivery >= ${criteria.min_delivery}%`);
+  return { verdict: 'pass', reasons: [met.length ? `all criteria met: ${met.join('; ')}` : 'nothing to judge and nothing failed'] };
+}
