@@ -42129,7 +42129,7 @@ var init_scenario = __esm({
 });
 
 // src/config/schema.ts
-var name, impairSchema, nodeSchema, sha256, BUILD_KINDS, buildSchema, fleetSchema, criteriaKey, criteriaSchema, pairSuiteSchema, throughputSchema, gossipSchema, KNOWN_TESTS, testsSchema, serviceSchema, soakSchema, reportSchema, configSchema;
+var name, impairSchema, nodeSchema, sha256, BUILD_KINDS, buildSchema, fleetSchema, criteriaKey, criteriaSchema, pairSuiteSchema, throughputSchema, gossipSchema, KNOWN_TESTS, testsSchema, serviceSchema, soakSchema, reportSchema, agentSchema, configSchema;
 var init_schema = __esm({
   "src/config/schema.ts"() {
     "use strict";
@@ -42227,11 +42227,17 @@ var init_schema = __esm({
       journal: external_exports.union([external_exports.string().min(1), external_exports.literal(false)], { error: "expected a journal file path (e.g. docs/JOURNAL.md) or false" }).default(false),
       artifacts: external_exports.boolean().default(true)
     }).default({ pr_comment: true, journal: false, artifacts: true });
+    agentSchema = external_exports.strictObject({
+      port: external_exports.number().int().min(1).max(65535).default(9e3),
+      /** false: the bootstrap refuses to relay, so only direct and punched paths can succeed */
+      relay: external_exports.boolean().default(true)
+    }).default({ port: 9e3, relay: true });
     configSchema = external_exports.strictObject({
       project: external_exports.string().min(1).optional(),
       build: buildSchema,
       fleet: fleetSchema,
       service: serviceSchema.optional(),
+      agent: agentSchema,
       tests: testsSchema,
       soak: soakSchema.optional(),
       regression_tolerance: external_exports.number().min(0).max(100).default(0),
@@ -42751,8 +42757,11 @@ function describeBinary(config2) {
   switch (b.kind) {
     case "agent":
       return { kind: "agent", description: "vps-agent, the reference probe agent (C, built with zig)", targets };
-    case "prebuilt":
-      return { kind: "prebuilt", description: `prebuilt ${b.prebuilt?.url ?? b.prebuilt?.path} (sha256 ${b.prebuilt?.sha256.slice(0, 12)}…)`, targets };
+    case "prebuilt": {
+      const p = b.prebuilt;
+      const source = p ? "url" in p ? p.url : p.path : "?";
+      return { kind: "prebuilt", description: `prebuilt ${source} (sha256 ${p?.sha256.slice(0, 12)}…)`, targets };
+    }
     default:
       return { kind: b.kind, description: `${b.kind} build${b.package ? ` of ${b.package}` : ""} with zig`, targets };
   }

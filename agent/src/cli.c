@@ -17,8 +17,8 @@ void cli_fail(const char *command, const char *fmt, ...) {
     exit(2);
 }
 
-static void print_help(const char *command, const char *usage, const cli_option *options) {
-    printf("usage: vps-agent %s\n\n%s\noptions:\n", command, usage);
+static void print_help(const char *usage, const cli_option *options) {
+    printf("usage: vps-agent %s\noptions:\n", usage);
     for (const cli_option *o = options; o->name; o++) {
         if (o->hidden) continue;
         char left[64];
@@ -32,7 +32,7 @@ void cli_parse(const char *command, const char *usage, int argc, char **argv, cl
     for (int i = 0; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            print_help(command, usage, options);
+            print_help(usage, options);
             exit(0);
         }
         if (strncmp(arg, "--", 2) != 0) cli_fail(command, "unexpected argument '%s'", arg);

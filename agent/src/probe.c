@@ -312,7 +312,7 @@ static void on_datagram(const probe_ctx *c, attempt *a, char *buf, const struct 
 
 static const char PROBE_USAGE[] =
     "probe --name NAME --server IP:PORT --peers A,B,... --round K [--suite NAME]\n"
-    "      [--timeout-ms MS] [--no-relay]\n"
+    "                       [--timeout-ms MS] [--no-relay]\n"
     "\n"
     "One connectivity round against every peer, run on all nodes at the same time. For each\n"
     "ordered pair this node initiates, prints one attempt event: path direct|hole_punch|relay,\n"

@@ -132,11 +132,21 @@ const reportSchema = z
   })
   .default({ pr_comment: true, journal: false, artifacts: true });
 
+/** Options of the reference agent when it is the subject (build.kind: agent). */
+const agentSchema = z
+  .strictObject({
+    port: z.number().int().min(1).max(65535).default(9000),
+    /** false: the bootstrap refuses to relay, so only direct and punched paths can succeed */
+    relay: z.boolean().default(true),
+  })
+  .default({ port: 9000, relay: true });
+
 export const configSchema = z.strictObject({
   project: z.string().min(1).optional(),
   build: buildSchema,
   fleet: fleetSchema,
   service: serviceSchema.optional(),
+  agent: agentSchema,
   tests: testsSchema,
   soak: soakSchema.optional(),
   regression_tolerance: z.number().min(0).max(100).default(0),

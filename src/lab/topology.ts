@@ -57,6 +57,8 @@ export interface Topology {
   /** The controller's veth in the root namespace. */
   controllerVeth: string;
   keysDir: string;
+  /** sshd configs, pid files and logs of the machines. */
+  sshdDir: string;
   clientKeyPath: string;
   authorizedKeysPath: string;
   knownHostsPath: string;
@@ -140,6 +142,7 @@ export function planTopology(nodes: LabNodeSpec[], options: TopologyOptions): To
     inetNamespace: inetNamespace(runId),
     controllerVeth: controllerVeth(runId),
     keysDir,
+    sshdDir,
     clientKeyPath: path.join(keysDir, 'client'),
     authorizedKeysPath: path.join(keysDir, 'authorized_keys'),
     knownHostsPath: path.join(keysDir, 'known_hosts'),

@@ -108,7 +108,11 @@ function describeBinary(config: Config): Plan['binary'] {
     case 'agent':
       return { kind: 'agent', description: 'vps-agent, the reference probe agent (C, built with zig)', targets };
     case 'prebuilt':
-      return { kind: 'prebuilt', description: `prebuilt ${b.prebuilt?.url ?? b.prebuilt?.path} (sha256 ${b.prebuilt?.sha256.slice(0, 12)}…)`, targets };
+      {
+      const p = b.prebuilt;
+      const source = p ? ('url' in p ? p.url : p.path) : '?';
+      return { kind: 'prebuilt', description: `prebuilt ${source} (sha256 ${p?.sha256.slice(0, 12)}…)`, targets };
+    }
     default:
       return { kind: b.kind, description: `${b.kind} build${b.package ? ` of ${b.package}` : ''} with zig`, targets };
   }

@@ -73,10 +73,11 @@ export function judgeCategory(tally: CategoryTally | undefined, threshold: numbe
   else if (!enough) note = `too few attempts to judge: ${attempts} < ${criteria.min_attempts}`;
   else if (!judged) note = 'no threshold or baseline';
   if (judged && exactRate !== null) {
-    const meets = threshold === null || exactRate >= threshold - EPS;
+    const below = threshold !== null && exactRate < threshold - EPS;
     const regressed = delta !== null && delta < -criteria.regression_tolerance - EPS;
-    passed = meets && !regressed;
-    if (regressed) note = `regressed ${round(-(delta as number), 2)} points vs baseline (tolerance ${criteria.regression_tolerance})`;
+    passed = !below && !regressed;
+    const why = [below ? `below the ${threshold}% threshold` : '', regressed ? `regressed ${round(-(delta as number), 2)} points vs baseline (tolerance ${criteria.regression_tolerance})` : ''];
+    if (!passed) note = why.filter(Boolean).join('; ');
   }
   return {
     attempts,

@@ -30,6 +30,11 @@ export class BoundedQuantiles {
     return this.total ? this.sum / this.total : undefined;
   }
 
+  /** Numbers held: exact samples, or histogram buckets (what bounds the memory). */
+  get storedValues(): number {
+    return this.buckets ? this.buckets.size : this.size;
+  }
+
   /** Whether quantiles are exact (false once the histogram took over). */
   get isExact(): boolean {
     return this.buckets === null;

@@ -2,6 +2,7 @@
 // stdout). Memory is O(1) in the number of lines: chunks are split into lines as they arrive and
 // only the unfinished tail of the last chunk is kept (capped, so a newline-free flood cannot grow it).
 import { createReadStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import type { ResultEvent } from './events.js';
 import { checkLine } from './validate.js';
@@ -46,7 +47,9 @@ export async function* readEventBatches(input: string | Readable, options: ReadO
   const source = options.source ?? (typeof input === 'string' ? input : 'stream');
   const maxLen = options.maxLineLength ?? 1 << 20;
   const stream = openInput(input, source);
-  if (typeof input !== 'string') stream.setEncoding('utf8');
+  // Decode Buffers ourselves: a multi-byte character split across chunks must stay whole, and a
+  // caller's stream may be in object mode (where setEncoding does nothing).
+  const decoder = new StringDecoder('utf8');
   let tail = '';
   let lineNo = 0;
   let overlong = false; // inside a line that already exceeded maxLen: skip to its newline
@@ -71,7 +74,7 @@ export async function* readEventBatches(input: string | Readable, options: ReadO
 
   try {
     for await (const chunk of stream) {
-      const text = typeof chunk === 'string' ? chunk : String(chunk);
+      const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) || chunk instanceof Uint8Array ? decoder.write(chunk as Buffer) : String(chunk);
       const batch: ReadItem[] = [];
       let start = 0;
       let nl = text.indexOf('\n');
@@ -94,6 +97,7 @@ export async function* readEventBatches(input: string | Readable, options: ReadO
   } catch (err) {
     throw new ResultsReadError((err as Error).message);
   }
+  tail += decoder.end();
   if (tail !== '' || overlong) {
     const batch: ReadItem[] = [];
     take(tail, batch);

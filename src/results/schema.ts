@@ -37,6 +37,8 @@ export interface PairResult {
   observed_path: ObservedPath;
   attempts: number;
   successes: number;
+  /** attempts by the path the event named */
+  attempt_paths: Record<PathKind, number>;
   /** ok attempts by the path that worked */
   ok_paths: Record<PathKind, number>;
   rtt_p50_ms: number | null;
@@ -164,6 +166,7 @@ const pairSchema = z.object({
   observed_path: z.enum(OBSERVED_PATHS),
   attempts: num,
   successes: num,
+  attempt_paths: pathCounts.default({ direct: 0, hole_punch: 0, relay: 0 }),
   ok_paths: pathCounts.default({ direct: 0, hole_punch: 0, relay: 0 }),
   rtt_p50_ms: nullableNum,
   rtt_p95_ms: nullableNum,

@@ -21,8 +21,8 @@ export function wilson(successes: number, trials: number, z: number = Z95): Inte
   const denom = 1 + z2 / trials;
   const center = (p + z2 / (2 * trials)) / denom;
   const half = (z * Math.sqrt((p * (1 - p)) / trials + z2 / (4 * trials * trials))) / denom;
-  // Clamp float noise at the ends (e.g. 1.0000000000000002 for 10/10).
-  return { low: Math.max(0, center - half), high: Math.min(1, center + half) };
+  // At 0% / 100% the bound is exactly 0 / 1 analytically; avoid float noise like 0.9999999999999999.
+  return { low: successes === 0 ? 0 : Math.max(0, center - half), high: successes === trials ? 1 : Math.min(1, center + half) };
 }
 
 /**

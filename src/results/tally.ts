@@ -2,7 +2,8 @@
 // decides which attempts count as successes, and tallies categories. Pure.
 import { PATHS, type NatType, type PathKind, type Role } from '../config/model.js';
 import type { Aggregator, PairStats } from './aggregate.js';
-import { categoryOf, expectedPath, pairCategory, pathAtLeast, pathRank } from './oracle.js';
+import { pairContributions, type Contribution } from './contributions.js';
+import { expectedPath, pathAtLeast, pathRank } from './oracle.js';
 import type { ObservedPath, PairResult } from './schema.js';
 import { round } from './stats.js';
 
@@ -70,16 +71,15 @@ function topError(errors: Map<string, number>): string | undefined {
   return best;
 }
 
-function bump(categories: Map<string, CategoryTally>, name: string, attempts: number, successes: number, label: string): void {
-  if (attempts === 0) return;
-  let c = categories.get(name);
-  if (!c) {
-    c = { attempts: 0, successes: 0, failingPairs: new Set() };
-    categories.set(name, c);
+function bump(categories: Map<string, CategoryTally>, c: Contribution, label: string): void {
+  let t = categories.get(c.category);
+  if (!t) {
+    t = { attempts: 0, successes: 0, failingPairs: new Set() };
+    categories.set(c.category, t);
   }
-  c.attempts += attempts;
-  c.successes += successes;
-  if (successes < attempts) c.failingPairs.add(label);
+  t.attempts += c.attempts;
+  t.successes += c.successes;
+  if (c.successes < c.attempts) t.failingPairs.add(label);
 }
 
 export function tallyPairs(
@@ -95,21 +95,12 @@ export function tallyPairs(
     const expected = resolveExpected(stats, nodes, planned);
     const fromNat = nodes.get(stats.from)?.nat ?? null;
     const toNat = nodes.get(stats.to)?.nat ?? null;
-    const label = `${stats.from}->${stats.to}`;
     let successes = 0;
-    if (expected) {
-      // Success only when the path that worked is at least as good as the expected one:
-      // a punch-expected pair that only got through the relay failed at punching.
-      for (const p of PATHS) if (pathAtLeast(p, expected)) successes += stats.okByPath[p];
-      bump(categories, categoryOf(expected), stats.attempts, successes, label);
-    } else {
-      // No expectation known: each attempt counts under the path it names.
-      for (const p of PATHS) {
-        successes += stats.okByPath[p];
-        bump(categories, categoryOf(p), stats.attemptsByPath[p], stats.okByPath[p], label);
-      }
+    for (const p of PATHS) {
+      // With an expectation, success only when the path that worked is at least as good: a
+      // punch-expected pair that only got through the relay failed at punching.
+      if (!expected || pathAtLeast(p, expected)) successes += stats.okByPath[p];
     }
-    if (fromNat && toNat) bump(categories, pairCategory(fromNat, toNat), stats.attempts, successes, label);
     if (stats.falseSuccess > 0) {
       falseSuccess.push({ suite: stats.suite, from: stats.from, to: stats.to, count: stats.falseSuccess, reason: stats.falseSuccessReason ?? 'same node at both ends' });
     }
@@ -126,12 +117,16 @@ export function tallyPairs(
       observed_path: observedPath(stats),
       attempts: stats.attempts,
       successes,
+      attempt_paths: { ...stats.attemptsByPath },
       ok_paths: { ...stats.okByPath },
       rtt_p50_ms: p50 === undefined ? null : round(p50, 3),
       rtt_p95_ms: p95 === undefined ? null : round(p95, 3),
       ...(top !== undefined && { top_error: top }),
       ...(stats.falseSuccess > 0 && { false_success: stats.falseSuccessReason ?? 'same node at both ends' }),
     });
+  }
+  for (const pair of pairs) {
+    for (const c of pairContributions(pair)) bump(categories, c, `${pair.from}->${pair.to}`);
   }
   return { pairs, categories, falseSuccess };
 }

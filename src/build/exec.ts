@@ -1,0 +1,66 @@
+// Running build commands: a real process runner, a printable form of a command (what the user
+// would paste into a shell), and BuildError, which always carries the failing command and the
+// compiler's own stderr.
+import { spawn } from 'node:child_process';
+import type { CommandResult, CommandRunner, CommandSpec } from './types.js';
+
+/** Output kept per stream; compilers can be chatty, the end of stderr is what explains a failure. */
+const MAX_CAPTURE = 256 * 1024;
+
+export class BuildError extends Error {
+  constructor(
+    message: string,
+    readonly command?: string,
+    readonly stderr?: string,
+  ) {
+    super(message);
+    this.name = 'BuildError';
+  }
+}
+
+/** Quotes one word for a POSIX shell, only when needed. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** "cd DIR && ENV=.. command args" as a user could paste it into a shell. */
+export function formatCommand(spec: CommandSpec): string {
+  const env = Object.entries(spec.env ?? {}).map(([key, value]) => `${key}=${shellQuote(value)}`);
+  return ['cd', shellQuote(spec.cwd), '&&', ...env, shellQuote(spec.command), ...spec.args.map(shellQuote)].join(' ');
+}
+
+function appendCapped(buffer: string, chunk: string): string {
+  const next = buffer + chunk;
+  return next.length > MAX_CAPTURE ? next.slice(next.length - MAX_CAPTURE) : next;
+}
+
+/** The real runner: spawns without a shell, captures both streams. */
+export const runProcess: CommandRunner = (spec) =>
+  new Promise((resolve, reject) => {
+    const child = spawn(spec.command, spec.args, {
+      cwd: spec.cwd,
+      env: { ...process.env, ...spec.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout = appendCapped(stdout, chunk)));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = appendCapped(stderr, chunk)));
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') reject(new BuildError(`command not found: ${spec.command}`, formatCommand(spec)));
+      else reject(new BuildError(`cannot run ${spec.command}: ${err.message}`, formatCommand(spec)));
+    });
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+
+/** Runs a command and throws a BuildError with the command and its stderr when it fails. */
+export async function runChecked(run: CommandRunner, spec: CommandSpec, what: string): Promise<CommandResult> {
+  const result = await run(spec);
+  if (result.code !== 0) {
+    const command = formatCommand(spec);
+    const how = result.code === null ? `killed by ${result.signal ?? 'a signal'}` : `exit code ${result.code}`;
+    const output = (result.stderr.trim() || result.stdout.trim() || '(no output)').split('\n').slice(-60).join('\n');
+    throw new BuildError(`${what} failed (${how})\ncommand: ${command}\n${output}`, command, result.stderr);
+  }
+  return result;
+}

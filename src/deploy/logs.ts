@@ -1,0 +1,50 @@
+// Log collection from every node into destDir/<node>/, also after failures: an unreachable node
+// is recorded and the others are still collected.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { FleetNode } from '../providers/types.js';
+import { mapLimit } from '../ssh/limiter.js';
+import type { SshPool } from '../ssh/pool.js';
+import { shellQuote } from '../ssh/quote.js';
+
+export interface NodeLogs {
+  node: string;
+  ok: boolean;
+  /** Local paths of the collected files. */
+  files: string[];
+  error?: string;
+}
+
+export interface CollectOptions {
+  concurrency?: number;
+  /** Per node deadline for listing. Default 20 s. */
+  timeoutMs?: number;
+}
+
+/** Plain files directly in `<workdir>/logs`, one name per line. */
+export function renderListLogs(workdir: string): string {
+  const dir = shellQuote(`${workdir}/logs`);
+  return `[ -d ${dir} ] || exit 0; cd ${dir} && for f in * .[!.]*; do [ -f "$f" ] && printf '%s\\n' "$f"; done; exit 0`;
+}
+
+export async function collectLogs(pool: SshPool, nodes: readonly FleetNode[], destDir: string, options: CollectOptions = {}): Promise<NodeLogs[]> {
+  return mapLimit(nodes, options.concurrency ?? 8, async (node) => {
+    const out: NodeLogs = { node: node.name, ok: false, files: [] };
+    try {
+      const list = await pool.exec(node, renderListLogs(node.workdir), { timeoutMs: options.timeoutMs ?? 20_000 });
+      if (list.code !== 0) throw new Error(`listing ${node.workdir}/logs failed: ${list.stderr.trim() || `exit ${list.code}`}`);
+      const names = list.stdout.split('\n').filter((n) => n !== '' && !n.includes('/'));
+      const local = path.join(destDir, node.name);
+      await mkdir(local, { recursive: true });
+      for (const name of names) {
+        const target = path.join(local, name);
+        await pool.download(node, `${node.workdir}/logs/${name}`, target);
+        out.files.push(target);
+      }
+      out.ok = true;
+    } catch (err) {
+      out.error = (err as Error).message;
+    }
+    return out;
+  });
+}

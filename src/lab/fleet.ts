@@ -1,0 +1,49 @@
+// Topology + host keys -> the Fleet every later stage uses. Pure.
+import type { Arch } from '../config/model.js';
+import type { Fleet, FleetNode } from '../providers/types.js';
+import type { Topology } from './topology.js';
+
+export function archOf(nodeArch: string): Arch {
+  if (nodeArch === 'x64') return 'x86_64';
+  if (nodeArch === 'arm64') return 'aarch64';
+  throw new Error(`the lab runs on this machine, whose architecture "${nodeArch}" vps-test does not target (x64, arm64)`);
+}
+
+export function labFleet(t: Topology, hostKeys: Map<string, string>, options: { user: string; arch: Arch }): Fleet {
+  const nodes = t.machines.map((m): FleetNode => {
+    const hostKey = hostKeys.get(m.node);
+    if (!hostKey) throw new Error(`no host key for lab node "${m.node}"`);
+    const publicIp = m.publicIps[0] as string;
+    return {
+      name: m.node,
+      role: m.role,
+      nat: m.nat,
+      arch: options.arch,
+      publicIp,
+      privateIp: m.privateIp,
+      ssh: { host: publicIp, port: m.sshd.port, user: options.user, hostKey },
+      workdir: m.workdir,
+      execPrefix: m.hostNamespace ? ['ip', 'netns', 'exec', m.hostNamespace] : [],
+      resources: m.namespaces,
+      ...(m.hostNamespace ? { routerNamespace: m.machineNamespace } : {}),
+      systemd: false,
+    };
+  });
+  return { runId: t.runId, provider: 'local', nodes, clientKeyPath: t.clientKeyPath, controllerIp: t.subnet.controllerIp };
+}
+
+/** One line per machine for progress output. */
+export function describeMachine(t: Topology, node: string): string {
+  const m = t.machines.find((x) => x.node === node);
+  if (!m) return node;
+  const where = m.lan
+    ? `${m.nat} NAT: router ${m.publicIps.join(', ')} -> host ${m.privateIp}`
+    : `public ${m.publicIps.join(', ')}`;
+  const impair = m.impair
+    ? ` impaired (${Object.entries(m.impair)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(' ')})`
+    : '';
+  return `${m.node}: ${where}${impair}`;
+}

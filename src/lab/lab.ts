@@ -1,0 +1,271 @@
+// Lab lifecycle: create (namespaces, NATs, impairments, keys, one sshd per machine) -> Fleet,
+// destroy by run id alone, list, and conntrack flushes between test cases.
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Fleet } from '../providers/types.js';
+import { CommandError, systemExec, type Exec } from './exec.js';
+import { archOf, describeMachine, labFleet } from './fleet.js';
+import { InterruptGuard, LabInterruptedError } from './interrupt.js';
+import { generateEd25519, renderKnownHosts } from './keys.js';
+import { assertRunId, controllerVeth } from './names.js';
+import { killNamespaceProcesses, labNamespacesByRun } from './namespaces.js';
+import { hasNetem } from './netem.js';
+import { resolveCommand } from './preflight.js';
+import { needsNetem, NETEM_MISSING, UnsupportedImpairmentError } from './recipes/impair.js';
+import { describeStep, stepArgv, type Step } from './recipes/steps.js';
+import { renderSshdConfig, startSshd, waitForSsh } from './sshd.js';
+import { claimSubnet, DEFAULT_CLAIM_DIR, listSubnetClaims, releaseSubnets } from './subnet-claim.js';
+import { inetSteps, machineSteps, planTopology, type LabNodeSpec, type Topology } from './topology.js';
+
+export interface LabSpec {
+  runId: string;
+  nodes: LabNodeSpec[];
+  /** Absolute; default `.vps-test/runs/<run-id>/lab` under the current directory. */
+  labRoot?: string;
+}
+
+export interface CreateLabOptions {
+  exec?: Exec;
+  onProgress?: (line: string) => void;
+  signal?: AbortSignal;
+  /** Install SIGINT/SIGTERM handlers while creating (default true). */
+  handleSignals?: boolean;
+  /** Where subnet claims live (default /run/vps-test/subnets). */
+  claimDir?: string;
+  sshTimeoutMs?: number;
+  /** Override sch_netem detection. */
+  netem?: boolean;
+}
+
+export interface Lab {
+  runId: string;
+  labRoot: string;
+  topology: Topology;
+  fleet: Fleet;
+  /** known_hosts pinning every machine's host key at its public addresses. */
+  knownHostsPath: string;
+  destroy(): Promise<DestroyReport>;
+}
+
+export interface DestroyReport {
+  runId: string;
+  namespaces: string[];
+  processesKilled: number;
+  subnetsReleased: number[];
+  controllerVethRemoved: boolean;
+}
+
+export interface LabSummary {
+  runId: string;
+  namespaces: string[];
+  /** Internet subnets (indices into 198.18.0.0/15) claimed by the run. */
+  subnets: number[];
+}
+
+export class LabError extends Error {
+  override name = 'LabError';
+}
+
+export function defaultLabRoot(runId: string): string {
+  return path.resolve('.vps-test', 'runs', runId, 'lab');
+}
+
+async function runSteps(exec: Exec, steps: Step[], guard: InterruptGuard, where: string): Promise<void> {
+  for (const step of steps) {
+    guard.check();
+    try {
+      await exec(stepArgv(step), step.input !== undefined ? { input: step.input } : {});
+    } catch (err) {
+      guard.check(); // a child killed by the same Ctrl-C is an interruption, not a failure
+      const detail = err instanceof CommandError ? err.message : `\`${describeStep(step)}\`: ${String(err)}`;
+      throw new LabError(`${where}: ${detail}`);
+    }
+  }
+}
+
+async function rootAddresses(exec: Exec): Promise<string[]> {
+  const out = (await exec(['ip', '-4', '-o', 'addr', 'show'])).stdout;
+  return [...out.matchAll(/inet (\d+\.\d+\.\d+\.\d+)\//g)].map((m) => m[1] as string);
+}
+
+/** Every machine's steps, computed up front so a bad spec fails before anything exists. */
+function planSteps(t: Topology, netem: boolean): Map<string, Step[]> {
+  return new Map(t.machines.map((m) => [m.node, machineSteps(t, m, { netem })]));
+}
+
+export async function createLab(spec: LabSpec, options: CreateLabOptions = {}): Promise<Lab> {
+  const { runId } = spec;
+  assertRunId(runId);
+  const exec = options.exec ?? systemExec;
+  const progress = (line: string) => options.onProgress?.(`lab ${runId}: ${line}`);
+  const claimDir = options.claimDir ?? DEFAULT_CLAIM_DIR;
+  const labRoot = spec.labRoot ?? defaultLabRoot(runId);
+  const started = Date.now();
+
+  // Everything that can be refused is refused before anything exists.
+  planSteps(planTopology(spec.nodes, { runId, subnetIndex: 0, labRoot }), true);
+  const wantsNetem = spec.nodes.some((n) => needsNetem(n.impair));
+  const netem = wantsNetem ? (options.netem ?? (await hasNetem(exec))) : false;
+  if (wantsNetem && !netem) {
+    const who = spec.nodes.filter((n) => needsNetem(n.impair)).map((n) => n.name);
+    throw new UnsupportedImpairmentError(`${NETEM_MISSING}; asked by node(s) ${who.join(', ')}`);
+  }
+  const existing = (await labNamespacesByRun(exec)).get(runId);
+  if (existing) throw new LabError(`a lab for run ${runId} already exists (${existing.join(', ')}); destroy it first (vps-test down)`);
+  const sshdPath = await resolveCommand('sshd');
+  if (!sshdPath) throw new LabError('sshd not found: install openssh-server (see the lab preflight)');
+
+  const cleanup = () => destroyLab(runId, { exec, claimDir, onProgress: options.onProgress });
+  const guard = new InterruptGuard(options.signal, async () => {
+    await cleanup().catch(() => undefined);
+    guard.reraise();
+  });
+  guard.install(options.handleSignals ?? true);
+  try {
+    const subnetIndex = await claimSubnet(runId, {
+      dir: claimDir,
+      runHasNamespaces: async (id) => (await labNamespacesByRun(exec)).has(id),
+      rootAddresses: () => rootAddresses(exec),
+    });
+    const t = planTopology(spec.nodes, { runId, subnetIndex, labRoot });
+    const steps = planSteps(t, netem);
+    progress(`internet ${t.subnet.cidr}, controller ${t.subnet.controllerIp} (${t.controllerVeth}), lab root ${labRoot}`);
+
+    await mkdir(t.keysDir, { recursive: true, mode: 0o700 });
+    await mkdir(t.sshdDir, { recursive: true });
+    await Promise.all(t.machines.map((m) => mkdir(m.workdir, { recursive: true })));
+    guard.check();
+    const clientKey = await generateEd25519(exec, t.clientKeyPath, `vps-test-${runId}-client`);
+    const hostKeys = new Map(
+      await Promise.all(
+        t.machines.map(async (m) => [m.node, await generateEd25519(exec, m.sshd.hostKeyPath, `vps-test-${runId}-${m.node}`)] as const),
+      ),
+    );
+    await writeFile(t.authorizedKeysPath, `${clientKey}\n`, { mode: 0o600 });
+    await writeFile(
+      t.knownHostsPath,
+      renderKnownHosts(t.machines.map((m) => ({ addresses: m.publicIps, port: m.sshd.port, hostKey: hostKeys.get(m.node) as string }))),
+    );
+    progress(`keys: 1 client key, ${hostKeys.size} host keys (ed25519) in ${t.keysDir}`);
+
+    await runSteps(exec, inetSteps(t), guard, `internet ${t.inetNamespace}`);
+    await Promise.all(
+      t.machines.map(async (m) => {
+        await runSteps(exec, steps.get(m.node) ?? [], guard, `node "${m.node}"`);
+        progress(describeMachine(t, m.node));
+      }),
+    );
+
+    // sshd's privilege-separation directory; packages create it at service start, we may be first.
+    await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
+    const waits = await Promise.all(
+      t.machines.map(async (m) => {
+        guard.check();
+        await writeFile(m.sshd.configPath, renderSshdConfig(m.sshd, t.authorizedKeysPath));
+        try {
+          await startSshd(exec, sshdPath, m.machineNamespace, m.sshd.configPath, m.sshd.logPath);
+        } catch (err) {
+          guard.check();
+          throw new LabError(`node "${m.node}": ${err instanceof Error ? err.message : String(err)}`);
+        }
+        return waitForSsh(m.publicIps[0] as string, m.sshd.port, {
+          timeoutMs: options.sshTimeoutMs ?? 10_000,
+          what: `node "${m.node}"`,
+          logPath: m.sshd.logPath,
+          aborted: () => guard.reason !== undefined,
+        });
+      }),
+    );
+    guard.check();
+    progress(`sshd answering on ${waits.length} machine(s) (slowest ${Math.max(...waits)} ms)`);
+
+    const fleet = labFleet(t, hostKeys, { user: os.userInfo().username, arch: archOf(process.arch) });
+    await writeFile(path.join(labRoot, 'lab.json'), `${JSON.stringify({ topology: t, fleet }, null, 2)}\n`);
+    guard.uninstall();
+    progress(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return { runId, labRoot, topology: t, fleet, knownHostsPath: t.knownHostsPath, destroy: cleanup };
+  } catch (err) {
+    const interrupted = guard.reason;
+    progress(interrupted ? `interrupted (${interrupted}): removing what was created` : 'creation failed: removing what was created');
+    let cleanupError: unknown;
+    await cleanup().catch((e: unknown) => (cleanupError = e));
+    if (interrupted) {
+      guard.reraise();
+      throw new LabInterruptedError(interrupted);
+    }
+    guard.uninstall();
+    if (cleanupError) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new LabError(`${why}\n(cleanup also failed: ${cleanupError instanceof Error ? cleanupError.message : String(cleanupError)})`);
+    }
+    throw err;
+  }
+}
+
+export interface DestroyOptions {
+  exec?: Exec;
+  claimDir?: string;
+  onProgress?: ((line: string) => void) | undefined;
+}
+
+/**
+ * Removes everything of a run, knowing only its id: kills every process in its namespaces,
+ * deletes them and the controller's veth, releases its subnet. Idempotent; safe to run while
+ * another destroy of the same run is running.
+ */
+export async function destroyLab(runId: string, options: DestroyOptions = {}): Promise<DestroyReport> {
+  assertRunId(runId);
+  const exec = options.exec ?? systemExec;
+  const namespaces = (await labNamespacesByRun(exec)).get(runId) ?? [];
+  const processesKilled = await killNamespaceProcesses(exec, namespaces);
+  const failures: string[] = [];
+  await Promise.all(
+    namespaces.map(async (ns) => {
+      const result = await exec(['ip', 'netns', 'del', ns], { allowFailure: true });
+      if (result.code !== 0 && !/No such file/.test(result.stderr)) failures.push(`${ns}: ${result.stderr.trim()}`);
+    }),
+  );
+  const veth = controllerVeth(runId);
+  const vethExists = (await exec(['ip', 'link', 'show', 'dev', veth], { allowFailure: true })).code === 0;
+  let controllerVethRemoved = false;
+  if (vethExists) {
+    const result = await exec(['ip', 'link', 'del', 'dev', veth], { allowFailure: true });
+    controllerVethRemoved = result.code === 0;
+    const stillThere = (await exec(['ip', 'link', 'show', 'dev', veth], { allowFailure: true })).code === 0;
+    if (stillThere) failures.push(`controller veth ${veth}: ${result.stderr.trim()}`);
+  }
+  const subnetsReleased = await releaseSubnets(runId, { dir: options.claimDir ?? DEFAULT_CLAIM_DIR });
+  const left = (await labNamespacesByRun(exec)).get(runId) ?? [];
+  if (left.length > 0) failures.push(`namespaces still present: ${left.join(', ')}`);
+  if (failures.length > 0) throw new LabError(`destroying lab ${runId} left resources behind:\n  - ${failures.join('\n  - ')}`);
+  if (namespaces.length > 0 || subnetsReleased.length > 0) {
+    options.onProgress?.(
+      `lab ${runId}: destroyed ${namespaces.length} namespace(s), killed ${processesKilled} process(es), released subnet(s) ${subnetsReleased.join(', ') || 'none'}`,
+    );
+  }
+  return { runId, namespaces, processesKilled, subnetsReleased, controllerVethRemoved };
+}
+
+/** Runs that have live namespaces on this machine. */
+export async function listLabs(options: { exec?: Exec; claimDir?: string } = {}): Promise<LabSummary[]> {
+  const byRun = await labNamespacesByRun(options.exec ?? systemExec);
+  const claims = await listSubnetClaims(options.claimDir ?? DEFAULT_CLAIM_DIR);
+  return [...byRun.entries()]
+    .map(([runId, namespaces]) => ({
+      runId,
+      namespaces: namespaces.sort(),
+      subnets: claims.filter((c) => c.runId === runId).map((c) => c.index),
+    }))
+    .sort((a, b) => a.runId.localeCompare(b.runId));
+}
+
+/** `conntrack -F` in every NAT router of the fleet: stale entries change NAT behaviour. */
+export async function flushConntrack(fleet: Fleet, options: { exec?: Exec } = {}): Promise<void> {
+  const exec = options.exec ?? systemExec;
+  await Promise.all(
+    fleet.nodes
+      .filter((n) => n.routerNamespace)
+      .map((n) => exec(['ip', 'netns', 'exec', n.routerNamespace as string, 'conntrack', '-F'])),
+  );
+}

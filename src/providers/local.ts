@@ -1,0 +1,101 @@
+// The local provider: the fleet is a lab of network namespaces on this machine (DESIGN 5).
+// provision = preflight + createLab; destroy = destroyLab by run id; list = live labs.
+// The Fleet is persisted to <runDir>/fleet.json (the client key by path only) so later
+// commands (nodes, diagnose, down) find it after this process is gone.
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Exec } from '../lab/exec.js';
+import { archOf } from '../lab/fleet.js';
+import { createLab, destroyLab, listLabs } from '../lab/lab.js';
+import { assertPreflight, preflight } from '../lab/preflight.js';
+import type { LabNodeSpec } from '../lab/topology.js';
+import type { Plan } from '../plan/types.js';
+import type { Fleet, Provider, RunContext, RunResources } from './types.js';
+
+export interface LocalProviderOptions {
+  exec?: Exec;
+  /** Check root and commands (installing packages when possible) before provisioning. Default true. */
+  preflight?: boolean;
+  /** Install SIGINT/SIGTERM handlers while the lab comes up. Default true. */
+  handleSignals?: boolean;
+  claimDir?: string;
+}
+
+export const FLEET_FILE = 'fleet.json';
+
+export function labNodesOf(plan: Plan): LabNodeSpec[] {
+  return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...(n.impair ? { impair: n.impair } : {}) }));
+}
+
+export async function writeFleet(runDir: string, fleet: Fleet): Promise<string> {
+  const file = path.join(runDir, FLEET_FILE);
+  await mkdir(runDir, { recursive: true });
+  // Fleet holds the key's path, never its contents; spell the fields out so nothing else slips in.
+  const record: Fleet = {
+    runId: fleet.runId,
+    provider: fleet.provider,
+    nodes: fleet.nodes,
+    clientKeyPath: fleet.clientKeyPath,
+    ...(fleet.controllerIp ? { controllerIp: fleet.controllerIp } : {}),
+  };
+  await writeFile(file, `${JSON.stringify(record, null, 2)}\n`);
+  return file;
+}
+
+export async function readFleet(runDir: string): Promise<Fleet> {
+  const file = path.join(runDir, FLEET_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new Error(`no fleet recorded for this run: ${file} does not exist (was it provisioned?)`);
+  }
+  const fleet = JSON.parse(text) as Fleet;
+  if (!fleet || typeof fleet.runId !== 'string' || !Array.isArray(fleet.nodes)) throw new Error(`${file} is not a fleet record`);
+  return fleet;
+}
+
+export class LocalProvider implements Provider {
+  constructor(private readonly options: LocalProviderOptions = {}) {}
+
+  async provision(plan: Plan, run: RunContext): Promise<Fleet> {
+    if (this.options.preflight !== false) {
+      assertPreflight(await preflight({ ...(this.options.exec ? { exec: this.options.exec } : {}), onProgress: run.log }));
+    }
+    const hostArch = archOf(process.arch);
+    const foreign = plan.nodes.filter((n) => n.arch !== hostArch).map((n) => n.name);
+    if (foreign.length > 0) {
+      run.log(`lab nodes run on this ${hostArch} machine; planned arch ignored for: ${foreign.join(', ')}`);
+    }
+    const lab = await createLab(
+      { runId: run.runId, nodes: labNodesOf(plan), labRoot: path.resolve(run.runDir, 'lab') },
+      {
+        onProgress: run.log,
+        ...(this.options.exec ? { exec: this.options.exec } : {}),
+        ...(run.signal ? { signal: run.signal } : {}),
+        ...(this.options.handleSignals !== undefined ? { handleSignals: this.options.handleSignals } : {}),
+        ...(this.options.claimDir ? { claimDir: this.options.claimDir } : {}),
+      },
+    );
+    await writeFleet(run.runDir, lab.fleet);
+    return lab.fleet;
+  }
+
+  async destroy(run: RunContext): Promise<void> {
+    await destroyLab(run.runId, {
+      onProgress: run.log,
+      ...(this.options.exec ? { exec: this.options.exec } : {}),
+      ...(this.options.claimDir ? { claimDir: this.options.claimDir } : {}),
+    });
+  }
+
+  async list(filter?: { runId?: string }): Promise<RunResources[]> {
+    const labs = await listLabs({
+      ...(this.options.exec ? { exec: this.options.exec } : {}),
+      ...(this.options.claimDir ? { claimDir: this.options.claimDir } : {}),
+    });
+    return labs
+      .filter((l) => !filter?.runId || l.runId === filter.runId)
+      .map((l) => ({ runId: l.runId, provider: 'local', resources: l.namespaces }));
+  }
+}

@@ -1,0 +1,132 @@
+// JUnit XML for test UIs: a testsuite per category with a testcase per pair, plus suites for
+// throughput, gossip and the overall verdict (so the test UI is red exactly when the run is). Pure.
+import { pairContributions } from '../results/contributions.js';
+import type { ResultsJson } from '../results/schema.js';
+
+/** Escapes text for XML attributes and content, dropping characters XML 1.0 cannot carry. */
+export function xmlEscape(text: string): string {
+  return text
+    .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+}
+
+interface Case {
+  classname: string;
+  name: string;
+  failure?: string;
+  error?: string;
+  out?: string;
+}
+
+interface Suite {
+  name: string;
+  properties: [string, string][];
+  cases: Case[];
+}
+
+const fmt = (rate: number): string => `${rate.toFixed(1)}%`;
+
+function categorySuites(r: ResultsJson): Suite[] {
+  const suites = new Map<string, Suite>();
+  for (const [name, c] of Object.entries(r.categories)) {
+    const props: [string, string][] = [
+      ['attempts', String(c.attempts)],
+      ['successes', String(c.successes)],
+      ['rate', c.rate === null ? '' : String(c.rate)],
+      ['ci_low', c.ci_low === null ? '' : String(c.ci_low)],
+      ['ci_high', c.ci_high === null ? '' : String(c.ci_high)],
+      ['threshold', c.threshold === null ? '' : String(c.threshold)],
+      ['baseline_delta', c.baseline_delta === null ? '' : String(c.baseline_delta)],
+    ];
+    const summary: Case = { classname: `vps-test.${name}`, name: `${name} rate` };
+    const detail = `${c.successes}/${c.attempts} (${c.rate === null ? 'no attempts' : fmt(c.rate)})${c.note ? `; ${c.note}` : ''}`;
+    if (c.passed === false) summary.failure = detail + (c.threshold !== null ? `; threshold ${c.threshold}%` : '');
+    else summary.out = detail;
+    suites.set(name, { name, properties: props, cases: [summary] });
+  }
+  for (const p of r.pairs) {
+    for (const contrib of pairContributions(p)) {
+      const suite = suites.get(contrib.category);
+      const category = r.categories[contrib.category];
+      if (!suite || !category) continue;
+      const rate = contrib.attempts ? (contrib.successes / contrib.attempts) * 100 : 0;
+      const detail = `${contrib.successes}/${contrib.attempts} succeeded (${fmt(rate)}); expected ${p.expected_path ?? 'unknown'}, observed ${p.observed_path}${p.top_error ? `; top error: ${p.top_error}` : ''}`;
+      const tc: Case = { classname: `vps-test.${contrib.category}.${p.suite}`, name: `${p.from}->${p.to}` };
+      if (p.false_success) tc.error = `false success: ${p.false_success}`;
+      else if (category.threshold !== null && rate < category.threshold - 1e-9) tc.failure = `${detail}; threshold ${category.threshold}%`;
+      else tc.out = detail;
+      suite.cases.push(tc);
+    }
+  }
+  return [...suites.values()];
+}
+
+function extraSuites(r: ResultsJson): Suite[] {
+  const out: Suite[] = [];
+  if (r.throughput.length) {
+    out.push({
+      name: 'throughput',
+      properties: r.criteria.min_mbps === null ? [] : [['min_mbps', String(r.criteria.min_mbps)]],
+      cases: r.throughput.map((t) => {
+        const detail = `${t.mbps} Mbit/s mean over ${t.samples} samples (min ${t.min_mbps})`;
+        return { classname: 'vps-test.throughput', name: `${t.from}->${t.to}`, ...(t.passed === false ? { failure: `${detail} < ${t.required_mbps} Mbit/s` } : { out: detail }) };
+      }),
+    });
+  }
+  const g = r.gossip;
+  if (g) {
+    out.push({
+      name: 'gossip',
+      properties: [['delivery', String(g.delivery)], ...(g.required_delivery === null ? [] : [['required_delivery', String(g.required_delivery)] as [string, string]])],
+      cases: g.per_message.map((m) => {
+        const detail = `delivered to ${m.delivered}/${m.expected} (${fmt(m.delivery)}), max hops ${m.max_hops}`;
+        const short = g.required_delivery !== null && m.expected > 0 && (m.delivered / m.expected) * 100 < g.required_delivery - 1e-9;
+        return { classname: 'vps-test.gossip', name: m.msg, ...(short ? { failure: `${detail} < ${g.required_delivery}%` } : { out: detail }) };
+      }),
+    });
+  }
+  const verdictCase: Case = { classname: 'vps-test.run', name: 'verdict' };
+  const why = r.reasons.join('\n');
+  if (r.verdict === 'error') verdictCase.error = why;
+  else if (r.verdict === 'fail') verdictCase.failure = why;
+  else verdictCase.out = `${r.verdict}: ${why}`;
+  out.push({ name: 'verdict', properties: [['verdict', r.verdict]], cases: [verdictCase] });
+  return out;
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n')[0] ?? '';
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
+}
+
+function renderCase(c: Case): string {
+  const open = `    <testcase classname="${xmlEscape(c.classname)}" name="${xmlEscape(c.name)}"`;
+  const body: string[] = [];
+  if (c.error !== undefined) body.push(`      <error message="${xmlEscape(firstLine(c.error))}" type="error">${xmlEscape(c.error)}</error>`);
+  if (c.failure !== undefined) body.push(`      <failure message="${xmlEscape(firstLine(c.failure))}" type="failure">${xmlEscape(c.failure)}</failure>`);
+  if (c.out !== undefined) body.push(`      <system-out>${xmlEscape(c.out)}</system-out>`);
+  return body.length ? `${open}>\n${body.join('\n')}\n    </testcase>` : `${open}/>`;
+}
+
+export function renderJunit(r: ResultsJson): string {
+  const suites = [...categorySuites(r), ...extraSuites(r)];
+  const count = (cases: Case[], key: 'failure' | 'error'): number => cases.filter((c) => c[key] !== undefined).length;
+  const all = suites.flatMap((x) => x.cases);
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="vps-test" tests="${all.length}" failures="${count(all, 'failure')}" errors="${count(all, 'error')}" timestamp="${xmlEscape(r.generated_at)}">`,
+  ];
+  for (const suite of suites) {
+    lines.push(`  <testsuite name="${xmlEscape(suite.name)}" tests="${suite.cases.length}" failures="${count(suite.cases, 'failure')}" errors="${count(suite.cases, 'error')}" skipped="0">`);
+    if (suite.properties.length) {
+      lines.push('    <properties>', ...suite.properties.map(([k, v]) => `      <property name="${xmlEscape(k)}" value="${xmlEscape(v)}"/>`), '    </properties>');
+    }
+    lines.push(...suite.cases.map(renderCase), '  </testsuite>');
+  }
+  lines.push('</testsuites>', '');
+  return lines.join('\n');
+}

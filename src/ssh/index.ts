@@ -1,0 +1,7 @@
+// Public surface of src/ssh.
+export { SshPool, type SshPoolOptions, type ScriptOptions, type ScriptResult } from './pool.js';
+export { ExecAbortedError, type ExecOptions, type ExecResult } from './exec.js';
+export { HostKeyMismatchError, fingerprint, parsePublicKey } from './hostkey.js';
+export { ScriptFailedError, type ScriptFailure } from './script.js';
+export { shellJoin, shellQuote } from './quote.js';
+export { Limiter, mapLimit } from './limiter.js';

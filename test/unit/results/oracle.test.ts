@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { NAT_TYPES, type NatType, type PathKind } from '../../../src/config/model.js';
+import { categoryOf, expectedPath, pairCategory, pathAtLeast } from '../../../src/results/oracle.js';
+
+// DESIGN.md section 5, written out by hand as the independent truth: rows = from, columns = to.
+// Order: none, full-cone, address-restricted, port-restricted, symmetric.
+const D = 'direct', H = 'hole_punch', R = 'relay';
+const TABLE: Record<NatType, PathKind[]> = {
+  none: [D, H, H, H, H],
+  'full-cone': [D, H, H, H, H],
+  'address-restricted': [D, H, H, H, H],
+  'port-restricted': [D, H, H, H, R],
+  symmetric: [D, H, H, R, R],
+};
+
+describe('expectedPath', () => {
+  for (const from of NAT_TYPES) {
+    NAT_TYPES.forEach((to, i) => {
+      it(`${from} -> ${to} is ${TABLE[from][i]}`, () => expect(expectedPath(from, to)).toBe(TABLE[from][i]));
+    });
+  }
+  it('relay is needed for exactly three ordered NAT pairs', () => {
+    const relays = NAT_TYPES.flatMap((f) => NAT_TYPES.filter((t) => expectedPath(f, t) === 'relay').map((t) => `${f}->${t}`));
+    expect(relays.sort()).toEqual(['port-restricted->symmetric', 'symmetric->port-restricted', 'symmetric->symmetric']);
+  });
+});
+
+describe('categories', () => {
+  it('maps paths to categories', () => {
+    expect(categoryOf('direct')).toBe('direct');
+    expect(categoryOf('hole_punch')).toBe('nat_traversed');
+    expect(categoryOf('relay')).toBe('relay');
+  });
+  it('names NAT-type pairs like the config criteria keys', () => {
+    expect(pairCategory('full-cone', 'symmetric')).toBe('full-cone->symmetric');
+    expect(pairCategory('none', 'port-restricted')).toBe('none->port-restricted');
+  });
+  it('orders paths direct > hole_punch > relay', () => {
+    expect(pathAtLeast('direct', 'relay')).toBe(true);
+    expect(pathAtLeast('hole_punch', 'hole_punch')).toBe(true);
+    expect(pathAtLeast('relay', 'hole_punch')).toBe(false);
+    expect(pathAtLeast('hole_punch', 'direct')).toBe(false);
+  });
+});
