@@ -78,6 +78,7 @@ typedef struct {
     struct sockaddr_in server;
     struct in_addr local_ip; /* our address towards the server, for the "public" check */
     int no_relay, skip_direct, skip_punch;
+    int no_reflexive; /* debug: keep the server-observed endpoint (shows why switching matters) */
     char instance_id[NONCE_HEX_LEN + 1]; /* per process: lets the evaluator spot self-replies */
     double started;
 } probe_ctx;
@@ -234,9 +235,8 @@ static double tick(const probe_ctx *c, attempt *a, double now) {
             a->next_ping = now + PING_INTERVAL_MS;
         }
         wake = min_time(wake, a->next_ping);
-    } else if (now < a->direct_end) {
-        wake = min_time(wake, a->direct_end);
     }
+    /* Wake at the next phase boundary too (the responder starts punching there). */
     if (now < a->direct_end) wake = min_time(wake, a->direct_end);
     else if (now < a->punch_end) wake = min_time(wake, a->punch_end);
     return wake;
@@ -267,7 +267,7 @@ static void on_peer_message(const probe_ctx *c, attempt *a, char **tok, int ntok
         return;
     char msg[MAX_DATAGRAM];
     if (strcmp(tok[1], "PING") == 0 && ntok == 6) {
-        if (!via_relay) a->peer_addr = *src; /* peer-reflexive: answer where it really comes from */
+        if (!via_relay && !c->no_reflexive) a->peer_addr = *src; /* peer-reflexive: answer where it really comes from */
         snprintf(msg, sizeof msg, "VT1 PONG %s %s %s %s %s", a->session, c->name, a->nonce, tok[5],
                  c->instance_id);
         send_to_peer(c, a, msg, via_relay);
@@ -276,7 +276,7 @@ static void on_peer_message(const probe_ctx *c, attempt *a, char **tok, int ntok
         const ping_record *r = &a->pings[seq % PING_RING];
         if (seq <= 0 || r->seq != seq || (r->path == PATH_RELAY) != via_relay) return;
         if (strcmp(tok[6], c->instance_id) == 0) return; /* our own process answered: not the peer */
-        if (!via_relay) a->peer_addr = *src;
+        if (!via_relay && !c->no_reflexive) a->peer_addr = *src;
         report_success(c, a, r->path, now - r->sent_at, tok[6], now);
     } else if (strcmp(tok[1], "DONE") == 0 && a->role == RESPONDER) {
         a->finished = 1;
@@ -321,7 +321,7 @@ static const char PROBE_USAGE[] =
 int cmd_probe(int argc, char **argv) {
     const char *name = NULL, *server = NULL, *peers_s = NULL, *round_s = NULL;
     const char *suite = "connectivity", *timeout_s = "3000";
-    int no_relay = 0, skip_direct = 0, skip_punch = 0, force_relay = 0;
+    int no_relay = 0, skip_direct = 0, skip_punch = 0, force_relay = 0, no_reflexive = 0;
     cli_option options[] = {
         {"name", "NAME", "this node's name (required)", &name, NULL, 0},
         {"server", "IP:PORT", "rendezvous server (required)", &server, NULL, 0},
@@ -333,6 +333,7 @@ int cmd_probe(int argc, char **argv) {
         {"skip-direct", NULL, "debug: skip the direct phase", NULL, &skip_direct, 1},
         {"skip-punch", NULL, "debug: skip hole punching", NULL, &skip_punch, 1},
         {"force-relay", NULL, "debug: relay only (= --skip-direct --skip-punch)", NULL, &force_relay, 1},
+        {"no-peer-reflexive", NULL, "debug: never switch to the address a peer is heard from", NULL, &no_reflexive, 1},
         {NULL, NULL, NULL, NULL, NULL, 0},
     };
     cli_parse("probe", PROBE_USAGE, argc, argv, options);
@@ -349,6 +350,7 @@ int cmd_probe(int argc, char **argv) {
     c.no_relay = no_relay;
     c.skip_direct = skip_direct || force_relay;
     c.skip_punch = skip_punch || force_relay;
+    c.no_reflexive = no_reflexive;
     const char *peers[MAX_PEERS];
     char *list = strdup(cli_required("probe", "peers", peers_s));
     int npeers = parse_name_list(list, c.name, peers, MAX_PEERS);

@@ -8,12 +8,10 @@ import { VERSION } from './version.js';
 type Command = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  // TODO(lead): enable when landed
-  //  run: { summary: 'plan, build, provision, deploy, test, evaluate, report, tear down', load: async () => (await import('./commands/run.js')).runCommand },
+  run: { summary: 'plan, build, provision, deploy, test, evaluate, report, tear down', load: async () => (await import('./commands/run.js')).runCommand },
   plan: { summary: 'print the test plan of a config (asks for missing choices in a terminal)', load: async () => (await import('./commands/plan.js')).planCommand },
   validate: { summary: 'check a config file and report every problem with file:line:col', load: async () => (await import('./commands/validate.js')).validateCommand },
-  // TODO(lead): enable when landed
-  //  report: { summary: 'render report.md, results.json, junit.xml, proof and journal entry from result events', load: async () => (await import('./commands/report.js')).reportCommand },
+  report: { summary: 'render report.md, results.json, junit.xml, proof and journal entry from result events', load: async () => (await import('./commands/report.js')).reportCommand },
   // TODO(lead): enable when landed
   //  up: { summary: 'bring up the fleet of a config (local lab) and leave it running', load: async () => (await import('./commands/up.js')).upCommand },
   // TODO(lead): enable when landed

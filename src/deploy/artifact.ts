@@ -8,7 +8,7 @@ import type { FleetNode } from '../providers/types.js';
 import { mapLimit } from '../ssh/limiter.js';
 import type { SshPool } from '../ssh/pool.js';
 import { shellQuote } from '../ssh/quote.js';
-import { DECODERS, gzipChunked, hasLocalZstd, zstdCompress, type Encoding } from './compress.js';
+import { DECODERS, encodeFile, hasLocalZstd, type Encoding, type SharedStream } from './compress.js';
 import { restartService, serviceStatus, stopService } from './service.js';
 
 export interface Artifact {
@@ -106,30 +106,25 @@ export function renderReceiveScript(o: { binary: string; tmp: string; sha256: st
   ].join('\n');
 }
 
-/** The artifact read once and checked against its declared sha256; each encoding made once, on first need. */
+/** The artifact's encodings, each produced once (on first need) and shared by every node. */
 class Payload {
-  private data: Promise<Buffer> | undefined;
-  private readonly encoded = new Map<Encoding, Promise<Buffer>>();
+  private readonly streams = new Map<Encoding, SharedStream>();
+  private localSha: Promise<string> | undefined;
   constructor(private readonly artifact: Artifact) {}
 
-  raw(): Promise<Buffer> {
-    this.data ??= readFile(this.artifact.path).then((buf) => {
-      const sha = createHash('sha256').update(buf).digest('hex');
-      if (sha !== this.artifact.sha256) {
-        throw new Error(`artifact ${this.artifact.path} has sha256 ${sha}, but the build recorded ${this.artifact.sha256}; refusing to deploy it`);
-      }
-      return buf;
-    });
-    return this.data;
+  stream(encoding: Encoding): SharedStream {
+    let s = this.streams.get(encoding);
+    if (!s) {
+      s = encodeFile(this.artifact.path, encoding);
+      this.streams.set(encoding, s);
+    }
+    return s;
   }
 
-  encode(encoding: Encoding): Promise<Buffer> {
-    let p = this.encoded.get(encoding);
-    if (!p) {
-      p = this.raw().then((buf) => (encoding === 'zstd' ? zstdCompress(buf) : encoding === 'gzip' ? gzipChunked(buf) : buf));
-      this.encoded.set(encoding, p);
-    }
-    return p;
+  /** The local file's actual sha256, to explain a mismatch reported by a node. */
+  sha256(): Promise<string> {
+    this.localSha ??= readFile(this.artifact.path).then((b) => createHash('sha256').update(b).digest('hex'));
+    return this.localSha;
   }
 }
 
@@ -177,17 +172,16 @@ async function deployToNode(pool: SshPool, node: FleetNode, artifact: Artifact, 
   const method = options.method ?? 'auto';
   if (method !== 'sftp') {
     const encoding = await chooseEncoding(method, zstd);
-    const data = await payload.encode(encoding);
-    const r = await pool.exec(node, renderReceiveScript({ ...base, decoder: DECODERS[encoding] }), { stdin: data, timeoutMs });
-    if (r.code !== 0) throw new Error(`upload to ${binary} failed: ${r.timedOut ? `timed out after ${timeoutMs} ms` : r.stderr.trim() || `exit ${r.code}`}`);
-    result.bytesSent = data.length;
+    const stream = payload.stream(encoding);
+    const r = await pool.exec(node, renderReceiveScript({ ...base, decoder: DECODERS[encoding] }), { stdin: stream.reader(), timeoutMs });
+    if (r.code !== 0) throw new Error(await uploadFailure(r, binary, timeoutMs, payload, artifact, stream));
+    result.bytesSent = await stream.done;
     result.encoding = encoding;
   } else {
-    await payload.raw();
     await pool.exec(node, `mkdir -p ${shellQuote(`${node.workdir}/bin`)}`, { timeoutMs: 30_000 });
     await pool.upload(node, artifact.path, tmp);
     const r = await pool.exec(node, renderReceiveScript(base), { timeoutMs });
-    if (r.code !== 0) throw new Error(`verification of ${binary} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
+    if (r.code !== 0) throw new Error(await uploadFailure(r, binary, timeoutMs, payload, artifact));
     result.bytesSent = artifact.size;
     result.encoding = 'sftp';
   }
@@ -201,4 +195,27 @@ async function deployToNode(pool: SshPool, node: FleetNode, artifact: Artifact, 
     }
   }
   result.status = 'uploaded';
+}
+
+/** Why an upload failed, in words: a broken local artifact, the encoder, a timeout, or the node's stderr. */
+async function uploadFailure(
+  r: { code: number | null; timedOut: boolean; stderr: string },
+  binary: string,
+  timeoutMs: number,
+  payload: Payload,
+  artifact: Artifact,
+  stream?: SharedStream,
+): Promise<string> {
+  if (stream) {
+    const encodeError = await stream.done.then(() => undefined, (err: Error) => err.message);
+    if (encodeError) return `could not encode ${artifact.path}: ${encodeError}`;
+  }
+  if (r.timedOut) return `upload to ${binary} timed out after ${timeoutMs} ms`;
+  if (r.code === 3) {
+    const local = await payload.sha256().catch(() => undefined);
+    if (local && local !== artifact.sha256) {
+      return `the local artifact ${artifact.path} has sha256 ${local}, but the build recorded ${artifact.sha256}; refusing to install it`;
+    }
+  }
+  return `upload to ${binary} failed: ${r.stderr.trim() || `exit ${r.code}`}`;
 }

@@ -1,12 +1,11 @@
-// Compression of an artifact, once per deploy. zstd (the CLI) when the controller has it: it
-// decompresses ~5x faster than gunzip on the node. Otherwise gzip in parallel chunks: each
-// chunk is an independent gzip member and concatenated members are one valid gzip stream
-// (RFC 1952); the chunks compress on libuv's thread pool, off the event loop.
+// The artifact's bytes on their way to the nodes: compressed ONCE, as a stream, and fanned out
+// to every node while it is still being produced (compression overlaps the transfer).
+// zstd (the CLI) when the controller and the node have it: it decompresses ~5x faster than
+// gunzip, which matters when the node's CPU is the bottleneck. Otherwise gzip (zlib).
 import { spawn } from 'node:child_process';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
-
-const gzipAsync = promisify(gzip);
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
 
 export type Encoding = 'zstd' | 'gzip' | 'raw';
 
@@ -17,47 +16,94 @@ export const DECODERS: Record<Encoding, string> = {
   raw: 'cat',
 };
 
-export interface GzipOptions {
-  /** zlib level 1..9; 1 by default: on fast links the CPU is the bottleneck. */
-  level?: number;
-  chunkBytes?: number;
+/** A stream produced once and read by many: every reader gets all bytes from the start. */
+export class SharedStream {
+  private readonly chunks: Buffer[] = [];
+  private ended = false;
+  private failure: Error | undefined;
+  private readonly wakeups = new Set<() => void>();
+  private bytes = 0;
+  readonly done: Promise<number>;
+
+  constructor(source: Readable) {
+    this.done = new Promise((resolve, reject) => {
+      source.on('data', (chunk: Buffer) => {
+        this.chunks.push(chunk);
+        this.bytes += chunk.length;
+        this.wake();
+      });
+      source.on('end', () => {
+        this.ended = true;
+        this.wake();
+        resolve(this.bytes);
+      });
+      source.on('error', (err: Error) => {
+        this.failure = err;
+        this.wake();
+        reject(err);
+      });
+    });
+    this.done.catch(() => undefined); // readers see the error; nobody has to await `done`
+  }
+
+  /** Total size once the source ended. */
+  get size(): number {
+    return this.bytes;
+  }
+
+  reader(): Readable {
+    let next = 0;
+    const shared = this;
+    return new Readable({
+      read() {
+        const pump = () => {
+          if (shared.failure) return this.destroy(shared.failure);
+          if (next < shared.chunks.length) return void this.push(shared.chunks[next++]);
+          if (shared.ended) return void this.push(null);
+          shared.wakeups.add(pump);
+        };
+        pump();
+      },
+    });
+  }
+
+  private wake(): void {
+    const pending = [...this.wakeups];
+    this.wakeups.clear();
+    for (const fn of pending) fn();
+  }
 }
 
-export async function gzipChunked(data: Buffer, options: GzipOptions = {}): Promise<Buffer> {
-  if (data.length === 0) return gzipAsync(data);
-  const chunk = options.chunkBytes ?? 4 * 1024 * 1024;
-  const parts: Promise<Buffer>[] = [];
-  for (let at = 0; at < data.length; at += chunk) parts.push(gzipAsync(data.subarray(at, at + chunk), { level: options.level ?? 1 }));
-  return Buffer.concat(await Promise.all(parts));
+/** zstd -3 on all cores, reading the file itself; the stream errors if zstd fails. */
+function zstdSource(path: string): Readable {
+  const child = spawn('zstd', ['-3', '-T0', '-q', '-c', path], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const out = new Readable({ read() {} });
+  child.stdout.on('data', (d: Buffer) => out.push(d));
+  child.on('error', (err) => out.destroy(new Error(`zstd: ${err.message}`)));
+  child.on('close', (code) => (code === 0 ? out.push(null) : out.destroy(new Error(`zstd exited ${code} compressing ${path}: ${stderr.trim()}`))));
+  return out;
 }
 
-/** Runs a local command with `input` on stdin and returns its stdout; rejects on failure. */
-function pipeThrough(argv: string[], input: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`${argv.join(' ')} exited ${code}: ${err.trim()}`))));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input);
-  });
-}
-
-/** zstd level 3, all cores. */
-export function zstdCompress(data: Buffer, level = 3): Promise<Buffer> {
-  return pipeThrough(['zstd', `-${level}`, '-T0', '-q', '-c'], data);
+export function encodeFile(path: string, encoding: Encoding): SharedStream {
+  if (encoding === 'zstd') return new SharedStream(zstdSource(path));
+  const file = createReadStream(path, { highWaterMark: 1024 * 1024 });
+  if (encoding === 'raw') return new SharedStream(file);
+  // level 1: on fast links the CPU, not the bytes, is the bottleneck
+  const gz = createGzip({ level: 1, chunkSize: 256 * 1024 });
+  file.on('error', (err) => gz.destroy(err));
+  return new SharedStream(file.pipe(gz));
 }
 
 let localZstd: Promise<boolean> | undefined;
 
 /** Whether the controller has a working zstd CLI (checked once). */
 export function hasLocalZstd(): Promise<boolean> {
-  localZstd ??= pipeThrough(['zstd', '-q', '-c'], Buffer.from('probe')).then(
-    () => true,
-    () => false,
-  );
+  localZstd ??= new Promise((resolve) => {
+    const child = spawn('zstd', ['--version'], { stdio: 'ignore' });
+    child.on('error', () => resolve(false));
+    child.on('close', (code) => resolve(code === 0));
+  });
   return localZstd;
 }

@@ -14,4 +14,4 @@ export {
 export { servicePaths, type ServiceSpec, type ReadyCheck } from './service-spec.js';
 export { NotReadyError, waitReady, logTail } from './readiness.js';
 export { collectLogs, type NodeLogs, type CollectOptions } from './logs.js';
-export { gzipChunked } from './compress.js';
+export { type Encoding } from './compress.js';

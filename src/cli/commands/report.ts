@@ -1,18 +1,13 @@
 // vps-test report: result events (JSONL) -> report.md, results.json, junit.xml, proof and a
 // journal entry. Exit code: 0 pass/degraded, 1 fail, 2 error (or bad input).
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { NAT_TYPES } from '../../config/model.js';
 import type { Plan } from '../../plan/types.js';
 import { aggregateSources, type EventSource } from '../../results/collect.js';
 import { evaluate, soakCheckpointOf } from '../../results/evaluate.js';
 import { loadResultsJson, type ResultsJson, type Verdict } from '../../results/schema.js';
-import { renderJournalEntry } from '../../report/journal.js';
-import { renderJunit } from '../../report/junit.js';
-import { renderResultsJson } from '../../report/json.js';
-import { renderMarkdown } from '../../report/markdown.js';
-import { proofFileName, renderProof } from '../../report/proof.js';
-import { appendToJournalFile, writeReportFiles } from '../../report/files.js';
 import type { Artifact } from '../../report/sections.js';
+import { writeReportSet } from '../../report/bundle.js';
 import { keyValues, parseFlags, UsageError } from '../args.js';
 import { CHOICE_FLAGS, CHOICE_HELP, choicesFromFlags } from '../choices.js';
 
@@ -139,21 +134,18 @@ export async function reportCommand(argv: string[]): Promise<number> {
 
   const out = values.out ?? join('.vps-test', 'report');
   const branch = values.branch ?? process.env.GITHUB_HEAD_REF ?? process.env.GITHUB_REF_NAME ?? 'unknown';
-  const proofName = proofFileName(now);
-  const outputs = ['report.md', 'results.json', 'junit.xml', proofName, 'journal.md'].map((n) => join(out, n));
-  const evidence = [...values.results.map((f) => (f === '-' ? 'stdin' : f)), ...outputs.filter((p) => basename(p) !== proofName), ...artifacts.map((a) => a.url)];
-  const journalEntry = renderJournalEntry({ results, time: now, branch, pr: pr ?? null });
-  const written = await writeReportFiles(out, {
-    'report.md': renderMarkdown({ results, ...(plan && { plan }), artifacts }),
-    'results.json': renderResultsJson(results),
-    'junit.xml': renderJunit(results),
-    [proofName]: renderProof({ results, time: now, evidence, ...(branch !== 'unknown' && { branch }), ...(pr !== undefined && { pr }), fixCommits: values['fix-commit'] ?? [], ...(plan && { plan }) }),
-    'journal.md': journalEntry,
+  const written = await writeReportSet({
+    results,
+    ...(plan && { plan }),
+    out,
+    time: now,
+    branch,
+    ...(pr !== undefined && { pr }),
+    evidence: values.results.map((f) => (f === '-' ? 'stdin' : f)),
+    artifacts,
+    fixCommits: values['fix-commit'] ?? [],
+    ...(values.journal !== undefined && { journal: values.journal }),
   });
-  if (values.journal !== undefined) {
-    await appendToJournalFile(values.journal, journalEntry);
-    written['journal'] = values.journal;
-  }
 
   console.log(`vps-test report: ${results.verdict.toUpperCase()}${results.reasons[0] ? ` - ${results.reasons[0]}` : ''}`);
   for (const [name, path] of Object.entries(written)) console.log(`  ${name.padEnd(14)} ${path}`);

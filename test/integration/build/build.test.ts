@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BuildError, buildArtifacts, inspectElf, type Artifact } from '../../../src/build/index.js';
-import { findOnPath } from '../../../src/build/zig.js';
+import { findOnPath, resolveZig } from '../../../src/build/zig.js';
+import { agentCConfig, agentSourceDir } from '../../../src/build/agent.js';
+import { cCommand, expandCSources } from '../../../src/build/c.js';
+import { runChecked, runProcess } from '../../../src/build/exec.js';
 import { REPO_ROOT, ZIG_CACHE, buildAgentOnce } from './helpers.js';
 
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'build');
@@ -52,6 +55,16 @@ describe('agent build', () => {
       expect(description).toMatch(artifact.target.startsWith('x86_64') ? /x86-64/ : /ARM aarch64/);
       expect(artifact.sha256).toMatch(/^[0-9a-f]{64}$/);
       expect(artifact.path).toBe(join(outDir, artifact.target, 'vps-agent'));
+    }
+  });
+
+  it('compiles without a single warning (-Wall -Wextra -Werror) for both arches', async () => {
+    const config = agentCConfig(['x86_64', 'aarch64'], agentSourceDir());
+    const files = await expandCSources(config.sources, REPO_ROOT);
+    const zig = (await resolveZig()).path;
+    for (const target of config.targets) {
+      const spec = cCommand({ zig, target, files, output: join(work, `werror-${target}`), cwd: REPO_ROOT, cflags: [...config.cflags!, '-Werror'], cacheDir: ZIG_CACHE });
+      await runChecked(runProcess, spec, `agent -Werror build for ${target}`);
     }
   });
 

@@ -18,6 +18,8 @@ describe('renderResultsJson', () => {
     expect(renderResultsJson(reversed(results) as ResultsJson)).toBe(text);
     expect(Object.keys(JSON.parse(text)).slice(0, 4)).toEqual(['schema', 'verdict', 'reasons', 'generated_at']);
     expect(Object.keys(JSON.parse(text).categories).slice(0, 3)).toEqual(['direct', 'nat_traversed', 'relay']);
+    expect(Object.keys(JSON.parse(text).pairs[0])).toEqual(['suite', 'from', 'to', 'from_nat', 'to_nat', 'expected_path', 'observed_path', 'attempts', 'successes', 'attempt_paths', 'ok_paths', 'rtt_p50_ms', 'rtt_p95_ms']);
+    expect(Object.keys(JSON.parse(text).categories.direct)).toEqual(['attempts', 'successes', 'rate', 'ci_low', 'ci_high', 'threshold', 'baseline_delta', 'judged', 'passed', 'note']);
     expect(text.endsWith('}\n')).toBe(true);
   });
 });
