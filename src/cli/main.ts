@@ -12,14 +12,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   plan: { summary: 'print the test plan of a config (asks for missing choices in a terminal)', load: async () => (await import('./commands/plan.js')).planCommand },
   validate: { summary: 'check a config file and report every problem with file:line:col', load: async () => (await import('./commands/validate.js')).validateCommand },
   report: { summary: 'render report.md, results.json, junit.xml, proof and journal entry from result events', load: async () => (await import('./commands/report.js')).reportCommand },
-  // TODO(lead): enable when landed
-  //  up: { summary: 'bring up the fleet of a config (local lab) and leave it running', load: async () => (await import('./commands/up.js')).upCommand },
-  // TODO(lead): enable when landed
-  //  nodes: { summary: 'list the nodes of the running fleet', load: async () => (await import('./commands/nodes.js')).nodesCommand },
-  // TODO(lead): enable when landed
-  //  diagnose: { summary: 'service status, logs, disk, memory, sockets and NAT rules of a node', load: async () => (await import('./commands/diagnose.js')).diagnoseCommand },
-  // TODO(lead): enable when landed
-  //  down: { summary: 'remove everything of a run (or of all runs with --all)', load: async () => (await import('./commands/down.js')).downCommand },
+  up: { summary: 'bring up the fleet of a config (local lab) and leave it running', load: async () => (await import('./commands/up.js')).upCommand },
+  nodes: { summary: 'list the nodes of the running fleet', load: async () => (await import('./commands/nodes.js')).nodesCommand },
+  diagnose: { summary: 'service status, logs, disk, memory, sockets and NAT rules of a node', load: async () => (await import('./commands/diagnose.js')).diagnoseCommand },
+  down: { summary: 'remove everything of a run (or of all runs with --all)', load: async () => (await import('./commands/down.js')).downCommand },
 };
 
 export function usage(): string {

@@ -167,34 +167,61 @@ async function deployToNode(pool: SshPool, node: FleetNode, artifact: Artifact, 
   for (const name of services) if ((await serviceStatus(pool, node, name)).running) running.push(name);
   const tmp = `${node.workdir}/bin/.${artifact.name}.upload-${process.pid}-${Date.now()}`;
   const install = running.length === 0;
-  const base = { binary, tmp, sha256: artifact.sha256, install };
-  const timeoutMs = options.timeoutMs ?? 600_000;
-  const method = options.method ?? 'auto';
-  if (method !== 'sftp') {
-    const encoding = await chooseEncoding(method, zstd);
-    const stream = payload.stream(encoding);
-    const r = await pool.exec(node, renderReceiveScript({ ...base, decoder: DECODERS[encoding] }), { stdin: stream.reader(), timeoutMs });
-    if (r.code !== 0) throw new Error(await uploadFailure(r, binary, timeoutMs, payload, artifact, stream));
-    result.bytesSent = await stream.done;
-    result.encoding = encoding;
-  } else {
-    await pool.exec(node, `mkdir -p ${shellQuote(`${node.workdir}/bin`)}`, { timeoutMs: 30_000 });
-    await pool.upload(node, artifact.path, tmp);
-    const r = await pool.exec(node, renderReceiveScript(base), { timeoutMs });
-    if (r.code !== 0) throw new Error(await uploadFailure(r, binary, timeoutMs, payload, artifact));
-    result.bytesSent = artifact.size;
-    result.encoding = 'sftp';
-  }
+  await transfer(pool, node, { binary, tmp, install, nodeHasZstd: zstd }, artifact, payload, options, result);
   if (!install) {
-    for (const name of running) await stopService(pool, node, name);
-    const mv = await pool.exec(node, `mv -f ${shellQuote(tmp)} ${shellQuote(binary)}`, { timeoutMs: 30_000 });
-    if (mv.code !== 0) throw new Error(`could not move the new binary into ${binary}: ${mv.stderr.trim()}`);
+    try {
+      for (const name of running) await stopService(pool, node, name);
+      const mv = await pool.exec(node, `mv -f ${shellQuote(tmp)} ${shellQuote(binary)}`, { timeoutMs: 30_000 });
+      if (mv.code !== 0) throw new Error(`could not move the new binary into ${binary}: ${mv.stderr.trim()}`);
+    } catch (err) {
+      await pool.exec(node, `rm -f ${shellQuote(tmp)}`, { timeoutMs: 30_000 }).catch(() => undefined);
+      throw err;
+    }
     for (const name of running) {
-      await restartService(pool, node, name);
+      try {
+        await restartService(pool, node, name);
+      } catch (err) {
+        throw new Error(`${binary} was installed, but service "${name}" did not come back: ${(err as Error).message}`);
+      }
       result.restarted.push(name);
     }
   }
   result.status = 'uploaded';
+}
+
+/** Gets the verified binary to `tmp` (and, with `install`, renamed into place) on the node. */
+async function transfer(
+  pool: SshPool,
+  node: FleetNode,
+  target: { binary: string; tmp: string; install: boolean; nodeHasZstd: boolean },
+  artifact: Artifact,
+  payload: Payload,
+  options: DeployOptions,
+  result: NodeDeployResult,
+): Promise<void> {
+  const base = { binary: target.binary, tmp: target.tmp, sha256: artifact.sha256, install: target.install };
+  const timeoutMs = options.timeoutMs ?? 600_000;
+  const method = options.method ?? 'auto';
+  if (method !== 'sftp') {
+    const encoding = await chooseEncoding(method, target.nodeHasZstd);
+    const stream = payload.stream(encoding);
+    const r = await pool.exec(node, renderReceiveScript({ ...base, decoder: DECODERS[encoding] }), { stdin: stream.reader(), timeoutMs });
+    if (r.code !== 0) throw new Error(await uploadFailure(r, target.binary, timeoutMs, payload, artifact, stream));
+    result.bytesSent = await stream.done;
+    result.encoding = encoding;
+    return;
+  }
+  await pool.exec(node, `mkdir -p ${shellQuote(`${node.workdir}/bin`)}`, { timeoutMs: 30_000 });
+  try {
+    await pool.upload(node, artifact.path, target.tmp);
+  } catch (err) {
+    await pool.exec(node, `rm -f ${shellQuote(target.tmp)}`, { timeoutMs: 30_000 }).catch(() => undefined);
+    throw err;
+  }
+  const r = await pool.exec(node, renderReceiveScript(base), { timeoutMs });
+  if (r.code !== 0) throw new Error(await uploadFailure(r, target.binary, timeoutMs, payload, artifact));
+  result.bytesSent = artifact.size;
+  result.encoding = 'sftp';
 }
 
 /** Why an upload failed, in words: a broken local artifact, the encoder, a timeout, or the node's stderr. */

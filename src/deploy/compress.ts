@@ -53,14 +53,16 @@ export class SharedStream {
 
   reader(): Readable {
     let next = 0;
-    const shared = this;
+    const { chunks, wakeups } = this;
+    const state = () => ({ failure: this.failure, ended: this.ended });
     return new Readable({
       read() {
         const pump = () => {
-          if (shared.failure) return this.destroy(shared.failure);
-          if (next < shared.chunks.length) return void this.push(shared.chunks[next++]);
-          if (shared.ended) return void this.push(null);
-          shared.wakeups.add(pump);
+          const { failure, ended } = state();
+          if (failure) return this.destroy(failure);
+          if (next < chunks.length) return void this.push(chunks[next++]);
+          if (ended) return void this.push(null);
+          wakeups.add(pump);
         };
         pump();
       },

@@ -1,5 +1,6 @@
 // Shell and unit-file text for services. Pure: data in, text out; service.ts runs them.
 import { shellJoin, shellQuote } from '../ssh/quote.js';
+import { GROUP_FUNCTIONS } from '../ssh/wrap.js';
 import type { ServicePaths, ServiceSpec } from './service-spec.js';
 
 const DEFAULT_MAX_RESTARTS = 5;
@@ -67,7 +68,9 @@ export function renderUnit(spec: ServiceSpec, paths: ServicePaths, workdir: stri
     '[Unit]',
     `Description=vps-test service ${spec.name}`,
     'After=network-online.target',
-    'StartLimitIntervalSec=0',
+    // bounds restarts like the supervisor does: more than max+1 starts in 10 minutes = failed
+    'StartLimitIntervalSec=600',
+    `StartLimitBurst=${max + 1}`,
     '',
     '[Service]',
     'Type=simple',
@@ -78,8 +81,6 @@ export function renderUnit(spec: ServiceSpec, paths: ServicePaths, workdir: stri
     `StandardError=append:${paths.log}`,
     'Restart=on-failure',
     'RestartSec=1',
-    // RestartMaxCount does not exist; this bounds restarts like the supervisor does
-    `StartLimitBurst=${max + 1}`,
     'NoNewPrivileges=yes',
     'ProtectSystem=strict',
     `ReadWritePaths=${workdir}`,
@@ -141,20 +142,24 @@ export function renderSystemdStartScript(spec: ServiceSpec, paths: ServicePaths,
  */
 export function renderStopScript(paths: ServicePaths, graceMs: number): string {
   const q = shellQuote;
-  const tries = Math.max(1, Math.ceil(graceMs / 100));
+  const tries = Math.max(1, Math.ceil(graceMs / 50));
   return [
     `[ -s ${q(paths.pid)} ] || { echo stopped=none; exit 0; }`,
     `pg=$(cat ${q(paths.pid)})`,
+    GROUP_FUNCTIONS,
     'ours=no',
-    `if kill -0 "$pg" 2>/dev/null; then grep -q -a -F ${q(paths.supervisor)} /proc/$pg/cmdline 2>/dev/null && ours=yes; elif kill -0 -$pg 2>/dev/null; then ours=yes; fi`,
+    // a live leader must still be our supervisor (pids get reused); without a live leader, any
+    // live member of its group/session is ours (a group id is not reused while members exist)
+    'lead=$(sed "s/.*) //" /proc/$pg/stat 2>/dev/null | cut -d" " -f1)',
+    `if [ -n "$lead" ] && [ "$lead" != Z ]; then grep -q -a -F ${q(paths.supervisor)} /proc/$pg/cmdline 2>/dev/null && ours=yes; elif alive; then ours=yes; fi`,
     'forced=0',
     'if [ $ours = yes ]; then',
-    '  kill -TERM -$pg 2>/dev/null || true',
-    `  i=0; while kill -0 -$pg 2>/dev/null; do i=$((i+1)); if [ $i -ge ${tries} ]; then kill -KILL -$pg 2>/dev/null || true; forced=1; sleep 0.1; break; fi; sleep 0.1; done`,
-    '  if kill -0 -$pg 2>/dev/null; then echo "process group $pg survived SIGKILL" >&2; exit 1; fi',
+    '  hit TERM',
+    `  i=0; while alive; do i=$((i+1)); if [ $i -ge ${tries} ]; then hit KILL; forced=1; sleep 0.1; break; fi; sleep 0.05; done`,
+    '  if alive; then echo "process group $pg survived SIGKILL" >&2; exit 1; fi',
     'fi',
     `rm -f ${q(paths.pid)} ${q(paths.child)}`,
-    'echo "stopped=$pg forced=$forced ours=$ours"',
+    `printf 'stopped=%s\\nforced=%s\\nours=%s\\n' "$pg" "$forced" "$ours"`,
   ].join('\n');
 }
 

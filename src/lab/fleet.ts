@@ -39,11 +39,13 @@ export function describeMachine(t: Topology, node: string): string {
   const where = m.lan
     ? `${m.nat} NAT: router ${m.publicIps.join(', ')} -> host ${m.privateIp}`
     : `public ${m.publicIps.join(', ')}`;
-  const impair = m.impair
-    ? ` impaired (${Object.entries(m.impair)
-        .filter(([, v]) => v !== undefined)
-        .map(([k, v]) => `${k}=${String(v)}`)
-        .join(' ')})`
-    : '';
+  const i = m.impair ?? {};
+  const parts = [
+    i.delayMs ? `delay ${i.delayMs} ms` : '',
+    i.jitterMs ? `jitter ${i.jitterMs} ms` : '',
+    i.lossPercent ? `loss ${i.lossPercent}%` : '',
+    i.rateKbit ? `rate ${i.rateKbit} kbit/s` : '',
+  ].filter(Boolean);
+  const impair = parts.length > 0 ? `; impaired: ${parts.join(', ')}` : '';
   return `${m.node}: ${where}${impair}`;
 }

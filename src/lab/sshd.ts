@@ -4,15 +4,21 @@ import { readFile } from 'node:fs/promises';
 import type { Exec } from './exec.js';
 import type { SshdPlan } from './topology.js';
 
+/** sshd_config takes double-quoted arguments; paths in a user's checkout may hold spaces. */
+function arg(value: string): string {
+  if (/["\r\n]/.test(value)) throw new Error(`sshd cannot use the path ${JSON.stringify(value)}`);
+  return /\s/.test(value) ? `"${value}"` : value;
+}
+
 /** sshd_config for one machine. Pure. */
 export function renderSshdConfig(plan: SshdPlan, authorizedKeysPath: string): string {
   return [
     '# vps-test lab machine',
     `Port ${plan.port}`,
     ...plan.listen.map((addr) => `ListenAddress ${addr}`),
-    `HostKey ${plan.hostKeyPath}`,
-    `PidFile ${plan.pidPath}`,
-    `AuthorizedKeysFile ${authorizedKeysPath}`,
+    `HostKey ${arg(plan.hostKeyPath)}`,
+    `PidFile ${arg(plan.pidPath)}`,
+    `AuthorizedKeysFile ${arg(authorizedKeysPath)}`,
     'PubkeyAuthentication yes',
     'PasswordAuthentication no',
     'KbdInteractiveAuthentication no',

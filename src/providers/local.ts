@@ -2,7 +2,7 @@
 // provision = preflight + createLab; destroy = destroyLab by run id; list = live labs.
 // The Fleet is persisted to <runDir>/fleet.json (the client key by path only) so later
 // commands (nodes, diagnose, down) find it after this process is gone.
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { readFile, writeFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Exec } from '../lab/exec.js';
 import { archOf } from '../lab/fleet.js';
@@ -87,6 +87,9 @@ export class LocalProvider implements Provider {
       ...(this.options.exec ? { exec: this.options.exec } : {}),
       ...(this.options.claimDir ? { claimDir: this.options.claimDir } : {}),
     });
+    // The run's keys die with its fleet: nothing may log in with them again, and a run folder
+    // (kept as evidence, uploaded as an artifact) must never carry a private key.
+    await rm(path.join(run.runDir, 'lab', 'keys'), { recursive: true, force: true });
   }
 
   async list(filter?: { runId?: string }): Promise<RunResources[]> {

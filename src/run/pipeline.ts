@@ -62,19 +62,23 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutcome
   let fleet: Fleet | undefined;
   let pool: SshPool | undefined;
 
-  /** Runs one stage with its progress lines and state record; returns undefined when it failed. */
+  /**
+   * Runs one stage with its progress lines and state record; returns undefined when it failed.
+   * Stages up to TEST stop on Ctrl-C; EVALUATE, REPORT and TEARDOWN always run.
+   */
   const stage = async <T>(name: Stage, work: () => Promise<T>, note?: (t: T) => string): Promise<T | undefined> => {
     const record = state.begin(name);
     progress.stage(name);
     const started = Date.now();
+    const interruptible = name === 'build' || name === 'provision' || name === 'deploy' || name === 'test';
     try {
-      signals.signal.throwIfAborted();
+      if (interruptible) signals.signal.throwIfAborted();
       const value = await work();
       state.end(record, 'done');
       progress.done(name, Date.now() - started, note?.(value));
       return value;
     } catch (err) {
-      const message = signals.received ? `interrupted by ${signals.received}` : (err as Error).message;
+      const message = interruptible && signals.received ? `interrupted by ${signals.received}` : (err as Error).message;
       state.end(record, 'failed', message);
       progress.failed(name, Date.now() - started, message);
       stageError ??= `${name} failed: ${message}`;

@@ -104,6 +104,7 @@ export function runOnChannel(client: RawClient, wrapped: string, options: ExecOp
     let pid: number | undefined;
     let head = ''; // stdout before the pid line was seen
     let code: number | null = null;
+    let exited = false;
     let exitSignal: string | undefined;
     let timedOut = false;
     let aborted = false;
@@ -160,7 +161,12 @@ export function runOnChannel(client: RawClient, wrapped: string, options: ExecOp
         durationMs: Date.now() - started,
       };
       if (exitSignal) result.signal = exitSignal;
-      const done = () => (aborted ? reject(new ExecAbortedError(`exec on ${deps.what} aborted; remote command killed`)) : resolve(result));
+      const done = () => {
+        if (aborted) return reject(new ExecAbortedError(`exec on ${deps.what} aborted; remote command killed`));
+        // a channel that closes without an exit status: the connection went away under us
+        if (!exited && !timedOut) return reject(new Error(`lost the connection to ${deps.what} while a command was running`));
+        resolve(result);
+      };
       // Report only after the remote kill finished, so "timed out" means "and it is gone".
       if (killing) killing.then(done, done);
       else done();
@@ -199,13 +205,7 @@ export function runOnChannel(client: RawClient, wrapped: string, options: ExecOp
     }
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
-    client.exec(wrapped, (err, ch) => {
-      if (err) {
-        settled = true;
-        cleanup();
-        reject(new Error(`cannot start a command on ${deps.what}: ${err.message}`));
-        return;
-      }
+    const attach = (ch: RawChannel) => {
       channel = ch;
       if (options.timeoutMs !== undefined) {
         timer = setTimeout(() => {
@@ -216,6 +216,7 @@ export function runOnChannel(client: RawClient, wrapped: string, options: ExecOp
       ch.on('data', (chunk: Buffer) => onStdoutText(outDecoder.write(chunk)));
       ch.stderr.on('data', (chunk: Buffer) => emitErr(errDecoder.write(chunk)));
       ch.on('exit', (exitCode: number | null, sig?: string) => {
+        exited = true;
         code = exitCode;
         if (sig) exitSignal = sig;
       });
@@ -223,8 +224,33 @@ export function runOnChannel(client: RawClient, wrapped: string, options: ExecOp
       ch.on('close', finish);
       writeStdin(ch, options.stdin);
       if (aborted) stop(); // aborted while the channel was opening
-    });
+    };
+    const fail = (error: Error) => {
+      settled = true;
+      cleanup();
+      reject(error);
+    };
+    const open = (attempt: number): void => {
+      client.exec(wrapped, (err, ch) => {
+        if (!err) return attach(ch);
+        if (aborted) return fail(new ExecAbortedError(`exec on ${deps.what} aborted before it started`));
+        // sshd frees a session slot a moment after the channel closed ("no more sessions")
+        if (isTransientOpenFailure(err) && attempt < OPEN_RETRIES) {
+          setTimeout(() => open(attempt + 1), Math.min(10 * 2 ** attempt, 400));
+          return;
+        }
+        fail(new Error(`cannot start a command on ${deps.what}: ${err.message}`));
+      });
+    };
+    open(0);
   });
+}
+
+const OPEN_RETRIES = 12;
+
+/** sshd refuses a channel while its MaxSessions slots are still being released. */
+export function isTransientOpenFailure(err: Error): boolean {
+  return /open failed|Channel open failure|no more sessions/i.test(err.message);
 }
 
 function writeStdin(channel: RawChannel, input: ExecOptions['stdin']): void {

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import { NodeSSH } from 'node-ssh';
 import type { Fleet, FleetNode } from '../providers/types.js';
-import { runOnChannel, type ExecOptions, type ExecResult, type RawClient } from './exec.js';
+import { isTransientOpenFailure, runOnChannel, type ExecOptions, type ExecResult, type RawClient } from './exec.js';
 import { fingerprint, HostKeyMismatchError, hostKeyAlgorithms, parsePublicKey, pinnedVerifier } from './hostkey.js';
 import { Limiter } from './limiter.js';
 import { shellJoin } from './quote.js';
@@ -130,7 +130,7 @@ export class SshPool {
     await conn.channels.run(() =>
       this.opLimiter.run(async () => {
         try {
-          await conn.ssh.putFile(localPath, remotePath);
+          await retryOpen(() => conn.ssh.putFile(localPath, remotePath));
         } catch (err) {
           throw new Error(`upload of ${localPath} to node "${node.name}":${remotePath} failed: ${(err as Error).message}`);
         }
@@ -144,7 +144,7 @@ export class SshPool {
     await conn.channels.run(() =>
       this.opLimiter.run(async () => {
         try {
-          await conn.ssh.getFile(localPath, remotePath);
+          await retryOpen(() => conn.ssh.getFile(localPath, remotePath));
         } catch (err) {
           throw new Error(`download of node "${node.name}":${remotePath} to ${localPath} failed: ${(err as Error).message}`);
         }
@@ -254,4 +254,16 @@ export class SshPool {
 
 function describe(node: FleetNode): string {
   return `node "${node.name}" (${node.ssh.host}:${node.ssh.port})`;
+}
+
+/** Retries an operation whose channel sshd refused while freeing session slots. */
+async function retryOpen<T>(op: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await op();
+    } catch (err) {
+      if (attempt >= 12 || !isTransientOpenFailure(err as Error)) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(10 * 2 ** attempt, 400)));
+    }
+  }
 }

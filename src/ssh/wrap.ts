@@ -29,19 +29,29 @@ export function wrapCommand(command: string, options: WrapOptions): string {
 }
 
 /**
+ * Shell functions over the process group and session `$pg`: `alive` (any member that is not a
+ * zombie: an exited process whose parent has not reaped it yet is dead for our purposes) and
+ * `hit SIG` (signal the group and the session, which also reaches members that changed group).
+ */
+export const GROUP_FUNCTIONS = [
+  'members() { if command -v pgrep >/dev/null 2>&1; then { pgrep -g $pg; pgrep -s $pg; } 2>/dev/null; elif kill -0 -$pg 2>/dev/null; then echo $pg; fi; }',
+  'alive() { for p in $(members); do st=$(sed "s/.*) //" /proc/$p/stat 2>/dev/null | cut -d" " -f1); [ -n "$st" ] && [ "$st" != Z ] && return 0; done; return 1; }',
+  'hit() { kill -$1 -$pg 2>/dev/null; command -v pkill >/dev/null 2>&1 && pkill -$1 -s $pg 2>/dev/null; return 0; }',
+].join('\n');
+
+/**
  * Kills the process group and session led by `pid`: TERM, wait up to `graceMs`, then KILL.
  * Exits 0 once nothing of the group is left. Uses `kill -SIG -PGID` (works in dash and bash).
  */
 export function renderKillScript(pid: number, graceMs = 2000): string {
   if (!Number.isInteger(pid) || pid <= 1) throw new Error(`refusing to kill process group ${pid}`);
-  const tries = Math.max(1, Math.ceil(graceMs / 100));
+  const tries = Math.max(1, Math.ceil(graceMs / 50));
   return [
     `pg=${pid}`,
-    'alive() { kill -0 -$pg 2>/dev/null || { command -v pgrep >/dev/null 2>&1 && pgrep -s $pg >/dev/null 2>&1; }; }',
-    'hit() { kill -$1 -$pg 2>/dev/null; command -v pkill >/dev/null 2>&1 && pkill -$1 -s $pg 2>/dev/null; return 0; }',
+    GROUP_FUNCTIONS,
     'hit TERM',
     'i=0',
-    `while alive; do i=$((i+1)); if [ $i -ge ${tries} ]; then hit KILL; sleep 0.1; break; fi; sleep 0.1; done`,
+    `while alive; do i=$((i+1)); if [ $i -ge ${tries} ]; then hit KILL; sleep 0.1; break; fi; sleep 0.05; done`,
     'if alive; then echo "process group $pg survived SIGKILL" >&2; exit 1; fi',
     'exit 0',
   ].join('\n');

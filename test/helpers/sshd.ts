@@ -2,6 +2,7 @@
 // client key, key auth only. Each node gets its own workdir. cleanup() kills exactly these sshd
 // processes (listeners and their session children) and removes the temp dir.
 import { spawn, execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -111,10 +112,11 @@ async function childrenOf(pid: number): Promise<number[]> {
   return out;
 }
 
-function alive(pid: number): boolean {
+/** Exists and is not a zombie (an exited process waiting to be reaped is dead). */
+export function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
   } catch {
     return false;
   }

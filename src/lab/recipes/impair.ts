@@ -45,9 +45,13 @@ export function tbfArgs(rateKbit: number): string[] {
   return ['tbf', 'rate', `${rateKbit}kbit`, 'burst', String(burstBytes), 'latency', '100ms'];
 }
 
-/** `numgen random mod M lt T drop`: whole percents use mod 100, fractions use basis points. */
+/**
+ * The match before `drop`: `numgen random mod 100 lt N` for whole percents, basis points for
+ * fractions, and nothing at 100% (numgen's value range stops at mod-1: drop every packet).
+ */
 export function lossMatch(percent: number): string {
   if (!(percent > 0 && percent <= 100)) throw new Error(`loss must be in (0, 100] percent, got ${percent}`);
+  if (percent === 100) return '';
   return Number.isInteger(percent)
     ? `numgen random mod 100 lt ${percent}`
     : `numgen random mod 10000 lt ${Math.round(percent * 100)}`;
@@ -65,12 +69,12 @@ export function renderLossRuleset(percent: number, dev: string, exemptSshFrom?: 
     '  chain loss_ingress {',
     '    type filter hook prerouting priority raw; policy accept;',
     ...inbound.map((r) => `    ${r}`),
-    `    iifname ${iface} ${match} drop`,
+    `    iifname ${iface} ${match ? `${match} ` : ''}drop`,
     '  }',
     '  chain loss_egress {',
     '    type filter hook postrouting priority filter; policy accept;',
     ...outbound.map((r) => `    ${r}`),
-    `    oifname ${iface} ${match} drop`,
+    `    oifname ${iface} ${match ? `${match} ` : ''}drop`,
     '  }',
     '}',
     '',

@@ -5,8 +5,11 @@
 //   tcp-sink <port> <ms>                 accept one connection, print bytes and seconds
 //   tcp-send <host> <port> <ms>          write as fast as possible for ms
 //   tcp-connect <host> <port> <ms>       try to connect, print whether it worked
+import { Buffer } from 'node:buffer';
 import dgram from 'node:dgram';
 import net from 'node:net';
+import process from 'node:process';
+import { clearInterval, setInterval, setTimeout } from 'node:timers';
 
 const [mode, ...args] = process.argv.slice(2);
 const out = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
