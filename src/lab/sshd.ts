@@ -34,6 +34,9 @@ export function renderSshdConfig(plan: SshdPlan, authorizedKeysPath: string): st
     'MaxSessions 64',
     'MaxStartups 64:30:128',
     'Subsystem sftp internal-sftp',
+    // Lab machines share the controller's home: its ~/.bashrc (pyenv, nvm...) must not run on
+    // every command. bash skips .bashrc under sshd when SHLVL is already set.
+    'SetEnv SHLVL=1',
     'LogLevel INFO',
     '',
   ].join('\n');

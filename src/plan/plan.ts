@@ -54,14 +54,23 @@ function plannedNodes(config: Config): PlannedNode[] {
   }));
 }
 
-function thresholdsFor(config: Config, mode: Choices['criteria'], suites: string[]): Thresholds {
+const CATEGORY_OF_PATH = { direct: 'direct', hole_punch: 'nat_traversed', relay: 'relay' } as const;
+
+/**
+ * Thresholds per category. Defaults apply only to categories the plan has pairs for (a fleet
+ * without a NAT pair that needs the relay is not "degraded" for lacking relay attempts); what
+ * the config names explicitly is always judged.
+ */
+function thresholdsFor(config: Config, mode: Choices['criteria'], suites: PlannedSuite[]): Thresholds {
   const configured: Thresholds = {};
-  for (const s of PAIR_SUITES) if (suites.includes(s)) Object.assign(configured, config.tests[s]?.criteria ?? {});
+  for (const s of PAIR_SUITES) if (suites.some((p) => p.name === s)) Object.assign(configured, config.tests[s]?.criteria ?? {});
+  const present = new Set(suites.flatMap((s) => s.pairs.map((p) => CATEGORY_OF_PATH[p.expectedPath])));
+  const defaults = (value: (category: string) => number) => Object.fromEntries([...present].map((c) => [c, value(c)]));
   switch (mode) {
     case 'all-pass':
-      return { direct: 100, nat_traversed: 100, relay: 100, ...Object.fromEntries(Object.keys(configured).map((k) => [k, 100])) };
+      return { ...defaults(() => 100), ...Object.fromEntries(Object.keys(configured).map((k) => [k, 100])) };
     case 'threshold':
-      return { ...DEFAULT_THRESHOLDS, ...configured };
+      return { ...defaults((c) => DEFAULT_THRESHOLDS[c] as number), ...configured };
     case 'improvement':
       return {}; // judged only against the baseline (regression_tolerance)
     case 'custom':
@@ -87,7 +96,7 @@ export function buildPlan(config: Config, choices: Choices): Plan {
     provider: config.fleet.provider,
     nodes,
     suites,
-    thresholds: thresholdsFor(config, choices.criteria, suiteNames),
+    thresholds: thresholdsFor(config, choices.criteria, suites),
     minAttempts: Math.min(...pairConfigs.map((c) => c.min_attempts), DEFAULT_PAIR_SUITE.min_attempts),
     regressionTolerance: config.soak?.regression_tolerance ?? config.regression_tolerance,
     ...(throughput && suiteNames.includes('throughput') && { throughput: { seconds: throughput.seconds, ...(throughput.criteria.min_mbps !== undefined && { minMbps: throughput.criteria.min_mbps }) } }),

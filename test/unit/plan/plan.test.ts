@@ -30,6 +30,13 @@ describe('buildPlan', () => {
     expect(buildPlan(example, { ...choices, criteria: 'improvement' }).thresholds).toEqual({});
   });
 
+  it('judges by default only the categories the fleet has pairs for, and always what the config names', () => {
+    const text = 'fleet:\n  nodes:\n    - { name: boot, role: bootstrap }\n    - { name: a, nat: full-cone }\ntests:\n  connectivity: {}\n';
+    expect(buildPlan(parseConfig(text, 'x.yml'), choices).thresholds).toEqual({ direct: 99, nat_traversed: 85 });
+    const named = text.replace('connectivity: {}', 'connectivity: { criteria: { relay: 90 } }');
+    expect(buildPlan(parseConfig(named, 'x.yml'), choices).thresholds).toEqual({ direct: 99, nat_traversed: 85, relay: 90 });
+  });
+
   it('nat-traversal focus keeps only pairs that cross a NAT', () => {
     const plan = buildPlan(example, { ...choices, focus: 'nat-traversal' });
     expect(plan.suites[0]!.pairs.every((p) => p.expectedPath !== 'direct')).toBe(true);
