@@ -27,7 +27,17 @@ async function bundle(outdir: string): Promise<void> {
     format: 'esm',
     // ssh2's optional native addons are loaded in try/catch; leaving them out keeps dist portable.
     external: ['cpu-features', '*.node'],
-    banner: { js: "import { createRequire as __vpsCreateRequire } from 'node:module'; const require = __vpsCreateRequire(import.meta.url);" },
+    // CommonJS dependencies (ssh2 and its emscripten-built poly1305) expect require/__dirname.
+    banner: {
+      js: [
+        "import { createRequire as __vpsCreateRequire } from 'node:module';",
+        "import { fileURLToPath as __vpsFileURLToPath } from 'node:url';",
+        "import { dirname as __vpsDirname } from 'node:path';",
+        'const require = __vpsCreateRequire(import.meta.url);',
+        'const __filename = __vpsFileURLToPath(import.meta.url);',
+        'const __dirname = __vpsDirname(__filename);',
+      ].join(' '),
+    },
     legalComments: 'none',
     logLevel: 'warning',
     charset: 'utf8',

@@ -2,9 +2,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
-const TSX = resolve(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs');
+// tsx's loader in the CLI's own process (not tsx's wrapper process, which relays signals with a
+// race of its own): a Ctrl-C sent to this child reaches vps-test exactly as it would a user's.
+const TSX_LOADER = pathToFileURL(resolve(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 const CLI = resolve(REPO_ROOT, 'src/cli/index.ts');
 
 export interface CliResult {
@@ -15,7 +18,7 @@ export interface CliResult {
 }
 
 export function startCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<CliResult>; output: () => string } {
-  const child = spawn(process.execPath, [TSX, CLI, ...args], { cwd, env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, CLI, ...args], { cwd, env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -38,4 +41,14 @@ export function namespacesOf(runId: string): string[] {
 export function processesMentioning(needle: string): string[] {
   const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
   return out.split('\n').filter((l) => l.includes(needle) && !l.includes('ps -eo'));
+}
+
+/** The bundled CLI exactly as users get it (bin/vps-test.js -> dist/cli.js). */
+export function runDist(args: string[], cwd: string): Promise<CliResult> {
+  const child = spawn(process.execPath, [resolve(REPO_ROOT, 'bin/vps-test.js'), ...args], { cwd, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((done) => child.on('close', (code, signal) => done({ code, signal, stdout, stderr })));
 }
