@@ -57,9 +57,9 @@ export function checkSemantics(config: Config): SemanticIssue[] {
     });
   }
 
-  const pairSuites = (['connectivity', 'nat-traversal', 'relay'] as const).filter((s) => config.tests[s]);
+  const pairSuites = (['connectivity', 'nat-traversal', 'relay', 'gossip'] as const).filter((s) => config.tests[s]);
   if (pairSuites.length > 0 && config.build.kind === 'agent' && !nodes.some((n) => n.role === 'bootstrap')) {
-    push(['fleet', 'nodes'], `tests ${pairSuites.join(', ')} need a node with role: bootstrap (it runs the rendezvous and the relay)`);
+    push(['fleet', 'nodes'], `tests ${pairSuites.join(', ')} need a node with role: bootstrap (it runs the agent's rendezvous and relay)`);
   }
   if (nodes.some((n) => n.role === 'bootstrap' && n.nat !== 'none')) {
     nodes.forEach((n, i) => {
