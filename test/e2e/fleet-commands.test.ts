@@ -106,4 +106,19 @@ describe.skipIf(!isRoot)('fleet commands', () => {
     expect((await runDist(['down'], cwd)).code).toBe(0);
     expectRunGone(cwd, runId);
   });
+
+  it('run --keep leaves the fleet and its services up for nodes and down', async () => {
+    const cwd = join(work, 'keep');
+    mkdirSync(cwd, { recursive: true });
+    writeFileSync(join(cwd, '.vps-test.yml'), `${CONFIG}tests:\n  connectivity: { trials: 1, min_attempts: 1 }\n`);
+    const run = await runCli(['run', '--yes', '--keep'], cwd);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/--keep: the fleet stays up/);
+    const runId = readdirSync(join(cwd, '.vps-test', 'runs'))[0] as string;
+    const nodes = await runCli(['nodes', '--json'], cwd);
+    const listed = JSON.parse(nodes.stdout) as { nodes: { name: string; ssh: string; services: Record<string, string> }[] };
+    expect(listed.nodes.find((n) => n.name === 'boot')?.services['vps-agent-serve']).toMatch(/^running \(pid \d+\)$/);
+    expect((await runCli(['down', runId], cwd)).code).toBe(0);
+    expectRunGone(cwd, runId);
+  });
 });
