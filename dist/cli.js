@@ -42525,9 +42525,9 @@ function checkSemantics(config2) {
       else seen.set(key, node2.name);
     });
   }
-  const pairSuites = ["connectivity", "nat-traversal", "relay"].filter((s) => config2.tests[s]);
+  const pairSuites = ["connectivity", "nat-traversal", "relay", "gossip"].filter((s) => config2.tests[s]);
   if (pairSuites.length > 0 && config2.build.kind === "agent" && !nodes.some((n) => n.role === "bootstrap")) {
-    push(["fleet", "nodes"], `tests ${pairSuites.join(", ")} need a node with role: bootstrap (it runs the rendezvous and the relay)`);
+    push(["fleet", "nodes"], `tests ${pairSuites.join(", ")} need a node with role: bootstrap (it runs the agent's rendezvous and relay)`);
   }
   if (nodes.some((n) => n.role === "bootstrap" && n.nat !== "none")) {
     nodes.forEach((n, i) => {

@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
-# The whole test suite: what `npm test` and CI (.ci/run) run.
-set -euo pipefail
+# The whole test suite: what `npm test` and CI (.ci/run) run. Every step runs even when an
+# earlier one failed, so one run shows every problem; the exit code is non-zero if any failed.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-system-deps.sh
-echo "== typecheck"; npx tsc --noEmit -p .
-echo "== lint"; npx eslint .
-echo "== dist"; npm run -s check-dist
-echo "== tests"
+bash scripts/install-system-deps.sh || exit 1
+failed=()
+step() { local name=$1; shift; echo "== $name"; "$@" || failed+=("$name"); }
+step typecheck npx tsc --noEmit -p .
+step lint npx eslint .
+step dist npm run -s check-dist
 mkdir -p .vps-test
-status=0
-npx vitest run --reporter=default --reporter=json --outputFile.json=.vps-test/test-results.json "$@" || status=$?
+echo "== tests"
+npx vitest run --reporter=default --reporter=json --outputFile.json=.vps-test/test-results.json "$@" || failed+=(tests)
 node -e '
   const r = JSON.parse(require("fs").readFileSync(".vps-test/test-results.json", "utf8"));
-  const skipped = r.numPendingTests + r.numTodoTests;
-  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
 ' || true
 echo "== leak check"
-left=$(ip netns list 2>/dev/null | grep -c '^vt' || true)
-if [ "$left" != "0" ]; then echo "leaked network namespaces:"; ip netns list | grep '^vt'; status=1; fi
-exit $status
+left=$(ip netns list 2>/dev/null | grep '^vt' || true)
+if [ -n "$left" ]; then echo "network namespaces left behind:"; echo "$left"; failed+=(leaks); fi
+if [ ${#failed[@]} -gt 0 ]; then echo "FAILED: ${failed[*]}"; exit 1; fi
+echo "all checks passed"
