@@ -152,6 +152,8 @@ async function main(scope: ReturnType<typeof interruptScope>): Promise<number> {
     runs,
     naive: naive as NaiveResult,
     goalMs: GOAL_MS,
+    probeTimeoutMs: loaded.config.tests.connectivity?.timeout ?? 3000,
+    relayPairs: suite.pairs.filter((p) => p.expectedPath === 'relay').length,
   });
   const leak = `After the benchmark \`ip netns list\` showed no namespace of its ${RUNS + 1} labs (${RUNS} pipeline runs, 1 naive lab).`;
   await updateSection(RESULTS, 'e2e', `${section}\n${leak}\n`);
