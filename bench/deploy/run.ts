@@ -4,6 +4,7 @@
 //   npx tsx bench/deploy/run.ts [--fleets lab,loopback,rtt40] [--no-write]
 // lab: needs root; loopback: 8 sshds on 127.0.0.1; rtt40: those behind a relay adding 40 ms RTT.
 // Writes the "## deploy" section of bench/RESULTS.md unless --no-write.
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -11,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Artifact } from '../../src/deploy/index.js';
-import { destroyLab } from '../../src/lab/index.js';
+import { destroyLab, LabInterruptedError } from '../../src/lab/index.js';
 import { benchRunId, delayedFleet, labFleet, loopbackFleet, type BenchFleet } from './fleets.js';
 import { measure } from './measure.js';
 import { median, ratio, renderFleet, type FleetReport } from './report.js';
@@ -50,16 +51,40 @@ function parseFleets(value: string): FleetKind[] {
   return kinds as FleetKind[];
 }
 
-/** Cleanups run once, newest first, from the normal path or from Ctrl-C. */
+/** The detached safety net (reaper.ts): removes what we announced if this process dies uncleanly. */
+function startReaper(): { announce(lines: string[]): void; clear(): void } {
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(HERE, 'reaper.ts')], {
+    detached: true,
+    stdio: ['pipe', 'ignore', 'inherit'],
+  });
+  child.unref();
+  (child.stdin as unknown as { unref(): void }).unref();
+  child.stdin!.on('error', () => undefined);
+  return {
+    announce: (lines) => void child.stdin!.write(lines.map((l) => `${l}\n`).join('')),
+    clear: () => child.stdin!.end('clear\n'),
+  };
+}
+
+/** Cleanups run once, newest first, from the normal path or from Ctrl-C; then the reaper stands down. */
 class Teardown {
   private readonly steps: (() => Promise<void>)[] = [];
   private running: Promise<void> | undefined;
-  add(step: () => Promise<void>): void {
+  constructor(private readonly reaper: ReturnType<typeof startReaper>) {}
+  add(step: () => Promise<void>, leftovers: string[]): void {
+    this.reaper.announce(leftovers);
     this.steps.push(step);
   }
   run(): Promise<void> {
     this.running ??= (async () => {
-      for (const step of this.steps.reverse()) await step().catch((err: Error) => console.error(`cleanup: ${err.message}`));
+      let failed = false;
+      for (const step of this.steps.reverse()) {
+        await step().catch((err: Error) => {
+          failed = true;
+          console.error(`cleanup: ${err.message}`);
+        });
+      }
+      if (!failed) this.reaper.clear(); // else the reaper tries again once we are gone
     })();
     return this.running;
   }
@@ -97,7 +122,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { fleets: { type: 'string', default: 'lab' }, 'no-write': { type: 'boolean', default: false } } });
   const kinds = parseFleets(values.fleets);
   if (kinds.includes('lab') && process.getuid?.() !== 0) throw new Error('the lab fleet needs root (network namespaces, sshd); use --fleets loopback');
-  const teardown = new Teardown();
+  const teardown = new Teardown(startReaper());
   const creating = new AbortController();
   let inLabCreation = false;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -111,7 +136,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', onSignal);
 
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'vt-bench-deploy-'));
-  teardown.add(() => rm(tmp, { recursive: true, force: true }));
+  teardown.add(() => rm(tmp, { recursive: true, force: true }), [`rm ${tmp}`]);
   try {
     const artifact = await makeBinary(path.join(tmp, 'agent'), SIZE);
     const reports: FleetReport[] = [];
@@ -125,20 +150,20 @@ async function main(): Promise<void> {
         log(`creating lab ${runId} (${NODES} machines)`);
         inLabCreation = true;
         // registered before creation: a lab half made when something fails is removed too
-        teardown.add(async () => void (await destroyLab(runId)));
+        teardown.add(async () => void (await destroyLab(runId)), [`lab ${runId}`]);
         fleet = await labFleet(runId, NODES, path.join(tmp, 'lab'), creating.signal).finally(() => (inLabCreation = false));
         title = 'lab';
       } else {
         if (!loopback) {
           loopback = await loopbackFleet(NODES);
-          teardown.add(loopback.cleanup);
+          teardown.add(loopback.cleanup, loopback.leftovers);
         }
         if (kind === 'loopback') {
           fleet = loopback;
           title = 'loopback';
         } else {
           fleet = await delayedFleet(loopback, RTT_MS, tmp);
-          teardown.add(fleet.cleanup);
+          teardown.add(fleet.cleanup, fleet.leftovers);
           title = `${RTT_MS} ms round-trip time (loopback)`;
         }
       }
@@ -162,6 +187,9 @@ async function main(): Promise<void> {
     ].join('\n');
     if (!values['no-write']) await updateSection(RESULTS, 'deploy', body);
     console.log(body);
+  } catch (err) {
+    // interrupted: createLab removed its own work; anything else is a real failure
+    if (!(err instanceof LabInterruptedError) && !creating.signal.aborted) throw err;
   } finally {
     await teardown.run();
     process.off('SIGINT', onSignal);
@@ -170,4 +198,7 @@ async function main(): Promise<void> {
   if (creating.signal.aborted) process.exit(130);
 }
 
-await main();
+await main().catch((err: Error) => {
+  console.error(`bench/deploy: ${err.message}`);
+  process.exit(1);
+});

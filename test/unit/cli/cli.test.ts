@@ -1,10 +1,10 @@
 // The CLI as a user meets it: help, bad input (exit 2, a clear message, no stack trace), and
 // commands that need no root: validate, plan, report.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../helpers/cli.js';
+import { REPO_ROOT, runCli } from '../../helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'vps-test-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -73,5 +73,17 @@ describe('vps-test CLI', () => {
     expect(md).toMatch(/events\.jsonl:11` not JSON/);
     expect(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).malformed.count).toBe(1);
   });
-});
 
+  it('refuses what this version cannot run before anything is built or provisioned', async () => {
+    const cwd = mkdtempSync(join(work, 'refuse-'));
+    writeFileSync(join(cwd, 'do.yml'), readFileSync(join(REPO_ROOT, 'examples/digitalocean-nat-matrix.yml'), 'utf8'));
+    const cloud = await runCli(['run', 'do.yml', '--yes'], cwd);
+    expect(cloud.code).toBe(2);
+    expect(cloud.stderr).toMatch(/provider 'digitalocean' is not available in this version yet/);
+    writeFileSync(join(cwd, 'scenario.yml'), readFileSync(join(REPO_ROOT, 'examples/failover-scenario.yml'), 'utf8'));
+    const scenario = await runCli(['run', 'scenario.yml', '--yes'], cwd);
+    expect(scenario.code).toBe(2);
+    expect(scenario.stderr).toMatch(/scenario:failover: scenario steps are not executed by this version yet; nothing was provisioned/);
+    expect(existsSync(join(cwd, '.vps-test'))).toBe(false);
+  });
+});
