@@ -67717,16 +67717,16 @@ async function streamDeploy(job) {
   }
   let stream;
   let services;
+  let encoding;
   try {
     services = await runningServices(job, check3.services);
-    const encoding = await chooseEncoding(job.method, check3.zstd);
+    encoding = await chooseEncoding(job.method, check3.zstd);
     stream = job.payload.stream(encoding);
     stdin.write(`${encoding} ${services.length === 0 ? "install" : "keep"}
 `);
     const reader = stream.reader();
     reader.on("error", () => stdin.end());
     reader.pipe(stdin);
-    result.encoding = encoding;
   } catch (err) {
     release();
     await running.catch(() => void 0);
@@ -67736,6 +67736,7 @@ async function streamDeploy(job) {
   release();
   if (r.code !== 0) throw new Error(await uploadFailure(r, job, stream));
   result.bytesSent = await stream.done;
+  result.encoding = encoding;
   result.status = "uploaded";
   return services.length > 0 ? services : void 0;
 }
@@ -69822,11 +69823,18 @@ async function runPairSuite(ctx, suite, o) {
     await ctx.flushNat();
     const round2 = o.roundBase + trial;
     const seen = /* @__PURE__ */ new Set();
-    await Promise.all(nodes.map((node2) => probeNode(ctx, node2, names, server, round2, suite, o, seen)));
+    const settled = await Promise.allSettled(nodes.map((node2) => probeNode(ctx, node2, names, server, round2, suite, o, seen)));
+    ctx.signal?.throwIfAborted();
+    const failures = /* @__PURE__ */ new Map();
+    settled.forEach((s, i) => {
+      if (s.status === "rejected") failures.set(nodes[i].name, s.reason.message);
+    });
+    for (const [node2, message] of failures) ctx.log(`probe on ${node2} (round ${trial}) failed: ${message}`);
     for (const pair of suite.pairs) {
       if (seen.has(`${pair.from}>${pair.to}`)) continue;
       missing++;
-      ctx.events.writeEvent({ v: 1, type: "attempt", suite: suite.name, from: pair.from, to: pair.to, path: pair.expectedPath, ok: false, error: `no result from ${pair.from}'s probe in round ${trial}`, trial: round2 });
+      const why = failures.get(pair.from) ?? `no result from ${pair.from}'s probe`;
+      ctx.events.writeEvent({ v: 1, type: "attempt", suite: suite.name, from: pair.from, to: pair.to, path: pair.expectedPath, ok: false, error: `${why} (round ${trial})`, trial: round2 });
     }
     attempts += suite.pairs.length;
     ctx.log(`${suite.name}: round ${trial}/${suite.trials} done`);
@@ -70776,6 +70784,7 @@ function chain(name2, header, rules) {
 function renderNatRuleset(nat, options) {
   if (!NAT_KINDS.includes(nat)) throw new Error(`unknown NAT type "${String(nat)}" (expected ${NAT_KINDS.join(", ")})`);
   const wan = JSON.stringify(options.wan ?? "wan");
+  const lan = JSON.stringify(options.lan ?? "lan");
   const table2 = options.table ?? NAT_TABLE;
   const timeout = `${options.mappingTimeoutS ?? DEFAULT_MAPPING_TIMEOUT_S}s`;
   const sshPort = options.sshPort ?? 22;
@@ -70804,7 +70813,7 @@ function renderNatRuleset(nat, options) {
   }
   lines.push(
     ...chain("nat_out", "type nat hook postrouting priority srcnat; policy accept;", [
-      `oifname ${wan} ${nat === "symmetric" ? "masquerade random" : "masquerade"}`
+      `iifname ${lan} oifname ${wan} ${nat === "symmetric" ? "masquerade random" : "masquerade"}`
     ])
   );
   const forward = [`iifname ${wan} ct state established,related accept`];
@@ -70844,7 +70853,7 @@ function natMachineSteps(o) {
   const hostIface = o.hostIface ?? "eth0";
   const r = o.routerNs;
   const h = o.hostNs;
-  const ruleset = renderNatRuleset(o.nat, { wan: o.wan, sshFrom: o.sshFrom });
+  const ruleset = renderNatRuleset(o.nat, { wan: o.wan, lan, sshFrom: o.sshFrom });
   return [
     { argv: ["ip", "netns", "add", h] },
     ip(h, "link", "set", "lo", "up"),
@@ -71267,7 +71276,9 @@ async function runPipeline(input2) {
     }
   };
   try {
-    state.end(state.begin("plan"), "done");
+    const planRecord = state.begin("plan");
+    if (input2.planStartedAt) planRecord.startedAt = new Date(input2.planStartedAt).toISOString();
+    state.end(planRecord, "done");
     const artifacts = await stage("build", () => buildArtifacts(buildConfigOf(loaded.config), { cwd: input2.cwd, outDir: join15(runDir, "build"), onProgress: run.log, ...input2.zigCacheDir && { zigCacheDir: input2.zigCacheDir }, signal: signals2.signal }), (a) => a.map((x) => x.target).join(", "));
     if (artifacts) {
       state.update({ fleetUp: true });
@@ -71522,6 +71533,7 @@ async function runCommand(argv) {
   if (positionals.length > 1) throw new UsageError(`run: one config at most (got ${positionals.join(" ")})`);
   const pr = values.pr === void 0 ? void 0 : Number(values.pr);
   if (pr !== void 0 && (!Number.isInteger(pr) || pr < 1)) throw new UsageError(`--pr ${values.pr}: expected a pull request number`);
+  const planStartedAt = Date.now();
   const found = findConfig(positionals[0], { allowDefaultExample: true });
   const loaded = await loadConfig(found.path);
   if (found.isDefaultExample) console.error(`no .vps-test.yml here: running the default example ${loaded.file}`);
@@ -71537,6 +71549,8 @@ async function runCommand(argv) {
   }
   const progress = consoleProgress();
   const outcome = await runPipeline({
+    planStartedAt: interactive ? Date.now() : planStartedAt,
+    // time spent answering prompts is not planning
     loaded,
     plan,
     runId: newRunId(),

@@ -13,7 +13,7 @@ import type { Artifact } from '../../src/build/index.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Plan, PlannedSuite } from '../../src/plan/types.js';
 import type { FleetNode } from '../../src/providers/types.js';
-import { addTallies, EMPTY_TALLY, tallyAttempts, type Tally } from './stats.js';
+import { addTallies, EMPTY_TALLY, SSH_LOSS, tallyAttempts, type Tally } from './stats.js';
 
 export interface NaiveOptions {
   runId: string;
@@ -41,6 +41,8 @@ export interface NaiveResult {
   extrapolated: boolean;
   tally: Tally;
   setupMs: number;
+  /** pairs rerun once after a lost SSH connection */
+  retries: string[];
 }
 
 export async function runNaiveTestStage(o: NaiveOptions): Promise<NaiveResult> {
@@ -72,6 +74,7 @@ export async function runNaiveTestStage(o: NaiveOptions): Promise<NaiveResult> {
       noRelay: !agent.relay,
     };
     const trialMs: number[] = [];
+    const retries: string[] = [];
     let tally = EMPTY_TALLY;
     let round = 900_000; // far from the pipeline's round numbers
     let trialsToMeasure = suite.trials;
@@ -82,7 +85,17 @@ export async function runNaiveTestStage(o: NaiveOptions): Promise<NaiveResult> {
         await flushConntrack(fleet);
         const from = byName.get(pair.from) as FleetNode;
         const to = byName.get(pair.to) as FleetNode;
-        const out = await probePair(pool, from, to, ++round, suite, probe, binPath, o.signal);
+        let out: string;
+        try {
+          out = await probePair(pool, from, to, ++round, suite, probe, binPath, o.signal);
+        } catch (err) {
+          // A lost SSH connection (see SSH_LOSS_NOTE in render.ts): rerun the pair once, as one
+          // would by hand; the pool reconnects. The time of both tries counts.
+          if (o.signal.aborted || !SSH_LOSS.test((err as Error).message)) throw err;
+          retries.push(`trial ${trial} ${pair.from}>${pair.to}: ${(err as Error).message}`);
+          o.log(`naive: retrying ${pair.from}>${pair.to} once: ${(err as Error).message}`);
+          out = await probePair(pool, from, to, ++round, suite, probe, binPath, o.signal);
+        }
         tally = addTallies(tally, tallyAttempts(out, [pair]));
       }
       trialMs.push(performance.now() - started);
@@ -103,6 +116,7 @@ export async function runNaiveTestStage(o: NaiveOptions): Promise<NaiveResult> {
       extrapolated: trialMs.length < suite.trials,
       tally,
       setupMs,
+      retries,
     };
   } finally {
     await pool.close();

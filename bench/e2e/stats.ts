@@ -66,3 +66,6 @@ export function tallyAttempts(jsonl: string, pairs: readonly PlannedPair[]): Tal
 export function seconds(ms: number, digits = 2): string {
   return `${(ms / 1000).toFixed(digits)} s`;
 }
+
+/** How a controller's SSH connection to a node dies mid-run (ssh2 / SshPool messages). */
+export const SSH_LOSS = /No response from server|lost the connection/;

@@ -280,15 +280,15 @@ async function streamDeploy(job: NodeJob): Promise<string[] | undefined> {
   }
   let stream: SharedStream | undefined;
   let services: string[];
+  let encoding: Encoding;
   try {
     services = await runningServices(job, check.services);
-    const encoding = await chooseEncoding(job.method, check.zstd);
+    encoding = await chooseEncoding(job.method, check.zstd);
     stream = job.payload.stream(encoding);
     stdin.write(`${encoding} ${services.length === 0 ? 'install' : 'keep'}\n`);
     const reader = stream.reader();
     reader.on('error', () => stdin.end()); // the node sees a truncated stream and fails; uploadFailure says why
     reader.pipe(stdin);
-    result.encoding = encoding;
   } catch (err) {
     release();
     await running.catch(() => undefined);
@@ -298,6 +298,7 @@ async function streamDeploy(job: NodeJob): Promise<string[] | undefined> {
   release();
   if (r.code !== 0) throw new Error(await uploadFailure(r, job, stream));
   result.bytesSent = await stream.done;
+  result.encoding = encoding;
   result.status = 'uploaded';
   return services.length > 0 ? services : undefined;
 }

@@ -37,6 +37,8 @@ export interface PipelineInput {
   cwd: string;
   /** where zig keeps its cache between runs */
   zigCacheDir?: string;
+  /** when planning began (config load, choices): the plan stage is done before the pipeline */
+  planStartedAt?: number;
 }
 
 export interface PipelineOutcome {
@@ -87,7 +89,9 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutcome
   };
 
   try {
-    state.end(state.begin('plan'), 'done');
+    const planRecord = state.begin('plan');
+    if (input.planStartedAt) planRecord.startedAt = new Date(input.planStartedAt).toISOString();
+    state.end(planRecord, 'done');
     const artifacts = await stage('build', () => buildArtifacts(buildConfigOf(loaded.config), { cwd: input.cwd, outDir: join(runDir, 'build'), onProgress: run.log, ...(input.zigCacheDir && { zigCacheDir: input.zigCacheDir }), signal: signals.signal }), (a: Artifact[]) => a.map((x) => x.target).join(', '));
     if (artifacts) {
       state.update({ fleetUp: true }); // from here on, something may exist that teardown must remove

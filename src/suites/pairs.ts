@@ -37,12 +37,20 @@ export async function runPairSuite(ctx: SuiteContext, suite: PlannedSuite, o: Pa
     await ctx.flushNat();
     const round = o.roundBase + trial;
     const seen = new Set<string>();
-    await Promise.all(nodes.map((node) => probeNode(ctx, node, names, server, round, suite, o, seen)));
+    // allSettled: one node's failure must not leave the others' probes running unobserved.
+    const settled = await Promise.allSettled(nodes.map((node) => probeNode(ctx, node, names, server, round, suite, o, seen)));
+    ctx.signal?.throwIfAborted();
+    const failures = new Map<string, string>();
+    settled.forEach((s, i) => {
+      if (s.status === 'rejected') failures.set((nodes[i] as FleetNode).name, (s.reason as Error).message);
+    });
+    for (const [node, message] of failures) ctx.log(`probe on ${node} (round ${trial}) failed: ${message}`);
     // A pair whose initiator printed nothing still counts: as a failed attempt, with the reason.
     for (const pair of suite.pairs) {
       if (seen.has(`${pair.from}>${pair.to}`)) continue;
       missing++;
-      ctx.events.writeEvent({ v: 1, type: 'attempt', suite: suite.name, from: pair.from, to: pair.to, path: pair.expectedPath, ok: false, error: `no result from ${pair.from}'s probe in round ${trial}`, trial: round });
+      const why = failures.get(pair.from) ?? `no result from ${pair.from}'s probe`;
+      ctx.events.writeEvent({ v: 1, type: 'attempt', suite: suite.name, from: pair.from, to: pair.to, path: pair.expectedPath, ok: false, error: `${why} (round ${trial})`, trial: round });
     }
     attempts += suite.pairs.length;
     ctx.log(`${suite.name}: round ${trial}/${suite.trials} done`);

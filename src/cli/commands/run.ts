@@ -45,6 +45,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const pr = values.pr === undefined ? undefined : Number(values.pr);
   if (pr !== undefined && (!Number.isInteger(pr) || pr < 1)) throw new UsageError(`--pr ${values.pr}: expected a pull request number`);
 
+  const planStartedAt = Date.now();
   const found = findConfig(positionals[0], { allowDefaultExample: true });
   const loaded = await loadConfig(found.path);
   if (found.isDefaultExample) console.error(`no .vps-test.yml here: running the default example ${loaded.file}`);
@@ -61,6 +62,7 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   const progress = consoleProgress();
   const outcome = await runPipeline({
+    planStartedAt: interactive ? Date.now() : planStartedAt, // time spent answering prompts is not planning
     loaded,
     plan,
     runId: newRunId(),

@@ -33,7 +33,7 @@ export function natMachineSteps(o: NatMachineOptions): Step[] {
   const hostIface = o.hostIface ?? 'eth0';
   const r = o.routerNs;
   const h = o.hostNs;
-  const ruleset = renderNatRuleset(o.nat, { wan: o.wan, sshFrom: o.sshFrom });
+  const ruleset = renderNatRuleset(o.nat, { wan: o.wan, lan, sshFrom: o.sshFrom });
   return [
     { argv: ['ip', 'netns', 'add', h] },
     ip(h, 'link', 'set', 'lo', 'up'),

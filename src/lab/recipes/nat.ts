@@ -9,6 +9,8 @@ export const NAT_KINDS: readonly NatKind[] = ['full-cone', 'address-restricted',
 export interface NatRulesetOptions {
   /** Interface facing the internet. */
   wan?: string;
+  /** Interface facing the node behind the NAT. */
+  lan?: string;
   /** Addresses (or CIDRs) allowed to reach the router's sshd; empty = anyone (cloud runners move). */
   sshFrom: string[];
   sshPort?: number;
@@ -31,7 +33,7 @@ function chain(name: string, header: string, rules: string[]): string[] {
 
 /**
  * The router's ruleset. Chain names avoid nft keywords (`fwd`, `in` are keywords).
- * - every type: masquerade on wan; forward and input drop what arrives on wan unless it belongs
+ * - every type: masquerade what the node sends out on wan; forward and input drop what arrives on wan unless it belongs
  *   to a known flow. The input drop matters: an early punch packet that reached the router
  *   itself would leave a conntrack entry that later forces a new source port.
  * - cones: a dynamic map external port -> internal ip . port, filled on every outbound UDP
@@ -42,6 +44,7 @@ function chain(name: string, header: string, rules: string[]): string[] {
 export function renderNatRuleset(nat: NatKind, options: NatRulesetOptions): string {
   if (!NAT_KINDS.includes(nat)) throw new Error(`unknown NAT type "${String(nat)}" (expected ${NAT_KINDS.join(', ')})`);
   const wan = JSON.stringify(options.wan ?? 'wan');
+  const lan = JSON.stringify(options.lan ?? 'lan');
   const table = options.table ?? NAT_TABLE;
   const timeout = `${options.mappingTimeoutS ?? DEFAULT_MAPPING_TIMEOUT_S}s`;
   const sshPort = options.sshPort ?? 22;
@@ -71,9 +74,12 @@ export function renderNatRuleset(nat: NatKind, options: NatRulesetOptions): stri
     lines.push(...chain('cone_dnat', 'type nat hook prerouting priority dstnat; policy accept;', [dnat]));
   }
 
+  // Only the node's traffic is translated, never the router's own (its sshd): after a conntrack
+  // flush, `masquerade random` would otherwise rewrite port 22 of the controller's live SSH
+  // connection and reset it.
   lines.push(
     ...chain('nat_out', 'type nat hook postrouting priority srcnat; policy accept;', [
-      `oifname ${wan} ${nat === 'symmetric' ? 'masquerade random' : 'masquerade'}`,
+      `iifname ${lan} oifname ${wan} ${nat === 'symmetric' ? 'masquerade random' : 'masquerade'}`,
     ]),
   );
 

@@ -10,12 +10,12 @@ const render = (nat: NatKind, extra: Partial<Parameters<typeof renderNatRuleset>
 const KEYWORDS = ['fwd', 'in', 'input', 'output', 'forward', 'prerouting', 'postrouting', 'filter', 'nat', 'table', 'chain'];
 
 describe('NAT rulesets', () => {
-  it.each(NAT_KINDS)('%s: masquerade on wan, and wan drops in forward AND input after the established accept', (nat) => {
+  it.each(NAT_KINDS)('%s: masquerade of the node traffic only, and wan drops in forward AND input after the established accept', (nat) => {
     const t = render(nat);
     expect(t.family).toBe('ip');
     const [post] = chainByHook(t, 'postrouting', 'nat');
     expect(post?.priority).toBe('srcnat');
-    expect(post?.rules).toEqual([nat === 'symmetric' ? 'oifname "wan" masquerade random' : 'oifname "wan" masquerade']);
+    expect(post?.rules).toEqual([nat === 'symmetric' ? 'iifname "lan" oifname "wan" masquerade random' : 'iifname "lan" oifname "wan" masquerade']);
     for (const hook of ['forward', 'input']) {
       const [chain] = chainByHook(t, hook, 'filter');
       expect(chain, hook).toBeDefined();
