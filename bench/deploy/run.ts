@@ -4,9 +4,10 @@
 //   npx tsx bench/deploy/run.ts [--fleets lab,loopback,rtt40] [--no-write]
 // lab: needs root; loopback: 8 sshds on 127.0.0.1; rtt40: those behind a relay adding 40 ms RTT.
 // Writes the "## deploy" section of bench/RESULTS.md unless --no-write.
+import { elfBlob } from '../../test/helpers/elf-blob.js';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,17 +30,7 @@ type FleetKind = (typeof FLEETS)[number];
 
 /** A binary-like file: real ELF files from /usr/bin concatenated (compresses like a real binary). */
 async function makeBinary(file: string, size: number): Promise<Artifact> {
-  const parts: Buffer[] = [];
-  let total = 0;
-  for (const name of (await readdir('/usr/bin')).sort()) {
-    if (total >= size) break;
-    const data = await readFile(path.join('/usr/bin', name)).catch(() => undefined);
-    if (!data || data.subarray(0, 4).toString('latin1') !== '\x7fELF') continue;
-    parts.push(data);
-    total += data.length;
-  }
-  if (total < size) throw new Error(`only ${total} bytes of ELF files in /usr/bin`);
-  const buf = Buffer.concat(parts).subarray(0, size);
+  const buf = await elfBlob(size);
   await writeFile(file, buf, { mode: 0o755 });
   return { path: file, sha256: createHash('sha256').update(buf).digest('hex'), size, name: 'agent' };
 }

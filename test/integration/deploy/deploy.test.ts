@@ -1,31 +1,17 @@
 // deployArtifact against 8 real sshd nodes on 127.0.0.1.
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployArtifact, type Artifact } from '../../../src/deploy/index.js';
 import { SshPool } from '../../../src/ssh/index.js';
 import { startSshds, type SshdFleet } from '../../helpers/sshd.js';
+import { elfBlob } from '../../helpers/elf-blob.js';
 
 const isRoot = process.getuid?.() === 0;
 if (!isRoot) console.log('skipping deploy integration tests: they start sshd and need root');
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-/** A binary-like file: real ELF files from /usr/bin back to back, cut to `size`. */
-async function elfBlob(size: number): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let total = 0;
-  for (const name of (await readdir('/usr/bin')).sort()) {
-    if (total >= size) break;
-    const data = await readFile(path.join('/usr/bin', name)).catch(() => undefined);
-    if (!data || data.subarray(0, 4).toString('latin1') !== '\x7fELF') continue;
-    parts.push(data);
-    total += data.length;
-  }
-  return Buffer.concat(parts).subarray(0, size);
-}
 
 describe.skipIf(!isRoot)('deployArtifact', () => {
   let sshd: SshdFleet;

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { elfBlob } from '../../helpers/elf-blob.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployArtifact, type Artifact } from '../../../src/deploy/index.js';
 import { createLab, destroyLab, type Lab, type LabNodeSpec } from '../../../src/lab/index.js';
@@ -34,17 +35,8 @@ const NODES: LabNodeSpec[] = [
  * (the kernel maps only the segments its headers name, so the tail is never loaded).
  */
 async function paddedIpBinary(size: number): Promise<Buffer> {
-  const parts = [await readFile('/bin/ip')];
-  let total = parts[0]!.length;
-  for (const name of (await readdir('/usr/bin')).sort()) {
-    if (total >= size) break;
-    const data = await readFile(path.join('/usr/bin', name)).catch(() => undefined);
-    if (!data || data.subarray(0, 4).toString('latin1') !== '\x7fELF') continue;
-    parts.push(data);
-    total += data.length;
-  }
-  if (total < size) throw new Error(`only ${total} bytes of ELF files to pad /bin/ip with`);
-  return Buffer.concat(parts).subarray(0, size);
+  // a runnable program (ip) at the front, so the deployed file can be executed as the node
+  return elfBlob(size, await readFile('/bin/ip'));
 }
 
 describe.skipIf(!isRoot || !existsSync('/bin/ip'))('deployArtifact on a lab (real netns, NATs, sshd)', () => {
