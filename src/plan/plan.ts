@@ -99,8 +99,18 @@ export function buildPlan(config: Config, choices: Choices): Plan {
     thresholds: thresholdsFor(config, choices.criteria, suites),
     minAttempts: Math.min(...pairConfigs.map((c) => c.min_attempts), DEFAULT_PAIR_SUITE.min_attempts),
     regressionTolerance: config.soak?.regression_tolerance ?? config.regression_tolerance,
-    ...(throughput && suiteNames.includes('throughput') && { throughput: { seconds: throughput.seconds, ...(throughput.criteria.min_mbps !== undefined && { minMbps: throughput.criteria.min_mbps }) } }),
-    ...(gossip && suiteNames.includes('gossip') && { gossip: { minDelivery: gossip.criteria.delivery } }),
+    ...(throughput &&
+      suiteNames.includes('throughput') && {
+        throughput: {
+          seconds: throughput.seconds,
+          ...(throughput.criteria.min_mbps !== undefined && { minMbps: throughput.criteria.min_mbps }),
+          ...(throughput.criteria.max_loss !== undefined && { maxLoss: throughput.criteria.max_loss }),
+        },
+      }),
+    ...(gossip &&
+      suiteNames.includes('gossip') && {
+        gossip: { minDelivery: gossip.criteria.delivery, ...(gossip.criteria.p95_ms !== undefined && { maxP95Ms: gossip.criteria.p95_ms }) },
+      }),
     binary: describeBinary(config),
     estimate: { nodeMinutes: 0 },
   };

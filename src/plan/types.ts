@@ -55,8 +55,8 @@ export interface Plan {
   /** Minimum attempts in a category before it can be judged. */
   minAttempts: number;
   regressionTolerance: number;
-  throughput?: { seconds: number; minMbps?: number };
-  gossip?: { minDelivery?: number };
+  throughput?: { seconds: number; minMbps?: number; /** percent */ maxLoss?: number };
+  gossip?: { minDelivery?: number; /** delivery latency p95 bound, ms */ maxP95Ms?: number };
   binary: { kind: string; description: string; targets: string[] };
   estimate: { nodeMinutes: number; costUsd?: number };
 }
