@@ -73,7 +73,7 @@ export function renderE2eSection(r: E2eReport): string {
     '',
     `All runs: wall ${r.runs.map((x) => (x.wallMs / 1000).toFixed(2)).join(', ')} s; verdicts ${r.runs.map((x) => `${(x.verdict ?? 'none').toUpperCase()} (exit ${x.exitCode})`).join(', ')}; ` +
       `TEST outcome ${r.runs.map((x) => okLine(x.tally)).join('; ')}. ` +
-      `Wall time minus the sum of stages is the CLI's own start and exit (Node + tsx, loading the config, planning and printing the plan summary: the \`plan\` record reads 0 because runPipeline writes it once the CLI has already planned). ` +
+      `Wall time minus the sum of stages is the CLI's own start and exit (Node + tsx start-up, module loading). ` +
       `A TEST round takes ${seconds(spread(r.runs.map((x) => x.stages.test ?? NaN)).median / r.naive.trialsPlanned)}: as long as its slowest pair, here the ${r.relayPairs} pairs expected to need the relay, ` +
       `which punch for 0.35 x the ${r.probeTimeoutMs} ms probe timeout before falling back (agent/src/probe.c), a floor of ${seconds(0.35 * r.probeTimeoutMs)} per round.`,
   );
