@@ -32,6 +32,17 @@ function expectNothingLeft(runDir: string): void {
   expect(existsSync(join(runDir, 'lab', 'keys', 'client'))).toBe(false);
 }
 
+/** A run that must fail (exit 1, verdict fail); its folder and results. */
+async function runExpectingFailure(cwd: string): Promise<{ runDir: string; results: ResultsFile; stdout: string }> {
+  const r = await runCli(['run', '--yes'], cwd);
+  expect(r.code, r.stdout + r.stderr).toBe(1);
+  expect(r.stdout).toMatch(/FAIL/);
+  const runDir = onlyRunDir(cwd);
+  const results = JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8')) as ResultsFile;
+  expect(results.verdict).toBe('fail');
+  return { runDir, results, stdout: r.stdout };
+}
+
 function caseDir(name: string, config?: string): string {
   const dir = join(work, name);
   rmSync(dir, { recursive: true, force: true });
@@ -90,16 +101,11 @@ fleet:
 tests:
   connectivity: { trials: 5, min_attempts: 5 }
 `);
-    const r = await runCli(['run', '--yes'], cwd);
-    expect(r.code, r.stdout + r.stderr).toBe(1);
-    const runDir = onlyRunDir(cwd);
-    const results = JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8')) as ResultsFile;
-    expect(results.verdict).toBe('fail');
+    const { runDir, results } = await runExpectingFailure(cwd);
     expect(results.categories.relay).toMatchObject({ attempts: 10, successes: 0, judged: true });
     const relayReason = results.reasons.find((x) => x.startsWith('relay'));
     expect(relayReason).toMatch(/portrestr->symmetric/);
     expect(relayReason).toMatch(/symmetric->portrestr/);
-    expect(r.stdout).toMatch(/FAIL/);
     // punching still worked: the failure is the relay's alone
     expect(results.categories.nat_traversed!.rate).toBe(100);
     expectNothingLeft(runDir);
@@ -116,11 +122,7 @@ fleet:
 tests:
   connectivity: { trials: 5, min_attempts: 5, timeout: 1s }
 `);
-    const r = await runCli(['run', '--yes'], cwd);
-    expect(r.code, r.stdout + r.stderr).toBe(1);
-    const runDir = onlyRunDir(cwd);
-    const results = JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8')) as ResultsFile;
-    expect(results.verdict).toBe('fail');
+    const { runDir, results } = await runExpectingFailure(cwd);
     expect(results.categories.nat_traversed).toMatchObject({ successes: 0, judged: true });
     expect(results.reasons.some((x) => x.startsWith('nat_traversed'))).toBe(true);
     // the public pair is untouched: this is the NATs' failure
