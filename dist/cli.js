@@ -42848,8 +42848,16 @@ function buildPlan(config2, choices) {
     thresholds: thresholdsFor(config2, choices.criteria, suites),
     minAttempts: Math.min(...pairConfigs.map((c) => c.min_attempts), DEFAULT_PAIR_SUITE.min_attempts),
     regressionTolerance: config2.soak?.regression_tolerance ?? config2.regression_tolerance,
-    ...throughput && suiteNames.includes("throughput") && { throughput: { seconds: throughput.seconds, ...throughput.criteria.min_mbps !== void 0 && { minMbps: throughput.criteria.min_mbps } } },
-    ...gossip && suiteNames.includes("gossip") && { gossip: { minDelivery: gossip.criteria.delivery } },
+    ...throughput && suiteNames.includes("throughput") && {
+      throughput: {
+        seconds: throughput.seconds,
+        ...throughput.criteria.min_mbps !== void 0 && { minMbps: throughput.criteria.min_mbps },
+        ...throughput.criteria.max_loss !== void 0 && { maxLoss: throughput.criteria.max_loss }
+      }
+    },
+    ...gossip && suiteNames.includes("gossip") && {
+      gossip: { minDelivery: gossip.criteria.delivery, ...gossip.criteria.p95_ms !== void 0 && { maxP95Ms: gossip.criteria.p95_ms } }
+    },
     binary: describeBinary(config2),
     estimate: { nodeMinutes: 0 }
   };
@@ -68517,7 +68525,10 @@ var init_schema2 = __esm({
       seconds: num2,
       loss: nullableNum,
       required_mbps: nullableNum,
-      passed: external_exports.boolean().nullable()
+      passed: external_exports.boolean().nullable(),
+      // Absent in files written before loss was judged.
+      required_max_loss: pct.nullable().default(null),
+      loss_passed: external_exports.boolean().nullable().default(null)
     });
     gossipMessageSchema = external_exports.object({
       msg: external_exports.string(),
@@ -68537,7 +68548,16 @@ var init_schema2 = __esm({
       generated_at: external_exports.string(),
       run_id: external_exports.string().optional(),
       project: external_exports.string().optional(),
-      criteria: external_exports.object({ thresholds: external_exports.record(external_exports.string(), pct), min_attempts: num2, regression_tolerance: num2, min_mbps: nullableNum, min_delivery: nullableNum }).default({ thresholds: {}, min_attempts: 0, regression_tolerance: 0, min_mbps: null, min_delivery: null }),
+      criteria: external_exports.object({
+        thresholds: external_exports.record(external_exports.string(), pct),
+        min_attempts: num2,
+        regression_tolerance: num2,
+        min_mbps: nullableNum,
+        min_delivery: nullableNum,
+        // Absent in files written before these criteria were judged.
+        max_loss: pct.nullable().default(null),
+        gossip_p95_ms: nullableNum.default(null)
+      }).default({ thresholds: {}, min_attempts: 0, regression_tolerance: 0, min_mbps: null, min_delivery: null, max_loss: null, gossip_p95_ms: null }),
       baseline: external_exports.object({ generated_at: external_exports.string(), run_id: external_exports.string().optional(), verdict }).optional(),
       categories: external_exports.record(external_exports.string(), categorySchema),
       pairs: external_exports.array(pairSchema),
@@ -68550,6 +68570,8 @@ var init_schema2 = __esm({
         required_delivery: pct.nullable(),
         latency_p50_ms: nullableNum,
         latency_p95_ms: nullableNum,
+        required_p95_ms: nullableNum.default(null),
+        p95_passed: external_exports.boolean().nullable().default(null),
         max_hops: num2,
         per_message: external_exports.array(gossipMessageSchema)
       }).nullable().default(null),
@@ -68566,9 +68588,10 @@ var init_schema2 = __esm({
 });
 
 // src/results/summaries.ts
-function summarizeThroughput(agg, minMbps, nodeOrder) {
+function summarizeThroughput(agg, minMbps, maxLoss, nodeOrder) {
   return [...agg.throughput.values()].sort((a, b) => nodeOrder(a.from) - nodeOrder(b.from) || nodeOrder(a.to) - nodeOrder(b.to)).map((t) => {
     const mbps = t.sumMbps / t.samples;
+    const loss = t.lossSamples ? t.lossSum / t.lossSamples : null;
     return {
       from: t.from,
       to: t.to,
@@ -68578,13 +68601,15 @@ function summarizeThroughput(agg, minMbps, nodeOrder) {
       max_mbps: round(t.maxMbps, 2),
       bytes: t.bytes,
       seconds: round(t.seconds, 3),
-      loss: t.lossSamples ? round(t.lossSum / t.lossSamples, 3) : null,
+      loss: loss === null ? null : round(loss, 3),
       required_mbps: minMbps,
-      passed: minMbps === null ? null : mbps >= minMbps
+      passed: minMbps === null ? null : mbps >= minMbps,
+      required_max_loss: maxLoss,
+      loss_passed: maxLoss === null || loss === null ? null : loss <= maxLoss + EPS
     };
   });
 }
-function summarizeGossip(agg, receivers, minDelivery) {
+function summarizeGossip(agg, receivers, minDelivery, maxP95Ms = null) {
   if (agg.gossip.size === 0) return null;
   const expectedSet = new Set(receivers);
   let delivered = 0;
@@ -68609,13 +68634,16 @@ function summarizeGossip(agg, receivers, minDelivery) {
       duplicates: g.duplicates
     };
   });
+  const p95 = agg.gossipLatency.quantile(0.95);
   return {
     messages: perMessage.length,
     delivery: expected ? round(delivered / expected * 100, 2) : 100,
     min_delivery: Math.min(...perMessage.map((m) => m.delivery)),
     required_delivery: minDelivery,
     latency_p50_ms: q(agg.gossipLatency.quantile(0.5)),
-    latency_p95_ms: q(agg.gossipLatency.quantile(0.95)),
+    latency_p95_ms: q(p95),
+    required_p95_ms: maxP95Ms,
+    p95_passed: maxP95Ms === null || p95 === void 0 ? null : p95 <= maxP95Ms + EPS,
     max_hops: maxHops,
     per_message: perMessage
   };
@@ -68623,12 +68651,13 @@ function summarizeGossip(agg, receivers, minDelivery) {
 function summarizeMetrics(agg, nodeOrder) {
   return [...agg.metrics.values()].sort((a, b) => nodeOrder(a.node) - nodeOrder(b.node) || naturalCompare(a.name, b.name)).map((m) => ({ node: m.node, name: m.name, count: m.count, last: m.last, min: m.min, max: m.max }));
 }
-var q;
+var EPS, q;
 var init_summaries = __esm({
   "src/results/summaries.ts"() {
     "use strict";
     init_names();
     init_stats();
+    EPS = 1e-9;
     q = (v, digits = 3) => v === void 0 ? null : round(v, digits);
   }
 });
@@ -68758,6 +68787,13 @@ function formatPercent(value, limit) {
   }
   return `${value}%`;
 }
+function formatAbove(value, limit, unit) {
+  for (const digits of [1, 2, 3]) {
+    const text = value.toFixed(digits);
+    if (Number(text) > limit) return `${text}${unit}`;
+  }
+  return `${value}${unit}`;
+}
 function listSome(items, max = 5) {
   const shown2 = items.slice(0, max).join(", ");
   return items.length > max ? `${shown2} (+${items.length - max} more)` : shown2;
@@ -68796,7 +68832,9 @@ function judgeVerdict(input2) {
   if (slow.length) {
     fails.push(`throughput below ${criteria.min_mbps} Mbit/s: ${listSome(slow.map((t) => `${t.from}->${t.to} ${t.mbps.toFixed(1)}`))}`);
   }
+  lossReasons(input2.throughput, criteria.max_loss, fails, degrades);
   const g = input2.gossip;
+  p95Reasons(g, criteria.gossip_p95_ms, fails, degrades);
   if (g && criteria.min_delivery !== null) {
     const min = criteria.min_delivery;
     const short = g.per_message.filter((m) => m.expected > 0 && m.delivered / m.expected * 100 < min - 1e-9);
@@ -68826,8 +68864,31 @@ function judgeVerdict(input2) {
   const met2 = [];
   if (judged.length) met2.push(`${judged.length} judged ${judged.length === 1 ? "category" : "categories"} (${judged.map(([n]) => n).slice(0, 3).join(", ")}${judged.length > 3 ? ", ..." : ""})`);
   if (input2.throughput.some((t) => t.passed)) met2.push(`throughput >= ${criteria.min_mbps} Mbit/s`);
+  if (input2.throughput.some((t) => t.loss_passed)) met2.push(`throughput loss <= ${criteria.max_loss}%`);
   if (g && criteria.min_delivery !== null) met2.push(`gossip delivery >= ${criteria.min_delivery}%`);
+  if (g?.p95_passed) met2.push(`gossip latency p95 <= ${criteria.gossip_p95_ms} ms`);
   return { verdict: "pass", reasons: [met2.length ? `all criteria met: ${met2.join("; ")}` : "nothing to judge and nothing failed"] };
+}
+function lossReasons(throughput, maxLoss, fails, degrades) {
+  if (maxLoss === null) return;
+  if (!throughput.length) {
+    degrades.push(`throughput loss not judged (max ${maxLoss}%): no throughput measured`);
+    return;
+  }
+  const lossy = throughput.filter((t) => t.loss_passed === false);
+  if (lossy.length) fails.push(`throughput loss above ${maxLoss}%: ${listSome(lossy.map((t) => `${t.from}->${t.to} ${formatAbove(t.loss ?? 0, maxLoss, "%")}`))}`);
+  const silent = throughput.filter((t) => t.loss === null);
+  if (silent.length) degrades.push(`throughput loss not judged (max ${maxLoss}%): no loss reported for ${plural2(silent.length, "pair")}: ${listSome(silent.map((t) => `${t.from}->${t.to}`))}`);
+}
+function p95Reasons(g, bound, fails, degrades) {
+  if (bound === null) return;
+  if (!g || g.latency_p95_ms === null) {
+    degrades.push(`gossip latency p95 not judged (max ${bound} ms): ${g ? "no delivery latencies" : "no gossip measured"}`);
+    return;
+  }
+  if (g.p95_passed !== false) return;
+  const worst = g.per_message.filter((m) => m.latency_p95_ms !== null).sort((a, b) => b.latency_p95_ms - a.latency_p95_ms).map((m) => `${m.msg} ${m.latency_p95_ms.toFixed(1)} ms`);
+  fails.push(`gossip latency p95 ${formatAbove(g.latency_p95_ms, bound, " ms")} > ${bound} ms bound (worst messages by p95: ${listSome(worst, 3)})`);
 }
 var plural2;
 var init_verdict = __esm({
@@ -68845,7 +68906,9 @@ function criteriaOf(input2) {
     min_attempts: input2.minAttempts ?? plan?.minAttempts ?? DEFAULT_MIN_ATTEMPTS,
     regression_tolerance: input2.regressionTolerance ?? plan?.regressionTolerance ?? 0,
     min_mbps: input2.minMbps ?? plan?.throughput?.minMbps ?? null,
-    min_delivery: input2.minDelivery ?? plan?.gossip?.minDelivery ?? null
+    min_delivery: input2.minDelivery ?? plan?.gossip?.minDelivery ?? null,
+    max_loss: input2.maxLoss ?? plan?.throughput?.maxLoss ?? null,
+    gossip_p95_ms: input2.maxGossipP95Ms ?? plan?.gossip?.maxP95Ms ?? null
   };
 }
 function nodeInfos(plan, agg) {
@@ -68868,8 +68931,8 @@ function judgeCategory(tally, threshold, baselineRate, criteria) {
   else if (!enough) note = `too few attempts to judge: ${attempts} < ${criteria.min_attempts}`;
   else if (!judged) note = "no threshold or baseline";
   if (judged && exactRate !== null) {
-    const below = threshold !== null && exactRate < threshold - EPS;
-    const regressed = delta !== null && delta < -criteria.regression_tolerance - EPS;
+    const below = threshold !== null && exactRate < threshold - EPS2;
+    const regressed = delta !== null && delta < -criteria.regression_tolerance - EPS2;
     passed = !below && !regressed;
     const why = [below ? `below the ${threshold}% threshold` : "", regressed ? `regressed ${round(-delta, 2)} points vs baseline (tolerance ${criteria.regression_tolerance})` : ""];
     if (!passed) note = why.filter(Boolean).join("; ");
@@ -68910,8 +68973,8 @@ function evaluate(input2) {
   }
   const unreachable = new Set(input2.unreachable ?? []);
   const receivers = infos.map((n) => n.name).filter((n) => !unreachable.has(n));
-  const throughput = summarizeThroughput(agg, criteria.min_mbps, nodeOrder);
-  const gossip = summarizeGossip(agg, receivers, criteria.min_delivery);
+  const throughput = summarizeThroughput(agg, criteria.min_mbps, criteria.max_loss, nodeOrder);
+  const gossip = summarizeGossip(agg, receivers, criteria.min_delivery, criteria.gossip_p95_ms);
   const malformed = input2.malformed ?? { count: agg.malformedCount, samples: agg.malformedSamples };
   const nodes = infos.map((n) => ({ ...n, status: unreachable.has(n.name) ? "unreachable" : "ok" }));
   const testedPairs = new Set(tally.pairs.map((p) => plannedKey(p.suite, p.from, p.to)));
@@ -68959,7 +69022,7 @@ function soakCheckpointOf(checkpoint, results) {
   for (const [name2, c] of Object.entries(results.categories)) rates[name2] = c.rate;
   return { checkpoint, at: results.generated_at, verdict: results.verdict, rates };
 }
-var DEFAULT_MIN_ATTEMPTS, EPS;
+var DEFAULT_MIN_ATTEMPTS, EPS2;
 var init_evaluate = __esm({
   "src/results/evaluate.ts"() {
     "use strict";
@@ -68971,7 +69034,7 @@ var init_evaluate = __esm({
     init_tally();
     init_verdict();
     DEFAULT_MIN_ATTEMPTS = 10;
-    EPS = 1e-9;
+    EPS2 = 1e-9;
   }
 });
 
@@ -69098,7 +69161,9 @@ function criteriaText(r, plan) {
   const thresholds = Object.keys(c.thresholds).sort(compareCategories);
   parts.push(thresholds.length ? thresholds.map((k) => `${md(k)} ≥ ${c.thresholds[k]}%`).join(", ") : "no pass-rate thresholds");
   if (c.min_mbps !== null) parts.push(`throughput ≥ ${c.min_mbps} Mbit/s`);
+  if (c.max_loss !== null) parts.push(`throughput loss ≤ ${c.max_loss}%`);
   if (c.min_delivery !== null) parts.push(`gossip delivery ≥ ${c.min_delivery}%`);
+  if (c.gossip_p95_ms !== null) parts.push(`gossip latency p95 ≤ ${c.gossip_p95_ms} ms`);
   parts.push(`judged from ${c.min_attempts} attempts`, `regression tolerance ${c.regression_tolerance} pts`);
   return `${plan ? `${plan.choices.criteria}: ` : ""}${parts.join(" · ")}`;
 }
@@ -69209,6 +69274,13 @@ function failingPairsSection(r) {
   const title = bad.length > worst.length ? `### Failing pairs (worst ${worst.length} of ${bad.length})` : `### Failing pairs (${bad.length})`;
   return [title, "", table(["Suite", "Pair", "NAT", "Expected", "Observed", "Successes", "Top error"], rows)].join("\n");
 }
+function throughputResult(t) {
+  const failed = [t.passed === false ? "Mbit/s" : "", t.loss_passed === false ? "loss" : ""].filter(Boolean);
+  if (failed.length) return `❌ ${failed.join(", ")}`;
+  const unjudgedLoss = t.required_max_loss !== null && t.loss_passed === null;
+  if (t.passed === null && t.loss_passed === null) return unjudgedLoss ? "— loss not reported" : "—";
+  return unjudgedLoss ? "⚠️ loss not reported" : "✅";
+}
 function throughputSection(r) {
   if (!r.throughput.length) return "";
   const rows = r.throughput.slice(0, MAX_ROWS).map((t) => [
@@ -69217,8 +69289,8 @@ function throughputSection(r) {
     `${t.min_mbps.toFixed(1)}–${t.max_mbps.toFixed(1)}`,
     String(t.samples),
     t.loss === null ? "—" : `${t.loss}%`,
-    t.required_mbps === null ? "—" : `≥ ${t.required_mbps}`,
-    t.passed === null ? "—" : t.passed ? "✅" : "❌"
+    [t.required_mbps === null ? "" : `≥ ${t.required_mbps} Mbit/s`, t.required_max_loss === null ? "" : `loss ≤ ${t.required_max_loss}%`].filter(Boolean).join(", ") || "—",
+    throughputResult(t)
   ]);
   const more = r.throughput.length > MAX_ROWS ? `
 
@@ -69229,7 +69301,8 @@ function gossipSection(r) {
   const g = r.gossip;
   if (!g) return "";
   const req = g.required_delivery === null ? "" : `, required ≥ ${g.required_delivery}% per message`;
-  const head = `${g.messages} messages: delivery ${pct2(g.delivery)} overall (lowest ${pct2(g.min_delivery)})${req}; latency p50 ${ms(g.latency_p50_ms)}, p95 ${ms(g.latency_p95_ms)}; max hops ${g.max_hops}.`;
+  const bound = g.required_p95_ms === null ? "" : ` (bound ≤ ${g.required_p95_ms} ms: ${g.p95_passed === null ? "— not judged" : g.p95_passed ? "✅ met" : "❌ exceeded"})`;
+  const head = `${g.messages} messages: delivery ${pct2(g.delivery)} overall (lowest ${pct2(g.min_delivery)})${req}; latency p50 ${ms(g.latency_p50_ms)}, p95 ${ms(g.latency_p95_ms)}${bound}; max hops ${g.max_hops}.`;
   const shown2 = g.per_message.length > MAX_ROWS ? [...g.per_message].sort((a, b) => a.delivery - b.delivery).slice(0, MAX_ROWS) : g.per_message;
   const rows = shown2.map((m) => [md(m.msg), md(m.origin), `${m.delivered}/${m.expected}`, pct2(m.delivery), ms(m.latency_p50_ms), ms(m.latency_p95_ms), String(m.max_hops)]);
   const note = shown2.length < g.per_message.length ? `
@@ -69365,14 +69438,14 @@ var init_json = __esm({
     init_names();
     ORDERS = {
       top: ["schema", "verdict", "reasons", "generated_at", "run_id", "project", "criteria", "baseline", "categories", "pairs", "latency", "throughput", "gossip", "malformed", "false_success", "nodes", "metrics", "soak"],
-      criteria: ["thresholds", "min_attempts", "regression_tolerance", "min_mbps", "min_delivery"],
+      criteria: ["thresholds", "min_attempts", "regression_tolerance", "min_mbps", "min_delivery", "max_loss", "gossip_p95_ms"],
       baseline: ["generated_at", "run_id", "verdict"],
       category: ["attempts", "successes", "rate", "ci_low", "ci_high", "threshold", "baseline_delta", "judged", "passed", "note"],
       pairs: ["suite", "from", "to", "from_nat", "to_nat", "expected_path", "observed_path", "attempts", "successes", "attempt_paths", "ok_paths", "rtt_p50_ms", "rtt_p95_ms", "top_error", "false_success"],
       paths: ["direct", "hole_punch", "relay"],
       latency: ["p50_ms", "p95_ms", "samples"],
-      throughput: ["from", "to", "samples", "mbps", "min_mbps", "max_mbps", "bytes", "seconds", "loss", "required_mbps", "passed"],
-      gossip: ["messages", "delivery", "min_delivery", "required_delivery", "latency_p50_ms", "latency_p95_ms", "max_hops", "per_message"],
+      throughput: ["from", "to", "samples", "mbps", "min_mbps", "max_mbps", "bytes", "seconds", "loss", "required_mbps", "passed", "required_max_loss", "loss_passed"],
+      gossip: ["messages", "delivery", "min_delivery", "required_delivery", "latency_p50_ms", "latency_p95_ms", "required_p95_ms", "p95_passed", "max_hops", "per_message"],
       per_message: ["msg", "origin", "delivered", "expected", "delivery", "latency_p50_ms", "latency_p95_ms", "max_hops", "duplicates"],
       malformed: ["count", "samples"],
       samples: ["source", "line", "reason"],
@@ -69425,29 +69498,46 @@ function categorySuites(r) {
   }
   return [...suites.values()];
 }
+function throughputCase(t) {
+  const loss = t.loss === null ? "no loss reported" : `loss ${t.loss}%`;
+  const detail = `${t.mbps} Mbit/s mean over ${t.samples} samples (min ${t.min_mbps}), ${loss}`;
+  const failed = [t.passed === false ? `${t.mbps} Mbit/s < ${t.required_mbps} Mbit/s` : "", t.loss_passed === false ? `loss ${t.loss}% > ${t.required_max_loss}%` : ""].filter(Boolean);
+  const unjudged = t.required_max_loss !== null && t.loss === null ? `; loss not judged (max ${t.required_max_loss}%)` : "";
+  const c = { classname: "vps-test.throughput", name: `${t.from}->${t.to}` };
+  if (failed.length) c.failure = `${failed.join("; ")}: ${detail}${unjudged}`;
+  else c.out = detail + unjudged;
+  return c;
+}
+function gossipP95Case(g) {
+  const c = { classname: "vps-test.gossip", name: "latency p95" };
+  const slowest = [...g.per_message].filter((m) => m.latency_p95_ms !== null).sort((a, b) => b.latency_p95_ms - a.latency_p95_ms).slice(0, 3).map((m) => `${m.msg} ${m.latency_p95_ms} ms`).join(", ");
+  const detail = `p95 ${g.latency_p95_ms ?? "unknown"} ms, bound ${g.required_p95_ms} ms${slowest ? `; slowest messages by p95: ${slowest}` : ""}`;
+  if (g.p95_passed === false) c.failure = `p95 ${g.latency_p95_ms} ms > ${g.required_p95_ms} ms
+${detail}`;
+  else c.out = g.p95_passed === null ? `not judged: ${detail}` : detail;
+  return c;
+}
 function extraSuites(r) {
   const out = [];
   if (r.throughput.length) {
-    out.push({
-      name: "throughput",
-      properties: r.criteria.min_mbps === null ? [] : [["min_mbps", String(r.criteria.min_mbps)]],
-      cases: r.throughput.map((t) => {
-        const detail = `${t.mbps} Mbit/s mean over ${t.samples} samples (min ${t.min_mbps})`;
-        return { classname: "vps-test.throughput", name: `${t.from}->${t.to}`, ...t.passed === false ? { failure: `${detail} < ${t.required_mbps} Mbit/s` } : { out: detail } };
-      })
-    });
+    const props = [];
+    if (r.criteria.min_mbps !== null) props.push(["min_mbps", String(r.criteria.min_mbps)]);
+    if (r.criteria.max_loss !== null) props.push(["max_loss", String(r.criteria.max_loss)]);
+    out.push({ name: "throughput", properties: props, cases: r.throughput.map(throughputCase) });
   }
   const g = r.gossip;
   if (g) {
-    out.push({
-      name: "gossip",
-      properties: [["delivery", String(g.delivery)], ...g.required_delivery === null ? [] : [["required_delivery", String(g.required_delivery)]]],
-      cases: g.per_message.map((m) => {
-        const detail = `delivered to ${m.delivered}/${m.expected} (${fmt(m.delivery)}), max hops ${m.max_hops}`;
-        const short = g.required_delivery !== null && m.expected > 0 && m.delivered / m.expected * 100 < g.required_delivery - 1e-9;
-        return { classname: "vps-test.gossip", name: m.msg, ...short ? { failure: `${detail} < ${g.required_delivery}%` } : { out: detail } };
-      })
+    const props = [["delivery", String(g.delivery)]];
+    if (g.required_delivery !== null) props.push(["required_delivery", String(g.required_delivery)]);
+    if (g.latency_p95_ms !== null) props.push(["latency_p95_ms", String(g.latency_p95_ms)]);
+    if (g.required_p95_ms !== null) props.push(["required_p95_ms", String(g.required_p95_ms)]);
+    const cases = g.per_message.map((m) => {
+      const detail = `delivered to ${m.delivered}/${m.expected} (${fmt(m.delivery)}), max hops ${m.max_hops}`;
+      const short = g.required_delivery !== null && m.expected > 0 && m.delivered / m.expected * 100 < g.required_delivery - 1e-9;
+      return { classname: "vps-test.gossip", name: m.msg, ...short ? { failure: `${detail} < ${g.required_delivery}%` } : { out: detail } };
     });
+    if (g.required_p95_ms !== null) cases.push(gossipP95Case(g));
+    out.push({ name: "gossip", properties: props, cases });
   }
   const verdictCase = { classname: "vps-test.run", name: "verdict" };
   const why = r.reasons.join("\n");
@@ -69514,7 +69604,17 @@ function criteriaRows(r) {
     const worst = Math.min(...r.throughput.map((t) => t.mbps));
     rows.push(["throughput", `≥ ${r.criteria.min_mbps} Mbit/s per pair`, `lowest pair ${worst.toFixed(1)} Mbit/s over ${r.throughput.length} pairs`, met(r.throughput.every((t) => t.passed !== false))]);
   }
+  if (r.criteria.max_loss !== null && r.throughput.length) {
+    const reported = r.throughput.filter((t) => t.loss !== null);
+    const worst = reported.length ? `highest pair ${Math.max(...reported.map((t) => t.loss))}% over ${reported.length} pairs` : "no pair reported loss";
+    const silent = r.throughput.length - reported.length;
+    const lossMet = r.throughput.some((t) => t.loss_passed === false) ? false : silent ? null : true;
+    rows.push(["throughput loss", `≤ ${r.criteria.max_loss}% per pair`, `${worst}${silent && reported.length ? `; ${silent} ${silent === 1 ? "pair" : "pairs"} reported none` : ""}`, met(lossMet)]);
+  }
   const g = r.gossip;
+  if (g && g.required_p95_ms !== null) {
+    rows.push(["gossip latency p95", `≤ ${g.required_p95_ms} ms`, `p95 ${g.latency_p95_ms ?? "—"} ms over ${g.messages} messages`, met(g.p95_passed)]);
+  }
   if (g && g.required_delivery !== null) {
     const required2 = g.required_delivery;
     rows.push(["gossip delivery", `≥ ${required2}% per message`, `lowest ${pct2(g.min_delivery)}, overall ${pct2(g.delivery)}`, met(g.per_message.every((m) => m.expected === 0 || m.delivered / m.expected * 100 >= required2 - 1e-9))]);
@@ -69567,7 +69667,7 @@ function describeFinding(r, inProgress = false) {
 }
 function keyFindings(r) {
   const out = r.reasons.slice(0, 10).map(oneLine);
-  if (r.reasons.length > 10) out.push(`... ${r.reasons.length - 10} more reasons in results.json`);
+  if (r.reasons.length > 10) out.push(`... ${r.reasons.length - 10} more ${r.reasons.length - 10 === 1 ? "reason" : "reasons"} in results.json`);
   return out;
 }
 function technicalDetails(r) {
@@ -69585,9 +69685,11 @@ function technicalDetails(r) {
   if (r.latency.samples) out.push(`RTT p50 ${r.latency.p50_ms} ms, p95 ${r.latency.p95_ms} ms over ${r.latency.samples} successful attempts`);
   if (r.throughput.length) {
     const mbps = r.throughput.map((t) => t.mbps);
-    out.push(`Throughput: ${r.throughput.length} pairs, ${Math.min(...mbps).toFixed(1)}-${Math.max(...mbps).toFixed(1)} Mbit/s`);
+    const losses = r.throughput.flatMap((t) => t.loss === null ? [] : [t.loss]);
+    const loss = losses.length ? `, loss up to ${Math.max(...losses)}%${r.criteria.max_loss !== null ? ` (max ${r.criteria.max_loss}%)` : ""}` : "";
+    out.push(`Throughput: ${r.throughput.length} pairs, ${Math.min(...mbps).toFixed(1)}-${Math.max(...mbps).toFixed(1)} Mbit/s${loss}`);
   }
-  if (r.gossip) out.push(`Gossip: ${r.gossip.messages} messages, delivery ${pct2(r.gossip.delivery)} (lowest ${pct2(r.gossip.min_delivery)}), p95 ${r.gossip.latency_p95_ms} ms`);
+  if (r.gossip) out.push(`Gossip: ${r.gossip.messages} messages, delivery ${pct2(r.gossip.delivery)} (lowest ${pct2(r.gossip.min_delivery)}), p95 ${r.gossip.latency_p95_ms} ms${r.gossip.required_p95_ms !== null ? ` (bound ${r.gossip.required_p95_ms} ms)` : ""}`);
   const nodes = r.nodes ?? [];
   if (nodes.length) {
     const byNat = /* @__PURE__ */ new Map();
@@ -69608,6 +69710,8 @@ function suggestNextSteps(r) {
     steps.push(c.note?.startsWith("regressed") ? `Find the change that regressed ${name2} since the baseline (compare commits since ${r.baseline?.generated_at ?? "the baseline"})` : `Investigate the failing ${name2} pairs in the report matrix and node logs`);
   }
   if (r.throughput.some((t) => t.passed === false)) steps.push("Profile the slow throughput pairs (link impairments, CPU, congestion control)");
+  if (r.throughput.some((t) => t.loss_passed === false)) steps.push("Find where the lossy throughput pairs drop packets (link, buffers, NAT mapping churn)");
+  if (r.gossip?.p95_passed === false) steps.push("Trace the slowest gossip messages (hop counts, fan-out, relayed links)");
   if (r.gossip && r.gossip.required_delivery !== null && r.gossip.min_delivery < r.gossip.required_delivery) steps.push("Trace the undelivered gossip messages (fan-out, peer tables)");
   if ((r.nodes ?? []).some((n) => n.status === "unreachable")) steps.push("Check provisioning and SSH reachability of the unreachable nodes");
   if (r.malformed.count) steps.push(`Fix the event output: ${r.malformed.count} malformed lines`);
@@ -71746,6 +71850,8 @@ async function reportCommand(argv) {
     ...optional2("regressionTolerance", number4("regression-tolerance", values["regression-tolerance"], 0, 100)),
     ...optional2("minMbps", number4("min-mbps", values["min-mbps"], 0, Number.MAX_SAFE_INTEGER)),
     ...optional2("minDelivery", number4("min-delivery", values["min-delivery"], 0, 100)),
+    ...optional2("maxLoss", number4("max-loss", values["max-loss"]?.replace(/%$/, ""), 0, 100)),
+    ...optional2("maxGossipP95Ms", number4("max-gossip-p95", values["max-gossip-p95"], 0, Number.MAX_SAFE_INTEGER)),
     ...values["stage-error"] !== void 0 && { stageError: values["stage-error"] },
     ...values.unreachable && { unreachable: values.unreachable },
     ...soak.length && { soak: soak.map((s, i) => soakCheckpointOf(s.run_id ?? `#${i + 1}`, s)) }
@@ -71805,6 +71911,9 @@ ${CHOICE_HELP}
   --regression-tolerance PTS  allowed drop vs baseline, in points (default 0)
   --min-mbps N           minimum mean throughput per pair
   --min-delivery PCT     minimum gossip delivery per message
+  --max-loss PCT         highest mean loss per throughput pair, in percent (a pair
+                         that reports no loss cannot be judged: the run is at best degraded)
+  --max-gossip-p95 MS    bound on the gossip delivery latency p95 (all messages pooled)
   --unreachable NODE     a node that could not be reached (repeatable)
   --stage-error TEXT     an earlier stage failed: verdict error with this reason
   --soak FILE            results.json of an earlier soak checkpoint (repeatable, in order)
@@ -71827,6 +71936,8 @@ ${CHOICE_HELP}
       "regression-tolerance": { type: "string" },
       "min-mbps": { type: "string" },
       "min-delivery": { type: "string" },
+      "max-loss": { type: "string" },
+      "max-gossip-p95": { type: "string" },
       unreachable: { type: "string", multiple: true },
       "stage-error": { type: "string" },
       soak: { type: "string", multiple: true },

@@ -39,7 +39,7 @@ export function describeFinding(r: ResultsJson, inProgress = false): string {
 
 function keyFindings(r: ResultsJson): string[] {
   const out = r.reasons.slice(0, 10).map(oneLine);
-  if (r.reasons.length > 10) out.push(`... ${r.reasons.length - 10} more reasons in results.json`);
+  if (r.reasons.length > 10) out.push(`... ${r.reasons.length - 10} more ${r.reasons.length - 10 === 1 ? 'reason' : 'reasons'} in results.json`);
   return out;
 }
 
@@ -58,9 +58,11 @@ function technicalDetails(r: ResultsJson): string[] {
   if (r.latency.samples) out.push(`RTT p50 ${r.latency.p50_ms} ms, p95 ${r.latency.p95_ms} ms over ${r.latency.samples} successful attempts`);
   if (r.throughput.length) {
     const mbps = r.throughput.map((t) => t.mbps);
-    out.push(`Throughput: ${r.throughput.length} pairs, ${Math.min(...mbps).toFixed(1)}-${Math.max(...mbps).toFixed(1)} Mbit/s`);
+    const losses = r.throughput.flatMap((t) => (t.loss === null ? [] : [t.loss]));
+    const loss = losses.length ? `, loss up to ${Math.max(...losses)}%${r.criteria.max_loss !== null ? ` (max ${r.criteria.max_loss}%)` : ''}` : '';
+    out.push(`Throughput: ${r.throughput.length} pairs, ${Math.min(...mbps).toFixed(1)}-${Math.max(...mbps).toFixed(1)} Mbit/s${loss}`);
   }
-  if (r.gossip) out.push(`Gossip: ${r.gossip.messages} messages, delivery ${pct(r.gossip.delivery)} (lowest ${pct(r.gossip.min_delivery)}), p95 ${r.gossip.latency_p95_ms} ms`);
+  if (r.gossip) out.push(`Gossip: ${r.gossip.messages} messages, delivery ${pct(r.gossip.delivery)} (lowest ${pct(r.gossip.min_delivery)}), p95 ${r.gossip.latency_p95_ms} ms${r.gossip.required_p95_ms !== null ? ` (bound ${r.gossip.required_p95_ms} ms)` : ''}`);
   const nodes = r.nodes ?? [];
   if (nodes.length) {
     const byNat = new Map<string, number>();
@@ -83,6 +85,8 @@ export function suggestNextSteps(r: ResultsJson): string[] {
     steps.push(c.note?.startsWith('regressed') ? `Find the change that regressed ${name} since the baseline (compare commits since ${r.baseline?.generated_at ?? 'the baseline'})` : `Investigate the failing ${name} pairs in the report matrix and node logs`);
   }
   if (r.throughput.some((t) => t.passed === false)) steps.push('Profile the slow throughput pairs (link impairments, CPU, congestion control)');
+  if (r.throughput.some((t) => t.loss_passed === false)) steps.push('Find where the lossy throughput pairs drop packets (link, buffers, NAT mapping churn)');
+  if (r.gossip?.p95_passed === false) steps.push('Trace the slowest gossip messages (hop counts, fan-out, relayed links)');
   if (r.gossip && r.gossip.required_delivery !== null && r.gossip.min_delivery < r.gossip.required_delivery) steps.push('Trace the undelivered gossip messages (fan-out, peer tables)');
   if ((r.nodes ?? []).some((n) => n.status === 'unreachable')) steps.push('Check provisioning and SSH reachability of the unreachable nodes');
   if (r.malformed.count) steps.push(`Fix the event output: ${r.malformed.count} malformed lines`);

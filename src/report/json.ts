@@ -6,14 +6,14 @@ import type { ResultsJson } from '../results/schema.js';
 
 const ORDERS: Record<string, readonly string[]> = {
   top: ['schema', 'verdict', 'reasons', 'generated_at', 'run_id', 'project', 'criteria', 'baseline', 'categories', 'pairs', 'latency', 'throughput', 'gossip', 'malformed', 'false_success', 'nodes', 'metrics', 'soak'],
-  criteria: ['thresholds', 'min_attempts', 'regression_tolerance', 'min_mbps', 'min_delivery'],
+  criteria: ['thresholds', 'min_attempts', 'regression_tolerance', 'min_mbps', 'min_delivery', 'max_loss', 'gossip_p95_ms'],
   baseline: ['generated_at', 'run_id', 'verdict'],
   category: ['attempts', 'successes', 'rate', 'ci_low', 'ci_high', 'threshold', 'baseline_delta', 'judged', 'passed', 'note'],
   pairs: ['suite', 'from', 'to', 'from_nat', 'to_nat', 'expected_path', 'observed_path', 'attempts', 'successes', 'attempt_paths', 'ok_paths', 'rtt_p50_ms', 'rtt_p95_ms', 'top_error', 'false_success'],
   paths: ['direct', 'hole_punch', 'relay'],
   latency: ['p50_ms', 'p95_ms', 'samples'],
-  throughput: ['from', 'to', 'samples', 'mbps', 'min_mbps', 'max_mbps', 'bytes', 'seconds', 'loss', 'required_mbps', 'passed'],
-  gossip: ['messages', 'delivery', 'min_delivery', 'required_delivery', 'latency_p50_ms', 'latency_p95_ms', 'max_hops', 'per_message'],
+  throughput: ['from', 'to', 'samples', 'mbps', 'min_mbps', 'max_mbps', 'bytes', 'seconds', 'loss', 'required_mbps', 'passed', 'required_max_loss', 'loss_passed'],
+  gossip: ['messages', 'delivery', 'min_delivery', 'required_delivery', 'latency_p50_ms', 'latency_p95_ms', 'required_p95_ms', 'p95_passed', 'max_hops', 'per_message'],
   per_message: ['msg', 'origin', 'delivered', 'expected', 'delivery', 'latency_p50_ms', 'latency_p95_ms', 'max_hops', 'duplicates'],
   malformed: ['count', 'samples'],
   samples: ['source', 'line', 'reason'],

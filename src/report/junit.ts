@@ -1,7 +1,7 @@
 // JUnit XML for test UIs: a testsuite per category with a testcase per pair, plus suites for
 // throughput, gossip and the overall verdict (so the test UI is red exactly when the run is). Pure.
 import { pairContributions } from '../results/contributions.js';
-import type { ResultsJson } from '../results/schema.js';
+import type { GossipResult, ResultsJson, ThroughputResult } from '../results/schema.js';
 
 /** Escapes text for XML attributes and content, dropping characters XML 1.0 cannot carry. */
 export function xmlEscape(text: string): string {
@@ -65,29 +65,54 @@ function categorySuites(r: ResultsJson): Suite[] {
   return [...suites.values()];
 }
 
+/** One case per pair: a failure when Mbit/s or loss misses its bound; an unjudgeable loss says so. */
+function throughputCase(t: ThroughputResult): Case {
+  const loss = t.loss === null ? 'no loss reported' : `loss ${t.loss}%`;
+  const detail = `${t.mbps} Mbit/s mean over ${t.samples} samples (min ${t.min_mbps}), ${loss}`;
+  const failed = [t.passed === false ? `${t.mbps} Mbit/s < ${t.required_mbps} Mbit/s` : '', t.loss_passed === false ? `loss ${t.loss}% > ${t.required_max_loss}%` : ''].filter(Boolean);
+  const unjudged = t.required_max_loss !== null && t.loss === null ? `; loss not judged (max ${t.required_max_loss}%)` : '';
+  const c: Case = { classname: 'vps-test.throughput', name: `${t.from}->${t.to}` };
+  if (failed.length) c.failure = `${failed.join('; ')}: ${detail}${unjudged}`;
+  else c.out = detail + unjudged;
+  return c;
+}
+
+/** The overall delivery latency p95 against its bound, naming the slowest messages. */
+function gossipP95Case(g: GossipResult): Case {
+  const c: Case = { classname: 'vps-test.gossip', name: 'latency p95' };
+  const slowest = [...g.per_message]
+    .filter((m) => m.latency_p95_ms !== null)
+    .sort((a, b) => (b.latency_p95_ms as number) - (a.latency_p95_ms as number))
+    .slice(0, 3)
+    .map((m) => `${m.msg} ${m.latency_p95_ms} ms`)
+    .join(', ');
+  const detail = `p95 ${g.latency_p95_ms ?? 'unknown'} ms, bound ${g.required_p95_ms} ms${slowest ? `; slowest messages by p95: ${slowest}` : ''}`;
+  if (g.p95_passed === false) c.failure = `p95 ${g.latency_p95_ms} ms > ${g.required_p95_ms} ms\n${detail}`;
+  else c.out = g.p95_passed === null ? `not judged: ${detail}` : detail;
+  return c;
+}
+
 function extraSuites(r: ResultsJson): Suite[] {
   const out: Suite[] = [];
   if (r.throughput.length) {
-    out.push({
-      name: 'throughput',
-      properties: r.criteria.min_mbps === null ? [] : [['min_mbps', String(r.criteria.min_mbps)]],
-      cases: r.throughput.map((t) => {
-        const detail = `${t.mbps} Mbit/s mean over ${t.samples} samples (min ${t.min_mbps})`;
-        return { classname: 'vps-test.throughput', name: `${t.from}->${t.to}`, ...(t.passed === false ? { failure: `${detail} < ${t.required_mbps} Mbit/s` } : { out: detail }) };
-      }),
-    });
+    const props: [string, string][] = [];
+    if (r.criteria.min_mbps !== null) props.push(['min_mbps', String(r.criteria.min_mbps)]);
+    if (r.criteria.max_loss !== null) props.push(['max_loss', String(r.criteria.max_loss)]);
+    out.push({ name: 'throughput', properties: props, cases: r.throughput.map(throughputCase) });
   }
   const g = r.gossip;
   if (g) {
-    out.push({
-      name: 'gossip',
-      properties: [['delivery', String(g.delivery)], ...(g.required_delivery === null ? [] : [['required_delivery', String(g.required_delivery)] as [string, string]])],
-      cases: g.per_message.map((m) => {
-        const detail = `delivered to ${m.delivered}/${m.expected} (${fmt(m.delivery)}), max hops ${m.max_hops}`;
-        const short = g.required_delivery !== null && m.expected > 0 && (m.delivered / m.expected) * 100 < g.required_delivery - 1e-9;
-        return { classname: 'vps-test.gossip', name: m.msg, ...(short ? { failure: `${detail} < ${g.required_delivery}%` } : { out: detail }) };
-      }),
+    const props: [string, string][] = [['delivery', String(g.delivery)]];
+    if (g.required_delivery !== null) props.push(['required_delivery', String(g.required_delivery)]);
+    if (g.latency_p95_ms !== null) props.push(['latency_p95_ms', String(g.latency_p95_ms)]);
+    if (g.required_p95_ms !== null) props.push(['required_p95_ms', String(g.required_p95_ms)]);
+    const cases: Case[] = g.per_message.map((m) => {
+      const detail = `delivered to ${m.delivered}/${m.expected} (${fmt(m.delivery)}), max hops ${m.max_hops}`;
+      const short = g.required_delivery !== null && m.expected > 0 && (m.delivered / m.expected) * 100 < g.required_delivery - 1e-9;
+      return { classname: 'vps-test.gossip', name: m.msg, ...(short ? { failure: `${detail} < ${g.required_delivery}%` } : { out: detail }) };
     });
+    if (g.required_p95_ms !== null) cases.push(gossipP95Case(g));
+    out.push({ name: 'gossip', properties: props, cases });
   }
   const verdictCase: Case = { classname: 'vps-test.run', name: 'verdict' };
   const why = r.reasons.join('\n');

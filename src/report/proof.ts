@@ -34,7 +34,17 @@ function criteriaRows(r: ResultsJson): string[][] {
     const worst = Math.min(...r.throughput.map((t) => t.mbps));
     rows.push(['throughput', `≥ ${r.criteria.min_mbps} Mbit/s per pair`, `lowest pair ${worst.toFixed(1)} Mbit/s over ${r.throughput.length} pairs`, met(r.throughput.every((t) => t.passed !== false))]);
   }
+  if (r.criteria.max_loss !== null && r.throughput.length) {
+    const reported = r.throughput.filter((t) => t.loss !== null);
+    const worst = reported.length ? `highest pair ${Math.max(...reported.map((t) => t.loss as number))}% over ${reported.length} pairs` : 'no pair reported loss';
+    const silent = r.throughput.length - reported.length;
+    const lossMet = r.throughput.some((t) => t.loss_passed === false) ? false : silent ? null : true;
+    rows.push(['throughput loss', `≤ ${r.criteria.max_loss}% per pair`, `${worst}${silent && reported.length ? `; ${silent} ${silent === 1 ? 'pair' : 'pairs'} reported none` : ''}`, met(lossMet)]);
+  }
   const g = r.gossip;
+  if (g && g.required_p95_ms !== null) {
+    rows.push(['gossip latency p95', `≤ ${g.required_p95_ms} ms`, `p95 ${g.latency_p95_ms ?? '—'} ms over ${g.messages} messages`, met(g.p95_passed)]);
+  }
   if (g && g.required_delivery !== null) {
     const required = g.required_delivery;
     rows.push(['gossip delivery', `≥ ${required}% per message`, `lowest ${pct(g.min_delivery)}, overall ${pct(g.delivery)}`, met(g.per_message.every((m) => m.expected === 0 || (m.delivered / m.expected) * 100 >= required - 1e-9))]);

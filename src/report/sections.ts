@@ -4,7 +4,7 @@ import { PATHS } from '../config/model.js';
 import type { Plan } from '../plan/types.js';
 import { pathAtLeast } from '../results/oracle.js';
 import { compareCategories } from '../results/names.js';
-import type { CategoryResult, PairResult, ResultsJson } from '../results/schema.js';
+import type { CategoryResult, PairResult, ResultsJson, ThroughputResult } from '../results/schema.js';
 import { cellGlyph, GLYPH, legend } from './glyphs.js';
 import { clip, md, ms, pct, signedPoints, table, VERDICT_EMOJI, VERDICT_WORD } from './format.js';
 
@@ -42,7 +42,9 @@ function criteriaText(r: ResultsJson, plan: Plan | undefined): string {
   const thresholds = Object.keys(c.thresholds).sort(compareCategories);
   parts.push(thresholds.length ? thresholds.map((k) => `${md(k)} ≥ ${c.thresholds[k]}%`).join(', ') : 'no pass-rate thresholds');
   if (c.min_mbps !== null) parts.push(`throughput ≥ ${c.min_mbps} Mbit/s`);
+  if (c.max_loss !== null) parts.push(`throughput loss ≤ ${c.max_loss}%`);
   if (c.min_delivery !== null) parts.push(`gossip delivery ≥ ${c.min_delivery}%`);
+  if (c.gossip_p95_ms !== null) parts.push(`gossip latency p95 ≤ ${c.gossip_p95_ms} ms`);
   parts.push(`judged from ${c.min_attempts} attempts`, `regression tolerance ${c.regression_tolerance} pts`);
   return `${plan ? `${plan.choices.criteria}: ` : ''}${parts.join(' · ')}`;
 }
@@ -167,6 +169,15 @@ export function failingPairsSection(r: ResultsJson): string {
   return [title, '', table(['Suite', 'Pair', 'NAT', 'Expected', 'Observed', 'Successes', 'Top error'], rows)].join('\n');
 }
 
+/** Mbit/s and loss judged together: ❌ names what failed, — when neither was judged. */
+function throughputResult(t: ThroughputResult): string {
+  const failed = [t.passed === false ? 'Mbit/s' : '', t.loss_passed === false ? 'loss' : ''].filter(Boolean);
+  if (failed.length) return `❌ ${failed.join(', ')}`;
+  const unjudgedLoss = t.required_max_loss !== null && t.loss_passed === null;
+  if (t.passed === null && t.loss_passed === null) return unjudgedLoss ? '— loss not reported' : '—';
+  return unjudgedLoss ? '⚠️ loss not reported' : '✅';
+}
+
 export function throughputSection(r: ResultsJson): string {
   if (!r.throughput.length) return '';
   const rows = r.throughput.slice(0, MAX_ROWS).map((t) => [
@@ -175,8 +186,8 @@ export function throughputSection(r: ResultsJson): string {
     `${t.min_mbps.toFixed(1)}–${t.max_mbps.toFixed(1)}`,
     String(t.samples),
     t.loss === null ? '—' : `${t.loss}%`,
-    t.required_mbps === null ? '—' : `≥ ${t.required_mbps}`,
-    t.passed === null ? '—' : t.passed ? '✅' : '❌',
+    [t.required_mbps === null ? '' : `≥ ${t.required_mbps} Mbit/s`, t.required_max_loss === null ? '' : `loss ≤ ${t.required_max_loss}%`].filter(Boolean).join(', ') || '—',
+    throughputResult(t),
   ]);
   const more = r.throughput.length > MAX_ROWS ? `\n\n… ${r.throughput.length - MAX_ROWS} more pairs in results.json` : '';
   return ['### Throughput', '', table(['Pair', 'Mbit/s', 'min–max', 'Samples', 'Loss', 'Required', 'Result'], rows)].join('\n') + more;
@@ -186,7 +197,8 @@ export function gossipSection(r: ResultsJson): string {
   const g = r.gossip;
   if (!g) return '';
   const req = g.required_delivery === null ? '' : `, required ≥ ${g.required_delivery}% per message`;
-  const head = `${g.messages} messages: delivery ${pct(g.delivery)} overall (lowest ${pct(g.min_delivery)})${req}; latency p50 ${ms(g.latency_p50_ms)}, p95 ${ms(g.latency_p95_ms)}; max hops ${g.max_hops}.`;
+  const bound = g.required_p95_ms === null ? '' : ` (bound ≤ ${g.required_p95_ms} ms: ${g.p95_passed === null ? '— not judged' : g.p95_passed ? '✅ met' : '❌ exceeded'})`;
+  const head = `${g.messages} messages: delivery ${pct(g.delivery)} overall (lowest ${pct(g.min_delivery)})${req}; latency p50 ${ms(g.latency_p50_ms)}, p95 ${ms(g.latency_p95_ms)}${bound}; max hops ${g.max_hops}.`;
   const shown = g.per_message.length > MAX_ROWS ? [...g.per_message].sort((a, b) => a.delivery - b.delivery).slice(0, MAX_ROWS) : g.per_message;
   const rows = shown.map((m) => [md(m.msg), md(m.origin), `${m.delivered}/${m.expected}`, pct(m.delivery), ms(m.latency_p50_ms), ms(m.latency_p95_ms), String(m.max_hops)]);
   const note = shown.length < g.per_message.length ? `\n\nShowing the ${shown.length} least-delivered of ${g.per_message.length} messages.` : '';

@@ -31,6 +31,10 @@ export interface EvaluateInput {
   minMbps?: number;
   /** percent of receivers every gossip message must reach */
   minDelivery?: number;
+  /** highest mean loss (percent) a throughput pair may report */
+  maxLoss?: number;
+  /** bound (ms) on the overall gossip delivery latency p95 */
+  maxGossipP95Ms?: number;
   /** an earlier stage failed: the verdict is 'error' with this reason */
   stageError?: string;
   /** nodes that could never be reached */
@@ -46,6 +50,8 @@ function criteriaOf(input: EvaluateInput): CriteriaResult {
     regression_tolerance: input.regressionTolerance ?? plan?.regressionTolerance ?? 0,
     min_mbps: input.minMbps ?? plan?.throughput?.minMbps ?? null,
     min_delivery: input.minDelivery ?? plan?.gossip?.minDelivery ?? null,
+    max_loss: input.maxLoss ?? plan?.throughput?.maxLoss ?? null,
+    gossip_p95_ms: input.maxGossipP95Ms ?? plan?.gossip?.maxP95Ms ?? null,
   };
 }
 
@@ -123,8 +129,8 @@ export function evaluate(input: EvaluateInput): ResultsJson {
 
   const unreachable = new Set(input.unreachable ?? []);
   const receivers = infos.map((n) => n.name).filter((n) => !unreachable.has(n));
-  const throughput = summarizeThroughput(agg, criteria.min_mbps, nodeOrder);
-  const gossip = summarizeGossip(agg, receivers, criteria.min_delivery);
+  const throughput = summarizeThroughput(agg, criteria.min_mbps, criteria.max_loss, nodeOrder);
+  const gossip = summarizeGossip(agg, receivers, criteria.min_delivery, criteria.gossip_p95_ms);
   const malformed = input.malformed ?? { count: agg.malformedCount, samples: agg.malformedSamples };
   const nodes: NodeResult[] = infos.map((n) => ({ ...n, status: unreachable.has(n.name) ? 'unreachable' : 'ok' }));
   const testedPairs = new Set(tally.pairs.map((p) => plannedKey(p.suite, p.from, p.to)));

@@ -57,9 +57,15 @@ export interface ThroughputResult {
   max_mbps: number;
   bytes: number;
   seconds: number;
+  /** percent, mean over the samples that reported loss; null when none did */
   loss: number | null;
   required_mbps: number | null;
+  /** the Mbit/s criterion: true / false when min_mbps is set, null when not */
   passed: boolean | null;
+  /** max_loss in force (percent); null when none (or in files written before it existed) */
+  required_max_loss: number | null;
+  /** the loss criterion: null when max_loss is not set or the pair reported no loss (unjudgeable) */
+  loss_passed: boolean | null;
 }
 
 export interface GossipMessageResult {
@@ -81,6 +87,10 @@ export interface GossipResult {
   required_delivery: number | null;
   latency_p50_ms: number | null;
   latency_p95_ms: number | null;
+  /** bound on latency_p95_ms (ms); null when none */
+  required_p95_ms: number | null;
+  /** latency_p95_ms <= required_p95_ms; null when not judged */
+  p95_passed: boolean | null;
   max_hops: number;
   per_message: GossipMessageResult[];
 }
@@ -114,6 +124,10 @@ export interface CriteriaResult {
   regression_tolerance: number;
   min_mbps: number | null;
   min_delivery: number | null;
+  /** highest mean loss per throughput pair, percent */
+  max_loss: number | null;
+  /** bound on the overall gossip delivery latency p95, ms */
+  gossip_p95_ms: number | null;
 }
 
 export interface ResultsJson {
@@ -186,6 +200,9 @@ const throughputSchema = z.object({
   loss: nullableNum,
   required_mbps: nullableNum,
   passed: z.boolean().nullable(),
+  // Absent in files written before loss was judged.
+  required_max_loss: pct.nullable().default(null),
+  loss_passed: z.boolean().nullable().default(null),
 });
 
 const gossipMessageSchema = z.object({
@@ -208,8 +225,17 @@ export const resultsJsonSchema = z.object({
   run_id: z.string().optional(),
   project: z.string().optional(),
   criteria: z
-    .object({ thresholds: z.record(z.string(), pct), min_attempts: num, regression_tolerance: num, min_mbps: nullableNum, min_delivery: nullableNum })
-    .default({ thresholds: {}, min_attempts: 0, regression_tolerance: 0, min_mbps: null, min_delivery: null }),
+    .object({
+      thresholds: z.record(z.string(), pct),
+      min_attempts: num,
+      regression_tolerance: num,
+      min_mbps: nullableNum,
+      min_delivery: nullableNum,
+      // Absent in files written before these criteria were judged.
+      max_loss: pct.nullable().default(null),
+      gossip_p95_ms: nullableNum.default(null),
+    })
+    .default({ thresholds: {}, min_attempts: 0, regression_tolerance: 0, min_mbps: null, min_delivery: null, max_loss: null, gossip_p95_ms: null }),
   baseline: z.object({ generated_at: z.string(), run_id: z.string().optional(), verdict }).optional(),
   categories: z.record(z.string(), categorySchema),
   pairs: z.array(pairSchema),
@@ -223,6 +249,8 @@ export const resultsJsonSchema = z.object({
       required_delivery: pct.nullable(),
       latency_p50_ms: nullableNum,
       latency_p95_ms: nullableNum,
+      required_p95_ms: nullableNum.default(null),
+      p95_passed: z.boolean().nullable().default(null),
       max_hops: num,
       per_message: z.array(gossipMessageSchema),
     })

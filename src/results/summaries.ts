@@ -4,13 +4,19 @@ import type { GossipMessageResult, GossipResult, MetricResult, ThroughputResult 
 import { naturalCompare } from './names.js';
 import { round } from './stats.js';
 
+const EPS = 1e-9;
 const q = (v: number | undefined, digits = 3): number | null => (v === undefined ? null : round(v, digits));
 
-export function summarizeThroughput(agg: Aggregator, minMbps: number | null, nodeOrder: (name: string) => number): ThroughputResult[] {
+/**
+ * Mbit/s is judged on the mean over samples (`passed`); loss on the mean over the samples that
+ * reported one (`loss_passed`, null when none did: loss is optional in throughput events).
+ */
+export function summarizeThroughput(agg: Aggregator, minMbps: number | null, maxLoss: number | null, nodeOrder: (name: string) => number): ThroughputResult[] {
   return [...agg.throughput.values()]
     .sort((a, b) => nodeOrder(a.from) - nodeOrder(b.from) || nodeOrder(a.to) - nodeOrder(b.to))
     .map((t) => {
       const mbps = t.sumMbps / t.samples;
+      const loss = t.lossSamples ? t.lossSum / t.lossSamples : null;
       return {
         from: t.from,
         to: t.to,
@@ -20,18 +26,21 @@ export function summarizeThroughput(agg: Aggregator, minMbps: number | null, nod
         max_mbps: round(t.maxMbps, 2),
         bytes: t.bytes,
         seconds: round(t.seconds, 3),
-        loss: t.lossSamples ? round(t.lossSum / t.lossSamples, 3) : null,
+        loss: loss === null ? null : round(loss, 3),
         required_mbps: minMbps,
         passed: minMbps === null ? null : mbps >= minMbps,
+        required_max_loss: maxLoss,
+        loss_passed: maxLoss === null || loss === null ? null : loss <= maxLoss + EPS,
       };
     });
 }
 
 /**
  * Delivery per message = distinct receivers among `receivers` (all nodes but the origin and the
- * unreachable) over how many there are. Overall delivery pools every message.
+ * unreachable) over how many there are. Overall delivery pools every message. The p95 bound is
+ * judged on the overall delivery latency p95 (every delivery of every message pooled).
  */
-export function summarizeGossip(agg: Aggregator, receivers: readonly string[], minDelivery: number | null): GossipResult | null {
+export function summarizeGossip(agg: Aggregator, receivers: readonly string[], minDelivery: number | null, maxP95Ms: number | null = null): GossipResult | null {
   if (agg.gossip.size === 0) return null;
   const expectedSet = new Set(receivers);
   let delivered = 0;
@@ -58,13 +67,16 @@ export function summarizeGossip(agg: Aggregator, receivers: readonly string[], m
         duplicates: g.duplicates,
       };
     });
+  const p95 = agg.gossipLatency.quantile(0.95);
   return {
     messages: perMessage.length,
     delivery: expected ? round((delivered / expected) * 100, 2) : 100,
     min_delivery: Math.min(...perMessage.map((m) => m.delivery)),
     required_delivery: minDelivery,
     latency_p50_ms: q(agg.gossipLatency.quantile(0.5)),
-    latency_p95_ms: q(agg.gossipLatency.quantile(0.95)),
+    latency_p95_ms: q(p95),
+    required_p95_ms: maxP95Ms,
+    p95_passed: maxP95Ms === null || p95 === undefined ? null : p95 <= maxP95Ms + EPS,
     max_hops: maxHops,
     per_message: perMessage,
   };

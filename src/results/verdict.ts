@@ -27,6 +27,15 @@ export function formatPercent(value: number, limit?: number): string {
   return `${value}%`;
 }
 
+/** A value known to exceed `limit`, with enough decimals that the text shows it does. */
+export function formatAbove(value: number, limit: number, unit: string): string {
+  for (const digits of [1, 2, 3]) {
+    const text = value.toFixed(digits);
+    if (Number(text) > limit) return `${text}${unit}`;
+  }
+  return `${value}${unit}`;
+}
+
 /** "a, b, c (+4 more)" */
 export function listSome(items: readonly string[], max = 5): string {
   const shown = items.slice(0, max).join(', ');
@@ -72,7 +81,9 @@ export function judgeVerdict(input: VerdictInput): { verdict: Verdict; reasons: 
   if (slow.length) {
     fails.push(`throughput below ${criteria.min_mbps} Mbit/s: ${listSome(slow.map((t) => `${t.from}->${t.to} ${t.mbps.toFixed(1)}`))}`);
   }
+  lossReasons(input.throughput, criteria.max_loss, fails, degrades);
   const g = input.gossip;
+  p95Reasons(g, criteria.gossip_p95_ms, fails, degrades);
   if (g && criteria.min_delivery !== null) {
     const min = criteria.min_delivery;
     const short = g.per_message.filter((m) => m.expected > 0 && (m.delivered / m.expected) * 100 < min - 1e-9);
@@ -104,6 +115,36 @@ export function judgeVerdict(input: VerdictInput): { verdict: Verdict; reasons: 
   const met: string[] = [];
   if (judged.length) met.push(`${judged.length} judged ${judged.length === 1 ? 'category' : 'categories'} (${judged.map(([n]) => n).slice(0, 3).join(', ')}${judged.length > 3 ? ', ...' : ''})`);
   if (input.throughput.some((t) => t.passed)) met.push(`throughput >= ${criteria.min_mbps} Mbit/s`);
+  if (input.throughput.some((t) => t.loss_passed)) met.push(`throughput loss <= ${criteria.max_loss}%`);
   if (g && criteria.min_delivery !== null) met.push(`gossip delivery >= ${criteria.min_delivery}%`);
+  if (g?.p95_passed) met.push(`gossip latency p95 <= ${criteria.gossip_p95_ms} ms`);
   return { verdict: 'pass', reasons: [met.length ? `all criteria met: ${met.join('; ')}` : 'nothing to judge and nothing failed'] };
+}
+
+/** max_loss: a pair above it fails; a pair (or a run) with no loss reported cannot pass on it. */
+function lossReasons(throughput: readonly ThroughputResult[], maxLoss: number | null, fails: string[], degrades: string[]): void {
+  if (maxLoss === null) return;
+  if (!throughput.length) {
+    degrades.push(`throughput loss not judged (max ${maxLoss}%): no throughput measured`);
+    return;
+  }
+  const lossy = throughput.filter((t) => t.loss_passed === false);
+  if (lossy.length) fails.push(`throughput loss above ${maxLoss}%: ${listSome(lossy.map((t) => `${t.from}->${t.to} ${formatAbove(t.loss ?? 0, maxLoss, '%')}`))}`);
+  const silent = throughput.filter((t) => t.loss === null);
+  if (silent.length) degrades.push(`throughput loss not judged (max ${maxLoss}%): no loss reported for ${plural(silent.length, 'pair')}: ${listSome(silent.map((t) => `${t.from}->${t.to}`))}`);
+}
+
+/** gossip p95 bound on the pooled delivery latency; the reason names the slowest messages. */
+function p95Reasons(g: GossipResult | null, bound: number | null, fails: string[], degrades: string[]): void {
+  if (bound === null) return;
+  if (!g || g.latency_p95_ms === null) {
+    degrades.push(`gossip latency p95 not judged (max ${bound} ms): ${g ? 'no delivery latencies' : 'no gossip measured'}`);
+    return;
+  }
+  if (g.p95_passed !== false) return;
+  const worst = g.per_message
+    .filter((m) => m.latency_p95_ms !== null)
+    .sort((a, b) => (b.latency_p95_ms as number) - (a.latency_p95_ms as number))
+    .map((m) => `${m.msg} ${(m.latency_p95_ms as number).toFixed(1)} ms`);
+  fails.push(`gossip latency p95 ${formatAbove(g.latency_p95_ms, bound, ' ms')} > ${bound} ms bound (worst messages by p95: ${listSome(worst, 3)})`);
 }

@@ -34,6 +34,9 @@ ${CHOICE_HELP}
   --regression-tolerance PTS  allowed drop vs baseline, in points (default 0)
   --min-mbps N           minimum mean throughput per pair
   --min-delivery PCT     minimum gossip delivery per message
+  --max-loss PCT         highest mean loss per throughput pair, in percent (a pair
+                         that reports no loss cannot be judged: the run is at best degraded)
+  --max-gossip-p95 MS    bound on the gossip delivery latency p95 (all messages pooled)
   --unreachable NODE     a node that could not be reached (repeatable)
   --stage-error TEXT     an earlier stage failed: verdict error with this reason
   --soak FILE            results.json of an earlier soak checkpoint (repeatable, in order)
@@ -57,6 +60,8 @@ const FLAGS = {
   'regression-tolerance': { type: 'string' },
   'min-mbps': { type: 'string' },
   'min-delivery': { type: 'string' },
+  'max-loss': { type: 'string' },
+  'max-gossip-p95': { type: 'string' },
   unreachable: { type: 'string', multiple: true },
   'stage-error': { type: 'string' },
   soak: { type: 'string', multiple: true },
@@ -127,6 +132,8 @@ export async function reportCommand(argv: string[]): Promise<number> {
     ...optional('regressionTolerance', number('regression-tolerance', values['regression-tolerance'], 0, 100)),
     ...optional('minMbps', number('min-mbps', values['min-mbps'], 0, Number.MAX_SAFE_INTEGER)),
     ...optional('minDelivery', number('min-delivery', values['min-delivery'], 0, 100)),
+    ...optional('maxLoss', number('max-loss', values['max-loss']?.replace(/%$/, ''), 0, 100)),
+    ...optional('maxGossipP95Ms', number('max-gossip-p95', values['max-gossip-p95'], 0, Number.MAX_SAFE_INTEGER)),
     ...(values['stage-error'] !== undefined && { stageError: values['stage-error'] }),
     ...(values.unreachable && { unreachable: values.unreachable }),
     ...(soak.length && { soak: soak.map((s, i) => soakCheckpointOf(s.run_id ?? `#${i + 1}`, s)) }),
