@@ -71444,7 +71444,7 @@ async function runPipeline(input2) {
       return;
     }
     if (state.state.fleetUp) {
-      await input2.provider.destroy({ ...run, signal: void 0 });
+      await input2.provider.destroy({ runId, runDir, log: run.log });
       state.update({ fleetUp: false });
     }
   });
@@ -72076,7 +72076,7 @@ ${renderNodesTable(fleet.nodes.map((n) => ({ node: n })))}`);
   } catch (err) {
     state.end(record2, "failed", err.message);
     progress.failed("provision", Date.now() - started, err.message);
-    await provider.destroy({ ...run, signal: void 0 });
+    await provider.destroy({ runId, runDir: state.dir, log: run.log });
     state.update({ fleetUp: false });
     return signals2.received ? 130 : 2;
   } finally {

@@ -157,7 +157,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutcome
     }
     if (state.state.fleetUp) {
       // Teardown must not be cut short by the Ctrl-C that may have brought us here.
-      await input.provider.destroy({ ...run, signal: undefined as never });
+      await input.provider.destroy({ runId, runDir, log: run.log });
       state.update({ fleetUp: false });
     }
   });

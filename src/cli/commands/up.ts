@@ -43,7 +43,7 @@ export async function upCommand(argv: string[]): Promise<number> {
   } catch (err) {
     state.end(record, 'failed', (err as Error).message);
     progress.failed('provision', Date.now() - started, (err as Error).message);
-    await provider.destroy({ ...run, signal: undefined as never });
+    await provider.destroy({ runId, runDir: state.dir, log: run.log }); // not cut short by the Ctrl-C that got us here
     state.update({ fleetUp: false });
     return signals.received ? 130 : 2;
   } finally {
