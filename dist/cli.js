@@ -71360,11 +71360,12 @@ async function runPipeline(input2) {
   let stageError;
   let fleet;
   let pool;
-  const stage = async (name2, work, note) => {
+  const stage = async (name2, work, note, startedAt) => {
     const record2 = state.begin(name2);
+    if (startedAt) record2.startedAt = new Date(startedAt).toISOString();
     progress.stage(name2);
-    const started = Date.now();
-    const interruptible = name2 === "build" || name2 === "provision" || name2 === "deploy" || name2 === "test";
+    const started = startedAt ?? Date.now();
+    const interruptible = name2 === "plan" || name2 === "build" || name2 === "provision" || name2 === "deploy" || name2 === "test";
     try {
       if (interruptible) signals2.signal.throwIfAborted();
       const value = await work();
@@ -71380,10 +71381,16 @@ async function runPipeline(input2) {
     }
   };
   try {
-    const planRecord = state.begin("plan");
-    if (input2.planStartedAt) planRecord.startedAt = new Date(input2.planStartedAt).toISOString();
-    state.end(planRecord, "done");
-    const artifacts = await stage("build", () => buildArtifacts(buildConfigOf(loaded.config), { cwd: input2.cwd, outDir: join15(runDir, "build"), onProgress: run.log, ...input2.zigCacheDir && { zigCacheDir: input2.zigCacheDir }, signal: signals2.signal }), (a) => a.map((x) => x.target).join(", "));
+    const hostable = await stage(
+      "plan",
+      async () => {
+        await input2.provider.check?.(plan, run);
+        return true;
+      },
+      void 0,
+      input2.planStartedAt
+    );
+    const artifacts = hostable ? await stage("build", () => buildArtifacts(buildConfigOf(loaded.config), { cwd: input2.cwd, outDir: join15(runDir, "build"), onProgress: run.log, ...input2.zigCacheDir && { zigCacheDir: input2.zigCacheDir }, signal: signals2.signal }), (a) => a.map((x) => x.target).join(", ")) : void 0;
     if (artifacts) {
       state.update({ fleetUp: true });
       fleet = await stage("provision", () => input2.provider.provision(plan, run), (f) => `${f.nodes.length} nodes`);
@@ -71527,10 +71534,15 @@ var init_local = __esm({
       constructor(options = {}) {
         this.options = options;
       }
+      checked = false;
+      /** Root (or the capabilities) and the lab's tools, installing missing packages when it can. */
+      async check(_plan, run) {
+        if (this.checked || this.options.preflight === false) return;
+        assertPreflight(await preflight({ ...this.options.exec ? { exec: this.options.exec } : {}, onProgress: run.log }));
+        this.checked = true;
+      }
       async provision(plan, run) {
-        if (this.options.preflight !== false) {
-          assertPreflight(await preflight({ ...this.options.exec ? { exec: this.options.exec } : {}, onProgress: run.log }));
-        }
+        await this.check(plan, run);
         const hostArch = archOf(process.arch);
         const foreign = plan.nodes.filter((n) => n.arch !== hostArch).map((n) => n.name);
         if (foreign.length > 0) {

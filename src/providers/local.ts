@@ -58,10 +58,17 @@ export async function readFleet(runDir: string): Promise<Fleet> {
 export class LocalProvider implements Provider {
   constructor(private readonly options: LocalProviderOptions = {}) {}
 
+  private checked = false;
+
+  /** Root (or the capabilities) and the lab's tools, installing missing packages when it can. */
+  async check(_plan: Plan, run: RunContext): Promise<void> {
+    if (this.checked || this.options.preflight === false) return;
+    assertPreflight(await preflight({ ...(this.options.exec ? { exec: this.options.exec } : {}), onProgress: run.log }));
+    this.checked = true;
+  }
+
   async provision(plan: Plan, run: RunContext): Promise<Fleet> {
-    if (this.options.preflight !== false) {
-      assertPreflight(await preflight({ ...(this.options.exec ? { exec: this.options.exec } : {}), onProgress: run.log }));
-    }
+    await this.check(plan, run);
     const hostArch = archOf(process.arch);
     const foreign = plan.nodes.filter((n) => n.arch !== hostArch).map((n) => n.name);
     if (foreign.length > 0) {

@@ -61,6 +61,8 @@ export interface RunResources {
 }
 
 export interface Provider {
+  /** Can this provider host the plan here (privileges, tools, credentials)? Runs before the build. */
+  check?(plan: Plan, run: RunContext): Promise<void>;
   provision(plan: Plan, run: RunContext): Promise<Fleet>;
   destroy(run: RunContext): Promise<void>;
   list(filter?: { runId?: string }): Promise<RunResources[]>;

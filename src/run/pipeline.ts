@@ -68,11 +68,12 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutcome
    * Runs one stage with its progress lines and state record; returns undefined when it failed.
    * Stages up to TEST stop on Ctrl-C; EVALUATE, REPORT and TEARDOWN always run.
    */
-  const stage = async <T>(name: Stage, work: () => Promise<T>, note?: (t: T) => string): Promise<T | undefined> => {
+  const stage = async <T>(name: Stage, work: () => Promise<T>, note?: (t: T) => string, startedAt?: number): Promise<T | undefined> => {
     const record = state.begin(name);
+    if (startedAt) record.startedAt = new Date(startedAt).toISOString();
     progress.stage(name);
-    const started = Date.now();
-    const interruptible = name === 'build' || name === 'provision' || name === 'deploy' || name === 'test';
+    const started = startedAt ?? Date.now();
+    const interruptible = name === 'plan' || name === 'build' || name === 'provision' || name === 'deploy' || name === 'test';
     try {
       if (interruptible) signals.signal.throwIfAborted();
       const value = await work();
@@ -89,10 +90,20 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutcome
   };
 
   try {
-    const planRecord = state.begin('plan');
-    if (input.planStartedAt) planRecord.startedAt = new Date(input.planStartedAt).toISOString();
-    state.end(planRecord, 'done');
-    const artifacts = await stage('build', () => buildArtifacts(buildConfigOf(loaded.config), { cwd: input.cwd, outDir: join(runDir, 'build'), onProgress: run.log, ...(input.zigCacheDir && { zigCacheDir: input.zigCacheDir }), signal: signals.signal }), (a: Artifact[]) => a.map((x) => x.target).join(', '));
+    // The plan was made by the caller; what is left of it is whether the provider can host it,
+    // asked before the build so a machine that can't run the lab fails in a second, not after it.
+    const hostable = await stage(
+      'plan',
+      async () => {
+        await input.provider.check?.(plan, run);
+        return true;
+      },
+      undefined,
+      input.planStartedAt,
+    );
+    const artifacts = hostable
+      ? await stage('build', () => buildArtifacts(buildConfigOf(loaded.config), { cwd: input.cwd, outDir: join(runDir, 'build'), onProgress: run.log, ...(input.zigCacheDir && { zigCacheDir: input.zigCacheDir }), signal: signals.signal }), (a: Artifact[]) => a.map((x) => x.target).join(', '))
+      : undefined;
     if (artifacts) {
       state.update({ fleetUp: true }); // from here on, something may exist that teardown must remove
       fleet = await stage('provision', () => input.provider.provision(plan, run), (f) => `${f.nodes.length} nodes`);

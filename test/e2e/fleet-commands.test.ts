@@ -1,11 +1,11 @@
 // up / nodes / diagnose / down as a user runs them, on a real lab; and Ctrl-C in the middle of up.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controllerVeth } from '../../src/lab/names.js';
-import { namespacesOf, processesMentioning, runCli, runDist, startCli } from '../helpers/cli.js';
+import { namespacesOf, processesMentioning, REPO_ROOT, runCli, runDist, startCli } from '../helpers/cli.js';
 
 const isRoot = process.getuid?.() === 0;
 if (!isRoot) console.log('skipping fleet command tests: they need root (network namespaces, nftables, sshd)');
@@ -120,5 +120,18 @@ describe.skipIf(!isRoot)('fleet commands', () => {
     expect(listed.nodes.find((n) => n.name === 'boot')?.services['vps-agent-serve']).toMatch(/^running \(pid \d+\)$/);
     expect((await runCli(['down', runId], cwd)).code).toBe(0);
     expectRunGone(cwd, runId);
+  });
+
+  it.skipIf(spawnSync('id', ['nobody']).status !== 0)('without root, run says what is missing before building anything', async () => {
+    const cwd = join(work, 'nobody');
+    mkdirSync(cwd, { recursive: true });
+    chmodSync(work, 0o777);
+    chmodSync(cwd, 0o777);
+    const cli = join(REPO_ROOT, 'bin/vps-test.js');
+    const r = spawnSync('su', ['nobody', '-s', '/bin/sh', '-c', `cd ${cwd} && HOME=${cwd} CI=true ${process.execPath} ${cli} run --yes`], { encoding: 'utf8' });
+    expect(r.status, r.stdout + r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/plan FAILED after [\d.]+s: this machine cannot host a lab:\n\s+- the lab needs root/);
+    expect(r.stderr).not.toMatch(/build \.\.\./);
+    expect(r.stdout).toMatch(/ERROR/);
   });
 });
