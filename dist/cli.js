@@ -68828,6 +68828,8 @@ function judgeVerdict(input2) {
       degrades.push(`${name2} not judged (threshold ${c.threshold}%): ${c.note ?? "no attempts"}`);
     }
   }
+  if (criteria.min_mbps !== null && input2.throughput.length === 0) degrades.push(`throughput not judged (min ${criteria.min_mbps} Mbit/s): no throughput results`);
+  if (criteria.min_delivery !== null && !input2.gossip) degrades.push(`gossip delivery not judged (min ${criteria.min_delivery}%): no gossip results`);
   const slow = input2.throughput.filter((t) => t.passed === false);
   if (slow.length) {
     fails.push(`throughput below ${criteria.min_mbps} Mbit/s: ${listSome(slow.map((t) => `${t.from}->${t.to} ${t.mbps.toFixed(1)}`))}`);

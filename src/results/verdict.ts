@@ -77,6 +77,9 @@ export function judgeVerdict(input: VerdictInput): { verdict: Verdict; reasons: 
     }
   }
 
+  // A bound with nothing measured against it is not a pass: say so.
+  if (criteria.min_mbps !== null && input.throughput.length === 0) degrades.push(`throughput not judged (min ${criteria.min_mbps} Mbit/s): no throughput results`);
+  if (criteria.min_delivery !== null && !input.gossip) degrades.push(`gossip delivery not judged (min ${criteria.min_delivery}%): no gossip results`);
   const slow = input.throughput.filter((t) => t.passed === false);
   if (slow.length) {
     fails.push(`throughput below ${criteria.min_mbps} Mbit/s: ${listSome(slow.map((t) => `${t.from}->${t.to} ${t.mbps.toFixed(1)}`))}`);

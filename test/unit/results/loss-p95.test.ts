@@ -149,3 +149,15 @@ describe('results.json with the new criteria', () => {
     expect(r.gossip).toMatchObject({ required_p95_ms: null, p95_passed: null });
   });
 });
+
+describe('evaluate: a bound with nothing measured is not a pass', () => {
+  it('min_mbps without throughput results and min delivery without gossip degrade, naming the bound', () => {
+    const plan = planOf(NODES, {}, { suites: [], throughput: { seconds: 10, minMbps: 50 }, gossip: { minDelivery: 100 } });
+    const r = run({ plan, aggregate: aggregateOf([{ v: 1, type: 'metric', node: 'a', name: 'peers', value: 2 }]) });
+    expect(r.verdict).toBe('degraded');
+    expect(r.reasons).toContain('throughput not judged (min 50 Mbit/s): no throughput results');
+    expect(r.reasons).toContain('gossip delivery not judged (min 100%): no gossip results');
+    const measured = run({ plan, aggregate: aggregateOf([tp('a', 'b', 90), ...deliveries({ m1: [5, 6], m2: [5, 6], m3: [5, 6] })]) });
+    expect(measured.verdict).toBe('pass');
+  });
+});
