@@ -68649,7 +68649,7 @@ function summarizeGossip(agg, receivers, minDelivery, maxP95Ms = null) {
   };
 }
 function summarizeMetrics(agg, nodeOrder) {
-  return [...agg.metrics.values()].sort((a, b) => nodeOrder(a.node) - nodeOrder(b.node) || naturalCompare(a.name, b.name)).map((m) => ({ node: m.node, name: m.name, count: m.count, last: m.last, min: m.min, max: m.max }));
+  return [...agg.metrics.values()].sort((a, b) => nodeOrder(a.node) - nodeOrder(b.node) || naturalCompare(a.name, b.name)).map((m) => ({ ...m }));
 }
 var EPS, q;
 var init_summaries = __esm({
@@ -70649,7 +70649,7 @@ function arg(value) {
   if (/["\r\n]/.test(value)) throw new Error(`sshd cannot use the path ${JSON.stringify(value)}`);
   return /\s/.test(value) ? `"${value}"` : value;
 }
-function renderSshdConfig(plan, authorizedKeysPath) {
+function renderSshdConfig(plan, authorizedKeysPath, options = {}) {
   return [
     "# vps-test lab machine",
     `Port ${plan.port}`,
@@ -70669,13 +70669,13 @@ function renderSshdConfig(plan, authorizedKeysPath) {
     "X11Forwarding no",
     "AllowTcpForwarding yes",
     // every later stage keeps one connection per node with many channels
-    "MaxSessions 64",
+    `MaxSessions ${options.maxSessions ?? 64}`,
     "MaxStartups 64:30:128",
     "Subsystem sftp internal-sftp",
     // Lab machines share the controller's home: its ~/.bashrc (pyenv, nvm...) must not run on
     // every command. bash skips .bashrc under sshd when SHLVL is already set.
     "SetEnv SHLVL=1",
-    "LogLevel INFO",
+    `LogLevel ${options.logLevel ?? "INFO"}`,
     ""
   ].join("\n");
 }
@@ -72229,7 +72229,6 @@ var init_down = __esm({
     init_providers();
     init_local();
     init_args();
-    init_state();
     HELP8 = `Usage: vps-test down [RUN-ID] [--all]
 
 Removes everything of a run: namespaces, processes, veths (local lab), droplets and keys

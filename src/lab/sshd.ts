@@ -10,8 +10,8 @@ function arg(value: string): string {
   return /\s/.test(value) ? `"${value}"` : value;
 }
 
-/** sshd_config for one machine. Pure. */
-export function renderSshdConfig(plan: SshdPlan, authorizedKeysPath: string): string {
+/** sshd_config for one machine. Pure. `maxSessions` below 64 mimics a stock sshd (tests). */
+export function renderSshdConfig(plan: SshdPlan, authorizedKeysPath: string, options: { maxSessions?: number; logLevel?: string } = {}): string {
   return [
     '# vps-test lab machine',
     `Port ${plan.port}`,
@@ -31,13 +31,13 @@ export function renderSshdConfig(plan: SshdPlan, authorizedKeysPath: string): st
     'X11Forwarding no',
     'AllowTcpForwarding yes',
     // every later stage keeps one connection per node with many channels
-    'MaxSessions 64',
+    `MaxSessions ${options.maxSessions ?? 64}`,
     'MaxStartups 64:30:128',
     'Subsystem sftp internal-sftp',
     // Lab machines share the controller's home: its ~/.bashrc (pyenv, nvm...) must not run on
     // every command. bash skips .bashrc under sshd when SHLVL is already set.
     'SetEnv SHLVL=1',
-    'LogLevel INFO',
+    `LogLevel ${options.logLevel ?? 'INFO'}`,
     '',
   ].join('\n');
 }

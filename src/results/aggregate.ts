@@ -5,6 +5,7 @@ import type { PathKind } from '../config/model.js';
 import type { AttemptEvent, GossipEvent, MetricEvent, ResultEvent, ThroughputEvent } from './events.js';
 import { BoundedQuantiles } from './quantiles.js';
 import type { MalformedLine, ReadItem } from './reader.js';
+import type { MetricResult } from './schema.js';
 
 /** Malformed-line samples kept for the report (the count is always exact). */
 export const MALFORMED_SAMPLES = 20;
@@ -56,14 +57,8 @@ export interface GossipStats {
   sumHops: number;
 }
 
-export interface MetricStats {
-  node: string;
-  name: string;
-  count: number;
-  last: number;
-  min: number;
-  max: number;
-}
+/** Per (node, metric name): the same shape results.json reports. */
+export type MetricStats = MetricResult;
 
 function zeroCounts(): PathCounts {
   return { direct: 0, hole_punch: 0, relay: 0 };

@@ -85,5 +85,5 @@ export function summarizeGossip(agg: Aggregator, receivers: readonly string[], m
 export function summarizeMetrics(agg: Aggregator, nodeOrder: (name: string) => number): MetricResult[] {
   return [...agg.metrics.values()]
     .sort((a, b) => nodeOrder(a.node) - nodeOrder(b.node) || naturalCompare(a.name, b.name))
-    .map((m) => ({ node: m.node, name: m.name, count: m.count, last: m.last, min: m.min, max: m.max }));
+    .map((m) => ({ ...m })); // a copy: results never alias the aggregator's state
 }

@@ -17,8 +17,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function startCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<CliResult>; output: () => string } {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, CLI, ...args], { cwd, env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `bundled`: the CLI exactly as users get it (bin/vps-test.js -> dist/cli.js) instead of the source. */
+export function startCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, { bundled = false } = {}): { child: ChildProcess; done: Promise<CliResult>; output: () => string } {
+  const argv = bundled ? [resolve(REPO_ROOT, 'bin/vps-test.js'), ...args] : ['--import', TSX_LOADER, CLI, ...args];
+  const child = spawn(process.execPath, argv, { cwd, env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -43,12 +45,6 @@ export function processesMentioning(needle: string): string[] {
   return out.split('\n').filter((l) => l.includes(needle) && !l.includes('ps -eo'));
 }
 
-/** The bundled CLI exactly as users get it (bin/vps-test.js -> dist/cli.js). */
 export function runDist(args: string[], cwd: string): Promise<CliResult> {
-  const child = spawn(process.execPath, [resolve(REPO_ROOT, 'bin/vps-test.js'), ...args], { cwd, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((done) => child.on('close', (code, signal) => done({ code, signal, stdout, stderr })));
+  return startCli(args, cwd, {}, { bundled: true }).done;
 }

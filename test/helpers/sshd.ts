@@ -1,6 +1,7 @@
 // Real sshd instances on 127.0.0.1 for tests and benchmarks: generated ed25519 host keys and a
 // client key, key auth only. Each node gets its own workdir. cleanup() kills exactly these sshd
 // processes (listeners and their session children) and removes the temp dir.
+import { renderSshdConfig } from '../../src/lab/sshd.js';
 import { spawn, execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
@@ -76,29 +77,6 @@ async function keygen(file: string): Promise<string> {
   return `${type} ${key}`;
 }
 
-function sshdConfig(port: number, hostKey: string, authorized: string, pidFile: string, maxSessions: number): string {
-  return [
-    `ListenAddress 127.0.0.1:${port}`,
-    `HostKey ${hostKey}`,
-    `PidFile ${pidFile}`,
-    `AuthorizedKeysFile ${authorized}`,
-    'PubkeyAuthentication yes',
-    'PasswordAuthentication no',
-    'KbdInteractiveAuthentication no',
-    'PermitRootLogin prohibit-password',
-    'StrictModes no',
-    'UsePAM no',
-    'UseDNS no',
-    'PrintMotd no',
-    `MaxSessions ${maxSessions}`,
-    'MaxStartups 64:30:128',
-    'Subsystem sftp internal-sftp',
-    // this machine's root ~/.bashrc runs `pyenv init` (~80 ms); bash skips .bashrc under sshd when SHLVL>=1
-    'SetEnv SHLVL=1',
-    'LogLevel ERROR',
-    '',
-  ].join('\n');
-}
 
 /** Children (by ppid) of `pid`, read from /proc. */
 async function childrenOf(pid: number): Promise<number[]> {
@@ -168,7 +146,7 @@ export async function startSshds(count: number, options: StartSshdsOptions = {})
       for (let attempt = 0; attempt < 5 && !started; attempt++) {
         const port = await freePort();
         const configPath = path.join(nodeDir, 'sshd_config');
-        await writeFile(configPath, sshdConfig(port, hostKeyPath, authorized, path.join(nodeDir, 'sshd.pid'), options.maxSessions ?? 10));
+        await writeFile(configPath, renderSshdConfig({ listen: ['127.0.0.1'], port, hostKeyPath, configPath, pidPath: path.join(nodeDir, 'sshd.pid'), logPath: path.join(nodeDir, 'sshd.log') }, authorized, { maxSessions: options.maxSessions ?? 10, logLevel: 'ERROR' }));
         const log = await open(path.join(nodeDir, 'sshd.log'), 'a');
         const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', configPath], { stdio: ['ignore', log.fd, log.fd] });
         await log.close();

@@ -1,8 +1,7 @@
-import { listRuns, runsRoot, RunStateFile } from '../../run/state.js';
+import { findRun, listRuns, runsRoot, RunStateFile } from '../../run/state.js';
 import { providerFor } from '../../providers/index.js';
 import { LocalProvider } from '../../providers/local.js';
 import { parseFlags, UsageError } from '../args.js';
-import { findRun } from '../../run/state.js';
 import { join } from 'node:path';
 
 const HELP = `Usage: vps-test down [RUN-ID] [--all]

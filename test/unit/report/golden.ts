@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect, vi } from 'vitest';
 
 export const GOLDEN_DIR = fileURLToPath(new URL('../../golden/', import.meta.url));
 export const FIXTURES = fileURLToPath(new URL('../../fixtures/results/', import.meta.url));
@@ -19,4 +19,15 @@ export function expectGolden(name: string, actual: string): void {
   const got = Buffer.from(actual, 'utf8');
   if (!got.equals(expected)) expect(actual, `test/golden/${name} differs (UPDATE_GOLDEN=1 to accept)`).toBe(expected.toString('utf8'));
   expect(got.equals(expected)).toBe(true);
+}
+
+/** What console.log printed during each test of the calling suite (emptied before each test). */
+export function captureConsoleLog(): string[] {
+  const lines: string[] = [];
+  beforeEach(() => {
+    lines.length = 0;
+    vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.join(' ')));
+  });
+  afterEach(() => vi.restoreAllMocks());
+  return lines;
 }

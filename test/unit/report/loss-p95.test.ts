@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { reportCommand } from '../../../src/cli/commands/report.js';
 import { UsageError } from '../../../src/cli/args.js';
 import { evaluate } from '../../../src/results/evaluate.js';
@@ -12,7 +12,7 @@ import { renderJunit } from '../../../src/report/junit.js';
 import { renderMarkdown } from '../../../src/report/markdown.js';
 import { renderProof } from '../../../src/report/proof.js';
 import { aggregateOf } from '../results/helpers.js';
-import { FIXTURES } from './golden.js';
+import { captureConsoleLog, FIXTURES } from './golden.js';
 
 const AT = '2025-06-01T12:00:00.000Z';
 const events: ResultEvent[] = [
@@ -75,12 +75,7 @@ describe('reports: throughput loss and gossip p95', () => {
 describe('vps-test report --max-loss / --max-gossip-p95', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vt-report-loss-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  let out: string[] = [];
-  beforeEach(() => {
-    out = [];
-    vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void out.push(args.join(' ')));
-  });
-  afterEach(() => vi.restoreAllMocks());
+  const out = captureConsoleLog();
   const lab = join(FIXTURES, 'lab.jsonl');
 
   it('judges the flags (over the config) and writes them into results.json', async () => {

@@ -3,19 +3,14 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/cli/args.js';
 import { reportCommand } from '../../../src/cli/commands/report.js';
-import { FIXTURES } from './golden.js';
+import { captureConsoleLog, FIXTURES } from './golden.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vt-report-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let out: string[] = [];
-beforeEach(() => {
-  out = [];
-  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void out.push(args.join(' ')));
-});
-afterEach(() => vi.restoreAllMocks());
+const out = captureConsoleLog();
 
 const fx = (name: string): string => join(FIXTURES, name);
 const NOW = ['--now', '2025-06-01T12:00:00Z'];
