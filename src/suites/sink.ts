@@ -6,9 +6,12 @@ import { once } from 'node:events';
 export class EventSink {
   private readonly out: WriteStream;
   lines = 0;
+  /** The first write error (ENOSPC, EACCES): kept, not thrown from an event, so the run can tear down. */
+  error: Error | undefined;
 
   constructor(readonly path: string) {
     this.out = createWriteStream(path, { flags: 'a' });
+    this.out.on('error', (err) => (this.error ??= err));
   }
 
   /** Splits streamed output into lines; blank lines are ignored, partial lines are kept until complete. */
@@ -42,7 +45,10 @@ export class EventSink {
   }
 
   async close(): Promise<void> {
-    this.out.end();
-    await once(this.out, 'finish');
+    if (!this.out.destroyed) {
+      this.out.end();
+      await Promise.race([once(this.out, 'finish'), once(this.out, 'close')]).catch(() => undefined);
+    }
+    if (this.error) throw new Error(`cannot write ${this.path}: ${this.error.message}`);
   }
 }
