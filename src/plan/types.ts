@@ -55,6 +55,10 @@ export interface Plan {
   /** Minimum attempts in a category before it can be judged. */
   minAttempts: number;
   regressionTolerance: number;
+  /** a NAT-type class or node pair that never succeeds: 'degraded' (default) or 'fail' */
+  deadClass?: 'degraded' | 'fail';
+  /** malformed lines tolerated before the verdict is 'error' (default 0) */
+  malformedTolerance?: number;
   throughput?: { seconds: number; minMbps?: number; /** percent */ maxLoss?: number };
   gossip?: { minDelivery?: number; /** delivery latency p95 bound, ms */ maxP95Ms?: number };
   binary: { kind: string; description: string; targets: string[] };

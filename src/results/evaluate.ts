@@ -11,6 +11,7 @@ import { round, wilson } from './stats.js';
 import { summarizeGossip, summarizeMetrics, summarizeThroughput } from './summaries.js';
 import { plannedKey, tallyPairs, type CategoryTally, type NodeInfo } from './tally.js';
 import { judgeVerdict } from './verdict.js';
+import { deadClasses } from './dead.js';
 
 export const DEFAULT_MIN_ATTEMPTS = 10;
 
@@ -37,6 +38,10 @@ export interface EvaluateInput {
   maxGossipP95Ms?: number;
   /** an earlier stage failed: the verdict is 'error' with this reason */
   stageError?: string;
+  /** what a dead class does to the verdict (default: the plan's, else 'degraded') */
+  deadClass?: 'degraded' | 'fail';
+  /** malformed lines tolerated before 'error' (default: the plan's, else 0) */
+  malformedTolerance?: number;
   /** nodes that could never be reached */
   unreachable?: string[];
   soak?: SoakCheckpoint[];
@@ -52,6 +57,8 @@ function criteriaOf(input: EvaluateInput): CriteriaResult {
     min_delivery: input.minDelivery ?? plan?.gossip?.minDelivery ?? null,
     max_loss: input.maxLoss ?? plan?.throughput?.maxLoss ?? null,
     gossip_p95_ms: input.maxGossipP95Ms ?? plan?.gossip?.maxP95Ms ?? null,
+    dead_class: input.deadClass ?? plan?.deadClass ?? 'degraded',
+    malformed_tolerance: input.malformedTolerance ?? plan?.malformedTolerance ?? 0,
   };
 }
 
@@ -136,7 +143,13 @@ export function evaluate(input: EvaluateInput): ResultsJson {
   const testedPairs = new Set(tally.pairs.map((p) => plannedKey(p.suite, p.from, p.to)));
   const untested = [...planned.keys()].filter((k) => !testedPairs.has(k)).map((k) => k.split('\u0000'));
 
+  const dead = deadClasses(tally.pairs);
+  const rejected = [...agg.findings].map(([finding, f]) => ({ finding, count: f.count, samples: [...f.samples] }));
   const { verdict, reasons } = judgeVerdict({
+    falseClaims: tally.falseClaims,
+    rejected,
+    noResult: agg.noResult,
+    dead,
     stageError: input.stageError,
     events: agg.events,
     malformed,
@@ -173,6 +186,9 @@ export function evaluate(input: EvaluateInput): ResultsJson {
     nodes,
     ...(metrics.length > 0 && { metrics }),
     ...(input.soak && input.soak.length > 0 && { soak: input.soak }),
+    ...(rejected.length > 0 && { rejected }),
+    ...(agg.noResult.length > 0 && { no_result: agg.noResult.map((n) => ({ ...n })) }),
+    ...(dead.length > 0 && { dead }),
   };
 }
 

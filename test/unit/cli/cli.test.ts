@@ -66,8 +66,9 @@ describe('vps-test CLI', () => {
     writeFileSync(events, `${lines.join('\n')}\n`);
     const out = join(work, 'report');
     const r = await runCli(['report', '--results', events, '--out', out, '--threshold', 'direct=99', '--now', '2026-01-02T03:04:05Z'], work);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/DEGRADED/); // a malformed line is reported, never dropped
+    // a malformed line is reported, never dropped, and untolerated it makes the verdict an error
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toMatch(/ERROR/);
     const md = readFileSync(join(out, 'report.md'), 'utf8');
     expect(md).toMatch(/direct.*10\/10/);
     expect(md).toMatch(/events\.jsonl:11` not JSON/);
