@@ -19,6 +19,8 @@ const nodeSchema = z.strictObject({
   nat: z.enum(NAT_TYPES).default('none'),
   arch: z.enum(ARCHES).default('x86_64'),
   region: z.string().optional(),
+  /** digitalocean: droplet size slug for this node (default fleet.digitalocean.size) */
+  size: z.string().optional(),
   impair: impairSchema.optional(),
   // inventory hosts
   host: z.string().optional(),

@@ -36,6 +36,7 @@ export function checkSemantics(config: Config): SemanticIssue[] {
   const provider = config.fleet.provider;
   if (config.fleet.digitalocean && provider !== 'digitalocean') push(['fleet', 'digitalocean'], `digitalocean options are set but provider is '${provider}'`);
   nodes.forEach((node, i) => {
+    if (node.size !== undefined && provider !== 'digitalocean') push(['fleet', 'nodes', i, 'size'], `'size' is only used with provider digitalocean (provider is '${provider}')`);
     if (provider === 'inventory') {
       if (!node.host) push(['fleet', 'nodes', i], `node '${node.name}': provider inventory needs host (and host_key)`);
       if (!node.host_key) push(['fleet', 'nodes', i], `node '${node.name}': provider inventory needs host_key, the host's public key; host keys are always verified`);

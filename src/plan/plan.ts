@@ -48,6 +48,7 @@ function plannedNodes(config: Config): PlannedNode[] {
     nat: n.nat,
     arch: n.arch,
     ...(n.region !== undefined && { region: n.region }),
+    ...(n.size !== undefined && { size: n.size }),
     ...(n.impair !== undefined && { impair: n.impair }),
     ...(n.host !== undefined && { host: n.host, port: n.port ?? 22, user: n.user ?? 'root' }),
     ...(n.host_key !== undefined && { hostKey: n.host_key }),
@@ -113,6 +114,7 @@ export function buildPlan(config: Config, choices: Choices): Plan {
       }),
     binary: describeBinary(config),
     estimate: { nodeMinutes: 0 },
+    ...(config.fleet.provider === 'digitalocean' && { digitalocean: { region: config.fleet.digitalocean?.region ?? 'nyc3', size: config.fleet.digitalocean?.size ?? 's-1vcpu-1gb', image: config.fleet.digitalocean?.image ?? 'ubuntu-24-04-x64', ttlMs: config.fleet.digitalocean?.ttl ?? 7_200_000 } }),
   };
   plan.estimate = estimate(plan, config);
   return plan;

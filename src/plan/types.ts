@@ -22,6 +22,8 @@ export interface PlannedNode {
   nat: NatType;
   arch: Arch;
   region?: string;
+  /** digitalocean: droplet size slug */
+  size?: string;
   impair?: Impairment;
   /** inventory provider only */
   host?: string;
@@ -63,4 +65,6 @@ export interface Plan {
   gossip?: { minDelivery?: number; /** delivery latency p95 bound, ms */ maxP95Ms?: number };
   binary: { kind: string; description: string; targets: string[] };
   estimate: { nodeMinutes: number; costUsd?: number };
+  /** provider digitalocean: fleet-wide droplet settings (nodes may override region and size). */
+  digitalocean?: { region: string; size: string; image: string; ttlMs: number };
 }
