@@ -11,6 +11,7 @@ import { round, wilson } from './stats.js';
 import { summarizeGossip, summarizeMetrics, summarizeThroughput } from './summaries.js';
 import { plannedKey, tallyPairs, type CategoryTally, type NodeInfo } from './tally.js';
 import { judgeVerdict } from './verdict.js';
+import { mergeScenarioVerdict, summarizeScenarios, type ScenarioStepResult } from './scenario.js';
 
 export const DEFAULT_MIN_ATTEMPTS = 10;
 
@@ -40,6 +41,8 @@ export interface EvaluateInput {
   /** nodes that could never be reached */
   unreachable?: string[];
   soak?: SoakCheckpoint[];
+  /** scenario step results (scenarios.jsonl); planned scenarios without any are failed */
+  scenarioSteps?: ScenarioStepResult[];
 }
 
 function criteriaOf(input: EvaluateInput): CriteriaResult {
@@ -136,9 +139,13 @@ export function evaluate(input: EvaluateInput): ResultsJson {
   const testedPairs = new Set(tally.pairs.map((p) => plannedKey(p.suite, p.from, p.to)));
   const untested = [...planned.keys()].filter((k) => !testedPairs.has(k)).map((k) => k.split('\u0000'));
 
-  const { verdict, reasons } = judgeVerdict({
+  const plannedScenarios = (plan?.suites ?? []).filter((s) => s.name.startsWith('scenario:')).map((s) => s.name.slice('scenario:'.length));
+  const scenarioSteps = input.scenarioSteps ?? [];
+  const scenarios = plannedScenarios.length || scenarioSteps.length ? summarizeScenarios(plannedScenarios, scenarioSteps) : [];
+  const judged = judgeVerdict({
     stageError: input.stageError,
-    events: agg.events,
+    // scenario steps are results too: a scenario-only run is not "no result events"
+    events: agg.events + scenarioSteps.length,
     malformed,
     falseSuccess: tally.falseSuccess,
     categories,
@@ -150,6 +157,7 @@ export function evaluate(input: EvaluateInput): ResultsJson {
     nodes,
     untested: untested.map(([suite, from, to]) => ({ suite: suite as string, from: from as string, to: to as string })),
   });
+  const { verdict, reasons } = mergeScenarioVerdict(judged, scenarios);
 
   const metrics = summarizeMetrics(agg, nodeOrder);
   const p50 = agg.latency.quantile(0.5);
@@ -173,6 +181,7 @@ export function evaluate(input: EvaluateInput): ResultsJson {
     nodes,
     ...(metrics.length > 0 && { metrics }),
     ...(input.soak && input.soak.length > 0 && { soak: input.soak }),
+    ...(scenarios.length > 0 && { scenarios }),
   };
 }
 

@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { NAT_TYPES, PATHS, ROLES, type NatType, type PathKind, type Role } from '../config/model.js';
+import { scenarioResultSchema, type ScenarioResult } from './scenario.js';
 
 export const RESULTS_SCHEMA = 'vps-test/results@1';
 export const VERDICTS = ['pass', 'fail', 'degraded', 'error'] as const;
@@ -149,6 +150,8 @@ export interface ResultsJson {
   nodes?: NodeResult[];
   metrics?: MetricResult[];
   soak?: SoakCheckpoint[];
+  /** scenario suites, step by step */
+  scenarios?: ScenarioResult[];
 }
 
 const num = z.number();
@@ -261,6 +264,7 @@ export const resultsJsonSchema = z.object({
   nodes: z.array(z.object({ name: z.string(), role: z.enum(ROLES).nullable(), nat: z.enum(NAT_TYPES).nullable(), status: z.enum(['ok', 'unreachable']) })).optional(),
   metrics: z.array(z.object({ node: z.string(), name: z.string(), count: num, last: num, min: num, max: num })).optional(),
   soak: z.array(z.object({ checkpoint: z.string(), at: z.string(), verdict, rates: z.record(z.string(), pct.nullable()) })).optional(),
+  scenarios: z.array(scenarioResultSchema).optional(),
 });
 
 export class ResultsSchemaError extends Error {

@@ -13,7 +13,7 @@ import { SshPool } from '../ssh/index.js';
 import { collectLogs } from '../deploy/index.js';
 import { EventSink } from '../suites/sink.js';
 import type { SuiteContext } from '../suites/context.js';
-import { aggregateSources, evaluate, loadResultsJson, type ResultsJson } from '../results/index.js';
+import { aggregateSources, evaluate, loadResultsJson, readScenarioSteps, scenarioResultsPath, type ResultsJson } from '../results/index.js';
 import { writeReportSet } from '../report/bundle.js';
 import { RunStateFile, type Stage } from './state.js';
 import type { Progress } from './progress.js';
@@ -136,7 +136,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutcome
   const results = await stage('evaluate', async () => {
     const baseline = input.baselinePath ? await loadResultsJson(input.baselinePath) : undefined;
     const aggregate = await aggregateSources([eventsPath]);
-    return evaluate({ plan, aggregate, generatedAt: new Date().toISOString(), runId, project: plan.choices.project, ...(baseline && { baseline }), ...(stageError && { stageError }) });
+    const scenarioSteps = await readScenarioSteps(scenarioResultsPath(runDir));
+    return evaluate({ plan, aggregate, generatedAt: new Date().toISOString(), runId, project: plan.choices.project, scenarioSteps, ...(baseline && { baseline }), ...(stageError && { stageError }) });
   }, (r) => r.verdict.toUpperCase());
 
   if (results) {
