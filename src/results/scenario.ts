@@ -96,7 +96,7 @@ export function diagnoseProtocols(steps: readonly ScenarioStepResult[]): string[
   const byPair = new Map<string, ScenarioStepResult[]>();
   for (const s of steps) {
     if (s.skipped || !s.peer || !s.protocol) continue;
-    const key = `${s.nodes.join(',')} -> ${s.peer}`;
+    const key = `from ${s.nodes.join(', ')} to ${s.peer}`;
     byPair.set(key, [...(byPair.get(key) ?? []), s]);
   }
   const findings: string[] = [];
@@ -107,10 +107,10 @@ export function diagnoseProtocols(steps: readonly ScenarioStepResult[]): string[
     };
     const [udp, tcp] = [state('udp'), state('tcp')];
     const steps = (p: 'udp' | 'tcp') => list.filter((s) => s.protocol === p).map((s) => s.index).join(', ');
-    if (udp === 'fails' && tcp === 'works') findings.push(`UDP fails while TCP works between ${pair} (UDP steps ${steps('udp')}; TCP steps ${steps('tcp')})`);
-    else if (tcp === 'fails' && udp === 'works') findings.push(`TCP fails while UDP works between ${pair} (TCP steps ${steps('tcp')}; UDP steps ${steps('udp')})`);
-    else if (udp === 'fails' && tcp === 'fails') findings.push(`both UDP and TCP fail between ${pair}`);
-    else for (const p of ['udp', 'tcp'] as const) if (state(p) === 'mixed') findings.push(`${PROTOCOL_NAMES[p]} is intermittent between ${pair} (steps ${steps(p)})`);
+    if (udp === 'fails' && tcp === 'works') findings.push(`UDP fails while TCP works ${pair} (UDP steps ${steps('udp')}; TCP steps ${steps('tcp')})`);
+    else if (tcp === 'fails' && udp === 'works') findings.push(`TCP fails while UDP works ${pair} (TCP steps ${steps('tcp')}; UDP steps ${steps('udp')})`);
+    else if (udp === 'fails' && tcp === 'fails') findings.push(`both UDP and TCP fail ${pair}`);
+    else for (const p of ['udp', 'tcp'] as const) if (state(p) === 'mixed') findings.push(`${PROTOCOL_NAMES[p]} is intermittent ${pair} (steps ${steps(p)})`);
   }
   return findings;
 }
@@ -129,6 +129,12 @@ export function summarizeScenarios(planned: readonly string[], steps: readonly S
   });
 }
 
+/** The last line of a step's output excerpt that is not a stdout:/stderr: header, cut to 120 characters. */
+function lastLine(output: string | undefined): string | undefined {
+  const line = output?.split('\n').map((l) => l.trim()).filter((l) => l && l !== 'stdout:' && l !== 'stderr:').pop();
+  return line && line.length > 120 ? `${line.slice(0, 119)}…` : line;
+}
+
 function stepWhere(s: ScenarioStepResult): string {
   return `step ${s.index} (${s.title})`;
 }
@@ -144,14 +150,18 @@ export function scenarioReasons(results: readonly ScenarioResult[]): { fails: st
     }
     const failed = r.steps.filter((s) => !s.ok && !s.skipped);
     const skipped = r.steps.filter((s) => s.skipped).length;
-    if (failed.length === 0) fails.push(`scenario ${r.name} failed: ${r.diagnosis.join('; ') || 'no step passed'}`);
+    if (failed.length === 0) {
+      fails.push(`scenario ${r.name} failed: ${r.diagnosis.join('; ') || 'no step passed'}`);
+      continue;
+    }
+    for (const d of r.diagnosis) fails.push(`scenario ${r.name}: ${d}`);
     for (const s of failed.slice(0, 5)) {
       const exit = s.exit !== undefined && s.exit !== null ? `, exit ${s.exit}` : '';
-      fails.push(`scenario ${r.name} failed at ${stepWhere(s)} on ${s.nodes.join(', ')}${exit}: ${s.reason ?? 'failed'}`);
+      const last = lastLine(s.output);
+      fails.push(`scenario ${r.name} failed at ${stepWhere(s)} on ${s.nodes.join(', ')}${exit}: ${s.reason ?? 'failed'}${last ? ` (output: ${last})` : ''}`);
     }
     if (failed.length > 5) fails.push(`scenario ${r.name}: ${failed.length - 5} more failed steps`);
     if (skipped) fails.push(`scenario ${r.name}: ${skipped} later step${skipped === 1 ? '' : 's'} not run`);
-    for (const d of r.diagnosis) fails.push(`scenario ${r.name}: ${d}`);
   }
   return { fails, passes };
 }

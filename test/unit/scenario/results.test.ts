@@ -34,9 +34,9 @@ function planWith(...scenarios: string[]): Plan {
 describe('scenario results', () => {
   it('names the protocol that fails while the other works, and the pair', () => {
     const steps = [step(2, false, { peer: 'b', protocol: 'udp' }), step(3, true, { peer: 'b', protocol: 'tcp' })];
-    expect(diagnoseProtocols(steps)).toEqual(['UDP fails while TCP works between a -> b (UDP steps 2; TCP steps 3)']);
+    expect(diagnoseProtocols(steps)).toEqual(['UDP fails while TCP works from a to b (UDP steps 2; TCP steps 3)']);
     expect(diagnoseProtocols([step(2, true, { peer: 'b', protocol: 'udp' }), step(3, true, { peer: 'b', protocol: 'tcp' })])).toEqual([]);
-    expect(diagnoseProtocols([step(2, true, { peer: 'b', protocol: 'udp' }), step(3, false, { peer: 'b', protocol: 'udp' })])).toEqual(['UDP is intermittent between a -> b (steps 2, 3)']);
+    expect(diagnoseProtocols([step(2, true, { peer: 'b', protocol: 'udp' }), step(3, false, { peer: 'b', protocol: 'udp' })])).toEqual(['UDP is intermittent from a to b (steps 2, 3)']);
   });
 
   it('a planned scenario without any step result fails, never vanishes', () => {
@@ -44,9 +44,9 @@ describe('scenario results', () => {
   });
 
   it('a failed step fails the run naming the scenario, step, node, exit code and reason', () => {
-    const merged = mergeScenarioVerdict({ verdict: 'pass', reasons: ['nothing to judge and nothing failed'] }, summarizeScenarios(['s'], [step(1, true), step(2, false), step(3, false, { skipped: true, reason: 'not run' })]));
+    const merged = mergeScenarioVerdict({ verdict: 'pass', reasons: ['nothing to judge and nothing failed'] }, summarizeScenarios(['s'], [step(1, true), step(2, false, { output: 'stdout:\nok so far\nstderr:\nconnection refused' }), step(3, false, { skipped: true, reason: 'not run' })]));
     expect(merged.verdict).toBe('fail');
-    expect(merged.reasons).toEqual(['scenario s failed at step 2 (run on a: probe 2) on a, exit 1: exit code 1, expected 0', 'scenario s: 1 later step not run']);
+    expect(merged.reasons).toEqual(['scenario s failed at step 2 (run on a: probe 2) on a, exit 1: exit code 1, expected 0 (output: connection refused)', 'scenario s: 1 later step not run']);
   });
 
   it('keeps an error an error and adds the scenario failures after its reasons', () => {
