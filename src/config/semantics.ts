@@ -85,6 +85,8 @@ export function checkSemantics(config: Config): SemanticIssue[] {
 
   for (const [scenarioName, scenario] of Object.entries(config.tests.scenarios)) {
     const vars: string[] = [];
+    const marks: string[] = [];
+    const processes = config.service ? ['service'] : [];
     scenario.steps.forEach((step, i) => {
       const path = ['tests', 'scenarios', scenarioName, 'steps', i, step.kind];
       const spec = step.spec as Record<string, unknown>;
@@ -93,6 +95,21 @@ export function checkSemantics(config: Config): SemanticIssue[] {
         if (typeof spec[field] === 'string') for (const problem of checkPlaceholders(spec[field] as string, names, vars)) push([...path, field], problem);
       }
       if (step.kind === 'partition') step.spec.groups.forEach((group, g) => group.forEach((n, j) => checkTarget(n, [...path, 'groups', g, j])));
+      if (step.kind === 'run' && step.spec.peer !== undefined) {
+        if (!names.includes(step.spec.peer)) push([...path, 'peer'], `peer '${step.spec.peer}' is not a node${didYouMean(step.spec.peer, names)}; a peer is the one node the command is meant to reach`);
+        else if (step.spec.peer === step.spec.on) push([...path, 'peer'], `peer '${step.spec.peer}' is the node the command runs on: a command meant to reach another machine would only reach itself`);
+      }
+      if (step.kind === 'mark') marks.push(step.spec);
+      if (step.kind === 'background') processes.push(step.spec.name);
+      if (step.kind === 'kill' || step.kind === 'restart' || step.kind === 'log_count') {
+        if (!processes.includes(step.spec.name)) push([...path, 'name'], `'${step.spec.name}' is neither the service nor a background process started by an earlier step (known: ${processes.join(', ')})`);
+      }
+      if (step.kind === 'log_count') {
+        for (const key of ['since', 'until'] as const) {
+          const at = step.spec[key];
+          if (at !== undefined && !marks.includes(at)) push([...path, key], `mark '${at}' is not set by an earlier mark step${marks.length ? ` (marks: ${marks.join(', ')})` : ''}`);
+        }
+      }
       if (step.kind === 'capture') {
         try {
           new RegExp(step.spec.regex);

@@ -12,6 +12,7 @@ import { summarizeGossip, summarizeMetrics, summarizeThroughput } from './summar
 import { plannedKey, tallyPairs, type CategoryTally, type NodeInfo } from './tally.js';
 import { judgeVerdict } from './verdict.js';
 import { deadClasses } from './dead.js';
+import { mergeScenarioVerdict, summarizeScenarios, type ScenarioStepResult } from './scenario.js';
 
 export const DEFAULT_MIN_ATTEMPTS = 10;
 
@@ -45,6 +46,8 @@ export interface EvaluateInput {
   /** nodes that could never be reached */
   unreachable?: string[];
   soak?: SoakCheckpoint[];
+  /** scenario step results (scenarios.jsonl); planned scenarios without any are failed */
+  scenarioSteps?: ScenarioStepResult[];
 }
 
 function criteriaOf(input: EvaluateInput): CriteriaResult {
@@ -143,15 +146,19 @@ export function evaluate(input: EvaluateInput): ResultsJson {
   const testedPairs = new Set(tally.pairs.map((p) => plannedKey(p.suite, p.from, p.to)));
   const untested = [...planned.keys()].filter((k) => !testedPairs.has(k)).map((k) => k.split('\u0000'));
 
+  const plannedScenarios = (plan?.suites ?? []).filter((s) => s.name.startsWith('scenario:')).map((s) => s.name.slice('scenario:'.length));
+  const scenarioSteps = input.scenarioSteps ?? [];
+  const scenarios = plannedScenarios.length || scenarioSteps.length ? summarizeScenarios(plannedScenarios, scenarioSteps) : [];
   const dead = deadClasses(tally.pairs);
   const rejected = [...agg.findings].map(([finding, f]) => ({ finding, count: f.count, samples: [...f.samples] }));
-  const { verdict, reasons } = judgeVerdict({
+  const judged = judgeVerdict({
     falseClaims: tally.falseClaims,
     rejected,
     noResult: agg.noResult,
     dead,
     stageError: input.stageError,
-    events: agg.events,
+    // scenario steps are results too: a scenario-only run is not "no result events"
+    events: agg.events + scenarioSteps.length,
     malformed,
     falseSuccess: tally.falseSuccess,
     categories,
@@ -163,6 +170,7 @@ export function evaluate(input: EvaluateInput): ResultsJson {
     nodes,
     untested: untested.map(([suite, from, to]) => ({ suite: suite as string, from: from as string, to: to as string })),
   });
+  const { verdict, reasons } = mergeScenarioVerdict(judged, scenarios);
 
   const metrics = summarizeMetrics(agg, nodeOrder);
   const p50 = agg.latency.quantile(0.5);
@@ -189,6 +197,7 @@ export function evaluate(input: EvaluateInput): ResultsJson {
     ...(rejected.length > 0 && { rejected }),
     ...(agg.noResult.length > 0 && { no_result: agg.noResult.map((n) => ({ ...n })) }),
     ...(dead.length > 0 && { dead }),
+    ...(scenarios.length > 0 && { scenarios }),
   };
 }
 

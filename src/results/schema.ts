@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { NAT_TYPES, PATHS, ROLES, type NatType, type PathKind, type Role } from '../config/model.js';
 import { EVIDENCE, type Evidence } from './evidence.js';
+import { scenarioResultSchema, type ScenarioResult } from './scenario.js';
 
 /**
  * 1.1 (additive over 1): pairs[].evidence (attempts by what the network saw), pairs[].false_claims,
@@ -189,6 +190,8 @@ export interface ResultsJson {
   rejected?: RejectedResult[];
   no_result?: { suite: string; from: string; to?: string; msg?: string; detail: string }[];
   dead?: DeadResult[];
+  /** scenario suites, step by step */
+  scenarios?: ScenarioResult[];
 }
 
 const num = z.number();
@@ -311,6 +314,7 @@ export const resultsJsonSchema = z.object({
   rejected: z.array(z.object({ finding: z.string(), count: num, samples: z.array(z.string()) })).optional(),
   no_result: z.array(z.object({ suite: z.string(), from: z.string(), to: z.string().optional(), msg: z.string().optional(), detail: z.string() })).optional(),
   dead: z.array(z.object({ kind: z.enum(['class', 'pair']), name: z.string(), attempts: num, expected_path: z.enum(PATHS).nullable(), worse_paths: z.array(z.enum(PATHS)) })).optional(),
+  scenarios: z.array(scenarioResultSchema).optional(),
 });
 
 export class ResultsSchemaError extends Error {

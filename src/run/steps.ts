@@ -13,7 +13,7 @@ import { SshPool } from '../ssh/index.js';
 import { collectLogs } from '../deploy/index.js';
 import { EventSink } from '../suites/sink.js';
 import type { SuiteContext } from '../suites/context.js';
-import { aggregateSources, evaluate, loadResultsJson, type ResultsJson } from '../results/index.js';
+import { aggregateSources, evaluate, loadResultsJson, readScenarioSteps, scenarioResultsPath, type ResultsJson } from '../results/index.js';
 import { renderResultsJson } from '../report/json.js';
 import { writeReportSet } from '../report/bundle.js';
 import type { RunStateFile } from './state.js';
@@ -138,9 +138,11 @@ export async function evaluateStep(env: StepEnv, o: { baselinePath?: string; sta
   const baseline = o.baselinePath ? await loadResultsJson(o.baselinePath) : undefined;
   const aggregate = await aggregateSources([eventsPath]);
   const unreachable = [...new Set((env.state.state.unreachable ?? []).map((u) => u.node))];
+  const scenarioSteps = await readScenarioSteps(scenarioResultsPath(runDir));
   const results = evaluate({
     ...(plan && { plan }),
     aggregate,
+    scenarioSteps,
     generatedAt: new Date().toISOString(),
     runId,
     project: plan?.choices.project ?? env.state.state.project,

@@ -5,10 +5,12 @@ import type { SuiteContext } from '../suites/context.js';
 import { runPairSuite } from '../suites/pairs.js';
 import { runThroughputSuite, throughputPairs } from '../suites/throughput.js';
 import { runGossipSuite } from '../suites/gossip.js';
+import { runScenarioSuite, SCENARIO_PREFIX } from '../suites/scenario/index.js';
 
 /** Suites `run` can execute today; anything else is refused at plan time, never skipped silently. */
 export function unsupportedSuites(plan: Plan): string[] {
-  return plan.suites.map((s) => s.name).filter((n) => n.startsWith('scenario:'));
+  const known = new Set(['connectivity', 'nat-traversal', 'relay', 'throughput', 'gossip']);
+  return plan.suites.map((s) => s.name).filter((n) => !known.has(n) && !n.startsWith(SCENARIO_PREFIX));
 }
 
 export async function testStage(ctx: SuiteContext, config: Config, plan: Plan): Promise<void> {
@@ -26,6 +28,8 @@ export async function testStage(ctx: SuiteContext, config: Config, plan: Plan): 
       const g = config.tests.gossip;
       const origins = !g || g.origins === 'all' ? ctx.fleet.nodes.map((n) => n.name) : g.origins;
       await runGossipSuite(ctx, { origins, fanout: g?.fanout ?? 3, durationMs: 5000, roundBase });
+    } else if (suite.name.startsWith(SCENARIO_PREFIX)) {
+      await runScenarioSuite(ctx, config, suite.name);
     } else {
       throw new Error(`suite ${suite.name} cannot run yet`);
     }
