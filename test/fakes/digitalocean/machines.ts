@@ -108,7 +108,7 @@ export class LabMachines implements MachineBackend {
     const m = this.slots.get(d.id);
     if (!m) return;
     this.slots.delete(d.id);
-    await killNamespaceProcesses(this.exec, [m.machineNamespace]);
+    await killNamespaceProcesses([m.machineNamespace]);
     await this.exec(['ip', 'netns', 'del', m.machineNamespace], { allowFailure: true });
     await rm(path.join(this.options.root, `d${d.id}.boot.sh`), { force: true });
   }
