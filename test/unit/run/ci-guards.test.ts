@@ -1,7 +1,7 @@
 // Tests that can't hide: under CI=true root-only tests may not skip, golden files are not rewritten.
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ciRootProblem } from '../../helpers/ci-guard.js';
+import { expectGolden } from '../report/golden.js';
 
 describe('CI guards', () => {
   it('fails the integration project under CI=true without root, allows it locally', () => {
@@ -11,8 +11,16 @@ describe('CI guards', () => {
   });
 
   it('refuses UPDATE_GOLDEN=1 under CI=true', () => {
-    const r = spawnSync('npx', ['vitest', 'run', 'test/unit/report/golden.test.ts'], { env: { ...process.env, CI: 'true', UPDATE_GOLDEN: '1' }, encoding: 'utf8', timeout: 120_000 });
-    expect(r.status).not.toBe(0);
-    expect(r.stdout + r.stderr).toMatch(/UPDATE_GOLDEN=1 is refused under CI=true/);
+    const saved = { CI: process.env.CI, UPDATE_GOLDEN: process.env.UPDATE_GOLDEN };
+    process.env.CI = 'true';
+    process.env.UPDATE_GOLDEN = '1';
+    try {
+      expect(() => expectGolden('never-written.md', 'x')).toThrow(/UPDATE_GOLDEN=1 is refused under CI=true/);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 });
