@@ -11,6 +11,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           fileParallelism: false,
+          globalSetup: ['test/helpers/ci-guard.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
         },

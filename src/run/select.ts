@@ -46,7 +46,11 @@ export function checkSelection(selected: readonly Stage[], state: RunState | und
   }
 }
 
-/** What --resume runs: every stage after the last one completed (teardown last). */
+/**
+ * What --resume runs: every stage after the last one completed (teardown last). A test that has
+ * to run again is preceded by deploy: after a crash the services' state is unknown (the
+ * rendezvous server still holds the dead attempt's sessions), and deploy is idempotent.
+ */
 export function stagesToResume(state: RunState): Stage[] {
   const done = doneStages(state);
   if (done.has('teardown') && !state.fleetUp) return [];
@@ -54,5 +58,6 @@ export function stagesToResume(state: RunState): Stage[] {
   STAGES.forEach((s, i) => {
     if (done.has(s) && s !== 'teardown') last = i;
   });
-  return STAGES.slice(Math.max(last + 1, 1));
+  const left = STAGES.slice(Math.max(last + 1, 1));
+  return left[0] === 'test' ? ['deploy', ...left] : left;
 }

@@ -17,6 +17,7 @@ import { aggregateSources, evaluate, loadResultsJson, readScenarioSteps, scenari
 import { renderResultsJson } from '../report/json.js';
 import { writeReportSet } from '../report/bundle.js';
 import type { RunStateFile } from './state.js';
+import { restoreClientKey } from './ci-key.js';
 import { AGENT_SERVER_SERVICE, deployStage } from './deploy-stage.js';
 import { testStage } from './test-stage.js';
 import { readArtifacts, readDeployment, readFleet, RUN_FILES, writeArtifacts, writeDeployment, writeFleet, type DeploymentRecord } from './files.js';
@@ -66,7 +67,10 @@ export async function provisionStep(env: StepEnv): Promise<Fleet> {
 }
 
 async function fleetOf(env: StepEnv, held: Held): Promise<Fleet> {
-  return held.fleet() ?? (await readFleet(env.run.runDir));
+  const fleet = held.fleet() ?? (await readFleet(env.run.runDir));
+  // a CI job continuing a run another job provisioned regenerates the run's key (ci-key.ts)
+  if (restoreClientKey(fleet.clientKeyPath, env.run.runId)) env.run.log(`client key regenerated from VPS_TEST_SSH_SECRET at ${fleet.clientKeyPath}`);
+  return fleet;
 }
 
 /** The run's pool, aborted with the run's signal; unreachable nodes are recorded in state.json. */
