@@ -113,7 +113,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutcome
       pool = SshPool.forFleet(fleet);
       const f = fleet;
       const p = pool;
-      deployed = await stage('deploy', () => deployStage({ config: loaded.config, fleet: f, pool: p, artifacts: artifacts as Artifact[], binaryName: binaryNameOf(loaded, artifacts as Artifact[]), log: run.log, runId }));
+      deployed = await stage('deploy', () => deployStage({ plan, fleet: f, pool: p, artifacts: artifacts as Artifact[], binaryName: binaryNameOf(loaded, artifacts as Artifact[]), log: run.log, runId }));
     }
     if (fleet && pool && deployed) {
       const ctx: SuiteContext = {
@@ -127,7 +127,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutcome
         log: run.log,
         signal: signals.signal,
       };
-      await stage('test', () => testStage(ctx, loaded.config, plan), () => `${sink.lines} result lines`);
+      await stage('test', () => testStage(ctx, plan), () => `${sink.lines} result lines`);
     }
   } finally {
     await sink.close();

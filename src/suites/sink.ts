@@ -12,24 +12,8 @@ export class EventSink {
   }
 
   /** Splits streamed output into lines; blank lines are ignored, partial lines are kept until complete. */
-  lineSplitter(onLine: (line: string) => void = (l) => this.write(l)): { push(chunk: string): void; end(): void } {
-    let buffered = '';
-    return {
-      push: (chunk) => {
-        buffered += chunk;
-        let nl: number;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, nl).trim();
-          buffered = buffered.slice(nl + 1);
-          if (line) onLine(line);
-        }
-      },
-      end: () => {
-        const line = buffered.trim();
-        buffered = '';
-        if (line) onLine(line);
-      },
-    };
+  lineSplitter(onLine: (line: string) => void = (l) => this.write(l)): LineSplitter {
+    return lineSplitter(onLine);
   }
 
   write(line: string): void {
@@ -45,4 +29,29 @@ export class EventSink {
     this.out.end();
     await once(this.out, 'finish');
   }
+}
+
+export interface LineSplitter {
+  push(chunk: string): void;
+  end(): void;
+}
+
+export function lineSplitter(onLine: (line: string) => void): LineSplitter {
+  let buffered = '';
+  return {
+    push: (chunk) => {
+      buffered += chunk;
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (line) onLine(line);
+      }
+    },
+    end: () => {
+      const line = buffered.trim();
+      buffered = '';
+      if (line) onLine(line);
+    },
+  };
 }
