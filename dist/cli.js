@@ -1828,10 +1828,10 @@ var require_route = __commonJS({
         const adjacents = Object.keys(conversions[current]);
         for (let len = adjacents.length, i = 0; i < len; i++) {
           const adjacent = adjacents[i];
-          const node2 = graph[adjacent];
-          if (node2.distance === -1) {
-            node2.distance = graph[current].distance + 1;
-            node2.parent = current;
+          const node3 = graph[adjacent];
+          if (node3.distance === -1) {
+            node3.distance = graph[current].distance + 1;
+            node3.parent = current;
             queue.unshift(adjacent);
           }
         }
@@ -1861,8 +1861,8 @@ var require_route = __commonJS({
       const models = Object.keys(graph);
       for (let len = models.length, i = 0; i < len; i++) {
         const toModel = models[i];
-        const node2 = graph[toModel];
-        if (node2.parent === null) {
+        const node3 = graph[toModel];
+        if (node3.parent === null) {
           continue;
         }
         conversion[toModel] = wrapConversion(toModel, graph);
@@ -10910,19 +10910,19 @@ var require_dbcs_codec = __commonJS({
       if (bytes.length == 0) {
         bytes.push(0);
       }
-      var node2 = this.decodeTables[0];
+      var node3 = this.decodeTables[0];
       for (var i2 = bytes.length - 1; i2 > 0; i2--) {
-        var val = node2[bytes[i2]];
+        var val = node3[bytes[i2]];
         if (val == UNASSIGNED) {
-          node2[bytes[i2]] = NODE_START - this.decodeTables.length;
-          this.decodeTables.push(node2 = UNASSIGNED_NODE.slice(0));
+          node3[bytes[i2]] = NODE_START - this.decodeTables.length;
+          this.decodeTables.push(node3 = UNASSIGNED_NODE.slice(0));
         } else if (val <= NODE_START) {
-          node2 = this.decodeTables[NODE_START - val];
+          node3 = this.decodeTables[NODE_START - val];
         } else {
           throw new Error("Overwrite byte in " + this.encodingName + ", addr: " + addr.toString(16));
         }
       }
-      return node2;
+      return node3;
     };
     DBCSCodec.prototype._addDecodeChunk = function(chunk) {
       var curAddr = parseInt(chunk[0], 16);
@@ -10985,35 +10985,35 @@ var require_dbcs_codec = __commonJS({
       var uCode = seq[0];
       var bucket = this._getEncodeBucket(uCode);
       var low = uCode & 255;
-      var node2;
+      var node3;
       if (bucket[low] <= SEQ_START) {
-        node2 = this.encodeTableSeq[SEQ_START - bucket[low]];
+        node3 = this.encodeTableSeq[SEQ_START - bucket[low]];
       } else {
-        node2 = {};
-        if (bucket[low] !== UNASSIGNED) node2[DEF_CHAR] = bucket[low];
+        node3 = {};
+        if (bucket[low] !== UNASSIGNED) node3[DEF_CHAR] = bucket[low];
         bucket[low] = SEQ_START - this.encodeTableSeq.length;
-        this.encodeTableSeq.push(node2);
+        this.encodeTableSeq.push(node3);
       }
       for (var j = 1; j < seq.length - 1; j++) {
-        var oldVal = node2[uCode];
+        var oldVal = node3[uCode];
         if (typeof oldVal === "object") {
-          node2 = oldVal;
+          node3 = oldVal;
         } else {
-          node2 = node2[uCode] = {};
+          node3 = node3[uCode] = {};
           if (oldVal !== void 0) {
-            node2[DEF_CHAR] = oldVal;
+            node3[DEF_CHAR] = oldVal;
           }
         }
       }
       uCode = seq[seq.length - 1];
-      node2[uCode] = dbcsCode;
+      node3[uCode] = dbcsCode;
     };
     DBCSCodec.prototype._fillEncodeTable = function(nodeIdx, prefix, skipEncodeChars) {
-      var node2 = this.decodeTables[nodeIdx];
+      var node3 = this.decodeTables[nodeIdx];
       var hasValues = false;
       var subNodeEmpty = {};
       for (var i2 = 0; i2 < 256; i2++) {
-        var uCode = node2[i2];
+        var uCode = node3[i2];
         var mbCode = prefix + i2;
         if (skipEncodeChars[mbCode]) {
           continue;
@@ -14293,24 +14293,24 @@ var require_identity = __commonJS({
     var SCALAR = Symbol.for("yaml.scalar");
     var SEQ = Symbol.for("yaml.seq");
     var NODE_TYPE = Symbol.for("yaml.node.type");
-    var isAlias = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
-    var isDocument = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
-    var isMap2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
-    var isPair2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
-    var isScalar2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
-    var isSeq2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
-    function isCollection(node2) {
-      if (node2 && typeof node2 === "object")
-        switch (node2[NODE_TYPE]) {
+    var isAlias = (node3) => !!node3 && typeof node3 === "object" && node3[NODE_TYPE] === ALIAS;
+    var isDocument = (node3) => !!node3 && typeof node3 === "object" && node3[NODE_TYPE] === DOC;
+    var isMap2 = (node3) => !!node3 && typeof node3 === "object" && node3[NODE_TYPE] === MAP;
+    var isPair2 = (node3) => !!node3 && typeof node3 === "object" && node3[NODE_TYPE] === PAIR;
+    var isScalar2 = (node3) => !!node3 && typeof node3 === "object" && node3[NODE_TYPE] === SCALAR;
+    var isSeq2 = (node3) => !!node3 && typeof node3 === "object" && node3[NODE_TYPE] === SEQ;
+    function isCollection(node3) {
+      if (node3 && typeof node3 === "object")
+        switch (node3[NODE_TYPE]) {
           case MAP:
           case SEQ:
             return true;
         }
       return false;
     }
-    function isNode(node2) {
-      if (node2 && typeof node2 === "object")
-        switch (node2[NODE_TYPE]) {
+    function isNode(node3) {
+      if (node3 && typeof node3 === "object")
+        switch (node3[NODE_TYPE]) {
           case ALIAS:
           case MAP:
           case SCALAR:
@@ -14319,7 +14319,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node2) => (isScalar2(node2) || isCollection(node2)) && !!node2.anchor;
+    var hasAnchor = (node3) => (isScalar2(node3) || isCollection(node3)) && !!node3.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -14347,98 +14347,98 @@ var require_visit = __commonJS({
     var BREAK = Symbol("break visit");
     var SKIP = Symbol("skip children");
     var REMOVE = Symbol("remove node");
-    function visit2(node2, visitor) {
+    function visit2(node3, visitor) {
       const visitor_ = initVisitor(visitor);
-      if (identity.isDocument(node2)) {
-        const cd = visit_(null, node2.contents, visitor_, Object.freeze([node2]));
+      if (identity.isDocument(node3)) {
+        const cd = visit_(null, node3.contents, visitor_, Object.freeze([node3]));
         if (cd === REMOVE)
-          node2.contents = null;
+          node3.contents = null;
       } else
-        visit_(null, node2, visitor_, Object.freeze([]));
+        visit_(null, node3, visitor_, Object.freeze([]));
     }
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path9) {
-      const ctrl = callVisitor(key, node2, visitor, path9);
+    function visit_(key, node3, visitor, path9) {
+      const ctrl = callVisitor(key, node3, visitor, path9);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
         replaceNode(key, path9, ctrl);
         return visit_(key, ctrl, visitor, path9);
       }
       if (typeof ctrl !== "symbol") {
-        if (identity.isCollection(node2)) {
-          path9 = Object.freeze(path9.concat(node2));
-          for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path9);
+        if (identity.isCollection(node3)) {
+          path9 = Object.freeze(path9.concat(node3));
+          for (let i = 0; i < node3.items.length; ++i) {
+            const ci = visit_(i, node3.items[i], visitor, path9);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
               return BREAK;
             else if (ci === REMOVE) {
-              node2.items.splice(i, 1);
+              node3.items.splice(i, 1);
               i -= 1;
             }
           }
-        } else if (identity.isPair(node2)) {
-          path9 = Object.freeze(path9.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path9);
+        } else if (identity.isPair(node3)) {
+          path9 = Object.freeze(path9.concat(node3));
+          const ck = visit_("key", node3.key, visitor, path9);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
-            node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path9);
+            node3.key = null;
+          const cv = visit_("value", node3.value, visitor, path9);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
-            node2.value = null;
+            node3.value = null;
         }
       }
       return ctrl;
     }
-    async function visitAsync(node2, visitor) {
+    async function visitAsync(node3, visitor) {
       const visitor_ = initVisitor(visitor);
-      if (identity.isDocument(node2)) {
-        const cd = await visitAsync_(null, node2.contents, visitor_, Object.freeze([node2]));
+      if (identity.isDocument(node3)) {
+        const cd = await visitAsync_(null, node3.contents, visitor_, Object.freeze([node3]));
         if (cd === REMOVE)
-          node2.contents = null;
+          node3.contents = null;
       } else
-        await visitAsync_(null, node2, visitor_, Object.freeze([]));
+        await visitAsync_(null, node3, visitor_, Object.freeze([]));
     }
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path9) {
-      const ctrl = await callVisitor(key, node2, visitor, path9);
+    async function visitAsync_(key, node3, visitor, path9) {
+      const ctrl = await callVisitor(key, node3, visitor, path9);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
         replaceNode(key, path9, ctrl);
         return visitAsync_(key, ctrl, visitor, path9);
       }
       if (typeof ctrl !== "symbol") {
-        if (identity.isCollection(node2)) {
-          path9 = Object.freeze(path9.concat(node2));
-          for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path9);
+        if (identity.isCollection(node3)) {
+          path9 = Object.freeze(path9.concat(node3));
+          for (let i = 0; i < node3.items.length; ++i) {
+            const ci = await visitAsync_(i, node3.items[i], visitor, path9);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
               return BREAK;
             else if (ci === REMOVE) {
-              node2.items.splice(i, 1);
+              node3.items.splice(i, 1);
               i -= 1;
             }
           }
-        } else if (identity.isPair(node2)) {
-          path9 = Object.freeze(path9.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path9);
+        } else if (identity.isPair(node3)) {
+          path9 = Object.freeze(path9.concat(node3));
+          const ck = await visitAsync_("key", node3.key, visitor, path9);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
-            node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path9);
+            node3.key = null;
+          const cv = await visitAsync_("value", node3.value, visitor, path9);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
-            node2.value = null;
+            node3.value = null;
         }
       }
       return ctrl;
@@ -14461,32 +14461,32 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path9) {
+    function callVisitor(key, node3, visitor, path9) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path9);
-      if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path9);
-      if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path9);
-      if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path9);
-      if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path9);
-      if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path9);
+        return visitor(key, node3, path9);
+      if (identity.isMap(node3))
+        return visitor.Map?.(key, node3, path9);
+      if (identity.isSeq(node3))
+        return visitor.Seq?.(key, node3, path9);
+      if (identity.isPair(node3))
+        return visitor.Pair?.(key, node3, path9);
+      if (identity.isScalar(node3))
+        return visitor.Scalar?.(key, node3, path9);
+      if (identity.isAlias(node3))
+        return visitor.Alias?.(key, node3, path9);
       return void 0;
     }
-    function replaceNode(key, path9, node2) {
+    function replaceNode(key, path9, node3) {
       const parent = path9[path9.length - 1];
       if (identity.isCollection(parent)) {
-        parent.items[key] = node2;
+        parent.items[key] = node3;
       } else if (identity.isPair(parent)) {
         if (key === "key")
-          parent.key = node2;
+          parent.key = node3;
         else
-          parent.value = node2;
+          parent.value = node3;
       } else if (identity.isDocument(parent)) {
-        parent.contents = node2;
+        parent.contents = node3;
       } else {
         const pt = identity.isAlias(parent) ? "alias" : "scalar";
         throw new Error(`Cannot replace node with ${pt} parent`);
@@ -14646,9 +14646,9 @@ var require_directives = __commonJS({
         let tagNames;
         if (doc && tagEntries.length > 0 && identity.isNode(doc.contents)) {
           const tags = {};
-          visit2.visit(doc.contents, (_key, node2) => {
-            if (identity.isNode(node2) && node2.tag)
-              tags[node2.tag] = true;
+          visit2.visit(doc.contents, (_key, node3) => {
+            if (identity.isNode(node3) && node3.tag)
+              tags[node3.tag] = true;
           });
           tagNames = Object.keys(tags);
         } else
@@ -14685,9 +14685,9 @@ var require_anchors = __commonJS({
     function anchorNames(root) {
       const anchors = /* @__PURE__ */ new Set();
       visit2.visit(root, {
-        Value(_key, node2) {
-          if (node2.anchor)
-            anchors.add(node2.anchor);
+        Value(_key, node3) {
+          if (node3.anchor)
+            anchors.add(node3.anchor);
         }
       });
       return anchors;
@@ -14891,20 +14891,20 @@ var require_Alias = __commonJS({
         } else {
           nodes = [];
           visit2.visit(doc, {
-            Node: (_key, node2) => {
-              if (identity.isAlias(node2) || identity.hasAnchor(node2))
-                nodes.push(node2);
+            Node: (_key, node3) => {
+              if (identity.isAlias(node3) || identity.hasAnchor(node3))
+                nodes.push(node3);
             }
           });
           if (ctx)
             ctx.aliasResolveCache = nodes;
         }
         let found = void 0;
-        for (const node2 of nodes) {
-          if (node2 === this)
+        for (const node3 of nodes) {
+          if (node3 === this)
             break;
-          if (node2.anchor === this.source)
-            found = node2;
+          if (node3.anchor === this.source)
+            found = node3;
         }
         if (found && ctx) {
           const { anchors: anchors2, doc: doc2, maxAliasCount } = ctx;
@@ -14953,22 +14953,22 @@ var require_Alias = __commonJS({
         return src;
       }
     };
-    function getAliasCount(doc, node2, anchors2) {
-      if (identity.isAlias(node2)) {
-        const source = node2.resolve(doc);
+    function getAliasCount(doc, node3, anchors2) {
+      if (identity.isAlias(node3)) {
+        const source = node3.resolve(doc);
         const anchor2 = anchors2 && source && anchors2.get(source);
         return anchor2 ? anchor2.count * anchor2.aliasCount : 0;
-      } else if (identity.isCollection(node2)) {
+      } else if (identity.isCollection(node3)) {
         let count = 0;
-        for (const item of node2.items) {
+        for (const item of node3.items) {
           const c = getAliasCount(doc, item, anchors2);
           if (c > count)
             count = c;
         }
         return count;
-      } else if (identity.isPair(node2)) {
-        const kc = getAliasCount(doc, node2.key, anchors2);
-        const vc = getAliasCount(doc, node2.value, anchors2);
+      } else if (identity.isPair(node3)) {
+        const kc = getAliasCount(doc, node3.key, anchors2);
+        const vc = getAliasCount(doc, node3.value, anchors2);
         return Math.max(kc, vc);
       }
       return 1;
@@ -15058,10 +15058,10 @@ var require_createNode = __commonJS({
           value = value.toJSON();
         }
         if (!value || typeof value !== "object") {
-          const node3 = new Scalar.Scalar(value);
+          const node4 = new Scalar.Scalar(value);
           if (ref)
-            ref.node = node3;
-          return node3;
+            ref.node = node4;
+          return node4;
         }
         tagObj = value instanceof Map ? schema[identity.MAP] : Symbol.iterator in Object(value) ? schema[identity.SEQ] : schema[identity.MAP];
       }
@@ -15069,14 +15069,14 @@ var require_createNode = __commonJS({
         onTagObj(tagObj);
         delete ctx.onTagObj;
       }
-      const node2 = tagObj?.createNode ? tagObj.createNode(ctx.schema, value, ctx) : typeof tagObj?.nodeClass?.from === "function" ? tagObj.nodeClass.from(ctx.schema, value, ctx) : new Scalar.Scalar(value);
+      const node3 = tagObj?.createNode ? tagObj.createNode(ctx.schema, value, ctx) : typeof tagObj?.nodeClass?.from === "function" ? tagObj.nodeClass.from(ctx.schema, value, ctx) : new Scalar.Scalar(value);
       if (tagName)
-        node2.tag = tagName;
+        node3.tag = tagName;
       else if (!tagObj.default)
-        node2.tag = tagObj.tag;
+        node3.tag = tagObj.tag;
       if (ref)
-        ref.node = node2;
-      return node2;
+        ref.node = node3;
+      return node3;
     }
     exports.createNode = createNode;
   }
@@ -15146,10 +15146,10 @@ var require_Collection = __commonJS({
           this.add(value);
         else {
           const [key, ...rest] = path9;
-          const node2 = this.get(key, true);
-          if (identity.isCollection(node2))
-            node2.addIn(rest, value);
-          else if (node2 === void 0 && this.schema)
+          const node3 = this.get(key, true);
+          if (identity.isCollection(node3))
+            node3.addIn(rest, value);
+          else if (node3 === void 0 && this.schema)
             this.set(key, collectionFromPath(this.schema, rest, value));
           else
             throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
@@ -15163,9 +15163,9 @@ var require_Collection = __commonJS({
         const [key, ...rest] = path9;
         if (rest.length === 0)
           return this.delete(key);
-        const node2 = this.get(key, true);
-        if (identity.isCollection(node2))
-          return node2.deleteIn(rest);
+        const node3 = this.get(key, true);
+        if (identity.isCollection(node3))
+          return node3.deleteIn(rest);
         else
           throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
       }
@@ -15176,17 +15176,17 @@ var require_Collection = __commonJS({
        */
       getIn(path9, keepScalar) {
         const [key, ...rest] = path9;
-        const node2 = this.get(key, true);
+        const node3 = this.get(key, true);
         if (rest.length === 0)
-          return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
+          return !keepScalar && identity.isScalar(node3) ? node3.value : node3;
         else
-          return identity.isCollection(node2) ? node2.getIn(rest, keepScalar) : void 0;
+          return identity.isCollection(node3) ? node3.getIn(rest, keepScalar) : void 0;
       }
       hasAllNullValues(allowScalar) {
-        return this.items.every((node2) => {
-          if (!identity.isPair(node2))
+        return this.items.every((node3) => {
+          if (!identity.isPair(node3))
             return false;
-          const n = node2.value;
+          const n = node3.value;
           return n == null || allowScalar && identity.isScalar(n) && n.value == null && !n.commentBefore && !n.comment && !n.tag;
         });
       }
@@ -15197,8 +15197,8 @@ var require_Collection = __commonJS({
         const [key, ...rest] = path9;
         if (rest.length === 0)
           return this.has(key);
-        const node2 = this.get(key, true);
-        return identity.isCollection(node2) ? node2.hasIn(rest) : false;
+        const node3 = this.get(key, true);
+        return identity.isCollection(node3) ? node3.hasIn(rest) : false;
       }
       /**
        * Sets a value in this collection. For `!!set`, `value` needs to be a
@@ -15209,10 +15209,10 @@ var require_Collection = __commonJS({
         if (rest.length === 0) {
           this.set(key, value);
         } else {
-          const node2 = this.get(key, true);
-          if (identity.isCollection(node2))
-            node2.setIn(rest, value);
-          else if (node2 === void 0 && this.schema)
+          const node3 = this.get(key, true);
+          if (identity.isCollection(node3))
+            node3.setIn(rest, value);
+          else if (node3 === void 0 && this.schema)
             this.set(key, collectionFromPath(this.schema, rest, value));
           else
             throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
@@ -15738,16 +15738,16 @@ var require_stringify = __commonJS({
       }
       return tagObj;
     }
-    function stringifyProps(node2, tagObj, { anchors: anchors$1, doc }) {
+    function stringifyProps(node3, tagObj, { anchors: anchors$1, doc }) {
       if (!doc.directives)
         return "";
       const props = [];
-      const anchor2 = (identity.isScalar(node2) || identity.isCollection(node2)) && node2.anchor;
+      const anchor2 = (identity.isScalar(node3) || identity.isCollection(node3)) && node3.anchor;
       if (anchor2 && anchors.anchorIsValid(anchor2)) {
         anchors$1.add(anchor2);
         props.push(`&${anchor2}`);
       }
-      const tag2 = node2.tag ?? (tagObj.default ? null : tagObj.tag);
+      const tag2 = node3.tag ?? (tagObj.default ? null : tagObj.tag);
       if (tag2)
         props.push(doc.directives.tagString(tag2));
       return props.join(" ");
@@ -15769,15 +15769,15 @@ var require_stringify = __commonJS({
         }
       }
       let tagObj = void 0;
-      const node2 = identity.isNode(item) ? item : ctx.doc.createNode(item, { onTagObj: (o) => tagObj = o });
-      tagObj ?? (tagObj = getTagObject(ctx.doc.schema.tags, node2));
-      const props = stringifyProps(node2, tagObj, ctx);
+      const node3 = identity.isNode(item) ? item : ctx.doc.createNode(item, { onTagObj: (o) => tagObj = o });
+      tagObj ?? (tagObj = getTagObject(ctx.doc.schema.tags, node3));
+      const props = stringifyProps(node3, tagObj, ctx);
       if (props.length > 0)
         ctx.indentAtStart = (ctx.indentAtStart ?? 0) + props.length + 1;
-      const str = typeof tagObj.stringify === "function" ? tagObj.stringify(node2, ctx, onComment, onChompKeep) : identity.isScalar(node2) ? stringifyString.stringifyString(node2, ctx, onComment, onChompKeep) : node2.toString(ctx, onComment, onChompKeep);
+      const str = typeof tagObj.stringify === "function" ? tagObj.stringify(node3, ctx, onComment, onChompKeep) : identity.isScalar(node3) ? stringifyString.stringifyString(node3, ctx, onComment, onChompKeep) : node3.toString(ctx, onComment, onChompKeep);
       if (!props)
         return str;
-      return identity.isScalar(node2) || str[0] === "{" || str[0] === "[" ? `${props} ${str}` : `${props}
+      return identity.isScalar(node3) || str[0] === "{" || str[0] === "[" ? `${props} ${str}` : `${props}
 ${ctx.indent}${str}`;
     }
     exports.createStringifyContext = createStringifyContext;
@@ -16044,8 +16044,8 @@ var require_addPairToJSMap = __commonJS({
       if (identity.isNode(key) && ctx?.doc) {
         const strCtx = stringify.createStringifyContext(ctx.doc, {});
         strCtx.anchors = /* @__PURE__ */ new Set();
-        for (const node2 of ctx.anchors.keys())
-          strCtx.anchors.add(node2.anchor);
+        for (const node3 of ctx.anchors.keys())
+          strCtx.anchors.add(node3.anchor);
         strCtx.inFlow = true;
         strCtx.inStringifyKey = true;
         const strKey = key.toString(strCtx);
@@ -16354,8 +16354,8 @@ var require_YAMLMap = __commonJS({
       }
       get(key, keepScalar) {
         const it = findPair(this.items, key);
-        const node2 = it?.value;
-        return (!keepScalar && identity.isScalar(node2) ? node2.value : node2) ?? void 0;
+        const node3 = it?.value;
+        return (!keepScalar && identity.isScalar(node3) ? node3.value : node3) ?? void 0;
       }
       has(key) {
         return !!findPair(this.items, key);
@@ -16668,9 +16668,9 @@ var require_float = __commonJS({
       format: "EXP",
       test: /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
       resolve: (str) => parseFloat(str),
-      stringify(node2) {
-        const num3 = Number(node2.value);
-        return isFinite(num3) ? num3.toExponential() : stringifyNumber.stringifyNumber(node2);
+      stringify(node3) {
+        const num3 = Number(node3.value);
+        return isFinite(num3) ? num3.toExponential() : stringifyNumber.stringifyNumber(node3);
       }
     };
     var float = {
@@ -16679,11 +16679,11 @@ var require_float = __commonJS({
       tag: "tag:yaml.org,2002:float",
       test: /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
       resolve(str) {
-        const node2 = new Scalar.Scalar(parseFloat(str));
+        const node3 = new Scalar.Scalar(parseFloat(str));
         const dot = str.indexOf(".");
         if (dot !== -1 && str[str.length - 1] === "0")
-          node2.minFractionDigits = str.length - dot - 1;
-        return node2;
+          node3.minFractionDigits = str.length - dot - 1;
+        return node3;
       },
       stringify: stringifyNumber.stringifyNumber
     };
@@ -16700,11 +16700,11 @@ var require_int = __commonJS({
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
     var intResolve = (str, offset, radix, { intAsBigInt }) => intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix);
-    function intStringify(node2, radix, prefix) {
-      const { value } = node2;
+    function intStringify(node3, radix, prefix) {
+      const { value } = node3;
       if (intIdentify(value) && value >= 0)
         return prefix + value.toString(radix);
-      return stringifyNumber.stringifyNumber(node2);
+      return stringifyNumber.stringifyNumber(node3);
     }
     var intOct = {
       identify: (value) => intIdentify(value) && value >= 0,
@@ -16713,7 +16713,7 @@ var require_int = __commonJS({
       format: "OCT",
       test: /^0o[0-7]+$/,
       resolve: (str, _onError, opt) => intResolve(str, 2, 8, opt),
-      stringify: (node2) => intStringify(node2, 8, "0o")
+      stringify: (node3) => intStringify(node3, 8, "0o")
     };
     var int2 = {
       identify: intIdentify,
@@ -16730,7 +16730,7 @@ var require_int = __commonJS({
       format: "HEX",
       test: /^0x[0-9a-fA-F]+$/,
       resolve: (str, _onError, opt) => intResolve(str, 2, 16, opt),
-      stringify: (node2) => intStringify(node2, 16, "0x")
+      stringify: (node3) => intStringify(node3, 16, "0x")
     };
     exports.int = int2;
     exports.intHex = intHex;
@@ -17108,9 +17108,9 @@ var require_float2 = __commonJS({
       format: "EXP",
       test: /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$/,
       resolve: (str) => parseFloat(str.replace(/_/g, "")),
-      stringify(node2) {
-        const num3 = Number(node2.value);
-        return isFinite(num3) ? num3.toExponential() : stringifyNumber.stringifyNumber(node2);
+      stringify(node3) {
+        const num3 = Number(node3.value);
+        return isFinite(num3) ? num3.toExponential() : stringifyNumber.stringifyNumber(node3);
       }
     };
     var float = {
@@ -17119,14 +17119,14 @@ var require_float2 = __commonJS({
       tag: "tag:yaml.org,2002:float",
       test: /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*$/,
       resolve(str) {
-        const node2 = new Scalar.Scalar(parseFloat(str.replace(/_/g, "")));
+        const node3 = new Scalar.Scalar(parseFloat(str.replace(/_/g, "")));
         const dot = str.indexOf(".");
         if (dot !== -1) {
           const f = str.substring(dot + 1).replace(/_/g, "");
           if (f[f.length - 1] === "0")
-            node2.minFractionDigits = f.length;
+            node3.minFractionDigits = f.length;
         }
-        return node2;
+        return node3;
       },
       stringify: stringifyNumber.stringifyNumber
     };
@@ -17165,13 +17165,13 @@ var require_int2 = __commonJS({
       const n = parseInt(str, radix);
       return sign === "-" ? -1 * n : n;
     }
-    function intStringify(node2, radix, prefix) {
-      const { value } = node2;
+    function intStringify(node3, radix, prefix) {
+      const { value } = node3;
       if (intIdentify(value)) {
         const str = value.toString(radix);
         return value < 0 ? "-" + prefix + str.substr(1) : prefix + str;
       }
-      return stringifyNumber.stringifyNumber(node2);
+      return stringifyNumber.stringifyNumber(node3);
     }
     var intBin = {
       identify: intIdentify,
@@ -17180,7 +17180,7 @@ var require_int2 = __commonJS({
       format: "BIN",
       test: /^[-+]?0b[0-1_]+$/,
       resolve: (str, _onError, opt) => intResolve(str, 2, 2, opt),
-      stringify: (node2) => intStringify(node2, 2, "0b")
+      stringify: (node3) => intStringify(node3, 2, "0b")
     };
     var intOct = {
       identify: intIdentify,
@@ -17189,7 +17189,7 @@ var require_int2 = __commonJS({
       format: "OCT",
       test: /^[-+]?0[0-7_]+$/,
       resolve: (str, _onError, opt) => intResolve(str, 1, 8, opt),
-      stringify: (node2) => intStringify(node2, 8, "0")
+      stringify: (node3) => intStringify(node3, 8, "0")
     };
     var int2 = {
       identify: intIdentify,
@@ -17206,7 +17206,7 @@ var require_int2 = __commonJS({
       format: "HEX",
       test: /^[-+]?0x[0-9a-fA-F_]+$/,
       resolve: (str, _onError, opt) => intResolve(str, 2, 16, opt),
-      stringify: (node2) => intStringify(node2, 16, "0x")
+      stringify: (node3) => intStringify(node3, 16, "0x")
     };
     exports.int = int2;
     exports.intBin = intBin;
@@ -17316,13 +17316,13 @@ var require_timestamp = __commonJS({
       const res = parts.replace(/_/g, "").split(":").reduce((res2, p) => res2 * num3(60) + num3(p), num3(0));
       return sign === "-" ? num3(-1) * res : res;
     }
-    function stringifySexagesimal(node2) {
-      let { value } = node2;
+    function stringifySexagesimal(node3) {
+      let { value } = node3;
       let num3 = (n) => n;
       if (typeof value === "bigint")
         num3 = (n) => BigInt(n);
       else if (isNaN(value) || !isFinite(value))
-        return stringifyNumber.stringifyNumber(node2);
+        return stringifyNumber.stringifyNumber(node3);
       let sign = "";
       if (value < 0) {
         sign = "-";
@@ -17733,13 +17733,13 @@ var require_Document = __commonJS({
        * `name` will be used as a prefix for a new unique anchor.
        * If `name` is undefined, the generated anchor will use 'a' as a prefix.
        */
-      createAlias(node2, name2) {
-        if (!node2.anchor) {
+      createAlias(node3, name2) {
+        if (!node3.anchor) {
           const prev = anchors.anchorNames(this);
-          node2.anchor = // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
+          node3.anchor = // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
           !name2 || prev.has(name2) ? anchors.findNewAnchor(name2 || "a", prev) : name2;
         }
-        return new Alias.Alias(node2.anchor);
+        return new Alias.Alias(node3.anchor);
       }
       createNode(value, replacer, options) {
         let _replacer = void 0;
@@ -17771,11 +17771,11 @@ var require_Document = __commonJS({
           schema: this.schema,
           sourceObjects
         };
-        const node2 = createNode.createNode(value, tag2, ctx);
-        if (flow && identity.isCollection(node2))
-          node2.flow = true;
+        const node3 = createNode.createNode(value, tag2, ctx);
+        if (flow && identity.isCollection(node3))
+          node3.flow = true;
         setAnchors();
-        return node2;
+        return node3;
       }
       /**
        * Convert a key and a value into a `Pair` using the current schema,
@@ -18372,11 +18372,11 @@ var require_resolve_block_seq = __commonJS({
             continue;
           }
         }
-        const node2 = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, start, null, props, onError);
+        const node3 = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, start, null, props, onError);
         if (ctx.schema.compat)
           utilFlowIndentCheck.flowIndentCheck(bs.indent, value, onError);
-        offset = node2.range[2];
-        seq.items.push(node2);
+        offset = node3.range[2];
+        seq.items.push(node3);
       }
       seq.range = [bs.offset, offset, commentEnd ?? offset];
       return seq;
@@ -18676,12 +18676,12 @@ var require_compose_collection = __commonJS({
       }
       const coll = resolveCollection(CN, ctx, token, onError, tagName, tag2);
       const res = tag2.resolve?.(coll, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg), ctx.options) ?? coll;
-      const node2 = identity.isNode(res) ? res : new Scalar.Scalar(res);
-      node2.range = coll.range;
-      node2.tag = tagName;
+      const node3 = identity.isNode(res) ? res : new Scalar.Scalar(res);
+      node3.range = coll.range;
+      node3.tag = tagName;
       if (tag2?.format)
-        node2.format = tag2.format;
-      return node2;
+        node3.format = tag2.format;
+      return node3;
     }
     exports.composeCollection = composeCollection;
   }
@@ -19216,11 +19216,11 @@ var require_compose_node = __commonJS({
     function composeNode(ctx, token, props, onError) {
       const atKey = ctx.atKey;
       const { spaceBefore, comment, anchor: anchor2, tag: tag2 } = props;
-      let node2;
+      let node3;
       let isSrcToken = true;
       switch (token.type) {
         case "alias":
-          node2 = composeAlias(ctx, token, onError);
+          node3 = composeAlias(ctx, token, onError);
           if (anchor2 || tag2)
             onError(token, "ALIAS_PROPS", "An alias node must not specify any properties");
           break;
@@ -19228,17 +19228,17 @@ var require_compose_node = __commonJS({
         case "single-quoted-scalar":
         case "double-quoted-scalar":
         case "block-scalar":
-          node2 = composeScalar.composeScalar(ctx, token, tag2, onError);
+          node3 = composeScalar.composeScalar(ctx, token, tag2, onError);
           if (anchor2)
-            node2.anchor = anchor2.source.substring(1);
+            node3.anchor = anchor2.source.substring(1);
           break;
         case "block-map":
         case "block-seq":
         case "flow-collection":
           try {
-            node2 = composeCollection.composeCollection(CN, ctx, token, props, onError);
+            node3 = composeCollection.composeCollection(CN, ctx, token, props, onError);
             if (anchor2)
-              node2.anchor = anchor2.source.substring(1);
+              node3.anchor = anchor2.source.substring(1);
           } catch (error62) {
             const message = error62 instanceof Error ? error62.message : String(error62);
             onError(token, "RESOURCE_EXHAUSTION", message);
@@ -19250,24 +19250,24 @@ var require_compose_node = __commonJS({
           isSrcToken = false;
         }
       }
-      node2 ?? (node2 = composeEmptyNode(ctx, token.offset, void 0, null, props, onError));
-      if (anchor2 && node2.anchor === "")
+      node3 ?? (node3 = composeEmptyNode(ctx, token.offset, void 0, null, props, onError));
+      if (anchor2 && node3.anchor === "")
         onError(anchor2, "BAD_ALIAS", "Anchor cannot be an empty string");
-      if (atKey && ctx.options.stringKeys && (!identity.isScalar(node2) || typeof node2.value !== "string" || node2.tag && node2.tag !== "tag:yaml.org,2002:str")) {
+      if (atKey && ctx.options.stringKeys && (!identity.isScalar(node3) || typeof node3.value !== "string" || node3.tag && node3.tag !== "tag:yaml.org,2002:str")) {
         const msg = "With stringKeys, all keys must be strings";
         onError(tag2 ?? token, "NON_STRING_KEY", msg);
       }
       if (spaceBefore)
-        node2.spaceBefore = true;
+        node3.spaceBefore = true;
       if (comment) {
         if (token.type === "scalar" && token.source === "")
-          node2.comment = comment;
+          node3.comment = comment;
         else
-          node2.commentBefore = comment;
+          node3.commentBefore = comment;
       }
       if (ctx.options.keepSourceTokens && isSrcToken)
-        node2.srcToken = token;
-      return node2;
+        node3.srcToken = token;
+      return node3;
     }
     function composeEmptyNode(ctx, offset, before, pos, { spaceBefore, comment, anchor: anchor2, tag: tag2, end }, onError) {
       const token = {
@@ -19276,19 +19276,19 @@ var require_compose_node = __commonJS({
         indent: -1,
         source: ""
       };
-      const node2 = composeScalar.composeScalar(ctx, token, tag2, onError);
+      const node3 = composeScalar.composeScalar(ctx, token, tag2, onError);
       if (anchor2) {
-        node2.anchor = anchor2.source.substring(1);
-        if (node2.anchor === "")
+        node3.anchor = anchor2.source.substring(1);
+        if (node3.anchor === "")
           onError(anchor2, "BAD_ALIAS", "Anchor cannot be an empty string");
       }
       if (spaceBefore)
-        node2.spaceBefore = true;
+        node3.spaceBefore = true;
       if (comment) {
-        node2.comment = comment;
-        node2.range[2] = end;
+        node3.comment = comment;
+        node3.range[2] = end;
       }
-      return node2;
+      return node3;
     }
     function composeAlias({ options }, { offset, source, end }, onError) {
       const alias = new Alias.Alias(source.substring(1));
@@ -22665,11 +22665,11 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
                 configurable: true
               });
             }
-            const node2 = curr[el];
+            const node3 = curr[el];
             if (terminal) {
-              node2._errors.push(mapper(issue2));
+              node3._errors.push(mapper(issue2));
             }
-            curr = node2;
+            curr = node3;
             i++;
           }
         }
@@ -23046,8 +23046,8 @@ function anchor(source) {
 }
 function timeSource(args) {
   const hhmm = `(?:[01]\\d|2[0-3]):[0-5]\\d`;
-  const regex = typeof args.precision === "number" ? args.precision === -1 ? `${hhmm}` : args.precision === 0 ? `${hhmm}:[0-5]\\d` : `${hhmm}:[0-5]\\d\\.\\d{${args.precision}}` : args.seconds ? `${hhmm}:[0-5]\\d(?:\\.\\d+)?` : `${hhmm}(?::[0-5]\\d(?:\\.\\d+)?)?`;
-  return regex;
+  const regex2 = typeof args.precision === "number" ? args.precision === -1 ? `${hhmm}` : args.precision === 0 ? `${hhmm}:[0-5]\\d` : `${hhmm}:[0-5]\\d\\.\\d{${args.precision}}` : args.seconds ? `${hhmm}:[0-5]\\d(?:\\.\\d+)?` : `${hhmm}(?::[0-5]\\d(?:\\.\\d+)?)?`;
+  return regex2;
 }
 function time(args) {
   return new RegExp(`^${timeSource(args)}$`);
@@ -23115,8 +23115,8 @@ var init_regexes = __esm({
     date = /* @__PURE__ */ anchor(dateSource);
     anyString = /^[\s\S]{0,}$/;
     string = (params) => {
-      const regex = params ? `[\\s\\S]{${params?.minimum ?? 0},${params?.maximum ?? ""}}` : `[\\s\\S]*`;
-      return new RegExp(`^${regex}$`);
+      const regex2 = params ? `[\\s\\S]{${params?.minimum ?? 0},${params?.maximum ?? ""}}` : `[\\s\\S]*`;
+      return new RegExp(`^${regex2}$`);
     };
     bigint = /^-?\d+n?$/;
     integer = /^-?\d+$/;
@@ -37966,9 +37966,9 @@ var init_json_schema_processors = __esm({
           json2.pattern = patternList[0].source;
         else if (patternList.length > 1) {
           json2.allOf = [
-            ...patternList.map((regex) => ({
+            ...patternList.map((regex2) => ({
               ...ctx.target === "draft-07" || ctx.target === "draft-04" || ctx.target === "openapi-3.0" ? { type: "string" } : {},
-              pattern: regex.source
+              pattern: regex2.source
             }))
           ];
         }
@@ -39307,10 +39307,10 @@ function currencyCode2(_params) {
 function hash(alg, params) {
   const enc = params?.enc ?? "hex";
   const format = `${alg}_${enc}`;
-  const regex = regexes_exports[format];
-  if (!regex)
+  const regex2 = regexes_exports[format];
+  if (!regex2)
     throw new Error(`Unrecognized hash format: ${format}`);
-  return _stringFormat(ZodCustomStringFormat, format, regex, params);
+  return _stringFormat(ZodCustomStringFormat, format, regex2, params);
 }
 function number2(params) {
   return _number(ZodNumber, params);
@@ -41171,7 +41171,7 @@ function convertBaseSchema(schema, ctx) {
             for (const key of Object.keys(payload.value)) {
               if (propertyKeys.includes(key))
                 continue;
-              if (patterns.some((regex) => regex.test(key)))
+              if (patterns.some((regex2) => regex2.test(key)))
                 continue;
               unrecognized.push(key);
             }
@@ -41484,9 +41484,9 @@ var init_from_json_schema = __esm({
 
 // node_modules/zod/v4/core/visit.js
 function visit(schema, fnOrHandlers) {
-  const fn = typeof fnOrHandlers === "function" ? fnOrHandlers : (node2, rewritten) => {
-    const h = fnOrHandlers[node2._zod.def.type];
-    return h ? h(node2, rewritten) : node2;
+  const fn = typeof fnOrHandlers === "function" ? fnOrHandlers : (node3, rewritten) => {
+    const h = fnOrHandlers[node3._zod.def.type];
+    return h ? h(node3, rewritten) : node3;
   };
   const cache = /* @__PURE__ */ new Map();
   function run(s) {
@@ -42151,8 +42151,68 @@ var init_scenario = __esm({
   }
 });
 
+// src/config/subject.ts
+var DRIVERS, regex, connectSchema, throughputSchema, gossipSchema, eventsSchema, subjectSchema, TEMPLATE_PLACEHOLDERS;
+var init_subject = __esm({
+  "src/config/subject.ts"() {
+    "use strict";
+    init_zod();
+    init_fields();
+    DRIVERS = ["agent", "command", "events"];
+    regex = external_exports.string().min(1).refine(
+      (text) => {
+        try {
+          new RegExp(text);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: "not a valid regular expression" }
+    );
+    connectSchema = external_exports.strictObject({
+      run: external_exports.string().min(1),
+      /** success = exit code (default 0) and, when given, patterns in the output */
+      success: external_exports.strictObject({ exit: external_exports.number().int().min(0).max(255).default(0), stdout: regex.optional(), stderr: regex.optional() }).prefault({}),
+      /** the attempt must finish within this; default: the suite's timeout plus 2 s */
+      within: duration3.optional()
+    });
+    throughputSchema = external_exports.strictObject({
+      /** run on the sender, once per planned pair */
+      run: external_exports.string().min(1),
+      /** regular expression whose first group is Mbit/s; without it, throughput events on stdout count */
+      mbps: regex.optional()
+    });
+    gossipSchema = external_exports.strictObject({
+      /** run on the origin, once per message */
+      publish: external_exports.string().min(1),
+      /** counted in every node's service log after the publish; {msg} and {origin} are filled in */
+      received: external_exports.string().min(1)
+    });
+    eventsSchema = external_exports.strictObject({
+      run: external_exports.string().min(1)
+    });
+    subjectSchema = external_exports.strictObject({
+      driver: external_exports.enum(DRIVERS),
+      connect: connectSchema.optional(),
+      events: eventsSchema.optional(),
+      throughput: throughputSchema.optional(),
+      gossip: gossipSchema.optional(),
+      /** malformed output lines tolerated before the verdict is 'error' */
+      malformed_lines: external_exports.number().int().min(0).default(0)
+    });
+    TEMPLATE_PLACEHOLDERS = {
+      connect: ["peer.name", "peer.ip", "peer.private_ip", "round", "timeout_ms", "suite"],
+      events: ["round", "timeout_ms", "suite", "peer_names"],
+      throughput: ["peer.name", "peer.ip", "peer.private_ip", "seconds"],
+      publish: ["msg", "origin"],
+      received: ["msg", "origin"]
+    };
+  }
+});
+
 // src/config/schema.ts
-var name, impairSchema, nodeSchema, sha256, BUILD_KINDS, buildSchema, fleetSchema, criteriaKey, criteriaSchema, pairSuiteSchema, throughputSchema, gossipSchema, KNOWN_TESTS, testsSchema, serviceSchema, soakSchema, reportSchema, agentSchema, configSchema;
+var name, impairSchema, nodeSchema, sha256, BUILD_KINDS, buildSchema, fleetSchema, criteriaKey, criteriaSchema, pairSuiteSchema, throughputSchema2, gossipSchema2, KNOWN_TESTS, testsSchema, serviceSchema, soakSchema, reportSchema, agentSchema, configSchema;
 var init_schema = __esm({
   "src/config/schema.ts"() {
     "use strict";
@@ -42160,6 +42220,7 @@ var init_schema = __esm({
     init_model();
     init_fields();
     init_scenario();
+    init_subject();
     name = external_exports.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'names use lowercase letters, digits and "-", start with a letter, at most 31 characters');
     impairSchema = external_exports.strictObject({ delay: duration3.optional(), jitter: duration3.optional(), loss: percent.optional(), rate: rate.optional() }).transform((i) => ({ delayMs: i.delay, jitterMs: i.jitter, lossPercent: i.loss, rateKbit: i.rate }));
     nodeSchema = external_exports.strictObject({
@@ -42210,16 +42271,20 @@ var init_schema = __esm({
       trials: external_exports.number().int().min(1).max(1e4).default(10),
       timeout: duration3.prefault("3s"),
       criteria: criteriaSchema.default({}),
-      min_attempts: external_exports.number().int().min(1).default(10)
+      min_attempts: external_exports.number().int().min(1).default(10),
+      /** a NAT-type class or node pair that never succeeds: degrades the verdict, or fails it */
+      dead_class: external_exports.enum(["degraded", "fail"]).default("degraded")
     });
-    throughputSchema = external_exports.strictObject({
+    throughputSchema2 = external_exports.strictObject({
       seconds: external_exports.number().min(1).max(600).default(10),
       pairs: external_exports.union([external_exports.literal("all"), external_exports.literal("sample"), external_exports.array(external_exports.tuple([external_exports.string(), external_exports.string()]))]).default("sample"),
       criteria: external_exports.strictObject({ min_mbps: external_exports.number().min(0).optional(), max_loss: percent.optional() }).default({})
     });
-    gossipSchema = external_exports.strictObject({
+    gossipSchema2 = external_exports.strictObject({
       origins: external_exports.union([external_exports.literal("all"), external_exports.array(external_exports.string())]).default("all"),
       fanout: external_exports.number().int().min(1).default(3),
+      /** how long each message may take to spread before delivery is counted */
+      duration: duration3.prefault("5s"),
       criteria: external_exports.strictObject({ delivery: percent.default(100), p95_ms: external_exports.number().min(0).optional() }).default({ delivery: 100 })
     });
     KNOWN_TESTS = [...PAIR_SUITES, "throughput", "gossip"];
@@ -42227,8 +42292,8 @@ var init_schema = __esm({
       connectivity: pairSuiteSchema.optional(),
       "nat-traversal": pairSuiteSchema.optional(),
       relay: pairSuiteSchema.optional(),
-      throughput: throughputSchema.optional(),
-      gossip: gossipSchema.optional(),
+      throughput: throughputSchema2.optional(),
+      gossip: gossipSchema2.optional(),
       scenarios: external_exports.record(name, scenarioSchema).default({})
     }).default({ scenarios: {} });
     serviceSchema = external_exports.strictObject({
@@ -42260,6 +42325,8 @@ var init_schema = __esm({
       build: buildSchema,
       fleet: fleetSchema,
       service: serviceSchema.optional(),
+      /** how the suites reach the program under test; default: the reference agent (build.kind agent) */
+      subject: subjectSchema.optional(),
       agent: agentSchema,
       tests: testsSchema,
       soak: soakSchema.optional(),
@@ -42371,41 +42438,41 @@ var init_issues = __esm({
 });
 
 // src/config/locate.ts
-function childOf(node2, key) {
-  if ((0, import_yaml.isMap)(node2)) {
-    for (const pair of node2.items) {
+function childOf(node3, key) {
+  if ((0, import_yaml.isMap)(node3)) {
+    for (const pair of node3.items) {
       const k = (0, import_yaml.isScalar)(pair.key) ? pair.key.value : pair.key;
       if (String(k) === String(key)) return { value: pair.value ?? void 0, key: pair.key };
     }
     return void 0;
   }
-  if ((0, import_yaml.isSeq)(node2) && typeof key === "number") {
-    const item = node2.items[key];
+  if ((0, import_yaml.isSeq)(node3) && typeof key === "number") {
+    const item = node3.items[key];
     return item ? { value: item } : void 0;
   }
   return void 0;
 }
 function locate(doc, counter, path9, atKey = false) {
-  let node2 = doc.contents;
-  let pos = offsetOf(node2);
+  let node3 = doc.contents;
+  let pos = offsetOf(node3);
   for (let i = 0; i < path9.length; i++) {
-    const child = childOf(node2, path9[i]);
+    const child = childOf(node3, path9[i]);
     if (!child) break;
     const last = i === path9.length - 1;
     const target2 = last && atKey && child.key ? child.key : child.value ?? child.key;
     const offset = offsetOf(target2);
     if (offset !== void 0) pos = offset;
-    node2 = child.value;
+    node3 = child.value;
   }
   const { line, col } = counter.linePos(pos ?? 0);
   return { line, col };
 }
-function offsetOf(node2) {
-  if (node2 && typeof node2 === "object" && "range" in node2) {
-    const range = node2.range;
+function offsetOf(node3) {
+  if (node3 && typeof node3 === "object" && "range" in node3) {
+    const range = node3.range;
     if (range) return range[0];
   }
-  if ((0, import_yaml.isPair)(node2)) return offsetOf(node2.key);
+  if ((0, import_yaml.isPair)(node3)) return offsetOf(node3.key);
   return void 0;
 }
 var import_yaml;
@@ -42420,12 +42487,13 @@ var init_locate = __esm({
 function findPlaceholders(command) {
   return [...command.matchAll(PATTERN)].map((m) => ({ text: m[0], kind: m[1], arg: m[2] }));
 }
-function checkPlaceholders(command, nodeNames, vars = []) {
+function checkPlaceholders(command, nodeNames, vars = [], extra = []) {
   const problems = [];
+  const simple = [...SIMPLE_PLACEHOLDERS, ...extra];
   for (const ref of findPlaceholders(command)) {
     if (ref.arg === void 0) {
-      if (!SIMPLE_PLACEHOLDERS.includes(ref.kind)) {
-        problems.push(`unknown placeholder ${ref.text}; allowed: ${SIMPLE_PLACEHOLDERS.map((p) => `{${p}}`).join(", ")}, {node:NAME.ip}, {node:NAME.private_ip}, {var:NAME}`);
+      if (!simple.includes(ref.kind)) {
+        problems.push(`unknown placeholder ${ref.text}; allowed: ${simple.map((p) => `{${p}}`).join(", ")}, {node:NAME.ip}, {node:NAME.private_ip}, {var:NAME}`);
       }
     } else if (ref.kind === "node") {
       const [name2, field] = ref.arg.split(".");
@@ -42442,6 +42510,8 @@ function checkPlaceholders(command, nodeNames, vars = []) {
 function expandPlaceholders(command, ctx) {
   return command.replace(PATTERN, (text, kind, arg2) => {
     if (arg2 === void 0) {
+      const given = ctx.extra?.[kind];
+      if (given !== void 0) return given;
       switch (kind) {
         case "bin":
           return ctx.bin ?? text;
@@ -42462,9 +42532,9 @@ function expandPlaceholders(command, ctx) {
     }
     if (kind === "node") {
       const [name2, field] = arg2.split(".");
-      const node2 = ctx.nodes.find((n) => n.name === name2);
-      if (!node2) throw new Error(`${text}: no node named ${name2}`);
-      return field === "name" ? node2.name : field === "private_ip" ? node2.private_ip : node2.ip;
+      const node3 = ctx.nodes.find((n) => n.name === name2);
+      if (!node3) throw new Error(`${text}: no node named ${name2}`);
+      return field === "name" ? node3.name : field === "private_ip" ? node3.private_ip : node3.ip;
     }
     if (kind === "var") {
       const value = ctx.vars?.[arg2];
@@ -42480,7 +42550,67 @@ var init_placeholders = __esm({
     "use strict";
     SIMPLE_PLACEHOLDERS = ["bin", "node", "ip", "private_ip", "workdir", "run_id", "peers"];
     NODE_FIELDS = ["ip", "private_ip", "name"];
-    PATTERN = /(?<!\$)\{([a-z_]+)(?::([^}\s]*))?\}/g;
+    PATTERN = /(?<!\$)\{([a-z_]+(?:\.[a-z_]+)?)(?::([^}\s]*))?\}/g;
+  }
+});
+
+// src/config/subject-checks.ts
+function driverOf(config2) {
+  return config2.subject?.driver ?? (config2.build.kind === "agent" ? "agent" : void 0);
+}
+function impliedSuites(config2) {
+  const configured = [...PAIR_SUITES.filter((s) => config2.tests[s]), ...["throughput", "gossip"].filter((s) => config2.tests[s])];
+  return configured.length || Object.keys(config2.tests.scenarios).length ? configured : ["connectivity"];
+}
+function cannotServe(config2, suite) {
+  const driver = driverOf(config2);
+  const s = config2.subject;
+  if (driver === "agent") return void 0;
+  if (driver === void 0) {
+    return `suite ${suite}: build.kind ${config2.build.kind} is your own program; say how the suites reach it with subject: { driver: command, connect: { run: "..." } } or driver: events (README, "Testing your own program")`;
+  }
+  if (PAIR_SUITES.includes(suite)) {
+    if (driver === "command" && !s?.connect) return `suite ${suite} needs subject.connect.run (the attempt command run on the initiator for each pair)`;
+    if (driver === "events" && !s?.events) return `suite ${suite} needs subject.events.run (the command that prints result events on every node each round)`;
+    return void 0;
+  }
+  if (suite === "throughput" && !s?.throughput) return "suite throughput needs subject.throughput.run (and mbps, a pattern for the Mbit/s it prints)";
+  if (suite === "gossip") {
+    if (!s?.gossip) return "suite gossip needs subject.gossip.publish and subject.gossip.received";
+    if (!config2.service) return "suite gossip counts subject.gossip.received in each node's service log: it needs a service (service.command)";
+  }
+  return void 0;
+}
+function checkSubject(config2, names, push) {
+  const s = config2.subject;
+  const driver = driverOf(config2);
+  if (s) {
+    if (s.driver === "agent" && config2.build.kind !== "agent") push(["subject", "driver"], `driver agent runs the reference agent's CLI, but build.kind is ${config2.build.kind}; use driver: command or events for your own program`);
+    if (s.driver === "agent") {
+      for (const key of ["connect", "events", "throughput", "gossip"]) if (s[key]) push(["subject", key], `subject.${key} is for driver command or events; the agent driver uses the agent's own CLI`);
+    }
+    if (s.driver === "command" && s.events) push(["subject", "events"], "subject.events is for driver events; driver command uses subject.connect");
+    if (s.driver === "events" && s.connect) push(["subject", "connect"], "subject.connect is for driver command; driver events uses subject.events.run");
+    const templates = [
+      [["subject", "connect", "run"], s.connect?.run, TEMPLATE_PLACEHOLDERS.connect],
+      [["subject", "events", "run"], s.events?.run, TEMPLATE_PLACEHOLDERS.events],
+      [["subject", "throughput", "run"], s.throughput?.run, TEMPLATE_PLACEHOLDERS.throughput],
+      [["subject", "gossip", "publish"], s.gossip?.publish, TEMPLATE_PLACEHOLDERS.publish],
+      [["subject", "gossip", "received"], s.gossip?.received, TEMPLATE_PLACEHOLDERS.received]
+    ];
+    for (const [path9, text, extra] of templates) if (text) for (const problem of checkPlaceholders(text, names, [], extra)) push(path9, problem);
+  }
+  for (const suite of impliedSuites(config2)) {
+    const why = cannotServe(config2, suite);
+    if (why) push(config2.tests[suite] ? ["tests", suite] : [driver ? "subject" : "build", driver ? "driver" : "kind"], why);
+  }
+}
+var init_subject_checks = __esm({
+  "src/config/subject-checks.ts"() {
+    "use strict";
+    init_placeholders();
+    init_subject();
+    init_model();
   }
 });
 
@@ -42490,9 +42620,9 @@ function checkSemantics(config2) {
   const nodes = config2.fleet.nodes;
   const names = [...new Set(nodes.map((n) => n.name))];
   const push = (path9, message) => issues.push({ path: path9, message });
-  nodes.forEach((node2, i) => {
-    const first = nodes.findIndex((n) => n.name === node2.name);
-    if (first !== i) push(["fleet", "nodes", i, "name"], `duplicate node name '${node2.name}' (also fleet.nodes[${first}])`);
+  nodes.forEach((node3, i) => {
+    const first = nodes.findIndex((n) => n.name === node3.name);
+    if (first !== i) push(["fleet", "nodes", i, "name"], `duplicate node name '${node3.name}' (also fleet.nodes[${first}])`);
   });
   const checkTarget = (target2, path9) => {
     if (target2 === "all") return;
@@ -42506,27 +42636,29 @@ function checkSemantics(config2) {
   };
   const provider = config2.fleet.provider;
   if (config2.fleet.digitalocean && provider !== "digitalocean") push(["fleet", "digitalocean"], `digitalocean options are set but provider is '${provider}'`);
-  nodes.forEach((node2, i) => {
+  nodes.forEach((node3, i) => {
     if (provider === "inventory") {
-      if (!node2.host) push(["fleet", "nodes", i], `node '${node2.name}': provider inventory needs host (and host_key)`);
-      if (!node2.host_key) push(["fleet", "nodes", i], `node '${node2.name}': provider inventory needs host_key, the host's public key; host keys are always verified`);
+      if (!node3.host) push(["fleet", "nodes", i], `node '${node3.name}': provider inventory needs host (and host_key)`);
+      if (!node3.host_key) push(["fleet", "nodes", i], `node '${node3.name}': provider inventory needs host_key, the host's public key; host keys are always verified`);
     } else {
       for (const key of ["host", "port", "user", "host_key"]) {
-        if (node2[key] !== void 0) push(["fleet", "nodes", i, key], `'${key}' is only used with provider inventory (provider is '${provider}')`);
+        if (node3[key] !== void 0) push(["fleet", "nodes", i, key], `'${key}' is only used with provider inventory (provider is '${provider}')`);
       }
     }
   });
   if (provider === "inventory") {
     const seen = /* @__PURE__ */ new Map();
-    nodes.forEach((node2, i) => {
-      const key = `${node2.host}:${node2.port ?? 22}`;
+    nodes.forEach((node3, i) => {
+      const key = `${node3.host}:${node3.port ?? 22}`;
       const other = seen.get(key);
-      if (node2.host && other) push(["fleet", "nodes", i, "host"], `node '${node2.name}' is the same machine as '${other}' (${key}): a pair test between them would only talk to itself`);
-      else seen.set(key, node2.name);
+      if (node3.host && other) push(["fleet", "nodes", i, "host"], `node '${node3.name}' is the same machine as '${other}' (${key}): a pair test between them would only talk to itself`);
+      else seen.set(key, node3.name);
     });
   }
+  checkSubject(config2, names, push);
+  if (config2.soak) push(["soak"], "soak is not run by this version yet: remove it (checkpoints would silently never happen)");
   const pairSuites = ["connectivity", "nat-traversal", "relay", "gossip"].filter((s) => config2.tests[s]);
-  if (pairSuites.length > 0 && config2.build.kind === "agent" && !nodes.some((n) => n.role === "bootstrap")) {
+  if (pairSuites.length > 0 && driverOf(config2) === "agent" && !nodes.some((n) => n.role === "bootstrap")) {
     push(["fleet", "nodes"], `tests ${pairSuites.join(", ")} need a node with role: bootstrap (it runs the agent's rendezvous and relay)`);
   }
   if (nodes.some((n) => n.role === "bootstrap" && n.nat !== "none")) {
@@ -42575,6 +42707,7 @@ var init_semantics = __esm({
     init_placeholders();
     init_errors();
     init_model();
+    init_subject_checks();
   }
 });
 
@@ -42762,10 +42895,49 @@ var init_estimate = __esm({
   }
 });
 
+// src/plan/subject.ts
+function plannedSubject(config2) {
+  const driver = driverOf(config2);
+  const s = config2.subject;
+  if (driver === "agent" || driver === void 0 || !s) return { driver: "agent", port: config2.agent.port, relay: config2.agent.relay };
+  const c = s.connect;
+  return {
+    driver: s.driver === "events" ? "events" : "command",
+    ...c && { connect: { run: c.run, exit: c.success.exit, ...c.success.stdout !== void 0 && { stdout: c.success.stdout }, ...c.success.stderr !== void 0 && { stderr: c.success.stderr }, ...c.within !== void 0 && { withinMs: c.within } } },
+    ...s.events && { events: { run: s.events.run } },
+    ...s.throughput && { throughput: { run: s.throughput.run, ...s.throughput.mbps !== void 0 && { mbps: s.throughput.mbps } } },
+    ...s.gossip && { gossip: { publish: s.gossip.publish, received: s.gossip.received } }
+  };
+}
+function plannedService(service) {
+  const r = service.ready;
+  return {
+    command: service.command,
+    ...r && { ready: { ...r.log && { log: r.log }, ...r.tcp && { tcp: r.tcp }, ...r.udp && { udp: r.udp }, ...r.http && { http: r.http }, timeoutMs: r.timeout } }
+  };
+}
+function throughputPairs(nodes, pairs) {
+  if (Array.isArray(pairs)) return pairs.map(([a, b]) => [a, b]);
+  const publicNodes = nodes.filter((n) => n.nat === "none");
+  if (pairs === "all") return nodes.flatMap((a) => publicNodes.filter((b) => b.name !== a.name).map((b) => [a.name, b.name]));
+  return nodes.flatMap((a, i) => {
+    const targets = publicNodes.filter((b2) => b2.name !== a.name);
+    const b = targets[i % Math.max(targets.length, 1)];
+    return b ? [[a.name, b.name]] : [];
+  });
+}
+var init_subject2 = __esm({
+  "src/plan/subject.ts"() {
+    "use strict";
+    init_subject_checks();
+  }
+});
+
 // src/plan/plan.ts
 var plan_exports = {};
 __export(plan_exports, {
   DEFAULT_THRESHOLDS: () => DEFAULT_THRESHOLDS,
+  PlanError: () => PlanError,
   buildPlan: () => buildPlan,
   orderedPairs: () => orderedPairs
 });
@@ -42833,30 +43005,46 @@ function buildPlan(config2, choices) {
   const suites = suiteNames.map((name2) => {
     if (PAIR_SUITES.includes(name2)) {
       const cfg = config2.tests[name2] ?? DEFAULT_PAIR_SUITE;
-      return { name: name2, trials: cfg.trials, pairs: orderedPairs(nodes, name2) };
+      return { name: name2, trials: cfg.trials, pairs: orderedPairs(nodes, name2), timeoutMs: cfg.timeout };
     }
     return { name: name2, trials: 1, pairs: [] };
   });
-  const pairConfigs = PAIR_SUITES.map((s) => config2.tests[s]).filter((c) => c !== void 0);
-  const throughput = config2.tests.throughput;
-  const gossip = config2.tests.gossip;
+  for (const s of suites) {
+    const why = cannotServe(config2, s.name);
+    if (why && !s.name.startsWith("scenario:")) throw new PlanError(`${why}; nothing was built or provisioned`);
+  }
+  const pairConfigs = suites.map((s) => config2.tests[s.name]).filter((c) => c !== void 0);
+  const throughput = config2.tests.throughput ?? (suiteNames.includes("throughput") ? { seconds: 10, pairs: "sample", criteria: {} } : void 0);
+  const gossip = config2.tests.gossip ?? (suiteNames.includes("gossip") ? { ...DEFAULT_GOSSIP, criteria: { delivery: 100 } } : void 0);
   const plan = {
     choices,
     provider: config2.fleet.provider,
     nodes,
     suites,
     thresholds: thresholdsFor(config2, choices.criteria, suites),
-    minAttempts: Math.min(...pairConfigs.map((c) => c.min_attempts), DEFAULT_PAIR_SUITE.min_attempts),
+    // the smallest configured minimum (never capped by the default), else the default
+    minAttempts: pairConfigs.length ? Math.min(...pairConfigs.map((c) => c.min_attempts)) : DEFAULT_PAIR_SUITE.min_attempts,
     regressionTolerance: config2.soak?.regression_tolerance ?? config2.regression_tolerance,
+    deadClass: pairConfigs.some((c) => c.dead_class === "fail") ? "fail" : "degraded",
+    malformedTolerance: config2.subject?.malformed_lines ?? 0,
+    subject: plannedSubject(config2),
+    ...config2.service && { service: plannedService(config2.service) },
     ...throughput && suiteNames.includes("throughput") && {
       throughput: {
         seconds: throughput.seconds,
+        pairs: throughputPairs(nodes, throughput.pairs),
         ...throughput.criteria.min_mbps !== void 0 && { minMbps: throughput.criteria.min_mbps },
         ...throughput.criteria.max_loss !== void 0 && { maxLoss: throughput.criteria.max_loss }
       }
     },
     ...gossip && suiteNames.includes("gossip") && {
-      gossip: { minDelivery: gossip.criteria.delivery, ...gossip.criteria.p95_ms !== void 0 && { maxP95Ms: gossip.criteria.p95_ms } }
+      gossip: {
+        origins: gossip.origins === "all" ? nodes.map((n) => n.name) : gossip.origins,
+        fanout: gossip.fanout,
+        durationMs: gossip.duration,
+        minDelivery: gossip.criteria.delivery,
+        ...gossip.criteria.p95_ms !== void 0 && { maxP95Ms: gossip.criteria.p95_ms }
+      }
     },
     binary: describeBinary(config2),
     estimate: { nodeMinutes: 0 }
@@ -42879,15 +43067,21 @@ function describeBinary(config2) {
       return { kind: b.kind, description: `${b.kind} build${b.package ? ` of ${b.package}` : ""} with zig`, targets };
   }
 }
-var DEFAULT_THRESHOLDS, DEFAULT_PAIR_SUITE, CATEGORY_OF_PATH, ARCH_TARGET;
+var PlanError, DEFAULT_THRESHOLDS, DEFAULT_PAIR_SUITE, DEFAULT_GOSSIP, CATEGORY_OF_PATH, ARCH_TARGET;
 var init_plan = __esm({
   "src/plan/plan.ts"() {
     "use strict";
     init_model();
     init_oracle();
     init_estimate();
+    init_subject2();
+    init_subject_checks();
+    PlanError = class extends Error {
+      name = "PlanError";
+    };
     DEFAULT_THRESHOLDS = { direct: 99, nat_traversed: 85, relay: 100 };
-    DEFAULT_PAIR_SUITE = { trials: 10, timeout: 3e3, criteria: {}, min_attempts: 10 };
+    DEFAULT_PAIR_SUITE = { trials: 10, timeout: 3e3, criteria: {}, min_attempts: 10, dead_class: "degraded" };
+    DEFAULT_GOSSIP = { origins: "all", fanout: 3, duration: 5e3 };
     CATEGORY_OF_PATH = { direct: "direct", hole_punch: "nat_traversed", relay: "relay" };
     ARCH_TARGET = { x86_64: "x86_64-linux-musl", aarch64: "aarch64-linux-musl" };
   }
@@ -66510,11 +66704,11 @@ var init_hostkey = __esm({
   "src/ssh/hostkey.ts"() {
     "use strict";
     HostKeyMismatchError = class extends Error {
-      constructor(node2, address, expected, received) {
+      constructor(node3, address, expected, received) {
         super(
-          `host key mismatch for node "${node2}" at ${address}: expected ${expected}, received ${received}; refusing to connect (the machine was replaced, or someone is in the middle)`
+          `host key mismatch for node "${node3}" at ${address}: expected ${expected}, received ${received}; refusing to connect (the machine was replaced, or someone is in the middle)`
         );
-        this.node = node2;
+        this.node = node3;
         this.address = address;
         this.expected = expected;
         this.received = received;
@@ -66723,11 +66917,11 @@ function renderScript(statements) {
     ""
   ].join("\n");
 }
-function describeFailure(node2, f) {
+function describeFailure(node3, f) {
   const first = f.text.split("\n")[0].trim();
   const shown2 = first.length > 120 ? `${first.slice(0, 117)}...` : first;
   const err = f.stderr.trim().split("\n").slice(-10).join("\n");
-  return `script on node "${node2}" failed at line ${f.line} (\`${shown2}\`) with exit code ${f.code}${err ? `:
+  return `script on node "${node3}" failed at line ${f.line} (\`${shown2}\`) with exit code ${f.code}${err ? `:
 ${err}` : ""}`;
 }
 var STEP_MARKER, FAIL_MARKER, MAX_SCRIPT_BYTES, MARKER_LINE, ScriptStderr, ScriptFailedError;
@@ -66790,9 +66984,9 @@ var init_script = __esm({
       }
     };
     ScriptFailedError = class extends Error {
-      constructor(node2, failure2, detail) {
+      constructor(node3, failure2, detail) {
         super(detail);
-        this.node = node2;
+        this.node = node3;
         this.failure = failure2;
         this.detail = detail;
       }
@@ -66804,8 +66998,8 @@ var init_script = __esm({
 // src/ssh/pool.ts
 import { readFile as readFile5 } from "node:fs/promises";
 import net from "node:net";
-function describe3(node2) {
-  return `node "${node2.name}" (${node2.ssh.host}:${node2.ssh.port})`;
+function describe3(node3) {
+  return `node "${node3.name}" (${node3.ssh.host}:${node3.ssh.port})`;
 }
 async function retryOpen(op) {
   for (let attempt = 0; ; attempt++) {
@@ -66844,79 +67038,79 @@ var init_pool = __esm({
         return new _SshPool({ ...options, clientKeyPath: fleet.clientKeyPath });
       }
       /** Opens (or reuses) the node's connection; useful to fail early on unreachable nodes. */
-      async connect(node2) {
-        await this.connection(node2);
+      async connect(node3) {
+        await this.connection(node3);
       }
       /** Runs `command` on the node's machine (or AS the node with asNode) through POSIX sh. */
-      async exec(node2, command, options = {}) {
-        const conn = await this.connection(node2);
+      async exec(node3, command, options = {}) {
+        const conn = await this.connection(node3);
         const wrapped = wrapCommand(command, {
-          prefix: options.asNode ? node2.execPrefix : [],
+          prefix: options.asNode ? node3.execPrefix : [],
           ...options.timeoutMs !== void 0 ? { backstopSeconds: options.timeoutMs / 1e3 + BACKSTOP_SLACK_S } : {}
         });
         return conn.channels.run(
           () => this.opLimiter.run(
             () => runOnChannel(conn.client, wrapped, options, {
-              what: describe3(node2),
+              what: describe3(node3),
               // The kill bypasses the channel limit: the slot it would wait for is the one it frees.
-              kill: (pid) => this.killGroup(conn, node2, pid)
+              kill: (pid) => this.killGroup(conn, node3, pid)
             })
           )
         );
       }
       /** exec of an argv (each element quoted). */
-      execArgv(node2, argv, options = {}) {
-        return this.exec(node2, shellJoin(argv), options);
+      execArgv(node3, argv, options = {}) {
+        return this.exec(node3, shellJoin(argv), options);
       }
       /**
        * Runs a multi-line script with set -e semantics. On failure throws ScriptFailedError naming
        * the line, its text and its stderr (or returns it in `failed` with allowFailure).
        */
-      async runScript(node2, script, options = {}) {
+      async runScript(node3, script, options = {}) {
         const statements = toStatements(script);
         const text = renderScript(statements);
         if (Buffer.byteLength(text) > MAX_SCRIPT_BYTES) {
-          throw new Error(`script for node "${node2.name}" is ${Buffer.byteLength(text)} bytes; the limit is ${MAX_SCRIPT_BYTES} (upload a file instead)`);
+          throw new Error(`script for node "${node3.name}" is ${Buffer.byteLength(text)} bytes; the limit is ${MAX_SCRIPT_BYTES} (upload a file instead)`);
         }
         const tracker = new ScriptStderr(options.onStderr);
         const { allowFailure, ...execOptions } = options;
-        const result = await this.exec(node2, text, { ...execOptions, onStderr: (chunk) => tracker.write(chunk) });
+        const result = await this.exec(node3, text, { ...execOptions, onStderr: (chunk) => tracker.write(chunk) });
         tracker.end();
         const failed = tracker.failure(statements);
         const ok = result.code === 0 && !result.timedOut;
         const out = { ...result, stderr: tracker.text(), ok };
         if (failed) out.failed = failed;
         if (ok || allowFailure) return out;
-        if (failed) throw new ScriptFailedError(node2.name, failed, describeFailure(node2.name, failed));
+        if (failed) throw new ScriptFailedError(node3.name, failed, describeFailure(node3.name, failed));
         const at = statements.find((s) => s.line === tracker.lastLine());
         const where = at ? ` at line ${at.line} (\`${at.text.split("\n")[0].trim()}\`)` : "";
         const why = result.timedOut ? `timed out after ${options.timeoutMs} ms` : `ended with ${result.signal ? `signal ${result.signal}` : `exit code ${result.code}`}`;
         const tail = out.stderr.trim().split("\n").slice(-10).join("\n");
-        throw new ScriptFailedError(node2.name, void 0, `script on node "${node2.name}" ${why}${where}${tail ? `:
+        throw new ScriptFailedError(node3.name, void 0, `script on node "${node3.name}" ${why}${where}${tail ? `:
 ${tail}` : ""}`);
       }
       /** Copies a local file to the node (sftp). */
-      async upload(node2, localPath, remotePath) {
-        const conn = await this.connection(node2);
+      async upload(node3, localPath, remotePath) {
+        const conn = await this.connection(node3);
         await conn.channels.run(
           () => this.opLimiter.run(async () => {
             try {
               await retryOpen(() => conn.ssh.putFile(localPath, remotePath));
             } catch (err) {
-              throw new Error(`upload of ${localPath} to node "${node2.name}":${remotePath} failed: ${err.message}`);
+              throw new Error(`upload of ${localPath} to node "${node3.name}":${remotePath} failed: ${err.message}`);
             }
           })
         );
       }
       /** Copies a file from the node to a local path (sftp). */
-      async download(node2, remotePath, localPath) {
-        const conn = await this.connection(node2);
+      async download(node3, remotePath, localPath) {
+        const conn = await this.connection(node3);
         await conn.channels.run(
           () => this.opLimiter.run(async () => {
             try {
               await retryOpen(() => conn.ssh.getFile(localPath, remotePath));
             } catch (err) {
-              throw new Error(`download of node "${node2.name}":${remotePath} to ${localPath} failed: ${err.message}`);
+              throw new Error(`download of node "${node3.name}":${remotePath} to ${localPath} failed: ${err.message}`);
             }
           })
         );
@@ -66939,20 +67133,20 @@ ${tail}` : ""}`);
           })
         );
       }
-      async killGroup(conn, node2, pid) {
+      async killGroup(conn, node3, pid) {
         const script = renderKillScript(pid);
         const result = await runOnChannel(conn.client, wrapCommand(script, { prefix: [] }), { timeoutMs: 15e3 }, {
-          what: describe3(node2),
+          what: describe3(node3),
           kill: async () => void 0
         });
         if (result.code !== 0) throw new Error(result.stderr.trim() || `kill script exited ${result.code}`);
       }
-      connection(node2) {
-        if (this.closed) return Promise.reject(new Error(`SSH pool is closed (node "${node2.name}")`));
-        const id = `${node2.name}@${node2.ssh.host}:${node2.ssh.port}`;
+      connection(node3) {
+        if (this.closed) return Promise.reject(new Error(`SSH pool is closed (node "${node3.name}")`));
+        const id = `${node3.name}@${node3.ssh.host}:${node3.ssh.port}`;
         let pending = this.connections.get(id);
         if (!pending) {
-          pending = this.connectLimiter.run(() => this.open(node2));
+          pending = this.connectLimiter.run(() => this.open(node3));
           this.connections.set(id, pending);
           pending.catch(() => {
             if (this.connections.get(id) === pending) this.connections.delete(id);
@@ -66960,21 +67154,21 @@ ${tail}` : ""}`);
         }
         return pending;
       }
-      async open(node2) {
-        const address = `${node2.ssh.host}:${node2.ssh.port}`;
-        const pinned = parsePublicKey(node2.ssh.hostKey, `node "${node2.name}"`);
+      async open(node3) {
+        const address = `${node3.ssh.host}:${node3.ssh.port}`;
+        const pinned = parsePublicKey(node3.ssh.hostKey, `node "${node3.name}"`);
         const verifier = pinnedVerifier(pinned);
         const privateKey = await this.privateKey();
         const ssh = new NodeSSH();
         const started = Date.now();
-        const sock = net.connect({ host: node2.ssh.host, port: node2.ssh.port });
+        const sock = net.connect({ host: node3.ssh.host, port: node3.ssh.port });
         sock.setNoDelay(true);
         try {
           await ssh.connect({
             sock,
-            host: node2.ssh.host,
-            port: node2.ssh.port,
-            username: node2.ssh.user,
+            host: node3.ssh.host,
+            port: node3.ssh.port,
+            username: node3.ssh.user,
             privateKey,
             hostVerifier: verifier.verify,
             algorithms: { serverHostKey: hostKeyAlgorithms(pinned.type) },
@@ -66986,20 +67180,20 @@ ${tail}` : ""}`);
           sock.destroy();
           const received = verifier.received();
           if (received && !received.equals(pinned.blob)) {
-            throw new HostKeyMismatchError(node2.name, address, fingerprint(pinned.blob), fingerprint(received));
+            throw new HostKeyMismatchError(node3.name, address, fingerprint(pinned.blob), fingerprint(received));
           }
-          throw new Error(`cannot connect to node "${node2.name}" at ${address} as ${node2.ssh.user}: ${err.message}`);
+          throw new Error(`cannot connect to node "${node3.name}" at ${address} as ${node3.ssh.user}: ${err.message}`);
         }
         const client = ssh.connection;
-        const id = `${node2.name}@${address}`;
-        client.on("error", (err) => this.options.log?.(`ssh: node "${node2.name}" (${address}): ${err.message}`));
+        const id = `${node3.name}@${address}`;
+        client.on("error", (err) => this.options.log?.(`ssh: node "${node3.name}" (${address}): ${err.message}`));
         client.on("close", () => {
           const current = this.connections.get(id);
           if (current) {
             current.then((c) => c.client === client && this.connections.delete(id), () => void 0);
           }
         });
-        this.options.log?.(`ssh: connected to node "${node2.name}" at ${address} in ${Date.now() - started} ms`);
+        this.options.log?.(`ssh: connected to node "${node3.name}" at ${address} in ${Date.now() - started} ms`);
         return { ssh, client, channels: new Limiter(this.options.maxChannelsPerNode ?? 8) };
       }
       privateKey() {
@@ -67271,9 +67465,9 @@ ${tail || "(log is empty)"}`,
     await new Promise((r) => setTimeout(r, interval));
   }
 }
-async function logTail(pool, node2, path9, lines) {
+async function logTail(pool, node3, path9, lines) {
   try {
-    const r = await pool.exec(node2, `tail -n ${lines} ${shellQuote2(path9)} 2>/dev/null`, { timeoutMs: 1e4 });
+    const r = await pool.exec(node3, `tail -n ${lines} ${shellQuote2(path9)} 2>/dev/null`, { timeoutMs: 1e4 });
     return r.stdout.replace(/\n$/, "");
   } catch {
     return "";
@@ -67507,25 +67701,25 @@ var init_service_render = __esm({
 });
 
 // src/deploy/service.ts
-async function startService(pool, node2, spec, options = {}) {
-  validateSpec(spec, `node "${node2.name}"`);
-  await stopService(pool, node2, spec.name, options);
-  const paths = servicePaths(node2.workdir, spec.name);
-  const script = node2.systemd ? renderSystemdStartScript(spec, paths, node2.workdir, node2.execPrefix) : renderStartScript(spec, paths, node2.workdir, node2.execPrefix);
-  const result = await pool.runScript(node2, script, { timeoutMs: 3e4, ...options.signal ? { signal: options.signal } : {} });
+async function startService(pool, node3, spec, options = {}) {
+  validateSpec(spec, `node "${node3.name}"`);
+  await stopService(pool, node3, spec.name, options);
+  const paths = servicePaths(node3.workdir, spec.name);
+  const script = node3.systemd ? renderSystemdStartScript(spec, paths, node3.workdir, node3.execPrefix) : renderStartScript(spec, paths, node3.workdir, node3.execPrefix);
+  const result = await pool.runScript(node3, script, { timeoutMs: 3e4, ...options.signal ? { signal: options.signal } : {} });
   const offset = Number(parseOutputValue(result.stdout, "offset") ?? 0);
   const pid = Number(parseOutputValue(result.stdout, "pid"));
-  const started = { node: node2.name, name: spec.name, logPath: paths.log };
+  const started = { node: node3.name, name: spec.name, logPath: paths.log };
   if (Number.isInteger(pid) && pid > 0) started.pid = pid;
   if (spec.ready && Object.keys(spec.ready).some((k) => ["log", "tcp", "udp", "http"].includes(k))) {
     started.readyMs = await waitReady(spec.ready, {
       pool,
-      node: node2,
+      node: node3,
       service: spec.name,
       logPath: paths.log,
       logOffset: offset,
       ended: async () => {
-        const status = await serviceStatus(pool, node2, spec.name);
+        const status = await serviceStatus(pool, node3, spec.name);
         return status.running || status.exitCode === void 0 ? void 0 : `it exited with status ${status.exitCode}`;
       },
       ...options.signal ? { signal: options.signal } : {}
@@ -67533,38 +67727,38 @@ async function startService(pool, node2, spec, options = {}) {
   }
   return started;
 }
-async function stopService(pool, node2, name2, options = {}) {
-  validateSpec({ name: name2, command: "true" }, `node "${node2.name}"`);
-  const paths = servicePaths(node2.workdir, name2);
+async function stopService(pool, node3, name2, options = {}) {
+  validateSpec({ name: name2, command: "true" }, `node "${node3.name}"`);
+  const paths = servicePaths(node3.workdir, name2);
   const grace = options.stopGraceMs ?? 5e3;
-  const script = node2.systemd ? renderSystemdStopScript(paths) : renderStopScript(paths, grace);
-  const r = await pool.exec(node2, script, { timeoutMs: grace + 15e3, ...options.signal ? { signal: options.signal } : {} });
+  const script = node3.systemd ? renderSystemdStopScript(paths) : renderStopScript(paths, grace);
+  const r = await pool.exec(node3, script, { timeoutMs: grace + 15e3, ...options.signal ? { signal: options.signal } : {} });
   if (r.code !== 0 || r.timedOut) {
-    throw new Error(`could not stop service "${name2}" on node "${node2.name}": ${r.timedOut ? "timed out" : r.stderr.trim() || `exit ${r.code}`}`);
+    throw new Error(`could not stop service "${name2}" on node "${node3.name}": ${r.timedOut ? "timed out" : r.stderr.trim() || `exit ${r.code}`}`);
   }
-  if (node2.systemd) return { stopped: true, forced: false };
+  if (node3.systemd) return { stopped: true, forced: false };
   const stopped = parseOutputValue(r.stdout, "stopped");
   return { stopped: stopped !== void 0 && stopped !== "none" && parseOutputValue(r.stdout, "ours") === "yes", forced: parseOutputValue(r.stdout, "forced") === "1" };
 }
-async function readServiceSpec(pool, node2, name2) {
-  const paths = servicePaths(node2.workdir, name2);
-  const r = await pool.exec(node2, `cat ${shellQuote2(paths.spec)}`, { timeoutMs: 1e4 });
-  if (r.code !== 0) throw new Error(`service "${name2}" was never started on node "${node2.name}" (no ${paths.spec})`);
+async function readServiceSpec(pool, node3, name2) {
+  const paths = servicePaths(node3.workdir, name2);
+  const r = await pool.exec(node3, `cat ${shellQuote2(paths.spec)}`, { timeoutMs: 1e4 });
+  if (r.code !== 0) throw new Error(`service "${name2}" was never started on node "${node3.name}" (no ${paths.spec})`);
   try {
     return JSON.parse(r.stdout);
   } catch {
-    throw new Error(`service "${name2}" on node "${node2.name}": ${paths.spec} is not valid JSON`);
+    throw new Error(`service "${name2}" on node "${node3.name}": ${paths.spec} is not valid JSON`);
   }
 }
-async function restartService(pool, node2, name2, options = {}) {
-  return startService(pool, node2, await readServiceSpec(pool, node2, name2), options);
+async function restartService(pool, node3, name2, options = {}) {
+  return startService(pool, node3, await readServiceSpec(pool, node3, name2), options);
 }
-async function serviceStatus(pool, node2, name2) {
-  const paths = servicePaths(node2.workdir, name2);
-  const script = node2.systemd ? renderSystemdStatusScript(paths) : renderStatusScript(paths);
-  const r = await pool.exec(node2, script, { timeoutMs: 1e4 });
-  if (r.code !== 0) throw new Error(`could not read the status of service "${name2}" on node "${node2.name}": ${r.stderr.trim() || `exit ${r.code}`}`);
-  return node2.systemd ? parseSystemdStatus(r.stdout) : parseStatus(r.stdout);
+async function serviceStatus(pool, node3, name2) {
+  const paths = servicePaths(node3.workdir, name2);
+  const script = node3.systemd ? renderSystemdStatusScript(paths) : renderStatusScript(paths);
+  const r = await pool.exec(node3, script, { timeoutMs: 1e4 });
+  if (r.code !== 0) throw new Error(`could not read the status of service "${name2}" on node "${node3.name}": ${r.stderr.trim() || `exit ${r.code}`}`);
+  return node3.systemd ? parseSystemdStatus(r.stdout) : parseStatus(r.stdout);
 }
 var init_service = __esm({
   "src/deploy/service.ts"() {
@@ -67581,8 +67775,8 @@ import { createHash as createHash4 } from "node:crypto";
 import { readFile as readFile6 } from "node:fs/promises";
 import path2 from "node:path";
 import { PassThrough } from "node:stream";
-function binaryPath(node2, name2) {
-  return `${node2.workdir}/bin/${name2}`;
+function binaryPath(node3, name2) {
+  return `${node3.workdir}/bin/${name2}`;
 }
 function serviceLines(binary, workdir) {
   const q2 = shellQuote2;
@@ -67663,19 +67857,19 @@ async function deployArtifact(pool, nodes, artifact, options = {}) {
   const payload = new Payload(artifact);
   const method = options.method ?? "auto";
   if (method === "auto") void hasLocalZstd();
-  return mapLimit(nodes, options.concurrency ?? 8, async (node2) => {
+  return mapLimit(nodes, options.concurrency ?? 8, async (node3) => {
     const started = Date.now();
-    const result = { node: node2.name, status: "failed", bytesSent: 0, ms: 0, restarted: [] };
-    const binary = binaryPath(node2, artifact.name);
-    const tmp = `${node2.workdir}/bin/.${artifact.name}.upload-${process.pid}-${Date.now()}`;
-    const job = { pool, node: node2, artifact, payload, binary, tmp, timeoutMs: options.timeoutMs ?? 6e5, method, result };
+    const result = { node: node3.name, status: "failed", bytesSent: 0, ms: 0, restarted: [] };
+    const binary = binaryPath(node3, artifact.name);
+    const tmp = `${node3.workdir}/bin/.${artifact.name}.upload-${process.pid}-${Date.now()}`;
+    const job = { pool, node: node3, artifact, payload, binary, tmp, timeoutMs: options.timeoutMs ?? 6e5, method, result };
     try {
       const running = method === "sftp" ? await sftpDeploy(job) : await streamDeploy(job);
       if (running) await swapWithServicesStopped(job, running);
     } catch (err) {
       result.status = "failed";
       result.error = err.message;
-      options.log?.(`deploy: ${artifact.name} to node "${node2.name}" failed: ${result.error}`);
+      options.log?.(`deploy: ${artifact.name} to node "${node3.name}" failed: ${result.error}`);
     }
     result.ms = Date.now() - started;
     return result;
@@ -67687,14 +67881,14 @@ async function runningServices(job, names) {
   return running;
 }
 async function streamDeploy(job) {
-  const { pool, node: node2, artifact, result } = job;
+  const { pool, node: node3, artifact, result } = job;
   const stdin = new PassThrough();
   let stdout = "";
   let asked = false;
   let onReady = () => void 0;
   const ready = new Promise((resolve11) => onReady = resolve11);
-  const script = renderDeployScript({ binary: job.binary, tmp: job.tmp, sha256: artifact.sha256, workdir: node2.workdir });
-  const running = pool.exec(node2, script, {
+  const script = renderDeployScript({ binary: job.binary, tmp: job.tmp, sha256: artifact.sha256, workdir: node3.workdir });
+  const running = pool.exec(node3, script, {
     stdin,
     timeoutMs: job.timeoutMs,
     onStdout: (chunk) => {
@@ -67749,8 +67943,8 @@ async function streamDeploy(job) {
   return services.length > 0 ? services : void 0;
 }
 async function sftpDeploy(job) {
-  const { pool, node: node2, artifact, result } = job;
-  const check3 = await pool.exec(node2, renderCheckScript(job.binary, node2.workdir), { timeoutMs: 6e4 });
+  const { pool, node: node3, artifact, result } = job;
+  const check3 = await pool.exec(node3, renderCheckScript(job.binary, node3.workdir), { timeoutMs: 6e4 });
   if (check3.code !== 0) throw new Error(`could not check ${job.binary}: ${check3.stderr.trim() || `exit ${check3.code}`}`);
   const { sha256: sha2562, services } = parseCheck(check3.stdout);
   if (sha2562 === artifact.sha256) {
@@ -67759,14 +67953,14 @@ async function sftpDeploy(job) {
   }
   const running = await runningServices(job, services);
   const q2 = shellQuote2;
-  await pool.exec(node2, `mkdir -p ${q2(`${node2.workdir}/bin`)}`, { timeoutMs: 3e4 });
+  await pool.exec(node3, `mkdir -p ${q2(`${node3.workdir}/bin`)}`, { timeoutMs: 3e4 });
   try {
-    await pool.upload(node2, artifact.path, job.tmp);
+    await pool.upload(node3, artifact.path, job.tmp);
   } catch (err) {
-    await pool.exec(node2, `rm -f ${q2(job.tmp)}`, { timeoutMs: 3e4 }).catch(() => void 0);
+    await pool.exec(node3, `rm -f ${q2(job.tmp)}`, { timeoutMs: 3e4 }).catch(() => void 0);
     throw err;
   }
-  const r = await pool.exec(node2, renderReceiveScript({ binary: job.binary, tmp: job.tmp, sha256: artifact.sha256, install: running.length === 0 }), {
+  const r = await pool.exec(node3, renderReceiveScript({ binary: job.binary, tmp: job.tmp, sha256: artifact.sha256, install: running.length === 0 }), {
     timeoutMs: job.timeoutMs
   });
   if (r.code !== 0) throw new Error(await uploadFailure(r, job));
@@ -67776,19 +67970,19 @@ async function sftpDeploy(job) {
   return running.length > 0 ? running : void 0;
 }
 async function swapWithServicesStopped(job, services) {
-  const { pool, node: node2, binary, tmp, result } = job;
+  const { pool, node: node3, binary, tmp, result } = job;
   const q2 = shellQuote2;
   try {
-    for (const name2 of services) await stopService(pool, node2, name2);
-    const mv = await pool.exec(node2, `mv -f ${q2(tmp)} ${q2(binary)}`, { timeoutMs: 3e4 });
+    for (const name2 of services) await stopService(pool, node3, name2);
+    const mv = await pool.exec(node3, `mv -f ${q2(tmp)} ${q2(binary)}`, { timeoutMs: 3e4 });
     if (mv.code !== 0) throw new Error(`could not move the new binary into ${binary}: ${mv.stderr.trim()}`);
   } catch (err) {
-    await pool.exec(node2, `rm -f ${q2(tmp)}`, { timeoutMs: 3e4 }).catch(() => void 0);
+    await pool.exec(node3, `rm -f ${q2(tmp)}`, { timeoutMs: 3e4 }).catch(() => void 0);
     throw err;
   }
   for (const name2 of services) {
     try {
-      await restartService(pool, node2, name2);
+      await restartService(pool, node3, name2);
     } catch (err) {
       throw new Error(`${binary} was installed, but service "${name2}" did not come back: ${err.message}`);
     }
@@ -67852,17 +68046,17 @@ function renderListLogs(workdir) {
   return `[ -d ${dir} ] || exit 0; cd ${dir} && for f in * .[!.]*; do [ -f "$f" ] && printf '%s\\n' "$f"; done; exit 0`;
 }
 async function collectLogs(pool, nodes, destDir, options = {}) {
-  return mapLimit(nodes, options.concurrency ?? 8, async (node2) => {
-    const out = { node: node2.name, ok: false, files: [] };
+  return mapLimit(nodes, options.concurrency ?? 8, async (node3) => {
+    const out = { node: node3.name, ok: false, files: [] };
     try {
-      const list = await pool.exec(node2, renderListLogs(node2.workdir), { timeoutMs: options.timeoutMs ?? 2e4 });
-      if (list.code !== 0) throw new Error(`listing ${node2.workdir}/logs failed: ${list.stderr.trim() || `exit ${list.code}`}`);
+      const list = await pool.exec(node3, renderListLogs(node3.workdir), { timeoutMs: options.timeoutMs ?? 2e4 });
+      if (list.code !== 0) throw new Error(`listing ${node3.workdir}/logs failed: ${list.stderr.trim() || `exit ${list.code}`}`);
       const names = list.stdout.split("\n").filter((n) => n !== "" && !n.includes("/"));
-      const local = path3.join(destDir, node2.name);
+      const local = path3.join(destDir, node3.name);
       await mkdir7(local, { recursive: true });
       for (const name2 of names) {
         const target2 = path3.join(local, name2);
-        await pool.download(node2, `${node2.workdir}/logs/${name2}`, target2);
+        await pool.download(node3, `${node3.workdir}/logs/${name2}`, target2);
         out.files.push(target2);
       }
       out.ok = true;
@@ -67896,6 +68090,25 @@ var init_deploy = __esm({
 // src/suites/sink.ts
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
+function lineSplitter(onLine) {
+  let buffered = "";
+  return {
+    push: (chunk) => {
+      buffered += chunk;
+      let nl;
+      while ((nl = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (line) onLine(line);
+      }
+    },
+    end: () => {
+      const line = buffered.trim();
+      buffered = "";
+      if (line) onLine(line);
+    }
+  };
+}
 var EventSink;
 var init_sink = __esm({
   "src/suites/sink.ts"() {
@@ -67909,23 +68122,7 @@ var init_sink = __esm({
       lines = 0;
       /** Splits streamed output into lines; blank lines are ignored, partial lines are kept until complete. */
       lineSplitter(onLine = (l) => this.write(l)) {
-        let buffered = "";
-        return {
-          push: (chunk) => {
-            buffered += chunk;
-            let nl;
-            while ((nl = buffered.indexOf("\n")) >= 0) {
-              const line = buffered.slice(0, nl).trim();
-              buffered = buffered.slice(nl + 1);
-              if (line) onLine(line);
-            }
-          },
-          end: () => {
-            const line = buffered.trim();
-            buffered = "";
-            if (line) onLine(line);
-          }
-        };
+        return lineSplitter(onLine);
       }
       write(line) {
         this.lines++;
@@ -67940,6 +68137,40 @@ var init_sink = __esm({
         await once(this.out, "finish");
       }
     };
+  }
+});
+
+// src/results/evidence.ts
+function exchanged(c, ip2) {
+  return got(c.in, ip2) && got(c.out, ip2);
+}
+function pairEvidence(counters, a, b, relays) {
+  const ca = counters?.get(a.name);
+  const cb = counters?.get(b.name);
+  if (!ca || !cb) return { direct: false, relayed: false, evidence: "unmeasured" };
+  const direct = got(ca.in, b.publicIp) && got(cb.in, a.publicIp);
+  const relayed = relays.some((r) => {
+    if (r.name === a.name) return exchanged(cb, r.publicIp);
+    if (r.name === b.name) return exchanged(ca, r.publicIp);
+    return exchanged(ca, r.publicIp) && exchanged(cb, r.publicIp);
+  });
+  return { direct, relayed, evidence: direct ? "direct" : relayed ? "relayed" : "none" };
+}
+var EVIDENCE, got;
+var init_evidence = __esm({
+  "src/results/evidence.ts"() {
+    "use strict";
+    EVIDENCE = ["direct", "relayed", "none", "unmeasured"];
+    got = (m, ip2) => (m.get(ip2) ?? 0) > 0;
+  }
+});
+
+// src/results/gate-records.ts
+var GATE_FINDINGS;
+var init_gate_records = __esm({
+  "src/results/gate-records.ts"() {
+    "use strict";
+    GATE_FINDINGS = ["malformed", "forged", "unplanned", "duplicate", "identity_reuse"];
   }
 });
 
@@ -67960,6 +68191,8 @@ function fits(value, kind) {
       return typeof value === "boolean";
     case "path":
       return typeof value === "string" && PATHS.includes(value);
+    case "evidence":
+      return typeof value === "string" && EVIDENCE.includes(value);
   }
 }
 function shown(value) {
@@ -67996,11 +68229,28 @@ function checkLine(line) {
   }
   return checkEvent(value);
 }
+function checkStoredLine(line) {
+  if (!line.includes('"gate"')) return checkLine(line);
+  let value;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return checkLine(line);
+  }
+  const obj = value;
+  if (typeof obj !== "object" || obj === null || obj.type !== "gate") return checkEvent(value);
+  const finding = obj.finding;
+  if (finding !== "no_result" && !GATE_FINDINGS.includes(finding)) return { ok: false, reason: `gate.finding is ${shown(finding)}` };
+  if (typeof obj.detail !== "string") return { ok: false, reason: `gate.detail is ${shown(obj.detail)}, expected a string` };
+  return { ok: true, event: obj };
+}
 var REQUIRED, OPTIONAL, EXPECTED;
 var init_validate = __esm({
   "src/results/validate.ts"() {
     "use strict";
     init_model();
+    init_evidence();
+    init_gate_records();
     REQUIRED = {
       attempt: { suite: "name", from: "name", to: "name", path: "path", ok: "boolean" },
       throughput: { from: "name", to: "name", bytes: "nonneg", seconds: "nonneg", mbps: "nonneg" },
@@ -68008,7 +68258,8 @@ var init_validate = __esm({
       metric: { node: "name", name: "name", value: "number" }
     };
     OPTIONAL = {
-      attempt: { rtt_ms: "nonneg", error: "string", from_id: "string", to_id: "string", trial: "int" },
+      // evidence .. claimed_ok are written by the gate (a subject's own values are dropped there)
+      attempt: { rtt_ms: "nonneg", error: "string", from_id: "string", to_id: "string", trial: "int", evidence: "evidence", false_success: "string", missing: "boolean", claimed_ok: "boolean" },
       throughput: { loss: "nonneg" },
       gossip: {},
       metric: {}
@@ -68020,7 +68271,8 @@ var init_validate = __esm({
       nonneg: "a number >= 0",
       int: "an integer >= 0",
       boolean: "true or false",
-      path: PATHS.join(" | ")
+      path: PATHS.join(" | "),
+      evidence: EVIDENCE.join(" | ")
     };
   }
 });
@@ -68058,7 +68310,7 @@ async function* readEventBatches(input2, options = {}) {
       return;
     }
     if (line.trim() === "") return;
-    const checked = checkLine(line);
+    const checked = checkStoredLine(line);
     if (checked.ok) batch.push({ ok: true, event: checked.event, source, line: lineNo });
     else batch.push({ ok: false, malformed: { source, line: lineNo, reason: checked.reason } });
   };
@@ -68234,6 +68486,9 @@ var init_quantiles = __esm({
 });
 
 // src/results/aggregate.ts
+function zeroEvidence() {
+  return Object.fromEntries(EVIDENCE.map((e) => [e, 0]));
+}
 function zeroCounts() {
   return { direct: 0, hole_punch: 0, relay: 0 };
 }
@@ -68249,6 +68504,7 @@ var init_aggregate = __esm({
   "src/results/aggregate.ts"() {
     "use strict";
     init_quantiles();
+    init_evidence();
     MALFORMED_SAMPLES = 20;
     ERROR_KINDS_PER_PAIR = 5;
     Aggregator = class {
@@ -68264,6 +68520,8 @@ var init_aggregate = __esm({
       counts = { attempt: 0, throughput: 0, gossip: 0, metric: 0 };
       malformedCount = 0;
       malformedSamples = [];
+      findings = /* @__PURE__ */ new Map();
+      noResult = [];
       /** Number of valid events fed so far. */
       get events() {
         return this.counts.attempt + this.counts.throughput + this.counts.gossip + this.counts.metric;
@@ -68279,6 +68537,8 @@ var init_aggregate = __esm({
       }
       add(event) {
         switch (event.type) {
+          case "gate":
+            return this.addGate(event);
           case "attempt":
             return this.addAttempt(event);
           case "throughput":
@@ -68289,6 +68549,18 @@ var init_aggregate = __esm({
             return this.addMetric(event);
         }
       }
+      addGate(g) {
+        if (g.finding === "no_result") {
+          const from = g.suite === "gossip" ? g.origin ?? "?" : g.from ?? "?";
+          this.noResult.push({ suite: g.suite, from, ...g.to !== void 0 && { to: g.to }, ...g.msg !== void 0 && { msg: g.msg }, detail: g.detail });
+          return;
+        }
+        if (g.finding === "malformed") return this.addMalformed({ source: g.node, line: g.line ?? 0, reason: g.detail });
+        let f = this.findings.get(g.finding);
+        if (!f) this.findings.set(g.finding, f = { count: 0, samples: [] });
+        f.count++;
+        if (f.samples.length < MALFORMED_SAMPLES) f.samples.push(g.detail);
+      }
       addAttempt(e) {
         this.counts.attempt++;
         this.nodes.add(e.from);
@@ -68296,11 +68568,17 @@ var init_aggregate = __esm({
         const key = `${e.suite}\0${e.from}\0${e.to}`;
         let pair = this.pairs.get(key);
         if (!pair) {
-          pair = { suite: e.suite, from: e.from, to: e.to, attempts: 0, attemptsByPath: zeroCounts(), okByPath: zeroCounts(), falseSuccess: 0, rtt: new BoundedQuantiles(256), errors: /* @__PURE__ */ new Map() };
+          pair = { suite: e.suite, from: e.from, to: e.to, attempts: 0, attemptsByPath: zeroCounts(), okByPath: zeroCounts(), falseSuccess: 0, rtt: new BoundedQuantiles(256), errors: /* @__PURE__ */ new Map(), evidence: zeroEvidence(), falseClaims: 0, missing: 0 };
           this.pairs.set(key, pair);
         }
         pair.attempts++;
         pair.attemptsByPath[e.path]++;
+        if (e.evidence) pair.evidence[e.evidence]++;
+        if (e.missing) pair.missing++;
+        if (e.false_success !== void 0) {
+          pair.falseClaims++;
+          pair.falseClaimReason ??= e.false_success;
+        }
         const self2 = selfPairReason(e);
         if (self2) {
           pair.falseSuccess++;
@@ -68448,8 +68726,8 @@ function parseResultsJson(text, source) {
   } catch (err) {
     throw new ResultsSchemaError(`${source}: not valid JSON (${err.message.split("\n")[0]})`);
   }
-  if (typeof data === "object" && data !== null && "schema" in data && data.schema !== RESULTS_SCHEMA) {
-    throw new ResultsSchemaError(`${source}: schema is ${JSON.stringify(data.schema)}, expected "${RESULTS_SCHEMA}" (is this a vps-test results.json?)`);
+  if (typeof data === "object" && data !== null && "schema" in data && !READABLE_SCHEMAS.includes(data.schema)) {
+    throw new ResultsSchemaError(`${source}: schema is ${JSON.stringify(data.schema)}, expected "${READABLE_SCHEMAS.join('" or "')}" (is this a vps-test results.json?)`);
   }
   const parsed = resultsJsonSchema.safeParse(data);
   if (!parsed.success) {
@@ -68471,13 +68749,15 @@ async function loadResultsJson(path9) {
   }
   return parseResultsJson(text, path9);
 }
-var RESULTS_SCHEMA, VERDICTS, OBSERVED_PATHS, num2, pct, nullableNum, verdict, pathCounts, categorySchema, pairSchema, throughputSchema2, gossipMessageSchema, resultsJsonSchema, ResultsSchemaError;
+var RESULTS_SCHEMA, READABLE_SCHEMAS, VERDICTS, OBSERVED_PATHS, num2, pct, nullableNum, verdict, pathCounts, categorySchema, pairSchema, throughputSchema3, gossipMessageSchema, resultsJsonSchema, ResultsSchemaError;
 var init_schema2 = __esm({
   "src/results/schema.ts"() {
     "use strict";
     init_zod();
     init_model();
-    RESULTS_SCHEMA = "vps-test/results@1";
+    init_evidence();
+    RESULTS_SCHEMA = "vps-test/results@1.1";
+    READABLE_SCHEMAS = ["vps-test/results@1", RESULTS_SCHEMA];
     VERDICTS = ["pass", "fail", "degraded", "error"];
     OBSERVED_PATHS = [...PATHS, "failed", "none"];
     num2 = external_exports.number();
@@ -68512,9 +68792,13 @@ var init_schema2 = __esm({
       rtt_p50_ms: nullableNum,
       rtt_p95_ms: nullableNum,
       top_error: external_exports.string().optional(),
-      false_success: external_exports.string().optional()
+      false_success: external_exports.string().optional(),
+      evidence: external_exports.record(external_exports.enum(EVIDENCE), num2).optional(),
+      false_claims: num2.optional(),
+      false_claim: external_exports.string().optional(),
+      missing: num2.optional()
     });
-    throughputSchema2 = external_exports.object({
+    throughputSchema3 = external_exports.object({
       from: external_exports.string(),
       to: external_exports.string(),
       samples: num2,
@@ -68526,6 +68810,7 @@ var init_schema2 = __esm({
       loss: nullableNum,
       required_mbps: nullableNum,
       passed: external_exports.boolean().nullable(),
+      error: external_exports.string().optional(),
       // Absent in files written before loss was judged.
       required_max_loss: pct.nullable().default(null),
       loss_passed: external_exports.boolean().nullable().default(null)
@@ -68542,7 +68827,7 @@ var init_schema2 = __esm({
       duplicates: num2
     });
     resultsJsonSchema = external_exports.object({
-      schema: external_exports.literal(RESULTS_SCHEMA),
+      schema: external_exports.enum(READABLE_SCHEMAS),
       verdict,
       reasons: external_exports.array(external_exports.string()),
       generated_at: external_exports.string(),
@@ -68556,13 +68841,15 @@ var init_schema2 = __esm({
         min_delivery: nullableNum,
         // Absent in files written before these criteria were judged.
         max_loss: pct.nullable().default(null),
-        gossip_p95_ms: nullableNum.default(null)
+        gossip_p95_ms: nullableNum.default(null),
+        dead_class: external_exports.enum(["degraded", "fail"]).optional(),
+        malformed_tolerance: num2.optional()
       }).default({ thresholds: {}, min_attempts: 0, regression_tolerance: 0, min_mbps: null, min_delivery: null, max_loss: null, gossip_p95_ms: null }),
       baseline: external_exports.object({ generated_at: external_exports.string(), run_id: external_exports.string().optional(), verdict }).optional(),
       categories: external_exports.record(external_exports.string(), categorySchema),
       pairs: external_exports.array(pairSchema),
       latency: external_exports.object({ p50_ms: nullableNum, p95_ms: nullableNum, samples: num2.default(0) }),
-      throughput: external_exports.array(throughputSchema2).default([]),
+      throughput: external_exports.array(throughputSchema3).default([]),
       gossip: external_exports.object({
         messages: num2,
         delivery: pct,
@@ -68579,7 +68866,10 @@ var init_schema2 = __esm({
       false_success: external_exports.array(external_exports.object({ suite: external_exports.string(), from: external_exports.string(), to: external_exports.string(), count: num2, reason: external_exports.string() })).optional(),
       nodes: external_exports.array(external_exports.object({ name: external_exports.string(), role: external_exports.enum(ROLES).nullable(), nat: external_exports.enum(NAT_TYPES).nullable(), status: external_exports.enum(["ok", "unreachable"]) })).optional(),
       metrics: external_exports.array(external_exports.object({ node: external_exports.string(), name: external_exports.string(), count: num2, last: num2, min: num2, max: num2 })).optional(),
-      soak: external_exports.array(external_exports.object({ checkpoint: external_exports.string(), at: external_exports.string(), verdict, rates: external_exports.record(external_exports.string(), pct.nullable()) })).optional()
+      soak: external_exports.array(external_exports.object({ checkpoint: external_exports.string(), at: external_exports.string(), verdict, rates: external_exports.record(external_exports.string(), pct.nullable()) })).optional(),
+      rejected: external_exports.array(external_exports.object({ finding: external_exports.string(), count: num2, samples: external_exports.array(external_exports.string()) })).optional(),
+      no_result: external_exports.array(external_exports.object({ suite: external_exports.string(), from: external_exports.string(), to: external_exports.string().optional(), msg: external_exports.string().optional(), detail: external_exports.string() })).optional(),
+      dead: external_exports.array(external_exports.object({ kind: external_exports.enum(["class", "pair"]), name: external_exports.string(), attempts: num2, expected_path: external_exports.enum(PATHS).nullable(), worse_paths: external_exports.array(external_exports.enum(PATHS)) })).optional()
     });
     ResultsSchemaError = class extends Error {
       name = "ResultsSchemaError";
@@ -68589,7 +68879,7 @@ var init_schema2 = __esm({
 
 // src/results/summaries.ts
 function summarizeThroughput(agg, minMbps, maxLoss, nodeOrder) {
-  return [...agg.throughput.values()].sort((a, b) => nodeOrder(a.from) - nodeOrder(b.from) || nodeOrder(a.to) - nodeOrder(b.to)).map((t) => {
+  const measured = [...agg.throughput.values()].sort((a, b) => nodeOrder(a.from) - nodeOrder(b.from) || nodeOrder(a.to) - nodeOrder(b.to)).map((t) => {
     const mbps = t.sumMbps / t.samples;
     const loss = t.lossSamples ? t.lossSum / t.lossSamples : null;
     return {
@@ -68608,26 +68898,30 @@ function summarizeThroughput(agg, minMbps, maxLoss, nodeOrder) {
       loss_passed: maxLoss === null || loss === null ? null : loss <= maxLoss + EPS
     };
   });
+  const silent = agg.noResult.filter((n) => n.suite === "throughput" && n.to !== void 0 && !agg.throughput.has(`${n.from}\0${n.to}`)).map((n) => ({ from: n.from, to: n.to, samples: 0, mbps: 0, min_mbps: 0, max_mbps: 0, bytes: 0, seconds: 0, loss: null, required_mbps: minMbps, passed: false, required_max_loss: maxLoss, loss_passed: null, error: n.detail }));
+  return [...measured, ...silent].sort((a, b) => nodeOrder(a.from) - nodeOrder(b.from) || nodeOrder(a.to) - nodeOrder(b.to));
 }
 function summarizeGossip(agg, receivers, minDelivery, maxP95Ms = null) {
-  if (agg.gossip.size === 0) return null;
+  const silent = agg.noResult.filter((n) => n.suite === "gossip" && n.msg !== void 0 && !agg.gossip.has(n.msg)).map((n) => ({ msg: n.msg, origin: n.from, delivered: /* @__PURE__ */ new Set(), duplicates: 0, latency: new BoundedQuantiles(8), maxHops: 0, sumHops: 0 }));
+  const messages = [...agg.gossip.values(), ...silent];
+  if (messages.length === 0) return null;
   const expectedSet = new Set(receivers);
   let delivered = 0;
   let expected = 0;
   let maxHops = 0;
-  const perMessage = [...agg.gossip.values()].sort((a, b) => naturalCompare(a.msg, b.msg)).map((g) => {
+  const perMessage = messages.sort((a, b) => naturalCompare(a.msg, b.msg)).map((g) => {
     const want = expectedSet.size - (expectedSet.has(g.origin) ? 1 : 0);
-    let got = 0;
-    for (const node2 of g.delivered) if (expectedSet.has(node2) && node2 !== g.origin) got++;
-    delivered += got;
+    let got2 = 0;
+    for (const node3 of g.delivered) if (expectedSet.has(node3) && node3 !== g.origin) got2++;
+    delivered += got2;
     expected += want;
     maxHops = Math.max(maxHops, g.maxHops);
     return {
       msg: g.msg,
       origin: g.origin,
-      delivered: got,
+      delivered: got2,
       expected: want,
-      delivery: want ? round(got / want * 100, 2) : 100,
+      delivery: want ? round(got2 / want * 100, 2) : 100,
       latency_p50_ms: q(g.latency.quantile(0.5)),
       latency_p95_ms: q(g.latency.quantile(0.95)),
       max_hops: g.maxHops,
@@ -68657,6 +68951,7 @@ var init_summaries = __esm({
     "use strict";
     init_names();
     init_stats();
+    init_quantiles();
     EPS = 1e-9;
     q = (v, digits = 3) => v === void 0 ? null : round(v, digits);
   }
@@ -68730,7 +69025,8 @@ function bump(categories, c, label) {
 }
 function tallyPairs(agg, nodes, planned, comparePairs) {
   const categories = /* @__PURE__ */ new Map();
-  const falseSuccess = [];
+  const falseSuccess2 = [];
+  const falseClaims = [];
   const pairs = [];
   for (const stats of [...agg.pairs.values()].sort(comparePairs)) {
     const expected = resolveExpected(stats, nodes, planned);
@@ -68741,8 +69037,10 @@ function tallyPairs(agg, nodes, planned, comparePairs) {
       if (!expected || pathAtLeast(p, expected)) successes += stats.okByPath[p];
     }
     if (stats.falseSuccess > 0) {
-      falseSuccess.push({ suite: stats.suite, from: stats.from, to: stats.to, count: stats.falseSuccess, reason: stats.falseSuccessReason ?? "same node at both ends" });
+      falseSuccess2.push({ suite: stats.suite, from: stats.from, to: stats.to, count: stats.falseSuccess, reason: stats.falseSuccessReason ?? "same node at both ends" });
     }
+    if (stats.falseClaims > 0) falseClaims.push({ suite: stats.suite, from: stats.from, to: stats.to, count: stats.falseClaims, reason: stats.falseClaimReason ?? "contradicted by the network" });
+    const measured = Object.values(stats.evidence).some((n) => n > 0);
     const p50 = stats.rtt.quantile(0.5);
     const p95 = stats.rtt.quantile(0.95);
     const top = topError(stats.errors);
@@ -68761,13 +69059,16 @@ function tallyPairs(agg, nodes, planned, comparePairs) {
       rtt_p50_ms: p50 === void 0 ? null : round(p50, 3),
       rtt_p95_ms: p95 === void 0 ? null : round(p95, 3),
       ...top !== void 0 && { top_error: top },
-      ...stats.falseSuccess > 0 && { false_success: stats.falseSuccessReason ?? "same node at both ends" }
+      ...stats.falseSuccess > 0 && { false_success: stats.falseSuccessReason ?? "same node at both ends" },
+      ...measured && { evidence: { ...stats.evidence } },
+      ...stats.falseClaims > 0 && { false_claims: stats.falseClaims, false_claim: stats.falseClaimReason ?? "contradicted by the network" },
+      ...stats.missing > 0 && { missing: stats.missing }
     });
   }
   for (const pair of pairs) {
     for (const c of pairContributions(pair)) bump(categories, c, `${pair.from}->${pair.to}`);
   }
-  return { pairs, categories, falseSuccess };
+  return { pairs, categories, falseSuccess: falseSuccess2, falseClaims };
 }
 var init_tally = __esm({
   "src/results/tally.ts"() {
@@ -68776,6 +69077,45 @@ var init_tally = __esm({
     init_contributions();
     init_oracle();
     init_stats();
+  }
+});
+
+// src/results/dead.ts
+function worsePaths(pairs) {
+  return PATHS.filter((p) => pairs.some((x) => x.ok_paths[p] > 0 && x.expected_path !== null && !pathAtLeast(p, x.expected_path)));
+}
+function deadClasses(pairs) {
+  const classes = /* @__PURE__ */ new Map();
+  for (const p of pairs) {
+    if (!p.from_nat || !p.to_nat || p.attempts === 0) continue;
+    const key = pairCategory(p.from_nat, p.to_nat);
+    classes.set(key, [...classes.get(key) ?? [], p]);
+  }
+  const dead = [];
+  const deadClassNames = /* @__PURE__ */ new Set();
+  for (const [name2, members2] of classes) {
+    if (members2.some((p) => p.successes > 0)) continue;
+    deadClassNames.add(name2);
+    const expected = members2[0]?.expected_path ?? null;
+    dead.push({ kind: "class", name: name2, attempts: members2.reduce((s, p) => s + p.attempts, 0), expected_path: members2.every((p) => p.expected_path === expected) ? expected : null, worse_paths: worsePaths(members2) });
+  }
+  for (const p of pairs) {
+    if (p.attempts === 0 || p.successes > 0) continue;
+    if (p.from_nat && p.to_nat && deadClassNames.has(pairCategory(p.from_nat, p.to_nat))) continue;
+    dead.push({ kind: "pair", name: `${p.suite} ${p.from}->${p.to}`, attempts: p.attempts, expected_path: p.expected_path, worse_paths: worsePaths([p]) });
+  }
+  return dead;
+}
+function describeDead(d) {
+  const what = d.kind === "class" ? `class ${d.name}` : `pair ${d.name}`;
+  const worse = d.worse_paths.length ? ` (only ${d.worse_paths.join("/")} worked where ${d.expected_path ?? "a better path"} was expected)` : "";
+  return `${what} never succeeded in ${d.attempts} attempt${d.attempts === 1 ? "" : "s"}${worse}`;
+}
+var init_dead = __esm({
+  "src/results/dead.ts"() {
+    "use strict";
+    init_model();
+    init_oracle();
   }
 });
 
@@ -68810,6 +69150,7 @@ function judgeVerdict(input2) {
   for (const f of input2.falseSuccess) {
     errors.push(`false success in ${f.suite} ${f.from}->${f.to}: ${f.reason} (${plural2(f.count, "attempt")}, never counted as success)`);
   }
+  gateReasons(input2, fails, degrades, errors);
   for (const [name2, c] of Object.entries(input2.categories)) {
     const failing2 = [...input2.categoryTallies.get(name2)?.failingPairs ?? []];
     const pairsNote = failing2.length ? ` (pairs: ${listSome(failing2)})` : "";
@@ -68850,7 +69191,10 @@ function judgeVerdict(input2) {
   }
   if (input2.malformed.count) {
     const first = input2.malformed.samples[0];
-    degrades.push(`${plural2(input2.malformed.count, "malformed line")} ignored${first ? ` (first: ${first.source}:${first.line} ${first.reason})` : ""}`);
+    const tolerated = criteria.malformed_tolerance ?? 0;
+    const line = `${plural2(input2.malformed.count, "malformed line")}${first ? ` (first: ${first.source}:${first.line} ${first.reason})` : ""}`;
+    if (input2.malformed.count > tolerated) errors.push(`${line}; ${tolerated ? `only ${tolerated} tolerated` : "none tolerated"} (subject.malformed_lines)`);
+    else degrades.push(`${line} ignored (up to ${tolerated} tolerated)`);
   }
   if (input2.untested.length) {
     degrades.push(`${plural2(input2.untested.length, "planned pair")} had no attempts: ${listSome(input2.untested.map((p) => `${p.suite} ${p.from}->${p.to}`))}`);
@@ -68892,10 +69236,39 @@ function p95Reasons(g, bound, fails, degrades) {
   const worst = g.per_message.filter((m) => m.latency_p95_ms !== null).sort((a, b) => b.latency_p95_ms - a.latency_p95_ms).map((m) => `${m.msg} ${m.latency_p95_ms.toFixed(1)} ms`);
   fails.push(`gossip latency p95 ${formatAbove(g.latency_p95_ms, bound, " ms")} > ${bound} ms bound (worst messages by p95: ${listSome(worst, 3)})`);
 }
-var plural2;
+function gateReasons(input2, fails, degrades, _errors) {
+  for (const r of input2.rejected ?? []) {
+    fails.push(`${plural2(r.count, "event")} rejected (${FINDING_WORDS[r.finding] ?? r.finding}): ${listSome(r.samples, 3)}`);
+  }
+  const claims = input2.falseClaims ?? [];
+  if (claims.length) {
+    const total = claims.reduce((s, c) => s + c.count, 0);
+    const byReason = /* @__PURE__ */ new Map();
+    for (const c of claims) byReason.set(c.reason, [...byReason.get(c.reason) ?? [], `${c.from}->${c.to}`]);
+    const parts = [...byReason].map(([reason, pairs]) => `${reason}: ${listSome(pairs)}`);
+    fails.push(`false success: ${plural2(total, "attempt")} on ${plural2(claims.length, "pair")} claimed what the network did not see (${parts.slice(0, 3).join("; ")}${parts.length > 3 ? `; +${parts.length - 3} more reasons` : ""})`);
+  }
+  for (const n of input2.noResult ?? []) {
+    fails.push(n.suite === "throughput" ? `throughput ${n.from}->${n.to ?? "?"} measured nothing: ${n.detail}` : `gossip ${n.msg ?? ""} from ${n.from} reached nobody: ${n.detail}`);
+  }
+  const dead = input2.dead ?? [];
+  if (dead.length) {
+    const line = `dead: ${listSome(dead.map(describeDead), 4)}`;
+    if (input2.criteria.dead_class === "fail") fails.push(line);
+    else degrades.push(`${line} (criteria dead_class: fail makes this fail the run)`);
+  }
+}
+var FINDING_WORDS, plural2;
 var init_verdict = __esm({
   "src/results/verdict.ts"() {
     "use strict";
+    init_dead();
+    FINDING_WORDS = {
+      forged: "signed as another node",
+      unplanned: "not planned",
+      duplicate: "duplicates",
+      identity_reuse: "identity reuse"
+    };
     plural2 = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
   }
 });
@@ -68910,7 +69283,9 @@ function criteriaOf(input2) {
     min_mbps: input2.minMbps ?? plan?.throughput?.minMbps ?? null,
     min_delivery: input2.minDelivery ?? plan?.gossip?.minDelivery ?? null,
     max_loss: input2.maxLoss ?? plan?.throughput?.maxLoss ?? null,
-    gossip_p95_ms: input2.maxGossipP95Ms ?? plan?.gossip?.maxP95Ms ?? null
+    gossip_p95_ms: input2.maxGossipP95Ms ?? plan?.gossip?.maxP95Ms ?? null,
+    dead_class: input2.deadClass ?? plan?.deadClass ?? "degraded",
+    malformed_tolerance: input2.malformedTolerance ?? plan?.malformedTolerance ?? 0
   };
 }
 function nodeInfos(plan, agg) {
@@ -68981,7 +69356,13 @@ function evaluate(input2) {
   const nodes = infos.map((n) => ({ ...n, status: unreachable.has(n.name) ? "unreachable" : "ok" }));
   const testedPairs = new Set(tally.pairs.map((p) => plannedKey(p.suite, p.from, p.to)));
   const untested = [...planned.keys()].filter((k) => !testedPairs.has(k)).map((k) => k.split("\0"));
+  const dead = deadClasses(tally.pairs);
+  const rejected = [...agg.findings].map(([finding, f]) => ({ finding, count: f.count, samples: [...f.samples] }));
   const { verdict: verdict2, reasons } = judgeVerdict({
+    falseClaims: tally.falseClaims,
+    rejected,
+    noResult: agg.noResult,
+    dead,
     stageError: input2.stageError,
     events: agg.events,
     malformed,
@@ -69016,7 +69397,10 @@ function evaluate(input2) {
     ...tally.falseSuccess.length > 0 && { false_success: tally.falseSuccess },
     nodes,
     ...metrics.length > 0 && { metrics },
-    ...input2.soak && input2.soak.length > 0 && { soak: input2.soak }
+    ...input2.soak && input2.soak.length > 0 && { soak: input2.soak },
+    ...rejected.length > 0 && { rejected },
+    ...agg.noResult.length > 0 && { no_result: agg.noResult.map((n) => ({ ...n })) },
+    ...dead.length > 0 && { dead }
   };
 }
 function soakCheckpointOf(checkpoint, results) {
@@ -69035,6 +69419,7 @@ var init_evaluate = __esm({
     init_summaries();
     init_tally();
     init_verdict();
+    init_dead();
     DEFAULT_MIN_ATTEMPTS = 10;
     EPS2 = 1e-9;
   }
@@ -69847,9 +70232,9 @@ function nodeFacts(fleet) {
   return fleet.nodes.map((n) => ({ name: n.name, ip: n.publicIp, private_ip: n.privateIp }));
 }
 async function deployStage(o) {
-  const { config: config2, fleet, pool, log } = o;
+  const { plan, fleet, pool, log } = o;
   const byArch = /* @__PURE__ */ new Map();
-  for (const node2 of fleet.nodes) byArch.set(node2.arch, [...byArch.get(node2.arch) ?? [], node2]);
+  for (const node3 of fleet.nodes) byArch.set(node3.arch, [...byArch.get(node3.arch) ?? [], node3]);
   for (const [arch, nodes] of byArch) {
     const artifact = artifactForArch(o.artifacts, arch);
     if (!artifact) throw new Error(`no artifact was built for ${arch} (nodes ${nodes.map((n) => n.name).join(", ")}); add a ${arch} target to build.targets`);
@@ -69859,29 +70244,25 @@ async function deployStage(o) {
     const sent = results.reduce((s, r) => s + r.bytesSent, 0);
     log(`${arch}: ${results.filter((r) => r.status === "uploaded").length} uploaded, ${results.filter((r) => r.status === "skipped").length} unchanged (${(sent / 1e6).toFixed(1)} MB sent)`);
   }
-  const binPath = (node2) => binaryPath(node2, o.binaryName);
+  const binPath = (node3) => binaryPath(node3, o.binaryName);
   const deployed = { binaryName: o.binaryName, binPath };
-  if (config2.build.kind === "agent") {
+  const subject = plan.subject;
+  if (subject.driver === "agent") {
     const bootstrap = fleet.nodes.find((n) => n.role === "bootstrap");
     if (bootstrap) {
-      const argv = [binPath(bootstrap), "serve", "--port", String(config2.agent.port), "--name", bootstrap.name, ...config2.agent.relay ? [] : ["--no-relay"]];
-      await startService(pool, bootstrap, { name: AGENT_SERVER_SERVICE, command: argv.join(" "), ready: { udp: config2.agent.port, timeoutMs: 15e3 } });
-      deployed.server = { ip: bootstrap.publicIp, port: config2.agent.port };
-      log(`rendezvous${config2.agent.relay ? " + relay" : " (relay disabled)"} on ${bootstrap.name} ${bootstrap.publicIp}:${config2.agent.port}`);
+      const argv = [binPath(bootstrap), "serve", "--port", String(subject.port), "--name", bootstrap.name, ...subject.relay ? [] : ["--no-relay"]];
+      await startService(pool, bootstrap, { name: AGENT_SERVER_SERVICE, command: argv.join(" "), ready: { udp: subject.port, timeoutMs: 15e3 } });
+      deployed.server = { ip: bootstrap.publicIp, port: subject.port };
+      log(`rendezvous${subject.relay ? " + relay" : " (relay disabled)"} on ${bootstrap.name} ${bootstrap.publicIp}:${subject.port}`);
     }
   }
-  const service = config2.service;
+  const service = plan.service;
   if (service) {
     const facts = nodeFacts(fleet);
-    await mapLimit(fleet.nodes, 8, async (node2) => {
-      const self2 = facts.find((f) => f.name === node2.name);
-      const command = expandPlaceholders(service.command, { self: self2, nodes: facts, bin: binPath(node2), workdir: node2.workdir, runId: o.runId });
-      const ready = service.ready;
-      await startService(pool, node2, {
-        name: "service",
-        command,
-        ...ready && { ready: { ...ready.log && { log: ready.log }, ...ready.tcp && { tcp: ready.tcp }, ...ready.udp && { udp: ready.udp }, ...ready.http && { http: ready.http }, timeoutMs: ready.timeout } }
-      });
+    await mapLimit(fleet.nodes, 8, async (node3) => {
+      const self2 = facts.find((f) => f.name === node3.name);
+      const command = expandPlaceholders(service.command, { self: self2, nodes: facts, bin: binPath(node3), workdir: node3.workdir, runId: o.runId });
+      await startService(pool, node3, { name: "service", command, ...service.ready && { ready: service.ready } });
     });
     log(`service started and ready on ${fleet.nodes.length} nodes`);
   }
@@ -69899,11 +70280,32 @@ var init_deploy_stage = __esm({
   }
 });
 
+// src/suites/pairs.ts
+async function runPairSuite(ctx, suite, deps) {
+  for (let trial = 1; trial <= suite.trials; trial++) {
+    ctx.signal?.throwIfAborted();
+    await deps.flushNat();
+    await deps.evidence();
+    const round2 = deps.roundBase + trial;
+    ctx.gate.open({ kind: "pairs", suite: suite.name, round: round2, pairs: suite.pairs, process: deps.driver.process.pairs, pathFromEvidence: deps.driver.pathFromEvidence });
+    const outcomes = await deps.driver.pairRound(ctx, suite, round2);
+    ctx.signal?.throwIfAborted();
+    ctx.gate.close(outcomes, await deps.evidence());
+    ctx.log(`${suite.name}: round ${trial}/${suite.trials} done`);
+  }
+  return { rounds: suite.trials, attempts: suite.trials * suite.pairs.length };
+}
+var init_pairs = __esm({
+  "src/suites/pairs.ts"() {
+    "use strict";
+  }
+});
+
 // src/suites/context.ts
 function nodeByName(fleet, name2) {
-  const node2 = fleet.nodes.find((n) => n.name === name2);
-  if (!node2) throw new Error(`no node named ${name2} in the fleet`);
-  return node2;
+  const node3 = fleet.nodes.find((n) => n.name === name2);
+  if (!node3) throw new Error(`no node named ${name2} in the fleet`);
+  return node3;
 }
 var init_context = __esm({
   "src/suites/context.ts"() {
@@ -69911,143 +70313,633 @@ var init_context = __esm({
   }
 });
 
-// src/suites/pairs.ts
-function probeArgv(bin, node2, peers, server, round2, suite, o) {
-  const argv = [bin, "probe", "--name", node2, "--server", server, "--peers", peers.join(","), "--round", String(round2), "--suite", suite, "--timeout-ms", String(o.timeoutMs)];
-  if (suite === "relay") argv.push("--force-relay");
-  if (o.noRelay) argv.push("--no-relay");
-  return argv;
-}
-async function runPairSuite(ctx, suite, o) {
-  const names = [...new Set(suite.pairs.flatMap((p) => [p.from, p.to]))];
-  const nodes = names.map((n) => nodeByName(ctx.fleet, n));
-  const server = `${ctx.server.ip}:${ctx.server.port}`;
-  let attempts = 0;
-  let missing = 0;
-  for (let trial = 1; trial <= suite.trials; trial++) {
-    ctx.signal?.throwIfAborted();
-    await ctx.flushNat();
-    const round2 = o.roundBase + trial;
-    const seen = /* @__PURE__ */ new Set();
-    const settled = await Promise.allSettled(nodes.map((node2) => probeNode(ctx, node2, names, server, round2, suite, o, seen)));
-    ctx.signal?.throwIfAborted();
-    const failures = /* @__PURE__ */ new Map();
-    settled.forEach((s, i) => {
-      if (s.status === "rejected") failures.set(nodes[i].name, s.reason.message);
-    });
-    for (const [node2, message] of failures) ctx.log(`probe on ${node2} (round ${trial}) failed: ${message}`);
-    for (const pair of suite.pairs) {
-      if (seen.has(`${pair.from}>${pair.to}`)) continue;
-      missing++;
-      const why = failures.get(pair.from) ?? `no result from ${pair.from}'s probe`;
-      ctx.events.writeEvent({ v: 1, type: "attempt", suite: suite.name, from: pair.from, to: pair.to, path: pair.expectedPath, ok: false, error: `${why} (round ${trial})`, trial: round2 });
-    }
-    attempts += suite.pairs.length;
-    ctx.log(`${suite.name}: round ${trial}/${suite.trials} done`);
-  }
-  return { rounds: suite.trials, attempts, missing };
-}
-async function probeNode(ctx, node2, names, server, round2, suite, o, seen) {
-  const peers = names.filter((n) => n !== node2.name);
-  const argv = probeArgv(ctx.binPath(node2), node2.name, peers, server, round2, suite.name, o);
-  const lines = ctx.events.lineSplitter((line) => {
-    ctx.events.write(line);
-    const pair = pairOf(line);
-    if (pair) seen.add(pair);
-  });
-  let stderr = "";
-  const result = await ctx.pool.execArgv(node2, argv, {
-    asNode: true,
-    timeoutMs: o.timeoutMs * 3 + 1e4,
-    onStdout: (chunk) => lines.push(chunk),
-    onStderr: (chunk) => stderr += chunk,
-    ...ctx.signal && { signal: ctx.signal }
-  });
-  lines.end();
-  if (result.code !== 0) ctx.log(`probe on ${node2.name} (round ${round2}) exited ${result.timedOut ? "by timeout" : result.code}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`);
-}
-function pairOf(line) {
-  try {
-    const e = JSON.parse(line);
-    return e.type === "attempt" && e.from && e.to ? `${e.from}>${e.to}` : void 0;
-  } catch {
-    return void 0;
-  }
-}
-var init_pairs = __esm({
-  "src/suites/pairs.ts"() {
-    "use strict";
-    init_context();
-  }
-});
-
 // src/suites/throughput.ts
-function throughputPairs(nodes, pairs) {
-  if (Array.isArray(pairs)) return pairs.map(([a, b]) => [a, b]);
-  const publicNodes = nodes.filter((n) => n.nat === "none");
-  if (pairs === "all") return nodes.flatMap((a) => publicNodes.filter((b) => b.name !== a.name).map((b) => [a.name, b.name]));
-  return nodes.flatMap((a, i) => {
-    const targets = publicNodes.filter((b2) => b2.name !== a.name);
-    const b = targets[i % Math.max(targets.length, 1)];
-    return b ? [[a.name, b.name]] : [];
-  });
-}
-async function runThroughputSuite(ctx, seconds2, pairs) {
+async function runThroughputSuite(ctx, driver, seconds2, pairs) {
   const targets = [...new Set(pairs.map(([, b]) => b))].map((n) => nodeByName(ctx.fleet, n));
-  for (const t of targets) {
-    if (t.nat !== "none") throw new Error(`throughput target ${t.name} is behind a ${t.nat} NAT: a sink must be reachable, pick a public node`);
-  }
-  const started = [];
+  const cleanup = driver.prepareThroughput ? await driver.prepareThroughput(ctx, targets) : async () => void 0;
   try {
-    for (const t of targets) {
-      await startService(ctx.pool, t, { name: "throughput-sink", command: [ctx.binPath(t), "serve", "--port", String(SINK_PORT), "--no-relay", "--name", t.name].join(" "), ready: { tcp: SINK_PORT, timeoutMs: 1e4 } });
-      started.push(t);
-    }
     for (const [a, b] of pairs) {
       ctx.signal?.throwIfAborted();
-      const from = nodeByName(ctx.fleet, a);
-      const to = nodeByName(ctx.fleet, b);
-      const argv = [ctx.binPath(from), "throughput", "--name", a, "--to", b, "--addr", `${to.publicIp}:${SINK_PORT}`, "--seconds", String(seconds2)];
-      const lines = ctx.events.lineSplitter();
-      const r = await ctx.pool.execArgv(from, argv, { asNode: true, timeoutMs: seconds2 * 1e3 + 2e4, onStdout: (c) => lines.push(c) });
-      lines.end();
-      ctx.log(`throughput ${a} -> ${b}: ${r.code === 0 ? "done" : `failed (${r.stderr.trim().split("\n").pop()})`}`);
+      ctx.gate.open({ kind: "throughput", from: a, to: b, process: driver.process.throughput });
+      const outcome = await driver.throughputPair(ctx, nodeByName(ctx.fleet, a), nodeByName(ctx.fleet, b), seconds2);
+      ctx.gate.close(/* @__PURE__ */ new Map([[a, outcome]]));
+      ctx.log(`throughput ${a} -> ${b}: ${outcome.code === 0 && !outcome.timedOut ? "done" : `failed (${outcome.error ?? outcome.stderrTail ?? `exit ${outcome.code}`})`}`);
     }
   } finally {
-    await Promise.all(started.map((t) => stopService(ctx.pool, t, "throughput-sink").catch(() => void 0)));
+    await cleanup();
   }
 }
-var SINK_PORT;
 var init_throughput = __esm({
   "src/suites/throughput.ts"() {
     "use strict";
-    init_deploy();
     init_context();
-    SINK_PORT = 9101;
   }
 });
 
 // src/suites/gossip.ts
-async function runGossipSuite(ctx, o) {
-  const names = ctx.fleet.nodes.map((n) => n.name);
-  const server = `${ctx.server.ip}:${ctx.server.port}`;
+async function runGossipSuite(ctx, driver, o) {
+  const receivers = ctx.fleet.nodes.map((n) => n.name);
   for (const [i, origin] of o.origins.entries()) {
     ctx.signal?.throwIfAborted();
     const msg = `m${o.roundBase + i}-${origin}`;
-    await Promise.all(
-      ctx.fleet.nodes.map(async (node2) => {
-        const argv = [ctx.binPath(node2), "gossip", "--name", node2.name, "--server", server, "--peers", names.join(","), "--origin", node2.name === origin ? "yes" : "no", "--msg", msg, "--fanout", String(o.fanout), "--duration-ms", String(o.durationMs)];
-        const lines = ctx.events.lineSplitter();
-        await ctx.pool.execArgv(node2, argv, { asNode: true, timeoutMs: o.durationMs + 15e3, onStdout: (c) => lines.push(c) });
-        lines.end();
-      })
-    );
+    ctx.gate.open({ kind: "gossip", msg, origin, receivers, process: driver.process.gossip });
+    const outcomes = await driver.gossip(ctx, nodeByName(ctx.fleet, origin), msg, o.durationMs);
+    ctx.gate.close(outcomes);
     ctx.log(`gossip from ${origin}: done`);
   }
 }
 var init_gossip = __esm({
   "src/suites/gossip.ts"() {
     "use strict";
+    init_context();
+  }
+});
+
+// src/lab/recipes/steps.ts
+function ip(ns, ...args) {
+  return { argv: ["ip", ...ns ? ["-n", ns] : [], ...args] };
+}
+function inNamespace(ns, argv, input2) {
+  return { ...ns ? { ns } : {}, argv, ...input2 !== void 0 ? { input: input2 } : {} };
+}
+function stepArgv(step) {
+  return step.ns ? ["ip", "netns", "exec", step.ns, ...step.argv] : step.argv;
+}
+function shellQuote3(arg2) {
+  if (arg2 !== "" && SAFE2.test(arg2)) return arg2;
+  return `'${arg2.replace(/'/g, `'\\''`)}'`;
+}
+function describeStep(step) {
+  return stepArgv(step).map(shellQuote3).join(" ") + (step.input !== void 0 ? " <<(stdin)" : "");
+}
+var SAFE2;
+var init_steps = __esm({
+  "src/lab/recipes/steps.ts"() {
+    "use strict";
+    SAFE2 = /^[A-Za-z0-9_@%+=:,./-]+$/;
+  }
+});
+
+// src/lab/recipes/evidence.ts
+function renderEvidenceRuleset(o) {
+  const iface = JSON.stringify(o.publicIface);
+  const size = o.size ?? 65535;
+  const set2 = (name2) => [`  set ${name2} {`, "    type ipv4_addr", `    size ${size}`, "    flags dynamic", "    counter", "  }"];
+  const [inHook, outHook] = o.routed ? ["forward", "forward"] : ["input", "output"];
+  const lines = [
+    `table ip ${EVIDENCE_TABLE} {`,
+    ...set2(EVIDENCE_SETS.in),
+    ...set2(EVIDENCE_SETS.out),
+    "  chain ev_in {",
+    `    type filter hook ${inHook} priority filter + 10; policy accept;`,
+    `    iifname ${iface} update @${EVIDENCE_SETS.in} { ip saddr }`,
+    "  }",
+    "  chain ev_out {",
+    `    type filter hook ${outHook} priority filter + 10; policy accept;`,
+    `    oifname ${iface} update @${EVIDENCE_SETS.out} { ip daddr }`,
+    "  }",
+    "}"
+  ];
+  return `${lines.join("\n")}
+`;
+}
+function evidenceStep(ns, o) {
+  return inNamespace(ns, ["nft", "-f", "-"], `table ip ${EVIDENCE_TABLE}
+delete table ip ${EVIDENCE_TABLE}
+${renderEvidenceRuleset(o)}`);
+}
+function readAndResetCommand() {
+  return `nft -j list table ip ${EVIDENCE_TABLE} && nft flush set ip ${EVIDENCE_TABLE} ${EVIDENCE_SETS.in} && nft flush set ip ${EVIDENCE_TABLE} ${EVIDENCE_SETS.out}`;
+}
+function parseEvidenceCounters(json2) {
+  const out = { in: /* @__PURE__ */ new Map(), out: /* @__PURE__ */ new Map() };
+  const doc = JSON.parse(json2);
+  for (const item of doc.nftables ?? []) {
+    const set2 = item.set;
+    if (!set2 || set2.name !== EVIDENCE_SETS.in && set2.name !== EVIDENCE_SETS.out) continue;
+    const target2 = set2.name === EVIDENCE_SETS.in ? out.in : out.out;
+    for (const e of set2.elem ?? []) {
+      const elem = e.elem;
+      if (elem && typeof elem.val === "string" && typeof elem.counter?.packets === "number") target2.set(elem.val, elem.counter.packets);
+    }
+  }
+  return out;
+}
+var EVIDENCE_TABLE, EVIDENCE_SETS;
+var init_evidence2 = __esm({
+  "src/lab/recipes/evidence.ts"() {
+    "use strict";
+    init_steps();
+    EVIDENCE_TABLE = "vt_evidence";
+    EVIDENCE_SETS = { in: "peer_in", out: "peer_out" };
+  }
+});
+
+// src/lab/evidence.ts
+async function readAndResetEvidence(nodes, shell) {
+  const command = readAndResetCommand();
+  const read = await Promise.all(nodes.map(async (node3) => [node3, parseEvidenceCounters(await shell(node3, command))]));
+  return new Map(read);
+}
+var init_evidence3 = __esm({
+  "src/lab/evidence.ts"() {
+    "use strict";
+    init_evidence2();
+  }
+});
+
+// src/suites/evidence.ts
+function evidenceReader(fleet, pool, log) {
+  if (fleet.provider !== "local") {
+    log(`path evidence: not measured on ${fleet.provider} fleets yet; claims are taken as printed`);
+    return async () => void 0;
+  }
+  const byName2 = new Map(fleet.nodes.map((n) => [n.name, n]));
+  return () => readAndResetEvidence([...byName2.keys()], async (name2, command) => {
+    const r = await pool.exec(byName2.get(name2), command, { timeoutMs: 1e4 });
+    if (r.code !== 0) throw new Error(`reading the path evidence on ${name2} failed: ${r.stderr.trim().split("\n").pop() ?? `exit ${r.code}`}`);
+    return r.stdout;
+  });
+}
+var init_evidence4 = __esm({
+  "src/suites/evidence.ts"() {
+    "use strict";
+    init_evidence3();
+  }
+});
+
+// src/subject/run.ts
+function lastLine2(text) {
+  const lines = text.trim().split("\n").map((l) => l.trim()).filter(Boolean);
+  const last = lines.at(-1);
+  return last === void 0 ? void 0 : last.length > 200 ? `${last.slice(0, 197)}...` : last;
+}
+async function runAsNode(ctx, node3, command, timeoutMs, onLine) {
+  const lines = onLine ? lineSplitter(onLine) : void 0;
+  try {
+    const r = await ctx.pool.exec(node3, command, {
+      asNode: true,
+      timeoutMs,
+      ...lines && { onStdout: (c) => lines.push(c) },
+      ...ctx.signal && { signal: ctx.signal }
+    });
+    lines?.end();
+    const tail = lastLine2(r.stderr);
+    return { code: r.code, timedOut: r.timedOut, ...tail !== void 0 && { stderrTail: tail }, stdout: r.stdout, stderr: r.stderr, durationMs: r.durationMs };
+  } catch (err) {
+    ctx.signal?.throwIfAborted();
+    return { code: null, error: err.message, stdout: "", stderr: "", durationMs: 0 };
+  }
+}
+var init_run = __esm({
+  "src/subject/run.ts"() {
+    "use strict";
+    init_sink();
+  }
+});
+
+// src/subject/agent.ts
+function probeArgv(bin, node3, peers, server, round2, suite, o) {
+  const argv = [bin, "probe", "--name", node3, "--server", server, "--peers", peers.join(","), "--round", String(round2), "--suite", suite, "--timeout-ms", String(o.timeoutMs)];
+  if (suite === "relay") argv.push("--force-relay");
+  if (o.noRelay) argv.push("--no-relay");
+  return argv;
+}
+function serverOf(ctx) {
+  if (!ctx.server.ip) throw new Error("the agent driver needs its rendezvous server (a bootstrap node running the agent)");
+  return `${ctx.server.ip}:${ctx.server.port}`;
+}
+function node2(ctx, name2) {
+  const n = ctx.fleet.nodes.find((x) => x.name === name2);
+  if (!n) throw new Error(`no node named ${name2} in the fleet`);
+  return n;
+}
+var SINK_PORT, agentDriver;
+var init_agent2 = __esm({
+  "src/subject/agent.ts"() {
+    "use strict";
+    init_deploy();
+    init_ssh();
+    init_run();
+    SINK_PORT = 9101;
+    agentDriver = {
+      name: "agent",
+      process: { pairs: "probe", throughput: "throughput", gossip: "gossip" },
+      pathFromEvidence: false,
+      async pairRound(ctx, suite, round2) {
+        const server = serverOf(ctx);
+        const subject = ctx.plan.subject;
+        const noRelay = subject.driver === "agent" && !subject.relay;
+        const timeoutMs = suite.timeoutMs ?? 3e3;
+        const names = [...new Set(suite.pairs.flatMap((p) => [p.from, p.to]))];
+        const outcomes = /* @__PURE__ */ new Map();
+        await Promise.all(
+          names.map(async (name2) => {
+            const n = node2(ctx, name2);
+            const argv = probeArgv(ctx.binPath(n), name2, names.filter((x) => x !== name2), server, round2, suite.name, { timeoutMs, noRelay });
+            const r = await runAsNode(ctx, n, shellJoin(argv), timeoutMs * 3 + 1e4, (line) => ctx.gate.line(name2, line));
+            outcomes.set(name2, r);
+            if (r.code !== 0) ctx.log(`probe on ${name2} (round ${round2}) ${r.error ? `could not run: ${r.error}` : `exited ${r.timedOut ? "by timeout" : r.code}`}${r.stderrTail ? `: ${r.stderrTail}` : ""}`);
+          })
+        );
+        return outcomes;
+      },
+      async prepareThroughput(ctx, targets) {
+        for (const t of targets) {
+          if (t.nat !== "none") throw new Error(`throughput target ${t.name} is behind a ${t.nat} NAT: a sink must be reachable, pick a public node`);
+        }
+        const started = [];
+        const stop = async () => {
+          await Promise.all(started.map((t) => stopService(ctx.pool, t, "throughput-sink").catch(() => void 0)));
+        };
+        try {
+          for (const t of targets) {
+            await startService(ctx.pool, t, { name: "throughput-sink", command: [ctx.binPath(t), "serve", "--port", String(SINK_PORT), "--no-relay", "--name", t.name].join(" "), ready: { tcp: SINK_PORT, timeoutMs: 1e4 } });
+            started.push(t);
+          }
+        } catch (err) {
+          await stop();
+          throw err;
+        }
+        return stop;
+      },
+      async throughputPair(ctx, from, to, seconds2) {
+        const argv = [ctx.binPath(from), "throughput", "--name", from.name, "--to", to.name, "--addr", `${to.publicIp}:${SINK_PORT}`, "--seconds", String(seconds2)];
+        return runAsNode(ctx, from, shellJoin(argv), seconds2 * 1e3 + 2e4, (line) => ctx.gate.line(from.name, line));
+      },
+      async gossip(ctx, origin, msg, durationMs) {
+        const server = serverOf(ctx);
+        const fanout = ctx.plan.gossip?.fanout ?? 3;
+        const names = ctx.fleet.nodes.map((n) => n.name);
+        const outcomes = /* @__PURE__ */ new Map();
+        await Promise.all(
+          ctx.fleet.nodes.map(async (n) => {
+            const argv = [ctx.binPath(n), "gossip", "--name", n.name, "--server", server, "--peers", names.join(","), "--origin", n.name === origin.name ? "yes" : "no", "--msg", msg, "--fanout", String(fanout), "--duration-ms", String(durationMs)];
+            outcomes.set(n.name, await runAsNode(ctx, n, shellJoin(argv), durationMs + 15e3, (line) => ctx.gate.line(n.name, line)));
+          })
+        );
+        return outcomes;
+      }
+    };
+  }
+});
+
+// src/subject/templates.ts
+function factsOf(n) {
+  return { name: n.name, ip: n.publicIp, private_ip: n.privateIp };
+}
+function peerValues(peer) {
+  return { "peer.name": peer.name, "peer.ip": peer.publicIp, "peer.private_ip": peer.privateIp };
+}
+function expandFor(ctx, node3, template, extra = {}) {
+  return expandPlaceholders(template, { self: factsOf(node3), nodes: ctx.fleet.nodes.map(factsOf), bin: ctx.binPath(node3), workdir: node3.workdir, runId: ctx.fleet.runId, extra });
+}
+function patternWith(template, values) {
+  const escaped = template.replace(/\{(msg|origin)\}/g, (_, k) => (values[k] ?? "").replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  return new RegExp(escaped);
+}
+var init_templates = __esm({
+  "src/subject/templates.ts"() {
+    "use strict";
+    init_placeholders();
+  }
+});
+
+// src/subject/measure.ts
+function subjectOf(ctx) {
+  const s = ctx.plan.subject;
+  if (s.driver === "agent") throw new Error("a command/events measurement used with an agent subject");
+  return s;
+}
+async function measureThroughput(ctx, from, to, seconds2) {
+  const t = subjectOf(ctx).throughput;
+  if (!t) throw new Error("suite throughput needs subject.throughput.run");
+  const command = expandFor(ctx, from, t.run, { ...peerValues(to), seconds: String(seconds2) });
+  const mbps = t.mbps;
+  const r = await runAsNode(ctx, from, command, seconds2 * 1e3 + 2e4, mbps ? void 0 : (line) => ctx.gate.line(from.name, line));
+  if (!mbps || r.code !== 0 || r.timedOut || r.error) return r;
+  const m = new RegExp(mbps, "m").exec(r.stdout);
+  const value = m?.[1] !== void 0 ? Number(m[1]) : NaN;
+  if (!Number.isFinite(value) || value < 0) return { ...r, stderrTail: `its output did not match /${mbps}/ with a number in group 1` };
+  ctx.gate.event(from.name, { v: 1, type: "throughput", from: from.name, to: to.name, bytes: Math.round(value * 1e6 * seconds2 / 8), seconds: seconds2, mbps: value });
+  return r;
+}
+async function measureGossip(ctx, origin, msg, durationMs) {
+  const g = subjectOf(ctx).gossip;
+  if (!g) throw new Error("suite gossip needs subject.gossip");
+  const logs = ctx.fleet.nodes.map((n) => ({ node: n, path: servicePaths(n.workdir, "service").log }));
+  const offsets = await Promise.all(logs.map(async ({ node: node3, path: path9 }) => Number((await ctx.pool.exec(node3, `stat -c %s ${shellQuote2(path9)} 2>/dev/null || echo 0`, { timeoutMs: 1e4 })).stdout.trim()) || 0));
+  const pattern = patternWith(g.received, { msg, origin: origin.name });
+  const started = Date.now();
+  const publish = await runAsNode(ctx, origin, expandFor(ctx, origin, g.publish, { msg, origin: origin.name }), durationMs + 1e4);
+  const seen = /* @__PURE__ */ new Set([origin.name]);
+  while (seen.size < logs.length && Date.now() - started < durationMs) {
+    await Promise.all(
+      logs.map(async ({ node: node3, path: path9 }, i) => {
+        if (seen.has(node3.name)) return;
+        const r = await ctx.pool.exec(node3, `tail -c +${(offsets[i] ?? 0) + 1} ${shellQuote2(path9)} 2>/dev/null`, { timeoutMs: 1e4 }).catch(() => void 0);
+        if (r && pattern.test(r.stdout)) {
+          seen.add(node3.name);
+          ctx.gate.event(node3.name, { v: 1, type: "gossip", msg, origin: origin.name, node: node3.name, hops: 1, latency_ms: Date.now() - started });
+        }
+      })
+    );
+    if (seen.size < logs.length) await new Promise((res) => setTimeout(res, 200));
+  }
+  return /* @__PURE__ */ new Map([[origin.name, publish]]);
+}
+var init_measure = __esm({
+  "src/subject/measure.ts"() {
+    "use strict";
+    init_deploy();
+    init_ssh();
+    init_run();
+    init_templates();
+  }
+});
+
+// src/subject/command.ts
+function subjectOf2(ctx) {
+  const s = ctx.plan.subject;
+  if (s.driver === "agent") throw new Error("command driver used with an agent subject");
+  return s;
+}
+function byName(ctx, name2) {
+  const n = ctx.fleet.nodes.find((x) => x.name === name2);
+  if (!n) throw new Error(`no node named ${name2} in the fleet`);
+  return n;
+}
+function judgeAttempt(c, r, withinMs) {
+  if (r.error) return { ok: false, error: `could not run: ${r.error}` };
+  if (r.timedOut) return { ok: false, error: `did not finish within ${withinMs} ms` };
+  if (r.code !== c.exit) return { ok: false, error: `exited ${r.code ?? "by a signal"}${r.stderrTail ? `: ${r.stderrTail}` : ""}` };
+  let groups = {};
+  for (const [stream, pattern] of [["stdout", c.stdout], ["stderr", c.stderr]]) {
+    if (pattern === void 0) continue;
+    const m = new RegExp(pattern, "m").exec(r[stream]);
+    if (!m) return { ok: false, error: `${stream} did not match /${pattern}/${lastLine2(r[stream]) ? ` (last line: ${lastLine2(r[stream])})` : ""}` };
+    groups = { ...groups, ...m.groups };
+  }
+  const path9 = groups.path !== void 0 && PATHS.includes(groups.path) ? groups.path : void 0;
+  const rtt = groups.rtt_ms !== void 0 && Number.isFinite(Number(groups.rtt_ms)) ? Number(groups.rtt_ms) : void 0;
+  return { ok: true, ...path9 && { path: path9 }, ...rtt !== void 0 && { rtt } };
+}
+async function connectRound(ctx, suite, round2, c) {
+  const timeoutMs = suite.timeoutMs ?? 3e3;
+  const within = c.withinMs ?? timeoutMs + 2e3;
+  const initiators = [...new Set(suite.pairs.map((p) => p.from))];
+  await Promise.all(
+    initiators.map(async (name2) => {
+      const from = byName(ctx, name2);
+      for (const pair of suite.pairs.filter((p) => p.from === name2)) {
+        const to = byName(ctx, pair.to);
+        const command = expandFor(ctx, from, c.run, { ...peerValues(to), round: String(round2), timeout_ms: String(timeoutMs), suite: suite.name });
+        const r = await runAsNode(ctx, from, command, within);
+        const verdict2 = judgeAttempt(c, r, within);
+        const e = { v: 1, type: "attempt", suite: suite.name, from: name2, to: pair.to, path: verdict2.path ?? pair.expectedPath, ok: verdict2.ok, ...verdict2.rtt !== void 0 && { rtt_ms: verdict2.rtt }, ...verdict2.error !== void 0 && { error: verdict2.error } };
+        ctx.gate.event(name2, e);
+      }
+    })
+  );
+  return /* @__PURE__ */ new Map();
+}
+var commandDriver;
+var init_command = __esm({
+  "src/subject/command.ts"() {
+    "use strict";
+    init_model();
+    init_run();
+    init_templates();
+    init_measure();
+    commandDriver = {
+      name: "command",
+      process: { pairs: "connect command", throughput: "throughput command", gossip: "publish command" },
+      pathFromEvidence: true,
+      pairRound(ctx, suite, round2) {
+        const c = subjectOf2(ctx).connect;
+        if (!c) throw new Error(`suite ${suite.name} needs subject.connect.run`);
+        return connectRound(ctx, suite, round2, c);
+      },
+      throughputPair: measureThroughput,
+      gossip: measureGossip
+    };
+  }
+});
+
+// src/subject/events.ts
+async function eventsPairRound(ctx, suite, round2) {
+  const s = ctx.plan.subject;
+  const run = s.driver === "agent" ? void 0 : s.events?.run;
+  if (!run) throw new Error(`suite ${suite.name} needs subject.events.run`);
+  const timeoutMs = suite.timeoutMs ?? 3e3;
+  const names = [...new Set(suite.pairs.flatMap((p) => [p.from, p.to]))];
+  const outcomes = /* @__PURE__ */ new Map();
+  await Promise.all(
+    names.map(async (name2) => {
+      const node3 = ctx.fleet.nodes.find((n) => n.name === name2);
+      if (!node3) throw new Error(`no node named ${name2} in the fleet`);
+      const peers = suite.pairs.filter((p) => p.from === name2).map((p) => p.to);
+      const command = expandFor(ctx, node3, run, { round: String(round2), timeout_ms: String(timeoutMs), suite: suite.name, peer_names: peers.join(",") });
+      outcomes.set(name2, await runAsNode(ctx, node3, command, timeoutMs * 3 + 1e4, (line) => ctx.gate.line(name2, line)));
+    })
+  );
+  return outcomes;
+}
+var eventsDriver;
+var init_events = __esm({
+  "src/subject/events.ts"() {
+    "use strict";
+    init_run();
+    init_templates();
+    init_measure();
+    eventsDriver = {
+      name: "events",
+      process: { pairs: "events command", throughput: "throughput command", gossip: "publish command" },
+      pathFromEvidence: false,
+      pairRound: eventsPairRound,
+      throughputPair: measureThroughput,
+      gossip: measureGossip
+    };
+  }
+});
+
+// src/subject/index.ts
+function driverFor(plan) {
+  switch (plan.subject.driver) {
+    case "agent":
+      return agentDriver;
+    case "command":
+      return commandDriver;
+    case "events":
+      return eventsDriver;
+  }
+}
+var init_subject3 = __esm({
+  "src/subject/index.ts"() {
+    "use strict";
+    init_agent2();
+    init_command();
+    init_events();
+    init_agent2();
+    init_command();
+    init_events();
+  }
+});
+
+// src/results/gate.ts
+function outcomeReason(node3, process4, o) {
+  if (!o) return void 0;
+  if (o.error) return `${node3}'s ${process4} could not run: ${o.error}`;
+  if (o.timedOut) return `${node3}'s ${process4} timed out${o.stderrTail ? `: ${o.stderrTail}` : ""}`;
+  if (o.code !== 0) return `${node3}'s ${process4} exited ${o.code ?? "by a signal"}${o.stderrTail ? `: ${o.stderrTail}` : ""}`;
+  return void 0;
+}
+function falseSuccess(e, reason) {
+  e.ok = false;
+  e.claimed_ok = true;
+  e.false_success = reason;
+  e.error = `false success: ${reason}`;
+  delete e.rtt_ms;
+}
+function describe4(w) {
+  if (w.kind === "pairs") return `${w.suite} round ${w.round}`;
+  if (w.kind === "throughput") return `throughput ${w.from}->${w.to}`;
+  return `gossip of ${w.msg} from ${w.origin}`;
+}
+function pick2(e, keys) {
+  const out = {};
+  for (const k of keys) if (e[k] !== void 0) out[k] = e[k];
+  return out;
+}
+var pairKey, Gate;
+var init_gate = __esm({
+  "src/results/gate.ts"() {
+    "use strict";
+    init_evidence();
+    init_validate();
+    init_gate_records();
+    pairKey = (from, to) => `${from}>${to}`;
+    Gate = class {
+      constructor(o) {
+        this.o = o;
+        this.nodes = new Map(o.nodes.map((n) => [n.name, n]));
+      }
+      window;
+      attempts = /* @__PURE__ */ new Map();
+      throughputSeen = false;
+      gossipSeen = /* @__PURE__ */ new Set();
+      idOwner = /* @__PURE__ */ new Map();
+      reused = /* @__PURE__ */ new Set();
+      lineNo = /* @__PURE__ */ new Map();
+      nodes;
+      findings = Object.fromEntries(GATE_FINDINGS.map((f) => [f, 0]));
+      open(window2) {
+        if (this.window) throw new Error("gate: a window is already open");
+        this.window = window2;
+        this.attempts = /* @__PURE__ */ new Map();
+        this.throughputSeen = false;
+        this.gossipSeen = /* @__PURE__ */ new Set();
+      }
+      /** One line a node's process printed in the open window. */
+      line(node3, text) {
+        const n = (this.lineNo.get(node3) ?? 0) + 1;
+        this.lineNo.set(node3, n);
+        const checked = checkLine(text);
+        if (!checked.ok) return this.find("malformed", node3, `${checked.reason}`, { line: n });
+        this.event(node3, checked.event);
+      }
+      /** An event attributed to `node` (a line it printed, or what a driver made of its process). */
+      event(node3, e) {
+        const w = this.window;
+        if (!w) throw new Error("gate: no window open");
+        const claimed = e.type === "gossip" || e.type === "metric" ? e.node : e.from;
+        if (claimed !== node3) return this.find("forged", node3, `a ${e.type} event collected from ${node3} says ${e.type === "gossip" || e.type === "metric" ? "node" : "from"}: ${claimed}`);
+        if (e.type === "metric") return this.o.write(e);
+        if (e.type === "attempt" && w.kind === "pairs") return this.attempt(node3, e, w);
+        if (e.type === "throughput" && w.kind === "throughput") return this.throughput(node3, e, w);
+        if (e.type === "gossip" && w.kind === "gossip") return this.gossip(node3, e, w);
+        this.find("unplanned", node3, `a ${e.type} event from ${node3} during ${describe4(w)}`);
+      }
+      attempt(node3, e, w) {
+        if (e.suite !== w.suite || !w.pairs.some((p) => p.from === e.from && p.to === e.to)) {
+          return this.find("unplanned", node3, `${e.suite} ${e.from}->${e.to} is not a planned pair of ${describe4(w)}`);
+        }
+        const key = pairKey(e.from, e.to);
+        if (this.attempts.has(key)) return this.find("duplicate", node3, `a second ${e.suite} ${e.from}->${e.to} attempt in round ${w.round}`);
+        this.attempts.set(key, e);
+      }
+      throughput(node3, e, w) {
+        if (e.to !== w.to) return this.find("unplanned", node3, `throughput ${e.from}->${e.to} during ${describe4(w)}`);
+        if (this.throughputSeen) return this.find("duplicate", node3, `a second throughput result for ${e.from}->${e.to}`);
+        this.throughputSeen = true;
+        this.o.write(pick2(e, ["v", "type", "from", "to", "bytes", "seconds", "mbps", "loss"]));
+      }
+      gossip(node3, e, w) {
+        if (e.msg !== w.msg || e.origin !== w.origin) return this.find("unplanned", node3, `gossip of ${e.msg} from ${e.origin} during ${describe4(w)}`);
+        if (this.gossipSeen.has(node3)) return this.find("duplicate", node3, `${node3} reported ${e.msg} twice`);
+        this.gossipSeen.add(node3);
+        this.o.write(pick2(e, ["v", "type", "msg", "origin", "node", "hops", "latency_ms"]));
+      }
+      /** Ends the window: outcomes of each node's process, and the round's counters when measured. */
+      close(outcomes, counters) {
+        const w = this.window;
+        if (!w) throw new Error("gate: no window open");
+        this.window = void 0;
+        if (w.kind === "pairs") this.closePairs(w, outcomes, counters);
+        else if (w.kind === "throughput") {
+          if (!this.throughputSeen) {
+            const why = outcomeReason(w.from, w.process, outcomes.get(w.from)) ?? `no throughput result from ${w.from}'s ${w.process}`;
+            this.o.write({ v: 1, type: "gate", finding: "no_result", suite: "throughput", from: w.from, to: w.to, detail: why });
+          }
+        } else if (!w.receivers.some((r) => r !== w.origin && this.gossipSeen.has(r))) {
+          const why = outcomeReason(w.origin, w.process, outcomes.get(w.origin)) ?? `no node reported receiving ${w.msg} from ${w.origin}`;
+          this.o.write({ v: 1, type: "gate", finding: "no_result", suite: "gossip", origin: w.origin, msg: w.msg, detail: why });
+        }
+      }
+      closePairs(w, outcomes, counters) {
+        for (const pair of w.pairs) {
+          const a = this.nodes.get(pair.from);
+          const b = this.nodes.get(pair.to);
+          const ev = a && b ? pairEvidence(counters, a, b, this.o.relays) : { direct: false, relayed: false, evidence: "unmeasured" };
+          const e = this.attempts.get(pairKey(pair.from, pair.to));
+          if (!e) {
+            const why = outcomeReason(pair.from, w.process, outcomes.get(pair.from)) ?? `no result from ${pair.from}'s ${w.process}`;
+            this.o.write({ v: 1, type: "attempt", suite: w.suite, from: pair.from, to: pair.to, path: pair.expectedPath, ok: false, error: `${why} (round ${w.round})`, trial: w.round, evidence: ev.evidence, missing: true });
+            continue;
+          }
+          const out = { ...pick2(e, ["v", "type", "suite", "from", "to", "path", "ok", "rtt_ms", "error", "from_id", "to_id"]), trial: w.round, evidence: ev.evidence };
+          if (e.ok && w.pathFromEvidence) {
+            const path9 = ev.direct ? b?.nat === "none" ? "direct" : "hole_punch" : ev.relayed ? "relay" : void 0;
+            if (path9) out.path = path9;
+            else if (ev.evidence !== "unmeasured") falseSuccess(out, `${w.process} succeeded but the network saw no packets between ${pair.from} and ${pair.to}`);
+          } else if (e.ok && ev.evidence !== "unmeasured") {
+            if ((e.path === "direct" || e.path === "hole_punch") && !ev.direct) falseSuccess(out, `claimed ${e.path} without direct packets both ways (evidence: ${ev.evidence})`);
+            else if (e.path === "relay" && !ev.relayed) falseSuccess(out, `claimed relay without relay packets (evidence: ${ev.evidence})`);
+          }
+          if (e.ok) this.checkIdentity(out);
+          this.o.write(out);
+        }
+      }
+      /** One node's id must never show up as another node's, anywhere in the run. */
+      checkIdentity(e) {
+        for (const [id, node3] of [[e.from_id, e.from], [e.to_id, e.to]]) {
+          if (id === void 0) continue;
+          const owner = this.idOwner.get(id);
+          if (owner === void 0) this.idOwner.set(id, node3);
+          else if (owner !== node3) {
+            if (!this.reused.has(id)) {
+              this.reused.add(id);
+              this.find("identity_reuse", e.from, `identity ${JSON.stringify(id)} was ${owner}'s and now answers as ${node3}`);
+            }
+            falseSuccess(e, `identity ${JSON.stringify(id)} belongs to ${owner}, not ${node3}`);
+          }
+        }
+      }
+      find(finding, node3, detail, extra = {}) {
+        this.findings[finding]++;
+        this.o.write({ v: 1, type: "gate", finding, node: node3, detail, ...extra });
+      }
+    };
   }
 });
 
@@ -70055,25 +70947,32 @@ var init_gossip = __esm({
 function unsupportedSuites(plan) {
   return plan.suites.map((s) => s.name).filter((n) => n.startsWith("scenario:"));
 }
-async function testStage(ctx, config2, plan) {
+async function testStage(ctx, plan) {
+  const driver = driverFor(plan);
+  const relayRoles = /* @__PURE__ */ new Set(["bootstrap", "relay"]);
+  const publicOf = (n) => ({ name: n.name, publicIp: n.publicIp });
+  const gate = new Gate({
+    nodes: ctx.fleet.nodes.map((n) => ({ ...publicOf(n), nat: n.nat })),
+    relays: ctx.fleet.nodes.filter((n) => relayRoles.has(n.role)).map(publicOf),
+    write: (record2) => ctx.events.writeEvent(record2)
+  });
+  const dctx = { fleet: ctx.fleet, pool: ctx.pool, plan, binPath: ctx.binPath, server: ctx.server, gate, log: ctx.log, ...ctx.signal && { signal: ctx.signal } };
+  const evidence = evidenceReader(ctx.fleet, ctx.pool, ctx.log);
   for (const [index, suite] of plan.suites.entries()) {
     const roundBase = (index + 1) * 1e4;
     if (suite.pairs.length) {
-      if (!ctx.server.ip) throw new Error(`suite ${suite.name} needs a rendezvous server (a bootstrap node running the agent)`);
-      const cfg = config2.tests[suite.name];
-      const summary = await runPairSuite(ctx, suite, { timeoutMs: cfg?.timeout ?? 3e3, roundBase, noRelay: !config2.agent.relay });
-      ctx.log(`${suite.name}: ${summary.attempts} attempts in ${summary.rounds} rounds${summary.missing ? `, ${summary.missing} without a result from their probe` : ""}`);
-    } else if (suite.name === "throughput") {
-      const t = config2.tests.throughput;
-      await runThroughputSuite(ctx, t?.seconds ?? 10, throughputPairs(ctx.fleet.nodes, t?.pairs ?? "sample"));
-    } else if (suite.name === "gossip") {
-      const g = config2.tests.gossip;
-      const origins = !g || g.origins === "all" ? ctx.fleet.nodes.map((n) => n.name) : g.origins;
-      await runGossipSuite(ctx, { origins, fanout: g?.fanout ?? 3, durationMs: 5e3, roundBase });
+      const summary = await runPairSuite(dctx, suite, { driver, evidence, flushNat: ctx.flushNat, roundBase });
+      ctx.log(`${suite.name}: ${summary.attempts} attempts in ${summary.rounds} rounds`);
+    } else if (suite.name === "throughput" && plan.throughput) {
+      await runThroughputSuite(dctx, driver, plan.throughput.seconds, plan.throughput.pairs);
+    } else if (suite.name === "gossip" && plan.gossip) {
+      await runGossipSuite(dctx, driver, { origins: plan.gossip.origins, durationMs: plan.gossip.durationMs, roundBase });
     } else {
       throw new Error(`suite ${suite.name} cannot run yet`);
     }
   }
+  const found = Object.entries(gate.findings).filter(([, n]) => n > 0);
+  if (found.length) ctx.log(`gate: ${found.map(([k, n]) => `${n} ${k}`).join(", ")} (named in the results)`);
 }
 var init_test_stage = __esm({
   "src/run/test-stage.ts"() {
@@ -70081,6 +70980,9 @@ var init_test_stage = __esm({
     init_pairs();
     init_throughput();
     init_gossip();
+    init_evidence4();
+    init_subject3();
+    init_gate();
   }
 });
 
@@ -70113,31 +71015,6 @@ function abortOnSignals(log) {
 var init_signals2 = __esm({
   "src/run/signals.ts"() {
     "use strict";
-  }
-});
-
-// src/lab/recipes/steps.ts
-function ip(ns, ...args) {
-  return { argv: ["ip", ...ns ? ["-n", ns] : [], ...args] };
-}
-function inNamespace(ns, argv, input2) {
-  return { ...ns ? { ns } : {}, argv, ...input2 !== void 0 ? { input: input2 } : {} };
-}
-function stepArgv(step) {
-  return step.ns ? ["ip", "netns", "exec", step.ns, ...step.argv] : step.argv;
-}
-function shellQuote3(arg2) {
-  if (arg2 !== "" && SAFE2.test(arg2)) return arg2;
-  return `'${arg2.replace(/'/g, `'\\''`)}'`;
-}
-function describeStep(step) {
-  return stepArgv(step).map(shellQuote3).join(" ") + (step.input !== void 0 ? " <<(stdin)" : "");
-}
-var SAFE2;
-var init_steps = __esm({
-  "src/lab/recipes/steps.ts"() {
-    "use strict";
-    SAFE2 = /^[A-Za-z0-9_@%+=:,./-]+$/;
   }
 });
 
@@ -70222,9 +71099,9 @@ function labFleet(t, hostKeys, options) {
   });
   return { runId: t.runId, provider: "local", nodes, clientKeyPath: t.clientKeyPath, controllerIp: t.subnet.controllerIp };
 }
-function describeMachine(t, node2) {
-  const m = t.machines.find((x) => x.node === node2);
-  if (!m) return node2;
+function describeMachine(t, node3) {
+  const m = t.machines.find((x) => x.node === node3);
+  if (!m) return node3;
   const where = m.lan ? `${m.nat} NAT: router ${m.publicIps.join(", ")} -> host ${m.privateIp}` : `public ${m.publicIps.join(", ")}`;
   const i = m.impair ?? {};
   const parts = [
@@ -70348,12 +71225,12 @@ function namespacePrefix(runId) {
 function inetNamespace(runId) {
   return `${namespacePrefix(runId)}inet`;
 }
-function tag(node2) {
-  return node2.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 40);
+function tag(node3) {
+  return node3.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 40);
 }
-function machineNamespace(runId, kind, index, node2) {
+function machineNamespace(runId, kind, index, node3) {
   const letter = kind === "public" ? "n" : kind === "router" ? "r" : "h";
-  return `${namespacePrefix(runId)}${letter}${index}.${tag(node2)}`;
+  return `${namespacePrefix(runId)}${letter}${index}.${tag(node3)}`;
 }
 function runIdOfNamespace(namespace) {
   if (!namespace.startsWith("vt")) return void 0;
@@ -70993,15 +71870,15 @@ function validate2(nodes, labRoot) {
   if (!path6.isAbsolute(labRoot)) throw new TopologyError(`lab root must be an absolute path, got "${labRoot}"`);
   if (nodes.length === 0) throw new TopologyError("a lab needs at least one node");
   const seen = /* @__PURE__ */ new Set();
-  for (const node2 of nodes) {
-    if (!NODE_NAME.test(node2.name)) throw new TopologyError(`node name "${node2.name}" must be letters, digits, "_", "." or "-"`);
-    if (RESERVED_NAMES.has(node2.name)) throw new TopologyError(`node name "${node2.name}" is reserved by the lab (its key directory)`);
-    if (seen.has(node2.name)) throw new TopologyError(`node name "${node2.name}" is used twice`);
-    seen.add(node2.name);
-    const count = node2.publicAddresses ?? 1;
-    if (count !== 1 && count !== 2) throw new TopologyError(`node "${node2.name}": publicAddresses must be 1 or 2, got ${count}`);
-    if (count === 2 && node2.nat !== "none") {
-      throw new TopologyError(`node "${node2.name}": only a public node (nat: none) can hold two public addresses`);
+  for (const node3 of nodes) {
+    if (!NODE_NAME.test(node3.name)) throw new TopologyError(`node name "${node3.name}" must be letters, digits, "_", "." or "-"`);
+    if (RESERVED_NAMES.has(node3.name)) throw new TopologyError(`node name "${node3.name}" is reserved by the lab (its key directory)`);
+    if (seen.has(node3.name)) throw new TopologyError(`node name "${node3.name}" is used twice`);
+    seen.add(node3.name);
+    const count = node3.publicAddresses ?? 1;
+    if (count !== 1 && count !== 2) throw new TopologyError(`node "${node3.name}": publicAddresses must be 1 or 2, got ${count}`);
+    if (count === 2 && node3.nat !== "none") {
+      throw new TopologyError(`node "${node3.name}": only a public node (nat: none) can hold two public addresses`);
     }
   }
 }
@@ -71012,18 +71889,18 @@ function planTopology(nodes, options) {
   const keysDir = path6.join(labRoot, "keys");
   const sshdDir = path6.join(labRoot, ".sshd");
   let nextAddress = 0;
-  const machines = nodes.map((node2, index) => {
-    const publicIps = Array.from({ length: node2.publicAddresses ?? 1 }, () => machineAddress(subnet, nextAddress++));
-    const natted = node2.nat !== "none";
-    const machineNs = machineNamespace(runId, natted ? "router" : "public", index, node2.name);
-    const hostNs = natted ? machineNamespace(runId, "host", index, node2.name) : void 0;
+  const machines = nodes.map((node3, index) => {
+    const publicIps = Array.from({ length: node3.publicAddresses ?? 1 }, () => machineAddress(subnet, nextAddress++));
+    const natted = node3.nat !== "none";
+    const machineNs = machineNamespace(runId, natted ? "router" : "public", index, node3.name);
+    const hostNs = natted ? machineNamespace(runId, "host", index, node3.name) : void 0;
     const lan = natted ? lanPlan(index) : void 0;
     return {
-      node: node2.name,
+      node: node3.name,
       index,
-      nat: node2.nat,
-      role: node2.role,
-      ...node2.impair ? { impair: node2.impair } : {},
+      nat: node3.nat,
+      role: node3.role,
+      ...node3.impair ? { impair: node3.impair } : {},
       machineNamespace: machineNs,
       ...hostNs ? { hostNamespace: hostNs } : {},
       namespaces: hostNs ? [machineNs, hostNs] : [machineNs],
@@ -71031,14 +71908,14 @@ function planTopology(nodes, options) {
       publicIps,
       privateIp: lan ? lan.hostIp : publicIps[0],
       ...lan ? { lan } : {},
-      workdir: path6.join(labRoot, node2.name),
+      workdir: path6.join(labRoot, node3.name),
       sshd: {
         listen: publicIps,
         port: 22,
-        configPath: path6.join(sshdDir, `${node2.name}.conf`),
-        pidPath: path6.join(sshdDir, `${node2.name}.pid`),
-        logPath: path6.join(sshdDir, `${node2.name}.log`),
-        hostKeyPath: path6.join(keysDir, `${node2.name}.host`)
+        configPath: path6.join(sshdDir, `${node3.name}.conf`),
+        pidPath: path6.join(sshdDir, `${node3.name}.pid`),
+        logPath: path6.join(sshdDir, `${node3.name}.log`),
+        hostKeyPath: path6.join(keysDir, `${node3.name}.host`)
       }
     };
   });
@@ -71087,7 +71964,9 @@ function machineSteps(t, m, options) {
     ip(inet, "link", "set", m.bridgePort, "up"),
     ...m.publicIps.map((addr) => ip(ns, "addr", "add", `${addr}/${len}`, "dev", uplink)),
     ip(ns, "link", "set", uplink, "up"),
-    ip(ns, "route", "add", "default", "via", t.subnet.gatewayIp)
+    ip(ns, "route", "add", "default", "via", t.subnet.gatewayIp),
+    evidenceStep(ns, { publicIface: uplink, routed: Boolean(m.lan) })
+    // path evidence, docs/architecture.md
   ];
   if (m.lan && m.hostNamespace && m.nat !== "none") {
     steps.push(
@@ -71131,6 +72010,7 @@ var init_topology = __esm({
     init_impair();
     init_nat_machine();
     init_steps();
+    init_evidence2();
     TopologyError = class extends Error {
       name = "TopologyError";
     };
@@ -71402,7 +72282,7 @@ async function runPipeline(input2) {
       pool = SshPool.forFleet(fleet);
       const f = fleet;
       const p = pool;
-      deployed = await stage("deploy", () => deployStage({ config: loaded.config, fleet: f, pool: p, artifacts, binaryName: binaryNameOf(loaded, artifacts), log: run.log, runId }));
+      deployed = await stage("deploy", () => deployStage({ plan, fleet: f, pool: p, artifacts, binaryName: binaryNameOf(loaded, artifacts), log: run.log, runId }));
     }
     if (fleet && pool && deployed) {
       const ctx = {
@@ -71416,7 +72296,7 @@ async function runPipeline(input2) {
         log: run.log,
         signal: signals2.signal
       };
-      await stage("test", () => testStage(ctx, loaded.config, plan), () => `${sink.lines} result lines`);
+      await stage("test", () => testStage(ctx, plan), () => `${sink.lines} result lines`);
     }
   } finally {
     await sink.close();
@@ -71695,7 +72575,7 @@ function gitBranch() {
   }
 }
 var HELP;
-var init_run = __esm({
+var init_run2 = __esm({
   "src/cli/commands/run.ts"() {
     "use strict";
     init_load();
@@ -72001,18 +72881,18 @@ async function nodesCommand(argv) {
   const { run, fleet } = await fleetOfRun(positionals[0], "nodes");
   const pool = SshPool.forFleet(fleet, { connectTimeoutMs: 5e3 });
   try {
-    const rows = await mapLimit(fleet.nodes, 8, async (node2) => {
+    const rows = await mapLimit(fleet.nodes, 8, async (node3) => {
       try {
-        await pool.connect(node2);
+        await pool.connect(node3);
       } catch (err) {
-        return { node: node2, ssh: err.message.split("\n")[0] };
+        return { node: node3, ssh: err.message.split("\n")[0] };
       }
       const services = {};
       for (const name2 of SERVICES) {
-        const s = await serviceStatus(pool, node2, name2).catch(() => void 0);
+        const s = await serviceStatus(pool, node3, name2).catch(() => void 0);
         if (s && (s.running || s.pid || s.exitCode !== void 0)) services[name2] = s.running ? `running (pid ${s.pid})` : `stopped${s.exitCode !== void 0 ? ` (exit ${s.exitCode})` : ""}`;
       }
-      return { node: node2, ssh: "ok", services };
+      return { node: node3, ssh: "ok", services };
     });
     if (values.json) {
       console.log(JSON.stringify({ runId: run.state.runId, nodes: rows.map((r) => ({ name: r.node.name, role: r.node.role, nat: r.node.nat, publicIp: r.node.publicIp, privateIp: r.node.privateIp, namespaces: r.node.resources, ssh: r.ssh, services: r.services ?? {} })) }, null, 2));
@@ -72027,15 +72907,15 @@ async function nodesCommand(argv) {
 }
 function renderNodesTable(rows) {
   const header = ["NODE", "ROLE", "NAT", "PUBLIC", "PRIVATE", "SSH", "SERVICES", "NAMESPACES"];
-  const lines = rows.map(({ node: node2, ssh, services }) => [
-    node2.name,
-    node2.role,
-    node2.nat,
-    node2.publicIp,
-    node2.privateIp,
+  const lines = rows.map(({ node: node3, ssh, services }) => [
+    node3.name,
+    node3.role,
+    node3.nat,
+    node3.publicIp,
+    node3.privateIp,
     ssh ?? "-",
     services ? Object.entries(services).map(([k, v]) => `${k}: ${v}`).join("; ") || "none" : "-",
-    node2.resources.join(",")
+    node3.resources.join(",")
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   return [header, ...lines].map((l) => l.map((c, i) => i === l.length - 1 ? c : c.padEnd(widths[i])).join("  ")).join("\n");
@@ -72135,11 +73015,11 @@ async function diagnoseCommand(argv) {
   const lines = Number(values.lines ?? 20);
   if (!Number.isInteger(lines) || lines < 1) throw new UsageError(`--lines ${values.lines}: expected a positive whole number`);
   const { fleet } = await fleetOfRun(values.run, "diagnose");
-  const node2 = fleet.nodes.find((n) => n.name === name2);
-  if (!node2) throw new UsageError(`diagnose: no node '${name2}' in run ${fleet.runId} (nodes: ${fleet.nodes.map((n) => n.name).join(", ")})`);
+  const node3 = fleet.nodes.find((n) => n.name === name2);
+  if (!node3) throw new UsageError(`diagnose: no node '${name2}' in run ${fleet.runId} (nodes: ${fleet.nodes.map((n) => n.name).join(", ")})`);
   const pool = SshPool.forFleet(fleet, { connectTimeoutMs: 5e3 });
-  const w = shellQuote2(node2.workdir);
-  const prefix = node2.execPrefix.map(shellQuote2).join(" ");
+  const w = shellQuote2(node3.workdir);
+  const prefix = node3.execPrefix.map(shellQuote2).join(" ");
   const sections = [
     ["services", `for p in ${w}/run/*.pid; do [ -e "$p" ] || continue; n=$(basename "$p" .pid); pid=$(cat "$p"); if kill -0 "$pid" 2>/dev/null; then echo "$n: running (pid $pid)"; else echo "$n: not running (pid file $pid)"; fi; done; ls ${w}/run 2>/dev/null | grep -q . || echo "no services"`],
     ["logs", `for f in ${w}/logs/*.log; do [ -e "$f" ] || { echo "no logs"; break; }; echo "--- $f"; tail -n ${lines} "$f"; done`],
@@ -72147,13 +73027,13 @@ async function diagnoseCommand(argv) {
     ["memory", "free -m"],
     ["listening sockets", `${prefix} ss -lntup`.trim()]
   ];
-  if (node2.nat !== "none") {
+  if (node3.nat !== "none") {
     sections.push(["NAT rules (router)", "nft list ruleset"], ["conntrack entries (router)", "conntrack -L 2>&1 | tail -n 30"]);
   }
   try {
-    console.log(`${node2.name}: ${node2.role}, ${node2.nat === "none" ? "public" : `${node2.nat} NAT`}, public ${node2.publicIp}${node2.privateIp !== node2.publicIp ? `, private ${node2.privateIp}` : ""}`);
+    console.log(`${node3.name}: ${node3.role}, ${node3.nat === "none" ? "public" : `${node3.nat} NAT`}, public ${node3.publicIp}${node3.privateIp !== node3.publicIp ? `, private ${node3.privateIp}` : ""}`);
     for (const [title, cmd] of sections) {
-      const r = await pool.exec(node2, cmd, { timeoutMs: 15e3 });
+      const r = await pool.exec(node3, cmd, { timeoutMs: 15e3 });
       console.log(`
 == ${title}
 ${(r.stdout + r.stderr).trimEnd() || "(nothing)"}`);
@@ -72247,7 +73127,7 @@ var VERSION = "0.1.0";
 
 // src/cli/main.ts
 var COMMANDS = {
-  run: { summary: "plan, build, provision, deploy, test, evaluate, report, tear down", load: async () => (await Promise.resolve().then(() => (init_run(), run_exports))).runCommand },
+  run: { summary: "plan, build, provision, deploy, test, evaluate, report, tear down", load: async () => (await Promise.resolve().then(() => (init_run2(), run_exports))).runCommand },
   plan: { summary: "print the test plan of a config (asks for missing choices in a terminal)", load: async () => (await Promise.resolve().then(() => (init_plan2(), plan_exports2))).planCommand },
   validate: { summary: "check a config file and report every problem with file:line:col", load: async () => (await Promise.resolve().then(() => (init_validate2(), validate_exports))).validateCommand },
   report: { summary: "render report.md, results.json, junit.xml, proof and journal entry from result events", load: async () => (await Promise.resolve().then(() => (init_report(), report_exports))).reportCommand },

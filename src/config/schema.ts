@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ARCHES, NAT_TYPES, ROLES, PAIR_SUITES } from './model.js';
 import { duration, percent, rate } from './fields.js';
 import { scenarioSchema } from './scenario.js';
+import { subjectSchema } from './subject.js';
 
 const name = z
   .string()
@@ -81,6 +82,8 @@ const pairSuiteSchema = z.strictObject({
   timeout: duration.prefault('3s'),
   criteria: criteriaSchema.default({}),
   min_attempts: z.number().int().min(1).default(10),
+  /** a NAT-type class or node pair that never succeeds: degrades the verdict, or fails it */
+  dead_class: z.enum(['degraded', 'fail']).default('degraded'),
 });
 
 const throughputSchema = z.strictObject({
@@ -92,6 +95,8 @@ const throughputSchema = z.strictObject({
 const gossipSchema = z.strictObject({
   origins: z.union([z.literal('all'), z.array(z.string())]).default('all'),
   fanout: z.number().int().min(1).default(3),
+  /** how long each message may take to spread before delivery is counted */
+  duration: duration.prefault('5s'),
   criteria: z.strictObject({ delivery: percent.default(100), p95_ms: z.number().min(0).optional() }).default({ delivery: 100 }),
 });
 
@@ -148,6 +153,8 @@ export const configSchema = z.strictObject({
   build: buildSchema,
   fleet: fleetSchema,
   service: serviceSchema.optional(),
+  /** how the suites reach the program under test; default: the reference agent (build.kind agent) */
+  subject: subjectSchema.optional(),
   agent: agentSchema,
   tests: testsSchema,
   soak: soakSchema.optional(),

@@ -4,6 +4,7 @@ import type { Config } from './schema.js';
 import { checkPlaceholders } from './placeholders.js';
 import { didYouMean } from './errors.js';
 import { ROLES } from './model.js';
+import { checkSubject, driverOf } from './subject-checks.js';
 
 export interface SemanticIssue {
   path: (string | number)[];
@@ -58,8 +59,11 @@ export function checkSemantics(config: Config): SemanticIssue[] {
     });
   }
 
+  checkSubject(config, names, push);
+  if (config.soak) push(['soak'], 'soak is not run by this version yet: remove it (checkpoints would silently never happen)');
+
   const pairSuites = (['connectivity', 'nat-traversal', 'relay', 'gossip'] as const).filter((s) => config.tests[s]);
-  if (pairSuites.length > 0 && config.build.kind === 'agent' && !nodes.some((n) => n.role === 'bootstrap')) {
+  if (pairSuites.length > 0 && driverOf(config) === 'agent' && !nodes.some((n) => n.role === 'bootstrap')) {
     push(['fleet', 'nodes'], `tests ${pairSuites.join(', ')} need a node with role: bootstrap (it runs the agent's rendezvous and relay)`);
   }
   if (nodes.some((n) => n.role === 'bootstrap' && n.nat !== 'none')) {

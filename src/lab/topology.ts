@@ -13,6 +13,7 @@ import { controllerVeth, IFACE, inetNamespace, machineNamespace } from './names.
 import { impairmentSteps } from './recipes/impair.js';
 import { natMachineSteps } from './recipes/nat-machine.js';
 import { inNamespace, ip, type Step } from './recipes/steps.js';
+import { evidenceStep } from './recipes/evidence.js';
 
 export interface LabNodeSpec {
   name: string;
@@ -223,6 +224,7 @@ export function machineSteps(t: Topology, m: MachinePlan, options: { netem: bool
     ip(ns, 'link', 'set', uplink, 'up'),
     ip(ns, 'route', 'add', 'default', 'via', gw, 'dev', uplink, 'onlink'),
     neighbour(ns, gw, m.macs.inetPort, uplink),
+    evidenceStep(ns, { publicIface: uplink, routed: Boolean(m.lan) }), // path evidence, docs/architecture.md
   ];
   if (m.lan && m.hostNamespace && m.nat !== 'none') {
     steps.push(

@@ -1,6 +1,7 @@
 // The Plan: what will run, where, and what passes. Produced by plan/ from Config + choices;
 // consumed by every later stage and by the report renderers.
 import type { Arch, Impairment, NatType, PathKind, Role } from '../config/model.js';
+import type { Scenario } from '../config/scenario.js';
 
 export const FOCUSES = ['connectivity', 'nat-traversal', 'gossip', 'throughput', 'full-suite'] as const;
 export type Focus = (typeof FOCUSES)[number];
@@ -42,6 +43,24 @@ export interface PlannedSuite {
   name: string; // connectivity | nat-traversal | relay | throughput | gossip | scenario:<name>
   trials: number;
   pairs: PlannedPair[];
+  /** per-attempt timeout of a pair suite, ms */
+  timeoutMs?: number;
+}
+
+/** How the suites reach the program under test (docs/architecture.md, "Subject drivers"). */
+export type PlannedSubject =
+  | { driver: 'agent'; port: number; relay: boolean }
+  | {
+      driver: 'command' | 'events';
+      connect?: { run: string; exit: number; stdout?: string; stderr?: string; withinMs?: number };
+      events?: { run: string };
+      throughput?: { run: string; mbps?: string };
+      gossip?: { publish: string; received: string };
+    };
+
+export interface PlannedService {
+  command: string;
+  ready?: { log?: string; tcp?: number; udp?: number; http?: string; timeoutMs: number };
 }
 
 /** Threshold per category, in percent of attempts (e.g. nat_traversed: 85). */
@@ -61,8 +80,13 @@ export interface Plan {
   deadClass?: 'degraded' | 'fail';
   /** malformed lines tolerated before the verdict is 'error' (default 0) */
   malformedTolerance?: number;
-  throughput?: { seconds: number; minMbps?: number; /** percent */ maxLoss?: number };
-  gossip?: { minDelivery?: number; /** delivery latency p95 bound, ms */ maxP95Ms?: number };
+  subject: PlannedSubject;
+  /** the long-running process started on every node before the tests */
+  service?: PlannedService;
+  throughput?: { seconds: number; pairs: [string, string][]; minMbps?: number; /** percent */ maxLoss?: number };
+  gossip?: { origins: string[]; fanout: number; durationMs: number; minDelivery?: number; /** delivery latency p95 bound, ms */ maxP95Ms?: number };
+  /** scenario suites' steps, by name (the planned `scenario:<name>` suites) */
+  scenarios?: Record<string, Scenario>;
   binary: { kind: string; description: string; targets: string[] };
   estimate: { nodeMinutes: number; costUsd?: number };
   /** provider digitalocean: fleet-wide droplet settings (nodes may override region and size). */

@@ -91,13 +91,14 @@ export async function deployStep(env: StepEnv, held: Held, built: Artifact[] | u
   const fleet = await fleetOf(env, held);
   const artifacts = built ?? (await readArtifacts(env.run.runDir));
   const config = env.config();
+  const plan = env.plan();
   const binaryName = artifacts[0] ? (artifacts[0].path.split('/').pop() as string) : (config.build.binary ?? 'subject');
-  const deployed = await deployStage({ config, fleet, pool: poolOf(env, held, fleet), artifacts, binaryName, log: env.run.log, runId: env.run.runId });
+  const deployed = await deployStage({ plan, fleet, pool: poolOf(env, held, fleet), artifacts, binaryName, log: env.run.log, runId: env.run.runId });
   const bootstrap = fleet.nodes.find((n) => n.role === 'bootstrap');
   const record: DeploymentRecord = {
     binaryName: deployed.binaryName,
     binPaths: Object.fromEntries(fleet.nodes.map((n) => [n.name, deployed.binPath(n)])),
-    ...(deployed.server && bootstrap && { server: { node: bootstrap.name, ip: deployed.server.ip, port: deployed.server.port, relay: config.agent.relay } }),
+    ...(deployed.server && bootstrap && { server: { node: bootstrap.name, ip: deployed.server.ip, port: deployed.server.port, relay: plan.subject.driver === 'agent' ? plan.subject.relay : false } }),
     services: [
       ...(deployed.server && bootstrap ? [{ node: bootstrap.name, name: AGENT_SERVER_SERVICE }] : []),
       ...(config.service ? fleet.nodes.map((n) => ({ node: n.name, name: 'service' })) : []),
@@ -127,7 +128,7 @@ export async function testStep(env: StepEnv, held: Held, deployed: DeploymentRec
     signal: env.signal,
   };
   try {
-    await testStage(ctx, env.config(), env.plan());
+    await testStage(ctx, env.plan());
   } finally {
     await sink.close();
   }

@@ -15,24 +15,8 @@ export class EventSink {
   }
 
   /** Splits streamed output into lines; blank lines are ignored, partial lines are kept until complete. */
-  lineSplitter(onLine: (line: string) => void = (l) => this.write(l)): { push(chunk: string): void; end(): void } {
-    let buffered = '';
-    return {
-      push: (chunk) => {
-        buffered += chunk;
-        let nl: number;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, nl).trim();
-          buffered = buffered.slice(nl + 1);
-          if (line) onLine(line);
-        }
-      },
-      end: () => {
-        const line = buffered.trim();
-        buffered = '';
-        if (line) onLine(line);
-      },
-    };
+  lineSplitter(onLine: (line: string) => void = (l) => this.write(l)): LineSplitter {
+    return lineSplitter(onLine);
   }
 
   write(line: string): void {
@@ -51,4 +35,29 @@ export class EventSink {
     }
     if (this.error) throw new Error(`cannot write ${this.path}: ${this.error.message}`);
   }
+}
+
+export interface LineSplitter {
+  push(chunk: string): void;
+  end(): void;
+}
+
+export function lineSplitter(onLine: (line: string) => void): LineSplitter {
+  let buffered = '';
+  return {
+    push: (chunk) => {
+      buffered += chunk;
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (line) onLine(line);
+      }
+    },
+    end: () => {
+      const line = buffered.trim();
+      buffered = '';
+      if (line) onLine(line);
+    },
+  };
 }

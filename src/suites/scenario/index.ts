@@ -1,8 +1,8 @@
-// The scenario suite: runs `scenario:<name>` from the config on the fleet and persists every
+// The scenario suite: runs `scenario:<name>` from the Plan on the fleet and persists every
 // step's result to scenarios.jsonl in the run folder (evaluated like any suite's results).
 import { appendFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Config } from '../../config/schema.js';
+import type { Plan } from '../../plan/types.js';
 import { scenarioResultsPath, type ScenarioStepResult } from '../../results/scenario.js';
 import type { SuiteContext } from '../context.js';
 import { runScenario } from './engine.js';
@@ -14,9 +14,9 @@ export type { ScenarioIO, HttpResponse } from './io.js';
 
 export const SCENARIO_PREFIX = 'scenario:';
 
-export async function runScenarioSuite(ctx: SuiteContext, config: Config, suiteName: string): Promise<ScenarioStepResult[]> {
+export async function runScenarioSuite(ctx: SuiteContext, plan: Plan, suiteName: string): Promise<ScenarioStepResult[]> {
   const name = suiteName.slice(SCENARIO_PREFIX.length);
-  const scenario = config.tests.scenarios[name];
+  const scenario = plan.scenarios?.[name];
   if (!scenario) throw new Error(`suite ${suiteName}: no scenario named ${name} in tests.scenarios`);
   // Next to results.jsonl: the run folder (stages are units; evaluate reads it from there).
   const out = scenarioResultsPath(dirname(ctx.events.path));

@@ -36,9 +36,13 @@ describe('parseConfig', () => {
   });
 
   it('converts units to numbers, defaults included', () => {
-    const c = parseConfig(`${MINIMAL}tests:\n  connectivity: { trials: 3 }\nsoak: { checkpoints: [1h, 6h] }\n`, 'x.yml');
-    expect(c.tests.connectivity).toEqual({ trials: 3, timeout: 3000, criteria: {}, min_attempts: 10 });
-    expect(c.soak?.checkpoints).toEqual([3_600_000, 21_600_000]);
+    const c = parseConfig(`${MINIMAL}tests:\n  connectivity: { trials: 3 }\n  gossip: { duration: 2s }\n`, 'x.yml');
+    expect(c.tests.connectivity).toEqual({ trials: 3, timeout: 3000, criteria: {}, min_attempts: 10, dead_class: 'degraded' });
+    expect(c.tests.gossip?.duration).toBe(2000);
+  });
+
+  it('refuses soak until this version runs it, instead of accepting and ignoring it', () => {
+    expect(() => parseConfig(`${MINIMAL}soak: { checkpoints: [1h, 6h] }\n`, 'x.yml')).toThrow(/x\.yml:\d+:\d+: soak: soak is not run by this version yet/);
   });
 
   it('reports several problems at once, in source order', () => {

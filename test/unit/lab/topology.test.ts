@@ -97,7 +97,7 @@ describe('lab topology', () => {
     expect(text).toContain('ip -n vtr1-r1.peer_a route add default via 198.18.7.254 dev wan onlink');
     expect(text).toContain('ip -n vtr1-h1.peer_a route add default via 10.2.0.1');
     expect(text).toContain(`ip -n vtr1-h1.peer_a neigh replace 10.2.0.1 lladdr ${m.macs.lan} dev eth0 nud permanent`);
-    const nft = steps.find((s) => s.argv[0] === 'nft');
+    const nft = steps.find((s) => s.argv[0] === 'nft' && !s.input?.includes('vt_evidence'));
     expect(nft?.ns).toBe('vtr1-r1.peer_a');
     expect(nft?.input).toContain('ip saddr { 198.18.7.1 } tcp dport 22 accept');
     expect(nft?.input).toContain('@fullcone');

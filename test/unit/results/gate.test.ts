@@ -154,7 +154,7 @@ describe('the gate', () => {
     gate.open({ kind: 'gossip', msg: 'm1-pub', origin: 'pub', receivers: ['boot', 'pub', 'cone'], process: 'gossip' });
     gate.line('pub', JSON.stringify({ v: 1, type: 'gossip', msg: 'm1-pub', origin: 'pub', node: 'pub', hops: 0, latency_ms: 0 }));
     gate.close(ok);
-    const p = { ...plan, throughput: { seconds: 1, minMbps: 1 }, gossip: { minDelivery: 100 } };
+    const p = { ...plan, throughput: { seconds: 1, pairs: [['cone', 'pub']] as [string, string][], minMbps: 1 }, gossip: { origins: ['pub'], fanout: 3, durationMs: 1000, minDelivery: 100 } };
     const res = judge({ plan: p });
     expect(res.throughput).toEqual([expect.objectContaining({ from: 'cone', to: 'pub', samples: 0, passed: false, error: "cone's throughput exited 1: connection refused" })]);
     expect(res.gossip?.per_message).toEqual([expect.objectContaining({ msg: 'm1-pub', delivered: 0, expected: 2 })]);
@@ -185,7 +185,7 @@ describe('the gate', () => {
     const r = evaluate({ plan: big, aggregate: agg, generatedAt: 'x' });
     expect(r.categories.nat_traversed?.passed).toBe(true);
     expect(r.verdict).toBe('degraded');
-    expect(r.reasons.join('\n')).toMatch(/dead: pair connectivity a->s never succeeded in 1 attempts, pair connectivity s->a/);
+    expect(r.reasons.join('\n')).toMatch(/dead: pair connectivity a->s never succeeded in 1 attempt, pair connectivity s->a never succeeded in 1 attempt \(criteria dead_class: fail makes this fail the run\)/);
     expect(evaluate({ plan: { ...big, deadClass: 'fail' }, aggregate: agg, generatedAt: 'x' }).verdict).toBe('fail');
   });
 });

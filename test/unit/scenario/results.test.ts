@@ -26,6 +26,7 @@ function planWith(...scenarios: string[]): Plan {
     thresholds: {},
     minAttempts: 10,
     regressionTolerance: 0,
+    subject: { driver: 'agent', port: 9000, relay: true },
     binary: { kind: 'prebuilt', description: 'x', targets: [] },
     estimate: { nodeMinutes: 1 },
   };
