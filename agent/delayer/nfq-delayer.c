@@ -137,8 +137,8 @@ static void hold(uint32_t id, uint32_t src, uint32_t dst) {
   f->len++;
 }
 
-/** Lets every due packet go; returns ms until the next one is due (-1: none held). */
-static int release_due(void) {
+/** Lets every due packet go; returns ns until the next one is due (-1: none held). */
+static int64_t release_due(void) {
   uint64_t now = now_ns();
   int64_t next = -1;
   for (size_t i = 0; i < nfifos; i++) {
@@ -153,7 +153,7 @@ static int release_due(void) {
       if (next < 0 || wait < next) next = wait;
     }
   }
-  return next < 0 ? -1 : (int)((next + 999999) / 1000000);
+  return next;
 }
 
 static void on_packet(struct nlmsghdr *h) {
@@ -227,8 +227,9 @@ int main(int argc, char **argv) {
   static char rbuf[1 << 16];
   for (;;) {
     struct pollfd p = { .fd = fd, .events = POLLIN };
-    int wait = release_due();
-    int r = poll(&p, 1, wait);
+    int64_t wait = release_due();
+    struct timespec ts = { .tv_sec = wait / 1000000000, .tv_nsec = wait % 1000000000 };
+    int r = ppoll(&p, 1, wait < 0 ? NULL : &ts, NULL);
     if (r < 0 && errno != EINTR) die("poll");
     if (r <= 0) continue;
     for (int burst = 0; burst < 256; burst++) {

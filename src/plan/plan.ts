@@ -95,6 +95,7 @@ export function buildPlan(config: Config, choices: Choices): Plan {
     choices,
     provider: config.fleet.provider,
     nodes,
+    ...(config.fleet.internet && { internet: config.fleet.internet }),
     suites,
     thresholds: thresholdsFor(config, choices.criteria, suites),
     minAttempts: Math.min(...pairConfigs.map((c) => c.min_attempts), DEFAULT_PAIR_SUITE.min_attempts),

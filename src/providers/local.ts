@@ -24,7 +24,7 @@ export interface LocalProviderOptions {
 export const FLEET_FILE = 'fleet.json';
 
 export function labNodesOf(plan: Plan): LabNodeSpec[] {
-  return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...(n.impair ? { impair: n.impair } : {}) }));
+  return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...(n.impair ? { impair: n.impair } : {}), ...(n.region ? { region: n.region } : {}) }));
 }
 
 export async function writeFleet(runDir: string, fleet: Fleet): Promise<string> {
@@ -75,7 +75,7 @@ export class LocalProvider implements Provider {
       run.log(`lab nodes run on this ${hostArch} machine; planned arch ignored for: ${foreign.join(', ')}`);
     }
     const lab = await createLab(
-      { runId: run.runId, nodes: labNodesOf(plan), labRoot: path.resolve(run.runDir, 'lab') },
+      { runId: run.runId, nodes: labNodesOf(plan), labRoot: path.resolve(run.runDir, 'lab'), ...(plan.internet ? { internet: plan.internet } : {}) },
       {
         onProgress: run.log,
         ...(this.options.exec ? { exec: this.options.exec } : {}),
