@@ -57,6 +57,18 @@ const buildSchema = z
   .refine((b) => b.kind !== 'prebuilt' || b.prebuilt !== undefined, { message: 'kind prebuilt needs prebuilt: { path or url, sha256 }', path: ['prebuilt'] })
   .default({ kind: 'agent', flags: [] });
 
+// The lab's internet (local provider): routers between any two machines, round trip between
+// them, and optionally between nodes' regions.
+const internetSchema = z
+  .strictObject({
+    hops: z.number().int().min(1).max(64).default(12),
+    rtt: duration.optional(),
+    regions: z
+      .array(z.strictObject({ between: z.tuple([z.string().min(1), z.string().min(1)]), rtt: duration }))
+      .default([]),
+  })
+  .transform((i) => ({ hops: i.hops, rttMs: i.rtt ?? 0, regions: i.regions.map((r) => ({ between: r.between, rttMs: r.rtt })) }));
+
 const fleetSchema = z
   .strictObject({
     provider: z.enum(['local', 'digitalocean', 'inventory']).default('local'),
@@ -69,6 +81,7 @@ const fleetSchema = z
       })
       .optional(),
     nodes: z.array(nodeSchema).min(2, 'a fleet needs at least 2 nodes: pairs are tested between different machines'),
+    internet: internetSchema.optional(),
   });
 
 const criteriaKey = new RegExp(`^(direct|nat_traversed|relay|(${NAT_TYPES.join('|')})->(${NAT_TYPES.join('|')}))$`);

@@ -36,6 +36,13 @@ export function checkSemantics(config: Config): SemanticIssue[] {
   // Provider-specific fields.
   const provider = config.fleet.provider;
   if (config.fleet.digitalocean && provider !== 'digitalocean') push(['fleet', 'digitalocean'], `digitalocean options are set but provider is '${provider}'`);
+  const internet = config.fleet.internet;
+  if (internet && provider !== 'local') push(['fleet', 'internet'], `internet (hops, rtt) shapes the local lab only; provider '${provider}' runs on the real internet`);
+  internet?.regions.forEach((r, i) => {
+    for (const region of r.between) {
+      if (!nodes.some((n) => n.region === region)) push(['fleet', 'internet', 'regions', i, 'between'], `no node has region '${region}'`);
+    }
+  });
   nodes.forEach((node, i) => {
     if (node.size !== undefined && provider !== 'digitalocean') push(['fleet', 'nodes', i, 'size'], `'size' is only used with provider digitalocean (provider is '${provider}')`);
     if (provider === 'inventory') {

@@ -3,7 +3,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Internet } from '../config/model.js';
 import type { Fleet } from '../providers/types.js';
+import { assertDelayPossible, ensureDelayer, startDelayer } from './delayer.js';
 import { CommandError, systemExec, type Exec } from './exec.js';
 import { archOf, describeMachine, labFleet } from './fleet.js';
 import { InterruptGuard, LabInterruptedError } from './interrupt.js';
@@ -13,6 +15,7 @@ import { killNamespaceProcesses, labNamespacesByRun } from './namespaces.js';
 import { hasNetem } from './netem.js';
 import { resolveCommand } from './preflight.js';
 import { needsNetem, NETEM_MISSING, UnsupportedImpairmentError } from './recipes/impair.js';
+import { delayerArgs, needsDelay } from './recipes/internet.js';
 import { batchSteps } from './recipes/batch.js';
 import { describeStep, stepArgv, type Step } from './recipes/steps.js';
 import { renderSshdConfig, startSshd, waitForSsh } from './sshd.js';
@@ -22,6 +25,8 @@ import { inetSteps, machineSteps, namespaceSteps, planTopology, type LabNodeSpec
 export interface LabSpec {
   runId: string;
   nodes: LabNodeSpec[];
+  /** Hops and round trips of the lab's internet (default: 12 hops, no added delay). */
+  internet?: Partial<Internet>;
   /** Absolute; default `.vps-test/runs/<run-id>/lab` under the current directory. */
   labRoot?: string;
 }
@@ -139,7 +144,13 @@ export async function createLab(spec: LabSpec, options: CreateLabOptions = {}): 
   const started = Date.now();
 
   // Everything that can be refused is refused before anything exists.
-  planSteps(planTopology(spec.nodes, { runId, subnetIndex: 0, labRoot }), true);
+  const draft = planTopology(spec.nodes, { runId, subnetIndex: 0, labRoot, ...(spec.internet ? { internet: spec.internet } : {}) });
+  planSteps(draft, true);
+  let delayer: string | undefined;
+  if (needsDelay(draft.internet)) {
+    await assertDelayPossible(exec);
+    delayer = await ensureDelayer(exec);
+  }
   const wantsNetem = spec.nodes.some((n) => needsNetem(n.impair));
   const netem = wantsNetem ? (options.netem ?? (await hasNetem(exec))) : false;
   if (wantsNetem && !netem) {
@@ -163,7 +174,7 @@ export async function createLab(spec: LabSpec, options: CreateLabOptions = {}): 
       runHasNamespaces: async (id) => (await labNamespacesByRun(exec)).has(id),
       rootAddresses: () => rootAddresses(exec),
     });
-    const t = planTopology(spec.nodes, { runId, subnetIndex, labRoot });
+    const t = planTopology(spec.nodes, { runId, subnetIndex, labRoot, ...(spec.internet ? { internet: spec.internet } : {}) });
     const steps = planSteps(t, netem);
     progress(`internet ${t.subnet.cidr}, controller ${t.subnet.controllerIp} (${t.controllerVeth}), lab root ${labRoot}`);
 
@@ -194,6 +205,12 @@ export async function createLab(spec: LabSpec, options: CreateLabOptions = {}): 
       progress(describeMachine(t, m.node));
     });
     progress(`network of ${t.machines.length} machine(s) in ${((Date.now() - networkStarted) / 1000).toFixed(1)} s`);
+    if (delayer) {
+      await startDelayer(delayer, t.inetNamespace, delayerArgs(t.internet, t.machines), path.join(t.sshdDir, 'delayer.log'));
+      progress(`internet: ${t.internet.hops} hops, round trip ${t.internet.rttMs} ms${t.internet.regions.length ? ` (${t.internet.regions.map((r) => `${r.between.join('-')} ${r.rttMs} ms`).join(', ')})` : ''}, delayed by the lab's NFQUEUE delayer`);
+    } else {
+      progress(`internet: ${t.internet.hops} hops, no added delay`);
+    }
 
     // sshd's privilege-separation directory; packages create it at service start, we may be first.
     await mkdir('/run/sshd', { recursive: true, mode: 0o755 });

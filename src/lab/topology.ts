@@ -7,10 +7,11 @@
 // needs room in the machine-wide neighbour table however many nodes it has
 // (docs/architecture.md, "the lab's internet").
 import path from 'node:path';
-import type { Impairment, NatType, Role } from '../config/model.js';
+import type { Impairment, Internet, NatType, Role } from '../config/model.js';
 import { internetSubnet, labMac, lanPlan, MAC_KIND, machineAddress, type InternetSubnet, type LanPlan } from './addresses.js';
 import { controllerVeth, IFACE, inetNamespace, machineNamespace } from './names.js';
 import { impairmentSteps } from './recipes/impair.js';
+import { DEFAULT_HOPS, delayQueueStep, INTERNET_TABLE, needsDelay, renderHopsRuleset, validateInternet } from './recipes/internet.js';
 import { natMachineSteps } from './recipes/nat-machine.js';
 import { inNamespace, ip, type Step } from './recipes/steps.js';
 import { evidenceStep } from './recipes/evidence.js';
@@ -22,6 +23,8 @@ export interface LabNodeSpec {
   impair?: Impairment;
   /** Public addresses of a public node (1 or 2; two serve RFC 5780 STUN servers). Default 1. */
   publicAddresses?: number;
+  /** Where the machine is, for the internet's per-region round trips. */
+  region?: string;
 }
 
 export interface SshdPlan {
@@ -39,6 +42,7 @@ export interface MachinePlan {
   nat: NatType;
   role: Role;
   impair?: Impairment;
+  region?: string;
   /** Namespace of the machine's public side: the public node itself, or the NAT'd node's router. */
   machineNamespace: string;
   /** NAT'd nodes: where the node's processes run. */
@@ -70,6 +74,8 @@ export interface Topology {
   clientKeyPath: string;
   authorizedKeysPath: string;
   knownHostsPath: string;
+  /** Hops and round trips of the lab's internet, defaults applied. */
+  internet: Internet;
   machines: MachinePlan[];
 }
 
@@ -78,6 +84,7 @@ export interface TopologyOptions {
   subnetIndex: number;
   /** Absolute directory holding node workdirs, keys and sshd files. */
   labRoot: string;
+  internet?: Partial<Internet>;
 }
 
 export class TopologyError extends Error {
@@ -107,6 +114,9 @@ function validate(nodes: LabNodeSpec[], labRoot: string): void {
 export function planTopology(nodes: LabNodeSpec[], options: TopologyOptions): Topology {
   const { runId, labRoot } = options;
   validate(nodes, labRoot);
+  const internet: Internet = { hops: DEFAULT_HOPS, rttMs: 0, regions: [], ...options.internet };
+  const internetProblem = validateInternet(internet, nodes.map((n) => n.region));
+  if (internetProblem) throw new TopologyError(internetProblem);
   const subnet = internetSubnet(options.subnetIndex);
   const keysDir = path.join(labRoot, 'keys');
   const sshdDir = path.join(labRoot, '.sshd');
@@ -124,6 +134,7 @@ export function planTopology(nodes: LabNodeSpec[], options: TopologyOptions): To
       nat: node.nat,
       role: node.role,
       ...(node.impair ? { impair: node.impair } : {}),
+      ...(node.region !== undefined ? { region: node.region } : {}),
       machineNamespace: machineNs,
       ...(hostNs ? { hostNamespace: hostNs } : {}),
       namespaces: hostNs ? [machineNs, hostNs] : [machineNs],
@@ -159,6 +170,7 @@ export function planTopology(nodes: LabNodeSpec[], options: TopologyOptions): To
     clientKeyPath: path.join(keysDir, 'client'),
     authorizedKeysPath: path.join(keysDir, 'authorized_keys'),
     knownHostsPath: path.join(keysDir, 'known_hosts'),
+    internet,
     machines,
   };
 }
@@ -202,6 +214,8 @@ export function inetSteps(t: Topology): Step[] {
     ip(inet, 'link', 'set', IFACE.controllerPort, 'up'),
     ip(inet, 'route', 'add', `${ctl}/32`, 'dev', IFACE.controllerPort),
     neighbour(inet, ctl, rootMac, IFACE.controllerPort),
+    ...(t.internet.hops > 1 ? [inNamespace(inet, ['nft', '-f', '-'], renderHopsRuleset(t.internet.hops, INTERNET_TABLE))] : []),
+    ...(needsDelay(t.internet) ? [delayQueueStep(inet, IFACE.controllerPort)] : []),
   ];
 }
 

@@ -108,6 +108,7 @@ export function buildPlan(config: Config, choices: Choices): Plan {
     choices,
     provider: config.fleet.provider,
     nodes,
+    ...(config.fleet.internet && { internet: config.fleet.internet }),
     suites,
     thresholds: thresholdsFor(config, choices.criteria, suites),
     // the smallest configured minimum (never capped by the default), else the default

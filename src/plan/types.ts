@@ -1,6 +1,6 @@
 // The Plan: what will run, where, and what passes. Produced by plan/ from Config + choices;
 // consumed by every later stage and by the report renderers.
-import type { Arch, Impairment, NatType, PathKind, Role } from '../config/model.js';
+import type { Arch, Impairment, Internet, NatType, PathKind, Role } from '../config/model.js';
 import type { Scenario } from '../config/scenario.js';
 
 export const FOCUSES = ['connectivity', 'nat-traversal', 'gossip', 'throughput', 'full-suite'] as const;
@@ -70,6 +70,8 @@ export interface Plan {
   choices: Choices;
   provider: 'local' | 'digitalocean' | 'inventory';
   nodes: PlannedNode[];
+  /** The local lab's internet (hops, round trips); absent: the lab's defaults. */
+  internet?: Internet;
   suites: PlannedSuite[];
   /** Pass-rate thresholds per category; empty categories are not judged. */
   thresholds: Thresholds;

@@ -25,7 +25,7 @@ export interface LocalProviderOptions {
 export { FLEET_FILE, readFleet, writeFleet } from './fleet-file.js';
 
 export function labNodesOf(plan: Plan): LabNodeSpec[] {
-  return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...(n.impair ? { impair: n.impair } : {}) }));
+  return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...(n.impair ? { impair: n.impair } : {}), ...(n.region ? { region: n.region } : {}) }));
 }
 
 export class LocalProvider implements Provider {
@@ -48,7 +48,7 @@ export class LocalProvider implements Provider {
       run.log(`lab nodes run on this ${hostArch} machine; planned arch ignored for: ${foreign.join(', ')}`);
     }
     const lab = await createLab(
-      { runId: run.runId, nodes: labNodesOf(plan), labRoot: path.resolve(run.runDir, 'lab') },
+      { runId: run.runId, nodes: labNodesOf(plan), labRoot: path.resolve(run.runDir, 'lab'), ...(plan.internet ? { internet: plan.internet } : {}) },
       {
         onProgress: run.log,
         ...(this.options.exec ? { exec: this.options.exec } : {}),

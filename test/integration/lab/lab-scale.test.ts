@@ -6,25 +6,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { NatType } from '../../../src/config/model.js';
 import { systemExec } from '../../../src/lab/exec.js';
 import { createLab, type Lab } from '../../../src/lab/lab.js';
-import type { LabNodeSpec } from '../../../src/lab/topology.js';
 import { expectedPath } from '../../../src/results/oracle.js';
 import { expectNoLeaks, isRoot, Probe, uniqueRunId } from './helpers.js';
-
-const KINDS: NatType[] = ['none', 'full-cone', 'address-restricted', 'port-restricted', 'symmetric'];
-const SHORT: Record<NatType, string> = { none: 'pub', 'full-cone': 'fc', 'address-restricted': 'ar', 'port-restricted': 'pr', symmetric: 'sym' };
-
-export function scaleNodes(count: number): LabNodeSpec[] {
-  return [
-    { name: 'boot', nat: 'none', role: 'bootstrap' },
-    ...Array.from({ length: count - 1 }, (_, i): LabNodeSpec => {
-      const nat = KINDS[i % KINDS.length] as NatType;
-      return { name: `${SHORT[nat]}${i + 1}`, nat, role: 'peer' };
-    }),
-  ];
-}
+import { scaleNodes } from './scale-nodes.js';
 
 /** Lines of `ip neigh` in a namespace that are not permanent (dynamic entries the shared table pays for). */
 async function dynamicNeighbours(ns: string): Promise<string[]> {
