@@ -72,23 +72,30 @@ void phases_start(const probe_ctx *c, attempt *a, double now) {
     enter_phase(c, a, first, now);
 }
 
+/* How much later than a direct packet a STAT must arrive to speak for it: the STAT went through
+ * the server, so it may have been written up to both ends' server round trips earlier. */
+static double stat_lag(const attempt *a) {
+    return 2.0 * ((a->server_rtt > 0 ? a->server_rtt : 0) + a->peer_rtt);
+}
+
 /* direct: enough PINGs, and a STAT from well after the first of them says none arrived. */
 static int direct_disproved(const attempt *a) {
     return a->status_channel && a->sent_in_phase >= DIRECT_MIN_PINGS && a->peer_heard == 0 &&
-           a->peer_stat_at >= a->phase_started + DIRECT_PROOF_MS;
+           a->peer_stat_at >= a->phase_started + DIRECT_PROOF_MS + stat_lag(a);
 }
 
 /* hole_punch: both ends punched enough, nothing crossed, and a later STAT confirms it. */
 static int punch_disproved(const attempt *a) {
     return a->status_channel && a->ready_at > 0 && a->sent_in_phase >= PUNCH_MIN_PINGS && a->heard == 0 &&
            a->peer_heard == 0 && a->seq - a->ready_seq >= PUNCH_SETTLE_PINGS &&
-           a->peer_stat_at >= a->ready_at + PUNCH_SETTLE_MS;
+           a->peer_stat_at >= a->ready_at + PUNCH_SETTLE_MS + stat_lag(a);
 }
 
 static void send_stat(const probe_ctx *c, attempt *a, double now) {
     char msg[MAX_DATAGRAM];
-    snprintf(msg, sizeof msg, "VT1 STAT %s %s %s %s %d %d", a->session, c->name, a->nonce,
-             PATH_NAMES[a->phase], a->phase == PATH_PUNCH ? a->sent_in_phase : 0, a->heard);
+    snprintf(msg, sizeof msg, "VT1 STAT %s %s %s %s %d %d %d", a->session, c->name, a->nonce,
+             PATH_NAMES[a->phase], a->phase == PATH_PUNCH ? a->sent_in_phase : 0, a->heard,
+             a->server_rtt > 0 ? (int)a->server_rtt + 1 : 0);
     send_to_peer(c, a, msg, 1);
     a->next_stat = now + PROBE_INTERVAL_MS;
 }
@@ -159,13 +166,14 @@ static int phase_of(const char *name) {
     return -1;
 }
 
-/* STAT <session> <name> <nonce> <phase> <punch-sent> <heard>, already checked as the peer's. */
+/* STAT <session> <name> <nonce> <phase> <punch-sent> <heard> <rtt-ms>, checked as the peer's. */
 void phases_on_stat(const probe_ctx *c, attempt *a, char **tok, int ntok, double now) {
     (void)c;
-    if (ntok != 8 || !a->paired) return;
+    if (ntok != 9 || !a->paired) return;
     int phase = phase_of(tok[5]);
-    int sent = atoi(tok[6]), heard = atoi(tok[7]);
-    if (phase < 0 || phase < a->peer_phase || sent < 0 || heard < 0) return; /* stale or bad */
+    int sent = atoi(tok[6]), heard = atoi(tok[7]), rtt = atoi(tok[8]);
+    if (phase < 0 || phase < a->peer_phase || sent < 0 || heard < 0 || rtt < 0 || rtt > 60000) return; /* stale or bad */
+    if (rtt > a->peer_rtt) a->peer_rtt = rtt;
     if (phase > a->peer_phase) a->peer_sent = 0;
     a->peer_phase = phase;
     if (sent > a->peer_sent) a->peer_sent = sent;

@@ -31,7 +31,7 @@
 
 #define REGISTER_INTERVAL_MS 100.0
 #define REGISTER_INTERVAL_MAX_MS 400.0 /* once the server has us: retries only repair losses */
-#define DONE_INTERVAL_MS 30.0
+#define DONE_INTERVAL_MS 15.0
 #define DONE_COPIES 3
 #define RESPONDER_GRACE_MS 500.0 /* responders outlive initiators: start times differ across nodes */
 
@@ -133,6 +133,7 @@ static double tick(const probe_ctx *c, attempt *a, double now) {
     }
     if (!a->paired) {
         if (now >= a->next_register) {
+            if (a->first_register_at == 0) a->first_register_at = now;
             send_register(c, a);
             a->next_register = now + a->register_interval;
             /* Registered and waiting: the server answers both ends when the peer arrives. */
@@ -204,6 +205,8 @@ static void on_datagram(const probe_ctx *c, attempt *a, char *buf, const struct 
     if (from_server) {
         if (strcmp(tok[2], a->session) != 0) return;
         a->server_answered = 1;
+        /* From the first REG, so a lost first REG only overstates it (longer windows, safe). */
+        if (a->server_rtt < 0) a->server_rtt = now - a->first_register_at;
         if (strcmp(tok[1], "PEER") == 0) on_peer_info(c, a, tok, n, now);
         else if (strcmp(tok[1], "NORELAY") == 0) a->relay_refused = 1;
         else if (strcmp(tok[1], "ERR") == 0 && n >= 4)
@@ -285,6 +288,7 @@ int cmd_probe(int argc, char **argv) {
         a->deadline = c.started + (double)c.timeout_ms + (a->role == RESPONDER ? RESPONDER_GRACE_MS : 0.0);
         a->next_register = c.started;
         a->register_interval = REGISTER_INTERVAL_MS;
+        a->server_rtt = -1;
         a->fd = udp_socket_nonblocking();
         if (a->fd < 0) {
             fprintf(stderr, "vps-agent probe: cannot open UDP socket: %s\n", strerror(errno));

@@ -28,6 +28,7 @@ typedef struct {
     int server_answered;
     int paired;
     double next_register, register_interval;
+    double first_register_at, server_rtt; /* first REG to first answer: an upper bound, -1 = none */
     struct sockaddr_in peer_addr; /* observed by the server, then peer-reflexive */
     int peer_public, self_public, relay_offered, relay_refused;
     char peer_nonce[NONCE_HEX_LEN + 1];
@@ -43,6 +44,7 @@ typedef struct {
     double next_ping, ping_interval, next_stat;
     /* the peer's STAT (largest values seen: datagrams may be reordered) */
     int peer_phase, peer_sent, peer_heard;
+    double peer_rtt; /* the peer's server_rtt, from its STAT */
     double peer_stat_at; /* when the latest STAT arrived; 0 = none yet */
     double ready_at;     /* initiator: when the peer reported enough punching; 0 = not yet */
     int ready_seq;       /* the initiator's last PING seq at ready_at */
