@@ -7,10 +7,11 @@
  * tries, in order:
  *   direct      only when the responder looks public: PINGs to its endpoint; the responder
  *               only answers during this phase, so success really means "reachable directly";
- *   hole_punch  both ends PING each other every 50 ms; each end switches to the source address
+ *   hole_punch  both ends PING each other every 25 ms; each end switches to the source address
  *               it actually hears the peer from (peer-reflexive), which is what makes a
  *               symmetric NAT on one side work;
  *   relay       PINGs wrapped in RLY through the server (unless --no-relay or the server refuses).
+ * How long each phase lasts is decided in phases.c, from what both ends report.
  * Every packet carries the session id, the sender's name and the sender's per-session nonce;
  * a packet that does not match the expected peer exactly is ignored (stale rounds, strays, and
  * replies from ourselves or a third node never count as success).
@@ -18,7 +19,7 @@
  * All pairs of the round run concurrently in one single-threaded poll() loop; the process ends
  * when every attempt has finished, at most timeout + 500 ms after it started.
  */
-#include "agent.h"
+#include "probe.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -29,64 +30,17 @@
 #include <unistd.h>
 
 #define REGISTER_INTERVAL_MS 100.0
-#define PING_INTERVAL_MS 50.0
-#define DONE_INTERVAL_MS 30.0
+#define REGISTER_INTERVAL_MAX_MS 400.0 /* once the server has us: retries only repair losses */
+#define DONE_INTERVAL_MS 15.0
 #define DONE_COPIES 3
 #define RESPONDER_GRACE_MS 500.0 /* responders outlive initiators: start times differ across nodes */
-#define PING_RING 64
 
-enum role { INITIATOR, RESPONDER };
-enum path { PATH_DIRECT, PATH_PUNCH, PATH_RELAY, PATH_NONE };
-static const char *const PATH_NAMES[] = {"direct", "hole_punch", "relay"};
-
-typedef struct {
-    int seq;
-    int path;
-    double sent_at;
-} ping_record;
-
-typedef struct {
-    /* identity */
-    int role;
-    const char *peer; /* the other end's name */
-    char session[KEY_MAX_LEN];
-    char nonce[NONCE_HEX_LEN + 1];
-    int fd;
-    /* rendezvous */
-    int server_answered;
-    int paired;
-    struct sockaddr_in peer_addr; /* observed by the server, then peer-reflexive */
-    int peer_public, self_public, relay_offered, relay_refused;
-    char peer_nonce[NONCE_HEX_LEN + 1];
-    /* schedule, monotonic ms */
-    double deadline, next_register, next_ping, direct_end, punch_end;
-    /* initiator state */
-    int seq;
-    ping_record pings[PING_RING];
-    unsigned tried; /* bit per path */
-    int success_path;
-    int done_left;
-    double next_done;
-    int finished; /* 1: result known (event printed); the DONE copies may still be going out */
-} attempt;
-
-typedef struct {
-    const char *name;
-    const char *suite;
-    long round;
-    long timeout_ms;
-    struct sockaddr_in server;
-    struct in_addr local_ip; /* our address towards the server, for the "public" check */
-    int no_relay, skip_direct, skip_punch;
-    int no_reflexive; /* debug: keep the server-observed endpoint (shows why switching matters) */
-    char instance_id[NONCE_HEX_LEN + 1]; /* per process: lets the evaluator spot self-replies */
-    double started;
-} probe_ctx;
+const char *const PATH_NAMES[3] = {"direct", "hole_punch", "relay"};
 
 /* --- sending --- */
 
 /* Sends a peer message either straight to the peer or wrapped in RLY through the server. */
-static void send_to_peer(const probe_ctx *c, attempt *a, const char *msg, int via_relay) {
+void send_to_peer(const probe_ctx *c, attempt *a, const char *msg, int via_relay) {
     if (via_relay) {
         char wrapped[MAX_DATAGRAM];
         snprintf(wrapped, sizeof wrapped, "VT1 RLY %s %s", a->session, msg);
@@ -108,18 +62,11 @@ static void send_register(const probe_ctx *c, attempt *a) {
     send_text(a->fd, &c->server, msg);
 }
 
-static void send_ping(const probe_ctx *c, attempt *a, int path, double now) {
+/* Frees the session on the server at once (instead of at its TTL); a lost copy costs nothing. */
+static void send_end(const probe_ctx *c, attempt *a) {
     char msg[MAX_DATAGRAM];
-    int seq = ++a->seq;
-    snprintf(msg, sizeof msg, "VT1 PING %s %s %s %d", a->session, c->name, a->nonce, seq);
-    if (a->role == INITIATOR) {
-        ping_record *r = &a->pings[seq % PING_RING];
-        r->seq = seq;
-        r->path = path;
-        r->sent_at = now;
-        a->tried |= 1u << path;
-    }
-    send_to_peer(c, a, msg, path == PATH_RELAY);
+    snprintf(msg, sizeof msg, "VT1 END %s %s %s %s", a->session, a->role == INITIATOR ? "i" : "r", c->name, a->nonce);
+    send_text(a->fd, &c->server, msg);
 }
 
 /* --- outcome --- */
@@ -133,7 +80,7 @@ static void report_success(const probe_ctx *c, attempt *a, int path, double rtt,
     a->next_done = now;
 }
 
-static void report_failure(const probe_ctx *c, attempt *a) {
+void report_failure(const probe_ctx *c, attempt *a) {
     char error[160];
     int path = PATH_DIRECT;
     if (!a->server_answered) {
@@ -157,36 +104,7 @@ static void report_failure(const probe_ctx *c, attempt *a) {
     event_attempt(c->suite, c->name, a->peer, PATH_NAMES[path], 0, 0, error, c->round, NULL, NULL);
     a->finished = 1;
     a->done_left = 0;
-}
-
-/* --- phases --- */
-
-/* Computes when direct and hole punching end, from the moment both ends are known. Both ends
- * compute the same schedule (the responder needs it to stay quiet during the direct phase). */
-static void plan_phases(const probe_ctx *c, attempt *a, double now) {
-    double t = (double)c->timeout_ms;
-    int responder_public = a->role == INITIATOR ? a->peer_public : a->self_public;
-    int try_direct = responder_public && !c->skip_direct;
-    int relay = !c->no_relay && a->relay_offered;
-    double initiator_deadline = c->started + t;
-    a->direct_end = now + (try_direct ? 0.15 * t : 0.0);
-    if (c->skip_punch) {
-        a->punch_end = a->direct_end;
-    } else if (!relay) {
-        a->punch_end = initiator_deadline; /* nothing after punching: give it all the time left */
-    } else {
-        a->punch_end = a->direct_end + 0.35 * t;
-        double relay_start_latest = initiator_deadline - 0.25 * t; /* the relay always gets its turn */
-        if (a->punch_end > relay_start_latest) a->punch_end = relay_start_latest > now ? relay_start_latest : now;
-    }
-    if (a->direct_end > a->punch_end) a->direct_end = a->punch_end;
-}
-
-static int current_path(const probe_ctx *c, const attempt *a, double now) {
-    if (now < a->direct_end) return PATH_DIRECT;
-    if (now < a->punch_end) return PATH_PUNCH;
-    if (!c->no_relay && a->relay_offered && !a->relay_refused) return PATH_RELAY;
-    return PATH_NONE;
+    if (a->server_answered) send_end(c, a);
 }
 
 static double min_time(double a, double b) { return a < b ? a : b; }
@@ -199,47 +117,31 @@ static double tick(const probe_ctx *c, attempt *a, double now) {
             snprintf(msg, sizeof msg, "VT1 DONE %s %s %s %s", a->session, c->name, a->nonce,
                      PATH_NAMES[a->success_path]);
             send_to_peer(c, a, msg, a->success_path == PATH_RELAY);
-            a->done_left--;
+            if (--a->done_left == 0) send_end(c, a);
             a->next_done = now + DONE_INTERVAL_MS;
         }
         return a->done_left > 0 ? a->next_done : now + 1000.0;
     }
     if (now >= a->deadline) {
-        if (a->role == INITIATOR) report_failure(c, a);
-        else a->finished = 1;
+        if (a->role == INITIATOR) {
+            report_failure(c, a);
+        } else {
+            a->finished = 1;
+            if (a->paired) send_end(c, a);
+        }
         return now + 1000.0;
     }
     if (!a->paired) {
         if (now >= a->next_register) {
+            if (a->first_register_at == 0) a->first_register_at = now;
             send_register(c, a);
-            a->next_register = now + REGISTER_INTERVAL_MS;
+            a->next_register = now + a->register_interval;
+            /* Registered and waiting: the server answers both ends when the peer arrives. */
+            if (a->server_answered) a->register_interval = min_time(a->register_interval * 2, REGISTER_INTERVAL_MAX_MS);
         }
         return min_time(a->next_register, a->deadline);
     }
-    double wake = a->deadline;
-    if (a->role == INITIATOR) {
-        int path = current_path(c, a, now);
-        if (path == PATH_NONE) {
-            report_failure(c, a);
-            return now + 1000.0;
-        }
-        if (now >= a->next_ping) {
-            send_ping(c, a, path, now);
-            a->next_ping = now + PING_INTERVAL_MS;
-        }
-        wake = min_time(wake, a->next_ping);
-    } else if (!c->skip_punch && now >= a->direct_end && now < a->punch_end) {
-        /* Responder punches too, so its own NAT opens towards the initiator. */
-        if (now >= a->next_ping) {
-            send_ping(c, a, PATH_PUNCH, now);
-            a->next_ping = now + PING_INTERVAL_MS;
-        }
-        wake = min_time(wake, a->next_ping);
-    }
-    /* Wake at the next phase boundary too (the responder starts punching there). */
-    if (now < a->direct_end) wake = min_time(wake, a->direct_end);
-    else if (now < a->punch_end) wake = min_time(wake, a->punch_end);
-    return wake;
+    return phases_tick(c, a, now);
 }
 
 /* --- receiving --- */
@@ -254,8 +156,7 @@ static void on_peer_info(const probe_ctx *c, attempt *a, char **tok, int ntok, d
     a->self_public = strcmp(tok[7], "1") == 0;
     a->relay_offered = strcmp(tok[8], "1") == 0;
     a->paired = 1;
-    a->next_ping = now;
-    plan_phases(c, a, now);
+    phases_start(c, a, now);
 }
 
 /* A message from the peer, arriving directly from `src` or through the relay. Only messages
@@ -271,6 +172,10 @@ static void on_peer_message(const probe_ctx *c, attempt *a, char **tok, int ntok
         snprintf(msg, sizeof msg, "VT1 PONG %s %s %s %s %s", a->session, c->name, a->nonce, tok[5],
                  c->instance_id);
         send_to_peer(c, a, msg, via_relay);
+        if (via_relay) phases_on_relayed_ping(c, a);
+        else phases_on_direct_ping(c, a, now);
+    } else if (strcmp(tok[1], "STAT") == 0 && via_relay) {
+        phases_on_stat(c, a, tok, ntok, now);
     } else if (strcmp(tok[1], "PONG") == 0 && ntok == 7 && a->role == INITIATOR && !a->finished) {
         int seq = atoi(tok[5]);
         const ping_record *r = &a->pings[seq % PING_RING];
@@ -278,8 +183,9 @@ static void on_peer_message(const probe_ctx *c, attempt *a, char **tok, int ntok
         if (strcmp(tok[6], c->instance_id) == 0) return; /* our own process answered: not the peer */
         if (!via_relay && !c->no_reflexive) a->peer_addr = *src;
         report_success(c, a, r->path, now - r->sent_at, tok[6], now);
-    } else if (strcmp(tok[1], "DONE") == 0 && a->role == RESPONDER) {
+    } else if (strcmp(tok[1], "DONE") == 0 && a->role == RESPONDER && !a->finished) {
         a->finished = 1;
+        send_end(c, a);
     }
 }
 
@@ -299,6 +205,8 @@ static void on_datagram(const probe_ctx *c, attempt *a, char *buf, const struct 
     if (from_server) {
         if (strcmp(tok[2], a->session) != 0) return;
         a->server_answered = 1;
+        /* From the first REG, so a lost first REG only overstates it (longer windows, safe). */
+        if (a->server_rtt < 0) a->server_rtt = now - a->first_register_at;
         if (strcmp(tok[1], "PEER") == 0) on_peer_info(c, a, tok, n, now);
         else if (strcmp(tok[1], "NORELAY") == 0) a->relay_refused = 1;
         else if (strcmp(tok[1], "ERR") == 0 && n >= 4)
@@ -321,7 +229,7 @@ static const char PROBE_USAGE[] =
 int cmd_probe(int argc, char **argv) {
     const char *name = NULL, *server = NULL, *peers_s = NULL, *round_s = NULL;
     const char *suite = "connectivity", *timeout_s = "3000";
-    int no_relay = 0, skip_direct = 0, skip_punch = 0, force_relay = 0, no_reflexive = 0;
+    int no_relay = 0, skip_direct = 0, skip_punch = 0, force_relay = 0, no_reflexive = 0, fixed_windows = 0;
     cli_option options[] = {
         {"name", "NAME", "this node's name (required)", &name, NULL, 0},
         {"server", "IP:PORT", "rendezvous server (required)", &server, NULL, 0},
@@ -334,6 +242,7 @@ int cmd_probe(int argc, char **argv) {
         {"skip-punch", NULL, "debug: skip hole punching", NULL, &skip_punch, 1},
         {"force-relay", NULL, "debug: relay only (= --skip-direct --skip-punch)", NULL, &force_relay, 1},
         {"no-peer-reflexive", NULL, "debug: never switch to the address a peer is heard from", NULL, &no_reflexive, 1},
+        {"fixed-windows", NULL, "debug: fixed shares of the timeout per phase, no STAT (the old schedule)", NULL, &fixed_windows, 1},
         {NULL, NULL, NULL, NULL, NULL, 0},
     };
     cli_parse("probe", PROBE_USAGE, argc, argv, options);
@@ -351,6 +260,7 @@ int cmd_probe(int argc, char **argv) {
     c.skip_direct = skip_direct || force_relay;
     c.skip_punch = skip_punch || force_relay;
     c.no_reflexive = no_reflexive;
+    c.fixed_windows = fixed_windows;
     const char *peers[MAX_PEERS];
     char *list = strdup(cli_required("probe", "peers", peers_s));
     int npeers = parse_name_list(list, c.name, peers, MAX_PEERS);
@@ -377,6 +287,8 @@ int cmd_probe(int argc, char **argv) {
         random_hex(a->nonce, NONCE_HEX_LEN / 2);
         a->deadline = c.started + (double)c.timeout_ms + (a->role == RESPONDER ? RESPONDER_GRACE_MS : 0.0);
         a->next_register = c.started;
+        a->register_interval = REGISTER_INTERVAL_MS;
+        a->server_rtt = -1;
         a->fd = udp_socket_nonblocking();
         if (a->fd < 0) {
             fprintf(stderr, "vps-agent probe: cannot open UDP socket: %s\n", strerror(errno));

@@ -23,12 +23,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define SESSION_TTL_MS 60000.0
+#define SESSION_TTL_MS "60000"
+#define MAX_SESSIONS "12288"
 #define MEMBER_TTL_MS 30000.0
 #define MAX_SINKS 64
 
 typedef struct {
     int present;
+    int ended; /* sent END: this end is done with the session */
     struct sockaddr_in observed;
     int is_public;
     char name[NAME_MAX_LEN + 1];
@@ -57,6 +59,7 @@ typedef struct {
     table members;
     /* counters, reported as metric events at exit */
     unsigned long long registrations, pairings, relayed, relay_refused, gossip_forwarded, sink_bytes;
+    unsigned long long sessions_ended, sessions_expired, server_full;
 } server;
 
 /* --- rendezvous --- */
@@ -98,6 +101,7 @@ static void on_register(server *s, char **tok, int ntok, const struct sockaddr_i
     }
     session *sess = table_get(&s->sessions, id, 1, now);
     if (!sess) {
+        s->server_full++;
         snprintf(reply, sizeof reply, "VT1 ERR %.80s server-full", id);
         send_text(s->udp, src, reply);
         return;
@@ -106,6 +110,7 @@ static void on_register(server *s, char **tok, int ntok, const struct sockaddr_i
     if (!end->present || strcmp(end->nonce, nonce) != 0 || !endpoint_equal(&end->observed, src)) {
         /* New end, or a new socket/attempt reusing the id: the latest registration wins. */
         end->present = 1;
+        end->ended = 0;
         end->observed = *src;
         end->is_public = endpoint_equal(&local, src);
         snprintf(end->name, sizeof end->name, "%s", name);
@@ -120,6 +125,26 @@ static void on_register(server *s, char **tok, int ntok, const struct sockaddr_i
     } else {
         snprintf(reply, sizeof reply, "VT1 WAIT %s", id);
         send_text(s->udp, src, reply);
+    }
+}
+
+/* END <session> <role> <name> <nonce>: that end is done. Once both are, the slot is free again,
+ * so the table holds the sessions in progress, not every session of the TTL. */
+static void on_end(server *s, char **tok, int ntok, const struct sockaddr_in *src, double now) {
+    if (ntok != 6) return;
+    int side = strcmp(tok[3], "i") == 0 ? 0 : strcmp(tok[3], "r") == 0 ? 1 : -1;
+    if (side < 0) return;
+    session *sess = table_get(&s->sessions, tok[2], 0, now);
+    if (!sess) return;
+    session_end *end = &sess->end[side];
+    /* Only the registered end itself: same name, nonce and observed source. */
+    if (!end->present || strcmp(end->name, tok[4]) != 0 || strcmp(end->nonce, tok[5]) != 0 ||
+        !endpoint_equal(&end->observed, src))
+        return;
+    end->ended = 1;
+    if (sess->end[1 - side].ended) {
+        table_delete(&s->sessions, sess);
+        s->sessions_ended++;
     }
 }
 
@@ -185,6 +210,7 @@ static void on_datagram(server *s, char *buf, size_t len, const struct sockaddr_
     int ntok = split_tokens(buf, tok, max);
     if (ntok < 2 || strcmp(tok[0], "VT1") != 0) return;
     if (strcmp(tok[1], "REG") == 0) on_register(s, tok, ntok, src, now);
+    else if (strcmp(tok[1], "END") == 0) on_end(s, tok, ntok, src, now);
     else if (strcmp(tok[1], "RLY") == 0) on_relay(s, original, tok, ntok, src, now);
     else if (strcmp(tok[1], "GJOIN") == 0) on_gossip_join(s, tok, ntok, src, now);
     else if (strcmp(tok[1], "GSEND") == 0) on_gossip_send(s, tok, ntok, src, now);
@@ -251,29 +277,36 @@ static int udp_listen(int port) {
 
 static const char SERVE_USAGE[] =
     "serve --port PORT [--tcp-port PORT] [--no-relay] [--name NAME]\n"
+    "                       [--max-sessions N] [--session-ttl-ms MS]\n"
     "\n"
     "Runs the UDP rendezvous + relay server on PORT and a TCP throughput sink on the same port\n"
     "number (or --tcp-port; 0 disables it). Stops on SIGINT/SIGTERM and prints metric events.\n";
 
+
 int cmd_serve(int argc, char **argv) {
     const char *port_s = NULL, *tcp_port_s = NULL, *name = "server";
+    const char *max_sessions_s = MAX_SESSIONS, *ttl_s = SESSION_TTL_MS;
     int no_relay = 0;
     cli_option options[] = {
         {"port", "PORT", "UDP port for rendezvous and relay (required)", &port_s, NULL, 0},
         {"tcp-port", "PORT", "TCP port of the throughput sink (default: --port; 0: off)", &tcp_port_s, NULL, 0},
         {"no-relay", NULL, "refuse to relay (probes must connect directly or by hole punch)", NULL, &no_relay, 0},
         {"name", "NAME", "node name used in metric events (default: server)", &name, NULL, 0},
+        {"max-sessions", "N", "probe sessions open at once (default: " MAX_SESSIONS ")", &max_sessions_s, NULL, 0},
+        {"session-ttl-ms", "MS", "a session not ended is freed this long after its last packet (default: " SESSION_TTL_MS ")", &ttl_s, NULL, 0},
         {NULL, NULL, NULL, NULL, NULL, 0},
     };
     cli_parse("serve", SERVE_USAGE, argc, argv, options);
     int port = (int)cli_number("serve", "port", cli_required("serve", "port", port_s), 1, 65535);
     int tcp_port = tcp_port_s ? (int)cli_number("serve", "tcp-port", tcp_port_s, 0, 65535) : port;
     if (!valid_name(name)) cli_fail("serve", "--name must match [A-Za-z0-9._-]{1,32}");
+    long max_sessions = cli_number("serve", "max-sessions", max_sessions_s, 1, 3000000);
+    double session_ttl = (double)cli_number("serve", "session-ttl-ms", ttl_s, 100, 3600000);
 
     server s;
     memset(&s, 0, sizeof s);
     s.relay_enabled = !no_relay;
-    if (table_init(&s.sessions, 16384, sizeof(session)) || table_init(&s.members, 4096, sizeof(member))) {
+    if (table_init(&s.sessions, (size_t)max_sessions, sizeof(session)) || table_init(&s.members, 3072, sizeof(member))) {
         fprintf(stderr, "vps-agent serve: out of memory\n");
         return 1;
     }
@@ -342,7 +375,7 @@ int cmd_serve(int argc, char **argv) {
             }
         }
         if (now >= next_sweep) {
-            table_expire(&s.sessions, now, SESSION_TTL_MS);
+            s.sessions_expired += table_expire(&s.sessions, now, session_ttl);
             table_expire(&s.members, now, MEMBER_TTL_MS);
             next_sweep = now + 1000.0;
         }
@@ -353,5 +386,8 @@ int cmd_serve(int argc, char **argv) {
     event_metric(name, "relay_refused", (double)s.relay_refused);
     event_metric(name, "gossip_forwarded", (double)s.gossip_forwarded);
     event_metric(name, "sink_bytes", (double)s.sink_bytes);
+    event_metric(name, "sessions_ended", (double)s.sessions_ended);
+    event_metric(name, "sessions_expired", (double)s.sessions_expired);
+    event_metric(name, "server_full", (double)s.server_full);
     return 0;
 }

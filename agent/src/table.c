@@ -17,8 +17,11 @@ static table_head *slot(const table *t, size_t i) {
     return (table_head *)(t->slots + i * t->record_size);
 }
 
-int table_init(table *t, size_t capacity, size_t record_size) {
+int table_init(table *t, size_t limit, size_t record_size) {
+    size_t capacity = 1024;
+    while (capacity * 3 < limit * 4) capacity <<= 1; /* linear probing stays short below 3/4 */
     t->capacity = capacity;
+    t->limit = limit;
     t->record_size = record_size;
     t->used = 0;
     t->slots = calloc(capacity, record_size);
@@ -31,7 +34,7 @@ void *table_get(table *t, const char *key, int create, double now) {
     for (size_t i = hash_key(key) & mask, probes = 0; probes < t->capacity; i = (i + 1) & mask, probes++) {
         table_head *h = slot(t, i);
         if (!h->live) {
-            if (!create || t->used * 4 >= t->capacity * 3) return NULL;
+            if (!create || t->used >= t->limit) return NULL;
             memset(h, 0, t->record_size);
             strcpy(h->key, key);
             h->live = 1;
@@ -45,6 +48,26 @@ void *table_get(table *t, const char *key, int create, double now) {
         }
     }
     return NULL;
+}
+
+/* Backward-shift deletion: later records of the same probe run move up into the hole, so every
+ * lookup still finds its record before the first empty slot (no tombstones). */
+void table_delete(table *t, void *record) {
+    size_t mask = t->capacity - 1;
+    size_t hole = (size_t)((unsigned char *)record - t->slots) / t->record_size;
+    slot(t, hole)->live = 0;
+    t->used--;
+    for (size_t i = (hole + 1) & mask;; i = (i + 1) & mask) {
+        table_head *h = slot(t, i);
+        if (!h->live) return;
+        size_t home = hash_key(h->key) & mask;
+        /* h may fill the hole unless its home lies cyclically in (hole, i]. */
+        int stays = hole <= i ? (home > hole && home <= i) : (home > hole || home <= i);
+        if (stays) continue;
+        memcpy(slot(t, hole), h, t->record_size);
+        h->live = 0;
+        hole = i;
+    }
 }
 
 size_t table_expire(table *t, double now, double ttl_ms) {

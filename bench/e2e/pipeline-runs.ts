@@ -29,6 +29,8 @@ export interface PipelineRun {
 export interface RunHooks {
   /** The child while it runs, so a Ctrl-C can be forwarded to it. */
   onChild?: (child: ChildProcess | undefined) => void;
+  /** Another checkout's CLI (e.g. the main branch, for a before/after in the same session). */
+  cli?: string;
 }
 
 /** Runs the CLI once in `workdir` (must hold no other run) and reads what it recorded. */
@@ -36,7 +38,7 @@ export async function runPipelineOnce(workdir: string, pairs: readonly PlannedPa
   const logPath = path.join(workdir, 'cli.log');
   const log = createWriteStream(logPath);
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, CLI, 'run', '--yes'], { cwd: workdir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, hooks.cli ?? CLI, 'run', '--yes'], { cwd: workdir, stdio: ['ignore', 'pipe', 'pipe'] });
   hooks.onChild?.(child);
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });

@@ -69,3 +69,12 @@ export function seconds(ms: number, digits = 2): string {
 
 /** How a controller's SSH connection to a node dies mid-run (ssh2 / SshPool messages). */
 export const SSH_LOSS = /No response from server|lost the connection/;
+
+/**
+ * A run reproduced the NAT matrix: it passed, and every planned attempt was reported, ok, on the
+ * path the oracle expects (`tally` counts only planned pairs). Pure.
+ */
+export function matrixCorrect(run: { exitCode: number | null; verdict?: string | undefined; tally: Tally }, expectedAttempts: number): boolean {
+  const t = run.tally;
+  return run.exitCode === 0 && run.verdict === 'pass' && t.attempts === expectedAttempts && t.ok === expectedAttempts && t.onExpectedPath === expectedAttempts;
+}
