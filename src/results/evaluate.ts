@@ -12,6 +12,10 @@ import { summarizeGossip, summarizeMetrics, summarizeThroughput } from './summar
 import { plannedKey, tallyPairs, type CategoryTally, type NodeInfo } from './tally.js';
 import { judgeVerdict } from './verdict.js';
 import { mergeScenarioVerdict, summarizeScenarios, type ScenarioStepResult } from './scenario.js';
+import { mergeFindings } from './merge.js';
+import { judgeMetrics } from '../metrics/criteria.js';
+import type { MetricScrape } from '../metrics/scrape.js';
+import type { MetricCriterion } from '../config/metrics.js';
 
 export const DEFAULT_MIN_ATTEMPTS = 10;
 
@@ -43,6 +47,8 @@ export interface EvaluateInput {
   soak?: SoakCheckpoint[];
   /** scenario step results (scenarios.jsonl); planned scenarios without any are failed */
   scenarioSteps?: ScenarioStepResult[];
+  /** Prometheus scrapes (metrics.jsonl) and the config's criteria on them */
+  metrics?: { criteria: MetricCriterion[]; scrapes: MetricScrape[]; endpoint?: string };
 }
 
 function criteriaOf(input: EvaluateInput): CriteriaResult {
@@ -145,7 +151,7 @@ export function evaluate(input: EvaluateInput): ResultsJson {
   const judged = judgeVerdict({
     stageError: input.stageError,
     // scenario steps are results too: a scenario-only run is not "no result events"
-    events: agg.events + scenarioSteps.length,
+    events: agg.events + scenarioSteps.length + (input.metrics?.scrapes.length ?? 0),
     malformed,
     falseSuccess: tally.falseSuccess,
     categories,
@@ -157,7 +163,8 @@ export function evaluate(input: EvaluateInput): ResultsJson {
     nodes,
     untested: untested.map(([suite, from, to]) => ({ suite: suite as string, from: from as string, to: to as string })),
   });
-  const { verdict, reasons } = mergeScenarioVerdict(judged, scenarios);
+  const prometheus = input.metrics ? judgeMetrics(input.metrics.criteria, input.metrics.scrapes, input.metrics.endpoint) : undefined;
+  const { verdict, reasons } = prometheus ? mergeFindings(mergeScenarioVerdict(judged, scenarios), prometheus) : mergeScenarioVerdict(judged, scenarios);
 
   const metrics = summarizeMetrics(agg, nodeOrder);
   const p50 = agg.latency.quantile(0.5);
@@ -182,6 +189,7 @@ export function evaluate(input: EvaluateInput): ResultsJson {
     ...(metrics.length > 0 && { metrics }),
     ...(input.soak && input.soak.length > 0 && { soak: input.soak }),
     ...(scenarios.length > 0 && { scenarios }),
+    ...(prometheus && { prometheus: prometheus.section }),
   };
 }
 

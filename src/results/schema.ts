@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { NAT_TYPES, PATHS, ROLES, type NatType, type PathKind, type Role } from '../config/model.js';
 import { scenarioResultSchema, type ScenarioResult } from './scenario.js';
+import type { MetricsSection } from '../metrics/criteria.js';
 
 export const RESULTS_SCHEMA = 'vps-test/results@1';
 export const VERDICTS = ['pass', 'fail', 'degraded', 'error'] as const;
@@ -152,6 +153,8 @@ export interface ResultsJson {
   soak?: SoakCheckpoint[];
   /** scenario suites, step by step */
   scenarios?: ScenarioResult[];
+  /** Prometheus scrapes and metric criteria */
+  prometheus?: MetricsSection;
 }
 
 const num = z.number();
@@ -265,6 +268,13 @@ export const resultsJsonSchema = z.object({
   metrics: z.array(z.object({ node: z.string(), name: z.string(), count: num, last: num, min: num, max: num })).optional(),
   soak: z.array(z.object({ checkpoint: z.string(), at: z.string(), verdict, rates: z.record(z.string(), pct.nullable()) })).optional(),
   scenarios: z.array(scenarioResultSchema).optional(),
+  prometheus: z
+    .object({
+      endpoint: z.string().optional(),
+      scrapes: z.array(z.object({ checkpoint: z.string(), node: z.string(), at: z.string(), ok: z.boolean(), error: z.string().optional(), samples: num, evidence: z.string().optional() })),
+      criteria: z.array(z.object({ criterion: z.string(), checkpoint: z.string(), passed: z.boolean(), values: z.record(z.string(), nullableNum), aggregate: nullableNum.optional(), failures: z.array(z.string()) })),
+    })
+    .optional(),
 });
 
 export class ResultsSchemaError extends Error {

@@ -19,6 +19,7 @@ import { RunStateFile, type Stage } from './state.js';
 import type { Progress } from './progress.js';
 import { deployStage, type Deployed } from './deploy-stage.js';
 import { testStage } from './test-stage.js';
+import { metricsResultsPath, readMetricScrapes } from '../metrics/index.js';
 import { abortOnSignals } from './signals.js';
 
 export interface PipelineInput {
@@ -137,7 +138,9 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutcome
     const baseline = input.baselinePath ? await loadResultsJson(input.baselinePath) : undefined;
     const aggregate = await aggregateSources([eventsPath]);
     const scenarioSteps = await readScenarioSteps(scenarioResultsPath(runDir));
-    return evaluate({ plan, aggregate, generatedAt: new Date().toISOString(), runId, project: plan.choices.project, scenarioSteps, ...(baseline && { baseline }), ...(stageError && { stageError }) });
+    const m = loaded.config.metrics;
+    const metrics = m && { criteria: m.criteria, scrapes: await readMetricScrapes(metricsResultsPath(runDir)), endpoint: `:${m.port}${m.path}` };
+    return evaluate({ plan, aggregate, generatedAt: new Date().toISOString(), runId, project: plan.choices.project, scenarioSteps, ...(metrics && { metrics }), ...(baseline && { baseline }), ...(stageError && { stageError }) });
   }, (r) => r.verdict.toUpperCase());
 
   if (results) {

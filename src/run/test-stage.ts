@@ -6,6 +6,7 @@ import { runPairSuite } from '../suites/pairs.js';
 import { runThroughputSuite, throughputPairs } from '../suites/throughput.js';
 import { runGossipSuite } from '../suites/gossip.js';
 import { runScenarioSuite, SCENARIO_PREFIX } from '../suites/scenario/index.js';
+import { scrapeMetricsStage } from '../metrics/index.js';
 
 /** Suites `run` can execute today; anything else is refused at plan time, never skipped silently. */
 export function unsupportedSuites(plan: Plan): string[] {
@@ -34,4 +35,5 @@ export async function testStage(ctx: SuiteContext, config: Config, plan: Plan): 
       throw new Error(`suite ${suite.name} cannot run yet`);
     }
   }
+  if (config.metrics) await scrapeMetricsStage(ctx, config.metrics, 'test');
 }
