@@ -152,7 +152,8 @@ export function scenarioReasons(results: readonly ScenarioResult[]): { fails: st
     const failed = r.steps.filter((s) => !s.ok && !s.skipped);
     const skipped = r.steps.filter((s) => s.skipped).length;
     if (failed.length === 0) {
-      fails.push(`scenario ${r.name} failed: ${r.diagnosis.join('; ') || 'no step passed'}`);
+      const why = r.diagnosis.join('; ') || r.steps.find((s) => s.skipped)?.reason || 'no step passed';
+      fails.push(`scenario ${r.name} failed: ${why}`);
       continue;
     }
     for (const d of r.diagnosis) fails.push(`scenario ${r.name}: ${d}`);
