@@ -5,6 +5,7 @@ import { ARCHES, NAT_TYPES, ROLES, PAIR_SUITES } from './model.js';
 import { duration, percent, rate } from './fields.js';
 import { scenarioSchema } from './scenario.js';
 import { subjectSchema } from './subject.js';
+import { metricsSchema } from './metrics.js';
 
 const name = z
   .string()
@@ -171,6 +172,7 @@ export const configSchema = z.strictObject({
   agent: agentSchema,
   tests: testsSchema,
   soak: soakSchema.optional(),
+  metrics: metricsSchema.optional(),
   regression_tolerance: z.number().min(0).max(100).default(0),
   report: reportSchema,
 });

@@ -94,6 +94,9 @@ export function checkSemantics(config: Config): SemanticIssue[] {
   const gossip = config.tests.gossip;
   if (gossip && Array.isArray(gossip.origins)) gossip.origins.forEach((o, i) => checkTarget(o, ['tests', 'gossip', 'origins', i]));
 
+  const metrics = config.metrics;
+  if (metrics && Array.isArray(metrics.nodes)) metrics.nodes.forEach((n, i) => checkTarget(n, ['metrics', 'nodes', i]));
+
   for (const [scenarioName, scenario] of Object.entries(config.tests.scenarios)) {
     const vars: string[] = [];
     const marks: string[] = [];

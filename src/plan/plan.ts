@@ -140,6 +140,7 @@ export function buildPlan(config: Config, choices: Choices): Plan {
     ...(suiteNames.some((n) => n.startsWith('scenario:')) && {
       scenarios: Object.fromEntries(Object.entries(config.tests.scenarios).filter(([n]) => suiteNames.includes(`scenario:${n}`))),
     }),
+    ...(config.metrics && { metrics: config.metrics }),
     binary: describeBinary(config),
     estimate: { nodeMinutes: 0 },
     ...(config.fleet.provider === 'digitalocean' && { digitalocean: { region: config.fleet.digitalocean?.region ?? 'nyc3', size: config.fleet.digitalocean?.size ?? 's-1vcpu-1gb', image: config.fleet.digitalocean?.image ?? 'ubuntu-24-04-x64', ttlMs: config.fleet.digitalocean?.ttl ?? 7_200_000 } }),

@@ -2,6 +2,7 @@
 // consumed by every later stage and by the report renderers.
 import type { Arch, Impairment, Internet, NatType, PathKind, Role } from '../config/model.js';
 import type { Scenario } from '../config/scenario.js';
+import type { MetricsConfig } from '../config/metrics.js';
 
 export const FOCUSES = ['connectivity', 'nat-traversal', 'gossip', 'throughput', 'full-suite'] as const;
 export type Focus = (typeof FOCUSES)[number];
@@ -89,6 +90,8 @@ export interface Plan {
   gossip?: { origins: string[]; fanout: number; durationMs: number; minDelivery?: number; /** delivery latency p95 bound, ms */ maxP95Ms?: number };
   /** scenario suites' steps, by name (the planned `scenario:<name>` suites) */
   scenarios?: Record<string, Scenario>;
+  /** Prometheus endpoints scraped through SSH, with criteria on the samples */
+  metrics?: MetricsConfig;
   binary: { kind: string; description: string; targets: string[] };
   estimate: { nodeMinutes: number; costUsd?: number };
   /** provider digitalocean: fleet-wide droplet settings (nodes may override region and size). */

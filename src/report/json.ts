@@ -5,7 +5,7 @@ import { compareCategories } from '../results/names.js';
 import type { ResultsJson } from '../results/schema.js';
 
 const ORDERS: Record<string, readonly string[]> = {
-  top: ['schema', 'verdict', 'reasons', 'generated_at', 'run_id', 'project', 'criteria', 'baseline', 'categories', 'pairs', 'latency', 'throughput', 'gossip', 'malformed', 'false_success', 'nodes', 'metrics', 'soak', 'scenarios'],
+  top: ['schema', 'verdict', 'reasons', 'generated_at', 'run_id', 'project', 'criteria', 'baseline', 'categories', 'pairs', 'latency', 'throughput', 'gossip', 'malformed', 'false_success', 'nodes', 'metrics', 'soak', 'scenarios', 'prometheus'],
   criteria: ['thresholds', 'min_attempts', 'regression_tolerance', 'min_mbps', 'min_delivery', 'max_loss', 'gossip_p95_ms'],
   baseline: ['generated_at', 'run_id', 'verdict'],
   category: ['attempts', 'successes', 'rate', 'ci_low', 'ci_high', 'threshold', 'baseline_delta', 'judged', 'passed', 'note'],

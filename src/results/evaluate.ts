@@ -13,6 +13,10 @@ import { plannedKey, tallyPairs, type CategoryTally, type NodeInfo } from './tal
 import { judgeVerdict } from './verdict.js';
 import { deadClasses } from './dead.js';
 import { mergeScenarioVerdict, summarizeScenarios, type ScenarioStepResult } from './scenario.js';
+import { mergeFindings } from './merge.js';
+import { judgeMetrics } from '../metrics/criteria.js';
+import type { MetricScrape } from '../metrics/scrape.js';
+import type { MetricCriterion } from '../config/metrics.js';
 
 export const DEFAULT_MIN_ATTEMPTS = 10;
 
@@ -48,6 +52,8 @@ export interface EvaluateInput {
   soak?: SoakCheckpoint[];
   /** scenario step results (scenarios.jsonl); planned scenarios without any are failed */
   scenarioSteps?: ScenarioStepResult[];
+  /** Prometheus scrapes (metrics.jsonl) and the config's criteria on them */
+  metrics?: { criteria: MetricCriterion[]; scrapes: MetricScrape[]; endpoint?: string };
 }
 
 function criteriaOf(input: EvaluateInput): CriteriaResult {
@@ -158,7 +164,7 @@ export function evaluate(input: EvaluateInput): ResultsJson {
     dead,
     stageError: input.stageError,
     // scenario steps are results too: a scenario-only run is not "no result events"
-    events: agg.events + scenarioSteps.length,
+    events: agg.events + scenarioSteps.length + (input.metrics?.scrapes.length ?? 0),
     malformed,
     falseSuccess: tally.falseSuccess,
     categories,
@@ -170,7 +176,8 @@ export function evaluate(input: EvaluateInput): ResultsJson {
     nodes,
     untested: untested.map(([suite, from, to]) => ({ suite: suite as string, from: from as string, to: to as string })),
   });
-  const { verdict, reasons } = mergeScenarioVerdict(judged, scenarios);
+  const prometheus = input.metrics ? judgeMetrics(input.metrics.criteria, input.metrics.scrapes, input.metrics.endpoint) : undefined;
+  const { verdict, reasons } = prometheus ? mergeFindings(mergeScenarioVerdict(judged, scenarios), prometheus) : mergeScenarioVerdict(judged, scenarios);
 
   const metrics = summarizeMetrics(agg, nodeOrder);
   const p50 = agg.latency.quantile(0.5);
@@ -198,6 +205,7 @@ export function evaluate(input: EvaluateInput): ResultsJson {
     ...(agg.noResult.length > 0 && { no_result: agg.noResult.map((n) => ({ ...n })) }),
     ...(dead.length > 0 && { dead }),
     ...(scenarios.length > 0 && { scenarios }),
+    ...(prometheus && { prometheus: prometheus.section }),
   };
 }
 

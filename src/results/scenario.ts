@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { mergeFindings, type VerdictAndReasons } from './merge.js';
 
 export const SCENARIO_RESULTS_FILE = 'scenarios.jsonl';
 
@@ -145,13 +146,14 @@ export function scenarioReasons(results: readonly ScenarioResult[]): { fails: st
   const passes: string[] = [];
   for (const r of results) {
     if (r.passed) {
-      passes.push(`scenario ${r.name}: ${r.steps.length} steps passed`);
+      passes.push(`scenario ${r.name}: ${r.steps.length} step${r.steps.length === 1 ? '' : 's'} passed`);
       continue;
     }
     const failed = r.steps.filter((s) => !s.ok && !s.skipped);
     const skipped = r.steps.filter((s) => s.skipped).length;
     if (failed.length === 0) {
-      fails.push(`scenario ${r.name} failed: ${r.diagnosis.join('; ') || 'no step passed'}`);
+      const why = r.diagnosis.join('; ') || r.steps.find((s) => s.skipped)?.reason || 'no step passed';
+      fails.push(`scenario ${r.name} failed: ${why}`);
       continue;
     }
     for (const d of r.diagnosis) fails.push(`scenario ${r.name}: ${d}`);
@@ -166,23 +168,12 @@ export function scenarioReasons(results: readonly ScenarioResult[]): { fails: st
   return { fails, passes };
 }
 
-// schema.ts imports this module, so the verdict names are spelled here (no import cycle).
-type Verdict = 'pass' | 'fail' | 'degraded' | 'error';
-const SEVERITY: Record<Verdict, number> = { pass: 0, degraded: 1, fail: 2, error: 3 };
-
 /**
  * Folds the scenarios into the verdict judged on the other suites: a failed scenario fails the
  * run (an error stays an error), a passed one is listed among what was met.
  */
-export function mergeScenarioVerdict(base: { verdict: Verdict; reasons: string[] }, results: readonly ScenarioResult[]): { verdict: Verdict; reasons: string[] } {
+export function mergeScenarioVerdict(base: VerdictAndReasons, results: readonly ScenarioResult[]): VerdictAndReasons {
   if (results.length === 0) return base;
   const { fails, passes } = scenarioReasons(results);
-  if (fails.length) {
-    const verdict: Verdict = SEVERITY[base.verdict] >= SEVERITY.fail ? base.verdict : 'fail';
-    const others = base.verdict === 'pass' ? [] : base.reasons;
-    return { verdict, reasons: base.verdict === 'error' ? [...base.reasons, ...fails] : [...fails, ...others] };
-  }
-  if (base.verdict !== 'pass') return base;
-  const nothing = base.reasons.length === 1 && base.reasons[0] === 'nothing to judge and nothing failed';
-  return { verdict: 'pass', reasons: nothing ? [`all scenarios passed: ${passes.join('; ')}`] : [...base.reasons, ...passes] };
+  return mergeFindings(base, { fails, degrades: [], passes });
 }

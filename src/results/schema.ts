@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { NAT_TYPES, PATHS, ROLES, type NatType, type PathKind, type Role } from '../config/model.js';
 import { EVIDENCE, type Evidence } from './evidence.js';
 import { scenarioResultSchema, type ScenarioResult } from './scenario.js';
+import type { MetricsSection } from '../metrics/criteria.js';
 
 /**
  * 1.1 (additive over 1): pairs[].evidence (attempts by what the network saw), pairs[].false_claims,
@@ -192,6 +193,8 @@ export interface ResultsJson {
   dead?: DeadResult[];
   /** scenario suites, step by step */
   scenarios?: ScenarioResult[];
+  /** Prometheus scrapes and metric criteria */
+  prometheus?: MetricsSection;
 }
 
 const num = z.number();
@@ -315,6 +318,13 @@ export const resultsJsonSchema = z.object({
   no_result: z.array(z.object({ suite: z.string(), from: z.string(), to: z.string().optional(), msg: z.string().optional(), detail: z.string() })).optional(),
   dead: z.array(z.object({ kind: z.enum(['class', 'pair']), name: z.string(), attempts: num, expected_path: z.enum(PATHS).nullable(), worse_paths: z.array(z.enum(PATHS)) })).optional(),
   scenarios: z.array(scenarioResultSchema).optional(),
+  prometheus: z
+    .object({
+      endpoint: z.string().optional(),
+      scrapes: z.array(z.object({ checkpoint: z.string(), node: z.string(), at: z.string(), ok: z.boolean(), error: z.string().optional(), samples: num, evidence: z.string().optional() })),
+      criteria: z.array(z.object({ criterion: z.string(), checkpoint: z.string(), passed: z.boolean(), values: z.record(z.string(), nullableNum), aggregate: nullableNum.optional(), failures: z.array(z.string()) })),
+    })
+    .optional(),
 });
 
 export class ResultsSchemaError extends Error {

@@ -13,6 +13,7 @@ import { SshPool } from '../ssh/index.js';
 import { collectLogs } from '../deploy/index.js';
 import { EventSink } from '../suites/sink.js';
 import type { SuiteContext } from '../suites/context.js';
+import { metricsResultsPath, readMetricScrapes } from '../metrics/index.js';
 import { aggregateSources, evaluate, loadResultsJson, readScenarioSteps, scenarioResultsPath, type ResultsJson } from '../results/index.js';
 import { renderResultsJson } from '../report/json.js';
 import { writeReportSet } from '../report/bundle.js';
@@ -144,10 +145,13 @@ export async function evaluateStep(env: StepEnv, o: { baselinePath?: string; sta
   const aggregate = await aggregateSources([eventsPath]);
   const unreachable = [...new Set((env.state.state.unreachable ?? []).map((u) => u.node))];
   const scenarioSteps = await readScenarioSteps(scenarioResultsPath(runDir));
+  const m = plan?.metrics;
+  const metrics = m && { criteria: m.criteria, scrapes: await readMetricScrapes(metricsResultsPath(runDir)), endpoint: `:${m.port}${m.path}` };
   const results = evaluate({
     ...(plan && { plan }),
     aggregate,
     scenarioSteps,
+    ...(metrics && { metrics }),
     generatedAt: new Date().toISOString(),
     runId,
     project: plan?.choices.project ?? env.state.state.project,

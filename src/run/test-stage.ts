@@ -9,6 +9,7 @@ import { evidenceReader } from '../suites/evidence.js';
 import { driverFor, type DriverContext } from '../subject/index.js';
 import { Gate } from '../results/gate.js';
 import { runScenarioSuite, SCENARIO_PREFIX } from '../suites/scenario/index.js';
+import { scrapeMetricsStage } from '../metrics/index.js';
 
 /** Suites `run` can execute today; anything else is refused at plan time, never skipped silently. */
 export function unsupportedSuites(plan: Plan): string[] {
@@ -42,6 +43,7 @@ export async function testStage(ctx: SuiteContext, plan: Plan): Promise<void> {
       throw new Error(`suite ${suite.name} cannot run yet`);
     }
   }
+  if (plan.metrics) await scrapeMetricsStage(ctx, plan.metrics, 'test');
   const found = Object.entries(gate.findings).filter(([, n]) => n > 0);
   if (found.length) ctx.log(`gate: ${found.map(([k, n]) => `${n} ${k}`).join(', ')} (named in the results)`);
 }

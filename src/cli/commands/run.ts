@@ -108,7 +108,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const plan = buildPlan(loaded.config, choices);
   console.error(renderPlanSummary(plan));
   const unsupported = unsupportedSuites(plan);
-  if (unsupported.length) throw new UsageError(`run: ${unsupported.join(', ')}: scenario steps are not executed by this version yet; nothing was provisioned`);
+  if (unsupported.length) throw new UsageError(`run: ${unsupported.join(', ')}: this version cannot run these suites; nothing was provisioned`);
   if (interactive && !(await terminalConfirm('Run this plan?'))) {
     console.error('not run: nothing was built or provisioned');
     return 2;

@@ -99,11 +99,16 @@ export async function runScenario(ctx: EngineContext, name: string, scenario: Sc
   };
   let stopped: string | undefined;
   try {
-    await markStep(ctx, state, 'start');
+    try {
+      await markStep(ctx, state, 'start');
+    } catch (err) {
+      if (ctx.signal?.aborted) throw err;
+      stopped = `the scenario could not start: ${(err as Error).message}`;
+    }
     for (const [i, step] of scenario.steps.entries()) {
       const index = i + 1;
       if (stopped !== undefined) {
-        emit({ scenario: name, index, kind: step.kind, title: stepTitle(step), ok: false, skipped: true, duration_ms: 0, nodes: [], reason: `not run: ${stopped}` });
+        emit({ scenario: name, index, kind: step.kind, title: stepTitle(step), ok: false, skipped: true, duration_ms: 0, nodes: [], reason: stopped.startsWith('the scenario') ? stopped : `not run: ${stopped}` });
         continue;
       }
       ctx.signal?.throwIfAborted();

@@ -38,14 +38,18 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * Over the SSH pool. Only the steps themselves pass the abort signal: what undoes a scenario
+ * (heal, stopping its background processes) must still run after a Ctrl-C.
+ */
 export function sshScenarioIO(pool: SshPool, signal?: AbortSignal): ScenarioIO {
   const opts = signal ? { signal } : {};
   return {
-    exec: (node, command, o) => pool.exec(node, command, { asNode: o.asNode, timeoutMs: o.timeoutMs, ...(o.signal ?? signal ? { signal: o.signal ?? signal } : {}) }),
+    exec: (node, command, o) => pool.exec(node, command, { asNode: o.asNode, timeoutMs: o.timeoutMs, ...(o.signal && { signal: o.signal }) }),
     start: async (node, spec) => {
       await startService(pool, node, spec, opts);
     },
-    stop: async (node, name) => (await stopService(pool, node, name, opts)).stopped,
+    stop: async (node, name) => (await stopService(pool, node, name)).stopped,
     restart: async (node, name) => {
       await restartService(pool, node, name, opts);
     },

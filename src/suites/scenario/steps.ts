@@ -17,6 +17,11 @@ const HTTP_TIMEOUT_MS = 10_000;
 const MACHINE_TIMEOUT_MS = 20_000;
 
 const each = <T>(nodes: FleetNode[], work: (node: FleetNode) => Promise<T>): Promise<T[]> => Promise.all(nodes.map(work));
+async function eachInTurn<T>(nodes: FleetNode[], work: (node: FleetNode) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (const node of nodes) out.push(await work(node));
+  return out;
+}
 
 async function machine(ctx: EngineContext, node: FleetNode, script: string, what: string): Promise<string> {
   const r = await ctx.io.exec(node, script, { asNode: false, timeoutMs: MACHINE_TIMEOUT_MS });
@@ -28,7 +33,9 @@ export async function runStep(ctx: EngineContext, state: ScenarioState, spec: Sp
   const expand = expanderFor(ctx.fleet, ctx.binPath, state.vars);
   const peer = spec.peer !== undefined ? resolveOne(ctx.fleet, spec.peer, 'peer') : undefined;
   const timeoutMs = spec.timeout ?? (spec.expect?.within !== undefined ? spec.expect.within + 5000 : RUN_TIMEOUT_MS);
-  return each(resolveTarget(ctx.fleet, spec.on), async (node) => {
+  // With a peer, callers go one at a time: the peer's packet counter is per step.
+  const forEach = peer ? eachInTurn : each;
+  return forEach(resolveTarget(ctx.fleet, spec.on), async (node) => {
     const command = expand(node, spec.cmd);
     if (peer) {
       if (peer.name === node.name) return { node: node.name, ok: false, command, reason: `self-command: ${node.name} is the peer it is meant to reach` };
@@ -42,6 +49,7 @@ export async function runStep(ctx: EngineContext, state: ScenarioState, spec: Sp
     const durationMs = ctx.io.now() - started;
     const outcome: NodeOutcome = { node: node.name, ok: true, command, exit: r.code, output: outputTail(r.stdout, r.stderr) };
     const reason = judgeRun({ ...r, durationMs, timeoutMs }, spec.expect);
+    if (peer && !ctx.nft) outcome.output = `${outcome.output ?? ''}\n(no path evidence: nft is not available on the machines)`.trim();
     if (counting) {
       const packets = parseSeenPackets(await machine(ctx, peer, renderSeenReadScript(), 'path evidence counter'));
       outcome.peerPackets = packets ?? 0;

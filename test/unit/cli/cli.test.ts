@@ -81,10 +81,6 @@ describe('vps-test CLI', () => {
     const cloud = await runCli(['run', 'do.yml', '--yes'], cwd);
     expect(cloud.code).toBe(2);
     expect(cloud.stderr).toMatch(/provider 'digitalocean' is not available in this version yet/);
-    writeFileSync(join(cwd, 'scenario.yml'), readFileSync(join(REPO_ROOT, 'examples/failover-scenario.yml'), 'utf8'));
-    const scenario = await runCli(['run', 'scenario.yml', '--yes'], cwd);
-    expect(scenario.code).toBe(2);
-    expect(scenario.stderr).toMatch(/scenario:failover: scenario steps are not executed by this version yet; nothing was provisioned/);
     expect(existsSync(join(cwd, '.vps-test'))).toBe(false);
   });
 });

@@ -238,3 +238,47 @@ describe('scenario engine', () => {
     expect(results[0]).toMatchObject({ ok: true, duration_ms: 2000 });
   });
 });
+
+describe('scenario engine: what cannot start, and callers sharing a peer', () => {
+  it('a node unreachable before the first step fails the scenario with every step reported', async () => {
+    const io = new FakeIO((c) => (c.command.startsWith('for f in') && c.node === 'p2' ? { code: 255, stderr: 'connection reset' } : undefined));
+    const { results } = await run([{ run: { on: 'manager', cmd: 'x' } }, { wait: '1s' }], undefined, io);
+    expect(results.map((r) => [r.skipped, r.reason])).toEqual([
+      [true, 'the scenario could not start: mark on p2 failed: connection reset'],
+      [true, 'the scenario could not start: mark on p2 failed: connection reset'],
+    ]);
+    expect(io.nodeCommands()).toEqual([]);
+  });
+
+  it('callers of one peer run in turn, each with its own packet count', async () => {
+    const order: string[] = [];
+    const { results } = await run([{ run: { on: 'role:relay', cmd: 'x', peer: 'manager' } }], (c) => {
+      order.push(`${c.node}:${c.command.includes('VT_SEEN') ? 'arm' : c.command.startsWith('nft list counter') ? 'read' : c.asNode ? 'run' : 'other'}`);
+      return c.command.startsWith('nft list counter') ? { stdout: 'packets 2 bytes 1' } : undefined;
+    });
+    expect(order.filter((o) => !o.endsWith('other'))).toEqual(['manager:arm', 'p1:run', 'manager:read', 'manager:arm', 'p2:run', 'manager:read']);
+    expect(results[0]).toMatchObject({ ok: true, peer_packets: 4 });
+  });
+
+  it('without nft on the machines a peer step says it has no path evidence', async () => {
+    const { results } = await run([{ run: { on: 'p1', cmd: 'x', peer: 'manager' } }], undefined, new FakeIO(), false);
+    expect(results[0]).toMatchObject({ ok: true, output: '(no path evidence: nft is not available on the machines)' });
+  });
+});
+
+describe('scenario engine: interrupted', () => {
+  it('a Ctrl-C mid-scenario stops it and still heals the partition and stops background processes', async () => {
+    const controller = new AbortController();
+    const io = new FakeIO();
+    io.sleep = async () => {
+      controller.abort(new Error('interrupted by SIGINT'));
+      throw new Error('interrupted by SIGINT');
+    };
+    const ctx: EngineContext = { io, fleet, binPath: () => '/bin/app', log: () => undefined, nft: true, signal: controller.signal };
+    const steps = scenario([{ background: { on: 'p1', cmd: 'x', name: 'w' } }, { partition: { groups: [['manager'], ['agent']] } }, { wait: '1h' }, { run: { on: 'manager', cmd: 'never' } }]);
+    await expect(runScenario(ctx, 'demo', steps, () => undefined)).rejects.toThrow('interrupted by SIGINT');
+    expect(io.calls.filter((c) => c.command.includes('nft delete table inet vtpart')).map((c) => c.node).sort()).toEqual(['agent', 'manager']);
+    expect(io.stopped).toEqual([{ node: 'p1', name: 'bg-w' }]);
+    expect(io.nodeCommands()).toEqual([]);
+  });
+});

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 
-const EXAMPLES = ['cluster-exec.yml', 'broken/cluster-exec-self.yml', 'rpc-failover.yml', 'broken/rpc-no-failover.yml', 'udp-vs-tcp.yml'];
+const EXAMPLES = ['cluster-exec.yml', 'broken/cluster-exec-self.yml', 'rpc-failover.yml', 'broken/rpc-no-failover.yml', 'udp-vs-tcp.yml', 'metrics.yml'];
 
 describe('scenario examples', () => {
   it.each(EXAMPLES)('%s loads and pins its subject by sha256', async (file) => {

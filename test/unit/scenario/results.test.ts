@@ -59,7 +59,7 @@ describe('scenario results', () => {
   it('evaluate: a scenario-only run passes on its steps (not "no result events") and results.json round-trips', () => {
     const results = evaluate({ plan: planWith('s'), aggregate: new Aggregator(), generatedAt: '2026-01-01T00:00:00Z', scenarioSteps: [step(1, true), step(2, true)] });
     expect(results.verdict).toBe('pass');
-    expect(results.reasons).toEqual(['all scenarios passed: scenario s: 2 steps passed']);
+    expect(results.reasons).toEqual(['all criteria met: scenario s: 2 steps passed']);
     expect(results.scenarios?.[0]).toMatchObject({ name: 's', passed: true });
     expect(parseResultsJson(JSON.stringify(results), 'r.json').scenarios).toEqual(results.scenarios);
   });
