@@ -2,11 +2,14 @@
 // refused before anything is built.
 import type { Provider } from './types.js';
 import { LocalProvider } from './local.js';
+import { DigitalOceanProvider } from './digitalocean/provider.js';
 
 export function providerFor(name: string): Provider {
   switch (name) {
     case 'local':
       return new LocalProvider({ handleSignals: false });
+    case 'digitalocean':
+      return new DigitalOceanProvider();
     default:
       throw new Error(`provider '${name}' is not available in this version yet (available: local)`);
   }
