@@ -29,6 +29,8 @@ export interface DigitalOceanProviderOptions {
   /** How long droplets may take to become active and answer SSH. Default 5 min. */
   bootTimeoutMs?: number;
   now?: () => number;
+  /** How to confirm the droplets answer SSH and finished cloud-init (default: banner + ready file over SSH). */
+  reachability?: (fleet: Fleet, run: RunContext) => Promise<void>;
 }
 
 /** The node's own processes run here when it has a NAT: a namespace behind the droplet. */
@@ -101,7 +103,7 @@ export class DigitalOceanProvider implements Provider {
     }
     const droplets = await this.waitActive(api, run, plan.nodes);
     const fleet: Fleet = { runId: run.runId, provider: 'digitalocean', nodes: plan.nodes.map((n) => fleetNode(n, droplets.get(n.name) as Droplet, hostKeys)), clientKeyPath };
-    await this.waitReachable(fleet, run);
+    await (this.options.reachability ?? ((f, r) => this.waitReachable(f, r)))(fleet, run);
     await writeFleet(run.runDir, fleet);
     return fleet;
   }
@@ -127,7 +129,7 @@ export class DigitalOceanProvider implements Provider {
         names = names.filter((n) => !existing.has(n));
         run.log(`digitalocean: create answered ${(err as DigitalOceanError).status || 'nothing'}; ${names.length} of ${req.names.length} droplet(s) still to request`);
         if (names.length === 0) return;
-        await sleep(500 * 2 ** attempt);
+        await sleep((this.options.pollMs ?? 2000) * 2 ** (attempt - 1), run.signal);
       }
     }
   }
@@ -150,7 +152,7 @@ export class DigitalOceanProvider implements Provider {
       const pending = [...byNode.entries()].filter(([, d]) => d.status !== 'active' || !publicIpv4(d)).map(([n]) => n);
       if (pending.length === 0) return byNode;
       if (Date.now() > deadline) throw new Error(`droplets not active after ${Math.round((this.options.bootTimeoutMs ?? 300_000) / 1000)} s: ${pending.join(', ')}`);
-      await sleep(interval);
+      await sleep(interval, run.signal);
       interval = Math.min(10_000, interval * 1.5);
     }
   }
@@ -221,7 +223,18 @@ export class DigitalOceanProvider implements Provider {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A wait that ends early on abort (the next abortCheck then stops the work). */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 function publicIpv4(d: Droplet): string | undefined {
   return d.networks.v4?.find((n) => n.type === 'public')?.ip_address;
