@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   nodes: { summary: 'list the nodes of the running fleet', load: async () => (await import('./commands/nodes.js')).nodesCommand },
   diagnose: { summary: 'service status, logs, disk, memory, sockets and NAT rules of a node', load: async () => (await import('./commands/diagnose.js')).diagnoseCommand },
   down: { summary: 'remove everything of a run (or of all runs with --all)', load: async () => (await import('./commands/down.js')).downCommand },
+  janitor: { summary: 'delete expired vps-test droplets and SSH keys on DigitalOcean (--dry-run lists them)', load: async () => (await import('./commands/janitor.js')).janitorCommand },
 };
 
 export function usage(): string {
