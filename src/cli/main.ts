@@ -19,6 +19,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   logs: { summary: "a run's progress log, or a node's service logs (--node, --follow)", load: async () => (await import('./commands/logs.js')).logsCommand },
   stop: { summary: 'end a run gracefully from any terminal: logs, evaluate, report, tear down', load: async () => (await import('./commands/stop.js')).stopCommand },
   down: { summary: "remove everything of a run (or of all this user's runs with --all)", load: async () => (await import('./commands/down.js')).downCommand },
+  janitor: { summary: 'delete expired vps-test droplets and SSH keys on DigitalOcean (--dry-run lists them)', load: async () => (await import('./commands/janitor.js')).janitorCommand },
 };
 
 export function usage(): string {

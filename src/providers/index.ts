@@ -4,6 +4,7 @@
 // refused before anything is built.
 import type { Provider, RunResources } from './types.js';
 import { LocalProvider } from './local.js';
+import { DigitalOceanProvider } from './digitalocean/provider.js';
 
 export type { Provider, RunResources, Fleet, FleetNode, RunContext } from './types.js';
 
@@ -14,6 +15,8 @@ export function providerFor(name: string): Provider {
   switch (name) {
     case 'local':
       return new LocalProvider({ handleSignals: false });
+    case 'digitalocean':
+      return new DigitalOceanProvider();
     default:
       throw new Error(`provider '${name}' is not available in this version yet (available: ${PROVIDER_NAMES.join(', ')})`);
   }

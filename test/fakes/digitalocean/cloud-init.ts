@@ -41,10 +41,12 @@ function heredoc(path: string, content: string, mode: string): string[] {
 }
 
 /** The droplet's boot: private /etc/ssh, /root and /run/netns, cloud-config, then sshd (or nothing). */
-export function renderBootScript(o: { config: CloudConfig; authorizedKeys: string[]; sshdConfig: string; sshdPath: string; reachable: boolean }): string {
+export function renderBootScript(o: { hostname: string; config: CloudConfig; authorizedKeys: string[]; sshdConfig: string; sshdPath: string; reachable: boolean }): string {
   return [
     '#!/bin/sh',
     'set -eu',
+    // DigitalOcean names the machine after the droplet (a UTS namespace of its own here)
+    `hostname ${renderStep({ argv: [o.hostname] })}`,
     ...PRIVATE_DIRS.map((d) => `mkdir -p ${d} && mount -t tmpfs -o mode=0755 vt-droplet ${d}`),
     'mkdir -p /run/sshd /root/.ssh',
     ...heredoc('/root/.ssh/authorized_keys', o.authorizedKeys.join('\n'), '0600'),

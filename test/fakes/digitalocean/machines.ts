@@ -78,14 +78,14 @@ export class LabMachines implements MachineBackend {
       { listen: [ip], port: 22, configPath: '/etc/ssh/sshd_config', pidPath: '/run/sshd-vt.pid', logPath: '', hostKeyPath: '/etc/ssh/ssh_host_ed25519_key' },
       '/root/.ssh/authorized_keys',
     );
-    const script = renderBootScript({ config: parseCloudConfig(d.userData), authorizedKeys, sshdConfig, sshdPath: this.sshdPath, reachable: options.reachable });
+    const script = renderBootScript({ hostname: d.name, config: parseCloudConfig(d.userData), authorizedKeys, sshdConfig, sshdPath: this.sshdPath, reachable: options.reachable });
     const scriptPath = path.join(this.options.root, `d${d.id}.boot.sh`);
     const logPath = path.join(this.options.root, `d${d.id}.log`);
     await writeFile(scriptPath, script, { mode: 0o700 });
     const log = await open(logPath, 'w');
-    // unshare: private mounts (the droplet's /etc/ssh, /root, /run/netns), its own PID space
+    // unshare: private mounts (the droplet's /etc/ssh, /root, /run/netns), its own hostname and PID space
     // whose init is the boot script turned sshd; --kill-child ties it to unshare's life.
-    const child = spawn('ip', ['netns', 'exec', ns, 'unshare', '--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--mount-proc', 'sh', scriptPath], {
+    const child = spawn('ip', ['netns', 'exec', ns, 'unshare', '--mount', '--propagation', 'private', '--uts', '--pid', '--fork', '--kill-child', '--mount-proc', 'sh', scriptPath], {
       cwd: '/',
       detached: true,
       stdio: ['ignore', log.fd, log.fd],

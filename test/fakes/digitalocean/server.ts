@@ -34,6 +34,8 @@ export interface Faults {
   serverErrorsOn?: string;
   /** Total droplets the account may hold (422 beyond). */
   dropletLimit?: number;
+  /** The next N droplet creations are applied, then answered 500 (a lost answer). */
+  lostCreateAnswers?: number;
   /** Droplets whose name contains this never become reachable (active, no sshd). */
   unreachableName?: string;
 }
@@ -249,6 +251,10 @@ export class FakeDigitalOcean {
         .catch((err: unknown) => this.violation(`droplet ${d.name}: machine failed to boot: ${err instanceof Error ? err.message : String(err)}`))
         .finally(() => this.boots.delete(boot));
       this.boots.add(boot);
+    }
+    if ((this.faults.lostCreateAnswers ?? 0) > 0) {
+      this.faults.lostCreateAnswers = (this.faults.lostCreateAnswers ?? 0) - 1;
+      return [500, { id: 'server_error', message: 'Server Error (injected after the droplets were created)' }];
     }
     const links = { actions: created.map((d, i) => ({ id: 9_000_000 + d.id + i, rel: 'create', href: `${this.url}/v2/actions/${d.id}` })) };
     return body.names ? [202, { droplets: created.map(renderDroplet), links }] : [202, { droplet: renderDroplet(created[0] as FakeDroplet), links: { actions: links.actions } }];

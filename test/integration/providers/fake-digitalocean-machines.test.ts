@@ -41,7 +41,7 @@ describe.skipIf(!isRoot)('fake DigitalOcean droplets are lab machines', () => {
     const key = await api.createSshKey('t', readFileSync(join(dir, 'client.pub'), 'utf8'));
     const hostPub = readFileSync(join(dir, 'host.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
     const natScript = renderNatScript({ nat: 'symmetric', hostNs: 'vtnode', wan: 'eth0', lanRouterIp: '10.200.0.1', lanHostIp: '10.200.0.2', lanPrefixLen: 24, sshFrom: [], netem: false });
-    const userData = renderUserData({ hostKey: { privateKey: readFileSync(join(dir, 'host'), 'utf8'), publicKey: hostPub }, workdir: '/root/vps-test/n1', natScript });
+    const userData = renderUserData({ hostKey: { privateKey: readFileSync(join(dir, 'host'), 'utf8'), publicKey: hostPub }, droplets: [{ hostname: 'n1', workdir: '/root/vps-test/n1', natScript }] });
     const [d] = await api.createDroplets({ names: ['n1'], region: 'nyc3', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64', sshKeys: [key.id as number], tags: ['t1'], userData });
     let ip: string | undefined;
     for (let i = 0; i < 100 && !ip; i++) {
@@ -52,7 +52,7 @@ describe.skipIf(!isRoot)('fake DigitalOcean droplets are lab machines', () => {
     expect(ip).toBeDefined();
     writeFileSync(join(dir, 'known_hosts'), `${ip} ${hostPub}\n`);
     expect(ssh(ip as string, 'cat /etc/ssh/ssh_host_ed25519_key.pub').trim()).toBe(hostPub);
-    expect(ssh(ip as string, 'test -d /root/vps-test/n1 && test -e /root/vps-test/ready && echo ok').trim()).toBe('ok');
+    expect(ssh(ip as string, 'test -d /root/vps-test/n1 && test -e /root/vps-test/ready && hostname').trim()).toBe('n1');
     // the node's namespace sits behind the rendered NAT: its default route is the router
     expect(ssh(ip as string, 'ip netns exec vtnode ip route')).toMatch(/default via 10\.200\.0\.1/);
     expect(ssh(ip as string, 'nft list tables')).toMatch(/table ip /);
