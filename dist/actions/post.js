@@ -19617,7 +19617,7 @@ function childEnv(base, extra) {
   return env;
 }
 function elevated(p, argv) {
-  return p.mode === "sudo" ? ["sudo", "-E", "-n", ...argv] : [...argv];
+  return p.mode === "sudo" ? ["sudo", "-E", "-n", "env", `PATH=${process.env.PATH ?? ""}`, ...argv] : [...argv];
 }
 var downArgv = (runId) => ["down", runId];
 function signalProcess(p, pid, sig) {

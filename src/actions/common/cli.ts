@@ -52,7 +52,8 @@ export function childEnv(base: NodeJS.ProcessEnv, extra: Record<string, string |
 
 /** The argv to start, elevated as `p` says: [command, ...args]. */
 export function elevated(p: Privilege, argv: readonly string[]): string[] {
-  return p.mode === 'sudo' ? ['sudo', '-E', '-n', ...argv] : [...argv];
+  // sudo resets PATH to its secure_path; the zig (and tools) this job put on PATH must stay visible.
+  return p.mode === 'sudo' ? ['sudo', '-E', '-n', 'env', `PATH=${process.env.PATH ?? ''}`, ...argv] : [...argv];
 }
 
 /** Short ids like the CLI's own: they prefix namespace names (vt<id>-...), so 5 characters, a letter first. */
@@ -100,6 +101,15 @@ export function runArgv(req: RunRequest, supported: ReadonlySet<string>): string
 }
 
 export const downArgv = (runId: string): string[] => ['down', runId];
+
+/** The janitor's command (destroy cloud resources past their expires tag); not in every CLI yet. */
+export const JANITOR_ARGV = ['janitor', '--yes'];
+
+/** Whether the CLI has a command, from its usage text. */
+export async function cliHasCommand(node: string, name: string, cli = cliPath()): Promise<boolean> {
+  const usage = await new Promise<string>((res) => execFile(node, [cli, '--help'], { timeout: 60_000 }, (_e, out) => res(String(out))));
+  return new RegExp(`^\\s+${name}\\s`, 'm').test(usage);
+}
 
 /** Which of the contract's run flags this CLI knows, from its own help text. */
 export async function supportedRunFlags(node: string, cli = cliPath()): Promise<Set<string>> {

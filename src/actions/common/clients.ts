@@ -5,6 +5,7 @@ import { cp, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join, relative, dirname } from 'node:path';
 import type { ArtifactUploader } from '../../report/sinks/artifacts.js';
 import type { CacheClient } from '../../report/sinks/baseline.js';
+import type { StateStore } from '../../report/sinks/run-state-artifact.js';
 
 export function localArtifactUploader(dir: string): ArtifactUploader {
   return {
@@ -58,4 +59,37 @@ export async function cacheClient(): Promise<CacheClient | undefined> {
   const cache = await import('@actions/cache');
   if (!cache.isFeatureAvailable()) return undefined;
   return { restoreCache: (p, k, r) => cache.restoreCache(p, k, r), saveCache: (p, k) => cache.saveCache(p, k) };
+}
+
+export function localStateStore(dir: string): StateStore {
+  const uploader = localArtifactUploader(dir);
+  return {
+    upload: async (name, files, root) => void (await uploader.uploadArtifact(name, files, root)),
+    async downloadLatest(prefix, into) {
+      const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.startsWith(prefix) && !n.endsWith('.json'));
+      const dated = await Promise.all(names.map(async (n) => ({ n, t: (await stat(join(dir, n))).mtimeMs })));
+      const newest = dated.sort((a, b) => b.t - a.t)[0]?.n;
+      if (!newest) return undefined;
+      await mkdir(into, { recursive: true });
+      await cp(join(dir, newest), into, { recursive: true });
+      return newest;
+    },
+  };
+}
+
+export async function stateStore(): Promise<StateStore | undefined> {
+  if (process.env.VPS_TEST_LOCAL_ARTIFACT_DIR) return localStateStore(process.env.VPS_TEST_LOCAL_ARTIFACT_DIR);
+  if (!process.env.ACTIONS_RUNTIME_TOKEN) return undefined;
+  const { DefaultArtifactClient } = await import('@actions/artifact');
+  const client = new DefaultArtifactClient();
+  return {
+    upload: async (name, files, root) => void (await client.uploadArtifact(name, files, root)),
+    async downloadLatest(prefix, into) {
+      const { artifacts } = await client.listArtifacts({ latest: true });
+      const newest = artifacts.filter((a) => a.name.startsWith(prefix)).sort((a, b) => (b.createdAt?.getTime() ?? b.id) - (a.createdAt?.getTime() ?? a.id))[0];
+      if (!newest) return undefined;
+      await client.downloadArtifact(newest.id, { path: into });
+      return newest.name;
+    },
+  };
 }
