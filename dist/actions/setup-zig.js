@@ -71622,6 +71622,7 @@ async function setupZig(input) {
   const bytes = Buffer.from(await res.arrayBuffer());
   const actual = createHash("sha256").update(bytes).digest("hex");
   if (actual !== expected.toLowerCase()) throw new Error(`zig ${input.version}: checksum mismatch for ${url2}: expected ${expected}, got ${actual}; nothing was installed`);
+  await mkdir2(input.toolCache, { recursive: true });
   const tmp = await mkdtemp(join3(input.toolCache, ".zig-"));
   try {
     await writeFile2(join3(tmp, file), bytes);
@@ -71645,27 +71646,32 @@ async function setupZig(input) {
 }
 
 // src/actions/common/clients.ts
-import { cp, mkdir as mkdir3, readdir as readdir2, stat as stat2, writeFile as writeFile3 } from "node:fs/promises";
+import { existsSync as existsSync5 } from "node:fs";
+import { cp, mkdir as mkdir3, readdir as readdir2, readFile, stat as stat2, writeFile as writeFile3 } from "node:fs/promises";
 import { join as join8, relative as relative3, dirname as dirname7 } from "node:path";
 function localCacheClient(dir) {
   const keyDir = (key) => join8(dir, encodeURIComponent(key));
+  const samePaths = async (key, paths) => await readFile(join8(keyDir(key), ".paths.json"), "utf8").catch(() => "") === JSON.stringify(paths);
   return {
     async restoreCache(paths, primaryKey, restoreKeys = []) {
-      const keys = await readdir2(dir).catch(() => []);
-      const decoded = keys.map(decodeURIComponent);
-      let hit = decoded.find((k) => k === primaryKey);
+      const decoded = (await readdir2(dir).catch(() => [])).map(decodeURIComponent);
+      const usable = [];
+      for (const k of decoded) if (await samePaths(k, paths)) usable.push(k);
+      let hit = usable.find((k) => k === primaryKey);
       for (const prefix2 of restoreKeys) {
         if (hit) break;
-        const matches = decoded.filter((k) => k.startsWith(prefix2));
-        const dated = await Promise.all(matches.map(async (k) => ({ k, t: (await stat2(keyDir(k))).mtimeMs })));
+        const dated = await Promise.all(usable.filter((k) => k.startsWith(prefix2)).map(async (k) => ({ k, t: (await stat2(keyDir(k))).mtimeMs })));
         hit = dated.sort((a, b) => b.t - a.t)[0]?.k;
       }
       if (!hit) return void 0;
-      for (const p of paths) await cp(join8(keyDir(hit), p.replace(/^\/+/, "")), p, { recursive: true });
+      for (const [i, p] of paths.entries()) await cp(join8(keyDir(hit), String(i)), p, { recursive: true });
       return hit;
     },
     async saveCache(paths, key) {
-      for (const p of paths) await cp(p, join8(keyDir(key), p.replace(/^\/+/, "")), { recursive: true });
+      if (existsSync5(keyDir(key))) throw new Error(`Unable to reserve cache with key ${key}, another job may be creating this cache.`);
+      await mkdir3(keyDir(key), { recursive: true });
+      for (const [i, p] of paths.entries()) await cp(p, join8(keyDir(key), String(i)), { recursive: true });
+      await writeFile3(join8(keyDir(key), ".paths.json"), JSON.stringify(paths));
       return 1;
     }
   };

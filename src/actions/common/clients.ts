@@ -1,7 +1,8 @@
 // The artifact and cache clients: @actions/artifact and @actions/cache on a GitHub runner; a
 // folder stand-in when VPS_TEST_LOCAL_ARTIFACT_DIR / VPS_TEST_LOCAL_CACHE_DIR is set (running
 // the action outside GitHub, e.g. in this repo's tests), with the same names, keys and paths.
-import { cp, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative, dirname } from 'node:path';
 import type { ArtifactUploader } from '../../report/sinks/artifacts.js';
 import type { CacheClient } from '../../report/sinks/baseline.js';
@@ -24,24 +25,30 @@ export function localArtifactUploader(dir: string): ArtifactUploader {
 
 export function localCacheClient(dir: string): CacheClient {
   const keyDir = (key: string): string => join(dir, encodeURIComponent(key));
+  // Like GitHub's cache, an entry is found only for the same paths (they are part of its version).
+  const samePaths = async (key: string, paths: string[]): Promise<boolean> =>
+    (await readFile(join(keyDir(key), '.paths.json'), 'utf8').catch(() => '')) === JSON.stringify(paths);
   return {
     async restoreCache(paths, primaryKey, restoreKeys = []) {
-      const keys = await readdir(dir).catch(() => [] as string[]);
-      const decoded = keys.map(decodeURIComponent);
-      let hit = decoded.find((k) => k === primaryKey);
+      const decoded = (await readdir(dir).catch(() => [] as string[])).map(decodeURIComponent);
+      const usable: string[] = [];
+      for (const k of decoded) if (await samePaths(k, paths)) usable.push(k);
+      let hit = usable.find((k) => k === primaryKey);
       for (const prefix of restoreKeys) {
         if (hit) break;
-        const matches = decoded.filter((k) => k.startsWith(prefix));
         // newest first, as GitHub's cache does for a prefix match
-        const dated = await Promise.all(matches.map(async (k) => ({ k, t: (await stat(keyDir(k))).mtimeMs })));
+        const dated = await Promise.all(usable.filter((k) => k.startsWith(prefix)).map(async (k) => ({ k, t: (await stat(keyDir(k))).mtimeMs })));
         hit = dated.sort((a, b) => b.t - a.t)[0]?.k;
       }
       if (!hit) return undefined;
-      for (const p of paths) await cp(join(keyDir(hit), p.replace(/^\/+/, '')), p, { recursive: true });
+      for (const [i, p] of paths.entries()) await cp(join(keyDir(hit), String(i)), p, { recursive: true });
       return hit;
     },
     async saveCache(paths, key) {
-      for (const p of paths) await cp(p, join(keyDir(key), p.replace(/^\/+/, '')), { recursive: true });
+      if (existsSync(keyDir(key))) throw new Error(`Unable to reserve cache with key ${key}, another job may be creating this cache.`);
+      await mkdir(keyDir(key), { recursive: true });
+      for (const [i, p] of paths.entries()) await cp(p, join(keyDir(key), String(i)), { recursive: true });
+      await writeFile(join(keyDir(key), '.paths.json'), JSON.stringify(paths));
       return 1;
     },
   };

@@ -62,6 +62,7 @@ export async function setupZig(input: SetupZigInput): Promise<SetupZigResult> {
   const bytes = Buffer.from(await res.arrayBuffer());
   const actual = createHash('sha256').update(bytes).digest('hex');
   if (actual !== expected.toLowerCase()) throw new Error(`zig ${input.version}: checksum mismatch for ${url}: expected ${expected}, got ${actual}; nothing was installed`);
+  await mkdir(input.toolCache, { recursive: true });
   const tmp = await mkdtemp(join(input.toolCache, '.zig-'));
   try {
     await writeFile(join(tmp, file), bytes);

@@ -130,6 +130,27 @@ export class FakeJob {
     return this.start(step).done;
   }
 
+  /** A composite action's `run: node "$GITHUB_ACTION_PATH/<script>"` step, with the env its step block sets. */
+  runScript(script: string, stepEnv: Record<string, string>): Promise<StepResult> {
+    if (!existsSync(join(this.dir, 'path'))) writeFileSync(join(this.dir, 'path'), '');
+    const child = spawn(NODE24, [join(this.opts.actionDir, script)], {
+      cwd: this.opts.workspace,
+      env: { ...this.env({}), ...stepEnv, GITHUB_PATH: join(this.dir, 'path') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(this.opts.user && { uid: this.opts.user.uid, gid: this.opts.user.gid }),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    return new Promise((res) => child.on('close', (code, signal) => res({ code, signal, stdout, stderr, outputs: parseFileCommands(readFileSync(this.files.output, 'utf8')) })));
+  }
+
+  addedPaths(): string[] {
+    const p = join(this.dir, 'path');
+    return existsSync(p) ? readFileSync(p, 'utf8').split('\n').filter(Boolean) : [];
+  }
+
   summary(): string {
     return readFileSync(this.files.summary, 'utf8');
   }
