@@ -66,6 +66,7 @@ export class FakeJob {
     this.files = { output: join(this.dir, 'output'), state: join(this.dir, 'state'), summary: join(this.dir, 'summary.md'), event: join(this.dir, 'event.json'), env: join(this.dir, 'env') };
     for (const f of Object.values(this.files)) writeFileSync(f, '');
     if (opts.eventPayload) copyFileSync(opts.eventPayload, this.files.event);
+    else writeFileSync(this.files.event, JSON.stringify({ ref: 'refs/heads/main', inputs: {} })); // the runner always writes a payload
     if (opts.user) for (const p of [this.dir, ...Object.values(this.files), opts.workspace]) chownSync(p, opts.user.uid, opts.user.gid);
   }
 
