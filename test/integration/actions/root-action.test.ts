@@ -9,6 +9,7 @@ import { FakeGitHub } from '../../fakes/github/server.js';
 import { createRunnerUser, FakeJob, REPO_ROOT, type RunnerUser } from '../../fakes/github/runner.js';
 import { namespacesOf, processesMentioning } from '../../helpers/cli.js';
 import { scanForSecrets } from './secret-scan.js';
+import { localCacheClient } from '../../../src/actions/common/clients.js';
 
 const isRoot = process.getuid?.() === 0;
 const PR_EVENT = join(REPO_ROOT, 'test/fixtures/github/pull_request.opened.json');
@@ -150,6 +151,41 @@ describe.skipIf(!isRoot)('root action on the lab', () => {
     expectNothingLeft(ws, runId);
     // Secrets never reach what the run and the action wrote.
     expect(scanForSecrets(join(work, 'root-pass'), [TOKEN])).toEqual([]);
+  });
+
+  it('a second run on the same PR: the one comment updated, the base branch baseline restored, a journal entry committed', async () => {
+    const first = gh.commentsOn(2);
+    expect(first).toHaveLength(1); // from the test above
+    const ws = workspace('second', SMALL_LAB);
+    // master's latest baseline in the cache, at the path this workspace restores it to
+    const cacheDir = join(ws, '..', 'cache');
+    const baselineAt = join(ws, '.vps-test', 'baseline', 'results.json');
+    mkdirSync(join(ws, '.vps-test', 'baseline'), { recursive: true });
+    const previous = readdirSync(join(work, 'root-pass', 'ws', '.vps-test', 'runs'))[0] as string;
+    writeFileSync(baselineAt, readFileSync(join(work, 'root-pass', 'ws', '.vps-test', 'runs', previous, 'results.json')));
+    await localCacheClient(cacheDir).saveCache([baselineAt], 'vps-test-baseline-act-master-r0');
+    rmSync(join(ws, '.vps-test'), { recursive: true, force: true });
+    const j = job(ws, { inputs: { journal: 'docs/JOURNAL.md', 'journal-branch': 'master' } });
+    const r = await j.run('main');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const runId = r.outputs['run-id'] as string;
+    expect(gh.commentsOn(2)).toHaveLength(1);
+    expect(gh.commentsOn(2)[0]?.id).toBe(first[0]?.id);
+    expect(gh.commentsOn(2)[0]?.body).toBe(readFileSync(r.outputs['report-path'] as string, 'utf8'));
+    expect(r.stdout).toMatch(/PR comment updated/);
+    expect(r.stdout).toMatch(/Baseline: results of act on master \(cache key vps-test-baseline-act-master-r0\)/);
+    const results = JSON.parse(readFileSync(r.outputs['results-path'] as string, 'utf8')) as { verdict: string; baseline?: { run_id?: string; verdict: string } };
+    expect(results.baseline?.run_id).toBe(previous);
+    expect(j.summary()).not.toMatch(/No baseline/);
+    // journal: a finding only when the verdict changed against the baseline
+    const journal = gh.fileText('Codertocat', 'Hello-World', 'master', 'docs/JOURNAL.md');
+    if (results.baseline?.verdict === results.verdict) {
+      expect(r.stdout).toMatch(/journal: same verdict as the baseline/);
+      expect(journal).toBeUndefined();
+    } else expect(journal).toMatch(new RegExp(`^# vps-test journal\n\n### \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d - Finding: [\\s\\S]*Run: ${runId}`));
+    expect((await j.run('post')).code).toBe(0);
+    expectNothingLeft(ws, runId);
+    expect(scanForSecrets(join(work, 'second'), [TOKEN])).toEqual([]);
   });
 
   it('as a non-root user with passwordless sudo, on a fork PR: runs elevated, no comment, the summary says why', async () => {
