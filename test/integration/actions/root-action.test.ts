@@ -162,7 +162,9 @@ describe.skipIf(!isRoot)('root action on the lab', () => {
     const baselineAt = join(ws, '.vps-test', 'baseline', 'results.json');
     mkdirSync(join(ws, '.vps-test', 'baseline'), { recursive: true });
     const previous = readdirSync(join(work, 'root-pass', 'ws', '.vps-test', 'runs'))[0] as string;
-    writeFileSync(baselineAt, readFileSync(join(work, 'root-pass', 'ws', '.vps-test', 'runs', previous, 'results.json')));
+    // The baseline failed: this run's verdict differs, so it is a journal finding.
+    const base = JSON.parse(readFileSync(join(work, 'root-pass', 'ws', '.vps-test', 'runs', previous, 'results.json'), 'utf8')) as { verdict: string };
+    writeFileSync(baselineAt, JSON.stringify({ ...base, verdict: 'fail' }));
     await localCacheClient(cacheDir).saveCache([baselineAt], 'vps-test-baseline-act-master-r0');
     rmSync(join(ws, '.vps-test'), { recursive: true, force: true });
     const j = job(ws, { inputs: { journal: 'docs/JOURNAL.md', 'journal-branch': 'master' } });
@@ -177,12 +179,10 @@ describe.skipIf(!isRoot)('root action on the lab', () => {
     const results = JSON.parse(readFileSync(r.outputs['results-path'] as string, 'utf8')) as { verdict: string; baseline?: { run_id?: string; verdict: string } };
     expect(results.baseline?.run_id).toBe(previous);
     expect(j.summary()).not.toMatch(/No baseline/);
-    // journal: a finding only when the verdict changed against the baseline
-    const journal = gh.fileText('Codertocat', 'Hello-World', 'master', 'docs/JOURNAL.md');
-    if (results.baseline?.verdict === results.verdict) {
-      expect(r.stdout).toMatch(/journal: same verdict as the baseline/);
-      expect(journal).toBeUndefined();
-    } else expect(journal).toMatch(new RegExp(`^# vps-test journal\n\n### \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d - Finding: [\\s\\S]*Run: ${runId}`));
+    expect(results.baseline?.verdict).toBe('fail');
+    const journal = gh.fileText('Codertocat', 'Hello-World', 'master', 'docs/JOURNAL.md') as string;
+    expect(journal).toMatch(new RegExp(`^# vps-test journal\n\n### \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d - Finding: [^\\n]*after FAIL on the baseline[\\s\\S]*\\*\\*PR\\*\\*: #2[\\s\\S]*Run: ${runId}`));
+    expect(r.stdout).toMatch(/journal entry committed to master:docs\/JOURNAL\.md \([0-9a-f]{7}, 1 try\)/);
     expect((await j.run('post')).code).toBe(0);
     expectNothingLeft(ws, runId);
     expect(scanForSecrets(join(work, 'second'), [TOKEN])).toEqual([]);
