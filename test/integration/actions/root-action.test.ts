@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../../fakes/github/server.js';
 import { createRunnerUser, FakeJob, REPO_ROOT, type RunnerUser } from '../../fakes/github/runner.js';
 import { namespacesOf, processesMentioning } from '../../helpers/cli.js';
-import { scanForSecrets } from './secret-scan.js';
+import { scanForSecrets, secretsIn } from './secret-scan.js';
 import { localCacheClient } from '../../../src/actions/common/clients.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -113,6 +113,9 @@ describe.skipIf(!isRoot)('root action as a non-root user without sudo', () => {
   });
 });
 
+/** The log as the runner shows it: ::add-mask:: commands are consumed by the runner (that is how secrets get masked). */
+const stepLog = (out: string): string => out.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+
 function onlyRun(ws: string): string | undefined {
   const root = join(ws, '.vps-test', 'runs');
   return existsSync(root) ? readdirSync(root)[0] : undefined;
@@ -149,8 +152,11 @@ describe.skipIf(!isRoot)('root action on the lab', () => {
     expect(post.code, post.stdout + post.stderr).toBe(0);
     expect(post.stdout).toMatch(new RegExp(`run ${runId}: already torn down`));
     expectNothingLeft(ws, runId);
-    // Secrets never reach what the run and the action wrote.
+    // Secrets never reach what the run and the action wrote, nor the step's log, nor GitHub.
     expect(scanForSecrets(join(work, 'root-pass'), [TOKEN])).toEqual([]);
+    expect(secretsIn(stepLog(`${r.stdout}${r.stderr}${post.stdout}${post.stderr}`), [TOKEN])).toEqual([]);
+    expect(r.stdout).toContain(`::add-mask::${TOKEN}`); // the token is masked in the runner's log
+    expect(secretsIn(gh.commentsOn(2).map((c) => c.body).join('\n'), [TOKEN])).toEqual([]);
   });
 
   it('a second run on the same PR: the one comment updated, the base branch baseline restored, a journal entry committed', async () => {
@@ -186,6 +192,7 @@ describe.skipIf(!isRoot)('root action on the lab', () => {
     expect((await j.run('post')).code).toBe(0);
     expectNothingLeft(ws, runId);
     expect(scanForSecrets(join(work, 'second'), [TOKEN])).toEqual([]);
+    expect(secretsIn(`${journal}${stepLog(r.stdout + r.stderr)}`, [TOKEN])).toEqual([]);
   });
 
   it('as a non-root user with passwordless sudo, on a fork PR: runs elevated, no comment, the summary says why', async () => {

@@ -10,6 +10,13 @@ const PATTERNS: [string, RegExp][] = [
   ['DigitalOcean token', /\bdop_v1_[a-f0-9]{64}\b/],
 ];
 
+/** What secret-looking things a text holds (pattern names, or a literal's first characters). */
+export function secretsIn(text: string, literals: readonly string[] = []): string[] {
+  const found = PATTERNS.filter(([, re]) => re.test(text)).map(([what]) => what);
+  for (const l of literals) if (l && text.includes(l)) found.push(`the literal secret ${l.slice(0, 4)}...`);
+  return found;
+}
+
 export function scanForSecrets(root: string, literals: readonly string[] = []): string[] {
   const found: string[] = [];
   const walk = (dir: string): void => {
@@ -19,9 +26,7 @@ export function scanForSecrets(root: string, literals: readonly string[] = []): 
       if (!st) continue;
       if (st.isDirectory()) walk(p);
       else if (st.isFile()) {
-        const text = readFileSync(p).toString('latin1');
-        for (const [what, re] of PATTERNS) if (re.test(text)) found.push(`${p}: ${what}`);
-        for (const l of literals) if (l && text.includes(l)) found.push(`${p}: the literal secret ${l.slice(0, 4)}...`);
+        for (const what of secretsIn(readFileSync(p).toString('latin1'), literals)) found.push(`${p}: ${what}`);
       }
     }
   };
