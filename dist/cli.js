@@ -1,4 +1,4 @@
-import { createRequire as __vpsCreateRequire } from 'node:module'; import { fileURLToPath as __vpsFileURLToPath } from 'node:url'; import { dirname as __vpsDirname } from 'node:path'; const require = __vpsCreateRequire(import.meta.url); const __filename = __vpsFileURLToPath(import.meta.url); const __dirname = __vpsDirname(__filename);
+import { createRequire as __vpsCreateRequire } from 'node:module'; import { fileURLToPath as __vpsFileURLToPath } from 'node:url'; import { dirname as __vpsDirname } from 'node:path'; const require = __vpsCreateRequire(import.meta.url); const __vpsFilename = __vpsFileURLToPath(import.meta.url); const __vpsDirnameOfFile = __vpsDirname(__vpsFilename);
 var __create = Object.create;
 var __defProp = Object.defineProperty;
 var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
@@ -50382,7 +50382,7 @@ var require_poly1305 = __commonJS({
   "node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports, module) {
     var createPoly1305 = (function() {
       var _scriptDir = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : void 0;
-      if (typeof __filename !== "undefined") _scriptDir = _scriptDir || __filename;
+      if (typeof __vpsFilename !== "undefined") _scriptDir = _scriptDir || __vpsFilename;
       return (function(createPoly13052) {
         createPoly13052 = createPoly13052 || {};
         var b;
@@ -50395,7 +50395,7 @@ var require_poly1305 = __commonJS({
         var u = {}, w;
         for (w in b) b.hasOwnProperty(w) && (u[w] = b[w]);
         var x = "object" === typeof window, y = "function" === typeof importScripts, z2 = "object" === typeof process && "object" === typeof process.versions && "string" === typeof process.versions.node, B = "", C, D, E, F, G;
-        if (z2) B = y ? __require("path").dirname(B) + "/" : __dirname + "/", C = function(a, c) {
+        if (z2) B = y ? __require("path").dirname(B) + "/" : __vpsDirnameOfFile + "/", C = function(a, c) {
           var d = H(a);
           if (d) return c ? d : d.toString();
           F || (F = __require("fs"));
@@ -53512,7 +53512,7 @@ var require_agent = __commonJS({
       const RET_ERR_BINSTDIN = 13;
       const RET_ERR_BINSTDOUT = 14;
       const RET_ERR_BADLEN = 15;
-      const EXEPATH = resolve11(__dirname, "..", "util/pagent.exe");
+      const EXEPATH = resolve11(__vpsDirnameOfFile, "..", "util/pagent.exe");
       const ERROR = {
         [RET_ERR_BADARGS]: new Error("Invalid pagent.exe arguments"),
         [RET_ERR_UNAVAILABLE]: new Error("Pageant is not running"),
