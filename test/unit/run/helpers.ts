@@ -26,6 +26,7 @@ fleet:
   nodes:
     - { name: boot, role: bootstrap }
     - { name: a, nat: full-cone }
+subject: { driver: command, connect: { run: "{bin} {peer.ip}" } }
 tests:
   connectivity: { trials: 2 }
 `;
