@@ -76,6 +76,8 @@ describe.skipIf(!isRoot)('scenario examples on the lab', () => {
     expect(steps[4]?.output).toContain('spread provider-a=2 provider-b=2 provider-c=2');
     expect(steps[7]?.output).toMatch(/served-by provider-[bc]/);
     expect(steps[9]?.output).toMatch(/^3 lines match \/Creating connection\//);
+    expect(steps.slice(10).map((s) => s.kind)).toEqual(['restart', 'mark', 'run', 'log_count']);
+    expect(steps[13]?.output).toMatch(/^1 line matches \/Creating connection\/ in \S+ \(after-restart \.\. now\)/);
   });
 
   it('rpc-no-failover: the killed provider is never replaced; the run fails naming the step', async () => {
