@@ -307,11 +307,11 @@ var require_yoctocolors_cjs = __commonJS({
   "node_modules/yoctocolors-cjs/index.js"(exports, module) {
     var tty = __require("node:tty");
     var hasColors = tty?.WriteStream?.prototype?.hasColors?.() ?? false;
-    var format = (open3, close) => {
+    var format = (open4, close) => {
       if (!hasColors) {
         return (input2) => input2;
       }
-      const openCode = `\x1B[${open3}m`;
+      const openCode = `\x1B[${open4}m`;
       const closeCode = `\x1B[${close}m`;
       return (input2) => {
         const string4 = input2 + "";
@@ -737,12 +737,12 @@ var init_make_theme = __esm({
 });
 
 // node_modules/@inquirer/core/dist/esm/lib/use-prefix.js
-function usePrefix({ status = "idle", theme }) {
+function usePrefix({ status: status2 = "idle", theme }) {
   const [showLoader, setShowLoader] = useState(false);
   const [tick, setTick] = useState(0);
   const { prefix, spinner } = makeTheme(theme);
   useEffect(() => {
-    if (status === "loading") {
+    if (status2 === "loading") {
       let tickInterval;
       let inc = -1;
       const delayTimeout = setTimeout(() => {
@@ -759,11 +759,11 @@ function usePrefix({ status = "idle", theme }) {
     } else {
       setShowLoader(false);
     }
-  }, [status]);
+  }, [status2]);
   if (showLoader) {
     return spinner.frames[tick];
   }
-  const iconName = status === "loading" ? "idle" : status;
+  const iconName = status2 === "loading" ? "idle" : status2;
   return typeof prefix === "string" ? prefix : prefix[iconName] ?? prefix["idle"];
 }
 var init_use_prefix = __esm({
@@ -876,11 +876,11 @@ var require_ansi_regex = __commonJS({
   "node_modules/ansi-regex/index.js"(exports, module) {
     "use strict";
     module.exports = ({ onlyFirst = false } = {}) => {
-      const pattern = [
+      const pattern2 = [
         "[\\u001B\\u009B][[\\]()#;?]*(?:(?:(?:(?:;[-a-zA-Z\\d\\/#&.:=?%@~_]+)*|[a-zA-Z\\d]+(?:;[-a-zA-Z\\d\\/#&.:=?%@~_]*)*)?\\u0007)",
         "(?:(?:\\d{1,4}(?:;\\d{0,4})*)?[\\dA-PR-TZcf-ntqry=><~]))"
       ].join("|");
-      return new RegExp(pattern, onlyFirst ? void 0 : "g");
+      return new RegExp(pattern2, onlyFirst ? void 0 : "g");
     };
   }
 });
@@ -1615,12 +1615,12 @@ var require_conversions = __commonJS({
       return "000000".substring(string4.length) + string4;
     };
     convert.hex.rgb = function(args) {
-      const match = args.toString(16).match(/[a-f0-9]{6}|[a-f0-9]{3}/i);
-      if (!match) {
+      const match2 = args.toString(16).match(/[a-f0-9]{6}|[a-f0-9]{3}/i);
+      if (!match2) {
         return [0, 0, 0];
       }
-      let colorString = match[0];
-      if (match[0].length === 3) {
+      let colorString = match2[0];
+      if (match2[0].length === 3) {
         colorString = colorString.split("").map((char) => {
           return char + char;
         }).join("");
@@ -3036,8 +3036,8 @@ var init_esm4 = __esm({
       const shortcuts = { all: "a", invert: "i", ...config2.shortcuts };
       const theme = makeTheme(checkboxTheme, config2.theme);
       const { keybindings } = theme;
-      const [status, setStatus] = useState("idle");
-      const prefix = usePrefix({ status, theme });
+      const [status2, setStatus] = useState("idle");
+      const prefix = usePrefix({ status: status2, theme });
       const [items, setItems] = useState(normalizeChoices(config2.choices));
       const bounds = useMemo(() => {
         const first = items.findIndex(isSelectable);
@@ -3094,7 +3094,7 @@ var init_esm4 = __esm({
           }
         }
       });
-      const message = theme.style.message(config2.message, status);
+      const message = theme.style.message(config2.message, status2);
       let description;
       const page = usePagination({
         items,
@@ -3119,7 +3119,7 @@ var init_esm4 = __esm({
         pageSize,
         loop
       });
-      if (status === "done") {
+      if (status2 === "done") {
         const selection = items.filter(isChecked);
         const answer = theme.style.answer(theme.style.renderSelectedChoices(selection, items));
         return [prefix, message, answer].filter(Boolean).join(" ");
@@ -9162,8 +9162,8 @@ var require_lib2 = __commonJS({
       };
       const matches = recognisers.map((rec) => {
         return rec.match(context);
-      }).filter((match) => {
-        return !!match;
+      }).filter((match2) => {
+        return !!match2;
       }).sort((a, b) => {
         return b.confidence - a.confidence;
       });
@@ -13254,10 +13254,10 @@ var init_esm6 = __esm({
     esm_default3 = createPrompt((config2, done) => {
       const { waitForUserInput = true, file: { postfix = config2.postfix ?? ".txt", ...fileProps } = {}, validate: validate3 = () => true } = config2;
       const theme = makeTheme(editorTheme, config2.theme);
-      const [status, setStatus] = useState("idle");
+      const [status2, setStatus] = useState("idle");
       const [value = "", setValue] = useState(config2.default);
       const [errorMsg, setError] = useState();
-      const prefix = usePrefix({ status, theme });
+      const prefix = usePrefix({ status: status2, theme });
       function startEditor(rl) {
         rl.pause();
         const editCallback = async (error63, answer) => {
@@ -13294,18 +13294,18 @@ var init_esm6 = __esm({
         }
       }, []);
       useKeypress((key, rl) => {
-        if (status !== "idle") {
+        if (status2 !== "idle") {
           return;
         }
         if (isEnterKey(key)) {
           startEditor(rl);
         }
       });
-      const message = theme.style.message(config2.message, status);
+      const message = theme.style.message(config2.message, status2);
       let helpTip = "";
-      if (status === "loading") {
+      if (status2 === "loading") {
         helpTip = theme.style.help("Received");
-      } else if (status === "idle") {
+      } else if (status2 === "idle") {
         const enterKey = theme.style.key("enter");
         helpTip = theme.style.help(`Press ${enterKey} to launch your preferred editor.`);
       }
@@ -13336,12 +13336,12 @@ var init_esm7 = __esm({
     init_esm3();
     esm_default4 = createPrompt((config2, done) => {
       const { transformer = boolToString } = config2;
-      const [status, setStatus] = useState("idle");
+      const [status2, setStatus] = useState("idle");
       const [value, setValue] = useState("");
       const theme = makeTheme(config2.theme);
-      const prefix = usePrefix({ status, theme });
+      const prefix = usePrefix({ status: status2, theme });
       useKeypress((key, rl) => {
-        if (status !== "idle")
+        if (status2 !== "idle")
           return;
         if (isEnterKey(key)) {
           const answer = getBooleanValue(value, config2.default);
@@ -13359,12 +13359,12 @@ var init_esm7 = __esm({
       });
       let formattedValue = value;
       let defaultValue = "";
-      if (status === "done") {
+      if (status2 === "done") {
         formattedValue = theme.style.answer(value);
       } else {
         defaultValue = ` ${theme.style.defaultAnswer(config2.default === false ? "y/N" : "Y/n")}`;
       }
-      const message = theme.style.message(config2.message, status);
+      const message = theme.style.message(config2.message, status2);
       return `${prefix} ${message}${defaultValue} ${formattedValue}`;
     });
   }
@@ -13381,17 +13381,17 @@ var init_esm8 = __esm({
     esm_default5 = createPrompt((config2, done) => {
       const { prefill = "tab" } = config2;
       const theme = makeTheme(inputTheme, config2.theme);
-      const [status, setStatus] = useState("idle");
+      const [status2, setStatus] = useState("idle");
       const [defaultValue = "", setDefaultValue] = useState(config2.default);
       const [errorMsg, setError] = useState();
       const [value, setValue] = useState("");
-      const prefix = usePrefix({ status, theme });
+      const prefix = usePrefix({ status: status2, theme });
       async function validate3(value2) {
-        const { required: required2, pattern, patternError = "Invalid input" } = config2;
+        const { required: required2, pattern: pattern2, patternError = "Invalid input" } = config2;
         if (required2 && !value2) {
           return "You must provide a value";
         }
-        if (pattern && !pattern.test(value2)) {
+        if (pattern2 && !pattern2.test(value2)) {
           return patternError;
         }
         if (typeof config2.validate === "function") {
@@ -13400,7 +13400,7 @@ var init_esm8 = __esm({
         return true;
       }
       useKeypress(async (key, rl) => {
-        if (status !== "idle") {
+        if (status2 !== "idle") {
           return;
         }
         if (isEnterKey(key)) {
@@ -13438,15 +13438,15 @@ var init_esm8 = __esm({
           setValue(defaultValue);
         }
       }, []);
-      const message = theme.style.message(config2.message, status);
+      const message = theme.style.message(config2.message, status2);
       let formattedValue = value;
       if (typeof config2.transformer === "function") {
-        formattedValue = config2.transformer(value, { isFinal: status === "done" });
-      } else if (status === "done") {
+        formattedValue = config2.transformer(value, { isFinal: status2 === "done" });
+      } else if (status2 === "done") {
         formattedValue = theme.style.answer(value);
       }
       let defaultStr;
-      if (defaultValue && status !== "done" && !value) {
+      if (defaultValue && status2 !== "done" && !value) {
         defaultStr = theme.style.defaultAnswer(defaultValue);
       }
       let error62 = "";
@@ -13485,14 +13485,14 @@ var init_esm9 = __esm({
     esm_default6 = createPrompt((config2, done) => {
       const { validate: validate3 = () => true, min = -Infinity, max = Infinity, step = 1, required: required2 = false } = config2;
       const theme = makeTheme(config2.theme);
-      const [status, setStatus] = useState("idle");
+      const [status2, setStatus] = useState("idle");
       const [value, setValue] = useState("");
       const validDefault = validateNumber(config2.default, { min, max, step }) === true ? config2.default?.toString() : void 0;
       const [defaultValue = "", setDefaultValue] = useState(validDefault);
       const [errorMsg, setError] = useState();
-      const prefix = usePrefix({ status, theme });
+      const prefix = usePrefix({ status: status2, theme });
       useKeypress(async (key, rl) => {
-        if (status !== "idle") {
+        if (status2 !== "idle") {
           return;
         }
         if (isEnterKey(key)) {
@@ -13527,13 +13527,13 @@ var init_esm9 = __esm({
           setError(void 0);
         }
       });
-      const message = theme.style.message(config2.message, status);
+      const message = theme.style.message(config2.message, status2);
       let formattedValue = value;
-      if (status === "done") {
+      if (status2 === "done") {
         formattedValue = theme.style.answer(value);
       }
       let defaultStr;
-      if (defaultValue && status !== "done" && !value) {
+      if (defaultValue && status2 !== "done" && !value) {
         defaultStr = theme.style.defaultAnswer(defaultValue);
       }
       let error62 = "";
@@ -13577,12 +13577,12 @@ var init_esm10 = __esm({
     esm_default7 = createPrompt((config2, done) => {
       const { default: defaultKey = "h" } = config2;
       const choices = useMemo(() => normalizeChoices2(config2.choices), [config2.choices]);
-      const [status, setStatus] = useState("idle");
+      const [status2, setStatus] = useState("idle");
       const [value, setValue] = useState("");
       const [expanded, setExpanded] = useState(config2.expanded ?? false);
       const [errorMsg, setError] = useState();
       const theme = makeTheme(config2.theme);
-      const prefix = usePrefix({ theme, status });
+      const prefix = usePrefix({ theme, status: status2 });
       useKeypress((event, rl) => {
         if (isEnterKey(event)) {
           const answer = (value || defaultKey).toLowerCase();
@@ -13605,8 +13605,8 @@ var init_esm10 = __esm({
           setError(void 0);
         }
       });
-      const message = theme.style.message(config2.message, status);
-      if (status === "done") {
+      const message = theme.style.message(config2.message, status2);
+      if (status2 === "done") {
         const selectedChoice = choices.find((choice) => !Separator.isSeparator(choice) && choice.key === value.toLowerCase());
         return `${prefix} ${message} ${theme.style.answer(selectedChoice.name)}`;
       }
@@ -13698,11 +13698,11 @@ var init_esm11 = __esm({
     esm_default8 = createPrompt((config2, done) => {
       const { loop = true } = config2;
       const choices = useMemo(() => normalizeChoices3(config2.choices), [config2.choices]);
-      const [status, setStatus] = useState("idle");
+      const [status2, setStatus] = useState("idle");
       const [value, setValue] = useState("");
       const [errorMsg, setError] = useState();
       const theme = makeTheme(config2.theme);
-      const prefix = usePrefix({ status, theme });
+      const prefix = usePrefix({ status: status2, theme });
       const bounds = useMemo(() => {
         const first = choices.findIndex(isSelectableChoice);
         const last = choices.findLastIndex(isSelectableChoice);
@@ -13742,8 +13742,8 @@ var init_esm11 = __esm({
           setError(void 0);
         }
       });
-      const message = theme.style.message(config2.message, status);
-      if (status === "done") {
+      const message = theme.style.message(config2.message, status2);
+      if (status2 === "done") {
         return `${prefix} ${message} ${theme.style.answer(value)}`;
       }
       const choicesStr = choices.map((choice) => {
@@ -13777,12 +13777,12 @@ var init_esm12 = __esm({
     esm_default9 = createPrompt((config2, done) => {
       const { validate: validate3 = () => true } = config2;
       const theme = makeTheme(config2.theme);
-      const [status, setStatus] = useState("idle");
+      const [status2, setStatus] = useState("idle");
       const [errorMsg, setError] = useState();
       const [value, setValue] = useState("");
-      const prefix = usePrefix({ status, theme });
+      const prefix = usePrefix({ status: status2, theme });
       useKeypress(async (key, rl) => {
-        if (status !== "idle") {
+        if (status2 !== "idle") {
           return;
         }
         if (isEnterKey(key)) {
@@ -13803,16 +13803,16 @@ var init_esm12 = __esm({
           setError(void 0);
         }
       });
-      const message = theme.style.message(config2.message, status);
+      const message = theme.style.message(config2.message, status2);
       let formattedValue = "";
       let helpTip;
       if (config2.mask) {
         const maskChar = typeof config2.mask === "string" ? config2.mask : "*";
         formattedValue = maskChar.repeat(value.length);
-      } else if (status !== "done") {
+      } else if (status2 !== "done") {
         helpTip = `${theme.style.help("[input is masked]")}${cursorHide}`;
       }
-      if (status === "done") {
+      if (status2 === "done") {
         formattedValue = theme.style.answer(formattedValue);
       }
       let error62 = "";
@@ -13873,11 +13873,11 @@ var init_esm13 = __esm({
     esm_default10 = createPrompt((config2, done) => {
       const { pageSize = 7, validate: validate3 = () => true } = config2;
       const theme = makeTheme(searchTheme, config2.theme);
-      const [status, setStatus] = useState("loading");
+      const [status2, setStatus] = useState("loading");
       const [searchTerm, setSearchTerm] = useState("");
       const [searchResults, setSearchResults] = useState([]);
       const [searchError, setSearchError] = useState();
-      const prefix = usePrefix({ status, theme });
+      const prefix = usePrefix({ status: status2, theme });
       const bounds = useMemo(() => {
         const first = searchResults.findIndex(isSelectable2);
         const last = searchResults.findLastIndex(isSelectable2);
@@ -13933,7 +13933,7 @@ var init_esm13 = __esm({
           rl.clearLine(0);
           rl.write(selectedChoice.name);
           setSearchTerm(selectedChoice.name);
-        } else if (status !== "loading" && (isUpKey(key) || isDownKey(key))) {
+        } else if (status2 !== "loading" && (isUpKey(key) || isDownKey(key))) {
           rl.clearLine(0);
           if (isUpKey(key) && active !== bounds.first || isDownKey(key) && active !== bounds.last) {
             const offset = isUpKey(key) ? -1 : 1;
@@ -13947,7 +13947,7 @@ var init_esm13 = __esm({
           setSearchTerm(rl.line);
         }
       });
-      const message = theme.style.message(config2.message, status);
+      const message = theme.style.message(config2.message, status2);
       let helpLine;
       if (theme.helpMode !== "never") {
         if (config2.instructions) {
@@ -13981,11 +13981,11 @@ var init_esm13 = __esm({
       let error62;
       if (searchError) {
         error62 = theme.style.error(searchError);
-      } else if (searchResults.length === 0 && searchTerm !== "" && status === "idle") {
+      } else if (searchResults.length === 0 && searchTerm !== "" && status2 === "idle") {
         error62 = theme.style.error("No results found");
       }
       let searchStr;
-      if (status === "done" && selectedChoice) {
+      if (status2 === "done" && selectedChoice) {
         return [prefix, message, theme.style.answer(selectedChoice.short)].filter(Boolean).join(" ").trimEnd();
       } else {
         searchStr = theme.style.searchTerm(searchTerm);
@@ -14055,8 +14055,8 @@ var init_esm14 = __esm({
       const { loop = true, pageSize = 7 } = config2;
       const theme = makeTheme(selectTheme, config2.theme);
       const { keybindings } = theme;
-      const [status, setStatus] = useState("idle");
-      const prefix = usePrefix({ status, theme });
+      const [status2, setStatus] = useState("idle");
+      const prefix = usePrefix({ status: status2, theme });
       const searchTimeoutRef = useRef();
       const searchEnabled = !keybindings.includes("vim");
       const items = useMemo(() => normalizeChoices5(config2.choices), [config2.choices]);
@@ -14126,7 +14126,7 @@ var init_esm14 = __esm({
       useEffect(() => () => {
         clearTimeout(searchTimeoutRef.current);
       }, []);
-      const message = theme.style.message(config2.message, status);
+      const message = theme.style.message(config2.message, status2);
       let helpLine;
       if (theme.helpMode !== "never") {
         if (config2.instructions) {
@@ -14160,7 +14160,7 @@ var init_esm14 = __esm({
         pageSize,
         loop
       });
-      if (status === "done") {
+      if (status2 === "done") {
         return [prefix, message, theme.style.answer(selectedChoice.short)].filter(Boolean).join(" ");
       }
       const { description } = selectedChoice;
@@ -15017,8 +15017,8 @@ var require_createNode = __commonJS({
     var defaultTagPrefix = "tag:yaml.org,2002:";
     function findTagObject(value, tagName, tags) {
       if (tagName) {
-        const match = tags.filter((t) => t.tag === tagName);
-        const tagObj = match.find((t) => !t.format) ?? match[0];
+        const match2 = tags.filter((t) => t.tag === tagName);
+        const tagObj = match2.find((t) => !t.format) ?? match2[0];
         if (!tagObj)
           throw new Error(`Tag ${tagName} not found`);
         return tagObj;
@@ -15713,21 +15713,21 @@ var require_stringify = __commonJS({
     }
     function getTagObject(tags, item) {
       if (item.tag) {
-        const match = tags.filter((t) => t.tag === item.tag);
-        if (match.length > 0)
-          return match.find((t) => t.format === item.format) ?? match[0];
+        const match2 = tags.filter((t) => t.tag === item.tag);
+        if (match2.length > 0)
+          return match2.find((t) => t.format === item.format) ?? match2[0];
       }
       let tagObj = void 0;
       let obj;
       if (identity.isScalar(item)) {
         obj = item.value;
-        let match = tags.filter((t) => t.identify?.(obj));
-        if (match.length > 1) {
-          const testMatch = match.filter((t) => t.test);
+        let match2 = tags.filter((t) => t.identify?.(obj));
+        if (match2.length > 1) {
+          const testMatch = match2.filter((t) => t.test);
           if (testMatch.length > 0)
-            match = testMatch;
+            match2 = testMatch;
         }
-        tagObj = match.find((t) => t.format === item.format) ?? match.find((t) => !t.format);
+        tagObj = match2.find((t) => t.format === item.format) ?? match2.find((t) => !t.format);
       } else {
         obj = item;
         tagObj = tags.find((t) => t.nodeClass && obj instanceof t.nodeClass);
@@ -17369,13 +17369,13 @@ var require_timestamp = __commonJS({
       // assumed to be 00:00:00Z (start of day, UTC).
       test: RegExp("^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:t|T|[ \\t]+)([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2}(\\.[0-9]+)?)(?:[ \\t]*(Z|[-+][012]?[0-9](?::[0-9]{2})?))?)?$"),
       resolve(str) {
-        const match = str.match(timestamp.test);
-        if (!match)
+        const match2 = str.match(timestamp.test);
+        if (!match2)
           throw new Error("!!timestamp expects a date, starting with yyyy-mm-dd");
-        const [, year, month, day, hour, minute, second] = match.map(Number);
-        const millisec = match[7] ? Number((match[7] + "00").substr(1, 3)) : 0;
+        const [, year, month, day, hour, minute, second] = match2.map(Number);
+        const millisec = match2[7] ? Number((match2[7] + "00").substr(1, 3)) : 0;
         let date5 = Date.UTC(year, month - 1, day, hour || 0, minute || 0, second || 0, millisec);
-        const tz = match[8];
+        const tz = match2[8];
         if (tz && tz !== "Z") {
           let d = parseSexagesimal(tz, false);
           if (Math.abs(d) < 30)
@@ -18948,8 +18948,8 @@ var require_resolve_flow_scalar = __commonJS({
     }
     function unfoldLines(source) {
       const line = /(.*?)\r?\n/sy;
-      let match = line.exec(source);
-      if (!match)
+      let match2 = line.exec(source);
+      if (!match2)
         return source;
       let trimEnd, trimBoth;
       try {
@@ -18959,11 +18959,11 @@ var require_resolve_flow_scalar = __commonJS({
         trimEnd = /[ \t]+$/;
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
-      let res = match[1].replace(trimEnd, "");
+      let res = match2[1].replace(trimEnd, "");
       let sep = " ";
       let pos = line.lastIndex;
-      while (match = line.exec(source)) {
-        const lm = match[1].replace(trimBoth, "");
+      while (match2 = line.exec(source)) {
+        const lm = match2[1].replace(trimBoth, "");
         if (lm === "") {
           if (sep === "\n")
             res += sep;
@@ -18977,8 +18977,8 @@ var require_resolve_flow_scalar = __commonJS({
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
-      match = last.exec(source);
-      return res + sep + (match?.[1] ?? "");
+      match2 = last.exec(source);
+      return res + sep + (match2?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -23511,8 +23511,8 @@ var init_checks = __esm({
     $ZodCheckIncludes = /* @__PURE__ */ $constructor("$ZodCheckIncludes", (inst, def2) => {
       $ZodCheck.init(inst, def2);
       const escapedRegex = escapeRegex(def2.includes);
-      const pattern = new RegExp(typeof def2.position === "number" ? `^.{${def2.position},}${escapedRegex}` : escapedRegex);
-      def2.pattern = pattern;
+      const pattern2 = new RegExp(typeof def2.position === "number" ? `^.{${def2.position},}${escapedRegex}` : escapedRegex);
+      def2.pattern = pattern2;
       inst._zod.check = (payload) => {
         if (payload.value.includes(def2.includes, def2.position))
           return;
@@ -23529,8 +23529,8 @@ var init_checks = __esm({
     });
     $ZodCheckStartsWith = /* @__PURE__ */ $constructor("$ZodCheckStartsWith", (inst, def2) => {
       $ZodCheck.init(inst, def2);
-      const pattern = new RegExp(`^${escapeRegex(def2.prefix)}.*`);
-      def2.pattern ?? (def2.pattern = pattern);
+      const pattern2 = new RegExp(`^${escapeRegex(def2.prefix)}.*`);
+      def2.pattern ?? (def2.pattern = pattern2);
       inst._zod.check = (payload) => {
         if (payload.value.startsWith(def2.prefix))
           return;
@@ -23547,8 +23547,8 @@ var init_checks = __esm({
     });
     $ZodCheckEndsWith = /* @__PURE__ */ $constructor("$ZodCheckEndsWith", (inst, def2) => {
       $ZodCheck.init(inst, def2);
-      const pattern = new RegExp(`.*${escapeRegex(def2.suffix)}$`);
-      def2.pattern ?? (def2.pattern = pattern);
+      const pattern2 = new RegExp(`.*${escapeRegex(def2.suffix)}$`);
+      def2.pattern ?? (def2.pattern = pattern2);
       inst._zod.check = (payload) => {
         if (payload.value.endsWith(def2.suffix))
           return;
@@ -24305,14 +24305,14 @@ function handleReadonlyResult(payload) {
 }
 function leafPattern(schema) {
   const def2 = schema._zod.def;
-  let pattern = def2.pattern;
+  let pattern2 = def2.pattern;
   let isInt = !!def2.format?.includes("int");
   let minimum;
   let maximum;
   for (const ch of def2.checks ?? []) {
     const d = ch._zod.def;
     if (d.pattern)
-      pattern = d.pattern;
+      pattern2 = d.pattern;
     isInt || (isInt = !!d.format?.includes("int"));
     const lo = d.minimum ?? d.length;
     const hi = d.maximum ?? d.length;
@@ -24321,8 +24321,8 @@ function leafPattern(schema) {
     if (hi !== void 0 && (maximum === void 0 || hi < maximum))
       maximum = hi;
   }
-  if (pattern)
-    return pattern.source;
+  if (pattern2)
+    return pattern2.source;
   if (minimum !== void 0 && maximum !== void 0 && minimum > maximum)
     return "(?!)";
   if (minimum !== void 0 || maximum !== void 0)
@@ -25783,8 +25783,8 @@ var init_schemas = __esm({
         return values ? /* @__PURE__ */ new Set([...values, void 0]) : void 0;
       });
       defineLazyInternal(inst, "pattern", (zod) => {
-        const pattern = zod.def.innerType._zod.pattern;
-        return pattern ? new RegExp(`^(${cleanRegex(pattern.source)})?$`) : void 0;
+        const pattern2 = zod.def.innerType._zod.pattern;
+        return pattern2 ? new RegExp(`^(${cleanRegex(pattern2.source)})?$`) : void 0;
       });
       inst._zod.parse = (payload, ctx) => {
         if (payload.value === void 0) {
@@ -25811,8 +25811,8 @@ var init_schemas = __esm({
       defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin);
       defineLazyInternal(inst, "optout", (zod) => zod.def.innerType._zod.optout);
       defineLazyInternal(inst, "pattern", (zod) => {
-        const pattern = zod.def.innerType._zod.pattern;
-        return pattern ? new RegExp(`^(${cleanRegex(pattern.source)}|null)$`) : void 0;
+        const pattern2 = zod.def.innerType._zod.pattern;
+        return pattern2 ? new RegExp(`^(${cleanRegex(pattern2.source)}|null)$`) : void 0;
       });
       defineLazyInternal(inst, "values", (zod) => {
         return zod.def.innerType._zod.values ? /* @__PURE__ */ new Set([...zod.def.innerType._zod.values, null]) : void 0;
@@ -34744,9 +34744,9 @@ function codePointLengthVar(doc, ctx, accessor, inDoubt) {
   doc.write(`const ${v} = typeof ${accessor} === "string" && ${inDoubt} ? ${cpLen}(${accessor}) : ${accessor}.length;`);
   return v;
 }
-function numericOperand(value, label) {
+function numericOperand(value, label2) {
   if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new ZodCompileUnsupportedError(`${label} bound of type ${typeof value}`);
+    throw new ZodCompileUnsupportedError(`${label2} bound of type ${typeof value}`);
   }
   return `${value}`;
 }
@@ -34901,45 +34901,45 @@ function generateCustomRefineCheck(doc, ctx, check3, accessor) {
   throw new ZodCompileUnsupportedError("custom check without a predicate or check function");
 }
 function generateStringFormatCheck(doc, ctx, def2, accessor, needsValue = true) {
-  const fmt2 = def2.format;
-  if (fmt2 === "base64") {
+  const fmt3 = def2.format;
+  if (fmt3 === "base64") {
     const validator = addConstant(ctx, isValidBase64);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (fmt2 === "base64url") {
+  if (fmt3 === "base64url") {
     const validator = addConstant(ctx, isValidBase64URL);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (fmt2 === "jwt") {
+  if (fmt3 === "jwt") {
     const validator = addConstant(ctx, isValidJWT);
     const alg = addConstant(ctx, def2.alg ?? null);
     doc.write(`if (!${validator}(${accessor}, ${alg})) return INVALID;`);
     return accessor;
   }
-  if (fmt2 === "ipv6") {
+  if (fmt3 === "ipv6") {
     const validator = addConstant(ctx, isValidIPv6);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (fmt2 === "cidrv6") {
+  if (fmt3 === "cidrv6") {
     const validator = addConstant(ctx, isValidCIDRv6);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (fmt2 === "credit_card") {
+  if (fmt3 === "credit_card") {
     const validator = addConstant(ctx, isValidCreditCard);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (fmt2 === "iban") {
+  if (fmt3 === "iban") {
     const validator = addConstant(ctx, isValidIBAN);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
   const formatDef = def2;
-  if (fmt2 === "url" || fmt2 === "httpurl" || formatDef.normalize || formatDef.hostname !== void 0 || formatDef.protocol !== void 0) {
+  if (fmt3 === "url" || fmt3 === "httpurl" || formatDef.normalize || formatDef.hostname !== void 0 || formatDef.protocol !== void 0) {
     const parseConst = addConstant(ctx, validateURL);
     const defConst = addConstant(ctx, def2);
     const trimVar = newVar(ctx);
@@ -34965,12 +34965,12 @@ function generateStringFormatCheck(doc, ctx, def2, accessor, needsValue = true) 
   const customFn = def2.fn;
   if (customFn) {
     if (isAsyncFunction(customFn))
-      throw new ZodCompileUnsupportedError(`async string format ${fmt2}`);
+      throw new ZodCompileUnsupportedError(`async string format ${fmt3}`);
     const fnConst = addConstant(ctx, customFn);
     doc.write(`if (!${fnConst}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (PATTERN_IS_COMPLETE.has(fmt2) && def2.pattern) {
+  if (PATTERN_IS_COMPLETE.has(fmt3) && def2.pattern) {
     const patternConst = addConstant(ctx, def2.pattern);
     doc.write(`${patternConst}.lastIndex = 0;`);
     doc.write(`if (!${patternConst}.test(${accessor})) return INVALID;`);
@@ -35922,9 +35922,9 @@ function generateFileCheck(doc, accessor) {
 }
 function generateTemplateLiteralCheck(doc, ctx, schema, accessor) {
   doc.write(`if (typeof ${accessor} !== "string") return INVALID;`);
-  const pattern = schema._zod.pattern;
-  if (pattern) {
-    const patternConst = addConstant(ctx, pattern);
+  const pattern2 = schema._zod.pattern;
+  if (pattern2) {
+    const patternConst = addConstant(ctx, pattern2);
     doc.write(`${patternConst}.lastIndex = 0;`);
     doc.write(`if (!${patternConst}.test(${accessor})) return INVALID;`);
   }
@@ -36703,12 +36703,12 @@ function _length(length, params) {
   });
 }
 // @__NO_SIDE_EFFECTS__
-function _regex(pattern, params) {
+function _regex(pattern2, params) {
   return new $ZodCheckRegex({
     check: "string_format",
     format: "regex",
     ...normalizeParams(params),
-    pattern
+    pattern: pattern2
   });
 }
 // @__NO_SIDE_EFFECTS__
@@ -37739,8 +37739,8 @@ function aggregateChecks(schema) {
   }
   if (bag.mime)
     intersectMime(agg, bag.mime);
-  for (const pattern of bag.patterns ?? [])
-    addPattern(agg, pattern);
+  for (const pattern2 of bag.patterns ?? [])
+    addPattern(agg, pattern2);
   return agg;
 }
 function inputOptin(schema) {
@@ -37886,9 +37886,9 @@ var init_json_schema_processors = __esm({
       if (!agg.multipleOf.includes(value))
         agg.multipleOf.push(value);
     };
-    addPattern = (agg, pattern) => {
+    addPattern = (agg, pattern2) => {
       agg.patterns ?? (agg.patterns = /* @__PURE__ */ new Set());
-      agg.patterns.add(pattern);
+      agg.patterns.add(pattern2);
     };
     intersectMime = (agg, mime) => {
       agg.mime = agg.mime ? agg.mime.filter((m) => mime.includes(m)) : [...mime];
@@ -38108,11 +38108,11 @@ var init_json_schema_processors = __esm({
     };
     templateLiteralProcessor = (schema, _ctx, json2, _params) => {
       const _json = json2;
-      const pattern = schema._zod.pattern;
-      if (!pattern)
+      const pattern2 = schema._zod.pattern;
+      if (!pattern2)
         throw new Error("Pattern not found in template literal");
       _json.type = "string";
-      _json.pattern = pattern.source;
+      _json.pattern = pattern2.source;
     };
     fileProcessor = (schema, _ctx, json2, _params) => {
       const _json = json2;
@@ -38311,8 +38311,8 @@ var init_json_schema_processors = __esm({
           path: [...params.path, "patternProperties", "*"]
         });
         json2.patternProperties = {};
-        for (const pattern of patterns) {
-          assignProp(json2.patternProperties, exactPattern(pattern).source, valueSchema);
+        for (const pattern2 of patterns) {
+          assignProp(json2.patternProperties, exactPattern(pattern2).source, valueSchema);
         }
       } else {
         if (ctx.target === "draft-07" || ctx.target === "draft-2020-12") {
@@ -41139,9 +41139,9 @@ function convertBaseSchema(schema, ctx) {
         const patternProps = schema.patternProperties;
         const patternKeys = Object.keys(patternProps);
         const looseRecords = [];
-        for (const pattern of patternKeys) {
-          const patternValue = convertSchema(patternProps[pattern], ctx);
-          const keySchema = z.string().regex(new RegExp(pattern));
+        for (const pattern2 of patternKeys) {
+          const patternValue = convertSchema(patternProps[pattern2], ctx);
+          const keySchema = z.string().regex(new RegExp(pattern2));
           looseRecords.push(z.looseRecord(keySchema, patternValue));
         }
         const schemasToIntersect = [];
@@ -42049,9 +42049,9 @@ function parsePercent(value) {
   return Number.isFinite(n) && n >= 0 && n <= 100 ? n : void 0;
 }
 function parseRate(text) {
-  const match = /^\s*(\d+(\.\d+)?)\s*(kbit|mbit|gbit)\s*$/i.exec(text);
-  if (!match) return void 0;
-  return Number(match[1]) * (RATE_UNITS_KBIT[match[3].toLowerCase()] ?? 0);
+  const match2 = /^\s*(\d+(\.\d+)?)\s*(kbit|mbit|gbit)\s*$/i.exec(text);
+  if (!match2) return void 0;
+  return Number(match2[1]) * (RATE_UNITS_KBIT[match2[3].toLowerCase()] ?? 0);
 }
 var DURATION_UNITS_MS, RATE_UNITS_KBIT;
 var init_units = __esm({
@@ -42091,7 +42091,7 @@ var init_fields = __esm({
 });
 
 // src/config/scenario.ts
-var target, expectSchema, STEP_SCHEMAS, STEP_KINDS, stepSchema, scenarioSchema;
+var target, expectSchema, PROTOCOLS, label, readySchema, STEP_SCHEMAS, STEP_KINDS, stepSchema, scenarioSchema;
 var init_scenario = __esm({
   "src/config/scenario.ts"() {
     "use strict";
@@ -42104,21 +42104,51 @@ var init_scenario = __esm({
       stderr: external_exports.string().optional(),
       within: duration3.optional()
     });
+    PROTOCOLS = ["udp", "tcp", "all"];
+    label = external_exports.string().regex(/^[a-z][a-z0-9_-]{0,30}$/, "mark labels use lowercase letters, digits, _ and -");
+    readySchema = external_exports.strictObject({
+      log: external_exports.string().optional(),
+      tcp: external_exports.number().int().min(1).max(65535).optional(),
+      udp: external_exports.number().int().min(1).max(65535).optional(),
+      http: external_exports.string().optional(),
+      timeout: duration3.prefault("20s")
+    });
     STEP_SCHEMAS = {
-      run: external_exports.strictObject({ on: target, cmd: external_exports.string().min(1), expect: expectSchema.optional(), timeout: duration3.optional() }),
-      capture: external_exports.strictObject({ on: target, cmd: external_exports.string().min(1), regex: external_exports.string().min(1), as: external_exports.string().regex(/^[a-z_][a-z0-9_]*$/, "variable names use lowercase letters, digits and _") }),
-      background: external_exports.strictObject({ on: target, cmd: external_exports.string().min(1), name: external_exports.string().min(1) }),
+      // `peer`: the node the command is meant to reach (self-command guard and path evidence, see
+      // docs/architecture.md "Scenarios"); `protocol`: what the command exercises, for the diagnosis.
+      run: external_exports.strictObject({
+        on: target,
+        cmd: external_exports.string().min(1),
+        expect: expectSchema.optional(),
+        timeout: duration3.optional(),
+        peer: external_exports.string().min(1).optional(),
+        protocol: external_exports.enum(["udp", "tcp"]).optional()
+      }),
+      capture: external_exports.strictObject({ on: target, cmd: external_exports.string().min(1), regex: external_exports.string().min(1), as: external_exports.string().regex(/^[a-z_][a-z0-9_]*$/, "variable names use lowercase letters, digits and _"), timeout: duration3.optional() }),
+      background: external_exports.strictObject({ on: target, cmd: external_exports.string().min(1), name: external_exports.string().regex(/^[a-z][a-z0-9_-]{0,30}$/, "background names use lowercase letters, digits, _ and -"), ready: readySchema.optional() }),
       kill: external_exports.strictObject({ on: target, name: external_exports.string().min(1).default("service") }),
       restart: external_exports.strictObject({ on: target, name: external_exports.string().min(1).default("service") }),
-      partition: external_exports.strictObject({ groups: external_exports.array(external_exports.array(external_exports.string().min(1)).min(1)).min(2, "a partition needs at least two groups") }),
+      partition: external_exports.strictObject({ groups: external_exports.array(external_exports.array(external_exports.string().min(1)).min(1)).min(2, "a partition needs at least two groups"), protocol: external_exports.enum(PROTOCOLS).default("all") }),
       heal: external_exports.strictObject({}),
       wait: duration3,
-      http: external_exports.strictObject({ on: target.optional(), url: external_exports.string().min(1), expect: external_exports.strictObject({ status: external_exports.number().int().default(200), body: external_exports.string().optional() }).default({ status: 200 }) }),
+      mark: label,
+      http: external_exports.strictObject({
+        on: target.optional(),
+        url: external_exports.string().min(1),
+        timeout: duration3.optional(),
+        expect: external_exports.strictObject({
+          status: external_exports.number().int().default(200),
+          body: external_exports.string().optional(),
+          json: external_exports.strictObject({ path: external_exports.string().min(1), equals: external_exports.union([external_exports.string(), external_exports.number(), external_exports.boolean(), external_exports.null()]) }).optional()
+        }).default({ status: 200 })
+      }),
       log_count: external_exports.strictObject({
         on: target,
         pattern: external_exports.string().min(1),
         name: external_exports.string().default("service"),
-        expect: external_exports.strictObject({ min: external_exports.number().int().optional(), max: external_exports.number().int().optional(), eq: external_exports.number().int().optional() })
+        since: label.optional(),
+        until: label.optional(),
+        expect: external_exports.strictObject({ min: external_exports.number().int().optional(), max: external_exports.number().int().optional(), eq: external_exports.number().int().optional() }).refine((e) => e.min !== void 0 || e.max !== void 0 || e.eq !== void 0, "log_count.expect needs min, max or eq")
       })
     };
     STEP_KINDS = Object.keys(STEP_SCHEMAS);
@@ -42151,6 +42181,47 @@ var init_scenario = __esm({
   }
 });
 
+// src/config/metrics.ts
+function parseCriterion(text) {
+  const m = CRITERION.exec(text);
+  if (!m) return `"${text}" is not a metric criterion; write e.g. "peers_connected >= 8" or "sum(peers_connected) >= 20" (aggregates: ${AGGREGATES.join(", ")}; comparisons: ${COMPARATORS.join(" ")})`;
+  const [, aggregate, metric, labelText, close, op, value] = m;
+  if (Boolean(aggregate) !== Boolean(close)) return `"${text}": unbalanced parenthesis`;
+  const labels = {};
+  for (const part of (labelText ?? "{}").slice(1, -1).split(",").filter((p) => p.trim())) {
+    const l = LABEL.exec(part);
+    if (!l) return `"${text}": label matcher "${part.trim()}" must be name="value"`;
+    labels[l[1]] = l[2];
+  }
+  return { text: text.trim(), ...aggregate && { aggregate }, metric, labels, op, value: Number(value) };
+}
+var AGGREGATES, COMPARATORS, CRITERION, LABEL, criterion, metricsSchema;
+var init_metrics = __esm({
+  "src/config/metrics.ts"() {
+    "use strict";
+    init_zod();
+    AGGREGATES = ["sum", "min", "max", "avg"];
+    COMPARATORS = [">=", "<=", "==", "!=", ">", "<"];
+    CRITERION = /^\s*(?:(sum|min|max|avg)\s*\(\s*)?([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\{[^}]*\})?\s*(\))?\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*$/;
+    LABEL = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"([^"]*)"\s*$/;
+    criterion = external_exports.string().transform((text, ctx) => {
+      const parsed = parseCriterion(text);
+      if (typeof parsed === "string") {
+        ctx.addIssue({ code: "custom", message: parsed });
+        return external_exports.NEVER;
+      }
+      return parsed;
+    });
+    metricsSchema = external_exports.strictObject({
+      port: external_exports.number().int().min(1).max(65535),
+      path: external_exports.string().regex(/^\/[^\s]*$/, "a path such as /metrics").default("/metrics"),
+      /** which nodes run an exporter */
+      nodes: external_exports.union([external_exports.literal("all"), external_exports.array(external_exports.string().min(1)).min(1)]).default("all"),
+      criteria: external_exports.array(criterion).default([])
+    });
+  }
+});
+
 // src/config/schema.ts
 var name, impairSchema, nodeSchema, sha256, BUILD_KINDS, buildSchema, fleetSchema, criteriaKey, criteriaSchema, pairSuiteSchema, throughputSchema, gossipSchema, KNOWN_TESTS, testsSchema, serviceSchema, soakSchema, reportSchema, agentSchema, configSchema;
 var init_schema = __esm({
@@ -42160,6 +42231,7 @@ var init_schema = __esm({
     init_model();
     init_fields();
     init_scenario();
+    init_metrics();
     name = external_exports.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'names use lowercase letters, digits and "-", start with a letter, at most 31 characters');
     impairSchema = external_exports.strictObject({ delay: duration3.optional(), jitter: duration3.optional(), loss: percent.optional(), rate: rate.optional() }).transform((i) => ({ delayMs: i.delay, jitterMs: i.jitter, lossPercent: i.loss, rateKbit: i.rate }));
     nodeSchema = external_exports.strictObject({
@@ -42263,6 +42335,7 @@ var init_schema = __esm({
       agent: agentSchema,
       tests: testsSchema,
       soak: soakSchema.optional(),
+      metrics: metricsSchema.optional(),
       regression_tolerance: external_exports.number().min(0).max(100).default(0),
       report: reportSchema
     });
@@ -42547,8 +42620,12 @@ function checkSemantics(config2) {
   }
   const gossip = config2.tests.gossip;
   if (gossip && Array.isArray(gossip.origins)) gossip.origins.forEach((o, i) => checkTarget(o, ["tests", "gossip", "origins", i]));
+  const metrics = config2.metrics;
+  if (metrics && Array.isArray(metrics.nodes)) metrics.nodes.forEach((n, i) => checkTarget(n, ["metrics", "nodes", i]));
   for (const [scenarioName, scenario] of Object.entries(config2.tests.scenarios)) {
     const vars = [];
+    const marks = [];
+    const processes = config2.service ? ["service"] : [];
     scenario.steps.forEach((step, i) => {
       const path9 = ["tests", "scenarios", scenarioName, "steps", i, step.kind];
       const spec = step.spec;
@@ -42557,6 +42634,21 @@ function checkSemantics(config2) {
         if (typeof spec[field] === "string") for (const problem of checkPlaceholders(spec[field], names, vars)) push([...path9, field], problem);
       }
       if (step.kind === "partition") step.spec.groups.forEach((group, g) => group.forEach((n, j) => checkTarget(n, [...path9, "groups", g, j])));
+      if (step.kind === "run" && step.spec.peer !== void 0) {
+        if (!names.includes(step.spec.peer)) push([...path9, "peer"], `peer '${step.spec.peer}' is not a node${didYouMean(step.spec.peer, names)}; a peer is the one node the command is meant to reach`);
+        else if (step.spec.peer === step.spec.on) push([...path9, "peer"], `peer '${step.spec.peer}' is the node the command runs on: a command meant to reach another machine would only reach itself`);
+      }
+      if (step.kind === "mark") marks.push(step.spec);
+      if (step.kind === "background") processes.push(step.spec.name);
+      if (step.kind === "kill" || step.kind === "restart" || step.kind === "log_count") {
+        if (!processes.includes(step.spec.name)) push([...path9, "name"], `'${step.spec.name}' is neither the service nor a background process started by an earlier step (known: ${processes.join(", ")})`);
+      }
+      if (step.kind === "log_count") {
+        for (const key of ["since", "until"]) {
+          const at = step.spec[key];
+          if (at !== void 0 && !marks.includes(at)) push([...path9, key], `mark '${at}' is not set by an earlier mark step${marks.length ? ` (marks: ${marks.join(", ")})` : ""}`);
+        }
+      }
       if (step.kind === "capture") {
         try {
           new RegExp(step.spec.regex);
@@ -42905,8 +42997,8 @@ function renderPlanSummary(plan) {
   lines.push(`  fleet     ${PROVIDER_WORDS[plan.provider]}, ${plan.nodes.length} nodes`);
   const byRole = /* @__PURE__ */ new Map();
   for (const n of plan.nodes) {
-    const label = `${n.name} (${n.nat === "none" ? "public" : n.nat}${n.region ? `, ${n.region}` : ""}${n.impair ? ", impaired" : ""})`;
-    byRole.set(n.role, [...byRole.get(n.role) ?? [], label]);
+    const label2 = `${n.name} (${n.nat === "none" ? "public" : n.nat}${n.region ? `, ${n.region}` : ""}${n.impair ? ", impaired" : ""})`;
+    byRole.set(n.role, [...byRole.get(n.role) ?? [], label2]);
   }
   for (const [role, labels] of byRole) lines.push(`    ${role.padEnd(10)}${labels.join(", ")}`);
   lines.push("  suites");
@@ -42982,8 +43074,8 @@ var init_state = __esm({
         this.save();
         return record2;
       }
-      end(record2, status, error62) {
-        record2.status = status;
+      end(record2, status2, error62) {
+        record2.status = status2;
         record2.endedAt = (/* @__PURE__ */ new Date()).toISOString();
         record2.ms = Date.parse(record2.endedAt) - Date.parse(record2.startedAt);
         if (error62) record2.error = error62;
@@ -43087,9 +43179,9 @@ var init_exec = __esm({
 
 // src/build/targets.ts
 function parseZigTarget(target2) {
-  const match = /^([a-z0-9_]+)-(linux)-([a-z0-9]+)(?:\.(\d+\.\d+(?:\.\d+)?))?$/.exec(target2);
-  if (!match) throw new BuildError(`unknown target "${target2}": expected a zig triple like ${TARGET_EXAMPLES}`);
-  const [, arch, os3, abi, glibc] = match;
+  const match2 = /^([a-z0-9_]+)-(linux)-([a-z0-9]+)(?:\.(\d+\.\d+(?:\.\d+)?))?$/.exec(target2);
+  if (!match2) throw new BuildError(`unknown target "${target2}": expected a zig triple like ${TARGET_EXAMPLES}`);
+  const [, arch, os3, abi, glibc] = match2;
   if (glibc && !abi.startsWith("gnu")) {
     throw new BuildError(`target "${target2}": a glibc version suffix only applies to gnu ABIs`);
   }
@@ -43450,8 +43542,8 @@ function cargoPackageName(cargoToml) {
   for (const raw of cargoToml.split("\n")) {
     const line = raw.trim();
     if (line.startsWith("[")) inPackage = line === "[package]";
-    const match = inPackage ? /^name\s*=\s*"([^"]+)"/.exec(line) : null;
-    if (match) return match[1];
+    const match2 = inPackage ? /^name\s*=\s*"([^"]+)"/.exec(line) : null;
+    if (match2) return match2[1];
   }
   return void 0;
 }
@@ -43746,24 +43838,36 @@ var init_elf = __esm({
 // src/build/index.ts
 import { mkdir as mkdir6 } from "node:fs/promises";
 import { resolve as resolve9 } from "node:path";
+import { open as open3 } from "node:fs/promises";
 async function buildArtifacts(config2, options) {
   const opts = { ...options, outDir: resolve9(options.cwd, options.outDir) };
   await mkdir6(opts.outDir, { recursive: true });
   const started = Date.now();
   const artifacts = await dispatch(config2, opts);
   for (const a of artifacts) {
-    await checkArtifactArch(a);
+    await checkArtifactArch(a, config2.kind === "prebuilt");
     opts.onProgress?.(`built ${a.target}: ${a.path} (${formatSize(a.size)}, sha256 ${a.sha256.slice(0, 12)})`);
   }
   opts.onProgress?.(`build (${config2.kind}) done in ${((Date.now() - started) / 1e3).toFixed(1)} s`);
   return artifacts;
 }
-async function checkArtifactArch(artifact) {
+async function checkArtifactArch(artifact, prebuilt) {
   const arch = archOfTarget(artifact.target);
   if (!arch) return;
+  if (prebuilt && await isScript(artifact.path)) return;
   const elf = await inspectElf(artifact.path);
   if (elf.machine !== arch) {
     throw new BuildError(`artifact ${artifact.path} for target ${artifact.target} is built for ${elf.machine}, not ${arch}`);
+  }
+}
+async function isScript(path9) {
+  const file2 = await open3(path9, "r");
+  try {
+    const head = Buffer.alloc(2);
+    await file2.read(head, 0, 2, 0);
+    return head.toString("latin1") === "#!";
+  } finally {
+    await file2.close();
   }
 }
 function dispatch(config2, options) {
@@ -45173,23 +45277,23 @@ var require_semver = __commonJS({
         return null;
       }
       options = options || {};
-      var match = null;
+      var match2 = null;
       if (!options.rtl) {
-        match = version2.match(safeRe[t.COERCE]);
+        match2 = version2.match(safeRe[t.COERCE]);
       } else {
         var next;
-        while ((next = safeRe[t.COERCERTL].exec(version2)) && (!match || match.index + match[0].length !== version2.length)) {
-          if (!match || next.index + next[0].length !== match.index + match[0].length) {
-            match = next;
+        while ((next = safeRe[t.COERCERTL].exec(version2)) && (!match2 || match2.index + match2[0].length !== version2.length)) {
+          if (!match2 || next.index + next[0].length !== match2.index + match2[0].length) {
+            match2 = next;
           }
           safeRe[t.COERCERTL].lastIndex = next.index + next[1].length + next[2].length;
         }
         safeRe[t.COERCERTL].lastIndex = -1;
       }
-      if (match === null) {
+      if (match2 === null) {
         return null;
       }
-      return parse3(match[2] + "." + (match[3] || "0") + "." + (match[4] || "0"), options);
+      return parse3(match2[2] + "." + (match2[3] || "0") + "." + (match2[4] || "0"), options);
     }
   }
 });
@@ -45234,11 +45338,11 @@ var require_make_dir = __commonJS({
     var makeDir2 = async (input2, options) => {
       checkPath(input2);
       options = processOptions(options);
-      const mkdir13 = promisify(options.fs.mkdir);
+      const mkdir14 = promisify(options.fs.mkdir);
       const stat4 = promisify(options.fs.stat);
       if (useNativeRecursiveOption && options.fs.mkdir === fs3.mkdir) {
         const pth = path9.resolve(input2);
-        await mkdir13(pth, {
+        await mkdir14(pth, {
           mode: options.mode,
           recursive: true
         });
@@ -45246,7 +45350,7 @@ var require_make_dir = __commonJS({
       }
       const make = async (pth) => {
         try {
-          await mkdir13(pth, options.mode);
+          await mkdir14(pth, options.mode);
           return pth;
         } catch (error62) {
           if (error62.code === "EPERM") {
@@ -53183,7 +53287,7 @@ var require_agent = __commonJS({
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
     var { resolve: resolve11 } = __require("path");
-    var { readFile: readFile14 } = __require("fs");
+    var { readFile: readFile16 } = __require("fs");
     var { execFile, spawn: spawn5 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
     var {
@@ -53401,7 +53505,7 @@ var require_agent = __commonJS({
           cb = once2(cb);
           let socketPath = this.socketPath;
           let triedCygpath = false;
-          readFile14(socketPath, function readCygsocket(err, data) {
+          readFile16(socketPath, function readCygsocket(err, data) {
             if (err) {
               if (triedCygpath)
                 return cb(new Error("Invalid cygwin unix socket path"));
@@ -53410,7 +53514,7 @@ var require_agent = __commonJS({
                   return cb(new Error("Invalid cygwin unix socket path"));
                 triedCygpath = true;
                 socketPath = stdout.toString().replace(/[\r\n]/g, "");
-                readFile14(socketPath, readCygsocket);
+                readFile16(socketPath, readCygsocket);
               });
               return;
             }
@@ -58017,7 +58121,7 @@ var require_Protocol = __commonJS({
         }
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
-      exitStatus(chan, status) {
+      exitStatus(chan, status2) {
         if (!this._server)
           throw new Error("Server-only method called in client mode");
         let p = this._packetRW.write.allocStart;
@@ -58027,9 +58131,9 @@ var require_Protocol = __commonJS({
         writeUInt32BE(packet, 11, p += 4);
         packet.utf8Write("exit-status", p += 4, 11);
         packet[p += 11] = 0;
-        writeUInt32BE(packet, status, ++p);
+        writeUInt32BE(packet, status2, ++p);
         this._debug && this._debug(
-          `Outbound: Sending CHANNEL_REQUEST (r:${chan}, exit-status: ${status})`
+          `Outbound: Sending CHANNEL_REQUEST (r:${chan}, exit-status: ${status2})`
         );
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
@@ -59666,8 +59770,8 @@ var require_SFTP = __commonJS({
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status} lsetstat@openssh.com`);
+          const status2 = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status2} lsetstat@openssh.com`);
         }
       }
       ext_openssh_expandPath(path9, cb) {
@@ -59700,8 +59804,8 @@ var require_SFTP = __commonJS({
         };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status} expand-path@openssh.com`);
+          const status2 = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status2} expand-path@openssh.com`);
         }
       }
       ext_copy_data(srcHandle, srcOffset, len, dstHandle, dstOffset, cb) {
@@ -59754,8 +59858,8 @@ var require_SFTP = __commonJS({
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status} copy-data`);
+          const status2 = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status2} copy-data`);
         }
       }
       ext_home_dir(username, cb) {
@@ -59799,8 +59903,8 @@ var require_SFTP = __commonJS({
         };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status} home-directory`);
+          const status2 = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status2} home-directory`);
         }
       }
       ext_users_groups(uids, gids, cb) {
@@ -59851,8 +59955,8 @@ var require_SFTP = __commonJS({
         this._requests[reqid] = { extended: "users-groups-by-id@openssh.com", cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status} users-groups-by-id@openssh.com`);
+          const status2 = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status2} users-groups-by-id@openssh.com`);
         }
       }
       // ===========================================================================
@@ -66414,18 +66518,18 @@ function runOnChannel(client, wrapped, options, deps) {
       cleanup();
       reject(error62);
     };
-    const open3 = (attempt) => {
+    const open4 = (attempt) => {
       client.exec(wrapped, (err, ch) => {
         if (!err) return attach(ch);
         if (aborted2) return fail(new ExecAbortedError(`exec on ${deps.what} aborted before it started`));
         if (isTransientOpenFailure(err) && attempt < OPEN_RETRIES) {
-          setTimeout(() => open3(attempt + 1), Math.min(10 * 2 ** attempt, 400));
+          setTimeout(() => open4(attempt + 1), Math.min(10 * 2 ** attempt, 400));
           return;
         }
         fail(new Error(`cannot start a command on ${deps.what}: ${err.message}`));
       });
     };
-    open3(0);
+    open4(0);
   });
 }
 function isTransientOpenFailure(err) {
@@ -67236,7 +67340,7 @@ async function waitReady(check3, ctx) {
   const started = Date.now();
   const timeoutMs = check3.timeoutMs ?? 3e4;
   const interval = check3.intervalMs ?? 200;
-  const pattern = check3.log !== void 0 ? new RegExp(check3.log, "m") : void 0;
+  const pattern2 = check3.log !== void 0 ? new RegExp(check3.log, "m") : void 0;
   let logText = "";
   let readBytes = ctx.logOffset;
   const pending = new Set(["log", "tcp", "udp", "http"].filter((k) => check3[k] !== void 0));
@@ -67245,7 +67349,7 @@ async function waitReady(check3, ctx) {
       const r = await ctx.pool.exec(ctx.node, `tail -c +${readBytes + 1} ${shellQuote2(ctx.logPath)} 2>/dev/null`, { timeoutMs: 1e4 });
       readBytes += Buffer.byteLength(r.stdout);
       logText = (logText + r.stdout).slice(-LOG_WINDOW);
-      return pattern.test(logText);
+      return pattern2.test(logText);
     },
     tcp: async () => listeningPorts((await ctx.pool.exec(ctx.node, socketListing("tcp"), { asNode: true, timeoutMs: 1e4 })).stdout, "tcp").has(check3.tcp),
     udp: async () => listeningPorts((await ctx.pool.exec(ctx.node, socketListing("udp"), { asNode: true, timeoutMs: 1e4 })).stdout, "udp").has(check3.udp),
@@ -67472,25 +67576,25 @@ function parseStatus(text) {
   const now = num(kv.get("now"));
   const started = num(kv.get("started"));
   const exitCode = num(kv.get("exited"));
-  const status = { running: supervisorPid !== void 0 && pid !== void 0, restarts: num(kv.get("restarts")) ?? 0 };
-  if (pid !== void 0) status.pid = pid;
-  if (supervisorPid !== void 0) status.supervisorPid = supervisorPid;
-  if (status.running && now !== void 0 && started !== void 0) status.uptimeSeconds = Math.max(0, now - started);
-  if (exitCode !== void 0 && !status.running) status.exitCode = exitCode;
-  return status;
+  const status2 = { running: supervisorPid !== void 0 && pid !== void 0, restarts: num(kv.get("restarts")) ?? 0 };
+  if (pid !== void 0) status2.pid = pid;
+  if (supervisorPid !== void 0) status2.supervisorPid = supervisorPid;
+  if (status2.running && now !== void 0 && started !== void 0) status2.uptimeSeconds = Math.max(0, now - started);
+  if (exitCode !== void 0 && !status2.running) status2.exitCode = exitCode;
+  return status2;
 }
 function parseSystemdStatus(text) {
   const kv = keyValues2(text);
   const pid = num(kv.get("MainPID"));
   const running = kv.get("ActiveState") === "active" && pid !== void 0 && pid > 0;
-  const status = { running, restarts: num(kv.get("NRestarts")) ?? 0 };
-  if (running) status.pid = pid;
+  const status2 = { running, restarts: num(kv.get("NRestarts")) ?? 0 };
+  if (running) status2.pid = pid;
   const startedUs = num(kv.get("ExecMainStartTimestampMonotonic"));
   const uptime = num(kv.get("uptime"));
-  if (running && startedUs !== void 0 && uptime !== void 0) status.uptimeSeconds = Math.max(0, Math.round(uptime - startedUs / 1e6));
+  if (running && startedUs !== void 0 && uptime !== void 0) status2.uptimeSeconds = Math.max(0, Math.round(uptime - startedUs / 1e6));
   const exit = num(kv.get("ExecMainStatus"));
-  if (!running && kv.get("ActiveState") === "failed" && exit !== void 0) status.exitCode = exit;
-  return status;
+  if (!running && kv.get("ActiveState") === "failed" && exit !== void 0) status2.exitCode = exit;
+  return status2;
 }
 function parseOutputValue(stdout, key) {
   return keyValues2(stdout).get(key);
@@ -67525,8 +67629,8 @@ async function startService(pool, node2, spec, options = {}) {
       logPath: paths.log,
       logOffset: offset,
       ended: async () => {
-        const status = await serviceStatus(pool, node2, spec.name);
-        return status.running || status.exitCode === void 0 ? void 0 : `it exited with status ${status.exitCode}`;
+        const status2 = await serviceStatus(pool, node2, spec.name);
+        return status2.running || status2.exitCode === void 0 ? void 0 : `it exited with status ${status2.exitCode}`;
       },
       ...options.signal ? { signal: options.signal } : {}
     });
@@ -68436,8 +68540,153 @@ var init_names = __esm({
   }
 });
 
-// src/results/schema.ts
+// src/results/merge.ts
+function mergeFindings(base, f) {
+  const own2 = f.fails.length ? "fail" : f.degrades.length ? "degraded" : "pass";
+  if (own2 === "pass") {
+    if (base.verdict !== "pass" || !f.passes.length) return base;
+    const nothing = base.reasons.length === 1 && base.reasons[0] === NOTHING;
+    return { ...base, reasons: nothing ? [`all criteria met: ${f.passes.join("; ")}`] : [...base.reasons, ...f.passes] };
+  }
+  const mine = [...f.fails, ...f.degrades];
+  if (SEVERITY[base.verdict] > SEVERITY[own2]) return { ...base, reasons: [...base.reasons, ...mine] };
+  if (SEVERITY[base.verdict] === SEVERITY[own2]) return { ...base, reasons: base.verdict === "error" ? [...base.reasons, ...mine] : [...f.fails, ...base.reasons, ...f.degrades] };
+  return { ...base, verdict: own2, reasons: [...mine, ...base.verdict === "pass" ? [] : base.reasons] };
+}
+var SEVERITY, NOTHING;
+var init_merge = __esm({
+  "src/results/merge.ts"() {
+    "use strict";
+    SEVERITY = { pass: 0, degraded: 1, fail: 2, error: 3 };
+    NOTHING = "nothing to judge and nothing failed";
+  }
+});
+
+// src/results/scenario.ts
 import { readFile as readFile7 } from "node:fs/promises";
+import { join as join12 } from "node:path";
+function scenarioResultsPath(runDir) {
+  return join12(runDir, SCENARIO_RESULTS_FILE);
+}
+async function readScenarioSteps(path9) {
+  let text;
+  try {
+    text = await readFile7(path9, "utf8");
+  } catch (err) {
+    if (err.code === "ENOENT") return [];
+    throw err;
+  }
+  return text.split("\n").map((line, i) => [line.trim(), i + 1]).filter(([line]) => line).map(([line, n]) => {
+    const parsed = scenarioStepSchema.safeParse(JSON.parse(line));
+    if (!parsed.success) throw new Error(`${path9}:${n}: not a scenario step result (${parsed.error.issues[0]?.message ?? "invalid"})`);
+    return parsed.data;
+  });
+}
+function diagnoseProtocols(steps) {
+  const byPair = /* @__PURE__ */ new Map();
+  for (const s of steps) {
+    if (s.skipped || !s.peer || !s.protocol) continue;
+    const key = `from ${s.nodes.join(", ")} to ${s.peer}`;
+    byPair.set(key, [...byPair.get(key) ?? [], s]);
+  }
+  const findings = [];
+  for (const [pair, list] of byPair) {
+    const state = (p) => {
+      const of = list.filter((s) => s.protocol === p);
+      return of.length === 0 ? "none" : of.every((s) => s.ok) ? "works" : of.every((s) => !s.ok) ? "fails" : "mixed";
+    };
+    const [udp, tcp] = [state("udp"), state("tcp")];
+    const steps2 = (p) => list.filter((s) => s.protocol === p).map((s) => s.index).join(", ");
+    if (udp === "fails" && tcp === "works") findings.push(`UDP fails while TCP works ${pair} (UDP steps ${steps2("udp")}; TCP steps ${steps2("tcp")})`);
+    else if (tcp === "fails" && udp === "works") findings.push(`TCP fails while UDP works ${pair} (TCP steps ${steps2("tcp")}; UDP steps ${steps2("udp")})`);
+    else if (udp === "fails" && tcp === "fails") findings.push(`both UDP and TCP fail ${pair}`);
+    else for (const p of ["udp", "tcp"]) if (state(p) === "mixed") findings.push(`${PROTOCOL_NAMES[p]} is intermittent ${pair} (steps ${steps2(p)})`);
+  }
+  return findings;
+}
+function summarizeScenarios(planned, steps) {
+  const names = [...planned, ...new Set(steps.map((s) => s.scenario).filter((n) => !planned.includes(n)))];
+  return names.map((name2) => {
+    const own2 = steps.filter((s) => s.scenario === name2).sort((a, b) => a.index - b.index);
+    const diagnosis = diagnoseProtocols(own2);
+    if (own2.length === 0) diagnosis.push("no step was run");
+    return { name: name2, passed: own2.length > 0 && own2.every((s) => s.ok), steps: own2, diagnosis };
+  });
+}
+function lastLine2(output2) {
+  const line = output2?.split("\n").map((l) => l.trim()).filter((l) => l && l !== "stdout:" && l !== "stderr:").pop();
+  return line && line.length > 120 ? `${line.slice(0, 119)}…` : line;
+}
+function stepWhere(s) {
+  return `step ${s.index} (${s.title})`;
+}
+function scenarioReasons(results) {
+  const fails = [];
+  const passes = [];
+  for (const r of results) {
+    if (r.passed) {
+      passes.push(`scenario ${r.name}: ${r.steps.length} step${r.steps.length === 1 ? "" : "s"} passed`);
+      continue;
+    }
+    const failed = r.steps.filter((s) => !s.ok && !s.skipped);
+    const skipped = r.steps.filter((s) => s.skipped).length;
+    if (failed.length === 0) {
+      const why = r.diagnosis.join("; ") || r.steps.find((s) => s.skipped)?.reason || "no step passed";
+      fails.push(`scenario ${r.name} failed: ${why}`);
+      continue;
+    }
+    for (const d of r.diagnosis) fails.push(`scenario ${r.name}: ${d}`);
+    for (const s of failed.slice(0, 5)) {
+      const exit = s.exit !== void 0 && s.exit !== null ? `, exit ${s.exit}` : "";
+      const last = lastLine2(s.output);
+      fails.push(`scenario ${r.name} failed at ${stepWhere(s)} on ${s.nodes.join(", ")}${exit}: ${s.reason ?? "failed"}${last ? ` (output: ${last})` : ""}`);
+    }
+    if (failed.length > 5) fails.push(`scenario ${r.name}: ${failed.length - 5} more failed steps`);
+    if (skipped) fails.push(`scenario ${r.name}: ${skipped} later step${skipped === 1 ? "" : "s"} not run`);
+  }
+  return { fails, passes };
+}
+function mergeScenarioVerdict(base, results) {
+  if (results.length === 0) return base;
+  const { fails, passes } = scenarioReasons(results);
+  return mergeFindings(base, { fails, degrades: [], passes });
+}
+var SCENARIO_RESULTS_FILE, scenarioStepSchema, scenarioResultSchema, PROTOCOL_NAMES;
+var init_scenario2 = __esm({
+  "src/results/scenario.ts"() {
+    "use strict";
+    init_zod();
+    init_merge();
+    SCENARIO_RESULTS_FILE = "scenarios.jsonl";
+    scenarioStepSchema = external_exports.object({
+      scenario: external_exports.string(),
+      index: external_exports.number().int(),
+      kind: external_exports.string(),
+      title: external_exports.string(),
+      ok: external_exports.boolean(),
+      skipped: external_exports.boolean().optional(),
+      duration_ms: external_exports.number(),
+      nodes: external_exports.array(external_exports.string()),
+      command: external_exports.string().optional(),
+      exit: external_exports.number().nullable().optional(),
+      output: external_exports.string().optional(),
+      reason: external_exports.string().optional(),
+      peer: external_exports.string().optional(),
+      protocol: external_exports.enum(["udp", "tcp"]).optional(),
+      peer_packets: external_exports.number().optional()
+    });
+    scenarioResultSchema = external_exports.object({
+      name: external_exports.string(),
+      passed: external_exports.boolean(),
+      steps: external_exports.array(scenarioStepSchema),
+      diagnosis: external_exports.array(external_exports.string())
+    });
+    PROTOCOL_NAMES = { udp: "UDP", tcp: "TCP" };
+  }
+});
+
+// src/results/schema.ts
+import { readFile as readFile8 } from "node:fs/promises";
 function describePath(path9) {
   return path9.reduce((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key), "") || "(top level)";
 }
@@ -68464,7 +68713,7 @@ ${lines.join("\n")}`);
 async function loadResultsJson(path9) {
   let text;
   try {
-    text = await readFile7(path9, "utf8");
+    text = await readFile8(path9, "utf8");
   } catch (err) {
     const code = err.code;
     throw new ResultsSchemaError(code === "ENOENT" ? `baseline file not found: ${path9}` : `cannot read baseline ${path9}: ${err.message}`);
@@ -68477,6 +68726,7 @@ var init_schema2 = __esm({
     "use strict";
     init_zod();
     init_model();
+    init_scenario2();
     RESULTS_SCHEMA = "vps-test/results@1";
     VERDICTS = ["pass", "fail", "degraded", "error"];
     OBSERVED_PATHS = [...PATHS, "failed", "none"];
@@ -68579,7 +68829,13 @@ var init_schema2 = __esm({
       false_success: external_exports.array(external_exports.object({ suite: external_exports.string(), from: external_exports.string(), to: external_exports.string(), count: num2, reason: external_exports.string() })).optional(),
       nodes: external_exports.array(external_exports.object({ name: external_exports.string(), role: external_exports.enum(ROLES).nullable(), nat: external_exports.enum(NAT_TYPES).nullable(), status: external_exports.enum(["ok", "unreachable"]) })).optional(),
       metrics: external_exports.array(external_exports.object({ node: external_exports.string(), name: external_exports.string(), count: num2, last: num2, min: num2, max: num2 })).optional(),
-      soak: external_exports.array(external_exports.object({ checkpoint: external_exports.string(), at: external_exports.string(), verdict, rates: external_exports.record(external_exports.string(), pct.nullable()) })).optional()
+      soak: external_exports.array(external_exports.object({ checkpoint: external_exports.string(), at: external_exports.string(), verdict, rates: external_exports.record(external_exports.string(), pct.nullable()) })).optional(),
+      scenarios: external_exports.array(scenarioResultSchema).optional(),
+      prometheus: external_exports.object({
+        endpoint: external_exports.string().optional(),
+        scrapes: external_exports.array(external_exports.object({ checkpoint: external_exports.string(), node: external_exports.string(), at: external_exports.string(), ok: external_exports.boolean(), error: external_exports.string().optional(), samples: num2, evidence: external_exports.string().optional() })),
+        criteria: external_exports.array(external_exports.object({ criterion: external_exports.string(), checkpoint: external_exports.string(), passed: external_exports.boolean(), values: external_exports.record(external_exports.string(), nullableNum), aggregate: nullableNum.optional(), failures: external_exports.array(external_exports.string()) }))
+      }).optional()
     });
     ResultsSchemaError = class extends Error {
       name = "ResultsSchemaError";
@@ -68718,7 +68974,7 @@ function topError(errors) {
   }
   return best;
 }
-function bump(categories, c, label) {
+function bump(categories, c, label2) {
   let t = categories.get(c.category);
   if (!t) {
     t = { attempts: 0, successes: 0, failingPairs: /* @__PURE__ */ new Set() };
@@ -68726,7 +68982,7 @@ function bump(categories, c, label) {
   }
   t.attempts += c.attempts;
   t.successes += c.successes;
-  if (c.successes < c.attempts) t.failingPairs.add(label);
+  if (c.successes < c.attempts) t.failingPairs.add(label2);
 }
 function tallyPairs(agg, nodes, planned, comparePairs) {
   const categories = /* @__PURE__ */ new Map();
@@ -68900,6 +69156,84 @@ var init_verdict = __esm({
   }
 });
 
+// src/metrics/criteria.ts
+function matching(samples, c) {
+  return samples.filter((s) => s.name === c.metric && Object.entries(c.labels).every(([k, v]) => s.labels[k] === v));
+}
+function aggregateOf(values, agg) {
+  if (!values.length) return null;
+  switch (agg) {
+    case "sum":
+      return values.reduce((a, b) => a + b, 0);
+    case "min":
+      return Math.min(...values);
+    case "max":
+      return Math.max(...values);
+    case "avg":
+      return values.reduce((a, b) => a + b, 0) / values.length;
+  }
+}
+function judgeCriterion(c, scrapes) {
+  const checkpoint = scrapes[0]?.checkpoint ?? "test";
+  const values = {};
+  const failures = [];
+  for (const s of scrapes) {
+    if (!s.ok) {
+      values[s.node] = null;
+      failures.push(`${s.node}: ${s.error ?? "no scrape"}`);
+      continue;
+    }
+    const found = matching(s.samples, c);
+    values[s.node] = found.length ? found.reduce((a, x) => a + x.value, 0) : null;
+    if (!found.length && !c.aggregate) failures.push(`${s.node}: no sample ${series(c)}`);
+  }
+  if (!scrapes.length) failures.push("no node was scraped");
+  const result = { criterion: c.text, checkpoint, passed: false, values, failures };
+  if (c.aggregate) {
+    const present = Object.values(values).filter((v) => v !== null);
+    const value = aggregateOf(present, c.aggregate);
+    result.aggregate = value;
+    if (value === null && scrapes.some((s) => s.ok)) failures.push(`no node has a sample ${series(c)}`);
+    if (value !== null && !COMPARE[c.op](value, c.value)) failures.unshift(`${c.aggregate} is ${fmt(value)}`);
+  } else {
+    for (const [node2, v] of Object.entries(values)) if (v !== null && !COMPARE[c.op](v, c.value)) failures.push(`${node2} has ${fmt(v)}`);
+  }
+  result.passed = failures.length === 0;
+  return result;
+}
+function judgeMetrics(criteria, scrapes, endpoint) {
+  const byCheckpoint = /* @__PURE__ */ new Map();
+  for (const s of scrapes) byCheckpoint.set(s.checkpoint, [...byCheckpoint.get(s.checkpoint) ?? [], s]);
+  const results = [...byCheckpoint.values()].flatMap((list) => criteria.map((c) => judgeCriterion(c, list)));
+  if (!scrapes.length) results.push(...criteria.map((c) => judgeCriterion(c, [])));
+  const fails = results.filter((r) => !r.passed).map((r) => `metric ${r.criterion} failed${byCheckpoint.size > 1 ? ` at ${r.checkpoint}` : ""}: ${r.failures.join("; ")}`);
+  const down = scrapes.filter((s) => !s.ok);
+  const degrades = criteria.length ? [] : down.map((s) => `metrics: ${s.node}: ${s.error ?? "no scrape"}`);
+  const passes = results.length && !fails.length ? [`metric criteria met on ${scrapes.length} node${scrapes.length === 1 ? "" : "s"}: ${[...new Set(results.map((r) => r.criterion))].join(", ")}`] : [];
+  const section = {
+    ...endpoint && { endpoint },
+    scrapes: scrapes.map((s) => ({ checkpoint: s.checkpoint, node: s.node, at: s.at, ok: s.ok, ...s.error && { error: s.error }, samples: s.samples.length, ...s.evidence && { evidence: s.evidence } })),
+    criteria: results
+  };
+  return { section, fails, degrades, passes };
+}
+var COMPARE, series, fmt;
+var init_criteria = __esm({
+  "src/metrics/criteria.ts"() {
+    "use strict";
+    COMPARE = {
+      ">=": (a, b) => a >= b,
+      "<=": (a, b) => a <= b,
+      ">": (a, b) => a > b,
+      "<": (a, b) => a < b,
+      "==": (a, b) => a === b,
+      "!=": (a, b) => a !== b
+    };
+    series = (c) => `${c.metric}${Object.keys(c.labels).length ? `{${Object.entries(c.labels).map(([k, v]) => `${k}="${v}"`).join(",")}}` : ""}`;
+    fmt = (n) => Number.isInteger(n) ? String(n) : n.toFixed(2);
+  }
+});
+
 // src/results/evaluate.ts
 function criteriaOf(input2) {
   const { plan } = input2;
@@ -68981,9 +69315,13 @@ function evaluate(input2) {
   const nodes = infos.map((n) => ({ ...n, status: unreachable.has(n.name) ? "unreachable" : "ok" }));
   const testedPairs = new Set(tally.pairs.map((p) => plannedKey(p.suite, p.from, p.to)));
   const untested = [...planned.keys()].filter((k) => !testedPairs.has(k)).map((k) => k.split("\0"));
-  const { verdict: verdict2, reasons } = judgeVerdict({
+  const plannedScenarios = (plan?.suites ?? []).filter((s) => s.name.startsWith("scenario:")).map((s) => s.name.slice("scenario:".length));
+  const scenarioSteps = input2.scenarioSteps ?? [];
+  const scenarios = plannedScenarios.length || scenarioSteps.length ? summarizeScenarios(plannedScenarios, scenarioSteps) : [];
+  const judged = judgeVerdict({
     stageError: input2.stageError,
-    events: agg.events,
+    // scenario steps are results too: a scenario-only run is not "no result events"
+    events: agg.events + scenarioSteps.length + (input2.metrics?.scrapes.length ?? 0),
     malformed,
     falseSuccess: tally.falseSuccess,
     categories,
@@ -68995,6 +69333,8 @@ function evaluate(input2) {
     nodes,
     untested: untested.map(([suite, from, to]) => ({ suite, from, to }))
   });
+  const prometheus = input2.metrics ? judgeMetrics(input2.metrics.criteria, input2.metrics.scrapes, input2.metrics.endpoint) : void 0;
+  const { verdict: verdict2, reasons } = prometheus ? mergeFindings(mergeScenarioVerdict(judged, scenarios), prometheus) : mergeScenarioVerdict(judged, scenarios);
   const metrics = summarizeMetrics(agg, nodeOrder);
   const p50 = agg.latency.quantile(0.5);
   const p95 = agg.latency.quantile(0.95);
@@ -69016,7 +69356,9 @@ function evaluate(input2) {
     ...tally.falseSuccess.length > 0 && { false_success: tally.falseSuccess },
     nodes,
     ...metrics.length > 0 && { metrics },
-    ...input2.soak && input2.soak.length > 0 && { soak: input2.soak }
+    ...input2.soak && input2.soak.length > 0 && { soak: input2.soak },
+    ...scenarios.length > 0 && { scenarios },
+    ...prometheus && { prometheus: prometheus.section }
   };
 }
 function soakCheckpointOf(checkpoint, results) {
@@ -69035,6 +69377,9 @@ var init_evaluate = __esm({
     init_summaries();
     init_tally();
     init_verdict();
+    init_scenario2();
+    init_merge();
+    init_criteria();
     DEFAULT_MIN_ATTEMPTS = 10;
     EPS2 = 1e-9;
   }
@@ -69054,6 +69399,7 @@ var init_results = __esm({
     init_evaluate();
     init_contributions();
     init_schema2();
+    init_scenario2();
   }
 });
 
@@ -69348,6 +69694,59 @@ var init_sections = __esm({
   }
 });
 
+// src/report/scenario.ts
+function status(s) {
+  return s.skipped ? "⏭️ not run" : s.ok ? "✅ pass" : "❌ fail";
+}
+function scenarioSection(r) {
+  if (!r.scenarios?.length) return "";
+  const out = [];
+  for (const sc of r.scenarios) {
+    out.push(`### Scenario ${md(sc.name)}: ${sc.passed ? "✅ passed" : "❌ failed"}`, "");
+    for (const d of sc.diagnosis) out.push(`> ${md(d)}`, "");
+    if (sc.steps.length) {
+      const rows = sc.steps.map((s) => [String(s.index), md(clip(s.title, 70)), md(s.nodes.join(", ")), status(s), `${(s.duration_ms / 1e3).toFixed(1)} s`, md(clip(s.reason ?? (s.output ?? "").split("\n").pop() ?? "", 90))]);
+      out.push(table(["#", "Step", "Nodes", "Result", "Time", "Detail"], rows), "");
+    }
+    for (const s of sc.steps.filter((x) => !x.ok && !x.skipped).slice(0, MAX_FAILURE_DETAILS)) {
+      const head = `Step ${s.index} on ${s.nodes.join(", ")}${s.exit !== void 0 && s.exit !== null ? `, exit ${s.exit}` : ""}: ${s.reason ?? "failed"}`;
+      const body = [s.command && `$ ${s.command}`, s.output].filter(Boolean).join("\n").replace(/```/g, "'''");
+      out.push(`<details><summary>${md(head)}</summary>`, "", "```", body, "```", "", "</details>", "");
+    }
+  }
+  return out.join("\n").trimEnd();
+}
+var MAX_FAILURE_DETAILS;
+var init_scenario3 = __esm({
+  "src/report/scenario.ts"() {
+    "use strict";
+    init_format();
+    MAX_FAILURE_DETAILS = 5;
+  }
+});
+
+// src/report/metrics.ts
+function prometheusSection(r) {
+  const p = r.prometheus;
+  if (!p) return "";
+  const nodes = [...new Set(p.scrapes.map((s) => s.node))];
+  const out = [`### Metrics${p.endpoint ? ` (${md(p.endpoint)} on each node, scraped over SSH)` : ""}`, ""];
+  if (p.criteria.length) {
+    const rows = p.criteria.map((c) => [md(c.criterion), c.passed ? "✅ pass" : "❌ fail", ...nodes.map((n) => c.values[n] === null || c.values[n] === void 0 ? "—" : String(c.values[n])), c.aggregate === void 0 || c.aggregate === null ? "" : String(c.aggregate), md(clip(c.failures.join("; "), 100))]);
+    out.push(table(["Criterion", "Result", ...nodes.map(md), "Aggregate", "Failures"], rows), "");
+  }
+  const down = p.scrapes.filter((s) => !s.ok);
+  for (const s of down) out.push(`- ${md(s.node)}: ${md(s.error ?? "no scrape")}`);
+  if (!down.length) out.push(`${p.scrapes.length} scrapes, ${p.scrapes.reduce((a, s) => a + s.samples, 0)} samples kept as evidence under metrics/ in the run folder.`);
+  return out.join("\n").trimEnd();
+}
+var init_metrics2 = __esm({
+  "src/report/metrics.ts"() {
+    "use strict";
+    init_format();
+  }
+});
+
 // src/report/markdown.ts
 function renderMarkdown(input2) {
   const { results: r, plan } = input2;
@@ -69361,6 +69760,8 @@ ${verdictSection(r)}` },
     { name: "failing pairs", text: failingPairsSection(r), dropRank: 2 },
     { name: "throughput", text: throughputSection(r), dropRank: 4 },
     { name: "gossip", text: gossipSection(r), dropRank: 3 },
+    { name: "scenarios", text: scenarioSection(r), dropRank: 4 },
+    { name: "metrics", text: prometheusSection(r), dropRank: 4 },
     { name: "soak trend", text: soakSection(r), dropRank: 5 },
     { name: "artifacts", text: artifactsSection(input2.artifacts ?? []) },
     { name: "malformed lines", text: malformedSection(r), dropRank: 7 }
@@ -69373,7 +69774,7 @@ function truncationNote(dropped, limit) {
 function fit(sections, limit) {
   let kept = sections;
   const dropped = [];
-  const withNote = () => dropped.length ? join12([...kept, { name: "note", text: truncationNote(dropped, limit) }]) : join12(kept);
+  const withNote = () => dropped.length ? join13([...kept, { name: "note", text: truncationNote(dropped, limit) }]) : join13(kept);
   const droppable = sections.filter((x) => x.dropRank !== void 0).sort((a, b) => a.dropRank - b.dropRank);
   let text = withNote();
   for (const victim of droppable) {
@@ -69390,17 +69791,19 @@ ${truncationNote([...dropped, "the end of the report"], limit)}
   const closer = "\n\n</details>";
   const body = text.slice(0, limit - note.length - closer.length);
   const cut = body.slice(0, Math.max(0, body.lastIndexOf("\n")));
-  const open3 = cut.split("<details>").length - cut.split("</details>").length;
-  return cut + (open3 > 0 ? closer : "") + note;
+  const open4 = cut.split("<details>").length - cut.split("</details>").length;
+  return cut + (open4 > 0 ? closer : "") + note;
 }
-var REPORT_MARKER, GITHUB_BODY_LIMIT, join12;
+var REPORT_MARKER, GITHUB_BODY_LIMIT, join13;
 var init_markdown = __esm({
   "src/report/markdown.ts"() {
     "use strict";
     init_sections();
+    init_scenario3();
+    init_metrics2();
     REPORT_MARKER = "<!-- vps-test:report -->";
     GITHUB_BODY_LIMIT = 65536;
-    join12 = (sections) => `${sections.map((x) => x.text).join("\n\n")}
+    join13 = (sections) => `${sections.map((x) => x.text).join("\n\n")}
 `;
   }
 });
@@ -69439,7 +69842,7 @@ var init_json = __esm({
     "use strict";
     init_names();
     ORDERS = {
-      top: ["schema", "verdict", "reasons", "generated_at", "run_id", "project", "criteria", "baseline", "categories", "pairs", "latency", "throughput", "gossip", "malformed", "false_success", "nodes", "metrics", "soak"],
+      top: ["schema", "verdict", "reasons", "generated_at", "run_id", "project", "criteria", "baseline", "categories", "pairs", "latency", "throughput", "gossip", "malformed", "false_success", "nodes", "metrics", "soak", "scenarios", "prometheus"],
       criteria: ["thresholds", "min_attempts", "regression_tolerance", "min_mbps", "min_delivery", "max_loss", "gossip_p95_ms"],
       baseline: ["generated_at", "run_id", "verdict"],
       category: ["attempts", "successes", "rate", "ci_low", "ci_high", "threshold", "baseline_delta", "judged", "passed", "note"],
@@ -69454,7 +69857,9 @@ var init_json = __esm({
       false_success: ["suite", "from", "to", "count", "reason"],
       nodes: ["name", "role", "nat", "status"],
       metrics: ["node", "name", "count", "last", "min", "max"],
-      soak: ["checkpoint", "at", "verdict", "rates"]
+      soak: ["checkpoint", "at", "verdict", "rates"],
+      scenarios: ["name", "passed", "diagnosis", "steps"],
+      steps: ["scenario", "index", "kind", "title", "ok", "skipped", "duration_ms", "nodes", "peer", "protocol", "peer_packets", "command", "exit", "reason", "output"]
     };
     RANKS = new Map(Object.entries(ORDERS).map(([kind, keys]) => [kind, new Map(keys.map((k, i) => [k, i]))]));
     NAME_MAPS = { categories: "category", thresholds: "value", rates: "value" };
@@ -69479,7 +69884,7 @@ function categorySuites(r) {
       ["baseline_delta", c.baseline_delta === null ? "" : String(c.baseline_delta)]
     ];
     const summary = { classname: `vps-test.${name2}`, name: `${name2} rate` };
-    const detail = `${c.successes}/${c.attempts} (${c.rate === null ? "no attempts" : fmt(c.rate)})${c.note ? `; ${c.note}` : ""}`;
+    const detail = `${c.successes}/${c.attempts} (${c.rate === null ? "no attempts" : fmt2(c.rate)})${c.note ? `; ${c.note}` : ""}`;
     if (c.passed === false) summary.failure = detail + (c.threshold !== null ? `; threshold ${c.threshold}%` : "");
     else summary.out = detail;
     suites.set(name2, { name: name2, properties: props, cases: [summary] });
@@ -69490,7 +69895,7 @@ function categorySuites(r) {
       const category = r.categories[contrib.category];
       if (!suite || !category) continue;
       const rate2 = contrib.attempts ? contrib.successes / contrib.attempts * 100 : 0;
-      const detail = `${contrib.successes}/${contrib.attempts} succeeded (${fmt(rate2)}); expected ${p.expected_path ?? "unknown"}, observed ${p.observed_path}${p.top_error ? `; top error: ${p.top_error}` : ""}`;
+      const detail = `${contrib.successes}/${contrib.attempts} succeeded (${fmt2(rate2)}); expected ${p.expected_path ?? "unknown"}, observed ${p.observed_path}${p.top_error ? `; top error: ${p.top_error}` : ""}`;
       const tc = { classname: `vps-test.${contrib.category}.${p.suite}`, name: `${p.from}->${p.to}` };
       if (p.false_success) tc.error = `false success: ${p.false_success}`;
       else if (category.threshold !== null && rate2 < category.threshold - 1e-9) tc.failure = `${detail}; threshold ${category.threshold}%`;
@@ -69534,7 +69939,7 @@ function extraSuites(r) {
     if (g.latency_p95_ms !== null) props.push(["latency_p95_ms", String(g.latency_p95_ms)]);
     if (g.required_p95_ms !== null) props.push(["required_p95_ms", String(g.required_p95_ms)]);
     const cases = g.per_message.map((m) => {
-      const detail = `delivered to ${m.delivered}/${m.expected} (${fmt(m.delivery)}), max hops ${m.max_hops}`;
+      const detail = `delivered to ${m.delivered}/${m.expected} (${fmt2(m.delivery)}), max hops ${m.max_hops}`;
       const short = g.required_delivery !== null && m.expected > 0 && m.delivered / m.expected * 100 < g.required_delivery - 1e-9;
       return { classname: "vps-test.gossip", name: m.msg, ...short ? { failure: `${detail} < ${g.required_delivery}%` } : { out: detail } };
     });
@@ -69554,14 +69959,14 @@ function firstLine(text) {
   return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }
 function renderCase(c) {
-  const open3 = `    <testcase classname="${xmlEscape(c.classname)}" name="${xmlEscape(c.name)}"`;
+  const open4 = `    <testcase classname="${xmlEscape(c.classname)}" name="${xmlEscape(c.name)}"`;
   const body = [];
   if (c.error !== void 0) body.push(`      <error message="${xmlEscape(firstLine(c.error))}" type="error">${xmlEscape(c.error)}</error>`);
   if (c.failure !== void 0) body.push(`      <failure message="${xmlEscape(firstLine(c.failure))}" type="failure">${xmlEscape(c.failure)}</failure>`);
   if (c.out !== void 0) body.push(`      <system-out>${xmlEscape(c.out)}</system-out>`);
-  return body.length ? `${open3}>
+  return body.length ? `${open4}>
 ${body.join("\n")}
-    </testcase>` : `${open3}/>`;
+    </testcase>` : `${open4}/>`;
 }
 function renderJunit(r) {
   const suites = [...categorySuites(r), ...extraSuites(r)];
@@ -69581,12 +69986,12 @@ function renderJunit(r) {
   lines.push("</testsuites>", "");
   return lines.join("\n");
 }
-var fmt;
+var fmt2;
 var init_junit = __esm({
   "src/report/junit.ts"() {
     "use strict";
     init_contributions();
-    fmt = (rate2) => `${rate2.toFixed(1)}%`;
+    fmt2 = (rate2) => `${rate2.toFixed(1)}%`;
   }
 });
 
@@ -69726,12 +70131,12 @@ function suggestNextSteps(r) {
 }
 function renderJournalEntry(input2) {
   const r = input2.results;
-  const status = input2.inProgress ? "IN PROGRESS" : STATUS[r.verdict];
+  const status2 = input2.inProgress ? "IN PROGRESS" : STATUS[r.verdict];
   const bullets = (items) => items.map((x) => `- ${oneLine(x)}`);
   return [
     `### ${formatMinuteUtc(input2.time)} - Finding: ${oneLine(input2.finding ?? describeFinding(r, input2.inProgress))}`,
     `**Branch**: \`${input2.branch}\``,
-    `**Status**: ${status}`,
+    `**Status**: ${status2}`,
     `**PR**: ${input2.pr !== void 0 && input2.pr !== null ? `#${input2.pr}` : "none"}`,
     "#### Key Findings:",
     ...bullets(keyFindings(r)),
@@ -69776,8 +70181,8 @@ var init_journal = __esm({
 });
 
 // src/report/files.ts
-import { mkdir as mkdir8, readFile as readFile8, rename as rename2, writeFile as writeFile4 } from "node:fs/promises";
-import { dirname as dirname7, join as join13 } from "node:path";
+import { mkdir as mkdir8, readFile as readFile9, rename as rename2, writeFile as writeFile4 } from "node:fs/promises";
+import { dirname as dirname7, join as join14 } from "node:path";
 async function writeFileAtomic(path9, text) {
   await mkdir8(dirname7(path9), { recursive: true });
   const tmp = `${path9}.tmp-${process.pid}`;
@@ -69787,7 +70192,7 @@ async function writeFileAtomic(path9, text) {
 async function writeReportFiles(dir, files) {
   const written = {};
   for (const [name2, text] of Object.entries(files)) {
-    const path9 = join13(dir, name2);
+    const path9 = join14(dir, name2);
     await writeFileAtomic(path9, text);
     written[name2] = path9;
   }
@@ -69796,7 +70201,7 @@ async function writeReportFiles(dir, files) {
 async function appendToJournalFile(path9, entry) {
   let existing = "";
   try {
-    existing = await readFile8(path9, "utf8");
+    existing = await readFile9(path9, "utf8");
   } catch (err) {
     if (err.code !== "ENOENT") throw new Error(`cannot read journal ${path9}: ${err.message}`);
   }
@@ -69810,11 +70215,11 @@ var init_files = __esm({
 });
 
 // src/report/bundle.ts
-import { basename as basename4, join as join14 } from "node:path";
+import { basename as basename4, join as join15 } from "node:path";
 async function writeReportSet(input2) {
   const { results, plan, out, time: time3, branch, pr } = input2;
   const proofName = proofFileName(time3);
-  const outputs = ["report.md", "results.json", "junit.xml", "journal.md"].map((n) => join14(out, n));
+  const outputs = ["report.md", "results.json", "junit.xml", "journal.md"].map((n) => join15(out, n));
   const evidence = [...input2.evidence, ...outputs, ...(input2.artifacts ?? []).map((a) => a.url)].filter((p) => basename4(p) !== proofName);
   const journalEntry = renderJournalEntry({ results, time: time3, branch, pr: pr ?? null });
   const written = await writeReportFiles(out, {
@@ -70051,9 +70456,1306 @@ var init_gossip = __esm({
   }
 });
 
+// src/lab/recipes/partition.ts
+function checkAddress(address) {
+  const m = IPV4.exec(address);
+  if (!m || m.slice(1, 5).some((o) => Number(o) > 255)) throw new Error(`partition: "${address}" is not an IPv4 address`);
+  return address;
+}
+function planPartition(groups) {
+  if (groups.length < 2) throw new Error("partition: at least two groups are needed");
+  const groupOf = /* @__PURE__ */ new Map();
+  groups.forEach((group, g) => {
+    if (group.length === 0) throw new Error(`partition: group ${g + 1} is empty`);
+    for (const member of group) {
+      const other = groupOf.get(member.name);
+      if (other !== void 0 && other !== g) throw new Error(`partition: node ${member.name} is in group ${other + 1} and group ${g + 1}`);
+      groupOf.set(member.name, g);
+    }
+  });
+  const cuts = [];
+  groups.forEach((group, g) => {
+    const others = groups.filter((_, h) => h !== g).flat();
+    for (const member of group) {
+      const own2 = new Set(member.addresses);
+      const blocked = [...new Set(others.flatMap((o) => o.addresses).map(checkAddress))].filter((a) => !own2.has(a));
+      cuts.push({ node: member.name, blocked, blockedNodes: others.map((o) => o.name) });
+    }
+  });
+  return cuts;
+}
+function match(protocol) {
+  if (protocol === "all") return "";
+  if (protocol !== "udp" && protocol !== "tcp") throw new Error(`partition: protocol must be udp, tcp or all, got "${String(protocol)}"`);
+  return ` meta l4proto ${protocol}`;
+}
+function renderPartitionRuleset(cut, protocol, table2 = PARTITION_TABLE) {
+  const l4 = match(protocol);
+  if (cut.blocked.length === 0) throw new Error(`partition: node ${cut.node} has no address to cut off`);
+  const elements = cut.blocked.map(checkAddress).join(", ");
+  return [
+    `table inet ${table2} {`,
+    "  set cut {",
+    "    type ipv4_addr; flags interval",
+    `    elements = { ${elements} }`,
+    "  }",
+    "  chain part_pre {",
+    "    type filter hook prerouting priority raw - 10; policy accept;",
+    `    ip saddr @cut${l4} counter drop`,
+    `    ip daddr @cut${l4} counter drop`,
+    "  }",
+    "  chain part_out {",
+    "    type filter hook output priority raw - 10; policy accept;",
+    `    ip daddr @cut${l4} counter drop`,
+    "  }",
+    "}",
+    ""
+  ].join("\n");
+}
+function renderPartitionScript(cut, protocol, table2 = PARTITION_TABLE) {
+  const ruleset = `table inet ${table2}
+delete table inet ${table2}
+${renderPartitionRuleset(cut, protocol, table2)}`;
+  return `nft -f - <<'VT_PARTITION'
+${ruleset}VT_PARTITION`;
+}
+function renderHealScript(table2 = PARTITION_TABLE) {
+  return `nft delete table inet ${table2} 2>/dev/null || true`;
+}
+function parseDroppedPackets(listing) {
+  let total = 0;
+  for (const m of listing.matchAll(/counter packets (\d+) bytes \d+ drop/g)) total += Number(m[1]);
+  return total;
+}
+var PARTITION_TABLE, IPV4;
+var init_partition = __esm({
+  "src/lab/recipes/partition.ts"() {
+    "use strict";
+    PARTITION_TABLE = "vtpart";
+    IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/\d{1,2})?$/;
+  }
+});
+
+// src/suites/scenario/expect.ts
+function outputTail(stdout, stderr, max = EXCERPT_CHARS) {
+  const parts = [stdout.trimEnd() && `stdout:
+${stdout.trimEnd()}`, stderr.trimEnd() && `stderr:
+${stderr.trimEnd()}`].filter(Boolean);
+  const text = parts.join("\n");
+  return text.length > max ? `…${text.slice(-max)}` : text;
+}
+function pattern(source) {
+  return new RegExp(source, "m");
+}
+function judgeRun(outcome, expect = {}) {
+  if (outcome.timedOut) return `timed out after ${outcome.timeoutMs} ms`;
+  const wanted = expect.exit ?? 0;
+  if (outcome.code !== wanted) {
+    return outcome.code === null ? `killed by ${outcome.signal ?? "a signal"} (expected exit ${wanted})` : `exit code ${outcome.code}, expected ${wanted}`;
+  }
+  if (expect.stdout !== void 0 && !pattern(expect.stdout).test(outcome.stdout)) return `stdout does not match /${expect.stdout}/`;
+  if (expect.stderr !== void 0 && !pattern(expect.stderr).test(outcome.stderr)) return `stderr does not match /${expect.stderr}/`;
+  if (expect.within !== void 0 && outcome.durationMs > expect.within) return `took ${outcome.durationMs} ms, more than the ${expect.within} ms bound`;
+  return void 0;
+}
+function captureValue(regex, stdout, stderr) {
+  const re = pattern(regex);
+  const m = re.exec(stdout) ?? re.exec(stderr);
+  if (!m) return void 0;
+  return (m[1] ?? m[0]).trim();
+}
+function countMatchingLines(text, source) {
+  const re = new RegExp(source);
+  return text.split("\n").filter((line) => re.test(line)).length;
+}
+function judgeCount(count, bounds) {
+  if (bounds.eq !== void 0 && count !== bounds.eq) return `counted ${count}, expected exactly ${bounds.eq}`;
+  if (bounds.min !== void 0 && count < bounds.min) return `counted ${count}, expected at least ${bounds.min}`;
+  if (bounds.max !== void 0 && count > bounds.max) return `counted ${count}, expected at most ${bounds.max}`;
+  return void 0;
+}
+function jsonPath(value, path9) {
+  const keys = path9.replace(/^\$\.?/, "").split(/\.|\[(\d+)\]/).filter((k) => k !== void 0 && k !== "");
+  let at = value;
+  for (const key of keys) {
+    if (at === null || typeof at !== "object") return void 0;
+    at = Array.isArray(at) ? at[Number(key)] : at[key];
+  }
+  return at;
+}
+function judgeHttp(status2, body, expect) {
+  if (status2 !== expect.status) return `HTTP status ${status2}, expected ${expect.status}`;
+  if (expect.body !== void 0 && !pattern(expect.body).test(body)) return `body does not match /${expect.body}/`;
+  if (expect.json) {
+    let parsed;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return `body is not JSON (expected ${expect.json.path} = ${JSON.stringify(expect.json.equals)})`;
+    }
+    const got = jsonPath(parsed, expect.json.path);
+    if (got !== expect.json.equals) return `${expect.json.path} is ${got === void 0 ? "missing" : JSON.stringify(got)}, expected ${JSON.stringify(expect.json.equals)}`;
+  }
+  return void 0;
+}
+function parseCurlOutput(stdout) {
+  const at = stdout.lastIndexOf("\n");
+  const status2 = Number(stdout.slice(at + 1).trim());
+  if (!Number.isInteger(status2) || status2 <= 0) return void 0;
+  return { status: status2, body: at >= 0 ? stdout.slice(0, at) : "" };
+}
+var EXCERPT_CHARS;
+var init_expect = __esm({
+  "src/suites/scenario/expect.ts"() {
+    "use strict";
+    EXCERPT_CHARS = 800;
+  }
+});
+
+// src/suites/scenario/guard.ts
+function selfCommandReason(caller, peer, rawCommand, expanded, identities) {
+  const own2 = identities.filter((i) => i.node === caller);
+  for (const ref of findPlaceholders(rawCommand)) {
+    if (ref.kind !== "var" || !ref.arg) continue;
+    const used = identities.find((i) => i.variable === ref.arg);
+    if (!used) continue;
+    if (used.node === caller) {
+      return `self-command: {var:${used.variable}} is ${caller}'s own identity (captured on ${caller} in step ${used.step}); the command meant for ${peer} would only reach ${caller} itself`;
+    }
+    const twin = own2.find((i) => i.value === used.value);
+    if (twin) {
+      return `self-command: {var:${used.variable}} (${used.value}) equals ${caller}'s own identity {var:${twin.variable}} (step ${twin.step}); the command meant for ${peer} would only reach ${caller} itself`;
+    }
+  }
+  const peerValues = identities.filter((i) => i.node === peer).map((i) => i.value);
+  const literal2 = own2.find((i) => i.value.length >= MIN_IDENTITY_CHARS && expanded.includes(i.value) && !peerValues.some((v) => v.includes(i.value)));
+  if (literal2) {
+    return `self-command: the command names ${caller}'s own identity ${literal2.value} (captured as {var:${literal2.variable}} in step ${literal2.step}); the command meant for ${peer} would only reach ${caller} itself`;
+  }
+  return void 0;
+}
+function renderSeenScript(from, table2 = SEEN_TABLE) {
+  const addresses = [...new Set(from)];
+  for (const a of addresses) if (!IPV42.test(a)) throw new Error(`path evidence: "${a}" is not an IPv4 address`);
+  if (!addresses.length) throw new Error("path evidence: no caller address to count");
+  const ruleset = [
+    `table inet ${table2}`,
+    `delete table inet ${table2}`,
+    `table inet ${table2} {`,
+    "  counter seen {}",
+    "  chain seen_pre {",
+    "    type filter hook prerouting priority raw - 20; policy accept;",
+    `    ip saddr { ${addresses.join(", ")} } counter name "seen"`,
+    "  }",
+    "}",
+    ""
+  ].join("\n");
+  return `nft -f - <<'VT_SEEN'
+${ruleset}VT_SEEN`;
+}
+function renderSeenReadScript(table2 = SEEN_TABLE) {
+  return `nft list counter inet ${table2} seen && nft delete table inet ${table2}`;
+}
+function parseSeenPackets(listing) {
+  const m = /packets (\d+) bytes \d+/.exec(listing);
+  return m ? Number(m[1]) : void 0;
+}
+var MIN_IDENTITY_CHARS, SEEN_TABLE, IPV42;
+var init_guard = __esm({
+  "src/suites/scenario/guard.ts"() {
+    "use strict";
+    init_placeholders();
+    MIN_IDENTITY_CHARS = 6;
+    SEEN_TABLE = "vtseen";
+    IPV42 = /^\d{1,3}(\.\d{1,3}){3}$/;
+  }
+});
+
+// src/suites/scenario/targets.ts
+function resolveTarget(fleet, target2) {
+  if (target2 === "all") return [...fleet.nodes];
+  if (target2.startsWith("role:")) {
+    const role = target2.slice(5);
+    const nodes = fleet.nodes.filter((n) => n.role === role);
+    if (!nodes.length) throw new Error(`no node has role ${role} (target ${target2})`);
+    return nodes;
+  }
+  const node2 = fleet.nodes.find((n) => n.name === target2);
+  if (!node2) throw new Error(`no node named ${target2} in the fleet (${fleet.nodes.map((n) => n.name).join(", ")})`);
+  return [node2];
+}
+function resolveOne(fleet, target2, what) {
+  const nodes = resolveTarget(fleet, target2);
+  if (nodes.length !== 1) throw new Error(`${what} needs exactly one node, but ${target2} is ${nodes.length} nodes (${nodes.map((n) => n.name).join(", ")})`);
+  return nodes[0];
+}
+function addressesOf(node2) {
+  return [.../* @__PURE__ */ new Set([node2.publicIp, node2.privateIp])];
+}
+function expanderFor(fleet, binPath, vars) {
+  const facts = fleet.nodes.map((n) => ({ name: n.name, ip: n.publicIp, private_ip: n.privateIp }));
+  return (node2, text) => expandPlaceholders(text, { self: facts.find((f) => f.name === node2.name), nodes: facts, bin: binPath(node2), workdir: node2.workdir, runId: fleet.runId, vars });
+}
+function inWorkdir(node2, command) {
+  return `cd ${shellQuote2(node2.workdir)} && ${command}`;
+}
+function shortTitle(text, max = 80) {
+  const one = text.replace(/\s+/g, " ").trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
+var init_targets2 = __esm({
+  "src/suites/scenario/targets.ts"() {
+    "use strict";
+    init_ssh();
+    init_placeholders();
+  }
+});
+
+// src/suites/scenario/state.ts
+function newState() {
+  return { vars: {}, identities: [], marks: /* @__PURE__ */ new Map(), partitioned: /* @__PURE__ */ new Set(), background: /* @__PURE__ */ new Map() };
+}
+function processName(name2) {
+  return name2 === "service" ? "service" : `bg-${name2}`;
+}
+var init_state2 = __esm({
+  "src/suites/scenario/state.ts"() {
+    "use strict";
+  }
+});
+
+// src/suites/scenario/steps.ts
+async function eachInTurn(nodes, work) {
+  const out = [];
+  for (const node2 of nodes) out.push(await work(node2));
+  return out;
+}
+async function machine(ctx, node2, script, what) {
+  const r = await ctx.io.exec(node2, script, { asNode: false, timeoutMs: MACHINE_TIMEOUT_MS });
+  if (r.code !== 0 || r.timedOut) throw new Error(`${what} on ${node2.name} failed: ${r.timedOut ? "timed out" : r.stderr.trim() || `exit ${r.code}`}`);
+  return r.stdout;
+}
+async function runStep(ctx, state, spec) {
+  const expand = expanderFor(ctx.fleet, ctx.binPath, state.vars);
+  const peer = spec.peer !== void 0 ? resolveOne(ctx.fleet, spec.peer, "peer") : void 0;
+  const timeoutMs = spec.timeout ?? (spec.expect?.within !== void 0 ? spec.expect.within + 5e3 : RUN_TIMEOUT_MS);
+  const forEach = peer ? eachInTurn : each;
+  return forEach(resolveTarget(ctx.fleet, spec.on), async (node2) => {
+    const command = expand(node2, spec.cmd);
+    if (peer) {
+      if (peer.name === node2.name) return { node: node2.name, ok: false, command, reason: `self-command: ${node2.name} is the peer it is meant to reach` };
+      const self2 = selfCommandReason(node2.name, peer.name, spec.cmd, command, state.identities);
+      if (self2) return { node: node2.name, ok: false, command, reason: self2 };
+    }
+    const counting = peer && ctx.nft;
+    if (counting) await machine(ctx, peer, renderSeenScript(addressesOf(node2)), "path evidence counter");
+    const started = ctx.io.now();
+    const r = await ctx.io.exec(node2, inWorkdir(node2, command), { asNode: true, timeoutMs, ...ctx.signal && { signal: ctx.signal } });
+    const durationMs = ctx.io.now() - started;
+    const outcome = { node: node2.name, ok: true, command, exit: r.code, output: outputTail(r.stdout, r.stderr) };
+    const reason = judgeRun({ ...r, durationMs, timeoutMs }, spec.expect);
+    if (peer && !ctx.nft) outcome.output = `${outcome.output ?? ""}
+(no path evidence: nft is not available on the machines)`.trim();
+    if (counting) {
+      const packets = parseSeenPackets(await machine(ctx, peer, renderSeenReadScript(), "path evidence counter"));
+      outcome.peerPackets = packets ?? 0;
+      if (!reason && !packets) {
+        return { ...outcome, ok: false, reason: `self-command: ${peer.name} never saw traffic from ${node2.name} while the command ran (0 packets at ${peer.name}'s machine); it did not reach the other machine` };
+      }
+    }
+    return reason ? { ...outcome, ok: false, reason } : outcome;
+  });
+}
+async function captureStep(ctx, state, spec, index) {
+  const node2 = resolveOne(ctx.fleet, spec.on, "capture");
+  const command = expanderFor(ctx.fleet, ctx.binPath, state.vars)(node2, spec.cmd);
+  const timeoutMs = spec.timeout ?? RUN_TIMEOUT_MS;
+  const r = await ctx.io.exec(node2, inWorkdir(node2, command), { asNode: true, timeoutMs, ...ctx.signal && { signal: ctx.signal } });
+  const base = { node: node2.name, ok: false, command, exit: r.code, output: outputTail(r.stdout, r.stderr) };
+  const failed = judgeRun({ ...r, durationMs: 0, timeoutMs });
+  if (failed) return [{ ...base, reason: failed }];
+  const value = captureValue(spec.regex, r.stdout, r.stderr);
+  if (value === void 0 || value === "") return [{ ...base, reason: `output does not match /${spec.regex}/, nothing captured as ${spec.as}` }];
+  state.vars[spec.as] = value;
+  state.identities.push({ variable: spec.as, node: node2.name, value, step: index });
+  return [{ ...base, ok: true, output: `${spec.as} = ${value}` }];
+}
+async function backgroundStep(ctx, state, spec) {
+  const expand = expanderFor(ctx.fleet, ctx.binPath, state.vars);
+  const name2 = processName(spec.name);
+  return each(resolveTarget(ctx.fleet, spec.on), async (node2) => {
+    const command = expand(node2, spec.cmd);
+    const ready = spec.ready;
+    const r = ready ? { ...ready.log !== void 0 && { log: ready.log }, ...ready.tcp !== void 0 && { tcp: ready.tcp }, ...ready.udp !== void 0 && { udp: ready.udp }, ...ready.http !== void 0 && { http: expand(node2, ready.http) }, timeoutMs: ready.timeout } : void 0;
+    try {
+      await ctx.io.start(node2, { name: name2, command, ...r && { ready: r } });
+    } catch (err) {
+      return { node: node2.name, ok: false, command, reason: err.message };
+    } finally {
+      state.background.set(spec.name, /* @__PURE__ */ new Set([...state.background.get(spec.name) ?? [], node2.name]));
+    }
+    return { node: node2.name, ok: true, command, output: `${spec.name} running${ready ? " and ready" : ""}` };
+  });
+}
+async function killStep(ctx, spec) {
+  return each(resolveTarget(ctx.fleet, spec.on), async (node2) => {
+    const stopped = await ctx.io.stop(node2, processName(spec.name));
+    return stopped ? { node: node2.name, ok: true, output: `${spec.name} killed` } : { node: node2.name, ok: false, reason: `nothing named ${spec.name} was running on ${node2.name}` };
+  });
+}
+async function restartStep(ctx, spec) {
+  return each(resolveTarget(ctx.fleet, spec.on), async (node2) => {
+    try {
+      await ctx.io.restart(node2, processName(spec.name));
+      return { node: node2.name, ok: true, output: `${spec.name} restarted` };
+    } catch (err) {
+      return { node: node2.name, ok: false, reason: err.message };
+    }
+  });
+}
+async function partitionStep(ctx, state, spec) {
+  if (!ctx.nft) return [{ node: "controller", ok: false, reason: "partition needs nft on the machines (lab, or root on cloud/inventory nodes)" }];
+  const groups = spec.groups.map((g) => g.flatMap((t) => resolveTarget(ctx.fleet, t)).map((n) => ({ name: n.name, addresses: addressesOf(n) })));
+  const cuts = planPartition(groups);
+  return Promise.all(
+    cuts.map(async (cut) => {
+      const node2 = resolveOne(ctx.fleet, cut.node, "partition");
+      state.partitioned.add(node2.name);
+      await machine(ctx, node2, renderPartitionScript(cut, spec.protocol), "partition");
+      return { node: node2.name, ok: true, output: `drops ${spec.protocol === "all" ? "all traffic" : spec.protocol.toUpperCase()} to and from ${cut.blockedNodes.join(", ")}` };
+    })
+  );
+}
+async function healStep(ctx, state) {
+  const nodes = [...state.partitioned].map((n) => resolveOne(ctx.fleet, n, "heal"));
+  if (!nodes.length) return [{ node: "controller", ok: true, output: "no partition to heal" }];
+  return each(nodes, async (node2) => {
+    const listing = await machine(ctx, node2, `nft list table inet ${PARTITION_TABLE} 2>/dev/null; ${renderHealScript()}`, "heal");
+    state.partitioned.delete(node2.name);
+    return { node: node2.name, ok: true, output: `healed; ${parseDroppedPackets(listing)} packets had been dropped` };
+  });
+}
+async function markStep(ctx, state, label2) {
+  const byNode = /* @__PURE__ */ new Map();
+  const outcomes = await each(ctx.fleet.nodes, async (node2) => {
+    const text = await machine(ctx, node2, LOG_SIZES(`${node2.workdir}/logs`), "mark");
+    const sizes = /* @__PURE__ */ new Map();
+    for (const line of text.split("\n")) {
+      const m = /^(\d+) (.+)$/.exec(line.trim());
+      if (m) sizes.set(m[2], Number(m[1]));
+    }
+    byNode.set(node2.name, sizes);
+    return { node: node2.name, ok: true };
+  });
+  state.marks.set(label2, byNode);
+  return [{ node: outcomes.map((o) => o.node).join(", "), ok: true, output: `mark ${label2}` }];
+}
+async function logCountStep(ctx, state, spec) {
+  return each(resolveTarget(ctx.fleet, spec.on), async (node2) => {
+    const log = servicePaths(node2.workdir, processName(spec.name)).log;
+    const at = (label2) => label2 === void 0 ? void 0 : state.marks.get(label2)?.get(node2.name)?.get(log) ?? 0;
+    const from = at(spec.since ?? "start") ?? 0;
+    const until = at(spec.until);
+    const cut = until === void 0 ? "" : ` | head -c ${Math.max(0, until - from)}`;
+    const command = `tail -c +${from + 1} ${shellQuote2(log)}${cut}`;
+    const r = await ctx.io.exec(node2, `[ -f ${shellQuote2(log)} ] || { echo "no log ${log}" >&2; exit 3; }; ${command}`, { asNode: false, timeoutMs: MACHINE_TIMEOUT_MS });
+    if (r.code !== 0) return { node: node2.name, ok: false, command, exit: r.code, reason: r.stderr.trim() || `reading ${log} failed` };
+    const count = countMatchingLines(r.stdout, spec.pattern);
+    const window2 = `${spec.since ?? "scenario start"} .. ${spec.until ?? "now"}`;
+    const reason = judgeCount(count, spec.expect);
+    const output2 = `${count} ${count === 1 ? "line matches" : "lines match"} /${spec.pattern}/ in ${log} (${window2})`;
+    return reason ? { node: node2.name, ok: false, command, output: `${output2}
+${outputTail(r.stdout, "", 400)}`, reason: `${reason} lines matching /${spec.pattern}/ (${window2})` } : { node: node2.name, ok: true, command, output: output2 };
+  });
+}
+async function httpStep(ctx, state, spec) {
+  const timeoutMs = spec.timeout ?? HTTP_TIMEOUT_MS;
+  if (spec.on === void 0) {
+    const url2 = expanderFor(ctx.fleet, ctx.binPath, state.vars)(ctx.fleet.nodes[0], spec.url);
+    try {
+      const r = await ctx.io.fetch(url2, timeoutMs);
+      const reason = judgeHttp(r.status, r.body, spec.expect);
+      return [{ node: "controller", ok: !reason, command: `GET ${url2}`, output: `HTTP ${r.status}
+${outputTail(r.body, "", 400)}`, ...reason && { reason } }];
+    } catch (err) {
+      return [{ node: "controller", ok: false, command: `GET ${url2}`, reason: `request failed: ${err.message}` }];
+    }
+  }
+  const expand = expanderFor(ctx.fleet, ctx.binPath, state.vars);
+  return each(resolveTarget(ctx.fleet, spec.on), async (node2) => {
+    const url2 = expand(node2, spec.url);
+    const command = `curl -sS -m ${Math.ceil(timeoutMs / 1e3)} -o - -w '\\n%{http_code}' ${shellQuote2(url2)}`;
+    const r = await ctx.io.exec(node2, command, { asNode: true, timeoutMs: timeoutMs + 5e3 });
+    const parsed = parseCurlOutput(r.stdout);
+    if (r.code !== 0 || !parsed) return { node: node2.name, ok: false, command, exit: r.code, output: outputTail(r.stdout, r.stderr), reason: `request failed: ${r.stderr.trim() || `curl exit ${r.code}`}` };
+    const reason = judgeHttp(parsed.status, parsed.body, spec.expect);
+    return { node: node2.name, ok: !reason, command, exit: r.code, output: `HTTP ${parsed.status}
+${outputTail(parsed.body, "", 400)}`, ...reason && { reason } };
+  });
+}
+var RUN_TIMEOUT_MS, HTTP_TIMEOUT_MS, MACHINE_TIMEOUT_MS, each, LOG_SIZES;
+var init_steps = __esm({
+  "src/suites/scenario/steps.ts"() {
+    "use strict";
+    init_deploy();
+    init_ssh();
+    init_partition();
+    init_expect();
+    init_guard();
+    init_targets2();
+    init_state2();
+    RUN_TIMEOUT_MS = 6e4;
+    HTTP_TIMEOUT_MS = 1e4;
+    MACHINE_TIMEOUT_MS = 2e4;
+    each = (nodes, work) => Promise.all(nodes.map(work));
+    LOG_SIZES = (dir) => `for f in ${shellQuote2(dir)}/*.log; do [ -f "$f" ] && printf '%s %s\\n' "$(wc -c < "$f" | tr -d ' ')" "$f"; done; true`;
+  }
+});
+
+// src/suites/scenario/engine.ts
+function stepTitle(step) {
+  switch (step.kind) {
+    case "run":
+    case "capture":
+    case "background":
+      return shortTitle(`${step.kind} on ${step.spec.on}: ${step.spec.cmd}`);
+    case "kill":
+    case "restart":
+      return `${step.kind} ${step.spec.name} on ${step.spec.on}`;
+    case "partition":
+      return `partition ${step.spec.protocol === "all" ? "" : `${step.spec.protocol} `}${step.spec.groups.map((g) => `[${g.join(", ")}]`).join(" | ")}`;
+    case "heal":
+      return "heal";
+    case "wait":
+      return `wait ${step.spec} ms`;
+    case "mark":
+      return `mark ${step.spec}`;
+    case "http":
+      return shortTitle(`http ${step.spec.on ? `from ${step.spec.on}` : "from the controller"}: ${step.spec.url}`);
+    case "log_count":
+      return shortTitle(`log_count on ${step.spec.on}: /${step.spec.pattern}/ in ${step.spec.name}`);
+  }
+}
+async function dispatch2(ctx, state, step, index) {
+  switch (step.kind) {
+    case "run":
+      return runStep(ctx, state, step.spec);
+    case "capture":
+      return captureStep(ctx, state, step.spec, index);
+    case "background":
+      return backgroundStep(ctx, state, step.spec);
+    case "kill":
+      return killStep(ctx, step.spec);
+    case "restart":
+      return restartStep(ctx, step.spec);
+    case "partition":
+      return partitionStep(ctx, state, step.spec);
+    case "heal":
+      return healStep(ctx, state);
+    case "wait":
+      await ctx.io.sleep(step.spec, ctx.signal);
+      return [{ node: "controller", ok: true, output: `waited ${step.spec} ms` }];
+    case "mark":
+      return markStep(ctx, state, step.spec);
+    case "http":
+      return httpStep(ctx, state, step.spec);
+    case "log_count":
+      return logCountStep(ctx, state, step.spec);
+  }
+}
+function stepResult(scenario, index, step, outcomes, durationMs) {
+  const failed = outcomes.filter((o) => !o.ok);
+  const shown2 = failed[0] ?? outcomes[0];
+  const many = outcomes.length > 1;
+  const result = {
+    scenario,
+    index,
+    kind: step.kind,
+    title: stepTitle(step),
+    ok: failed.length === 0,
+    duration_ms: Math.round(durationMs),
+    nodes: outcomes.map((o) => o.node)
+  };
+  if (shown2?.command !== void 0) result.command = shown2.command;
+  if (shown2?.exit !== void 0) result.exit = shown2.exit;
+  const output2 = many ? outcomes.filter((o) => o.output).map((o) => `[${o.node}] ${o.output}`).join("\n") : shown2?.output;
+  if (output2) result.output = output2;
+  if (failed.length) result.reason = failed.map((o) => many ? `${o.node}: ${o.reason ?? "failed"}` : o.reason ?? "failed").join("; ");
+  if (step.kind === "run" && step.spec.peer) result.peer = step.spec.peer;
+  if (step.kind === "run" && step.spec.protocol) result.protocol = step.spec.protocol;
+  const packets = outcomes.map((o) => o.peerPackets).filter((p) => p !== void 0);
+  if (packets.length) result.peer_packets = packets.reduce((a, b) => a + b, 0);
+  return result;
+}
+async function runScenario(ctx, name2, scenario, onStep) {
+  const state = newState();
+  const results = [];
+  const emit = (r) => {
+    results.push(r);
+    onStep(r);
+  };
+  let stopped;
+  try {
+    try {
+      await markStep(ctx, state, "start");
+    } catch (err) {
+      if (ctx.signal?.aborted) throw err;
+      stopped = `the scenario could not start: ${err.message}`;
+    }
+    for (const [i, step] of scenario.steps.entries()) {
+      const index = i + 1;
+      if (stopped !== void 0) {
+        emit({ scenario: name2, index, kind: step.kind, title: stepTitle(step), ok: false, skipped: true, duration_ms: 0, nodes: [], reason: stopped.startsWith("the scenario") ? stopped : `not run: ${stopped}` });
+        continue;
+      }
+      ctx.signal?.throwIfAborted();
+      const started = ctx.io.now();
+      let outcomes;
+      try {
+        outcomes = await dispatch2(ctx, state, step, index);
+      } catch (err) {
+        if (ctx.signal?.aborted) throw err;
+        outcomes = [{ node: "controller", ok: false, reason: err.message }];
+      }
+      const result = stepResult(name2, index, step, outcomes, ctx.io.now() - started);
+      ctx.log(`scenario ${name2} step ${index} ${result.ok ? "ok" : "FAILED"} (${result.title})${result.ok ? "" : `: ${result.reason}`}`);
+      emit(result);
+      if (!result.ok && SETUP_KINDS.has(step.kind)) stopped = `step ${index} (${result.title}) failed`;
+    }
+  } finally {
+    await cleanUp(ctx, state);
+  }
+  return results;
+}
+async function cleanUp(ctx, state) {
+  const jobs = [];
+  for (const name2 of state.partitioned) {
+    const node2 = resolveOne(ctx.fleet, name2, "heal");
+    jobs.push(ctx.io.exec(node2, renderHealScript(), { asNode: false, timeoutMs: 2e4 }));
+  }
+  for (const [name2, nodes] of state.background) {
+    for (const n of nodes) jobs.push(ctx.io.stop(resolveOne(ctx.fleet, n, "stop"), processName(name2)));
+  }
+  const settled = await Promise.allSettled(jobs);
+  for (const s of settled) if (s.status === "rejected") ctx.log(`scenario clean-up: ${s.reason.message}`);
+  state.partitioned.clear();
+  state.background.clear();
+}
+var SETUP_KINDS;
+var init_engine = __esm({
+  "src/suites/scenario/engine.ts"() {
+    "use strict";
+    init_partition();
+    init_steps();
+    init_state2();
+    init_targets2();
+    SETUP_KINDS = /* @__PURE__ */ new Set(["capture", "background", "kill", "restart", "partition", "heal"]);
+  }
+});
+
+// src/suites/scenario/io.ts
+function sleep(ms2, signal2) {
+  return new Promise((resolve11, reject) => {
+    if (signal2?.aborted) return reject(signal2.reason);
+    const timer = setTimeout(() => {
+      signal2?.removeEventListener("abort", onAbort);
+      resolve11();
+    }, ms2);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal2?.reason);
+    };
+    signal2?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+function sshScenarioIO(pool, signal2) {
+  const opts = signal2 ? { signal: signal2 } : {};
+  return {
+    exec: (node2, command, o) => pool.exec(node2, command, { asNode: o.asNode, timeoutMs: o.timeoutMs, ...o.signal && { signal: o.signal } }),
+    start: async (node2, spec) => {
+      await startService(pool, node2, spec, opts);
+    },
+    stop: async (node2, name2) => (await stopService(pool, node2, name2)).stopped,
+    restart: async (node2, name2) => {
+      await restartService(pool, node2, name2, opts);
+    },
+    fetch: async (url2, timeoutMs) => {
+      const response = await fetch(url2, { signal: AbortSignal.timeout(timeoutMs) });
+      return { status: response.status, body: await response.text() };
+    },
+    sleep: (ms2, s) => sleep(ms2, s ?? signal2),
+    now: () => Date.now()
+  };
+}
+var init_io = __esm({
+  "src/suites/scenario/io.ts"() {
+    "use strict";
+    init_deploy();
+  }
+});
+
+// src/suites/scenario/index.ts
+import { appendFileSync } from "node:fs";
+import { dirname as dirname8 } from "node:path";
+async function runScenarioSuite(ctx, config2, suiteName) {
+  const name2 = suiteName.slice(SCENARIO_PREFIX.length);
+  const scenario = config2.tests.scenarios[name2];
+  if (!scenario) throw new Error(`suite ${suiteName}: no scenario named ${name2} in tests.scenarios`);
+  const out = scenarioResultsPath(dirname8(ctx.events.path));
+  const results = await runScenario(
+    {
+      io: sshScenarioIO(ctx.pool, ctx.signal),
+      fleet: ctx.fleet,
+      binPath: ctx.binPath,
+      log: ctx.log,
+      ...ctx.signal && { signal: ctx.signal },
+      // partitions and path evidence need nft, i.e. root on every machine (always on the lab)
+      nft: ctx.fleet.nodes.every((n) => n.ssh.user === "root")
+    },
+    name2,
+    scenario,
+    (r) => appendFileSync(out, `${JSON.stringify(r)}
+`)
+  );
+  const failed = results.filter((r) => !r.ok && !r.skipped).length;
+  ctx.log(`scenario ${name2}: ${results.length - failed} of ${results.length} steps passed`);
+  return results;
+}
+var SCENARIO_PREFIX;
+var init_scenario4 = __esm({
+  "src/suites/scenario/index.ts"() {
+    "use strict";
+    init_scenario2();
+    init_engine();
+    init_io();
+    init_engine();
+    SCENARIO_PREFIX = "scenario:";
+  }
+});
+
+// node_modules/shallow-equal/dist/index.cjs.js
+var require_index_cjs = __commonJS({
+  "node_modules/shallow-equal/dist/index.cjs.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    function shallowEqualObjects(objA, objB) {
+      if (objA === objB) {
+        return true;
+      }
+      if (!objA || !objB) {
+        return false;
+      }
+      var aKeys = Object.keys(objA);
+      var bKeys = Object.keys(objB);
+      var len = aKeys.length;
+      if (bKeys.length !== len) {
+        return false;
+      }
+      for (var i = 0; i < len; i++) {
+        var key = aKeys[i];
+        if (objA[key] !== objB[key] || !Object.prototype.hasOwnProperty.call(objB, key)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    function shallowEqualArrays(arrA, arrB) {
+      if (arrA === arrB) {
+        return true;
+      }
+      if (!arrA || !arrB) {
+        return false;
+      }
+      var len = arrA.length;
+      if (arrB.length !== len) {
+        return false;
+      }
+      for (var i = 0; i < len; i++) {
+        if (arrA[i] !== arrB[i]) {
+          return false;
+        }
+      }
+      return true;
+    }
+    exports.shallowEqualArrays = shallowEqualArrays;
+    exports.shallowEqualObjects = shallowEqualObjects;
+  }
+});
+
+// node_modules/parse-prometheus-text-format/dist/parse-prometheus-text-format.cjs.js
+var require_parse_prometheus_text_format_cjs = __commonJS({
+  "node_modules/parse-prometheus-text-format/dist/parse-prometheus-text-format.cjs.js"(exports, module) {
+    "use strict";
+    var shallowEqual = require_index_cjs();
+    function _classCallCheck(instance, Constructor) {
+      if (!(instance instanceof Constructor)) {
+        throw new TypeError("Cannot call a class as a function");
+      }
+    }
+    function _inherits(subClass, superClass) {
+      if (typeof superClass !== "function" && superClass !== null) {
+        throw new TypeError("Super expression must either be null or a function");
+      }
+      subClass.prototype = Object.create(superClass && superClass.prototype, {
+        constructor: {
+          value: subClass,
+          writable: true,
+          configurable: true
+        }
+      });
+      if (superClass) _setPrototypeOf(subClass, superClass);
+    }
+    function _getPrototypeOf(o) {
+      _getPrototypeOf = Object.setPrototypeOf ? Object.getPrototypeOf : function _getPrototypeOf2(o2) {
+        return o2.__proto__ || Object.getPrototypeOf(o2);
+      };
+      return _getPrototypeOf(o);
+    }
+    function _setPrototypeOf(o, p) {
+      _setPrototypeOf = Object.setPrototypeOf || function _setPrototypeOf2(o2, p2) {
+        o2.__proto__ = p2;
+        return o2;
+      };
+      return _setPrototypeOf(o, p);
+    }
+    function isNativeReflectConstruct() {
+      if (typeof Reflect === "undefined" || !Reflect.construct) return false;
+      if (Reflect.construct.sham) return false;
+      if (typeof Proxy === "function") return true;
+      try {
+        Date.prototype.toString.call(Reflect.construct(Date, [], function() {
+        }));
+        return true;
+      } catch (e) {
+        return false;
+      }
+    }
+    function _construct(Parent, args, Class2) {
+      if (isNativeReflectConstruct()) {
+        _construct = Reflect.construct;
+      } else {
+        _construct = function _construct2(Parent2, args2, Class3) {
+          var a = [null];
+          a.push.apply(a, args2);
+          var Constructor = Function.bind.apply(Parent2, a);
+          var instance = new Constructor();
+          if (Class3) _setPrototypeOf(instance, Class3.prototype);
+          return instance;
+        };
+      }
+      return _construct.apply(null, arguments);
+    }
+    function _isNativeFunction(fn) {
+      return Function.toString.call(fn).indexOf("[native code]") !== -1;
+    }
+    function _wrapNativeSuper(Class2) {
+      var _cache = typeof Map === "function" ? /* @__PURE__ */ new Map() : void 0;
+      _wrapNativeSuper = function _wrapNativeSuper2(Class3) {
+        if (Class3 === null || !_isNativeFunction(Class3)) return Class3;
+        if (typeof Class3 !== "function") {
+          throw new TypeError("Super expression must either be null or a function");
+        }
+        if (typeof _cache !== "undefined") {
+          if (_cache.has(Class3)) return _cache.get(Class3);
+          _cache.set(Class3, Wrapper);
+        }
+        function Wrapper() {
+          return _construct(Class3, arguments, _getPrototypeOf(this).constructor);
+        }
+        Wrapper.prototype = Object.create(Class3.prototype, {
+          constructor: {
+            value: Wrapper,
+            enumerable: false,
+            writable: true,
+            configurable: true
+          }
+        });
+        return _setPrototypeOf(Wrapper, Class3);
+      };
+      return _wrapNativeSuper(Class2);
+    }
+    function _assertThisInitialized(self2) {
+      if (self2 === void 0) {
+        throw new ReferenceError("this hasn't been initialised - super() hasn't been called");
+      }
+      return self2;
+    }
+    function _possibleConstructorReturn(self2, call) {
+      if (call && (typeof call === "object" || typeof call === "function")) {
+        return call;
+      }
+      return _assertThisInitialized(self2);
+    }
+    var InvalidLineError = /* @__PURE__ */ (function(_Error) {
+      _inherits(InvalidLineError2, _Error);
+      function InvalidLineError2(message) {
+        _classCallCheck(this, InvalidLineError2);
+        return _possibleConstructorReturn(this, _getPrototypeOf(InvalidLineError2).call(this, "Encountered invalid line: " + message));
+      }
+      return InvalidLineError2;
+    })(_wrapNativeSuper(Error));
+    Object.defineProperty(InvalidLineError.prototype, "name", {
+      value: InvalidLineError.name
+    });
+    var STATE_NAME = 0;
+    var STATE_STARTOFLABELNAME = 1;
+    var STATE_ENDOFNAME = 2;
+    var STATE_VALUE = 3;
+    var STATE_ENDOFLABELS = 4;
+    var STATE_LABELNAME = 5;
+    var STATE_LABELVALUEQUOTE = 6;
+    var STATE_LABELVALUEEQUALS = 7;
+    var STATE_LABELVALUE = 8;
+    var STATE_LABELVALUESLASH = 9;
+    var STATE_NEXTLABEL = 10;
+    var STATE_TIMESTAMP = 11;
+    function parseSampleLine(line) {
+      var name2 = "";
+      var labelname = "";
+      var labelvalue = "";
+      var value = "";
+      var timestamp = "";
+      var labels = void 0;
+      var state = STATE_NAME;
+      for (var c = 0; c < line.length; ++c) {
+        var _char = line.charAt(c);
+        if (state === STATE_NAME) {
+          if (_char === "{") {
+            state = STATE_STARTOFLABELNAME;
+          } else if (_char === " " || _char === "	") {
+            state = STATE_ENDOFNAME;
+          } else {
+            name2 += _char;
+          }
+        } else if (state === STATE_ENDOFNAME) {
+          if (_char === " " || _char === "	") ;
+          else if (_char === "{") {
+            state = STATE_STARTOFLABELNAME;
+          } else {
+            value += _char;
+            state = STATE_VALUE;
+          }
+        } else if (state === STATE_STARTOFLABELNAME) {
+          if (_char === " " || _char === "	") ;
+          else if (_char === "}") {
+            state = STATE_ENDOFLABELS;
+          } else {
+            labelname += _char;
+            state = STATE_LABELNAME;
+          }
+        } else if (state === STATE_LABELNAME) {
+          if (_char === "=") {
+            state = STATE_LABELVALUEQUOTE;
+          } else if (_char === "}") {
+            state = STATE_ENDOFLABELS;
+          } else if (_char === " " || _char === "	") {
+            state = STATE_LABELVALUEEQUALS;
+          } else {
+            labelname += _char;
+          }
+        } else if (state === STATE_LABELVALUEEQUALS) {
+          if (_char === "=") {
+            state = STATE_LABELVALUEQUOTE;
+          } else if (_char === " " || _char === "	") ;
+          else {
+            throw new InvalidLineError(line);
+          }
+        } else if (state === STATE_LABELVALUEQUOTE) {
+          if (_char === '"') {
+            state = STATE_LABELVALUE;
+          } else if (_char === " " || _char === "	") ;
+          else {
+            throw new InvalidLineError(line);
+          }
+        } else if (state === STATE_LABELVALUE) {
+          if (_char === "\\") {
+            state = STATE_LABELVALUESLASH;
+          } else if (_char === '"') {
+            if (!labels) {
+              labels = {};
+            }
+            labels[labelname] = labelvalue;
+            labelname = "";
+            labelvalue = "";
+            state = STATE_NEXTLABEL;
+          } else {
+            labelvalue += _char;
+          }
+        } else if (state === STATE_LABELVALUESLASH) {
+          state = STATE_LABELVALUE;
+          if (_char === "\\") {
+            labelvalue += "\\";
+          } else if (_char === "n") {
+            labelvalue += "\n";
+          } else if (_char === '"') {
+            labelvalue += '"';
+          } else {
+            labelvalue += "\\".concat(_char);
+          }
+        } else if (state === STATE_NEXTLABEL) {
+          if (_char === ",") {
+            state = STATE_LABELNAME;
+          } else if (_char === "}") {
+            state = STATE_ENDOFLABELS;
+          } else if (_char === " " || _char === "	") ;
+          else {
+            throw new InvalidLineError(line);
+          }
+        } else if (state === STATE_ENDOFLABELS) {
+          if (_char === " " || _char === "	") ;
+          else {
+            value += _char;
+            state = STATE_VALUE;
+          }
+        } else if (state === STATE_VALUE) {
+          if (_char === " " || _char === "	") {
+            state = STATE_TIMESTAMP;
+          } else {
+            value += _char;
+          }
+        } else if (state === STATE_TIMESTAMP) {
+          if (_char === " " || _char === "	") ;
+          else {
+            timestamp += _char;
+          }
+        }
+      }
+      var ret = {
+        name: name2,
+        value
+      };
+      if (labels) {
+        ret.labels = labels;
+      }
+      if (timestamp) {
+        ret.timestamp_ms = timestamp;
+      }
+      return ret;
+    }
+    var SUMMARY_TYPE = "SUMMARY";
+    var HISTOGRAM_TYPE = "HISTOGRAM";
+    function parsePrometheusTextFormat2(metrics) {
+      var lines = metrics.split("\n");
+      var converted = [];
+      var metric;
+      var help;
+      var type;
+      var samples = [];
+      for (var i = 0; i < lines.length; ++i) {
+        var line = lines[i].trim();
+        var lineMetric = null;
+        var lineHelp = null;
+        var lineType = null;
+        var lineSample = null;
+        if (line.length === 0) ;
+        else if (line.startsWith("# ")) {
+          var lineData = line.substring(2);
+          var instr = null;
+          if (lineData.startsWith("HELP ")) {
+            instr = 1;
+          } else if (lineData.startsWith("TYPE ")) {
+            instr = 2;
+          }
+          if (instr) {
+            lineData = lineData.substring(5);
+            var spaceIndex = lineData.indexOf(" ");
+            if (spaceIndex !== -1) {
+              lineMetric = lineData.substring(0, spaceIndex);
+              var remain = lineData.substring(spaceIndex + 1);
+              if (instr === 1) {
+                lineHelp = unescapeHelp(remain);
+              } else {
+                if (remain.includes(" ")) {
+                  throw new InvalidLineError(line);
+                }
+                lineType = remain.toUpperCase();
+              }
+            } else {
+              throw new InvalidLineError(line);
+            }
+          }
+        } else {
+          lineSample = parseSampleLine(line);
+          lineMetric = lineSample.name;
+        }
+        if (lineMetric === metric) {
+          if (!help && lineHelp) {
+            help = lineHelp;
+          } else if (!type && lineType) {
+            type = lineType;
+          }
+        }
+        var suffixedCount = "".concat(metric, "_count");
+        var suffixedSum = "".concat(metric, "_sum");
+        var suffixedBucket = "".concat(metric, "_bucket");
+        var allowedNames = [metric];
+        if (type === SUMMARY_TYPE || type === HISTOGRAM_TYPE) {
+          allowedNames.push(suffixedCount);
+          allowedNames.push(suffixedSum);
+        }
+        if (type === HISTOGRAM_TYPE) {
+          allowedNames.push(suffixedBucket);
+        }
+        if (i + 1 === lines.length || lineMetric && !allowedNames.includes(lineMetric)) {
+          if (metric) {
+            if (type === SUMMARY_TYPE) {
+              samples = flattenMetrics(samples, "quantiles", "quantile", "value");
+            } else if (type === HISTOGRAM_TYPE) {
+              samples = flattenMetrics(samples, "buckets", "le", "bucket");
+            }
+            converted.push({
+              name: metric,
+              help: help ? help : "",
+              type: type ? type : "UNTYPED",
+              metrics: samples
+            });
+          }
+          metric = lineMetric;
+          help = lineHelp ? lineHelp : null;
+          type = lineType ? lineType : null;
+          samples = [];
+        }
+        if (lineSample) {
+          if (lineSample.name !== metric) {
+            if (type === SUMMARY_TYPE || type === HISTOGRAM_TYPE) {
+              if (lineSample.name === suffixedCount) {
+                lineSample.count = lineSample.value;
+              } else if (lineSample.name === suffixedSum) {
+                lineSample.sum = lineSample.value;
+              }
+            }
+            if (type === HISTOGRAM_TYPE && lineSample.name === suffixedBucket) {
+              lineSample.bucket = lineSample.value;
+            }
+            delete lineSample.value;
+          }
+          delete lineSample.name;
+          var samplesLen = samples.length;
+          var lastSample = samplesLen === 0 ? null : samples[samplesLen - 1];
+          if (lastSample && shallowEqual.shallowEqualObjects(lineSample.labels, lastSample.labels)) {
+            delete lineSample.labels;
+            for (var key in lineSample) {
+              lastSample[key] = lineSample[key];
+            }
+          } else {
+            samples.push(lineSample);
+          }
+        }
+      }
+      return converted;
+    }
+    function flattenMetrics(metrics, groupName, keyName, valueName) {
+      var flattened = null;
+      for (var i = 0; i < metrics.length; ++i) {
+        var sample = metrics[i];
+        if (sample.labels && sample.labels[keyName] && sample[valueName]) {
+          if (!flattened) {
+            flattened = {};
+            flattened[groupName] = {};
+          }
+          flattened[groupName][sample.labels[keyName]] = sample[valueName];
+        } else if (!sample.labels) {
+          if (!flattened) {
+            flattened = {};
+          }
+          if (sample.count !== void 0) {
+            flattened.count = sample.count;
+          }
+          if (sample.sum !== void 0) {
+            flattened.sum = sample.sum;
+          }
+        }
+      }
+      if (flattened) {
+        return [flattened];
+      } else {
+        return metrics;
+      }
+    }
+    function unescapeHelp(line) {
+      var result = "";
+      var slash = false;
+      for (var c = 0; c < line.length; ++c) {
+        var _char = line.charAt(c);
+        if (slash) {
+          if (_char === "\\") {
+            result += "\\";
+          } else if (_char === "n") {
+            result += "\n";
+          } else {
+            result += "\\".concat(_char);
+          }
+          slash = false;
+        } else {
+          if (_char === "\\") {
+            slash = true;
+          } else {
+            result += _char;
+          }
+        }
+      }
+      if (slash) {
+        result += "\\";
+      }
+      return result;
+    }
+    module.exports = parsePrometheusTextFormat2;
+  }
+});
+
+// src/metrics/parse.ts
+function flatten(family) {
+  const out = [];
+  for (const m of family.metrics) {
+    const labels = m.labels ?? {};
+    if (m.value !== void 0) out.push({ name: family.name, labels, value: Number(m.value) });
+    for (const [le, v] of Object.entries(m.buckets ?? {})) out.push({ name: `${family.name}_bucket`, labels: { ...labels, le }, value: Number(v) });
+    for (const [quantile, v] of Object.entries(m.quantiles ?? {})) out.push({ name: family.name, labels: { ...labels, quantile }, value: Number(v) });
+    if (m.count !== void 0) out.push({ name: `${family.name}_count`, labels, value: Number(m.count) });
+    if (m.sum !== void 0) out.push({ name: `${family.name}_sum`, labels, value: Number(m.sum) });
+  }
+  return out;
+}
+function parseExposition(text) {
+  let families;
+  try {
+    families = (0, import_parse_prometheus_text_format.default)(text);
+  } catch (err) {
+    throw new Error(`not Prometheus text format: ${err.message}`);
+  }
+  const samples = families.flatMap(flatten);
+  if (!samples.length && text.split("\n").some((l) => l.trim() && !l.startsWith("#"))) {
+    throw new Error(`not Prometheus text format (first line: ${JSON.stringify(text.trim().split("\n")[0]?.slice(0, 60))})`);
+  }
+  return samples;
+}
+var import_parse_prometheus_text_format;
+var init_parse3 = __esm({
+  "src/metrics/parse.ts"() {
+    "use strict";
+    import_parse_prometheus_text_format = __toESM(require_parse_prometheus_text_format_cjs(), 1);
+  }
+});
+
+// src/metrics/scrape.ts
+import { appendFile, mkdir as mkdir9, writeFile as writeFile5 } from "node:fs/promises";
+import { join as join16 } from "node:path";
+function metricsResultsPath(runDir) {
+  return join16(runDir, METRICS_RESULTS_FILE);
+}
+function renderScrapeCommand(url2) {
+  const q2 = shellQuote2(url2);
+  return [
+    `if command -v curl >/dev/null 2>&1; then curl -sS -m ${SCRAPE_TIMEOUT_S} -o - -w '\\n%{http_code}' ${q2};`,
+    `elif command -v wget >/dev/null 2>&1; then wget -q -T ${SCRAPE_TIMEOUT_S} -O - ${q2} && printf '\\n200';`,
+    `else echo 'neither curl nor wget on the node' >&2; exit 127; fi`
+  ].join(" ");
+}
+async function scrapeNode(exec, node2, endpoint, checkpoint, now = () => /* @__PURE__ */ new Date()) {
+  const url2 = `http://127.0.0.1:${endpoint.port}${endpoint.path}`;
+  const base = { checkpoint, node: node2.name, at: now().toISOString(), url: url2, samples: [] };
+  let r;
+  try {
+    r = await exec(node2, renderScrapeCommand(url2), { asNode: true, timeoutMs: (SCRAPE_TIMEOUT_S + 5) * 1e3 });
+  } catch (err) {
+    return { scrape: { ...base, ok: false, error: `node unreachable: ${err.message}` } };
+  }
+  const at = r.stdout.lastIndexOf("\n");
+  const status2 = Number(r.stdout.slice(at + 1).trim());
+  if (r.code !== 0 || !Number.isInteger(status2) || status2 === 0) {
+    return { scrape: { ...base, ok: false, error: `exporter did not answer at ${url2}: ${r.stderr.trim().split("\n").pop() || `exit ${r.code}`}` } };
+  }
+  const body = at >= 0 ? r.stdout.slice(0, at) : "";
+  if (status2 !== 200) return { scrape: { ...base, ok: false, error: `exporter at ${url2} answered HTTP ${status2}` }, raw: body };
+  try {
+    return { scrape: { ...base, ok: true, samples: parseExposition(body) }, raw: body };
+  } catch (err) {
+    return { scrape: { ...base, ok: false, error: `exporter at ${url2}: ${err.message}` }, raw: body };
+  }
+}
+async function scrapeFleet(exec, nodes, endpoint, checkpoint, runDir) {
+  const dir = join16(runDir, "metrics", checkpoint);
+  await mkdir9(dir, { recursive: true });
+  const scrapes = await Promise.all(
+    nodes.map(async (node2) => {
+      const { scrape, raw } = await scrapeNode(exec, node2, endpoint, checkpoint);
+      if (raw !== void 0) {
+        await writeFile5(join16(dir, `${node2.name}.prom`), raw);
+        scrape.evidence = join16("metrics", checkpoint, `${node2.name}.prom`);
+      }
+      return scrape;
+    })
+  );
+  await appendFile(metricsResultsPath(runDir), scrapes.map((s) => `${JSON.stringify(s)}
+`).join(""));
+  return scrapes;
+}
+var METRICS_RESULTS_FILE, SCRAPE_TIMEOUT_S;
+var init_scrape = __esm({
+  "src/metrics/scrape.ts"() {
+    "use strict";
+    init_ssh();
+    init_parse3();
+    METRICS_RESULTS_FILE = "metrics.jsonl";
+    SCRAPE_TIMEOUT_S = 5;
+  }
+});
+
+// src/metrics/read.ts
+import { readFile as readFile10 } from "node:fs/promises";
+async function readMetricScrapes(path9) {
+  let text;
+  try {
+    text = await readFile10(path9, "utf8");
+  } catch (err) {
+    if (err.code === "ENOENT") return [];
+    throw err;
+  }
+  return text.split("\n").filter((l) => l.trim()).map((l, i) => {
+    const v = JSON.parse(l);
+    if (typeof v.node !== "string" || typeof v.ok !== "boolean" || !Array.isArray(v.samples)) throw new Error(`${path9}:${i + 1}: not a metric scrape record`);
+    return v;
+  });
+}
+var init_read = __esm({
+  "src/metrics/read.ts"() {
+    "use strict";
+  }
+});
+
+// src/metrics/stage.ts
+import { dirname as dirname9 } from "node:path";
+async function scrapeMetricsStage(ctx, cfg, checkpoint) {
+  const nodes = cfg.nodes === "all" ? ctx.fleet.nodes : ctx.fleet.nodes.filter((n) => cfg.nodes.includes(n.name));
+  const runDir = dirname9(ctx.events.path);
+  const scrapes = await scrapeFleet((node2, command, o) => ctx.pool.exec(node2, command, o), nodes, { port: cfg.port, path: cfg.path }, checkpoint, runDir);
+  const down = scrapes.filter((s) => !s.ok);
+  ctx.log(`metrics: scraped ${scrapes.length - down.length} of ${scrapes.length} nodes (:${cfg.port}${cfg.path})${down.length ? `; not answering: ${down.map((s) => s.node).join(", ")}` : ""}`);
+  return scrapes;
+}
+var init_stage = __esm({
+  "src/metrics/stage.ts"() {
+    "use strict";
+    init_scrape();
+  }
+});
+
+// src/metrics/index.ts
+var init_metrics3 = __esm({
+  "src/metrics/index.ts"() {
+    "use strict";
+    init_parse3();
+    init_scrape();
+    init_criteria();
+    init_read();
+    init_stage();
+  }
+});
+
 // src/run/test-stage.ts
 function unsupportedSuites(plan) {
-  return plan.suites.map((s) => s.name).filter((n) => n.startsWith("scenario:"));
+  const known = /* @__PURE__ */ new Set(["connectivity", "nat-traversal", "relay", "throughput", "gossip"]);
+  return plan.suites.map((s) => s.name).filter((n) => !known.has(n) && !n.startsWith(SCENARIO_PREFIX));
 }
 async function testStage(ctx, config2, plan) {
   for (const [index, suite] of plan.suites.entries()) {
@@ -70070,10 +71772,13 @@ async function testStage(ctx, config2, plan) {
       const g = config2.tests.gossip;
       const origins = !g || g.origins === "all" ? ctx.fleet.nodes.map((n) => n.name) : g.origins;
       await runGossipSuite(ctx, { origins, fanout: g?.fanout ?? 3, durationMs: 5e3, roundBase });
+    } else if (suite.name.startsWith(SCENARIO_PREFIX)) {
+      await runScenarioSuite(ctx, config2, suite.name);
     } else {
       throw new Error(`suite ${suite.name} cannot run yet`);
     }
   }
+  if (config2.metrics) await scrapeMetricsStage(ctx, config2.metrics, "test");
 }
 var init_test_stage = __esm({
   "src/run/test-stage.ts"() {
@@ -70081,6 +71786,8 @@ var init_test_stage = __esm({
     init_pairs();
     init_throughput();
     init_gossip();
+    init_scenario4();
+    init_metrics3();
   }
 });
 
@@ -70134,7 +71841,7 @@ function describeStep(step) {
   return stepArgv(step).map(shellQuote3).join(" ") + (step.input !== void 0 ? " <<(stdin)" : "");
 }
 var SAFE2;
-var init_steps = __esm({
+var init_steps2 = __esm({
   "src/lab/recipes/steps.ts"() {
     "use strict";
     SAFE2 = /^[A-Za-z0-9_@%+=:,./-]+$/;
@@ -70147,7 +71854,7 @@ var CommandError, DEFAULT_TIMEOUT_MS, systemExec;
 var init_exec3 = __esm({
   "src/lab/exec.ts"() {
     "use strict";
-    init_steps();
+    init_steps2();
     CommandError = class extends Error {
       constructor(argv, code, stderr) {
         const detail = stderr.trim().split("\n").slice(-5).join(" | ");
@@ -70311,12 +72018,12 @@ var init_interrupt = __esm({
 });
 
 // src/lab/keys.ts
-import { readFile as readFile9, rm as rm2 } from "node:fs/promises";
+import { readFile as readFile11, rm as rm2 } from "node:fs/promises";
 async function generateEd25519(exec, file2, comment) {
   await rm2(file2, { force: true });
   await rm2(`${file2}.pub`, { force: true });
   await exec(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file2]);
-  return publicKeyOf(await readFile9(`${file2}.pub`, "utf8"));
+  return publicKeyOf(await readFile11(`${file2}.pub`, "utf8"));
 }
 function publicKeyOf(line) {
   const [type, key] = line.trim().split(/\s+/);
@@ -70474,7 +72181,7 @@ var init_netem = __esm({
 });
 
 // src/lab/preflight.ts
-import { access, constants as constants2, readFile as readFile10 } from "node:fs/promises";
+import { access, constants as constants2, readFile as readFile12 } from "node:fs/promises";
 import path4 from "node:path";
 async function resolveCommand(command) {
   const dirs = [...(process.env.PATH ?? "").split(":").filter(Boolean), ...EXTRA_DIRS];
@@ -70494,8 +72201,8 @@ function effectiveCapabilities(statusText) {
   return { netAdmin: (caps & 1n << 12n) !== 0n, sysAdmin: (caps & 1n << 21n) !== 0n };
 }
 async function systemPrivileges() {
-  const status = await readFile10("/proc/self/status", "utf8").catch(() => "");
-  return { root: process.getuid?.() === 0, ...effectiveCapabilities(status) };
+  const status2 = await readFile12("/proc/self/status", "utf8").catch(() => "");
+  return { root: process.getuid?.() === 0, ...effectiveCapabilities(status2) };
 }
 function packagesOf(commands) {
   return [...new Set(commands.map((c) => c.debianPackage))];
@@ -70587,7 +72294,7 @@ function lossMatch(percent2) {
 }
 function renderLossRuleset(percent2, dev, exemptSshFrom) {
   const iface = JSON.stringify(dev);
-  const match = lossMatch(percent2);
+  const match2 = lossMatch(percent2);
   const inbound = exemptSshFrom ? [`iifname ${iface} ip saddr ${exemptSshFrom} tcp dport 22 accept`] : [];
   const outbound = exemptSshFrom ? [`oifname ${iface} ip daddr ${exemptSshFrom} tcp sport 22 accept`] : [];
   return [
@@ -70596,12 +72303,12 @@ function renderLossRuleset(percent2, dev, exemptSshFrom) {
     "  chain loss_ingress {",
     "    type filter hook prerouting priority raw; policy accept;",
     ...inbound.map((r) => `    ${r}`),
-    `    iifname ${iface} ${match ? `${match} ` : ""}drop`,
+    `    iifname ${iface} ${match2 ? `${match2} ` : ""}drop`,
     "  }",
     "  chain loss_egress {",
     "    type filter hook postrouting priority filter; policy accept;",
     ...outbound.map((r) => `    ${r}`),
-    `    oifname ${iface} ${match ? `${match} ` : ""}drop`,
+    `    oifname ${iface} ${match2 ? `${match2} ` : ""}drop`,
     "  }",
     "}",
     ""
@@ -70633,7 +72340,7 @@ var NETEM_MISSING, UnsupportedImpairmentError, IMPAIR_TABLE;
 var init_impair = __esm({
   "src/lab/recipes/impair.ts"() {
     "use strict";
-    init_steps();
+    init_steps2();
     NETEM_MISSING = "delay/jitter not supported on this kernel (no sch_netem)";
     UnsupportedImpairmentError = class extends Error {
       name = "UnsupportedImpairmentError";
@@ -70644,7 +72351,7 @@ var init_impair = __esm({
 
 // src/lab/sshd.ts
 import net2 from "node:net";
-import { readFile as readFile11 } from "node:fs/promises";
+import { readFile as readFile13 } from "node:fs/promises";
 function arg(value) {
   if (/["\r\n]/.test(value)) throw new Error(`sshd cannot use the path ${JSON.stringify(value)}`);
   return /\s/.test(value) ? `"${value}"` : value;
@@ -70705,7 +72412,7 @@ async function waitForSsh(host, port, options) {
     if (options.aborted?.()) throw new Error(`stopped waiting for ${options.what}`);
     if (await readBanner(host, port, 1e3)) return Date.now() - started;
     if (Date.now() - started > options.timeoutMs) {
-      const log = options.logPath ? await readFile11(options.logPath, "utf8").catch(() => "") : "";
+      const log = options.logPath ? await readFile13(options.logPath, "utf8").catch(() => "") : "";
       const tail = log.trim().split("\n").slice(-3).join(" | ");
       throw new Error(`${options.what}: sshd at ${host}:${port} did not answer within ${options.timeoutMs} ms${tail ? ` (sshd log: ${tail})` : ""}`);
     }
@@ -70757,14 +72464,14 @@ var init_addresses = __esm({
 });
 
 // src/lab/subnet-claim.ts
-import { mkdir as mkdir9, readFile as readFile12, readdir as readdir3, rm as rm3, stat as stat3, writeFile as writeFile5 } from "node:fs/promises";
+import { mkdir as mkdir10, readFile as readFile14, readdir as readdir3, rm as rm3, stat as stat3, writeFile as writeFile6 } from "node:fs/promises";
 import path5 from "node:path";
 function errCode(err) {
   return err?.code;
 }
 async function readClaim(dir, index) {
   try {
-    const parsed = JSON.parse(await readFile12(path5.join(dir, String(index), "owner.json"), "utf8"));
+    const parsed = JSON.parse(await readFile14(path5.join(dir, String(index), "owner.json"), "utf8"));
     if (typeof parsed.runId !== "string") return void 0;
     return { index, runId: parsed.runId, pid: Number(parsed.pid ?? 0), createdAt: Number(parsed.createdAt ?? 0) };
   } catch {
@@ -70792,7 +72499,7 @@ async function withLock(dir, now, body) {
   const deadline = Date.now() + 15e3;
   for (; ; ) {
     try {
-      await mkdir9(lock);
+      await mkdir10(lock);
       break;
     } catch (err) {
       if (errCode(err) !== "EEXIST") throw err;
@@ -70820,20 +72527,20 @@ async function isStale(dir, index, options, now) {
 }
 async function tryMkdirClaim(dir, index, runId, now) {
   try {
-    await mkdir9(path5.join(dir, String(index)));
+    await mkdir10(path5.join(dir, String(index)));
   } catch (err) {
     if (errCode(err) === "EEXIST") return false;
     throw err;
   }
   const claim2 = { runId, pid: process.pid, createdAt: now };
-  await writeFile5(path5.join(dir, String(index), "owner.json"), `${JSON.stringify(claim2)}
+  await writeFile6(path5.join(dir, String(index), "owner.json"), `${JSON.stringify(claim2)}
 `);
   return true;
 }
 async function claimSubnet(runId, options) {
   const dir = options.dir ?? DEFAULT_CLAIM_DIR;
   const now = options.now ?? Date.now;
-  await mkdir9(dir, { recursive: true });
+  await mkdir10(dir, { recursive: true });
   const inUse = /* @__PURE__ */ new Set();
   for (const addr of await options.rootAddresses?.() ?? []) {
     const index = subnetIndexOf(addr);
@@ -70983,7 +72690,7 @@ var init_nat_machine = __esm({
     "use strict";
     init_impair();
     init_nat();
-    init_steps();
+    init_steps2();
   }
 });
 
@@ -71130,7 +72837,7 @@ var init_topology = __esm({
     init_names2();
     init_impair();
     init_nat_machine();
-    init_steps();
+    init_steps2();
     TopologyError = class extends Error {
       name = "TopologyError";
     };
@@ -71149,7 +72856,7 @@ __export(lab_exports, {
   flushConntrack: () => flushConntrack,
   listLabs: () => listLabs
 });
-import { mkdir as mkdir10, writeFile as writeFile6 } from "node:fs/promises";
+import { mkdir as mkdir11, writeFile as writeFile7 } from "node:fs/promises";
 import os2 from "node:os";
 import path7 from "node:path";
 function defaultLabRoot(runId) {
@@ -71208,9 +72915,9 @@ async function createLab(spec, options = {}) {
     const t = planTopology(spec.nodes, { runId, subnetIndex, labRoot });
     const steps = planSteps(t, netem);
     progress(`internet ${t.subnet.cidr}, controller ${t.subnet.controllerIp} (${t.controllerVeth}), lab root ${labRoot}`);
-    await mkdir10(t.keysDir, { recursive: true, mode: 448 });
-    await mkdir10(t.sshdDir, { recursive: true });
-    await Promise.all(t.machines.map((m) => mkdir10(m.workdir, { recursive: true })));
+    await mkdir11(t.keysDir, { recursive: true, mode: 448 });
+    await mkdir11(t.sshdDir, { recursive: true });
+    await Promise.all(t.machines.map((m) => mkdir11(m.workdir, { recursive: true })));
     guard.check();
     const clientKey = await generateEd25519(exec, t.clientKeyPath, `vps-test-${runId}-client`);
     const hostKeys = new Map(
@@ -71218,9 +72925,9 @@ async function createLab(spec, options = {}) {
         t.machines.map(async (m) => [m.node, await generateEd25519(exec, m.sshd.hostKeyPath, `vps-test-${runId}-${m.node}`)])
       )
     );
-    await writeFile6(t.authorizedKeysPath, `${clientKey}
+    await writeFile7(t.authorizedKeysPath, `${clientKey}
 `, { mode: 384 });
-    await writeFile6(
+    await writeFile7(
       t.knownHostsPath,
       renderKnownHosts(t.machines.map((m) => ({ addresses: m.publicIps, port: m.sshd.port, hostKey: hostKeys.get(m.node) })))
     );
@@ -71232,11 +72939,11 @@ async function createLab(spec, options = {}) {
         progress(describeMachine(t, m.node));
       })
     );
-    await mkdir10("/run/sshd", { recursive: true, mode: 493 });
+    await mkdir11("/run/sshd", { recursive: true, mode: 493 });
     const waits = await Promise.all(
       t.machines.map(async (m) => {
         guard.check();
-        await writeFile6(m.sshd.configPath, renderSshdConfig(m.sshd, t.authorizedKeysPath));
+        await writeFile7(m.sshd.configPath, renderSshdConfig(m.sshd, t.authorizedKeysPath));
         try {
           await startSshd(exec, sshdPath, m.machineNamespace, m.sshd.configPath, m.sshd.logPath);
         } catch (err) {
@@ -71254,7 +72961,7 @@ async function createLab(spec, options = {}) {
     guard.check();
     progress(`sshd answering on ${waits.length} machine(s) (slowest ${Math.max(...waits)} ms)`);
     const fleet = labFleet(t, hostKeys, { user: os2.userInfo().username, arch: archOf(process.arch) });
-    await writeFile6(path7.join(labRoot, "lab.json"), `${JSON.stringify({ topology: t, fleet }, null, 2)}
+    await writeFile7(path7.join(labRoot, "lab.json"), `${JSON.stringify({ topology: t, fleet }, null, 2)}
 `);
     guard.uninstall();
     progress(`ready in ${((Date.now() - started) / 1e3).toFixed(1)} s`);
@@ -71338,7 +73045,7 @@ var init_lab = __esm({
     init_netem();
     init_preflight();
     init_impair();
-    init_steps();
+    init_steps2();
     init_sshd();
     init_subnet_claim();
     init_topology();
@@ -71349,13 +73056,13 @@ var init_lab = __esm({
 });
 
 // src/run/pipeline.ts
-import { join as join15 } from "node:path";
-import { mkdir as mkdir11 } from "node:fs/promises";
+import { join as join17 } from "node:path";
+import { mkdir as mkdir12 } from "node:fs/promises";
 async function runPipeline(input2) {
   const { loaded, plan, runId, progress } = input2;
   const state = RunStateFile.create(input2.runsRoot, { runId, configPath: loaded.file, project: plan.choices.project, provider: plan.provider, keep: Boolean(input2.keep) });
   const runDir = state.dir;
-  const eventsPath = join15(runDir, "results.jsonl");
+  const eventsPath = join17(runDir, "results.jsonl");
   const signals2 = abortOnSignals((l) => progress.line(l));
   const run = { runId, runDir, log: (l) => progress.line(l), signal: signals2.signal };
   const sink = new EventSink(eventsPath);
@@ -71392,7 +73099,7 @@ async function runPipeline(input2) {
       void 0,
       input2.planStartedAt
     );
-    const artifacts = hostable ? await stage("build", () => buildArtifacts(buildConfigOf(loaded.config), { cwd: input2.cwd, outDir: join15(runDir, "build"), onProgress: run.log, ...input2.zigCacheDir && { zigCacheDir: input2.zigCacheDir }, signal: signals2.signal }), (a) => a.map((x) => x.target).join(", ")) : void 0;
+    const artifacts = hostable ? await stage("build", () => buildArtifacts(buildConfigOf(loaded.config), { cwd: input2.cwd, outDir: join17(runDir, "build"), onProgress: run.log, ...input2.zigCacheDir && { zigCacheDir: input2.zigCacheDir }, signal: signals2.signal }), (a) => a.map((x) => x.target).join(", ")) : void 0;
     if (artifacts) {
       state.update({ fleetUp: true });
       fleet = await stage("provision", () => input2.provider.provision(plan, run), (f) => `${f.nodes.length} nodes`);
@@ -71424,11 +73131,14 @@ async function runPipeline(input2) {
   const results = await stage("evaluate", async () => {
     const baseline = input2.baselinePath ? await loadResultsJson(input2.baselinePath) : void 0;
     const aggregate = await aggregateSources([eventsPath]);
-    return evaluate({ plan, aggregate, generatedAt: (/* @__PURE__ */ new Date()).toISOString(), runId, project: plan.choices.project, ...baseline && { baseline }, ...stageError && { stageError } });
+    const scenarioSteps = await readScenarioSteps(scenarioResultsPath(runDir));
+    const m = loaded.config.metrics;
+    const metrics = m && { criteria: m.criteria, scrapes: await readMetricScrapes(metricsResultsPath(runDir)), endpoint: `:${m.port}${m.path}` };
+    return evaluate({ plan, aggregate, generatedAt: (/* @__PURE__ */ new Date()).toISOString(), runId, project: plan.choices.project, scenarioSteps, ...metrics && { metrics }, ...baseline && { baseline }, ...stageError && { stageError } });
   }, (r) => r.verdict.toUpperCase());
   if (results) {
     await stage("report", async () => {
-      await mkdir11(runDir, { recursive: true });
+      await mkdir12(runDir, { recursive: true });
       const journal = loaded.config.report.journal;
       return writeReportSet({
         results,
@@ -71437,15 +73147,15 @@ async function runPipeline(input2) {
         time: /* @__PURE__ */ new Date(),
         branch: input2.branch ?? "unknown",
         ...input2.pr !== void 0 && { pr: input2.pr },
-        evidence: [eventsPath, join15(runDir, "logs")],
+        evidence: [eventsPath, join17(runDir, "logs")],
         ...journal && { journal }
       });
     }, () => `reports in ${runDir}`);
   }
   await stage("teardown", async () => {
     if (pool && fleet) {
-      const logs = await collectLogs(pool, fleet.nodes, join15(runDir, "logs")).catch((err) => (run.log(`log collection failed: ${err.message}`), []));
-      run.log(`logs collected from ${logs.length} nodes into ${join15(runDir, "logs")}`);
+      const logs = await collectLogs(pool, fleet.nodes, join17(runDir, "logs")).catch((err) => (run.log(`log collection failed: ${err.message}`), []));
+      run.log(`logs collected from ${logs.length} nodes into ${join17(runDir, "logs")}`);
     }
     await pool?.close();
     if (input2.keep && fleet && !signals2.received) {
@@ -71487,20 +73197,21 @@ var init_pipeline = __esm({
     init_state();
     init_deploy_stage();
     init_test_stage();
+    init_metrics3();
     init_signals2();
     EXIT = { pass: 0, degraded: 0, fail: 1, error: 2 };
   }
 });
 
 // src/providers/local.ts
-import { readFile as readFile13, writeFile as writeFile7, mkdir as mkdir12, rm as rm4 } from "node:fs/promises";
+import { readFile as readFile15, writeFile as writeFile8, mkdir as mkdir13, rm as rm4 } from "node:fs/promises";
 import path8 from "node:path";
 function labNodesOf(plan) {
   return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...n.impair ? { impair: n.impair } : {} }));
 }
 async function writeFleet(runDir, fleet) {
   const file2 = path8.join(runDir, FLEET_FILE);
-  await mkdir12(runDir, { recursive: true });
+  await mkdir13(runDir, { recursive: true });
   const record2 = {
     runId: fleet.runId,
     provider: fleet.provider,
@@ -71508,7 +73219,7 @@ async function writeFleet(runDir, fleet) {
     clientKeyPath: fleet.clientKeyPath,
     ...fleet.controllerIp ? { controllerIp: fleet.controllerIp } : {}
   };
-  await writeFile7(file2, `${JSON.stringify(record2, null, 2)}
+  await writeFile8(file2, `${JSON.stringify(record2, null, 2)}
 `);
   return file2;
 }
@@ -71516,7 +73227,7 @@ async function readFleet(runDir) {
   const file2 = path8.join(runDir, FLEET_FILE);
   let text;
   try {
-    text = await readFile13(file2, "utf8");
+    text = await readFile15(file2, "utf8");
   } catch {
     throw new Error(`no fleet recorded for this run: ${file2} does not exist (was it provisioned?)`);
   }
@@ -71660,7 +73371,7 @@ async function runCommand(argv) {
   const plan = buildPlan(loaded.config, choices);
   console.error(renderPlanSummary(plan));
   const unsupported = unsupportedSuites(plan);
-  if (unsupported.length) throw new UsageError(`run: ${unsupported.join(", ")}: scenario steps are not executed by this version yet; nothing was provisioned`);
+  if (unsupported.length) throw new UsageError(`run: ${unsupported.join(", ")}: this version cannot run these suites; nothing was provisioned`);
   if (interactive && !await terminalConfirm("Run this plan?")) {
     console.error("not run: nothing was built or provisioned");
     return 2;
@@ -71811,7 +73522,7 @@ var report_exports = {};
 __export(report_exports, {
   reportCommand: () => reportCommand
 });
-import { join as join16 } from "node:path";
+import { join as join18 } from "node:path";
 function number4(flag, text, min, max) {
   if (text === void 0) return void 0;
   const n = Number(text);
@@ -71870,7 +73581,7 @@ async function reportCommand(argv) {
     ...values.unreachable && { unreachable: values.unreachable },
     ...soak.length && { soak: soak.map((s, i) => soakCheckpointOf(s.run_id ?? `#${i + 1}`, s)) }
   });
-  const out = values.out ?? join16(".vps-test", "report");
+  const out = values.out ?? join18(".vps-test", "report");
   const branch = values.branch ?? process.env.GITHUB_HEAD_REF ?? process.env.GITHUB_REF_NAME ?? "unknown";
   const written = await writeReportSet({
     results,
@@ -72184,7 +73895,7 @@ var down_exports = {};
 __export(down_exports, {
   downCommand: () => downCommand
 });
-import { join as join17 } from "node:path";
+import { join as join19 } from "node:path";
 async function downCommand(argv) {
   const { values, positionals } = parseFlags(argv, { all: { type: "boolean" } }, "down");
   if (values.help) {
@@ -72212,12 +73923,12 @@ async function downCommand(argv) {
 async function destroy(runId, log) {
   let run;
   try {
-    run = RunStateFile.load(join17(runsRoot(), runId));
+    run = RunStateFile.load(join19(runsRoot(), runId));
   } catch {
     run = void 0;
   }
   const provider = providerFor(run?.state.provider ?? "local");
-  await provider.destroy({ runId, runDir: run?.dir ?? join17(runsRoot(), runId), log });
+  await provider.destroy({ runId, runDir: run?.dir ?? join19(runsRoot(), runId), log });
   run?.update({ fleetUp: false });
   console.log(`run ${runId}: down`);
 }
