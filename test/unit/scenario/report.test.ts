@@ -40,3 +40,13 @@ describe('scenario and metrics in the report', () => {
     expect(text.indexOf('"prometheus"')).toBeGreaterThan(text.indexOf('"nodes"'));
   });
 });
+
+describe('scenario steps in junit.xml', () => {
+  it('a testsuite per scenario, a testcase per step; a failed step carries reason, node, exit, command and output', async () => {
+    const { renderJunit } = await import('../../../src/report/junit.js');
+    const xml = renderJunit(evaluate({ aggregate: new Aggregator(), generatedAt: 'now', scenarioSteps: steps }));
+    expect(xml).toContain('<testsuite name="scenario:failover" tests="3" failures="2" errors="0" skipped="0">');
+    expect(xml).toContain('<testcase classname="vps-test.scenario.failover" name="2. run on client: {bin} call">');
+    expect(xml).toContain('<failure message="exit code 1, expected 0 (on client, exit 1)" type="failure">exit code 1, expected 0 (on client, exit 1)\n$ /w/bin/rpc.py call\nstdout:');
+  });
+});
