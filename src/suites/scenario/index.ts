@@ -21,6 +21,7 @@ export async function runScenarioSuite(ctx: SuiteContext, config: Config, suiteN
   // Next to results.jsonl: the run folder (stages are units; evaluate reads it from there).
   const out = scenarioResultsPath(dirname(ctx.events.path));
   forgetEarlierRun(out, name);
+  ctx.log(`scenario ${name}: ${scenario.steps.length} steps${scenario.description ? ` (${scenario.description})` : ''}`);
   const results = await runScenario(
     {
       io: sshScenarioIO(ctx.pool, ctx.signal),
