@@ -68577,7 +68577,13 @@ async function readScenarioSteps(path9) {
     throw err;
   }
   return text.split("\n").map((line, i) => [line.trim(), i + 1]).filter(([line]) => line).map(([line, n]) => {
-    const parsed = scenarioStepSchema.safeParse(JSON.parse(line));
+    let value;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new Error(`${path9}:${n}: not JSON`);
+    }
+    const parsed = scenarioStepSchema.safeParse(value);
     if (!parsed.success) throw new Error(`${path9}:${n}: not a scenario step result (${parsed.error.issues[0]?.message ?? "invalid"})`);
     return parsed.data;
   });
@@ -69946,6 +69952,16 @@ function extraSuites(r) {
     if (g.required_p95_ms !== null) cases.push(gossipP95Case(g));
     out.push({ name: "gossip", properties: props, cases });
   }
+  for (const sc of r.scenarios ?? []) {
+    const cases = sc.steps.map((st) => {
+      const name2 = `${st.index}. ${st.title}`;
+      if (st.ok) return { classname: `vps-test.scenario.${sc.name}`, name: name2, ...st.output && { out: st.output } };
+      const detail = [`${st.reason ?? "failed"}${st.nodes.length ? ` (on ${st.nodes.join(", ")}${st.exit !== void 0 && st.exit !== null ? `, exit ${st.exit}` : ""})` : ""}`, st.command && `$ ${st.command}`, st.output].filter(Boolean).join("\n");
+      return { classname: `vps-test.scenario.${sc.name}`, name: name2, failure: detail };
+    });
+    if (!cases.length) cases.push({ classname: `vps-test.scenario.${sc.name}`, name: "steps", failure: sc.diagnosis.join("; ") || "no step was run" });
+    out.push({ name: `scenario:${sc.name}`, properties: [["passed", String(sc.passed)]], cases });
+  }
   const verdictCase = { classname: "vps-test.run", name: "verdict" };
   const why = r.reasons.join("\n");
   if (r.verdict === "error") verdictCase.error = why;
@@ -71095,13 +71111,15 @@ var init_io = __esm({
 });
 
 // src/suites/scenario/index.ts
-import { appendFileSync } from "node:fs";
+import { appendFileSync, existsSync as existsSync6, readFileSync as readFileSync4, writeFileSync as writeFileSync3 } from "node:fs";
 import { dirname as dirname8 } from "node:path";
 async function runScenarioSuite(ctx, config2, suiteName) {
   const name2 = suiteName.slice(SCENARIO_PREFIX.length);
   const scenario = config2.tests.scenarios[name2];
   if (!scenario) throw new Error(`suite ${suiteName}: no scenario named ${name2} in tests.scenarios`);
   const out = scenarioResultsPath(dirname8(ctx.events.path));
+  forgetEarlierRun(out, name2);
+  ctx.log(`scenario ${name2}: ${scenario.steps.length} steps${scenario.description ? ` (${scenario.description})` : ""}`);
   const results = await runScenario(
     {
       io: sshScenarioIO(ctx.pool, ctx.signal),
@@ -71120,6 +71138,12 @@ async function runScenarioSuite(ctx, config2, suiteName) {
   const failed = results.filter((r) => !r.ok && !r.skipped).length;
   ctx.log(`scenario ${name2}: ${results.length - failed} of ${results.length} steps passed`);
   return results;
+}
+function forgetEarlierRun(path9, scenario) {
+  if (!existsSync6(path9)) return;
+  const kept = readFileSync4(path9, "utf8").split("\n").filter((line) => line.trim() && JSON.parse(line).scenario !== scenario);
+  writeFileSync3(path9, kept.map((l) => `${l}
+`).join(""));
 }
 var SCENARIO_PREFIX;
 var init_scenario4 = __esm({
