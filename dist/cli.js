@@ -72997,7 +72997,13 @@ async function readScenarioSteps(path12) {
     throw err;
   }
   return text.split("\n").map((line, i) => [line.trim(), i + 1]).filter(([line]) => line).map(([line, n]) => {
-    const parsed = scenarioStepSchema.safeParse(JSON.parse(line));
+    let value;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new Error(`${path12}:${n}: not JSON`);
+    }
+    const parsed = scenarioStepSchema.safeParse(value);
     if (!parsed.success) throw new Error(`${path12}:${n}: not a scenario step result (${parsed.error.issues[0]?.message ?? "invalid"})`);
     return parsed.data;
   });
@@ -74395,6 +74401,16 @@ function extraSuites(r) {
     if (g.required_p95_ms !== null) cases.push(gossipP95Case(g));
     out.push({ name: "gossip", properties: props, cases });
   }
+  for (const sc of r.scenarios ?? []) {
+    const cases = sc.steps.map((st) => {
+      const name2 = `${st.index}. ${st.title}`;
+      if (st.ok) return { classname: `vps-test.scenario.${sc.name}`, name: name2, ...st.output && { out: st.output } };
+      const detail = [`${st.reason ?? "failed"}${st.nodes.length ? ` (on ${st.nodes.join(", ")}${st.exit !== void 0 && st.exit !== null ? `, exit ${st.exit}` : ""})` : ""}`, st.command && `$ ${st.command}`, st.output].filter(Boolean).join("\n");
+      return { classname: `vps-test.scenario.${sc.name}`, name: name2, failure: detail };
+    });
+    if (!cases.length) cases.push({ classname: `vps-test.scenario.${sc.name}`, name: "steps", failure: sc.diagnosis.join("; ") || "no step was run" });
+    out.push({ name: `scenario:${sc.name}`, properties: [["passed", String(sc.passed)]], cases });
+  }
   const verdictCase = { classname: "vps-test.run", name: "verdict" };
   const why = r.reasons.join("\n");
   if (r.verdict === "error") verdictCase.error = why;
@@ -75789,7 +75805,7 @@ async function logCountStep(ctx, state, spec) {
     const count = countMatchingLines(r.stdout, spec.pattern);
     const window2 = `${spec.since ?? "scenario start"} .. ${spec.until ?? "now"}`;
     const reason = judgeCount(count, spec.expect);
-    const output2 = `${count} lines match /${spec.pattern}/ in ${log} (${window2})`;
+    const output2 = `${count} ${count === 1 ? "line matches" : "lines match"} /${spec.pattern}/ in ${log} (${window2})`;
     return reason ? { node: node3.name, ok: false, command, output: `${output2}
 ${outputTail(r.stdout, "", 400)}`, reason: `${reason} lines matching /${spec.pattern}/ (${window2})` } : { node: node3.name, ok: true, command, output: output2 };
   });
@@ -76021,13 +76037,15 @@ var init_io = __esm({
 });
 
 // src/suites/scenario/index.ts
-import { appendFileSync } from "node:fs";
+import { appendFileSync, existsSync as existsSync12, readFileSync as readFileSync7, writeFileSync as writeFileSync6 } from "node:fs";
 import { dirname as dirname11 } from "node:path";
 async function runScenarioSuite(ctx, plan, suiteName) {
   const name2 = suiteName.slice(SCENARIO_PREFIX.length);
   const scenario = plan.scenarios?.[name2];
   if (!scenario) throw new Error(`suite ${suiteName}: no scenario named ${name2} in tests.scenarios`);
   const out = scenarioResultsPath(dirname11(ctx.events.path));
+  forgetEarlierRun(out, name2);
+  ctx.log(`scenario ${name2}: ${scenario.steps.length} steps${scenario.description ? ` (${scenario.description})` : ""}`);
   const results = await runScenario(
     {
       io: sshScenarioIO(ctx.pool, ctx.signal),
@@ -76046,6 +76064,12 @@ async function runScenarioSuite(ctx, plan, suiteName) {
   const failed = results.filter((r) => !r.ok && !r.skipped).length;
   ctx.log(`scenario ${name2}: ${results.length - failed} of ${results.length} steps passed`);
   return results;
+}
+function forgetEarlierRun(path12, scenario) {
+  if (!existsSync12(path12)) return;
+  const kept = readFileSync7(path12, "utf8").split("\n").filter((line) => line.trim() && JSON.parse(line).scenario !== scenario);
+  writeFileSync6(path12, kept.map((l) => `${l}
+`).join(""));
 }
 var SCENARIO_PREFIX;
 var init_scenario4 = __esm({
@@ -76109,7 +76133,7 @@ var init_test_stage = __esm({
 });
 
 // src/run/steps.ts
-import { existsSync as existsSync12, writeFileSync as writeFileSync6 } from "node:fs";
+import { existsSync as existsSync13, writeFileSync as writeFileSync7 } from "node:fs";
 import { mkdir as mkdir16, writeFile as writeFile9 } from "node:fs/promises";
 import { join as join20, resolve as resolve12 } from "node:path";
 async function buildStep(env) {
@@ -76177,7 +76201,7 @@ async function testStep(env, held, deployed) {
   const fleet = await fleetOf(env, held);
   const deployment = deployed ?? readDeployment(env.run.runDir, fleet);
   const eventsPath = join20(env.run.runDir, RUN_FILES.events);
-  writeFileSync6(eventsPath, "");
+  writeFileSync7(eventsPath, "");
   const sink = new EventSink(eventsPath);
   const ctx = {
     fleet,
@@ -76200,7 +76224,7 @@ async function testStep(env, held, deployed) {
 async function evaluateStep(env, o) {
   const { runDir, runId } = env.run;
   const eventsPath = join20(runDir, RUN_FILES.events);
-  if (!existsSync12(eventsPath)) await writeFile9(eventsPath, "");
+  if (!existsSync13(eventsPath)) await writeFile9(eventsPath, "");
   const plan = tryPlan(env);
   const baseline = o.baselinePath ? await loadResultsJson(o.baselinePath) : void 0;
   const aggregate = await aggregateSources([eventsPath]);
@@ -77135,13 +77159,13 @@ and connection-tracking entries.`;
 });
 
 // src/run/status.ts
-import { existsSync as existsSync13, readFileSync as readFileSync7 } from "node:fs";
+import { existsSync as existsSync14, readFileSync as readFileSync8 } from "node:fs";
 import { join as join23 } from "node:path";
 function nodesOf(runDir) {
   for (const file2 of [RUN_FILES.fleet, RUN_FILES.plan]) {
     try {
       const path12 = join23(runDir, file2);
-      if (existsSync13(path12)) return (JSON.parse(readFileSync7(path12, "utf8")).nodes ?? []).map((n) => n.name);
+      if (existsSync14(path12)) return (JSON.parse(readFileSync8(path12, "utf8")).nodes ?? []).map((n) => n.name);
     } catch {
     }
   }
@@ -77275,7 +77299,7 @@ var logs_exports = {};
 __export(logs_exports, {
   logsCommand: () => logsCommand
 });
-import { existsSync as existsSync14, readdirSync as readdirSync3, readFileSync as readFileSync8, statSync, openSync as openSync2, readSync, closeSync as closeSync2 } from "node:fs";
+import { existsSync as existsSync15, readdirSync as readdirSync3, readFileSync as readFileSync9, statSync, openSync as openSync2, readSync, closeSync as closeSync2 } from "node:fs";
 import { join as join24 } from "node:path";
 async function logsCommand(argv) {
   const { values, positionals } = parseFlags(argv, { node: { type: "string" }, follow: { type: "boolean", short: "f" }, lines: { type: "string" } }, "logs");
@@ -77296,7 +77320,7 @@ async function runLog(run, follow) {
   const file2 = join24(run.dir, RUN_LOG);
   let offset = 0;
   const print = () => {
-    if (!existsSync14(file2)) return;
+    if (!existsSync15(file2)) return;
     const size = statSync(file2).size;
     if (size <= offset) return;
     const fd = openSync2(file2, "r");
@@ -77310,7 +77334,7 @@ async function runLog(run, follow) {
     }
   };
   print();
-  if (!existsSync14(file2)) console.error(`(no run log yet: ${file2})`);
+  if (!existsSync15(file2)) console.error(`(no run log yet: ${file2})`);
   if (!follow) return 0;
   const stop = new AbortController();
   const onSig = () => stop.abort();
@@ -77333,10 +77357,10 @@ async function runLog(run, follow) {
 async function nodeLogs(run, name2, lines, follow) {
   const collected = join24(run.dir, "logs", name2);
   if (!run.state.fleetUp) {
-    if (!existsSync14(collected)) throw new UsageError(`logs: run ${run.state.runId} is down and no logs of node '${name2}' were collected (${collected})`);
+    if (!existsSync15(collected)) throw new UsageError(`logs: run ${run.state.runId} is down and no logs of node '${name2}' were collected (${collected})`);
     for (const f of readdirSync3(collected).sort()) {
       console.log(`==> ${join24(collected, f)} <==`);
-      process.stdout.write(readFileSync8(join24(collected, f), "utf8").split("\n").slice(-lines - 1).join("\n"));
+      process.stdout.write(readFileSync9(join24(collected, f), "utf8").split("\n").slice(-lines - 1).join("\n"));
     }
     return 0;
   }
@@ -77384,7 +77408,7 @@ var stop_exports = {};
 __export(stop_exports, {
   stopCommand: () => stopCommand
 });
-import { writeFileSync as writeFileSync7 } from "node:fs";
+import { writeFileSync as writeFileSync8 } from "node:fs";
 import { join as join25 } from "node:path";
 async function stopCommand(argv) {
   const { values, positionals } = parseFlags(argv, { timeout: { type: "string" } }, "stop");
@@ -77410,7 +77434,7 @@ async function stopCommand(argv) {
 async function stopLive(run, timeoutMs) {
   const { runId } = run.state;
   const pid = run.state.controller.pid;
-  writeFileSync7(join25(run.dir, STOP_FILE), `${(/* @__PURE__ */ new Date()).toISOString()} ${process.pid}
+  writeFileSync8(join25(run.dir, STOP_FILE), `${(/* @__PURE__ */ new Date()).toISOString()} ${process.pid}
 `);
   process.kill(pid, "SIGTERM");
   console.error(`run ${runId}: asked controller ${pid} to stop; waiting for it to evaluate, report and tear down`);

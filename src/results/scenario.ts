@@ -84,7 +84,13 @@ export async function readScenarioSteps(path: string): Promise<ScenarioStepResul
     .map((line, i) => [line.trim(), i + 1] as const)
     .filter(([line]) => line)
     .map(([line, n]) => {
-      const parsed = scenarioStepSchema.safeParse(JSON.parse(line));
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        throw new Error(`${path}:${n}: not JSON`);
+      }
+      const parsed = scenarioStepSchema.safeParse(value);
       if (!parsed.success) throw new Error(`${path}:${n}: not a scenario step result (${parsed.error.issues[0]?.message ?? 'invalid'})`);
       return parsed.data as ScenarioStepResult;
     });

@@ -76,6 +76,8 @@ describe.skipIf(!isRoot)('scenario examples on the lab', () => {
     expect(steps[4]?.output).toContain('spread provider-a=2 provider-b=2 provider-c=2');
     expect(steps[7]?.output).toMatch(/served-by provider-[bc]/);
     expect(steps[9]?.output).toMatch(/^3 lines match \/Creating connection\//);
+    expect(steps.slice(10).map((s) => s.kind)).toEqual(['restart', 'mark', 'run', 'log_count']);
+    expect(steps[13]?.output).toMatch(/^1 line matches \/Creating connection\/ in \S+ \(after-restart \.\. now\)/);
   });
 
   it('rpc-no-failover: the killed provider is never replaced; the run fails naming the step', async () => {
@@ -94,6 +96,21 @@ describe.skipIf(!isRoot)('scenario examples on the lab', () => {
     expect(sc?.diagnosis).toEqual(['UDP fails while TCP works from worker-a to worker-b (UDP steps 2; TCP steps 3)']);
     expect(results.reasons[0]).toBe('scenario dht-link: UDP fails while TCP works from worker-a to worker-b (UDP steps 2; TCP steps 3)');
     expect(report).toContain('UDP fails while TCP works from worker-a to worker-b');
+  });
+
+  it("udp-vs-tcp from a NAT-ed node: the partition is applied on its router, which drops the UDP", async () => {
+    const { results } = await runExample('udp-tcp-nat', 'udp-vs-tcp.yml', 1, (t) =>
+      t
+        .replace('- { name: worker-b }', '- { name: worker-b, nat: port-restricted }')
+        .replaceAll('on: worker-a, cmd: "{bin} probe', 'on: worker-b, cmd: "{bin} probe')
+        .replaceAll('{node:worker-b.ip} 7400", peer: worker-b', '{node:worker-a.ip} 7400", peer: worker-a'),
+    );
+    const sc = results.scenarios[0];
+    expect(sc?.diagnosis).toEqual(['UDP fails while TCP works from worker-b to worker-a (UDP steps 2; TCP steps 3)']);
+    expect(sc?.steps[2]?.peer_packets).toBeGreaterThan(0);
+    // the router of worker-b dropped the datagram before it left (worker-a never saw it)
+    expect(sc?.steps[3]?.output).toMatch(/\[worker-b\] healed; [1-9]\d* packets had been dropped/);
+    expect(sc?.steps[3]?.output).toMatch(/\[worker-a\] healed; 0 packets had been dropped/);
   });
 
   it('udp-vs-tcp with nothing dropped passes', async () => {

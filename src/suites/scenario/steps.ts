@@ -169,7 +169,7 @@ export async function logCountStep(ctx: EngineContext, state: ScenarioState, spe
     const count = countMatchingLines(r.stdout, spec.pattern);
     const window = `${spec.since ?? 'scenario start'} .. ${spec.until ?? 'now'}`;
     const reason = judgeCount(count, spec.expect);
-    const output = `${count} lines match /${spec.pattern}/ in ${log} (${window})`;
+    const output = `${count} ${count === 1 ? 'line matches' : 'lines match'} /${spec.pattern}/ in ${log} (${window})`;
     return reason ? { node: node.name, ok: false, command, output: `${output}\n${outputTail(r.stdout, '', 400)}`, reason: `${reason} lines matching /${spec.pattern}/ (${window})` } : { node: node.name, ok: true, command, output };
   });
 }

@@ -70,3 +70,21 @@ describe('scenario results', () => {
     expect(results.reasons).toContain('scenario t failed: no step was run');
   });
 });
+
+describe('scenarios.jsonl across a re-run of the test stage', () => {
+  it("a scenario run again replaces its earlier results and keeps the other scenarios'", async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { forgetEarlierRun } = await import('../../../src/suites/scenario/index.js');
+    const { readScenarioSteps } = await import('../../../src/results/scenario.js');
+    const dir = mkdtempSync(join(tmpdir(), 'scn-'));
+    const file = join(dir, 'scenarios.jsonl');
+    writeFileSync(file, [step(1, true), { ...step(1, true), scenario: 'other' }, step(2, false)].map((s) => `${JSON.stringify(s)}\n`).join(''));
+    forgetEarlierRun(file, 's');
+    expect((await readScenarioSteps(file)).map((s) => s.scenario)).toEqual(['other']);
+    writeFileSync(file, 'not json\n');
+    await expect(readScenarioSteps(file)).rejects.toThrow(`${file}:1: not JSON`);
+    rmSync(dir, { recursive: true });
+  });
+});
