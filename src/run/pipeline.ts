@@ -4,7 +4,7 @@
 // (files.ts), so `run` can run all of them, some of them (--stages) or what is left (--resume).
 // A failure or interruption in any stage still ends in EVALUATE/REPORT with what was learned,
 // and TEARDOWN always runs then (also on Ctrl-C). Every transition is written to state.json.
-import { appendFileSync, rmSync } from 'node:fs';
+import { appendFileSync, rmSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -112,7 +112,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutcome
       progress.done(name, Date.now() - started, note?.(value));
       return value;
     } catch (err) {
-      const message = interruptible && signals.received ? (signals.stopRequested ? 'stopped by vps-test stop' : `interrupted by ${signals.received}`) : (err as Error).message;
+      const message = interruptible && signals.received ? (signals.stopRequested ? 'stopped by vps-test stop' : `interrupted by ${signals.received}`) : `${(err as Error).message}${lowSpaceNote(runDir)}`;
       state.end(record, 'failed', message);
       progress.failed(name, Date.now() - started, message);
       stageError ??= `${name} ${signals.stopRequested && interruptible ? 'was stopped' : 'failed'}: ${message}`;
@@ -167,6 +167,17 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutcome
   }
   state.update({ ...(verdict && { verdict }), exitCode });
   return { runId, runDir, ...(verdict && { verdict }), reasons, exitCode, completed, ...(signals.received && { interrupted: signals.received }), ...(signals.stopRequested && { stopped: true }) };
+}
+
+/** A stage that failed on a (nearly) full disk says so: tools rarely name ENOSPC themselves. */
+function lowSpaceNote(runDir: string): string {
+  try {
+    const fs = statfsSync(runDir);
+    const free = fs.bavail * fs.bsize;
+    return free < 4 * 1024 * 1024 ? ` (the run folder ${runDir} has only ${Math.floor(free / 1024)} KiB free)` : '';
+  } catch {
+    return '';
+  }
 }
 
 function createRun(input: PipelineInput): RunStateFile {

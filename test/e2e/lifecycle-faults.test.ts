@@ -94,18 +94,24 @@ describe.skipIf(!isRoot)('faults end in a verdict, fast', () => {
   it('Ctrl-C to the controller alone during a cold build stops zig and exits 130', async () => {
     const { cwd, env } = caseDir('ftbuild', THREE(2));
     const cache = join(work, 'ftbuild', 'zig-cache');
+    const buildDir = join(cwd, '.vps-test', 'runs', 'ftbuild', 'build');
     const run = startCli(['run', '--yes', '--run-id', 'ftbuild'], cwd, { ...env, ZIG_GLOBAL_CACHE_DIR: cache });
-    await waitFor(run, /building vps-agent/);
-    await new Promise((r) => setTimeout(r, 2000));
-    expect(processesMentioning(cache).length).toBeGreaterThan(0); // zig is compiling
-    const sent = Date.now();
-    run.child.kill('SIGINT'); // the controller's pid only, not its process group
-    const r = await run.done;
-    console.log(`SIGINT during a cold build: exit ${r.code} after ${Date.now() - sent} ms`);
-    expect(r.code, r.stdout + r.stderr).toBe(130);
-    expect(r.stderr).toMatch(/build FAILED .*interrupted by SIGINT/);
-    await new Promise((res) => setTimeout(res, 1500)); // SIGKILL follows SIGTERM after 1 s
-    expect(processesMentioning(cache)).toEqual([]);
+    try {
+      await waitFor(run, /building vps-agent/);
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(processesMentioning(buildDir).length).toBeGreaterThan(0); // zig is compiling (cold cache)
+      const sent = Date.now();
+      run.child.kill('SIGINT'); // the controller's pid only, not its process group
+      const r = await run.done;
+      console.log(`SIGINT during a cold build: exit ${r.code} after ${Date.now() - sent} ms`);
+      expect(r.code, r.stdout + r.stderr).toBe(130);
+      expect(r.stderr).toMatch(/build FAILED .*interrupted by SIGINT/);
+      await new Promise((res) => setTimeout(res, 1500)); // SIGKILL follows SIGTERM after 1 s
+      expect(processesMentioning(buildDir)).toEqual([]);
+    } finally {
+      if (run.child.exitCode === null) run.child.kill('SIGINT');
+      await run.done;
+    }
   });
 
   it('a runs folder on a 96 KiB tmpfs ends in a clear message with the run id and a teardown', async () => {
@@ -117,7 +123,7 @@ describe.skipIf(!isRoot)('faults end in a verdict, fast', () => {
       const r = await runCli(['run', '--yes', '--run-id', 'ftfull'], cwd, env);
       expect(r.code, r.stdout + r.stderr).toBe(2);
       expect(r.stdout + r.stderr).toMatch(/ftfull/);
-      expect(r.stdout + r.stderr).toMatch(/ENOSPC|no space left/i);
+      expect(r.stdout).toMatch(/run folder .*ftfull has only \d+ KiB free/);
       expect(r.stdout + r.stderr).not.toMatch(/^\s+at .*\.ts:\d+/m); // a message, not a stack trace
       expect(namespacesOf('ftfull')).toEqual([]);
       expect(processesMentioning(join(runs, 'runs', 'ftfull'))).toEqual([]);
