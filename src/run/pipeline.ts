@@ -47,6 +47,8 @@ export interface PipelineInput {
   planStartedAt?: number;
   /** an earlier failure this invocation continues from (e.g. the controller died) */
   stageError?: string;
+  /** what runs after a failure or interruption (default evaluate, report, teardown; `up`: teardown) */
+  closingStages?: readonly Stage[];
 }
 
 export interface PipelineOutcome {
@@ -143,15 +145,18 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutcome
 
   // After a failure or an interruption the run ends here whatever was asked: evaluate, report, tear down.
   const closing = Boolean(stageError || signals.received);
+  const closes = new Set<Stage>(input.closingStages ?? ['evaluate', 'report', 'teardown']);
   let results: ResultsJson | undefined;
-  if (selected.has('evaluate') || closing) {
+  if (selected.has('evaluate') || (closing && closes.has('evaluate'))) {
     results = await stage('evaluate', () => evaluateStep(env, { ...(input.baselinePath && { baselinePath: input.baselinePath }), ...(stageError && { stageError }) }), (r) => r.verdict.toUpperCase());
   }
-  if (selected.has('report') || (closing && results)) {
+  if (selected.has('report') || (closing && closes.has('report') && results)) {
     await stage('report', () => reportStep(env, results, { branch: input.branch ?? 'unknown', ...(input.pr !== undefined && { pr: input.pr }) }), () => `reports in ${runDir}`);
   }
-  const keep = state.state.keep && !signals.received;
-  if (selected.has('teardown') || (closing && !keep)) {
+  // --keep keeps a fleet that came up whole; a half-provisioned one, or one after Ctrl-C, goes
+  const provisioned = state.state.stages.some((s) => s.stage === 'provision' && s.status === 'done');
+  const keep = state.state.keep && !signals.received && provisioned;
+  if (selected.has('teardown') || (closing && closes.has('teardown') && !keep)) {
     await stage('teardown', () => teardownStep(env, held, { keep, collectLogs: !signals.received || signals.stopRequested }));
   } else if (state.state.fleetUp) {
     progress.line(`the fleet stays up for the next stages (vps-test run --run ${runId} --stages ...); remove it with \`vps-test down ${runId}\``);

@@ -140,17 +140,20 @@ function canonical(dir: string): string {
 }
 
 /** Every run with a state file under `root` and in this user's registry, newest first. */
-export function listRuns(root = runsRoot(), registry: RunRegistry = new RunRegistry()): RunStateFile[] {
+export function listRuns(root = runsRoot(), registry: RunRegistry | null = new RunRegistry()): RunStateFile[] {
   const dirs = new Map<string, string>();
   if (existsSync(root)) for (const d of readdirSync(root)) dirs.set(canonical(join(root, d)), join(root, d));
-  for (const e of registry.list()) dirs.set(canonical(e.runDir), e.runDir);
+  for (const e of registry?.list() ?? []) dirs.set(canonical(e.runDir), e.runDir);
   return [...dirs.values()]
     .map(tryLoad)
     .filter((r): r is RunStateFile => r !== undefined)
     .sort((a, b) => b.state.createdAt.localeCompare(a.state.createdAt));
 }
 
-/** The run a command means: the id given (here or in the registry), else the newest run whose fleet is up. */
+/**
+ * The run a command means: the id given (here, else in the registry: from any directory), else
+ * the newest run of THIS directory whose fleet is up (a default never reaches another checkout).
+ */
 export function findRun(runId: string | undefined, root = runsRoot(), registry: RunRegistry = new RunRegistry()): RunStateFile | undefined {
   if (runId) {
     const local = tryLoad(join(root, runId));
@@ -158,5 +161,12 @@ export function findRun(runId: string | undefined, root = runsRoot(), registry: 
     const entry = registry.get(runId);
     return entry ? tryLoad(entry.runDir) : undefined;
   }
-  return listRuns(root, registry).find((r) => r.state.fleetUp);
+  return listRuns(root, null).find((r) => r.state.fleetUp);
+}
+
+/** Forgets registry entries whose run folder is gone; returns their ids. */
+export function pruneRegistry(registry: RunRegistry = new RunRegistry()): string[] {
+  const gone = registry.list().filter((e) => !existsSync(join(e.runDir, 'state.json')));
+  for (const e of gone) registry.forget(e.runId);
+  return gone.map((e) => e.runId);
 }

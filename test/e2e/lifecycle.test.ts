@@ -77,6 +77,12 @@ describe.skipIf(!isRoot)('stages as units on the lab', () => {
     const deployment = JSON.parse(readFileSync(join(runDir, 'deployment.json'), 'utf8')) as { server: { node: string; ip: string; port: number } };
     expect(deployment.server).toMatchObject({ node: 'bootstrap', port: 9000 });
     expect(namespacesOf('ltsplit').length).toBeGreaterThan(0);
+    const runLog = await runCli(['logs', 'ltsplit'], d.b, d.env);
+    expect(runLog.code, runLog.stderr).toBe(0);
+    expect(runLog.stdout).toMatch(/deploy done in/);
+    const nodeLog = await runCli(['logs', 'ltsplit', '--node', 'bootstrap'], d.b, d.env);
+    expect(nodeLog.code, nodeLog.stderr).toBe(0);
+    expect(nodeLog.stdout).toMatch(/listening on udp\/9000/); // the rendezvous server's own log, over SSH
 
     const second = await runCli(['run', '--run', 'ltsplit', '--stages', 'test,evaluate,report'], d.b, d.env);
     expect(second.code, second.stdout + second.stderr).toBe(0);
@@ -112,6 +118,24 @@ describe.skipIf(!isRoot)('stages as units on the lab', () => {
     const results = JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8')) as Results;
     expect(results.categories.direct!.attempts).toBe(60); // 10 pairs x 6 trials: the test ran whole, once
     expectNothingLeft(runDir, 'ltkill');
+  });
+
+  it('stop of an orphan (controller killed) evaluates, reports and tears down by itself', async () => {
+    const d = dirs('stop-orphan', exampleWith(20));
+    const run = startCli(['run', '--yes', '--run-id', 'ltorph'], d.a, d.env);
+    await waitFor(run, /round 1\/20 done/);
+    run.child.kill('SIGKILL');
+    await run.done;
+    const nodes = await runCli(['nodes', 'ltorph'], d.b, d.env);
+    expect(nodes.code).toBe(1); // the nodes answer, but the run is not healthy
+    expect(nodes.stdout).toMatch(/orphaned/);
+    const stop = await runCli(['stop', 'ltorph'], d.b, d.env);
+    expect(stop.stderr).toMatch(/its controller \(pid \d+\) is gone; evaluate, report, teardown here/);
+    expect(stop.stdout).toMatch(/vps-test stop ltorph: ERROR; fleet down/);
+    expect(stop.stdout).toMatch(/controller died during test/);
+    const runDir = runDirOf(d.a, 'ltorph');
+    expect(existsSync(join(runDir, 'report.md'))).toBe(true);
+    expectNothingLeft(runDir, 'ltorph');
   });
 
   it('stop from another process during test ends with logs, a report and no leaks', async () => {
