@@ -161,6 +161,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutcome
   } else if (state.state.fleetUp) {
     progress.line(`the fleet stays up for the next stages (vps-test run --run ${runId} --stages ...); remove it with \`vps-test down ${runId}\``);
   }
+  await pool?.close(); // a run that ends before teardown (--stages ...) leaves no connection open
   signals.dispose();
 
   const verdict = results?.verdict;

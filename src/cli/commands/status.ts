@@ -37,8 +37,10 @@ export async function statusCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const forgotten = pruneRegistry();
-  const runs = listRuns().map((r) => runStatus(r));
   const { resources, problems } = await listAllResources();
+  // a cloud provider knows when a run's machines expire on their own (their TTL tag)
+  const expiry = new Map(resources.filter((r) => r.expiresAt).map((r) => [r.runId, new Date((r.expiresAt as number) * 1000).toISOString()]));
+  const runs = listRuns().map((r) => runStatus(r)).map((r) => (r.expiresAt || !expiry.has(r.runId) ? r : { ...r, expiresAt: expiry.get(r.runId) as string }));
   const mine = new Set(runs.map((r) => r.runId));
   const others = [...new Set(resources.filter((r) => !mine.has(r.runId)).map((r) => `${r.runId} (${r.provider})`))];
   if (values.json) {
