@@ -85,7 +85,11 @@ describe.skipIf(!isRoot)('faults end in a verdict, fast', () => {
       expect(afterFault).toBeLessThan(120_000);
       const results = readFileSync(join(runDir, 'results.jsonl'), 'utf8');
       expect(results).toMatch(/node \\"b\\" unreachable since/);
-      expect(r.code).not.toBe(0);
+      // evaluation names it: the node's status and a reason of the verdict
+      const evaluated = JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8')) as { nodes: { name: string; status: string }[]; reasons: string[] };
+      expect(evaluated.nodes.find((n) => n.name === 'b')?.status).toBe('unreachable');
+      expect(evaluated.reasons.join('\n')).toMatch(/unreachable: b/);
+      expect(r.stdout).toMatch(/unreachable: b/);
       expect(state.fleetUp).toBe(false);
       expectNothingLeft(runDir, id);
     });

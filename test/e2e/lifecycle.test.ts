@@ -120,6 +120,32 @@ describe.skipIf(!isRoot)('stages as units on the lab', () => {
     expectNothingLeft(runDir, 'ltkill');
   });
 
+  it('kill -9 of the controller during deploy, then --resume from elsewhere redeploys and finishes', async () => {
+    const config = `project: kill-deploy
+fleet:
+  nodes:
+    - { name: bootstrap, role: bootstrap }
+    - { name: a, nat: full-cone }
+    - { name: b }
+service:
+  command: "sh -c 'sleep 4; echo ready; exec sleep 600'"
+  ready: { log: "ready", timeout: 60s }
+tests:
+  connectivity: { trials: 3, min_attempts: 3 }
+`;
+    const d = dirs('kill-deploy', config);
+    const run = startCli(['run', '--yes', '--run-id', 'ltkdep'], d.a, d.env);
+    await waitFor(run, /rendezvous \+ relay on bootstrap/);
+    run.child.kill('SIGKILL'); // while the service's readiness is awaited
+    await run.done;
+    const resumed = await runCli(['run', '--resume', 'ltkdep'], d.b, d.env);
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming run ltkdep at deploy/);
+    expect(resumed.stderr).toMatch(/service started and ready on 3 nodes/);
+    expect(resumed.stdout).toMatch(/ltkdep: PASS/);
+    expectNothingLeft(runDirOf(d.a, 'ltkdep'), 'ltkdep');
+  });
+
   it('stop of an orphan (controller killed) evaluates, reports and tears down by itself', async () => {
     const d = dirs('stop-orphan', exampleWith(20));
     const run = startCli(['run', '--yes', '--run-id', 'ltorph'], d.a, d.env);
