@@ -76,6 +76,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutcome
   const runDir = state.dir;
   const progress = teeProgress(input.progress, (line) => appendFileSync(join(runDir, RUN_LOG), line));
   rmSync(join(runDir, STOP_FILE), { force: true }); // a stop request is for the controller it was sent to
+  if (state.registryError) progress.line(state.registryError);
   const selected = new Set<Stage>(input.stages ?? STAGES);
   const signals = abortOnSignals((l) => progress.line(l), { stopFile: join(runDir, STOP_FILE) });
   const run: RunContext = { runId, runDir, log: (l) => progress.line(l), signal: signals.signal };

@@ -58,6 +58,8 @@ export function newRunId(): string {
 export class RunStateFile {
   /** The first failed write (ENOSPC, EACCES...): the run goes on in memory and says so at the end. */
   writeError: Error | undefined;
+  /** Why the run could not be registered for this user, if it could not. */
+  registryError: string | undefined;
 
   constructor(readonly dir: string, public state: RunState) {}
 
@@ -69,7 +71,12 @@ export class RunStateFile {
     const file = new RunStateFile(dir, { ...init, createdAt: new Date().toISOString(), stages: [], fleetUp: false });
     file.save();
     if (file.writeError) throw file.writeError;
-    registry.register({ runId: init.runId, runDir: dir, createdAt: file.state.createdAt });
+    try {
+      registry.register({ runId: init.runId, runDir: dir, createdAt: file.state.createdAt });
+    } catch (err) {
+      // the run works without it, only not by id from other directories: say so, go on
+      file.registryError = `not registered in ${registry.dir} (${(err as Error).message}): other directories will not find run ${init.runId} by id`;
+    }
     return file;
   }
 

@@ -74,9 +74,11 @@ describe.skipIf(!isRoot)('faults end in a verdict, fast', () => {
       const pids = sshdTree(runDir, 'b');
       const faultAt = Date.now();
       for (const pid of pids) process.kill(pid, fault);
+      await waitFor(run, /node b unreachable since/, 120_000);
+      const marked = Date.now() - faultAt;
       const r = await run.done;
       const afterFault = Date.now() - faultAt;
-      console.log(`sshd ${fault} on node b: the run ended ${afterFault} ms after the fault`);
+      console.log(`sshd ${fault} on node b: marked unreachable ${marked} ms and the run ended ${afterFault} ms after the fault`);
       const state = JSON.parse(readFileSync(join(runDir, 'state.json'), 'utf8')) as { unreachable?: { node: string; since: string }[]; fleetUp: boolean };
       expect(state.unreachable?.map((u) => u.node)).toEqual(['b']);
       expect(r.stderr).toMatch(/node b unreachable since \d{4}-/);
