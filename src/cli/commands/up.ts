@@ -6,6 +6,7 @@ import { newRunId, runsRoot } from '../../run/state.js';
 import { consoleProgress } from '../../run/progress.js';
 import { runPipeline } from '../../run/pipeline.js';
 import { readFleet } from '../../providers/fleet-file.js';
+import { providerFor } from '../../providers/index.js';
 import { parseFlags } from '../args.js';
 import { renderNodesTable } from './nodes.js';
 
@@ -25,8 +26,10 @@ export async function upCommand(argv: string[]): Promise<number> {
   const found = findConfig(positionals[0], { allowDefaultExample: true });
   const loaded = await loadConfig(found.path);
   const plan = buildPlan(loaded.config, await resolveChoices({}, loaded.project));
+  const provider = providerFor(plan.provider); // refused before a run folder exists
   const runId = newRunId();
   const outcome = await runPipeline({
+    provider,
     runId,
     runsRoot: runsRoot(),
     loaded,
