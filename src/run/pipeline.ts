@@ -4,7 +4,7 @@
 // (files.ts), so `run` can run all of them, some of them (--stages) or what is left (--resume).
 // A failure or interruption in any stage still ends in EVALUATE/REPORT with what was learned,
 // and TEARDOWN always runs then (also on Ctrl-C). Every transition is written to state.json.
-import { appendFileSync, rmSync } from 'node:fs';
+import { appendFileSync, rmSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -47,6 +47,8 @@ export interface PipelineInput {
   planStartedAt?: number;
   /** an earlier failure this invocation continues from (e.g. the controller died) */
   stageError?: string;
+  /** what runs after a failure or interruption (default evaluate, report, teardown; `up`: teardown) */
+  closingStages?: readonly Stage[];
 }
 
 export interface PipelineOutcome {
@@ -74,6 +76,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutcome
   const runDir = state.dir;
   const progress = teeProgress(input.progress, (line) => appendFileSync(join(runDir, RUN_LOG), line));
   rmSync(join(runDir, STOP_FILE), { force: true }); // a stop request is for the controller it was sent to
+  if (state.registryError) progress.line(state.registryError);
   const selected = new Set<Stage>(input.stages ?? STAGES);
   const signals = abortOnSignals((l) => progress.line(l), { stopFile: join(runDir, STOP_FILE) });
   const run: RunContext = { runId, runDir, log: (l) => progress.line(l), signal: signals.signal };
@@ -112,7 +115,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutcome
       progress.done(name, Date.now() - started, note?.(value));
       return value;
     } catch (err) {
-      const message = interruptible && signals.received ? (signals.stopRequested ? 'stopped by vps-test stop' : `interrupted by ${signals.received}`) : (err as Error).message;
+      const message = interruptible && signals.received ? (signals.stopRequested ? 'stopped by vps-test stop' : `interrupted by ${signals.received}`) : `${(err as Error).message}${lowSpaceNote(runDir)}`;
       state.end(record, 'failed', message);
       progress.failed(name, Date.now() - started, message);
       stageError ??= `${name} ${signals.stopRequested && interruptible ? 'was stopped' : 'failed'}: ${message}`;
@@ -143,19 +146,23 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutcome
 
   // After a failure or an interruption the run ends here whatever was asked: evaluate, report, tear down.
   const closing = Boolean(stageError || signals.received);
+  const closes = new Set<Stage>(input.closingStages ?? ['evaluate', 'report', 'teardown']);
   let results: ResultsJson | undefined;
-  if (selected.has('evaluate') || closing) {
+  if (selected.has('evaluate') || (closing && closes.has('evaluate'))) {
     results = await stage('evaluate', () => evaluateStep(env, { ...(input.baselinePath && { baselinePath: input.baselinePath }), ...(stageError && { stageError }) }), (r) => r.verdict.toUpperCase());
   }
-  if (selected.has('report') || (closing && results)) {
+  if (selected.has('report') || (closing && closes.has('report') && results)) {
     await stage('report', () => reportStep(env, results, { branch: input.branch ?? 'unknown', ...(input.pr !== undefined && { pr: input.pr }) }), () => `reports in ${runDir}`);
   }
-  const keep = state.state.keep && !signals.received;
-  if (selected.has('teardown') || (closing && !keep)) {
+  // --keep keeps a fleet that came up whole; a half-provisioned one, or one after Ctrl-C, goes
+  const provisioned = state.state.stages.some((s) => s.stage === 'provision' && s.status === 'done');
+  const keep = state.state.keep && !signals.received && provisioned;
+  if (selected.has('teardown') || (closing && closes.has('teardown') && !keep)) {
     await stage('teardown', () => teardownStep(env, held, { keep, collectLogs: !signals.received || signals.stopRequested }));
   } else if (state.state.fleetUp) {
     progress.line(`the fleet stays up for the next stages (vps-test run --run ${runId} --stages ...); remove it with \`vps-test down ${runId}\``);
   }
+  await pool?.close(); // a run that ends before teardown (--stages ...) leaves no connection open
   signals.dispose();
 
   const verdict = results?.verdict;
@@ -167,6 +174,17 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutcome
   }
   state.update({ ...(verdict && { verdict }), exitCode });
   return { runId, runDir, ...(verdict && { verdict }), reasons, exitCode, completed, ...(signals.received && { interrupted: signals.received }), ...(signals.stopRequested && { stopped: true }) };
+}
+
+/** A stage that failed on a (nearly) full disk says so: tools rarely name ENOSPC themselves. */
+function lowSpaceNote(runDir: string): string {
+  try {
+    const fs = statfsSync(runDir);
+    const free = fs.bavail * fs.bsize;
+    return free < 4 * 1024 * 1024 ? ` (the run folder ${runDir} has only ${Math.floor(free / 1024)} KiB free)` : '';
+  } catch {
+    return '';
+  }
 }
 
 function createRun(input: PipelineInput): RunStateFile {

@@ -58,6 +58,8 @@ export function newRunId(): string {
 export class RunStateFile {
   /** The first failed write (ENOSPC, EACCES...): the run goes on in memory and says so at the end. */
   writeError: Error | undefined;
+  /** Why the run could not be registered for this user, if it could not. */
+  registryError: string | undefined;
 
   constructor(readonly dir: string, public state: RunState) {}
 
@@ -69,7 +71,12 @@ export class RunStateFile {
     const file = new RunStateFile(dir, { ...init, createdAt: new Date().toISOString(), stages: [], fleetUp: false });
     file.save();
     if (file.writeError) throw file.writeError;
-    registry.register({ runId: init.runId, runDir: dir, createdAt: file.state.createdAt });
+    try {
+      registry.register({ runId: init.runId, runDir: dir, createdAt: file.state.createdAt });
+    } catch (err) {
+      // the run works without it, only not by id from other directories: say so, go on
+      file.registryError = `not registered in ${registry.dir} (${(err as Error).message}): other directories will not find run ${init.runId} by id`;
+    }
     return file;
   }
 
@@ -140,17 +147,20 @@ function canonical(dir: string): string {
 }
 
 /** Every run with a state file under `root` and in this user's registry, newest first. */
-export function listRuns(root = runsRoot(), registry: RunRegistry = new RunRegistry()): RunStateFile[] {
+export function listRuns(root = runsRoot(), registry: RunRegistry | null = new RunRegistry()): RunStateFile[] {
   const dirs = new Map<string, string>();
   if (existsSync(root)) for (const d of readdirSync(root)) dirs.set(canonical(join(root, d)), join(root, d));
-  for (const e of registry.list()) dirs.set(canonical(e.runDir), e.runDir);
+  for (const e of registry?.list() ?? []) dirs.set(canonical(e.runDir), e.runDir);
   return [...dirs.values()]
     .map(tryLoad)
     .filter((r): r is RunStateFile => r !== undefined)
     .sort((a, b) => b.state.createdAt.localeCompare(a.state.createdAt));
 }
 
-/** The run a command means: the id given (here or in the registry), else the newest run whose fleet is up. */
+/**
+ * The run a command means: the id given (here, else in the registry: from any directory), else
+ * the newest run of THIS directory whose fleet is up (a default never reaches another checkout).
+ */
 export function findRun(runId: string | undefined, root = runsRoot(), registry: RunRegistry = new RunRegistry()): RunStateFile | undefined {
   if (runId) {
     const local = tryLoad(join(root, runId));
@@ -158,5 +168,12 @@ export function findRun(runId: string | undefined, root = runsRoot(), registry: 
     const entry = registry.get(runId);
     return entry ? tryLoad(entry.runDir) : undefined;
   }
-  return listRuns(root, registry).find((r) => r.state.fleetUp);
+  return listRuns(root, null).find((r) => r.state.fleetUp);
+}
+
+/** Forgets registry entries whose run folder is gone; returns their ids. */
+export function pruneRegistry(registry: RunRegistry = new RunRegistry()): string[] {
+  const gone = registry.list().filter((e) => !existsSync(join(e.runDir, 'state.json')));
+  for (const e of gone) registry.forget(e.runId);
+  return gone.map((e) => e.runId);
 }

@@ -18,6 +18,9 @@ import {
   type ScriptFailure,
 } from './script.js';
 import { renderKillScript, wrapCommand } from './wrap.js';
+import { Reachability, type Unreachable } from './reachability.js';
+
+export { NodeUnreachableError, isTransportFailure, type Unreachable } from './reachability.js';
 
 export interface SshPoolOptions {
   /** Private key for every node (Fleet.clientKeyPath). Read once; never logged. */
@@ -39,27 +42,6 @@ export interface SshPoolOptions {
   /** Aborts every operation of the pool (the run's stage signal); a new pool is needed afterwards. */
   signal?: AbortSignal;
   log?: (line: string) => void;
-}
-
-/** A node that stopped answering SSH; every later operation on it fails at once. */
-export interface Unreachable {
-  node: string;
-  since: Date;
-  reason: string;
-}
-
-export class NodeUnreachableError extends Error {
-  override name = 'NodeUnreachableError';
-  constructor(readonly unreachable: Unreachable) {
-    super(`node "${unreachable.node}" unreachable since ${unreachable.since.toISOString()} (${unreachable.reason})`);
-  }
-}
-
-/** Failures that say the machine or its sshd is gone, as opposed to a command that failed. */
-export function isTransportFailure(err: unknown): boolean {
-  if (err instanceof HostKeyMismatchError) return false;
-  const m = (err as Error)?.message ?? '';
-  return /^cannot connect to node|^lost the connection to|^cannot start a command on (?!.*(open failed|Channel open failure|no more sessions))/.test(m);
 }
 
 export interface ScriptOptions extends Omit<ExecOptions, 'stdin'> {
@@ -87,14 +69,13 @@ export class SshPool {
   private readonly opLimiter: Limiter;
   private key: Promise<string> | undefined;
   private closed = false;
-  private readonly failures = new Map<string, number>();
   private readonly answered = new Set<string>();
-  private readonly down = new Map<string, Unreachable>();
-  private readonly listeners: ((u: Unreachable) => void)[] = [];
+  private readonly reach: Reachability;
 
   constructor(private readonly options: SshPoolOptions) {
     this.connectLimiter = new Limiter(options.maxConnects ?? 8);
     this.opLimiter = new Limiter(options.maxOperations ?? 64);
+    this.reach = new Reachability(options.unreachableAfter ?? 2, (u, count) => this.options.log?.(`ssh: node "${u.node}" is unreachable after ${count} failed operations: ${u.reason}`));
   }
 
   static forFleet(fleet: Fleet, options: Omit<SshPoolOptions, 'clientKeyPath'> = {}): SshPool {
@@ -108,16 +89,16 @@ export class SshPool {
 
   /** Whether (and since when) the node stopped answering; see docs/architecture.md, "Unreachable nodes". */
   unreachable(node: FleetNode | string): Unreachable | undefined {
-    return this.down.get(typeof node === 'string' ? node : node.name);
+    return this.reach.get(typeof node === 'string' ? node : node.name);
   }
 
   unreachableNodes(): Unreachable[] {
-    return [...this.down.values()];
+    return this.reach.all();
   }
 
   /** Called once per node when it becomes unreachable. */
   onUnreachable(listener: (u: Unreachable) => void): void {
-    this.listeners.push(listener);
+    this.reach.listen(listener);
   }
 
   /** Runs `command` on the node's machine (or AS the node with asNode) through POSIX sh. */
@@ -125,30 +106,8 @@ export class SshPool {
     return this.tracked(node, () => this.execOnce(node, command, options));
   }
 
-  /**
-   * Counts consecutive transport failures per node: after `unreachableAfter` of them the node is
-   * marked unreachable and every later operation fails at once, so a dead node costs a couple of
-   * timeouts, not one per round for the rest of the run.
-   */
-  private async tracked<T>(node: FleetNode, op: () => Promise<T>): Promise<T> {
-    const down = this.down.get(node.name);
-    if (down) throw new NodeUnreachableError(down);
-    try {
-      const value = await op();
-      this.failures.delete(node.name);
-      return value;
-    } catch (err) {
-      if (!isTransportFailure(err) || this.options.signal?.aborted) throw err;
-      const count = (this.failures.get(node.name) ?? 0) + 1;
-      this.failures.set(node.name, count);
-      if (count >= (this.options.unreachableAfter ?? 2) && !this.down.has(node.name)) {
-        const u: Unreachable = { node: node.name, since: new Date(), reason: ((err as Error).message.split('\n')[0] as string).slice(0, 200) };
-        this.down.set(node.name, u);
-        this.options.log?.(`ssh: node "${node.name}" is unreachable after ${count} failed operations: ${u.reason}`);
-        for (const l of this.listeners) l(u);
-      }
-      throw err;
-    }
+  private tracked<T>(node: FleetNode, op: () => Promise<T>): Promise<T> {
+    return this.reach.track(node.name, op, () => Boolean(this.options.signal?.aborted));
   }
 
   private async execOnce(node: FleetNode, command: string, options: ExecOptions): Promise<ExecResult> {

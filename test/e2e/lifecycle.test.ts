@@ -77,6 +77,12 @@ describe.skipIf(!isRoot)('stages as units on the lab', () => {
     const deployment = JSON.parse(readFileSync(join(runDir, 'deployment.json'), 'utf8')) as { server: { node: string; ip: string; port: number } };
     expect(deployment.server).toMatchObject({ node: 'bootstrap', port: 9000 });
     expect(namespacesOf('ltsplit').length).toBeGreaterThan(0);
+    const runLog = await runCli(['logs', 'ltsplit'], d.b, d.env);
+    expect(runLog.code, runLog.stderr).toBe(0);
+    expect(runLog.stdout).toMatch(/deploy done in/);
+    const nodeLog = await runCli(['logs', 'ltsplit', '--node', 'bootstrap'], d.b, d.env);
+    expect(nodeLog.code, nodeLog.stderr).toBe(0);
+    expect(nodeLog.stdout).toMatch(/listening on udp\/9000/); // the rendezvous server's own log, over SSH
 
     const second = await runCli(['run', '--run', 'ltsplit', '--stages', 'test,evaluate,report'], d.b, d.env);
     expect(second.code, second.stdout + second.stderr).toBe(0);
@@ -112,6 +118,50 @@ describe.skipIf(!isRoot)('stages as units on the lab', () => {
     const results = JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8')) as Results;
     expect(results.categories.direct!.attempts).toBe(60); // 10 pairs x 6 trials: the test ran whole, once
     expectNothingLeft(runDir, 'ltkill');
+  });
+
+  it('kill -9 of the controller during deploy, then --resume from elsewhere redeploys and finishes', async () => {
+    const config = `project: kill-deploy
+fleet:
+  nodes:
+    - { name: bootstrap, role: bootstrap }
+    - { name: a, nat: full-cone }
+    - { name: b }
+service:
+  command: "sh -c 'sleep 4; echo ready; exec sleep 600'"
+  ready: { log: "ready", timeout: 60s }
+tests:
+  connectivity: { trials: 3, min_attempts: 3 }
+`;
+    const d = dirs('kill-deploy', config);
+    const run = startCli(['run', '--yes', '--run-id', 'ltkdep'], d.a, d.env);
+    await waitFor(run, /rendezvous \+ relay on bootstrap/);
+    run.child.kill('SIGKILL'); // while the service's readiness is awaited
+    await run.done;
+    const resumed = await runCli(['run', '--resume', 'ltkdep'], d.b, d.env);
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming run ltkdep at deploy/);
+    expect(resumed.stderr).toMatch(/service started and ready on 3 nodes/);
+    expect(resumed.stdout).toMatch(/ltkdep: PASS/);
+    expectNothingLeft(runDirOf(d.a, 'ltkdep'), 'ltkdep');
+  });
+
+  it('stop of an orphan (controller killed) evaluates, reports and tears down by itself', async () => {
+    const d = dirs('stop-orphan', exampleWith(20));
+    const run = startCli(['run', '--yes', '--run-id', 'ltorph'], d.a, d.env);
+    await waitFor(run, /round 1\/20 done/);
+    run.child.kill('SIGKILL');
+    await run.done;
+    const nodes = await runCli(['nodes', 'ltorph'], d.b, d.env);
+    expect(nodes.code).toBe(1); // the nodes answer, but the run is not healthy
+    expect(nodes.stdout).toMatch(/orphaned/);
+    const stop = await runCli(['stop', 'ltorph'], d.b, d.env);
+    expect(stop.stderr).toMatch(/its controller \(pid \d+\) is gone; evaluate, report, teardown here/);
+    expect(stop.stdout).toMatch(/vps-test stop ltorph: ERROR; fleet down/);
+    expect(stop.stdout).toMatch(/controller died during test/);
+    const runDir = runDirOf(d.a, 'ltorph');
+    expect(existsSync(join(runDir, 'report.md'))).toBe(true);
+    expectNothingLeft(runDir, 'ltorph');
   });
 
   it('stop from another process during test ends with logs, a report and no leaks', async () => {

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 // Global setup of the integration project: under CI=true the root-only tests must run, so a
 // non-root CI job fails here instead of reporting a green suite in which they all skipped.
 export function ciRootProblem(env: NodeJS.ProcessEnv, uid: number | undefined): string | undefined {
@@ -5,7 +9,12 @@ export function ciRootProblem(env: NodeJS.ProcessEnv, uid: number | undefined): 
   return 'CI=true but not root: the integration and e2e tests need root (network namespaces, nftables, sshd) and would skip; run them as root, or unset CI to allow the skips locally';
 }
 
-export default function setup(): void {
+export default function setup(): () => void {
   const problem = ciRootProblem(process.env, process.getuid?.());
   if (problem) throw new Error(problem);
+  // the CLIs these tests start register their runs in a registry of their own, never the user's
+  if (process.env.VPS_TEST_STATE_DIR) return () => undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'vps-test-registry-'));
+  process.env.VPS_TEST_STATE_DIR = dir;
+  return () => rmSync(dir, { recursive: true, force: true });
 }

@@ -3,6 +3,7 @@ import { SshPool, mapLimit } from '../../ssh/index.js';
 import { serviceStatus } from '../../deploy/index.js';
 import { parseFlags } from '../args.js';
 import { fleetOfRun } from '../fleet-run.js';
+import { runStatus } from '../../run/status.js';
 
 const HELP = `Usage: vps-test nodes [RUN-ID] [--json]
 
@@ -39,13 +40,16 @@ export async function nodesCommand(argv: string[]): Promise<number> {
       }
       return { node, ssh: 'ok', services };
     });
+    const status = runStatus(run);
     if (values.json) {
-      console.log(JSON.stringify({ runId: run.state.runId, nodes: rows.map((r) => ({ name: r.node.name, role: r.node.role, nat: r.node.nat, publicIp: r.node.publicIp, privateIp: r.node.privateIp, namespaces: r.node.resources, ssh: r.ssh, services: r.services ?? {} })) }, null, 2));
+      console.log(JSON.stringify({ runId: run.state.runId, condition: status.condition, controller: status.controller, nodes: rows.map((r) => ({ name: r.node.name, role: r.node.role, nat: r.node.nat, publicIp: r.node.publicIp, privateIp: r.node.privateIp, namespaces: r.node.resources, ssh: r.ssh, services: r.services ?? {} })) }, null, 2));
     } else {
-      console.log(`run ${run.state.runId} (${fleet.provider}, ${fleet.nodes.length} nodes)`);
+      console.log(`run ${run.state.runId} (${fleet.provider}, ${fleet.nodes.length} nodes, ${status.condition})`);
       console.log(renderNodesTable(rows));
+      if (status.condition === 'orphaned') console.log(`its controller (pid ${status.controller.pid}) died during ${status.stage}: vps-test run --resume ${run.state.runId} | vps-test stop ${run.state.runId} | vps-test down ${run.state.runId}`);
     }
-    return rows.every((r) => r.ssh === 'ok') ? 0 : 1;
+    // an orphaned run is not healthy, however well its nodes answer
+    return rows.every((r) => r.ssh === 'ok') && status.condition !== 'orphaned' ? 0 : 1;
   } finally {
     await pool.close();
   }

@@ -10,6 +10,7 @@ import { consoleProgress } from '../../run/progress.js';
 import { runPipeline, type PipelineOutcome } from '../../run/pipeline.js';
 import { checkSelection, parseStages, StageSelectionError, stagesToResume } from '../../run/select.js';
 import { checkRunId } from '../../run/registry.js';
+import { providerFor } from '../../providers/index.js';
 import { controllerLiveness } from '../../run/controller.js';
 import { unsupportedSuites } from '../../run/test-stage.js';
 import { parseFlags, UsageError } from '../args.js';
@@ -114,7 +115,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 2;
   }
 
+  const provider = providerFor(plan.provider); // an unavailable provider is refused before a run folder exists
   const outcome = await runPipeline({
+    provider,
     planStartedAt: interactive ? Date.now() : planStartedAt, // time spent answering prompts is not planning
     loaded,
     plan,

@@ -1,4 +1,4 @@
-import { findRun, listRuns } from '../../run/state.js';
+import { findRun, listRuns, pruneRegistry } from '../../run/state.js';
 import { renderStatusTable, runStatus, formatAge } from '../../run/status.js';
 import { listAllResources } from '../../providers/index.js';
 import { parseFlags, UsageError } from '../args.js';
@@ -36,8 +36,11 @@ export async function statusCommand(argv: string[]): Promise<number> {
     if (status.condition === 'orphaned') console.log(`\nits controller (pid ${status.controller.pid}) is dead: vps-test run --resume ${runId} | vps-test stop ${runId} | vps-test down ${runId}`);
     return 0;
   }
-  const runs = listRuns().map((r) => runStatus(r));
+  const forgotten = pruneRegistry();
   const { resources, problems } = await listAllResources();
+  // a cloud provider knows when a run's machines expire on their own (their TTL tag)
+  const expiry = new Map(resources.filter((r) => r.expiresAt).map((r) => [r.runId, new Date((r.expiresAt as number) * 1000).toISOString()]));
+  const runs = listRuns().map((r) => runStatus(r)).map((r) => (r.expiresAt || !expiry.has(r.runId) ? r : { ...r, expiresAt: expiry.get(r.runId) as string }));
   const mine = new Set(runs.map((r) => r.runId));
   const others = [...new Set(resources.filter((r) => !mine.has(r.runId)).map((r) => `${r.runId} (${r.provider})`))];
   if (values.json) {
@@ -49,6 +52,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const orphans = runs.filter((r) => r.condition === 'orphaned');
   if (orphans.length) console.log(`\n${orphans.length} orphaned (controller dead mid-stage): ${orphans.map((r) => `${r.runId} (${r.stage}, ${formatAge(r.ageSeconds)} old)`).join(', ')}`);
   if (others.length) console.log(`\nother fleets on this machine (not this user's runs, not touched): ${others.join(', ')}`);
+  if (forgotten.length) console.log(`\nforgot ${forgotten.length} run${forgotten.length === 1 ? '' : 's'} whose run folder is gone: ${forgotten.join(', ')}`);
   for (const p of problems) console.error(`could not list ${p}`);
   return 0;
 }
