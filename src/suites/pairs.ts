@@ -22,7 +22,9 @@ export async function runPairSuite(ctx: DriverContext, suite: PlannedSuite, deps
   for (let trial = 1; trial <= suite.trials; trial++) {
     ctx.signal?.throwIfAborted();
     await deps.flushNat();
-    await deps.evidence(); // what came before this round (deploy, the last round's stragglers) is not its evidence
+    // Reading resets the counters: once before the first round (what came before, such as the
+    // deploy, is no round's evidence); after that each round's read starts the next round.
+    if (trial === 1) await deps.evidence();
     const round = deps.roundBase + trial;
     ctx.gate.open({ kind: 'pairs', suite: suite.name, round, pairs: suite.pairs, process: deps.driver.process.pairs, pathFromEvidence: deps.driver.pathFromEvidence });
     const outcomes = await deps.driver.pairRound(ctx, suite, round);
