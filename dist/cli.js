@@ -68559,7 +68559,7 @@ var init_aggregate = __esm({
         let f = this.findings.get(g.finding);
         if (!f) this.findings.set(g.finding, f = { count: 0, samples: [] });
         f.count++;
-        if (f.samples.length < MALFORMED_SAMPLES) f.samples.push(g.detail);
+        if (f.samples.length < MALFORMED_SAMPLES && !f.samples.includes(g.detail)) f.samples.push(g.detail);
       }
       addAttempt(e) {
         this.counts.attempt++;
@@ -70285,7 +70285,7 @@ async function runPairSuite(ctx, suite, deps) {
   for (let trial = 1; trial <= suite.trials; trial++) {
     ctx.signal?.throwIfAborted();
     await deps.flushNat();
-    await deps.evidence();
+    if (trial === 1) await deps.evidence();
     const round2 = deps.roundBase + trial;
     ctx.gate.open({ kind: "pairs", suite: suite.name, round: round2, pairs: suite.pairs, process: deps.driver.process.pairs, pathFromEvidence: deps.driver.pathFromEvidence });
     const outcomes = await deps.driver.pairRound(ctx, suite, round2);
@@ -70450,16 +70450,26 @@ var init_evidence3 = __esm({
 
 // src/suites/evidence.ts
 function evidenceReader(fleet, pool, log) {
+  const stats = { reads: 0, ms: 0 };
   if (fleet.provider !== "local") {
     log(`path evidence: not measured on ${fleet.provider} fleets yet; claims are taken as printed`);
-    return async () => void 0;
+    return Object.assign(async () => void 0, { stats });
   }
   const byName2 = new Map(fleet.nodes.map((n) => [n.name, n]));
-  return () => readAndResetEvidence([...byName2.keys()], async (name2, command) => {
-    const r = await pool.exec(byName2.get(name2), command, { timeoutMs: 1e4 });
-    if (r.code !== 0) throw new Error(`reading the path evidence on ${name2} failed: ${r.stderr.trim().split("\n").pop() ?? `exit ${r.code}`}`);
-    return r.stdout;
-  });
+  const read = async () => {
+    const started = performance.now();
+    try {
+      return await readAndResetEvidence([...byName2.keys()], async (name2, command) => {
+        const r = await pool.exec(byName2.get(name2), command, { timeoutMs: 1e4 });
+        if (r.code !== 0) throw new Error(`reading the path evidence on ${name2} failed: ${r.stderr.trim().split("\n").pop() ?? `exit ${r.code}`}`);
+        return r.stdout;
+      });
+    } finally {
+      stats.reads++;
+      stats.ms += performance.now() - started;
+    }
+  };
+  return Object.assign(read, { stats });
 }
 var init_evidence4 = __esm({
   "src/suites/evidence.ts"() {
@@ -70853,7 +70863,10 @@ var init_gate = __esm({
         const w = this.window;
         if (!w) throw new Error("gate: no window open");
         const claimed = e.type === "gossip" || e.type === "metric" ? e.node : e.from;
-        if (claimed !== node3) return this.find("forged", node3, `a ${e.type} event collected from ${node3} says ${e.type === "gossip" || e.type === "metric" ? "node" : "from"}: ${claimed}`);
+        if (claimed !== node3) {
+          const what = e.type === "attempt" || e.type === "throughput" ? ` ${e.from}->${e.to}` : e.type === "gossip" ? ` of ${e.msg}` : "";
+          return this.find("forged", node3, `${e.type === "attempt" ? "an" : "a"} ${e.type}${what} collected from ${node3} says ${e.type === "gossip" || e.type === "metric" ? "node" : "from"}: ${claimed}`);
+        }
         if (e.type === "metric") return this.o.write(e);
         if (e.type === "attempt" && w.kind === "pairs") return this.attempt(node3, e, w);
         if (e.type === "throughput" && w.kind === "throughput") return this.throughput(node3, e, w);
@@ -70911,7 +70924,7 @@ var init_gate = __esm({
           if (e.ok && w.pathFromEvidence) {
             const path9 = ev.direct ? b?.nat === "none" ? "direct" : "hole_punch" : ev.relayed ? "relay" : void 0;
             if (path9) out.path = path9;
-            else if (ev.evidence !== "unmeasured") falseSuccess(out, `${w.process} succeeded but the network saw no packets between ${pair.from} and ${pair.to}`);
+            else if (ev.evidence !== "unmeasured") falseSuccess(out, `the ${w.process} succeeded but the network saw no packets between the two ends`);
           } else if (e.ok && ev.evidence !== "unmeasured") {
             if ((e.path === "direct" || e.path === "hole_punch") && !ev.direct) falseSuccess(out, `claimed ${e.path} without direct packets both ways (evidence: ${ev.evidence})`);
             else if (e.path === "relay" && !ev.relayed) falseSuccess(out, `claimed relay without relay packets (evidence: ${ev.evidence})`);
@@ -70958,6 +70971,7 @@ async function testStage(ctx, plan) {
   });
   const dctx = { fleet: ctx.fleet, pool: ctx.pool, plan, binPath: ctx.binPath, server: ctx.server, gate, log: ctx.log, ...ctx.signal && { signal: ctx.signal } };
   const evidence = evidenceReader(ctx.fleet, ctx.pool, ctx.log);
+  const started = performance.now();
   for (const [index, suite] of plan.suites.entries()) {
     const roundBase = (index + 1) * 1e4;
     if (suite.pairs.length) {
@@ -70970,6 +70984,10 @@ async function testStage(ctx, plan) {
     } else {
       throw new Error(`suite ${suite.name} cannot run yet`);
     }
+  }
+  if (evidence.stats.reads) {
+    const total = performance.now() - started;
+    ctx.log(`path evidence: ${evidence.stats.reads} reads of ${ctx.fleet.nodes.length} machines' counters, ${(evidence.stats.ms / 1e3).toFixed(2)} s of ${(total / 1e3).toFixed(1)} s in the test stage (${(evidence.stats.ms / total * 100).toFixed(1)}%)`);
   }
   const found = Object.entries(gate.findings).filter(([, n]) => n > 0);
   if (found.length) ctx.log(`gate: ${found.map(([k, n]) => `${n} ${k}`).join(", ")} (named in the results)`);

@@ -3,8 +3,9 @@
 //!   p2p-demo serve  --port 7000                                   rendezvous + relay
 //!   p2p-demo listen --name NAME --rendezvous IP:PORT [--serve-on NAME]
 //!                                                                 the peer daemon (answers punches)
-//!   p2p-demo connect PEER --name NAME --rendezvous IP:PORT [--timeout-ms N]
+//!   p2p-demo connect PEER --name NAME --rendezvous IP:PORT [--timeout-ms N] [--broken-pair A:B]
 //!                                                                 one connection attempt
+//!                                                                 (--broken-pair: a bug on purpose)
 //!
 //! Wire protocol (UDP, text): REG name | LOOKUP peer | PEER name ip:port | PUNCH name ip:port |
 //! HELLO name nonce | ACK name nonce | RELAY to payload | FROM from payload.
@@ -201,6 +202,11 @@ fn main() {
                 exit(2)
             });
             let timeout = arg(&args, "--timeout-ms").and_then(|t| t.parse().ok()).unwrap_or(3000);
+            // a bug on purpose, for vps-test's dead-class example: this one direction never works
+            if arg(&args, "--broken-pair") == Some(format!("{}:{peer}", need(&args, "--name"))) {
+                eprintln!("simulated bug: no route to {peer}");
+                exit(1)
+            }
             exit(connect(&peer, &need(&args, "--name"), addr(&need(&args, "--rendezvous")), Duration::from_millis(timeout)))
         }
         _ => {

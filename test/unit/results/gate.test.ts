@@ -77,7 +77,7 @@ describe('the gate', () => {
     gate.close(ok, allTalked());
     const r = judge();
     expect(r.verdict).toBe('fail');
-    expect(r.reasons.join('\n')).toMatch(/2 events rejected \(signed as another node\): a attempt event collected from cone says from: pub/);
+    expect(r.reasons.join('\n')).toMatch(/2 events rejected \(signed as another node\): an attempt pub->boot collected from cone says from: pub, an attempt pub->cone collected from cone says from: pub/);
     expect(r.pairs.find((p) => p.from === 'pub' && p.to === 'boot')).toMatchObject({ attempts: 1, successes: 0, missing: 1, top_error: "no result from pub's probe (round 1)" });
   });
 
