@@ -76,3 +76,24 @@ describe('subject config', () => {
     expect(plan.gossip).toMatchObject({ origins: ['boot', 'a'], fanout: 2, durationMs: 2000 });
   });
 });
+
+describe('keys that would be accepted and ignored are refused', () => {
+  it('names each build key its kind does not use', () => {
+    expect(problems(`build: { kind: cargo, flags: [-O], zig: { version: 0.12.0 } }\n${FLEET}subject: { driver: command, connect: { run: x } }\n`)).toEqual([
+      expect.stringMatching(/build\.flags: build\.flags is passed to kind c .* kind cargo does not use it/),
+      expect.stringMatching(/build\.zig: build\.zig\.version is not honoured by this version/),
+    ]);
+    expect(problems(`build: { kind: go, source: cmd/ }\n${FLEET}subject: { driver: command, connect: { run: x } }\n`)[0]).toMatch(/build\.source: kind go builds build\.package/);
+    expect(problems(`build: { kind: agent, targets: [x86_64-linux-musl] }\n${FLEET}`)[0]).toMatch(/build\.targets: kind agent builds one target per node arch/);
+  });
+
+  it('resolves report.journal against the config file\'s directory', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadConfig } = await import('../../../src/config/load.js');
+    const dir = mkdtempSync(join(tmpdir(), 'journal-'));
+    writeFileSync(join(dir, 'c.yml'), `${FLEET}report: { journal: docs/JOURNAL.md }\n`);
+    expect((await loadConfig(join(dir, 'c.yml'))).config.report.journal).toBe(join(dir, 'docs', 'JOURNAL.md'));
+  });
+});
