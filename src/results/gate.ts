@@ -20,7 +20,7 @@ export interface Outcome {
 }
 
 export type Window =
-  | { kind: 'pairs'; suite: string; round: number; pairs: readonly PlannedPair[]; /** what runs on each node, for reasons: "probe" */ process: string; /** the driver reports no path: the evidence decides it */ pathFromEvidence?: boolean }
+  | { kind: 'pairs'; suite: string; round: number; pairs: readonly PlannedPair[]; /** what runs on each node, for reasons: "probe" */ process: string; /** the driver reports no path: the evidence decides it */ pathFromEvidence?: boolean; /** successes must name both ends' instance ids (drivers whose events the subject prints) */ requireIds?: boolean }
   | { kind: 'throughput'; from: string; to: string; process: string }
   | { kind: 'gossip'; msg: string; origin: string; receivers: readonly string[]; process: string };
 
@@ -149,7 +149,8 @@ export class Gate {
         if ((e.path === 'direct' || e.path === 'hole_punch') && !ev.direct) falseSuccess(out, `claimed ${e.path} without direct packets both ways (evidence: ${ev.evidence})`);
         else if (e.path === 'relay' && !ev.relayed) falseSuccess(out, `claimed relay without relay packets (evidence: ${ev.evidence})`);
       }
-      if (e.ok) this.checkIdentity(out);
+      if (out.ok && w.requireIds && (e.from_id === undefined || e.to_id === undefined)) falseSuccess(out, 'success without the instance ids of both ends (from_id, to_id)');
+      if (out.ok) this.checkIdentity(out);
       this.o.write(out);
     }
   }

@@ -26,7 +26,7 @@ export async function runPairSuite(ctx: DriverContext, suite: PlannedSuite, deps
     // deploy, is no round's evidence); after that each round's read starts the next round.
     if (trial === 1) await deps.evidence();
     const round = deps.roundBase + trial;
-    ctx.gate.open({ kind: 'pairs', suite: suite.name, round, pairs: suite.pairs, process: deps.driver.process.pairs, pathFromEvidence: deps.driver.pathFromEvidence });
+    ctx.gate.open({ kind: 'pairs', suite: suite.name, round, pairs: suite.pairs, process: deps.driver.process.pairs, pathFromEvidence: deps.driver.pathFromEvidence, requireIds: !deps.driver.pathFromEvidence });
     const outcomes = await deps.driver.pairRound(ctx, suite, round);
     ctx.signal?.throwIfAborted();
     ctx.gate.close(outcomes, await deps.evidence());
