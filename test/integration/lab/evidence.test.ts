@@ -2,7 +2,7 @@
 // counted per remote address, and a read resets them for the next round.
 import { afterAll, describe, expect, it } from 'vitest';
 import { systemExec } from '../../../src/lab/exec.js';
-import { readAndResetEvidence } from '../../../src/lab/evidence.js';
+import { EvidenceCounters } from '../../../src/lab/evidence.js';
 import { evidenceStep } from '../../../src/lab/recipes/evidence.js';
 import { stepArgv } from '../../../src/lab/recipes/steps.js';
 import { isRoot, uniqueRunId } from './helpers.js';
@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(!isRoot)('path evidence counters (nft, namespaces)', () => {
-  it('counts UDP delivered between two machines, by address, and resets on read', async () => {
+  it('counts UDP delivered between two machines, by address; each read gives what came since the last', async () => {
     await run(['ip', 'netns', 'add', A]);
     await run(['ip', 'netns', 'add', B]);
     await run(['ip', '-n', A, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', B]);
@@ -27,13 +27,13 @@ describe.skipIf(!isRoot)('path evidence counters (nft, namespaces)', () => {
       const step = evidenceStep(ns, { publicIface: 'eth0', routed: false });
       await run(stepArgv(step), step.input);
     }
-    const shell = async (node: string, command: string) => (await run(['ip', 'netns', 'exec', node === 'a' ? A : B, 'sh', '-c', command])).stdout;
+    const counters = new EvidenceCounters(['a', 'b'], async (node, argv) => (await run(['ip', 'netns', 'exec', node === 'a' ? A : B, ...argv])).stdout);
     const send = `import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\nfor i in range(4): s.sendto(b'x',('198.51.100.2',9))`;
     await run(['ip', 'netns', 'exec', A, 'python3', '-c', send]);
-    const first = await readAndResetEvidence(['a', 'b'], shell);
+    const first = await counters.read();
     expect(first.get('a')?.out.get('198.51.100.2')).toBe(4);
     expect(first.get('b')?.in.get('198.51.100.1')).toBe(4);
-    const second = await readAndResetEvidence(['a', 'b'], shell);
+    const second = await counters.read();
     expect(second.get('a')?.out.size).toBe(0);
     expect(second.get('b')?.in.size).toBe(0);
   });

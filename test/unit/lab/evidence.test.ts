@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evidenceStep, parseEvidenceCounters, readAndResetCommand, renderEvidenceRuleset } from '../../../src/lab/recipes/evidence.js';
+import { countersSince, evidenceStep, parseEvidenceCounters, readCountersArgv, renderEvidenceRuleset } from '../../../src/lab/recipes/evidence.js';
 
 describe('path evidence counters', () => {
   it('counts after the NAT filter on a router (forward hook), at input/output on a public machine', () => {
@@ -11,7 +11,7 @@ describe('path evidence counters', () => {
     expect(machine).toContain('type filter hook input priority filter + 10');
     expect(machine).toContain('type filter hook output priority filter + 10');
     expect(evidenceStep('ns1', { publicIface: 'eth0', routed: false })).toMatchObject({ ns: 'ns1', argv: ['nft', '-f', '-'] });
-    expect(readAndResetCommand()).toBe('nft -j list table ip vt_evidence && nft flush set ip vt_evidence peer_in && nft flush set ip vt_evidence peer_out');
+    expect(readCountersArgv()).toEqual(['nft', '-j', 'list', 'table', 'ip', 'vt_evidence']);
   });
 
   it('parses nft -j output into packets per remote address', () => {
@@ -26,5 +26,12 @@ describe('path evidence counters', () => {
     const c = parseEvidenceCounters(json);
     expect([...c.in]).toEqual([['203.0.113.2', 7]]);
     expect([...c.out]).toEqual([['203.0.113.2', 3], ['203.0.113.9', 1]]);
+  });
+
+  it('gives a round what was counted since the last read', () => {
+    const before = { in: new Map([['a', 5]]), out: new Map([['a', 2]]) };
+    const now = { in: new Map([['a', 9], ['b', 1]]), out: new Map([['a', 2]]) };
+    expect(countersSince(now, before)).toEqual({ in: new Map([['a', 4], ['b', 1]]), out: new Map() });
+    expect(countersSince(now, undefined)).toEqual(now);
   });
 });
