@@ -1,7 +1,7 @@
 // YAML -> typed Config. Collects every problem of the file (syntax, schema, semantics) and
 // throws one ConfigError naming file:line:col for each, so nothing is provisioned on bad input.
 import { readFile } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { configSchema, type Config } from './schema.js';
 import { ConfigError, formatPath, type ConfigProblem } from './errors.js';
@@ -63,6 +63,8 @@ export async function loadConfig(path: string): Promise<LoadedConfig> {
     throw new ConfigError([{ file, line: 1, col: 1, path: '', message: code === 'ENOENT' ? 'file not found (create it, or run `vps-test init`, or pass another path)' : `cannot read: ${(err as Error).message}` }]);
   }
   const config = parseConfig(text, file);
+  // A journal path is the config's own: relative to its directory, not to where vps-test runs.
+  if (typeof config.report.journal === 'string') config.report.journal = resolve(dirname(path), config.report.journal);
   const project = config.project ?? (basenameOfDir(path) || 'project');
   return { config, file, project };
 }

@@ -149,7 +149,7 @@ export class Aggregator {
     let f = this.findings.get(g.finding);
     if (!f) this.findings.set(g.finding, (f = { count: 0, samples: [] }));
     f.count++;
-    if (f.samples.length < MALFORMED_SAMPLES) f.samples.push(g.detail);
+    if (f.samples.length < MALFORMED_SAMPLES && !f.samples.includes(g.detail)) f.samples.push(g.detail);
   }
 
   private addAttempt(e: AttemptEvent): void {

@@ -20,7 +20,7 @@ export interface Outcome {
 }
 
 export type Window =
-  | { kind: 'pairs'; suite: string; round: number; pairs: readonly PlannedPair[]; /** what runs on each node, for reasons: "probe" */ process: string; /** the driver reports no path: the evidence decides it */ pathFromEvidence?: boolean }
+  | { kind: 'pairs'; suite: string; round: number; pairs: readonly PlannedPair[]; /** what runs on each node, for reasons: "probe" */ process: string; /** the driver reports no path: the evidence decides it */ pathFromEvidence?: boolean; /** successes must name both ends' instance ids (drivers whose events the subject prints) */ requireIds?: boolean }
   | { kind: 'throughput'; from: string; to: string; process: string }
   | { kind: 'gossip'; msg: string; origin: string; receivers: readonly string[]; process: string };
 
@@ -78,7 +78,10 @@ export class Gate {
     const w = this.window;
     if (!w) throw new Error('gate: no window open');
     const claimed = e.type === 'gossip' || e.type === 'metric' ? e.node : e.from;
-    if (claimed !== node) return this.find('forged', node, `a ${e.type} event collected from ${node} says ${e.type === 'gossip' || e.type === 'metric' ? 'node' : 'from'}: ${claimed}`);
+    if (claimed !== node) {
+      const what = e.type === 'attempt' || e.type === 'throughput' ? ` ${e.from}->${e.to}` : e.type === 'gossip' ? ` of ${e.msg}` : '';
+      return this.find('forged', node, `${e.type === 'attempt' ? 'an' : 'a'} ${e.type}${what} collected from ${node} says ${e.type === 'gossip' || e.type === 'metric' ? 'node' : 'from'}: ${claimed}`);
+    }
     if (e.type === 'metric') return this.o.write(e);
     if (e.type === 'attempt' && w.kind === 'pairs') return this.attempt(node, e, w);
     if (e.type === 'throughput' && w.kind === 'throughput') return this.throughput(node, e, w);
@@ -141,12 +144,13 @@ export class Gate {
       if (e.ok && w.pathFromEvidence) {
         const path: PathKind | undefined = ev.direct ? (b?.nat === 'none' ? 'direct' : 'hole_punch') : ev.relayed ? 'relay' : undefined;
         if (path) out.path = path;
-        else if (ev.evidence !== 'unmeasured') falseSuccess(out, `${w.process} succeeded but the network saw no packets between ${pair.from} and ${pair.to}`);
+        else if (ev.evidence !== 'unmeasured') falseSuccess(out, `the ${w.process} succeeded but the network saw no packets between the two ends`);
       } else if (e.ok && ev.evidence !== 'unmeasured') {
         if ((e.path === 'direct' || e.path === 'hole_punch') && !ev.direct) falseSuccess(out, `claimed ${e.path} without direct packets both ways (evidence: ${ev.evidence})`);
         else if (e.path === 'relay' && !ev.relayed) falseSuccess(out, `claimed relay without relay packets (evidence: ${ev.evidence})`);
       }
-      if (e.ok) this.checkIdentity(out);
+      if (out.ok && w.requireIds && (e.from_id === undefined || e.to_id === undefined)) falseSuccess(out, 'success without the instance ids of both ends (from_id, to_id)');
+      if (out.ok) this.checkIdentity(out);
       this.o.write(out);
     }
   }

@@ -28,10 +28,13 @@ export async function testStage(ctx: SuiteContext, plan: Plan): Promise<void> {
   });
   const dctx: DriverContext = { fleet: ctx.fleet, pool: ctx.pool, plan, binPath: ctx.binPath, server: ctx.server, gate, log: ctx.log, ...(ctx.signal && { signal: ctx.signal }) };
   const evidence = evidenceReader(ctx.fleet, ctx.pool, ctx.log);
+  const started = performance.now();
+  let evidenceWaitMs = 0;
   for (const [index, suite] of plan.suites.entries()) {
     const roundBase = (index + 1) * 10_000;
     if (suite.pairs.length) {
       const summary = await runPairSuite(dctx, suite, { driver, evidence, flushNat: ctx.flushNat, roundBase });
+      evidenceWaitMs += summary.evidenceWaitMs;
       ctx.log(`${suite.name}: ${summary.attempts} attempts in ${summary.rounds} rounds`);
     } else if (suite.name === 'throughput' && plan.throughput) {
       await runThroughputSuite(dctx, driver, plan.throughput.seconds, plan.throughput.pairs);
@@ -42,6 +45,10 @@ export async function testStage(ctx: SuiteContext, plan: Plan): Promise<void> {
     } else {
       throw new Error(`suite ${suite.name} cannot run yet`);
     }
+  }
+  if (evidence.stats.reads) {
+    const total = performance.now() - started;
+    ctx.log(`path evidence: ${evidence.stats.reads} reads of ${ctx.fleet.nodes.length} machines' counters (${(evidence.stats.ms / 1000).toFixed(2)} s, beside the NAT flushes); the rounds waited ${(evidenceWaitMs / 1000).toFixed(2)} s for them, of ${(total / 1000).toFixed(1)} s in the test stage`);
   }
   if (plan.metrics) await scrapeMetricsStage(ctx, plan.metrics, 'test');
   const found = Object.entries(gate.findings).filter(([, n]) => n > 0);

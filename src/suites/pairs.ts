@@ -8,6 +8,8 @@ import type { EvidenceReader } from './evidence.js';
 export interface PairSuiteSummary {
   rounds: number;
   attempts: number;
+  /** how much longer the rounds waited for the evidence than for the NAT flush beside it */
+  evidenceWaitMs: number;
 }
 
 export interface PairSuiteDeps {
@@ -19,16 +21,27 @@ export interface PairSuiteDeps {
 }
 
 export async function runPairSuite(ctx: DriverContext, suite: PlannedSuite, deps: PairSuiteDeps): Promise<PairSuiteSummary> {
+  // Between rounds the NAT tables are flushed and the counters read, both at once; a read counts
+  // from the previous one, so what came before the first round (the deploy) is no round's.
+  let evidenceWaitMs = 0;
+  /** flush and read side by side; what the read costs is how long it outlasts the flush */
+  const between = async (flush: boolean) => {
+    const started = performance.now();
+    let flushedAt = started;
+    const [, counters] = await Promise.all([flush ? deps.flushNat().then(() => (flushedAt = performance.now())) : undefined, deps.evidence()]);
+    evidenceWaitMs += performance.now() - flushedAt;
+    return counters;
+  };
+  await between(true);
   for (let trial = 1; trial <= suite.trials; trial++) {
     ctx.signal?.throwIfAborted();
-    await deps.flushNat();
-    await deps.evidence(); // what came before this round (deploy, the last round's stragglers) is not its evidence
     const round = deps.roundBase + trial;
-    ctx.gate.open({ kind: 'pairs', suite: suite.name, round, pairs: suite.pairs, process: deps.driver.process.pairs, pathFromEvidence: deps.driver.pathFromEvidence });
+    ctx.gate.open({ kind: 'pairs', suite: suite.name, round, pairs: suite.pairs, process: deps.driver.process.pairs, pathFromEvidence: deps.driver.pathFromEvidence, requireIds: !deps.driver.pathFromEvidence });
     const outcomes = await deps.driver.pairRound(ctx, suite, round);
     ctx.signal?.throwIfAborted();
-    ctx.gate.close(outcomes, await deps.evidence());
+    const counters = await between(trial < suite.trials);
+    ctx.gate.close(outcomes, counters);
     ctx.log(`${suite.name}: round ${trial}/${suite.trials} done`);
   }
-  return { rounds: suite.trials, attempts: suite.trials * suite.pairs.length };
+  return { rounds: suite.trials, attempts: suite.trials * suite.pairs.length, evidenceWaitMs };
 }

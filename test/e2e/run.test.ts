@@ -10,7 +10,7 @@ import { namespacesOf, processesMentioning, runCli, startCli } from '../helpers/
 const isRoot = process.getuid?.() === 0;
 if (!isRoot) console.log('skipping e2e run tests: they need root (network namespaces, nftables, sshd)');
 
-interface PairJson { suite: string; from: string; to: string; expected_path: string; observed_path: string; attempts: number; successes: number }
+interface PairJson { suite: string; from: string; to: string; expected_path: string; observed_path: string; attempts: number; successes: number; evidence?: Record<string, number> }
 interface ResultsFile { verdict: string; reasons: string[]; categories: Record<string, { attempts: number; successes: number; rate: number; threshold: number | null; judged: boolean }>; pairs: PairJson[] }
 
 let work: string;
@@ -76,6 +76,8 @@ describe.skipIf(!isRoot)('vps-test run on the lab', () => {
       expect(p.observed_path, `${p.from}->${p.to}`).toBe(expected);
       expect(p.attempts, `${p.from}->${p.to}`).toBeGreaterThanOrEqual(10);
       expect(p.successes, `${p.from}->${p.to}`).toBe(p.attempts);
+      // what the network saw (nft counters on each machine's public side) matches the path taken
+      expect(p.evidence?.[expected === 'relay' ? 'relayed' : 'direct'], `${p.from}->${p.to} evidence ${JSON.stringify(p.evidence)}`).toBe(p.attempts);
     }
     expect(results.categories.direct).toMatchObject({ attempts: 100, threshold: 99, judged: true });
     expect(results.categories.nat_traversed).toMatchObject({ attempts: 180, threshold: 85, judged: true });

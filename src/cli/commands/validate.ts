@@ -18,5 +18,8 @@ export async function validateCommand(argv: string[]): Promise<number> {
   const c = loaded.config;
   const tests = [...Object.keys(c.tests).filter((k) => k !== 'scenarios'), ...Object.keys(c.tests.scenarios).map((s) => `scenario ${s}`)];
   console.log(`${loaded.file}: valid (project ${loaded.project}, ${c.fleet.nodes.length} nodes on ${c.fleet.provider}, tests: ${tests.join(', ') || 'defaults'})`);
+  // Said, not silently ignored: these two act only where there is a pull request to comment on.
+  const actions = (['pr_comment', 'artifacts'] as const).filter((k) => c.report[k]).map((k) => `report.${k}`);
+  if (actions.length) console.log(`note: ${actions.join(' and ')} take effect when vps-test runs in GitHub Actions; locally the reports are written to the run's folder`);
   return 0;
 }

@@ -44,14 +44,24 @@ export function evidenceStep(ns: string | undefined, o: EvidenceOptions): Step {
   return inNamespace(ns, ['nft', '-f', '-'], `table ip ${EVIDENCE_TABLE}\ndelete table ip ${EVIDENCE_TABLE}\n${renderEvidenceRuleset(o)}`);
 }
 
-/** One shell line that prints the counters (JSON) and empties them for the next round. */
-export function readAndResetCommand(): string {
-  return `nft -j list table ip ${EVIDENCE_TABLE} && nft flush set ip ${EVIDENCE_TABLE} ${EVIDENCE_SETS.in} && nft flush set ip ${EVIDENCE_TABLE} ${EVIDENCE_SETS.out}`;
+/**
+ * The one command that prints the counters (JSON). They are never reset (one process per
+ * machine per round is the whole cost); a round's evidence is the difference to the last read.
+ */
+export function readCountersArgv(): string[] {
+  return ['nft', '-j', 'list', 'table', 'ip', EVIDENCE_TABLE];
 }
 
 export interface ParsedCounters {
   in: Map<string, number>;
   out: Map<string, number>;
+}
+
+/** Packets counted since `before` (an address first seen counts in full). Pure. */
+export function countersSince(now: ParsedCounters, before: ParsedCounters | undefined): ParsedCounters {
+  const delta = (a: Map<string, number>, b: Map<string, number> | undefined) =>
+    new Map([...a].map(([ip, n]) => [ip, Math.max(0, n - (b?.get(ip) ?? 0))] as const).filter(([, n]) => n > 0));
+  return { in: delta(now.in, before?.in), out: delta(now.out, before?.out) };
 }
 
 /** `nft -j list table` output -> packets per remote address, per direction. */

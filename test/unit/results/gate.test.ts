@@ -77,7 +77,7 @@ describe('the gate', () => {
     gate.close(ok, allTalked());
     const r = judge();
     expect(r.verdict).toBe('fail');
-    expect(r.reasons.join('\n')).toMatch(/2 events rejected \(signed as another node\): a attempt event collected from cone says from: pub/);
+    expect(r.reasons.join('\n')).toMatch(/2 events rejected \(signed as another node\): an attempt pub->boot collected from cone says from: pub, an attempt pub->cone collected from cone says from: pub/);
     expect(r.pairs.find((p) => p.from === 'pub' && p.to === 'boot')).toMatchObject({ attempts: 1, successes: 0, missing: 1, top_error: "no result from pub's probe (round 1)" });
   });
 
@@ -116,6 +116,16 @@ describe('the gate', () => {
     expect(r.verdict).toBe('fail');
     expect(r.reasons.join('\n')).toMatch(/identity reuse\): identity "pub-1" was pub's and now answers as cone/);
     expect(r.pairs.find((p) => p.from === 'boot' && p.to === 'cone')?.false_claims).toBe(1);
+  });
+
+  it('requires both ends\' instance ids on a success when the subject prints its own events', () => {
+    const { gate, judge } = harness();
+    gate.open(window(1, { requireIds: true }));
+    for (const p of pairs) gate.line(p.from, JSON.stringify({ v: 1, type: 'attempt', suite: 'connectivity', from: p.from, to: p.to, path: p.to === 'cone' ? 'hole_punch' : 'direct', ok: true }));
+    gate.close(ok, allTalked());
+    const r = judge();
+    expect(r.verdict).toBe('fail');
+    expect(r.reasons[0]).toMatch(/^false success: 6 attempts on 6 pairs claimed what the network did not see \(success without the instance ids of both ends \(from_id, to_id\)/);
   });
 
   it('turns a claimed punch the network never saw into a false success, pair by pair, summarised', () => {
