@@ -20,6 +20,8 @@ const nodeSchema = z.strictObject({
   arch: z.enum(ARCHES).default('x86_64'),
   region: z.string().optional(),
   impair: impairSchema.optional(),
+  /** NAT'd lab nodes: hairpinning on the router (RFC 4787 REQ-9; default on where the NAT type has it). */
+  hairpin: z.boolean().optional(),
   // inventory hosts
   host: z.string().optional(),
   port: z.number().int().min(1).max(65535).optional(),

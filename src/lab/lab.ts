@@ -16,6 +16,7 @@ import { hasNetem } from './netem.js';
 import { resolveCommand } from './preflight.js';
 import { needsNetem, NETEM_MISSING, UnsupportedImpairmentError } from './recipes/impair.js';
 import { delayerArgs, needsDelay } from './recipes/internet.js';
+import { natStateFlush, type NatKind } from './recipes/nat.js';
 import { batchSteps } from './recipes/batch.js';
 import { describeStep, stepArgv, type Step } from './recipes/steps.js';
 import { renderSshdConfig, startSshd, waitForSsh } from './sshd.js';
@@ -316,12 +317,21 @@ export async function listLabs(options: { exec?: Exec; claimDir?: string } = {})
     .sort((a, b) => a.runId.localeCompare(b.runId));
 }
 
-/** `conntrack -F` in every NAT router of the fleet: stale entries change NAT behaviour. */
+/**
+ * Between trials, every NAT router forgets everything: its recipe's own state first (the cone
+ * map, the contacted set: conntrack -F leaves them, with 5-minute timeouts), then its
+ * connection table. A trial after this starts from nothing.
+ */
 export async function flushConntrack(fleet: Fleet, options: { exec?: Exec } = {}): Promise<void> {
   const exec = options.exec ?? systemExec;
   await Promise.all(
     fleet.nodes
-      .filter((n) => n.routerNamespace)
-      .map((n) => exec(['ip', 'netns', 'exec', n.routerNamespace as string, 'conntrack', '-F'])),
+      .filter((n) => n.routerNamespace && n.nat !== 'none')
+      .map(async (n) => {
+        const ns = n.routerNamespace as string;
+        const state = natStateFlush(n.nat as NatKind);
+        if (state) await exec(['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], { input: state });
+        await exec(['ip', 'netns', 'exec', ns, 'conntrack', '-F']);
+      }),
   );
 }

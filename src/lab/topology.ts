@@ -24,6 +24,8 @@ export interface LabNodeSpec {
   publicAddresses?: number;
   /** Where the machine is, for the internet's per-region round trips. */
   region?: string;
+  /** NAT'd nodes: hairpinning on the router (default: on where the NAT type has it). */
+  hairpin?: boolean;
 }
 
 export interface SshdPlan {
@@ -42,6 +44,7 @@ export interface MachinePlan {
   role: Role;
   impair?: Impairment;
   region?: string;
+  hairpin?: boolean;
   /** Namespace of the machine's public side: the public node itself, or the NAT'd node's router. */
   machineNamespace: string;
   /** NAT'd nodes: where the node's processes run. */
@@ -134,6 +137,7 @@ export function planTopology(nodes: LabNodeSpec[], options: TopologyOptions): To
       role: node.role,
       ...(node.impair ? { impair: node.impair } : {}),
       ...(node.region !== undefined ? { region: node.region } : {}),
+      ...(node.hairpin !== undefined ? { hairpin: node.hairpin } : {}),
       machineNamespace: machineNs,
       ...(hostNs ? { hostNamespace: hostNs } : {}),
       namespaces: hostNs ? [machineNs, hostNs] : [machineNs],
@@ -254,6 +258,8 @@ export function machineSteps(t: Topology, m: MachinePlan, options: { netem: bool
         ...(m.impair ? { impair: m.impair } : {}),
         netem: options.netem,
         hostNamespaceExists: true,
+        wanIp: m.publicIps[0] as string,
+        ...(m.hairpin !== undefined ? { hairpin: m.hairpin } : {}),
         ...(m.macs.lan && m.macs.host ? { macs: { lan: m.macs.lan, host: m.macs.host } } : {}),
       }),
     );

@@ -49,6 +49,7 @@ function plannedNodes(config: Config): PlannedNode[] {
     arch: n.arch,
     ...(n.region !== undefined && { region: n.region }),
     ...(n.impair !== undefined && { impair: n.impair }),
+    ...(n.hairpin !== undefined && { hairpin: n.hairpin }),
     ...(n.host !== undefined && { host: n.host, port: n.port ?? 22, user: n.user ?? 'root' }),
     ...(n.host_key !== undefined && { hostKey: n.host_key }),
   }));

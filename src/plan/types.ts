@@ -23,6 +23,7 @@ export interface PlannedNode {
   arch: Arch;
   region?: string;
   impair?: Impairment;
+  hairpin?: boolean;
   /** inventory provider only */
   host?: string;
   port?: number;

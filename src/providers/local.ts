@@ -24,7 +24,7 @@ export interface LocalProviderOptions {
 export const FLEET_FILE = 'fleet.json';
 
 export function labNodesOf(plan: Plan): LabNodeSpec[] {
-  return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...(n.impair ? { impair: n.impair } : {}), ...(n.region ? { region: n.region } : {}) }));
+  return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...(n.impair ? { impair: n.impair } : {}), ...(n.region ? { region: n.region } : {}), ...(n.hairpin !== undefined ? { hairpin: n.hairpin } : {}) }));
 }
 
 export async function writeFleet(runDir: string, fleet: Fleet): Promise<string> {

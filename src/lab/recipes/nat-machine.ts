@@ -26,6 +26,10 @@ export interface NatMachineOptions {
   impair?: Impairment;
   /** Whether the kernel has sch_netem (decides whether delay/jitter are possible). */
   netem: boolean;
+  /** The router's public address (hairpinning, sequential ports). */
+  wanIp?: string;
+  /** Hairpinning on this NAT (default: on where the type has it, see hairpinDefault). */
+  hairpin?: boolean;
   /** The lab creates every namespace up front, in one batch. */
   hostNamespaceExists?: boolean;
   /** Fixed MACs of the LAN pair: both ends then get permanent neighbour entries (no ARP). */
@@ -37,7 +41,13 @@ export function natMachineSteps(o: NatMachineOptions): Step[] {
   const hostIface = o.hostIface ?? 'eth0';
   const r = o.routerNs;
   const h = o.hostNs;
-  const ruleset = renderNatRuleset(o.nat, { wan: o.wan, lan, sshFrom: o.sshFrom });
+  const ruleset = renderNatRuleset(o.nat, {
+    wan: o.wan,
+    lan,
+    sshFrom: o.sshFrom,
+    ...(o.wanIp ? { wanIp: o.wanIp } : {}),
+    ...(o.hairpin !== undefined ? { hairpin: o.hairpin } : {}),
+  });
   const macs = o.macs;
   const link = macs
     ? ip(r, 'link', 'add', lan, 'address', macs.lan, 'type', 'veth', 'peer', 'name', hostIface, 'address', macs.host, 'netns', h)

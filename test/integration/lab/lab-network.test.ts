@@ -15,7 +15,7 @@ import { expectNoLeaks, inNs, isRoot, parseNatDiscovery, Probe, runProbe, unique
 
 if (!isRoot) console.log('skipping lab network tests: they need root (network namespaces, nftables, sshd)');
 
-const NAT_NODES = ['fc', 'ar', 'pr', 'sym'] as const;
+const NAT_NODES = ['fc', 'ar', 'pr', 'sym', 'seq'] as const;
 
 describe.skipIf(!isRoot)('lab network (real netns, nftables, sshd, coturn)', () => {
   const runId = uniqueRunId('itn');
@@ -57,6 +57,7 @@ describe.skipIf(!isRoot)('lab network (real netns, nftables, sshd, coturn)', () 
           { name: 'ar', nat: 'address-restricted', role: 'peer' },
           { name: 'pr', nat: 'port-restricted', role: 'peer' },
           { name: 'sym', nat: 'symmetric', role: 'peer' },
+          { name: 'seq', nat: 'symmetric-sequential', role: 'peer' },
           { name: 'droplet', nat: 'none', role: 'peer' },
         ],
       },
@@ -109,6 +110,7 @@ describe.skipIf(!isRoot)('lab network (real netns, nftables, sshd, coturn)', () 
       ar: { mapping: 'Endpoint Independent', filtering: 'Address Dependent' },
       pr: { mapping: 'Endpoint Independent', filtering: 'Address and Port Dependent' },
       sym: { mapping: 'Address and Port Dependent', filtering: 'Address and Port Dependent' },
+      seq: { mapping: 'Address and Port Dependent', filtering: 'Address and Port Dependent' },
     };
     const results = await Promise.all(
       NAT_NODES.map(async (name) => {
@@ -151,6 +153,7 @@ describe.skipIf(!isRoot)('lab network (real netns, nftables, sshd, coturn)', () 
       ar: { echoed: true, otherAddress: false, samePeerOtherPort: true },
       pr: { echoed: true, otherAddress: false, samePeerOtherPort: false },
       sym: { echoed: true, otherAddress: false, samePeerOtherPort: false },
+      seq: { echoed: true, otherAddress: false, samePeerOtherPort: false },
     });
   }, 30_000);
 
@@ -241,7 +244,20 @@ describe.skipIf(!isRoot)('lab network (real netns, nftables, sshd, coturn)', () 
     expect(control).toBeGreaterThan(20);
   }, 30_000);
 
-  it('flushConntrack empties the NAT routers’ connection tables', async () => {
+  it('flushConntrack empties the NAT routers’ connection tables and the cone state (map, contacted set)', async () => {
+    const elements = async (name: string, kind: 'map' | 'set', what: string) =>
+      (await inNs(machineNs(name), ['nft', 'list', kind, 'ip', 'vtnat', what])).stdout.includes('elements = {');
+    const echoAr = Probe.node(machineNs('pub'), 'udp-listen', 44_002, 1500, 'echo');
+    await echoAr.waitFor((e) => e.event === 'ready');
+    await Promise.all([runProbe(hostNs('fc'), 'udp-send', node('pub').publicIp, 44_002, 3, 300), runProbe(hostNs('ar'), 'udp-send', node('pub').publicIp, 44_002, 3, 300)]);
+    expect(await elements('fc', 'map', 'fullcone')).toBe(true);
+    expect(await elements('ar', 'set', 'contacted')).toBe(true);
+    await flushConntrack(lab.fleet);
+    expect(await elements('fc', 'map', 'fullcone')).toBe(false);
+    expect(await elements('ar', 'map', 'fullcone')).toBe(false);
+    expect(await elements('ar', 'set', 'contacted')).toBe(false);
+    echoAr.kill();
+
     const udpEntries = async () =>
       (await inNs(machineNs('pr'), ['conntrack', '-L', '-p', 'udp'], true)).stdout.split('\n').filter((l) => l.includes('udp')).length;
     const echo = Probe.node(machineNs('pub'), 'udp-listen', 44_001, 1500, 'echo');
@@ -283,7 +299,7 @@ describe.skipIf(!isRoot)('lab network (real netns, nftables, sshd, coturn)', () 
     expect((await listLabs()).map((l) => l.runId)).toContain(runId);
     turn?.kill('SIGKILL');
     const report = await destroyLab(runId);
-    expect(report.namespaces.length).toBe(14); // inet + 5 public + 4 x (router + host)
+    expect(report.namespaces.length).toBe(16); // inet + 5 public + 5 x (router + host)
     expect(report.processesKilled).toBeGreaterThanOrEqual(lab.fleet.nodes.length); // one sshd per machine at least
     expect(report.controllerVethRemoved).toBe(true);
     expect(report.subnetsReleased).toEqual([lab.topology.subnet.index]);
