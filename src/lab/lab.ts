@@ -276,13 +276,8 @@ export async function destroyLab(runId: string, options: DestroyOptions = {}): P
   const namespaces = (await labNamespacesByRun(exec)).get(runId) ?? [];
   const processesKilled = await killNamespaceProcesses(namespaces);
   const failures: string[] = [];
-  if (namespaces.length > 0) {
-    // one process for all of them; -force goes on past a namespace a concurrent destroy removed
-    const input = `${namespaces.map((ns) => `netns del ${ns}`).join('\n')}\n`;
-    const result = await exec(['ip', '-force', '-batch', '-'], { input, allowFailure: true });
-    const errors = result.stderr.split('\n').filter((l) => l.trim() !== '' && !/No such file|Command failed/.test(l));
-    if (result.code !== 0 && errors.length > 0) failures.push(`ip netns del: ${errors.slice(0, 5).join(' | ')}`);
-  }
+  // The controller's veth first: deleting the internet's namespace would take it along
+  // asynchronously, and this report must say what this call removed.
   const veth = controllerVeth(runId);
   const vethExists = (await exec(['ip', 'link', 'show', 'dev', veth], { allowFailure: true })).code === 0;
   let controllerVethRemoved = false;
@@ -291,6 +286,13 @@ export async function destroyLab(runId: string, options: DestroyOptions = {}): P
     controllerVethRemoved = result.code === 0;
     const stillThere = (await exec(['ip', 'link', 'show', 'dev', veth], { allowFailure: true })).code === 0;
     if (stillThere) failures.push(`controller veth ${veth}: ${result.stderr.trim()}`);
+  }
+  if (namespaces.length > 0) {
+    // one process for all of them; -force goes on past a namespace a concurrent destroy removed
+    const input = `${namespaces.map((ns) => `netns del ${ns}`).join('\n')}\n`;
+    const result = await exec(['ip', '-force', '-batch', '-'], { input, allowFailure: true });
+    const errors = result.stderr.split('\n').filter((l) => l.trim() !== '' && !/No such file|Command failed/.test(l));
+    if (result.code !== 0 && errors.length > 0) failures.push(`ip netns del: ${errors.slice(0, 5).join(' | ')}`);
   }
   const subnetsReleased = await releaseSubnets(runId, { dir: options.claimDir ?? DEFAULT_CLAIM_DIR });
   const left = (await labNamespacesByRun(exec)).get(runId) ?? [];
