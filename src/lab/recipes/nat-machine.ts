@@ -54,14 +54,17 @@ export function natMachineSteps(o: NatMachineOptions): Step[] {
     : ip(r, 'link', 'add', lan, 'type', 'veth', 'peer', 'name', hostIface, 'netns', h);
   const permanent = (ns: string | undefined, addr: string, mac: string, dev: string) =>
     ip(ns, 'neigh', 'replace', addr, 'lladdr', mac, 'dev', dev, 'nud', 'permanent');
+  // Router side first, then host side: each side's commands are consecutive, so the lab runs
+  // them as one `ip -batch` per namespace.
   return [
     ...(o.hostNamespaceExists ? [] : [{ argv: ['ip', 'netns', 'add', h] }]),
-    ip(h, 'link', 'set', 'lo', 'up'),
     link,
     ...(macs ? [ip(r, 'link', 'set', 'dev', lan, 'addrgenmode', 'none')] : []),
     ip(r, 'addr', 'add', `${o.lanRouterIp}/${o.lanPrefixLen}`, 'dev', lan),
     ip(r, 'link', 'set', lan, 'up'),
-    ...(macs ? [permanent(r, o.lanHostIp, macs.host, lan), ip(h, 'link', 'set', 'dev', hostIface, 'addrgenmode', 'none')] : []),
+    ...(macs ? [permanent(r, o.lanHostIp, macs.host, lan)] : []),
+    ip(h, 'link', 'set', 'lo', 'up'),
+    ...(macs ? [ip(h, 'link', 'set', 'dev', hostIface, 'addrgenmode', 'none')] : []),
     ip(h, 'addr', 'add', `${o.lanHostIp}/${o.lanPrefixLen}`, 'dev', hostIface),
     ip(h, 'link', 'set', hostIface, 'up'),
     ip(h, 'route', 'add', 'default', 'via', o.lanRouterIp),
