@@ -45,7 +45,9 @@ export function checkSemantics(config: Config): SemanticIssue[] {
   nodes.forEach((node, i) => {
     if (node.hairpin === undefined) return;
     if (node.nat === 'none') push(['fleet', 'nodes', i, 'hairpin'], `node '${node.name}': hairpin applies to a node behind a NAT (nat is none)`);
-    else if (node.hairpin && node.nat.startsWith('symmetric')) push(['fleet', 'nodes', i, 'hairpin'], `node '${node.name}': a ${node.nat} NAT has no hairpinning (its mappings depend on the destination)`);
+    else if (node.hairpin && (node.nat.startsWith('symmetric') || node.nat === 'port-restricted-remapped')) {
+      push(['fleet', 'nodes', i, 'hairpin'], `node '${node.name}': a ${node.nat} NAT has no hairpinning`);
+    }
   });
   nodes.forEach((node, i) => {
     if (provider === 'inventory') {

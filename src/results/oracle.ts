@@ -10,9 +10,9 @@ function dependentMapping(nat: NatType): boolean {
   return nat === 'symmetric' || nat === 'symmetric-sequential';
 }
 
-/** Address-and-port-dependent filtering. */
+/** Address-and-port-dependent filtering (a remapped port-restricted NAT filters like one). */
 function portFiltering(nat: NatType): boolean {
-  return nat === 'port-restricted' || dependentMapping(nat);
+  return nat === 'port-restricted' || nat === 'port-restricted-remapped' || dependentMapping(nat);
 }
 
 /**

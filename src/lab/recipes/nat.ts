@@ -4,7 +4,7 @@
 import type { NatType } from '../../config/model.js';
 
 export type NatKind = Exclude<NatType, 'none'>;
-export const NAT_KINDS: readonly NatKind[] = ['full-cone', 'address-restricted', 'port-restricted', 'symmetric', 'symmetric-sequential'];
+export const NAT_KINDS: readonly NatKind[] = ['full-cone', 'address-restricted', 'port-restricted', 'symmetric', 'symmetric-sequential', 'port-restricted-remapped'];
 
 export interface NatRulesetOptions {
   /** Interface facing the internet. */
@@ -34,6 +34,19 @@ const SEQUENTIAL_SPAN = 1024;
  * A counter -> port map: nft 1.0.6 stores a bare `numgen` value in host byte order where the
  * port is read in network order (20000, 20256, ...); a map's inet_service values are converted.
  */
+/**
+ * Port preservation off, mapping still endpoint-independent: every internal port 1024-65535
+ * has one fixed external port (a rotation by REMAP_SHIFT), whatever the destination.
+ */
+const REMAP_SHIFT = 7919;
+export function remappedPort(internal: number): number {
+  return ((internal - 1024 + REMAP_SHIFT) % 64512) + 1024;
+}
+
+function remapElements(): string {
+  return Array.from({ length: 64512 }, (_, i) => `${i + 1024} : ${remappedPort(i + 1024)}`).join(', ');
+}
+
 function sequentialPorts(): string {
   return Array.from({ length: SEQUENTIAL_SPAN }, (_, i) => `${i} : ${SEQUENTIAL_BASE + i}`).join(', ');
 }
@@ -76,14 +89,19 @@ const L4 = 'meta l4proto { tcp, udp }';
  *   address from it.
  * - symmetric: `masquerade random`, a fresh random port per destination; symmetric-sequential:
  *   the next port of a counter per new flow (what port prediction exploits).
+ * - port-restricted-remapped: port-restricted filtering and an endpoint-independent mapping that
+ *   does not preserve the port (a fixed rotation), for subjects that assume external = local port.
  */
 export function renderNatRuleset(nat: NatKind, options: NatRulesetOptions): string {
   if (!NAT_KINDS.includes(nat)) throw new Error(`unknown NAT type "${String(nat)}" (expected ${NAT_KINDS.join(', ')})`);
   // Without the public address (a cloud script rendered before the machine exists) hairpinning
   // stays off unless asked for, and then the missing address is an error.
   const hairpin = options.hairpin ?? (hairpinDefault(nat) && options.wanIp !== undefined);
-  if (hairpin && !isEim(nat)) throw new NatOptionError(`hairpinning is not available on a ${nat} NAT (its mappings depend on the destination)`);
-  if ((hairpin || nat === 'symmetric-sequential') && !options.wanIp) {
+  if (hairpin && !isEim(nat)) {
+    const why = nat === 'port-restricted-remapped' ? 'its external ports are not the internal ones' : 'its mappings depend on the destination';
+    throw new NatOptionError(`hairpinning is not available on a ${nat} NAT (${why})`);
+  }
+  if ((hairpin || nat === 'symmetric-sequential' || nat === 'port-restricted-remapped') && !options.wanIp) {
     throw new NatOptionError(`a ${nat} NAT${hairpin ? ' with hairpinning' : ''} needs the router's public address (wanIp)`);
   }
   const wan = JSON.stringify(options.wan ?? 'wan');
@@ -123,6 +141,10 @@ export function renderNatRuleset(nat: NatKind, options: NatRulesetOptions): stri
   // flush, `masquerade random` would otherwise rewrite port 22 of the controller's live SSH
   // connection and reset it.
   const out: string[] = [];
+  if (nat === 'port-restricted-remapped') {
+    lines.splice(1, 0, '  map remap {', '    type inet_service : inet_service', `    elements = { ${remapElements()} }`, '  }');
+    out.push(`iifname ${lan} oifname ${wan} ${L4} th sport 1024-65535 snat ip to ${options.wanIp} : th sport map @remap`);
+  }
   if (nat === 'symmetric-sequential') {
     out.push(`iifname ${lan} oifname ${wan} ${L4} snat ip to ${options.wanIp} : numgen inc mod ${SEQUENTIAL_SPAN} map { ${sequentialPorts()} }`);
   }

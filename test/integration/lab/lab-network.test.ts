@@ -15,7 +15,7 @@ import { expectNoLeaks, inNs, isRoot, parseNatDiscovery, Probe, runProbe, unique
 
 if (!isRoot) console.log('skipping lab network tests: they need root (network namespaces, nftables, sshd)');
 
-const NAT_NODES = ['fc', 'ar', 'pr', 'sym', 'seq'] as const;
+const NAT_NODES = ['fc', 'ar', 'pr', 'sym', 'seq', 'prr'] as const;
 
 describe.skipIf(!isRoot)('lab network (real netns, nftables, sshd, coturn)', () => {
   const runId = uniqueRunId('itn');
@@ -58,6 +58,7 @@ describe.skipIf(!isRoot)('lab network (real netns, nftables, sshd, coturn)', () 
           { name: 'pr', nat: 'port-restricted', role: 'peer' },
           { name: 'sym', nat: 'symmetric', role: 'peer' },
           { name: 'seq', nat: 'symmetric-sequential', role: 'peer' },
+          { name: 'prr', nat: 'port-restricted-remapped', role: 'peer' },
           { name: 'droplet', nat: 'none', role: 'peer' },
         ],
       },
@@ -111,6 +112,7 @@ describe.skipIf(!isRoot)('lab network (real netns, nftables, sshd, coturn)', () 
       pr: { mapping: 'Endpoint Independent', filtering: 'Address and Port Dependent' },
       sym: { mapping: 'Address and Port Dependent', filtering: 'Address and Port Dependent' },
       seq: { mapping: 'Address and Port Dependent', filtering: 'Address and Port Dependent' },
+      prr: { mapping: 'Endpoint Independent', filtering: 'Address and Port Dependent' },
     };
     const results = await Promise.all(
       NAT_NODES.map(async (name) => {
@@ -154,6 +156,7 @@ describe.skipIf(!isRoot)('lab network (real netns, nftables, sshd, coturn)', () 
       pr: { echoed: true, otherAddress: false, samePeerOtherPort: false },
       sym: { echoed: true, otherAddress: false, samePeerOtherPort: false },
       seq: { echoed: true, otherAddress: false, samePeerOtherPort: false },
+      prr: { echoed: true, otherAddress: false, samePeerOtherPort: false },
     });
   }, 60_000);
 
@@ -299,7 +302,7 @@ describe.skipIf(!isRoot)('lab network (real netns, nftables, sshd, coturn)', () 
     expect((await listLabs()).map((l) => l.runId)).toContain(runId);
     turn?.kill('SIGKILL');
     const report = await destroyLab(runId);
-    expect(report.namespaces.length).toBe(16); // inet + 5 public + 5 x (router + host)
+    expect(report.namespaces.length).toBe(18); // inet + 5 public + 6 x (router + host)
     expect(report.processesKilled).toBeGreaterThanOrEqual(lab.fleet.nodes.length); // one sshd per machine at least
     expect(report.controllerVethRemoved).toBe(true);
     expect(report.subnetsReleased).toEqual([lab.topology.subnet.index]);

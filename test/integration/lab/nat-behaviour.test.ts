@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, flushConntrack, type Lab } from '../../../src/lab/lab.js';
+import { remappedPort } from '../../../src/lab/recipes/nat.js';
 import { expectNoLeaks, isRoot, Probe, runProbe, uniqueRunId, type ProbeEvent } from './helpers.js';
 
 describe.skipIf(!isRoot)('NAT behaviour: TCP, hairpinning, sequential ports, trial independence', () => {
@@ -34,6 +35,7 @@ describe.skipIf(!isRoot)('NAT behaviour: TCP, hairpinning, sequential ports, tri
         { name: 'sym2', nat: 'symmetric', role: 'peer' },
         { name: 'seq', nat: 'symmetric-sequential', role: 'peer' },
         { name: 'nohp', nat: 'full-cone', role: 'peer', hairpin: false },
+        { name: 'prr', nat: 'port-restricted-remapped', role: 'peer' },
       ],
     });
   }, 90_000);
@@ -71,7 +73,7 @@ describe.skipIf(!isRoot)('NAT behaviour: TCP, hairpinning, sequential ports, tri
   }
 
   it('TCP: the cones are endpoint-independent (mapping and filtering as for UDP), port-restricted and symmetric filter', async () => {
-    const names = ['fc1', 'ar', 'pr1', 'sym1'];
+    const names = ['fc1', 'ar', 'pr1', 'sym1', 'prr'];
     const results = Object.fromEntries(await Promise.all(names.map(async (n, k) => [n, await classifyTcp(n, k)] as const)));
     const summary = Object.fromEntries(Object.entries(results).map(([n, r]) => [n, { mapping: r.mapping, stranger: r.stranger, samePeerOtherPort: r.samePeerOtherPort }]));
     expect(summary).toEqual({
@@ -79,7 +81,11 @@ describe.skipIf(!isRoot)('NAT behaviour: TCP, hairpinning, sequential ports, tri
       ar: { mapping: 'endpoint-independent', stranger: false, samePeerOtherPort: true },
       pr1: { mapping: 'endpoint-independent', stranger: false, samePeerOtherPort: false },
       sym1: { mapping: 'address-and-port-dependent', stranger: false, samePeerOtherPort: false },
+      prr: { mapping: 'endpoint-independent', stranger: false, samePeerOtherPort: false },
     });
+    // port preservation: the same port outside where it is kept, another one where it is not
+    expect(results.pr1?.mappedA).toBe(48_002);
+    expect(results.prr?.mappedA).toBe(remappedPort(48_004));
   }, 60_000);
 
   it('sequential-port symmetric: a new port per destination, each the next one (random symmetric: not)', async () => {

@@ -110,5 +110,6 @@ describe('per-node hairpin and the sequential symmetric NAT', () => {
   it('refuses hairpin where it cannot apply, naming the node', () => {
     expect(() => parseConfig(node('hairpin: true'), 'x.yml')).toThrow(/node 'a': hairpin applies to a node behind a NAT/);
     expect(() => parseConfig(node('nat: symmetric-sequential, hairpin: true'), 'x.yml')).toThrow(/symmetric-sequential NAT has no hairpinning/);
+    expect(() => parseConfig(node('nat: port-restricted-remapped, hairpin: true'), 'x.yml')).toThrow(/port-restricted-remapped NAT has no hairpinning/);
   });
 });

@@ -27,6 +27,10 @@ describe('NAT rulesets', () => {
         `iifname "lan" oifname "wan" ${L4} snat ip to ${WAN_IP} : numgen inc mod 1024 map { ${Array.from({ length: 1024 }, (_, i) => `${i} : ${20000 + i}`).join(', ')} }`,
         'iifname "lan" oifname "wan" masquerade',
       ],
+      'port-restricted-remapped': [
+        `iifname "lan" oifname "wan" ${L4} th sport 1024-65535 snat ip to ${WAN_IP} : th sport map @remap`,
+        'iifname "lan" oifname "wan" masquerade',
+      ],
     }[nat]);
     expect(post?.rules.every((r) => r.startsWith('iifname "lan"'))).toBe(true); // never the router's own traffic
     for (const hook of ['forward', 'input']) {
@@ -96,6 +100,17 @@ describe('NAT rulesets', () => {
     expect(JSON.stringify(parseRuleset(renderNatRuleset('full-cone', { sshFrom: [] })))).not.toContain('oifname \\"lan\\"');
     expect(() => renderNatRuleset('full-cone', { sshFrom: [], hairpin: true })).toThrow(/needs the router's public address/);
     expect(() => renderNatRuleset('symmetric-sequential', { sshFrom: [] })).toThrow(/needs the router's public address/);
+  });
+
+  it('port-restricted-remapped: every port 1024-65535 has one fixed external port, none its own, no two the same', () => {
+    const t = renderNatRuleset('port-restricted-remapped', { sshFrom: [], wanIp: WAN_IP });
+    const elements = /map remap \{\n\s+type inet_service : inet_service\n\s+elements = \{ (.+) \}/.exec(t)?.[1]?.split(', ') ?? [];
+    expect(elements).toHaveLength(64512);
+    const pairs = elements.map((e) => e.split(' : ').map(Number) as [number, number]);
+    expect(pairs.every(([from, to]) => from !== to && to >= 1024 && to <= 65535)).toBe(true);
+    expect(new Set(pairs.map(([, to]) => to)).size).toBe(64512); // a bijection: endpoint-independent, never ambiguous
+    expect(() => renderNatRuleset('port-restricted-remapped', { sshFrom: [], wanIp: WAN_IP, hairpin: true })).toThrow(/not the internal ones/);
+    expect(natStateFlush('port-restricted-remapped')).toBe('');
   });
 
   it('symmetric types have no map and no DNAT; natStateFlush empties exactly the state a type keeps', () => {
