@@ -1,7 +1,7 @@
 // Domain vocabulary shared by every stage. The zod schema in ./schema.ts produces these
 // shapes; keeping them as plain types lets pure modules depend on them without zod.
 
-export const NAT_TYPES = ['none', 'full-cone', 'address-restricted', 'port-restricted', 'symmetric'] as const;
+export const NAT_TYPES = ['none', 'full-cone', 'address-restricted', 'port-restricted', 'symmetric', 'symmetric-sequential', 'port-restricted-remapped'] as const;
 export type NatType = (typeof NAT_TYPES)[number];
 
 export const ROLES = ['bootstrap', 'peer', 'relay'] as const;

@@ -24,6 +24,8 @@ const nodeSchema = z.strictObject({
   /** digitalocean: droplet size slug for this node (default fleet.digitalocean.size) */
   size: z.string().optional(),
   impair: impairSchema.optional(),
+  /** NAT'd lab nodes: hairpinning on the router (RFC 4787 REQ-9; default on where the NAT type has it). */
+  hairpin: z.boolean().optional(),
   // inventory hosts
   host: z.string().optional(),
   port: z.number().int().min(1).max(65535).optional(),

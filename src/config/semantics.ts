@@ -45,6 +45,15 @@ export function checkSemantics(config: Config): SemanticIssue[] {
   });
   nodes.forEach((node, i) => {
     if (node.size !== undefined && provider !== 'digitalocean') push(['fleet', 'nodes', i, 'size'], `'size' is only used with provider digitalocean (provider is '${provider}')`);
+  });
+  nodes.forEach((node, i) => {
+    if (node.hairpin === undefined) return;
+    if (node.nat === 'none') push(['fleet', 'nodes', i, 'hairpin'], `node '${node.name}': hairpin applies to a node behind a NAT (nat is none)`);
+    else if (node.hairpin && (node.nat.startsWith('symmetric') || node.nat === 'port-restricted-remapped')) {
+      push(['fleet', 'nodes', i, 'hairpin'], `node '${node.name}': a ${node.nat} NAT has no hairpinning`);
+    }
+  });
+  nodes.forEach((node, i) => {
     if (provider === 'inventory') {
       if (!node.host) push(['fleet', 'nodes', i], `node '${node.name}': provider inventory needs host (and host_key)`);
       if (!node.host_key) push(['fleet', 'nodes', i], `node '${node.name}': provider inventory needs host_key, the host's public key; host keys are always verified`);

@@ -16,6 +16,7 @@ import { hasNetem } from './netem.js';
 import { resolveCommand } from './preflight.js';
 import { needsNetem, NETEM_MISSING, UnsupportedImpairmentError } from './recipes/impair.js';
 import { delayerArgs, needsDelay } from './recipes/internet.js';
+import { natStateFlush, type NatKind } from './recipes/nat.js';
 import { batchSteps } from './recipes/batch.js';
 import { describeStep, stepArgv, type Step } from './recipes/steps.js';
 import { renderSshdConfig, startSshd, waitForSsh } from './sshd.js';
@@ -275,13 +276,8 @@ export async function destroyLab(runId: string, options: DestroyOptions = {}): P
   const namespaces = (await labNamespacesByRun(exec)).get(runId) ?? [];
   const processesKilled = await killNamespaceProcesses(namespaces);
   const failures: string[] = [];
-  if (namespaces.length > 0) {
-    // one process for all of them; -force goes on past a namespace a concurrent destroy removed
-    const input = `${namespaces.map((ns) => `netns del ${ns}`).join('\n')}\n`;
-    const result = await exec(['ip', '-force', '-batch', '-'], { input, allowFailure: true });
-    const errors = result.stderr.split('\n').filter((l) => l.trim() !== '' && !/No such file|Command failed/.test(l));
-    if (result.code !== 0 && errors.length > 0) failures.push(`ip netns del: ${errors.slice(0, 5).join(' | ')}`);
-  }
+  // The controller's veth first: deleting the internet's namespace would take it along
+  // asynchronously, and this report must say what this call removed.
   const veth = controllerVeth(runId);
   const vethExists = (await exec(['ip', 'link', 'show', 'dev', veth], { allowFailure: true })).code === 0;
   let controllerVethRemoved = false;
@@ -290,6 +286,13 @@ export async function destroyLab(runId: string, options: DestroyOptions = {}): P
     controllerVethRemoved = result.code === 0;
     const stillThere = (await exec(['ip', 'link', 'show', 'dev', veth], { allowFailure: true })).code === 0;
     if (stillThere) failures.push(`controller veth ${veth}: ${result.stderr.trim()}`);
+  }
+  if (namespaces.length > 0) {
+    // one process for all of them; -force goes on past a namespace a concurrent destroy removed
+    const input = `${namespaces.map((ns) => `netns del ${ns}`).join('\n')}\n`;
+    const result = await exec(['ip', '-force', '-batch', '-'], { input, allowFailure: true });
+    const errors = result.stderr.split('\n').filter((l) => l.trim() !== '' && !/No such file|Command failed/.test(l));
+    if (result.code !== 0 && errors.length > 0) failures.push(`ip netns del: ${errors.slice(0, 5).join(' | ')}`);
   }
   const subnetsReleased = await releaseSubnets(runId, { dir: options.claimDir ?? DEFAULT_CLAIM_DIR });
   const left = (await labNamespacesByRun(exec)).get(runId) ?? [];
@@ -316,12 +319,21 @@ export async function listLabs(options: { exec?: Exec; claimDir?: string } = {})
     .sort((a, b) => a.runId.localeCompare(b.runId));
 }
 
-/** `conntrack -F` in every NAT router of the fleet: stale entries change NAT behaviour. */
+/**
+ * Between trials, every NAT router forgets everything: its recipe's own state first (the cone
+ * map, the contacted set: conntrack -F leaves them, with 5-minute timeouts), then its
+ * connection table. A trial after this starts from nothing.
+ */
 export async function flushConntrack(fleet: Fleet, options: { exec?: Exec } = {}): Promise<void> {
   const exec = options.exec ?? systemExec;
   await Promise.all(
     fleet.nodes
-      .filter((n) => n.routerNamespace)
-      .map((n) => exec(['ip', 'netns', 'exec', n.routerNamespace as string, 'conntrack', '-F'])),
+      .filter((n) => n.routerNamespace && n.nat !== 'none')
+      .map(async (n) => {
+        const ns = n.routerNamespace as string;
+        const state = natStateFlush(n.nat as NatKind);
+        if (state) await exec(['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], { input: state });
+        await exec(['ip', 'netns', 'exec', ns, 'conntrack', '-F']);
+      }),
   );
 }

@@ -25,6 +25,8 @@ export interface LabNodeSpec {
   publicAddresses?: number;
   /** Where the machine is, for the internet's per-region round trips. */
   region?: string;
+  /** NAT'd nodes: hairpinning on the router (default: on where the NAT type has it). */
+  hairpin?: boolean;
 }
 
 export interface SshdPlan {
@@ -43,6 +45,7 @@ export interface MachinePlan {
   role: Role;
   impair?: Impairment;
   region?: string;
+  hairpin?: boolean;
   /** Namespace of the machine's public side: the public node itself, or the NAT'd node's router. */
   machineNamespace: string;
   /** NAT'd nodes: where the node's processes run. */
@@ -135,6 +138,7 @@ export function planTopology(nodes: LabNodeSpec[], options: TopologyOptions): To
       role: node.role,
       ...(node.impair ? { impair: node.impair } : {}),
       ...(node.region !== undefined ? { region: node.region } : {}),
+      ...(node.hairpin !== undefined ? { hairpin: node.hairpin } : {}),
       machineNamespace: machineNs,
       ...(hostNs ? { hostNamespace: hostNs } : {}),
       namespaces: hostNs ? [machineNs, hostNs] : [machineNs],
@@ -238,7 +242,6 @@ export function machineSteps(t: Topology, m: MachinePlan, options: { netem: bool
     ip(ns, 'link', 'set', uplink, 'up'),
     ip(ns, 'route', 'add', 'default', 'via', gw, 'dev', uplink, 'onlink'),
     neighbour(ns, gw, m.macs.inetPort, uplink),
-    evidenceStep(ns, { publicIface: uplink, routed: Boolean(m.lan) }), // path evidence, docs/architecture.md
   ];
   if (m.lan && m.hostNamespace && m.nat !== 'none') {
     steps.push(
@@ -256,6 +259,8 @@ export function machineSteps(t: Topology, m: MachinePlan, options: { netem: bool
         ...(m.impair ? { impair: m.impair } : {}),
         netem: options.netem,
         hostNamespaceExists: true,
+        wanIp: m.publicIps[0] as string,
+        ...(m.hairpin !== undefined ? { hairpin: m.hairpin } : {}),
         ...(m.macs.lan && m.macs.host ? { macs: { lan: m.macs.lan, host: m.macs.host } } : {}),
       }),
     );
@@ -273,5 +278,7 @@ export function machineSteps(t: Topology, m: MachinePlan, options: { netem: bool
       ),
     );
   }
+  // path evidence (docs/architecture.md): last, so the machine's ip commands stay one batch
+  steps.push(evidenceStep(ns, { publicIface: uplink, routed: Boolean(m.lan) }));
   return steps;
 }

@@ -27,6 +27,7 @@ export interface PlannedNode {
   /** digitalocean: droplet size slug */
   size?: string;
   impair?: Impairment;
+  hairpin?: boolean;
   /** inventory provider only */
   host?: string;
   port?: number;

@@ -5,10 +5,23 @@ import type { NatType, PathKind } from '../config/model.js';
 export const CATEGORIES = ['direct', 'nat_traversed', 'relay'] as const;
 export type Category = (typeof CATEGORIES)[number];
 
-/** Pairs that cannot punch through (address-and-port-dependent mapping meets port filtering). */
+/** Address-and-port-dependent mapping: a new external port per destination (random or sequential). */
+function dependentMapping(nat: NatType): boolean {
+  return nat === 'symmetric' || nat === 'symmetric-sequential';
+}
+
+/** Address-and-port-dependent filtering (a remapped port-restricted NAT filters like one). */
+function portFiltering(nat: NatType): boolean {
+  return nat === 'port-restricted' || nat === 'port-restricted-remapped' || dependentMapping(nat);
+}
+
+/**
+ * Pairs that cannot punch through: a dependent mapping on one side meets port filtering on the
+ * other (RFC 4787). A sequential symmetric NAT counts as symmetric: its next port can be
+ * predicted, but plain punching (what the oracle expects) does not try.
+ */
 function needsRelay(from: NatType, to: NatType): boolean {
-  if (from === 'symmetric' && (to === 'symmetric' || to === 'port-restricted')) return true;
-  return from === 'port-restricted' && to === 'symmetric';
+  return (dependentMapping(from) && portFiltering(to)) || (portFiltering(from) && dependentMapping(to));
 }
 
 /** Expected path from `fromNat` to `toNat`: public target -> direct; else hole punch unless relay is needed. */

@@ -26,6 +26,10 @@ export interface NatMachineOptions {
   impair?: Impairment;
   /** Whether the kernel has sch_netem (decides whether delay/jitter are possible). */
   netem: boolean;
+  /** The router's public address (hairpinning, sequential ports). */
+  wanIp?: string;
+  /** Hairpinning on this NAT (default: on where the type has it, see hairpinDefault). */
+  hairpin?: boolean;
   /** The lab creates every namespace up front, in one batch. */
   hostNamespaceExists?: boolean;
   /** Fixed MACs of the LAN pair: both ends then get permanent neighbour entries (no ARP). */
@@ -37,21 +41,30 @@ export function natMachineSteps(o: NatMachineOptions): Step[] {
   const hostIface = o.hostIface ?? 'eth0';
   const r = o.routerNs;
   const h = o.hostNs;
-  const ruleset = renderNatRuleset(o.nat, { wan: o.wan, lan, sshFrom: o.sshFrom });
+  const ruleset = renderNatRuleset(o.nat, {
+    wan: o.wan,
+    lan,
+    sshFrom: o.sshFrom,
+    ...(o.wanIp ? { wanIp: o.wanIp } : {}),
+    ...(o.hairpin !== undefined ? { hairpin: o.hairpin } : {}),
+  });
   const macs = o.macs;
   const link = macs
     ? ip(r, 'link', 'add', lan, 'address', macs.lan, 'type', 'veth', 'peer', 'name', hostIface, 'address', macs.host, 'netns', h)
     : ip(r, 'link', 'add', lan, 'type', 'veth', 'peer', 'name', hostIface, 'netns', h);
   const permanent = (ns: string | undefined, addr: string, mac: string, dev: string) =>
     ip(ns, 'neigh', 'replace', addr, 'lladdr', mac, 'dev', dev, 'nud', 'permanent');
+  // Router side first, then host side: each side's commands are consecutive, so the lab runs
+  // them as one `ip -batch` per namespace.
   return [
     ...(o.hostNamespaceExists ? [] : [{ argv: ['ip', 'netns', 'add', h] }]),
-    ip(h, 'link', 'set', 'lo', 'up'),
     link,
     ...(macs ? [ip(r, 'link', 'set', 'dev', lan, 'addrgenmode', 'none')] : []),
     ip(r, 'addr', 'add', `${o.lanRouterIp}/${o.lanPrefixLen}`, 'dev', lan),
     ip(r, 'link', 'set', lan, 'up'),
-    ...(macs ? [permanent(r, o.lanHostIp, macs.host, lan), ip(h, 'link', 'set', 'dev', hostIface, 'addrgenmode', 'none')] : []),
+    ...(macs ? [permanent(r, o.lanHostIp, macs.host, lan)] : []),
+    ip(h, 'link', 'set', 'lo', 'up'),
+    ...(macs ? [ip(h, 'link', 'set', 'dev', hostIface, 'addrgenmode', 'none')] : []),
     ip(h, 'addr', 'add', `${o.lanHostIp}/${o.lanPrefixLen}`, 'dev', hostIface),
     ip(h, 'link', 'set', hostIface, 'up'),
     ip(h, 'route', 'add', 'default', 'via', o.lanRouterIp),

@@ -15,7 +15,7 @@ import { expectNoLeaks, inNs, isRoot, parseNatDiscovery, Probe, runProbe, unique
 
 if (!isRoot) console.log('skipping lab network tests: they need root (network namespaces, nftables, sshd)');
 
-const NAT_NODES = ['fc', 'ar', 'pr', 'sym'] as const;
+const NAT_NODES = ['fc', 'ar', 'pr', 'sym', 'seq', 'prr'] as const;
 
 describe.skipIf(!isRoot)('lab network (real netns, nftables, sshd, coturn)', () => {
   const runId = uniqueRunId('itn');
@@ -57,6 +57,8 @@ describe.skipIf(!isRoot)('lab network (real netns, nftables, sshd, coturn)', () 
           { name: 'ar', nat: 'address-restricted', role: 'peer' },
           { name: 'pr', nat: 'port-restricted', role: 'peer' },
           { name: 'sym', nat: 'symmetric', role: 'peer' },
+          { name: 'seq', nat: 'symmetric-sequential', role: 'peer' },
+          { name: 'prr', nat: 'port-restricted-remapped', role: 'peer' },
           { name: 'droplet', nat: 'none', role: 'peer' },
         ],
       },
@@ -109,6 +111,8 @@ describe.skipIf(!isRoot)('lab network (real netns, nftables, sshd, coturn)', () 
       ar: { mapping: 'Endpoint Independent', filtering: 'Address Dependent' },
       pr: { mapping: 'Endpoint Independent', filtering: 'Address and Port Dependent' },
       sym: { mapping: 'Address and Port Dependent', filtering: 'Address and Port Dependent' },
+      seq: { mapping: 'Address and Port Dependent', filtering: 'Address and Port Dependent' },
+      prr: { mapping: 'Endpoint Independent', filtering: 'Address and Port Dependent' },
     };
     const results = await Promise.all(
       NAT_NODES.map(async (name) => {
@@ -125,9 +129,9 @@ describe.skipIf(!isRoot)('lab network (real netns, nftables, sshd, coturn)', () 
     const outcome = await Promise.all(
       NAT_NODES.map(async (name, k) => {
         const echoPort = 50_000 + k;
-        const echo = Probe.node(machineNs('pub'), 'udp-listen', echoPort, 4000, 'echo');
+        const echo = Probe.node(machineNs('pub'), 'udp-listen', echoPort, 10_000, 'echo');
         await echo.waitFor((e) => e.event === 'ready');
-        const host = Probe.node(hostNs(name), 'udp-send', pubIp, echoPort, 200, 3500, 40_000 + k);
+        const host = Probe.node(hostNs(name), 'udp-send', pubIp, echoPort, 600, 9000, 40_000 + k); // long enough for a loaded machine
         const first = await echo.waitFor((e) => e.event === 'recv');
         const [routerIp, mappedPort] = String(first.from).split(':');
         expect(routerIp).toBe(node(name).publicIp);
@@ -151,8 +155,10 @@ describe.skipIf(!isRoot)('lab network (real netns, nftables, sshd, coturn)', () 
       ar: { echoed: true, otherAddress: false, samePeerOtherPort: true },
       pr: { echoed: true, otherAddress: false, samePeerOtherPort: false },
       sym: { echoed: true, otherAddress: false, samePeerOtherPort: false },
+      seq: { echoed: true, otherAddress: false, samePeerOtherPort: false },
+      prr: { echoed: true, otherAddress: false, samePeerOtherPort: false },
     });
-  }, 30_000);
+  }, 60_000);
 
   it('drops unsolicited UDP to port-restricted and symmetric hosts; public nodes reach each other', async () => {
     const targets = [
@@ -162,7 +168,7 @@ describe.skipIf(!isRoot)('lab network (real netns, nftables, sshd, coturn)', () 
     ];
     const received = await Promise.all(
       targets.map(async (t) => {
-        const listener = Probe.node(t.ns, 'udp-listen', t.port, 1500);
+        const listener = Probe.node(t.ns, 'udp-listen', t.port, 6000);
         await listener.waitFor((e) => e.event === 'ready');
         await runProbe(machineNs('pub'), 'udp-send', t.ip, t.port, 30, 800);
         await listener.exited;
@@ -170,7 +176,7 @@ describe.skipIf(!isRoot)('lab network (real netns, nftables, sshd, coturn)', () 
       }),
     );
     expect(received).toEqual([0, 0, 30]);
-  }, 20_000);
+  }, 40_000);
 
   it('lets the controller reach every sshd with the pinned host key only; execPrefix enters the host namespace', async () => {
     const nodes = lab.fleet.nodes;
@@ -204,7 +210,7 @@ describe.skipIf(!isRoot)('lab network (real netns, nftables, sshd, coturn)', () 
 
   it('loss 100% drops everything on that link (both ways) while SSH from the controller stays up', async () => {
     const count = async (fromNs: string, toNs: string, toIp: string, port: number) => {
-      const listener = Probe.node(toNs, 'udp-listen', port, 1500);
+      const listener = Probe.node(toNs, 'udp-listen', port, 6000);
       await listener.waitFor((e) => e.event === 'ready');
       await runProbe(fromNs, 'udp-send', toIp, port, 40, 800);
       await listener.exited;
@@ -219,7 +225,7 @@ describe.skipIf(!isRoot)('lab network (real netns, nftables, sshd, coturn)', () 
     const rules = await inNs(machineNs('lossy'), ['nft', 'list', 'table', 'ip', 'vtimpair']);
     expect(rules.stdout).toMatch(/iifname "eth0" drop/);
     expect(rules.stdout).toMatch(/oifname "eth0" drop/);
-  }, 15_000);
+  }, 40_000);
 
   it('rate 2000 kbit shapes both directions of the link (measured with a TCP transfer)', async () => {
     const mbps = async (fromNs: string, toNs: string, toIp: string, port: number, ms: number) => {
@@ -241,17 +247,30 @@ describe.skipIf(!isRoot)('lab network (real netns, nftables, sshd, coturn)', () 
     expect(control).toBeGreaterThan(20);
   }, 30_000);
 
-  it('flushConntrack empties the NAT routers’ connection tables', async () => {
+  it('flushConntrack empties the NAT routers’ connection tables and the cone state (map, contacted set)', async () => {
+    const elements = async (name: string, kind: 'map' | 'set', what: string) =>
+      (await inNs(machineNs(name), ['nft', 'list', kind, 'ip', 'vtnat', what])).stdout.includes('elements = {');
+    const echoAr = Probe.node(machineNs('pub'), 'udp-listen', 44_002, 6000, 'echo');
+    await echoAr.waitFor((e) => e.event === 'ready');
+    await Promise.all([runProbe(hostNs('fc'), 'udp-send', node('pub').publicIp, 44_002, 3, 300), runProbe(hostNs('ar'), 'udp-send', node('pub').publicIp, 44_002, 3, 300)]);
+    expect(await elements('fc', 'map', 'fullcone')).toBe(true);
+    expect(await elements('ar', 'set', 'contacted')).toBe(true);
+    await flushConntrack(lab.fleet);
+    expect(await elements('fc', 'map', 'fullcone')).toBe(false);
+    expect(await elements('ar', 'map', 'fullcone')).toBe(false);
+    expect(await elements('ar', 'set', 'contacted')).toBe(false);
+    echoAr.kill();
+
     const udpEntries = async () =>
       (await inNs(machineNs('pr'), ['conntrack', '-L', '-p', 'udp'], true)).stdout.split('\n').filter((l) => l.includes('udp')).length;
-    const echo = Probe.node(machineNs('pub'), 'udp-listen', 44_001, 1500, 'echo');
+    const echo = Probe.node(machineNs('pub'), 'udp-listen', 44_001, 6000, 'echo');
     await echo.waitFor((e) => e.event === 'ready');
     await runProbe(hostNs('pr'), 'udp-send', node('pub').publicIp, 44_001, 3, 300);
     expect(await udpEntries()).toBeGreaterThan(0);
     await flushConntrack(lab.fleet);
     expect(await udpEntries()).toBe(0);
     echo.kill();
-  }, 10_000);
+  }, 40_000);
 
   it('the standalone NAT script turns a machine into its own node’s NAT router (same recipes)', async () => {
     const droplet = node('droplet');
@@ -283,7 +302,7 @@ describe.skipIf(!isRoot)('lab network (real netns, nftables, sshd, coturn)', () 
     expect((await listLabs()).map((l) => l.runId)).toContain(runId);
     turn?.kill('SIGKILL');
     const report = await destroyLab(runId);
-    expect(report.namespaces.length).toBe(14); // inet + 5 public + 4 x (router + host)
+    expect(report.namespaces.length).toBe(18); // inet + 5 public + 6 x (router + host)
     expect(report.processesKilled).toBeGreaterThanOrEqual(lab.fleet.nodes.length); // one sshd per machine at least
     expect(report.controllerVethRemoved).toBe(true);
     expect(report.subnetsReleased).toEqual([lab.topology.subnet.index]);

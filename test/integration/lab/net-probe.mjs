@@ -5,6 +5,9 @@
 //   tcp-sink <port> <ms>                 accept one connection, print bytes and seconds
 //   tcp-send <host> <port> <ms>          write as fast as possible for ms
 //   tcp-connect <host> <port> <ms>       try to connect, print whether it worked
+//   tcp-log <port> <ms>                  accept connections, print each peer address, close at once
+//   tcp-hold <host> <port> <localPort> <ms>  connect from localPort and keep the connection for ms
+//   tcp-simopen <host> <port> <localPort> <ms>  connect from localPort, retrying until it works or ms pass
 //   udp-ttl <host> <port> <ttl> <count>  send count datagrams with that IP TTL
 //   udp-rtt <host> <port> <count>        ping an echoing udp-listen count times, print the round trips (ms)
 //   udp-mesh <name> <port> <goFile> <ms> <peerIp>...  once <goFile> exists, send from <port> to
@@ -68,12 +71,50 @@ if (mode === 'udp-listen') {
   conn.on('close', () => out({ event: 'sent' }));
   conn.on('error', (e) => out({ event: 'error', message: e.message }));
 } else if (mode === 'tcp-connect') {
-  const [host, port, ms] = args;
-  const conn = net.connect(Number(port), host);
+  const [host, port, ms, localPort] = args;
+  const conn = net.connect({ host, port: Number(port), ...(localPort ? { localPort: Number(localPort) } : {}) });
   const finish = (ok, why) => { out({ event: 'connect', ok, why }); conn.destroy(); process.exit(0); };
   conn.on('connect', () => finish(true, 'connected'));
   conn.on('error', (e) => finish(false, e.message));
   setTimeout(() => finish(false, 'timeout'), Number(ms));
+} else if (mode === 'tcp-log') {
+  const [port, ms] = args;
+  const server = net.createServer((conn) => {
+    out({ event: 'accepted', from: `${conn.remoteAddress}:${conn.remotePort}` });
+    conn.destroy();
+  });
+  server.listen(Number(port), '0.0.0.0', () => out({ event: 'ready' }));
+  setTimeout(() => process.exit(0), Number(ms)).unref();
+} else if (mode === 'tcp-hold') {
+  const [host, port, localPort, ms] = args;
+  const conn = net.connect({ host, port: Number(port), localPort: Number(localPort) });
+  conn.on('connect', () => out({ event: 'connect', ok: true }));
+  conn.on('error', (e) => out({ event: 'connect', ok: false, why: e.message }));
+  setTimeout(() => { conn.destroy(); process.exit(0); }, Number(ms));
+} else if (mode === 'tcp-simopen') {
+  const [host, port, localPort, ms] = args;
+  const until = Date.now() + Number(ms);
+  let attempts = 0;
+  const errors = [];
+  const attempt = () => {
+    attempts++;
+    const conn = net.connect({ host, port: Number(port), localPort: Number(localPort) });
+    conn.setTimeout(Math.max(100, until - Date.now()));
+    conn.on('connect', () => {
+      conn.write('hello');
+      out({ event: 'simopen', ok: true, attempts, errors, local: `${conn.localAddress}:${conn.localPort}`, remote: `${conn.remoteAddress}:${conn.remotePort}` });
+      setTimeout(() => process.exit(0), 300);
+    });
+    const retry = (why) => {
+      conn.destroy();
+      errors.push(why);
+      if (Date.now() >= until) { out({ event: 'simopen', ok: false, attempts, errors }); process.exit(0); }
+      setTimeout(attempt, 200);
+    };
+    conn.on('timeout', () => retry('timeout'));
+    conn.on('error', (e) => retry(e.code ?? e.message));
+  };
+  attempt();
 } else if (mode === 'udp-ttl') {
   const [host, port, ttl, count] = args;
   const sock = dgram.createSocket('udp4');

@@ -3,7 +3,7 @@ import type { NatType } from '../../../src/config/model.js';
 import type { LabNodeSpec } from '../../../src/lab/topology.js';
 
 const KINDS: NatType[] = ['none', 'full-cone', 'address-restricted', 'port-restricted', 'symmetric'];
-const SHORT: Record<NatType, string> = { none: 'pub', 'full-cone': 'fc', 'address-restricted': 'ar', 'port-restricted': 'pr', symmetric: 'sym' };
+const SHORT: Record<NatType, string> = { none: 'pub', 'full-cone': 'fc', 'address-restricted': 'ar', 'port-restricted': 'pr', symmetric: 'sym', 'symmetric-sequential': 'seq', 'port-restricted-remapped': 'prr' };
 
 export function scaleNodes(count: number): LabNodeSpec[] {
   return [

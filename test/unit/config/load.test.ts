@@ -103,3 +103,17 @@ describe('fleet.internet (the local lab)', () => {
     expect(bad(inventory)).toThrow(/shapes the local lab only/);
   });
 });
+
+describe('per-node hairpin and the sequential symmetric NAT', () => {
+  const node = (extra: string) => `fleet:\n  nodes:\n    - { name: boot, role: bootstrap }\n    - { name: a, ${extra} }\n`;
+  it('accepts hairpin on NAT types that have it and the symmetric-sequential preset', () => {
+    expect(parseConfig(node('nat: full-cone, hairpin: false'), 'x.yml').fleet.nodes[1]).toMatchObject({ nat: 'full-cone', hairpin: false });
+    expect(parseConfig(node('nat: symmetric-sequential'), 'x.yml').fleet.nodes[1]?.nat).toBe('symmetric-sequential');
+    expect(parseConfig(node('nat: symmetric, hairpin: false'), 'x.yml').fleet.nodes[1]?.hairpin).toBe(false);
+  });
+  it('refuses hairpin where it cannot apply, naming the node', () => {
+    expect(() => parseConfig(node('hairpin: true'), 'x.yml')).toThrow(/node 'a': hairpin applies to a node behind a NAT/);
+    expect(() => parseConfig(node('nat: symmetric-sequential, hairpin: true'), 'x.yml')).toThrow(/symmetric-sequential NAT has no hairpinning/);
+    expect(() => parseConfig(node('nat: port-restricted-remapped, hairpin: true'), 'x.yml')).toThrow(/port-restricted-remapped NAT has no hairpinning/);
+  });
+});

@@ -78,3 +78,16 @@ describe('choices', () => {
     expect(() => checkChoice('focus', 'speed', ['a', 'b'])).toThrow('--focus speed: not one of a, b');
   });
 });
+
+describe('the lab internet in the plan', () => {
+  it('carries fleet.internet and per-node hairpin into the plan, and the summary says so', () => {
+    const config = parseConfig(readFileSync('examples/lab-internet.yml', 'utf8'), 'lab-internet.yml');
+    const plan = buildPlan(config, { project: 'lab-internet', focus: 'connectivity', criteria: 'threshold', proof: 'logs' });
+    expect(plan.internet).toEqual({ hops: 12, rttMs: 30, regions: [{ between: ['eu', 'us'], rttMs: 150 }] });
+    expect(plan.nodes.find((n) => n.name === 'cafe')).toMatchObject({ hairpin: false, region: 'us' });
+    const summary = renderPlanSummary(plan);
+    expect(summary).toContain('internet  12 hops, round trip 30 ms (eu-us 150 ms)');
+    expect(summary).toContain('cafe (port-restricted, us, no hairpin)');
+    expect(summary).toContain('carrier (symmetric-sequential, eu)');
+  });
+});

@@ -3,14 +3,18 @@ import { NAT_TYPES, type NatType, type PathKind } from '../../../src/config/mode
 import { categoryOf, expectedPath, pairCategory, pathAtLeast } from '../../../src/results/oracle.js';
 
 // DESIGN.md section 5, written out by hand as the independent truth: rows = from, columns = to.
-// Order: none, full-cone, address-restricted, port-restricted, symmetric.
+// Order: none, full-cone, address-restricted, port-restricted, symmetric, symmetric-sequential,
+// port-restricted-remapped. A symmetric NAT whose ports count up fails plain punching exactly
+// as symmetric does; a port-restricted NAT that does not preserve ports behaves as port-restricted.
 const D = 'direct', H = 'hole_punch', R = 'relay';
 const TABLE: Record<NatType, PathKind[]> = {
-  none: [D, H, H, H, H],
-  'full-cone': [D, H, H, H, H],
-  'address-restricted': [D, H, H, H, H],
-  'port-restricted': [D, H, H, H, R],
-  symmetric: [D, H, H, R, R],
+  none: [D, H, H, H, H, H, H],
+  'full-cone': [D, H, H, H, H, H, H],
+  'address-restricted': [D, H, H, H, H, H, H],
+  'port-restricted': [D, H, H, H, R, R, H],
+  symmetric: [D, H, H, R, R, R, R],
+  'symmetric-sequential': [D, H, H, R, R, R, R],
+  'port-restricted-remapped': [D, H, H, H, R, R, H],
 };
 
 describe('expectedPath', () => {
@@ -19,9 +23,15 @@ describe('expectedPath', () => {
       it(`${from} -> ${to} is ${TABLE[from][i]}`, () => expect(expectedPath(from, to)).toBe(TABLE[from][i]));
     });
   }
-  it('relay is needed for exactly three ordered NAT pairs', () => {
+  it('relay is needed for exactly the pairs where a dependent mapping meets port filtering', () => {
     const relays = NAT_TYPES.flatMap((f) => NAT_TYPES.filter((t) => expectedPath(f, t) === 'relay').map((t) => `${f}->${t}`));
-    expect(relays.sort()).toEqual(['port-restricted->symmetric', 'symmetric->port-restricted', 'symmetric->symmetric']);
+    expect(relays.sort()).toEqual([
+      'port-restricted->symmetric', 'port-restricted->symmetric-sequential',
+      'port-restricted-remapped->symmetric', 'port-restricted-remapped->symmetric-sequential',
+      'symmetric->port-restricted', 'symmetric->symmetric', 'symmetric->symmetric-sequential', 'symmetric->port-restricted-remapped',
+      'symmetric-sequential->port-restricted', 'symmetric-sequential->symmetric', 'symmetric-sequential->symmetric-sequential',
+      'symmetric-sequential->port-restricted-remapped',
+    ].sort());
   });
 });
 
