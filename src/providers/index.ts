@@ -3,6 +3,7 @@
 import type { Provider } from './types.js';
 import { LocalProvider } from './local.js';
 import { DigitalOceanProvider } from './digitalocean/provider.js';
+import { InventoryProvider } from './inventory/provider.js';
 
 export function providerFor(name: string): Provider {
   switch (name) {
@@ -10,7 +11,9 @@ export function providerFor(name: string): Provider {
       return new LocalProvider({ handleSignals: false });
     case 'digitalocean':
       return new DigitalOceanProvider();
+    case 'inventory':
+      return new InventoryProvider();
     default:
-      throw new Error(`provider '${name}' is not available in this version yet (available: local)`);
+      throw new Error(`provider '${name}' is not available in this version yet (available: local, digitalocean, inventory)`);
   }
 }
