@@ -62,6 +62,11 @@ export class DigitalOceanProvider implements Provider {
     const specs = dropletSpecs(plan);
     const problems = fleetProblems(specs, sizes, regions);
     if (problems.length) throw new DigitalOceanError(`the fleet cannot be created on DigitalOcean:\n  - ${problems.join('\n  - ')}`, 422, 'check');
+    const ttlMs = plan.digitalocean?.ttlMs ?? 7_200_000;
+    const perNodeMs = plan.nodes.length ? ((plan.estimate?.nodeMinutes ?? 0) / plan.nodes.length) * 60_000 : 0;
+    if (perNodeMs > ttlMs) {
+      throw new DigitalOceanError(`fleet.digitalocean.ttl (${Math.round(ttlMs / 60_000)} min) is shorter than this run's estimate (${Math.round(perNodeMs / 60_000)} min per droplet): the janitor would delete droplets mid-run; raise the ttl`, 0, 'check');
+    }
     run.log(`digitalocean: cost estimate: ${costEstimate(specs, sizes, (plan.digitalocean?.ttlMs ?? 7_200_000) / 3_600_000).line}`);
   }
 
