@@ -1,8 +1,8 @@
 // The inventory provider: hosts the user already runs. Provision = verify each host's pinned
 // key while connecting, record its facts, make the run's workdir and, for `nat:` nodes, render
 // the lab's natbox recipe there. A host never reached is unreachable: the fleet is degraded
-// while at least half the nodes are healthy, and provisioning fails below that (DESIGN 4 in
-// docs/architecture.md). Destroy removes only what the run made. See "Inventory hosts".
+// while at least half the nodes are healthy, and provisioning fails below that. Destroy removes
+// only what the run made. See docs/architecture.md, "Inventory hosts".
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
