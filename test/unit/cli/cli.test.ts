@@ -77,9 +77,12 @@ describe('vps-test CLI', () => {
   it('refuses what this version cannot run before anything is built or provisioned', async () => {
     const cwd = mkdtempSync(join(work, 'refuse-'));
     writeFileSync(join(cwd, 'do.yml'), readFileSync(join(REPO_ROOT, 'examples/digitalocean-nat-matrix.yml'), 'utf8'));
-    const cloud = await runCli(['run', 'do.yml', '--yes'], cwd);
+    // digitalocean without a token: refused at the plan stage, before the build (nothing can be created)
+    const cloud = await runCli(['run', 'do.yml', '--yes'], cwd, { DIGITALOCEAN_TOKEN: '' });
     expect(cloud.code).toBe(2);
-    expect(cloud.stderr).toMatch(/provider 'digitalocean' is not available in this version yet/);
+    expect(cloud.stderr).toMatch(/plan FAILED .*export DIGITALOCEAN_TOKEN/);
+    expect(cloud.stderr).not.toMatch(/build done/);
+    rmSync(join(cwd, '.vps-test'), { recursive: true, force: true });
     writeFileSync(join(cwd, 'scenario.yml'), readFileSync(join(REPO_ROOT, 'examples/failover-scenario.yml'), 'utf8'));
     const scenario = await runCli(['run', 'scenario.yml', '--yes'], cwd);
     expect(scenario.code).toBe(2);
