@@ -72337,6 +72337,13 @@ var init_api2 = __esm({
         if ("droplet" in d && d.droplet) return [d.droplet];
         return [];
       }
+      /** Every droplet of the account (for the droplet limit). */
+      async droplets() {
+        return collectPages(async (page) => {
+          const d = unwrap2("GET /v2/droplets", await this.api.GET("/v2/droplets", { params: { query: { per_page: PER_PAGE, page } } }));
+          return { items: d.droplets ?? [], links: d.links };
+        });
+      }
       async dropletsByTag(tag2) {
         return collectPages(async (page) => {
           const d = unwrap2("GET /v2/droplets", await this.api.GET("/v2/droplets", { params: { query: { tag_name: tag2, per_page: PER_PAGE, page } } }));
@@ -72585,10 +72592,13 @@ var init_provider = __esm({
       /** Token valid, every node's region and size offered; logs the cost estimate. */
       async check(plan, run) {
         const api = this.api(run.log);
-        await api.account();
-        const [sizes, regions] = await Promise.all([api.sizes(), api.regions()]);
+        const account = await api.account();
+        const [sizes, regions, existing] = await Promise.all([api.sizes(), api.regions(), api.droplets()]);
         const specs = dropletSpecs(plan);
         const problems = fleetProblems(specs, sizes, regions);
+        const limit = account?.droplet_limit ?? Number.POSITIVE_INFINITY;
+        const free = limit - existing.length;
+        if (specs.length > free) problems.push(`the fleet needs ${specs.length} droplets; the account's droplet limit is ${limit} and ${existing.length} exist (${Math.max(0, free)} free): ask DigitalOcean for a higher limit or remove droplets`);
         if (problems.length) throw new DigitalOceanError(`the fleet cannot be created on DigitalOcean:
   - ${problems.join("\n  - ")}`, 422, "check");
         const ttlMs = plan.digitalocean?.ttlMs ?? 72e5;
