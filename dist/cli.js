@@ -42744,9 +42744,11 @@ function estimate(plan, config2) {
   const minutesPerNode = SETUP_MINUTES[plan.provider] + seconds2 / 60 * (1 + checkpoints.length) + soakMinutes;
   const nodeMinutes = Math.ceil(minutesPerNode * plan.nodes.length);
   if (plan.provider !== "digitalocean") return { nodeMinutes };
-  const hourly = DO_HOURLY_USD[config2.fleet.digitalocean?.size ?? "s-1vcpu-1gb"];
-  if (hourly === void 0) return { nodeMinutes };
-  return { nodeMinutes, costUsd: Math.round(hourly * (nodeMinutes / 60) * 100) / 100 };
+  const fleetSize = config2.fleet.digitalocean?.size ?? "s-1vcpu-1gb";
+  const hourly = plan.nodes.map((n) => DO_HOURLY_USD[n.size ?? fleetSize]);
+  if (hourly.some((h) => h === void 0)) return { nodeMinutes };
+  const usd = hourly.reduce((sum, h) => sum + h * (minutesPerNode / 60), 0);
+  return { nodeMinutes, costUsd: Math.round(usd * 100) / 100 };
 }
 var DO_HOURLY_USD, SECONDS_PER_ROUND, SETUP_MINUTES;
 var init_estimate = __esm({
@@ -72918,7 +72920,7 @@ var init_provider2 = __esm({
           const noNft = reached.filter((n) => n.nat !== "none" && !facts.get(n.name)?.nft).map((n) => n.name);
           if (noNft.length) throw new InventoryError(`nat: needs nftables on the host; missing on ${noNft.join(", ")} (apt-get install nftables)`);
           await Promise.all(reached.map((n) => this.setUp(pool, run.runId, n, plan.nodes.find((p) => p.name === n.name), facts.get(n.name))));
-          const fleet = { ...draft, nodes: reached };
+          const fleet = { ...draft, nodes: reached, ...this.unreachable.length ? { unreachable: [...this.unreachable] } : {} };
           await mkdir14(path10.join(run.runDir, "inventory"), { recursive: true });
           await writeFile8(path10.join(run.runDir, "inventory", "facts.json"), `${JSON.stringify({ facts: Object.fromEntries(facts), unreachable: this.unreachable }, null, 2)}
 `);

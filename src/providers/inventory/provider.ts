@@ -86,7 +86,7 @@ export class InventoryProvider implements Provider {
       const noNft = reached.filter((n) => n.nat !== 'none' && !facts.get(n.name)?.nft).map((n) => n.name);
       if (noNft.length) throw new InventoryError(`nat: needs nftables on the host; missing on ${noNft.join(', ')} (apt-get install nftables)`);
       await Promise.all(reached.map((n) => this.setUp(pool, run.runId, n, plan.nodes.find((p) => p.name === n.name) as PlannedNode, facts.get(n.name) as HostFacts)));
-      const fleet: Fleet = { ...draft, nodes: reached };
+      const fleet: Fleet = { ...draft, nodes: reached, ...(this.unreachable.length ? { unreachable: [...this.unreachable] } : {}) };
       await mkdir(path.join(run.runDir, 'inventory'), { recursive: true });
       await writeFile(path.join(run.runDir, 'inventory', 'facts.json'), `${JSON.stringify({ facts: Object.fromEntries(facts), unreachable: this.unreachable }, null, 2)}\n`);
       await writeFleet(run.runDir, fleet);

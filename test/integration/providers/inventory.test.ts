@@ -77,6 +77,7 @@ describe.skipIf(!isRoot)('inventory provider on lab machines as static hosts', (
     const fleet = await p.provision(plan(['none', 'none', 'port-restricted', 'none'], (i) => (i === 3 ? unused : (lab.fleet.nodes[i]?.publicIp as string))), run);
     expect(fleet.nodes.map((n) => n.name)).toEqual(['h0', 'h1', 'h2']);
     expect(p.unreachable.map((u) => u.name)).toEqual(['h3']);
+    expect(fleet.unreachable?.map((u) => u.name)).toEqual(['h3']);
     await p.destroy(run);
     expect(snapshot()).toEqual(before);
   });
