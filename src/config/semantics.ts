@@ -56,7 +56,7 @@ export function checkSemantics(config: Config): SemanticIssue[] {
   nodes.forEach((node, i) => {
     if (provider === 'inventory') {
       if (!node.host) push(['fleet', 'nodes', i], `node '${node.name}': provider inventory needs host (and host_key)`);
-      if (!node.host_key) push(['fleet', 'nodes', i], `node '${node.name}': provider inventory needs host_key, the host's public key; host keys are always verified`);
+      if (!node.host_key) push(['fleet', 'nodes', i], `node '${node.name}': provider inventory needs host_key, the host's public key; host keys are always verified${node.host ? ` (get it with: ssh-keyscan -t ed25519${node.port && node.port !== 22 ? ` -p ${node.port}` : ''} ${node.host})` : ''}`);
     } else {
       for (const key of ['host', 'port', 'user', 'host_key'] as const) {
         if (node[key] !== undefined) push(['fleet', 'nodes', i, key], `'${key}' is only used with provider inventory (provider is '${provider}')`);

@@ -28,7 +28,10 @@ export function estimate(plan: Plan, config: Config): Plan['estimate'] {
   const minutesPerNode = SETUP_MINUTES[plan.provider] + seconds / 60 * (1 + checkpoints.length) + soakMinutes;
   const nodeMinutes = Math.ceil(minutesPerNode * plan.nodes.length);
   if (plan.provider !== 'digitalocean') return { nodeMinutes };
-  const hourly = DO_HOURLY_USD[config.fleet.digitalocean?.size ?? 's-1vcpu-1gb'];
-  if (hourly === undefined) return { nodeMinutes };
-  return { nodeMinutes, costUsd: Math.round(hourly * (nodeMinutes / 60) * 100) / 100 };
+  // nodes may override the fleet's size; the provider prices it again from the sizes endpoint
+  const fleetSize = config.fleet.digitalocean?.size ?? 's-1vcpu-1gb';
+  const hourly = plan.nodes.map((n) => DO_HOURLY_USD[n.size ?? fleetSize]);
+  if (hourly.some((h) => h === undefined)) return { nodeMinutes };
+  const usd = (hourly as number[]).reduce((sum, h) => sum + h * (minutesPerNode / 60), 0);
+  return { nodeMinutes, costUsd: Math.round(usd * 100) / 100 };
 }

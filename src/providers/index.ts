@@ -1,14 +1,13 @@
 // The provider registry: the one place that turns a provider name into a Provider, so the
 // pipeline and the commands (run, up, down, status) never reach into a provider's module.
-// DigitalOcean and inventory land in their own issues (a `case` each); until then they are
-// refused before anything is built.
 import type { Provider, RunResources } from './types.js';
 import { LocalProvider } from './local.js';
 import { DigitalOceanProvider } from './digitalocean/provider.js';
+import { InventoryProvider } from './inventory/provider.js';
 
 export type { Provider, RunResources, Fleet, FleetNode, RunContext } from './types.js';
 
-/** Providers this build knows, in the order `status` and `down --all` ask them. */
+/** Providers whose resources `status` and `down --all` list on this machine (DigitalOcean's are the janitor's). */
 export const PROVIDER_NAMES = ['local'] as const;
 
 export function providerFor(name: string): Provider {
@@ -17,8 +16,10 @@ export function providerFor(name: string): Provider {
       return new LocalProvider({ handleSignals: false });
     case 'digitalocean':
       return new DigitalOceanProvider();
+    case 'inventory':
+      return new InventoryProvider();
     default:
-      throw new Error(`provider '${name}' is not available in this version yet (available: ${PROVIDER_NAMES.join(', ')})`);
+      throw new Error(`unknown provider '${name}' (available: local, digitalocean, inventory)`);
   }
 }
 

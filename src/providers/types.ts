@@ -43,6 +43,8 @@ export interface Fleet {
   clientKeyPath: string;
   /** Address of the controller as seen by nodes (lab: its address on the internet bridge). */
   controllerIp?: string;
+  /** Planned nodes never reached (inventory): not in `nodes`; the run is degraded by them. */
+  unreachable?: { name: string; reason: string }[];
 }
 
 export interface RunContext {

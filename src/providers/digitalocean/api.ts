@@ -85,6 +85,14 @@ export class DigitalOceanApi {
     return [];
   }
 
+  /** Every droplet of the account (for the droplet limit). */
+  async droplets(): Promise<Droplet[]> {
+    return collectPages(async (page) => {
+      const d = unwrap('GET /v2/droplets', await this.api.GET('/v2/droplets', { params: { query: { per_page: PER_PAGE, page } } }));
+      return { items: d.droplets ?? [], links: d.links };
+    });
+  }
+
   async dropletsByTag(tag: string): Promise<Droplet[]> {
     return collectPages(async (page) => {
       const d = unwrap('GET /v2/droplets', await this.api.GET('/v2/droplets', { params: { query: { tag_name: tag, per_page: PER_PAGE, page } } }));

@@ -57,11 +57,19 @@ export class DigitalOceanProvider implements Provider {
   /** Token valid, every node's region and size offered; logs the cost estimate. */
   async check(plan: Plan, run: RunContext): Promise<void> {
     const api = this.api(run.log);
-    await api.account();
-    const [sizes, regions] = await Promise.all([api.sizes(), api.regions()]);
+    const account = await api.account();
+    const [sizes, regions, existing] = await Promise.all([api.sizes(), api.regions(), api.droplets()]);
     const specs = dropletSpecs(plan);
     const problems = fleetProblems(specs, sizes, regions);
+    const limit = account?.droplet_limit ?? Number.POSITIVE_INFINITY;
+    const free = limit - existing.length;
+    if (specs.length > free) problems.push(`the fleet needs ${specs.length} droplets; the account's droplet limit is ${limit} and ${existing.length} exist (${Math.max(0, free)} free): ask DigitalOcean for a higher limit or remove droplets`);
     if (problems.length) throw new DigitalOceanError(`the fleet cannot be created on DigitalOcean:\n  - ${problems.join('\n  - ')}`, 422, 'check');
+    const ttlMs = plan.digitalocean?.ttlMs ?? 7_200_000;
+    const perNodeMs = plan.nodes.length ? ((plan.estimate?.nodeMinutes ?? 0) / plan.nodes.length) * 60_000 : 0;
+    if (perNodeMs > ttlMs) {
+      throw new DigitalOceanError(`fleet.digitalocean.ttl (${Math.round(ttlMs / 60_000)} min) is shorter than this run's estimate (${Math.round(perNodeMs / 60_000)} min per droplet): the janitor would delete droplets mid-run; raise the ttl`, 0, 'check');
+    }
     run.log(`digitalocean: cost estimate: ${costEstimate(specs, sizes, (plan.digitalocean?.ttlMs ?? 7_200_000) / 3_600_000).line}`);
   }
 

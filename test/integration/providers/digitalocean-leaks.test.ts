@@ -1,13 +1,13 @@
 // Failures while droplets are real machines leave nothing: one droplet that never answers SSH,
 // and Ctrl-C of `vps-test run` while droplets boot. Checked in the fake's account (droplets,
 // keys) and on this machine (namespaces of the fake's droplets).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../../src/plan/types.js';
 import { DigitalOceanProvider } from '../../../src/providers/digitalocean/provider.js';
-import { startCli } from '../../helpers/cli.js';
+import { runCli, startCli } from '../../helpers/cli.js';
 import { LabMachines } from '../../fakes/digitalocean/machines.js';
 import { FakeDigitalOcean } from '../../fakes/digitalocean/server.js';
 
@@ -74,6 +74,34 @@ tests:
     cli.child.kill('SIGINT');
     const r = await cli.done;
     expect(r.code, cli.output()).toBe(130);
+    await nothingLeft();
+  });
+
+  it('SIGKILL of the controller while droplets boot, then `vps-test down RUN`: nothing left', async () => {
+    const cwd = join(work, 'sigkill');
+    mkdirSync(cwd, { recursive: true });
+    writeFileSync(
+      join(cwd, '.vps-test.yml'),
+      `project: do-sigkill
+fleet:
+  provider: digitalocean
+  nodes:
+    - { name: boot, role: bootstrap }
+    - { name: sym, nat: symmetric }
+tests:
+  connectivity: { trials: 2, min_attempts: 2 }
+`,
+    );
+    const env = { DIGITALOCEAN_API_URL: fake.url, DIGITALOCEAN_TOKEN: fake.token };
+    const cli = startCli(['run', '--yes'], cwd, env);
+    const before = fake.count('POST /v2/droplets');
+    for (let i = 0; i < 1200 && fake.count('POST /v2/droplets') === before; i++) await new Promise((r) => setTimeout(r, 100));
+    cli.child.kill('SIGKILL');
+    await cli.done;
+    expect(fake.account.droplets.size).toBe(2); // the controller died: nothing cleaned up yet
+    const runId = readdirSync(join(cwd, '.vps-test', 'runs'))[0] as string;
+    const down = await runCli(['down', runId], cwd, env);
+    expect(down.code, down.stdout + down.stderr).toBe(0);
     await nothingLeft();
   });
 });

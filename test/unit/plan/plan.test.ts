@@ -50,6 +50,11 @@ describe('buildPlan', () => {
     expect(plan.estimate.costUsd).toBeGreaterThan(0);
     expect(buildPlan(example, choices).estimate.costUsd).toBeUndefined();
     expect(renderPlanSummary(plan)).toMatch(/about \$\d+\.\d\d/);
+    // a node's own size is priced as its own, and carried into the plan with the fleet's settings
+    const bigger = buildPlan(parseConfig(text.replace('{ name: symmetric,   nat: symmetric }', '{ name: symmetric, nat: symmetric, size: s-2vcpu-4gb }'), 'do.yml'), choices);
+    expect(bigger.nodes.find((n) => n.name === 'symmetric')?.size).toBe('s-2vcpu-4gb');
+    expect(bigger.estimate.costUsd).toBeGreaterThan(plan.estimate.costUsd as number);
+    expect(plan.digitalocean).toEqual({ region: 'nyc3', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64', ttlMs: 8 * 3_600_000 });
   });
 
   it('summarises the plan in words', () => {

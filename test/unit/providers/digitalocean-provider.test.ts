@@ -94,6 +94,19 @@ describe('DigitalOcean provider', () => {
     expect(fake.count('POST /v2/droplets') + fake.count('POST /v2/account/keys')).toBe(0);
   });
 
+  it('refuses a fleet larger than the droplet limit leaves room for, before creating anything', async () => {
+    const { provider, run } = await setup({ faults: { dropletLimit: 5 } });
+    fake.account.createDroplets({ names: ['other'], size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64', sshKeys: [], tags: [] });
+    await expect(provider.check(plan(5), run)).rejects.toThrow(/needs 5 droplets; the account's droplet limit is 5 and 1 exist \(4 free\)/);
+    fake.account.droplets.clear();
+  });
+
+  it('refuses a ttl shorter than the run (the janitor would delete droplets mid-run)', async () => {
+    const { provider, run } = await setup();
+    const long = plan(2, { estimate: { nodeMinutes: 2 * 400 } });
+    await expect(provider.check(long, run)).rejects.toThrow(/ttl \(60 min\) is shorter than this run's estimate \(400 min per droplet\)/);
+  });
+
   it('logs a cost estimate from the sizes endpoint', async () => {
     const { provider, run } = await setup();
     await provider.check(plan(4), run);
