@@ -2,6 +2,7 @@
 // GITHUB_STATE, GITHUB_STEP_SUMMARY, a real pull_request payload, GITHUB_API_URL at the fake
 // GitHub), as root and as a non-root user with passwordless sudo. Lab runs are kept small.
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { createRunnerUser, FakeJob, REPO_ROOT, type RunnerUser } from '../../fak
 import { namespacesOf, processesMentioning } from '../../helpers/cli.js';
 import { scanForSecrets, secretsIn } from './secret-scan.js';
 import { localCacheClient } from '../../../src/actions/common/clients.js';
+import { FakeArtifactService, fakeRuntimeToken } from '../../fakes/github/artifact-service.js';
 
 const isRoot = process.getuid?.() === 0;
 const PR_EVENT = join(REPO_ROOT, 'test/fixtures/github/pull_request.opened.json');
@@ -27,6 +29,8 @@ tests:
 
 let work: string;
 let gh: FakeGitHub;
+const artifactService = new FakeArtifactService();
+const RUNTIME_TOKEN = fakeRuntimeToken();
 const jobs: FakeJob[] = [];
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'vt-action-'));
@@ -35,9 +39,11 @@ beforeAll(async () => {
   gh.tokens.set(TOKEN, { login: 'github-actions[bot]', write: true });
   gh.addRepo('Codertocat', 'Hello-World', ['master', 'changes']);
   await gh.start();
+  await artifactService.start();
 });
 afterAll(async () => {
   await gh.stop();
+  await artifactService.stop();
   rmSync(work, { recursive: true, force: true });
 });
 afterEach(() => {
@@ -116,6 +122,13 @@ describe.skipIf(!isRoot)('root action as a non-root user without sudo', () => {
 /** The log as the runner shows it: ::add-mask:: commands are consumed by the runner (that is how secrets get masked). */
 const stepLog = (out: string): string => out.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
 
+function unzipInto(zip: Buffer, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, '..', 'in.zip'), zip);
+  execFileSync('python3', ['-c', 'import sys,zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', join(dir, '..', 'in.zip'), dir]);
+  rmSync(join(dir, '..', 'in.zip'));
+}
+
 function onlyRun(ws: string): string | undefined {
   const root = join(ws, '.vps-test', 'runs');
   return existsSync(root) ? readdirSync(root)[0] : undefined;
@@ -125,7 +138,8 @@ function onlyRun(ws: string): string | undefined {
 describe.skipIf(!isRoot)('root action on the lab', () => {
   it('as root on a same-repo PR: pass, outputs, summary, one sticky comment, artifacts, baseline; post leaves nothing', async () => {
     const ws = workspace('root-pass', SMALL_LAB);
-    const j = job(ws, { inputs: { 'retention-days': '5' } });
+    // artifacts through the real @actions/artifact client, against the artifact service stand-in
+    const j = job(ws, { inputs: { 'retention-days': '5' }, env: { VPS_TEST_LOCAL_ARTIFACT_DIR: '', ACTIONS_RUNTIME_TOKEN: RUNTIME_TOKEN, ACTIONS_RESULTS_URL: artifactService.url } });
     const r = await j.run('main');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const runId = r.outputs['run-id'] as string;
@@ -144,16 +158,22 @@ describe.skipIf(!isRoot)('root action on the lab', () => {
     expect(j.summary()).toContain(report);
     expect(j.summary()).toMatch(/No baseline: no earlier results of act on master/);
     expect(j.summary()).toContain(`\`vps-test-${runId}-attempt1-reports\``);
-    const uploaded = JSON.parse(readFileSync(join(ws, '..', 'artifacts', `vps-test-${runId}-attempt1-reports.json`), 'utf8')) as { files: string[]; retentionDays: number };
-    expect(uploaded.files).toEqual(expect.arrayContaining(['report.md', 'results.json', 'junit.xml', 'state.json']));
-    expect(uploaded.retentionDays).toBe(5);
+    expect(artifactService.problems).toEqual([]);
+    const uploaded = artifactService.artifacts.filter((a) => a.finalized).map((a) => a.name);
+    expect(uploaded).toEqual([`vps-test-${runId}-attempt1-reports`, `vps-test-${runId}-attempt1-logs`]);
+    const days = (Date.parse(artifactService.artifacts[0]?.expiresAt ?? '') - Date.now()) / 86_400_000;
+    expect(Math.round(days)).toBe(5);
+    // unpacked next to the workspace, so the secret scan below reads every uploaded file
+    for (const a of artifactService.artifacts) unzipInto(a.blob as Buffer, join(ws, '..', 'uploaded', a.name));
+    expect(readdirSync(join(ws, '..', 'uploaded', `vps-test-${runId}-attempt1-reports`)).sort()).toEqual(expect.arrayContaining(['junit.xml', 'report.md', 'results.json', 'state.json']));
+    expect(readdirSync(join(ws, '..', 'uploaded', `vps-test-${runId}-attempt1-logs`))).toEqual(['logs']);
     expect(readdirSync(join(ws, '..', 'cache')).map(decodeURIComponent)).toEqual([`vps-test-baseline-act-changes-${runId}-1`]);
     const post = await j.run('post');
     expect(post.code, post.stdout + post.stderr).toBe(0);
     expect(post.stdout).toMatch(new RegExp(`run ${runId}: already torn down`));
     expectNothingLeft(ws, runId);
     // Secrets never reach what the run and the action wrote, nor the step's log, nor GitHub.
-    expect(scanForSecrets(join(work, 'root-pass'), [TOKEN])).toEqual([]);
+    expect(scanForSecrets(join(work, 'root-pass'), [TOKEN, RUNTIME_TOKEN])).toEqual([]);
     expect(secretsIn(stepLog(`${r.stdout}${r.stderr}${post.stdout}${post.stderr}`), [TOKEN])).toEqual([]);
     expect(r.stdout).toContain(`::add-mask::${TOKEN}`); // the token is masked in the runner's log
     expect(secretsIn(gh.commentsOn(2).map((c) => c.body).join('\n'), [TOKEN])).toEqual([]);
