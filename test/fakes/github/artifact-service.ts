@@ -1,7 +1,9 @@
-// A stand-in for the Actions artifact service (v4 artifacts, as @actions/artifact speaks it):
-// the Twirp JSON calls CreateArtifact and FinalizeArtifact at ACTIONS_RESULTS_URL, and the
-// Azure Blob block upload (Put Block, Put Block List) behind the signed URL it hands out. It
-// records what the real client sent: names, expiry (retention), backend ids, the zip's bytes.
+// A stand-in for the Actions results service as @actions/artifact and @actions/cache (v2 cache
+// service) speak it at ACTIONS_RESULTS_URL: the Twirp JSON calls CreateArtifact /
+// FinalizeArtifact and GetCacheEntryDownloadURL / CreateCacheEntry / FinalizeCacheEntryUpload,
+// the Azure Blob block upload (Put Block, Put Block List) behind the signed URLs it hands out,
+// and plain GET downloads. It records what the real clients sent: names, expiry (retention),
+// backend ids, cache keys and versions, the archives' bytes.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -14,6 +16,16 @@ export interface StoredArtifact {
   finalized: boolean;
   size?: string;
   hash?: string;
+  blocks: Map<string, Buffer>;
+  blob?: Buffer;
+}
+
+export interface CacheEntry {
+  id: number;
+  key: string;
+  version: string;
+  finalized: boolean;
+  createdAt: number;
   blocks: Map<string, Buffer>;
   blob?: Buffer;
 }
@@ -35,6 +47,7 @@ const body = async (req: IncomingMessage): Promise<Buffer> => {
 
 export class FakeArtifactService {
   readonly artifacts: StoredArtifact[] = [];
+  readonly caches: CacheEntry[] = [];
   readonly problems: string[] = [];
   private server: Server | undefined;
   url = '';
@@ -44,15 +57,19 @@ export class FakeArtifactService {
       void (async () => {
         const url = new URL(req.url ?? '/', this.url);
         const data = await body(req);
-        const twirp = /^\/twirp\/github\.actions\.results\.api\.v1\.ArtifactService\/(\w+)$/.exec(url.pathname);
+        const twirp = /^\/twirp\/github\.actions\.results\.api\.v1\.(ArtifactService|CacheService)\/(\w+)$/.exec(url.pathname);
         if (twirp && req.method === 'POST') {
           const msg = JSON.parse(data.toString('utf8') || '{}') as Record<string, string>;
-          const reply = this.twirp(twirp[1] as string, msg);
+          const reply = twirp[1] === 'CacheService' ? this.cacheTwirp(twirp[2] as string, msg) : this.twirp(twirp[2] as string, msg);
           res.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
           return;
         }
-        const blob = /^\/blob\/(\d+)$/.exec(url.pathname);
-        const art = blob ? this.artifacts.find((a) => a.id === Number(blob[1])) : undefined;
+        const blob = /^\/(blob|cache)\/(\d+)$/.exec(url.pathname);
+        const art: { blocks: Map<string, Buffer>; blob?: Buffer } | undefined = blob ? (blob[1] === 'blob' ? this.artifacts : this.caches).find((a) => a.id === Number(blob[2])) : undefined;
+        if (art && req.method === 'GET' && art.blob) {
+          res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(art.blob.length) }).end(art.blob);
+          return;
+        }
         if (art && req.method === 'PUT') {
           const headers = { 'x-ms-request-id': `req-${Date.now()}`, 'x-ms-version': req.headers['x-ms-version'] ?? '2024-11-04', date: new Date().toUTCString() };
           const comp = url.searchParams.get('comp');
@@ -78,6 +95,33 @@ export class FakeArtifactService {
     await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', r));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
     return this.url;
+  }
+
+  private cacheTwirp(method: string, msg: Record<string, unknown>): { status: number; body: object } {
+    const version = String(msg.version ?? '');
+    if (method === 'GetCacheEntryDownloadURL') {
+      const usable = this.caches.filter((c) => c.finalized && c.version === version);
+      let hit = usable.find((c) => c.key === msg.key);
+      for (const prefix of (msg.restore_keys as string[] | undefined) ?? []) {
+        hit ??= usable.filter((c) => c.key.startsWith(prefix)).sort((a, b) => b.createdAt - a.createdAt || b.id - a.id)[0];
+      }
+      if (!hit) return { status: 200, body: { ok: false } };
+      return { status: 200, body: { ok: true, signed_download_url: `${this.url}cache/${hit.id}?sig=fake`, matched_key: hit.key } };
+    }
+    if (method === 'CreateCacheEntry') {
+      if (this.caches.some((c) => c.key === msg.key && c.version === version)) return { status: 409, body: { code: 'already_exists', msg: 'cache entry with the same key, version, and scope already exists' } };
+      const entry: CacheEntry = { id: this.caches.length + 1, key: String(msg.key), version, finalized: false, createdAt: Date.now(), blocks: new Map() };
+      this.caches.push(entry);
+      return { status: 200, body: { ok: true, signed_upload_url: `${this.url}cache/${entry.id}?sv=2024-11-04&sig=fake` } };
+    }
+    if (method === 'FinalizeCacheEntryUpload') {
+      const entry = this.caches.find((c) => c.key === msg.key && c.version === version);
+      if (!entry) return { status: 404, body: { code: 'not_found', msg: 'cache entry not found' } };
+      entry.finalized = true;
+      return { status: 200, body: { ok: true, entry_id: String(entry.id) } };
+    }
+    this.problems.push(`twirp CacheService/${method} is not implemented by the stand-in`);
+    return { status: 404, body: { code: 'bad_route', msg: method } };
   }
 
   private twirp(method: string, msg: Record<string, string>): { status: number; body: object } {

@@ -2,7 +2,7 @@
 // artifact service (Twirp + Azure block upload): names per run and attempt, retention as the
 // expiry, the zip holding the reports and logs and never a key.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -50,4 +50,21 @@ it('uploads reports and logs as two artifacts named per run and attempt, with th
   // a re-run's attempt gets its own names; the same name twice is refused by the service, as GitHub's is
   await expect(uploadRunArtifacts(new DefaultArtifactClient(), await planRunArtifacts(run, 'k3y9z', 2))).rejects.toThrow();
   expect((await uploadRunArtifacts(new DefaultArtifactClient(), await planRunArtifacts(run, 'k3y9z', 3))).map((d) => d.name)).toEqual(['vps-test-k3y9z-attempt3-reports', 'vps-test-k3y9z-attempt3-logs']);
+});
+
+it('the baseline saved and restored by the real @actions/cache client (v2 service): newest match of the prefix, only for the same path', async () => {
+  process.env.ACTIONS_CACHE_SERVICE_V2 = 'true';
+  const { saveCache, restoreCache } = await import('@actions/cache');
+  const path = join(work, 'baseline', 'results.json');
+  mkdirSync(join(work, 'baseline'), { recursive: true });
+  writeFileSync(path, '{"run":"old"}');
+  await saveCache([path], 'vps-test-baseline-p-main-r1');
+  await new Promise((r) => setTimeout(r, 20));
+  writeFileSync(path, '{"run":"new"}');
+  await saveCache([path], 'vps-test-baseline-p-main-r2');
+  rmSync(path);
+  expect(await restoreCache([path], 'vps-test-baseline-p-main-latest', ['vps-test-baseline-p-main-'])).toBe('vps-test-baseline-p-main-r2');
+  expect(readFileSync(path, 'utf8')).toBe('{"run":"new"}');
+  expect(await restoreCache([join(work, 'elsewhere.json')], 'x', ['vps-test-baseline-p-main-'])).toBeUndefined();
+  expect(service.problems).toEqual([]);
 });

@@ -10,7 +10,6 @@ import { FakeGitHub } from '../../fakes/github/server.js';
 import { createRunnerUser, FakeJob, REPO_ROOT, type RunnerUser } from '../../fakes/github/runner.js';
 import { namespacesOf, processesMentioning } from '../../helpers/cli.js';
 import { scanForSecrets, secretsIn } from './secret-scan.js';
-import { localCacheClient } from '../../../src/actions/common/clients.js';
 import { FakeArtifactService, fakeRuntimeToken } from '../../fakes/github/artifact-service.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -31,6 +30,20 @@ let work: string;
 let gh: FakeGitHub;
 const artifactService = new FakeArtifactService();
 const RUNTIME_TOKEN = fakeRuntimeToken();
+/** The runner's env for the artifact and cache services, here the stand-in (the real clients, not the local folders). */
+const RESULTS_SERVICE_ENV = (): Record<string, string> => ({ VPS_TEST_LOCAL_ARTIFACT_DIR: '', VPS_TEST_LOCAL_CACHE_DIR: '', ACTIONS_RUNTIME_TOKEN: RUNTIME_TOKEN, ACTIONS_RESULTS_URL: artifactService.url, ACTIONS_CACHE_SERVICE_V2: 'true' });
+
+/** Seeds the cache as an earlier job would have, with the real @actions/cache client. */
+async function saveToResultsService(paths: string[], key: string, workspace: string): Promise<void> {
+  const saved = { ...process.env };
+  Object.assign(process.env, RESULTS_SERVICE_ENV(), { GITHUB_WORKSPACE: workspace }); // archive paths are relative to it
+  try {
+    const { saveCache } = await import('@actions/cache');
+    await saveCache(paths, key);
+  } finally {
+    process.env = saved;
+  }
+}
 const jobs: FakeJob[] = [];
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'vt-action-'));
@@ -139,7 +152,7 @@ describe.skipIf(!isRoot)('root action on the lab', () => {
   it('as root on a same-repo PR: pass, outputs, summary, one sticky comment, artifacts, baseline; post leaves nothing', async () => {
     const ws = workspace('root-pass', SMALL_LAB);
     // artifacts through the real @actions/artifact client, against the artifact service stand-in
-    const j = job(ws, { inputs: { 'retention-days': '5' }, env: { VPS_TEST_LOCAL_ARTIFACT_DIR: '', ACTIONS_RUNTIME_TOKEN: RUNTIME_TOKEN, ACTIONS_RESULTS_URL: artifactService.url } });
+    const j = job(ws, { inputs: { 'retention-days': '5' }, env: RESULTS_SERVICE_ENV() });
     const r = await j.run('main');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const runId = r.outputs['run-id'] as string;
@@ -167,7 +180,7 @@ describe.skipIf(!isRoot)('root action on the lab', () => {
     for (const a of artifactService.artifacts) unzipInto(a.blob as Buffer, join(ws, '..', 'uploaded', a.name));
     expect(readdirSync(join(ws, '..', 'uploaded', `vps-test-${runId}-attempt1-reports`)).sort()).toEqual(expect.arrayContaining(['junit.xml', 'report.md', 'results.json', 'state.json']));
     expect(readdirSync(join(ws, '..', 'uploaded', `vps-test-${runId}-attempt1-logs`))).toEqual(['logs']);
-    expect(readdirSync(join(ws, '..', 'cache')).map(decodeURIComponent)).toEqual([`vps-test-baseline-act-changes-${runId}-1`]);
+    expect(artifactService.caches.filter((c) => c.finalized).map((c) => c.key)).toEqual([`vps-test-baseline-act-changes-${runId}-1`]);
     const post = await j.run('post');
     expect(post.code, post.stdout + post.stderr).toBe(0);
     expect(post.stdout).toMatch(new RegExp(`run ${runId}: already torn down`));
@@ -184,16 +197,15 @@ describe.skipIf(!isRoot)('root action on the lab', () => {
     expect(first).toHaveLength(1); // from the test above
     const ws = workspace('second', SMALL_LAB);
     // master's latest baseline in the cache, at the path this workspace restores it to
-    const cacheDir = join(ws, '..', 'cache');
     const baselineAt = join(ws, '.vps-test', 'baseline', 'results.json');
     mkdirSync(join(ws, '.vps-test', 'baseline'), { recursive: true });
     const previous = readdirSync(join(work, 'root-pass', 'ws', '.vps-test', 'runs'))[0] as string;
     // The baseline failed: this run's verdict differs, so it is a journal finding.
     const base = JSON.parse(readFileSync(join(work, 'root-pass', 'ws', '.vps-test', 'runs', previous, 'results.json'), 'utf8')) as { verdict: string };
     writeFileSync(baselineAt, JSON.stringify({ ...base, verdict: 'fail' }));
-    await localCacheClient(cacheDir).saveCache([baselineAt], 'vps-test-baseline-act-master-r0');
+    await saveToResultsService([baselineAt], 'vps-test-baseline-act-master-r0', ws);
     rmSync(join(ws, '.vps-test'), { recursive: true, force: true });
-    const j = job(ws, { inputs: { journal: 'docs/JOURNAL.md', 'journal-branch': 'master' } });
+    const j = job(ws, { inputs: { journal: 'docs/JOURNAL.md', 'journal-branch': 'master' }, env: RESULTS_SERVICE_ENV() });
     const r = await j.run('main');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const runId = r.outputs['run-id'] as string;
