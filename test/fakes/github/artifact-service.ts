@@ -14,6 +14,7 @@ export interface StoredArtifact {
   runBackendId: string;
   jobBackendId: string;
   finalized: boolean;
+  createdAt: string;
   size?: string;
   hash?: string;
   blocks: Map<string, Buffer>;
@@ -67,7 +68,7 @@ export class FakeArtifactService {
         const blob = /^\/(blob|cache)\/(\d+)$/.exec(url.pathname);
         const art: { blocks: Map<string, Buffer>; blob?: Buffer } | undefined = blob ? (blob[1] === 'blob' ? this.artifacts : this.caches).find((a) => a.id === Number(blob[2])) : undefined;
         if (art && req.method === 'GET' && art.blob) {
-          res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(art.blob.length) }).end(art.blob);
+          res.writeHead(200, { 'content-type': blob?.[1] === 'blob' ? 'application/zip' : 'application/octet-stream', 'content-length': String(art.blob.length) }).end(art.blob);
           return;
         }
         if (art && req.method === 'PUT') {
@@ -129,7 +130,7 @@ export class FakeArtifactService {
     if (ids(msg).join() !== `${RUN_BACKEND_ID},${JOB_BACKEND_ID}`) this.problems.push(`${method}: backend ids ${ids(msg).join()} are not the token's`);
     if (method === 'CreateArtifact') {
       if (this.artifacts.some((a) => a.name === msg.name)) return { status: 409, body: { code: 'already_exists', msg: `an artifact with this name already exists on the workflow run: ${msg.name}` } };
-      const art: StoredArtifact = { id: this.artifacts.length + 1, name: msg.name ?? '', runBackendId: ids(msg)[0] as string, jobBackendId: ids(msg)[1] as string, finalized: false, blocks: new Map(), ...(msg.expires_at && { expiresAt: msg.expires_at }) };
+      const art: StoredArtifact = { id: this.artifacts.length + 1, name: msg.name ?? '', runBackendId: ids(msg)[0] as string, jobBackendId: ids(msg)[1] as string, finalized: false, createdAt: new Date().toISOString(), blocks: new Map(), ...(msg.expires_at && { expiresAt: msg.expires_at }) };
       this.artifacts.push(art);
       return { status: 200, body: { ok: true, signed_upload_url: `${this.url}blob/${art.id}?sv=2024-11-04&sig=fake` } };
     }
@@ -140,6 +141,17 @@ export class FakeArtifactService {
       if (msg.size !== undefined) art.size = msg.size;
       if (msg.hash !== undefined) art.hash = msg.hash;
       return { status: 200, body: { ok: true, artifact_id: String(art.id) } };
+    }
+    if (method === 'ListArtifacts') {
+      const idFilter = (msg as Record<string, unknown>).id_filter as string | undefined;
+      const nameFilter = (msg as Record<string, unknown>).name_filter as string | undefined;
+      const list = this.artifacts.filter((a) => a.finalized && (idFilter === undefined || String(a.id) === String(idFilter)) && (nameFilter === undefined || a.name === nameFilter));
+      return { status: 200, body: { artifacts: list.map((a) => ({ workflow_run_backend_id: a.runBackendId, workflow_job_run_backend_id: a.jobBackendId, database_id: String(a.id), name: a.name, size: String(a.blob?.length ?? 0), created_at: a.createdAt })) } };
+    }
+    if (method === 'GetSignedArtifactURL') {
+      const art = this.artifacts.find((a) => a.finalized && a.name === msg.name);
+      if (!art) return { status: 404, body: { code: 'not_found', msg: 'artifact not found' } };
+      return { status: 200, body: { signed_url: `${this.url}blob/${art.id}?sig=fake` } };
     }
     this.problems.push(`twirp ${method} is not implemented by the stand-in`);
     return { status: 404, body: { code: 'bad_route', msg: method } };

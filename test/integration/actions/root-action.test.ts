@@ -3,7 +3,7 @@
 // GitHub), as root and as a non-root user with passwordless sudo. Lab runs are kept small.
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../../fakes/github/server.js';
@@ -31,7 +31,7 @@ let gh: FakeGitHub;
 const artifactService = new FakeArtifactService();
 const RUNTIME_TOKEN = fakeRuntimeToken();
 /** The runner's env for the artifact and cache services, here the stand-in (the real clients, not the local folders). */
-const RESULTS_SERVICE_ENV = (): Record<string, string> => ({ VPS_TEST_LOCAL_ARTIFACT_DIR: '', VPS_TEST_LOCAL_CACHE_DIR: '', ACTIONS_RUNTIME_TOKEN: RUNTIME_TOKEN, ACTIONS_RESULTS_URL: artifactService.url, ACTIONS_CACHE_SERVICE_V2: 'true' });
+const RESULTS_SERVICE_ENV = (): Record<string, string> => ({ ACTIONS_RUNTIME_TOKEN: RUNTIME_TOKEN, ACTIONS_RESULTS_URL: artifactService.url, ACTIONS_CACHE_SERVICE_V2: 'true' });
 
 /** Seeds the cache as an earlier job would have, with the real @actions/cache client. */
 async function saveToResultsService(paths: string[], key: string, workspace: string): Promise<void> {
@@ -72,7 +72,7 @@ function workspace(name: string, config?: string): string {
 }
 
 function job(ws: string, extra: Partial<ConstructorParameters<typeof FakeJob>[0]> = {}): FakeJob {
-  const j = new FakeJob({ actionDir: REPO_ROOT, workspace: ws, eventPayload: PR_EVENT, apiUrl: gh.url, token: TOKEN, ...extra, env: { VPS_TEST_LOCAL_ARTIFACT_DIR: join(ws, '..', 'artifacts'), VPS_TEST_LOCAL_CACHE_DIR: join(ws, '..', 'cache'), ...extra.env } });
+  const j = new FakeJob({ actionDir: REPO_ROOT, workspace: ws, eventPayload: PR_EVENT, apiUrl: gh.url, token: TOKEN, ...extra, env: { ...RESULTS_SERVICE_ENV(), ...extra.env } });
   jobs.push(j);
   return j;
 }
@@ -152,7 +152,7 @@ describe.skipIf(!isRoot)('root action on the lab', () => {
   it('as root on a same-repo PR: pass, outputs, summary, one sticky comment, artifacts, baseline; post leaves nothing', async () => {
     const ws = workspace('root-pass', SMALL_LAB);
     // artifacts through the real @actions/artifact client, against the artifact service stand-in
-    const j = job(ws, { inputs: { 'retention-days': '5' }, env: RESULTS_SERVICE_ENV() });
+    const j = job(ws, { inputs: { 'retention-days': '5' } });
     const r = await j.run('main');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const runId = r.outputs['run-id'] as string;
@@ -172,15 +172,15 @@ describe.skipIf(!isRoot)('root action on the lab', () => {
     expect(j.summary()).toMatch(/No baseline: no earlier results of act on master/);
     expect(j.summary()).toContain(`\`vps-test-${runId}-attempt1-reports\``);
     expect(artifactService.problems).toEqual([]);
-    const uploaded = artifactService.artifacts.filter((a) => a.finalized).map((a) => a.name);
+    const uploaded = artifactService.artifacts.filter((a) => a.finalized && a.name.includes(runId)).map((a) => a.name);
     expect(uploaded).toEqual([`vps-test-${runId}-attempt1-reports`, `vps-test-${runId}-attempt1-logs`]);
-    const days = (Date.parse(artifactService.artifacts[0]?.expiresAt ?? '') - Date.now()) / 86_400_000;
+    const days = (Date.parse(artifactService.artifacts.find((a) => a.name.includes(runId))?.expiresAt ?? '') - Date.now()) / 86_400_000;
     expect(Math.round(days)).toBe(5);
     // unpacked next to the workspace, so the secret scan below reads every uploaded file
-    for (const a of artifactService.artifacts) unzipInto(a.blob as Buffer, join(ws, '..', 'uploaded', a.name));
+    for (const a of artifactService.artifacts.filter((x) => x.name.includes(runId))) unzipInto(a.blob as Buffer, join(ws, '..', 'uploaded', a.name));
     expect(readdirSync(join(ws, '..', 'uploaded', `vps-test-${runId}-attempt1-reports`)).sort()).toEqual(expect.arrayContaining(['junit.xml', 'report.md', 'results.json', 'state.json']));
     expect(readdirSync(join(ws, '..', 'uploaded', `vps-test-${runId}-attempt1-logs`))).toEqual(['logs']);
-    expect(artifactService.caches.filter((c) => c.finalized).map((c) => c.key)).toEqual([`vps-test-baseline-act-changes-${runId}-1`]);
+    expect(artifactService.caches.filter((c) => c.finalized && c.key.includes(runId)).map((c) => c.key)).toEqual([`vps-test-baseline-act-changes-${runId}-1`]);
     const post = await j.run('post');
     expect(post.code, post.stdout + post.stderr).toBe(0);
     expect(post.stdout).toMatch(new RegExp(`run ${runId}: already torn down`));
@@ -205,7 +205,7 @@ describe.skipIf(!isRoot)('root action on the lab', () => {
     writeFileSync(baselineAt, JSON.stringify({ ...base, verdict: 'fail' }));
     await saveToResultsService([baselineAt], 'vps-test-baseline-act-master-r0', ws);
     rmSync(join(ws, '.vps-test'), { recursive: true, force: true });
-    const j = job(ws, { inputs: { journal: 'docs/JOURNAL.md', 'journal-branch': 'master' }, env: RESULTS_SERVICE_ENV() });
+    const j = job(ws, { inputs: { journal: 'docs/JOURNAL.md', 'journal-branch': 'master' } });
     const r = await j.run('main');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const runId = r.outputs['run-id'] as string;
@@ -232,7 +232,8 @@ describe.skipIf(!isRoot)('root action on the lab', () => {
     try {
       const ws = workspace('sudo-fork', SMALL_LAB);
       const before = gh.requests.length;
-      const j = job(ws, { user, eventPayload: FORK_EVENT, inputs: { baseline: 'false' } });
+      // the CLI runs as root under sudo: let it use root's warm zig cache instead of rebuilding the agent (minutes)
+      const j = job(ws, { user, eventPayload: FORK_EVENT, inputs: { baseline: 'false' }, env: { ZIG_GLOBAL_CACHE_DIR: join(homedir(), '.cache', 'vps-test', 'zig') } });
       const r = await j.run('main');
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toMatch(/\(under sudo -E\)/);
