@@ -51,7 +51,8 @@ async function ensureZig(): Promise<string | undefined> {
   }
 }
 
-function configArg(inputs: ActionInputs, workspace: string): { path?: string; problem?: string } {
+/** The config to pass: the file when it exists; none (the CLI's default lab example) when the default name is absent. */
+export function configArg(inputs: ActionInputs, workspace: string): { path?: string; problem?: string } {
   const path = isAbsolute(inputs.config) ? inputs.config : resolve(workspace, inputs.config);
   if (existsSync(path)) return { path };
   if (inputs.configIsDefault) return {}; // the CLI runs the default lab example

@@ -251,6 +251,24 @@ describe.skipIf(!isRoot)('root action on the lab', () => {
     }
   });
 
+  it('keep: true leaves the fleet up after main and post, saying how to remove it', async () => {
+    const ws = workspace('keep', SMALL_LAB);
+    const j = job(ws, { inputs: { keep: 'true', 'pr-comment': 'false', baseline: 'false', artifacts: 'false' } });
+    const r = await j.run('main');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const runId = r.outputs['run-id'] as string;
+    try {
+      expect(namespacesOf(runId).length).toBeGreaterThan(0);
+      const post = await j.run('post');
+      expect(post.code, post.stdout + post.stderr).toBe(0);
+      expect(post.stdout).toContain(`run ${runId}: keep is true, the fleet stays up (vps-test down ${runId} removes it)`);
+      expect(namespacesOf(runId).length).toBeGreaterThan(0);
+    } finally {
+      execFileSync(process.execPath, [join(REPO_ROOT, 'dist/cli.js'), 'down', runId], { cwd: ws, stdio: 'ignore' });
+    }
+    expectNothingLeft(ws, runId);
+  });
+
   it('main failed midway (the CLI killed with the fleet up): the step fails, post tears the fleet down', async () => {
     const ws = workspace('midway', SMALL_LAB.replace('trials: 3', 'trials: 40'));
     const j = job(ws, { inputs: { 'pr-comment': 'false', baseline: 'false', artifacts: 'false' } });

@@ -8,6 +8,7 @@ import { childEnv, elevated, newActionRunId, runArgv } from '../../../src/action
 import { configAnnotations } from '../../../src/actions/common/annotations.js';
 import { jobContext } from '../../../src/actions/common/context.js';
 import { configFacts } from '../../../src/actions/common/config-facts.js';
+import { configArg } from '../../../src/actions/common/root.js';
 
 const get = (v: Record<string, string>) => (n: string) => v[n] ?? '';
 
@@ -41,6 +42,20 @@ describe('the CLI contract', () => {
 
   it('run ids look like the CLI own (a letter, then 4 of [a-z0-9])', () => {
     for (let i = 0; i < 50; i++) expect(newActionRunId()).toMatch(/^[a-z][a-z0-9]{4}$/);
+  });
+});
+
+describe('which config the action passes', () => {
+  it('the file when it exists; nothing (the default lab example) when the default name is absent; a named file that is missing is an error', () => {
+    const ws = mkdtempSync(join(tmpdir(), 'vt-cfg-'));
+    try {
+      expect(configArg(readInputs(get({})), ws)).toEqual({});
+      writeFileSync(join(ws, '.vps-test.yml'), 'project: x\n');
+      expect(configArg(readInputs(get({})), ws)).toEqual({ path: join(ws, '.vps-test.yml') });
+      expect(configArg(readInputs(get({ config: 'ci/lab.yml' })), ws)).toEqual({ problem: `input config: ci/lab.yml does not exist in ${ws}` });
+    } finally {
+      rmSync(ws, { recursive: true, force: true });
+    }
   });
 });
 
