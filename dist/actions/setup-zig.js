@@ -5389,8 +5389,8 @@ var require_formdata_parser = __commonJS({
         return false;
       }
       for (let i = 0; i < length; ++i) {
-        const cp2 = boundary.charCodeAt(i);
-        if (!(cp2 >= 48 && cp2 <= 57 || cp2 >= 65 && cp2 <= 90 || cp2 >= 97 && cp2 <= 122 || cp2 === 39 || cp2 === 45 || cp2 === 95)) {
+        const cp = boundary.charCodeAt(i);
+        if (!(cp >= 48 && cp <= 57 || cp >= 65 && cp <= 90 || cp >= 97 && cp <= 122 || cp === 39 || cp === 45 || cp === 95)) {
           return false;
         }
       }
@@ -20909,10 +20909,10 @@ var init_toolrunner = __esm({
               return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
             }
             const fileName = this._getSpawnFileName();
-            const cp2 = child.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+            const cp = child.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
             let stdbuffer = "";
-            if (cp2.stdout) {
-              cp2.stdout.on("data", (data) => {
+            if (cp.stdout) {
+              cp.stdout.on("data", (data) => {
                 if (this.options.listeners && this.options.listeners.stdout) {
                   this.options.listeners.stdout(data);
                 }
@@ -20927,8 +20927,8 @@ var init_toolrunner = __esm({
               });
             }
             let errbuffer = "";
-            if (cp2.stderr) {
-              cp2.stderr.on("data", (data) => {
+            if (cp.stderr) {
+              cp.stderr.on("data", (data) => {
                 state3.processStderr = true;
                 if (this.options.listeners && this.options.listeners.stderr) {
                   this.options.listeners.stderr(data);
@@ -20944,19 +20944,19 @@ var init_toolrunner = __esm({
                 });
               });
             }
-            cp2.on("error", (err) => {
+            cp.on("error", (err) => {
               state3.processError = err.message;
               state3.processExited = true;
               state3.processClosed = true;
               state3.CheckComplete();
             });
-            cp2.on("exit", (code) => {
+            cp.on("exit", (code) => {
               state3.processExitCode = code;
               state3.processExited = true;
               this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
               state3.CheckComplete();
             });
-            cp2.on("close", (code) => {
+            cp.on("close", (code) => {
               state3.processExitCode = code;
               state3.processExited = true;
               state3.processClosed = true;
@@ -20970,7 +20970,7 @@ var init_toolrunner = __esm({
               if (errbuffer.length > 0) {
                 this.emit("errline", errbuffer);
               }
-              cp2.removeAllListeners();
+              cp.removeAllListeners();
               if (error2) {
                 reject(error2);
               } else {
@@ -20978,10 +20978,10 @@ var init_toolrunner = __esm({
               }
             });
             if (this.options.input) {
-              if (!cp2.stdin) {
+              if (!cp.stdin) {
                 throw new Error("child process missing stdin");
               }
-              cp2.stdin.end(this.options.input);
+              cp.stdin.end(this.options.input);
             }
           }));
         });
@@ -34478,11 +34478,11 @@ var init_EntityDecoder = __esm({
        * @param {number} cp  — codepoint
        * @returns {number}   — minimum NCR_LEVEL value, or -1 for no restriction
        */
-      _classifyNCR(cp2) {
-        if (cp2 === 0) return this._ncrNullLevel;
-        if (cp2 >= 55296 && cp2 <= 57343) return NCR_LEVEL.remove;
+      _classifyNCR(cp) {
+        if (cp === 0) return this._ncrNullLevel;
+        if (cp >= 55296 && cp <= 57343) return NCR_LEVEL.remove;
         if (this._ncrXmlVersion === 1) {
-          if (cp2 >= 1 && cp2 <= 31 && !XML10_ALLOWED_C0.has(cp2)) return NCR_LEVEL.remove;
+          if (cp >= 1 && cp <= 31 && !XML10_ALLOWED_C0.has(cp)) return NCR_LEVEL.remove;
         }
         return -1;
       }
@@ -34498,10 +34498,10 @@ var init_EntityDecoder = __esm({
        *   - undefined                 → 'leave' (caller must skip past '&' only)
        *   - throws Error              → 'throw'
        */
-      _applyNCRAction(action5, token, cp2) {
+      _applyNCRAction(action5, token, cp) {
         switch (action5) {
           case NCR_LEVEL.allow:
-            return String.fromCodePoint(cp2);
+            return String.fromCodePoint(cp);
           case NCR_LEVEL.remove:
             return "";
           case NCR_LEVEL.leave:
@@ -34509,10 +34509,10 @@ var init_EntityDecoder = __esm({
           // signal: keep literal
           case NCR_LEVEL.throw:
             throw new Error(
-              `[EntityDecoder] Prohibited numeric character reference &${token}; (U+${cp2.toString(16).toUpperCase().padStart(4, "0")})`
+              `[EntityDecoder] Prohibited numeric character reference &${token}; (U+${cp.toString(16).toUpperCase().padStart(4, "0")})`
             );
           default:
-            return String.fromCodePoint(cp2);
+            return String.fromCodePoint(cp);
         }
       }
       /**
@@ -34533,17 +34533,17 @@ var init_EntityDecoder = __esm({
        */
       _resolveNCR(token) {
         const second = token.charCodeAt(1);
-        let cp2;
+        let cp;
         if (second === 120 || second === 88) {
-          cp2 = parseInt(token.slice(2), 16);
+          cp = parseInt(token.slice(2), 16);
         } else {
-          cp2 = parseInt(token.slice(1), 10);
+          cp = parseInt(token.slice(1), 10);
         }
-        if (Number.isNaN(cp2) || cp2 < 0 || cp2 > 1114111) return void 0;
-        const minimum = this._classifyNCR(cp2);
+        if (Number.isNaN(cp) || cp < 0 || cp > 1114111) return void 0;
+        const minimum = this._classifyNCR(cp);
         if (!this._numericAllowed && minimum < NCR_LEVEL.remove) return void 0;
         const effective = minimum === -1 ? this._ncrOnLevel : Math.max(this._ncrOnLevel, minimum);
-        return this._applyNCRAction(effective, token, cp2);
+        return this._applyNCRAction(effective, token, cp);
       }
     };
   }
@@ -35241,11 +35241,11 @@ var init_digitTable = __esm({
     TABLE = new Uint8Array(TABLE_SIZE).fill(NOT_DIGIT);
     for (const zero of SCRIPT_ZEROS) {
       for (let d = 0; d < 10; d++) {
-        const cp2 = zero + d;
-        if (cp2 <= LOW_MAX) {
-          TABLE[cp2 - TABLE_OFFSET] = d;
+        const cp = zero + d;
+        if (cp <= LOW_MAX) {
+          TABLE[cp - TABLE_OFFSET] = d;
         } else {
-          HIGH_MAP.set(cp2, d);
+          HIGH_MAP.set(cp, d);
         }
       }
     }
@@ -35272,8 +35272,8 @@ function anynum(str) {
       if (i + 1 < len) {
         const low = str.charCodeAt(i + 1);
         if (low >= 56320 && low <= 57343) {
-          const cp2 = 65536 + (cc - 55296 << 10) + (low - 56320);
-          if (HIGH_MAP.has(cp2)) {
+          const cp = 65536 + (cc - 55296 << 10) + (low - 56320);
+          if (HIGH_MAP.has(cp)) {
             firstHit = i;
             break;
           }
@@ -35303,8 +35303,8 @@ function anynum(str) {
       if (i + 1 < len) {
         const low = str.charCodeAt(i + 1);
         if (low >= 56320 && low <= 57343) {
-          const cp2 = 65536 + (cc - 55296 << 10) + (low - 56320);
-          const d2 = HIGH_MAP.get(cp2);
+          const cp = 65536 + (cc - 55296 << 10) + (low - 56320);
+          const d2 = HIGH_MAP.get(cp);
           if (d2 !== void 0) {
             chars.push(String.fromCharCode(d2 + 48));
             i++;
@@ -37079,9 +37079,9 @@ function decodeEntities(input) {
     if (name !== void 0) {
       return Object.prototype.hasOwnProperty.call(NAMED, name) ? NAMED[name] : match3;
     }
-    const cp2 = hex !== void 0 ? parseInt(hex, 16) : parseInt(dec, 10);
-    if (!Number.isFinite(cp2) || cp2 > 1114111) return match3;
-    return String.fromCodePoint(cp2);
+    const cp = hex !== void 0 ? parseInt(hex, 16) : parseInt(dec, 10);
+    if (!Number.isFinite(cp) || cp > 1114111) return match3;
+    return String.fromCodePoint(cp);
   });
 }
 var NAMED, ENTITY_RE;
@@ -71580,7 +71580,7 @@ var init_cache3 = __esm({
 // src/actions/setup-zig/index.ts
 init_core();
 import { tmpdir } from "node:os";
-import { join as join9 } from "node:path";
+import { join as join8 } from "node:path";
 
 // src/actions/common/zig.ts
 import { execFile } from "node:child_process";
@@ -71646,38 +71646,7 @@ async function setupZig(input) {
 }
 
 // src/actions/common/clients.ts
-import { existsSync as existsSync5 } from "node:fs";
-import { cp, mkdir as mkdir3, readdir as readdir2, readFile, stat as stat2, writeFile as writeFile3 } from "node:fs/promises";
-import { join as join8, relative as relative3, dirname as dirname7 } from "node:path";
-function localCacheClient(dir) {
-  const keyDir = (key) => join8(dir, encodeURIComponent(key));
-  const samePaths = async (key, paths) => await readFile(join8(keyDir(key), ".paths.json"), "utf8").catch(() => "") === JSON.stringify(paths);
-  return {
-    async restoreCache(paths, primaryKey, restoreKeys = []) {
-      const decoded = (await readdir2(dir).catch(() => [])).map(decodeURIComponent);
-      const usable = [];
-      for (const k of decoded) if (await samePaths(k, paths)) usable.push(k);
-      let hit = usable.find((k) => k === primaryKey);
-      for (const prefix2 of restoreKeys) {
-        if (hit) break;
-        const dated = await Promise.all(usable.filter((k) => k.startsWith(prefix2)).map(async (k) => ({ k, t: (await stat2(keyDir(k))).mtimeMs })));
-        hit = dated.sort((a, b) => b.t - a.t)[0]?.k;
-      }
-      if (!hit) return void 0;
-      for (const [i, p] of paths.entries()) await cp(join8(keyDir(hit), String(i)), p, { recursive: true });
-      return hit;
-    },
-    async saveCache(paths, key) {
-      if (existsSync5(keyDir(key))) throw new Error(`Unable to reserve cache with key ${key}, another job may be creating this cache.`);
-      await mkdir3(keyDir(key), { recursive: true });
-      for (const [i, p] of paths.entries()) await cp(p, join8(keyDir(key), String(i)), { recursive: true });
-      await writeFile3(join8(keyDir(key), ".paths.json"), JSON.stringify(paths));
-      return 1;
-    }
-  };
-}
 async function cacheClient() {
-  if (process.env.VPS_TEST_LOCAL_CACHE_DIR) return localCacheClient(process.env.VPS_TEST_LOCAL_CACHE_DIR);
   const cache = await Promise.resolve().then(() => (init_cache3(), cache_exports));
   if (!cache.isFeatureAvailable()) return void 0;
   return { restoreCache: (p, k, r) => cache.restoreCache(p, k, r), saveCache: (p, k) => cache.saveCache(p, k) };
@@ -71691,12 +71660,12 @@ try {
     version: version3,
     sha256: getInput("zig-sha256"),
     mirror: getInput("zig-mirror"),
-    toolCache: process.env.RUNNER_TOOL_CACHE ?? join9(tmpdir(), "tool-cache"),
+    toolCache: process.env.RUNNER_TOOL_CACHE ?? join8(tmpdir(), "tool-cache"),
     ...cache && { cache },
     log: info
   });
   addPath(r.dir);
-  setOutput("zig-path", join9(r.dir, "zig"));
+  setOutput("zig-path", join8(r.dir, "zig"));
   info(`zig ${version3} from the ${r.source}: ${r.dir}`);
 } catch (err) {
   setFailed(err.message);

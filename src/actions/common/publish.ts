@@ -71,7 +71,7 @@ export async function publishRun(opts: { inputs: ActionInputs; ctx: JobContext; 
   // Artifacts
   if (inputs.artifacts) {
     const uploader = await artifactUploader();
-    if (!uploader) log.info('artifacts: no artifact service on this runner (ACTIONS_RUNTIME_TOKEN unset); skipped');
+    if (!uploader) log.info('artifacts: no artifact service for this step (ACTIONS_RUNTIME_TOKEN or ACTIONS_RESULTS_URL unset); skipped');
     else {
       try {
         const plan = await planRunArtifacts(files.runDir, runId, ctx.attempt);

@@ -6,18 +6,20 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeJob } from '../../fakes/github/runner.js';
 import { zigArchive } from '../../../src/actions/common/zig.js';
+import { FakeArtifactService, fakeRuntimeToken } from '../../fakes/github/artifact-service.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const BUILD_ACTION = join(ROOT, 'actions/build');
 const VERSION = '0.11.0';
 let work: string;
 let server: Server;
+const service = new FakeArtifactService(); // the Actions cache service stand-in
 let mirror: string;
 let sha256: string;
 const requests: string[] = [];
@@ -41,16 +43,19 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   mirror = `http://127.0.0.1:${(server.address() as AddressInfo).port}/download`;
+  await service.start();
 });
 afterAll(async () => {
   await new Promise((r) => server.close(r));
+  await service.stop();
+  expect(service.problems).toEqual([]);
   rmSync(work, { recursive: true, force: true });
 });
 
-function zigStep(toolCache: string, cacheDir: string, sha = sha256) {
+function zigStep(toolCache: string, sha = sha256) {
   const ws = join(work, `ws-${Math.random().toString(36).slice(2, 7)}`);
   mkdirSync(ws, { recursive: true });
-  const job = new FakeJob({ actionDir: BUILD_ACTION, workspace: ws, eventName: 'push', env: { RUNNER_TOOL_CACHE: toolCache, VPS_TEST_LOCAL_CACHE_DIR: cacheDir } });
+  const job = new FakeJob({ actionDir: BUILD_ACTION, workspace: ws, eventName: 'push', env: { RUNNER_TOOL_CACHE: toolCache, ACTIONS_RUNTIME_TOKEN: fakeRuntimeToken(), ACTIONS_RESULTS_URL: service.url, ACTIONS_CACHE_SERVICE_V2: 'true' } });
   // the step's env block of actions/build/action.yml
   return { job, run: () => job.runScript('../../dist/actions/setup-zig.js', { 'INPUT_ZIG-VERSION': VERSION, 'INPUT_ZIG-SHA256': sha, 'INPUT_ZIG-MIRROR': mirror }) };
 }
@@ -58,8 +63,7 @@ function zigStep(toolCache: string, cacheDir: string, sha = sha256) {
 describe('build action: pinned zig', () => {
   it('downloads into the tool cache once, checks the checksum, puts zig on PATH; then the tool cache, then the Actions cache on a fresh runner', async () => {
     const toolCache = join(work, 'tool-cache');
-    const cache = join(work, 'cache');
-    const first = zigStep(toolCache, cache);
+    const first = zigStep(toolCache);
     const r1 = await first.run();
     expect(r1.code, r1.stdout + r1.stderr).toBe(0);
     const dir = join(toolCache, 'zig', VERSION, 'x64');
@@ -68,12 +72,12 @@ describe('build action: pinned zig', () => {
     expect(r1.outputs['zig-path']).toBe(join(dir, 'zig'));
     expect(execFileSync(join(dir, 'zig'), { encoding: 'utf8' }).trim()).toBe(VERSION);
     expect(requests).toEqual([`/download/${VERSION}/zig-linux-x86_64-${VERSION}.tar.xz`]);
-    expect(readdirSync(cache).map(decodeURIComponent)).toEqual([`vps-test-zig-${VERSION}-linux-x64`]);
+    expect(service.caches.filter((c) => c.finalized).map((c) => c.key)).toEqual([`vps-test-zig-${VERSION}-linux-x64`]);
 
-    const second = await zigStep(toolCache, cache).run();
+    const second = await zigStep(toolCache).run();
     expect(second.stdout).toContain('from the tool-cache');
     rmSync(toolCache, { recursive: true, force: true }); // a fresh runner: same tool cache path, empty
-    const fresh = await zigStep(toolCache, cache).run();
+    const fresh = await zigStep(toolCache).run();
     expect(fresh.code, fresh.stdout + fresh.stderr).toBe(0);
     expect(fresh.stdout).toContain('from the cache');
     expect(requests).toHaveLength(1);
@@ -81,7 +85,7 @@ describe('build action: pinned zig', () => {
 
   it('a wrong checksum fails the step naming both sums and installs nothing', async () => {
     const toolCache = join(work, 'tool-cache-bad');
-    const r = await zigStep(toolCache, join(work, 'cache-bad'), 'a'.repeat(64)).run();
+    const r = await zigStep(toolCache, 'a'.repeat(64)).run();
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(new RegExp(`::error::zig ${VERSION}: checksum mismatch for ${mirror.replace(/[.]/g, '\\.')}/${VERSION}/zig-linux-x86_64-${VERSION}\\.tar\\.xz: expected a{64}, got ${sha256}; nothing was installed`));
     expect(existsSync(join(toolCache, 'zig'))).toBe(false);

@@ -146,7 +146,8 @@ describe('journal commit', () => {
   });
 
   it('gives up after the attempts, naming the path and the last error', async () => {
-    gh.hooks.beforeContentsPut = (repo, branch, path) => void gh.putFile(repo, branch, path, `# j\n\n${entry(String(Math.random()).slice(2, 3))}`);
+    let n = 0; // every write differs, so every try meets a new sha
+    gh.hooks.beforeContentsPut = (repo, branch, path) => void gh.putFile(repo, branch, path, `# j\n\n${entry(String(n++))}`);
     await expect(commitJournalEntry(client(), { ...input('4'), attempts: 3 })).rejects.toThrow(/docs\/JOURNAL.md on journal kept changing under us; gave up after 3 tries \(last: 409/);
   });
 

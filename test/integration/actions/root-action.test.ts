@@ -2,14 +2,15 @@
 // GITHUB_STATE, GITHUB_STEP_SUMMARY, a real pull_request payload, GITHUB_API_URL at the fake
 // GitHub), as root and as a non-root user with passwordless sudo. Lab runs are kept small.
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../../fakes/github/server.js';
 import { createRunnerUser, FakeJob, REPO_ROOT, type RunnerUser } from '../../fakes/github/runner.js';
 import { namespacesOf, processesMentioning } from '../../helpers/cli.js';
 import { scanForSecrets, secretsIn } from './secret-scan.js';
-import { localCacheClient } from '../../../src/actions/common/clients.js';
+import { FakeArtifactService, fakeRuntimeToken } from '../../fakes/github/artifact-service.js';
 
 const isRoot = process.getuid?.() === 0;
 const PR_EVENT = join(REPO_ROOT, 'test/fixtures/github/pull_request.opened.json');
@@ -27,6 +28,22 @@ tests:
 
 let work: string;
 let gh: FakeGitHub;
+const artifactService = new FakeArtifactService();
+const RUNTIME_TOKEN = fakeRuntimeToken();
+/** The runner's env for the artifact and cache services, here the stand-in (the real clients, not the local folders). */
+const RESULTS_SERVICE_ENV = (): Record<string, string> => ({ ACTIONS_RUNTIME_TOKEN: RUNTIME_TOKEN, ACTIONS_RESULTS_URL: artifactService.url, ACTIONS_CACHE_SERVICE_V2: 'true' });
+
+/** Seeds the cache as an earlier job would have, with the real @actions/cache client. */
+async function saveToResultsService(paths: string[], key: string, workspace: string): Promise<void> {
+  const saved = { ...process.env };
+  Object.assign(process.env, RESULTS_SERVICE_ENV(), { GITHUB_WORKSPACE: workspace }); // archive paths are relative to it
+  try {
+    const { saveCache } = await import('@actions/cache');
+    await saveCache(paths, key);
+  } finally {
+    process.env = saved;
+  }
+}
 const jobs: FakeJob[] = [];
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'vt-action-'));
@@ -35,9 +52,11 @@ beforeAll(async () => {
   gh.tokens.set(TOKEN, { login: 'github-actions[bot]', write: true });
   gh.addRepo('Codertocat', 'Hello-World', ['master', 'changes']);
   await gh.start();
+  await artifactService.start();
 });
 afterAll(async () => {
   await gh.stop();
+  await artifactService.stop();
   rmSync(work, { recursive: true, force: true });
 });
 afterEach(() => {
@@ -53,7 +72,7 @@ function workspace(name: string, config?: string): string {
 }
 
 function job(ws: string, extra: Partial<ConstructorParameters<typeof FakeJob>[0]> = {}): FakeJob {
-  const j = new FakeJob({ actionDir: REPO_ROOT, workspace: ws, eventPayload: PR_EVENT, apiUrl: gh.url, token: TOKEN, ...extra, env: { VPS_TEST_LOCAL_ARTIFACT_DIR: join(ws, '..', 'artifacts'), VPS_TEST_LOCAL_CACHE_DIR: join(ws, '..', 'cache'), ...extra.env } });
+  const j = new FakeJob({ actionDir: REPO_ROOT, workspace: ws, eventPayload: PR_EVENT, apiUrl: gh.url, token: TOKEN, ...extra, env: { ...RESULTS_SERVICE_ENV(), ...extra.env } });
   jobs.push(j);
   return j;
 }
@@ -116,6 +135,13 @@ describe.skipIf(!isRoot)('root action as a non-root user without sudo', () => {
 /** The log as the runner shows it: ::add-mask:: commands are consumed by the runner (that is how secrets get masked). */
 const stepLog = (out: string): string => out.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
 
+function unzipInto(zip: Buffer, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, '..', 'in.zip'), zip);
+  execFileSync('python3', ['-c', 'import sys,zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', join(dir, '..', 'in.zip'), dir]);
+  rmSync(join(dir, '..', 'in.zip'));
+}
+
 function onlyRun(ws: string): string | undefined {
   const root = join(ws, '.vps-test', 'runs');
   return existsSync(root) ? readdirSync(root)[0] : undefined;
@@ -125,6 +151,7 @@ function onlyRun(ws: string): string | undefined {
 describe.skipIf(!isRoot)('root action on the lab', () => {
   it('as root on a same-repo PR: pass, outputs, summary, one sticky comment, artifacts, baseline; post leaves nothing', async () => {
     const ws = workspace('root-pass', SMALL_LAB);
+    // artifacts through the real @actions/artifact client, against the artifact service stand-in
     const j = job(ws, { inputs: { 'retention-days': '5' } });
     const r = await j.run('main');
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -144,16 +171,22 @@ describe.skipIf(!isRoot)('root action on the lab', () => {
     expect(j.summary()).toContain(report);
     expect(j.summary()).toMatch(/No baseline: no earlier results of act on master/);
     expect(j.summary()).toContain(`\`vps-test-${runId}-attempt1-reports\``);
-    const uploaded = JSON.parse(readFileSync(join(ws, '..', 'artifacts', `vps-test-${runId}-attempt1-reports.json`), 'utf8')) as { files: string[]; retentionDays: number };
-    expect(uploaded.files).toEqual(expect.arrayContaining(['report.md', 'results.json', 'junit.xml', 'state.json']));
-    expect(uploaded.retentionDays).toBe(5);
-    expect(readdirSync(join(ws, '..', 'cache')).map(decodeURIComponent)).toEqual([`vps-test-baseline-act-changes-${runId}-1`]);
+    expect(artifactService.problems).toEqual([]);
+    const uploaded = artifactService.artifacts.filter((a) => a.finalized && a.name.includes(runId)).map((a) => a.name);
+    expect(uploaded).toEqual([`vps-test-${runId}-attempt1-reports`, `vps-test-${runId}-attempt1-logs`]);
+    const days = (Date.parse(artifactService.artifacts.find((a) => a.name.includes(runId))?.expiresAt ?? '') - Date.now()) / 86_400_000;
+    expect(Math.round(days)).toBe(5);
+    // unpacked next to the workspace, so the secret scan below reads every uploaded file
+    for (const a of artifactService.artifacts.filter((x) => x.name.includes(runId))) unzipInto(a.blob as Buffer, join(ws, '..', 'uploaded', a.name));
+    expect(readdirSync(join(ws, '..', 'uploaded', `vps-test-${runId}-attempt1-reports`)).sort()).toEqual(expect.arrayContaining(['junit.xml', 'report.md', 'results.json', 'state.json']));
+    expect(readdirSync(join(ws, '..', 'uploaded', `vps-test-${runId}-attempt1-logs`))).toEqual(['logs']);
+    expect(artifactService.caches.filter((c) => c.finalized && c.key.includes(runId)).map((c) => c.key)).toEqual([`vps-test-baseline-act-changes-${runId}-1`]);
     const post = await j.run('post');
     expect(post.code, post.stdout + post.stderr).toBe(0);
     expect(post.stdout).toMatch(new RegExp(`run ${runId}: already torn down`));
     expectNothingLeft(ws, runId);
     // Secrets never reach what the run and the action wrote, nor the step's log, nor GitHub.
-    expect(scanForSecrets(join(work, 'root-pass'), [TOKEN])).toEqual([]);
+    expect(scanForSecrets(join(work, 'root-pass'), [TOKEN, RUNTIME_TOKEN])).toEqual([]);
     expect(secretsIn(stepLog(`${r.stdout}${r.stderr}${post.stdout}${post.stderr}`), [TOKEN])).toEqual([]);
     expect(r.stdout).toContain(`::add-mask::${TOKEN}`); // the token is masked in the runner's log
     expect(secretsIn(gh.commentsOn(2).map((c) => c.body).join('\n'), [TOKEN])).toEqual([]);
@@ -164,14 +197,13 @@ describe.skipIf(!isRoot)('root action on the lab', () => {
     expect(first).toHaveLength(1); // from the test above
     const ws = workspace('second', SMALL_LAB);
     // master's latest baseline in the cache, at the path this workspace restores it to
-    const cacheDir = join(ws, '..', 'cache');
     const baselineAt = join(ws, '.vps-test', 'baseline', 'results.json');
     mkdirSync(join(ws, '.vps-test', 'baseline'), { recursive: true });
     const previous = readdirSync(join(work, 'root-pass', 'ws', '.vps-test', 'runs'))[0] as string;
     // The baseline failed: this run's verdict differs, so it is a journal finding.
     const base = JSON.parse(readFileSync(join(work, 'root-pass', 'ws', '.vps-test', 'runs', previous, 'results.json'), 'utf8')) as { verdict: string };
     writeFileSync(baselineAt, JSON.stringify({ ...base, verdict: 'fail' }));
-    await localCacheClient(cacheDir).saveCache([baselineAt], 'vps-test-baseline-act-master-r0');
+    await saveToResultsService([baselineAt], 'vps-test-baseline-act-master-r0', ws);
     rmSync(join(ws, '.vps-test'), { recursive: true, force: true });
     const j = job(ws, { inputs: { journal: 'docs/JOURNAL.md', 'journal-branch': 'master' } });
     const r = await j.run('main');
@@ -200,7 +232,8 @@ describe.skipIf(!isRoot)('root action on the lab', () => {
     try {
       const ws = workspace('sudo-fork', SMALL_LAB);
       const before = gh.requests.length;
-      const j = job(ws, { user, eventPayload: FORK_EVENT, inputs: { baseline: 'false' } });
+      // the CLI runs as root under sudo: let it use root's warm zig cache instead of rebuilding the agent (minutes)
+      const j = job(ws, { user, eventPayload: FORK_EVENT, inputs: { baseline: 'false' }, env: { ZIG_GLOBAL_CACHE_DIR: join(homedir(), '.cache', 'vps-test', 'zig') } });
       const r = await j.run('main');
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toMatch(/\(under sudo -E\)/);
@@ -216,6 +249,24 @@ describe.skipIf(!isRoot)('root action on the lab', () => {
     } finally {
       user.remove();
     }
+  });
+
+  it('keep: true leaves the fleet up after main and post, saying how to remove it', async () => {
+    const ws = workspace('keep', SMALL_LAB);
+    const j = job(ws, { inputs: { keep: 'true', 'pr-comment': 'false', baseline: 'false', artifacts: 'false' } });
+    const r = await j.run('main');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const runId = r.outputs['run-id'] as string;
+    try {
+      expect(namespacesOf(runId).length).toBeGreaterThan(0);
+      const post = await j.run('post');
+      expect(post.code, post.stdout + post.stderr).toBe(0);
+      expect(post.stdout).toContain(`run ${runId}: keep is true, the fleet stays up (vps-test down ${runId} removes it)`);
+      expect(namespacesOf(runId).length).toBeGreaterThan(0);
+    } finally {
+      execFileSync(process.execPath, [join(REPO_ROOT, 'dist/cli.js'), 'down', runId], { cwd: ws, stdio: 'ignore' });
+    }
+    expectNothingLeft(ws, runId);
   });
 
   it('main failed midway (the CLI killed with the fleet up): the step fails, post tears the fleet down', async () => {

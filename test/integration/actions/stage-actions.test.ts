@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeJob, REPO_ROOT } from '../../fakes/github/runner.js';
 import { namespacesOf } from '../../helpers/cli.js';
-import { localStateStore } from '../../../src/actions/common/clients.js';
+import { stateStore } from '../../../src/actions/common/clients.js';
+import { FakeArtifactService, fakeRuntimeToken } from '../../fakes/github/artifact-service.js';
 import { stateArtifactName, stateArtifactPrefix, stateFiles } from '../../../src/report/sinks/run-state-artifact.js';
 import { scanForSecrets } from './secret-scan.js';
 import { writeFileSync } from 'node:fs';
@@ -21,14 +22,15 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const stageJob = (stage: string, ws: string, inputs: Record<string, string>, artifacts: string) =>
-  new FakeJob({ actionDir: join(REPO_ROOT, 'actions', stage), workspace: ws, eventName: 'workflow_dispatch', inputs, env: { VPS_TEST_LOCAL_ARTIFACT_DIR: artifacts } });
+// No artifact service for these: the refusals come before any download or upload.
+const stageJob = (stage: string, ws: string, inputs: Record<string, string>) =>
+  new FakeJob({ actionDir: join(REPO_ROOT, 'actions', stage), workspace: ws, eventName: 'workflow_dispatch', inputs });
 
 describe('stage actions', () => {
   it('a stage other than build/provision needs the run id, and says so', async () => {
     const ws = join(work, 'no-id', 'ws');
     mkdirSync(ws, { recursive: true });
-    const r = await stageJob('report', ws, {}, join(work, 'no-id', 'artifacts')).run('main');
+    const r = await stageJob('report', ws, {}).run('main');
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/::error::input run-id: the report action needs the run id/);
   });
@@ -36,7 +38,7 @@ describe('stage actions', () => {
   it('teardown of a run nothing is known about fails, pointing at the janitor', async () => {
     const ws = join(work, 'unknown', 'ws');
     mkdirSync(ws, { recursive: true });
-    const r = await stageJob('teardown', ws, { 'run-id': 'zzzzz' }, join(work, 'unknown', 'artifacts')).run('main');
+    const r = await stageJob('teardown', ws, { 'run-id': 'zzzzz' }).run('main');
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/::error::teardown: nothing is known about run zzzzz here .*janitor/);
   });
@@ -46,7 +48,7 @@ describe('stage actions', () => {
     const ws = join(work, 'prov', 'ws');
     mkdirSync(ws, { recursive: true });
     writeFileSync(join(ws, '.vps-test.yml'), 'project: p\nfleet:\n  nodes:\n    - { name: boot, role: bootstrap }\n    - { name: a }\n');
-    const r = await stageJob('provision', ws, {}, join(work, 'prov', 'artifacts')).run('main');
+    const r = await stageJob('provision', ws, {}).run('main');
     if (help.includes('--stages')) {
       // A CLI with stages runs it: whatever it did, it must not be this refusal, and nothing stays up.
       expect(r.stdout).not.toMatch(/has no --stages/);
@@ -64,14 +66,24 @@ describe('janitor action', () => {
     const usage = execFileSync(process.execPath, [join(REPO_ROOT, 'dist/cli.js'), '--help'], { encoding: 'utf8' });
     const ws = join(work, 'janitor', 'ws');
     mkdirSync(ws, { recursive: true });
-    const r = await stageJob('janitor', ws, {}, join(work, 'janitor', 'artifacts')).run('main');
+    const r = await stageJob('janitor', ws, {}).run('main');
     if (/^\s+janitor\s/m.test(usage)) return expect(r.stdout).not.toMatch(/no `janitor` command/);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/::error::janitor: this vps-test CLI has no `janitor` command yet; nothing was swept/);
   });
 });
 
+function unzipInto(zip: Buffer, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, '..', 'in.zip'), zip);
+  execFileSync('python3', ['-c', 'import sys,zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', join(dir, '..', 'in.zip'), dir]);
+}
+
 describe.skipIf(!isRoot)('a run across jobs', () => {
+  const service = new FakeArtifactService();
+  beforeAll(async () => void (await service.start()));
+  afterAll(async () => service.stop());
+
   it('a lab up in one job is torn down by the teardown action in another, from a state artifact without keys', async () => {
     const ws1 = join(work, 'job1', 'ws');
     const ws2 = join(work, 'job2', 'ws');
@@ -87,18 +99,30 @@ describe.skipIf(!isRoot)('a run across jobs', () => {
       // ... and job 1's stage action saves the state the same way (stage.ts)
       const files = await stateFiles(runDir);
       expect(files.some((f) => f.includes('/lab/'))).toBe(false);
-      await localStateStore(artifacts).upload(stateArtifactName(runId, 'provision', 1), files, runDir);
-      expect(readdirSync(artifacts)).toContain(`${stateArtifactPrefix(runId)}provision-attempt1`);
+      // through the real @actions/artifact client, against the results-service stand-in
+      const env = { ACTIONS_RUNTIME_TOKEN: fakeRuntimeToken(), ACTIONS_RESULTS_URL: service.url };
+      const saved = { ...process.env };
+      Object.assign(process.env, env);
+      try {
+        await (await stateStore())?.upload(stateArtifactName(runId, 'provision', 1), files, runDir);
+      } finally {
+        process.env = saved;
+      }
+      expect(service.artifacts.map((a) => a.name)).toEqual([`${stateArtifactPrefix(runId)}provision-attempt1`]);
+      unzipInto(service.artifacts[0]?.blob as Buffer, artifacts);
+      expect(readdirSync(artifacts)).toEqual(expect.arrayContaining(['state.json', 'fleet.json']));
       expect(scanForSecrets(artifacts)).toEqual([]);
 
-      const r = await stageJob('teardown', ws2, { 'run-id': runId }, artifacts).run('main');
+      const job2 = new FakeJob({ actionDir: join(REPO_ROOT, 'actions', 'teardown'), workspace: ws2, eventName: 'workflow_dispatch', inputs: { 'run-id': runId }, env });
+      const r = await job2.run('main');
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`run ${runId}: state restored from artifact ${stateArtifactPrefix(runId)}provision-attempt1`));
       expect(r.outputs['run-id']).toBe(runId);
       expect(namespacesOf(runId)).toEqual([]);
       const state = JSON.parse(readFileSync(join(ws2, '.vps-test', 'runs', runId, 'state.json'), 'utf8')) as { fleetUp: boolean };
       expect(state.fleetUp).toBe(false);
-      expect(readdirSync(artifacts)).toContain(`${stateArtifactPrefix(runId)}teardown-attempt1`);
+      expect(service.artifacts.map((a) => a.name)).toEqual([`${stateArtifactPrefix(runId)}provision-attempt1`, `${stateArtifactPrefix(runId)}teardown-attempt1`]);
+      expect(service.problems).toEqual([]);
     } finally {
       execFileSync(process.execPath, [join(REPO_ROOT, 'dist/cli.js'), 'down', runId], { cwd: ws1, stdio: 'ignore' });
     }
