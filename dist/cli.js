@@ -23742,9 +23742,9 @@ function parseURLObject(trimmed, def2) {
 function stripTabAndNewline(value) {
   return value.replace(asciiTabOrNewline, "");
 }
-function urlHostnameOk(url2, hostname4) {
-  hostname4.lastIndex = 0;
-  return hostname4.test(url2.hostname);
+function urlHostnameOk(url2, hostname5) {
+  hostname5.lastIndex = 0;
+  return hostname5.test(url2.hostname);
 }
 function urlProtocolOk(url2, protocol) {
   protocol.lastIndex = 0;
@@ -44608,10 +44608,10 @@ function appendCapped(buffer, chunk) {
   const next = buffer + chunk;
   return next.length > MAX_CAPTURE ? next.slice(next.length - MAX_CAPTURE) : next;
 }
-function abortableRunner(signal2) {
-  return (spec) => spawnCaptured(spec, signal2);
+function abortableRunner(signal2, onSpawn) {
+  return (spec) => spawnCaptured(spec, signal2, onSpawn);
 }
-function spawnCaptured(spec, signal2) {
+function spawnCaptured(spec, signal2, onSpawn) {
   return new Promise((resolve14, reject) => {
     if (signal2?.aborted) return reject(new BuildError(`${spec.command} not started: the run was interrupted`, formatCommand(spec)));
     const child = spawn3(spec.command, spec.args, {
@@ -44621,6 +44621,7 @@ function spawnCaptured(spec, signal2) {
       // its own process group, so an abort reaches every process the build started
       detached: Boolean(signal2)
     });
+    if (child.pid) onSpawn?.(child.pid, false);
     let killTimer;
     const killGroup = (sig) => {
       try {
@@ -44637,6 +44638,7 @@ function spawnCaptured(spec, signal2) {
     const onExit2 = () => killGroup("SIGKILL");
     if (signal2) process.once("exit", onExit2);
     const settle2 = () => {
+      if (child.pid) onSpawn?.(child.pid, true);
       signal2?.removeEventListener("abort", onAbort);
       process.off("exit", onExit2);
       if (killTimer) clearTimeout(killTimer);
@@ -59055,7 +59057,7 @@ var require_Protocol = __commonJS({
           sendPacket(this, this._packetRW.write.finalize(packet));
         });
       }
-      authHostbased(username, pubKey, hostname4, userlocal, keyAlgo, cbSign) {
+      authHostbased(username, pubKey, hostname5, userlocal, keyAlgo, cbSign) {
         if (this._server)
           throw new Error("Client-only method called in server mode");
         pubKey = parseKey(pubKey);
@@ -59074,7 +59076,7 @@ var require_Protocol = __commonJS({
         const pubKeyLen = pubKey.length;
         const sessionID = this._kex.sessionID;
         const sesLen = sessionID.length;
-        const hostnameLen = Buffer.byteLength(hostname4);
+        const hostnameLen = Buffer.byteLength(hostname5);
         const userlocalLen = Buffer.byteLength(userlocal);
         const data = Buffer.allocUnsafe(
           4 + sesLen + 1 + 4 + userLen + 4 + 14 + 4 + 9 + 4 + algoLen + 4 + pubKeyLen + 4 + hostnameLen + 4 + userlocalLen
@@ -59094,7 +59096,7 @@ var require_Protocol = __commonJS({
         writeUInt32BE(data, pubKeyLen, p += algoLen);
         data.set(pubKey, p += 4);
         writeUInt32BE(data, hostnameLen, p += pubKeyLen);
-        data.utf8Write(hostname4, p += 4, hostnameLen);
+        data.utf8Write(hostname5, p += 4, hostnameLen);
         writeUInt32BE(data, userlocalLen, p += hostnameLen);
         data.utf8Write(userlocal, p += 4, userlocalLen);
         cbSign(data, (signature) => {
@@ -68493,14 +68495,69 @@ var init_script = __esm({
   }
 });
 
-// src/ssh/pool.ts
-import { readFile as readFile10 } from "node:fs/promises";
-import net2 from "node:net";
+// src/ssh/reachability.ts
 function isTransportFailure(err) {
   if (err instanceof HostKeyMismatchError) return false;
   const m = err?.message ?? "";
   return /^cannot connect to node|^lost the connection to|^cannot start a command on (?!.*(open failed|Channel open failure|no more sessions))/.test(m);
 }
+var NodeUnreachableError, Reachability;
+var init_reachability = __esm({
+  "src/ssh/reachability.ts"() {
+    "use strict";
+    init_hostkey();
+    NodeUnreachableError = class extends Error {
+      constructor(unreachable) {
+        super(`node "${unreachable.node}" unreachable since ${unreachable.since.toISOString()} (${unreachable.reason})`);
+        this.unreachable = unreachable;
+      }
+      name = "NodeUnreachableError";
+    };
+    Reachability = class {
+      constructor(after, onMarked = () => void 0) {
+        this.after = after;
+        this.onMarked = onMarked;
+      }
+      failures = /* @__PURE__ */ new Map();
+      down = /* @__PURE__ */ new Map();
+      listeners = [];
+      get(node2) {
+        return this.down.get(node2);
+      }
+      all() {
+        return [...this.down.values()];
+      }
+      listen(listener) {
+        this.listeners.push(listener);
+      }
+      /** Runs `op` for `node`, counting its transport failures (not while the run is aborting). */
+      async track(node2, op, aborting) {
+        const down = this.down.get(node2);
+        if (down) throw new NodeUnreachableError(down);
+        try {
+          const value = await op();
+          this.failures.delete(node2);
+          return value;
+        } catch (err) {
+          if (!isTransportFailure(err) || aborting()) throw err;
+          const count = (this.failures.get(node2) ?? 0) + 1;
+          this.failures.set(node2, count);
+          if (count >= this.after && !this.down.has(node2)) {
+            const u = { node: node2, since: /* @__PURE__ */ new Date(), reason: err.message.split("\n")[0].slice(0, 200) };
+            this.down.set(node2, u);
+            this.onMarked(u, count);
+            for (const l of this.listeners) l(u);
+          }
+          throw err;
+        }
+      }
+    };
+  }
+});
+
+// src/ssh/pool.ts
+import { readFile as readFile10 } from "node:fs/promises";
+import net2 from "node:net";
 function mergeSignals(a, b) {
   if (!a || !b) return a ?? b;
   return AbortSignal.any([a, b]);
@@ -68518,7 +68575,7 @@ async function retryOpen(op) {
     }
   }
 }
-var NodeUnreachableError, BACKSTOP_SLACK_S, SshPool;
+var BACKSTOP_SLACK_S, SshPool;
 var init_pool = __esm({
   "src/ssh/pool.ts"() {
     "use strict";
@@ -68529,29 +68586,23 @@ var init_pool = __esm({
     init_quote();
     init_script();
     init_wrap();
-    NodeUnreachableError = class extends Error {
-      constructor(unreachable) {
-        super(`node "${unreachable.node}" unreachable since ${unreachable.since.toISOString()} (${unreachable.reason})`);
-        this.unreachable = unreachable;
-      }
-      name = "NodeUnreachableError";
-    };
+    init_reachability();
+    init_reachability();
     BACKSTOP_SLACK_S = 10;
     SshPool = class _SshPool {
       constructor(options) {
         this.options = options;
         this.connectLimiter = new Limiter(options.maxConnects ?? 8);
         this.opLimiter = new Limiter(options.maxOperations ?? 64);
+        this.reach = new Reachability(options.unreachableAfter ?? 2, (u, count) => this.options.log?.(`ssh: node "${u.node}" is unreachable after ${count} failed operations: ${u.reason}`));
       }
       connections = /* @__PURE__ */ new Map();
       connectLimiter;
       opLimiter;
       key;
       closed = false;
-      failures = /* @__PURE__ */ new Map();
       answered = /* @__PURE__ */ new Set();
-      down = /* @__PURE__ */ new Map();
-      listeners = [];
+      reach;
       static forFleet(fleet, options = {}) {
         return new _SshPool({ ...options, clientKeyPath: fleet.clientKeyPath });
       }
@@ -68561,43 +68612,21 @@ var init_pool = __esm({
       }
       /** Whether (and since when) the node stopped answering; see docs/architecture.md, "Unreachable nodes". */
       unreachable(node2) {
-        return this.down.get(typeof node2 === "string" ? node2 : node2.name);
+        return this.reach.get(typeof node2 === "string" ? node2 : node2.name);
       }
       unreachableNodes() {
-        return [...this.down.values()];
+        return this.reach.all();
       }
       /** Called once per node when it becomes unreachable. */
       onUnreachable(listener) {
-        this.listeners.push(listener);
+        this.reach.listen(listener);
       }
       /** Runs `command` on the node's machine (or AS the node with asNode) through POSIX sh. */
       exec(node2, command, options = {}) {
         return this.tracked(node2, () => this.execOnce(node2, command, options));
       }
-      /**
-       * Counts consecutive transport failures per node: after `unreachableAfter` of them the node is
-       * marked unreachable and every later operation fails at once, so a dead node costs a couple of
-       * timeouts, not one per round for the rest of the run.
-       */
-      async tracked(node2, op) {
-        const down = this.down.get(node2.name);
-        if (down) throw new NodeUnreachableError(down);
-        try {
-          const value = await op();
-          this.failures.delete(node2.name);
-          return value;
-        } catch (err) {
-          if (!isTransportFailure(err) || this.options.signal?.aborted) throw err;
-          const count = (this.failures.get(node2.name) ?? 0) + 1;
-          this.failures.set(node2.name, count);
-          if (count >= (this.options.unreachableAfter ?? 2) && !this.down.has(node2.name)) {
-            const u = { node: node2.name, since: /* @__PURE__ */ new Date(), reason: err.message.split("\n")[0].slice(0, 200) };
-            this.down.set(node2.name, u);
-            this.options.log?.(`ssh: node "${node2.name}" is unreachable after ${count} failed operations: ${u.reason}`);
-            for (const l of this.listeners) l(u);
-          }
-          throw err;
-        }
+      tracked(node2, op) {
+        return this.reach.track(node2.name, op, () => Boolean(this.options.signal?.aborted));
       }
       async execOnce(node2, command, options) {
         const signal2 = mergeSignals(options.signal, this.options.signal);
@@ -71926,6 +71955,7 @@ var init_test_stage = __esm({
 import { existsSync as existsSync10, writeFileSync as writeFileSync6 } from "node:fs";
 import { mkdir as mkdir12, writeFile as writeFile8 } from "node:fs/promises";
 import { join as join17, resolve as resolve12 } from "node:path";
+import { hostname as hostname4 } from "node:os";
 async function buildStep(env) {
   const artifacts = await buildArtifacts(buildConfigOf(env.config()), {
     cwd: env.cwd,
@@ -71933,10 +71963,26 @@ async function buildStep(env) {
     onProgress: env.run.log,
     ...env.zigCacheDir && { zigCacheDir: env.zigCacheDir },
     signal: env.signal,
-    run: abortableRunner(env.signal)
+    run: abortableRunner(env.signal, (pid, done) => recordChild(env.state, pid, done))
   });
   writeArtifacts(env.run.runDir, artifacts);
   return artifacts;
+}
+function recordChild(state, pid, done) {
+  const others = (state.state.children ?? []).filter((c) => c.pid !== pid);
+  const startTime = processStartTime(pid);
+  state.update({ children: done ? others : [...others, { pid, host: hostname4(), ...startTime !== void 0 && { startTime } }] });
+}
+function killOrphanedChildren(state, log) {
+  for (const c of state.state.children ?? []) {
+    if (controllerLiveness(c) !== "alive") continue;
+    try {
+      process.kill(-c.pid, "SIGKILL");
+      log(`ended process group ${c.pid} left running by the dead controller`);
+    } catch {
+    }
+  }
+  if (state.state.children?.length) state.update({ children: [] });
 }
 async function provisionStep(env) {
   const provider = env.provider();
@@ -72107,6 +72153,7 @@ var init_steps2 = __esm({
     init_json();
     init_bundle();
     init_ci_key();
+    init_controller();
     init_deploy_stage();
     init_test_stage();
     init_files();
@@ -72123,6 +72170,7 @@ async function runPipeline(input2) {
   const progress = teeProgress(input2.progress, (line) => appendFileSync(join18(runDir, RUN_LOG), line));
   rmSync2(join18(runDir, STOP_FILE), { force: true });
   if (state.registryError) progress.line(state.registryError);
+  killOrphanedChildren(state, (l) => progress.line(l));
   const selected = new Set(input2.stages ?? STAGES);
   const signals2 = abortOnSignals((l) => progress.line(l), { stopFile: join18(runDir, STOP_FILE) });
   const run = { runId, runDir, log: (l) => progress.line(l), signal: signals2.signal };
@@ -72407,7 +72455,9 @@ async function runCommand(argv) {
     console.error("not run: nothing was built or provisioned");
     return 2;
   }
+  const provider = providerFor(plan.provider);
   const outcome = await runPipeline({
+    provider,
     planStartedAt: interactive ? Date.now() : planStartedAt,
     // time spent answering prompts is not planning
     loaded,
@@ -72470,6 +72520,7 @@ var init_run = __esm({
     init_pipeline();
     init_select();
     init_registry();
+    init_providers();
     init_controller();
     init_test_stage();
     init_args();
@@ -72916,8 +72967,10 @@ async function upCommand(argv) {
   const found = findConfig(positionals[0], { allowDefaultExample: true });
   const loaded = await loadConfig(found.path);
   const plan = buildPlan(loaded.config, await resolveChoices({}, loaded.project));
+  const provider = providerFor(plan.provider);
   const runId = newRunId();
   const outcome = await runPipeline({
+    provider,
     runId,
     runsRoot: runsRoot(),
     loaded,
@@ -72950,6 +73003,7 @@ var init_up = __esm({
     init_progress();
     init_pipeline();
     init_fleet_file();
+    init_providers();
     init_args();
     init_nodes();
     HELP6 = `Usage: vps-test up [CONFIG] [--json]
@@ -73339,6 +73393,7 @@ async function downCommand(argv) {
   return 0;
 }
 async function destroy(runId, run, log) {
+  killOrphanedChildren(run, log);
   const provider = providerFor(run.state.provider);
   await provider.destroy({ runId, runDir: run.dir, log });
   run.update({ fleetUp: false });
@@ -73350,6 +73405,7 @@ var init_down = __esm({
     "use strict";
     init_state();
     init_providers();
+    init_steps2();
     init_args();
     HELP11 = `Usage: vps-test down [RUN-ID] [--all]
 
