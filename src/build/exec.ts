@@ -44,11 +44,11 @@ const KILL_GRACE_MS = 1000;
  * The real runner, bound to the run's abort signal: on abort the command's whole process group
  * (zig and the compilers it spawned) gets SIGTERM, then SIGKILL, and the command fails at once.
  */
-export function abortableRunner(signal: AbortSignal): CommandRunner {
-  return (spec) => spawnCaptured(spec, signal);
+export function abortableRunner(signal: AbortSignal, onSpawn?: (pid: number, done: boolean) => void): CommandRunner {
+  return (spec) => spawnCaptured(spec, signal, onSpawn);
 }
 
-function spawnCaptured(spec: CommandSpec, signal?: AbortSignal): Promise<CommandResult> {
+function spawnCaptured(spec: CommandSpec, signal?: AbortSignal, onSpawn?: (pid: number, done: boolean) => void): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new BuildError(`${spec.command} not started: the run was interrupted`, formatCommand(spec)));
     const child = spawn(spec.command, spec.args, {
@@ -58,6 +58,8 @@ function spawnCaptured(spec: CommandSpec, signal?: AbortSignal): Promise<Command
       // its own process group, so an abort reaches every process the build started
       detached: Boolean(signal),
     });
+    // the caller records the group, so a controller killed with -9 can still be cleaned up after
+    if (child.pid) onSpawn?.(child.pid, false);
     let killTimer: NodeJS.Timeout | undefined;
     const killGroup = (sig: NodeJS.Signals) => {
       try {
@@ -76,6 +78,7 @@ function spawnCaptured(spec: CommandSpec, signal?: AbortSignal): Promise<Command
     const onExit = () => killGroup('SIGKILL');
     if (signal) process.once('exit', onExit);
     const settle = () => {
+      if (child.pid) onSpawn?.(child.pid, true);
       signal?.removeEventListener('abort', onAbort);
       process.off('exit', onExit);
       if (killTimer) clearTimeout(killTimer);

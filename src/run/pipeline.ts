@@ -19,7 +19,7 @@ import { teeProgress, type Progress } from './progress.js';
 import { abortOnSignals, STOP_FILE } from './signals.js';
 import { thisController } from './controller.js';
 import { readConfig, readPlan, writeConfig, writePlan, type DeploymentRecord } from './files.js';
-import { buildStep, deployStep, evaluateStep, provisionStep, reportStep, teardownStep, testStep, type StepEnv } from './steps.js';
+import { buildStep, deployStep, evaluateStep, killOrphanedChildren, provisionStep, reportStep, teardownStep, testStep, type StepEnv } from './steps.js';
 
 export interface PipelineInput {
   runId: string;
@@ -77,6 +77,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutcome
   const progress = teeProgress(input.progress, (line) => appendFileSync(join(runDir, RUN_LOG), line));
   rmSync(join(runDir, STOP_FILE), { force: true }); // a stop request is for the controller it was sent to
   if (state.registryError) progress.line(state.registryError);
+  killOrphanedChildren(state, (l) => progress.line(l));
   const selected = new Set<Stage>(input.stages ?? STAGES);
   const signals = abortOnSignals((l) => progress.line(l), { stopFile: join(runDir, STOP_FILE) });
   const run: RunContext = { runId, runDir, log: (l) => progress.line(l), signal: signals.signal };

@@ -41,6 +41,8 @@ export interface RunState {
   expiresAt?: string;
   /** set by `vps-test stop` before it signals the controller */
   stopRequestedAt?: string;
+  /** process groups the controller started (build commands) while they run: killed if it dies */
+  children?: ControllerId[];
   /** nodes that stopped answering SSH during the run */
   unreachable?: { node: string; since: string; reason: string }[];
 }

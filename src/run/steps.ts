@@ -19,6 +19,8 @@ import { renderResultsJson } from '../report/json.js';
 import { writeReportSet } from '../report/bundle.js';
 import type { RunStateFile } from './state.js';
 import { restoreClientKey } from './ci-key.js';
+import { controllerLiveness, processStartTime } from './controller.js';
+import { hostname } from 'node:os';
 import { AGENT_SERVER_SERVICE, deployStage } from './deploy-stage.js';
 import { testStage } from './test-stage.js';
 import { readArtifacts, readDeployment, readFleet, RUN_FILES, writeArtifacts, writeDeployment, writeFleet, type DeploymentRecord } from './files.js';
@@ -48,10 +50,30 @@ export async function buildStep(env: StepEnv): Promise<Artifact[]> {
     onProgress: env.run.log,
     ...(env.zigCacheDir && { zigCacheDir: env.zigCacheDir }),
     signal: env.signal,
-    run: abortableRunner(env.signal),
+    run: abortableRunner(env.signal, (pid, done) => recordChild(env.state, pid, done)),
   });
   writeArtifacts(env.run.runDir, artifacts);
   return artifacts;
+}
+
+function recordChild(state: RunStateFile, pid: number, done: boolean): void {
+  const others = (state.state.children ?? []).filter((c) => c.pid !== pid);
+  const startTime = processStartTime(pid);
+  state.update({ children: done ? others : [...others, { pid, host: hostname(), ...(startTime !== undefined && { startTime }) }] });
+}
+
+/** Process groups a dead controller started (a build killed with it by -9): ended before anything else. */
+export function killOrphanedChildren(state: RunStateFile, log: (l: string) => void): void {
+  for (const c of state.state.children ?? []) {
+    if (controllerLiveness(c) !== 'alive') continue;
+    try {
+      process.kill(-c.pid, 'SIGKILL');
+      log(`ended process group ${c.pid} left running by the dead controller`);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  if (state.state.children?.length) state.update({ children: [] });
 }
 
 export async function provisionStep(env: StepEnv): Promise<Fleet> {

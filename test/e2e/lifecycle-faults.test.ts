@@ -120,6 +120,26 @@ describe.skipIf(!isRoot)('faults end in a verdict, fast', () => {
     }
   });
 
+  it('a build left compiling by a controller killed with -9 is ended by down from elsewhere', async () => {
+    const { cwd, env } = caseDir('ftkbuild', THREE(2));
+    const buildDir = join(cwd, '.vps-test', 'runs', 'ftkbuild', 'build');
+    const run = startCli(['run', '--yes', '--run-id', 'ftkbuild'], cwd, { ...env, ZIG_GLOBAL_CACHE_DIR: join(work, 'ftkbuild', 'zig-cache') });
+    try {
+      await waitFor(run, /building vps-agent/);
+      await new Promise((r) => setTimeout(r, 1500));
+      run.child.kill('SIGKILL');
+      await run.done;
+      expect(processesMentioning(buildDir).length).toBeGreaterThan(0); // zig outlived its controller
+      const down = await runCli(['down', 'ftkbuild'], work, env);
+      expect(down.code, down.stdout + down.stderr).toBe(0);
+      expect(down.stderr).toMatch(/ended process group \d+ left running by the dead controller/);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(processesMentioning(buildDir)).toEqual([]);
+    } finally {
+      for (const line of processesMentioning(buildDir)) process.kill(Number(line.trim().split(/\s+/)[0]), 'SIGKILL');
+    }
+  });
+
   it('a runs folder on a 96 KiB tmpfs ends in a clear message with the run id and a teardown', async () => {
     const { cwd, env } = caseDir('ftfull', THREE(2));
     const runs = join(cwd, '.vps-test');

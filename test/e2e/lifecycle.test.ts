@@ -168,8 +168,12 @@ tests:
     const d = dirs('stop', exampleWith(40));
     const run = startCli(['run', '--yes', '--run-id', 'ltstop'], d.a, d.env);
     await waitFor(run, /round 2\/40 done/);
+    const follow = startCli(['logs', 'ltstop', '--follow'], d.b, d.env);
     const stop = await runCli(['stop', 'ltstop'], d.b, d.env);
     const r = await run.done;
+    const followed = await follow.done; // ends by itself once the controller is gone
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toMatch(/round 2\/40 done[\s\S]*teardown done/);
     expect(stop.stdout + stop.stderr).toMatch(/asked controller \d+ to stop/);
     expect(stop.stdout).toMatch(/vps-test stop ltstop: ERROR; fleet down/);
     expect(r.stderr).toMatch(/stop requested \(vps-test stop\)/);

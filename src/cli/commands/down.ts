@@ -1,5 +1,6 @@
 import { findRun, listRuns, type RunStateFile } from '../../run/state.js';
 import { listAllResources, providerFor } from '../../providers/index.js';
+import { killOrphanedChildren } from '../../run/steps.js';
 import { parseFlags, UsageError } from '../args.js';
 
 const HELP = `Usage: vps-test down [RUN-ID] [--all]
@@ -53,6 +54,7 @@ export async function downCommand(argv: string[]): Promise<number> {
 }
 
 async function destroy(runId: string, run: RunStateFile, log: (l: string) => void): Promise<void> {
+  killOrphanedChildren(run, log); // e.g. a build whose controller was killed with -9
   const provider = providerFor(run.state.provider);
   await provider.destroy({ runId, runDir: run.dir, log });
   run.update({ fleetUp: false });

@@ -48,6 +48,16 @@ describe('run --stages / --run / --resume / --run-id', () => {
     expect(await cli('run', '--run-id', 'flagrun', '--yes')).toMatchObject({ code: 2, err: expect.stringMatching(/run flagrun exists already/) });
   });
 
+  it('status lists the run from the registry, by id and as JSON', async () => {
+    const all = await cli('status');
+    expect(all.code).toBe(0);
+    expect(all.out).toMatch(/^RUN\s+CONDITION\s+STAGE/m);
+    expect(all.out).toMatch(/flagrun\s+finished\s+teardown \(done\)/);
+    const one = await cli('status', 'flagrun', '--json');
+    expect(JSON.parse(one.out)).toMatchObject({ runId: 'flagrun', condition: 'finished', fleetUp: false, stages: expect.any(Array) });
+    expect(await cli('status', 'nosuch')).toMatchObject({ code: 2, err: expect.stringMatching(/no run 'nosuch'/) });
+  });
+
   it('has nothing to resume on a run that is done and down', async () => {
     expect(await cli('run', '--resume', 'flagrun')).toMatchObject({ code: 0, out: expect.stringMatching(/nothing left to resume/) });
   });
