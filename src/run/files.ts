@@ -24,7 +24,7 @@ export class RunFileError extends Error {
 }
 
 export function writeRunJson(runDir: string, name: string, value: unknown): string {
-  mkdirSync(runDir, { recursive: true, mode: 0o700 });
+  mkdirSync(runDir, { recursive: true, mode: 0o755 });
   const file = join(runDir, name);
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);

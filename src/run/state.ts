@@ -65,11 +65,15 @@ export class RunStateFile {
 
   constructor(readonly dir: string, public state: RunState) {}
 
-  /** Makes the run folder (0700: the client key may live below it) and registers it for this user. */
+  /**
+   * Makes the run folder and registers it for this user. The folder is readable (0755): it holds
+   * no secret (the client key lives in lab/keys, 0700), and a CI job that ran us under sudo reads
+   * the reports back as its own user.
+   */
   static create(root: string, init: Omit<RunState, 'createdAt' | 'stages' | 'fleetUp'>, registry: RunRegistry = new RunRegistry()): RunStateFile {
     const dir = resolve(root, init.runId);
     if (existsSync(join(dir, 'state.json'))) throw new Error(`run ${init.runId} exists already (${dir}); continue it with --run ${init.runId} or --resume ${init.runId}`);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
     const file = new RunStateFile(dir, { ...init, createdAt: new Date().toISOString(), stages: [], fleetUp: false });
     file.save();
     if (file.writeError) throw file.writeError;

@@ -6,6 +6,7 @@ import * as core from '@actions/core';
 import { execFile } from 'node:child_process';
 import { downArgv, elevated, processAlive, signalProcess, cliPath, childEnv, type Privilege } from './cli.js';
 import { readState, runsCreatedSince } from './run-outputs.js';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -41,6 +42,10 @@ export async function rootPost(): Promise<void> {
   const problems: string[] = [];
   for (const runId of runs) {
     const state = readState(join(root, runId));
+    if (!state && existsSync(root) && !existsSync(join(root, runId))) {
+      core.info(`run ${runId}: never started (no run folder), nothing to tear down`);
+      continue;
+    }
     if (state && !state.fleetUp) {
       core.info(`run ${runId}: already torn down`);
       continue;
