@@ -69725,6 +69725,7 @@ var init_provider = __esm({
         this.options = options;
       }
       apiCache;
+      checked = false;
       /** Made on first use: a config that never reaches provisioning needs no token. */
       api(log) {
         if (!this.apiCache) {
@@ -69753,9 +69754,11 @@ var init_provider = __esm({
         if (perNodeMs > ttlMs) {
           throw new DigitalOceanError(`fleet.digitalocean.ttl (${Math.round(ttlMs / 6e4)} min) is shorter than this run's estimate (${Math.round(perNodeMs / 6e4)} min per droplet): the janitor would delete droplets mid-run; raise the ttl`, 0, "check");
         }
+        this.checked = true;
         run.log(`digitalocean: cost estimate: ${costEstimate(specs, sizes, (plan.digitalocean?.ttlMs ?? 72e5) / 36e5).line}`);
       }
       async provision(plan, run) {
+        if (!this.checked) await this.check(plan, run);
         try {
           return await this.create(plan, run);
         } catch (err) {

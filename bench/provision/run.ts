@@ -103,7 +103,7 @@ const section = `## provision
 
 Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, \`npx tsx bench/provision/run.ts --runs ${RUNS}\` (Node ${process.version}). Against the fake DigitalOcean **without machines** (droplets become \`active\` ${BOOT_MS / 1000} s after creation; SSH is not waited for: 50 namespace droplets with sshd would measure this machine's 2 shared cores, not the API use). Every request and response validated against the official description. Poll interval starts at ${POLL_MS} ms for both (ours grows 1.5x per poll). Median of ${RUNS} runs; request counts are those of the median run, all kinds included (key, sizes, etc.).
 
-| droplets | who | create requests | GET droplets (polls) | deletes | all requests | wall time |
+| droplets | who | create requests | GET droplets (ours: 1 limit check + polls + 1 after destroy) | deletes | all requests | wall time |
 | --- | --- | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
 

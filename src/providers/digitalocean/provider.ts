@@ -39,6 +39,7 @@ const LAN = { routerIp: '10.200.0.1', hostIp: '10.200.0.2', prefixLen: 24 };
 
 export class DigitalOceanProvider implements Provider {
   private apiCache?: DigitalOceanApi;
+  private checked = false;
   constructor(private readonly options: DigitalOceanProviderOptions = {}) {}
 
   /** Made on first use: a config that never reaches provisioning needs no token. */
@@ -70,10 +71,12 @@ export class DigitalOceanProvider implements Provider {
     if (perNodeMs > ttlMs) {
       throw new DigitalOceanError(`fleet.digitalocean.ttl (${Math.round(ttlMs / 60_000)} min) is shorter than this run's estimate (${Math.round(perNodeMs / 60_000)} min per droplet): the janitor would delete droplets mid-run; raise the ttl`, 0, 'check');
     }
+    this.checked = true;
     run.log(`digitalocean: cost estimate: ${costEstimate(specs, sizes, (plan.digitalocean?.ttlMs ?? 7_200_000) / 3_600_000).line}`);
   }
 
   async provision(plan: Plan, run: RunContext): Promise<Fleet> {
+    if (!this.checked) await this.check(plan, run); // `up` provisions without the plan stage
     try {
       return await this.create(plan, run);
     } catch (err) {

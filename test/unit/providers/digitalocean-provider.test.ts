@@ -114,7 +114,10 @@ describe('DigitalOcean provider', () => {
   });
 
   it('422 at droplet 12 of 15: destroys the 10 made, deletes the key, fails naming the limit', async () => {
-    const { provider, run } = await setup({ faults: { dropletLimit: 12 } });
+    const { provider, run } = await setup();
+    await provider.check(plan(15), run);
+    // the limit shrinks between the check and the creation (another job took droplets)
+    fake.faults.dropletLimit = 12;
     await expect(provider.provision(plan(15), run)).rejects.toThrow(/droplet limit \(12\)/);
     expect(fake.account.created).toBe(10);
     nothingLeft();

@@ -6,6 +6,7 @@ import { generateTypes, TYPES_FILE } from '../../../scripts/digitalocean/generat
 import { usedSubset } from '../../../scripts/digitalocean/spec.js';
 import { RateLimiter } from '../../../src/providers/digitalocean/rate-limit.js';
 import { nextPage, operationKind, retryAfterMs } from '../../../src/providers/digitalocean/client.js';
+import { describeApiError } from '../../../src/providers/digitalocean/errors.js';
 
 describe('generated DigitalOcean types', () => {
   it('match the generator output (run npm run gen:digitalocean when this fails)', async () => {
@@ -63,5 +64,15 @@ describe('client helpers', () => {
     expect(nextPage({ pages: { next: 'https://api.digitalocean.com/v2/droplets?page=3&per_page=20' } })).toBe(3);
     expect(nextPage({ pages: {} })).toBeUndefined();
     expect(operationKind('DELETE', '/v2/droplets/123')).toBe('DELETE /v2/droplets/{id}');
+  });
+});
+
+describe('API error messages', () => {
+  it('401 names the token variable, 403 the operation and the scopes to grant', () => {
+    expect(describeApiError('GET /v2/account', 401, { message: 'Unable to authenticate you' })).toMatch(/refused the token in DIGITALOCEAN_TOKEN \(401 on GET \/v2\/account: Unable to authenticate you\)/);
+    const forbidden = describeApiError('POST /v2/droplets', 403, { message: 'You are not authorized to perform this operation' });
+    expect(forbidden).toMatch(/may not do POST \/v2\/droplets \(403: You are not authorized/);
+    expect(forbidden).toMatch(/droplet:create.*ssh_key:delete.*tag:create/);
+    expect(describeApiError('POST /v2/droplets', 422, { message: 'creating this/these droplet(s) will exceed your droplet limit' })).toBe('DigitalOcean POST /v2/droplets failed (422: creating this/these droplet(s) will exceed your droplet limit)');
   });
 });
