@@ -17,7 +17,8 @@ export function unsupportedSuites(plan: Plan): string[] {
   return plan.suites.map((s) => s.name).filter((n) => !known.has(n) && !n.startsWith(SCENARIO_PREFIX));
 }
 
-export async function testStage(ctx: SuiteContext, plan: Plan): Promise<void> {
+/** `checkpoint`: the soak checkpoint this run of the tests is (metrics are scraped under its name). */
+export async function testStage(ctx: SuiteContext, plan: Plan, checkpoint = 'test'): Promise<void> {
   const driver = driverFor(plan);
   const relayRoles = new Set(['bootstrap', 'relay']);
   const publicOf = (n: { name: string; publicIp: string }) => ({ name: n.name, publicIp: n.publicIp });
@@ -43,7 +44,7 @@ export async function testStage(ctx: SuiteContext, plan: Plan): Promise<void> {
       throw new Error(`suite ${suite.name} cannot run yet`);
     }
   }
-  if (plan.metrics) await scrapeMetricsStage(ctx, plan.metrics, 'test');
+  if (plan.metrics) await scrapeMetricsStage(ctx, plan.metrics, checkpoint);
   const found = Object.entries(gate.findings).filter(([, n]) => n > 0);
   if (found.length) ctx.log(`gate: ${found.map(([k, n]) => `${n} ${k}`).join(', ')} (named in the results)`);
 }
