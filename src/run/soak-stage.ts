@@ -93,6 +93,7 @@ export async function soakStep(env: StepEnv, held: Held, deployed: DeploymentRec
       await waitUntil(Date.parse(cp.dueAt), env.signal);
       cp.status = 'running';
       env.state.update({ soak: progress });
+      await probeNodes(env, held);
       const lines = await testStep(env, held, deployed, { dir, checkpoint: cp.name });
       await collectCheckpointLogs(env, held, join(dir, 'logs'));
       const results = await evaluateStep(env, { ...baseline, dir });
@@ -114,6 +115,29 @@ export async function soakStep(env: StepEnv, held: Held, deployed: DeploymentRec
     }
   }
   return ran;
+}
+
+/**
+ * Every node answers, or is marked unreachable by the pool (after its consecutive failures)
+ * before the tests start: a node that died during the wait is then judged as unreachable
+ * instead of failing the checkpoint on its first command (docs/architecture.md "Unreachable nodes").
+ */
+async function probeNodes(env: StepEnv, held: Held): Promise<void> {
+  const fleet = await fleetOf(env, held);
+  const pool = poolOf(env, held, fleet);
+  await Promise.all(
+    fleet.nodes.map(async (node) => {
+      while (!pool.unreachable(node) && !env.signal.aborted) {
+        try {
+          await pool.exec(node, 'true', { timeoutMs: 10_000 });
+          return;
+        } catch (err) {
+          if (!pool.unreachable(node)) env.run.log(`soak: node ${node.name} did not answer: ${(err as Error).message.split('\n')[0]}`);
+        }
+      }
+    }),
+  );
+  env.signal.throwIfAborted();
 }
 
 /** Node logs at this checkpoint, from the nodes still answering (the run's own pool). */

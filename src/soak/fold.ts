@@ -25,9 +25,25 @@ export interface SoakFoldInput {
 export function foldSoak(input: SoakFoldInput): ResultsJson {
   const { first, checkpoints, tolerance, baseline } = input;
   const comparison = compareCheckpoints([{ checkpoint: FIRST_CHECKPOINT, results: first }, ...checkpoints], tolerance, baseline);
-  // the first test against the baseline is judged by evaluate already: not twice
-  const fails = comparison.reasons.filter((_, i) => !(comparison.regressions[i]?.checkpoint === FIRST_CHECKPOINT && comparison.regressions[i]?.against === 'baseline'));
+  const fails: string[] = [];
   const degrades: string[] = [];
+  const explained = new Map<string, { nodes: Set<string>; categories: string[] }>();
+  const counted = new Set<string>(); // checkpoint + category of the regressions that fail
+  comparison.regressions.forEach((r, i) => {
+    // the first test against the baseline is judged by evaluate already: not twice
+    if (r.checkpoint === FIRST_CHECKPOINT && r.against === 'baseline') return;
+    // a drop only on pairs of a node that stopped answering is judged by the unreachable rule
+    const gone = unreachableAt(checkpoints, r.checkpoint);
+    if (r.pairs.length && r.pairs.every((p) => p.split('->').some((n) => gone.has(n)))) {
+      const e = explained.get(r.checkpoint) ?? { nodes: gone, categories: [] };
+      if (!e.categories.includes(r.category)) e.categories.push(r.category);
+      explained.set(r.checkpoint, e);
+      return;
+    }
+    counted.add(`${r.checkpoint} ${r.category}`);
+    fails.push(comparison.reasons[i] as string);
+  });
+  for (const [checkpoint, e] of explained) degrades.push(`soak: at checkpoint ${checkpoint} ${e.categories.join(', ')} dropped only on pairs of unreachable ${[...e.nodes].join(', ')} (judged as unreachable, not as a regression)`);
   for (const cp of checkpoints) {
     const why = cp.results.reasons[0] ?? '';
     if (cp.results.verdict === 'fail' || cp.results.verdict === 'error') fails.push(`soak: checkpoint ${cp.checkpoint} ${cp.results.verdict === 'fail' ? 'failed' : 'ended in an error'}: ${why}`);
@@ -42,7 +58,12 @@ export function foldSoak(input: SoakFoldInput): ResultsJson {
     at: row.at,
     verdict: row.verdict,
     rates: Object.fromEntries(Object.entries(row.categories).map(([c, cell]) => [c, cell.rate])),
-    trend: Object.fromEntries(Object.entries(row.categories).map(([c, cell]) => [c, { vs_first: cell.vs_first, vs_baseline: cell.vs_baseline, regressed: cell.regressed }])),
+    trend: Object.fromEntries(Object.entries(row.categories).map(([c, cell]) => [c, { vs_first: cell.vs_first, vs_baseline: cell.vs_baseline, regressed: cell.regressed && (counted.has(`${row.checkpoint} ${c}`) || !explained.get(row.checkpoint)?.categories.includes(c)) }])),
   }));
   return { ...merged, soak };
+}
+
+function unreachableAt(checkpoints: readonly CheckpointResults[], name: string): Set<string> {
+  const cp = checkpoints.find((c) => c.checkpoint === name);
+  return new Set((cp?.results.nodes ?? []).filter((n) => n.status === 'unreachable').map((n) => n.name));
 }

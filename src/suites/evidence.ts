@@ -14,8 +14,9 @@ export function evidenceReader(fleet: Fleet, pool: SshPool, log: (line: string) 
     return async () => undefined;
   }
   const byName = new Map(fleet.nodes.map((n) => [n.name, n]));
+  // a node the pool marked unreachable has no counters to read: its pairs fail on their own
   return () =>
-    readAndResetEvidence([...byName.keys()], async (name, command) => {
+    readAndResetEvidence([...byName.keys()].filter((name) => !pool.unreachable(name)), async (name, command) => {
       const r = await pool.exec(byName.get(name)!, command, { timeoutMs: 10_000 });
       if (r.code !== 0) throw new Error(`reading the path evidence on ${name} failed: ${r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`}`);
       return r.stdout;

@@ -62,6 +62,23 @@ interface Results {
   soak?: SoakRow[];
 }
 
+/** The lab sshd of one node and every sshd process under it (its sessions). */
+function sshdTree(runDir: string, node: string): number[] {
+  const master = Number(readFileSync(join(runDir, 'lab', '.sshd', `${node}.pid`), 'utf8').trim());
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,comm='], { encoding: 'utf8' }).trim().split('\n').map((l) => l.trim().split(/\s+/));
+  const tree = new Set([master]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, ppid, comm] of rows) {
+      if (comm === 'sshd' && tree.has(Number(ppid)) && !tree.has(Number(pid))) {
+        tree.add(Number(pid));
+        grew = true;
+      }
+    }
+  }
+  return [...tree];
+}
+
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 
 describe.skipIf(!isRoot)('soak checkpoints on the lab', () => {
@@ -149,6 +166,28 @@ describe.skipIf(!isRoot)('soak checkpoints on the lab', () => {
     const report = readFileSync(join(runDir, 'report.md'), 'utf8');
     expect(report).toMatch(/\| 8s \| [^|]+ \| nat_traversed \| [\d.]+% \| -[\d.]+ \| [^|]+ \| ❌ regressed \|/);
     expect(readdirSync(join(runDir, 'logs')).length).toBeGreaterThan(0); // a graceful stop collects the logs
+    expectNothingLeft(runDir, id);
+  });
+
+  it('a node whose sshd dies during a wait is named unreachable at the next checkpoint and the run ends judged, not hung', async () => {
+    const id = 'skgone';
+    const d = dirs('unreachable', exampleWithSoak(2, '[6s]', 25));
+    const runDir = join(d.a, '.vps-test', 'runs', id);
+    const run = startCli(['run', '--yes', '--run-id', id], d.a, d.env);
+    await waitFor(run, /soak: checkpoint 6s due at/);
+    for (const pid of sshdTree(runDir, 'public')) process.kill(pid, 'SIGKILL');
+    const r = await run.done;
+    const state = readJson<{ unreachable?: { node: string }[] }>(join(runDir, 'state.json'));
+    expect(state.unreachable?.map((u) => u.node), r.stderr).toContain('public');
+    expect(r.stderr).toMatch(/node public unreachable since/);
+    const results = readJson<Results & { nodes?: { name: string; status: string }[] }>(join(runDir, 'results.json'));
+    console.log(`a node gone mid-soak: ${results.verdict}: ${results.reasons.join(' | ')}`);
+    expect(['degraded', 'fail']).toContain(results.verdict);
+    // the drop is the unreachable node's, said as such, not a regression of the network
+    expect(results.reasons.join('\n')).toMatch(/soak: at checkpoint 6s [^\n]*dropped only on pairs of unreachable public \(judged as unreachable, not as a regression\)/);
+    expect(results.reasons.filter((x) => /regressed .* at checkpoint 6s/.test(x))).toEqual([]);
+    expect(readJson<Results & { nodes?: { name: string; status: string }[] }>(join(runDir, 'checkpoints', '6s', 'results.json')).nodes?.find((n) => n.name === 'public')?.status).toBe('unreachable');
+    expect(results.soak?.map((s) => s.checkpoint)).toEqual(['start', '6s']);
     expectNothingLeft(runDir, id);
   });
 });

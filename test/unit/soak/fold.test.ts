@@ -63,6 +63,19 @@ describe('a soak folded into the results', () => {
   });
 });
 
+describe('a node unreachable at a checkpoint', () => {
+  it('a drop only on its pairs is named as the unreachable node, not as a regression; a drop on other pairs still is one', () => {
+    const gone = (r: ResultsJson): ResultsJson => ({ ...r, nodes: [{ name: 'fc', role: 'peer', nat: 'full-cone', status: 'unreachable' }, { name: 'pub', role: 'peer', nat: 'none', status: 'ok' }, { name: 'pr', role: 'peer', nat: 'port-restricted', status: 'ok' }] });
+    const onlyFc = foldSoak({ first: results('t0'), checkpoints: [{ checkpoint: '1h', results: gone(results('t1', ['fc->pr', 'pr->fc'])) }], planned: ['1h'], tolerance: 5 });
+    expect(onlyFc.reasons.filter((r) => r.includes('regressed'))).toEqual([]);
+    expect(onlyFc.reasons).toContain('soak: at checkpoint 1h nat_traversed, full-cone->port-restricted, port-restricted->full-cone dropped only on pairs of unreachable fc (judged as unreachable, not as a regression)');
+    expect(onlyFc.soak?.[1]?.trend?.nat_traversed?.regressed).toBe(false);
+    const alsoOthers = foldSoak({ first: results('t0'), checkpoints: [{ checkpoint: '1h', results: gone(results('t1', ['fc->pr', 'pr->pub'])) }], planned: ['1h'], tolerance: 5 });
+    expect(alsoOthers.verdict).toBe('fail');
+    expect(alsoOthers.reasons.join('\n')).toMatch(/soak: direct regressed 30 points at checkpoint 1h .*pairs: pr->pub/);
+  });
+});
+
 describe('status during a soak', () => {
   it('shows the next checkpoint and when it is due, only while the fleet is up', () => {
     const run = new RunStateFile('/nonexistent-soak-status', {
