@@ -42044,6 +42044,12 @@ function parseDuration(text) {
   }
   return total;
 }
+function formatDuration(ms2) {
+  if (ms2 % 36e5 === 0) return `${ms2 / 36e5}h`;
+  if (ms2 % 6e4 === 0) return `${ms2 / 6e4}m`;
+  if (ms2 % 1e3 === 0) return `${ms2 / 1e3}s`;
+  return `${ms2}ms`;
+}
 function parsePercent(value) {
   const n = typeof value === "number" ? value : /^\s*\d+(\.\d+)?\s*%\s*$/.test(value) ? parseFloat(value) : NaN;
   return Number.isFinite(n) && n >= 0 && n <= 100 ? n : void 0;
@@ -42745,7 +42751,9 @@ function checkSemantics(config2) {
     });
   }
   checkSubject(config2, names, push);
-  if (config2.soak) push(["soak"], "soak is not run by this version yet: remove it (checkpoints would silently never happen)");
+  config2.soak?.checkpoints.forEach((ms2, i, all) => {
+    if (i > 0 && ms2 <= all[i - 1]) push(["soak", "checkpoints", i], "soak checkpoints must be in increasing order (each is a time after the first test ended)");
+  });
   const pairSuites = ["connectivity", "nat-traversal", "relay", "gossip"].filter((s) => config2.tests[s]);
   if (pairSuites.length > 0 && driverOf(config2) === "agent" && !nodes.some((n) => n.role === "bootstrap")) {
     push(["fleet", "nodes"], `tests ${pairSuites.join(", ")} need a node with role: bootstrap (it runs the agent's rendezvous and relay)`);
@@ -43160,6 +43168,7 @@ function buildPlan(config2, choices) {
       scenarios: Object.fromEntries(Object.entries(config2.tests.scenarios).filter(([n]) => suiteNames.includes(`scenario:${n}`)))
     },
     ...config2.metrics && { metrics: config2.metrics },
+    ...config2.soak && { soak: { checkpoints: config2.soak.checkpoints.map((ms2) => ({ name: formatDuration(ms2), afterMs: ms2 })), regressionTolerance: config2.soak.regression_tolerance } },
     binary: describeBinary(config2),
     estimate: { nodeMinutes: 0 },
     ...config2.fleet.provider === "digitalocean" && { digitalocean: { region: config2.fleet.digitalocean?.region ?? "nyc3", size: config2.fleet.digitalocean?.size ?? "s-1vcpu-1gb", image: config2.fleet.digitalocean?.image ?? "ubuntu-24-04-x64", ttlMs: config2.fleet.digitalocean?.ttl ?? 72e5 } }
@@ -43191,6 +43200,7 @@ var init_plan = __esm({
     init_estimate();
     init_subject2();
     init_subject_checks();
+    init_units();
     PlanError = class extends Error {
       name = "PlanError";
     };
@@ -43226,6 +43236,7 @@ function renderPlanSummary(plan) {
       lines.push(`    ${s.name.padEnd(14)}${s.pairs.length} ordered pairs x ${s.trials} trials = ${s.pairs.length * s.trials} attempts (expected: ${counts.direct} direct, ${counts.hole_punch} hole punch, ${counts.relay} relay)`);
     } else lines.push(`    ${s.name}`);
   }
+  if (plan.soak) lines.push(`  soak      the tests again at ${plan.soak.checkpoints.map((c) => c.name).join(", ")} after the first, on the same fleet (tolerance ${plan.soak.regressionTolerance} points)`);
   const cost = plan.provider === "local" ? "no cost (local lab)" : plan.estimate.costUsd !== void 0 ? `about $${plan.estimate.costUsd.toFixed(2)}` : "cost unknown for this size";
   lines.push(`  estimate  ~${plan.estimate.nodeMinutes} node-minutes, ${cost}`);
   return lines.join("\n");
@@ -63943,12 +63954,12 @@ var require_client = __commonJS({
                 const key = curAuth.agentCtx.currentKey();
                 proto.authPK(curAuth.username, key, keyAlgo, (buf, cb) => {
                   const opts = { hash: hashAlgo };
-                  curAuth.agentCtx.sign(key, buf, opts, (err, signed) => {
+                  curAuth.agentCtx.sign(key, buf, opts, (err, signed2) => {
                     if (err) {
                       err.level = "agent";
                       this.emit("error", err);
                     } else {
-                      return cb(signed);
+                      return cb(signed2);
                     }
                     tryNextAgentKey();
                   });
@@ -73264,7 +73275,15 @@ var init_schema2 = __esm({
       false_success: external_exports.array(external_exports.object({ suite: external_exports.string(), from: external_exports.string(), to: external_exports.string(), count: num2, reason: external_exports.string() })).optional(),
       nodes: external_exports.array(external_exports.object({ name: external_exports.string(), role: external_exports.enum(ROLES).nullable(), nat: external_exports.enum(NAT_TYPES).nullable(), status: external_exports.enum(["ok", "unreachable"]) })).optional(),
       metrics: external_exports.array(external_exports.object({ node: external_exports.string(), name: external_exports.string(), count: num2, last: num2, min: num2, max: num2 })).optional(),
-      soak: external_exports.array(external_exports.object({ checkpoint: external_exports.string(), at: external_exports.string(), verdict, rates: external_exports.record(external_exports.string(), pct.nullable()) })).optional(),
+      soak: external_exports.array(
+        external_exports.object({
+          checkpoint: external_exports.string(),
+          at: external_exports.string(),
+          verdict,
+          rates: external_exports.record(external_exports.string(), pct.nullable()),
+          trend: external_exports.record(external_exports.string(), external_exports.object({ vs_first: nullableNum, vs_baseline: nullableNum, regressed: external_exports.boolean() })).optional()
+        })
+      ).optional(),
       rejected: external_exports.array(external_exports.object({ finding: external_exports.string(), count: num2, samples: external_exports.array(external_exports.string()) })).optional(),
       no_result: external_exports.array(external_exports.object({ suite: external_exports.string(), from: external_exports.string(), to: external_exports.string().optional(), msg: external_exports.string().optional(), detail: external_exports.string() })).optional(),
       dead: external_exports.array(external_exports.object({ kind: external_exports.enum(["class", "pair"]), name: external_exports.string(), attempts: num2, expected_path: external_exports.enum(PATHS).nullable(), worse_paths: external_exports.array(external_exports.enum(PATHS)) })).optional(),
@@ -73907,12 +73926,13 @@ var init_json = __esm({
       false_success: ["suite", "from", "to", "count", "reason"],
       nodes: ["name", "role", "nat", "status"],
       metrics: ["node", "name", "count", "last", "min", "max"],
-      soak: ["checkpoint", "at", "verdict", "rates"],
+      soak: ["checkpoint", "at", "verdict", "rates", "trend"],
+      trend_cell: ["vs_first", "vs_baseline", "regressed"],
       scenarios: ["name", "passed", "diagnosis", "steps"],
       steps: ["scenario", "index", "kind", "title", "ok", "skipped", "duration_ms", "nodes", "peer", "protocol", "peer_packets", "command", "exit", "reason", "output"]
     };
     RANKS = new Map(Object.entries(ORDERS).map(([kind, keys]) => [kind, new Map(keys.map((k, i) => [k, i]))]));
-    NAME_MAPS = { categories: "category", thresholds: "value", rates: "value" };
+    NAME_MAPS = { categories: "category", thresholds: "value", rates: "value", trend: "trend_cell" };
     ALIASES = { attempt_paths: "paths", ok_paths: "paths" };
   }
 });
@@ -73997,6 +74017,29 @@ var init_format = __esm({
     "use strict";
     VERDICT_EMOJI = { pass: "✅", fail: "❌", degraded: "⚠️", error: "💥" };
     VERDICT_WORD = { pass: "PASS", fail: "FAIL", degraded: "DEGRADED", error: "ERROR" };
+  }
+});
+
+// src/soak/trend.ts
+function renderSoakTrend(c) {
+  if (!c.rows.length) return "";
+  const header = ["Checkpoint", "At", "Category", "Rate", "vs first", "vs baseline", ""];
+  const lines = [`### Soak trend (tolerance ${c.tolerance} points)`, "", `| ${header.join(" | ")} |`, `| ${header.map(() => "---").join(" | ")} |`];
+  for (const row of c.rows) {
+    for (const [category, cell] of Object.entries(row.categories)) {
+      const rate2 = cell.rate === null ? "—" : `${cell.rate.toFixed(1)}%`;
+      lines.push(`| ${[row.checkpoint, row.at, category, rate2, signed(cell.vs_first), signed(cell.vs_baseline), cell.regressed ? "❌ regressed" : ""].map(cellText).join(" | ")} |`);
+    }
+  }
+  if (c.reasons.length) lines.push("", ...c.reasons.map((r) => `- ${cellText(r)}`));
+  return lines.join("\n");
+}
+var cellText, signed;
+var init_trend = __esm({
+  "src/soak/trend.ts"() {
+    "use strict";
+    cellText = (v) => v.replace(/\|/g, "\\|");
+    signed = (n) => n === null ? "—" : `${n > 0 ? "+" : ""}${n.toFixed(1)}`;
   }
 });
 
@@ -74174,6 +74217,10 @@ Showing the ${shown2.length} least-delivered of ${g.per_message.length} messages
 }
 function soakSection(r) {
   if (!r.soak?.length) return "";
+  if (r.soak.some((s) => s.trend)) {
+    const rows2 = r.soak.map((s) => ({ checkpoint: s.checkpoint, at: s.at, verdict: s.verdict, categories: Object.fromEntries(Object.entries(s.rates).map(([c, rate2]) => [c, { rate: rate2, vs_first: s.trend?.[c]?.vs_first ?? null, vs_baseline: s.trend?.[c]?.vs_baseline ?? null, regressed: s.trend?.[c]?.regressed ?? false }])) }));
+    return renderSoakTrend({ tolerance: r.criteria.regression_tolerance, rows: rows2, regressions: [], reasons: [] });
+  }
   const cats = Object.keys(r.categories).filter((c) => !c.includes("->"));
   const rows = [
     ...r.soak.map((s) => [md(s.checkpoint), md(s.at), `${VERDICT_EMOJI[s.verdict]} ${VERDICT_WORD[s.verdict]}`, ...cats.map((c) => pct2(s.rates[c] ?? null))]),
@@ -74200,6 +74247,7 @@ var init_sections = __esm({
     init_names2();
     init_glyphs();
     init_format();
+    init_trend();
     MAX_REASONS = 20;
     MAX_FAILING_PAIRS = 20;
     MAX_ROWS = 50;
@@ -74531,7 +74579,8 @@ function describeFinding(r, inProgress = false) {
   const first = r.reasons[0] ?? "";
   const before = r.baseline?.verdict;
   let text;
-  if (r.soak?.length && !inProgress) text = `soak completed after ${r.soak.length + 1} checkpoints: ${now}${first ? ` - ${first}` : ""}`;
+  const checkpoints = r.soak?.some((s) => s.trend) ? r.soak.length : (r.soak?.length ?? 0) + 1;
+  if (r.soak?.length && !inProgress) text = `soak completed after ${checkpoints} checkpoints: ${now}${first ? ` - ${first}` : ""}`;
   else if (before && before !== r.verdict && r.verdict === "pass") text = `recovered: PASS after ${before.toUpperCase()} on the baseline`;
   else if (before && before !== r.verdict) text = `${now} after ${before.toUpperCase()} on the baseline - ${first}`;
   else text = `${now}${first ? ` - ${first}` : ""}`;
@@ -74910,7 +74959,7 @@ function evidenceReader(fleet, pool, log) {
     return async () => void 0;
   }
   const byName2 = new Map(fleet.nodes.map((n) => [n.name, n]));
-  return () => readAndResetEvidence([...byName2.keys()], async (name2, command) => {
+  return () => readAndResetEvidence([...byName2.keys()].filter((name2) => !pool.unreachable(name2)), async (name2, command) => {
     const r = await pool.exec(byName2.get(name2), command, { timeoutMs: 1e4 });
     if (r.code !== 0) throw new Error(`reading the path evidence on ${name2} failed: ${r.stderr.trim().split("\n").pop() ?? `exit ${r.code}`}`);
     return r.stdout;
@@ -76088,7 +76137,7 @@ function unsupportedSuites(plan) {
   const known = /* @__PURE__ */ new Set(["connectivity", "nat-traversal", "relay", "throughput", "gossip"]);
   return plan.suites.map((s) => s.name).filter((n) => !known.has(n) && !n.startsWith(SCENARIO_PREFIX));
 }
-async function testStage(ctx, plan) {
+async function testStage(ctx, plan, checkpoint = "test") {
   const driver = driverFor(plan);
   const relayRoles = /* @__PURE__ */ new Set(["bootstrap", "relay"]);
   const publicOf = (n) => ({ name: n.name, publicIp: n.publicIp });
@@ -76114,7 +76163,7 @@ async function testStage(ctx, plan) {
       throw new Error(`suite ${suite.name} cannot run yet`);
     }
   }
-  if (plan.metrics) await scrapeMetricsStage(ctx, plan.metrics, "test");
+  if (plan.metrics) await scrapeMetricsStage(ctx, plan.metrics, checkpoint);
   const found = Object.entries(gate.findings).filter(([, n]) => n > 0);
   if (found.length) ctx.log(`gate: ${found.map(([k, n]) => `${n} ${k}`).join(", ")} (named in the results)`);
 }
@@ -76197,10 +76246,11 @@ async function deployStep(env, held, built) {
   writeDeployment(env.run.runDir, record2);
   return record2;
 }
-async function testStep(env, held, deployed) {
+async function testStep(env, held, deployed, at) {
   const fleet = await fleetOf(env, held);
   const deployment = deployed ?? readDeployment(env.run.runDir, fleet);
-  const eventsPath = join20(env.run.runDir, RUN_FILES.events);
+  if (at) await mkdir16(at.dir, { recursive: true });
+  const eventsPath = join20(at?.dir ?? env.run.runDir, RUN_FILES.events);
   writeFileSync7(eventsPath, "");
   const sink = new EventSink(eventsPath);
   const ctx = {
@@ -76215,14 +76265,15 @@ async function testStep(env, held, deployed) {
     signal: env.signal
   };
   try {
-    await testStage(ctx, env.plan());
+    await testStage(ctx, env.plan(), at?.checkpoint);
   } finally {
     await sink.close();
   }
   return sink.lines;
 }
 async function evaluateStep(env, o) {
-  const { runDir, runId } = env.run;
+  const { runId } = env.run;
+  const runDir = o.dir ?? env.run.runDir;
   const eventsPath = join20(runDir, RUN_FILES.events);
   if (!existsSync13(eventsPath)) await writeFile9(eventsPath, "");
   const plan = tryPlan(env);
@@ -76330,17 +76381,297 @@ var init_steps3 = __esm({
   }
 });
 
+// src/soak/compare.ts
+function categoryOfPair(p) {
+  const byPath = { direct: "direct", hole_punch: "nat_traversed", relay: "relay" };
+  const own2 = p.expected_path ? [byPath[p.expected_path]] : [];
+  return p.from_nat && p.to_nat ? [...own2, `${p.from_nat}->${p.to_nat}`] : own2;
+}
+function worsenedPairs(before, now, category, tolerance) {
+  const earlier = new Map(before.pairs.map((p) => [pairKey2(p), p]));
+  const out = [];
+  for (const p of now.pairs) {
+    if (!categoryOfPair(p).includes(category)) continue;
+    const was = earlier.get(pairKey2(p));
+    const a = was ? rateOf(was) : null;
+    const b = rateOf(p);
+    if (a !== null && (b === null || a - b > tolerance + EPS3)) out.push(`${p.from}->${p.to}`);
+  }
+  return out;
+}
+function compareCheckpoints(checkpoints, tolerance, baseline) {
+  const first = checkpoints[0];
+  const rows = [];
+  const regressions = [];
+  for (const [i, cp] of checkpoints.entries()) {
+    const categories = {};
+    for (const [name2, c] of Object.entries(cp.results.categories)) {
+      if (c.attempts === 0) continue;
+      const firstRate = first?.results.categories[name2]?.rate ?? null;
+      const baseRate = baseline?.categories[name2]?.rate ?? null;
+      const vsFirst = c.rate !== null && firstRate !== null ? round1(c.rate - firstRate) : null;
+      const vsBase = c.rate !== null && baseRate !== null ? round1(c.rate - baseRate) : null;
+      const cell = { rate: c.rate, vs_first: vsFirst, vs_baseline: vsBase, regressed: false };
+      if (i > 0 && first && vsFirst !== null && vsFirst < -tolerance - EPS3) {
+        cell.regressed = true;
+        regressions.push({ checkpoint: cp.checkpoint, category: name2, against: "first", from: firstRate, to: c.rate, pairs: worsenedPairs(first.results, cp.results, name2, tolerance) });
+      }
+      if (baseline && vsBase !== null && vsBase < -tolerance - EPS3) {
+        cell.regressed = true;
+        regressions.push({ checkpoint: cp.checkpoint, category: name2, against: "baseline", from: baseRate, to: c.rate, pairs: worsenedPairs(baseline, cp.results, name2, tolerance) });
+      }
+      categories[name2] = cell;
+    }
+    rows.push({ checkpoint: cp.checkpoint, at: cp.results.generated_at, verdict: cp.results.verdict, categories });
+  }
+  const reasons = regressions.map(
+    (r) => `soak: ${r.category} regressed ${round1(r.from - r.to)} points at checkpoint ${r.checkpoint} vs the ${r.against === "first" ? `first checkpoint (${first?.checkpoint})` : "baseline"} (${round1(r.from)}% -> ${round1(r.to)}%, tolerance ${tolerance})${r.pairs.length ? `; pairs: ${r.pairs.slice(0, 8).join(", ")}${r.pairs.length > 8 ? ` (+${r.pairs.length - 8} more)` : ""}` : ""}`
+  );
+  return { tolerance, rows, regressions, reasons };
+}
+var EPS3, round1, rateOf, pairKey2;
+var init_compare = __esm({
+  "src/soak/compare.ts"() {
+    "use strict";
+    EPS3 = 1e-9;
+    round1 = (n) => Math.round(n * 10) / 10;
+    rateOf = (p) => p.attempts ? p.successes / p.attempts * 100 : null;
+    pairKey2 = (p) => `${p.suite} ${p.from}->${p.to}`;
+  }
+});
+
+// src/soak/fold.ts
+function foldSoak(input2) {
+  const { first, checkpoints, tolerance, baseline } = input2;
+  const comparison = compareCheckpoints([{ checkpoint: FIRST_CHECKPOINT, results: first }, ...checkpoints], tolerance, baseline);
+  const fails = [];
+  const degrades = [];
+  const explained = /* @__PURE__ */ new Map();
+  const counted = /* @__PURE__ */ new Set();
+  comparison.regressions.forEach((r, i) => {
+    if (r.checkpoint === FIRST_CHECKPOINT && r.against === "baseline") return;
+    const gone = unreachableAt(checkpoints, r.checkpoint);
+    if (r.pairs.length && r.pairs.every((p) => p.split("->").some((n) => gone.has(n)))) {
+      const e = explained.get(r.checkpoint) ?? { nodes: gone, categories: [] };
+      if (!e.categories.includes(r.category)) e.categories.push(r.category);
+      explained.set(r.checkpoint, e);
+      return;
+    }
+    counted.add(`${r.checkpoint} ${r.category}`);
+    fails.push(comparison.reasons[i]);
+  });
+  for (const [checkpoint, e] of explained) degrades.push(`soak: at checkpoint ${checkpoint} ${e.categories.join(", ")} dropped only on pairs of unreachable ${[...e.nodes].join(", ")} (judged as unreachable, not as a regression)`);
+  for (const cp of checkpoints) {
+    const why = cp.results.reasons[0] ?? "";
+    if (cp.results.verdict === "fail" || cp.results.verdict === "error") fails.push(`soak: checkpoint ${cp.checkpoint} ${cp.results.verdict === "fail" ? "failed" : "ended in an error"}: ${why}`);
+    else if (cp.results.verdict === "degraded") degrades.push(`soak: checkpoint ${cp.checkpoint} degraded: ${why}`);
+  }
+  const missing = input2.planned.filter((name2) => !checkpoints.some((c) => c.checkpoint === name2));
+  if (missing.length) degrades.push(`soak: checkpoint${missing.length > 1 ? "s" : ""} ${missing.join(", ")} not run${input2.cutShort ? ` (${input2.cutShort})` : ""}`);
+  const passes = checkpoints.length && !fails.length ? [`soak: ${checkpoints.length} checkpoint${checkpoints.length > 1 ? "s" : ""} (${checkpoints.map((c) => c.checkpoint).join(", ")}) within ${tolerance} points of the first test`] : [];
+  const merged = mergeFindings(first, { fails, degrades, passes });
+  const soak = comparison.rows.map((row) => ({
+    checkpoint: row.checkpoint,
+    at: row.at,
+    verdict: row.verdict,
+    rates: Object.fromEntries(Object.entries(row.categories).map(([c, cell]) => [c, cell.rate])),
+    trend: Object.fromEntries(Object.entries(row.categories).map(([c, cell]) => [c, { vs_first: cell.vs_first, vs_baseline: cell.vs_baseline, regressed: cell.regressed && (counted.has(`${row.checkpoint} ${c}`) || !explained.get(row.checkpoint)?.categories.includes(c)) }]))
+  }));
+  return { ...merged, soak };
+}
+function unreachableAt(checkpoints, name2) {
+  const cp = checkpoints.find((c) => c.checkpoint === name2);
+  return new Set((cp?.results.nodes ?? []).filter((n) => n.status === "unreachable").map((n) => n.name));
+}
+var FIRST_CHECKPOINT;
+var init_fold = __esm({
+  "src/soak/fold.ts"() {
+    "use strict";
+    init_merge();
+    init_compare();
+    FIRST_CHECKPOINT = "start";
+  }
+});
+
+// src/soak/index.ts
+var init_soak = __esm({
+  "src/soak/index.ts"() {
+    "use strict";
+    init_compare();
+    init_trend();
+    init_fold();
+  }
+});
+
+// src/run/soak-stage.ts
+import { existsSync as existsSync14 } from "node:fs";
+import { writeFile as writeFile10 } from "node:fs/promises";
+import { join as join21 } from "node:path";
+function checkpointDir(runDir, name2) {
+  return join21(runDir, CHECKPOINTS_DIR, name2);
+}
+function soakPending(env) {
+  const soak = tryPlanSoak(env);
+  if (!soak) return false;
+  const progress = env.state.state.soak;
+  if (progress?.cutShort) return false;
+  const testDone = env.state.state.stages.some((s) => s.stage === "test" && s.status === "done");
+  return testDone && (!progress || progress.checkpoints.some((c) => c.status !== "done"));
+}
+function tryPlanSoak(env) {
+  try {
+    return env.plan().soak;
+  } catch {
+    return void 0;
+  }
+}
+function progressOf(env) {
+  const existing = env.state.state.soak;
+  if (existing) return existing;
+  const soak = tryPlanSoak(env);
+  const tests = env.state.state.stages.filter((s) => s.stage === "test" && s.status === "done");
+  const since = tests[tests.length - 1]?.endedAt ?? (/* @__PURE__ */ new Date()).toISOString();
+  const progress = {
+    since,
+    checkpoints: (soak?.checkpoints ?? []).map((c) => ({ name: c.name, dueAt: new Date(Date.parse(since) + c.afterMs).toISOString(), status: "pending" }))
+  };
+  env.state.update({ soak: progress });
+  return progress;
+}
+function waitUntil(dueAt, signal2) {
+  return new Promise((resolve14, reject) => {
+    if (signal2.aborted) return reject(signal2.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal2.reason);
+    };
+    const timer = setTimeout(() => {
+      signal2.removeEventListener("abort", onAbort);
+      resolve14();
+    }, Math.max(0, dueAt - Date.now()));
+    signal2.addEventListener("abort", onAbort, { once: true });
+  });
+}
+async function soakStep(env, held, deployed, o = {}) {
+  const progress = progressOf(env);
+  const tolerance = tryPlanSoak(env)?.regressionTolerance ?? 0;
+  const baseline = o.baselinePath ? { baselinePath: o.baselinePath } : {};
+  const first = await evaluateStep(env, baseline);
+  const ran = [];
+  for (const cp of progress.checkpoints) {
+    if (cp.status === "done") continue;
+    progress.next = { checkpoint: cp.name, dueAt: cp.dueAt };
+    env.state.update({ soak: progress });
+    const wait = Date.parse(cp.dueAt) - Date.now();
+    env.run.log(`soak: checkpoint ${cp.name} due at ${cp.dueAt}${wait > 0 ? ` (in ${Math.round(wait / 1e3)} s)` : " (now)"}`);
+    const dir = checkpointDir(env.run.runDir, cp.name);
+    try {
+      await waitUntil(Date.parse(cp.dueAt), env.signal);
+      cp.status = "running";
+      env.state.update({ soak: progress });
+      await probeNodes(env, held);
+      const lines = await testStep(env, held, deployed, { dir, checkpoint: cp.name });
+      await collectCheckpointLogs(env, held, join21(dir, "logs"));
+      const results = await evaluateStep(env, { ...baseline, dir });
+      Object.assign(cp, { status: "done", endedAt: (/* @__PURE__ */ new Date()).toISOString(), verdict: results.verdict });
+      delete progress.next;
+      env.state.update({ soak: progress });
+      ran.push(cp.name);
+      const found = compareCheckpoints([{ checkpoint: FIRST_CHECKPOINT, results: first }, { checkpoint: cp.name, results }], tolerance).reasons;
+      env.run.log(`soak: checkpoint ${cp.name} done: ${lines} result lines, ${results.verdict.toUpperCase()}${found.length ? `; ${found.join("; ")}` : ""}`);
+    } catch (err) {
+      if (!env.signal.aborted) throw err;
+      const why = env.signal.reason?.message ?? "interrupted";
+      progress.cutShort = `${why} ${cp.status === "running" ? "during the tests of" : "while waiting for"} checkpoint ${cp.name}`;
+      cp.status = "pending";
+      delete progress.next;
+      env.state.update({ soak: progress });
+      env.run.log(`soak: ${progress.cutShort}`);
+      return ran;
+    }
+  }
+  return ran;
+}
+async function probeNodes(env, held) {
+  const fleet = await fleetOf(env, held);
+  const pool = poolOf(env, held, fleet);
+  await Promise.all(
+    fleet.nodes.map(async (node3) => {
+      while (!pool.unreachable(node3) && !env.signal.aborted) {
+        try {
+          await pool.exec(node3, "true", { timeoutMs: 1e4 });
+          return;
+        } catch (err) {
+          if (!pool.unreachable(node3)) env.run.log(`soak: node ${node3.name} did not answer: ${err.message.split("\n")[0]}`);
+        }
+      }
+    })
+  );
+  env.signal.throwIfAborted();
+}
+async function collectCheckpointLogs(env, held, into) {
+  const fleet = await fleetOf(env, held);
+  const gone = new Set((env.state.state.unreachable ?? []).map((u) => u.node));
+  const nodes = fleet.nodes.filter((n) => !gone.has(n.name));
+  const logs = await collectLogs(poolOf(env, held, fleet), nodes, into).catch((err) => (env.run.log(`soak: log collection failed: ${err.message}`), []));
+  env.run.log(`soak: logs of ${logs.length} nodes in ${into}`);
+}
+async function evaluateWithSoak(env, o) {
+  const first = await evaluateStep(env, o);
+  const soak = tryPlanSoak(env);
+  const progress = env.state.state.soak;
+  if (!soak || !progress) return first;
+  const checkpoints = [];
+  for (const cp of progress.checkpoints) {
+    const file2 = join21(checkpointDir(env.run.runDir, cp.name), RUN_FILES.results);
+    if (cp.status === "done" && existsSync14(file2)) checkpoints.push({ checkpoint: cp.name, results: await loadResultsJson(file2) });
+  }
+  const baseline = o.baselinePath ? await loadResultsJson(o.baselinePath) : void 0;
+  const results = foldSoak({
+    first,
+    checkpoints,
+    planned: soak.checkpoints.map((c) => c.name),
+    tolerance: soak.regressionTolerance,
+    ...baseline && { baseline },
+    ...progress.cutShort && { cutShort: progress.cutShort }
+  });
+  await writeFile10(join21(env.run.runDir, RUN_FILES.results), renderResultsJson(results));
+  return results;
+}
+function cutSoakShort(state, why) {
+  const progress = state.state.soak;
+  if (!progress || progress.cutShort || progress.checkpoints.every((c) => c.status === "done")) return;
+  const next = progress.checkpoints.find((c) => c.status !== "done");
+  for (const c of progress.checkpoints) if (c.status === "running") c.status = "pending";
+  progress.cutShort = `${why} before checkpoint ${next?.name ?? "?"}`;
+  delete progress.next;
+  state.update({ soak: progress });
+}
+var CHECKPOINTS_DIR;
+var init_soak_stage = __esm({
+  "src/run/soak-stage.ts"() {
+    "use strict";
+    init_deploy();
+    init_results();
+    init_json();
+    init_soak();
+    init_files();
+    init_steps3();
+    CHECKPOINTS_DIR = "checkpoints";
+  }
+});
+
 // src/run/pipeline.ts
 import { appendFileSync as appendFileSync2, rmSync as rmSync2 } from "node:fs";
-import { join as join21 } from "node:path";
+import { join as join22 } from "node:path";
 async function runPipeline(input2) {
   const { runId } = input2;
   const state = input2.existing ?? createRun(input2);
   const runDir = state.dir;
-  const progress = teeProgress(input2.progress, (line) => appendFileSync2(join21(runDir, RUN_LOG), line));
-  rmSync2(join21(runDir, STOP_FILE), { force: true });
+  const progress = teeProgress(input2.progress, (line) => appendFileSync2(join22(runDir, RUN_LOG), line));
+  rmSync2(join22(runDir, STOP_FILE), { force: true });
   const selected = new Set(input2.stages ?? STAGES);
-  const signals2 = abortOnSignals((l) => progress.line(l), { stopFile: join21(runDir, STOP_FILE) });
+  const signals2 = abortOnSignals((l) => progress.line(l), { stopFile: join22(runDir, STOP_FILE) });
   const run = { runId, runDir, log: (l) => progress.line(l), signal: signals2.signal };
   let config2 = input2.loaded?.config;
   let plan = input2.plan;
@@ -76396,10 +76727,21 @@ async function runPipeline(input2) {
   if (go("provision")) fleet = await stage("provision", () => provisionStep(env), (f) => `${f.nodes.length} nodes`);
   if (go("deploy")) deployment = await stage("deploy", () => deployStep(env, held, artifacts));
   if (go("test")) await stage("test", () => testStep(env, held, deployment), (lines) => `${lines} result lines`);
+  if (go("evaluate") && soakPending(env)) {
+    const started = Date.now();
+    progress.stage("soak");
+    try {
+      const ran = await soakStep(env, held, deployment, { ...input2.baselinePath && { baselinePath: input2.baselinePath } });
+      progress.done("soak", Date.now() - started, `${ran.length} checkpoints${state.state.soak?.cutShort ? `; ${state.state.soak.cutShort}` : ""}`);
+    } catch (err) {
+      progress.failed("soak", Date.now() - started, err.message);
+      stageError ??= `soak failed: ${err.message}`;
+    }
+  }
   const closing = Boolean(stageError || signals2.received);
   let results;
   if (selected.has("evaluate") || closing) {
-    results = await stage("evaluate", () => evaluateStep(env, { ...input2.baselinePath && { baselinePath: input2.baselinePath }, ...stageError && { stageError } }), (r) => r.verdict.toUpperCase());
+    results = await stage("evaluate", () => evaluateWithSoak(env, { ...input2.baselinePath && { baselinePath: input2.baselinePath }, ...stageError && { stageError } }), (r) => r.verdict.toUpperCase());
   }
   if (selected.has("report") || closing && results) {
     await stage("report", () => reportStep(env, results, { branch: input2.branch ?? "unknown", ...input2.pr !== void 0 && { pr: input2.pr } }), () => `reports in ${runDir}`);
@@ -76441,6 +76783,7 @@ var init_pipeline = __esm({
     init_controller();
     init_files();
     init_steps3();
+    init_soak_stage();
     RUN_LOG = "run.log";
     EXIT = { pass: 0, degraded: 0, fail: 1, error: 2 };
     INTERRUPTIBLE = /* @__PURE__ */ new Set(["plan", "build", "provision", "deploy", "test"]);
@@ -76790,7 +77133,7 @@ var report_exports = {};
 __export(report_exports, {
   reportCommand: () => reportCommand
 });
-import { join as join22 } from "node:path";
+import { join as join23 } from "node:path";
 function number4(flag, text, min, max) {
   if (text === void 0) return void 0;
   const n = Number(text);
@@ -76849,7 +77192,7 @@ async function reportCommand(argv) {
     ...values.unreachable && { unreachable: values.unreachable },
     ...soak.length && { soak: soak.map((s, i) => soakCheckpointOf(s.run_id ?? `#${i + 1}`, s)) }
   });
-  const out = values.out ?? join22(".vps-test", "report");
+  const out = values.out ?? join23(".vps-test", "report");
   const branch = values.branch ?? process.env.GITHUB_HEAD_REF ?? process.env.GITHUB_REF_NAME ?? "unknown";
   const written = await writeReportSet({
     results,
@@ -77159,13 +77502,13 @@ and connection-tracking entries.`;
 });
 
 // src/run/status.ts
-import { existsSync as existsSync14, readFileSync as readFileSync8 } from "node:fs";
-import { join as join23 } from "node:path";
+import { existsSync as existsSync15, readFileSync as readFileSync8 } from "node:fs";
+import { join as join24 } from "node:path";
 function nodesOf(runDir) {
   for (const file2 of [RUN_FILES.fleet, RUN_FILES.plan]) {
     try {
-      const path12 = join23(runDir, file2);
-      if (existsSync14(path12)) return (JSON.parse(readFileSync8(path12, "utf8")).nodes ?? []).map((n) => n.name);
+      const path12 = join24(runDir, file2);
+      if (existsSync15(path12)) return (JSON.parse(readFileSync8(path12, "utf8")).nodes ?? []).map((n) => n.name);
     } catch {
     }
   }
@@ -77192,7 +77535,8 @@ function runStatus(run, now = Date.now(), liveness = (r) => controllerLiveness(r
     nodes: nodesOf(run.dir),
     ...s.expiresAt && { expiresAt: s.expiresAt },
     ...s.verdict && { verdict: s.verdict },
-    unreachable: [...new Set((s.unreachable ?? []).map((u) => u.node))]
+    unreachable: [...new Set((s.unreachable ?? []).map((u) => u.node))],
+    ...s.soak?.next && s.fleetUp && { nextCheckpoint: s.soak.next }
   };
 }
 function formatAge(seconds2) {
@@ -77206,7 +77550,7 @@ function renderStatusTable(rows) {
   const lines = rows.map((r) => [
     r.runId,
     r.condition,
-    r.stage ? `${r.stage} (${r.stageStatus})` : "-",
+    r.nextCheckpoint ? `soak (checkpoint ${r.nextCheckpoint.checkpoint} at ${r.nextCheckpoint.dueAt})` : r.stage ? `${r.stage} (${r.stageStatus})` : "-",
     formatAge(r.ageSeconds),
     r.provider,
     String(r.nodes.length),
@@ -77250,6 +77594,7 @@ async function statusCommand(argv) {
     console.log(`
 run folder: ${run.dir}`);
     for (const s of run.state.stages) console.log(`  ${s.stage.padEnd(9)} ${s.status.padEnd(7)} ${s.startedAt}${s.ms !== void 0 ? ` ${(s.ms / 1e3).toFixed(1)}s` : ""}${s.error ? `  ${s.error.split("\n")[0]}` : ""}`);
+    for (const c of run.state.soak?.checkpoints ?? []) console.log(`  soak ${c.name.padEnd(5)} ${c.status.padEnd(7)} due ${c.dueAt}${c.verdict ? ` ${c.verdict}` : ""}`);
     for (const u of run.state.unreachable ?? []) console.log(`  node ${u.node} unreachable since ${u.since}: ${u.reason}`);
     if (status2.condition === "orphaned") console.log(`
 its controller (pid ${status2.controller.pid}) is dead: vps-test run --resume ${runId} | vps-test stop ${runId} | vps-test down ${runId}`);
@@ -77299,8 +77644,8 @@ var logs_exports = {};
 __export(logs_exports, {
   logsCommand: () => logsCommand
 });
-import { existsSync as existsSync15, readdirSync as readdirSync3, readFileSync as readFileSync9, statSync, openSync as openSync2, readSync, closeSync as closeSync2 } from "node:fs";
-import { join as join24 } from "node:path";
+import { existsSync as existsSync16, readdirSync as readdirSync3, readFileSync as readFileSync9, statSync, openSync as openSync2, readSync, closeSync as closeSync2 } from "node:fs";
+import { join as join25 } from "node:path";
 async function logsCommand(argv) {
   const { values, positionals } = parseFlags(argv, { node: { type: "string" }, follow: { type: "boolean", short: "f" }, lines: { type: "string" } }, "logs");
   if (values.help) {
@@ -77317,10 +77662,10 @@ async function logsCommand(argv) {
   return runLog(run, Boolean(values.follow));
 }
 async function runLog(run, follow) {
-  const file2 = join24(run.dir, RUN_LOG);
+  const file2 = join25(run.dir, RUN_LOG);
   let offset = 0;
   const print = () => {
-    if (!existsSync15(file2)) return;
+    if (!existsSync16(file2)) return;
     const size = statSync(file2).size;
     if (size <= offset) return;
     const fd = openSync2(file2, "r");
@@ -77334,7 +77679,7 @@ async function runLog(run, follow) {
     }
   };
   print();
-  if (!existsSync15(file2)) console.error(`(no run log yet: ${file2})`);
+  if (!existsSync16(file2)) console.error(`(no run log yet: ${file2})`);
   if (!follow) return 0;
   const stop = new AbortController();
   const onSig = () => stop.abort();
@@ -77355,12 +77700,12 @@ async function runLog(run, follow) {
   return 0;
 }
 async function nodeLogs(run, name2, lines, follow) {
-  const collected = join24(run.dir, "logs", name2);
+  const collected = join25(run.dir, "logs", name2);
   if (!run.state.fleetUp) {
-    if (!existsSync15(collected)) throw new UsageError(`logs: run ${run.state.runId} is down and no logs of node '${name2}' were collected (${collected})`);
+    if (!existsSync16(collected)) throw new UsageError(`logs: run ${run.state.runId} is down and no logs of node '${name2}' were collected (${collected})`);
     for (const f of readdirSync3(collected).sort()) {
-      console.log(`==> ${join24(collected, f)} <==`);
-      process.stdout.write(readFileSync9(join24(collected, f), "utf8").split("\n").slice(-lines - 1).join("\n"));
+      console.log(`==> ${join25(collected, f)} <==`);
+      process.stdout.write(readFileSync9(join25(collected, f), "utf8").split("\n").slice(-lines - 1).join("\n"));
     }
     return 0;
   }
@@ -77409,7 +77754,7 @@ __export(stop_exports, {
   stopCommand: () => stopCommand
 });
 import { writeFileSync as writeFileSync8 } from "node:fs";
-import { join as join25 } from "node:path";
+import { join as join26 } from "node:path";
 async function stopCommand(argv) {
   const { values, positionals } = parseFlags(argv, { timeout: { type: "string" } }, "stop");
   if (values.help) {
@@ -77434,7 +77779,7 @@ async function stopCommand(argv) {
 async function stopLive(run, timeoutMs) {
   const { runId } = run.state;
   const pid = run.state.controller.pid;
-  writeFileSync8(join25(run.dir, STOP_FILE), `${(/* @__PURE__ */ new Date()).toISOString()} ${process.pid}
+  writeFileSync8(join26(run.dir, STOP_FILE), `${(/* @__PURE__ */ new Date()).toISOString()} ${process.pid}
 `);
   process.kill(pid, "SIGTERM");
   console.error(`run ${runId}: asked controller ${pid} to stop; waiting for it to evaluate, report and tear down`);
@@ -77458,6 +77803,7 @@ async function finishOrphan(run) {
   const testUnfinished = left.some((s) => s === "test" || s === "deploy" || s === "provision" || s === "build");
   const stages = left.filter((s) => s === "evaluate" || s === "report" || s === "teardown");
   if (!stages.includes("teardown")) stages.push("teardown");
+  cutSoakShort(run, "stopped by vps-test stop after the controller died");
   console.error(`run ${runId}: its controller${run.state.controller ? ` (pid ${run.state.controller.pid})` : ""} is gone; ${stages.join(", ")} here`);
   const outcome = await runPipeline({
     runId,
@@ -77485,6 +77831,7 @@ var init_stop = __esm({
     init_pipeline();
     init_progress();
     init_select();
+    init_soak_stage();
     init_args();
     HELP10 = `Usage: vps-test stop RUN-ID [--timeout 10m]
 
