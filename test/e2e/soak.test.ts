@@ -2,7 +2,8 @@
 // the same fleet. A controller killed during a wait is resumed from elsewhere and finishes with
 // the same fleet and run id; a full-cone router made symmetric between checkpoints is reported
 // as a regression at that checkpoint naming the pairs; `stop` during a wait ends it at once,
-// tears down and writes the report. Each case has its own run registry (VPS_TEST_STATE_DIR).
+// tears down and writes the report (also when the controller is gone); a node whose sshd dies
+// during a wait is named unreachable. Each case has its own run registry (VPS_TEST_STATE_DIR).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -188,6 +189,28 @@ describe.skipIf(!isRoot)('soak checkpoints on the lab', () => {
     expect(results.reasons.filter((x) => /regressed .* at checkpoint 6s/.test(x))).toEqual([]);
     expect(readJson<Results & { nodes?: { name: string; status: string }[] }>(join(runDir, 'checkpoints', '6s', 'results.json')).nodes?.find((n) => n.name === 'public')?.status).toBe('unreachable');
     expect(results.soak?.map((s) => s.checkpoint)).toEqual(['start', '6s']);
+    expectNothingLeft(runDir, id);
+  });
+
+  it('stop of a soak whose controller was killed during a wait does not continue it: it reports what was measured and tears down', async () => {
+    const id = 'skorph';
+    const d = dirs('orphan', exampleWithSoak(2, '[10m]', 25));
+    const runDir = join(d.a, '.vps-test', 'runs', id);
+    const run = startCli(['run', '--yes', '--run-id', id], d.a, d.env);
+    await waitFor(run, /soak: checkpoint 10m due at/);
+    run.child.kill('SIGKILL');
+    await run.done;
+    const stopAt = Date.now();
+    const stop = await runCli(['stop', id], d.b, d.env);
+    console.log(`stop of an orphaned soak took ${Date.now() - stopAt} ms`);
+    expect(stop.stdout + stop.stderr).not.toMatch(/soak: checkpoint 10m due at/);
+    const results = readJson<Results>(join(runDir, 'results.json'));
+    expect(results.run_id).toBe(id);
+    expect(results.reasons).toContain('soak: checkpoint 10m not run (stopped by vps-test stop after the controller died before checkpoint 10m)');
+    expect(results.verdict).toBe('degraded');
+    expect(stop.code, stop.stdout + stop.stderr).toBe(0);
+    expect(existsSync(join(runDir, 'report.md'))).toBe(true);
+    expect(existsSync(join(runDir, 'checkpoints'))).toBe(false);
     expectNothingLeft(runDir, id);
   });
 });
