@@ -77,7 +77,9 @@ export function checkSemantics(config: Config): SemanticIssue[] {
 
   checkSubject(config, names, push);
   checkBuildKeys(config.build, push);
-  if (config.soak) push(['soak'], 'soak is not run by this version yet: remove it (checkpoints would silently never happen)');
+  config.soak?.checkpoints.forEach((ms, i, all) => {
+    if (i > 0 && ms <= (all[i - 1] as number)) push(['soak', 'checkpoints', i], 'soak checkpoints must be in increasing order (each is a time after the first test ended)');
+  });
 
   const pairSuites = (['connectivity', 'nat-traversal', 'relay', 'gossip'] as const).filter((s) => config.tests[s]);
   if (pairSuites.length > 0 && driverOf(config) === 'agent' && !nodes.some((n) => n.role === 'bootstrap')) {

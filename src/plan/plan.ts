@@ -6,6 +6,7 @@ import type { Choices, Plan, PlannedNode, PlannedPair, PlannedSuite, Thresholds 
 import { estimate } from './estimate.js';
 import { plannedService, plannedSubject, throughputPairs } from './subject.js';
 import { cannotServe } from '../config/subject-checks.js';
+import { formatDuration } from '../config/units.js';
 
 /** The plan cannot run with this config (e.g. a focus on a suite the subject cannot serve). */
 export class PlanError extends Error {
@@ -142,6 +143,7 @@ export function buildPlan(config: Config, choices: Choices): Plan {
       scenarios: Object.fromEntries(Object.entries(config.tests.scenarios).filter(([n]) => suiteNames.includes(`scenario:${n}`))),
     }),
     ...(config.metrics && { metrics: config.metrics }),
+    ...(config.soak && { soak: { checkpoints: config.soak.checkpoints.map((ms) => ({ name: formatDuration(ms), afterMs: ms })), regressionTolerance: config.soak.regression_tolerance } }),
     binary: describeBinary(config),
     estimate: { nodeMinutes: 0 },
     ...(config.fleet.provider === 'digitalocean' && { digitalocean: { region: config.fleet.digitalocean?.region ?? 'nyc3', size: config.fleet.digitalocean?.size ?? 's-1vcpu-1gb', image: config.fleet.digitalocean?.image ?? 'ubuntu-24-04-x64', ttlMs: config.fleet.digitalocean?.ttl ?? 7_200_000 } }),

@@ -31,6 +31,7 @@ export function renderPlanSummary(plan: Plan): string {
       lines.push(`    ${s.name.padEnd(14)}${s.pairs.length} ordered pairs x ${s.trials} trials = ${s.pairs.length * s.trials} attempts (expected: ${counts.direct} direct, ${counts.hole_punch} hole punch, ${counts.relay} relay)`);
     } else lines.push(`    ${s.name}`);
   }
+  if (plan.soak) lines.push(`  soak      the tests again at ${plan.soak.checkpoints.map((c) => c.name).join(', ')} after the first, on the same fleet (tolerance ${plan.soak.regressionTolerance} points)`);
   const cost = plan.provider === 'local' ? 'no cost (local lab)' : plan.estimate.costUsd !== undefined ? `about $${plan.estimate.costUsd.toFixed(2)}` : 'cost unknown for this size';
   lines.push(`  estimate  ~${plan.estimate.nodeMinutes} node-minutes, ${cost}`);
   return lines.join('\n');

@@ -93,6 +93,8 @@ export interface Plan {
   scenarios?: Record<string, Scenario>;
   /** Prometheus endpoints scraped through SSH, with criteria on the samples */
   metrics?: MetricsConfig;
+  /** soak checkpoints, each `afterMs` after the first test ended, in order (docs/architecture.md "Soak") */
+  soak?: { checkpoints: { name: string; afterMs: number }[]; regressionTolerance: number };
   binary: { kind: string; description: string; targets: string[] };
   estimate: { nodeMinutes: number; costUsd?: number };
   /** provider digitalocean: fleet-wide droplet settings (nodes may override region and size). */

@@ -30,7 +30,9 @@ export function describeFinding(r: ResultsJson, inProgress = false): string {
   const first = r.reasons[0] ?? '';
   const before = r.baseline?.verdict;
   let text: string;
-  if (r.soak?.length && !inProgress) text = `soak completed after ${r.soak.length + 1} checkpoints: ${now}${first ? ` - ${first}` : ''}`;
+  // a soak run by the pipeline lists every checkpoint (with its trend); `report --soak` lists the earlier ones
+  const checkpoints = r.soak?.some((s) => s.trend) ? r.soak.length : (r.soak?.length ?? 0) + 1;
+  if (r.soak?.length && !inProgress) text = `soak completed after ${checkpoints} checkpoints: ${now}${first ? ` - ${first}` : ''}`;
   else if (before && before !== r.verdict && r.verdict === 'pass') text = `recovered: PASS after ${before.toUpperCase()} on the baseline`;
   else if (before && before !== r.verdict) text = `${now} after ${before.toUpperCase()} on the baseline - ${first}`;
   else text = `${now}${first ? ` - ${first}` : ''}`;

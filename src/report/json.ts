@@ -20,14 +20,15 @@ const ORDERS: Record<string, readonly string[]> = {
   false_success: ['suite', 'from', 'to', 'count', 'reason'],
   nodes: ['name', 'role', 'nat', 'status'],
   metrics: ['node', 'name', 'count', 'last', 'min', 'max'],
-  soak: ['checkpoint', 'at', 'verdict', 'rates'],
+  soak: ['checkpoint', 'at', 'verdict', 'rates', 'trend'],
+  trend_cell: ['vs_first', 'vs_baseline', 'regressed'],
   scenarios: ['name', 'passed', 'diagnosis', 'steps'],
   steps: ['scenario', 'index', 'kind', 'title', 'ok', 'skipped', 'duration_ms', 'nodes', 'peer', 'protocol', 'peer_packets', 'command', 'exit', 'reason', 'output'],
 };
 const RANKS = new Map(Object.entries(ORDERS).map(([kind, keys]) => [kind, new Map(keys.map((k, i) => [k, i]))]));
 
 /** Maps keyed by category name, and what their values are. */
-const NAME_MAPS: Record<string, string> = { categories: 'category', thresholds: 'value', rates: 'value' };
+const NAME_MAPS: Record<string, string> = { categories: 'category', thresholds: 'value', rates: 'value', trend: 'trend_cell' };
 /** Keys whose value is an object of a kind named differently from the key. */
 const ALIASES: Record<string, string> = { attempt_paths: 'paths', ok_paths: 'paths' };
 

@@ -7,6 +7,7 @@ import { compareCategories } from '../results/names.js';
 import type { CategoryResult, PairResult, ResultsJson, ThroughputResult } from '../results/schema.js';
 import { cellGlyph, GLYPH, legend } from './glyphs.js';
 import { clip, md, ms, pct, signedPoints, table, VERDICT_EMOJI, VERDICT_WORD } from './format.js';
+import { renderSoakTrend } from '../soak/trend.js';
 
 export interface Artifact {
   name: string;
@@ -207,6 +208,11 @@ export function gossipSection(r: ResultsJson): string {
 
 export function soakSection(r: ResultsJson): string {
   if (!r.soak?.length) return '';
+  // a soak the pipeline ran carries its trend: a row per checkpoint and category (src/soak)
+  if (r.soak.some((s) => s.trend)) {
+    const rows = r.soak.map((s) => ({ checkpoint: s.checkpoint, at: s.at, verdict: s.verdict, categories: Object.fromEntries(Object.entries(s.rates).map(([c, rate]) => [c, { rate, vs_first: s.trend?.[c]?.vs_first ?? null, vs_baseline: s.trend?.[c]?.vs_baseline ?? null, regressed: s.trend?.[c]?.regressed ?? false }])) }));
+    return renderSoakTrend({ tolerance: r.criteria.regression_tolerance, rows, regressions: [], reasons: [] });
+  }
   const cats = Object.keys(r.categories).filter((c) => !c.includes('->'));
   const rows = [
     ...r.soak.map((s) => [md(s.checkpoint), md(s.at), `${VERDICT_EMOJI[s.verdict]} ${VERDICT_WORD[s.verdict]}`, ...cats.map((c) => pct(s.rates[c] ?? null))]),

@@ -142,6 +142,8 @@ export interface SoakCheckpoint {
   at: string;
   verdict: Verdict;
   rates: Record<string, number | null>;
+  /** a soak run by the pipeline: per category, the change against the first checkpoint and the baseline (points) */
+  trend?: Record<string, { vs_first: number | null; vs_baseline: number | null; regressed: boolean }>;
 }
 
 export interface MetricResult {
@@ -313,7 +315,17 @@ export const resultsJsonSchema = z.object({
   false_success: z.array(z.object({ suite: z.string(), from: z.string(), to: z.string(), count: num, reason: z.string() })).optional(),
   nodes: z.array(z.object({ name: z.string(), role: z.enum(ROLES).nullable(), nat: z.enum(NAT_TYPES).nullable(), status: z.enum(['ok', 'unreachable']) })).optional(),
   metrics: z.array(z.object({ node: z.string(), name: z.string(), count: num, last: num, min: num, max: num })).optional(),
-  soak: z.array(z.object({ checkpoint: z.string(), at: z.string(), verdict, rates: z.record(z.string(), pct.nullable()) })).optional(),
+  soak: z
+    .array(
+      z.object({
+        checkpoint: z.string(),
+        at: z.string(),
+        verdict,
+        rates: z.record(z.string(), pct.nullable()),
+        trend: z.record(z.string(), z.object({ vs_first: nullableNum, vs_baseline: nullableNum, regressed: z.boolean() })).optional(),
+      }),
+    )
+    .optional(),
   rejected: z.array(z.object({ finding: z.string(), count: num, samples: z.array(z.string()) })).optional(),
   no_result: z.array(z.object({ suite: z.string(), from: z.string(), to: z.string().optional(), msg: z.string().optional(), detail: z.string() })).optional(),
   dead: z.array(z.object({ kind: z.enum(['class', 'pair']), name: z.string(), attempts: num, expected_path: z.enum(PATHS).nullable(), worse_paths: z.array(z.enum(PATHS)) })).optional(),

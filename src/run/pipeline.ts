@@ -19,7 +19,8 @@ import { teeProgress, type Progress } from './progress.js';
 import { abortOnSignals, STOP_FILE } from './signals.js';
 import { thisController } from './controller.js';
 import { readConfig, readPlan, writeConfig, writePlan, type DeploymentRecord } from './files.js';
-import { buildStep, deployStep, evaluateStep, killOrphanedChildren, provisionStep, reportStep, teardownStep, testStep, type StepEnv } from './steps.js';
+import { buildStep, deployStep, killOrphanedChildren, provisionStep, reportStep, teardownStep, testStep, type StepEnv } from './steps.js';
+import { evaluateWithSoak, soakPending, soakStep } from './soak-stage.js';
 
 export interface PipelineInput {
   runId: string;
@@ -144,13 +145,25 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutcome
   if (go('provision')) fleet = await stage('provision', () => provisionStep(env), (f) => `${f.nodes.length} nodes`);
   if (go('deploy')) deployment = await stage('deploy', () => deployStep(env, held, artifacts));
   if (go('test')) await stage('test', () => testStep(env, held, deployment), (lines) => `${lines} result lines`);
+  if (go('evaluate') && soakPending(env)) {
+    // SOAK between TEST and EVALUATE (soak-stage.ts); its progress lives in state.json's `soak`
+    const started = Date.now();
+    progress.stage('soak');
+    try {
+      const ran = await soakStep(env, held, deployment, { ...(input.baselinePath && { baselinePath: input.baselinePath }) });
+      progress.done('soak', Date.now() - started, `${ran.length} checkpoints${state.state.soak?.cutShort ? `; ${state.state.soak.cutShort}` : ''}`);
+    } catch (err) {
+      progress.failed('soak', Date.now() - started, (err as Error).message);
+      stageError ??= `soak failed: ${(err as Error).message}`;
+    }
+  }
 
   // After a failure or an interruption the run ends here whatever was asked: evaluate, report, tear down.
   const closing = Boolean(stageError || signals.received);
   const closes = new Set<Stage>(input.closingStages ?? ['evaluate', 'report', 'teardown']);
   let results: ResultsJson | undefined;
   if (selected.has('evaluate') || (closing && closes.has('evaluate'))) {
-    results = await stage('evaluate', () => evaluateStep(env, { ...(input.baselinePath && { baselinePath: input.baselinePath }), ...(stageError && { stageError }) }), (r) => r.verdict.toUpperCase());
+    results = await stage('evaluate', () => evaluateWithSoak(env, { ...(input.baselinePath && { baselinePath: input.baselinePath }), ...(stageError && { stageError }) }), (r) => r.verdict.toUpperCase());
   }
   if (selected.has('report') || (closing && closes.has('report') && results)) {
     await stage('report', () => reportStep(env, results, { branch: input.branch ?? 'unknown', ...(input.pr !== undefined && { pr: input.pr }) }), () => `reports in ${runDir}`);

@@ -45,6 +45,27 @@ export interface RunState {
   children?: ControllerId[];
   /** nodes that stopped answering SSH during the run */
   unreachable?: { node: string; since: string; reason: string }[];
+  /** the soak's progress (soak-stage.ts): which checkpoints are done, when the next is due */
+  soak?: SoakProgress;
+}
+
+export interface SoakCheckpointProgress {
+  name: string;
+  /** ISO: the first test's end plus the checkpoint */
+  dueAt: string;
+  status: 'pending' | 'running' | 'done';
+  endedAt?: string;
+  verdict?: string;
+}
+
+export interface SoakProgress {
+  /** ISO: when the first test stage ended (checkpoints count from here) */
+  since: string;
+  checkpoints: SoakCheckpointProgress[];
+  /** the checkpoint waited for or running now; absent when the soak is over */
+  next?: { checkpoint: string; dueAt: string };
+  /** why the soak ended before its last checkpoint (stop, Ctrl-C) */
+  cutShort?: string;
 }
 
 export function runsRoot(cwd = process.cwd()): string {

@@ -24,6 +24,8 @@ export interface RunStatus {
   expiresAt?: string;
   verdict?: string;
   unreachable: string[];
+  /** a soak in progress: the checkpoint waited for (or running) and when it is due */
+  nextCheckpoint?: { checkpoint: string; dueAt: string };
 }
 
 function nodesOf(runDir: string): string[] {
@@ -60,6 +62,7 @@ export function runStatus(run: RunStateFile, now = Date.now(), liveness: (r: Run
     ...(s.expiresAt && { expiresAt: s.expiresAt }),
     ...(s.verdict && { verdict: s.verdict }),
     unreachable: [...new Set((s.unreachable ?? []).map((u) => u.node))],
+    ...(s.soak?.next && s.fleetUp && { nextCheckpoint: s.soak.next }),
   };
 }
 
@@ -75,7 +78,7 @@ export function renderStatusTable(rows: RunStatus[]): string {
   const lines = rows.map((r) => [
     r.runId,
     r.condition,
-    r.stage ? `${r.stage} (${r.stageStatus})` : '-',
+    r.nextCheckpoint ? `soak (checkpoint ${r.nextCheckpoint.checkpoint} at ${r.nextCheckpoint.dueAt})` : r.stage ? `${r.stage} (${r.stageStatus})` : '-',
     formatAge(r.ageSeconds),
     r.provider,
     String(r.nodes.length),

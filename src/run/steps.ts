@@ -89,7 +89,7 @@ export async function provisionStep(env: StepEnv): Promise<Fleet> {
   return fleet;
 }
 
-async function fleetOf(env: StepEnv, held: Held): Promise<Fleet> {
+export async function fleetOf(env: StepEnv, held: Held): Promise<Fleet> {
   const fleet = held.fleet() ?? (await readFleet(env.run.runDir));
   // a CI job continuing a run another job provisioned regenerates the run's key (ci-key.ts)
   if (restoreClientKey(fleet.clientKeyPath, env.run.runId)) env.run.log(`client key regenerated from VPS_TEST_SSH_SECRET at ${fleet.clientKeyPath}`);
@@ -97,7 +97,7 @@ async function fleetOf(env: StepEnv, held: Held): Promise<Fleet> {
 }
 
 /** The run's pool, aborted with the run's signal; unreachable nodes are recorded in state.json. */
-function poolOf(env: StepEnv, held: Held, fleet: Fleet): SshPool {
+export function poolOf(env: StepEnv, held: Held, fleet: Fleet): SshPool {
   const existing = held.pool();
   if (existing) return existing;
   const pool = SshPool.forFleet(fleet, { signal: env.signal });
@@ -132,11 +132,15 @@ export async function deployStep(env: StepEnv, held: Held, built: Artifact[] | u
   return record;
 }
 
-/** Returns the number of result lines written. results.jsonl starts empty on every attempt. */
-export async function testStep(env: StepEnv, held: Held, deployed: DeploymentRecord | undefined): Promise<number> {
+/**
+ * Returns the number of result lines written. results.jsonl starts empty on every attempt.
+ * A soak checkpoint (soak-stage.ts) runs it again into its own folder, with its own name.
+ */
+export async function testStep(env: StepEnv, held: Held, deployed: DeploymentRecord | undefined, at?: { dir: string; checkpoint: string }): Promise<number> {
   const fleet = await fleetOf(env, held);
   const deployment = deployed ?? readDeployment(env.run.runDir, fleet);
-  const eventsPath = join(env.run.runDir, RUN_FILES.events);
+  if (at) await mkdir(at.dir, { recursive: true });
+  const eventsPath = join(at?.dir ?? env.run.runDir, RUN_FILES.events);
   writeFileSync(eventsPath, '');
   const sink = new EventSink(eventsPath);
   const ctx: SuiteContext = {
@@ -151,15 +155,17 @@ export async function testStep(env: StepEnv, held: Held, deployed: DeploymentRec
     signal: env.signal,
   };
   try {
-    await testStage(ctx, env.plan());
+    await testStage(ctx, env.plan(), at?.checkpoint);
   } finally {
     await sink.close();
   }
   return sink.lines;
 }
 
-export async function evaluateStep(env: StepEnv, o: { baselinePath?: string; stageError?: string }): Promise<ResultsJson> {
-  const { runDir, runId } = env.run;
+/** `dir`: a soak checkpoint's folder instead of the run folder (same files, same evaluation). */
+export async function evaluateStep(env: StepEnv, o: { baselinePath?: string; stageError?: string; dir?: string }): Promise<ResultsJson> {
+  const { runId } = env.run;
+  const runDir = o.dir ?? env.run.runDir;
   const eventsPath = join(runDir, RUN_FILES.events);
   if (!existsSync(eventsPath)) await writeFile(eventsPath, '');
   const plan = tryPlan(env);

@@ -17,7 +17,8 @@ export function unsupportedSuites(plan: Plan): string[] {
   return plan.suites.map((s) => s.name).filter((n) => !known.has(n) && !n.startsWith(SCENARIO_PREFIX));
 }
 
-export async function testStage(ctx: SuiteContext, plan: Plan): Promise<void> {
+/** `checkpoint`: the soak checkpoint this run of the tests is (metrics are scraped under its name). */
+export async function testStage(ctx: SuiteContext, plan: Plan, checkpoint = 'test'): Promise<void> {
   const driver = driverFor(plan);
   const relayRoles = new Set(['bootstrap', 'relay']);
   const publicOf = (n: { name: string; publicIp: string }) => ({ name: n.name, publicIp: n.publicIp });
@@ -50,7 +51,7 @@ export async function testStage(ctx: SuiteContext, plan: Plan): Promise<void> {
     const total = performance.now() - started;
     ctx.log(`path evidence: ${evidence.stats.reads} reads of ${ctx.fleet.nodes.length} machines' counters (${(evidence.stats.ms / 1000).toFixed(2)} s, beside the NAT flushes); the rounds waited ${(evidenceWaitMs / 1000).toFixed(2)} s for them, of ${(total / 1000).toFixed(1)} s in the test stage`);
   }
-  if (plan.metrics) await scrapeMetricsStage(ctx, plan.metrics, 'test');
+  if (plan.metrics) await scrapeMetricsStage(ctx, plan.metrics, checkpoint);
   const found = Object.entries(gate.findings).filter(([, n]) => n > 0);
   if (found.length) ctx.log(`gate: ${found.map(([k, n]) => `${n} ${k}`).join(', ')} (named in the results)`);
 }

@@ -32,6 +32,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
     console.log(renderStatusTable([status]));
     console.log(`\nrun folder: ${run.dir}`);
     for (const s of run.state.stages) console.log(`  ${s.stage.padEnd(9)} ${s.status.padEnd(7)} ${s.startedAt}${s.ms !== undefined ? ` ${(s.ms / 1000).toFixed(1)}s` : ''}${s.error ? `  ${s.error.split('\n')[0]}` : ''}`);
+    for (const c of run.state.soak?.checkpoints ?? []) console.log(`  soak ${c.name.padEnd(5)} ${c.status.padEnd(7)} due ${c.dueAt}${c.verdict ? ` ${c.verdict}` : ''}`);
     for (const u of run.state.unreachable ?? []) console.log(`  node ${u.node} unreachable since ${u.since}: ${u.reason}`);
     if (status.condition === 'orphaned') console.log(`\nits controller (pid ${status.controller.pid}) is dead: vps-test run --resume ${runId} | vps-test stop ${runId} | vps-test down ${runId}`);
     return 0;

@@ -6,6 +6,7 @@ import { controllerLiveness } from '../../run/controller.js';
 import { runPipeline } from '../../run/pipeline.js';
 import { consoleProgress } from '../../run/progress.js';
 import { stagesToResume } from '../../run/select.js';
+import { cutSoakShort } from '../../run/soak-stage.js';
 import { parseFlags, UsageError } from '../args.js';
 
 const HELP = `Usage: vps-test stop RUN-ID [--timeout 10m]
@@ -65,6 +66,7 @@ async function finishOrphan(run: RunStateFile): Promise<number> {
   const testUnfinished = left.some((s) => s === 'test' || s === 'deploy' || s === 'provision' || s === 'build');
   const stages = left.filter((s): s is Stage => s === 'evaluate' || s === 'report' || s === 'teardown');
   if (!stages.includes('teardown')) stages.push('teardown');
+  cutSoakShort(run, 'stopped by vps-test stop after the controller died');
   console.error(`run ${runId}: its controller${run.state.controller ? ` (pid ${run.state.controller.pid})` : ''} is gone; ${stages.join(', ')} here`);
   const outcome = await runPipeline({
     runId,

@@ -41,8 +41,9 @@ describe('parseConfig', () => {
     expect(c.tests.gossip?.duration).toBe(2000);
   });
 
-  it('refuses soak until this version runs it, instead of accepting and ignoring it', () => {
-    expect(() => parseConfig(`${MINIMAL}soak: { checkpoints: [1h, 6h] }\n`, 'x.yml')).toThrow(/x\.yml:\d+:\d+: soak: soak is not run by this version yet/);
+  it('accepts soak checkpoints in increasing order and refuses them out of order, naming the entry', () => {
+    expect(parseConfig(`${MINIMAL}soak: { checkpoints: [1h, 6h], regression_tolerance: 5 }\n`, 'x.yml').soak).toEqual({ checkpoints: [3_600_000, 21_600_000], regression_tolerance: 5 });
+    expect(() => parseConfig(`${MINIMAL}soak: { checkpoints: [6h, 1h] }\n`, 'x.yml')).toThrow(/x\.yml:\d+:\d+: soak\.checkpoints\[1\]: soak checkpoints must be in increasing order/);
   });
 
   it('reports several problems at once, in source order', () => {
