@@ -53,6 +53,7 @@ export function checkSubject(config: Config, names: readonly string[], push: Pus
     const templates: [string[], string | undefined, readonly string[]][] = [
       [['subject', 'connect', 'run'], s.connect?.run, TEMPLATE_PLACEHOLDERS.connect],
       [['subject', 'events', 'run'], s.events?.run, TEMPLATE_PLACEHOLDERS.events],
+      [['subject', 'events', 'file'], s.events?.file, TEMPLATE_PLACEHOLDERS.file],
       [['subject', 'throughput', 'run'], s.throughput?.run, TEMPLATE_PLACEHOLDERS.throughput],
       [['subject', 'gossip', 'publish'], s.gossip?.publish, TEMPLATE_PLACEHOLDERS.publish],
       [['subject', 'gossip', 'received'], s.gossip?.received, TEMPLATE_PLACEHOLDERS.received],

@@ -45,6 +45,8 @@ const gossipSchema = z.strictObject({
 /** events driver: a command on every node per round that prints result events itself. */
 const eventsSchema = z.strictObject({
   run: z.string().min(1),
+  /** a file on the node the harness appends events to; read after each round, besides stdout */
+  file: z.string().min(1).optional(),
 });
 
 export const subjectSchema = z.strictObject({
@@ -63,6 +65,7 @@ export type SubjectConfig = z.output<typeof subjectSchema>;
 export const TEMPLATE_PLACEHOLDERS = {
   connect: ['peer.name', 'peer.ip', 'peer.private_ip', 'round', 'timeout_ms', 'suite'],
   events: ['round', 'timeout_ms', 'suite', 'peer_names'],
+  file: [],
   throughput: ['peer.name', 'peer.ip', 'peer.private_ip', 'seconds'],
   publish: ['msg', 'origin'],
   received: ['msg', 'origin'],

@@ -12,7 +12,7 @@ export function plannedSubject(config: Config): PlannedSubject {
   return {
     driver: s.driver === 'events' ? 'events' : 'command',
     ...(c && { connect: { run: c.run, exit: c.success.exit, ...(c.success.stdout !== undefined && { stdout: c.success.stdout }), ...(c.success.stderr !== undefined && { stderr: c.success.stderr }), ...(c.within !== undefined && { withinMs: c.within }) } }),
-    ...(s.events && { events: { run: s.events.run } }),
+    ...(s.events && { events: { run: s.events.run, ...(s.events.file !== undefined && { file: s.events.file }) } }),
     ...(s.throughput && { throughput: { run: s.throughput.run, ...(s.throughput.mbps !== undefined && { mbps: s.throughput.mbps }) } }),
     ...(s.gossip && { gossip: { publish: s.gossip.publish, received: s.gossip.received } }),
   };

@@ -55,7 +55,7 @@ export type PlannedSubject =
   | {
       driver: 'command' | 'events';
       connect?: { run: string; exit: number; stdout?: string; stderr?: string; withinMs?: number };
-      events?: { run: string };
+      events?: { run: string; file?: string };
       throughput?: { run: string; mbps?: string };
       gossip?: { publish: string; received: string };
     };

@@ -20,7 +20,7 @@ export interface Outcome {
 }
 
 export type Window =
-  | { kind: 'pairs'; suite: string; round: number; pairs: readonly PlannedPair[]; /** what runs on each node, for reasons: "probe" */ process: string; /** the driver reports no path: the evidence decides it */ pathFromEvidence?: boolean; /** successes must name both ends' instance ids (drivers whose events the subject prints) */ requireIds?: boolean }
+  | { kind: 'pairs'; suite: string; round: number; pairs: readonly PlannedPair[]; /** what runs on each node, for reasons: "probe" */ process: string; /** the driver reports no path: the evidence decides it */ pathFromEvidence?: boolean; /** successes must name both ends' instance ids (drivers whose events the subject prints) */ requireIds?: boolean; /** unplanned pairs the driver cannot help attempting (the agent probes every peer it answers): dropped, never counted */ byproducts?: readonly { from: string; to: string }[] }
   | { kind: 'throughput'; from: string; to: string; process: string }
   | { kind: 'gossip'; msg: string; origin: string; receivers: readonly string[]; process: string };
 
@@ -50,6 +50,8 @@ export class Gate {
   private readonly reused = new Set<string>();
   private readonly lineNo = new Map<string, number>();
   private readonly nodes: Map<string, EvidenceNode & { nat: string }>;
+  /** attempts on a driver's declared byproduct pairs, dropped */
+  ignored = 0;
   readonly findings: Record<GateFinding, number> = Object.fromEntries(GATE_FINDINGS.map((f) => [f, 0])) as Record<GateFinding, number>;
 
   constructor(private readonly o: GateOptions) {
@@ -91,6 +93,10 @@ export class Gate {
 
   private attempt(node: string, e: AttemptEvent, w: Extract<Window, { kind: 'pairs' }>): void {
     if (e.suite !== w.suite || !w.pairs.some((p) => p.from === e.from && p.to === e.to)) {
+      if (e.suite === w.suite && w.byproducts?.some((p) => p.from === e.from && p.to === e.to)) {
+        this.ignored++;
+        return;
+      }
       return this.find('unplanned', node, `${e.suite} ${e.from}->${e.to} is not a planned pair of ${describe(w)}`);
     }
     const key = pairKey(e.from, e.to);

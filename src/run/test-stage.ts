@@ -52,6 +52,7 @@ export async function testStage(ctx: SuiteContext, plan: Plan, checkpoint = 'tes
     ctx.log(`path evidence: ${evidence.stats.reads} reads of ${ctx.fleet.nodes.length} machines' counters (${(evidence.stats.ms / 1000).toFixed(2)} s, beside the NAT flushes); the rounds waited ${(evidenceWaitMs / 1000).toFixed(2)} s for them, of ${(total / 1000).toFixed(1)} s in the test stage`);
   }
   if (plan.metrics) await scrapeMetricsStage(ctx, plan.metrics, checkpoint);
+  if (gate.ignored) ctx.log(`gate: ${gate.ignored} attempts on unplanned pairs the ${driver.name} driver probes anyway were dropped, never counted`);
   const found = Object.entries(gate.findings).filter(([, n]) => n > 0);
   if (found.length) ctx.log(`gate: ${found.map(([k, n]) => `${n} ${k}`).join(', ')} (named in the results)`);
 }

@@ -35,6 +35,14 @@ export const agentDriver: SubjectDriver = {
   process: { pairs: 'probe', throughput: 'throughput', gossip: 'gossip' },
   pathFromEvidence: false,
 
+  // A probe initiates towards every peer it is given, and it must be given every peer it
+  // answers: in nat-traversal (no pairs towards public nodes) some of its attempts are unplanned.
+  byproducts(suite) {
+    const names = [...new Set(suite.pairs.flatMap((p) => [p.from, p.to]))];
+    const planned = new Set(suite.pairs.map((p) => `${p.from}>${p.to}`));
+    return names.flatMap((from) => names.filter((to) => to !== from && !planned.has(`${from}>${to}`)).map((to) => ({ from, to })));
+  },
+
   async pairRound(ctx, suite: PlannedSuite, round) {
     const server = serverOf(ctx);
     const subject = ctx.plan.subject;

@@ -24,6 +24,8 @@ export interface SubjectDriver {
   readonly process: { pairs: string; throughput: string; gossip: string };
   /** the driver reports no path of its own: the path evidence decides it */
   readonly pathFromEvidence: boolean;
+  /** Unplanned pairs a round attempts anyway (the gate drops their results, never counts them). */
+  byproducts?(suite: PlannedSuite): { from: string; to: string }[];
   /** One round of a pair suite: every planned pair attempted once. Outcomes by node. */
   pairRound(ctx: DriverContext, suite: PlannedSuite, round: number): Promise<Map<string, Outcome>>;
   /** Starts what throughput targets need (the agent's sinks); returns the cleanup. */

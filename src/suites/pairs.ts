@@ -33,10 +33,11 @@ export async function runPairSuite(ctx: DriverContext, suite: PlannedSuite, deps
     return counters;
   };
   await between(true);
+  const byproducts = deps.driver.byproducts?.(suite) ?? [];
   for (let trial = 1; trial <= suite.trials; trial++) {
     ctx.signal?.throwIfAborted();
     const round = deps.roundBase + trial;
-    ctx.gate.open({ kind: 'pairs', suite: suite.name, round, pairs: suite.pairs, process: deps.driver.process.pairs, pathFromEvidence: deps.driver.pathFromEvidence, requireIds: !deps.driver.pathFromEvidence });
+    ctx.gate.open({ kind: 'pairs', suite: suite.name, round, pairs: suite.pairs, process: deps.driver.process.pairs, pathFromEvidence: deps.driver.pathFromEvidence, requireIds: !deps.driver.pathFromEvidence, byproducts });
     const outcomes = await deps.driver.pairRound(ctx, suite, round);
     ctx.signal?.throwIfAborted();
     const counters = await between(trial < suite.trials);

@@ -96,6 +96,20 @@ describe('the gate', () => {
     expect(r.verdict).toBe('fail');
   });
 
+  it('drops, without counting, the unplanned pairs a driver declared it cannot help attempting', () => {
+    const { gate, judge } = harness();
+    const planned = pairs.filter((p) => p.to === 'cone');
+    gate.open(window(1, { pairs: planned, byproducts: [{ from: 'cone', to: 'pub' }] }));
+    for (const p of planned) gate.line(p.from, attempt(p.from, p.to, { from_id: `${p.from}-1`, to_id: `${p.to}-1` }));
+    gate.line('cone', attempt('cone', 'pub', { from_id: 'cone-1', to_id: 'pub-1' }));
+    gate.line('cone', attempt('cone', 'boot', { from_id: 'cone-1', to_id: 'boot-1' }));
+    gate.close(ok, allTalked());
+    expect(gate.ignored).toBe(1);
+    const r = judge();
+    expect(r.pairs.map((p) => `${p.from}->${p.to}`)).toEqual(['boot->cone', 'pub->cone']);
+    expect(r.rejected).toEqual([{ finding: 'unplanned', count: 1, samples: ['connectivity cone->boot is not a planned pair of connectivity round 1'] }]);
+  });
+
   it('makes every planned pair with nothing a failed attempt naming the exit code and stderr', () => {
     const { gate, judge } = harness();
     gate.open(window(7));
