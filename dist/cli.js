@@ -43344,11 +43344,75 @@ var init_c = __esm({
   }
 });
 
-// src/build/agent.ts
+// src/build/agent-cache.ts
+import { createHash as createHash2 } from "node:crypto";
 import { existsSync as existsSync5 } from "node:fs";
-import { join as join7 } from "node:path";
+import { copyFile as copyFile2, mkdir as mkdir3, readFile as readFile2, readdir as readdir2, rename as rename2 } from "node:fs/promises";
+import { dirname as dirname5, join as join7 } from "node:path";
+async function readAgentSources(sourceDir) {
+  const names = (await readdir2(sourceDir)).filter((f) => f.endsWith(".c") || f.endsWith(".h")).sort();
+  return Promise.all(names.map(async (name2) => ({ name: name2, content: await readFile2(join7(sourceDir, name2)) })));
+}
+function keyedArgs(config2, target2, sources) {
+  const files = sources.filter((s) => s.name.endsWith(".c")).map((s) => `<src>/${s.name}`);
+  const spec = cCommand({ zig: "zig", target: target2, files, output: "<out>", cwd: "<cwd>", cflags: config2.cflags, strip: config2.strip, cacheDir: "<cache>" });
+  return spec.args;
+}
+function agentContentKey(input2) {
+  const hash2 = createHash2("sha256");
+  hash2.update(`vps-agent build key v1\0${input2.target}\0${input2.zigVersion}\0${input2.args.join("\0")}\0`);
+  for (const s of input2.sources) hash2.update(`${s.name}\0${createHash2("sha256").update(s.content).digest("hex")}\0`);
+  return hash2.digest("hex");
+}
+function prebuiltBinaryPath(prebuiltDir, target2, name2) {
+  return join7(prebuiltDir, targetDirName(target2), name2);
+}
+async function readPrebuiltManifest(prebuiltDir) {
+  const path9 = join7(prebuiltDir, PREBUILT_MANIFEST);
+  if (!existsSync5(path9)) return void 0;
+  const parsed = JSON.parse(await readFile2(path9, "utf8"));
+  if (typeof parsed.zig !== "string" || typeof parsed.targets !== "object" || parsed.targets === null) {
+    throw new Error(`${path9}: expected {zig, targets}`);
+  }
+  return parsed;
+}
+async function findPrebuilt(prebuiltDir, manifest, target2, key, name2) {
+  const entry = manifest.targets[target2];
+  if (!entry || entry.key !== key) return void 0;
+  const path9 = prebuiltBinaryPath(prebuiltDir, target2, name2);
+  if (!existsSync5(path9)) return void 0;
+  const sha = await sha256File(path9);
+  if (sha !== entry.sha256) throw new Error(`prebuilt agent ${path9} has sha256 ${sha}, the manifest says ${entry.sha256}: the file was changed; rebuild it (npx tsx scripts/prebuild-agent.ts)`);
+  return path9;
+}
+function cachedBuildPath(cacheDir, key, target2, name2) {
+  return join7(cacheDir, "vps-agent", key, targetDirName(target2), name2);
+}
+async function storeCachedBuild(built, destination) {
+  await mkdir3(dirname5(destination), { recursive: true });
+  const temp = `${destination}.tmp-${process.pid}`;
+  await copyFile2(built, temp);
+  await rename2(temp, destination);
+}
+var PREBUILT_MANIFEST;
+var init_agent_cache = __esm({
+  "src/build/agent-cache.ts"() {
+    "use strict";
+    init_artifact();
+    init_c();
+    init_targets();
+    PREBUILT_MANIFEST = "manifest.json";
+  }
+});
+
+// src/build/agent.ts
+import { existsSync as existsSync6 } from "node:fs";
+import { join as join8 } from "node:path";
 function agentSourceDir(root = packageRoot()) {
-  return join7(root, "agent", "src");
+  return join8(root, "agent", "src");
+}
+function agentPrebuiltDir(root = packageRoot()) {
+  return join8(root, "agent", "prebuilt");
 }
 function agentCConfig(arches, sourceDir) {
   return {
@@ -43361,25 +43425,61 @@ function agentCConfig(arches, sourceDir) {
   };
 }
 async function buildAgent(config2, options) {
-  const sourceDir = agentSourceDir();
-  if (!existsSync5(sourceDir)) throw new BuildError(`reference agent sources not found at ${sourceDir}`);
-  return buildC(agentCConfig(config2.arches ?? ["x86_64"], sourceDir), options);
+  return buildAgentFrom({ sourceDir: agentSourceDir(), prebuiltDir: agentPrebuiltDir() }, config2, options);
+}
+async function buildAgentFrom(at, config2, options) {
+  if (!existsSync6(at.sourceDir)) throw new BuildError(`reference agent sources not found at ${at.sourceDir}`);
+  const c = agentCConfig(config2.arches ?? ["x86_64"], at.sourceDir);
+  const name2 = AGENT_BINARY_NAME;
+  const sources = await readAgentSources(at.sourceDir);
+  const manifest = at.prebuiltDir ? await readPrebuiltManifest(at.prebuiltDir) : void 0;
+  const cacheDir = options.zigCacheDir ?? defaultZigCacheDir(options.env);
+  let zig;
+  const artifacts = [];
+  for (const target2 of c.targets) {
+    const args = keyedArgs(c, target2, sources);
+    if (manifest && at.prebuiltDir) {
+      const key2 = agentContentKey({ sources, args, target: target2, zigVersion: manifest.zig });
+      const prebuilt = await findPrebuilt(at.prebuiltDir, manifest, target2, key2, name2);
+      if (prebuilt) {
+        options.onProgress?.(`agent: ${target2} unchanged (content key ${key2.slice(0, 12)}): the checked prebuilt binary, built with zig ${manifest.zig}`);
+        artifacts.push(await placeArtifact(prebuilt, options.outDir, target2, name2));
+        continue;
+      }
+    }
+    zig ??= await resolveZig({ ...options.zigPath && { zigPath: options.zigPath }, ...options.env && { env: options.env }, ...options.run && { run: options.run } });
+    const key = agentContentKey({ sources, args, target: target2, zigVersion: zig.version });
+    const cached3 = cachedBuildPath(cacheDir, key, target2, name2);
+    if (existsSync6(cached3)) {
+      options.onProgress?.(`agent: ${target2} unchanged (content key ${key.slice(0, 12)}): the build in ${cached3}, zig not run`);
+      artifacts.push(await placeArtifact(cached3, options.outDir, target2, name2));
+      continue;
+    }
+    const [built] = await buildC({ ...c, targets: [target2] }, { ...options, zigPath: zig.path, zigCacheDir: cacheDir });
+    if (!built) throw new BuildError(`zig cc for ${target2} produced no artifact`);
+    await storeCachedBuild(built.path, cached3);
+    artifacts.push(built);
+  }
+  return artifacts;
 }
 var AGENT_BINARY_NAME;
 var init_agent = __esm({
   "src/build/agent.ts"() {
     "use strict";
     init_package_root();
+    init_artifact();
+    init_agent_cache();
     init_c();
     init_exec();
     init_targets();
+    init_zig();
     AGENT_BINARY_NAME = "vps-agent";
   }
 });
 
 // src/build/linker-wrapper.ts
-import { chmod as chmod2, mkdir as mkdir3, writeFile } from "node:fs/promises";
-import { join as join8 } from "node:path";
+import { chmod as chmod2, mkdir as mkdir4, writeFile } from "node:fs/promises";
+import { join as join9 } from "node:path";
 function caseArms(musl) {
   return [
     "    # zig knows the target from -target; a Rust triple here fails with UnknownOperatingSystem",
@@ -43425,10 +43525,10 @@ function renderZigArWrapper(zigPath) {
   return ["#!/bin/sh", "# Generated by vps-test: zig ar for build scripts.", `exec ${shellQuote(zigPath)} ar "$@"`, ""].join("\n");
 }
 async function writeZigWrappers(dir, zigPath, zigTarget) {
-  const targetDir = join8(dir, targetDirName(zigTarget));
-  await mkdir3(targetDir, { recursive: true });
-  const cc = join8(targetDir, "zig-cc");
-  const ar = join8(targetDir, "zig-ar");
+  const targetDir = join9(dir, targetDirName(zigTarget));
+  await mkdir4(targetDir, { recursive: true });
+  const cc = join9(targetDir, "zig-cc");
+  const ar = join9(targetDir, "zig-ar");
   await writeFile(cc, renderZigCcWrapper(zigPath, zigTarget));
   await writeFile(ar, renderZigArWrapper(zigPath));
   await Promise.all([chmod2(cc, 493), chmod2(ar, 493)]);
@@ -43443,8 +43543,8 @@ var init_linker_wrapper = __esm({
 });
 
 // src/build/cargo.ts
-import { readFile as readFile2 } from "node:fs/promises";
-import { join as join9, resolve as resolve5 } from "node:path";
+import { readFile as readFile3 } from "node:fs/promises";
+import { join as join10, resolve as resolve5 } from "node:path";
 function cargoPackageName(cargoToml) {
   let inPackage = false;
   for (const raw of cargoToml.split("\n")) {
@@ -43493,13 +43593,13 @@ async function buildCargo(config2, options) {
   const run = options.run ?? runProcess;
   const env = options.env ?? process.env;
   const manifestDir = resolve5(options.cwd, config2.manifestDir ?? ".");
-  const targetDir = resolve5(options.cwd, config2.targetDir ?? join9(manifestDir, "target"));
+  const targetDir = resolve5(options.cwd, config2.targetDir ?? join10(manifestDir, "target"));
   const cacheDir = options.zigCacheDir ?? defaultZigCacheDir(env);
-  const cargoToml = await readFile2(join9(manifestDir, "Cargo.toml"), "utf8").catch(() => {
+  const cargoToml = await readFile3(join10(manifestDir, "Cargo.toml"), "utf8").catch(() => {
     throw new BuildError(`build kind cargo: no Cargo.toml in ${manifestDir}`);
   });
   const bin = config2.bin ?? config2.package ?? cargoPackageName(cargoToml);
-  if (!bin) throw new BuildError(`build kind cargo: set \`bin\` or \`package\` (no [package] name in ${join9(manifestDir, "Cargo.toml")})`);
+  if (!bin) throw new BuildError(`build kind cargo: set \`bin\` or \`package\` (no [package] name in ${join10(manifestDir, "Cargo.toml")})`);
   if (!findOnPath("cargo", env)) throw new BuildError("build kind cargo: cargo not found on PATH (install Rust: https://rustup.rs)");
   const targets = config2.targets.map((t) => ({ configured: t, rust: rustTargetOf(t) }));
   await checkRustTargets(run, targets.map((t) => t.rust), manifestDir, env);
@@ -43507,11 +43607,11 @@ async function buildCargo(config2, options) {
   const zigbuild = findOnPath("cargo-zigbuild", env) !== void 0;
   const artifacts = [];
   for (const { configured, rust } of targets) {
-    const via = zigbuild ? { zigbuild: true } : { zigbuild: false, wrappers: await writeZigWrappers(join9(targetDir, "vps-test-zig"), zig, rust.zig) };
+    const via = zigbuild ? { zigbuild: true } : { zigbuild: false, wrappers: await writeZigWrappers(join10(targetDir, "vps-test-zig"), zig, rust.zig) };
     const spec = cargoCommand({ target: rust, config: config2, manifestDir, targetDir, zig, cacheDir, via });
     options.onProgress?.(`cargo: building ${bin} for ${configured}${zigbuild ? " (cargo-zigbuild)" : " (zig linker wrapper)"}: ${formatCommand(spec)}`);
     await runChecked(run, spec, `cargo build for ${configured}`);
-    const built = join9(targetDir, rust.rust, "release", bin);
+    const built = join10(targetDir, rust.rust, "release", bin);
     artifacts.push(
       await placeArtifact(built, options.outDir, configured, bin).catch((err) => {
         throw new BuildError(`cargo build for ${configured} succeeded but ${built} is missing (${String(err)}); set \`bin\``);
@@ -43532,8 +43632,8 @@ var init_cargo = __esm({
 });
 
 // src/build/go.ts
-import { mkdir as mkdir4 } from "node:fs/promises";
-import { basename as basename2, dirname as dirname5, resolve as resolve6 } from "node:path";
+import { mkdir as mkdir5 } from "node:fs/promises";
+import { basename as basename2, dirname as dirname6, resolve as resolve6 } from "node:path";
 function defaultGoName(pkg, cwd) {
   return basename2(resolve6(cwd, pkg ?? ".")) || "app";
 }
@@ -43562,7 +43662,7 @@ async function buildGo(config2, options) {
   const artifacts = [];
   for (const target2 of config2.targets) {
     const output2 = artifactPath(options.outDir, target2, name2);
-    await mkdir4(dirname5(output2), { recursive: true });
+    await mkdir5(dirname6(output2), { recursive: true });
     const spec = goCommand({ zig, target: target2, config: config2, output: output2, cwd: options.cwd, cacheDir });
     options.onProgress?.(`go: building ${name2} for ${target2}: ${formatCommand(spec)}`);
     await runChecked(run, spec, `go build for ${target2}`);
@@ -43581,9 +43681,9 @@ var init_go = __esm({
 });
 
 // src/build/prebuilt.ts
-import { createHash as createHash2 } from "node:crypto";
-import { mkdir as mkdir5, readFile as readFile3, rm, writeFile as writeFile2 } from "node:fs/promises";
-import { basename as basename3, dirname as dirname6, join as join10, resolve as resolve7 } from "node:path";
+import { createHash as createHash3 } from "node:crypto";
+import { mkdir as mkdir6, readFile as readFile4, rm, writeFile as writeFile2 } from "node:fs/promises";
+import { basename as basename3, dirname as dirname7, join as join11, resolve as resolve7 } from "node:path";
 function sourceOf(binary) {
   if (binary.path && binary.url) throw new BuildError(`prebuilt ${binary.target}: give either path or url, not both`);
   const source = binary.path ?? binary.url;
@@ -43597,7 +43697,7 @@ function defaultPrebuiltName(binaries) {
   return basename3(source.split(/[?#]/)[0] ?? "") || "app";
 }
 function verifySha256(bytes, expected, what) {
-  const actual = createHash2("sha256").update(bytes).digest("hex");
+  const actual = createHash3("sha256").update(bytes).digest("hex");
   if (!/^[0-9a-fA-F]{64}$/.test(expected)) throw new BuildError(`${what}: sha256 must be 64 hex digits, got "${expected}"`);
   if (actual !== expected.toLowerCase()) {
     throw new BuildError(`${what}: sha256 mismatch: expected ${expected.toLowerCase()}, got ${actual}`);
@@ -43612,13 +43712,13 @@ async function buildPrebuilt(config2, options) {
   for (const binary of config2.binaries) {
     const source = sourceOf(binary);
     options.onProgress?.(`prebuilt: ${binary.target} from ${source}`);
-    const bytes = binary.url ? await fetcher(binary.url, options.signal) : await readFile3(resolve7(options.cwd, source)).catch(() => {
+    const bytes = binary.url ? await fetcher(binary.url, options.signal) : await readFile4(resolve7(options.cwd, source)).catch(() => {
       throw new BuildError(`prebuilt ${binary.target}: file not found: ${resolve7(options.cwd, source)}`);
     });
     verifySha256(bytes, binary.sha256, `prebuilt ${binary.target} (${source})`);
     const destination = artifactPath(options.outDir, binary.target, name2);
-    await mkdir5(dirname6(destination), { recursive: true });
-    const staging = join10(dirname6(destination), `.${name2}.download-${process.pid}`);
+    await mkdir6(dirname7(destination), { recursive: true });
+    const staging = join11(dirname7(destination), `.${name2}.download-${process.pid}`);
     await writeFile2(staging, bytes);
     try {
       artifacts.push(await placeArtifact(staging, options.outDir, binary.target, name2));
@@ -43643,8 +43743,8 @@ var init_prebuilt = __esm({
 });
 
 // src/build/zig-project.ts
-import { readdir as readdir2 } from "node:fs/promises";
-import { join as join11, resolve as resolve8 } from "node:path";
+import { readdir as readdir3 } from "node:fs/promises";
+import { join as join12, resolve as resolve8 } from "node:path";
 function zigBuildCommand(input2) {
   parseZigTarget(input2.target);
   return {
@@ -43680,10 +43780,10 @@ async function buildZigProject(config2, options) {
     const spec = zigBuildCommand({ zig, target: target2, config: config2, projectDir, prefix, cacheDir });
     options.onProgress?.(`zig: building for ${target2}: ${formatCommand(spec)}`);
     await runChecked(run, spec, `zig build for ${target2}`);
-    const binDir = join11(prefix, "bin");
-    const files = await readdir2(binDir).catch(() => []);
+    const binDir = join12(prefix, "bin");
+    const files = await readdir3(binDir).catch(() => []);
     const name2 = pickZigBinary(files, config2.name, binDir);
-    artifacts.push(await placeArtifact(join11(binDir, name2), options.outDir, target2, name2));
+    artifacts.push(await placeArtifact(join12(binDir, name2), options.outDir, target2, name2));
   }
   return artifacts;
 }
@@ -43744,11 +43844,11 @@ var init_elf = __esm({
 });
 
 // src/build/index.ts
-import { mkdir as mkdir6 } from "node:fs/promises";
+import { mkdir as mkdir7 } from "node:fs/promises";
 import { resolve as resolve9 } from "node:path";
 async function buildArtifacts(config2, options) {
   const opts = { ...options, outDir: resolve9(options.cwd, options.outDir) };
-  await mkdir6(opts.outDir, { recursive: true });
+  await mkdir7(opts.outDir, { recursive: true });
   const started = Date.now();
   const artifacts = await dispatch(config2, opts);
   for (const a of artifacts) {
@@ -45234,11 +45334,11 @@ var require_make_dir = __commonJS({
     var makeDir2 = async (input2, options) => {
       checkPath(input2);
       options = processOptions(options);
-      const mkdir13 = promisify(options.fs.mkdir);
+      const mkdir14 = promisify(options.fs.mkdir);
       const stat4 = promisify(options.fs.stat);
       if (useNativeRecursiveOption && options.fs.mkdir === fs3.mkdir) {
         const pth = path9.resolve(input2);
-        await mkdir13(pth, {
+        await mkdir14(pth, {
           mode: options.mode,
           recursive: true
         });
@@ -45246,7 +45346,7 @@ var require_make_dir = __commonJS({
       }
       const make = async (pth) => {
         try {
-          await mkdir13(pth, options.mode);
+          await mkdir14(pth, options.mode);
           return pth;
         } catch (error62) {
           if (error62.code === "EPERM") {
@@ -51942,7 +52042,7 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash6,
+      createHash: createHash7,
       createHmac,
       createSign,
       createVerify,
@@ -52630,11 +52730,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash6("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash7("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash6("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash7("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -52799,8 +52899,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash6("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash6("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash7("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash7("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -52840,7 +52940,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac(
           "sha1",
-          createHash6("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash7("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac3) {
           if (encrypted) {
@@ -53183,7 +53283,7 @@ var require_agent = __commonJS({
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
     var { resolve: resolve11 } = __require("path");
-    var { readFile: readFile14 } = __require("fs");
+    var { readFile: readFile15 } = __require("fs");
     var { execFile, spawn: spawn5 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
     var {
@@ -53401,7 +53501,7 @@ var require_agent = __commonJS({
           cb = once2(cb);
           let socketPath = this.socketPath;
           let triedCygpath = false;
-          readFile14(socketPath, function readCygsocket(err, data) {
+          readFile15(socketPath, function readCygsocket(err, data) {
             if (err) {
               if (triedCygpath)
                 return cb(new Error("Invalid cygwin unix socket path"));
@@ -53410,7 +53510,7 @@ var require_agent = __commonJS({
                   return cb(new Error("Invalid cygwin unix socket path"));
                 triedCygpath = true;
                 socketPath = stdout.toString().replace(/[\r\n]/g, "");
-                readFile14(socketPath, readCygsocket);
+                readFile15(socketPath, readCygsocket);
               });
               return;
             }
@@ -55162,7 +55262,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash6,
+      createHash: createHash7,
       createPublicKey,
       diffieHellman,
       generateKeyPairSync,
@@ -55588,7 +55688,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash2 = createHash6(this.hashName);
+          const hash2 = createHash7(this.hashName);
           hashString(hash2, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash2, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash2, isServer ? this._remoteKexinit : this._kexinit);
@@ -56596,9 +56696,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash6(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash7(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash6(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash7(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended2 = Buffer.allocUnsafe(digest.length + chunk.length);
           extended2.set(digest, 0);
           extended2.set(chunk, digest.length);
@@ -62033,7 +62133,7 @@ var require_client = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
-      createHash: createHash6,
+      createHash: createHash7,
       getHashes,
       randomFillSync
     } = __require("crypto");
@@ -62255,7 +62355,7 @@ var require_client = __commonJS({
           }
           hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key = createHash6(hashAlgo).update(key).digest("hex");
+              key = createHash7(hashAlgo).update(key).digest("hex");
             const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
@@ -65565,7 +65665,7 @@ function unixifyPath(path9) {
   }
   return path9;
 }
-async function readFile4(filePath) {
+async function readFile5(filePath) {
   return new Promise((resolve11, reject) => {
     fs2.readFile(filePath, "utf8", (err, res) => {
       if (err) {
@@ -65669,7 +65769,7 @@ var init_esm18 = __esm({
           invariant2(config2.passphrase == null || typeof config2.passphrase === "string", "config.passphrase must be null or a valid string");
           if (config2.privateKeyPath != null) {
             try {
-              config2.privateKey = await readFile4(config2.privateKeyPath);
+              config2.privateKey = await readFile5(config2.privateKeyPath);
             } catch (err) {
               if (err != null && err.code === "ENOENT") {
                 throw new AssertionError({ message: "config.privateKeyPath does not exist at given fs path" });
@@ -66476,7 +66576,7 @@ var init_exec2 = __esm({
 });
 
 // src/ssh/hostkey.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 function parsePublicKey(line, where) {
   const [type, b64] = line.trim().split(/\s+/);
   if (!type || !b64 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) {
@@ -66489,7 +66589,7 @@ function parsePublicKey(line, where) {
   return { type, blob };
 }
 function fingerprint(blob) {
-  return `SHA256:${createHash3("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
+  return `SHA256:${createHash4("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
 }
 function hostKeyAlgorithms(type) {
   if (type === "ssh-rsa") return ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"];
@@ -66802,7 +66902,7 @@ var init_script = __esm({
 });
 
 // src/ssh/pool.ts
-import { readFile as readFile5 } from "node:fs/promises";
+import { readFile as readFile6 } from "node:fs/promises";
 import net from "node:net";
 function describe3(node2) {
   return `node "${node2.name}" (${node2.ssh.host}:${node2.ssh.port})`;
@@ -67003,7 +67103,7 @@ ${tail}` : ""}`);
         return { ssh, client, channels: new Limiter(this.options.maxChannelsPerNode ?? 8) };
       }
       privateKey() {
-        this.key ??= readFile5(this.options.clientKeyPath, "utf8").catch((err) => {
+        this.key ??= readFile6(this.options.clientKeyPath, "utf8").catch((err) => {
           this.key = void 0;
           throw new Error(`cannot read the SSH client key ${this.options.clientKeyPath}: ${err.code ?? err.message}`);
         });
@@ -67577,8 +67677,8 @@ var init_service = __esm({
 });
 
 // src/deploy/artifact.ts
-import { createHash as createHash4 } from "node:crypto";
-import { readFile as readFile6 } from "node:fs/promises";
+import { createHash as createHash5 } from "node:crypto";
+import { readFile as readFile7 } from "node:fs/promises";
 import path2 from "node:path";
 import { PassThrough } from "node:stream";
 function binaryPath(node2, name2) {
@@ -67837,7 +67937,7 @@ var init_artifact2 = __esm({
       }
       /** The local file's actual sha256, to explain a mismatch reported by a node. */
       sha256() {
-        this.localSha ??= readFile6(this.artifact.path).then((b) => createHash4("sha256").update(b).digest("hex"));
+        this.localSha ??= readFile7(this.artifact.path).then((b) => createHash5("sha256").update(b).digest("hex"));
         return this.localSha;
       }
     };
@@ -67845,7 +67945,7 @@ var init_artifact2 = __esm({
 });
 
 // src/deploy/logs.ts
-import { mkdir as mkdir7 } from "node:fs/promises";
+import { mkdir as mkdir8 } from "node:fs/promises";
 import path3 from "node:path";
 function renderListLogs(workdir) {
   const dir = shellQuote2(`${workdir}/logs`);
@@ -67859,7 +67959,7 @@ async function collectLogs(pool, nodes, destDir, options = {}) {
       if (list.code !== 0) throw new Error(`listing ${node2.workdir}/logs failed: ${list.stderr.trim() || `exit ${list.code}`}`);
       const names = list.stdout.split("\n").filter((n) => n !== "" && !n.includes("/"));
       const local = path3.join(destDir, node2.name);
-      await mkdir7(local, { recursive: true });
+      await mkdir8(local, { recursive: true });
       for (const name2 of names) {
         const target2 = path3.join(local, name2);
         await pool.download(node2, `${node2.workdir}/logs/${name2}`, target2);
@@ -68437,7 +68537,7 @@ var init_names = __esm({
 });
 
 // src/results/schema.ts
-import { readFile as readFile7 } from "node:fs/promises";
+import { readFile as readFile8 } from "node:fs/promises";
 function describePath(path9) {
   return path9.reduce((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key), "") || "(top level)";
 }
@@ -68464,7 +68564,7 @@ ${lines.join("\n")}`);
 async function loadResultsJson(path9) {
   let text;
   try {
-    text = await readFile7(path9, "utf8");
+    text = await readFile8(path9, "utf8");
   } catch (err) {
     const code = err.code;
     throw new ResultsSchemaError(code === "ENOENT" ? `baseline file not found: ${path9}` : `cannot read baseline ${path9}: ${err.message}`);
@@ -69373,7 +69473,7 @@ function truncationNote(dropped, limit) {
 function fit(sections, limit) {
   let kept = sections;
   const dropped = [];
-  const withNote = () => dropped.length ? join12([...kept, { name: "note", text: truncationNote(dropped, limit) }]) : join12(kept);
+  const withNote = () => dropped.length ? join13([...kept, { name: "note", text: truncationNote(dropped, limit) }]) : join13(kept);
   const droppable = sections.filter((x) => x.dropRank !== void 0).sort((a, b) => a.dropRank - b.dropRank);
   let text = withNote();
   for (const victim of droppable) {
@@ -69393,14 +69493,14 @@ ${truncationNote([...dropped, "the end of the report"], limit)}
   const open3 = cut.split("<details>").length - cut.split("</details>").length;
   return cut + (open3 > 0 ? closer : "") + note;
 }
-var REPORT_MARKER, GITHUB_BODY_LIMIT, join12;
+var REPORT_MARKER, GITHUB_BODY_LIMIT, join13;
 var init_markdown = __esm({
   "src/report/markdown.ts"() {
     "use strict";
     init_sections();
     REPORT_MARKER = "<!-- vps-test:report -->";
     GITHUB_BODY_LIMIT = 65536;
-    join12 = (sections) => `${sections.map((x) => x.text).join("\n\n")}
+    join13 = (sections) => `${sections.map((x) => x.text).join("\n\n")}
 `;
   }
 });
@@ -69776,18 +69876,18 @@ var init_journal = __esm({
 });
 
 // src/report/files.ts
-import { mkdir as mkdir8, readFile as readFile8, rename as rename2, writeFile as writeFile4 } from "node:fs/promises";
-import { dirname as dirname7, join as join13 } from "node:path";
+import { mkdir as mkdir9, readFile as readFile9, rename as rename3, writeFile as writeFile4 } from "node:fs/promises";
+import { dirname as dirname8, join as join14 } from "node:path";
 async function writeFileAtomic(path9, text) {
-  await mkdir8(dirname7(path9), { recursive: true });
+  await mkdir9(dirname8(path9), { recursive: true });
   const tmp = `${path9}.tmp-${process.pid}`;
   await writeFile4(tmp, text, "utf8");
-  await rename2(tmp, path9);
+  await rename3(tmp, path9);
 }
 async function writeReportFiles(dir, files) {
   const written = {};
   for (const [name2, text] of Object.entries(files)) {
-    const path9 = join13(dir, name2);
+    const path9 = join14(dir, name2);
     await writeFileAtomic(path9, text);
     written[name2] = path9;
   }
@@ -69796,7 +69896,7 @@ async function writeReportFiles(dir, files) {
 async function appendToJournalFile(path9, entry) {
   let existing = "";
   try {
-    existing = await readFile8(path9, "utf8");
+    existing = await readFile9(path9, "utf8");
   } catch (err) {
     if (err.code !== "ENOENT") throw new Error(`cannot read journal ${path9}: ${err.message}`);
   }
@@ -69810,11 +69910,11 @@ var init_files = __esm({
 });
 
 // src/report/bundle.ts
-import { basename as basename4, join as join14 } from "node:path";
+import { basename as basename4, join as join15 } from "node:path";
 async function writeReportSet(input2) {
   const { results, plan, out, time: time3, branch, pr } = input2;
   const proofName = proofFileName(time3);
-  const outputs = ["report.md", "results.json", "junit.xml", "journal.md"].map((n) => join14(out, n));
+  const outputs = ["report.md", "results.json", "junit.xml", "journal.md"].map((n) => join15(out, n));
   const evidence = [...input2.evidence, ...outputs, ...(input2.artifacts ?? []).map((a) => a.url)].filter((p) => basename4(p) !== proofName);
   const journalEntry = renderJournalEntry({ results, time: time3, branch, pr: pr ?? null });
   const written = await writeReportFiles(out, {
@@ -70311,12 +70411,12 @@ var init_interrupt = __esm({
 });
 
 // src/lab/keys.ts
-import { readFile as readFile9, rm as rm2 } from "node:fs/promises";
+import { readFile as readFile10, rm as rm2 } from "node:fs/promises";
 async function generateEd25519(exec, file2, comment) {
   await rm2(file2, { force: true });
   await rm2(`${file2}.pub`, { force: true });
   await exec(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file2]);
-  return publicKeyOf(await readFile9(`${file2}.pub`, "utf8"));
+  return publicKeyOf(await readFile10(`${file2}.pub`, "utf8"));
 }
 function publicKeyOf(line) {
   const [type, key] = line.trim().split(/\s+/);
@@ -70333,7 +70433,7 @@ var init_keys = __esm({
 });
 
 // src/lab/names.ts
-import { createHash as createHash5 } from "node:crypto";
+import { createHash as createHash6 } from "node:crypto";
 function assertRunId(runId) {
   if (!RUN_ID.test(runId)) {
     throw new LabNameError(
@@ -70365,7 +70465,7 @@ function runIdOfNamespace(namespace) {
 }
 function controllerVeth(runId) {
   assertRunId(runId);
-  return `vtc${createHash5("sha256").update(runId).digest("hex").slice(0, 10)}`;
+  return `vtc${createHash6("sha256").update(runId).digest("hex").slice(0, 10)}`;
 }
 var RUN_ID, REST, LabNameError, IFACE;
 var init_names2 = __esm({
@@ -70474,7 +70574,7 @@ var init_netem = __esm({
 });
 
 // src/lab/preflight.ts
-import { access, constants as constants2, readFile as readFile10 } from "node:fs/promises";
+import { access, constants as constants2, readFile as readFile11 } from "node:fs/promises";
 import path4 from "node:path";
 async function resolveCommand(command) {
   const dirs = [...(process.env.PATH ?? "").split(":").filter(Boolean), ...EXTRA_DIRS];
@@ -70494,7 +70594,7 @@ function effectiveCapabilities(statusText) {
   return { netAdmin: (caps & 1n << 12n) !== 0n, sysAdmin: (caps & 1n << 21n) !== 0n };
 }
 async function systemPrivileges() {
-  const status = await readFile10("/proc/self/status", "utf8").catch(() => "");
+  const status = await readFile11("/proc/self/status", "utf8").catch(() => "");
   return { root: process.getuid?.() === 0, ...effectiveCapabilities(status) };
 }
 function packagesOf(commands) {
@@ -70644,7 +70744,7 @@ var init_impair = __esm({
 
 // src/lab/sshd.ts
 import net2 from "node:net";
-import { readFile as readFile11 } from "node:fs/promises";
+import { readFile as readFile12 } from "node:fs/promises";
 function arg(value) {
   if (/["\r\n]/.test(value)) throw new Error(`sshd cannot use the path ${JSON.stringify(value)}`);
   return /\s/.test(value) ? `"${value}"` : value;
@@ -70705,7 +70805,7 @@ async function waitForSsh(host, port, options) {
     if (options.aborted?.()) throw new Error(`stopped waiting for ${options.what}`);
     if (await readBanner(host, port, 1e3)) return Date.now() - started;
     if (Date.now() - started > options.timeoutMs) {
-      const log = options.logPath ? await readFile11(options.logPath, "utf8").catch(() => "") : "";
+      const log = options.logPath ? await readFile12(options.logPath, "utf8").catch(() => "") : "";
       const tail = log.trim().split("\n").slice(-3).join(" | ");
       throw new Error(`${options.what}: sshd at ${host}:${port} did not answer within ${options.timeoutMs} ms${tail ? ` (sshd log: ${tail})` : ""}`);
     }
@@ -70757,14 +70857,14 @@ var init_addresses = __esm({
 });
 
 // src/lab/subnet-claim.ts
-import { mkdir as mkdir9, readFile as readFile12, readdir as readdir3, rm as rm3, stat as stat3, writeFile as writeFile5 } from "node:fs/promises";
+import { mkdir as mkdir10, readFile as readFile13, readdir as readdir4, rm as rm3, stat as stat3, writeFile as writeFile5 } from "node:fs/promises";
 import path5 from "node:path";
 function errCode(err) {
   return err?.code;
 }
 async function readClaim(dir, index) {
   try {
-    const parsed = JSON.parse(await readFile12(path5.join(dir, String(index), "owner.json"), "utf8"));
+    const parsed = JSON.parse(await readFile13(path5.join(dir, String(index), "owner.json"), "utf8"));
     if (typeof parsed.runId !== "string") return void 0;
     return { index, runId: parsed.runId, pid: Number(parsed.pid ?? 0), createdAt: Number(parsed.createdAt ?? 0) };
   } catch {
@@ -70774,7 +70874,7 @@ async function readClaim(dir, index) {
 async function listSubnetClaims(dir = DEFAULT_CLAIM_DIR) {
   let entries;
   try {
-    entries = await readdir3(dir);
+    entries = await readdir4(dir);
   } catch (err) {
     if (errCode(err) === "ENOENT") return [];
     throw err;
@@ -70792,7 +70892,7 @@ async function withLock(dir, now, body) {
   const deadline = Date.now() + 15e3;
   for (; ; ) {
     try {
-      await mkdir9(lock);
+      await mkdir10(lock);
       break;
     } catch (err) {
       if (errCode(err) !== "EEXIST") throw err;
@@ -70820,7 +70920,7 @@ async function isStale(dir, index, options, now) {
 }
 async function tryMkdirClaim(dir, index, runId, now) {
   try {
-    await mkdir9(path5.join(dir, String(index)));
+    await mkdir10(path5.join(dir, String(index)));
   } catch (err) {
     if (errCode(err) === "EEXIST") return false;
     throw err;
@@ -70833,13 +70933,13 @@ async function tryMkdirClaim(dir, index, runId, now) {
 async function claimSubnet(runId, options) {
   const dir = options.dir ?? DEFAULT_CLAIM_DIR;
   const now = options.now ?? Date.now;
-  await mkdir9(dir, { recursive: true });
+  await mkdir10(dir, { recursive: true });
   const inUse = /* @__PURE__ */ new Set();
   for (const addr of await options.rootAddresses?.() ?? []) {
     const index = subnetIndexOf(addr);
     if (index !== void 0) inUse.add(index);
   }
-  const existing = new Set((await readdir3(dir)).filter((e) => /^\d+$/.test(e)).map(Number));
+  const existing = new Set((await readdir4(dir)).filter((e) => /^\d+$/.test(e)).map(Number));
   for (let index = 0; index < SUBNET_COUNT; index++) {
     if (inUse.has(index) || existing.has(index)) continue;
     if (await tryMkdirClaim(dir, index, runId, now())) return index;
@@ -71149,7 +71249,7 @@ __export(lab_exports, {
   flushConntrack: () => flushConntrack,
   listLabs: () => listLabs
 });
-import { mkdir as mkdir10, writeFile as writeFile6 } from "node:fs/promises";
+import { mkdir as mkdir11, writeFile as writeFile6 } from "node:fs/promises";
 import os2 from "node:os";
 import path7 from "node:path";
 function defaultLabRoot(runId) {
@@ -71208,9 +71308,9 @@ async function createLab(spec, options = {}) {
     const t = planTopology(spec.nodes, { runId, subnetIndex, labRoot });
     const steps = planSteps(t, netem);
     progress(`internet ${t.subnet.cidr}, controller ${t.subnet.controllerIp} (${t.controllerVeth}), lab root ${labRoot}`);
-    await mkdir10(t.keysDir, { recursive: true, mode: 448 });
-    await mkdir10(t.sshdDir, { recursive: true });
-    await Promise.all(t.machines.map((m) => mkdir10(m.workdir, { recursive: true })));
+    await mkdir11(t.keysDir, { recursive: true, mode: 448 });
+    await mkdir11(t.sshdDir, { recursive: true });
+    await Promise.all(t.machines.map((m) => mkdir11(m.workdir, { recursive: true })));
     guard.check();
     const clientKey = await generateEd25519(exec, t.clientKeyPath, `vps-test-${runId}-client`);
     const hostKeys = new Map(
@@ -71232,7 +71332,7 @@ async function createLab(spec, options = {}) {
         progress(describeMachine(t, m.node));
       })
     );
-    await mkdir10("/run/sshd", { recursive: true, mode: 493 });
+    await mkdir11("/run/sshd", { recursive: true, mode: 493 });
     const waits = await Promise.all(
       t.machines.map(async (m) => {
         guard.check();
@@ -71349,13 +71449,13 @@ var init_lab = __esm({
 });
 
 // src/run/pipeline.ts
-import { join as join15 } from "node:path";
-import { mkdir as mkdir11 } from "node:fs/promises";
+import { join as join16 } from "node:path";
+import { mkdir as mkdir12 } from "node:fs/promises";
 async function runPipeline(input2) {
   const { loaded, plan, runId, progress } = input2;
   const state = RunStateFile.create(input2.runsRoot, { runId, configPath: loaded.file, project: plan.choices.project, provider: plan.provider, keep: Boolean(input2.keep) });
   const runDir = state.dir;
-  const eventsPath = join15(runDir, "results.jsonl");
+  const eventsPath = join16(runDir, "results.jsonl");
   const signals2 = abortOnSignals((l) => progress.line(l));
   const run = { runId, runDir, log: (l) => progress.line(l), signal: signals2.signal };
   const sink = new EventSink(eventsPath);
@@ -71392,7 +71492,7 @@ async function runPipeline(input2) {
       void 0,
       input2.planStartedAt
     );
-    const artifacts = hostable ? await stage("build", () => buildArtifacts(buildConfigOf(loaded.config), { cwd: input2.cwd, outDir: join15(runDir, "build"), onProgress: run.log, ...input2.zigCacheDir && { zigCacheDir: input2.zigCacheDir }, signal: signals2.signal }), (a) => a.map((x) => x.target).join(", ")) : void 0;
+    const artifacts = hostable ? await stage("build", () => buildArtifacts(buildConfigOf(loaded.config), { cwd: input2.cwd, outDir: join16(runDir, "build"), onProgress: run.log, ...input2.zigCacheDir && { zigCacheDir: input2.zigCacheDir }, signal: signals2.signal }), (a) => a.map((x) => x.target).join(", ")) : void 0;
     if (artifacts) {
       state.update({ fleetUp: true });
       fleet = await stage("provision", () => input2.provider.provision(plan, run), (f) => `${f.nodes.length} nodes`);
@@ -71428,7 +71528,7 @@ async function runPipeline(input2) {
   }, (r) => r.verdict.toUpperCase());
   if (results) {
     await stage("report", async () => {
-      await mkdir11(runDir, { recursive: true });
+      await mkdir12(runDir, { recursive: true });
       const journal = loaded.config.report.journal;
       return writeReportSet({
         results,
@@ -71437,15 +71537,15 @@ async function runPipeline(input2) {
         time: /* @__PURE__ */ new Date(),
         branch: input2.branch ?? "unknown",
         ...input2.pr !== void 0 && { pr: input2.pr },
-        evidence: [eventsPath, join15(runDir, "logs")],
+        evidence: [eventsPath, join16(runDir, "logs")],
         ...journal && { journal }
       });
     }, () => `reports in ${runDir}`);
   }
   await stage("teardown", async () => {
     if (pool && fleet) {
-      const logs = await collectLogs(pool, fleet.nodes, join15(runDir, "logs")).catch((err) => (run.log(`log collection failed: ${err.message}`), []));
-      run.log(`logs collected from ${logs.length} nodes into ${join15(runDir, "logs")}`);
+      const logs = await collectLogs(pool, fleet.nodes, join16(runDir, "logs")).catch((err) => (run.log(`log collection failed: ${err.message}`), []));
+      run.log(`logs collected from ${logs.length} nodes into ${join16(runDir, "logs")}`);
     }
     await pool?.close();
     if (input2.keep && fleet && !signals2.received) {
@@ -71493,14 +71593,14 @@ var init_pipeline = __esm({
 });
 
 // src/providers/local.ts
-import { readFile as readFile13, writeFile as writeFile7, mkdir as mkdir12, rm as rm4 } from "node:fs/promises";
+import { readFile as readFile14, writeFile as writeFile7, mkdir as mkdir13, rm as rm4 } from "node:fs/promises";
 import path8 from "node:path";
 function labNodesOf(plan) {
   return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...n.impair ? { impair: n.impair } : {} }));
 }
 async function writeFleet(runDir, fleet) {
   const file2 = path8.join(runDir, FLEET_FILE);
-  await mkdir12(runDir, { recursive: true });
+  await mkdir13(runDir, { recursive: true });
   const record2 = {
     runId: fleet.runId,
     provider: fleet.provider,
@@ -71516,7 +71616,7 @@ async function readFleet(runDir) {
   const file2 = path8.join(runDir, FLEET_FILE);
   let text;
   try {
-    text = await readFile13(file2, "utf8");
+    text = await readFile14(file2, "utf8");
   } catch {
     throw new Error(`no fleet recorded for this run: ${file2} does not exist (was it provisioned?)`);
   }
@@ -71811,7 +71911,7 @@ var report_exports = {};
 __export(report_exports, {
   reportCommand: () => reportCommand
 });
-import { join as join16 } from "node:path";
+import { join as join17 } from "node:path";
 function number4(flag, text, min, max) {
   if (text === void 0) return void 0;
   const n = Number(text);
@@ -71870,7 +71970,7 @@ async function reportCommand(argv) {
     ...values.unreachable && { unreachable: values.unreachable },
     ...soak.length && { soak: soak.map((s, i) => soakCheckpointOf(s.run_id ?? `#${i + 1}`, s)) }
   });
-  const out = values.out ?? join16(".vps-test", "report");
+  const out = values.out ?? join17(".vps-test", "report");
   const branch = values.branch ?? process.env.GITHUB_HEAD_REF ?? process.env.GITHUB_REF_NAME ?? "unknown";
   const written = await writeReportSet({
     results,
@@ -72184,7 +72284,7 @@ var down_exports = {};
 __export(down_exports, {
   downCommand: () => downCommand
 });
-import { join as join17 } from "node:path";
+import { join as join18 } from "node:path";
 async function downCommand(argv) {
   const { values, positionals } = parseFlags(argv, { all: { type: "boolean" } }, "down");
   if (values.help) {
@@ -72212,12 +72312,12 @@ async function downCommand(argv) {
 async function destroy(runId, log) {
   let run;
   try {
-    run = RunStateFile.load(join17(runsRoot(), runId));
+    run = RunStateFile.load(join18(runsRoot(), runId));
   } catch {
     run = void 0;
   }
   const provider = providerFor(run?.state.provider ?? "local");
-  await provider.destroy({ runId, runDir: run?.dir ?? join17(runsRoot(), runId), log });
+  await provider.destroy({ runId, runDir: run?.dir ?? join18(runsRoot(), runId), log });
   run?.update({ fleetUp: false });
   console.log(`run ${runId}: down`);
 }
