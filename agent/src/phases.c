@@ -130,10 +130,11 @@ static double initiator_tick(const probe_ctx *c, attempt *a, double now) {
         return now + 1000.0;
     }
     if (now >= a->next_ping) send_ping(c, a, now);
-    /* The responder learns from STAT when to start punching; in relay its relayed PINGs say it. */
-    if (a->status_channel && a->phase != PATH_RELAY && now >= a->next_stat) send_stat(c, a, now);
+    /* The responder learns from STAT when to start punching (in direct it has nothing to learn;
+     * in relay the relayed PINGs say it). */
+    if (a->status_channel && a->phase == PATH_PUNCH && now >= a->next_stat) send_stat(c, a, now);
     double wake = min_time(a->next_ping, min_time(a->phase_cap, a->deadline));
-    if (a->status_channel && a->phase != PATH_RELAY) wake = min_time(wake, a->next_stat);
+    if (a->status_channel && a->phase == PATH_PUNCH) wake = min_time(wake, a->next_stat);
     return wake;
 }
 
