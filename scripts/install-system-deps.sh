@@ -6,7 +6,7 @@ declare -A need=(
   [ip]=iproute2 [tc]=iproute2 [nft]=nftables [sshd]=openssh-server [ssh]=openssh-client
   [scp]=openssh-client [ssh-keygen]=openssh-client [conntrack]=conntrack [turnserver]=coturn
   [turnutils_natdiscovery]=coturn [objdump]=binutils [file]=file [ss]=iproute2 [setsid]=util-linux
-  [tmux]=tmux [zstd]=zstd [gzip]=gzip [sha256sum]=coreutils [pgrep]=procps
+  [tmux]=tmux [sudo]=sudo [zstd]=zstd [gzip]=gzip [sha256sum]=coreutils [pgrep]=procps [iptables-nft]=iptables
 )
 missing=()
 for cmd in "${!need[@]}"; do

@@ -9,6 +9,7 @@ step() { local name=$1; shift; echo "== $name"; "$@" || failed+=("$name"); }
 step typecheck npx tsc --noEmit -p .
 step lint npx eslint .
 step dist npm run -s check-dist
+step do-types npm run -s check:digitalocean
 mkdir -p .vps-test
 echo "== tests"
 npx vitest run --reporter=default --reporter=json --outputFile.json=.vps-test/test-results.json "$@" || failed+=(tests)

@@ -7,7 +7,7 @@ import { createLab, flushConntrack, type Lab } from '../../src/lab/lab.js';
 import { labNodesOf } from '../../src/providers/local.js';
 import { binaryPath, deployArtifact, startService } from '../../src/deploy/index.js';
 import { SshPool } from '../../src/ssh/index.js';
-import { probeArgv } from '../../src/suites/pairs.js';
+import { probeArgv } from '../../src/subject/index.js';
 import { AGENT_SERVER_SERVICE } from '../../src/run/deploy-stage.js';
 import type { Artifact } from '../../src/build/index.js';
 import type { Config } from '../../src/config/schema.js';

@@ -31,7 +31,8 @@ function benchPlan(): Plan {
     thresholds: { direct: 99, nat_traversed: 85, relay: 100 },
     minAttempts: 10,
     regressionTolerance: 0,
-    gossip: { minDelivery: 95 },
+    gossip: { origins: [], fanout: 3, durationMs: 5000, minDelivery: 95 },
+    subject: { driver: 'agent', port: 9000, relay: true },
     binary: { kind: 'agent', description: 'agent', targets: [] },
     estimate: { nodeMinutes: 0 },
   };

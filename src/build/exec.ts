@@ -35,23 +35,67 @@ function appendCapped(buffer: string, chunk: string): string {
 }
 
 /** The real runner: spawns without a shell, captures both streams. */
-export const runProcess: CommandRunner = (spec) =>
-  new Promise((resolve, reject) => {
+export const runProcess: CommandRunner = (spec) => spawnCaptured(spec);
+
+/** How long a build process group gets between SIGTERM and SIGKILL once the run is aborted. */
+const KILL_GRACE_MS = 1000;
+
+/**
+ * The real runner, bound to the run's abort signal: on abort the command's whole process group
+ * (zig and the compilers it spawned) gets SIGTERM, then SIGKILL, and the command fails at once.
+ */
+export function abortableRunner(signal: AbortSignal): CommandRunner {
+  return (spec) => spawnCaptured(spec, signal);
+}
+
+function spawnCaptured(spec: CommandSpec, signal?: AbortSignal): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new BuildError(`${spec.command} not started: the run was interrupted`, formatCommand(spec)));
     const child = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
       env: { ...process.env, ...spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // its own process group, so an abort reaches every process the build started
+      detached: Boolean(signal),
     });
+    let killTimer: NodeJS.Timeout | undefined;
+    const killGroup = (sig: NodeJS.Signals) => {
+      try {
+        if (child.pid) process.kill(-child.pid, sig);
+      } catch {
+        /* already gone */
+      }
+    };
+    const onAbort = () => {
+      killGroup('SIGTERM');
+      killTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
+      killTimer.unref();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    // the controller dying must not leave a detached compiler behind
+    const onExit = () => killGroup('SIGKILL');
+    if (signal) process.once('exit', onExit);
+    const settle = () => {
+      signal?.removeEventListener('abort', onAbort);
+      process.off('exit', onExit);
+      if (killTimer) clearTimeout(killTimer);
+    };
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout = appendCapped(stdout, chunk)));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = appendCapped(stderr, chunk)));
     child.on('error', (err: NodeJS.ErrnoException) => {
+      settle();
       if (err.code === 'ENOENT') reject(new BuildError(`command not found: ${spec.command}`, formatCommand(spec)));
       else reject(new BuildError(`cannot run ${spec.command}: ${err.message}`, formatCommand(spec)));
     });
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.on('close', (code, exitSignal) => {
+      settle();
+      if (signal?.aborted) reject(new BuildError(`${spec.command} stopped: the run was interrupted`, formatCommand(spec)));
+      else resolve({ code, signal: exitSignal, stdout, stderr });
+    });
   });
+}
 
 /** Runs a command and throws a BuildError with the command and its stderr when it fails. */
 export async function runChecked(run: CommandRunner, spec: CommandSpec, what: string): Promise<CommandResult> {

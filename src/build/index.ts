@@ -9,6 +9,7 @@ import { buildCargo } from './cargo.js';
 import { buildGo } from './go.js';
 import { buildPrebuilt } from './prebuilt.js';
 import { buildZigProject } from './zig-project.js';
+import { open } from 'node:fs/promises';
 import { inspectElf } from './elf.js';
 import { BuildError } from './exec.js';
 import { archOfTarget } from './targets.js';
@@ -20,7 +21,7 @@ export async function buildArtifacts(config: BuildConfig, options: BuildOptions)
   const started = Date.now();
   const artifacts = await dispatch(config, opts);
   for (const a of artifacts) {
-    await checkArtifactArch(a);
+    await checkArtifactArch(a, config.kind === 'prebuilt');
     opts.onProgress?.(`built ${a.target}: ${a.path} (${formatSize(a.size)}, sha256 ${a.sha256.slice(0, 12)})`);
   }
   opts.onProgress?.(`build (${config.kind}) done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -28,12 +29,25 @@ export async function buildArtifacts(config: BuildConfig, options: BuildOptions)
 }
 
 /** A binary labelled for one arch but built for another would fail only on the node: catch it here. */
-async function checkArtifactArch(artifact: Artifact): Promise<void> {
+async function checkArtifactArch(artifact: Artifact, prebuilt: boolean): Promise<void> {
   const arch = archOfTarget(artifact.target);
   if (!arch) return;
+  // A prebuilt script (#!/usr/bin/env python3 ...) runs on any arch whose machine has its interpreter.
+  if (prebuilt && (await isScript(artifact.path))) return;
   const elf = await inspectElf(artifact.path);
   if (elf.machine !== arch) {
     throw new BuildError(`artifact ${artifact.path} for target ${artifact.target} is built for ${elf.machine}, not ${arch}`);
+  }
+}
+
+async function isScript(path: string): Promise<boolean> {
+  const file = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    await file.read(head, 0, 2, 0);
+    return head.toString('latin1') === '#!';
+  } finally {
+    await file.close();
   }
 }
 

@@ -1,6 +1,6 @@
 // Finding the run a fleet command means, and its recorded fleet.
 import { findRun, runsRoot, type RunStateFile } from '../run/state.js';
-import { readFleet } from '../providers/local.js';
+import { readFleet } from '../providers/fleet-file.js';
 import type { Fleet } from '../providers/types.js';
 import { UsageError } from './args.js';
 

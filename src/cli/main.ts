@@ -15,7 +15,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   up: { summary: 'bring up the fleet of a config (local lab) and leave it running', load: async () => (await import('./commands/up.js')).upCommand },
   nodes: { summary: 'list the nodes of the running fleet', load: async () => (await import('./commands/nodes.js')).nodesCommand },
   diagnose: { summary: 'service status, logs, disk, memory, sockets and NAT rules of a node', load: async () => (await import('./commands/diagnose.js')).diagnoseCommand },
-  down: { summary: 'remove everything of a run (or of all runs with --all)', load: async () => (await import('./commands/down.js')).downCommand },
+  status: { summary: "every run of this user: stage, age, provider, nodes, controller alive, expiry", load: async () => (await import('./commands/status.js')).statusCommand },
+  logs: { summary: "a run's progress log, or a node's service logs (--node, --follow)", load: async () => (await import('./commands/logs.js')).logsCommand },
+  stop: { summary: 'end a run gracefully from any terminal: logs, evaluate, report, tear down', load: async () => (await import('./commands/stop.js')).stopCommand },
+  down: { summary: "remove everything of a run (or of all this user's runs with --all)", load: async () => (await import('./commands/down.js')).downCommand },
+  janitor: { summary: 'delete expired vps-test droplets and SSH keys on DigitalOcean (--dry-run lists them)', load: async () => (await import('./commands/janitor.js')).janitorCommand },
 };
 
 export function usage(): string {

@@ -21,6 +21,13 @@ export interface Impairment {
   rateKbit?: number;
 }
 
+/** The lab's internet: routers crossed between two machines, round trip (ms), per region pair. */
+export interface Internet {
+  hops: number;
+  rttMs: number;
+  regions: { between: [string, string]; rttMs: number }[];
+}
+
 export const PAIR_SUITES = ['connectivity', 'nat-traversal', 'relay'] as const;
 export type PairSuite = (typeof PAIR_SUITES)[number];
 export const SUITES = [...PAIR_SUITES, 'throughput', 'gossip'] as const;

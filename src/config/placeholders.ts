@@ -5,7 +5,7 @@
 export const SIMPLE_PLACEHOLDERS = ['bin', 'node', 'ip', 'private_ip', 'workdir', 'run_id', 'peers'] as const;
 const NODE_FIELDS = ['ip', 'private_ip', 'name'] as const;
 
-const PATTERN = /(?<!\$)\{([a-z_]+)(?::([^}\s]*))?\}/g;
+const PATTERN = /(?<!\$)\{([a-z_]+(?:\.[a-z_]+)?)(?::([^}\s]*))?\}/g;
 
 export interface PlaceholderRef {
   text: string;
@@ -17,13 +17,17 @@ export function findPlaceholders(command: string): PlaceholderRef[] {
   return [...command.matchAll(PATTERN)].map((m) => ({ text: m[0], kind: m[1] as string, arg: m[2] }));
 }
 
-/** Problems with the placeholders of one command; `vars` are names captured by earlier steps. */
-export function checkPlaceholders(command: string, nodeNames: readonly string[], vars: readonly string[] = []): string[] {
+/**
+ * Problems with the placeholders of one command; `vars` are names captured by earlier steps,
+ * `extra` the placeholders this particular template may use (e.g. {peer.ip} in subject.connect.run).
+ */
+export function checkPlaceholders(command: string, nodeNames: readonly string[], vars: readonly string[] = [], extra: readonly string[] = []): string[] {
   const problems: string[] = [];
+  const simple = [...SIMPLE_PLACEHOLDERS, ...extra];
   for (const ref of findPlaceholders(command)) {
     if (ref.arg === undefined) {
-      if (!(SIMPLE_PLACEHOLDERS as readonly string[]).includes(ref.kind)) {
-        problems.push(`unknown placeholder ${ref.text}; allowed: ${SIMPLE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}, {node:NAME.ip}, {node:NAME.private_ip}, {var:NAME}`);
+      if (!simple.includes(ref.kind)) {
+        problems.push(`unknown placeholder ${ref.text}; allowed: ${simple.map((p) => `{${p}}`).join(', ')}, {node:NAME.ip}, {node:NAME.private_ip}, {var:NAME}`);
       }
     } else if (ref.kind === 'node') {
       const [name, field] = ref.arg.split('.');
@@ -51,11 +55,15 @@ export interface ExpandContext {
   workdir?: string;
   runId?: string;
   vars?: Record<string, string>;
+  /** template-specific values: "peer.ip", "round", "msg", ... */
+  extra?: Record<string, string>;
 }
 
 export function expandPlaceholders(command: string, ctx: ExpandContext): string {
   return command.replace(PATTERN, (text, kind: string, arg: string | undefined) => {
     if (arg === undefined) {
+      const given = ctx.extra?.[kind];
+      if (given !== undefined) return given;
       switch (kind) {
         case 'bin': return ctx.bin ?? text;
         case 'node': return ctx.self.name;

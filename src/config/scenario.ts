@@ -14,21 +14,59 @@ const expectSchema = z.strictObject({
   within: duration.optional(),
 });
 
+export const PROTOCOLS = ['udp', 'tcp', 'all'] as const;
+export type PartitionProtocol = (typeof PROTOCOLS)[number];
+
+const label = z.string().regex(/^[a-z][a-z0-9_-]{0,30}$/, 'mark labels use lowercase letters, digits, _ and -');
+
+const readySchema = z.strictObject({
+  log: z.string().optional(),
+  tcp: z.number().int().min(1).max(65535).optional(),
+  udp: z.number().int().min(1).max(65535).optional(),
+  http: z.string().optional(),
+  timeout: duration.prefault('20s'),
+});
+
 export const STEP_SCHEMAS = {
-  run: z.strictObject({ on: target, cmd: z.string().min(1), expect: expectSchema.optional(), timeout: duration.optional() }),
-  capture: z.strictObject({ on: target, cmd: z.string().min(1), regex: z.string().min(1), as: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'variable names use lowercase letters, digits and _') }),
-  background: z.strictObject({ on: target, cmd: z.string().min(1), name: z.string().min(1) }),
+  // `peer`: the node the command is meant to reach (self-command guard and path evidence, see
+  // docs/architecture.md "Scenarios"); `protocol`: what the command exercises, for the diagnosis.
+  run: z.strictObject({
+    on: target,
+    cmd: z.string().min(1),
+    expect: expectSchema.optional(),
+    timeout: duration.optional(),
+    peer: z.string().min(1).optional(),
+    protocol: z.enum(['udp', 'tcp']).optional(),
+  }),
+  capture: z.strictObject({ on: target, cmd: z.string().min(1), regex: z.string().min(1), as: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'variable names use lowercase letters, digits and _'), timeout: duration.optional() }),
+  background: z.strictObject({ on: target, cmd: z.string().min(1), name: z.string().regex(/^[a-z][a-z0-9_-]{0,30}$/, 'background names use lowercase letters, digits, _ and -'), ready: readySchema.optional() }),
   kill: z.strictObject({ on: target, name: z.string().min(1).default('service') }),
   restart: z.strictObject({ on: target, name: z.string().min(1).default('service') }),
-  partition: z.strictObject({ groups: z.array(z.array(z.string().min(1)).min(1)).min(2, 'a partition needs at least two groups') }),
+  partition: z.strictObject({ groups: z.array(z.array(z.string().min(1)).min(1)).min(2, 'a partition needs at least two groups'), protocol: z.enum(PROTOCOLS).default('all') }),
   heal: z.strictObject({}),
   wait: duration,
-  http: z.strictObject({ on: target.optional(), url: z.string().min(1), expect: z.strictObject({ status: z.number().int().default(200), body: z.string().optional() }).default({ status: 200 }) }),
+  mark: label,
+  http: z.strictObject({
+    on: target.optional(),
+    url: z.string().min(1),
+    timeout: duration.optional(),
+    expect: z
+      .strictObject({
+        status: z.number().int().default(200),
+        body: z.string().optional(),
+        json: z.strictObject({ path: z.string().min(1), equals: z.union([z.string(), z.number(), z.boolean(), z.null()]) }).optional(),
+      })
+      .default({ status: 200 }),
+  }),
   log_count: z.strictObject({
     on: target,
     pattern: z.string().min(1),
     name: z.string().default('service'),
-    expect: z.strictObject({ min: z.number().int().optional(), max: z.number().int().optional(), eq: z.number().int().optional() }),
+    since: label.optional(),
+    until: label.optional(),
+    expect: z
+      .strictObject({ min: z.number().int().optional(), max: z.number().int().optional(), eq: z.number().int().optional() })
+      .refine((e) => e.min !== undefined || e.max !== undefined || e.eq !== undefined, 'log_count.expect needs min, max or eq'),
   }),
 } as const;
 

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { ARCHES, NAT_TYPES, ROLES, PAIR_SUITES } from './model.js';
 import { duration, percent, rate } from './fields.js';
 import { scenarioSchema } from './scenario.js';
+import { subjectSchema } from './subject.js';
+import { metricsSchema } from './metrics.js';
 
 const name = z
   .string()
@@ -19,6 +21,8 @@ const nodeSchema = z.strictObject({
   nat: z.enum(NAT_TYPES).default('none'),
   arch: z.enum(ARCHES).default('x86_64'),
   region: z.string().optional(),
+  /** digitalocean: droplet size slug for this node (default fleet.digitalocean.size) */
+  size: z.string().optional(),
   impair: impairSchema.optional(),
   // inventory hosts
   host: z.string().optional(),
@@ -54,6 +58,18 @@ const buildSchema = z
   .refine((b) => b.kind !== 'prebuilt' || b.prebuilt !== undefined, { message: 'kind prebuilt needs prebuilt: { path or url, sha256 }', path: ['prebuilt'] })
   .default({ kind: 'agent', flags: [] });
 
+// The lab's internet (local provider): routers between any two machines, round trip between
+// them, and optionally between nodes' regions.
+const internetSchema = z
+  .strictObject({
+    hops: z.number().int().min(1).max(64).default(12),
+    rtt: duration.optional(),
+    regions: z
+      .array(z.strictObject({ between: z.tuple([z.string().min(1), z.string().min(1)]), rtt: duration }))
+      .default([]),
+  })
+  .transform((i) => ({ hops: i.hops, rttMs: i.rtt ?? 0, regions: i.regions.map((r) => ({ between: r.between, rttMs: r.rtt })) }));
+
 const fleetSchema = z
   .strictObject({
     provider: z.enum(['local', 'digitalocean', 'inventory']).default('local'),
@@ -66,6 +82,7 @@ const fleetSchema = z
       })
       .optional(),
     nodes: z.array(nodeSchema).min(2, 'a fleet needs at least 2 nodes: pairs are tested between different machines'),
+    internet: internetSchema.optional(),
   });
 
 const criteriaKey = new RegExp(`^(direct|nat_traversed|relay|(${NAT_TYPES.join('|')})->(${NAT_TYPES.join('|')}))$`);
@@ -79,6 +96,8 @@ const pairSuiteSchema = z.strictObject({
   timeout: duration.prefault('3s'),
   criteria: criteriaSchema.default({}),
   min_attempts: z.number().int().min(1).default(10),
+  /** a NAT-type class or node pair that never succeeds: degrades the verdict, or fails it */
+  dead_class: z.enum(['degraded', 'fail']).default('degraded'),
 });
 
 const throughputSchema = z.strictObject({
@@ -90,6 +109,8 @@ const throughputSchema = z.strictObject({
 const gossipSchema = z.strictObject({
   origins: z.union([z.literal('all'), z.array(z.string())]).default('all'),
   fanout: z.number().int().min(1).default(3),
+  /** how long each message may take to spread before delivery is counted */
+  duration: duration.prefault('5s'),
   criteria: z.strictObject({ delivery: percent.default(100), p95_ms: z.number().min(0).optional() }).default({ delivery: 100 }),
 });
 
@@ -146,9 +167,12 @@ export const configSchema = z.strictObject({
   build: buildSchema,
   fleet: fleetSchema,
   service: serviceSchema.optional(),
+  /** how the suites reach the program under test; default: the reference agent (build.kind agent) */
+  subject: subjectSchema.optional(),
   agent: agentSchema,
   tests: testsSchema,
   soak: soakSchema.optional(),
+  metrics: metricsSchema.optional(),
   regression_tolerance: z.number().min(0).max(100).default(0),
   report: reportSchema,
 });

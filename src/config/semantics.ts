@@ -4,6 +4,7 @@ import type { Config } from './schema.js';
 import { checkPlaceholders } from './placeholders.js';
 import { didYouMean } from './errors.js';
 import { ROLES } from './model.js';
+import { checkSubject, driverOf } from './subject-checks.js';
 
 export interface SemanticIssue {
   path: (string | number)[];
@@ -35,7 +36,15 @@ export function checkSemantics(config: Config): SemanticIssue[] {
   // Provider-specific fields.
   const provider = config.fleet.provider;
   if (config.fleet.digitalocean && provider !== 'digitalocean') push(['fleet', 'digitalocean'], `digitalocean options are set but provider is '${provider}'`);
+  const internet = config.fleet.internet;
+  if (internet && provider !== 'local') push(['fleet', 'internet'], `internet (hops, rtt) shapes the local lab only; provider '${provider}' runs on the real internet`);
+  internet?.regions.forEach((r, i) => {
+    for (const region of r.between) {
+      if (!nodes.some((n) => n.region === region)) push(['fleet', 'internet', 'regions', i, 'between'], `no node has region '${region}'`);
+    }
+  });
   nodes.forEach((node, i) => {
+    if (node.size !== undefined && provider !== 'digitalocean') push(['fleet', 'nodes', i, 'size'], `'size' is only used with provider digitalocean (provider is '${provider}')`);
     if (provider === 'inventory') {
       if (!node.host) push(['fleet', 'nodes', i], `node '${node.name}': provider inventory needs host (and host_key)`);
       if (!node.host_key) push(['fleet', 'nodes', i], `node '${node.name}': provider inventory needs host_key, the host's public key; host keys are always verified`);
@@ -57,8 +66,11 @@ export function checkSemantics(config: Config): SemanticIssue[] {
     });
   }
 
+  checkSubject(config, names, push);
+  if (config.soak) push(['soak'], 'soak is not run by this version yet: remove it (checkpoints would silently never happen)');
+
   const pairSuites = (['connectivity', 'nat-traversal', 'relay', 'gossip'] as const).filter((s) => config.tests[s]);
-  if (pairSuites.length > 0 && config.build.kind === 'agent' && !nodes.some((n) => n.role === 'bootstrap')) {
+  if (pairSuites.length > 0 && driverOf(config) === 'agent' && !nodes.some((n) => n.role === 'bootstrap')) {
     push(['fleet', 'nodes'], `tests ${pairSuites.join(', ')} need a node with role: bootstrap (it runs the agent's rendezvous and relay)`);
   }
   if (nodes.some((n) => n.role === 'bootstrap' && n.nat !== 'none')) {
@@ -82,8 +94,13 @@ export function checkSemantics(config: Config): SemanticIssue[] {
   const gossip = config.tests.gossip;
   if (gossip && Array.isArray(gossip.origins)) gossip.origins.forEach((o, i) => checkTarget(o, ['tests', 'gossip', 'origins', i]));
 
+  const metrics = config.metrics;
+  if (metrics && Array.isArray(metrics.nodes)) metrics.nodes.forEach((n, i) => checkTarget(n, ['metrics', 'nodes', i]));
+
   for (const [scenarioName, scenario] of Object.entries(config.tests.scenarios)) {
     const vars: string[] = [];
+    const marks: string[] = [];
+    const processes = config.service ? ['service'] : [];
     scenario.steps.forEach((step, i) => {
       const path = ['tests', 'scenarios', scenarioName, 'steps', i, step.kind];
       const spec = step.spec as Record<string, unknown>;
@@ -92,6 +109,21 @@ export function checkSemantics(config: Config): SemanticIssue[] {
         if (typeof spec[field] === 'string') for (const problem of checkPlaceholders(spec[field] as string, names, vars)) push([...path, field], problem);
       }
       if (step.kind === 'partition') step.spec.groups.forEach((group, g) => group.forEach((n, j) => checkTarget(n, [...path, 'groups', g, j])));
+      if (step.kind === 'run' && step.spec.peer !== undefined) {
+        if (!names.includes(step.spec.peer)) push([...path, 'peer'], `peer '${step.spec.peer}' is not a node${didYouMean(step.spec.peer, names)}; a peer is the one node the command is meant to reach`);
+        else if (step.spec.peer === step.spec.on) push([...path, 'peer'], `peer '${step.spec.peer}' is the node the command runs on: a command meant to reach another machine would only reach itself`);
+      }
+      if (step.kind === 'mark') marks.push(step.spec);
+      if (step.kind === 'background') processes.push(step.spec.name);
+      if (step.kind === 'kill' || step.kind === 'restart' || step.kind === 'log_count') {
+        if (!processes.includes(step.spec.name)) push([...path, 'name'], `'${step.spec.name}' is neither the service nor a background process started by an earlier step (known: ${processes.join(', ')})`);
+      }
+      if (step.kind === 'log_count') {
+        for (const key of ['since', 'until'] as const) {
+          const at = step.spec[key];
+          if (at !== undefined && !marks.includes(at)) push([...path, key], `mark '${at}' is not set by an earlier mark step${marks.length ? ` (marks: ${marks.join(', ')})` : ''}`);
+        }
+      }
       if (step.kind === 'capture') {
         try {
           new RegExp(step.spec.regex);

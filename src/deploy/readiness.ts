@@ -86,20 +86,25 @@ export async function waitReady(check: ReadyCheck, ctx: WaitReadyContext): Promi
   let logText = '';
   let readBytes = ctx.logOffset;
   const pending = new Set<string>(['log', 'tcp', 'udp', 'http'].filter((k) => check[k as keyof ReadyCheck] !== undefined));
+  // the abort reaches the probes themselves, not only the loop between them
+  const sig = ctx.signal ? { signal: ctx.signal } : {};
   const probes: Record<string, () => Promise<boolean>> = {
     log: async () => {
-      const r = await ctx.pool.exec(ctx.node, `tail -c +${readBytes + 1} ${shellQuote(ctx.logPath)} 2>/dev/null`, { timeoutMs: 10_000 });
+      const r = await ctx.pool.exec(ctx.node, `tail -c +${readBytes + 1} ${shellQuote(ctx.logPath)} 2>/dev/null`, { timeoutMs: 10_000, ...sig });
       readBytes += Buffer.byteLength(r.stdout);
       logText = (logText + r.stdout).slice(-LOG_WINDOW);
       return pattern!.test(logText);
     },
-    tcp: async () => listeningPorts((await ctx.pool.exec(ctx.node, socketListing('tcp'), { asNode: true, timeoutMs: 10_000 })).stdout, 'tcp').has(check.tcp!),
-    udp: async () => listeningPorts((await ctx.pool.exec(ctx.node, socketListing('udp'), { asNode: true, timeoutMs: 10_000 })).stdout, 'udp').has(check.udp!),
-    http: async () => (await ctx.pool.exec(ctx.node, renderHttpProbe(check.http!), { asNode: true, timeoutMs: 10_000 })).code === 0,
+    tcp: async () => listeningPorts((await ctx.pool.exec(ctx.node, socketListing('tcp'), { asNode: true, timeoutMs: 10_000, ...sig })).stdout, 'tcp').has(check.tcp!),
+    udp: async () => listeningPorts((await ctx.pool.exec(ctx.node, socketListing('udp'), { asNode: true, timeoutMs: 10_000, ...sig })).stdout, 'udp').has(check.udp!),
+    http: async () => (await ctx.pool.exec(ctx.node, renderHttpProbe(check.http!), { asNode: true, timeoutMs: 10_000, ...sig })).code === 0,
   };
+  const stopped = () => new Error(`stopped waiting for service "${ctx.service}" on node "${ctx.node.name}"`);
   for (;;) {
-    if (ctx.signal?.aborted) throw new Error(`stopped waiting for service "${ctx.service}" on node "${ctx.node.name}"`);
-    const results = await Promise.all([...pending].map(async (k) => [k, await probes[k]!()] as const));
+    if (ctx.signal?.aborted) throw stopped();
+    const results = await Promise.all([...pending].map(async (k) => [k, await probes[k]!()] as const)).catch((err: unknown) => {
+      throw ctx.signal?.aborted ? stopped() : err;
+    });
     for (const [k, ok] of results) if (ok) pending.delete(k);
     if (pending.size === 0) return Date.now() - started;
     const ended = await ctx.ended?.();
@@ -113,8 +118,20 @@ export async function waitReady(check: ReadyCheck, ctx: WaitReadyContext): Promi
         tail,
       );
     }
-    await new Promise((r) => setTimeout(r, interval));
+    await sleep(interval, ctx.signal);
   }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Last `lines` lines of a remote log ('' when missing or unreachable). */

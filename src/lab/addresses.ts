@@ -60,3 +60,29 @@ export function subnetIndexOf(ipv4: string): number | undefined {
   if (!m) return undefined;
   return (Number(m[1]) - 18) * 256 + Number(m[2]);
 }
+
+/** What a lab interface is, for its MAC address (one byte of it). */
+export const MAC_KIND = {
+  /** the internet router's port towards machine k */
+  inetPort: 1,
+  /** machine k's uplink (public node eth0, or a router's wan) */
+  uplink: 2,
+  /** router k's LAN side */
+  lan: 3,
+  /** host k's interface behind its router */
+  host: 4,
+  /** the internet router's port towards the controller */
+  controllerPort: 5,
+  /** the controller's veth in the root namespace */
+  controller: 6,
+} as const;
+
+/**
+ * Fixed, locally administered MAC addresses, so every neighbour entry can be written as a
+ * permanent one at provision time and the lab never asks the machine-wide ARP table for room
+ * (docs/architecture.md, "the lab's internet"). Unique per lab and interface role.
+ */
+export function labMac(kind: number, subnetIndex: number, index = 0): string {
+  const bytes = [0x02, kind, subnetIndex >> 8, subnetIndex & 0xff, index >> 8, index & 0xff];
+  return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
+}

@@ -3,7 +3,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Internet } from '../config/model.js';
 import type { Fleet } from '../providers/types.js';
+import { assertDelayPossible, ensureDelayer, startDelayer } from './delayer.js';
 import { CommandError, systemExec, type Exec } from './exec.js';
 import { archOf, describeMachine, labFleet } from './fleet.js';
 import { InterruptGuard, LabInterruptedError } from './interrupt.js';
@@ -13,14 +15,18 @@ import { killNamespaceProcesses, labNamespacesByRun } from './namespaces.js';
 import { hasNetem } from './netem.js';
 import { resolveCommand } from './preflight.js';
 import { needsNetem, NETEM_MISSING, UnsupportedImpairmentError } from './recipes/impair.js';
+import { delayerArgs, needsDelay } from './recipes/internet.js';
+import { batchSteps } from './recipes/batch.js';
 import { describeStep, stepArgv, type Step } from './recipes/steps.js';
 import { renderSshdConfig, startSshd, waitForSsh } from './sshd.js';
 import { claimSubnet, DEFAULT_CLAIM_DIR, listSubnetClaims, releaseSubnets } from './subnet-claim.js';
-import { inetSteps, machineSteps, planTopology, type LabNodeSpec, type Topology } from './topology.js';
+import { inetSteps, machineSteps, namespaceSteps, planTopology, type LabNodeSpec, type Topology } from './topology.js';
 
 export interface LabSpec {
   runId: string;
   nodes: LabNodeSpec[];
+  /** Hops and round trips of the lab's internet (default: 12 hops, no added delay). */
+  internet?: Partial<Internet>;
   /** Absolute; default `.vps-test/runs/<run-id>/lab` under the current directory. */
   labRoot?: string;
 }
@@ -36,7 +42,15 @@ export interface CreateLabOptions {
   sshTimeoutMs?: number;
   /** Override sch_netem detection. */
   netem?: boolean;
+  /**
+   * Merge consecutive `ip` commands into `ip -batch` and bound the parallelism (default true).
+   * false runs one process per command, every machine at once: the benchmark's naive baseline.
+   */
+  batch?: boolean;
 }
+
+/** Machines set up at once: enough to keep 2 cores busy while processes start, few enough not to thrash. */
+const MACHINE_PARALLELISM = 8;
 
 export interface Lab {
   runId: string;
@@ -79,9 +93,35 @@ async function runSteps(exec: Exec, steps: Step[], guard: InterruptGuard, where:
     } catch (err) {
       guard.check(); // a child killed by the same Ctrl-C is an interruption, not a failure
       const detail = err instanceof CommandError ? err.message : `\`${describeStep(step)}\`: ${String(err)}`;
-      throw new LabError(`${where}: ${detail}`);
+      throw new LabError(`${where}: ${detail}${batchLine(step, err)}`);
     }
   }
+}
+
+/** `ip -batch` says "Command failed -:3": name that line. */
+function batchLine(step: Step, err: unknown): string {
+  if (!step.argv.includes('-batch') || !(err instanceof CommandError)) return '';
+  const n = /Command failed -:(\d+)/.exec(err.stderr)?.[1];
+  const line = n ? step.input?.split('\n')[Number(n) - 1] : undefined;
+  return line ? ` (the failing command: \`ip ${line}\`)` : '';
+}
+
+/** Runs `fn` over `items` with at most `limit` at once; the first failure is thrown after the running ones end. */
+async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { err: unknown } | undefined;
+  const worker = async () => {
+    while (next < items.length && !failure) {
+      const item = items[next++] as T;
+      try {
+        await fn(item);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.err;
 }
 
 async function rootAddresses(exec: Exec): Promise<string[]> {
@@ -104,7 +144,13 @@ export async function createLab(spec: LabSpec, options: CreateLabOptions = {}): 
   const started = Date.now();
 
   // Everything that can be refused is refused before anything exists.
-  planSteps(planTopology(spec.nodes, { runId, subnetIndex: 0, labRoot }), true);
+  const draft = planTopology(spec.nodes, { runId, subnetIndex: 0, labRoot, ...(spec.internet ? { internet: spec.internet } : {}) });
+  planSteps(draft, true);
+  let delayer: string | undefined;
+  if (needsDelay(draft.internet)) {
+    await assertDelayPossible(exec);
+    delayer = await ensureDelayer(exec);
+  }
   const wantsNetem = spec.nodes.some((n) => needsNetem(n.impair));
   const netem = wantsNetem ? (options.netem ?? (await hasNetem(exec))) : false;
   if (wantsNetem && !netem) {
@@ -128,7 +174,7 @@ export async function createLab(spec: LabSpec, options: CreateLabOptions = {}): 
       runHasNamespaces: async (id) => (await labNamespacesByRun(exec)).has(id),
       rootAddresses: () => rootAddresses(exec),
     });
-    const t = planTopology(spec.nodes, { runId, subnetIndex, labRoot });
+    const t = planTopology(spec.nodes, { runId, subnetIndex, labRoot, ...(spec.internet ? { internet: spec.internet } : {}) });
     const steps = planSteps(t, netem);
     progress(`internet ${t.subnet.cidr}, controller ${t.subnet.controllerIp} (${t.controllerVeth}), lab root ${labRoot}`);
 
@@ -149,13 +195,22 @@ export async function createLab(spec: LabSpec, options: CreateLabOptions = {}): 
     );
     progress(`keys: 1 client key, ${hostKeys.size} host keys (ed25519) in ${t.keysDir}`);
 
-    await runSteps(exec, inetSteps(t), guard, `internet ${t.inetNamespace}`);
-    await Promise.all(
-      t.machines.map(async (m) => {
-        await runSteps(exec, steps.get(m.node) ?? [], guard, `node "${m.node}"`);
-        progress(describeMachine(t, m.node));
-      }),
-    );
+    const batch = options.batch ?? true;
+    const shape = (list: Step[]) => (batch ? batchSteps(list) : list);
+    const networkStarted = Date.now();
+    await runSteps(exec, shape(namespaceSteps(t)), guard, `namespaces of run ${runId}`);
+    await runSteps(exec, shape(inetSteps(t)), guard, `internet ${t.inetNamespace}`);
+    await eachLimited(t.machines, batch ? MACHINE_PARALLELISM : t.machines.length, async (m) => {
+      await runSteps(exec, shape(steps.get(m.node) ?? []), guard, `node "${m.node}"`);
+      progress(describeMachine(t, m.node));
+    });
+    progress(`network of ${t.machines.length} machine(s) in ${((Date.now() - networkStarted) / 1000).toFixed(1)} s`);
+    if (delayer) {
+      await startDelayer(delayer, t.inetNamespace, delayerArgs(t.internet, t.machines), path.join(t.sshdDir, 'delayer.log'));
+      progress(`internet: ${t.internet.hops} hops, round trip ${t.internet.rttMs} ms${t.internet.regions.length ? ` (${t.internet.regions.map((r) => `${r.between.join('-')} ${r.rttMs} ms`).join(', ')})` : ''}, delayed by the lab's NFQUEUE delayer`);
+    } else {
+      progress(`internet: ${t.internet.hops} hops, no added delay`);
+    }
 
     // sshd's privilege-separation directory; packages create it at service start, we may be first.
     await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
@@ -218,14 +273,15 @@ export async function destroyLab(runId: string, options: DestroyOptions = {}): P
   assertRunId(runId);
   const exec = options.exec ?? systemExec;
   const namespaces = (await labNamespacesByRun(exec)).get(runId) ?? [];
-  const processesKilled = await killNamespaceProcesses(exec, namespaces);
+  const processesKilled = await killNamespaceProcesses(namespaces);
   const failures: string[] = [];
-  await Promise.all(
-    namespaces.map(async (ns) => {
-      const result = await exec(['ip', 'netns', 'del', ns], { allowFailure: true });
-      if (result.code !== 0 && !/No such file/.test(result.stderr)) failures.push(`${ns}: ${result.stderr.trim()}`);
-    }),
-  );
+  if (namespaces.length > 0) {
+    // one process for all of them; -force goes on past a namespace a concurrent destroy removed
+    const input = `${namespaces.map((ns) => `netns del ${ns}`).join('\n')}\n`;
+    const result = await exec(['ip', '-force', '-batch', '-'], { input, allowFailure: true });
+    const errors = result.stderr.split('\n').filter((l) => l.trim() !== '' && !/No such file|Command failed/.test(l));
+    if (result.code !== 0 && errors.length > 0) failures.push(`ip netns del: ${errors.slice(0, 5).join(' | ')}`);
+  }
   const veth = controllerVeth(runId);
   const vethExists = (await exec(['ip', 'link', 'show', 'dev', veth], { allowFailure: true })).code === 0;
   let controllerVethRemoved = false;

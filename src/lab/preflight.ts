@@ -19,10 +19,11 @@ export const LAB_COMMANDS: readonly RequiredCommand[] = [
   { command: 'conntrack', debianPackage: 'conntrack' },
 ];
 
-/** Only the test suite needs these (an independent NAT classifier). */
+/** Only the test suite needs these (an independent NAT classifier; the internet delayer's queue rule). */
 export const TEST_COMMANDS: readonly RequiredCommand[] = [
   { command: 'turnserver', debianPackage: 'coturn' },
   { command: 'turnutils_natdiscovery', debianPackage: 'coturn' },
+  { command: 'iptables-nft', debianPackage: 'iptables' },
 ];
 
 export interface PreflightOptions {

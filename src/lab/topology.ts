@@ -1,13 +1,20 @@
 // From a list of nodes and a run id to the full description of a lab: namespaces, veths,
 // addresses, routes, sshd listen addresses and file paths, plus the recipe steps that build it.
 // Pure: no I/O here, lab.ts executes the steps.
+//
+// The internet is a router namespace with one point-to-point veth per machine (/32 routes,
+// permanent neighbour entries on both ends, fixed MACs): no bridge and no ARP, so a lab never
+// needs room in the machine-wide neighbour table however many nodes it has
+// (docs/architecture.md, "the lab's internet").
 import path from 'node:path';
-import type { Impairment, NatType, Role } from '../config/model.js';
-import { internetSubnet, lanPlan, machineAddress, type InternetSubnet, type LanPlan } from './addresses.js';
+import type { Impairment, Internet, NatType, Role } from '../config/model.js';
+import { internetSubnet, labMac, lanPlan, MAC_KIND, machineAddress, type InternetSubnet, type LanPlan } from './addresses.js';
 import { controllerVeth, IFACE, inetNamespace, machineNamespace } from './names.js';
 import { impairmentSteps } from './recipes/impair.js';
+import { DEFAULT_HOPS, delayQueueStep, INTERNET_TABLE, needsDelay, renderHopsRuleset, validateInternet } from './recipes/internet.js';
 import { natMachineSteps } from './recipes/nat-machine.js';
 import { inNamespace, ip, type Step } from './recipes/steps.js';
+import { evidenceStep } from './recipes/evidence.js';
 
 export interface LabNodeSpec {
   name: string;
@@ -16,6 +23,8 @@ export interface LabNodeSpec {
   impair?: Impairment;
   /** Public addresses of a public node (1 or 2; two serve RFC 5780 STUN servers). Default 1. */
   publicAddresses?: number;
+  /** Where the machine is, for the internet's per-region round trips. */
+  region?: string;
 }
 
 export interface SshdPlan {
@@ -33,6 +42,7 @@ export interface MachinePlan {
   nat: NatType;
   role: Role;
   impair?: Impairment;
+  region?: string;
   /** Namespace of the machine's public side: the public node itself, or the NAT'd node's router. */
   machineNamespace: string;
   /** NAT'd nodes: where the node's processes run. */
@@ -45,6 +55,8 @@ export interface MachinePlan {
   /** Address of the node's processes (the host's LAN address behind a NAT). */
   privateIp: string;
   lan?: LanPlan;
+  /** Fixed MACs of the machine's links (see labMac): the inet port, the uplink, and behind a NAT the LAN pair. */
+  macs: { inetPort: string; uplink: string; lan?: string; host?: string };
   workdir: string;
   sshd: SshdPlan;
 }
@@ -62,6 +74,8 @@ export interface Topology {
   clientKeyPath: string;
   authorizedKeysPath: string;
   knownHostsPath: string;
+  /** Hops and round trips of the lab's internet, defaults applied. */
+  internet: Internet;
   machines: MachinePlan[];
 }
 
@@ -70,6 +84,7 @@ export interface TopologyOptions {
   subnetIndex: number;
   /** Absolute directory holding node workdirs, keys and sshd files. */
   labRoot: string;
+  internet?: Partial<Internet>;
 }
 
 export class TopologyError extends Error {
@@ -99,6 +114,9 @@ function validate(nodes: LabNodeSpec[], labRoot: string): void {
 export function planTopology(nodes: LabNodeSpec[], options: TopologyOptions): Topology {
   const { runId, labRoot } = options;
   validate(nodes, labRoot);
+  const internet: Internet = { hops: DEFAULT_HOPS, rttMs: 0, regions: [], ...options.internet };
+  const internetProblem = validateInternet(internet, nodes.map((n) => n.region));
+  if (internetProblem) throw new TopologyError(internetProblem);
   const subnet = internetSubnet(options.subnetIndex);
   const keysDir = path.join(labRoot, 'keys');
   const sshdDir = path.join(labRoot, '.sshd');
@@ -116,6 +134,7 @@ export function planTopology(nodes: LabNodeSpec[], options: TopologyOptions): To
       nat: node.nat,
       role: node.role,
       ...(node.impair ? { impair: node.impair } : {}),
+      ...(node.region !== undefined ? { region: node.region } : {}),
       machineNamespace: machineNs,
       ...(hostNs ? { hostNamespace: hostNs } : {}),
       namespaces: hostNs ? [machineNs, hostNs] : [machineNs],
@@ -123,6 +142,11 @@ export function planTopology(nodes: LabNodeSpec[], options: TopologyOptions): To
       publicIps,
       privateIp: lan ? lan.hostIp : (publicIps[0] as string),
       ...(lan ? { lan } : {}),
+      macs: {
+        inetPort: labMac(MAC_KIND.inetPort, subnet.index, index),
+        uplink: labMac(MAC_KIND.uplink, subnet.index, index),
+        ...(lan ? { lan: labMac(MAC_KIND.lan, subnet.index, index), host: labMac(MAC_KIND.host, subnet.index, index) } : {}),
+      },
       workdir: path.join(labRoot, node.name),
       sshd: {
         listen: publicIps,
@@ -146,45 +170,75 @@ export function planTopology(nodes: LabNodeSpec[], options: TopologyOptions): To
     clientKeyPath: path.join(keysDir, 'client'),
     authorizedKeysPath: path.join(keysDir, 'authorized_keys'),
     knownHostsPath: path.join(keysDir, 'known_hosts'),
+    internet,
     machines,
   };
 }
 
-/** The internet: a bridge in its own namespace, and the controller's veth into it. */
+/** Every namespace of the lab, the internet first: created together before anything goes in. */
+export function namespaceSteps(t: Topology): Step[] {
+  return [t.inetNamespace, ...t.machines.flatMap((m) => m.namespaces)].map((ns) => ({ argv: ['ip', 'netns', 'add', ns] }));
+}
+
+/** A permanent neighbour entry: the kernel never resolves (or garbage-collects) it. */
+function neighbour(ns: string | undefined, addr: string, mac: string, dev: string): Step {
+  return ip(ns, 'neigh', 'replace', addr, 'lladdr', mac, 'dev', dev, 'nud', 'permanent');
+}
+
+/** No IPv6 link-local address on lab links: no neighbour discovery either. */
+function noIpv6(ns: string | undefined, dev: string): Step {
+  return ip(ns, 'link', 'set', 'dev', dev, 'addrgenmode', 'none');
+}
+
+/**
+ * The internet: a router namespace and the controller's veth into it. The controller holds
+ * .1/32 and routes the lab's /24 through the router; the router forwards between /32 routes.
+ */
 export function inetSteps(t: Topology): Step[] {
   const inet = t.inetNamespace;
-  const len = t.subnet.prefixLen;
+  const gw = t.subnet.gatewayIp;
+  const ctl = t.subnet.controllerIp;
+  const rootMac = labMac(MAC_KIND.controller, t.subnet.index);
+  const portMac = labMac(MAC_KIND.controllerPort, t.subnet.index);
   return [
-    { argv: ['ip', 'netns', 'add', inet] },
-    ip(inet, 'link', 'set', 'lo', 'up'),
-    // The internet forwards nothing between its addresses (a dead-end upstream, see addresses.ts).
-    inNamespace(inet, ['sysctl', '-qw', 'net.ipv4.ip_forward=0']),
-    ip(inet, 'link', 'add', IFACE.bridge, 'type', 'bridge'),
-    ip(inet, 'addr', 'add', `${t.subnet.gatewayIp}/${len}`, 'dev', IFACE.bridge),
-    ip(inet, 'link', 'set', IFACE.bridge, 'up'),
-    ip(undefined, 'link', 'add', t.controllerVeth, 'type', 'veth', 'peer', 'name', IFACE.controllerPort, 'netns', inet),
-    ip(inet, 'link', 'set', IFACE.controllerPort, 'master', IFACE.bridge),
-    ip(inet, 'link', 'set', IFACE.controllerPort, 'up'),
-    ip(undefined, 'addr', 'add', `${t.subnet.controllerIp}/${len}`, 'dev', t.controllerVeth),
+    inNamespace(inet, ['sysctl', '-qw', 'net.ipv4.ip_forward=1']),
+    ip(undefined, 'link', 'add', t.controllerVeth, 'address', rootMac, 'type', 'veth', 'peer', 'name', IFACE.controllerPort, 'address', portMac, 'netns', inet),
+    noIpv6(undefined, t.controllerVeth),
+    ip(undefined, 'addr', 'add', `${ctl}/32`, 'dev', t.controllerVeth),
     ip(undefined, 'link', 'set', t.controllerVeth, 'up'),
+    ip(undefined, 'route', 'add', t.subnet.cidr, 'via', gw, 'dev', t.controllerVeth, 'onlink'),
+    neighbour(undefined, gw, portMac, t.controllerVeth),
+    ip(inet, 'link', 'set', 'lo', 'up'),
+    noIpv6(inet, IFACE.controllerPort),
+    ip(inet, 'addr', 'add', `${gw}/32`, 'dev', IFACE.controllerPort),
+    ip(inet, 'link', 'set', IFACE.controllerPort, 'up'),
+    ip(inet, 'route', 'add', `${ctl}/32`, 'dev', IFACE.controllerPort),
+    neighbour(inet, ctl, rootMac, IFACE.controllerPort),
+    ...(t.internet.hops > 1 ? [inNamespace(inet, ['nft', '-f', '-'], renderHopsRuleset(t.internet.hops, INTERNET_TABLE))] : []),
+    ...(needsDelay(t.internet) ? [delayQueueStep(inet, IFACE.controllerPort)] : []),
   ];
 }
 
-/** One machine: its namespace(s), its port on the bridge, addresses, routes, NAT, impairments. */
+/** One machine: its link to the internet router, addresses, routes, NAT, impairments. Its namespaces exist already. */
 export function machineSteps(t: Topology, m: MachinePlan, options: { netem: boolean }): Step[] {
   const inet = t.inetNamespace;
   const ns = m.machineNamespace;
-  const len = t.subnet.prefixLen;
+  const gw = t.subnet.gatewayIp;
+  const port = m.bridgePort;
   const uplink = m.lan ? IFACE.wan : IFACE.uplink;
   const steps: Step[] = [
-    { argv: ['ip', 'netns', 'add', ns] },
+    ip(inet, 'link', 'add', port, 'address', m.macs.inetPort, 'type', 'veth', 'peer', 'name', uplink, 'address', m.macs.uplink, 'netns', ns),
+    noIpv6(inet, port),
+    ip(inet, 'addr', 'add', `${gw}/32`, 'dev', port),
+    ip(inet, 'link', 'set', port, 'up'),
+    ...m.publicIps.flatMap((addr) => [ip(inet, 'route', 'add', `${addr}/32`, 'dev', port), neighbour(inet, addr, m.macs.uplink, port)]),
     ip(ns, 'link', 'set', 'lo', 'up'),
-    ip(inet, 'link', 'add', m.bridgePort, 'type', 'veth', 'peer', 'name', uplink, 'netns', ns),
-    ip(inet, 'link', 'set', m.bridgePort, 'master', IFACE.bridge),
-    ip(inet, 'link', 'set', m.bridgePort, 'up'),
-    ...m.publicIps.map((addr) => ip(ns, 'addr', 'add', `${addr}/${len}`, 'dev', uplink)),
+    noIpv6(ns, uplink),
+    ...m.publicIps.map((addr) => ip(ns, 'addr', 'add', `${addr}/32`, 'dev', uplink)),
     ip(ns, 'link', 'set', uplink, 'up'),
-    ip(ns, 'route', 'add', 'default', 'via', t.subnet.gatewayIp),
+    ip(ns, 'route', 'add', 'default', 'via', gw, 'dev', uplink, 'onlink'),
+    neighbour(ns, gw, m.macs.inetPort, uplink),
+    evidenceStep(ns, { publicIface: uplink, routed: Boolean(m.lan) }), // path evidence, docs/architecture.md
   ];
   if (m.lan && m.hostNamespace && m.nat !== 'none') {
     steps.push(
@@ -201,6 +255,8 @@ export function machineSteps(t: Topology, m: MachinePlan, options: { netem: bool
         sshFrom: [t.subnet.controllerIp],
         ...(m.impair ? { impair: m.impair } : {}),
         netem: options.netem,
+        hostNamespaceExists: true,
+        ...(m.macs.lan && m.macs.host ? { macs: { lan: m.macs.lan, host: m.macs.host } } : {}),
       }),
     );
   } else {

@@ -4,9 +4,17 @@ import { PAIR_SUITES, type PairSuite } from '../config/model.js';
 import { expectedPath } from '../results/oracle.js';
 import type { Choices, Plan, PlannedNode, PlannedPair, PlannedSuite, Thresholds } from './types.js';
 import { estimate } from './estimate.js';
+import { plannedService, plannedSubject, throughputPairs } from './subject.js';
+import { cannotServe } from '../config/subject-checks.js';
+
+/** The plan cannot run with this config (e.g. a focus on a suite the subject cannot serve). */
+export class PlanError extends Error {
+  override name = 'PlanError';
+}
 
 export const DEFAULT_THRESHOLDS: Thresholds = { direct: 99, nat_traversed: 85, relay: 100 };
-const DEFAULT_PAIR_SUITE: PairSuiteConfig = { trials: 10, timeout: 3000, criteria: {}, min_attempts: 10 };
+const DEFAULT_PAIR_SUITE: PairSuiteConfig = { trials: 10, timeout: 3000, criteria: {}, min_attempts: 10, dead_class: 'degraded' };
+const DEFAULT_GOSSIP = { origins: 'all' as const, fanout: 3, duration: 5000 };
 
 /** Which configured suites a focus selects; full-suite runs everything the config names. */
 function suitesForFocus(config: Config, focus: Choices['focus']): string[] {
@@ -48,6 +56,7 @@ function plannedNodes(config: Config): PlannedNode[] {
     nat: n.nat,
     arch: n.arch,
     ...(n.region !== undefined && { region: n.region }),
+    ...(n.size !== undefined && { size: n.size }),
     ...(n.impair !== undefined && { impair: n.impair }),
     ...(n.host !== undefined && { host: n.host, port: n.port ?? 22, user: n.user ?? 'root' }),
     ...(n.host_key !== undefined && { hostKey: n.host_key }),
@@ -84,35 +93,57 @@ export function buildPlan(config: Config, choices: Choices): Plan {
   const suites: PlannedSuite[] = suiteNames.map((name) => {
     if ((PAIR_SUITES as readonly string[]).includes(name)) {
       const cfg = config.tests[name as PairSuite] ?? DEFAULT_PAIR_SUITE;
-      return { name, trials: cfg.trials, pairs: orderedPairs(nodes, name as PairSuite) };
+      return { name, trials: cfg.trials, pairs: orderedPairs(nodes, name as PairSuite), timeoutMs: cfg.timeout };
     }
     return { name, trials: 1, pairs: [] };
   });
-  const pairConfigs = PAIR_SUITES.map((s) => config.tests[s]).filter((c): c is PairSuiteConfig => c !== undefined);
-  const throughput = config.tests.throughput;
-  const gossip = config.tests.gossip;
+  for (const s of suites) {
+    const why = cannotServe(config, s.name);
+    if (why && !s.name.startsWith('scenario:')) throw new PlanError(`${why}; nothing was built or provisioned`);
+  }
+  const pairConfigs = suites.map((s) => config.tests[s.name as PairSuite]).filter((c): c is PairSuiteConfig => c !== undefined);
+  const throughput = config.tests.throughput ?? (suiteNames.includes('throughput') ? { seconds: 10, pairs: 'sample' as const, criteria: {} } : undefined);
+  const gossip = config.tests.gossip ?? (suiteNames.includes('gossip') ? { ...DEFAULT_GOSSIP, criteria: { delivery: 100 } } : undefined);
   const plan: Plan = {
     choices,
     provider: config.fleet.provider,
     nodes,
+    ...(config.fleet.internet && { internet: config.fleet.internet }),
     suites,
     thresholds: thresholdsFor(config, choices.criteria, suites),
-    minAttempts: Math.min(...pairConfigs.map((c) => c.min_attempts), DEFAULT_PAIR_SUITE.min_attempts),
+    // the smallest configured minimum (never capped by the default), else the default
+    minAttempts: pairConfigs.length ? Math.min(...pairConfigs.map((c) => c.min_attempts)) : DEFAULT_PAIR_SUITE.min_attempts,
     regressionTolerance: config.soak?.regression_tolerance ?? config.regression_tolerance,
+    deadClass: pairConfigs.some((c) => c.dead_class === 'fail') ? 'fail' : 'degraded',
+    malformedTolerance: config.subject?.malformed_lines ?? 0,
+    subject: plannedSubject(config),
+    ...(config.service && { service: plannedService(config.service) }),
     ...(throughput &&
       suiteNames.includes('throughput') && {
         throughput: {
           seconds: throughput.seconds,
+          pairs: throughputPairs(nodes, throughput.pairs),
           ...(throughput.criteria.min_mbps !== undefined && { minMbps: throughput.criteria.min_mbps }),
           ...(throughput.criteria.max_loss !== undefined && { maxLoss: throughput.criteria.max_loss }),
         },
       }),
     ...(gossip &&
       suiteNames.includes('gossip') && {
-        gossip: { minDelivery: gossip.criteria.delivery, ...(gossip.criteria.p95_ms !== undefined && { maxP95Ms: gossip.criteria.p95_ms }) },
+        gossip: {
+          origins: gossip.origins === 'all' ? nodes.map((n) => n.name) : gossip.origins,
+          fanout: gossip.fanout,
+          durationMs: gossip.duration,
+          minDelivery: gossip.criteria.delivery,
+          ...(gossip.criteria.p95_ms !== undefined && { maxP95Ms: gossip.criteria.p95_ms }),
+        },
       }),
+    ...(suiteNames.some((n) => n.startsWith('scenario:')) && {
+      scenarios: Object.fromEntries(Object.entries(config.tests.scenarios).filter(([n]) => suiteNames.includes(`scenario:${n}`))),
+    }),
+    ...(config.metrics && { metrics: config.metrics }),
     binary: describeBinary(config),
     estimate: { nodeMinutes: 0 },
+    ...(config.fleet.provider === 'digitalocean' && { digitalocean: { region: config.fleet.digitalocean?.region ?? 'nyc3', size: config.fleet.digitalocean?.size ?? 's-1vcpu-1gb', image: config.fleet.digitalocean?.image ?? 'ubuntu-24-04-x64', ttlMs: config.fleet.digitalocean?.ttl ?? 7_200_000 } }),
   };
   plan.estimate = estimate(plan, config);
   return plan;

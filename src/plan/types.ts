@@ -1,6 +1,8 @@
 // The Plan: what will run, where, and what passes. Produced by plan/ from Config + choices;
 // consumed by every later stage and by the report renderers.
-import type { Arch, Impairment, NatType, PathKind, Role } from '../config/model.js';
+import type { Arch, Impairment, Internet, NatType, PathKind, Role } from '../config/model.js';
+import type { Scenario } from '../config/scenario.js';
+import type { MetricsConfig } from '../config/metrics.js';
 
 export const FOCUSES = ['connectivity', 'nat-traversal', 'gossip', 'throughput', 'full-suite'] as const;
 export type Focus = (typeof FOCUSES)[number];
@@ -22,6 +24,8 @@ export interface PlannedNode {
   nat: NatType;
   arch: Arch;
   region?: string;
+  /** digitalocean: droplet size slug */
+  size?: string;
   impair?: Impairment;
   /** inventory provider only */
   host?: string;
@@ -40,6 +44,24 @@ export interface PlannedSuite {
   name: string; // connectivity | nat-traversal | relay | throughput | gossip | scenario:<name>
   trials: number;
   pairs: PlannedPair[];
+  /** per-attempt timeout of a pair suite, ms */
+  timeoutMs?: number;
+}
+
+/** How the suites reach the program under test (docs/architecture.md, "Subject drivers"). */
+export type PlannedSubject =
+  | { driver: 'agent'; port: number; relay: boolean }
+  | {
+      driver: 'command' | 'events';
+      connect?: { run: string; exit: number; stdout?: string; stderr?: string; withinMs?: number };
+      events?: { run: string };
+      throughput?: { run: string; mbps?: string };
+      gossip?: { publish: string; received: string };
+    };
+
+export interface PlannedService {
+  command: string;
+  ready?: { log?: string; tcp?: number; udp?: number; http?: string; timeoutMs: number };
 }
 
 /** Threshold per category, in percent of attempts (e.g. nat_traversed: 85). */
@@ -49,14 +71,29 @@ export interface Plan {
   choices: Choices;
   provider: 'local' | 'digitalocean' | 'inventory';
   nodes: PlannedNode[];
+  /** The local lab's internet (hops, round trips); absent: the lab's defaults. */
+  internet?: Internet;
   suites: PlannedSuite[];
   /** Pass-rate thresholds per category; empty categories are not judged. */
   thresholds: Thresholds;
   /** Minimum attempts in a category before it can be judged. */
   minAttempts: number;
   regressionTolerance: number;
-  throughput?: { seconds: number; minMbps?: number; /** percent */ maxLoss?: number };
-  gossip?: { minDelivery?: number; /** delivery latency p95 bound, ms */ maxP95Ms?: number };
+  /** a NAT-type class or node pair that never succeeds: 'degraded' (default) or 'fail' */
+  deadClass?: 'degraded' | 'fail';
+  /** malformed lines tolerated before the verdict is 'error' (default 0) */
+  malformedTolerance?: number;
+  subject: PlannedSubject;
+  /** the long-running process started on every node before the tests */
+  service?: PlannedService;
+  throughput?: { seconds: number; pairs: [string, string][]; minMbps?: number; /** percent */ maxLoss?: number };
+  gossip?: { origins: string[]; fanout: number; durationMs: number; minDelivery?: number; /** delivery latency p95 bound, ms */ maxP95Ms?: number };
+  /** scenario suites' steps, by name (the planned `scenario:<name>` suites) */
+  scenarios?: Record<string, Scenario>;
+  /** Prometheus endpoints scraped through SSH, with criteria on the samples */
+  metrics?: MetricsConfig;
   binary: { kind: string; description: string; targets: string[] };
   estimate: { nodeMinutes: number; costUsd?: number };
+  /** provider digitalocean: fleet-wide droplet settings (nodes may override region and size). */
+  digitalocean?: { region: string; size: string; image: string; ttlMs: number };
 }

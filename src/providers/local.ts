@@ -1,8 +1,8 @@
-// The local provider: the fleet is a lab of network namespaces on this machine (DESIGN 5).
+// The local provider: the fleet is a lab of network namespaces on this machine (docs/architecture.md, "Providers").
 // provision = preflight + createLab; destroy = destroyLab by run id; list = live labs.
 // The Fleet is persisted to <runDir>/fleet.json (the client key by path only) so later
 // commands (nodes, diagnose, down) find it after this process is gone.
-import { readFile, writeFile, mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Exec } from '../lab/exec.js';
 import { archOf } from '../lab/fleet.js';
@@ -11,6 +11,7 @@ import { assertPreflight, preflight } from '../lab/preflight.js';
 import type { LabNodeSpec } from '../lab/topology.js';
 import type { Plan } from '../plan/types.js';
 import type { Fleet, Provider, RunContext, RunResources } from './types.js';
+import { writeFleet } from './fleet-file.js';
 
 export interface LocalProviderOptions {
   exec?: Exec;
@@ -21,38 +22,10 @@ export interface LocalProviderOptions {
   claimDir?: string;
 }
 
-export const FLEET_FILE = 'fleet.json';
+export { FLEET_FILE, readFleet, writeFleet } from './fleet-file.js';
 
 export function labNodesOf(plan: Plan): LabNodeSpec[] {
-  return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...(n.impair ? { impair: n.impair } : {}) }));
-}
-
-export async function writeFleet(runDir: string, fleet: Fleet): Promise<string> {
-  const file = path.join(runDir, FLEET_FILE);
-  await mkdir(runDir, { recursive: true });
-  // Fleet holds the key's path, never its contents; spell the fields out so nothing else slips in.
-  const record: Fleet = {
-    runId: fleet.runId,
-    provider: fleet.provider,
-    nodes: fleet.nodes,
-    clientKeyPath: fleet.clientKeyPath,
-    ...(fleet.controllerIp ? { controllerIp: fleet.controllerIp } : {}),
-  };
-  await writeFile(file, `${JSON.stringify(record, null, 2)}\n`);
-  return file;
-}
-
-export async function readFleet(runDir: string): Promise<Fleet> {
-  const file = path.join(runDir, FLEET_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw new Error(`no fleet recorded for this run: ${file} does not exist (was it provisioned?)`);
-  }
-  const fleet = JSON.parse(text) as Fleet;
-  if (!fleet || typeof fleet.runId !== 'string' || !Array.isArray(fleet.nodes)) throw new Error(`${file} is not a fleet record`);
-  return fleet;
+  return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...(n.impair ? { impair: n.impair } : {}), ...(n.region ? { region: n.region } : {}) }));
 }
 
 export class LocalProvider implements Provider {
@@ -75,7 +48,7 @@ export class LocalProvider implements Provider {
       run.log(`lab nodes run on this ${hostArch} machine; planned arch ignored for: ${foreign.join(', ')}`);
     }
     const lab = await createLab(
-      { runId: run.runId, nodes: labNodesOf(plan), labRoot: path.resolve(run.runDir, 'lab') },
+      { runId: run.runId, nodes: labNodesOf(plan), labRoot: path.resolve(run.runDir, 'lab'), ...(plan.internet ? { internet: plan.internet } : {}) },
       {
         onProgress: run.log,
         ...(this.options.exec ? { exec: this.options.exec } : {}),
@@ -96,7 +69,7 @@ export class LocalProvider implements Provider {
     });
     // The run's keys die with its fleet: nothing may log in with them again, and a run folder
     // (kept as evidence, uploaded as an artifact) must never carry a private key.
-    await rm(path.join(run.runDir, 'lab', 'keys'), { recursive: true, force: true });
+    if (run.runDir) await rm(path.join(path.resolve(run.runDir), 'lab', 'keys'), { recursive: true, force: true });
   }
 
   async list(filter?: { runId?: string }): Promise<RunResources[]> {

@@ -5,7 +5,7 @@ import { compareCategories } from '../results/names.js';
 import type { ResultsJson } from '../results/schema.js';
 
 const ORDERS: Record<string, readonly string[]> = {
-  top: ['schema', 'verdict', 'reasons', 'generated_at', 'run_id', 'project', 'criteria', 'baseline', 'categories', 'pairs', 'latency', 'throughput', 'gossip', 'malformed', 'false_success', 'nodes', 'metrics', 'soak'],
+  top: ['schema', 'verdict', 'reasons', 'generated_at', 'run_id', 'project', 'criteria', 'baseline', 'categories', 'pairs', 'latency', 'throughput', 'gossip', 'malformed', 'false_success', 'nodes', 'metrics', 'soak', 'scenarios', 'prometheus'],
   criteria: ['thresholds', 'min_attempts', 'regression_tolerance', 'min_mbps', 'min_delivery', 'max_loss', 'gossip_p95_ms'],
   baseline: ['generated_at', 'run_id', 'verdict'],
   category: ['attempts', 'successes', 'rate', 'ci_low', 'ci_high', 'threshold', 'baseline_delta', 'judged', 'passed', 'note'],
@@ -21,6 +21,8 @@ const ORDERS: Record<string, readonly string[]> = {
   nodes: ['name', 'role', 'nat', 'status'],
   metrics: ['node', 'name', 'count', 'last', 'min', 'max'],
   soak: ['checkpoint', 'at', 'verdict', 'rates'],
+  scenarios: ['name', 'passed', 'diagnosis', 'steps'],
+  steps: ['scenario', 'index', 'kind', 'title', 'ok', 'skipped', 'duration_ms', 'nodes', 'peer', 'protocol', 'peer_packets', 'command', 'exit', 'reason', 'output'],
 };
 const RANKS = new Map(Object.entries(ORDERS).map(([kind, keys]) => [kind, new Map(keys.map((k, i) => [k, i]))]));
 

@@ -114,6 +114,16 @@ function extraSuites(r: ResultsJson): Suite[] {
     if (g.required_p95_ms !== null) cases.push(gossipP95Case(g));
     out.push({ name: 'gossip', properties: props, cases });
   }
+  for (const sc of r.scenarios ?? []) {
+    const cases: Case[] = sc.steps.map((st) => {
+      const name = `${st.index}. ${st.title}`;
+      if (st.ok) return { classname: `vps-test.scenario.${sc.name}`, name, ...(st.output && { out: st.output }) };
+      const detail = [`${st.reason ?? 'failed'}${st.nodes.length ? ` (on ${st.nodes.join(', ')}${st.exit !== undefined && st.exit !== null ? `, exit ${st.exit}` : ''})` : ''}`, st.command && `$ ${st.command}`, st.output].filter(Boolean).join('\n');
+      return { classname: `vps-test.scenario.${sc.name}`, name, failure: detail };
+    });
+    if (!cases.length) cases.push({ classname: `vps-test.scenario.${sc.name}`, name: 'steps', failure: sc.diagnosis.join('; ') || 'no step was run' });
+    out.push({ name: `scenario:${sc.name}`, properties: [['passed', String(sc.passed)]], cases });
+  }
   const verdictCase: Case = { classname: 'vps-test.run', name: 'verdict' };
   const why = r.reasons.join('\n');
   if (r.verdict === 'error') verdictCase.error = why;

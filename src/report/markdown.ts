@@ -3,6 +3,8 @@
 import type { Plan } from '../plan/types.js';
 import type { ResultsJson } from '../results/schema.js';
 import * as s from './sections.js';
+import { scenarioSection } from './scenario.js';
+import { prometheusSection } from './metrics.js';
 
 export const REPORT_MARKER = '<!-- vps-test:report -->';
 /** GitHub's limit on an issue comment body / step summary chunk, in characters. */
@@ -34,6 +36,8 @@ export function renderMarkdown(input: MarkdownInput): string {
     { name: 'failing pairs', text: s.failingPairsSection(r), dropRank: 2 },
     { name: 'throughput', text: s.throughputSection(r), dropRank: 4 },
     { name: 'gossip', text: s.gossipSection(r), dropRank: 3 },
+    { name: 'scenarios', text: scenarioSection(r), dropRank: 4 },
+    { name: 'metrics', text: prometheusSection(r), dropRank: 4 },
     { name: 'soak trend', text: s.soakSection(r), dropRank: 5 },
     { name: 'artifacts', text: s.artifactsSection(input.artifacts ?? []) },
     { name: 'malformed lines', text: s.malformedSection(r), dropRank: 7 },

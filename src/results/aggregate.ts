@@ -5,6 +5,8 @@ import type { PathKind } from '../config/model.js';
 import type { AttemptEvent, GossipEvent, MetricEvent, ResultEvent, ThroughputEvent } from './events.js';
 import { BoundedQuantiles } from './quantiles.js';
 import type { MalformedLine, ReadItem } from './reader.js';
+import { EVIDENCE, type Evidence } from './evidence.js';
+import type { GateFinding, GateRecord } from './gate-records.js';
 import type { MetricResult } from './schema.js';
 
 /** Malformed-line samples kept for the report (the count is always exact). */
@@ -30,6 +32,28 @@ export interface PairStats {
   rtt: BoundedQuantiles;
   /** error string -> count (bounded; overflow under "other") */
   errors: Map<string, number>;
+  /** attempts by what the network saw (gate-written streams only) */
+  evidence: Record<Evidence, number>;
+  /** successes the subject claimed and the network contradicted */
+  falseClaims: number;
+  falseClaimReason?: string;
+  /** planned attempts the initiator printed nothing for */
+  missing: number;
+}
+
+/** Events the gate rejected, by kind, with the first few named. */
+export interface FindingStats {
+  count: number;
+  samples: string[];
+}
+
+/** A planned throughput pair / gossip origin that produced nothing, and why. */
+export interface NoResult {
+  suite: 'throughput' | 'gossip';
+  from: string;
+  to?: string;
+  msg?: string;
+  detail: string;
 }
 
 export interface ThroughputStats {
@@ -60,6 +84,10 @@ export interface GossipStats {
 /** Per (node, metric name): the same shape results.json reports. */
 export type MetricStats = MetricResult;
 
+function zeroEvidence(): Record<Evidence, number> {
+  return Object.fromEntries(EVIDENCE.map((e) => [e, 0])) as Record<Evidence, number>;
+}
+
 function zeroCounts(): PathCounts {
   return { direct: 0, hole_punch: 0, relay: 0 };
 }
@@ -77,6 +105,8 @@ export class Aggregator {
   readonly counts = { attempt: 0, throughput: 0, gossip: 0, metric: 0 };
   malformedCount = 0;
   readonly malformedSamples: MalformedLine[] = [];
+  readonly findings = new Map<Exclude<GateFinding, 'malformed'>, FindingStats>();
+  readonly noResult: NoResult[] = [];
 
   /** Number of valid events fed so far. */
   get events(): number {
@@ -94,8 +124,10 @@ export class Aggregator {
     if (this.malformedSamples.length < MALFORMED_SAMPLES) this.malformedSamples.push(line);
   }
 
-  add(event: ResultEvent): void {
+  add(event: ResultEvent | GateRecord): void {
     switch (event.type) {
+      case 'gate':
+        return this.addGate(event);
       case 'attempt':
         return this.addAttempt(event);
       case 'throughput':
@@ -107,6 +139,19 @@ export class Aggregator {
     }
   }
 
+  private addGate(g: GateRecord): void {
+    if (g.finding === 'no_result') {
+      const from = g.suite === 'gossip' ? (g.origin ?? '?') : (g.from ?? '?');
+      this.noResult.push({ suite: g.suite, from, ...(g.to !== undefined && { to: g.to }), ...(g.msg !== undefined && { msg: g.msg }), detail: g.detail });
+      return;
+    }
+    if (g.finding === 'malformed') return this.addMalformed({ source: g.node, line: g.line ?? 0, reason: g.detail });
+    let f = this.findings.get(g.finding);
+    if (!f) this.findings.set(g.finding, (f = { count: 0, samples: [] }));
+    f.count++;
+    if (f.samples.length < MALFORMED_SAMPLES) f.samples.push(g.detail);
+  }
+
   private addAttempt(e: AttemptEvent): void {
     this.counts.attempt++;
     this.nodes.add(e.from);
@@ -114,11 +159,17 @@ export class Aggregator {
     const key = `${e.suite}\u0000${e.from}\u0000${e.to}`;
     let pair = this.pairs.get(key);
     if (!pair) {
-      pair = { suite: e.suite, from: e.from, to: e.to, attempts: 0, attemptsByPath: zeroCounts(), okByPath: zeroCounts(), falseSuccess: 0, rtt: new BoundedQuantiles(256), errors: new Map() };
+      pair = { suite: e.suite, from: e.from, to: e.to, attempts: 0, attemptsByPath: zeroCounts(), okByPath: zeroCounts(), falseSuccess: 0, rtt: new BoundedQuantiles(256), errors: new Map(), evidence: zeroEvidence(), falseClaims: 0, missing: 0 };
       this.pairs.set(key, pair);
     }
     pair.attempts++;
     pair.attemptsByPath[e.path]++;
+    if (e.evidence) pair.evidence[e.evidence]++;
+    if (e.missing) pair.missing++;
+    if (e.false_success !== undefined) {
+      pair.falseClaims++;
+      pair.falseClaimReason ??= e.false_success;
+    }
     // False-success guard: a node "reaching" itself proves nothing; never count it as a success.
     const self = selfPairReason(e);
     if (self) {

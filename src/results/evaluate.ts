@@ -11,6 +11,12 @@ import { round, wilson } from './stats.js';
 import { summarizeGossip, summarizeMetrics, summarizeThroughput } from './summaries.js';
 import { plannedKey, tallyPairs, type CategoryTally, type NodeInfo } from './tally.js';
 import { judgeVerdict } from './verdict.js';
+import { deadClasses } from './dead.js';
+import { mergeScenarioVerdict, summarizeScenarios, type ScenarioStepResult } from './scenario.js';
+import { mergeFindings } from './merge.js';
+import { judgeMetrics } from '../metrics/criteria.js';
+import type { MetricScrape } from '../metrics/scrape.js';
+import type { MetricCriterion } from '../config/metrics.js';
 
 export const DEFAULT_MIN_ATTEMPTS = 10;
 
@@ -37,9 +43,17 @@ export interface EvaluateInput {
   maxGossipP95Ms?: number;
   /** an earlier stage failed: the verdict is 'error' with this reason */
   stageError?: string;
+  /** what a dead class does to the verdict (default: the plan's, else 'degraded') */
+  deadClass?: 'degraded' | 'fail';
+  /** malformed lines tolerated before 'error' (default: the plan's, else 0) */
+  malformedTolerance?: number;
   /** nodes that could never be reached */
   unreachable?: string[];
   soak?: SoakCheckpoint[];
+  /** scenario step results (scenarios.jsonl); planned scenarios without any are failed */
+  scenarioSteps?: ScenarioStepResult[];
+  /** Prometheus scrapes (metrics.jsonl) and the config's criteria on them */
+  metrics?: { criteria: MetricCriterion[]; scrapes: MetricScrape[]; endpoint?: string };
 }
 
 function criteriaOf(input: EvaluateInput): CriteriaResult {
@@ -52,6 +66,8 @@ function criteriaOf(input: EvaluateInput): CriteriaResult {
     min_delivery: input.minDelivery ?? plan?.gossip?.minDelivery ?? null,
     max_loss: input.maxLoss ?? plan?.throughput?.maxLoss ?? null,
     gossip_p95_ms: input.maxGossipP95Ms ?? plan?.gossip?.maxP95Ms ?? null,
+    dead_class: input.deadClass ?? plan?.deadClass ?? 'degraded',
+    malformed_tolerance: input.malformedTolerance ?? plan?.malformedTolerance ?? 0,
   };
 }
 
@@ -136,9 +152,19 @@ export function evaluate(input: EvaluateInput): ResultsJson {
   const testedPairs = new Set(tally.pairs.map((p) => plannedKey(p.suite, p.from, p.to)));
   const untested = [...planned.keys()].filter((k) => !testedPairs.has(k)).map((k) => k.split('\u0000'));
 
-  const { verdict, reasons } = judgeVerdict({
+  const plannedScenarios = (plan?.suites ?? []).filter((s) => s.name.startsWith('scenario:')).map((s) => s.name.slice('scenario:'.length));
+  const scenarioSteps = input.scenarioSteps ?? [];
+  const scenarios = plannedScenarios.length || scenarioSteps.length ? summarizeScenarios(plannedScenarios, scenarioSteps) : [];
+  const dead = deadClasses(tally.pairs);
+  const rejected = [...agg.findings].map(([finding, f]) => ({ finding, count: f.count, samples: [...f.samples] }));
+  const judged = judgeVerdict({
+    falseClaims: tally.falseClaims,
+    rejected,
+    noResult: agg.noResult,
+    dead,
     stageError: input.stageError,
-    events: agg.events,
+    // scenario steps are results too: a scenario-only run is not "no result events"
+    events: agg.events + scenarioSteps.length + (input.metrics?.scrapes.length ?? 0),
     malformed,
     falseSuccess: tally.falseSuccess,
     categories,
@@ -150,6 +176,8 @@ export function evaluate(input: EvaluateInput): ResultsJson {
     nodes,
     untested: untested.map(([suite, from, to]) => ({ suite: suite as string, from: from as string, to: to as string })),
   });
+  const prometheus = input.metrics ? judgeMetrics(input.metrics.criteria, input.metrics.scrapes, input.metrics.endpoint) : undefined;
+  const { verdict, reasons } = prometheus ? mergeFindings(mergeScenarioVerdict(judged, scenarios), prometheus) : mergeScenarioVerdict(judged, scenarios);
 
   const metrics = summarizeMetrics(agg, nodeOrder);
   const p50 = agg.latency.quantile(0.5);
@@ -173,6 +201,11 @@ export function evaluate(input: EvaluateInput): ResultsJson {
     nodes,
     ...(metrics.length > 0 && { metrics }),
     ...(input.soak && input.soak.length > 0 && { soak: input.soak }),
+    ...(rejected.length > 0 && { rejected }),
+    ...(agg.noResult.length > 0 && { no_result: agg.noResult.map((n) => ({ ...n })) }),
+    ...(dead.length > 0 && { dead }),
+    ...(scenarios.length > 0 && { scenarios }),
+    ...(prometheus && { prometheus: prometheus.section }),
   };
 }
 

@@ -1,5 +1,6 @@
 // Result events, protocol v1 (DESIGN.md section 8): one JSON object per line.
 import type { PathKind } from '../config/model.js';
+import type { Evidence } from './evidence.js';
 
 export interface AttemptEvent {
   v: 1;
@@ -15,6 +16,13 @@ export interface AttemptEvent {
   from_id?: string;
   to_id?: string;
   trial?: number;
+  /** Written by the gate (docs/architecture.md, "Path evidence"): what the network saw this round. */
+  evidence?: Evidence;
+  /** Written by the gate: the subject claimed success, the network disagreed (why). */
+  false_success?: string;
+  claimed_ok?: boolean;
+  /** Written by the gate: the initiator printed nothing for this planned pair. */
+  missing?: boolean;
 }
 
 export interface ThroughputEvent {

@@ -10,3 +10,4 @@ export { BoundedQuantiles } from './quantiles.js';
 export { evaluate, judgeCategory, soakCheckpointOf, DEFAULT_MIN_ATTEMPTS, type EvaluateInput } from './evaluate.js';
 export { pairContributions, type Contribution } from './contributions.js';
 export * from './schema.js';
+export { scenarioResultsPath, readScenarioSteps, summarizeScenarios, diagnoseProtocols, SCENARIO_RESULTS_FILE, type ScenarioStepResult, type ScenarioResult } from './scenario.js';

@@ -5,7 +5,8 @@ import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import type { ResultEvent } from './events.js';
-import { checkLine } from './validate.js';
+import { checkStoredLine } from './validate.js';
+import type { GateRecord } from './gate-records.js';
 
 export interface MalformedLine {
   source: string;
@@ -14,7 +15,7 @@ export interface MalformedLine {
 }
 
 export type ReadItem =
-  | { ok: true; event: ResultEvent; source: string; line: number }
+  | { ok: true; event: ResultEvent | GateRecord; source: string; line: number }
   | { ok: false; malformed: MalformedLine };
 
 export interface ReadOptions {
@@ -67,7 +68,7 @@ export async function* readEventBatches(input: string | Readable, options: ReadO
       return;
     }
     if (line.trim() === '') return;
-    const checked = checkLine(line);
+    const checked = checkStoredLine(line);
     if (checked.ok) batch.push({ ok: true, event: checked.event, source, line: lineNo });
     else batch.push({ ok: false, malformed: { source, line: lineNo, reason: checked.reason } });
   };

@@ -4,8 +4,17 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { NAT_TYPES, PATHS, ROLES, type NatType, type PathKind, type Role } from '../config/model.js';
+import { EVIDENCE, type Evidence } from './evidence.js';
+import { scenarioResultSchema, type ScenarioResult } from './scenario.js';
+import type { MetricsSection } from '../metrics/criteria.js';
 
-export const RESULTS_SCHEMA = 'vps-test/results@1';
+/**
+ * 1.1 (additive over 1): pairs[].evidence (attempts by what the network saw), pairs[].false_claims,
+ * pairs[].missing, rejected (events the gate refused), no_result, dead (classes and pairs that
+ * never succeeded). Readers of 1 keep working; files of 1 still load as baselines.
+ */
+export const RESULTS_SCHEMA = 'vps-test/results@1.1';
+export const READABLE_SCHEMAS = ['vps-test/results@1', RESULTS_SCHEMA] as const;
 export const VERDICTS = ['pass', 'fail', 'degraded', 'error'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 export const OBSERVED_PATHS = [...PATHS, 'failed', 'none'] as const;
@@ -46,6 +55,30 @@ export interface PairResult {
   top_error?: string;
   /** set when the pair is the same node or identity at both ends */
   false_success?: string;
+  /** attempts by what the network saw between the two ends (1.1) */
+  evidence?: Record<Evidence, number>;
+  /** successes claimed that the network contradicted, and the first reason (1.1) */
+  false_claims?: number;
+  false_claim?: string;
+  /** planned attempts the initiator printed nothing for (1.1) */
+  missing?: number;
+}
+
+/** Events the gate refused, by kind (1.1). */
+export interface RejectedResult {
+  finding: string;
+  count: number;
+  samples: string[];
+}
+
+/** A NAT-type class or node pair that never succeeded on its expected path (1.1). */
+export interface DeadResult {
+  kind: 'class' | 'pair';
+  name: string;
+  attempts: number;
+  expected_path: PathKind | null;
+  /** worse paths that did work, e.g. relay where a punch was expected */
+  worse_paths: PathKind[];
 }
 
 export interface ThroughputResult {
@@ -62,6 +95,8 @@ export interface ThroughputResult {
   required_mbps: number | null;
   /** the Mbit/s criterion: true / false when min_mbps is set, null when not */
   passed: boolean | null;
+  /** set when the pair produced no measurement at all (1.1) */
+  error?: string;
   /** max_loss in force (percent); null when none (or in files written before it existed) */
   required_max_loss: number | null;
   /** the loss criterion: null when max_loss is not set or the pair reported no loss (unjudgeable) */
@@ -128,10 +163,14 @@ export interface CriteriaResult {
   max_loss: number | null;
   /** bound on the overall gossip delivery latency p95, ms */
   gossip_p95_ms: number | null;
+  /** what a dead class or pair does to the verdict (1.1) */
+  dead_class?: 'degraded' | 'fail';
+  /** malformed lines tolerated before the verdict is 'error' (1.1) */
+  malformed_tolerance?: number;
 }
 
 export interface ResultsJson {
-  schema: typeof RESULTS_SCHEMA;
+  schema: (typeof READABLE_SCHEMAS)[number];
   verdict: Verdict;
   reasons: string[];
   generated_at: string;
@@ -149,6 +188,13 @@ export interface ResultsJson {
   nodes?: NodeResult[];
   metrics?: MetricResult[];
   soak?: SoakCheckpoint[];
+  rejected?: RejectedResult[];
+  no_result?: { suite: string; from: string; to?: string; msg?: string; detail: string }[];
+  dead?: DeadResult[];
+  /** scenario suites, step by step */
+  scenarios?: ScenarioResult[];
+  /** Prometheus scrapes and metric criteria */
+  prometheus?: MetricsSection;
 }
 
 const num = z.number();
@@ -186,6 +232,10 @@ const pairSchema = z.object({
   rtt_p95_ms: nullableNum,
   top_error: z.string().optional(),
   false_success: z.string().optional(),
+  evidence: z.record(z.enum(EVIDENCE), num).optional(),
+  false_claims: num.optional(),
+  false_claim: z.string().optional(),
+  missing: num.optional(),
 });
 
 const throughputSchema = z.object({
@@ -200,6 +250,7 @@ const throughputSchema = z.object({
   loss: nullableNum,
   required_mbps: nullableNum,
   passed: z.boolean().nullable(),
+  error: z.string().optional(),
   // Absent in files written before loss was judged.
   required_max_loss: pct.nullable().default(null),
   loss_passed: z.boolean().nullable().default(null),
@@ -218,7 +269,7 @@ const gossipMessageSchema = z.object({
 });
 
 export const resultsJsonSchema = z.object({
-  schema: z.literal(RESULTS_SCHEMA),
+  schema: z.enum(READABLE_SCHEMAS),
   verdict,
   reasons: z.array(z.string()),
   generated_at: z.string(),
@@ -234,6 +285,8 @@ export const resultsJsonSchema = z.object({
       // Absent in files written before these criteria were judged.
       max_loss: pct.nullable().default(null),
       gossip_p95_ms: nullableNum.default(null),
+      dead_class: z.enum(['degraded', 'fail']).optional(),
+      malformed_tolerance: num.optional(),
     })
     .default({ thresholds: {}, min_attempts: 0, regression_tolerance: 0, min_mbps: null, min_delivery: null, max_loss: null, gossip_p95_ms: null }),
   baseline: z.object({ generated_at: z.string(), run_id: z.string().optional(), verdict }).optional(),
@@ -261,6 +314,17 @@ export const resultsJsonSchema = z.object({
   nodes: z.array(z.object({ name: z.string(), role: z.enum(ROLES).nullable(), nat: z.enum(NAT_TYPES).nullable(), status: z.enum(['ok', 'unreachable']) })).optional(),
   metrics: z.array(z.object({ node: z.string(), name: z.string(), count: num, last: num, min: num, max: num })).optional(),
   soak: z.array(z.object({ checkpoint: z.string(), at: z.string(), verdict, rates: z.record(z.string(), pct.nullable()) })).optional(),
+  rejected: z.array(z.object({ finding: z.string(), count: num, samples: z.array(z.string()) })).optional(),
+  no_result: z.array(z.object({ suite: z.string(), from: z.string(), to: z.string().optional(), msg: z.string().optional(), detail: z.string() })).optional(),
+  dead: z.array(z.object({ kind: z.enum(['class', 'pair']), name: z.string(), attempts: num, expected_path: z.enum(PATHS).nullable(), worse_paths: z.array(z.enum(PATHS)) })).optional(),
+  scenarios: z.array(scenarioResultSchema).optional(),
+  prometheus: z
+    .object({
+      endpoint: z.string().optional(),
+      scrapes: z.array(z.object({ checkpoint: z.string(), node: z.string(), at: z.string(), ok: z.boolean(), error: z.string().optional(), samples: num, evidence: z.string().optional() })),
+      criteria: z.array(z.object({ criterion: z.string(), checkpoint: z.string(), passed: z.boolean(), values: z.record(z.string(), nullableNum), aggregate: nullableNum.optional(), failures: z.array(z.string()) })),
+    })
+    .optional(),
 });
 
 export class ResultsSchemaError extends Error {
@@ -279,8 +343,8 @@ export function parseResultsJson(text: string, source: string): ResultsJson {
   } catch (err) {
     throw new ResultsSchemaError(`${source}: not valid JSON (${(err as Error).message.split('\n')[0]})`);
   }
-  if (typeof data === 'object' && data !== null && 'schema' in data && (data as { schema: unknown }).schema !== RESULTS_SCHEMA) {
-    throw new ResultsSchemaError(`${source}: schema is ${JSON.stringify((data as { schema: unknown }).schema)}, expected "${RESULTS_SCHEMA}" (is this a vps-test results.json?)`);
+  if (typeof data === 'object' && data !== null && 'schema' in data && !(READABLE_SCHEMAS as readonly unknown[]).includes((data as { schema: unknown }).schema)) {
+    throw new ResultsSchemaError(`${source}: schema is ${JSON.stringify((data as { schema: unknown }).schema)}, expected "${READABLE_SCHEMAS.join('" or "')}" (is this a vps-test results.json?)`);
   }
   const parsed = resultsJsonSchema.safeParse(data);
   if (!parsed.success) {

@@ -3,6 +3,7 @@ import type { Aggregator } from './aggregate.js';
 import type { GossipMessageResult, GossipResult, MetricResult, ThroughputResult } from './schema.js';
 import { naturalCompare } from './names.js';
 import { round } from './stats.js';
+import { BoundedQuantiles } from './quantiles.js';
 
 const EPS = 1e-9;
 const q = (v: number | undefined, digits = 3): number | null => (v === undefined ? null : round(v, digits));
@@ -12,7 +13,7 @@ const q = (v: number | undefined, digits = 3): number | null => (v === undefined
  * reported one (`loss_passed`, null when none did: loss is optional in throughput events).
  */
 export function summarizeThroughput(agg: Aggregator, minMbps: number | null, maxLoss: number | null, nodeOrder: (name: string) => number): ThroughputResult[] {
-  return [...agg.throughput.values()]
+  const measured = [...agg.throughput.values()]
     .sort((a, b) => nodeOrder(a.from) - nodeOrder(b.from) || nodeOrder(a.to) - nodeOrder(b.to))
     .map((t) => {
       const mbps = t.sumMbps / t.samples;
@@ -33,6 +34,11 @@ export function summarizeThroughput(agg: Aggregator, minMbps: number | null, max
         loss_passed: maxLoss === null || loss === null ? null : loss <= maxLoss + EPS,
       };
     });
+  // A planned pair that measured nothing is listed as a failure, never left out.
+  const silent = agg.noResult
+    .filter((n) => n.suite === 'throughput' && n.to !== undefined && !agg.throughput.has(`${n.from}\u0000${n.to}`))
+    .map((n): ThroughputResult => ({ from: n.from, to: n.to as string, samples: 0, mbps: 0, min_mbps: 0, max_mbps: 0, bytes: 0, seconds: 0, loss: null, required_mbps: minMbps, passed: false, required_max_loss: maxLoss, loss_passed: null, error: n.detail }));
+  return [...measured, ...silent].sort((a, b) => nodeOrder(a.from) - nodeOrder(b.from) || nodeOrder(a.to) - nodeOrder(b.to));
 }
 
 /**
@@ -41,12 +47,17 @@ export function summarizeThroughput(agg: Aggregator, minMbps: number | null, max
  * judged on the overall delivery latency p95 (every delivery of every message pooled).
  */
 export function summarizeGossip(agg: Aggregator, receivers: readonly string[], minDelivery: number | null, maxP95Ms: number | null = null): GossipResult | null {
-  if (agg.gossip.size === 0) return null;
+  // A message nobody reported still counts: 0 of its receivers.
+  const silent = agg.noResult
+    .filter((n) => n.suite === 'gossip' && n.msg !== undefined && !agg.gossip.has(n.msg))
+    .map((n) => ({ msg: n.msg as string, origin: n.from, delivered: new Set<string>(), duplicates: 0, latency: new BoundedQuantiles(8), maxHops: 0, sumHops: 0 }));
+  const messages = [...agg.gossip.values(), ...silent];
+  if (messages.length === 0) return null;
   const expectedSet = new Set(receivers);
   let delivered = 0;
   let expected = 0;
   let maxHops = 0;
-  const perMessage: GossipMessageResult[] = [...agg.gossip.values()]
+  const perMessage: GossipMessageResult[] = messages
     .sort((a, b) => naturalCompare(a.msg, b.msg))
     .map((g) => {
       const want = expectedSet.size - (expectedSet.has(g.origin) ? 1 : 0);

@@ -32,6 +32,8 @@ export interface PairTally {
   pairs: PairResult[];
   categories: Map<string, CategoryTally>;
   falseSuccess: FalseSuccess[];
+  /** successes the network contradicted (path evidence, identity reuse), per pair */
+  falseClaims: FalseSuccess[];
 }
 
 export function plannedKey(suite: string, from: string, to: string): string {
@@ -90,6 +92,7 @@ export function tallyPairs(
 ): PairTally {
   const categories = new Map<string, CategoryTally>();
   const falseSuccess: FalseSuccess[] = [];
+  const falseClaims: FalseSuccess[] = [];
   const pairs: PairResult[] = [];
   for (const stats of [...agg.pairs.values()].sort(comparePairs)) {
     const expected = resolveExpected(stats, nodes, planned);
@@ -104,6 +107,8 @@ export function tallyPairs(
     if (stats.falseSuccess > 0) {
       falseSuccess.push({ suite: stats.suite, from: stats.from, to: stats.to, count: stats.falseSuccess, reason: stats.falseSuccessReason ?? 'same node at both ends' });
     }
+    if (stats.falseClaims > 0) falseClaims.push({ suite: stats.suite, from: stats.from, to: stats.to, count: stats.falseClaims, reason: stats.falseClaimReason ?? 'contradicted by the network' });
+    const measured = Object.values(stats.evidence).some((n) => n > 0);
     const p50 = stats.rtt.quantile(0.5);
     const p95 = stats.rtt.quantile(0.95);
     const top = topError(stats.errors);
@@ -123,10 +128,13 @@ export function tallyPairs(
       rtt_p95_ms: p95 === undefined ? null : round(p95, 3),
       ...(top !== undefined && { top_error: top }),
       ...(stats.falseSuccess > 0 && { false_success: stats.falseSuccessReason ?? 'same node at both ends' }),
+      ...(measured && { evidence: { ...stats.evidence } }),
+      ...(stats.falseClaims > 0 && { false_claims: stats.falseClaims, false_claim: stats.falseClaimReason ?? 'contradicted by the network' }),
+      ...(stats.missing > 0 && { missing: stats.missing }),
     });
   }
   for (const pair of pairs) {
     for (const c of pairContributions(pair)) bump(categories, c, `${pair.from}->${pair.to}`);
   }
-  return { pairs, categories, falseSuccess };
+  return { pairs, categories, falseSuccess, falseClaims };
 }

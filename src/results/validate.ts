@@ -3,11 +3,13 @@
 // Unknown extra fields are allowed so newer agents can add data without breaking older readers.
 import { PATHS, type PathKind } from '../config/model.js';
 import type { ResultEvent } from './events.js';
+import { EVIDENCE } from './evidence.js';
+import { GATE_FINDINGS, type GateRecord } from './gate-records.js';
 
 export type LineCheck = { ok: true; event: ResultEvent } | { ok: false; reason: string };
 
 type Obj = Record<string, unknown>;
-type FieldKind = 'string' | 'name' | 'number' | 'nonneg' | 'int' | 'boolean' | 'path';
+type FieldKind = 'string' | 'name' | 'number' | 'nonneg' | 'int' | 'boolean' | 'path' | 'evidence';
 
 const REQUIRED: Record<ResultEvent['type'], Record<string, FieldKind>> = {
   attempt: { suite: 'name', from: 'name', to: 'name', path: 'path', ok: 'boolean' },
@@ -17,7 +19,8 @@ const REQUIRED: Record<ResultEvent['type'], Record<string, FieldKind>> = {
 };
 
 const OPTIONAL: Record<ResultEvent['type'], Record<string, FieldKind>> = {
-  attempt: { rtt_ms: 'nonneg', error: 'string', from_id: 'string', to_id: 'string', trial: 'int' },
+  // evidence .. claimed_ok are written by the gate (a subject's own values are dropped there)
+  attempt: { rtt_ms: 'nonneg', error: 'string', from_id: 'string', to_id: 'string', trial: 'int', evidence: 'evidence', false_success: 'string', missing: 'boolean', claimed_ok: 'boolean' },
   throughput: { loss: 'nonneg' },
   gossip: {},
   metric: {},
@@ -31,6 +34,7 @@ const EXPECTED: Record<FieldKind, string> = {
   int: 'an integer >= 0',
   boolean: 'true or false',
   path: PATHS.join(' | '),
+  evidence: EVIDENCE.join(' | '),
 };
 
 function fits(value: unknown, kind: FieldKind): boolean {
@@ -49,6 +53,8 @@ function fits(value: unknown, kind: FieldKind): boolean {
       return typeof value === 'boolean';
     case 'path':
       return typeof value === 'string' && (PATHS as readonly string[]).includes(value as PathKind);
+    case 'evidence':
+      return typeof value === 'string' && (EVIDENCE as readonly string[]).includes(value);
   }
 }
 
@@ -89,4 +95,26 @@ export function checkLine(line: string): LineCheck {
     return { ok: false, reason: `not JSON: ${msg.length > 80 ? `${msg.slice(0, 77)}...` : msg}` };
   }
   return checkEvent(value);
+}
+
+export type StoredCheck = LineCheck | { ok: true; event: GateRecord };
+
+/**
+ * A line of results.jsonl as vps-test wrote it: a protocol event or a gate record. Node output
+ * goes through checkLine instead, so a subject cannot print a gate record.
+ */
+export function checkStoredLine(line: string): StoredCheck {
+  if (!line.includes('"gate"')) return checkLine(line);
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return checkLine(line);
+  }
+  const obj = value as Obj;
+  if (typeof obj !== 'object' || obj === null || obj.type !== 'gate') return checkEvent(value);
+  const finding = obj.finding;
+  if (finding !== 'no_result' && !(GATE_FINDINGS as readonly unknown[]).includes(finding)) return { ok: false, reason: `gate.finding is ${shown(finding)}` };
+  if (typeof obj.detail !== 'string') return { ok: false, reason: `gate.detail is ${shown(obj.detail)}, expected a string` };
+  return { ok: true, event: obj as unknown as GateRecord };
 }

@@ -1,6 +1,8 @@
 // The verdict and its reasons, in words a reviewer can act on. Pure.
 import type { CategoryTally, FalseSuccess } from './tally.js';
-import type { CategoryResult, CriteriaResult, GossipResult, NodeResult, ResultsJson, ThroughputResult, Verdict } from './schema.js';
+import type { CategoryResult, CriteriaResult, DeadResult, GossipResult, NodeResult, RejectedResult, ResultsJson, ThroughputResult, Verdict } from './schema.js';
+import type { NoResult } from './aggregate.js';
+import { describeDead } from './dead.js';
 import type { MalformedLine } from './reader.js';
 
 export interface VerdictInput {
@@ -16,7 +18,19 @@ export interface VerdictInput {
   gossip: GossipResult | null;
   nodes: NodeResult[];
   untested: { suite: string; from: string; to: string }[];
+  /** successes the network contradicted, per pair */
+  falseClaims?: FalseSuccess[];
+  rejected?: RejectedResult[];
+  noResult?: readonly NoResult[];
+  dead?: DeadResult[];
 }
+
+const FINDING_WORDS: Record<string, string> = {
+  forged: 'signed as another node',
+  unplanned: 'not planned',
+  duplicate: 'duplicates',
+  identity_reuse: 'identity reuse',
+};
 
 /** Percent with one decimal, or more when one decimal would hide that it is below `limit`. */
 export function formatPercent(value: number, limit?: number): string {
@@ -57,6 +71,8 @@ export function judgeVerdict(input: VerdictInput): { verdict: Verdict; reasons: 
   for (const f of input.falseSuccess) {
     errors.push(`false success in ${f.suite} ${f.from}->${f.to}: ${f.reason} (${plural(f.count, 'attempt')}, never counted as success)`);
   }
+
+  gateReasons(input, fails, degrades, errors);
 
   for (const [name, c] of Object.entries(input.categories)) {
     const failing = [...(input.categoryTallies.get(name)?.failingPairs ?? [])];
@@ -101,7 +117,10 @@ export function judgeVerdict(input: VerdictInput): { verdict: Verdict; reasons: 
   }
   if (input.malformed.count) {
     const first = input.malformed.samples[0];
-    degrades.push(`${plural(input.malformed.count, 'malformed line')} ignored${first ? ` (first: ${first.source}:${first.line} ${first.reason})` : ''}`);
+    const tolerated = criteria.malformed_tolerance ?? 0;
+    const line = `${plural(input.malformed.count, 'malformed line')}${first ? ` (first: ${first.source}:${first.line} ${first.reason})` : ''}`;
+    if (input.malformed.count > tolerated) errors.push(`${line}; ${tolerated ? `only ${tolerated} tolerated` : 'none tolerated'} (subject.malformed_lines)`);
+    else degrades.push(`${line} ignored (up to ${tolerated} tolerated)`);
   }
   if (input.untested.length) {
     degrades.push(`${plural(input.untested.length, 'planned pair')} had no attempts: ${listSome(input.untested.map((p) => `${p.suite} ${p.from}->${p.to}`))}`);
@@ -150,4 +169,28 @@ function p95Reasons(g: GossipResult | null, bound: number | null, fails: string[
     .sort((a, b) => (b.latency_p95_ms as number) - (a.latency_p95_ms as number))
     .map((m) => `${m.msg} ${(m.latency_p95_ms as number).toFixed(1)} ms`);
   fails.push(`gossip latency p95 ${formatAbove(g.latency_p95_ms, bound, ' ms')} > ${bound} ms bound (worst messages by p95: ${listSome(worst, 3)})`);
+}
+
+/** What the gate refused, successes the network contradicted, silent pairs and dead classes. */
+function gateReasons(input: VerdictInput, fails: string[], degrades: string[], _errors: string[]): void {
+  for (const r of input.rejected ?? []) {
+    fails.push(`${plural(r.count, 'event')} rejected (${FINDING_WORDS[r.finding] ?? r.finding}): ${listSome(r.samples, 3)}`);
+  }
+  const claims = input.falseClaims ?? [];
+  if (claims.length) {
+    const total = claims.reduce((s, c) => s + c.count, 0);
+    const byReason = new Map<string, string[]>();
+    for (const c of claims) byReason.set(c.reason, [...(byReason.get(c.reason) ?? []), `${c.from}->${c.to}`]);
+    const parts = [...byReason].map(([reason, pairs]) => `${reason}: ${listSome(pairs)}`);
+    fails.push(`false success: ${plural(total, 'attempt')} on ${plural(claims.length, 'pair')} claimed what the network did not see (${parts.slice(0, 3).join('; ')}${parts.length > 3 ? `; +${parts.length - 3} more reasons` : ''})`);
+  }
+  for (const n of input.noResult ?? []) {
+    fails.push(n.suite === 'throughput' ? `throughput ${n.from}->${n.to ?? '?'} measured nothing: ${n.detail}` : `gossip ${n.msg ?? ''} from ${n.from} reached nobody: ${n.detail}`);
+  }
+  const dead = input.dead ?? [];
+  if (dead.length) {
+    const line = `dead: ${listSome(dead.map(describeDead), 4)}`;
+    if (input.criteria.dead_class === 'fail') fails.push(line);
+    else degrades.push(`${line} (criteria dead_class: fail makes this fail the run)`);
+  }
 }

@@ -1,7 +1,8 @@
 // DEPLOY: the subject binary to every node (one artifact per arch), then the long-running
-// processes: the agent's rendezvous/relay on bootstrap nodes, and the configured service.
-import type { Config } from '../config/schema.js';
+// processes: the agent's rendezvous/relay on bootstrap nodes, and the planned service.
+// Reads the Plan only.
 import { expandPlaceholders, type NodeFacts } from '../config/placeholders.js';
+import type { Plan } from '../plan/types.js';
 import type { Artifact } from '../build/index.js';
 import { artifactForArch } from '../build/index.js';
 import { binaryPath, deployArtifact, startService } from '../deploy/index.js';
@@ -21,8 +22,8 @@ export function nodeFacts(fleet: Fleet): NodeFacts[] {
   return fleet.nodes.map((n) => ({ name: n.name, ip: n.publicIp, private_ip: n.privateIp }));
 }
 
-export async function deployStage(o: { config: Config; fleet: Fleet; pool: SshPool; artifacts: Artifact[]; binaryName: string; log: (l: string) => void; runId: string }): Promise<Deployed> {
-  const { config, fleet, pool, log } = o;
+export async function deployStage(o: { plan: Plan; fleet: Fleet; pool: SshPool; artifacts: Artifact[]; binaryName: string; log: (l: string) => void; runId: string }): Promise<Deployed> {
+  const { plan, fleet, pool, log } = o;
   const byArch = new Map<string, FleetNode[]>();
   for (const node of fleet.nodes) byArch.set(node.arch, [...(byArch.get(node.arch) ?? []), node]);
   for (const [arch, nodes] of byArch) {
@@ -37,28 +38,24 @@ export async function deployStage(o: { config: Config; fleet: Fleet; pool: SshPo
   const binPath = (node: FleetNode) => binaryPath(node, o.binaryName);
   const deployed: Deployed = { binaryName: o.binaryName, binPath };
 
-  if (config.build.kind === 'agent') {
+  const subject = plan.subject;
+  if (subject.driver === 'agent') {
     const bootstrap = fleet.nodes.find((n) => n.role === 'bootstrap');
     if (bootstrap) {
-      const argv = [binPath(bootstrap), 'serve', '--port', String(config.agent.port), '--name', bootstrap.name, ...(config.agent.relay ? [] : ['--no-relay'])];
-      await startService(pool, bootstrap, { name: AGENT_SERVER_SERVICE, command: argv.join(' '), ready: { udp: config.agent.port, timeoutMs: 15_000 } });
-      deployed.server = { ip: bootstrap.publicIp, port: config.agent.port };
-      log(`rendezvous${config.agent.relay ? ' + relay' : ' (relay disabled)'} on ${bootstrap.name} ${bootstrap.publicIp}:${config.agent.port}`);
+      const argv = [binPath(bootstrap), 'serve', '--port', String(subject.port), '--name', bootstrap.name, ...(subject.relay ? [] : ['--no-relay'])];
+      await startService(pool, bootstrap, { name: AGENT_SERVER_SERVICE, command: argv.join(' '), ready: { udp: subject.port, timeoutMs: 15_000 } });
+      deployed.server = { ip: bootstrap.publicIp, port: subject.port };
+      log(`rendezvous${subject.relay ? ' + relay' : ' (relay disabled)'} on ${bootstrap.name} ${bootstrap.publicIp}:${subject.port}`);
     }
   }
 
-  const service = config.service;
+  const service = plan.service;
   if (service) {
     const facts = nodeFacts(fleet);
     await mapLimit(fleet.nodes, 8, async (node) => {
       const self = facts.find((f) => f.name === node.name) as NodeFacts;
       const command = expandPlaceholders(service.command, { self, nodes: facts, bin: binPath(node), workdir: node.workdir, runId: o.runId });
-      const ready = service.ready;
-      await startService(pool, node, {
-        name: 'service',
-        command,
-        ...(ready && { ready: { ...(ready.log && { log: ready.log }), ...(ready.tcp && { tcp: ready.tcp }), ...(ready.udp && { udp: ready.udp }), ...(ready.http && { http: ready.http }), timeoutMs: ready.timeout } }),
-      });
+      await startService(pool, node, { name: 'service', command, ...(service.ready && { ready: service.ready }) });
     });
     log(`service started and ready on ${fleet.nodes.length} nodes`);
   }

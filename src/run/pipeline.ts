@@ -1,68 +1,98 @@
-// The run as a state machine (DESIGN.md section 1):
+// The run as a state machine (docs/architecture.md, "Stages"):
 //   PLAN -> BUILD -> PROVISION -> DEPLOY -> TEST -> EVALUATE -> REPORT -> TEARDOWN
-// A failure in any stage still ends in EVALUATE/REPORT with what was learned, and TEARDOWN
-// always runs (also on Ctrl-C). Every transition is written to the run's state.json.
+// Stages are units: each reads its inputs from the run folder and writes its outputs there
+// (files.ts), so `run` can run all of them, some of them (--stages) or what is left (--resume).
+// A failure or interruption in any stage still ends in EVALUATE/REPORT with what was learned,
+// and TEARDOWN always runs then (also on Ctrl-C). Every transition is written to state.json.
+import { appendFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { mkdir } from 'node:fs/promises';
 import type { LoadedConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import type { Plan } from '../plan/types.js';
-import { buildArtifacts, type Artifact } from '../build/index.js';
-import { buildConfigOf } from '../build/from-config.js';
+import type { Artifact } from '../build/index.js';
 import type { Fleet, Provider, RunContext } from '../providers/types.js';
-import { SshPool } from '../ssh/index.js';
-import { collectLogs } from '../deploy/index.js';
-import { EventSink } from '../suites/sink.js';
-import type { SuiteContext } from '../suites/context.js';
-import { aggregateSources, evaluate, loadResultsJson, type ResultsJson } from '../results/index.js';
-import { writeReportSet } from '../report/bundle.js';
-import { RunStateFile, type Stage } from './state.js';
-import type { Progress } from './progress.js';
-import { deployStage, type Deployed } from './deploy-stage.js';
-import { testStage } from './test-stage.js';
-import { abortOnSignals } from './signals.js';
+import { providerFor } from '../providers/index.js';
+import type { SshPool } from '../ssh/index.js';
+import type { ResultsJson } from '../results/index.js';
+import { RunStateFile, STAGES, type Stage } from './state.js';
+import { teeProgress, type Progress } from './progress.js';
+import { abortOnSignals, STOP_FILE } from './signals.js';
+import { thisController } from './controller.js';
+import { readConfig, readPlan, writeConfig, writePlan, type DeploymentRecord } from './files.js';
+import { buildStep, deployStep, evaluateStep, provisionStep, reportStep, teardownStep, testStep, type StepEnv } from './steps.js';
 
 export interface PipelineInput {
-  loaded: LoadedConfig;
-  plan: Plan;
   runId: string;
-  runsRoot: string;
-  provider: Provider;
+  /** a new run: its folder is made under runsRoot, the plan and config come from the caller */
+  runsRoot?: string;
+  loaded?: LoadedConfig;
+  plan?: Plan;
+  /** an existing run: its plan and config are read back from its folder */
+  existing?: RunStateFile;
+  /** the stages to run, in pipeline order (default: every stage) */
+  stages?: readonly Stage[];
+  /** default: the provider registry's provider for the plan */
+  provider?: Provider;
   progress: Progress;
   /** leave the fleet up for nodes/diagnose/down */
   keep?: boolean;
   baselinePath?: string;
   branch?: string;
   pr?: number;
-  /** project root: relative build paths resolve here */
-  cwd: string;
+  /** project root: relative build paths resolve here (default: the one the run recorded) */
+  cwd?: string;
   /** where zig keeps its cache between runs */
   zigCacheDir?: string;
   /** when planning began (config load, choices): the plan stage is done before the pipeline */
   planStartedAt?: number;
+  /** an earlier failure this invocation continues from (e.g. the controller died) */
+  stageError?: string;
 }
 
 export interface PipelineOutcome {
   runId: string;
   runDir: string;
-  verdict: ResultsJson['verdict'];
+  /** absent when no evaluation ran (a partial run that succeeded) */
+  verdict?: ResultsJson['verdict'];
   reasons: string[];
   exitCode: number;
+  /** stages that completed in this invocation */
+  completed: Stage[];
   interrupted?: NodeJS.Signals;
+  stopped?: boolean;
 }
 
+/** The controller's progress lines, for `vps-test logs RUN`. */
+export const RUN_LOG = 'run.log';
+
 const EXIT = { pass: 0, degraded: 0, fail: 1, error: 2 } as const;
+const INTERRUPTIBLE = new Set<Stage>(['plan', 'build', 'provision', 'deploy', 'test']);
 
 export async function runPipeline(input: PipelineInput): Promise<PipelineOutcome> {
-  const { loaded, plan, runId, progress } = input;
-  const state = RunStateFile.create(input.runsRoot, { runId, configPath: loaded.file, project: plan.choices.project, provider: plan.provider, keep: Boolean(input.keep) });
+  const { runId } = input;
+  const state = input.existing ?? createRun(input);
   const runDir = state.dir;
-  const eventsPath = join(runDir, 'results.jsonl');
-  const signals = abortOnSignals((l) => progress.line(l));
+  const progress = teeProgress(input.progress, (line) => appendFileSync(join(runDir, RUN_LOG), line));
+  rmSync(join(runDir, STOP_FILE), { force: true }); // a stop request is for the controller it was sent to
+  const selected = new Set<Stage>(input.stages ?? STAGES);
+  const signals = abortOnSignals((l) => progress.line(l), { stopFile: join(runDir, STOP_FILE) });
   const run: RunContext = { runId, runDir, log: (l) => progress.line(l), signal: signals.signal };
-  const sink = new EventSink(eventsPath);
-  let stageError: string | undefined;
-  let fleet: Fleet | undefined;
-  let pool: SshPool | undefined;
+  let config: Config | undefined = input.loaded?.config;
+  let plan: Plan | undefined = input.plan;
+  const env: StepEnv = {
+    run,
+    state,
+    signal: signals.signal,
+    config: () => (config ??= readConfig(runDir)),
+    plan: () => (plan ??= readPlan(runDir)),
+    provider: () => (provider ??= input.provider ?? providerFor(state.state.provider)),
+    cwd: input.cwd ?? state.state.projectDir ?? process.cwd(),
+    ...(input.zigCacheDir && { zigCacheDir: input.zigCacheDir }),
+  };
+  let provider: Provider | undefined;
+  state.update({ controller: thisController(), projectDir: env.cwd, keep: Boolean(input.keep) || state.state.keep });
+  let stageError = input.stageError;
+  const completed: Stage[] = [];
 
   /**
    * Runs one stage with its progress lines and state record; returns undefined when it failed.
@@ -73,121 +103,78 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutcome
     if (startedAt) record.startedAt = new Date(startedAt).toISOString();
     progress.stage(name);
     const started = startedAt ?? Date.now();
-    const interruptible = name === 'plan' || name === 'build' || name === 'provision' || name === 'deploy' || name === 'test';
+    const interruptible = INTERRUPTIBLE.has(name);
     try {
       if (interruptible) signals.signal.throwIfAborted();
       const value = await work();
       state.end(record, 'done');
+      completed.push(name);
       progress.done(name, Date.now() - started, note?.(value));
       return value;
     } catch (err) {
-      const message = interruptible && signals.received ? `interrupted by ${signals.received}` : (err as Error).message;
+      const message = interruptible && signals.received ? (signals.stopRequested ? 'stopped by vps-test stop' : `interrupted by ${signals.received}`) : (err as Error).message;
       state.end(record, 'failed', message);
       progress.failed(name, Date.now() - started, message);
-      stageError ??= `${name} failed: ${message}`;
+      stageError ??= `${name} ${signals.stopRequested && interruptible ? 'was stopped' : 'failed'}: ${message}`;
       return undefined;
     }
   };
+  const go = (name: Stage) => selected.has(name) && !stageError && !signals.received;
 
-  try {
+  let artifacts: Artifact[] | undefined;
+  let fleet: Fleet | undefined;
+  let deployment: DeploymentRecord | undefined;
+  let pool: SshPool | undefined;
+  const held = { fleet: () => fleet, pool: () => pool, setPool: (p: SshPool) => (pool = p) };
+
+  if (go('plan')) {
     // The plan was made by the caller; what is left of it is whether the provider can host it,
     // asked before the build so a machine that can't run the lab fails in a second, not after it.
-    const hostable = await stage(
-      'plan',
-      async () => {
-        await input.provider.check?.(plan, run);
-        return true;
-      },
-      undefined,
-      input.planStartedAt,
-    );
-    const artifacts = hostable
-      ? await stage('build', () => buildArtifacts(buildConfigOf(loaded.config), { cwd: input.cwd, outDir: join(runDir, 'build'), onProgress: run.log, ...(input.zigCacheDir && { zigCacheDir: input.zigCacheDir }), signal: signals.signal }), (a: Artifact[]) => a.map((x) => x.target).join(', '))
-      : undefined;
-    if (artifacts) {
-      state.update({ fleetUp: true }); // from here on, something may exist that teardown must remove
-      fleet = await stage('provision', () => input.provider.provision(plan, run), (f) => `${f.nodes.length} nodes`);
-    }
-    let deployed: Deployed | undefined;
-    if (fleet) {
-      pool = SshPool.forFleet(fleet);
-      const f = fleet;
-      const p = pool;
-      deployed = await stage('deploy', () => deployStage({ config: loaded.config, fleet: f, pool: p, artifacts: artifacts as Artifact[], binaryName: binaryNameOf(loaded, artifacts as Artifact[]), log: run.log, runId }));
-    }
-    if (fleet && pool && deployed) {
-      const ctx: SuiteContext = {
-        fleet,
-        pool,
-        plan,
-        binPath: deployed.binPath,
-        server: deployed.server ?? { ip: '', port: 0 },
-        events: sink,
-        flushNat: () => flushNat(fleet as Fleet),
-        log: run.log,
-        signal: signals.signal,
-      };
-      await stage('test', () => testStage(ctx, loaded.config, plan), () => `${sink.lines} result lines`);
-    }
-  } finally {
-    await sink.close();
+    await stage('plan', async () => {
+      await env.provider().check?.(env.plan(), run);
+      writeConfig(runDir, env.config());
+      writePlan(runDir, env.plan());
+    }, undefined, input.planStartedAt);
   }
+  if (go('build')) artifacts = await stage('build', () => buildStep(env), (a) => a.map((x) => x.target).join(', '));
+  if (go('provision')) fleet = await stage('provision', () => provisionStep(env), (f) => `${f.nodes.length} nodes`);
+  if (go('deploy')) deployment = await stage('deploy', () => deployStep(env, held, artifacts));
+  if (go('test')) await stage('test', () => testStep(env, held, deployment), (lines) => `${lines} result lines`);
 
-  const results = await stage('evaluate', async () => {
-    const baseline = input.baselinePath ? await loadResultsJson(input.baselinePath) : undefined;
-    const aggregate = await aggregateSources([eventsPath]);
-    return evaluate({ plan, aggregate, generatedAt: new Date().toISOString(), runId, project: plan.choices.project, ...(baseline && { baseline }), ...(stageError && { stageError }) });
-  }, (r) => r.verdict.toUpperCase());
-
-  if (results) {
-    await stage('report', async () => {
-      await mkdir(runDir, { recursive: true });
-      const journal = loaded.config.report.journal;
-      return writeReportSet({
-        results,
-        plan,
-        out: runDir,
-        time: new Date(),
-        branch: input.branch ?? 'unknown',
-        ...(input.pr !== undefined && { pr: input.pr }),
-        evidence: [eventsPath, join(runDir, 'logs')],
-        ...(journal && { journal }),
-      });
-    }, () => `reports in ${runDir}`);
+  // After a failure or an interruption the run ends here whatever was asked: evaluate, report, tear down.
+  const closing = Boolean(stageError || signals.received);
+  let results: ResultsJson | undefined;
+  if (selected.has('evaluate') || closing) {
+    results = await stage('evaluate', () => evaluateStep(env, { ...(input.baselinePath && { baselinePath: input.baselinePath }), ...(stageError && { stageError }) }), (r) => r.verdict.toUpperCase());
   }
-
-  await stage('teardown', async () => {
-    if (pool && fleet) {
-      const logs = await collectLogs(pool, fleet.nodes, join(runDir, 'logs')).catch((err: Error) => (run.log(`log collection failed: ${err.message}`), []));
-      run.log(`logs collected from ${logs.length} nodes into ${join(runDir, 'logs')}`);
-    }
-    await pool?.close();
-    if (input.keep && fleet && !signals.received) {
-      run.log(`--keep: the fleet stays up; inspect with \`vps-test nodes\`, remove with \`vps-test down ${runId}\``);
-      return;
-    }
-    if (state.state.fleetUp) {
-      // Teardown must not be cut short by the Ctrl-C that may have brought us here.
-      await input.provider.destroy({ runId, runDir, log: run.log });
-      state.update({ fleetUp: false });
-    }
-  });
+  if (selected.has('report') || (closing && results)) {
+    await stage('report', () => reportStep(env, results, { branch: input.branch ?? 'unknown', ...(input.pr !== undefined && { pr: input.pr }) }), () => `reports in ${runDir}`);
+  }
+  const keep = state.state.keep && !signals.received;
+  if (selected.has('teardown') || (closing && !keep)) {
+    await stage('teardown', () => teardownStep(env, held, { keep, collectLogs: !signals.received || signals.stopRequested }));
+  } else if (state.state.fleetUp) {
+    progress.line(`the fleet stays up for the next stages (vps-test run --run ${runId} --stages ...); remove it with \`vps-test down ${runId}\``);
+  }
   signals.dispose();
 
-  const verdict = results?.verdict ?? 'error';
-  const reasons = results?.reasons ?? [stageError ?? 'evaluation failed'];
-  const exitCode = signals.received ? 130 : EXIT[verdict];
-  state.update({ verdict, exitCode });
-  return { runId, runDir, verdict, reasons, exitCode, ...(signals.received && { interrupted: signals.received }) };
+  const verdict = results?.verdict;
+  const reasons = results?.reasons ?? (stageError ? [stageError] : []);
+  let exitCode = signals.received && !signals.stopRequested ? 130 : verdict ? EXIT[verdict] : stageError ? 2 : 0;
+  if (state.writeError) {
+    reasons.push(`cannot write the run folder ${runDir}: ${state.writeError.message}`);
+    if (exitCode === 0) exitCode = 2;
+  }
+  state.update({ ...(verdict && { verdict }), exitCode });
+  return { runId, runDir, ...(verdict && { verdict }), reasons, exitCode, completed, ...(signals.received && { interrupted: signals.received }), ...(signals.stopRequested && { stopped: true }) };
 }
 
-function binaryNameOf(loaded: LoadedConfig, artifacts: Artifact[]): string {
-  const first = artifacts[0];
-  return first ? (first.path.split('/').pop() as string) : (loaded.config.build.binary ?? 'subject');
-}
-
-async function flushNat(fleet: Fleet): Promise<void> {
-  if (fleet.provider !== 'local') return;
-  const { flushConntrack } = await import('../lab/lab.js');
-  await flushConntrack(fleet);
+function createRun(input: PipelineInput): RunStateFile {
+  const { loaded, plan } = input;
+  if (!loaded || !plan || !input.runsRoot) throw new Error('a new run needs its config, plan and runs folder');
+  try {
+    return RunStateFile.create(input.runsRoot, { runId: input.runId, configPath: loaded.file, project: plan.choices.project, provider: plan.provider, keep: Boolean(input.keep) });
+  } catch (err) {
+    throw new Error(`run ${input.runId}: cannot create the run folder under ${input.runsRoot}: ${(err as Error).message}; nothing was built or provisioned`);
+  }
 }

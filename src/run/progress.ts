@@ -20,3 +20,23 @@ export function consoleProgress(write: (s: string) => void = (s) => process.stde
     failed: (name, ms, error) => write(`${at()} ${name} FAILED after ${seconds(ms)}: ${error}\n`),
   };
 }
+
+/**
+ * Progress to `inner` and, line for line, to the run's own log (<runDir>/run.log) for
+ * `vps-test logs RUN`. A failing log write never fails the run.
+ */
+export function teeProgress(inner: Progress, append: (line: string) => void): Progress {
+  const stamp = (text: string) => {
+    try {
+      append(`${new Date().toISOString()} ${text}\n`);
+    } catch {
+      /* the state file reports write errors; the log is best effort */
+    }
+  };
+  return {
+    stage: (name) => (inner.stage(name), stamp(`${name} ...`)),
+    line: (text) => (inner.line(text), stamp(`  ${text}`)),
+    done: (name, ms, note) => (inner.done(name, ms, note), stamp(`${name} done in ${seconds(ms)}${note ? `: ${note}` : ''}`)),
+    failed: (name, ms, error) => (inner.failed(name, ms, error), stamp(`${name} FAILED after ${seconds(ms)}: ${error}`)),
+  };
+}

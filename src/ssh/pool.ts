@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import { NodeSSH } from 'node-ssh';
 import type { Fleet, FleetNode } from '../providers/types.js';
-import { isTransientOpenFailure, runOnChannel, type ExecOptions, type ExecResult, type RawClient } from './exec.js';
+import { ExecAbortedError, isTransientOpenFailure, runOnChannel, type ExecOptions, type ExecResult, type RawClient } from './exec.js';
 import { fingerprint, HostKeyMismatchError, hostKeyAlgorithms, parsePublicKey, pinnedVerifier } from './hostkey.js';
 import { Limiter } from './limiter.js';
 import { shellJoin } from './quote.js';
@@ -29,8 +29,37 @@ export interface SshPoolOptions {
   /** Simultaneous exec/upload/download operations over the whole pool. Default 64. */
   maxOperations?: number;
   connectTimeoutMs?: number;
+  /** Connect timeout once the node has answered before (a frozen sshd must not cost 20 s a round). Default 8 s. */
+  reconnectTimeoutMs?: number;
+  /** Keepalive probes: a silent connection is dropped after interval x count. Default 3 s x 3. */
   keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
+  /** Consecutive transport failures (connect, lost connection) after which a node is unreachable. Default 2. */
+  unreachableAfter?: number;
+  /** Aborts every operation of the pool (the run's stage signal); a new pool is needed afterwards. */
+  signal?: AbortSignal;
   log?: (line: string) => void;
+}
+
+/** A node that stopped answering SSH; every later operation on it fails at once. */
+export interface Unreachable {
+  node: string;
+  since: Date;
+  reason: string;
+}
+
+export class NodeUnreachableError extends Error {
+  override name = 'NodeUnreachableError';
+  constructor(readonly unreachable: Unreachable) {
+    super(`node "${unreachable.node}" unreachable since ${unreachable.since.toISOString()} (${unreachable.reason})`);
+  }
+}
+
+/** Failures that say the machine or its sshd is gone, as opposed to a command that failed. */
+export function isTransportFailure(err: unknown): boolean {
+  if (err instanceof HostKeyMismatchError) return false;
+  const m = (err as Error)?.message ?? '';
+  return /^cannot connect to node|^lost the connection to|^cannot start a command on (?!.*(open failed|Channel open failure|no more sessions))/.test(m);
 }
 
 export interface ScriptOptions extends Omit<ExecOptions, 'stdin'> {
@@ -58,6 +87,10 @@ export class SshPool {
   private readonly opLimiter: Limiter;
   private key: Promise<string> | undefined;
   private closed = false;
+  private readonly failures = new Map<string, number>();
+  private readonly answered = new Set<string>();
+  private readonly down = new Map<string, Unreachable>();
+  private readonly listeners: ((u: Unreachable) => void)[] = [];
 
   constructor(private readonly options: SshPoolOptions) {
     this.connectLimiter = new Limiter(options.maxConnects ?? 8);
@@ -70,11 +103,57 @@ export class SshPool {
 
   /** Opens (or reuses) the node's connection; useful to fail early on unreachable nodes. */
   async connect(node: FleetNode): Promise<void> {
-    await this.connection(node);
+    await this.tracked(node, () => this.connection(node));
+  }
+
+  /** Whether (and since when) the node stopped answering; see docs/architecture.md, "Unreachable nodes". */
+  unreachable(node: FleetNode | string): Unreachable | undefined {
+    return this.down.get(typeof node === 'string' ? node : node.name);
+  }
+
+  unreachableNodes(): Unreachable[] {
+    return [...this.down.values()];
+  }
+
+  /** Called once per node when it becomes unreachable. */
+  onUnreachable(listener: (u: Unreachable) => void): void {
+    this.listeners.push(listener);
   }
 
   /** Runs `command` on the node's machine (or AS the node with asNode) through POSIX sh. */
-  async exec(node: FleetNode, command: string, options: ExecOptions = {}): Promise<ExecResult> {
+  exec(node: FleetNode, command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    return this.tracked(node, () => this.execOnce(node, command, options));
+  }
+
+  /**
+   * Counts consecutive transport failures per node: after `unreachableAfter` of them the node is
+   * marked unreachable and every later operation fails at once, so a dead node costs a couple of
+   * timeouts, not one per round for the rest of the run.
+   */
+  private async tracked<T>(node: FleetNode, op: () => Promise<T>): Promise<T> {
+    const down = this.down.get(node.name);
+    if (down) throw new NodeUnreachableError(down);
+    try {
+      const value = await op();
+      this.failures.delete(node.name);
+      return value;
+    } catch (err) {
+      if (!isTransportFailure(err) || this.options.signal?.aborted) throw err;
+      const count = (this.failures.get(node.name) ?? 0) + 1;
+      this.failures.set(node.name, count);
+      if (count >= (this.options.unreachableAfter ?? 2) && !this.down.has(node.name)) {
+        const u: Unreachable = { node: node.name, since: new Date(), reason: ((err as Error).message.split('\n')[0] as string).slice(0, 200) };
+        this.down.set(node.name, u);
+        this.options.log?.(`ssh: node "${node.name}" is unreachable after ${count} failed operations: ${u.reason}`);
+        for (const l of this.listeners) l(u);
+      }
+      throw err;
+    }
+  }
+
+  private async execOnce(node: FleetNode, command: string, options: ExecOptions): Promise<ExecResult> {
+    const signal = mergeSignals(options.signal, this.options.signal);
+    if (signal) options = { ...options, signal };
     const conn = await this.connection(node);
     const wrapped = wrapCommand(command, {
       prefix: options.asNode ? node.execPrefix : [],
@@ -125,7 +204,11 @@ export class SshPool {
   }
 
   /** Copies a local file to the node (sftp). */
-  async upload(node: FleetNode, localPath: string, remotePath: string): Promise<void> {
+  upload(node: FleetNode, localPath: string, remotePath: string): Promise<void> {
+    return this.tracked(node, () => this.uploadOnce(node, localPath, remotePath));
+  }
+
+  private async uploadOnce(node: FleetNode, localPath: string, remotePath: string): Promise<void> {
     const conn = await this.connection(node);
     await conn.channels.run(() =>
       this.opLimiter.run(async () => {
@@ -139,7 +222,11 @@ export class SshPool {
   }
 
   /** Copies a file from the node to a local path (sftp). */
-  async download(node: FleetNode, remotePath: string, localPath: string): Promise<void> {
+  download(node: FleetNode, remotePath: string, localPath: string): Promise<void> {
+    return this.tracked(node, () => this.downloadOnce(node, remotePath, localPath));
+  }
+
+  private async downloadOnce(node: FleetNode, remotePath: string, localPath: string): Promise<void> {
     const conn = await this.connection(node);
     await conn.channels.run(() =>
       this.opLimiter.run(async () => {
@@ -184,6 +271,7 @@ export class SshPool {
 
   private connection(node: FleetNode): Promise<Connection> {
     if (this.closed) return Promise.reject(new Error(`SSH pool is closed (node "${node.name}")`));
+    if (this.options.signal?.aborted) return Promise.reject(new ExecAbortedError(`SSH to node "${node.name}" aborted`));
     const id = `${node.name}@${node.ssh.host}:${node.ssh.port}`;
     let pending = this.connections.get(id);
     if (!pending) {
@@ -208,6 +296,9 @@ export class SshPool {
     // request/response exchanges, and Nagle + delayed ACK would add ~40 ms to each.
     const sock = net.connect({ host: node.ssh.host, port: node.ssh.port });
     sock.setNoDelay(true);
+    const onAbort = () => sock.destroy(new Error('aborted'));
+    this.options.signal?.addEventListener('abort', onAbort, { once: true });
+    const timeout = this.answered.has(address) ? Math.min(this.options.reconnectTimeoutMs ?? 8000, this.options.connectTimeoutMs ?? 20_000) : (this.options.connectTimeoutMs ?? 20_000);
     try {
       await ssh.connect({
         sock,
@@ -217,10 +308,12 @@ export class SshPool {
         privateKey,
         hostVerifier: verifier.verify,
         algorithms: { serverHostKey: hostKeyAlgorithms(pinned.type) },
-        readyTimeout: this.options.connectTimeoutMs ?? 20_000,
-        keepaliveInterval: this.options.keepaliveIntervalMs ?? 15_000,
+        readyTimeout: timeout,
+        keepaliveInterval: this.options.keepaliveIntervalMs ?? 3000,
+        keepaliveCountMax: this.options.keepaliveCountMax ?? 3,
       } as Parameters<NodeSSH['connect']>[0]);
     } catch (err) {
+      this.options.signal?.removeEventListener('abort', onAbort);
       ssh.dispose();
       sock.destroy();
       const received = verifier.received();
@@ -229,6 +322,8 @@ export class SshPool {
       }
       throw new Error(`cannot connect to node "${node.name}" at ${address} as ${node.ssh.user}: ${(err as Error).message}`);
     }
+    this.options.signal?.removeEventListener('abort', onAbort);
+    this.answered.add(address);
     const client = ssh.connection as unknown as RawClient;
     const id = `${node.name}@${address}`;
     // After 'ready' node-ssh leaves no error listener; without ours a reset would crash the process.
@@ -250,6 +345,11 @@ export class SshPool {
     });
     return this.key;
   }
+}
+
+function mergeSignals(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
+  if (!a || !b) return a ?? b;
+  return AbortSignal.any([a, b]);
 }
 
 function describe(node: FleetNode): string {

@@ -11,7 +11,7 @@ export interface SuiteContext {
   plan: Plan;
   /** Remote path of the deployed subject binary on a node. */
   binPath(node: FleetNode): string;
-  /** Rendezvous + relay address (the bootstrap node's `serve`). */
+  /** Rendezvous + relay address (the agent driver's bootstrap `serve`; empty ip otherwise). */
   server: { ip: string; port: number };
   events: EventSink;
   /** Empties the NAT tables between rounds, so each trial starts from a clean mapping (lab). */

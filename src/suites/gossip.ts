@@ -1,29 +1,22 @@
-// gossip: one message from each origin, flooded with a fanout over the relay; every node that
-// receives it prints a gossip event (hops, latency), so delivery ratio is counted per message.
-import type { FleetNode } from '../providers/types.js';
-import type { SuiteContext } from './context.js';
+// gossip: one message from each origin; every node that receives it is counted, and an origin
+// nobody heard is a failure with the reason, never an absent message.
+import type { DriverContext, SubjectDriver } from '../subject/index.js';
+import { nodeByName } from './context.js';
 
 export interface GossipOptions {
-  origins: string[];
-  fanout: number;
+  origins: readonly string[];
   durationMs: number;
   roundBase: number;
 }
 
-export async function runGossipSuite(ctx: SuiteContext, o: GossipOptions): Promise<void> {
-  const names = ctx.fleet.nodes.map((n) => n.name);
-  const server = `${ctx.server.ip}:${ctx.server.port}`;
+export async function runGossipSuite(ctx: DriverContext, driver: SubjectDriver, o: GossipOptions): Promise<void> {
+  const receivers = ctx.fleet.nodes.map((n) => n.name);
   for (const [i, origin] of o.origins.entries()) {
     ctx.signal?.throwIfAborted();
     const msg = `m${o.roundBase + i}-${origin}`;
-    await Promise.all(
-      ctx.fleet.nodes.map(async (node: FleetNode) => {
-        const argv = [ctx.binPath(node), 'gossip', '--name', node.name, '--server', server, '--peers', names.join(','), '--origin', node.name === origin ? 'yes' : 'no', '--msg', msg, '--fanout', String(o.fanout), '--duration-ms', String(o.durationMs)];
-        const lines = ctx.events.lineSplitter();
-        await ctx.pool.execArgv(node, argv, { asNode: true, timeoutMs: o.durationMs + 15_000, onStdout: (c) => lines.push(c) });
-        lines.end();
-      }),
-    );
+    ctx.gate.open({ kind: 'gossip', msg, origin, receivers, process: driver.process.gossip });
+    const outcomes = await driver.gossip(ctx, nodeByName(ctx.fleet, origin), msg, o.durationMs);
+    ctx.gate.close(outcomes);
     ctx.log(`gossip from ${origin}: done`);
   }
 }

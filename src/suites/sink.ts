@@ -6,30 +6,17 @@ import { once } from 'node:events';
 export class EventSink {
   private readonly out: WriteStream;
   lines = 0;
+  /** The first write error (ENOSPC, EACCES): kept, not thrown from an event, so the run can tear down. */
+  error: Error | undefined;
 
   constructor(readonly path: string) {
     this.out = createWriteStream(path, { flags: 'a' });
+    this.out.on('error', (err) => (this.error ??= err));
   }
 
   /** Splits streamed output into lines; blank lines are ignored, partial lines are kept until complete. */
-  lineSplitter(onLine: (line: string) => void = (l) => this.write(l)): { push(chunk: string): void; end(): void } {
-    let buffered = '';
-    return {
-      push: (chunk) => {
-        buffered += chunk;
-        let nl: number;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, nl).trim();
-          buffered = buffered.slice(nl + 1);
-          if (line) onLine(line);
-        }
-      },
-      end: () => {
-        const line = buffered.trim();
-        buffered = '';
-        if (line) onLine(line);
-      },
-    };
+  lineSplitter(onLine: (line: string) => void = (l) => this.write(l)): LineSplitter {
+    return lineSplitter(onLine);
   }
 
   write(line: string): void {
@@ -42,7 +29,35 @@ export class EventSink {
   }
 
   async close(): Promise<void> {
-    this.out.end();
-    await once(this.out, 'finish');
+    if (!this.out.destroyed) {
+      this.out.end();
+      await Promise.race([once(this.out, 'finish'), once(this.out, 'close')]).catch(() => undefined);
+    }
+    if (this.error) throw new Error(`cannot write ${this.path}: ${this.error.message}`);
   }
+}
+
+export interface LineSplitter {
+  push(chunk: string): void;
+  end(): void;
+}
+
+export function lineSplitter(onLine: (line: string) => void): LineSplitter {
+  let buffered = '';
+  return {
+    push: (chunk) => {
+      buffered += chunk;
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (line) onLine(line);
+      }
+    },
+    end: () => {
+      const line = buffered.trim();
+      buffered = '';
+      if (line) onLine(line);
+    },
+  };
 }

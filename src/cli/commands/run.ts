@@ -5,11 +5,13 @@ import { findConfig } from '../../config/find.js';
 import { buildPlan } from '../../plan/plan.js';
 import { renderPlanSummary } from '../../plan/summary.js';
 import { resolveChoices, terminalConfirm, terminalPrompter } from '../../plan/choices.js';
-import { newRunId, runsRoot } from '../../run/state.js';
+import { findRun, newRunId, runsRoot, type RunStateFile, type Stage } from '../../run/state.js';
 import { consoleProgress } from '../../run/progress.js';
-import { runPipeline } from '../../run/pipeline.js';
+import { runPipeline, type PipelineOutcome } from '../../run/pipeline.js';
+import { checkSelection, parseStages, StageSelectionError, stagesToResume } from '../../run/select.js';
+import { checkRunId } from '../../run/registry.js';
+import { controllerLiveness } from '../../run/controller.js';
 import { unsupportedSuites } from '../../run/test-stage.js';
-import { providerFor } from '../../providers/index.js';
 import { parseFlags, UsageError } from '../args.js';
 import { CHOICE_FLAGS, CHOICE_HELP, choicesFromFlags, promptsAllowed } from '../choices.js';
 
@@ -23,8 +25,19 @@ Teardown runs also on failure and Ctrl-C.
 
 Exit code: 0 pass (or degraded), 1 fail, 2 error or bad input, 130 interrupted.
 
+Stages are units (each reads its inputs from the run folder and writes its outputs there):
+  vps-test run --stages build,provision,deploy --run-id ID   a new run, up to deploy
+  vps-test run --run ID --stages test,evaluate,report        later stages of that run
+  vps-test run --resume ID                                   what is left after a crash
+The run is found by id from any directory (the per-user run registry).
+
 Options:
 ${CHOICE_HELP}
+  --stages LIST          run only these stages (plan,build,provision,deploy,test,evaluate,
+                         report,teardown); a new run always includes plan
+  --run ID               run --stages on an existing run (its plan and config are read back)
+  --resume ID            continue a run after its last completed stage, with the same fleet
+  --run-id ID            the id of a new run (default: random; CI passes its own)
   --keep                 leave the fleet up (then: vps-test nodes / diagnose / down)
   --baseline FILE        results.json of the previous run on the base branch
   --branch B             branch for the journal (default: the git branch)
@@ -34,7 +47,7 @@ ${CHOICE_HELP}
 export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(
     argv,
-    { ...CHOICE_FLAGS, keep: { type: 'boolean' }, baseline: { type: 'string' }, branch: { type: 'string' }, pr: { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
+    { ...CHOICE_FLAGS, stages: { type: 'string' }, run: { type: 'string' }, resume: { type: 'string' }, 'run-id': { type: 'string' }, keep: { type: 'boolean' }, baseline: { type: 'string' }, branch: { type: 'string' }, pr: { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
     'run',
   );
   if (values.help) {
@@ -45,6 +58,47 @@ export async function runCommand(argv: string[]): Promise<number> {
   const pr = values.pr === undefined ? undefined : Number(values.pr);
   if (pr !== undefined && (!Number.isInteger(pr) || pr < 1)) throw new UsageError(`--pr ${values.pr}: expected a pull request number`);
 
+  const common = {
+    progress: consoleProgress(),
+    keep: Boolean(values.keep),
+    branch: values.branch ?? process.env.GITHUB_HEAD_REF ?? process.env.GITHUB_REF_NAME ?? gitBranch(),
+    ...(pr !== undefined && { pr }),
+    ...(values.baseline !== undefined && { baselinePath: values.baseline }),
+  };
+  let stages: Stage[] | undefined;
+  try {
+    stages = values.stages === undefined ? undefined : parseStages(values.stages);
+    const continued = values.run ?? values.resume;
+    if (continued !== undefined) {
+      if (values.run !== undefined && values.resume !== undefined) throw new UsageError('run: --run and --resume exclude each other (--resume picks the stages itself)');
+      if (values['run-id'] !== undefined) throw new UsageError('run: --run-id names a new run; an existing one is given with --run or --resume');
+      if (positionals.length) throw new UsageError(`run: ${positionals[0]}: an existing run reads its config from its run folder; give no config`);
+      const existing = existingRun(continued);
+      if (values.resume !== undefined) {
+        if (stages) throw new UsageError('run: --resume picks the stages itself; use --run ID --stages LIST to choose them');
+        stages = stagesToResume(existing.state);
+        if (!stages.length) {
+          console.log(`vps-test run ${continued}: nothing left to resume (every stage is done and the fleet is down)`);
+          return 0;
+        }
+        console.error(`resuming run ${continued} at ${stages[0]} (stages: ${stages.join(', ')})`);
+      } else if (!stages) {
+        throw new UsageError('run: --run ID needs --stages LIST (or use --resume ID)');
+      }
+      checkSelection(stages, existing.state);
+      return report(await runPipeline({ runId: existing.state.runId, existing, stages, ...common }));
+    }
+    if (stages) {
+      if (!stages.includes('plan')) stages = ['plan', ...stages];
+      checkSelection(stages, undefined);
+    }
+  } catch (err) {
+    if (err instanceof StageSelectionError) throw new UsageError(`run: ${err.message}`);
+    throw err;
+  }
+  const runId = values['run-id'] === undefined ? newRunId() : checkRunIdFlag(values['run-id']);
+  if (findRun(runId)) throw new UsageError(`run: run ${runId} exists already; continue it with --run ${runId} --stages ... or --resume ${runId}`);
+
   const planStartedAt = Date.now();
   const found = findConfig(positionals[0], { allowDefaultExample: true });
   const loaded = await loadConfig(found.path);
@@ -54,31 +108,54 @@ export async function runCommand(argv: string[]): Promise<number> {
   const plan = buildPlan(loaded.config, choices);
   console.error(renderPlanSummary(plan));
   const unsupported = unsupportedSuites(plan);
-  if (unsupported.length) throw new UsageError(`run: ${unsupported.join(', ')}: scenario steps are not executed by this version yet; nothing was provisioned`);
+  if (unsupported.length) throw new UsageError(`run: ${unsupported.join(', ')}: this version cannot run these suites; nothing was provisioned`);
   if (interactive && !(await terminalConfirm('Run this plan?'))) {
     console.error('not run: nothing was built or provisioned');
     return 2;
   }
 
-  const progress = consoleProgress();
   const outcome = await runPipeline({
     planStartedAt: interactive ? Date.now() : planStartedAt, // time spent answering prompts is not planning
     loaded,
     plan,
-    runId: newRunId(),
+    runId,
     runsRoot: runsRoot(),
-    provider: providerFor(plan.provider),
-    progress,
-    keep: Boolean(values.keep),
     cwd: resolve(found.isDefaultExample ? process.cwd() : resolve(found.path, '..')),
-    branch: values.branch ?? process.env.GITHUB_HEAD_REF ?? process.env.GITHUB_REF_NAME ?? gitBranch(),
-    ...(pr !== undefined && { pr }),
-    ...(values.baseline !== undefined && { baselinePath: values.baseline }),
+    ...(stages && { stages }),
+    ...common,
   });
-  const head = `${outcome.verdict.toUpperCase()}${outcome.interrupted ? ` (interrupted by ${outcome.interrupted})` : ''}`;
-  console.log(`vps-test run ${outcome.runId}: ${head}`);
-  for (const reason of outcome.reasons) console.log(`  - ${reason}`);
-  console.log(`  report: ${outcome.runDir}/report.md`);
+  return report(outcome);
+}
+
+function checkRunIdFlag(id: string): string {
+  try {
+    return checkRunId(id);
+  } catch (err) {
+    throw new UsageError(`--run-id: ${(err as Error).message}`);
+  }
+}
+
+function existingRun(runId: string): RunStateFile {
+  const run = findRun(runId);
+  if (!run) throw new UsageError(`run: no run '${runId}' here or in this user's run registry (see vps-test status)`);
+  const c = run.state.controller;
+  if (c && c.pid !== process.pid && controllerLiveness(c) === 'alive' && run.current()?.status === 'running') {
+    throw new UsageError(`run: run ${runId} is still driven by process ${c.pid} (stage ${run.current()?.stage}); stop it with \`vps-test stop ${runId}\``);
+  }
+  return run;
+}
+
+function report(outcome: PipelineOutcome): number {
+  if (outcome.verdict) {
+    const head = `${outcome.verdict.toUpperCase()}${outcome.stopped ? ' (stopped by vps-test stop)' : outcome.interrupted ? ` (interrupted by ${outcome.interrupted})` : ''}`;
+    console.log(`vps-test run ${outcome.runId}: ${head}`);
+    for (const reason of outcome.reasons) console.log(`  - ${reason}`);
+    console.log(`  report: ${outcome.runDir}/report.md`);
+  } else {
+    console.log(`vps-test run ${outcome.runId}: ${outcome.completed.length ? `${outcome.completed.join(', ')} done` : 'nothing done'}`);
+    for (const reason of outcome.reasons) console.log(`  - ${reason}`);
+    console.log(`  run folder: ${outcome.runDir}`);
+  }
   return outcome.exitCode;
 }
 

@@ -26,6 +26,10 @@ export interface NatMachineOptions {
   impair?: Impairment;
   /** Whether the kernel has sch_netem (decides whether delay/jitter are possible). */
   netem: boolean;
+  /** The lab creates every namespace up front, in one batch. */
+  hostNamespaceExists?: boolean;
+  /** Fixed MACs of the LAN pair: both ends then get permanent neighbour entries (no ARP). */
+  macs?: { lan: string; host: string };
 }
 
 export function natMachineSteps(o: NatMachineOptions): Step[] {
@@ -34,15 +38,24 @@ export function natMachineSteps(o: NatMachineOptions): Step[] {
   const r = o.routerNs;
   const h = o.hostNs;
   const ruleset = renderNatRuleset(o.nat, { wan: o.wan, lan, sshFrom: o.sshFrom });
+  const macs = o.macs;
+  const link = macs
+    ? ip(r, 'link', 'add', lan, 'address', macs.lan, 'type', 'veth', 'peer', 'name', hostIface, 'address', macs.host, 'netns', h)
+    : ip(r, 'link', 'add', lan, 'type', 'veth', 'peer', 'name', hostIface, 'netns', h);
+  const permanent = (ns: string | undefined, addr: string, mac: string, dev: string) =>
+    ip(ns, 'neigh', 'replace', addr, 'lladdr', mac, 'dev', dev, 'nud', 'permanent');
   return [
-    { argv: ['ip', 'netns', 'add', h] },
+    ...(o.hostNamespaceExists ? [] : [{ argv: ['ip', 'netns', 'add', h] }]),
     ip(h, 'link', 'set', 'lo', 'up'),
-    ip(r, 'link', 'add', lan, 'type', 'veth', 'peer', 'name', hostIface, 'netns', h),
+    link,
+    ...(macs ? [ip(r, 'link', 'set', 'dev', lan, 'addrgenmode', 'none')] : []),
     ip(r, 'addr', 'add', `${o.lanRouterIp}/${o.lanPrefixLen}`, 'dev', lan),
     ip(r, 'link', 'set', lan, 'up'),
+    ...(macs ? [permanent(r, o.lanHostIp, macs.host, lan), ip(h, 'link', 'set', 'dev', hostIface, 'addrgenmode', 'none')] : []),
     ip(h, 'addr', 'add', `${o.lanHostIp}/${o.lanPrefixLen}`, 'dev', hostIface),
     ip(h, 'link', 'set', hostIface, 'up'),
     ip(h, 'route', 'add', 'default', 'via', o.lanRouterIp),
+    ...(macs ? [permanent(h, o.lanRouterIp, macs.lan, hostIface)] : []),
     inNamespace(r, ['sysctl', '-qw', 'net.ipv4.ip_forward=1']),
     inNamespace(r, ['nft', '-f', '-'], replaceTable(NAT_TABLE, ruleset)),
     ...impairmentSteps(

@@ -5,6 +5,12 @@
 //   tcp-sink <port> <ms>                 accept one connection, print bytes and seconds
 //   tcp-send <host> <port> <ms>          write as fast as possible for ms
 //   tcp-connect <host> <port> <ms>       try to connect, print whether it worked
+//   udp-ttl <host> <port> <ttl> <count>  send count datagrams with that IP TTL
+//   udp-rtt <host> <port> <count>        ping an echoing udp-listen count times, print the round trips (ms)
+//   udp-mesh <name> <port> <goFile> <ms> <peerIp>...  once <goFile> exists, send from <port> to
+//                                        every peer's <ip>:<port> every 200 ms for <ms> and answer
+//                                        every sender where it came from (peer-reflexive); print
+//                                        who was heard at the end
 import { Buffer } from 'node:buffer';
 import dgram from 'node:dgram';
 import net from 'node:net';
@@ -68,6 +74,58 @@ if (mode === 'udp-listen') {
   conn.on('connect', () => finish(true, 'connected'));
   conn.on('error', (e) => finish(false, e.message));
   setTimeout(() => finish(false, 'timeout'), Number(ms));
+} else if (mode === 'udp-ttl') {
+  const [host, port, ttl, count] = args;
+  const sock = dgram.createSocket('udp4');
+  sock.bind(0, '0.0.0.0', () => {
+    sock.setTTL(Number(ttl));
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (sent >= Number(count)) { clearInterval(timer); sock.close(); out({ event: 'done', sent }); return; }
+      sock.send(`ttl-${ttl}-${sent++}`, Number(port), host);
+    }, 20);
+  });
+} else if (mode === 'udp-rtt') {
+  const [host, port, count] = args;
+  const sock = dgram.createSocket('udp4');
+  const rtts = [];
+  let sentAt = 0n;
+  let seq = 0;
+  const ping = () => { sentAt = process.hrtime.bigint(); sock.send(`rtt-${++seq}`, Number(port), host); };
+  sock.on('message', (msg) => {
+    if (msg.toString() !== `rtt-${seq}`) return;
+    rtts.push(Number(process.hrtime.bigint() - sentAt) / 1e6);
+    if (rtts.length >= Number(count)) { out({ event: 'rtt', rtts }); sock.close(); return; }
+    setTimeout(ping, 20);
+  });
+  const retry = setInterval(() => { if (rtts.length < Number(count)) ping(); else clearInterval(retry); }, 2000);
+  sock.bind(0, '0.0.0.0', ping);
+  setTimeout(() => { out({ event: 'rtt', rtts, timeout: true }); process.exit(0); }, 30_000).unref();
+} else if (mode === 'udp-mesh') {
+  const [name, port, goFile, ms, ...peers] = args;
+  const { existsSync } = await import('node:fs');
+  const sock = dgram.createSocket('udp4');
+  const heard = new Set();
+  sock.on('message', (msg, rinfo) => {
+    const [kind, from] = msg.toString().split(' ');
+    if (!from) return;
+    heard.add(from);
+    if (kind === 'hello') sock.send(`ack ${name}`, rinfo.port, rinfo.address);
+  });
+  sock.bind(Number(port), '0.0.0.0', () => {
+    out({ event: 'ready' });
+    const hello = Buffer.from(`hello ${name}`);
+    const wait = setInterval(() => {
+      if (!existsSync(goFile)) return;
+      clearInterval(wait);
+      const until = Date.now() + Number(ms);
+      const timer = setInterval(() => {
+        if (Date.now() > until) return clearInterval(timer);
+        for (const peer of peers) sock.send(hello, Number(port), peer);
+      }, 200);
+      setTimeout(() => { out({ event: 'mesh', heard: [...heard].sort() }); sock.close(); }, Number(ms) + 1000);
+    }, 50);
+  });
 } else {
   process.stderr.write(`unknown mode ${mode}\n`);
   process.exit(2);

@@ -36,9 +36,13 @@ describe('parseConfig', () => {
   });
 
   it('converts units to numbers, defaults included', () => {
-    const c = parseConfig(`${MINIMAL}tests:\n  connectivity: { trials: 3 }\nsoak: { checkpoints: [1h, 6h] }\n`, 'x.yml');
-    expect(c.tests.connectivity).toEqual({ trials: 3, timeout: 3000, criteria: {}, min_attempts: 10 });
-    expect(c.soak?.checkpoints).toEqual([3_600_000, 21_600_000]);
+    const c = parseConfig(`${MINIMAL}tests:\n  connectivity: { trials: 3 }\n  gossip: { duration: 2s }\n`, 'x.yml');
+    expect(c.tests.connectivity).toEqual({ trials: 3, timeout: 3000, criteria: {}, min_attempts: 10, dead_class: 'degraded' });
+    expect(c.tests.gossip?.duration).toBe(2000);
+  });
+
+  it('refuses soak until this version runs it, instead of accepting and ignoring it', () => {
+    expect(() => parseConfig(`${MINIMAL}soak: { checkpoints: [1h, 6h] }\n`, 'x.yml')).toThrow(/x\.yml:\d+:\d+: soak: soak is not run by this version yet/);
   });
 
   it('reports several problems at once, in source order', () => {
@@ -73,5 +77,29 @@ describe('placeholders', () => {
   it('rejects unknown nodes and variables', () => {
     expect(checkPlaceholders('{node:zz.ip}', ['boot'])[0]).toMatch(/names node 'zz'/);
     expect(checkPlaceholders('{var:id}', ['boot'])[0]).toMatch(/no earlier capture step/);
+  });
+});
+
+describe('fleet.internet (the local lab)', () => {
+  const withRegions = `fleet:
+  nodes:
+    - { name: boot, role: bootstrap, region: eu }
+    - { name: a, nat: symmetric, region: us }
+`;
+  it('parses hops, rtt and region round trips into ms; absent means the lab defaults', () => {
+    expect(parseConfig(MINIMAL, 'x.yml').fleet.internet).toBeUndefined();
+    const c = parseConfig(`${withRegions}  internet: { hops: 8, rtt: 30ms, regions: [{ between: [eu, us], rtt: 90ms }] }\n`, 'x.yml');
+    expect(c.fleet.internet).toEqual({ hops: 8, rttMs: 30, regions: [{ between: ['eu', 'us'], rttMs: 90 }] });
+    expect(parseConfig(`${MINIMAL}  internet: { rtt: 20ms }\n`, 'x.yml').fleet.internet).toEqual({ hops: 12, rttMs: 20, regions: [] });
+  });
+
+  it('refuses bad values, unknown keys, unknown regions and a non-lab provider, naming where', () => {
+    const bad = (text: string) => () => parseConfig(text, 'x.yml');
+    expect(bad(`${MINIMAL}  internet: { hops: 0 }\n`)).toThrow(/fleet\.internet\.hops/);
+    expect(bad(`${MINIMAL}  internet: { rtt: fast }\n`)).toThrow(/not a duration/);
+    expect(bad(`${MINIMAL}  internet: { latency: 5ms }\n`)).toThrow(/latency/);
+    expect(bad(`${withRegions}  internet: { regions: [{ between: [eu, mars], rtt: 9ms }] }\n`)).toThrow(/no node has region 'mars'/);
+    const inventory = `fleet:\n  provider: inventory\n  internet: { rtt: 5ms }\n  nodes:\n    - { name: a, host: 10.0.0.1, host_key: "ssh-ed25519 AAAA" }\n    - { name: b, host: 10.0.0.2, host_key: "ssh-ed25519 AAAB" }\n`;
+    expect(bad(inventory)).toThrow(/shapes the local lab only/);
   });
 });

@@ -7,14 +7,14 @@ import { labNodesOf, readFleet, writeFleet } from '../../../src/providers/local.
 import type { Fleet } from '../../../src/providers/types.js';
 
 describe('local provider helpers', () => {
-  it('takes name, nat, role and impairment of each planned node', () => {
+  it('takes name, nat, role, impairment and region of each planned node (the region picks its round trips)', () => {
     const plan = { nodes: [
       { name: 'a', role: 'bootstrap', nat: 'none', arch: 'x86_64' },
       { name: 'b', role: 'peer', nat: 'symmetric', arch: 'aarch64', impair: { lossPercent: 1 }, region: 'nyc3' },
     ] } as unknown as Plan;
     expect(labNodesOf(plan)).toEqual([
       { name: 'a', nat: 'none', role: 'bootstrap' },
-      { name: 'b', nat: 'symmetric', role: 'peer', impair: { lossPercent: 1 } },
+      { name: 'b', nat: 'symmetric', role: 'peer', impair: { lossPercent: 1 }, region: 'nyc3' },
     ]);
   });
 

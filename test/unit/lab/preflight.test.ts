@@ -12,6 +12,7 @@ function fakeSystem(present: string[], opts: { root?: boolean; aptWorks?: boolea
         if (pkg === 'openssh-server') installed.add('sshd');
         if (pkg === 'coturn') ['turnserver', 'turnutils_natdiscovery'].forEach((c) => installed.add(c));
         if (pkg === 'conntrack') installed.add('conntrack');
+        if (pkg === 'iptables') installed.add('iptables-nft');
       }
       return { code: 0, stdout: '', stderr: '' };
     }
@@ -42,8 +43,8 @@ describe('lab preflight', () => {
     const sys = fakeSystem(BASE);
     const result = await preflight({ ...sys.options, forTests: true });
     expect(result.ok).toBe(true);
-    expect(result.installed).toEqual(['openssh-server', 'conntrack', 'coturn']);
-    expect(sys.calls.at(-1)).toEqual(['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-q', '--no-install-recommends', 'openssh-server', 'conntrack', 'coturn']);
+    expect(result.installed).toEqual(['openssh-server', 'conntrack', 'coturn', 'iptables']);
+    expect(sys.calls.at(-1)).toEqual(['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-q', '--no-install-recommends', 'openssh-server', 'conntrack', 'coturn', 'iptables']);
   });
 
   it('says exactly what to install when it cannot', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inetSteps, machineSteps, planTopology, type LabNodeSpec } from '../../../src/lab/topology.js';
+import { inetSteps, machineSteps, namespaceSteps, planTopology, type LabNodeSpec } from '../../../src/lab/topology.js';
 
 const NODES: LabNodeSpec[] = [
   { name: 'stun', nat: 'none', role: 'bootstrap', publicAddresses: 2 },
@@ -30,7 +30,7 @@ describe('lab topology', () => {
     expect(t.clientKeyPath).toBe('/lab/keys/client');
   });
 
-  it('every interface name fits in 15 characters and no address is used twice', () => {
+  it('every interface name fits in 15 characters and no address or MAC is used twice', () => {
     const t = plan();
     const steps = [...inetSteps(t), ...t.machines.flatMap((m) => machineSteps(t, m, { netem: false }))];
     const linkAdds = steps.filter((s) => s.argv.includes('link') && s.argv.includes('add') && s.argv.includes('type'));
@@ -38,39 +38,70 @@ describe('lab topology', () => {
       const a = s.argv;
       return [a[a.indexOf('add') + 1], ...(a.includes('name') ? [a[a.indexOf('name') + 1]] : [])] as string[];
     });
-    expect(names).toHaveLength(1 + 2 + 4 * 2 + 2 * 2); // bridge, controller veth, 4 machine veths, 2 LAN veths
+    expect(names).toHaveLength(2 + 4 * 2 + 2 * 2); // controller veth, 4 machine veths, 2 LAN veths
     for (const name of names) expect(name.length, name).toBeLessThanOrEqual(15);
-    const addrs = steps.filter((s) => s.argv.includes('addr')).map((s) => s.argv[s.argv.indexOf('add') + 1]);
+    // the gateway address sits on every port of the internet router (point-to-point links); nothing else repeats
+    const addrs = steps.filter((s) => s.argv.includes('addr')).map((s) => s.argv[s.argv.indexOf('add') + 1]).filter((a) => a !== '198.18.7.254/32');
     expect(new Set(addrs).size).toBe(addrs.length);
+    const macs = linkAdds.flatMap((s) => s.argv.flatMap((a, i) => (a === 'address' ? [s.argv[i + 1]] : [])));
+    expect(macs).toHaveLength(names.length);
+    expect(new Set(macs).size).toBe(macs.length);
   });
 
-  it('the internet is a bridge holding the gateway; the controller veth joins it from the root namespace', () => {
+  it('every neighbour is written as a permanent entry with the MAC its peer really has (no ARP)', () => {
     const t = plan();
-    const steps = inetSteps(t).map((s) => (s.ns ? `[${s.ns}] ` : '') + s.argv.join(' '));
-    expect(steps[0]).toBe('ip netns add vtr1-inet');
-    expect(steps).toContain('ip -n vtr1-inet addr add 198.18.7.254/24 dev br0');
-    expect(steps).toContain(`ip link add ${t.controllerVeth} type veth peer name ctl netns vtr1-inet`);
-    expect(steps).toContain(`ip addr add 198.18.7.1/24 dev ${t.controllerVeth}`);
-    expect(steps).toContain('ip -n vtr1-inet link set ctl master br0');
-    expect(steps).toContain('[vtr1-inet] sysctl -qw net.ipv4.ip_forward=0');
+    const steps = [...inetSteps(t), ...t.machines.flatMap((m) => machineSteps(t, m, { netem: false }))];
+    const peerMac = new Map<string, string>(); // "ns dev" -> MAC of the other end of its veth
+    for (const s of steps.filter((x) => x.argv.includes('veth'))) {
+      const a = s.argv;
+      const near = `${a[1] === '-n' ? a[2] : 'root'} ${a[a.indexOf('add') + 1]}`;
+      const far = `${a[a.indexOf('netns') + 1]} ${a[a.indexOf('name') + 1]}`;
+      peerMac.set(near, a[a.lastIndexOf('address') + 1] as string);
+      peerMac.set(far, a[a.indexOf('address') + 1] as string);
+    }
+    const neigh = steps.filter((s) => s.argv.includes('neigh'));
+    // controller <-> router (2), each public address <-> router (5 addresses x 1 + 4 uplinks), LAN pairs (2 x 2)
+    expect(neigh).toHaveLength(2 + 5 + 4 + 4);
+    for (const s of neigh) {
+      const a = s.argv;
+      expect(a.slice(-2)).toEqual(['nud', 'permanent']);
+      const ns = a[1] === '-n' ? (a[2] as string) : 'root';
+      const dev = a[a.indexOf('dev') + 1] as string;
+      expect(a[a.indexOf('lladdr') + 1], `${ns} ${dev}`).toBe(peerMac.get(`${ns} ${dev}`));
+    }
   });
 
-  it('a NAT node: router on the bridge with wan, NAT rules in the router, host behind it', () => {
+  it('the internet is a router with /32 routes; the controller holds .1/32 and routes the lab through it', () => {
+    const t = plan();
+    expect(namespaceSteps(t).map((s) => s.argv.join(' '))).toEqual([
+      'ip netns add vtr1-inet', 'ip netns add vtr1-n0.stun', 'ip netns add vtr1-r1.peer_a', 'ip netns add vtr1-h1.peer_a',
+      'ip netns add vtr1-r2.peer_b', 'ip netns add vtr1-h2.peer_b', 'ip netns add vtr1-n3.pub',
+    ]);
+    const steps = inetSteps(t).map((s) => (s.ns ? `[${s.ns}] ` : '') + s.argv.join(' '));
+    expect(steps).toContain('[vtr1-inet] sysctl -qw net.ipv4.ip_forward=1');
+    expect(steps).toContain('ip -n vtr1-inet addr add 198.18.7.254/32 dev ctl');
+    expect(steps).toContain('ip -n vtr1-inet route add 198.18.7.1/32 dev ctl');
+    expect(steps).toContain(`ip addr add 198.18.7.1/32 dev ${t.controllerVeth}`);
+    expect(steps).toContain(`ip route add 198.18.7.0/24 via 198.18.7.254 dev ${t.controllerVeth} onlink`);
+    expect(steps.some((l) => l.includes('bridge'))).toBe(false);
+  });
+
+  it('a NAT node: router wan on the internet router, NAT rules in the router, host behind it', () => {
     const t = plan();
     const steps = machineSteps(t, t.machines[1]!, { netem: false });
     const text = steps.map((s) => (s.ns ? `[${s.ns}] ` : '') + s.argv.join(' '));
-    expect(text).toContain('ip -n vtr1-inet link add p1 type veth peer name wan netns vtr1-r1.peer_a');
-    expect(text).toContain('ip -n vtr1-inet link set p1 master br0');
-    expect(text).toContain('ip -n vtr1-r1.peer_a addr add 198.18.7.12/24 dev wan');
-    expect(text).toContain('ip -n vtr1-r1.peer_a route add default via 198.18.7.254');
+    const m = t.machines[1]!;
+    expect(text).toContain(`ip -n vtr1-inet link add p1 address ${m.macs.inetPort} type veth peer name wan address ${m.macs.uplink} netns vtr1-r1.peer_a`);
+    expect(text).toContain('ip -n vtr1-inet route add 198.18.7.12/32 dev p1');
+    expect(text).toContain('ip -n vtr1-r1.peer_a addr add 198.18.7.12/32 dev wan');
+    expect(text).toContain('ip -n vtr1-r1.peer_a route add default via 198.18.7.254 dev wan onlink');
     expect(text).toContain('ip -n vtr1-h1.peer_a route add default via 10.2.0.1');
-    const nft = steps.find((s) => s.argv[0] === 'nft');
+    expect(text).toContain(`ip -n vtr1-h1.peer_a neigh replace 10.2.0.1 lladdr ${m.macs.lan} dev eth0 nud permanent`);
+    const nft = steps.find((s) => s.argv[0] === 'nft' && !s.input?.includes('vt_evidence'));
     expect(nft?.ns).toBe('vtr1-r1.peer_a');
     expect(nft?.input).toContain('ip saddr { 198.18.7.1 } tcp dport 22 accept');
     expect(nft?.input).toContain('@fullcone');
-    // namespaces are created before anything is put into them
-    expect(text.indexOf('ip netns add vtr1-r1.peer_a')).toBe(0);
-    expect(text.indexOf('ip netns add vtr1-h1.peer_a')).toBeLessThan(text.findIndex((l) => l.includes('netns vtr1-h1.peer_a')) + 1);
+    expect(text.some((l) => l.includes('netns add'))).toBe(false); // namespaces are made beforehand, all at once
   });
 
   it('a public node’s loss keeps the controller’s SSH; its rate shapes eth0 and its bridge port', () => {

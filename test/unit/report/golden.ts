@@ -10,6 +10,8 @@ export const FIXTURES = fileURLToPath(new URL('../../fixtures/results/', import.
 export function expectGolden(name: string, actual: string): void {
   const path = join(GOLDEN_DIR, name);
   if (process.env.UPDATE_GOLDEN === '1') {
+    // CI must compare, never accept: a regenerated golden file would make every check pass
+    if (process.env.CI === 'true') throw new Error('UPDATE_GOLDEN=1 is refused under CI=true: golden files change only in a reviewed commit');
     mkdirSync(GOLDEN_DIR, { recursive: true });
     writeFileSync(path, actual);
     return;

@@ -21,7 +21,7 @@ export interface Scenario {
 export async function labScenario(): Promise<Scenario> {
   const plan = JSON.parse(readFileSync(join(FIXTURES, 'lab-plan.json'), 'utf8')) as Plan;
   const baseline = parseResultsJson(readFileSync(join(FIXTURES, 'lab-baseline.json'), 'utf8'), 'lab-baseline.json');
-  const results = evaluate({ plan, baseline, aggregate: await events('lab.jsonl'), generatedAt: TIME.toISOString(), runId: 'run-20250601-1200' });
+  const results = evaluate({ plan, baseline, aggregate: await events('lab.jsonl'), generatedAt: TIME.toISOString(), runId: 'run-20250601-1200', malformedTolerance: 3 });
   return { results, plan };
 }
 

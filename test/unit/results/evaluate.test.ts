@@ -113,12 +113,13 @@ describe('evaluate: verdicts', () => {
     expect(run({ plan, aggregate: good(), stageError: 'deploy: upload to b failed' }).reasons[0]).toBe('stage error: deploy: upload to b failed');
   });
 
-  it('degrades on malformed lines and on an unreachable minority; fails when more than half are unreachable', () => {
+  it('degrades on tolerated malformed lines and on an unreachable minority; fails when more than half are unreachable', () => {
     const agg = good();
     agg.addMalformed({ source: 'a.jsonl', line: 7, reason: 'not JSON: oops' });
-    const r = run({ plan, aggregate: agg, unreachable: ['c'] });
+    expect(run({ plan, aggregate: agg }).verdict).toBe('error');
+    const r = run({ plan, aggregate: agg, unreachable: ['c'], malformedTolerance: 1 });
     expect(r.verdict).toBe('degraded');
-    expect(r.reasons).toEqual(['1 of 3 nodes unreachable: c', '1 malformed line ignored (first: a.jsonl:7 not JSON: oops)']);
+    expect(r.reasons).toEqual(['1 of 3 nodes unreachable: c', '1 malformed line (first: a.jsonl:7 not JSON: oops) ignored (up to 1 tolerated)']);
     expect(r.nodes?.find((n) => n.name === 'c')?.status).toBe('unreachable');
     expect(run({ plan, aggregate: good(), unreachable: ['b', 'c'] }).verdict).toBe('fail');
   });

@@ -27,7 +27,7 @@ function deliveries(latencies: Record<string, [number, number]>): GossipEvent[] 
 const NODES: [string, 'none'][] = [['a', 'none'], ['b', 'none'], ['c', 'none']];
 
 describe('evaluate: throughput max_loss', () => {
-  const plan = planOf(NODES, {}, { suites: [], throughput: { seconds: 10, maxLoss: 1 } });
+  const plan = planOf(NODES, {}, { suites: [], throughput: { pairs: [], seconds: 10, maxLoss: 1 } });
 
   it('passes pairs whose mean loss is within max_loss (the bound itself included)', () => {
     const r = run({ plan, aggregate: aggregateOf([tp('a', 'b', 90, 0), tp('a', 'b', 90, 2), tp('b', 'a', 90, 0.5)]) });
@@ -86,7 +86,7 @@ describe('evaluate: throughput max_loss', () => {
 });
 
 describe('evaluate: gossip latency p95', () => {
-  const plan = planOf(NODES, {}, { suites: [], gossip: { maxP95Ms: 100 } });
+  const plan = planOf(NODES, {}, { suites: [], gossip: { origins: [], fanout: 3, durationMs: 5000, maxP95Ms: 100 } });
 
   it('passes when the pooled delivery p95 is within the bound', () => {
     const r = run({ plan, aggregate: aggregateOf(deliveries({ m1: [10, 20], m2: [30, 40], m3: [50, 60] })) });
@@ -127,7 +127,7 @@ describe('evaluate: gossip latency p95', () => {
 });
 
 describe('results.json with the new criteria', () => {
-  const sample = run({ plan: planOf(NODES, {}, { suites: [], throughput: { seconds: 10, maxLoss: 1 }, gossip: { maxP95Ms: 100 } }), aggregate: aggregateOf([tp('a', 'b', 90, 2), ...deliveries({ m1: [10, 20] })]) });
+  const sample = run({ plan: planOf(NODES, {}, { suites: [], throughput: { pairs: [], seconds: 10, maxLoss: 1 }, gossip: { origins: [], fanout: 3, durationMs: 5000, maxP95Ms: 100 } }), aggregate: aggregateOf([tp('a', 'b', 90, 2), ...deliveries({ m1: [10, 20] })]) });
 
   it('round-trips', () => {
     const text = renderResultsJson(sample);
@@ -152,7 +152,7 @@ describe('results.json with the new criteria', () => {
 
 describe('evaluate: a bound with nothing measured is not a pass', () => {
   it('min_mbps without throughput results and min delivery without gossip degrade, naming the bound', () => {
-    const plan = planOf(NODES, {}, { suites: [], throughput: { seconds: 10, minMbps: 50 }, gossip: { minDelivery: 100 } });
+    const plan = planOf(NODES, {}, { suites: [], throughput: { pairs: [], seconds: 10, minMbps: 50 }, gossip: { origins: [], fanout: 3, durationMs: 5000, minDelivery: 100 } });
     const r = run({ plan, aggregate: aggregateOf([{ v: 1, type: 'metric', node: 'a', name: 'peers', value: 2 }]) });
     expect(r.verdict).toBe('degraded');
     expect(r.reasons).toContain('throughput not judged (min 50 Mbit/s): no throughput results');

@@ -25,7 +25,7 @@ describe('results.json schema', () => {
   });
 
   it('rejects files of another schema, bad JSON and wrong field types with the file and field named', () => {
-    expect(() => parseResultsJson('{"schema":"other@2"}', 'base.json')).toThrow('base.json: schema is "other@2", expected "vps-test/results@1" (is this a vps-test results.json?)');
+    expect(() => parseResultsJson('{"schema":"other@2"}', 'base.json')).toThrow('base.json: schema is "other@2", expected "vps-test/results@1" or "vps-test/results@1.1" (is this a vps-test results.json?)');
     expect(() => parseResultsJson('{oops', 'base.json')).toThrow(/^base\.json: not valid JSON/);
     const bad = JSON.parse(renderResultsJson(sample));
     bad.categories.direct.rate = 'high';

@@ -1,0 +1,234 @@
+// The bodies of the stages: each reads what it needs from the run folder (unless the previous
+// stage of this same process still holds it) and writes what it made back there (files.ts).
+import { existsSync, writeFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Config } from '../config/schema.js';
+import type { Plan } from '../plan/types.js';
+import { buildArtifacts, type Artifact } from '../build/index.js';
+import { abortableRunner } from '../build/exec.js';
+import { buildConfigOf } from '../build/from-config.js';
+import type { Fleet, FleetNode, Provider, RunContext } from '../providers/types.js';
+import { SshPool } from '../ssh/index.js';
+import { collectLogs } from '../deploy/index.js';
+import { EventSink } from '../suites/sink.js';
+import type { SuiteContext } from '../suites/context.js';
+import { metricsResultsPath, readMetricScrapes } from '../metrics/index.js';
+import { aggregateSources, evaluate, loadResultsJson, readScenarioSteps, scenarioResultsPath, type ResultsJson } from '../results/index.js';
+import { renderResultsJson } from '../report/json.js';
+import { writeReportSet } from '../report/bundle.js';
+import type { RunStateFile } from './state.js';
+import { restoreClientKey } from './ci-key.js';
+import { AGENT_SERVER_SERVICE, deployStage } from './deploy-stage.js';
+import { testStage } from './test-stage.js';
+import { readArtifacts, readDeployment, readFleet, RUN_FILES, writeArtifacts, writeDeployment, writeFleet, type DeploymentRecord } from './files.js';
+
+export interface StepEnv {
+  run: RunContext;
+  state: RunStateFile;
+  signal: AbortSignal;
+  config(): Config;
+  plan(): Plan;
+  provider(): Provider;
+  cwd: string;
+  zigCacheDir?: string;
+}
+
+/** The fleet and SSH pool a process holds across its stages (the pool is opened once). */
+export interface Held {
+  fleet(): Fleet | undefined;
+  pool(): SshPool | undefined;
+  setPool(pool: SshPool): void;
+}
+
+export async function buildStep(env: StepEnv): Promise<Artifact[]> {
+  const artifacts = await buildArtifacts(buildConfigOf(env.config()), {
+    cwd: env.cwd,
+    outDir: join(env.run.runDir, 'build'),
+    onProgress: env.run.log,
+    ...(env.zigCacheDir && { zigCacheDir: env.zigCacheDir }),
+    signal: env.signal,
+    run: abortableRunner(env.signal),
+  });
+  writeArtifacts(env.run.runDir, artifacts);
+  return artifacts;
+}
+
+export async function provisionStep(env: StepEnv): Promise<Fleet> {
+  const provider = env.provider();
+  if (env.state.state.fleetUp) {
+    // an earlier attempt died while provisioning: what it made goes first (destroy is idempotent)
+    env.run.log('removing what an earlier attempt of this stage left behind');
+    await provider.destroy({ runId: env.run.runId, runDir: env.run.runDir, log: env.run.log });
+  }
+  env.state.update({ fleetUp: true }); // from here on, something may exist that teardown must remove
+  const fleet = await provider.provision(env.plan(), env.run);
+  await writeFleet(env.run.runDir, fleet);
+  return fleet;
+}
+
+async function fleetOf(env: StepEnv, held: Held): Promise<Fleet> {
+  const fleet = held.fleet() ?? (await readFleet(env.run.runDir));
+  // a CI job continuing a run another job provisioned regenerates the run's key (ci-key.ts)
+  if (restoreClientKey(fleet.clientKeyPath, env.run.runId)) env.run.log(`client key regenerated from VPS_TEST_SSH_SECRET at ${fleet.clientKeyPath}`);
+  return fleet;
+}
+
+/** The run's pool, aborted with the run's signal; unreachable nodes are recorded in state.json. */
+function poolOf(env: StepEnv, held: Held, fleet: Fleet): SshPool {
+  const existing = held.pool();
+  if (existing) return existing;
+  const pool = SshPool.forFleet(fleet, { signal: env.signal });
+  pool.onUnreachable((u) => {
+    const since = u.since.toISOString();
+    env.run.log(`node ${u.node} unreachable since ${since}: ${u.reason}`);
+    env.state.update({ unreachable: [...(env.state.state.unreachable ?? []), { node: u.node, since, reason: u.reason }] });
+  });
+  held.setPool(pool);
+  return pool;
+}
+
+export async function deployStep(env: StepEnv, held: Held, built: Artifact[] | undefined): Promise<DeploymentRecord> {
+  const fleet = await fleetOf(env, held);
+  const artifacts = built ?? (await readArtifacts(env.run.runDir));
+  const config = env.config();
+  const plan = env.plan();
+  const binaryName = artifacts[0] ? (artifacts[0].path.split('/').pop() as string) : (config.build.binary ?? 'subject');
+  const deployed = await deployStage({ plan, fleet, pool: poolOf(env, held, fleet), artifacts, binaryName, log: env.run.log, runId: env.run.runId });
+  const bootstrap = fleet.nodes.find((n) => n.role === 'bootstrap');
+  const record: DeploymentRecord = {
+    binaryName: deployed.binaryName,
+    binPaths: Object.fromEntries(fleet.nodes.map((n) => [n.name, deployed.binPath(n)])),
+    ...(deployed.server && bootstrap && { server: { node: bootstrap.name, ip: deployed.server.ip, port: deployed.server.port, relay: plan.subject.driver === 'agent' ? plan.subject.relay : false } }),
+    services: [
+      ...(deployed.server && bootstrap ? [{ node: bootstrap.name, name: AGENT_SERVER_SERVICE }] : []),
+      ...(config.service ? fleet.nodes.map((n) => ({ node: n.name, name: 'service' })) : []),
+    ],
+    deployedAt: new Date().toISOString(),
+  };
+  writeDeployment(env.run.runDir, record);
+  return record;
+}
+
+/** Returns the number of result lines written. results.jsonl starts empty on every attempt. */
+export async function testStep(env: StepEnv, held: Held, deployed: DeploymentRecord | undefined): Promise<number> {
+  const fleet = await fleetOf(env, held);
+  const deployment = deployed ?? readDeployment(env.run.runDir, fleet);
+  const eventsPath = join(env.run.runDir, RUN_FILES.events);
+  writeFileSync(eventsPath, '');
+  const sink = new EventSink(eventsPath);
+  const ctx: SuiteContext = {
+    fleet,
+    pool: poolOf(env, held, fleet),
+    plan: env.plan(),
+    binPath: (node: FleetNode) => deployment.binPaths[node.name] as string,
+    server: deployment.server ? { ip: deployment.server.ip, port: deployment.server.port } : { ip: '', port: 0 },
+    events: sink,
+    flushNat: () => flushNat(fleet),
+    log: env.run.log,
+    signal: env.signal,
+  };
+  try {
+    await testStage(ctx, env.plan());
+  } finally {
+    await sink.close();
+  }
+  return sink.lines;
+}
+
+export async function evaluateStep(env: StepEnv, o: { baselinePath?: string; stageError?: string }): Promise<ResultsJson> {
+  const { runDir, runId } = env.run;
+  const eventsPath = join(runDir, RUN_FILES.events);
+  if (!existsSync(eventsPath)) await writeFile(eventsPath, '');
+  const plan = tryPlan(env);
+  const baseline = o.baselinePath ? await loadResultsJson(o.baselinePath) : undefined;
+  const aggregate = await aggregateSources([eventsPath]);
+  const unreachable = [...new Set((env.state.state.unreachable ?? []).map((u) => u.node))];
+  const scenarioSteps = await readScenarioSteps(scenarioResultsPath(runDir));
+  const m = plan?.metrics;
+  const metrics = m && { criteria: m.criteria, scrapes: await readMetricScrapes(metricsResultsPath(runDir)), endpoint: `:${m.port}${m.path}` };
+  const results = evaluate({
+    ...(plan && { plan }),
+    aggregate,
+    scenarioSteps,
+    ...(metrics && { metrics }),
+    generatedAt: new Date().toISOString(),
+    runId,
+    project: plan?.choices.project ?? env.state.state.project,
+    ...(baseline && { baseline }),
+    ...(o.stageError && { stageError: o.stageError }),
+    ...(unreachable.length && { unreachable }),
+  });
+  await writeFile(join(runDir, RUN_FILES.results), renderResultsJson(results));
+  return results;
+}
+
+export async function reportStep(env: StepEnv, evaluated: ResultsJson | undefined, o: { branch: string; pr?: number }): Promise<Record<string, string>> {
+  const { runDir } = env.run;
+  const results = evaluated ?? (await loadResultsJson(join(runDir, RUN_FILES.results)));
+  const plan = tryPlan(env);
+  const journal = tryConfig(env)?.report.journal;
+  await mkdir(runDir, { recursive: true });
+  return writeReportSet({
+    results,
+    ...(plan && { plan }),
+    out: runDir,
+    time: new Date(),
+    branch: o.branch,
+    ...(o.pr !== undefined && { pr: o.pr }),
+    evidence: [join(runDir, RUN_FILES.events), join(runDir, 'logs')],
+    ...(journal && { journal: resolve(env.cwd, journal) }),
+  });
+}
+
+export async function teardownStep(env: StepEnv, held: Held, o: { keep: boolean; collectLogs: boolean }): Promise<void> {
+  const { run, state } = env;
+  const runPool = held.pool();
+  await runPool?.close();
+  const fleet = held.fleet() ?? (state.state.fleetUp ? await readFleet(run.runDir).catch(() => undefined) : undefined);
+  if (fleet && state.state.fleetUp && o.collectLogs) {
+    // a fresh pool: the run's may be aborted; nodes known to be unreachable are not waited for
+    const gone = new Set((state.state.unreachable ?? []).map((u) => u.node));
+    const reachable = fleet.nodes.filter((n) => !gone.has(n.name));
+    const logsPool = SshPool.forFleet(fleet, { connectTimeoutMs: 5000 });
+    try {
+      const logs = await collectLogs(logsPool, reachable, join(run.runDir, 'logs')).catch((err: Error) => (run.log(`log collection failed: ${err.message}`), []));
+      run.log(`logs collected from ${logs.length} nodes into ${join(run.runDir, 'logs')}${gone.size ? ` (not from unreachable ${[...gone].join(', ')})` : ''}`);
+    } finally {
+      await logsPool.close();
+    }
+  } else if (fleet && state.state.fleetUp) {
+    run.log('logs not collected: the run was interrupted');
+  }
+  if (o.keep && state.state.fleetUp) {
+    run.log(`--keep: the fleet stays up; inspect with \`vps-test nodes ${run.runId}\`, remove with \`vps-test down ${run.runId}\``);
+    return;
+  }
+  if (state.state.fleetUp) {
+    // Teardown must not be cut short by the Ctrl-C that may have brought us here: no signal.
+    await env.provider().destroy({ runId: run.runId, runDir: run.runDir, log: run.log });
+    state.update({ fleetUp: false });
+  }
+}
+
+function tryPlan(env: StepEnv): Plan | undefined {
+  try {
+    return env.plan();
+  } catch {
+    return undefined;
+  }
+}
+
+function tryConfig(env: StepEnv): Config | undefined {
+  try {
+    return env.config();
+  } catch {
+    return undefined;
+  }
+}
+
+async function flushNat(fleet: Fleet): Promise<void> {
+  if (fleet.provider !== 'local') return;
+  const { flushConntrack } = await import('../lab/lab.js');
+  await flushConntrack(fleet);
+}

@@ -1,0 +1,92 @@
+// The lab's internet with distance: a packet crosses `hops` routers (a low TTL dies on the
+// way, a normal one arrives), and the round trip between two machines is the configured one,
+// also per region pair and through a NAT. Real netns, nftables, NFQUEUE delayer.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLab, type Lab } from '../../../src/lab/lab.js';
+import { expectNoLeaks, isRoot, Probe, runProbe, uniqueRunId } from './helpers.js';
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+describe.skipIf(!isRoot)('lab internet: hops and round trips (real netns, nftables, NFQUEUE)', () => {
+  const runId = uniqueRunId('inet');
+  let tmp = '';
+  let lab: Lab;
+  const ns = (name: string) => {
+    const m = lab.topology.machines.find((x) => x.node === name);
+    return (m?.hostNamespace ?? m?.machineNamespace) as string;
+  };
+  const ip = (name: string) => lab.fleet.nodes.find((n) => n.name === name)?.publicIp as string;
+
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'vt-inet-'));
+    lab = await createLab({
+      runId,
+      labRoot: path.join(tmp, 'lab'),
+      nodes: [
+        { name: 'eu1', nat: 'none', role: 'bootstrap', region: 'eu' },
+        { name: 'pub', nat: 'none', role: 'peer' },
+        { name: 'us1', nat: 'none', role: 'peer', region: 'us' },
+        { name: 'fc', nat: 'full-cone', role: 'peer' },
+      ],
+      internet: { hops: 12, rttMs: 40, regions: [{ between: ['eu', 'us'], rttMs: 100 }] },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await lab?.destroy();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+    await expectNoLeaks(runId, [runId]);
+  }, 60_000);
+
+  async function delivered(ttl: number): Promise<number> {
+    const listener = Probe.node(ns('pub'), 'udp-listen', 7000 + ttl, 3000);
+    await listener.waitFor((e) => e.event === 'ready');
+    await runProbe(ns('eu1'), 'udp-ttl', ip('pub'), 7000 + ttl, ttl, 10);
+    await listener.exited;
+    return listener.events.filter((e) => e.event === 'recv').length;
+  }
+
+  it('12 hops: TTL 5 and 12 die in transit, TTL 13 and 64 arrive', async () => {
+    expect(await delivered(5)).toBe(0);
+    expect(await delivered(12)).toBe(0);
+    expect(await delivered(13)).toBeGreaterThan(0);
+    expect(await delivered(64)).toBeGreaterThan(0);
+  });
+
+  async function rtt(from: string, to: string): Promise<number> {
+    const echo = Probe.node(ns(to), 'udp-listen', 7100, 20_000, 'echo');
+    await echo.waitFor((e) => e.event === 'ready');
+    try {
+      const events = await runProbe(ns(from), 'udp-rtt', ip(to), 7100, 21);
+      const rtts = (events.find((e) => e.event === 'rtt')?.rtts as number[]) ?? [];
+      expect(rtts.length, `${from} -> ${to}: round trips measured`).toBe(21);
+      return median(rtts);
+    } finally {
+      echo.kill();
+    }
+  }
+
+  it('round trip between two public nodes is the configured 40 ms (within 10%)', async () => {
+    const ms = await rtt('pub', 'eu1');
+    console.log(`pub <-> eu1: median round trip ${ms.toFixed(1)} ms (configured 40 ms)`);
+    expect(ms).toBeGreaterThan(36);
+    expect(ms).toBeLessThan(44);
+  });
+
+  it('a region pair has its own round trip (eu <-> us 100 ms), a NAT adds none of its own', async () => {
+    const far = await rtt('eu1', 'us1');
+    console.log(`eu1 <-> us1: median round trip ${far.toFixed(1)} ms (configured 100 ms)`);
+    expect(far).toBeGreaterThan(90);
+    expect(far).toBeLessThan(110);
+    const natted = await rtt('fc', 'pub');
+    console.log(`fc (behind its NAT) <-> pub: median round trip ${natted.toFixed(1)} ms (configured 40 ms)`);
+    expect(natted).toBeGreaterThan(36);
+    expect(natted).toBeLessThan(44);
+  });
+});
