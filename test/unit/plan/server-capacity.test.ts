@@ -19,3 +19,11 @@ describe('server capacity from the plan', () => {
     expect(c.sessionTtlMs).toBeGreaterThanOrEqual(100); // the agent refuses less
   });
 });
+
+describe('server capacity of a plan', () => {
+  it('counts pair suites only, each round holding all of a suite\'s pairs', async () => {
+    const { serverCapacityOf } = await import('../../../src/plan/server-capacity.js');
+    const pairs = (n: number) => Array.from({ length: n }, (_, i) => ({ from: `a${i}`, to: 'b' }));
+    expect(serverCapacityOf([{ pairs: pairs(30), timeoutMs: 3000 }, { pairs: [] }, { pairs: pairs(12) }])).toEqual({ maxSessions: 316, sessionTtlMs: 4500 });
+  });
+});
