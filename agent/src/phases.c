@@ -19,14 +19,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PROBE_INTERVAL_MS 25.0   /* direct and punch PINGs, and STATs while they go */
+#define PROBE_INTERVAL_MS 25.0   /* direct and punch PINGs */
+#define STAT_INTERVAL_MS 45.0    /* the responder's STATs, once there is something to say */
+#define STAT_COPIES 3            /* the initiator's "punching now", PROBE_INTERVAL_MS apart */
 #define RELAY_INTERVAL_MS 50.0   /* relay PINGs, doubling up to RELAY_INTERVAL_MAX_MS */
 #define RELAY_INTERVAL_MAX_MS 400.0
 #define HEARD_BACKOFF 4.0        /* a responder that hears the initiator punches 4x slower */
 #define DIRECT_MIN_PINGS 3
 #define DIRECT_PROOF_MS 100.0    /* a STAT this long after the first direct PING proves absence */
 #define PUNCH_MIN_PINGS 4        /* per end: a lost packet or two does not decide the matrix */
-#define PUNCH_SETTLE_MS 50.0     /* after "enough punching", how much later the proof must be */
+#define PUNCH_SETTLE_MS 40.0     /* after "enough punching", how much later the proof must be */
+#define DIRECT_FIRST_STAT_MS 110.0 /* the responder's first STAT in direct: after the proof time */
 #define PUNCH_SETTLE_PINGS 2     /* initiator PINGs sent after the peer's NAT was surely open */
 
 static double min_time(double a, double b) { return a < b ? a : b; }
@@ -50,7 +53,12 @@ static void enter_phase(const probe_ctx *c, attempt *a, int phase, double now) {
     a->sent_in_phase = 0;
     a->ready_at = 0;
     a->next_ping = now;
-    a->next_stat = now;
+    /* STATs only when they can decide something (most pairs finish before the first one): the
+     * responder's first in direct once absence could be proven, in punch once it sent enough;
+     * the initiator's only to wake a responder that waits quietly for the end of direct. */
+    a->next_stat = a->role == RESPONDER && phase == PATH_DIRECT ? now + DIRECT_FIRST_STAT_MS : now + 1e9;
+    if (a->role == INITIATOR) a->stat_left = phase == PATH_PUNCH && a->try_direct ? STAT_COPIES : 0;
+    if (a->role == INITIATOR && a->stat_left) a->next_stat = now;
     a->ping_interval = phase == PATH_RELAY ? RELAY_INTERVAL_MS : PROBE_INTERVAL_MS;
     if (phase == PATH_DIRECT) {
         a->phase_cap = now + 0.15 * t;
@@ -97,7 +105,8 @@ static void send_stat(const probe_ctx *c, attempt *a, double now) {
              PATH_NAMES[a->phase], a->phase == PATH_PUNCH ? a->sent_in_phase : 0, a->heard,
              a->server_rtt > 0 ? (int)a->server_rtt + 1 : 0);
     send_to_peer(c, a, msg, 1);
-    a->next_stat = now + PROBE_INTERVAL_MS;
+    a->next_stat = now + (a->role == INITIATOR ? PROBE_INTERVAL_MS : STAT_INTERVAL_MS);
+    if (a->role == INITIATOR) a->stat_left--;
 }
 
 static void send_ping(const probe_ctx *c, attempt *a, double now) {
@@ -113,6 +122,8 @@ static void send_ping(const probe_ctx *c, attempt *a, double now) {
     }
     send_to_peer(c, a, msg, a->phase == PATH_RELAY);
     a->sent_in_phase++;
+    if (a->role == RESPONDER && a->phase == PATH_PUNCH && a->sent_in_phase == PUNCH_MIN_PINGS && a->next_stat > now)
+        a->next_stat = now; /* enough punching: say so, then every STAT_INTERVAL_MS */
     double interval = a->ping_interval;
     if (a->phase == PATH_RELAY) a->ping_interval = min_time(a->ping_interval * 2, RELAY_INTERVAL_MAX_MS);
     if (a->role == RESPONDER && a->heard > 0) interval *= HEARD_BACKOFF;
@@ -130,10 +141,12 @@ static double initiator_tick(const probe_ctx *c, attempt *a, double now) {
         return now + 1000.0;
     }
     if (now >= a->next_ping) send_ping(c, a, now);
-    /* The responder learns from STAT when to start punching; in relay its relayed PINGs say it. */
-    if (a->status_channel && a->phase != PATH_RELAY && now >= a->next_stat) send_stat(c, a, now);
+    /* The responder learns from STAT when to start punching (in direct it has nothing to learn;
+     * in relay the relayed PINGs say it). */
+    int stat_due = a->status_channel && a->phase == PATH_PUNCH && a->stat_left > 0;
+    if (stat_due && now >= a->next_stat) send_stat(c, a, now);
     double wake = min_time(a->next_ping, min_time(a->phase_cap, a->deadline));
-    if (a->status_channel && a->phase != PATH_RELAY) wake = min_time(wake, a->next_stat);
+    if (stat_due && a->stat_left > 0) wake = min_time(wake, a->next_stat);
     return wake;
 }
 
@@ -192,7 +205,7 @@ void phases_on_direct_ping(const probe_ctx *c, attempt *a, double now) {
     (void)c;
     (void)now;
     a->heard++;
-    if (a->role == RESPONDER && a->phase == PATH_PUNCH) a->next_stat = now; /* tell it at once */
+    if (a->role == RESPONDER && a->phase != PATH_RELAY) a->next_stat = now; /* tell it at once */
 }
 
 void phases_on_relayed_ping(const probe_ctx *c, attempt *a) {

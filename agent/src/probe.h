@@ -42,6 +42,7 @@ typedef struct {
     int sent_in_phase;               /* direct/punch PINGs this end sent in the current phase */
     int heard;                       /* valid direct PINGs this end received from the peer */
     double next_ping, ping_interval, next_stat;
+    int stat_left; /* initiator: STAT copies still to send (it only says "punching now") */
     /* the peer's STAT (largest values seen: datagrams may be reordered) */
     int peer_phase, peer_sent, peer_heard;
     double peer_rtt; /* the peer's server_rtt, from its STAT */

@@ -3,6 +3,8 @@
 // (DESIGN section 5 table, via the plan) expects. Stage times: medians over the runs.
 // Run: npx tsx bench/e2e/repeat.ts [--runs 20] [--parallel 1] [--cli <other checkout>/src/cli/index.ts]
 //      [--section "e2e repeat"]   (writes that section of bench/RESULTS.md when given)
+//      --compare <other checkout>/src/cli/index.ts: alternates runs of that CLI (before) and
+//      this one (after), so both see the same machine load; one table with both medians.
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -30,6 +32,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '20' },
     parallel: { type: 'string', default: '1' },
     cli: { type: 'string' },
+    compare: { type: 'string' },
     section: { type: 'string' },
   },
 });
@@ -43,6 +46,7 @@ async function leftoverNamespaces(runIds: Set<string>): Promise<string[]> {
 }
 
 async function main(): Promise<void> {
+  if (values.compare) return compare(values.compare);
   const loaded = await loadConfig(path.join(REPO, DEFAULT_EXAMPLE));
   const plan = buildPlan(loaded.config, await resolveChoices({}, loaded.project));
   const suite = plan.suites.find((s) => s.name === 'connectivity');
@@ -108,6 +112,53 @@ async function main(): Promise<void> {
   if (!wrong.length && !errors.length) await rm(root, { recursive: true, force: true });
   else log(`kept ${root} for diagnosis`);
   process.exitCode = correct.length === RUNS ? 0 : 1;
+}
+
+/** Alternating before/after runs, one at a time; a table of both medians per stage. */
+async function compare(beforeCli: string): Promise<void> {
+  const loaded = await loadConfig(path.join(REPO, DEFAULT_EXAMPLE));
+  const plan = buildPlan(loaded.config, await resolveChoices({}, loaded.project));
+  const suite = plan.suites.find((s) => s.name === 'connectivity');
+  if (!suite) throw new Error(`${DEFAULT_EXAMPLE} plans no connectivity suite`);
+  const expectedAttempts = suite.pairs.length * suite.trials;
+  const root = await mkdtemp(path.join(os.tmpdir(), 'vt-bench-compare-'));
+  const runs: Record<'before' | 'after', PipelineRun[]> = { before: [], after: [] };
+  const loadAtStart = os.loadavg();
+  try {
+    for (let k = 1; k <= RUNS; k++) {
+      for (const side of ['before', 'after'] as const) {
+        const workdir = path.join(root, `${side}-${k}`);
+        await mkdir(workdir);
+        const run = await runPipelineOnce(workdir, suite.pairs, side === 'before' ? { cli: beforeCli } : {});
+        runs[side].push(run);
+        log(`${side} ${k}: ${run.verdict} in ${seconds(run.wallMs)}, test ${seconds(run.stages.test ?? 0)}, matrix ${matrixCorrect(run, expectedAttempts) ? 'right' : 'WRONG'}`);
+      }
+    }
+  } finally {
+    const ids = new Set([...runs.before, ...runs.after].map((r) => r.runId));
+    if ((await leftoverNamespaces(ids)).length) for (const id of ids) await destroyLab(id).catch(() => undefined);
+    await rm(root, { recursive: true, force: true });
+  }
+  const med = (side: 'before' | 'after', f: (r: PipelineRun) => number | undefined) => {
+    const xs = runs[side].map(f).filter((x): x is number => x !== undefined);
+    return xs.length ? seconds(spread(xs).median) : '-';
+  };
+  const right = (side: 'before' | 'after') => runs[side].filter((r) => matrixCorrect(r, expectedAttempts)).length;
+  const lines = [
+    `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, \`npx tsx bench/e2e/repeat.ts --runs ${RUNS} --compare ${beforeCli}\`: ${RUNS} runs each, alternating before/after so both see the same load. ` +
+      `Machine: ${os.cpus().length} CPUs, load average ${loadAtStart.map((x) => x.toFixed(1)).join(' / ')} at start, ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} at end (shared).`,
+    '',
+    `| stage (median of ${RUNS}) | before | after |`,
+    '| --- | --- | --- |',
+    ...STAGES.map((st) => `| ${st} | ${med('before', (r) => r.stages[st])} | ${med('after', (r) => r.stages[st])} |`),
+    `| **wall** (CLI start to exit) | **${med('before', (r) => r.wallMs)}** | **${med('after', (r) => r.wallMs)}** |`,
+    `| matrix right | ${right('before')}/${RUNS} | ${right('after')}/${RUNS} |`,
+    '',
+    `All runs, wall s: before ${runs.before.map((r) => (r.wallMs / 1000).toFixed(2)).join(', ')}; after ${runs.after.map((r) => (r.wallMs / 1000).toFixed(2)).join(', ')}.`,
+  ];
+  const text = lines.join('\n');
+  console.log(text);
+  if (values.section) await updateSection(path.join(REPO, 'bench', 'RESULTS.md'), values.section, text);
 }
 
 await main();

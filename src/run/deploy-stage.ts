@@ -9,6 +9,7 @@ import { binaryPath, deployArtifact, startService } from '../deploy/index.js';
 import type { Fleet, FleetNode } from '../providers/types.js';
 import type { SshPool } from '../ssh/index.js';
 import { mapLimit } from '../ssh/index.js';
+import { serveCapacityArgv, serverCapacityOf } from '../plan/server-capacity.js';
 
 export const AGENT_SERVER_SERVICE = 'vps-agent-serve';
 
@@ -42,7 +43,9 @@ export async function deployStage(o: { plan: Plan; fleet: Fleet; pool: SshPool; 
   if (subject.driver === 'agent') {
     const bootstrap = fleet.nodes.find((n) => n.role === 'bootstrap');
     if (bootstrap) {
-      const argv = [binPath(bootstrap), 'serve', '--port', String(subject.port), '--name', bootstrap.name, ...(subject.relay ? [] : ['--no-relay'])];
+      // The session table and TTL sized from the plan's rounds (docs/architecture.md, "Server capacity").
+      const capacity = serveCapacityArgv(serverCapacityOf(plan.suites));
+      const argv = [binPath(bootstrap), 'serve', '--port', String(subject.port), '--name', bootstrap.name, ...(subject.relay ? [] : ['--no-relay']), ...capacity];
       await startService(pool, bootstrap, { name: AGENT_SERVER_SERVICE, command: argv.join(' '), ready: { udp: subject.port, timeoutMs: 15_000 } });
       deployed.server = { ip: bootstrap.publicIp, port: subject.port };
       log(`rendezvous${subject.relay ? ' + relay' : ' (relay disabled)'} on ${bootstrap.name} ${bootstrap.publicIp}:${subject.port}`);

@@ -110,3 +110,18 @@ describe('checked prebuilt agent', () => {
     await expect(build('0.11.0', ['x86_64'], dir)).rejects.toThrow(/prebuilt agent .*x86_64-linux-musl\/vps-agent has sha256 .* the manifest says/);
   });
 });
+
+describe('agent/prebuilt/manifest.json', () => {
+  it('names the content key of today\'s sources for every target (else: npx tsx scripts/prebuild-agent.ts)', async () => {
+    const { agentPrebuiltDir } = await import('../../../src/build/agent.js');
+    const { readPrebuiltManifest } = await import('../../../src/build/agent-cache.js');
+    const manifest = await readPrebuiltManifest(agentPrebuiltDir());
+    expect(manifest).toBeDefined();
+    const sources = await readAgentSources(agentSourceDir());
+    const config = agentCConfig(['x86_64', 'aarch64'], agentSourceDir());
+    for (const target of config.targets) {
+      const key = agentContentKey({ sources, args: keyedArgs(config, target, sources), target, zigVersion: manifest!.zig });
+      expect(manifest!.targets[target]?.key, `agent/prebuilt for ${target} is stale: run npx tsx scripts/prebuild-agent.ts`).toBe(key);
+    }
+  });
+});

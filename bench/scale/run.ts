@@ -1,0 +1,116 @@
+// Scale benchmark: the full pipeline (real CLI) on labs of N nodes, 1 bootstrap and the rest
+// spread over the five NAT kinds, every ordered pair probed `trials` times. Records provision,
+// test and wall time, the controller's peak memory, the lab's memory (every process in the
+// lab's namespaces, sampled), attempts per second, and whether the NAT matrix held.
+// Run: npx tsx bench/scale/run.ts [--nodes 12,24,48,100] [--trials 3] [--section scale]
+import { execFile, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import { loadConfig } from '../../src/config/load.js';
+import { destroyLab } from '../../src/lab/lab.js';
+import { buildPlan } from '../../src/plan/plan.js';
+import { resolveChoices } from '../../src/plan/choices.js';
+import { updateSection } from '../deploy/results-file.js';
+import { runPipelineOnce, type PipelineRun } from '../e2e/pipeline-runs.js';
+import { matrixCorrect, seconds } from '../e2e/stats.js';
+import { scaleConfigYaml } from './fleet.js';
+
+const execFileP = promisify(execFile);
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const log = (line: string) => console.error(`[scale] ${line}`);
+const { values } = parseArgs({ options: { nodes: { type: 'string', default: '12,24' }, trials: { type: 'string', default: '3' }, section: { type: 'string' } } });
+const SIZES = (values.nodes ?? '').split(',').map(Number);
+const TRIALS = Number(values.trials);
+
+async function rssKb(pid: number, field = 'VmRSS'): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+}
+
+/** Sum of resident memory of every process in the run's namespaces (agents, sshds). */
+async function labRssKb(runId: string): Promise<number> {
+  const { stdout } = await execFileP('ip', ['netns', 'list']);
+  const namespaces = stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter((ns) => ns.startsWith(`vt${runId}-`));
+  const pids = new Set<number>();
+  for (const ns of namespaces) {
+    const out = await execFileP('ip', ['netns', 'pids', ns]).catch(() => ({ stdout: '' }));
+    for (const p of out.stdout.split('\n').filter(Boolean)) pids.add(Number(p));
+  }
+  let total = 0;
+  for (const pid of pids) total += await rssKb(pid);
+  return total;
+}
+
+interface ScaleResult {
+  nodes: number;
+  run?: PipelineRun;
+  attempts: number;
+  correct: boolean;
+  controllerPeakMb: number;
+  labPeakMb: number;
+  error?: string;
+}
+
+async function measure(root: string, nodes: number): Promise<ScaleResult> {
+  const workdir = path.join(root, `n${nodes}`);
+  await mkdir(workdir);
+  const configPath = path.join(workdir, '.vps-test.yml');
+  await writeFile(configPath, scaleConfigYaml(nodes, TRIALS));
+  const loaded = await loadConfig(configPath);
+  const plan = buildPlan(loaded.config, await resolveChoices({}, loaded.project));
+  const suite = plan.suites.find((s) => s.name === 'connectivity');
+  const attempts = (suite?.pairs.length ?? 0) * (suite?.trials ?? 0);
+  let child: ChildProcess | undefined;
+  let controllerPeakKb = 0;
+  let labPeakKb = 0;
+  const sampler = setInterval(() => {
+    void (async () => {
+      if (child?.pid) controllerPeakKb = Math.max(controllerPeakKb, await rssKb(child.pid, 'VmHWM'));
+      const ids = await readdir(path.join(workdir, '.vps-test', 'runs')).catch(() => [] as string[]);
+      if (ids[0]) labPeakKb = Math.max(labPeakKb, await labRssKb(ids[0]));
+    })();
+  }, 1000);
+  try {
+    const run = await runPipelineOnce(workdir, suite?.pairs ?? [], { onChild: (c) => (child = c ?? child) });
+    return { nodes, run, attempts, correct: matrixCorrect(run, attempts), controllerPeakMb: controllerPeakKb / 1024, labPeakMb: labPeakKb / 1024 };
+  } catch (err) {
+    return { nodes, attempts, correct: false, controllerPeakMb: controllerPeakKb / 1024, labPeakMb: labPeakKb / 1024, error: (err as Error).message };
+  } finally {
+    clearInterval(sampler);
+    for (const id of await readdir(path.join(workdir, '.vps-test', 'runs')).catch(() => [] as string[])) await destroyLab(id).catch(() => undefined);
+  }
+}
+
+function row(r: ScaleResult): string {
+  const s = r.run?.stages ?? {};
+  const testS = (s.test ?? 0) / 1000;
+  const t = r.run?.tally;
+  const outcome = r.error ? `error: ${r.error}` : `${r.run?.verdict ?? '?'}; ${t?.ok}/${r.attempts} ok, ${t?.onExpectedPath} on the oracle's path${r.correct ? '' : ' (matrix WRONG)'}`;
+  return `| ${r.nodes} | ${r.attempts} | ${seconds(s.provision ?? 0)} | ${seconds(s.test ?? 0)} | ${r.run ? seconds(r.run.wallMs) : '-'} | ${r.controllerPeakMb.toFixed(0)} MiB | ${r.labPeakMb.toFixed(0)} MiB | ${testS ? (r.attempts / testS).toFixed(0) : '-'} | ${outcome} |`;
+}
+
+const root = await mkdtemp(path.join(os.tmpdir(), 'vt-bench-scale-'));
+const results: ScaleResult[] = [];
+try {
+  for (const n of SIZES) {
+    log(`${n} nodes, ${TRIALS} trials ...`);
+    const r = await measure(root, n);
+    results.push(r);
+    log(row(r));
+  }
+} finally {
+  await rm(root, { recursive: true, force: true });
+}
+const text = [
+  `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, \`npx tsx bench/scale/run.ts --nodes ${SIZES.join(',')} --trials ${TRIALS}\`; ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} at the end (machine shared).`,
+  'Fleet: 1 bootstrap + the rest round-robin over none, full-cone, address-restricted, port-restricted, symmetric; connectivity over every ordered pair. Memory: the CLI process\'s peak RSS (VmHWM) and the sum of RSS of every process in the lab\'s namespaces (sshds, agents), sampled each second.',
+  '',
+  '| nodes | attempts | provision | test | wall | controller peak | lab peak | attempts/s (test) | outcome |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ...results.map(row),
+].join('\n');
+console.log(text);
+if (values.section) await updateSection(path.join(REPO, 'bench', 'RESULTS.md'), values.section, text);
