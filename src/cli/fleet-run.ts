@@ -1,7 +1,7 @@
 // Finding the run a fleet command means, and its recorded fleet.
 import { findRun, runsRoot, type RunStateFile } from '../run/state.js';
 import { readFleet } from '../providers/fleet-file.js';
-import type { Fleet } from '../providers/types.js';
+import type { Fleet } from '../fleet/types.js';
 import { UsageError } from './args.js';
 
 export async function fleetOfRun(runId: string | undefined, command: string): Promise<{ run: RunStateFile; fleet: Fleet }> {

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import type { FleetNode } from '../providers/types.js';
+import type { FleetNode } from '../fleet/types.js';
 import type { ExecResult } from '../ssh/exec.js';
 import { mapLimit } from '../ssh/limiter.js';
 import type { SshPool } from '../ssh/pool.js';

@@ -2,7 +2,7 @@
 // is recorded and the others are still collected.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { FleetNode } from '../providers/types.js';
+import type { FleetNode } from '../fleet/types.js';
 import { mapLimit } from '../ssh/limiter.js';
 import type { SshPool } from '../ssh/pool.js';
 import { shellQuote } from '../ssh/quote.js';

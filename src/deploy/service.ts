@@ -1,6 +1,6 @@
 // Long-running services on nodes: a hardened systemd unit where the machine has systemd, a
 // supervised background process elsewhere (the lab). Start, stop, restart, status, readiness.
-import type { FleetNode } from '../providers/types.js';
+import type { FleetNode } from '../fleet/types.js';
 import type { SshPool } from '../ssh/pool.js';
 import { shellQuote } from '../ssh/quote.js';
 import { waitReady } from './readiness.js';

@@ -1,6 +1,6 @@
 // Topology + host keys -> the Fleet every later stage uses. Pure.
 import type { Arch } from '../config/model.js';
-import type { Fleet, FleetNode } from '../providers/types.js';
+import type { Fleet, FleetNode } from '../fleet/types.js';
 import type { Topology } from './topology.js';
 
 export function archOf(nodeArch: string): Arch {

@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Internet } from '../config/model.js';
-import type { Fleet } from '../providers/types.js';
+import type { Fleet } from '../fleet/types.js';
 import { assertDelayPossible, ensureDelayer, startDelayer } from './delayer.js';
 import { CommandError, systemExec, type Exec } from './exec.js';
 import { archOf, describeMachine, labFleet } from './fleet.js';

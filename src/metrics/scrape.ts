@@ -3,7 +3,7 @@
 // raw exposition is kept in the run folder as evidence; samples go to metrics.jsonl.
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FleetNode } from '../providers/types.js';
+import type { FleetNode } from '../fleet/types.js';
 import type { ExecResult } from '../ssh/index.js';
 import { shellQuote } from '../ssh/index.js';
 import { parseExposition, type Sample } from './parse.js';

@@ -1,7 +1,7 @@
 // Aggregate (+ plan, baseline) -> results.json with a verdict and reasons in words. Pure: the
 // time is an input. Categories are judged on the EXPECTED path of each pair (DESIGN.md section 9).
 import type { PathKind } from '../config/model.js';
-import type { Plan, Thresholds } from '../plan/types.js';
+import type { Expectations, Thresholds } from './expectations.js';
 import type { Aggregator, PairStats } from './aggregate.js';
 import { naturalCompare, compareCategories } from './names.js';
 import { CATEGORIES } from './oracle.js';
@@ -21,7 +21,8 @@ import type { MetricCriterion } from '../config/metrics.js';
 export const DEFAULT_MIN_ATTEMPTS = 10;
 
 export interface EvaluateInput {
-  plan?: Plan;
+  /** the Plan (or any value with its shape: what was planned and what passes) */
+  plan?: Expectations;
   aggregate: Aggregator;
   baseline?: ResultsJson;
   /** default: what the aggregator counted */
@@ -72,7 +73,7 @@ function criteriaOf(input: EvaluateInput): CriteriaResult {
 }
 
 /** Plan nodes in plan order, then nodes only seen in events in natural order. */
-function nodeInfos(plan: Plan | undefined, agg: Aggregator): NodeInfo[] {
+function nodeInfos(plan: Expectations | undefined, agg: Aggregator): NodeInfo[] {
   const infos: NodeInfo[] = (plan?.nodes ?? []).map((n) => ({ name: n.name, role: n.role, nat: n.nat }));
   const known = new Set(infos.map((n) => n.name));
   const extra = [...agg.nodes].filter((n) => !known.has(n)).sort(naturalCompare);

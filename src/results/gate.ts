@@ -3,7 +3,7 @@
 // and (for a success) matches what the network saw. Whatever was planned and produced nothing
 // becomes a failed attempt with the reason. Pure: lines and outcomes in, records out.
 import type { PathKind } from '../config/model.js';
-import type { PlannedPair } from '../plan/types.js';
+import type { ExpectedPair } from './expectations.js';
 import type { AttemptEvent, GossipEvent, ResultEvent, ThroughputEvent } from './events.js';
 import { pairEvidence, type EvidenceNode, type RoundCounters } from './evidence.js';
 import { checkLine } from './validate.js';
@@ -20,7 +20,7 @@ export interface Outcome {
 }
 
 export type Window =
-  | { kind: 'pairs'; suite: string; round: number; pairs: readonly PlannedPair[]; /** what runs on each node, for reasons: "probe" */ process: string; /** the driver reports no path: the evidence decides it */ pathFromEvidence?: boolean; /** successes must name both ends' instance ids (drivers whose events the subject prints) */ requireIds?: boolean; /** unplanned pairs the driver cannot help attempting (the agent probes every peer it answers): dropped, never counted */ byproducts?: readonly { from: string; to: string }[] }
+  | { kind: 'pairs'; suite: string; round: number; pairs: readonly ExpectedPair[]; /** what runs on each node, for reasons: "probe" */ process: string; /** the driver reports no path: the evidence decides it */ pathFromEvidence?: boolean; /** successes must name both ends' instance ids (drivers whose events the subject prints) */ requireIds?: boolean; /** unplanned pairs the driver cannot help attempting (the agent probes every peer it answers): dropped, never counted */ byproducts?: readonly { from: string; to: string }[] }
   | { kind: 'throughput'; from: string; to: string; process: string }
   | { kind: 'gossip'; msg: string; origin: string; receivers: readonly string[]; process: string };
 

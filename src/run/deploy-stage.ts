@@ -6,7 +6,7 @@ import type { Plan } from '../plan/types.js';
 import type { Artifact } from '../build/index.js';
 import { artifactForArch } from '../build/index.js';
 import { binaryPath, deployArtifact, startService } from '../deploy/index.js';
-import type { Fleet, FleetNode } from '../providers/types.js';
+import type { Fleet, FleetNode } from '../fleet/types.js';
 import type { SshPool } from '../ssh/index.js';
 import { mapLimit } from '../ssh/index.js';
 import { serveCapacityArgv, serverCapacityOf } from '../plan/server-capacity.js';

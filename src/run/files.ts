@@ -7,7 +7,7 @@ import type { Config } from '../config/schema.js';
 import type { Plan } from '../plan/types.js';
 import type { Artifact } from '../build/index.js';
 import { sha256File } from '../build/index.js';
-import type { Fleet } from '../providers/types.js';
+import type { Fleet } from '../fleet/types.js';
 
 export const RUN_FILES = {
   config: 'config.json',

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import { NodeSSH } from 'node-ssh';
-import type { Fleet, FleetNode } from '../providers/types.js';
+import type { Fleet, FleetNode } from '../fleet/types.js';
 import { ExecAbortedError, isTransientOpenFailure, runOnChannel, type ExecOptions, type ExecResult, type RawClient } from './exec.js';
 import { fingerprint, HostKeyMismatchError, hostKeyAlgorithms, parsePublicKey, pinnedVerifier } from './hostkey.js';
 import { Limiter } from './limiter.js';

@@ -1,7 +1,7 @@
 // The reference agent's CLI (docs/architecture.md, "Subject drivers"): in a round every node
 // runs one `probe` at the same time (a punch needs both ends active); throughput streams to an
 // agent sink on public nodes; gossip floods over the bootstrap's relay.
-import type { FleetNode } from '../providers/types.js';
+import type { FleetNode } from '../fleet/types.js';
 import type { PlannedSuite } from '../plan/types.js';
 import type { Outcome } from '../results/gate.js';
 import { startService, stopService } from '../deploy/index.js';

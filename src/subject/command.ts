@@ -1,7 +1,7 @@
 // The `command` driver (docs/architecture.md, "Subject drivers"): vps-test runs the user's own
 // commands at the right node and time, and reads the outcome from exit codes and output
 // patterns. The program needs to know nothing of vps-test's events.
-import type { FleetNode } from '../providers/types.js';
+import type { FleetNode } from '../fleet/types.js';
 import type { PlannedSuite } from '../plan/types.js';
 import type { Outcome } from '../results/gate.js';
 import type { AttemptEvent } from '../results/events.js';

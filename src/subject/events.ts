@@ -3,7 +3,7 @@
 // the agent's probe); what it prints on stdout, and what it appended to `events.file` on the
 // node since the last round, goes through the gate, attributed to the node it ran on.
 import type { PlannedSuite } from '../plan/types.js';
-import type { FleetNode } from '../providers/types.js';
+import type { FleetNode } from '../fleet/types.js';
 import { shellQuote } from '../ssh/index.js';
 import type { Outcome } from '../results/gate.js';
 import { runAsNode } from './run.js';

@@ -1,7 +1,7 @@
 // Throughput and gossip of a user's program (command and events drivers): a throughput command
 // whose Mbit/s is read from its output, a publish command and a "received" pattern counted in
 // every node's service log (docs/architecture.md, "Subject drivers").
-import type { FleetNode } from '../providers/types.js';
+import type { FleetNode } from '../fleet/types.js';
 import type { Outcome } from '../results/gate.js';
 import { servicePaths } from '../deploy/index.js';
 import { shellQuote } from '../ssh/index.js';

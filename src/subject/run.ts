@@ -1,6 +1,6 @@
 // Runs one command as a node, streaming its stdout lines to a callback, and sums up how it
 // ended as an Outcome for the gate's reasons.
-import type { FleetNode } from '../providers/types.js';
+import type { FleetNode } from '../fleet/types.js';
 import type { Outcome } from '../results/gate.js';
 import type { DriverContext } from './types.js';
 import { lineSplitter } from '../suites/sink.js';

@@ -1,7 +1,7 @@
 // Expands a subject template for one node ({bin}, {node}, {peer.ip}, {round}, ...); the
 // placeholders were checked at load time (config/subject-checks.ts).
 import { expandPlaceholders, type NodeFacts } from '../config/placeholders.js';
-import type { FleetNode } from '../providers/types.js';
+import type { FleetNode } from '../fleet/types.js';
 import type { DriverContext } from './types.js';
 
 export function factsOf(n: FleetNode): NodeFacts {

@@ -1,7 +1,7 @@
 // One interface the suites use to reach the program under test, whatever it is
 // (docs/architecture.md, "Subject drivers"). A driver runs processes on nodes and hands what they
 // printed, or what it made of them, to the gate; it never decides what counts.
-import type { Fleet, FleetNode } from '../providers/types.js';
+import type { Fleet, FleetNode } from '../fleet/types.js';
 import type { Plan, PlannedSuite } from '../plan/types.js';
 import type { SshPool } from '../ssh/index.js';
 import type { Gate, Outcome } from '../results/gate.js';

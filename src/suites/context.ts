@@ -1,6 +1,6 @@
 // What every suite gets: the fleet, the shared SSH pool, where the subject binary is on each
 // node, the rendezvous server, and a sink for result events.
-import type { Fleet, FleetNode } from '../providers/types.js';
+import type { Fleet, FleetNode } from '../fleet/types.js';
 import type { Plan } from '../plan/types.js';
 import type { SshPool } from '../ssh/index.js';
 import type { EventSink } from './sink.js';

@@ -1,7 +1,7 @@
 // Per-round path evidence for the suites (docs/architecture.md, "Path evidence"): every
 // machine's counters on its public side (where the lab put them), read between rounds. Fleets
 // without counters yet (cloud, inventory) are 'unmeasured', said once in the log.
-import type { Fleet } from '../providers/types.js';
+import type { Fleet } from '../fleet/types.js';
 import type { SshPool } from '../ssh/index.js';
 import type { RoundCounters } from '../results/evidence.js';
 import { EvidenceCounters, type MachineExec } from '../lab/evidence.js';

@@ -1,4 +1,4 @@
-import type { FleetNode } from '../../providers/types.js';
+import type { FleetNode } from '../../fleet/types.js';
 import { SshPool, mapLimit } from '../../ssh/index.js';
 import { serviceStatus } from '../../deploy/index.js';
 import { parseFlags } from '../args.js';

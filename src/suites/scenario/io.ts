@@ -1,6 +1,6 @@
 // The scenario engine's edge: everything it does to machines goes through this interface, so
 // the engine is tested with a fake and runs for real over the SSH pool and the service module.
-import type { FleetNode } from '../../providers/types.js';
+import type { FleetNode } from '../../fleet/types.js';
 import type { ExecResult, SshPool } from '../../ssh/index.js';
 import { restartService, startService, stopService, type ServiceSpec } from '../../deploy/index.js';
 

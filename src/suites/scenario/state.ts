@@ -1,6 +1,6 @@
 // What a running scenario knows and holds: variables, identities, marks, and what it changed
 // on machines (partitions, background processes) so the end of the scenario can undo it.
-import type { Fleet, FleetNode } from '../../providers/types.js';
+import type { Fleet, FleetNode } from '../../fleet/types.js';
 import type { ScenarioIO } from './io.js';
 import type { Identity } from './guard.js';
 

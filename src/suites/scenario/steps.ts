@@ -1,7 +1,7 @@
 // One handler per step kind (docs/architecture.md "Scenarios"). Each returns one outcome per
 // node it acted on; the engine turns them into the step's result.
 import type { ScenarioStep } from '../../config/scenario.js';
-import type { FleetNode } from '../../providers/types.js';
+import type { FleetNode } from '../../fleet/types.js';
 import { servicePaths } from '../../deploy/index.js';
 import { shellQuote } from '../../ssh/index.js';
 import { planPartition, renderHealScript, renderPartitionScript, parseDroppedPackets, PARTITION_TABLE } from '../../lab/recipes/partition.js';

@@ -1,5 +1,5 @@
 // Step targets: a node name, `role:<role>` or `all`, resolved against the fleet.
-import type { Fleet, FleetNode } from '../../providers/types.js';
+import type { Fleet, FleetNode } from '../../fleet/types.js';
 import { shellQuote } from '../../ssh/index.js';
 import { expandPlaceholders, type NodeFacts } from '../../config/placeholders.js';
 
