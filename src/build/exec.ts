@@ -1,6 +1,7 @@
 // Running build commands: a real process runner, a printable form of a command (what the user
 // would paste into a shell), and BuildError, which always carries the failing command and the
 // compiler's own stderr.
+import { shellQuote } from '../shell/quote.js';
 import { spawn } from 'node:child_process';
 import type { CommandResult, CommandRunner, CommandSpec } from './types.js';
 
@@ -18,10 +19,6 @@ export class BuildError extends Error {
   }
 }
 
-/** Quotes one word for a POSIX shell, only when needed. */
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 /** "cd DIR && ENV=.. command args" as a user could paste it into a shell. */
 export function formatCommand(spec: CommandSpec): string {

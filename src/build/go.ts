@@ -3,7 +3,8 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { artifactPath, placeArtifact } from './artifact.js';
-import { BuildError, formatCommand, runChecked, runProcess, shellQuote } from './exec.js';
+import { BuildError, formatCommand, runChecked, runProcess } from './exec.js';
+import { shellQuote } from '../shell/quote.js';
 import { goEnvOf } from './targets.js';
 import { defaultZigCacheDir, findOnPath, resolveZig, zigCacheEnv } from './zig.js';
 import type { Artifact, BuildOptions, CommandSpec, GoBuildConfig } from './types.js';

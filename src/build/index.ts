@@ -69,7 +69,7 @@ function dispatch(config: BuildConfig, options: BuildOptions): Promise<Artifact[
 }
 
 export type * from './types.js';
-export { BuildError, formatCommand, runProcess, shellQuote } from './exec.js';
+export { BuildError, formatCommand, runProcess } from './exec.js';
 export { resolveZig, fetchZigToToolCache, defaultZigCacheDir, zigCacheEnv, PINNED_ZIG_VERSION, type ZigToolchain } from './zig.js';
 export { artifactForArch, sha256File, describeArtifact } from './artifact.js';
 export { agentTargetOf, archOfTarget, rustTargetOf, parseZigTarget } from './targets.js';

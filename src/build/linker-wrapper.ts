@@ -4,7 +4,7 @@
 // needed on this toolchain or is one cargo-zigbuild applies for Linux targets.
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { shellQuote } from './exec.js';
+import { shellQuote } from '../shell/quote.js';
 import { parseZigTarget, targetDirName } from './targets.js';
 
 /** The argument rewrites, as `case` arms of a POSIX shell script. Order matters. */

@@ -13,7 +13,7 @@ import type { FleetNode } from '../fleet/types.js';
 import type { ExecResult } from '../ssh/exec.js';
 import { mapLimit } from '../ssh/limiter.js';
 import type { SshPool } from '../ssh/pool.js';
-import { shellQuote } from '../ssh/quote.js';
+import { shellQuote } from '../shell/quote.js';
 import { DECODERS, encodeFile, hasLocalZstd, type Encoding, type SharedStream } from './compress.js';
 import { restartService, serviceStatus, stopService } from './service.js';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { FleetNode } from '../fleet/types.js';
 import { mapLimit } from '../ssh/limiter.js';
 import type { SshPool } from '../ssh/pool.js';
-import { shellQuote } from '../ssh/quote.js';
+import { shellQuote } from '../shell/quote.js';
 
 export interface NodeLogs {
   node: string;

@@ -1,7 +1,7 @@
 // Is a freshly started service ready? Log pattern, TCP/UDP listening socket, HTTP URL; polled
 // until a deadline. Probes that look at sockets run AS the node (its network namespace).
 import type { FleetNode } from '../fleet/types.js';
-import { shellQuote } from '../ssh/quote.js';
+import { shellQuote } from '../shell/quote.js';
 import type { SshPool } from '../ssh/pool.js';
 import { parseHttpUrl, type ReadyCheck } from './service-spec.js';
 

@@ -1,5 +1,5 @@
 // Shell and unit-file text for services. Pure: data in, text out; service.ts runs them.
-import { shellJoin, shellQuote } from '../ssh/quote.js';
+import { shellJoin, shellQuote } from '../shell/quote.js';
 import { GROUP_FUNCTIONS } from '../ssh/wrap.js';
 import type { ServicePaths, ServiceSpec } from './service-spec.js';
 

@@ -2,7 +2,7 @@
 // supervised background process elsewhere (the lab). Start, stop, restart, status, readiness.
 import type { FleetNode } from '../fleet/types.js';
 import type { SshPool } from '../ssh/pool.js';
-import { shellQuote } from '../ssh/quote.js';
+import { shellQuote } from '../shell/quote.js';
 import { waitReady } from './readiness.js';
 import {
   parseOutputValue,

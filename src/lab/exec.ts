@@ -1,7 +1,7 @@
 // The lab's only door to the system: run one command, get its output. Injected so tests and
 // callers can observe or replace it; failures name the command and carry its stderr.
 import { spawn } from 'node:child_process';
-import { shellQuote } from './recipes/steps.js';
+import { shellQuote } from '../shell/quote.js';
 
 export interface ExecResult {
   code: number;

@@ -3,5 +3,5 @@ export { SshPool, NodeUnreachableError, isTransportFailure, type SshPoolOptions,
 export { ExecAbortedError, type ExecOptions, type ExecResult } from './exec.js';
 export { HostKeyMismatchError, fingerprint, parsePublicKey } from './hostkey.js';
 export { ScriptFailedError, type ScriptFailure } from './script.js';
-export { shellJoin, shellQuote } from './quote.js';
+export { shellJoin, shellQuote } from '../shell/quote.js';
 export { Limiter, mapLimit } from './limiter.js';

@@ -7,7 +7,7 @@ import type { Fleet, FleetNode } from '../fleet/types.js';
 import { ExecAbortedError, isTransientOpenFailure, runOnChannel, type ExecOptions, type ExecResult, type RawClient } from './exec.js';
 import { fingerprint, HostKeyMismatchError, hostKeyAlgorithms, parsePublicKey, pinnedVerifier } from './hostkey.js';
 import { Limiter } from './limiter.js';
-import { shellJoin } from './quote.js';
+import { shellJoin } from '../shell/quote.js';
 import {
   describeFailure,
   MAX_SCRIPT_BYTES,

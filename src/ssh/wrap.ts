@@ -1,6 +1,6 @@
 // The remote side of exec: how a command is wrapped so it can be found and killed later, and
 // the script that kills it. Pure string rendering.
-import { shellJoin, shellQuote } from './quote.js';
+import { shellJoin, shellQuote } from '../shell/quote.js';
 
 /** First stdout line of every wrapped command: the pid of the remote session leader. */
 export const PID_MARKER = '__vt_pid__';

@@ -1,6 +1,7 @@
 // A Step is one command of a recipe: the lab runs it through an injected exec (so a failure
 // names the command), and the script renderer prints the very same list as a shell script for
 // a cloud machine ("same recipes"). Pure.
+import { shellQuote } from '../../shell/quote.js';
 
 export interface Step {
   /** Run inside this network namespace (`ip netns exec <ns> ...`); undefined = the machine itself. */
@@ -24,12 +25,6 @@ export function stepArgv(step: Step): string[] {
   return step.ns ? ['ip', 'netns', 'exec', step.ns, ...step.argv] : step.argv;
 }
 
-const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
-
-export function shellQuote(arg: string): string {
-  if (arg !== '' && SAFE.test(arg)) return arg;
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
-}
 
 /** One step as a shell line; stdin becomes a quoted heredoc (no expansion inside). */
 export function renderStep(step: Step): string {

@@ -2,7 +2,7 @@
 // teardown that removes only what the run made. See docs/architecture.md, "Inventory hosts".
 import { createHash } from 'node:crypto';
 import type { Arch } from '../../config/model.js';
-import { shellQuote } from '../../lab/recipes/steps.js';
+import { shellQuote } from '../../shell/quote.js';
 
 /** Everything of a run on a host lives below this (nothing else is written). */
 export const INVENTORY_ROOT = '/var/tmp/vps-test';

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { cCommand, defaultCName } from '../../../src/build/c.js';
 import { cargoCommand } from '../../../src/build/cargo.js';
-import { formatCommand, shellQuote } from '../../../src/build/exec.js';
+import { formatCommand } from '../../../src/build/exec.js';
+import { shellQuote } from '../../../src/shell/quote.js';
 import { defaultGoName, goCommand } from '../../../src/build/go.js';
 import { rustTargetOf } from '../../../src/build/targets.js';
 import { pickZigBinary, zigBuildCommand } from '../../../src/build/zig-project.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeStep, inNamespace, ip, renderStep, shellQuote, stepArgv } from '../../../src/lab/recipes/steps.js';
+import { describeStep, inNamespace, ip, renderStep, stepArgv } from '../../../src/lab/recipes/steps.js';
+import { shellQuote } from '../../../src/shell/quote.js';
 
 describe('recipe steps', () => {
   it('ip() targets a namespace with -n, inNamespace() with ip netns exec', () => {

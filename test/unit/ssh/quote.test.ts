@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { shellJoin, shellQuote } from '../../../src/ssh/quote.js';
+import { shellJoin, shellQuote } from '../../../src/shell/quote.js';
 
 /** What a real POSIX shell makes of the quoted words. */
 function shellSees(line: string): string[] {
