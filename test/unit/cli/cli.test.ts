@@ -1,6 +1,6 @@
 // The CLI as a user meets it: help, bad input (exit 2, a clear message, no stack trace), and
 // commands that need no root: validate, plan, report.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
