@@ -4,5 +4,6 @@ export type { Artifact } from './sections.js';
 export { renderJunit, xmlEscape } from './junit.js';
 export { renderResultsJson } from './json.js';
 export { renderProof, proofFileName, type ProofInput } from './proof.js';
+export { PROOF_KEEPS, proofCollectsLogs, proofEvidence, manualChecklist, type RunFiles } from './proof-modes.js';
 export { renderJournalEntry, insertJournalEntry, describeFinding, suggestNextSteps, JOURNAL_TITLE, type JournalInput, type JournalStatus } from './journal.js';
 export { writeReportFiles, writeFileAtomic, appendToJournalFile } from './files.js';

@@ -1,7 +1,8 @@
 // proof-<timestamp>.md: what was required, what was measured, where the evidence is. Pure.
-import type { Plan } from '../plan/types.js';
+import type { Plan, Proof } from '../plan/types.js';
 import type { ResultsJson } from '../results/schema.js';
 import { formatMinuteUtc, md, pct, table, VERDICT_EMOJI, VERDICT_WORD } from './format.js';
+import { manualChecklist, PROOF_KEEPS } from './proof-modes.js';
 
 export interface ProofInput {
   results: ResultsJson;
@@ -11,6 +12,10 @@ export interface ProofInput {
   pr?: number;
   /** paths or URLs of evidence files (results, reports, logs) */
   evidence: readonly string[];
+  /** what the evidence leaves out, said in the proof ("node logs were not collected") */
+  evidenceNotes?: readonly string[];
+  /** default: the plan's proof choice, else all-evidence */
+  mode?: Proof;
   fixCommits?: readonly string[];
   plan?: Plan;
 }
@@ -67,7 +72,10 @@ export function renderProof(input: ProofInput): string {
   const parts = [title, '', facts.join('  \n'), '', '## Criteria', ''];
   parts.push(rows.length ? table(['Criterion', 'Required', 'Measured', 'Met'], rows) : 'No criteria were given; nothing was judged.');
   parts.push('', '## Reasons', '', ...r.reasons.map((x) => `- ${md(x)}`));
-  parts.push('', '## Evidence', '', ...(input.evidence.length ? input.evidence.map((e) => `- \`${e.replace(/`/g, '')}\``) : ['- none recorded']));
+  const mode = input.mode ?? input.plan?.choices.proof ?? 'all-evidence';
+  parts.push('', `## Evidence (proof: ${mode})`, '', ...(input.evidence.length ? input.evidence.map((e) => `- \`${e.replace(/`/g, '')}\``) : ['- none recorded']));
+  parts.push(...(input.evidenceNotes ?? []).map((n) => `- ${n}`));
+  if (PROOF_KEEPS[mode].checklist) parts.push('', ...manualChecklist(r, input.plan));
   parts.push('', '## Fix commits', '', ...(input.fixCommits?.length ? input.fixCommits.map((c) => `- \`${c.replace(/`/g, '')}\``) : ['- none given']));
   const nodes = r.nodes ?? [];
   parts.push('', `## Nodes tested (${nodes.length})`, '');

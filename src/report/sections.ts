@@ -5,7 +5,8 @@ import type { Plan } from '../plan/types.js';
 import { pathAtLeast } from '../results/oracle.js';
 import { compareCategories } from '../results/names.js';
 import type { CategoryResult, PairResult, ResultsJson, ThroughputResult } from '../results/schema.js';
-import { cellGlyph, GLYPH, legend } from './glyphs.js';
+import { cellGlyph, evidenceCounts, evidenceLegend, evidenceMarks, GLYPH, legend } from './glyphs.js';
+import { EVIDENCE, type Evidence } from '../results/evidence.js';
 import { clip, md, ms, pct, signedPoints, table, VERDICT_EMOJI, VERDICT_WORD } from './format.js';
 import { renderSoakTrend } from '../soak/trend.js';
 
@@ -115,6 +116,8 @@ export function matrixSection(r: ResultsJson): string {
   const used = new Set<string>();
   let relayUnknown = false;
   let relayKnown = false;
+  const seen = new Set<Evidence>();
+  let unmarked = false;
   for (const suite of suites) {
     const pairs = r.pairs.filter((p) => p.suite === suite);
     const inSuite = new Set(pairs.flatMap((p) => [p.from, p.to]));
@@ -131,12 +134,18 @@ export function matrixSection(r: ResultsJson): string {
           if (pair?.expected_path === null) relayUnknown = true;
           else relayKnown = true;
         }
-        return glyph;
+        if (!pair || from === to) return glyph;
+        const marks = evidenceMarks(pair);
+        for (const k of EVIDENCE) if ((pair.evidence?.[k] ?? 0) > 0) seen.add(k);
+        if (!marks) unmarked = true;
+        return glyph + marks;
       }),
     ]);
     parts.push(`### Matrix — ${md(suite)}`, '', table(['from ＼ to', ...names.map(md)], rows), '');
   }
   parts.push(`Rows: from, columns: to. ${legend(used, relayUnknown, relayKnown)}`);
+  const evidence = evidenceLegend(seen, unmarked);
+  if (evidence) parts.push('', evidence);
   return parts.join('\n');
 }
 
@@ -149,7 +158,7 @@ function worsePath(p: PairResult): string {
 }
 
 function failing(p: PairResult): boolean {
-  return p.successes < p.attempts || p.false_success !== undefined;
+  return p.successes < p.attempts || p.false_success !== undefined || (p.false_claims ?? 0) > 0;
 }
 
 export function failingPairsSection(r: ResultsJson): string {
@@ -157,6 +166,7 @@ export function failingPairsSection(r: ResultsJson): string {
   if (!bad.length) return '';
   const worst = [...bad].sort((a, b) => a.successes / a.attempts - b.successes / b.attempts).slice(0, MAX_FAILING_PAIRS);
   const nat = (n: string | null): string => (n === null ? '?' : n === 'none' ? 'public' : n);
+  const withEvidence = r.pairs.some((p) => p.evidence !== undefined);
   const rows = worst.map((p) => [
     md(p.suite),
     pairLabel(p),
@@ -164,10 +174,11 @@ export function failingPairsSection(r: ResultsJson): string {
     p.expected_path ?? '—',
     p.observed_path,
     `${p.successes}/${p.attempts}`,
-    md(clip(p.false_success ?? p.top_error ?? worsePath(p), 80)) || '—',
+    ...(withEvidence ? [evidenceCounts(p)] : []),
+    md(clip(p.false_success ?? (p.false_claim !== undefined ? `${p.false_claims ?? 0}× false claim: ${p.false_claim}` : undefined) ?? p.top_error ?? worsePath(p), 80)) || '—',
   ]);
   const title = bad.length > worst.length ? `### Failing pairs (worst ${worst.length} of ${bad.length})` : `### Failing pairs (${bad.length})`;
-  return [title, '', table(['Suite', 'Pair', 'NAT', 'Expected', 'Observed', 'Successes', 'Top error'], rows)].join('\n');
+  return [title, '', table(['Suite', 'Pair', 'NAT', 'Expected', 'Observed', 'Successes', ...(withEvidence ? ['Network saw'] : []), 'Top error'], rows)].join('\n');
 }
 
 /** Mbit/s and loss judged together: ❌ names what failed, — when neither was judged. */

@@ -4,6 +4,7 @@
 // the logs there and evaluate it there. Every step is written to state.json first, so `status`
 // shows the next checkpoint, `stop` ends a wait at once, and `run --resume` after a crash goes
 // on with the checkpoints not done. The comparison joins the run's results at EVALUATE.
+import { proofCollectsLogs } from '../report/proof-modes.js';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -142,6 +143,8 @@ async function probeNodes(env: StepEnv, held: Held): Promise<void> {
 
 /** Node logs at this checkpoint, from the nodes still answering (the run's own pool). */
 async function collectCheckpointLogs(env: StepEnv, held: Held, into: string): Promise<void> {
+  const proof = env.plan().choices.proof;
+  if (!proofCollectsLogs(proof)) return env.run.log(`soak: logs not collected at this checkpoint: proof ${proof} keeps no node logs`);
   const fleet = await fleetOf(env, held);
   const gone = new Set((env.state.state.unreachable ?? []).map((u) => u.node));
   const nodes = fleet.nodes.filter((n) => !gone.has(n.name));

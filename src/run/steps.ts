@@ -17,6 +17,7 @@ import { metricsResultsPath, readMetricScrapes } from '../metrics/index.js';
 import { aggregateSources, evaluate, loadResultsJson, readScenarioSteps, scenarioResultsPath, type ResultsJson } from '../results/index.js';
 import { renderResultsJson } from '../report/json.js';
 import { writeReportSet } from '../report/bundle.js';
+import { proofCollectsLogs } from '../report/proof-modes.js';
 import type { RunStateFile } from './state.js';
 import { restoreClientKey } from './ci-key.js';
 import { controllerLiveness, processStartTime } from './controller.js';
@@ -204,7 +205,8 @@ export async function reportStep(env: StepEnv, evaluated: ResultsJson | undefine
     time: new Date(),
     branch: o.branch,
     ...(o.pr !== undefined && { pr: o.pr }),
-    evidence: [join(runDir, RUN_FILES.events), join(runDir, 'logs')],
+    evidence: [],
+    runFiles: { events: join(runDir, RUN_FILES.events), logs: join(runDir, 'logs'), metrics: plan?.metrics ? metricsResultsPath(runDir) : null },
     ...(journal && { journal: resolve(env.cwd, journal) }),
   });
 }
@@ -214,7 +216,8 @@ export async function teardownStep(env: StepEnv, held: Held, o: { keep: boolean;
   const runPool = held.pool();
   await runPool?.close();
   const fleet = held.fleet() ?? (state.state.fleetUp ? await readFleet(run.runDir).catch(() => undefined) : undefined);
-  if (fleet && state.state.fleetUp && o.collectLogs) {
+  const proof = tryPlan(env)?.choices.proof ?? 'all-evidence';
+  if (fleet && state.state.fleetUp && o.collectLogs && proofCollectsLogs(proof)) {
     // a fresh pool: the run's may be aborted; nodes known to be unreachable are not waited for
     const gone = new Set((state.state.unreachable ?? []).map((u) => u.node));
     const reachable = fleet.nodes.filter((n) => !gone.has(n.name));
@@ -226,7 +229,7 @@ export async function teardownStep(env: StepEnv, held: Held, o: { keep: boolean;
       await logsPool.close();
     }
   } else if (fleet && state.state.fleetUp) {
-    run.log('logs not collected: the run was interrupted');
+    run.log(o.collectLogs ? `logs not collected: proof ${proof} keeps no node logs` : 'logs not collected: the run was interrupted');
   }
   if (o.keep && state.state.fleetUp) {
     run.log(`--keep: the fleet stays up; inspect with \`vps-test nodes ${run.runId}\`, remove with \`vps-test down ${run.runId}\``);

@@ -7,7 +7,7 @@ import { renderResultsJson } from '../../../src/report/json.js';
 import { renderMarkdown } from '../../../src/report/markdown.js';
 import { renderProof } from '../../../src/report/proof.js';
 import { expectGolden, FIXTURES } from './golden.js';
-import { falseSuccessScenario, harnessScenario, labScenario, TIME } from './scenarios.js';
+import { evidenceScenario, falseSuccessScenario, harnessScenario, labScenario, TIME } from './scenarios.js';
 
 const ARTIFACTS = [
   { name: 'node logs', url: 'https://github.com/org/ant-quic/actions/runs/42/artifacts/1001' },
@@ -47,4 +47,10 @@ describe('golden reports: false success', async () => {
   it('report.md', () => expectGolden('false-success.report.md', renderMarkdown({ results })));
   it('results.json', () => expectGolden('false-success.results.json', renderResultsJson(results)));
   it('junit.xml', () => expectGolden('false-success.junit.xml', renderJunit(results)));
+});
+
+describe('golden reports: path evidence (what the network saw, false claims)', async () => {
+  const { results } = await evidenceScenario();
+  it('report.md', () => expectGolden('evidence.report.md', renderMarkdown({ results })));
+  it('results.json', () => expectGolden('evidence.results.json', renderResultsJson(results)));
 });

@@ -45,3 +45,8 @@ export async function harnessScenario(): Promise<Scenario> {
 export async function falseSuccessScenario(): Promise<Scenario> {
   return { results: evaluate({ aggregate: await events('false-success.jsonl'), generatedAt: TIME.toISOString(), thresholds: { direct: 90 } }) };
 }
+
+/** Gated attempts with path evidence: direct, relayed, unmeasured rounds, false claims, none. */
+export async function evidenceScenario(): Promise<Scenario> {
+  return { results: evaluate({ aggregate: await events('evidence.jsonl'), generatedAt: TIME.toISOString(), thresholds: { direct: 90 } }) };
+}
