@@ -3,7 +3,7 @@
 // verified and executable, at the same path.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { deployArtifact, type Artifact, type NodeDeployResult, type TransferMethod } from '../../src/deploy/index.js';
+import { deployArtifact, type BinaryUpload, type NodeDeployResult, type TransferMethod } from '../../src/deploy/index.js';
 import { SshPool } from '../../src/ssh/index.js';
 import { clearBins, scpLoop, verifyInstalled } from './baseline.js';
 import type { BenchFleet } from './fleets.js';
@@ -33,7 +33,7 @@ async function openPool(fleet: BenchFleet): Promise<SshPool> {
   return pool;
 }
 
-async function deployTimed(fleet: BenchFleet, artifact: Artifact, method: TransferMethod, pool?: SshPool): Promise<{ ms: number; results: NodeDeployResult[] }> {
+async function deployTimed(fleet: BenchFleet, artifact: BinaryUpload, method: TransferMethod, pool?: SshPool): Promise<{ ms: number; results: NodeDeployResult[] }> {
   const own = pool ?? new SshPool({ clientKeyPath: fleet.clientKeyPath });
   try {
     const started = performance.now();
@@ -48,7 +48,7 @@ async function deployTimed(fleet: BenchFleet, artifact: Artifact, method: Transf
 }
 
 /** A first deploy: every node uploaded, and the file on every node is right. */
-async function freshDeploy(fleet: BenchFleet, artifact: Artifact, method: TransferMethod, pool?: SshPool) {
+async function freshDeploy(fleet: BenchFleet, artifact: BinaryUpload, method: TransferMethod, pool?: SshPool) {
   await clearBins(fleet);
   const d = await deployTimed(fleet, artifact, method, pool);
   if (d.results.some((r) => r.status !== 'uploaded')) throw new Error(`deploy (${method}) did not upload to every node`);
@@ -67,7 +67,7 @@ async function sshLoop(fleet: BenchFleet): Promise<number> {
   return performance.now() - started;
 }
 
-export async function measure(fleet: BenchFleet, artifact: Artifact, repeats: number, log: (line: string) => void): Promise<Measurements> {
+export async function measure(fleet: BenchFleet, artifact: BinaryUpload, repeats: number, log: (line: string) => void): Promise<Measurements> {
   const m: Measurements = {
     scp: [], sshHandshakes: [], deploy: [], deployOpenPool: [], gzip: [], sftp: [], redeployCold: [], redeployWarm: [],
     wire: { deploy: 0, gzip: 0 }, encoding: '',

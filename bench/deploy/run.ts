@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Artifact } from '../../src/deploy/index.js';
+import type { BinaryUpload } from '../../src/deploy/index.js';
 import { destroyLab, LabInterruptedError } from '../../src/lab/index.js';
 import { benchRunId, delayedFleet, labFleet, loopbackFleet, type BenchFleet } from './fleets.js';
 import { measure } from './measure.js';
@@ -29,7 +29,7 @@ const FLEETS = ['lab', 'loopback', 'rtt40'] as const;
 type FleetKind = (typeof FLEETS)[number];
 
 /** A binary-like file: real ELF files from /usr/bin concatenated (compresses like a real binary). */
-async function makeBinary(file: string, size: number): Promise<Artifact> {
+async function makeBinary(file: string, size: number): Promise<BinaryUpload> {
   const buf = await elfBlob(size);
   await writeFile(file, buf, { mode: 0o755 });
   return { path: file, sha256: createHash('sha256').update(buf).digest('hex'), size, name: 'agent' };

@@ -1,4 +1,4 @@
-// Artifact distribution. One exec per node does the whole job (one channel, one remote shell):
+// Binary distribution. One exec per node does the whole job (one channel, one remote shell):
 // the node hashes the installed binary and, when it already matches, says so and ends (nothing
 // is sent). Otherwise it reports what it has (zstd, services that run this binary) and waits for
 // one line from the controller ("<encoding> install|keep"), then decodes the stream that follows
@@ -17,7 +17,8 @@ import { shellQuote } from '../shell/quote.js';
 import { DECODERS, encodeFile, hasLocalZstd, type Encoding, type SharedStream } from './compress.js';
 import { restartService, serviceStatus, stopService } from './service.js';
 
-export interface Artifact {
+/** A built binary on its way to the nodes (the build stage's artifact, named for the node). */
+export interface BinaryUpload {
   path: string;
   sha256: string;
   size: number;
@@ -167,7 +168,7 @@ export function renderDeployScript(o: { binary: string; tmp: string; sha256: str
 class Payload {
   private readonly streams = new Map<Encoding, SharedStream>();
   private localSha: Promise<string> | undefined;
-  constructor(private readonly artifact: Artifact) {}
+  constructor(private readonly artifact: BinaryUpload) {}
 
   stream(encoding: Encoding): SharedStream {
     let s = this.streams.get(encoding);
@@ -193,7 +194,7 @@ async function chooseEncoding(method: TransferMethod, nodeHasZstd: boolean): Pro
 interface NodeJob {
   pool: SshPool;
   node: FleetNode;
-  artifact: Artifact;
+  artifact: BinaryUpload;
   payload: Payload;
   binary: string;
   /** Temp name next to the binary: the rename into place is atomic. */
@@ -204,7 +205,7 @@ interface NodeJob {
 }
 
 /** Deploys one artifact to every node (bounded parallel). Failures are per node, never thrown. */
-export async function deployArtifact(pool: SshPool, nodes: readonly FleetNode[], artifact: Artifact, options: DeployOptions = {}): Promise<NodeDeployResult[]> {
+export async function deployArtifact(pool: SshPool, nodes: readonly FleetNode[], artifact: BinaryUpload, options: DeployOptions = {}): Promise<NodeDeployResult[]> {
   if (!NAME.test(artifact.name)) throw new Error(`artifact name "${artifact.name}" must be a plain file name`);
   if (!SHA256.test(artifact.sha256)) throw new Error(`artifact ${artifact.name}: sha256 "${artifact.sha256}" is not 64 hex digits`);
   const payload = new Payload(artifact);

@@ -1,5 +1,5 @@
 // Public surface of src/deploy.
-export { deployArtifact, binaryPath, type Artifact, type DeployOptions, type NodeDeployResult, type TransferMethod } from './artifact.js';
+export { deployArtifact, binaryPath, type BinaryUpload, type DeployOptions, type NodeDeployResult, type TransferMethod } from './artifact.js';
 export {
   startService,
   stopService,

@@ -10,7 +10,7 @@ import { renderProof, proofFileName } from './proof.js';
 import { proofEvidence, type RunFiles } from './proof-modes.js';
 import { renderJournalEntry } from './journal.js';
 import { appendToJournalFile, writeReportFiles } from './files.js';
-import type { Artifact } from './sections.js';
+import type { ArtifactLink } from './sections.js';
 
 export interface ReportSetInput {
   results: ResultsJson;
@@ -23,7 +23,7 @@ export interface ReportSetInput {
   evidence: readonly string[];
   /** a run's own files: the proof choice picks which of them the proof lists (proof-modes.ts) */
   runFiles?: RunFiles;
-  artifacts?: readonly Artifact[];
+  artifacts?: readonly ArtifactLink[];
   fixCommits?: readonly string[];
   /** also insert the journal entry into this journal file, latest on top */
   journal?: string;

@@ -1,6 +1,6 @@
 // The report renderers and sinks, for other stages (run/, actions/) to import in one place.
 export { renderMarkdown, REPORT_MARKER, GITHUB_BODY_LIMIT, type MarkdownInput } from './markdown.js';
-export type { Artifact } from './sections.js';
+export type { ArtifactLink } from './sections.js';
 export { renderJunit, xmlEscape } from './junit.js';
 export { renderResultsJson } from './json.js';
 export { renderProof, proofFileName, type ProofInput } from './proof.js';

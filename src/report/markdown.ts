@@ -13,7 +13,7 @@ export const GITHUB_BODY_LIMIT = 65_536;
 export interface MarkdownInput {
   results: ResultsJson;
   plan?: Plan;
-  artifacts?: readonly s.Artifact[];
+  artifacts?: readonly s.ArtifactLink[];
   /** default GITHUB_BODY_LIMIT */
   limit?: number;
 }

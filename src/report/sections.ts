@@ -10,7 +10,7 @@ import { EVIDENCE, type Evidence } from '../results/evidence.js';
 import { clip, md, ms, pct, signedPoints, table, VERDICT_EMOJI, VERDICT_WORD } from './format.js';
 import { renderSoakTrend } from '../soak/trend.js';
 
-export interface Artifact {
+export interface ArtifactLink {
   name: string;
   url: string;
 }
@@ -232,7 +232,7 @@ export function soakSection(r: ResultsJson): string {
   return ['### Soak trend', '', table(['Checkpoint', 'At', 'Verdict', ...cats.map(md)], rows)].join('\n');
 }
 
-export function artifactsSection(artifacts: readonly Artifact[]): string {
+export function artifactsSection(artifacts: readonly ArtifactLink[]): string {
   if (!artifacts.length) return '';
   return ['### Artifacts', '', ...artifacts.map((a) => `- [${md(a.name)}](${encodeURI(a.url).replace(/[()]/g, (c) => encodeURIComponent(c))})`)].join('\n');
 }

@@ -6,7 +6,7 @@ import type { Plan } from '../../plan/types.js';
 import { aggregateSources, type EventSource } from '../../results/collect.js';
 import { evaluate, soakCheckpointOf } from '../../results/evaluate.js';
 import { loadResultsJson, type ResultsJson, type Verdict } from '../../results/schema.js';
-import type { Artifact } from '../../report/sections.js';
+import type { ArtifactLink } from '../../report/sections.js';
 import { writeReportSet } from '../../report/bundle.js';
 import { keyValues, parseFlags, UsageError } from '../args.js';
 import { CHOICE_FLAGS, CHOICE_HELP, choicesFromFlags } from '../choices.js';
@@ -116,7 +116,7 @@ export async function reportCommand(argv: string[]): Promise<number> {
   const baseline = values.baseline !== undefined ? await loadResultsJson(values.baseline) : undefined;
   const soak: ResultsJson[] = [];
   for (const file of values.soak ?? []) soak.push(await loadResultsJson(file));
-  const artifacts: Artifact[] = Object.entries(keyValues(values.artifact, 'artifact')).map(([name, url]) => ({ name, url }));
+  const artifacts: ArtifactLink[] = Object.entries(keyValues(values.artifact, 'artifact')).map(([name, url]) => ({ name, url }));
 
   const sources: EventSource[] = values.results.map((f) => (f === '-' ? { stream: process.stdin, source: 'stdin' } : f));
   const aggregate = await aggregateSources(sources);

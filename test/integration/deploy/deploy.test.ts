@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployArtifact, type Artifact } from '../../../src/deploy/index.js';
+import { deployArtifact, type BinaryUpload } from '../../../src/deploy/index.js';
 import { SshPool } from '../../../src/ssh/index.js';
 import { startSshds, type SshdFleet } from '../../helpers/sshd.js';
 import { elfBlob } from '../../helpers/elf-blob.js';
@@ -16,7 +16,7 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 describe.skipIf(!isRoot)('deployArtifact', () => {
   let sshd: SshdFleet;
   let pool: SshPool;
-  let artifact: Artifact;
+  let artifact: BinaryUpload;
   let data: Buffer;
 
   beforeAll(async () => {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { elfBlob } from '../../helpers/elf-blob.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployArtifact, type Artifact } from '../../../src/deploy/index.js';
+import { deployArtifact, type BinaryUpload } from '../../../src/deploy/index.js';
 import { createLab, destroyLab, type Lab, type LabNodeSpec } from '../../../src/lab/index.js';
 import type { FleetNode } from '../../../src/providers/types.js';
 import { SshPool } from '../../../src/ssh/index.js';
@@ -44,7 +44,7 @@ describe.skipIf(!isRoot || !existsSync('/bin/ip'))('deployArtifact on a lab (rea
   let tmp = '';
   let lab: Lab;
   let pool: SshPool;
-  let artifact: Artifact;
+  let artifact: BinaryUpload;
 
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'vt-lab-deploy-'));
