@@ -1,6 +1,6 @@
 // The default example run N times (optionally P at once on this machine), counting the runs
 // whose NAT matrix is right: every planned attempt reported, ok, and on the path the oracle
-// (DESIGN section 5 table, via the plan) expects. Stage times: medians over the runs.
+// (docs/architecture.md ("The NAT oracle") table, via the plan) expects. Stage times: medians over the runs.
 // Run: npx tsx bench/e2e/repeat.ts [--runs 20] [--parallel 1] [--cli <other checkout>/src/cli/index.ts]
 //      [--section "e2e repeat"]   (writes that section of bench/RESULTS.md when given)
 //      --compare <other checkout>/src/cli/index.ts: alternates runs of that CLI (before) and

@@ -1,4 +1,4 @@
-// Scenario steps (DESIGN.md section 8): an ordered list of single-key objects such as
+// Scenario steps (docs/architecture.md, "Scenarios"): an ordered list of single-key objects such as
 // `- run: { on: a, cmd: "...", expect: { exit: 0 } }`. Dispatching on the one key (instead of a
 // zod union) keeps errors precise: "unknown step 'rn'" rather than a union's wall of text.
 import { z } from 'zod';

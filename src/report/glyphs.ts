@@ -1,4 +1,4 @@
-// One glyph per matrix cell (DESIGN.md section 10). Pure.
+// One glyph per matrix cell (docs/architecture.md, "Reports"). Pure.
 import { EVIDENCE, type Evidence } from '../results/evidence.js';
 import type { PairResult } from '../results/schema.js';
 

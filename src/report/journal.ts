@@ -1,4 +1,4 @@
-// Journal entries in the exact DESIGN.md section 10 format, inserted latest-on-top without
+// Journal entries in the exact docs/architecture.md, "Reports", format, inserted latest-on-top without
 // touching a byte of older entries. Pure: time and branch are inputs.
 import type { ResultsJson, Verdict } from '../results/schema.js';
 import { clip, formatMinuteUtc, pct } from './format.js';

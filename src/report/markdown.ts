@@ -1,4 +1,4 @@
-// The markdown report: PR sticky comment and job summary (DESIGN.md section 10). Pure.
+// The markdown report: PR sticky comment and job summary (docs/architecture.md, "Reports"). Pure.
 // Bounded to GitHub's comment body limit by dropping whole sections, least essential first.
 import type { Plan } from '../plan/types.js';
 import type { ResultsJson } from '../results/schema.js';

@@ -1,5 +1,5 @@
 // Aggregate (+ plan, baseline) -> results.json with a verdict and reasons in words. Pure: the
-// time is an input. Categories are judged on the EXPECTED path of each pair (DESIGN.md section 9).
+// time is an input. Categories are judged on the EXPECTED path of each pair (docs/architecture.md, "Evaluation").
 import type { PathKind } from '../config/model.js';
 import type { Expectations, Thresholds } from './expectations.js';
 import type { Aggregator, PairStats } from './aggregate.js';

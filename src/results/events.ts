@@ -1,4 +1,4 @@
-// Result events, protocol v1 (DESIGN.md section 8): one JSON object per line.
+// Result events, protocol v1 (docs/architecture.md, "Result events"): one JSON object per line.
 import type { PathKind } from '../config/model.js';
 import type { Evidence } from './evidence.js';
 

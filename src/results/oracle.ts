@@ -1,4 +1,4 @@
-// The NAT oracle (DESIGN.md section 5): which path a pair of nodes should use, given their NAT
+// The NAT oracle (docs/architecture.md, "The NAT oracle"): which path a pair of nodes should use, given their NAT
 // types. Pure; used by the planner (expected path per planned pair) and by evaluation.
 import type { NatType, PathKind } from '../config/model.js';
 

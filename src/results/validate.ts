@@ -1,4 +1,4 @@
-// Validation of one result-event line (protocol v1, DESIGN.md section 8). Hand-written rather
+// Validation of one result-event line (protocol v1, docs/architecture.md, "Result events",). Hand-written rather
 // than zod: it runs once per line on million-line streams and must give a short reason.
 // Unknown extra fields are allowed so newer agents can add data without breaking older readers.
 import { PATHS, type PathKind } from '../config/model.js';

@@ -1,6 +1,6 @@
 // `vps-test run` end to end on the lab: real zig build of the agent, real namespaces behind real
 // nftables NATs, real sshd, real probes. The expected matrix is written out here by hand (the
-// table of DESIGN.md section 5), independently of the oracle the code uses.
+// table of docs/architecture.md ("The NAT oracle")), independently of the oracle the code uses.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,7 +59,7 @@ function handExpected(from: string, to: string): string {
 }
 
 describe.skipIf(!isRoot)('vps-test run on the lab', () => {
-  it('runs the default example and reproduces the NAT matrix of DESIGN.md section 5', async () => {
+  it('runs the default example and reproduces the NAT matrix of docs/architecture.md ("The NAT oracle")', async () => {
     const cwd = caseDir('default');
     const r = await runCli(['run', '--yes'], cwd);
     expect(r.code, r.stdout + r.stderr).toBe(0);

@@ -1,7 +1,7 @@
 // The user's own program on the lab, end to end: examples/own-binary (command driver, paths
 // from the network's evidence alone), examples/own-harness (events driver), and the dishonest
 // twins of examples/broken/, each of which must fail naming what is wrong. The expected matrix
-// is written out here by hand (DESIGN's NAT table), independently of the oracle the code uses.
+// is written out here by hand (the NAT table of docs/architecture.md), independently of the oracle the code uses.
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';

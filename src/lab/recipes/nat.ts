@@ -1,6 +1,6 @@
 // nftables rulesets for the NAT behaviours, for the router's namespace (or a cloud
 // machine acting as its own node's router). Verified with coturn's turnutils_natdiscovery
-// (DESIGN section 5). Pure: options in, ruleset text out.
+// (docs/architecture.md, "NAT recipes beyond UDP"). Pure: options in, ruleset text out.
 import type { NatType } from '../../config/model.js';
 
 export type NatKind = Exclude<NatType, 'none'>;

@@ -1,6 +1,6 @@
 // The agent behind real nftables NATs, in namespaces of its own (vtagent<pid>-...): one public
 // node, two port-restricted and two symmetric NAT'd nodes, the server on the "internet" bridge.
-// Checks DESIGN section 5's oracle: to a public node -> direct; to a NAT'd node -> hole_punch,
+// Checks docs/architecture.md ("The NAT oracle")'s oracle: to a public node -> direct; to a NAT'd node -> hole_punch,
 // except port-restricted<->symmetric and symmetric<->symmetric -> relay. public -> symmetric
 // only punches because the agent switches to the peer-reflexive source address.
 import { execFileSync } from 'node:child_process';
@@ -38,7 +38,7 @@ function sh(cmd: string, args: string[], input?: string): string {
 }
 const ipn = (ns: string, ...args: string[]) => sh('ip', ['-n', ns, ...args]);
 
-/** DESIGN section 5: masquerade (random for symmetric) + drop unsolicited inbound on wan. */
+/** docs/architecture.md ("The NAT oracle"): masquerade (random for symmetric) + drop unsolicited inbound on wan. */
 function natRuleset(nat: Nat): string {
   return `
 table ip vtnat {
@@ -101,7 +101,7 @@ function flushConntrack(): void {
   for (const node of nodes) if (node.router) sh('ip', ['netns', 'exec', node.router, 'conntrack', '-F'], undefined);
 }
 
-/** The oracle of DESIGN section 5. */
+/** The oracle of docs/architecture.md ("The NAT oracle"). */
 function expectedPath(from: Nat, to: Nat): string {
   if (to === 'none') return 'direct';
   const pair = new Set([from, to]);

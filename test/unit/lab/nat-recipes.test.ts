@@ -8,7 +8,7 @@ const render = (nat: NatKind, extra: Partial<Parameters<typeof renderNatRuleset>
   parseRuleset(renderNatRuleset(nat, { sshFrom: [CTL], wanIp: WAN_IP, ...extra }));
 const L4 = 'meta l4proto { tcp, udp }';
 
-// nft keywords that must not be chain names (DESIGN 5); the hook names themselves too.
+// nft keywords that must not be chain names (docs/architecture.md ("The NAT oracle")); the hook names themselves too.
 const KEYWORDS = ['fwd', 'in', 'input', 'output', 'forward', 'prerouting', 'postrouting', 'filter', 'nat', 'table', 'chain'];
 
 describe('NAT rulesets', () => {

@@ -6,7 +6,7 @@ import { FIXTURES } from './golden.js';
 import { falseSuccessScenario, labScenario, TIME } from './scenarios.js';
 
 describe('renderJournalEntry', () => {
-  it('follows the DESIGN.md section 10 format line by line', async () => {
+  it('follows the docs/architecture.md ("Reports") format line by line', async () => {
     const { results } = await labScenario();
     const lines = renderJournalEntry({ results, time: TIME, branch: 'feat/x', pr: 42 }).split('\n');
     expect(lines[0]).toMatch(/^### \d{4}-\d{2}-\d{2} \d{2}:\d{2} - Finding: \S.*$/);

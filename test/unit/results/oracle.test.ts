@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NAT_TYPES, type NatType, type PathKind } from '../../../src/config/model.js';
 import { categoryOf, expectedPath, pairCategory, pathAtLeast } from '../../../src/results/oracle.js';
 
-// DESIGN.md section 5, written out by hand as the independent truth: rows = from, columns = to.
+// docs/architecture.md ("The NAT oracle"), written out by hand as the independent truth: rows = from, columns = to.
 // Order: none, full-cone, address-restricted, port-restricted, symmetric, symmetric-sequential,
 // port-restricted-remapped. A symmetric NAT whose ports count up fails plain punching exactly
 // as symmetric does; a port-restricted NAT that does not preserve ports behaves as port-restricted.

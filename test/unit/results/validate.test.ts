@@ -8,7 +8,7 @@ const reason = (line: string): string => {
 };
 
 describe('checkLine', () => {
-  it('accepts every event type of protocol v1 (examples from DESIGN.md section 8)', () => {
+  it('accepts every event type of protocol v1 (examples from docs/architecture.md ("Result events"))', () => {
     for (const line of [
       '{"v":1,"type":"attempt","suite":"connectivity","from":"a","to":"b","path":"direct","ok":true,"rtt_ms":1.9}',
       '{"v":1,"type":"attempt","suite":"nat-traversal","from":"a","to":"c","path":"hole_punch","ok":false,"error":"timeout"}',
