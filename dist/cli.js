@@ -70830,7 +70830,8 @@ function delayerArgs(internet, machines) {
     return id ? m.publicIps.map((ip2) => `${ip2}=${id}`) : [];
   });
   const pairs = internet.regions.map((r) => `${regionIds.get(r.between[0])}-${regionIds.get(r.between[1])}=${oneWayUs(r.rttMs)}`);
-  return [String(DELAY_QUEUE), String(oneWayUs(internet.rttMs)), ...hosts, ...pairs];
+  const extra = machines.flatMap((m) => m.extraDelayMs ? m.publicIps.map((ip2) => `${ip2}+${Math.round(m.extraDelayMs * 1e3)}`) : []);
+  return [String(DELAY_QUEUE), String(oneWayUs(internet.rttMs)), ...hosts, ...pairs, ...extra];
 }
 function delayQueueStep(inet, controllerPort) {
   return inNamespace(inet, [
@@ -71419,7 +71420,8 @@ function neighbour(ns, addr, mac3, dev) {
 function noIpv6(ns, dev) {
   return ip(ns, "link", "set", "dev", dev, "addrgenmode", "none");
 }
-function inetSteps(t) {
+function inetSteps(t, options = {}) {
+  const delayer = options.delayer ?? needsDelay(t.internet);
   const inet = t.inetNamespace;
   const gw = t.subnet.gatewayIp;
   const ctl = t.subnet.controllerIp;
@@ -71440,10 +71442,20 @@ function inetSteps(t) {
     ip(inet, "route", "add", `${ctl}/32`, "dev", IFACE.controllerPort),
     neighbour(inet, ctl, rootMac, IFACE.controllerPort),
     ...t.internet.hops > 1 ? [inNamespace(inet, ["nft", "-f", "-"], renderHopsRuleset(t.internet.hops, INTERNET_TABLE))] : [],
-    ...needsDelay(t.internet) ? [delayQueueStep(inet, IFACE.controllerPort)] : []
+    ...delayer ? [delayQueueStep(inet, IFACE.controllerPort)] : []
   ];
 }
+function linkImpairment(impair, netem) {
+  if (!impair || netem || !impair.delayMs || impair.jitterMs) return impair;
+  const { delayMs: _delay, ...rest } = impair;
+  void _delay;
+  return rest;
+}
+function delayerDelayMs(m, netem) {
+  return linkImpairment(m.impair, netem) !== m.impair ? m.impair?.delayMs : void 0;
+}
 function machineSteps(t, m, options) {
+  const impair = linkImpairment(m.impair, options.netem);
   const inet = t.inetNamespace;
   const ns = m.machineNamespace;
   const gw = t.subnet.gatewayIp;
@@ -71475,7 +71487,7 @@ function machineSteps(t, m, options) {
         lanHostIp: m.lan.hostIp,
         lanPrefixLen: m.lan.prefixLen,
         sshFrom: [t.subnet.controllerIp],
-        ...m.impair ? { impair: m.impair } : {},
+        ...impair ? { impair } : {},
         netem: options.netem,
         hostNamespaceExists: true,
         wanIp: m.publicIps[0],
@@ -71486,7 +71498,7 @@ function machineSteps(t, m, options) {
   } else {
     steps.push(
       ...impairmentSteps(
-        m.impair,
+        impair,
         {
           uplink: { ns, dev: IFACE.uplink },
           downlink: { ns: inet, dev: m.bridgePort },
@@ -71584,16 +71596,17 @@ async function createLab(spec, options = {}) {
   const started = Date.now();
   const draft = planTopology(spec.nodes, { runId, subnetIndex: 0, labRoot, ...spec.internet ? { internet: spec.internet } : {} });
   planSteps(draft, true);
-  let delayer;
-  if (needsDelay(draft.internet)) {
-    await assertDelayPossible(exec);
-    delayer = await ensureDelayer(exec);
-  }
   const wantsNetem = spec.nodes.some((n) => needsNetem(n.impair));
   const netem = wantsNetem ? options.netem ?? await hasNetem(exec) : false;
-  if (wantsNetem && !netem) {
-    const who = spec.nodes.filter((n) => needsNetem(n.impair)).map((n) => n.name);
-    throw new UnsupportedImpairmentError(`${NETEM_MISSING}; asked by node(s) ${who.join(", ")}`);
+  const jittery = spec.nodes.filter((n) => n.impair?.jitterMs);
+  if (wantsNetem && !netem && jittery.length > 0) {
+    throw new UnsupportedImpairmentError(`${NETEM_MISSING}; jitter asked by node(s) ${jittery.map((n) => n.name).join(", ")}`);
+  }
+  const withDelayer = needsDelay(draft.internet) || draft.machines.some((m) => delayerDelayMs(m, netem) !== void 0);
+  let delayer;
+  if (withDelayer) {
+    await assertDelayPossible(exec);
+    delayer = await ensureDelayer(exec);
   }
   const existing = (await labNamespacesByRun(exec)).get(runId);
   if (existing) throw new LabError(`a lab for run ${runId} already exists (${existing.join(", ")}); destroy it first (vps-test down)`);
@@ -71635,14 +71648,18 @@ async function createLab(spec, options = {}) {
     const shape = (list) => batch ? batchSteps(list) : list;
     const networkStarted = Date.now();
     await runSteps(exec, shape(namespaceSteps(t)), guard, `namespaces of run ${runId}`);
-    await runSteps(exec, shape(inetSteps(t)), guard, `internet ${t.inetNamespace}`);
+    await runSteps(exec, shape(inetSteps(t, { delayer: withDelayer })), guard, `internet ${t.inetNamespace}`);
     await eachLimited(t.machines, batch ? MACHINE_PARALLELISM : t.machines.length, async (m) => {
       await runSteps(exec, shape(steps.get(m.node) ?? []), guard, `node "${m.node}"`);
       progress(describeMachine(t, m.node));
     });
     progress(`network of ${t.machines.length} machine(s) in ${((Date.now() - networkStarted) / 1e3).toFixed(1)} s`);
     if (delayer) {
-      await startDelayer(delayer, t.inetNamespace, delayerArgs(t.internet, t.machines), path8.join(t.sshdDir, "delayer.log"));
+      const machines = t.machines.map((m) => {
+        const extraDelayMs = delayerDelayMs(m, netem);
+        return { publicIps: m.publicIps, ...m.region !== void 0 ? { region: m.region } : {}, ...extraDelayMs ? { extraDelayMs } : {} };
+      });
+      await startDelayer(delayer, t.inetNamespace, delayerArgs(t.internet, machines), path8.join(t.sshdDir, "delayer.log"));
       progress(`internet: ${t.internet.hops} hops, round trip ${t.internet.rttMs} ms${t.internet.regions.length ? ` (${t.internet.regions.map((r) => `${r.between.join("-")} ${r.rttMs} ms`).join(", ")})` : ""}, delayed by the lab's NFQUEUE delayer`);
     } else {
       progress(`internet: ${t.internet.hops} hops, no added delay`);
