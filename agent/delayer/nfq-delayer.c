@@ -4,8 +4,9 @@
 // dropped, not silently undelayed). Raw netlink, no library (docs/architecture.md, "the lab's
 // internet: hops and latency").
 //
-//   nfq-delayer <queue> <default-delay-us> [<ip>=<region> ...] [<region>-<region>=<delay-us> ...]
+//   nfq-delayer <queue> <default-delay-us> [<ip>=<region> ...] [<region>-<region>=<delay-us> ...] [<ip>+<delay-us> ...]
 //
+// <ip>+<delay-us> adds a delay to every packet that ip sends (a node's own `impair: {delay}`).
 // A packet waits the delay between its source's and its destination's regions (one direction:
 // half a round trip; regions are small integers, a pair applies both ways), else the default. Packets of one delay keep their order (one FIFO per distinct delay). Prints "ready"
 // on stdout once bound; errors go to stderr and end the process with status 1.
@@ -31,7 +32,7 @@
 #define MAX_FIFOS 64
 #define FIFO_CAP 131072
 
-struct host { uint32_t addr; unsigned region; };
+struct host { uint32_t addr; unsigned region; uint32_t extra_us; };
 struct held { uint32_t id; uint64_t due_ns; };
 struct fifo { uint32_t delay_us; struct held *items; size_t head, len; };
 
@@ -108,14 +109,23 @@ static void verdict(uint32_t id) {
   }
 }
 
-static unsigned region_of(uint32_t addr) {
-  for (size_t i = 0; i < nhosts; i++) if (hosts[i].addr == addr) return hosts[i].region;
-  return 0;
+static struct host *host_of(uint32_t addr) {
+  for (size_t i = 0; i < nhosts; i++) if (hosts[i].addr == addr) return &hosts[i];
+  return NULL;
+}
+
+static struct host *add_host(uint32_t addr) {
+  struct host *h = host_of(addr);
+  if (h) return h;
+  if (nhosts == MAX_HOSTS) { fprintf(stderr, "nfq-delayer: more than %d addresses\n", MAX_HOSTS); exit(2); }
+  hosts[nhosts] = (struct host){ addr, 0, 0 };
+  return &hosts[nhosts++];
 }
 
 static uint32_t delay_for(uint32_t src, uint32_t dst) {
-  unsigned a = region_of(src), b = region_of(dst);
-  return region_set[a][b] ? region_delay_us[a][b] : default_delay_us;
+  struct host *s = host_of(src), *d = host_of(dst);
+  unsigned a = s ? s->region : 0, b = d ? d->region : 0;
+  return (region_set[a][b] ? region_delay_us[a][b] : default_delay_us) + (s ? s->extra_us : 0);
 }
 
 static struct fifo *fifo_for(uint32_t delay_us) {
@@ -179,7 +189,7 @@ static void on_packet(struct nlmsghdr *h) {
 
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: nfq-delayer <queue> <default-delay-us> [<ip>=<region> ...] [<region>-<region>=<delay-us> ...]\n");
+    fprintf(stderr, "usage: nfq-delayer <queue> <default-delay-us> [<ip>=<region> ...] [<region>-<region>=<delay-us> ...] [<ip>+<delay-us> ...]\n");
     return 2;
   }
   queue_num = (uint16_t)atoi(argv[1]);
@@ -192,11 +202,12 @@ int main(int argc, char **argv) {
     if (sscanf(argv[i], "%u-%u=%lu", &ra, &rb, &us) == 3 && ra > 0 && rb > 0 && ra < MAX_REGIONS && rb < MAX_REGIONS) {
       region_delay_us[ra][rb] = region_delay_us[rb][ra] = (uint32_t)us;
       region_set[ra][rb] = region_set[rb][ra] = 1;
-    } else if (sscanf(argv[i], "%63[^=]=%u", addr, &ra) == 2 && inet_pton(AF_INET, addr, &in) == 1 && ra > 0 && ra < MAX_REGIONS &&
-               nhosts < MAX_HOSTS) {
-      hosts[nhosts++] = (struct host){ in.s_addr, ra };
+    } else if (sscanf(argv[i], "%63[^=]=%u", addr, &ra) == 2 && inet_pton(AF_INET, addr, &in) == 1 && ra > 0 && ra < MAX_REGIONS) {
+      add_host(in.s_addr)->region = ra;
+    } else if (sscanf(argv[i], "%63[^+]+%lu", addr, &us) == 2 && inet_pton(AF_INET, addr, &in) == 1) {
+      add_host(in.s_addr)->extra_us = (uint32_t)us;
     } else {
-      fprintf(stderr, "nfq-delayer: bad argument \"%s\" (expected <ip>=<region> or <region>-<region>=<delay-us>, regions 1..%d)\n", argv[i], MAX_REGIONS - 1);
+      fprintf(stderr, "nfq-delayer: bad argument \"%s\" (expected <ip>=<region>, <region>-<region>=<delay-us> or <ip>+<delay-us>, regions 1..%d)\n", argv[i], MAX_REGIONS - 1);
       return 2;
     }
   }

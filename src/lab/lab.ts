@@ -21,7 +21,7 @@ import { batchSteps } from './recipes/batch.js';
 import { describeStep, stepArgv, type Step } from './recipes/steps.js';
 import { renderSshdConfig, startSshd, waitForSsh } from './sshd.js';
 import { claimSubnet, DEFAULT_CLAIM_DIR, listSubnetClaims, releaseSubnets } from './subnet-claim.js';
-import { inetSteps, machineSteps, namespaceSteps, planTopology, type LabNodeSpec, type Topology } from './topology.js';
+import { delayerDelayMs, inetSteps, machineSteps, namespaceSteps, planTopology, type LabNodeSpec, type Topology } from './topology.js';
 
 export interface LabSpec {
   runId: string;
@@ -147,16 +147,18 @@ export async function createLab(spec: LabSpec, options: CreateLabOptions = {}): 
   // Everything that can be refused is refused before anything exists.
   const draft = planTopology(spec.nodes, { runId, subnetIndex: 0, labRoot, ...(spec.internet ? { internet: spec.internet } : {}) });
   planSteps(draft, true);
-  let delayer: string | undefined;
-  if (needsDelay(draft.internet)) {
-    await assertDelayPossible(exec);
-    delayer = await ensureDelayer(exec);
-  }
   const wantsNetem = spec.nodes.some((n) => needsNetem(n.impair));
   const netem = wantsNetem ? (options.netem ?? (await hasNetem(exec))) : false;
-  if (wantsNetem && !netem) {
-    const who = spec.nodes.filter((n) => needsNetem(n.impair)).map((n) => n.name);
-    throw new UnsupportedImpairmentError(`${NETEM_MISSING}; asked by node(s) ${who.join(', ')}`);
+  // Without netem a plain delay goes through the lab's packet delayer; jitter cannot.
+  const jittery = spec.nodes.filter((n) => n.impair?.jitterMs);
+  if (wantsNetem && !netem && jittery.length > 0) {
+    throw new UnsupportedImpairmentError(`${NETEM_MISSING}; jitter asked by node(s) ${jittery.map((n) => n.name).join(', ')}`);
+  }
+  const withDelayer = needsDelay(draft.internet) || draft.machines.some((m) => delayerDelayMs(m, netem) !== undefined);
+  let delayer: string | undefined;
+  if (withDelayer) {
+    await assertDelayPossible(exec);
+    delayer = await ensureDelayer(exec);
   }
   const existing = (await labNamespacesByRun(exec)).get(runId);
   if (existing) throw new LabError(`a lab for run ${runId} already exists (${existing.join(', ')}); destroy it first (vps-test down)`);
@@ -200,14 +202,18 @@ export async function createLab(spec: LabSpec, options: CreateLabOptions = {}): 
     const shape = (list: Step[]) => (batch ? batchSteps(list) : list);
     const networkStarted = Date.now();
     await runSteps(exec, shape(namespaceSteps(t)), guard, `namespaces of run ${runId}`);
-    await runSteps(exec, shape(inetSteps(t)), guard, `internet ${t.inetNamespace}`);
+    await runSteps(exec, shape(inetSteps(t, { delayer: withDelayer })), guard, `internet ${t.inetNamespace}`);
     await eachLimited(t.machines, batch ? MACHINE_PARALLELISM : t.machines.length, async (m) => {
       await runSteps(exec, shape(steps.get(m.node) ?? []), guard, `node "${m.node}"`);
       progress(describeMachine(t, m.node));
     });
     progress(`network of ${t.machines.length} machine(s) in ${((Date.now() - networkStarted) / 1000).toFixed(1)} s`);
     if (delayer) {
-      await startDelayer(delayer, t.inetNamespace, delayerArgs(t.internet, t.machines), path.join(t.sshdDir, 'delayer.log'));
+      const machines = t.machines.map((m) => {
+        const extraDelayMs = delayerDelayMs(m, netem);
+        return { publicIps: m.publicIps, ...(m.region !== undefined ? { region: m.region } : {}), ...(extraDelayMs ? { extraDelayMs } : {}) };
+      });
+      await startDelayer(delayer, t.inetNamespace, delayerArgs(t.internet, machines), path.join(t.sshdDir, 'delayer.log'));
       progress(`internet: ${t.internet.hops} hops, round trip ${t.internet.rttMs} ms${t.internet.regions.length ? ` (${t.internet.regions.map((r) => `${r.between.join('-')} ${r.rttMs} ms`).join(', ')})` : ''}, delayed by the lab's NFQUEUE delayer`);
     } else {
       progress(`internet: ${t.internet.hops} hops, no added delay`);

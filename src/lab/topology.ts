@@ -198,7 +198,8 @@ function noIpv6(ns: string | undefined, dev: string): Step {
  * The internet: a router namespace and the controller's veth into it. The controller holds
  * .1/32 and routes the lab's /24 through the router; the router forwards between /32 routes.
  */
-export function inetSteps(t: Topology): Step[] {
+export function inetSteps(t: Topology, options: { delayer?: boolean } = {}): Step[] {
+  const delayer = options.delayer ?? needsDelay(t.internet);
   const inet = t.inetNamespace;
   const gw = t.subnet.gatewayIp;
   const ctl = t.subnet.controllerIp;
@@ -219,12 +220,29 @@ export function inetSteps(t: Topology): Step[] {
     ip(inet, 'route', 'add', `${ctl}/32`, 'dev', IFACE.controllerPort),
     neighbour(inet, ctl, rootMac, IFACE.controllerPort),
     ...(t.internet.hops > 1 ? [inNamespace(inet, ['nft', '-f', '-'], renderHopsRuleset(t.internet.hops, INTERNET_TABLE))] : []),
-    ...(needsDelay(t.internet) ? [delayQueueStep(inet, IFACE.controllerPort)] : []),
+    ...(delayer ? [delayQueueStep(inet, IFACE.controllerPort)] : []),
   ];
+}
+
+/**
+ * A delay (without jitter) on a kernel without netem goes through the internet's delayer
+ * instead of the node's link: what is left for the link's own recipe.
+ */
+export function linkImpairment(impair: Impairment | undefined, netem: boolean): Impairment | undefined {
+  if (!impair || netem || !impair.delayMs || impair.jitterMs) return impair;
+  const { delayMs: _delay, ...rest } = impair;
+  void _delay;
+  return rest;
+}
+
+/** Machines whose own delay the internet's delayer applies (kernel without netem). */
+export function delayerDelayMs(m: MachinePlan, netem: boolean): number | undefined {
+  return linkImpairment(m.impair, netem) !== m.impair ? m.impair?.delayMs : undefined;
 }
 
 /** One machine: its link to the internet router, addresses, routes, NAT, impairments. Its namespaces exist already. */
 export function machineSteps(t: Topology, m: MachinePlan, options: { netem: boolean }): Step[] {
+  const impair = linkImpairment(m.impair, options.netem);
   const inet = t.inetNamespace;
   const ns = m.machineNamespace;
   const gw = t.subnet.gatewayIp;
@@ -256,7 +274,7 @@ export function machineSteps(t: Topology, m: MachinePlan, options: { netem: bool
         lanHostIp: m.lan.hostIp,
         lanPrefixLen: m.lan.prefixLen,
         sshFrom: [t.subnet.controllerIp],
-        ...(m.impair ? { impair: m.impair } : {}),
+        ...(impair ? { impair } : {}),
         netem: options.netem,
         hostNamespaceExists: true,
         wanIp: m.publicIps[0] as string,
@@ -267,7 +285,7 @@ export function machineSteps(t: Topology, m: MachinePlan, options: { netem: bool
   } else {
     steps.push(
       ...impairmentSteps(
-        m.impair,
+        impair,
         {
           uplink: { ns, dev: IFACE.uplink },
           downlink: { ns: inet, dev: m.bridgePort },

@@ -60,6 +60,8 @@ function oneWayUs(rttMs: number): number {
 export interface DelayedMachine {
   publicIps: string[];
   region?: string;
+  /** A node's own `impair: {delay}` where the kernel has no netem: added to what it sends. */
+  extraDelayMs?: number;
 }
 
 /** Does this internet need the delayer at all? */
@@ -77,7 +79,8 @@ export function delayerArgs(internet: Internet, machines: DelayedMachine[]): str
     return id ? m.publicIps.map((ip) => `${ip}=${id}`) : [];
   });
   const pairs = internet.regions.map((r) => `${regionIds.get(r.between[0])}-${regionIds.get(r.between[1])}=${oneWayUs(r.rttMs)}`);
-  return [String(DELAY_QUEUE), String(oneWayUs(internet.rttMs)), ...hosts, ...pairs];
+  const extra = machines.flatMap((m) => (m.extraDelayMs ? m.publicIps.map((ip) => `${ip}+${Math.round((m.extraDelayMs as number) * 1000)}`) : []));
+  return [String(DELAY_QUEUE), String(oneWayUs(internet.rttMs)), ...hosts, ...pairs, ...extra];
 }
 
 /** Forwarded packets between machines (not the controller's) go to the delayer's queue. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { delayerArgs, delayQueueStep, needsDelay, renderHopsRuleset, validateInternet } from '../../../src/lab/recipes/internet.js';
-import { inetSteps, planTopology, TopologyError } from '../../../src/lab/topology.js';
+import { delayerDelayMs, inetSteps, linkImpairment, machineSteps, planTopology, TopologyError } from '../../../src/lab/topology.js';
 
 /** What the ruleset does to a packet arriving with `ttl` (before the router's own decrement). */
 function ttlAfter(ruleset: string, ttl: number): number {
@@ -58,5 +58,19 @@ describe('lab internet recipes', () => {
     expect(bad({ rttMs: -1 })).toThrow(/rtt/);
     expect(bad({ regions: [{ between: ['eu', 'mars'], rttMs: 10 }] })).toThrow(/no node has region "mars"/);
     expect(validateInternet({ hops: 3, rttMs: 0, regions: [] }, [])).toBeUndefined();
+  });
+});
+
+describe('a node’s own delay without netem', () => {
+  it('goes to the delayer (added to what the node sends); with netem, or with jitter, it stays on the link', () => {
+    expect(linkImpairment({ delayMs: 60, lossPercent: 1 }, false)).toEqual({ lossPercent: 1 });
+    expect(linkImpairment({ delayMs: 60 }, true)).toEqual({ delayMs: 60 });
+    expect(linkImpairment({ delayMs: 60, jitterMs: 5 }, false)).toEqual({ delayMs: 60, jitterMs: 5 }); // refused later: jitter needs netem
+    const t = planTopology([{ name: 'far', nat: 'symmetric', role: 'peer', impair: { delayMs: 60 } }, { name: 'b', nat: 'none', role: 'peer' }], { runId: 'r', subnetIndex: 0, labRoot: '/lab' });
+    expect(delayerDelayMs(t.machines[0]!, false)).toBe(60);
+    expect(delayerDelayMs(t.machines[0]!, true)).toBeUndefined();
+    expect(machineSteps(t, t.machines[0]!, { netem: false }).some((s) => s.argv.includes('netem'))).toBe(false);
+    expect(delayerArgs({ hops: 12, rttMs: 0, regions: [] }, [{ publicIps: ['198.18.0.10'], extraDelayMs: 60 }])).toEqual(['0', '0', '198.18.0.10+60000']);
+    expect(inetSteps(t, { delayer: true }).some((s) => s.argv[0] === 'iptables-nft')).toBe(true);
   });
 });

@@ -10,13 +10,13 @@ function recordingExec(): { exec: Exec; calls: string[][] } {
 }
 
 describe('createLab refusals', () => {
-  it('delay without netem fails with the clear message before any command runs', async () => {
+  it('jitter without netem fails with the clear message before any command runs (a plain delay goes through the delayer)', async () => {
     const { exec, calls } = recordingExec();
     const creating = createLab(
-      { runId: 'u1', labRoot: '/nonexistent/lab', nodes: [{ name: 'far', nat: 'none', role: 'peer', impair: { delayMs: 100 } }] },
+      { runId: 'u1', labRoot: '/nonexistent/lab', nodes: [{ name: 'far', nat: 'none', role: 'peer', impair: { delayMs: 100, jitterMs: 10 } }] },
       { exec, netem: false, handleSignals: false },
     );
-    await expect(creating).rejects.toThrow('delay/jitter not supported on this kernel (no sch_netem); asked by node(s) far');
+    await expect(creating).rejects.toThrow('delay/jitter not supported on this kernel (no sch_netem); jitter asked by node(s) far');
     expect(calls).toEqual([]);
   });
 
