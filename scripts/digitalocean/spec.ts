@@ -33,10 +33,14 @@ export const USED_OPERATIONS: Record<string, string[]> = {
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };
 
-/** VPS_TEST_DO_SPEC, else shared/specs/ next to the checkout (or next to its worktree folder). */
+/**
+ * VPS_TEST_DO_SPEC, else the copy of DigitalOcean's official description kept in the repository
+ * (test/fakes/digitalocean/, so a fresh clone needs nothing beside it), else shared/specs/ next to
+ * the checkout.
+ */
 export function specPath(): string {
   if (process.env.VPS_TEST_DO_SPEC) return process.env.VPS_TEST_DO_SPEC;
-  const candidates = [path.resolve(REPO_ROOT, '../shared/specs', SPEC_NAME), path.resolve(REPO_ROOT, '../../shared/specs', SPEC_NAME)];
+  const candidates = [path.resolve(REPO_ROOT, 'test/fakes/digitalocean', SPEC_NAME), path.resolve(REPO_ROOT, '../shared/specs', SPEC_NAME), path.resolve(REPO_ROOT, '../../shared/specs', SPEC_NAME)];
   const found = candidates.find((c) => existsSync(c));
   if (!found) throw new Error(`DigitalOcean's OpenAPI description not found (looked at ${candidates.join(', ')}); set VPS_TEST_DO_SPEC`);
   return found;
