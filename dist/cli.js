@@ -43563,11 +43563,24 @@ var init_fleet = __esm({
   }
 });
 
+// src/shell/quote.ts
+function shellQuote(value) {
+  if (value !== "" && SAFE.test(value)) return value;
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+function shellJoin(argv) {
+  return argv.map(shellQuote).join(" ");
+}
+var SAFE;
+var init_quote = __esm({
+  "src/shell/quote.ts"() {
+    "use strict";
+    SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+  }
+});
+
 // src/build/exec.ts
 import { spawn as spawn2 } from "node:child_process";
-function shellQuote(word) {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
 function formatCommand(spec) {
   const env = Object.entries(spec.env ?? {}).map(([key, value]) => `${key}=${shellQuote(value)}`);
   return ["cd", shellQuote(spec.cwd), "&&", ...env, shellQuote(spec.command), ...spec.args.map(shellQuote)].join(" ");
@@ -43643,6 +43656,7 @@ var MAX_CAPTURE, BuildError, runProcess, KILL_GRACE_MS;
 var init_exec = __esm({
   "src/build/exec.ts"() {
     "use strict";
+    init_quote();
     MAX_CAPTURE = 256 * 1024;
     BuildError = class extends Error {
       constructor(message, command, stderr) {
@@ -43791,51 +43805,17 @@ var init_names = __esm({
   }
 });
 
-// src/lab/recipes/steps.ts
-function ip(ns, ...args) {
-  return { argv: ["ip", ...ns ? ["-n", ns] : [], ...args] };
-}
-function inNamespace(ns, argv, input2) {
-  return { ...ns ? { ns } : {}, argv, ...input2 !== void 0 ? { input: input2 } : {} };
-}
-function stepArgv(step) {
-  return step.ns ? ["ip", "netns", "exec", step.ns, ...step.argv] : step.argv;
-}
-function shellQuote2(arg2) {
-  if (arg2 !== "" && SAFE.test(arg2)) return arg2;
-  return `'${arg2.replace(/'/g, `'\\''`)}'`;
-}
-function renderStep(step) {
-  const line = stepArgv(step).map(shellQuote2).join(" ");
-  if (step.input === void 0) return line;
-  const body = step.input.endsWith("\n") ? step.input : `${step.input}
-`;
-  if (body.split("\n").includes("VT_EOF")) throw new Error("step input contains the heredoc terminator VT_EOF");
-  return `${line} <<'VT_EOF'
-${body}VT_EOF`;
-}
-function describeStep(step) {
-  return stepArgv(step).map(shellQuote2).join(" ") + (step.input !== void 0 ? " <<(stdin)" : "");
-}
-var SAFE;
-var init_steps = __esm({
-  "src/lab/recipes/steps.ts"() {
-    "use strict";
-    SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
-  }
-});
-
 // src/lab/exec.ts
 import { spawn as spawn3 } from "node:child_process";
 var CommandError, DEFAULT_TIMEOUT_MS, systemExec;
 var init_exec2 = __esm({
   "src/lab/exec.ts"() {
     "use strict";
-    init_steps();
+    init_quote();
     CommandError = class extends Error {
       constructor(argv, code, stderr) {
         const detail = stderr.trim().split("\n").slice(-5).join(" | ");
-        super(`\`${argv.map(shellQuote2).join(" ")}\` failed (${code < 0 ? "could not run" : `exit ${code}`})${detail ? `: ${detail}` : ""}`);
+        super(`\`${argv.map(shellQuote).join(" ")}\` failed (${code < 0 ? "could not run" : `exit ${code}`})${detail ? `: ${detail}` : ""}`);
         this.argv = argv;
         this.code = code;
         this.stderr = stderr;
@@ -44252,6 +44232,35 @@ var init_netem = __esm({
   }
 });
 
+// src/lab/recipes/steps.ts
+function ip(ns, ...args) {
+  return { argv: ["ip", ...ns ? ["-n", ns] : [], ...args] };
+}
+function inNamespace(ns, argv, input2) {
+  return { ...ns ? { ns } : {}, argv, ...input2 !== void 0 ? { input: input2 } : {} };
+}
+function stepArgv(step) {
+  return step.ns ? ["ip", "netns", "exec", step.ns, ...step.argv] : step.argv;
+}
+function renderStep(step) {
+  const line = stepArgv(step).map(shellQuote).join(" ");
+  if (step.input === void 0) return line;
+  const body = step.input.endsWith("\n") ? step.input : `${step.input}
+`;
+  if (body.split("\n").includes("VT_EOF")) throw new Error("step input contains the heredoc terminator VT_EOF");
+  return `${line} <<'VT_EOF'
+${body}VT_EOF`;
+}
+function describeStep(step) {
+  return stepArgv(step).map(shellQuote).join(" ") + (step.input !== void 0 ? " <<(stdin)" : "");
+}
+var init_steps = __esm({
+  "src/lab/recipes/steps.ts"() {
+    "use strict";
+    init_quote();
+  }
+});
+
 // src/lab/recipes/impair.ts
 function hasImpairment(impair) {
   if (!impair) return false;
@@ -44374,7 +44383,8 @@ function delayerArgs(internet, machines) {
     return id ? m.publicIps.map((ip2) => `${ip2}=${id}`) : [];
   });
   const pairs = internet.regions.map((r) => `${regionIds.get(r.between[0])}-${regionIds.get(r.between[1])}=${oneWayUs(r.rttMs)}`);
-  return [String(DELAY_QUEUE), String(oneWayUs(internet.rttMs)), ...hosts, ...pairs];
+  const extra = machines.flatMap((m) => m.extraDelayMs ? m.publicIps.map((ip2) => `${ip2}+${Math.round(m.extraDelayMs * 1e3)}`) : []);
+  return [String(DELAY_QUEUE), String(oneWayUs(internet.rttMs)), ...hosts, ...pairs, ...extra];
 }
 function delayQueueStep(inet, controllerPort) {
   return inNamespace(inet, [
@@ -45049,7 +45059,8 @@ function neighbour(ns, addr, mac3, dev) {
 function noIpv6(ns, dev) {
   return ip(ns, "link", "set", "dev", dev, "addrgenmode", "none");
 }
-function inetSteps(t) {
+function inetSteps(t, options = {}) {
+  const delayer = options.delayer ?? needsDelay(t.internet);
   const inet = t.inetNamespace;
   const gw = t.subnet.gatewayIp;
   const ctl = t.subnet.controllerIp;
@@ -45070,10 +45081,20 @@ function inetSteps(t) {
     ip(inet, "route", "add", `${ctl}/32`, "dev", IFACE.controllerPort),
     neighbour(inet, ctl, rootMac, IFACE.controllerPort),
     ...t.internet.hops > 1 ? [inNamespace(inet, ["nft", "-f", "-"], renderHopsRuleset(t.internet.hops, INTERNET_TABLE))] : [],
-    ...needsDelay(t.internet) ? [delayQueueStep(inet, IFACE.controllerPort)] : []
+    ...delayer ? [delayQueueStep(inet, IFACE.controllerPort)] : []
   ];
 }
+function linkImpairment(impair, netem) {
+  if (!impair || netem || !impair.delayMs || impair.jitterMs) return impair;
+  const { delayMs: _delay, ...rest } = impair;
+  void _delay;
+  return rest;
+}
+function delayerDelayMs(m, netem) {
+  return linkImpairment(m.impair, netem) !== m.impair ? m.impair?.delayMs : void 0;
+}
 function machineSteps(t, m, options) {
+  const impair = linkImpairment(m.impair, options.netem);
   const inet = t.inetNamespace;
   const ns = m.machineNamespace;
   const gw = t.subnet.gatewayIp;
@@ -45105,7 +45126,7 @@ function machineSteps(t, m, options) {
         lanHostIp: m.lan.hostIp,
         lanPrefixLen: m.lan.prefixLen,
         sshFrom: [t.subnet.controllerIp],
-        ...m.impair ? { impair: m.impair } : {},
+        ...impair ? { impair } : {},
         netem: options.netem,
         hostNamespaceExists: true,
         wanIp: m.publicIps[0],
@@ -45116,7 +45137,7 @@ function machineSteps(t, m, options) {
   } else {
     steps.push(
       ...impairmentSteps(
-        m.impair,
+        impair,
         {
           uplink: { ns, dev: IFACE.uplink },
           downlink: { ns: inet, dev: m.bridgePort },
@@ -45216,16 +45237,17 @@ async function createLab(spec, options = {}) {
   const started = Date.now();
   const draft = planTopology(spec.nodes, { runId, subnetIndex: 0, labRoot, ...spec.internet ? { internet: spec.internet } : {} });
   planSteps(draft, true);
-  let delayer;
-  if (needsDelay(draft.internet)) {
-    await assertDelayPossible(exec);
-    delayer = await ensureDelayer(exec);
-  }
   const wantsNetem = spec.nodes.some((n) => needsNetem(n.impair));
   const netem = wantsNetem ? options.netem ?? await hasNetem(exec) : false;
-  if (wantsNetem && !netem) {
-    const who = spec.nodes.filter((n) => needsNetem(n.impair)).map((n) => n.name);
-    throw new UnsupportedImpairmentError(`${NETEM_MISSING}; asked by node(s) ${who.join(", ")}`);
+  const jittery = spec.nodes.filter((n) => n.impair?.jitterMs);
+  if (wantsNetem && !netem && jittery.length > 0) {
+    throw new UnsupportedImpairmentError(`${NETEM_MISSING}; jitter asked by node(s) ${jittery.map((n) => n.name).join(", ")}`);
+  }
+  const withDelayer = needsDelay(draft.internet) || draft.machines.some((m) => delayerDelayMs(m, netem) !== void 0);
+  let delayer;
+  if (withDelayer) {
+    await assertDelayPossible(exec);
+    delayer = await ensureDelayer(exec);
   }
   const existing = (await labNamespacesByRun(exec)).get(runId);
   if (existing) throw new LabError(`a lab for run ${runId} already exists (${existing.join(", ")}); destroy it first (vps-test down)`);
@@ -45267,14 +45289,18 @@ async function createLab(spec, options = {}) {
     const shape = (list) => batch ? batchSteps(list) : list;
     const networkStarted = Date.now();
     await runSteps(exec, shape(namespaceSteps(t)), guard, `namespaces of run ${runId}`);
-    await runSteps(exec, shape(inetSteps(t)), guard, `internet ${t.inetNamespace}`);
+    await runSteps(exec, shape(inetSteps(t, { delayer: withDelayer })), guard, `internet ${t.inetNamespace}`);
     await eachLimited(t.machines, batch ? MACHINE_PARALLELISM : t.machines.length, async (m) => {
       await runSteps(exec, shape(steps.get(m.node) ?? []), guard, `node "${m.node}"`);
       progress(describeMachine(t, m.node));
     });
     progress(`network of ${t.machines.length} machine(s) in ${((Date.now() - networkStarted) / 1e3).toFixed(1)} s`);
     if (delayer) {
-      await startDelayer(delayer, t.inetNamespace, delayerArgs(t.internet, t.machines), path6.join(t.sshdDir, "delayer.log"));
+      const machines = t.machines.map((m) => {
+        const extraDelayMs = delayerDelayMs(m, netem);
+        return { publicIps: m.publicIps, ...m.region !== void 0 ? { region: m.region } : {}, ...extraDelayMs ? { extraDelayMs } : {} };
+      });
+      await startDelayer(delayer, t.inetNamespace, delayerArgs(t.internet, machines), path6.join(t.sshdDir, "delayer.log"));
       progress(`internet: ${t.internet.hops} hops, round trip ${t.internet.rttMs} ms${t.internet.regions.length ? ` (${t.internet.regions.map((r) => `${r.between.join("-")} ${r.rttMs} ms`).join(", ")})` : ""}, delayed by the lab's NFQUEUE delayer`);
     } else {
       progress(`internet: ${t.internet.hops} hops, no added delay`);
@@ -67877,22 +67903,6 @@ var init_esm18 = __esm({
   }
 });
 
-// src/ssh/quote.ts
-function shellQuote3(value) {
-  if (value !== "" && SAFE2.test(value)) return value;
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-function shellJoin(argv) {
-  return argv.map(shellQuote3).join(" ");
-}
-var SAFE2;
-var init_quote = __esm({
-  "src/ssh/quote.ts"() {
-    "use strict";
-    SAFE2 = /^[A-Za-z0-9_@%+=:,./-]+$/;
-  }
-});
-
 // src/ssh/wrap.ts
 function wrapCommand(command, options) {
   const inner = shellJoin([...options.prefix, "/bin/sh", "-c", command]);
@@ -69539,9 +69549,9 @@ function renderSetupScript(droplets) {
     'case "$(hostname)" in',
     ...droplets.map(
       (d) => [
-        `  ${shellQuote2(d.hostname)})`,
-        `    mkdir -p ${shellQuote2(d.workdir)}`,
-        ...d.natScript ? [`    sh ${shellQuote2(`${DROPLET_ROOT}/nat-${safeFile(d.hostname)}.sh`)}`] : [],
+        `  ${shellQuote(d.hostname)})`,
+        `    mkdir -p ${shellQuote(d.workdir)}`,
+        ...d.natScript ? [`    sh ${shellQuote(`${DROPLET_ROOT}/nat-${safeFile(d.hostname)}.sh`)}`] : [],
         "    ;;"
       ].join("\n")
     ),
@@ -69570,7 +69580,7 @@ var init_cloud_init = __esm({
   "src/providers/digitalocean/cloud-init.ts"() {
     "use strict";
     import_yaml3 = __toESM(require_dist(), 1);
-    init_steps();
+    init_quote();
     DROPLET_ROOT = "/root/vps-test";
     READY_FILE = `${DROPLET_ROOT}/ready`;
     safeFile = (hostname5) => hostname5.replace(/[^A-Za-z0-9_.-]/g, "_");
@@ -70016,7 +70026,7 @@ function socketListing(proto) {
 }
 function renderHttpProbe(url2) {
   const { host, port, path: path13 } = parseHttpUrl(url2, "ready.http");
-  const q2 = shellQuote3;
+  const q2 = shellQuote;
   const request = `GET ${path13 || "/"} HTTP/1.0\r
 Host: ${host}\r
 Connection: close\r
@@ -70048,7 +70058,7 @@ async function waitReady(check3, ctx) {
   const sig = ctx.signal ? { signal: ctx.signal } : {};
   const probes = {
     log: async () => {
-      const r = await ctx.pool.exec(ctx.node, `tail -c +${readBytes + 1} ${shellQuote3(ctx.logPath)} 2>/dev/null`, { timeoutMs: 1e4, ...sig });
+      const r = await ctx.pool.exec(ctx.node, `tail -c +${readBytes + 1} ${shellQuote(ctx.logPath)} 2>/dev/null`, { timeoutMs: 1e4, ...sig });
       readBytes += Buffer.byteLength(r.stdout);
       logText = (logText + r.stdout).slice(-LOG_WINDOW);
       return pattern2.test(logText);
@@ -70093,7 +70103,7 @@ function sleep2(ms2, signal2) {
 }
 async function logTail(pool, node3, path13, lines) {
   try {
-    const r = await pool.exec(node3, `tail -n ${lines} ${shellQuote3(path13)} 2>/dev/null`, { timeoutMs: 1e4 });
+    const r = await pool.exec(node3, `tail -n ${lines} ${shellQuote(path13)} 2>/dev/null`, { timeoutMs: 1e4 });
     return r.stdout.replace(/\n$/, "");
   } catch {
     return "";
@@ -70118,10 +70128,10 @@ var init_readiness = __esm({
 
 // src/deploy/service-render.ts
 function envExports(env) {
-  return Object.entries(env ?? {}).map(([k, v]) => `export ${k}=${shellQuote3(v)}`);
+  return Object.entries(env ?? {}).map(([k, v]) => `export ${k}=${shellQuote(v)}`);
 }
 function renderSupervisor(spec, paths, workdir) {
-  const q2 = shellQuote3;
+  const q2 = shellQuote;
   const max = spec.maxRestarts ?? DEFAULT_MAX_RESTARTS;
   const note = (text) => `printf '[vps-test] %s\\n' "${text}" >> ${q2(paths.log)}`;
   return [
@@ -70196,10 +70206,10 @@ function renderUnit(spec, paths, workdir, prefix) {
   ].join("\n");
 }
 function writeFile4(path13, content) {
-  return `printf '%s' ${shellQuote3(content)} > ${shellQuote3(path13)}`;
+  return `printf '%s' ${shellQuote(content)} > ${shellQuote(path13)}`;
 }
 function prepare(spec, paths, workdir) {
-  const q2 = shellQuote3;
+  const q2 = shellQuote;
   return [
     `mkdir -p ${q2(`${workdir}/logs`)} ${q2(`${workdir}/run`)}`,
     writeFile4(paths.spec, `${JSON.stringify(spec)}
@@ -70211,7 +70221,7 @@ function prepare(spec, paths, workdir) {
   ];
 }
 function renderStartScript(spec, paths, workdir, prefix) {
-  const q2 = shellQuote3;
+  const q2 = shellQuote;
   return [
     ...prepare(spec, paths, workdir),
     writeFile4(paths.supervisor, renderSupervisor(spec, paths, workdir)),
@@ -70222,7 +70232,7 @@ function renderStartScript(spec, paths, workdir, prefix) {
   ];
 }
 function renderSystemdStartScript(spec, paths, workdir, prefix) {
-  const q2 = shellQuote3;
+  const q2 = shellQuote;
   return [
     ...prepare(spec, paths, workdir),
     writeFile4(paths.unitPath, renderUnit(spec, paths, workdir, prefix)),
@@ -70233,7 +70243,7 @@ function renderSystemdStartScript(spec, paths, workdir, prefix) {
   ];
 }
 function renderStopScript(paths, graceMs) {
-  const q2 = shellQuote3;
+  const q2 = shellQuote;
   const tries = Math.max(1, Math.ceil(graceMs / 50));
   return [
     `[ -s ${q2(paths.pid)} ] || { echo stopped=none; exit 0; }`,
@@ -70255,11 +70265,11 @@ function renderStopScript(paths, graceMs) {
   ].join("\n");
 }
 function renderSystemdStopScript(paths) {
-  const q2 = shellQuote3;
+  const q2 = shellQuote;
   return `systemctl stop ${q2(paths.unit)} || [ $? -eq 5 ]`;
 }
 function renderStatusScript(paths) {
-  const q2 = shellQuote3;
+  const q2 = shellQuote;
   return [
     `sup=$(cat ${q2(paths.pid)} 2>/dev/null || true)`,
     `if [ -n "$sup" ] && kill -0 "$sup" 2>/dev/null && grep -q -a -F ${q2(paths.supervisor)} /proc/$sup/cmdline 2>/dev/null; then :; else sup=; fi`,
@@ -70270,7 +70280,7 @@ function renderStatusScript(paths) {
   ].join("\n");
 }
 function renderSystemdStatusScript(paths) {
-  const q2 = shellQuote3;
+  const q2 = shellQuote;
   return [
     `props=$(systemctl show -p ActiveState -p MainPID -p NRestarts -p ExecMainStartTimestampMonotonic -p ExecMainStatus ${q2(paths.unit)} 2>/dev/null || true)`,
     'printf "%s\\n" "$props"',
@@ -70368,7 +70378,7 @@ async function stopService(pool, node3, name2, options = {}) {
 }
 async function readServiceSpec(pool, node3, name2) {
   const paths = servicePaths(node3.workdir, name2);
-  const r = await pool.exec(node3, `cat ${shellQuote3(paths.spec)}`, { timeoutMs: 1e4 });
+  const r = await pool.exec(node3, `cat ${shellQuote(paths.spec)}`, { timeoutMs: 1e4 });
   if (r.code !== 0) throw new Error(`service "${name2}" was never started on node "${node3.name}" (no ${paths.spec})`);
   try {
     return JSON.parse(r.stdout);
@@ -70427,20 +70437,20 @@ function parseFacts(text) {
   };
 }
 function renderSetupScript2(runId, node3) {
-  const root = shellQuote2(INVENTORY_ROOT);
+  const root = shellQuote(INVENTORY_ROOT);
   return [
     "set -eu",
     `[ -d ${root} ] || { mkdir -p ${root}; touch ${root}/.made-by-vps-test; }`,
-    `mkdir -p ${shellQuote2(workdirOf2(runId, node3))}`
+    `mkdir -p ${shellQuote(workdirOf2(runId, node3))}`
   ].join("\n");
 }
 function renderRemoveFilesScript(runId, node3, ipForward) {
-  const root = shellQuote2(INVENTORY_ROOT);
+  const root = shellQuote(INVENTORY_ROOT);
   return [
     "set -u",
     ...ipForward && /^[01]$/.test(ipForward) ? [`sysctl -qw net.ipv4.ip_forward=${ipForward}`] : [],
-    `rm -rf ${shellQuote2(workdirOf2(runId, node3))}`,
-    `rmdir ${shellQuote2(runRoot(runId))} 2>/dev/null || true`,
+    `rm -rf ${shellQuote(workdirOf2(runId, node3))}`,
+    `rmdir ${shellQuote(runRoot(runId))} 2>/dev/null || true`,
     `if [ -e ${root}/.made-by-vps-test ] && [ "$(ls -A ${root})" = ".made-by-vps-test" ]; then rm -f ${root}/.made-by-vps-test; rmdir ${root}; fi`
   ].join("\n");
 }
@@ -70451,7 +70461,7 @@ var INVENTORY_ROOT, FACTS_SCRIPT;
 var init_scripts = __esm({
   "src/providers/inventory/scripts.ts"() {
     "use strict";
-    init_steps();
+    init_quote();
     INVENTORY_ROOT = "/var/tmp/vps-test";
     FACTS_SCRIPT = [
       'echo "arch=$(uname -m)"',
@@ -71126,7 +71136,7 @@ async function writeZigWrappers(dir, zigPath, zigTarget) {
 var init_linker_wrapper = __esm({
   "src/build/linker-wrapper.ts"() {
     "use strict";
-    init_exec();
+    init_quote();
     init_targets();
   }
 });
@@ -71264,6 +71274,7 @@ var init_go = __esm({
     "use strict";
     init_artifact();
     init_exec();
+    init_quote();
     init_targets();
     init_zig();
   }
@@ -71743,11 +71754,11 @@ function binaryPath(node3, name2) {
   return `${node3.workdir}/bin/${name2}`;
 }
 function serviceLines(binary, workdir) {
-  const q2 = shellQuote3;
+  const q2 = shellQuote;
   return `for f in ${q2(`${workdir}/run`)}/*.spec.json; do if [ -f "$f" ] && grep -q -F -- ${q2(binary)} "$f"; then echo "service=$f"; fi; done`;
 }
 function renderCheckScript(binary, workdir) {
-  const q2 = shellQuote3;
+  const q2 = shellQuote;
   return [
     SHA_FUNCTION,
     `if [ -f ${q2(binary)} ]; then printf 'sha=%s\\n' "$(sha ${q2(binary)})"; else echo sha=none; fi`,
@@ -71772,13 +71783,13 @@ function parseCheck(stdout) {
 function verifyLines(sha2562, binary, install) {
   return [
     'got=$(sha "$t")',
-    `if [ "$got" != ${shellQuote3(sha2562)} ]; then echo "sha256 of the received file is $got, expected ${sha2562}" >&2; exit 3; fi`,
+    `if [ "$got" != ${shellQuote(sha2562)} ]; then echo "sha256 of the received file is $got, expected ${sha2562}" >&2; exit 3; fi`,
     'chmod 755 "$t"',
-    `if ${install}; then mv -f "$t" ${shellQuote3(binary)}; fi`
+    `if ${install}; then mv -f "$t" ${shellQuote(binary)}; fi`
   ];
 }
 function renderReceiveScript(o) {
-  const q2 = shellQuote3;
+  const q2 = shellQuote;
   return [
     "set -e",
     SHA_FUNCTION,
@@ -71790,7 +71801,7 @@ function renderReceiveScript(o) {
   ].join("\n");
 }
 function renderDeployScript(o) {
-  const q2 = shellQuote3;
+  const q2 = shellQuote;
   const decoders = Object.keys(DECODERS).map((e) => `${e}) dec=${q2(DECODERS[e])} ;;`).join(" ");
   return [
     "set -e",
@@ -71916,7 +71927,7 @@ async function sftpDeploy(job) {
     return void 0;
   }
   const running = await runningServices(job, services);
-  const q2 = shellQuote3;
+  const q2 = shellQuote;
   await pool.exec(node3, `mkdir -p ${q2(`${node3.workdir}/bin`)}`, { timeoutMs: 3e4 });
   try {
     await pool.upload(node3, artifact.path, job.tmp);
@@ -71935,7 +71946,7 @@ async function sftpDeploy(job) {
 }
 async function swapWithServicesStopped(job, services) {
   const { pool, node: node3, binary, tmp, result } = job;
-  const q2 = shellQuote3;
+  const q2 = shellQuote;
   try {
     for (const name2 of services) await stopService(pool, node3, name2);
     const mv = await pool.exec(node3, `mv -f ${q2(tmp)} ${q2(binary)}`, { timeoutMs: 3e4 });
@@ -72006,7 +72017,7 @@ var init_artifact2 = __esm({
 import { mkdir as mkdir14 } from "node:fs/promises";
 import path12 from "node:path";
 function renderListLogs(workdir) {
-  const dir = shellQuote3(`${workdir}/logs`);
+  const dir = shellQuote(`${workdir}/logs`);
   return `[ -d ${dir} ] || exit 0; cd ${dir} && for f in * .[!.]*; do [ -f "$f" ] && printf '%s\\n' "$f"; done; exit 0`;
 }
 async function collectLogs(pool, nodes, destDir, options = {}) {
@@ -72621,7 +72632,7 @@ function metricsResultsPath(runDir) {
   return join15(runDir, METRICS_RESULTS_FILE);
 }
 function renderScrapeCommand(url2) {
-  const q2 = shellQuote3(url2);
+  const q2 = shellQuote(url2);
   return [
     `if command -v curl >/dev/null 2>&1; then curl -sS -m ${SCRAPE_TIMEOUT_S} -o - -w '\\n%{http_code}' ${q2};`,
     `elif command -v wget >/dev/null 2>&1; then wget -q -T ${SCRAPE_TIMEOUT_S} -O - ${q2} && printf '\\n200';`,
@@ -75709,7 +75720,7 @@ async function measureGossip(ctx, origin, msg, durationMs) {
   const g = subjectOf(ctx).gossip;
   if (!g) throw new Error("suite gossip needs subject.gossip");
   const logs = ctx.fleet.nodes.map((n) => ({ node: n, path: servicePaths(n.workdir, "service").log }));
-  const offsets = await Promise.all(logs.map(async ({ node: node3, path: path13 }) => Number((await ctx.pool.exec(node3, `stat -c %s ${shellQuote3(path13)} 2>/dev/null || echo 0`, { timeoutMs: 1e4 })).stdout.trim()) || 0));
+  const offsets = await Promise.all(logs.map(async ({ node: node3, path: path13 }) => Number((await ctx.pool.exec(node3, `stat -c %s ${shellQuote(path13)} 2>/dev/null || echo 0`, { timeoutMs: 1e4 })).stdout.trim()) || 0));
   const pattern2 = patternWith(g.received, { msg, origin: origin.name });
   const started = Date.now();
   const publish = await runAsNode(ctx, origin, expandFor(ctx, origin, g.publish, { msg, origin: origin.name }), durationMs + 1e4);
@@ -75718,7 +75729,7 @@ async function measureGossip(ctx, origin, msg, durationMs) {
     await Promise.all(
       logs.map(async ({ node: node3, path: path13 }, i) => {
         if (seen.has(node3.name)) return;
-        const r = await ctx.pool.exec(node3, `tail -c +${(offsets[i] ?? 0) + 1} ${shellQuote3(path13)} 2>/dev/null`, { timeoutMs: 1e4 }).catch(() => void 0);
+        const r = await ctx.pool.exec(node3, `tail -c +${(offsets[i] ?? 0) + 1} ${shellQuote(path13)} 2>/dev/null`, { timeoutMs: 1e4 }).catch(() => void 0);
         if (r && pattern2.test(r.stdout)) {
           seen.add(node3.name);
           ctx.gate.event(node3.name, { v: 1, type: "gossip", msg, origin: origin.name, node: node3.name, hops: 1, latency_ms: Date.now() - started });
@@ -75812,7 +75823,7 @@ async function collectFile(ctx, node3, path13) {
   const offsets = fileOffsets.get(ctx.gate) ?? /* @__PURE__ */ new Map();
   fileOffsets.set(ctx.gate, offsets);
   const from = offsets.get(node3.name) ?? 0;
-  const r = await ctx.pool.exec(node3, `tail -c +${from + 1} ${shellQuote3(path13)} 2>/dev/null || true`, { asNode: true, timeoutMs: 15e3 });
+  const r = await ctx.pool.exec(node3, `tail -c +${from + 1} ${shellQuote(path13)} 2>/dev/null || true`, { asNode: true, timeoutMs: 15e3 });
   const end = r.stdout.lastIndexOf("\n");
   if (end < 0) return;
   const complete = r.stdout.slice(0, end + 1);
@@ -76290,7 +76301,7 @@ function expanderFor(fleet, binPath, vars) {
   return (node3, text) => expandPlaceholders(text, { self: facts.find((f) => f.name === node3.name), nodes: facts, bin: binPath(node3), workdir: node3.workdir, runId: fleet.runId, vars });
 }
 function inWorkdir(node3, command) {
-  return `cd ${shellQuote3(node3.workdir)} && ${command}`;
+  return `cd ${shellQuote(node3.workdir)} && ${command}`;
 }
 function shortTitle(text, max = 80) {
   const one = text.replace(/\s+/g, " ").trim();
@@ -76450,8 +76461,8 @@ async function logCountStep(ctx, state, spec) {
     const from = at(spec.since ?? "start") ?? 0;
     const until = at(spec.until);
     const cut = until === void 0 ? "" : ` | head -c ${Math.max(0, until - from)}`;
-    const command = `tail -c +${from + 1} ${shellQuote3(log)}${cut}`;
-    const r = await ctx.io.exec(node3, `[ -f ${shellQuote3(log)} ] || { echo "no log ${log}" >&2; exit 3; }; ${command}`, { asNode: false, timeoutMs: MACHINE_TIMEOUT_MS });
+    const command = `tail -c +${from + 1} ${shellQuote(log)}${cut}`;
+    const r = await ctx.io.exec(node3, `[ -f ${shellQuote(log)} ] || { echo "no log ${log}" >&2; exit 3; }; ${command}`, { asNode: false, timeoutMs: MACHINE_TIMEOUT_MS });
     if (r.code !== 0) return { node: node3.name, ok: false, command, exit: r.code, reason: r.stderr.trim() || `reading ${log} failed` };
     const count = countMatchingLines(r.stdout, spec.pattern);
     const window2 = `${spec.since ?? "scenario start"} .. ${spec.until ?? "now"}`;
@@ -76477,7 +76488,7 @@ ${outputTail(r.body, "", 400)}`, ...reason && { reason } }];
   const expand = expanderFor(ctx.fleet, ctx.binPath, state.vars);
   return each(resolveTarget(ctx.fleet, spec.on), async (node3) => {
     const url2 = expand(node3, spec.url);
-    const command = `curl -sS -m ${Math.ceil(timeoutMs / 1e3)} -o - -w '\\n%{http_code}' ${shellQuote3(url2)}`;
+    const command = `curl -sS -m ${Math.ceil(timeoutMs / 1e3)} -o - -w '\\n%{http_code}' ${shellQuote(url2)}`;
     const r = await ctx.io.exec(node3, command, { asNode: true, timeoutMs: timeoutMs + 5e3 });
     const parsed = parseCurlOutput(r.stdout);
     if (r.code !== 0 || !parsed) return { node: node3.name, ok: false, command, exit: r.code, output: outputTail(r.stdout, r.stderr), reason: `request failed: ${r.stderr.trim() || `curl exit ${r.code}`}` };
@@ -76501,7 +76512,7 @@ var init_steps2 = __esm({
     HTTP_TIMEOUT_MS = 1e4;
     MACHINE_TIMEOUT_MS = 2e4;
     each = (nodes, work) => Promise.all(nodes.map(work));
-    LOG_SIZES = (dir) => `for f in ${shellQuote3(dir)}/*.log; do [ -f "$f" ] && printf '%s %s\\n' "$(wc -c < "$f" | tr -d ' ')" "$f"; done; true`;
+    LOG_SIZES = (dir) => `for f in ${shellQuote(dir)}/*.log; do [ -f "$f" ] && printf '%s %s\\n' "$(wc -c < "$f" | tr -d ' ')" "$f"; done; true`;
   }
 });
 
@@ -78184,8 +78195,8 @@ async function diagnoseCommand(argv) {
   const node3 = fleet.nodes.find((n) => n.name === name2);
   if (!node3) throw new UsageError(`diagnose: no node '${name2}' in run ${fleet.runId} (nodes: ${fleet.nodes.map((n) => n.name).join(", ")})`);
   const pool = SshPool.forFleet(fleet, { connectTimeoutMs: 5e3 });
-  const w = shellQuote3(node3.workdir);
-  const prefix = node3.execPrefix.map(shellQuote3).join(" ");
+  const w = shellQuote(node3.workdir);
+  const prefix = node3.execPrefix.map(shellQuote).join(" ");
   const sections = [
     ["services", `for p in ${w}/run/*.pid; do [ -e "$p" ] || continue; n=$(basename "$p" .pid); pid=$(cat "$p"); if kill -0 "$pid" 2>/dev/null; then echo "$n: running (pid $pid)"; else echo "$n: not running (pid file $pid)"; fi; done; ls ${w}/run 2>/dev/null | grep -q . || echo "no services"`],
     ["logs", `for f in ${w}/logs/*.log; do [ -e "$f" ] || { echo "no logs"; break; }; echo "--- $f"; tail -n ${lines} "$f"; done`],
@@ -78376,7 +78387,7 @@ async function nodeLogs(run, name2, lines, follow) {
   const onSig = () => stop.abort();
   process.once("SIGINT", onSig);
   try {
-    const dir = shellQuote3(`${node3.workdir}/logs`);
+    const dir = shellQuote(`${node3.workdir}/logs`);
     const cmd = `cd ${dir} 2>/dev/null || { echo "no logs on ${node3.name} yet"; exit 0; }; ls *.log >/dev/null 2>&1 || { echo "no logs on ${node3.name} yet"; exit 0; }; exec tail -n ${lines} ${follow ? "-F " : ""}*.log`;
     const r = await pool.exec(node3, cmd, { onStdout: (c) => process.stdout.write(c), onStderr: (c) => process.stderr.write(c), signal: stop.signal }).catch((err) => {
       if (stop.signal.aborted) return { code: 0 };

@@ -19620,6 +19620,9 @@ function elevated(p, argv) {
   return p.mode === "sudo" ? ["sudo", "-E", "-n", "env", `PATH=${process.env.PATH ?? ""}`, ...argv] : [...argv];
 }
 var downArgv = (runId) => ["down", runId];
+function registryOf(runsRoot) {
+  return resolve(runsRoot, "..", "state");
+}
 function signalProcess(p, pid, sig) {
   try {
     process.kill(pid, sig);
@@ -19671,7 +19674,7 @@ async function stopOrphan(p, pid) {
 }
 function down(p, runId, root) {
   const [cmd, ...args] = elevated(p, [process.execPath, cliPath(), ...downArgv(runId)]);
-  return new Promise((res) => execFile2(cmd, args, { cwd: join3(root, "..", ".."), env: childEnv(process.env, { VPS_TEST_STATE_DIR: root }), timeout: 6e5 }, (err, out, errOut) => {
+  return new Promise((res) => execFile2(cmd, args, { cwd: join3(root, "..", ".."), env: childEnv(process.env, { VPS_TEST_STATE_DIR: registryOf(root) }), timeout: 6e5 }, (err, out, errOut) => {
     if (`${out}${errOut}`.trim()) info(`${out}${errOut}`.trim());
     res(err ? `vps-test down ${runId} failed: ${(errOut || err.message).trim()}` : void 0);
   }));

@@ -117,9 +117,17 @@ export async function supportedRunFlags(node: string, cli = cliPath()): Promise<
   return new Set(['--run-id', '--stages', '--run', '--resume', '--keep', '--baseline', '--branch', '--pr'].filter((f) => help.includes(f)));
 }
 
-/** Where runs are registered: VPS_TEST_STATE_DIR, else <cwd>/.vps-test/runs. */
-export function runsRootOf(cwd: string, env: NodeJS.ProcessEnv = process.env): string {
-  return env.VPS_TEST_STATE_DIR ? resolve(env.VPS_TEST_STATE_DIR) : join(cwd, '.vps-test', 'runs');
+/** Where the CLI puts the run folders of a workspace: <cwd>/.vps-test/runs (the CLI's own rule). */
+export function runsRootOf(cwd: string): string {
+  return join(cwd, '.vps-test', 'runs');
+}
+
+/**
+ * The run registry the child uses (VPS_TEST_STATE_DIR): one per workspace, beside the run
+ * folders, so a CLI run under sudo never writes root-owned files into the runner's home.
+ */
+export function registryOf(runsRoot: string): string {
+  return resolve(runsRoot, '..', 'state');
 }
 
 export function runDirOf(root: string, runId: string): string {

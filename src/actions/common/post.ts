@@ -4,7 +4,7 @@
 // `vps-test down` removes anything left. Idempotent: a run already down is left alone.
 import * as core from '@actions/core';
 import { execFile } from 'node:child_process';
-import { downArgv, elevated, processAlive, signalProcess, cliPath, childEnv, type Privilege } from './cli.js';
+import { downArgv, elevated, processAlive, signalProcess, cliPath, childEnv, registryOf, type Privilege } from './cli.js';
 import { readState, runsCreatedSince } from './run-outputs.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ async function stopOrphan(p: Privilege, pid: number): Promise<void> {
 
 function down(p: Privilege, runId: string, root: string): Promise<string | undefined> {
   const [cmd, ...args] = elevated(p, [process.execPath, cliPath(), ...downArgv(runId)]);
-  return new Promise((res) => execFile(cmd as string, args, { cwd: join(root, '..', '..'), env: childEnv(process.env, { VPS_TEST_STATE_DIR: root }), timeout: 600_000 }, (err, out, errOut) => {
+  return new Promise((res) => execFile(cmd as string, args, { cwd: join(root, '..', '..'), env: childEnv(process.env, { VPS_TEST_STATE_DIR: registryOf(root) }), timeout: 600_000 }, (err, out, errOut) => {
     if (`${out}${errOut}`.trim()) core.info(`${out}${errOut}`.trim());
     res(err ? `vps-test down ${runId} failed: ${(errOut || err.message).trim()}` : undefined);
   }));

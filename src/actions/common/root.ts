@@ -14,7 +14,7 @@ import { readInputs, InputError, type ActionInputs } from './inputs.js';
 import { jobContext, type JobContext } from './context.js';
 import { configAnnotations } from './annotations.js';
 import { configFacts } from './config-facts.js';
-import { childEnv, cliPath, detectPrivilege, elevated, newActionRunId, noPrivilegeMessage, packageRoot, runArgv, runCli, runsRootOf, supportedRunFlags, type Privilege } from './cli.js';
+import { childEnv, cliPath, detectPrivilege, elevated, newActionRunId, noPrivilegeMessage, packageRoot, runArgv, runCli, registryOf, runsRootOf, supportedRunFlags, type Privilege } from './cli.js';
 import { readJson, readState, runFiles, runsCreatedSince, verdictOf, type ResultsView } from './run-outputs.js';
 import { publishRun } from './publish.js';
 import { cacheClient } from './clients.js';
@@ -112,7 +112,7 @@ export async function rootMain(): Promise<void> {
     }
 
     const args = runArgv({ ...(config.path && { config: config.path }), runId, keep: inputs.keep, ...(baselinePath && { baseline: baselinePath }), branch: ctx.branch, ...(ctx.prNumber !== undefined && { pr: ctx.prNumber }), choices: inputs.choices }, supported);
-    const env = childEnv(process.env, { DIGITALOCEAN_TOKEN: inputs.digitaloceanToken, VPS_TEST_STATE_DIR: runsRoot });
+    const env = childEnv(process.env, { DIGITALOCEAN_TOKEN: inputs.digitaloceanToken, VPS_TEST_STATE_DIR: registryOf(runsRoot) });
     core.info(`vps-test ${args.join(' ')}${privilege.mode === 'sudo' ? ' (under sudo -E)' : ''}`);
     const outcome = await runCli(privilege, node, args, { cwd: ctx.workspace, env, onStart: (pid) => core.saveState('cliPid', String(pid)) });
 

@@ -11,7 +11,7 @@ import { stateArtifactName, stateArtifactPrefix, stateFiles } from '../../report
 import { readInputs, InputError } from './inputs.js';
 import { jobContext } from './context.js';
 import { configFacts } from './config-facts.js';
-import { childEnv, cliHasCommand, cliPath, detectPrivilege, downArgv, elevated, hasRunDir, JANITOR_ARGV, newActionRunId, noPrivilegeMessage, runArgv, runCli, runsRootOf, supportedRunFlags, type Privilege } from './cli.js';
+import { childEnv, cliHasCommand, cliPath, detectPrivilege, downArgv, elevated, hasRunDir, JANITOR_ARGV, newActionRunId, noPrivilegeMessage, runArgv, runCli, registryOf, runsRootOf, supportedRunFlags, type Privilege } from './cli.js';
 import { readJson, runFiles, type ResultsView } from './run-outputs.js';
 import { publishRun } from './publish.js';
 import { stateStore } from './clients.js';
@@ -59,7 +59,7 @@ export async function stageMain(): Promise<void> {
     const facts = configFacts(existsSync(configPath) ? configPath : undefined, 'lab-nat-matrix');
     const privilege = await detectPrivilege();
     if (facts.provider === 'local' && privilege.mode === 'none') return core.setFailed(noPrivilegeMessage(privilege));
-    const env = childEnv(process.env, { DIGITALOCEAN_TOKEN: inputs.digitaloceanToken, VPS_TEST_SSH_SECRET: sshSecret, VPS_TEST_STATE_DIR: runsRoot });
+    const env = childEnv(process.env, { DIGITALOCEAN_TOKEN: inputs.digitaloceanToken, VPS_TEST_SSH_SECRET: sshSecret, VPS_TEST_STATE_DIR: registryOf(runsRoot) });
     core.setOutput('run-id', runId);
 
     if (stage === 'teardown') {
