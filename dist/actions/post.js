@@ -19691,7 +19691,7 @@ async function rootPost() {
   const problems = [];
   for (const runId of runs) {
     const state = readState(join3(root, runId));
-    if (!state && existsSync2(root) && !existsSync2(join3(root, runId))) {
+    if (!state && !existsSync2(join3(root, runId))) {
       info(`run ${runId}: never started (no run folder), nothing to tear down`);
       continue;
     }

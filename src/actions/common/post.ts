@@ -42,7 +42,7 @@ export async function rootPost(): Promise<void> {
   const problems: string[] = [];
   for (const runId of runs) {
     const state = readState(join(root, runId));
-    if (!state && existsSync(root) && !existsSync(join(root, runId))) {
+    if (!state && !existsSync(join(root, runId))) {
       core.info(`run ${runId}: never started (no run folder), nothing to tear down`);
       continue;
     }
