@@ -74762,6 +74762,28 @@ var init_ci_key = __esm({
   }
 });
 
+// src/plan/server-capacity.ts
+function serverCapacity(suites) {
+  const biggest = Math.max(0, ...suites.map((s) => s.pairsPerRound));
+  const longest = Math.max(1e3, ...suites.map((s) => s.timeoutMs));
+  return { maxSessions: 2 * biggest + HEADROOM_SESSIONS, sessionTtlMs: longest + RESPONDER_GRACE_MS + SWEEP_MS };
+}
+function serveCapacityArgv(c) {
+  return ["--max-sessions", String(c.maxSessions), "--session-ttl-ms", String(c.sessionTtlMs)];
+}
+function serverCapacityOf(suites) {
+  return serverCapacity(suites.filter((s) => s.pairs.length > 0).map((s) => ({ pairsPerRound: s.pairs.length, timeoutMs: s.timeoutMs ?? 3e3 })));
+}
+var RESPONDER_GRACE_MS, HEADROOM_SESSIONS, SWEEP_MS;
+var init_server_capacity = __esm({
+  "src/plan/server-capacity.ts"() {
+    "use strict";
+    RESPONDER_GRACE_MS = 500;
+    HEADROOM_SESSIONS = 256;
+    SWEEP_MS = 1e3;
+  }
+});
+
 // src/run/deploy-stage.ts
 function nodeFacts(fleet) {
   return fleet.nodes.map((n) => ({ name: n.name, ip: n.publicIp, private_ip: n.privateIp }));
@@ -74785,7 +74807,8 @@ async function deployStage(o) {
   if (subject.driver === "agent") {
     const bootstrap = fleet.nodes.find((n) => n.role === "bootstrap");
     if (bootstrap) {
-      const argv = [binPath(bootstrap), "serve", "--port", String(subject.port), "--name", bootstrap.name, ...subject.relay ? [] : ["--no-relay"]];
+      const capacity = serveCapacityArgv(serverCapacityOf(plan.suites));
+      const argv = [binPath(bootstrap), "serve", "--port", String(subject.port), "--name", bootstrap.name, ...subject.relay ? [] : ["--no-relay"], ...capacity];
       await startService(pool, bootstrap, { name: AGENT_SERVER_SERVICE, command: argv.join(" "), ready: { udp: subject.port, timeoutMs: 15e3 } });
       deployed.server = { ip: bootstrap.publicIp, port: subject.port };
       log(`rendezvous${subject.relay ? " + relay" : " (relay disabled)"} on ${bootstrap.name} ${bootstrap.publicIp}:${subject.port}`);
@@ -74811,6 +74834,7 @@ var init_deploy_stage = __esm({
     init_build();
     init_deploy();
     init_ssh();
+    init_server_capacity();
     AGENT_SERVER_SERVICE = "vps-agent-serve";
   }
 });
