@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { loadConfig } from '../../src/config/load.js';
 import { destroyLab } from '../../src/lab/lab.js';
+import { isNamespaceOfRun } from '../../src/lab/names.js';
 import { buildPlan } from '../../src/plan/plan.js';
 import { resolveChoices } from '../../src/plan/choices.js';
 import { updateSection } from '../deploy/results-file.js';
@@ -33,7 +34,7 @@ async function rssKb(pid: number, field = 'VmRSS'): Promise<number> {
 /** Sum of resident memory of every process in the run's namespaces (agents, sshds). */
 async function labRssKb(runId: string): Promise<number> {
   const { stdout } = await execFileP('ip', ['netns', 'list']);
-  const namespaces = stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter((ns) => ns.startsWith(`vt${runId}-`));
+  const namespaces = stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter((ns) => ns && isNamespaceOfRun(ns, runId));
   const pids = new Set<number>();
   for (const ns of namespaces) {
     const out = await execFileP('ip', ['netns', 'pids', ns]).catch(() => ({ stdout: '' }));
@@ -102,7 +103,8 @@ try {
     log(row(r));
   }
 } finally {
-  await rm(root, { recursive: true, force: true });
+  if (results.every((r) => r.correct)) await rm(root, { recursive: true, force: true });
+  else log(`kept ${root} (run folders with results.json and logs) for diagnosis`);
 }
 const text = [
   `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, \`npx tsx bench/scale/run.ts --nodes ${SIZES.join(',')} --trials ${TRIALS}\`; ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} at the end (machine shared).`,
