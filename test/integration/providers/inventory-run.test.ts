@@ -48,4 +48,46 @@ describe.skipIf(!isRoot)('vps-test run on inventory hosts (lab machines)', () =>
     expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toMatch(/vpstest-/);
     expect(lab.topology.machines.map((m) => execFileSync('ip', ['netns', 'exec', m.machineNamespace, 'nft', 'list', 'ruleset'], { encoding: 'utf8' }))).toEqual(nftBefore);
   });
+
+  /** Four hosts, the first `reachable` of them lab machines, the rest a closed port (never reached). */
+  async function runWithUnreachable(name: string, reachable: number) {
+    const hosts = ['h0', 'h1', 'h2', 'h3'].map((h, i) => {
+      const n = lab.fleet.nodes[Math.min(i, 2)];
+      const port = i < reachable ? 22 : 2;
+      return `    - { name: ${h}, host: ${n?.publicIp}, port: ${port}, user: ${n?.ssh.user}, host_key: "${n?.ssh.hostKey}"${i === 0 ? ', role: bootstrap' : ''} }`;
+    });
+    const cwd = join(work, name);
+    mkdirSync(cwd, { recursive: true });
+    writeFileSync(join(cwd, '.vps-test.yml'), ['project: inventory-down', 'fleet:', '  provider: inventory', '  nodes:', ...hosts, 'tests:', '  connectivity: { trials: 2, min_attempts: 2 }', ''].join('\n'));
+    const r = await runCli(['run', '--yes'], cwd, { VPS_TEST_SSH_KEY: lab.fleet.clientKeyPath });
+    const runs = join(cwd, '.vps-test', 'runs');
+    const runDir = existsSync(runs) ? join(runs, readdirSync(runs)[0] as string) : undefined;
+    return { r, runDir };
+  }
+
+  it('one of four hosts never reached: the run is degraded, names it, and fails its pairs with the reason', async () => {
+    // h3 is on the same machine as h2 (a second node there): not reachable on port 2
+    const { r, runDir } = await runWithUnreachable('one-down', 3);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const results = JSON.parse(readFileSync(join(runDir as string, 'results.json'), 'utf8')) as { verdict: string; reasons: string[]; nodes: { name: string; status: string }[]; pairs: { from: string; to: string; attempts: number; successes: number; top_error?: string }[] };
+    expect(results.verdict, results.reasons.join('\n')).toBe('degraded');
+    expect(results.reasons).toContain('1 of 4 nodes unreachable: h3');
+    expect(results.nodes.find((n) => n.name === 'h3')?.status).toBe('unreachable');
+    expect(r.stdout).toMatch(/unreachable: h3/);
+    const ofH3 = results.pairs.filter((p) => p.from === 'h3' || p.to === 'h3');
+    expect(ofH3).toHaveLength(6);
+    for (const p of ofH3) {
+      expect(p).toMatchObject({ attempts: 2, successes: 0 });
+      expect(p.top_error).toMatch(/^node h3 unreachable since provisioning/);
+    }
+    expect(results.pairs.filter((p) => p.from !== 'h3' && p.to !== 'h3').every((p) => p.successes === p.attempts && p.attempts === 2)).toBe(true);
+    expect(existsSync(INVENTORY_ROOT)).toBe(false);
+  });
+
+  it('three of four hosts never reached: the run fails naming them, and the reached host is left as found', async () => {
+    const { r } = await runWithUnreachable('three-down', 1);
+    expect(r.code, r.stdout + r.stderr).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/3 of 4 inventory hosts unreachable, fewer than half are healthy: h1 .*h2 .*h3/);
+    expect(existsSync(INVENTORY_ROOT)).toBe(false);
+  });
 });
