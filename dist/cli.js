@@ -23742,9 +23742,9 @@ function parseURLObject(trimmed, def2) {
 function stripTabAndNewline(value) {
   return value.replace(asciiTabOrNewline, "");
 }
-function urlHostnameOk(url2, hostname4) {
-  hostname4.lastIndex = 0;
-  return hostname4.test(url2.hostname);
+function urlHostnameOk(url2, hostname5) {
+  hostname5.lastIndex = 0;
+  return hostname5.test(url2.hostname);
 }
 function urlProtocolOk(url2, protocol) {
   protocol.lastIndex = 0;
@@ -42044,6 +42044,12 @@ function parseDuration(text) {
   }
   return total;
 }
+function formatDuration(ms2) {
+  if (ms2 % 36e5 === 0) return `${ms2 / 36e5}h`;
+  if (ms2 % 6e4 === 0) return `${ms2 / 6e4}m`;
+  if (ms2 % 1e3 === 0) return `${ms2 / 1e3}s`;
+  return `${ms2}ms`;
+}
 function parsePercent(value) {
   const n = typeof value === "number" ? value : /^\s*\d+(\.\d+)?\s*%\s*$/.test(value) ? parseFloat(value) : NaN;
   return Number.isFinite(n) && n >= 0 && n <= 100 ? n : void 0;
@@ -42220,7 +42226,9 @@ var init_subject = __esm({
       received: external_exports.string().min(1)
     });
     eventsSchema = external_exports.strictObject({
-      run: external_exports.string().min(1)
+      run: external_exports.string().min(1),
+      /** a file on the node the harness appends events to; read after each round, besides stdout */
+      file: external_exports.string().min(1).optional()
     });
     subjectSchema = external_exports.strictObject({
       driver: external_exports.enum(DRIVERS),
@@ -42234,6 +42242,7 @@ var init_subject = __esm({
     TEMPLATE_PLACEHOLDERS = {
       connect: ["peer.name", "peer.ip", "peer.private_ip", "round", "timeout_ms", "suite"],
       events: ["round", "timeout_ms", "suite", "peer_names"],
+      file: [],
       throughput: ["peer.name", "peer.ip", "peer.private_ip", "seconds"],
       publish: ["msg", "origin"],
       received: ["msg", "origin"]
@@ -42677,6 +42686,7 @@ function checkSubject(config2, names, push) {
     const templates = [
       [["subject", "connect", "run"], s.connect?.run, TEMPLATE_PLACEHOLDERS.connect],
       [["subject", "events", "run"], s.events?.run, TEMPLATE_PLACEHOLDERS.events],
+      [["subject", "events", "file"], s.events?.file, TEMPLATE_PLACEHOLDERS.file],
       [["subject", "throughput", "run"], s.throughput?.run, TEMPLATE_PLACEHOLDERS.throughput],
       [["subject", "gossip", "publish"], s.gossip?.publish, TEMPLATE_PLACEHOLDERS.publish],
       [["subject", "gossip", "received"], s.gossip?.received, TEMPLATE_PLACEHOLDERS.received]
@@ -42757,7 +42767,9 @@ function checkSemantics(config2) {
   }
   checkSubject(config2, names, push);
   checkBuildKeys(config2.build, push);
-  if (config2.soak) push(["soak"], "soak is not run by this version yet: remove it (checkpoints would silently never happen)");
+  config2.soak?.checkpoints.forEach((ms2, i, all) => {
+    if (i > 0 && ms2 <= all[i - 1]) push(["soak", "checkpoints", i], "soak checkpoints must be in increasing order (each is a time after the first test ended)");
+  });
   const pairSuites = ["connectivity", "nat-traversal", "relay", "gossip"].filter((s) => config2.tests[s]);
   if (pairSuites.length > 0 && driverOf(config2) === "agent" && !nodes.some((n) => n.role === "bootstrap")) {
     push(["fleet", "nodes"], `tests ${pairSuites.join(", ")} need a node with role: bootstrap (it runs the agent's rendezvous and relay)`);
@@ -43041,7 +43053,7 @@ function plannedSubject(config2) {
   return {
     driver: s.driver === "events" ? "events" : "command",
     ...c && { connect: { run: c.run, exit: c.success.exit, ...c.success.stdout !== void 0 && { stdout: c.success.stdout }, ...c.success.stderr !== void 0 && { stderr: c.success.stderr }, ...c.within !== void 0 && { withinMs: c.within } } },
-    ...s.events && { events: { run: s.events.run } },
+    ...s.events && { events: { run: s.events.run, ...s.events.file !== void 0 && { file: s.events.file } } },
     ...s.throughput && { throughput: { run: s.throughput.run, ...s.throughput.mbps !== void 0 && { mbps: s.throughput.mbps } } },
     ...s.gossip && { gossip: { publish: s.gossip.publish, received: s.gossip.received } }
   };
@@ -43190,6 +43202,7 @@ function buildPlan(config2, choices) {
       scenarios: Object.fromEntries(Object.entries(config2.tests.scenarios).filter(([n]) => suiteNames.includes(`scenario:${n}`)))
     },
     ...config2.metrics && { metrics: config2.metrics },
+    ...config2.soak && { soak: { checkpoints: config2.soak.checkpoints.map((ms2) => ({ name: formatDuration(ms2), afterMs: ms2 })), regressionTolerance: config2.soak.regression_tolerance } },
     binary: describeBinary(config2),
     estimate: { nodeMinutes: 0 },
     ...config2.fleet.provider === "digitalocean" && { digitalocean: { region: config2.fleet.digitalocean?.region ?? "nyc3", size: config2.fleet.digitalocean?.size ?? "s-1vcpu-1gb", image: config2.fleet.digitalocean?.image ?? "ubuntu-24-04-x64", ttlMs: config2.fleet.digitalocean?.ttl ?? 72e5 } }
@@ -43221,6 +43234,7 @@ var init_plan = __esm({
     init_estimate();
     init_subject2();
     init_subject_checks();
+    init_units();
     PlanError = class extends Error {
       name = "PlanError";
     };
@@ -43261,6 +43275,7 @@ function renderPlanSummary(plan) {
       lines.push(`    ${s.name.padEnd(14)}${s.pairs.length} ordered pairs x ${s.trials} trials = ${s.pairs.length * s.trials} attempts (expected: ${counts.direct} direct, ${counts.hole_punch} hole punch, ${counts.relay} relay)`);
     } else lines.push(`    ${s.name}`);
   }
+  if (plan.soak) lines.push(`  soak      the tests again at ${plan.soak.checkpoints.map((c) => c.name).join(", ")} after the first, on the same fleet (tolerance ${plan.soak.regressionTolerance} points)`);
   const cost = plan.provider === "local" ? "no cost (local lab)" : plan.estimate.costUsd !== void 0 ? `about $${plan.estimate.costUsd.toFixed(2)}` : "cost unknown for this size";
   lines.push(`  estimate  ~${plan.estimate.nodeMinutes} node-minutes, ${cost}`);
   return lines.join("\n");
@@ -43395,11 +43410,15 @@ var init_state = __esm({
       writeError;
       /** Why the run could not be registered for this user, if it could not. */
       registryError;
-      /** Makes the run folder (0700: the client key may live below it) and registers it for this user. */
+      /**
+       * Makes the run folder and registers it for this user. The folder is readable (0755): it holds
+       * no secret (the client key lives in lab/keys, 0700), and a CI job that ran us under sudo reads
+       * the reports back as its own user.
+       */
       static create(root, init, registry2 = new RunRegistry()) {
         const dir = resolve4(root, init.runId);
         if (existsSync4(join4(dir, "state.json"))) throw new Error(`run ${init.runId} exists already (${dir}); continue it with --run ${init.runId} or --resume ${init.runId}`);
-        mkdirSync2(dir, { recursive: true, mode: 448 });
+        mkdirSync2(dir, { recursive: true, mode: 493 });
         const file2 = new _RunStateFile(dir, { ...init, createdAt: (/* @__PURE__ */ new Date()).toISOString(), stages: [], fleetUp: false });
         file2.save();
         if (file2.writeError) throw file2.writeError;
@@ -43557,10 +43576,10 @@ function appendCapped(buffer, chunk) {
   const next = buffer + chunk;
   return next.length > MAX_CAPTURE ? next.slice(next.length - MAX_CAPTURE) : next;
 }
-function abortableRunner(signal2) {
-  return (spec) => spawnCaptured(spec, signal2);
+function abortableRunner(signal2, onSpawn) {
+  return (spec) => spawnCaptured(spec, signal2, onSpawn);
 }
-function spawnCaptured(spec, signal2) {
+function spawnCaptured(spec, signal2, onSpawn) {
   return new Promise((resolve15, reject) => {
     if (signal2?.aborted) return reject(new BuildError(`${spec.command} not started: the run was interrupted`, formatCommand(spec)));
     const child = spawn2(spec.command, spec.args, {
@@ -43570,6 +43589,7 @@ function spawnCaptured(spec, signal2) {
       // its own process group, so an abort reaches every process the build started
       detached: Boolean(signal2)
     });
+    if (child.pid) onSpawn?.(child.pid, false);
     let killTimer;
     const killGroup = (sig) => {
       try {
@@ -43586,6 +43606,7 @@ function spawnCaptured(spec, signal2) {
     const onExit2 = () => killGroup("SIGKILL");
     if (signal2) process.once("exit", onExit2);
     const settle2 = () => {
+      if (child.pid) onSpawn?.(child.pid, true);
       signal2?.removeEventListener("abort", onAbort);
       process.off("exit", onExit2);
       if (killTimer) clearTimeout(killTimer);
@@ -59005,7 +59026,7 @@ var require_Protocol = __commonJS({
           sendPacket(this, this._packetRW.write.finalize(packet));
         });
       }
-      authHostbased(username, pubKey, hostname4, userlocal, keyAlgo, cbSign) {
+      authHostbased(username, pubKey, hostname5, userlocal, keyAlgo, cbSign) {
         if (this._server)
           throw new Error("Client-only method called in server mode");
         pubKey = parseKey(pubKey);
@@ -59024,7 +59045,7 @@ var require_Protocol = __commonJS({
         const pubKeyLen = pubKey.length;
         const sessionID = this._kex.sessionID;
         const sesLen = sessionID.length;
-        const hostnameLen = Buffer.byteLength(hostname4);
+        const hostnameLen = Buffer.byteLength(hostname5);
         const userlocalLen = Buffer.byteLength(userlocal);
         const data = Buffer.allocUnsafe(
           4 + sesLen + 1 + 4 + userLen + 4 + 14 + 4 + 9 + 4 + algoLen + 4 + pubKeyLen + 4 + hostnameLen + 4 + userlocalLen
@@ -59044,7 +59065,7 @@ var require_Protocol = __commonJS({
         writeUInt32BE(data, pubKeyLen, p += algoLen);
         data.set(pubKey, p += 4);
         writeUInt32BE(data, hostnameLen, p += pubKeyLen);
-        data.utf8Write(hostname4, p += 4, hostnameLen);
+        data.utf8Write(hostname5, p += 4, hostnameLen);
         writeUInt32BE(data, userlocalLen, p += hostnameLen);
         data.utf8Write(userlocal, p += 4, userlocalLen);
         cbSign(data, (signature) => {
@@ -64056,12 +64077,12 @@ var require_client = __commonJS({
                 const key = curAuth.agentCtx.currentKey();
                 proto.authPK(curAuth.username, key, keyAlgo, (buf, cb) => {
                   const opts = { hash: hashAlgo };
-                  curAuth.agentCtx.sign(key, buf, opts, (err, signed) => {
+                  curAuth.agentCtx.sign(key, buf, opts, (err, signed2) => {
                     if (err) {
                       err.level = "agent";
                       this.emit("error", err);
                     } else {
-                      return cb(signed);
+                      return cb(signed2);
                     }
                     tryNextAgentKey();
                   });
@@ -69552,7 +69573,7 @@ var init_cloud_init = __esm({
     init_steps();
     DROPLET_ROOT = "/root/vps-test";
     READY_FILE = `${DROPLET_ROOT}/ready`;
-    safeFile = (hostname4) => hostname4.replace(/[^A-Za-z0-9_.-]/g, "_");
+    safeFile = (hostname5) => hostname5.replace(/[^A-Za-z0-9_.-]/g, "_");
   }
 });
 
@@ -70526,7 +70547,8 @@ var init_provider2 = __esm({
           });
           const health = fleetHealth(draft.nodes.length, this.unreachable.length);
           const down = this.unreachable.map((u) => `${u.name} (${u.reason})`).join("; ");
-          if (health === "fail") throw new InventoryError(`${this.unreachable.length} of ${draft.nodes.length} inventory hosts unreachable, fewer than half are healthy: ${down}`);
+          if (this.unreachable.length === draft.nodes.length) throw new InventoryError(`all ${draft.nodes.length} inventory hosts unreachable: ${down}`);
+          if (health === "fail") run.log(`inventory: ${this.unreachable.length} of ${draft.nodes.length} inventory hosts unreachable, fewer than half are healthy (the run fails): ${down}`);
           if (health === "degraded") run.log(`inventory: degraded: ${this.unreachable.length} of ${draft.nodes.length} hosts unreachable: ${down}`);
           const reached = draft.nodes.filter((n) => facts.has(n.name));
           const mismatch = reached.filter((n) => facts.get(n.name)?.arch !== n.arch).map((n) => `node "${n.name}" is ${facts.get(n.name)?.arch}, the plan builds ${n.arch} (set arch: ${facts.get(n.name)?.arch})`);
@@ -71494,7 +71516,7 @@ var init_build = __esm({
 import { existsSync as existsSync11, mkdirSync as mkdirSync3, readFileSync as readFileSync6, renameSync as renameSync3, writeFileSync as writeFileSync4 } from "node:fs";
 import { isAbsolute, join as join14, relative as relative2, resolve as resolve12 } from "node:path";
 function writeRunJson(runDir, name2, value) {
-  mkdirSync3(runDir, { recursive: true, mode: 448 });
+  mkdirSync3(runDir, { recursive: true, mode: 493 });
   const file2 = join14(runDir, name2);
   const tmp = `${file2}.${process.pid}.tmp`;
   writeFileSync4(tmp, `${JSON.stringify(value, null, 2)}
@@ -73664,7 +73686,15 @@ var init_schema2 = __esm({
       false_success: external_exports.array(external_exports.object({ suite: external_exports.string(), from: external_exports.string(), to: external_exports.string(), count: num2, reason: external_exports.string() })).optional(),
       nodes: external_exports.array(external_exports.object({ name: external_exports.string(), role: external_exports.enum(ROLES).nullable(), nat: external_exports.enum(NAT_TYPES).nullable(), status: external_exports.enum(["ok", "unreachable"]) })).optional(),
       metrics: external_exports.array(external_exports.object({ node: external_exports.string(), name: external_exports.string(), count: num2, last: num2, min: num2, max: num2 })).optional(),
-      soak: external_exports.array(external_exports.object({ checkpoint: external_exports.string(), at: external_exports.string(), verdict, rates: external_exports.record(external_exports.string(), pct.nullable()) })).optional(),
+      soak: external_exports.array(
+        external_exports.object({
+          checkpoint: external_exports.string(),
+          at: external_exports.string(),
+          verdict,
+          rates: external_exports.record(external_exports.string(), pct.nullable()),
+          trend: external_exports.record(external_exports.string(), external_exports.object({ vs_first: nullableNum, vs_baseline: nullableNum, regressed: external_exports.boolean() })).optional()
+        })
+      ).optional(),
       rejected: external_exports.array(external_exports.object({ finding: external_exports.string(), count: num2, samples: external_exports.array(external_exports.string()) })).optional(),
       no_result: external_exports.array(external_exports.object({ suite: external_exports.string(), from: external_exports.string(), to: external_exports.string().optional(), msg: external_exports.string().optional(), detail: external_exports.string() })).optional(),
       dead: external_exports.array(external_exports.object({ kind: external_exports.enum(["class", "pair"]), name: external_exports.string(), attempts: num2, expected_path: external_exports.enum(PATHS).nullable(), worse_paths: external_exports.array(external_exports.enum(PATHS)) })).optional(),
@@ -73827,7 +73857,7 @@ function bump(categories, c, label2) {
   t.successes += c.successes;
   if (c.successes < c.attempts) t.failingPairs.add(label2);
 }
-function tallyPairs(agg, nodes, planned, comparePairs) {
+function tallyPairs(agg, nodes, planned, comparePairs, unreachable = /* @__PURE__ */ new Set()) {
   const categories = /* @__PURE__ */ new Map();
   const falseSuccess2 = [];
   const falseClaims = [];
@@ -73870,6 +73900,7 @@ function tallyPairs(agg, nodes, planned, comparePairs) {
     });
   }
   for (const pair of pairs) {
+    if (unreachable.has(pair.from) || unreachable.has(pair.to)) continue;
     for (const c of pairContributions(pair)) bump(categories, c, `${pair.from}->${pair.to}`);
   }
   return { pairs, categories, falseSuccess: falseSuccess2, falseClaims };
@@ -74145,14 +74176,14 @@ function evaluate(input2) {
     for (const p of suite.pairs) planned.set(plannedKey(suite.name, p.from, p.to), p.expectedPath);
   }
   const comparePairs = (a, b) => (suiteOrder.get(a.suite) ?? 1e9) - (suiteOrder.get(b.suite) ?? 1e9) || (a.suite < b.suite ? -1 : a.suite > b.suite ? 1 : 0) || nodeOrder(a.from) - nodeOrder(b.from) || nodeOrder(a.to) - nodeOrder(b.to);
-  const tally = tallyPairs(agg, nodeMap, planned, comparePairs);
+  const unreachable = new Set(input2.unreachable ?? []);
+  const tally = tallyPairs(agg, nodeMap, planned, comparePairs, unreachable);
   const names = /* @__PURE__ */ new Set([...CATEGORIES, ...tally.categories.keys(), ...Object.keys(criteria.thresholds)]);
   const categories = {};
   for (const name2 of [...names].sort(compareCategories)) {
     const baseRate = baseline?.categories[name2]?.rate ?? null;
     categories[name2] = judgeCategory(tally.categories.get(name2), criteria.thresholds[name2] ?? null, baseRate, criteria);
   }
-  const unreachable = new Set(input2.unreachable ?? []);
   const receivers = infos.map((n) => n.name).filter((n) => !unreachable.has(n));
   const throughput = summarizeThroughput(agg, criteria.min_mbps, criteria.max_loss, nodeOrder);
   const gossip = summarizeGossip(agg, receivers, criteria.min_delivery, criteria.gossip_p95_ms);
@@ -74163,7 +74194,7 @@ function evaluate(input2) {
   const plannedScenarios = (plan?.suites ?? []).filter((s) => s.name.startsWith("scenario:")).map((s) => s.name.slice("scenario:".length));
   const scenarioSteps = input2.scenarioSteps ?? [];
   const scenarios = plannedScenarios.length || scenarioSteps.length ? summarizeScenarios(plannedScenarios, scenarioSteps) : [];
-  const dead = deadClasses(tally.pairs);
+  const dead = deadClasses(tally.pairs.filter((p) => !unreachable.has(p.from) && !unreachable.has(p.to)));
   const rejected = [...agg.findings].map(([finding, f]) => ({ finding, count: f.count, samples: [...f.samples] }));
   const judged = judgeVerdict({
     falseClaims: tally.falseClaims,
@@ -74307,12 +74338,13 @@ var init_json = __esm({
       false_success: ["suite", "from", "to", "count", "reason"],
       nodes: ["name", "role", "nat", "status"],
       metrics: ["node", "name", "count", "last", "min", "max"],
-      soak: ["checkpoint", "at", "verdict", "rates"],
+      soak: ["checkpoint", "at", "verdict", "rates", "trend"],
+      trend_cell: ["vs_first", "vs_baseline", "regressed"],
       scenarios: ["name", "passed", "diagnosis", "steps"],
       steps: ["scenario", "index", "kind", "title", "ok", "skipped", "duration_ms", "nodes", "peer", "protocol", "peer_packets", "command", "exit", "reason", "output"]
     };
     RANKS = new Map(Object.entries(ORDERS).map(([kind, keys]) => [kind, new Map(keys.map((k, i) => [k, i]))]));
-    NAME_MAPS = { categories: "category", thresholds: "value", rates: "value" };
+    NAME_MAPS = { categories: "category", thresholds: "value", rates: "value", trend: "trend_cell" };
     ALIASES = { attempt_paths: "paths", ok_paths: "paths" };
   }
 });
@@ -74397,6 +74429,29 @@ var init_format = __esm({
     "use strict";
     VERDICT_EMOJI = { pass: "✅", fail: "❌", degraded: "⚠️", error: "💥" };
     VERDICT_WORD = { pass: "PASS", fail: "FAIL", degraded: "DEGRADED", error: "ERROR" };
+  }
+});
+
+// src/soak/trend.ts
+function renderSoakTrend(c) {
+  if (!c.rows.length) return "";
+  const header = ["Checkpoint", "At", "Category", "Rate", "vs first", "vs baseline", ""];
+  const lines = [`### Soak trend (tolerance ${c.tolerance} points)`, "", `| ${header.join(" | ")} |`, `| ${header.map(() => "---").join(" | ")} |`];
+  for (const row of c.rows) {
+    for (const [category, cell] of Object.entries(row.categories)) {
+      const rate2 = cell.rate === null ? "—" : `${cell.rate.toFixed(1)}%`;
+      lines.push(`| ${[row.checkpoint, row.at, category, rate2, signed(cell.vs_first), signed(cell.vs_baseline), cell.regressed ? "❌ regressed" : ""].map(cellText).join(" | ")} |`);
+    }
+  }
+  if (c.reasons.length) lines.push("", ...c.reasons.map((r) => `- ${cellText(r)}`));
+  return lines.join("\n");
+}
+var cellText, signed;
+var init_trend = __esm({
+  "src/soak/trend.ts"() {
+    "use strict";
+    cellText = (v) => v.replace(/\|/g, "\\|");
+    signed = (n) => n === null ? "—" : `${n > 0 ? "+" : ""}${n.toFixed(1)}`;
   }
 });
 
@@ -74574,6 +74629,10 @@ Showing the ${shown2.length} least-delivered of ${g.per_message.length} messages
 }
 function soakSection(r) {
   if (!r.soak?.length) return "";
+  if (r.soak.some((s) => s.trend)) {
+    const rows2 = r.soak.map((s) => ({ checkpoint: s.checkpoint, at: s.at, verdict: s.verdict, categories: Object.fromEntries(Object.entries(s.rates).map(([c, rate2]) => [c, { rate: rate2, vs_first: s.trend?.[c]?.vs_first ?? null, vs_baseline: s.trend?.[c]?.vs_baseline ?? null, regressed: s.trend?.[c]?.regressed ?? false }])) }));
+    return renderSoakTrend({ tolerance: r.criteria.regression_tolerance, rows: rows2, regressions: [], reasons: [] });
+  }
   const cats = Object.keys(r.categories).filter((c) => !c.includes("->"));
   const rows = [
     ...r.soak.map((s) => [md(s.checkpoint), md(s.at), `${VERDICT_EMOJI[s.verdict]} ${VERDICT_WORD[s.verdict]}`, ...cats.map((c) => pct2(s.rates[c] ?? null))]),
@@ -74600,6 +74659,7 @@ var init_sections = __esm({
     init_names2();
     init_glyphs();
     init_format();
+    init_trend();
     MAX_REASONS = 20;
     MAX_FAILING_PAIRS = 20;
     MAX_ROWS = 50;
@@ -74931,7 +74991,8 @@ function describeFinding(r, inProgress = false) {
   const first = r.reasons[0] ?? "";
   const before = r.baseline?.verdict;
   let text;
-  if (r.soak?.length && !inProgress) text = `soak completed after ${r.soak.length + 1} checkpoints: ${now}${first ? ` - ${first}` : ""}`;
+  const checkpoints = r.soak?.some((s) => s.trend) ? r.soak.length : (r.soak?.length ?? 0) + 1;
+  if (r.soak?.length && !inProgress) text = `soak completed after ${checkpoints} checkpoints: ${now}${first ? ` - ${first}` : ""}`;
   else if (before && before !== r.verdict && r.verdict === "pass") text = `recovered: PASS after ${before.toUpperCase()} on the baseline`;
   else if (before && before !== r.verdict) text = `${now} after ${before.toUpperCase()} on the baseline - ${first}`;
   else text = `${now}${first ? ` - ${first}` : ""}`;
@@ -75162,6 +75223,28 @@ var init_ci_key = __esm({
   }
 });
 
+// src/plan/server-capacity.ts
+function serverCapacity(suites) {
+  const biggest = Math.max(0, ...suites.map((s) => s.pairsPerRound));
+  const longest = Math.max(1e3, ...suites.map((s) => s.timeoutMs));
+  return { maxSessions: 2 * biggest + HEADROOM_SESSIONS, sessionTtlMs: longest + RESPONDER_GRACE_MS + SWEEP_MS };
+}
+function serveCapacityArgv(c) {
+  return ["--max-sessions", String(c.maxSessions), "--session-ttl-ms", String(c.sessionTtlMs)];
+}
+function serverCapacityOf(suites) {
+  return serverCapacity(suites.filter((s) => s.pairs.length > 0).map((s) => ({ pairsPerRound: s.pairs.length, timeoutMs: s.timeoutMs ?? 3e3 })));
+}
+var RESPONDER_GRACE_MS, HEADROOM_SESSIONS, SWEEP_MS;
+var init_server_capacity = __esm({
+  "src/plan/server-capacity.ts"() {
+    "use strict";
+    RESPONDER_GRACE_MS = 500;
+    HEADROOM_SESSIONS = 256;
+    SWEEP_MS = 1e3;
+  }
+});
+
 // src/run/deploy-stage.ts
 function nodeFacts(fleet) {
   return fleet.nodes.map((n) => ({ name: n.name, ip: n.publicIp, private_ip: n.privateIp }));
@@ -75185,7 +75268,8 @@ async function deployStage(o) {
   if (subject.driver === "agent") {
     const bootstrap = fleet.nodes.find((n) => n.role === "bootstrap");
     if (bootstrap) {
-      const argv = [binPath(bootstrap), "serve", "--port", String(subject.port), "--name", bootstrap.name, ...subject.relay ? [] : ["--no-relay"]];
+      const capacity = serveCapacityArgv(serverCapacityOf(plan.suites));
+      const argv = [binPath(bootstrap), "serve", "--port", String(subject.port), "--name", bootstrap.name, ...subject.relay ? [] : ["--no-relay"], ...capacity];
       await startService(pool, bootstrap, { name: AGENT_SERVER_SERVICE, command: argv.join(" "), ready: { udp: subject.port, timeoutMs: 15e3 } });
       deployed.server = { ip: bootstrap.publicIp, port: subject.port };
       log(`rendezvous${subject.relay ? " + relay" : " (relay disabled)"} on ${bootstrap.name} ${bootstrap.publicIp}:${subject.port}`);
@@ -75211,7 +75295,23 @@ var init_deploy_stage = __esm({
     init_build();
     init_deploy();
     init_ssh();
+    init_server_capacity();
     AGENT_SERVER_SERVICE = "vps-agent-serve";
+  }
+});
+
+// src/suites/unreachable.ts
+function unreachableNodes(ctx, when) {
+  for (const u of ctx.fleet.unreachable ?? []) ctx.gate.markUnreachable(u.name, `node ${u.name} unreachable since provisioning (${u.reason})`);
+  for (const u of ctx.pool.unreachableNodes()) ctx.gate.markUnreachable(u.node, `node ${u.node} unreachable since ${when}`);
+  return ctx.gate.unreachableNodes();
+}
+function reachableOnly(ctx, down) {
+  return down.size ? { ...ctx, fleet: { ...ctx.fleet, nodes: ctx.fleet.nodes.filter((n) => !down.has(n.name)) } } : ctx;
+}
+var init_unreachable = __esm({
+  "src/suites/unreachable.ts"() {
+    "use strict";
   }
 });
 
@@ -75226,13 +75326,18 @@ async function runPairSuite(ctx, suite, deps) {
     return counters;
   };
   await between(true);
+  const byproducts = deps.driver.byproducts?.(suite) ?? [];
   for (let trial = 1; trial <= suite.trials; trial++) {
     ctx.signal?.throwIfAborted();
     const round2 = deps.roundBase + trial;
-    ctx.gate.open({ kind: "pairs", suite: suite.name, round: round2, pairs: suite.pairs, process: deps.driver.process.pairs, pathFromEvidence: deps.driver.pathFromEvidence, requireIds: !deps.driver.pathFromEvidence });
-    const outcomes = await deps.driver.pairRound(ctx, suite, round2);
+    const when = `round ${trial} of ${suite.name}`;
+    const down = unreachableNodes(ctx, when);
+    const live = suite.pairs.filter((p) => !down.has(p.from) && !down.has(p.to));
+    ctx.gate.open({ kind: "pairs", suite: suite.name, round: round2, pairs: suite.pairs, process: deps.driver.process.pairs, pathFromEvidence: deps.driver.pathFromEvidence, requireIds: !deps.driver.pathFromEvidence, byproducts });
+    const outcomes = live.length ? await deps.driver.pairRound(ctx, live.length === suite.pairs.length ? suite : { ...suite, pairs: live }, round2) : /* @__PURE__ */ new Map();
     ctx.signal?.throwIfAborted();
     const counters = await between(trial < suite.trials);
+    unreachableNodes(ctx, when);
     ctx.gate.close(outcomes, counters);
     ctx.log(`${suite.name}: round ${trial}/${suite.trials} done`);
   }
@@ -75241,6 +75346,7 @@ async function runPairSuite(ctx, suite, deps) {
 var init_pairs = __esm({
   "src/suites/pairs.ts"() {
     "use strict";
+    init_unreachable();
   }
 });
 
@@ -75258,13 +75364,21 @@ var init_context = __esm({
 
 // src/suites/throughput.ts
 async function runThroughputSuite(ctx, driver, seconds2, pairs) {
-  const targets = [...new Set(pairs.map(([, b]) => b))].map((n) => nodeByName(ctx.fleet, n));
+  const gone = unreachableNodes(ctx, "the throughput suite");
+  const targets = [...new Set(pairs.map(([, b]) => b))].filter((n) => !gone.has(n)).map((n) => nodeByName(ctx.fleet, n));
   const cleanup = driver.prepareThroughput ? await driver.prepareThroughput(ctx, targets) : async () => void 0;
   try {
     for (const [a, b] of pairs) {
       ctx.signal?.throwIfAborted();
+      const down = unreachableNodes(ctx, `throughput ${a}->${b}`);
       ctx.gate.open({ kind: "throughput", from: a, to: b, process: driver.process.throughput });
+      if (down.has(a) || down.has(b)) {
+        ctx.gate.close(/* @__PURE__ */ new Map());
+        ctx.log(`throughput ${a} -> ${b}: skipped, node ${down.has(a) ? a : b} is unreachable`);
+        continue;
+      }
       const outcome = await driver.throughputPair(ctx, nodeByName(ctx.fleet, a), nodeByName(ctx.fleet, b), seconds2);
+      unreachableNodes(ctx, `throughput ${a}->${b}`);
       ctx.gate.close(/* @__PURE__ */ new Map([[a, outcome]]));
       ctx.log(`throughput ${a} -> ${b}: ${outcome.code === 0 && !outcome.timedOut ? "done" : `failed (${outcome.error ?? outcome.stderrTail ?? `exit ${outcome.code}`})`}`);
     }
@@ -75276,17 +75390,25 @@ var init_throughput = __esm({
   "src/suites/throughput.ts"() {
     "use strict";
     init_context();
+    init_unreachable();
   }
 });
 
 // src/suites/gossip.ts
 async function runGossipSuite(ctx, driver, o) {
-  const receivers = ctx.fleet.nodes.map((n) => n.name);
   for (const [i, origin] of o.origins.entries()) {
     ctx.signal?.throwIfAborted();
     const msg = `m${o.roundBase + i}-${origin}`;
-    ctx.gate.open({ kind: "gossip", msg, origin, receivers, process: driver.process.gossip });
-    const outcomes = await driver.gossip(ctx, nodeByName(ctx.fleet, origin), msg, o.durationMs);
+    const down = unreachableNodes(ctx, `gossip from ${origin}`);
+    const live = reachableOnly(ctx, down);
+    ctx.gate.open({ kind: "gossip", msg, origin, receivers: live.fleet.nodes.map((n) => n.name), process: driver.process.gossip });
+    if (down.has(origin)) {
+      ctx.gate.close(/* @__PURE__ */ new Map());
+      ctx.log(`gossip from ${origin}: skipped, the node is unreachable`);
+      continue;
+    }
+    const outcomes = await driver.gossip(live, nodeByName(ctx.fleet, origin), msg, o.durationMs);
+    unreachableNodes(ctx, `gossip from ${origin}`);
     ctx.gate.close(outcomes);
     ctx.log(`gossip from ${origin}: done`);
   }
@@ -75295,6 +75417,7 @@ var init_gossip = __esm({
   "src/suites/gossip.ts"() {
     "use strict";
     init_context();
+    init_unreachable();
   }
 });
 
@@ -75422,6 +75545,13 @@ var init_agent2 = __esm({
       name: "agent",
       process: { pairs: "probe", throughput: "throughput", gossip: "gossip" },
       pathFromEvidence: false,
+      // A probe initiates towards every peer it is given, and it must be given every peer it
+      // answers: in nat-traversal (no pairs towards public nodes) some of its attempts are unplanned.
+      byproducts(suite) {
+        const names = [...new Set(suite.pairs.flatMap((p) => [p.from, p.to]))];
+        const planned = new Set(suite.pairs.map((p) => `${p.from}>${p.to}`));
+        return names.flatMap((from) => names.filter((to) => to !== from && !planned.has(`${from}>${to}`)).map((to) => ({ from, to })));
+      },
       async pairRound(ctx, suite, round2) {
         const server = serverOf(ctx);
         const subject = ctx.plan.subject;
@@ -75623,9 +75753,21 @@ var init_command = __esm({
 });
 
 // src/subject/events.ts
+async function collectFile(ctx, node3, path13) {
+  const offsets = fileOffsets.get(ctx.gate) ?? /* @__PURE__ */ new Map();
+  fileOffsets.set(ctx.gate, offsets);
+  const from = offsets.get(node3.name) ?? 0;
+  const r = await ctx.pool.exec(node3, `tail -c +${from + 1} ${shellQuote3(path13)} 2>/dev/null || true`, { asNode: true, timeoutMs: 15e3 });
+  const end = r.stdout.lastIndexOf("\n");
+  if (end < 0) return;
+  const complete = r.stdout.slice(0, end + 1);
+  offsets.set(node3.name, from + Buffer.byteLength(complete));
+  for (const line of complete.split("\n")) if (line.trim()) ctx.gate.line(node3.name, line.trim());
+}
 async function eventsPairRound(ctx, suite, round2) {
   const s = ctx.plan.subject;
   const run = s.driver === "agent" ? void 0 : s.events?.run;
+  const file2 = s.driver === "agent" ? void 0 : s.events?.file;
   if (!run) throw new Error(`suite ${suite.name} needs subject.events.run`);
   const timeoutMs = suite.timeoutMs ?? 3e3;
   const names = [...new Set(suite.pairs.flatMap((p) => [p.from, p.to]))];
@@ -75637,17 +75779,20 @@ async function eventsPairRound(ctx, suite, round2) {
       const peers = suite.pairs.filter((p) => p.from === name2).map((p) => p.to);
       const command = expandFor(ctx, node3, run, { round: String(round2), timeout_ms: String(timeoutMs), suite: suite.name, peer_names: peers.join(",") });
       outcomes.set(name2, await runAsNode(ctx, node3, command, timeoutMs * 3 + 1e4, (line) => ctx.gate.line(name2, line)));
+      if (file2) await collectFile(ctx, node3, expandFor(ctx, node3, file2));
     })
   );
   return outcomes;
 }
-var eventsDriver;
+var fileOffsets, eventsDriver;
 var init_events = __esm({
   "src/subject/events.ts"() {
     "use strict";
+    init_ssh();
     init_run();
     init_templates();
     init_measure();
+    fileOffsets = /* @__PURE__ */ new WeakMap();
     eventsDriver = {
       name: "events",
       process: { pairs: "events command", throughput: "throughput command", gossip: "publish command" },
@@ -75728,7 +75873,18 @@ var init_gate = __esm({
       reused = /* @__PURE__ */ new Set();
       lineNo = /* @__PURE__ */ new Map();
       nodes;
+      /** node -> "node b unreachable since round 3 of connectivity": the reason for its unattempted work */
+      down = /* @__PURE__ */ new Map();
+      /** attempts on a driver's declared byproduct pairs, dropped */
+      ignored = 0;
       findings = Object.fromEntries(GATE_FINDINGS.map((f) => [f, 0]));
+      /** Marks a node unreachable (the first reason stays): what it was planned to do and did not is failed with the reason. */
+      markUnreachable(node3, reason) {
+        if (!this.down.has(node3)) this.down.set(node3, reason);
+      }
+      unreachableNodes() {
+        return new Set(this.down.keys());
+      }
       open(window2) {
         if (this.window) throw new Error("gate: a window is already open");
         this.window = window2;
@@ -75761,6 +75917,10 @@ var init_gate = __esm({
       }
       attempt(node3, e, w) {
         if (e.suite !== w.suite || !w.pairs.some((p) => p.from === e.from && p.to === e.to)) {
+          if (e.suite === w.suite && w.byproducts?.some((p) => p.from === e.from && p.to === e.to)) {
+            this.ignored++;
+            return;
+          }
           return this.find("unplanned", node3, `${e.suite} ${e.from}->${e.to} is not a planned pair of ${describe4(w)}`);
         }
         const key = pairKey(e.from, e.to);
@@ -75787,11 +75947,11 @@ var init_gate = __esm({
         if (w.kind === "pairs") this.closePairs(w, outcomes, counters);
         else if (w.kind === "throughput") {
           if (!this.throughputSeen) {
-            const why = outcomeReason(w.from, w.process, outcomes.get(w.from)) ?? `no throughput result from ${w.from}'s ${w.process}`;
+            const why = this.down.get(w.from) ?? this.down.get(w.to) ?? outcomeReason(w.from, w.process, outcomes.get(w.from)) ?? `no throughput result from ${w.from}'s ${w.process}`;
             this.o.write({ v: 1, type: "gate", finding: "no_result", suite: "throughput", from: w.from, to: w.to, detail: why });
           }
         } else if (!w.receivers.some((r) => r !== w.origin && this.gossipSeen.has(r))) {
-          const why = outcomeReason(w.origin, w.process, outcomes.get(w.origin)) ?? `no node reported receiving ${w.msg} from ${w.origin}`;
+          const why = this.down.get(w.origin) ?? outcomeReason(w.origin, w.process, outcomes.get(w.origin)) ?? `no node reported receiving ${w.msg} from ${w.origin}`;
           this.o.write({ v: 1, type: "gate", finding: "no_result", suite: "gossip", origin: w.origin, msg: w.msg, detail: why });
         }
       }
@@ -75801,6 +75961,11 @@ var init_gate = __esm({
           const b = this.nodes.get(pair.to);
           const ev = a && b ? pairEvidence(counters, a, b, this.o.relays) : { direct: false, relayed: false, evidence: "unmeasured" };
           const e = this.attempts.get(pairKey(pair.from, pair.to));
+          const down = this.down.get(pair.from) ?? this.down.get(pair.to);
+          if (!e && down) {
+            this.o.write({ v: 1, type: "attempt", suite: w.suite, from: pair.from, to: pair.to, path: pair.expectedPath, ok: false, error: down, trial: w.round, evidence: ev.evidence });
+            continue;
+          }
           if (!e) {
             const why = outcomeReason(pair.from, w.process, outcomes.get(pair.from)) ?? `no result from ${pair.from}'s ${w.process}`;
             this.o.write({ v: 1, type: "attempt", suite: w.suite, from: pair.from, to: pair.to, path: pair.expectedPath, ok: false, error: `${why} (round ${w.round})`, trial: w.round, evidence: ev.evidence, missing: true });
@@ -76533,7 +76698,7 @@ function unsupportedSuites(plan) {
   const known = /* @__PURE__ */ new Set(["connectivity", "nat-traversal", "relay", "throughput", "gossip"]);
   return plan.suites.map((s) => s.name).filter((n) => !known.has(n) && !n.startsWith(SCENARIO_PREFIX));
 }
-async function testStage(ctx, plan) {
+async function testStage(ctx, plan, checkpoint = "test") {
   const driver = driverFor(plan);
   const relayRoles = /* @__PURE__ */ new Set(["bootstrap", "relay"]);
   const publicOf = (n) => ({ name: n.name, publicIp: n.publicIp });
@@ -76566,7 +76731,8 @@ async function testStage(ctx, plan) {
     const total = performance.now() - started;
     ctx.log(`path evidence: ${evidence.stats.reads} reads of ${ctx.fleet.nodes.length} machines' counters (${(evidence.stats.ms / 1e3).toFixed(2)} s, beside the NAT flushes); the rounds waited ${(evidenceWaitMs / 1e3).toFixed(2)} s for them, of ${(total / 1e3).toFixed(1)} s in the test stage`);
   }
-  if (plan.metrics) await scrapeMetricsStage(ctx, plan.metrics, "test");
+  if (plan.metrics) await scrapeMetricsStage(ctx, plan.metrics, checkpoint);
+  if (gate.ignored) ctx.log(`gate: ${gate.ignored} attempts on unplanned pairs the ${driver.name} driver probes anyway were dropped, never counted`);
   const found = Object.entries(gate.findings).filter(([, n]) => n > 0);
   if (found.length) ctx.log(`gate: ${found.map(([k, n]) => `${n} ${k}`).join(", ")} (named in the results)`);
 }
@@ -76588,6 +76754,7 @@ var init_test_stage = __esm({
 import { existsSync as existsSync14, writeFileSync as writeFileSync7 } from "node:fs";
 import { mkdir as mkdir17, writeFile as writeFile10 } from "node:fs/promises";
 import { join as join20, resolve as resolve13 } from "node:path";
+import { hostname as hostname4 } from "node:os";
 async function buildStep(env) {
   const artifacts = await buildArtifacts(buildConfigOf(env.config()), {
     cwd: env.cwd,
@@ -76595,10 +76762,26 @@ async function buildStep(env) {
     onProgress: env.run.log,
     ...env.zigCacheDir && { zigCacheDir: env.zigCacheDir },
     signal: env.signal,
-    run: abortableRunner(env.signal)
+    run: abortableRunner(env.signal, (pid, done) => recordChild(env.state, pid, done))
   });
   writeArtifacts(env.run.runDir, artifacts);
   return artifacts;
+}
+function recordChild(state, pid, done) {
+  const others = (state.state.children ?? []).filter((c) => c.pid !== pid);
+  const startTime = processStartTime(pid);
+  state.update({ children: done ? others : [...others, { pid, host: hostname4(), ...startTime !== void 0 && { startTime } }] });
+}
+function killOrphanedChildren(state, log) {
+  for (const c of state.state.children ?? []) {
+    if (controllerLiveness(c) !== "alive") continue;
+    try {
+      process.kill(-c.pid, "SIGKILL");
+      log(`ended process group ${c.pid} left running by the dead controller`);
+    } catch {
+    }
+  }
+  if (state.state.children?.length) state.update({ children: [] });
 }
 async function provisionStep(env) {
   const provider = env.provider();
@@ -76609,6 +76792,12 @@ async function provisionStep(env) {
   env.state.update({ fleetUp: true });
   const fleet = await provider.provision(env.plan(), env.run);
   await writeFleet(env.run.runDir, fleet);
+  if (fleet.unreachable?.length) {
+    const since = (/* @__PURE__ */ new Date()).toISOString();
+    const known = new Set((env.state.state.unreachable ?? []).map((u) => u.node));
+    const fresh = fleet.unreachable.filter((u) => !known.has(u.name)).map((u) => ({ node: u.name, since, reason: `never reached while provisioning: ${u.reason}` }));
+    if (fresh.length) env.state.update({ unreachable: [...env.state.state.unreachable ?? [], ...fresh] });
+  }
   return fleet;
 }
 async function fleetOf(env, held) {
@@ -76649,10 +76838,11 @@ async function deployStep(env, held, built) {
   writeDeployment(env.run.runDir, record2);
   return record2;
 }
-async function testStep(env, held, deployed) {
+async function testStep(env, held, deployed, at) {
   const fleet = await fleetOf(env, held);
   const deployment = deployed ?? readDeployment(env.run.runDir, fleet);
-  const eventsPath = join20(env.run.runDir, RUN_FILES.events);
+  if (at) await mkdir17(at.dir, { recursive: true });
+  const eventsPath = join20(at?.dir ?? env.run.runDir, RUN_FILES.events);
   writeFileSync7(eventsPath, "");
   const sink = new EventSink(eventsPath);
   const ctx = {
@@ -76667,14 +76857,15 @@ async function testStep(env, held, deployed) {
     signal: env.signal
   };
   try {
-    await testStage(ctx, env.plan());
+    await testStage(ctx, env.plan(), at?.checkpoint);
   } finally {
     await sink.close();
   }
   return sink.lines;
 }
 async function evaluateStep(env, o) {
-  const { runDir, runId } = env.run;
+  const { runId } = env.run;
+  const runDir = o.dir ?? env.run.runDir;
   const eventsPath = join20(runDir, RUN_FILES.events);
   if (!existsSync14(eventsPath)) await writeFile10(eventsPath, "");
   const plan = tryPlan(env);
@@ -76776,24 +76967,306 @@ var init_steps3 = __esm({
     init_json();
     init_bundle();
     init_ci_key();
+    init_controller();
     init_deploy_stage();
     init_test_stage();
     init_files();
   }
 });
 
+// src/soak/compare.ts
+function categoryOfPair(p) {
+  const byPath = { direct: "direct", hole_punch: "nat_traversed", relay: "relay" };
+  const own2 = p.expected_path ? [byPath[p.expected_path]] : [];
+  return p.from_nat && p.to_nat ? [...own2, `${p.from_nat}->${p.to_nat}`] : own2;
+}
+function worsenedPairs(before, now, category, tolerance) {
+  const earlier = new Map(before.pairs.map((p) => [pairKey2(p), p]));
+  const out = [];
+  for (const p of now.pairs) {
+    if (!categoryOfPair(p).includes(category)) continue;
+    const was = earlier.get(pairKey2(p));
+    const a = was ? rateOf(was) : null;
+    const b = rateOf(p);
+    if (a !== null && (b === null || a - b > tolerance + EPS3)) out.push(`${p.from}->${p.to}`);
+  }
+  return out;
+}
+function compareCheckpoints(checkpoints, tolerance, baseline) {
+  const first = checkpoints[0];
+  const rows = [];
+  const regressions = [];
+  for (const [i, cp] of checkpoints.entries()) {
+    const categories = {};
+    for (const [name2, c] of Object.entries(cp.results.categories)) {
+      if (c.attempts === 0) continue;
+      const firstRate = first?.results.categories[name2]?.rate ?? null;
+      const baseRate = baseline?.categories[name2]?.rate ?? null;
+      const vsFirst = c.rate !== null && firstRate !== null ? round1(c.rate - firstRate) : null;
+      const vsBase = c.rate !== null && baseRate !== null ? round1(c.rate - baseRate) : null;
+      const cell = { rate: c.rate, vs_first: vsFirst, vs_baseline: vsBase, regressed: false };
+      if (i > 0 && first && vsFirst !== null && vsFirst < -tolerance - EPS3) {
+        cell.regressed = true;
+        regressions.push({ checkpoint: cp.checkpoint, category: name2, against: "first", from: firstRate, to: c.rate, pairs: worsenedPairs(first.results, cp.results, name2, tolerance) });
+      }
+      if (baseline && vsBase !== null && vsBase < -tolerance - EPS3) {
+        cell.regressed = true;
+        regressions.push({ checkpoint: cp.checkpoint, category: name2, against: "baseline", from: baseRate, to: c.rate, pairs: worsenedPairs(baseline, cp.results, name2, tolerance) });
+      }
+      categories[name2] = cell;
+    }
+    rows.push({ checkpoint: cp.checkpoint, at: cp.results.generated_at, verdict: cp.results.verdict, categories });
+  }
+  const reasons = regressions.map(
+    (r) => `soak: ${r.category} regressed ${round1(r.from - r.to)} points at checkpoint ${r.checkpoint} vs the ${r.against === "first" ? `first checkpoint (${first?.checkpoint})` : "baseline"} (${round1(r.from)}% -> ${round1(r.to)}%, tolerance ${tolerance})${r.pairs.length ? `; pairs: ${r.pairs.slice(0, 8).join(", ")}${r.pairs.length > 8 ? ` (+${r.pairs.length - 8} more)` : ""}` : ""}`
+  );
+  return { tolerance, rows, regressions, reasons };
+}
+var EPS3, round1, rateOf, pairKey2;
+var init_compare = __esm({
+  "src/soak/compare.ts"() {
+    "use strict";
+    EPS3 = 1e-9;
+    round1 = (n) => Math.round(n * 10) / 10;
+    rateOf = (p) => p.attempts ? p.successes / p.attempts * 100 : null;
+    pairKey2 = (p) => `${p.suite} ${p.from}->${p.to}`;
+  }
+});
+
+// src/soak/fold.ts
+function foldSoak(input2) {
+  const { first, checkpoints, tolerance, baseline } = input2;
+  const comparison = compareCheckpoints([{ checkpoint: FIRST_CHECKPOINT, results: first }, ...checkpoints], tolerance, baseline);
+  const fails = [];
+  const degrades = [];
+  const explained = /* @__PURE__ */ new Map();
+  const counted = /* @__PURE__ */ new Set();
+  comparison.regressions.forEach((r, i) => {
+    if (r.checkpoint === FIRST_CHECKPOINT && r.against === "baseline") return;
+    const gone = unreachableAt(checkpoints, r.checkpoint);
+    if (r.pairs.length && r.pairs.every((p) => p.split("->").some((n) => gone.has(n)))) {
+      const e = explained.get(r.checkpoint) ?? { nodes: gone, categories: [] };
+      if (!e.categories.includes(r.category)) e.categories.push(r.category);
+      explained.set(r.checkpoint, e);
+      return;
+    }
+    counted.add(`${r.checkpoint} ${r.category}`);
+    fails.push(comparison.reasons[i]);
+  });
+  for (const [checkpoint, e] of explained) degrades.push(`soak: at checkpoint ${checkpoint} ${e.categories.join(", ")} dropped only on pairs of unreachable ${[...e.nodes].join(", ")} (judged as unreachable, not as a regression)`);
+  for (const cp of checkpoints) {
+    const why = cp.results.reasons[0] ?? "";
+    if (cp.results.verdict === "fail" || cp.results.verdict === "error") fails.push(`soak: checkpoint ${cp.checkpoint} ${cp.results.verdict === "fail" ? "failed" : "ended in an error"}: ${why}`);
+    else if (cp.results.verdict === "degraded") degrades.push(`soak: checkpoint ${cp.checkpoint} degraded: ${why}`);
+  }
+  const missing = input2.planned.filter((name2) => !checkpoints.some((c) => c.checkpoint === name2));
+  if (missing.length) degrades.push(`soak: checkpoint${missing.length > 1 ? "s" : ""} ${missing.join(", ")} not run${input2.cutShort ? ` (${input2.cutShort})` : ""}`);
+  const passes = checkpoints.length && !fails.length ? [`soak: ${checkpoints.length} checkpoint${checkpoints.length > 1 ? "s" : ""} (${checkpoints.map((c) => c.checkpoint).join(", ")}) within ${tolerance} points of the first test`] : [];
+  const merged = mergeFindings(first, { fails, degrades, passes });
+  const soak = comparison.rows.map((row) => ({
+    checkpoint: row.checkpoint,
+    at: row.at,
+    verdict: row.verdict,
+    rates: Object.fromEntries(Object.entries(row.categories).map(([c, cell]) => [c, cell.rate])),
+    trend: Object.fromEntries(Object.entries(row.categories).map(([c, cell]) => [c, { vs_first: cell.vs_first, vs_baseline: cell.vs_baseline, regressed: cell.regressed && (counted.has(`${row.checkpoint} ${c}`) || !explained.get(row.checkpoint)?.categories.includes(c)) }]))
+  }));
+  return { ...merged, soak };
+}
+function unreachableAt(checkpoints, name2) {
+  const cp = checkpoints.find((c) => c.checkpoint === name2);
+  return new Set((cp?.results.nodes ?? []).filter((n) => n.status === "unreachable").map((n) => n.name));
+}
+var FIRST_CHECKPOINT;
+var init_fold = __esm({
+  "src/soak/fold.ts"() {
+    "use strict";
+    init_merge();
+    init_compare();
+    FIRST_CHECKPOINT = "start";
+  }
+});
+
+// src/soak/index.ts
+var init_soak = __esm({
+  "src/soak/index.ts"() {
+    "use strict";
+    init_compare();
+    init_trend();
+    init_fold();
+  }
+});
+
+// src/run/soak-stage.ts
+import { existsSync as existsSync15 } from "node:fs";
+import { writeFile as writeFile11 } from "node:fs/promises";
+import { join as join21 } from "node:path";
+function checkpointDir(runDir, name2) {
+  return join21(runDir, CHECKPOINTS_DIR, name2);
+}
+function soakPending(env) {
+  const soak = tryPlanSoak(env);
+  if (!soak) return false;
+  const progress = env.state.state.soak;
+  if (progress?.cutShort) return false;
+  const testDone = env.state.state.stages.some((s) => s.stage === "test" && s.status === "done");
+  return testDone && (!progress || progress.checkpoints.some((c) => c.status !== "done"));
+}
+function tryPlanSoak(env) {
+  try {
+    return env.plan().soak;
+  } catch {
+    return void 0;
+  }
+}
+function progressOf(env) {
+  const existing = env.state.state.soak;
+  if (existing) return existing;
+  const soak = tryPlanSoak(env);
+  const tests = env.state.state.stages.filter((s) => s.stage === "test" && s.status === "done");
+  const since = tests[tests.length - 1]?.endedAt ?? (/* @__PURE__ */ new Date()).toISOString();
+  const progress = {
+    since,
+    checkpoints: (soak?.checkpoints ?? []).map((c) => ({ name: c.name, dueAt: new Date(Date.parse(since) + c.afterMs).toISOString(), status: "pending" }))
+  };
+  env.state.update({ soak: progress });
+  return progress;
+}
+function waitUntil(dueAt, signal2) {
+  return new Promise((resolve15, reject) => {
+    if (signal2.aborted) return reject(signal2.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal2.reason);
+    };
+    const timer = setTimeout(() => {
+      signal2.removeEventListener("abort", onAbort);
+      resolve15();
+    }, Math.max(0, dueAt - Date.now()));
+    signal2.addEventListener("abort", onAbort, { once: true });
+  });
+}
+async function soakStep(env, held, deployed, o = {}) {
+  const progress = progressOf(env);
+  const tolerance = tryPlanSoak(env)?.regressionTolerance ?? 0;
+  const baseline = o.baselinePath ? { baselinePath: o.baselinePath } : {};
+  const first = await evaluateStep(env, baseline);
+  const ran = [];
+  for (const cp of progress.checkpoints) {
+    if (cp.status === "done") continue;
+    progress.next = { checkpoint: cp.name, dueAt: cp.dueAt };
+    env.state.update({ soak: progress });
+    const wait = Date.parse(cp.dueAt) - Date.now();
+    env.run.log(`soak: checkpoint ${cp.name} due at ${cp.dueAt}${wait > 0 ? ` (in ${Math.round(wait / 1e3)} s)` : " (now)"}`);
+    const dir = checkpointDir(env.run.runDir, cp.name);
+    try {
+      await waitUntil(Date.parse(cp.dueAt), env.signal);
+      cp.status = "running";
+      env.state.update({ soak: progress });
+      await probeNodes(env, held);
+      const lines = await testStep(env, held, deployed, { dir, checkpoint: cp.name });
+      await collectCheckpointLogs(env, held, join21(dir, "logs"));
+      const results = await evaluateStep(env, { ...baseline, dir });
+      Object.assign(cp, { status: "done", endedAt: (/* @__PURE__ */ new Date()).toISOString(), verdict: results.verdict });
+      delete progress.next;
+      env.state.update({ soak: progress });
+      ran.push(cp.name);
+      const found = compareCheckpoints([{ checkpoint: FIRST_CHECKPOINT, results: first }, { checkpoint: cp.name, results }], tolerance).reasons;
+      env.run.log(`soak: checkpoint ${cp.name} done: ${lines} result lines, ${results.verdict.toUpperCase()}${found.length ? `; ${found.join("; ")}` : ""}`);
+    } catch (err) {
+      if (!env.signal.aborted) throw err;
+      const why = env.signal.reason?.message ?? "interrupted";
+      progress.cutShort = `${why} ${cp.status === "running" ? "during the tests of" : "while waiting for"} checkpoint ${cp.name}`;
+      cp.status = "pending";
+      delete progress.next;
+      env.state.update({ soak: progress });
+      env.run.log(`soak: ${progress.cutShort}`);
+      return ran;
+    }
+  }
+  return ran;
+}
+async function probeNodes(env, held) {
+  const fleet = await fleetOf(env, held);
+  const pool = poolOf(env, held, fleet);
+  await Promise.all(
+    fleet.nodes.map(async (node3) => {
+      while (!pool.unreachable(node3) && !env.signal.aborted) {
+        try {
+          await pool.exec(node3, "true", { timeoutMs: 1e4 });
+          return;
+        } catch (err) {
+          if (!pool.unreachable(node3)) env.run.log(`soak: node ${node3.name} did not answer: ${err.message.split("\n")[0]}`);
+        }
+      }
+    })
+  );
+  env.signal.throwIfAborted();
+}
+async function collectCheckpointLogs(env, held, into) {
+  const fleet = await fleetOf(env, held);
+  const gone = new Set((env.state.state.unreachable ?? []).map((u) => u.node));
+  const nodes = fleet.nodes.filter((n) => !gone.has(n.name));
+  const logs = await collectLogs(poolOf(env, held, fleet), nodes, into).catch((err) => (env.run.log(`soak: log collection failed: ${err.message}`), []));
+  env.run.log(`soak: logs of ${logs.length} nodes in ${into}`);
+}
+async function evaluateWithSoak(env, o) {
+  const first = await evaluateStep(env, o);
+  const soak = tryPlanSoak(env);
+  const progress = env.state.state.soak;
+  if (!soak || !progress) return first;
+  const checkpoints = [];
+  for (const cp of progress.checkpoints) {
+    const file2 = join21(checkpointDir(env.run.runDir, cp.name), RUN_FILES.results);
+    if (cp.status === "done" && existsSync15(file2)) checkpoints.push({ checkpoint: cp.name, results: await loadResultsJson(file2) });
+  }
+  const baseline = o.baselinePath ? await loadResultsJson(o.baselinePath) : void 0;
+  const results = foldSoak({
+    first,
+    checkpoints,
+    planned: soak.checkpoints.map((c) => c.name),
+    tolerance: soak.regressionTolerance,
+    ...baseline && { baseline },
+    ...progress.cutShort && { cutShort: progress.cutShort }
+  });
+  await writeFile11(join21(env.run.runDir, RUN_FILES.results), renderResultsJson(results));
+  return results;
+}
+function cutSoakShort(state, why) {
+  const progress = state.state.soak;
+  if (!progress || progress.cutShort || progress.checkpoints.every((c) => c.status === "done")) return;
+  const next = progress.checkpoints.find((c) => c.status !== "done");
+  for (const c of progress.checkpoints) if (c.status === "running") c.status = "pending";
+  progress.cutShort = `${why} before checkpoint ${next?.name ?? "?"}`;
+  delete progress.next;
+  state.update({ soak: progress });
+}
+var CHECKPOINTS_DIR;
+var init_soak_stage = __esm({
+  "src/run/soak-stage.ts"() {
+    "use strict";
+    init_deploy();
+    init_results();
+    init_json();
+    init_soak();
+    init_files();
+    init_steps3();
+    CHECKPOINTS_DIR = "checkpoints";
+  }
+});
+
 // src/run/pipeline.ts
 import { appendFileSync as appendFileSync2, rmSync as rmSync2, statfsSync } from "node:fs";
-import { join as join21 } from "node:path";
+import { join as join22 } from "node:path";
 async function runPipeline(input2) {
   const { runId } = input2;
   const state = input2.existing ?? createRun(input2);
   const runDir = state.dir;
-  const progress = teeProgress(input2.progress, (line) => appendFileSync2(join21(runDir, RUN_LOG), line));
-  rmSync2(join21(runDir, STOP_FILE), { force: true });
+  const progress = teeProgress(input2.progress, (line) => appendFileSync2(join22(runDir, RUN_LOG), line));
+  rmSync2(join22(runDir, STOP_FILE), { force: true });
   if (state.registryError) progress.line(state.registryError);
+  killOrphanedChildren(state, (l) => progress.line(l));
   const selected = new Set(input2.stages ?? STAGES);
-  const signals2 = abortOnSignals((l) => progress.line(l), { stopFile: join21(runDir, STOP_FILE) });
+  const signals2 = abortOnSignals((l) => progress.line(l), { stopFile: join22(runDir, STOP_FILE) });
   const run = { runId, runDir, log: (l) => progress.line(l), signal: signals2.signal };
   let config2 = input2.loaded?.config;
   let plan = input2.plan;
@@ -76849,11 +77322,22 @@ async function runPipeline(input2) {
   if (go("provision")) fleet = await stage("provision", () => provisionStep(env), (f) => `${f.nodes.length} nodes`);
   if (go("deploy")) deployment = await stage("deploy", () => deployStep(env, held, artifacts));
   if (go("test")) await stage("test", () => testStep(env, held, deployment), (lines) => `${lines} result lines`);
+  if (go("evaluate") && soakPending(env)) {
+    const started = Date.now();
+    progress.stage("soak");
+    try {
+      const ran = await soakStep(env, held, deployment, { ...input2.baselinePath && { baselinePath: input2.baselinePath } });
+      progress.done("soak", Date.now() - started, `${ran.length} checkpoints${state.state.soak?.cutShort ? `; ${state.state.soak.cutShort}` : ""}`);
+    } catch (err) {
+      progress.failed("soak", Date.now() - started, err.message);
+      stageError ??= `soak failed: ${err.message}`;
+    }
+  }
   const closing = Boolean(stageError || signals2.received);
   const closes = new Set(input2.closingStages ?? ["evaluate", "report", "teardown"]);
   let results;
   if (selected.has("evaluate") || closing && closes.has("evaluate")) {
-    results = await stage("evaluate", () => evaluateStep(env, { ...input2.baselinePath && { baselinePath: input2.baselinePath }, ...stageError && { stageError } }), (r) => r.verdict.toUpperCase());
+    results = await stage("evaluate", () => evaluateWithSoak(env, { ...input2.baselinePath && { baselinePath: input2.baselinePath }, ...stageError && { stageError } }), (r) => r.verdict.toUpperCase());
   }
   if (selected.has("report") || closing && closes.has("report") && results) {
     await stage("report", () => reportStep(env, results, { branch: input2.branch ?? "unknown", ...input2.pr !== void 0 && { pr: input2.pr } }), () => `reports in ${runDir}`);
@@ -76906,6 +77390,7 @@ var init_pipeline = __esm({
     init_controller();
     init_files();
     init_steps3();
+    init_soak_stage();
     RUN_LOG = "run.log";
     EXIT = { pass: 0, degraded: 0, fail: 1, error: 2 };
     INTERRUPTIBLE = /* @__PURE__ */ new Set(["plan", "build", "provision", "deploy", "test"]);
@@ -77260,7 +77745,7 @@ var report_exports = {};
 __export(report_exports, {
   reportCommand: () => reportCommand
 });
-import { join as join22 } from "node:path";
+import { join as join23 } from "node:path";
 function number4(flag, text, min, max) {
   if (text === void 0) return void 0;
   const n = Number(text);
@@ -77319,7 +77804,7 @@ async function reportCommand(argv) {
     ...values.unreachable && { unreachable: values.unreachable },
     ...soak.length && { soak: soak.map((s, i) => soakCheckpointOf(s.run_id ?? `#${i + 1}`, s)) }
   });
-  const out = values.out ?? join22(".vps-test", "report");
+  const out = values.out ?? join23(".vps-test", "report");
   const branch = values.branch ?? process.env.GITHUB_HEAD_REF ?? process.env.GITHUB_REF_NAME ?? "unknown";
   const written = await writeReportSet({
     results,
@@ -77436,13 +77921,13 @@ var init_fleet_run = __esm({
 });
 
 // src/run/status.ts
-import { existsSync as existsSync15, readFileSync as readFileSync8 } from "node:fs";
-import { join as join23 } from "node:path";
+import { existsSync as existsSync16, readFileSync as readFileSync8 } from "node:fs";
+import { join as join24 } from "node:path";
 function nodesOf(runDir) {
   for (const file2 of [RUN_FILES.fleet, RUN_FILES.plan]) {
     try {
-      const path13 = join23(runDir, file2);
-      if (existsSync15(path13)) return (JSON.parse(readFileSync8(path13, "utf8")).nodes ?? []).map((n) => n.name);
+      const path13 = join24(runDir, file2);
+      if (existsSync16(path13)) return (JSON.parse(readFileSync8(path13, "utf8")).nodes ?? []).map((n) => n.name);
     } catch {
     }
   }
@@ -77469,7 +77954,8 @@ function runStatus(run, now = Date.now(), liveness = (r) => controllerLiveness(r
     nodes: nodesOf(run.dir),
     ...s.expiresAt && { expiresAt: s.expiresAt },
     ...s.verdict && { verdict: s.verdict },
-    unreachable: [...new Set((s.unreachable ?? []).map((u) => u.node))]
+    unreachable: [...new Set((s.unreachable ?? []).map((u) => u.node))],
+    ...s.soak?.next && s.fleetUp && { nextCheckpoint: s.soak.next }
   };
 }
 function formatAge(seconds2) {
@@ -77483,7 +77969,7 @@ function renderStatusTable(rows) {
   const lines = rows.map((r) => [
     r.runId,
     r.condition,
-    r.stage ? `${r.stage} (${r.stageStatus})` : "-",
+    r.nextCheckpoint ? `soak (checkpoint ${r.nextCheckpoint.checkpoint} at ${r.nextCheckpoint.dueAt})` : r.stage ? `${r.stage} (${r.stageStatus})` : "-",
     formatAge(r.ageSeconds),
     r.provider,
     String(r.nodes.length),
@@ -77722,6 +78208,7 @@ async function statusCommand(argv) {
     console.log(`
 run folder: ${run.dir}`);
     for (const s of run.state.stages) console.log(`  ${s.stage.padEnd(9)} ${s.status.padEnd(7)} ${s.startedAt}${s.ms !== void 0 ? ` ${(s.ms / 1e3).toFixed(1)}s` : ""}${s.error ? `  ${s.error.split("\n")[0]}` : ""}`);
+    for (const c of run.state.soak?.checkpoints ?? []) console.log(`  soak ${c.name.padEnd(5)} ${c.status.padEnd(7)} due ${c.dueAt}${c.verdict ? ` ${c.verdict}` : ""}`);
     for (const u of run.state.unreachable ?? []) console.log(`  node ${u.node} unreachable since ${u.since}: ${u.reason}`);
     if (status2.condition === "orphaned") console.log(`
 its controller (pid ${status2.controller.pid}) is dead: vps-test run --resume ${runId} | vps-test stop ${runId} | vps-test down ${runId}`);
@@ -77775,8 +78262,8 @@ var logs_exports = {};
 __export(logs_exports, {
   logsCommand: () => logsCommand
 });
-import { existsSync as existsSync16, readdirSync as readdirSync3, readFileSync as readFileSync9, statSync, openSync as openSync2, readSync, closeSync as closeSync2 } from "node:fs";
-import { join as join24 } from "node:path";
+import { existsSync as existsSync17, readdirSync as readdirSync3, readFileSync as readFileSync9, statSync, openSync as openSync2, readSync, closeSync as closeSync2 } from "node:fs";
+import { join as join25 } from "node:path";
 async function logsCommand(argv) {
   const { values, positionals } = parseFlags(argv, { node: { type: "string" }, follow: { type: "boolean", short: "f" }, lines: { type: "string" } }, "logs");
   if (values.help) {
@@ -77793,10 +78280,10 @@ async function logsCommand(argv) {
   return runLog(run, Boolean(values.follow));
 }
 async function runLog(run, follow) {
-  const file2 = join24(run.dir, RUN_LOG);
+  const file2 = join25(run.dir, RUN_LOG);
   let offset = 0;
   const print = () => {
-    if (!existsSync16(file2)) return;
+    if (!existsSync17(file2)) return;
     const size = statSync(file2).size;
     if (size <= offset) return;
     const fd = openSync2(file2, "r");
@@ -77810,7 +78297,7 @@ async function runLog(run, follow) {
     }
   };
   print();
-  if (!existsSync16(file2)) console.error(`(no run log yet: ${file2})`);
+  if (!existsSync17(file2)) console.error(`(no run log yet: ${file2})`);
   if (!follow) return 0;
   const stop = new AbortController();
   const onSig = () => stop.abort();
@@ -77831,12 +78318,12 @@ async function runLog(run, follow) {
   return 0;
 }
 async function nodeLogs(run, name2, lines, follow) {
-  const collected = join24(run.dir, "logs", name2);
+  const collected = join25(run.dir, "logs", name2);
   if (!run.state.fleetUp) {
-    if (!existsSync16(collected)) throw new UsageError(`logs: run ${run.state.runId} is down and no logs of node '${name2}' were collected (${collected})`);
+    if (!existsSync17(collected)) throw new UsageError(`logs: run ${run.state.runId} is down and no logs of node '${name2}' were collected (${collected})`);
     for (const f of readdirSync3(collected).sort()) {
-      console.log(`==> ${join24(collected, f)} <==`);
-      process.stdout.write(readFileSync9(join24(collected, f), "utf8").split("\n").slice(-lines - 1).join("\n"));
+      console.log(`==> ${join25(collected, f)} <==`);
+      process.stdout.write(readFileSync9(join25(collected, f), "utf8").split("\n").slice(-lines - 1).join("\n"));
     }
     return 0;
   }
@@ -77885,7 +78372,7 @@ __export(stop_exports, {
   stopCommand: () => stopCommand
 });
 import { writeFileSync as writeFileSync8 } from "node:fs";
-import { join as join25 } from "node:path";
+import { join as join26 } from "node:path";
 async function stopCommand(argv) {
   const { values, positionals } = parseFlags(argv, { timeout: { type: "string" } }, "stop");
   if (values.help) {
@@ -77910,7 +78397,7 @@ async function stopCommand(argv) {
 async function stopLive(run, timeoutMs) {
   const { runId } = run.state;
   const pid = run.state.controller.pid;
-  writeFileSync8(join25(run.dir, STOP_FILE), `${(/* @__PURE__ */ new Date()).toISOString()} ${process.pid}
+  writeFileSync8(join26(run.dir, STOP_FILE), `${(/* @__PURE__ */ new Date()).toISOString()} ${process.pid}
 `);
   process.kill(pid, "SIGTERM");
   console.error(`run ${runId}: asked controller ${pid} to stop; waiting for it to evaluate, report and tear down`);
@@ -77934,6 +78421,7 @@ async function finishOrphan(run) {
   const testUnfinished = left.some((s) => s === "test" || s === "deploy" || s === "provision" || s === "build");
   const stages = left.filter((s) => s === "evaluate" || s === "report" || s === "teardown");
   if (!stages.includes("teardown")) stages.push("teardown");
+  cutSoakShort(run, "stopped by vps-test stop after the controller died");
   console.error(`run ${runId}: its controller${run.state.controller ? ` (pid ${run.state.controller.pid})` : ""} is gone; ${stages.join(", ")} here`);
   const outcome = await runPipeline({
     runId,
@@ -77961,6 +78449,7 @@ var init_stop = __esm({
     init_pipeline();
     init_progress();
     init_select();
+    init_soak_stage();
     init_args();
     HELP10 = `Usage: vps-test stop RUN-ID [--timeout 10m]
 
@@ -78016,6 +78505,7 @@ async function downCommand(argv) {
   return 0;
 }
 async function destroy(runId, run, log) {
+  killOrphanedChildren(run, log);
   const provider = providerFor(run.state.provider);
   await provider.destroy({ runId, runDir: run.dir, log });
   run.update({ fleetUp: false });
@@ -78027,6 +78517,7 @@ var init_down = __esm({
     "use strict";
     init_state();
     init_providers();
+    init_steps3();
     init_args();
     HELP11 = `Usage: vps-test down [RUN-ID] [--all]
 

@@ -19656,6 +19656,7 @@ function runsCreatedSince(root, since) {
 }
 
 // src/actions/common/post.ts
+import { existsSync as existsSync2 } from "node:fs";
 import { join as join3 } from "node:path";
 var sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function stopOrphan(p, pid) {
@@ -19687,6 +19688,10 @@ async function rootPost() {
   const problems = [];
   for (const runId of runs) {
     const state = readState(join3(root, runId));
+    if (!state && existsSync2(root) && !existsSync2(join3(root, runId))) {
+      info(`run ${runId}: never started (no run folder), nothing to tear down`);
+      continue;
+    }
     if (state && !state.fleetUp) {
       info(`run ${runId}: already torn down`);
       continue;
