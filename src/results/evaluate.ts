@@ -135,7 +135,8 @@ export function evaluate(input: EvaluateInput): ResultsJson {
     (a.suite < b.suite ? -1 : a.suite > b.suite ? 1 : 0) ||
     nodeOrder(a.from) - nodeOrder(b.from) ||
     nodeOrder(a.to) - nodeOrder(b.to);
-  const tally = tallyPairs(agg, nodeMap, planned, comparePairs);
+  const unreachable = new Set(input.unreachable ?? []);
+  const tally = tallyPairs(agg, nodeMap, planned, comparePairs, unreachable);
 
   const names = new Set<string>([...CATEGORIES, ...tally.categories.keys(), ...Object.keys(criteria.thresholds)]);
   const categories: Record<string, CategoryResult> = {};
@@ -144,7 +145,6 @@ export function evaluate(input: EvaluateInput): ResultsJson {
     categories[name] = judgeCategory(tally.categories.get(name), criteria.thresholds[name] ?? null, baseRate, criteria);
   }
 
-  const unreachable = new Set(input.unreachable ?? []);
   const receivers = infos.map((n) => n.name).filter((n) => !unreachable.has(n));
   const throughput = summarizeThroughput(agg, criteria.min_mbps, criteria.max_loss, nodeOrder);
   const gossip = summarizeGossip(agg, receivers, criteria.min_delivery, criteria.gossip_p95_ms);
@@ -156,7 +156,8 @@ export function evaluate(input: EvaluateInput): ResultsJson {
   const plannedScenarios = (plan?.suites ?? []).filter((s) => s.name.startsWith('scenario:')).map((s) => s.name.slice('scenario:'.length));
   const scenarioSteps = input.scenarioSteps ?? [];
   const scenarios = plannedScenarios.length || scenarioSteps.length ? summarizeScenarios(plannedScenarios, scenarioSteps) : [];
-  const dead = deadClasses(tally.pairs);
+  // pairs of an unreachable node are dead by its absence, judged by the unreachable rule
+  const dead = deadClasses(tally.pairs.filter((p) => !unreachable.has(p.from) && !unreachable.has(p.to)));
   const rejected = [...agg.findings].map(([finding, f]) => ({ finding, count: f.count, samples: [...f.samples] }));
   const judged = judgeVerdict({
     falseClaims: tally.falseClaims,

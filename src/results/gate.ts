@@ -50,12 +50,23 @@ export class Gate {
   private readonly reused = new Set<string>();
   private readonly lineNo = new Map<string, number>();
   private readonly nodes: Map<string, EvidenceNode & { nat: string }>;
+  /** node -> "node b unreachable since round 3 of connectivity": the reason for its unattempted work */
+  private readonly down = new Map<string, string>();
   /** attempts on a driver's declared byproduct pairs, dropped */
   ignored = 0;
   readonly findings: Record<GateFinding, number> = Object.fromEntries(GATE_FINDINGS.map((f) => [f, 0])) as Record<GateFinding, number>;
 
   constructor(private readonly o: GateOptions) {
     this.nodes = new Map(o.nodes.map((n) => [n.name, n]));
+  }
+
+  /** Marks a node unreachable (the first reason stays): what it was planned to do and did not is failed with the reason. */
+  markUnreachable(node: string, reason: string): void {
+    if (!this.down.has(node)) this.down.set(node, reason);
+  }
+
+  unreachableNodes(): Set<string> {
+    return new Set(this.down.keys());
   }
 
   open(window: Window): void {
@@ -126,11 +137,11 @@ export class Gate {
     if (w.kind === 'pairs') this.closePairs(w, outcomes, counters);
     else if (w.kind === 'throughput') {
       if (!this.throughputSeen) {
-        const why = outcomeReason(w.from, w.process, outcomes.get(w.from)) ?? `no throughput result from ${w.from}'s ${w.process}`;
+        const why = this.down.get(w.from) ?? this.down.get(w.to) ?? outcomeReason(w.from, w.process, outcomes.get(w.from)) ?? `no throughput result from ${w.from}'s ${w.process}`;
         this.o.write({ v: 1, type: 'gate', finding: 'no_result', suite: 'throughput', from: w.from, to: w.to, detail: why });
       }
     } else if (!w.receivers.some((r) => r !== w.origin && this.gossipSeen.has(r))) {
-      const why = outcomeReason(w.origin, w.process, outcomes.get(w.origin)) ?? `no node reported receiving ${w.msg} from ${w.origin}`;
+      const why = this.down.get(w.origin) ?? outcomeReason(w.origin, w.process, outcomes.get(w.origin)) ?? `no node reported receiving ${w.msg} from ${w.origin}`;
       this.o.write({ v: 1, type: 'gate', finding: 'no_result', suite: 'gossip', origin: w.origin, msg: w.msg, detail: why });
     }
   }
@@ -141,6 +152,12 @@ export class Gate {
       const b = this.nodes.get(pair.to);
       const ev = a && b ? pairEvidence(counters, a, b, this.o.relays) : { direct: false, relayed: false, evidence: 'unmeasured' as const };
       const e = this.attempts.get(pairKey(pair.from, pair.to));
+      const down = this.down.get(pair.from) ?? this.down.get(pair.to);
+      if (!e && down) {
+        // not probed (or lost with its node): a failed attempt with the reason, never absent
+        this.o.write({ v: 1, type: 'attempt', suite: w.suite, from: pair.from, to: pair.to, path: pair.expectedPath, ok: false, error: down, trial: w.round, evidence: ev.evidence });
+        continue;
+      }
       if (!e) {
         const why = outcomeReason(pair.from, w.process, outcomes.get(pair.from)) ?? `no result from ${pair.from}'s ${w.process}`;
         this.o.write({ v: 1, type: 'attempt', suite: w.suite, from: pair.from, to: pair.to, path: pair.expectedPath, ok: false, error: `${why} (round ${w.round})`, trial: w.round, evidence: ev.evidence, missing: true });

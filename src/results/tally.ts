@@ -89,6 +89,8 @@ export function tallyPairs(
   nodes: ReadonlyMap<string, NodeInfo>,
   planned: ReadonlyMap<string, PathKind>,
   comparePairs: (a: PairStats, b: PairStats) => number,
+  /** unreachable nodes: their pairs are listed but judged by the unreachable rule, not the categories */
+  unreachable: ReadonlySet<string> = new Set(),
 ): PairTally {
   const categories = new Map<string, CategoryTally>();
   const falseSuccess: FalseSuccess[] = [];
@@ -134,6 +136,7 @@ export function tallyPairs(
     });
   }
   for (const pair of pairs) {
+    if (unreachable.has(pair.from) || unreachable.has(pair.to)) continue;
     for (const c of pairContributions(pair)) bump(categories, c, `${pair.from}->${pair.to}`);
   }
   return { pairs, categories, falseSuccess, falseClaims };

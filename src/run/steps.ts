@@ -87,6 +87,13 @@ export async function provisionStep(env: StepEnv): Promise<Fleet> {
   env.state.update({ fleetUp: true }); // from here on, something may exist that teardown must remove
   const fleet = await provider.provision(env.plan(), env.run);
   await writeFleet(env.run.runDir, fleet);
+  // planned nodes the provider never reached are unreachable from the start (docs/architecture.md, "Unreachable nodes")
+  if (fleet.unreachable?.length) {
+    const since = new Date().toISOString();
+    const known = new Set((env.state.state.unreachable ?? []).map((u) => u.node));
+    const fresh = fleet.unreachable.filter((u) => !known.has(u.name)).map((u) => ({ node: u.name, since, reason: `never reached while provisioning: ${u.reason}` }));
+    if (fresh.length) env.state.update({ unreachable: [...(env.state.state.unreachable ?? []), ...fresh] });
+  }
   return fleet;
 }
 

@@ -4,6 +4,7 @@
 import type { PlannedSuite } from '../plan/types.js';
 import type { DriverContext, SubjectDriver } from '../subject/index.js';
 import type { EvidenceReader } from './evidence.js';
+import { unreachableNodes } from './unreachable.js';
 
 export interface PairSuiteSummary {
   rounds: number;
@@ -37,10 +38,15 @@ export async function runPairSuite(ctx: DriverContext, suite: PlannedSuite, deps
   for (let trial = 1; trial <= suite.trials; trial++) {
     ctx.signal?.throwIfAborted();
     const round = deps.roundBase + trial;
+    const when = `round ${trial} of ${suite.name}`;
+    // a pair with an unreachable end is never probed again; the gate fails it with the reason
+    const down = unreachableNodes(ctx, when);
+    const live = suite.pairs.filter((p) => !down.has(p.from) && !down.has(p.to));
     ctx.gate.open({ kind: 'pairs', suite: suite.name, round, pairs: suite.pairs, process: deps.driver.process.pairs, pathFromEvidence: deps.driver.pathFromEvidence, requireIds: !deps.driver.pathFromEvidence, byproducts });
-    const outcomes = await deps.driver.pairRound(ctx, suite, round);
+    const outcomes = live.length ? await deps.driver.pairRound(ctx, live.length === suite.pairs.length ? suite : { ...suite, pairs: live }, round) : new Map<string, never>();
     ctx.signal?.throwIfAborted();
     const counters = await between(trial < suite.trials);
+    unreachableNodes(ctx, when);
     ctx.gate.close(outcomes, counters);
     ctx.log(`${suite.name}: round ${trial}/${suite.trials} done`);
   }

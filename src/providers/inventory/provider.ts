@@ -1,7 +1,8 @@
 // The inventory provider: hosts the user already runs. Provision = verify each host's pinned
 // key while connecting, record its facts, make the run's workdir and, for `nat:` nodes, render
 // the lab's natbox recipe there. A host never reached is unreachable: the fleet is degraded
-// while at least half the nodes are healthy, and provisioning fails below that. Destroy removes
+// while at least half the nodes are healthy and the run fails below that (judged by the
+// evaluation; provisioning fails only when no host answers at all). Destroy removes
 // only what the run made. See docs/architecture.md, "Inventory hosts".
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -78,7 +79,10 @@ export class InventoryProvider implements Provider {
       });
       const health = fleetHealth(draft.nodes.length, this.unreachable.length);
       const down = this.unreachable.map((u) => `${u.name} (${u.reason})`).join('; ');
-      if (health === 'fail') throw new InventoryError(`${this.unreachable.length} of ${draft.nodes.length} inventory hosts unreachable, fewer than half are healthy: ${down}`);
+      // with none reached there is nothing to run on; otherwise the evaluation judges the share
+      // (degraded, or failed below half), every pair of an unreachable host failed with the reason
+      if (this.unreachable.length === draft.nodes.length) throw new InventoryError(`all ${draft.nodes.length} inventory hosts unreachable: ${down}`);
+      if (health === 'fail') run.log(`inventory: ${this.unreachable.length} of ${draft.nodes.length} inventory hosts unreachable, fewer than half are healthy (the run fails): ${down}`);
       if (health === 'degraded') run.log(`inventory: degraded: ${this.unreachable.length} of ${draft.nodes.length} hosts unreachable: ${down}`);
       const reached = draft.nodes.filter((n) => facts.has(n.name));
       const mismatch = reached.filter((n) => facts.get(n.name)?.arch !== n.arch).map((n) => `node "${n.name}" is ${facts.get(n.name)?.arch}, the plan builds ${n.arch} (set arch: ${facts.get(n.name)?.arch})`);

@@ -1,6 +1,7 @@
 // The inventory provider on lab machines addressed as static hosts: facts recorded, a natbox
 // rendered on one host, teardown leaving every host exactly as found (nft ruleset, namespaces,
-// processes, files, ip_forward); one unreachable host of four degrades, three of four fail.
+// processes, files, ip_forward); one unreachable host of four degrades, three of four fail (the
+// evaluation judges it), none reached fails provisioning.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +26,8 @@ describe.skipIf(!isRoot)('inventory provider on lab machines as static hosts', (
   /** What a host looks like from outside: its nft ruleset, ip_forward, namespaces, processes, our files. */
   const snapshot = () =>
     lab.topology.machines.map((m) => ({
-      nft: sh(m.machineNamespace, 'nft', 'list', 'ruleset'),
+      // traffic moves the lab's own evidence counters and dynamic sets: theirs, not ours
+      nft: sh(m.machineNamespace, 'nft', 'list', 'ruleset').replace(/elements = \{[^}]*\}/g, 'elements = {...}').replace(/counter packets \d+ bytes \d+/g, 'counter'),
       forward: sh(m.machineNamespace, 'sysctl', '-n', 'net.ipv4.ip_forward'),
       links: sh(m.machineNamespace, 'ip', '-o', 'link').replace(/\s+link\/.*$/gm, ''),
       pids: execFileSync('ip', ['netns', 'pids', m.machineNamespace], { encoding: 'utf8' }).split('\n').filter(Boolean).length,
@@ -85,10 +87,25 @@ describe.skipIf(!isRoot)('inventory provider on lab machines as static hosts', (
   it('three unreachable of four: fails naming them, the reachable one is left as found', async () => {
     const before = snapshot();
     const unused = (k: number) => lab.topology.subnet.cidr.replace(/0\/24$/, String(200 + k));
+    const logs: string[] = [];
+    const p = provider();
+    const run = { runId: 'invrun3', runDir: join(work, 'run3'), log: (l: string) => logs.push(l) };
+    // the evaluation fails the run (fewer than half healthy); provisioning hands over what answered
+    const fleet = await p.provision(plan(['symmetric'], (i) => (i === 0 ? (lab.fleet.nodes[0]?.publicIp as string) : unused(i))), run);
+    expect(fleet.nodes.map((n) => n.name)).toEqual(['h0']);
+    expect(fleet.unreachable?.map((u) => u.name)).toEqual(['h1', 'h2', 'h3']);
+    expect(logs.join('\n')).toMatch(/3 of 4 inventory hosts unreachable, fewer than half are healthy \(the run fails\): h1 .*h2 .*h3/);
+    await p.destroy(run);
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('no host of four reached: provisioning fails naming them all and leaves nothing', async () => {
+    const before = snapshot();
+    const unused = (k: number) => lab.topology.subnet.cidr.replace(/0\/24$/, String(210 + k));
     const err = await provider()
-      .provision(plan(['symmetric'], (i) => (i === 0 ? (lab.fleet.nodes[0]?.publicIp as string) : unused(i))), { runId: 'invrun3', runDir: join(work, 'run3'), log: () => undefined })
+      .provision(plan(['none'], unused), { runId: 'invrun4', runDir: join(work, 'run4'), log: () => undefined })
       .then(() => new Error('accepted'), (e: unknown) => e as Error);
-    expect(err.message).toMatch(/3 of 4 inventory hosts unreachable, fewer than half are healthy: h1 .*h2 .*h3/);
+    expect(err.message).toMatch(/all 4 inventory hosts unreachable: h0 .*h1 .*h2 .*h3/);
     expect(snapshot()).toEqual(before);
   });
 

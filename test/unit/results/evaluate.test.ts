@@ -124,6 +124,19 @@ describe('evaluate: verdicts', () => {
     expect(run({ plan, aggregate: good(), unreachable: ['b', 'c'] }).verdict).toBe('fail');
   });
 
+  it("an unreachable node's failed pairs are judged by the unreachable rule, not the categories", () => {
+    // c died: every pair of it failed "node c unreachable since ..."; the rest are fine
+    const names = ['a', 'b', 'c'];
+    const agg = aggregateOf(names.flatMap((f) => names.filter((t) => t !== f).flatMap((t) => (f === 'c' || t === 'c' ? attempts(f, t, 'direct', 10, 0) : attempts(f, t, 'direct', 10, 10)))));
+    const r = run({ plan, aggregate: agg, unreachable: ['c'] });
+    expect(r.verdict).toBe('degraded');
+    expect(r.reasons).toEqual(['1 of 3 nodes unreachable: c']);
+    expect(r.categories.direct).toMatchObject({ attempts: 20, successes: 20 });
+    expect(r.pairs.filter((p) => p.from === 'c' || p.to === 'c').map((p) => p.successes)).toEqual([0, 0, 0, 0]);
+    // the same failures on a node that stayed reachable fail the run
+    expect(run({ plan, aggregate: agg }).verdict).toBe('fail');
+  });
+
   it('fails on throughput under the minimum and on short gossip delivery', () => {
     const agg = good();
     agg.add({ v: 1, type: 'throughput', from: 'a', to: 'b', bytes: 1, seconds: 1, mbps: 20 });
