@@ -70557,7 +70557,8 @@ var init_provider2 = __esm({
           });
           const health = fleetHealth(draft.nodes.length, this.unreachable.length);
           const down = this.unreachable.map((u) => `${u.name} (${u.reason})`).join("; ");
-          if (health === "fail") throw new InventoryError(`${this.unreachable.length} of ${draft.nodes.length} inventory hosts unreachable, fewer than half are healthy: ${down}`);
+          if (this.unreachable.length === draft.nodes.length) throw new InventoryError(`all ${draft.nodes.length} inventory hosts unreachable: ${down}`);
+          if (health === "fail") run.log(`inventory: ${this.unreachable.length} of ${draft.nodes.length} inventory hosts unreachable, fewer than half are healthy (the run fails): ${down}`);
           if (health === "degraded") run.log(`inventory: degraded: ${this.unreachable.length} of ${draft.nodes.length} hosts unreachable: ${down}`);
           const reached = draft.nodes.filter((n) => facts.has(n.name));
           const mismatch = reached.filter((n) => facts.get(n.name)?.arch !== n.arch).map((n) => `node "${n.name}" is ${facts.get(n.name)?.arch}, the plan builds ${n.arch} (set arch: ${facts.get(n.name)?.arch})`);
@@ -73867,7 +73868,7 @@ function bump(categories, c, label2) {
   t.successes += c.successes;
   if (c.successes < c.attempts) t.failingPairs.add(label2);
 }
-function tallyPairs(agg, nodes, planned, comparePairs) {
+function tallyPairs(agg, nodes, planned, comparePairs, unreachable = /* @__PURE__ */ new Set()) {
   const categories = /* @__PURE__ */ new Map();
   const falseSuccess2 = [];
   const falseClaims = [];
@@ -73910,6 +73911,7 @@ function tallyPairs(agg, nodes, planned, comparePairs) {
     });
   }
   for (const pair of pairs) {
+    if (unreachable.has(pair.from) || unreachable.has(pair.to)) continue;
     for (const c of pairContributions(pair)) bump(categories, c, `${pair.from}->${pair.to}`);
   }
   return { pairs, categories, falseSuccess: falseSuccess2, falseClaims };
@@ -74185,14 +74187,14 @@ function evaluate(input2) {
     for (const p of suite.pairs) planned.set(plannedKey(suite.name, p.from, p.to), p.expectedPath);
   }
   const comparePairs = (a, b) => (suiteOrder.get(a.suite) ?? 1e9) - (suiteOrder.get(b.suite) ?? 1e9) || (a.suite < b.suite ? -1 : a.suite > b.suite ? 1 : 0) || nodeOrder(a.from) - nodeOrder(b.from) || nodeOrder(a.to) - nodeOrder(b.to);
-  const tally = tallyPairs(agg, nodeMap, planned, comparePairs);
+  const unreachable = new Set(input2.unreachable ?? []);
+  const tally = tallyPairs(agg, nodeMap, planned, comparePairs, unreachable);
   const names = /* @__PURE__ */ new Set([...CATEGORIES, ...tally.categories.keys(), ...Object.keys(criteria.thresholds)]);
   const categories = {};
   for (const name2 of [...names].sort(compareCategories)) {
     const baseRate = baseline?.categories[name2]?.rate ?? null;
     categories[name2] = judgeCategory(tally.categories.get(name2), criteria.thresholds[name2] ?? null, baseRate, criteria);
   }
-  const unreachable = new Set(input2.unreachable ?? []);
   const receivers = infos.map((n) => n.name).filter((n) => !unreachable.has(n));
   const throughput = summarizeThroughput(agg, criteria.min_mbps, criteria.max_loss, nodeOrder);
   const gossip = summarizeGossip(agg, receivers, criteria.min_delivery, criteria.gossip_p95_ms);
@@ -74203,7 +74205,7 @@ function evaluate(input2) {
   const plannedScenarios = (plan?.suites ?? []).filter((s) => s.name.startsWith("scenario:")).map((s) => s.name.slice("scenario:".length));
   const scenarioSteps = input2.scenarioSteps ?? [];
   const scenarios = plannedScenarios.length || scenarioSteps.length ? summarizeScenarios(plannedScenarios, scenarioSteps) : [];
-  const dead = deadClasses(tally.pairs);
+  const dead = deadClasses(tally.pairs.filter((p) => !unreachable.has(p.from) && !unreachable.has(p.to)));
   const rejected = [...agg.findings].map(([finding, f]) => ({ finding, count: f.count, samples: [...f.samples] }));
   const judged = judgeVerdict({
     falseClaims: tally.falseClaims,
@@ -75403,6 +75405,21 @@ var init_deploy_stage = __esm({
   }
 });
 
+// src/suites/unreachable.ts
+function unreachableNodes(ctx, when) {
+  for (const u of ctx.fleet.unreachable ?? []) ctx.gate.markUnreachable(u.name, `node ${u.name} unreachable since provisioning (${u.reason})`);
+  for (const u of ctx.pool.unreachableNodes()) ctx.gate.markUnreachable(u.node, `node ${u.node} unreachable since ${when}`);
+  return ctx.gate.unreachableNodes();
+}
+function reachableOnly(ctx, down) {
+  return down.size ? { ...ctx, fleet: { ...ctx.fleet, nodes: ctx.fleet.nodes.filter((n) => !down.has(n.name)) } } : ctx;
+}
+var init_unreachable = __esm({
+  "src/suites/unreachable.ts"() {
+    "use strict";
+  }
+});
+
 // src/suites/pairs.ts
 async function runPairSuite(ctx, suite, deps) {
   let evidenceWaitMs = 0;
@@ -75418,10 +75435,14 @@ async function runPairSuite(ctx, suite, deps) {
   for (let trial = 1; trial <= suite.trials; trial++) {
     ctx.signal?.throwIfAborted();
     const round2 = deps.roundBase + trial;
+    const when = `round ${trial} of ${suite.name}`;
+    const down = unreachableNodes(ctx, when);
+    const live = suite.pairs.filter((p) => !down.has(p.from) && !down.has(p.to));
     ctx.gate.open({ kind: "pairs", suite: suite.name, round: round2, pairs: suite.pairs, process: deps.driver.process.pairs, pathFromEvidence: deps.driver.pathFromEvidence, requireIds: !deps.driver.pathFromEvidence, byproducts });
-    const outcomes = await deps.driver.pairRound(ctx, suite, round2);
+    const outcomes = live.length ? await deps.driver.pairRound(ctx, live.length === suite.pairs.length ? suite : { ...suite, pairs: live }, round2) : /* @__PURE__ */ new Map();
     ctx.signal?.throwIfAborted();
     const counters = await between(trial < suite.trials);
+    unreachableNodes(ctx, when);
     ctx.gate.close(outcomes, counters);
     ctx.log(`${suite.name}: round ${trial}/${suite.trials} done`);
   }
@@ -75430,6 +75451,7 @@ async function runPairSuite(ctx, suite, deps) {
 var init_pairs = __esm({
   "src/suites/pairs.ts"() {
     "use strict";
+    init_unreachable();
   }
 });
 
@@ -75447,13 +75469,21 @@ var init_context = __esm({
 
 // src/suites/throughput.ts
 async function runThroughputSuite(ctx, driver, seconds2, pairs) {
-  const targets = [...new Set(pairs.map(([, b]) => b))].map((n) => nodeByName(ctx.fleet, n));
+  const gone = unreachableNodes(ctx, "the throughput suite");
+  const targets = [...new Set(pairs.map(([, b]) => b))].filter((n) => !gone.has(n)).map((n) => nodeByName(ctx.fleet, n));
   const cleanup = driver.prepareThroughput ? await driver.prepareThroughput(ctx, targets) : async () => void 0;
   try {
     for (const [a, b] of pairs) {
       ctx.signal?.throwIfAborted();
+      const down = unreachableNodes(ctx, `throughput ${a}->${b}`);
       ctx.gate.open({ kind: "throughput", from: a, to: b, process: driver.process.throughput });
+      if (down.has(a) || down.has(b)) {
+        ctx.gate.close(/* @__PURE__ */ new Map());
+        ctx.log(`throughput ${a} -> ${b}: skipped, node ${down.has(a) ? a : b} is unreachable`);
+        continue;
+      }
       const outcome = await driver.throughputPair(ctx, nodeByName(ctx.fleet, a), nodeByName(ctx.fleet, b), seconds2);
+      unreachableNodes(ctx, `throughput ${a}->${b}`);
       ctx.gate.close(/* @__PURE__ */ new Map([[a, outcome]]));
       ctx.log(`throughput ${a} -> ${b}: ${outcome.code === 0 && !outcome.timedOut ? "done" : `failed (${outcome.error ?? outcome.stderrTail ?? `exit ${outcome.code}`})`}`);
     }
@@ -75465,17 +75495,25 @@ var init_throughput = __esm({
   "src/suites/throughput.ts"() {
     "use strict";
     init_context();
+    init_unreachable();
   }
 });
 
 // src/suites/gossip.ts
 async function runGossipSuite(ctx, driver, o) {
-  const receivers = ctx.fleet.nodes.map((n) => n.name);
   for (const [i, origin] of o.origins.entries()) {
     ctx.signal?.throwIfAborted();
     const msg = `m${o.roundBase + i}-${origin}`;
-    ctx.gate.open({ kind: "gossip", msg, origin, receivers, process: driver.process.gossip });
-    const outcomes = await driver.gossip(ctx, nodeByName(ctx.fleet, origin), msg, o.durationMs);
+    const down = unreachableNodes(ctx, `gossip from ${origin}`);
+    const live = reachableOnly(ctx, down);
+    ctx.gate.open({ kind: "gossip", msg, origin, receivers: live.fleet.nodes.map((n) => n.name), process: driver.process.gossip });
+    if (down.has(origin)) {
+      ctx.gate.close(/* @__PURE__ */ new Map());
+      ctx.log(`gossip from ${origin}: skipped, the node is unreachable`);
+      continue;
+    }
+    const outcomes = await driver.gossip(live, nodeByName(ctx.fleet, origin), msg, o.durationMs);
+    unreachableNodes(ctx, `gossip from ${origin}`);
     ctx.gate.close(outcomes);
     ctx.log(`gossip from ${origin}: done`);
   }
@@ -75484,6 +75522,7 @@ var init_gossip = __esm({
   "src/suites/gossip.ts"() {
     "use strict";
     init_context();
+    init_unreachable();
   }
 });
 
@@ -75939,9 +75978,18 @@ var init_gate = __esm({
       reused = /* @__PURE__ */ new Set();
       lineNo = /* @__PURE__ */ new Map();
       nodes;
+      /** node -> "node b unreachable since round 3 of connectivity": the reason for its unattempted work */
+      down = /* @__PURE__ */ new Map();
       /** attempts on a driver's declared byproduct pairs, dropped */
       ignored = 0;
       findings = Object.fromEntries(GATE_FINDINGS.map((f) => [f, 0]));
+      /** Marks a node unreachable (the first reason stays): what it was planned to do and did not is failed with the reason. */
+      markUnreachable(node3, reason) {
+        if (!this.down.has(node3)) this.down.set(node3, reason);
+      }
+      unreachableNodes() {
+        return new Set(this.down.keys());
+      }
       open(window2) {
         if (this.window) throw new Error("gate: a window is already open");
         this.window = window2;
@@ -76004,11 +76052,11 @@ var init_gate = __esm({
         if (w.kind === "pairs") this.closePairs(w, outcomes, counters);
         else if (w.kind === "throughput") {
           if (!this.throughputSeen) {
-            const why = outcomeReason(w.from, w.process, outcomes.get(w.from)) ?? `no throughput result from ${w.from}'s ${w.process}`;
+            const why = this.down.get(w.from) ?? this.down.get(w.to) ?? outcomeReason(w.from, w.process, outcomes.get(w.from)) ?? `no throughput result from ${w.from}'s ${w.process}`;
             this.o.write({ v: 1, type: "gate", finding: "no_result", suite: "throughput", from: w.from, to: w.to, detail: why });
           }
         } else if (!w.receivers.some((r) => r !== w.origin && this.gossipSeen.has(r))) {
-          const why = outcomeReason(w.origin, w.process, outcomes.get(w.origin)) ?? `no node reported receiving ${w.msg} from ${w.origin}`;
+          const why = this.down.get(w.origin) ?? outcomeReason(w.origin, w.process, outcomes.get(w.origin)) ?? `no node reported receiving ${w.msg} from ${w.origin}`;
           this.o.write({ v: 1, type: "gate", finding: "no_result", suite: "gossip", origin: w.origin, msg: w.msg, detail: why });
         }
       }
@@ -76018,6 +76066,11 @@ var init_gate = __esm({
           const b = this.nodes.get(pair.to);
           const ev = a && b ? pairEvidence(counters, a, b, this.o.relays) : { direct: false, relayed: false, evidence: "unmeasured" };
           const e = this.attempts.get(pairKey(pair.from, pair.to));
+          const down = this.down.get(pair.from) ?? this.down.get(pair.to);
+          if (!e && down) {
+            this.o.write({ v: 1, type: "attempt", suite: w.suite, from: pair.from, to: pair.to, path: pair.expectedPath, ok: false, error: down, trial: w.round, evidence: ev.evidence });
+            continue;
+          }
           if (!e) {
             const why = outcomeReason(pair.from, w.process, outcomes.get(pair.from)) ?? `no result from ${pair.from}'s ${w.process}`;
             this.o.write({ v: 1, type: "attempt", suite: w.suite, from: pair.from, to: pair.to, path: pair.expectedPath, ok: false, error: `${why} (round ${w.round})`, trial: w.round, evidence: ev.evidence, missing: true });
@@ -76844,6 +76897,12 @@ async function provisionStep(env) {
   env.state.update({ fleetUp: true });
   const fleet = await provider.provision(env.plan(), env.run);
   await writeFleet(env.run.runDir, fleet);
+  if (fleet.unreachable?.length) {
+    const since = (/* @__PURE__ */ new Date()).toISOString();
+    const known = new Set((env.state.state.unreachable ?? []).map((u) => u.node));
+    const fresh = fleet.unreachable.filter((u) => !known.has(u.name)).map((u) => ({ node: u.name, since, reason: `never reached while provisioning: ${u.reason}` }));
+    if (fresh.length) env.state.update({ unreachable: [...env.state.state.unreachable ?? [], ...fresh] });
+  }
   return fleet;
 }
 async function fleetOf(env, held) {
