@@ -3,6 +3,7 @@
 // verified and executable, at the same path.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { sftpDeploy } from './sftp.js';
 import { deployArtifact, type BinaryUpload, type NodeDeployResult, type TransferMethod } from '../../src/deploy/index.js';
 import { SshPool } from '../../src/ssh/index.js';
 import { clearBins, scpLoop, verifyInstalled } from './baseline.js';
@@ -102,7 +103,16 @@ export async function measure(fleet: BenchFleet, artifact: BinaryUpload, repeats
     const gz = await freshDeploy(fleet, artifact, 'gzip');
     m.gzip.push(gz.ms);
     m.wire.gzip = gz.results[0]!.bytesSent;
-    m.sftp.push((await freshDeploy(fleet, artifact, 'sftp')).ms);
+    await clearBins(fleet);
+    const sftpPool = new SshPool({ clientKeyPath: fleet.clientKeyPath });
+    try {
+      const started = performance.now();
+      await sftpDeploy(sftpPool, fleet.nodes, artifact);
+      m.sftp.push(performance.now() - started);
+    } finally {
+      await sftpPool.close();
+    }
+    await verifyInstalled(fleet, artifact.name, artifact.sha256, 'plain sftp');
 
     m.sshHandshakes.push(await sshLoop(fleet));
     log(`round ${i + 1}/${repeats}: scp ${Math.round(m.scp[i]!)} ms, deployArtifact ${Math.round(m.deploy[i]!)} ms, redeploy ${Math.round(m.redeployCold[i]!)} ms`);

@@ -7,14 +7,14 @@
 // the binary are stopped before the swap ("text file busy") and started again.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { FleetNode } from '../fleet/types.js';
 import type { ExecResult } from '../ssh/exec.js';
 import { mapLimit } from '../ssh/limiter.js';
 import type { SshPool } from '../ssh/pool.js';
 import { shellQuote } from '../shell/quote.js';
-import { DECODERS, encodeFile, hasLocalZstd, type Encoding, type SharedStream } from './compress.js';
+import { encodeFile, hasLocalZstd, type Encoding, type SharedStream } from './compress.js';
+import { parseCheck, renderDeployScript, type CheckResult } from './artifact-scripts.js';
 import { restartService, serviceStatus, stopService } from './service.js';
 
 /** A built binary on its way to the nodes (the build stage's artifact, named for the node). */
@@ -29,9 +29,9 @@ export interface BinaryUpload {
 /**
  * How the bytes travel. auto: zstd when the controller and the node both have it, else gzip;
  * both stream through an exec channel into the decoder on the node. raw: the same channel,
- * uncompressed. sftp: a plain sftp upload (for comparison).
+ * uncompressed. (A plain sftp upload, the naive baseline, lives in bench/deploy/sftp.ts.)
  */
-export type TransferMethod = 'auto' | 'zstd' | 'gzip' | 'raw' | 'sftp';
+export type TransferMethod = 'auto' | 'zstd' | 'gzip' | 'raw';
 
 export interface DeployOptions {
   /** Nodes deployed in parallel. Default 8. */
@@ -49,7 +49,7 @@ export interface NodeDeployResult {
   /** Bytes of the binary sent over the wire (compressed size when compressed). */
   bytesSent: number;
   /** How it travelled (uploaded nodes only). */
-  encoding?: Encoding | 'sftp';
+  encoding?: Encoding;
   ms: number;
   /** Services stopped for the swap and started again. */
   restarted: string[];
@@ -61,107 +61,6 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$/;
 
 export function binaryPath(node: FleetNode, name: string): string {
   return `${node.workdir}/bin/${name}`;
-}
-
-/**
- * `sha FILE` prints the file's sha256. openssl first: it uses the CPU's SHA extensions and is
- * ~3x faster than coreutils' sha256sum (32 MiB: 0.02 s vs 0.06 s here), which matters when
- * many nodes share few cores; sha256sum where openssl is missing.
- */
-const SHA_FUNCTION = 'sha() { h=$(openssl dgst -sha256 -r "$1" 2>/dev/null) || h=$(sha256sum "$1") || return 1; echo "${h%% *}"; }';
-
-/** Lines naming (as service=<spec file>) the service specs under <workdir>/run that mention `binary`. */
-function serviceLines(binary: string, workdir: string): string {
-  const q = shellQuote;
-  return `for f in ${q(`${workdir}/run`)}/*.spec.json; do if [ -f "$f" ] && grep -q -F -- ${q(binary)} "$f"; then echo "service=$f"; fi; done`;
-}
-
-/** One round trip: the installed binary's sha256, whether zstd exists, services whose spec names it. */
-export function renderCheckScript(binary: string, workdir: string): string {
-  const q = shellQuote;
-  return [
-    SHA_FUNCTION,
-    `if [ -f ${q(binary)} ]; then printf 'sha=%s\\n' "$(sha ${q(binary)})"; else echo sha=none; fi`,
-    'if command -v zstd >/dev/null 2>&1; then echo zstd=yes; else echo zstd=no; fi',
-    serviceLines(binary, workdir),
-  ].join('\n');
-}
-
-export interface CheckResult {
-  sha256: string;
-  zstd: boolean;
-  services: string[];
-}
-
-export function parseCheck(stdout: string): CheckResult {
-  const out: CheckResult = { sha256: '', zstd: false, services: [] };
-  for (const line of stdout.split('\n')) {
-    const [key, ...rest] = line.split('=');
-    const value = rest.join('=').trim();
-    if (key === 'sha') out.sha256 = value;
-    else if (key === 'zstd') out.zstd = value === 'yes';
-    else if (key === 'service') {
-      const name = /\/([^/]+)\.spec\.json$/.exec(value)?.[1];
-      if (name) out.services.push(name);
-    }
-  }
-  return out;
-}
-
-/** Lines that check the temp file "$t" against the expected sha256, make it executable, and optionally install it. */
-function verifyLines(sha256: string, binary: string, install: string): string[] {
-  return [
-    'got=$(sha "$t")',
-    `if [ "$got" != ${shellQuote(sha256)} ]; then echo "sha256 of the received file is $got, expected ${sha256}" >&2; exit 3; fi`,
-    'chmod 755 "$t"',
-    `if ${install}; then mv -f "$t" ${shellQuote(binary)}; fi`,
-  ];
-}
-
-/**
- * Receives the binary (encoded on stdin, or already uploaded to `tmp` with sftp), checks its
- * sha256, makes it executable, and, when `install` is set, renames it into place.
- */
-export function renderReceiveScript(o: { binary: string; tmp: string; sha256: string; decoder?: string; install: boolean }): string {
-  const q = shellQuote;
-  return [
-    'set -e',
-    SHA_FUNCTION,
-    `mkdir -p ${q(path.posix.dirname(o.binary))}`,
-    `t=${q(o.tmp)}`,
-    `trap '[ $? -eq 0 ] || rm -f "$t"' EXIT`,
-    ...(o.decoder ? [`${o.decoder} > "$t"`] : []),
-    ...verifyLines(o.sha256, o.binary, o.install ? 'true' : 'false'),
-  ].join('\n');
-}
-
-/**
- * The one exec per node. Prints sha=<installed sha256 | none>; ends there (exit 0) when it is
- * already `sha256`. Else prints zstd=yes|no, service=<spec> lines and `ready`, reads the
- * controller's decision line "<encoding> install|keep" (end of stdin: nothing to do), and
- * receives the binary as renderReceiveScript does. Exit 3: the received file has another sha256.
- */
-export function renderDeployScript(o: { binary: string; tmp: string; sha256: string; workdir: string }): string {
-  const q = shellQuote;
-  const decoders = (Object.keys(DECODERS) as Encoding[]).map((e) => `${e}) dec=${q(DECODERS[e])} ;;`).join(' ');
-  return [
-    'set -e',
-    SHA_FUNCTION,
-    `t=${q(o.tmp)}`,
-    'have=none',
-    `if [ -f ${q(o.binary)} ]; then have=$(sha ${q(o.binary)}); fi`,
-    'echo "sha=$have"',
-    `if [ "$have" = ${q(o.sha256)} ]; then exit 0; fi`,
-    'if command -v zstd >/dev/null 2>&1; then echo zstd=yes; else echo zstd=no; fi',
-    serviceLines(o.binary, o.workdir),
-    'echo ready',
-    'read -r how mode || exit 0',
-    `case "$how" in ${decoders} *) echo "unknown encoding \\"$how\\"" >&2; exit 2 ;; esac`,
-    `mkdir -p ${q(path.posix.dirname(o.binary))}`,
-    `trap '[ $? -eq 0 ] || rm -f "$t"' EXIT`,
-    '$dec > "$t"',
-    ...verifyLines(o.sha256, o.binary, '[ "$mode" = install ]'),
-  ].join('\n');
 }
 
 /** The artifact's encodings, each produced once (on first need) and shared by every node. */
@@ -218,7 +117,7 @@ export async function deployArtifact(pool: SshPool, nodes: readonly FleetNode[],
     const tmp = `${node.workdir}/bin/.${artifact.name}.upload-${process.pid}-${Date.now()}`;
     const job: NodeJob = { pool, node, artifact, payload, binary, tmp, timeoutMs: options.timeoutMs ?? 600_000, method, result };
     try {
-      const running = method === 'sftp' ? await sftpDeploy(job) : await streamDeploy(job);
+      const running = await streamDeploy(job);
       if (running) await swapWithServicesStopped(job, running);
     } catch (err) {
       result.status = 'failed';
@@ -302,35 +201,6 @@ async function streamDeploy(job: NodeJob): Promise<string[] | undefined> {
   result.encoding = encoding;
   result.status = 'uploaded';
   return services.length > 0 ? services : undefined;
-}
-
-/** sftp (for comparison): check, upload to the temp name, verify; same skip and swap rules. */
-async function sftpDeploy(job: NodeJob): Promise<string[] | undefined> {
-  const { pool, node, artifact, result } = job;
-  const check = await pool.exec(node, renderCheckScript(job.binary, node.workdir), { timeoutMs: 60_000 });
-  if (check.code !== 0) throw new Error(`could not check ${job.binary}: ${check.stderr.trim() || `exit ${check.code}`}`);
-  const { sha256, services } = parseCheck(check.stdout);
-  if (sha256 === artifact.sha256) {
-    result.status = 'skipped';
-    return undefined;
-  }
-  const running = await runningServices(job, services);
-  const q = shellQuote;
-  await pool.exec(node, `mkdir -p ${q(`${node.workdir}/bin`)}`, { timeoutMs: 30_000 });
-  try {
-    await pool.upload(node, artifact.path, job.tmp);
-  } catch (err) {
-    await pool.exec(node, `rm -f ${q(job.tmp)}`, { timeoutMs: 30_000 }).catch(() => undefined);
-    throw err;
-  }
-  const r = await pool.exec(node, renderReceiveScript({ binary: job.binary, tmp: job.tmp, sha256: artifact.sha256, install: running.length === 0 }), {
-    timeoutMs: job.timeoutMs,
-  });
-  if (r.code !== 0) throw new Error(await uploadFailure(r, job));
-  result.bytesSent = artifact.size;
-  result.encoding = 'sftp';
-  result.status = 'uploaded';
-  return running.length > 0 ? running : undefined;
 }
 
 /** The verified binary waits at the temp name: stop the services, rename, start them again. */

@@ -77,9 +77,9 @@ describe.skipIf(!isRoot)('deployArtifact', () => {
     expect(binDirEntries().sort()).toEqual(Array(8).fill('agent'));
   });
 
-  it('gzip, raw and sftp transfers give the same file', async () => {
+  it('gzip, raw and zstd transfers give the same file', async () => {
     const [n1, n2, n3] = sshd.nodes;
-    for (const [node, method] of [[n1!, 'gzip'], [n2!, 'raw'], [n3!, 'sftp']] as const) {
+    for (const [node, method] of [[n1!, 'gzip'], [n2!, 'raw'], [n3!, 'zstd']] as const) {
       const [r] = await deployArtifact(pool, [node], { ...artifact, name: `agent-${method}` }, { method });
       expect(r).toMatchObject({ status: 'uploaded', encoding: method });
       expect(sha256(readFileSync(installed(node.workdir, `agent-${method}`)))).toBe(artifact.sha256);

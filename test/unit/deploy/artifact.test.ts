@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseCheck, renderCheckScript, renderReceiveScript } from '../../../src/deploy/artifact.js';
+import { parseCheck, renderCheckScript, renderReceiveScript } from '../../../src/deploy/artifact-scripts.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'vt-artifact-unit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { renderDeployScript } from '../../../src/deploy/artifact.js';
+import { renderDeployScript } from '../../../src/deploy/artifact-scripts.js';
 
 const work = mkdtempSync(join(tmpdir(), 'vps-test-deploy-script-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
