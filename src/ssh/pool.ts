@@ -60,6 +60,11 @@ interface Connection {
   channels: Limiter;
 }
 
+/** Simultaneous operations for a fleet of `nodes`: two per node (a round's command and a service or log read beside it), at least 64. */
+export function operationsFor(nodes: number): number {
+  return Math.max(64, 2 * nodes);
+}
+
 /** Extra time the remote `timeout` backstop waits beyond the controller's own deadline. */
 const BACKSTOP_SLACK_S = 10;
 
@@ -78,8 +83,13 @@ export class SshPool {
     this.reach = new Reachability(options.unreachableAfter ?? 2, (u, count) => this.options.log?.(`ssh: node "${u.node}" is unreachable after ${count} failed operations: ${u.reason}`));
   }
 
+  /**
+   * A pool for a fleet. Operations are sized to it: a probe round runs one command on every node
+   * at once, and a fixed cap (64) would start the rest of a 100-node round late, which the
+   * rendezvous sees as peers that never registered.
+   */
   static forFleet(fleet: Fleet, options: Omit<SshPoolOptions, 'clientKeyPath'> = {}): SshPool {
-    return new SshPool({ ...options, clientKeyPath: fleet.clientKeyPath });
+    return new SshPool({ maxOperations: operationsFor(fleet.nodes.length), ...options, clientKeyPath: fleet.clientKeyPath });
   }
 
   /** Opens (or reuses) the node's connection; useful to fail early on unreachable nodes. */
