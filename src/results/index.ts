@@ -11,3 +11,4 @@ export { evaluate, judgeCategory, soakCheckpointOf, DEFAULT_MIN_ATTEMPTS, type E
 export { pairContributions, type Contribution } from './contributions.js';
 export * from './schema.js';
 export { scenarioResultsPath, readScenarioSteps, summarizeScenarios, diagnoseProtocols, SCENARIO_RESULTS_FILE, type ScenarioStepResult, type ScenarioResult } from './scenario.js';
+export * from './load.js';

@@ -1,7 +1,6 @@
 // results.json: the public, machine-readable outcome of a run, and the next run's baseline.
 // The TypeScript type is what evaluate() produces; the zod schema validates a baseline file
 // read from disk (lenient about extra keys so newer files still load as baselines).
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { NAT_TYPES, PATHS, ROLES, type NatType, type PathKind, type Role } from '../config/model.js';
 import { EVIDENCE, type Evidence } from './evidence.js';
@@ -338,44 +337,3 @@ export const resultsJsonSchema = z.object({
     })
     .optional(),
 });
-
-export class ResultsSchemaError extends Error {
-  override name = 'ResultsSchemaError';
-}
-
-function describePath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '') || '(top level)';
-}
-
-/** Validates results.json text; `source` names the file in errors. */
-export function parseResultsJson(text: string, source: string): ResultsJson {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new ResultsSchemaError(`${source}: not valid JSON (${(err as Error).message.split('\n')[0]})`);
-  }
-  if (typeof data === 'object' && data !== null && 'schema' in data && !(READABLE_SCHEMAS as readonly unknown[]).includes((data as { schema: unknown }).schema)) {
-    throw new ResultsSchemaError(`${source}: schema is ${JSON.stringify((data as { schema: unknown }).schema)}, expected "${READABLE_SCHEMAS.join('" or "')}" (is this a vps-test results.json?)`);
-  }
-  const parsed = resultsJsonSchema.safeParse(data);
-  if (!parsed.success) {
-    const issues = parsed.error.issues;
-    const lines = issues.slice(0, 5).map((i) => `  ${describePath(i.path)}: ${i.message}`);
-    if (issues.length > 5) lines.push(`  ... and ${issues.length - 5} more`);
-    throw new ResultsSchemaError(`${source}: not a valid vps-test results file:\n${lines.join('\n')}`);
-  }
-  return parsed.data as ResultsJson;
-}
-
-/** Reads and validates a baseline results.json. */
-export async function loadResultsJson(path: string): Promise<ResultsJson> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ResultsSchemaError(code === 'ENOENT' ? `baseline file not found: ${path}` : `cannot read baseline ${path}: ${(err as Error).message}`);
-  }
-  return parseResultsJson(text, path);
-}

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { Plan } from '../../../src/plan/types.js';
 import { aggregateSources } from '../../../src/results/collect.js';
 import { evaluate } from '../../../src/results/evaluate.js';
-import { parseResultsJson, type ResultsJson } from '../../../src/results/schema.js';
+import { type ResultsJson } from '../../../src/results/schema.js';
+import { parseResultsJson } from '../../../src/results/load.js';
 import { FIXTURES } from './golden.js';
 
 export const TIME = new Date('2025-06-01T12:00:00.000Z');

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate, type EvaluateInput } from '../../../src/results/evaluate.js';
 import type { GossipEvent, ThroughputEvent } from '../../../src/results/events.js';
-import { parseResultsJson, type ResultsJson } from '../../../src/results/schema.js';
+import { type ResultsJson } from '../../../src/results/schema.js';
+import { parseResultsJson } from '../../../src/results/load.js';
 import { renderResultsJson } from '../../../src/report/json.js';
 import { aggregateOf, planOf } from './helpers.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluate } from '../../../src/results/evaluate.js';
-import { loadResultsJson, parseResultsJson, ResultsSchemaError } from '../../../src/results/schema.js';
+import { loadResultsJson, parseResultsJson, ResultsSchemaError } from '../../../src/results/load.js';
 import { renderResultsJson } from '../../../src/report/json.js';
 import { aggregateOf, attempts, planOf } from './helpers.js';
 

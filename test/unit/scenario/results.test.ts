@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { diagnoseProtocols, mergeScenarioVerdict, summarizeScenarios, type ScenarioStepResult } from '../../../src/results/scenario.js';
 import { evaluate } from '../../../src/results/evaluate.js';
-import { parseResultsJson } from '../../../src/results/schema.js';
+import { parseResultsJson } from '../../../src/results/load.js';
 import { Aggregator } from '../../../src/results/aggregate.js';
 import type { Plan } from '../../../src/plan/types.js';
 

@@ -3,7 +3,8 @@
 // trend table a row per checkpoint and category; `status` showing the next checkpoint.
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../../src/results/evaluate.js';
-import { parseResultsJson, type ResultsJson } from '../../../src/results/schema.js';
+import { type ResultsJson } from '../../../src/results/schema.js';
+import { parseResultsJson } from '../../../src/results/load.js';
 import { renderResultsJson } from '../../../src/report/json.js';
 import { soakSection } from '../../../src/report/sections.js';
 import { foldSoak } from '../../../src/soak/index.js';
