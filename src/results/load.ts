@@ -1,7 +1,7 @@
 // Reading results.json back (a baseline, a report re-rendered): parse, check the schema version,
 // validate against the lenient zod schema of schema.ts, and say what is wrong with a file.
 import { readFile } from 'node:fs/promises';
-import { READABLE_SCHEMAS, RESULTS_SCHEMA, resultsJsonSchema, type ResultsJson } from './schema.js';
+import { READABLE_SCHEMAS, resultsJsonSchema, type ResultsJson } from './schema.js';
 
 export class ResultsSchemaError extends Error {
   override name = 'ResultsSchemaError';
