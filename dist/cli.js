@@ -45399,7 +45399,10 @@ async function flushConntrack(fleet, options = {}) {
     fleet.nodes.filter((n) => n.routerNamespace && n.nat !== "none").map(async (n) => {
       const ns = n.routerNamespace;
       const state = natStateFlush(n.nat);
-      if (state) await exec(["ip", "netns", "exec", ns, "nft", "-f", "-"], { input: state });
+      if (state) {
+        const r = await exec(["ip", "netns", "exec", ns, "nft", "-f", "-"], { input: state, allowFailure: true });
+        if (r.code !== 0 && !/No such file or directory/.test(r.stderr)) throw new LabError(`flushing the NAT state of node "${n.name}" (${ns}): ${r.stderr.trim()}`);
+      }
       await exec(["ip", "netns", "exec", ns, "conntrack", "-F"]);
     })
   );
@@ -68537,6 +68540,9 @@ var init_reachability = __esm({
 // src/ssh/pool.ts
 import { readFile as readFile9 } from "node:fs/promises";
 import net2 from "node:net";
+function operationsFor(nodes) {
+  return Math.max(64, 2 * nodes);
+}
 function mergeSignals(a, b) {
   if (!a || !b) return a ?? b;
   return AbortSignal.any([a, b]);
@@ -68582,8 +68588,13 @@ var init_pool = __esm({
       closed = false;
       answered = /* @__PURE__ */ new Set();
       reach;
+      /**
+       * A pool for a fleet. Operations are sized to it: a probe round runs one command on every node
+       * at once, and a fixed cap (64) would start the rest of a 100-node round late, which the
+       * rendezvous sees as peers that never registered.
+       */
       static forFleet(fleet, options = {}) {
-        return new _SshPool({ ...options, clientKeyPath: fleet.clientKeyPath });
+        return new _SshPool({ maxOperations: operationsFor(fleet.nodes.length), ...options, clientKeyPath: fleet.clientKeyPath });
       }
       /** Opens (or reuses) the node's connection; useful to fail early on unreachable nodes. */
       async connect(node3) {
@@ -71746,26 +71757,11 @@ var init_compress = __esm({
   }
 });
 
-// src/deploy/artifact.ts
-import { createHash as createHash8 } from "node:crypto";
-import { readFile as readFile15 } from "node:fs/promises";
+// src/deploy/artifact-scripts.ts
 import path11 from "node:path";
-import { PassThrough } from "node:stream";
-function binaryPath(node3, name2) {
-  return `${node3.workdir}/bin/${name2}`;
-}
 function serviceLines(binary, workdir) {
   const q2 = shellQuote;
   return `for f in ${q2(`${workdir}/run`)}/*.spec.json; do if [ -f "$f" ] && grep -q -F -- ${q2(binary)} "$f"; then echo "service=$f"; fi; done`;
-}
-function renderCheckScript(binary, workdir) {
-  const q2 = shellQuote;
-  return [
-    SHA_FUNCTION,
-    `if [ -f ${q2(binary)} ]; then printf 'sha=%s\\n' "$(sha ${q2(binary)})"; else echo sha=none; fi`,
-    "if command -v zstd >/dev/null 2>&1; then echo zstd=yes; else echo zstd=no; fi",
-    serviceLines(binary, workdir)
-  ].join("\n");
 }
 function parseCheck(stdout) {
   const out = { sha256: "", zstd: false, services: [] };
@@ -71789,18 +71785,6 @@ function verifyLines(sha2562, binary, install) {
     `if ${install}; then mv -f "$t" ${shellQuote(binary)}; fi`
   ];
 }
-function renderReceiveScript(o) {
-  const q2 = shellQuote;
-  return [
-    "set -e",
-    SHA_FUNCTION,
-    `mkdir -p ${q2(path11.posix.dirname(o.binary))}`,
-    `t=${q2(o.tmp)}`,
-    `trap '[ $? -eq 0 ] || rm -f "$t"' EXIT`,
-    ...o.decoder ? [`${o.decoder} > "$t"`] : [],
-    ...verifyLines(o.sha256, o.binary, o.install ? "true" : "false")
-  ].join("\n");
-}
 function renderDeployScript(o) {
   const q2 = shellQuote;
   const decoders = Object.keys(DECODERS).map((e) => `${e}) dec=${q2(DECODERS[e])} ;;`).join(" ");
@@ -71823,6 +71807,23 @@ function renderDeployScript(o) {
     ...verifyLines(o.sha256, o.binary, '[ "$mode" = install ]')
   ].join("\n");
 }
+var SHA_FUNCTION;
+var init_artifact_scripts = __esm({
+  "src/deploy/artifact-scripts.ts"() {
+    "use strict";
+    init_quote();
+    init_compress();
+    SHA_FUNCTION = 'sha() { h=$(openssl dgst -sha256 -r "$1" 2>/dev/null) || h=$(sha256sum "$1") || return 1; echo "${h%% *}"; }';
+  }
+});
+
+// src/deploy/artifact.ts
+import { createHash as createHash8 } from "node:crypto";
+import { readFile as readFile15 } from "node:fs/promises";
+import { PassThrough } from "node:stream";
+function binaryPath(node3, name2) {
+  return `${node3.workdir}/bin/${name2}`;
+}
 async function chooseEncoding(method, nodeHasZstd) {
   if (method === "zstd" || method === "gzip" || method === "raw") return method;
   return nodeHasZstd && await hasLocalZstd() ? "zstd" : "gzip";
@@ -71840,7 +71841,7 @@ async function deployArtifact(pool, nodes, artifact, options = {}) {
     const tmp = `${node3.workdir}/bin/.${artifact.name}.upload-${process.pid}-${Date.now()}`;
     const job = { pool, node: node3, artifact, payload, binary, tmp, timeoutMs: options.timeoutMs ?? 6e5, method, result };
     try {
-      const running = method === "sftp" ? await sftpDeploy(job) : await streamDeploy(job);
+      const running = await streamDeploy(job);
       if (running) await swapWithServicesStopped(job, running);
     } catch (err) {
       result.status = "failed";
@@ -71918,33 +71919,6 @@ async function streamDeploy(job) {
   result.status = "uploaded";
   return services.length > 0 ? services : void 0;
 }
-async function sftpDeploy(job) {
-  const { pool, node: node3, artifact, result } = job;
-  const check3 = await pool.exec(node3, renderCheckScript(job.binary, node3.workdir), { timeoutMs: 6e4 });
-  if (check3.code !== 0) throw new Error(`could not check ${job.binary}: ${check3.stderr.trim() || `exit ${check3.code}`}`);
-  const { sha256: sha2562, services } = parseCheck(check3.stdout);
-  if (sha2562 === artifact.sha256) {
-    result.status = "skipped";
-    return void 0;
-  }
-  const running = await runningServices(job, services);
-  const q2 = shellQuote;
-  await pool.exec(node3, `mkdir -p ${q2(`${node3.workdir}/bin`)}`, { timeoutMs: 3e4 });
-  try {
-    await pool.upload(node3, artifact.path, job.tmp);
-  } catch (err) {
-    await pool.exec(node3, `rm -f ${q2(job.tmp)}`, { timeoutMs: 3e4 }).catch(() => void 0);
-    throw err;
-  }
-  const r = await pool.exec(node3, renderReceiveScript({ binary: job.binary, tmp: job.tmp, sha256: artifact.sha256, install: running.length === 0 }), {
-    timeoutMs: job.timeoutMs
-  });
-  if (r.code !== 0) throw new Error(await uploadFailure(r, job));
-  result.bytesSent = artifact.size;
-  result.encoding = "sftp";
-  result.status = "uploaded";
-  return running.length > 0 ? running : void 0;
-}
 async function swapWithServicesStopped(job, services) {
   const { pool, node: node3, binary, tmp, result } = job;
   const q2 = shellQuote;
@@ -71980,17 +71954,17 @@ async function uploadFailure(r, job, stream) {
   }
   return `upload to ${binary} failed: ${r.stderr.trim() || `exit ${r.code}`}`;
 }
-var SHA256, NAME2, SHA_FUNCTION, Payload;
+var SHA256, NAME2, Payload;
 var init_artifact2 = __esm({
   "src/deploy/artifact.ts"() {
     "use strict";
     init_limiter();
     init_quote();
     init_compress();
+    init_artifact_scripts();
     init_service();
     SHA256 = /^[0-9a-f]{64}$/;
     NAME2 = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$/;
-    SHA_FUNCTION = 'sha() { h=$(openssl dgst -sha256 -r "$1" 2>/dev/null) || h=$(sha256sum "$1") || return 1; echo "${h%% *}"; }';
     Payload = class {
       constructor(artifact) {
         this.artifact = artifact;
@@ -73545,41 +73519,7 @@ var init_scenario2 = __esm({
 });
 
 // src/results/schema.ts
-import { readFile as readFile18 } from "node:fs/promises";
-function describePath(path13) {
-  return path13.reduce((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key), "") || "(top level)";
-}
-function parseResultsJson(text, source) {
-  let data;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new ResultsSchemaError(`${source}: not valid JSON (${err.message.split("\n")[0]})`);
-  }
-  if (typeof data === "object" && data !== null && "schema" in data && !READABLE_SCHEMAS.includes(data.schema)) {
-    throw new ResultsSchemaError(`${source}: schema is ${JSON.stringify(data.schema)}, expected "${READABLE_SCHEMAS.join('" or "')}" (is this a vps-test results.json?)`);
-  }
-  const parsed = resultsJsonSchema.safeParse(data);
-  if (!parsed.success) {
-    const issues = parsed.error.issues;
-    const lines = issues.slice(0, 5).map((i) => `  ${describePath(i.path)}: ${i.message}`);
-    if (issues.length > 5) lines.push(`  ... and ${issues.length - 5} more`);
-    throw new ResultsSchemaError(`${source}: not a valid vps-test results file:
-${lines.join("\n")}`);
-  }
-  return parsed.data;
-}
-async function loadResultsJson(path13) {
-  let text;
-  try {
-    text = await readFile18(path13, "utf8");
-  } catch (err) {
-    const code = err.code;
-    throw new ResultsSchemaError(code === "ENOENT" ? `baseline file not found: ${path13}` : `cannot read baseline ${path13}: ${err.message}`);
-  }
-  return parseResultsJson(text, path13);
-}
-var RESULTS_SCHEMA, READABLE_SCHEMAS, VERDICTS, OBSERVED_PATHS, num2, pct, nullableNum, verdict, pathCounts, categorySchema, pairSchema, throughputSchema3, gossipMessageSchema, resultsJsonSchema, ResultsSchemaError;
+var RESULTS_SCHEMA, READABLE_SCHEMAS, VERDICTS, OBSERVED_PATHS, num2, pct, nullableNum, verdict, pathCounts, categorySchema, pairSchema, throughputSchema3, gossipMessageSchema, resultsJsonSchema;
 var init_schema2 = __esm({
   "src/results/schema.ts"() {
     "use strict";
@@ -73716,9 +73656,6 @@ var init_schema2 = __esm({
         criteria: external_exports.array(external_exports.object({ criterion: external_exports.string(), checkpoint: external_exports.string(), passed: external_exports.boolean(), values: external_exports.record(external_exports.string(), nullableNum), aggregate: nullableNum.optional(), failures: external_exports.array(external_exports.string()) }))
       }).optional()
     });
-    ResultsSchemaError = class extends Error {
-      name = "ResultsSchemaError";
-    };
   }
 });
 
@@ -74282,6 +74219,52 @@ var init_evaluate = __esm({
   }
 });
 
+// src/results/load.ts
+import { readFile as readFile18 } from "node:fs/promises";
+function describePath(path13) {
+  return path13.reduce((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key), "") || "(top level)";
+}
+function parseResultsJson(text, source) {
+  let data;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new ResultsSchemaError(`${source}: not valid JSON (${err.message.split("\n")[0]})`);
+  }
+  if (typeof data === "object" && data !== null && "schema" in data && !READABLE_SCHEMAS.includes(data.schema)) {
+    throw new ResultsSchemaError(`${source}: schema is ${JSON.stringify(data.schema)}, expected "${READABLE_SCHEMAS.join('" or "')}" (is this a vps-test results.json?)`);
+  }
+  const parsed = resultsJsonSchema.safeParse(data);
+  if (!parsed.success) {
+    const issues = parsed.error.issues;
+    const lines = issues.slice(0, 5).map((i) => `  ${describePath(i.path)}: ${i.message}`);
+    if (issues.length > 5) lines.push(`  ... and ${issues.length - 5} more`);
+    throw new ResultsSchemaError(`${source}: not a valid vps-test results file:
+${lines.join("\n")}`);
+  }
+  return parsed.data;
+}
+async function loadResultsJson(path13) {
+  let text;
+  try {
+    text = await readFile18(path13, "utf8");
+  } catch (err) {
+    const code = err.code;
+    throw new ResultsSchemaError(code === "ENOENT" ? `baseline file not found: ${path13}` : `cannot read baseline ${path13}: ${err.message}`);
+  }
+  return parseResultsJson(text, path13);
+}
+var ResultsSchemaError;
+var init_load2 = __esm({
+  "src/results/load.ts"() {
+    "use strict";
+    init_schema2();
+    ResultsSchemaError = class extends Error {
+      name = "ResultsSchemaError";
+    };
+  }
+});
+
 // src/results/index.ts
 var init_results = __esm({
   "src/results/index.ts"() {
@@ -74297,6 +74280,7 @@ var init_results = __esm({
     init_contributions();
     init_schema2();
     init_scenario2();
+    init_load2();
   }
 });
 
@@ -77944,6 +77928,7 @@ var init_report = __esm({
     init_collect();
     init_evaluate();
     init_schema2();
+    init_load2();
     init_bundle();
     init_args();
     init_choices2();
