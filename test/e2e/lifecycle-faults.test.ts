@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { namespacesOf, processesMentioning, runCli, startCli } from '../helpers/cli.js';
+import { namespacesOf, processesMentioning, REPO_ROOT, runCli, startCli } from '../helpers/cli.js';
 
 const isRoot = process.getuid?.() === 0;
 if (!isRoot) console.log('skipping lifecycle fault tests: they need root (network namespaces, nftables, sshd, mount)');
@@ -32,6 +32,15 @@ fleet:
     - { name: b }
 tests:
   connectivity: { trials: ${trials}, min_attempts: 2 }
+`;
+
+/**
+ * The agent's sources as a user's own C project: a real zig compile on a cold cache (the
+ * reference agent itself comes prebuilt when its content key matches, so it never compiles here).
+ * The run is interrupted during the build, so the subject command never runs.
+ */
+const COLD_BUILD = `${THREE(2)}build: { kind: c, source: ${JSON.stringify(join(REPO_ROOT, 'agent', 'src'))}, binary: vps-agent }
+subject: { driver: command, connect: { run: "{bin} --version" } }
 `;
 
 async function waitFor(run: ReturnType<typeof startCli>, pattern: RegExp, ms = 240_000): Promise<void> {
@@ -110,7 +119,7 @@ describe.skipIf(!isRoot)('faults end in a verdict, fast', () => {
   }
 
   it('Ctrl-C to the controller alone during a cold build stops zig and exits 130', async () => {
-    const { cwd, env } = caseDir('ftbuild', THREE(2));
+    const { cwd, env } = caseDir('ftbuild', COLD_BUILD);
     const cache = join(work, 'ftbuild', 'zig-cache');
     const buildDir = join(cwd, '.vps-test', 'runs', 'ftbuild', 'build');
     const run = startCli(['run', '--yes', '--run-id', 'ftbuild'], cwd, { ...env, ZIG_GLOBAL_CACHE_DIR: cache });
@@ -133,7 +142,7 @@ describe.skipIf(!isRoot)('faults end in a verdict, fast', () => {
   });
 
   it('a build left compiling by a controller killed with -9 is ended by down from elsewhere', async () => {
-    const { cwd, env } = caseDir('ftkbuild', THREE(2));
+    const { cwd, env } = caseDir('ftkbuild', COLD_BUILD);
     const buildDir = join(cwd, '.vps-test', 'runs', 'ftkbuild', 'build');
     const run = startCli(['run', '--yes', '--run-id', 'ftkbuild'], cwd, { ...env, ZIG_GLOBAL_CACHE_DIR: join(work, 'ftkbuild', 'zig-cache') });
     try {
