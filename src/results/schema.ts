@@ -1,11 +1,11 @@
 // results.json: the public, machine-readable outcome of a run, and the next run's baseline.
-// The TypeScript type is what evaluate() produces; the zod schema validates a baseline file
-// read from disk (lenient about extra keys so newer files still load as baselines).
+// The zod schema is the one definition: the TypeScript types are derived from it (what
+// evaluate() produces) and it validates a file read back from disk (load.ts; lenient about extra
+// keys and about fields older files lack, so they still load as baselines).
 import { z } from 'zod';
-import { NAT_TYPES, PATHS, ROLES, type NatType, type PathKind, type Role } from '../config/model.js';
-import { EVIDENCE, type Evidence } from './evidence.js';
-import { scenarioResultSchema, type ScenarioResult } from './scenario.js';
-import type { MetricsSection } from '../metrics/criteria.js';
+import { NAT_TYPES, PATHS, ROLES } from '../config/model.js';
+import { EVIDENCE } from './evidence.js';
+import { scenarioResultSchema } from './scenario.js';
 
 /**
  * 1.1 (additive over 1): pairs[].evidence (attempts by what the network saw), pairs[].false_claims,
@@ -19,191 +19,13 @@ export type Verdict = (typeof VERDICTS)[number];
 export const OBSERVED_PATHS = [...PATHS, 'failed', 'none'] as const;
 export type ObservedPath = (typeof OBSERVED_PATHS)[number];
 
-/** Rates, intervals, thresholds and deltas are percentages (0-100) / percentage points. */
-export interface CategoryResult {
-  attempts: number;
-  successes: number;
-  rate: number | null;
-  ci_low: number | null;
-  ci_high: number | null;
-  threshold: number | null;
-  baseline_delta: number | null;
-  judged: boolean;
-  /** true / false when judged, null when not */
-  passed: boolean | null;
-  note?: string;
-}
-
-export interface PairResult {
-  suite: string;
-  from: string;
-  to: string;
-  from_nat: NatType | null;
-  to_nat: NatType | null;
-  /** null when no plan says what to expect (then each attempt counts under its own path) */
-  expected_path: PathKind | null;
-  observed_path: ObservedPath;
-  attempts: number;
-  successes: number;
-  /** attempts by the path the event named */
-  attempt_paths: Record<PathKind, number>;
-  /** ok attempts by the path that worked */
-  ok_paths: Record<PathKind, number>;
-  rtt_p50_ms: number | null;
-  rtt_p95_ms: number | null;
-  top_error?: string;
-  /** set when the pair is the same node or identity at both ends */
-  false_success?: string;
-  /** attempts by what the network saw between the two ends (1.1) */
-  evidence?: Record<Evidence, number>;
-  /** successes claimed that the network contradicted, and the first reason (1.1) */
-  false_claims?: number;
-  false_claim?: string;
-  /** planned attempts the initiator printed nothing for (1.1) */
-  missing?: number;
-}
-
-/** Events the gate refused, by kind (1.1). */
-export interface RejectedResult {
-  finding: string;
-  count: number;
-  samples: string[];
-}
-
-/** A NAT-type class or node pair that never succeeded on its expected path (1.1). */
-export interface DeadResult {
-  kind: 'class' | 'pair';
-  name: string;
-  attempts: number;
-  expected_path: PathKind | null;
-  /** worse paths that did work, e.g. relay where a punch was expected */
-  worse_paths: PathKind[];
-}
-
-export interface ThroughputResult {
-  from: string;
-  to: string;
-  samples: number;
-  mbps: number;
-  min_mbps: number;
-  max_mbps: number;
-  bytes: number;
-  seconds: number;
-  /** percent, mean over the samples that reported loss; null when none did */
-  loss: number | null;
-  required_mbps: number | null;
-  /** the Mbit/s criterion: true / false when min_mbps is set, null when not */
-  passed: boolean | null;
-  /** set when the pair produced no measurement at all (1.1) */
-  error?: string;
-  /** max_loss in force (percent); null when none (or in files written before it existed) */
-  required_max_loss: number | null;
-  /** the loss criterion: null when max_loss is not set or the pair reported no loss (unjudgeable) */
-  loss_passed: boolean | null;
-}
-
-export interface GossipMessageResult {
-  msg: string;
-  origin: string;
-  delivered: number;
-  expected: number;
-  delivery: number;
-  latency_p50_ms: number | null;
-  latency_p95_ms: number | null;
-  max_hops: number;
-  duplicates: number;
-}
-
-export interface GossipResult {
-  messages: number;
-  delivery: number;
-  min_delivery: number;
-  required_delivery: number | null;
-  latency_p50_ms: number | null;
-  latency_p95_ms: number | null;
-  /** bound on latency_p95_ms (ms); null when none */
-  required_p95_ms: number | null;
-  /** latency_p95_ms <= required_p95_ms; null when not judged */
-  p95_passed: boolean | null;
-  max_hops: number;
-  per_message: GossipMessageResult[];
-}
-
-export interface NodeResult {
-  name: string;
-  role: Role | null;
-  nat: NatType | null;
-  status: 'ok' | 'unreachable';
-}
-
-export interface SoakCheckpoint {
-  checkpoint: string;
-  at: string;
-  verdict: Verdict;
-  rates: Record<string, number | null>;
-  /** a soak run by the pipeline: per category, the change against the first checkpoint and the baseline (points) */
-  trend?: Record<string, { vs_first: number | null; vs_baseline: number | null; regressed: boolean }>;
-}
-
-export interface MetricResult {
-  node: string;
-  name: string;
-  count: number;
-  last: number;
-  min: number;
-  max: number;
-}
-
-export interface CriteriaResult {
-  thresholds: Record<string, number>;
-  min_attempts: number;
-  regression_tolerance: number;
-  min_mbps: number | null;
-  min_delivery: number | null;
-  /** highest mean loss per throughput pair, percent */
-  max_loss: number | null;
-  /** bound on the overall gossip delivery latency p95, ms */
-  gossip_p95_ms: number | null;
-  /** what a dead class or pair does to the verdict (1.1) */
-  dead_class?: 'degraded' | 'fail';
-  /** malformed lines tolerated before the verdict is 'error' (1.1) */
-  malformed_tolerance?: number;
-}
-
-export interface ResultsJson {
-  schema: (typeof READABLE_SCHEMAS)[number];
-  verdict: Verdict;
-  reasons: string[];
-  generated_at: string;
-  run_id?: string;
-  project?: string;
-  criteria: CriteriaResult;
-  baseline?: { generated_at: string; run_id?: string; verdict: Verdict };
-  categories: Record<string, CategoryResult>;
-  pairs: PairResult[];
-  latency: { p50_ms: number | null; p95_ms: number | null; samples: number };
-  throughput: ThroughputResult[];
-  gossip: GossipResult | null;
-  malformed: { count: number; samples: { source: string; line: number; reason: string }[] };
-  false_success?: { suite: string; from: string; to: string; count: number; reason: string }[];
-  nodes?: NodeResult[];
-  metrics?: MetricResult[];
-  soak?: SoakCheckpoint[];
-  rejected?: RejectedResult[];
-  no_result?: { suite: string; from: string; to?: string; msg?: string; detail: string }[];
-  dead?: DeadResult[];
-  /** scenario suites, step by step */
-  scenarios?: ScenarioResult[];
-  /** Prometheus scrapes and metric criteria */
-  prometheus?: MetricsSection;
-}
-
 const num = z.number();
 const pct = z.number().min(0).max(100);
 const nullableNum = num.nullable();
 const verdict = z.enum(VERDICTS);
 const pathCounts = z.object({ direct: num, hole_punch: num, relay: num });
 
+/** Rates, intervals, thresholds and deltas are percentages (0-100) / percentage points. */
 const categorySchema = z.object({
   attempts: num,
   successes: num,
@@ -213,6 +35,7 @@ const categorySchema = z.object({
   threshold: pct.nullable(),
   baseline_delta: nullableNum,
   judged: z.boolean(),
+  /** true / false when judged, null when not */
   passed: z.boolean().nullable().default(null),
   note: z.string().optional(),
 });
@@ -223,19 +46,26 @@ const pairSchema = z.object({
   to: z.string(),
   from_nat: z.enum(NAT_TYPES).nullable(),
   to_nat: z.enum(NAT_TYPES).nullable(),
+  /** null when no plan says what to expect (then each attempt counts under its own path) */
   expected_path: z.enum(PATHS).nullable(),
   observed_path: z.enum(OBSERVED_PATHS),
   attempts: num,
   successes: num,
+  /** attempts by the path the event named */
   attempt_paths: pathCounts.default({ direct: 0, hole_punch: 0, relay: 0 }),
+  /** ok attempts by the path that worked */
   ok_paths: pathCounts.default({ direct: 0, hole_punch: 0, relay: 0 }),
   rtt_p50_ms: nullableNum,
   rtt_p95_ms: nullableNum,
   top_error: z.string().optional(),
+  /** set when the pair is the same node or identity at both ends */
   false_success: z.string().optional(),
+  /** attempts by what the network saw between the two ends (1.1) */
   evidence: z.record(z.enum(EVIDENCE), num).optional(),
+  /** successes claimed that the network contradicted, and the first reason (1.1) */
   false_claims: num.optional(),
   false_claim: z.string().optional(),
+  /** planned attempts the initiator printed nothing for (1.1) */
   missing: num.optional(),
 });
 
@@ -248,12 +78,16 @@ const throughputSchema = z.object({
   max_mbps: num,
   bytes: num,
   seconds: num,
+  /** percent, mean over the samples that reported loss; null when none did */
   loss: nullableNum,
   required_mbps: nullableNum,
+  /** the Mbit/s criterion: true / false when min_mbps is set, null when not */
   passed: z.boolean().nullable(),
+  /** set when the pair produced no measurement at all (1.1) */
   error: z.string().optional(),
   // Absent in files written before loss was judged.
   required_max_loss: pct.nullable().default(null),
+  /** the loss criterion: null when max_loss is not set or the pair reported no loss (unjudgeable) */
   loss_passed: z.boolean().nullable().default(null),
 });
 
@@ -269,6 +103,51 @@ const gossipMessageSchema = z.object({
   duplicates: num,
 });
 
+const gossipSchema = z.object({
+  messages: num,
+  delivery: pct,
+  min_delivery: pct,
+  required_delivery: pct.nullable(),
+  latency_p50_ms: nullableNum,
+  latency_p95_ms: nullableNum,
+  /** bound on latency_p95_ms (ms); null when none (or in files written before it existed) */
+  required_p95_ms: nullableNum.default(null),
+  /** latency_p95_ms <= required_p95_ms; null when not judged */
+  p95_passed: z.boolean().nullable().default(null),
+  max_hops: num,
+  per_message: z.array(gossipMessageSchema),
+});
+
+const nodeSchema = z.object({ name: z.string(), role: z.enum(ROLES).nullable(), nat: z.enum(NAT_TYPES).nullable(), status: z.enum(['ok', 'unreachable']) });
+const metricSchema = z.object({ node: z.string(), name: z.string(), count: num, last: num, min: num, max: num });
+const soakCheckpointSchema = z.object({
+  checkpoint: z.string(),
+  at: z.string(),
+  verdict,
+  rates: z.record(z.string(), pct.nullable()),
+  /** a soak run by the pipeline: per category, the change against the first checkpoint and the baseline (points) */
+  trend: z.record(z.string(), z.object({ vs_first: nullableNum, vs_baseline: nullableNum, regressed: z.boolean() })).optional(),
+});
+/** Events the gate refused, by kind (1.1). */
+const rejectedSchema = z.object({ finding: z.string(), count: num, samples: z.array(z.string()) });
+/** A NAT-type class or node pair that never succeeded on its expected path (1.1); worse_paths: worse paths that did work. */
+const deadSchema = z.object({ kind: z.enum(['class', 'pair']), name: z.string(), attempts: num, expected_path: z.enum(PATHS).nullable(), worse_paths: z.array(z.enum(PATHS)) });
+const criteriaSchema = z.object({
+  thresholds: z.record(z.string(), pct),
+  min_attempts: num,
+  regression_tolerance: num,
+  min_mbps: nullableNum,
+  min_delivery: nullableNum,
+  /** highest mean loss per throughput pair, percent (absent in files written before it was judged) */
+  max_loss: pct.nullable().default(null),
+  /** bound on the overall gossip delivery latency p95, ms */
+  gossip_p95_ms: nullableNum.default(null),
+  /** what a dead class or pair does to the verdict (1.1) */
+  dead_class: z.enum(['degraded', 'fail']).optional(),
+  /** malformed lines tolerated before the verdict is 'error' (1.1) */
+  malformed_tolerance: num.optional(),
+});
+
 export const resultsJsonSchema = z.object({
   schema: z.enum(READABLE_SCHEMAS),
   verdict,
@@ -276,58 +155,25 @@ export const resultsJsonSchema = z.object({
   generated_at: z.string(),
   run_id: z.string().optional(),
   project: z.string().optional(),
-  criteria: z
-    .object({
-      thresholds: z.record(z.string(), pct),
-      min_attempts: num,
-      regression_tolerance: num,
-      min_mbps: nullableNum,
-      min_delivery: nullableNum,
-      // Absent in files written before these criteria were judged.
-      max_loss: pct.nullable().default(null),
-      gossip_p95_ms: nullableNum.default(null),
-      dead_class: z.enum(['degraded', 'fail']).optional(),
-      malformed_tolerance: num.optional(),
-    })
+  criteria: criteriaSchema
     .default({ thresholds: {}, min_attempts: 0, regression_tolerance: 0, min_mbps: null, min_delivery: null, max_loss: null, gossip_p95_ms: null }),
   baseline: z.object({ generated_at: z.string(), run_id: z.string().optional(), verdict }).optional(),
   categories: z.record(z.string(), categorySchema),
   pairs: z.array(pairSchema),
   latency: z.object({ p50_ms: nullableNum, p95_ms: nullableNum, samples: num.default(0) }),
   throughput: z.array(throughputSchema).default([]),
-  gossip: z
-    .object({
-      messages: num,
-      delivery: pct,
-      min_delivery: pct,
-      required_delivery: pct.nullable(),
-      latency_p50_ms: nullableNum,
-      latency_p95_ms: nullableNum,
-      required_p95_ms: nullableNum.default(null),
-      p95_passed: z.boolean().nullable().default(null),
-      max_hops: num,
-      per_message: z.array(gossipMessageSchema),
-    })
+  gossip: gossipSchema
     .nullable()
     .default(null),
   malformed: z.object({ count: num, samples: z.array(z.object({ source: z.string(), line: num, reason: z.string() })) }),
   false_success: z.array(z.object({ suite: z.string(), from: z.string(), to: z.string(), count: num, reason: z.string() })).optional(),
-  nodes: z.array(z.object({ name: z.string(), role: z.enum(ROLES).nullable(), nat: z.enum(NAT_TYPES).nullable(), status: z.enum(['ok', 'unreachable']) })).optional(),
-  metrics: z.array(z.object({ node: z.string(), name: z.string(), count: num, last: num, min: num, max: num })).optional(),
-  soak: z
-    .array(
-      z.object({
-        checkpoint: z.string(),
-        at: z.string(),
-        verdict,
-        rates: z.record(z.string(), pct.nullable()),
-        trend: z.record(z.string(), z.object({ vs_first: nullableNum, vs_baseline: nullableNum, regressed: z.boolean() })).optional(),
-      }),
-    )
-    .optional(),
-  rejected: z.array(z.object({ finding: z.string(), count: num, samples: z.array(z.string()) })).optional(),
+  nodes: z.array(nodeSchema).optional(),
+  metrics: z.array(metricSchema).optional(),
+  soak: z.array(soakCheckpointSchema).optional(),
+  rejected: z.array(rejectedSchema).optional(),
   no_result: z.array(z.object({ suite: z.string(), from: z.string(), to: z.string().optional(), msg: z.string().optional(), detail: z.string() })).optional(),
-  dead: z.array(z.object({ kind: z.enum(['class', 'pair']), name: z.string(), attempts: num, expected_path: z.enum(PATHS).nullable(), worse_paths: z.array(z.enum(PATHS)) })).optional(),
+  dead: z.array(deadSchema).optional(),
+  /** scenario suites, step by step */
   scenarios: z.array(scenarioResultSchema).optional(),
   prometheus: z
     .object({
@@ -337,3 +183,17 @@ export const resultsJsonSchema = z.object({
     })
     .optional(),
 });
+
+export type CategoryResult = z.output<typeof categorySchema>;
+export type PairResult = z.output<typeof pairSchema>;
+export type RejectedResult = z.output<typeof rejectedSchema>;
+export type DeadResult = z.output<typeof deadSchema>;
+export type ThroughputResult = z.output<typeof throughputSchema>;
+export type GossipMessageResult = z.output<typeof gossipMessageSchema>;
+export type GossipResult = z.output<typeof gossipSchema>;
+export type NodeResult = z.output<typeof nodeSchema>;
+export type SoakCheckpoint = z.output<typeof soakCheckpointSchema>;
+export type MetricResult = z.output<typeof metricSchema>;
+export type CriteriaResult = z.output<typeof criteriaSchema>;
+/** results.json as evaluate() writes it and load.ts reads it back. */
+export type ResultsJson = z.output<typeof resultsJsonSchema>;
