@@ -146,6 +146,33 @@ tests:
     expectNothingLeft(runDirOf(d.a, 'ltkdep'), 'ltkdep');
   });
 
+  it('kill -9 of the controller during provision (a half-built lab), then --resume removes the leftovers and finishes', async () => {
+    const d = dirs('kill-prov', exampleWith(3));
+    const run = startCli(['run', '--yes', '--run-id', 'ltkprov'], d.a, d.env);
+    await waitFor(run, /lab ltkprov: internet /); // the lab is being built: namespaces exist, sshds do not yet
+    run.child.kill('SIGKILL');
+    await run.done;
+    expect(namespacesOf('ltkprov').length).toBeGreaterThan(0);
+    const resumed = await runCli(['run', '--resume', 'ltkprov'], d.b, d.env);
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming run ltkprov at (build|provision)/);
+    expect(resumed.stdout).toMatch(/ltkprov: PASS/);
+    expectNothingLeft(runDirOf(d.a, 'ltkprov'), 'ltkprov');
+  });
+
+  it('kill -9 of the controller as the build starts, then --resume finishes from the build', async () => {
+    const d = dirs('kill-build', exampleWith(3));
+    const run = startCli(['run', '--yes', '--run-id', 'ltkbld'], d.a, d.env);
+    await waitFor(run, /\] build \.\.\./);
+    run.child.kill('SIGKILL');
+    await run.done;
+    const resumed = await runCli(['run', '--resume', 'ltkbld'], d.b, d.env);
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming run ltkbld at (build|provision)/);
+    expect(resumed.stdout).toMatch(/ltkbld: PASS/);
+    expectNothingLeft(runDirOf(d.a, 'ltkbld'), 'ltkbld');
+  });
+
   it('stop of an orphan (controller killed) evaluates, reports and tears down by itself', async () => {
     const d = dirs('stop-orphan', exampleWith(20));
     const run = startCli(['run', '--yes', '--run-id', 'ltorph'], d.a, d.env);
