@@ -90,7 +90,9 @@ fn listen(name: &str, rendezvous: SocketAddr) {
     let mut last_reg = Instant::now() - Duration::from_secs(10);
     let mut buf = [0u8; 1500];
     loop {
-        if last_reg.elapsed() > Duration::from_secs(1) {
+        // re-register often: a NAT that forgot its mapping (the lab flushes them between trials,
+        // real ones time them out) drops the rendezvous's PUNCH until the next registration
+        if last_reg.elapsed() > Duration::from_millis(250) {
             let _ = sock.send_to(format!("REG {name}").as_bytes(), rendezvous);
             last_reg = Instant::now();
         }
@@ -99,10 +101,16 @@ fn listen(name: &str, rendezvous: SocketAddr) {
         match parts.as_slice() {
             ["PUNCH", who, at] => {
                 log(&format!("punching towards {who} at {at}"));
+                // keep punching for a while, not one burst: the first packets may reach the other
+                // NAT before the initiator's own first packet has opened it
                 let target = addr(at);
-                for _ in 0..5 {
-                    let _ = sock.send_to(format!("HELLO {name} punch").as_bytes(), target);
-                }
+                let (punch_sock, hello) = (sock.try_clone().expect("clone"), format!("HELLO {name} punch"));
+                std::thread::spawn(move || {
+                    for _ in 0..30 {
+                        let _ = punch_sock.send_to(hello.as_bytes(), target);
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                });
             }
             ["HELLO", who, nonce] => {
                 let _ = sock.send_to(format!("ACK {name} {nonce}").as_bytes(), from);
@@ -125,6 +133,7 @@ fn connect(peer: &str, name: &str, rendezvous: SocketAddr, timeout: Duration) ->
     let started = Instant::now();
     let punch_until = timeout / 2;
     let mut target: Option<SocketAddr> = None;
+    let mut lookups = 0u32;
     let mut last_send = Instant::now() - Duration::from_secs(1);
     let mut buf = [0u8; 1500];
     // this socket registers under its own name, so the daemon's registration stays put
@@ -138,6 +147,12 @@ fn connect(peer: &str, name: &str, rendezvous: SocketAddr, timeout: Duration) ->
                 }
                 Some(t) => {
                     let _ = sock.send_to(format!("HELLO {name} {nonce}").as_bytes(), t);
+                    // ask again now and then: each lookup makes the rendezvous tell the peer to
+                    // punch, and its first PUNCH may have been lost
+                    lookups += 1;
+                    if lookups % 4 == 0 {
+                        let _ = sock.send_to(format!("LOOKUP {peer} {me}").as_bytes(), rendezvous);
+                    }
                 }
             }
             last_send = Instant::now();
@@ -145,7 +160,9 @@ fn connect(peer: &str, name: &str, rendezvous: SocketAddr, timeout: Duration) ->
         let Some((msg, from)) = recv(&sock, &mut buf) else { continue };
         let parts: Vec<&str> = msg.split(' ').collect();
         match parts.as_slice() {
-            ["PEER", who, at] if *who == peer => {
+            // the first answer gives the address; a repeated one never replaces an address the
+            // peer's own packets came from (behind a symmetric NAT that is another port)
+            ["PEER", who, at] if *who == peer && target.is_none() => {
                 log(&format!("{peer} is at {at}, punching"));
                 target = Some(addr(at));
                 last_send = Instant::now() - Duration::from_secs(1);
