@@ -73519,7 +73519,7 @@ var init_scenario2 = __esm({
 });
 
 // src/results/schema.ts
-var RESULTS_SCHEMA, READABLE_SCHEMAS, VERDICTS, OBSERVED_PATHS, num2, pct, nullableNum, verdict, pathCounts, categorySchema, pairSchema, throughputSchema3, gossipMessageSchema, resultsJsonSchema;
+var RESULTS_SCHEMA, READABLE_SCHEMAS, VERDICTS, OBSERVED_PATHS, num2, pct, nullableNum, verdict, pathCounts, categorySchema, pairSchema, throughputSchema3, gossipMessageSchema, gossipSchema3, nodeSchema2, metricSchema, soakCheckpointSchema, rejectedSchema, deadSchema, criteriaSchema2, resultsJsonSchema;
 var init_schema2 = __esm({
   "src/results/schema.ts"() {
     "use strict";
@@ -73545,6 +73545,7 @@ var init_schema2 = __esm({
       threshold: pct.nullable(),
       baseline_delta: nullableNum,
       judged: external_exports.boolean(),
+      /** true / false when judged, null when not */
       passed: external_exports.boolean().nullable().default(null),
       note: external_exports.string().optional()
     });
@@ -73554,19 +73555,26 @@ var init_schema2 = __esm({
       to: external_exports.string(),
       from_nat: external_exports.enum(NAT_TYPES).nullable(),
       to_nat: external_exports.enum(NAT_TYPES).nullable(),
+      /** null when no plan says what to expect (then each attempt counts under its own path) */
       expected_path: external_exports.enum(PATHS).nullable(),
       observed_path: external_exports.enum(OBSERVED_PATHS),
       attempts: num2,
       successes: num2,
+      /** attempts by the path the event named */
       attempt_paths: pathCounts.default({ direct: 0, hole_punch: 0, relay: 0 }),
+      /** ok attempts by the path that worked */
       ok_paths: pathCounts.default({ direct: 0, hole_punch: 0, relay: 0 }),
       rtt_p50_ms: nullableNum,
       rtt_p95_ms: nullableNum,
       top_error: external_exports.string().optional(),
+      /** set when the pair is the same node or identity at both ends */
       false_success: external_exports.string().optional(),
+      /** attempts by what the network saw between the two ends (1.1) */
       evidence: external_exports.record(external_exports.enum(EVIDENCE), num2).optional(),
+      /** successes claimed that the network contradicted, and the first reason (1.1) */
       false_claims: num2.optional(),
       false_claim: external_exports.string().optional(),
+      /** planned attempts the initiator printed nothing for (1.1) */
       missing: num2.optional()
     });
     throughputSchema3 = external_exports.object({
@@ -73578,12 +73586,16 @@ var init_schema2 = __esm({
       max_mbps: num2,
       bytes: num2,
       seconds: num2,
+      /** percent, mean over the samples that reported loss; null when none did */
       loss: nullableNum,
       required_mbps: nullableNum,
+      /** the Mbit/s criterion: true / false when min_mbps is set, null when not */
       passed: external_exports.boolean().nullable(),
+      /** set when the pair produced no measurement at all (1.1) */
       error: external_exports.string().optional(),
       // Absent in files written before loss was judged.
       required_max_loss: pct.nullable().default(null),
+      /** the loss criterion: null when max_loss is not set or the pair reported no loss (unjudgeable) */
       loss_passed: external_exports.boolean().nullable().default(null)
     });
     gossipMessageSchema = external_exports.object({
@@ -73597,6 +73609,47 @@ var init_schema2 = __esm({
       max_hops: num2,
       duplicates: num2
     });
+    gossipSchema3 = external_exports.object({
+      messages: num2,
+      delivery: pct,
+      min_delivery: pct,
+      required_delivery: pct.nullable(),
+      latency_p50_ms: nullableNum,
+      latency_p95_ms: nullableNum,
+      /** bound on latency_p95_ms (ms); null when none (or in files written before it existed) */
+      required_p95_ms: nullableNum.default(null),
+      /** latency_p95_ms <= required_p95_ms; null when not judged */
+      p95_passed: external_exports.boolean().nullable().default(null),
+      max_hops: num2,
+      per_message: external_exports.array(gossipMessageSchema)
+    });
+    nodeSchema2 = external_exports.object({ name: external_exports.string(), role: external_exports.enum(ROLES).nullable(), nat: external_exports.enum(NAT_TYPES).nullable(), status: external_exports.enum(["ok", "unreachable"]) });
+    metricSchema = external_exports.object({ node: external_exports.string(), name: external_exports.string(), count: num2, last: num2, min: num2, max: num2 });
+    soakCheckpointSchema = external_exports.object({
+      checkpoint: external_exports.string(),
+      at: external_exports.string(),
+      verdict,
+      rates: external_exports.record(external_exports.string(), pct.nullable()),
+      /** a soak run by the pipeline: per category, the change against the first checkpoint and the baseline (points) */
+      trend: external_exports.record(external_exports.string(), external_exports.object({ vs_first: nullableNum, vs_baseline: nullableNum, regressed: external_exports.boolean() })).optional()
+    });
+    rejectedSchema = external_exports.object({ finding: external_exports.string(), count: num2, samples: external_exports.array(external_exports.string()) });
+    deadSchema = external_exports.object({ kind: external_exports.enum(["class", "pair"]), name: external_exports.string(), attempts: num2, expected_path: external_exports.enum(PATHS).nullable(), worse_paths: external_exports.array(external_exports.enum(PATHS)) });
+    criteriaSchema2 = external_exports.object({
+      thresholds: external_exports.record(external_exports.string(), pct),
+      min_attempts: num2,
+      regression_tolerance: num2,
+      min_mbps: nullableNum,
+      min_delivery: nullableNum,
+      /** highest mean loss per throughput pair, percent (absent in files written before it was judged) */
+      max_loss: pct.nullable().default(null),
+      /** bound on the overall gossip delivery latency p95, ms */
+      gossip_p95_ms: nullableNum.default(null),
+      /** what a dead class or pair does to the verdict (1.1) */
+      dead_class: external_exports.enum(["degraded", "fail"]).optional(),
+      /** malformed lines tolerated before the verdict is 'error' (1.1) */
+      malformed_tolerance: num2.optional()
+    });
     resultsJsonSchema = external_exports.object({
       schema: external_exports.enum(READABLE_SCHEMAS),
       verdict,
@@ -73604,51 +73657,22 @@ var init_schema2 = __esm({
       generated_at: external_exports.string(),
       run_id: external_exports.string().optional(),
       project: external_exports.string().optional(),
-      criteria: external_exports.object({
-        thresholds: external_exports.record(external_exports.string(), pct),
-        min_attempts: num2,
-        regression_tolerance: num2,
-        min_mbps: nullableNum,
-        min_delivery: nullableNum,
-        // Absent in files written before these criteria were judged.
-        max_loss: pct.nullable().default(null),
-        gossip_p95_ms: nullableNum.default(null),
-        dead_class: external_exports.enum(["degraded", "fail"]).optional(),
-        malformed_tolerance: num2.optional()
-      }).default({ thresholds: {}, min_attempts: 0, regression_tolerance: 0, min_mbps: null, min_delivery: null, max_loss: null, gossip_p95_ms: null }),
+      criteria: criteriaSchema2.default({ thresholds: {}, min_attempts: 0, regression_tolerance: 0, min_mbps: null, min_delivery: null, max_loss: null, gossip_p95_ms: null }),
       baseline: external_exports.object({ generated_at: external_exports.string(), run_id: external_exports.string().optional(), verdict }).optional(),
       categories: external_exports.record(external_exports.string(), categorySchema),
       pairs: external_exports.array(pairSchema),
       latency: external_exports.object({ p50_ms: nullableNum, p95_ms: nullableNum, samples: num2.default(0) }),
       throughput: external_exports.array(throughputSchema3).default([]),
-      gossip: external_exports.object({
-        messages: num2,
-        delivery: pct,
-        min_delivery: pct,
-        required_delivery: pct.nullable(),
-        latency_p50_ms: nullableNum,
-        latency_p95_ms: nullableNum,
-        required_p95_ms: nullableNum.default(null),
-        p95_passed: external_exports.boolean().nullable().default(null),
-        max_hops: num2,
-        per_message: external_exports.array(gossipMessageSchema)
-      }).nullable().default(null),
+      gossip: gossipSchema3.nullable().default(null),
       malformed: external_exports.object({ count: num2, samples: external_exports.array(external_exports.object({ source: external_exports.string(), line: num2, reason: external_exports.string() })) }),
       false_success: external_exports.array(external_exports.object({ suite: external_exports.string(), from: external_exports.string(), to: external_exports.string(), count: num2, reason: external_exports.string() })).optional(),
-      nodes: external_exports.array(external_exports.object({ name: external_exports.string(), role: external_exports.enum(ROLES).nullable(), nat: external_exports.enum(NAT_TYPES).nullable(), status: external_exports.enum(["ok", "unreachable"]) })).optional(),
-      metrics: external_exports.array(external_exports.object({ node: external_exports.string(), name: external_exports.string(), count: num2, last: num2, min: num2, max: num2 })).optional(),
-      soak: external_exports.array(
-        external_exports.object({
-          checkpoint: external_exports.string(),
-          at: external_exports.string(),
-          verdict,
-          rates: external_exports.record(external_exports.string(), pct.nullable()),
-          trend: external_exports.record(external_exports.string(), external_exports.object({ vs_first: nullableNum, vs_baseline: nullableNum, regressed: external_exports.boolean() })).optional()
-        })
-      ).optional(),
-      rejected: external_exports.array(external_exports.object({ finding: external_exports.string(), count: num2, samples: external_exports.array(external_exports.string()) })).optional(),
+      nodes: external_exports.array(nodeSchema2).optional(),
+      metrics: external_exports.array(metricSchema).optional(),
+      soak: external_exports.array(soakCheckpointSchema).optional(),
+      rejected: external_exports.array(rejectedSchema).optional(),
       no_result: external_exports.array(external_exports.object({ suite: external_exports.string(), from: external_exports.string(), to: external_exports.string().optional(), msg: external_exports.string().optional(), detail: external_exports.string() })).optional(),
-      dead: external_exports.array(external_exports.object({ kind: external_exports.enum(["class", "pair"]), name: external_exports.string(), attempts: num2, expected_path: external_exports.enum(PATHS).nullable(), worse_paths: external_exports.array(external_exports.enum(PATHS)) })).optional(),
+      dead: external_exports.array(deadSchema).optional(),
+      /** scenario suites, step by step */
       scenarios: external_exports.array(scenarioResultSchema).optional(),
       prometheus: external_exports.object({
         endpoint: external_exports.string().optional(),

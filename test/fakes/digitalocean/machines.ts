@@ -8,7 +8,7 @@ import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { systemExec, type Exec } from '../../../src/lab/exec.js';
 import { destroyLab } from '../../../src/lab/lab.js';
-import { machineAddress } from '../../../src/lab/addresses.js';
+import { labMac, MAC_KIND, machineAddress } from '../../../src/lab/addresses.js';
 import { IFACE, machineNamespace } from '../../../src/lab/names.js';
 import { killNamespaceProcesses, labNamespacesByRun } from '../../../src/lab/namespaces.js';
 import { resolveCommand } from '../../../src/lab/preflight.js';
@@ -52,6 +52,8 @@ export class LabMachines implements MachineBackend {
     const machines = new LabMachines(runId, t, options, exec, sshdPath);
     try {
       await mkdir(options.root, { recursive: true });
+      // the lab makes its namespaces first (namespaceSteps); the fake adds droplets one by one
+      await exec(['ip', 'netns', 'add', t.inetNamespace]);
       for (const step of inetSteps(t)) await exec(stepArgv(step), step.input !== undefined ? { input: step.input } : {});
     } catch (err) {
       await machines.close();
@@ -70,8 +72,12 @@ export class LabMachines implements MachineBackend {
     const ip = machineAddress(this.t.subnet, slot);
     const base = this.t.machines[0] as MachinePlan;
     const ns = machineNamespace(this.runId, 'public', slot, `d${d.id}`);
-    const m: MachinePlan = { ...base, node: `d${d.id}`, index: slot, machineNamespace: ns, namespaces: [ns], bridgePort: IFACE.bridgePort(slot), publicIps: [ip], privateIp: ip };
+    // every droplet has its own link to the internet router, with its own fixed MACs (the
+    // router's permanent neighbour entries name them)
+    const macs = { inetPort: labMac(MAC_KIND.inetPort, this.t.subnet.index, slot), uplink: labMac(MAC_KIND.uplink, this.t.subnet.index, slot) };
+    const m: MachinePlan = { ...base, node: `d${d.id}`, index: slot, machineNamespace: ns, namespaces: [ns], bridgePort: IFACE.bridgePort(slot), publicIps: [ip], privateIp: ip, macs };
     this.slots.set(d.id, m);
+    await this.exec(['ip', 'netns', 'add', ns]);
     for (const step of machineSteps(this.t, m, { netem: false })) await this.exec(stepArgv(step), step.input !== undefined ? { input: step.input } : {});
 
     const sshdConfig = renderSshdConfig(
