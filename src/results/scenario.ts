@@ -1,7 +1,7 @@
 // Scenario step results -> the results.json `scenarios` section and the verdict's reasons. Pure.
 // The steps are written by the controller (never by a node) to scenarios.jsonl in the run
 // folder, one line per finished step, so an interrupted run still reports what it learned.
-import { readFile } from 'node:fs/promises';
+import { readJsonLines } from '../files/jsonl.js';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { mergeFindings, type VerdictAndReasons } from './merge.js';
@@ -71,29 +71,12 @@ export const scenarioResultSchema = z.object({
 });
 
 /** Reads scenarios.jsonl; a missing file is no steps, a bad line is an error naming it. */
-export async function readScenarioSteps(path: string): Promise<ScenarioStepResult[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  return text
-    .split('\n')
-    .map((line, i) => [line.trim(), i + 1] as const)
-    .filter(([line]) => line)
-    .map(([line, n]) => {
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch {
-        throw new Error(`${path}:${n}: not JSON`);
-      }
-      const parsed = scenarioStepSchema.safeParse(value);
-      if (!parsed.success) throw new Error(`${path}:${n}: not a scenario step result (${parsed.error.issues[0]?.message ?? 'invalid'})`);
-      return parsed.data as ScenarioStepResult;
-    });
+export function readScenarioSteps(path: string): Promise<ScenarioStepResult[]> {
+  return readJsonLines(path, (value, where) => {
+    const parsed = scenarioStepSchema.safeParse(value);
+    if (!parsed.success) throw new Error(`${where}: not a scenario step result (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+    return parsed.data as ScenarioStepResult;
+  });
 }
 
 const PROTOCOL_NAMES = { udp: 'UDP', tcp: 'TCP' } as const;
