@@ -42966,6 +42966,41 @@ var init_find = __esm({
   }
 });
 
+// src/build/from-config.ts
+function buildConfigOf(config2) {
+  const b = config2.build;
+  const arches = [...new Set(config2.fleet.nodes.map((n) => n.arch))];
+  const sources = b.source === void 0 ? [] : Array.isArray(b.source) ? b.source : [b.source];
+  switch (b.kind) {
+    case "agent":
+      return { kind: "agent", arches };
+    case "c":
+      return { kind: "c", sources: sources.length ? sources : ["."], targets: b.targets ?? arches.map((a) => DEFAULT_TARGET[a].c), ...b.binary && { name: b.binary }, ...b.flags.length && { cflags: b.flags } };
+    case "cargo":
+      return { kind: "cargo", targets: b.targets ?? arches.map((a) => DEFAULT_TARGET[a].cargo), ...b.package && { package: b.package }, ...b.binary && { bin: b.binary }, ...sources[0] && { manifestDir: sources[0] } };
+    case "go":
+      return { kind: "go", targets: b.targets ?? arches.map((a) => DEFAULT_TARGET[a].go), ...b.package && { package: b.package }, ...b.binary && { name: b.binary } };
+    case "zig":
+      return { kind: "zig", targets: b.targets ?? arches.map((a) => DEFAULT_TARGET[a].zig), ...b.binary && { name: b.binary }, ...sources[0] && { projectDir: sources[0] }, ...b.flags.length && { args: b.flags } };
+    case "prebuilt": {
+      const p = b.prebuilt;
+      if (!p) throw new Error("build.prebuilt is required for kind prebuilt");
+      const target2 = b.targets?.[0] ?? DEFAULT_TARGET[arches[0] ?? "x86_64"].c;
+      return { kind: "prebuilt", binaries: [{ target: target2, sha256: p.sha256, ..."url" in p ? { url: p.url } : { path: p.path } }], ...b.binary && { name: b.binary } };
+    }
+  }
+}
+var DEFAULT_TARGET;
+var init_from_config = __esm({
+  "src/build/from-config.ts"() {
+    "use strict";
+    DEFAULT_TARGET = {
+      x86_64: { c: "x86_64-linux-musl", cargo: "x86_64-unknown-linux-musl", go: "x86_64-linux-musl", zig: "x86_64-linux-musl" },
+      aarch64: { c: "aarch64-linux-musl", cargo: "aarch64-unknown-linux-musl", go: "aarch64-linux-musl", zig: "aarch64-linux-musl" }
+    };
+  }
+});
+
 // src/results/oracle.ts
 function dependentMapping(nat) {
   return nat === "symmetric" || nat === "symmetric-sequential";
@@ -43203,6 +43238,8 @@ function buildPlan(config2, choices) {
     },
     ...config2.metrics && { metrics: config2.metrics },
     ...config2.soak && { soak: { checkpoints: config2.soak.checkpoints.map((ms2) => ({ name: formatDuration(ms2), afterMs: ms2 })), regressionTolerance: config2.soak.regression_tolerance } },
+    build: buildConfigOf(config2),
+    ...config2.report.journal && { journal: config2.report.journal },
     binary: describeBinary(config2),
     estimate: { nodeMinutes: 0 },
     ...config2.fleet.provider === "digitalocean" && { digitalocean: { region: config2.fleet.digitalocean?.region ?? "nyc3", size: config2.fleet.digitalocean?.size ?? "s-1vcpu-1gb", image: config2.fleet.digitalocean?.image ?? "ubuntu-24-04-x64", ttlMs: config2.fleet.digitalocean?.ttl ?? 72e5 } }
@@ -43229,6 +43266,7 @@ var PlanError, DEFAULT_THRESHOLDS, DEFAULT_PAIR_SUITE, DEFAULT_GOSSIP, CATEGORY_
 var init_plan = __esm({
   "src/plan/plan.ts"() {
     "use strict";
+    init_from_config();
     init_model();
     init_oracle();
     init_estimate();
@@ -54875,7 +54913,7 @@ var require_agent = __commonJS({
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
     var { resolve: resolve15 } = __require("path");
-    var { readFile: readFile20 } = __require("fs");
+    var { readFile: readFile19 } = __require("fs");
     var { execFile, spawn: spawn6 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
     var {
@@ -55093,7 +55131,7 @@ var require_agent = __commonJS({
           cb = once2(cb);
           let socketPath = this.socketPath;
           let triedCygpath = false;
-          readFile20(socketPath, function readCygsocket(err, data) {
+          readFile19(socketPath, function readCygsocket(err, data) {
             if (err) {
               if (triedCygpath)
                 return cb(new Error("Invalid cygwin unix socket path"));
@@ -55102,7 +55140,7 @@ var require_agent = __commonJS({
                   return cb(new Error("Invalid cygwin unix socket path"));
                 triedCygpath = true;
                 socketPath = stdout.toString().replace(/[\r\n]/g, "");
-                readFile20(socketPath, readCygsocket);
+                readFile19(socketPath, readCygsocket);
               });
               return;
             }
@@ -71624,41 +71662,6 @@ var init_files = __esm({
   }
 });
 
-// src/build/from-config.ts
-function buildConfigOf(config2) {
-  const b = config2.build;
-  const arches = [...new Set(config2.fleet.nodes.map((n) => n.arch))];
-  const sources = b.source === void 0 ? [] : Array.isArray(b.source) ? b.source : [b.source];
-  switch (b.kind) {
-    case "agent":
-      return { kind: "agent", arches };
-    case "c":
-      return { kind: "c", sources: sources.length ? sources : ["."], targets: b.targets ?? arches.map((a) => DEFAULT_TARGET[a].c), ...b.binary && { name: b.binary }, ...b.flags.length && { cflags: b.flags } };
-    case "cargo":
-      return { kind: "cargo", targets: b.targets ?? arches.map((a) => DEFAULT_TARGET[a].cargo), ...b.package && { package: b.package }, ...b.binary && { bin: b.binary }, ...sources[0] && { manifestDir: sources[0] } };
-    case "go":
-      return { kind: "go", targets: b.targets ?? arches.map((a) => DEFAULT_TARGET[a].go), ...b.package && { package: b.package }, ...b.binary && { name: b.binary } };
-    case "zig":
-      return { kind: "zig", targets: b.targets ?? arches.map((a) => DEFAULT_TARGET[a].zig), ...b.binary && { name: b.binary }, ...sources[0] && { projectDir: sources[0] }, ...b.flags.length && { args: b.flags } };
-    case "prebuilt": {
-      const p = b.prebuilt;
-      if (!p) throw new Error("build.prebuilt is required for kind prebuilt");
-      const target2 = b.targets?.[0] ?? DEFAULT_TARGET[arches[0] ?? "x86_64"].c;
-      return { kind: "prebuilt", binaries: [{ target: target2, sha256: p.sha256, ..."url" in p ? { url: p.url } : { path: p.path } }], ...b.binary && { name: b.binary } };
-    }
-  }
-}
-var DEFAULT_TARGET;
-var init_from_config = __esm({
-  "src/build/from-config.ts"() {
-    "use strict";
-    DEFAULT_TARGET = {
-      x86_64: { c: "x86_64-linux-musl", cargo: "x86_64-unknown-linux-musl", go: "x86_64-linux-musl", zig: "x86_64-linux-musl" },
-      aarch64: { c: "aarch64-linux-musl", cargo: "aarch64-unknown-linux-musl", go: "aarch64-linux-musl", zig: "aarch64-linux-musl" }
-    };
-  }
-});
-
 // src/deploy/compress.ts
 import { spawn as spawn5 } from "node:child_process";
 import { createReadStream as createReadStream2 } from "node:fs";
@@ -72742,9 +72745,9 @@ var init_criteria = __esm({
   }
 });
 
-// src/metrics/read.ts
+// src/files/jsonl.ts
 import { readFile as readFile16 } from "node:fs/promises";
-async function readMetricScrapes(path13) {
+async function readJsonLines(path13, check3) {
   let text;
   try {
     text = await readFile16(path13, "utf8");
@@ -72752,15 +72755,39 @@ async function readMetricScrapes(path13) {
     if (err.code === "ENOENT") return [];
     throw err;
   }
-  return text.split("\n").filter((l) => l.trim()).map((l, i) => {
-    const v = JSON.parse(l);
-    if (typeof v.node !== "string" || typeof v.ok !== "boolean" || !Array.isArray(v.samples)) throw new Error(`${path13}:${i + 1}: not a metric scrape record`);
+  const out = [];
+  text.split("\n").forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line) return;
+    const where = `${path13}:${i + 1}`;
+    let value;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new Error(`${where}: not JSON`);
+    }
+    out.push(check3(value, where));
+  });
+  return out;
+}
+var init_jsonl = __esm({
+  "src/files/jsonl.ts"() {
+    "use strict";
+  }
+});
+
+// src/metrics/read.ts
+function readMetricScrapes(path13) {
+  return readJsonLines(path13, (value, where) => {
+    const v = value;
+    if (typeof v?.node !== "string" || typeof v.ok !== "boolean" || !Array.isArray(v.samples)) throw new Error(`${where}: not a metric scrape record`);
     return v;
   });
 }
 var init_read = __esm({
   "src/metrics/read.ts"() {
     "use strict";
+    init_jsonl();
   }
 });
 
@@ -73390,28 +73417,14 @@ var init_merge = __esm({
 });
 
 // src/results/scenario.ts
-import { readFile as readFile17 } from "node:fs/promises";
 import { join as join16 } from "node:path";
 function scenarioResultsPath(runDir) {
   return join16(runDir, SCENARIO_RESULTS_FILE);
 }
-async function readScenarioSteps(path13) {
-  let text;
-  try {
-    text = await readFile17(path13, "utf8");
-  } catch (err) {
-    if (err.code === "ENOENT") return [];
-    throw err;
-  }
-  return text.split("\n").map((line, i) => [line.trim(), i + 1]).filter(([line]) => line).map(([line, n]) => {
-    let value;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      throw new Error(`${path13}:${n}: not JSON`);
-    }
+function readScenarioSteps(path13) {
+  return readJsonLines(path13, (value, where) => {
     const parsed = scenarioStepSchema.safeParse(value);
-    if (!parsed.success) throw new Error(`${path13}:${n}: not a scenario step result (${parsed.error.issues[0]?.message ?? "invalid"})`);
+    if (!parsed.success) throw new Error(`${where}: not a scenario step result (${parsed.error.issues[0]?.message ?? "invalid"})`);
     return parsed.data;
   });
 }
@@ -73488,6 +73501,7 @@ var SCENARIO_RESULTS_FILE, scenarioStepSchema, scenarioResultSchema, PROTOCOL_NA
 var init_scenario2 = __esm({
   "src/results/scenario.ts"() {
     "use strict";
+    init_jsonl();
     init_zod();
     init_merge();
     SCENARIO_RESULTS_FILE = "scenarios.jsonl";
@@ -74244,7 +74258,7 @@ var init_evaluate = __esm({
 });
 
 // src/results/load.ts
-import { readFile as readFile18 } from "node:fs/promises";
+import { readFile as readFile17 } from "node:fs/promises";
 function describePath(path13) {
   return path13.reduce((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key), "") || "(top level)";
 }
@@ -74271,7 +74285,7 @@ ${lines.join("\n")}`);
 async function loadResultsJson(path13) {
   let text;
   try {
-    text = await readFile18(path13, "utf8");
+    text = await readFile17(path13, "utf8");
   } catch (err) {
     const code = err.code;
     throw new ResultsSchemaError(code === "ENOENT" ? `baseline file not found: ${path13}` : `cannot read baseline ${path13}: ${err.message}`);
@@ -75217,7 +75231,7 @@ var init_journal = __esm({
 });
 
 // src/report/files.ts
-import { mkdir as mkdir16, readFile as readFile19, rename as rename4, writeFile as writeFile9 } from "node:fs/promises";
+import { mkdir as mkdir16, readFile as readFile18, rename as rename4, writeFile as writeFile9 } from "node:fs/promises";
 import { dirname as dirname10, join as join18 } from "node:path";
 async function writeFileAtomic(path13, text) {
   await mkdir16(dirname10(path13), { recursive: true });
@@ -75237,7 +75251,7 @@ async function writeReportFiles(dir, files) {
 async function appendToJournalFile(path13, entry) {
   let existing = "";
   try {
-    existing = await readFile19(path13, "utf8");
+    existing = await readFile18(path13, "utf8");
   } catch (err) {
     if (err.code !== "ENOENT") throw new Error(`cannot read journal ${path13}: ${err.message}`);
   }
@@ -76869,7 +76883,7 @@ import { mkdir as mkdir17, writeFile as writeFile10 } from "node:fs/promises";
 import { join as join20, resolve as resolve13 } from "node:path";
 import { hostname as hostname4 } from "node:os";
 async function buildStep(env) {
-  const artifacts = await buildArtifacts(buildConfigOf(env.config()), {
+  const artifacts = await buildArtifacts(env.plan().build, {
     cwd: env.cwd,
     outDir: join20(env.run.runDir, "build"),
     onProgress: env.run.log,
@@ -76933,9 +76947,8 @@ function poolOf(env, held, fleet) {
 async function deployStep(env, held, built) {
   const fleet = await fleetOf(env, held);
   const artifacts = built ?? await readArtifacts(env.run.runDir);
-  const config2 = env.config();
   const plan = env.plan();
-  const binaryName = artifacts[0] ? artifacts[0].path.split("/").pop() : config2.build.binary ?? "subject";
+  const binaryName = artifacts[0] ? artifacts[0].path.split("/").pop() : "subject";
   const deployed = await deployStage({ plan, fleet, pool: poolOf(env, held, fleet), artifacts, binaryName, log: env.run.log, runId: env.run.runId });
   const bootstrap = fleet.nodes.find((n) => n.role === "bootstrap");
   const record2 = {
@@ -76944,7 +76957,7 @@ async function deployStep(env, held, built) {
     ...deployed.server && bootstrap && { server: { node: bootstrap.name, ip: deployed.server.ip, port: deployed.server.port, relay: plan.subject.driver === "agent" ? plan.subject.relay : false } },
     services: [
       ...deployed.server && bootstrap ? [{ node: bootstrap.name, name: AGENT_SERVER_SERVICE }] : [],
-      ...config2.service ? fleet.nodes.map((n) => ({ node: n.name, name: "service" })) : []
+      ...plan.service ? fleet.nodes.map((n) => ({ node: n.name, name: "service" })) : []
     ],
     deployedAt: (/* @__PURE__ */ new Date()).toISOString()
   };
@@ -77007,7 +77020,7 @@ async function reportStep(env, evaluated, o) {
   const { runDir } = env.run;
   const results = evaluated ?? await loadResultsJson(join20(runDir, RUN_FILES.results));
   const plan = tryPlan(env);
-  const journal = tryConfig(env)?.report.journal;
+  const journal = plan?.journal;
   await mkdir17(runDir, { recursive: true });
   return writeReportSet({
     results,
@@ -77056,13 +77069,6 @@ function tryPlan(env) {
     return void 0;
   }
 }
-function tryConfig(env) {
-  try {
-    return env.config();
-  } catch {
-    return void 0;
-  }
-}
 async function flushNat(fleet) {
   if (fleet.provider !== "local") return;
   const { flushConntrack: flushConntrack2 } = await Promise.resolve().then(() => (init_lab(), lab_exports));
@@ -77073,7 +77079,6 @@ var init_steps3 = __esm({
     "use strict";
     init_build();
     init_exec();
-    init_from_config();
     init_ssh();
     init_deploy();
     init_sink();

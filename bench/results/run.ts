@@ -34,6 +34,7 @@ function benchPlan(): Plan {
     gossip: { origins: [], fanout: 3, durationMs: 5000, minDelivery: 95 },
     subject: { driver: 'agent', port: 9000, relay: true },
     binary: { kind: 'agent', description: 'agent', targets: [] },
+    build: { kind: 'agent', arches: ['x86_64'] },
     estimate: { nodeMinutes: 0 },
   };
 }

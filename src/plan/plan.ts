@@ -1,4 +1,5 @@
 // Config + choices -> Plan. Pure: what will run, where, and what passes.
+import { buildConfigOf } from '../build/from-config.js';
 import type { Config, PairSuiteConfig } from '../config/schema.js';
 import { PAIR_SUITES, type PairSuite } from '../config/model.js';
 import { expectedPath } from '../results/oracle.js';
@@ -144,6 +145,8 @@ export function buildPlan(config: Config, choices: Choices): Plan {
     }),
     ...(config.metrics && { metrics: config.metrics }),
     ...(config.soak && { soak: { checkpoints: config.soak.checkpoints.map((ms) => ({ name: formatDuration(ms), afterMs: ms })), regressionTolerance: config.soak.regression_tolerance } }),
+    build: buildConfigOf(config),
+    ...(config.report.journal && { journal: config.report.journal }),
     binary: describeBinary(config),
     estimate: { nodeMinutes: 0 },
     ...(config.fleet.provider === 'digitalocean' && { digitalocean: { region: config.fleet.digitalocean?.region ?? 'nyc3', size: config.fleet.digitalocean?.size ?? 's-1vcpu-1gb', image: config.fleet.digitalocean?.image ?? 'ubuntu-24-04-x64', ttlMs: config.fleet.digitalocean?.ttl ?? 7_200_000 } }),

@@ -3,6 +3,7 @@
 import type { Arch, Impairment, Internet, NatType, PathKind, Role } from '../config/model.js';
 import type { Scenario } from '../config/scenario.js';
 import type { MetricsConfig } from '../config/metrics.js';
+import type { BuildConfig } from '../build/types.js';
 
 export const FOCUSES = ['connectivity', 'nat-traversal', 'gossip', 'throughput', 'full-suite'] as const;
 export type Focus = (typeof FOCUSES)[number];
@@ -95,6 +96,10 @@ export interface Plan {
   metrics?: MetricsConfig;
   /** soak checkpoints, each `afterMs` after the first test ended, in order (docs/architecture.md "Soak") */
   soak?: { checkpoints: { name: string; afterMs: number }[]; regressionTolerance: number };
+  /** what the build stage builds (targets defaulted from the nodes' architectures) */
+  build: BuildConfig;
+  /** the journal file to insert an entry into, relative to the project directory */
+  journal?: string;
   binary: { kind: string; description: string; targets: string[] };
   estimate: { nodeMinutes: number; costUsd?: number };
   /** provider digitalocean: fleet-wide droplet settings (nodes may override region and size). */

@@ -7,7 +7,6 @@ import type { Config } from '../config/schema.js';
 import type { Plan } from '../plan/types.js';
 import { buildArtifacts, type Artifact } from '../build/index.js';
 import { abortableRunner } from '../build/exec.js';
-import { buildConfigOf } from '../build/from-config.js';
 import type { Fleet, FleetNode, Provider, RunContext } from '../providers/types.js';
 import { SshPool } from '../ssh/index.js';
 import { collectLogs } from '../deploy/index.js';
@@ -45,7 +44,7 @@ export interface Held {
 }
 
 export async function buildStep(env: StepEnv): Promise<Artifact[]> {
-  const artifacts = await buildArtifacts(buildConfigOf(env.config()), {
+  const artifacts = await buildArtifacts(env.plan().build, {
     cwd: env.cwd,
     outDir: join(env.run.runDir, 'build'),
     onProgress: env.run.log,
@@ -121,9 +120,8 @@ export function poolOf(env: StepEnv, held: Held, fleet: Fleet): SshPool {
 export async function deployStep(env: StepEnv, held: Held, built: Artifact[] | undefined): Promise<DeploymentRecord> {
   const fleet = await fleetOf(env, held);
   const artifacts = built ?? (await readArtifacts(env.run.runDir));
-  const config = env.config();
   const plan = env.plan();
-  const binaryName = artifacts[0] ? (artifacts[0].path.split('/').pop() as string) : (config.build.binary ?? 'subject');
+  const binaryName = artifacts[0] ? (artifacts[0].path.split('/').pop() as string) : 'subject';
   const deployed = await deployStage({ plan, fleet, pool: poolOf(env, held, fleet), artifacts, binaryName, log: env.run.log, runId: env.run.runId });
   const bootstrap = fleet.nodes.find((n) => n.role === 'bootstrap');
   const record: DeploymentRecord = {
@@ -132,7 +130,7 @@ export async function deployStep(env: StepEnv, held: Held, built: Artifact[] | u
     ...(deployed.server && bootstrap && { server: { node: bootstrap.name, ip: deployed.server.ip, port: deployed.server.port, relay: plan.subject.driver === 'agent' ? plan.subject.relay : false } }),
     services: [
       ...(deployed.server && bootstrap ? [{ node: bootstrap.name, name: AGENT_SERVER_SERVICE }] : []),
-      ...(config.service ? fleet.nodes.map((n) => ({ node: n.name, name: 'service' })) : []),
+      ...(plan.service ? fleet.nodes.map((n) => ({ node: n.name, name: 'service' })) : []),
     ],
     deployedAt: new Date().toISOString(),
   };
@@ -203,7 +201,7 @@ export async function reportStep(env: StepEnv, evaluated: ResultsJson | undefine
   const { runDir } = env.run;
   const results = evaluated ?? (await loadResultsJson(join(runDir, RUN_FILES.results)));
   const plan = tryPlan(env);
-  const journal = tryConfig(env)?.report.journal;
+  const journal = plan?.journal;
   await mkdir(runDir, { recursive: true });
   return writeReportSet({
     results,
@@ -252,14 +250,6 @@ export async function teardownStep(env: StepEnv, held: Held, o: { keep: boolean;
 function tryPlan(env: StepEnv): Plan | undefined {
   try {
     return env.plan();
-  } catch {
-    return undefined;
-  }
-}
-
-function tryConfig(env: StepEnv): Config | undefined {
-  try {
-    return env.config();
   } catch {
     return undefined;
   }

@@ -32,6 +32,7 @@ export function planOf(nodes: [string, NatType][], thresholds: Record<string, nu
     minAttempts: 10,
     regressionTolerance: 0,
     binary: { kind: 'agent', description: 'agent', targets: [] },
+    build: { kind: 'agent', arches: ['x86_64'] },
     subject: { driver: 'agent', port: 9000, relay: true },
     estimate: { nodeMinutes: 0 },
     ...extra,

@@ -28,6 +28,7 @@ function planWith(...scenarios: string[]): Plan {
     regressionTolerance: 0,
     subject: { driver: 'agent', port: 9000, relay: true },
     binary: { kind: 'prebuilt', description: 'x', targets: [] },
+    build: { kind: 'agent', arches: ['x86_64'] },
     estimate: { nodeMinutes: 1 },
   };
 }
