@@ -87,6 +87,10 @@ var init_errors = __esm({
 });
 
 // src/plan/types.ts
+function pairTimeout(suite) {
+  if (suite.timeoutMs === void 0) throw new Error(`suite ${suite.name} was planned without a per-attempt timeout`);
+  return suite.timeoutMs;
+}
 var FOCUSES, CRITERIA_MODES, PROOFS;
 var init_types = __esm({
   "src/plan/types.ts"() {
@@ -43200,7 +43204,7 @@ function buildPlan(config2, choices) {
     if (why && !s.name.startsWith("scenario:")) throw new PlanError(`${why}; nothing was built or provisioned`);
   }
   const pairConfigs = suites.map((s) => config2.tests[s.name]).filter((c) => c !== void 0);
-  const throughput = config2.tests.throughput ?? (suiteNames.includes("throughput") ? { seconds: 10, pairs: "sample", criteria: {} } : void 0);
+  const throughput = config2.tests.throughput ?? (suiteNames.includes("throughput") ? throughputSchema2.parse({}) : void 0);
   const gossip = config2.tests.gossip ?? (suiteNames.includes("gossip") ? { ...DEFAULT_GOSSIP, criteria: { delivery: 100 } } : void 0);
   const plan = {
     choices,
@@ -43267,6 +43271,7 @@ var init_plan = __esm({
   "src/plan/plan.ts"() {
     "use strict";
     init_from_config();
+    init_schema();
     init_model();
     init_oracle();
     init_estimate();
@@ -43277,7 +43282,7 @@ var init_plan = __esm({
       name = "PlanError";
     };
     DEFAULT_THRESHOLDS = { direct: 99, nat_traversed: 85, relay: 100 };
-    DEFAULT_PAIR_SUITE = { trials: 10, timeout: 3e3, criteria: {}, min_attempts: 10, dead_class: "degraded" };
+    DEFAULT_PAIR_SUITE = pairSuiteSchema.parse({});
     DEFAULT_GOSSIP = { origins: "all", fanout: 3, duration: 5e3 };
     CATEGORY_OF_PATH = { direct: "direct", hole_punch: "nat_traversed", relay: "relay" };
     ARCH_TARGET = { x86_64: "x86_64-linux-musl", aarch64: "aarch64-linux-musl" };
@@ -75664,6 +75669,7 @@ var SINK_PORT, agentDriver;
 var init_agent2 = __esm({
   "src/subject/agent.ts"() {
     "use strict";
+    init_types();
     init_deploy();
     init_ssh();
     init_run();
@@ -75683,7 +75689,7 @@ var init_agent2 = __esm({
         const server = serverOf(ctx);
         const subject = ctx.plan.subject;
         const noRelay = subject.driver === "agent" && !subject.relay;
-        const timeoutMs = suite.timeoutMs ?? 3e3;
+        const timeoutMs = pairTimeout(suite);
         const names = [...new Set(suite.pairs.flatMap((p) => [p.from, p.to]))];
         const outcomes = /* @__PURE__ */ new Map();
         await Promise.all(
@@ -75838,7 +75844,7 @@ function judgeAttempt(c, r, withinMs) {
   return { ok: true, ...path13 && { path: path13 }, ...rtt !== void 0 && { rtt } };
 }
 async function connectRound(ctx, suite, round2, c) {
-  const timeoutMs = suite.timeoutMs ?? 3e3;
+  const timeoutMs = pairTimeout(suite);
   const within = c.withinMs ?? timeoutMs + 2e3;
   const initiators = [...new Set(suite.pairs.map((p) => p.from))];
   await Promise.all(
@@ -75860,6 +75866,7 @@ var commandDriver;
 var init_command = __esm({
   "src/subject/command.ts"() {
     "use strict";
+    init_types();
     init_model();
     init_run();
     init_templates();
@@ -75896,7 +75903,7 @@ async function eventsPairRound(ctx, suite, round2) {
   const run = s.driver === "agent" ? void 0 : s.events?.run;
   const file2 = s.driver === "agent" ? void 0 : s.events?.file;
   if (!run) throw new Error(`suite ${suite.name} needs subject.events.run`);
-  const timeoutMs = suite.timeoutMs ?? 3e3;
+  const timeoutMs = pairTimeout(suite);
   const names = [...new Set(suite.pairs.flatMap((p) => [p.from, p.to]))];
   const outcomes = /* @__PURE__ */ new Map();
   await Promise.all(
@@ -75915,6 +75922,7 @@ var fileOffsets, eventsDriver;
 var init_events = __esm({
   "src/subject/events.ts"() {
     "use strict";
+    init_types();
     init_ssh();
     init_run();
     init_templates();

@@ -93,7 +93,7 @@ const criteriaSchema = z.record(
   percent,
 );
 
-const pairSuiteSchema = z.strictObject({
+export const pairSuiteSchema = z.strictObject({
   trials: z.number().int().min(1).max(10_000).default(10),
   timeout: duration.prefault('3s'),
   criteria: criteriaSchema.default({}),
@@ -102,7 +102,7 @@ const pairSuiteSchema = z.strictObject({
   dead_class: z.enum(['degraded', 'fail']).default('degraded'),
 });
 
-const throughputSchema = z.strictObject({
+export const throughputSchema = z.strictObject({
   seconds: z.number().min(1).max(600).default(10),
   pairs: z.union([z.literal('all'), z.literal('sample'), z.array(z.tuple([z.string(), z.string()]))]).default('sample'),
   criteria: z.strictObject({ min_mbps: z.number().min(0).optional(), max_loss: percent.optional() }).default({}),

@@ -1,6 +1,6 @@
 // Config + choices -> Plan. Pure: what will run, where, and what passes.
 import { buildConfigOf } from '../build/from-config.js';
-import type { Config, PairSuiteConfig } from '../config/schema.js';
+import { pairSuiteSchema, throughputSchema, type Config, type PairSuiteConfig } from '../config/schema.js';
 import { PAIR_SUITES, type PairSuite } from '../config/model.js';
 import { expectedPath } from '../results/oracle.js';
 import type { Choices, Plan, PlannedNode, PlannedPair, PlannedSuite, Thresholds } from './types.js';
@@ -15,7 +15,8 @@ export class PlanError extends Error {
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = { direct: 99, nat_traversed: 85, relay: 100 };
-const DEFAULT_PAIR_SUITE: PairSuiteConfig = { trials: 10, timeout: 3000, criteria: {}, min_attempts: 10, dead_class: 'degraded' };
+/** A pair suite the focus asks for but the config does not name: the schema's own defaults. */
+const DEFAULT_PAIR_SUITE: PairSuiteConfig = pairSuiteSchema.parse({});
 const DEFAULT_GOSSIP = { origins: 'all' as const, fanout: 3, duration: 5000 };
 
 /** Which configured suites a focus selects; full-suite runs everything the config names. */
@@ -105,7 +106,7 @@ export function buildPlan(config: Config, choices: Choices): Plan {
     if (why && !s.name.startsWith('scenario:')) throw new PlanError(`${why}; nothing was built or provisioned`);
   }
   const pairConfigs = suites.map((s) => config.tests[s.name as PairSuite]).filter((c): c is PairSuiteConfig => c !== undefined);
-  const throughput = config.tests.throughput ?? (suiteNames.includes('throughput') ? { seconds: 10, pairs: 'sample' as const, criteria: {} } : undefined);
+  const throughput = config.tests.throughput ?? (suiteNames.includes('throughput') ? throughputSchema.parse({}) : undefined);
   const gossip = config.tests.gossip ?? (suiteNames.includes('gossip') ? { ...DEFAULT_GOSSIP, criteria: { delivery: 100 } } : undefined);
   const plan: Plan = {
     choices,

@@ -46,7 +46,7 @@ export interface PlannedSuite {
   name: string; // connectivity | nat-traversal | relay | throughput | gossip | scenario:<name>
   trials: number;
   pairs: PlannedPair[];
-  /** per-attempt timeout of a pair suite, ms */
+  /** per-attempt timeout of a pair suite, ms (every planned pair suite has it: pairTimeout) */
   timeoutMs?: number;
 }
 
@@ -104,4 +104,10 @@ export interface Plan {
   estimate: { nodeMinutes: number; costUsd?: number };
   /** provider digitalocean: fleet-wide droplet settings (nodes may override region and size). */
   digitalocean?: { region: string; size: string; image: string; ttlMs: number };
+}
+
+/** The per-attempt timeout of a planned pair suite; the planner always sets it. */
+export function pairTimeout(suite: PlannedSuite): number {
+  if (suite.timeoutMs === undefined) throw new Error(`suite ${suite.name} was planned without a per-attempt timeout`);
+  return suite.timeoutMs;
 }

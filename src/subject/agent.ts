@@ -2,7 +2,7 @@
 // runs one `probe` at the same time (a punch needs both ends active); throughput streams to an
 // agent sink on public nodes; gossip floods over the bootstrap's relay.
 import type { FleetNode } from '../fleet/types.js';
-import type { PlannedSuite } from '../plan/types.js';
+import { pairTimeout, type PlannedSuite } from '../plan/types.js';
 import type { Outcome } from '../results/gate.js';
 import { startService, stopService } from '../deploy/index.js';
 import { shellJoin } from '../ssh/index.js';
@@ -47,7 +47,7 @@ export const agentDriver: SubjectDriver = {
     const server = serverOf(ctx);
     const subject = ctx.plan.subject;
     const noRelay = subject.driver === 'agent' && !subject.relay;
-    const timeoutMs = suite.timeoutMs ?? 3000;
+    const timeoutMs = pairTimeout(suite);
     const names = [...new Set(suite.pairs.flatMap((p) => [p.from, p.to]))];
     const outcomes = new Map<string, Outcome>();
     await Promise.all(

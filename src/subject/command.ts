@@ -2,7 +2,7 @@
 // commands at the right node and time, and reads the outcome from exit codes and output
 // patterns. The program needs to know nothing of vps-test's events.
 import type { FleetNode } from '../fleet/types.js';
-import type { PlannedSuite } from '../plan/types.js';
+import { pairTimeout, type PlannedSuite } from '../plan/types.js';
 import type { Outcome } from '../results/gate.js';
 import type { AttemptEvent } from '../results/events.js';
 import { PATHS, type PathKind } from '../config/model.js';
@@ -43,7 +43,7 @@ export function judgeAttempt(c: Connect, r: RunResult, withinMs: number): { ok: 
 }
 
 async function connectRound(ctx: DriverContext, suite: PlannedSuite, round: number, c: Connect): Promise<Map<string, Outcome>> {
-  const timeoutMs = suite.timeoutMs ?? 3000;
+  const timeoutMs = pairTimeout(suite);
   const within = c.withinMs ?? timeoutMs + 2000;
   const initiators = [...new Set(suite.pairs.map((p) => p.from))];
   // Initiators in parallel, each one's pairs in turn: a node is never asked for two attempts at once.

@@ -2,7 +2,7 @@
 // result events itself. Each round its command runs on every node of the suite at once (like
 // the agent's probe); what it prints on stdout, and what it appended to `events.file` on the
 // node since the last round, goes through the gate, attributed to the node it ran on.
-import type { PlannedSuite } from '../plan/types.js';
+import { pairTimeout, type PlannedSuite } from '../plan/types.js';
 import type { FleetNode } from '../fleet/types.js';
 import { shellQuote } from '../ssh/index.js';
 import type { Outcome } from '../results/gate.js';
@@ -32,7 +32,7 @@ export async function eventsPairRound(ctx: DriverContext, suite: PlannedSuite, r
   const run = s.driver === 'agent' ? undefined : s.events?.run;
   const file = s.driver === 'agent' ? undefined : s.events?.file;
   if (!run) throw new Error(`suite ${suite.name} needs subject.events.run`);
-  const timeoutMs = suite.timeoutMs ?? 3000;
+  const timeoutMs = pairTimeout(suite);
   const names = [...new Set(suite.pairs.flatMap((p) => [p.from, p.to]))];
   const outcomes = new Map<string, Outcome>();
   await Promise.all(
