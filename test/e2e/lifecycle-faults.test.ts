@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { namespacesOf, processesMentioning, REPO_ROOT, runCli, startCli } from '../helpers/cli.js';
+import { waitFor, sshdTree } from '../helpers/lab-runs.js';
 
 const isRoot = process.getuid?.() === 0;
 if (!isRoot) console.log('skipping lifecycle fault tests: they need root (network namespaces, nftables, sshd, mount)');
@@ -42,29 +43,6 @@ tests:
 const COLD_BUILD = `${THREE(2)}build: { kind: c, source: ${JSON.stringify(join(REPO_ROOT, 'agent', 'src'))}, binary: vps-agent }
 subject: { driver: command, connect: { run: "{bin} --version" } }
 `;
-
-async function waitFor(run: ReturnType<typeof startCli>, pattern: RegExp, ms = 240_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!pattern.test(run.output()) && Date.now() < deadline && run.child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
-  expect(run.output()).toMatch(pattern);
-}
-
-/** The lab sshd of one node and every sshd process under it (its sessions). */
-function sshdTree(runDir: string, node: string): number[] {
-  const master = Number(readFileSync(join(runDir, 'lab', '.sshd', `${node}.pid`), 'utf8').trim());
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,comm='], { encoding: 'utf8' }).trim().split('\n').map((l) => l.trim().split(/\s+/));
-  const tree = new Set([master]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, ppid, comm] of rows) {
-      if (comm === 'sshd' && tree.has(Number(ppid)) && !tree.has(Number(pid))) {
-        tree.add(Number(pid));
-        grew = true;
-      }
-    }
-  }
-  return [...tree];
-}
 
 function expectNothingLeft(runDir: string, runId: string): void {
   expect(namespacesOf(runId)).toEqual([]);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { namespacesOf, processesMentioning, REPO_ROOT, runCli, startCli } from '../helpers/cli.js';
+import { waitFor } from '../helpers/lab-runs.js';
 
 const isRoot = process.getuid?.() === 0;
 if (!isRoot) console.log('skipping lifecycle tests: they need root (network namespaces, nftables, sshd)');
@@ -54,12 +55,6 @@ function expectNothingLeft(runDir: string, runId: string): void {
   expect(existsSync(join(runDir, 'lab', 'keys', 'client'))).toBe(false);
   const state = JSON.parse(readFileSync(join(runDir, 'state.json'), 'utf8')) as { fleetUp: boolean };
   expect(state.fleetUp).toBe(false);
-}
-
-async function waitFor(run: ReturnType<typeof startCli>, pattern: RegExp, ms = 240_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!pattern.test(run.output()) && Date.now() < deadline && run.child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
-  expect(run.output()).toMatch(pattern);
 }
 
 describe.skipIf(!isRoot)('stages as units on the lab', () => {

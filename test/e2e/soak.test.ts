@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { namespacesOf, processesMentioning, REPO_ROOT, runCli, startCli } from '../helpers/cli.js';
+import { waitFor, sshdTree } from '../helpers/lab-runs.js';
 import { NAT_TABLE, renderNatRuleset, replaceTable } from '../../src/lab/recipes/nat.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -37,12 +38,6 @@ function dirs(name: string, config: string): { a: string; b: string; env: NodeJS
   return { a, b, env: { VPS_TEST_STATE_DIR: join(base, 'registry') } };
 }
 
-async function waitFor(run: ReturnType<typeof startCli>, pattern: RegExp, ms = 240_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!pattern.test(run.output()) && Date.now() < deadline && run.child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
-  expect(run.output()).toMatch(pattern);
-}
-
 function expectNothingLeft(runDir: string, runId: string): void {
   expect(namespacesOf(runId)).toEqual([]);
   expect(processesMentioning(runDir)).toEqual([]);
@@ -61,23 +56,6 @@ interface Results {
   run_id: string;
   reasons: string[];
   soak?: SoakRow[];
-}
-
-/** The lab sshd of one node and every sshd process under it (its sessions). */
-function sshdTree(runDir: string, node: string): number[] {
-  const master = Number(readFileSync(join(runDir, 'lab', '.sshd', `${node}.pid`), 'utf8').trim());
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,comm='], { encoding: 'utf8' }).trim().split('\n').map((l) => l.trim().split(/\s+/));
-  const tree = new Set([master]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, ppid, comm] of rows) {
-      if (comm === 'sshd' && tree.has(Number(ppid)) && !tree.has(Number(pid))) {
-        tree.add(Number(pid));
-        grew = true;
-      }
-    }
-  }
-  return [...tree];
 }
 
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
