@@ -5,10 +5,16 @@ import { LocalProvider } from './local.js';
 import { DigitalOceanProvider } from './digitalocean/provider.js';
 import { InventoryProvider } from './inventory/provider.js';
 
-export type { Provider, RunResources, Fleet, FleetNode, RunContext } from './types.js';
+export type { Provider, RunResources, CloudMachine, Fleet, FleetNode, RunContext, TrialOps } from './types.js';
 
-/** Providers whose resources `status` and `down --all` list on this machine (DigitalOcean's are the janitor's). */
-export const PROVIDER_NAMES = ['local'] as const;
+/**
+ * The providers to ask: the lab always; DigitalOcean when a token is set or a run of this user is
+ * there (then a missing token is reported, not skipped). Inventory hosts are the user's own: their
+ * runs are found through their run folders.
+ */
+export function providersToList(env: NodeJS.ProcessEnv = process.env, runProviders: readonly string[] = []): string[] {
+  return ['local', ...(env.DIGITALOCEAN_TOKEN?.trim() || runProviders.includes('digitalocean') ? ['digitalocean'] : [])];
+}
 
 export function providerFor(name: string): Provider {
   switch (name) {
@@ -27,10 +33,10 @@ export function providerFor(name: string): Provider {
  * What every known provider has up on this machine or account, by run id: for `status` and
  * `down --all`. A provider that can't be asked (no root, no token) is reported, not fatal.
  */
-export async function listAllResources(filter?: { runId?: string }): Promise<{ resources: RunResources[]; problems: string[] }> {
+export async function listAllResources(filter?: { runId?: string }, providers: readonly string[] = providersToList()): Promise<{ resources: RunResources[]; problems: string[] }> {
   const resources: RunResources[] = [];
   const problems: string[] = [];
-  for (const name of PROVIDER_NAMES) {
+  for (const name of providers) {
     try {
       resources.push(...(await providerFor(name).list(filter)));
     } catch (err) {

@@ -149,14 +149,18 @@ export async function testStep(env: StepEnv, held: Held, deployed: DeploymentRec
   const eventsPath = join(at?.dir ?? env.run.runDir, RUN_FILES.events);
   writeFileSync(eventsPath, '');
   const sink = new EventSink(eventsPath);
+  const pool = poolOf(env, held, fleet);
+  // cloud and inventory machines: flush and counters over SSH (docs/architecture.md, "Path evidence")
+  const trials = env.provider().trials?.(fleet, pool, env.run);
   const ctx: SuiteContext = {
     fleet,
-    pool: poolOf(env, held, fleet),
+    pool,
     plan: env.plan(),
     binPath: (node: FleetNode) => deployment.binPaths[node.name] as string,
     server: deployment.server ? { ip: deployment.server.ip, port: deployment.server.port } : { ip: '', port: 0 },
     events: sink,
-    flushNat: () => flushNat(fleet),
+    flushNat: trials ? () => trials.flushNat() : () => flushNat(fleet),
+    ...(trials && { readEvidence: () => trials.readEvidence() }),
     log: env.run.log,
     signal: env.signal,
   };

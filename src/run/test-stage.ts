@@ -5,7 +5,8 @@ import type { SuiteContext } from '../suites/context.js';
 import { runPairSuite } from '../suites/pairs.js';
 import { runThroughputSuite } from '../suites/throughput.js';
 import { runGossipSuite } from '../suites/gossip.js';
-import { evidenceReader } from '../suites/evidence.js';
+import { evidenceReader, type EvidenceReader } from '../suites/evidence.js';
+import type { RoundCounters } from '../results/evidence.js';
 import { driverFor, type DriverContext } from '../subject/index.js';
 import { Gate } from '../results/gate.js';
 import { runScenarioSuite, SCENARIO_PREFIX } from '../suites/scenario/index.js';
@@ -28,7 +29,7 @@ export async function testStage(ctx: SuiteContext, plan: Plan, checkpoint = 'tes
     write: (record) => ctx.events.writeEvent(record),
   });
   const dctx: DriverContext = { fleet: ctx.fleet, pool: ctx.pool, plan, binPath: ctx.binPath, server: ctx.server, gate, log: ctx.log, ...(ctx.signal && { signal: ctx.signal }) };
-  const evidence = evidenceReader(ctx.fleet, ctx.pool, ctx.log);
+  const evidence = ctx.readEvidence ? timedReader(ctx.readEvidence) : evidenceReader(ctx.fleet, ctx.pool, ctx.log);
   const started = performance.now();
   let evidenceWaitMs = 0;
   for (const [index, suite] of plan.suites.entries()) {
@@ -55,4 +56,19 @@ export async function testStage(ctx: SuiteContext, plan: Plan, checkpoint = 'tes
   if (gate.ignored) ctx.log(`gate: ${gate.ignored} attempts on unplanned pairs the ${driver.name} driver probes anyway were dropped, never counted`);
   const found = Object.entries(gate.findings).filter(([, n]) => n > 0);
   if (found.length) ctx.log(`gate: ${found.map(([k, n]) => `${n} ${k}`).join(', ')} (named in the results)`);
+}
+
+/** A provider's own counters read (over SSH), counted like the lab's reader. */
+function timedReader(read: () => Promise<RoundCounters>): EvidenceReader {
+  const stats = { reads: 0, ms: 0 };
+  const timed = async () => {
+    const started = performance.now();
+    try {
+      return await read();
+    } finally {
+      stats.reads++;
+      stats.ms += performance.now() - started;
+    }
+  };
+  return Object.assign(timed, { stats });
 }

@@ -4,6 +4,7 @@ import type { Fleet, FleetNode } from '../fleet/types.js';
 import type { Plan } from '../plan/types.js';
 import type { SshPool } from '../ssh/index.js';
 import type { EventSink } from './sink.js';
+import type { RoundCounters } from '../results/evidence.js';
 
 export interface SuiteContext {
   fleet: Fleet;
@@ -16,6 +17,8 @@ export interface SuiteContext {
   events: EventSink;
   /** Empties the NAT tables between rounds, so each trial starts from a clean mapping (lab). */
   flushNat(): Promise<void>;
+  /** The provider's own counters read (cloud, inventory: over SSH); absent: the lab's reader. */
+  readEvidence?(): Promise<RoundCounters>;
   log(line: string): void;
   signal?: AbortSignal;
 }

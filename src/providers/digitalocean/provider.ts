@@ -8,17 +8,20 @@ import path from 'node:path';
 import { systemExec, type Exec } from '../../lab/exec.js';
 import { generateEd25519 } from '../../lab/keys.js';
 import { renderNatScript } from '../../lab/recipes/nat-machine.js';
+import { EVIDENCE_TABLE, renderEvidenceRuleset } from '../../lab/recipes/evidence.js';
 import { waitForSsh } from '../../lab/sshd.js';
 import type { Plan, PlannedNode } from '../../plan/types.js';
 import { SshPool } from '../../ssh/index.js';
 import { writeFleet } from '../local.js';
-import type { Fleet, FleetNode, Provider, RunContext, RunResources } from '../types.js';
+import type { Fleet, FleetNode, Provider, RunContext, RunResources, TrialOps } from '../types.js';
 import { DigitalOceanApi, type CreateDropletsRequest, type Droplet } from './api.js';
 import { DROPLET_ROOT, READY_FILE, renderUserData, type DropletSetup } from './cloud-init.js';
 import { apiUrlFromEnv, createDoClient, tokenFromEnv, type ClientOptions } from './client.js';
 import { DigitalOceanError } from './errors.js';
 import { batches, costEstimate, dropletSpecs, fleetProblems } from './fleet-plan.js';
-import { FLEET_TAG, dropletName, expiryOfTags, parseSshKeyName, runIdOfTags, runTag, sshKeyName, tagsFor } from './naming.js';
+import { dropletName, runTag, sshKeyName, tagsFor } from './naming.js';
+import { destroyRunResources, listRunResources } from './resources.js';
+import { remoteTrialOps } from '../remote-trials.js';
 
 export interface DigitalOceanProviderOptions {
   env?: NodeJS.ProcessEnv;
@@ -194,43 +197,19 @@ export class DigitalOceanProvider implements Provider {
 
   /** Deletes the run's droplets by tag and its key, then checks that nothing of the run is left. */
   async destroy(run: RunContext): Promise<void> {
-    const api = this.api(run.log);
-    const tag = runTag(run.runId);
-    await api.deleteDropletsByTag(tag);
-    const keys = (await api.sshKeys()).filter((k) => parseSshKeyName(k.name)?.runId === run.runId);
-    for (const k of keys) await api.deleteSshKey(k.id as number);
-    // deletion is asynchronous on DigitalOcean: verify, briefly, that the tag is empty
-    let left = await api.dropletsByTag(tag);
-    for (let i = 0; left.length > 0 && i < 30; i++) {
-      await sleep(Math.min(5000, (this.options.pollMs ?? 2000) * 1.5 ** i));
-      left = await api.dropletsByTag(tag);
-    }
-    if (left.length > 0) throw new Error(`droplets of run ${run.runId} still exist after deletion: ${left.map((d) => `${d.name} (${d.id})`).join(', ')}; delete them by tag ${tag}`);
-    await rm(path.join(run.runDir, 'digitalocean', 'keys'), { recursive: true, force: true });
-    if (keys.length || left.length === 0) run.log(`digitalocean: run ${run.runId}: droplets tagged ${tag} and ${keys.length} SSH key(s) deleted`);
+    await destroyRunResources(this.api(run.log), run.runId, { log: run.log, pollMs: this.options.pollMs ?? 2000, sleep: (ms) => sleep(ms) });
+    // a run without a folder here (down RUN from another machine) has no key files here either
+    if (run.runDir) await rm(path.join(run.runDir, 'digitalocean', 'keys'), { recursive: true, force: true });
   }
 
-  /** The account's vps-test droplets and keys, by run. */
+  /** The account's vps-test droplets (with age, expiry and price) and keys, by run. */
   async list(filter?: { runId?: string }): Promise<RunResources[]> {
-    const api = this.api();
-    const byRun = new Map<string, RunResources>();
-    const entry = (runId: string) => byRun.get(runId) ?? byRun.set(runId, { runId, provider: 'digitalocean', resources: [] }).get(runId) as RunResources;
-    for (const d of await api.dropletsByTag(FLEET_TAG)) {
-      const runId = runIdOfTags(d.tags);
-      if (!runId) continue;
-      const e = entry(runId);
-      e.resources.push(`droplet:${d.id}:${d.name}`);
-      const exp = expiryOfTags(d.tags);
-      if (exp !== undefined) e.expiresAt = exp;
-    }
-    for (const k of await api.sshKeys()) {
-      const parsed = parseSshKeyName(k.name);
-      if (!parsed) continue;
-      const e = entry(parsed.runId);
-      e.resources.push(`ssh_key:${k.id}:${k.name}`);
-      e.expiresAt ??= parsed.expiresAtMs;
-    }
-    return [...byRun.values()].filter((r) => !filter?.runId || r.runId === filter.runId);
+    return listRunResources(this.api(), filter);
+  }
+
+  /** Evidence counters and NAT flushes on the droplets, over SSH (installed by cloud-init). */
+  trials(fleet: Fleet, pool: SshPool): TrialOps {
+    return remoteTrialOps(pool, fleet.nodes.map((node) => ({ node, evidenceTable: EVIDENCE_TABLE, ...(node.nat !== 'none' ? { natHostIp: node.privateIp } : {}) })));
   }
 }
 
@@ -275,6 +254,8 @@ function dropletSetup(runId: string, n: PlannedNode): DropletSetup {
           }),
         }
       : {}),
+    // after the NAT's filter (forward) on a NAT droplet, at input/output on a public one
+    evidenceRuleset: `table ip ${EVIDENCE_TABLE}\ndelete table ip ${EVIDENCE_TABLE}\n${renderEvidenceRuleset({ publicIface: 'eth0', routed: n.nat !== 'none' })}`,
   };
 }
 

@@ -9,14 +9,18 @@ export interface CloudConfig {
   hostKey?: { privateKey: string; publicKey: string };
   files: { path: string; content: string; permissions: string }[];
   runcmd: string[];
+  /** Commands the packages asked for must exist on the host (the fake droplets share its binaries). */
+  packageCommands: string[];
 }
 
-const SUPPORTED = new Set(['ssh_deletekeys', 'ssh_genkeytypes', 'ssh_keys', 'write_files', 'runcmd']);
+const SUPPORTED = new Set(['ssh_deletekeys', 'ssh_genkeytypes', 'ssh_keys', 'write_files', 'runcmd', 'packages']);
+/** The packages the fake's image "has": each one's command, checked on this machine at boot. */
+export const PACKAGE_COMMANDS: Record<string, string> = { nftables: 'nft', conntrack: 'conntrack' };
 /** Directories a droplet may write: each is a tmpfs private to the droplet. */
 export const PRIVATE_DIRS = ['/etc/ssh', '/root', '/run/netns'];
 
 export function parseCloudConfig(userData: string | undefined): CloudConfig {
-  if (!userData) return { files: [], runcmd: [] };
+  if (!userData) return { files: [], runcmd: [], packageCommands: [] };
   if (!userData.startsWith('#cloud-config\n')) throw new Error('fake droplet: user_data is not #cloud-config (the only form vps-test sends)');
   const doc = (parse(userData) ?? {}) as Record<string, unknown>;
   const unknown = Object.keys(doc).filter((k) => !SUPPORTED.has(k));
@@ -26,11 +30,18 @@ export function parseCloudConfig(userData: string | undefined): CloudConfig {
     if (!PRIVATE_DIRS.some((d) => f.path.startsWith(`${d}/`))) throw new Error(`fake droplet: write_files path ${f.path} is outside ${PRIVATE_DIRS.join(', ')}`);
     return { path: f.path, content: f.content, permissions: f.permissions ?? '0644' };
   });
+  const packages = (doc.packages as unknown[] | undefined) ?? [];
+  const packageCommands = packages.map((p) => {
+    const command = typeof p === 'string' ? PACKAGE_COMMANDS[p] : undefined;
+    if (!command) throw new Error(`fake droplet: package ${JSON.stringify(p)} is not one the fake knows (${Object.keys(PACKAGE_COMMANDS).join(', ')})`);
+    return command;
+  });
   const runcmd = ((doc.runcmd as (string | string[])[] | undefined) ?? []).map((c) => (Array.isArray(c) ? renderStep({ argv: c.map(String) }) : c));
   return {
     ...(keys?.ed25519_private && keys.ed25519_public ? { hostKey: { privateKey: keys.ed25519_private, publicKey: keys.ed25519_public } } : {}),
     files,
     runcmd,
+    packageCommands,
   };
 }
 
@@ -53,6 +64,8 @@ export function renderBootScript(o: { hostname: string; config: CloudConfig; aut
     ...(o.config.hostKey
       ? [...heredoc('/etc/ssh/ssh_host_ed25519_key', o.config.hostKey.privateKey, '0600'), ...heredoc('/etc/ssh/ssh_host_ed25519_key.pub', o.config.hostKey.publicKey, '0644')]
       : ['ssh-keygen -q -t ed25519 -N "" -f /etc/ssh/ssh_host_ed25519_key']),
+    // cloud-init installs packages before runcmd: the fake's image must already have their commands
+    ...o.config.packageCommands.map((c) => `command -v ${renderStep({ argv: [c] })} >/dev/null || { echo "fake droplet: package command ${c} missing on this machine" >&2; exit 1; }`),
     ...o.config.files.flatMap((f) => heredoc(f.path, f.content, f.permissions)),
     ...o.config.runcmd,
     ...heredoc('/etc/ssh/sshd_config', o.sshdConfig, '0644'),

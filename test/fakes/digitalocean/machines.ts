@@ -13,6 +13,7 @@ import { IFACE, machineNamespace } from '../../../src/lab/names.js';
 import { killNamespaceProcesses, labNamespacesByRun } from '../../../src/lab/namespaces.js';
 import { resolveCommand } from '../../../src/lab/preflight.js';
 import { stepArgv } from '../../../src/lab/recipes/steps.js';
+import { EVIDENCE_TABLE } from '../../../src/lab/recipes/evidence.js';
 import { renderSshdConfig, waitForSsh } from '../../../src/lab/sshd.js';
 import { claimSubnet } from '../../../src/lab/subnet-claim.js';
 import { inetSteps, machineSteps, planTopology, type MachinePlan, type Topology } from '../../../src/lab/topology.js';
@@ -79,6 +80,9 @@ export class LabMachines implements MachineBackend {
     this.slots.set(d.id, m);
     await this.exec(['ip', 'netns', 'add', ns]);
     for (const step of machineSteps(this.t, m, { netem: false })) await this.exec(stepArgv(step), step.input !== undefined ? { input: step.input } : {});
+    // A real droplet boots without counters: the lab's machine recipe adds its own, which would
+    // count for a droplet whose user_data installed none.
+    await this.exec(['ip', 'netns', 'exec', ns, 'nft', 'delete', 'table', 'ip', EVIDENCE_TABLE]);
 
     const sshdConfig = renderSshdConfig(
       { listen: [ip], port: 22, configPath: '/etc/ssh/sshd_config', pidPath: '/run/sshd-vt.pid', logPath: '', hostKeyPath: '/etc/ssh/ssh_host_ed25519_key' },

@@ -1,6 +1,7 @@
 // `vps-test run` on provider digitalocean, end to end against the fake DigitalOcean whose
 // droplets are lab machines: the NAT nodes are emulated on the "droplets" by the rendered
-// recipe, the matrix is the oracle's (written out by hand here), and afterwards the SSH key and
+// recipe, the matrix is the oracle's (written out by hand here) and what the droplets' own
+// path-evidence counters saw, and afterwards the SSH key and
 // every droplet are gone, in the fake's account and on this machine.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,14 +61,17 @@ describe.skipIf(!isRoot)('vps-test run on DigitalOcean (fake API, lab machines)'
     expect(out).not.toContain(fake.token);
     const runs = readdirSync(join(cwd, '.vps-test', 'runs'));
     const runDir = join(cwd, '.vps-test', 'runs', runs[0] as string);
-    const results = JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8')) as { verdict: string; pairs: { suite: string; from: string; to: string; expected_path: string; observed_path: string; attempts: number; successes: number }[] };
+    const results = JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8')) as { verdict: string; pairs: { suite: string; from: string; to: string; expected_path: string; observed_path: string; attempts: number; successes: number; evidence?: Record<string, number> }[] };
     expect(results.verdict).toBe('pass');
     const pairs = results.pairs.filter((p) => p.suite === 'connectivity');
     expect(pairs).toHaveLength(30);
     for (const p of pairs) {
       expect(p.expected_path, `${p.from}->${p.to}`).toBe(handExpected(p.from, p.to));
       expect(p.observed_path, `${p.from}->${p.to}`).toBe(handExpected(p.from, p.to));
+      // the droplets' own counters (cloud-init installed them) saw every attempt's path
+      expect(p.evidence?.[handExpected(p.from, p.to) === 'relay' ? 'relayed' : 'direct'], `${p.from}->${p.to} evidence ${JSON.stringify(p.evidence)}`).toBe(p.attempts);
     }
+    expect(out).toMatch(/path evidence: \d+ reads of 6 machines' counters/);
     // two batches (nyc3 and sgp1), whatever the node count within them
     expect(fake.count('POST /v2/droplets')).toBe(2);
     expect(fake.count('POST /v2/account/keys')).toBe(1);
