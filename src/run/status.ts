@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { controllerLiveness, type Liveness } from './controller.js';
 import { RUN_FILES } from './files.js';
 import type { RunStateFile } from './state.js';
+import type { CloudMachine, RunResources } from '../providers/types.js';
 
 export type Condition = 'running' | 'orphaned' | 'fleet up' | 'finished' | 'incomplete';
 
@@ -89,4 +90,71 @@ export function renderStatusTable(rows: RunStatus[]): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
   return [header, ...lines].map((l) => l.map((c, i) => (i === l.length - 1 ? c : c.padEnd(widths[i] as number))).join('  ').trimEnd()).join('\n');
+}
+
+/** A cloud run as its provider sees it (docs/architecture.md, "Controller, status, stop"). */
+export interface CloudRunView {
+  provider: string;
+  runId: string;
+  /** a run of this user's registry (else: a leak from elsewhere, or another user's) */
+  known: boolean;
+  machines: (CloudMachine & { ageSeconds: number; costUsd?: number })[];
+  /** what is not a machine (the run's SSH keys) */
+  other: string[];
+  expiresAt?: string;
+  hourlyUsd: number;
+  costUsd: number;
+}
+
+/** The providers' billed machines by run, with age and cost so far (price per hour x age). Pure. */
+export function cloudView(resources: readonly RunResources[], known: ReadonlySet<string>, now = Date.now()): CloudRunView[] {
+  return resources
+    .filter((r) => r.machines !== undefined)
+    .map((r) => {
+      const machines = (r.machines ?? []).map((m) => {
+        const ageSeconds = Math.max(0, Math.round((now - Date.parse(m.createdAt)) / 1000));
+        return { ...m, ageSeconds, ...(m.hourlyUsd !== undefined && { costUsd: (m.hourlyUsd * ageSeconds) / 3600 }) };
+      });
+      return {
+        provider: r.provider,
+        runId: r.runId,
+        known: known.has(r.runId),
+        machines,
+        other: r.resources.filter((x) => !x.startsWith('droplet:')),
+        ...(r.expiresAt !== undefined && { expiresAt: new Date(r.expiresAt).toISOString() }),
+        hourlyUsd: machines.reduce((s, m) => s + (m.hourlyUsd ?? 0), 0),
+        costUsd: machines.reduce((s, m) => s + (m.costUsd ?? 0), 0),
+      };
+    })
+    .sort((a, b) => Number(a.known) - Number(b.known) || a.runId.localeCompare(b.runId));
+}
+
+function untilText(iso: string | undefined, now: number): string {
+  if (!iso) return 'no expiry tag';
+  const s = Math.round((Date.parse(iso) - now) / 1000);
+  return `${iso} (${s >= 0 ? `in ${formatAge(s)}` : `expired ${formatAge(-s)} ago`})`;
+}
+
+/** The provider's view as a table, runs of no registry entry marked; every total in dollars. */
+export function renderCloudView(view: readonly CloudRunView[], now = Date.now()): string {
+  const lines: string[] = [];
+  for (const provider of [...new Set(view.map((v) => v.provider))]) {
+    const runs = view.filter((v) => v.provider === provider);
+    const machines = runs.flatMap((r) => r.machines);
+    const hourly = runs.reduce((s, r) => s + r.hourlyUsd, 0);
+    const cost = runs.reduce((s, r) => s + r.costUsd, 0);
+    lines.push(`${provider}: ${machines.length} machine${machines.length === 1 ? '' : 's'} of ${runs.length} run${runs.length === 1 ? '' : 's'}, $${hourly.toFixed(4)}/h, $${cost.toFixed(4)} so far`);
+    const header = ['RUN', 'MACHINE', 'ID', 'STATUS', 'REGION', 'SIZE', 'AGE', 'COST SO FAR', 'EXPIRES'];
+    const rows = runs.flatMap((r) =>
+      r.machines.map((m) => [r.known ? r.runId : `${r.runId}*`, m.name, m.id, m.status, m.region ?? '-', m.size ?? '-', formatAge(m.ageSeconds), m.costUsd !== undefined ? `$${m.costUsd.toFixed(4)}` : '?', untilText(m.expiresAt !== undefined ? new Date(m.expiresAt).toISOString() : undefined, now)]),
+    );
+    if (rows.length) {
+      const widths = header.map((h, i) => Math.max(h.length, ...rows.map((l) => (l[i] as string).length)));
+      for (const l of [header, ...rows]) lines.push(`  ${l.map((c, i) => (i === l.length - 1 ? c : c.padEnd(widths[i] as number))).join('  ')}`);
+    }
+    for (const r of runs.filter((x) => x.other.length)) lines.push(`  ${r.known ? r.runId : `${r.runId}*`}: ${r.other.map((o) => o.replace(/^ssh_key:\d+:/, 'ssh key ')).join(', ')}${r.machines.length ? '' : ` (no machines; ${untilText(r.expiresAt, now)})`}`);
+    const leaks = runs.filter((r) => !r.known).map((r) => r.runId);
+    if (leaks.length) lines.push(`  * not a run of this user's registry (another machine, a lost CI job, or a leak): vps-test down ${leaks[0]} removes it by its tag; vps-test janitor removes what has expired`);
+  }
+  return lines.join('\n');
 }

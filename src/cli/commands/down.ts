@@ -1,5 +1,5 @@
 import { findRun, listRuns, type RunStateFile } from '../../run/state.js';
-import { listAllResources, providerFor } from '../../providers/index.js';
+import { listAllResources, providerFor, providersToList } from '../../providers/index.js';
 import { killOrphanedChildren } from '../../run/steps.js';
 import { parseFlags, UsageError } from '../args.js';
 
@@ -7,7 +7,10 @@ const HELP = `Usage: vps-test down [RUN-ID] [--all]
 
 Removes everything of a run: namespaces, processes, veths (local lab), droplets (cloud) and the
 run's SSH keys, and records that its fleet is down. The run is found by id from any directory
-(this user's run registry). Default: the newest run whose fleet is up.
+(this user's run registry). Default: the newest run whose fleet is up. A DigitalOcean run this
+machine has no state for (another machine's, a controller that died before writing any) is
+removed by its tag vps-test-run-RUN and its SSH key by name (needs DIGITALOCEAN_TOKEN); what
+belongs to any other run is never touched, and nothing tagged with the run may remain.
 --all removes the fleets of this user's runs only; labs and droplets of other users or
 checkouts are listed, never touched (remove one explicitly with vps-test down ID). Idempotent.`;
 
@@ -21,7 +24,7 @@ export async function downCommand(argv: string[]): Promise<number> {
   if (values.all) {
     const mine = listRuns();
     const up = mine.filter((r) => r.state.fleetUp);
-    const { resources, problems } = await listAllResources();
+    const { resources, problems } = await listAllResources(undefined, providersToList(process.env, mine.map((r) => r.state.provider)));
     const known = new Set(mine.map((r) => r.state.runId));
     // a run of ours whose state says down but whose resources still exist (a crashed teardown)
     for (const r of resources) {
@@ -42,11 +45,7 @@ export async function downCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (!run && runId) {
-    // no state anywhere: only a lab with that exact id, named explicitly, is removed
-    const { resources } = await listAllResources({ runId });
-    if (!resources.length) throw new UsageError(`down: no run '${runId}' is known or up (vps-test status lists this user's runs)`);
-    for (const provider of new Set(resources.map((r) => r.provider))) await providerFor(provider).destroy({ runId, runDir: '', log });
-    console.log(`run ${runId}: down (it had no run folder)`);
+    await destroyWithoutState(runId, 'down', log);
     return 0;
   }
   await destroy((run as RunStateFile).state.runId, run as RunStateFile, log);
@@ -59,4 +58,24 @@ async function destroy(runId: string, run: RunStateFile, log: (l: string) => voi
   await provider.destroy({ runId, runDir: run.dir, log });
   run.update({ fleetUp: false });
   console.log(`run ${runId}: down${run.writeError ? ` (but its state file could not be updated: ${run.writeError.message})` : ''}`);
+}
+
+/**
+ * A run with no state anywhere here: only what the providers list under that exact id (a lab
+ * with that id, droplets with its run tag, keys with its name) is removed.
+ */
+export async function destroyWithoutState(runId: string, command: string, log: (l: string) => void): Promise<void> {
+  const providers = providersToList();
+  const { resources, problems } = await listAllResources({ runId }, providers);
+  for (const p of problems) console.error(`  could not list ${p}`);
+  if (!resources.length) {
+    const hint = providers.includes('digitalocean') ? '' : '; a DigitalOcean run from elsewhere is found by its tag with DIGITALOCEAN_TOKEN set';
+    throw new UsageError(`${command}: no run '${runId}' is known or up (vps-test status lists this user's runs${hint})`);
+  }
+  for (const provider of new Set(resources.map((r) => r.provider))) {
+    const what = resources.filter((r) => r.provider === provider).flatMap((r) => r.resources);
+    log(`${provider}: run ${runId} has no run folder here; removing ${what.length} resource(s) listed under its id`);
+    await providerFor(provider).destroy({ runId, runDir: '', log });
+  }
+  console.log(`run ${runId}: down (it had no run folder here)`);
 }

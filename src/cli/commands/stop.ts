@@ -8,13 +8,16 @@ import { consoleProgress } from '../../run/progress.js';
 import { stagesToResume } from '../../run/select.js';
 import { cutSoakShort } from '../../run/soak-stage.js';
 import { parseFlags, UsageError } from '../args.js';
+import { destroyWithoutState } from './down.js';
 
 const HELP = `Usage: vps-test stop RUN-ID [--timeout 10m]
 
 Ends a run gracefully from any terminal. If its controller is alive, it is asked to stop: it
 ends the current stage, collects the nodes' logs, evaluates what was measured, reports and
 tears down; stop waits for that and prints the outcome. If the controller is dead (the run is
-orphaned), stop evaluates, reports and tears down itself. Exit code: the run's.`;
+orphaned), stop evaluates, reports and tears down itself. A run this machine has no state for
+(a DigitalOcean run of another machine) has nothing to evaluate here: its droplets and SSH key
+are removed by its tag, as vps-test down RUN does. Exit code: the run's.`;
 
 export async function stopCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, { timeout: { type: 'string' } }, 'stop');
@@ -26,7 +29,12 @@ export async function stopCommand(argv: string[]): Promise<number> {
   if (!runId) throw new UsageError('stop: which run? (vps-test stop RUN-ID; see vps-test status)');
   const timeoutMs = parseTimeout(values.timeout ?? '10m');
   const run = findRun(runId);
-  if (!run) throw new UsageError(`stop: no run '${runId}' here or in this user's run registry`);
+  if (!run) {
+    // no state here: nothing to ask, evaluate or report; what the providers hold under its id goes
+    console.error(`run ${runId}: no state on this machine; removing what its provider holds under its id`);
+    await destroyWithoutState(runId, 'stop', (l) => console.error(`  ${l}`));
+    return 0;
+  }
   const liveness = controllerLiveness(run.state.controller);
   const running = run.current()?.status === 'running';
   if (liveness === 'elsewhere') throw new UsageError(`stop: run ${runId} is driven from host ${run.state.controller?.host}; stop it there`);
