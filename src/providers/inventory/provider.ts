@@ -13,14 +13,16 @@ import type { Plan, PlannedNode } from '../../plan/types.js';
 import { HostKeyMismatchError, SshPool } from '../../ssh/index.js';
 import { stopService } from '../../deploy/service.js';
 import { readFleet, writeFleet } from '../local.js';
-import type { Fleet, FleetNode, Provider, RunContext, RunResources } from '../types.js';
-import { FACTS_SCRIPT, keyscanHint, natHostNamespace, natLanInterface, parseFacts, renderRemoveFilesScript, renderSetupScript, workdirOf, type HostFacts } from './scripts.js';
+import type { Fleet, FleetNode, Provider, RunContext, RunResources, TrialOps } from '../types.js';
+import { remoteTrialOps } from '../remote-trials.js';
+import { FACTS_SCRIPT, evidenceTableOf, keyscanHint, natHostNamespace, natLanInterface, parseFacts, renderEvidenceInstall, renderRemoveFilesScript, renderSetupScript, workdirOf, type HostFacts } from './scripts.js';
 
 export interface InventoryProviderOptions {
   env?: NodeJS.ProcessEnv;
   connectTimeoutMs?: number;
 }
 
+const FACTS_FILE = 'facts.json';
 const LAN = { routerIp: '10.201.0.1', hostIp: '10.201.0.2', prefixLen: 24 };
 
 export class InventoryError extends Error {
@@ -89,10 +91,15 @@ export class InventoryProvider implements Provider {
       if (mismatch.length) throw new InventoryError(`inventory hosts do not match the planned architecture:\n  - ${mismatch.join('\n  - ')}`);
       const noNft = reached.filter((n) => n.nat !== 'none' && !facts.get(n.name)?.nft).map((n) => n.name);
       if (noNft.length) throw new InventoryError(`nat: needs nftables on the host; missing on ${noNft.join(', ')} (apt-get install nftables)`);
-      await Promise.all(reached.map((n) => this.setUp(pool, run.runId, n, plan.nodes.find((p) => p.name === n.name) as PlannedNode, facts.get(n.name) as HostFacts)));
+      // trials are independent only if the NAT forgets its connections between them
+      const noConntrack = reached.filter((n) => n.nat !== 'none' && !facts.get(n.name)?.conntrack).map((n) => n.name);
+      if (noConntrack.length) throw new InventoryError(`nat: needs conntrack on the host (the NAT state is flushed between trials); missing on ${noConntrack.join(', ')} (apt-get install conntrack)`);
+      const measured = (await Promise.all(reached.map((n) => this.setUp(pool, run.runId, n, plan.nodes.find((p) => p.name === n.name) as PlannedNode, facts.get(n.name) as HostFacts)))).flatMap((m, i) => (m ? [(reached[i] as FleetNode).name] : []));
+      const unmeasured = reached.filter((n) => !measured.includes(n.name)).map((n) => n.name);
+      if (unmeasured.length) run.log(`inventory: path evidence not measured on ${unmeasured.join(', ')} (the counters need nft and root there)`);
       const fleet: Fleet = { ...draft, nodes: reached, ...(this.unreachable.length ? { unreachable: [...this.unreachable] } : {}) };
       await mkdir(path.join(run.runDir, 'inventory'), { recursive: true });
-      await writeFile(path.join(run.runDir, 'inventory', 'facts.json'), `${JSON.stringify({ facts: Object.fromEntries(facts), unreachable: this.unreachable }, null, 2)}\n`);
+      await writeFile(path.join(run.runDir, 'inventory', FACTS_FILE), `${JSON.stringify({ facts: Object.fromEntries(facts), unreachable: this.unreachable, evidence: measured }, null, 2)}\n`);
       await writeFleet(run.runDir, fleet);
       for (const n of reached) {
         const f = facts.get(n.name) as HostFacts;
@@ -107,24 +114,30 @@ export class InventoryProvider implements Provider {
     }
   }
 
-  private async setUp(pool: SshPool, runId: string, n: FleetNode, planned: PlannedNode, f: HostFacts): Promise<void> {
+  /** The workdir, the natbox for `nat:`, the evidence counters where nft runs as root; true: counters installed. */
+  private async setUp(pool: SshPool, runId: string, n: FleetNode, planned: PlannedNode, f: HostFacts): Promise<boolean> {
     await pool.runScript(n, renderSetupScript(runId, n.name));
-    if (n.nat === 'none') return;
-    if (!f.wan) throw new InventoryError(`node "${n.name}": no default route on the host, so no WAN interface for its natbox`);
-    const script = renderNatScript({
-      nat: n.nat,
-      hostNs: natHostNamespace(runId, n.name),
-      wan: f.wan,
-      lan: natLanInterface(runId, n.name),
-      lanRouterIp: LAN.routerIp,
-      lanHostIp: LAN.hostIp,
-      lanPrefixLen: LAN.prefixLen,
-      sshFrom: [],
-      ...(planned.impair ? { impair: planned.impair } : {}),
-      netem: true,
-    });
-    const r = await pool.exec(n, 'sh -s', { stdin: script });
-    if (r.code !== 0) throw new InventoryError(`node "${n.name}": natbox recipe failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    if (n.nat !== 'none') {
+      if (!f.wan) throw new InventoryError(`node "${n.name}": no default route on the host, so no WAN interface for its natbox`);
+      const script = renderNatScript({
+        nat: n.nat,
+        hostNs: natHostNamespace(runId, n.name),
+        wan: f.wan,
+        lan: natLanInterface(runId, n.name),
+        lanRouterIp: LAN.routerIp,
+        lanHostIp: LAN.hostIp,
+        lanPrefixLen: LAN.prefixLen,
+        sshFrom: [],
+        ...(planned.impair ? { impair: planned.impair } : {}),
+        netem: true,
+      });
+      const r = await pool.exec(n, 'sh -s', { stdin: script });
+      if (r.code !== 0) throw new InventoryError(`node "${n.name}": natbox recipe failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    }
+    if (!f.nft || !f.root || !f.wan) return false;
+    const ev = await pool.exec(n, 'nft -f -', { stdin: renderEvidenceInstall(runId, f.wan, n.nat !== 'none') });
+    if (ev.code !== 0) throw new InventoryError(`node "${n.name}": installing the path-evidence counters failed: ${ev.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    return true;
   }
 
   /** Stops the run's services, removes its natbox and files; nothing else on the host. */
@@ -156,12 +169,25 @@ export class InventoryProvider implements Provider {
     }
     const pool = SshPool.forFleet(fleet, { connectTimeoutMs: this.options.connectTimeoutMs ?? 10_000 });
     try {
-      const recorded = await readFile(path.join(run.runDir, 'inventory', 'facts.json'), 'utf8').then((t) => (JSON.parse(t) as { facts: Record<string, HostFacts> }).facts, () => ({}));
+      const recorded = await readFile(path.join(run.runDir, 'inventory', FACTS_FILE), 'utf8').then((t) => (JSON.parse(t) as { facts: Record<string, HostFacts> }).facts, () => ({}));
       await this.tearDown(pool, run.runId, fleet.nodes, new Map(Object.entries(recorded)));
       run.log(`inventory: run ${run.runId} removed from ${fleet.nodes.length} host(s)`);
     } finally {
       await pool.close();
     }
+  }
+
+  /** Counters and NAT flushes over SSH on the hosts that got them at provisioning (facts.json). */
+  trials(fleet: Fleet, pool: SshPool, run: RunContext): TrialOps {
+    let ops: TrialOps | undefined;
+    const load = async () => {
+      if (ops) return ops;
+      const recorded = await readFile(path.join(run.runDir, 'inventory', FACTS_FILE), 'utf8').then((t) => (JSON.parse(t) as { evidence?: string[] }).evidence ?? [], () => []);
+      const measured = new Set(recorded);
+      ops = remoteTrialOps(pool, fleet.nodes.map((node) => ({ node, ...(measured.has(node.name) ? { evidenceTable: evidenceTableOf(run.runId) } : {}), ...(node.nat !== 'none' ? { natHostIp: LAN.hostIp } : {}) })));
+      return ops;
+    };
+    return { flushNat: async () => (await load()).flushNat(), readEvidence: async () => (await load()).readEvidence() };
   }
 
   async list(): Promise<RunResources[]> {

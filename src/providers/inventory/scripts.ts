@@ -2,6 +2,7 @@
 // teardown that removes only what the run made. See docs/architecture.md, "Inventory hosts".
 import { createHash } from 'node:crypto';
 import type { Arch } from '../../config/model.js';
+import { EVIDENCE_TABLE, renderEvidenceRuleset } from '../../lab/recipes/evidence.js';
 import { shellQuote } from '../../shell/quote.js';
 
 /** Everything of a run on a host lives below this (nothing else is written). */
@@ -38,6 +39,8 @@ export interface HostFacts {
   wan: string;
   /** net.ipv4.ip_forward as found (the natbox turns it on; teardown puts it back). */
   ipForward: string;
+  /** The SSH user is root (nft needs it: the natbox and the evidence counters). */
+  root: boolean;
 }
 
 export const FACTS_SCRIPT = [
@@ -49,6 +52,7 @@ export const FACTS_SCRIPT = [
   'echo "conntrack=$(command -v conntrack >/dev/null 2>&1 && echo 1 || echo 0)"',
   'echo "systemd=$(test -d /run/systemd/system && echo 1 || echo 0)"',
   'echo "forward=$(sysctl -n net.ipv4.ip_forward 2>/dev/null)"',
+  'echo "uid=$(id -u)"',
   `echo "wan=$(ip -o route get 1.1.1.1 2>/dev/null | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p')"`,
 ].join('\n');
 
@@ -70,6 +74,7 @@ export function parseFacts(text: string): HostFacts {
     systemd: kv.systemd === '1',
     wan: kv.wan ?? '',
     ipForward: kv.forward ?? '',
+    root: kv.uid === '0',
   };
 }
 
@@ -83,11 +88,29 @@ export function renderSetupScript(runId: string, node: string): string {
   ].join('\n');
 }
 
+/** The run's path-evidence table on a host (per run: a host may carry other runs' or a lab's own). */
+export function evidenceTableOf(runId: string): string {
+  return `vt_ev_${createHash('sha256').update(runId).digest('hex').slice(0, 10)}`;
+}
+
+/**
+ * The counters on the host's public side (docs/architecture.md, "Path evidence"): the lab's
+ * ruleset under the run's own table name, replacing a previous one of the same run.
+ */
+export function renderEvidenceInstall(runId: string, wan: string, routed: boolean): string {
+  const table = evidenceTableOf(runId);
+  const ruleset = renderEvidenceRuleset({ publicIface: wan, routed });
+  const header = `table ip ${EVIDENCE_TABLE} {`;
+  if (!ruleset.startsWith(header)) throw new Error(`the evidence ruleset no longer starts with "${header}"`);
+  return `table ip ${table}\ndelete table ip ${table}\ntable ip ${table} {${ruleset.slice(header.length)}`;
+}
+
 /** Removes the run's files and, when no other run uses it and we made it, the shared root. */
 export function renderRemoveFilesScript(runId: string, node: string, ipForward?: string): string {
   const root = shellQuote(INVENTORY_ROOT);
   return [
     'set -u',
+    `if command -v nft >/dev/null 2>&1; then nft delete table ip ${evidenceTableOf(runId)} 2>/dev/null || true; fi`,
     ...(ipForward && /^[01]$/.test(ipForward) ? [`sysctl -qw net.ipv4.ip_forward=${ipForward}`] : []),
     `rm -rf ${shellQuote(workdirOf(runId, node))}`,
     `rmdir ${shellQuote(runRoot(runId))} 2>/dev/null || true`,

@@ -46,8 +46,11 @@ describe.skipIf(!isRoot)('vps-test run on inventory hosts (lab machines)', () =>
     const r = await runCli(['run', '--yes'], cwd, { VPS_TEST_SSH_KEY: lab.fleet.clientKeyPath });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const runDir = join(cwd, '.vps-test', 'runs', readdirSync(join(cwd, '.vps-test', 'runs'))[0] as string);
-    const results = JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8')) as { verdict: string; pairs: { from: string; to: string; observed_path: string }[] };
+    const results = JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8')) as { verdict: string; pairs: { from: string; to: string; observed_path: string; attempts: number; evidence?: Record<string, number> }[] };
     expect(results.verdict).toBe('pass');
+    // the hosts' own counters (the run's table, installed and removed by the provider) saw every attempt go direct
+    for (const p of results.pairs) expect(p.evidence?.direct, `${p.from}->${p.to} ${JSON.stringify(p.evidence)}`).toBe(p.attempts);
+    expect(r.stdout + r.stderr).toMatch(/path evidence: \d+ reads of 3 machines' counters/);
     // to a public host: direct; sym -> pub punches (one NAT side), pub -> sym too
     expect(results.pairs.find((p) => p.from === 'sym' && p.to === 'boot')?.observed_path).toBe('direct');
     expect(results.pairs.find((p) => p.from === 'pub' && p.to === 'sym')?.observed_path).toBe('hole_punch');
