@@ -44,6 +44,11 @@ export function checkSemantics(config: Config): SemanticIssue[] {
     }
   });
   nodes.forEach((node, i) => {
+    // On a real machine the impairment is applied by the NAT recipe, between the machine and the
+    // node's namespace behind it; a public droplet or host has no such link (docs/architecture.md, "Providers").
+    if (provider !== 'local' && node.impair !== undefined && node.nat === 'none') {
+      push(['fleet', 'nodes', i, 'impair'], `node '${node.name}': impair on a public ${provider === 'digitalocean' ? 'droplet' : 'inventory host'} is not implemented (on ${provider} impairments are applied behind a NAT); give the node a nat: type or drop impair`);
+    }
     if (node.size !== undefined && provider !== 'digitalocean') push(['fleet', 'nodes', i, 'size'], `'size' is only used with provider digitalocean (provider is '${provider}')`);
   });
   nodes.forEach((node, i) => {
