@@ -42741,6 +42741,9 @@ function checkSemantics(config2) {
     }
   });
   nodes.forEach((node3, i) => {
+    if (provider !== "local" && node3.impair !== void 0 && node3.nat === "none") {
+      push(["fleet", "nodes", i, "impair"], `node '${node3.name}': impair on a public ${provider === "digitalocean" ? "droplet" : "inventory host"} is not implemented (on ${provider} impairments are applied behind a NAT); give the node a nat: type or drop impair`);
+    }
     if (node3.size !== void 0 && provider !== "digitalocean") push(["fleet", "nodes", i, "size"], `'size' is only used with provider digitalocean (provider is '${provider}')`);
   });
   nodes.forEach((node3, i) => {
@@ -69606,6 +69609,7 @@ function renderSetupScript(droplets) {
         `  ${shellQuote(d.hostname)})`,
         `    mkdir -p ${shellQuote(d.workdir)}`,
         ...d.natScript ? [`    sh ${shellQuote(`${DROPLET_ROOT}/nat-${safeFile(d.hostname)}.sh`)}`] : [],
+        ...d.evidenceRuleset ? [`    nft -f ${shellQuote(`${DROPLET_ROOT}/evidence-${safeFile(d.hostname)}.nft`)}`] : [],
         "    ;;"
       ].join("\n")
     ),
@@ -69617,13 +69621,16 @@ function renderSetupScript(droplets) {
 }
 function renderUserData(o) {
   const natFiles = o.droplets.filter((d) => d.natScript).map((d) => ({ path: `${DROPLET_ROOT}/nat-${safeFile(d.hostname)}.sh`, permissions: "0700", content: d.natScript }));
+  const evidenceFiles = o.droplets.filter((d) => d.evidenceRuleset).map((d) => ({ path: `${DROPLET_ROOT}/evidence-${safeFile(d.hostname)}.nft`, permissions: "0600", content: d.evidenceRuleset }));
+  const packages = [...o.droplets.some((d) => d.natScript || d.evidenceRuleset) ? ["nftables"] : [], ...o.droplets.some((d) => d.natScript) ? ["conntrack"] : []];
   const config2 = {
     // our host key replaces the image's generated ones, so known_hosts is written up front
     ssh_deletekeys: true,
     ssh_genkeytypes: [],
     ssh_keys: { ed25519_private: o.hostKey.privateKey.endsWith("\n") ? o.hostKey.privateKey : `${o.hostKey.privateKey}
 `, ed25519_public: o.hostKey.publicKey },
-    write_files: [...natFiles, { path: `${DROPLET_ROOT}/setup.sh`, permissions: "0700", content: renderSetupScript(o.droplets) }],
+    ...packages.length ? { packages } : {},
+    write_files: [...natFiles, ...evidenceFiles, { path: `${DROPLET_ROOT}/setup.sh`, permissions: "0700", content: renderSetupScript(o.droplets) }],
     runcmd: [["sh", `${DROPLET_ROOT}/setup.sh`]]
   };
   return `#cloud-config
@@ -69728,6 +69735,136 @@ var init_naming = __esm({
   }
 });
 
+// src/providers/digitalocean/resources.ts
+async function listRunResources(api, filter) {
+  const droplets = await api.dropletsByTag(filter?.runId ? runTag(filter.runId) : FLEET_TAG);
+  const keys = await api.sshKeys();
+  const prices = droplets.length ? new Map((await api.sizes()).map((s) => [s.slug, s.price_hourly])) : /* @__PURE__ */ new Map();
+  const byRun = /* @__PURE__ */ new Map();
+  const entry = (runId) => byRun.get(runId) ?? byRun.set(runId, { runId, provider: "digitalocean", resources: [], machines: [] }).get(runId);
+  for (const d of droplets) {
+    const runId = runIdOfTags(d.tags);
+    if (!runId) continue;
+    const e = entry(runId);
+    e.resources.push(`droplet:${d.id}:${d.name}`);
+    e.machines?.push(machineOf(d, prices));
+    const exp = expiryOfTags(d.tags);
+    if (exp !== void 0) e.expiresAt = exp;
+  }
+  for (const k of keys) {
+    const parsed = parseSshKeyName(k.name);
+    if (!parsed || filter?.runId && parsed.runId !== filter.runId) continue;
+    const e = entry(parsed.runId);
+    e.resources.push(`ssh_key:${k.id}:${k.name}`);
+    e.expiresAt ??= parsed.expiresAtMs;
+  }
+  return [...byRun.values()].filter((r) => !filter?.runId || r.runId === filter.runId);
+}
+function machineOf(d, prices) {
+  const expiresAt = expiryOfTags(d.tags);
+  const hourly = prices.get(d.size_slug) ?? d.size?.price_hourly;
+  return {
+    id: String(d.id),
+    name: d.name,
+    status: d.status,
+    ...d.region?.slug ? { region: d.region.slug } : {},
+    size: d.size_slug,
+    createdAt: d.created_at,
+    ...expiresAt !== void 0 ? { expiresAt } : {},
+    ...hourly !== void 0 ? { hourlyUsd: hourly } : {}
+  };
+}
+async function destroyRunResources(api, runId, o) {
+  const tag2 = runTag(runId);
+  await api.deleteDropletsByTag(tag2);
+  const ofRun = async () => (await api.sshKeys()).filter((k) => parseSshKeyName(k.name)?.runId === runId);
+  const keys = await ofRun();
+  for (const k of keys) await api.deleteSshKey(k.id);
+  let left = await api.dropletsByTag(tag2);
+  for (let i = 0; left.length > 0 && i < 30; i++) {
+    await o.sleep(Math.min(5e3, o.pollMs * 1.5 ** i));
+    left = await api.dropletsByTag(tag2);
+  }
+  if (left.length > 0) throw new Error(`droplets of run ${runId} still exist after deletion: ${left.map((d) => `${d.name} (${d.id})`).join(", ")}; delete them by tag ${tag2}`);
+  const keysLeft = await ofRun();
+  if (keysLeft.length > 0) throw new Error(`SSH keys of run ${runId} still exist after deletion: ${keysLeft.map((k) => `${k.name} (${k.id})`).join(", ")}`);
+  o.log(`digitalocean: run ${runId}: droplets tagged ${tag2} and ${keys.length} SSH key(s) deleted; none left`);
+  return { keys: keys.length };
+}
+var init_resources = __esm({
+  "src/providers/digitalocean/resources.ts"() {
+    "use strict";
+    init_naming();
+  }
+});
+
+// src/providers/remote-trials.ts
+function renderNatFlushScript(nat, hostIp, table2 = NAT_TABLE) {
+  const state = natStateFlush(nat, table2);
+  const ip2 = shellQuote(hostIp);
+  return [
+    "set -u",
+    'command -v conntrack >/dev/null 2>&1 || { echo "conntrack is not installed (apt-get install conntrack)" >&2; exit 1; }',
+    ...state ? [`nft -f - <<'VT_FLUSH_EOF'`, `${state}VT_FLUSH_EOF`] : [],
+    // conntrack -D exits 1 when it deleted nothing: that is no error here
+    "for dir in -s -r; do",
+    `  out=$(conntrack -D "$dir" ${ip2} 2>&1 >/dev/null) || case "$out" in *" 0 flow entries"*) ;; *) echo "conntrack -D $dir ${hostIp}: $out" >&2; exit 1 ;; esac`,
+    "done",
+    ""
+  ].join("\n");
+}
+function remoteTrialOps(pool, machines) {
+  const last = /* @__PURE__ */ new Map();
+  const stale = /* @__PURE__ */ new Set();
+  const reachable = (m) => !pool.unreachable(m.node);
+  const gone = (err) => err instanceof NodeUnreachableError || isTransportFailure(err);
+  return {
+    async flushNat() {
+      await Promise.all(
+        machines.filter((m) => m.natHostIp && m.node.nat !== "none" && reachable(m)).map(async (m) => {
+          try {
+            const r = await pool.exec(m.node, "sh -s", { stdin: renderNatFlushScript(m.node.nat, m.natHostIp), timeoutMs: 15e3 });
+            if (r.code !== 0) throw new Error(`flushing the NAT state of node "${m.node.name}" failed: ${r.stderr.trim().split("\n").pop() ?? `exit ${r.code}`}`);
+          } catch (err) {
+            if (!gone(err)) throw err;
+          }
+        })
+      );
+    },
+    async readEvidence() {
+      const out = /* @__PURE__ */ new Map();
+      await Promise.all(
+        machines.filter((m) => m.evidenceTable && reachable(m)).map(async (m) => {
+          const name2 = m.node.name;
+          let now;
+          try {
+            const r = await pool.exec(m.node, shellJoin(["nft", "-j", "list", "table", "ip", m.evidenceTable]), { timeoutMs: 1e4 });
+            if (r.code !== 0) throw new Error(`reading the path evidence on ${name2} failed: ${r.stderr.trim().split("\n").pop() ?? `exit ${r.code}`}`);
+            now = parseEvidenceCounters(r.stdout);
+          } catch (err) {
+            if (!gone(err)) throw err;
+            stale.add(name2);
+            return;
+          }
+          const before = last.get(name2);
+          last.set(name2, now);
+          if (stale.delete(name2)) return;
+          out.set(name2, countersSince(now, before));
+        })
+      );
+      return out;
+    }
+  };
+}
+var init_remote_trials = __esm({
+  "src/providers/remote-trials.ts"() {
+    "use strict";
+    init_evidence();
+    init_nat();
+    init_ssh();
+  }
+});
+
 // src/providers/digitalocean/provider.ts
 import { mkdir as mkdir5, readFile as readFile10, rm as rm4 } from "node:fs/promises";
 import path9 from "node:path";
@@ -69767,7 +69904,11 @@ function dropletSetup(runId, n) {
         // DigitalOcean's kernels have sch_netem
         title: `vps-test node ${n.name}: ${n.nat} NAT`
       })
-    } : {}
+    } : {},
+    // after the NAT's filter (forward) on a NAT droplet, at input/output on a public one
+    evidenceRuleset: `table ip ${EVIDENCE_TABLE}
+delete table ip ${EVIDENCE_TABLE}
+${renderEvidenceRuleset({ publicIface: "eth0", routed: n.nat !== "none" })}`
   };
 }
 function fleetNode(n, d, hostKeys) {
@@ -69794,6 +69935,7 @@ var init_provider = __esm({
     init_exec2();
     init_keys();
     init_nat_machine();
+    init_evidence();
     init_sshd();
     init_ssh();
     init_local();
@@ -69803,6 +69945,8 @@ var init_provider = __esm({
     init_errors5();
     init_fleet_plan();
     init_naming();
+    init_resources();
+    init_remote_trials();
     NAT_HOST_NS = "vtnode";
     LAN = { routerIp: "10.200.0.1", hostIp: "10.200.0.2", prefixLen: 24 };
     DigitalOceanProvider = class {
@@ -69953,41 +70097,16 @@ var init_provider = __esm({
       }
       /** Deletes the run's droplets by tag and its key, then checks that nothing of the run is left. */
       async destroy(run) {
-        const api = this.api(run.log);
-        const tag2 = runTag(run.runId);
-        await api.deleteDropletsByTag(tag2);
-        const keys = (await api.sshKeys()).filter((k) => parseSshKeyName(k.name)?.runId === run.runId);
-        for (const k of keys) await api.deleteSshKey(k.id);
-        let left = await api.dropletsByTag(tag2);
-        for (let i = 0; left.length > 0 && i < 30; i++) {
-          await sleep(Math.min(5e3, (this.options.pollMs ?? 2e3) * 1.5 ** i));
-          left = await api.dropletsByTag(tag2);
-        }
-        if (left.length > 0) throw new Error(`droplets of run ${run.runId} still exist after deletion: ${left.map((d) => `${d.name} (${d.id})`).join(", ")}; delete them by tag ${tag2}`);
-        await rm4(path9.join(run.runDir, "digitalocean", "keys"), { recursive: true, force: true });
-        if (keys.length || left.length === 0) run.log(`digitalocean: run ${run.runId}: droplets tagged ${tag2} and ${keys.length} SSH key(s) deleted`);
+        await destroyRunResources(this.api(run.log), run.runId, { log: run.log, pollMs: this.options.pollMs ?? 2e3, sleep: (ms2) => sleep(ms2) });
+        if (run.runDir) await rm4(path9.join(run.runDir, "digitalocean", "keys"), { recursive: true, force: true });
       }
-      /** The account's vps-test droplets and keys, by run. */
+      /** The account's vps-test droplets (with age, expiry and price) and keys, by run. */
       async list(filter) {
-        const api = this.api();
-        const byRun = /* @__PURE__ */ new Map();
-        const entry = (runId) => byRun.get(runId) ?? byRun.set(runId, { runId, provider: "digitalocean", resources: [] }).get(runId);
-        for (const d of await api.dropletsByTag(FLEET_TAG)) {
-          const runId = runIdOfTags(d.tags);
-          if (!runId) continue;
-          const e = entry(runId);
-          e.resources.push(`droplet:${d.id}:${d.name}`);
-          const exp = expiryOfTags(d.tags);
-          if (exp !== void 0) e.expiresAt = exp;
-        }
-        for (const k of await api.sshKeys()) {
-          const parsed = parseSshKeyName(k.name);
-          if (!parsed) continue;
-          const e = entry(parsed.runId);
-          e.resources.push(`ssh_key:${k.id}:${k.name}`);
-          e.expiresAt ??= parsed.expiresAtMs;
-        }
-        return [...byRun.values()].filter((r) => !filter?.runId || r.runId === filter.runId);
+        return listRunResources(this.api(), filter);
+      }
+      /** Evidence counters and NAT flushes on the droplets, over SSH (installed by cloud-init). */
+      trials(fleet, pool) {
+        return remoteTrialOps(pool, fleet.nodes.map((node3) => ({ node: node3, evidenceTable: EVIDENCE_TABLE, ...node3.nat !== "none" ? { natHostIp: node3.privateIp } : {} })));
       }
     };
   }
@@ -70487,7 +70606,8 @@ function parseFacts(text) {
     conntrack: kv.conntrack === "1",
     systemd: kv.systemd === "1",
     wan: kv.wan ?? "",
-    ipForward: kv.forward ?? ""
+    ipForward: kv.forward ?? "",
+    root: kv.uid === "0"
   };
 }
 function renderSetupScript2(runId, node3) {
@@ -70498,10 +70618,23 @@ function renderSetupScript2(runId, node3) {
     `mkdir -p ${shellQuote(workdirOf2(runId, node3))}`
   ].join("\n");
 }
+function evidenceTableOf(runId) {
+  return `vt_ev_${createHash4("sha256").update(runId).digest("hex").slice(0, 10)}`;
+}
+function renderEvidenceInstall(runId, wan, routed) {
+  const table2 = evidenceTableOf(runId);
+  const ruleset = renderEvidenceRuleset({ publicIface: wan, routed });
+  const header = `table ip ${EVIDENCE_TABLE} {`;
+  if (!ruleset.startsWith(header)) throw new Error(`the evidence ruleset no longer starts with "${header}"`);
+  return `table ip ${table2}
+delete table ip ${table2}
+table ip ${table2} {${ruleset.slice(header.length)}`;
+}
 function renderRemoveFilesScript(runId, node3, ipForward) {
   const root = shellQuote(INVENTORY_ROOT);
   return [
     "set -u",
+    `if command -v nft >/dev/null 2>&1; then nft delete table ip ${evidenceTableOf(runId)} 2>/dev/null || true; fi`,
     ...ipForward && /^[01]$/.test(ipForward) ? [`sysctl -qw net.ipv4.ip_forward=${ipForward}`] : [],
     `rm -rf ${shellQuote(workdirOf2(runId, node3))}`,
     `rmdir ${shellQuote(runRoot(runId))} 2>/dev/null || true`,
@@ -70515,6 +70648,7 @@ var INVENTORY_ROOT, FACTS_SCRIPT;
 var init_scripts = __esm({
   "src/providers/inventory/scripts.ts"() {
     "use strict";
+    init_evidence();
     init_quote();
     INVENTORY_ROOT = "/var/tmp/vps-test";
     FACTS_SCRIPT = [
@@ -70526,6 +70660,7 @@ var init_scripts = __esm({
       'echo "conntrack=$(command -v conntrack >/dev/null 2>&1 && echo 1 || echo 0)"',
       'echo "systemd=$(test -d /run/systemd/system && echo 1 || echo 0)"',
       'echo "forward=$(sysctl -n net.ipv4.ip_forward 2>/dev/null)"',
+      'echo "uid=$(id -u)"',
       `echo "wan=$(ip -o route get 1.1.1.1 2>/dev/null | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p')"`
     ].join("\n");
   }
@@ -70558,7 +70693,7 @@ function draftNode(runId, n) {
     systemd: false
   };
 }
-var LAN2, InventoryError, InventoryProvider;
+var FACTS_FILE, LAN2, InventoryError, InventoryProvider;
 var init_provider2 = __esm({
   "src/providers/inventory/provider.ts"() {
     "use strict";
@@ -70566,7 +70701,9 @@ var init_provider2 = __esm({
     init_ssh();
     init_service();
     init_local();
+    init_remote_trials();
     init_scripts();
+    FACTS_FILE = "facts.json";
     LAN2 = { routerIp: "10.201.0.1", hostIp: "10.201.0.2", prefixLen: 24 };
     InventoryError = class extends Error {
       name = "InventoryError";
@@ -70620,10 +70757,14 @@ var init_provider2 = __esm({
   - ${mismatch.join("\n  - ")}`);
           const noNft = reached.filter((n) => n.nat !== "none" && !facts.get(n.name)?.nft).map((n) => n.name);
           if (noNft.length) throw new InventoryError(`nat: needs nftables on the host; missing on ${noNft.join(", ")} (apt-get install nftables)`);
-          await Promise.all(reached.map((n) => this.setUp(pool, run.runId, n, plan.nodes.find((p) => p.name === n.name), facts.get(n.name))));
+          const noConntrack = reached.filter((n) => n.nat !== "none" && !facts.get(n.name)?.conntrack).map((n) => n.name);
+          if (noConntrack.length) throw new InventoryError(`nat: needs conntrack on the host (the NAT state is flushed between trials); missing on ${noConntrack.join(", ")} (apt-get install conntrack)`);
+          const measured = (await Promise.all(reached.map((n) => this.setUp(pool, run.runId, n, plan.nodes.find((p) => p.name === n.name), facts.get(n.name))))).flatMap((m, i) => m ? [reached[i].name] : []);
+          const unmeasured = reached.filter((n) => !measured.includes(n.name)).map((n) => n.name);
+          if (unmeasured.length) run.log(`inventory: path evidence not measured on ${unmeasured.join(", ")} (the counters need nft and root there)`);
           const fleet = { ...draft, nodes: reached, ...this.unreachable.length ? { unreachable: [...this.unreachable] } : {} };
           await mkdir6(path10.join(run.runDir, "inventory"), { recursive: true });
-          await writeFile5(path10.join(run.runDir, "inventory", "facts.json"), `${JSON.stringify({ facts: Object.fromEntries(facts), unreachable: this.unreachable }, null, 2)}
+          await writeFile5(path10.join(run.runDir, "inventory", FACTS_FILE), `${JSON.stringify({ facts: Object.fromEntries(facts), unreachable: this.unreachable, evidence: measured }, null, 2)}
 `);
           await writeFleet(run.runDir, fleet);
           for (const n of reached) {
@@ -70638,24 +70779,30 @@ var init_provider2 = __esm({
           await pool.close();
         }
       }
+      /** The workdir, the natbox for `nat:`, the evidence counters where nft runs as root; true: counters installed. */
       async setUp(pool, runId, n, planned, f) {
         await pool.runScript(n, renderSetupScript2(runId, n.name));
-        if (n.nat === "none") return;
-        if (!f.wan) throw new InventoryError(`node "${n.name}": no default route on the host, so no WAN interface for its natbox`);
-        const script = renderNatScript({
-          nat: n.nat,
-          hostNs: natHostNamespace(runId, n.name),
-          wan: f.wan,
-          lan: natLanInterface(runId, n.name),
-          lanRouterIp: LAN2.routerIp,
-          lanHostIp: LAN2.hostIp,
-          lanPrefixLen: LAN2.prefixLen,
-          sshFrom: [],
-          ...planned.impair ? { impair: planned.impair } : {},
-          netem: true
-        });
-        const r = await pool.exec(n, "sh -s", { stdin: script });
-        if (r.code !== 0) throw new InventoryError(`node "${n.name}": natbox recipe failed: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+        if (n.nat !== "none") {
+          if (!f.wan) throw new InventoryError(`node "${n.name}": no default route on the host, so no WAN interface for its natbox`);
+          const script = renderNatScript({
+            nat: n.nat,
+            hostNs: natHostNamespace(runId, n.name),
+            wan: f.wan,
+            lan: natLanInterface(runId, n.name),
+            lanRouterIp: LAN2.routerIp,
+            lanHostIp: LAN2.hostIp,
+            lanPrefixLen: LAN2.prefixLen,
+            sshFrom: [],
+            ...planned.impair ? { impair: planned.impair } : {},
+            netem: true
+          });
+          const r = await pool.exec(n, "sh -s", { stdin: script });
+          if (r.code !== 0) throw new InventoryError(`node "${n.name}": natbox recipe failed: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+        }
+        if (!f.nft || !f.root || !f.wan) return false;
+        const ev = await pool.exec(n, "nft -f -", { stdin: renderEvidenceInstall(runId, f.wan, n.nat !== "none") });
+        if (ev.code !== 0) throw new InventoryError(`node "${n.name}": installing the path-evidence counters failed: ${ev.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+        return true;
       }
       /** Stops the run's services, removes its natbox and files; nothing else on the host. */
       async tearDown(pool, runId, nodes, facts) {
@@ -70686,12 +70833,24 @@ var init_provider2 = __esm({
         }
         const pool = SshPool.forFleet(fleet, { connectTimeoutMs: this.options.connectTimeoutMs ?? 1e4 });
         try {
-          const recorded = await readFile11(path10.join(run.runDir, "inventory", "facts.json"), "utf8").then((t) => JSON.parse(t).facts, () => ({}));
+          const recorded = await readFile11(path10.join(run.runDir, "inventory", FACTS_FILE), "utf8").then((t) => JSON.parse(t).facts, () => ({}));
           await this.tearDown(pool, run.runId, fleet.nodes, new Map(Object.entries(recorded)));
           run.log(`inventory: run ${run.runId} removed from ${fleet.nodes.length} host(s)`);
         } finally {
           await pool.close();
         }
+      }
+      /** Counters and NAT flushes over SSH on the hosts that got them at provisioning (facts.json). */
+      trials(fleet, pool, run) {
+        let ops;
+        const load2 = async () => {
+          if (ops) return ops;
+          const recorded = await readFile11(path10.join(run.runDir, "inventory", FACTS_FILE), "utf8").then((t) => JSON.parse(t).evidence ?? [], () => []);
+          const measured = new Set(recorded);
+          ops = remoteTrialOps(pool, fleet.nodes.map((node3) => ({ node: node3, ...measured.has(node3.name) ? { evidenceTable: evidenceTableOf(run.runId) } : {}, ...node3.nat !== "none" ? { natHostIp: LAN2.hostIp } : {} })));
+          return ops;
+        };
+        return { flushNat: async () => (await load2()).flushNat(), readEvidence: async () => (await load2()).readEvidence() };
       }
       async list() {
         return [];
@@ -70701,6 +70860,9 @@ var init_provider2 = __esm({
 });
 
 // src/providers/index.ts
+function providersToList(env = process.env, runProviders = []) {
+  return ["local", ...env.DIGITALOCEAN_TOKEN?.trim() || runProviders.includes("digitalocean") ? ["digitalocean"] : []];
+}
 function providerFor(name2) {
   switch (name2) {
     case "local":
@@ -70713,10 +70875,10 @@ function providerFor(name2) {
       throw new Error(`unknown provider '${name2}' (available: local, digitalocean, inventory)`);
   }
 }
-async function listAllResources(filter) {
+async function listAllResources(filter, providers = providersToList()) {
   const resources = [];
   const problems = [];
-  for (const name2 of PROVIDER_NAMES) {
+  for (const name2 of providers) {
     try {
       resources.push(...await providerFor(name2).list(filter));
     } catch (err) {
@@ -70725,14 +70887,12 @@ async function listAllResources(filter) {
   }
   return { resources, problems };
 }
-var PROVIDER_NAMES;
 var init_providers = __esm({
   "src/providers/index.ts"() {
     "use strict";
     init_local();
     init_provider();
     init_provider2();
-    PROVIDER_NAMES = ["local"];
   }
 });
 
@@ -76843,7 +77003,7 @@ async function testStage(ctx, plan, checkpoint = "test") {
     write: (record2) => ctx.events.writeEvent(record2)
   });
   const dctx = { fleet: ctx.fleet, pool: ctx.pool, plan, binPath: ctx.binPath, server: ctx.server, gate, log: ctx.log, ...ctx.signal && { signal: ctx.signal } };
-  const evidence = evidenceReader(ctx.fleet, ctx.pool, ctx.log);
+  const evidence = ctx.readEvidence ? timedReader(ctx.readEvidence) : evidenceReader(ctx.fleet, ctx.pool, ctx.log);
   const started = performance.now();
   let evidenceWaitMs = 0;
   for (const [index, suite] of plan.suites.entries()) {
@@ -76870,6 +77030,19 @@ async function testStage(ctx, plan, checkpoint = "test") {
   if (gate.ignored) ctx.log(`gate: ${gate.ignored} attempts on unplanned pairs the ${driver.name} driver probes anyway were dropped, never counted`);
   const found = Object.entries(gate.findings).filter(([, n]) => n > 0);
   if (found.length) ctx.log(`gate: ${found.map(([k, n]) => `${n} ${k}`).join(", ")} (named in the results)`);
+}
+function timedReader(read) {
+  const stats = { reads: 0, ms: 0 };
+  const timed = async () => {
+    const started = performance.now();
+    try {
+      return await read();
+    } finally {
+      stats.reads++;
+      stats.ms += performance.now() - started;
+    }
+  };
+  return Object.assign(timed, { stats });
 }
 var init_test_stage = __esm({
   "src/run/test-stage.ts"() {
@@ -76979,14 +77152,17 @@ async function testStep(env, held, deployed, at) {
   const eventsPath = join20(at?.dir ?? env.run.runDir, RUN_FILES.events);
   writeFileSync7(eventsPath, "");
   const sink = new EventSink(eventsPath);
+  const pool = poolOf(env, held, fleet);
+  const trials = env.provider().trials?.(fleet, pool, env.run);
   const ctx = {
     fleet,
-    pool: poolOf(env, held, fleet),
+    pool,
     plan: env.plan(),
     binPath: (node3) => deployment.binPaths[node3.name],
     server: deployment.server ? { ip: deployment.server.ip, port: deployment.server.port } : { ip: "", port: 0 },
     events: sink,
-    flushNat: () => flushNat(fleet),
+    flushNat: trials ? () => trials.flushNat() : () => flushNat(fleet),
+    ...trials && { readEvidence: () => trials.readEvidence() },
     log: env.run.log,
     signal: env.signal
   };
@@ -78114,6 +78290,51 @@ function renderStatusTable(rows) {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   return [header, ...lines].map((l) => l.map((c, i) => i === l.length - 1 ? c : c.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
 }
+function cloudView(resources, known, now = Date.now()) {
+  return resources.filter((r) => r.machines !== void 0).map((r) => {
+    const machines = (r.machines ?? []).map((m) => {
+      const ageSeconds = Math.max(0, Math.round((now - Date.parse(m.createdAt)) / 1e3));
+      return { ...m, ageSeconds, ...m.hourlyUsd !== void 0 && { costUsd: m.hourlyUsd * ageSeconds / 3600 } };
+    });
+    return {
+      provider: r.provider,
+      runId: r.runId,
+      known: known.has(r.runId),
+      machines,
+      other: r.resources.filter((x) => !x.startsWith("droplet:")),
+      ...r.expiresAt !== void 0 && { expiresAt: new Date(r.expiresAt).toISOString() },
+      hourlyUsd: machines.reduce((s, m) => s + (m.hourlyUsd ?? 0), 0),
+      costUsd: machines.reduce((s, m) => s + (m.costUsd ?? 0), 0)
+    };
+  }).sort((a, b) => Number(a.known) - Number(b.known) || a.runId.localeCompare(b.runId));
+}
+function untilText(iso, now) {
+  if (!iso) return "no expiry tag";
+  const s = Math.round((Date.parse(iso) - now) / 1e3);
+  return `${iso} (${s >= 0 ? `in ${formatAge(s)}` : `expired ${formatAge(-s)} ago`})`;
+}
+function renderCloudView(view, now = Date.now()) {
+  const lines = [];
+  for (const provider of [...new Set(view.map((v) => v.provider))]) {
+    const runs = view.filter((v) => v.provider === provider);
+    const machines = runs.flatMap((r) => r.machines);
+    const hourly = runs.reduce((s, r) => s + r.hourlyUsd, 0);
+    const cost = runs.reduce((s, r) => s + r.costUsd, 0);
+    lines.push(`${provider}: ${machines.length} machine${machines.length === 1 ? "" : "s"} of ${runs.length} run${runs.length === 1 ? "" : "s"}, $${hourly.toFixed(4)}/h, $${cost.toFixed(4)} so far`);
+    const header = ["RUN", "MACHINE", "ID", "STATUS", "REGION", "SIZE", "AGE", "COST SO FAR", "EXPIRES"];
+    const rows = runs.flatMap(
+      (r) => r.machines.map((m) => [r.known ? r.runId : `${r.runId}*`, m.name, m.id, m.status, m.region ?? "-", m.size ?? "-", formatAge(m.ageSeconds), m.costUsd !== void 0 ? `$${m.costUsd.toFixed(4)}` : "?", untilText(m.expiresAt !== void 0 ? new Date(m.expiresAt).toISOString() : void 0, now)])
+    );
+    if (rows.length) {
+      const widths = header.map((h, i) => Math.max(h.length, ...rows.map((l) => l[i].length)));
+      for (const l of [header, ...rows]) lines.push(`  ${l.map((c, i) => i === l.length - 1 ? c : c.padEnd(widths[i])).join("  ")}`);
+    }
+    for (const r of runs.filter((x) => x.other.length)) lines.push(`  ${r.known ? r.runId : `${r.runId}*`}: ${r.other.map((o) => o.replace(/^ssh_key:\d+:/, "ssh key ")).join(", ")}${r.machines.length ? "" : ` (no machines; ${untilText(r.expiresAt, now)})`}`);
+    const leaks = runs.filter((r) => !r.known).map((r) => r.runId);
+    if (leaks.length) lines.push(`  * not a run of this user's registry (another machine, a lost CI job, or a leak): vps-test down ${leaks[0]} removes it by its tag; vps-test janitor removes what has expired`);
+  }
+  return lines.join("\n");
+}
 var init_status = __esm({
   "src/run/status.ts"() {
     "use strict";
@@ -78329,32 +78550,17 @@ async function statusCommand(argv) {
     return 0;
   }
   const runId = positionals[0];
-  if (runId) {
-    const run = findRun(runId);
-    if (!run) throw new UsageError(`status: no run '${runId}' here or in this user's run registry`);
-    const status2 = runStatus(run);
-    if (values.json) {
-      console.log(JSON.stringify({ ...status2, stages: run.state.stages, unreachableSince: run.state.unreachable ?? [] }, null, 2));
-      return 0;
-    }
-    console.log(renderStatusTable([status2]));
-    console.log(`
-run folder: ${run.dir}`);
-    for (const s of run.state.stages) console.log(`  ${s.stage.padEnd(9)} ${s.status.padEnd(7)} ${s.startedAt}${s.ms !== void 0 ? ` ${(s.ms / 1e3).toFixed(1)}s` : ""}${s.error ? `  ${s.error.split("\n")[0]}` : ""}`);
-    for (const c of run.state.soak?.checkpoints ?? []) console.log(`  soak ${c.name.padEnd(5)} ${c.status.padEnd(7)} due ${c.dueAt}${c.verdict ? ` ${c.verdict}` : ""}`);
-    for (const u of run.state.unreachable ?? []) console.log(`  node ${u.node} unreachable since ${u.since}: ${u.reason}`);
-    if (status2.condition === "orphaned") console.log(`
-its controller (pid ${status2.controller.pid}) is dead: vps-test run --resume ${runId} | vps-test stop ${runId} | vps-test down ${runId}`);
-    return 0;
-  }
+  if (runId) return statusOfRun(runId, Boolean(values.json));
   const forgotten = pruneRegistry();
-  const { resources, problems } = await listAllResources();
-  const expiry = new Map(resources.filter((r) => r.expiresAt).map((r) => [r.runId, new Date(r.expiresAt * 1e3).toISOString()]));
-  const runs = listRuns().map((r) => runStatus(r)).map((r) => r.expiresAt || !expiry.has(r.runId) ? r : { ...r, expiresAt: expiry.get(r.runId) });
+  const registered = listRuns();
+  const { resources, problems } = await listAllResources(void 0, providersToList(process.env, registered.map((r) => r.state.provider)));
+  const expiry = new Map(resources.filter((r) => r.expiresAt).map((r) => [r.runId, new Date(r.expiresAt).toISOString()]));
+  const runs = registered.map((r) => runStatus(r)).map((r) => r.expiresAt || !expiry.has(r.runId) ? r : { ...r, expiresAt: expiry.get(r.runId) });
   const mine = new Set(runs.map((r) => r.runId));
   const others = [...new Set(resources.filter((r) => !mine.has(r.runId)).map((r) => `${r.runId} (${r.provider})`))];
+  const cloud = cloudView(resources, mine);
   if (values.json) {
-    console.log(JSON.stringify({ runs, others, problems }, null, 2));
+    console.log(JSON.stringify({ runs, others, cloud, problems }, null, 2));
     return 0;
   }
   if (!runs.length) console.log("no runs yet (vps-test run starts one)");
@@ -78362,11 +78568,57 @@ its controller (pid ${status2.controller.pid}) is dead: vps-test run --resume ${
   const orphans = runs.filter((r) => r.condition === "orphaned");
   if (orphans.length) console.log(`
 ${orphans.length} orphaned (controller dead mid-stage): ${orphans.map((r) => `${r.runId} (${r.stage}, ${formatAge(r.ageSeconds)} old)`).join(", ")}`);
-  if (others.length) console.log(`
-other fleets on this machine (not this user's runs, not touched): ${others.join(", ")}`);
+  if (cloud.length) console.log(`
+${renderCloudView(cloud)}`);
+  const otherLabs = resources.filter((r) => !mine.has(r.runId) && r.provider === "local").map((r) => r.runId);
+  if (otherLabs.length) console.log(`
+other fleets on this machine (not this user's runs, not touched): ${[...new Set(otherLabs)].join(", ")}`);
   if (forgotten.length) console.log(`
 forgot ${forgotten.length} run${forgotten.length === 1 ? "" : "s"} whose run folder is gone: ${forgotten.join(", ")}`);
   for (const p of problems) console.error(`could not list ${p}`);
+  return 0;
+}
+async function statusOfRun(runId, json2) {
+  const run = findRun(runId);
+  const providers = providersToList(process.env, run ? [run.state.provider] : []);
+  const cloudProviders = providers.filter((p) => p !== "local");
+  const listed = cloudProviders.length ? await listAllResources({ runId }, cloudProviders) : { resources: [], problems: [] };
+  const cloud = cloudView(listed.resources, new Set(run ? [runId] : []));
+  if (!run) {
+    if (!cloud.length) {
+      const hint = cloudProviders.length ? "" : " (a DigitalOcean run from elsewhere: export DIGITALOCEAN_TOKEN to look it up by its tag)";
+      for (const p of listed.problems) console.error(`could not list ${p}`);
+      throw new UsageError(`status: no run '${runId}' here, in this user's run registry${cloudProviders.length ? " or on DigitalOcean" : ""}${hint}`);
+    }
+    if (json2) {
+      console.log(JSON.stringify({ runId, known: false, cloud, problems: listed.problems }, null, 2));
+      return 0;
+    }
+    console.log(`run ${runId}: no state on this machine (another machine's run, a lost CI job, or a leak)
+`);
+    console.log(renderCloudView(cloud));
+    console.log(`
+remove it: vps-test down ${runId} (by its tag; nothing of another run is touched)`);
+    return 0;
+  }
+  const status2 = runStatus(run);
+  if (json2) {
+    console.log(JSON.stringify({ ...status2, stages: run.state.stages, unreachableSince: run.state.unreachable ?? [], ...cloudProviders.length && { cloud }, ...listed.problems.length && { problems: listed.problems } }, null, 2));
+    return 0;
+  }
+  console.log(renderStatusTable([status2]));
+  console.log(`
+run folder: ${run.dir}`);
+  for (const s of run.state.stages) console.log(`  ${s.stage.padEnd(9)} ${s.status.padEnd(7)} ${s.startedAt}${s.ms !== void 0 ? ` ${(s.ms / 1e3).toFixed(1)}s` : ""}${s.error ? `  ${s.error.split("\n")[0]}` : ""}`);
+  for (const c of run.state.soak?.checkpoints ?? []) console.log(`  soak ${c.name.padEnd(5)} ${c.status.padEnd(7)} due ${c.dueAt}${c.verdict ? ` ${c.verdict}` : ""}`);
+  for (const u of run.state.unreachable ?? []) console.log(`  node ${u.node} unreachable since ${u.since}: ${u.reason}`);
+  if (cloud.length) console.log(`
+${renderCloudView(cloud)}`);
+  else if (cloudProviders.length && !listed.problems.length && run.state.provider !== "local") console.log(`
+${run.state.provider}: nothing of run ${runId} exists`);
+  for (const p of listed.problems) console.error(`could not list ${p}`);
+  if (status2.condition === "orphaned") console.log(`
+its controller (pid ${status2.controller.pid}) is dead: vps-test run --resume ${runId} | vps-test stop ${runId} | vps-test down ${runId}`);
   return 0;
 }
 var HELP8;
@@ -78386,7 +78638,11 @@ provider, nodes, whether its controller process is alive, fleet up or down, verd
              vps-test stop RUN (evaluate, report, tear down) or vps-test down RUN
   fleet up   no stage running, the fleet is up (--keep, or --stages that end before teardown)
 With RUN: that run's stages, one per line. Fleets on this machine that belong to no run of this
-user are listed at the end, never touched.`;
+user are listed at the end, never touched.
+The provider's view (with DIGITALOCEAN_TOKEN set, or when a run of this user is on DigitalOcean):
+every droplet tagged vps-test by run, with its age, expiry (its vps-test-expires- tag) and cost
+so far (the size's hourly price x age), also those of runs this machine has no state for (a
+leak, another machine's run): vps-test down RUN removes them by the run's tag.`;
   }
 });
 
@@ -78499,6 +78755,91 @@ controller ends (or Ctrl-C).`;
   }
 });
 
+// src/cli/commands/down.ts
+var down_exports = {};
+__export(down_exports, {
+  destroyWithoutState: () => destroyWithoutState,
+  downCommand: () => downCommand
+});
+async function downCommand(argv) {
+  const { values, positionals } = parseFlags(argv, { all: { type: "boolean" } }, "down");
+  if (values.help) {
+    console.log(HELP10);
+    return 0;
+  }
+  const log = (l) => console.error(`  ${l}`);
+  if (values.all) {
+    const mine = listRuns();
+    const up = mine.filter((r) => r.state.fleetUp);
+    const { resources, problems } = await listAllResources(void 0, providersToList(process.env, mine.map((r) => r.state.provider)));
+    const known = new Set(mine.map((r) => r.state.runId));
+    for (const r of resources) {
+      const run2 = mine.find((m) => m.state.runId === r.runId);
+      if (run2 && !up.includes(run2)) up.push(run2);
+    }
+    if (up.length === 0) console.log("nothing to remove: no fleet of this user is up");
+    for (const run2 of up) await destroy(run2.state.runId, run2, log);
+    const others = [...new Set(resources.filter((r) => !known.has(r.runId)).map((r) => `${r.runId} (${r.provider})`))];
+    if (others.length) console.log(`not touched: ${others.length} fleet${others.length === 1 ? "" : "s"} of other users or checkouts: ${others.join(", ")}`);
+    for (const p of problems) console.error(`  could not list ${p}`);
+    return 0;
+  }
+  const runId = positionals[0];
+  const run = findRun(runId);
+  if (!run && !runId) {
+    console.log("nothing to remove: no fleet is up (vps-test status lists this user's runs)");
+    return 0;
+  }
+  if (!run && runId) {
+    await destroyWithoutState(runId, "down", log);
+    return 0;
+  }
+  await destroy(run.state.runId, run, log);
+  return 0;
+}
+async function destroy(runId, run, log) {
+  killOrphanedChildren(run, log);
+  const provider = providerFor(run.state.provider);
+  await provider.destroy({ runId, runDir: run.dir, log });
+  run.update({ fleetUp: false });
+  console.log(`run ${runId}: down${run.writeError ? ` (but its state file could not be updated: ${run.writeError.message})` : ""}`);
+}
+async function destroyWithoutState(runId, command, log) {
+  const providers = providersToList();
+  const { resources, problems } = await listAllResources({ runId }, providers);
+  for (const p of problems) console.error(`  could not list ${p}`);
+  if (!resources.length) {
+    const hint = providers.includes("digitalocean") ? "" : "; a DigitalOcean run from elsewhere is found by its tag with DIGITALOCEAN_TOKEN set";
+    throw new UsageError(`${command}: no run '${runId}' is known or up (vps-test status lists this user's runs${hint})`);
+  }
+  for (const provider of new Set(resources.map((r) => r.provider))) {
+    const what = resources.filter((r) => r.provider === provider).flatMap((r) => r.resources);
+    log(`${provider}: run ${runId} has no run folder here; removing ${what.length} resource(s) listed under its id`);
+    await providerFor(provider).destroy({ runId, runDir: "", log });
+  }
+  console.log(`run ${runId}: down (it had no run folder here)`);
+}
+var HELP10;
+var init_down = __esm({
+  "src/cli/commands/down.ts"() {
+    "use strict";
+    init_state();
+    init_providers();
+    init_steps3();
+    init_args();
+    HELP10 = `Usage: vps-test down [RUN-ID] [--all]
+
+Removes everything of a run: namespaces, processes, veths (local lab), droplets (cloud) and the
+run's SSH keys, and records that its fleet is down. The run is found by id from any directory
+(this user's run registry). Default: the newest run whose fleet is up. A DigitalOcean run this
+machine has no state for (another machine's, a controller that died before writing any) is
+removed by its tag vps-test-run-RUN and its SSH key by name (needs DIGITALOCEAN_TOKEN); what
+belongs to any other run is never touched, and nothing tagged with the run may remain.
+--all removes the fleets of this user's runs only; labs and droplets of other users or
+checkouts are listed, never touched (remove one explicitly with vps-test down ID). Idempotent.`;
+  }
+});
+
 // src/cli/commands/stop.ts
 var stop_exports = {};
 __export(stop_exports, {
@@ -78509,14 +78850,18 @@ import { join as join26 } from "node:path";
 async function stopCommand(argv) {
   const { values, positionals } = parseFlags(argv, { timeout: { type: "string" } }, "stop");
   if (values.help) {
-    console.log(HELP10);
+    console.log(HELP11);
     return 0;
   }
   const runId = positionals[0];
   if (!runId) throw new UsageError("stop: which run? (vps-test stop RUN-ID; see vps-test status)");
   const timeoutMs = parseTimeout(values.timeout ?? "10m");
   const run = findRun(runId);
-  if (!run) throw new UsageError(`stop: no run '${runId}' here or in this user's run registry`);
+  if (!run) {
+    console.error(`run ${runId}: no state on this machine; removing what its provider holds under its id`);
+    await destroyWithoutState(runId, "stop", (l) => console.error(`  ${l}`));
+    return 0;
+  }
   const liveness = controllerLiveness(run.state.controller);
   const running = run.current()?.status === "running";
   if (liveness === "elsewhere") throw new UsageError(`stop: run ${runId} is driven from host ${run.state.controller?.host}; stop it there`);
@@ -78572,7 +78917,7 @@ function parseTimeout(text) {
   if (!m) throw new UsageError(`--timeout ${text}: expected a duration such as 90s, 10m or 1h`);
   return Number(m[1]) * { s: 1e3, m: 6e4, h: 36e5 }[m[2] ?? "s"];
 }
-var HELP10;
+var HELP11;
 var init_stop = __esm({
   "src/cli/commands/stop.ts"() {
     "use strict";
@@ -78584,81 +78929,15 @@ var init_stop = __esm({
     init_select();
     init_soak_stage();
     init_args();
-    HELP10 = `Usage: vps-test stop RUN-ID [--timeout 10m]
+    init_down();
+    HELP11 = `Usage: vps-test stop RUN-ID [--timeout 10m]
 
 Ends a run gracefully from any terminal. If its controller is alive, it is asked to stop: it
 ends the current stage, collects the nodes' logs, evaluates what was measured, reports and
 tears down; stop waits for that and prints the outcome. If the controller is dead (the run is
-orphaned), stop evaluates, reports and tears down itself. Exit code: the run's.`;
-  }
-});
-
-// src/cli/commands/down.ts
-var down_exports = {};
-__export(down_exports, {
-  downCommand: () => downCommand
-});
-async function downCommand(argv) {
-  const { values, positionals } = parseFlags(argv, { all: { type: "boolean" } }, "down");
-  if (values.help) {
-    console.log(HELP11);
-    return 0;
-  }
-  const log = (l) => console.error(`  ${l}`);
-  if (values.all) {
-    const mine = listRuns();
-    const up = mine.filter((r) => r.state.fleetUp);
-    const { resources, problems } = await listAllResources();
-    const known = new Set(mine.map((r) => r.state.runId));
-    for (const r of resources) {
-      const run2 = mine.find((m) => m.state.runId === r.runId);
-      if (run2 && !up.includes(run2)) up.push(run2);
-    }
-    if (up.length === 0) console.log("nothing to remove: no fleet of this user is up");
-    for (const run2 of up) await destroy(run2.state.runId, run2, log);
-    const others = [...new Set(resources.filter((r) => !known.has(r.runId)).map((r) => `${r.runId} (${r.provider})`))];
-    if (others.length) console.log(`not touched: ${others.length} fleet${others.length === 1 ? "" : "s"} of other users or checkouts: ${others.join(", ")}`);
-    for (const p of problems) console.error(`  could not list ${p}`);
-    return 0;
-  }
-  const runId = positionals[0];
-  const run = findRun(runId);
-  if (!run && !runId) {
-    console.log("nothing to remove: no fleet is up (vps-test status lists this user's runs)");
-    return 0;
-  }
-  if (!run && runId) {
-    const { resources } = await listAllResources({ runId });
-    if (!resources.length) throw new UsageError(`down: no run '${runId}' is known or up (vps-test status lists this user's runs)`);
-    for (const provider of new Set(resources.map((r) => r.provider))) await providerFor(provider).destroy({ runId, runDir: "", log });
-    console.log(`run ${runId}: down (it had no run folder)`);
-    return 0;
-  }
-  await destroy(run.state.runId, run, log);
-  return 0;
-}
-async function destroy(runId, run, log) {
-  killOrphanedChildren(run, log);
-  const provider = providerFor(run.state.provider);
-  await provider.destroy({ runId, runDir: run.dir, log });
-  run.update({ fleetUp: false });
-  console.log(`run ${runId}: down${run.writeError ? ` (but its state file could not be updated: ${run.writeError.message})` : ""}`);
-}
-var HELP11;
-var init_down = __esm({
-  "src/cli/commands/down.ts"() {
-    "use strict";
-    init_state();
-    init_providers();
-    init_steps3();
-    init_args();
-    HELP11 = `Usage: vps-test down [RUN-ID] [--all]
-
-Removes everything of a run: namespaces, processes, veths (local lab), droplets (cloud) and the
-run's SSH keys, and records that its fleet is down. The run is found by id from any directory
-(this user's run registry). Default: the newest run whose fleet is up.
---all removes the fleets of this user's runs only; labs and droplets of other users or
-checkouts are listed, never touched (remove one explicitly with vps-test down ID). Idempotent.`;
+orphaned), stop evaluates, reports and tears down itself. A run this machine has no state for
+(a DigitalOcean run of another machine) has nothing to evaluate here: its droplets and SSH key
+are removed by its tag, as vps-test down RUN does. Exit code: the run's.`;
   }
 });
 
