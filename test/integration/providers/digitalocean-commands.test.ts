@@ -82,6 +82,16 @@ describe('status, down and stop of DigitalOcean runs without local state', () =>
     expect(out.cloud.map((c) => [c.runId, c.machines.map((m) => m.name)])).toEqual([['runb', ['vt-runb-boot']]]);
   });
 
+  it('down --all removes only this user\'s runs: the cloud runs of no registry entry are named, not touched', async () => {
+    const r = await runCli(['down', '--all'], cwd, env());
+    expect(r.code, r.stderr).toBe(0);
+    const line = r.stdout.split('\n').find((l) => l.startsWith('not touched:')) ?? '';
+    expect(line).toContain('runa (digitalocean)');
+    expect(line).toContain('runb (digitalocean)');
+    expect(names()).toEqual(['vt-runa-boot', 'vt-runa-peer', 'vt-runb-boot', 'web-prod']);
+    expect(keys()).toHaveLength(3);
+  });
+
   it('down RUN from a machine with no state removes that run\'s droplets and key only, and checks nothing is left', async () => {
     const r = await runCli(['down', 'runa'], cwd, env());
     expect(r.code, r.stdout + r.stderr).toBe(0);

@@ -141,6 +141,12 @@ tests:
     await cli.done;
     expect(fake.account.droplets.size).toBe(2); // nobody cleaned up
     const runId = readdirSync(join(cwd, '.vps-test', 'runs'))[0] as string;
+    // status: the run is orphaned, and its provider's view shows both droplets as this user's
+    const st = await runCli(['status', runId, '--json'], cwd, env());
+    expect(st.code, st.stderr).toBe(0);
+    const status = JSON.parse(st.stdout) as { condition: string; cloud: { runId: string; known: boolean; machines: { status: string; hourlyUsd: number }[] }[] };
+    expect(status.condition).toBe('orphaned');
+    expect(status.cloud).toEqual([expect.objectContaining({ runId, known: true, machines: [expect.objectContaining({ status: 'active', hourlyUsd: 0.00893 }), expect.objectContaining({ status: 'active' })] })]);
     const r = await runCli(['stop', runId], cwd, env());
     expect(r.stderr).toMatch(/its controller \(pid \d+\) is gone; evaluate, report, teardown here/);
     expect(r.stdout).toMatch(/controller died during test/);
