@@ -14,14 +14,14 @@ import { assertRunId, controllerVeth } from './names.js';
 import { killNamespaceProcesses, labNamespacesByRun } from './namespaces.js';
 import { hasNetem } from './netem.js';
 import { resolveCommand } from './preflight.js';
-import { needsNetem, NETEM_MISSING, UnsupportedImpairmentError } from './recipes/impair.js';
+import { needsNetem } from './recipes/impair.js';
 import { delayerArgs, needsDelay } from './recipes/internet.js';
 import { natStateFlush, type NatKind } from './recipes/nat.js';
 import { batchSteps } from './recipes/batch.js';
 import { describeStep, stepArgv, type Step } from './recipes/steps.js';
 import { renderSshdConfig, startSshd, waitForSsh } from './sshd.js';
 import { claimSubnet, DEFAULT_CLAIM_DIR, listSubnetClaims, releaseSubnets } from './subnet-claim.js';
-import { delayerDelayMs, inetSteps, machineSteps, namespaceSteps, planTopology, type LabNodeSpec, type Topology } from './topology.js';
+import { delayerImpairment, inetSteps, machineSteps, namespaceSteps, planTopology, type LabNodeSpec, type Topology } from './topology.js';
 
 export interface LabSpec {
   runId: string;
@@ -149,12 +149,8 @@ export async function createLab(spec: LabSpec, options: CreateLabOptions = {}): 
   planSteps(draft, true);
   const wantsNetem = spec.nodes.some((n) => needsNetem(n.impair));
   const netem = wantsNetem ? (options.netem ?? (await hasNetem(exec))) : false;
-  // Without netem a plain delay goes through the lab's packet delayer; jitter cannot.
-  const jittery = spec.nodes.filter((n) => n.impair?.jitterMs);
-  if (wantsNetem && !netem && jittery.length > 0) {
-    throw new UnsupportedImpairmentError(`${NETEM_MISSING}; jitter asked by node(s) ${jittery.map((n) => n.name).join(', ')}`);
-  }
-  const withDelayer = needsDelay(draft.internet) || draft.machines.some((m) => delayerDelayMs(m, netem) !== undefined);
+  // Without netem a node's delay and jitter go through the lab's packet delayer.
+  const withDelayer = needsDelay(draft.internet) || draft.machines.some((m) => delayerImpairment(m, netem) !== undefined);
   let delayer: string | undefined;
   if (withDelayer) {
     await assertDelayPossible(exec);
@@ -210,11 +206,18 @@ export async function createLab(spec: LabSpec, options: CreateLabOptions = {}): 
     progress(`network of ${t.machines.length} machine(s) in ${((Date.now() - networkStarted) / 1000).toFixed(1)} s`);
     if (delayer) {
       const machines = t.machines.map((m) => {
-        const extraDelayMs = delayerDelayMs(m, netem);
-        return { publicIps: m.publicIps, ...(m.region !== undefined ? { region: m.region } : {}), ...(extraDelayMs ? { extraDelayMs } : {}) };
+        const own = delayerImpairment(m, netem);
+        return {
+          publicIps: m.publicIps,
+          ...(m.region !== undefined ? { region: m.region } : {}),
+          ...(own?.delayMs ? { extraDelayMs: own.delayMs } : {}),
+          ...(own?.jitterMs ? { extraJitterMs: own.jitterMs } : {}),
+        };
       });
       await startDelayer(delayer, t.inetNamespace, delayerArgs(t.internet, machines), path.join(t.sshdDir, 'delayer.log'));
-      progress(`internet: ${t.internet.hops} hops, round trip ${t.internet.rttMs} ms${t.internet.regions.length ? ` (${t.internet.regions.map((r) => `${r.between.join('-')} ${r.rttMs} ms`).join(', ')})` : ''}, delayed by the lab's NFQUEUE delayer`);
+      const jitter = (ms: number | undefined) => (ms ? ` +- ${ms} ms` : '');
+      const regions = t.internet.regions.map((r) => `${r.between.join('-')} ${r.rttMs} ms${jitter(r.jitterMs)}`).join(', ');
+      progress(`internet: ${t.internet.hops} hops, round trip ${t.internet.rttMs} ms${jitter(t.internet.jitterMs)}${regions ? ` (${regions})` : ''}, delayed by the lab's NFQUEUE delayer`);
     } else {
       progress(`internet: ${t.internet.hops} hops, no added delay`);
     }
@@ -325,6 +328,16 @@ export async function listLabs(options: { exec?: Exec; claimDir?: string } = {})
     .sort((a, b) => a.runId.localeCompare(b.runId));
 }
 
+/** Every NAT router of the fleet: each node's own, and behind two NATs its carrier's too. */
+function natRouters(fleet: Fleet): { name: string; namespace: string; nat: NatKind }[] {
+  return fleet.nodes.flatMap((n) => {
+    if (!n.routerNamespace || n.nat === 'none') return [];
+    const own = { name: n.name, namespace: n.routerNamespace, nat: n.nat };
+    const carrier = n.carrierRouter && n.carrierRouter.nat !== 'none' ? [{ name: `${n.name} (carrier)`, namespace: n.carrierRouter.namespace, nat: n.carrierRouter.nat }] : [];
+    return [own, ...carrier];
+  });
+}
+
 /**
  * Between trials, every NAT router forgets everything: its recipe's own state first (the cone
  * map, the contacted set: conntrack -F leaves them, with 5-minute timeouts), then its
@@ -333,18 +346,16 @@ export async function listLabs(options: { exec?: Exec; claimDir?: string } = {})
 export async function flushConntrack(fleet: Fleet, options: { exec?: Exec } = {}): Promise<void> {
   const exec = options.exec ?? systemExec;
   await Promise.all(
-    fleet.nodes
-      .filter((n) => n.routerNamespace && n.nat !== 'none')
-      .map(async (n) => {
-        const ns = n.routerNamespace as string;
-        const state = natStateFlush(n.nat as NatKind);
-        if (state) {
-          // The recipe's map/set may be gone when the router's ruleset was replaced on purpose (a
-          // NAT changed between soak checkpoints): then there is no cone state left to flush.
-          const r = await exec(['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], { input: state, allowFailure: true });
-          if (r.code !== 0 && !/No such file or directory/.test(r.stderr)) throw new LabError(`flushing the NAT state of node "${n.name}" (${ns}): ${r.stderr.trim()}`);
-        }
-        await exec(['ip', 'netns', 'exec', ns, 'conntrack', '-F']);
-      }),
+    natRouters(fleet).map(async (n) => {
+      const ns = n.namespace;
+      const state = natStateFlush(n.nat);
+      if (state) {
+        // The recipe's map/set may be gone when the router's ruleset was replaced on purpose (a
+        // NAT changed between soak checkpoints): then there is no cone state left to flush.
+        const r = await exec(['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], { input: state, allowFailure: true });
+        if (r.code !== 0 && !/No such file or directory/.test(r.stderr)) throw new LabError(`flushing the NAT state of node "${n.name}" (${ns}): ${r.stderr.trim()}`);
+      }
+      await exec(['ip', 'netns', 'exec', ns, 'conntrack', '-F']);
+    }),
   );
 }
