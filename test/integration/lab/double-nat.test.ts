@@ -1,6 +1,7 @@
 // A node behind two NATs (a home router behind a carrier-grade NAT), for real: coturn's RFC 5780
 // classifier run from the inner host sees the composed behaviour written out here by hand, the
-// oracle's composition (natSeenFromOutside) agrees with what was measured, the host leaves with
+// oracle's composition (natSeenFromOutside) agrees with what was measured, TCP composes the
+// same way (our own TCP probe), the host leaves with
 // the carrier's public address, and the between-trials flush empties both routers. Real netns,
 // nftables, conntrack, coturn.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -108,6 +109,38 @@ describe.skipIf(!isRoot)('double NAT: a node behind its own router behind a carr
       expect(ALONE[composed === 'symmetric-sequential' ? 'symmetric' : composed === 'port-restricted-remapped' ? 'port-restricted' : composed], `${n}: oracle says ${composed}`).toEqual(measured[n]);
     }
   }, 60_000);
+
+  // The TCP classifier of nat-behaviour.test.ts, through two NATs: the mapped ports of two
+  // connections from one local port, and whether another machine reaches the mapping.
+  async function classifyTcp(name: string, k: number) {
+    const [portA, portB, local] = [47_700 + 10 * k, 47_701 + 10 * k, 48_700 + k];
+    const logA = Probe.node(host('pub'), 'tcp-log', portA, 15_000);
+    const logB = Probe.node(host('pub'), 'tcp-log', portB, 15_000);
+    await Promise.all([logA.waitFor((e) => e.event === 'ready'), logB.waitFor((e) => e.event === 'ready')]);
+    await runProbe(host(name), 'tcp-connect', ip('pub'), portB, 2000, local);
+    const firstB = await logB.waitFor((e) => e.event === 'accepted');
+    await new Promise((r) => setTimeout(r, 300)); // the server closed first: the local port is free again
+    const hold = Probe.node(host(name), 'tcp-hold', ip('pub'), portA, local, 8000);
+    const firstA = await logA.waitFor((e) => e.event === 'accepted');
+    const mappedA = Number(String(firstA.from).split(':')[1]);
+    const mappedB = Number(String(firstB.from).split(':')[1]);
+    // RST from the host (refused) = both NATs let the SYN through; silence = one dropped it
+    const [event] = await runProbe(host('stun'), 'tcp-connect', ip(name), mappedA, 1500);
+    hold.kill();
+    logA.kill();
+    logB.kill();
+    return { mapping: mappedA === mappedB ? EI : APD, strangerReaches: /ECONNREFUSED/.test(String(event?.why)) };
+  }
+
+  it('TCP through two NATs composes like UDP: endpoint-independent only if both are, filtered by the stricter', async () => {
+    const names = ['fcfc', 'fcar', 'prseq'] as const;
+    const results = Object.fromEntries(await Promise.all(names.map(async (n, k) => [n, await classifyTcp(n, k)] as const)));
+    expect(results).toEqual({
+      fcfc: { mapping: EI, strangerReaches: true },
+      fcar: { mapping: EI, strangerReaches: false },
+      prseq: { mapping: APD, strangerReaches: false },
+    });
+  }, 40_000);
 
   it('the host leaves with the carrier’s public address; an echo comes back through both NATs', async () => {
     const echo = Probe.node(host('pub'), 'udp-listen', 47_500, 3000, 'echo');
