@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Internet } from '../config/model.js';
 import type { Fleet } from '../fleet/types.js';
-import { assertDelayPossible, ensureDelayer, startDelayer } from './delayer.js';
+import { assertDelayPossible, describeInternet, ensureDelayer, labDelayerArgs, startDelayer } from './delayer.js';
 import { CommandError, systemExec, type Exec } from './exec.js';
 import { archOf, describeMachine, labFleet } from './fleet.js';
 import { InterruptGuard, LabInterruptedError } from './interrupt.js';
@@ -15,7 +15,7 @@ import { killNamespaceProcesses, labNamespacesByRun } from './namespaces.js';
 import { hasNetem } from './netem.js';
 import { resolveCommand } from './preflight.js';
 import { needsNetem } from './recipes/impair.js';
-import { delayerArgs, needsDelay } from './recipes/internet.js';
+import { needsDelay } from './recipes/internet.js';
 import { natStateFlush, type NatKind } from './recipes/nat.js';
 import { batchSteps } from './recipes/batch.js';
 import { describeStep, stepArgv, type Step } from './recipes/steps.js';
@@ -43,6 +43,8 @@ export interface CreateLabOptions {
   sshTimeoutMs?: number;
   /** Override sch_netem detection. */
   netem?: boolean;
+  /** Where a successful NFQUEUE probe is remembered for this boot (default /run/vps-test; '' = always probe). */
+  delayProbeDir?: string;
   /**
    * Merge consecutive `ip` commands into `ip -batch` and bound the parallelism (default true).
    * false runs one process per command, every machine at once: the benchmark's naive baseline.
@@ -153,7 +155,7 @@ export async function createLab(spec: LabSpec, options: CreateLabOptions = {}): 
   const withDelayer = needsDelay(draft.internet) || draft.machines.some((m) => delayerImpairment(m, netem) !== undefined);
   let delayer: string | undefined;
   if (withDelayer) {
-    await assertDelayPossible(exec);
+    await assertDelayPossible(exec, options.delayProbeDir !== undefined ? { probeDir: options.delayProbeDir } : {});
     delayer = await ensureDelayer(exec);
   }
   const existing = (await labNamespacesByRun(exec)).get(runId);
@@ -199,28 +201,19 @@ export async function createLab(spec: LabSpec, options: CreateLabOptions = {}): 
     const networkStarted = Date.now();
     await runSteps(exec, shape(namespaceSteps(t)), guard, `namespaces of run ${runId}`);
     await runSteps(exec, shape(inetSteps(t, { delayer: withDelayer })), guard, `internet ${t.inetNamespace}`);
+    // The delayer starts while the machines are set up: nothing crosses the internet between
+    // machines before it is ready (the queue has no bypass), and the controller's SSH is not queued.
+    const delayerUp = delayer
+      ? startDelayer(delayer, t.inetNamespace, labDelayerArgs(t, netem), path.join(t.sshdDir, 'delayer.log')).then(() => undefined, (err: unknown) => ({ err }))
+      : Promise.resolve(undefined);
     await eachLimited(t.machines, batch ? MACHINE_PARALLELISM : t.machines.length, async (m) => {
       await runSteps(exec, shape(steps.get(m.node) ?? []), guard, `node "${m.node}"`);
       progress(describeMachine(t, m.node));
     });
     progress(`network of ${t.machines.length} machine(s) in ${((Date.now() - networkStarted) / 1000).toFixed(1)} s`);
-    if (delayer) {
-      const machines = t.machines.map((m) => {
-        const own = delayerImpairment(m, netem);
-        return {
-          publicIps: m.publicIps,
-          ...(m.region !== undefined ? { region: m.region } : {}),
-          ...(own?.delayMs ? { extraDelayMs: own.delayMs } : {}),
-          ...(own?.jitterMs ? { extraJitterMs: own.jitterMs } : {}),
-        };
-      });
-      await startDelayer(delayer, t.inetNamespace, delayerArgs(t.internet, machines), path.join(t.sshdDir, 'delayer.log'));
-      const jitter = (ms: number | undefined) => (ms ? ` +- ${ms} ms` : '');
-      const regions = t.internet.regions.map((r) => `${r.between.join('-')} ${r.rttMs} ms${jitter(r.jitterMs)}`).join(', ');
-      progress(`internet: ${t.internet.hops} hops, round trip ${t.internet.rttMs} ms${jitter(t.internet.jitterMs)}${regions ? ` (${regions})` : ''}, delayed by the lab's NFQUEUE delayer`);
-    } else {
-      progress(`internet: ${t.internet.hops} hops, no added delay`);
-    }
+    const delayerFailed = await delayerUp;
+    if (delayerFailed) throw delayerFailed.err;
+    progress(describeInternet(t.internet, Boolean(delayer)));
 
     // sshd's privilege-separation directory; packages create it at service start, we may be first.
     await mkdir('/run/sshd', { recursive: true, mode: 0o755 });

@@ -56,10 +56,12 @@ describe.skipIf(!isRoot)('lab internet: hops and round trips (real netns, nftabl
   }
 
   it('12 hops: TTL 5 and 12 die in transit, TTL 13 and 64 arrive', async () => {
-    expect(await delivered(5)).toBe(0);
-    expect(await delivered(12)).toBe(0);
-    expect(await delivered(13)).toBeGreaterThan(0);
-    expect(await delivered(64)).toBeGreaterThan(0);
+    // one listener port per TTL: all four at once
+    const [ttl5, ttl12, ttl13, ttl64] = await Promise.all([delivered(5), delivered(12), delivered(13), delivered(64)]);
+    expect(ttl5).toBe(0);
+    expect(ttl12).toBe(0);
+    expect(ttl13).toBeGreaterThan(0);
+    expect(ttl64).toBeGreaterThan(0);
   });
 
   async function rtts(from: string, to: string): Promise<number[]> {
@@ -74,24 +76,23 @@ describe.skipIf(!isRoot)('lab internet: hops and round trips (real netns, nftabl
       echo.kill();
     }
   }
-  const rtt = async (from: string, to: string) => median(await rtts(from, to));
+  /**
+   * The delayer never releases a packet early, and a loaded machine (other labs, VMs) only adds
+   * to a round trip: the fastest of 21 is the path's own, the median is logged beside it.
+   */
+  async function expectRtt(from: string, to: string, configuredMs: number, what: string): Promise<void> {
+    const v = await rtts(from, to);
+    console.log(`${what}: round trip min ${Math.min(...v).toFixed(1)} ms, median ${median(v).toFixed(1)} ms (configured ${configuredMs} ms)`);
+    expect(Math.min(...v)).toBeGreaterThanOrEqual(configuredMs - 0.5);
+    expect(Math.min(...v)).toBeLessThan(configuredMs * 1.1);
+  }
 
   it('round trip between two public nodes is the configured 40 ms (within 10%)', async () => {
-    const ms = await rtt('pub', 'eu1');
-    console.log(`pub <-> eu1: median round trip ${ms.toFixed(1)} ms (configured 40 ms)`);
-    expect(ms).toBeGreaterThan(36);
-    expect(ms).toBeLessThan(44);
+    await expectRtt('pub', 'eu1', 40, 'pub <-> eu1');
   });
 
   it('a region pair has its own round trip (eu <-> us 100 ms), a NAT adds none of its own', async () => {
-    const far = await rtt('eu1', 'us1');
-    console.log(`eu1 <-> us1: median round trip ${far.toFixed(1)} ms (configured 100 ms)`);
-    expect(far).toBeGreaterThan(90);
-    expect(far).toBeLessThan(110);
-    const natted = await rtt('fc', 'pub');
-    console.log(`fc (behind its NAT) <-> pub: median round trip ${natted.toFixed(1)} ms (configured 40 ms)`);
-    expect(natted).toBeGreaterThan(36);
-    expect(natted).toBeLessThan(44);
+    await Promise.all([expectRtt('eu1', 'us1', 100, 'eu1 <-> us1'), expectRtt('fc', 'pub', 40, 'fc (behind its NAT) <-> pub')]);
   });
 
   // Jitter is a spread, so these look at the smallest round trip (the delayer never releases a
@@ -101,11 +102,13 @@ describe.skipIf(!isRoot)('lab internet: hops and round trips (real netns, nftabl
     // three echo servers on three different machines: measured at once
     const [own, pair, steady] = await Promise.all([rtts('shaky', 'pub'), rtts('eu1', 'ap1'), rtts('pub', 'eu1')]);
     console.log(`jitter: shaky <-> pub ${Math.min(...own).toFixed(1)}-${Math.max(...own).toFixed(1)} ms (median ${median(own).toFixed(1)}, configured 50 +- 8), eu1 <-> ap1 ${Math.min(...pair).toFixed(1)}-${Math.max(...pair).toFixed(1)} ms (median ${median(pair).toFixed(1)}, configured 60 +- 20), no jitter pub <-> eu1 spread ${spread(steady).toFixed(1)} ms`);
+    // never below delay - jitter; some below the base delay (the jitter goes both ways: the
+    // chance that none of 21 uniform draws falls below the middle is 2^-21); a real spread
     expect(Math.min(...own)).toBeGreaterThanOrEqual(41.5);
+    expect(Math.min(...own)).toBeLessThan(50);
     expect(spread(own)).toBeGreaterThan(6);
-    expect(median(own)).toBeGreaterThan(44);
-    expect(median(own)).toBeLessThan(58);
     expect(Math.min(...pair)).toBeGreaterThanOrEqual(39.5);
+    expect(Math.min(...pair)).toBeLessThan(60);
     expect(spread(pair)).toBeGreaterThan(15);
   });
 

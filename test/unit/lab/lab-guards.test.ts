@@ -18,7 +18,7 @@ describe('createLab refusals', () => {
     };
     const creating = createLab(
       { runId: 'u1', labRoot: '/nonexistent/lab', nodes: [{ name: 'far', nat: 'none', role: 'peer', impair: { delayMs: 100, jitterMs: 10 } }] },
-      { exec, netem: false, handleSignals: false },
+      { exec, netem: false, handleSignals: false, delayProbeDir: '' },
     );
     await expect(creating).rejects.toThrow(/needs the kernel's NFQUEUE target/);
     // only the scratch probe namespace was made (and removed): no lab namespace, no sshd
