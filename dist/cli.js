@@ -42319,6 +42319,8 @@ var init_schema = __esm({
       impair: impairSchema.optional(),
       /** NAT'd lab nodes: hairpinning on the router (RFC 4787 REQ-9; default on where the NAT type has it). */
       hairpin: external_exports.boolean().optional(),
+      /** NAT'd lab nodes: the NAT their own router sits behind (a carrier-grade NAT): a double NAT. */
+      behind: external_exports.enum(NAT_TYPES).exclude(["none"]).optional(),
       // inventory hosts
       host: external_exports.string().optional(),
       port: external_exports.number().int().min(1).max(65535).optional(),
@@ -42344,8 +42346,15 @@ var init_schema = __esm({
     internetSchema = external_exports.strictObject({
       hops: external_exports.number().int().min(1).max(64).default(12),
       rtt: duration3.optional(),
-      regions: external_exports.array(external_exports.strictObject({ between: external_exports.tuple([external_exports.string().min(1), external_exports.string().min(1)]), rtt: duration3 })).default([])
-    }).transform((i) => ({ hops: i.hops, rttMs: i.rtt ?? 0, regions: i.regions.map((r) => ({ between: r.between, rttMs: r.rtt })) }));
+      /** round trips vary per packet within rtt +- jitter (the lab's delayer; never reorders) */
+      jitter: duration3.optional(),
+      regions: external_exports.array(external_exports.strictObject({ between: external_exports.tuple([external_exports.string().min(1), external_exports.string().min(1)]), rtt: duration3, jitter: duration3.optional() })).default([])
+    }).transform((i) => ({
+      hops: i.hops,
+      rttMs: i.rtt ?? 0,
+      ...i.jitter !== void 0 && { jitterMs: i.jitter },
+      regions: i.regions.map((r) => ({ between: r.between, rttMs: r.rtt, ...r.jitter !== void 0 && { jitterMs: r.jitter } }))
+    }));
     fleetSchema = external_exports.strictObject({
       provider: external_exports.enum(["local", "digitalocean", "inventory"]).default("local"),
       digitalocean: external_exports.strictObject({
@@ -42754,6 +42763,13 @@ function checkSemantics(config2) {
     }
   });
   nodes.forEach((node3, i) => {
+    if (node3.behind === void 0) return;
+    const at = ["fleet", "nodes", i, "behind"];
+    if (provider !== "local") push(at, `node '${node3.name}': behind (a double NAT) is built by the local lab only (provider is '${provider}')`);
+    else if (node3.nat === "none") push(at, `node '${node3.name}': behind needs the node's own NAT (nat is none): a public node behind one NAT is nat: ${node3.behind}`);
+    else if (node3.hairpin !== void 0) push(["fleet", "nodes", i, "hairpin"], `node '${node3.name}': hairpin is not available behind two NATs (each router keeps its type's default)`);
+  });
+  nodes.forEach((node3, i) => {
     if (provider === "inventory") {
       if (!node3.host) push(["fleet", "nodes", i], `node '${node3.name}': provider inventory needs host (and host_key)`);
       if (!node3.host_key) push(["fleet", "nodes", i], `node '${node3.name}': provider inventory needs host_key, the host's public key; host keys are always verified${node3.host ? ` (get it with: ssh-keyscan -t ed25519${node3.port && node3.port !== 22 ? ` -p ${node3.port}` : ""} ${node3.host})` : ""}`);
@@ -43018,6 +43034,15 @@ function portFiltering(nat) {
 function needsRelay(from, to) {
   return dependentMapping(from) && portFiltering(to) || portFiltering(from) && dependentMapping(to);
 }
+function natSeenFromOutside(nat, behind) {
+  if (!behind || behind === "none") return nat;
+  if (nat === "none") return behind;
+  if (dependentMapping(nat) || dependentMapping(behind)) return "symmetric";
+  const remapped = nat === "port-restricted-remapped" || behind === "port-restricted-remapped";
+  const filtering = Math.max(FILTERING_RANK[nat], FILTERING_RANK[behind]);
+  if (filtering === 3) return remapped ? "port-restricted-remapped" : "port-restricted";
+  return filtering === 2 ? "address-restricted" : "full-cone";
+}
 function expectedPath(fromNat, toNat) {
   if (toNat === "none") return "direct";
   return needsRelay(fromNat, toNat) ? "relay" : "hole_punch";
@@ -43041,11 +43066,20 @@ function pathAtLeast(observed, expected) {
 function pathRank(path13) {
   return PATH_RANK[path13];
 }
-var CATEGORIES, PATH_RANK;
+var CATEGORIES, FILTERING_RANK, PATH_RANK;
 var init_oracle = __esm({
   "src/results/oracle.ts"() {
     "use strict";
     CATEGORIES = ["direct", "nat_traversed", "relay"];
+    FILTERING_RANK = {
+      none: 0,
+      "full-cone": 1,
+      "address-restricted": 2,
+      "port-restricted": 3,
+      "port-restricted-remapped": 3,
+      symmetric: 3,
+      "symmetric-sequential": 3
+    };
     PATH_RANK = { direct: 0, hole_punch: 1, relay: 2 };
   }
 });
@@ -43154,7 +43188,7 @@ function orderedPairs(nodes, suite) {
   for (const from of nodes) {
     for (const to of nodes) {
       if (from.name === to.name) continue;
-      const expected = expectedPath(from.nat, to.nat);
+      const expected = expectedPath(natSeenFromOutside(from.nat, from.behind), natSeenFromOutside(to.nat, to.behind));
       if (suite === "nat-traversal" && expected === "direct") continue;
       pairs.push({ from: from.name, to: to.name, expectedPath: suite === "relay" ? "relay" : expected });
     }
@@ -43171,6 +43205,7 @@ function plannedNodes(config2) {
     ...n.size !== void 0 && { size: n.size },
     ...n.impair !== void 0 && { impair: n.impair },
     ...n.hairpin !== void 0 && { hairpin: n.hairpin },
+    ...n.behind !== void 0 && { behind: n.behind },
     ...n.host !== void 0 && { host: n.host, port: n.port ?? 22, user: n.user ?? "root" },
     ...n.host_key !== void 0 && { hostKey: n.host_key }
   }));
@@ -43304,14 +43339,15 @@ function renderPlanSummary(plan) {
   lines.push(`  fleet     ${PROVIDER_WORDS[plan.provider]}, ${plan.nodes.length} nodes`);
   const byRole = /* @__PURE__ */ new Map();
   for (const n of plan.nodes) {
-    const label2 = `${n.name} (${n.nat === "none" ? "public" : n.nat}${n.region ? `, ${n.region}` : ""}${n.impair ? ", impaired" : ""}${n.hairpin === false ? ", no hairpin" : ""})`;
+    const label2 = `${n.name} (${n.nat === "none" ? "public" : n.nat}${n.region ? `, ${n.region}` : ""}${n.impair ? ", impaired" : ""}${n.hairpin === false ? ", no hairpin" : ""}${n.behind ? `, behind a ${n.behind} NAT` : ""})`;
     byRole.set(n.role, [...byRole.get(n.role) ?? [], label2]);
   }
   for (const [role, labels] of byRole) lines.push(`    ${role.padEnd(10)}${labels.join(", ")}`);
   const net3 = plan.internet;
   if (net3) {
-    const regions = net3.regions.map((r) => `${r.between.join("-")} ${r.rttMs} ms`).join(", ");
-    lines.push(`    internet  ${net3.hops} hops, round trip ${net3.rttMs ? `${net3.rttMs} ms` : "not delayed"}${regions ? ` (${regions})` : ""}`);
+    const jitter = (ms2) => ms2 ? ` +- ${ms2} ms` : "";
+    const regions = net3.regions.map((r) => `${r.between.join("-")} ${r.rttMs} ms${jitter(r.jitterMs)}`).join(", ");
+    lines.push(`    internet  ${net3.hops} hops, round trip ${net3.rttMs || net3.jitterMs ? `${net3.rttMs} ms${jitter(net3.jitterMs)}` : "not delayed"}${regions ? ` (${regions})` : ""}`);
   }
   lines.push("  suites");
   for (const s of plan.suites) {
@@ -43583,7 +43619,8 @@ function labFleet(t, hostKeys, options) {
       workdir: m.workdir,
       execPrefix: m.hostNamespace ? ["ip", "netns", "exec", m.hostNamespace] : [],
       resources: m.namespaces,
-      ...m.hostNamespace ? { routerNamespace: m.machineNamespace } : {},
+      ...m.hostNamespace ? { routerNamespace: m.homeRouterNamespace ?? m.machineNamespace } : {},
+      ...m.behind && m.homeRouterNamespace ? { carrierRouter: { namespace: m.machineNamespace, nat: m.behind } } : {},
       systemd: false
     };
   });
@@ -43592,7 +43629,7 @@ function labFleet(t, hostKeys, options) {
 function describeMachine(t, node3) {
   const m = t.machines.find((x) => x.node === node3);
   if (!m) return node3;
-  const where = m.lan ? `${m.nat} NAT: router ${m.publicIps.join(", ")} -> host ${m.privateIp}` : `public ${m.publicIps.join(", ")}`;
+  const where = m.lan ? m.behind && m.carrierLan ? `${m.nat} NAT behind a ${m.behind} NAT: carrier ${m.publicIps.join(", ")} -> home router ${m.carrierLan.hostIp} -> host ${m.privateIp}` : `${m.nat} NAT: router ${m.publicIps.join(", ")} -> host ${m.privateIp}` : `public ${m.publicIps.join(", ")}`;
   const i = m.impair ?? {};
   const parts = [
     i.delayMs ? `delay ${i.delayMs} ms` : "",
@@ -43813,7 +43850,7 @@ function tag(node3) {
   return node3.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 40);
 }
 function machineNamespace(runId, kind, index, node3) {
-  const letter = kind === "public" ? "n" : kind === "router" ? "r" : "h";
+  const letter = kind === "public" ? "n" : kind === "router" ? "r" : kind === "home-router" ? "g" : "h";
   return `${namespacePrefix(runId)}${letter}${index}.${tag(node3)}`;
 }
 function runIdOfNamespace(namespace) {
@@ -43833,7 +43870,7 @@ var init_names = __esm({
   "src/lab/names.ts"() {
     "use strict";
     RUN_ID2 = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
-    REST = /^(inet|[nrh]\d{1,3}(\.[A-Za-z0-9_]{1,40})?)$/;
+    REST = /^(inet|[nrhg]\d{1,3}(\.[A-Za-z0-9_]{1,40})?)$/;
     LabNameError = class extends Error {
       name = "LabNameError";
     };
@@ -44388,6 +44425,9 @@ function validateInternet(internet, nodeRegions) {
   const rtts = [internet.rttMs, ...internet.regions.map((r) => r.rttMs)];
   const bad = rtts.find((ms2) => !(Number.isFinite(ms2) && ms2 >= 0 && ms2 <= 1e4));
   if (bad !== void 0) return `internet rtt must be between 0 and 10 s, got ${bad} ms`;
+  const jitters = [internet.jitterMs ?? 0, ...internet.regions.map((r) => r.jitterMs ?? 0)];
+  const badJitter = jitters.find((ms2) => !(Number.isFinite(ms2) && ms2 >= 0 && ms2 <= 1e4));
+  if (badJitter !== void 0) return `internet jitter must be between 0 and 10 s, got ${badJitter} ms`;
   for (const r of internet.regions) {
     const missing = r.between.find((region) => !nodeRegions.includes(region));
     if (missing !== void 0) return `internet region pair ${r.between.join("-")}: no node has region "${missing}"`;
@@ -44417,8 +44457,11 @@ function renderHopsRuleset(hops, table2 = INTERNET_TABLE) {
 function oneWayUs(rttMs) {
   return Math.round(rttMs * 1e3 / 2);
 }
+function delaySpec(delayUs, jitterUs) {
+  return jitterUs > 0 ? `${delayUs}~${jitterUs}` : String(delayUs);
+}
 function needsDelay(internet) {
-  return internet.rttMs > 0 || internet.regions.some((r) => r.rttMs > 0);
+  return internet.rttMs > 0 || Boolean(internet.jitterMs) || internet.regions.some((r) => r.rttMs > 0 || Boolean(r.jitterMs));
 }
 function delayerArgs(internet, machines) {
   const regionIds = /* @__PURE__ */ new Map();
@@ -44428,9 +44471,13 @@ function delayerArgs(internet, machines) {
     const id = m.region !== void 0 ? regionIds.get(m.region) : void 0;
     return id ? m.publicIps.map((ip2) => `${ip2}=${id}`) : [];
   });
-  const pairs = internet.regions.map((r) => `${regionIds.get(r.between[0])}-${regionIds.get(r.between[1])}=${oneWayUs(r.rttMs)}`);
-  const extra = machines.flatMap((m) => m.extraDelayMs ? m.publicIps.map((ip2) => `${ip2}+${Math.round(m.extraDelayMs * 1e3)}`) : []);
-  return [String(DELAY_QUEUE), String(oneWayUs(internet.rttMs)), ...hosts, ...pairs, ...extra];
+  const pairs = internet.regions.map((r) => `${regionIds.get(r.between[0])}-${regionIds.get(r.between[1])}=${delaySpec(oneWayUs(r.rttMs), oneWayUs(r.jitterMs ?? 0))}`);
+  const extra = machines.flatMap((m) => {
+    if (!m.extraDelayMs && !m.extraJitterMs) return [];
+    const spec = delaySpec(Math.round((m.extraDelayMs ?? 0) * 1e3), Math.round((m.extraJitterMs ?? 0) * 1e3));
+    return m.publicIps.map((ip2) => `${ip2}+${spec}`);
+  });
+  return [String(DELAY_QUEUE), delaySpec(oneWayUs(internet.rttMs), oneWayUs(internet.jitterMs ?? 0)), ...hosts, ...pairs, ...extra];
 }
 function delayQueueStep(inet, controllerPort) {
   return inNamespace(inet, [
@@ -44725,6 +44772,13 @@ function lanPlan(nodeIndex) {
   const net3 = `10.${nodeIndex + 1}.0`;
   return { cidr: `${net3}.0/24`, prefixLen: 24, routerIp: `${net3}.1`, hostIp: `${net3}.2` };
 }
+function carrierLanPlan(nodeIndex) {
+  if (!Number.isInteger(nodeIndex) || nodeIndex < 0 || nodeIndex >= MAX_LAN_INDEX) {
+    throw new RangeError(`NAT'd node index ${nodeIndex} outside 0..${MAX_LAN_INDEX - 1}`);
+  }
+  const net3 = `100.64.${nodeIndex + 1}`;
+  return { cidr: `${net3}.0/24`, prefixLen: 24, routerIp: `${net3}.1`, hostIp: `${net3}.2` };
+}
 function subnetIndexOf(ipv43) {
   const m = /^198\.(18|19)\.(\d{1,3})\.\d{1,3}$/.exec(ipv43);
   if (!m) return void 0;
@@ -44754,7 +44808,11 @@ var init_addresses = __esm({
       /** the internet router's port towards the controller */
       controllerPort: 5,
       /** the controller's veth in the root namespace */
-      controller: 6
+      controller: 6,
+      /** double NAT: carrier router k's side of its LAN */
+      carrierLan: 7,
+      /** double NAT: home router k's WAN on the carrier's LAN */
+      homeWan: 8
     };
   }
 });
@@ -44957,6 +45015,33 @@ var init_nat_machine = __esm({
   }
 });
 
+// src/lab/recipes/double-nat.ts
+function carrierLayerSteps(o) {
+  return natMachineSteps({
+    nat: o.behind,
+    routerNs: o.carrierNs,
+    hostNs: o.homeRouterNs,
+    wan: IFACE.wan,
+    lan: IFACE.lan,
+    hostIface: IFACE.wan,
+    lanRouterIp: o.carrierLan.routerIp,
+    lanHostIp: o.carrierLan.hostIp,
+    lanPrefixLen: o.carrierLan.prefixLen,
+    sshFrom: o.sshFrom,
+    netem: o.netem,
+    hostNamespaceExists: true,
+    wanIp: o.publicIp,
+    ...o.macs ? { macs: o.macs } : {}
+  });
+}
+var init_double_nat = __esm({
+  "src/lab/recipes/double-nat.ts"() {
+    "use strict";
+    init_names();
+    init_nat_machine();
+  }
+});
+
 // src/lab/recipes/evidence.ts
 function renderEvidenceRuleset(o) {
   const iface = JSON.stringify(o.publicIface);
@@ -45032,6 +45117,11 @@ function validate2(nodes, labRoot) {
     if (count === 2 && node3.nat !== "none") {
       throw new TopologyError(`node "${node3.name}": only a public node (nat: none) can hold two public addresses`);
     }
+    if (node3.behind !== void 0) {
+      if (node3.behind === "none" || !NAT_KINDS.includes(node3.behind)) throw new TopologyError(`node "${node3.name}": behind must be a NAT type (${NAT_KINDS.join(", ")}), got "${node3.behind}"`);
+      if (node3.nat === "none") throw new TopologyError(`node "${node3.name}": behind needs the node's own NAT (nat is none)`);
+      if (node3.hairpin !== void 0) throw new TopologyError(`node "${node3.name}": hairpin is not available behind two NATs`);
+    }
   }
 }
 function planTopology(nodes, options) {
@@ -45050,6 +45140,8 @@ function planTopology(nodes, options) {
     const machineNs = machineNamespace(runId, natted ? "router" : "public", index, node3.name);
     const hostNs = natted ? machineNamespace(runId, "host", index, node3.name) : void 0;
     const lan = natted ? lanPlan(index) : void 0;
+    const behind = natted && node3.behind && node3.behind !== "none" ? node3.behind : void 0;
+    const homeNs = behind ? machineNamespace(runId, "home-router", index, node3.name) : void 0;
     return {
       node: node3.name,
       index,
@@ -45058,9 +45150,11 @@ function planTopology(nodes, options) {
       ...node3.impair ? { impair: node3.impair } : {},
       ...node3.region !== void 0 ? { region: node3.region } : {},
       ...node3.hairpin !== void 0 ? { hairpin: node3.hairpin } : {},
+      ...behind ? { behind } : {},
       machineNamespace: machineNs,
+      ...homeNs ? { homeRouterNamespace: homeNs, carrierLan: carrierLanPlan(index) } : {},
       ...hostNs ? { hostNamespace: hostNs } : {},
-      namespaces: hostNs ? [machineNs, hostNs] : [machineNs],
+      namespaces: [machineNs, ...homeNs ? [homeNs] : [], ...hostNs ? [hostNs] : []],
       bridgePort: IFACE.bridgePort(index),
       publicIps,
       privateIp: lan ? lan.hostIp : publicIps[0],
@@ -45068,7 +45162,8 @@ function planTopology(nodes, options) {
       macs: {
         inetPort: labMac(MAC_KIND.inetPort, subnet.index, index),
         uplink: labMac(MAC_KIND.uplink, subnet.index, index),
-        ...lan ? { lan: labMac(MAC_KIND.lan, subnet.index, index), host: labMac(MAC_KIND.host, subnet.index, index) } : {}
+        ...lan ? { lan: labMac(MAC_KIND.lan, subnet.index, index), host: labMac(MAC_KIND.host, subnet.index, index) } : {},
+        ...homeNs ? { carrierLan: labMac(MAC_KIND.carrierLan, subnet.index, index), homeWan: labMac(MAC_KIND.homeWan, subnet.index, index) } : {}
       },
       workdir: path5.join(labRoot, node3.name),
       sshd: {
@@ -45131,13 +45226,29 @@ function inetSteps(t, options = {}) {
   ];
 }
 function linkImpairment(impair, netem) {
-  if (!impair || netem || !impair.delayMs || impair.jitterMs) return impair;
-  const { delayMs: _delay, ...rest } = impair;
+  if (!impair || netem || !impair.delayMs && !impair.jitterMs) return impair;
+  const { delayMs: _delay, jitterMs: _jitter, ...rest } = impair;
   void _delay;
+  void _jitter;
   return rest;
 }
-function delayerDelayMs(m, netem) {
-  return linkImpairment(m.impair, netem) !== m.impair ? m.impair?.delayMs : void 0;
+function delayerImpairment(m, netem) {
+  if (linkImpairment(m.impair, netem) === m.impair) return void 0;
+  return { ...m.impair?.delayMs ? { delayMs: m.impair.delayMs } : {}, ...m.impair?.jitterMs ? { jitterMs: m.impair.jitterMs } : {} };
+}
+function doubleNatLayer(t, m, netem) {
+  if (!m.behind || !m.homeRouterNamespace || !m.carrierLan) return { carrierSteps: [], routerNs: m.machineNamespace, wanIp: m.publicIps[0] };
+  const carrierSteps = carrierLayerSteps({
+    behind: m.behind,
+    carrierNs: m.machineNamespace,
+    homeRouterNs: m.homeRouterNamespace,
+    carrierLan: m.carrierLan,
+    publicIp: m.publicIps[0],
+    sshFrom: [t.subnet.controllerIp],
+    netem,
+    ...m.macs.carrierLan && m.macs.homeWan ? { macs: { lan: m.macs.carrierLan, host: m.macs.homeWan } } : {}
+  });
+  return { carrierSteps, routerNs: m.homeRouterNamespace, wanIp: m.carrierLan.hostIp };
 }
 function machineSteps(t, m, options) {
   const impair = linkImpairment(m.impair, options.netem);
@@ -45159,11 +45270,15 @@ function machineSteps(t, m, options) {
     ip(ns, "route", "add", "default", "via", gw, "dev", uplink, "onlink"),
     neighbour(ns, gw, m.macs.inetPort, uplink)
   ];
+  let evidenceNs = ns;
   if (m.lan && m.hostNamespace && m.nat !== "none") {
+    const home = doubleNatLayer(t, m, options.netem);
+    evidenceNs = home.routerNs;
     steps.push(
+      ...home.carrierSteps,
       ...natMachineSteps({
         nat: m.nat,
-        routerNs: ns,
+        routerNs: home.routerNs,
         hostNs: m.hostNamespace,
         wan: IFACE.wan,
         lan: IFACE.lan,
@@ -45175,7 +45290,7 @@ function machineSteps(t, m, options) {
         ...impair ? { impair } : {},
         netem: options.netem,
         hostNamespaceExists: true,
-        wanIp: m.publicIps[0],
+        wanIp: home.wanIp,
         ...m.hairpin !== void 0 ? { hairpin: m.hairpin } : {},
         ...m.macs.lan && m.macs.host ? { macs: { lan: m.macs.lan, host: m.macs.host } } : {}
       })
@@ -45194,7 +45309,7 @@ function machineSteps(t, m, options) {
       )
     );
   }
-  steps.push(evidenceStep(ns, { publicIface: uplink, routed: Boolean(m.lan) }));
+  steps.push(evidenceStep(evidenceNs, { publicIface: uplink, routed: Boolean(m.lan) }));
   return steps;
 }
 var TopologyError, NODE_NAME, RESERVED_NAMES;
@@ -45205,7 +45320,9 @@ var init_topology = __esm({
     init_names();
     init_impair();
     init_internet();
+    init_double_nat();
     init_nat_machine();
+    init_nat();
     init_steps();
     init_evidence();
     TopologyError = class extends Error {
@@ -45285,11 +45402,7 @@ async function createLab(spec, options = {}) {
   planSteps(draft, true);
   const wantsNetem = spec.nodes.some((n) => needsNetem(n.impair));
   const netem = wantsNetem ? options.netem ?? await hasNetem(exec) : false;
-  const jittery = spec.nodes.filter((n) => n.impair?.jitterMs);
-  if (wantsNetem && !netem && jittery.length > 0) {
-    throw new UnsupportedImpairmentError(`${NETEM_MISSING}; jitter asked by node(s) ${jittery.map((n) => n.name).join(", ")}`);
-  }
-  const withDelayer = needsDelay(draft.internet) || draft.machines.some((m) => delayerDelayMs(m, netem) !== void 0);
+  const withDelayer = needsDelay(draft.internet) || draft.machines.some((m) => delayerImpairment(m, netem) !== void 0);
   let delayer;
   if (withDelayer) {
     await assertDelayPossible(exec);
@@ -45343,11 +45456,18 @@ async function createLab(spec, options = {}) {
     progress(`network of ${t.machines.length} machine(s) in ${((Date.now() - networkStarted) / 1e3).toFixed(1)} s`);
     if (delayer) {
       const machines = t.machines.map((m) => {
-        const extraDelayMs = delayerDelayMs(m, netem);
-        return { publicIps: m.publicIps, ...m.region !== void 0 ? { region: m.region } : {}, ...extraDelayMs ? { extraDelayMs } : {} };
+        const own2 = delayerImpairment(m, netem);
+        return {
+          publicIps: m.publicIps,
+          ...m.region !== void 0 ? { region: m.region } : {},
+          ...own2?.delayMs ? { extraDelayMs: own2.delayMs } : {},
+          ...own2?.jitterMs ? { extraJitterMs: own2.jitterMs } : {}
+        };
       });
       await startDelayer(delayer, t.inetNamespace, delayerArgs(t.internet, machines), path6.join(t.sshdDir, "delayer.log"));
-      progress(`internet: ${t.internet.hops} hops, round trip ${t.internet.rttMs} ms${t.internet.regions.length ? ` (${t.internet.regions.map((r) => `${r.between.join("-")} ${r.rttMs} ms`).join(", ")})` : ""}, delayed by the lab's NFQUEUE delayer`);
+      const jitter = (ms2) => ms2 ? ` +- ${ms2} ms` : "";
+      const regions = t.internet.regions.map((r) => `${r.between.join("-")} ${r.rttMs} ms${jitter(r.jitterMs)}`).join(", ");
+      progress(`internet: ${t.internet.hops} hops, round trip ${t.internet.rttMs} ms${jitter(t.internet.jitterMs)}${regions ? ` (${regions})` : ""}, delayed by the lab's NFQUEUE delayer`);
     } else {
       progress(`internet: ${t.internet.hops} hops, no added delay`);
     }
@@ -45439,11 +45559,19 @@ async function listLabs(options = {}) {
     subnets: claims.filter((c) => c.runId === runId).map((c) => c.index)
   })).sort((a, b) => a.runId.localeCompare(b.runId));
 }
+function natRouters(fleet) {
+  return fleet.nodes.flatMap((n) => {
+    if (!n.routerNamespace || n.nat === "none") return [];
+    const own2 = { name: n.name, namespace: n.routerNamespace, nat: n.nat };
+    const carrier = n.carrierRouter && n.carrierRouter.nat !== "none" ? [{ name: `${n.name} (carrier)`, namespace: n.carrierRouter.namespace, nat: n.carrierRouter.nat }] : [];
+    return [own2, ...carrier];
+  });
+}
 async function flushConntrack(fleet, options = {}) {
   const exec = options.exec ?? systemExec;
   await Promise.all(
-    fleet.nodes.filter((n) => n.routerNamespace && n.nat !== "none").map(async (n) => {
-      const ns = n.routerNamespace;
+    natRouters(fleet).map(async (n) => {
+      const ns = n.namespace;
       const state = natStateFlush(n.nat);
       if (state) {
         const r = await exec(["ip", "netns", "exec", ns, "nft", "-f", "-"], { input: state, allowFailure: true });
@@ -45522,7 +45650,7 @@ var init_fleet_file = __esm({
 import { rm as rm3 } from "node:fs/promises";
 import path8 from "node:path";
 function labNodesOf(plan) {
-  return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...n.impair ? { impair: n.impair } : {}, ...n.region ? { region: n.region } : {}, ...n.hairpin !== void 0 ? { hairpin: n.hairpin } : {} }));
+  return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...n.impair ? { impair: n.impair } : {}, ...n.region ? { region: n.region } : {}, ...n.hairpin !== void 0 ? { hairpin: n.hairpin } : {}, ...n.behind ? { behind: n.behind } : {} }));
 }
 var LocalProvider;
 var init_local = __esm({

@@ -4,12 +4,17 @@
 // dropped, not silently undelayed). Raw netlink, no library (docs/architecture.md, "the lab's
 // internet: hops and latency").
 //
-//   nfq-delayer <queue> <default-delay-us> [<ip>=<region> ...] [<region>-<region>=<delay-us> ...] [<ip>+<delay-us> ...]
+//   nfq-delayer <queue> <default-delay-us>[~<jitter-us>] [<ip>=<region> ...]
+//               [<region>-<region>=<delay-us>[~<jitter-us>] ...] [<ip>+<delay-us>[~<jitter-us>] ...]
 //
 // <ip>+<delay-us> adds a delay to every packet that ip sends (a node's own `impair: {delay}`).
 // A packet waits the delay between its source's and its destination's regions (one direction:
-// half a round trip; regions are small integers, a pair applies both ways), else the default. Packets of one delay keep their order (one FIFO per distinct delay). Prints "ready"
-// on stdout once bound; errors go to stderr and end the process with status 1.
+// half a round trip; regions are small integers, a pair applies both ways), else the default.
+// ~<jitter-us> makes that delay vary per packet, uniformly within +-jitter (never below 0); the
+// source's own jitter adds to its path's. Jitter never reorders: packets of one delay class (base
+// delay and jitter) leave in arrival order, so one drawn shorter than the packet before it waits
+// for that one (docs/architecture.md, "the lab's internet: hops and latency"). Prints "ready" on
+// stdout once bound; errors go to stderr and end the process with status 1.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,17 +37,20 @@
 #define MAX_FIFOS 64
 #define FIFO_CAP 131072
 
-struct host { uint32_t addr; unsigned region; uint32_t extra_us; };
+struct host { uint32_t addr; unsigned region; uint32_t extra_us, jitter_us; };
 struct held { uint32_t id; uint64_t due_ns; };
-struct fifo { uint32_t delay_us; struct held *items; size_t head, len; };
+/** One delay class: packets with the same base delay and jitter, released in arrival order. */
+struct fifo { uint32_t delay_us, jitter_us; uint64_t last_due_ns; struct held *items; size_t head, len; };
 
 static struct host hosts[MAX_HOSTS];
 static size_t nhosts;
 static uint32_t region_delay_us[MAX_REGIONS][MAX_REGIONS];
+static uint32_t region_jitter_us[MAX_REGIONS][MAX_REGIONS];
 static int region_set[MAX_REGIONS][MAX_REGIONS];
 static struct fifo fifos[MAX_FIFOS];
 static size_t nfifos;
-static uint32_t default_delay_us;
+static uint32_t default_delay_us, default_jitter_us;
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 static int fd;
 static uint16_t queue_num;
 static uint32_t seq;
@@ -118,32 +126,52 @@ static struct host *add_host(uint32_t addr) {
   struct host *h = host_of(addr);
   if (h) return h;
   if (nhosts == MAX_HOSTS) { fprintf(stderr, "nfq-delayer: more than %d addresses\n", MAX_HOSTS); exit(2); }
-  hosts[nhosts] = (struct host){ addr, 0, 0 };
+  hosts[nhosts] = (struct host){ addr, 0, 0, 0 };
   return &hosts[nhosts++];
 }
 
-static uint32_t delay_for(uint32_t src, uint32_t dst) {
-  struct host *s = host_of(src), *d = host_of(dst);
-  unsigned a = s ? s->region : 0, b = d ? d->region : 0;
-  return (region_set[a][b] ? region_delay_us[a][b] : default_delay_us) + (s ? s->extra_us : 0);
+/** xorshift64*: per-packet jitter needs speed, not cryptography. */
+static uint64_t next_random(void) {
+  rng_state ^= rng_state >> 12;
+  rng_state ^= rng_state << 25;
+  rng_state ^= rng_state >> 27;
+  return rng_state * 0x2545f4914f6cdd1dull;
 }
 
-static struct fifo *fifo_for(uint32_t delay_us) {
-  for (size_t i = 0; i < nfifos; i++) if (fifos[i].delay_us == delay_us) return &fifos[i];
+/** Base delay and jitter bound of a packet from src to dst. */
+static void delay_for(uint32_t src, uint32_t dst, uint32_t *delay_us, uint32_t *jitter_us) {
+  struct host *s = host_of(src), *d = host_of(dst);
+  unsigned a = s ? s->region : 0, b = d ? d->region : 0;
+  int pair = region_set[a][b];
+  *delay_us = (pair ? region_delay_us[a][b] : default_delay_us) + (s ? s->extra_us : 0);
+  *jitter_us = (pair ? region_jitter_us[a][b] : default_jitter_us) + (s ? s->jitter_us : 0);
+}
+
+static struct fifo *fifo_for(uint32_t delay_us, uint32_t jitter_us) {
+  for (size_t i = 0; i < nfifos; i++) if (fifos[i].delay_us == delay_us && fifos[i].jitter_us == jitter_us) return &fifos[i];
   if (nfifos == MAX_FIFOS) { fprintf(stderr, "nfq-delayer: more than %d distinct delays\n", MAX_FIFOS); exit(1); }
   struct fifo *f = &fifos[nfifos++];
   f->delay_us = delay_us;
+  f->jitter_us = jitter_us;
+  f->last_due_ns = 0;
   f->items = calloc(FIFO_CAP, sizeof *f->items);
   if (!f->items) die("calloc");
   return f;
 }
 
 static void hold(uint32_t id, uint32_t src, uint32_t dst) {
-  uint32_t d = delay_for(src, dst);
-  if (d == 0) { verdict(id); return; }
-  struct fifo *f = fifo_for(d);
+  uint32_t d, j;
+  delay_for(src, dst, &d, &j);
+  if (d == 0 && j == 0) { verdict(id); return; }
+  int64_t us = d;
+  if (j > 0) us += (int64_t)(next_random() % (2ull * j + 1)) - (int64_t)j; // uniform in [d - j, d + j]
+  if (us < 0) us = 0;
+  struct fifo *f = fifo_for(d, j);
   if (f->len == FIFO_CAP) { verdict(f->items[f->head].id); f->head = (f->head + 1) % FIFO_CAP; f->len--; }
-  f->items[(f->head + f->len) % FIFO_CAP] = (struct held){ id, now_ns() + (uint64_t)d * 1000ull };
+  uint64_t due = now_ns() + (uint64_t)us * 1000ull;
+  if (due < f->last_due_ns) due = f->last_due_ns; // no reordering within a delay class
+  f->last_due_ns = due;
+  f->items[(f->head + f->len) % FIFO_CAP] = (struct held){ id, due };
   f->len++;
 }
 
@@ -189,28 +217,37 @@ static void on_packet(struct nlmsghdr *h) {
 
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: nfq-delayer <queue> <default-delay-us> [<ip>=<region> ...] [<region>-<region>=<delay-us> ...] [<ip>+<delay-us> ...]\n");
+    fprintf(stderr, "usage: nfq-delayer <queue> <default-delay-us>[~<jitter-us>] [<ip>=<region> ...] [<region>-<region>=<delay-us>[~<jitter-us>] ...] [<ip>+<delay-us>[~<jitter-us>] ...]\n");
     return 2;
   }
   queue_num = (uint16_t)atoi(argv[1]);
-  default_delay_us = (uint32_t)strtoul(argv[2], NULL, 10);
+  unsigned long dflt, djit = 0;
+  if (sscanf(argv[2], "%lu~%lu", &dflt, &djit) < 1) { fprintf(stderr, "nfq-delayer: bad default delay \"%s\"\n", argv[2]); return 2; }
+  default_delay_us = (uint32_t)dflt;
+  default_jitter_us = (uint32_t)djit;
   for (int i = 3; i < argc; i++) {
     char addr[64];
     unsigned ra, rb;
-    unsigned long us;
+    unsigned long us, jit = 0;
     struct in_addr in;
-    if (sscanf(argv[i], "%u-%u=%lu", &ra, &rb, &us) == 3 && ra > 0 && rb > 0 && ra < MAX_REGIONS && rb < MAX_REGIONS) {
+    if (sscanf(argv[i], "%u-%u=%lu~%lu", &ra, &rb, &us, &jit) >= 3 && ra > 0 && rb > 0 && ra < MAX_REGIONS && rb < MAX_REGIONS) {
       region_delay_us[ra][rb] = region_delay_us[rb][ra] = (uint32_t)us;
+      region_jitter_us[ra][rb] = region_jitter_us[rb][ra] = (uint32_t)jit;
       region_set[ra][rb] = region_set[rb][ra] = 1;
-    } else if (sscanf(argv[i], "%63[^=]=%u", addr, &ra) == 2 && inet_pton(AF_INET, addr, &in) == 1 && ra > 0 && ra < MAX_REGIONS) {
+    } else if (sscanf(argv[i], "%63[^=+]=%u", addr, &ra) == 2 && inet_pton(AF_INET, addr, &in) == 1 && ra > 0 && ra < MAX_REGIONS) {
       add_host(in.s_addr)->region = ra;
-    } else if (sscanf(argv[i], "%63[^+]+%lu", addr, &us) == 2 && inet_pton(AF_INET, addr, &in) == 1) {
-      add_host(in.s_addr)->extra_us = (uint32_t)us;
+    } else if (sscanf(argv[i], "%63[^+]+%lu~%lu", addr, &us, &jit) >= 2 && inet_pton(AF_INET, addr, &in) == 1) {
+      struct host *h = add_host(in.s_addr);
+      h->extra_us = (uint32_t)us;
+      h->jitter_us = (uint32_t)jit;
     } else {
-      fprintf(stderr, "nfq-delayer: bad argument \"%s\" (expected <ip>=<region>, <region>-<region>=<delay-us> or <ip>+<delay-us>, regions 1..%d)\n", argv[i], MAX_REGIONS - 1);
+      fprintf(stderr, "nfq-delayer: bad argument \"%s\" (expected <ip>=<region>, <region>-<region>=<delay-us>[~<jitter-us>] or <ip>+<delay-us>[~<jitter-us>], regions 1..%d)\n", argv[i], MAX_REGIONS - 1);
       return 2;
     }
   }
+  struct timespec seed;
+  clock_gettime(CLOCK_REALTIME, &seed);
+  rng_state ^= (uint64_t)seed.tv_nsec * 0x100000001b3ull + (uint64_t)getpid();
   signal(SIGPIPE, SIG_IGN);
 
   fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER);

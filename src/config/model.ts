@@ -21,11 +21,15 @@ export interface Impairment {
   rateKbit?: number;
 }
 
-/** The lab's internet: routers crossed between two machines, round trip (ms), per region pair. */
+/**
+ * The lab's internet: routers crossed between two machines, round trip (ms), per region pair.
+ * Jitter: each round trip varies within rtt +- jitter (uniform, per packet, never reordering).
+ */
 export interface Internet {
   hops: number;
   rttMs: number;
-  regions: { between: [string, string]; rttMs: number }[];
+  jitterMs?: number;
+  regions: { between: [string, string]; rttMs: number; jitterMs?: number }[];
 }
 
 export const PAIR_SUITES = ['connectivity', 'nat-traversal', 'relay'] as const;

@@ -26,6 +26,8 @@ const nodeSchema = z.strictObject({
   impair: impairSchema.optional(),
   /** NAT'd lab nodes: hairpinning on the router (RFC 4787 REQ-9; default on where the NAT type has it). */
   hairpin: z.boolean().optional(),
+  /** NAT'd lab nodes: the NAT their own router sits behind (a carrier-grade NAT): a double NAT. */
+  behind: z.enum(NAT_TYPES).exclude(['none']).optional(),
   // inventory hosts
   host: z.string().optional(),
   port: z.number().int().min(1).max(65535).optional(),
@@ -66,11 +68,18 @@ const internetSchema = z
   .strictObject({
     hops: z.number().int().min(1).max(64).default(12),
     rtt: duration.optional(),
+    /** round trips vary per packet within rtt +- jitter (the lab's delayer; never reorders) */
+    jitter: duration.optional(),
     regions: z
-      .array(z.strictObject({ between: z.tuple([z.string().min(1), z.string().min(1)]), rtt: duration }))
+      .array(z.strictObject({ between: z.tuple([z.string().min(1), z.string().min(1)]), rtt: duration, jitter: duration.optional() }))
       .default([]),
   })
-  .transform((i) => ({ hops: i.hops, rttMs: i.rtt ?? 0, regions: i.regions.map((r) => ({ between: r.between, rttMs: r.rtt })) }));
+  .transform((i) => ({
+    hops: i.hops,
+    rttMs: i.rtt ?? 0,
+    ...(i.jitter !== undefined && { jitterMs: i.jitter }),
+    regions: i.regions.map((r) => ({ between: r.between, rttMs: r.rtt, ...(r.jitter !== undefined && { jitterMs: r.jitter }) })),
+  }));
 
 const fleetSchema = z
   .strictObject({

@@ -59,6 +59,13 @@ export function checkSemantics(config: Config): SemanticIssue[] {
     }
   });
   nodes.forEach((node, i) => {
+    if (node.behind === undefined) return;
+    const at = ['fleet', 'nodes', i, 'behind'];
+    if (provider !== 'local') push(at, `node '${node.name}': behind (a double NAT) is built by the local lab only (provider is '${provider}')`);
+    else if (node.nat === 'none') push(at, `node '${node.name}': behind needs the node's own NAT (nat is none): a public node behind one NAT is nat: ${node.behind}`);
+    else if (node.hairpin !== undefined) push(['fleet', 'nodes', i, 'hairpin'], `node '${node.name}': hairpin is not available behind two NATs (each router keeps its type's default)`);
+  });
+  nodes.forEach((node, i) => {
     if (provider === 'inventory') {
       if (!node.host) push(['fleet', 'nodes', i], `node '${node.name}': provider inventory needs host (and host_key)`);
       if (!node.host_key) push(['fleet', 'nodes', i], `node '${node.name}': provider inventory needs host_key, the host's public key; host keys are always verified${node.host ? ` (get it with: ssh-keyscan -t ed25519${node.port && node.port !== 22 ? ` -p ${node.port}` : ''} ${node.host})` : ''}`);

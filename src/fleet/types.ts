@@ -34,6 +34,8 @@ export interface FleetNode {
   resources: string[];
   /** NAT router namespace, for conntrack flushes and NAT rules in diagnose (lab only). */
   routerNamespace?: string;
+  /** Double NAT (lab only): the carrier router in front of routerNamespace, and its NAT type. */
+  carrierRouter?: { namespace: string; nat: NatType };
   /** Whether the machine runs systemd (services become units) or not (supervised processes). */
   systemd: boolean;
 }

@@ -7,6 +7,8 @@
 //             route exists (tools that connect() to 8.8.8.8 to learn their address work) but
 //             no packet leaves the lab.
 // NAT'd node k (0-based index) has the LAN 10.<k+1>.0.0/24: router .1, host .2.
+// Behind two NATs, its home router's WAN is on the carrier's LAN 100.64.<k+1>.0/24 (RFC 6598
+// shared address space, what carrier-grade NATs use): carrier .1, home router .2.
 
 export const SUBNET_COUNT = 512;
 export const FIRST_MACHINE_HOST = 10;
@@ -54,6 +56,15 @@ export function lanPlan(nodeIndex: number): LanPlan {
   return { cidr: `${net}.0/24`, prefixLen: 24, routerIp: `${net}.1`, hostIp: `${net}.2` };
 }
 
+/** The carrier router's LAN of double-NAT'd node k: its own side .1, the node's home router .2. */
+export function carrierLanPlan(nodeIndex: number): LanPlan {
+  if (!Number.isInteger(nodeIndex) || nodeIndex < 0 || nodeIndex >= MAX_LAN_INDEX) {
+    throw new RangeError(`NAT'd node index ${nodeIndex} outside 0..${MAX_LAN_INDEX - 1}`);
+  }
+  const net = `100.64.${nodeIndex + 1}`;
+  return { cidr: `${net}.0/24`, prefixLen: 24, routerIp: `${net}.1`, hostIp: `${net}.2` };
+}
+
 /** Index of the /24 of 198.18.0.0/15 that contains `ipv4`, or undefined if outside the range. */
 export function subnetIndexOf(ipv4: string): number | undefined {
   const m = /^198\.(18|19)\.(\d{1,3})\.\d{1,3}$/.exec(ipv4);
@@ -75,6 +86,10 @@ export const MAC_KIND = {
   controllerPort: 5,
   /** the controller's veth in the root namespace */
   controller: 6,
+  /** double NAT: carrier router k's side of its LAN */
+  carrierLan: 7,
+  /** double NAT: home router k's WAN on the carrier's LAN */
+  homeWan: 8,
 } as const;
 
 /**

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
 import { existsSync, openSync, closeSync } from 'node:fs';
-import { mkdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { findNpmZig, findOnPath } from '../build/zig.js';
@@ -12,6 +12,9 @@ import { packageRoot } from '../package-root.js';
 import type { Readable } from 'node:stream';
 import type { Exec } from './exec.js';
 import { inetNamespace } from './names.js';
+import { delayerArgs } from './recipes/internet.js';
+import { delayerImpairment, type Topology } from './topology.js';
+import type { Internet } from '../config/model.js';
 import { resolveCommand } from './preflight.js';
 
 export const DELAYER_SOURCE = path.join('agent', 'delayer', 'nfq-delayer.c');
@@ -83,14 +86,26 @@ export function startDelayer(binary: string, namespace: string, args: string[], 
 }
 
 /**
+ * Where a successful probe is remembered: per boot (a kernel's abilities do not change while it
+ * runs), in /run, which a reboot empties. Saves every later lab the probe's three processes.
+ */
+export const DELAY_PROBE_DIR = '/run/vps-test';
+async function probeMark(dir: string): Promise<string | undefined> {
+  const boot = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => '')).trim();
+  return /^[0-9a-f-]{36}$/.test(boot) ? path.join(dir, `nfqueue-ok-${boot}`) : undefined;
+}
+
+/**
  * Can this machine delay the lab's packets? iptables-nft present and the kernel's NFQUEUE
  * target usable, tried in a scratch namespace named like a lab (so `vps-test down` finds it if
- * we die meanwhile). Throws naming what is missing; nothing of a lab exists yet.
+ * we die meanwhile), once per boot. Throws naming what is missing; nothing of a lab exists yet.
  */
-export async function assertDelayPossible(exec: Exec): Promise<void> {
+export async function assertDelayPossible(exec: Exec, options: { probeDir?: string } = {}): Promise<void> {
   if (!(await resolveCommand('iptables-nft'))) {
     throw new DelayUnsupportedError('delay on the lab internet (fleet.internet rtt) needs iptables-nft to queue packets to its delayer: install iptables');
   }
+  const mark = options.probeDir === '' ? undefined : await probeMark(options.probeDir ?? DELAY_PROBE_DIR);
+  if (mark && existsSync(mark)) return;
   const ns = inetNamespace(`nfqprobe${randomBytes(4).toString('hex')}`);
   await exec(['ip', 'netns', 'add', ns]);
   try {
@@ -105,4 +120,30 @@ export async function assertDelayPossible(exec: Exec): Promise<void> {
   } finally {
     await exec(['ip', 'netns', 'del', ns], { allowFailure: true });
   }
+  if (mark) {
+    await mkdir(path.dirname(mark), { recursive: true }).catch(() => undefined);
+    await writeFile(mark, '').catch(() => undefined); // only a cache: a read-only /run probes again next time
+  }
+}
+
+/** The delayer's arguments for a lab: the internet's round trips and every machine's own delay (no netem). */
+export function labDelayerArgs(t: Topology, netem: boolean): string[] {
+  const machines = t.machines.map((m) => {
+    const own = delayerImpairment(m, netem);
+    return {
+      publicIps: m.publicIps,
+      ...(m.region !== undefined ? { region: m.region } : {}),
+      ...(own?.delayMs ? { extraDelayMs: own.delayMs } : {}),
+      ...(own?.jitterMs ? { extraJitterMs: own.jitterMs } : {}),
+    };
+  });
+  return delayerArgs(t.internet, machines);
+}
+
+/** One progress line: hops, round trips and jitter, and whether the delayer applies them. */
+export function describeInternet(internet: Internet, delayed: boolean): string {
+  if (!delayed) return `internet: ${internet.hops} hops, no added delay`;
+  const jitter = (ms: number | undefined) => (ms ? ` +- ${ms} ms` : '');
+  const regions = internet.regions.map((r) => `${r.between.join('-')} ${r.rttMs} ms${jitter(r.jitterMs)}`).join(', ');
+  return `internet: ${internet.hops} hops, round trip ${internet.rttMs} ms${jitter(internet.jitterMs)}${regions ? ` (${regions})` : ''}, delayed by the lab's NFQUEUE delayer`;
 }

@@ -25,7 +25,8 @@ export function labFleet(t: Topology, hostKeys: Map<string, string>, options: { 
       workdir: m.workdir,
       execPrefix: m.hostNamespace ? ['ip', 'netns', 'exec', m.hostNamespace] : [],
       resources: m.namespaces,
-      ...(m.hostNamespace ? { routerNamespace: m.machineNamespace } : {}),
+      ...(m.hostNamespace ? { routerNamespace: m.homeRouterNamespace ?? m.machineNamespace } : {}),
+      ...(m.behind && m.homeRouterNamespace ? { carrierRouter: { namespace: m.machineNamespace, nat: m.behind } } : {}),
       systemd: false,
     };
   });
@@ -37,7 +38,9 @@ export function describeMachine(t: Topology, node: string): string {
   const m = t.machines.find((x) => x.node === node);
   if (!m) return node;
   const where = m.lan
-    ? `${m.nat} NAT: router ${m.publicIps.join(', ')} -> host ${m.privateIp}`
+    ? m.behind && m.carrierLan
+      ? `${m.nat} NAT behind a ${m.behind} NAT: carrier ${m.publicIps.join(', ')} -> home router ${m.carrierLan.hostIp} -> host ${m.privateIp}`
+      : `${m.nat} NAT: router ${m.publicIps.join(', ')} -> host ${m.privateIp}`
     : `public ${m.publicIps.join(', ')}`;
   const i = m.impair ?? {};
   const parts = [

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Internet } from '../config/model.js';
 import type { Fleet } from '../fleet/types.js';
-import { assertDelayPossible, ensureDelayer, startDelayer } from './delayer.js';
+import { assertDelayPossible, describeInternet, ensureDelayer, labDelayerArgs, startDelayer } from './delayer.js';
 import { CommandError, systemExec, type Exec } from './exec.js';
 import { archOf, describeMachine, labFleet } from './fleet.js';
 import { InterruptGuard, LabInterruptedError } from './interrupt.js';
@@ -14,14 +14,14 @@ import { assertRunId, controllerVeth } from './names.js';
 import { killNamespaceProcesses, labNamespacesByRun } from './namespaces.js';
 import { hasNetem } from './netem.js';
 import { resolveCommand } from './preflight.js';
-import { needsNetem, NETEM_MISSING, UnsupportedImpairmentError } from './recipes/impair.js';
-import { delayerArgs, needsDelay } from './recipes/internet.js';
+import { needsNetem } from './recipes/impair.js';
+import { needsDelay } from './recipes/internet.js';
 import { natStateFlush, type NatKind } from './recipes/nat.js';
 import { batchSteps } from './recipes/batch.js';
 import { describeStep, stepArgv, type Step } from './recipes/steps.js';
 import { renderSshdConfig, startSshd, waitForSsh } from './sshd.js';
 import { claimSubnet, DEFAULT_CLAIM_DIR, listSubnetClaims, releaseSubnets } from './subnet-claim.js';
-import { delayerDelayMs, inetSteps, machineSteps, namespaceSteps, planTopology, type LabNodeSpec, type Topology } from './topology.js';
+import { delayerImpairment, inetSteps, machineSteps, namespaceSteps, planTopology, type LabNodeSpec, type Topology } from './topology.js';
 
 export interface LabSpec {
   runId: string;
@@ -43,6 +43,8 @@ export interface CreateLabOptions {
   sshTimeoutMs?: number;
   /** Override sch_netem detection. */
   netem?: boolean;
+  /** Where a successful NFQUEUE probe is remembered for this boot (default /run/vps-test; '' = always probe). */
+  delayProbeDir?: string;
   /**
    * Merge consecutive `ip` commands into `ip -batch` and bound the parallelism (default true).
    * false runs one process per command, every machine at once: the benchmark's naive baseline.
@@ -149,15 +151,11 @@ export async function createLab(spec: LabSpec, options: CreateLabOptions = {}): 
   planSteps(draft, true);
   const wantsNetem = spec.nodes.some((n) => needsNetem(n.impair));
   const netem = wantsNetem ? (options.netem ?? (await hasNetem(exec))) : false;
-  // Without netem a plain delay goes through the lab's packet delayer; jitter cannot.
-  const jittery = spec.nodes.filter((n) => n.impair?.jitterMs);
-  if (wantsNetem && !netem && jittery.length > 0) {
-    throw new UnsupportedImpairmentError(`${NETEM_MISSING}; jitter asked by node(s) ${jittery.map((n) => n.name).join(', ')}`);
-  }
-  const withDelayer = needsDelay(draft.internet) || draft.machines.some((m) => delayerDelayMs(m, netem) !== undefined);
+  // Without netem a node's delay and jitter go through the lab's packet delayer.
+  const withDelayer = needsDelay(draft.internet) || draft.machines.some((m) => delayerImpairment(m, netem) !== undefined);
   let delayer: string | undefined;
   if (withDelayer) {
-    await assertDelayPossible(exec);
+    await assertDelayPossible(exec, options.delayProbeDir !== undefined ? { probeDir: options.delayProbeDir } : {});
     delayer = await ensureDelayer(exec);
   }
   const existing = (await labNamespacesByRun(exec)).get(runId);
@@ -203,21 +201,19 @@ export async function createLab(spec: LabSpec, options: CreateLabOptions = {}): 
     const networkStarted = Date.now();
     await runSteps(exec, shape(namespaceSteps(t)), guard, `namespaces of run ${runId}`);
     await runSteps(exec, shape(inetSteps(t, { delayer: withDelayer })), guard, `internet ${t.inetNamespace}`);
+    // The delayer starts while the machines are set up: nothing crosses the internet between
+    // machines before it is ready (the queue has no bypass), and the controller's SSH is not queued.
+    const delayerUp = delayer
+      ? startDelayer(delayer, t.inetNamespace, labDelayerArgs(t, netem), path.join(t.sshdDir, 'delayer.log')).then(() => undefined, (err: unknown) => ({ err }))
+      : Promise.resolve(undefined);
     await eachLimited(t.machines, batch ? MACHINE_PARALLELISM : t.machines.length, async (m) => {
       await runSteps(exec, shape(steps.get(m.node) ?? []), guard, `node "${m.node}"`);
       progress(describeMachine(t, m.node));
     });
     progress(`network of ${t.machines.length} machine(s) in ${((Date.now() - networkStarted) / 1000).toFixed(1)} s`);
-    if (delayer) {
-      const machines = t.machines.map((m) => {
-        const extraDelayMs = delayerDelayMs(m, netem);
-        return { publicIps: m.publicIps, ...(m.region !== undefined ? { region: m.region } : {}), ...(extraDelayMs ? { extraDelayMs } : {}) };
-      });
-      await startDelayer(delayer, t.inetNamespace, delayerArgs(t.internet, machines), path.join(t.sshdDir, 'delayer.log'));
-      progress(`internet: ${t.internet.hops} hops, round trip ${t.internet.rttMs} ms${t.internet.regions.length ? ` (${t.internet.regions.map((r) => `${r.between.join('-')} ${r.rttMs} ms`).join(', ')})` : ''}, delayed by the lab's NFQUEUE delayer`);
-    } else {
-      progress(`internet: ${t.internet.hops} hops, no added delay`);
-    }
+    const delayerFailed = await delayerUp;
+    if (delayerFailed) throw delayerFailed.err;
+    progress(describeInternet(t.internet, Boolean(delayer)));
 
     // sshd's privilege-separation directory; packages create it at service start, we may be first.
     await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
@@ -325,6 +321,16 @@ export async function listLabs(options: { exec?: Exec; claimDir?: string } = {})
     .sort((a, b) => a.runId.localeCompare(b.runId));
 }
 
+/** Every NAT router of the fleet: each node's own, and behind two NATs its carrier's too. */
+function natRouters(fleet: Fleet): { name: string; namespace: string; nat: NatKind }[] {
+  return fleet.nodes.flatMap((n) => {
+    if (!n.routerNamespace || n.nat === 'none') return [];
+    const own = { name: n.name, namespace: n.routerNamespace, nat: n.nat };
+    const carrier = n.carrierRouter && n.carrierRouter.nat !== 'none' ? [{ name: `${n.name} (carrier)`, namespace: n.carrierRouter.namespace, nat: n.carrierRouter.nat }] : [];
+    return [own, ...carrier];
+  });
+}
+
 /**
  * Between trials, every NAT router forgets everything: its recipe's own state first (the cone
  * map, the contacted set: conntrack -F leaves them, with 5-minute timeouts), then its
@@ -333,18 +339,16 @@ export async function listLabs(options: { exec?: Exec; claimDir?: string } = {})
 export async function flushConntrack(fleet: Fleet, options: { exec?: Exec } = {}): Promise<void> {
   const exec = options.exec ?? systemExec;
   await Promise.all(
-    fleet.nodes
-      .filter((n) => n.routerNamespace && n.nat !== 'none')
-      .map(async (n) => {
-        const ns = n.routerNamespace as string;
-        const state = natStateFlush(n.nat as NatKind);
-        if (state) {
-          // The recipe's map/set may be gone when the router's ruleset was replaced on purpose (a
-          // NAT changed between soak checkpoints): then there is no cone state left to flush.
-          const r = await exec(['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], { input: state, allowFailure: true });
-          if (r.code !== 0 && !/No such file or directory/.test(r.stderr)) throw new LabError(`flushing the NAT state of node "${n.name}" (${ns}): ${r.stderr.trim()}`);
-        }
-        await exec(['ip', 'netns', 'exec', ns, 'conntrack', '-F']);
-      }),
+    natRouters(fleet).map(async (n) => {
+      const ns = n.namespace;
+      const state = natStateFlush(n.nat);
+      if (state) {
+        // The recipe's map/set may be gone when the router's ruleset was replaced on purpose (a
+        // NAT changed between soak checkpoints): then there is no cone state left to flush.
+        const r = await exec(['ip', 'netns', 'exec', ns, 'nft', '-f', '-'], { input: state, allowFailure: true });
+        if (r.code !== 0 && !/No such file or directory/.test(r.stderr)) throw new LabError(`flushing the NAT state of node "${n.name}" (${ns}): ${r.stderr.trim()}`);
+      }
+      await exec(['ip', 'netns', 'exec', ns, 'conntrack', '-F']);
+    }),
   );
 }

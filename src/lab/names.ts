@@ -6,14 +6,15 @@
 //   n<k>.<node>     a public node's machine
 //   r<k>.<node>     a NAT'd node's router (its machine's public side, runs its sshd)
 //   h<k>.<node>     a NAT'd node's host (where its processes run)
+//   g<k>.<node>     a double-NAT'd node's own (home) router, behind its carrier router r<k>
 // Because <rest> has no "-", the run id is everything between "vt" and the LAST "-", so run "a"
 // never matches run "a-b"'s namespaces.
 import { createHash } from 'node:crypto';
 
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
-const REST = /^(inet|[nrh]\d{1,3}(\.[A-Za-z0-9_]{1,40})?)$/;
+const REST = /^(inet|[nrhg]\d{1,3}(\.[A-Za-z0-9_]{1,40})?)$/;
 
-export type MachineKind = 'public' | 'router' | 'host';
+export type MachineKind = 'public' | 'router' | 'host' | 'home-router';
 
 export class LabNameError extends Error {
   override name = 'LabNameError';
@@ -42,7 +43,7 @@ function tag(node: string): string {
 }
 
 export function machineNamespace(runId: string, kind: MachineKind, index: number, node: string): string {
-  const letter = kind === 'public' ? 'n' : kind === 'router' ? 'r' : 'h';
+  const letter = kind === 'public' ? 'n' : kind === 'router' ? 'r' : kind === 'home-router' ? 'g' : 'h';
   return `${namespacePrefix(runId)}${letter}${index}.${tag(node)}`;
 }
 

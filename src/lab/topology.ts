@@ -8,11 +8,13 @@
 // (docs/architecture.md, "the lab's internet").
 import path from 'node:path';
 import type { Impairment, Internet, NatType, Role } from '../config/model.js';
-import { internetSubnet, labMac, lanPlan, MAC_KIND, machineAddress, type InternetSubnet, type LanPlan } from './addresses.js';
+import { carrierLanPlan, internetSubnet, labMac, lanPlan, MAC_KIND, machineAddress, type InternetSubnet, type LanPlan } from './addresses.js';
 import { controllerVeth, IFACE, inetNamespace, machineNamespace } from './names.js';
 import { impairmentSteps } from './recipes/impair.js';
 import { DEFAULT_HOPS, delayQueueStep, INTERNET_TABLE, needsDelay, renderHopsRuleset, validateInternet } from './recipes/internet.js';
+import { carrierLayerSteps } from './recipes/double-nat.js';
 import { natMachineSteps } from './recipes/nat-machine.js';
+import { NAT_KINDS, type NatKind } from './recipes/nat.js';
 import { inNamespace, ip, type Step } from './recipes/steps.js';
 import { evidenceStep } from './recipes/evidence.js';
 
@@ -27,6 +29,8 @@ export interface LabNodeSpec {
   region?: string;
   /** NAT'd nodes: hairpinning on the router (default: on where the NAT type has it). */
   hairpin?: boolean;
+  /** NAT'd nodes: the NAT their own router sits behind (a carrier-grade NAT): a double NAT. */
+  behind?: NatType;
 }
 
 export interface SshdPlan {
@@ -46,8 +50,14 @@ export interface MachinePlan {
   impair?: Impairment;
   region?: string;
   hairpin?: boolean;
-  /** Namespace of the machine's public side: the public node itself, or the NAT'd node's router. */
+  /** Double NAT: the carrier NAT in front of the node's own router (machineNamespace is then the carrier's). */
+  behind?: NatKind;
+  /** Namespace of the machine's public side: the public node itself, or the NAT'd node's (carrier) router. */
   machineNamespace: string;
+  /** Double NAT: the node's own (home) router, behind the carrier router. */
+  homeRouterNamespace?: string;
+  /** Double NAT: the carrier's LAN (RFC 6598 shared space), the home router's WAN on it. */
+  carrierLan?: LanPlan;
   /** NAT'd nodes: where the node's processes run. */
   hostNamespace?: string;
   /** Every namespace of this node. */
@@ -59,7 +69,7 @@ export interface MachinePlan {
   privateIp: string;
   lan?: LanPlan;
   /** Fixed MACs of the machine's links (see labMac): the inet port, the uplink, and behind a NAT the LAN pair. */
-  macs: { inetPort: string; uplink: string; lan?: string; host?: string };
+  macs: { inetPort: string; uplink: string; lan?: string; host?: string; carrierLan?: string; homeWan?: string };
   workdir: string;
   sshd: SshdPlan;
 }
@@ -111,6 +121,11 @@ function validate(nodes: LabNodeSpec[], labRoot: string): void {
     if (count === 2 && node.nat !== 'none') {
       throw new TopologyError(`node "${node.name}": only a public node (nat: none) can hold two public addresses`);
     }
+    if (node.behind !== undefined) {
+      if (node.behind === 'none' || !NAT_KINDS.includes(node.behind)) throw new TopologyError(`node "${node.name}": behind must be a NAT type (${NAT_KINDS.join(', ')}), got "${node.behind}"`);
+      if (node.nat === 'none') throw new TopologyError(`node "${node.name}": behind needs the node's own NAT (nat is none)`);
+      if (node.hairpin !== undefined) throw new TopologyError(`node "${node.name}": hairpin is not available behind two NATs`);
+    }
   }
 }
 
@@ -131,6 +146,8 @@ export function planTopology(nodes: LabNodeSpec[], options: TopologyOptions): To
     const machineNs = machineNamespace(runId, natted ? 'router' : 'public', index, node.name);
     const hostNs = natted ? machineNamespace(runId, 'host', index, node.name) : undefined;
     const lan = natted ? lanPlan(index) : undefined;
+    const behind = natted && node.behind && node.behind !== 'none' ? node.behind : undefined;
+    const homeNs = behind ? machineNamespace(runId, 'home-router', index, node.name) : undefined;
     return {
       node: node.name,
       index,
@@ -139,9 +156,11 @@ export function planTopology(nodes: LabNodeSpec[], options: TopologyOptions): To
       ...(node.impair ? { impair: node.impair } : {}),
       ...(node.region !== undefined ? { region: node.region } : {}),
       ...(node.hairpin !== undefined ? { hairpin: node.hairpin } : {}),
+      ...(behind ? { behind } : {}),
       machineNamespace: machineNs,
+      ...(homeNs ? { homeRouterNamespace: homeNs, carrierLan: carrierLanPlan(index) } : {}),
       ...(hostNs ? { hostNamespace: hostNs } : {}),
-      namespaces: hostNs ? [machineNs, hostNs] : [machineNs],
+      namespaces: [machineNs, ...(homeNs ? [homeNs] : []), ...(hostNs ? [hostNs] : [])],
       bridgePort: IFACE.bridgePort(index),
       publicIps,
       privateIp: lan ? lan.hostIp : (publicIps[0] as string),
@@ -150,6 +169,7 @@ export function planTopology(nodes: LabNodeSpec[], options: TopologyOptions): To
         inetPort: labMac(MAC_KIND.inetPort, subnet.index, index),
         uplink: labMac(MAC_KIND.uplink, subnet.index, index),
         ...(lan ? { lan: labMac(MAC_KIND.lan, subnet.index, index), host: labMac(MAC_KIND.host, subnet.index, index) } : {}),
+        ...(homeNs ? { carrierLan: labMac(MAC_KIND.carrierLan, subnet.index, index), homeWan: labMac(MAC_KIND.homeWan, subnet.index, index) } : {}),
       },
       workdir: path.join(labRoot, node.name),
       sshd: {
@@ -225,19 +245,37 @@ export function inetSteps(t: Topology, options: { delayer?: boolean } = {}): Ste
 }
 
 /**
- * A delay (without jitter) on a kernel without netem goes through the internet's delayer
+ * On a kernel without netem a node's delay and jitter go through the internet's delayer
  * instead of the node's link: what is left for the link's own recipe.
  */
 export function linkImpairment(impair: Impairment | undefined, netem: boolean): Impairment | undefined {
-  if (!impair || netem || !impair.delayMs || impair.jitterMs) return impair;
-  const { delayMs: _delay, ...rest } = impair;
+  if (!impair || netem || (!impair.delayMs && !impair.jitterMs)) return impair;
+  const { delayMs: _delay, jitterMs: _jitter, ...rest } = impair;
   void _delay;
+  void _jitter;
   return rest;
 }
 
-/** Machines whose own delay the internet's delayer applies (kernel without netem). */
-export function delayerDelayMs(m: MachinePlan, netem: boolean): number | undefined {
-  return linkImpairment(m.impair, netem) !== m.impair ? m.impair?.delayMs : undefined;
+/** A machine's own delay and jitter that the internet's delayer applies (kernel without netem). */
+export function delayerImpairment(m: MachinePlan, netem: boolean): { delayMs?: number; jitterMs?: number } | undefined {
+  if (linkImpairment(m.impair, netem) === m.impair) return undefined;
+  return { ...(m.impair?.delayMs ? { delayMs: m.impair.delayMs } : {}), ...(m.impair?.jitterMs ? { jitterMs: m.impair.jitterMs } : {}) };
+}
+
+/** Behind two NATs: the carrier layer's steps, and the node's own router and its WAN address. */
+function doubleNatLayer(t: Topology, m: MachinePlan, netem: boolean): { carrierSteps: Step[]; routerNs: string; wanIp: string } {
+  if (!m.behind || !m.homeRouterNamespace || !m.carrierLan) return { carrierSteps: [], routerNs: m.machineNamespace, wanIp: m.publicIps[0] as string };
+  const carrierSteps = carrierLayerSteps({
+    behind: m.behind,
+    carrierNs: m.machineNamespace,
+    homeRouterNs: m.homeRouterNamespace,
+    carrierLan: m.carrierLan,
+    publicIp: m.publicIps[0] as string,
+    sshFrom: [t.subnet.controllerIp],
+    netem,
+    ...(m.macs.carrierLan && m.macs.homeWan ? { macs: { lan: m.macs.carrierLan, host: m.macs.homeWan } } : {}),
+  });
+  return { carrierSteps, routerNs: m.homeRouterNamespace, wanIp: m.carrierLan.hostIp };
 }
 
 /** One machine: its link to the internet router, addresses, routes, NAT, impairments. Its namespaces exist already. */
@@ -261,11 +299,18 @@ export function machineSteps(t: Topology, m: MachinePlan, options: { netem: bool
     ip(ns, 'route', 'add', 'default', 'via', gw, 'dev', uplink, 'onlink'),
     neighbour(ns, gw, m.macs.inetPort, uplink),
   ];
+  // The namespace that counts the path evidence: the node's own router (behind two NATs the
+  // home router, so only what passed both filters counts), else the public machine itself.
+  let evidenceNs = ns;
   if (m.lan && m.hostNamespace && m.nat !== 'none') {
+    // Double NAT: the machine's router is the carrier's; the node's own router sits on its LAN.
+    const home = doubleNatLayer(t, m, options.netem);
+    evidenceNs = home.routerNs;
     steps.push(
+      ...home.carrierSteps,
       ...natMachineSteps({
         nat: m.nat,
-        routerNs: ns,
+        routerNs: home.routerNs,
         hostNs: m.hostNamespace,
         wan: IFACE.wan,
         lan: IFACE.lan,
@@ -277,7 +322,7 @@ export function machineSteps(t: Topology, m: MachinePlan, options: { netem: bool
         ...(impair ? { impair } : {}),
         netem: options.netem,
         hostNamespaceExists: true,
-        wanIp: m.publicIps[0] as string,
+        wanIp: home.wanIp,
         ...(m.hairpin !== undefined ? { hairpin: m.hairpin } : {}),
         ...(m.macs.lan && m.macs.host ? { macs: { lan: m.macs.lan, host: m.macs.host } } : {}),
       }),
@@ -297,6 +342,6 @@ export function machineSteps(t: Topology, m: MachinePlan, options: { netem: bool
     );
   }
   // path evidence (docs/architecture.md): last, so the machine's ip commands stay one batch
-  steps.push(evidenceStep(ns, { publicIface: uplink, routed: Boolean(m.lan) }));
+  steps.push(evidenceStep(evidenceNs, { publicIface: uplink, routed: Boolean(m.lan) }));
   return steps;
 }

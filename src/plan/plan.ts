@@ -2,7 +2,7 @@
 import { buildConfigOf } from '../build/from-config.js';
 import { pairSuiteSchema, throughputSchema, type Config, type PairSuiteConfig } from '../config/schema.js';
 import { PAIR_SUITES, type PairSuite } from '../config/model.js';
-import { expectedPath } from '../results/oracle.js';
+import { expectedPath, natSeenFromOutside } from '../results/oracle.js';
 import type { Choices, Plan, PlannedNode, PlannedPair, PlannedSuite, Thresholds } from './types.js';
 import { estimate } from './estimate.js';
 import { plannedService, plannedSubject, throughputPairs } from './subject.js';
@@ -43,7 +43,8 @@ export function orderedPairs(nodes: readonly PlannedNode[], suite: PairSuite): P
   for (const from of nodes) {
     for (const to of nodes) {
       if (from.name === to.name) continue;
-      const expected = expectedPath(from.nat, to.nat);
+      // a node behind two NATs is judged by what the pair behaves like from outside (docs/architecture.md, "Double NAT")
+      const expected = expectedPath(natSeenFromOutside(from.nat, from.behind), natSeenFromOutside(to.nat, to.behind));
       // nat-traversal only looks at pairs that must cross a NAT; relay forces every pair through it.
       if (suite === 'nat-traversal' && expected === 'direct') continue;
       pairs.push({ from: from.name, to: to.name, expectedPath: suite === 'relay' ? 'relay' : expected });
@@ -62,6 +63,7 @@ function plannedNodes(config: Config): PlannedNode[] {
     ...(n.size !== undefined && { size: n.size }),
     ...(n.impair !== undefined && { impair: n.impair }),
     ...(n.hairpin !== undefined && { hairpin: n.hairpin }),
+    ...(n.behind !== undefined && { behind: n.behind }),
     ...(n.host !== undefined && { host: n.host, port: n.port ?? 22, user: n.user ?? 'root' }),
     ...(n.host_key !== undefined && { hostKey: n.host_key }),
   }));

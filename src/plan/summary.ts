@@ -14,14 +14,15 @@ export function renderPlanSummary(plan: Plan): string {
   lines.push(`  fleet     ${PROVIDER_WORDS[plan.provider]}, ${plan.nodes.length} nodes`);
   const byRole = new Map<string, string[]>();
   for (const n of plan.nodes) {
-    const label = `${n.name} (${n.nat === 'none' ? 'public' : n.nat}${n.region ? `, ${n.region}` : ''}${n.impair ? ', impaired' : ''}${n.hairpin === false ? ', no hairpin' : ''})`;
+    const label = `${n.name} (${n.nat === 'none' ? 'public' : n.nat}${n.region ? `, ${n.region}` : ''}${n.impair ? ', impaired' : ''}${n.hairpin === false ? ', no hairpin' : ''}${n.behind ? `, behind a ${n.behind} NAT` : ''})`;
     byRole.set(n.role, [...(byRole.get(n.role) ?? []), label]);
   }
   for (const [role, labels] of byRole) lines.push(`    ${role.padEnd(10)}${labels.join(', ')}`);
   const net = plan.internet;
   if (net) {
-    const regions = net.regions.map((r) => `${r.between.join('-')} ${r.rttMs} ms`).join(', ');
-    lines.push(`    internet  ${net.hops} hops, round trip ${net.rttMs ? `${net.rttMs} ms` : 'not delayed'}${regions ? ` (${regions})` : ''}`);
+    const jitter = (ms: number | undefined) => (ms ? ` +- ${ms} ms` : '');
+    const regions = net.regions.map((r) => `${r.between.join('-')} ${r.rttMs} ms${jitter(r.jitterMs)}`).join(', ');
+    lines.push(`    internet  ${net.hops} hops, round trip ${net.rttMs || net.jitterMs ? `${net.rttMs} ms${jitter(net.jitterMs)}` : 'not delayed'}${regions ? ` (${regions})` : ''}`);
   }
   lines.push('  suites');
   for (const s of plan.suites) {

@@ -29,6 +29,8 @@ export interface PlannedNode {
   size?: string;
   impair?: Impairment;
   hairpin?: boolean;
+  /** lab only: the NAT the node's own router sits behind (a double NAT) */
+  behind?: NatType;
   /** inventory provider only */
   host?: string;
   port?: number;

@@ -25,7 +25,7 @@ export interface LocalProviderOptions {
 export { FLEET_FILE, readFleet, writeFleet } from './fleet-file.js';
 
 export function labNodesOf(plan: Plan): LabNodeSpec[] {
-  return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...(n.impair ? { impair: n.impair } : {}), ...(n.region ? { region: n.region } : {}), ...(n.hairpin !== undefined ? { hairpin: n.hairpin } : {}) }));
+  return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...(n.impair ? { impair: n.impair } : {}), ...(n.region ? { region: n.region } : {}), ...(n.hairpin !== undefined ? { hairpin: n.hairpin } : {}), ...(n.behind ? { behind: n.behind } : {}) }));
 }
 
 export class LocalProvider implements Provider {

@@ -24,6 +24,33 @@ function needsRelay(from: NatType, to: NatType): boolean {
   return (dependentMapping(from) && portFiltering(to)) || (portFiltering(from) && dependentMapping(to));
 }
 
+const FILTERING_RANK: Record<NatType, number> = {
+  none: 0,
+  'full-cone': 1,
+  'address-restricted': 2,
+  'port-restricted': 3,
+  'port-restricted-remapped': 3,
+  symmetric: 3,
+  'symmetric-sequential': 3,
+};
+
+/**
+ * What a node behind its own NAT `nat` behind a second one `behind` (a home router behind a
+ * carrier-grade NAT) looks like from the internet, as one NAT type (docs/architecture.md,
+ * "Double NAT"). The mapping is endpoint-independent only if both are (a dependent mapping on
+ * either side gives a new outside port per destination); an inbound packet must pass both
+ * filters, which see the same remote address and port, so the stricter filtering wins.
+ */
+export function natSeenFromOutside(nat: NatType, behind?: NatType): NatType {
+  if (!behind || behind === 'none') return nat;
+  if (nat === 'none') return behind;
+  if (dependentMapping(nat) || dependentMapping(behind)) return 'symmetric';
+  const remapped = nat === 'port-restricted-remapped' || behind === 'port-restricted-remapped';
+  const filtering = Math.max(FILTERING_RANK[nat], FILTERING_RANK[behind]);
+  if (filtering === 3) return remapped ? 'port-restricted-remapped' : 'port-restricted';
+  return filtering === 2 ? 'address-restricted' : 'full-cone';
+}
+
 /** Expected path from `fromNat` to `toNat`: public target -> direct; else hole punch unless relay is needed. */
 export function expectedPath(fromNat: NatType, toNat: NatType): PathKind {
   if (toNat === 'none') return 'direct';

@@ -1,7 +1,8 @@
 // Impairments of a node's link: rate with tbf (both directions), loss with nft numgen (both
 // directions), delay/jitter with netem (uplink) where the kernel has sch_netem. Where it does
-// not, a plain delay goes through the lab's packet delayer instead (topology.ts
-// linkImpairment) and jitter is an error, never a silent no-op. Pure.
+// not, delay and jitter go through the lab's packet delayer instead (topology.ts
+// linkImpairment); a delay reaching this recipe without netem is an error, never a silent
+// no-op. Pure.
 import type { Impairment } from '../../config/model.js';
 import { inNamespace, type Step } from './steps.js';
 

@@ -9,7 +9,8 @@
 // one tiny chain per TTL value.
 //
 // Latency: packets forwarded between machines wait in an NFQUEUE until the lab's delayer
-// (agent/delayer/nfq-delayer.c) lets them go, half the round trip each way. The controller's
+// (agent/delayer/nfq-delayer.c) lets them go, half the round trip each way, +- half the
+// jitter when there is one. The controller's
 // own traffic (SSH) is not delayed. The queue rule has no `bypass`: without the delayer the
 // packets are dropped, never silently undelayed.
 import type { Internet } from '../../config/model.js';
@@ -24,6 +25,9 @@ export function validateInternet(internet: Internet, nodeRegions: (string | unde
   const rtts = [internet.rttMs, ...internet.regions.map((r) => r.rttMs)];
   const bad = rtts.find((ms) => !(Number.isFinite(ms) && ms >= 0 && ms <= 10_000));
   if (bad !== undefined) return `internet rtt must be between 0 and 10 s, got ${bad} ms`;
+  const jitters = [internet.jitterMs ?? 0, ...internet.regions.map((r) => r.jitterMs ?? 0)];
+  const badJitter = jitters.find((ms) => !(Number.isFinite(ms) && ms >= 0 && ms <= 10_000));
+  if (badJitter !== undefined) return `internet jitter must be between 0 and 10 s, got ${badJitter} ms`;
   for (const r of internet.regions) {
     const missing = r.between.find((region) => !nodeRegions.includes(region));
     if (missing !== undefined) return `internet region pair ${r.between.join('-')}: no node has region "${missing}"`;
@@ -57,19 +61,30 @@ function oneWayUs(rttMs: number): number {
   return Math.round((rttMs * 1000) / 2);
 }
 
+/** `<delay-us>` or `<delay-us>~<jitter-us>`: the delayer's form of a delay that varies per packet. */
+function delaySpec(delayUs: number, jitterUs: number): string {
+  return jitterUs > 0 ? `${delayUs}~${jitterUs}` : String(delayUs);
+}
+
 export interface DelayedMachine {
   publicIps: string[];
   region?: string;
   /** A node's own `impair: {delay}` where the kernel has no netem: added to what it sends. */
   extraDelayMs?: number;
+  /** A node's own `impair: {jitter}` there: what it sends varies within +- this (one way). */
+  extraJitterMs?: number;
 }
 
 /** Does this internet need the delayer at all? */
 export function needsDelay(internet: Internet): boolean {
-  return internet.rttMs > 0 || internet.regions.some((r) => r.rttMs > 0);
+  return internet.rttMs > 0 || Boolean(internet.jitterMs) || internet.regions.some((r) => r.rttMs > 0 || Boolean(r.jitterMs));
 }
 
-/** The delayer's command-line arguments: queue, default one-way µs, `ip=region`, `a-b=µs`. */
+/**
+ * The delayer's command-line arguments: queue, default one-way µs, `ip=region`, `a-b=µs`,
+ * `ip+µs`. A round trip's jitter is split over its two directions like its rtt (+- half each
+ * way), a node's own jitter is one way (what it sends), as netem on its uplink would do.
+ */
 export function delayerArgs(internet: Internet, machines: DelayedMachine[]): string[] {
   const regionIds = new Map<string, number>();
   for (const r of internet.regions) for (const name of r.between) if (!regionIds.has(name)) regionIds.set(name, regionIds.size + 1);
@@ -78,9 +93,13 @@ export function delayerArgs(internet: Internet, machines: DelayedMachine[]): str
     const id = m.region !== undefined ? regionIds.get(m.region) : undefined;
     return id ? m.publicIps.map((ip) => `${ip}=${id}`) : [];
   });
-  const pairs = internet.regions.map((r) => `${regionIds.get(r.between[0])}-${regionIds.get(r.between[1])}=${oneWayUs(r.rttMs)}`);
-  const extra = machines.flatMap((m) => (m.extraDelayMs ? m.publicIps.map((ip) => `${ip}+${Math.round((m.extraDelayMs as number) * 1000)}`) : []));
-  return [String(DELAY_QUEUE), String(oneWayUs(internet.rttMs)), ...hosts, ...pairs, ...extra];
+  const pairs = internet.regions.map((r) => `${regionIds.get(r.between[0])}-${regionIds.get(r.between[1])}=${delaySpec(oneWayUs(r.rttMs), oneWayUs(r.jitterMs ?? 0))}`);
+  const extra = machines.flatMap((m) => {
+    if (!m.extraDelayMs && !m.extraJitterMs) return [];
+    const spec = delaySpec(Math.round((m.extraDelayMs ?? 0) * 1000), Math.round((m.extraJitterMs ?? 0) * 1000));
+    return m.publicIps.map((ip) => `${ip}+${spec}`);
+  });
+  return [String(DELAY_QUEUE), delaySpec(oneWayUs(internet.rttMs), oneWayUs(internet.jitterMs ?? 0)), ...hosts, ...pairs, ...extra];
 }
 
 /** Forwarded packets between machines (not the controller's) go to the delayer's queue. */

@@ -118,3 +118,17 @@ describe('per-node hairpin and the sequential symmetric NAT', () => {
     expect(() => parseConfig(node('nat: port-restricted-remapped, hairpin: true'), 'x.yml')).toThrow(/port-restricted-remapped NAT has no hairpinning/);
   });
 });
+
+describe('behind: a double NAT', () => {
+  const node = (extra: string, provider = '') => `fleet:\n${provider}  nodes:\n    - { name: boot, role: bootstrap }\n    - { name: a, ${extra} }\n`;
+  it('takes the carrier NAT a node’s own router sits behind', () => {
+    expect(parseConfig(node('nat: port-restricted, behind: symmetric-sequential'), 'x.yml').fleet.nodes[1]).toMatchObject({ nat: 'port-restricted', behind: 'symmetric-sequential' });
+  });
+  it('refuses behind on a public node, behind: none, hairpin with it, and a non-lab provider, naming the node', () => {
+    const bad = (text: string) => () => parseConfig(text, 'x.yml');
+    expect(bad(node('behind: full-cone'))).toThrow(/node 'a': behind needs the node's own NAT \(nat is none\)/);
+    expect(bad(node('nat: full-cone, behind: none'))).toThrow(/fleet\.nodes\[1\]\.behind/);
+    expect(bad(node('nat: full-cone, behind: symmetric, hairpin: false'))).toThrow(/hairpin is not available behind two NATs/);
+    expect(bad(node('nat: full-cone, behind: symmetric', '  provider: digitalocean\n'))).toThrow(/behind \(a double NAT\) is built by the local lab only/);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { delayerArgs, delayQueueStep, needsDelay, renderHopsRuleset, validateInternet } from '../../../src/lab/recipes/internet.js';
-import { delayerDelayMs, inetSteps, linkImpairment, machineSteps, planTopology, TopologyError } from '../../../src/lab/topology.js';
+import { delayerImpairment, inetSteps, linkImpairment, machineSteps, planTopology, TopologyError } from '../../../src/lab/topology.js';
 
 /** What the ruleset does to a packet arriving with `ttl` (before the router's own decrement). */
 function ttlAfter(ruleset: string, ttl: number): number {
@@ -61,16 +61,38 @@ describe('lab internet recipes', () => {
   });
 });
 
-describe('a node’s own delay without netem', () => {
-  it('goes to the delayer (added to what the node sends); with netem, or with jitter, it stays on the link', () => {
+describe('a node’s own delay and jitter without netem', () => {
+  it('go to the delayer (added to what the node sends); with netem they stay on the link', () => {
     expect(linkImpairment({ delayMs: 60, lossPercent: 1 }, false)).toEqual({ lossPercent: 1 });
     expect(linkImpairment({ delayMs: 60 }, true)).toEqual({ delayMs: 60 });
-    expect(linkImpairment({ delayMs: 60, jitterMs: 5 }, false)).toEqual({ delayMs: 60, jitterMs: 5 }); // refused later: jitter needs netem
-    const t = planTopology([{ name: 'far', nat: 'symmetric', role: 'peer', impair: { delayMs: 60 } }, { name: 'b', nat: 'none', role: 'peer' }], { runId: 'r', subnetIndex: 0, labRoot: '/lab' });
-    expect(delayerDelayMs(t.machines[0]!, false)).toBe(60);
-    expect(delayerDelayMs(t.machines[0]!, true)).toBeUndefined();
+    expect(linkImpairment({ delayMs: 60, jitterMs: 5, rateKbit: 100 }, false)).toEqual({ rateKbit: 100 });
+    expect(linkImpairment({ jitterMs: 5 }, true)).toEqual({ jitterMs: 5 });
+    const t = planTopology(
+      [
+        { name: 'far', nat: 'symmetric', role: 'peer', impair: { delayMs: 60 } },
+        { name: 'b', nat: 'none', role: 'peer' },
+        { name: 'shaky', nat: 'none', role: 'peer', impair: { delayMs: 10, jitterMs: 4 } },
+      ],
+      { runId: 'r', subnetIndex: 0, labRoot: '/lab' },
+    );
+    expect(delayerImpairment(t.machines[0]!, false)).toEqual({ delayMs: 60 });
+    expect(delayerImpairment(t.machines[0]!, true)).toBeUndefined();
+    expect(delayerImpairment(t.machines[1]!, false)).toBeUndefined();
+    expect(delayerImpairment(t.machines[2]!, false)).toEqual({ delayMs: 10, jitterMs: 4 });
     expect(machineSteps(t, t.machines[0]!, { netem: false }).some((s) => s.argv.includes('netem'))).toBe(false);
+    expect(machineSteps(t, t.machines[2]!, { netem: false }).some((s) => s.argv.includes('netem'))).toBe(false);
+    expect(machineSteps(t, t.machines[2]!, { netem: true }).some((s) => s.argv.includes('netem'))).toBe(true);
     expect(delayerArgs({ hops: 12, rttMs: 0, regions: [] }, [{ publicIps: ['198.18.0.10'], extraDelayMs: 60 }])).toEqual(['0', '0', '198.18.0.10+60000']);
+    expect(delayerArgs({ hops: 12, rttMs: 0, regions: [] }, [{ publicIps: ['198.18.0.10'], extraJitterMs: 4 }])).toEqual(['0', '0', '198.18.0.10+0~4000']);
     expect(inetSteps(t, { delayer: true }).some((s) => s.argv[0] === 'iptables-nft')).toBe(true);
+  });
+
+  it('internet jitter: a round trip varies within rtt +- jitter, so each direction +- half; regions have their own', () => {
+    const internet = { hops: 12, rttMs: 40, jitterMs: 10, regions: [{ between: ['eu', 'us'] as [string, string], rttMs: 100, jitterMs: 20 }] };
+    expect(needsDelay({ hops: 12, rttMs: 0, jitterMs: 2, regions: [] })).toBe(true);
+    expect(delayerArgs(internet, [{ publicIps: ['198.18.0.10'], region: 'eu' }, { publicIps: ['198.18.0.11'], region: 'us' }])).toEqual([
+      '0', '20000~5000', '198.18.0.10=1', '198.18.0.11=2', '1-2=50000~10000',
+    ]);
+    expect(validateInternet({ hops: 3, rttMs: 0, jitterMs: -1, regions: [] }, [])).toMatch(/jitter/);
   });
 });

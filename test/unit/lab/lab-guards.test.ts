@@ -10,14 +10,20 @@ function recordingExec(): { exec: Exec; calls: string[][] } {
 }
 
 describe('createLab refusals', () => {
-  it('jitter without netem fails with the clear message before any command runs (a plain delay goes through the delayer)', async () => {
-    const { exec, calls } = recordingExec();
+  it('jitter without netem goes to the packet delayer (not refused): a kernel that cannot queue is named before anything exists', async () => {
+    const calls: string[][] = [];
+    const exec: Exec = async (argv) => {
+      calls.push(argv);
+      return argv.includes('iptables-nft') ? { code: 1, stdout: '', stderr: 'Extension NFQUEUE revision 0 not supported\n' } : { code: 0, stdout: '', stderr: '' };
+    };
     const creating = createLab(
       { runId: 'u1', labRoot: '/nonexistent/lab', nodes: [{ name: 'far', nat: 'none', role: 'peer', impair: { delayMs: 100, jitterMs: 10 } }] },
-      { exec, netem: false, handleSignals: false },
+      { exec, netem: false, handleSignals: false, delayProbeDir: '' },
     );
-    await expect(creating).rejects.toThrow('delay/jitter not supported on this kernel (no sch_netem); jitter asked by node(s) far');
-    expect(calls).toEqual([]);
+    await expect(creating).rejects.toThrow(/needs the kernel's NFQUEUE target/);
+    // only the scratch probe namespace was made (and removed): no lab namespace, no sshd
+    expect(calls.map((c) => c.slice(0, 3).join(' ')).filter((c) => c.startsWith('ip netns add'))).toHaveLength(1);
+    expect(calls.flat().some((a) => a.startsWith('vtu1-'))).toBe(false);
   });
 
   it('a bad spec or run id fails before any command runs', async () => {

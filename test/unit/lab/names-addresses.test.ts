@@ -10,6 +10,8 @@ describe('lab names', () => {
     expect(machineNamespace('ab12', 'public', 0, 'bootstrap-1')).toBe('vtab12-n0.bootstrap_1');
     expect(machineNamespace('ab12', 'router', 3, 'fc')).toBe('vtab12-r3.fc');
     expect(machineNamespace('ab12', 'host', 3, 'fc')).toBe('vtab12-h3.fc');
+    expect(machineNamespace('ab12', 'home-router', 3, 'fc')).toBe('vtab12-g3.fc');
+    expect(runIdOfNamespace('vtab12-g3.fc')).toBe('ab12'); // a double NAT's home router is found by destroy
   });
 
   it('the run id of a namespace is unambiguous, even for run ids that prefix each other', () => {

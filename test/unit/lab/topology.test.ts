@@ -125,3 +125,49 @@ describe('lab topology', () => {
     expect(bad([{ name: 'n', nat: 'none', role: 'peer' }], 'relative')).toThrow(/absolute/);
   });
 });
+
+describe('a double NAT in the topology', () => {
+  const double = () =>
+    planTopology(
+      [
+        { name: 'boot', nat: 'none', role: 'bootstrap' },
+        { name: 'home', nat: 'port-restricted', role: 'peer', behind: 'symmetric-sequential', impair: { lossPercent: 5 } },
+      ],
+      { runId: 'r2', subnetIndex: 3, labRoot: '/lab' },
+    );
+
+  it('plans the carrier router (public side), the home router on the carrier LAN (RFC 6598) and the host', () => {
+    const m = double().machines[1]!;
+    expect(m).toMatchObject({
+      machineNamespace: 'vtr2-r1.home', homeRouterNamespace: 'vtr2-g1.home', hostNamespace: 'vtr2-h1.home',
+      namespaces: ['vtr2-r1.home', 'vtr2-g1.home', 'vtr2-h1.home'], behind: 'symmetric-sequential',
+      carrierLan: { cidr: '100.64.2.0/24', routerIp: '100.64.2.1', hostIp: '100.64.2.2' }, privateIp: '10.2.0.2',
+    });
+  });
+
+  it('the carrier NATs its LAN with the behind type, the home router NATs the host with the node’s own, the evidence is on the home router', () => {
+    const t = double();
+    const steps = machineSteps(t, t.machines[1]!, { netem: false });
+    const nftIn = (ns: string) => steps.filter((s) => s.ns === ns && s.argv[0] === 'nft').map((s) => s.input ?? '');
+    const carrier = nftIn('vtr2-r1.home').join('\n');
+    const home = nftIn('vtr2-g1.home').join('\n');
+    expect(carrier).toMatch(/snat ip to 198\.18\.3\.11 : numgen inc/); // sequential ports on the carrier's public address
+    expect(carrier).not.toContain('vt_evidence');
+    expect(home).toContain('map fullcone'); // port-restricted: endpoint-independent mapping
+    expect(home).not.toContain('numgen inc');
+    expect(home).toContain('table ip vt_evidence');
+    // the home router's default route goes through the carrier; the host's through the home router
+    const text = steps.map((s) => `${s.argv.join(' ')}\n${s.input ?? ''}`).join('\n');
+    expect(text).toMatch(/ip -n vtr2-g1\.home route add default via 100\.64\.2\.1/);
+    expect(text).toMatch(/ip -n vtr2-h1\.home route add default via 10\.2\.0\.1/);
+    // the node's impairment stays on its own link, behind its home router
+    expect(steps.some((s) => s.ns === 'vtr2-h1.home' && s.input?.includes('vtimpair'))).toBe(true);
+  });
+
+  it('refuses behind on a public node, behind: none and hairpin with it', () => {
+    const bad = (spec: Partial<LabNodeSpec>) => () => planTopology([{ name: 'x', nat: 'full-cone', role: 'peer', ...spec }], { runId: 'r', subnetIndex: 0, labRoot: '/lab' });
+    expect(bad({ nat: 'none', behind: 'full-cone' })).toThrow(/behind needs the node's own NAT/);
+    expect(bad({ behind: 'none' })).toThrow(/behind must be a NAT type/);
+    expect(bad({ behind: 'symmetric', hairpin: false })).toThrow(/hairpin is not available behind two NATs/);
+  });
+});

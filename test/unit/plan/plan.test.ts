@@ -96,3 +96,21 @@ describe('the lab internet in the plan', () => {
     expect(summary).toContain('carrier (symmetric-sequential, eu)');
   });
 });
+
+describe('a double-NAT node in the plan', () => {
+  it('is judged by what it looks like from outside: a port-restricted router behind a symmetric carrier needs the relay with a port-restricted peer', () => {
+    const config = parseConfig(
+      'fleet:\n  nodes:\n    - { name: boot, role: bootstrap }\n    - { name: pr, nat: port-restricted }\n    - { name: home, nat: port-restricted, behind: symmetric-sequential }\n    - { name: fc, nat: full-cone }\ntests:\n  connectivity: {}\n',
+      'x.yml',
+    );
+    const plan = buildPlan(config, choices);
+    const pairs = plan.suites.find((s) => s.name === 'connectivity')!.pairs;
+    const path = (from: string, to: string) => pairs.find((p) => p.from === from && p.to === to)?.expectedPath;
+    expect(path('home', 'pr')).toBe('relay');
+    expect(path('pr', 'home')).toBe('relay');
+    expect(path('home', 'fc')).toBe('hole_punch');
+    expect(path('home', 'boot')).toBe('direct');
+    expect(plan.nodes.find((n) => n.name === 'home')).toMatchObject({ nat: 'port-restricted', behind: 'symmetric-sequential' });
+    expect(renderPlanSummary(plan)).toContain('home (port-restricted, behind a symmetric-sequential NAT)');
+  });
+});

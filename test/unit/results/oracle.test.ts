@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NAT_TYPES, type NatType, type PathKind } from '../../../src/config/model.js';
-import { categoryOf, expectedPath, pairCategory, pathAtLeast } from '../../../src/results/oracle.js';
+import { categoryOf, expectedPath, natSeenFromOutside, pairCategory, pathAtLeast } from '../../../src/results/oracle.js';
 
 // docs/architecture.md ("The NAT oracle"), written out by hand as the independent truth: rows = from, columns = to.
 // Order: none, full-cone, address-restricted, port-restricted, symmetric, symmetric-sequential,
@@ -50,5 +50,34 @@ describe('categories', () => {
     expect(pathAtLeast('hole_punch', 'hole_punch')).toBe(true);
     expect(pathAtLeast('relay', 'hole_punch')).toBe(false);
     expect(pathAtLeast('hole_punch', 'direct')).toBe(false);
+  });
+});
+
+// A node behind two NATs, by hand (RFC 4787): the mapping is endpoint-independent only if both
+// are; the stricter filter wins. Rows = the node's own NAT, columns = the carrier NAT behind it,
+// same order as TABLE without none.
+const FC = 'full-cone', AR = 'address-restricted', PR = 'port-restricted', SY = 'symmetric', PRR = 'port-restricted-remapped';
+const BEHIND: Record<Exclude<NatType, 'none'>, NatType[]> = {
+  'full-cone': [FC, AR, PR, SY, SY, PRR],
+  'address-restricted': [AR, AR, PR, SY, SY, PRR],
+  'port-restricted': [PR, PR, PR, SY, SY, PRR],
+  symmetric: [SY, SY, SY, SY, SY, SY],
+  'symmetric-sequential': [SY, SY, SY, SY, SY, SY],
+  'port-restricted-remapped': [PRR, PRR, PRR, SY, SY, PRR],
+};
+
+describe('natSeenFromOutside (double NAT)', () => {
+  const kinds = NAT_TYPES.filter((t) => t !== 'none');
+  for (const nat of kinds) {
+    kinds.forEach((behind, i) => {
+      it(`${nat} behind ${behind} looks like ${BEHIND[nat][i]}`, () => expect(natSeenFromOutside(nat, behind)).toBe(BEHIND[nat][i]));
+    });
+  }
+  it('one NAT is itself; the paths of a double-NAT node follow from what it looks like', () => {
+    for (const nat of NAT_TYPES) expect(natSeenFromOutside(nat)).toBe(nat);
+    // a port-restricted home router behind a symmetric carrier: relay with a port-restricted peer (alone it would punch)
+    expect(expectedPath(natSeenFromOutside('port-restricted', 'symmetric-sequential'), 'port-restricted')).toBe('relay');
+    expect(expectedPath('port-restricted', 'port-restricted')).toBe('hole_punch');
+    expect(expectedPath('full-cone', natSeenFromOutside('full-cone', 'port-restricted'))).toBe('hole_punch');
   });
 });
