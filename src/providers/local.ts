@@ -53,6 +53,7 @@ export class LocalProvider implements Provider {
         onProgress: run.log,
         ...(this.options.exec ? { exec: this.options.exec } : {}),
         ...(run.signal ? { signal: run.signal } : {}),
+        ...(run.clientKey ? { clientKey: run.clientKey } : {}),
         ...(this.options.handleSignals !== undefined ? { handleSignals: this.options.handleSignals } : {}),
         ...(this.options.claimDir ? { claimDir: this.options.claimDir } : {}),
       },
