@@ -44158,12 +44158,20 @@ var init_interrupt = __esm({
 });
 
 // src/lab/keys.ts
-import { readFile as readFile4, rm } from "node:fs/promises";
+import { readFile as readFile4, rm, writeFile } from "node:fs/promises";
 async function generateEd25519(exec, file2, comment) {
   await rm(file2, { force: true });
   await rm(`${file2}.pub`, { force: true });
   await exec(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file2]);
   return publicKeyOf(await readFile4(`${file2}.pub`, "utf8"));
+}
+async function writeEd25519(file2, key, comment) {
+  const publicKey = publicKeyOf(key.publicKey);
+  await rm(file2, { force: true });
+  await writeFile(file2, key.privateKey, { mode: 384 });
+  await writeFile(`${file2}.pub`, `${publicKey} ${comment}
+`);
+  return publicKey;
 }
 function publicKeyOf(line) {
   const [type, key] = line.trim().split(/\s+/);
@@ -44757,7 +44765,7 @@ var init_addresses = __esm({
 });
 
 // src/lab/subnet-claim.ts
-import { mkdir as mkdir2, readFile as readFile6, readdir as readdir2, rm as rm2, stat as stat2, writeFile } from "node:fs/promises";
+import { mkdir as mkdir2, readFile as readFile6, readdir as readdir2, rm as rm2, stat as stat2, writeFile as writeFile2 } from "node:fs/promises";
 import path4 from "node:path";
 function errCode(err) {
   return err?.code;
@@ -44826,7 +44834,7 @@ async function tryMkdirClaim(dir, index, runId, now) {
     throw err;
   }
   const claim2 = { runId, pid: process.pid, createdAt: now };
-  await writeFile(path4.join(dir, String(index), "owner.json"), `${JSON.stringify(claim2)}
+  await writeFile2(path4.join(dir, String(index), "owner.json"), `${JSON.stringify(claim2)}
 `);
   return true;
 }
@@ -45223,7 +45231,7 @@ __export(lab_exports, {
   flushConntrack: () => flushConntrack,
   listLabs: () => listLabs
 });
-import { mkdir as mkdir3, writeFile as writeFile2 } from "node:fs/promises";
+import { mkdir as mkdir3, writeFile as writeFile3 } from "node:fs/promises";
 import os3 from "node:os";
 import path6 from "node:path";
 function defaultLabRoot(runId) {
@@ -45315,15 +45323,15 @@ async function createLab(spec, options = {}) {
     await mkdir3(t.sshdDir, { recursive: true });
     await Promise.all(t.machines.map((m) => mkdir3(m.workdir, { recursive: true })));
     guard.check();
-    const clientKey = await generateEd25519(exec, t.clientKeyPath, `vps-test-${runId}-client`);
+    const clientKey = options.clientKey ? await writeEd25519(t.clientKeyPath, options.clientKey, `vps-test-${runId}-client`) : await generateEd25519(exec, t.clientKeyPath, `vps-test-${runId}-client`);
     const hostKeys = new Map(
       await Promise.all(
         t.machines.map(async (m) => [m.node, await generateEd25519(exec, m.sshd.hostKeyPath, `vps-test-${runId}-${m.node}`)])
       )
     );
-    await writeFile2(t.authorizedKeysPath, `${clientKey}
+    await writeFile3(t.authorizedKeysPath, `${clientKey}
 `, { mode: 384 });
-    await writeFile2(
+    await writeFile3(
       t.knownHostsPath,
       renderKnownHosts(t.machines.map((m) => ({ addresses: m.publicIps, port: m.sshd.port, hostKey: hostKeys.get(m.node) })))
     );
@@ -45352,7 +45360,7 @@ async function createLab(spec, options = {}) {
     const waits = await Promise.all(
       t.machines.map(async (m) => {
         guard.check();
-        await writeFile2(m.sshd.configPath, renderSshdConfig(m.sshd, t.authorizedKeysPath));
+        await writeFile3(m.sshd.configPath, renderSshdConfig(m.sshd, t.authorizedKeysPath));
         try {
           await startSshd(exec, sshdPath, m.machineNamespace, m.sshd.configPath, m.sshd.logPath);
         } catch (err) {
@@ -45370,7 +45378,7 @@ async function createLab(spec, options = {}) {
     guard.check();
     progress(`sshd answering on ${waits.length} machine(s) (slowest ${Math.max(...waits)} ms)`);
     const fleet = labFleet(t, hostKeys, { user: os3.userInfo().username, arch: archOf(process.arch) });
-    await writeFile2(path6.join(labRoot, "lab.json"), `${JSON.stringify({ topology: t, fleet }, null, 2)}
+    await writeFile3(path6.join(labRoot, "lab.json"), `${JSON.stringify({ topology: t, fleet }, null, 2)}
 `);
     guard.uninstall();
     progress(`ready in ${((Date.now() - started) / 1e3).toFixed(1)} s`);
@@ -45479,7 +45487,7 @@ var init_lab = __esm({
 });
 
 // src/providers/fleet-file.ts
-import { readFile as readFile7, writeFile as writeFile3, mkdir as mkdir4 } from "node:fs/promises";
+import { readFile as readFile7, writeFile as writeFile4, mkdir as mkdir4 } from "node:fs/promises";
 import path7 from "node:path";
 async function writeFleet(runDir, fleet) {
   const file2 = path7.join(runDir, FLEET_FILE);
@@ -45489,9 +45497,10 @@ async function writeFleet(runDir, fleet) {
     provider: fleet.provider,
     nodes: fleet.nodes,
     clientKeyPath: fleet.clientKeyPath,
+    ...fleet.clientKeyFingerprint ? { clientKeyFingerprint: fleet.clientKeyFingerprint } : {},
     ...fleet.controllerIp ? { controllerIp: fleet.controllerIp } : {}
   };
-  await writeFile3(file2, `${JSON.stringify(record2, null, 2)}
+  await writeFile4(file2, `${JSON.stringify(record2, null, 2)}
 `);
   return file2;
 }
@@ -45554,6 +45563,7 @@ var init_local = __esm({
             onProgress: run.log,
             ...this.options.exec ? { exec: this.options.exec } : {},
             ...run.signal ? { signal: run.signal } : {},
+            ...run.clientKey ? { clientKey: run.clientKey } : {},
             ...this.options.handleSignals !== void 0 ? { handleSignals: this.options.handleSignals } : {},
             ...this.options.claimDir ? { claimDir: this.options.claimDir } : {}
           }
@@ -53677,7 +53687,7 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash9,
+      createHash: createHash10,
       createHmac: createHmac2,
       createSign,
       createVerify,
@@ -54365,11 +54375,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash9("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash10("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash9("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash10("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -54534,8 +54544,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash9("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash9("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash10("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash10("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -54575,7 +54585,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac2(
           "sha1",
-          createHash9("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash10("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac3) {
           if (encrypted) {
@@ -56897,7 +56907,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash9,
+      createHash: createHash10,
       createPublicKey: createPublicKey2,
       diffieHellman,
       generateKeyPairSync,
@@ -57323,7 +57333,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash2 = createHash9(this.hashName);
+          const hash2 = createHash10(this.hashName);
           hashString(hash2, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash2, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash2, isServer ? this._remoteKexinit : this._kexinit);
@@ -58331,9 +58341,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash9(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash10(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash9(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash10(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended2 = Buffer.allocUnsafe(digest.length + chunk.length);
           extended2.set(digest, 0);
           extended2.set(chunk, digest.length);
@@ -63768,7 +63778,7 @@ var require_client = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
-      createHash: createHash9,
+      createHash: createHash10,
       getHashes,
       randomFillSync
     } = __require("crypto");
@@ -63990,7 +64000,7 @@ var require_client = __commonJS({
           }
           hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key = createHash9(hashAlgo).update(key).digest("hex");
+              key = createHash10(hashAlgo).update(key).digest("hex");
             const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
@@ -69859,7 +69869,7 @@ var init_provider = __esm({
         const keysDir = path9.join(run.runDir, "digitalocean", "keys");
         await mkdir5(keysDir, { recursive: true, mode: 448 });
         const clientKeyPath = path9.join(keysDir, "client");
-        const clientPub = await generateEd25519(this.exec, clientKeyPath, `vps-test-${run.runId}`);
+        const clientPub = run.clientKey ? await writeEd25519(clientKeyPath, run.clientKey, `vps-test-${run.runId}`) : await generateEd25519(this.exec, clientKeyPath, `vps-test-${run.runId}`);
         const key = await api.createSshKey(sshKeyName(run.runId, expiresAt), clientPub);
         const tags = tagsFor(run.runId, expiresAt);
         const tag2 = runTag(run.runId);
@@ -70259,16 +70269,16 @@ function renderUnit(spec, paths, workdir, prefix) {
     ""
   ].join("\n");
 }
-function writeFile4(path13, content) {
+function writeFile5(path13, content) {
   return `printf '%s' ${shellQuote(content)} > ${shellQuote(path13)}`;
 }
 function prepare(spec, paths, workdir) {
   const q2 = shellQuote;
   return [
     `mkdir -p ${q2(`${workdir}/logs`)} ${q2(`${workdir}/run`)}`,
-    writeFile4(paths.spec, `${JSON.stringify(spec)}
+    writeFile5(paths.spec, `${JSON.stringify(spec)}
 `),
-    writeFile4(paths.commandScript, renderCommandScript(spec)),
+    writeFile5(paths.commandScript, renderCommandScript(spec)),
     `touch ${q2(paths.log)}`,
     // readiness looks only at what this start writes
     `printf 'offset=%s\\n' "$(wc -c < ${q2(paths.log)} | tr -d ' ')"`
@@ -70278,7 +70288,7 @@ function renderStartScript(spec, paths, workdir, prefix) {
   const q2 = shellQuote;
   return [
     ...prepare(spec, paths, workdir),
-    writeFile4(paths.supervisor, renderSupervisor(spec, paths, workdir)),
+    writeFile5(paths.supervisor, renderSupervisor(spec, paths, workdir)),
     `rm -f ${q2(paths.pid)} ${q2(paths.child)} ${q2(paths.exited)}`,
     `cd ${q2(workdir)} && setsid nohup ${shellJoin([...prefix, "/bin/sh", paths.supervisor])} > /dev/null 2>&1 < /dev/null &`,
     `i=0; while [ ! -s ${q2(paths.child)} ] && [ ! -s ${q2(paths.exited)} ]; do i=$((i+1)); if [ $i -gt 200 ]; then echo "supervisor for ${spec.name} did not start within 10 s" >&2; exit 1; fi; sleep 0.05; done`,
@@ -70289,7 +70299,7 @@ function renderSystemdStartScript(spec, paths, workdir, prefix) {
   const q2 = shellQuote;
   return [
     ...prepare(spec, paths, workdir),
-    writeFile4(paths.unitPath, renderUnit(spec, paths, workdir, prefix)),
+    writeFile5(paths.unitPath, renderUnit(spec, paths, workdir, prefix)),
     "systemctl daemon-reload",
     `systemctl reset-failed ${q2(paths.unit)} 2>/dev/null || true`,
     `systemctl restart ${q2(paths.unit)}`,
@@ -70532,7 +70542,7 @@ var init_scripts = __esm({
 });
 
 // src/providers/inventory/provider.ts
-import { mkdir as mkdir6, readFile as readFile11, writeFile as writeFile5 } from "node:fs/promises";
+import { mkdir as mkdir6, readFile as readFile11, writeFile as writeFile6 } from "node:fs/promises";
 import os4 from "node:os";
 import path10 from "node:path";
 import { existsSync as existsSync7 } from "node:fs";
@@ -70623,7 +70633,7 @@ var init_provider2 = __esm({
           await Promise.all(reached.map((n) => this.setUp(pool, run.runId, n, plan.nodes.find((p) => p.name === n.name), facts.get(n.name))));
           const fleet = { ...draft, nodes: reached, ...this.unreachable.length ? { unreachable: [...this.unreachable] } : {} };
           await mkdir6(path10.join(run.runDir, "inventory"), { recursive: true });
-          await writeFile5(path10.join(run.runDir, "inventory", "facts.json"), `${JSON.stringify({ facts: Object.fromEntries(facts), unreachable: this.unreachable }, null, 2)}
+          await writeFile6(path10.join(run.runDir, "inventory", "facts.json"), `${JSON.stringify({ facts: Object.fromEntries(facts), unreachable: this.unreachable }, null, 2)}
 `);
           await writeFleet(run.runDir, fleet);
           for (const n of reached) {
@@ -71132,7 +71142,7 @@ var init_agent = __esm({
 });
 
 // src/build/linker-wrapper.ts
-import { chmod as chmod2, mkdir as mkdir10, writeFile as writeFile6 } from "node:fs/promises";
+import { chmod as chmod2, mkdir as mkdir10, writeFile as writeFile7 } from "node:fs/promises";
 import { join as join10 } from "node:path";
 function caseArms(musl) {
   return [
@@ -71183,8 +71193,8 @@ async function writeZigWrappers(dir, zigPath, zigTarget) {
   await mkdir10(targetDir, { recursive: true });
   const cc = join10(targetDir, "zig-cc");
   const ar = join10(targetDir, "zig-ar");
-  await writeFile6(cc, renderZigCcWrapper(zigPath, zigTarget));
-  await writeFile6(ar, renderZigArWrapper(zigPath));
+  await writeFile7(cc, renderZigCcWrapper(zigPath, zigTarget));
+  await writeFile7(ar, renderZigArWrapper(zigPath));
   await Promise.all([chmod2(cc, 493), chmod2(ar, 493)]);
   return { cc, ar };
 }
@@ -71337,7 +71347,7 @@ var init_go = __esm({
 
 // src/build/prebuilt.ts
 import { createHash as createHash7 } from "node:crypto";
-import { mkdir as mkdir12, readFile as readFile14, rm as rm5, writeFile as writeFile7 } from "node:fs/promises";
+import { mkdir as mkdir12, readFile as readFile14, rm as rm5, writeFile as writeFile8 } from "node:fs/promises";
 import { basename as basename3, dirname as dirname8, join as join12, resolve as resolve9 } from "node:path";
 function sourceOf(binary) {
   if (binary.path && binary.url) throw new BuildError(`prebuilt ${binary.target}: give either path or url, not both`);
@@ -71374,7 +71384,7 @@ async function buildPrebuilt(config2, options) {
     const destination = artifactPath(options.outDir, binary.target, name2);
     await mkdir12(dirname8(destination), { recursive: true });
     const staging = join12(dirname8(destination), `.${name2}.download-${process.pid}`);
-    await writeFile7(staging, bytes);
+    await writeFile8(staging, bytes);
     try {
       artifacts.push(await placeArtifact(staging, options.outDir, binary.target, name2));
     } finally {
@@ -72609,7 +72619,7 @@ var init_parse3 = __esm({
 });
 
 // src/metrics/scrape.ts
-import { appendFile, mkdir as mkdir15, writeFile as writeFile8 } from "node:fs/promises";
+import { appendFile, mkdir as mkdir15, writeFile as writeFile9 } from "node:fs/promises";
 import { join as join15 } from "node:path";
 function metricsResultsPath(runDir) {
   return join15(runDir, METRICS_RESULTS_FILE);
@@ -72651,7 +72661,7 @@ async function scrapeFleet(exec, nodes, endpoint, checkpoint, runDir) {
     nodes.map(async (node3) => {
       const { scrape, raw } = await scrapeNode(exec, node3, endpoint, checkpoint);
       if (raw !== void 0) {
-        await writeFile8(join15(dir, `${node3.name}.prom`), raw);
+        await writeFile9(join15(dir, `${node3.name}.prom`), raw);
         scrape.evidence = join15("metrics", checkpoint, `${node3.name}.prom`);
       }
       return scrape;
@@ -75236,12 +75246,12 @@ var init_journal = __esm({
 });
 
 // src/report/files.ts
-import { mkdir as mkdir16, readFile as readFile18, rename as rename4, writeFile as writeFile9 } from "node:fs/promises";
+import { mkdir as mkdir16, readFile as readFile18, rename as rename4, writeFile as writeFile10 } from "node:fs/promises";
 import { dirname as dirname10, join as join18 } from "node:path";
 async function writeFileAtomic(path13, text) {
   await mkdir16(dirname10(path13), { recursive: true });
   const tmp = `${path13}.tmp-${process.pid}`;
-  await writeFile9(tmp, text, "utf8");
+  await writeFile10(tmp, text, "utf8");
   await rename4(tmp, path13);
 }
 async function writeReportFiles(dir, files) {
@@ -75306,8 +75316,8 @@ var init_bundle = __esm({
 });
 
 // src/run/ci-key.ts
-import { createHmac, createPrivateKey, createPublicKey } from "node:crypto";
-import { chmodSync, existsSync as existsSync12, mkdirSync as mkdirSync4, writeFileSync as writeFileSync5 } from "node:fs";
+import { createHash as createHash9, createHmac, createPrivateKey, createPublicKey } from "node:crypto";
+import { chmodSync, existsSync as existsSync12, mkdirSync as mkdirSync4, readFileSync as readFileSync7, writeFileSync as writeFileSync5 } from "node:fs";
 import { dirname as dirname11 } from "node:path";
 function sshString(data) {
   const body = typeof data === "string" ? Buffer.from(data) : data;
@@ -75338,20 +75348,46 @@ function deriveClientKey(secret, runId) {
 ${b64}-----END OPENSSH PRIVATE KEY-----
 `, publicKey: `ssh-ed25519 ${pubBlob.toString("base64")}` };
 }
-function restoreClientKey(path13, runId, env = process.env) {
+function ciClientKey(runId, env = process.env) {
   const secret = env[SECRET_ENV];
-  if (!secret || existsSync12(path13)) return false;
+  return secret ? deriveClientKey(secret, runId) : void 0;
+}
+function fingerprintOf(publicKey) {
+  const blob = Buffer.from(publicKey.trim().split(/\s+/)[1] ?? "", "base64");
+  return `SHA256:${createHash9("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
+}
+function markDerivedKey(fleet, key) {
+  if (!key || !existsSync12(fleet.clientKeyPath) || readFileSync7(fleet.clientKeyPath, "utf8") !== key.privateKey) return fleet;
+  return { ...fleet, clientKeyFingerprint: fingerprintOf(key.publicKey) };
+}
+function ensureClientKey(fleet, env = process.env) {
+  const path13 = fleet.clientKeyPath;
+  if (existsSync12(path13)) return { fleet };
+  const want = fleet.clientKeyFingerprint;
+  if (!want) {
+    const own2 = env.VPS_TEST_SSH_KEY;
+    if (own2 && existsSync12(own2)) return { fleet: { ...fleet, clientKeyPath: own2 }, note: `client key ${path13} is not on this machine: using VPS_TEST_SSH_KEY (${own2})` };
+    return { fleet };
+  }
+  const secret = env[SECRET_ENV];
+  if (!secret) throw new ClientKeyError(`the client key of run ${fleet.runId} (${want}) is not here (${path13}): it is derived from ${SECRET_ENV}; set ${SECRET_ENV} to the secret the run was provisioned with`);
+  const key = deriveClientKey(secret, fleet.runId);
+  const got2 = fingerprintOf(key.publicKey);
+  if (got2 !== want) throw new ClientKeyError(`${SECRET_ENV} does not give the client key of run ${fleet.runId}: the fleet was provisioned with key ${want} (fleet.json), this secret derives ${got2}; set the secret the run was provisioned with`);
   mkdirSync4(dirname11(path13), { recursive: true, mode: 448 });
   chmodSync(dirname11(path13), 448);
-  writeFileSync5(path13, deriveClientKey(secret, runId).privateKey, { mode: 384 });
-  return true;
+  writeFileSync5(path13, key.privateKey, { mode: 384 });
+  return { fleet, note: `client key ${want} regenerated from ${SECRET_ENV} at ${path13}` };
 }
-var SECRET_ENV, PKCS8_ED25519_PREFIX;
+var SECRET_ENV, PKCS8_ED25519_PREFIX, ClientKeyError;
 var init_ci_key = __esm({
   "src/run/ci-key.ts"() {
     "use strict";
     SECRET_ENV = "VPS_TEST_SSH_SECRET";
     PKCS8_ED25519_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
+    ClientKeyError = class extends Error {
+      name = "ClientKeyError";
+    };
   }
 });
 
@@ -76782,7 +76818,7 @@ var init_io = __esm({
 });
 
 // src/suites/scenario/index.ts
-import { appendFileSync, existsSync as existsSync13, readFileSync as readFileSync7, writeFileSync as writeFileSync6 } from "node:fs";
+import { appendFileSync, existsSync as existsSync13, readFileSync as readFileSync8, writeFileSync as writeFileSync6 } from "node:fs";
 import { dirname as dirname12 } from "node:path";
 async function runScenarioSuite(ctx, plan, suiteName) {
   const name2 = suiteName.slice(SCENARIO_PREFIX.length);
@@ -76812,7 +76848,7 @@ async function runScenarioSuite(ctx, plan, suiteName) {
 }
 function forgetEarlierRun(path13, scenario) {
   if (!existsSync13(path13)) return;
-  const kept = readFileSync7(path13, "utf8").split("\n").filter((line) => line.trim() && JSON.parse(line).scenario !== scenario);
+  const kept = readFileSync8(path13, "utf8").split("\n").filter((line) => line.trim() && JSON.parse(line).scenario !== scenario);
   writeFileSync6(path13, kept.map((l) => `${l}
 `).join(""));
 }
@@ -76887,7 +76923,7 @@ var init_test_stage = __esm({
 
 // src/run/steps.ts
 import { existsSync as existsSync14, writeFileSync as writeFileSync7 } from "node:fs";
-import { mkdir as mkdir17, writeFile as writeFile10 } from "node:fs/promises";
+import { mkdir as mkdir17, writeFile as writeFile11 } from "node:fs/promises";
 import { join as join20, resolve as resolve13 } from "node:path";
 import { hostname as hostname4 } from "node:os";
 async function buildStep(env) {
@@ -76925,7 +76961,9 @@ async function provisionStep(env) {
     await provider.destroy({ runId: env.run.runId, runDir: env.run.runDir, log: env.run.log });
   }
   env.state.update({ fleetUp: true });
-  const fleet = await provider.provision(env.plan(), env.run);
+  const clientKey = ciClientKey(env.run.runId);
+  const fleet = markDerivedKey(await provider.provision(env.plan(), { ...env.run, ...clientKey && { clientKey } }), clientKey);
+  if (clientKey && !fleet.clientKeyFingerprint) env.run.log(`${SECRET_ENV} is set, but the ${fleet.provider} fleet logs in with its own key ${fleet.clientKeyPath}: a later job needs that key file (or VPS_TEST_SSH_KEY)`);
   await writeFleet(env.run.runDir, fleet);
   if (fleet.unreachable?.length) {
     const since = (/* @__PURE__ */ new Date()).toISOString();
@@ -76936,8 +76974,10 @@ async function provisionStep(env) {
   return fleet;
 }
 async function fleetOf(env, held) {
-  const fleet = held.fleet() ?? await readFleet(env.run.runDir);
-  if (restoreClientKey(fleet.clientKeyPath, env.run.runId)) env.run.log(`client key regenerated from VPS_TEST_SSH_SECRET at ${fleet.clientKeyPath}`);
+  const known = held.fleet();
+  if (known) return known;
+  const { fleet, note } = ensureClientKey(await readFleet(env.run.runDir));
+  if (note) env.run.log(note);
   return fleet;
 }
 function poolOf(env, held, fleet) {
@@ -77001,7 +77041,7 @@ async function evaluateStep(env, o) {
   const { runId } = env.run;
   const runDir = o.dir ?? env.run.runDir;
   const eventsPath = join20(runDir, RUN_FILES.events);
-  if (!existsSync14(eventsPath)) await writeFile10(eventsPath, "");
+  if (!existsSync14(eventsPath)) await writeFile11(eventsPath, "");
   const plan = tryPlan(env);
   const baseline = o.baselinePath ? await loadResultsJson(o.baselinePath) : void 0;
   const aggregate = await aggregateSources([eventsPath]);
@@ -77021,7 +77061,7 @@ async function evaluateStep(env, o) {
     ...o.stageError && { stageError: o.stageError },
     ...unreachable.length && { unreachable }
   });
-  await writeFile10(join20(runDir, RUN_FILES.results), renderResultsJson(results));
+  await writeFile11(join20(runDir, RUN_FILES.results), renderResultsJson(results));
   return results;
 }
 async function reportStep(env, evaluated, o) {
@@ -77046,7 +77086,7 @@ async function teardownStep(env, held, o) {
   const { run, state } = env;
   const runPool = held.pool();
   await runPool?.close();
-  const fleet = held.fleet() ?? (state.state.fleetUp ? await readFleet(run.runDir).catch(() => void 0) : void 0);
+  const fleet = held.fleet() ?? (state.state.fleetUp ? await readFleet(run.runDir).then((f) => withClientKey(f, run.log)).catch(() => void 0) : void 0);
   const proof = tryPlan(env)?.choices.proof ?? "all-evidence";
   if (fleet && state.state.fleetUp && o.collectLogs && proofCollectsLogs(proof)) {
     const gone = new Set((state.state.unreachable ?? []).map((u) => u.node));
@@ -77068,6 +77108,16 @@ async function teardownStep(env, held, o) {
   if (state.state.fleetUp) {
     await env.provider().destroy({ runId: run.runId, runDir: run.runDir, log: run.log });
     state.update({ fleetUp: false });
+  }
+}
+function withClientKey(fleet, log) {
+  try {
+    const { fleet: ready, note } = ensureClientKey(fleet);
+    if (note) log(note);
+    return ready;
+  } catch (err) {
+    log(`logs not collected: ${err.message}`);
+    return void 0;
   }
 }
 function tryPlan(env) {
@@ -77225,12 +77275,89 @@ var init_soak = __esm({
   }
 });
 
+// src/run/select.ts
+function parseStages(text) {
+  const names = text.split(",").map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new StageSelectionError(`--stages: name at least one stage (${STAGES.join(", ")})`);
+  for (const n of names) {
+    if (!STAGES.includes(n)) throw new StageSelectionError(`--stages: unknown stage '${n}' (stages: ${STAGES.join(", ")})`);
+  }
+  return STAGES.filter((s) => names.includes(s));
+}
+function doneStages(state) {
+  return new Set(state.stages.filter((s) => s.status === "done").map((s) => s.stage));
+}
+function checkSelection(selected, state) {
+  const done = state ? doneStages(state) : /* @__PURE__ */ new Set();
+  const will = new Set(selected);
+  if (state && will.has("plan")) throw new StageSelectionError(`run ${state.runId} is planned already: its plan stage can not run again (start a new run instead)`);
+  if (!state && !will.has("plan")) throw new StageSelectionError(`--stages ${selected.join(",")} on a new run: a new run starts with plan; continue an existing run with --run RUN`);
+  for (const s of selected) {
+    for (const need of NEEDS[s]) {
+      if (!done.has(need) && !will.has(need)) throw new StageSelectionError(`--stages ${selected.join(",")}: ${s} needs the outputs of ${need}, which ${state ? `run ${state.runId} has not completed` : "this run does not make"} (add ${need} to --stages)`);
+    }
+  }
+  if (state) {
+    const needFleet = selected.some((s) => s === "deploy" || s === "test") && !will.has("provision");
+    if (needFleet && !state.fleetUp) throw new StageSelectionError(`run ${state.runId} has no fleet up (it was torn down): ${selected.join(", ")} can not run on it`);
+  }
+}
+function stagesToResume(state) {
+  const done = doneStages(state);
+  if (done.has("teardown") && !state.fleetUp) return [];
+  let last = -1;
+  STAGES.forEach((s, i) => {
+    if (done.has(s) && s !== "teardown") last = i;
+  });
+  const left = STAGES.slice(Math.max(last + 1, 1));
+  return left[0] === "test" ? ["deploy", ...left] : left;
+}
+var StageSelectionError, NEEDS;
+var init_select = __esm({
+  "src/run/select.ts"() {
+    "use strict";
+    init_state();
+    StageSelectionError = class extends Error {
+    };
+    NEEDS = {
+      plan: [],
+      build: ["plan"],
+      provision: ["plan"],
+      deploy: ["build", "provision"],
+      test: ["deploy"],
+      evaluate: ["plan"],
+      report: ["evaluate"],
+      teardown: []
+    };
+  }
+});
+
 // src/run/soak-stage.ts
 import { existsSync as existsSync15 } from "node:fs";
-import { writeFile as writeFile11 } from "node:fs/promises";
+import { writeFile as writeFile12 } from "node:fs/promises";
 import { join as join21 } from "node:path";
 function checkpointDir(runDir, name2) {
   return join21(runDir, CHECKPOINTS_DIR, name2);
+}
+function checkSoakSelection(state, plan, sel, testWillRun) {
+  const soak = plan?.soak;
+  if (!soak) throw new StageSelectionError(`--stages soak: run ${state.runId} has no soak (its config has no soak.checkpoints)`);
+  const names = soak.checkpoints.map((c) => c.name);
+  if (sel.until !== void 0 && sel.until !== NEXT_CHECKPOINT && !names.includes(sel.until)) {
+    throw new StageSelectionError(`--soak-until ${sel.until}: run ${state.runId} has no such checkpoint (its checkpoints: ${names.join(", ")}; or ${NEXT_CHECKPOINT})`);
+  }
+  if (!testWillRun && !state.stages.some((s) => s.stage === "test" && s.status === "done")) {
+    throw new StageSelectionError(`--stages soak: the soak of run ${state.runId} starts after its first test, which has not completed (add test to --stages)`);
+  }
+  if (state.soak?.cutShort) throw new StageSelectionError(`--stages soak: the soak of run ${state.runId} was cut short (${state.soak.cutShort}); it is not continued: evaluate and report it`);
+  if (!state.fleetUp && !testWillRun) throw new StageSelectionError(`run ${state.runId} has no fleet up (it was torn down): its soak can not go on`);
+}
+function selectedCheckpoints(progress, sel) {
+  const left = progress.checkpoints.filter((c) => c.status !== "done");
+  if (sel.until === void 0) return left;
+  if (sel.until === NEXT_CHECKPOINT) return left.slice(0, 1);
+  const end = progress.checkpoints.findIndex((c) => c.name === sel.until);
+  return left.filter((c) => progress.checkpoints.indexOf(c) <= end);
 }
 function soakPending(env) {
   const soak = tryPlanSoak(env);
@@ -77276,12 +77403,14 @@ function waitUntil(dueAt, signal2) {
 }
 async function soakStep(env, held, deployed, o = {}) {
   const progress = progressOf(env);
+  const selected = new Set(selectedCheckpoints(progress, o.select ?? {}));
+  if (!selected.size) env.run.log(`soak: checkpoint ${o.select?.until ?? ""} is done already; nothing to run`);
   const tolerance = tryPlanSoak(env)?.regressionTolerance ?? 0;
   const baseline = o.baselinePath ? { baselinePath: o.baselinePath } : {};
   const first = await evaluateStep(env, baseline);
   const ran = [];
   for (const cp of progress.checkpoints) {
-    if (cp.status === "done") continue;
+    if (!selected.has(cp)) continue;
     progress.next = { checkpoint: cp.name, dueAt: cp.dueAt };
     env.state.update({ soak: progress });
     const wait = Date.parse(cp.dueAt) - Date.now();
@@ -77312,6 +77441,8 @@ async function soakStep(env, held, deployed, o = {}) {
       return ran;
     }
   }
+  const left = progress.checkpoints.filter((c) => c.status !== "done").map((c) => c.name);
+  if (o.select?.until !== void 0 && left.length) env.run.log(`soak: checkpoints left for later invocations: ${left.join(", ")} (vps-test run --run ${env.run.runId} --stages soak --soak-until ${NEXT_CHECKPOINT})`);
   return ran;
 }
 async function probeNodes(env, held) {
@@ -77359,7 +77490,7 @@ async function evaluateWithSoak(env, o) {
     ...baseline && { baseline },
     ...progress.cutShort && { cutShort: progress.cutShort }
   });
-  await writeFile11(join21(env.run.runDir, RUN_FILES.results), renderResultsJson(results));
+  await writeFile12(join21(env.run.runDir, RUN_FILES.results), renderResultsJson(results));
   return results;
 }
 function cutSoakShort(state, why) {
@@ -77371,7 +77502,7 @@ function cutSoakShort(state, why) {
   delete progress.next;
   state.update({ soak: progress });
 }
-var CHECKPOINTS_DIR;
+var CHECKPOINTS_DIR, NEXT_CHECKPOINT;
 var init_soak_stage = __esm({
   "src/run/soak-stage.ts"() {
     "use strict";
@@ -77381,8 +77512,10 @@ var init_soak_stage = __esm({
     init_json();
     init_soak();
     init_files();
+    init_select();
     init_steps3();
     CHECKPOINTS_DIR = "checkpoints";
+    NEXT_CHECKPOINT = "next";
   }
 });
 
@@ -77454,16 +77587,21 @@ async function runPipeline(input2) {
   if (go("provision")) fleet = await stage("provision", () => provisionStep(env), (f) => `${f.nodes.length} nodes`);
   if (go("deploy")) deployment = await stage("deploy", () => deployStep(env, held, artifacts));
   if (go("test")) await stage("test", () => testStep(env, held, deployment), (lines) => `${lines} result lines`);
-  if (go("evaluate") && soakPending(env)) {
+  const soakSelected = input2.soak === void 0 ? go("evaluate") : input2.soak !== false && !stageError && !signals2.received;
+  let soakRan;
+  if (soakSelected && soakPending(env)) {
     const started = Date.now();
     progress.stage("soak");
     try {
-      const ran = await soakStep(env, held, deployment, { ...input2.baselinePath && { baselinePath: input2.baselinePath } });
+      const ran = await soakStep(env, held, deployment, { ...input2.baselinePath && { baselinePath: input2.baselinePath }, ...input2.soak && { select: input2.soak } });
+      soakRan = ran;
       progress.done("soak", Date.now() - started, `${ran.length} checkpoints${state.state.soak?.cutShort ? `; ${state.state.soak.cutShort}` : ""}`);
     } catch (err) {
       progress.failed("soak", Date.now() - started, err.message);
       stageError ??= `soak failed: ${err.message}`;
     }
+  } else if (soakSelected && input2.soak) {
+    progress.line(state.state.soak?.cutShort ? `soak: cut short (${state.state.soak.cutShort}); not continued` : "soak: no checkpoint left to run");
   }
   const closing = Boolean(stageError || signals2.received);
   const closes = new Set(input2.closingStages ?? ["evaluate", "report", "teardown"]);
@@ -77491,7 +77629,7 @@ async function runPipeline(input2) {
     if (exitCode === 0) exitCode = 2;
   }
   state.update({ ...verdict2 && { verdict: verdict2 }, exitCode });
-  return { runId, runDir, ...verdict2 && { verdict: verdict2 }, reasons, exitCode, completed, ...signals2.received && { interrupted: signals2.received }, ...signals2.stopRequested && { stopped: true } };
+  return { runId, runDir, ...verdict2 && { verdict: verdict2 }, reasons, exitCode, completed, ...soakRan && { soakCheckpoints: soakRan }, ...signals2.received && { interrupted: signals2.received }, ...signals2.stopRequested && { stopped: true } };
 }
 function lowSpaceNote(runDir) {
   try {
@@ -77526,63 +77664,6 @@ var init_pipeline = __esm({
     RUN_LOG = "run.log";
     EXIT = { pass: 0, degraded: 0, fail: 1, error: 2 };
     INTERRUPTIBLE = /* @__PURE__ */ new Set(["plan", "build", "provision", "deploy", "test"]);
-  }
-});
-
-// src/run/select.ts
-function parseStages(text) {
-  const names = text.split(",").map((s) => s.trim()).filter(Boolean);
-  if (names.length === 0) throw new StageSelectionError(`--stages: name at least one stage (${STAGES.join(", ")})`);
-  for (const n of names) {
-    if (!STAGES.includes(n)) throw new StageSelectionError(`--stages: unknown stage '${n}' (stages: ${STAGES.join(", ")})`);
-  }
-  return STAGES.filter((s) => names.includes(s));
-}
-function doneStages(state) {
-  return new Set(state.stages.filter((s) => s.status === "done").map((s) => s.stage));
-}
-function checkSelection(selected, state) {
-  const done = state ? doneStages(state) : /* @__PURE__ */ new Set();
-  const will = new Set(selected);
-  if (state && will.has("plan")) throw new StageSelectionError(`run ${state.runId} is planned already: its plan stage can not run again (start a new run instead)`);
-  if (!state && !will.has("plan")) throw new StageSelectionError(`--stages ${selected.join(",")} on a new run: a new run starts with plan; continue an existing run with --run RUN`);
-  for (const s of selected) {
-    for (const need of NEEDS[s]) {
-      if (!done.has(need) && !will.has(need)) throw new StageSelectionError(`--stages ${selected.join(",")}: ${s} needs the outputs of ${need}, which ${state ? `run ${state.runId} has not completed` : "this run does not make"} (add ${need} to --stages)`);
-    }
-  }
-  if (state) {
-    const needFleet = selected.some((s) => s === "deploy" || s === "test") && !will.has("provision");
-    if (needFleet && !state.fleetUp) throw new StageSelectionError(`run ${state.runId} has no fleet up (it was torn down): ${selected.join(", ")} can not run on it`);
-  }
-}
-function stagesToResume(state) {
-  const done = doneStages(state);
-  if (done.has("teardown") && !state.fleetUp) return [];
-  let last = -1;
-  STAGES.forEach((s, i) => {
-    if (done.has(s) && s !== "teardown") last = i;
-  });
-  const left = STAGES.slice(Math.max(last + 1, 1));
-  return left[0] === "test" ? ["deploy", ...left] : left;
-}
-var StageSelectionError, NEEDS;
-var init_select = __esm({
-  "src/run/select.ts"() {
-    "use strict";
-    init_state();
-    StageSelectionError = class extends Error {
-    };
-    NEEDS = {
-      plan: [],
-      build: ["plan"],
-      provision: ["plan"],
-      deploy: ["build", "provision"],
-      test: ["deploy"],
-      evaluate: ["plan"],
-      report: ["evaluate"],
-      teardown: []
-    };
   }
 });
 
@@ -77629,7 +77710,7 @@ import { resolve as resolve14 } from "node:path";
 async function runCommand(argv) {
   const { values, positionals } = parseFlags(
     argv,
-    { ...CHOICE_FLAGS, stages: { type: "string" }, run: { type: "string" }, resume: { type: "string" }, "run-id": { type: "string" }, keep: { type: "boolean" }, baseline: { type: "string" }, branch: { type: "string" }, pr: { type: "string" }, yes: { type: "boolean", short: "y" } },
+    { ...CHOICE_FLAGS, stages: { type: "string" }, run: { type: "string" }, resume: { type: "string" }, "run-id": { type: "string" }, "soak-until": { type: "string" }, keep: { type: "boolean" }, baseline: { type: "string" }, branch: { type: "string" }, pr: { type: "string" }, yes: { type: "boolean", short: "y" } },
     "run"
   );
   if (values.help) {
@@ -77647,8 +77728,11 @@ async function runCommand(argv) {
     ...values.baseline !== void 0 && { baselinePath: values.baseline }
   };
   let stages;
+  const soakNamed = values.stages !== void 0 && values.stages.split(",").some((s) => s.trim() === "soak");
+  const soak = soakNamed || values["soak-until"] !== void 0 ? { ...values["soak-until"] !== void 0 && { until: values["soak-until"] } } : values.stages === void 0 ? void 0 : false;
   try {
-    stages = values.stages === void 0 ? void 0 : parseStages(values.stages);
+    const named = values.stages?.split(",").filter((s) => s.trim() !== "soak").join(",");
+    stages = values.stages === void 0 ? void 0 : named || !soak ? parseStages(named ?? "") : [];
     const continued = values.run ?? values.resume;
     if (continued !== void 0) {
       if (values.run !== void 0 && values.resume !== void 0) throw new UsageError("run: --run and --resume exclude each other (--resume picks the stages itself)");
@@ -77656,22 +77740,27 @@ async function runCommand(argv) {
       if (positionals.length) throw new UsageError(`run: ${positionals[0]}: an existing run reads its config from its run folder; give no config`);
       const existing = existingRun(continued);
       if (values.resume !== void 0) {
-        if (stages) throw new UsageError("run: --resume picks the stages itself; use --run ID --stages LIST to choose them");
+        if (stages || soak !== void 0) throw new UsageError("run: --resume picks the stages itself (the soak included); use --run ID --stages LIST to choose them");
         stages = stagesToResume(existing.state);
         if (!stages.length) {
           console.log(`vps-test run ${continued}: nothing left to resume (every stage is done and the fleet is down)`);
           return 0;
         }
         console.error(`resuming run ${continued} at ${stages[0]} (stages: ${stages.join(", ")})`);
-      } else if (!stages) {
+      } else if (!stages && !soak) {
         throw new UsageError("run: --run ID needs --stages LIST (or use --resume ID)");
       }
+      stages ??= [];
       checkSelection(stages, existing.state);
-      return report(await runPipeline({ runId: existing.state.runId, existing, stages, ...common2 }));
+      if (soak) checkSoakSelection(existing.state, tryReadPlan(existing.dir), soak, stages.includes("test"));
+      if (values.run !== void 0 && stages.includes("teardown") && !values.keep) existing.update({ keep: false });
+      return report(await runPipeline({ runId: existing.state.runId, existing, stages, ...soak !== void 0 && { soak }, ...common2 }));
     }
+    if (soak && values.stages === void 0) throw new UsageError("run: --soak-until continues an existing run: give --run ID --stages soak");
     if (stages) {
       if (!stages.includes("plan")) stages = ["plan", ...stages];
       checkSelection(stages, void 0);
+      if (soak && !stages.includes("test")) throw new UsageError("run: --stages soak: the soak starts after the first test (add test to --stages)");
     }
   } catch (err) {
     if (err instanceof StageSelectionError) throw new UsageError(`run: ${err.message}`);
@@ -77686,6 +77775,7 @@ async function runCommand(argv) {
   const interactive = promptsAllowed(Boolean(values.yes));
   const choices = await resolveChoices(choicesFromFlags(values), loaded.project, interactive ? await terminalPrompter() : void 0);
   const plan = buildPlan(loaded.config, choices);
+  if (soak && !plan.soak) throw new UsageError(`run: --stages soak: ${loaded.file} has no soak (no soak.checkpoints); nothing was provisioned`);
   console.error(renderPlanSummary(plan));
   const unsupported = unsupportedSuites(plan);
   if (unsupported.length) throw new UsageError(`run: ${unsupported.join(", ")}: this version cannot run these suites; nothing was provisioned`);
@@ -77704,9 +77794,17 @@ async function runCommand(argv) {
     runsRoot: runsRoot(),
     cwd: resolve14(found.isDefaultExample ? process.cwd() : resolve14(found.path, "..")),
     ...stages && { stages },
+    ...soak !== void 0 && { soak },
     ...common2
   });
   return report(outcome);
+}
+function tryReadPlan(runDir) {
+  try {
+    return readPlan(runDir);
+  } catch {
+    return void 0;
+  }
 }
 function checkRunIdFlag(id) {
   try {
@@ -77731,7 +77829,8 @@ function report(outcome) {
     for (const reason of outcome.reasons) console.log(`  - ${reason}`);
     console.log(`  report: ${outcome.runDir}/report.md`);
   } else {
-    console.log(`vps-test run ${outcome.runId}: ${outcome.completed.length ? `${outcome.completed.join(", ")} done` : "nothing done"}`);
+    const done = [...outcome.completed, ...outcome.soakCheckpoints?.length ? [`soak checkpoint${outcome.soakCheckpoints.length > 1 ? "s" : ""} ${outcome.soakCheckpoints.join(", ")}`] : []];
+    console.log(`vps-test run ${outcome.runId}: ${done.length ? `${done.join(", ")} done` : "nothing done"}`);
     for (const reason of outcome.reasons) console.log(`  - ${reason}`);
     console.log(`  run folder: ${outcome.runDir}`);
   }
@@ -77761,6 +77860,8 @@ var init_run2 = __esm({
     init_providers();
     init_controller();
     init_test_stage();
+    init_soak_stage();
+    init_files();
     init_args();
     init_choices2();
     HELP = `Usage: vps-test run [CONFIG] [options]
@@ -77777,12 +77878,18 @@ Stages are units (each reads its inputs from the run folder and writes its outpu
   vps-test run --stages build,provision,deploy --run-id ID   a new run, up to deploy
   vps-test run --run ID --stages test,evaluate,report        later stages of that run
   vps-test run --resume ID                                   what is left after a crash
+  vps-test run --run ID --stages soak,evaluate --soak-until next
+                                        one soak checkpoint per CI job (GitHub's 6-hour limit)
 The run is found by id from any directory (the per-user run registry).
 
 Options:
 ${CHOICE_HELP}
   --stages LIST          run only these stages (plan,build,provision,deploy,test,evaluate,
                          report,teardown); a new run always includes plan
+                         and soak: the soak's checkpoints (after test; without --stages a
+                         run soaks before evaluate when its config has soak:)
+  --soak-until CP        with soak: run the checkpoints left up to and including CP, or only
+                         the next one left (next); later invocations go on from there
   --run ID               run --stages on an existing run (its plan and config are read back)
   --resume ID            continue a run after its last completed stage, with the same fleet
   --run-id ID            the id of a new run (default: random; CI passes its own)
@@ -78054,13 +78161,13 @@ var init_fleet_run = __esm({
 });
 
 // src/run/status.ts
-import { existsSync as existsSync16, readFileSync as readFileSync8 } from "node:fs";
+import { existsSync as existsSync16, readFileSync as readFileSync9 } from "node:fs";
 import { join as join24 } from "node:path";
 function nodesOf(runDir) {
   for (const file2 of [RUN_FILES.fleet, RUN_FILES.plan]) {
     try {
       const path13 = join24(runDir, file2);
-      if (existsSync16(path13)) return (JSON.parse(readFileSync8(path13, "utf8")).nodes ?? []).map((n) => n.name);
+      if (existsSync16(path13)) return (JSON.parse(readFileSync9(path13, "utf8")).nodes ?? []).map((n) => n.name);
     } catch {
     }
   }
@@ -78395,7 +78502,7 @@ var logs_exports = {};
 __export(logs_exports, {
   logsCommand: () => logsCommand
 });
-import { existsSync as existsSync17, readdirSync as readdirSync3, readFileSync as readFileSync9, statSync, openSync as openSync2, readSync, closeSync as closeSync2 } from "node:fs";
+import { existsSync as existsSync17, readdirSync as readdirSync3, readFileSync as readFileSync10, statSync, openSync as openSync2, readSync, closeSync as closeSync2 } from "node:fs";
 import { join as join25 } from "node:path";
 async function logsCommand(argv) {
   const { values, positionals } = parseFlags(argv, { node: { type: "string" }, follow: { type: "boolean", short: "f" }, lines: { type: "string" } }, "logs");
@@ -78456,7 +78563,7 @@ async function nodeLogs(run, name2, lines, follow) {
     if (!existsSync17(collected)) throw new UsageError(`logs: run ${run.state.runId} is down and no logs of node '${name2}' were collected (${collected})`);
     for (const f of readdirSync3(collected).sort()) {
       console.log(`==> ${join25(collected, f)} <==`);
-      process.stdout.write(readFileSync9(join25(collected, f), "utf8").split("\n").slice(-lines - 1).join("\n"));
+      process.stdout.write(readFileSync10(join25(collected, f), "utf8").split("\n").slice(-lines - 1).join("\n"));
     }
     return 0;
   }
