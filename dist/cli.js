@@ -45578,6 +45578,8 @@ var init_local = __esm({
           ...this.options.claimDir ? { claimDir: this.options.claimDir } : {}
         });
         if (run.runDir) await rm3(path8.join(path8.resolve(run.runDir), "lab", "keys"), { recursive: true, force: true });
+        const recorded = run.runDir ? await readFleet(run.runDir).then((f) => f.clientKeyPath, () => void 0) : void 0;
+        if (recorded && /\/lab\/keys\/client$/.test(recorded)) await rm3(path8.dirname(recorded), { recursive: true, force: true });
       }
       async list(filter) {
         const labs = await listLabs({

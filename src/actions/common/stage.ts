@@ -94,7 +94,8 @@ export async function stageMain(): Promise<void> {
       if (outcome.code !== 0 && stage !== 'report') core.setFailed(`vps-test ${stage} failed (exit ${outcome.code ?? outcome.signal}); see the log above`);
     }
     if (store && hasRunDir(runsRoot, runId)) {
-      const name = stateArtifactName(runId, stage, ctx.attempt);
+      // artifact names are immutable in a workflow run: the soak's jobs (a matrix, one attempt) each need their own
+      const name = stateArtifactName(runId, stage === 'soak' ? `soak-${Date.now().toString(36)}` : stage, ctx.attempt);
       await store.upload(name, await stateFiles(runDir), runDir);
       core.info(`run ${runId}: state saved as artifact ${name} (no keys)`);
     }
