@@ -115,7 +115,7 @@ export function runArgv(req: RunRequest, supported: ReadonlySet<string>): string
 export const downArgv = (runId: string): string[] => ['down', runId];
 
 /** The janitor's command (destroy cloud resources past their expires tag); not in every CLI yet. */
-export const JANITOR_ARGV = ['janitor', '--yes'];
+export const JANITOR_ARGV = ['janitor'];
 
 /** Whether the CLI has a command, from its usage text. */
 export async function cliHasCommand(node: string, name: string, cli = cliPath()): Promise<boolean> {

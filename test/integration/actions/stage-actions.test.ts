@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeJob, REPO_ROOT } from '../../fakes/github/runner.js';
+import { FakeDigitalOcean, NoMachines } from '../../fakes/digitalocean/server.js';
 
 let work: string;
 beforeAll(() => {
@@ -58,6 +59,29 @@ else { console.error('older-cli: not meant to run ' + process.argv.slice(2).join
 }
 
 describe('janitor action', () => {
+  it('deletes the expired droplets of the fake DigitalOcean with the token input, and keeps the rest', async () => {
+    const fake = new FakeDigitalOcean({ machines: new NoMachines(1) });
+    await fake.start();
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      const mk = (names: string[], tags: string[]) => fake.account.createDroplets({ names, size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64', sshKeys: [], tags });
+      mk(['vt-old1-a'], ['vps-test', 'vps-test-run-old1', `vps-test-expires-${now - 60}`]);
+      mk(['vt-new1-a'], ['vps-test', 'vps-test-run-new1', `vps-test-expires-${now + 3600}`]);
+      const ws = join(work, 'janitor-do', 'ws');
+      mkdirSync(ws, { recursive: true });
+      const r = await new FakeJob({ actionDir: join(REPO_ROOT, 'actions', 'janitor'), workspace: ws, eventName: 'schedule', inputs: { 'digitalocean-token': fake.token }, env: { DIGITALOCEAN_API_URL: fake.url } }).run('main');
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect([...fake.account.droplets.values()].map((d) => d.name)).toEqual(['vt-new1-a']);
+      expect(r.stdout).toMatch(/deleted 1 expired resource\(s\); kept 1/);
+      // the token is only in the runner's mask command (the runner hides it from the log)
+      expect(r.stdout).toMatch(/^::add-mask::/m);
+      expect((r.stdout + r.stderr).replace(/^::add-mask::.*$/gm, '')).not.toContain(fake.token);
+      fake.assertNoViolations();
+    } finally {
+      await fake.close();
+    }
+  });
+
   it('with a CLI that has no janitor command it fails saying nothing was swept', async () => {
     const ws = join(work, 'janitor', 'ws');
     mkdirSync(ws, { recursive: true });
