@@ -40,9 +40,9 @@ The run is found by id from any directory (the per-user run registry).
 Options:
 ${CHOICE_HELP}
   --stages LIST          run only these stages (plan,build,provision,deploy,test,evaluate,
-                         report,teardown); a new run always includes plan
-                         and soak: the soak's checkpoints (after test; without --stages a
-                         run soaks before evaluate when its config has soak:)
+                         report,teardown, and soak: the soak's checkpoints, after test); a
+                         new run always includes plan. Without --stages (and with --resume)
+                         a config with soak: soaks before evaluate; other --stages never do
   --soak-until CP        with soak: run the checkpoints left up to and including CP, or only
                          the next one left (next); later invocations go on from there
   --run ID               run --stages on an existing run (its plan and config are read back)
