@@ -75370,7 +75370,8 @@ function ensureClientKey(fleet, env = process.env) {
   if (!want) {
     const own2 = env.VPS_TEST_SSH_KEY;
     if (own2 && existsSync12(own2)) return { fleet: { ...fleet, clientKeyPath: own2 }, note: `client key ${path13} is not on this machine: using VPS_TEST_SSH_KEY (${own2})` };
-    return { fleet };
+    if (fleet.provider === "inventory") throw new ClientKeyError(`the client key of run ${fleet.runId} (${path13}) is not here: set VPS_TEST_SSH_KEY to the private key the hosts authorize`);
+    throw new ClientKeyError(`the client key of run ${fleet.runId} (${path13}) is not here, and it was not derived from ${SECRET_ENV} (the run was provisioned without it): continue on the machine that provisioned it, or provision with ${SECRET_ENV} set`);
   }
   const secret = env[SECRET_ENV];
   if (!secret) throw new ClientKeyError(`the client key of run ${fleet.runId} (${want}) is not here (${path13}): it is derived from ${SECRET_ENV}; set ${SECRET_ENV} to the secret the run was provisioned with`);

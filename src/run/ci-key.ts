@@ -89,7 +89,8 @@ export function ensureClientKey(fleet: Fleet, env: NodeJS.ProcessEnv = process.e
   if (!want) {
     const own = env.VPS_TEST_SSH_KEY;
     if (own && existsSync(own)) return { fleet: { ...fleet, clientKeyPath: own }, note: `client key ${path} is not on this machine: using VPS_TEST_SSH_KEY (${own})` };
-    return { fleet };
+    if (fleet.provider === 'inventory') throw new ClientKeyError(`the client key of run ${fleet.runId} (${path}) is not here: set VPS_TEST_SSH_KEY to the private key the hosts authorize`);
+    throw new ClientKeyError(`the client key of run ${fleet.runId} (${path}) is not here, and it was not derived from ${SECRET_ENV} (the run was provisioned without it): continue on the machine that provisioned it, or provision with ${SECRET_ENV} set`);
   }
   const secret = env[SECRET_ENV];
   if (!secret) throw new ClientKeyError(`the client key of run ${fleet.runId} (${want}) is not here (${path}): it is derived from ${SECRET_ENV}; set ${SECRET_ENV} to the secret the run was provisioned with`);

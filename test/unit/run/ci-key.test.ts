@@ -75,9 +75,11 @@ describe('the CI client key hook', () => {
   it('an existing key is used as is; a provider key elsewhere comes from VPS_TEST_SSH_KEY, never derived', () => {
     const own = join(dir, 'own');
     expect(ensureClientKey(fleetAt(own), { VPS_TEST_SSH_SECRET: SECRET })).toEqual({ fleet: fleetAt(own) });
-    const gone = fleetAt(join(dir, 'home', '.ssh', 'id_ed25519'));
-    expect(ensureClientKey(gone, { VPS_TEST_SSH_SECRET: SECRET }).fleet.clientKeyPath).toBe(gone.clientKeyPath);
+    const gone = { ...fleetAt(join(dir, 'home', '.ssh', 'id_ed25519')), provider: 'inventory' };
+    expect(() => ensureClientKey(gone, { VPS_TEST_SSH_SECRET: SECRET })).toThrow(/client key of run gh1234 \(.*id_ed25519\) is not here: set VPS_TEST_SSH_KEY to the private key the hosts authorize/);
     expect(existsSync(gone.clientKeyPath)).toBe(false); // a user's key path is never filled with a derived key
     expect(ensureClientKey(gone, { VPS_TEST_SSH_KEY: own }).fleet.clientKeyPath).toBe(own);
+    // a lab or droplet key made without the secret cannot be made again anywhere
+    expect(() => ensureClientKey(fleetAt(join(dir, 'lab', 'keys', 'client')), { VPS_TEST_SSH_SECRET: SECRET })).toThrow(/is not here, and it was not derived from VPS_TEST_SSH_SECRET \(the run was provisioned without it\)/);
   });
 });
