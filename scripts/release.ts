@@ -22,9 +22,8 @@ function check(): number {
 function release(version: string): number {
   if (!/^\d+\.\d+\.\d+$/.test(version)) throw new Error(`release: "${version}" is not X.Y.Z`);
   if (execFileSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' }).trim()) throw new Error('release: the work tree has changes; commit or stash them first');
-  const pkgPath = resolve(ROOT, 'package.json');
-  const pkgText = readFileSync(pkgPath, 'utf8');
-  writeFileSync(pkgPath, pkgText.replace(/"version": "[^"]+"/, `"version": "${version}"`));
+  // package.json and package-lock.json together, no commit or tag (those are printed below)
+  execFileSync('npm', ['version', version, '--no-git-tag-version', '--allow-same-version'], { cwd: ROOT, stdio: 'inherit' });
   const id = readIdentity(ROOT);
   for (const f of files()) {
     const p = resolve(ROOT, f);
