@@ -43888,433 +43888,6 @@ var init_names = __esm({
   }
 });
 
-// src/lab/exec.ts
-import { spawn as spawn3 } from "node:child_process";
-var CommandError, DEFAULT_TIMEOUT_MS, systemExec;
-var init_exec2 = __esm({
-  "src/lab/exec.ts"() {
-    "use strict";
-    init_quote();
-    CommandError = class extends Error {
-      constructor(argv, code, stderr) {
-        const detail = stderr.trim().split("\n").slice(-5).join(" | ");
-        super(`\`${argv.map(shellQuote).join(" ")}\` failed (${code < 0 ? "could not run" : `exit ${code}`})${detail ? `: ${detail}` : ""}`);
-        this.argv = argv;
-        this.code = code;
-        this.stderr = stderr;
-      }
-      name = "CommandError";
-    };
-    DEFAULT_TIMEOUT_MS = 3e4;
-    systemExec = (argv, options = {}) => new Promise((resolve15, reject) => {
-      const [command, ...args] = argv;
-      if (!command) {
-        reject(new Error("exec: empty command"));
-        return;
-      }
-      const child = spawn3(command, args, { stdio: ["pipe", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.setEncoding("utf8").on("data", (d) => stdout += d);
-      child.stderr.setEncoding("utf8").on("data", (d) => stderr += d);
-      const timer = setTimeout(() => {
-        stderr += `
-(timed out after ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms)`;
-        child.kill("SIGKILL");
-      }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-      let finished = false;
-      const finish = (code) => {
-        if (finished) return;
-        finished = true;
-        clearTimeout(timer);
-        if (code !== 0 && !options.allowFailure) reject(new CommandError(argv, code, stderr));
-        else resolve15({ code, stdout, stderr });
-      };
-      child.on("error", (err) => {
-        stderr += err.message;
-        finish(-1);
-      });
-      child.on("close", (code, signal2) => finish(code ?? (signal2 ? 128 : -1)));
-      child.stdin.on("error", () => void 0);
-      child.stdin.end(options.input ?? "");
-    });
-  }
-});
-
-// src/lab/preflight.ts
-import { access, constants as constants2, readFile as readFile2 } from "node:fs/promises";
-import path2 from "node:path";
-async function resolveCommand(command) {
-  const dirs = [...(process.env.PATH ?? "").split(":").filter(Boolean), ...EXTRA_DIRS];
-  for (const dir of dirs) {
-    const candidate = path2.join(dir, command);
-    try {
-      await access(candidate, constants2.X_OK);
-      return candidate;
-    } catch {
-    }
-  }
-  return void 0;
-}
-function effectiveCapabilities(statusText) {
-  const hex3 = /^CapEff:\s*([0-9a-f]+)/im.exec(statusText)?.[1];
-  const caps = hex3 ? BigInt(`0x${hex3}`) : 0n;
-  return { netAdmin: (caps & 1n << 12n) !== 0n, sysAdmin: (caps & 1n << 21n) !== 0n };
-}
-async function systemPrivileges() {
-  const status2 = await readFile2("/proc/self/status", "utf8").catch(() => "");
-  return { root: process.getuid?.() === 0, ...effectiveCapabilities(status2) };
-}
-function packagesOf(commands) {
-  return [...new Set(commands.map((c) => c.debianPackage))];
-}
-async function preflight(options = {}) {
-  const exec = options.exec ?? systemExec;
-  const resolve15 = options.resolve ?? resolveCommand;
-  const wanted = [...LAB_COMMANDS, ...options.forTests ? TEST_COMMANDS : []];
-  const priv = await (options.privileged ?? systemPrivileges)();
-  const problems = [];
-  if (!priv.root && !(priv.netAdmin && priv.sysAdmin)) {
-    problems.push("the lab needs root (or CAP_NET_ADMIN and CAP_SYS_ADMIN) to create network namespaces: run it with sudo");
-  }
-  const find = async () => {
-    const paths2 = {};
-    const missing2 = [];
-    for (const req of wanted) {
-      const found = await resolve15(req.command);
-      if (found) paths2[req.command] = found;
-      else missing2.push(req);
-    }
-    return { paths: paths2, missing: missing2 };
-  };
-  let { paths, missing } = await find();
-  const installed = [];
-  if (missing.length > 0 && priv.root && options.install !== false && await resolve15("apt-get")) {
-    const packages = packagesOf(missing);
-    options.onProgress?.(`installing ${packages.join(" ")} with apt-get`);
-    await exec(["apt-get", "update", "-q"], { allowFailure: true, timeoutMs: 3e5 });
-    const result = await exec(
-      ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "--no-install-recommends", ...packages],
-      { allowFailure: true, timeoutMs: 6e5 }
-    );
-    if (result.code === 0) installed.push(...packages);
-    else problems.push(`apt-get install ${packages.join(" ")} failed: ${result.stderr.trim().split("\n").slice(-2).join(" | ")}`);
-    ({ paths, missing } = await find());
-  }
-  if (missing.length > 0) {
-    const names = missing.map((m) => `${m.command} (${m.debianPackage})`).join(", ");
-    problems.push(`missing commands: ${names}; install them with: sudo apt-get install -y ${packagesOf(missing).join(" ")}`);
-  }
-  return { ok: problems.length === 0, root: priv.root, paths, missing, installed, problems };
-}
-function assertPreflight(result) {
-  if (!result.ok) throw new PreflightError(`this machine cannot host a lab:
-  - ${result.problems.join("\n  - ")}`);
-}
-var LAB_COMMANDS, TEST_COMMANDS, PreflightError, EXTRA_DIRS;
-var init_preflight = __esm({
-  "src/lab/preflight.ts"() {
-    "use strict";
-    init_exec2();
-    LAB_COMMANDS = [
-      { command: "ip", debianPackage: "iproute2" },
-      { command: "tc", debianPackage: "iproute2" },
-      { command: "nft", debianPackage: "nftables" },
-      { command: "sshd", debianPackage: "openssh-server" },
-      { command: "ssh-keygen", debianPackage: "openssh-client" },
-      { command: "conntrack", debianPackage: "conntrack" }
-    ];
-    TEST_COMMANDS = [
-      { command: "turnserver", debianPackage: "coturn" },
-      { command: "turnutils_natdiscovery", debianPackage: "coturn" },
-      { command: "iptables-nft", debianPackage: "iptables" }
-    ];
-    PreflightError = class extends Error {
-      name = "PreflightError";
-    };
-    EXTRA_DIRS = ["/usr/local/sbin", "/usr/sbin", "/sbin"];
-  }
-});
-
-// src/lab/delayer.ts
-import { spawn as spawn4 } from "node:child_process";
-import { randomBytes as randomBytes2, createHash as createHash2 } from "node:crypto";
-import { existsSync as existsSync6, openSync, closeSync } from "node:fs";
-import { mkdir, readFile as readFile3, rename } from "node:fs/promises";
-import os2 from "node:os";
-import path3 from "node:path";
-function cacheDir() {
-  return path3.join(process.env.XDG_CACHE_HOME ?? path3.join(os2.homedir(), ".cache"), "vps-test", "lab");
-}
-function compiler() {
-  const cc = findOnPath("cc") ?? findOnPath("gcc");
-  if (cc) return [cc];
-  const zig = findOnPath("zig") ?? findNpmZig();
-  return zig ? [zig, "cc"] : void 0;
-}
-async function ensureDelayer(exec) {
-  const source = path3.join(packageRoot(), DELAYER_SOURCE);
-  const text = await readFile3(source, "utf8").catch(() => {
-    throw new DelayUnsupportedError(`the lab's packet delayer source is missing (${source})`);
-  });
-  const binary = path3.join(cacheDir(), `nfq-delayer-${createHash2("sha256").update(text).digest("hex").slice(0, 16)}`);
-  if (existsSync6(binary)) return binary;
-  const cc = compiler();
-  if (!cc) throw new DelayUnsupportedError("delay on the lab internet needs a C compiler for its packet delayer: no cc, gcc or zig found");
-  await mkdir(cacheDir(), { recursive: true });
-  const tmp = `${binary}.${process.pid}.tmp`;
-  await exec([...cc, "-O2", "-o", tmp, source], { timeoutMs: 12e4 });
-  await rename(tmp, binary);
-  return binary;
-}
-function startDelayer(binary, namespace, args, logPath, timeoutMs = 1e4) {
-  return new Promise((resolve15, reject) => {
-    const log = openSync(logPath, "a");
-    const child = spawn4("ip", ["netns", "exec", namespace, binary, ...args], { detached: true, stdio: ["ignore", "pipe", log] });
-    closeSync(log);
-    const stdout = child.stdout;
-    let out = "";
-    const finish = (err) => {
-      clearTimeout(timer);
-      stdout.removeAllListeners();
-      child.removeAllListeners("exit");
-      stdout.destroy();
-      child.unref();
-      if (err) reject(err);
-      else resolve15();
-    };
-    const failed = async (why) => {
-      const tail = (await readFile3(logPath, "utf8").catch(() => "")).trim().split("\n").slice(-3).join(" | ");
-      finish(new DelayUnsupportedError(`the lab's packet delayer ${why}${tail ? `: ${tail}` : ""}`));
-    };
-    const timer = setTimeout(() => void failed(`did not bind its queue within ${timeoutMs} ms`), timeoutMs);
-    stdout.setEncoding("utf8").on("data", (chunk) => {
-      out += chunk;
-      if (out.includes("ready\n")) finish();
-    });
-    child.on("exit", (code) => void failed(`exited (status ${code})`));
-  });
-}
-async function assertDelayPossible(exec) {
-  if (!await resolveCommand("iptables-nft")) {
-    throw new DelayUnsupportedError("delay on the lab internet (fleet.internet rtt) needs iptables-nft to queue packets to its delayer: install iptables");
-  }
-  const ns = inetNamespace(`nfqprobe${randomBytes2(4).toString("hex")}`);
-  await exec(["ip", "netns", "add", ns]);
-  try {
-    const result = await exec(["ip", "netns", "exec", ns, "iptables-nft", "-w", "-t", "mangle", "-A", "FORWARD", "-j", "NFQUEUE", "--queue-num", "0"], {
-      allowFailure: true
-    });
-    if (result.code !== 0) {
-      throw new DelayUnsupportedError(
-        `delay on the lab internet (fleet.internet rtt) needs the kernel's NFQUEUE target (CONFIG_NETFILTER_XT_TARGET_NFQUEUE, CONFIG_NETFILTER_NETLINK_QUEUE): ${result.stderr.trim().split("\n")[0] ?? ""}`
-      );
-    }
-  } finally {
-    await exec(["ip", "netns", "del", ns], { allowFailure: true });
-  }
-}
-var DELAYER_SOURCE, DelayUnsupportedError;
-var init_delayer = __esm({
-  "src/lab/delayer.ts"() {
-    "use strict";
-    init_zig();
-    init_package_root();
-    init_names();
-    init_preflight();
-    DELAYER_SOURCE = path3.join("agent", "delayer", "nfq-delayer.c");
-    DelayUnsupportedError = class extends Error {
-      name = "DelayUnsupportedError";
-    };
-  }
-});
-
-// src/lab/interrupt.ts
-var LabInterruptedError, SIGNALS, InterruptGuard;
-var init_interrupt = __esm({
-  "src/lab/interrupt.ts"() {
-    "use strict";
-    LabInterruptedError = class extends Error {
-      constructor(reason) {
-        super(`lab creation interrupted (${reason}); everything it created was removed`);
-        this.reason = reason;
-      }
-      name = "LabInterruptedError";
-    };
-    SIGNALS = ["SIGINT", "SIGTERM"];
-    InterruptGuard = class {
-      /**
-       * @param emergency runs when the creation does not reach its own cleanup within `graceMs`
-       *   after the interruption (e.g. stuck in a command); it should clean up and re-raise.
-       */
-      constructor(signal2, emergency, graceMs = 1e4) {
-        this.signal = signal2;
-        this.emergency = emergency;
-        this.graceMs = graceMs;
-      }
-      reasonValue;
-      othersListening = false;
-      emergencyTimer;
-      handlers = /* @__PURE__ */ new Map();
-      onAbort = () => this.trip("abort");
-      get reason() {
-        return this.reasonValue;
-      }
-      install(handleSignals) {
-        if (this.signal?.aborted) this.trip("abort");
-        this.signal?.addEventListener("abort", this.onAbort, { once: true });
-        if (!handleSignals) return;
-        for (const sig of SIGNALS) {
-          const handler = () => this.trip(sig);
-          this.handlers.set(sig, handler);
-          process.on(sig, handler);
-        }
-      }
-      uninstall() {
-        this.signal?.removeEventListener("abort", this.onAbort);
-        for (const [sig, handler] of this.handlers) process.off(sig, handler);
-        this.handlers.clear();
-        if (this.emergencyTimer) clearTimeout(this.emergencyTimer);
-        this.emergencyTimer = void 0;
-      }
-      /** Throws LabInterruptedError once interrupted; called between steps. */
-      check() {
-        if (this.reasonValue) throw new LabInterruptedError(this.reasonValue);
-      }
-      /** After cleanup: deliver the signal again if no other handler will act on it. */
-      reraise() {
-        const reason = this.reasonValue;
-        this.uninstall();
-        if (reason && reason !== "abort" && !this.othersListening) process.kill(process.pid, reason);
-      }
-      trip(reason) {
-        if (this.reasonValue) return;
-        this.reasonValue = reason;
-        if (reason !== "abort") this.othersListening = process.listenerCount(reason) > 1;
-        this.emergencyTimer = setTimeout(() => void this.emergency(), this.graceMs);
-      }
-    };
-  }
-});
-
-// src/lab/keys.ts
-import { readFile as readFile4, rm } from "node:fs/promises";
-async function generateEd25519(exec, file2, comment) {
-  await rm(file2, { force: true });
-  await rm(`${file2}.pub`, { force: true });
-  await exec(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file2]);
-  return publicKeyOf(await readFile4(`${file2}.pub`, "utf8"));
-}
-function publicKeyOf(line) {
-  const [type, key] = line.trim().split(/\s+/);
-  if (!type || !key) throw new Error(`not an OpenSSH public key: "${line.trim().slice(0, 40)}"`);
-  return `${type} ${key}`;
-}
-function renderKnownHosts(entries) {
-  return entries.map((e) => `${e.addresses.map((a) => e.port === 22 ? a : `[${a}]:${e.port}`).join(",")} ${e.hostKey}`).join("\n").concat("\n");
-}
-var init_keys = __esm({
-  "src/lab/keys.ts"() {
-    "use strict";
-  }
-});
-
-// src/lab/namespaces.ts
-import { readdir, readlink, stat } from "node:fs/promises";
-function parseNetnsList(text) {
-  return text.split("\n").map((line) => line.trim().split(/\s+/)[0] ?? "").filter((name2) => name2 !== "");
-}
-async function listNamespaces(exec) {
-  return parseNetnsList((await exec(["ip", "netns", "list"])).stdout);
-}
-async function labNamespacesByRun(exec) {
-  const byRun = /* @__PURE__ */ new Map();
-  for (const ns of await listNamespaces(exec)) {
-    const runId = runIdOfNamespace(ns);
-    if (runId === void 0) continue;
-    byRun.set(runId, [...byRun.get(runId) ?? [], ns]);
-  }
-  return byRun;
-}
-async function pidsInNamespaces(namespaces) {
-  const inodes = /* @__PURE__ */ new Set();
-  for (const ns of namespaces) {
-    const info = await stat(`${NETNS_DIR}/${ns}`).catch(() => void 0);
-    if (info) inodes.add(`net:[${info.ino}]`);
-  }
-  if (inodes.size === 0) return [];
-  const pids = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const link = await readlink(`/proc/${entry}/ns/net`).catch(() => void 0);
-    if (link && inodes.has(link)) pids.push(Number(entry));
-  }
-  return pids;
-}
-function signal(pid, sig) {
-  try {
-    process.kill(pid, sig);
-    return true;
-  } catch {
-    return false;
-  }
-}
-async function killNamespaceProcesses(namespaces, graceMs = 1e3) {
-  const pidsOf = async () => (await pidsInNamespaces(namespaces)).filter((p) => p !== process.pid);
-  const first = await pidsOf();
-  for (const pid of first) signal(pid, "SIGTERM");
-  const deadline = Date.now() + graceMs;
-  let remaining = first;
-  while (remaining.length > 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 25));
-    remaining = await pidsOf();
-  }
-  for (const pid of remaining) signal(pid, "SIGKILL");
-  if (remaining.length > 0) {
-    const killDeadline = Date.now() + 2e3;
-    while ((await pidsOf()).length > 0 && Date.now() < killDeadline) await new Promise((r) => setTimeout(r, 25));
-  }
-  return first.length;
-}
-var NETNS_DIR;
-var init_namespaces = __esm({
-  "src/lab/namespaces.ts"() {
-    "use strict";
-    init_names();
-    NETNS_DIR = "/run/netns";
-  }
-});
-
-// src/lab/netem.ts
-import { randomBytes as randomBytes3 } from "node:crypto";
-function hasNetem(exec) {
-  cached2 ??= probe(exec).catch((err) => {
-    cached2 = void 0;
-    throw err;
-  });
-  return cached2;
-}
-async function probe(exec) {
-  const ns = inetNamespace(`netemprobe${randomBytes3(4).toString("hex")}`);
-  await exec(["ip", "netns", "add", ns]);
-  try {
-    await exec(["ip", "-n", ns, "link", "set", "lo", "up"]);
-    const result = await exec(["ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"], {
-      allowFailure: true
-    });
-    return result.code === 0;
-  } finally {
-    await exec(["ip", "netns", "del", ns], { allowFailure: true });
-  }
-}
-var cached2;
-var init_netem = __esm({
-  "src/lab/netem.ts"() {
-    "use strict";
-    init_names();
-  }
-});
-
 // src/lab/recipes/steps.ts
 function ip(ns, ...args) {
   return { argv: ["ip", ...ns ? ["-n", ns] : [], ...args] };
@@ -44341,81 +43914,6 @@ var init_steps = __esm({
   "src/lab/recipes/steps.ts"() {
     "use strict";
     init_quote();
-  }
-});
-
-// src/lab/recipes/impair.ts
-function hasImpairment(impair) {
-  if (!impair) return false;
-  return Boolean(impair.delayMs || impair.jitterMs || impair.lossPercent || impair.rateKbit);
-}
-function needsNetem(impair) {
-  return Boolean(impair && (impair.delayMs || impair.jitterMs));
-}
-function tbfArgs(rateKbit) {
-  if (!(rateKbit > 0)) throw new Error(`rate must be positive, got ${rateKbit} kbit/s`);
-  const burstBytes = Math.max(3200, Math.ceil(rateKbit * 1e3 / 8 / 50));
-  return ["tbf", "rate", `${rateKbit}kbit`, "burst", String(burstBytes), "latency", "100ms"];
-}
-function lossMatch(percent2) {
-  if (!(percent2 > 0 && percent2 <= 100)) throw new Error(`loss must be in (0, 100] percent, got ${percent2}`);
-  if (percent2 === 100) return "";
-  return Number.isInteger(percent2) ? `numgen random mod 100 lt ${percent2}` : `numgen random mod 10000 lt ${Math.round(percent2 * 100)}`;
-}
-function renderLossRuleset(percent2, dev, exemptSshFrom) {
-  const iface = JSON.stringify(dev);
-  const match2 = lossMatch(percent2);
-  const inbound = exemptSshFrom ? [`iifname ${iface} ip saddr ${exemptSshFrom} tcp dport 22 accept`] : [];
-  const outbound = exemptSshFrom ? [`oifname ${iface} ip daddr ${exemptSshFrom} tcp sport 22 accept`] : [];
-  return [
-    `table ip ${IMPAIR_TABLE} {`,
-    // raw priority: dropped packets never create conntrack state
-    "  chain loss_ingress {",
-    "    type filter hook prerouting priority raw; policy accept;",
-    ...inbound.map((r) => `    ${r}`),
-    `    iifname ${iface} ${match2 ? `${match2} ` : ""}drop`,
-    "  }",
-    "  chain loss_egress {",
-    "    type filter hook postrouting priority filter; policy accept;",
-    ...outbound.map((r) => `    ${r}`),
-    `    oifname ${iface} ${match2 ? `${match2} ` : ""}drop`,
-    "  }",
-    "}",
-    ""
-  ].join("\n");
-}
-function netemArgs(impair) {
-  const args = ["netem", "delay", `${impair.delayMs ?? 0}ms`];
-  if (impair.jitterMs) args.push(`${impair.jitterMs}ms`, "distribution", "normal");
-  if (impair.rateKbit) args.push("rate", `${impair.rateKbit}kbit`);
-  return args;
-}
-function impairmentSteps(impair, link, netem) {
-  if (!impair || !hasImpairment(impair)) return [];
-  const steps = [];
-  const qdisc = (end, args) => inNamespace(end.ns, ["tc", "qdisc", "replace", "dev", end.dev, "root", ...args]);
-  if (needsNetem(impair)) {
-    if (!netem) throw new UnsupportedImpairmentError(NETEM_MISSING);
-    steps.push(qdisc(link.uplink, netemArgs(impair)));
-  } else if (impair.rateKbit) {
-    steps.push(qdisc(link.uplink, tbfArgs(impair.rateKbit)));
-  }
-  if (impair.rateKbit) steps.push(qdisc(link.downlink, tbfArgs(impair.rateKbit)));
-  if (impair.lossPercent) {
-    steps.push(inNamespace(link.loss.ns, ["nft", "-f", "-"], renderLossRuleset(impair.lossPercent, link.loss.dev, link.exemptSshFrom)));
-  }
-  return steps;
-}
-var NETEM_MISSING, UnsupportedImpairmentError, IMPAIR_TABLE;
-var init_impair = __esm({
-  "src/lab/recipes/impair.ts"() {
-    "use strict";
-    init_steps();
-    NETEM_MISSING = "delay/jitter not supported on this kernel (no sch_netem)";
-    UnsupportedImpairmentError = class extends Error {
-      name = "UnsupportedImpairmentError";
-    };
-    IMPAIR_TABLE = "vtimpair";
   }
 });
 
@@ -44507,6 +44005,148 @@ var init_internet = __esm({
     DEFAULT_HOPS = 12;
     INTERNET_TABLE = "vtinet";
     DELAY_QUEUE = 0;
+  }
+});
+
+// src/lab/addresses.ts
+function internetSubnet(index) {
+  if (!Number.isInteger(index) || index < 0 || index >= SUBNET_COUNT) {
+    throw new RangeError(`subnet index ${index} outside 0..${SUBNET_COUNT - 1}`);
+  }
+  const base = `198.${18 + Math.floor(index / 256)}.${index % 256}`;
+  return { index, cidr: `${base}.0/24`, prefixLen: 24, controllerIp: `${base}.1`, gatewayIp: `${base}.254` };
+}
+function machineAddress(subnet, n) {
+  const host = FIRST_MACHINE_HOST + n;
+  if (host > LAST_MACHINE_HOST) {
+    throw new RangeError(`a lab holds at most ${LAST_MACHINE_HOST - FIRST_MACHINE_HOST + 1} public addresses`);
+  }
+  return subnet.cidr.replace(/\.0\/24$/, `.${host}`);
+}
+function lanPlan(nodeIndex) {
+  if (!Number.isInteger(nodeIndex) || nodeIndex < 0 || nodeIndex >= MAX_LAN_INDEX) {
+    throw new RangeError(`NAT'd node index ${nodeIndex} outside 0..${MAX_LAN_INDEX - 1}`);
+  }
+  const net3 = `10.${nodeIndex + 1}.0`;
+  return { cidr: `${net3}.0/24`, prefixLen: 24, routerIp: `${net3}.1`, hostIp: `${net3}.2` };
+}
+function carrierLanPlan(nodeIndex) {
+  if (!Number.isInteger(nodeIndex) || nodeIndex < 0 || nodeIndex >= MAX_LAN_INDEX) {
+    throw new RangeError(`NAT'd node index ${nodeIndex} outside 0..${MAX_LAN_INDEX - 1}`);
+  }
+  const net3 = `100.64.${nodeIndex + 1}`;
+  return { cidr: `${net3}.0/24`, prefixLen: 24, routerIp: `${net3}.1`, hostIp: `${net3}.2` };
+}
+function subnetIndexOf(ipv43) {
+  const m = /^198\.(18|19)\.(\d{1,3})\.\d{1,3}$/.exec(ipv43);
+  if (!m) return void 0;
+  return (Number(m[1]) - 18) * 256 + Number(m[2]);
+}
+function labMac(kind, subnetIndex, index = 0) {
+  const bytes = [2, kind, subnetIndex >> 8, subnetIndex & 255, index >> 8, index & 255];
+  return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
+}
+var SUBNET_COUNT, FIRST_MACHINE_HOST, LAST_MACHINE_HOST, MAX_LAN_INDEX, MAC_KIND;
+var init_addresses = __esm({
+  "src/lab/addresses.ts"() {
+    "use strict";
+    SUBNET_COUNT = 512;
+    FIRST_MACHINE_HOST = 10;
+    LAST_MACHINE_HOST = 253;
+    MAX_LAN_INDEX = 253;
+    MAC_KIND = {
+      /** the internet router's port towards machine k */
+      inetPort: 1,
+      /** machine k's uplink (public node eth0, or a router's wan) */
+      uplink: 2,
+      /** router k's LAN side */
+      lan: 3,
+      /** host k's interface behind its router */
+      host: 4,
+      /** the internet router's port towards the controller */
+      controllerPort: 5,
+      /** the controller's veth in the root namespace */
+      controller: 6,
+      /** double NAT: carrier router k's side of its LAN */
+      carrierLan: 7,
+      /** double NAT: home router k's WAN on the carrier's LAN */
+      homeWan: 8
+    };
+  }
+});
+
+// src/lab/recipes/impair.ts
+function hasImpairment(impair) {
+  if (!impair) return false;
+  return Boolean(impair.delayMs || impair.jitterMs || impair.lossPercent || impair.rateKbit);
+}
+function needsNetem(impair) {
+  return Boolean(impair && (impair.delayMs || impair.jitterMs));
+}
+function tbfArgs(rateKbit) {
+  if (!(rateKbit > 0)) throw new Error(`rate must be positive, got ${rateKbit} kbit/s`);
+  const burstBytes = Math.max(3200, Math.ceil(rateKbit * 1e3 / 8 / 50));
+  return ["tbf", "rate", `${rateKbit}kbit`, "burst", String(burstBytes), "latency", "100ms"];
+}
+function lossMatch(percent2) {
+  if (!(percent2 > 0 && percent2 <= 100)) throw new Error(`loss must be in (0, 100] percent, got ${percent2}`);
+  if (percent2 === 100) return "";
+  return Number.isInteger(percent2) ? `numgen random mod 100 lt ${percent2}` : `numgen random mod 10000 lt ${Math.round(percent2 * 100)}`;
+}
+function renderLossRuleset(percent2, dev, exemptSshFrom) {
+  const iface = JSON.stringify(dev);
+  const match2 = lossMatch(percent2);
+  const inbound = exemptSshFrom ? [`iifname ${iface} ip saddr ${exemptSshFrom} tcp dport 22 accept`] : [];
+  const outbound = exemptSshFrom ? [`oifname ${iface} ip daddr ${exemptSshFrom} tcp sport 22 accept`] : [];
+  return [
+    `table ip ${IMPAIR_TABLE} {`,
+    // raw priority: dropped packets never create conntrack state
+    "  chain loss_ingress {",
+    "    type filter hook prerouting priority raw; policy accept;",
+    ...inbound.map((r) => `    ${r}`),
+    `    iifname ${iface} ${match2 ? `${match2} ` : ""}drop`,
+    "  }",
+    "  chain loss_egress {",
+    "    type filter hook postrouting priority filter; policy accept;",
+    ...outbound.map((r) => `    ${r}`),
+    `    oifname ${iface} ${match2 ? `${match2} ` : ""}drop`,
+    "  }",
+    "}",
+    ""
+  ].join("\n");
+}
+function netemArgs(impair) {
+  const args = ["netem", "delay", `${impair.delayMs ?? 0}ms`];
+  if (impair.jitterMs) args.push(`${impair.jitterMs}ms`, "distribution", "normal");
+  if (impair.rateKbit) args.push("rate", `${impair.rateKbit}kbit`);
+  return args;
+}
+function impairmentSteps(impair, link, netem) {
+  if (!impair || !hasImpairment(impair)) return [];
+  const steps = [];
+  const qdisc = (end, args) => inNamespace(end.ns, ["tc", "qdisc", "replace", "dev", end.dev, "root", ...args]);
+  if (needsNetem(impair)) {
+    if (!netem) throw new UnsupportedImpairmentError(NETEM_MISSING);
+    steps.push(qdisc(link.uplink, netemArgs(impair)));
+  } else if (impair.rateKbit) {
+    steps.push(qdisc(link.uplink, tbfArgs(impair.rateKbit)));
+  }
+  if (impair.rateKbit) steps.push(qdisc(link.downlink, tbfArgs(impair.rateKbit)));
+  if (impair.lossPercent) {
+    steps.push(inNamespace(link.loss.ns, ["nft", "-f", "-"], renderLossRuleset(impair.lossPercent, link.loss.dev, link.exemptSshFrom)));
+  }
+  return steps;
+}
+var NETEM_MISSING, UnsupportedImpairmentError, IMPAIR_TABLE;
+var init_impair = __esm({
+  "src/lab/recipes/impair.ts"() {
+    "use strict";
+    init_steps();
+    NETEM_MISSING = "delay/jitter not supported on this kernel (no sch_netem)";
+    UnsupportedImpairmentError = class extends Error {
+      name = "UnsupportedImpairmentError";
+    };
+    IMPAIR_TABLE = "vtimpair";
   }
 });
 
@@ -44625,319 +44265,6 @@ var init_nat = __esm({
       name = "NatOptionError";
     };
     L4 = "meta l4proto { tcp, udp }";
-  }
-});
-
-// src/lab/recipes/batch.ts
-function ipTarget(step) {
-  const [cmd, ...rest] = step.argv;
-  if (cmd !== "ip" || step.ns !== void 0 || step.input !== void 0) return void 0;
-  if (rest[0] === "-n") {
-    const ns = rest[1];
-    return ns && rest.length > 2 && !rest[2]?.startsWith("-") ? { ns, args: rest.slice(2) } : void 0;
-  }
-  return rest.length > 0 && !rest[0]?.startsWith("-") ? { ns: void 0, args: rest } : void 0;
-}
-function batchable(args) {
-  return args.every((a) => a !== "" && !/[\s"'\\#]/.test(a));
-}
-function batchSteps(steps) {
-  const out = [];
-  let run;
-  const flush = () => {
-    if (!run) return;
-    if (run.lines.length === 1) out.push(run.first);
-    else out.push({ argv: ["ip", ...run.ns ? ["-n", run.ns] : [], "-batch", "-"], input: `${run.lines.join("\n")}
-` });
-    run = void 0;
-  };
-  for (const step of steps) {
-    const target2 = ipTarget(step);
-    if (!target2 || !batchable(target2.args)) {
-      flush();
-      out.push(step);
-      continue;
-    }
-    if (run && run.ns === target2.ns) {
-      run.lines.push(target2.args.join(" "));
-      continue;
-    }
-    flush();
-    run = { ns: target2.ns, lines: [target2.args.join(" ")], first: step };
-  }
-  flush();
-  return out;
-}
-var init_batch = __esm({
-  "src/lab/recipes/batch.ts"() {
-    "use strict";
-  }
-});
-
-// src/lab/sshd.ts
-import net from "node:net";
-import { readFile as readFile5 } from "node:fs/promises";
-function arg(value) {
-  if (/["\r\n]/.test(value)) throw new Error(`sshd cannot use the path ${JSON.stringify(value)}`);
-  return /\s/.test(value) ? `"${value}"` : value;
-}
-function renderSshdConfig(plan, authorizedKeysPath, options = {}) {
-  return [
-    "# vps-test lab machine",
-    `Port ${plan.port}`,
-    ...plan.listen.map((addr) => `ListenAddress ${addr}`),
-    `HostKey ${arg(plan.hostKeyPath)}`,
-    `PidFile ${arg(plan.pidPath)}`,
-    `AuthorizedKeysFile ${arg(authorizedKeysPath)}`,
-    "PubkeyAuthentication yes",
-    "PasswordAuthentication no",
-    "KbdInteractiveAuthentication no",
-    "PermitRootLogin prohibit-password",
-    // the lab's files live in the user's checkout, whose permissions sshd should not judge
-    "StrictModes no",
-    "UsePAM no",
-    "UseDNS no",
-    "PrintMotd no",
-    "X11Forwarding no",
-    "AllowTcpForwarding yes",
-    // every later stage keeps one connection per node with many channels
-    `MaxSessions ${options.maxSessions ?? 64}`,
-    "MaxStartups 64:30:128",
-    "Subsystem sftp internal-sftp",
-    // Lab machines share the controller's home: its ~/.bashrc (pyenv, nvm...) must not run on
-    // every command. bash skips .bashrc under sshd when SHLVL is already set.
-    "SetEnv SHLVL=1",
-    `LogLevel ${options.logLevel ?? "INFO"}`,
-    ""
-  ].join("\n");
-}
-async function startSshd(exec, sshdPath, namespace, configPath, logPath) {
-  await exec(["ip", "netns", "exec", namespace, sshdPath, "-f", configPath, "-E", logPath]);
-}
-function readBanner(host, port, timeoutMs) {
-  return new Promise((resolve15) => {
-    const socket = net.connect({ host, port });
-    let data = "";
-    const done = (ok) => {
-      socket.destroy();
-      resolve15(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.on("data", (chunk) => {
-      data += chunk.toString("latin1");
-      if (data.includes("SSH-2.0-")) done(true);
-    });
-    socket.on("error", () => done(false));
-    socket.on("close", () => done(data.includes("SSH-2.0-")));
-  });
-}
-async function waitForSsh(host, port, options) {
-  const started = Date.now();
-  for (; ; ) {
-    if (options.aborted?.()) throw new Error(`stopped waiting for ${options.what}`);
-    if (await readBanner(host, port, 1e3)) return Date.now() - started;
-    if (Date.now() - started > options.timeoutMs) {
-      const log = options.logPath ? await readFile5(options.logPath, "utf8").catch(() => "") : "";
-      const tail = log.trim().split("\n").slice(-3).join(" | ");
-      throw new Error(`${options.what}: sshd at ${host}:${port} did not answer within ${options.timeoutMs} ms${tail ? ` (sshd log: ${tail})` : ""}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-var init_sshd = __esm({
-  "src/lab/sshd.ts"() {
-    "use strict";
-  }
-});
-
-// src/lab/addresses.ts
-function internetSubnet(index) {
-  if (!Number.isInteger(index) || index < 0 || index >= SUBNET_COUNT) {
-    throw new RangeError(`subnet index ${index} outside 0..${SUBNET_COUNT - 1}`);
-  }
-  const base = `198.${18 + Math.floor(index / 256)}.${index % 256}`;
-  return { index, cidr: `${base}.0/24`, prefixLen: 24, controllerIp: `${base}.1`, gatewayIp: `${base}.254` };
-}
-function machineAddress(subnet, n) {
-  const host = FIRST_MACHINE_HOST + n;
-  if (host > LAST_MACHINE_HOST) {
-    throw new RangeError(`a lab holds at most ${LAST_MACHINE_HOST - FIRST_MACHINE_HOST + 1} public addresses`);
-  }
-  return subnet.cidr.replace(/\.0\/24$/, `.${host}`);
-}
-function lanPlan(nodeIndex) {
-  if (!Number.isInteger(nodeIndex) || nodeIndex < 0 || nodeIndex >= MAX_LAN_INDEX) {
-    throw new RangeError(`NAT'd node index ${nodeIndex} outside 0..${MAX_LAN_INDEX - 1}`);
-  }
-  const net3 = `10.${nodeIndex + 1}.0`;
-  return { cidr: `${net3}.0/24`, prefixLen: 24, routerIp: `${net3}.1`, hostIp: `${net3}.2` };
-}
-function carrierLanPlan(nodeIndex) {
-  if (!Number.isInteger(nodeIndex) || nodeIndex < 0 || nodeIndex >= MAX_LAN_INDEX) {
-    throw new RangeError(`NAT'd node index ${nodeIndex} outside 0..${MAX_LAN_INDEX - 1}`);
-  }
-  const net3 = `100.64.${nodeIndex + 1}`;
-  return { cidr: `${net3}.0/24`, prefixLen: 24, routerIp: `${net3}.1`, hostIp: `${net3}.2` };
-}
-function subnetIndexOf(ipv43) {
-  const m = /^198\.(18|19)\.(\d{1,3})\.\d{1,3}$/.exec(ipv43);
-  if (!m) return void 0;
-  return (Number(m[1]) - 18) * 256 + Number(m[2]);
-}
-function labMac(kind, subnetIndex, index = 0) {
-  const bytes = [2, kind, subnetIndex >> 8, subnetIndex & 255, index >> 8, index & 255];
-  return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
-}
-var SUBNET_COUNT, FIRST_MACHINE_HOST, LAST_MACHINE_HOST, MAX_LAN_INDEX, MAC_KIND;
-var init_addresses = __esm({
-  "src/lab/addresses.ts"() {
-    "use strict";
-    SUBNET_COUNT = 512;
-    FIRST_MACHINE_HOST = 10;
-    LAST_MACHINE_HOST = 253;
-    MAX_LAN_INDEX = 253;
-    MAC_KIND = {
-      /** the internet router's port towards machine k */
-      inetPort: 1,
-      /** machine k's uplink (public node eth0, or a router's wan) */
-      uplink: 2,
-      /** router k's LAN side */
-      lan: 3,
-      /** host k's interface behind its router */
-      host: 4,
-      /** the internet router's port towards the controller */
-      controllerPort: 5,
-      /** the controller's veth in the root namespace */
-      controller: 6,
-      /** double NAT: carrier router k's side of its LAN */
-      carrierLan: 7,
-      /** double NAT: home router k's WAN on the carrier's LAN */
-      homeWan: 8
-    };
-  }
-});
-
-// src/lab/subnet-claim.ts
-import { mkdir as mkdir2, readFile as readFile6, readdir as readdir2, rm as rm2, stat as stat2, writeFile } from "node:fs/promises";
-import path4 from "node:path";
-function errCode(err) {
-  return err?.code;
-}
-async function readClaim(dir, index) {
-  try {
-    const parsed = JSON.parse(await readFile6(path4.join(dir, String(index), "owner.json"), "utf8"));
-    if (typeof parsed.runId !== "string") return void 0;
-    return { index, runId: parsed.runId, pid: Number(parsed.pid ?? 0), createdAt: Number(parsed.createdAt ?? 0) };
-  } catch {
-    return void 0;
-  }
-}
-async function listSubnetClaims(dir = DEFAULT_CLAIM_DIR) {
-  let entries;
-  try {
-    entries = await readdir2(dir);
-  } catch (err) {
-    if (errCode(err) === "ENOENT") return [];
-    throw err;
-  }
-  const claims = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const claim2 = await readClaim(dir, Number(entry));
-    if (claim2) claims.push(claim2);
-  }
-  return claims.sort((a, b) => a.index - b.index);
-}
-async function withLock(dir, now, body) {
-  const lock = path4.join(dir, ".lock");
-  const deadline = Date.now() + 15e3;
-  for (; ; ) {
-    try {
-      await mkdir2(lock);
-      break;
-    } catch (err) {
-      if (errCode(err) !== "EEXIST") throw err;
-      const age = await stat2(lock).then((s) => now() - s.mtimeMs, () => 0);
-      if (age > LOCK_STALE_MS) await rm2(lock, { recursive: true, force: true });
-      else if (Date.now() > deadline) throw new Error(`timed out waiting for the subnet lock ${lock}`);
-      else await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-  try {
-    return await body();
-  } finally {
-    await rm2(lock, { recursive: true, force: true });
-  }
-}
-async function isStale(dir, index, options, now) {
-  const staleAfter = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
-  const claim2 = await readClaim(dir, index);
-  if (!claim2) {
-    const mtime = await stat2(path4.join(dir, String(index))).then((s) => s.mtimeMs, () => void 0);
-    return mtime !== void 0 && now - mtime > staleAfter;
-  }
-  if (now - claim2.createdAt <= staleAfter) return false;
-  return !await options.runHasNamespaces(claim2.runId);
-}
-async function tryMkdirClaim(dir, index, runId, now) {
-  try {
-    await mkdir2(path4.join(dir, String(index)));
-  } catch (err) {
-    if (errCode(err) === "EEXIST") return false;
-    throw err;
-  }
-  const claim2 = { runId, pid: process.pid, createdAt: now };
-  await writeFile(path4.join(dir, String(index), "owner.json"), `${JSON.stringify(claim2)}
-`);
-  return true;
-}
-async function claimSubnet(runId, options) {
-  const dir = options.dir ?? DEFAULT_CLAIM_DIR;
-  const now = options.now ?? Date.now;
-  await mkdir2(dir, { recursive: true });
-  const inUse = /* @__PURE__ */ new Set();
-  for (const addr of await options.rootAddresses?.() ?? []) {
-    const index = subnetIndexOf(addr);
-    if (index !== void 0) inUse.add(index);
-  }
-  const existing = new Set((await readdir2(dir)).filter((e) => /^\d+$/.test(e)).map(Number));
-  for (let index = 0; index < SUBNET_COUNT; index++) {
-    if (inUse.has(index) || existing.has(index)) continue;
-    if (await tryMkdirClaim(dir, index, runId, now())) return index;
-  }
-  const taken = await withLock(dir, now, async () => {
-    for (const index of [...existing].sort((a, b) => a - b)) {
-      if (inUse.has(index) || !await isStale(dir, index, options, now())) continue;
-      await rm2(path4.join(dir, String(index)), { recursive: true, force: true });
-      if (await tryMkdirClaim(dir, index, runId, now())) return index;
-    }
-    return void 0;
-  });
-  if (taken !== void 0) return taken;
-  throw new Error(`no free lab subnet in 198.18.0.0/15: all ${SUBNET_COUNT} are claimed (see ${dir}); destroy old labs with \`vps-test down\``);
-}
-async function releaseSubnets(runId, options = {}) {
-  const dir = options.dir ?? DEFAULT_CLAIM_DIR;
-  const mine = (await listSubnetClaims(dir)).filter((c) => c.runId === runId);
-  if (mine.length === 0) return [];
-  return withLock(dir, options.now ?? Date.now, async () => {
-    const released = [];
-    for (const claim2 of mine) {
-      if ((await readClaim(dir, claim2.index))?.runId !== runId) continue;
-      await rm2(path4.join(dir, String(claim2.index)), { recursive: true, force: true });
-      released.push(claim2.index);
-    }
-    return released;
-  });
-}
-var DEFAULT_CLAIM_DIR, DEFAULT_STALE_AFTER_MS, LOCK_STALE_MS;
-var init_subnet_claim = __esm({
-  "src/lab/subnet-claim.ts"() {
-    "use strict";
-    init_addresses();
-    DEFAULT_CLAIM_DIR = "/run/vps-test/subnets";
-    DEFAULT_STALE_AFTER_MS = 12e4;
-    LOCK_STALE_MS = 1e4;
   }
 });
 
@@ -45102,9 +44429,9 @@ var init_evidence = __esm({
 });
 
 // src/lab/topology.ts
-import path5 from "node:path";
+import path2 from "node:path";
 function validate2(nodes, labRoot) {
-  if (!path5.isAbsolute(labRoot)) throw new TopologyError(`lab root must be an absolute path, got "${labRoot}"`);
+  if (!path2.isAbsolute(labRoot)) throw new TopologyError(`lab root must be an absolute path, got "${labRoot}"`);
   if (nodes.length === 0) throw new TopologyError("a lab needs at least one node");
   const seen = /* @__PURE__ */ new Set();
   for (const node3 of nodes) {
@@ -45131,8 +44458,8 @@ function planTopology(nodes, options) {
   const internetProblem = validateInternet(internet, nodes.map((n) => n.region));
   if (internetProblem) throw new TopologyError(internetProblem);
   const subnet = internetSubnet(options.subnetIndex);
-  const keysDir = path5.join(labRoot, "keys");
-  const sshdDir = path5.join(labRoot, ".sshd");
+  const keysDir = path2.join(labRoot, "keys");
+  const sshdDir = path2.join(labRoot, ".sshd");
   let nextAddress = 0;
   const machines = nodes.map((node3, index) => {
     const publicIps = Array.from({ length: node3.publicAddresses ?? 1 }, () => machineAddress(subnet, nextAddress++));
@@ -45165,14 +44492,14 @@ function planTopology(nodes, options) {
         ...lan ? { lan: labMac(MAC_KIND.lan, subnet.index, index), host: labMac(MAC_KIND.host, subnet.index, index) } : {},
         ...homeNs ? { carrierLan: labMac(MAC_KIND.carrierLan, subnet.index, index), homeWan: labMac(MAC_KIND.homeWan, subnet.index, index) } : {}
       },
-      workdir: path5.join(labRoot, node3.name),
+      workdir: path2.join(labRoot, node3.name),
       sshd: {
         listen: publicIps,
         port: 22,
-        configPath: path5.join(sshdDir, `${node3.name}.conf`),
-        pidPath: path5.join(sshdDir, `${node3.name}.pid`),
-        logPath: path5.join(sshdDir, `${node3.name}.log`),
-        hostKeyPath: path5.join(keysDir, `${node3.name}.host`)
+        configPath: path2.join(sshdDir, `${node3.name}.conf`),
+        pidPath: path2.join(sshdDir, `${node3.name}.pid`),
+        logPath: path2.join(sshdDir, `${node3.name}.log`),
+        hostKeyPath: path2.join(keysDir, `${node3.name}.host`)
       }
     };
   });
@@ -45184,9 +44511,9 @@ function planTopology(nodes, options) {
     controllerVeth: controllerVeth(runId),
     keysDir,
     sshdDir,
-    clientKeyPath: path5.join(keysDir, "client"),
-    authorizedKeysPath: path5.join(keysDir, "authorized_keys"),
-    knownHostsPath: path5.join(keysDir, "known_hosts"),
+    clientKeyPath: path2.join(keysDir, "client"),
+    authorizedKeysPath: path2.join(keysDir, "authorized_keys"),
+    knownHostsPath: path2.join(keysDir, "known_hosts"),
     internet,
     machines
   };
@@ -45333,6 +44660,718 @@ var init_topology = __esm({
   }
 });
 
+// src/lab/exec.ts
+import { spawn as spawn3 } from "node:child_process";
+var CommandError, DEFAULT_TIMEOUT_MS, systemExec;
+var init_exec2 = __esm({
+  "src/lab/exec.ts"() {
+    "use strict";
+    init_quote();
+    CommandError = class extends Error {
+      constructor(argv, code, stderr) {
+        const detail = stderr.trim().split("\n").slice(-5).join(" | ");
+        super(`\`${argv.map(shellQuote).join(" ")}\` failed (${code < 0 ? "could not run" : `exit ${code}`})${detail ? `: ${detail}` : ""}`);
+        this.argv = argv;
+        this.code = code;
+        this.stderr = stderr;
+      }
+      name = "CommandError";
+    };
+    DEFAULT_TIMEOUT_MS = 3e4;
+    systemExec = (argv, options = {}) => new Promise((resolve15, reject) => {
+      const [command, ...args] = argv;
+      if (!command) {
+        reject(new Error("exec: empty command"));
+        return;
+      }
+      const child = spawn3(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.setEncoding("utf8").on("data", (d) => stdout += d);
+      child.stderr.setEncoding("utf8").on("data", (d) => stderr += d);
+      const timer = setTimeout(() => {
+        stderr += `
+(timed out after ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms)`;
+        child.kill("SIGKILL");
+      }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+      let finished = false;
+      const finish = (code) => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        if (code !== 0 && !options.allowFailure) reject(new CommandError(argv, code, stderr));
+        else resolve15({ code, stdout, stderr });
+      };
+      child.on("error", (err) => {
+        stderr += err.message;
+        finish(-1);
+      });
+      child.on("close", (code, signal2) => finish(code ?? (signal2 ? 128 : -1)));
+      child.stdin.on("error", () => void 0);
+      child.stdin.end(options.input ?? "");
+    });
+  }
+});
+
+// src/lab/preflight.ts
+import { access, constants as constants2, readFile as readFile2 } from "node:fs/promises";
+import path3 from "node:path";
+async function resolveCommand(command) {
+  const dirs = [...(process.env.PATH ?? "").split(":").filter(Boolean), ...EXTRA_DIRS];
+  for (const dir of dirs) {
+    const candidate = path3.join(dir, command);
+    try {
+      await access(candidate, constants2.X_OK);
+      return candidate;
+    } catch {
+    }
+  }
+  return void 0;
+}
+function effectiveCapabilities(statusText) {
+  const hex3 = /^CapEff:\s*([0-9a-f]+)/im.exec(statusText)?.[1];
+  const caps = hex3 ? BigInt(`0x${hex3}`) : 0n;
+  return { netAdmin: (caps & 1n << 12n) !== 0n, sysAdmin: (caps & 1n << 21n) !== 0n };
+}
+async function systemPrivileges() {
+  const status2 = await readFile2("/proc/self/status", "utf8").catch(() => "");
+  return { root: process.getuid?.() === 0, ...effectiveCapabilities(status2) };
+}
+function packagesOf(commands) {
+  return [...new Set(commands.map((c) => c.debianPackage))];
+}
+async function preflight(options = {}) {
+  const exec = options.exec ?? systemExec;
+  const resolve15 = options.resolve ?? resolveCommand;
+  const wanted = [...LAB_COMMANDS, ...options.forTests ? TEST_COMMANDS : []];
+  const priv = await (options.privileged ?? systemPrivileges)();
+  const problems = [];
+  if (!priv.root && !(priv.netAdmin && priv.sysAdmin)) {
+    problems.push("the lab needs root (or CAP_NET_ADMIN and CAP_SYS_ADMIN) to create network namespaces: run it with sudo");
+  }
+  const find = async () => {
+    const paths2 = {};
+    const missing2 = [];
+    for (const req of wanted) {
+      const found = await resolve15(req.command);
+      if (found) paths2[req.command] = found;
+      else missing2.push(req);
+    }
+    return { paths: paths2, missing: missing2 };
+  };
+  let { paths, missing } = await find();
+  const installed = [];
+  if (missing.length > 0 && priv.root && options.install !== false && await resolve15("apt-get")) {
+    const packages = packagesOf(missing);
+    options.onProgress?.(`installing ${packages.join(" ")} with apt-get`);
+    await exec(["apt-get", "update", "-q"], { allowFailure: true, timeoutMs: 3e5 });
+    const result = await exec(
+      ["env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "--no-install-recommends", ...packages],
+      { allowFailure: true, timeoutMs: 6e5 }
+    );
+    if (result.code === 0) installed.push(...packages);
+    else problems.push(`apt-get install ${packages.join(" ")} failed: ${result.stderr.trim().split("\n").slice(-2).join(" | ")}`);
+    ({ paths, missing } = await find());
+  }
+  if (missing.length > 0) {
+    const names = missing.map((m) => `${m.command} (${m.debianPackage})`).join(", ");
+    problems.push(`missing commands: ${names}; install them with: sudo apt-get install -y ${packagesOf(missing).join(" ")}`);
+  }
+  return { ok: problems.length === 0, root: priv.root, paths, missing, installed, problems };
+}
+function assertPreflight(result) {
+  if (!result.ok) throw new PreflightError(`this machine cannot host a lab:
+  - ${result.problems.join("\n  - ")}`);
+}
+var LAB_COMMANDS, TEST_COMMANDS, PreflightError, EXTRA_DIRS;
+var init_preflight = __esm({
+  "src/lab/preflight.ts"() {
+    "use strict";
+    init_exec2();
+    LAB_COMMANDS = [
+      { command: "ip", debianPackage: "iproute2" },
+      { command: "tc", debianPackage: "iproute2" },
+      { command: "nft", debianPackage: "nftables" },
+      { command: "sshd", debianPackage: "openssh-server" },
+      { command: "ssh-keygen", debianPackage: "openssh-client" },
+      { command: "conntrack", debianPackage: "conntrack" }
+    ];
+    TEST_COMMANDS = [
+      { command: "turnserver", debianPackage: "coturn" },
+      { command: "turnutils_natdiscovery", debianPackage: "coturn" },
+      { command: "iptables-nft", debianPackage: "iptables" }
+    ];
+    PreflightError = class extends Error {
+      name = "PreflightError";
+    };
+    EXTRA_DIRS = ["/usr/local/sbin", "/usr/sbin", "/sbin"];
+  }
+});
+
+// src/lab/delayer.ts
+import { spawn as spawn4 } from "node:child_process";
+import { randomBytes as randomBytes2, createHash as createHash2 } from "node:crypto";
+import { existsSync as existsSync6, openSync, closeSync } from "node:fs";
+import { mkdir, readFile as readFile3, rename, writeFile } from "node:fs/promises";
+import os2 from "node:os";
+import path4 from "node:path";
+function cacheDir() {
+  return path4.join(process.env.XDG_CACHE_HOME ?? path4.join(os2.homedir(), ".cache"), "vps-test", "lab");
+}
+function compiler() {
+  const cc = findOnPath("cc") ?? findOnPath("gcc");
+  if (cc) return [cc];
+  const zig = findOnPath("zig") ?? findNpmZig();
+  return zig ? [zig, "cc"] : void 0;
+}
+async function ensureDelayer(exec) {
+  const source = path4.join(packageRoot(), DELAYER_SOURCE);
+  const text = await readFile3(source, "utf8").catch(() => {
+    throw new DelayUnsupportedError(`the lab's packet delayer source is missing (${source})`);
+  });
+  const binary = path4.join(cacheDir(), `nfq-delayer-${createHash2("sha256").update(text).digest("hex").slice(0, 16)}`);
+  if (existsSync6(binary)) return binary;
+  const cc = compiler();
+  if (!cc) throw new DelayUnsupportedError("delay on the lab internet needs a C compiler for its packet delayer: no cc, gcc or zig found");
+  await mkdir(cacheDir(), { recursive: true });
+  const tmp = `${binary}.${process.pid}.tmp`;
+  await exec([...cc, "-O2", "-o", tmp, source], { timeoutMs: 12e4 });
+  await rename(tmp, binary);
+  return binary;
+}
+function startDelayer(binary, namespace, args, logPath, timeoutMs = 1e4) {
+  return new Promise((resolve15, reject) => {
+    const log = openSync(logPath, "a");
+    const child = spawn4("ip", ["netns", "exec", namespace, binary, ...args], { detached: true, stdio: ["ignore", "pipe", log] });
+    closeSync(log);
+    const stdout = child.stdout;
+    let out = "";
+    const finish = (err) => {
+      clearTimeout(timer);
+      stdout.removeAllListeners();
+      child.removeAllListeners("exit");
+      stdout.destroy();
+      child.unref();
+      if (err) reject(err);
+      else resolve15();
+    };
+    const failed = async (why) => {
+      const tail = (await readFile3(logPath, "utf8").catch(() => "")).trim().split("\n").slice(-3).join(" | ");
+      finish(new DelayUnsupportedError(`the lab's packet delayer ${why}${tail ? `: ${tail}` : ""}`));
+    };
+    const timer = setTimeout(() => void failed(`did not bind its queue within ${timeoutMs} ms`), timeoutMs);
+    stdout.setEncoding("utf8").on("data", (chunk) => {
+      out += chunk;
+      if (out.includes("ready\n")) finish();
+    });
+    child.on("exit", (code) => void failed(`exited (status ${code})`));
+  });
+}
+async function probeMark(dir) {
+  const boot = (await readFile3("/proc/sys/kernel/random/boot_id", "utf8").catch(() => "")).trim();
+  return /^[0-9a-f-]{36}$/.test(boot) ? path4.join(dir, `nfqueue-ok-${boot}`) : void 0;
+}
+async function assertDelayPossible(exec, options = {}) {
+  if (!await resolveCommand("iptables-nft")) {
+    throw new DelayUnsupportedError("delay on the lab internet (fleet.internet rtt) needs iptables-nft to queue packets to its delayer: install iptables");
+  }
+  const mark = options.probeDir === "" ? void 0 : await probeMark(options.probeDir ?? DELAY_PROBE_DIR);
+  if (mark && existsSync6(mark)) return;
+  const ns = inetNamespace(`nfqprobe${randomBytes2(4).toString("hex")}`);
+  await exec(["ip", "netns", "add", ns]);
+  try {
+    const result = await exec(["ip", "netns", "exec", ns, "iptables-nft", "-w", "-t", "mangle", "-A", "FORWARD", "-j", "NFQUEUE", "--queue-num", "0"], {
+      allowFailure: true
+    });
+    if (result.code !== 0) {
+      throw new DelayUnsupportedError(
+        `delay on the lab internet (fleet.internet rtt) needs the kernel's NFQUEUE target (CONFIG_NETFILTER_XT_TARGET_NFQUEUE, CONFIG_NETFILTER_NETLINK_QUEUE): ${result.stderr.trim().split("\n")[0] ?? ""}`
+      );
+    }
+  } finally {
+    await exec(["ip", "netns", "del", ns], { allowFailure: true });
+  }
+  if (mark) {
+    await mkdir(path4.dirname(mark), { recursive: true }).catch(() => void 0);
+    await writeFile(mark, "").catch(() => void 0);
+  }
+}
+function labDelayerArgs(t, netem) {
+  const machines = t.machines.map((m) => {
+    const own2 = delayerImpairment(m, netem);
+    return {
+      publicIps: m.publicIps,
+      ...m.region !== void 0 ? { region: m.region } : {},
+      ...own2?.delayMs ? { extraDelayMs: own2.delayMs } : {},
+      ...own2?.jitterMs ? { extraJitterMs: own2.jitterMs } : {}
+    };
+  });
+  return delayerArgs(t.internet, machines);
+}
+function describeInternet(internet, delayed) {
+  if (!delayed) return `internet: ${internet.hops} hops, no added delay`;
+  const jitter = (ms2) => ms2 ? ` +- ${ms2} ms` : "";
+  const regions = internet.regions.map((r) => `${r.between.join("-")} ${r.rttMs} ms${jitter(r.jitterMs)}`).join(", ");
+  return `internet: ${internet.hops} hops, round trip ${internet.rttMs} ms${jitter(internet.jitterMs)}${regions ? ` (${regions})` : ""}, delayed by the lab's NFQUEUE delayer`;
+}
+var DELAYER_SOURCE, DelayUnsupportedError, DELAY_PROBE_DIR;
+var init_delayer = __esm({
+  "src/lab/delayer.ts"() {
+    "use strict";
+    init_zig();
+    init_package_root();
+    init_names();
+    init_internet();
+    init_topology();
+    init_preflight();
+    DELAYER_SOURCE = path4.join("agent", "delayer", "nfq-delayer.c");
+    DelayUnsupportedError = class extends Error {
+      name = "DelayUnsupportedError";
+    };
+    DELAY_PROBE_DIR = "/run/vps-test";
+  }
+});
+
+// src/lab/interrupt.ts
+var LabInterruptedError, SIGNALS, InterruptGuard;
+var init_interrupt = __esm({
+  "src/lab/interrupt.ts"() {
+    "use strict";
+    LabInterruptedError = class extends Error {
+      constructor(reason) {
+        super(`lab creation interrupted (${reason}); everything it created was removed`);
+        this.reason = reason;
+      }
+      name = "LabInterruptedError";
+    };
+    SIGNALS = ["SIGINT", "SIGTERM"];
+    InterruptGuard = class {
+      /**
+       * @param emergency runs when the creation does not reach its own cleanup within `graceMs`
+       *   after the interruption (e.g. stuck in a command); it should clean up and re-raise.
+       */
+      constructor(signal2, emergency, graceMs = 1e4) {
+        this.signal = signal2;
+        this.emergency = emergency;
+        this.graceMs = graceMs;
+      }
+      reasonValue;
+      othersListening = false;
+      emergencyTimer;
+      handlers = /* @__PURE__ */ new Map();
+      onAbort = () => this.trip("abort");
+      get reason() {
+        return this.reasonValue;
+      }
+      install(handleSignals) {
+        if (this.signal?.aborted) this.trip("abort");
+        this.signal?.addEventListener("abort", this.onAbort, { once: true });
+        if (!handleSignals) return;
+        for (const sig of SIGNALS) {
+          const handler = () => this.trip(sig);
+          this.handlers.set(sig, handler);
+          process.on(sig, handler);
+        }
+      }
+      uninstall() {
+        this.signal?.removeEventListener("abort", this.onAbort);
+        for (const [sig, handler] of this.handlers) process.off(sig, handler);
+        this.handlers.clear();
+        if (this.emergencyTimer) clearTimeout(this.emergencyTimer);
+        this.emergencyTimer = void 0;
+      }
+      /** Throws LabInterruptedError once interrupted; called between steps. */
+      check() {
+        if (this.reasonValue) throw new LabInterruptedError(this.reasonValue);
+      }
+      /** After cleanup: deliver the signal again if no other handler will act on it. */
+      reraise() {
+        const reason = this.reasonValue;
+        this.uninstall();
+        if (reason && reason !== "abort" && !this.othersListening) process.kill(process.pid, reason);
+      }
+      trip(reason) {
+        if (this.reasonValue) return;
+        this.reasonValue = reason;
+        if (reason !== "abort") this.othersListening = process.listenerCount(reason) > 1;
+        this.emergencyTimer = setTimeout(() => void this.emergency(), this.graceMs);
+      }
+    };
+  }
+});
+
+// src/lab/keys.ts
+import { readFile as readFile4, rm, writeFile as writeFile2 } from "node:fs/promises";
+async function generateEd25519(exec, file2, comment) {
+  await rm(file2, { force: true });
+  await rm(`${file2}.pub`, { force: true });
+  await exec(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file2]);
+  return publicKeyOf(await readFile4(`${file2}.pub`, "utf8"));
+}
+async function writeEd25519(file2, key, comment) {
+  const publicKey = publicKeyOf(key.publicKey);
+  await rm(file2, { force: true });
+  await writeFile2(file2, key.privateKey, { mode: 384 });
+  await writeFile2(`${file2}.pub`, `${publicKey} ${comment}
+`);
+  return publicKey;
+}
+function publicKeyOf(line) {
+  const [type, key] = line.trim().split(/\s+/);
+  if (!type || !key) throw new Error(`not an OpenSSH public key: "${line.trim().slice(0, 40)}"`);
+  return `${type} ${key}`;
+}
+function renderKnownHosts(entries) {
+  return entries.map((e) => `${e.addresses.map((a) => e.port === 22 ? a : `[${a}]:${e.port}`).join(",")} ${e.hostKey}`).join("\n").concat("\n");
+}
+var init_keys = __esm({
+  "src/lab/keys.ts"() {
+    "use strict";
+  }
+});
+
+// src/lab/namespaces.ts
+import { readdir, readlink, stat } from "node:fs/promises";
+function parseNetnsList(text) {
+  return text.split("\n").map((line) => line.trim().split(/\s+/)[0] ?? "").filter((name2) => name2 !== "");
+}
+async function listNamespaces(exec) {
+  return parseNetnsList((await exec(["ip", "netns", "list"])).stdout);
+}
+async function labNamespacesByRun(exec) {
+  const byRun = /* @__PURE__ */ new Map();
+  for (const ns of await listNamespaces(exec)) {
+    const runId = runIdOfNamespace(ns);
+    if (runId === void 0) continue;
+    byRun.set(runId, [...byRun.get(runId) ?? [], ns]);
+  }
+  return byRun;
+}
+async function pidsInNamespaces(namespaces) {
+  const inodes = /* @__PURE__ */ new Set();
+  for (const ns of namespaces) {
+    const info = await stat(`${NETNS_DIR}/${ns}`).catch(() => void 0);
+    if (info) inodes.add(`net:[${info.ino}]`);
+  }
+  if (inodes.size === 0) return [];
+  const pids = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const link = await readlink(`/proc/${entry}/ns/net`).catch(() => void 0);
+    if (link && inodes.has(link)) pids.push(Number(entry));
+  }
+  return pids;
+}
+function signal(pid, sig) {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch {
+    return false;
+  }
+}
+async function killNamespaceProcesses(namespaces, graceMs = 1e3) {
+  const pidsOf = async () => (await pidsInNamespaces(namespaces)).filter((p) => p !== process.pid);
+  const first = await pidsOf();
+  for (const pid of first) signal(pid, "SIGTERM");
+  const deadline = Date.now() + graceMs;
+  let remaining = first;
+  while (remaining.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 25));
+    remaining = await pidsOf();
+  }
+  for (const pid of remaining) signal(pid, "SIGKILL");
+  if (remaining.length > 0) {
+    const killDeadline = Date.now() + 2e3;
+    while ((await pidsOf()).length > 0 && Date.now() < killDeadline) await new Promise((r) => setTimeout(r, 25));
+  }
+  return first.length;
+}
+var NETNS_DIR;
+var init_namespaces = __esm({
+  "src/lab/namespaces.ts"() {
+    "use strict";
+    init_names();
+    NETNS_DIR = "/run/netns";
+  }
+});
+
+// src/lab/netem.ts
+import { randomBytes as randomBytes3 } from "node:crypto";
+function hasNetem(exec) {
+  cached2 ??= probe(exec).catch((err) => {
+    cached2 = void 0;
+    throw err;
+  });
+  return cached2;
+}
+async function probe(exec) {
+  const ns = inetNamespace(`netemprobe${randomBytes3(4).toString("hex")}`);
+  await exec(["ip", "netns", "add", ns]);
+  try {
+    await exec(["ip", "-n", ns, "link", "set", "lo", "up"]);
+    const result = await exec(["ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"], {
+      allowFailure: true
+    });
+    return result.code === 0;
+  } finally {
+    await exec(["ip", "netns", "del", ns], { allowFailure: true });
+  }
+}
+var cached2;
+var init_netem = __esm({
+  "src/lab/netem.ts"() {
+    "use strict";
+    init_names();
+  }
+});
+
+// src/lab/recipes/batch.ts
+function ipTarget(step) {
+  const [cmd, ...rest] = step.argv;
+  if (cmd !== "ip" || step.ns !== void 0 || step.input !== void 0) return void 0;
+  if (rest[0] === "-n") {
+    const ns = rest[1];
+    return ns && rest.length > 2 && !rest[2]?.startsWith("-") ? { ns, args: rest.slice(2) } : void 0;
+  }
+  return rest.length > 0 && !rest[0]?.startsWith("-") ? { ns: void 0, args: rest } : void 0;
+}
+function batchable(args) {
+  return args.every((a) => a !== "" && !/[\s"'\\#]/.test(a));
+}
+function batchSteps(steps) {
+  const out = [];
+  let run;
+  const flush = () => {
+    if (!run) return;
+    if (run.lines.length === 1) out.push(run.first);
+    else out.push({ argv: ["ip", ...run.ns ? ["-n", run.ns] : [], "-batch", "-"], input: `${run.lines.join("\n")}
+` });
+    run = void 0;
+  };
+  for (const step of steps) {
+    const target2 = ipTarget(step);
+    if (!target2 || !batchable(target2.args)) {
+      flush();
+      out.push(step);
+      continue;
+    }
+    if (run && run.ns === target2.ns) {
+      run.lines.push(target2.args.join(" "));
+      continue;
+    }
+    flush();
+    run = { ns: target2.ns, lines: [target2.args.join(" ")], first: step };
+  }
+  flush();
+  return out;
+}
+var init_batch = __esm({
+  "src/lab/recipes/batch.ts"() {
+    "use strict";
+  }
+});
+
+// src/lab/sshd.ts
+import net from "node:net";
+import { readFile as readFile5 } from "node:fs/promises";
+function arg(value) {
+  if (/["\r\n]/.test(value)) throw new Error(`sshd cannot use the path ${JSON.stringify(value)}`);
+  return /\s/.test(value) ? `"${value}"` : value;
+}
+function renderSshdConfig(plan, authorizedKeysPath, options = {}) {
+  return [
+    "# vps-test lab machine",
+    `Port ${plan.port}`,
+    ...plan.listen.map((addr) => `ListenAddress ${addr}`),
+    `HostKey ${arg(plan.hostKeyPath)}`,
+    `PidFile ${arg(plan.pidPath)}`,
+    `AuthorizedKeysFile ${arg(authorizedKeysPath)}`,
+    "PubkeyAuthentication yes",
+    "PasswordAuthentication no",
+    "KbdInteractiveAuthentication no",
+    "PermitRootLogin prohibit-password",
+    // the lab's files live in the user's checkout, whose permissions sshd should not judge
+    "StrictModes no",
+    "UsePAM no",
+    "UseDNS no",
+    "PrintMotd no",
+    "X11Forwarding no",
+    "AllowTcpForwarding yes",
+    // every later stage keeps one connection per node with many channels
+    `MaxSessions ${options.maxSessions ?? 64}`,
+    "MaxStartups 64:30:128",
+    "Subsystem sftp internal-sftp",
+    // Lab machines share the controller's home: its ~/.bashrc (pyenv, nvm...) must not run on
+    // every command. bash skips .bashrc under sshd when SHLVL is already set.
+    "SetEnv SHLVL=1",
+    `LogLevel ${options.logLevel ?? "INFO"}`,
+    ""
+  ].join("\n");
+}
+async function startSshd(exec, sshdPath, namespace, configPath, logPath) {
+  await exec(["ip", "netns", "exec", namespace, sshdPath, "-f", configPath, "-E", logPath]);
+}
+function readBanner(host, port, timeoutMs) {
+  return new Promise((resolve15) => {
+    const socket = net.connect({ host, port });
+    let data = "";
+    const done = (ok) => {
+      socket.destroy();
+      resolve15(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.on("data", (chunk) => {
+      data += chunk.toString("latin1");
+      if (data.includes("SSH-2.0-")) done(true);
+    });
+    socket.on("error", () => done(false));
+    socket.on("close", () => done(data.includes("SSH-2.0-")));
+  });
+}
+async function waitForSsh(host, port, options) {
+  const started = Date.now();
+  for (; ; ) {
+    if (options.aborted?.()) throw new Error(`stopped waiting for ${options.what}`);
+    if (await readBanner(host, port, 1e3)) return Date.now() - started;
+    if (Date.now() - started > options.timeoutMs) {
+      const log = options.logPath ? await readFile5(options.logPath, "utf8").catch(() => "") : "";
+      const tail = log.trim().split("\n").slice(-3).join(" | ");
+      throw new Error(`${options.what}: sshd at ${host}:${port} did not answer within ${options.timeoutMs} ms${tail ? ` (sshd log: ${tail})` : ""}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+var init_sshd = __esm({
+  "src/lab/sshd.ts"() {
+    "use strict";
+  }
+});
+
+// src/lab/subnet-claim.ts
+import { mkdir as mkdir2, readFile as readFile6, readdir as readdir2, rm as rm2, stat as stat2, writeFile as writeFile3 } from "node:fs/promises";
+import path5 from "node:path";
+function errCode(err) {
+  return err?.code;
+}
+async function readClaim(dir, index) {
+  try {
+    const parsed = JSON.parse(await readFile6(path5.join(dir, String(index), "owner.json"), "utf8"));
+    if (typeof parsed.runId !== "string") return void 0;
+    return { index, runId: parsed.runId, pid: Number(parsed.pid ?? 0), createdAt: Number(parsed.createdAt ?? 0) };
+  } catch {
+    return void 0;
+  }
+}
+async function listSubnetClaims(dir = DEFAULT_CLAIM_DIR) {
+  let entries;
+  try {
+    entries = await readdir2(dir);
+  } catch (err) {
+    if (errCode(err) === "ENOENT") return [];
+    throw err;
+  }
+  const claims = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const claim2 = await readClaim(dir, Number(entry));
+    if (claim2) claims.push(claim2);
+  }
+  return claims.sort((a, b) => a.index - b.index);
+}
+async function withLock(dir, now, body) {
+  const lock = path5.join(dir, ".lock");
+  const deadline = Date.now() + 15e3;
+  for (; ; ) {
+    try {
+      await mkdir2(lock);
+      break;
+    } catch (err) {
+      if (errCode(err) !== "EEXIST") throw err;
+      const age = await stat2(lock).then((s) => now() - s.mtimeMs, () => 0);
+      if (age > LOCK_STALE_MS) await rm2(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`timed out waiting for the subnet lock ${lock}`);
+      else await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  try {
+    return await body();
+  } finally {
+    await rm2(lock, { recursive: true, force: true });
+  }
+}
+async function isStale(dir, index, options, now) {
+  const staleAfter = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  const claim2 = await readClaim(dir, index);
+  if (!claim2) {
+    const mtime = await stat2(path5.join(dir, String(index))).then((s) => s.mtimeMs, () => void 0);
+    return mtime !== void 0 && now - mtime > staleAfter;
+  }
+  if (now - claim2.createdAt <= staleAfter) return false;
+  return !await options.runHasNamespaces(claim2.runId);
+}
+async function tryMkdirClaim(dir, index, runId, now) {
+  try {
+    await mkdir2(path5.join(dir, String(index)));
+  } catch (err) {
+    if (errCode(err) === "EEXIST") return false;
+    throw err;
+  }
+  const claim2 = { runId, pid: process.pid, createdAt: now };
+  await writeFile3(path5.join(dir, String(index), "owner.json"), `${JSON.stringify(claim2)}
+`);
+  return true;
+}
+async function claimSubnet(runId, options) {
+  const dir = options.dir ?? DEFAULT_CLAIM_DIR;
+  const now = options.now ?? Date.now;
+  await mkdir2(dir, { recursive: true });
+  const inUse = /* @__PURE__ */ new Set();
+  for (const addr of await options.rootAddresses?.() ?? []) {
+    const index = subnetIndexOf(addr);
+    if (index !== void 0) inUse.add(index);
+  }
+  const existing = new Set((await readdir2(dir)).filter((e) => /^\d+$/.test(e)).map(Number));
+  for (let index = 0; index < SUBNET_COUNT; index++) {
+    if (inUse.has(index) || existing.has(index)) continue;
+    if (await tryMkdirClaim(dir, index, runId, now())) return index;
+  }
+  const taken = await withLock(dir, now, async () => {
+    for (const index of [...existing].sort((a, b) => a - b)) {
+      if (inUse.has(index) || !await isStale(dir, index, options, now())) continue;
+      await rm2(path5.join(dir, String(index)), { recursive: true, force: true });
+      if (await tryMkdirClaim(dir, index, runId, now())) return index;
+    }
+    return void 0;
+  });
+  if (taken !== void 0) return taken;
+  throw new Error(`no free lab subnet in 198.18.0.0/15: all ${SUBNET_COUNT} are claimed (see ${dir}); destroy old labs with \`vps-test down\``);
+}
+async function releaseSubnets(runId, options = {}) {
+  const dir = options.dir ?? DEFAULT_CLAIM_DIR;
+  const mine = (await listSubnetClaims(dir)).filter((c) => c.runId === runId);
+  if (mine.length === 0) return [];
+  return withLock(dir, options.now ?? Date.now, async () => {
+    const released = [];
+    for (const claim2 of mine) {
+      if ((await readClaim(dir, claim2.index))?.runId !== runId) continue;
+      await rm2(path5.join(dir, String(claim2.index)), { recursive: true, force: true });
+      released.push(claim2.index);
+    }
+    return released;
+  });
+}
+var DEFAULT_CLAIM_DIR, DEFAULT_STALE_AFTER_MS, LOCK_STALE_MS;
+var init_subnet_claim = __esm({
+  "src/lab/subnet-claim.ts"() {
+    "use strict";
+    init_addresses();
+    DEFAULT_CLAIM_DIR = "/run/vps-test/subnets";
+    DEFAULT_STALE_AFTER_MS = 12e4;
+    LOCK_STALE_MS = 1e4;
+  }
+});
+
 // src/lab/lab.ts
 var lab_exports = {};
 __export(lab_exports, {
@@ -45343,7 +45382,7 @@ __export(lab_exports, {
   flushConntrack: () => flushConntrack,
   listLabs: () => listLabs
 });
-import { mkdir as mkdir3, writeFile as writeFile2 } from "node:fs/promises";
+import { mkdir as mkdir3, writeFile as writeFile4 } from "node:fs/promises";
 import os3 from "node:os";
 import path6 from "node:path";
 function defaultLabRoot(runId) {
@@ -45405,7 +45444,7 @@ async function createLab(spec, options = {}) {
   const withDelayer = needsDelay(draft.internet) || draft.machines.some((m) => delayerImpairment(m, netem) !== void 0);
   let delayer;
   if (withDelayer) {
-    await assertDelayPossible(exec);
+    await assertDelayPossible(exec, options.delayProbeDir !== void 0 ? { probeDir: options.delayProbeDir } : {});
     delayer = await ensureDelayer(exec);
   }
   const existing = (await labNamespacesByRun(exec)).get(runId);
@@ -45431,15 +45470,15 @@ async function createLab(spec, options = {}) {
     await mkdir3(t.sshdDir, { recursive: true });
     await Promise.all(t.machines.map((m) => mkdir3(m.workdir, { recursive: true })));
     guard.check();
-    const clientKey = await generateEd25519(exec, t.clientKeyPath, `vps-test-${runId}-client`);
+    const clientKey = options.clientKey ? await writeEd25519(t.clientKeyPath, options.clientKey, `vps-test-${runId}-client`) : await generateEd25519(exec, t.clientKeyPath, `vps-test-${runId}-client`);
     const hostKeys = new Map(
       await Promise.all(
         t.machines.map(async (m) => [m.node, await generateEd25519(exec, m.sshd.hostKeyPath, `vps-test-${runId}-${m.node}`)])
       )
     );
-    await writeFile2(t.authorizedKeysPath, `${clientKey}
+    await writeFile4(t.authorizedKeysPath, `${clientKey}
 `, { mode: 384 });
-    await writeFile2(
+    await writeFile4(
       t.knownHostsPath,
       renderKnownHosts(t.machines.map((m) => ({ addresses: m.publicIps, port: m.sshd.port, hostKey: hostKeys.get(m.node) })))
     );
@@ -45449,33 +45488,20 @@ async function createLab(spec, options = {}) {
     const networkStarted = Date.now();
     await runSteps(exec, shape(namespaceSteps(t)), guard, `namespaces of run ${runId}`);
     await runSteps(exec, shape(inetSteps(t, { delayer: withDelayer })), guard, `internet ${t.inetNamespace}`);
+    const delayerUp = delayer ? startDelayer(delayer, t.inetNamespace, labDelayerArgs(t, netem), path6.join(t.sshdDir, "delayer.log")).then(() => void 0, (err) => ({ err })) : Promise.resolve(void 0);
     await eachLimited(t.machines, batch ? MACHINE_PARALLELISM : t.machines.length, async (m) => {
       await runSteps(exec, shape(steps.get(m.node) ?? []), guard, `node "${m.node}"`);
       progress(describeMachine(t, m.node));
     });
     progress(`network of ${t.machines.length} machine(s) in ${((Date.now() - networkStarted) / 1e3).toFixed(1)} s`);
-    if (delayer) {
-      const machines = t.machines.map((m) => {
-        const own2 = delayerImpairment(m, netem);
-        return {
-          publicIps: m.publicIps,
-          ...m.region !== void 0 ? { region: m.region } : {},
-          ...own2?.delayMs ? { extraDelayMs: own2.delayMs } : {},
-          ...own2?.jitterMs ? { extraJitterMs: own2.jitterMs } : {}
-        };
-      });
-      await startDelayer(delayer, t.inetNamespace, delayerArgs(t.internet, machines), path6.join(t.sshdDir, "delayer.log"));
-      const jitter = (ms2) => ms2 ? ` +- ${ms2} ms` : "";
-      const regions = t.internet.regions.map((r) => `${r.between.join("-")} ${r.rttMs} ms${jitter(r.jitterMs)}`).join(", ");
-      progress(`internet: ${t.internet.hops} hops, round trip ${t.internet.rttMs} ms${jitter(t.internet.jitterMs)}${regions ? ` (${regions})` : ""}, delayed by the lab's NFQUEUE delayer`);
-    } else {
-      progress(`internet: ${t.internet.hops} hops, no added delay`);
-    }
+    const delayerFailed = await delayerUp;
+    if (delayerFailed) throw delayerFailed.err;
+    progress(describeInternet(t.internet, Boolean(delayer)));
     await mkdir3("/run/sshd", { recursive: true, mode: 493 });
     const waits = await Promise.all(
       t.machines.map(async (m) => {
         guard.check();
-        await writeFile2(m.sshd.configPath, renderSshdConfig(m.sshd, t.authorizedKeysPath));
+        await writeFile4(m.sshd.configPath, renderSshdConfig(m.sshd, t.authorizedKeysPath));
         try {
           await startSshd(exec, sshdPath, m.machineNamespace, m.sshd.configPath, m.sshd.logPath);
         } catch (err) {
@@ -45493,7 +45519,7 @@ async function createLab(spec, options = {}) {
     guard.check();
     progress(`sshd answering on ${waits.length} machine(s) (slowest ${Math.max(...waits)} ms)`);
     const fleet = labFleet(t, hostKeys, { user: os3.userInfo().username, arch: archOf(process.arch) });
-    await writeFile2(path6.join(labRoot, "lab.json"), `${JSON.stringify({ topology: t, fleet }, null, 2)}
+    await writeFile4(path6.join(labRoot, "lab.json"), `${JSON.stringify({ topology: t, fleet }, null, 2)}
 `);
     guard.uninstall();
     progress(`ready in ${((Date.now() - started) / 1e3).toFixed(1)} s`);
@@ -45610,7 +45636,7 @@ var init_lab = __esm({
 });
 
 // src/providers/fleet-file.ts
-import { readFile as readFile7, writeFile as writeFile3, mkdir as mkdir4 } from "node:fs/promises";
+import { readFile as readFile7, writeFile as writeFile5, mkdir as mkdir4 } from "node:fs/promises";
 import path7 from "node:path";
 async function writeFleet(runDir, fleet) {
   const file2 = path7.join(runDir, FLEET_FILE);
@@ -45620,9 +45646,10 @@ async function writeFleet(runDir, fleet) {
     provider: fleet.provider,
     nodes: fleet.nodes,
     clientKeyPath: fleet.clientKeyPath,
+    ...fleet.clientKeyFingerprint ? { clientKeyFingerprint: fleet.clientKeyFingerprint } : {},
     ...fleet.controllerIp ? { controllerIp: fleet.controllerIp } : {}
   };
-  await writeFile3(file2, `${JSON.stringify(record2, null, 2)}
+  await writeFile5(file2, `${JSON.stringify(record2, null, 2)}
 `);
   return file2;
 }
@@ -45685,6 +45712,7 @@ var init_local = __esm({
             onProgress: run.log,
             ...this.options.exec ? { exec: this.options.exec } : {},
             ...run.signal ? { signal: run.signal } : {},
+            ...run.clientKey ? { clientKey: run.clientKey } : {},
             ...this.options.handleSignals !== void 0 ? { handleSignals: this.options.handleSignals } : {},
             ...this.options.claimDir ? { claimDir: this.options.claimDir } : {}
           }
@@ -45699,6 +45727,8 @@ var init_local = __esm({
           ...this.options.claimDir ? { claimDir: this.options.claimDir } : {}
         });
         if (run.runDir) await rm3(path8.join(path8.resolve(run.runDir), "lab", "keys"), { recursive: true, force: true });
+        const recorded = run.runDir ? await readFleet(run.runDir).then((f) => f.clientKeyPath, () => void 0) : void 0;
+        if (recorded && /\/lab\/keys\/client$/.test(recorded)) await rm3(path8.dirname(recorded), { recursive: true, force: true });
       }
       async list(filter) {
         const labs = await listLabs({
@@ -53808,7 +53838,7 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash9,
+      createHash: createHash10,
       createHmac: createHmac2,
       createSign,
       createVerify,
@@ -54496,11 +54526,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash9("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash10("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash9("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash10("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -54665,8 +54695,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash9("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash9("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash10("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash10("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -54706,7 +54736,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac2(
           "sha1",
-          createHash9("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash10("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac3) {
           if (encrypted) {
@@ -57028,7 +57058,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash9,
+      createHash: createHash10,
       createPublicKey: createPublicKey2,
       diffieHellman,
       generateKeyPairSync,
@@ -57454,7 +57484,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash2 = createHash9(this.hashName);
+          const hash2 = createHash10(this.hashName);
           hashString(hash2, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash2, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash2, isServer ? this._remoteKexinit : this._kexinit);
@@ -58462,9 +58492,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash9(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash10(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash9(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash10(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended2 = Buffer.allocUnsafe(digest.length + chunk.length);
           extended2.set(digest, 0);
           extended2.set(chunk, digest.length);
@@ -63899,7 +63929,7 @@ var require_client = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
-      createHash: createHash9,
+      createHash: createHash10,
       getHashes,
       randomFillSync
     } = __require("crypto");
@@ -64121,7 +64151,7 @@ var require_client = __commonJS({
           }
           hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key = createHash9(hashAlgo).update(key).digest("hex");
+              key = createHash10(hashAlgo).update(key).digest("hex");
             const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
@@ -70131,7 +70161,7 @@ var init_provider = __esm({
         const keysDir = path9.join(run.runDir, "digitalocean", "keys");
         await mkdir5(keysDir, { recursive: true, mode: 448 });
         const clientKeyPath = path9.join(keysDir, "client");
-        const clientPub = await generateEd25519(this.exec, clientKeyPath, `vps-test-${run.runId}`);
+        const clientPub = run.clientKey ? await writeEd25519(clientKeyPath, run.clientKey, `vps-test-${run.runId}`) : await generateEd25519(this.exec, clientKeyPath, `vps-test-${run.runId}`);
         const key = await api.createSshKey(sshKeyName(run.runId, expiresAt), clientPub);
         const tags = tagsFor(run.runId, expiresAt);
         const tag2 = runTag(run.runId);
@@ -70506,16 +70536,16 @@ function renderUnit(spec, paths, workdir, prefix) {
     ""
   ].join("\n");
 }
-function writeFile4(path13, content) {
+function writeFile6(path13, content) {
   return `printf '%s' ${shellQuote(content)} > ${shellQuote(path13)}`;
 }
 function prepare(spec, paths, workdir) {
   const q2 = shellQuote;
   return [
     `mkdir -p ${q2(`${workdir}/logs`)} ${q2(`${workdir}/run`)}`,
-    writeFile4(paths.spec, `${JSON.stringify(spec)}
+    writeFile6(paths.spec, `${JSON.stringify(spec)}
 `),
-    writeFile4(paths.commandScript, renderCommandScript(spec)),
+    writeFile6(paths.commandScript, renderCommandScript(spec)),
     `touch ${q2(paths.log)}`,
     // readiness looks only at what this start writes
     `printf 'offset=%s\\n' "$(wc -c < ${q2(paths.log)} | tr -d ' ')"`
@@ -70525,7 +70555,7 @@ function renderStartScript(spec, paths, workdir, prefix) {
   const q2 = shellQuote;
   return [
     ...prepare(spec, paths, workdir),
-    writeFile4(paths.supervisor, renderSupervisor(spec, paths, workdir)),
+    writeFile6(paths.supervisor, renderSupervisor(spec, paths, workdir)),
     `rm -f ${q2(paths.pid)} ${q2(paths.child)} ${q2(paths.exited)}`,
     `cd ${q2(workdir)} && setsid nohup ${shellJoin([...prefix, "/bin/sh", paths.supervisor])} > /dev/null 2>&1 < /dev/null &`,
     `i=0; while [ ! -s ${q2(paths.child)} ] && [ ! -s ${q2(paths.exited)} ]; do i=$((i+1)); if [ $i -gt 200 ]; then echo "supervisor for ${spec.name} did not start within 10 s" >&2; exit 1; fi; sleep 0.05; done`,
@@ -70536,7 +70566,7 @@ function renderSystemdStartScript(spec, paths, workdir, prefix) {
   const q2 = shellQuote;
   return [
     ...prepare(spec, paths, workdir),
-    writeFile4(paths.unitPath, renderUnit(spec, paths, workdir, prefix)),
+    writeFile6(paths.unitPath, renderUnit(spec, paths, workdir, prefix)),
     "systemctl daemon-reload",
     `systemctl reset-failed ${q2(paths.unit)} 2>/dev/null || true`,
     `systemctl restart ${q2(paths.unit)}`,
@@ -70795,7 +70825,7 @@ var init_scripts = __esm({
 });
 
 // src/providers/inventory/provider.ts
-import { mkdir as mkdir6, readFile as readFile11, writeFile as writeFile5 } from "node:fs/promises";
+import { mkdir as mkdir6, readFile as readFile11, writeFile as writeFile7 } from "node:fs/promises";
 import os4 from "node:os";
 import path10 from "node:path";
 import { existsSync as existsSync7 } from "node:fs";
@@ -70892,7 +70922,7 @@ var init_provider2 = __esm({
           if (unmeasured.length) run.log(`inventory: path evidence not measured on ${unmeasured.join(", ")} (the counters need nft and root there)`);
           const fleet = { ...draft, nodes: reached, ...this.unreachable.length ? { unreachable: [...this.unreachable] } : {} };
           await mkdir6(path10.join(run.runDir, "inventory"), { recursive: true });
-          await writeFile5(path10.join(run.runDir, "inventory", FACTS_FILE), `${JSON.stringify({ facts: Object.fromEntries(facts), unreachable: this.unreachable, evidence: measured }, null, 2)}
+          await writeFile7(path10.join(run.runDir, "inventory", FACTS_FILE), `${JSON.stringify({ facts: Object.fromEntries(facts), unreachable: this.unreachable, evidence: measured }, null, 2)}
 `);
           await writeFleet(run.runDir, fleet);
           for (const n of reached) {
@@ -70959,6 +70989,7 @@ var init_provider2 = __esm({
         } catch {
           return;
         }
+        if (!existsSync7(fleet.clientKeyPath)) fleet = { ...fleet, clientKeyPath: this.clientKeyPath() };
         const pool = SshPool.forFleet(fleet, { connectTimeoutMs: this.options.connectTimeoutMs ?? 1e4 });
         try {
           const recorded = await readFile11(path10.join(run.runDir, "inventory", FACTS_FILE), "utf8").then((t) => JSON.parse(t).facts, () => ({}));
@@ -71420,7 +71451,7 @@ var init_agent = __esm({
 });
 
 // src/build/linker-wrapper.ts
-import { chmod as chmod2, mkdir as mkdir10, writeFile as writeFile6 } from "node:fs/promises";
+import { chmod as chmod2, mkdir as mkdir10, writeFile as writeFile8 } from "node:fs/promises";
 import { join as join10 } from "node:path";
 function caseArms(musl) {
   return [
@@ -71471,8 +71502,8 @@ async function writeZigWrappers(dir, zigPath, zigTarget) {
   await mkdir10(targetDir, { recursive: true });
   const cc = join10(targetDir, "zig-cc");
   const ar = join10(targetDir, "zig-ar");
-  await writeFile6(cc, renderZigCcWrapper(zigPath, zigTarget));
-  await writeFile6(ar, renderZigArWrapper(zigPath));
+  await writeFile8(cc, renderZigCcWrapper(zigPath, zigTarget));
+  await writeFile8(ar, renderZigArWrapper(zigPath));
   await Promise.all([chmod2(cc, 493), chmod2(ar, 493)]);
   return { cc, ar };
 }
@@ -71625,7 +71656,7 @@ var init_go = __esm({
 
 // src/build/prebuilt.ts
 import { createHash as createHash7 } from "node:crypto";
-import { mkdir as mkdir12, readFile as readFile14, rm as rm5, writeFile as writeFile7 } from "node:fs/promises";
+import { mkdir as mkdir12, readFile as readFile14, rm as rm5, writeFile as writeFile9 } from "node:fs/promises";
 import { basename as basename3, dirname as dirname8, join as join12, resolve as resolve9 } from "node:path";
 function sourceOf(binary) {
   if (binary.path && binary.url) throw new BuildError(`prebuilt ${binary.target}: give either path or url, not both`);
@@ -71662,7 +71693,7 @@ async function buildPrebuilt(config2, options) {
     const destination = artifactPath(options.outDir, binary.target, name2);
     await mkdir12(dirname8(destination), { recursive: true });
     const staging = join12(dirname8(destination), `.${name2}.download-${process.pid}`);
-    await writeFile7(staging, bytes);
+    await writeFile9(staging, bytes);
     try {
       artifacts.push(await placeArtifact(staging, options.outDir, binary.target, name2));
     } finally {
@@ -72897,7 +72928,7 @@ var init_parse3 = __esm({
 });
 
 // src/metrics/scrape.ts
-import { appendFile, mkdir as mkdir15, writeFile as writeFile8 } from "node:fs/promises";
+import { appendFile, mkdir as mkdir15, writeFile as writeFile10 } from "node:fs/promises";
 import { join as join15 } from "node:path";
 function metricsResultsPath(runDir) {
   return join15(runDir, METRICS_RESULTS_FILE);
@@ -72939,7 +72970,7 @@ async function scrapeFleet(exec, nodes, endpoint, checkpoint, runDir) {
     nodes.map(async (node3) => {
       const { scrape, raw } = await scrapeNode(exec, node3, endpoint, checkpoint);
       if (raw !== void 0) {
-        await writeFile8(join15(dir, `${node3.name}.prom`), raw);
+        await writeFile10(join15(dir, `${node3.name}.prom`), raw);
         scrape.evidence = join15("metrics", checkpoint, `${node3.name}.prom`);
       }
       return scrape;
@@ -75524,12 +75555,12 @@ var init_journal = __esm({
 });
 
 // src/report/files.ts
-import { mkdir as mkdir16, readFile as readFile18, rename as rename4, writeFile as writeFile9 } from "node:fs/promises";
+import { mkdir as mkdir16, readFile as readFile18, rename as rename4, writeFile as writeFile11 } from "node:fs/promises";
 import { dirname as dirname10, join as join18 } from "node:path";
 async function writeFileAtomic(path13, text) {
   await mkdir16(dirname10(path13), { recursive: true });
   const tmp = `${path13}.tmp-${process.pid}`;
-  await writeFile9(tmp, text, "utf8");
+  await writeFile11(tmp, text, "utf8");
   await rename4(tmp, path13);
 }
 async function writeReportFiles(dir, files) {
@@ -75594,8 +75625,8 @@ var init_bundle = __esm({
 });
 
 // src/run/ci-key.ts
-import { createHmac, createPrivateKey, createPublicKey } from "node:crypto";
-import { chmodSync, existsSync as existsSync12, mkdirSync as mkdirSync4, writeFileSync as writeFileSync5 } from "node:fs";
+import { createHash as createHash9, createHmac, createPrivateKey, createPublicKey } from "node:crypto";
+import { chmodSync, existsSync as existsSync12, mkdirSync as mkdirSync4, readFileSync as readFileSync7, writeFileSync as writeFileSync5 } from "node:fs";
 import { dirname as dirname11 } from "node:path";
 function sshString(data) {
   const body = typeof data === "string" ? Buffer.from(data) : data;
@@ -75626,20 +75657,47 @@ function deriveClientKey(secret, runId) {
 ${b64}-----END OPENSSH PRIVATE KEY-----
 `, publicKey: `ssh-ed25519 ${pubBlob.toString("base64")}` };
 }
-function restoreClientKey(path13, runId, env = process.env) {
+function ciClientKey(runId, env = process.env) {
   const secret = env[SECRET_ENV];
-  if (!secret || existsSync12(path13)) return false;
+  return secret ? deriveClientKey(secret, runId) : void 0;
+}
+function fingerprintOf(publicKey) {
+  const blob = Buffer.from(publicKey.trim().split(/\s+/)[1] ?? "", "base64");
+  return `SHA256:${createHash9("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
+}
+function markDerivedKey(fleet, key) {
+  if (!key || !existsSync12(fleet.clientKeyPath) || readFileSync7(fleet.clientKeyPath, "utf8") !== key.privateKey) return fleet;
+  return { ...fleet, clientKeyFingerprint: fingerprintOf(key.publicKey) };
+}
+function ensureClientKey(fleet, env = process.env) {
+  const path13 = fleet.clientKeyPath;
+  if (existsSync12(path13)) return { fleet };
+  const want = fleet.clientKeyFingerprint;
+  if (!want) {
+    const own2 = env.VPS_TEST_SSH_KEY;
+    if (own2 && existsSync12(own2)) return { fleet: { ...fleet, clientKeyPath: own2 }, note: `client key ${path13} is not on this machine: using VPS_TEST_SSH_KEY (${own2})` };
+    if (fleet.provider === "inventory") throw new ClientKeyError(`the client key of run ${fleet.runId} (${path13}) is not here: set VPS_TEST_SSH_KEY to the private key the hosts authorize`);
+    throw new ClientKeyError(`the client key of run ${fleet.runId} (${path13}) is not here, and it was not derived from ${SECRET_ENV} (the run was provisioned without it): continue on the machine that provisioned it, or provision with ${SECRET_ENV} set`);
+  }
+  const secret = env[SECRET_ENV];
+  if (!secret) throw new ClientKeyError(`the client key of run ${fleet.runId} (${want}) is not here (${path13}): it is derived from ${SECRET_ENV}; set ${SECRET_ENV} to the secret the run was provisioned with`);
+  const key = deriveClientKey(secret, fleet.runId);
+  const got2 = fingerprintOf(key.publicKey);
+  if (got2 !== want) throw new ClientKeyError(`${SECRET_ENV} does not give the client key of run ${fleet.runId}: the fleet was provisioned with key ${want} (fleet.json), this secret derives ${got2}; set the secret the run was provisioned with`);
   mkdirSync4(dirname11(path13), { recursive: true, mode: 448 });
   chmodSync(dirname11(path13), 448);
-  writeFileSync5(path13, deriveClientKey(secret, runId).privateKey, { mode: 384 });
-  return true;
+  writeFileSync5(path13, key.privateKey, { mode: 384 });
+  return { fleet, note: `client key ${want} regenerated from ${SECRET_ENV} at ${path13}` };
 }
-var SECRET_ENV, PKCS8_ED25519_PREFIX;
+var SECRET_ENV, PKCS8_ED25519_PREFIX, ClientKeyError;
 var init_ci_key = __esm({
   "src/run/ci-key.ts"() {
     "use strict";
     SECRET_ENV = "VPS_TEST_SSH_SECRET";
     PKCS8_ED25519_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
+    ClientKeyError = class extends Error {
+      name = "ClientKeyError";
+    };
   }
 });
 
@@ -77070,7 +77128,7 @@ var init_io = __esm({
 });
 
 // src/suites/scenario/index.ts
-import { appendFileSync, existsSync as existsSync13, readFileSync as readFileSync7, writeFileSync as writeFileSync6 } from "node:fs";
+import { appendFileSync, existsSync as existsSync13, readFileSync as readFileSync8, writeFileSync as writeFileSync6 } from "node:fs";
 import { dirname as dirname12 } from "node:path";
 async function runScenarioSuite(ctx, plan, suiteName) {
   const name2 = suiteName.slice(SCENARIO_PREFIX.length);
@@ -77100,7 +77158,7 @@ async function runScenarioSuite(ctx, plan, suiteName) {
 }
 function forgetEarlierRun(path13, scenario) {
   if (!existsSync13(path13)) return;
-  const kept = readFileSync7(path13, "utf8").split("\n").filter((line) => line.trim() && JSON.parse(line).scenario !== scenario);
+  const kept = readFileSync8(path13, "utf8").split("\n").filter((line) => line.trim() && JSON.parse(line).scenario !== scenario);
   writeFileSync6(path13, kept.map((l) => `${l}
 `).join(""));
 }
@@ -77188,7 +77246,7 @@ var init_test_stage = __esm({
 
 // src/run/steps.ts
 import { existsSync as existsSync14, writeFileSync as writeFileSync7 } from "node:fs";
-import { mkdir as mkdir17, writeFile as writeFile10 } from "node:fs/promises";
+import { mkdir as mkdir17, writeFile as writeFile12 } from "node:fs/promises";
 import { join as join20, resolve as resolve13 } from "node:path";
 import { hostname as hostname4 } from "node:os";
 async function buildStep(env) {
@@ -77226,7 +77284,9 @@ async function provisionStep(env) {
     await provider.destroy({ runId: env.run.runId, runDir: env.run.runDir, log: env.run.log });
   }
   env.state.update({ fleetUp: true });
-  const fleet = await provider.provision(env.plan(), env.run);
+  const clientKey = ciClientKey(env.run.runId);
+  const fleet = markDerivedKey(await provider.provision(env.plan(), { ...env.run, ...clientKey && { clientKey } }), clientKey);
+  if (clientKey && !fleet.clientKeyFingerprint) env.run.log(`${SECRET_ENV} is set, but the ${fleet.provider} fleet logs in with its own key ${fleet.clientKeyPath}: a later job needs that key file (or VPS_TEST_SSH_KEY)`);
   await writeFleet(env.run.runDir, fleet);
   if (fleet.unreachable?.length) {
     const since = (/* @__PURE__ */ new Date()).toISOString();
@@ -77237,8 +77297,10 @@ async function provisionStep(env) {
   return fleet;
 }
 async function fleetOf(env, held) {
-  const fleet = held.fleet() ?? await readFleet(env.run.runDir);
-  if (restoreClientKey(fleet.clientKeyPath, env.run.runId)) env.run.log(`client key regenerated from VPS_TEST_SSH_SECRET at ${fleet.clientKeyPath}`);
+  const known = held.fleet();
+  if (known) return known;
+  const { fleet, note } = ensureClientKey(await readFleet(env.run.runDir));
+  if (note) env.run.log(note);
   return fleet;
 }
 function poolOf(env, held, fleet) {
@@ -77305,7 +77367,7 @@ async function evaluateStep(env, o) {
   const { runId } = env.run;
   const runDir = o.dir ?? env.run.runDir;
   const eventsPath = join20(runDir, RUN_FILES.events);
-  if (!existsSync14(eventsPath)) await writeFile10(eventsPath, "");
+  if (!existsSync14(eventsPath)) await writeFile12(eventsPath, "");
   const plan = tryPlan(env);
   const baseline = o.baselinePath ? await loadResultsJson(o.baselinePath) : void 0;
   const aggregate = await aggregateSources([eventsPath]);
@@ -77325,7 +77387,7 @@ async function evaluateStep(env, o) {
     ...o.stageError && { stageError: o.stageError },
     ...unreachable.length && { unreachable }
   });
-  await writeFile10(join20(runDir, RUN_FILES.results), renderResultsJson(results));
+  await writeFile12(join20(runDir, RUN_FILES.results), renderResultsJson(results));
   return results;
 }
 async function reportStep(env, evaluated, o) {
@@ -77350,7 +77412,7 @@ async function teardownStep(env, held, o) {
   const { run, state } = env;
   const runPool = held.pool();
   await runPool?.close();
-  const fleet = held.fleet() ?? (state.state.fleetUp ? await readFleet(run.runDir).catch(() => void 0) : void 0);
+  const fleet = held.fleet() ?? (state.state.fleetUp ? await readFleet(run.runDir).then((f) => withClientKey(f, run.log)).catch(() => void 0) : void 0);
   const proof = tryPlan(env)?.choices.proof ?? "all-evidence";
   if (fleet && state.state.fleetUp && o.collectLogs && proofCollectsLogs(proof)) {
     const gone = new Set((state.state.unreachable ?? []).map((u) => u.node));
@@ -77372,6 +77434,16 @@ async function teardownStep(env, held, o) {
   if (state.state.fleetUp) {
     await env.provider().destroy({ runId: run.runId, runDir: run.runDir, log: run.log });
     state.update({ fleetUp: false });
+  }
+}
+function withClientKey(fleet, log) {
+  try {
+    const { fleet: ready, note } = ensureClientKey(fleet);
+    if (note) log(note);
+    return ready;
+  } catch (err) {
+    log(`logs not collected: ${err.message}`);
+    return void 0;
   }
 }
 function tryPlan(env) {
@@ -77529,12 +77601,89 @@ var init_soak = __esm({
   }
 });
 
+// src/run/select.ts
+function parseStages(text) {
+  const names = text.split(",").map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new StageSelectionError(`--stages: name at least one stage (${STAGES.join(", ")})`);
+  for (const n of names) {
+    if (!STAGES.includes(n)) throw new StageSelectionError(`--stages: unknown stage '${n}' (stages: ${STAGES.join(", ")})`);
+  }
+  return STAGES.filter((s) => names.includes(s));
+}
+function doneStages(state) {
+  return new Set(state.stages.filter((s) => s.status === "done").map((s) => s.stage));
+}
+function checkSelection(selected, state) {
+  const done = state ? doneStages(state) : /* @__PURE__ */ new Set();
+  const will = new Set(selected);
+  if (state && will.has("plan")) throw new StageSelectionError(`run ${state.runId} is planned already: its plan stage can not run again (start a new run instead)`);
+  if (!state && !will.has("plan")) throw new StageSelectionError(`--stages ${selected.join(",")} on a new run: a new run starts with plan; continue an existing run with --run RUN`);
+  for (const s of selected) {
+    for (const need of NEEDS[s]) {
+      if (!done.has(need) && !will.has(need)) throw new StageSelectionError(`--stages ${selected.join(",")}: ${s} needs the outputs of ${need}, which ${state ? `run ${state.runId} has not completed` : "this run does not make"} (add ${need} to --stages)`);
+    }
+  }
+  if (state) {
+    const needFleet = selected.some((s) => s === "deploy" || s === "test") && !will.has("provision");
+    if (needFleet && !state.fleetUp) throw new StageSelectionError(`run ${state.runId} has no fleet up (it was torn down): ${selected.join(", ")} can not run on it`);
+  }
+}
+function stagesToResume(state) {
+  const done = doneStages(state);
+  if (done.has("teardown") && !state.fleetUp) return [];
+  let last = -1;
+  STAGES.forEach((s, i) => {
+    if (done.has(s) && s !== "teardown") last = i;
+  });
+  const left = STAGES.slice(Math.max(last + 1, 1));
+  return left[0] === "test" ? ["deploy", ...left] : left;
+}
+var StageSelectionError, NEEDS;
+var init_select = __esm({
+  "src/run/select.ts"() {
+    "use strict";
+    init_state();
+    StageSelectionError = class extends Error {
+    };
+    NEEDS = {
+      plan: [],
+      build: ["plan"],
+      provision: ["plan"],
+      deploy: ["build", "provision"],
+      test: ["deploy"],
+      evaluate: ["plan"],
+      report: ["evaluate"],
+      teardown: []
+    };
+  }
+});
+
 // src/run/soak-stage.ts
 import { existsSync as existsSync15 } from "node:fs";
-import { writeFile as writeFile11 } from "node:fs/promises";
+import { writeFile as writeFile13 } from "node:fs/promises";
 import { join as join21 } from "node:path";
 function checkpointDir(runDir, name2) {
   return join21(runDir, CHECKPOINTS_DIR, name2);
+}
+function checkSoakSelection(state, plan, sel, testWillRun) {
+  const soak = plan?.soak;
+  if (!soak) throw new StageSelectionError(`--stages soak: run ${state.runId} has no soak (its config has no soak.checkpoints)`);
+  const names = soak.checkpoints.map((c) => c.name);
+  if (sel.until !== void 0 && sel.until !== NEXT_CHECKPOINT && !names.includes(sel.until)) {
+    throw new StageSelectionError(`--soak-until ${sel.until}: run ${state.runId} has no such checkpoint (its checkpoints: ${names.join(", ")}; or ${NEXT_CHECKPOINT})`);
+  }
+  if (!testWillRun && !state.stages.some((s) => s.stage === "test" && s.status === "done")) {
+    throw new StageSelectionError(`--stages soak: the soak of run ${state.runId} starts after its first test, which has not completed (add test to --stages)`);
+  }
+  if (state.soak?.cutShort) throw new StageSelectionError(`--stages soak: the soak of run ${state.runId} was cut short (${state.soak.cutShort}); it is not continued: evaluate and report it`);
+  if (!state.fleetUp && !testWillRun) throw new StageSelectionError(`run ${state.runId} has no fleet up (it was torn down): its soak can not go on`);
+}
+function selectedCheckpoints(progress, sel) {
+  const left = progress.checkpoints.filter((c) => c.status !== "done");
+  if (sel.until === void 0) return left;
+  if (sel.until === NEXT_CHECKPOINT) return left.slice(0, 1);
+  const end = progress.checkpoints.findIndex((c) => c.name === sel.until);
+  return left.filter((c) => progress.checkpoints.indexOf(c) <= end);
 }
 function soakPending(env) {
   const soak = tryPlanSoak(env);
@@ -77580,12 +77729,14 @@ function waitUntil(dueAt, signal2) {
 }
 async function soakStep(env, held, deployed, o = {}) {
   const progress = progressOf(env);
+  const selected = new Set(selectedCheckpoints(progress, o.select ?? {}));
+  if (!selected.size) env.run.log(`soak: checkpoint ${o.select?.until ?? ""} is done already; nothing to run`);
   const tolerance = tryPlanSoak(env)?.regressionTolerance ?? 0;
   const baseline = o.baselinePath ? { baselinePath: o.baselinePath } : {};
   const first = await evaluateStep(env, baseline);
   const ran = [];
   for (const cp of progress.checkpoints) {
-    if (cp.status === "done") continue;
+    if (!selected.has(cp)) continue;
     progress.next = { checkpoint: cp.name, dueAt: cp.dueAt };
     env.state.update({ soak: progress });
     const wait = Date.parse(cp.dueAt) - Date.now();
@@ -77616,6 +77767,8 @@ async function soakStep(env, held, deployed, o = {}) {
       return ran;
     }
   }
+  const left = progress.checkpoints.filter((c) => c.status !== "done").map((c) => c.name);
+  if (o.select?.until !== void 0 && left.length) env.run.log(`soak: checkpoints left for later invocations: ${left.join(", ")} (vps-test run --run ${env.run.runId} --stages soak --soak-until ${NEXT_CHECKPOINT})`);
   return ran;
 }
 async function probeNodes(env, held) {
@@ -77663,7 +77816,7 @@ async function evaluateWithSoak(env, o) {
     ...baseline && { baseline },
     ...progress.cutShort && { cutShort: progress.cutShort }
   });
-  await writeFile11(join21(env.run.runDir, RUN_FILES.results), renderResultsJson(results));
+  await writeFile13(join21(env.run.runDir, RUN_FILES.results), renderResultsJson(results));
   return results;
 }
 function cutSoakShort(state, why) {
@@ -77675,7 +77828,7 @@ function cutSoakShort(state, why) {
   delete progress.next;
   state.update({ soak: progress });
 }
-var CHECKPOINTS_DIR;
+var CHECKPOINTS_DIR, NEXT_CHECKPOINT;
 var init_soak_stage = __esm({
   "src/run/soak-stage.ts"() {
     "use strict";
@@ -77685,8 +77838,10 @@ var init_soak_stage = __esm({
     init_json();
     init_soak();
     init_files();
+    init_select();
     init_steps3();
     CHECKPOINTS_DIR = "checkpoints";
+    NEXT_CHECKPOINT = "next";
   }
 });
 
@@ -77758,16 +77913,21 @@ async function runPipeline(input2) {
   if (go("provision")) fleet = await stage("provision", () => provisionStep(env), (f) => `${f.nodes.length} nodes`);
   if (go("deploy")) deployment = await stage("deploy", () => deployStep(env, held, artifacts));
   if (go("test")) await stage("test", () => testStep(env, held, deployment), (lines) => `${lines} result lines`);
-  if (go("evaluate") && soakPending(env)) {
+  const soakSelected = input2.soak === void 0 ? go("evaluate") : input2.soak !== false && !stageError && !signals2.received;
+  let soakRan;
+  if (soakSelected && soakPending(env)) {
     const started = Date.now();
     progress.stage("soak");
     try {
-      const ran = await soakStep(env, held, deployment, { ...input2.baselinePath && { baselinePath: input2.baselinePath } });
+      const ran = await soakStep(env, held, deployment, { ...input2.baselinePath && { baselinePath: input2.baselinePath }, ...input2.soak && { select: input2.soak } });
+      soakRan = ran;
       progress.done("soak", Date.now() - started, `${ran.length} checkpoints${state.state.soak?.cutShort ? `; ${state.state.soak.cutShort}` : ""}`);
     } catch (err) {
       progress.failed("soak", Date.now() - started, err.message);
       stageError ??= `soak failed: ${err.message}`;
     }
+  } else if (soakSelected && input2.soak) {
+    progress.line(state.state.soak?.cutShort ? `soak: cut short (${state.state.soak.cutShort}); not continued` : "soak: no checkpoint left to run");
   }
   const closing = Boolean(stageError || signals2.received);
   const closes = new Set(input2.closingStages ?? ["evaluate", "report", "teardown"]);
@@ -77795,7 +77955,7 @@ async function runPipeline(input2) {
     if (exitCode === 0) exitCode = 2;
   }
   state.update({ ...verdict2 && { verdict: verdict2 }, exitCode });
-  return { runId, runDir, ...verdict2 && { verdict: verdict2 }, reasons, exitCode, completed, ...signals2.received && { interrupted: signals2.received }, ...signals2.stopRequested && { stopped: true } };
+  return { runId, runDir, ...verdict2 && { verdict: verdict2 }, reasons, exitCode, completed, ...soakRan && { soakCheckpoints: soakRan }, ...signals2.received && { interrupted: signals2.received }, ...signals2.stopRequested && { stopped: true } };
 }
 function lowSpaceNote(runDir) {
   try {
@@ -77830,63 +77990,6 @@ var init_pipeline = __esm({
     RUN_LOG = "run.log";
     EXIT = { pass: 0, degraded: 0, fail: 1, error: 2 };
     INTERRUPTIBLE = /* @__PURE__ */ new Set(["plan", "build", "provision", "deploy", "test"]);
-  }
-});
-
-// src/run/select.ts
-function parseStages(text) {
-  const names = text.split(",").map((s) => s.trim()).filter(Boolean);
-  if (names.length === 0) throw new StageSelectionError(`--stages: name at least one stage (${STAGES.join(", ")})`);
-  for (const n of names) {
-    if (!STAGES.includes(n)) throw new StageSelectionError(`--stages: unknown stage '${n}' (stages: ${STAGES.join(", ")})`);
-  }
-  return STAGES.filter((s) => names.includes(s));
-}
-function doneStages(state) {
-  return new Set(state.stages.filter((s) => s.status === "done").map((s) => s.stage));
-}
-function checkSelection(selected, state) {
-  const done = state ? doneStages(state) : /* @__PURE__ */ new Set();
-  const will = new Set(selected);
-  if (state && will.has("plan")) throw new StageSelectionError(`run ${state.runId} is planned already: its plan stage can not run again (start a new run instead)`);
-  if (!state && !will.has("plan")) throw new StageSelectionError(`--stages ${selected.join(",")} on a new run: a new run starts with plan; continue an existing run with --run RUN`);
-  for (const s of selected) {
-    for (const need of NEEDS[s]) {
-      if (!done.has(need) && !will.has(need)) throw new StageSelectionError(`--stages ${selected.join(",")}: ${s} needs the outputs of ${need}, which ${state ? `run ${state.runId} has not completed` : "this run does not make"} (add ${need} to --stages)`);
-    }
-  }
-  if (state) {
-    const needFleet = selected.some((s) => s === "deploy" || s === "test") && !will.has("provision");
-    if (needFleet && !state.fleetUp) throw new StageSelectionError(`run ${state.runId} has no fleet up (it was torn down): ${selected.join(", ")} can not run on it`);
-  }
-}
-function stagesToResume(state) {
-  const done = doneStages(state);
-  if (done.has("teardown") && !state.fleetUp) return [];
-  let last = -1;
-  STAGES.forEach((s, i) => {
-    if (done.has(s) && s !== "teardown") last = i;
-  });
-  const left = STAGES.slice(Math.max(last + 1, 1));
-  return left[0] === "test" ? ["deploy", ...left] : left;
-}
-var StageSelectionError, NEEDS;
-var init_select = __esm({
-  "src/run/select.ts"() {
-    "use strict";
-    init_state();
-    StageSelectionError = class extends Error {
-    };
-    NEEDS = {
-      plan: [],
-      build: ["plan"],
-      provision: ["plan"],
-      deploy: ["build", "provision"],
-      test: ["deploy"],
-      evaluate: ["plan"],
-      report: ["evaluate"],
-      teardown: []
-    };
   }
 });
 
@@ -77933,7 +78036,7 @@ import { resolve as resolve14 } from "node:path";
 async function runCommand(argv) {
   const { values, positionals } = parseFlags(
     argv,
-    { ...CHOICE_FLAGS, stages: { type: "string" }, run: { type: "string" }, resume: { type: "string" }, "run-id": { type: "string" }, keep: { type: "boolean" }, baseline: { type: "string" }, branch: { type: "string" }, pr: { type: "string" }, yes: { type: "boolean", short: "y" } },
+    { ...CHOICE_FLAGS, stages: { type: "string" }, run: { type: "string" }, resume: { type: "string" }, "run-id": { type: "string" }, "soak-until": { type: "string" }, keep: { type: "boolean" }, baseline: { type: "string" }, branch: { type: "string" }, pr: { type: "string" }, yes: { type: "boolean", short: "y" } },
     "run"
   );
   if (values.help) {
@@ -77951,8 +78054,11 @@ async function runCommand(argv) {
     ...values.baseline !== void 0 && { baselinePath: values.baseline }
   };
   let stages;
+  const soakNamed = values.stages !== void 0 && values.stages.split(",").some((s) => s.trim() === "soak");
+  const soak = soakNamed || values["soak-until"] !== void 0 ? { ...values["soak-until"] !== void 0 && { until: values["soak-until"] } } : values.stages === void 0 ? void 0 : false;
   try {
-    stages = values.stages === void 0 ? void 0 : parseStages(values.stages);
+    const named = values.stages?.split(",").filter((s) => s.trim() !== "soak").join(",");
+    stages = values.stages === void 0 ? void 0 : named || !soak ? parseStages(named ?? "") : [];
     const continued = values.run ?? values.resume;
     if (continued !== void 0) {
       if (values.run !== void 0 && values.resume !== void 0) throw new UsageError("run: --run and --resume exclude each other (--resume picks the stages itself)");
@@ -77960,22 +78066,27 @@ async function runCommand(argv) {
       if (positionals.length) throw new UsageError(`run: ${positionals[0]}: an existing run reads its config from its run folder; give no config`);
       const existing = existingRun(continued);
       if (values.resume !== void 0) {
-        if (stages) throw new UsageError("run: --resume picks the stages itself; use --run ID --stages LIST to choose them");
+        if (stages || soak !== void 0) throw new UsageError("run: --resume picks the stages itself (the soak included); use --run ID --stages LIST to choose them");
         stages = stagesToResume(existing.state);
         if (!stages.length) {
           console.log(`vps-test run ${continued}: nothing left to resume (every stage is done and the fleet is down)`);
           return 0;
         }
         console.error(`resuming run ${continued} at ${stages[0]} (stages: ${stages.join(", ")})`);
-      } else if (!stages) {
+      } else if (!stages && !soak) {
         throw new UsageError("run: --run ID needs --stages LIST (or use --resume ID)");
       }
+      stages ??= [];
       checkSelection(stages, existing.state);
-      return report(await runPipeline({ runId: existing.state.runId, existing, stages, ...common2 }));
+      if (soak) checkSoakSelection(existing.state, tryReadPlan(existing.dir), soak, stages.includes("test"));
+      if (values.run !== void 0 && stages.includes("teardown") && !values.keep) existing.update({ keep: false });
+      return report(await runPipeline({ runId: existing.state.runId, existing, stages, ...soak !== void 0 && { soak }, ...common2 }));
     }
+    if (soak && values.stages === void 0) throw new UsageError("run: --soak-until continues an existing run: give --run ID --stages soak");
     if (stages) {
       if (!stages.includes("plan")) stages = ["plan", ...stages];
       checkSelection(stages, void 0);
+      if (soak && !stages.includes("test")) throw new UsageError("run: --stages soak: the soak starts after the first test (add test to --stages)");
     }
   } catch (err) {
     if (err instanceof StageSelectionError) throw new UsageError(`run: ${err.message}`);
@@ -77990,6 +78101,7 @@ async function runCommand(argv) {
   const interactive = promptsAllowed(Boolean(values.yes));
   const choices = await resolveChoices(choicesFromFlags(values), loaded.project, interactive ? await terminalPrompter() : void 0);
   const plan = buildPlan(loaded.config, choices);
+  if (soak && !plan.soak) throw new UsageError(`run: --stages soak: ${loaded.file} has no soak (no soak.checkpoints); nothing was provisioned`);
   console.error(renderPlanSummary(plan));
   const unsupported = unsupportedSuites(plan);
   if (unsupported.length) throw new UsageError(`run: ${unsupported.join(", ")}: this version cannot run these suites; nothing was provisioned`);
@@ -78008,9 +78120,17 @@ async function runCommand(argv) {
     runsRoot: runsRoot(),
     cwd: resolve14(found.isDefaultExample ? process.cwd() : resolve14(found.path, "..")),
     ...stages && { stages },
+    ...soak !== void 0 && { soak },
     ...common2
   });
   return report(outcome);
+}
+function tryReadPlan(runDir) {
+  try {
+    return readPlan(runDir);
+  } catch {
+    return void 0;
+  }
 }
 function checkRunIdFlag(id) {
   try {
@@ -78035,7 +78155,8 @@ function report(outcome) {
     for (const reason of outcome.reasons) console.log(`  - ${reason}`);
     console.log(`  report: ${outcome.runDir}/report.md`);
   } else {
-    console.log(`vps-test run ${outcome.runId}: ${outcome.completed.length ? `${outcome.completed.join(", ")} done` : "nothing done"}`);
+    const done = [...outcome.completed, ...outcome.soakCheckpoints?.length ? [`soak checkpoint${outcome.soakCheckpoints.length > 1 ? "s" : ""} ${outcome.soakCheckpoints.join(", ")}`] : []];
+    console.log(`vps-test run ${outcome.runId}: ${done.length ? `${done.join(", ")} done` : "nothing done"}`);
     for (const reason of outcome.reasons) console.log(`  - ${reason}`);
     console.log(`  run folder: ${outcome.runDir}`);
   }
@@ -78065,6 +78186,8 @@ var init_run2 = __esm({
     init_providers();
     init_controller();
     init_test_stage();
+    init_soak_stage();
+    init_files();
     init_args();
     init_choices2();
     HELP = `Usage: vps-test run [CONFIG] [options]
@@ -78081,12 +78204,18 @@ Stages are units (each reads its inputs from the run folder and writes its outpu
   vps-test run --stages build,provision,deploy --run-id ID   a new run, up to deploy
   vps-test run --run ID --stages test,evaluate,report        later stages of that run
   vps-test run --resume ID                                   what is left after a crash
+  vps-test run --run ID --stages soak,evaluate --soak-until next
+                                        one soak checkpoint per CI job (GitHub's 6-hour limit)
 The run is found by id from any directory (the per-user run registry).
 
 Options:
 ${CHOICE_HELP}
   --stages LIST          run only these stages (plan,build,provision,deploy,test,evaluate,
-                         report,teardown); a new run always includes plan
+                         report,teardown, and soak: the soak's checkpoints, after test); a
+                         new run always includes plan. Without --stages (and with --resume)
+                         a config with soak: soaks before evaluate; other --stages never do
+  --soak-until CP        with soak: run the checkpoints left up to and including CP, or only
+                         the next one left (next); later invocations go on from there
   --run ID               run --stages on an existing run (its plan and config are read back)
   --resume ID            continue a run after its last completed stage, with the same fleet
   --run-id ID            the id of a new run (default: random; CI passes its own)
@@ -78358,13 +78487,13 @@ var init_fleet_run = __esm({
 });
 
 // src/run/status.ts
-import { existsSync as existsSync16, readFileSync as readFileSync8 } from "node:fs";
+import { existsSync as existsSync16, readFileSync as readFileSync9 } from "node:fs";
 import { join as join24 } from "node:path";
 function nodesOf(runDir) {
   for (const file2 of [RUN_FILES.fleet, RUN_FILES.plan]) {
     try {
       const path13 = join24(runDir, file2);
-      if (existsSync16(path13)) return (JSON.parse(readFileSync8(path13, "utf8")).nodes ?? []).map((n) => n.name);
+      if (existsSync16(path13)) return (JSON.parse(readFileSync9(path13, "utf8")).nodes ?? []).map((n) => n.name);
     } catch {
     }
   }
@@ -78779,7 +78908,7 @@ var logs_exports = {};
 __export(logs_exports, {
   logsCommand: () => logsCommand
 });
-import { existsSync as existsSync17, readdirSync as readdirSync3, readFileSync as readFileSync9, statSync, openSync as openSync2, readSync, closeSync as closeSync2 } from "node:fs";
+import { existsSync as existsSync17, readdirSync as readdirSync3, readFileSync as readFileSync10, statSync, openSync as openSync2, readSync, closeSync as closeSync2 } from "node:fs";
 import { join as join25 } from "node:path";
 async function logsCommand(argv) {
   const { values, positionals } = parseFlags(argv, { node: { type: "string" }, follow: { type: "boolean", short: "f" }, lines: { type: "string" } }, "logs");
@@ -78840,7 +78969,7 @@ async function nodeLogs(run, name2, lines, follow) {
     if (!existsSync17(collected)) throw new UsageError(`logs: run ${run.state.runId} is down and no logs of node '${name2}' were collected (${collected})`);
     for (const f of readdirSync3(collected).sort()) {
       console.log(`==> ${join25(collected, f)} <==`);
-      process.stdout.write(readFileSync9(join25(collected, f), "utf8").split("\n").slice(-lines - 1).join("\n"));
+      process.stdout.write(readFileSync10(join25(collected, f), "utf8").split("\n").slice(-lines - 1).join("\n"));
     }
     return 0;
   }

@@ -46,6 +46,11 @@ export interface Fleet {
   nodes: FleetNode[];
   /** Private key (OpenSSH PEM) the controller uses for every node of this run. Never logged. */
   clientKeyPath: string;
+  /**
+   * "SHA256:..." of the client key when it was derived from VPS_TEST_SSH_SECRET (docs/architecture.md,
+   * "Keys across jobs"): a later job regenerates the key and checks its secret against this.
+   */
+  clientKeyFingerprint?: string;
   /** Address of the controller as seen by nodes (lab: its address on the internet bridge). */
   controllerIp?: string;
   /** Planned nodes never reached (inventory): not in `nodes`; the run is degraded by them. */

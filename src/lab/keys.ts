@@ -1,5 +1,5 @@
 // ed25519 keys made with ssh-keygen: one host key per machine, one client key per run.
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import type { Exec } from './exec.js';
 
 /** Generates `<file>` and `<file>.pub`; returns the public key as "ssh-ed25519 AAAA..." (no comment). */
@@ -8,6 +8,18 @@ export async function generateEd25519(exec: Exec, file: string, comment: string)
   await rm(`${file}.pub`, { force: true });
   await exec(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file]);
   return publicKeyOf(await readFile(`${file}.pub`, 'utf8'));
+}
+
+/**
+ * Writes a key pair the caller chose (CI: derived per run, docs/architecture.md "Keys across
+ * jobs") as `<file>` (0600) and `<file>.pub`, like generateEd25519; returns the public key.
+ */
+export async function writeEd25519(file: string, key: { privateKey: string; publicKey: string }, comment: string): Promise<string> {
+  const publicKey = publicKeyOf(key.publicKey);
+  await rm(file, { force: true });
+  await writeFile(file, key.privateKey, { mode: 0o600 });
+  await writeFile(`${file}.pub`, `${publicKey} ${comment}\n`);
+  return publicKey;
 }
 
 /** "ssh-ed25519 AAAA... comment\n" -> "ssh-ed25519 AAAA..." */

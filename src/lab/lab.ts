@@ -9,7 +9,7 @@ import { assertDelayPossible, describeInternet, ensureDelayer, labDelayerArgs, s
 import { CommandError, systemExec, type Exec } from './exec.js';
 import { archOf, describeMachine, labFleet } from './fleet.js';
 import { InterruptGuard, LabInterruptedError } from './interrupt.js';
-import { generateEd25519, renderKnownHosts } from './keys.js';
+import { generateEd25519, renderKnownHosts, writeEd25519 } from './keys.js';
 import { assertRunId, controllerVeth } from './names.js';
 import { killNamespaceProcesses, labNamespacesByRun } from './namespaces.js';
 import { hasNetem } from './netem.js';
@@ -50,6 +50,8 @@ export interface CreateLabOptions {
    * false runs one process per command, every machine at once: the benchmark's naive baseline.
    */
   batch?: boolean;
+  /** The run's client key, chosen by the caller (CI: derived per run); default: a fresh one. */
+  clientKey?: { privateKey: string; publicKey: string };
 }
 
 /** Machines set up at once: enough to keep 2 cores busy while processes start, few enough not to thrash. */
@@ -183,7 +185,9 @@ export async function createLab(spec: LabSpec, options: CreateLabOptions = {}): 
     await mkdir(t.sshdDir, { recursive: true });
     await Promise.all(t.machines.map((m) => mkdir(m.workdir, { recursive: true })));
     guard.check();
-    const clientKey = await generateEd25519(exec, t.clientKeyPath, `vps-test-${runId}-client`);
+    const clientKey = options.clientKey
+      ? await writeEd25519(t.clientKeyPath, options.clientKey, `vps-test-${runId}-client`)
+      : await generateEd25519(exec, t.clientKeyPath, `vps-test-${runId}-client`);
     const hostKeys = new Map(
       await Promise.all(
         t.machines.map(async (m) => [m.node, await generateEd25519(exec, m.sshd.hostKeyPath, `vps-test-${runId}-${m.node}`)] as const),

@@ -15,6 +15,7 @@ export async function writeFleet(runDir: string, fleet: Fleet): Promise<string> 
     provider: fleet.provider,
     nodes: fleet.nodes,
     clientKeyPath: fleet.clientKeyPath,
+    ...(fleet.clientKeyFingerprint ? { clientKeyFingerprint: fleet.clientKeyFingerprint } : {}),
     ...(fleet.controllerIp ? { controllerIp: fleet.controllerIp } : {}),
   };
   await writeFile(file, `${JSON.stringify(record, null, 2)}\n`);

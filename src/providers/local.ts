@@ -11,7 +11,7 @@ import { assertPreflight, preflight } from '../lab/preflight.js';
 import type { LabNodeSpec } from '../lab/topology.js';
 import type { Plan } from '../plan/types.js';
 import type { Fleet, Provider, RunContext, RunResources } from './types.js';
-import { writeFleet } from './fleet-file.js';
+import { readFleet, writeFleet } from './fleet-file.js';
 
 export interface LocalProviderOptions {
   exec?: Exec;
@@ -53,6 +53,7 @@ export class LocalProvider implements Provider {
         onProgress: run.log,
         ...(this.options.exec ? { exec: this.options.exec } : {}),
         ...(run.signal ? { signal: run.signal } : {}),
+        ...(run.clientKey ? { clientKey: run.clientKey } : {}),
         ...(this.options.handleSignals !== undefined ? { handleSignals: this.options.handleSignals } : {}),
         ...(this.options.claimDir ? { claimDir: this.options.claimDir } : {}),
       },
@@ -70,6 +71,9 @@ export class LocalProvider implements Provider {
     // The run's keys die with its fleet: nothing may log in with them again, and a run folder
     // (kept as evidence, uploaded as an artifact) must never carry a private key.
     if (run.runDir) await rm(path.join(path.resolve(run.runDir), 'lab', 'keys'), { recursive: true, force: true });
+    // a run continued from another folder (a CI job's workspace) finds its lab's keys by fleet.json
+    const recorded = run.runDir ? await readFleet(run.runDir).then((f) => f.clientKeyPath, () => undefined) : undefined;
+    if (recorded && /\/lab\/keys\/client$/.test(recorded)) await rm(path.dirname(recorded), { recursive: true, force: true });
   }
 
   async list(filter?: { runId?: string }): Promise<RunResources[]> {

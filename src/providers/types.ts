@@ -11,6 +11,12 @@ export interface RunContext {
   runDir: string;
   log: (line: string) => void;
   signal?: AbortSignal;
+  /**
+   * The run's SSH client key when the caller chose it (CI: derived from VPS_TEST_SSH_SECRET,
+   * docs/architecture.md "Keys across jobs"); a provider that makes the nodes' login key uses
+   * it instead of generating one. Never written to the run's state.
+   */
+  clientKey?: { privateKey: string; publicKey: string };
 }
 
 /** A machine a provider bills for (a droplet): what `status` shows as the provider's view. */

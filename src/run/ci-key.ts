@@ -2,9 +2,10 @@
 // VPS_TEST_SSH_SECRET set (a repository secret), the run's ed25519 client key is derived from
 // (secret, run id), so a later job of the same run regenerates the very same key instead of
 // carrying it between jobs. No key material ever lands in the run's state or artifacts.
-import { createHmac, createPrivateKey, createPublicKey } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createHash, createHmac, createPrivateKey, createPublicKey } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { Fleet } from '../fleet/types.js';
 
 export const SECRET_ENV = 'VPS_TEST_SSH_SECRET';
 
@@ -48,15 +49,56 @@ export function deriveClientKey(secret: string, runId: string): DerivedKey {
   return { privateKey: `-----BEGIN OPENSSH PRIVATE KEY-----\n${b64}-----END OPENSSH PRIVATE KEY-----\n`, publicKey: `ssh-ed25519 ${pubBlob.toString('base64')}` };
 }
 
-/**
- * Writes the derived key to `path` (0600, in a 0700 folder) when it is missing there, e.g. in
- * a CI job that continues a run another job provisioned. Returns whether it wrote one.
- */
-export function restoreClientKey(path: string, runId: string, env: NodeJS.ProcessEnv = process.env): boolean {
+/** The run's client key when VPS_TEST_SSH_SECRET is set; undefined otherwise (providers make their own). */
+export function ciClientKey(runId: string, env: NodeJS.ProcessEnv = process.env): DerivedKey | undefined {
   const secret = env[SECRET_ENV];
-  if (!secret || existsSync(path)) return false;
+  return secret ? deriveClientKey(secret, runId) : undefined;
+}
+
+/** "SHA256:<base64, unpadded>" of an OpenSSH public key, as `ssh-keygen -lf` prints it. */
+export function fingerprintOf(publicKey: string): string {
+  const blob = Buffer.from(publicKey.trim().split(/\s+/)[1] ?? '', 'base64');
+  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+}
+
+/**
+ * The fleet as provisioning records it: with the derived key's fingerprint when the provider
+ * really logs in with that key (its key file holds it), so a later job knows to regenerate it.
+ * A provider with a key of its own (inventory: the user's key the hosts authorize) gets none.
+ */
+export function markDerivedKey(fleet: Fleet, key: DerivedKey | undefined): Fleet {
+  if (!key || !existsSync(fleet.clientKeyPath) || readFileSync(fleet.clientKeyPath, 'utf8') !== key.privateKey) return fleet;
+  return { ...fleet, clientKeyFingerprint: fingerprintOf(key.publicKey) };
+}
+
+export class ClientKeyError extends Error {
+  override name = 'ClientKeyError';
+}
+
+/**
+ * Makes sure the fleet's client key is here before a stage logs in (a CI job continuing a run
+ * another job provisioned has no key file): a derived key is regenerated from the secret and
+ * checked against the fingerprint provisioning recorded; a provider's own key (inventory) is
+ * taken from VPS_TEST_SSH_KEY when it lives elsewhere on this machine. Returns the fleet to use
+ * and what was done, or throws a ClientKeyError naming the key and what to set.
+ */
+export function ensureClientKey(fleet: Fleet, env: NodeJS.ProcessEnv = process.env): { fleet: Fleet; note?: string } {
+  const path = fleet.clientKeyPath;
+  if (existsSync(path)) return { fleet };
+  const want = fleet.clientKeyFingerprint;
+  if (!want) {
+    const own = env.VPS_TEST_SSH_KEY;
+    if (own && existsSync(own)) return { fleet: { ...fleet, clientKeyPath: own }, note: `client key ${path} is not on this machine: using VPS_TEST_SSH_KEY (${own})` };
+    if (fleet.provider === 'inventory') throw new ClientKeyError(`the client key of run ${fleet.runId} (${path}) is not here: set VPS_TEST_SSH_KEY to the private key the hosts authorize`);
+    throw new ClientKeyError(`the client key of run ${fleet.runId} (${path}) is not here, and it was not derived from ${SECRET_ENV} (the run was provisioned without it): continue on the machine that provisioned it, or provision with ${SECRET_ENV} set`);
+  }
+  const secret = env[SECRET_ENV];
+  if (!secret) throw new ClientKeyError(`the client key of run ${fleet.runId} (${want}) is not here (${path}): it is derived from ${SECRET_ENV}; set ${SECRET_ENV} to the secret the run was provisioned with`);
+  const key = deriveClientKey(secret, fleet.runId);
+  const got = fingerprintOf(key.publicKey);
+  if (got !== want) throw new ClientKeyError(`${SECRET_ENV} does not give the client key of run ${fleet.runId}: the fleet was provisioned with key ${want} (fleet.json), this secret derives ${got}; set the secret the run was provisioned with`);
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   chmodSync(dirname(path), 0o700);
-  writeFileSync(path, deriveClientKey(secret, runId).privateKey, { mode: 0o600 });
-  return true;
+  writeFileSync(path, key.privateKey, { mode: 0o600 });
+  return { fleet, note: `client key ${want} regenerated from ${SECRET_ENV} at ${path}` };
 }

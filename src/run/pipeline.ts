@@ -20,7 +20,7 @@ import { abortOnSignals, STOP_FILE } from './signals.js';
 import { thisController } from './controller.js';
 import { readConfig, readPlan, writeConfig, writePlan, type DeploymentRecord } from './files.js';
 import { buildStep, deployStep, killOrphanedChildren, provisionStep, reportStep, teardownStep, testStep, type StepEnv } from './steps.js';
-import { evaluateWithSoak, soakPending, soakStep } from './soak-stage.js';
+import { evaluateWithSoak, soakPending, soakStep, type SoakSelection } from './soak-stage.js';
 
 export interface PipelineInput {
   runId: string;
@@ -50,6 +50,12 @@ export interface PipelineInput {
   stageError?: string;
   /** what runs after a failure or interruption (default evaluate, report, teardown; `up`: teardown) */
   closingStages?: readonly Stage[];
+  /**
+   * The soak (soak-stage.ts): absent, it runs before EVALUATE when that is selected (a whole run,
+   * --resume); false never; a selection runs those checkpoints whatever else is selected (CI: one
+   * job per checkpoint).
+   */
+  soak?: SoakSelection | false;
 }
 
 export interface PipelineOutcome {
@@ -61,6 +67,8 @@ export interface PipelineOutcome {
   exitCode: number;
   /** stages that completed in this invocation */
   completed: Stage[];
+  /** soak checkpoints run in this invocation */
+  soakCheckpoints?: string[];
   interrupted?: NodeJS.Signals;
   stopped?: boolean;
 }
@@ -145,17 +153,22 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutcome
   if (go('provision')) fleet = await stage('provision', () => provisionStep(env), (f) => `${f.nodes.length} nodes`);
   if (go('deploy')) deployment = await stage('deploy', () => deployStep(env, held, artifacts));
   if (go('test')) await stage('test', () => testStep(env, held, deployment), (lines) => `${lines} result lines`);
-  if (go('evaluate') && soakPending(env)) {
+  const soakSelected = input.soak === undefined ? go('evaluate') : input.soak !== false && !stageError && !signals.received;
+  let soakRan: string[] | undefined;
+  if (soakSelected && soakPending(env)) {
     // SOAK between TEST and EVALUATE (soak-stage.ts); its progress lives in state.json's `soak`
     const started = Date.now();
     progress.stage('soak');
     try {
-      const ran = await soakStep(env, held, deployment, { ...(input.baselinePath && { baselinePath: input.baselinePath }) });
+      const ran = await soakStep(env, held, deployment, { ...(input.baselinePath && { baselinePath: input.baselinePath }), ...(input.soak && { select: input.soak }) });
+      soakRan = ran;
       progress.done('soak', Date.now() - started, `${ran.length} checkpoints${state.state.soak?.cutShort ? `; ${state.state.soak.cutShort}` : ''}`);
     } catch (err) {
       progress.failed('soak', Date.now() - started, (err as Error).message);
       stageError ??= `soak failed: ${(err as Error).message}`;
     }
+  } else if (soakSelected && input.soak) {
+    progress.line(state.state.soak?.cutShort ? `soak: cut short (${state.state.soak.cutShort}); not continued` : 'soak: no checkpoint left to run');
   }
 
   // After a failure or an interruption the run ends here whatever was asked: evaluate, report, tear down.
@@ -187,7 +200,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineOutcome
     if (exitCode === 0) exitCode = 2;
   }
   state.update({ ...(verdict && { verdict }), exitCode });
-  return { runId, runDir, ...(verdict && { verdict }), reasons, exitCode, completed, ...(signals.received && { interrupted: signals.received }), ...(signals.stopRequested && { stopped: true }) };
+  return { runId, runDir, ...(verdict && { verdict }), reasons, exitCode, completed, ...(soakRan && { soakCheckpoints: soakRan }), ...(signals.received && { interrupted: signals.received }), ...(signals.stopRequested && { stopped: true }) };
 }
 
 /** A stage that failed on a (nearly) full disk says so: tools rarely name ENOSPC themselves. */

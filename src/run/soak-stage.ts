@@ -13,13 +13,51 @@ import { loadResultsJson, type ResultsJson } from '../results/index.js';
 import { renderResultsJson } from '../report/json.js';
 import { compareCheckpoints, foldSoak, FIRST_CHECKPOINT, type CheckpointResults } from '../soak/index.js';
 import { RUN_FILES, type DeploymentRecord } from './files.js';
-import type { RunStateFile, SoakProgress } from './state.js';
+import type { Plan } from '../plan/types.js';
+import type { RunState, RunStateFile, SoakProgress } from './state.js';
+import { StageSelectionError } from './select.js';
 import { evaluateStep, fleetOf, poolOf, testStep, type Held, type StepEnv } from './steps.js';
 
 export const CHECKPOINTS_DIR = 'checkpoints';
 
 export function checkpointDir(runDir: string, name: string): string {
   return join(runDir, CHECKPOINTS_DIR, name);
+}
+
+/**
+ * Which part of the soak an invocation runs (`vps-test run --run ID --stages soak --soak-until K`,
+ * docs/architecture.md "Soak across jobs"): every checkpoint left (no `until`), those up to and
+ * including the checkpoint named `until`, or only the next one left (`until: 'next'`). Each CI
+ * job of a soak runs one, under GitHub's 6-hour job limit; the evidence accumulates in the run folder.
+ */
+export interface SoakSelection {
+  until?: string;
+}
+
+export const NEXT_CHECKPOINT = 'next';
+
+/** Refuses a soak selection that cannot run on this run, naming why (before anything runs). */
+export function checkSoakSelection(state: RunState, plan: Plan | undefined, sel: SoakSelection, testWillRun: boolean): void {
+  const soak = plan?.soak;
+  if (!soak) throw new StageSelectionError(`--stages soak: run ${state.runId} has no soak (its config has no soak.checkpoints)`);
+  const names = soak.checkpoints.map((c) => c.name);
+  if (sel.until !== undefined && sel.until !== NEXT_CHECKPOINT && !names.includes(sel.until)) {
+    throw new StageSelectionError(`--soak-until ${sel.until}: run ${state.runId} has no such checkpoint (its checkpoints: ${names.join(', ')}; or ${NEXT_CHECKPOINT})`);
+  }
+  if (!testWillRun && !state.stages.some((s) => s.stage === 'test' && s.status === 'done')) {
+    throw new StageSelectionError(`--stages soak: the soak of run ${state.runId} starts after its first test, which has not completed (add test to --stages)`);
+  }
+  if (state.soak?.cutShort) throw new StageSelectionError(`--stages soak: the soak of run ${state.runId} was cut short (${state.soak.cutShort}); it is not continued: evaluate and report it`);
+  if (!state.fleetUp && !testWillRun) throw new StageSelectionError(`run ${state.runId} has no fleet up (it was torn down): its soak can not go on`);
+}
+
+/** The checkpoints an invocation runs: the ones left, cut at `until`. */
+function selectedCheckpoints(progress: SoakProgress, sel: SoakSelection): SoakProgress['checkpoints'] {
+  const left = progress.checkpoints.filter((c) => c.status !== 'done');
+  if (sel.until === undefined) return left;
+  if (sel.until === NEXT_CHECKPOINT) return left.slice(0, 1);
+  const end = progress.checkpoints.findIndex((c) => c.name === sel.until);
+  return left.filter((c) => progress.checkpoints.indexOf(c) <= end);
 }
 
 /** Whether the run has checkpoints left: the plan has a soak, the first test is done, the soak is not over. */
@@ -76,15 +114,17 @@ function waitUntil(dueAt: number, signal: AbortSignal): Promise<void> {
  * a wait or a checkpoint's tests ends the soak, recorded as cut short, without an error: what
  * was measured is evaluated and reported, the unfinished checkpoint is not counted.
  */
-export async function soakStep(env: StepEnv, held: Held, deployed: DeploymentRecord | undefined, o: { baselinePath?: string } = {}): Promise<string[]> {
+export async function soakStep(env: StepEnv, held: Held, deployed: DeploymentRecord | undefined, o: { baselinePath?: string; select?: SoakSelection } = {}): Promise<string[]> {
   const progress = progressOf(env);
+  const selected = new Set(selectedCheckpoints(progress, o.select ?? {}));
+  if (!selected.size) env.run.log(`soak: checkpoint ${o.select?.until ?? ''} is done already; nothing to run`);
   const tolerance = tryPlanSoak(env)?.regressionTolerance ?? 0;
   const baseline = o.baselinePath ? { baselinePath: o.baselinePath } : {};
   // the first test's results, to say at each checkpoint what changed (EVALUATE writes them again)
   const first = await evaluateStep(env, baseline);
   const ran: string[] = [];
   for (const cp of progress.checkpoints) {
-    if (cp.status === 'done') continue;
+    if (!selected.has(cp)) continue;
     progress.next = { checkpoint: cp.name, dueAt: cp.dueAt };
     env.state.update({ soak: progress });
     const wait = Date.parse(cp.dueAt) - Date.now();
@@ -115,6 +155,8 @@ export async function soakStep(env: StepEnv, held: Held, deployed: DeploymentRec
       return ran;
     }
   }
+  const left = progress.checkpoints.filter((c) => c.status !== 'done').map((c) => c.name);
+  if (o.select?.until !== undefined && left.length) env.run.log(`soak: checkpoints left for later invocations: ${left.join(', ')} (vps-test run --run ${env.run.runId} --stages soak --soak-until ${NEXT_CHECKPOINT})`);
   return ran;
 }
 

@@ -18,7 +18,7 @@ import { renderResultsJson } from '../report/json.js';
 import { writeReportSet } from '../report/bundle.js';
 import { proofCollectsLogs } from '../report/proof-modes.js';
 import type { RunStateFile } from './state.js';
-import { restoreClientKey } from './ci-key.js';
+import { ciClientKey, ensureClientKey, markDerivedKey, SECRET_ENV } from './ci-key.js';
 import { controllerLiveness, processStartTime } from './controller.js';
 import { hostname } from 'node:os';
 import { AGENT_SERVER_SERVICE, deployStage } from './deploy-stage.js';
@@ -84,7 +84,10 @@ export async function provisionStep(env: StepEnv): Promise<Fleet> {
     await provider.destroy({ runId: env.run.runId, runDir: env.run.runDir, log: env.run.log });
   }
   env.state.update({ fleetUp: true }); // from here on, something may exist that teardown must remove
-  const fleet = await provider.provision(env.plan(), env.run);
+  // with VPS_TEST_SSH_SECRET the run's client key is derived, so later jobs can regenerate it (ci-key.ts)
+  const clientKey = ciClientKey(env.run.runId);
+  const fleet = markDerivedKey(await provider.provision(env.plan(), { ...env.run, ...(clientKey && { clientKey }) }), clientKey);
+  if (clientKey && !fleet.clientKeyFingerprint) env.run.log(`${SECRET_ENV} is set, but the ${fleet.provider} fleet logs in with its own key ${fleet.clientKeyPath}: a later job needs that key file (or VPS_TEST_SSH_KEY)`);
   await writeFleet(env.run.runDir, fleet);
   // planned nodes the provider never reached are unreachable from the start (docs/architecture.md, "Unreachable nodes")
   if (fleet.unreachable?.length) {
@@ -97,9 +100,11 @@ export async function provisionStep(env: StepEnv): Promise<Fleet> {
 }
 
 export async function fleetOf(env: StepEnv, held: Held): Promise<Fleet> {
-  const fleet = held.fleet() ?? (await readFleet(env.run.runDir));
+  const known = held.fleet();
+  if (known) return known;
   // a CI job continuing a run another job provisioned regenerates the run's key (ci-key.ts)
-  if (restoreClientKey(fleet.clientKeyPath, env.run.runId)) env.run.log(`client key regenerated from VPS_TEST_SSH_SECRET at ${fleet.clientKeyPath}`);
+  const { fleet, note } = ensureClientKey(await readFleet(env.run.runDir));
+  if (note) env.run.log(note);
   return fleet;
 }
 
@@ -224,7 +229,7 @@ export async function teardownStep(env: StepEnv, held: Held, o: { keep: boolean;
   const { run, state } = env;
   const runPool = held.pool();
   await runPool?.close();
-  const fleet = held.fleet() ?? (state.state.fleetUp ? await readFleet(run.runDir).catch(() => undefined) : undefined);
+  const fleet = held.fleet() ?? (state.state.fleetUp ? await readFleet(run.runDir).then((f) => withClientKey(f, run.log)).catch(() => undefined) : undefined);
   const proof = tryPlan(env)?.choices.proof ?? 'all-evidence';
   if (fleet && state.state.fleetUp && o.collectLogs && proofCollectsLogs(proof)) {
     // a fresh pool: the run's may be aborted; nodes known to be unreachable are not waited for
@@ -248,6 +253,18 @@ export async function teardownStep(env: StepEnv, held: Held, o: { keep: boolean;
     // Teardown must not be cut short by the Ctrl-C that may have brought us here: no signal.
     await env.provider().destroy({ runId: run.runId, runDir: run.runDir, log: run.log });
     state.update({ fleetUp: false });
+  }
+}
+
+/** Teardown's fleet with its client key here (ci-key.ts); without it the logs are not collected, the fleet still goes. */
+function withClientKey(fleet: Fleet, log: (l: string) => void): Fleet | undefined {
+  try {
+    const { fleet: ready, note } = ensureClientKey(fleet);
+    if (note) log(note);
+    return ready;
+  } catch (err) {
+    log(`logs not collected: ${(err as Error).message}`);
+    return undefined;
   }
 }
 

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InputError } from './inputs.js';
 
 /** dist/actions/<name>.js -> dist/cli.js; VPS_TEST_CLI overrides (tests of the source tree). */
 export function cliPath(): string {
@@ -67,6 +68,8 @@ export interface RunRequest {
   runId: string;
   stages?: readonly string[];
   run?: string;
+  /** `--soak-until`: the soak checkpoint to run up to, or `next` */
+  soakUntil?: string;
   keep?: boolean;
   baseline?: string;
   branch?: string;
@@ -80,10 +83,15 @@ export interface RunRequest {
  * folder is found by looking for the new one (see findNewRun).
  */
 export function runArgv(req: RunRequest, supported: ReadonlySet<string>): string[] {
+  // a run continued by --run reads its config and plan back from its folder: the CLI refuses a
+  // config, --run-id or choices there, so they are only passed when a run starts
+  const continuing = Boolean(req.run);
+  const choices = Object.entries(req.choices ?? {}).filter(([, v]) => v);
+  if (continuing && choices.length) throw new InputError(`input ${choices.map(([k]) => k).join(', ')}: run ${req.run} was planned by its first stage; give the choices to the step that starts it (build, or provision without build)`);
   const argv = ['run'];
-  if (req.config) argv.push(req.config);
+  if (req.config && !continuing) argv.push(req.config);
   argv.push('--yes');
-  if (supported.has('--run-id')) argv.push('--run-id', req.runId);
+  if (!continuing && supported.has('--run-id')) argv.push('--run-id', req.runId);
   if (req.stages?.length) {
     if (!supported.has('--stages')) throw new Error(`this vps-test CLI has no --stages: the stage actions need a newer vps-test (asked for ${req.stages.join(',')})`);
     argv.push('--stages', req.stages.join(','));
@@ -92,18 +100,22 @@ export function runArgv(req: RunRequest, supported: ReadonlySet<string>): string
     if (!supported.has('--run')) throw new Error('this vps-test CLI has no --run: the stage actions need a newer vps-test');
     argv.push('--run', req.run);
   }
+  if (req.soakUntil) {
+    if (!supported.has('--soak-until')) throw new Error('this vps-test CLI has no --soak-until: the soak action needs a newer vps-test');
+    argv.push('--soak-until', req.soakUntil);
+  }
   if (req.keep) argv.push('--keep');
   if (req.baseline) argv.push('--baseline', req.baseline);
   if (req.branch) argv.push('--branch', req.branch);
   if (req.pr !== undefined) argv.push('--pr', String(req.pr));
-  for (const [k, v] of Object.entries(req.choices ?? {})) if (v) argv.push(`--${k}`, v);
+  for (const [k, v] of choices) argv.push(`--${k}`, v as string);
   return argv;
 }
 
 export const downArgv = (runId: string): string[] => ['down', runId];
 
 /** The janitor's command (destroy cloud resources past their expires tag); not in every CLI yet. */
-export const JANITOR_ARGV = ['janitor', '--yes'];
+export const JANITOR_ARGV = ['janitor'];
 
 /** Whether the CLI has a command, from its usage text. */
 export async function cliHasCommand(node: string, name: string, cli = cliPath()): Promise<boolean> {
@@ -114,7 +126,7 @@ export async function cliHasCommand(node: string, name: string, cli = cliPath())
 /** Which of the contract's run flags this CLI knows, from its own help text. */
 export async function supportedRunFlags(node: string, cli = cliPath()): Promise<Set<string>> {
   const help = await new Promise<string>((res) => execFile(node, [cli, 'run', '--help'], { timeout: 60_000 }, (_e, out) => res(String(out))));
-  return new Set(['--run-id', '--stages', '--run', '--resume', '--keep', '--baseline', '--branch', '--pr'].filter((f) => help.includes(f)));
+  return new Set(['--run-id', '--stages', '--run', '--resume', '--soak-until', '--keep', '--baseline', '--branch', '--pr'].filter((f) => help.includes(f)));
 }
 
 /** Where the CLI puts the run folders of a workspace: <cwd>/.vps-test/runs (the CLI's own rule). */

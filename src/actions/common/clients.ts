@@ -25,7 +25,7 @@ export async function stateStore(): Promise<StateStore | undefined> {
     upload: async (name, files, root) => void (await client.uploadArtifact(name, files, root)),
     async downloadLatest(prefix, into) {
       const { artifacts } = await client.listArtifacts({ latest: true });
-      const newest = artifacts.filter((a) => a.name.startsWith(prefix)).sort((a, b) => (b.createdAt?.getTime() ?? b.id) - (a.createdAt?.getTime() ?? a.id))[0];
+      const newest = artifacts.filter((a) => a.name.startsWith(prefix)).sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0) || b.id - a.id)[0]; // same second: the later upload
       if (!newest) return undefined;
       await client.downloadArtifact(newest.id, { path: into });
       return newest.name;

@@ -16,7 +16,7 @@ import { readJson, runFiles, type ResultsView } from './run-outputs.js';
 import { publishRun } from './publish.js';
 import { stateStore } from './clients.js';
 
-export const STAGE_ACTIONS = ['build', 'provision', 'deploy', 'test', 'report', 'teardown', 'janitor'] as const;
+export const STAGE_ACTIONS = ['build', 'provision', 'deploy', 'test', 'soak', 'report', 'teardown', 'janitor'] as const;
 export type StageAction = (typeof STAGE_ACTIONS)[number];
 
 /** The CLI stages each stage action runs (`vps-test run --stages ...`). */
@@ -25,6 +25,8 @@ export const CLI_STAGES: Record<Exclude<StageAction, 'teardown' | 'janitor'>, st
   provision: ['provision'],
   deploy: ['deploy'],
   test: ['test', 'evaluate'],
+  // one soak checkpoint (or a range) per job, then evaluate what the soak has so far
+  soak: ['soak', 'evaluate'],
   report: ['report'],
 };
 
@@ -74,9 +76,13 @@ export async function stageMain(): Promise<void> {
     } else {
       const supported = await supportedRunFlags(process.execPath);
       const existing = hasRunDir(runsRoot, runId);
-      const args = runArgv({ ...(existsSync(configPath) && { config: configPath }), runId, stages: CLI_STAGES[stage], ...(existing && { run: runId }), keep: true, branch: ctx.branch, ...(ctx.prNumber !== undefined && { pr: ctx.prNumber }), choices: inputs.choices }, supported);
+      const soakUntil = stage === 'soak' ? core.getInput('checkpoint').trim() || 'next' : undefined;
+      const args = runArgv({ ...(existsSync(configPath) && { config: configPath }), runId, stages: CLI_STAGES[stage], ...(existing && { run: runId }), ...(soakUntil && { soakUntil }), keep: true, branch: ctx.branch, ...(ctx.prNumber !== undefined && { pr: ctx.prNumber }), choices: inputs.choices }, supported);
       const outcome = await runCli(privilege, process.execPath, args, { cwd: ctx.workspace, env });
       const files = runFiles(runDir);
+      // the plan's soak checkpoints, for a workflow's matrix of one job per checkpoint (soak.yml)
+      const plan = existsSync(join(runDir, 'plan.json')) ? readJson<{ soak?: { checkpoints: { name: string }[] } }>(join(runDir, 'plan.json')) : undefined;
+      if (plan) core.setOutput('soak-checkpoints', JSON.stringify(plan.soak?.checkpoints.map((c) => c.name) ?? []));
       const results = files.resultsPath ? readJson<ResultsView>(files.resultsPath) : undefined;
       if (results) core.setOutput('verdict', results.verdict);
       if (stage === 'report') {
@@ -88,7 +94,8 @@ export async function stageMain(): Promise<void> {
       if (outcome.code !== 0 && stage !== 'report') core.setFailed(`vps-test ${stage} failed (exit ${outcome.code ?? outcome.signal}); see the log above`);
     }
     if (store && hasRunDir(runsRoot, runId)) {
-      const name = stateArtifactName(runId, stage, ctx.attempt);
+      // artifact names are immutable in a workflow run: the soak's jobs (a matrix, one attempt) each need their own
+      const name = stateArtifactName(runId, stage === 'soak' ? `soak-${Date.now().toString(36)}` : stage, ctx.attempt);
       await store.upload(name, await stateFiles(runDir), runDir);
       core.info(`run ${runId}: state saved as artifact ${name} (no keys)`);
     }

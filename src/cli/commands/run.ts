@@ -13,6 +13,9 @@ import { checkRunId } from '../../run/registry.js';
 import { providerFor } from '../../providers/index.js';
 import { controllerLiveness } from '../../run/controller.js';
 import { unsupportedSuites } from '../../run/test-stage.js';
+import { checkSoakSelection, type SoakSelection } from '../../run/soak-stage.js';
+import { readPlan } from '../../run/files.js';
+import type { Plan } from '../../plan/types.js';
 import { parseFlags, UsageError } from '../args.js';
 import { CHOICE_FLAGS, CHOICE_HELP, choicesFromFlags, promptsAllowed } from '../choices.js';
 
@@ -30,12 +33,18 @@ Stages are units (each reads its inputs from the run folder and writes its outpu
   vps-test run --stages build,provision,deploy --run-id ID   a new run, up to deploy
   vps-test run --run ID --stages test,evaluate,report        later stages of that run
   vps-test run --resume ID                                   what is left after a crash
+  vps-test run --run ID --stages soak,evaluate --soak-until next
+                                        one soak checkpoint per CI job (GitHub's 6-hour limit)
 The run is found by id from any directory (the per-user run registry).
 
 Options:
 ${CHOICE_HELP}
   --stages LIST          run only these stages (plan,build,provision,deploy,test,evaluate,
-                         report,teardown); a new run always includes plan
+                         report,teardown, and soak: the soak's checkpoints, after test); a
+                         new run always includes plan. Without --stages (and with --resume)
+                         a config with soak: soaks before evaluate; other --stages never do
+  --soak-until CP        with soak: run the checkpoints left up to and including CP, or only
+                         the next one left (next); later invocations go on from there
   --run ID               run --stages on an existing run (its plan and config are read back)
   --resume ID            continue a run after its last completed stage, with the same fleet
   --run-id ID            the id of a new run (default: random; CI passes its own)
@@ -48,7 +57,7 @@ ${CHOICE_HELP}
 export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(
     argv,
-    { ...CHOICE_FLAGS, stages: { type: 'string' }, run: { type: 'string' }, resume: { type: 'string' }, 'run-id': { type: 'string' }, keep: { type: 'boolean' }, baseline: { type: 'string' }, branch: { type: 'string' }, pr: { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
+    { ...CHOICE_FLAGS, stages: { type: 'string' }, run: { type: 'string' }, resume: { type: 'string' }, 'run-id': { type: 'string' }, 'soak-until': { type: 'string' }, keep: { type: 'boolean' }, baseline: { type: 'string' }, branch: { type: 'string' }, pr: { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
     'run',
   );
   if (values.help) {
@@ -67,8 +76,12 @@ export async function runCommand(argv: string[]): Promise<number> {
     ...(values.baseline !== undefined && { baselinePath: values.baseline }),
   };
   let stages: Stage[] | undefined;
+  // `soak` in --stages (or --soak-until) selects soak checkpoints; other explicit stages never soak
+  const soakNamed = values.stages !== undefined && values.stages.split(',').some((s) => s.trim() === 'soak');
+  const soak: SoakSelection | false | undefined = soakNamed || values['soak-until'] !== undefined ? { ...(values['soak-until'] !== undefined && { until: values['soak-until'] }) } : values.stages === undefined ? undefined : false;
   try {
-    stages = values.stages === undefined ? undefined : parseStages(values.stages);
+    const named = values.stages?.split(',').filter((s) => s.trim() !== 'soak').join(',');
+    stages = values.stages === undefined ? undefined : named || !soak ? parseStages(named ?? '') : [];
     const continued = values.run ?? values.resume;
     if (continued !== undefined) {
       if (values.run !== undefined && values.resume !== undefined) throw new UsageError('run: --run and --resume exclude each other (--resume picks the stages itself)');
@@ -76,22 +89,28 @@ export async function runCommand(argv: string[]): Promise<number> {
       if (positionals.length) throw new UsageError(`run: ${positionals[0]}: an existing run reads its config from its run folder; give no config`);
       const existing = existingRun(continued);
       if (values.resume !== undefined) {
-        if (stages) throw new UsageError('run: --resume picks the stages itself; use --run ID --stages LIST to choose them');
+        if (stages || soak !== undefined) throw new UsageError('run: --resume picks the stages itself (the soak included); use --run ID --stages LIST to choose them');
         stages = stagesToResume(existing.state);
         if (!stages.length) {
           console.log(`vps-test run ${continued}: nothing left to resume (every stage is done and the fleet is down)`);
           return 0;
         }
         console.error(`resuming run ${continued} at ${stages[0]} (stages: ${stages.join(', ')})`);
-      } else if (!stages) {
+      } else if (!stages && !soak) {
         throw new UsageError('run: --run ID needs --stages LIST (or use --resume ID)');
       }
+      stages ??= [];
       checkSelection(stages, existing.state);
-      return report(await runPipeline({ runId: existing.state.runId, existing, stages, ...common }));
+      if (soak) checkSoakSelection(existing.state, tryReadPlan(existing.dir), soak, stages.includes('test'));
+      // an explicit --stages teardown (the CI contract's "always" job) ends a fleet kept by an earlier --keep
+      if (values.run !== undefined && stages.includes('teardown') && !values.keep) existing.update({ keep: false });
+      return report(await runPipeline({ runId: existing.state.runId, existing, stages, ...(soak !== undefined && { soak }), ...common }));
     }
+    if (soak && values.stages === undefined) throw new UsageError('run: --soak-until continues an existing run: give --run ID --stages soak');
     if (stages) {
       if (!stages.includes('plan')) stages = ['plan', ...stages];
       checkSelection(stages, undefined);
+      if (soak && !stages.includes('test')) throw new UsageError('run: --stages soak: the soak starts after the first test (add test to --stages)');
     }
   } catch (err) {
     if (err instanceof StageSelectionError) throw new UsageError(`run: ${err.message}`);
@@ -107,6 +126,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const interactive = promptsAllowed(Boolean(values.yes));
   const choices = await resolveChoices(choicesFromFlags(values), loaded.project, interactive ? await terminalPrompter() : undefined);
   const plan = buildPlan(loaded.config, choices);
+  if (soak && !plan.soak) throw new UsageError(`run: --stages soak: ${loaded.file} has no soak (no soak.checkpoints); nothing was provisioned`);
   console.error(renderPlanSummary(plan));
   const unsupported = unsupportedSuites(plan);
   if (unsupported.length) throw new UsageError(`run: ${unsupported.join(', ')}: this version cannot run these suites; nothing was provisioned`);
@@ -125,9 +145,18 @@ export async function runCommand(argv: string[]): Promise<number> {
     runsRoot: runsRoot(),
     cwd: resolve(found.isDefaultExample ? process.cwd() : resolve(found.path, '..')),
     ...(stages && { stages }),
+    ...(soak !== undefined && { soak }),
     ...common,
   });
   return report(outcome);
+}
+
+function tryReadPlan(runDir: string): Plan | undefined {
+  try {
+    return readPlan(runDir);
+  } catch {
+    return undefined;
+  }
 }
 
 function checkRunIdFlag(id: string): string {
@@ -155,7 +184,8 @@ function report(outcome: PipelineOutcome): number {
     for (const reason of outcome.reasons) console.log(`  - ${reason}`);
     console.log(`  report: ${outcome.runDir}/report.md`);
   } else {
-    console.log(`vps-test run ${outcome.runId}: ${outcome.completed.length ? `${outcome.completed.join(', ')} done` : 'nothing done'}`);
+    const done = [...outcome.completed, ...(outcome.soakCheckpoints?.length ? [`soak checkpoint${outcome.soakCheckpoints.length > 1 ? 's' : ''} ${outcome.soakCheckpoints.join(', ')}`] : [])];
+    console.log(`vps-test run ${outcome.runId}: ${done.length ? `${done.join(', ')} done` : 'nothing done'}`);
     for (const reason of outcome.reasons) console.log(`  - ${reason}`);
     console.log(`  run folder: ${outcome.runDir}`);
   }

@@ -6,7 +6,7 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { systemExec, type Exec } from '../../lab/exec.js';
-import { generateEd25519 } from '../../lab/keys.js';
+import { generateEd25519, writeEd25519 } from '../../lab/keys.js';
 import { renderNatScript } from '../../lab/recipes/nat-machine.js';
 import { EVIDENCE_TABLE, renderEvidenceRuleset } from '../../lab/recipes/evidence.js';
 import { waitForSsh } from '../../lab/sshd.js';
@@ -96,7 +96,10 @@ export class DigitalOceanProvider implements Provider {
     const keysDir = path.join(run.runDir, 'digitalocean', 'keys');
     await mkdir(keysDir, { recursive: true, mode: 0o700 });
     const clientKeyPath = path.join(keysDir, 'client');
-    const clientPub = await generateEd25519(this.exec, clientKeyPath, `vps-test-${run.runId}`);
+    // the run's key when the caller chose it (CI: derived per run, docs/architecture.md "Keys across jobs")
+    const clientPub = run.clientKey
+      ? await writeEd25519(clientKeyPath, run.clientKey, `vps-test-${run.runId}`)
+      : await generateEd25519(this.exec, clientKeyPath, `vps-test-${run.runId}`);
     const key = await api.createSshKey(sshKeyName(run.runId, expiresAt), clientPub);
     const tags = tagsFor(run.runId, expiresAt);
     const tag = runTag(run.runId);

@@ -167,6 +167,8 @@ export class InventoryProvider implements Provider {
     } catch {
       return; // never provisioned: nothing of ours on any host
     }
+    // the recorded key may be on another machine (an earlier CI job): then the one this process is given
+    if (!existsSync(fleet.clientKeyPath)) fleet = { ...fleet, clientKeyPath: this.clientKeyPath() };
     const pool = SshPool.forFleet(fleet, { connectTimeoutMs: this.options.connectTimeoutMs ?? 10_000 });
     try {
       const recorded = await readFile(path.join(run.runDir, 'inventory', FACTS_FILE), 'utf8').then((t) => (JSON.parse(t) as { facts: Record<string, HostFacts> }).facts, () => ({}));

@@ -1,20 +1,13 @@
-// The stage actions run from dist/ under Node 24 as the runner runs them. A run crosses jobs by
-// run id and a run-state artifact holding no key: a lab brought up in one job (workspace) is torn
-// down by the teardown action in another, from the artifact alone.
-import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+// The stage actions run from dist/ under Node 24 as the runner runs them: their refusals (no run
+// id, an unknown run, an older CLI). A run crossing jobs (the soak workflow, job by job, from
+// the state artifact alone) is soak-jobs.test.ts.
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeJob, REPO_ROOT } from '../../fakes/github/runner.js';
-import { namespacesOf } from '../../helpers/cli.js';
-import { stateStore } from '../../../src/actions/common/clients.js';
-import { FakeArtifactService, fakeRuntimeToken } from '../../fakes/github/artifact-service.js';
-import { stateArtifactName, stateArtifactPrefix, stateFiles } from '../../../src/report/sinks/run-state-artifact.js';
-import { scanForSecrets } from './secret-scan.js';
-import { writeFileSync } from 'node:fs';
+import { FakeDigitalOcean, NoMachines } from '../../fakes/digitalocean/server.js';
 
-const isRoot = process.getuid?.() === 0;
 let work: string;
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'vt-stage-'));
@@ -43,88 +36,57 @@ describe('stage actions', () => {
     expect(r.stdout).toMatch(/::error::teardown: nothing is known about run zzzzz here .*janitor/);
   });
 
-  it('provision names what this CLI lacks (--stages) instead of running the whole pipeline', async () => {
-    const help = execFileSync(process.execPath, [join(REPO_ROOT, 'dist/cli.js'), 'run', '--help'], { encoding: 'utf8' });
+  it('provision names what an older CLI lacks (--stages) instead of running the whole pipeline', async () => {
     const ws = join(work, 'prov', 'ws');
     mkdirSync(ws, { recursive: true });
     writeFileSync(join(ws, '.vps-test.yml'), 'project: p\nfleet:\n  nodes:\n    - { name: boot, role: bootstrap }\n    - { name: a }\n');
-    const r = await stageJob('provision', ws, {}).run('main');
-    if (help.includes('--stages')) {
-      // A CLI with stages runs it: whatever it did, it must not be this refusal, and nothing stays up.
-      expect(r.stdout).not.toMatch(/has no --stages/);
-      for (const id of existsSync(join(ws, '.vps-test', 'runs')) ? readdirSync(join(ws, '.vps-test', 'runs')) : []) execFileSync(process.execPath, [join(REPO_ROOT, 'dist/cli.js'), 'down', id], { cwd: ws, stdio: 'ignore' });
-      return;
-    }
+    const r = await new FakeJob({ actionDir: join(REPO_ROOT, 'actions', 'provision'), workspace: ws, eventName: 'workflow_dispatch', inputs: {}, env: { VPS_TEST_CLI: olderCli() } }).run('main');
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/::error::vps-test provision: this vps-test CLI has no --stages/);
     expect(existsSync(join(ws, '.vps-test'))).toBe(false);
   });
 });
 
-describe('janitor action', () => {
-  it('without a janitor command in the CLI it fails saying nothing was swept', async () => {
-    const usage = execFileSync(process.execPath, [join(REPO_ROOT, 'dist/cli.js'), '--help'], { encoding: 'utf8' });
-    const ws = join(work, 'janitor', 'ws');
-    mkdirSync(ws, { recursive: true });
-    const r = await stageJob('janitor', ws, {}).run('main');
-    if (/^\s+janitor\s/m.test(usage)) return expect(r.stdout).not.toMatch(/no `janitor` command/);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/::error::janitor: this vps-test CLI has no `janitor` command yet; nothing was swept/);
-  });
-});
-
-function unzipInto(zip: Buffer, dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, '..', 'in.zip'), zip);
-  execFileSync('python3', ['-c', 'import sys,zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])', join(dir, '..', 'in.zip'), dir]);
+/** A vps-test CLI from before stages and the janitor: its help texts only (the actions read them). */
+function olderCli(): string {
+  const file = join(work, 'older-cli.mjs');
+  writeFileSync(file, `const [cmd, flag] = process.argv.slice(2);
+if (cmd === 'run' && flag === '--help') console.log('Usage: vps-test run [CONFIG] [--keep] [--baseline FILE]');
+else if (cmd === '--help') console.log('Usage: vps-test <command>\\n  run      plan and run\\n  down     remove a fleet');
+else { console.error('older-cli: not meant to run ' + process.argv.slice(2).join(' ')); process.exit(3); }
+`);
+  return file;
 }
 
-describe.skipIf(!isRoot)('a run across jobs', () => {
-  const service = new FakeArtifactService();
-  beforeAll(async () => void (await service.start()));
-  afterAll(async () => service.stop());
-
-  it('a lab up in one job is torn down by the teardown action in another, from a state artifact without keys', async () => {
-    const ws1 = join(work, 'job1', 'ws');
-    const ws2 = join(work, 'job2', 'ws');
-    const artifacts = join(work, 'artifacts');
-    for (const d of [ws1, ws2]) mkdirSync(d, { recursive: true });
-    writeFileSync(join(ws1, '.vps-test.yml'), 'project: cross\nfleet:\n  nodes:\n    - { name: boot, role: bootstrap }\n    - { name: a }\n');
-    execFileSync(process.execPath, [join(REPO_ROOT, 'dist/cli.js'), 'up'], { cwd: ws1, stdio: 'ignore', env: { ...process.env, CI: 'true' } });
-    const runId = readdirSync(join(ws1, '.vps-test', 'runs'))[0] as string;
+describe('janitor action', () => {
+  it('deletes the expired droplets of the fake DigitalOcean with the token input, and keeps the rest', async () => {
+    const fake = new FakeDigitalOcean({ machines: new NoMachines(1) });
+    await fake.start();
     try {
-      expect(namespacesOf(runId).length).toBeGreaterThan(0);
-      const runDir = join(ws1, '.vps-test', 'runs', runId);
-      expect(existsSync(join(runDir, 'lab', 'keys', 'client'))).toBe(true); // the key exists in job 1 ...
-      // ... and job 1's stage action saves the state the same way (stage.ts)
-      const files = await stateFiles(runDir);
-      expect(files.some((f) => f.includes('/lab/'))).toBe(false);
-      // through the real @actions/artifact client, against the results-service stand-in
-      const env = { ACTIONS_RUNTIME_TOKEN: fakeRuntimeToken(), ACTIONS_RESULTS_URL: service.url };
-      const saved = { ...process.env };
-      Object.assign(process.env, env);
-      try {
-        await (await stateStore())?.upload(stateArtifactName(runId, 'provision', 1), files, runDir);
-      } finally {
-        process.env = saved;
-      }
-      expect(service.artifacts.map((a) => a.name)).toEqual([`${stateArtifactPrefix(runId)}provision-attempt1`]);
-      unzipInto(service.artifacts[0]?.blob as Buffer, artifacts);
-      expect(readdirSync(artifacts)).toEqual(expect.arrayContaining(['state.json', 'fleet.json']));
-      expect(scanForSecrets(artifacts)).toEqual([]);
-
-      const job2 = new FakeJob({ actionDir: join(REPO_ROOT, 'actions', 'teardown'), workspace: ws2, eventName: 'workflow_dispatch', inputs: { 'run-id': runId }, env });
-      const r = await job2.run('main');
+      const now = Math.floor(Date.now() / 1000);
+      const mk = (names: string[], tags: string[]) => fake.account.createDroplets({ names, size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64', sshKeys: [], tags });
+      mk(['vt-old1-a'], ['vps-test', 'vps-test-run-old1', `vps-test-expires-${now - 60}`]);
+      mk(['vt-new1-a'], ['vps-test', 'vps-test-run-new1', `vps-test-expires-${now + 3600}`]);
+      const ws = join(work, 'janitor-do', 'ws');
+      mkdirSync(ws, { recursive: true });
+      const r = await new FakeJob({ actionDir: join(REPO_ROOT, 'actions', 'janitor'), workspace: ws, eventName: 'schedule', inputs: { 'digitalocean-token': fake.token }, env: { DIGITALOCEAN_API_URL: fake.url } }).run('main');
       expect(r.code, r.stdout + r.stderr).toBe(0);
-      expect(r.stdout).toMatch(new RegExp(`run ${runId}: state restored from artifact ${stateArtifactPrefix(runId)}provision-attempt1`));
-      expect(r.outputs['run-id']).toBe(runId);
-      expect(namespacesOf(runId)).toEqual([]);
-      const state = JSON.parse(readFileSync(join(ws2, '.vps-test', 'runs', runId, 'state.json'), 'utf8')) as { fleetUp: boolean };
-      expect(state.fleetUp).toBe(false);
-      expect(service.artifacts.map((a) => a.name)).toEqual([`${stateArtifactPrefix(runId)}provision-attempt1`, `${stateArtifactPrefix(runId)}teardown-attempt1`]);
-      expect(service.problems).toEqual([]);
+      expect([...fake.account.droplets.values()].map((d) => d.name)).toEqual(['vt-new1-a']);
+      expect(r.stdout).toMatch(/deleted 1 expired resource\(s\); kept 1/);
+      // the token is only in the runner's mask command (the runner hides it from the log)
+      expect(r.stdout).toMatch(/^::add-mask::/m);
+      expect((r.stdout + r.stderr).replace(/^::add-mask::.*$/gm, '')).not.toContain(fake.token);
+      fake.assertNoViolations();
     } finally {
-      execFileSync(process.execPath, [join(REPO_ROOT, 'dist/cli.js'), 'down', runId], { cwd: ws1, stdio: 'ignore' });
+      await fake.close();
     }
+  });
+
+  it('with a CLI that has no janitor command it fails saying nothing was swept', async () => {
+    const ws = join(work, 'janitor', 'ws');
+    mkdirSync(ws, { recursive: true });
+    const r = await new FakeJob({ actionDir: join(REPO_ROOT, 'actions', 'janitor'), workspace: ws, eventName: 'workflow_dispatch', inputs: {}, env: { VPS_TEST_CLI: olderCli() } }).run('main');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/::error::janitor: this vps-test CLI has no `janitor` command yet; nothing was swept/);
   });
 });

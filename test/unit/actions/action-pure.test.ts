@@ -29,7 +29,11 @@ describe('the CLI contract', () => {
     const req = { config: '/ws/.vps-test.yml', runId: 'abcde', keep: true, baseline: '/ws/b.json', branch: 'feat', pr: 7, choices: { focus: 'gossip', proof: undefined } };
     expect(runArgv(req, all)).toEqual(['run', '/ws/.vps-test.yml', '--yes', '--run-id', 'abcde', '--keep', '--baseline', '/ws/b.json', '--branch', 'feat', '--pr', '7', '--focus', 'gossip']);
     expect(runArgv({ runId: 'abcde' }, new Set())).toEqual(['run', '--yes']);
-    expect(runArgv({ runId: 'abcde', stages: ['test', 'evaluate'], run: 'abcde' }, all)).toEqual(['run', '--yes', '--run-id', 'abcde', '--stages', 'test,evaluate', '--run', 'abcde']);
+    // a continued run: no config, no --run-id, no choices (the CLI refuses them with --run)
+    expect(runArgv({ config: '/ws/.vps-test.yml', runId: 'abcde', stages: ['test', 'evaluate'], run: 'abcde', keep: true }, all)).toEqual(['run', '--yes', '--stages', 'test,evaluate', '--run', 'abcde', '--keep']);
+    expect(() => runArgv({ runId: 'abcde', stages: ['provision'], run: 'abcde', choices: { focus: 'gossip' } }, all)).toThrow(/input focus: run abcde was planned by its first stage; give the choices to the step that starts it/);
+    expect(runArgv({ runId: 'abcde', stages: ['soak', 'evaluate'], run: 'abcde', soakUntil: 'next' }, new Set([...all, '--soak-until']))).toEqual(['run', '--yes', '--stages', 'soak,evaluate', '--run', 'abcde', '--soak-until', 'next']);
+    expect(() => runArgv({ runId: 'abcde', stages: ['soak'], run: 'abcde', soakUntil: 'next' }, all)).toThrow(/no --soak-until/);
     expect(() => runArgv({ runId: 'x', stages: ['provision'] }, new Set(['--run-id']))).toThrow(/this vps-test CLI has no --stages/);
   });
 

