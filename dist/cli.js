@@ -43885,6 +43885,778 @@ var init_names = __esm({
   }
 });
 
+// src/lab/recipes/steps.ts
+function ip(ns, ...args) {
+  return { argv: ["ip", ...ns ? ["-n", ns] : [], ...args] };
+}
+function inNamespace(ns, argv, input2) {
+  return { ...ns ? { ns } : {}, argv, ...input2 !== void 0 ? { input: input2 } : {} };
+}
+function stepArgv(step) {
+  return step.ns ? ["ip", "netns", "exec", step.ns, ...step.argv] : step.argv;
+}
+function renderStep(step) {
+  const line = stepArgv(step).map(shellQuote).join(" ");
+  if (step.input === void 0) return line;
+  const body = step.input.endsWith("\n") ? step.input : `${step.input}
+`;
+  if (body.split("\n").includes("VT_EOF")) throw new Error("step input contains the heredoc terminator VT_EOF");
+  return `${line} <<'VT_EOF'
+${body}VT_EOF`;
+}
+function describeStep(step) {
+  return stepArgv(step).map(shellQuote).join(" ") + (step.input !== void 0 ? " <<(stdin)" : "");
+}
+var init_steps = __esm({
+  "src/lab/recipes/steps.ts"() {
+    "use strict";
+    init_quote();
+  }
+});
+
+// src/lab/recipes/internet.ts
+function validateInternet(internet, nodeRegions) {
+  if (!Number.isInteger(internet.hops) || internet.hops < 1 || internet.hops > 64) return `internet hops must be an integer in 1..64, got ${internet.hops}`;
+  const rtts = [internet.rttMs, ...internet.regions.map((r) => r.rttMs)];
+  const bad = rtts.find((ms2) => !(Number.isFinite(ms2) && ms2 >= 0 && ms2 <= 1e4));
+  if (bad !== void 0) return `internet rtt must be between 0 and 10 s, got ${bad} ms`;
+  const jitters = [internet.jitterMs ?? 0, ...internet.regions.map((r) => r.jitterMs ?? 0)];
+  const badJitter = jitters.find((ms2) => !(Number.isFinite(ms2) && ms2 >= 0 && ms2 <= 1e4));
+  if (badJitter !== void 0) return `internet jitter must be between 0 and 10 s, got ${badJitter} ms`;
+  for (const r of internet.regions) {
+    const missing = r.between.find((region) => !nodeRegions.includes(region));
+    if (missing !== void 0) return `internet region pair ${r.between.join("-")}: no node has region "${missing}"`;
+  }
+  return void 0;
+}
+function renderHopsRuleset(hops, table2 = INTERNET_TABLE) {
+  if (!Number.isInteger(hops) || hops < 1 || hops > 64) throw new Error(`hops must be an integer in 1..64, got ${hops}`);
+  const extra = hops - 1;
+  const lines = [`table ip ${table2} {`];
+  if (extra > 0) {
+    const entries = [`1-${hops} : jump ttl_dies`];
+    for (let ttl = hops + 1; ttl <= 255; ttl++) entries.push(`${ttl} : jump ttl_${ttl}`);
+    lines.push("  chain ttl_dies {", "    ip ttl set 1", "  }");
+    for (let ttl = hops + 1; ttl <= 255; ttl++) lines.push(`  chain ttl_${ttl} {`, `    ip ttl set ${ttl - extra}`, "  }");
+    lines.push(
+      "  chain hops {",
+      "    type filter hook prerouting priority mangle; policy accept;",
+      `    ip ttl vmap { ${entries.join(", ")} }`,
+      "  }"
+    );
+  }
+  lines.push("}");
+  return `${lines.join("\n")}
+`;
+}
+function oneWayUs(rttMs) {
+  return Math.round(rttMs * 1e3 / 2);
+}
+function delaySpec(delayUs, jitterUs) {
+  return jitterUs > 0 ? `${delayUs}~${jitterUs}` : String(delayUs);
+}
+function needsDelay(internet) {
+  return internet.rttMs > 0 || Boolean(internet.jitterMs) || internet.regions.some((r) => r.rttMs > 0 || Boolean(r.jitterMs));
+}
+function delayerArgs(internet, machines) {
+  const regionIds = /* @__PURE__ */ new Map();
+  for (const r of internet.regions) for (const name2 of r.between) if (!regionIds.has(name2)) regionIds.set(name2, regionIds.size + 1);
+  if (regionIds.size > 63) throw new Error(`at most 63 regions can have their own round trips, got ${regionIds.size}`);
+  const hosts = machines.flatMap((m) => {
+    const id = m.region !== void 0 ? regionIds.get(m.region) : void 0;
+    return id ? m.publicIps.map((ip2) => `${ip2}=${id}`) : [];
+  });
+  const pairs = internet.regions.map((r) => `${regionIds.get(r.between[0])}-${regionIds.get(r.between[1])}=${delaySpec(oneWayUs(r.rttMs), oneWayUs(r.jitterMs ?? 0))}`);
+  const extra = machines.flatMap((m) => {
+    if (!m.extraDelayMs && !m.extraJitterMs) return [];
+    const spec = delaySpec(Math.round((m.extraDelayMs ?? 0) * 1e3), Math.round((m.extraJitterMs ?? 0) * 1e3));
+    return m.publicIps.map((ip2) => `${ip2}+${spec}`);
+  });
+  return [String(DELAY_QUEUE), delaySpec(oneWayUs(internet.rttMs), oneWayUs(internet.jitterMs ?? 0)), ...hosts, ...pairs, ...extra];
+}
+function delayQueueStep(inet, controllerPort) {
+  return inNamespace(inet, [
+    "iptables-nft",
+    "-w",
+    "-t",
+    "mangle",
+    "-A",
+    "FORWARD",
+    "!",
+    "-i",
+    controllerPort,
+    "!",
+    "-o",
+    controllerPort,
+    "-j",
+    "NFQUEUE",
+    "--queue-num",
+    String(DELAY_QUEUE)
+  ]);
+}
+var DEFAULT_HOPS, INTERNET_TABLE, DELAY_QUEUE;
+var init_internet = __esm({
+  "src/lab/recipes/internet.ts"() {
+    "use strict";
+    init_steps();
+    DEFAULT_HOPS = 12;
+    INTERNET_TABLE = "vtinet";
+    DELAY_QUEUE = 0;
+  }
+});
+
+// src/lab/addresses.ts
+function internetSubnet(index) {
+  if (!Number.isInteger(index) || index < 0 || index >= SUBNET_COUNT) {
+    throw new RangeError(`subnet index ${index} outside 0..${SUBNET_COUNT - 1}`);
+  }
+  const base = `198.${18 + Math.floor(index / 256)}.${index % 256}`;
+  return { index, cidr: `${base}.0/24`, prefixLen: 24, controllerIp: `${base}.1`, gatewayIp: `${base}.254` };
+}
+function machineAddress(subnet, n) {
+  const host = FIRST_MACHINE_HOST + n;
+  if (host > LAST_MACHINE_HOST) {
+    throw new RangeError(`a lab holds at most ${LAST_MACHINE_HOST - FIRST_MACHINE_HOST + 1} public addresses`);
+  }
+  return subnet.cidr.replace(/\.0\/24$/, `.${host}`);
+}
+function lanPlan(nodeIndex) {
+  if (!Number.isInteger(nodeIndex) || nodeIndex < 0 || nodeIndex >= MAX_LAN_INDEX) {
+    throw new RangeError(`NAT'd node index ${nodeIndex} outside 0..${MAX_LAN_INDEX - 1}`);
+  }
+  const net3 = `10.${nodeIndex + 1}.0`;
+  return { cidr: `${net3}.0/24`, prefixLen: 24, routerIp: `${net3}.1`, hostIp: `${net3}.2` };
+}
+function carrierLanPlan(nodeIndex) {
+  if (!Number.isInteger(nodeIndex) || nodeIndex < 0 || nodeIndex >= MAX_LAN_INDEX) {
+    throw new RangeError(`NAT'd node index ${nodeIndex} outside 0..${MAX_LAN_INDEX - 1}`);
+  }
+  const net3 = `100.64.${nodeIndex + 1}`;
+  return { cidr: `${net3}.0/24`, prefixLen: 24, routerIp: `${net3}.1`, hostIp: `${net3}.2` };
+}
+function subnetIndexOf(ipv43) {
+  const m = /^198\.(18|19)\.(\d{1,3})\.\d{1,3}$/.exec(ipv43);
+  if (!m) return void 0;
+  return (Number(m[1]) - 18) * 256 + Number(m[2]);
+}
+function labMac(kind, subnetIndex, index = 0) {
+  const bytes = [2, kind, subnetIndex >> 8, subnetIndex & 255, index >> 8, index & 255];
+  return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
+}
+var SUBNET_COUNT, FIRST_MACHINE_HOST, LAST_MACHINE_HOST, MAX_LAN_INDEX, MAC_KIND;
+var init_addresses = __esm({
+  "src/lab/addresses.ts"() {
+    "use strict";
+    SUBNET_COUNT = 512;
+    FIRST_MACHINE_HOST = 10;
+    LAST_MACHINE_HOST = 253;
+    MAX_LAN_INDEX = 253;
+    MAC_KIND = {
+      /** the internet router's port towards machine k */
+      inetPort: 1,
+      /** machine k's uplink (public node eth0, or a router's wan) */
+      uplink: 2,
+      /** router k's LAN side */
+      lan: 3,
+      /** host k's interface behind its router */
+      host: 4,
+      /** the internet router's port towards the controller */
+      controllerPort: 5,
+      /** the controller's veth in the root namespace */
+      controller: 6,
+      /** double NAT: carrier router k's side of its LAN */
+      carrierLan: 7,
+      /** double NAT: home router k's WAN on the carrier's LAN */
+      homeWan: 8
+    };
+  }
+});
+
+// src/lab/recipes/impair.ts
+function hasImpairment(impair) {
+  if (!impair) return false;
+  return Boolean(impair.delayMs || impair.jitterMs || impair.lossPercent || impair.rateKbit);
+}
+function needsNetem(impair) {
+  return Boolean(impair && (impair.delayMs || impair.jitterMs));
+}
+function tbfArgs(rateKbit) {
+  if (!(rateKbit > 0)) throw new Error(`rate must be positive, got ${rateKbit} kbit/s`);
+  const burstBytes = Math.max(3200, Math.ceil(rateKbit * 1e3 / 8 / 50));
+  return ["tbf", "rate", `${rateKbit}kbit`, "burst", String(burstBytes), "latency", "100ms"];
+}
+function lossMatch(percent2) {
+  if (!(percent2 > 0 && percent2 <= 100)) throw new Error(`loss must be in (0, 100] percent, got ${percent2}`);
+  if (percent2 === 100) return "";
+  return Number.isInteger(percent2) ? `numgen random mod 100 lt ${percent2}` : `numgen random mod 10000 lt ${Math.round(percent2 * 100)}`;
+}
+function renderLossRuleset(percent2, dev, exemptSshFrom) {
+  const iface = JSON.stringify(dev);
+  const match2 = lossMatch(percent2);
+  const inbound = exemptSshFrom ? [`iifname ${iface} ip saddr ${exemptSshFrom} tcp dport 22 accept`] : [];
+  const outbound = exemptSshFrom ? [`oifname ${iface} ip daddr ${exemptSshFrom} tcp sport 22 accept`] : [];
+  return [
+    `table ip ${IMPAIR_TABLE} {`,
+    // raw priority: dropped packets never create conntrack state
+    "  chain loss_ingress {",
+    "    type filter hook prerouting priority raw; policy accept;",
+    ...inbound.map((r) => `    ${r}`),
+    `    iifname ${iface} ${match2 ? `${match2} ` : ""}drop`,
+    "  }",
+    "  chain loss_egress {",
+    "    type filter hook postrouting priority filter; policy accept;",
+    ...outbound.map((r) => `    ${r}`),
+    `    oifname ${iface} ${match2 ? `${match2} ` : ""}drop`,
+    "  }",
+    "}",
+    ""
+  ].join("\n");
+}
+function netemArgs(impair) {
+  const args = ["netem", "delay", `${impair.delayMs ?? 0}ms`];
+  if (impair.jitterMs) args.push(`${impair.jitterMs}ms`, "distribution", "normal");
+  if (impair.rateKbit) args.push("rate", `${impair.rateKbit}kbit`);
+  return args;
+}
+function impairmentSteps(impair, link, netem) {
+  if (!impair || !hasImpairment(impair)) return [];
+  const steps = [];
+  const qdisc = (end, args) => inNamespace(end.ns, ["tc", "qdisc", "replace", "dev", end.dev, "root", ...args]);
+  if (needsNetem(impair)) {
+    if (!netem) throw new UnsupportedImpairmentError(NETEM_MISSING);
+    steps.push(qdisc(link.uplink, netemArgs(impair)));
+  } else if (impair.rateKbit) {
+    steps.push(qdisc(link.uplink, tbfArgs(impair.rateKbit)));
+  }
+  if (impair.rateKbit) steps.push(qdisc(link.downlink, tbfArgs(impair.rateKbit)));
+  if (impair.lossPercent) {
+    steps.push(inNamespace(link.loss.ns, ["nft", "-f", "-"], renderLossRuleset(impair.lossPercent, link.loss.dev, link.exemptSshFrom)));
+  }
+  return steps;
+}
+var NETEM_MISSING, UnsupportedImpairmentError, IMPAIR_TABLE;
+var init_impair = __esm({
+  "src/lab/recipes/impair.ts"() {
+    "use strict";
+    init_steps();
+    NETEM_MISSING = "delay/jitter not supported on this kernel (no sch_netem)";
+    UnsupportedImpairmentError = class extends Error {
+      name = "UnsupportedImpairmentError";
+    };
+    IMPAIR_TABLE = "vtimpair";
+  }
+});
+
+// src/lab/recipes/nat.ts
+function remappedPort(internal) {
+  return (internal - 1024 + REMAP_SHIFT) % 64512 + 1024;
+}
+function remapElements() {
+  return Array.from({ length: 64512 }, (_, i) => `${i + 1024} : ${remappedPort(i + 1024)}`).join(", ");
+}
+function sequentialPorts() {
+  return Array.from({ length: SEQUENTIAL_SPAN }, (_, i) => `${i} : ${SEQUENTIAL_BASE + i}`).join(", ");
+}
+function isCone(nat) {
+  return nat === "full-cone" || nat === "address-restricted";
+}
+function isEim(nat) {
+  return isCone(nat) || nat === "port-restricted";
+}
+function hairpinDefault(nat) {
+  return isEim(nat);
+}
+function chain(name2, header, rules) {
+  return [`  chain ${name2} {`, `    ${header}`, ...rules.map((r) => `    ${r}`), "  }"];
+}
+function renderNatRuleset(nat, options) {
+  if (!NAT_KINDS.includes(nat)) throw new Error(`unknown NAT type "${String(nat)}" (expected ${NAT_KINDS.join(", ")})`);
+  const hairpin = options.hairpin ?? (hairpinDefault(nat) && options.wanIp !== void 0);
+  if (hairpin && !isEim(nat)) {
+    const why = nat === "port-restricted-remapped" ? "its external ports are not the internal ones" : "its mappings depend on the destination";
+    throw new NatOptionError(`hairpinning is not available on a ${nat} NAT (${why})`);
+  }
+  if ((hairpin || nat === "symmetric-sequential" || nat === "port-restricted-remapped") && !options.wanIp) {
+    throw new NatOptionError(`a ${nat} NAT${hairpin ? " with hairpinning" : ""} needs the router's public address (wanIp)`);
+  }
+  const wan = JSON.stringify(options.wan ?? "wan");
+  const lan = JSON.stringify(options.lan ?? "lan");
+  const table2 = options.table ?? NAT_TABLE;
+  const timeout = `${options.mappingTimeoutS ?? DEFAULT_MAPPING_TIMEOUT_S}s`;
+  const sshPort = options.sshPort ?? 22;
+  const lines = [`table ip ${table2} {`];
+  const dnat = [];
+  if (isEim(nat)) {
+    lines.push(
+      "  map fullcone {",
+      "    type inet_proto . inet_service : ipv4_addr . inet_service",
+      `    flags dynamic,timeout; timeout ${timeout}`,
+      "  }"
+    );
+    const track = [`oifname ${wan} ${L4} update @fullcone { meta l4proto . th sport timeout ${timeout} : ip saddr . th sport }`];
+    if (nat === "full-cone") dnat.push(`iifname ${wan} ${L4} dnat ip to meta l4proto . th dport map @fullcone`);
+    if (nat === "address-restricted") {
+      lines.push(
+        "  set contacted {",
+        "    type ipv4_addr . inet_proto . inet_service",
+        `    flags dynamic,timeout; timeout ${timeout}`,
+        "  }"
+      );
+      track.push(`oifname ${wan} ${L4} update @contacted { ip daddr . meta l4proto . th sport timeout ${timeout} }`);
+      dnat.push(`iifname ${wan} ${L4} ip saddr . meta l4proto . th dport @contacted dnat ip to meta l4proto . th dport map @fullcone`);
+    }
+    if (hairpin) dnat.push(`iifname ${lan} ip daddr ${options.wanIp} ${L4} dnat ip to meta l4proto . th dport map @fullcone`);
+    lines.push(...chain("cone_track", "type filter hook postrouting priority srcnat - 1; policy accept;", track));
+  }
+  if (dnat.length > 0) lines.push(...chain("cone_dnat", "type nat hook prerouting priority dstnat; policy accept;", dnat));
+  const out = [];
+  if (nat === "port-restricted-remapped") {
+    lines.splice(1, 0, "  map remap {", "    type inet_service : inet_service", `    elements = { ${remapElements()} }`, "  }");
+    out.push(`iifname ${lan} oifname ${wan} ${L4} th sport 1024-65535 snat ip to ${options.wanIp} : th sport map @remap`);
+  }
+  if (nat === "symmetric-sequential") {
+    out.push(`iifname ${lan} oifname ${wan} ${L4} snat ip to ${options.wanIp} : numgen inc mod ${SEQUENTIAL_SPAN} map { ${sequentialPorts()} }`);
+  }
+  out.push(`iifname ${lan} oifname ${wan} ${nat === "symmetric" ? "masquerade random" : "masquerade"}`);
+  if (hairpin) out.push(`iifname ${lan} oifname ${lan} ct status dnat snat ip to ${options.wanIp}`);
+  lines.push(...chain("nat_out", "type nat hook postrouting priority srcnat; policy accept;", out));
+  const forward = [`iifname ${wan} ct state established,related accept`];
+  if (isCone(nat)) forward.push(`iifname ${wan} ct status dnat accept`);
+  forward.push(`iifname ${wan} drop`);
+  lines.push(...chain("wan_forward", "type filter hook forward priority filter; policy accept;", forward));
+  const ssh = options.sshFrom.length === 0 ? `iifname ${wan} tcp dport ${sshPort} accept` : `iifname ${wan} ip saddr { ${options.sshFrom.join(", ")} } tcp dport ${sshPort} accept`;
+  lines.push(
+    ...chain("wan_input", "type filter hook input priority filter; policy accept;", [
+      `iifname ${wan} ct state established,related accept`,
+      ssh,
+      `iifname ${wan} drop`
+    ])
+  );
+  lines.push("}");
+  return `${lines.join("\n")}
+`;
+}
+function natStateFlush(nat, table2 = NAT_TABLE) {
+  const lines = [];
+  if (isEim(nat)) lines.push(`flush map ip ${table2} fullcone`);
+  if (nat === "address-restricted") lines.push(`flush set ip ${table2} contacted`);
+  return lines.length > 0 ? `${lines.join("\n")}
+` : "";
+}
+function replaceTable(table2, ruleset) {
+  return `table ip ${table2}
+delete table ip ${table2}
+${ruleset}`;
+}
+var NAT_KINDS, NAT_TABLE, DEFAULT_MAPPING_TIMEOUT_S, SEQUENTIAL_BASE, SEQUENTIAL_SPAN, REMAP_SHIFT, NatOptionError, L4;
+var init_nat = __esm({
+  "src/lab/recipes/nat.ts"() {
+    "use strict";
+    NAT_KINDS = ["full-cone", "address-restricted", "port-restricted", "symmetric", "symmetric-sequential", "port-restricted-remapped"];
+    NAT_TABLE = "vtnat";
+    DEFAULT_MAPPING_TIMEOUT_S = 300;
+    SEQUENTIAL_BASE = 2e4;
+    SEQUENTIAL_SPAN = 1024;
+    REMAP_SHIFT = 7919;
+    NatOptionError = class extends Error {
+      name = "NatOptionError";
+    };
+    L4 = "meta l4proto { tcp, udp }";
+  }
+});
+
+// src/lab/recipes/nat-machine.ts
+function natMachineSteps(o) {
+  const lan = o.lan ?? "lan";
+  const hostIface = o.hostIface ?? "eth0";
+  const r = o.routerNs;
+  const h = o.hostNs;
+  const ruleset = renderNatRuleset(o.nat, {
+    wan: o.wan,
+    lan,
+    sshFrom: o.sshFrom,
+    ...o.wanIp ? { wanIp: o.wanIp } : {},
+    ...o.hairpin !== void 0 ? { hairpin: o.hairpin } : {}
+  });
+  const macs = o.macs;
+  const link = macs ? ip(r, "link", "add", lan, "address", macs.lan, "type", "veth", "peer", "name", hostIface, "address", macs.host, "netns", h) : ip(r, "link", "add", lan, "type", "veth", "peer", "name", hostIface, "netns", h);
+  const permanent = (ns, addr, mac3, dev) => ip(ns, "neigh", "replace", addr, "lladdr", mac3, "dev", dev, "nud", "permanent");
+  return [
+    ...o.hostNamespaceExists ? [] : [{ argv: ["ip", "netns", "add", h] }],
+    link,
+    ...macs ? [ip(r, "link", "set", "dev", lan, "addrgenmode", "none")] : [],
+    ip(r, "addr", "add", `${o.lanRouterIp}/${o.lanPrefixLen}`, "dev", lan),
+    ip(r, "link", "set", lan, "up"),
+    ...macs ? [permanent(r, o.lanHostIp, macs.host, lan)] : [],
+    ip(h, "link", "set", "lo", "up"),
+    ...macs ? [ip(h, "link", "set", "dev", hostIface, "addrgenmode", "none")] : [],
+    ip(h, "addr", "add", `${o.lanHostIp}/${o.lanPrefixLen}`, "dev", hostIface),
+    ip(h, "link", "set", hostIface, "up"),
+    ip(h, "route", "add", "default", "via", o.lanRouterIp),
+    ...macs ? [permanent(h, o.lanRouterIp, macs.lan, hostIface)] : [],
+    inNamespace(r, ["sysctl", "-qw", "net.ipv4.ip_forward=1"]),
+    inNamespace(r, ["nft", "-f", "-"], replaceTable(NAT_TABLE, ruleset)),
+    ...impairmentSteps(
+      o.impair,
+      { uplink: { ns: h, dev: hostIface }, downlink: { ...r ? { ns: r } : {}, dev: lan }, loss: { ns: h, dev: hostIface } },
+      o.netem
+    )
+  ];
+}
+function renderNatScript(o) {
+  const lan = o.lan ?? "lan";
+  const steps = natMachineSteps({ ...o, routerNs: void 0 });
+  return [
+    "#!/bin/sh",
+    `# ${o.title ?? `vps-test NAT node: ${o.nat} behind ${o.wan}`}`,
+    `# processes of the node run with: ip netns exec ${o.hostNs} <command>`,
+    "set -eu",
+    ...cleanupLines(o.hostNs, lan),
+    ...steps.map(renderStep),
+    ""
+  ].join("\n");
+}
+function renderNatTeardownScript(o) {
+  return ["#!/bin/sh", "# vps-test NAT node teardown", "set -u", ...cleanupLines(o.hostNs, o.lan ?? "lan"), ""].join("\n");
+}
+function cleanupLines(hostNs, lan) {
+  const ns = renderStep({ argv: [hostNs] });
+  return [
+    `if [ -e /run/netns/${ns} ]; then`,
+    `  for pid in $(ip netns pids ${ns}); do kill -9 "$pid" 2>/dev/null || true; done`,
+    `  ip netns del ${ns}`,
+    "fi",
+    `ip link del ${renderStep({ argv: [lan] })} 2>/dev/null || true`,
+    `nft delete table ip ${NAT_TABLE} 2>/dev/null || true`
+  ];
+}
+var init_nat_machine = __esm({
+  "src/lab/recipes/nat-machine.ts"() {
+    "use strict";
+    init_impair();
+    init_nat();
+    init_steps();
+  }
+});
+
+// src/lab/recipes/double-nat.ts
+function carrierLayerSteps(o) {
+  return natMachineSteps({
+    nat: o.behind,
+    routerNs: o.carrierNs,
+    hostNs: o.homeRouterNs,
+    wan: IFACE.wan,
+    lan: IFACE.lan,
+    hostIface: IFACE.wan,
+    lanRouterIp: o.carrierLan.routerIp,
+    lanHostIp: o.carrierLan.hostIp,
+    lanPrefixLen: o.carrierLan.prefixLen,
+    sshFrom: o.sshFrom,
+    netem: o.netem,
+    hostNamespaceExists: true,
+    wanIp: o.publicIp,
+    ...o.macs ? { macs: o.macs } : {}
+  });
+}
+var init_double_nat = __esm({
+  "src/lab/recipes/double-nat.ts"() {
+    "use strict";
+    init_names();
+    init_nat_machine();
+  }
+});
+
+// src/lab/recipes/evidence.ts
+function renderEvidenceRuleset(o) {
+  const iface = JSON.stringify(o.publicIface);
+  const size = o.size ?? 65535;
+  const set2 = (name2) => [`  set ${name2} {`, "    type ipv4_addr", `    size ${size}`, "    flags dynamic", "    counter", "  }"];
+  const [inHook, outHook] = o.routed ? ["forward", "forward"] : ["input", "output"];
+  const lines = [
+    `table ip ${EVIDENCE_TABLE} {`,
+    ...set2(EVIDENCE_SETS.in),
+    ...set2(EVIDENCE_SETS.out),
+    "  chain ev_in {",
+    `    type filter hook ${inHook} priority filter + 10; policy accept;`,
+    `    iifname ${iface} update @${EVIDENCE_SETS.in} { ip saddr }`,
+    "  }",
+    "  chain ev_out {",
+    `    type filter hook ${outHook} priority filter + 10; policy accept;`,
+    `    oifname ${iface} update @${EVIDENCE_SETS.out} { ip daddr }`,
+    "  }",
+    "}"
+  ];
+  return `${lines.join("\n")}
+`;
+}
+function evidenceStep(ns, o) {
+  return inNamespace(ns, ["nft", "-f", "-"], `table ip ${EVIDENCE_TABLE}
+delete table ip ${EVIDENCE_TABLE}
+${renderEvidenceRuleset(o)}`);
+}
+function readCountersArgv() {
+  return ["nft", "-j", "list", "table", "ip", EVIDENCE_TABLE];
+}
+function countersSince(now, before) {
+  const delta = (a, b) => new Map([...a].map(([ip2, n]) => [ip2, Math.max(0, n - (b?.get(ip2) ?? 0))]).filter(([, n]) => n > 0));
+  return { in: delta(now.in, before?.in), out: delta(now.out, before?.out) };
+}
+function parseEvidenceCounters(json2) {
+  const out = { in: /* @__PURE__ */ new Map(), out: /* @__PURE__ */ new Map() };
+  const doc = JSON.parse(json2);
+  for (const item of doc.nftables ?? []) {
+    const set2 = item.set;
+    if (!set2 || set2.name !== EVIDENCE_SETS.in && set2.name !== EVIDENCE_SETS.out) continue;
+    const target2 = set2.name === EVIDENCE_SETS.in ? out.in : out.out;
+    for (const e of set2.elem ?? []) {
+      const elem = e.elem;
+      if (elem && typeof elem.val === "string" && typeof elem.counter?.packets === "number") target2.set(elem.val, elem.counter.packets);
+    }
+  }
+  return out;
+}
+var EVIDENCE_TABLE, EVIDENCE_SETS;
+var init_evidence = __esm({
+  "src/lab/recipes/evidence.ts"() {
+    "use strict";
+    init_steps();
+    EVIDENCE_TABLE = "vt_evidence";
+    EVIDENCE_SETS = { in: "peer_in", out: "peer_out" };
+  }
+});
+
+// src/lab/topology.ts
+import path2 from "node:path";
+function validate2(nodes, labRoot) {
+  if (!path2.isAbsolute(labRoot)) throw new TopologyError(`lab root must be an absolute path, got "${labRoot}"`);
+  if (nodes.length === 0) throw new TopologyError("a lab needs at least one node");
+  const seen = /* @__PURE__ */ new Set();
+  for (const node3 of nodes) {
+    if (!NODE_NAME.test(node3.name)) throw new TopologyError(`node name "${node3.name}" must be letters, digits, "_", "." or "-"`);
+    if (RESERVED_NAMES.has(node3.name)) throw new TopologyError(`node name "${node3.name}" is reserved by the lab (its key directory)`);
+    if (seen.has(node3.name)) throw new TopologyError(`node name "${node3.name}" is used twice`);
+    seen.add(node3.name);
+    const count = node3.publicAddresses ?? 1;
+    if (count !== 1 && count !== 2) throw new TopologyError(`node "${node3.name}": publicAddresses must be 1 or 2, got ${count}`);
+    if (count === 2 && node3.nat !== "none") {
+      throw new TopologyError(`node "${node3.name}": only a public node (nat: none) can hold two public addresses`);
+    }
+    if (node3.behind !== void 0) {
+      if (node3.behind === "none" || !NAT_KINDS.includes(node3.behind)) throw new TopologyError(`node "${node3.name}": behind must be a NAT type (${NAT_KINDS.join(", ")}), got "${node3.behind}"`);
+      if (node3.nat === "none") throw new TopologyError(`node "${node3.name}": behind needs the node's own NAT (nat is none)`);
+      if (node3.hairpin !== void 0) throw new TopologyError(`node "${node3.name}": hairpin is not available behind two NATs`);
+    }
+  }
+}
+function planTopology(nodes, options) {
+  const { runId, labRoot } = options;
+  validate2(nodes, labRoot);
+  const internet = { hops: DEFAULT_HOPS, rttMs: 0, regions: [], ...options.internet };
+  const internetProblem = validateInternet(internet, nodes.map((n) => n.region));
+  if (internetProblem) throw new TopologyError(internetProblem);
+  const subnet = internetSubnet(options.subnetIndex);
+  const keysDir = path2.join(labRoot, "keys");
+  const sshdDir = path2.join(labRoot, ".sshd");
+  let nextAddress = 0;
+  const machines = nodes.map((node3, index) => {
+    const publicIps = Array.from({ length: node3.publicAddresses ?? 1 }, () => machineAddress(subnet, nextAddress++));
+    const natted = node3.nat !== "none";
+    const machineNs = machineNamespace(runId, natted ? "router" : "public", index, node3.name);
+    const hostNs = natted ? machineNamespace(runId, "host", index, node3.name) : void 0;
+    const lan = natted ? lanPlan(index) : void 0;
+    const behind = natted && node3.behind && node3.behind !== "none" ? node3.behind : void 0;
+    const homeNs = behind ? machineNamespace(runId, "home-router", index, node3.name) : void 0;
+    return {
+      node: node3.name,
+      index,
+      nat: node3.nat,
+      role: node3.role,
+      ...node3.impair ? { impair: node3.impair } : {},
+      ...node3.region !== void 0 ? { region: node3.region } : {},
+      ...node3.hairpin !== void 0 ? { hairpin: node3.hairpin } : {},
+      ...behind ? { behind } : {},
+      machineNamespace: machineNs,
+      ...homeNs ? { homeRouterNamespace: homeNs, carrierLan: carrierLanPlan(index) } : {},
+      ...hostNs ? { hostNamespace: hostNs } : {},
+      namespaces: [machineNs, ...homeNs ? [homeNs] : [], ...hostNs ? [hostNs] : []],
+      bridgePort: IFACE.bridgePort(index),
+      publicIps,
+      privateIp: lan ? lan.hostIp : publicIps[0],
+      ...lan ? { lan } : {},
+      macs: {
+        inetPort: labMac(MAC_KIND.inetPort, subnet.index, index),
+        uplink: labMac(MAC_KIND.uplink, subnet.index, index),
+        ...lan ? { lan: labMac(MAC_KIND.lan, subnet.index, index), host: labMac(MAC_KIND.host, subnet.index, index) } : {},
+        ...homeNs ? { carrierLan: labMac(MAC_KIND.carrierLan, subnet.index, index), homeWan: labMac(MAC_KIND.homeWan, subnet.index, index) } : {}
+      },
+      workdir: path2.join(labRoot, node3.name),
+      sshd: {
+        listen: publicIps,
+        port: 22,
+        configPath: path2.join(sshdDir, `${node3.name}.conf`),
+        pidPath: path2.join(sshdDir, `${node3.name}.pid`),
+        logPath: path2.join(sshdDir, `${node3.name}.log`),
+        hostKeyPath: path2.join(keysDir, `${node3.name}.host`)
+      }
+    };
+  });
+  return {
+    runId,
+    labRoot,
+    subnet,
+    inetNamespace: inetNamespace(runId),
+    controllerVeth: controllerVeth(runId),
+    keysDir,
+    sshdDir,
+    clientKeyPath: path2.join(keysDir, "client"),
+    authorizedKeysPath: path2.join(keysDir, "authorized_keys"),
+    knownHostsPath: path2.join(keysDir, "known_hosts"),
+    internet,
+    machines
+  };
+}
+function namespaceSteps(t) {
+  return [t.inetNamespace, ...t.machines.flatMap((m) => m.namespaces)].map((ns) => ({ argv: ["ip", "netns", "add", ns] }));
+}
+function neighbour(ns, addr, mac3, dev) {
+  return ip(ns, "neigh", "replace", addr, "lladdr", mac3, "dev", dev, "nud", "permanent");
+}
+function noIpv6(ns, dev) {
+  return ip(ns, "link", "set", "dev", dev, "addrgenmode", "none");
+}
+function inetSteps(t, options = {}) {
+  const delayer = options.delayer ?? needsDelay(t.internet);
+  const inet = t.inetNamespace;
+  const gw = t.subnet.gatewayIp;
+  const ctl = t.subnet.controllerIp;
+  const rootMac = labMac(MAC_KIND.controller, t.subnet.index);
+  const portMac = labMac(MAC_KIND.controllerPort, t.subnet.index);
+  return [
+    inNamespace(inet, ["sysctl", "-qw", "net.ipv4.ip_forward=1"]),
+    ip(void 0, "link", "add", t.controllerVeth, "address", rootMac, "type", "veth", "peer", "name", IFACE.controllerPort, "address", portMac, "netns", inet),
+    noIpv6(void 0, t.controllerVeth),
+    ip(void 0, "addr", "add", `${ctl}/32`, "dev", t.controllerVeth),
+    ip(void 0, "link", "set", t.controllerVeth, "up"),
+    ip(void 0, "route", "add", t.subnet.cidr, "via", gw, "dev", t.controllerVeth, "onlink"),
+    neighbour(void 0, gw, portMac, t.controllerVeth),
+    ip(inet, "link", "set", "lo", "up"),
+    noIpv6(inet, IFACE.controllerPort),
+    ip(inet, "addr", "add", `${gw}/32`, "dev", IFACE.controllerPort),
+    ip(inet, "link", "set", IFACE.controllerPort, "up"),
+    ip(inet, "route", "add", `${ctl}/32`, "dev", IFACE.controllerPort),
+    neighbour(inet, ctl, rootMac, IFACE.controllerPort),
+    ...t.internet.hops > 1 ? [inNamespace(inet, ["nft", "-f", "-"], renderHopsRuleset(t.internet.hops, INTERNET_TABLE))] : [],
+    ...delayer ? [delayQueueStep(inet, IFACE.controllerPort)] : []
+  ];
+}
+function linkImpairment(impair, netem) {
+  if (!impair || netem || !impair.delayMs && !impair.jitterMs) return impair;
+  const { delayMs: _delay, jitterMs: _jitter, ...rest } = impair;
+  void _delay;
+  void _jitter;
+  return rest;
+}
+function delayerImpairment(m, netem) {
+  if (linkImpairment(m.impair, netem) === m.impair) return void 0;
+  return { ...m.impair?.delayMs ? { delayMs: m.impair.delayMs } : {}, ...m.impair?.jitterMs ? { jitterMs: m.impair.jitterMs } : {} };
+}
+function doubleNatLayer(t, m, netem) {
+  if (!m.behind || !m.homeRouterNamespace || !m.carrierLan) return { carrierSteps: [], routerNs: m.machineNamespace, wanIp: m.publicIps[0] };
+  const carrierSteps = carrierLayerSteps({
+    behind: m.behind,
+    carrierNs: m.machineNamespace,
+    homeRouterNs: m.homeRouterNamespace,
+    carrierLan: m.carrierLan,
+    publicIp: m.publicIps[0],
+    sshFrom: [t.subnet.controllerIp],
+    netem,
+    ...m.macs.carrierLan && m.macs.homeWan ? { macs: { lan: m.macs.carrierLan, host: m.macs.homeWan } } : {}
+  });
+  return { carrierSteps, routerNs: m.homeRouterNamespace, wanIp: m.carrierLan.hostIp };
+}
+function machineSteps(t, m, options) {
+  const impair = linkImpairment(m.impair, options.netem);
+  const inet = t.inetNamespace;
+  const ns = m.machineNamespace;
+  const gw = t.subnet.gatewayIp;
+  const port = m.bridgePort;
+  const uplink = m.lan ? IFACE.wan : IFACE.uplink;
+  const steps = [
+    ip(inet, "link", "add", port, "address", m.macs.inetPort, "type", "veth", "peer", "name", uplink, "address", m.macs.uplink, "netns", ns),
+    noIpv6(inet, port),
+    ip(inet, "addr", "add", `${gw}/32`, "dev", port),
+    ip(inet, "link", "set", port, "up"),
+    ...m.publicIps.flatMap((addr) => [ip(inet, "route", "add", `${addr}/32`, "dev", port), neighbour(inet, addr, m.macs.uplink, port)]),
+    ip(ns, "link", "set", "lo", "up"),
+    noIpv6(ns, uplink),
+    ...m.publicIps.map((addr) => ip(ns, "addr", "add", `${addr}/32`, "dev", uplink)),
+    ip(ns, "link", "set", uplink, "up"),
+    ip(ns, "route", "add", "default", "via", gw, "dev", uplink, "onlink"),
+    neighbour(ns, gw, m.macs.inetPort, uplink)
+  ];
+  let evidenceNs = ns;
+  if (m.lan && m.hostNamespace && m.nat !== "none") {
+    const home = doubleNatLayer(t, m, options.netem);
+    evidenceNs = home.routerNs;
+    steps.push(
+      ...home.carrierSteps,
+      ...natMachineSteps({
+        nat: m.nat,
+        routerNs: home.routerNs,
+        hostNs: m.hostNamespace,
+        wan: IFACE.wan,
+        lan: IFACE.lan,
+        hostIface: IFACE.uplink,
+        lanRouterIp: m.lan.routerIp,
+        lanHostIp: m.lan.hostIp,
+        lanPrefixLen: m.lan.prefixLen,
+        sshFrom: [t.subnet.controllerIp],
+        ...impair ? { impair } : {},
+        netem: options.netem,
+        hostNamespaceExists: true,
+        wanIp: home.wanIp,
+        ...m.hairpin !== void 0 ? { hairpin: m.hairpin } : {},
+        ...m.macs.lan && m.macs.host ? { macs: { lan: m.macs.lan, host: m.macs.host } } : {}
+      })
+    );
+  } else {
+    steps.push(
+      ...impairmentSteps(
+        impair,
+        {
+          uplink: { ns, dev: IFACE.uplink },
+          downlink: { ns: inet, dev: m.bridgePort },
+          loss: { ns, dev: IFACE.uplink },
+          exemptSshFrom: t.subnet.controllerIp
+        },
+        options.netem
+      )
+    );
+  }
+  steps.push(evidenceStep(evidenceNs, { publicIface: uplink, routed: Boolean(m.lan) }));
+  return steps;
+}
+var TopologyError, NODE_NAME, RESERVED_NAMES;
+var init_topology = __esm({
+  "src/lab/topology.ts"() {
+    "use strict";
+    init_addresses();
+    init_names();
+    init_impair();
+    init_internet();
+    init_double_nat();
+    init_nat_machine();
+    init_nat();
+    init_steps();
+    init_evidence();
+    TopologyError = class extends Error {
+      name = "TopologyError";
+    };
+    NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+    RESERVED_NAMES = /* @__PURE__ */ new Set(["keys"]);
+  }
+});
+
 // src/lab/exec.ts
 import { spawn as spawn3 } from "node:child_process";
 var CommandError, DEFAULT_TIMEOUT_MS, systemExec;
@@ -43940,11 +44712,11 @@ var init_exec2 = __esm({
 
 // src/lab/preflight.ts
 import { access, constants as constants2, readFile as readFile2 } from "node:fs/promises";
-import path2 from "node:path";
+import path3 from "node:path";
 async function resolveCommand(command) {
   const dirs = [...(process.env.PATH ?? "").split(":").filter(Boolean), ...EXTRA_DIRS];
   for (const dir of dirs) {
-    const candidate = path2.join(dir, command);
+    const candidate = path3.join(dir, command);
     try {
       await access(candidate, constants2.X_OK);
       return candidate;
@@ -44037,11 +44809,11 @@ var init_preflight = __esm({
 import { spawn as spawn4 } from "node:child_process";
 import { randomBytes as randomBytes2, createHash as createHash2 } from "node:crypto";
 import { existsSync as existsSync6, openSync, closeSync } from "node:fs";
-import { mkdir, readFile as readFile3, rename } from "node:fs/promises";
+import { mkdir, readFile as readFile3, rename, writeFile } from "node:fs/promises";
 import os2 from "node:os";
-import path3 from "node:path";
+import path4 from "node:path";
 function cacheDir() {
-  return path3.join(process.env.XDG_CACHE_HOME ?? path3.join(os2.homedir(), ".cache"), "vps-test", "lab");
+  return path4.join(process.env.XDG_CACHE_HOME ?? path4.join(os2.homedir(), ".cache"), "vps-test", "lab");
 }
 function compiler() {
   const cc = findOnPath("cc") ?? findOnPath("gcc");
@@ -44050,11 +44822,11 @@ function compiler() {
   return zig ? [zig, "cc"] : void 0;
 }
 async function ensureDelayer(exec) {
-  const source = path3.join(packageRoot(), DELAYER_SOURCE);
+  const source = path4.join(packageRoot(), DELAYER_SOURCE);
   const text = await readFile3(source, "utf8").catch(() => {
     throw new DelayUnsupportedError(`the lab's packet delayer source is missing (${source})`);
   });
-  const binary = path3.join(cacheDir(), `nfq-delayer-${createHash2("sha256").update(text).digest("hex").slice(0, 16)}`);
+  const binary = path4.join(cacheDir(), `nfq-delayer-${createHash2("sha256").update(text).digest("hex").slice(0, 16)}`);
   if (existsSync6(binary)) return binary;
   const cc = compiler();
   if (!cc) throw new DelayUnsupportedError("delay on the lab internet needs a C compiler for its packet delayer: no cc, gcc or zig found");
@@ -44092,10 +44864,16 @@ function startDelayer(binary, namespace, args, logPath, timeoutMs = 1e4) {
     child.on("exit", (code) => void failed(`exited (status ${code})`));
   });
 }
-async function assertDelayPossible(exec) {
+async function probeMark(dir) {
+  const boot = (await readFile3("/proc/sys/kernel/random/boot_id", "utf8").catch(() => "")).trim();
+  return /^[0-9a-f-]{36}$/.test(boot) ? path4.join(dir, `nfqueue-ok-${boot}`) : void 0;
+}
+async function assertDelayPossible(exec, options = {}) {
   if (!await resolveCommand("iptables-nft")) {
     throw new DelayUnsupportedError("delay on the lab internet (fleet.internet rtt) needs iptables-nft to queue packets to its delayer: install iptables");
   }
+  const mark = options.probeDir === "" ? void 0 : await probeMark(options.probeDir ?? DELAY_PROBE_DIR);
+  if (mark && existsSync6(mark)) return;
   const ns = inetNamespace(`nfqprobe${randomBytes2(4).toString("hex")}`);
   await exec(["ip", "netns", "add", ns]);
   try {
@@ -44110,19 +44888,44 @@ async function assertDelayPossible(exec) {
   } finally {
     await exec(["ip", "netns", "del", ns], { allowFailure: true });
   }
+  if (mark) {
+    await mkdir(path4.dirname(mark), { recursive: true }).catch(() => void 0);
+    await writeFile(mark, "").catch(() => void 0);
+  }
 }
-var DELAYER_SOURCE, DelayUnsupportedError;
+function labDelayerArgs(t, netem) {
+  const machines = t.machines.map((m) => {
+    const own2 = delayerImpairment(m, netem);
+    return {
+      publicIps: m.publicIps,
+      ...m.region !== void 0 ? { region: m.region } : {},
+      ...own2?.delayMs ? { extraDelayMs: own2.delayMs } : {},
+      ...own2?.jitterMs ? { extraJitterMs: own2.jitterMs } : {}
+    };
+  });
+  return delayerArgs(t.internet, machines);
+}
+function describeInternet(internet, delayed) {
+  if (!delayed) return `internet: ${internet.hops} hops, no added delay`;
+  const jitter = (ms2) => ms2 ? ` +- ${ms2} ms` : "";
+  const regions = internet.regions.map((r) => `${r.between.join("-")} ${r.rttMs} ms${jitter(r.jitterMs)}`).join(", ");
+  return `internet: ${internet.hops} hops, round trip ${internet.rttMs} ms${jitter(internet.jitterMs)}${regions ? ` (${regions})` : ""}, delayed by the lab's NFQUEUE delayer`;
+}
+var DELAYER_SOURCE, DelayUnsupportedError, DELAY_PROBE_DIR;
 var init_delayer = __esm({
   "src/lab/delayer.ts"() {
     "use strict";
     init_zig();
     init_package_root();
     init_names();
+    init_internet();
+    init_topology();
     init_preflight();
-    DELAYER_SOURCE = path3.join("agent", "delayer", "nfq-delayer.c");
+    DELAYER_SOURCE = path4.join("agent", "delayer", "nfq-delayer.c");
     DelayUnsupportedError = class extends Error {
       name = "DelayUnsupportedError";
     };
+    DELAY_PROBE_DIR = "/run/vps-test";
   }
 });
 
@@ -44312,319 +45115,6 @@ var init_netem = __esm({
   }
 });
 
-// src/lab/recipes/steps.ts
-function ip(ns, ...args) {
-  return { argv: ["ip", ...ns ? ["-n", ns] : [], ...args] };
-}
-function inNamespace(ns, argv, input2) {
-  return { ...ns ? { ns } : {}, argv, ...input2 !== void 0 ? { input: input2 } : {} };
-}
-function stepArgv(step) {
-  return step.ns ? ["ip", "netns", "exec", step.ns, ...step.argv] : step.argv;
-}
-function renderStep(step) {
-  const line = stepArgv(step).map(shellQuote).join(" ");
-  if (step.input === void 0) return line;
-  const body = step.input.endsWith("\n") ? step.input : `${step.input}
-`;
-  if (body.split("\n").includes("VT_EOF")) throw new Error("step input contains the heredoc terminator VT_EOF");
-  return `${line} <<'VT_EOF'
-${body}VT_EOF`;
-}
-function describeStep(step) {
-  return stepArgv(step).map(shellQuote).join(" ") + (step.input !== void 0 ? " <<(stdin)" : "");
-}
-var init_steps = __esm({
-  "src/lab/recipes/steps.ts"() {
-    "use strict";
-    init_quote();
-  }
-});
-
-// src/lab/recipes/impair.ts
-function hasImpairment(impair) {
-  if (!impair) return false;
-  return Boolean(impair.delayMs || impair.jitterMs || impair.lossPercent || impair.rateKbit);
-}
-function needsNetem(impair) {
-  return Boolean(impair && (impair.delayMs || impair.jitterMs));
-}
-function tbfArgs(rateKbit) {
-  if (!(rateKbit > 0)) throw new Error(`rate must be positive, got ${rateKbit} kbit/s`);
-  const burstBytes = Math.max(3200, Math.ceil(rateKbit * 1e3 / 8 / 50));
-  return ["tbf", "rate", `${rateKbit}kbit`, "burst", String(burstBytes), "latency", "100ms"];
-}
-function lossMatch(percent2) {
-  if (!(percent2 > 0 && percent2 <= 100)) throw new Error(`loss must be in (0, 100] percent, got ${percent2}`);
-  if (percent2 === 100) return "";
-  return Number.isInteger(percent2) ? `numgen random mod 100 lt ${percent2}` : `numgen random mod 10000 lt ${Math.round(percent2 * 100)}`;
-}
-function renderLossRuleset(percent2, dev, exemptSshFrom) {
-  const iface = JSON.stringify(dev);
-  const match2 = lossMatch(percent2);
-  const inbound = exemptSshFrom ? [`iifname ${iface} ip saddr ${exemptSshFrom} tcp dport 22 accept`] : [];
-  const outbound = exemptSshFrom ? [`oifname ${iface} ip daddr ${exemptSshFrom} tcp sport 22 accept`] : [];
-  return [
-    `table ip ${IMPAIR_TABLE} {`,
-    // raw priority: dropped packets never create conntrack state
-    "  chain loss_ingress {",
-    "    type filter hook prerouting priority raw; policy accept;",
-    ...inbound.map((r) => `    ${r}`),
-    `    iifname ${iface} ${match2 ? `${match2} ` : ""}drop`,
-    "  }",
-    "  chain loss_egress {",
-    "    type filter hook postrouting priority filter; policy accept;",
-    ...outbound.map((r) => `    ${r}`),
-    `    oifname ${iface} ${match2 ? `${match2} ` : ""}drop`,
-    "  }",
-    "}",
-    ""
-  ].join("\n");
-}
-function netemArgs(impair) {
-  const args = ["netem", "delay", `${impair.delayMs ?? 0}ms`];
-  if (impair.jitterMs) args.push(`${impair.jitterMs}ms`, "distribution", "normal");
-  if (impair.rateKbit) args.push("rate", `${impair.rateKbit}kbit`);
-  return args;
-}
-function impairmentSteps(impair, link, netem) {
-  if (!impair || !hasImpairment(impair)) return [];
-  const steps = [];
-  const qdisc = (end, args) => inNamespace(end.ns, ["tc", "qdisc", "replace", "dev", end.dev, "root", ...args]);
-  if (needsNetem(impair)) {
-    if (!netem) throw new UnsupportedImpairmentError(NETEM_MISSING);
-    steps.push(qdisc(link.uplink, netemArgs(impair)));
-  } else if (impair.rateKbit) {
-    steps.push(qdisc(link.uplink, tbfArgs(impair.rateKbit)));
-  }
-  if (impair.rateKbit) steps.push(qdisc(link.downlink, tbfArgs(impair.rateKbit)));
-  if (impair.lossPercent) {
-    steps.push(inNamespace(link.loss.ns, ["nft", "-f", "-"], renderLossRuleset(impair.lossPercent, link.loss.dev, link.exemptSshFrom)));
-  }
-  return steps;
-}
-var NETEM_MISSING, UnsupportedImpairmentError, IMPAIR_TABLE;
-var init_impair = __esm({
-  "src/lab/recipes/impair.ts"() {
-    "use strict";
-    init_steps();
-    NETEM_MISSING = "delay/jitter not supported on this kernel (no sch_netem)";
-    UnsupportedImpairmentError = class extends Error {
-      name = "UnsupportedImpairmentError";
-    };
-    IMPAIR_TABLE = "vtimpair";
-  }
-});
-
-// src/lab/recipes/internet.ts
-function validateInternet(internet, nodeRegions) {
-  if (!Number.isInteger(internet.hops) || internet.hops < 1 || internet.hops > 64) return `internet hops must be an integer in 1..64, got ${internet.hops}`;
-  const rtts = [internet.rttMs, ...internet.regions.map((r) => r.rttMs)];
-  const bad = rtts.find((ms2) => !(Number.isFinite(ms2) && ms2 >= 0 && ms2 <= 1e4));
-  if (bad !== void 0) return `internet rtt must be between 0 and 10 s, got ${bad} ms`;
-  const jitters = [internet.jitterMs ?? 0, ...internet.regions.map((r) => r.jitterMs ?? 0)];
-  const badJitter = jitters.find((ms2) => !(Number.isFinite(ms2) && ms2 >= 0 && ms2 <= 1e4));
-  if (badJitter !== void 0) return `internet jitter must be between 0 and 10 s, got ${badJitter} ms`;
-  for (const r of internet.regions) {
-    const missing = r.between.find((region) => !nodeRegions.includes(region));
-    if (missing !== void 0) return `internet region pair ${r.between.join("-")}: no node has region "${missing}"`;
-  }
-  return void 0;
-}
-function renderHopsRuleset(hops, table2 = INTERNET_TABLE) {
-  if (!Number.isInteger(hops) || hops < 1 || hops > 64) throw new Error(`hops must be an integer in 1..64, got ${hops}`);
-  const extra = hops - 1;
-  const lines = [`table ip ${table2} {`];
-  if (extra > 0) {
-    const entries = [`1-${hops} : jump ttl_dies`];
-    for (let ttl = hops + 1; ttl <= 255; ttl++) entries.push(`${ttl} : jump ttl_${ttl}`);
-    lines.push("  chain ttl_dies {", "    ip ttl set 1", "  }");
-    for (let ttl = hops + 1; ttl <= 255; ttl++) lines.push(`  chain ttl_${ttl} {`, `    ip ttl set ${ttl - extra}`, "  }");
-    lines.push(
-      "  chain hops {",
-      "    type filter hook prerouting priority mangle; policy accept;",
-      `    ip ttl vmap { ${entries.join(", ")} }`,
-      "  }"
-    );
-  }
-  lines.push("}");
-  return `${lines.join("\n")}
-`;
-}
-function oneWayUs(rttMs) {
-  return Math.round(rttMs * 1e3 / 2);
-}
-function delaySpec(delayUs, jitterUs) {
-  return jitterUs > 0 ? `${delayUs}~${jitterUs}` : String(delayUs);
-}
-function needsDelay(internet) {
-  return internet.rttMs > 0 || Boolean(internet.jitterMs) || internet.regions.some((r) => r.rttMs > 0 || Boolean(r.jitterMs));
-}
-function delayerArgs(internet, machines) {
-  const regionIds = /* @__PURE__ */ new Map();
-  for (const r of internet.regions) for (const name2 of r.between) if (!regionIds.has(name2)) regionIds.set(name2, regionIds.size + 1);
-  if (regionIds.size > 63) throw new Error(`at most 63 regions can have their own round trips, got ${regionIds.size}`);
-  const hosts = machines.flatMap((m) => {
-    const id = m.region !== void 0 ? regionIds.get(m.region) : void 0;
-    return id ? m.publicIps.map((ip2) => `${ip2}=${id}`) : [];
-  });
-  const pairs = internet.regions.map((r) => `${regionIds.get(r.between[0])}-${regionIds.get(r.between[1])}=${delaySpec(oneWayUs(r.rttMs), oneWayUs(r.jitterMs ?? 0))}`);
-  const extra = machines.flatMap((m) => {
-    if (!m.extraDelayMs && !m.extraJitterMs) return [];
-    const spec = delaySpec(Math.round((m.extraDelayMs ?? 0) * 1e3), Math.round((m.extraJitterMs ?? 0) * 1e3));
-    return m.publicIps.map((ip2) => `${ip2}+${spec}`);
-  });
-  return [String(DELAY_QUEUE), delaySpec(oneWayUs(internet.rttMs), oneWayUs(internet.jitterMs ?? 0)), ...hosts, ...pairs, ...extra];
-}
-function delayQueueStep(inet, controllerPort) {
-  return inNamespace(inet, [
-    "iptables-nft",
-    "-w",
-    "-t",
-    "mangle",
-    "-A",
-    "FORWARD",
-    "!",
-    "-i",
-    controllerPort,
-    "!",
-    "-o",
-    controllerPort,
-    "-j",
-    "NFQUEUE",
-    "--queue-num",
-    String(DELAY_QUEUE)
-  ]);
-}
-var DEFAULT_HOPS, INTERNET_TABLE, DELAY_QUEUE;
-var init_internet = __esm({
-  "src/lab/recipes/internet.ts"() {
-    "use strict";
-    init_steps();
-    DEFAULT_HOPS = 12;
-    INTERNET_TABLE = "vtinet";
-    DELAY_QUEUE = 0;
-  }
-});
-
-// src/lab/recipes/nat.ts
-function remappedPort(internal) {
-  return (internal - 1024 + REMAP_SHIFT) % 64512 + 1024;
-}
-function remapElements() {
-  return Array.from({ length: 64512 }, (_, i) => `${i + 1024} : ${remappedPort(i + 1024)}`).join(", ");
-}
-function sequentialPorts() {
-  return Array.from({ length: SEQUENTIAL_SPAN }, (_, i) => `${i} : ${SEQUENTIAL_BASE + i}`).join(", ");
-}
-function isCone(nat) {
-  return nat === "full-cone" || nat === "address-restricted";
-}
-function isEim(nat) {
-  return isCone(nat) || nat === "port-restricted";
-}
-function hairpinDefault(nat) {
-  return isEim(nat);
-}
-function chain(name2, header, rules) {
-  return [`  chain ${name2} {`, `    ${header}`, ...rules.map((r) => `    ${r}`), "  }"];
-}
-function renderNatRuleset(nat, options) {
-  if (!NAT_KINDS.includes(nat)) throw new Error(`unknown NAT type "${String(nat)}" (expected ${NAT_KINDS.join(", ")})`);
-  const hairpin = options.hairpin ?? (hairpinDefault(nat) && options.wanIp !== void 0);
-  if (hairpin && !isEim(nat)) {
-    const why = nat === "port-restricted-remapped" ? "its external ports are not the internal ones" : "its mappings depend on the destination";
-    throw new NatOptionError(`hairpinning is not available on a ${nat} NAT (${why})`);
-  }
-  if ((hairpin || nat === "symmetric-sequential" || nat === "port-restricted-remapped") && !options.wanIp) {
-    throw new NatOptionError(`a ${nat} NAT${hairpin ? " with hairpinning" : ""} needs the router's public address (wanIp)`);
-  }
-  const wan = JSON.stringify(options.wan ?? "wan");
-  const lan = JSON.stringify(options.lan ?? "lan");
-  const table2 = options.table ?? NAT_TABLE;
-  const timeout = `${options.mappingTimeoutS ?? DEFAULT_MAPPING_TIMEOUT_S}s`;
-  const sshPort = options.sshPort ?? 22;
-  const lines = [`table ip ${table2} {`];
-  const dnat = [];
-  if (isEim(nat)) {
-    lines.push(
-      "  map fullcone {",
-      "    type inet_proto . inet_service : ipv4_addr . inet_service",
-      `    flags dynamic,timeout; timeout ${timeout}`,
-      "  }"
-    );
-    const track = [`oifname ${wan} ${L4} update @fullcone { meta l4proto . th sport timeout ${timeout} : ip saddr . th sport }`];
-    if (nat === "full-cone") dnat.push(`iifname ${wan} ${L4} dnat ip to meta l4proto . th dport map @fullcone`);
-    if (nat === "address-restricted") {
-      lines.push(
-        "  set contacted {",
-        "    type ipv4_addr . inet_proto . inet_service",
-        `    flags dynamic,timeout; timeout ${timeout}`,
-        "  }"
-      );
-      track.push(`oifname ${wan} ${L4} update @contacted { ip daddr . meta l4proto . th sport timeout ${timeout} }`);
-      dnat.push(`iifname ${wan} ${L4} ip saddr . meta l4proto . th dport @contacted dnat ip to meta l4proto . th dport map @fullcone`);
-    }
-    if (hairpin) dnat.push(`iifname ${lan} ip daddr ${options.wanIp} ${L4} dnat ip to meta l4proto . th dport map @fullcone`);
-    lines.push(...chain("cone_track", "type filter hook postrouting priority srcnat - 1; policy accept;", track));
-  }
-  if (dnat.length > 0) lines.push(...chain("cone_dnat", "type nat hook prerouting priority dstnat; policy accept;", dnat));
-  const out = [];
-  if (nat === "port-restricted-remapped") {
-    lines.splice(1, 0, "  map remap {", "    type inet_service : inet_service", `    elements = { ${remapElements()} }`, "  }");
-    out.push(`iifname ${lan} oifname ${wan} ${L4} th sport 1024-65535 snat ip to ${options.wanIp} : th sport map @remap`);
-  }
-  if (nat === "symmetric-sequential") {
-    out.push(`iifname ${lan} oifname ${wan} ${L4} snat ip to ${options.wanIp} : numgen inc mod ${SEQUENTIAL_SPAN} map { ${sequentialPorts()} }`);
-  }
-  out.push(`iifname ${lan} oifname ${wan} ${nat === "symmetric" ? "masquerade random" : "masquerade"}`);
-  if (hairpin) out.push(`iifname ${lan} oifname ${lan} ct status dnat snat ip to ${options.wanIp}`);
-  lines.push(...chain("nat_out", "type nat hook postrouting priority srcnat; policy accept;", out));
-  const forward = [`iifname ${wan} ct state established,related accept`];
-  if (isCone(nat)) forward.push(`iifname ${wan} ct status dnat accept`);
-  forward.push(`iifname ${wan} drop`);
-  lines.push(...chain("wan_forward", "type filter hook forward priority filter; policy accept;", forward));
-  const ssh = options.sshFrom.length === 0 ? `iifname ${wan} tcp dport ${sshPort} accept` : `iifname ${wan} ip saddr { ${options.sshFrom.join(", ")} } tcp dport ${sshPort} accept`;
-  lines.push(
-    ...chain("wan_input", "type filter hook input priority filter; policy accept;", [
-      `iifname ${wan} ct state established,related accept`,
-      ssh,
-      `iifname ${wan} drop`
-    ])
-  );
-  lines.push("}");
-  return `${lines.join("\n")}
-`;
-}
-function natStateFlush(nat, table2 = NAT_TABLE) {
-  const lines = [];
-  if (isEim(nat)) lines.push(`flush map ip ${table2} fullcone`);
-  if (nat === "address-restricted") lines.push(`flush set ip ${table2} contacted`);
-  return lines.length > 0 ? `${lines.join("\n")}
-` : "";
-}
-function replaceTable(table2, ruleset) {
-  return `table ip ${table2}
-delete table ip ${table2}
-${ruleset}`;
-}
-var NAT_KINDS, NAT_TABLE, DEFAULT_MAPPING_TIMEOUT_S, SEQUENTIAL_BASE, SEQUENTIAL_SPAN, REMAP_SHIFT, NatOptionError, L4;
-var init_nat = __esm({
-  "src/lab/recipes/nat.ts"() {
-    "use strict";
-    NAT_KINDS = ["full-cone", "address-restricted", "port-restricted", "symmetric", "symmetric-sequential", "port-restricted-remapped"];
-    NAT_TABLE = "vtnat";
-    DEFAULT_MAPPING_TIMEOUT_S = 300;
-    SEQUENTIAL_BASE = 2e4;
-    SEQUENTIAL_SPAN = 1024;
-    REMAP_SHIFT = 7919;
-    NatOptionError = class extends Error {
-      name = "NatOptionError";
-    };
-    L4 = "meta l4proto { tcp, udp }";
-  }
-});
-
 // src/lab/recipes/batch.ts
 function ipTarget(step) {
   const [cmd, ...rest] = step.argv;
@@ -44747,82 +45237,15 @@ var init_sshd = __esm({
   }
 });
 
-// src/lab/addresses.ts
-function internetSubnet(index) {
-  if (!Number.isInteger(index) || index < 0 || index >= SUBNET_COUNT) {
-    throw new RangeError(`subnet index ${index} outside 0..${SUBNET_COUNT - 1}`);
-  }
-  const base = `198.${18 + Math.floor(index / 256)}.${index % 256}`;
-  return { index, cidr: `${base}.0/24`, prefixLen: 24, controllerIp: `${base}.1`, gatewayIp: `${base}.254` };
-}
-function machineAddress(subnet, n) {
-  const host = FIRST_MACHINE_HOST + n;
-  if (host > LAST_MACHINE_HOST) {
-    throw new RangeError(`a lab holds at most ${LAST_MACHINE_HOST - FIRST_MACHINE_HOST + 1} public addresses`);
-  }
-  return subnet.cidr.replace(/\.0\/24$/, `.${host}`);
-}
-function lanPlan(nodeIndex) {
-  if (!Number.isInteger(nodeIndex) || nodeIndex < 0 || nodeIndex >= MAX_LAN_INDEX) {
-    throw new RangeError(`NAT'd node index ${nodeIndex} outside 0..${MAX_LAN_INDEX - 1}`);
-  }
-  const net3 = `10.${nodeIndex + 1}.0`;
-  return { cidr: `${net3}.0/24`, prefixLen: 24, routerIp: `${net3}.1`, hostIp: `${net3}.2` };
-}
-function carrierLanPlan(nodeIndex) {
-  if (!Number.isInteger(nodeIndex) || nodeIndex < 0 || nodeIndex >= MAX_LAN_INDEX) {
-    throw new RangeError(`NAT'd node index ${nodeIndex} outside 0..${MAX_LAN_INDEX - 1}`);
-  }
-  const net3 = `100.64.${nodeIndex + 1}`;
-  return { cidr: `${net3}.0/24`, prefixLen: 24, routerIp: `${net3}.1`, hostIp: `${net3}.2` };
-}
-function subnetIndexOf(ipv43) {
-  const m = /^198\.(18|19)\.(\d{1,3})\.\d{1,3}$/.exec(ipv43);
-  if (!m) return void 0;
-  return (Number(m[1]) - 18) * 256 + Number(m[2]);
-}
-function labMac(kind, subnetIndex, index = 0) {
-  const bytes = [2, kind, subnetIndex >> 8, subnetIndex & 255, index >> 8, index & 255];
-  return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
-}
-var SUBNET_COUNT, FIRST_MACHINE_HOST, LAST_MACHINE_HOST, MAX_LAN_INDEX, MAC_KIND;
-var init_addresses = __esm({
-  "src/lab/addresses.ts"() {
-    "use strict";
-    SUBNET_COUNT = 512;
-    FIRST_MACHINE_HOST = 10;
-    LAST_MACHINE_HOST = 253;
-    MAX_LAN_INDEX = 253;
-    MAC_KIND = {
-      /** the internet router's port towards machine k */
-      inetPort: 1,
-      /** machine k's uplink (public node eth0, or a router's wan) */
-      uplink: 2,
-      /** router k's LAN side */
-      lan: 3,
-      /** host k's interface behind its router */
-      host: 4,
-      /** the internet router's port towards the controller */
-      controllerPort: 5,
-      /** the controller's veth in the root namespace */
-      controller: 6,
-      /** double NAT: carrier router k's side of its LAN */
-      carrierLan: 7,
-      /** double NAT: home router k's WAN on the carrier's LAN */
-      homeWan: 8
-    };
-  }
-});
-
 // src/lab/subnet-claim.ts
-import { mkdir as mkdir2, readFile as readFile6, readdir as readdir2, rm as rm2, stat as stat2, writeFile } from "node:fs/promises";
-import path4 from "node:path";
+import { mkdir as mkdir2, readFile as readFile6, readdir as readdir2, rm as rm2, stat as stat2, writeFile as writeFile2 } from "node:fs/promises";
+import path5 from "node:path";
 function errCode(err) {
   return err?.code;
 }
 async function readClaim(dir, index) {
   try {
-    const parsed = JSON.parse(await readFile6(path4.join(dir, String(index), "owner.json"), "utf8"));
+    const parsed = JSON.parse(await readFile6(path5.join(dir, String(index), "owner.json"), "utf8"));
     if (typeof parsed.runId !== "string") return void 0;
     return { index, runId: parsed.runId, pid: Number(parsed.pid ?? 0), createdAt: Number(parsed.createdAt ?? 0) };
   } catch {
@@ -44846,7 +45269,7 @@ async function listSubnetClaims(dir = DEFAULT_CLAIM_DIR) {
   return claims.sort((a, b) => a.index - b.index);
 }
 async function withLock(dir, now, body) {
-  const lock = path4.join(dir, ".lock");
+  const lock = path5.join(dir, ".lock");
   const deadline = Date.now() + 15e3;
   for (; ; ) {
     try {
@@ -44870,7 +45293,7 @@ async function isStale(dir, index, options, now) {
   const staleAfter = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   const claim2 = await readClaim(dir, index);
   if (!claim2) {
-    const mtime = await stat2(path4.join(dir, String(index))).then((s) => s.mtimeMs, () => void 0);
+    const mtime = await stat2(path5.join(dir, String(index))).then((s) => s.mtimeMs, () => void 0);
     return mtime !== void 0 && now - mtime > staleAfter;
   }
   if (now - claim2.createdAt <= staleAfter) return false;
@@ -44878,13 +45301,13 @@ async function isStale(dir, index, options, now) {
 }
 async function tryMkdirClaim(dir, index, runId, now) {
   try {
-    await mkdir2(path4.join(dir, String(index)));
+    await mkdir2(path5.join(dir, String(index)));
   } catch (err) {
     if (errCode(err) === "EEXIST") return false;
     throw err;
   }
   const claim2 = { runId, pid: process.pid, createdAt: now };
-  await writeFile(path4.join(dir, String(index), "owner.json"), `${JSON.stringify(claim2)}
+  await writeFile2(path5.join(dir, String(index), "owner.json"), `${JSON.stringify(claim2)}
 `);
   return true;
 }
@@ -44905,7 +45328,7 @@ async function claimSubnet(runId, options) {
   const taken = await withLock(dir, now, async () => {
     for (const index of [...existing].sort((a, b) => a - b)) {
       if (inUse.has(index) || !await isStale(dir, index, options, now())) continue;
-      await rm2(path4.join(dir, String(index)), { recursive: true, force: true });
+      await rm2(path5.join(dir, String(index)), { recursive: true, force: true });
       if (await tryMkdirClaim(dir, index, runId, now())) return index;
     }
     return void 0;
@@ -44921,7 +45344,7 @@ async function releaseSubnets(runId, options = {}) {
     const released = [];
     for (const claim2 of mine) {
       if ((await readClaim(dir, claim2.index))?.runId !== runId) continue;
-      await rm2(path4.join(dir, String(claim2.index)), { recursive: true, force: true });
+      await rm2(path5.join(dir, String(claim2.index)), { recursive: true, force: true });
       released.push(claim2.index);
     }
     return released;
@@ -44938,398 +45361,6 @@ var init_subnet_claim = __esm({
   }
 });
 
-// src/lab/recipes/nat-machine.ts
-function natMachineSteps(o) {
-  const lan = o.lan ?? "lan";
-  const hostIface = o.hostIface ?? "eth0";
-  const r = o.routerNs;
-  const h = o.hostNs;
-  const ruleset = renderNatRuleset(o.nat, {
-    wan: o.wan,
-    lan,
-    sshFrom: o.sshFrom,
-    ...o.wanIp ? { wanIp: o.wanIp } : {},
-    ...o.hairpin !== void 0 ? { hairpin: o.hairpin } : {}
-  });
-  const macs = o.macs;
-  const link = macs ? ip(r, "link", "add", lan, "address", macs.lan, "type", "veth", "peer", "name", hostIface, "address", macs.host, "netns", h) : ip(r, "link", "add", lan, "type", "veth", "peer", "name", hostIface, "netns", h);
-  const permanent = (ns, addr, mac3, dev) => ip(ns, "neigh", "replace", addr, "lladdr", mac3, "dev", dev, "nud", "permanent");
-  return [
-    ...o.hostNamespaceExists ? [] : [{ argv: ["ip", "netns", "add", h] }],
-    link,
-    ...macs ? [ip(r, "link", "set", "dev", lan, "addrgenmode", "none")] : [],
-    ip(r, "addr", "add", `${o.lanRouterIp}/${o.lanPrefixLen}`, "dev", lan),
-    ip(r, "link", "set", lan, "up"),
-    ...macs ? [permanent(r, o.lanHostIp, macs.host, lan)] : [],
-    ip(h, "link", "set", "lo", "up"),
-    ...macs ? [ip(h, "link", "set", "dev", hostIface, "addrgenmode", "none")] : [],
-    ip(h, "addr", "add", `${o.lanHostIp}/${o.lanPrefixLen}`, "dev", hostIface),
-    ip(h, "link", "set", hostIface, "up"),
-    ip(h, "route", "add", "default", "via", o.lanRouterIp),
-    ...macs ? [permanent(h, o.lanRouterIp, macs.lan, hostIface)] : [],
-    inNamespace(r, ["sysctl", "-qw", "net.ipv4.ip_forward=1"]),
-    inNamespace(r, ["nft", "-f", "-"], replaceTable(NAT_TABLE, ruleset)),
-    ...impairmentSteps(
-      o.impair,
-      { uplink: { ns: h, dev: hostIface }, downlink: { ...r ? { ns: r } : {}, dev: lan }, loss: { ns: h, dev: hostIface } },
-      o.netem
-    )
-  ];
-}
-function renderNatScript(o) {
-  const lan = o.lan ?? "lan";
-  const steps = natMachineSteps({ ...o, routerNs: void 0 });
-  return [
-    "#!/bin/sh",
-    `# ${o.title ?? `vps-test NAT node: ${o.nat} behind ${o.wan}`}`,
-    `# processes of the node run with: ip netns exec ${o.hostNs} <command>`,
-    "set -eu",
-    ...cleanupLines(o.hostNs, lan),
-    ...steps.map(renderStep),
-    ""
-  ].join("\n");
-}
-function renderNatTeardownScript(o) {
-  return ["#!/bin/sh", "# vps-test NAT node teardown", "set -u", ...cleanupLines(o.hostNs, o.lan ?? "lan"), ""].join("\n");
-}
-function cleanupLines(hostNs, lan) {
-  const ns = renderStep({ argv: [hostNs] });
-  return [
-    `if [ -e /run/netns/${ns} ]; then`,
-    `  for pid in $(ip netns pids ${ns}); do kill -9 "$pid" 2>/dev/null || true; done`,
-    `  ip netns del ${ns}`,
-    "fi",
-    `ip link del ${renderStep({ argv: [lan] })} 2>/dev/null || true`,
-    `nft delete table ip ${NAT_TABLE} 2>/dev/null || true`
-  ];
-}
-var init_nat_machine = __esm({
-  "src/lab/recipes/nat-machine.ts"() {
-    "use strict";
-    init_impair();
-    init_nat();
-    init_steps();
-  }
-});
-
-// src/lab/recipes/double-nat.ts
-function carrierLayerSteps(o) {
-  return natMachineSteps({
-    nat: o.behind,
-    routerNs: o.carrierNs,
-    hostNs: o.homeRouterNs,
-    wan: IFACE.wan,
-    lan: IFACE.lan,
-    hostIface: IFACE.wan,
-    lanRouterIp: o.carrierLan.routerIp,
-    lanHostIp: o.carrierLan.hostIp,
-    lanPrefixLen: o.carrierLan.prefixLen,
-    sshFrom: o.sshFrom,
-    netem: o.netem,
-    hostNamespaceExists: true,
-    wanIp: o.publicIp,
-    ...o.macs ? { macs: o.macs } : {}
-  });
-}
-var init_double_nat = __esm({
-  "src/lab/recipes/double-nat.ts"() {
-    "use strict";
-    init_names();
-    init_nat_machine();
-  }
-});
-
-// src/lab/recipes/evidence.ts
-function renderEvidenceRuleset(o) {
-  const iface = JSON.stringify(o.publicIface);
-  const size = o.size ?? 65535;
-  const set2 = (name2) => [`  set ${name2} {`, "    type ipv4_addr", `    size ${size}`, "    flags dynamic", "    counter", "  }"];
-  const [inHook, outHook] = o.routed ? ["forward", "forward"] : ["input", "output"];
-  const lines = [
-    `table ip ${EVIDENCE_TABLE} {`,
-    ...set2(EVIDENCE_SETS.in),
-    ...set2(EVIDENCE_SETS.out),
-    "  chain ev_in {",
-    `    type filter hook ${inHook} priority filter + 10; policy accept;`,
-    `    iifname ${iface} update @${EVIDENCE_SETS.in} { ip saddr }`,
-    "  }",
-    "  chain ev_out {",
-    `    type filter hook ${outHook} priority filter + 10; policy accept;`,
-    `    oifname ${iface} update @${EVIDENCE_SETS.out} { ip daddr }`,
-    "  }",
-    "}"
-  ];
-  return `${lines.join("\n")}
-`;
-}
-function evidenceStep(ns, o) {
-  return inNamespace(ns, ["nft", "-f", "-"], `table ip ${EVIDENCE_TABLE}
-delete table ip ${EVIDENCE_TABLE}
-${renderEvidenceRuleset(o)}`);
-}
-function readCountersArgv() {
-  return ["nft", "-j", "list", "table", "ip", EVIDENCE_TABLE];
-}
-function countersSince(now, before) {
-  const delta = (a, b) => new Map([...a].map(([ip2, n]) => [ip2, Math.max(0, n - (b?.get(ip2) ?? 0))]).filter(([, n]) => n > 0));
-  return { in: delta(now.in, before?.in), out: delta(now.out, before?.out) };
-}
-function parseEvidenceCounters(json2) {
-  const out = { in: /* @__PURE__ */ new Map(), out: /* @__PURE__ */ new Map() };
-  const doc = JSON.parse(json2);
-  for (const item of doc.nftables ?? []) {
-    const set2 = item.set;
-    if (!set2 || set2.name !== EVIDENCE_SETS.in && set2.name !== EVIDENCE_SETS.out) continue;
-    const target2 = set2.name === EVIDENCE_SETS.in ? out.in : out.out;
-    for (const e of set2.elem ?? []) {
-      const elem = e.elem;
-      if (elem && typeof elem.val === "string" && typeof elem.counter?.packets === "number") target2.set(elem.val, elem.counter.packets);
-    }
-  }
-  return out;
-}
-var EVIDENCE_TABLE, EVIDENCE_SETS;
-var init_evidence = __esm({
-  "src/lab/recipes/evidence.ts"() {
-    "use strict";
-    init_steps();
-    EVIDENCE_TABLE = "vt_evidence";
-    EVIDENCE_SETS = { in: "peer_in", out: "peer_out" };
-  }
-});
-
-// src/lab/topology.ts
-import path5 from "node:path";
-function validate2(nodes, labRoot) {
-  if (!path5.isAbsolute(labRoot)) throw new TopologyError(`lab root must be an absolute path, got "${labRoot}"`);
-  if (nodes.length === 0) throw new TopologyError("a lab needs at least one node");
-  const seen = /* @__PURE__ */ new Set();
-  for (const node3 of nodes) {
-    if (!NODE_NAME.test(node3.name)) throw new TopologyError(`node name "${node3.name}" must be letters, digits, "_", "." or "-"`);
-    if (RESERVED_NAMES.has(node3.name)) throw new TopologyError(`node name "${node3.name}" is reserved by the lab (its key directory)`);
-    if (seen.has(node3.name)) throw new TopologyError(`node name "${node3.name}" is used twice`);
-    seen.add(node3.name);
-    const count = node3.publicAddresses ?? 1;
-    if (count !== 1 && count !== 2) throw new TopologyError(`node "${node3.name}": publicAddresses must be 1 or 2, got ${count}`);
-    if (count === 2 && node3.nat !== "none") {
-      throw new TopologyError(`node "${node3.name}": only a public node (nat: none) can hold two public addresses`);
-    }
-    if (node3.behind !== void 0) {
-      if (node3.behind === "none" || !NAT_KINDS.includes(node3.behind)) throw new TopologyError(`node "${node3.name}": behind must be a NAT type (${NAT_KINDS.join(", ")}), got "${node3.behind}"`);
-      if (node3.nat === "none") throw new TopologyError(`node "${node3.name}": behind needs the node's own NAT (nat is none)`);
-      if (node3.hairpin !== void 0) throw new TopologyError(`node "${node3.name}": hairpin is not available behind two NATs`);
-    }
-  }
-}
-function planTopology(nodes, options) {
-  const { runId, labRoot } = options;
-  validate2(nodes, labRoot);
-  const internet = { hops: DEFAULT_HOPS, rttMs: 0, regions: [], ...options.internet };
-  const internetProblem = validateInternet(internet, nodes.map((n) => n.region));
-  if (internetProblem) throw new TopologyError(internetProblem);
-  const subnet = internetSubnet(options.subnetIndex);
-  const keysDir = path5.join(labRoot, "keys");
-  const sshdDir = path5.join(labRoot, ".sshd");
-  let nextAddress = 0;
-  const machines = nodes.map((node3, index) => {
-    const publicIps = Array.from({ length: node3.publicAddresses ?? 1 }, () => machineAddress(subnet, nextAddress++));
-    const natted = node3.nat !== "none";
-    const machineNs = machineNamespace(runId, natted ? "router" : "public", index, node3.name);
-    const hostNs = natted ? machineNamespace(runId, "host", index, node3.name) : void 0;
-    const lan = natted ? lanPlan(index) : void 0;
-    const behind = natted && node3.behind && node3.behind !== "none" ? node3.behind : void 0;
-    const homeNs = behind ? machineNamespace(runId, "home-router", index, node3.name) : void 0;
-    return {
-      node: node3.name,
-      index,
-      nat: node3.nat,
-      role: node3.role,
-      ...node3.impair ? { impair: node3.impair } : {},
-      ...node3.region !== void 0 ? { region: node3.region } : {},
-      ...node3.hairpin !== void 0 ? { hairpin: node3.hairpin } : {},
-      ...behind ? { behind } : {},
-      machineNamespace: machineNs,
-      ...homeNs ? { homeRouterNamespace: homeNs, carrierLan: carrierLanPlan(index) } : {},
-      ...hostNs ? { hostNamespace: hostNs } : {},
-      namespaces: [machineNs, ...homeNs ? [homeNs] : [], ...hostNs ? [hostNs] : []],
-      bridgePort: IFACE.bridgePort(index),
-      publicIps,
-      privateIp: lan ? lan.hostIp : publicIps[0],
-      ...lan ? { lan } : {},
-      macs: {
-        inetPort: labMac(MAC_KIND.inetPort, subnet.index, index),
-        uplink: labMac(MAC_KIND.uplink, subnet.index, index),
-        ...lan ? { lan: labMac(MAC_KIND.lan, subnet.index, index), host: labMac(MAC_KIND.host, subnet.index, index) } : {},
-        ...homeNs ? { carrierLan: labMac(MAC_KIND.carrierLan, subnet.index, index), homeWan: labMac(MAC_KIND.homeWan, subnet.index, index) } : {}
-      },
-      workdir: path5.join(labRoot, node3.name),
-      sshd: {
-        listen: publicIps,
-        port: 22,
-        configPath: path5.join(sshdDir, `${node3.name}.conf`),
-        pidPath: path5.join(sshdDir, `${node3.name}.pid`),
-        logPath: path5.join(sshdDir, `${node3.name}.log`),
-        hostKeyPath: path5.join(keysDir, `${node3.name}.host`)
-      }
-    };
-  });
-  return {
-    runId,
-    labRoot,
-    subnet,
-    inetNamespace: inetNamespace(runId),
-    controllerVeth: controllerVeth(runId),
-    keysDir,
-    sshdDir,
-    clientKeyPath: path5.join(keysDir, "client"),
-    authorizedKeysPath: path5.join(keysDir, "authorized_keys"),
-    knownHostsPath: path5.join(keysDir, "known_hosts"),
-    internet,
-    machines
-  };
-}
-function namespaceSteps(t) {
-  return [t.inetNamespace, ...t.machines.flatMap((m) => m.namespaces)].map((ns) => ({ argv: ["ip", "netns", "add", ns] }));
-}
-function neighbour(ns, addr, mac3, dev) {
-  return ip(ns, "neigh", "replace", addr, "lladdr", mac3, "dev", dev, "nud", "permanent");
-}
-function noIpv6(ns, dev) {
-  return ip(ns, "link", "set", "dev", dev, "addrgenmode", "none");
-}
-function inetSteps(t, options = {}) {
-  const delayer = options.delayer ?? needsDelay(t.internet);
-  const inet = t.inetNamespace;
-  const gw = t.subnet.gatewayIp;
-  const ctl = t.subnet.controllerIp;
-  const rootMac = labMac(MAC_KIND.controller, t.subnet.index);
-  const portMac = labMac(MAC_KIND.controllerPort, t.subnet.index);
-  return [
-    inNamespace(inet, ["sysctl", "-qw", "net.ipv4.ip_forward=1"]),
-    ip(void 0, "link", "add", t.controllerVeth, "address", rootMac, "type", "veth", "peer", "name", IFACE.controllerPort, "address", portMac, "netns", inet),
-    noIpv6(void 0, t.controllerVeth),
-    ip(void 0, "addr", "add", `${ctl}/32`, "dev", t.controllerVeth),
-    ip(void 0, "link", "set", t.controllerVeth, "up"),
-    ip(void 0, "route", "add", t.subnet.cidr, "via", gw, "dev", t.controllerVeth, "onlink"),
-    neighbour(void 0, gw, portMac, t.controllerVeth),
-    ip(inet, "link", "set", "lo", "up"),
-    noIpv6(inet, IFACE.controllerPort),
-    ip(inet, "addr", "add", `${gw}/32`, "dev", IFACE.controllerPort),
-    ip(inet, "link", "set", IFACE.controllerPort, "up"),
-    ip(inet, "route", "add", `${ctl}/32`, "dev", IFACE.controllerPort),
-    neighbour(inet, ctl, rootMac, IFACE.controllerPort),
-    ...t.internet.hops > 1 ? [inNamespace(inet, ["nft", "-f", "-"], renderHopsRuleset(t.internet.hops, INTERNET_TABLE))] : [],
-    ...delayer ? [delayQueueStep(inet, IFACE.controllerPort)] : []
-  ];
-}
-function linkImpairment(impair, netem) {
-  if (!impair || netem || !impair.delayMs && !impair.jitterMs) return impair;
-  const { delayMs: _delay, jitterMs: _jitter, ...rest } = impair;
-  void _delay;
-  void _jitter;
-  return rest;
-}
-function delayerImpairment(m, netem) {
-  if (linkImpairment(m.impair, netem) === m.impair) return void 0;
-  return { ...m.impair?.delayMs ? { delayMs: m.impair.delayMs } : {}, ...m.impair?.jitterMs ? { jitterMs: m.impair.jitterMs } : {} };
-}
-function doubleNatLayer(t, m, netem) {
-  if (!m.behind || !m.homeRouterNamespace || !m.carrierLan) return { carrierSteps: [], routerNs: m.machineNamespace, wanIp: m.publicIps[0] };
-  const carrierSteps = carrierLayerSteps({
-    behind: m.behind,
-    carrierNs: m.machineNamespace,
-    homeRouterNs: m.homeRouterNamespace,
-    carrierLan: m.carrierLan,
-    publicIp: m.publicIps[0],
-    sshFrom: [t.subnet.controllerIp],
-    netem,
-    ...m.macs.carrierLan && m.macs.homeWan ? { macs: { lan: m.macs.carrierLan, host: m.macs.homeWan } } : {}
-  });
-  return { carrierSteps, routerNs: m.homeRouterNamespace, wanIp: m.carrierLan.hostIp };
-}
-function machineSteps(t, m, options) {
-  const impair = linkImpairment(m.impair, options.netem);
-  const inet = t.inetNamespace;
-  const ns = m.machineNamespace;
-  const gw = t.subnet.gatewayIp;
-  const port = m.bridgePort;
-  const uplink = m.lan ? IFACE.wan : IFACE.uplink;
-  const steps = [
-    ip(inet, "link", "add", port, "address", m.macs.inetPort, "type", "veth", "peer", "name", uplink, "address", m.macs.uplink, "netns", ns),
-    noIpv6(inet, port),
-    ip(inet, "addr", "add", `${gw}/32`, "dev", port),
-    ip(inet, "link", "set", port, "up"),
-    ...m.publicIps.flatMap((addr) => [ip(inet, "route", "add", `${addr}/32`, "dev", port), neighbour(inet, addr, m.macs.uplink, port)]),
-    ip(ns, "link", "set", "lo", "up"),
-    noIpv6(ns, uplink),
-    ...m.publicIps.map((addr) => ip(ns, "addr", "add", `${addr}/32`, "dev", uplink)),
-    ip(ns, "link", "set", uplink, "up"),
-    ip(ns, "route", "add", "default", "via", gw, "dev", uplink, "onlink"),
-    neighbour(ns, gw, m.macs.inetPort, uplink)
-  ];
-  let evidenceNs = ns;
-  if (m.lan && m.hostNamespace && m.nat !== "none") {
-    const home = doubleNatLayer(t, m, options.netem);
-    evidenceNs = home.routerNs;
-    steps.push(
-      ...home.carrierSteps,
-      ...natMachineSteps({
-        nat: m.nat,
-        routerNs: home.routerNs,
-        hostNs: m.hostNamespace,
-        wan: IFACE.wan,
-        lan: IFACE.lan,
-        hostIface: IFACE.uplink,
-        lanRouterIp: m.lan.routerIp,
-        lanHostIp: m.lan.hostIp,
-        lanPrefixLen: m.lan.prefixLen,
-        sshFrom: [t.subnet.controllerIp],
-        ...impair ? { impair } : {},
-        netem: options.netem,
-        hostNamespaceExists: true,
-        wanIp: home.wanIp,
-        ...m.hairpin !== void 0 ? { hairpin: m.hairpin } : {},
-        ...m.macs.lan && m.macs.host ? { macs: { lan: m.macs.lan, host: m.macs.host } } : {}
-      })
-    );
-  } else {
-    steps.push(
-      ...impairmentSteps(
-        impair,
-        {
-          uplink: { ns, dev: IFACE.uplink },
-          downlink: { ns: inet, dev: m.bridgePort },
-          loss: { ns, dev: IFACE.uplink },
-          exemptSshFrom: t.subnet.controllerIp
-        },
-        options.netem
-      )
-    );
-  }
-  steps.push(evidenceStep(evidenceNs, { publicIface: uplink, routed: Boolean(m.lan) }));
-  return steps;
-}
-var TopologyError, NODE_NAME, RESERVED_NAMES;
-var init_topology = __esm({
-  "src/lab/topology.ts"() {
-    "use strict";
-    init_addresses();
-    init_names();
-    init_impair();
-    init_internet();
-    init_double_nat();
-    init_nat_machine();
-    init_nat();
-    init_steps();
-    init_evidence();
-    TopologyError = class extends Error {
-      name = "TopologyError";
-    };
-    NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-    RESERVED_NAMES = /* @__PURE__ */ new Set(["keys"]);
-  }
-});
-
 // src/lab/lab.ts
 var lab_exports = {};
 __export(lab_exports, {
@@ -45340,7 +45371,7 @@ __export(lab_exports, {
   flushConntrack: () => flushConntrack,
   listLabs: () => listLabs
 });
-import { mkdir as mkdir3, writeFile as writeFile2 } from "node:fs/promises";
+import { mkdir as mkdir3, writeFile as writeFile3 } from "node:fs/promises";
 import os3 from "node:os";
 import path6 from "node:path";
 function defaultLabRoot(runId) {
@@ -45402,7 +45433,7 @@ async function createLab(spec, options = {}) {
   const withDelayer = needsDelay(draft.internet) || draft.machines.some((m) => delayerImpairment(m, netem) !== void 0);
   let delayer;
   if (withDelayer) {
-    await assertDelayPossible(exec);
+    await assertDelayPossible(exec, options.delayProbeDir !== void 0 ? { probeDir: options.delayProbeDir } : {});
     delayer = await ensureDelayer(exec);
   }
   const existing = (await labNamespacesByRun(exec)).get(runId);
@@ -45434,9 +45465,9 @@ async function createLab(spec, options = {}) {
         t.machines.map(async (m) => [m.node, await generateEd25519(exec, m.sshd.hostKeyPath, `vps-test-${runId}-${m.node}`)])
       )
     );
-    await writeFile2(t.authorizedKeysPath, `${clientKey}
+    await writeFile3(t.authorizedKeysPath, `${clientKey}
 `, { mode: 384 });
-    await writeFile2(
+    await writeFile3(
       t.knownHostsPath,
       renderKnownHosts(t.machines.map((m) => ({ addresses: m.publicIps, port: m.sshd.port, hostKey: hostKeys.get(m.node) })))
     );
@@ -45446,33 +45477,20 @@ async function createLab(spec, options = {}) {
     const networkStarted = Date.now();
     await runSteps(exec, shape(namespaceSteps(t)), guard, `namespaces of run ${runId}`);
     await runSteps(exec, shape(inetSteps(t, { delayer: withDelayer })), guard, `internet ${t.inetNamespace}`);
+    const delayerUp = delayer ? startDelayer(delayer, t.inetNamespace, labDelayerArgs(t, netem), path6.join(t.sshdDir, "delayer.log")).then(() => void 0, (err) => ({ err })) : Promise.resolve(void 0);
     await eachLimited(t.machines, batch ? MACHINE_PARALLELISM : t.machines.length, async (m) => {
       await runSteps(exec, shape(steps.get(m.node) ?? []), guard, `node "${m.node}"`);
       progress(describeMachine(t, m.node));
     });
     progress(`network of ${t.machines.length} machine(s) in ${((Date.now() - networkStarted) / 1e3).toFixed(1)} s`);
-    if (delayer) {
-      const machines = t.machines.map((m) => {
-        const own2 = delayerImpairment(m, netem);
-        return {
-          publicIps: m.publicIps,
-          ...m.region !== void 0 ? { region: m.region } : {},
-          ...own2?.delayMs ? { extraDelayMs: own2.delayMs } : {},
-          ...own2?.jitterMs ? { extraJitterMs: own2.jitterMs } : {}
-        };
-      });
-      await startDelayer(delayer, t.inetNamespace, delayerArgs(t.internet, machines), path6.join(t.sshdDir, "delayer.log"));
-      const jitter = (ms2) => ms2 ? ` +- ${ms2} ms` : "";
-      const regions = t.internet.regions.map((r) => `${r.between.join("-")} ${r.rttMs} ms${jitter(r.jitterMs)}`).join(", ");
-      progress(`internet: ${t.internet.hops} hops, round trip ${t.internet.rttMs} ms${jitter(t.internet.jitterMs)}${regions ? ` (${regions})` : ""}, delayed by the lab's NFQUEUE delayer`);
-    } else {
-      progress(`internet: ${t.internet.hops} hops, no added delay`);
-    }
+    const delayerFailed = await delayerUp;
+    if (delayerFailed) throw delayerFailed.err;
+    progress(describeInternet(t.internet, Boolean(delayer)));
     await mkdir3("/run/sshd", { recursive: true, mode: 493 });
     const waits = await Promise.all(
       t.machines.map(async (m) => {
         guard.check();
-        await writeFile2(m.sshd.configPath, renderSshdConfig(m.sshd, t.authorizedKeysPath));
+        await writeFile3(m.sshd.configPath, renderSshdConfig(m.sshd, t.authorizedKeysPath));
         try {
           await startSshd(exec, sshdPath, m.machineNamespace, m.sshd.configPath, m.sshd.logPath);
         } catch (err) {
@@ -45490,7 +45508,7 @@ async function createLab(spec, options = {}) {
     guard.check();
     progress(`sshd answering on ${waits.length} machine(s) (slowest ${Math.max(...waits)} ms)`);
     const fleet = labFleet(t, hostKeys, { user: os3.userInfo().username, arch: archOf(process.arch) });
-    await writeFile2(path6.join(labRoot, "lab.json"), `${JSON.stringify({ topology: t, fleet }, null, 2)}
+    await writeFile3(path6.join(labRoot, "lab.json"), `${JSON.stringify({ topology: t, fleet }, null, 2)}
 `);
     guard.uninstall();
     progress(`ready in ${((Date.now() - started) / 1e3).toFixed(1)} s`);
@@ -45607,7 +45625,7 @@ var init_lab = __esm({
 });
 
 // src/providers/fleet-file.ts
-import { readFile as readFile7, writeFile as writeFile3, mkdir as mkdir4 } from "node:fs/promises";
+import { readFile as readFile7, writeFile as writeFile4, mkdir as mkdir4 } from "node:fs/promises";
 import path7 from "node:path";
 async function writeFleet(runDir, fleet) {
   const file2 = path7.join(runDir, FLEET_FILE);
@@ -45619,7 +45637,7 @@ async function writeFleet(runDir, fleet) {
     clientKeyPath: fleet.clientKeyPath,
     ...fleet.controllerIp ? { controllerIp: fleet.controllerIp } : {}
   };
-  await writeFile3(file2, `${JSON.stringify(record2, null, 2)}
+  await writeFile4(file2, `${JSON.stringify(record2, null, 2)}
 `);
   return file2;
 }
@@ -70387,16 +70405,16 @@ function renderUnit(spec, paths, workdir, prefix) {
     ""
   ].join("\n");
 }
-function writeFile4(path13, content) {
+function writeFile5(path13, content) {
   return `printf '%s' ${shellQuote(content)} > ${shellQuote(path13)}`;
 }
 function prepare(spec, paths, workdir) {
   const q2 = shellQuote;
   return [
     `mkdir -p ${q2(`${workdir}/logs`)} ${q2(`${workdir}/run`)}`,
-    writeFile4(paths.spec, `${JSON.stringify(spec)}
+    writeFile5(paths.spec, `${JSON.stringify(spec)}
 `),
-    writeFile4(paths.commandScript, renderCommandScript(spec)),
+    writeFile5(paths.commandScript, renderCommandScript(spec)),
     `touch ${q2(paths.log)}`,
     // readiness looks only at what this start writes
     `printf 'offset=%s\\n' "$(wc -c < ${q2(paths.log)} | tr -d ' ')"`
@@ -70406,7 +70424,7 @@ function renderStartScript(spec, paths, workdir, prefix) {
   const q2 = shellQuote;
   return [
     ...prepare(spec, paths, workdir),
-    writeFile4(paths.supervisor, renderSupervisor(spec, paths, workdir)),
+    writeFile5(paths.supervisor, renderSupervisor(spec, paths, workdir)),
     `rm -f ${q2(paths.pid)} ${q2(paths.child)} ${q2(paths.exited)}`,
     `cd ${q2(workdir)} && setsid nohup ${shellJoin([...prefix, "/bin/sh", paths.supervisor])} > /dev/null 2>&1 < /dev/null &`,
     `i=0; while [ ! -s ${q2(paths.child)} ] && [ ! -s ${q2(paths.exited)} ]; do i=$((i+1)); if [ $i -gt 200 ]; then echo "supervisor for ${spec.name} did not start within 10 s" >&2; exit 1; fi; sleep 0.05; done`,
@@ -70417,7 +70435,7 @@ function renderSystemdStartScript(spec, paths, workdir, prefix) {
   const q2 = shellQuote;
   return [
     ...prepare(spec, paths, workdir),
-    writeFile4(paths.unitPath, renderUnit(spec, paths, workdir, prefix)),
+    writeFile5(paths.unitPath, renderUnit(spec, paths, workdir, prefix)),
     "systemctl daemon-reload",
     `systemctl reset-failed ${q2(paths.unit)} 2>/dev/null || true`,
     `systemctl restart ${q2(paths.unit)}`,
@@ -70660,7 +70678,7 @@ var init_scripts = __esm({
 });
 
 // src/providers/inventory/provider.ts
-import { mkdir as mkdir6, readFile as readFile11, writeFile as writeFile5 } from "node:fs/promises";
+import { mkdir as mkdir6, readFile as readFile11, writeFile as writeFile6 } from "node:fs/promises";
 import os4 from "node:os";
 import path10 from "node:path";
 import { existsSync as existsSync7 } from "node:fs";
@@ -70751,7 +70769,7 @@ var init_provider2 = __esm({
           await Promise.all(reached.map((n) => this.setUp(pool, run.runId, n, plan.nodes.find((p) => p.name === n.name), facts.get(n.name))));
           const fleet = { ...draft, nodes: reached, ...this.unreachable.length ? { unreachable: [...this.unreachable] } : {} };
           await mkdir6(path10.join(run.runDir, "inventory"), { recursive: true });
-          await writeFile5(path10.join(run.runDir, "inventory", "facts.json"), `${JSON.stringify({ facts: Object.fromEntries(facts), unreachable: this.unreachable }, null, 2)}
+          await writeFile6(path10.join(run.runDir, "inventory", "facts.json"), `${JSON.stringify({ facts: Object.fromEntries(facts), unreachable: this.unreachable }, null, 2)}
 `);
           await writeFleet(run.runDir, fleet);
           for (const n of reached) {
@@ -71260,7 +71278,7 @@ var init_agent = __esm({
 });
 
 // src/build/linker-wrapper.ts
-import { chmod as chmod2, mkdir as mkdir10, writeFile as writeFile6 } from "node:fs/promises";
+import { chmod as chmod2, mkdir as mkdir10, writeFile as writeFile7 } from "node:fs/promises";
 import { join as join10 } from "node:path";
 function caseArms(musl) {
   return [
@@ -71311,8 +71329,8 @@ async function writeZigWrappers(dir, zigPath, zigTarget) {
   await mkdir10(targetDir, { recursive: true });
   const cc = join10(targetDir, "zig-cc");
   const ar = join10(targetDir, "zig-ar");
-  await writeFile6(cc, renderZigCcWrapper(zigPath, zigTarget));
-  await writeFile6(ar, renderZigArWrapper(zigPath));
+  await writeFile7(cc, renderZigCcWrapper(zigPath, zigTarget));
+  await writeFile7(ar, renderZigArWrapper(zigPath));
   await Promise.all([chmod2(cc, 493), chmod2(ar, 493)]);
   return { cc, ar };
 }
@@ -71465,7 +71483,7 @@ var init_go = __esm({
 
 // src/build/prebuilt.ts
 import { createHash as createHash7 } from "node:crypto";
-import { mkdir as mkdir12, readFile as readFile14, rm as rm5, writeFile as writeFile7 } from "node:fs/promises";
+import { mkdir as mkdir12, readFile as readFile14, rm as rm5, writeFile as writeFile8 } from "node:fs/promises";
 import { basename as basename3, dirname as dirname8, join as join12, resolve as resolve9 } from "node:path";
 function sourceOf(binary) {
   if (binary.path && binary.url) throw new BuildError(`prebuilt ${binary.target}: give either path or url, not both`);
@@ -71502,7 +71520,7 @@ async function buildPrebuilt(config2, options) {
     const destination = artifactPath(options.outDir, binary.target, name2);
     await mkdir12(dirname8(destination), { recursive: true });
     const staging = join12(dirname8(destination), `.${name2}.download-${process.pid}`);
-    await writeFile7(staging, bytes);
+    await writeFile8(staging, bytes);
     try {
       artifacts.push(await placeArtifact(staging, options.outDir, binary.target, name2));
     } finally {
@@ -72737,7 +72755,7 @@ var init_parse3 = __esm({
 });
 
 // src/metrics/scrape.ts
-import { appendFile, mkdir as mkdir15, writeFile as writeFile8 } from "node:fs/promises";
+import { appendFile, mkdir as mkdir15, writeFile as writeFile9 } from "node:fs/promises";
 import { join as join15 } from "node:path";
 function metricsResultsPath(runDir) {
   return join15(runDir, METRICS_RESULTS_FILE);
@@ -72779,7 +72797,7 @@ async function scrapeFleet(exec, nodes, endpoint, checkpoint, runDir) {
     nodes.map(async (node3) => {
       const { scrape, raw } = await scrapeNode(exec, node3, endpoint, checkpoint);
       if (raw !== void 0) {
-        await writeFile8(join15(dir, `${node3.name}.prom`), raw);
+        await writeFile9(join15(dir, `${node3.name}.prom`), raw);
         scrape.evidence = join15("metrics", checkpoint, `${node3.name}.prom`);
       }
       return scrape;
@@ -75364,12 +75382,12 @@ var init_journal = __esm({
 });
 
 // src/report/files.ts
-import { mkdir as mkdir16, readFile as readFile18, rename as rename4, writeFile as writeFile9 } from "node:fs/promises";
+import { mkdir as mkdir16, readFile as readFile18, rename as rename4, writeFile as writeFile10 } from "node:fs/promises";
 import { dirname as dirname10, join as join18 } from "node:path";
 async function writeFileAtomic(path13, text) {
   await mkdir16(dirname10(path13), { recursive: true });
   const tmp = `${path13}.tmp-${process.pid}`;
-  await writeFile9(tmp, text, "utf8");
+  await writeFile10(tmp, text, "utf8");
   await rename4(tmp, path13);
 }
 async function writeReportFiles(dir, files) {
@@ -77015,7 +77033,7 @@ var init_test_stage = __esm({
 
 // src/run/steps.ts
 import { existsSync as existsSync14, writeFileSync as writeFileSync7 } from "node:fs";
-import { mkdir as mkdir17, writeFile as writeFile10 } from "node:fs/promises";
+import { mkdir as mkdir17, writeFile as writeFile11 } from "node:fs/promises";
 import { join as join20, resolve as resolve13 } from "node:path";
 import { hostname as hostname4 } from "node:os";
 async function buildStep(env) {
@@ -77129,7 +77147,7 @@ async function evaluateStep(env, o) {
   const { runId } = env.run;
   const runDir = o.dir ?? env.run.runDir;
   const eventsPath = join20(runDir, RUN_FILES.events);
-  if (!existsSync14(eventsPath)) await writeFile10(eventsPath, "");
+  if (!existsSync14(eventsPath)) await writeFile11(eventsPath, "");
   const plan = tryPlan(env);
   const baseline = o.baselinePath ? await loadResultsJson(o.baselinePath) : void 0;
   const aggregate = await aggregateSources([eventsPath]);
@@ -77149,7 +77167,7 @@ async function evaluateStep(env, o) {
     ...o.stageError && { stageError: o.stageError },
     ...unreachable.length && { unreachable }
   });
-  await writeFile10(join20(runDir, RUN_FILES.results), renderResultsJson(results));
+  await writeFile11(join20(runDir, RUN_FILES.results), renderResultsJson(results));
   return results;
 }
 async function reportStep(env, evaluated, o) {
@@ -77355,7 +77373,7 @@ var init_soak = __esm({
 
 // src/run/soak-stage.ts
 import { existsSync as existsSync15 } from "node:fs";
-import { writeFile as writeFile11 } from "node:fs/promises";
+import { writeFile as writeFile12 } from "node:fs/promises";
 import { join as join21 } from "node:path";
 function checkpointDir(runDir, name2) {
   return join21(runDir, CHECKPOINTS_DIR, name2);
@@ -77487,7 +77505,7 @@ async function evaluateWithSoak(env, o) {
     ...baseline && { baseline },
     ...progress.cutShort && { cutShort: progress.cutShort }
   });
-  await writeFile11(join21(env.run.runDir, RUN_FILES.results), renderResultsJson(results));
+  await writeFile12(join21(env.run.runDir, RUN_FILES.results), renderResultsJson(results));
   return results;
 }
 function cutSoakShort(state, why) {
