@@ -54919,7 +54919,7 @@ var require_agent = __commonJS({
     var { Duplex } = __require("stream");
     var { resolve: resolve15 } = __require("path");
     var { readFile: readFile19 } = __require("fs");
-    var { execFile, spawn: spawn6 } = __require("child_process");
+    var { execFile, spawn: spawn7 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
     var {
       makeBufferParser,
@@ -55096,7 +55096,7 @@ var require_agent = __commonJS({
             return cb(new Error("Unexpected multiple agent requests"));
           this.buffer = null;
           let error62;
-          const proc = this.proc = spawn6(EXEPATH, [data.length]);
+          const proc = this.proc = spawn7(EXEPATH, [data.length]);
           proc.stdout.on("data", (data2) => {
             this.push(data2);
           });
@@ -75450,11 +75450,13 @@ var init_unreachable = __esm({
 // src/suites/pairs.ts
 async function runPairSuite(ctx, suite, deps) {
   let evidenceWaitMs = 0;
+  let betweenMs = 0;
   const between = async (flush) => {
     const started = performance.now();
     let flushedAt = started;
     const [, counters] = await Promise.all([flush ? deps.flushNat().then(() => flushedAt = performance.now()) : void 0, deps.evidence()]);
     evidenceWaitMs += performance.now() - flushedAt;
+    betweenMs += performance.now() - started;
     return counters;
   };
   await between(true);
@@ -75473,7 +75475,7 @@ async function runPairSuite(ctx, suite, deps) {
     ctx.gate.close(outcomes, counters);
     ctx.log(`${suite.name}: round ${trial}/${suite.trials} done`);
   }
-  return { rounds: suite.trials, attempts: suite.trials * suite.pairs.length, evidenceWaitMs };
+  return { rounds: suite.trials, attempts: suite.trials * suite.pairs.length, evidenceWaitMs, betweenMs };
 }
 var init_pairs = __esm({
   "src/suites/pairs.ts"() {
@@ -75578,7 +75580,7 @@ var init_evidence3 = __esm({
 });
 
 // src/suites/evidence.ts
-function evidenceReader(fleet, pool, log) {
+function evidenceReader(fleet, pool, log, sessions) {
   const stats = { reads: 0, ms: 0 };
   if (fleet.provider !== "local") {
     log(`path evidence: not measured on ${fleet.provider} fleets yet; claims are taken as printed`);
@@ -75591,6 +75593,7 @@ function evidenceReader(fleet, pool, log) {
     return r.stdout;
   };
   const inLab = async (name2, argv) => {
+    if (sessions?.has(name2)) return sessions.readCounters(name2);
     const node3 = byName2.get(name2);
     const ns = node3.routerNamespace ?? node3.resources[0];
     if (!ns) return viaSsh(name2, argv);
@@ -76828,6 +76831,145 @@ var init_scenario4 = __esm({
   }
 });
 
+// src/lab/round-sessions.ts
+import { spawn as spawn6 } from "node:child_process";
+function machineNamespace2(node3) {
+  return node3.routerNamespace ?? node3.resources[0];
+}
+var READ_COUNTERS, SENTINEL, DONE, LineSession, RoundSessions;
+var init_round_sessions = __esm({
+  "src/lab/round-sessions.ts"() {
+    "use strict";
+    init_lab();
+    init_nat();
+    init_evidence();
+    READ_COUNTERS = `list table ip ${EVIDENCE_TABLE}`;
+    SENTINEL = "list tables";
+    DONE = "__vt_done";
+    LineSession = class {
+      constructor(what, ns, command, timeoutMs = 1e4) {
+        this.what = what;
+        this.timeoutMs = timeoutMs;
+        this.child = spawn6("ip", ["netns", "exec", ns, "sh", "-c", `exec ${command} 2>&1`], { stdio: ["pipe", "pipe", "pipe"] });
+        this.child.stdout.setEncoding("utf8").on("data", (d) => this.data(d));
+        this.child.stderr.setEncoding("utf8").on("data", (d) => this.data(d));
+        this.child.stdin.on("error", () => void 0);
+        this.child.on("error", (err) => this.fail(`could not start: ${err.message}`));
+        this.child.on("exit", (code, signal2) => this.fail(`ended (${signal2 ?? `exit ${code}`})`));
+      }
+      child;
+      queue = [];
+      current;
+      buffer = "";
+      exited;
+      /** Writes `text` once the requests before it are answered; resolves with the answer's lines. */
+      request(text, ends) {
+        if (this.exited) return Promise.reject(new LabError(`${this.what} ${this.exited}`));
+        return new Promise((resolve15, reject) => {
+          this.queue.push({ text, pending: { ends, resolve: resolve15, reject } });
+          this.next();
+        });
+      }
+      close() {
+        this.child.stdin.end();
+      }
+      next() {
+        if (this.current || this.exited) return;
+        const item = this.queue.shift();
+        if (!item) return;
+        const timer = setTimeout(() => {
+          this.fail(`gave no answer within ${this.timeoutMs} ms`);
+          this.child.kill("SIGKILL");
+        }, this.timeoutMs);
+        this.current = { ...item.pending, lines: [], timer };
+        this.child.stdin.write(item.text.endsWith("\n") ? item.text : `${item.text}
+`);
+      }
+      data(chunk) {
+        this.buffer += chunk;
+        let at;
+        while ((at = this.buffer.indexOf("\n")) >= 0) {
+          const line = this.buffer.slice(0, at);
+          this.buffer = this.buffer.slice(at + 1);
+          this.line(line);
+        }
+      }
+      line(line) {
+        if (/^\s*\^[\^~]*\s*$/.test(line)) return;
+        const cur = this.current;
+        if (!cur) return;
+        cur.lines.push(line);
+        if (!cur.ends(line)) return;
+        clearTimeout(cur.timer);
+        this.current = void 0;
+        cur.resolve(cur.lines);
+        this.next();
+      }
+      fail(why) {
+        if (this.exited) return;
+        this.exited = why;
+        const err = new LabError(`${this.what} ${why}`);
+        if (this.current) {
+          clearTimeout(this.current.timer);
+          this.current.reject(err);
+          this.current = void 0;
+        }
+        for (const q2 of this.queue.splice(0)) q2.pending.reject(err);
+      }
+    };
+    RoundSessions = class {
+      nft = /* @__PURE__ */ new Map();
+      sh = /* @__PURE__ */ new Map();
+      routers;
+      constructor(fleet) {
+        for (const node3 of fleet.nodes) {
+          const ns = machineNamespace2(node3);
+          if (ns) this.nft.set(node3.name, new LineSession(`nft session of node "${node3.name}" (${ns})`, ns, "nft -j -i"));
+        }
+        this.routers = fleet.nodes.filter((n) => n.routerNamespace && n.nat !== "none");
+        for (const r of this.routers) this.sh.set(r.name, new LineSession(`shell of router "${r.name}" (${r.routerNamespace})`, r.routerNamespace, "sh"));
+      }
+      /** Whether the node's counters can be read here (it has a namespace on this host). */
+      has(node3) {
+        return this.nft.has(node3);
+      }
+      /** The node's counters as nft prints them (JSON), or an error naming the node and nft's words. */
+      async readCounters(node3) {
+        const session = this.nft.get(node3);
+        if (!session) throw new LabError(`node "${node3}" has no namespace on this host`);
+        const lines = await session.request(READ_COUNTERS, (l) => l.startsWith("{") || l.trim() === READ_COUNTERS);
+        const last = lines.at(-1);
+        if (!last.startsWith("{")) throw new LabError(`reading the path evidence on ${node3} failed: ${lines.slice(0, -1).join(" ").trim() || "no answer"}`);
+        return last;
+      }
+      /**
+       * Every NAT router forgets everything, as flushConntrack does: its recipe's own state (the cone
+       * map, the contacted set), then its connection table.
+       */
+      async flushNat() {
+        await Promise.all(
+          this.routers.map(async (n) => {
+            const state = natStateFlush(n.nat).trim();
+            if (state) {
+              const lines2 = await this.nft.get(n.name).request(`${state}
+${SENTINEL}`, (l) => l.startsWith("{"));
+              const errors = lines2.slice(0, -1).filter((l) => /Error/.test(l));
+              if (errors.some((l) => !/No such file or directory/.test(l))) throw new LabError(`flushing the NAT state of node "${n.name}" (${n.routerNamespace}): ${lines2.slice(0, -1).join(" ").trim()}`);
+            }
+            const lines = await this.sh.get(n.name).request(`conntrack -F </dev/null; echo "${DONE} $?"`, (l) => l.startsWith(DONE));
+            const code = lines.at(-1).slice(DONE.length).trim();
+            if (code !== "0") throw new LabError(`\`conntrack -F\` on node "${n.name}" (${n.routerNamespace}) failed (exit ${code}): ${lines.slice(0, -1).join(" ").trim()}`);
+          })
+        );
+      }
+      /** Ends every session (each exits at the end of its stdin). */
+      close() {
+        for (const s of [...this.nft.values(), ...this.sh.values()]) s.close();
+      }
+    };
+  }
+});
+
 // src/run/test-stage.ts
 function unsupportedSuites(plan) {
   const known = /* @__PURE__ */ new Set(["connectivity", "nat-traversal", "relay", "throughput", "gossip"]);
@@ -76843,15 +76985,28 @@ async function testStage(ctx, plan, checkpoint = "test") {
     write: (record2) => ctx.events.writeEvent(record2)
   });
   const dctx = { fleet: ctx.fleet, pool: ctx.pool, plan, binPath: ctx.binPath, server: ctx.server, gate, log: ctx.log, ...ctx.signal && { signal: ctx.signal } };
-  const evidence = evidenceReader(ctx.fleet, ctx.pool, ctx.log);
+  const sessions = ctx.fleet.provider === "local" ? new RoundSessions(ctx.fleet) : void 0;
+  try {
+    await runSuites(ctx, plan, dctx, driver, evidenceReader(ctx.fleet, ctx.pool, ctx.log, sessions), sessions ? () => sessions.flushNat() : ctx.flushNat);
+  } finally {
+    sessions?.close();
+  }
+  if (plan.metrics) await scrapeMetricsStage(ctx, plan.metrics, checkpoint);
+  if (gate.ignored) ctx.log(`gate: ${gate.ignored} attempts on unplanned pairs the ${driver.name} driver probes anyway were dropped, never counted`);
+  const found = Object.entries(gate.findings).filter(([, n]) => n > 0);
+  if (found.length) ctx.log(`gate: ${found.map(([k, n]) => `${n} ${k}`).join(", ")} (named in the results)`);
+}
+async function runSuites(ctx, plan, dctx, driver, evidence, flushNat2) {
   const started = performance.now();
   let evidenceWaitMs = 0;
   for (const [index, suite] of plan.suites.entries()) {
     const roundBase = (index + 1) * 1e4;
     if (suite.pairs.length) {
-      const summary = await runPairSuite(dctx, suite, { driver, evidence, flushNat: ctx.flushNat, roundBase });
+      const suiteStarted = performance.now();
+      const summary = await runPairSuite(dctx, suite, { driver, evidence, flushNat: flushNat2, roundBase });
       evidenceWaitMs += summary.evidenceWaitMs;
-      ctx.log(`${suite.name}: ${summary.attempts} attempts in ${summary.rounds} rounds`);
+      const roundsMs = performance.now() - suiteStarted - summary.betweenMs;
+      ctx.log(`${suite.name}: ${summary.attempts} attempts in ${summary.rounds} rounds (${(roundsMs / 1e3).toFixed(2)} s in rounds, ${(summary.betweenMs / 1e3).toFixed(2)} s between them)`);
     } else if (suite.name === "throughput" && plan.throughput) {
       await runThroughputSuite(dctx, driver, plan.throughput.seconds, plan.throughput.pairs);
     } else if (suite.name === "gossip" && plan.gossip) {
@@ -76866,10 +77021,6 @@ async function testStage(ctx, plan, checkpoint = "test") {
     const total = performance.now() - started;
     ctx.log(`path evidence: ${evidence.stats.reads} reads of ${ctx.fleet.nodes.length} machines' counters (${(evidence.stats.ms / 1e3).toFixed(2)} s, beside the NAT flushes); the rounds waited ${(evidenceWaitMs / 1e3).toFixed(2)} s for them, of ${(total / 1e3).toFixed(1)} s in the test stage`);
   }
-  if (plan.metrics) await scrapeMetricsStage(ctx, plan.metrics, checkpoint);
-  if (gate.ignored) ctx.log(`gate: ${gate.ignored} attempts on unplanned pairs the ${driver.name} driver probes anyway were dropped, never counted`);
-  const found = Object.entries(gate.findings).filter(([, n]) => n > 0);
-  if (found.length) ctx.log(`gate: ${found.map(([k, n]) => `${n} ${k}`).join(", ")} (named in the results)`);
 }
 var init_test_stage = __esm({
   "src/run/test-stage.ts"() {
@@ -76882,6 +77033,7 @@ var init_test_stage = __esm({
     init_gate();
     init_scenario4();
     init_metrics2();
+    init_round_sessions();
   }
 });
 
