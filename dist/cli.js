@@ -77197,13 +77197,14 @@ async function reportStep(env, evaluated, o) {
 async function teardownStep(env, held, o) {
   const { run, state } = env;
   const runPool = held.pool();
-  await runPool?.close();
+  const poolLives = runPool !== void 0 && !env.signal?.aborted;
+  if (!poolLives) await runPool?.close();
   const fleet = held.fleet() ?? (state.state.fleetUp ? await readFleet(run.runDir).catch(() => void 0) : void 0);
   const proof = tryPlan(env)?.choices.proof ?? "all-evidence";
   if (fleet && state.state.fleetUp && o.collectLogs && proofCollectsLogs(proof)) {
     const gone = new Set((state.state.unreachable ?? []).map((u) => u.node));
     const reachable = fleet.nodes.filter((n) => !gone.has(n.name));
-    const logsPool = SshPool.forFleet(fleet, { connectTimeoutMs: 5e3 });
+    const logsPool = poolLives ? runPool : SshPool.forFleet(fleet, { connectTimeoutMs: 5e3 });
     try {
       const logs = await collectLogs(logsPool, reachable, join20(run.runDir, "logs")).catch((err) => (run.log(`log collection failed: ${err.message}`), []));
       run.log(`logs collected from ${logs.length} nodes into ${join20(run.runDir, "logs")}${gone.size ? ` (not from unreachable ${[...gone].join(", ")})` : ""}`);
@@ -77213,6 +77214,7 @@ async function teardownStep(env, held, o) {
   } else if (fleet && state.state.fleetUp) {
     run.log(o.collectLogs ? `logs not collected: proof ${proof} keeps no node logs` : "logs not collected: the run was interrupted");
   }
+  await runPool?.close();
   if (o.keep && state.state.fleetUp) {
     run.log(`--keep: the fleet stays up; inspect with \`vps-test nodes ${run.runId}\`, remove with \`vps-test down ${run.runId}\``);
     return;
