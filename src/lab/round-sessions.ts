@@ -4,6 +4,11 @@
 // one interactive `nft -j -i` per machine and one `sh` per NAT router for its whole length, and a
 // round costs a few lines on their stdin plus one `conntrack -F` fork per router.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import type { Fleet, FleetNode } from '../fleet/types.js';
 import { LabError } from './lab.js';
 import { natStateFlush, type NatKind } from './recipes/nat.js';
@@ -24,12 +29,20 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/** How a session talks to its process: stdin, stdout+stderr, and a way to kill it. */
+export interface SessionIo {
+  input: Writable;
+  output: Readable;
+  kill(): void;
+}
+
 /**
  * One long-lived process in a namespace, fed commands on stdin, its stdout and stderr one ordered
- * stream (`2>&1`). Requests run one at a time; each collects lines until its end line.
+ * stream (`2>&1`). Requests run one at a time (queued until the process is attached); each
+ * collects lines until its end line.
  */
 export class LineSession {
-  private readonly child: ChildProcess;
+  private io: SessionIo | undefined;
   private readonly queue: { text: string; pending: Omit<Pending, 'timer' | 'lines'> }[] = [];
   private current: Pending | undefined;
   private buffer = '';
@@ -37,16 +50,21 @@ export class LineSession {
 
   constructor(
     readonly what: string,
-    ns: string,
-    command: string,
     private readonly timeoutMs = 10_000,
-  ) {
-    this.child = spawn('ip', ['netns', 'exec', ns, 'sh', '-c', `exec ${command} 2>&1`], { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stdout!.setEncoding('utf8').on('data', (d: string) => this.data(d));
-    this.child.stderr!.setEncoding('utf8').on('data', (d: string) => this.data(d));
-    this.child.stdin!.on('error', () => undefined); // a session that died answers through 'exit'
-    this.child.on('error', (err) => this.fail(`could not start: ${err.message}`));
-    this.child.on('exit', (code, signal) => this.fail(`ended (${signal ?? `exit ${code}`})`));
+  ) {}
+
+  attach(io: SessionIo): void {
+    this.io = io;
+    io.output.setEncoding('utf8');
+    io.output.on('data', (d: string) => this.data(d));
+    io.output.on('error', () => undefined);
+    io.input.on('error', () => undefined); // a session that died answers through `ended`
+    this.next();
+  }
+
+  /** The process is gone (`why`: how it ended); every waiting request fails naming the session. */
+  ended(why: string): void {
+    this.fail(why);
   }
 
   /** Writes `text` once the requests before it are answered; resolves with the answer's lines. */
@@ -59,19 +77,20 @@ export class LineSession {
   }
 
   close(): void {
-    this.child.stdin!.end();
+    this.io?.input.end();
+    this.io?.output.destroy();
   }
 
   private next(): void {
-    if (this.current || this.exited) return;
+    if (this.current || this.exited || !this.io) return;
     const item = this.queue.shift();
     if (!item) return;
     const timer = setTimeout(() => {
       this.fail(`gave no answer within ${this.timeoutMs} ms`);
-      this.child.kill('SIGKILL');
+      this.io?.kill();
     }, this.timeoutMs);
     this.current = { ...item.pending, lines: [], timer };
-    this.child.stdin!.write(item.text.endsWith('\n') ? item.text : `${item.text}\n`);
+    this.io.input.write(item.text.endsWith('\n') ? item.text : `${item.text}\n`);
   }
 
   private data(chunk: string): void {
@@ -115,19 +134,118 @@ function machineNamespace(node: FleetNode): string | undefined {
   return node.routerNamespace ?? node.resources[0];
 }
 
+/**
+ * Starts every session's process from ONE host-side shell: a spawn from the controller waits
+ * until its child has exec'd, tens of milliseconds each on a loaded machine, so one spawn instead
+ * of one per session. The shell makes two FIFOs per session (stdin, output) and starts
+ * `ip netns exec <ns> <command>` on them; the controller opens both ends read-write and
+ * non-blocking (a FIFO open never waits then) and reads the shell's stdout for each session's pid
+ * and exit.
+ */
+const MUX = [
+  // every FIFO in one mkfifo (an exec each would cost what the single spawn saves), then ready
+  'd=$1; shift; i=0; f=""',
+  'while [ $i -lt $(($# / 2)) ]; do f="$f $d/in$i $d/out$i"; i=$((i+1)); done',
+  'mkfifo $f || exit 1',
+  'echo ready',
+  'i=0',
+  'while [ $# -gt 0 ]; do',
+  '  ( ip netns exec "$1" sh -c "exec $2 2>&1" <"$d/in$i" >"$d/out$i" & echo "pid $i $!"; wait $!; echo "exit $i $?" ) &',
+  '  i=$((i+1)); shift 2',
+  'done',
+  'wait',
+].join('\n');
+
+function signalName(code: number): string | undefined {
+  return code > 128 ? Object.entries(os.constants.signals).find(([, n]) => n === code - 128)?.[0] : undefined;
+}
+
+export class SessionHost {
+  private readonly mux: ChildProcess;
+  private readonly dir = mkdtempSync(path.join(os.tmpdir(), 'vt-sessions-'));
+  private readonly pids = new Map<number, number>();
+
+  constructor(private readonly sessions: { session: LineSession; ns: string; command: string }[]) {
+    const args = sessions.flatMap((s) => [s.ns, s.command]);
+    this.mux = spawn('sh', ['-c', MUX, 'sh', this.dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let buffer = '';
+    let stderr = '';
+    this.mux.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    this.mux.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      buffer += d;
+      let at: number;
+      while ((at = buffer.indexOf('\n')) >= 0) {
+        this.line(buffer.slice(0, at));
+        buffer = buffer.slice(at + 1);
+      }
+    });
+    this.mux.on('error', (err) => this.endAll(`could not start: ${err.message}`));
+    this.mux.on('exit', (code) => {
+      this.endAll(`ended with its host shell (exit ${code})${stderr.trim() ? `: ${stderr.trim()}` : ''}`);
+      rmSync(this.dir, { recursive: true, force: true });
+    });
+  }
+
+  private line(line: string): void {
+    const [word, a, b] = line.split(' ');
+    if (word === 'ready') {
+      for (const [i, s] of this.sessions.entries()) {
+        const input = new net.Socket({ fd: openSync(path.join(this.dir, `in${i}`), constants.O_RDWR | constants.O_NONBLOCK), readable: false, writable: true });
+        const output = new net.Socket({ fd: openSync(path.join(this.dir, `out${i}`), constants.O_RDWR | constants.O_NONBLOCK), readable: true, writable: false });
+        s.session.attach({ input, output, kill: () => this.kill(i) });
+      }
+    } else if (word === 'pid') {
+      this.pids.set(Number(a), Number(b));
+    } else if (word === 'exit') {
+      const code = Number(b);
+      this.sessions[Number(a)]?.session.ended(`ended (${signalName(code) ?? `exit ${code}`})`);
+    }
+  }
+
+  private kill(i: number): void {
+    const pid = this.pids.get(i);
+    if (pid) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  private endAll(why: string): void {
+    for (const s of this.sessions) s.session.ended(why);
+  }
+
+  /** Ends every session's stdin (each exits at its end), then the host shell ends by itself. */
+  close(): void {
+    for (const s of this.sessions) s.session.close();
+  }
+}
+
 /** The nft and sh sessions of a lab's machines for one test stage. */
 export class RoundSessions {
   private readonly nft = new Map<string, LineSession>();
   private readonly sh = new Map<string, LineSession>();
   private readonly routers: FleetNode[];
+  private readonly host: SessionHost;
 
   constructor(fleet: Fleet) {
+    const all: { session: LineSession; ns: string; command: string }[] = [];
     for (const node of fleet.nodes) {
       const ns = machineNamespace(node);
-      if (ns) this.nft.set(node.name, new LineSession(`nft session of node "${node.name}" (${ns})`, ns, 'nft -j -i'));
+      if (!ns) continue;
+      const session = new LineSession(`nft session of node "${node.name}" (${ns})`);
+      this.nft.set(node.name, session);
+      all.push({ session, ns, command: 'nft -j -i' });
     }
     this.routers = fleet.nodes.filter((n) => n.routerNamespace && n.nat !== 'none');
-    for (const r of this.routers) this.sh.set(r.name, new LineSession(`shell of router "${r.name}" (${r.routerNamespace})`, r.routerNamespace as string, 'sh'));
+    for (const r of this.routers) {
+      const session = new LineSession(`shell of router "${r.name}" (${r.routerNamespace})`);
+      this.sh.set(r.name, session);
+      all.push({ session, ns: r.routerNamespace as string, command: 'sh' });
+    }
+    this.host = new SessionHost(all);
   }
 
   /** Whether the node's counters can be read here (it has a namespace on this host). */
@@ -169,6 +287,6 @@ export class RoundSessions {
 
   /** Ends every session (each exits at the end of its stdin). */
   close(): void {
-    for (const s of [...this.nft.values(), ...this.sh.values()]) s.close();
+    this.host.close();
   }
 }
