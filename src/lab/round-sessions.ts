@@ -153,7 +153,8 @@ const MUX = [
   '  ( ip netns exec "$1" sh -c "exec $2 2>&1" <"$d/in$i" >"$d/out$i" & echo "pid $i $!"; wait $!; echo "exit $i $?" ) &',
   '  i=$((i+1)); shift 2',
   'done',
-  'wait',
+  // the shell removes the FIFOs itself: it outlives a controller killed with -9
+  'wait; rm -rf "$d"',
 ].join('\n');
 
 function signalName(code: number): string | undefined {
