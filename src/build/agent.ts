@@ -69,7 +69,7 @@ export async function buildAgentFrom(at: AgentSourcesAt, config: AgentBuildConfi
         continue;
       }
     }
-    zig ??= await resolveZig({ ...(options.zigPath && { zigPath: options.zigPath }), ...(options.env && { env: options.env }), ...(options.run && { run: options.run }) });
+    zig ??= await resolveZig({ ...(options.zigPath && { zigPath: options.zigPath }), ...(options.env && { env: options.env }), ...(options.run && { run: options.run }), ...(options.onProgress && { log: options.onProgress }) });
     const key = agentContentKey({ sources, args, target, zigVersion: zig.version });
     const cached = cachedBuildPath(cacheDir, key, target, name);
     if (existsSync(cached)) {

@@ -69,7 +69,7 @@ export function cCommand(input: {
 
 export async function buildC(config: CBuildConfig, options: BuildOptions): Promise<Artifact[]> {
   const run = options.run ?? runProcess;
-  const zig = options.zigPath ?? (await resolveZig({ env: options.env, run })).path;
+  const zig = options.zigPath ?? (await resolveZig({ env: options.env, run, ...(options.onProgress && { log: options.onProgress }) })).path;
   const cacheDir = options.zigCacheDir ?? defaultZigCacheDir(options.env);
   const files = await expandCSources(config.sources, options.cwd);
   const name = config.name ?? defaultCName(config.sources);

@@ -89,7 +89,7 @@ export async function buildCargo(config: CargoBuildConfig, options: BuildOptions
   if (!findOnPath('cargo', env)) throw new BuildError('build kind cargo: cargo not found on PATH (install Rust: https://rustup.rs)');
   const targets = config.targets.map((t) => ({ configured: t, rust: rustTargetOf(t) }));
   await checkRustTargets(run, targets.map((t) => t.rust), manifestDir, env);
-  const zig = options.zigPath ?? (await resolveZig({ env, run })).path;
+  const zig = options.zigPath ?? (await resolveZig({ env, run, ...(options.onProgress && { log: options.onProgress }) })).path;
   const zigbuild = findOnPath('cargo-zigbuild', env) !== undefined;
 
   const artifacts: Artifact[] = [];

@@ -43,7 +43,7 @@ export async function buildGo(config: GoBuildConfig, options: BuildOptions): Pro
   if (!options.run && !findOnPath('go', env)) {
     throw new BuildError('build kind go: go not found on PATH (install Go 1.21+: https://go.dev/dl/)');
   }
-  const zig = options.zigPath ?? (await resolveZig({ env, run })).path;
+  const zig = options.zigPath ?? (await resolveZig({ env, run, ...(options.onProgress && { log: options.onProgress }) })).path;
   const cacheDir = options.zigCacheDir ?? defaultZigCacheDir(env);
   const name = config.name ?? defaultGoName(config.package, options.cwd);
   const artifacts: Artifact[] = [];

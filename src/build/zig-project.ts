@@ -38,7 +38,7 @@ export function pickZigBinary(files: string[], name: string | undefined, where: 
 
 export async function buildZigProject(config: ZigBuildConfig, options: BuildOptions): Promise<Artifact[]> {
   const run = options.run ?? runProcess;
-  const zig = options.zigPath ?? (await resolveZig({ env: options.env, run })).path;
+  const zig = options.zigPath ?? (await resolveZig({ env: options.env, run, ...(options.onProgress && { log: options.onProgress }) })).path;
   const cacheDir = options.zigCacheDir ?? defaultZigCacheDir(options.env);
   const projectDir = resolve(options.cwd, config.projectDir ?? '.');
   const artifacts: Artifact[] = [];

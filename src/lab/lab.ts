@@ -326,7 +326,13 @@ export async function listLabs(options: { exec?: Exec; claimDir?: string } = {})
 }
 
 /** Every NAT router of the fleet: each node's own, and behind two NATs its carrier's too. */
-function natRouters(fleet: Fleet): { name: string; namespace: string; nat: NatKind }[] {
+export interface NatRouter {
+  name: string;
+  namespace: string;
+  nat: NatKind;
+}
+
+export function natRouters(fleet: Fleet): NatRouter[] {
   return fleet.nodes.flatMap((n) => {
     if (!n.routerNamespace || n.nat === 'none') return [];
     const own = { name: n.name, namespace: n.routerNamespace, nat: n.nat };

@@ -228,14 +228,17 @@ export async function reportStep(env: StepEnv, evaluated: ResultsJson | undefine
 export async function teardownStep(env: StepEnv, held: Held, o: { keep: boolean; collectLogs: boolean }): Promise<void> {
   const { run, state } = env;
   const runPool = held.pool();
-  await runPool?.close();
+  // The run's open connections serve the log collection unless the run was aborted (its pool's
+  // operations all fail then): a fresh pool would pay every node's handshake again.
+  const poolLives = runPool !== undefined && !env.signal?.aborted;
+  if (!poolLives) await runPool?.close();
   const fleet = held.fleet() ?? (state.state.fleetUp ? await readFleet(run.runDir).then((f) => withClientKey(f, run.log)).catch(() => undefined) : undefined);
   const proof = tryPlan(env)?.choices.proof ?? 'all-evidence';
   if (fleet && state.state.fleetUp && o.collectLogs && proofCollectsLogs(proof)) {
-    // a fresh pool: the run's may be aborted; nodes known to be unreachable are not waited for
+    // nodes known to be unreachable are not waited for
     const gone = new Set((state.state.unreachable ?? []).map((u) => u.node));
     const reachable = fleet.nodes.filter((n) => !gone.has(n.name));
-    const logsPool = SshPool.forFleet(fleet, { connectTimeoutMs: 5000 });
+    const logsPool = poolLives ? runPool : SshPool.forFleet(fleet, { connectTimeoutMs: 5000 });
     try {
       const logs = await collectLogs(logsPool, reachable, join(run.runDir, 'logs')).catch((err: Error) => (run.log(`log collection failed: ${err.message}`), []));
       run.log(`logs collected from ${logs.length} nodes into ${join(run.runDir, 'logs')}${gone.size ? ` (not from unreachable ${[...gone].join(', ')})` : ''}`);
@@ -245,6 +248,7 @@ export async function teardownStep(env: StepEnv, held: Held, o: { keep: boolean;
   } else if (fleet && state.state.fleetUp) {
     run.log(o.collectLogs ? `logs not collected: proof ${proof} keeps no node logs` : 'logs not collected: the run was interrupted');
   }
+  await runPool?.close(); // closing twice is harmless
   if (o.keep && state.state.fleetUp) {
     run.log(`--keep: the fleet stays up; inspect with \`vps-test nodes ${run.runId}\`, remove with \`vps-test down ${run.runId}\``);
     return;

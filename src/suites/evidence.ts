@@ -6,6 +6,7 @@ import type { SshPool } from '../ssh/index.js';
 import type { RoundCounters } from '../results/evidence.js';
 import { EvidenceCounters, type MachineExec } from '../lab/evidence.js';
 import { systemExec } from '../lab/exec.js';
+import type { RoundSessions } from '../lab/round-sessions.js';
 import { shellJoin } from '../ssh/index.js';
 
 export interface EvidenceReader {
@@ -14,7 +15,8 @@ export interface EvidenceReader {
   readonly stats: { reads: number; ms: number };
 }
 
-export function evidenceReader(fleet: Fleet, pool: SshPool, log: (line: string) => void): EvidenceReader {
+/** `sessions`: the lab's long-lived nft sessions (src/lab/round-sessions.ts), read through instead of a process per read. */
+export function evidenceReader(fleet: Fleet, pool: SshPool, log: (line: string) => void, sessions?: RoundSessions): EvidenceReader {
   const stats = { reads: 0, ms: 0 };
   if (fleet.provider !== 'local') {
     log(`path evidence: not measured on ${fleet.provider} fleets yet; claims are taken as printed`);
@@ -29,6 +31,7 @@ export function evidenceReader(fleet: Fleet, pool: SshPool, log: (line: string) 
     return r.stdout;
   };
   const inLab: MachineExec = async (name, argv) => {
+    if (sessions?.has(name)) return sessions.readCounters(name);
     const node = byName.get(name)!;
     // the machine's own namespace: the NAT router, or the public node itself (lab/fleet.ts)
     const ns = node.routerNamespace ?? node.resources[0];

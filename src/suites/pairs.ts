@@ -11,6 +11,8 @@ export interface PairSuiteSummary {
   attempts: number;
   /** how much longer the rounds waited for the evidence than for the NAT flush beside it */
   evidenceWaitMs: number;
+  /** time between rounds (flush and read side by side, the first before round 1 included) */
+  betweenMs: number;
 }
 
 export interface PairSuiteDeps {
@@ -25,12 +27,14 @@ export async function runPairSuite(ctx: DriverContext, suite: PlannedSuite, deps
   // Between rounds the NAT tables are flushed and the counters read, both at once; a read counts
   // from the previous one, so what came before the first round (the deploy) is no round's.
   let evidenceWaitMs = 0;
+  let betweenMs = 0;
   /** flush and read side by side; what the read costs is how long it outlasts the flush */
   const between = async (flush: boolean) => {
     const started = performance.now();
     let flushedAt = started;
     const [, counters] = await Promise.all([flush ? deps.flushNat().then(() => (flushedAt = performance.now())) : undefined, deps.evidence()]);
     evidenceWaitMs += performance.now() - flushedAt;
+    betweenMs += performance.now() - started;
     return counters;
   };
   await between(true);
@@ -50,5 +54,5 @@ export async function runPairSuite(ctx: DriverContext, suite: PlannedSuite, deps
     ctx.gate.close(outcomes, counters);
     ctx.log(`${suite.name}: round ${trial}/${suite.trials} done`);
   }
-  return { rounds: suite.trials, attempts: suite.trials * suite.pairs.length, evidenceWaitMs };
+  return { rounds: suite.trials, attempts: suite.trials * suite.pairs.length, evidenceWaitMs, betweenMs };
 }

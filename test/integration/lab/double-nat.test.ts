@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatType } from '../../../src/config/model.js';
 import { createLab, flushConntrack, type Lab } from '../../../src/lab/lab.js';
+import { RoundSessions } from '../../../src/lab/round-sessions.js';
 import { natSeenFromOutside } from '../../../src/results/oracle.js';
 import { expectNoLeaks, inNs, isRoot, parseNatDiscovery, Probe, runProbe, uniqueRunId } from './helpers.js';
 
@@ -166,6 +167,26 @@ describe.skipIf(!isRoot)('double NAT: a node behind its own router behind a carr
     expect(await mapSize(m.homeRouterNamespace!)).toBe(0);
     expect(await mapSize(m.machineNamespace)).toBe(0);
     for (const ns of [m.homeRouterNamespace!, m.machineNamespace]) {
+      expect((await inNs(ns, ['conntrack', '-L'], true)).stdout.trim(), ns).toBe('');
+    }
+  }, 20_000);
+
+  it('the test stage\'s between-rounds flush (RoundSessions) empties the carrier NAT too', async () => {
+    const m = machine('fcfc');
+    const mapSize = async (ns: string) => {
+      const out = (await inNs(ns, ['nft', '-j', 'list', 'map', 'ip', 'vtnat', 'fullcone'])).stdout;
+      return JSON.stringify(JSON.parse(out)).match(/"elem"/g)?.length ?? 0;
+    };
+    await runProbe(host('fcfc'), 'udp-send', ip('pub'), 47_610, 2, 300, 47_611);
+    expect(await mapSize(m.machineNamespace)).toBeGreaterThan(0);
+    const sessions = new RoundSessions(lab.fleet);
+    try {
+      await sessions.flushNat();
+    } finally {
+      sessions.close();
+    }
+    for (const ns of [m.homeRouterNamespace!, m.machineNamespace]) {
+      expect(await mapSize(ns), ns).toBe(0);
       expect((await inNs(ns, ['conntrack', '-L'], true)).stdout.trim(), ns).toBe('');
     }
   }, 20_000);
