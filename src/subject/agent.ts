@@ -94,9 +94,12 @@ export const agentDriver: SubjectDriver = {
       await Promise.all(
         [...r.peers].map(async ([name, peers]) => {
           const n = node(ctx, name);
-          // an attempt waits up to one timeout for its peer (a late start), then has its own
-          const argv = probeArgv(ctx.binPath(n), name, peers, server, round, suite.name, { timeoutMs, noRelay, ...(startAtMs !== undefined && { startAtMs, startWindowMs: timeoutMs }) });
-          const res = await runAsNode(ctx, n, shellJoin(argv), leadMs + timeoutMs * 3 + 10_000, (line) => ctx.gate.line(name, line));
+          // An attempt waits up to two timeouts for a peer that started late (at load ~27 some
+          // probes of a 100-node round started seconds after --start-at), then has its own.
+          // Peers on time pair at once; only a peer that never comes costs the whole window.
+          const startWindowMs = sync ? 2 * timeoutMs : undefined;
+          const argv = probeArgv(ctx.binPath(n), name, peers, server, round, suite.name, { timeoutMs, noRelay, ...(startAtMs !== undefined && { startAtMs, startWindowMs }) });
+          const res = await runAsNode(ctx, n, shellJoin(argv), leadMs + (startWindowMs ?? timeoutMs) + timeoutMs * 2 + 10_000, (line) => ctx.gate.line(name, line));
           outcomes.set(name, mergeOutcome(outcomes.get(name), res));
           const part = rounds.length > 1 ? ` part ${index + 1}/${rounds.length}` : '';
           if (res.code !== 0) ctx.log(`probe on ${name} (round ${round}${part}) ${res.error ? `could not run: ${res.error}` : `exited ${res.timedOut ? 'by timeout' : res.code}`}${res.stderrTail ? `: ${res.stderrTail}` : ''}`);
