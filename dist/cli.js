@@ -75788,8 +75788,9 @@ var init_agent2 = __esm({
           await Promise.all(
             [...r.peers].map(async ([name2, peers]) => {
               const n = node2(ctx, name2);
-              const argv = probeArgv(ctx.binPath(n), name2, peers, server, round2, suite.name, { timeoutMs, noRelay, ...startAtMs !== void 0 && { startAtMs, startWindowMs: timeoutMs } });
-              const res = await runAsNode(ctx, n, shellJoin(argv), leadMs + timeoutMs * 3 + 1e4, (line) => ctx.gate.line(name2, line));
+              const startWindowMs = sync ? 2 * timeoutMs : void 0;
+              const argv = probeArgv(ctx.binPath(n), name2, peers, server, round2, suite.name, { timeoutMs, noRelay, ...startAtMs !== void 0 && { startAtMs, startWindowMs } });
+              const res = await runAsNode(ctx, n, shellJoin(argv), leadMs + (startWindowMs ?? timeoutMs) + timeoutMs * 2 + 1e4, (line) => ctx.gate.line(name2, line));
               outcomes.set(name2, mergeOutcome(outcomes.get(name2), res));
               const part = rounds.length > 1 ? ` part ${index + 1}/${rounds.length}` : "";
               if (res.code !== 0) ctx.log(`probe on ${name2} (round ${round2}${part}) ${res.error ? `could not run: ${res.error}` : `exited ${res.timedOut ? "by timeout" : res.code}`}${res.stderrTail ? `: ${res.stderrTail}` : ""}`);
