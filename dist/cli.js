@@ -43158,6 +43158,71 @@ var init_subject2 = __esm({
   }
 });
 
+// src/plan/rotation.ts
+function circleMatchings(n) {
+  const size = n % 2 ? n + 1 : n;
+  const rounds = [];
+  const ring = Array.from({ length: size }, (_, i) => i);
+  for (let r = 0; r < size - 1; r++) {
+    const matching2 = [];
+    for (let i = 0; i < size / 2; i++) {
+      const a = ring[i];
+      const b = ring[size - 1 - i];
+      if (a < n && b < n) matching2.push(a < b ? [a, b] : [b, a]);
+    }
+    rounds.push(matching2);
+    ring.splice(1, 0, ring.pop());
+  }
+  return rounds;
+}
+function rotateRounds(pairs, trials, maxPairsPerRound) {
+  if (!Number.isInteger(trials) || trials < 1) throw new Error(`trials must be a positive integer, got ${trials}`);
+  if (!Number.isInteger(maxPairsPerRound) || maxPairsPerRound < 2) throw new Error(`maxPairsPerRound must be an integer >= 2, got ${maxPairsPerRound}`);
+  const nodes = [...new Set(pairs.flatMap((p) => [p.from, p.to]))].sort();
+  const planned = new Set(pairs.map((p) => `${p.from}>${p.to}`));
+  const matchings = circleMatchings(nodes.length).map((m) => m.map(([a, b]) => [nodes[a], nodes[b]]).filter(([x, y]) => planned.has(`${x}>${y}`) || planned.has(`${y}>${x}`))).filter((m) => m.length > 0);
+  const total = 2 * matchings.reduce((s, m) => s + m.length, 0);
+  const share = total / Math.max(1, Math.ceil(total / maxPairsPerRound));
+  const groups = [];
+  let current = [];
+  for (const m of matchings) {
+    if (current.length && (2 * (current.length + m.length) > maxPairsPerRound || 2 * current.length >= share)) {
+      groups.push(current);
+      current = [];
+    }
+    current.push(...m);
+  }
+  if (current.length) groups.push(current);
+  const rounds = [];
+  for (let trial = 1; trial <= trials; trial++) {
+    for (const group of groups) {
+      const peers = /* @__PURE__ */ new Map();
+      const measured = [];
+      for (const [x, y] of group) {
+        (peers.get(x) ?? peers.set(x, []).get(x))?.push(y);
+        (peers.get(y) ?? peers.set(y, []).get(y))?.push(x);
+        if (planned.has(`${x}>${y}`)) measured.push({ from: x, to: y });
+        if (planned.has(`${y}>${x}`)) measured.push({ from: y, to: x });
+      }
+      rounds.push({ trial, peers, pairs: measured });
+    }
+  }
+  return rounds;
+}
+function plannedRotation(pairs, maxPairsPerRound = MAX_PAIRS_PER_ROUND) {
+  if (pairs.length <= maxPairsPerRound) return void 0;
+  const rounds = rotateRounds(pairs, 1, maxPairsPerRound);
+  const sessions = (r) => [...r.peers.values()].reduce((sum, peers) => sum + peers.length, 0);
+  return { pairsPerRound: Math.max(...rounds.map(sessions)), roundsPerTrial: rounds.length };
+}
+var MAX_PAIRS_PER_ROUND;
+var init_rotation = __esm({
+  "src/plan/rotation.ts"() {
+    "use strict";
+    MAX_PAIRS_PER_ROUND = 1e3;
+  }
+});
+
 // src/plan/plan.ts
 var plan_exports = {};
 __export(plan_exports, {
@@ -43230,10 +43295,13 @@ function thresholdsFor(config2, mode, suites) {
 function buildPlan(config2, choices) {
   const nodes = plannedNodes(config2);
   const suiteNames = suitesForFocus(config2, choices.focus);
+  const subject = plannedSubject(config2);
   const suites = suiteNames.map((name2) => {
     if (PAIR_SUITES.includes(name2)) {
       const cfg = config2.tests[name2] ?? DEFAULT_PAIR_SUITE;
-      return { name: name2, trials: cfg.trials, pairs: orderedPairs(nodes, name2), timeoutMs: cfg.timeout };
+      const pairs = orderedPairs(nodes, name2);
+      const rotation = subject.driver === "agent" ? plannedRotation(pairs) : void 0;
+      return { name: name2, trials: cfg.trials, pairs, timeoutMs: cfg.timeout, ...rotation && { rotation } };
     }
     return { name: name2, trials: 1, pairs: [] };
   });
@@ -43256,7 +43324,7 @@ function buildPlan(config2, choices) {
     regressionTolerance: config2.soak?.regression_tolerance ?? config2.regression_tolerance,
     deadClass: pairConfigs.some((c) => c.dead_class === "fail") ? "fail" : "degraded",
     malformedTolerance: config2.subject?.malformed_lines ?? 0,
-    subject: plannedSubject(config2),
+    subject,
     ...config2.service && { service: plannedService(config2.service) },
     ...throughput && suiteNames.includes("throughput") && {
       throughput: {
@@ -43316,6 +43384,7 @@ var init_plan = __esm({
     init_subject2();
     init_subject_checks();
     init_units();
+    init_rotation();
     PlanError = class extends Error {
       name = "PlanError";
     };
@@ -43355,6 +43424,7 @@ function renderPlanSummary(plan) {
       const counts = { direct: 0, hole_punch: 0, relay: 0 };
       for (const p of s.pairs) counts[p.expectedPath]++;
       lines.push(`    ${s.name.padEnd(14)}${s.pairs.length} ordered pairs x ${s.trials} trials = ${s.pairs.length * s.trials} attempts (expected: ${counts.direct} direct, ${counts.hole_punch} hole punch, ${counts.relay} relay)`);
+      if (s.rotation) lines.push(`    ${"".padEnd(14)}rotated: ${s.rotation.roundsPerTrial} rounds per trial of at most ${s.rotation.pairsPerRound} pairs each (every pair still ${s.trials} ${s.trials === 1 ? "time" : "times"})`);
     } else lines.push(`    ${s.name}`);
   }
   if (plan.soak) lines.push(`  soak      the tests again at ${plan.soak.checkpoints.map((c) => c.name).join(", ")} after the first, on the same fleet (tolerance ${plan.soak.regressionTolerance} points)`);
@@ -75829,7 +75899,7 @@ function serveCapacityArgv(c) {
   return ["--max-sessions", String(c.maxSessions), "--session-ttl-ms", String(c.sessionTtlMs)];
 }
 function serverCapacityOf(suites) {
-  return serverCapacity(suites.filter((s) => s.pairs.length > 0).map((s) => ({ pairsPerRound: s.pairs.length, timeoutMs: s.timeoutMs ?? 3e3 })));
+  return serverCapacity(suites.filter((s) => s.pairs.length > 0).map((s) => ({ pairsPerRound: s.rotation?.pairsPerRound ?? s.pairs.length, timeoutMs: s.timeoutMs ?? 3e3 })));
 }
 var RESPONDER_GRACE_MS, HEADROOM_SESSIONS, SWEEP_MS;
 var init_server_capacity = __esm({
@@ -76119,9 +76189,22 @@ var init_run = __esm({
 // src/subject/agent.ts
 function probeArgv(bin, node3, peers, server, round2, suite, o) {
   const argv = [bin, "probe", "--name", node3, "--server", server, "--peers", peers.join(","), "--round", String(round2), "--suite", suite, "--timeout-ms", String(o.timeoutMs)];
+  if (o.startWindowMs !== void 0) argv.push("--start-window-ms", String(o.startWindowMs));
+  if (o.startAtMs !== void 0) argv.push("--start-at", String(o.startAtMs));
   if (suite === "relay") argv.push("--force-relay");
   if (o.noRelay) argv.push("--no-relay");
   return argv;
+}
+function startLeadMs(nodes) {
+  return 200 + 8 * nodes;
+}
+function trialRounds(suite) {
+  if (suite.rotation) return rotateRounds(suite.pairs, 1, suite.rotation.pairsPerRound).map((r) => ({ peers: r.peers }));
+  const names = [...new Set(suite.pairs.flatMap((p) => [p.from, p.to]))];
+  return [{ peers: new Map(names.map((n) => [n, names.filter((x) => x !== n)])) }];
+}
+function mergeOutcome(earlier, later) {
+  return earlier && (earlier.code !== 0 || earlier.error || earlier.timedOut) ? earlier : later;
 }
 function serverOf(ctx) {
   if (!ctx.server.ip) throw new Error("the agent driver needs its rendezvous server (a bootstrap node running the agent)");
@@ -76132,15 +76215,17 @@ function node2(ctx, name2) {
   if (!n) throw new Error(`no node named ${name2} in the fleet`);
   return n;
 }
-var SINK_PORT, agentDriver;
+var SINK_PORT, SYNC_START_NODES, agentDriver;
 var init_agent2 = __esm({
   "src/subject/agent.ts"() {
     "use strict";
     init_types();
+    init_rotation();
     init_deploy();
     init_ssh();
     init_run();
     SINK_PORT = 9101;
+    SYNC_START_NODES = 12;
     agentDriver = {
       name: "agent",
       process: { pairs: "probe", throughput: "throughput", gossip: "gossip" },
@@ -76152,22 +76237,33 @@ var init_agent2 = __esm({
         const planned = new Set(suite.pairs.map((p) => `${p.from}>${p.to}`));
         return names.flatMap((from) => names.filter((to) => to !== from && !planned.has(`${from}>${to}`)).map((to) => ({ from, to })));
       },
+      // A trial is one round, or for a big fleet the plan's rotation: several rounds, one after the
+      // other, that together probe every pair once (docs/architecture.md, "Pair rotation"). All carry
+      // the trial's round number: session ids stay unique (each pair is in one of them).
       async pairRound(ctx, suite, round2) {
         const server = serverOf(ctx);
         const subject = ctx.plan.subject;
         const noRelay = subject.driver === "agent" && !subject.relay;
         const timeoutMs = pairTimeout(suite);
-        const names = [...new Set(suite.pairs.flatMap((p) => [p.from, p.to]))];
         const outcomes = /* @__PURE__ */ new Map();
-        await Promise.all(
-          names.map(async (name2) => {
-            const n = node2(ctx, name2);
-            const argv = probeArgv(ctx.binPath(n), name2, names.filter((x) => x !== name2), server, round2, suite.name, { timeoutMs, noRelay });
-            const r = await runAsNode(ctx, n, shellJoin(argv), timeoutMs * 3 + 1e4, (line) => ctx.gate.line(name2, line));
-            outcomes.set(name2, r);
-            if (r.code !== 0) ctx.log(`probe on ${name2} (round ${round2}) ${r.error ? `could not run: ${r.error}` : `exited ${r.timedOut ? "by timeout" : r.code}`}${r.stderrTail ? `: ${r.stderrTail}` : ""}`);
-          })
-        );
+        const rounds = trialRounds(suite);
+        for (const [index, r] of rounds.entries()) {
+          ctx.signal?.throwIfAborted();
+          const sync = ctx.fleet.provider === "local" && r.peers.size >= SYNC_START_NODES;
+          const leadMs = sync ? startLeadMs(r.peers.size) : 0;
+          const startAtMs = sync ? Date.now() + leadMs : void 0;
+          await Promise.all(
+            [...r.peers].map(async ([name2, peers]) => {
+              const n = node2(ctx, name2);
+              const startWindowMs = sync ? 2 * timeoutMs : void 0;
+              const argv = probeArgv(ctx.binPath(n), name2, peers, server, round2, suite.name, { timeoutMs, noRelay, ...startAtMs !== void 0 && { startAtMs, startWindowMs } });
+              const res = await runAsNode(ctx, n, shellJoin(argv), leadMs + (startWindowMs ?? timeoutMs) + timeoutMs * 2 + 1e4, (line) => ctx.gate.line(name2, line));
+              outcomes.set(name2, mergeOutcome(outcomes.get(name2), res));
+              const part = rounds.length > 1 ? ` part ${index + 1}/${rounds.length}` : "";
+              if (res.code !== 0) ctx.log(`probe on ${name2} (round ${round2}${part}) ${res.error ? `could not run: ${res.error}` : `exited ${res.timedOut ? "by timeout" : res.code}`}${res.stderrTail ? `: ${res.stderrTail}` : ""}`);
+            })
+          );
+        }
         return outcomes;
       },
       async prepareThroughput(ctx, targets) {

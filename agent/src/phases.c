@@ -31,6 +31,9 @@
 #define PUNCH_SETTLE_MS 40.0     /* after "enough punching", how much later the proof must be */
 #define DIRECT_FIRST_STAT_MS 110.0 /* the responder's first STAT in direct: after the proof time */
 #define PUNCH_SETTLE_PINGS 2     /* initiator PINGs sent after the peer's NAT was surely open */
+#define BACKOFF_AFTER_PINGS 8    /* direct/punch PINGs at the full rate; then each interval x1.5 */
+#define PING_INTERVAL_MAX_MS 200.0
+#define STAT_INTERVAL_MAX_MS 360.0 /* the responder's STATs double from STAT_INTERVAL_MS up to this */
 
 static double min_time(double a, double b) { return a < b ? a : b; }
 
@@ -47,7 +50,7 @@ static int next_phase(const probe_ctx *c, const attempt *a, int phase) {
 
 static void enter_phase(const probe_ctx *c, attempt *a, int phase, double now) {
     double t = (double)c->timeout_ms;
-    double initiator_deadline = c->started + t;
+    double initiator_deadline = a->paired_at + t;
     a->phase = phase;
     a->phase_started = now;
     a->sent_in_phase = 0;
@@ -60,6 +63,7 @@ static void enter_phase(const probe_ctx *c, attempt *a, int phase, double now) {
     if (a->role == INITIATOR) a->stat_left = phase == PATH_PUNCH && a->try_direct ? STAT_COPIES : 0;
     if (a->role == INITIATOR && a->stat_left) a->next_stat = now;
     a->ping_interval = phase == PATH_RELAY ? RELAY_INTERVAL_MS : PROBE_INTERVAL_MS;
+    a->stat_interval = STAT_INTERVAL_MS;
     if (phase == PATH_DIRECT) {
         a->phase_cap = now + 0.15 * t;
     } else if (phase == PATH_PUNCH && relay_usable(c, a)) {
@@ -105,8 +109,15 @@ static void send_stat(const probe_ctx *c, attempt *a, double now) {
              PATH_NAMES[a->phase], a->phase == PATH_PUNCH ? a->sent_in_phase : 0, a->heard,
              a->server_rtt > 0 ? (int)a->server_rtt + 1 : 0);
     send_to_peer(c, a, msg, 1);
-    a->next_stat = now + (a->role == INITIATOR ? PROBE_INTERVAL_MS : STAT_INTERVAL_MS);
-    if (a->role == INITIATOR) a->stat_left--;
+    /* The responder's STATs back off: at 100 nodes a STAT every 45 ms from each of ~1,000 pairs
+     * that cannot punch was most of what the server relayed. The first two decide most windows. */
+    if (a->role == RESPONDER) {
+        a->next_stat = now + a->stat_interval;
+        a->stat_interval = min_time(a->stat_interval * 2, STAT_INTERVAL_MAX_MS);
+    } else {
+        a->next_stat = now + PROBE_INTERVAL_MS;
+        a->stat_left--;
+    }
 }
 
 static void send_ping(const probe_ctx *c, attempt *a, double now) {
@@ -126,6 +137,9 @@ static void send_ping(const probe_ctx *c, attempt *a, double now) {
         a->next_stat = now; /* enough punching: say so, then every STAT_INTERVAL_MS */
     double interval = a->ping_interval;
     if (a->phase == PATH_RELAY) a->ping_interval = min_time(a->ping_interval * 2, RELAY_INTERVAL_MAX_MS);
+    /* Past the PINGs the windows' decisions need, a path that has not answered is unlikely to:
+     * later PINGs back off, so 100 nodes' pairs that cannot punch do not flood 2 cores. */
+    else if (a->sent_in_phase >= BACKOFF_AFTER_PINGS) a->ping_interval = min_time(a->ping_interval * 1.5, PING_INTERVAL_MAX_MS);
     if (a->role == RESPONDER && a->heard > 0) interval *= HEARD_BACKOFF;
     a->next_ping = now + interval;
 }

@@ -16,8 +16,11 @@
  * a packet that does not match the expected peer exactly is ignored (stale rounds, strays, and
  * replies from ourselves or a third node never count as success).
  *
- * All pairs of the round run concurrently in one single-threaded poll() loop; the process ends
- * when every attempt has finished, at most timeout + 500 ms after it started.
+ * All pairs of the round run concurrently in one single-threaded poll() loop. An attempt waits at
+ * most --start-window-ms for its peer to register (the nodes of a round never start at exactly
+ * the same moment); its timeout runs from the moment the server paired it, so a late peer costs
+ * waiting, not the attempt. The process ends when every attempt has finished, at most
+ * start window + timeout + 500 ms after it started.
  */
 #include "probe.h"
 
@@ -27,11 +30,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define REGISTER_INTERVAL_MS 100.0
 #define REGISTER_INTERVAL_MAX_MS 400.0 /* once the server has us: retries only repair losses */
+#define REGISTER_UNANSWERED_MAX_MS 800.0 /* a silent server is overloaded: back off, never pile on */
 #define DONE_INTERVAL_MS 15.0
+#define POLL_GRAIN_MS 2
 #define DONE_COPIES 3
 #define RESPONDER_GRACE_MS 500.0 /* responders outlive initiators: start times differ across nodes */
 
@@ -109,6 +115,15 @@ void report_failure(const probe_ctx *c, attempt *a) {
 
 static double min_time(double a, double b) { return a < b ? a : b; }
 
+/* A uniform value in [0, 1) for jitter (xorshift; seeded once per process). */
+static unsigned long long jitter_state;
+static double jitter_unit(void) {
+    jitter_state ^= jitter_state << 13;
+    jitter_state ^= jitter_state >> 7;
+    jitter_state ^= jitter_state << 17;
+    return (double)(jitter_state >> 11) / 9007199254740992.0;
+}
+
 /* Advances one attempt; returns the next time it needs attention. */
 static double tick(const probe_ctx *c, attempt *a, double now) {
     if (a->finished) {
@@ -135,9 +150,12 @@ static double tick(const probe_ctx *c, attempt *a, double now) {
         if (now >= a->next_register) {
             if (a->first_register_at == 0) a->first_register_at = now;
             send_register(c, a);
-            a->next_register = now + a->register_interval;
-            /* Registered and waiting: the server answers both ends when the peer arrives. */
+            /* +-20% jitter: the retries of many sockets must not arrive at the server in step. */
+            a->next_register = now + a->register_interval * (0.8 + 0.4 * jitter_unit());
+            /* Registered and waiting: the server answers both ends when the peer arrives. Not
+             * answered: the server is overloaded or the REG was lost; retry ever more slowly. */
             if (a->server_answered) a->register_interval = min_time(a->register_interval * 2, REGISTER_INTERVAL_MAX_MS);
+            else a->register_interval = min_time(a->register_interval * 1.5, REGISTER_UNANSWERED_MAX_MS);
         }
         return min_time(a->next_register, a->deadline);
     }
@@ -156,6 +174,9 @@ static void on_peer_info(const probe_ctx *c, attempt *a, char **tok, int ntok, d
     a->self_public = strcmp(tok[7], "1") == 0;
     a->relay_offered = strcmp(tok[8], "1") == 0;
     a->paired = 1;
+    /* The attempt's own time starts now: both ends hear PEER at about the same moment. */
+    a->paired_at = now;
+    a->deadline = now + (double)c->timeout_ms + (a->role == RESPONDER ? RESPONDER_GRACE_MS : 0.0);
     phases_start(c, a, now);
 }
 
@@ -220,15 +241,17 @@ static void on_datagram(const probe_ctx *c, attempt *a, char *buf, const struct 
 
 static const char PROBE_USAGE[] =
     "probe --name NAME --server IP:PORT --peers A,B,... --round K [--suite NAME]\n"
-    "                       [--timeout-ms MS] [--no-relay]\n"
+    "                       [--timeout-ms MS] [--start-window-ms MS] [--start-at EPOCH_MS] [--no-relay]\n"
     "\n"
     "One connectivity round against every peer, run on all nodes at the same time. For each\n"
     "ordered pair this node initiates, prints one attempt event: path direct|hole_punch|relay,\n"
-    "ok, rtt_ms (or error), trial = K. Ends within timeout + 500 ms.\n";
+    "ok, rtt_ms (or error), trial = K. An attempt waits up to the start window for its peer to\n"
+    "register, then has the timeout. Ends within start window + timeout + 500 ms after it\n"
+    "starts: at once, or at --start-at (ms since the epoch, this machine's clock).\n";
 
 int cmd_probe(int argc, char **argv) {
     const char *name = NULL, *server = NULL, *peers_s = NULL, *round_s = NULL;
-    const char *suite = "connectivity", *timeout_s = "3000";
+    const char *suite = "connectivity", *timeout_s = "3000", *window_s = NULL, *start_at_s = NULL;
     int no_relay = 0, skip_direct = 0, skip_punch = 0, force_relay = 0, no_reflexive = 0, fixed_windows = 0;
     cli_option options[] = {
         {"name", "NAME", "this node's name (required)", &name, NULL, 0},
@@ -236,7 +259,9 @@ int cmd_probe(int argc, char **argv) {
         {"peers", "A,B,...", "peer names; this node's own name is skipped (required)", &peers_s, NULL, 0},
         {"round", "K", "round number: session ids and the trial field (required)", &round_s, NULL, 0},
         {"suite", "NAME", "suite name in events (default: connectivity)", &suite, NULL, 0},
-        {"timeout-ms", "MS", "time budget of one attempt (default: 3000)", &timeout_s, NULL, 0},
+        {"timeout-ms", "MS", "time budget of one attempt, from its pairing (default: 3000)", &timeout_s, NULL, 0},
+        {"start-window-ms", "MS", "how long an attempt waits for its peer to register (default: the timeout)", &window_s, NULL, 0},
+        {"start-at", "EPOCH_MS", "start the round at this wall-clock time (nodes sharing a clock start together)", &start_at_s, NULL, 0},
         {"no-relay", NULL, "never fall back to the relay", NULL, &no_relay, 0},
         {"skip-direct", NULL, "debug: skip the direct phase", NULL, &skip_direct, 1},
         {"skip-punch", NULL, "debug: skip hole punching", NULL, &skip_punch, 1},
@@ -254,6 +279,7 @@ int cmd_probe(int argc, char **argv) {
         cli_fail("probe", "--server must be IPv4:PORT, got '%s'", server);
     c.round = cli_number("probe", "round", cli_required("probe", "round", round_s), 0, 999999999L);
     c.timeout_ms = cli_number("probe", "timeout-ms", timeout_s, 200, 600000);
+    c.start_window_ms = window_s ? cli_number("probe", "start-window-ms", window_s, 100, 600000) : c.timeout_ms;
     if (!valid_name(suite)) cli_fail("probe", "--suite must match [A-Za-z0-9._-]{1,32}");
     c.suite = suite;
     c.no_relay = no_relay;
@@ -269,9 +295,10 @@ int cmd_probe(int argc, char **argv) {
         fprintf(stderr, "vps-agent probe: no route to server %s: %s\n", server, strerror(errno));
         return 1;
     }
+    double start_at = start_at_s ? (double)cli_number("probe", "start-at", start_at_s, 0, 99999999999999L) : 0;
     random_hex(c.instance_id, NONCE_HEX_LEN / 2);
+    jitter_state = strtoull(c.instance_id, NULL, 16) | 1;
     install_stop_handlers();
-    c.started = mono_ms();
 
     int count = 2 * npeers;
     attempt *attempts = calloc((size_t)(count ? count : 1), sizeof *attempts);
@@ -285,8 +312,6 @@ int cmd_probe(int argc, char **argv) {
         if (a->role == INITIATOR) snprintf(a->session, sizeof a->session, "%ld:%s:%s", c.round, c.name, a->peer);
         else snprintf(a->session, sizeof a->session, "%ld:%s:%s", c.round, a->peer, c.name);
         random_hex(a->nonce, NONCE_HEX_LEN / 2);
-        a->deadline = c.started + (double)c.timeout_ms + (a->role == RESPONDER ? RESPONDER_GRACE_MS : 0.0);
-        a->next_register = c.started;
         a->register_interval = REGISTER_INTERVAL_MS;
         a->server_rtt = -1;
         a->fd = udp_socket_nonblocking();
@@ -294,6 +319,24 @@ int cmd_probe(int argc, char **argv) {
             fprintf(stderr, "vps-agent probe: cannot open UDP socket: %s\n", strerror(errno));
             return 1;
         }
+    }
+
+    /* Sockets are open; wait for the round's start. On a lab host the nodes' commands start up
+     * to seconds apart under load, and the traffic of the first slows the start of the rest. */
+    if (start_at > 0) {
+        double wait = start_at - wall_ms();
+        if (wait > 600000.0) cli_fail("probe", "--start-at is %.0f s in the future", wait / 1000.0);
+        if (wait > 0) {
+            struct timespec ts = {(time_t)(wait / 1000.0), (long)(((long long)wait % 1000) * 1000000LL)};
+            while (nanosleep(&ts, &ts) != 0 && !g_stop) {}
+        }
+    }
+    c.started = mono_ms();
+    for (int i = 0; i < count; i++) {
+        attempt *a = &attempts[i];
+        /* until paired: the start window (then "peer never registered" / "no answer from server") */
+        a->deadline = c.started + (double)c.start_window_ms + (a->role == RESPONDER ? RESPONDER_GRACE_MS : 0.0);
+        a->next_register = c.started;
     }
 
     while (!g_stop) {
@@ -309,7 +352,11 @@ int cmd_probe(int argc, char **argv) {
             index[n++] = i;
         }
         if (n == 0) break;
+        /* Timers coalesce to POLL_GRAIN_MS: 200 attempts pinging every 25 ms would otherwise wake
+         * the process up to 8,000 times a second, each wake ticking every attempt and polling
+         * every socket; 100 such processes share the lab host's 2 cores. */
         int timeout = wake > now ? (int)(wake - now) + 1 : 0;
+        if (timeout > 0 && timeout < POLL_GRAIN_MS) timeout = POLL_GRAIN_MS;
         if (poll(fds, n, timeout) < 0 && errno != EINTR) break;
         now = mono_ms();
         for (nfds_t k = 0; k < n; k++) {

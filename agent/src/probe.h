@@ -32,7 +32,8 @@ typedef struct {
     struct sockaddr_in peer_addr; /* observed by the server, then peer-reflexive */
     int peer_public, self_public, relay_offered, relay_refused;
     char peer_nonce[NONCE_HEX_LEN + 1];
-    double deadline;
+    double deadline;  /* start window until paired, then paired_at + timeout (+ grace) */
+    double paired_at; /* when PEER arrived: the attempt's time starts here */
     /* phases (phases.c). `phase` is this end's own: the initiator's path being tried; for the
      * responder PATH_DIRECT = quiet (only answering), PATH_PUNCH = punching, PATH_RELAY = done
      * punching (the initiator moved on). */
@@ -41,7 +42,7 @@ typedef struct {
     int try_direct, status_channel;  /* status_channel: STAT messages can go through the relay */
     int sent_in_phase;               /* direct/punch PINGs this end sent in the current phase */
     int heard;                       /* valid direct PINGs this end received from the peer */
-    double next_ping, ping_interval, next_stat;
+    double next_ping, ping_interval, next_stat, stat_interval;
     int stat_left; /* initiator: STAT copies still to send (it only says "punching now") */
     /* the peer's STAT (largest values seen: datagrams may be reordered) */
     int peer_phase, peer_sent, peer_heard;
@@ -64,6 +65,7 @@ typedef struct {
     const char *suite;
     long round;
     long timeout_ms;
+    long start_window_ms; /* how long an attempt waits for its peer to register */
     struct sockaddr_in server;
     struct in_addr local_ip; /* our address towards the server, for the "public" check */
     int no_relay, skip_direct, skip_punch;

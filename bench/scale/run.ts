@@ -2,7 +2,9 @@
 // spread over the five NAT kinds, every ordered pair probed `trials` times. Records provision,
 // test and wall time, the controller's peak memory, the lab's memory (every process in the
 // lab's namespaces, sampled), attempts per second, and whether the NAT matrix held.
-// Run: npx tsx bench/scale/run.ts [--nodes 12,24,48,100] [--trials 3] [--section scale]
+// With --isolation, the default example runs once beside each lab, started when the lab's test
+// stage starts, and must get its own NAT matrix right (one lab never disturbs another).
+// Run: npx tsx bench/scale/run.ts [--nodes 12,24,48,100] [--trials 3] [--section scale] [--isolation]
 import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -22,7 +24,7 @@ import { scaleConfigYaml } from './fleet.js';
 const execFileP = promisify(execFile);
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const log = (line: string) => console.error(`[scale] ${line}`);
-const { values } = parseArgs({ options: { nodes: { type: 'string', default: '12,24' }, trials: { type: 'string', default: '3' }, section: { type: 'string' } } });
+const { values } = parseArgs({ options: { nodes: { type: 'string', default: '12,24' }, trials: { type: 'string', default: '3' }, section: { type: 'string' }, isolation: { type: 'boolean', default: false } } });
 const SIZES = (values.nodes ?? '').split(',').map(Number);
 const TRIALS = Number(values.trials);
 
@@ -53,6 +55,31 @@ interface ScaleResult {
   controllerPeakMb: number;
   labPeakMb: number;
   error?: string;
+  /** the default example run beside this lab (--isolation) */
+  beside?: { correct: boolean; testMs: number; error?: string };
+}
+
+/** The default example's pairs (the bundled lab NAT matrix), for tallying a run beside the lab. */
+async function defaultPairs() {
+  const loaded = await loadConfig(path.join(REPO, 'examples', 'lab-nat-matrix.yml'));
+  const suite = buildPlan(loaded.config, await resolveChoices({}, loaded.project)).suites.find((s) => s.name === 'connectivity');
+  return { pairs: suite?.pairs ?? [], attempts: (suite?.pairs.length ?? 0) * (suite?.trials ?? 0) };
+}
+
+/** Waits for the lab's test stage, then runs the default example in its own folder beside it. */
+async function besideTheLab(workdir: string, done: () => boolean): Promise<ScaleResult['beside']> {
+  while (!done() && !/\] test \.\.\./.test(await readFile(path.join(workdir, 'cli.log'), 'utf8').catch(() => ''))) await new Promise((r) => setTimeout(r, 200));
+  if (done()) return { correct: false, testMs: 0, error: 'the lab ended before its test stage' };
+  const dir = path.join(workdir, 'beside');
+  await mkdir(dir);
+  const { pairs, attempts } = await defaultPairs();
+  try {
+    const run = await runPipelineOnce(dir, pairs);
+    for (const id of await readdir(path.join(dir, '.vps-test', 'runs')).catch(() => [] as string[])) await destroyLab(id).catch(() => undefined);
+    return { correct: matrixCorrect(run, attempts), testMs: run.stages.test ?? 0 };
+  } catch (err) {
+    return { correct: false, testMs: 0, error: (err as Error).message };
+  }
 }
 
 async function measure(root: string, nodes: number): Promise<ScaleResult> {
@@ -74,10 +101,16 @@ async function measure(root: string, nodes: number): Promise<ScaleResult> {
       if (ids[0]) labPeakKb = Math.max(labPeakKb, await labRssKb(ids[0]));
     })();
   }, 1000);
+  let finished = false;
+  const beside = values.isolation ? besideTheLab(workdir, () => finished) : undefined;
   try {
     const run = await runPipelineOnce(workdir, suite?.pairs ?? [], { onChild: (c) => (child = c ?? child) });
-    return { nodes, run, attempts, correct: matrixCorrect(run, attempts), controllerPeakMb: controllerPeakKb / 1024, labPeakMb: labPeakKb / 1024 };
+    finished = true;
+    const b = await beside;
+    return { nodes, run, attempts, correct: matrixCorrect(run, attempts), controllerPeakMb: controllerPeakKb / 1024, labPeakMb: labPeakKb / 1024, ...(b && { beside: b }) };
   } catch (err) {
+    finished = true;
+    await beside;
     return { nodes, attempts, correct: false, controllerPeakMb: controllerPeakKb / 1024, labPeakMb: labPeakKb / 1024, error: (err as Error).message };
   } finally {
     clearInterval(sampler);
@@ -89,10 +122,12 @@ function row(r: ScaleResult): string {
   const s = r.run?.stages ?? {};
   const testS = (s.test ?? 0) / 1000;
   const t = r.run?.tally;
-  const outcome = r.error ? `error: ${r.error}` : `${r.run?.verdict ?? '?'}; ${t?.ok}/${r.attempts} ok, ${t?.onExpectedPath} on the oracle's path${r.correct ? '' : ' (matrix WRONG)'}`;
+  const beside = r.beside ? `; beside it the default example: ${r.beside.error ? `error: ${r.beside.error}` : `matrix ${r.beside.correct ? 'right' : 'WRONG'} (test ${seconds(r.beside.testMs)})`}` : '';
+  const outcome = r.error ? `error: ${r.error}` : `${r.run?.verdict ?? '?'}; ${t?.ok}/${r.attempts} ok, ${t?.onExpectedPath} on the oracle's path${r.correct ? '' : ' (matrix WRONG)'}${beside}`;
   return `| ${r.nodes} | ${r.attempts} | ${seconds(s.provision ?? 0)} | ${seconds(s.test ?? 0)} | ${r.run ? seconds(r.run.wallMs) : '-'} | ${r.controllerPeakMb.toFixed(0)} MiB | ${r.labPeakMb.toFixed(0)} MiB | ${testS ? (r.attempts / testS).toFixed(0) : '-'} | ${outcome} |`;
 }
 
+const startLoad = os.loadavg().map((x) => x.toFixed(1)).join(' / ');
 const root = await mkdtemp(path.join(os.tmpdir(), 'vt-bench-scale-'));
 const results: ScaleResult[] = [];
 try {
@@ -107,7 +142,7 @@ try {
   else log(`kept ${root} (run folders with results.json and logs) for diagnosis`);
 }
 const text = [
-  `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, \`npx tsx bench/scale/run.ts --nodes ${SIZES.join(',')} --trials ${TRIALS}\`; ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} at the end (machine shared).`,
+  `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, \`npx tsx bench/scale/run.ts --nodes ${SIZES.join(',')} --trials ${TRIALS}${values.isolation ? ' --isolation' : ''}\`; ${os.cpus().length} CPUs, load average ${startLoad} at the start, ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} at the end (machine shared with other engineers' tests).`,
   'Fleet: 1 bootstrap + the rest round-robin over none, full-cone, address-restricted, port-restricted, symmetric; connectivity over every ordered pair. Memory: the CLI process\'s peak RSS (VmHWM) and the sum of RSS of every process in the lab\'s namespaces (sshds, agents), sampled each second.',
   '',
   '| nodes | attempts | provision | test | wall | controller peak | lab peak | attempts/s (test) | outcome |',

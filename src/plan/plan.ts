@@ -8,6 +8,7 @@ import { estimate } from './estimate.js';
 import { plannedService, plannedSubject, throughputPairs } from './subject.js';
 import { cannotServe } from '../config/subject-checks.js';
 import { formatDuration } from '../config/units.js';
+import { plannedRotation } from './rotation.js';
 
 /** The plan cannot run with this config (e.g. a focus on a suite the subject cannot serve). */
 export class PlanError extends Error {
@@ -96,10 +97,14 @@ function thresholdsFor(config: Config, mode: Choices['criteria'], suites: Planne
 export function buildPlan(config: Config, choices: Choices): Plan {
   const nodes = plannedNodes(config);
   const suiteNames = suitesForFocus(config, choices.focus);
+  const subject = plannedSubject(config);
   const suites: PlannedSuite[] = suiteNames.map((name) => {
     if ((PAIR_SUITES as readonly string[]).includes(name)) {
       const cfg = config.tests[name as PairSuite] ?? DEFAULT_PAIR_SUITE;
-      return { name, trials: cfg.trials, pairs: orderedPairs(nodes, name as PairSuite), timeoutMs: cfg.timeout };
+      const pairs = orderedPairs(nodes, name as PairSuite);
+      // Only the agent probes a round's pairs all at once; a big fleet's rounds rotate.
+      const rotation = subject.driver === 'agent' ? plannedRotation(pairs) : undefined;
+      return { name, trials: cfg.trials, pairs, timeoutMs: cfg.timeout, ...(rotation && { rotation }) };
     }
     return { name, trials: 1, pairs: [] };
   });
@@ -122,7 +127,7 @@ export function buildPlan(config: Config, choices: Choices): Plan {
     regressionTolerance: config.soak?.regression_tolerance ?? config.regression_tolerance,
     deadClass: pairConfigs.some((c) => c.dead_class === 'fail') ? 'fail' : 'degraded',
     malformedTolerance: config.subject?.malformed_lines ?? 0,
-    subject: plannedSubject(config),
+    subject,
     ...(config.service && { service: plannedService(config.service) }),
     ...(throughput &&
       suiteNames.includes('throughput') && {

@@ -51,11 +51,14 @@ export function rotateRounds(pairs: readonly OrderedPair[], trials: number, maxP
   const matchings = circleMatchings(nodes.length)
     .map((m) => m.map(([a, b]) => [nodes[a] as string, nodes[b] as string] as const).filter(([x, y]) => planned.has(`${x}>${y}`) || planned.has(`${y}>${x}`)))
     .filter((m) => m.length > 0);
-  // Group consecutive matchings while the round stays within the bound (each unordered pair = 2).
+  // Group consecutive matchings while the round stays within the bound (each unordered pair = 2),
+  // closing a round once it holds its even share, so the rounds come out about the same size.
+  const total = 2 * matchings.reduce((s, m) => s + m.length, 0);
+  const share = total / Math.max(1, Math.ceil(total / maxPairsPerRound));
   const groups: Array<Array<readonly [string, string]>> = [];
   let current: Array<readonly [string, string]> = [];
   for (const m of matchings) {
-    if (current.length && 2 * (current.length + m.length) > maxPairsPerRound) {
+    if (current.length && (2 * (current.length + m.length) > maxPairsPerRound || 2 * current.length >= share)) {
       groups.push(current);
       current = [];
     }
@@ -77,4 +80,29 @@ export function rotateRounds(pairs: readonly OrderedPair[], trials: number, maxP
     }
   }
   return rounds;
+}
+
+/**
+ * Ordered pairs one round of the agent may probe at once. Measured on the 2-core lab host at
+ * load ~20 (bench/RESULTS.md, "scale"): 100 nodes in rounds of 1,000 pairs passed 9,900 of
+ * 9,900; in rounds of 2,000 the relay attempts lost to the load (18% of them passed), and all
+ * 9,900 at once failed outright. Above it, the agent driver rotates.
+ */
+export const MAX_PAIRS_PER_ROUND = 1000;
+
+/** How a pair suite's trials are split into rounds; absent: every pair in every round. */
+export interface PlannedRotation {
+  /** ordered pairs probed at most in one round (both directions of an unordered pair count) */
+  pairsPerRound: number;
+  /** rounds per trial */
+  roundsPerTrial: number;
+}
+
+/** The rotation a suite of these pairs gets, or none when one round holds them all. */
+export function plannedRotation(pairs: readonly OrderedPair[], maxPairsPerRound = MAX_PAIRS_PER_ROUND): PlannedRotation | undefined {
+  if (pairs.length <= maxPairsPerRound) return undefined;
+  const rounds = rotateRounds(pairs, 1, maxPairsPerRound);
+  // each node's --peers: every unordered pair is in two lists, one session per direction
+  const sessions = (r: RotationRound) => [...r.peers.values()].reduce((sum, peers) => sum + peers.length, 0);
+  return { pairsPerRound: Math.max(...rounds.map(sessions)), roundsPerTrial: rounds.length };
 }

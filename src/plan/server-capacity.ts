@@ -39,7 +39,7 @@ export function serveCapacityArgv(c: ServerCapacity): string[] {
   return ['--max-sessions', String(c.maxSessions), '--session-ttl-ms', String(c.sessionTtlMs)];
 }
 
-/** The capacity for a plan's pair suites (every planned pair of a suite is probed each round). */
-export function serverCapacityOf(suites: ReadonlyArray<{ pairs: readonly unknown[]; timeoutMs?: number }>): ServerCapacity {
-  return serverCapacity(suites.filter((s) => s.pairs.length > 0).map((s) => ({ pairsPerRound: s.pairs.length, timeoutMs: s.timeoutMs ?? 3000 })));
+/** The capacity for a plan's pair suites: a round holds every pair of a suite, or its rotation's share. */
+export function serverCapacityOf(suites: ReadonlyArray<{ pairs: readonly unknown[]; timeoutMs?: number; rotation?: { pairsPerRound: number } }>): ServerCapacity {
+  return serverCapacity(suites.filter((s) => s.pairs.length > 0).map((s) => ({ pairsPerRound: s.rotation?.pairsPerRound ?? s.pairs.length, timeoutMs: s.timeoutMs ?? 3000 })));
 }

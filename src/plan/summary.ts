@@ -30,6 +30,7 @@ export function renderPlanSummary(plan: Plan): string {
       const counts = { direct: 0, hole_punch: 0, relay: 0 };
       for (const p of s.pairs) counts[p.expectedPath]++;
       lines.push(`    ${s.name.padEnd(14)}${s.pairs.length} ordered pairs x ${s.trials} trials = ${s.pairs.length * s.trials} attempts (expected: ${counts.direct} direct, ${counts.hole_punch} hole punch, ${counts.relay} relay)`);
+      if (s.rotation) lines.push(`    ${''.padEnd(14)}rotated: ${s.rotation.roundsPerTrial} rounds per trial of at most ${s.rotation.pairsPerRound} pairs each (every pair still ${s.trials} ${s.trials === 1 ? 'time' : 'times'})`);
     } else lines.push(`    ${s.name}`);
   }
   if (plan.soak) lines.push(`  soak      the tests again at ${plan.soak.checkpoints.map((c) => c.name).join(', ')} after the first, on the same fleet (tolerance ${plan.soak.regressionTolerance} points)`);

@@ -4,6 +4,7 @@ import type { Arch, Impairment, Internet, NatType, PathKind, Role } from '../con
 import type { Scenario } from '../config/scenario.js';
 import type { MetricsConfig } from '../config/metrics.js';
 import type { BuildConfig } from '../build/types.js';
+import type { PlannedRotation } from './rotation.js';
 
 export const FOCUSES = ['connectivity', 'nat-traversal', 'gossip', 'throughput', 'full-suite'] as const;
 export type Focus = (typeof FOCUSES)[number];
@@ -50,6 +51,8 @@ export interface PlannedSuite {
   pairs: PlannedPair[];
   /** per-attempt timeout of a pair suite, ms (every planned pair suite has it: pairTimeout) */
   timeoutMs?: number;
+  /** the agent's rounds of a big fleet each probe a subset of pairs (docs/architecture.md, "Pair rotation") */
+  rotation?: PlannedRotation;
 }
 
 /** How the suites reach the program under test (docs/architecture.md, "Subject drivers"). */

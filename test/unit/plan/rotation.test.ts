@@ -56,3 +56,20 @@ describe('pair rotation', () => {
     expect(() => rotateRounds(fullMesh(3), 1, 1)).toThrow(/maxPairsPerRound/);
   });
 });
+
+describe('planned rotation', () => {
+  it('a 100-node full mesh is split into rounds within the bound, each about the same size', async () => {
+    const { plannedRotation, MAX_PAIRS_PER_ROUND } = await import('../../../src/plan/rotation.js');
+    const r = plannedRotation(fullMesh(100));
+    expect(r).toBeDefined();
+    expect(r!.pairsPerRound).toBeLessThanOrEqual(MAX_PAIRS_PER_ROUND);
+    expect(r!.roundsPerTrial).toBe(Math.ceil(9900 / MAX_PAIRS_PER_ROUND));
+    const sizes = rotateRounds(fullMesh(100), 1, r!.pairsPerRound).map((x) => x.pairs.length);
+    expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(200); // one matching of 50 pairs, both ways, at most twice
+  });
+
+  it('a fleet whose pairs fit one round is not rotated', async () => {
+    const { plannedRotation } = await import('../../../src/plan/rotation.js');
+    expect(plannedRotation(fullMesh(6))).toBeUndefined();
+  });
+});

@@ -26,4 +26,10 @@ describe('server capacity of a plan', () => {
     const pairs = (n: number) => Array.from({ length: n }, (_, i) => ({ from: `a${i}`, to: 'b' }));
     expect(serverCapacityOf([{ pairs: pairs(30), timeoutMs: 3000 }, { pairs: [] }, { pairs: pairs(12) }])).toEqual({ maxSessions: 316, sessionTtlMs: 4500 });
   });
+
+  it('a rotated suite holds its rotation share of pairs per round, not all of them', async () => {
+    const { serverCapacityOf } = await import('../../../src/plan/server-capacity.js');
+    const pairs = Array.from({ length: 9900 }, (_, i) => ({ from: `a${i}`, to: 'b' }));
+    expect(serverCapacityOf([{ pairs, timeoutMs: 3000, rotation: { pairsPerRound: 1000 } }]).maxSessions).toBe(2 * 1000 + 256);
+  });
 });
