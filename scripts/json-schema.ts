@@ -1,9 +1,18 @@
 // The config's JSON Schema, generated from the zod schema (the truth) so editors can
 // autocomplete .vps-test.yml. Scenario steps are dispatched by key in zod, so their schema is
 // assembled here from the per-step schemas.
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { configSchema } from '../src/config/schema.js';
 import { STEP_SCHEMAS } from '../src/config/scenario.js';
+
+/** github.com/<owner>/<name> from package.json's repository (the one source of our slug). */
+function repositoryUrl(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { repository?: { url?: string } };
+  const m = /github\.com\/([^/]+\/[^/.]+)/.exec(pkg.repository?.url ?? '');
+  if (!m) throw new Error('package.json has no github.com repository url');
+  return `https://github.com/${m[1]}`;
+}
 
 export function renderJsonSchema(): string {
   const steps = Object.entries(STEP_SCHEMAS).map(([kind, schema]) => ({
@@ -31,7 +40,7 @@ export function renderJsonSchema(): string {
   }) as Record<string, unknown>;
   const out = {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: 'https://github.com/org/vps-test/schema/vps-test.schema.json',
+    $id: `${repositoryUrl()}/schema/vps-test.schema.json`,
     title: '.vps-test.yml',
     description: 'vps-test configuration: build, fleet, service, tests, soak, report. Generated from src/config/schema.ts.',
     ...stripSchemaKey(schema),
