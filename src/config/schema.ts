@@ -26,6 +26,8 @@ const nodeSchema = z.strictObject({
   impair: impairSchema.optional(),
   /** NAT'd lab nodes: hairpinning on the router (RFC 4787 REQ-9; default on where the NAT type has it). */
   hairpin: z.boolean().optional(),
+  /** local lab: 'vm' runs the node in a VM with its own kernel (docs/architecture.md, "VM machines"). */
+  machine: z.enum(['namespace', 'vm']).optional(),
   // inventory hosts
   host: z.string().optional(),
   port: z.number().int().min(1).max(65535).optional(),

@@ -47,6 +47,11 @@ export function checkSemantics(config: Config): SemanticIssue[] {
     if (node.size !== undefined && provider !== 'digitalocean') push(['fleet', 'nodes', i, 'size'], `'size' is only used with provider digitalocean (provider is '${provider}')`);
   });
   nodes.forEach((node, i) => {
+    if (node.machine !== 'vm') return;
+    if (provider !== 'local') push(['fleet', 'nodes', i, 'machine'], `node '${node.name}': machine vm runs on the local lab only (provider is '${provider}')`);
+    else if (node.arch !== 'x86_64') push(['fleet', 'nodes', i, 'machine'], `node '${node.name}': VM machines are x86_64 (the base image is Debian amd64), arch is '${node.arch}'`);
+  });
+  nodes.forEach((node, i) => {
     if (node.hairpin === undefined) return;
     if (node.nat === 'none') push(['fleet', 'nodes', i, 'hairpin'], `node '${node.name}': hairpin applies to a node behind a NAT (nat is none)`);
     else if (node.hairpin && (node.nat.startsWith('symmetric') || node.nat === 'port-restricted-remapped')) {

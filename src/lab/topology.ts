@@ -27,6 +27,8 @@ export interface LabNodeSpec {
   region?: string;
   /** NAT'd nodes: hairpinning on the router (default: on where the NAT type has it). */
   hairpin?: boolean;
+  /** 'vm': the node's processes run in a VM attached to its namespace (a LabMachineHook makes it). Default 'namespace'. */
+  machine?: 'namespace' | 'vm';
 }
 
 export interface SshdPlan {
@@ -46,6 +48,8 @@ export interface MachinePlan {
   impair?: Impairment;
   region?: string;
   hairpin?: boolean;
+  /** A VM behind the node's namespace (docs/architecture.md, "VM machines"); absent for namespace machines. */
+  machine?: 'vm';
   /** Namespace of the machine's public side: the public node itself, or the NAT'd node's router. */
   machineNamespace: string;
   /** NAT'd nodes: where the node's processes run. */
@@ -139,6 +143,7 @@ export function planTopology(nodes: LabNodeSpec[], options: TopologyOptions): To
       ...(node.impair ? { impair: node.impair } : {}),
       ...(node.region !== undefined ? { region: node.region } : {}),
       ...(node.hairpin !== undefined ? { hairpin: node.hairpin } : {}),
+      ...(node.machine === 'vm' ? { machine: 'vm' as const } : {}),
       machineNamespace: machineNs,
       ...(hostNs ? { hostNamespace: hostNs } : {}),
       namespaces: hostNs ? [machineNs, hostNs] : [machineNs],
@@ -237,12 +242,14 @@ export function linkImpairment(impair: Impairment | undefined, netem: boolean): 
 
 /** Machines whose own delay the internet's delayer applies (kernel without netem). */
 export function delayerDelayMs(m: MachinePlan, netem: boolean): number | undefined {
+  if (m.machine === 'vm') return undefined;
   return linkImpairment(m.impair, netem) !== m.impair ? m.impair?.delayMs : undefined;
 }
 
 /** One machine: its link to the internet router, addresses, routes, NAT, impairments. Its namespaces exist already. */
 export function machineSteps(t: Topology, m: MachinePlan, options: { netem: boolean }): Step[] {
-  const impair = linkImpairment(m.impair, options.netem);
+  // A VM applies its impairment with its own kernel's netem (src/vm/seed.ts), not on the host's links.
+  const impair = m.machine === 'vm' ? undefined : linkImpairment(m.impair, options.netem);
   const inet = t.inetNamespace;
   const ns = m.machineNamespace;
   const gw = t.subnet.gatewayIp;
@@ -280,6 +287,8 @@ export function machineSteps(t: Topology, m: MachinePlan, options: { netem: bool
         wanIp: m.publicIps[0] as string,
         ...(m.hairpin !== undefined ? { hairpin: m.hairpin } : {}),
         ...(m.macs.lan && m.macs.host ? { macs: { lan: m.macs.lan, host: m.macs.host } } : {}),
+        // a VM host runs its own sshd: the router forwards the controller's SSH to it
+        ...(m.machine === 'vm' ? { sshTo: m.lan.hostIp } : {}),
       }),
     );
   } else {
@@ -297,6 +306,7 @@ export function machineSteps(t: Topology, m: MachinePlan, options: { netem: bool
     );
   }
   // path evidence (docs/architecture.md): last, so the machine's ip commands stay one batch
-  steps.push(evidenceStep(ns, { publicIface: uplink, routed: Boolean(m.lan) }));
+  // (a public VM's namespace routes for the guest behind it, like a router)
+  steps.push(evidenceStep(ns, { publicIface: uplink, routed: Boolean(m.lan) || m.machine === 'vm' }));
   return steps;
 }

@@ -62,6 +62,7 @@ function plannedNodes(config: Config): PlannedNode[] {
     ...(n.size !== undefined && { size: n.size }),
     ...(n.impair !== undefined && { impair: n.impair }),
     ...(n.hairpin !== undefined && { hairpin: n.hairpin }),
+    ...(n.machine === 'vm' && { machine: 'vm' as const }),
     ...(n.host !== undefined && { host: n.host, port: n.port ?? 22, user: n.user ?? 'root' }),
     ...(n.host_key !== undefined && { hostKey: n.host_key }),
   }));

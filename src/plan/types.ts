@@ -29,6 +29,8 @@ export interface PlannedNode {
   size?: string;
   impair?: Impairment;
   hairpin?: boolean;
+  /** local lab: the node runs in a VM (docs/architecture.md, "VM machines") */
+  machine?: 'vm';
   /** inventory provider only */
   host?: string;
   port?: number;

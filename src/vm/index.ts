@@ -1,0 +1,41 @@
+// VM machines (docs/architecture.md, "VM machines"): what the local provider needs to put a
+// `machine: vm` node in a VM. prepareVms is the plan-time check: it names what is missing.
+import type { Exec } from '../lab/exec.js';
+import { resolveCommand } from '../lab/preflight.js';
+import { detectAccel, type Accel } from './accel.js';
+import { ensureImage, VmUnavailableError, type VmImage } from './image.js';
+
+export { chooseAccel, detectAccel, TCG_COST, type Accel } from './accel.js';
+export { ensureImage, findImage, VmUnavailableError, type VmImage } from './image.js';
+export { removeVmFiles, VmBootError, VmMachines, type VmBoot, type VmMachinesOptions } from './machines.js';
+
+/** The commands a VM machine needs on the controller and the Debian package of each. */
+export const VM_COMMANDS: Record<string, string> = {
+  'qemu-system-x86_64': 'qemu-system-x86',
+  'qemu-img': 'qemu-utils',
+  xorriso: 'xorriso',
+  debootstrap: 'debootstrap',
+};
+
+export async function missingVmCommands(): Promise<string[]> {
+  const missing: string[] = [];
+  for (const [cmd, pkg] of Object.entries(VM_COMMANDS)) if (!(await resolveCommand(cmd))) missing.push(`${cmd} (${pkg})`);
+  return missing;
+}
+
+/**
+ * Before anything is provisioned: the packages (installed when root), the base image (built
+ * once when missing) and the accelerator. Throws VmUnavailableError naming what is missing.
+ */
+export async function prepareVms(exec: Exec, log: (line: string) => void): Promise<{ image: VmImage; accel: Accel }> {
+  if (process.getuid?.() !== 0) {
+    const missing = await missingVmCommands();
+    if (missing.length > 0) throw new VmUnavailableError(`VM machines need ${missing.join(', ')}: run \`sudo bash scripts/install-vm-deps.sh\``);
+  }
+  const image = await ensureImage(log);
+  const missing = await missingVmCommands();
+  if (missing.length > 0) throw new VmUnavailableError(`VM machines need ${missing.join(', ')}, still missing after scripts/install-vm-deps.sh`);
+  const accel = await detectAccel(exec);
+  log(`vm: base image ${image.dir}; ${accel.kind === 'kvm' ? accel.reason : `no hardware KVM: ${accel.reason}`}`);
+  return { image, accel };
+}
