@@ -95,7 +95,7 @@ async function rssMb(pid: number): Promise<number | undefined> {
 
 async function consoleTail(file: string): Promise<string> {
   const text = await readFile(file, 'utf8').catch(() => '');
-  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').trim().split('\n').slice(-3).join(' | ');
+  return text.replace(new RegExp(String.fromCharCode(27) + '\\[[0-9;?]*[A-Za-z]', 'g'), '').trim().split('\n').slice(-3).join(' | ');
 }
 
 export class VmMachines implements LabMachineHook {
