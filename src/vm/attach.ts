@@ -17,8 +17,9 @@ export interface Attachment {
   /** The node's address and the prefix it had on the veth. */
   address: string;
   prefixLen: number;
-  /** The next hop the veth's routes used. */
+  /** The next hop the veth's routes used, and its MAC (its permanent neighbour entry goes with the address). */
   gateway: string;
+  gatewayMac: string;
   guestMac: string;
   tapMac: string;
 }
@@ -38,6 +39,8 @@ export function attachSteps(a: Attachment): Step[] {
     ip(ns, 'link', 'set', 'dev', TAP, 'address', a.tapMac),
     ip(ns, 'link', 'set', 'dev', TAP, 'addrgenmode', 'none'),
     ip(ns, 'link', 'set', TAP, 'up'),
+    // removing the veth's last address flushed its neighbour entries, the permanent one too
+    ip(ns, 'neigh', 'replace', a.gateway, 'lladdr', a.gatewayMac, 'dev', a.veth, 'nud', 'permanent'),
     ip(ns, 'route', 'replace', 'default', 'via', a.gateway, 'dev', a.veth, 'onlink'),
     ip(ns, 'route', 'add', `${a.address}/32`, 'dev', TAP),
     ip(ns, 'neigh', 'replace', a.address, 'lladdr', a.guestMac, 'dev', TAP, 'nud', 'permanent'),

@@ -58,9 +58,9 @@ export function vmFiles(dir: string): VmFiles {
 export function attachmentOf(t: Topology, m: MachinePlan): Attachment {
   const common = { veth: IFACE.uplink, guestMac: vmMac(t.runId, m.node, 'guest'), tapMac: vmMac(t.runId, m.node, 'tap') };
   if (m.lan && m.hostNamespace) {
-    return { ...common, ns: m.hostNamespace, address: m.lan.hostIp, prefixLen: m.lan.prefixLen, gateway: m.lan.routerIp };
+    return { ...common, ns: m.hostNamespace, address: m.lan.hostIp, prefixLen: m.lan.prefixLen, gateway: m.lan.routerIp, gatewayMac: m.macs.lan as string };
   }
-  return { ...common, ns: m.machineNamespace, address: m.publicIps[0] as string, prefixLen: 32, gateway: t.subnet.gatewayIp };
+  return { ...common, ns: m.machineNamespace, address: m.publicIps[0] as string, prefixLen: 32, gateway: t.subnet.gatewayIp, gatewayMac: m.macs.inetPort };
 }
 
 /** The guest's own prefix: a NAT'd host keeps its LAN's, a public node sees the lab's /24 (its gateway in it). */

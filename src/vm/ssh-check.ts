@@ -11,7 +11,7 @@ export interface GuestSsh {
 
 export function sshArgv(g: GuestSsh, command: string): string[] {
   return [
-    'ssh', '-i', g.clientKeyPath,
+    'ssh', '-n', '-i', g.clientKeyPath,
     '-o', `UserKnownHostsFile=${g.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'GlobalKnownHostsFile=/dev/null',
     '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=15', '-o', 'IdentitiesOnly=yes', '-o', 'LogLevel=ERROR',
     `root@${g.host}`, command,
