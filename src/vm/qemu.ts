@@ -46,7 +46,7 @@ export function qemuArgv(s: QemuSpec): string[] {
     '-kernel', s.image.kernel,
     '-initrd', s.image.initrd,
     // net.ifnames=0: the NIC is eth0, as network-config says; panic=-1 turns a panic into an exit
-    '-append', 'root=/dev/vda rw console=ttyS0 net.ifnames=0 panic=-1 loglevel=4 systemd.show_status=false',
+    '-append', 'root=/dev/vda rw console=ttyS0 net.ifnames=0 panic=-1 loglevel=4 systemd.show_status=false mitigations=off',
     '-drive', `file=${s.files.overlay},if=virtio,format=qcow2,cache=unsafe`,
     '-drive', `file=${s.files.seedIso},if=virtio,format=raw,readonly=on`,
     '-netdev', `tap,id=net0,ifname=${s.tap},script=no,downscript=no`,

@@ -50,6 +50,8 @@ export function renderUserData(s: SeedSpec): string {
     'users: []',
     'disable_root: false',
     'ssh_pwauth: false',
+    // the image has no locales package: cloud-init's default en_US.UTF-8 would fail the boot
+    'locale: false',
     'ssh_deletekeys: true',
     'ssh_genkeytypes: []',
     'ssh_keys:',

@@ -24,27 +24,23 @@ export interface CloudInitStatus {
   errors: string[];
 }
 
-/** `cloud-init status --long` output. Pure. */
+/** `cloud-init status --long` output (22.4: `detail:` then unindented lines; 23+: `errors:` lists). Pure. */
 export function parseCloudInitStatus(text: string): CloudInitStatus {
   const status = /^status:\s*(\S+)/m.exec(text)?.[1] ?? 'unknown';
   const errors: string[] = [];
   const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    if (/^detail:/.test(line)) {
-      const detail = [line.replace(/^detail:\s*/, ''), ...takeIndented(lines, i + 1)].join(' ').trim();
-      if (status !== 'done' && detail) errors.push(detail);
-    }
-    if (/^errors:/.test(line)) errors.push(...takeIndented(lines, i + 1).map((l) => l.replace(/^-\s*/, '')));
-    if (/^recoverable_errors:/.test(line)) errors.push(...takeIndented(lines, i + 1).filter((l) => /^-/.test(l) || /WARNING|ERROR/.test(l)).map((l) => l.replace(/^-\s*/, '')));
-  }
-  return { status, errors: [...new Set(errors.filter(Boolean))] };
-}
-
-function takeIndented(lines: string[], from: number): string[] {
-  const out: string[] = [];
-  for (let j = from; j < lines.length && /^\s+\S/.test(lines[j] as string); j++) out.push((lines[j] as string).trim());
-  return out;
+  const isKey = (l: string) => /^[a-z_]+:(\s|$)/.test(l);
+  const valuesAfter = (i: number) => {
+    const out: string[] = [];
+    for (let j = i + 1; j < lines.length && !isKey(lines[j] as string); j++) if ((lines[j] as string).trim()) out.push((lines[j] as string).trim().replace(/^-\s*/, ''));
+    return out;
+  };
+  lines.forEach((line, i) => {
+    const inline = line.replace(/^[a-z_]+:\s*/, '').trim();
+    if (/^detail:/.test(line) && status !== 'done') errors.push(...[inline, ...valuesAfter(i)].filter((x) => x && x !== '[]'));
+    if (/^errors:/.test(line)) errors.push(...[inline, ...valuesAfter(i)].filter((x) => x && x !== '[]'));
+  });
+  return { status, errors: [...new Set(errors)] };
 }
 
 /**

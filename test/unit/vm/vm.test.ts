@@ -130,6 +130,10 @@ describe('cloud-init status', () => {
   it('done has no errors', () => {
     expect(parseCloudInitStatus('status: done\nextended_status: done\nboot_status_code: enabled-by-generator\ndetail:\nDataSourceNoCloud [seed=/dev/vdb][dsmode=net]\nerrors: []\n')).toEqual({ status: 'done', errors: [] });
   });
+  it('22.4 (bookworm): the unindented detail lines are the message', () => {
+    const s = parseCloudInitStatus("status: error\ntime: Wed, 02 Dec 2026 03:07:06 +0000\ndetail:\n('locale', ProcessExecutionError('Unexpected error while running command.'))\n");
+    expect(s).toEqual({ status: 'error', errors: ["('locale', ProcessExecutionError('Unexpected error while running command.'))"] });
+  });
   it('error carries cloud-init\'s own messages', () => {
     const s = parseCloudInitStatus("status: error\ndetail:\n  ('scripts_user', RuntimeError('Runparts: 1 failures (part-001) in 1 attempted commands'))\nerrors:\n\t- ('scripts_user', RuntimeError('Runparts: 1 failures (part-001) in 1 attempted commands'))\n");
     expect(s.status).toBe('error');
