@@ -7,7 +7,9 @@ import { ensureImage, VmUnavailableError, type VmImage } from './image.js';
 
 export { chooseAccel, detectAccel, TCG_COST, type Accel } from './accel.js';
 export { ensureImage, findImage, VmUnavailableError, type VmImage } from './image.js';
-export { removeVmFiles, VmBootError, VmMachines, type VmBoot, type VmMachinesOptions } from './machines.js';
+export { attachmentOf, launchVm, removeVmFiles, vmDir, VmBootError, VmMachines, type LaunchSpec, type VmBoot, type VmMachinesOptions } from './machines.js';
+export { attachSteps, vmMac, TAP } from './attach.js';
+export { parseCloudInitStatus, type CloudInitStatus } from './ssh-check.js';
 
 /** The commands a VM machine needs on the controller and the Debian package of each. */
 export const VM_COMMANDS: Record<string, string> = {

@@ -4,6 +4,7 @@
 // connection verified against the host key we generated and cloud-init's own verdict.
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import type { Exec } from '../lab/exec.js';
 import type { LabMachineHook, MachineStartContext } from '../lab/lab.js';
 import { IFACE } from '../lab/names.js';
 import { waitForSsh } from '../lab/sshd.js';
@@ -12,14 +13,14 @@ import type { Accel } from './accel.js';
 import { attachSteps, TAP, vmMac, type Attachment } from './attach.js';
 import type { VmImage } from './image.js';
 import { overlayArgv, qemuArgv, type VmFiles } from './qemu.js';
-import { writeSeed } from './seed.js';
+import { writeSeed, type SeedSpec } from './seed.js';
 import { waitForCloudInit } from './ssh-check.js';
 
 export interface VmMachinesOptions {
   image: VmImage;
   accel: Accel;
   memoryMb?: number;
-  /** From qemu's start to cloud-init done. Default 10 min (software emulation on a busy host). */
+  /** From qemu's start to cloud-init done. Default 20 min (software emulation on a busy 2-core host). */
   bootTimeoutMs?: number;
   /** VMs booting at once (software emulation: 3 on 2 cores). Default 3. */
   parallel?: number;
@@ -98,6 +99,37 @@ async function consoleTail(file: string): Promise<string> {
   return text.replace(new RegExp(String.fromCharCode(27) + '\\[[0-9;?]*[A-Za-z]', 'g'), '').trim().split('\n').slice(-3).join(' | ');
 }
 
+export interface LaunchSpec {
+  exec: Exec;
+  image: VmImage;
+  accel: Accel;
+  /** Folder of the VM's files (overlay, seed, console, pid). */
+  dir: string;
+  name: string;
+  /** Namespace holding the tap (see attach.ts). */
+  ns: string;
+  mac: string;
+  seed: SeedSpec;
+  memoryMb?: number;
+}
+
+/** Overlay, seed, qemu daemonized inside the namespace; resolves with its files and pid once qemu runs. */
+export async function launchVm(l: LaunchSpec): Promise<{ files: VmFiles; pid?: number; started: number }> {
+  const files = vmFiles(l.dir);
+  await mkdir(l.dir, { recursive: true, mode: 0o700 });
+  await l.exec(overlayArgv(l.image, files.overlay));
+  await writeSeed(l.exec, l.dir, l.seed);
+  const started = Date.now();
+  const argv = qemuArgv({ name: l.name, image: l.image, files, accel: l.accel, tap: TAP, mac: l.mac, ...(l.memoryMb ? { memoryMb: l.memoryMb } : {}) });
+  try {
+    await l.exec(['ip', 'netns', 'exec', l.ns, ...argv]);
+  } catch (err) {
+    throw new VmBootError(`${l.name}: qemu did not start: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const pid = Number((await readFile(files.pidFile, 'utf8').catch(() => '')).trim()) || undefined;
+  return { files, started, ...(pid ? { pid } : {}) };
+}
+
 export class VmMachines implements LabMachineHook {
   readonly boots: VmBoot[] = [];
 
@@ -113,30 +145,29 @@ export class VmMachines implements LabMachineHook {
     ctx.progress(`vm: ${ctx.machines.length} machine(s) (${ctx.machines.map((m) => m.node).join(', ')}), ${o.accel.kind}: ${o.accel.reason}`);
     const boots = await eachLimited(ctx.machines, o.parallel ?? 3, async (m) => {
       const a = attachmentOf(t, m);
-      const dir = vmDir(t.labRoot, m.node);
-      const files = vmFiles(dir);
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      await exec(overlayArgv(o.image, files.overlay));
       const userData = o.userData?.(m.node);
-      await writeSeed(exec, dir, {
-        instanceId: `vt${t.runId}-${m.node}`,
-        hostname: m.node.replace(/[^A-Za-z0-9-]/g, '-'),
-        hostKey: { private: await readFile(m.sshd.hostKeyPath, 'utf8'), public: (await readFile(`${m.sshd.hostKeyPath}.pub`, 'utf8')).trim() },
-        clientKey: ctx.clientKey,
-        workdir: guestWorkdir(m.node),
-        network: { mac: a.guestMac, address: `${a.address}/${guestPrefix(t, m)}`, gateway: a.gateway },
-        ...(m.impair ? { impair: m.impair } : {}),
-        ...(userData !== undefined ? { userData } : {}),
+      const { files, pid, started } = await launchVm({
+        exec,
+        image: o.image,
+        accel: o.accel,
+        dir: vmDir(t.labRoot, m.node),
+        name: `vt${t.runId}-${m.node}`,
+        ns: a.ns,
+        mac: a.guestMac,
+        ...(o.memoryMb ? { memoryMb: o.memoryMb } : {}),
+        seed: {
+          instanceId: `vt${t.runId}-${m.node}`,
+          hostname: m.node.replace(/[^A-Za-z0-9-]/g, '-'),
+          hostKey: { private: await readFile(m.sshd.hostKeyPath, 'utf8'), public: (await readFile(`${m.sshd.hostKeyPath}.pub`, 'utf8')).trim() },
+          clientKeys: [ctx.clientKey],
+          workdir: guestWorkdir(m.node),
+          minimalModules: userData === undefined,
+          network: { mac: a.guestMac, address: `${a.address}/${guestPrefix(t, m)}`, gateway: a.gateway },
+          ...(m.impair ? { impair: m.impair } : {}),
+          ...(userData !== undefined ? { userData } : {}),
+        },
       });
-      const started = Date.now();
-      const argv = qemuArgv({ name: `vt${t.runId}-${m.node}`, image: o.image, files, accel: o.accel, tap: TAP, mac: a.guestMac, ...(o.memoryMb ? { memoryMb: o.memoryMb } : {}) });
-      try {
-        await exec(['ip', 'netns', 'exec', a.ns, ...argv]);
-      } catch (err) {
-        throw new VmBootError(`node "${m.node}": qemu did not start: ${err instanceof Error ? err.message : String(err)}`);
-      }
-      const pid = Number((await readFile(files.pidFile, 'utf8').catch(() => '')).trim()) || undefined;
-      const deadline = started + (o.bootTimeoutMs ?? 600_000);
+      const deadline = started + (o.bootTimeoutMs ?? 1_200_000);
       const host = m.publicIps[0] as string;
       let bannerMs: number;
       try {

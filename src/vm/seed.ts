@@ -18,11 +18,18 @@ export interface GuestNetwork {
 export interface SeedSpec {
   instanceId: string;
   hostname: string;
-  hostKey: { private: string; public: string };
-  clientKey: string;
-  workdir: string;
+  /** Ours (lab VMs); absent when the extra user-data installs its own (DigitalOcean's does). */
+  hostKey?: { private: string; public: string };
+  clientKeys: string[];
+  /** Created by cloud-init (lab VMs); absent when the extra user-data makes its own. */
+  workdir?: string;
   network: GuestNetwork;
   impair?: Impairment;
+  /**
+   * Run only the cloud-init modules this seed uses (lab VMs): each module is Python work, slow in
+   * software emulation. Off for a seed carrying someone else's user-data, which may use any module.
+   */
+  minimalModules?: boolean;
   /** Extra user-data (DigitalOcean's user_data): handed to cloud-init as a second part, as is. */
   userData?: string;
 }
@@ -40,9 +47,18 @@ export function netemArgv(impair: Impairment | undefined, dev = 'eth0'): string[
   return argv;
 }
 
+const MINIMAL_MODULES = [
+  'cloud_init_modules: [write_files, set_hostname, update_hostname, update_etc_hosts, users_groups, ssh]',
+  'cloud_config_modules: [runcmd]',
+  'cloud_final_modules: [scripts_user, final_message]',
+];
+
 export function renderUserData(s: SeedSpec): string {
   const netem = netemArgv(s.impair);
-  const runcmd = [['mkdir', '-p', '-m', '0700', s.workdir], ...(netem ? [netem] : [])];
+  const runcmd = [...(s.workdir ? [['mkdir', '-p', '-m', '0700', s.workdir]] : []), ...(netem ? [netem] : [])];
+  const hostKey = s.hostKey
+    ? ['ssh_deletekeys: true', 'ssh_genkeytypes: []', 'ssh_keys:', '  ed25519_private: |', ...s.hostKey.private.trim().split('\n').map((l) => `    ${l}`), `  ed25519_public: ${q(s.hostKey.public)}`]
+    : [];
   return [
     '#cloud-config',
     `hostname: ${q(s.hostname)}`,
@@ -52,16 +68,11 @@ export function renderUserData(s: SeedSpec): string {
     'ssh_pwauth: false',
     // the image has no locales package: cloud-init's default en_US.UTF-8 would fail the boot
     'locale: false',
-    'ssh_deletekeys: true',
-    'ssh_genkeytypes: []',
-    'ssh_keys:',
-    '  ed25519_private: |',
-    ...s.hostKey.private.trim().split('\n').map((l) => `    ${l}`),
-    `  ed25519_public: ${q(s.hostKey.public)}`,
+    ...hostKey,
     'ssh_authorized_keys:',
-    `  - ${q(s.clientKey)}`,
-    'runcmd:',
-    ...runcmd.map((argv) => `  - [${argv.map(q).join(', ')}]`),
+    ...s.clientKeys.map((k) => `  - ${q(k)}`),
+    ...(s.minimalModules ? MINIMAL_MODULES : []),
+    ...(runcmd.length > 0 ? ['runcmd:', ...runcmd.map((argv) => `  - [${argv.map(q).join(', ')}]`)] : []),
     '',
   ].join('\n');
 }

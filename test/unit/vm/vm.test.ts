@@ -34,7 +34,7 @@ describe('seed', () => {
     instanceId: 'vtr1-a',
     hostname: 'a',
     hostKey: { private: '-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n', public: 'ssh-ed25519 AAAAhost' },
-    clientKey: 'ssh-ed25519 AAAAclient',
+    clientKeys: ['ssh-ed25519 AAAAclient'],
     workdir: '/root/vps-test/a',
     network: { mac: '52:56:00:00:00:01', address: '198.18.0.10/24', gateway: '198.18.0.254' },
     impair: { delayMs: 50 },
