@@ -27,8 +27,10 @@ export interface VmDropletOptions {
   accel: Accel;
   exec?: Exec;
   claimDir?: string;
-  /** Until the droplet's sshd answers. Default 15 min (software emulation on a busy host). */
+  /** Until the droplet's sshd answers. Default 20 min (software emulation on a busy host). */
   sshTimeoutMs?: number;
+  /** Fault injection: what cloud-init gets instead of the request's user_data (undefined: unchanged). */
+  userDataFault?: (droplet: FakeDroplet) => string | undefined;
 }
 
 export class VmDropletMachines implements MachineBackend {
@@ -90,10 +92,10 @@ export class VmDropletMachines implements MachineBackend {
         hostname: d.name,
         clientKeys: authorizedKeys,
         network: { mac: a.guestMac, address: `${ip}/${this.t.subnet.prefixLen}`, gateway: this.t.subnet.gatewayIp },
-        ...(d.userData !== undefined ? { userData: d.userData } : {}),
+        ...((this.options.userDataFault?.(d) ?? d.userData) !== undefined ? { userData: (this.options.userDataFault?.(d) ?? d.userData) as string } : {}),
       },
     });
-    await waitForSsh(ip, 22, { timeoutMs: this.options.sshTimeoutMs ?? 900_000, what: `fake VM droplet ${d.name}` });
+    await waitForSsh(ip, 22, { timeoutMs: this.options.sshTimeoutMs ?? 1_200_000, what: `fake VM droplet ${d.name}` });
     return ip;
   }
 
