@@ -69,10 +69,10 @@ function runScript(script: string, onProgress: (line: string) => void): Promise<
  * The image, building it (and installing qemu, debootstrap, xorriso) when this machine lacks
  * them. Not root: an error naming what is missing and the command that makes it.
  */
-export async function ensureImage(onProgress: (line: string) => void = () => undefined): Promise<VmImage> {
-  const script = buildScript();
+export async function ensureImage(onProgress: (line: string) => void = () => undefined, options: { isRoot?: boolean; script?: string } = {}): Promise<VmImage> {
+  const script = options.script ?? buildScript();
   const found = findImage(script);
-  const isRoot = process.getuid?.() === 0;
+  const isRoot = options.isRoot ?? process.getuid?.() === 0;
   if (found) {
     if (!isRoot) return found;
     await runScript(depsScript(), onProgress);

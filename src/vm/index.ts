@@ -19,23 +19,32 @@ export const VM_COMMANDS: Record<string, string> = {
   debootstrap: 'debootstrap',
 };
 
-export async function missingVmCommands(): Promise<string[]> {
+export async function missingVmCommands(resolve: (cmd: string) => Promise<string | undefined> = resolveCommand): Promise<string[]> {
   const missing: string[] = [];
-  for (const [cmd, pkg] of Object.entries(VM_COMMANDS)) if (!(await resolveCommand(cmd))) missing.push(`${cmd} (${pkg})`);
+  for (const [cmd, pkg] of Object.entries(VM_COMMANDS)) if (!(await resolve(cmd))) missing.push(`${cmd} (${pkg})`);
   return missing;
+}
+
+export interface PrepareOptions {
+  /** Default: this process's uid is 0. */
+  isRoot?: boolean;
+  resolve?: (cmd: string) => Promise<string | undefined>;
+  /** The image recipe (default scripts/vm/build-image.sh). */
+  script?: string;
 }
 
 /**
  * Before anything is provisioned: the packages (installed when root), the base image (built
  * once when missing) and the accelerator. Throws VmUnavailableError naming what is missing.
  */
-export async function prepareVms(exec: Exec, log: (line: string) => void): Promise<{ image: VmImage; accel: Accel }> {
-  if (process.getuid?.() !== 0) {
-    const missing = await missingVmCommands();
+export async function prepareVms(exec: Exec, log: (line: string) => void, options: PrepareOptions = {}): Promise<{ image: VmImage; accel: Accel }> {
+  const isRoot = options.isRoot ?? process.getuid?.() === 0;
+  if (!isRoot) {
+    const missing = await missingVmCommands(options.resolve);
     if (missing.length > 0) throw new VmUnavailableError(`VM machines need ${missing.join(', ')}: run \`sudo bash scripts/install-vm-deps.sh\``);
   }
-  const image = await ensureImage(log);
-  const missing = await missingVmCommands();
+  const image = await ensureImage(log, { isRoot, ...(options.script ? { script: options.script } : {}) });
+  const missing = await missingVmCommands(options.resolve);
   if (missing.length > 0) throw new VmUnavailableError(`VM machines need ${missing.join(', ')}, still missing after scripts/install-vm-deps.sh`);
   const accel = await detectAccel(exec);
   log(`vm: base image ${image.dir}; ${accel.kind === 'kvm' ? accel.reason : `no hardware KVM: ${accel.reason}`}`);

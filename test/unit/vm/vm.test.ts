@@ -151,3 +151,25 @@ describe('config: machine', () => {
     expect(() => parseConfig(base(', machine: docker'), 'x.yml')).toThrow(/machine/);
   });
 });
+
+describe('plan-time check: a machine without what VMs need', () => {
+  it('names the missing commands and their packages, and the command that installs them', async () => {
+    const { prepareVms } = await import('../../../src/vm/index.js');
+    const none = async () => undefined;
+    await expect(prepareVms(async () => ({ code: 0, stdout: '', stderr: '' }), () => undefined, { isRoot: false, resolve: none })).rejects.toThrow(
+      /VM machines need qemu-system-x86_64 \(qemu-system-x86\), qemu-img \(qemu-utils\), xorriso \(xorriso\), debootstrap \(debootstrap\): run `sudo bash scripts\/install-vm-deps.sh`/,
+    );
+  });
+  it('names the missing base image and how to build it', async () => {
+    const { prepareVms } = await import('../../../src/vm/index.js');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'vt-vm-recipe-'));
+    writeFileSync(join(dir, 'build-image.sh'), `# a recipe never built: ${dir}\n`);
+    const all = async (cmd: string) => `/usr/bin/${cmd}`;
+    await expect(prepareVms(async () => ({ code: 0, stdout: '', stderr: '' }), () => undefined, { isRoot: false, resolve: all, script: join(dir, 'build-image.sh') })).rejects.toThrow(
+      /VM machines need the base image .*bookworm-[0-9a-f]{16}, which is not built: run `sudo npm run vm:image`/,
+    );
+  });
+});
