@@ -45628,10 +45628,10 @@ function runScript(script, onProgress) {
     child.on("close", (code) => code === 0 ? resolve15(out.trim()) : reject(new VmUnavailableError(`${path8.basename(script)} failed (exit ${code}): ${tail.join(" | ")}`)));
   });
 }
-async function ensureImage(onProgress = () => void 0) {
-  const script = buildScript();
+async function ensureImage(onProgress = () => void 0, options = {}) {
+  const script = options.script ?? buildScript();
   const found = findImage(script);
-  const isRoot = process.getuid?.() === 0;
+  const isRoot = options.isRoot ?? process.getuid?.() === 0;
   if (found) {
     if (!isRoot) return found;
     await runScript(depsScript(), onProgress);
@@ -45712,7 +45712,7 @@ function qemuArgv(s) {
     s.image.initrd,
     // net.ifnames=0: the NIC is eth0, as network-config says; panic=-1 turns a panic into an exit
     "-append",
-    "root=/dev/vda rw console=ttyS0 net.ifnames=0 panic=-1 loglevel=4 systemd.show_status=false",
+    "root=/dev/vda rw console=ttyS0 net.ifnames=0 panic=-1 loglevel=4 systemd.show_status=false mitigations=off",
     "-drive",
     `file=${s.files.overlay},if=virtio,format=qcow2,cache=unsafe`,
     "-drive",
@@ -45753,7 +45753,8 @@ function netemArgv(impair, dev = "eth0") {
 }
 function renderUserData(s) {
   const netem = netemArgv(s.impair);
-  const runcmd = [["mkdir", "-p", "-m", "0700", s.workdir], ...netem ? [netem] : []];
+  const runcmd = [...s.workdir ? [["mkdir", "-p", "-m", "0700", s.workdir]] : [], ...netem ? [netem] : []];
+  const hostKey = s.hostKey ? ["ssh_deletekeys: true", "ssh_genkeytypes: []", "ssh_keys:", "  ed25519_private: |", ...s.hostKey.private.trim().split("\n").map((l) => `    ${l}`), `  ed25519_public: ${q(s.hostKey.public)}`] : [];
   return [
     "#cloud-config",
     `hostname: ${q(s.hostname)}`,
@@ -45761,16 +45762,13 @@ function renderUserData(s) {
     "users: []",
     "disable_root: false",
     "ssh_pwauth: false",
-    "ssh_deletekeys: true",
-    "ssh_genkeytypes: []",
-    "ssh_keys:",
-    "  ed25519_private: |",
-    ...s.hostKey.private.trim().split("\n").map((l) => `    ${l}`),
-    `  ed25519_public: ${q(s.hostKey.public)}`,
+    // the image has no locales package: cloud-init's default en_US.UTF-8 would fail the boot
+    "locale: false",
+    ...hostKey,
     "ssh_authorized_keys:",
-    `  - ${q(s.clientKey)}`,
-    "runcmd:",
-    ...runcmd.map((argv) => `  - [${argv.map(q).join(", ")}]`),
+    ...s.clientKeys.map((k) => `  - ${q(k)}`),
+    ...s.minimalModules ? MINIMAL_MODULES : [],
+    ...runcmd.length > 0 ? ["runcmd:", ...runcmd.map((argv) => `  - [${argv.map(q).join(", ")}]`)] : [],
     ""
   ].join("\n");
 }
@@ -45820,11 +45818,16 @@ async function writeSeed(exec, dir, s) {
   await exec(["xorriso", "-as", "genisoimage", "-quiet", "-output", iso, "-volid", "cidata", "-joliet", "-rock", files]);
   return iso;
 }
-var q;
+var q, MINIMAL_MODULES;
 var init_seed = __esm({
   "src/vm/seed.ts"() {
     "use strict";
     q = (s) => JSON.stringify(s);
+    MINIMAL_MODULES = [
+      "cloud_init_modules: [write_files, set_hostname, update_hostname, update_etc_hosts, users_groups, ssh]",
+      "cloud_config_modules: [runcmd]",
+      "cloud_final_modules: [scripts_user, final_message]"
+    ];
   }
 });
 
@@ -45857,21 +45860,18 @@ function parseCloudInitStatus(text) {
   const status2 = /^status:\s*(\S+)/m.exec(text)?.[1] ?? "unknown";
   const errors = [];
   const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (/^detail:/.test(line)) {
-      const detail = [line.replace(/^detail:\s*/, ""), ...takeIndented(lines, i + 1)].join(" ").trim();
-      if (status2 !== "done" && detail) errors.push(detail);
-    }
-    if (/^errors:/.test(line)) errors.push(...takeIndented(lines, i + 1).map((l) => l.replace(/^-\s*/, "")));
-    if (/^recoverable_errors:/.test(line)) errors.push(...takeIndented(lines, i + 1).filter((l) => /^-/.test(l) || /WARNING|ERROR/.test(l)).map((l) => l.replace(/^-\s*/, "")));
-  }
-  return { status: status2, errors: [...new Set(errors.filter(Boolean))] };
-}
-function takeIndented(lines, from) {
-  const out = [];
-  for (let j = from; j < lines.length && /^\s+\S/.test(lines[j]); j++) out.push(lines[j].trim());
-  return out;
+  const isKey = (l) => /^[a-z_]+:(\s|$)/.test(l);
+  const valuesAfter = (i) => {
+    const out = [];
+    for (let j = i + 1; j < lines.length && !isKey(lines[j]); j++) if (lines[j].trim()) out.push(lines[j].trim().replace(/^-\s*/, ""));
+    return out;
+  };
+  lines.forEach((line, i) => {
+    const inline = line.replace(/^[a-z_]+:\s*/, "").trim();
+    if (/^detail:/.test(line) && status2 !== "done") errors.push(...[inline, ...valuesAfter(i)].filter((x) => x && x !== "[]"));
+    if (/^errors:/.test(line)) errors.push(...[inline, ...valuesAfter(i)].filter((x) => x && x !== "[]"));
+  });
+  return { status: status2, errors: [...new Set(errors)] };
 }
 async function waitForCloudInit(exec, g, options) {
   let last = "";
@@ -45942,6 +45942,21 @@ async function consoleTail(file2) {
   const text = await readFile7(file2, "utf8").catch(() => "");
   return text.replace(new RegExp(String.fromCharCode(27) + "\\[[0-9;?]*[A-Za-z]", "g"), "").trim().split("\n").slice(-3).join(" | ");
 }
+async function launchVm(l) {
+  const files = vmFiles(l.dir);
+  await mkdir5(l.dir, { recursive: true, mode: 448 });
+  await l.exec(overlayArgv(l.image, files.overlay));
+  await writeSeed(l.exec, l.dir, l.seed);
+  const started = Date.now();
+  const argv = qemuArgv({ name: l.name, image: l.image, files, accel: l.accel, tap: TAP, mac: l.mac, ...l.memoryMb ? { memoryMb: l.memoryMb } : {} });
+  try {
+    await l.exec(["ip", "netns", "exec", l.ns, ...argv]);
+  } catch (err) {
+    throw new VmBootError(`${l.name}: qemu did not start: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const pid = Number((await readFile7(files.pidFile, "utf8").catch(() => "")).trim()) || void 0;
+  return { files, started, ...pid ? { pid } : {} };
+}
 async function removeVmFiles(labRoot) {
   const root = path10.join(labRoot, "vm");
   const nodes = await readdir4(root).catch(() => []);
@@ -45980,30 +45995,29 @@ var init_machines = __esm({
         ctx.progress(`vm: ${ctx.machines.length} machine(s) (${ctx.machines.map((m) => m.node).join(", ")}), ${o.accel.kind}: ${o.accel.reason}`);
         const boots = await eachLimited2(ctx.machines, o.parallel ?? 3, async (m) => {
           const a = attachmentOf(t, m);
-          const dir = vmDir(t.labRoot, m.node);
-          const files = vmFiles(dir);
-          await mkdir5(dir, { recursive: true, mode: 448 });
-          await exec(overlayArgv(o.image, files.overlay));
           const userData = o.userData?.(m.node);
-          await writeSeed(exec, dir, {
-            instanceId: `vt${t.runId}-${m.node}`,
-            hostname: m.node.replace(/[^A-Za-z0-9-]/g, "-"),
-            hostKey: { private: await readFile7(m.sshd.hostKeyPath, "utf8"), public: (await readFile7(`${m.sshd.hostKeyPath}.pub`, "utf8")).trim() },
-            clientKey: ctx.clientKey,
-            workdir: guestWorkdir(m.node),
-            network: { mac: a.guestMac, address: `${a.address}/${guestPrefix(t, m)}`, gateway: a.gateway },
-            ...m.impair ? { impair: m.impair } : {},
-            ...userData !== void 0 ? { userData } : {}
+          const { files, pid, started } = await launchVm({
+            exec,
+            image: o.image,
+            accel: o.accel,
+            dir: vmDir(t.labRoot, m.node),
+            name: `vt${t.runId}-${m.node}`,
+            ns: a.ns,
+            mac: a.guestMac,
+            ...o.memoryMb ? { memoryMb: o.memoryMb } : {},
+            seed: {
+              instanceId: `vt${t.runId}-${m.node}`,
+              hostname: m.node.replace(/[^A-Za-z0-9-]/g, "-"),
+              hostKey: { private: await readFile7(m.sshd.hostKeyPath, "utf8"), public: (await readFile7(`${m.sshd.hostKeyPath}.pub`, "utf8")).trim() },
+              clientKeys: [ctx.clientKey],
+              workdir: guestWorkdir(m.node),
+              minimalModules: userData === void 0,
+              network: { mac: a.guestMac, address: `${a.address}/${guestPrefix(t, m)}`, gateway: a.gateway },
+              ...m.impair ? { impair: m.impair } : {},
+              ...userData !== void 0 ? { userData } : {}
+            }
           });
-          const started = Date.now();
-          const argv = qemuArgv({ name: `vt${t.runId}-${m.node}`, image: o.image, files, accel: o.accel, tap: TAP, mac: a.guestMac, ...o.memoryMb ? { memoryMb: o.memoryMb } : {} });
-          try {
-            await exec(["ip", "netns", "exec", a.ns, ...argv]);
-          } catch (err) {
-            throw new VmBootError(`node "${m.node}": qemu did not start: ${err instanceof Error ? err.message : String(err)}`);
-          }
-          const pid = Number((await readFile7(files.pidFile, "utf8").catch(() => "")).trim()) || void 0;
-          const deadline = started + (o.bootTimeoutMs ?? 6e5);
+          const deadline = started + (o.bootTimeoutMs ?? 12e5);
           const host = m.publicIps[0];
           let bannerMs;
           try {
@@ -46034,18 +46048,19 @@ var init_machines = __esm({
 });
 
 // src/vm/index.ts
-async function missingVmCommands() {
+async function missingVmCommands(resolve15 = resolveCommand) {
   const missing = [];
-  for (const [cmd, pkg] of Object.entries(VM_COMMANDS)) if (!await resolveCommand(cmd)) missing.push(`${cmd} (${pkg})`);
+  for (const [cmd, pkg] of Object.entries(VM_COMMANDS)) if (!await resolve15(cmd)) missing.push(`${cmd} (${pkg})`);
   return missing;
 }
-async function prepareVms(exec, log) {
-  if (process.getuid?.() !== 0) {
-    const missing2 = await missingVmCommands();
+async function prepareVms(exec, log, options = {}) {
+  const isRoot = options.isRoot ?? process.getuid?.() === 0;
+  if (!isRoot) {
+    const missing2 = await missingVmCommands(options.resolve);
     if (missing2.length > 0) throw new VmUnavailableError(`VM machines need ${missing2.join(", ")}: run \`sudo bash scripts/install-vm-deps.sh\``);
   }
-  const image = await ensureImage(log);
-  const missing = await missingVmCommands();
+  const image = await ensureImage(log, { isRoot, ...options.script ? { script: options.script } : {} });
+  const missing = await missingVmCommands(options.resolve);
   if (missing.length > 0) throw new VmUnavailableError(`VM machines need ${missing.join(", ")}, still missing after scripts/install-vm-deps.sh`);
   const accel = await detectAccel(exec);
   log(`vm: base image ${image.dir}; ${accel.kind === "kvm" ? accel.reason : `no hardware KVM: ${accel.reason}`}`);
@@ -46061,6 +46076,8 @@ var init_vm = __esm({
     init_accel();
     init_image();
     init_machines();
+    init_attach();
+    init_ssh_check();
     VM_COMMANDS = {
       "qemu-system-x86_64": "qemu-system-x86",
       "qemu-img": "qemu-utils",
@@ -70406,6 +70423,7 @@ var init_provider = __esm({
     init_ssh();
     init_local();
     init_api2();
+    init_ssh_check();
     init_cloud_init();
     init_client();
     init_errors5();
@@ -70548,7 +70566,16 @@ var init_provider = __esm({
         const pool = SshPool.forFleet(fleet);
         try {
           const deadline = Date.now() + timeoutMs;
-          const notReady = async () => (await Promise.all(fleet.nodes.map(async (n) => (await pool.exec(n, `test -e ${READY_FILE}`)).code === 0 ? void 0 : n.name))).filter(Boolean);
+          const probe3 = `test -e ${READY_FILE} && echo vps-test-ready || { command -v cloud-init >/dev/null 2>&1 && cloud-init status --long 2>/dev/null; true; }`;
+          const notReady = async () => (await Promise.all(
+            fleet.nodes.map(async (n) => {
+              const r = await pool.exec(n, probe3);
+              if (r.stdout.includes("vps-test-ready")) return void 0;
+              const ci = parseCloudInitStatus(r.stdout);
+              if (ci.status === "error") throw new Error(`droplet of node "${n.name}" (${n.publicIp}): cloud-init failed: ${ci.errors.join("; ") || "no message"}`);
+              return n.name;
+            })
+          )).filter(Boolean);
           for (let left = await notReady(); left.length; left = await notReady()) {
             this.abortCheck(run);
             if (Date.now() > deadline) throw new Error(`cloud-init did not finish on: ${left.join(", ")} (see /var/log/cloud-init-output.log there)`);
