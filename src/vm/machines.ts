@@ -161,7 +161,6 @@ export class VmMachines implements LabMachineHook {
           hostKey: { private: await readFile(m.sshd.hostKeyPath, 'utf8'), public: (await readFile(`${m.sshd.hostKeyPath}.pub`, 'utf8')).trim() },
           clientKeys: [ctx.clientKey],
           workdir: guestWorkdir(m.node),
-          minimalModules: userData === undefined,
           network: { mac: a.guestMac, address: `${a.address}/${guestPrefix(t, m)}`, gateway: a.gateway },
           ...(m.impair ? { impair: m.impair } : {}),
           ...(userData !== undefined ? { userData } : {}),

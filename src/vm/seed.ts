@@ -25,11 +25,6 @@ export interface SeedSpec {
   workdir?: string;
   network: GuestNetwork;
   impair?: Impairment;
-  /**
-   * Run only the cloud-init modules this seed uses (lab VMs): each module is Python work, slow in
-   * software emulation. Off for a seed carrying someone else's user-data, which may use any module.
-   */
-  minimalModules?: boolean;
   /** Extra user-data (DigitalOcean's user_data): handed to cloud-init as a second part, as is. */
   userData?: string;
 }
@@ -46,12 +41,6 @@ export function netemArgv(impair: Impairment | undefined, dev = 'eth0'): string[
   if (impair.rateKbit) argv.push('rate', `${impair.rateKbit}kbit`);
   return argv;
 }
-
-const MINIMAL_MODULES = [
-  'cloud_init_modules: [write_files, set_hostname, update_hostname, update_etc_hosts, users_groups, ssh]',
-  'cloud_config_modules: [runcmd]',
-  'cloud_final_modules: [scripts_user, final_message]',
-];
 
 export function renderUserData(s: SeedSpec): string {
   const netem = netemArgv(s.impair);
@@ -71,7 +60,6 @@ export function renderUserData(s: SeedSpec): string {
     ...hostKey,
     'ssh_authorized_keys:',
     ...s.clientKeys.map((k) => `  - ${q(k)}`),
-    ...(s.minimalModules ? MINIMAL_MODULES : []),
     ...(runcmd.length > 0 ? ['runcmd:', ...runcmd.map((argv) => `  - [${argv.map(q).join(', ')}]`)] : []),
     '',
   ].join('\n');

@@ -19,6 +19,10 @@ import { FakeDigitalOcean } from '../../fakes/digitalocean/server.js';
 import { VmDropletMachines } from '../../fakes/digitalocean/vm-machines.js';
 
 const isRoot = process.getuid?.() === 0;
+// Opt-in (VPS_TEST_VM=1) until measured on CI: in software emulation on a busy 2-core host a boot
+// takes minutes (docs/architecture.md, "VM machines"; bench/RESULTS.md, "VM machines").
+const wanted = process.env.VPS_TEST_VM === '1';
+if (!wanted) console.log('skipping VM tests: set VPS_TEST_VM=1 (they boot qemu VMs, minutes each without hardware KVM)');
 const BROKEN = 'vps-test: this setup step fails on purpose';
 
 const planOf = (names: [string, string][]) =>
@@ -28,7 +32,7 @@ const planOf = (names: [string, string][]) =>
     digitalocean: { region: 'nyc3', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64', ttlMs: 3_600_000 },
   }) as Plan;
 
-describe.skipIf(!isRoot)('DigitalOcean droplets as VMs (fake API, real cloud-init)', () => {
+describe.skipIf(!isRoot || !wanted)('DigitalOcean droplets as VMs (fake API, real cloud-init)', () => {
   let work: string;
   let fake: FakeDigitalOcean;
   let machines: VmDropletMachines;

@@ -17,6 +17,10 @@ import type { Fleet, FleetNode } from '../../../src/fleet/types.js';
 import type { ServiceSpec } from '../../../src/deploy/service-spec.js';
 
 const isRoot = process.getuid?.() === 0;
+// Opt-in (VPS_TEST_VM=1) until measured on CI: in software emulation on a busy 2-core host a boot
+// takes minutes (docs/architecture.md, "VM machines"; bench/RESULTS.md, "VM machines").
+const wanted = process.env.VPS_TEST_VM === '1';
+if (!wanted) console.log('skipping VM tests: set VPS_TEST_VM=1 (they boot qemu VMs, minutes each without hardware KVM)');
 const VMS = ['public', 'fullcone', 'symmetric'];
 const PUBLIC = new Set(['bootstrap', 'public']);
 const NEEDS_RELAY = new Set(['portrestr>symmetric', 'symmetric>portrestr', 'symmetric>symmetric']);
@@ -33,7 +37,7 @@ let run: { code: number | null; stdout: string; stderr: string };
 const seconds: Record<string, number> = {};
 const node = (name: string) => fleet.nodes.find((n) => n.name === name) as FleetNode;
 
-describe.skipIf(!isRoot)('VM machines on the lab', () => {
+describe.skipIf(!isRoot || !wanted)('VM machines on the lab', () => {
   beforeAll(async () => {
     const t0 = Date.now();
     // CI starts from a clean machine: the image is built once, then cached for every later run
