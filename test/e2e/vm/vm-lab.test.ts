@@ -64,8 +64,8 @@ describe.skipIf(!isRoot || !wanted)('VM machines on the lab', () => {
 
   it('runs the example: the VMs booted with verified SSH and the oracle matrix holds', () => {
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    for (const vm of VMS) expect(run.stderr).toMatch(new RegExp(`vm ${vm}: verified SSH after [\\d.]+ s, cloud-init done`));
-    expect(run.stderr).toMatch(/vm: 3 machine\(s\)/);
+    for (const vm of VMS) expect(run.stdout + run.stderr).toMatch(new RegExp(`vm ${vm}: verified SSH after [\\d.]+ s, cloud-init done`));
+    expect(run.stdout + run.stderr).toMatch(/vm: 3 machine\(s\)/);
     const results = JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8')) as { verdict: string; pairs: PairJson[] };
     expect(results.verdict).toBe('pass');
     const pairs = results.pairs.filter((p) => p.suite === 'connectivity');
