@@ -45767,7 +45767,6 @@ function renderUserData(s) {
     ...hostKey,
     "ssh_authorized_keys:",
     ...s.clientKeys.map((k) => `  - ${q(k)}`),
-    ...s.minimalModules ? MINIMAL_MODULES : [],
     ...runcmd.length > 0 ? ["runcmd:", ...runcmd.map((argv) => `  - [${argv.map(q).join(", ")}]`)] : [],
     ""
   ].join("\n");
@@ -45818,16 +45817,11 @@ async function writeSeed(exec, dir, s) {
   await exec(["xorriso", "-as", "genisoimage", "-quiet", "-output", iso, "-volid", "cidata", "-joliet", "-rock", files]);
   return iso;
 }
-var q, MINIMAL_MODULES;
+var q;
 var init_seed = __esm({
   "src/vm/seed.ts"() {
     "use strict";
     q = (s) => JSON.stringify(s);
-    MINIMAL_MODULES = [
-      "cloud_init_modules: [write_files, set_hostname, update_hostname, update_etc_hosts, users_groups, ssh]",
-      "cloud_config_modules: [runcmd]",
-      "cloud_final_modules: [scripts_user, final_message]"
-    ];
   }
 });
 
@@ -46011,7 +46005,6 @@ var init_machines = __esm({
               hostKey: { private: await readFile7(m.sshd.hostKeyPath, "utf8"), public: (await readFile7(`${m.sshd.hostKeyPath}.pub`, "utf8")).trim() },
               clientKeys: [ctx.clientKey],
               workdir: guestWorkdir(m.node),
-              minimalModules: userData === void 0,
               network: { mac: a.guestMac, address: `${a.address}/${guestPrefix(t, m)}`, gateway: a.gateway },
               ...m.impair ? { impair: m.impair } : {},
               ...userData !== void 0 ? { userData } : {}
