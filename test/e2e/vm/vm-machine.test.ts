@@ -35,7 +35,7 @@ describe.skipIf(!isRoot || !wanted)('a VM machine behind a lab NAT', () => {
       { name: 'boot', nat: 'none' as const, role: 'bootstrap' as const },
       { name: 'vm0', nat: 'full-cone' as const, role: 'peer' as const, machine: 'vm' as const, impair: { delayMs: 50 } },
     ];
-    lab = await createLab({ runId: RUN, nodes, labRoot: join(work, 'lab') }, { handleSignals: false });
+    lab = await createLab({ runId: RUN, nodes, labRoot: join(work, 'lab') }, { handleSignals: false, machines: vms });
     pool = SshPool.forFleet(lab.fleet);
   }, 1_500_000);
   afterAll(async () => {
