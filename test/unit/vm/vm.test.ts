@@ -173,3 +173,15 @@ describe('plan-time check: a machine without what VMs need', () => {
     );
   });
 });
+
+describe('a lab asked for a VM without a launcher', () => {
+  it('refuses before anything exists, naming the nodes', async () => {
+    const { createLab } = await import('../../../src/lab/lab.js');
+    const exec = async () => {
+      throw new Error('nothing may run');
+    };
+    await expect(
+      createLab({ runId: 'novm1', nodes: [{ name: 'a', nat: 'none', role: 'peer', machine: 'vm' }, { name: 'b', nat: 'none', role: 'peer' }], labRoot: '/tmp/vt-novm' }, { exec, handleSignals: false }),
+    ).rejects.toThrow(/node\(s\) a ask for machine: vm, but this lab was given no VM launcher/);
+  });
+});
