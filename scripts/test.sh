@@ -4,6 +4,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh || exit 1
+# the VM tests (test/e2e/vm, opt-in with VPS_TEST_VM=1) need qemu, debootstrap, xorriso (large);
+# they build the base image themselves (cached in ~/.cache/vps-test/vm)
+if [ "${VPS_TEST_VM:-}" = 1 ]; then bash scripts/install-vm-deps.sh || exit 1; fi
 failed=()
 step() { local name=$1; shift; echo "== $name"; "$@" || failed+=("$name"); }
 step typecheck npx tsc --noEmit -p .
@@ -20,5 +23,7 @@ node -e '
 echo "== leak check"
 left=$(ip netns list 2>/dev/null | grep '^vt' || true)
 if [ -n "$left" ]; then echo "network namespaces left behind:"; echo "$left"; failed+=(leaks); fi
+vms=$(pgrep -a -f '^qemu-system-x86_64 -name vt' || true)
+if [ -n "$vms" ]; then echo "VM machines left behind:"; echo "$vms"; failed+=(leaks); fi
 if [ ${#failed[@]} -gt 0 ]; then echo "FAILED: ${failed[*]}"; exit 1; fi
 echo "all checks passed"

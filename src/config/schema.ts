@@ -28,6 +28,8 @@ const nodeSchema = z.strictObject({
   hairpin: z.boolean().optional(),
   /** NAT'd lab nodes: the NAT their own router sits behind (a carrier-grade NAT): a double NAT. */
   behind: z.enum(NAT_TYPES).exclude(['none']).optional(),
+  /** local lab: 'vm' runs the node in a VM with its own kernel (docs/architecture.md, "VM machines"). */
+  machine: z.enum(['namespace', 'vm']).optional(),
   // inventory hosts
   host: z.string().optional(),
   port: z.number().int().min(1).max(65535).optional(),

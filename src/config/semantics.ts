@@ -52,6 +52,11 @@ export function checkSemantics(config: Config): SemanticIssue[] {
     if (node.size !== undefined && provider !== 'digitalocean') push(['fleet', 'nodes', i, 'size'], `'size' is only used with provider digitalocean (provider is '${provider}')`);
   });
   nodes.forEach((node, i) => {
+    if (node.machine !== 'vm') return;
+    if (provider !== 'local') push(['fleet', 'nodes', i, 'machine'], `node '${node.name}': machine vm runs on the local lab only (provider is '${provider}')`);
+    else if (node.arch !== 'x86_64') push(['fleet', 'nodes', i, 'machine'], `node '${node.name}': VM machines are x86_64 (the base image is Debian amd64), arch is '${node.arch}'`);
+  });
+  nodes.forEach((node, i) => {
     if (node.hairpin === undefined) return;
     if (node.nat === 'none') push(['fleet', 'nodes', i, 'hairpin'], `node '${node.name}': hairpin applies to a node behind a NAT (nat is none)`);
     else if (node.hairpin && (node.nat.startsWith('symmetric') || node.nat === 'port-restricted-remapped')) {
@@ -64,6 +69,7 @@ export function checkSemantics(config: Config): SemanticIssue[] {
     if (provider !== 'local') push(at, `node '${node.name}': behind (a double NAT) is built by the local lab only (provider is '${provider}')`);
     else if (node.nat === 'none') push(at, `node '${node.name}': behind needs the node's own NAT (nat is none): a public node behind one NAT is nat: ${node.behind}`);
     else if (node.hairpin !== undefined) push(['fleet', 'nodes', i, 'hairpin'], `node '${node.name}': hairpin is not available behind two NATs (each router keeps its type's default)`);
+    else if (node.machine === 'vm') push(['fleet', 'nodes', i, 'machine'], `node '${node.name}': a VM machine behind two NATs is not built yet (use behind with a namespace machine, or one NAT for the VM)`);
   });
   nodes.forEach((node, i) => {
     if (provider === 'inventory') {

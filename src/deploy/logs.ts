@@ -27,10 +27,22 @@ export function renderListLogs(workdir: string): string {
   return `[ -d ${dir} ] || exit 0; cd ${dir} && for f in * .[!.]*; do [ -f "$f" ] && printf '%s\\n' "$f"; done; exit 0`;
 }
 
+/**
+ * The journal of the run's units (vps-test-*.service) into `<workdir>/logs/journal.txt`; never
+ * fails the collection. Not `journalctl -u 'vps-test-*'`: a glob matches loaded units only, and
+ * by collection time teardown has stopped them, so the lines are picked by the unit's name.
+ */
+export function renderJournalDump(workdir: string): string {
+  const dir = shellQuote(`${workdir}/logs`);
+  return `mkdir -p ${dir} && journalctl --no-pager -o short-iso 2>&1 | grep -F vps-test- > ${dir}/journal.txt; exit 0`;
+}
+
 export async function collectLogs(pool: SshPool, nodes: readonly FleetNode[], destDir: string, options: CollectOptions = {}): Promise<NodeLogs[]> {
   return mapLimit(nodes, options.concurrency ?? 8, async (node) => {
     const out: NodeLogs = { node: node.name, ok: false, files: [] };
     try {
+      // a systemd machine's units log to the journal as well (starts, kills, restarts): kept beside the files
+      if (node.systemd) await pool.exec(node, renderJournalDump(node.workdir), { timeoutMs: options.timeoutMs ?? 20_000 });
       const list = await pool.exec(node, renderListLogs(node.workdir), { timeoutMs: options.timeoutMs ?? 20_000 });
       if (list.code !== 0) throw new Error(`listing ${node.workdir}/logs failed: ${list.stderr.trim() || `exit ${list.code}`}`);
       const names = list.stdout.split('\n').filter((n) => n !== '' && !n.includes('/'));

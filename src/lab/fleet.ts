@@ -9,11 +9,23 @@ export function archOf(nodeArch: string): Arch {
   throw new Error(`the lab runs on this machine, whose architecture "${nodeArch}" vps-test does not target (x64, arm64)`);
 }
 
-export function labFleet(t: Topology, hostKeys: Map<string, string>, options: { user: string; arch: Arch }): Fleet {
+export function labFleet(t: Topology, hostKeys: Map<string, string>, options: { user: string; arch: Arch; vms?: Map<string, { workdir: string }> }): Fleet {
   const nodes = t.machines.map((m): FleetNode => {
     const hostKey = hostKeys.get(m.node);
     if (!hostKey) throw new Error(`no host key for lab node "${m.node}"`);
     const publicIp = m.publicIps[0] as string;
+    const vm = m.machine === 'vm' ? options.vms?.get(m.node) : undefined;
+    if (m.machine === 'vm' && !vm) throw new Error(`lab node "${m.node}" is a VM that was never started`);
+    if (vm) {
+      // its own kernel and systemd: root over SSH (forwarded by its NAT router), services as units
+      return {
+        name: m.node, role: m.role, nat: m.nat, arch: options.arch, publicIp, privateIp: m.privateIp,
+        ssh: { host: publicIp, port: 22, user: 'root', hostKey },
+        workdir: vm.workdir, execPrefix: [], resources: m.namespaces,
+        ...(m.hostNamespace ? { routerNamespace: m.machineNamespace } : {}),
+        systemd: true,
+      };
+    }
     return {
       name: m.node,
       role: m.role,

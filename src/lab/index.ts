@@ -1,7 +1,7 @@
 // The lab's public surface: lifecycle, preflight, and the pure recipes (also used to turn a
 // cloud machine into its own NAT router).
 export { createLab, defaultLabRoot, destroyLab, flushConntrack, LabError, listLabs } from './lab.js';
-export type { CreateLabOptions, DestroyOptions, DestroyReport, Lab, LabSpec, LabSummary } from './lab.js';
+export type { CreateLabOptions, DestroyOptions, DestroyReport, Lab, LabMachineHook, LabSpec, LabSummary, MachineStartContext } from './lab.js';
 export { LabInterruptedError } from './interrupt.js';
 export { assertPreflight, LAB_COMMANDS, preflight, PreflightError, TEST_COMMANDS } from './preflight.js';
 export type { PreflightOptions, PreflightResult } from './preflight.js';

@@ -21,7 +21,7 @@ import { batchSteps } from './recipes/batch.js';
 import { describeStep, stepArgv, type Step } from './recipes/steps.js';
 import { renderSshdConfig, startSshd, waitForSsh } from './sshd.js';
 import { claimSubnet, DEFAULT_CLAIM_DIR, listSubnetClaims, releaseSubnets } from './subnet-claim.js';
-import { delayerImpairment, inetSteps, machineSteps, namespaceSteps, planTopology, type LabNodeSpec, type Topology } from './topology.js';
+import { delayerImpairment, inetSteps, machineSteps, namespaceSteps, planTopology, type LabNodeSpec, type MachinePlan, type Topology } from './topology.js';
 
 export interface LabSpec {
   runId: string;
@@ -45,6 +45,8 @@ export interface CreateLabOptions {
   netem?: boolean;
   /** Where a successful NFQUEUE probe is remembered for this boot (default /run/vps-test; '' = always probe). */
   delayProbeDir?: string;
+  /** Makes the machines of `machine: 'vm'` nodes (docs/architecture.md, "VM machines"); required when there are any. */
+  machines?: LabMachineHook;
   /**
    * Merge consecutive `ip` commands into `ip -batch` and bound the parallelism (default true).
    * false runs one process per command, every machine at once: the benchmark's naive baseline.
@@ -52,6 +54,31 @@ export interface CreateLabOptions {
   batch?: boolean;
   /** The run's client key, chosen by the caller (CI: derived per run); default: a fresh one. */
   clientKey?: { privateKey: string; publicKey: string };
+}
+
+/**
+ * Where a node's machine is something other than a namespace (a VM, src/vm): the lab builds the
+ * node's network as usual, runs the hook's steps in it, starts no sshd of its own for the node and
+ * lets the hook boot the machine once the network exists. The lab does not import src/vm: the
+ * local provider hands the hook in.
+ */
+export interface LabMachineHook {
+  /** Extra steps in the node's namespaces, after the lab's own (the guest's tap). Pure. */
+  steps(t: Topology, m: MachinePlan): Step[];
+  /** Boots the machines; resolves once each answers SSH with the host key the lab generated. */
+  start(ctx: MachineStartContext): Promise<Map<string, { workdir: string }>>;
+  /** Removes the machines' files (overlays, seeds) after the lab's processes were killed. Idempotent. */
+  cleanup(labRoot: string): Promise<void>;
+}
+
+export interface MachineStartContext {
+  topology: Topology;
+  machines: MachinePlan[];
+  /** The run's client public key ("ssh-ed25519 AAAA..."). */
+  clientKey: string;
+  exec: Exec;
+  progress: (line: string) => void;
+  aborted: () => boolean;
 }
 
 /** Machines set up at once: enough to keep 2 cores busy while processes start, few enough not to thrash. */
@@ -135,8 +162,8 @@ async function rootAddresses(exec: Exec): Promise<string[]> {
 }
 
 /** Every machine's steps, computed up front so a bad spec fails before anything exists. */
-function planSteps(t: Topology, netem: boolean): Map<string, Step[]> {
-  return new Map(t.machines.map((m) => [m.node, machineSteps(t, m, { netem })]));
+function planSteps(t: Topology, netem: boolean, hook?: LabMachineHook): Map<string, Step[]> {
+  return new Map(t.machines.map((m) => [m.node, [...machineSteps(t, m, { netem }), ...(m.machine === 'vm' && hook ? hook.steps(t, m) : [])]]));
 }
 
 export async function createLab(spec: LabSpec, options: CreateLabOptions = {}): Promise<Lab> {
@@ -150,8 +177,12 @@ export async function createLab(spec: LabSpec, options: CreateLabOptions = {}): 
 
   // Everything that can be refused is refused before anything exists.
   const draft = planTopology(spec.nodes, { runId, subnetIndex: 0, labRoot, ...(spec.internet ? { internet: spec.internet } : {}) });
-  planSteps(draft, true);
-  const wantsNetem = spec.nodes.some((n) => needsNetem(n.impair));
+  const hook = options.machines;
+  const vmNodes = draft.machines.filter((m) => m.machine === 'vm').map((m) => m.node);
+  if (vmNodes.length > 0 && !hook) throw new LabError(`node(s) ${vmNodes.join(', ')} ask for machine: vm, but this lab was given no VM launcher`);
+  planSteps(draft, true, hook);
+  // a VM's impairment is its own kernel's netem (src/vm/seed.ts)
+  const wantsNetem = spec.nodes.some((n) => n.machine !== 'vm' && needsNetem(n.impair));
   const netem = wantsNetem ? (options.netem ?? (await hasNetem(exec))) : false;
   // Without netem a node's delay and jitter go through the lab's packet delayer.
   const withDelayer = needsDelay(draft.internet) || draft.machines.some((m) => delayerImpairment(m, netem) !== undefined);
@@ -165,7 +196,11 @@ export async function createLab(spec: LabSpec, options: CreateLabOptions = {}): 
   const sshdPath = await resolveCommand('sshd');
   if (!sshdPath) throw new LabError('sshd not found: install openssh-server (see the lab preflight)');
 
-  const cleanup = () => destroyLab(runId, { exec, claimDir, onProgress: options.onProgress });
+  const cleanup = async () => {
+    const report = await destroyLab(runId, { exec, claimDir, onProgress: options.onProgress });
+    await hook?.cleanup(labRoot);
+    return report;
+  };
   const guard = new InterruptGuard(options.signal, async () => {
     await cleanup().catch(() => undefined);
     guard.reraise();
@@ -178,7 +213,7 @@ export async function createLab(spec: LabSpec, options: CreateLabOptions = {}): 
       rootAddresses: () => rootAddresses(exec),
     });
     const t = planTopology(spec.nodes, { runId, subnetIndex, labRoot, ...(spec.internet ? { internet: spec.internet } : {}) });
-    const steps = planSteps(t, netem);
+    const steps = planSteps(t, netem, hook);
     progress(`internet ${t.subnet.cidr}, controller ${t.subnet.controllerIp} (${t.controllerVeth}), lab root ${labRoot}`);
 
     await mkdir(t.keysDir, { recursive: true, mode: 0o700 });
@@ -222,7 +257,7 @@ export async function createLab(spec: LabSpec, options: CreateLabOptions = {}): 
     // sshd's privilege-separation directory; packages create it at service start, we may be first.
     await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
     const waits = await Promise.all(
-      t.machines.map(async (m) => {
+      t.machines.filter((m) => m.machine !== 'vm').map(async (m) => {
         guard.check();
         await writeFile(m.sshd.configPath, renderSshdConfig(m.sshd, t.authorizedKeysPath));
         try {
@@ -240,9 +275,15 @@ export async function createLab(spec: LabSpec, options: CreateLabOptions = {}): 
       }),
     );
     guard.check();
-    progress(`sshd answering on ${waits.length} machine(s) (slowest ${Math.max(...waits)} ms)`);
+    if (waits.length > 0) progress(`sshd answering on ${waits.length} machine(s) (slowest ${Math.max(...waits)} ms)`);
+    const vms = t.machines.filter((m) => m.machine === 'vm');
+    const vmWorkdirs =
+      vms.length > 0 && hook
+        ? await hook.start({ topology: t, machines: vms, clientKey, exec, progress, aborted: () => guard.reason !== undefined })
+        : new Map<string, { workdir: string }>();
+    guard.check();
 
-    const fleet = labFleet(t, hostKeys, { user: os.userInfo().username, arch: archOf(process.arch) });
+    const fleet = labFleet(t, hostKeys, { user: os.userInfo().username, arch: archOf(process.arch), vms: vmWorkdirs });
     await writeFile(path.join(labRoot, 'lab.json'), `${JSON.stringify({ topology: t, fleet }, null, 2)}\n`);
     guard.uninstall();
     progress(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);

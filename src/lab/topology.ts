@@ -31,6 +31,8 @@ export interface LabNodeSpec {
   hairpin?: boolean;
   /** NAT'd nodes: the NAT their own router sits behind (a carrier-grade NAT): a double NAT. */
   behind?: NatType;
+  /** 'vm': the node's processes run in a VM attached to its namespace (a LabMachineHook makes it). Default 'namespace'. */
+  machine?: 'namespace' | 'vm';
 }
 
 export interface SshdPlan {
@@ -52,6 +54,8 @@ export interface MachinePlan {
   hairpin?: boolean;
   /** Double NAT: the carrier NAT in front of the node's own router (machineNamespace is then the carrier's). */
   behind?: NatKind;
+  /** A VM behind the node's namespace (docs/architecture.md, "VM machines"); absent for namespace machines. */
+  machine?: 'vm';
   /** Namespace of the machine's public side: the public node itself, or the NAT'd node's (carrier) router. */
   machineNamespace: string;
   /** Double NAT: the node's own (home) router, behind the carrier router. */
@@ -157,6 +161,7 @@ export function planTopology(nodes: LabNodeSpec[], options: TopologyOptions): To
       ...(node.region !== undefined ? { region: node.region } : {}),
       ...(node.hairpin !== undefined ? { hairpin: node.hairpin } : {}),
       ...(behind ? { behind } : {}),
+      ...(node.machine === 'vm' ? { machine: 'vm' as const } : {}),
       machineNamespace: machineNs,
       ...(homeNs ? { homeRouterNamespace: homeNs, carrierLan: carrierLanPlan(index) } : {}),
       ...(hostNs ? { hostNamespace: hostNs } : {}),
@@ -258,7 +263,8 @@ export function linkImpairment(impair: Impairment | undefined, netem: boolean): 
 
 /** A machine's own delay and jitter that the internet's delayer applies (kernel without netem). */
 export function delayerImpairment(m: MachinePlan, netem: boolean): { delayMs?: number; jitterMs?: number } | undefined {
-  if (linkImpairment(m.impair, netem) === m.impair) return undefined;
+  // a VM's own impairment is its kernel's netem (src/vm/seed.ts)
+  if (m.machine === 'vm' || linkImpairment(m.impair, netem) === m.impair) return undefined;
   return { ...(m.impair?.delayMs ? { delayMs: m.impair.delayMs } : {}), ...(m.impair?.jitterMs ? { jitterMs: m.impair.jitterMs } : {}) };
 }
 
@@ -280,7 +286,8 @@ function doubleNatLayer(t: Topology, m: MachinePlan, netem: boolean): { carrierS
 
 /** One machine: its link to the internet router, addresses, routes, NAT, impairments. Its namespaces exist already. */
 export function machineSteps(t: Topology, m: MachinePlan, options: { netem: boolean }): Step[] {
-  const impair = linkImpairment(m.impair, options.netem);
+  // A VM applies its impairment with its own kernel's netem (src/vm/seed.ts), not on the host's links.
+  const impair = m.machine === 'vm' ? undefined : linkImpairment(m.impair, options.netem);
   const inet = t.inetNamespace;
   const ns = m.machineNamespace;
   const gw = t.subnet.gatewayIp;
@@ -325,6 +332,8 @@ export function machineSteps(t: Topology, m: MachinePlan, options: { netem: bool
         wanIp: home.wanIp,
         ...(m.hairpin !== undefined ? { hairpin: m.hairpin } : {}),
         ...(m.macs.lan && m.macs.host ? { macs: { lan: m.macs.lan, host: m.macs.host } } : {}),
+        // a VM host runs its own sshd: the router forwards the controller's SSH to it
+        ...(m.machine === 'vm' ? { sshTo: m.lan.hostIp } : {}),
       }),
     );
   } else {
@@ -342,6 +351,7 @@ export function machineSteps(t: Topology, m: MachinePlan, options: { netem: bool
     );
   }
   // path evidence (docs/architecture.md): last, so the machine's ip commands stay one batch
-  steps.push(evidenceStep(evidenceNs, { publicIface: uplink, routed: Boolean(m.lan) }));
+  // (a public VM's namespace routes for the guest behind it, like a router)
+  steps.push(evidenceStep(evidenceNs, { publicIface: uplink, routed: Boolean(m.lan) || m.machine === 'vm' }));
   return steps;
 }

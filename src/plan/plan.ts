@@ -65,6 +65,7 @@ function plannedNodes(config: Config): PlannedNode[] {
     ...(n.impair !== undefined && { impair: n.impair }),
     ...(n.hairpin !== undefined && { hairpin: n.hairpin }),
     ...(n.behind !== undefined && { behind: n.behind }),
+    ...(n.machine === 'vm' && { machine: 'vm' as const }),
     ...(n.host !== undefined && { host: n.host, port: n.port ?? 22, user: n.user ?? 'root' }),
     ...(n.host_key !== undefined && { hostKey: n.host_key }),
   }));

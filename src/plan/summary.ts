@@ -14,10 +14,12 @@ export function renderPlanSummary(plan: Plan): string {
   lines.push(`  fleet     ${PROVIDER_WORDS[plan.provider]}, ${plan.nodes.length} nodes`);
   const byRole = new Map<string, string[]>();
   for (const n of plan.nodes) {
-    const label = `${n.name} (${n.nat === 'none' ? 'public' : n.nat}${n.region ? `, ${n.region}` : ''}${n.impair ? ', impaired' : ''}${n.hairpin === false ? ', no hairpin' : ''}${n.behind ? `, behind a ${n.behind} NAT` : ''})`;
+    const label = `${n.name} (${n.nat === 'none' ? 'public' : n.nat}${n.region ? `, ${n.region}` : ''}${n.impair ? ', impaired' : ''}${n.hairpin === false ? ', no hairpin' : ''}${n.behind ? `, behind a ${n.behind} NAT` : ''}${n.machine === 'vm' ? ', vm' : ''})`;
     byRole.set(n.role, [...(byRole.get(n.role) ?? []), label]);
   }
   for (const [role, labels] of byRole) lines.push(`    ${role.padEnd(10)}${labels.join(', ')}`);
+  const vms = plan.nodes.filter((n) => n.machine === 'vm').length;
+  if (vms > 0) lines.push(`    vms       ${vms} VM machine(s): hardware KVM where /dev/kvm runs a normal guest, else software emulation (about 45-90 s to boot and ~400 MB of memory each; the lab log says which)`);
   const net = plan.internet;
   if (net) {
     const jitter = (ms: number | undefined) => (ms ? ` +- ${ms} ms` : '');

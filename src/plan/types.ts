@@ -32,6 +32,8 @@ export interface PlannedNode {
   hairpin?: boolean;
   /** lab only: the NAT the node's own router sits behind (a double NAT) */
   behind?: NatType;
+  /** local lab: the node runs in a VM (docs/architecture.md, "VM machines") */
+  machine?: 'vm';
   /** inventory provider only */
   host?: string;
   port?: number;

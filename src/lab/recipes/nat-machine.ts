@@ -34,6 +34,8 @@ export interface NatMachineOptions {
   hostNamespaceExists?: boolean;
   /** Fixed MACs of the LAN pair: both ends then get permanent neighbour entries (no ARP). */
   macs?: { lan: string; host: string };
+  /** The host runs its own sshd (a VM): the controller's SSH to the router is forwarded to this address. */
+  sshTo?: string;
 }
 
 export function natMachineSteps(o: NatMachineOptions): Step[] {
@@ -47,6 +49,7 @@ export function natMachineSteps(o: NatMachineOptions): Step[] {
     sshFrom: o.sshFrom,
     ...(o.wanIp ? { wanIp: o.wanIp } : {}),
     ...(o.hairpin !== undefined ? { hairpin: o.hairpin } : {}),
+    ...(o.sshTo ? { sshTo: o.sshTo } : {}),
   });
   const macs = o.macs;
   const link = macs

@@ -14,6 +14,11 @@ export interface NatRulesetOptions {
   /** Addresses (or CIDRs) allowed to reach the router's sshd; empty = anyone (cloud runners move). */
   sshFrom: string[];
   sshPort?: number;
+  /**
+   * The node behind the router runs its own sshd (a VM, docs/architecture.md "VM machines"): the
+   * controller's SSH to the router's public address goes to this address, port `sshPort`.
+   */
+  sshTo?: string;
   table?: string;
   /** Lifetime of a cone mapping without outbound traffic, seconds. */
   mappingTimeoutS?: number;
@@ -120,6 +125,7 @@ export function renderNatRuleset(nat: NatKind, options: NatRulesetOptions): stri
       '  }',
     );
     const track = [`oifname ${wan} ${L4} update @fullcone { meta l4proto . th sport timeout ${timeout} : ip saddr . th sport }`];
+    if (options.sshTo) track.unshift(`ip saddr ${options.sshTo} tcp sport ${sshPort} return`);
     if (nat === 'full-cone') dnat.push(`iifname ${wan} ${L4} dnat ip to meta l4proto . th dport map @fullcone`);
     if (nat === 'address-restricted') {
       lines.push(
@@ -135,12 +141,21 @@ export function renderNatRuleset(nat: NatKind, options: NatRulesetOptions): stri
     // Before source NAT, so `th sport` is the internal port (masquerade keeps it when free).
     lines.push(...chain('cone_track', 'type filter hook postrouting priority srcnat - 1; policy accept;', track));
   }
+  if (options.sshTo) {
+    const from = options.sshFrom.length > 0 ? ` ip saddr { ${options.sshFrom.join(', ')} }` : '';
+    lines.push(...chain('ssh_dnat', 'type nat hook prerouting priority dstnat - 10; policy accept;', [`iifname ${wan}${from} tcp dport ${sshPort} dnat ip to ${options.sshTo}`]));
+  }
   if (dnat.length > 0) lines.push(...chain('cone_dnat', 'type nat hook prerouting priority dstnat; policy accept;', dnat));
 
   // Only the node's traffic is translated, never the router's own (its sshd): after a conntrack
   // flush, `masquerade random` would otherwise rewrite port 22 of the controller's live SSH
   // connection and reset it.
   const out: string[] = [];
+  // After a conntrack flush the forwarded SSH's next packet may come from the host: it keeps port 22.
+  if (options.sshTo) {
+    if (!options.wanIp) throw new NatOptionError('forwarding SSH to the host (sshTo) needs the router\'s public address (wanIp)');
+    out.push(`iifname ${lan} oifname ${wan} ip saddr ${options.sshTo} tcp sport ${sshPort} snat ip to ${options.wanIp}:${sshPort}`);
+  }
   if (nat === 'port-restricted-remapped') {
     lines.splice(1, 0, '  map remap {', '    type inet_service : inet_service', `    elements = { ${remapElements()} }`, '  }');
     out.push(`iifname ${lan} oifname ${wan} ${L4} th sport 1024-65535 snat ip to ${options.wanIp} : th sport map @remap`);
@@ -156,6 +171,7 @@ export function renderNatRuleset(nat: NatKind, options: NatRulesetOptions): stri
 
   const forward = [`iifname ${wan} ct state established,related accept`];
   if (isCone(nat)) forward.push(`iifname ${wan} ct status dnat accept`);
+  if (options.sshTo) forward.push(`iifname ${wan} ip daddr ${options.sshTo} tcp dport ${sshPort} ct status dnat accept`);
   forward.push(`iifname ${wan} drop`);
   lines.push(...chain('wan_forward', 'type filter hook forward priority filter; policy accept;', forward));
 

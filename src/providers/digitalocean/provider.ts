@@ -15,6 +15,7 @@ import { SshPool } from '../../ssh/index.js';
 import { writeFleet } from '../local.js';
 import type { Fleet, FleetNode, Provider, RunContext, RunResources, TrialOps } from '../types.js';
 import { DigitalOceanApi, type CreateDropletsRequest, type Droplet } from './api.js';
+import { parseCloudInitStatus } from '../../vm/ssh-check.js';
 import { DROPLET_ROOT, READY_FILE, renderUserData, type DropletSetup } from './cloud-init.js';
 import { apiUrlFromEnv, createDoClient, tokenFromEnv, type ClientOptions } from './client.js';
 import { DigitalOceanError } from './errors.js';
@@ -185,8 +186,20 @@ export class DigitalOceanProvider implements Provider {
     const pool = SshPool.forFleet(fleet);
     try {
       const deadline = Date.now() + timeoutMs;
+      // not ready yet: cloud-init's own verdict, so an error in user_data ends the wait with its message
+      const probe = `test -e ${READY_FILE} && echo vps-test-ready || { command -v cloud-init >/dev/null 2>&1 && cloud-init status --long 2>/dev/null; true; }`;
       const notReady = async () =>
-        (await Promise.all(fleet.nodes.map(async (n) => ((await pool.exec(n, `test -e ${READY_FILE}`)).code === 0 ? undefined : n.name)))).filter(Boolean);
+        (
+          await Promise.all(
+            fleet.nodes.map(async (n) => {
+              const r = await pool.exec(n, probe);
+              if (r.stdout.includes('vps-test-ready')) return undefined;
+              const ci = parseCloudInitStatus(r.stdout);
+              if (ci.status === 'error') throw new Error(`droplet of node "${n.name}" (${n.publicIp}): cloud-init failed: ${ci.errors.join('; ') || 'no message'}`);
+              return n.name;
+            }),
+          )
+        ).filter(Boolean);
       for (let left = await notReady(); left.length; left = await notReady()) {
         this.abortCheck(run);
         if (Date.now() > deadline) throw new Error(`cloud-init did not finish on: ${left.join(', ')} (see /var/log/cloud-init-output.log there)`);

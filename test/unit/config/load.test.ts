@@ -129,6 +129,7 @@ describe('behind: a double NAT', () => {
     expect(bad(node('behind: full-cone'))).toThrow(/node 'a': behind needs the node's own NAT \(nat is none\)/);
     expect(bad(node('nat: full-cone, behind: none'))).toThrow(/fleet\.nodes\[1\]\.behind/);
     expect(bad(node('nat: full-cone, behind: symmetric, hairpin: false'))).toThrow(/hairpin is not available behind two NATs/);
+    expect(bad(node('nat: full-cone, behind: symmetric, machine: vm'))).toThrow(/node 'a': a VM machine behind two NATs is not built yet/);
     expect(bad(node('nat: full-cone, behind: symmetric', '  provider: digitalocean\n'))).toThrow(/behind \(a double NAT\) is built by the local lab only/);
   });
 });
