@@ -36,6 +36,12 @@ const DOUBLE = {
   symfc: { nat: 'symmetric', behind: 'full-cone', seen: { mapping: APD, filtering: APD } },
 } as const;
 
+/** Elements in a full-cone router's cone map. */
+async function mapSize(ns: string): Promise<number> {
+  const out = (await inNs(ns, ['nft', '-j', 'list', 'map', 'ip', 'vtnat', 'fullcone'])).stdout;
+  return JSON.stringify(JSON.parse(out)).match(/"elem"/g)?.length ?? 0;
+}
+
 describe.skipIf(!isRoot)('double NAT: a node behind its own router behind a carrier NAT (real netns, nftables, coturn)', () => {
   const runId = uniqueRunId('dnat');
   let tmp = '';
@@ -156,10 +162,6 @@ describe.skipIf(!isRoot)('double NAT: a node behind its own router behind a carr
 
   it('flushConntrack empties both routers: the cone maps of the home and the carrier NAT, and both connection tables', async () => {
     const m = machine('fcfc');
-    const mapSize = async (ns: string) => {
-      const out = (await inNs(ns, ['nft', '-j', 'list', 'map', 'ip', 'vtnat', 'fullcone'])).stdout;
-      return JSON.stringify(JSON.parse(out)).match(/"elem"/g)?.length ?? 0;
-    };
     await runProbe(host('fcfc'), 'udp-send', ip('pub'), 47_600, 2, 300, 47_601);
     expect(await mapSize(m.homeRouterNamespace!)).toBeGreaterThan(0);
     expect(await mapSize(m.machineNamespace)).toBeGreaterThan(0);
@@ -173,10 +175,6 @@ describe.skipIf(!isRoot)('double NAT: a node behind its own router behind a carr
 
   it('the test stage\'s between-rounds flush (RoundSessions) empties the carrier NAT too', async () => {
     const m = machine('fcfc');
-    const mapSize = async (ns: string) => {
-      const out = (await inNs(ns, ['nft', '-j', 'list', 'map', 'ip', 'vtnat', 'fullcone'])).stdout;
-      return JSON.stringify(JSON.parse(out)).match(/"elem"/g)?.length ?? 0;
-    };
     await runProbe(host('fcfc'), 'udp-send', ip('pub'), 47_610, 2, 300, 47_611);
     expect(await mapSize(m.machineNamespace)).toBeGreaterThan(0);
     const sessions = new RoundSessions(lab.fleet);

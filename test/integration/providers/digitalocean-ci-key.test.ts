@@ -3,13 +3,13 @@
 // authorize the SSH key registered through the API: provisioned with VPS_TEST_SSH_SECRET, the
 // registered key is the derived one; with the key file gone, a second process from another
 // directory regenerates it, reaches the droplets, tests and tears down; nothing is left.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.js';
 import { LabMachines } from '../../fakes/digitalocean/machines.js';
 import { FakeDigitalOcean } from '../../fakes/digitalocean/server.js';
+import { startFakeCloud, stopFakeCloud } from '../../helpers/fake-digitalocean.js';
 import { deriveClientKey, fingerprintOf } from '../../../src/run/ci-key.js';
 import { scanForSecrets } from '../actions/secret-scan.js';
 
@@ -32,15 +32,9 @@ describe.skipIf(!isRoot)('a DigitalOcean run continued by another process with V
   let fake: FakeDigitalOcean;
   let machines: LabMachines;
   beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'vt-do-cikey-'));
-    machines = await LabMachines.start({ root: join(work, 'machines') });
-    fake = new FakeDigitalOcean({ machines });
-    await fake.start();
+    ({ work, fake, machines } = await startFakeCloud('vt-do-cikey-'));
   });
-  afterAll(async () => {
-    await fake?.close();
-    rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(() => stopFakeCloud({ work, fake }));
 
   it('registers the derived key; a second process regenerates it and reaches the droplets', async () => {
     const [a, b] = [join(work, 'job1'), join(work, 'job2')];

@@ -3,8 +3,7 @@
 // connections and the cone map but not our SSH session; a subject that claims pairs it never
 // sent to fails with the evidence reason (the dishonest twin); a controller killed mid-test is
 // finished by `vps-test stop RUN`, which leaves no droplet, key or namespace.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../../src/plan/types.js';
@@ -14,6 +13,7 @@ import { REPO_ROOT, runCli, startCli } from '../../helpers/cli.js';
 import { waitFor } from '../../helpers/lab-runs.js';
 import { LabMachines } from '../../fakes/digitalocean/machines.js';
 import { FakeDigitalOcean } from '../../fakes/digitalocean/server.js';
+import { startFakeCloud, stopFakeCloud } from '../../helpers/fake-digitalocean.js';
 
 const isRoot = process.getuid?.() === 0;
 if (!isRoot) console.log('skipping digitalocean evidence tests: the fake droplets need root (network namespaces, sshd)');
@@ -23,15 +23,9 @@ describe.skipIf(!isRoot)('path evidence and NAT flushes on droplets (fake API, l
   let fake: FakeDigitalOcean;
   let machines: LabMachines;
   beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'vt-do-evidence-'));
-    machines = await LabMachines.start({ root: join(work, 'machines') });
-    fake = new FakeDigitalOcean({ machines });
-    await fake.start();
+    ({ work, fake, machines } = await startFakeCloud('vt-do-evidence-'));
   });
-  afterAll(async () => {
-    await fake?.close();
-    rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(() => stopFakeCloud({ work, fake }));
   const env = () => ({ DIGITALOCEAN_API_URL: fake.url, DIGITALOCEAN_TOKEN: fake.token, VPS_TEST_STATE_DIR: join(work, 'state') });
   const nothingLeft = async () => {
     expect([...fake.account.droplets.values()].map((d) => d.name)).toEqual([]);

@@ -1,8 +1,7 @@
 // Failures while droplets are real machines leave nothing: one droplet that never answers SSH,
 // and Ctrl-C of `vps-test run` while droplets boot. Checked in the fake's account (droplets,
 // keys) and on this machine (namespaces of the fake's droplets).
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../../src/plan/types.js';
@@ -10,6 +9,7 @@ import { DigitalOceanProvider } from '../../../src/providers/digitalocean/provid
 import { runCli, startCli } from '../../helpers/cli.js';
 import { LabMachines } from '../../fakes/digitalocean/machines.js';
 import { FakeDigitalOcean } from '../../fakes/digitalocean/server.js';
+import { startFakeCloud, stopFakeCloud } from '../../helpers/fake-digitalocean.js';
 
 const isRoot = process.getuid?.() === 0;
 if (!isRoot) console.log('skipping digitalocean leak tests: the fake droplets need root (network namespaces, sshd)');
@@ -19,15 +19,9 @@ describe.skipIf(!isRoot)('DigitalOcean failures leave nothing (fake API, lab mac
   let fake: FakeDigitalOcean;
   let machines: LabMachines;
   beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'vt-do-leaks-'));
-    machines = await LabMachines.start({ root: join(work, 'machines') });
-    fake = new FakeDigitalOcean({ machines });
-    await fake.start();
+    ({ work, fake, machines } = await startFakeCloud('vt-do-leaks-'));
   });
-  afterAll(async () => {
-    await fake?.close();
-    rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(() => stopFakeCloud({ work, fake }));
   const nothingLeft = async () => {
     expect([...fake.account.droplets.values()].map((d) => d.name)).toEqual([]);
     expect([...fake.account.keys.values()].map((k) => k.name)).toEqual([]);

@@ -3,13 +3,13 @@
 // recipe, the matrix is the oracle's (written out by hand here) and what the droplets' own
 // path-evidence counters saw, and afterwards the SSH key and
 // every droplet are gone, in the fake's account and on this machine.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.js';
 import { LabMachines } from '../../fakes/digitalocean/machines.js';
 import { FakeDigitalOcean } from '../../fakes/digitalocean/server.js';
+import { startFakeCloud, stopFakeCloud } from '../../helpers/fake-digitalocean.js';
 
 const isRoot = process.getuid?.() === 0;
 if (!isRoot) console.log('skipping digitalocean run tests: the fake droplets need root (network namespaces, sshd)');
@@ -40,15 +40,9 @@ describe.skipIf(!isRoot)('vps-test run on DigitalOcean (fake API, lab machines)'
   let fake: FakeDigitalOcean;
   let machines: LabMachines;
   beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), 'vt-do-run-'));
-    machines = await LabMachines.start({ root: join(work, 'machines') });
-    fake = new FakeDigitalOcean({ machines });
-    await fake.start();
+    ({ work, fake, machines } = await startFakeCloud('vt-do-run-'));
   });
-  afterAll(async () => {
-    await fake?.close();
-    rmSync(work, { recursive: true, force: true });
-  });
+  afterAll(() => stopFakeCloud({ work, fake }));
 
   it('produces the oracle NAT matrix, then leaves no droplet, key or namespace', async () => {
     const cwd = join(work, 'matrix');
