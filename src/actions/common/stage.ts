@@ -61,6 +61,7 @@ export async function stageMain(): Promise<void> {
     const facts = configFacts(existsSync(configPath) ? configPath : undefined, 'lab-nat-matrix');
     const privilege = await detectPrivilege();
     if (facts.provider === 'local' && privilege.mode === 'none') return core.setFailed(noPrivilegeMessage(privilege));
+    if (privilege.mode === 'sudo') core.info(`vps-test ${stage}: the CLI runs as root (under sudo -E): this runner is user ${process.env.USER ?? process.getuid?.()}`);
     const env = childEnv(process.env, { DIGITALOCEAN_TOKEN: inputs.digitaloceanToken, VPS_TEST_SSH_SECRET: sshSecret, VPS_TEST_STATE_DIR: registryOf(runsRoot) });
     core.setOutput('run-id', runId);
 

@@ -4,13 +4,16 @@
 // run id and the state artifact alone (through the real @actions/artifact client against the
 // results-service stand-in, which refuses a name used twice); the SSH client key is derived from
 // the ssh-secret input in every job, its file deleted between jobs. Nothing secret in any artifact.
+// The jobs alternate between a runner like GitHub's (a non-root user with passwordless sudo: the
+// stage bundle re-executes the CLI under sudo -E) and a root runner (self-hosted), so the one
+// stage entry point (dist/actions/stage.js) is run both ways on one run.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { FakeJob, REPO_ROOT, type StepResult } from '../../fakes/github/runner.js';
+import { createRunnerUser, FakeJob, REPO_ROOT, type RunnerUser, type StepResult } from '../../fakes/github/runner.js';
 import { FakeArtifactService, fakeRuntimeToken } from '../../fakes/github/artifact-service.js';
 import { namespacesOf } from '../../helpers/cli.js';
 import { stateArtifactPrefix } from '../../../src/report/sinks/run-state-artifact.js';
@@ -60,8 +63,15 @@ const unzip = (zip: Buffer, dir: string): void => {
 
 describe.skipIf(!isRoot)('the soak workflow, job by job (stage actions from dist, Node 24)', () => {
   const service = new FakeArtifactService();
-  beforeAll(async () => void (await service.start()));
-  afterAll(async () => service.stop());
+  let runner: RunnerUser & { remove: () => void };
+  beforeAll(async () => {
+    await service.start();
+    runner = createRunnerUser(`vtsoak${process.pid % 10000}`, true);
+  });
+  afterAll(async () => {
+    runner?.remove();
+    await service.stop();
+  });
 
   it('start -> a job per checkpoint -> report -> teardown, from the state artifact and the ssh-secret alone', async () => {
     // the workflow itself: a matrix over the checkpoints the start job reports, each job running the next one
@@ -71,7 +81,8 @@ describe.skipIf(!isRoot)('the soak workflow, job by job (stage actions from dist
     expect(wf.jobs.start?.steps.map((s) => s.uses?.replace(/^.*\/actions\/(\w+)@.*$/, '$1')).filter((u) => u && !u.includes('/'))).toEqual(['build', 'provision', 'deploy', 'test']);
 
     const env = { ACTIONS_RUNTIME_TOKEN: fakeRuntimeToken(), ACTIONS_RESULTS_URL: service.url };
-    const job = (stage: string, ws: string, inputs: Record<string, string>) => new FakeJob({ actionDir: join(REPO_ROOT, 'actions', stage), workspace: ws, eventName: 'workflow_dispatch', inputs, env });
+    const job = (stage: string, ws: string, inputs: Record<string, string>, asRunner = false) => new FakeJob({ actionDir: join(REPO_ROOT, 'actions', stage), workspace: ws, eventName: 'workflow_dispatch', inputs, env, ...(asRunner && { user: runner }) });
+    const elevated = (r: StepResult) => expect(r.stdout, r.stdout + r.stderr).toMatch(/\(under sudo -E\)/);
     const ok = (r: StepResult, what: string) => expect(r.code, `${what}:\n${r.stdout}\n${r.stderr}`).toBe(0);
 
     // job "start": build (the composite's stage step, with the choices), provision, deploy, test
@@ -83,14 +94,21 @@ describe.skipIf(!isRoot)('the soak workflow, job by job (stage actions from dist
     expect(JSON.parse(build.outputs['soak-checkpoints'] ?? 'null')).toEqual(['2s', '3s']);
     const keyFile = join(ws1, '.vps-test', 'runs', runId, 'lab', 'keys', 'client');
     try {
-      for (const stage of ['provision', 'deploy', 'test']) ok(await job(stage, ws1, { 'run-id': runId, 'ssh-secret': SECRET }).run('main'), stage);
+      // provision and test as the sudo runner user, deploy as root, in one workspace
+      for (const stage of ['provision', 'deploy', 'test']) {
+        const r = await job(stage, ws1, { 'run-id': runId, 'ssh-secret': SECRET }, stage !== 'deploy').run('main');
+        ok(r, stage);
+        if (stage !== 'deploy') elevated(r);
+        else expect(r.stdout).not.toMatch(/under sudo/);
+      }
       expect(namespacesOf(runId).length).toBeGreaterThan(0);
 
       // a job per checkpoint, each in a fresh workspace without the key file
       for (const [n, cp] of ['2s', '3s'].entries()) {
         rmSync(keyFile, { force: true });
-        const r = await job('soak', workspace(`checkpoint${n}`), { 'run-id': runId, 'ssh-secret': SECRET, checkpoint: 'next' }).run('main');
+        const r = await job('soak', workspace(`checkpoint${n}`), { 'run-id': runId, 'ssh-secret': SECRET, checkpoint: 'next' }, n === 1).run('main');
         ok(r, `checkpoint ${cp}`);
+        if (n === 1) elevated(r);
         expect(r.stdout).toMatch(new RegExp(`run ${runId}: state restored from artifact ${stateArtifactPrefix(runId)}${n === 0 ? 'test' : 'soak-[a-z0-9]+'}-attempt1`));
         expect(r.stdout + r.stderr).toMatch(/client key SHA256:\S+ regenerated from VPS_TEST_SSH_SECRET/);
         expect(r.stdout + r.stderr).toMatch(new RegExp(`soak: checkpoint ${cp} done: \\d+ result lines`));
@@ -107,8 +125,9 @@ describe.skipIf(!isRoot)('the soak workflow, job by job (stage actions from dist
       expect(results.soak?.map((s) => s.checkpoint)).toEqual(['start', '2s', '3s']);
 
       // job "teardown": the fleet and its key go, from the artifact alone
-      const down = await job('teardown', workspace('teardown'), { 'run-id': runId, 'ssh-secret': SECRET }).run('main');
+      const down = await job('teardown', workspace('teardown'), { 'run-id': runId, 'ssh-secret': SECRET }, true).run('main');
       ok(down, 'teardown');
+      elevated(down);
       expect(namespacesOf(runId)).toEqual([]);
       expect(existsSync(keyFile)).toBe(false);
     } finally {
