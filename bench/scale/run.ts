@@ -5,12 +5,12 @@
 // With --isolation, the default example runs once beside each lab, started when the lab's test
 // stage starts, and must get its own NAT matrix right (one lab never disturbs another).
 // Run: npx tsx bench/scale/run.ts [--nodes 12,24,48,100] [--trials 3] [--section scale] [--isolation]
-import { execFile, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { loadConfig } from '../../src/config/load.js';
 import { destroyLab } from '../../src/lab/lab.js';
 import { isNamespaceOfRun } from '../../src/lab/names.js';
@@ -21,7 +21,6 @@ import { runPipelineOnce, type PipelineRun } from '../e2e/pipeline-runs.js';
 import { matrixCorrect, seconds } from '../e2e/stats.js';
 import { scaleConfigYaml } from './fleet.js';
 
-const execFileP = promisify(execFile);
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const log = (line: string) => console.error(`[scale] ${line}`);
 const { values } = parseArgs({ options: { nodes: { type: 'string', default: '12,24' }, trials: { type: 'string', default: '3' }, section: { type: 'string' }, isolation: { type: 'boolean', default: false } } });
@@ -34,16 +33,21 @@ async function rssKb(pid: number, field = 'VmRSS'): Promise<number> {
 }
 
 /** Sum of resident memory of every process in the run's namespaces (agents, sshds). */
+/**
+ * The sum of RSS of every process in the run's namespaces: one pass over /proc, matching each
+ * process's network namespace (inode of /proc/<pid>/ns/net) against the run's /run/netns files,
+ * so a sample takes milliseconds even at 200 nodes (one `ip netns pids` per namespace did not).
+ */
 async function labRssKb(runId: string): Promise<number> {
-  const { stdout } = await execFileP('ip', ['netns', 'list']);
-  const namespaces = stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter((ns) => ns && isNamespaceOfRun(ns, runId));
-  const pids = new Set<number>();
-  for (const ns of namespaces) {
-    const out = await execFileP('ip', ['netns', 'pids', ns]).catch(() => ({ stdout: '' }));
-    for (const p of out.stdout.split('\n').filter(Boolean)) pids.add(Number(p));
-  }
+  const names = (await readdir('/run/netns').catch(() => [] as string[])).filter((ns) => isNamespaceOfRun(ns, runId));
+  const inodes = new Set<number>();
+  for (const ns of names) inodes.add((await stat(path.join('/run/netns', ns)).catch(() => ({ ino: -1 }))).ino);
   let total = 0;
-  for (const pid of pids) total += await rssKb(pid);
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const ino = (await stat(`/proc/${pid}/ns/net`).catch(() => ({ ino: -1 }))).ino;
+    if (ino !== -1 && inodes.has(ino)) total += await rssKb(Number(pid));
+  }
   return total;
 }
 
@@ -94,12 +98,15 @@ async function measure(root: string, nodes: number): Promise<ScaleResult> {
   let child: ChildProcess | undefined;
   let controllerPeakKb = 0;
   let labPeakKb = 0;
+  let sampling = false; // a sample still running skips the next tick instead of piling up
   const sampler = setInterval(() => {
+    if (sampling) return;
+    sampling = true;
     void (async () => {
       if (child?.pid) controllerPeakKb = Math.max(controllerPeakKb, await rssKb(child.pid, 'VmHWM'));
       const ids = await readdir(path.join(workdir, '.vps-test', 'runs')).catch(() => [] as string[]);
       if (ids[0]) labPeakKb = Math.max(labPeakKb, await labRssKb(ids[0]));
-    })();
+    })().finally(() => (sampling = false));
   }, 1000);
   let finished = false;
   const beside = values.isolation ? besideTheLab(workdir, () => finished) : undefined;
