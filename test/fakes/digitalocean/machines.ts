@@ -54,8 +54,7 @@ export class LabMachines implements MachineBackend {
     try {
       await mkdir(options.root, { recursive: true });
       // the lab makes its namespaces first (namespaceSteps); the fake adds droplets one by one
-      await exec(['ip', 'netns', 'add', t.inetNamespace]);
-      for (const step of inetSteps(t)) await exec(stepArgv(step), step.input !== undefined ? { input: step.input } : {});
+      await startDropletInternet(t, exec);
     } catch (err) {
       await machines.close();
       throw err;
@@ -70,13 +69,9 @@ export class LabMachines implements MachineBackend {
 
   async boot(d: FakeDroplet, authorizedKeys: string[], options: { reachable: boolean }): Promise<string> {
     const slot = this.nextSlot++;
-    const ip = machineAddress(this.t.subnet, slot);
-    const base = this.t.machines[0] as MachinePlan;
-    const ns = machineNamespace(this.runId, 'public', slot, `d${d.id}`);
-    // every droplet has its own link to the internet router, with its own fixed MACs (the
-    // router's permanent neighbour entries name them)
-    const macs = { inetPort: labMac(MAC_KIND.inetPort, this.t.subnet.index, slot), uplink: labMac(MAC_KIND.uplink, this.t.subnet.index, slot) };
-    const m: MachinePlan = { ...base, node: `d${d.id}`, index: slot, machineNamespace: ns, namespaces: [ns], bridgePort: IFACE.bridgePort(slot), publicIps: [ip], privateIp: ip, macs };
+    const m = dropletMachine(this.runId, this.t, slot, `d${d.id}`);
+    const ns = m.machineNamespace;
+    const ip = m.privateIp;
     this.slots.set(d.id, m);
     await this.exec(['ip', 'netns', 'add', ns]);
     for (const step of machineSteps(this.t, m, { netem: false })) await this.exec(stepArgv(step), step.input !== undefined ? { input: step.input } : {});
@@ -127,4 +122,21 @@ export class LabMachines implements MachineBackend {
   async close(): Promise<void> {
     await destroyLab(this.runId, { exec: this.exec, ...(this.options.claimDir ? { claimDir: this.options.claimDir } : {}) });
   }
+}
+
+/** The fake's internet router: the lab's, made first (namespaceSteps); droplets join it one by one. */
+export async function startDropletInternet(t: Topology, exec: Exec): Promise<void> {
+  await exec(['ip', 'netns', 'add', t.inetNamespace]);
+  for (const step of inetSteps(t)) await exec(stepArgv(step), step.input !== undefined ? { input: step.input } : {});
+}
+
+/**
+ * Droplet `node` in `slot` as a public lab machine: its own link to the internet router, with its
+ * own fixed MACs (the router's permanent neighbour entries name them).
+ */
+export function dropletMachine(runId: string, t: Topology, slot: number, node: string): MachinePlan {
+  const ip = machineAddress(t.subnet, slot);
+  const ns = machineNamespace(runId, 'public', slot, node);
+  const macs = { inetPort: labMac(MAC_KIND.inetPort, t.subnet.index, slot), uplink: labMac(MAC_KIND.uplink, t.subnet.index, slot) };
+  return { ...(t.machines[0] as MachinePlan), node, index: slot, machineNamespace: ns, namespaces: [ns], bridgePort: IFACE.bridgePort(slot), publicIps: [ip], privateIp: ip, macs };
 }

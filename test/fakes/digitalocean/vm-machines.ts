@@ -9,14 +9,13 @@ import path from 'node:path';
 import { rm } from 'node:fs/promises';
 import { systemExec, type Exec } from '../../../src/lab/exec.js';
 import { destroyLab } from '../../../src/lab/lab.js';
-import { labMac, MAC_KIND, machineAddress } from '../../../src/lab/addresses.js';
-import { IFACE, machineNamespace } from '../../../src/lab/names.js';
 import { killNamespaceProcesses, labNamespacesByRun } from '../../../src/lab/namespaces.js';
 import { stepArgv } from '../../../src/lab/recipes/steps.js';
 import { waitForSsh } from '../../../src/lab/sshd.js';
 import { claimSubnet } from '../../../src/lab/subnet-claim.js';
-import { inetSteps, machineSteps, planTopology, type MachinePlan, type Topology } from '../../../src/lab/topology.js';
+import { machineSteps, planTopology, type MachinePlan, type Topology } from '../../../src/lab/topology.js';
 import { attachmentOf, attachSteps, launchVm, removeVmFiles, vmDir, type Accel, type VmImage } from '../../../src/vm/index.js';
+import { dropletMachine, startDropletInternet } from './machines.js';
 import type { MachineBackend } from './server.js';
 import type { FakeDroplet } from './state.js';
 
@@ -52,8 +51,7 @@ export class VmDropletMachines implements MachineBackend {
     const t = planTopology([{ name: 'droplet', nat: 'none', role: 'peer', machine: 'vm' }], { runId, subnetIndex, labRoot: path.resolve(options.root) });
     const machines = new VmDropletMachines(runId, t, options, exec);
     try {
-      await exec(['ip', 'netns', 'add', t.inetNamespace]);
-      for (const step of inetSteps(t)) await exec(stepArgv(step), step.input !== undefined ? { input: step.input } : {});
+      await startDropletInternet(t, exec);
     } catch (err) {
       await machines.close();
       throw err;
@@ -67,12 +65,10 @@ export class VmDropletMachines implements MachineBackend {
 
   async boot(d: FakeDroplet, authorizedKeys: string[], options: { reachable: boolean }): Promise<string> {
     const slot = this.nextSlot++;
-    const ip = machineAddress(this.t.subnet, slot);
-    const base = this.t.machines[0] as MachinePlan;
     const node = `d${d.id}`;
-    const ns = machineNamespace(this.runId, 'public', slot, node);
-    const macs = { inetPort: labMac(MAC_KIND.inetPort, this.t.subnet.index, slot), uplink: labMac(MAC_KIND.uplink, this.t.subnet.index, slot) };
-    const m: MachinePlan = { ...base, node, index: slot, machineNamespace: ns, namespaces: [ns], bridgePort: IFACE.bridgePort(slot), publicIps: [ip], privateIp: ip, macs };
+    const m = dropletMachine(this.runId, this.t, slot, node);
+    const ns = m.machineNamespace;
+    const ip = m.privateIp;
     this.slots.set(d.id, m);
     await this.exec(['ip', 'netns', 'add', ns]);
     const a = attachmentOf(this.t, m);
