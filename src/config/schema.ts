@@ -96,6 +96,8 @@ const fleetSchema = z
       .optional(),
     nodes: z.array(nodeSchema).min(2, 'a fleet needs at least 2 nodes: pairs are tested between different machines'),
     internet: internetSchema.optional(),
+    /** VM machines (machine: vm): which accelerator; kvm refuses to fall back to software emulation */
+    vm: z.strictObject({ accel: z.enum(['auto', 'kvm', 'tcg']).default('auto') }).optional(),
   });
 
 const criteriaKey = new RegExp(`^(direct|nat_traversed|relay|(${NAT_TYPES.join('|')})->(${NAT_TYPES.join('|')}))$`);

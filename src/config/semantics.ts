@@ -51,6 +51,7 @@ export function checkSemantics(config: Config): SemanticIssue[] {
     }
     if (node.size !== undefined && provider !== 'digitalocean') push(['fleet', 'nodes', i, 'size'], `'size' is only used with provider digitalocean (provider is '${provider}')`);
   });
+  if (config.fleet.vm && !nodes.some((n) => n.machine === 'vm')) push(['fleet', 'vm'], 'vm options are set but no node has machine: vm');
   nodes.forEach((node, i) => {
     if (node.machine !== 'vm') return;
     if (provider !== 'local') push(['fleet', 'nodes', i, 'machine'], `node '${node.name}': machine vm runs on the local lab only (provider is '${provider}')`);

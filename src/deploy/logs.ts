@@ -29,12 +29,21 @@ export function renderListLogs(workdir: string): string {
 
 /**
  * The journal of the run's units (vps-test-*.service) into `<workdir>/logs/journal.txt`; never
- * fails the collection. Not `journalctl -u 'vps-test-*'`: a glob matches loaded units only, and
- * by collection time teardown has stopped them, so the lines are picked by the unit's name.
+ * fails the collection. The units are found in the journal itself (the services' own lines carry
+ * _SYSTEMD_UNIT, systemd's lines about a unit carry UNIT): `journalctl -u 'vps-test-*'` matches
+ * loaded units only, and by collection time teardown has stopped them. Matching by field, not
+ * by text: a boot's early lines carry the image's hostname, which also starts with vps-test-.
  */
 export function renderJournalDump(workdir: string): string {
   const dir = shellQuote(`${workdir}/logs`);
-  return `mkdir -p ${dir} && journalctl --no-pager -o short-iso 2>&1 | grep -F vps-test- > ${dir}/journal.txt; exit 0`;
+  return [
+    `mkdir -p ${dir}`,
+    `units=$({ journalctl -F UNIT; journalctl -F _SYSTEMD_UNIT; } 2>/dev/null | grep -E '^vps-test-[A-Za-z0-9_.@-]+[.]service$' | sort -u)`,
+    'set --',
+    'for u in $units; do [ $# -gt 0 ] && set -- "$@" +; set -- "$@" "_SYSTEMD_UNIT=$u" + "UNIT=$u"; done',
+    `if [ $# -gt 0 ]; then journalctl --no-pager -o short-iso "$@" > ${dir}/journal.txt 2>&1; else : > ${dir}/journal.txt; fi`,
+    'exit 0',
+  ].join('; ');
 }
 
 export async function collectLogs(pool: SshPool, nodes: readonly FleetNode[], destDir: string, options: CollectOptions = {}): Promise<NodeLogs[]> {

@@ -121,6 +121,7 @@ export function buildPlan(config: Config, choices: Choices): Plan {
     provider: config.fleet.provider,
     nodes,
     ...(config.fleet.internet && { internet: config.fleet.internet }),
+    ...(config.fleet.vm && config.fleet.vm.accel !== 'auto' && { vmAccel: config.fleet.vm.accel }),
     suites,
     thresholds: thresholdsFor(config, choices.criteria, suites),
     // the smallest configured minimum (never capped by the default), else the default

@@ -1,4 +1,5 @@
 // The plan as text, printed before anything runs (and before anything costs money).
+import { TCG_COST } from '../vm/accel.js';
 import type { Plan } from './types.js';
 
 const PROVIDER_WORDS = { local: 'local lab (network namespaces on this machine)', digitalocean: 'DigitalOcean droplets', inventory: 'existing hosts (inventory)' } as const;
@@ -19,7 +20,12 @@ export function renderPlanSummary(plan: Plan): string {
   }
   for (const [role, labels] of byRole) lines.push(`    ${role.padEnd(10)}${labels.join(', ')}`);
   const vms = plan.nodes.filter((n) => n.machine === 'vm').length;
-  if (vms > 0) lines.push(`    vms       ${vms} VM machine(s): hardware KVM where /dev/kvm runs a normal guest, else software emulation (about 45-90 s to boot and ~400 MB of memory each; the lab log says which)`);
+  const accel = {
+    auto: `hardware KVM where /dev/kvm runs a normal guest, else ${TCG_COST} (the lab log says which)`,
+    kvm: 'hardware KVM required (fleet.vm.accel: kvm): the run stops before provisioning on a machine without it',
+    tcg: `${TCG_COST} (fleet.vm.accel: tcg)`,
+  }[plan.vmAccel ?? 'auto'];
+  if (vms > 0) lines.push(`    vms       ${vms} VM machine(s): ${accel}`);
   const net = plan.internet;
   if (net) {
     const jitter = (ms: number | undefined) => (ms ? ` +- ${ms} ms` : '');

@@ -76,12 +76,16 @@ export interface PlannedService {
 /** Threshold per category, in percent of attempts (e.g. nat_traversed: 85). */
 export type Thresholds = Record<string, number>;
 
+export type VmAccelChoice = 'auto' | 'kvm' | 'tcg';
+
 export interface Plan {
   choices: Choices;
   provider: 'local' | 'digitalocean' | 'inventory';
   nodes: PlannedNode[];
   /** The local lab's internet (hops, round trips); absent: the lab's defaults. */
   internet?: Internet;
+  /** VM machines' accelerator: auto (hardware KVM when it works, else software emulation), or required */
+  vmAccel?: VmAccelChoice;
   suites: PlannedSuite[];
   /** Pass-rate thresholds per category; empty categories are not judged. */
   thresholds: Thresholds;

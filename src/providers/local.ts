@@ -44,7 +44,7 @@ export class LocalProvider implements Provider {
   async check(plan: Plan, run: RunContext): Promise<void> {
     // VM machines: qemu, the base image (built once) and the accelerator, before anything exists
     if (plan.nodes.some((n) => n.machine === 'vm')) {
-      this.vmReady ??= prepareVms(this.options.exec ?? systemExec, run.log);
+      this.vmReady ??= prepareVms(this.options.exec ?? systemExec, run.log, plan.vmAccel ? { accel: plan.vmAccel } : {});
       await this.vmReady.catch((err: unknown) => {
         this.vmReady = undefined;
         throw err;

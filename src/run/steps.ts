@@ -4,7 +4,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
-import type { Plan } from '../plan/types.js';
+import type { Plan, Proof } from '../plan/types.js';
 import { buildArtifacts, type Artifact } from '../build/index.js';
 import { abortableRunner } from '../build/exec.js';
 import type { Fleet, FleetNode, Provider, RunContext } from '../providers/types.js';
@@ -23,7 +23,7 @@ import { controllerLiveness, processStartTime } from './controller.js';
 import { hostname } from 'node:os';
 import { AGENT_SERVER_SERVICE, deployStage } from './deploy-stage.js';
 import { testStage } from './test-stage.js';
-import { readArtifacts, readDeployment, readFleet, RUN_FILES, writeArtifacts, writeDeployment, writeFleet, type DeploymentRecord } from './files.js';
+import { readArtifacts, readDeployment, readFleet, readPlan, RUN_FILES, writeArtifacts, writeDeployment, writeFleet, type DeploymentRecord } from './files.js';
 
 export interface StepEnv {
   run: RunContext;
@@ -257,6 +257,34 @@ export async function teardownStep(env: StepEnv, held: Held, o: { keep: boolean;
     // Teardown must not be cut short by the Ctrl-C that may have brought us here: no signal.
     await env.provider().destroy({ runId: run.runId, runDir: run.runDir, log: run.log });
     state.update({ fleetUp: false });
+  }
+}
+
+/**
+ * `down` of a fleet that is still up (kept with --keep, or its controller died): the nodes' logs
+ * and units' journal as they are now, collected before the fleet goes, so what happened after
+ * the run's own teardown is not lost. Never stops the removal.
+ */
+export async function collectLogsBeforeDown(run: RunStateFile, log: (l: string) => void): Promise<void> {
+  if (!run.state.fleetUp) return;
+  let proof: Proof = 'all-evidence';
+  try {
+    proof = readPlan(run.dir).choices.proof;
+  } catch {
+    // no plan: the default proof keeps logs
+  }
+  if (!proofCollectsLogs(proof)) return;
+  const fleet = await readFleet(run.dir).then((f) => withClientKey(f, log)).catch(() => undefined);
+  if (!fleet) return;
+  const gone = new Set((run.state.unreachable ?? []).map((u) => u.node));
+  const pool = SshPool.forFleet(fleet, { connectTimeoutMs: 5000 });
+  try {
+    const logs = await collectLogs(pool, fleet.nodes.filter((n) => !gone.has(n.name)), join(run.dir, 'logs'), { timeoutMs: 10_000 });
+    const failed = logs.filter((l) => !l.ok);
+    const missed = [...failed.map((l) => `${l.node}: ${l.error ?? 'failed'}`), ...[...gone].map((n) => `${n}: unreachable`)];
+    log(`logs collected from ${logs.length - failed.length} of ${fleet.nodes.length} nodes into ${join(run.dir, 'logs')}${missed.length ? ` (not from ${missed.join('; ')})` : ''}`);
+  } finally {
+    await pool.close();
   }
 }
 

@@ -2,10 +2,10 @@
 // `machine: vm` node in a VM. prepareVms is the plan-time check: it names what is missing.
 import type { Exec } from '../lab/exec.js';
 import { resolveCommand } from '../lab/preflight.js';
-import { detectAccel, type Accel } from './accel.js';
+import { applyAccelChoice, chooseAccel, detectAccel, kvmFacts, PROBE_EXIT, type Accel, type AccelChoice } from './accel.js';
 import { ensureImage, VmUnavailableError, type VmImage } from './image.js';
 
-export { chooseAccel, detectAccel, TCG_COST, type Accel } from './accel.js';
+export { applyAccelChoice, chooseAccel, detectAccel, TCG_COST, type Accel, type AccelChoice } from './accel.js';
 export { ensureImage, findImage, VmUnavailableError, type VmImage } from './image.js';
 export { attachmentOf, launchVm, removeVmFiles, vmDir, VmBootError, VmMachines, type LaunchSpec, type VmBoot, type VmMachinesOptions } from './machines.js';
 export { attachSteps, vmMac, TAP } from './attach.js';
@@ -31,6 +31,8 @@ export interface PrepareOptions {
   resolve?: (cmd: string) => Promise<string | undefined>;
   /** The image recipe (default scripts/vm/build-image.sh). */
   script?: string;
+  /** fleet.vm.accel (default auto). */
+  accel?: AccelChoice;
 }
 
 /**
@@ -38,6 +40,10 @@ export interface PrepareOptions {
  * once when missing) and the accelerator. Throws VmUnavailableError naming what is missing.
  */
 export async function prepareVms(exec: Exec, log: (line: string) => void, options: PrepareOptions = {}): Promise<{ image: VmImage; accel: Accel }> {
+  // a required KVM that is not there fails first: before packages are installed or an image is built
+  const choice = options.accel ?? 'auto';
+  // (the facts only: the probe guest needs qemu, which may not be installed yet)
+  if (choice === 'kvm') applyAccelChoice(choice, chooseAccel({ ...(await kvmFacts()), probeExit: PROBE_EXIT }));
   const isRoot = options.isRoot ?? process.getuid?.() === 0;
   if (!isRoot) {
     const missing = await missingVmCommands(options.resolve);
@@ -46,7 +52,7 @@ export async function prepareVms(exec: Exec, log: (line: string) => void, option
   const image = await ensureImage(log, { isRoot, ...(options.script ? { script: options.script } : {}) });
   const missing = await missingVmCommands(options.resolve);
   if (missing.length > 0) throw new VmUnavailableError(`VM machines need ${missing.join(', ')}, still missing after scripts/install-vm-deps.sh`);
-  const accel = await detectAccel(exec);
+  const accel = applyAccelChoice(choice, choice === 'tcg' ? { kind: 'tcg', reason: '' } : await detectAccel(exec));
   log(`vm: base image ${image.dir}; ${accel.kind === 'kvm' ? accel.reason : `no hardware KVM: ${accel.reason}`}`);
   return { image, accel };
 }

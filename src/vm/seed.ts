@@ -55,8 +55,6 @@ export function renderUserData(s: SeedSpec): string {
     'users: []',
     'disable_root: false',
     'ssh_pwauth: false',
-    // the image has no locales package: cloud-init's default en_US.UTF-8 would fail the boot
-    'locale: false',
     ...hostKey,
     'ssh_authorized_keys:',
     ...s.clientKeys.map((k) => `  - ${q(k)}`),

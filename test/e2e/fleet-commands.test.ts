@@ -1,10 +1,13 @@
 // up / nodes / diagnose / down as a user runs them, on a real lab; and Ctrl-C in the middle of up.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controllerVeth } from '../../src/lab/names.js';
+import { readFleet } from '../../src/providers/fleet-file.js';
+import { SshPool } from '../../src/ssh/index.js';
+import type { FleetNode } from '../../src/fleet/types.js';
 import { namespacesOf, processesMentioning, REPO_ROOT, runCli, runDist, startCli } from '../helpers/cli.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -118,7 +121,17 @@ describe.skipIf(!isRoot)('fleet commands', () => {
     const nodes = await runCli(['nodes', '--json'], cwd);
     const listed = JSON.parse(nodes.stdout) as { nodes: { name: string; ssh: string; services: Record<string, string> }[] };
     expect(listed.nodes.find((n) => n.name === 'boot')?.services['vps-agent-serve']).toMatch(/^running \(pid \d+\)$/);
-    expect((await runCli(['down', runId], cwd)).code).toBe(0);
+    // what happens on a kept fleet after the run is collected by down, before the fleet goes
+    const runDir = join(cwd, '.vps-test', 'runs', runId);
+    const fleet = await readFleet(runDir);
+    const pool = SshPool.forFleet(fleet);
+    const boot = fleet.nodes.find((n) => n.name === 'boot') as FleetNode;
+    await pool.exec(boot, `echo written after the run > ${boot.workdir}/logs/after-keep.log`);
+    await pool.close();
+    const down = await runCli(['down', runId], cwd);
+    expect(down.code, down.stdout + down.stderr).toBe(0);
+    expect(down.stderr).toMatch(/logs collected from 3 of 3 nodes into /);
+    expect(readFileSync(join(runDir, 'logs', 'boot', 'after-keep.log'), 'utf8')).toBe('written after the run\n');
     expectRunGone(cwd, runId);
   });
 

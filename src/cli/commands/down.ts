@@ -1,9 +1,9 @@
 import { findRun, listRuns, type RunStateFile } from '../../run/state.js';
 import { listAllResources, providerFor, providersToList } from '../../providers/index.js';
-import { killOrphanedChildren } from '../../run/steps.js';
+import { collectLogsBeforeDown, killOrphanedChildren } from '../../run/steps.js';
 import { parseFlags, UsageError } from '../args.js';
 
-const HELP = `Usage: vps-test down [RUN-ID] [--all]
+const HELP = `Usage: vps-test down [RUN-ID] [--all] [--no-logs]
 
 Removes everything of a run: namespaces, processes, veths (local lab), droplets (cloud) and the
 run's SSH keys, and records that its fleet is down. The run is found by id from any directory
@@ -12,10 +12,12 @@ machine has no state for (another machine's, a controller that died before writi
 removed by its tag vps-test-run-RUN and its SSH key by name (needs DIGITALOCEAN_TOKEN); what
 belongs to any other run is never touched, and nothing tagged with the run may remain.
 --all removes the fleets of this user's runs only; labs and droplets of other users or
-checkouts are listed, never touched (remove one explicitly with vps-test down ID). Idempotent.`;
+checkouts are listed, never touched (remove one explicitly with vps-test down ID). Idempotent.
+A fleet that is still up (kept with --keep, or its controller died) has its nodes' logs and
+units' journal collected into <run folder>/logs/ first; --no-logs skips that.`;
 
 export async function downCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(argv, { all: { type: 'boolean' } }, 'down');
+  const { values, positionals } = parseFlags(argv, { all: { type: 'boolean' }, 'no-logs': { type: 'boolean' } }, 'down');
   if (values.help) {
     console.log(HELP);
     return 0;
@@ -32,7 +34,7 @@ export async function downCommand(argv: string[]): Promise<number> {
       if (run && !up.includes(run)) up.push(run);
     }
     if (up.length === 0) console.log('nothing to remove: no fleet of this user is up');
-    for (const run of up) await destroy(run.state.runId, run, log);
+    for (const run of up) await destroy(run.state.runId, run, log, !values['no-logs']);
     const others = [...new Set(resources.filter((r) => !known.has(r.runId)).map((r) => `${r.runId} (${r.provider})`))];
     if (others.length) console.log(`not touched: ${others.length} fleet${others.length === 1 ? '' : 's'} of other users or checkouts: ${others.join(', ')}`);
     for (const p of problems) console.error(`  could not list ${p}`);
@@ -48,12 +50,13 @@ export async function downCommand(argv: string[]): Promise<number> {
     await destroyWithoutState(runId, 'down', log);
     return 0;
   }
-  await destroy((run as RunStateFile).state.runId, run as RunStateFile, log);
+  await destroy((run as RunStateFile).state.runId, run as RunStateFile, log, !values['no-logs']);
   return 0;
 }
 
-async function destroy(runId: string, run: RunStateFile, log: (l: string) => void): Promise<void> {
+async function destroy(runId: string, run: RunStateFile, log: (l: string) => void, logs: boolean): Promise<void> {
   killOrphanedChildren(run, log); // e.g. a build whose controller was killed with -9
+  if (logs) await collectLogsBeforeDown(run, log).catch((err: Error) => log(`logs not collected: ${err.message}`));
   const provider = providerFor(run.state.provider);
   await provider.destroy({ runId, runDir: run.dir, log });
   run.update({ fleetUp: false });

@@ -1,7 +1,9 @@
 // The VM machines' pure parts (docs/architecture.md, "VM machines"): accelerator choice, seed,
 // qemu argv, the tap attachment, the NAT router's SSH forward, cloud-init's verdict.
 import { describe, expect, it } from 'vitest';
-import { chooseAccel, probeBios } from '../../../src/vm/accel.js';
+import { applyAccelChoice, chooseAccel, kvmFacts, PROBE_EXIT, probeBios } from '../../../src/vm/accel.js';
+import { buildPlan } from '../../../src/plan/plan.js';
+import { renderPlanSummary } from '../../../src/plan/summary.js';
 import { attachSteps, vmMac } from '../../../src/vm/attach.js';
 import { attachmentOf } from '../../../src/vm/machines.js';
 import { qemuArgv } from '../../../src/vm/qemu.js';
@@ -20,7 +22,16 @@ describe('accelerator', () => {
   it('names kvm_pvm and the cost of software emulation', () => {
     const a = chooseAccel({ devKvm: true, modules: ['kvm', 'kvm_pvm'] });
     expect(a.kind).toBe('tcg');
-    expect(a.reason).toMatch(/kvm_pvm.*software emulation \(TCG\).*400 MB/);
+    expect(a.reason).toMatch(/kvm_pvm.*software emulation \(TCG\): about \d+-\d+ s per boot.* MB of host memory per VM/);
+  });
+  it('fleet.vm.accel: kvm refuses software emulation, naming what is missing; tcg skips the probe; auto takes what was found', () => {
+    const pvm = chooseAccel({ devKvm: true, modules: ['kvm', 'kvm_pvm'] });
+    expect(() => applyAccelChoice('kvm', pvm)).toThrow(/fleet\.vm\.accel is kvm, but this machine has no hardware KVM: \/dev\/kvm is kvm_pvm, a paravirtual KVM that only runs specially patched guests \(accel: auto falls back/);
+    expect(() => applyAccelChoice('kvm', chooseAccel({ devKvm: false, modules: [] }))).toThrow(/no hardware KVM: \/dev\/kvm is missing or not usable \(no read-write access\) \(/);
+    const kvm = chooseAccel({ devKvm: true, modules: ['kvm_amd'], probeExit: 99 });
+    expect(applyAccelChoice('kvm', kvm)).toBe(kvm);
+    expect(applyAccelChoice('auto', pvm)).toBe(pvm);
+    expect(applyAccelChoice('tcg', kvm)).toMatchObject({ kind: 'tcg', reason: expect.stringMatching(/fleet\.vm\.accel: tcg/) });
   });
   it('probe BIOS has the reset vector at 0xFFFF0', () => {
     const b = probeBios();
@@ -141,10 +152,22 @@ describe('cloud-init status', () => {
   });
 });
 
+const CHOICES = { project: 'p', focus: 'full-suite', criteria: 'threshold', proof: 'logs' } as const;
+
 describe('config: machine', () => {
   const base = (extra: string, provider = 'local') => `project: p\nfleet:\n  provider: ${provider}\n  nodes:\n    - { name: a${extra} }\n    - { name: b }\n`;
   it('accepts machine: vm on the local lab', () => {
     expect(parseConfig(base(', machine: vm'), 'x.yml').fleet.nodes[0]?.machine).toBe('vm');
+  });
+  it('fleet.vm.accel reaches the plan and its summary; vm options without a VM are refused', () => {
+    const cfg = (vm: string, extra = ', machine: vm') => `project: p\nfleet:\n  vm: { accel: ${vm} }\n  nodes:\n    - { name: a${extra} }\n    - { name: b }\n`;
+    const plan = buildPlan(parseConfig(cfg('kvm'), 'x.yml'), CHOICES);
+    expect(plan.vmAccel).toBe('kvm');
+    expect(renderPlanSummary(plan)).toMatch(/1 VM machine\(s\): hardware KVM required \(fleet\.vm\.accel: kvm\)/);
+    expect(buildPlan(parseConfig(cfg('auto'), 'x.yml'), CHOICES).vmAccel).toBeUndefined();
+    expect(renderPlanSummary(buildPlan(parseConfig(cfg('tcg'), 'x.yml'), CHOICES))).toMatch(/software emulation \(TCG\).*\(fleet\.vm\.accel: tcg\)/);
+    expect(() => parseConfig(cfg('kvm', ''), 'x.yml')).toThrow(/vm options are set but no node has machine: vm/);
+    expect(() => parseConfig(cfg('fast'), 'x.yml')).toThrow(/accel/);
   });
   it('refuses machine: vm elsewhere and unknown machines, naming the node', () => {
     expect(() => parseConfig(base(', machine: vm, host: h, host_key: "ssh-ed25519 AAAA"', 'inventory'), 'x.yml')).toThrow(/node 'a': machine vm runs on the local lab only/);
@@ -162,15 +185,30 @@ describe('plan-time check: a machine without what VMs need', () => {
   });
   it('names the missing base image and how to build it', async () => {
     const { prepareVms } = await import('../../../src/vm/index.js');
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const dir = mkdtempSync(join(tmpdir(), 'vt-vm-recipe-'));
     writeFileSync(join(dir, 'build-image.sh'), `# a recipe never built: ${dir}\n`);
     const all = async (cmd: string) => `/usr/bin/${cmd}`;
-    await expect(prepareVms(async () => ({ code: 0, stdout: '', stderr: '' }), () => undefined, { isRoot: false, resolve: all, script: join(dir, 'build-image.sh') })).rejects.toThrow(
-      /VM machines need the base image .*bookworm-[0-9a-f]{16}, which is not built: run `sudo npm run vm:image`/,
-    );
+    try {
+      await expect(prepareVms(async () => ({ code: 0, stdout: '', stderr: '' }), () => undefined, { isRoot: false, resolve: all, script: join(dir, 'build-image.sh') })).rejects.toThrow(
+        /VM machines need the base image .*bookworm-[0-9a-f]{16}, which is not built: run `sudo npm run vm:image`/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  // this machine's own /dev/kvm: the test means something only where hardware KVM is missing
+  it('accel: kvm on a machine without hardware KVM fails first, naming what is missing, before packages or the image', async () => {
+    const facts = await kvmFacts();
+    if (chooseAccel({ ...facts, probeExit: PROBE_EXIT }).kind === 'kvm') return;
+    const { prepareVms } = await import('../../../src/vm/index.js');
+    const exec = async () => {
+      throw new Error('nothing may run');
+    };
+    const none = async () => undefined;
+    await expect(prepareVms(exec, () => undefined, { isRoot: false, resolve: none, accel: 'kvm' })).rejects.toThrow(/fleet\.vm\.accel is kvm, but this machine has no hardware KVM: \/dev\/kvm (is missing|is kvm_pvm|has no kvm_intel)/);
   });
 });
 

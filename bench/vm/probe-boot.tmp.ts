@@ -1,0 +1,15 @@
+import path from 'node:path';
+import { createLab } from '../../src/lab/lab.js';
+import { systemExec } from '../../src/lab/exec.js';
+import { prepareVms, VmMachines } from '../../src/vm/index.js';
+import { SshPool } from '../../src/ssh/index.js';
+const { image, accel } = await prepareVms(systemExec, console.error);
+const vms = new VmMachines({ image, accel });
+const lab = await createLab({ runId: `probe${process.pid % 1000}`, nodes: [{ name: 'b', nat: 'none', role: 'peer' }, { name: 'v', nat: 'none', role: 'peer', machine: 'vm' }], labRoot: '/tmp/vmprobe/lab' }, { machines: vms, handleSignals: true });
+console.log(JSON.stringify(vms.boots));
+const pool = SshPool.forFleet(lab.fleet);
+const v = lab.fleet.nodes.find((n) => n.name === 'v')!;
+const r = await pool.exec(v, 'systemd-analyze; systemd-analyze blame | head -25; systemd-analyze critical-chain | head -30; cloud-init analyze show 2>/dev/null | tail -40; ls -la /boot; lsmod | wc -l', { timeoutMs: 120_000 });
+console.log(r.stdout, r.stderr);
+await pool.close();
+await lab.destroy();
