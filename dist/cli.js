@@ -42363,7 +42363,9 @@ var init_schema = __esm({
         region: external_exports.string().default("nyc3"),
         size: external_exports.string().default("s-1vcpu-1gb"),
         image: external_exports.string().default("ubuntu-24-04-x64"),
-        ttl: duration3.prefault("2h")
+        ttl: duration3.prefault("2h"),
+        /** until every droplet is active, answers SSH and finished cloud-init */
+        boot_timeout: duration3.prefault("5m")
       }).optional(),
       nodes: external_exports.array(nodeSchema).min(2, "a fleet needs at least 2 nodes: pairs are tested between different machines"),
       internet: internetSchema.optional(),
@@ -43365,7 +43367,7 @@ function buildPlan(config2, choices) {
     ...config2.report.journal && { journal: config2.report.journal },
     binary: describeBinary(config2),
     estimate: { nodeMinutes: 0 },
-    ...config2.fleet.provider === "digitalocean" && { digitalocean: { region: config2.fleet.digitalocean?.region ?? "nyc3", size: config2.fleet.digitalocean?.size ?? "s-1vcpu-1gb", image: config2.fleet.digitalocean?.image ?? "ubuntu-24-04-x64", ttlMs: config2.fleet.digitalocean?.ttl ?? 72e5 } }
+    ...config2.fleet.provider === "digitalocean" && { digitalocean: { region: config2.fleet.digitalocean?.region ?? "nyc3", size: config2.fleet.digitalocean?.size ?? "s-1vcpu-1gb", image: config2.fleet.digitalocean?.image ?? "ubuntu-24-04-x64", ttlMs: config2.fleet.digitalocean?.ttl ?? 72e5, bootTimeoutMs: config2.fleet.digitalocean?.boot_timeout ?? 3e5 } }
   };
   plan.estimate = estimate(plan, config2);
   return plan;
@@ -70910,7 +70912,7 @@ function fleetNode(n, d, hostKeys) {
     systemd: false
   };
 }
-var NAT_HOST_NS, LAN, DigitalOceanProvider;
+var DEFAULT_BOOT_TIMEOUT_MS, NAT_HOST_NS, LAN, DigitalOceanProvider;
 var init_provider = __esm({
   "src/providers/digitalocean/provider.ts"() {
     "use strict";
@@ -70930,6 +70932,7 @@ var init_provider = __esm({
     init_naming();
     init_resources();
     init_remote_trials();
+    DEFAULT_BOOT_TIMEOUT_MS = 3e5;
     NAT_HOST_NS = "vtnode";
     LAN = { routerIp: "10.200.0.1", hostIp: "10.200.0.2", prefixLen: 24 };
     DigitalOceanProvider = class {
@@ -71004,9 +71007,10 @@ var init_provider = __esm({
           await this.createBatch(api, tag2, { names, region: batch.region, size: batch.size, image: plan.digitalocean?.image ?? "ubuntu-24-04-x64", sshKeys: [key.id], tags, userData }, run2);
           run2.log(`digitalocean: requested ${names.length} droplet(s) in ${batch.region} (${batch.size})`);
         }
-        const droplets = await this.waitActive(api, run2, plan.nodes);
+        const bootMs = this.options.bootTimeoutMs ?? plan.digitalocean?.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS;
+        const droplets = await this.waitActive(api, run2, plan.nodes, bootMs);
         const fleet = { runId: run2.runId, provider: "digitalocean", nodes: plan.nodes.map((n) => fleetNode(n, droplets.get(n.name), hostKeys)), clientKeyPath };
-        await (this.options.reachability ?? ((f, r) => this.waitReachable(f, r)))(fleet, run2);
+        await (this.options.reachability ?? ((f, r) => this.waitReachable(f, r, bootMs)))(fleet, run2);
         await writeFleet(run2.runDir, fleet);
         return fleet;
       }
@@ -71035,9 +71039,9 @@ var init_provider = __esm({
         }
       }
       /** Polls the run's tag (one request per poll, whatever the fleet size) until all are active. */
-      async waitActive(api, run2, nodes) {
+      async waitActive(api, run2, nodes, bootMs) {
         const want = new Map(nodes.map((n) => [dropletName(run2.runId, n.name), n.name]));
-        const deadline = Date.now() + (this.options.bootTimeoutMs ?? 3e5);
+        const deadline = Date.now() + bootMs;
         let interval = this.options.pollMs ?? 2e3;
         for (; ; ) {
           this.abortCheck(run2);
@@ -71051,14 +71055,13 @@ var init_provider = __esm({
           if (missing.length) throw new Error(`droplets for ${missing.join(", ")} are not in the account (created, then gone?)`);
           const pending = [...byNode.entries()].filter(([, d]) => d.status !== "active" || !publicIpv4(d)).map(([n]) => n);
           if (pending.length === 0) return byNode;
-          if (Date.now() > deadline) throw new Error(`droplets not active after ${Math.round((this.options.bootTimeoutMs ?? 3e5) / 1e3)} s: ${pending.join(", ")}`);
+          if (Date.now() > deadline) throw new Error(`droplets not active after ${Math.round(bootMs / 1e3)} s: ${pending.join(", ")} (fleet.digitalocean.boot_timeout)`);
           await sleep(interval, run2.signal);
           interval = Math.min(1e4, interval * 1.5);
         }
       }
       /** SSH answers on every droplet and cloud-init finished (the ready file exists). */
-      async waitReachable(fleet, run2) {
-        const timeoutMs = this.options.bootTimeoutMs ?? 3e5;
+      async waitReachable(fleet, run2, timeoutMs) {
         const results = await Promise.allSettled(
           fleet.nodes.map((n) => waitForSsh(n.ssh.host, n.ssh.port, { timeoutMs, what: `droplet of node "${n.name}"`, aborted: () => Boolean(run2.signal?.aborted) }))
         );

@@ -92,6 +92,8 @@ const fleetSchema = z
         size: z.string().default('s-1vcpu-1gb'),
         image: z.string().default('ubuntu-24-04-x64'),
         ttl: duration.prefault('2h'),
+        /** until every droplet is active, answers SSH and finished cloud-init */
+        boot_timeout: duration.prefault('5m'),
       })
       .optional(),
     nodes: z.array(nodeSchema).min(2, 'a fleet needs at least 2 nodes: pairs are tested between different machines'),

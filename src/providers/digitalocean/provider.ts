@@ -24,13 +24,16 @@ import { dropletName, runTag, sshKeyName, tagsFor } from './naming.js';
 import { destroyRunResources, listRunResources } from './resources.js';
 import { remoteTrialOps } from '../remote-trials.js';
 
+/** Droplets usually answer within a minute or two; a slow image or a long user_data may need more. */
+const DEFAULT_BOOT_TIMEOUT_MS = 300_000;
+
 export interface DigitalOceanProviderOptions {
   env?: NodeJS.ProcessEnv;
   client?: Partial<ClientOptions>;
   exec?: Exec;
   /** First poll interval (grows 1.5x to 10 s). Default 2 s. */
   pollMs?: number;
-  /** How long droplets may take to become active and answer SSH. Default 5 min. */
+  /** How long droplets may take to become active and answer SSH. Default: the plan's (fleet.digitalocean.boot_timeout, 5 min). */
   bootTimeoutMs?: number;
   now?: () => number;
   /** How to confirm the droplets answer SSH and finished cloud-init (default: banner + ready file over SSH). */
@@ -119,9 +122,10 @@ export class DigitalOceanProvider implements Provider {
       await this.createBatch(api, tag, { names, region: batch.region, size: batch.size, image: plan.digitalocean?.image ?? 'ubuntu-24-04-x64', sshKeys: [key.id as number], tags, userData }, run);
       run.log(`digitalocean: requested ${names.length} droplet(s) in ${batch.region} (${batch.size})`);
     }
-    const droplets = await this.waitActive(api, run, plan.nodes);
+    const bootMs = this.options.bootTimeoutMs ?? plan.digitalocean?.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS;
+    const droplets = await this.waitActive(api, run, plan.nodes, bootMs);
     const fleet: Fleet = { runId: run.runId, provider: 'digitalocean', nodes: plan.nodes.map((n) => fleetNode(n, droplets.get(n.name) as Droplet, hostKeys)), clientKeyPath };
-    await (this.options.reachability ?? ((f, r) => this.waitReachable(f, r)))(fleet, run);
+    await (this.options.reachability ?? ((f, r) => this.waitReachable(f, r, bootMs)))(fleet, run);
     await writeFleet(run.runDir, fleet);
     return fleet;
   }
@@ -153,9 +157,9 @@ export class DigitalOceanProvider implements Provider {
   }
 
   /** Polls the run's tag (one request per poll, whatever the fleet size) until all are active. */
-  private async waitActive(api: DigitalOceanApi, run: RunContext, nodes: PlannedNode[]): Promise<Map<string, Droplet>> {
+  private async waitActive(api: DigitalOceanApi, run: RunContext, nodes: PlannedNode[], bootMs: number): Promise<Map<string, Droplet>> {
     const want = new Map(nodes.map((n) => [dropletName(run.runId, n.name), n.name]));
-    const deadline = Date.now() + (this.options.bootTimeoutMs ?? 300_000);
+    const deadline = Date.now() + bootMs;
     let interval = this.options.pollMs ?? 2000;
     for (;;) {
       this.abortCheck(run);
@@ -169,15 +173,14 @@ export class DigitalOceanProvider implements Provider {
       if (missing.length) throw new Error(`droplets for ${missing.join(', ')} are not in the account (created, then gone?)`);
       const pending = [...byNode.entries()].filter(([, d]) => d.status !== 'active' || !publicIpv4(d)).map(([n]) => n);
       if (pending.length === 0) return byNode;
-      if (Date.now() > deadline) throw new Error(`droplets not active after ${Math.round((this.options.bootTimeoutMs ?? 300_000) / 1000)} s: ${pending.join(', ')}`);
+      if (Date.now() > deadline) throw new Error(`droplets not active after ${Math.round(bootMs / 1000)} s: ${pending.join(', ')} (fleet.digitalocean.boot_timeout)`);
       await sleep(interval, run.signal);
       interval = Math.min(10_000, interval * 1.5);
     }
   }
 
   /** SSH answers on every droplet and cloud-init finished (the ready file exists). */
-  private async waitReachable(fleet: Fleet, run: RunContext): Promise<void> {
-    const timeoutMs = this.options.bootTimeoutMs ?? 300_000;
+  private async waitReachable(fleet: Fleet, run: RunContext, timeoutMs: number): Promise<void> {
     const results = await Promise.allSettled(
       fleet.nodes.map((n) => waitForSsh(n.ssh.host, n.ssh.port, { timeoutMs, what: `droplet of node "${n.name}"`, aborted: () => Boolean(run.signal?.aborted) })),
     );

@@ -144,6 +144,13 @@ describe('DigitalOcean provider', () => {
     nothingLeft();
   });
 
+  it('fleet.digitalocean.boot_timeout bounds the wait when the provider is given none: named in the error, nothing left', async () => {
+    const { provider, run } = await setup({ machines: new NoMachines(1500) }, { bootTimeoutMs: undefined });
+    const p = plan(2, { digitalocean: { region: 'nyc3', size: 's-1vcpu-1gb', image: 'ubuntu-24-04-x64', ttlMs: 3_600_000, bootTimeoutMs: 300 } });
+    await expect(provider.provision(p, run)).rejects.toThrow(/droplets not active after 0 s: n0, n1 \(fleet\.digitalocean\.boot_timeout\)/);
+    nothingLeft();
+  });
+
   it('without a token: refused naming DIGITALOCEAN_TOKEN, nothing sent', async () => {
     const { run } = await setup();
     const provider = new DigitalOceanProvider({ env: { DIGITALOCEAN_API_URL: fake.url } });
