@@ -43367,7 +43367,7 @@ function buildPlan(config2, choices) {
     ...config2.report.journal && { journal: config2.report.journal },
     binary: describeBinary(config2),
     estimate: { nodeMinutes: 0 },
-    ...config2.fleet.provider === "digitalocean" && { digitalocean: { region: config2.fleet.digitalocean?.region ?? "nyc3", size: config2.fleet.digitalocean?.size ?? "s-1vcpu-1gb", image: config2.fleet.digitalocean?.image ?? "ubuntu-24-04-x64", ttlMs: config2.fleet.digitalocean?.ttl ?? 72e5, bootTimeoutMs: config2.fleet.digitalocean?.boot_timeout ?? 3e5 } }
+    ...config2.fleet.provider === "digitalocean" && { digitalocean: { region: config2.fleet.digitalocean?.region ?? "nyc3", size: config2.fleet.digitalocean?.size ?? "s-1vcpu-1gb", image: config2.fleet.digitalocean?.image ?? "ubuntu-24-04-x64", ttlMs: config2.fleet.digitalocean?.ttl ?? 72e5, ...config2.fleet.digitalocean && config2.fleet.digitalocean.boot_timeout !== 3e5 && { bootTimeoutMs: config2.fleet.digitalocean.boot_timeout } } }
   };
   plan.estimate = estimate(plan, config2);
   return plan;
@@ -78546,8 +78546,7 @@ async function teardownStep(env, held, o) {
   const fleet = held.fleet() ?? (state.state.fleetUp ? await readFleet(run2.runDir).then((f) => withClientKey(f, run2.log)).catch(() => void 0) : void 0);
   const proof = tryPlan(env)?.choices.proof ?? "all-evidence";
   if (fleet && state.state.fleetUp && o.collectLogs && proofCollectsLogs(proof)) {
-    const gone = new Set((state.state.unreachable ?? []).map((u) => u.node));
-    const reachable = fleet.nodes.filter((n) => !gone.has(n.name));
+    const { gone, reachable } = reachableNodes(fleet, state);
     const logsPool = poolLives ? runPool : SshPool.forFleet(fleet, { connectTimeoutMs: 5e3 });
     try {
       const logs = await collectLogs(logsPool, reachable, join21(run2.runDir, "logs")).catch((err) => (run2.log(`log collection failed: ${err.message}`), []));
@@ -78578,16 +78577,20 @@ async function collectLogsBeforeDown(run2, log) {
   if (!proofCollectsLogs(proof)) return;
   const fleet = await readFleet(run2.dir).then((f) => withClientKey(f, log)).catch(() => void 0);
   if (!fleet) return;
-  const gone = new Set((run2.state.unreachable ?? []).map((u) => u.node));
+  const { gone, reachable } = reachableNodes(fleet, run2);
   const pool = SshPool.forFleet(fleet, { connectTimeoutMs: 5e3 });
   try {
-    const logs = await collectLogs(pool, fleet.nodes.filter((n) => !gone.has(n.name)), join21(run2.dir, "logs"), { timeoutMs: 1e4 });
+    const logs = await collectLogs(pool, reachable, join21(run2.dir, "logs"), { timeoutMs: 1e4 });
     const failed = logs.filter((l) => !l.ok);
     const missed = [...failed.map((l) => `${l.node}: ${l.error ?? "failed"}`), ...[...gone].map((n) => `${n}: unreachable`)];
     log(`logs collected from ${logs.length - failed.length} of ${fleet.nodes.length} nodes into ${join21(run2.dir, "logs")}${missed.length ? ` (not from ${missed.join("; ")})` : ""}`);
   } finally {
     await pool.close();
   }
+}
+function reachableNodes(fleet, run2) {
+  const gone = new Set((run2.state.unreachable ?? []).map((u) => u.node));
+  return { gone, reachable: fleet.nodes.filter((n) => !gone.has(n.name)) };
 }
 function withClientKey(fleet, log) {
   try {

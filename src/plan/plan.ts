@@ -159,7 +159,7 @@ export function buildPlan(config: Config, choices: Choices): Plan {
     ...(config.report.journal && { journal: config.report.journal }),
     binary: describeBinary(config),
     estimate: { nodeMinutes: 0 },
-    ...(config.fleet.provider === 'digitalocean' && { digitalocean: { region: config.fleet.digitalocean?.region ?? 'nyc3', size: config.fleet.digitalocean?.size ?? 's-1vcpu-1gb', image: config.fleet.digitalocean?.image ?? 'ubuntu-24-04-x64', ttlMs: config.fleet.digitalocean?.ttl ?? 7_200_000, bootTimeoutMs: config.fleet.digitalocean?.boot_timeout ?? 300_000 } }),
+    ...(config.fleet.provider === 'digitalocean' && { digitalocean: { region: config.fleet.digitalocean?.region ?? 'nyc3', size: config.fleet.digitalocean?.size ?? 's-1vcpu-1gb', image: config.fleet.digitalocean?.image ?? 'ubuntu-24-04-x64', ttlMs: config.fleet.digitalocean?.ttl ?? 7_200_000, ...(config.fleet.digitalocean && config.fleet.digitalocean.boot_timeout !== 300_000 && { bootTimeoutMs: config.fleet.digitalocean.boot_timeout }) } }),
   };
   plan.estimate = estimate(plan, config);
   return plan;

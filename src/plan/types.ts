@@ -114,7 +114,7 @@ export interface Plan {
   binary: { kind: string; description: string; targets: string[] };
   estimate: { nodeMinutes: number; costUsd?: number };
   /** provider digitalocean: fleet-wide droplet settings (nodes may override region and size). */
-  digitalocean?: { region: string; size: string; image: string; ttlMs: number; bootTimeoutMs?: number };
+  digitalocean?: { region: string; size: string; image: string; ttlMs: number; /** fleet.digitalocean.boot_timeout when not the provider's default (5 min) */ bootTimeoutMs?: number };
 }
 
 /** The per-attempt timeout of a planned pair suite; the planner always sets it. */

@@ -235,9 +235,7 @@ export async function teardownStep(env: StepEnv, held: Held, o: { keep: boolean;
   const fleet = held.fleet() ?? (state.state.fleetUp ? await readFleet(run.runDir).then((f) => withClientKey(f, run.log)).catch(() => undefined) : undefined);
   const proof = tryPlan(env)?.choices.proof ?? 'all-evidence';
   if (fleet && state.state.fleetUp && o.collectLogs && proofCollectsLogs(proof)) {
-    // nodes known to be unreachable are not waited for
-    const gone = new Set((state.state.unreachable ?? []).map((u) => u.node));
-    const reachable = fleet.nodes.filter((n) => !gone.has(n.name));
+    const { gone, reachable } = reachableNodes(fleet, state);
     const logsPool = poolLives ? runPool : SshPool.forFleet(fleet, { connectTimeoutMs: 5000 });
     try {
       const logs = await collectLogs(logsPool, reachable, join(run.runDir, 'logs')).catch((err: Error) => (run.log(`log collection failed: ${err.message}`), []));
@@ -276,16 +274,22 @@ export async function collectLogsBeforeDown(run: RunStateFile, log: (l: string) 
   if (!proofCollectsLogs(proof)) return;
   const fleet = await readFleet(run.dir).then((f) => withClientKey(f, log)).catch(() => undefined);
   if (!fleet) return;
-  const gone = new Set((run.state.unreachable ?? []).map((u) => u.node));
+  const { gone, reachable } = reachableNodes(fleet, run);
   const pool = SshPool.forFleet(fleet, { connectTimeoutMs: 5000 });
   try {
-    const logs = await collectLogs(pool, fleet.nodes.filter((n) => !gone.has(n.name)), join(run.dir, 'logs'), { timeoutMs: 10_000 });
+    const logs = await collectLogs(pool, reachable, join(run.dir, 'logs'), { timeoutMs: 10_000 });
     const failed = logs.filter((l) => !l.ok);
     const missed = [...failed.map((l) => `${l.node}: ${l.error ?? 'failed'}`), ...[...gone].map((n) => `${n}: unreachable`)];
     log(`logs collected from ${logs.length - failed.length} of ${fleet.nodes.length} nodes into ${join(run.dir, 'logs')}${missed.length ? ` (not from ${missed.join('; ')})` : ''}`);
   } finally {
     await pool.close();
   }
+}
+
+/** The nodes logs are collected from: those the run knows to be unreachable are not waited for. */
+function reachableNodes(fleet: Fleet, run: RunStateFile): { gone: Set<string>; reachable: FleetNode[] } {
+  const gone = new Set((run.state.unreachable ?? []).map((u) => u.node));
+  return { gone, reachable: fleet.nodes.filter((n) => !gone.has(n.name)) };
 }
 
 /** Teardown's fleet with its client key here (ci-key.ts); without it the logs are not collected, the fleet still goes. */
